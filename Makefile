@@ -1,0 +1,38 @@
+# Two commands matter: `make run` (the app) and `make test` (the whole suite).
+# Each sets itself up: Debian libraries Qt needs, a virtualenv in .venv, the package.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench deps venv clean screenshots package
+
+run: deps venv
+	$(VENV)/bin/organiser $(ARGS)
+
+test: deps venv
+	$(PY) -m ruff check organiser tests
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check organiser tests
+
+bench: venv
+	$(PY) -m tests.perf.store
+
+deps:
+	@sh packaging/ensure-debian-libs.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Organiser needs Python 3.11 or newer; this is " + sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create a virtualenv. On Debian/Ubuntu: sudo apt-get install python3-venv"; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

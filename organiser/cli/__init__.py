@@ -1,0 +1,1 @@
+"""The `organiser` command line: the same services as the app, headless."""

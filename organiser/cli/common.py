@@ -1,0 +1,62 @@
+"""Helpers shared by command modules: opening the group, printing records."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from organiser.services.group import Group, open_group
+
+
+def open_chosen_group(args: argparse.Namespace) -> Group:
+    from organiser.cli.main import data_dir_of
+
+    return open_group(data_dir_of(args), args.group)
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, sort_keys=False)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    text_rows = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in text_rows)) for i, h in enumerate(headers)]
+    widths = [min(w, 40) for w in widths]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in text_rows:
+        print("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_fields(values: dict[str, Any]) -> None:
+    width = max(len(k) for k in values)
+    for key, value in values.items():
+        print(f"{key.replace('_', ' ').ljust(width)}  {_cell(value)}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def short(record_id: str | None) -> str:
+    return (record_id or "")[:8]
+
+
+def add_json_flag(parser: argparse.ArgumentParser, what: str = "the result") -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+
+
+def collect(values: Iterable[str] | None) -> list[str] | None:
+    return None if values is None else list(values)

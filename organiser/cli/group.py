@@ -1,0 +1,97 @@
+"""`init`, `status`, `conflicts`, `resolve`: the group as a whole."""
+
+from __future__ import annotations
+
+import argparse
+
+from organiser.cli.common import add_json_flag, open_chosen_group, print_fields, print_json, print_table, short
+from organiser.services.group import create_group
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create a new group on this device",
+                       description="Create a new group, with this device as its first member device.")
+    p.add_argument("--group", dest="group_name", required=True, metavar="NAME", help="the group's name")
+    p.add_argument("--device-name", required=True, metavar="NAME",
+                   help="what to call this device, e.g. 'door laptop'")
+    add_json_flag(p, "the new group's status")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("status", help="show this device, its group and what it holds",
+                       description="Show the device, the group, record counts, version vector and state hash.")
+    add_json_flag(p, "the status")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("conflicts", help="list values that lost to a concurrent edit",
+                       description="List recorded conflicts: values that lost to a concurrent edit on "
+                       "another device. Restore one with 'organiser resolve ID --use-theirs'.")
+    add_json_flag(p, "the conflicts")
+    p.set_defaults(handler=cmd_conflicts)
+
+    p = sub.add_parser("resolve", help="settle a recorded conflict",
+                       description="Settle a conflict: restore the value that lost (--use-losing) or "
+                       "keep the current one (--keep-current).")
+    p.add_argument("conflict", type=int, metavar="ID", help="the conflict number from 'organiser conflicts'")
+    choice = p.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--use-losing", action="store_true", help="use the value that lost")
+    choice.add_argument("--keep-current", action="store_true", help="keep the current value")
+    p.set_defaults(handler=cmd_resolve)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from organiser.cli.main import data_dir_of
+
+    group = create_group(data_dir_of(args), args.group_name, args.device_name)
+    try:
+        if args.json:
+            print_json(group.status())
+        else:
+            print(f"Created group '{group.name}' ({group.id}) with this device '{group.device_name}'.")
+            print("Next: add members with 'organiser member add --name NAME', or invite another "
+                  "device with 'organiser invite'.")
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    group = open_chosen_group(args)
+    try:
+        status = group.status()
+        if args.json:
+            print_json(status)
+            return 0
+        print_fields({
+            "group": f"{status['group']['name']} ({status['group']['id']})",
+            "device": f"{status['device_name']} ({status['device_id']})",
+            **{f"{k}s": v for k, v in status["counts"].items()},
+            "conflicts": status["conflicts"],
+            "state hash": status["state_hash"],
+        })
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    group = open_chosen_group(args)
+    try:
+        found = group.conflicts()
+        if args.json:
+            print_json(found)
+            return 0
+        print_table([(c["id"], c["kind"], short(c["record"]), c["field"], c["current"], c["value"])
+                     for c in found], ["id", "kind", "record", "field", "current value", "losing value"])
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    group = open_chosen_group(args)
+    try:
+        group.resolve_conflict(args.conflict, use_losing_value=args.use_losing)
+        print(f"Conflict {args.conflict} settled.")
+    finally:
+        group.close()
+    return 0

@@ -1,0 +1,102 @@
+"""Argument parsing and error handling for every `organiser` command.
+
+Each command module exposes `register(subparsers)`; its handlers take the parsed
+arguments and return an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from organiser import __version__
+from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, ValidationError
+
+# Modules that add commands; each has register(subparsers).
+COMMAND_MODULES = [
+    "organiser.cli.group",
+    "organiser.cli.records",
+]
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_FOUND = 3
+EXIT_NO_GROUP = 4
+
+
+class CliError(OrganiserError):
+    """A problem with what was typed; exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one sentence, exit 2, as for any bad input
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"organiser: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="organiser",
+        description="Events, tasks and a member directory for a self-organised group, "
+        "synced peer to peer over the local network. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"organiser {__version__}")
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                        help="where groups are kept (default: $ORGANISER_DATA_DIR, else the "
+                        "platform's data folder, e.g. ~/.local/share/organiser)")
+    parser.add_argument("--group", default=None, metavar="ID",
+                        help="which group to use when this device holds several (id or its start)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def data_dir_of(args: argparse.Namespace) -> Path:
+    from organiser.store.datadir import default_data_dir
+
+    return args.data_dir.expanduser() if args.data_dir else default_data_dir()
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        return _open_app(args, parser)
+    try:
+        return int(args.handler(args) or 0)
+    except ValidationError as exc:
+        print(f"organiser: {exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CliError as exc:
+        print(f"organiser: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NotFoundError as exc:
+        print(f"organiser: {exc}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except NoGroupError as exc:
+        print(f"organiser: {exc}", file=sys.stderr)
+        return EXIT_NO_GROUP
+    except OrganiserError as exc:
+        print(f"organiser: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _open_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        from organiser.app import run_app
+    except ImportError as exc:
+        if "organiser.app" not in str(exc):
+            raise
+        parser.print_help()
+        print("\n(The desktop app is not part of this build yet; use the commands above.)")
+        return 0
+    return run_app(args)

@@ -1,0 +1,350 @@
+"""`member`, `event` and `task` commands: add, list, show, edit, delete, RSVP, check-in."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from organiser.cli.common import add_json_flag, open_chosen_group, print_fields, print_json, print_table, short
+from organiser.services.group import Group
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_members(sub)
+    _register_events(sub)
+    _register_tasks(sub)
+
+
+def _verbs(sub: argparse._SubParsersAction, noun: str, helptext: str) -> argparse._SubParsersAction:
+    parser = sub.add_parser(noun, help=helptext, description=helptext)
+    verbs = parser.add_subparsers(dest="verb", metavar="ACTION", required=True,
+                                  parser_class=type(parser))
+    return verbs
+
+
+def _id_command(verbs: argparse._SubParsersAction, name: str, noun: str, handler: Any,
+                helptext: str) -> argparse.ArgumentParser:
+    p = verbs.add_parser(name, help=helptext, description=helptext)
+    p.add_argument("id", metavar="ID", help=f"the {noun}'s id (or its first characters)")
+    p.set_defaults(handler=handler)
+    return p
+
+
+# ---- members ----------------------------------------------------------------------------
+
+def _member_fields(p: argparse.ArgumentParser, creating: bool) -> None:
+    p.add_argument("--name", required=creating, help="display name")
+    p.add_argument("--email", action="append", metavar="E", help="email address (repeat for several)")
+    p.add_argument("--phone", action="append", metavar="P", help="phone number (repeat for several)")
+    p.add_argument("--role", action="append", metavar="R", help="role or working group (repeat)")
+    p.add_argument("--skill", action="append", metavar="S", help="skill (repeat)")
+    p.add_argument("--notes", help="free-text notes")
+    p.add_argument("--consent-email", choices=("yes", "no"), help="may the group contact them by email")
+    p.add_argument("--consent-phone", choices=("yes", "no"), help="may the group contact them by phone")
+    p.add_argument("--consent-date", metavar="DATE", help="when consent was given (YYYY-MM-DD)")
+    p.add_argument("--joined", metavar="DATE", help="when they joined (YYYY-MM-DD)")
+    add_json_flag(p, "the member")
+
+
+def _member_values(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    pairs = {"emails": args.email, "phones": args.phone, "notes": args.notes,
+             "consent_email": args.consent_email, "consent_phone": args.consent_phone,
+             "consent_date": args.consent_date, "joined": args.joined}
+    for key, value in pairs.items():
+        if value is not None:
+            values[key] = value
+    if args.name is not None:
+        values["name"] = args.name
+    if args.role is not None:
+        values["roles"] = args.role
+    if args.skill is not None:
+        values["skills"] = args.skill
+    return values
+
+
+def _register_members(sub: argparse._SubParsersAction) -> None:
+    verbs = _verbs(sub, "member", "the member directory")
+    p = verbs.add_parser("add", help="add a member", description="Add a member; prints the new id.")
+    _member_fields(p, creating=True)
+    p.set_defaults(handler=member_add)
+    p = verbs.add_parser("list", help="list members", description="List members, optionally searching.")
+    p.add_argument("--search", metavar="TEXT", help="full-text search (name, email, phone, notes, roles)")
+    p.add_argument("--role", metavar="R", help="only members with this role or working group")
+    add_json_flag(p, "the members")
+    p.set_defaults(handler=member_list)
+    p = _id_command(verbs, "show", "member", member_show, "show one member")
+    add_json_flag(p, "the member")
+    p = _id_command(verbs, "edit", "member", member_edit,
+                    "change a member (options as for add; --email/--role/--skill replace the list)")
+    _member_fields(p, creating=False)
+    _id_command(verbs, "delete", "member", member_delete, "delete a member")
+
+
+def member_add(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        values = _member_values(args)
+        member = group.members.add(values.pop("name"), **values)
+        print_json(member.to_json()) if args.json else print(member.id)
+    return 0
+
+
+def member_list(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        members = group.members.list(args.search, role=args.role)
+        if args.json:
+            print_json([m.to_json() for m in members])
+        else:
+            print_table([(short(m.id), m.name, m.emails, m.phones, m.roles) for m in members],
+                        ["id", "name", "email", "phone", "roles"])
+    return 0
+
+
+def member_show(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        member = group.members.get(group.members.resolve_id(args.id))
+        print_json(member.to_json()) if args.json else print_fields(member.to_json())
+    return 0
+
+
+def member_edit(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        member = group.members.edit(group.members.resolve_id(args.id), **_member_values(args))
+        print_json(member.to_json()) if args.json else print(f"Updated {member.name} ({member.id}).")
+    return 0
+
+
+def member_delete(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        member_id = group.members.resolve_id(args.id)
+        name = group.members.get(member_id).name
+        group.members.delete(member_id)
+        print(f"Deleted {name} ({member_id}).")
+    return 0
+
+
+# ---- events -----------------------------------------------------------------------------
+
+def _event_fields(p: argparse.ArgumentParser, creating: bool) -> None:
+    p.add_argument("--title", required=creating)
+    p.add_argument("--start", required=creating, metavar="ISO", help="start, e.g. 2026-12-03T19:00")
+    p.add_argument("--end", metavar="ISO", help="end, e.g. 2026-12-03T21:00")
+    p.add_argument("--tz", metavar="AREA/CITY", help="IANA time zone (default: this computer's)")
+    p.add_argument("--location", metavar="L")
+    p.add_argument("--capacity", metavar="N", help="how many people fit")
+    p.add_argument("--description", metavar="TEXT")
+    if not creating:
+        p.add_argument("--status", choices=("scheduled", "cancelled"))
+    add_json_flag(p, "the event")
+
+
+def _event_values(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("title", "start", "end", "tz", "location", "capacity", "description", "status")
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+def _register_events(sub: argparse._SubParsersAction) -> None:
+    verbs = _verbs(sub, "event", "events, RSVPs and door check-in")
+    p = verbs.add_parser("add", help="add an event", description="Add an event; prints the new id.")
+    _event_fields(p, creating=True)
+    p.set_defaults(handler=event_add)
+    p = verbs.add_parser("list", help="list events", description="List events by start time.")
+    p.add_argument("--search", metavar="TEXT", help="full-text search (title, description, location)")
+    p.add_argument("--upcoming", action="store_true", help="only events that have not ended")
+    add_json_flag(p, "the events")
+    p.set_defaults(handler=event_list)
+    p = _id_command(verbs, "show", "event", event_show, "show one event with its RSVPs and attendance")
+    add_json_flag(p, "the event")
+    p = _id_command(verbs, "edit", "event", event_edit, "change an event (options as for add)")
+    _event_fields(p, creating=False)
+    _id_command(verbs, "delete", "event", event_delete, "delete an event")
+    p = verbs.add_parser("rsvp", help="record a member's answer", description="Record whether a member comes.")
+    p.add_argument("event", metavar="EVENT_ID")
+    p.add_argument("member", metavar="MEMBER_ID")
+    p.add_argument("answer", choices=("yes", "no", "maybe"))
+    p.set_defaults(handler=event_rsvp)
+    p = verbs.add_parser("checkin", help="check a member in at the door",
+                         description="Check a member in at the door (now).")
+    p.add_argument("event", metavar="EVENT_ID")
+    p.add_argument("member", metavar="MEMBER_ID")
+    p.add_argument("--undo", action="store_true", help="take the check-in back")
+    p.set_defaults(handler=event_checkin)
+
+
+def event_add(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        values = _event_values(args)
+        event = group.events.add(values.pop("title"), values.pop("start"), **values)
+        print_json(event.to_json()) if args.json else print(event.id)
+    return 0
+
+
+def event_list(args: argparse.Namespace) -> int:
+    from organiser.services.clock import now_local_iso
+
+    with _group(args) as group:
+        events = group.events.list(args.search, upcoming_from=now_local_iso() if args.upcoming else None)
+        if args.json:
+            print_json([e.to_json() for e in events])
+        else:
+            print_table([(short(e.id), e.start, e.title, e.location, e.status) for e in events],
+                        ["id", "start", "title", "location", "status"])
+    return 0
+
+
+def event_show(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event = group.events.get(group.events.resolve_id(args.id))
+        rsvps = group.events.rsvps(event.id)
+        attendance = group.events.attendance(event.id)
+        if args.json:
+            print_json({**event.to_json(), "rsvps": [r.to_json() for r in rsvps],
+                        "checked_in": attendance.checked_in})
+            return 0
+        print_fields(event.to_json())
+        cap = f" of {attendance.capacity}" if attendance.capacity is not None else ""
+        print(f"\nchecked in: {attendance.checked_in}{cap}; yes {attendance.yes}, "
+              f"maybe {attendance.maybe}, no {attendance.no}")
+    return 0
+
+
+def event_edit(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event = group.events.edit(group.events.resolve_id(args.id), **_event_values(args))
+        print_json(event.to_json()) if args.json else print(f"Updated {event.title} ({event.id}).")
+    return 0
+
+
+def event_delete(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event_id = group.events.resolve_id(args.id)
+        title = group.events.get(event_id).title
+        group.events.delete(event_id)
+        print(f"Deleted {title} ({event_id}).")
+    return 0
+
+
+def event_rsvp(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event_id = group.events.resolve_id(args.event)
+        member_id = group.members.resolve_id(args.member)
+        group.events.rsvp(event_id, member_id, args.answer)
+        print(f"{group.members.get(member_id).name}: {args.answer}")
+    return 0
+
+
+def event_checkin(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event_id = group.events.resolve_id(args.event)
+        member_id = group.members.resolve_id(args.member)
+        if args.undo:
+            group.events.undo_checkin(event_id, member_id)
+        else:
+            group.events.checkin(event_id, member_id)
+        att = group.events.attendance(event_id)
+        cap = f"/{att.capacity}" if att.capacity is not None else ""
+        verb = "check-in taken back for" if args.undo else "checked in"
+        print(f"{verb} {group.members.get(member_id).name} ({att.checked_in}{cap} in the room)")
+    return 0
+
+
+# ---- tasks ------------------------------------------------------------------------------
+
+def _task_fields(p: argparse.ArgumentParser, creating: bool) -> None:
+    p.add_argument("--title", required=creating)
+    p.add_argument("--description", metavar="TEXT")
+    p.add_argument("--assignee", metavar="MEMBER_ID")
+    p.add_argument("--due", metavar="DATE", help="due date, YYYY-MM-DD")
+    p.add_argument("--status", choices=("todo", "doing", "done"))
+    p.add_argument("--priority", metavar="N", help="higher is more urgent")
+    p.add_argument("--event", metavar="EVENT_ID", help="the event this task belongs to")
+    add_json_flag(p, "the task")
+
+
+def _task_values(args: argparse.Namespace, group: Group) -> dict[str, Any]:
+    names = ("title", "description", "assignee", "due", "status", "priority", "event")
+    values = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    # Short ids are expanded; a wrong one is reported by validation, naming the field.
+    for field, kind in (("assignee", "member"), ("event", "event")):
+        if values.get(field):
+            try:
+                values[field] = group.tasks.resolve_id(values[field], kind)
+            except Exception:
+                pass
+    return values
+
+
+def _register_tasks(sub: argparse._SubParsersAction) -> None:
+    verbs = _verbs(sub, "task", "tasks and action items")
+    p = verbs.add_parser("add", help="add a task", description="Add a task; prints the new id.")
+    _task_fields(p, creating=True)
+    p.set_defaults(handler=task_add)
+    p = verbs.add_parser("list", help="list tasks", description="List tasks, optionally filtered.")
+    p.add_argument("--search", metavar="TEXT", help="full-text search (title, description)")
+    p.add_argument("--status", choices=("todo", "doing", "done"))
+    p.add_argument("--assignee", metavar="MEMBER_ID")
+    p.add_argument("--event", metavar="EVENT_ID")
+    add_json_flag(p, "the tasks")
+    p.set_defaults(handler=task_list)
+    p = _id_command(verbs, "show", "task", task_show, "show one task")
+    add_json_flag(p, "the task")
+    p = _id_command(verbs, "edit", "task", task_edit, "change a task (options as for add)")
+    _task_fields(p, creating=False)
+    _id_command(verbs, "delete", "task", task_delete, "delete a task")
+
+
+def task_add(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        values = _task_values(args, group)
+        task = group.tasks.add(values.pop("title"), **values)
+        print_json(task.to_json()) if args.json else print(task.id)
+    return 0
+
+
+def task_list(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        assignee = group.members.resolve_id(args.assignee) if args.assignee else None
+        event = group.events.resolve_id(args.event) if args.event else None
+        tasks = group.tasks.list(args.search, status=args.status, assignee=assignee, event=event)
+        if args.json:
+            print_json([t.to_json() for t in tasks])
+        else:
+            print_table([(short(t.id), t.status, t.due, t.title, short(t.assignee)) for t in tasks],
+                        ["id", "status", "due", "title", "assignee"])
+    return 0
+
+
+def task_show(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        task = group.tasks.get(group.tasks.resolve_id(args.id))
+        print_json(task.to_json()) if args.json else print_fields(task.to_json())
+    return 0
+
+
+def task_edit(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        task = group.tasks.edit(group.tasks.resolve_id(args.id), **_task_values(args, group))
+        print_json(task.to_json()) if args.json else print(f"Updated {task.title} ({task.id}).")
+    return 0
+
+
+def task_delete(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        task_id = group.tasks.resolve_id(args.id)
+        title = group.tasks.get(task_id).title
+        group.tasks.delete(task_id)
+        print(f"Deleted {title} ({task_id}).")
+    return 0
+
+
+class _group:
+    """`with _group(args) as group:` opens the chosen group and always closes it."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.group = open_chosen_group(args)
+
+    def __enter__(self) -> Group:
+        return self.group
+
+    def __exit__(self, *exc: object) -> None:
+        self.group.close()

@@ -1,0 +1,1 @@
+"""Records, their rules, clocks, changesets and merge. No Qt, no sockets, no SQL."""

@@ -1,0 +1,275 @@
+"""The kinds of record a group keeps, their fields, and the rules a value must follow."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from organiser.core.errors import ValidationError
+
+DELETED = "deleted"  # the tombstone field every kind carries
+
+EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,}$")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: str  # text | longtext | list:email | list:phone | bool | date | datetime | tz | int | ref:KIND | choice
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    searchable: bool = False
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str
+    label: str
+    fields: tuple[FieldSpec, ...]
+    # For kinds identified by what they link (one RSVP per event and member), the fields
+    # that make up the id, so two laptops creating "the same" record at once converge.
+    identity: tuple[str, ...] = ()
+    by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    @property
+    def searchable(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.searchable)
+
+
+def _f(name: str, type_: str, label: str | None = None, **kw: Any) -> FieldSpec:
+    return FieldSpec(name, label or name.replace("_", " "), type_, **kw)
+
+
+MEMBER = KindSpec("member", "member", (
+    _f("name", "text", "display name", required=True, searchable=True),
+    _f("emails", "list:email", "email", default=[], searchable=True),
+    _f("phones", "list:phone", "phone", default=[], searchable=True),
+    _f("notes", "longtext", searchable=True, default=""),
+    _f("consent_email", "bool", "consent to email", default=False),
+    _f("consent_phone", "bool", "consent to phone", default=False),
+    _f("consent_date", "date", "consent date"),
+    _f("joined", "date", "joined date"),
+))
+# Multi-valued attributes are records of their own, one per value, so two people adding
+# different roles at once both win. Their id is derived from (member, value).
+MEMBER_ROLE = KindSpec("member_role", "role", (
+    _f("member", "ref:member", required=True),
+    _f("role", "text", "role", required=True),
+), identity=("member", "role"))
+MEMBER_SKILL = KindSpec("member_skill", "skill", (
+    _f("member", "ref:member", required=True),
+    _f("skill", "text", "skill", required=True),
+), identity=("member", "skill"))
+EVENT = KindSpec("event", "event", (
+    _f("title", "text", required=True, searchable=True),
+    _f("description", "longtext", default="", searchable=True),
+    _f("start", "datetime", required=True),
+    _f("end", "datetime"),
+    _f("tz", "tz", "time zone"),
+    _f("location", "text", default="", searchable=True),
+    _f("capacity", "int"),
+    _f("status", "choice", choices=("scheduled", "cancelled"), default="scheduled"),
+    _f("rrule", "text", "recurrence rule", default=""),
+))
+TASK = KindSpec("task", "task", (
+    _f("title", "text", required=True, searchable=True),
+    _f("description", "longtext", default="", searchable=True),
+    _f("status", "choice", choices=("todo", "doing", "done"), default="todo"),
+    _f("assignee", "ref:member"),
+    _f("due", "date", "due date"),
+    _f("priority", "int", default=0),
+    _f("event", "ref:event", "linked event"),
+))
+RSVP = KindSpec("rsvp", "RSVP", (
+    _f("event", "ref:event", required=True),
+    _f("member", "ref:member", required=True),
+    _f("answer", "choice", choices=("yes", "no", "maybe")),
+    _f("checked_in_at", "datetime", "check-in time"),
+), identity=("event", "member"))
+DEVICE = KindSpec("device", "device", (
+    _f("name", "text", "device name", required=True),
+    _f("public_key", "text", "public key", required=True),
+    _f("invited_by", "text", "invited by"),
+    _f("certificate", "longtext", default=""),
+))
+
+KINDS: dict[str, KindSpec] = {k.name: k for k in (
+    MEMBER, MEMBER_ROLE, MEMBER_SKILL, EVENT, TASK, RSVP, DEVICE)}
+# Kinds people see and count; roles and skills are folded into members.
+MAIN_KINDS = ("member", "event", "task", "rsvp", "device")
+
+
+def new_id() -> str:
+    """A random 128-bit record id, as 32 hex characters."""
+    return secrets.token_hex(16)
+
+
+def derived_id(kind: str, *parts: str) -> str:
+    """A stable id for kinds identified by what they link (RSVP, role, skill)."""
+    digest = hashlib.sha256("\x1f".join((kind, *parts)).encode()).hexdigest()
+    return digest[:32]
+
+
+def identity_id(spec: KindSpec, values: Mapping[str, Any]) -> str:
+    return derived_id(spec.name, *(str(values[f]) for f in spec.identity))
+
+
+def _known_zones() -> set[str]:
+    return available_timezones()
+
+
+def parse_datetime(text: str) -> datetime:
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value
+
+
+def check_tz(name: str) -> str:
+    if not name or name not in _zone_cache():
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ValidationError(
+                "tz", f"time zone: '{name}' is not a known IANA time zone (e.g. Europe/Berlin)."
+            ) from None
+    return name
+
+
+_ZONES: set[str] | None = None
+
+
+def _zone_cache() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = _known_zones()
+    return _ZONES
+
+
+RefExists = Callable[[str, str], bool]
+
+
+def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None) -> Any:
+    """Return the stored form of one value, or raise ValidationError naming the field."""
+    name, label = spec.name, spec.label
+    if value is None or (value == "" and spec.type not in ("text", "longtext")):
+        if spec.required:
+            raise ValidationError(name, f"{label}: a {kind} needs a {label}.")
+        return [] if spec.type.startswith("list") else None
+    t = spec.type
+    if t in ("text", "longtext"):
+        if not isinstance(value, str):
+            raise ValidationError(name, f"{label}: expected text, got {type(value).__name__}.")
+        value = value.strip() if t == "text" else value
+        if spec.required and not value.strip():
+            raise ValidationError(name, f"{label}: a {kind} needs a {label}; it cannot be empty.")
+        return value
+    if t.startswith("list:"):
+        items = [value] if isinstance(value, str) else list(value)
+        out: list[str] = []
+        for item in items:
+            item = str(item).strip()
+            if not item:
+                continue
+            if t == "list:email" and not EMAIL_RE.match(item):
+                raise ValidationError(name, f"{label}: '{item}' is not a valid email address.")
+            if t == "list:phone" and (not PHONE_RE.match(item) or sum(c.isdigit() for c in item) < 3):
+                raise ValidationError(name, f"{label}: '{item}' is not a valid phone number.")
+            if item not in out:
+                out.append(item)
+        return out
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "y", "on"):
+            return True
+        if text in ("0", "false", "no", "n", "off"):
+            return False
+        raise ValidationError(name, f"{label}: '{value}' is not yes or no.")
+    if t == "date":
+        try:
+            return date.fromisoformat(str(value).strip()[:10]).isoformat()
+        except ValueError:
+            raise ValidationError(name, f"{label}: '{value}' is not a date like 2026-12-31.") from None
+    if t == "datetime":
+        try:
+            parsed = parse_datetime(str(value))
+        except ValueError:
+            raise ValidationError(
+                name, f"{label}: '{value}' is not a date and time like 2026-12-31T18:30."
+            ) from None
+        return parsed.isoformat(timespec="minutes") if parsed.tzinfo is None else parsed.isoformat()
+    if t == "tz":
+        return check_tz(str(value).strip())
+    if t == "int":
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValidationError(name, f"{label}: '{value}' is not a whole number.") from None
+        if name == "capacity" and number < 0:
+            raise ValidationError(name, f"{label}: capacity cannot be below zero (got {number}).")
+        return number
+    if t == "choice":
+        text = str(value).strip().lower()
+        if text not in spec.choices:
+            raise ValidationError(
+                name, f"{label}: '{value}' is not one of {', '.join(spec.choices)}."
+            )
+        return text
+    if t.startswith("ref:"):
+        target = t[4:]
+        ref = str(value).strip()
+        if exists is not None and not exists(target, ref):
+            raise ValidationError(name, f"{label}: there is no {target} with id '{ref}'.")
+        return ref
+    raise AssertionError(f"unknown field type {t}")
+
+
+def validate(
+    kind: str,
+    values: Mapping[str, Any],
+    *,
+    current: Mapping[str, Any] | None = None,
+    exists: RefExists | None = None,
+) -> dict[str, Any]:
+    """Check and normalise the given fields of a record.
+
+    `current` is the record as stored (for an edit), so whole-record rules such as
+    "end after start" see the result of the edit. Returns only the fields given.
+    """
+    spec = KINDS[kind]
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        fspec = spec.by_name.get(name)
+        if fspec is None:
+            raise ValidationError(name, f"{name}: a {kind} has no field called '{name}'.")
+        out[name] = _normalise(fspec, value, spec.label, exists)
+    if current is None:
+        for fspec in spec.fields:
+            if fspec.required and fspec.name not in out:
+                raise ValidationError(fspec.name, f"{fspec.label}: a {spec.label} needs a {fspec.label}.")
+    merged = {**(current or {}), **out}
+    if kind == "event":
+        _check_event(merged)
+    return out
+
+
+def _naive(text: str) -> datetime:
+    return parse_datetime(text).replace(tzinfo=None)
+
+
+def _check_event(event: Mapping[str, Any]) -> None:
+    start, end = event.get("start"), event.get("end")
+    if start and end and _naive(end) < _naive(start):
+        raise ValidationError("end", f"end: the event ends ({end}) before it starts ({start}).")

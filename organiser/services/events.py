@@ -1,0 +1,166 @@
+"""Events, RSVPs and door check-in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from organiser.core.errors import ValidationError
+from organiser.core.records import DELETED, RSVP, identity_id, validate
+from organiser.services.base import RecordService
+from organiser.services.clock import local_tz_name, now_local_iso
+from organiser.store import queries
+from organiser.store.replica import LocalOp
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    title: str
+    start: str
+    end: str | None = None
+    tz: str | None = None
+    description: str = ""
+    location: str = ""
+    capacity: int | None = None
+    status: str = "scheduled"
+    rrule: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def start_dt(self) -> datetime:
+        return datetime.fromisoformat(self.start).replace(tzinfo=None)
+
+    @classmethod
+    def from_values(cls, event_id: str, v: Mapping[str, Any]) -> Event:
+        return cls(id=event_id, title=v.get("title") or "", start=v.get("start") or "",
+                   end=v.get("end"), tz=v.get("tz"), description=v.get("description") or "",
+                   location=v.get("location") or "", capacity=v.get("capacity"),
+                   status=v.get("status") or "scheduled", rrule=v.get("rrule") or "")
+
+
+@dataclass(frozen=True)
+class Rsvp:
+    id: str
+    event: str
+    member: str
+    answer: str | None = None
+    checked_in_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_values(cls, rsvp_id: str, v: Mapping[str, Any]) -> Rsvp:
+        return cls(rsvp_id, v.get("event", ""), v.get("member", ""), v.get("answer"),
+                   v.get("checked_in_at"))
+
+
+@dataclass(frozen=True)
+class Attendance:
+    checked_in: int
+    yes: int
+    maybe: int
+    no: int
+    capacity: int | None
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.checked_in >= self.capacity
+
+
+class Events(RecordService):
+    kind = "event"
+
+    def add(self, title: str, start: str, **fields: Any) -> Event:
+        fields.setdefault("tz", local_tz_name())
+        record_id, ops = self._create_ops({"title": title, "start": start, **fields})
+        self.replica.commit(ops)
+        return self.get(record_id)
+
+    def edit(self, event_id: str, **fields: Any) -> Event:
+        ops = self._edit_ops(event_id, fields)
+        if ops:
+            self.replica.commit(ops)
+        return self.get(event_id)
+
+    def get(self, event_id: str) -> Event:
+        return Event.from_values(event_id, self._current(event_id))
+
+    def list(self, search: str | None = None, *, upcoming_from: str | None = None) -> list[Event]:
+        events = [Event.from_values(rid, v)
+                  for rid, v in queries.list_records(self.db, "event", search=search or None)]
+        if upcoming_from:
+            cutoff = datetime.fromisoformat(upcoming_from).replace(tzinfo=None)
+            events = [e for e in events if (e.end and _naive(e.end) >= cutoff) or e.start_dt >= cutoff]
+        if not search:
+            events.sort(key=lambda e: e.start_dt)
+        return events
+
+    # ---- RSVPs and check-in -------------------------------------------------------------
+
+    def _rsvp_ops(self, event_id: str, member_id: str, values: Mapping[str, Any]) -> list[LocalOp]:
+        links = {"event": event_id, "member": member_id}
+        clean = validate("rsvp", {**links, **values}, exists=self._exists)
+        rid = identity_id(RSVP, links)
+        found = queries.get_record(self.db, rid)
+        current = found[1] if found else {}
+        ops = [LocalOp("rsvp", rid, k, v) for k, v in clean.items() if current.get(k) != v]
+        if found and found[2]:
+            ops.append(LocalOp("rsvp", rid, DELETED, False))
+        return ops
+
+    def rsvp(self, event_id: str, member_id: str, answer: str) -> Rsvp:
+        ops = self._rsvp_ops(event_id, member_id, {"answer": answer})
+        if ops:
+            self.replica.commit(ops)
+        return self.rsvp_of(event_id, member_id)
+
+    def checkin(self, event_id: str, member_id: str, when: str | None = None) -> Rsvp:
+        current = self.rsvp_of(event_id, member_id)
+        if current.checked_in_at:
+            return current
+        ops = self._rsvp_ops(event_id, member_id, {"checked_in_at": when or now_local_iso()})
+        self.replica.commit(ops)
+        return self.rsvp_of(event_id, member_id)
+
+    def undo_checkin(self, event_id: str, member_id: str) -> Rsvp:
+        current = self.rsvp_of(event_id, member_id)
+        if current.checked_in_at:
+            self.replica.commit([LocalOp("rsvp", current.id, "checked_in_at", None)])
+        return self.rsvp_of(event_id, member_id)
+
+    def rsvp_of(self, event_id: str, member_id: str) -> Rsvp:
+        rid = identity_id(RSVP, {"event": event_id, "member": member_id})
+        found = queries.get_record(self.db, rid)
+        if found is None or found[2]:
+            return Rsvp(rid, event_id, member_id)
+        return Rsvp.from_values(rid, found[1])
+
+    def rsvps(self, event_id: str) -> list[Rsvp]:
+        self._current(event_id)
+        return [Rsvp.from_values(rid, v) for rid, v in queries.list_records(self.db, "rsvp", link1=event_id)]
+
+    def attendance(self, event_id: str) -> Attendance:
+        event = self.get(event_id)
+        rsvps = self.rsvps(event_id)
+        members = {rid for rid, _v in queries.list_records(self.db, "member")} if rsvps else set()
+        live = [r for r in rsvps if r.member in members]
+        return Attendance(
+            checked_in=sum(1 for r in live if r.checked_in_at),
+            yes=sum(1 for r in live if r.answer == "yes"),
+            maybe=sum(1 for r in live if r.answer == "maybe"),
+            no=sum(1 for r in live if r.answer == "no"),
+            capacity=event.capacity,
+        )
+
+
+def _naive(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=None)
+
+
+__all__ = ["Attendance", "Event", "Events", "Rsvp", "ValidationError"]

@@ -1,0 +1,233 @@
+"""A group on this device: creating, joining, opening, and what it holds."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from organiser.core.bus import EventBus
+from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
+from organiser.core.keys import device_id_for, public_key_hex, read_private_key, write_private_key
+from organiser.core.records import new_id
+from organiser.services.events import Events
+from organiser.services.members import Members
+from organiser.services.tasks import Tasks
+from organiser.store import queries
+from organiser.store.database import connect
+from organiser.store.datadir import (
+    DB_NAME,
+    KEY_NAME,
+    current_group_dir,
+    ensure_private_dir,
+    groups_dir,
+    set_current,
+)
+from organiser.store.replica import LocalOp, Replica
+
+SECRET_NAME = "group.secret"
+
+
+@dataclass(frozen=True)
+class GroupCredentials:
+    """What a new device needs to belong: how to recognise the group and its founder,
+    and the shared secret that derives the group's discovery tag."""
+
+    group_id: str
+    group_name: str
+    founder: str
+    founder_key: str
+    secret: str
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class Group:
+    def __init__(self, path: Path, replica: Replica) -> None:
+        self.path = path
+        self.replica = replica
+        self.db = replica.db
+        self.bus: EventBus = replica.bus
+        self.members = Members(replica)
+        self.events = Events(replica)
+        self.tasks = Tasks(replica)
+
+    # ---- identity -----------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self.replica.group_id
+
+    @property
+    def name(self) -> str:
+        return self.replica.meta("group_name", "") or ""
+
+    @property
+    def device_id(self) -> str:
+        return self.replica.device_id
+
+    @property
+    def device_name(self) -> str:
+        return self.replica.meta("device_name", "") or ""
+
+    @property
+    def secret(self) -> bytes:
+        return bytes.fromhex((self.path / SECRET_NAME).read_text().strip())
+
+    def discovery_tag(self) -> str:
+        """An opaque tag that lets group members recognise each other on the LAN without
+        telling anyone else the group's name."""
+        return hmac.new(self.secret, b"organiser discovery tag v1", "sha256").hexdigest()[:16]
+
+    def credentials(self) -> GroupCredentials:
+        return GroupCredentials(self.id, self.name, self.replica.meta("founder") or "",
+                                self.replica.meta("founder_key") or "", self.secret.hex())
+
+    def private_key(self) -> Ed25519PrivateKey:
+        return read_private_key(self.path / KEY_NAME)
+
+    # ---- devices ------------------------------------------------------------------------
+
+    def admit_device(self, public_hex: str, name: str, **extra: str) -> str:
+        """Add a device to the group's roster, as invited by this device; return its id."""
+        name = name.strip()
+        if not name:
+            raise ValidationError("device-name", "device name: a device needs a name.")
+        device_id = device_id_for(public_hex)
+        ops = [LocalOp("device", device_id, "name", name),
+               LocalOp("device", device_id, "public_key", public_hex),
+               LocalOp("device", device_id, "invited_by", self.device_id)]
+        ops += [LocalOp("device", device_id, k, v) for k, v in extra.items()]
+        self.replica.commit(ops)
+        return device_id
+
+    def devices(self) -> list[dict[str, Any]]:
+        return [{"id": rid, **{k: v for k, v in values.items() if k != "public_key"}}
+                for rid, values in queries.list_records(self.db, "device")]
+
+    # ---- what it holds ------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "device_id": self.device_id,
+            "device_name": self.device_name,
+            "group": {"id": self.id, "name": self.name},
+            "data_dir": str(self.path),
+            "counts": queries.counts(self.db),
+            "version_vector": self.replica.version_vector(),
+            "state_hash": self.replica.state_hash(),
+            "conflicts": len(self.conflicts()),
+        }
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        return queries.conflicts(self.db)
+
+    def resolve_conflict(self, conflict_id: int, *, use_losing_value: bool) -> None:
+        """Settle a recorded conflict: restore the value that lost, or keep the current one."""
+        found = next((c for c in self.conflicts() if c["id"] == conflict_id), None)
+        if found is None:
+            raise NotFoundError(f"there is no conflict number {conflict_id}.")
+        version = (found["version"][0], found["version"][1])
+        value = found["value"] if use_losing_value else found["current"]
+        self.replica.commit([LocalOp(found["kind"], found["record"], found["field"], value,
+                                     resolves=(version,))])
+
+    def incidents(self) -> list[dict[str, Any]]:
+        return queries.incidents(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _open_replica(path: Path, bus: EventBus | None = None) -> Replica:
+    db = connect(path / DB_NAME)
+    key = read_private_key(path / KEY_NAME)
+    group_id = _meta(db, "group_id")
+    device_id = _meta(db, "device_id")
+    if not group_id or not device_id:
+        raise OrganiserError(f"{path} is not a complete group folder (no group id in its database).")
+    return Replica(db, group_id=group_id, device_id=device_id, key=key, bus=bus)
+
+
+def _meta(db: Any, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = None) -> Group:
+    path = current_group_dir(data_dir, group)
+    return Group(path, _open_replica(path, bus))
+
+
+def _new_group_dir(data_dir: Path, group_id: str) -> tuple[Path, Ed25519PrivateKey]:
+    path = ensure_private_dir(groups_dir(ensure_private_dir(data_dir)) / group_id)
+    if (path / DB_NAME).exists():
+        raise OrganiserError(f"this device already holds group {group_id} in {path}.")
+    key_path = path / KEY_NAME
+    if key_path.exists():  # a join that stopped half-way: keep the key it announced
+        return path, read_private_key(key_path)
+    key = Ed25519PrivateKey.generate()
+    write_private_key(key_path, key)
+    return path, key
+
+
+def _write_secret(path: Path, secret_hex: str) -> None:
+    target = path / SECRET_NAME
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret_hex + "\n")
+
+
+def _initialise(path: Path, key: Ed25519PrivateKey, creds: GroupCredentials, device_name: str,
+                bus: EventBus | None) -> Group:
+    _write_secret(path, creds.secret)
+    db = connect(path / DB_NAME)
+    device_id = device_id_for(public_key_hex(key))
+    meta = {"group_id": creds.group_id, "group_name": creds.group_name, "device_id": device_id,
+            "device_name": device_name, "founder": creds.founder, "founder_key": creds.founder_key}
+    with db.atomic():
+        db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
+    return Group(path, Replica(db, group_id=creds.group_id, device_id=device_id, key=key, bus=bus))
+
+
+def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | None = None) -> Group:
+    name, device_name = name.strip(), device_name.strip()
+    if not name:
+        raise ValidationError("group", "group: a group needs a name.")
+    if not device_name:
+        raise ValidationError("device-name", "device name: this device needs a name.")
+    group_id = new_id()
+    path, key = _new_group_dir(data_dir, group_id)
+    public = public_key_hex(key)
+    creds = GroupCredentials(group_id, name, device_id_for(public), public, secrets.token_hex(32))
+    group = _initialise(path, key, creds, device_name, bus)
+    group.admit_device(public, device_name)
+    set_current(data_dir, group_id)
+    return group
+
+
+def prepare_join(data_dir: Path, group_id: str) -> tuple[Path, str]:
+    """Make this device's key for a group it is about to join; return (folder, public key)."""
+    path, key = _new_group_dir(data_dir, group_id)
+    return path, public_key_hex(key)
+
+
+def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
+               bus: EventBus | None = None) -> Group:
+    """Finish joining once a member device has admitted our key and sent the credentials."""
+    path, key = _new_group_dir(data_dir, creds.group_id)
+    group = _initialise(path, key, creds, device_name.strip(), bus)
+    set_current(data_dir, creds.group_id)
+    return group
+
+
+def credentials_from_json(text: str) -> GroupCredentials:
+    doc = json.loads(text)
+    return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})

@@ -1,0 +1,69 @@
+"""Tasks: action items with a status, an assignee, a due date and a linked event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from organiser.services.base import RecordService
+from organiser.store import queries
+
+STATUSES = ("todo", "doing", "done")
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: str
+    description: str = ""
+    status: str = "todo"
+    assignee: str | None = None
+    due: str | None = None
+    priority: int = 0
+    event: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_values(cls, task_id: str, v: Mapping[str, Any]) -> Task:
+        return cls(id=task_id, title=v.get("title") or "", description=v.get("description") or "",
+                   status=v.get("status") or "todo", assignee=v.get("assignee"), due=v.get("due"),
+                   priority=v.get("priority") or 0, event=v.get("event"))
+
+
+class Tasks(RecordService):
+    kind = "task"
+
+    def add(self, title: str, **fields: Any) -> Task:
+        record_id, ops = self._create_ops({"title": title, **fields})
+        self.replica.commit(ops)
+        return self.get(record_id)
+
+    def edit(self, task_id: str, **fields: Any) -> Task:
+        ops = self._edit_ops(task_id, fields)
+        if ops:
+            self.replica.commit(ops)
+        return self.get(task_id)
+
+    def move(self, task_id: str, status: str) -> Task:
+        return self.edit(task_id, status=status)
+
+    def get(self, task_id: str) -> Task:
+        return Task.from_values(task_id, self._current(task_id))
+
+    def list(self, search: str | None = None, *, status: str | None = None,
+             assignee: str | None = None, event: str | None = None,
+             due_before: str | None = None) -> list[Task]:
+        rows = queries.list_records(self.db, "task", search=search or None,
+                                    link1=event, link2=assignee)
+        tasks = [Task.from_values(rid, v) for rid, v in rows]
+        if status:
+            tasks = [t for t in tasks if t.status == status]
+        if due_before:
+            tasks = [t for t in tasks if t.due and t.due <= due_before]
+        if not search:
+            tasks.sort(key=lambda t: (STATUSES.index(t.status), t.due or "9999", -t.priority,
+                                      t.title.casefold()))
+        return tasks

@@ -1,0 +1,1 @@
+"""SQLite storage through sqlite-utils: migrations, materialised records, change log, search."""

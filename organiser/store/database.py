@@ -1,0 +1,26 @@
+"""Opening a group's database with the settings every connection needs."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from organiser.store.schema import migrate
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> Database:
+    """Open (and migrate) a database. WAL lets the app, `serve` and the CLI share it."""
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=30.0
+    )
+    # synchronous=FULL: a committed local edit survives a power cut, not just a crash.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    db = Database(conn)
+    if not readonly:
+        migrate(db)
+    return db

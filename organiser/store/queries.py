@@ -1,0 +1,128 @@
+"""Reading the visible state: one record, lists by kind, full-text search, counts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlite_utils import Database
+
+from organiser.core.records import MAIN_KINDS
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into an FTS5 query: every word, as a prefix."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
+def get_record(db: Database, record_id: str) -> tuple[str, dict[str, Any], bool] | None:
+    row = db.execute("SELECT kind, data, deleted FROM records WHERE id = ?", [record_id]).fetchone()
+    if row is None:
+        return None
+    return row[0], json.loads(row[1]), bool(row[2])
+
+
+def exists(db: Database, kind: str, record_id: str) -> bool:
+    return db.execute(
+        "SELECT 1 FROM records WHERE id = ? AND kind = ? AND deleted = 0", [record_id, kind]
+    ).fetchone() is not None
+
+
+def list_records(
+    db: Database,
+    kind: str,
+    *,
+    search: str | None = None,
+    link1: str | None = None,
+    link2: str | None = None,
+    include_deleted: bool = False,
+    limit: int | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    where = ["r.kind = ?"]
+    params: list[Any] = [kind]
+    if not include_deleted:
+        where.append("r.deleted = 0")
+    if link1 is not None:
+        where.append("r.link1 = ?")
+        params.append(link1)
+    if link2 is not None:
+        where.append("r.link2 = ?")
+        params.append(link2)
+    sql = f"SELECT r.id, r.data FROM records r WHERE {' AND '.join(where)}"
+    if search is not None:
+        query = fts_query(search)
+        if query is None:
+            return list_records(db, kind, link1=link1, link2=link2,
+                                include_deleted=include_deleted, limit=limit)
+        sql = (
+            "SELECT r.id, r.data FROM records_fts f JOIN records r ON r.rowid = f.rowid "
+            f"WHERE records_fts MATCH ? AND {' AND '.join(where)} ORDER BY f.rank"
+        )
+        params.insert(0, query)
+    else:
+        sql += " ORDER BY r.rowid"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [(rid, json.loads(data)) for rid, data in db.execute(sql, params)]
+
+
+def search_ids(db: Database, kind: str, text: str) -> list[str]:
+    """Ids of visible records of a kind matching `text`, best match first."""
+    query = fts_query(text)
+    if query is None:
+        return []
+    return [rid for (rid,) in db.execute(
+        "SELECT r.id FROM records_fts f JOIN records r ON r.rowid = f.rowid "
+        "WHERE records_fts MATCH ? AND r.kind = ? AND r.deleted = 0 ORDER BY f.rank",
+        [query, kind],
+    )]
+
+
+def traits_by_member(db: Database, kind: str, field: str, members: Iterable[str] | None = None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for (data,) in db.execute("SELECT data FROM records WHERE kind = ? AND deleted = 0", [kind]):
+        values = json.loads(data)
+        out.setdefault(values["member"], []).append(values[field])
+    if members is not None:
+        wanted = set(members)
+        out = {k: v for k, v in out.items() if k in wanted}
+    for values in out.values():
+        values.sort(key=str.casefold)
+    return out
+
+
+def counts(db: Database) -> dict[str, int]:
+    found = dict(db.execute(
+        "SELECT kind, count(*) FROM records WHERE deleted = 0 GROUP BY kind"
+    ).fetchall())
+    return {kind: found.get(kind, 0) for kind in MAIN_KINDS}
+
+
+def conflicts(db: Database) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT c.id, c.kind, c.record, c.field, c.value, c.hlc, c.device, c.winner_hlc, "
+        "c.winner_device, r.data FROM conflicts c LEFT JOIN records r ON r.id = c.record "
+        "ORDER BY c.id"
+    ).fetchall()
+    out = []
+    for cid, kind, record, field, value, hlc, device, w_hlc, w_dev, data in rows:
+        current = json.loads(data).get(field) if data else None
+        out.append({
+            "id": cid, "kind": kind, "record": record, "field": field,
+            "value": json.loads(value) if value is not None else None,
+            "current": current, "version": [hlc, device], "winner": [w_hlc, w_dev],
+        })
+    return out
+
+
+def incidents(db: Database, limit: int = 100) -> list[dict[str, Any]]:
+    return [dict(zip(("at", "what", "author", "seq", "detail"), row, strict=True)) for row in db.execute(
+        "SELECT at, what, author, seq, detail FROM incidents ORDER BY id DESC LIMIT ?", [limit]
+    )]

@@ -1,0 +1,329 @@
+"""One device's replica of a group: local commits, applying peers' changesets, vectors.
+
+Every local write is one signed changeset stored in the same SQLite transaction as its
+effect, so a crash leaves either both or neither. Changesets from peers are checked
+(group, author in roster, signature, hash chain) before anything is stored; a refused
+one is logged and the good ones around it still apply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlite_utils import Database
+
+from organiser.core.bus import (
+    ChangesetRefused,
+    ChangesetsStored,
+    ClockWarning,
+    EventBus,
+    RecordsChanged,
+)
+from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
+from organiser.core.hlc import HybridClock
+from organiser.core.keys import load_public_key
+from organiser.core.records import DELETED
+from organiser.store.materialise import MergeOutcome, dumps, merge_changesets
+from organiser.store.verify import Refusal, verify_run
+
+log = logging.getLogger(__name__)
+
+VersionVector = dict[str, int]
+
+
+@dataclass(frozen=True)
+class LocalOp:
+    """A field write asked for by a person; the replica fills in what it overwrote."""
+
+    kind: str
+    record: str
+    field: str
+    value: Any
+    resolves: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass
+class ApplyResult:
+    applied: int = 0
+    duplicates: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+    changed_records: set[str] = field(default_factory=set)
+
+
+class Replica:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        group_id: str,
+        device_id: str,
+        key: Ed25519PrivateKey,
+        bus: EventBus | None = None,
+        clock: HybridClock | None = None,
+    ) -> None:
+        self.db = db
+        self.group_id = group_id
+        self.device_id = device_id
+        self._key = key
+        self.bus = bus or EventBus()
+        self.clock = clock or HybridClock(self._stored_clock())
+        self._keys: dict[str, Ed25519PublicKey] = {}
+
+    # ---- meta -------------------------------------------------------------------------
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    def _stored_clock(self) -> int:
+        return int(self.meta("hlc", "0") or 0)
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """A write transaction that takes the lock at once, so the CLI, `serve` and the
+        app can share one database without one of them failing half-way."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # ---- local writes -----------------------------------------------------------------
+
+    def commit(self, ops: Sequence[LocalOp]) -> Changeset:
+        """Write one local transaction as one signed changeset; return it."""
+        if not ops:
+            raise ValueError("a changeset needs at least one op")
+        with self._write():
+            self.clock.observe(self._stored_clock())  # another process may have written
+            head = self.db.execute(
+                "SELECT seq, hash FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",
+                [self.device_id],
+            ).fetchone()
+            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+            versions = self._versions_of({op.record for op in ops})
+            full_ops = []
+            for op in ops:
+                current = versions.get(op.record, {}).get(op.field)
+                base = (current[0], current[1]) if current else None
+                full_ops.append(Op(op.kind, op.record, op.field, op.value, base, op.resolves))
+            cs = sign_changeset(
+                self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
+            )
+            outcome = self._store([cs])
+        self._announce(outcome, [cs], "local")
+        return cs
+
+    def _versions_of(self, ids: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
+        id_list = list(ids)
+        marks = ",".join("?" * len(id_list))
+        return {
+            rid: json.loads(v)
+            for rid, v in self.db.execute(
+                f"SELECT id, versions FROM records WHERE id IN ({marks})", id_list
+            )
+        }
+
+    def _store(self, batch: list[Changeset]) -> MergeOutcome:
+        """Store verified changesets and merge their ops (inside a write transaction)."""
+        self.db.conn.executemany(
+            "INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature) for cs in batch],
+        )
+        outcome = merge_changesets(self.db, batch)
+        self._advance_vector({cs.author for cs in batch})
+        self.set_meta("hlc", str(self.clock.last))
+        return outcome
+
+    def _advance_vector(self, authors: Iterable[str]) -> None:
+        for author in authors:
+            row = self.db.execute("SELECT seq FROM vector WHERE author = ?", [author]).fetchone()
+            top = row[0] if row else 0
+            for (seq,) in self.db.execute(
+                "SELECT seq FROM changes WHERE author = ? AND seq > ? ORDER BY seq", [author, top]
+            ):
+                if seq != top + 1:
+                    break
+                top = seq
+            self.db.execute(
+                "INSERT INTO vector (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = excluded.seq",
+                [author, top],
+            )
+
+    def _announce(self, outcome: MergeOutcome, batch: list[Changeset], origin: str) -> None:
+        if outcome.device_roster_changed:
+            self._keys.clear()
+        if batch:
+            self.bus.publish(ChangesetsStored(len(batch), frozenset(cs.author for cs in batch)))
+        if outcome.changed:
+            self.bus.publish(
+                RecordsChanged(frozenset(outcome.changed), frozenset(outcome.kinds), origin)
+            )
+
+    # ---- replication ------------------------------------------------------------------
+
+    def version_vector(self) -> VersionVector:
+        return {a: s for a, s in self.db.execute("SELECT author, seq FROM vector") if s > 0}
+
+    def changes_since(self, vector: VersionVector, limit: int | None = None) -> list[Changeset]:
+        """Changesets we hold that a peer with `vector` lacks, in per-author seq order."""
+        return list(self.iter_changes_since(vector, limit))
+
+    def iter_changes_since(self, vector: VersionVector, limit: int | None = None) -> Iterator[Changeset]:
+        from organiser.core.changeset import decode_changeset
+
+        sent = 0
+        authors = [a for (a,) in self.db.execute("SELECT DISTINCT author FROM changes")]
+        for author in sorted(authors):
+            for body, sig in self.db.execute(
+                "SELECT body, signature FROM changes WHERE author = ? AND seq > ? ORDER BY seq",
+                [author, vector.get(author, 0)],
+            ):
+                if limit is not None and sent >= limit:
+                    return
+                sent += 1
+                yield decode_changeset(body, sig)
+
+    def raw_changes_after(self, local_id: int, limit: int = 1000) -> list[tuple[int, bytes, bytes]]:
+        """Changesets stored after a local arrival number (for live push): (id, body, sig)."""
+        return list(self.db.execute(
+            "SELECT id, body, signature FROM changes WHERE id > ? ORDER BY id LIMIT ?", [local_id, limit]
+        ))
+
+    def last_change_id(self) -> int:
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
+
+    def roster_key(self, device: str) -> Ed25519PublicKey | None:
+        if device in self._keys:
+            return self._keys[device]
+        row = self.db.execute(
+            "SELECT json_extract(data, '$.public_key') FROM records WHERE id = ? AND kind = 'device' AND deleted = 0",
+            [device],
+        ).fetchone()
+        public_hex = row[0] if row else None
+        if public_hex is None and device == self.meta("founder"):
+            public_hex = self.meta("founder_key")
+        if public_hex is None:
+            return None
+        self._keys[device] = load_public_key(public_hex)
+        return self._keys[device]
+
+    def hash_at(self, author: str, seq: int) -> str | None:
+        row = self.db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        return row[0] if row else None
+
+    def prev_at(self, author: str, seq: int) -> str | None:
+        row = self.db.execute("SELECT prev FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        return row[0] if row else None
+
+    def apply(self, changesets: Iterable[Changeset]) -> ApplyResult:
+        """Check and store changesets from peers. Idempotent and order-independent."""
+        result = ApplyResult()
+        stored: list[Changeset] = []
+        outcome = MergeOutcome()
+        with self._write():
+            pending = self._new_ones(changesets, result)
+            # Devices invited in this very batch become known as their invites apply.
+            for _round in range(len(pending) + 1):
+                known = {a: k for a in {cs.author for cs in pending} if (k := self.roster_key(a))}
+                if not known:
+                    break
+                ready = [cs for cs in pending if cs.author in known]
+                pending = [cs for cs in pending if cs.author not in known]
+                batch: list[Changeset] = []
+                for author, key in known.items():
+                    run = [cs for cs in ready if cs.author == author]
+                    good, bad = verify_run(run, key, self)
+                    batch.extend(good)
+                    result.refused.extend(bad)
+                if batch:
+                    part = self._store(batch)
+                    stored.extend(batch)
+                    _fold(outcome, part)
+                    if part.device_roster_changed:
+                        self._keys.clear()
+            result.refused.extend(
+                Refusal(cs.author, cs.seq, "its author is not a device of this group") for cs in pending
+            )
+            for cs in stored:
+                report = self.clock.observe(cs.hlc)
+                if report is not None:
+                    self._incident("clock", cs.author, cs.seq,
+                                   f"clock {report.ahead_seconds:.0f} s ahead of ours")
+                    self.bus.publish(ClockWarning(cs.author, report.ahead_seconds))
+            for refusal in result.refused:
+                self._incident("refused", refusal.author, refusal.seq, refusal.reason)
+            self.set_meta("hlc", str(self.clock.last))
+        result.applied = len(stored)
+        result.changed_records = outcome.changed
+        for refusal in result.refused:
+            log.warning("refused changeset %s#%s: %s", refusal.author, refusal.seq, refusal.reason)
+            self.bus.publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
+        self._announce(outcome, stored, "remote")
+        return result
+
+    def _new_ones(self, changesets: Iterable[Changeset], result: ApplyResult) -> list[Changeset]:
+        """Drop duplicates and changesets we hold; refuse other groups' and forks."""
+        seen: dict[tuple[str, int], str] = {}
+        fresh: list[Changeset] = []
+        for cs in changesets:
+            if cs.group != self.group_id:
+                result.refused.append(Refusal(cs.author, cs.seq, "it belongs to another group"))
+                continue
+            key = (cs.author, cs.seq)
+            digest = cs.hash
+            held = seen.get(key) or self.hash_at(*key)
+            if held is not None:
+                if held == digest:
+                    result.duplicates += 1
+                else:
+                    result.refused.append(Refusal(cs.author, cs.seq,
+                        "another changeset with the same author and number is already held"))
+                continue
+            seen[key] = digest
+            fresh.append(cs)
+        fresh.sort(key=lambda cs: (cs.author, cs.seq))
+        return fresh
+
+    def _incident(self, what: str, author: str | None, seq: int | None, detail: str) -> None:
+        self.db.execute(
+            "INSERT INTO incidents (at, what, author, seq, detail) VALUES (?, ?, ?, ?, ?)",
+            [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), what, author, seq, detail],
+        )
+
+    # ---- what people see --------------------------------------------------------------
+
+    def state_hash(self) -> str:
+        """A hash of the visible data: equal on two devices exactly when they show the same."""
+        digest = hashlib.sha256()
+        for rid, kind, data in self.db.execute(
+            "SELECT id, kind, data FROM records WHERE deleted = 0 ORDER BY id"
+        ):
+            values = {k: v for k, v in json.loads(data).items() if v is not None and k != DELETED}
+            digest.update(f"{rid}\x1f{kind}\x1f{dumps(values)}\n".encode())
+        return digest.hexdigest()
+
+
+def _fold(total: MergeOutcome, part: MergeOutcome) -> None:
+    total.changed |= part.changed
+    total.kinds |= part.kinds
+    total.conflicts.extend(part.conflicts)
+    total.device_roster_changed |= part.device_roster_changed

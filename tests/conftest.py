@@ -1,0 +1,54 @@
+"""Shared fixtures. Qt runs offscreen everywhere, so no test needs a display."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+from organiser.services.group import (  # noqa: E402
+    Group,
+    create_group,
+    join_group,
+    prepare_join,
+)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def group(data_dir: Path) -> Iterator[Group]:
+    g = create_group(data_dir, "Tenants Union", "door laptop")
+    yield g
+    g.close()
+
+
+def add_device(founder: Group, data_dir: Path, name: str) -> Group:
+    """A second device of the founder's group, admitted the way an invite admits it."""
+    _path, public = prepare_join(data_dir, founder.id)
+    founder.admit_device(public, name)
+    return join_group(data_dir, founder.credentials(), name)
+
+
+def sync_pair(a: Group, b: Group) -> None:
+    """Exchange what each lacks, both ways (no network: the same calls the sync layer makes)."""
+    b.replica.apply(a.replica.changes_since(b.replica.version_vector()))
+    a.replica.apply(b.replica.changes_since(a.replica.version_vector()))
+
+
+@pytest.fixture
+def two_devices(tmp_path: Path) -> Iterator[tuple[Group, Group]]:
+    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    b = add_device(a, tmp_path / "b", "minutes laptop")
+    sync_pair(a, b)
+    yield a, b
+    a.close()
+    b.close()
