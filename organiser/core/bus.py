@@ -44,7 +44,21 @@ class ClockWarning:
     ahead_seconds: float
 
 
-Event = RecordsChanged | ChangesetsStored | ChangesetRefused | ClockWarning
+@dataclass(frozen=True)
+class PeersChanged:
+    """A peer appeared, connected, synced, or went away (published by the sync layer)."""
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Progress of a long sync or import: done of total (total 0 when unknown)."""
+
+    done: int
+    total: int
+    what: str = "sync"
+
+
+Event = RecordsChanged | ChangesetsStored | ChangesetRefused | ClockWarning | PeersChanged | SyncProgress
 
 
 class EventBus:

@@ -54,6 +54,11 @@ class RecordService:
         record_id = new_id()
         return record_id, self._ops(kind, record_id, full)
 
+    def build_add(self, values: Mapping[str, Any]) -> tuple[str, list[LocalOp]]:
+        """Validate a new record and return (id, ops) without writing, for batch writes
+        (imports, demo data) through `Replica.commit_batch`."""
+        return self._create_ops(values)
+
     def _edit_ops(self, record_id: str, values: Mapping[str, Any], kind: str | None = None) -> list[LocalOp]:
         kind = kind or self.kind
         current = self._current(record_id, kind)

@@ -57,10 +57,16 @@ class Members(RecordService):
 
     def add(self, name: str, *, roles: Iterable[str] = (), skills: Iterable[str] = (),
             **fields: Any) -> Member:
-        record_id, ops = self._create_ops({"name": name, **fields})
-        ops += self._trait_ops(record_id, {"roles": roles, "skills": skills}, current={})
+        record_id, ops = self.build_add({"name": name, "roles": roles, "skills": skills, **fields})
         self.replica.commit(ops)
         return self.get(record_id)
+
+    def build_add(self, values: Mapping[str, Any]) -> tuple[str, list[LocalOp]]:
+        """(id, ops) for a new member, roles and skills included, without writing."""
+        values = dict(values)
+        traits = {"roles": values.pop("roles", ()) or (), "skills": values.pop("skills", ()) or ()}
+        record_id, ops = self._create_ops(values)
+        return record_id, ops + self._trait_ops(record_id, traits, current={})
 
     def edit(self, member_id: str, *, roles: Iterable[str] | None = None,
              skills: Iterable[str] | None = None, **fields: Any) -> Member:

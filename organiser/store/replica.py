@@ -110,7 +110,12 @@ class Replica:
 
     def commit(self, ops: Sequence[LocalOp]) -> Changeset:
         """Write one local transaction as one signed changeset; return it."""
-        if not ops:
+        return self.commit_batch([ops])[0]
+
+    def commit_batch(self, op_groups: Sequence[Sequence[LocalOp]]) -> list[Changeset]:
+        """Write several changesets (say, one per imported record) in one SQLite transaction:
+        all of them are stored, or none."""
+        if not op_groups or not all(op_groups):
             raise ValueError("a changeset needs at least one op")
         with self._write():
             self.clock.observe(self._stored_clock())  # another process may have written
@@ -118,19 +123,27 @@ class Replica:
                 "SELECT seq, hash FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",
                 [self.device_id],
             ).fetchone()
-            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-            versions = self._versions_of({op.record for op in ops})
-            full_ops = []
-            for op in ops:
-                current = versions.get(op.record, {}).get(op.field)
-                base = (current[0], current[1]) if current else None
-                full_ops.append(Op(op.kind, op.record, op.field, op.value, base, op.resolves))
-            cs = sign_changeset(
-                self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
-            )
-            outcome = self._store([cs])
-        self._announce(outcome, [cs], "local")
-        return cs
+            seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+            versions = self._versions_of({op.record for ops in op_groups for op in ops})
+            batch: list[Changeset] = []
+            for ops in op_groups:
+                full_ops = []
+                for op in ops:
+                    current = versions.get(op.record, {}).get(op.field)
+                    base = (current[0], current[1]) if current else None
+                    full_ops.append(Op(op.kind, op.record, op.field, op.value, base, op.resolves))
+                seq += 1
+                cs = sign_changeset(
+                    self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
+                )
+                prev = cs.hash
+                batch.append(cs)
+                # later groups in the batch overwrite what earlier ones wrote, knowingly
+                for op in ops:
+                    versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
+            outcome = self._store(batch)
+        self._announce(outcome, batch, "local")
+        return batch
 
     def _versions_of(self, ids: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
         id_list = list(ids)
