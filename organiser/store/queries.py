@@ -126,3 +126,35 @@ def incidents(db: Database, limit: int = 100) -> list[dict[str, Any]]:
     return [dict(zip(("at", "what", "author", "seq", "detail"), row, strict=True)) for row in db.execute(
         "SELECT at, what, author, seq, detail FROM incidents ORDER BY id DESC LIMIT ?", [limit]
     )]
+
+
+# ---- for the desktop app's live models: few round trips, no ranking -----------------------
+
+def visible_rows(db: Database, kind: str) -> list[tuple[int, str, dict[str, Any]]]:
+    """(rowid, id, values) of every visible record of a kind, in storage order."""
+    return [(rowid, rid, json.loads(data)) for rowid, rid, data in db.execute(
+        "SELECT rowid, id, data FROM records WHERE kind = ? AND deleted = 0", [kind])]
+
+
+def rows_by_ids(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, dict[str, Any], bool]]:
+    """{id: (rowid, kind, values, deleted)} for the given ids, deleted ones included."""
+    id_list = list(ids)
+    out: dict[str, tuple[int, str, dict[str, Any], bool]] = {}
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for rowid, rid, kind, data, deleted in db.execute(
+            f"SELECT rowid, id, kind, data, deleted FROM records WHERE id IN ({marks})", chunk
+        ):
+            out[rid] = (rowid, kind, json.loads(data), bool(deleted))
+    return out
+
+
+def search_rowids(db: Database, text: str) -> set[int] | None:
+    """Rowids of records (any kind) whose searchable text matches `text` as word prefixes,
+    straight from the full-text index; None when `text` has no words (no filter)."""
+    query = fts_query(text)
+    if query is None:
+        return None
+    return {rowid for (rowid,) in db.execute(
+        "SELECT rowid FROM records_fts WHERE records_fts MATCH ?", [query])}
