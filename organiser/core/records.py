@@ -159,12 +159,18 @@ def _zone_cache() -> set[str]:
 RefExists = Callable[[str, str], bool]
 
 
+def a_(noun: str) -> str:
+    """'an event', 'an RSVP', 'a task': messages people read should read right."""
+    vowel_sound = noun[:1] in "aeiou" or (noun.isupper() and noun[:1] in "AEFHILMNORSX")
+    return f"{'an' if vowel_sound else 'a'} {noun}"
+
+
 def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None) -> Any:
     """Return the stored form of one value, or raise ValidationError naming the field."""
     name, label = spec.name, spec.label
     if value is None or (value == "" and spec.type not in ("text", "longtext")):
         if spec.required:
-            raise ValidationError(name, f"{label}: a {kind} needs a {label}.")
+            raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}.")
         return [] if spec.type.startswith("list") else None
     t = spec.type
     if t in ("text", "longtext"):
@@ -172,7 +178,7 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
             raise ValidationError(name, f"{label}: expected text, got {type(value).__name__}.")
         value = value.strip() if t == "text" else value
         if spec.required and not value.strip():
-            raise ValidationError(name, f"{label}: a {kind} needs a {label}; it cannot be empty.")
+            raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}; it cannot be empty.")
         return value
     if t.startswith("list:"):
         items = [value] if isinstance(value, str) else list(value)
@@ -258,7 +264,7 @@ def validate(
     if current is None:
         for fspec in spec.fields:
             if fspec.required and fspec.name not in out:
-                raise ValidationError(fspec.name, f"{fspec.label}: a {spec.label} needs a {fspec.label}.")
+                raise ValidationError(fspec.name, f"{fspec.label}: {a_(spec.label)} needs {a_(fspec.label)}.")
     merged = {**(current or {}), **out}
     if kind == "event":
         _check_event(merged)
