@@ -20,6 +20,7 @@ from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, V
 COMMAND_MODULES = [
     "organiser.cli.group",
     "organiser.cli.records",
+    "organiser.cli.admin",
 ]
 
 EXIT_BAD_INPUT = 2
@@ -45,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"organiser {__version__}")
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                        help="where groups are kept (default: $ORGANISER_DATA_DIR, else the "
-                        "platform's data folder, e.g. ~/.local/share/organiser)")
+                        help="where groups are kept (default: $ORGANISER_DATA_DIR, else data_dir in the config "
+                        "files, else the platform's data folder, e.g. ~/.local/share/organiser)")
     parser.add_argument("--group", default=None, metavar="ID",
                         help="which group to use when this device holds several (id or its start)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -57,9 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
+    from organiser.config import settings
     from organiser.store.datadir import default_data_dir
 
-    return args.data_dir.expanduser() if args.data_dir else default_data_dir()
+    # --data-dir, else $ORGANISER_DATA_DIR, else data_dir in the user's or the system config file
+    return args.data_dir.expanduser() if args.data_dir else settings().data_dir or default_data_dir()
 
 
 def run(argv: Sequence[str]) -> int:

@@ -1,0 +1,285 @@
+"""Settings an admin or a user can pre-set, and where each one came from.
+
+Layers, lowest first: built-in defaults, the system file (/etc/organiser/config.toml), the
+user's file ($XDG_CONFIG_HOME/organiser/config.toml), the environment (ORGANISER_DATA_DIR, ...),
+and last the command line. A file that cannot be read or parsed is skipped as a whole, with one
+sentence naming the file and line; a single bad value is skipped with a sentence naming it. The
+program always starts: on the other layers, else on defaults.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import socket
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+SYSTEM_CONFIG = Path("/etc/organiser/config.toml")
+ENV_SYSTEM_CONFIG = "ORGANISER_SYSTEM_CONFIG"  # another system file (tests, staged installs)
+ENV_USER_CONFIG = "ORGANISER_CONFIG"  # another user file
+DEFAULT_DEVICE_NAME = "{hostname}"
+PLACEHOLDERS = ("hostname", "user")
+
+# setting -> environment variable that sets it
+ENVIRONMENT = {
+    "data_dir": "ORGANISER_DATA_DIR",
+    "device_name": "ORGANISER_DEVICE_NAME",
+    "listen_port": "ORGANISER_LISTEN_PORT",
+    "discovery": "ORGANISER_DISCOVERY",
+    "peers": "ORGANISER_PEERS",
+}
+DEFAULT_SOURCE = "default"
+FLAG_SOURCE = "command line"
+
+
+class SettingError(ValueError):
+    """A value that does not fit its setting; the message says what would."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings. None means "not set": the command's own default applies."""
+
+    data_dir: Path | None = None
+    device_name: str = DEFAULT_DEVICE_NAME  # a template: {hostname}, {user}
+    listen_port: int | None = None
+    discovery: bool = True
+    peers: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)  # setting -> file, variable or "command line"
+    problems: tuple[str, ...] = ()  # one sentence per file or value that was skipped
+
+    def source_of(self, name: str) -> str:
+        return self.sources.get(name, DEFAULT_SOURCE)
+
+    def device_name_for_this_device(self) -> str:
+        """The device-name template filled in for this computer and user."""
+        return render_device_name(self.device_name)
+
+    def with_flags(self, **flags: Any) -> Settings:
+        """These settings with the command-line values that were given (not None) on top."""
+        given = {k: v for k, v in flags.items() if v is not None}
+        unknown = set(given) - set(ENVIRONMENT)
+        if unknown:
+            raise TypeError(f"not a setting: {', '.join(sorted(unknown))}")
+        cleaned = {k: PARSERS[k](v) for k, v in given.items()}
+        return replace(self, **cleaned, sources={**self.sources, **dict.fromkeys(cleaned, FLAG_SOURCE)})
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(setting, value as text, where it came from) for each setting, for people."""
+        rows = []
+        for name in ENVIRONMENT:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                text = "on" if value else "off"
+            elif isinstance(value, tuple):
+                text = ", ".join(value) or "(none)"
+            elif value is None:
+                text = "(not set)"
+            else:
+                text = str(value)
+            rows.append((name, text, self.source_of(name)))
+        return rows
+
+
+# ---- values -------------------------------------------------------------------------------
+
+
+def _data_dir(value: Any) -> Path:
+    if isinstance(value, Path):
+        return value.expanduser()
+    if not isinstance(value, str) or not value.strip():
+        raise SettingError("data_dir must be a folder path in quotes, e.g. \"/srv/organiser\".")
+    return Path(os.path.expandvars(value.strip())).expanduser()
+
+
+def _device_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingError('device_name must be text in quotes, e.g. "{hostname}" or "{user} laptop".')
+    render_device_name(value)  # refuses unknown placeholders now rather than at `init`
+    return value.strip()
+
+
+def _listen_port(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise SettingError("listen_port must be a whole number from 0 to 65535 (0 picks a free port).")
+    return value
+
+
+def _discovery(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in {"1", "true", "yes", "on"}:
+            return True
+        if word in {"0", "false", "no", "off"}:
+            return False
+    raise SettingError("discovery must be true or false (in the environment: on/off, yes/no, 1/0).")
+
+
+def _peers(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[,\s]+", value) if v]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise SettingError('peers must be a list of addresses, e.g. ["10.0.0.5:47800", "door-laptop.local"].')
+    for text in value:
+        parse_peer(text)
+    return tuple(v.strip() for v in value)
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "data_dir": _data_dir,
+    "device_name": _device_name,
+    "listen_port": _listen_port,
+    "discovery": _discovery,
+    "peers": _peers,
+}
+
+
+def parse_peer(text: str) -> tuple[str, int | None]:
+    """"host", "host:port", "[ipv6]:port" -> (host, port or None)."""
+    text = text.strip()
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.%\w]+)\](?::(\d+))?|([^\s:\[\]]+)(?::(\d+))?", text)
+    if not match:
+        raise SettingError(f"peer address '{text}' is not host, host:port or [ipv6]:port.")
+    host = match.group(1) or match.group(3)
+    port_text = match.group(2) or match.group(4)
+    port = int(port_text) if port_text else None
+    if port is not None and not 1 <= port <= 65535:
+        raise SettingError(f"peer address '{text}' has port {port}; a port is 1 to 65535.")
+    return host, port
+
+
+def render_device_name(template: str) -> str:
+    known = {"hostname": _hostname(), "user": _user()}
+    for name in re.findall(r"{([^{}]*)}", template):
+        if name not in known:
+            raise SettingError(f"device_name uses {{{name}}}; the known placeholders are "
+                               + " and ".join(f"{{{p}}}" for p in PLACEHOLDERS) + ".")
+    return template.format_map(known).strip()
+
+
+def _hostname() -> str:
+    return socket.gethostname().split(".")[0] or "computer"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in a bare container
+        return "user"
+
+
+# ---- files --------------------------------------------------------------------------------
+
+
+def system_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    return Path(environ[ENV_SYSTEM_CONFIG]) if environ.get(ENV_SYSTEM_CONFIG) else SYSTEM_CONFIG
+
+
+def user_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    if environ.get(ENV_USER_CONFIG):
+        return Path(environ[ENV_USER_CONFIG]).expanduser()
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        return Path(environ.get("APPDATA") or home / "AppData" / "Roaming") / "Organiser" / "config.toml"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "Organiser" / "config.toml"
+    return Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "organiser" / "config.toml"
+
+
+def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The settings in one file and the sentences about what was skipped. A missing file is empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return {}, [f"{path}: cannot read this config file ({reason}); ignoring it."]
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return {}, [f"{path}, line {_line_of(exc, text)}: {_reason_of(exc)}; ignoring this config file."]
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, raw in table.items():
+        line = _line_of_key(text, key)
+        where = f"{path}, line {line}" if line else str(path)
+        if key not in PARSERS:
+            problems.append(f"{where}: '{key}' is not a setting (known: {', '.join(PARSERS)}); ignoring it.")
+            continue
+        try:
+            values[key] = PARSERS[key](raw)
+        except SettingError as exc:
+            problems.append(f"{where}: {exc} Ignoring this value.")
+    return values, problems
+
+
+def _line_of(exc: tomllib.TOMLDecodeError, text: str) -> int:
+    lineno = getattr(exc, "lineno", None)  # Python 3.14 has it; 3.11-3.13 only say it in the message
+    if lineno:
+        return int(lineno)
+    match = re.search(r"at line (\d+)", str(exc))
+    return int(match.group(1)) if match else max(1, len(text.splitlines()))  # "at end of document"
+
+
+def _reason_of(exc: tomllib.TOMLDecodeError) -> str:
+    message = getattr(exc, "msg", None) or re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+    return message[0].lower() + message[1:] if message else "not valid TOML"
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+# ---- all layers ---------------------------------------------------------------------------
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """Defaults, then the system file, the user file and the environment, each over the last."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    problems: list[str] = []
+    for path in (system_config_path(environ), user_config_path(environ)):
+        found, trouble = read_config_file(path)
+        values.update(found)
+        sources.update(dict.fromkeys(found, str(path)))
+        problems += trouble
+    for name, variable in ENVIRONMENT.items():
+        raw = environ.get(variable)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[name] = PARSERS[name](raw)
+            sources[name] = f"environment ({variable})"
+        except SettingError as exc:
+            problems.append(f"environment variable {variable}: {exc} Ignoring it.")
+    return Settings(**values, sources=sources, problems=tuple(problems))
+
+
+_loaded: dict[tuple[Any, ...], Settings] = {}
+
+
+def settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """The settings for this process, loaded once; what was skipped is said once, on stderr."""
+    key = (str(system_config_path(environ)), str(user_config_path(environ)),
+           *(environ.get(v) for v in ENVIRONMENT.values()))
+    if key not in _loaded:
+        loaded = load_settings(environ)
+        for problem in loaded.problems:
+            print(f"organiser: {problem}", file=sys.stderr)
+        _loaded[key] = loaded
+    return _loaded[key]
