@@ -1,0 +1,148 @@
+"""Events, RSVPs (one per event and member) and door check-in."""
+
+from __future__ import annotations
+
+import pytest
+
+from organiser.core.errors import NotFoundError, ValidationError
+from tests.conftest import sync_pair
+
+START, END = "2026-12-03T19:00", "2026-12-03T21:00"
+
+
+def snapshot(group) -> tuple[int, str]:
+    return group.replica.last_change_id(), group.replica.state_hash()
+
+
+def test_an_event_keeps_every_field_given(group):
+    event = group.events.add("Assembly", START, end=END, tz="Europe/Madrid", location="Social centre",
+                             capacity="40", description="Monthly")
+    again = group.events.get(event.id)
+    assert again == event
+    assert (again.title, again.start, again.end, again.tz) == ("Assembly", START, END, "Europe/Madrid")
+    assert (again.location, again.capacity, again.status, again.description) == \
+        ("Social centre", 40, "scheduled", "Monthly")
+
+
+def test_an_event_can_be_cancelled_and_found_by_its_location(group):
+    event = group.events.add("Assembly", START, location="Social centre")
+    assert group.events.edit(event.id, status="cancelled").status == "cancelled"
+    assert [e.id for e in group.events.list("social")] == [event.id]
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"title": "", "start": START}, "title"),
+    ({"title": "Assembly", "start": START, "end": "2026-12-03T18:00"}, "end"),
+    ({"title": "Assembly", "start": START, "tz": "Europe/Atlantis"}, "tz"),
+    ({"title": "Assembly", "start": START, "capacity": -5}, "capacity"),
+])
+def test_an_invalid_event_writes_nothing(group, fields, field):
+    before = snapshot(group)
+    with pytest.raises(ValidationError) as caught:
+        group.events.add(fields.pop("title"), fields.pop("start"), **fields)
+    assert caught.value.field == field
+    assert snapshot(group) == before
+    assert group.events.list() == []
+
+
+def test_an_edit_ending_the_event_before_it_starts_writes_nothing(group):
+    event = group.events.add("Assembly", START, end=END)
+    before = snapshot(group)
+    with pytest.raises(ValidationError, match="before it starts"):
+        group.events.edit(event.id, title="Big assembly", end="2026-12-03T10:00")
+    assert snapshot(group) == before
+    assert group.events.get(event.id).title == "Assembly"
+
+
+def test_a_second_answer_replaces_the_first(group):
+    event = group.events.add("Assembly", START)
+    ana = group.members.add("Ana")
+    group.events.rsvp(event.id, ana.id, "maybe")
+    group.events.rsvp(event.id, ana.id, "yes")
+    assert [(r.member, r.answer) for r in group.events.rsvps(event.id)] == [(ana.id, "yes")]
+    assert group.status()["counts"]["rsvp"] == 1
+
+
+def test_two_laptops_answering_for_the_same_member_at_once_make_one_rsvp(two_devices):
+    a, b = two_devices
+    event = a.events.add("Assembly", START)
+    ana = a.members.add("Ana")
+    sync_pair(a, b)
+    a.events.rsvp(event.id, ana.id, "yes")
+    b.events.rsvp(event.id, ana.id, "no")
+    sync_pair(a, b)
+    for device in (a, b):
+        rsvps = device.events.rsvps(event.id)
+        assert len(rsvps) == 1
+        assert device.status()["counts"]["rsvp"] == 1
+    assert a.events.rsvps(event.id) == b.events.rsvps(event.id)
+    assert a.events.rsvps(event.id)[0].answer in ("yes", "no")
+    assert a.replica.state_hash() == b.replica.state_hash()
+
+
+def test_checking_in_on_two_door_laptops_at_once_counts_the_member_once(two_devices):
+    a, b = two_devices
+    event = a.events.add("Assembly", START, capacity=2)
+    ana = a.members.add("Ana")
+    sync_pair(a, b)
+    a.events.checkin(event.id, ana.id, when="2026-12-03T19:02:00+01:00")
+    b.events.checkin(event.id, ana.id, when="2026-12-03T19:03:00+01:00")
+    sync_pair(a, b)
+    for device in (a, b):
+        attendance = device.events.attendance(event.id)
+        assert attendance.checked_in == 1
+        assert not attendance.full
+    assert a.events.rsvp_of(event.id, ana.id) == b.events.rsvp_of(event.id, ana.id)
+
+
+def test_checkin_records_the_time_and_does_not_move_it_when_repeated(group):
+    event = group.events.add("Assembly", START)
+    ana = group.members.add("Ana")
+    first = group.events.checkin(event.id, ana.id, when="2026-12-03T19:02:00+01:00")
+    assert first.checked_in_at == "2026-12-03T19:02:00+01:00"
+    again = group.events.checkin(event.id, ana.id, when="2026-12-03T19:30:00+01:00")
+    assert again.checked_in_at == "2026-12-03T19:02:00+01:00"
+
+
+def test_a_checkin_without_an_rsvp_counts_and_can_be_taken_back(group):
+    event = group.events.add("Assembly", START, capacity=1)
+    ana = group.members.add("Ana")
+    group.events.checkin(event.id, ana.id)
+    assert group.events.attendance(event.id).full
+    group.events.undo_checkin(event.id, ana.id)
+    assert group.events.attendance(event.id).checked_in == 0
+
+
+def test_attendance_counts_answers(group):
+    event = group.events.add("Assembly", START, capacity=10)
+    people = [group.members.add(name) for name in ("Ana", "Bruno", "Chen", "Dara")]
+    for person, answer in zip(people, ("yes", "yes", "maybe", "no"), strict=True):
+        group.events.rsvp(event.id, person.id, answer)
+    group.events.checkin(event.id, people[0].id)
+    att = group.events.attendance(event.id)
+    assert (att.yes, att.maybe, att.no, att.checked_in, att.capacity) == (2, 1, 1, 1, 10)
+
+
+def test_an_rsvp_for_an_unknown_member_or_event_writes_nothing(group):
+    event = group.events.add("Assembly", START)
+    before = snapshot(group)
+    with pytest.raises(ValidationError, match="there is no member"):
+        group.events.rsvp(event.id, "0" * 32, "yes")
+    with pytest.raises(ValidationError, match="there is no event"):
+        group.events.rsvp("0" * 32, "1" * 32, "yes")
+    assert snapshot(group) == before
+    ana = group.members.add("Ana")
+    before = snapshot(group)
+    with pytest.raises(ValidationError) as caught:
+        group.events.rsvp(event.id, ana.id, "perhaps")
+    assert caught.value.field == "answer"
+    assert snapshot(group) == before
+    assert group.events.rsvps(event.id) == []
+
+
+def test_a_deleted_event_cannot_be_shown(group):
+    event = group.events.add("Assembly", START)
+    group.events.delete(event.id)
+    with pytest.raises(NotFoundError, match="there is no event"):
+        group.events.get(event.id)
+    assert group.events.list() == []

@@ -1,0 +1,137 @@
+"""Changesets a peer must refuse, with a clear reason, while the good ones still apply."""
+
+from __future__ import annotations
+
+import secrets
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from organiser.core.bus import ChangesetRefused, ClockWarning
+from organiser.core.changeset import GENESIS, Changeset, Op, decode_changeset, sign_changeset
+from organiser.core.hlc import HybridClock, make_stamp
+from organiser.core.keys import device_id_for, public_key_hex
+from organiser.services.group import create_group
+from tests.conftest import sync_pair
+
+
+def fresh_from(a, b) -> list[Changeset]:
+    return a.replica.changes_since(b.replica.version_vector())
+
+
+def refusals(result) -> dict[int, str]:
+    return {r.seq: r.reason for r in result.refused}
+
+
+def listen(group) -> list:
+    heard: list = []
+    group.bus.subscribe(ChangesetRefused, heard.append)
+    return heard
+
+
+def test_a_tampered_body_is_refused_and_the_good_changesets_around_it_apply(two_devices):
+    a, b = two_devices
+    ana, bruno, chen = (a.members.add(n) for n in ("Ana", "Bruno", "Chen"))
+    first, middle, last = fresh_from(a, b)
+    forged = decode_changeset(middle.body.replace(b"Bruno", b"Brutus"), middle.signature)
+    heard = listen(b)
+    result = b.replica.apply([first, forged, last])
+    assert refusals(result) == {middle.seq: "its signature does not match its author's key"}
+    assert result.applied == 2
+    assert {m.name for m in b.members.list()} == {"Ana", "Chen"}
+    assert [(e.author, e.seq) for e in heard] == [(a.device_id, middle.seq)]
+    assert b.incidents()[0]["what"] == "refused"
+    assert "signature" in b.incidents()[0]["detail"]
+    # the real one still gets in later, and nothing of the forgery remains
+    b.replica.apply(fresh_from(a, b))
+    assert b.members.get(bruno.id).name == "Bruno"
+    assert b.replica.state_hash() == a.replica.state_hash()
+    del ana, chen
+
+
+def test_a_signature_from_another_key_is_refused(two_devices):
+    a, b = two_devices
+    a.members.add("Ana")
+    (real,) = fresh_from(a, b)
+    stranger = Ed25519PrivateKey.generate()
+    forged = decode_changeset(real.body, stranger.sign(real.body))
+    result = b.replica.apply([forged])
+    assert refusals(result) == {real.seq: "its signature does not match its author's key"}
+    assert b.members.list() == []
+
+
+def test_a_device_that_was_never_admitted_is_refused(two_devices):
+    a, b = two_devices
+    outsider_key = Ed25519PrivateKey.generate()
+    outsider = device_id_for(public_key_hex(outsider_key))
+    intrusion = sign_changeset(outsider_key, a.id, outsider, 1, GENESIS, a.replica.clock.now(),
+                               [Op("member", secrets.token_hex(16), "name", "Mallory")])
+    a.members.add("Ana")
+    result = b.replica.apply([intrusion, *fresh_from(a, b)])
+    assert [(r.author, r.reason) for r in result.refused] == \
+        [(outsider, "its author is not a device of this group")]
+    assert [m.name for m in b.members.list()] == ["Ana"]
+    assert outsider not in b.replica.version_vector()
+
+
+def test_a_forged_previous_hash_is_refused_as_a_broken_chain(two_devices):
+    a, b = two_devices
+    a.members.add("Ana")
+    good = fresh_from(a, b)
+    seq = a.replica.version_vector()[a.device_id] + 1
+    forged = sign_changeset(a.private_key(), a.id, a.device_id, seq, "e" * 64, a.replica.clock.now(),
+                            [Op("member", secrets.token_hex(16), "name", "Forked")])
+    result = b.replica.apply([*good, forged])
+    assert refusals(result) == {seq: "it does not link to its predecessor (broken hash chain)"}
+    assert [m.name for m in b.members.list()] == ["Ana"]
+
+
+def test_a_second_changeset_with_a_held_number_is_refused(two_devices):
+    a, b = two_devices
+    a.members.add("Ana")
+    (real,) = fresh_from(a, b)
+    b.replica.apply([real])
+    fork = sign_changeset(a.private_key(), a.id, a.device_id, real.seq, real.prev, real.hlc + 1,
+                          [Op("member", secrets.token_hex(16), "name", "Fork")])
+    result = b.replica.apply([fork])
+    assert refusals(result) == {real.seq: "another changeset with the same author and number is already held"}
+
+
+def test_a_changeset_from_another_group_is_refused_and_the_good_ones_apply(two_devices, tmp_path):
+    a, b = two_devices
+    other = create_group(tmp_path / "other", "Book club", "laptop")
+    try:
+        other.members.add("Outsider")
+        a.members.add("Ana")
+        result = b.replica.apply([*other.replica.changes_since({}), *fresh_from(a, b)])
+        assert {r.reason for r in result.refused} == {"it belongs to another group"}
+        assert len(result.refused) == len(other.replica.changes_since({}))
+        assert [m.name for m in b.members.list()] == ["Ana"]
+    finally:
+        other.close()
+
+
+def test_a_far_future_clock_from_a_peer_is_reported_and_cannot_lock_a_field(two_devices):
+    a, b = two_devices
+    ana = a.members.add("Ana")
+    sync_pair(a, b)
+    year_ahead = 365 * 24 * 3600 * 1000
+    b.replica.clock = HybridClock(a.replica.clock.last, wall_ms=lambda: _wall_ms() + year_ahead)
+    b.members.edit(ana.id, name="Ana (from the future)")
+    warnings: list[ClockWarning] = []
+    a.bus.subscribe(ClockWarning, warnings.append)
+    a.replica.apply(fresh_from(b, a))
+    assert a.members.get(ana.id).name == "Ana (from the future)"  # accepted...
+    assert [w.device for w in warnings] == [b.device_id]          # ...but reported
+    assert warnings[0].ahead_seconds > 364 * 24 * 3600
+    assert any(i["what"] == "clock" and i["author"] == b.device_id for i in a.incidents())
+    # a later local edit, on a correct clock, still overwrites it, here and there
+    a.members.edit(ana.id, name="Ana López")
+    sync_pair(a, b)
+    assert a.members.get(ana.id).name == b.members.get(ana.id).name == "Ana López"
+    assert a.replica.clock.last > make_stamp(_wall_ms() + year_ahead - 60_000)
+
+
+def _wall_ms() -> int:
+    import time
+
+    return time.time_ns() // 1_000_000
