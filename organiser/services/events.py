@@ -80,7 +80,7 @@ class Events(RecordService):
         fields.setdefault("tz", local_tz_name())
         record_id, ops = self._create_ops({"title": title, "start": start, **fields})
         self.replica.commit(ops)
-        return self.get(record_id)
+        return Event.from_values(record_id, {op.field: op.value for op in ops})
 
     def edit(self, event_id: str, **fields: Any) -> Event:
         ops = self._edit_ops(event_id, fields)

@@ -52,6 +52,14 @@ def _clean_traits(values: Iterable[str] | None) -> list[str]:
     return out
 
 
+def _member_from_ops(member_id: str, ops: Sequence[LocalOp]) -> Member:
+    """The member as just written, without reading it back."""
+    values = {op.field: op.value for op in ops if op.record == member_id}
+    roles = sorted((op.value for op in ops if op.kind == "member_role" and op.field == "role"), key=str.casefold)
+    skills = sorted((op.value for op in ops if op.kind == "member_skill" and op.field == "skill"), key=str.casefold)
+    return Member.from_values(member_id, values, roles, skills)
+
+
 class Members(RecordService):
     kind = "member"
 
@@ -59,7 +67,7 @@ class Members(RecordService):
             **fields: Any) -> Member:
         record_id, ops = self.build_add({"name": name, "roles": roles, "skills": skills, **fields})
         self.replica.commit(ops)
-        return self.get(record_id)
+        return _member_from_ops(record_id, ops)
 
     def build_add(self, values: Mapping[str, Any]) -> tuple[str, list[LocalOp]]:
         """(id, ops) for a new member, roles and skills included, without writing."""

@@ -24,16 +24,24 @@ LINKS: dict[str, tuple[str | None, str | None]] = {
 TRAIT_KINDS = {"member_role": "role", "member_skill": "skill"}
 
 
+_STORE_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical JSON (sorted keys): for hashing and for values people compare."""
+    return _CANONICAL_JSON.encode(value)
+
+
+_SEARCHABLE = {name: spec.searchable for name, spec in KINDS.items()}
 
 
 def search_text(kind: str, values: dict[str, Any], traits: Iterable[str] = ()) -> str:
-    spec = KINDS.get(kind)
-    if spec is None or not spec.searchable or values.get(DELETED):
+    fields = _SEARCHABLE.get(kind)
+    if not fields or values.get(DELETED):
         return ""
     parts: list[str] = []
-    for name in spec.searchable:
+    for name in fields:
         value = values.get(name)
         if isinstance(value, list):
             parts.extend(str(v) for v in value)
@@ -51,46 +59,69 @@ class MergeOutcome:
     device_roster_changed: bool = False
 
 
-def load_states(db: Database, ids: Iterable[str]) -> dict[str, RecordState]:
+# id -> (rowid, search text as indexed) for records already stored
+Stored = dict[str, tuple[int, str]]
+
+
+def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) -> dict[str, RecordState]:
     states: dict[str, RecordState] = {}
     id_list = list(ids)
+    loads = json.loads
     for start in range(0, len(id_list), CHUNK):
         chunk = id_list[start:start + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for rid, kind, data, versions in db.execute(
-            f"SELECT id, kind, data, versions FROM records WHERE id IN ({marks})", chunk
+        for rowid, rid, kind, data, versions, search in db.conn.execute(
+            f"SELECT rowid, id, kind, data, versions, search FROM records WHERE id IN ({marks})", chunk
         ):
-            states[rid] = RecordState(kind, rid, json.loads(data), json.loads(versions))
+            states[rid] = RecordState(kind, rid, loads(data), loads(versions))
+            if stored is not None:
+                stored[rid] = (rowid, search)
     return states
 
 
 def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
     """Merge the ops of verified changesets into `records` (inside the caller's transaction)."""
     outcome = MergeOutcome()
-    states = load_states(db, {op.record for cs in batch for op in cs.ops})
+    stored: Stored = {}
+    states = load_states(db, {op.record for cs in batch for op in cs.ops}, stored)
     superseded: list[tuple[str, str, int, str]] = []
     resolved: list[tuple[str, str, int, str]] = []
-    touched: set[str] = set()
+    changed = outcome.changed  # visible values changed
+    written: set[str] = set()  # anything to store (a value, or just a newer version)
+    kinds = outcome.kinds
     for cs in batch:
+        hlc, author = cs.hlc, cs.author
         for op in cs.ops:
-            if op.kind not in KINDS:
-                continue  # a kind from a newer version: the changeset is kept and relayed
-            state = states.get(op.record)
+            record = op.record
+            state = states.get(record)
             if state is None:
-                state = states[op.record] = RecordState(op.kind, op.record, {}, {}, is_new=True)
+                if op.kind not in KINDS:
+                    continue  # a kind from a newer version: the changeset is kept and relayed
+                state = states[record] = RecordState(op.kind, record, {}, {}, is_new=True)
             elif state.kind != op.kind:
                 continue  # an id cannot change kind; such an op is ignored everywhere alike
-            changed, conflict = merge_op(state, op, cs.hlc, cs.author)
-            touched.add(op.record)
-            if changed:
-                outcome.changed.add(op.record)
-                outcome.kinds.add(op.kind)
-            if conflict is not None:
-                outcome.conflicts.append(conflict)
+            versions = state.versions
+            if op.field not in versions:  # first write of this field: the common case
+                state.values[op.field] = op.value
+                versions[op.field] = [hlc, author, *(op.base or (None, None))]
+                changed.add(record)
+                written.add(record)
+                kinds.add(op.kind)
+            else:
+                before = versions[op.field]
+                did_change, conflict = merge_op(state, op, hlc, author)
+                if versions[op.field] is not before:
+                    written.add(record)
+                if did_change:
+                    changed.add(record)
+                    kinds.add(op.kind)
+                if conflict is not None:
+                    outcome.conflicts.append(conflict)
             if op.base is not None:
-                superseded.append((op.record, op.field, op.base[0], op.base[1]))
-            resolved.extend((op.record, op.field, h, d) for h, d in op.resolves)
-    _write_records(db, [states[r] for r in touched], outcome)
+                superseded.append((record, op.field, op.base[0], op.base[1]))
+            if op.resolves:
+                resolved.extend((record, op.field, h, d) for h, d in op.resolves)
+    _write_records(db, [states[r] for r in written], stored, outcome)
     if outcome.conflicts:
         db.conn.executemany(
             "INSERT OR IGNORE INTO conflicts (kind, record, field, value, hlc, device, "
@@ -100,27 +131,28 @@ def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
         )
     # A conflict loser that a later write overwrote knowingly, or that someone settled,
     # is no longer a conflict.
-    if superseded or resolved:
+    if (superseded or resolved) and db.conn.execute("SELECT EXISTS (SELECT 1 FROM conflicts)").fetchone()[0]:
         db.conn.executemany(
             "DELETE FROM conflicts WHERE record = ? AND field = ? AND hlc = ? AND device = ?",
             superseded + resolved,
         )
-    outcome.device_roster_changed = "device" in outcome.kinds
+    outcome.device_roster_changed = "device" in kinds
     return outcome
 
 
-def _write_records(db: Database, states: list[RecordState], outcome: MergeOutcome) -> None:
-    trait_members = {
-        s.values.get("member") for s in states if s.kind in TRAIT_KINDS and s.id in outcome.changed
-    }
+def _write_records(db: Database, states: list[RecordState], stored: Stored, outcome: MergeOutcome) -> None:
+    trait_members = {s.values.get("member") for s in states if s.kind in TRAIT_KINDS}
     trait_members.discard(None)
     traits = _traits_of(db, trait_members, states) if trait_members else {}
     rows = []
+    searches: dict[str, str] = {}
+    encode = _STORE_JSON.encode
     for s in states:
-        link1, link2 = (s.values.get(f) if f else None for f in LINKS.get(s.kind, (None, None)))
-        search = search_text(s.kind, s.values, traits.get(s.id, ()))
-        rows.append((s.id, s.kind, dumps(s.values), dumps(s.versions),
-                     1 if s.values.get(DELETED) else 0, search, link1, link2))
+        values = s.values
+        link1, link2 = (values.get(f) if f else None for f in LINKS.get(s.kind, (None, None)))
+        search = searches[s.id] = search_text(s.kind, values, traits.get(s.id, ()))
+        rows.append((s.id, s.kind, encode(values), encode(s.versions),
+                     1 if values.get(DELETED) else 0, search, link1, link2))
     db.conn.executemany(
         "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
@@ -128,11 +160,48 @@ def _write_records(db: Database, states: list[RecordState], outcome: MergeOutcom
         "link1 = excluded.link1, link2 = excluded.link2",
         rows,
     )
+    _update_search_index(db, searches, stored)
     # Members whose roles or skills changed but who were not in this batch: reindex.
     in_batch = {s.id for s in states}
     others = [m for m in trait_members if m not in in_batch]
     if others:
         reindex_members(db, others)
+
+
+def _update_search_index(db: Database, searches: dict[str, str], stored: Stored) -> None:
+    """Note records whose searchable text changed; `flush_search_index` indexes them."""
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
+        [(rid, stored[rid][1] if rid in stored else "") for rid, text in searches.items()
+         if (stored[rid][1] if rid in stored else "") != text],
+    )
+
+
+def flush_search_index(db: Database) -> int:
+    """Bring the full-text index up to date with records.search, in bulk; return how many
+    records were reindexed. Safe to call from any process at any time."""
+    conn = db.conn
+    if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM search_pending)").fetchone()[0]:
+        return 0
+    own_transaction = not conn.in_transaction
+    if own_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        rows = conn.execute(
+            "SELECT p.indexed, r.rowid, r.search FROM search_pending p LEFT JOIN records r ON r.id = p.id"
+        ).fetchall()
+        conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
+                         [(rowid, old) for old, rowid, _new in rows if old and rowid is not None])
+        conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)",
+                         [(rowid, new) for _old, rowid, new in rows if new and rowid is not None])
+        conn.execute("DELETE FROM search_pending")
+    except BaseException:
+        if own_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if own_transaction:
+        conn.execute("COMMIT")
+    return len(rows)
 
 
 def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> dict[str, list[str]]:
@@ -159,10 +228,11 @@ def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> di
 
 def reindex_members(db: Database, members: Iterable[str]) -> None:
     member_set = set(members)
-    states = load_states(db, member_set)
+    stored: Stored = {}
+    states = load_states(db, member_set, stored)
     traits = _traits_of(db, member_set, [])
-    db.conn.executemany(
-        "UPDATE records SET search = ? WHERE id = ?",
-        [(search_text("member", s.values, traits.get(s.id, ())), s.id)
-         for s in states.values() if s.kind == "member"],
-    )
+    searches = {s.id: search_text("member", s.values, traits.get(s.id, ()))
+                for s in states.values() if s.kind == "member"}
+    db.conn.executemany("UPDATE records SET search = ? WHERE id = ?",
+                        [(text, rid) for rid, text in searches.items()])
+    _update_search_index(db, searches, stored)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from organiser.core.records import MAIN_KINDS
+from organiser.store.materialise import flush_search_index
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -20,6 +21,11 @@ def fts_query(text: str) -> str | None:
     if not tokens:
         return None
     return " ".join(f'"{t}"*' for t in tokens)
+
+
+def search_index_ready(db: Database) -> None:
+    """Index text written since the last search (every full-text query calls this first)."""
+    flush_search_index(db)
 
 
 def get_record(db: Database, record_id: str) -> tuple[str, dict[str, Any], bool] | None:
@@ -58,6 +64,7 @@ def list_records(
     sql = f"SELECT r.id, r.data FROM records r WHERE {' AND '.join(where)}"
     if search is not None:
         query = fts_query(search)
+        search_index_ready(db)
         if query is None:
             return list_records(db, kind, link1=link1, link2=link2,
                                 include_deleted=include_deleted, limit=limit)
@@ -76,6 +83,7 @@ def list_records(
 def search_ids(db: Database, kind: str, text: str) -> list[str]:
     """Ids of visible records of a kind matching `text`, best match first."""
     query = fts_query(text)
+    search_index_ready(db)
     if query is None:
         return []
     return [rid for (rid,) in db.execute(
@@ -154,7 +162,41 @@ def search_rowids(db: Database, text: str) -> set[int] | None:
     """Rowids of records (any kind) whose searchable text matches `text` as word prefixes,
     straight from the full-text index; None when `text` has no words (no filter)."""
     query = fts_query(text)
+    search_index_ready(db)
     if query is None:
         return None
     return {rowid for (rowid,) in db.execute(
         "SELECT rowid FROM records_fts WHERE records_fts MATCH ?", [query])}
+
+
+def trait_pairs(db: Database, kind: str, field: str, members: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(member id, value) of visible roles or skills, for all members or the given ones."""
+    path = f"$.{field}"
+    if members is None:
+        return list(db.execute(
+            "SELECT link1, json_extract(data, ?) FROM records WHERE kind = ? AND deleted = 0", [path, kind]))
+    out: list[tuple[str, str]] = []
+    member_list = list(members)
+    for start in range(0, len(member_list), 500):
+        chunk = member_list[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out += db.execute(
+            f"SELECT link1, json_extract(data, ?) FROM records WHERE link1 IN ({marks}) "
+            "AND kind = ? AND deleted = 0", [path, *chunk, kind]).fetchall()
+    return out
+
+
+def matching_rowids(db: Database, text: str, rowids: Iterable[int]) -> set[int]:
+    """Which of the given rowids match `text` in the full-text index."""
+    query = fts_query(text)
+    search_index_ready(db)
+    wanted = list(rowids)
+    if query is None:
+        return set(wanted)
+    out: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(r for (r,) in db.execute(
+            f"SELECT rowid FROM records_fts WHERE records_fts MATCH ? AND rowid IN ({marks})", [query, *chunk]))
+    return out

@@ -31,12 +31,14 @@ from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.records import DELETED
-from organiser.store.materialise import MergeOutcome, dumps, merge_changesets
+from organiser.store.materialise import MergeOutcome, dumps, flush_search_index, merge_changesets
 from organiser.store.verify import Refusal, verify_run
 
 log = logging.getLogger(__name__)
 
 VersionVector = dict[str, int]
+# A sync batch this big indexes its text for search at once, in the same transaction.
+BULK_INDEX = 200
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,8 @@ class Replica:
             for refusal in result.refused:
                 self._incident("refused", refusal.author, refusal.seq, refusal.reason)
             self.set_meta("hlc", str(self.clock.last))
+            if len(stored) >= BULK_INDEX:
+                flush_search_index(self.db)
         result.applied = len(stored)
         result.changed_records = outcome.changed
         for refusal in result.refused:
@@ -296,25 +300,43 @@ class Replica:
     def _new_ones(self, changesets: Iterable[Changeset], result: ApplyResult) -> list[Changeset]:
         """Drop duplicates and changesets we hold; refuse other groups' and forks."""
         seen: dict[tuple[str, int], str] = {}
-        fresh: list[Changeset] = []
+        candidates: list[Changeset] = []
         for cs in changesets:
             if cs.group != self.group_id:
                 result.refused.append(Refusal(cs.author, cs.seq, "it belongs to another group"))
                 continue
+            candidates.append(cs)
+        held = self._held_hashes(candidates)
+        fresh: list[Changeset] = []
+        for cs in candidates:
             key = (cs.author, cs.seq)
-            digest = cs.hash
-            held = seen.get(key) or self.hash_at(*key)
-            if held is not None:
-                if held == digest:
+            known = seen.get(key) or held.get(key)
+            if known is not None:
+                if known == cs.hash:
                     result.duplicates += 1
                 else:
                     result.refused.append(Refusal(cs.author, cs.seq,
                         "another changeset with the same author and number is already held"))
                 continue
-            seen[key] = digest
+            seen[key] = cs.hash
             fresh.append(cs)
         fresh.sort(key=lambda cs: (cs.author, cs.seq))
         return fresh
+
+    def _held_hashes(self, changesets: list[Changeset]) -> dict[tuple[str, int], str]:
+        """Hashes we already hold in the seq range each author's incoming changesets span."""
+        spans: dict[str, list[int]] = {}
+        for cs in changesets:
+            span = spans.setdefault(cs.author, [cs.seq, cs.seq])
+            span[0] = min(span[0], cs.seq)
+            span[1] = max(span[1], cs.seq)
+        held: dict[tuple[str, int], str] = {}
+        for author, (low, high) in spans.items():
+            for seq, digest in self.db.conn.execute(
+                "SELECT seq, hash FROM changes WHERE author = ? AND seq BETWEEN ? AND ?", [author, low, high]
+            ):
+                held[(author, seq)] = digest
+        return held
 
     def _incident(self, what: str, author: str | None, seq: int | None, detail: str) -> None:
         self.db.execute(

@@ -71,23 +71,15 @@ def m001_initial(db: Database) -> None:
             detail TEXT NOT NULL
         );
 
-        -- Full-text search over members, events and tasks, kept in step by triggers.
+        -- Full-text search over members, events and tasks. Writes note which records'
+        -- text changed in search_pending (with the text the index still holds); the index
+        -- catches up in bulk before the next search or after a big sync. Updating FTS5 on
+        -- every small transaction cost more than the rest of a local write together.
+        CREATE TABLE search_pending (id TEXT PRIMARY KEY, indexed TEXT NOT NULL) WITHOUT ROWID;
         CREATE VIRTUAL TABLE records_fts USING fts5 (
             search, content = 'records', content_rowid = 'rowid',
             tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
         );
-        CREATE TRIGGER records_ai AFTER INSERT ON records WHEN new.search != '' BEGIN
-            INSERT INTO records_fts (rowid, search) VALUES (new.rowid, new.search);
-        END;
-        CREATE TRIGGER records_ad AFTER DELETE ON records WHEN old.search != '' BEGIN
-            INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', old.rowid, old.search);
-        END;
-        CREATE TRIGGER records_au AFTER UPDATE OF search ON records
-        WHEN old.search IS NOT new.search BEGIN
-            INSERT INTO records_fts (records_fts, rowid, search)
-                SELECT 'delete', old.rowid, old.search WHERE old.search != '';
-            INSERT INTO records_fts (rowid, search) SELECT new.rowid, new.search WHERE new.search != '';
-        END;
         """
     )
 
@@ -110,6 +102,24 @@ def m002_relational_index(db: Database) -> None:
                 WHEN 'task' THEN json_extract(data, '$.assignee') END;
         CREATE INDEX records_link1 ON records (link1) WHERE link1 IS NOT NULL;
         CREATE INDEX records_link2 ON records (link2) WHERE link2 IS NOT NULL;
+        """
+    )
+
+
+@migrations()
+def m003_peers(db: Database) -> None:
+    # Local, not replicated: which devices this one has seen on the network, where, and
+    # when it last synced with each, so `status` (another process) can show them and a
+    # restart can dial last-known addresses when multicast is blocked.
+    db.executescript(
+        """
+        CREATE TABLE peers (
+            device TEXT PRIMARY KEY,
+            address TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'offline',
+            last_seen REAL,
+            last_sync REAL
+        );
         """
     )
 

@@ -1,0 +1,184 @@
+"""Store benchmark: prints JSON. Run with `python -m tests.perf.store` (or `make bench`).
+
+- write_overhead: creating members through the service, one transaction (and one signed
+  changeset) each, divided by inserting the same rows with plain sqlite3, one transaction
+  each, with the same pragmas, in the same run. Reported with the store's own durability
+  setting (synchronous=FULL, an fsync per commit) and with synchronous=NORMAL (no fsync),
+  which shows the CPU cost of the bookkeeping alone.
+- apply: applying another device's changesets for members + events + tasks into an empty
+  store, divided by a plain executemany insert of the same rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from organiser.services.group import Group, create_group, join_group, prepare_join
+
+FIRST = ["Ana", "Bilal", "Chloé", "Dmitri", "Eilidh", "Fatima", "Gustavo", "Hana", "Ivo", "Jonas"]
+LAST = ["López", "Okafor", "Nguyen", "Schmidt", "Kowalski", "Haddad", "Silva", "Murphy", "Ito"]
+ROLES = ["Outreach", "Door", "Minutes", "Legal", "Childcare", "Treasury"]
+
+
+def member_values(i: int, rng: random.Random) -> dict[str, Any]:
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
+    return {"name": name, "emails": [f"member{i}@example.org"], "phones": [f"+44 7700 {i:06d}"],
+            "notes": "", "consent_email": True, "consent_phone": i % 2 == 0,
+            "consent_date": "2026-01-15", "joined": "2025-06-01"}
+
+
+def event_values(i: int) -> dict[str, Any]:
+    day = 1 + i % 28
+    return {"title": f"Meeting {i}", "description": "Agenda: rent strike, repairs.",
+            "start": f"2026-12-{day:02d}T19:00", "end": f"2026-12-{day:02d}T21:00",
+            "tz": "Europe/London", "location": "Church hall", "capacity": 40, "status": "scheduled"}
+
+
+def task_values(i: int, members: list[str], events: list[str]) -> dict[str, Any]:
+    return {"title": f"Task {i}", "description": "Follow up", "status": ("todo", "doing", "done")[i % 3],
+            "assignee": members[i % len(members)], "due": "2026-12-20", "priority": i % 4,
+            "event": events[i % len(events)]}
+
+
+def plain_db(path: Path, synchronous: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.executescript(
+        "CREATE TABLE members (id TEXT PRIMARY KEY, name TEXT, emails TEXT, phones TEXT, notes TEXT,"
+        " consent_email INT, consent_phone INT, consent_date TEXT, joined TEXT);"
+        "CREATE TABLE events (id TEXT PRIMARY KEY, title TEXT, description TEXT, start TEXT, end TEXT,"
+        " tz TEXT, location TEXT, capacity INT, status TEXT);"
+        "CREATE TABLE tasks (id TEXT PRIMARY KEY, title TEXT, description TEXT, status TEXT,"
+        " assignee TEXT, due TEXT, priority INT, event TEXT);"
+    )
+    return conn
+
+
+MEMBER_SQL = "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+EVENT_SQL = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+TASK_SQL = "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def member_row(i: int, v: dict[str, Any]) -> tuple:
+    return (f"m{i}", v["name"], json.dumps(v["emails"]), json.dumps(v["phones"]), v["notes"],
+            v["consent_email"], v["consent_phone"], v["consent_date"], v["joined"])
+
+
+def bench_writes(tmp: Path, n: int, synchronous: str) -> dict[str, float]:
+    rng = random.Random(1)
+    values = [member_values(i, rng) for i in range(n)]
+    conn = plain_db(tmp / f"plain-{synchronous}.db", synchronous)
+    t0 = time.perf_counter()
+    for i, v in enumerate(values):
+        conn.execute("BEGIN")
+        conn.execute(MEMBER_SQL, member_row(i, v))
+        conn.execute("COMMIT")
+    plain = time.perf_counter() - t0
+    conn.close()
+
+    group = create_group(tmp / f"store-{synchronous}", "Bench", "bench laptop")
+    group.db.execute(f"PRAGMA synchronous={synchronous}")
+    t0 = time.perf_counter()
+    for v in values:
+        group.members.add(v.pop("name"), **v)
+    ours = time.perf_counter() - t0
+    group.close()
+    return {"plain_s": round(plain, 3), "organiser_s": round(ours, 3),
+            "per_write_us": round(ours / n * 1e6, 1), "ratio": round(ours / plain, 2)}
+
+
+def make_source(tmp: Path, members: int, events: int, tasks: int) -> Group:
+    """A device holding members + events + tasks, written in big batches."""
+    rng = random.Random(2)
+    source = create_group(tmp / "source", "Bench", "source laptop")
+    source.db.execute("PRAGMA synchronous=OFF")
+    member_ids: list[str] = []
+    event_ids: list[str] = []
+    for start in range(0, members, 2000):
+        batch = [source.members.build_add(member_values(i, rng))
+                 for i in range(start, min(members, start + 2000))]
+        source.replica.commit_batch([ops for _id, ops in batch])
+        member_ids += [rid for rid, _ops in batch]
+    for start in range(0, events, 2000):
+        batch = [source.events.build_add(event_values(i)) for i in range(start, min(events, start + 2000))]
+        source.replica.commit_batch([ops for _id, ops in batch])
+        event_ids += [rid for rid, _ops in batch]
+    for start in range(0, tasks, 2000):
+        batch = [source.tasks.build_add(task_values(i, member_ids, event_ids))
+                 for i in range(start, min(tasks, start + 2000))]
+        source.replica.commit_batch([ops for _id, ops in batch])
+    return source
+
+
+def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) -> dict[str, Any]:
+    source = make_source(tmp, members, events, tasks)
+    _path, public = prepare_join(tmp / "target", source.id)
+    source.admit_device(public, "target laptop")
+    target = join_group(tmp / "target", source.credentials(), "target laptop")
+    changes = source.replica.changes_since({})
+    total = len(changes)
+
+    # Baseline: the same rows, plain executemany in one transaction, same pragmas.
+    rng = random.Random(2)
+    conn = plain_db(tmp / "plain-apply.db", "FULL")
+    member_rows = [member_row(i, member_values(i, rng)) for i in range(members)]
+    event_rows = [(f"e{i}", *event_values(i).values()) for i in range(events)]
+    task_rows = [(f"t{i}", *task_values(i, [f"m{j}" for j in range(members)],
+                                        [f"e{j}" for j in range(events)]).values()) for i in range(tasks)]
+    t0 = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(MEMBER_SQL, member_rows)
+    conn.executemany(EVENT_SQL, event_rows)
+    conn.executemany(TASK_SQL, task_rows)
+    conn.execute("COMMIT")
+    plain = time.perf_counter() - t0
+    conn.close()
+
+    t0 = time.perf_counter()
+    longest = 0.0
+    for start in range(0, total, chunk):
+        c0 = time.perf_counter()
+        result = target.replica.apply(changes[start:start + chunk])
+        longest = max(longest, time.perf_counter() - c0)
+        assert not result.refused, result.refused[:3]
+    ours = time.perf_counter() - t0
+    same = source.replica.state_hash() == target.replica.state_hash()
+    source.close()
+    target.close()
+    return {"changesets": total, "plain_executemany_s": round(plain, 3), "organiser_apply_s": round(ours, 3),
+            "ratio": round(ours / plain, 2), "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
+            "changesets_per_s": round(total / ours), "state_hash_equal": same}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--writes", type=int, default=10_000)
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=5_000)
+    parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--chunk", type=int, default=35_000, help="changesets per apply() call")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        report = {
+            "write_overhead_synchronous_full": bench_writes(tmp, args.writes, "FULL"),
+            "write_overhead_synchronous_normal": bench_writes(tmp, args.writes, "NORMAL"),
+            "apply": bench_apply(tmp, args.members, args.events, args.tasks, args.chunk),
+            "targets": {"write_overhead_ratio": 2.5, "apply_ratio": 3.0},
+        }
+    json.dump(report, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
