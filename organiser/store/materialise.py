@@ -59,6 +59,23 @@ class MergeOutcome:
     device_roster_changed: bool = False
 
 
+def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
+    """Stored form of per-field versions: fields written by the same write share one entry,
+    [hlc, device, base_hlc, base_device, field, field, ...], which keeps rows small."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for name, version in versions.items():
+        key = tuple(version)
+        entry = groups.get(key)
+        if entry is None:
+            entry = groups[key] = list(version)
+        entry.append(name)
+    return list(groups.values())
+
+
+def unpack_versions(packed: list[list[Any]]) -> dict[str, list[Any]]:
+    return {name: entry[:4] for entry in packed for name in entry[4:]}
+
+
 # id -> (rowid, search text as indexed) for records already stored
 Stored = dict[str, tuple[int, str]]
 
@@ -73,7 +90,7 @@ def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) 
         for rowid, rid, kind, data, versions, search in db.conn.execute(
             f"SELECT rowid, id, kind, data, versions, search FROM records WHERE id IN ({marks})", chunk
         ):
-            states[rid] = RecordState(kind, rid, loads(data), loads(versions))
+            states[rid] = RecordState(kind, rid, loads(data), unpack_versions(loads(versions)))
             if stored is not None:
                 stored[rid] = (rowid, search)
     return states
@@ -151,7 +168,7 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
         values = s.values
         link1, link2 = (values.get(f) if f else None for f in LINKS.get(s.kind, (None, None)))
         search = searches[s.id] = search_text(s.kind, values, traits.get(s.id, ()))
-        rows.append((s.id, s.kind, encode(values), encode(s.versions),
+        rows.append((s.id, s.kind, encode(values), encode(pack_versions(s.versions)),
                      1 if values.get(DELETED) else 0, search, link1, link2))
     db.conn.executemany(
         "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "

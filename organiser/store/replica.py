@@ -31,7 +31,13 @@ from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.records import DELETED
-from organiser.store.materialise import MergeOutcome, dumps, flush_search_index, merge_changesets
+from organiser.store.materialise import (
+    MergeOutcome,
+    dumps,
+    flush_search_index,
+    merge_changesets,
+    unpack_versions,
+)
 from organiser.store.verify import Refusal, verify_run
 
 log = logging.getLogger(__name__)
@@ -151,7 +157,7 @@ class Replica:
         id_list = list(ids)
         marks = ",".join("?" * len(id_list))
         return {
-            rid: json.loads(v)
+            rid: unpack_versions(json.loads(v))
             for rid, v in self.db.execute(
                 f"SELECT id, versions FROM records WHERE id IN ({marks})", id_list
             )
