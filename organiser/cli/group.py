@@ -58,6 +58,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     group = open_chosen_group(args)
     try:
         status = group.status()
+        from organiser.net.peerbook import peer_status
+
+        status["peers"] = peer_status(group)
         if args.json:
             print_json(status)
             return 0

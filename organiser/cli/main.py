@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "organiser.cli.group",
     "organiser.cli.records",
     "organiser.cli.admin",
+    "organiser.cli.sync",
 ]
 
 EXIT_BAD_INPUT = 2

@@ -104,9 +104,16 @@ DEVICE = KindSpec("device", "device", (
     _f("invited_by", "text", "invited by"),
     _f("certificate", "longtext", default=""),
 ))
+# Replicated so any member device can redeem a code once; only the token's hash is kept.
+INVITE = KindSpec("invite", "invite", (
+    _f("token_hash", "text", "token hash", required=True),
+    _f("expires_at", "int", "expires at"),
+    _f("created_by", "text", "created by"),
+    _f("used_by", "text", "used by"),
+))
 
 KINDS: dict[str, KindSpec] = {k.name: k for k in (
-    MEMBER, MEMBER_ROLE, MEMBER_SKILL, EVENT, TASK, RSVP, DEVICE)}
+    MEMBER, MEMBER_ROLE, MEMBER_SKILL, EVENT, TASK, RSVP, DEVICE, INVITE)}
 # Kinds people see and count; roles and skills are folded into members.
 MAIN_KINDS = ("member", "event", "task", "rsvp", "device")
 

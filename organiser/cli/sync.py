@@ -1,0 +1,145 @@
+"""`serve`, `sync`, `invite`, `join`: devices of a group talking over the LAN."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import signal
+import sys
+
+from organiser.cli.common import open_chosen_group, print_json
+from organiser.core.errors import ValidationError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '30m', '24h', '7d' or plain seconds."""
+    found = _DURATION.match(text)
+    if not found or float(found.group(1)) <= 0:
+        raise ValidationError("expires", f"expires: '{text}' is not a duration like 30m, 24h or 7d.")
+    return int(float(found.group(1)) * _UNIT[found.group(2).lower()])
+
+
+def _address(text: str) -> tuple[str, int]:
+    from organiser.net.invite_code import split_address
+
+    return split_address(text)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run a headless sync node until stopped",
+                       description="Listen for the group's other devices, find them on the LAN with mDNS, "
+                       "and keep all of them in step live, until SIGINT or SIGTERM.")
+    p.add_argument("--listen", default="0.0.0.0:0", metavar="HOST:PORT",
+                   help="where to listen (default: every interface, any free port)")
+    p.add_argument("--no-discovery", action="store_true", help="do not use mDNS (announce or browse)")
+    p.add_argument("--peer", action="append", default=[], metavar="HOST:PORT",
+                   help="also connect to this address (for networks that block multicast); repeatable")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("sync", help="sync once with a device at an address",
+                       description="Connect to a device of the group, exchange what each side lacks, and exit "
+                       "0 once both hold everything; non-zero with the reason otherwise.")
+    p.add_argument("address", metavar="HOST:PORT", help="where the other device listens")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="give up after (default 60)")
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("invite", help="make a one-time code for a new device to join",
+                       description="Print a one-time invite code. On the new device run "
+                       "'organiser join CODE --device-name NAME' while a member device runs "
+                       "'organiser serve' or the app.")
+    p.add_argument("--expires", default="24h", metavar="DURATION", help="how long the code stays valid "
+                   "(e.g. 30m, 24h, 7d; default 24h)")
+    p.add_argument("--json", action="store_true", help="print the code and its expiry as JSON")
+    p.set_defaults(handler=cmd_invite)
+
+    p = sub.add_parser("join", help="join a group with an invite code",
+                       description="Redeem an invite code with a member device that is online, receive this "
+                       "device's certificate and the group credentials, and sync.")
+    p.add_argument("code", metavar="CODE", help="the invite code (spaces and dashes do not matter)")
+    p.add_argument("--device-name", required=True, metavar="NAME", help="what to call this device")
+    p.set_defaults(handler=cmd_join)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from organiser.net.node import SyncNode
+
+    host, port = _address(args.listen)
+    peers = [_address(a) for a in args.peer]
+    group = open_chosen_group(args)
+
+    async def main() -> None:
+        node = SyncNode(group, listen_host=host, listen_port=port, discovery=not args.no_discovery,
+                        static_peers=peers)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await node.start()
+        print(f"Serving group '{group.name}' as device '{group.device_name}' ({group.device_id}) "
+              f"on port {node.port}. Stop with Ctrl+C.", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await node.stop()
+        print("Stopped.", flush=True)
+
+    try:
+        asyncio.run(main())
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from organiser.net.link import sync_with
+
+    host, port = _address(args.address)
+    group = open_chosen_group(args)
+    try:
+        stats = asyncio.run(sync_with(group, host, port, timeout=args.timeout))
+        print(f"In step with {host}:{port}: received {stats.received} changesets "
+              f"({stats.applied} new, {stats.refused} refused), sent {stats.sent}.")
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from organiser.net import peerbook
+    from organiser.net.pairing import make_invite
+
+    seconds = parse_duration(args.expires)
+    group = open_chosen_group(args)
+    try:
+        addresses = peerbook.node_addresses(group.db)
+        addresses += [seen["address"] for seen in peerbook.remembered(group.db).values()
+                      if seen.get("address") and seen["address"] not in addresses]
+        code = make_invite(group, addresses, seconds)
+        if args.json:
+            print_json({"code": code, "expires_in": seconds, "addresses": addresses})
+        else:
+            print(code)
+        if not peerbook.node_running(group.db):
+            print("Note: no sync node runs on this device; run 'organiser serve' (or open the app) so the new "
+                  "device can redeem the code.", file=sys.stderr)
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    from organiser.cli.main import data_dir_of
+    from organiser.net.pairing import redeem_invite
+
+    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, args.device_name))
+    try:
+        counts = group.status()["counts"]
+        print(f"Joined group '{group.name}' as device '{group.device_name}' ({group.device_id}); "
+              f"holding {', '.join(f'{v} {k}s' for k, v in counts.items())}.")
+    finally:
+        group.close()
+    return 0

@@ -1,0 +1,78 @@
+"""A single sync with one address (for `organiser sync` and right after joining), and
+which addresses this machine can be reached at."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+
+import ifaddr
+
+from organiser.core.errors import OrganiserError
+from organiser.net.credentials import group_tls_files
+from organiser.net.transport import client_context, close_quietly, open_tls, peer_device
+from organiser.services.group import Group
+from organiser.sync.session import Session, SessionStats
+
+log = logging.getLogger(__name__)
+
+
+def local_addresses() -> list[str]:
+    """IPv4 addresses of this machine's interfaces that others on the LAN could reach;
+    the loopback address only when there is nothing else."""
+    found: list[str] = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if not isinstance(ip.ip, str):
+                continue
+            address = ipaddress.IPv4Address(ip.ip)
+            if address.is_loopback or address.is_link_local or address.is_unspecified:
+                continue
+            if ip.ip not in found:
+                found.append(ip.ip)
+    return found or ["127.0.0.1"]
+
+
+def is_member(group: Group, device: str, public_hex: str) -> bool:
+    key = group.replica.roster_key(device)
+    if key is None:
+        return False
+    from cryptography.hazmat.primitives import serialization
+
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex() == public_hex
+
+
+async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0) -> SessionStats:
+    """Connect, exchange what each side lacks, and return once both hold everything the
+    other had; one clear sentence if that does not happen within `timeout` seconds."""
+    files = group_tls_files(group)
+    reader, writer = await open_tls(host, port, client_context(files), timeout=min(timeout, 5.0))
+    identity = peer_device(writer)
+    if identity is None:  # TLS with CERT_REQUIRED makes this impossible; be explicit anyway
+        await close_quietly(writer)
+        raise OrganiserError(f"{host}:{port} showed no device certificate.")
+    device, public_hex = identity
+    if device == group.device_id:
+        await close_quietly(writer)
+        raise OrganiserError(f"{host}:{port} is this device itself.")
+    session = Session(group.replica, reader, writer, device,
+                      is_member=lambda: is_member(group, device, public_hex))
+    runner = asyncio.create_task(session.run())
+    try:
+        done = asyncio.create_task(_in_step(session))
+        await asyncio.wait([runner, done], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if not session.in_step:
+            reason = session.close_reason or f"it did not finish within {timeout:g} s"
+            raise OrganiserError(f"sync with {host}:{port} did not complete: {reason}.")
+        return session.stats
+    finally:
+        done.cancel()
+        runner.cancel()
+        await asyncio.gather(runner, done, return_exceptions=True)
+        await close_quietly(writer)
+
+
+async def _in_step(session: Session) -> None:
+    while not session.in_step and not session.closed.is_set():
+        await asyncio.sleep(0.02)

@@ -1,0 +1,354 @@
+"""A sync node: the piece that `organiser serve` and the app both run.
+
+It listens (TLS 1.3, mutual auth, group CA only), advertises and browses mDNS, dials
+devices it hears of, `--peer` addresses and last-known addresses (with backoff), keeps
+one conversation per peer device, pushes every new changeset to all of them at once,
+and notices changes written into the same database by another process (the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from organiser.core.bus import ChangesetsStored, PeersChanged
+from organiser.core.errors import OrganiserError
+from organiser.net import peerbook
+from organiser.net.credentials import CertificateError, TlsFiles, group_tls_files
+from organiser.net.discovery import Discovery, Sighting
+from organiser.net.invite_code import split_address
+from organiser.net.link import is_member, local_addresses
+from organiser.net.pairing import make_invite, serve_redeem
+from organiser.net.peerbook import PeerInfo
+from organiser.net.transport import client_context, close_quietly, open_tls, peer_address, peer_device, server_context
+from organiser.services.group import Group
+from organiser.sync import protocol as p
+from organiser.sync.session import Session
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PeerInfo", "SyncNode"]
+
+WATCH_EVERY = 0.2  # how often to look for changes written by another process
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 15.0
+HANDSHAKE_TIMEOUT = 5.0
+
+
+@dataclass
+class _Link:
+    session: Session
+    writer: asyncio.StreamWriter
+    initiator: str  # device id of the side that dialled
+    address: str  # where the peer listens, when known
+
+
+class SyncNode:
+    def __init__(self, group: Group, *, listen_host: str = "0.0.0.0", listen_port: int = 0,
+                 discovery: bool = True, static_peers: Sequence[tuple[str, int]] = ()) -> None:
+        self.group = group
+        self.listen_host = listen_host
+        self.listen_port = listen_port
+        self.use_discovery = discovery
+        self.static_peers = list(static_peers)
+        self._files: TlsFiles | None = None
+        self._server: asyncio.Server | None = None
+        self._port = 0
+        self._advertised: list[str] = []
+        self._discovery: Discovery | None = None
+        self._links: dict[str, _Link] = {}
+        self._listen_addresses: dict[str, str] = {}  # device -> "host:port" it listens at
+        self._dialers: dict[str, asyncio.Task[None]] = {}  # keyed by address
+        self._tasks: set[asyncio.Task] = set()
+        self._push_task: asyncio.Task[None] | None = None
+        self._push_wanted = False
+        self._unsubscribe = lambda: None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+
+    # ---- life cycle -------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def device_id(self) -> str:
+        return self.group.device_id
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._files = group_tls_files(self.group)
+        try:
+            self._server = await asyncio.start_server(self._on_inbound, self.listen_host, self.listen_port,
+                                                      limit=2 ** 22)
+        except OSError as exc:
+            raise OrganiserError(f"cannot listen on {self.listen_host}:{self.listen_port} "
+                                 f"({exc.strerror or exc}).") from None
+        self._port = self._server.sockets[0].getsockname()[1]
+        hosts = local_addresses() if self.listen_host in ("", "0.0.0.0") else [self.listen_host]
+        self._advertised = [f"{h}:{self._port}" for h in hosts]
+        peerbook.all_offline(self.group.db)
+        peerbook.stamp_node(self.group.db, self._advertised)
+        self._unsubscribe = self.group.bus.subscribe(ChangesetsStored, self._on_stored)
+        self._spawn(self._watch_store())
+        if self.use_discovery:
+            self._discovery = Discovery(self.device_id, self.group.discovery_tag(), self._port, hosts,
+                                        self._on_sighting, self._on_lost)
+            try:
+                await self._discovery.start()
+            except Exception as exc:  # no multicast here: the fallbacks still work
+                log.warning("mDNS discovery is off: %s", exc)
+                self._discovery = None
+        for host, port in self.static_peers:
+            self._keep_dialling(f"{host}:{port}", None)
+        roster = {d["id"] for d in self.group.devices()}
+        for device, seen in peerbook.remembered(self.group.db).items():
+            if device in roster and seen.get("address"):
+                self._keep_dialling(seen["address"], device)
+        log.info("sync node of device %s listening on port %d", self.device_id[:12], self._port)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._unsubscribe()
+        if self._discovery is not None:
+            await self._discovery.stop()
+        if self._server is not None:
+            self._server.close()
+        for link in list(self._links.values()):
+            link.writer.close()
+        tasks = [*self._dialers.values(), *self._tasks]
+        if self._push_task is not None:
+            tasks.append(self._push_task)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._server is not None:
+            try:
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+            except TimeoutError:
+                pass
+        self._links.clear()
+        peerbook.all_offline(self.group.db)
+        peerbook.clear_node(self.group.db)
+        self.group.bus.publish(PeersChanged())
+
+    def _spawn(self, coro) -> asyncio.Task:  # type: ignore[no-untyped-def]
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)  # a strong reference until it finishes
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # ---- what the app shows -------------------------------------------------------------
+
+    def peers(self) -> list[PeerInfo]:
+        book = peerbook.remembered(self.group.db)
+        out = []
+        for device in self.group.devices():
+            device_id = device["id"]
+            if device_id == self.device_id:
+                continue
+            link = self._links.get(device_id)
+            live = link is not None and not link.session.closed.is_set()
+            seen = book.get(device_id, {})
+            last_sync = (link.session.last_sync if link else None) or seen.get("last_sync")
+            out.append(PeerInfo(device_id, str(device.get("name", "")),
+                                self._listen_addresses.get(device_id) or seen.get("address", ""),
+                                live, link.session.state if live and link else "offline", last_sync))
+        return out
+
+    async def connect(self, host: str, port: int) -> None:
+        """Connect to an address by hand and keep that connection up."""
+        address = f"{host}:{port}"
+        device = await self._dial(address, None, wait=False)
+        self._keep_dialling(address, device)
+
+    async def create_invite(self, expires_seconds: int = 86400) -> str:
+        addresses = list(self._advertised)
+        for device, link in self._links.items():
+            known = self._listen_addresses.get(device) or link.address
+            if known and known not in addresses:
+                addresses.append(known)
+        return make_invite(self.group, addresses, expires_seconds)
+
+    def _changed(self, session: Session | None = None) -> None:
+        if session is not None:
+            try:
+                peerbook.record_state(self.group.db, session.peer_device,
+                                      session.state if not session.closed.is_set() else "offline",
+                                      session.last_sync)
+            except Exception:
+                log.exception("could not record the state of peer %s", session.peer_device[:12])
+        self.group.bus.publish(PeersChanged())
+
+    # ---- connections ----------------------------------------------------------------------
+
+    async def _on_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        where = peer_address(writer)
+        try:
+            assert self._files is not None
+            await writer.start_tls(server_context(self._files), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+            identity = peer_device(writer)
+        except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
+            log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
+            await close_quietly(writer)
+            return
+        try:
+            if identity is None:
+                await serve_redeem(self.group, self._files, reader, writer)
+                return
+            device, public_hex = identity
+            await self._run_link(reader, writer, device, public_hex, initiator=device, address="")
+        except (p.ProtocolError, asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError) as exc:
+            log.warning("refused input from %s: %s", where, exc or type(exc).__name__)
+        finally:
+            await close_quietly(writer)
+
+    async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
+        """Connect to an address; run the conversation (until it ends when `wait`)."""
+        assert self._files is not None
+        host, port = split_address(address)
+        reader, writer = await open_tls(host, port, client_context(self._files))
+        identity = peer_device(writer)
+        if identity is None or identity[0] == self.device_id or (expected and identity[0] != expected):
+            await close_quietly(writer)
+            if identity is not None and identity[0] == self.device_id:
+                raise OrganiserError(f"{address} is this device itself.")
+            raise OrganiserError(f"{address} is now another device than the one expected there.")
+        device, public_hex = identity
+        if not is_member(self.group, device, public_hex) and not wait:
+            log.info("%s is not in our roster yet; it may have just joined", device[:12])
+        peerbook.remember_address(self.group.db, device, address)
+        self._listen_addresses[device] = address
+        run = self._run_link(reader, writer, device, public_hex, initiator=self.device_id, address=address)
+        if wait:
+            await run
+        else:
+            self._spawn(run)
+        return device
+
+    async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
+                        public_hex: str, *, initiator: str, address: str) -> None:
+        if device == self.device_id:
+            await close_quietly(writer)
+            return
+        existing = self._links.get(device)
+        if existing is not None and not existing.session.closed.is_set():
+            # Both sides dialled each other: both keep the connection dialled by the smaller id.
+            preferred = min(self.device_id, device)
+            if existing.initiator == preferred and initiator != preferred:
+                await close_quietly(writer)
+                return
+            existing.writer.close()
+        session = Session(self.group.replica, reader, writer, device,
+                          is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
+        link = _Link(session, writer, initiator, address)
+        self._links[device] = link
+        self._changed(session)
+        try:
+            await session.run()
+        finally:
+            if self._links.get(device) is link:
+                del self._links[device]
+            await close_quietly(writer)
+            if not self._stopping:
+                self._changed(session)
+
+    def _keep_dialling(self, address: str, device: str | None, head_start: float = 0.0) -> None:
+        if address in self._dialers or self._stopping:
+            return
+        self._dialers[address] = asyncio.create_task(self._dial_loop(address, device, head_start))
+
+    async def _dial_loop(self, address: str, device: str | None, head_start: float) -> None:
+        delay = BACKOFF_FIRST
+        await asyncio.sleep(head_start)
+        while not self._stopping:
+            if device is not None and self._is_connected(device):
+                await asyncio.sleep(0.5)
+                delay = BACKOFF_FIRST
+                continue
+            started = time.monotonic()
+            try:
+                device = await self._dial(address, device)
+            except OrganiserError as exc:
+                log.info("could not sync with %s: %s", address, exc)
+            except Exception:
+                log.exception("unexpected failure talking to %s", address)
+            if time.monotonic() - started > 10:
+                delay = BACKOFF_FIRST  # it was a good connection that ended
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, BACKOFF_MAX)
+
+    def _is_connected(self, device: str) -> bool:
+        link = self._links.get(device)
+        return link is not None and not link.session.closed.is_set()
+
+    # ---- discovery ------------------------------------------------------------------------
+
+    def _on_sighting(self, found: Sighting) -> None:
+        address = f"{found.addresses[0]}:{found.port}"
+        previous = self._listen_addresses.get(found.device_id)
+        self._listen_addresses[found.device_id] = address
+        try:
+            peerbook.remember_address(self.group.db, found.device_id, address)
+        except Exception:
+            log.exception("could not remember the address of %s", found.device_id[:12])
+        if previous and previous != address and previous in self._dialers:
+            self._dialers.pop(previous).cancel()  # it moved (new interface or address)
+        # The device with the larger id gives the other a moment to dial first, so the two
+        # rarely dial each other at once; either way only one connection is kept.
+        head_start = 0.0 if self.device_id < found.device_id else 1.0
+        self._keep_dialling(address, found.device_id, head_start)
+        self.group.bus.publish(PeersChanged())
+
+    def _on_lost(self, device: str) -> None:
+        log.info("device %s left the network", device[:12])
+        self.group.bus.publish(PeersChanged())
+
+    # ---- pushing what is new ------------------------------------------------------------
+
+    def _on_stored(self, _event: ChangesetsStored) -> None:
+        if self._loop is not None and not self._stopping:
+            self._loop.call_soon_threadsafe(self._schedule_push)
+
+    def _schedule_push(self) -> None:
+        self._push_wanted = True
+        if self._push_task is None or self._push_task.done():
+            self._push_task = asyncio.create_task(self._push_all())
+
+    async def _push_all(self) -> None:
+        while self._push_wanted and not self._stopping:
+            self._push_wanted = False
+            links = [link for link in self._links.values() if link.session.live]
+            results = await asyncio.gather(*(link.session.push() for link in links), return_exceptions=True)
+            for link, result in zip(links, results, strict=True):
+                if isinstance(result, Exception):
+                    log.info("could not push to %s: %s", link.session.peer_device[:12], result)
+                    link.writer.close()
+
+    async def _watch_store(self) -> None:
+        """Notice commits by other processes on this database (PRAGMA data_version moves
+        only for those), and keep the heartbeat that `status` reads."""
+        db = self.group.db
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        last_stamp = time.monotonic()
+        while not self._stopping:
+            await asyncio.sleep(WATCH_EVERY)
+            try:
+                now_version = db.execute("PRAGMA data_version").fetchone()[0]
+                if now_version != version:
+                    version = now_version
+                    self._schedule_push()
+                if time.monotonic() - last_stamp > peerbook.HEARTBEAT_EVERY:
+                    last_stamp = time.monotonic()
+                    peerbook.stamp_node(db)
+                    for link in list(self._links.values()):
+                        if link.session.last_sync:
+                            peerbook.record_state(db, link.session.peer_device, link.session.state,
+                                                  link.session.last_sync)
+            except Exception:
+                log.exception("watching the database failed; trying again")

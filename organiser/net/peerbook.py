@@ -1,0 +1,98 @@
+"""What this device remembers about its peers, in SQLite (table `peers`, not replicated).
+
+The running node writes it; `organiser status` (another process) reads it. The node
+also stamps a heartbeat, so a node that was killed is not shown as still connected.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+HEARTBEAT_KEY = "node_heartbeat"
+ADDRESSES_KEY = "node_addresses"
+HEARTBEAT_EVERY = 2.0
+HEARTBEAT_STALE = 10.0
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    """A device of the group as the sync node sees it."""
+
+    device_id: str
+    name: str
+    address: str  # "host:port" where it listens, or ""
+    connected: bool
+    state: str  # "connected" | "syncing" | "offline"
+    last_sync: float | None  # epoch seconds
+
+
+def remember_address(db: Database, device: str, address: str) -> None:
+    db.execute(
+        "INSERT INTO peers (device, address, last_seen) VALUES (?, ?, ?) ON CONFLICT (device) DO UPDATE "
+        "SET address = excluded.address, last_seen = excluded.last_seen",
+        [device, address, time.time()],
+    )
+
+
+def record_state(db: Database, device: str, state: str, last_sync: float | None) -> None:
+    db.execute(
+        "INSERT INTO peers (device, state, last_seen, last_sync) VALUES (?, ?, ?, ?) ON CONFLICT (device) DO UPDATE "
+        "SET state = excluded.state, last_seen = excluded.last_seen, "
+        "last_sync = coalesce(excluded.last_sync, peers.last_sync)",
+        [device, state, time.time(), last_sync],
+    )
+
+
+def all_offline(db: Database) -> None:
+    db.execute("UPDATE peers SET state = 'offline'")
+
+
+def remembered(db: Database) -> dict[str, dict[str, Any]]:
+    return {row[0]: {"address": row[1], "state": row[2], "last_seen": row[3], "last_sync": row[4]}
+            for row in db.execute("SELECT device, address, state, last_seen, last_sync FROM peers")}
+
+
+def stamp_node(db: Database, addresses: list[str] | None = None) -> None:
+    rows = [(HEARTBEAT_KEY, str(time.time()))]
+    if addresses is not None:
+        rows.append((ADDRESSES_KEY, json.dumps(addresses)))
+    db.conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", rows)
+
+
+def clear_node(db: Database) -> None:
+    db.execute("DELETE FROM meta WHERE key IN (?, ?)", [HEARTBEAT_KEY, ADDRESSES_KEY])
+
+
+def node_running(db: Database) -> bool:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [HEARTBEAT_KEY]).fetchone()
+    return bool(row) and time.time() - float(row[0]) < HEARTBEAT_STALE
+
+
+def node_addresses(db: Database) -> list[str]:
+    """Where a node on this device listens, if one runs (for invite codes made by the CLI)."""
+    if not node_running(db):
+        return []
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [ADDRESSES_KEY]).fetchone()
+    return list(json.loads(row[0])) if row else []
+
+
+def peer_status(group: Any) -> list[dict[str, Any]]:
+    """`status --json` peers: every other device of the roster, with what is known of it."""
+    book = remembered(group.db)
+    live = node_running(group.db)
+    out = []
+    for device in group.devices():
+        if device["id"] == group.device_id:
+            continue
+        seen = book.get(device["id"], {})
+        state = seen.get("state", "offline") if live else "offline"
+        out.append({"device_id": device["id"], "name": device.get("name", ""),
+                    "address": seen.get("address", ""), "connected": state in ("connected", "syncing"),
+                    "state": state, "last_sync": seen.get("last_sync")})
+    return out

@@ -1,0 +1,90 @@
+"""TLS 1.3 with mutual authentication over asyncio streams, trusting only the group CA.
+
+No home-made crypto: Python's `ssl` does the handshake and the encryption; we only
+read the device id out of the peer's (already verified) certificate and check it
+against the group's roster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+from organiser.core.errors import OrganiserError
+from organiser.net.credentials import TlsFiles, device_of_certificate
+
+CONNECT_TIMEOUT = 5.0
+
+
+def server_context(files: TlsFiles) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(files.device_cert, files.device_key)
+    ctx.load_verify_locations(cafile=str(files.ca_cert))
+    # Optional, not required: a device redeeming an invite has no certificate yet. Such a
+    # connection may only redeem an invite (see pairing.py); sync needs a certificate.
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    return ctx
+
+
+def client_context(files: TlsFiles) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = False  # devices are named by the id in their certificate, not by host
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(cafile=str(files.ca_cert))
+    ctx.load_cert_chain(files.device_cert, files.device_key)
+    return ctx
+
+
+def pairing_context() -> ssl.SSLContext:
+    """For a device that is not yet a member: the server's certificate is checked by hand
+    against the CA fingerprint in the invite code (pairing.py), after the handshake."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def peer_certificate(writer: asyncio.StreamWriter) -> bytes | None:
+    ssl_object = writer.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    return ssl_object.getpeercert(binary_form=True)
+
+
+def peer_device(writer: asyncio.StreamWriter) -> tuple[str, str] | None:
+    """(device id, public key hex) of a verified peer, or None if it showed no certificate."""
+    der = peer_certificate(writer)
+    return device_of_certificate(der) if der else None
+
+
+def peer_address(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return f"{peer[0]}:{peer[1]}" if peer else ""
+
+
+async def open_tls(host: str, port: int, ctx: ssl.SSLContext,
+                   timeout: float = CONNECT_TIMEOUT) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect with TLS; one clear sentence if the address cannot be reached or refuses us."""
+    try:
+        return await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=ctx, server_hostname="organiser",
+                                    ssl_handshake_timeout=timeout, limit=2**22),
+            timeout)
+    except ssl.SSLError as exc:
+        raise OrganiserError(f"{host}:{port} is not a device of this group (the secure connection was refused: "
+                             f"{exc.reason or exc}).") from None
+    except TimeoutError:
+        raise OrganiserError(f"{host}:{port} did not answer within {timeout:.0f} s.") from None
+    except OSError as exc:
+        raise OrganiserError(f"{host}:{port} cannot be reached ({exc.strerror or exc}).") from None
+
+
+async def close_quietly(writer: asyncio.StreamWriter) -> None:
+    try:
+        writer.close()
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
+    except (OSError, ssl.SSLError, TimeoutError, ConnectionError):
+        pass

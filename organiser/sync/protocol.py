@@ -1,0 +1,202 @@
+"""The sync wire format: versioned, length-prefixed frames. Pure functions, no I/O.
+
+A frame is a 6-byte header (protocol version, frame type, payload length as a 32-bit
+big-endian number) followed by the payload. Control messages carry compact JSON;
+changesets travel as their signed bytes, so relaying never re-encodes them. Anything
+that does not parse raises ProtocolError with the reason; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+PROTOCOL_VERSION = 1
+MAX_FRAME = 8 * 1024 * 1024  # bytes of payload; a batch of changesets is split below this
+BATCH_BYTES = 1024 * 1024  # what a sender aims for in one CHANGES frame
+SIGNATURE_SIZE = 64
+HEADER = struct.Struct(">BBI")
+_CHANGES_HEAD = struct.Struct(">II")
+_ITEM_HEAD = struct.Struct(">I")
+
+
+class ProtocolError(ValueError):
+    """Bytes from a peer that are not a frame of this protocol."""
+
+
+class FrameType(IntEnum):
+    HELLO = 1  # {"device", "vector"}: who I am and what I hold
+    CHANGES = 2  # changesets, in per-author order
+    SYNCED = 3  # I have sent everything you lacked when we met
+    VECTOR = 4  # {"vector"}: what I hold now (an acknowledgement)
+    PING = 5
+    PONG = 6
+    ERROR = 7  # {"message"}: why I am closing
+    PAIR_HELLO = 8  # {"ca"}: the group CA certificate, to check against an invite code
+    REDEEM = 9  # {"token", "public_key", "device_name"}
+    WELCOME = 10  # {"credentials", "certificate", ...}: what a new device needs
+
+
+@dataclass(frozen=True)
+class Frame:
+    type: FrameType
+    payload: bytes = b""
+
+
+def encode_frame(frame_type: FrameType, payload: bytes = b"") -> bytes:
+    if len(payload) > MAX_FRAME:
+        raise ProtocolError(f"a frame of {len(payload)} bytes is larger than the limit of {MAX_FRAME}")
+    return HEADER.pack(PROTOCOL_VERSION, int(frame_type), len(payload)) + payload
+
+
+def parse_header(header: bytes) -> tuple[FrameType, int]:
+    """(type, payload length) from the 6 header bytes; refuses other versions and oversize."""
+    if len(header) != HEADER.size:
+        raise ProtocolError("the frame header is cut short")
+    version, type_code, length = HEADER.unpack(header)
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(f"the peer speaks protocol version {version}, this device speaks {PROTOCOL_VERSION}")
+    try:
+        frame_type = FrameType(type_code)
+    except ValueError:
+        raise ProtocolError(f"unknown frame type {type_code}") from None
+    if length > MAX_FRAME:
+        raise ProtocolError(f"a frame of {length} bytes is larger than the limit of {MAX_FRAME}")
+    return frame_type, length
+
+
+class FrameDecoder:
+    """Turns a byte stream into frames, however it is cut into pieces."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Frame]:
+        self._buffer += data
+        frames: list[Frame] = []
+        while len(self._buffer) >= HEADER.size:
+            frame_type, length = parse_header(bytes(self._buffer[:HEADER.size]))
+            end = HEADER.size + length
+            if len(self._buffer) < end:
+                break
+            frames.append(Frame(frame_type, bytes(self._buffer[HEADER.size:end])))
+            del self._buffer[:end]
+        return frames
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+
+# ---- control messages (JSON objects) ----------------------------------------------------
+
+def encode_json(frame_type: FrameType, doc: dict[str, Any]) -> bytes:
+    return encode_frame(frame_type, json.dumps(doc, separators=(",", ":"), sort_keys=True).encode())
+
+
+def decode_json(payload: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("a control message is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise ProtocolError("a control message is not a JSON object")
+    return doc
+
+
+def text_field(doc: dict[str, Any], name: str, max_len: int = 4096) -> str:
+    value = doc.get(name)
+    if not isinstance(value, str) or len(value) > max_len:
+        raise ProtocolError(f"the message field '{name}' is missing or not text")
+    return value
+
+
+def check_vector(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict) or len(value) > 100_000:
+        raise ProtocolError("a version vector is not a map of device to number")
+    out: dict[str, int] = {}
+    for author, seq in value.items():
+        if not isinstance(author, str) or len(author) > 64 or type(seq) is not int or seq < 0:
+            raise ProtocolError("a version vector is not a map of device to number")
+        out[author] = seq
+    return out
+
+
+def encode_hello(device: str, vector: dict[str, int]) -> bytes:
+    return encode_json(FrameType.HELLO, {"device": device, "vector": vector})
+
+
+def decode_hello(payload: bytes) -> tuple[str, dict[str, int]]:
+    doc = decode_json(payload)
+    return text_field(doc, "device", 64), check_vector(doc.get("vector"))
+
+
+def encode_vector(vector: dict[str, int]) -> bytes:
+    return encode_json(FrameType.VECTOR, {"vector": vector})
+
+
+def decode_vector(payload: bytes) -> dict[str, int]:
+    return check_vector(decode_json(payload).get("vector"))
+
+
+def encode_error(message: str) -> bytes:
+    return encode_json(FrameType.ERROR, {"message": message[:1000]})
+
+
+def decode_error(payload: bytes) -> str:
+    return text_field(decode_json(payload), "message")
+
+
+# ---- changesets ------------------------------------------------------------------------
+
+def encode_changes(items: list[tuple[bytes, bytes]], remaining: int = 0) -> bytes:
+    """One CHANGES frame: (body, signature) pairs, plus how many more the sender will
+    stream after this frame (for progress; 0 in the live phase)."""
+    parts = [_CHANGES_HEAD.pack(remaining, len(items))]
+    for body, signature in items:
+        if len(signature) != SIGNATURE_SIZE:
+            raise ProtocolError("a changeset signature must be 64 bytes")
+        parts += [_ITEM_HEAD.pack(len(body)), body, signature]
+    return encode_frame(FrameType.CHANGES, b"".join(parts))
+
+
+def decode_changes(payload: bytes) -> tuple[list[tuple[bytes, bytes]], int]:
+    """The (body, signature) pairs of a CHANGES frame and the sender's `remaining` count."""
+    if len(payload) < _CHANGES_HEAD.size:
+        raise ProtocolError("a changes frame is cut short")
+    remaining, count = _CHANGES_HEAD.unpack_from(payload)
+    pos = _CHANGES_HEAD.size
+    items: list[tuple[bytes, bytes]] = []
+    for _ in range(count):
+        if pos + _ITEM_HEAD.size > len(payload):
+            raise ProtocolError("a changes frame is cut short")
+        (size,) = _ITEM_HEAD.unpack_from(payload, pos)
+        pos += _ITEM_HEAD.size
+        end = pos + size + SIGNATURE_SIZE
+        if end > len(payload):
+            raise ProtocolError("a changeset in a changes frame is cut short")
+        items.append((payload[pos:pos + size], payload[pos + size:end]))
+        pos = end
+    if pos != len(payload):
+        raise ProtocolError("a changes frame has bytes after its last changeset")
+    return items, remaining
+
+
+def batches(items: list[tuple[bytes, bytes]], max_bytes: int = BATCH_BYTES) -> list[list[tuple[bytes, bytes]]]:
+    """Split (body, signature) pairs into frame-sized groups, keeping their order."""
+    out: list[list[tuple[bytes, bytes]]] = []
+    current: list[tuple[bytes, bytes]] = []
+    size = 0
+    for item in items:
+        item_size = len(item[0]) + SIGNATURE_SIZE + _ITEM_HEAD.size
+        if current and size + item_size > max_bytes:
+            out.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += item_size
+    if current:
+        out.append(current)
+    return out

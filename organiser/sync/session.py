@@ -1,0 +1,278 @@
+"""One conversation with one peer over an already-authenticated stream.
+
+1. Both sides send HELLO with their version vector.
+2. Each streams what the other lacks, in per-author order, in frame-sized batches, then
+   SYNCED. Both directions run at once.
+3. Live phase: `push()` sends changesets stored since (new local edits and ones relayed
+   from other peers) at once; nothing polls the peer. PING/PONG notice a peer that
+   vanished without closing (a laptop lid, a pulled cable).
+
+Incoming changesets are applied in chunks with a yield between, so a big initial sync
+does not stall the event loop. Bad frames close this conversation (the stream cannot
+be trusted after them); bad changesets are refused by the replica and the rest goes on.
+This module opens no sockets: it is handed the streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from organiser.core.bus import SyncProgress
+from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
+from organiser.store.replica import Replica
+from organiser.sync import protocol as p
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 10.0
+PING_EVERY = 2.0
+SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
+APPLY_CHUNK = 1000  # changesets per SQLite transaction before yielding to the loop
+STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
+
+
+class SessionClosed(Exception):
+    """The conversation ended; the message says why (for logs and `sync`)."""
+
+
+@dataclass
+class SessionStats:
+    received: int = 0
+    applied: int = 0
+    refused: int = 0
+    sent: int = 0
+
+
+def covers(have: dict[str, int], want: dict[str, int]) -> bool:
+    return all(have.get(a, 0) >= s for a, s in want.items())
+
+
+@dataclass
+class Session:
+    replica: Replica
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    peer_device: str
+    is_member: Callable[[], bool] = lambda: True
+    on_change: Callable[[Session], None] = lambda s: None
+    publish_progress: bool = True
+    stats: SessionStats = field(default_factory=SessionStats)
+
+    def __post_init__(self) -> None:
+        self.peer_known: dict[str, int] = {}  # what the peer holds, as far as we know
+        self.peer_acked: dict[str, int] = {}  # what the peer said it holds (VECTOR)
+        self.live = False  # our initial stream is done; push() sends new changesets
+        self.received_all = asyncio.Event()  # the peer's initial stream arrived
+        self.acked = asyncio.Event()  # the peer acknowledged what we hold
+        self.closed = asyncio.Event()
+        self.close_reason = ""
+        self.last_sync: float | None = None
+        self._sent_target: dict[str, int] | None = None
+        self._cursor = 0
+        self._send_lock = asyncio.Lock()
+        self._push_lock = asyncio.Lock()
+        self._last_heard = time.monotonic()
+        self._authorised = False
+        self._progress_done = 0
+
+    @property
+    def state(self) -> str:
+        return "connected" if self.live and self.received_all.is_set() else "syncing"
+
+    @property
+    def in_step(self) -> bool:
+        """Both sides hold everything the other had when they met."""
+        return self.received_all.is_set() and self.acked.is_set()
+
+    # ---- sending ------------------------------------------------------------------------
+
+    async def _send(self, data: bytes) -> None:
+        async with self._send_lock:
+            self.writer.write(data)
+            await self.writer.drain()
+
+    async def _send_changesets(self, batch: list[Changeset], remaining: int = 0) -> None:
+        left = len(batch)
+        for part in p.batches([(cs.body, cs.signature) for cs in batch]):
+            left -= len(part)
+            await self._send(p.encode_changes(part, remaining + left))
+
+    def _note_sent(self, batch: list[Changeset]) -> None:
+        for cs in batch:
+            if cs.seq > self.peer_known.get(cs.author, 0):
+                self.peer_known[cs.author] = cs.seq
+        self.stats.sent += len(batch)
+
+    async def _stream_initial(self) -> None:
+        """Everything the peer lacked at HELLO, in per-author order, then SYNCED."""
+        await self._wait_authorised()
+        self._cursor = self.replica.last_change_id()
+        ours = self.replica.version_vector()
+        total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items())
+        position = dict(self.peer_known)
+        sent = 0
+        while True:
+            batch = self.replica.changes_since(position, limit=STREAM_CHUNK)
+            if not batch:
+                break
+            for cs in batch:
+                position[cs.author] = max(position.get(cs.author, 0), cs.seq)
+            sent += len(batch)
+            await self._send_changesets(batch, max(0, total - sent))
+            self._note_sent(batch)
+            await asyncio.sleep(0)
+        self._sent_target = self.replica.version_vector()
+        await self._send(p.encode_frame(p.FrameType.SYNCED))
+        self.live = True
+        self.on_change(self)
+        await self.push()
+
+    async def _wait_authorised(self) -> None:
+        """A device not (yet) in our roster may have been admitted by a member whose news
+        has not reached us: we take its signed changesets (the replica checks every one)
+        but send it nothing until its admission arrives. If its whole stream came and it is
+        still unknown, the conversation ends."""
+        while not self.is_member():
+            if self.received_all.is_set():
+                await self._send(p.encode_error("this device is not in the group's roster"))
+                raise SessionClosed(f"device {self.peer_device} is not in the group's roster")
+            await asyncio.sleep(0.05)
+        self._authorised = True
+
+    async def push(self) -> None:
+        """Send the peer every changeset stored since the last push that it lacks."""
+        if not self.live or self.closed.is_set():
+            return
+        async with self._push_lock:
+            while True:
+                rows = self.replica.raw_changes_after(self._cursor, limit=1000)
+                if not rows:
+                    return
+                self._cursor = rows[-1][0]
+                fresh: list[Changeset] = []
+                for _id, body, signature in rows:
+                    cs = decode_changeset(bytes(body), bytes(signature))
+                    if cs.seq > self.peer_known.get(cs.author, 0):
+                        fresh.append(cs)
+                if fresh:
+                    await self._send_changesets(fresh)
+                    self._note_sent(fresh)
+
+    # ---- receiving ----------------------------------------------------------------------
+
+    async def _read_frame(self) -> p.Frame:
+        header = await self.reader.readexactly(p.HEADER.size)
+        frame_type, length = p.parse_header(header)
+        payload = await self.reader.readexactly(length) if length else b""
+        self._last_heard = time.monotonic()
+        return p.Frame(frame_type, payload)
+
+    async def _receive(self) -> None:
+        while True:
+            frame = await self._read_frame()
+            if frame.type == p.FrameType.CHANGES:
+                await self._on_changes(frame.payload)
+            elif frame.type == p.FrameType.SYNCED:
+                self.received_all.set()
+                self.last_sync = time.time()
+                await self._send(p.encode_vector(self.replica.version_vector()))
+                self.on_change(self)
+            elif frame.type == p.FrameType.VECTOR:
+                vector = p.decode_vector(frame.payload)
+                for a, s in vector.items():
+                    self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
+                    self.peer_known[a] = max(self.peer_known.get(a, 0), s)
+                if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
+                    self.acked.set()
+            elif frame.type == p.FrameType.PING:
+                await self._send(p.encode_frame(p.FrameType.PONG))
+            elif frame.type == p.FrameType.PONG:
+                pass
+            elif frame.type == p.FrameType.ERROR:
+                raise SessionClosed(f"the peer closed the conversation: {p.decode_error(frame.payload)}")
+            else:
+                raise p.ProtocolError(f"a {frame.type.name} frame is out of place in a sync conversation")
+
+    async def _on_changes(self, payload: bytes) -> None:
+        items, remaining = p.decode_changes(payload)
+        good: list[Changeset] = []
+        for body, signature in items:
+            try:
+                good.append(decode_changeset(body, signature))
+            except MalformedChangeset as exc:
+                self.stats.refused += 1
+                log.warning("refused a changeset from %s: %s", self.peer_device[:12], exc)
+        for cs in good:
+            if cs.seq > self.peer_known.get(cs.author, 0):
+                self.peer_known[cs.author] = cs.seq
+        self.stats.received += len(items)
+        for start in range(0, len(good), APPLY_CHUNK):
+            result = self.replica.apply(good[start:start + APPLY_CHUNK])
+            self.stats.applied += result.applied
+            self.stats.refused += len(result.refused)
+            for refusal in result.refused:
+                log.warning("refused changeset %s#%s relayed by %s: %s", refusal.author[:12], refusal.seq,
+                            self.peer_device[:12], refusal.reason)
+            await asyncio.sleep(0)
+        if not self.received_all.is_set():
+            self._progress_done += len(items)
+            if self.publish_progress:
+                self.replica.bus.publish(SyncProgress(self._progress_done, self._progress_done + remaining, "sync"))
+        else:
+            self.last_sync = time.time()
+            if remaining == 0:
+                await self._send(p.encode_vector(self.replica.version_vector()))
+
+    async def _keepalive(self) -> None:
+        while True:
+            await asyncio.sleep(PING_EVERY)
+            if time.monotonic() - self._last_heard > SILENCE_LIMIT:
+                raise SessionClosed(f"device {self.peer_device[:12]} went silent")
+            await self._send(p.encode_frame(p.FrameType.PING))
+
+    # ---- the whole conversation ---------------------------------------------------------
+
+    async def exchange_hello(self) -> None:
+        await self._send(p.encode_hello(self.replica.device_id, self.replica.version_vector()))
+        frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
+        if frame.type == p.FrameType.ERROR:
+            raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
+        if frame.type != p.FrameType.HELLO:
+            raise p.ProtocolError("the peer did not start with HELLO")
+        device, vector = p.decode_hello(frame.payload)
+        if device != self.peer_device:
+            raise p.ProtocolError("the peer's HELLO names another device than its certificate")
+        self.peer_known = dict(vector)
+
+    async def run(self) -> None:
+        """Talk until the peer leaves or misbehaves; always returns (reason in close_reason)."""
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            await self.exchange_hello()
+            tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._stream_initial()),
+                     asyncio.create_task(self._keepalive())]
+            # Only failures end the receiver and the keepalive, so this returns on the first.
+            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        except p.ProtocolError as exc:
+            self.close_reason = f"refused input from {self.peer_device[:12]}: {exc}"
+            log.warning("%s", self.close_reason)
+            try:
+                await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
+            except Exception:
+                pass
+        except (SessionClosed, asyncio.IncompleteReadError, ConnectionError, OSError, TimeoutError) as exc:
+            self.close_reason = str(exc) or type(exc).__name__
+            log.info("conversation with %s ended: %s", self.peer_device[:12], self.close_reason)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.closed.set()
+            self.on_change(self)
