@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 GENESIS = "0" * 64  # the "previous hash" of a device's first changeset
+MAX_INT = 1 << 62  # sequence numbers and clock stamps must fit SQLite's 64-bit integers
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,10 @@ def decode_changeset(body: bytes, signature: bytes) -> Changeset:
                        ops, bytes(body), bytes(signature))
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise MalformedChangeset(f"the changeset is not well formed ({exc})") from None
-    if cs.seq < 1 or len(cs.prev) != 64 or len(signature) != 64:
+    if not 1 <= cs.seq < MAX_INT or len(cs.prev) != 64 or len(signature) != 64:
         raise MalformedChangeset("the changeset has an impossible sequence number or hash")
+    if not 0 < cs.hlc < MAX_INT:
+        raise MalformedChangeset("the changeset's clock stamp is out of range")
     return cs
 
 
