@@ -20,6 +20,7 @@ from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, V
 COMMAND_MODULES = [
     "organiser.cli.group",
     "organiser.cli.records",
+    "organiser.cli.transfer",
     "organiser.cli.admin",
     "organiser.cli.sync",
 ]

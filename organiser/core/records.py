@@ -82,6 +82,7 @@ EVENT = KindSpec("event", "event", (
     _f("capacity", "int"),
     _f("status", "choice", choices=("scheduled", "cancelled"), default="scheduled"),
     _f("rrule", "text", "recurrence rule", default=""),
+    _f("all_day", "bool", "all day", default=False),  # start/end are dates (times 00:00)
 ))
 TASK = KindSpec("task", "task", (
     _f("title", "text", required=True, searchable=True),

@@ -1,0 +1,173 @@
+"""`import` and `export`: iCalendar, vCard, CSV and full JSON backups."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from organiser.cli.common import open_chosen_group, print_json
+from organiser.core.errors import NoGroupError, OrganiserError
+from organiser.formats.common import FORMATS, FormatError, detect_format
+from organiser.formats.csvfile import TARGETS, parse_mapping
+from organiser.services import transfer
+from organiser.services.transfer import ImportPlan
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "import", help="import members, events and tasks from a file, or restore a backup",
+        description="Import from an iCalendar (.ics: events and tasks), vCard (.vcf: members) or CSV "
+        "(.csv: members) file, or restore a full backup (.json) into an empty data directory. The "
+        "format comes from the extension or the content. Everything is written in one transaction; "
+        "if any item is invalid nothing is written unless --skip-invalid is given.")
+    p.add_argument("file", type=Path, metavar="FILE", help="the file to import")
+    p.add_argument("--dry-run", action="store_true",
+                   help="show what would be added, updated and skipped; write nothing")
+    p.add_argument("--skip-invalid", action="store_true", help="import the valid items and skip the invalid ones")
+    p.add_argument("--merge-duplicates", action="store_true",
+                   help="merge members that share an email or phone with an existing one "
+                   "(default: report them and keep them apart)")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help=f"CSV: read COLUMN as FIELD (one of {', '.join(TARGETS)}); repeat for several")
+    p.add_argument("--format", choices=FORMATS, help="the file's format, when the extension does not say")
+    p.add_argument("--device-name", default="restored copy", metavar="NAME",
+                   help="backup restore: what to call this device (default: 'restored copy')")
+    p.add_argument("--json", action="store_true", help="print the plan and result as JSON")
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser(
+        "export", help="export the group to iCalendar, vCard, CSV or a full JSON backup",
+        description="Export events and tasks (ics), members (vcf, csv) or the whole group with its "
+        "signed change log (json, restorable with 'organiser import'). Writes to standard output "
+        "unless --out is given.")
+    p.add_argument("--format", choices=FORMATS, help="ics, vcf, csv or json (default: from --out's extension)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--vcard-version", choices=("3.0", "4.0"), default="3.0", help="vCard version (default 3.0)")
+    p.set_defaults(handler=cmd_export)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FormatError(f"{path}: there is no such file.") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise FormatError(f"{path} cannot be read ({exc.strerror}).") from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from organiser.cli.main import EXIT_BAD_INPUT, data_dir_of
+
+    source = str(args.file)
+    try:
+        data = _read(args.file)
+        fmt = args.format or detect_format(args.file, data)
+        if fmt == "json":
+            return _restore(args, data, source, data_dir_of(args))
+        mapping = parse_mapping(args.map)
+        group = open_chosen_group(args)
+        try:
+            plan = transfer.plan_import(group, data, source, fmt=fmt, merge_duplicates=args.merge_duplicates,
+                                        mapping=mapping)
+            blocked = bool(plan.invalid) and not args.skip_invalid
+            if args.json:
+                result = None
+                if not args.dry_run and not blocked:
+                    result = transfer.apply_import(group, plan, skip_invalid=args.skip_invalid)
+                print_json({**plan.to_json(), "dry_run": args.dry_run, "written": result is not None})
+            else:
+                _print_plan(plan, args.dry_run or blocked)
+                if not args.dry_run and not blocked:
+                    result = transfer.apply_import(group, plan, skip_invalid=args.skip_invalid)
+                    print(f"Imported: {result.added} added, {result.updated} updated, {result.skipped} skipped"
+                          + (f", {result.invalid_skipped} invalid skipped" if result.invalid_skipped else "")
+                          + " (one transaction).")
+            if blocked:
+                print(f"organiser: {plan.blocked_message()}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+        finally:
+            group.close()
+    except NoGroupError:
+        raise
+    except OrganiserError as exc:  # a bad file, a bad --map, a backup of a group already here
+        print(f"organiser: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path) -> int:
+    from organiser.formats.backup import read_backup
+
+    backup = read_backup(data, source)
+    plan = ImportPlan(source, "json", backup=backup)
+    if args.dry_run:
+        print_json(backup.to_json()["counts"] | {"group": backup.group["name"], "changes": len(backup.changes)}) \
+            if args.json else print(f"Would restore {plan.summary()}")
+        return 0
+    group = transfer.restore_backup(data_dir, data, source, args.device_name)
+    try:
+        status = group.status()
+        if args.json:
+            print_json(status)
+        else:
+            print(f"Restored group '{group.name}' ({group.id}) into {group.path}: "
+                  + ", ".join(f"{n} {k}s" for k, n in status["counts"].items() if n)
+                  + f"; state hash {status['state_hash'][:16]}... matches the backup.")
+            print("This copy has a new device key: to sync with the group's other devices, have one of "
+                  "them invite this device.")
+    finally:
+        group.close()
+    return 0
+
+
+def _print_plan(plan: ImportPlan, only_planning: bool) -> None:
+    verb = "would be" if only_planning else "to be"
+    print(plan.summary())
+    for action, title in (("add", "added"), ("update", "updated"), ("skip", "skipped"), ("invalid", "invalid")):
+        items = plan.of(action)
+        if not items:
+            continue
+        heading = f"{len(items)} {title}:" if action == "invalid" else f"{len(items)} {verb} {title}:"
+        print(heading)
+        for item in items[:50]:
+            reason = f" — {item.reason}" if item.reason else ""
+            print(f"  {item.where}: {item.label}{reason}")
+        if len(items) > 50:
+            print(f"  ... and {len(items) - 50} more")
+    if plan.warnings:
+        print("Notes:")
+        for warning in plan.warnings[:50]:
+            print(f"  {warning}")
+        if len(plan.warnings) > 50:
+            print(f"  ... and {len(plan.warnings) - 50} more")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if fmt is None:
+        if args.out is None or args.out.suffix.lower().lstrip(".") not in FORMATS:
+            from organiser.cli.main import CliError
+
+            raise CliError("export: say which format with --format ics|vcf|csv|json.")
+        fmt = args.out.suffix.lower().lstrip(".")
+    group = open_chosen_group(args)
+    try:
+        data = transfer.export_group(group, fmt, vcard_version=args.vcard_version, bom=args.out is not None)
+    finally:
+        group.close()
+    if args.out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    tmp = args.out.with_name(args.out.name + ".part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(args.out)
+    except OSError as exc:
+        raise FormatError(f"{args.out} cannot be written ({exc.strerror}).") from None
+    print(f"Wrote {args.out} ({len(data)} bytes, {fmt}).", file=sys.stderr)
+    return 0

@@ -1,0 +1,131 @@
+"""The full-backup file: a group's records, conflicts and signed change log as JSON.
+
+The format is described in docs/backup-format.md. Restoring replays the change log, so
+the restored copy holds exactly what the original held (same `state_hash`); the records
+and conflicts are there for people and other tools to read, and to check the replay.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from organiser.formats.common import FormatError
+
+BACKUP_FORMAT = "organiser-backup"
+BACKUP_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BackupChange:
+    """One signed changeset exactly as stored: its body bytes and signature."""
+
+    author: str
+    seq: int
+    hash: str
+    body: bytes
+    signature: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"author": self.author, "seq": self.seq, "hash": self.hash}
+        text = self.body.decode("utf-8", errors="replace")
+        if text.encode("utf-8") == self.body:
+            doc["body"] = text
+        else:  # not UTF-8: keep the exact bytes
+            doc["body_hex"] = self.body.hex()
+        doc["signature"] = self.signature.hex()
+        return doc
+
+
+@dataclass
+class Backup:
+    group: dict[str, str]
+    exported_by: dict[str, str]
+    exported_at: str
+    state_hash: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[BackupChange] = field(default_factory=list)
+    app_version: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for record in self.records:
+            if not record.get("deleted"):
+                counts[record["kind"]] = counts.get(record["kind"], 0) + 1
+        return {
+            "format": BACKUP_FORMAT,
+            "version": BACKUP_VERSION,
+            "app_version": self.app_version,
+            "exported_at": self.exported_at,
+            "exported_by": self.exported_by,
+            "group": self.group,
+            "state_hash": self.state_hash,
+            "counts": counts,
+            "records": self.records,
+            "conflicts": self.conflicts,
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+
+def write_backup(backup: Backup) -> bytes:
+    return (json.dumps(backup.to_json(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def looks_like_backup(data: bytes) -> bool:
+    return f'"{BACKUP_FORMAT}"'.encode() in data[:4096]
+
+
+def _need(doc: dict[str, Any], key: str, kind: type, where: str, source: str) -> Any:
+    if key not in doc:
+        raise FormatError(f"{source}: {where} has no '{key}'.")
+    value = doc[key]
+    if not isinstance(value, kind):
+        raise FormatError(f"{source}: {where} has a '{key}' that is not a {kind.__name__}.")
+    return value
+
+
+def read_backup(data: bytes, source: str) -> Backup:
+    """Parse and check a backup file; raise FormatError naming what and where."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise FormatError(f"{source}: a backup file must be UTF-8 text.") from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{source}: line {exc.lineno} is not valid JSON ({exc.msg}).") from None
+    if not isinstance(doc, dict) or doc.get("format") != BACKUP_FORMAT:
+        raise FormatError(f"{source}: this JSON file is not an Organiser backup (no \"format\": "
+                          f"\"{BACKUP_FORMAT}\").")
+    version = doc.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise FormatError(f"{source}: the backup has no valid format version.")
+    if version > BACKUP_VERSION:
+        raise FormatError(f"{source}: the backup is in format version {version}, written by a newer "
+                          f"Organiser; this one reads version {BACKUP_VERSION}. Update Organiser to restore it.")
+    group = _need(doc, "group", dict, "the backup", source)
+    for key in ("id", "name", "founder", "founder_key"):
+        _need(group, key, str, "the backup's group", source)
+    changes: list[BackupChange] = []
+    for number, item in enumerate(_need(doc, "changes", list, "the backup", source), start=1):
+        where = f"change {number}"
+        if not isinstance(item, dict):
+            raise FormatError(f"{source}: {where} is not an object.")
+        try:
+            body = item["body"].encode("utf-8") if "body" in item else bytes.fromhex(item["body_hex"])
+            signature = bytes.fromhex(_need(item, "signature", str, where, source))
+            change = BackupChange(_need(item, "author", str, where, source), _need(item, "seq", int, where, source),
+                                  _need(item, "hash", str, where, source), body, signature)
+        except (KeyError, AttributeError, ValueError):
+            raise FormatError(f"{source}: {where} has no readable body or signature.") from None
+        changes.append(change)
+    return Backup(
+        group={k: str(group[k]) for k in ("id", "name", "founder", "founder_key")},
+        exported_by=dict(doc.get("exported_by") or {}),
+        exported_at=str(doc.get("exported_at") or ""),
+        state_hash=str(_need(doc, "state_hash", str, "the backup", source)),
+        records=list(doc.get("records") or []),
+        conflicts=list(doc.get("conflicts") or []),
+        changes=changes,
+        app_version=str(doc.get("app_version") or ""),
+    )

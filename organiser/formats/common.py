@@ -1,0 +1,97 @@
+"""What every format reader hands back, and the error a person sees for a bad file.
+
+Readers never touch the database: they turn a file into `ParsedItem`s (plain field
+values, with the item and line number they came from) and the import service decides
+what each one means for the group.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from organiser.core.errors import OrganiserError
+
+FORMATS = ("ics", "vcf", "csv", "json")
+
+
+class FormatError(OrganiserError):
+    """A file that cannot be read at all; the message names the file and where."""
+
+
+@dataclass
+class ParsedItem:
+    """One member, event or task read from a file, not yet checked against the group."""
+
+    kind: str  # member | event | task
+    number: int  # 1-based position among the file's items of this kind
+    line: int | None  # where it starts in the file, when the format has lines
+    values: dict[str, Any]
+    # What a record does not hold but the import needs: the item's UID, roles, the UID
+    # of a related event, an assignee's email address.
+    extra: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # why it cannot be imported
+    warnings: list[str] = field(default_factory=list)  # what was dropped or guessed
+    unit: str = ""  # what the file calls an item: "row", "contact", "event", "task"
+
+    @property
+    def where(self) -> str:
+        """Where a person finds the item in the file, e.g. "line 12" or "contact 3 (line 40)"."""
+        if self.unit == "row":
+            return f"line {self.line}"
+        noun = self.unit or {"member": "contact"}.get(self.kind, self.kind)
+        at = f" (line {self.line})" if self.line else ""
+        return f"{noun} {self.number}{at}"
+
+    @property
+    def label(self) -> str:
+        values = self.values
+        return str(values.get("name") or values.get("title") or "(no name)")
+
+
+@dataclass
+class ParsedFile:
+    source: str
+    format: str
+    items: list[ParsedItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the file as a whole
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """Text of a file saved by any common tool: UTF-8 with or without BOM, UTF-16 with a
+    BOM (Excel's "Unicode text"), else Windows-1252 (Excel's "CSV" on Windows)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FormatError(f"{source}: the file says it is UTF-16 but is not.") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def detect_format(path: str | Path, data: bytes) -> str:
+    """The format of a file, from its extension, else from what it starts with."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    aliases = {"ical": "ics", "ifb": "ics", "icalendar": "ics", "vcard": "vcf", "txt": "",
+               "tsv": "csv"}
+    suffix = aliases.get(suffix, suffix)
+    if suffix in FORMATS:
+        return suffix
+    head = decode_text(data[:4096], str(path)).lstrip().upper()
+    if head.startswith("BEGIN:VCALENDAR"):
+        return "ics"
+    if head.startswith("BEGIN:VCARD"):
+        return "vcf"
+    if head.startswith("{"):
+        return "json"
+    if head:
+        return "csv"
+    raise FormatError(f"{path}: the file is empty.")

@@ -1,0 +1,416 @@
+"""Events <-> VEVENT and tasks <-> VTODO, with the `icalendar` library doing the parsing.
+
+An event's `start`/`end` are kept as wall-clock times in its IANA time zone (`tz`), as
+the app shows them; all-day events keep midnight starts with `all_day` set. Recurrence
+is kept as text in the event's `rrule` field: the bare RRULE value ("FREQ=WEEKLY;BYDAY=MO")
+or, when the calendar also lists exceptions, RFC 5545 lines ("RRULE:...", "EXDATE:...")
+whose times are wall-clock times in the event's zone.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+import icalendar
+from icalendar.timezone import windows_to_olson
+
+from organiser.formats.common import FormatError, ParsedFile, ParsedItem, decode_text
+from organiser.formats.recurrence import check_rule
+
+PRODID = "-//Organiser//Organiser//EN"
+OWN_UID = re.compile(r"^([0-9a-f]{32})@organiser$")
+_BEGIN = re.compile(r"^BEGIN:(VEVENT|VTODO)\s*$", re.IGNORECASE)
+
+# iCalendar PRIORITY is 1 (most urgent) .. 9 (least), 0 undefined; a task's priority is
+# "higher is more urgent", 0 meaning none.
+TODO_STATUS = {"NEEDS-ACTION": "todo", "IN-PROCESS": "doing", "COMPLETED": "done", "CANCELLED": "done"}
+TASK_STATUS = {"todo": "NEEDS-ACTION", "doing": "IN-PROCESS", "done": "COMPLETED"}
+
+
+# ---- time zones ---------------------------------------------------------------------------
+
+@cache
+def _zones() -> tuple[frozenset[str], tuple[str, ...]]:
+    names = frozenset(available_timezones())
+    return names, tuple(sorted(names, key=len, reverse=True))
+
+
+def iana_zone(tzid: str | None) -> str | None:
+    """The IANA name behind a TZID as calendars write it: "Europe/Berlin",
+    "/mozilla.org/20050126_1/Europe/Berlin", "custom_America/New_York", or Outlook's
+    "W. Europe Standard Time"."""
+    if not tzid:
+        return None
+    tzid = tzid.strip().strip('"')
+    names, longest_first = _zones()
+    if tzid in names:
+        return tzid
+    olson = windows_to_olson.WINDOWS_TO_OLSON.get(tzid)
+    if olson:
+        return olson
+    for name in longest_first:
+        if "/" in name and tzid.endswith(name) and not tzid[-len(name) - 1:-len(name)].isalnum():
+            return name
+    return None
+
+
+def _tzid_of(value: datetime, params: Mapping[str, Any]) -> str | None:
+    tzid = params.get("TZID")
+    if tzid:
+        return str(tzid)
+    key = getattr(value.tzinfo, "key", None)
+    if key:
+        return str(key)
+    return None
+
+
+def _is_utc(value: datetime) -> bool:
+    name = str(getattr(value.tzinfo, "key", value.tzinfo))
+    return value.utcoffset() == timedelta(0) and (value.tzinfo is UTC or name in ("UTC", "Etc/UTC", "UTC+00:00"))
+
+
+class _Clock:
+    """Turns DTSTART/DTEND/DUE values into the app's wall-clock form."""
+
+    def __init__(self, default_zone: str | None) -> None:
+        self.default_zone = default_zone
+
+    def wall(self, prop: Any, zone: str | None = None) -> tuple[datetime | date, str | None, str]:
+        """(wall-clock value, IANA zone or None, warning) for one date or date-time."""
+        value = prop.dt if hasattr(prop, "dt") else prop
+        if not isinstance(value, datetime):
+            return value, None, ""
+        if value.tzinfo is None:
+            return value, zone, ""
+        params = getattr(prop, "params", {}) or {}
+        warning = ""
+        if zone is None:
+            if _is_utc(value):
+                zone = self.default_zone or "UTC"
+            else:
+                tzid = _tzid_of(value, params)
+                zone = iana_zone(tzid)
+                if zone is None:
+                    warning = f"time zone '{tzid}' is not a known IANA zone; times were converted to UTC"
+                    zone = "UTC"
+        return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None), zone, warning
+
+
+def _first(prop: Any) -> Any:
+    return prop[0] if isinstance(prop, list) else prop
+
+
+def _text(component: Any, name: str) -> str:
+    value = component.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return str(value)
+
+
+def _iso(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    return f"{value.isoformat()}T00:00"
+
+
+def _ical_time(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%dT%H%M%S")
+    return value.strftime("%Y%m%d")
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+def read_calendar(data: bytes, source: str) -> ParsedFile:
+    """Read events and tasks from an iCalendar file; raise FormatError when it is none."""
+    text = decode_text(data, source)
+    if "BEGIN:VCALENDAR" not in text.upper():
+        raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
+    try:
+        with warnings.catch_warnings():
+            # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
+            warnings.simplefilter("ignore")
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
+            return _read_calendars(calendars, text, source)
+    except ValueError as exc:
+        raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
+
+
+def _read_calendars(calendars: list[Any], text: str, source: str) -> ParsedFile:
+    begin_lines: dict[str, list[int]] = {"VEVENT": [], "VTODO": []}
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = _BEGIN.match(line)
+        if found:
+            begin_lines[found.group(1).upper()].append(number)
+    parsed = ParsedFile(source, "ics")
+    seen = {"VEVENT": 0, "VTODO": 0}
+    for calendar in calendars:
+        zone = iana_zone(str(calendar.get("X-WR-TIMEZONE") or "")) or _only_zone(calendar)
+        clock = _Clock(zone)
+        for component in calendar.walk():
+            if component.name not in seen:
+                continue
+            index = seen[component.name]
+            seen[component.name] += 1
+            lines = begin_lines[component.name]
+            line = lines[index] if index < len(lines) else None
+            if component.name == "VEVENT":
+                item = ParsedItem("event", index + 1, line, {}, unit="event")
+                _guard(item, lambda c=component, i=item, k=clock: _read_event(c, i, k))
+            else:
+                item = ParsedItem("task", index + 1, line, {}, unit="task")
+                _guard(item, lambda c=component, i=item, k=clock: _read_todo(c, i, k))
+            parsed.items.append(item)
+    _fold_overrides(parsed.items)
+    return parsed
+
+
+def _only_zone(calendar: Any) -> str | None:
+    zones = {iana_zone(str(tz.get("TZID"))) for tz in calendar.walk("VTIMEZONE")}
+    zones.discard(None)
+    return zones.pop() if len(zones) == 1 else None
+
+
+def _guard(item: ParsedItem, read: Any) -> None:
+    try:
+        read()
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as exc:
+        item.problems.append(f"it cannot be read ({exc})")
+
+
+def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
+    values = item.values
+    values["title"] = _text(event, "SUMMARY").strip()
+    if not values["title"]:
+        values["title"] = "Untitled event"
+        item.warnings.append("it has no title; it was called 'Untitled event'")
+    values["description"] = _text(event, "DESCRIPTION")
+    values["location"] = _text(event, "LOCATION").strip()
+    status = _text(event, "STATUS").strip().upper()
+    values["status"] = "cancelled" if status == "CANCELLED" else "scheduled"
+    if event.get("X-ORGANISER-CAPACITY") is not None:
+        values["capacity"] = _text(event, "X-ORGANISER-CAPACITY").strip()
+    item.extra["uid"] = _text(event, "UID").strip() or None
+    dtstart = _first(event.get("DTSTART"))
+    if dtstart is None or not hasattr(dtstart, "dt"):
+        item.problems.append("it has no start (DTSTART)")
+        return
+    start, zone, warning = clock.wall(dtstart)
+    if warning:
+        item.warnings.append(warning)
+    all_day = not isinstance(start, datetime)
+    values["start"] = _iso(start)
+    values["tz"] = zone
+    values["all_day"] = all_day
+    end: datetime | date | None = None
+    dtend = _first(event.get("DTEND"))
+    if dtend is not None and hasattr(dtend, "dt"):
+        end, _zone, _w = clock.wall(dtend, zone)
+    elif event.get("DURATION") is not None:
+        end = start + _first(event.get("DURATION")).dt
+    elif all_day:
+        end = start + timedelta(days=1)
+    if end is not None and type(end) is not type(start):  # a date end for a date-time start
+        end = datetime.combine(end, datetime.min.time()) if not isinstance(end, datetime) else end.date()
+    values["end"] = _iso(end) if end is not None else None
+    values["rrule"] = _recurrence(event, start, zone, clock)
+    if values["rrule"]:
+        first = start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
+        try:
+            check_rule(values["rrule"], first, None if all_day else zone)
+        except ValueError as exc:
+            item.warnings.append(f"{exc}; it was imported as a single event")
+            values["rrule"] = ""
+    recurrence_id = _first(event.get("RECURRENCE-ID"))
+    if recurrence_id is not None and hasattr(recurrence_id, "dt"):
+        item.extra["recurrence_id"], _z, _w = clock.wall(recurrence_id, zone)
+
+
+def _recurrence(event: Any, start: datetime | date, zone: str | None, clock: _Clock) -> str:
+    rules = event.get("RRULE")
+    rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
+    lines = [f"RRULE:{r.to_ical().decode()}" for r in rules]
+    for name in ("RDATE", "EXDATE"):
+        found = event.get(name)
+        for entry in found if isinstance(found, list) else [found] if found is not None else []:
+            stamps = []
+            for one in entry.dts:
+                if isinstance(one.dt, tuple):  # RDATE periods: keep their starts
+                    one = one.dt[0]
+                wall, _z, _w = clock.wall(one, zone)
+                stamps.append(_ical_time(wall))
+            if stamps:
+                value = ";VALUE=DATE" if not isinstance(start, datetime) else ""
+                lines.append(f"{name}{value}:{','.join(stamps)}")
+    if not lines:
+        return ""
+    if len(lines) == 1 and lines[0].startswith("RRULE:"):
+        return lines[0][len("RRULE:"):]
+    return "\n".join(lines)
+
+
+def _fold_overrides(items: list[ParsedItem]) -> None:
+    """A changed occurrence of a recurring event (RECURRENCE-ID) becomes an event of its
+    own, and the series skips that date, so the calendar shows what the source showed."""
+    masters = {i.extra.get("uid"): i for i in items
+               if i.kind == "event" and not i.extra.get("recurrence_id") and i.values.get("rrule")}
+    for item in items:
+        when = item.extra.get("recurrence_id")
+        if item.kind != "event" or when is None:
+            continue
+        uid = item.extra.get("uid")
+        item.extra["uid"] = f"{uid}/{_ical_time(when)}" if uid else None
+        master = masters.get(uid)
+        if master is None:
+            continue
+        rule = master.values["rrule"]
+        if not rule.startswith("RRULE:"):
+            rule = f"RRULE:{rule}"
+        value = ";VALUE=DATE" if master.values.get("all_day") else ""
+        master.values["rrule"] = f"{rule}\nEXDATE{value}:{_ical_time(when)}"
+
+
+def _read_todo(todo: Any, item: ParsedItem, clock: _Clock) -> None:
+    values = item.values
+    values["title"] = _text(todo, "SUMMARY").strip()
+    if not values["title"]:
+        values["title"] = "Untitled task"
+        item.warnings.append("it has no title; it was called 'Untitled task'")
+    values["description"] = _text(todo, "DESCRIPTION")
+    status = _text(todo, "STATUS").strip().upper()
+    values["status"] = TODO_STATUS.get(status, "todo")
+    if status == "CANCELLED":
+        item.warnings.append("it was cancelled; it was imported as done")
+    priority = todo.get("PRIORITY")
+    if priority is not None:
+        number = int(priority)
+        values["priority"] = 10 - number if 1 <= number <= 9 else 0
+    due = _first(todo.get("DUE"))
+    if due is not None and hasattr(due, "dt"):
+        wall, _zone, _w = clock.wall(due)
+        values["due"] = (wall.date() if isinstance(wall, datetime) else wall).isoformat()
+    item.extra["uid"] = _text(todo, "UID").strip() or None
+    related = todo.get("RELATED-TO")
+    for rel in related if isinstance(related, list) else [related] if related is not None else []:
+        reltype = str(rel.params.get("RELTYPE", "PARENT")).upper()
+        if reltype == "PARENT":
+            item.extra["related_uid"] = str(rel).strip()
+            break
+    attendee = _first(todo.get("ATTENDEE"))
+    if attendee is not None and str(attendee).lower().startswith("mailto:"):
+        item.extra["assignee_email"] = str(attendee)[len("mailto:"):].strip()
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+def own_uid(record_id: str) -> str:
+    return f"{record_id}@organiser"
+
+
+def write_calendar(
+    events: Iterable[Mapping[str, Any]],
+    tasks: Iterable[Mapping[str, Any]] = (),
+    *,
+    name: str = "",
+    member_emails: Mapping[str, tuple[str, str]] | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
+    """An iCalendar file with a VEVENT per event and a VTODO per task, and a VTIMEZONE
+    for every zone used. `member_emails` maps a member id to (name, email) for assignees."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if name:
+        calendar.add("x-wr-calname", name)
+    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
+    for values in events:
+        calendar.add_component(_event_component(values, stamp))
+    for values in tasks:
+        calendar.add_component(_todo_component(values, stamp, member_emails or {}))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _aware(text: str, zone: str | None) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None and zone:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+def _event_component(values: Mapping[str, Any], stamp: datetime) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", own_uid(values["id"]))
+    event.add("dtstamp", stamp)
+    event.add("summary", values.get("title") or "")
+    zone = values.get("tz")
+    all_day = bool(values.get("all_day"))
+    start = _aware(values["start"], zone)
+    if all_day:
+        event.add("dtstart", start.date())
+        if values.get("end"):
+            event.add("dtend", datetime.fromisoformat(values["end"]).date())
+    else:
+        event.add("dtstart", start)
+        if values.get("end"):
+            event.add("dtend", _aware(values["end"], zone))
+    if values.get("location"):
+        event.add("location", values["location"])
+    if values.get("description"):
+        event.add("description", values["description"])
+    event.add("status", "CANCELLED" if values.get("status") == "cancelled" else "CONFIRMED")
+    if values.get("capacity") is not None:
+        event.add("x-organiser-capacity", str(values["capacity"]))
+    _add_recurrence(event, values.get("rrule") or "", zone, all_day)
+    return event
+
+
+def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day: bool) -> None:
+    rule = rule.strip()
+    if not rule:
+        return
+    if not rule.upper().startswith(("RRULE", "EXDATE", "RDATE")):
+        rule = f"RRULE:{rule}"
+    for line in rule.splitlines():
+        head, _sep, value = line.partition(":")
+        name = head.split(";", 1)[0].strip().upper()
+        if name == "RRULE":
+            event.add("rrule", icalendar.vRecur.from_ical(value.strip()))
+        elif name in ("EXDATE", "RDATE"):
+            stamps = []
+            for one in value.split(","):
+                parsed = icalendar.vDDDTypes.from_ical(one.strip())
+                if isinstance(parsed, datetime) and parsed.tzinfo is None and zone and not all_day:
+                    parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+                stamps.append(parsed)
+            event.add(name.lower(), stamps)
+
+
+def _todo_component(values: Mapping[str, Any], stamp: datetime,
+                    member_emails: Mapping[str, tuple[str, str]]) -> icalendar.Todo:
+    todo = icalendar.Todo()
+    todo.add("uid", own_uid(values["id"]))
+    todo.add("dtstamp", stamp)
+    todo.add("summary", values.get("title") or "")
+    if values.get("description"):
+        todo.add("description", values["description"])
+    todo.add("status", TASK_STATUS.get(values.get("status") or "todo", "NEEDS-ACTION"))
+    priority = int(values.get("priority") or 0)
+    if priority > 0:
+        todo.add("priority", max(1, 10 - min(priority, 9)))
+    if values.get("due"):
+        todo.add("due", date.fromisoformat(values["due"]))
+    if values.get("event"):
+        todo.add("related-to", own_uid(values["event"]), parameters={"RELTYPE": "PARENT"})
+    assignee = member_emails.get(values.get("assignee") or "")
+    if assignee and assignee[1]:
+        todo.add("attendee", f"mailto:{assignee[1]}", parameters={"CN": assignee[0]})
+    return todo

@@ -1,0 +1,117 @@
+"""Expanding a recurring event into the occurrences a calendar view shows.
+
+The event keeps its recurrence as text (see `organiser.formats.ical`); `dateutil.rrule`
+does the expansion. Occurrences are computed in the event's own time zone, so a weekly
+meeting at 19:00 stays at 19:00 across a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil import rrule as du_rrule
+
+# A calendar view never needs more; it also stops a rule like FREQ=SECONDLY from hanging.
+MAX_OCCURRENCES = 5000
+_UNTIL_UTC = re.compile(r"(UNTIL=\d{8}(?:T\d{6})?)Z", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One showing of an event, in wall-clock time of the event's zone."""
+
+    start: datetime
+    end: datetime | None
+    recurring: bool
+
+
+def _rule_text(rule: str) -> str:
+    rule = rule.strip()
+    if not rule.upper().startswith(("RRULE", "EXDATE", "RDATE")):
+        rule = f"RRULE:{rule}"
+    return rule
+
+
+def rule_set(rule: str, start: datetime, zone: str | None) -> du_rrule.rruleset:
+    """The dateutil rule set of an event's `rrule` text; raise ValueError when it is not one.
+
+    With a known zone the expansion is tz-aware (so a UNTIL in UTC compares right); without
+    one (floating or all-day events) a UTC UNTIL is read as wall-clock time.
+    """
+    text = _rule_text(rule)
+    if zone:
+        tz = ZoneInfo(zone)
+        dtstart = start.replace(tzinfo=tz)
+        # EXDATE/RDATE times are wall-clock times of the event's zone
+        text = "\n".join(_with_tzid(line, zone) for line in text.splitlines())
+    else:
+        dtstart = start.replace(tzinfo=None)
+        text = _UNTIL_UTC.sub(r"\1", text)
+    try:
+        found = du_rrule.rrulestr(text, dtstart=dtstart, forceset=True, unfold=True)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise ValueError(f"the recurrence rule '{rule}' cannot be read ({exc})") from None
+    assert isinstance(found, du_rrule.rruleset)
+    return found
+
+
+def _with_tzid(line: str, zone: str) -> str:
+    head, sep, value = line.partition(":")
+    name = head.split(";", 1)[0].upper()
+    if name in ("EXDATE", "RDATE") and "TZID" not in head.upper() and "VALUE=DATE" not in head.upper():
+        return f"{head};TZID={zone}{sep}{value}"
+    return line
+
+
+def check_rule(rule: str, start: datetime, zone: str | None) -> None:
+    """Raise ValueError when `rule` cannot be expanded from `start`."""
+    found = rule_set(rule, start, zone)
+    next(iter(found), None)
+
+
+def expand(start: datetime, end: datetime | None, rule: str, zone: str | None,
+           window_start: datetime, window_end: datetime) -> list[Occurrence]:
+    """Occurrences that overlap [window_start, window_end) (naive wall-clock datetimes)."""
+    start = start.replace(tzinfo=None)
+    length = (end.replace(tzinfo=None) - start) if end is not None else timedelta(0)
+    if not rule.strip():
+        if start < window_end and (start + length > window_start or start >= window_start):
+            return [Occurrence(start, end.replace(tzinfo=None) if end else None, False)]
+        return []
+    found = rule_set(rule, start, zone)
+    tz = ZoneInfo(zone) if zone else None
+    lo = window_start - length
+    out: list[Occurrence] = []
+    for when in _between(found, lo.replace(tzinfo=tz), window_end.replace(tzinfo=tz)):
+        wall = when.astimezone(tz).replace(tzinfo=None) if tz else when.replace(tzinfo=None)
+        if wall + length <= window_start and wall < window_start:
+            continue
+        out.append(Occurrence(wall, wall + length if end is not None else None, True))
+        if len(out) >= MAX_OCCURRENCES:
+            break
+    return out
+
+
+def _between(found: du_rrule.rruleset, lo: datetime, hi: datetime) -> Iterator[datetime]:
+    for steps, when in enumerate(found):
+        if when >= hi or steps > 50 * MAX_OCCURRENCES:
+            return
+        if when >= lo:
+            yield when
+
+
+def occurrences(event: Mapping[str, Any], window_start: datetime, window_end: datetime) -> list[Occurrence]:
+    """Occurrences of an event (a record's values, or `Event.to_json()`) in a date range,
+    for calendar views. A broken rule shows the first occurrence only."""
+    start = datetime.fromisoformat(str(event["start"])).replace(tzinfo=None)
+    end = datetime.fromisoformat(str(event["end"])).replace(tzinfo=None) if event.get("end") else None
+    zone = None if event.get("all_day") else event.get("tz")
+    try:
+        return expand(start, end, str(event.get("rrule") or ""), zone, window_start, window_end)
+    except ValueError:
+        return expand(start, end, "", zone, window_start, window_end)

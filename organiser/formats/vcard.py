@@ -1,0 +1,253 @@
+"""Members <-> vCard (2.1, 3.0 and 4.0 in; 3.0 or 4.0 out), parsed by `vobject`.
+
+`vobject` alone refuses many real files: vCard 2.1 from Android and Outlook wraps
+quoted-printable values with soft line breaks (a line ending in "=" continued on the next
+line, unindented), iPhones write CR CR LF line ends around huge photos, Lotus Notes adds
+a PROFILE line. So the text is normalised first: line ends unified, folded and soft-broken
+lines joined, and only the properties a member keeps passed on, one card at a time, so
+one broken card is reported without losing the others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import vobject
+
+from organiser.core.records import EMAIL_RE, PHONE_RE
+from organiser.formats.common import FormatError, ParsedFile, ParsedItem, decode_text
+
+# What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
+KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID"}
+OWN_PREFIX = "X-ORGANISER-"
+_NAME = re.compile(r"^(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)")
+_QP = re.compile(r"QUOTED-PRINTABLE", re.IGNORECASE)
+_BARE_QP = re.compile(r";QUOTED-PRINTABLE(?=[;:])", re.IGNORECASE)
+_CHARSET = re.compile(r";CHARSET=([^;:]+)", re.IGNORECASE)
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first physical line number, unfolded line), with QP soft line breaks joined."""
+    physical = re.sub(r"\r*\n|\r", "\n", text).split("\n")
+    out: list[tuple[int, str]] = []
+    index = 0
+    while index < len(physical):
+        number, line = index + 1, physical[index]
+        index += 1
+        if line[:1] in (" ", "\t") and out:
+            out[-1] = (out[-1][0], out[-1][1] + line[1:])
+            continue
+        head = line.split(":", 1)[0]
+        if _QP.search(head):
+            while line.endswith("=") and index < len(physical):
+                line = line[:-1] + physical[index]
+                index += 1
+        if line.strip():
+            out.append((number, line))
+    return out
+
+
+def _property_name(line: str) -> str:
+    found = _NAME.match(line)
+    return found.group(1).upper() if found else ""
+
+
+def _clean(line: str) -> str:
+    head, sep, value = line.partition(":")
+    head = _BARE_QP.sub(";ENCODING=QUOTED-PRINTABLE", head)
+    if not _QP.search(head):
+        # The file's text is already decoded; a CHARSET left on a plain value only
+        # makes vobject try to decode it again.
+        head = _CHARSET.sub("", head)
+    return head + sep + value
+
+
+def split_cards(text: str) -> list[tuple[int, list[str]]]:
+    """Each card's starting line and the lines to hand to vobject."""
+    cards: list[tuple[int, list[str]]] = []
+    current: list[str] | None = None
+    start = 0
+    for number, line in _logical_lines(text):
+        name = _property_name(line)
+        upper = line.strip().upper()
+        if upper == "BEGIN:VCARD":
+            current, start = [line.strip()], number
+            continue
+        if current is None:
+            continue
+        if upper == "END:VCARD":
+            current.append("END:VCARD")
+            cards.append((start, current))
+            current = None
+        elif name in KEPT or name.startswith(OWN_PREFIX):
+            current.append(_clean(line))
+    return cards
+
+
+def read_vcards(data: bytes, source: str) -> ParsedFile:
+    text = decode_text(data, source)
+    cards = split_cards(text)
+    if not cards:
+        raise FormatError(f"{source}: this is not a vCard file (no BEGIN:VCARD ... END:VCARD).")
+    parsed = ParsedFile(source, "vcf")
+    for number, (line, lines) in enumerate(cards, start=1):
+        item = ParsedItem("member", number, line, {}, unit="contact")
+        card = _parse_card(lines, item)
+        if card is not None:
+            _read_card(card, item)
+        parsed.items.append(item)
+    return parsed
+
+
+def _parse_card(lines: list[str], item: ParsedItem) -> Any:
+    """The vobject card; a line vobject refuses (say, quoted-printable that is not valid
+    UTF-8) is skipped with a warning rather than losing the whole contact."""
+    try:
+        return vobject.readOne("\r\n".join(lines) + "\r\n")
+    except Exception:  # vobject raises many types; find the culprit line below
+        pass
+    kept = [lines[0], lines[1]] if len(lines) > 1 and lines[1].upper().startswith("VERSION") else [lines[0]]
+    for line in lines[len(kept):-1]:
+        try:
+            vobject.readOne("\r\n".join([*kept, line, "END:VCARD"]) + "\r\n")
+        except Exception as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            item.warnings.append(f"its {_property_name(line)} line cannot be read and was skipped ({reason})")
+        else:
+            kept.append(line)
+    try:
+        return vobject.readOne("\r\n".join([*kept, "END:VCARD"]) + "\r\n")
+    except Exception as exc:
+        item.problems.append(f"it cannot be read ({str(exc).splitlines()[0] if str(exc) else exc!r})")
+        return None
+
+
+def _values(card: Any, name: str) -> list[Any]:
+    return [c.value for c in card.contents.get(name.lower(), [])]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value or "").strip()
+
+
+def _name_of(card: Any) -> str:
+    for fn in _values(card, "FN"):
+        if _text(fn):
+            return " ".join(_text(fn).split())
+    for n in _values(card, "N"):
+        parts = [getattr(n, a, "") for a in ("prefix", "given", "additional", "family", "suffix")]
+        joined = " ".join(_text(p) for p in parts if _text(p))
+        if joined:
+            return " ".join(joined.split())
+    for org in _values(card, "ORG"):
+        first = org[0] if isinstance(org, list) and org else org
+        if _text(first):
+            return _text(first)
+    return ""
+
+
+def _phone(value: str) -> tuple[str, str]:
+    """(phone, leftover) from a TEL value, which vCard 4.0 writes as a tel: URI."""
+    value = value.strip()
+    if value.lower().startswith("tel:"):
+        value = value[4:]
+    number, _sep, rest = value.partition(";")
+    extension = rest.split("ext=", 1)[1] if "ext=" in rest else ""
+    return number.strip(), extension.strip()
+
+
+def _read_card(card: Any, item: ParsedItem) -> None:
+    values = item.values
+    notes = [_text(n) for n in _values(card, "NOTE") if _text(n)]
+    emails: list[str] = []
+    for raw in _values(card, "EMAIL"):
+        email = _text(raw).removeprefix("mailto:")
+        if EMAIL_RE.match(email):
+            emails.append(email)
+        elif email:
+            item.warnings.append(f"'{email}' is not an email address; it was kept in the notes")
+            notes.append(f"Email (not a valid address): {email}")
+    phones: list[str] = []
+    for raw in _values(card, "TEL"):
+        phone, extension = _phone(_text(raw))
+        if PHONE_RE.match(phone) and sum(c.isdigit() for c in phone) >= 3:
+            phones.append(phone)
+            if extension:
+                notes.append(f"Phone {phone} extension {extension}")
+        elif phone:
+            item.warnings.append(f"'{phone}' is not a phone number; it was kept in the notes")
+            notes.append(f"Phone (not a valid number): {phone}")
+    roles: list[str] = []
+    for raw in _values(card, "CATEGORIES"):
+        for role in raw if isinstance(raw, list) else str(raw).split(","):
+            if str(role).strip():
+                roles.append(str(role).strip())
+    name = _name_of(card) or (emails[0] if emails else phones[0] if phones else "")
+    if not name:
+        item.problems.append("it has no name, email address or phone number")
+    values["name"] = name
+    values["emails"] = emails
+    values["phones"] = phones
+    values["notes"] = "\n\n".join(notes)
+    item.extra["roles"] = roles
+    uid = _values(card, "UID")
+    item.extra["uid"] = _text(uid[0]) if uid else None
+    own = {k[len(OWN_PREFIX.lower()):]: _text(v[0].value) for k, v in card.contents.items()
+           if k.startswith(OWN_PREFIX.lower()) and v}
+    if own.get("skills"):
+        item.extra["skills"] = [s.strip() for s in own["skills"].split(",") if s.strip()]
+    for key in ("consent-email", "consent-phone", "consent-date", "joined"):
+        if own.get(key):
+            values[key.replace("-", "_")] = own[key]
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+def _split_name(name: str) -> tuple[str, str]:
+    """(given, family) for the N property, which 3.0 requires; people see FN."""
+    parts = name.split()
+    if len(parts) < 2:
+        return name, ""
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def write_vcards(members: Iterable[Mapping[str, Any]], version: str = "3.0") -> bytes:
+    """A vCard per member: name, emails, phones, roles as CATEGORIES, notes, and the
+    fields vCard has no property for (skills, consent, joined) as X-ORGANISER-*."""
+    if version not in ("3.0", "4.0"):
+        raise FormatError(f"vCard version {version} cannot be written; use 3.0 or 4.0.")
+    chunks: list[str] = []
+    for member in members:
+        card = vobject.vCard()
+        card.add("fn").value = member["name"]
+        given, family = _split_name(member["name"])
+        card.add("n").value = vobject.vcard.Name(family=family, given=given)
+        for email in member.get("emails") or []:
+            line = card.add("email")
+            line.value = email
+            if version == "3.0":
+                line.type_param = "INTERNET"
+        for phone in member.get("phones") or []:
+            card.add("tel").value = phone
+        if member.get("roles"):
+            card.add("categories").value = list(member["roles"])
+        if member.get("notes"):
+            card.add("note").value = member["notes"]
+        card.add("uid").value = f"{member['id']}@organiser"
+        if member.get("skills"):
+            card.add("x-organiser-skills").value = ",".join(member["skills"])
+        for key in ("consent_email", "consent_phone"):
+            if member.get(key) is not None:
+                card.add(f"x-organiser-{key.replace('_', '-')}").value = "yes" if member[key] else "no"
+        for key in ("consent_date", "joined"):
+            if member.get(key):
+                card.add(f"x-organiser-{key.replace('_', '-')}").value = member[key]
+        text = card.serialize()
+        if version == "4.0":
+            text = text.replace("VERSION:3.0", "VERSION:4.0", 1).replace(";TYPE=INTERNET", "")
+        chunks.append(text)
+    return "".join(chunks).encode("utf-8")

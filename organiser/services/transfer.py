@@ -1,0 +1,485 @@
+"""Import and export: files in, plans shown, one transaction written; the group out.
+
+`plan_import` reads a file and works out, without writing anything, what it would add,
+update and skip, which items are invalid (with their line or item number) and which look
+like members the group already has (same email or phone; never on name alone).
+`apply_import` writes a plan as one SQLite transaction, or refuses while it has invalid
+items unless asked to skip them. Full backups are restored by `restore_backup`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from organiser import __version__
+from organiser.core.changeset import decode_changeset
+from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.records import KINDS, derived_id, validate
+from organiser.formats import backup as backup_format
+from organiser.formats.common import FormatError, ParsedFile, ParsedItem, detect_format
+from organiser.formats.csvfile import read_members_csv, write_members_csv
+from organiser.formats.ical import OWN_UID, read_calendar, write_calendar
+from organiser.formats.vcard import read_vcards, write_vcards
+from organiser.services.group import (
+    Group,
+    GroupCredentials,
+    _initialise,
+    _new_group_dir,
+)
+from organiser.store import queries
+from organiser.store.datadir import DB_NAME, groups_dir, set_current
+from organiser.store.replica import LocalOp
+
+Progress = Callable[[int, int, str], None]  # (done, total, what)
+ADD, UPDATE, SKIP, INVALID = "add", "update", "skip", "invalid"
+
+
+class ImportBlocked(OrganiserError):
+    """The file has invalid items and skipping them was not asked for; nothing was written."""
+
+
+@dataclass
+class PlannedItem:
+    action: str  # add | update | skip | invalid
+    kind: str
+    where: str
+    label: str
+    reason: str = ""
+    record_id: str | None = None
+    ops: list[LocalOp] = field(default_factory=list, repr=False)
+    warnings: list[str] = field(default_factory=list)
+    duplicate_of: str | None = None  # a likely duplicate's name, for the report
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "kind": self.kind, "where": self.where, "label": self.label,
+                "reason": self.reason, "id": self.record_id, "warnings": self.warnings,
+                "duplicate_of": self.duplicate_of}
+
+
+@dataclass
+class ImportPlan:
+    source: str
+    format: str
+    items: list[PlannedItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    merge_duplicates: bool = False
+    backup: backup_format.Backup | None = None
+
+    def of(self, action: str) -> list[PlannedItem]:
+        return [i for i in self.items if i.action == action]
+
+    @property
+    def invalid(self) -> list[PlannedItem]:
+        return self.of(INVALID)
+
+    @property
+    def duplicates(self) -> list[PlannedItem]:
+        return [i for i in self.items if i.duplicate_of]
+
+    def counts(self) -> dict[str, int]:
+        return {a: len(self.of(a)) for a in (ADD, UPDATE, SKIP, INVALID)}
+
+    def summary(self) -> str:
+        if self.backup is not None:
+            b = self.backup
+            return (f"{self.source}: a backup of group '{b.group['name']}' with {len(b.changes)} changes "
+                    f"and {sum(1 for r in b.records if not r.get('deleted'))} records.")
+        c = self.counts()
+        return (f"{self.source}: {c[ADD]} to add, {c[UPDATE]} to update, {c[SKIP]} to skip, "
+                f"{c[INVALID]} invalid, {len(self.duplicates)} likely duplicates.")
+
+    def blocked_message(self) -> str:
+        bad = self.invalid
+        first = bad[0]
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        return (f"{self.source}: {first.where}: {first.reason.rstrip('.')}{more}. Nothing was imported; fix the "
+                "file or import the rest with --skip-invalid.")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "format": self.format, "counts": self.counts(),
+                "duplicates": len(self.duplicates), "warnings": self.warnings,
+                "items": [i.to_json() for i in self.items]}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    updated: int
+    skipped: int
+    invalid_skipped: int
+    changesets: int
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+def read_file(data: bytes, source: str, fmt: str | None = None,
+              mapping: Mapping[str, str] | None = None) -> ParsedFile:
+    fmt = fmt or detect_format(source, data)
+    if fmt == "ics":
+        return read_calendar(data, source)
+    if fmt == "vcf":
+        return read_vcards(data, source)
+    if fmt == "csv":
+        return read_members_csv(data, source, mapping)
+    raise FormatError(f"{source}: '{fmt}' files cannot be imported into a group; use ics, vcf or csv.")
+
+
+def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = None,
+                merge_duplicates: bool = False, mapping: Mapping[str, str] | None = None,
+                progress: Progress | None = None) -> ImportPlan:
+    """What importing `data` would do to `group`; writes nothing."""
+    fmt = fmt or detect_format(source, data)
+    if fmt == "json":
+        plan = ImportPlan(source, "json", backup=backup_format.read_backup(data, source))
+        if plan.backup is not None and plan.backup.group["id"] == group.id:
+            raise OrganiserError(f"{source} is a backup of this very group; restore it into an empty "
+                                 "data directory instead (organiser --data-dir DIR import FILE).")
+        raise OrganiserError(f"{source} is a full backup of group '{plan.backup.group['name']}'; restore it "
+                             "into an empty data directory (organiser --data-dir DIR import FILE).")
+    parsed = read_file(data, source, fmt, mapping)
+    plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates)
+    planner = _Planner(group, plan, progress)
+    planner.run(parsed.items)
+    return plan
+
+
+# ---- planning -----------------------------------------------------------------------------
+
+def _digits(phone: str) -> str:
+    return "".join(c for c in phone if c.isdigit())
+
+
+@dataclass
+class _Person:
+    """A member as the plan will leave it: an existing one, or one this import adds."""
+
+    record_id: str | None
+    values: dict[str, Any]
+    roles: list[str]
+    skills: list[str]
+    planned: PlannedItem | None = None
+
+
+class _Planner:
+    def __init__(self, group: Group, plan: ImportPlan, progress: Progress | None) -> None:
+        self.group = group
+        self.plan = plan
+        self.progress = progress
+        self.by_email: dict[str, _Person] = {}
+        self.by_phone: dict[str, _Person] = {}
+        self.event_ids: set[str] = set()
+        self.people: list[_Person] = []  # members this import adds or updates
+
+    def run(self, items: list[ParsedItem]) -> None:
+        if any(i.kind == "member" for i in items) or any(i.extra.get("assignee_email") for i in items):
+            self._index_members()
+        total = len(items)
+        for done, item in enumerate(items, start=1):
+            if item.problems:
+                self._add(item, INVALID, reason="; ".join(item.problems))
+            elif item.kind == "member":
+                self._plan_member(item)
+            elif item.kind == "event":
+                self._plan_event(item)
+            else:
+                self._plan_task(item)
+            if self.progress is not None and (done % 200 == 0 or done == total):
+                self.progress(done, total, "checking")
+        for person in self.people:
+            self._finish_member(person)
+
+    def _add(self, item: ParsedItem, action: str, **kw: Any) -> PlannedItem:
+        planned = PlannedItem(action, item.kind, item.where, item.label, warnings=list(item.warnings), **kw)
+        self.plan.items.append(planned)
+        self.plan.warnings.extend(f"{item.where}: {w}" for w in item.warnings)
+        return planned
+
+    # -- members --
+
+    def _index_members(self) -> None:
+        for m in self.group.members.list():
+            person = _Person(m.id, {k: v for k, v in m.to_json().items() if k not in ("id", "roles", "skills")},
+                             list(m.roles), list(m.skills))
+            self._index(person)
+
+    def _index(self, person: _Person) -> None:
+        for email in person.values.get("emails") or []:
+            self.by_email.setdefault(email.casefold(), person)
+        for phone in person.values.get("phones") or []:
+            if len(_digits(phone)) >= 3:
+                self.by_phone.setdefault(_digits(phone), person)
+
+    def _match(self, values: Mapping[str, Any]) -> tuple[_Person | None, str]:
+        for email in values.get("emails") or []:
+            found = self.by_email.get(str(email).casefold())
+            if found:
+                return found, f"same email {email}"
+        for phone in values.get("phones") or []:
+            found = self.by_phone.get(_digits(str(phone)))
+            if found:
+                return found, f"same phone {phone}"
+        return None, ""
+
+    def _plan_member(self, item: ParsedItem) -> None:
+        roles = list(item.extra.get("roles") or [])
+        skills = list(item.extra.get("skills") or [])
+        try:  # validate now, so a bad row is reported with its line, and normalise values
+            values = validate("member", item.values)
+        except ValidationError as exc:
+            self._add(item, INVALID, reason=exc.message)
+            return
+        match, why = self._match(values)
+        if match is None:
+            person = _Person(None, values, roles, skills)
+            person.planned = self._add(item, ADD)
+            self._index(person)
+            self.people.append(person)
+            return
+        match_name = match.values.get("name") or ""
+        new_stuff = _merged(match, values, roles, skills)
+        same_name = str(values.get("name", "")).casefold() == str(match_name).casefold()
+        if not new_stuff and same_name:
+            self._add(item, SKIP, reason=f"already there as {match_name} ({why})", record_id=match.record_id,
+                      duplicate_of=match_name)
+            return
+        if self.plan.merge_duplicates:
+            _merge_into(match, values, roles, skills)
+            if match.planned is not None:  # merged into a member this same import adds
+                self._add(item, SKIP, reason=f"merged into {match_name} from {match.planned.where} ({why})",
+                          duplicate_of=match_name)
+            elif new_stuff:
+                match.planned = self._add(item, UPDATE, reason=f"merged into {match_name} ({why})",
+                                          record_id=match.record_id, duplicate_of=match_name)
+                self.people.append(match)
+            else:
+                self._add(item, SKIP, reason=f"nothing new for {match_name} ({why})", record_id=match.record_id,
+                          duplicate_of=match_name)
+            return
+        person = _Person(None, values, roles, skills)
+        person.planned = self._add(item, ADD, duplicate_of=match_name,
+                                   reason=f"likely duplicate of {match_name} ({why}); not merged")
+        self._index(person)
+        self.people.append(person)
+
+    def _finish_member(self, person: _Person) -> None:
+        planned = person.planned
+        if planned is None or planned.action not in (ADD, UPDATE):
+            return
+        members = self.group.members
+        try:
+            if planned.action == ADD:
+                values = {**person.values, "roles": person.roles, "skills": person.skills}
+                planned.record_id, planned.ops = members.build_add(values)
+            else:
+                assert person.record_id is not None
+                current = members.get(person.record_id)
+                fields = {k: v for k, v in person.values.items() if k in KINDS["member"].by_name}
+                planned.ops = members._edit_ops(person.record_id, fields) + members._trait_ops(
+                    person.record_id, {"roles": person.roles, "skills": person.skills},
+                    current={"roles": current.roles, "skills": current.skills})
+        except ValidationError as exc:
+            planned.action, planned.reason, planned.ops = INVALID, exc.message, []
+
+    # -- events and tasks --
+
+    def _record_id(self, kind: str, uid: str | None) -> str | None:
+        if not uid:
+            return None
+        own = OWN_UID.match(uid)
+        return own.group(1) if own else derived_id(kind, uid)
+
+    def _plan_dated(self, item: ParsedItem, kind: str, values: dict[str, Any],
+                    extra_ops: Mapping[str, Any]) -> None:
+        service = self.group.events if kind == "event" else self.group.tasks
+        record_id = self._record_id(kind, item.extra.get("uid"))
+        found = queries.get_record(self.group.db, record_id) if record_id else None
+        try:
+            if found is not None and found[0] == kind and not found[2]:
+                current = found[1]
+                ops = [op for op in service._edit_ops(record_id, values, kind) if op.field not in extra_ops]
+                ops += [LocalOp(kind, record_id, k, v) for k, v in extra_ops.items() if current.get(k) != v]
+                if not ops:
+                    self._add(item, SKIP, reason="unchanged", record_id=record_id)
+                else:
+                    changed = ", ".join(sorted({op.field for op in ops}))
+                    self._add(item, UPDATE, reason=f"changed: {changed}", record_id=record_id, ops=ops)
+            elif found is not None:
+                self._add(item, SKIP, reason=f"this {kind} was deleted here; it is not brought back",
+                          record_id=record_id)
+            else:
+                new_id, ops = service.build_add(values)
+                record_id = record_id or new_id
+                ops = [LocalOp(op.kind, record_id, op.field, extra_ops.get(op.field, op.value))
+                       for op in ops]
+                self._add(item, ADD, record_id=record_id, ops=ops)
+        except ValidationError as exc:
+            self._add(item, INVALID, reason=exc.message)
+            return
+        if kind == "event":
+            self.event_ids.add(record_id or "")
+
+    def _plan_event(self, item: ParsedItem) -> None:
+        self._plan_dated(item, "event", dict(item.values), {})
+
+    def _plan_task(self, item: ParsedItem) -> None:
+        values = dict(item.values)
+        links: dict[str, Any] = {}
+        related = item.extra.get("related_uid")
+        if related:
+            event_id = self._record_id("event", related)
+            if event_id in self.event_ids or (event_id and queries.exists(self.group.db, "event", event_id)):
+                links["event"] = event_id
+            else:
+                item.warnings.append(f"its related event '{related}' is not in this group; the link was dropped")
+        email = item.extra.get("assignee_email")
+        if email:
+            person = self.by_email.get(email.casefold())
+            if person is not None and person.record_id:
+                values["assignee"] = person.record_id
+            else:
+                item.warnings.append(f"no member has the email {email}; the task was left unassigned")
+        self._plan_dated(item, "task", values, links)
+
+
+def _merged(match: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> bool:
+    """Whether merging would add anything to `match`."""
+    probe = _Person(match.record_id, {k: (list(v) if isinstance(v, list) else v) for k, v in match.values.items()},
+                    list(match.roles), list(match.skills))
+    _merge_into(probe, values, roles, skills)
+    return (probe.values, probe.roles, probe.skills) != (match.values, match.roles, match.skills)
+
+
+def _merge_into(person: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> None:
+    """Fold an imported member into a likely duplicate: lists are joined, empty fields
+    filled, notes appended; the name and other set fields are kept."""
+    for key in ("emails", "phones"):
+        have = person.values.setdefault(key, [])
+        folded = {_fold(key, v) for v in have}
+        for value in values.get(key) or []:
+            if _fold(key, value) not in folded:
+                have.append(value)
+                folded.add(_fold(key, value))
+    for target, new in ((person.roles, roles), (person.skills, skills)):
+        for value in new:
+            if value.casefold() not in {v.casefold() for v in target}:
+                target.append(value)
+    notes = str(values.get("notes") or "").strip()
+    if notes and notes not in str(person.values.get("notes") or ""):
+        person.values["notes"] = "\n\n".join(n for n in (person.values.get("notes"), notes) if n)
+    for key, value in values.items():
+        if key not in ("emails", "phones", "notes", "name") and value not in (None, "", []) \
+                and person.values.get(key) in (None, "", [], False):
+            person.values[key] = value
+
+
+def _fold(key: str, value: str) -> str:
+    return value.casefold() if key == "emails" else _digits(value)
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+def apply_import(group: Group, plan: ImportPlan, *, skip_invalid: bool = False,
+                 progress: Progress | None = None) -> ImportResult:
+    """Write the plan's additions and updates as ONE transaction, or nothing at all."""
+    if plan.backup is not None:
+        raise OrganiserError(f"{plan.source} is a full backup; restore it with restore_backup.")
+    if plan.invalid and not skip_invalid:
+        raise ImportBlocked(plan.blocked_message())
+    groups = [item.ops for item in plan.items if item.action in (ADD, UPDATE) and item.ops]
+    if progress is not None:
+        progress(0, len(groups), "writing")
+    if groups:
+        group.replica.commit_batch(groups)
+    if progress is not None:
+        progress(len(groups), len(groups), "writing")
+    counts = plan.counts()
+    return ImportResult(counts[ADD], counts[UPDATE], counts[SKIP], counts[INVALID], len(groups))
+
+
+# ---- export -------------------------------------------------------------------------------
+
+def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: bool = True) -> bytes:
+    """The group's events and tasks (ics), members (vcf, csv), or everything (json)."""
+    if fmt == "ics":
+        members = {m.id: (m.name, m.emails[0] if m.emails else "") for m in group.members.list()}
+        events = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "event")]
+        tasks = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "task")]
+        return write_calendar(events, tasks, name=group.name, member_emails=members)
+    if fmt == "vcf":
+        return write_vcards([m.to_json() for m in group.members.list()], vcard_version)
+    if fmt == "csv":
+        return write_members_csv([m.to_json() for m in group.members.list()], bom=bom)
+    if fmt == "json":
+        return backup_format.write_backup(build_backup(group))
+    raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv or json.")
+
+
+def build_backup(group: Group) -> backup_format.Backup:
+    records = []
+    for kind in KINDS:
+        for rid, values in queries.list_records(group.db, kind, include_deleted=True):
+            records.append({"id": rid, "kind": kind, "deleted": bool(values.get("deleted")), "values": values})
+    changes = [backup_format.BackupChange(cs.author, cs.seq, cs.hash, cs.body, cs.signature)
+               for cs in group.replica.iter_changes_since({})]
+    creds = group.credentials()
+    return backup_format.Backup(
+        group={"id": group.id, "name": group.name, "founder": creds.founder, "founder_key": creds.founder_key},
+        exported_by={"device_id": group.device_id, "device_name": group.device_name},
+        exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        state_hash=group.replica.state_hash(),
+        records=records, conflicts=group.conflicts(), changes=changes, app_version=__version__,
+    )
+
+
+def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = "restored copy",
+                   progress: Progress | None = None) -> Group:
+    """Restore a full backup as a new copy of its group in `data_dir`, with a new device
+    key, by replaying the signed change log in one transaction; the restored state must
+    hash the same as the backup's, or nothing is kept."""
+    backup = backup_format.read_backup(data, source)
+    group_id = backup.group["id"]
+    if (groups_dir(data_dir) / group_id / DB_NAME).exists():
+        raise OrganiserError(f"{data_dir} already holds group '{backup.group['name']}'; restore "
+                             f"{source} into an empty data directory (organiser --data-dir DIR import FILE).")
+    changesets = []
+    for number, change in enumerate(backup.changes, start=1):
+        try:
+            cs = decode_changeset(change.body, change.signature)
+        except ValueError as exc:
+            raise FormatError(f"{source}: change {number} cannot be read ({exc}).") from None
+        if cs.hash != change.hash or cs.group != group_id:
+            raise FormatError(f"{source}: change {number} does not match its recorded hash or group; "
+                              "the backup was altered or damaged.")
+        changesets.append(cs)
+    path, key = _new_group_dir(data_dir, group_id)
+    group: Group | None = None
+    try:
+        creds = GroupCredentials(group_id, backup.group["name"], backup.group["founder"],
+                                 backup.group["founder_key"], secrets.token_hex(32))
+        group = _initialise(path, key, creds, device_name.strip() or "restored copy", None)
+        if progress is not None:
+            progress(0, len(changesets), "restoring")
+        result = group.replica.apply(changesets)
+        if result.refused:
+            first = result.refused[0]
+            raise FormatError(f"{source}: change {first.seq} by device {first.author[:8]} was refused "
+                              f"({first.reason}); nothing was restored.")
+        if group.replica.state_hash() != backup.state_hash:
+            raise FormatError(f"{source}: the replayed change log does not give the state the backup "
+                              "recorded (state hash differs); nothing was restored.")
+        group.replica.set_meta("restored_from", f"{backup.exported_by.get('device_id', '')} {backup.exported_at}")
+    except BaseException:
+        if group is not None:
+            group.close()
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    if progress is not None:
+        progress(len(changesets), len(changesets), "restoring")
+    set_current(data_dir, group_id)
+    return group
