@@ -1,0 +1,1 @@
+"""The desktop app's Qt layer: main window, views, dialogs, models over the services."""

@@ -1,0 +1,188 @@
+"""Dialogs: invite (code and QR), connect to an address, join with a code, "this is me",
+and the one place errors a person can cause are shown."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import segno
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError
+from organiser.services.group import Group
+from organiser.ui.widgets import RecordPicker, error_colour
+
+log = logging.getLogger(__name__)
+
+
+def sentence(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def show_error(parent: QWidget | None, title: str, exc: BaseException | str) -> None:
+    """One clear sentence for errors people cause; anything else is logged with context too."""
+    if isinstance(exc, BaseException) and not isinstance(exc, OrganiserError | OSError | ValueError):
+        log.error("%s", title, exc_info=exc)
+    QMessageBox.warning(parent, title, sentence(exc) if isinstance(exc, BaseException) else exc)
+
+
+def qr_pixmap(text: str, scale: int = 6) -> QPixmap:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=scale, border=2)
+    image = QImage.fromData(buffer.getvalue(), "PNG")
+    return QPixmap.fromImage(image)
+
+
+class InviteDialog(QDialog):
+    """Shows a one-time invite code as text and as a QR code."""
+
+    def __init__(self, code: str, expires_hours: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Invite a device")
+        self.code = code
+        intro = QLabel("On the new device, choose <b>Join with an invite code</b> and enter this code "
+                       f"(or scan it). It works once, within {expires_hours:g} hours, while a device "
+                       "of the group is on the same network.")
+        intro.setWordWrap(True)
+        self.code_view = QPlainTextEdit(code)
+        self.code_view.setReadOnly(True)
+        self.code_view.setAccessibleName("Invite code")
+        self.code_view.setMaximumHeight(80)
+        self.qr = QLabel()
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.qr.setPixmap(qr_pixmap(code))
+        self.qr.setAccessibleName("Invite code as a QR code")
+        copy = QPushButton("&Copy code")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(code))
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.qr)
+        layout.addWidget(self.code_view)
+        row = QHBoxLayout()
+        row.addWidget(copy)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+
+
+class ConnectDialog(QDialog):
+    """For networks that block discovery: type another device's address and port."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect to address")
+        self.host = QLineEdit()
+        self.host.setPlaceholderText("e.g. 192.168.1.20")
+        self.host.setAccessibleName("Address")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(47600)
+        self.port.setAccessibleName("Port")
+        self.error = QLabel()
+        self.error.setStyleSheet(f"color: {error_colour(self)};")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("&Address", self.host)
+        form.addRow("&Port", self.port)
+        hint = QLabel("The other device shows its address and port under Peers & group.")
+        hint.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _check(self) -> None:
+        host = self.host.text().strip()
+        if not host or any(c.isspace() for c in host):
+            self.error.setText("Address: type the other device's IP address or host name.")
+            self.error.show()
+            self.host.setFocus()
+            return
+        self.accept()
+
+    def address(self) -> tuple[str, int]:
+        return self.host.text().strip(), self.port.value()
+
+
+class ThisIsMeDialog(QDialog):
+    """Links this device to a member, so "mine" can show that member's tasks."""
+
+    def __init__(self, group: Group, current: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("This is me")
+        self.picker = RecordPicker(group, "member", "name", "type your name")
+        self.picker.setAccessibleName("Your member entry")
+        if current:
+            self.picker.set_record(current)
+        intro = QLabel("Which member are you? Only this device remembers it; it decides which tasks "
+                       "show under \"Mine\".")
+        intro.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setStyleSheet(f"color: {error_colour(self)};")
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.picker)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.group = group
+        self.member_id: str | None = current
+
+    def _check(self) -> None:
+        value = self.picker.value()
+        if value and not self.group.members._exists("member", value):
+            self.error.setText(f"Member: nobody called '{self.picker.text()}' is in the directory; "
+                               "pick a name from the list.")
+            self.error.show()
+            return
+        self.member_id = value
+        self.accept()
+
+
+def ask_text(parent: QWidget | None, title: str, fields: list[tuple[str, str, str]]) -> dict[str, Any] | None:
+    """A tiny form of text fields (name, label, default); None when cancelled."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    form = QFormLayout(dialog)
+    edits: dict[str, QLineEdit] = {}
+    for name, label, default in fields:
+        edit = QLineEdit(default)
+        edit.setAccessibleName(label.replace("&", ""))
+        form.addRow(label, edit)
+        edits[name] = edit
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return {name: edit.text().strip() for name, edit in edits.items()}

@@ -1,0 +1,132 @@
+"""The create/edit dialog around a form. While it is open it watches the record: if a peer
+changes it, the dialog says so, and saving never silently overwrites their change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QScrollArea, QVBoxLayout, QWidget
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
+from organiser.core.records import KINDS
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.forms import FORMS, RecordForm
+from organiser.ui.widgets import Banner
+
+TRAIT_KINDS = {"member_role", "member_skill"}
+
+
+class RecordDialog(QDialog):
+    def __init__(self, group: Group, bridge: Bridge | None, kind: str, record_id: str | None = None,
+                 parent: QWidget | None = None, initial: dict[str, Any] | None = None) -> None:
+        super().__init__(parent)
+        self.group, self.kind, self.record_id = group, kind, record_id
+        self.saved_id: str | None = None
+        label = KINDS[kind].label
+        self.setWindowTitle(f"Edit {label}" if record_id else f"New {label}")
+        self.form: RecordForm = FORMS[kind](group)
+        self.banner = Banner()
+        self.banner.setObjectName("peer-change-banner")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.buttons)
+        self.snapshot: dict[str, Any] = {}
+        self.theirs: dict[str, Any] = {}
+        if record_id:
+            self.snapshot = self.form.to_values(self.form.load(record_id))
+            self.form.set_values(self.snapshot)
+        else:
+            if initial:
+                self.form.set_values({**self.form.values(), **initial})
+            self.snapshot = self.form.values()
+        self._unwatch = None
+        if bridge is not None and record_id:
+            bridge.recordsChanged.connect(self._on_records_changed)
+            self._unwatch = lambda: bridge.recordsChanged.disconnect(self._on_records_changed)
+        self.finished.connect(self._stop_watching)
+        self.resize(520, 560 if kind == "member" else 480)
+
+    def _stop_watching(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+
+    def _touches_me(self, event: RecordsChanged) -> bool:
+        if self.record_id in event.ids:
+            return True
+        return self.kind == "member" and bool(event.kinds & TRAIT_KINDS)
+
+    def _on_records_changed(self, event: RecordsChanged) -> None:
+        if event.origin != "remote" or not self.record_id or not self._touches_me(event):
+            return
+        try:
+            current = self.form.to_values(self.form.load(self.record_id))
+        except NotFoundError:
+            self.banner.show_message("Someone on another device deleted this record while you were editing. "
+                                     "Saving will fail; copy anything you want to keep.")
+            return
+        changed = {k: v for k, v in current.items() if self.snapshot.get(k) != v}
+        if not changed:
+            return
+        self.theirs.update(changed)
+        self.snapshot.update(changed)
+        mine = self._my_changes()
+        clashing = [self._label(k) for k in changed if k in mine]
+        names = ", ".join(self._label(k) for k in changed)
+        text = f"Someone on another device just changed {names}."
+        if clashing:
+            text += f" You changed {', '.join(clashing)} too: you will be asked which to keep when you save."
+        else:
+            untouched = [k for k in changed if k not in mine]
+            text += " Their change is shown below; your edits are kept."
+            self.form.set_values({**self.form.values(), **{k: current[k] for k in untouched}})
+        self.banner.show_message(text)
+
+    def _label(self, name: str) -> str:
+        spec = KINDS[self.kind].by_name.get(name)
+        return spec.label if spec else name.replace("_", " ")
+
+    def _my_changes(self) -> dict[str, Any]:
+        return {k: v for k, v in self.form.values().items() if self.snapshot.get(k) != v}
+
+    def save(self) -> None:
+        self.form.clear_errors()
+        try:
+            if self.record_id is None:
+                self.saved_id = self.form.create(self.form.values())
+            else:
+                mine = self._my_changes()
+                clashing = [k for k in mine if k in self.theirs]
+                if clashing and not self._confirm_overwrite(clashing):
+                    for k in clashing:
+                        mine.pop(k)
+                if mine:
+                    self.form.update(self.record_id, mine)
+                self.saved_id = self.record_id
+        except ValidationError as exc:
+            self.form.show_error(exc)
+            return
+        except OrganiserError as exc:
+            QMessageBox.warning(self, "Could not save", str(exc)[:1].upper() + str(exc)[1:])
+            return
+        self.accept()
+
+    def _confirm_overwrite(self, fields: list[str]) -> bool:
+        names = ", ".join(self._label(k) for k in fields)
+        box = QMessageBox(QMessageBox.Icon.Question, "Changed on another device",
+                          f"Someone on another device changed {names} while you were editing. "
+                          "Which value should be kept?", parent=self)
+        mine = box.addButton("Keep mine", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep theirs", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is mine

@@ -1,0 +1,233 @@
+"""Events: an agenda grouped by day and a month view on the left, the event's detail pane
+(RSVPs, door check-in, tasks) on the right."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCalendarWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.errors import NotFoundError, OrganiserError
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.dialogs import show_error
+from organiser.ui.editor import RecordDialog
+from organiser.ui.event_detail import EventDetail
+from organiser.ui.models.events import IS_DAY_ROLE, AgendaModel, time_range
+from organiser.ui.models.live import ID_ROLE
+from organiser.ui.models.tasks import TaskCache
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class AgendaDelegate(QStyledItemDelegate):
+    """Day headings in bold with a rule under them; events indented below."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.data(IS_DAY_ROLE):
+            font = QFont(option.font)
+            font.setBold(True)
+            option.font = font
+        else:
+            option.rect.adjust(14, 0, 0, 0)
+
+
+class EventCalendar(QCalendarWidget):
+    """A month grid that shows how many events each day holds."""
+
+    def __init__(self, agenda: AgendaModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.agenda = agenda
+        self.setGridVisible(True)
+        self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.setAccessibleName("Month view")
+
+    def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:
+        super().paintCell(painter, rect, qdate)
+        events = self.agenda.events_on(date(qdate.year(), qdate.month(), qdate.day()))
+        if not events:
+            return
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.palette().color(QPalette.ColorRole.Highlight))
+        size = max(6, rect.height() // 7)
+        for i in range(min(len(events), 4)):
+            painter.drawEllipse(rect.left() + 4 + i * (size + 3), rect.bottom() - size - 3, size, size)
+        painter.restore()
+
+
+class EventsView(QWidget):
+    status = Signal(str)
+
+    def __init__(self, group: Group, bridge: Bridge | None, cache: TaskCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group, self.bridge = group, bridge
+        self.agenda = AgendaModel(group, self)
+        self.list = QListView()
+        self.list.setModel(self.agenda)
+        self.list.setItemDelegate(AgendaDelegate(self.list))
+        self.list.setAccessibleName("Agenda")
+        self.list.setUniformItemSizes(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur.data(ID_ROLE)))
+        self.list.doubleClicked.connect(lambda _i: self.edit_event())
+        self.show_past = QCheckBox("Show &past events")
+        self.show_past.toggled.connect(self.agenda.set_show_past)
+        agenda_page = QWidget()
+        agenda_layout = QVBoxLayout(agenda_page)
+        agenda_layout.addWidget(self.list, 1)
+        agenda_layout.addWidget(self.show_past)
+
+        self.calendar = EventCalendar(self.agenda)
+        self.calendar.selectionChanged.connect(self._fill_day)
+        self.day_list = QListWidget()
+        self.day_list.setAccessibleName("Events on the chosen day")
+        self.day_list.currentItemChanged.connect(
+            lambda item, _p: self._show(item.data(Qt.ItemDataRole.UserRole) if item else None))
+        month_page = QWidget()
+        month_layout = QVBoxLayout(month_page)
+        month_layout.addWidget(self.calendar, 3)
+        month_layout.addWidget(self.day_list, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(agenda_page, "&Agenda")
+        self.tabs.addTab(month_page, "&Month")
+        self.new_button = QPushButton("&New event")
+        self.new_button.clicked.connect(self.new_event)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.tabs, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.new_button)
+        row.addStretch(1)
+        left_layout.addLayout(row)
+
+        self.detail = EventDetail(group, cache)
+        self.detail.editRequested.connect(self.edit_event)
+        self.detail.deleteRequested.connect(self.delete_event)
+        self.detail.status.connect(self.status)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        left.setMinimumWidth(300)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        if bridge is not None:
+            bridge.recordsChanged.connect(self.on_records_changed)
+
+    def ensure_loaded(self) -> None:
+        if not self.agenda.loaded:
+            self.agenda.load()
+            self._fill_day()
+            first = next((r.id for r in self.agenda.rows if r.event is not None), None)
+            if first:
+                self.select(first)
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+        self.ensure_loaded()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        self.agenda.on_records_changed(event)
+        self.detail.on_records_changed(event)
+        if "event" in event.kinds:
+            self.calendar.updateCells()
+            self._fill_day()
+            current = self.detail.shown_event
+            if current is not None and current.id in event.ids:
+                self._show(current.id)
+
+    def _fill_day(self) -> None:
+        qd = self.calendar.selectedDate()
+        chosen = self.detail.shown_event.id if self.detail.shown_event else None
+        self.day_list.blockSignals(True)
+        self.day_list.clear()
+        for ev in self.agenda.events_on(date(qd.year(), qd.month(), qd.day())):
+            item = QListWidgetItem(f"{time_range(ev)}  {ev.title}")
+            item.setData(Qt.ItemDataRole.UserRole, ev.id)
+            self.day_list.addItem(item)
+            if ev.id == chosen:
+                self.day_list.setCurrentItem(item)
+        self.day_list.blockSignals(False)
+
+    def _show(self, event_id: str | None) -> None:
+        if not event_id:
+            return
+        try:
+            self.detail.set_event(self.group.events.get(event_id))
+        except NotFoundError:
+            self.detail.set_event(None)
+
+    def current_id(self) -> str | None:
+        return self.detail.shown_event.id if self.detail.shown_event else None
+
+    def select(self, event_id: str) -> None:
+        p = self.agenda.row_of(event_id)
+        if p >= 0:
+            index = self.agenda.index(p, 0)
+            self.list.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.list.scrollTo(index)
+        self._show(event_id)
+
+    def new_event(self) -> str | None:
+        dialog = RecordDialog(self.group, self.bridge, "event", parent=self)
+        if dialog.exec() and dialog.saved_id:
+            self.select(dialog.saved_id)
+            self.status.emit("Event created.")
+            return dialog.saved_id
+        return None
+
+    def edit_event(self) -> None:
+        event_id = self.current_id()
+        if not event_id:
+            return
+        try:
+            dialog = RecordDialog(self.group, self.bridge, "event", event_id, parent=self)
+        except OrganiserError as exc:
+            show_error(self, "Cannot edit this event", exc)
+            return
+        if dialog.exec():
+            self.select(event_id)
+
+    def delete_event(self) -> None:
+        event = self.detail.shown_event
+        if event is None:
+            return
+        answer = QMessageBox.question(
+            self, "Delete event", f"Delete “{event.title}” on {event.start_dt:%-d %B}? Its RSVPs and check-ins "
+            "go with it, on every device of the group.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.group.events.delete(event.id)
+        except OrganiserError as exc:
+            show_error(self, "Cannot delete this event", exc)
+            return
+        self.detail.set_event(None)
+        self.status.emit(f"Deleted {event.title}.")

@@ -1,0 +1,278 @@
+"""The main window: a sidebar of views (Events, Tasks, Members, Peers & group), menus with
+keyboard shortcuts, and a status bar with peers and sync state."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from organiser import __version__
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.dialogs import ThisIsMeDialog, show_error
+from organiser.ui.events_view import EventsView
+from organiser.ui.members_view import MembersView
+from organiser.ui.models.tasks import TaskCache
+from organiser.ui.peers_view import PeersView
+from organiser.ui.resources import app_icon
+from organiser.ui.settings import UiSettings
+from organiser.ui.tasks_view import TasksView
+
+VIEWS = ("events", "tasks", "members", "peers")
+VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group"}
+
+
+def data_dir_of_group(group: Group) -> Path:
+    return group.path.parent.parent  # <data dir>/groups/<group id>
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+    switchGroupRequested = Signal()
+
+    def __init__(self, group: Group, node: Any = None, *, settings: UiSettings | None = None,
+                 network_note: str = "") -> None:
+        super().__init__()
+        self.group, self.node = group, node
+        self.settings = settings or UiSettings(data_dir_of_group(group))
+        self.bridge = Bridge(group.bus, self)
+        self.task_cache = TaskCache(group, self)
+        self.bridge.recordsChanged.connect(self.task_cache.on_records_changed)
+        self.setWindowTitle(f"{group.name} — Organiser")
+        self.setWindowIcon(app_icon())
+        self.events_view = EventsView(group, self.bridge, self.task_cache)
+        self.tasks_view = TasksView(group, self.bridge, self.task_cache, self.settings)
+        self.members_view = MembersView(group, self.bridge)
+        self.peers_view = PeersView(group, self.bridge, node, network_note=network_note)
+        self.views: dict[str, QWidget] = {"events": self.events_view, "tasks": self.tasks_view,
+                                          "members": self.members_view, "peers": self.peers_view}
+        self.stack = QStackedWidget()
+        for view in self.views.values():
+            self.stack.addWidget(view)
+            view.status.connect(self.show_message)  # type: ignore[attr-defined]
+        self.setCentralWidget(self.stack)
+        self._build_sidebar()
+        self._build_menus()
+        self._build_status_bar()
+        self.bridge.peersChanged.connect(self.update_peer_status)
+        self.bridge.syncProgress.connect(self.on_sync_progress)
+        self.bridge.changesetRefused.connect(
+            lambda reason: self.show_message(f"Refused a change from a peer: {reason}"))
+        self.bridge.clockWarning.connect(lambda _d, ahead: self.show_message(
+            f"Another device's clock is {ahead:.0f} s ahead; its changes are kept but it should fix its clock."))
+        self.peer_timer = QTimer(self)
+        self.peer_timer.setInterval(5000)
+        self.peer_timer.timeout.connect(self.update_peer_status)
+        self.peer_timer.start()
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        self.switch_to(self.settings.last_view() if self.settings.last_view() in VIEWS else "events")
+        self.update_peer_status()
+
+    # ---- layout -------------------------------------------------------------------------------
+
+    def _build_sidebar(self) -> None:
+        bar = QToolBar("Views")
+        bar.setObjectName("views")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setIconSize(QSize(20, 20))
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, bar)
+        style = self.style()
+        icons = {"events": QStyle.StandardPixmap.SP_FileDialogDetailedView,
+                 "tasks": QStyle.StandardPixmap.SP_DialogApplyButton,
+                 "members": QStyle.StandardPixmap.SP_DirHomeIcon,
+                 "peers": QStyle.StandardPixmap.SP_DriveNetIcon}
+        self.view_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for n, name in enumerate(VIEWS, start=1):
+            action = QAction(style.standardIcon(icons[name]), VIEW_LABELS[name], self)
+            action.setIconText(VIEW_LABELS[name])
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            action.setToolTip(f"{VIEW_LABELS[name].replace('&&', '&')} (Ctrl+{n})")
+            action.triggered.connect(lambda _checked=False, v=name: self.switch_to(v))
+            group.addAction(action)
+            bar.addAction(action)
+            self.view_actions[name] = action
+        self.sidebar = bar
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.import_action = file_menu.addAction("&Import…", self.open_import)
+        self.export_action = file_menu.addAction("E&xport…", self.open_export)
+        file_menu.addSeparator()
+        file_menu.addAction("Other &group…", self.switchGroupRequested.emit)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+        edit = menu.addMenu("&Edit")
+        self.new_action = edit.addAction("&New", self.new_record)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.find_action = edit.addAction("&Find", self.find)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.delete_action = edit.addAction("&Delete", self.delete_record)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.stack.addAction(self.delete_action)
+        edit.addSeparator()
+        edit.addAction("This is &me…", self.choose_me)
+
+        view = menu.addMenu("&View")
+        for action in self.view_actions.values():
+            view.addAction(action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction("&About Organiser", self.about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.peer_label = QLabel()
+        self.peer_label.setAccessibleName("Peers")
+        self.sync_label = QLabel()
+        self.sync_label.setAccessibleName("Sync state")
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.setMaximumWidth(180)
+        self.progress.hide()
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.sync_label)
+        bar.addPermanentWidget(self.peer_label)
+
+    # ---- views and actions --------------------------------------------------------------------
+
+    def current_view(self) -> str:
+        widget = self.stack.currentWidget()
+        return next((name for name, view in self.views.items() if view is widget), "events")
+
+    def switch_to(self, name: str) -> None:
+        self.stack.setCurrentWidget(self.views[name])
+        self.view_actions[name].setChecked(True)
+        self.settings.set_last_view(name)
+
+    def new_record(self) -> None:
+        view = self.current_view()
+        if view == "events":
+            self.events_view.new_event()
+        elif view == "tasks":
+            self.tasks_view.new_task()
+        elif view == "members":
+            self.members_view.add_member()
+        else:
+            self.peers_view.invite()
+
+    def delete_record(self) -> None:
+        view = self.current_view()
+        if view == "events":
+            self.events_view.delete_event()
+        elif view == "tasks":
+            self.tasks_view.delete_task()
+        elif view == "members":
+            self.members_view.delete_member()
+
+    def find(self) -> None:
+        view = self.current_view()
+        if view == "tasks":
+            self.tasks_view.tabs.setCurrentIndex(1)
+            self.tasks_view.assignee.setFocus()
+            return
+        if view == "events":
+            self.events_view.detail.checkin_search.setFocus()
+            return
+        self.switch_to("members")
+        self.members_view.focus_search()
+
+    def choose_me(self) -> None:
+        dialog = ThisIsMeDialog(self.group, self.settings.me(self.group.id), self)
+        if dialog.exec():
+            self.settings.set_me(self.group.id, dialog.member_id)
+            self.tasks_view._apply_filters()
+            self.show_message("Saved who you are on this device.")
+
+    def _transfer(self, which: str) -> None:
+        try:
+            module = importlib.import_module("organiser.ui.transfer_dialogs")
+        except ImportError:
+            show_error(self, f"{which.title()} is not available",
+                       f"{which.title()} is not part of this build of Organiser yet.")
+            return
+        getattr(module, f"open_{which}_dialog")(self, self.group)
+
+    def open_import(self) -> None:
+        self._transfer("import")
+
+    def open_export(self) -> None:
+        self._transfer("export")
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Organiser",
+                          f"<h3>Organiser {__version__}</h3><p>Events, tasks and a member directory for "
+                          "your group, kept on this device and synced directly with the group's other "
+                          f"devices on the local network.</p><p>This device: {self.group.device_name}<br>"
+                          f"Data: {self.group.path}</p>")
+
+    # ---- status bar -----------------------------------------------------------------------------
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def update_peer_status(self) -> None:
+        if self.node is None:
+            self.peer_label.setText("Network off")
+            self.sync_label.setText("")
+            return
+        try:
+            peers = self.node.peers()
+        except Exception:  # the status bar must not take the window down
+            return
+        connected = [p for p in peers if p.connected]
+        syncing = [p for p in peers if p.state == "syncing"]
+        self.peer_label.setText(f"{len(connected)} peer{'s' if len(connected) != 1 else ''} connected")
+        self.sync_label.setText("Syncing…" if syncing else ("Up to date" if connected else "Alone on the network"))
+
+    def on_sync_progress(self, done: int, total: int, what: str) -> None:
+        if total and done >= total:
+            self.progress.hide()
+            self.sync_label.setText("Up to date" if what == "sync" else f"{what.title()} done")
+            return
+        self.progress.show()
+        self.progress.setRange(0, total or 0)
+        self.progress.setValue(done)
+        self.sync_label.setText(f"{'Syncing' if what == 'sync' else what.title()}: {done:,}"
+                                + (f" of {total:,}" if total else ""))
+
+    # ---- life cycle ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_last_view(self.current_view())
+        self.settings.sync()
+        self.bridge.close()
+        self.peer_timer.stop()
+        self.peers_view.timer.stop()
+        super().closeEvent(event)
+        self.closed.emit()
+
+
+def build_main_window(group: Group, node: Any = None) -> QMainWindow:
+    """The main window over an open group; `node` is a SyncNode (or None: network off)."""
+    if QApplication.instance() is None:
+        raise RuntimeError("create a QApplication before building the main window")
+    return MainWindow(group, node)

@@ -1,0 +1,256 @@
+"""Members: the directory with search as you type, role and working-group filters, a detail
+pane, add/edit in a dialog, and delete with undo."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.errors import OrganiserError
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.dialogs import show_error
+from organiser.ui.editor import RecordDialog
+from organiser.ui.models.live import ID_ROLE
+from organiser.ui.models.members import MemberRow, MembersModel, MembersProxy
+from organiser.ui.widgets import Banner
+
+
+class MembersView(QWidget):
+    status = Signal(str)
+
+    def __init__(self, group: Group, bridge: Bridge | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group, self.bridge = group, bridge
+        self.model = MembersModel(group, self)
+        self.proxy = MembersProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search members: name, email, phone, notes, roles…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search members")
+        self.search.textChanged.connect(lambda text: self.model.set_filter(search=text))
+        self.role = QComboBox()
+        self.role.setAccessibleName("Filter by role")
+        self.working_group = QComboBox()
+        self.working_group.setAccessibleName("Filter by working group")
+        self.role.activated.connect(lambda _i: self.model.set_filter(role=self.role.currentData() or ""))
+        self.working_group.activated.connect(
+            lambda _i: self.model.set_filter(working_group=self.working_group.currentData() or ""))
+        self.add_button = QPushButton("&Add member")
+        self.add_button.clicked.connect(self.add_member)
+        self.count = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 3)
+        top.addWidget(self.role, 1)
+        top.addWidget(self.working_group, 1)
+        top.addWidget(self.add_button)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Member directory")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((170, 220, 130, 140, 130)):
+            header.resizeSection(column, width)
+        self.table.doubleClicked.connect(lambda _i: self.edit_member())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self.show_detail())
+
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAccessibleName("Member details")
+        self.edit_button = QPushButton("&Edit…")
+        self.edit_button.clicked.connect(self.edit_member)
+        self.delete_button = QPushButton("&Delete")
+        self.delete_button.clicked.connect(self.delete_member)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(self.detail, 1)
+        side_layout.addLayout(buttons)
+        side.setMinimumWidth(240)
+
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        self.banner = Banner()
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.count)
+        for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
+            signal.connect(self._update_count)
+        if bridge is not None:
+            bridge.recordsChanged.connect(self.on_records_changed)
+        self.show_detail()
+
+    # ---- loading ---------------------------------------------------------------------------
+
+    def ensure_loaded(self) -> None:
+        if not self.model.loaded:
+            self.model.load()
+            self._fill_filters()
+            if self.model.rows:
+                self.select(self.model.rows[0].id)
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+        self.ensure_loaded()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def _fill_filters(self) -> None:
+        roles, groups = self.model.all_roles()
+        for combo, everyone, values, chosen in ((self.role, "All roles", roles, self.model.role),
+                                                (self.working_group, "All working groups", groups,
+                                                 self.model.working_group)):
+            combo.clear()
+            combo.addItem(everyone, "")
+            for value in values:
+                combo.addItem(value, value)
+            combo.setCurrentIndex(max(0, combo.findData(chosen)))
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), len(getattr(self.model, "_all", {}))
+        self.count.setText(f"{shown:,} of {total:,} members" if shown != total else f"{total:,} members")
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        self.model.on_records_changed(event)
+        if event.kinds & {"member", "member_role", "member_skill"}:
+            if event.kinds & {"member_role"}:
+                QTimer.singleShot(0, self._fill_filters)
+            self._update_count()
+            current = self.current_id()
+            if current and (current in event.ids or event.kinds & {"member_role", "member_skill"}):
+                self.show_detail()
+
+    # ---- selection and detail ----------------------------------------------------------------
+
+    def current_id(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isSelected(index):
+            return None
+        return index.data(ID_ROLE)
+
+    def current_row(self) -> MemberRow | None:
+        rid = self.current_id()
+        p = self.model.row_of(rid) if rid else -1
+        return self.model.rows[p] if p >= 0 else None
+
+    def select(self, member_id: str) -> None:
+        p = self.model.row_of(member_id)
+        if p < 0:
+            return
+        index = self.proxy.mapFromSource(self.model.index(p, 0))
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+
+    def show_detail(self) -> None:
+        row = self.current_row()
+        self.edit_button.setEnabled(row is not None)
+        self.delete_button.setEnabled(row is not None)
+        if row is None:
+            self.detail.setText("<p>Select a member to see their details.</p>")
+            return
+        v = row.values
+
+        def line(label: str, value: str) -> str:
+            return f"<p><b>{label}</b><br>{html.escape(value) if value else '—'}</p>"
+
+        consent = []
+        if v.get("consent_email"):
+            consent.append("email")
+        if v.get("consent_phone"):
+            consent.append("phone")
+        consent_text = ("may be contacted by " + " and ".join(consent)) if consent else "no consent to contact"
+        if v.get("consent_date"):
+            consent_text += f" (given {v['consent_date']})"
+        self.detail.setText(
+            f"<h2>{html.escape(row.name)}</h2>"
+            + line("Email", ", ".join(v.get("emails") or []))
+            + line("Phone", ", ".join(v.get("phones") or []))
+            + line("Roles", ", ".join(row.plain_roles))
+            + line("Working groups", ", ".join(row.working_groups))
+            + line("Skills", ", ".join(row.skills))
+            + line("Consent", consent_text)
+            + line("Joined", v.get("joined") or "")
+            + line("Notes", v.get("notes") or "")
+        )
+
+    # ---- actions -------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def add_member(self) -> str | None:
+        dialog = RecordDialog(self.group, self.bridge, "member", parent=self)
+        if dialog.exec() and dialog.saved_id:
+            self.select(dialog.saved_id)
+            self.status.emit("Member added.")
+            return dialog.saved_id
+        return None
+
+    def edit_member(self, _index: QModelIndex | None = None) -> None:
+        rid = self.current_id()
+        if not rid:
+            return
+        try:
+            dialog = RecordDialog(self.group, self.bridge, "member", rid, parent=self)
+        except OrganiserError as exc:
+            show_error(self, "Cannot edit this member", exc)
+            return
+        if dialog.exec():
+            self.select(rid)
+
+    def delete_member(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        try:
+            self.group.members.delete(row.id)
+        except OrganiserError as exc:
+            show_error(self, "Cannot delete this member", exc)
+            return
+        self.banner.show_message(f"Deleted {row.name}.", ("&Undo", lambda: self.undo_delete(row.id)))
+        self.status.emit(f"Deleted {row.name}.")
+
+    def undo_delete(self, member_id: str) -> None:
+        try:
+            self.group.members.restore(member_id)
+        except OrganiserError as exc:
+            show_error(self, "Cannot bring this member back", exc)
+            return
+        self.banner.hide()
+        self.select(member_id)

@@ -1,0 +1,1 @@
+"""Qt models with named roles over the services, updated incrementally from bus events."""

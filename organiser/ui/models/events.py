@@ -1,0 +1,238 @@
+"""Events as an agenda (grouped by day), per-day lookups for the month view, and the RSVPs
+of one event with their check-ins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from organiser.core.bus import RecordsChanged
+from organiser.services.events import Event, Rsvp
+from organiser.services.group import Group
+from organiser.store import queries
+from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, sync_rows
+from organiser.ui.models.names import NameLookup
+
+Index = QModelIndex | QPersistentModelIndex
+IS_DAY_ROLE = FIRST_CUSTOM_ROLE
+EVENT_ROLE = FIRST_CUSTOM_ROLE + 1
+DAY_ROLE = FIRST_CUSTOM_ROLE + 2
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaRow:
+    id: str  # the event id, or "day:YYYY-MM-DD" for a day heading
+    day: date
+    event: Event | None
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        if self.event is None:
+            return (self.day, 0, "", "")
+        return (self.day, 1, self.event.start, self.event.title.casefold(), self.event.id)
+
+
+def day_heading(day: date, today: date) -> str:
+    delta = (day - today).days
+    label = day.strftime("%A %-d %B %Y")
+    if delta == 0:
+        return f"Today · {label}"
+    if delta == 1:
+        return f"Tomorrow · {label}"
+    return label
+
+
+def time_range(event: Event) -> str:
+    start = event.start_dt
+    text = start.strftime("%H:%M")
+    if event.end:
+        end = datetime.fromisoformat(event.end).replace(tzinfo=None)
+        text += "–" + (end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%-d %b %H:%M"))
+    return text
+
+
+class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
+    """Upcoming events (from the start of today), with a heading row before each day."""
+
+    def __init__(self, group: Group, parent: Any = None, *, today: date | None = None) -> None:
+        QAbstractListModel.__init__(self, parent)
+        self._init_rows(lambda r: r.id, lambda r: r.key)
+        self.group = group
+        self.today = today or date.today()
+        self.show_past = False
+        self.events: dict[str, Event] = {}
+        self.loaded = False
+
+    def load(self) -> None:
+        self.events = {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(self.group.db, "event")}
+        self.loaded = True
+        self.replace_rows(self._wanted_rows(self.events.values()))
+
+    def set_show_past(self, show: bool) -> None:
+        self.show_past = show
+        if self.loaded:
+            self.replace_rows(self._wanted_rows(self.events.values()))
+
+    def _shows(self, event: Event) -> bool:
+        return self.show_past or event.start_dt.date() >= self.today
+
+    def _wanted_rows(self, events: Any) -> list[AgendaRow]:
+        rows = [AgendaRow(e.id, e.start_dt.date(), e) for e in events if self._shows(e)]
+        days = {r.day for r in rows}
+        return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
+
+    def events_on(self, day: date) -> list[Event]:
+        return sorted((e for e in self.events.values() if e.start_dt.date() == day), key=lambda e: e.start)
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        if not self.loaded or "event" not in event.kinds:
+            return
+        found = queries.rows_by_ids(self.group.db, event.ids)
+        changed: dict[str, AgendaRow | None] = {}
+        days: set[date] = set()
+        for rid, (_rowid, kind, values, deleted) in found.items():
+            if kind != "event":
+                continue
+            old = self.events.pop(rid, None)
+            if old is not None:
+                days.add(old.start_dt.date())
+            if deleted:
+                changed[rid] = None
+                continue
+            new = self.events[rid] = Event.from_values(rid, values)
+            days.add(new.start_dt.date())
+            changed[rid] = AgendaRow(rid, new.start_dt.date(), new) if self._shows(new) else None
+        present = {r.day for r in self.rows if r.event is not None and r.id not in changed}
+        present |= {r.day for r in changed.values() if r is not None}
+        for day in days:
+            changed[f"day:{day.isoformat()}"] = AgendaRow(f"day:{day.isoformat()}", day, None) \
+                if day in present else None
+        self.apply_rows(changed)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if self.rows[index.row()].event is None:
+            return Qt.ItemFlag.ItemIsEnabled
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        row = self.rows[index.row()]
+        ev = row.event
+        if role == Qt.ItemDataRole.DisplayRole:
+            if ev is None:
+                return day_heading(row.day, self.today)
+            where = f" · {ev.location}" if ev.location else ""
+            cancelled = " (cancelled)" if ev.status == "cancelled" else ""
+            return f"{time_range(ev)}  {ev.title}{cancelled}{where}"
+        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == ID_ROLE:
+            return ev.id if ev else None
+        if role in (ROW_ROLE, EVENT_ROLE):
+            return ev
+        if role == IS_DAY_ROLE:
+            return ev is None
+        if role == DAY_ROLE:
+            return row.day.isoformat()
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = dict(super().roleNames())
+        names.update({ID_ROLE: b"eventId", EVENT_ROLE: b"event", ROW_ROLE: b"row", IS_DAY_ROLE: b"isDay",
+                      DAY_ROLE: b"day"})
+        return names
+
+
+@dataclass(frozen=True, slots=True)
+class RsvpRow:
+    rsvp: Rsvp
+    name: str
+
+    @property
+    def id(self) -> str:
+        return self.rsvp.id
+
+
+RSVP_COLUMNS = ("Member", "Answer", "Checked in")
+
+
+class RsvpModel(LiveRows[RsvpRow], QAbstractTableModel):
+    """The RSVPs of one event: who answered what, and who is checked in."""
+
+    def __init__(self, group: Group, parent: Any = None) -> None:
+        QAbstractTableModel.__init__(self, parent)
+        self._init_rows(lambda r: r.id, lambda r: (r.name.casefold(), r.id))
+        self.group = group
+        self.names = NameLookup(group, "name")
+        self.event_id: str | None = None
+
+    def set_event(self, event_id: str | None) -> None:
+        self.event_id = event_id
+        self.replace_rows(self._current())
+
+    def _current(self) -> list[RsvpRow]:
+        if not self.event_id:
+            return []
+        rows = queries.list_records(self.group.db, "rsvp", link1=self.event_id)
+        out = []
+        for rid, values in rows:
+            rsvp = Rsvp.from_values(rid, values)
+            name = self.names.get(rsvp.member)
+            if name != "(deleted)":
+                out.append(RsvpRow(rsvp, name))
+        return out
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        self.names.on_records_changed(event)
+        if self.event_id and event.kinds & {"rsvp", "member", "event"}:
+            sync_rows(self, self._current(), lambda r: r.id)
+
+    def _column_span(self) -> int:
+        return len(RSVP_COLUMNS)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(RSVP_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(RSVP_COLUMNS):
+            return RSVP_COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            col = index.column()
+            if col == 0:
+                return row.name
+            if col == 1:
+                return row.rsvp.answer or "—"
+            if col == 2:
+                when = row.rsvp.checked_in_at
+                return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
+            return None
+        if role == ID_ROLE:
+            return row.rsvp.member
+        if role == ROW_ROLE:
+            return row.rsvp
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = dict(super().roleNames())
+        names.update({ID_ROLE: b"memberId", ROW_ROLE: b"rsvp"})
+        return names

@@ -1,0 +1,194 @@
+"""Peers nearby, the group's devices (who invited whom) and recorded conflicts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from organiser.core.records import KINDS
+from organiser.services.group import Group
+from organiser.store import queries
+from organiser.ui.models.live import ID_ROLE, ROW_ROLE, LiveRows, sync_rows
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def ago(epoch: float | None, now: float | None = None) -> str:
+    if not epoch:
+        return "never"
+    seconds = max(0, int((now or time.time()) - epoch))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return time.strftime("%d %b %H:%M", time.localtime(epoch))
+
+
+class _Table(LiveRows[Any], QAbstractTableModel):
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, row_id: Callable[[Any], str], key: Callable[[Any], Any], parent: Any = None) -> None:
+        QAbstractTableModel.__init__(self, parent)
+        self._init_rows(row_id, key)
+
+    def _column_span(self) -> int:
+        return len(self.columns)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.columns):
+            return self.columns[section]
+        return None
+
+    def cell(self, row: Any, column: int) -> str:
+        raise NotImplementedError
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)) \
+                or not (0 <= index.column() < len(self.columns)):
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.cell(row, index.column())
+        if role == ID_ROLE:
+            return self._row_id(row)
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = dict(super().roleNames())
+        names.update({ID_ROLE: b"id", ROW_ROLE: b"row"})
+        return names
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    device_id: str
+    name: str
+    address: str
+    state: str
+    last_sync: float | None
+
+
+STATE_LABELS = {"connected": "connected", "syncing": "syncing…", "offline": "not connected"}
+
+
+class PeersModel(_Table):
+    """Devices of the group seen on the network, with their state."""
+
+    columns = ("Device", "State", "Last sync", "Address")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda r: r.device_id, lambda r: (r.name.casefold(), r.device_id), parent)
+
+    def set_peers(self, peers: list[Any]) -> None:
+        rows = [PeerRow(p.device_id, p.name or p.device_id[:8], str(p.address or ""), p.state, p.last_sync)
+                for p in peers]
+        sync_rows(self, rows, lambda r: r.device_id)
+
+    def cell(self, row: PeerRow, column: int) -> str:
+        return (row.name, STATE_LABELS.get(row.state, row.state), ago(row.last_sync), row.address)[column]
+
+    def tick(self) -> None:
+        """Refresh the "last sync" column as time passes."""
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 2), self.index(len(self.rows) - 1, 2))
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    id: str
+    name: str
+    invited_by: str
+    this_device: bool
+
+
+class DevicesModel(_Table):
+    """The group's devices and who invited whom."""
+
+    columns = ("Device", "Invited by", "Device id")
+
+    def __init__(self, group: Group, parent: Any = None) -> None:
+        super().__init__(lambda r: r.id, lambda r: (not r.this_device, r.name.casefold(), r.id), parent)
+        self.group = group
+        self.reload()
+
+    def reload(self) -> None:
+        devices = self.group.devices()
+        names = {d["id"]: d.get("name") or d["id"][:8] for d in devices}
+        rows = []
+        for d in devices:
+            inviter = d.get("invited_by")
+            inviter_text = "founded the group" if not inviter or inviter == d["id"] else names.get(inviter, inviter[:8])
+            rows.append(DeviceRow(d["id"], names[d["id"]], inviter_text, d["id"] == self.group.device_id))
+        sync_rows(self, rows, lambda r: r.id)
+
+    def cell(self, row: DeviceRow, column: int) -> str:
+        name = f"{row.name} (this device)" if row.this_device else row.name
+        return (name, row.invited_by, row.id[:12])[column]
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    id: int
+    kind: str
+    record: str
+    field: str
+    value: Any
+    current: Any
+    record_label: str
+    author: str
+
+
+def show_value(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "(empty)"
+    return str(value)
+
+
+class ConflictsModel(_Table):
+    """Values that lost to a concurrent edit on another device, restorable."""
+
+    columns = ("Record", "Field", "Current value", "Other value", "From device")
+
+    def __init__(self, group: Group, parent: Any = None) -> None:
+        super().__init__(lambda r: str(r.id), lambda r: r.id, parent)
+        self.group = group
+        self.reload()
+
+    def reload(self) -> None:
+        devices = {d["id"]: d.get("name") or d["id"][:8] for d in self.group.devices()}
+        rows = []
+        for c in self.group.conflicts():
+            found = queries.rows_by_ids(self.group.db, [c["record"]]).get(c["record"])
+            label = c["record"][:8]
+            if found:
+                values = found[2]
+                label = values.get("name") or values.get("title") or label
+            kind = KINDS[c["kind"]].label if c["kind"] in KINDS else c["kind"]
+            rows.append(ConflictRow(c["id"], c["kind"], c["record"], c["field"], c["value"], c["current"],
+                                    f"{kind}: {label}", devices.get(c["version"][1], c["version"][1][:8])))
+        sync_rows(self, rows, lambda r: str(r.id))
+
+    def cell(self, row: ConflictRow, column: int) -> str:
+        spec = KINDS.get(row.kind)
+        field = spec.by_name[row.field].label if spec and row.field in spec.by_name else row.field
+        return (row.record_label, field, show_value(row.current), show_value(row.value), row.author)[column]

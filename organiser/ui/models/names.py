@@ -1,0 +1,30 @@
+"""Names of members and events by id, for showing links (assignee, linked event)."""
+
+from __future__ import annotations
+
+from organiser.core.bus import RecordsChanged
+from organiser.services.group import Group
+from organiser.store import queries
+
+
+class NameLookup:
+    """Looks names up on demand and remembers them; forgets ids that changed."""
+
+    def __init__(self, group: Group, field: str) -> None:
+        self.group = group
+        self.field = field
+        self._names: dict[str, str] = {}
+
+    def get(self, record_id: str | None) -> str:
+        if not record_id:
+            return ""
+        name = self._names.get(record_id)
+        if name is None:
+            found = queries.rows_by_ids(self.group.db, [record_id]).get(record_id)
+            name = "(deleted)" if found is None or found[3] else (found[2].get(self.field) or "")
+            self._names[record_id] = name
+        return name
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        for rid in event.ids:
+            self._names.pop(rid, None)

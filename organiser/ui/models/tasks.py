@@ -1,0 +1,322 @@
+"""Tasks for the board (one list model per status, with drag and drop between them) and
+for the filterable list, all fed by one shared cache of the group's tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.errors import OrganiserError
+from organiser.services.group import Group
+from organiser.services.tasks import STATUSES, Task
+from organiser.store import queries
+from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, SourceSortProxy
+from organiser.ui.models.names import NameLookup
+
+Index = QModelIndex | QPersistentModelIndex
+TASK_MIME = "application/x-organiser-task-ids"
+STATUS_LABELS = {"todo": "To do", "doing": "Doing", "done": "Done"}
+STATUS_ROLE = FIRST_CUSTOM_ROLE
+ASSIGNEE_ROLE = FIRST_CUSTOM_ROLE + 1
+DUE_ROLE = FIRST_CUSTOM_ROLE + 2
+EVENT_ROLE = FIRST_CUSTOM_ROLE + 3
+
+
+def board_key(task: Task) -> tuple[Any, ...]:
+    return (task.due or "9999", -task.priority, task.title.casefold(), task.id)
+
+
+class TaskCache(QObject):
+    """Every visible task, read once; `changed` carries {id: Task or None} per update."""
+
+    changed = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, group: Group, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.tasks: dict[str, Task] = {}
+        self.members = NameLookup(group, "name")
+        self.events = NameLookup(group, "title")
+        self.loaded = False
+
+    def load(self) -> None:
+        if not self.loaded:
+            self.tasks = {rid: Task.from_values(rid, v) for _r, rid, v in queries.visible_rows(self.group.db, "task")}
+            self.loaded = True
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        self.members.on_records_changed(event)
+        self.events.on_records_changed(event)
+        if not event.kinds & {"task", "member", "event"}:
+            return
+        found = queries.rows_by_ids(self.group.db, event.ids)
+        changed: dict[str, Task | None] = {}
+        for rid, (_rowid, kind, values, deleted) in found.items():
+            if kind == "task":
+                if deleted:
+                    self.tasks.pop(rid, None)
+                    changed[rid] = None
+                else:
+                    changed[rid] = Task.from_values(rid, values)
+                    if self.loaded:  # before loading, only models showing a few tasks listen
+                        self.tasks[rid] = changed[rid]
+            elif kind in ("member", "event") and self.loaded:  # names shown on tasks may have changed
+                field = "assignee" if kind == "member" else "event"
+                changed.update({t.id: t for t in self.tasks.values() if getattr(t, field) == rid})
+        if changed:
+            self.changed.emit(changed)
+
+    def move(self, ids: Sequence[str], status: str) -> bool:
+        """Move tasks to a column; a refusal becomes one sentence on `failed`."""
+        try:
+            for task_id in ids:
+                if task_id in self.tasks and self.tasks[task_id].status != status:
+                    self.group.tasks.move(task_id, status)
+        except OrganiserError as exc:
+            self.failed.emit(str(exc))
+            return False
+        return True
+
+
+def _tooltip(cache: TaskCache, task: Task) -> str:
+    parts = [task.title]
+    if task.assignee:
+        parts.append(f"Assigned to {cache.members.get(task.assignee)}")
+    if task.due:
+        parts.append(f"Due {task.due}")
+    if task.event:
+        parts.append(f"For {cache.events.get(task.event)}")
+    return "\n".join(parts)
+
+
+class TaskColumnModel(LiveRows[Task], QAbstractListModel):
+    """One column of the board. Dropping task ids on it moves them to its status."""
+
+    def __init__(self, cache: TaskCache, status: str, parent: Any = None) -> None:
+        QAbstractListModel.__init__(self, parent)
+        self._init_rows(lambda t: t.id, board_key)
+        self.cache = cache
+        self.status = status
+        cache.changed.connect(self._on_changed)
+
+    def load(self) -> None:
+        self.cache.load()
+        self.replace_rows(t for t in self.cache.tasks.values() if t.status == self.status)
+
+    def _on_changed(self, changed: dict[str, Task | None]) -> None:
+        if not self.cache.loaded:
+            return
+        self.apply_rows({rid: (t if t is not None and t.status == self.status else None)
+                         for rid, t in changed.items()})
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        task = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            bits = [b for b in (self.cache.members.get(task.assignee),
+                                f"due {task.due}" if task.due else "") if b]
+            return task.title + (f"\n{' · '.join(bits)}" if bits else "")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(self.cache, task)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return _tooltip(self.cache, task).replace("\n", ", ")
+        return _task_role(self.cache, task, role)
+
+    def roleNames(self) -> dict[int, bytes]:
+        return _role_names(super().roleNames())
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [TASK_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        ids = list(dict.fromkeys(self.rows[i.row()].id for i in indexes if i.isValid()))
+        mime = QMimeData()
+        mime.setData(TASK_MIME, "\n".join(ids).encode())
+        return mime
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                        parent: Index) -> bool:
+        return data.hasFormat(TASK_MIME)
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                     parent: Index) -> bool:
+        if action == Qt.DropAction.IgnoreAction:
+            return True
+        if not data.hasFormat(TASK_MIME):
+            return False
+        ids = [i for i in bytes(data.data(TASK_MIME).data()).decode().split("\n") if i]
+        # The rows move through the live update that the write causes; the source model has
+        # no removeRows, so the dragging view leaves its own rows to that update.
+        return self.cache.move(ids, self.status)
+
+
+def _task_role(cache: TaskCache, task: Task, role: int) -> Any:
+    if role == ID_ROLE:
+        return task.id
+    if role == ROW_ROLE:
+        return task
+    if role == STATUS_ROLE:
+        return task.status
+    if role == ASSIGNEE_ROLE:
+        return task.assignee
+    if role == DUE_ROLE:
+        return task.due
+    if role == EVENT_ROLE:
+        return task.event
+    return None
+
+
+def _role_names(base: dict[int, Any]) -> dict[int, bytes]:
+    names = dict(base)
+    names.update({ID_ROLE: b"taskId", ROW_ROLE: b"task", STATUS_ROLE: b"status", ASSIGNEE_ROLE: b"assignee",
+                  DUE_ROLE: b"due", EVENT_ROLE: b"event"})
+    return names
+
+
+TASK_COLUMNS = ("Title", "Status", "Assigned to", "Due", "Event", "Priority")
+
+
+class TaskTableModel(LiveRows[Task], QAbstractTableModel):
+    """Every task, for the list view; the filter proxy narrows it down."""
+
+    def __init__(self, cache: TaskCache, parent: Any = None, *, event: str | None = None) -> None:
+        QAbstractTableModel.__init__(self, parent)
+        self._init_rows(lambda t: t.id, lambda t: (STATUSES.index(t.status), *board_key(t)))
+        self.cache = cache
+        self.event_id = event
+        cache.changed.connect(self._on_changed)
+
+    def _wanted(self, task: Task | None) -> Task | None:
+        return task if task is not None and (self.event_id is None or task.event == self.event_id) else None
+
+    def load(self) -> None:
+        if self.event_id is not None:  # one event's tasks: ask the store, not the whole cache
+            rows = queries.list_records(self.cache.group.db, "task", link1=self.event_id) if self.event_id else []
+            self.replace_rows(Task.from_values(rid, v) for rid, v in rows)
+            return
+        self.cache.load()
+        self.replace_rows(t for t in self.cache.tasks.values() if self._wanted(t))
+
+    def set_event(self, event: str | None) -> None:
+        self.event_id = event
+        self.load()
+
+    def _on_changed(self, changed: dict[str, Task | None]) -> None:
+        if self.event_id is None and not self.cache.loaded:
+            return
+        self.apply_rows({rid: self._wanted(t) for rid, t in changed.items()})
+
+    def _column_span(self) -> int:
+        return len(TASK_COLUMNS)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(TASK_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(TASK_COLUMNS):
+            return TASK_COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        task = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (task.title, STATUS_LABELS.get(task.status, task.status), self.cache.members.get(task.assignee),
+                    task.due or "", self.cache.events.get(task.event), str(task.priority or ""))[index.column()] \
+                if 0 <= index.column() < len(TASK_COLUMNS) else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(self.cache, task)
+        return _task_role(self.cache, task, role)
+
+    def roleNames(self) -> dict[int, bytes]:
+        return _role_names(super().roleNames())
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        keys = (lambda t: (t.title.casefold(), t.id),
+                lambda t: (STATUSES.index(t.status), *board_key(t)),
+                lambda t: (self.cache.members.get(t.assignee).casefold(), *board_key(t)),
+                lambda t: board_key(t),
+                lambda t: (self.cache.events.get(t.event).casefold(), *board_key(t)),
+                lambda t: (-t.priority, *board_key(t)))
+        if 0 <= column < len(keys):
+            self.set_sort_key(keys[column], reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+DUE_CHOICES = ("any", "overdue", "this week", "no date")
+
+
+class TaskFilterProxy(SourceSortProxy, QSortFilterProxyModel):
+    """Filters for the task list: assignee, due date, linked event, and "mine"."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.assignee: str | None = None
+        self.event_id: str | None = None
+        self.due = "any"
+        self.me: str | None = None
+        self.only_mine = False
+        self.text = ""
+        self.today = date.today()
+
+    def set_filters(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, TaskTableModel) or source_row >= len(model.rows):
+            return False
+        task = model.rows[source_row]
+        if self.only_mine and (not self.me or task.assignee != self.me):
+            return False
+        if self.assignee and task.assignee != self.assignee:
+            return False
+        if self.event_id and task.event != self.event_id:
+            return False
+        if self.text and self.text.casefold() not in task.title.casefold():
+            return False
+        if self.due == "overdue":
+            return bool(task.due) and task.due < self.today.isoformat() and task.status != "done"
+        if self.due == "this week":
+            return bool(task.due) and self.today.isoformat() <= task.due <= \
+                (self.today + timedelta(days=7)).isoformat()
+        if self.due == "no date":
+            return not task.due
+        return True

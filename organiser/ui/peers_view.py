@@ -1,0 +1,206 @@
+"""Peers & group: devices nearby and their state, connect by address, invite a device, the
+group's devices (who invited whom) and recorded conflicts with "use this value"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.errors import OrganiserError
+from organiser.services.group import Group
+from organiser.ui.asyncjobs import spawn
+from organiser.ui.bridge import Bridge
+from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
+from organiser.ui.models.group import ConflictsModel, DevicesModel, PeersModel
+from organiser.ui.models.live import ROW_ROLE
+
+INVITE_HOURS = 24
+
+
+def _table(model: Any, name: str) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(110)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class PeersView(QWidget):
+    status = Signal(str)
+    inviteShown = Signal(object)  # the InviteDialog, for tests and screenshots
+
+    def __init__(self, group: Group, bridge: Bridge | None, node: Any = None, parent: QWidget | None = None,
+                 network_note: str = "") -> None:
+        super().__init__(parent)
+        self.group, self.node = group, node
+        self.network_note = network_note
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.state.setAccessibleName("Network state")
+        self.peers = PeersModel(self)
+        self.peer_table = _table(self.peers, "Devices nearby")
+        self.connect_button = QPushButton("&Connect to address…")
+        self.connect_button.clicked.connect(self.connect_to_address)
+        self.invite_button = QPushButton("&Invite a device…")
+        self.invite_button.clicked.connect(self.invite)
+        row = QHBoxLayout()
+        row.addWidget(self.connect_button)
+        row.addWidget(self.invite_button)
+        row.addStretch(1)
+
+        self.devices = DevicesModel(group, self)
+        self.device_table = _table(self.devices, "The group's devices")
+        self.conflicts = ConflictsModel(group, self)
+        self.conflict_table = _table(self.conflicts, "Conflicts")
+        self.conflict_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.conflict_table.horizontalHeader().setStretchLastSection(True)
+        self.conflict_table.setColumnWidth(0, 220)
+        self.use_other = QPushButton("&Use this value")
+        self.use_other.setToolTip("Restore the other device's value for the selected conflict")
+        self.use_other.clicked.connect(lambda: self.resolve(use_losing_value=True))
+        self.keep_current = QPushButton("&Keep current")
+        self.keep_current.clicked.connect(lambda: self.resolve(use_losing_value=False))
+        conflict_row = QHBoxLayout()
+        self.conflict_note = QLabel()
+        conflict_row.addWidget(self.conflict_note, 1)
+        conflict_row.addWidget(self.use_other)
+        conflict_row.addWidget(self.keep_current)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.addWidget(_heading("Devices nearby"))
+        top_layout.addWidget(self.state)
+        top_layout.addWidget(self.peer_table, 1)
+        top_layout.addLayout(row)
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.addWidget(_heading("The group's devices"))
+        middle_layout.addWidget(self.device_table, 1)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.addWidget(_heading("Conflicts"))
+        bottom_layout.addWidget(self.conflict_table, 1)
+        bottom_layout.addLayout(conflict_row)
+        split = QSplitter(Qt.Orientation.Vertical)
+        for part in (top, middle, bottom):
+            split.addWidget(part)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        if bridge is not None:
+            bridge.peersChanged.connect(self.refresh_peers)
+            bridge.recordsChanged.connect(self.on_records_changed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(10_000)
+        self.timer.timeout.connect(self.refresh_peers)
+        self.timer.start()
+        self.refresh_peers()
+        self._update_conflict_note()
+
+    def set_node(self, node: Any, note: str = "") -> None:
+        self.node = node
+        self.network_note = note
+        self.refresh_peers()
+
+    def refresh_peers(self) -> None:
+        if self.node is None:
+            self.state.setText(self.network_note or "The network is off: this device works on its own "
+                               "until it is started.")
+            self.peers.set_peers([])
+            return
+        try:
+            peers = self.node.peers()
+        except Exception as exc:  # a broken peer list must not take the window down
+            self.state.setText(f"Cannot list peers: {exc}")
+            return
+        self.peers.set_peers(peers)
+        port = getattr(self.node, "port", 0)
+        connected = sum(1 for p in peers if p.connected)
+        where = f"listening on port {port}" if port else "not listening yet"
+        self.state.setText(f"This device, {self.group.device_name}, is {where}. "
+                           f"{connected} of {len(peers)} other devices connected.")
+        self.peers.tick()
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        if "device" in event.kinds:
+            self.devices.reload()
+            self.refresh_peers()
+        self.conflicts.reload()
+        self._update_conflict_note()
+
+    def _update_conflict_note(self) -> None:
+        n = self.conflicts.rowCount()
+        self.conflict_note.setText("No conflicts: every concurrent edit merged cleanly." if n == 0 else
+                                   f"{n} value{'s' if n != 1 else ''} lost to a concurrent edit. Pick one to "
+                                   "restore it or keep the current value.")
+        self.use_other.setEnabled(n > 0)
+        self.keep_current.setEnabled(n > 0)
+
+    def resolve(self, *, use_losing_value: bool) -> None:
+        index = self.conflict_table.currentIndex()
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        if row is None:
+            self.status.emit("Select a conflict first.")
+            return
+        try:
+            self.group.resolve_conflict(row.id, use_losing_value=use_losing_value)
+        except OrganiserError as exc:
+            show_error(self, "Cannot settle the conflict", exc)
+            return
+        self.conflicts.reload()
+        self._update_conflict_note()
+
+    def connect_to_address(self) -> None:
+        if self.node is None:
+            show_error(self, "Network is off", self.network_note or "The network is not running on this device.")
+            return
+        dialog = ConnectDialog(self)
+        if not dialog.exec():
+            return
+        host, port = dialog.address()
+        self.status.emit(f"Connecting to {host}:{port}…")
+        spawn(self.node.connect(host, port),
+              on_done=lambda _r: self.status.emit(f"Connected to {host}:{port}."),
+              on_error=lambda exc: show_error(self, f"Cannot connect to {host}:{port}", exc))
+
+    def invite(self) -> None:
+        if self.node is None:
+            show_error(self, "Network is off", self.network_note or "Invites need the network layer, which is "
+                       "not running on this device.")
+            return
+        spawn(self.node.create_invite(expires_seconds=INVITE_HOURS * 3600), on_done=self.show_invite,
+              on_error=lambda exc: show_error(self, "Cannot make an invite", exc))
+
+    def show_invite(self, code: str) -> InviteDialog:
+        dialog = InviteDialog(code, INVITE_HOURS, self)
+        self.inviteShown.emit(dialog)
+        dialog.open()
+        return dialog

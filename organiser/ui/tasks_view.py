@@ -1,0 +1,222 @@
+"""Tasks: a board with To do / Doing / Done columns (drag a card to move it) and a list with
+filters (assignee, due date, event, mine)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError
+from organiser.services.group import Group
+from organiser.services.tasks import STATUSES
+from organiser.ui.bridge import Bridge
+from organiser.ui.dialogs import show_error
+from organiser.ui.editor import RecordDialog
+from organiser.ui.models.live import ID_ROLE
+from organiser.ui.models.tasks import (
+    DUE_CHOICES,
+    STATUS_LABELS,
+    TaskCache,
+    TaskColumnModel,
+    TaskFilterProxy,
+    TaskTableModel,
+)
+from organiser.ui.settings import UiSettings
+from organiser.ui.widgets import RecordPicker
+
+
+class BoardColumn(QWidget):
+    def __init__(self, model: TaskColumnModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.view = QListView()
+        self.view.setModel(model)
+        self.view.setAccessibleName(f"{STATUS_LABELS[model.status]} column")
+        self.view.setDragEnabled(True)
+        self.view.setAcceptDrops(True)
+        self.view.setDropIndicatorShown(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setSpacing(3)
+        self.view.setWordWrap(True)
+        self.view.setAlternatingRowColors(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.view, 1)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self.update_heading)
+        self.update_heading()
+
+    def update_heading(self) -> None:
+        self.heading.setText(f"{STATUS_LABELS[self.model.status]} ({self.model.rowCount():,})")
+
+
+class TasksView(QWidget):
+    status = Signal(str)
+
+    def __init__(self, group: Group, bridge: Bridge | None, cache: TaskCache, settings: UiSettings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group, self.bridge, self.cache, self.settings = group, bridge, cache, settings
+        cache.failed.connect(lambda text: show_error(self, "Cannot move the task", text))
+        self.columns = {s: BoardColumn(TaskColumnModel(cache, s, self)) for s in STATUSES}
+        board = QWidget()
+        board_layout = QHBoxLayout(board)
+        for column in self.columns.values():
+            board_layout.addWidget(column, 1)
+            column.view.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+
+        self.table_model = TaskTableModel(cache, self)
+        self.proxy = TaskFilterProxy(self)
+        self.proxy.setSourceModel(self.table_model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Task list")
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+        self.table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+        self.assignee = RecordPicker(group, "member", "name", "anyone")
+        self.assignee.setAccessibleName("Filter by assignee")
+        self.assignee.textChanged.connect(lambda _t: self._apply_filters())
+        self.assignee.picked.connect(lambda _rid: self._apply_filters())
+        self.due = QComboBox()
+        self.due.setAccessibleName("Filter by due date")
+        for choice in DUE_CHOICES:
+            self.due.addItem("due: " + choice, choice)
+        self.due.currentIndexChanged.connect(lambda _i: self._apply_filters())
+        self.event_picker = RecordPicker(group, "event", "title", "any event")
+        self.event_picker.setAccessibleName("Filter by event")
+        self.event_picker.textChanged.connect(lambda _t: self._apply_filters())
+        self.event_picker.picked.connect(lambda _rid: self._apply_filters())
+        self.mine = QCheckBox("&Mine")
+        self.mine.setAccessibleName("Only my tasks")
+        self.mine.toggled.connect(lambda _on: self._apply_filters())
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Assigned to"))
+        filters.addWidget(self.assignee, 2)
+        filters.addWidget(self.due, 1)
+        filters.addWidget(QLabel("Event"))
+        filters.addWidget(self.event_picker, 2)
+        filters.addWidget(self.mine)
+        list_page = QWidget()
+        list_layout = QVBoxLayout(list_page)
+        list_layout.addLayout(filters)
+        list_layout.addWidget(self.table, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(board, "&Board")
+        self.tabs.addTab(list_page, "&List")
+        self.new_button = QPushButton("&New task")
+        self.new_button.clicked.connect(self.new_task)
+        self.delete_button = QPushButton("&Delete")
+        self.delete_button.clicked.connect(self.delete_task)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        self.loaded = False
+
+    def ensure_loaded(self) -> None:
+        if not self.loaded:
+            self.cache.load()
+            for column in self.columns.values():
+                column.model.load()
+            self.table_model.load()
+            self.loaded = True
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+        self.ensure_loaded()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def _apply_filters(self) -> None:
+        me = self.settings.me(self.group.id)
+        if self.mine.isChecked() and not me:
+            self.status.emit("Choose who you are under Edit → This is me… to see your tasks.")
+        assignee = self.assignee.record_id if self.assignee.text().strip() else None
+        event = self.event_picker.record_id if self.event_picker.text().strip() else None
+        self.proxy.set_filters(assignee=assignee, event=event, due=self.due.currentData() or "any",
+                               me=me, only_mine=self.mine.isChecked())
+
+    def current_id(self) -> str | None:
+        if self.tabs.currentIndex() == 1:
+            index = self.table.currentIndex()
+            return index.data(ID_ROLE) if index.isValid() else None
+        for column in self.columns.values():
+            if column.view.hasFocus() or column.view.selectionModel().hasSelection():
+                selected = column.view.selectionModel().selectedIndexes()
+                if selected:
+                    return selected[0].data(ID_ROLE)
+        return None
+
+    def select(self, task_id: str) -> None:
+        for column in self.columns.values():
+            p = column.model.row_of(task_id)
+            if p >= 0:
+                index = column.model.index(p, 0)
+                column.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                column.view.scrollTo(index)
+            else:
+                column.view.clearSelection()
+
+    def new_task(self) -> str | None:
+        dialog = RecordDialog(self.group, self.bridge, "task", parent=self)
+        if dialog.exec() and dialog.saved_id:
+            self.select(dialog.saved_id)
+            self.status.emit("Task added.")
+            return dialog.saved_id
+        return None
+
+    def edit_task(self, task_id: str | None = None) -> None:
+        task_id = task_id or self.current_id()
+        if not task_id:
+            return
+        try:
+            dialog = RecordDialog(self.group, self.bridge, "task", task_id, parent=self)
+        except OrganiserError as exc:
+            show_error(self, "Cannot edit this task", exc)
+            return
+        dialog.exec()
+
+    def delete_task(self) -> None:
+        task_id = self.current_id()
+        if not task_id:
+            return
+        task = self.cache.tasks.get(task_id)
+        title = task.title if task else "this task"
+        if QMessageBox.question(self, "Delete task", f"Delete the task “{title}” on every device of the group?") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.group.tasks.delete(task_id)
+        except OrganiserError as exc:
+            show_error(self, "Cannot delete this task", exc)
+            return
+        self.status.emit(f"Deleted {title}.")

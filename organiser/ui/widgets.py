@@ -1,0 +1,152 @@
+"""Small widgets the forms share: an optional date, a record picker with search, a banner."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QCompleter,
+    QDateEdit,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from organiser.services.group import Group
+from organiser.store import queries
+
+
+def error_colour(widget: QWidget) -> str:
+    """A red that reads on the current palette, light or dark."""
+    return "#ff7b72" if widget.palette().color(QPalette.ColorRole.Window).lightness() < 128 else "#b3261e"
+
+
+class OptionalDate(QWidget):
+    """A date that may be left unset (a due date, a consent date)."""
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = QCheckBox(label)
+        self.edit = QDateEdit()
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("yyyy-MM-dd")
+        self.edit.setDate(QDate.currentDate())
+        self.edit.setEnabled(False)
+        self.check.toggled.connect(self.edit.setEnabled)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.check)
+        layout.addWidget(self.edit, 1)
+        self.check.setAccessibleName(label)
+        self.edit.setAccessibleName(label)
+        self.setFocusProxy(self.check)
+
+    def value(self) -> str | None:
+        return self.edit.date().toString("yyyy-MM-dd") if self.check.isChecked() else None
+
+    def set_value(self, value: str | None) -> None:
+        self.check.setChecked(bool(value))
+        if value:
+            parsed = date.fromisoformat(value[:10])
+            self.edit.setDate(QDate(parsed.year, parsed.month, parsed.day))
+
+
+class RecordPicker(QLineEdit):
+    """Type a few letters of a member's name (or an event's title) and pick from matches.
+    Matches come from the full-text index, so this stays quick with 50,000 members."""
+
+    picked = Signal(str)
+
+    def __init__(self, group: Group, kind: str, field: str, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group, self.kind, self.field = group, kind, field
+        self.record_id: str | None = None
+        self._choices: dict[str, str] = {}
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self._model = QStringListModel(self)
+        completer = QCompleter(self._model, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.activated.connect(self._choose)
+        self.setCompleter(completer)
+        self.textEdited.connect(self._search)
+
+    def matches(self, text: str, limit: int = 12) -> list[tuple[str, str]]:
+        rows = queries.list_records(self.group.db, self.kind, search=text, limit=limit) if text.strip() else []
+        return [(rid, str(values.get(self.field) or "")) for rid, values in rows]
+
+    def _search(self, text: str) -> None:
+        self.record_id = None
+        found = self.matches(text)
+        labels = []
+        self._choices = {}
+        for rid, name in found:
+            label = name if name not in self._choices else f"{name} ({rid[:6]})"
+            self._choices[label] = rid
+            labels.append(label)
+        self._model.setStringList(labels)
+
+    def _choose(self, label: str) -> None:
+        rid = self._choices.get(label)
+        if rid:
+            self.set_record(rid, label)
+            self.picked.emit(rid)
+
+    def set_record(self, record_id: str | None, label: str | None = None) -> None:
+        self.record_id = record_id
+        if record_id and label is None:
+            found = queries.rows_by_ids(self.group.db, [record_id]).get(record_id)
+            label = str(found[2].get(self.field) or "") if found else ""
+        self.setText(label or "")
+
+    def value(self) -> str | None:
+        if self.record_id:
+            return self.record_id
+        text = self.text().strip()
+        if not text:
+            return None
+        exact = [rid for label, rid in self._choices.items() if label.casefold() == text.casefold()]
+        if len(exact) == 1:
+            return exact[0]
+        return text  # the service refuses it with a sentence naming the field
+
+
+class Banner(QFrame):
+    """A calm strip at the top of a pane: a message and up to two buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.AlternateBase))
+        self.setPalette(palette)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons: list[QPushButton] = []
+        self._layout = QHBoxLayout(self)
+        self._layout.addWidget(self.label, 1)
+        self.setAccessibleName("Notice")
+        self.hide()
+
+    def show_message(self, text: str, *actions: tuple[str, Any]) -> None:
+        for button in self.buttons:
+            button.deleteLater()
+        self.buttons = []
+        self.label.setText(text)
+        for label, callback in actions:
+            button = QPushButton(label)
+            button.clicked.connect(callback)
+            self._layout.addWidget(button)
+            self.buttons.append(button)
+        self.show()
