@@ -23,10 +23,10 @@ def parse_duration(text: str) -> int:
     return int(float(found.group(1)) * _UNIT[found.group(2).lower()])
 
 
-def _address(text: str) -> tuple[str, int]:
+def _address(text: str, any_port: bool = False) -> tuple[str, int]:
     from organiser.net.invite_code import split_address
 
-    return split_address(text)
+    return split_address(text, any_port=any_port)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from organiser.net.node import SyncNode
 
-    host, port = _address(args.listen)
+    host, port = _address(args.listen, any_port=True)
     peers = [_address(a) for a in args.peer]
     group = open_chosen_group(args)
 

@@ -81,10 +81,10 @@ def decode_invite(text: str) -> InviteCode:
     return InviteCode(group.hex(), fingerprint.hex(), token, expires, tuple(addresses))
 
 
-def split_address(address: str) -> tuple[str, int]:
+def split_address(address: str, *, any_port: bool = False) -> tuple[str, int]:
     """'host:port' (IPv6 as '[::1]:port') into (host, port), with a clear sentence if bad."""
     host, sep, port_text = address.rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not sep or not host or not port_text.isdigit() or not (0 if any_port else 1) <= int(port_text) < 65536:
         raise OrganiserError(f"'{address}' is not an address of the form HOST:PORT.")
     return host, int(port_text)

@@ -82,7 +82,7 @@ class SyncNode:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._files = group_tls_files(self.group)
+        self._tls()
         try:
             self._server = await asyncio.start_server(self._on_inbound, self.listen_host, self.listen_port,
                                                       limit=2 ** 22)
@@ -137,6 +137,11 @@ class SyncNode:
         peerbook.clear_node(self.group.db)
         self.group.bus.publish(PeersChanged())
 
+    def _tls(self) -> TlsFiles:
+        if self._files is None:
+            self._files = group_tls_files(self.group)
+        return self._files
+
     def _spawn(self, coro) -> asyncio.Task:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(coro)
         self._tasks.add(task)  # a strong reference until it finishes
@@ -190,8 +195,7 @@ class SyncNode:
     async def _on_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         where = peer_address(writer)
         try:
-            assert self._files is not None
-            await writer.start_tls(server_context(self._files), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+            await writer.start_tls(server_context(self._tls()), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
             identity = peer_device(writer)
         except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
             log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
@@ -199,7 +203,7 @@ class SyncNode:
             return
         try:
             if identity is None:
-                await serve_redeem(self.group, self._files, reader, writer)
+                await serve_redeem(self.group, self._tls(), reader, writer)
                 return
             device, public_hex = identity
             await self._run_link(reader, writer, device, public_hex, initiator=device, address="")
@@ -210,9 +214,8 @@ class SyncNode:
 
     async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
         """Connect to an address; run the conversation (until it ends when `wait`)."""
-        assert self._files is not None
         host, port = split_address(address)
-        reader, writer = await open_tls(host, port, client_context(self._files))
+        reader, writer = await open_tls(host, port, client_context(self._tls()))
         identity = peer_device(writer)
         if identity is None or identity[0] == self.device_id or (expected and identity[0] != expected):
             await close_quietly(writer)

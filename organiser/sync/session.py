@@ -267,7 +267,10 @@ class Session:
                 await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
             except Exception:
                 pass
-        except (SessionClosed, asyncio.IncompleteReadError, ConnectionError, OSError, TimeoutError) as exc:
+        except asyncio.IncompleteReadError:
+            self.close_reason = "the peer closed the connection"
+            log.info("conversation with %s ended: %s", self.peer_device[:12], self.close_reason)
+        except (SessionClosed, ConnectionError, OSError, TimeoutError) as exc:
             self.close_reason = str(exc) or type(exc).__name__
             log.info("conversation with %s ended: %s", self.peer_device[:12], self.close_reason)
         finally:

@@ -1,0 +1,53 @@
+"""Invite codes as a person pastes or types them. No network."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from organiser.core.errors import OrganiserError
+from organiser.net.invite_code import InviteCode, InviteCodeError, decode_invite, encode_invite, split_address
+
+CODE = InviteCode("ab" * 16, "cd" * 32, b"\x01" * 16, 1_900_000_000, ("10.77.0.1:7000", "192.0.2.5:41234"))
+
+
+def test_a_code_reads_back_whatever_the_case_spaces_or_line_breaks():
+    text = encode_invite(CODE)
+    assert decode_invite(text) == CODE
+    assert decode_invite("  " + text.lower().replace("-", " ") + "\n") == CODE
+
+
+def test_a_code_uses_only_characters_a_qr_code_can_hold_compactly():
+    assert set(encode_invite(CODE)) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567-1")
+
+
+def test_a_code_does_not_carry_the_group_secret_or_name(group):
+    from organiser.net.pairing import make_invite
+
+    text = make_invite(group, ["10.77.0.1:7000"], 3600)
+    body = text.replace("-", "")[len("ORG1"):]
+    raw = base64.b32decode(body + "=" * (-len(body) % 8))
+    assert group.secret not in raw and group.secret.hex().encode() not in raw
+    assert group.name.encode() not in raw and group.name not in text
+    assert decode_invite(text).addresses == ("10.77.0.1:7000",)
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda t: t[:-3],  # cut short
+    lambda t: t[:10] + ("A" if t[10] != "A" else "B") + t[11:],  # one character mistyped
+    lambda t: "XYZ" + t[3:],  # not a code at all
+    lambda t: t + "Q",  # a stray character
+])
+def test_a_mistyped_code_is_refused_with_a_clear_sentence(mangle):
+    with pytest.raises(InviteCodeError, match="mistyped or incomplete"):
+        decode_invite(mangle(encode_invite(CODE)))
+
+
+def test_addresses_are_checked():
+    assert split_address("10.77.0.1:7000") == ("10.77.0.1", 7000)
+    assert split_address("[::1]:7000") == ("::1", 7000)
+    assert split_address("0.0.0.0:0", any_port=True) == ("0.0.0.0", 0)
+    for bad in ("10.77.0.1", "host:port", ":7000", "h:70000", "h:0"):
+        with pytest.raises(OrganiserError, match="HOST:PORT"):
+            split_address(bad)
