@@ -24,6 +24,11 @@ bench: venv
 deps:
 	@sh packaging/ensure-debian-libs.sh
 
+# The installable .deb (PyInstaller one-folder app inside); CONFIG=site.toml presets /etc/organiser/config.toml.
+package: deps venv
+	$(PY) -m pip install --quiet -e '.[package]'
+	$(PY) packaging/build.py $(if $(CONFIG),--config $(CONFIG))
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
