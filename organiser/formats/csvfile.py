@@ -126,11 +126,7 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
         raise FormatError(f"{source}: line 1 cannot be read as CSV ({exc}).") from None
     targets = _targets(header, mapping or {}, source)
     parsed = ParsedFile(source, "csv")
-    unused = [h for h, t in zip(header, targets, strict=True) if t is None and h.strip()]
-    if unused:
-        parsed.warnings.append(
-            f"{source}: column{'s' if len(unused) > 1 else ''} {', '.join(repr(u) for u in unused)} "
-            "not imported (use --map 'COLUMN=field' to import one)")
+    filled: set[int] = set()  # columns with something in them, to tell people what was left out
     number = 0
     last_line = reader.line_num
     while True:
@@ -144,7 +140,14 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
         if not any(cell.strip() for cell in row):
             continue
         number += 1
+        filled.update(i for i, cell in enumerate(row) if cell.strip())
         parsed.items.append(_row_item(row, targets, number, start))
+    unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
+              if t is None and h.strip() and i in filled]
+    if unused:
+        parsed.warnings.append(
+            f"{source}: column{'s' if len(unused) > 1 else ''} {', '.join(repr(u) for u in unused)} "
+            "not imported (use --map 'COLUMN=field' to import one)")
     return parsed
 
 
@@ -169,6 +172,7 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int)
     for cell, target in zip(row, targets, strict=False):
         if target is None or not cell.strip():
             continue
+        cell = cell.replace("\r\n", "\n").replace("\r", "\n")
         if target in ("emails", "phones", "roles", "skills"):
             found.setdefault(target, []).extend(_split(cell, target))
         else:

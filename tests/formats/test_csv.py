@@ -1,0 +1,107 @@
+"""Members <-> CSV, with sheets as Google Contacts, Outlook, Excel and LibreOffice save them."""
+
+from __future__ import annotations
+
+import pytest
+
+from organiser.core.records import validate
+from organiser.formats.common import FormatError
+from organiser.formats.csvfile import guess_target, parse_mapping, read_members_csv, write_members_csv
+from tests.formats.helpers import fixture
+
+
+def read(name: str, mapping: dict[str, str] | None = None):
+    return read_members_csv(fixture(name), name, mapping)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("google_contacts.csv", ["Amara Okafor", "Jürgen Weiß", "Li Wei"]),
+    ("outlook_contacts.csv", ["Siobhán O'Neill", "Tomás Ferreira"]),
+    ("excel_semicolon_cp1252.csv", ["Özlem Yilmaz", "François Müller", "Zoë Ångström"]),
+    ("excel_utf8_bom.csv", ["Nguyễn Thị Hoa", "Kwame Mensah"]),
+    ("libreoffice.csv", ["Ana López", "Bob Smith"]),
+])
+def test_common_spreadsheet_exports_read_with_their_names_intact(name, expected):
+    parsed = read(name)
+    assert [item.label for item in parsed.items] == expected
+    for item in parsed.items:
+        validate("member", item.values)
+
+
+def test_google_contacts_columns_map_to_emails_phones_and_labels_as_roles():
+    amara, jurgen, _li = read("google_contacts.csv").items
+    assert amara.values["emails"] == ["amara.okafor@example.org", "a.okafor@work.example"]
+    assert amara.values["phones"] == ["+44 7700 900123"]
+    assert amara.values["notes"] == "Door team lead, speaks Igbo"
+    assert amara.extra["roles"] == ["Door team"]  # "* myContacts" is Google's own group
+    assert jurgen.values["phones"] == ["+49 151 23456789", "+49 231 998877"]
+    assert jurgen.extra["roles"] == ["Outreach", "Legal"]
+
+
+def test_outlook_columns_join_first_and_last_name_and_keep_multiline_notes():
+    siobhan, tomas = read("outlook_contacts.csv").items
+    assert siobhan.values["phones"] == ["+353 1 555 0101", "+353 87 555 0199"]  # fax left out
+    assert siobhan.values["notes"] == "Prefers phone\nafter 6pm"
+    assert siobhan.extra["roles"] == ["Steering", "Outreach"]
+    assert tomas.values["emails"] == ["tomas.ferreira@example.pt", "tf@mail.example"]
+    assert siobhan.line == 2 and tomas.line == 4  # the quoted note spans lines 2-3
+
+
+def test_semicolon_separated_windows_1252_excel_file():
+    parsed = read("excel_semicolon_cp1252.csv")
+    assert parsed.items[1].values["phones"] == ["+33 1 55 55 55 55"]
+    assert any("'Notizen'" in w for w in parsed.warnings)  # told what was left out
+
+
+def test_map_option_imports_a_column_no_one_recognises():
+    parsed = read("excel_semicolon_cp1252.csv", parse_mapping(["Notizen=notes"]))
+    assert parsed.items[0].values["notes"] == "Ansprechpartnerin Haus 3"
+    assert parsed.warnings == []
+
+
+def test_excel_utf8_with_bom_reads_roles_and_joined_date():
+    hoa, _kwame = read("excel_utf8_bom.csv").items
+    assert hoa.extra["roles"] == ["Kitchen", "Childcare"]
+    assert hoa.values["joined"] == "2025-03-01"
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_any_line_ending(ending):
+    data = ending.join(["Name,Email", "Ana,ana@example.org", "Bob,bob@example.org", ""]).encode()
+    assert [i.label for i in read_members_csv(data, "x.csv").items] == ["Ana", "Bob"]
+
+
+def test_a_sheet_without_a_name_or_email_column_is_refused_with_a_hint():
+    with pytest.raises(FormatError, match=r"^x\.csv: no column holds names .* --map 'COLUMN=name'"):
+        read_members_csv(b"Who;Where\nAna;Berlin\n", "x.csv")
+
+
+def test_bad_map_options_are_refused_with_a_sentence():
+    with pytest.raises(FormatError, match="'colour' is not a member field"):
+        parse_mapping(["Fav=colour"])
+    with pytest.raises(FormatError, match="file's columns are"):
+        read_members_csv(b"Name\nAna\n", "x.csv", parse_mapping(["Nope=notes"]))
+
+
+def test_column_names_seen_in_the_wild():
+    assert guess_target("E-mail 2 Address") == "emails"
+    assert guess_target("E-mail Display Name") is None
+    assert guess_target("Phone 1 - Value") == "phones"
+    assert guess_target("Phone 1 - Type") is None
+    assert guess_target("Business Fax") is None
+    assert guess_target("Consent to email") == "consent_email"
+
+
+def test_members_round_trip_through_csv():
+    member = {"id": "a" * 32, "name": "Ana María López", "emails": ["ana@example.org", "ana@work.example"],
+              "phones": ["+34 600 000 000"], "roles": ["Outreach", "Kitchen, food"], "skills": ["first aid"],
+              "notes": "Keys to the hall,\nweekends", "consent_email": True, "consent_phone": False,
+              "consent_date": "2026-01-15", "joined": "2025-09-01"}
+    data = write_members_csv([member])
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    (row,) = read_members_csv(data, "export.csv").items
+    clean = validate("member", row.values)
+    for key in ("name", "emails", "phones", "notes", "consent_email", "consent_phone", "consent_date", "joined"):
+        assert clean[key] == member[key], key
+    assert row.extra["roles"] == member["roles"]
+    assert row.extra["skills"] == member["skills"]
