@@ -35,7 +35,7 @@ __all__ = ["PeerInfo", "SyncNode"]
 
 WATCH_EVERY = 0.2  # how often to look for changes written by another process
 BACKOFF_FIRST = 0.5
-BACKOFF_MAX = 15.0
+BACKOFF_MAX = 8.0
 HANDSHAKE_TIMEOUT = 5.0
 
 

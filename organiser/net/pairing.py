@@ -24,11 +24,13 @@ from cryptography.hazmat.primitives import serialization
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.keys import device_id_for, public_key_hex
 from organiser.core.records import new_id
+from organiser.net import peerbook
 from organiser.net.credentials import (
     CertificateError,
     TlsFiles,
     ca_material,
     check_issued_by,
+    device_of_certificate,
     ensure_credentials,
     fingerprint_of,
     group_tls_files,
@@ -128,7 +130,7 @@ async def _read_frame(reader: asyncio.StreamReader) -> p.Frame:
     return p.Frame(frame_type, await asyncio.wait_for(reader.readexactly(length), PAIR_TIMEOUT))
 
 
-async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_name: str) -> dict:
+async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_name: str) -> tuple[dict, str]:
     host, port = split_address(address)
     reader, writer = await open_tls(host, port, pairing_context(), timeout=3.0)
     try:
@@ -142,6 +144,7 @@ async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_nam
         if leaf is None:
             raise OrganiserError(f"{address} showed no certificate.")
         check_issued_by(leaf, ca_pem)
+        member = device_of_certificate(leaf)[0]
         writer.write(p.encode_json(p.FrameType.REDEEM, {"token": code.token.hex(), "public_key": public_hex,
                                                         "device_name": device_name}))
         await writer.drain()
@@ -150,7 +153,7 @@ async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_nam
             raise InviteRefused(p.decode_error(answer.payload))
         if answer.type != p.FrameType.WELCOME:
             raise OrganiserError(f"{address} answered the invite with something unexpected.")
-        return p.decode_json(answer.payload)
+        return p.decode_json(answer.payload), member
     except (p.ProtocolError, CertificateError, ValueError) as exc:
         raise OrganiserError(f"{address} did not answer the invite properly ({exc}).") from None
     except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
@@ -178,10 +181,10 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str) -> Group:
     path, public_hex = prepare_join(data_dir, invite.group_id)
     problems: list[str] = []
     welcome: dict | None = None
-    used_address = ""
+    used_address = member = ""
     for address in invite.addresses:
         try:
-            welcome = await _redeem_at(address, invite, public_hex, device_name)
+            welcome, member = await _redeem_at(address, invite, public_hex, device_name)
             used_address = address
             break
         except InviteRefused as exc:
@@ -195,6 +198,7 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str) -> Group:
     creds = credentials_from_json(json.dumps(welcome["credentials"]))
     group = join_group(data_dir, creds, device_name)
     _store_certificate(group, str(welcome["certificate"]))
+    peerbook.remember_address(group.db, member, used_address)  # so `serve` can dial it after a crash
     host, port = split_address(used_address)
     try:
         await sync_with(group, host, port, timeout=120.0)
