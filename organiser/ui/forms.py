@@ -185,7 +185,7 @@ class MemberForm(RecordForm):
 
 def _qdt(text: str) -> QDateTime:
     parsed = datetime.fromisoformat(text).replace(tzinfo=None)
-    return QDateTime(parsed.date().year, parsed.month, parsed.day, parsed.hour, parsed.minute)
+    return QDateTime(parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute, 0)
 
 
 def _iso(edit: QDateTimeEdit) -> str:

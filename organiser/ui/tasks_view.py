@@ -162,7 +162,7 @@ class TasksView(QWidget):
             self.status.emit("Choose who you are under Edit → This is me… to see your tasks.")
         assignee = self.assignee.record_id if self.assignee.text().strip() else None
         event = self.event_picker.record_id if self.event_picker.text().strip() else None
-        self.proxy.set_filters(assignee=assignee, event=event, due=self.due.currentData() or "any",
+        self.proxy.set_filters(assignee=assignee, event_id=event, due=self.due.currentData() or "any",
                                me=me, only_mine=self.mine.isChecked())
 
     def current_id(self) -> str | None:

@@ -281,6 +281,9 @@ class TaskTableModel(LiveRows[Task], QAbstractTableModel):
 DUE_CHOICES = ("any", "overdue", "this week", "no date")
 
 
+FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "text", "today"})
+
+
 class TaskFilterProxy(SourceSortProxy, QSortFilterProxyModel):
     """Filters for the task list: assignee, due date, linked event, and "mine"."""
 
@@ -295,9 +298,12 @@ class TaskFilterProxy(SourceSortProxy, QSortFilterProxyModel):
         self.today = date.today()
 
     def set_filters(self, **values: Any) -> None:
+        self.beginFilterChange()
         for name, value in values.items():
+            if name not in FILTER_FIELDS:
+                raise TypeError(f"no task filter called {name!r}")
             setattr(self, name, value)
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()

@@ -1,0 +1,171 @@
+"""Composition root of the desktop app: QApplication with asyncio (qasync) inside the Qt
+loop, the group, its sync node and the main window, and an orderly shutdown."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from organiser.core.errors import NoGroupError, OrganiserError
+from organiser.services.group import Group, open_group
+
+log = logging.getLogger(__name__)
+
+
+def build_main_window(group: Group, node: Any = None) -> QMainWindow:
+    """The main window over an open group; `node` is a SyncNode, or None for no network."""
+    from organiser.ui.main_window import MainWindow
+
+    if QApplication.instance() is None:
+        raise RuntimeError("create a QApplication before building the main window")
+    return MainWindow(group, node)
+
+
+def load_sync_node() -> tuple[type | None, str]:
+    """The SyncNode class, or None with one sentence saying why the network is off."""
+    try:
+        from organiser.net.node import SyncNode
+    except ImportError as exc:
+        log.warning("network layer unavailable: %s", exc)
+        return None, "The network layer is not part of this build, so this device works on its own."
+    return SyncNode, ""
+
+
+class AppController:
+    """Owns the group, its node and the window; swaps groups; shuts everything down."""
+
+    def __init__(self, data_dir: Path, group_choice: str | None) -> None:
+        self.data_dir = data_dir
+        self.group_choice = group_choice
+        self.group: Group | None = None
+        self.node: Any = None
+        self.window: Any = None
+        self.start_window: Any = None
+        self.done = asyncio.Event()
+
+    def start(self) -> None:
+        try:
+            group = open_group(self.data_dir, self.group_choice)
+        except NoGroupError:
+            self.show_start()
+            return
+        except OrganiserError as exc:
+            from organiser.ui.dialogs import show_error
+
+            show_error(None, "Cannot open the group", exc)
+            self.show_start()
+            return
+        self.open_window(group)
+
+    def show_start(self) -> None:
+        from organiser.ui.first_run import StartWindow
+
+        self.start_window = StartWindow(self.data_dir)
+        self.start_window.groupReady.connect(self._on_group_ready)
+        self.start_window.destroyed.connect(lambda *_: None)
+        self.start_window.show()
+        self.start_window.closeEvent = self._start_closed  # type: ignore[method-assign]
+
+    def _start_closed(self, event: Any) -> None:
+        event.accept()
+        if self.window is None:
+            self.done.set()
+
+    def _on_group_ready(self, group: Group) -> None:
+        start, self.start_window = self.start_window, None
+        if start is not None:
+            start.closeEvent = lambda e: e.accept()
+            start.close()
+        asyncio.ensure_future(self._switch_to(group))
+
+    async def _switch_to(self, group: Group) -> None:
+        old = self.window
+        if old is not None:
+            self.window = None
+            old.closed.disconnect(self._window_closed)
+            old.close()
+            await self._stop_node()
+            if self.group is not None:
+                self.group.close()
+        self.open_window(group)
+
+    def open_window(self, group: Group) -> None:
+        from organiser.ui.main_window import MainWindow
+
+        self.group = group
+        node_class, note = load_sync_node()
+        self.window = MainWindow(group, None, network_note=note or "Starting the network…")
+        self.window.closed.connect(self._window_closed)
+        self.window.switchGroupRequested.connect(self.show_start)
+        self.window.show()
+        if node_class is not None:
+            asyncio.ensure_future(self._start_node(node_class, group))
+
+    async def _start_node(self, node_class: type, group: Group) -> None:
+        node = node_class(group)
+        try:
+            await node.start()
+        except (OrganiserError, OSError) as exc:
+            log.warning("network did not start: %s", exc)
+            if self.window is not None:
+                self.window.peers_view.set_node(None, f"The network did not start: {exc}")
+            return
+        if self.group is not group or self.window is None:  # the person switched group meanwhile
+            await node.stop()
+            return
+        self.node = node
+        self.window.node = node
+        self.window.peers_view.set_node(node)
+        self.window.update_peer_status()
+
+    async def _stop_node(self) -> None:
+        node, self.node = self.node, None
+        if node is not None:
+            try:
+                await asyncio.wait_for(node.stop(), 5.0)
+            except Exception:  # shutting down: log and carry on closing
+                log.exception("the sync node did not stop cleanly")
+
+    def _window_closed(self) -> None:
+        if self.start_window is None:
+            self.done.set()
+
+    async def run(self) -> None:
+        self.start()
+        await self.done.wait()
+        await self._stop_node()
+        if self.group is not None:
+            self.group.close()
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the desktop app (what `organiser` does without a command)."""
+    import qasync
+
+    from organiser.cli.main import data_dir_of
+    from organiser.ui.resources import app_icon
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Organiser")
+    app.setOrganizationName("Organiser")
+    app.setDesktopFileName("organiser")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the controller decides when we are done
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller = AppController(data_dir_of(args), getattr(args, "group", None))
+    with loop:
+        loop.run_until_complete(controller.run())
+    return 0
+
+
+__all__ = ["AppController", "build_main_window", "run_app"]

@@ -1,0 +1,245 @@
+"""The start screen: create a group, join one with an invite code, open a demo group, or
+open another group this device already holds."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError, ValidationError
+from organiser.services.group import Group, create_group, open_group
+from organiser.store.database import connect
+from organiser.store.datadir import DB_NAME, group_dirs
+from organiser.ui.asyncjobs import spawn
+from organiser.ui.dialogs import sentence
+from organiser.ui.resources import app_icon
+from organiser.ui.widgets import error_colour
+
+
+def default_device_name() -> str:
+    return (socket.gethostname().split(".")[0] or "my laptop")[:40]
+
+
+def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
+    """(group folder name, group name) of the groups this device holds."""
+    out = []
+    for path in group_dirs(data_dir):
+        try:
+            db = connect(path / DB_NAME, readonly=True)
+            row = db.execute("SELECT value FROM meta WHERE key = 'group_name'").fetchone()
+            db.close()
+        except Exception:  # an unreadable folder is simply not offered
+            continue
+        out.append((path.name, row[0] if row else path.name))
+    return out
+
+
+class StartWindow(QWidget):
+    groupReady = Signal(object)  # Group
+
+    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.setWindowTitle("Welcome to Organiser")
+        self.setWindowIcon(app_icon())
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._choices())
+        self.pages.addWidget(self._create_page())
+        self.pages.addWidget(self._join_page())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        self.resize(620, 460)
+
+    def _title(self, text: str) -> QLabel:
+        label = QLabel(text)
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    def _error_label(self) -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setStyleSheet(f"color: {error_colour(self)};")
+        label.hide()
+        return label
+
+    def _choices(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        icon = QLabel()
+        icon.setPixmap(app_icon().pixmap(72, 72))
+        layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self._title("Welcome to Organiser"), 0, Qt.AlignmentFlag.AlignHCenter)
+        intro = QLabel("Your group's events, tasks and members, on this laptop, shared directly with the "
+                       "group's other devices on the same network. No server, no account.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.create_choice = QPushButton("Create a &new group")
+        self.join_choice = QPushButton("&Join a group with an invite code")
+        self.demo_choice = QPushButton("Open a &demo group with sample data")
+        for button, target in ((self.create_choice, 1), (self.join_choice, 2)):
+            button.setMinimumHeight(40)
+            button.clicked.connect(lambda _c=False, t=target: self.pages.setCurrentIndex(t))
+            layout.addWidget(button)
+        self.demo_choice.setMinimumHeight(40)
+        self.demo_choice.clicked.connect(self.open_demo)
+        layout.addWidget(self.demo_choice)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.existing = QListWidget()
+        self.existing.setAccessibleName("Groups on this device")
+        self.existing.itemActivated.connect(self._open_existing)
+        groups = existing_groups(self.data_dir)
+        for folder, name in groups:
+            item = QListWidgetItem(name)
+            item.setData(Qt.ItemDataRole.UserRole, folder)
+            self.existing.addItem(item)
+        if groups:
+            layout.addWidget(QLabel("Or open a group this device already holds (double-click):"))
+            layout.addWidget(self.existing, 1)
+        else:
+            layout.addStretch(1)
+        self.choice_error = self._error_label()
+        layout.addWidget(self.choice_error)
+        return page
+
+    def _create_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self._title("Create a group"))
+        form = QFormLayout()
+        self.group_name = QLineEdit()
+        self.group_name.setPlaceholderText("e.g. Riverside Tenants Union")
+        self.group_name.setAccessibleName("Group name")
+        self.create_device = QLineEdit(default_device_name())
+        self.create_device.setAccessibleName("This device's name")
+        form.addRow("&Group name", self.group_name)
+        form.addRow("&This device", self.create_device)
+        layout.addLayout(form)
+        self.create_error = self._error_label()
+        layout.addWidget(self.create_error)
+        layout.addStretch(1)
+        layout.addLayout(self._buttons("Create group", self.create))
+        return page
+
+    def _join_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self._title("Join a group"))
+        hint = QLabel("Ask someone in the group to choose <b>Invite a device</b> under Peers &amp; group, "
+                      "and type or paste the code here. Their device must be on this network.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        form = QFormLayout()
+        self.code = QPlainTextEdit()
+        self.code.setAccessibleName("Invite code")
+        self.code.setMaximumHeight(90)
+        self.join_device = QLineEdit(default_device_name())
+        self.join_device.setAccessibleName("This device's name")
+        form.addRow("Invite &code", self.code)
+        form.addRow("&This device", self.join_device)
+        layout.addLayout(form)
+        self.join_error = self._error_label()
+        layout.addWidget(self.join_error)
+        layout.addStretch(1)
+        self.join_buttons = self._buttons("Join", self.join)
+        layout.addLayout(self.join_buttons)
+        return page
+
+    def _buttons(self, label: str, action: object) -> QHBoxLayout:
+        row = QHBoxLayout()
+        back = QPushButton("&Back")
+        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        go = QPushButton(label)
+        go.setDefault(True)
+        go.clicked.connect(action)
+        row.addWidget(back)
+        row.addStretch(1)
+        row.addWidget(go)
+        return row
+
+    def _fail(self, label: QLabel, exc: BaseException | str) -> None:
+        label.setText(sentence(exc) if isinstance(exc, BaseException) else exc)
+        label.show()
+
+    def create(self) -> None:
+        try:
+            group = create_group(self.data_dir, self.group_name.text(), self.create_device.text())
+        except (OrganiserError, OSError) as exc:
+            self._fail(self.create_error, exc)
+            (self.create_device if isinstance(exc, ValidationError) and exc.field == "device-name"
+             else self.group_name).setFocus()
+            return
+        self.groupReady.emit(group)
+
+    def open_demo(self) -> None:
+        from organiser.services.demo import create_demo_group
+
+        self.progress.show()
+        self.progress.setRange(0, 0)
+
+        def progress(done: int, total: int) -> None:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+        try:
+            group = create_demo_group(self.data_dir, default_device_name(), progress=progress)
+        except (OrganiserError, OSError) as exc:
+            self.progress.hide()
+            self._fail(self.choice_error, exc)
+            return
+        self.groupReady.emit(group)
+
+    def _open_existing(self, item: QListWidgetItem) -> None:
+        try:
+            group = open_group(self.data_dir, item.data(Qt.ItemDataRole.UserRole))
+        except (OrganiserError, OSError) as exc:
+            self._fail(self.choice_error, exc)
+            return
+        self.groupReady.emit(group)
+
+    def join(self) -> None:
+        code = "".join(self.code.toPlainText().split())
+        if not code:
+            self._fail(self.join_error, "Invite code: paste the code the other device shows.")
+            self.code.setFocus()
+            return
+        try:
+            from organiser.net.pairing import redeem_invite
+        except ImportError:
+            self._fail(self.join_error, "Joining needs the network layer, which is not part of this build.")
+            return
+        self.join_error.setText("Contacting the group…")
+        self.join_error.setStyleSheet("")
+        self.join_error.show()
+        self.setEnabled(False)
+
+        def done(group: Group) -> None:
+            self.setEnabled(True)
+            self.groupReady.emit(group)
+
+        def failed(exc: BaseException) -> None:
+            self.setEnabled(True)
+            self.join_error.setStyleSheet(f"color: {error_colour(self)};")
+            self._fail(self.join_error, exc)
+
+        spawn(redeem_invite(self.data_dir, code, self.join_device.text()), on_done=done, on_error=failed)

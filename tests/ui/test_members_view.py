@@ -1,0 +1,119 @@
+"""Members: add, edit, delete with undo, search as you type, filters, through real widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from organiser.ui.editor import RecordDialog
+from organiser.ui.main_window import MainWindow
+from tests.ui.conftest import with_modal
+
+
+def names_shown(win: MainWindow) -> list[str]:
+    proxy = win.members_view.proxy
+    return [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+
+
+def save(dialog: RecordDialog, qtbot: Any) -> None:
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+
+def test_adding_a_member_through_the_dialog_shows_them_in_the_directory(window: MainWindow, qtbot: Any) -> None:
+    window.switch_to("members")
+    view = window.members_view
+
+    def fill(dialog: Any) -> None:
+        form = dialog.form
+        qtbot.keyClicks(form.name, "Zadie Quist")
+        qtbot.keyClicks(form.emails, "zadie@example.org")
+        qtbot.keyClicks(form.working_groups, "Housing")
+        form.consent_email.setChecked(True)
+        save(dialog, qtbot)
+
+    new_id = with_modal(lambda: qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton) or view.current_id(),
+                        fill)
+    assert "Zadie Quist" in names_shown(window)
+    member = window.group.members.get(new_id)
+    assert member.emails == ["zadie@example.org"]
+    assert member.roles == ["working group: Housing"] and member.consent_email
+    assert "Zadie Quist" in view.detail.text() and "may be contacted by email" in view.detail.text()
+
+
+def test_a_refused_value_is_shown_next_to_its_field(window: MainWindow, qtbot: Any) -> None:
+    dialog = RecordDialog(window.group, window.bridge, "member", parent=window)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.form.name, "Someone")
+    qtbot.keyClicks(dialog.form.emails, "not-an-address")
+    save(dialog, qtbot)
+    assert dialog.isVisible() or dialog.result() == 0
+    assert "is not a valid email address" in dialog.form.error_text("emails")
+    assert dialog.form.error_text("name") == ""
+    dialog.form.emails.setText("")
+    dialog.form.name.setText("")
+    save(dialog, qtbot)
+    assert "needs a display name" in dialog.form.error_text("name")
+
+
+def test_editing_a_member_changes_the_row_in_place(window: MainWindow, qtbot: Any) -> None:
+    window.switch_to("members")
+    view = window.members_view
+    target = view.model.rows[3]
+    view.select(target.id)
+    rows_before = view.proxy.rowCount()
+
+    def rename(dialog: Any) -> None:
+        dialog.form.name.setText("Aaron Aardvark")
+        dialog.form.consent_phone.setChecked(True)
+        save(dialog, qtbot)
+
+    with_modal(view.edit_member, rename)
+    assert view.proxy.rowCount() == rows_before
+    assert names_shown(window)[0] == "Aaron Aardvark"
+    assert view.current_id() == target.id  # still selected after it moved to the top
+    assert window.group.members.get(target.id).consent_phone
+
+
+def test_deleting_a_member_can_be_undone(window: MainWindow, qtbot: Any) -> None:
+    window.switch_to("members")
+    view = window.members_view
+    target = view.model.rows[0]
+    view.select(target.id)
+    qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
+    assert target.name not in names_shown(window) or names_shown(window).count(target.name) < 2
+    assert view.model.row_of(target.id) == -1
+    assert view.banner.isVisible() and f"Deleted {target.name}" in view.banner.label.text()
+    qtbot.mouseClick(view.banner.buttons[0], Qt.MouseButton.LeftButton)
+    assert view.model.row_of(target.id) >= 0
+    assert view.current_id() == target.id
+
+
+def test_search_as_you_type_uses_the_full_text_index(window: MainWindow, qtbot: Any) -> None:
+    window.switch_to("members")
+    view = window.members_view
+    member = window.group.members.add("Philippa Quenby", emails=["pq@example.org"], notes="runs the food bank")
+    qtbot.keyClicks(view.search, "food ba")
+    assert names_shown(window) == ["Philippa Quenby"]
+    view.search.clear()
+    qtbot.keyClicks(view.search, "pq@exam")
+    assert names_shown(window) == ["Philippa Quenby"]
+    view.search.clear()
+    assert len(names_shown(window)) == len(window.group.members.list())
+    assert member.id in view.model.positions()
+
+
+def test_role_and_working_group_filters(window: MainWindow, qtbot: Any) -> None:
+    window.switch_to("members")
+    view = window.members_view
+    window.group.members.add("Wanda Legal", roles=["treasurer", "working group: Legal"])
+    view._fill_filters()
+    view.working_group.setCurrentIndex(view.working_group.findData("Legal"))
+    view.working_group.activated.emit(view.working_group.currentIndex())
+    shown = [r for r in view.model.rows]
+    assert shown and all("Legal" in r.working_groups for r in shown)
+    view.role.setCurrentIndex(view.role.findData("treasurer"))
+    view.role.activated.emit(view.role.currentIndex())
+    assert "Wanda Legal" in names_shown(window)
+    assert all("treasurer" in r.plain_roles and "Legal" in r.working_groups for r in view.model.rows)
