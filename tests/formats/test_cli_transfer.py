@@ -1,0 +1,111 @@
+"""`organiser import` and `organiser export` through a real subprocess, as a person runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.formats.helpers import FIXTURES
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def organiser(data_dir: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(data_dir), *map(str, args)],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    data_dir = tmp_path / "data"
+    assert organiser(data_dir, "init", "--group", "Tenants Union", "--device-name", "door").returncode == 0
+    return data_dir
+
+
+def state_hash(data_dir: Path) -> str:
+    return json.loads(organiser(data_dir, "status", "--json").stdout)["state_hash"]
+
+
+def test_dry_run_shows_the_plan_and_writes_nothing(data):
+    before = state_hash(data)
+    run = organiser(data, "import", FIXTURES / "google_contacts.csv", "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert "3 would be added:" in run.stdout
+    assert "line 2: Amara Okafor" in run.stdout
+    assert state_hash(data) == before
+
+
+def test_bad_rows_exit_2_naming_file_and_line_and_write_nothing(data):
+    before = state_hash(data)
+    run = organiser(data, "import", FIXTURES / "members_with_errors.csv")
+    assert run.returncode == 2
+    assert "members_with_errors.csv: line 3: email: 'dan-at-example.org' is not a valid email address" in run.stderr
+    assert "--skip-invalid" in run.stderr
+    assert state_hash(data) == before
+    run = organiser(data, "import", FIXTURES / "members_with_errors.csv", "--skip-invalid")
+    assert run.returncode == 0, run.stderr
+    listed = json.loads(organiser(data, "member", "list", "--json").stdout)
+    assert sorted(m["name"] for m in listed) == ["Carla D.", "Carla Díaz", "Eve Adams"]
+
+
+def test_map_option_and_merge_duplicates(data):
+    run = organiser(data, "import", FIXTURES / "excel_semicolon_cp1252.csv", "--map", "Notizen=notes")
+    assert run.returncode == 0, run.stderr
+    sheet = data.parent / "update.csv"
+    sheet.write_text("Name,E-mail,Phone\nÖzlem Y.,OEZLEM@example.de,+49 170 555 0000\n", encoding="utf-8")
+    run = organiser(data, "import", sheet, "--merge-duplicates")
+    assert run.returncode == 0, run.stderr
+    assert "merged into Özlem Yilmaz" in run.stdout
+    listed = json.loads(organiser(data, "member", "list", "--json").stdout)
+    ozlem = next(m for m in listed if m["name"] == "Özlem Yilmaz")
+    assert ozlem["phones"] == ["0231 555 1234", "+49 170 555 0000"]
+    assert ozlem["notes"] == "Ansprechpartnerin Haus 3"
+    assert len(listed) == 3
+
+
+def test_calendar_import_and_export_to_stdout(data):
+    run = organiser(data, "import", FIXTURES / "thunderbird.ics")
+    assert run.returncode == 0, run.stderr
+    run = organiser(data, "export", "--format", "ics")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("BEGIN:VCALENDAR")
+    assert "SUMMARY:Asamblea de vecinas y vecinos" in run.stdout
+    assert "RRULE:FREQ=MONTHLY;COUNT=6;BYDAY=1TH" in run.stdout
+    assert "BEGIN:VTODO" in run.stdout
+
+
+def test_a_file_that_is_not_what_it_says_exits_2(data, tmp_path):
+    bad = tmp_path / "contacts.vcf"
+    bad.write_text("this is not a card\n")
+    run = organiser(data, "import", bad)
+    assert run.returncode == 2
+    assert f"{bad}: this is not a vCard file" in run.stderr
+    run = organiser(data, "import", tmp_path / "missing.csv")
+    assert (run.returncode, run.stderr.strip()) == (2, f"organiser: {tmp_path / 'missing.csv'}: there is no such file.")
+
+
+def test_backup_export_restores_into_an_empty_data_directory_with_the_same_state_hash(data, tmp_path):
+    assert organiser(data, "import", FIXTURES / "google_calendar.ics").returncode == 0
+    assert organiser(data, "import", FIXTURES / "outlook_contacts.csv").returncode == 0
+    backup = tmp_path / "backup.json"
+    run = organiser(data, "export", "--format", "json", "--out", backup)
+    assert run.returncode == 0, run.stderr
+    empty = tmp_path / "empty"
+    run = organiser(empty, "import", backup, "--device-name", "spare laptop")
+    assert run.returncode == 0, run.stderr
+    assert "Restored group 'Tenants Union'" in run.stdout
+    assert state_hash(empty) == state_hash(data)
+    run = organiser(empty, "import", backup)
+    assert run.returncode == 2
+    assert "already holds group 'Tenants Union'" in run.stderr
+
+
+def test_export_help_names_the_formats():
+    run = subprocess.run([sys.executable, "-m", "organiser", "export", "--help"], capture_output=True,
+                         text=True, cwd=REPO, timeout=60)
+    assert run.returncode == 0
+    assert "ics,vcf,csv,json" in run.stdout.replace(" ", "").replace("{", "").replace("}", "")
