@@ -1,0 +1,50 @@
+"""A member device that misbehaves, for the namespace tests. Run inside a test namespace:
+
+    python -m tests.net.attacker DATA_DIR HOST:PORT garbage|oversize|forged
+
+Prints what the node answered (or that it kept the connection open) as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from organiser.core.changeset import GENESIS, sign_changeset
+from organiser.net.credentials import group_tls_files
+from organiser.net.invite_code import split_address
+from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.services.group import open_group
+from organiser.sync import protocol as p
+
+
+async def attack(data_dir: Path, address: str, mode: str) -> dict:
+    group = open_group(data_dir)
+    host, port = split_address(address)
+    reader, writer = await open_tls(host, port, client_context(group_tls_files(group)))
+    writer.write(p.encode_hello(group.device_id, group.replica.version_vector()))
+    if mode == "garbage":
+        writer.write(b"\x07\x00 this is not a frame of any protocol" * 10)
+    elif mode == "oversize":
+        writer.write(p.HEADER.pack(p.PROTOCOL_VERSION, int(p.FrameType.CHANGES), p.MAX_FRAME + 1) + b"\0" * 1000)
+    elif mode == "forged":
+        head = group.replica.version_vector().get(group.device_id, 0)
+        prev = group.replica.hash_at(group.device_id, head) if head else GENESIS
+        good = sign_changeset(group.private_key(), group.id, group.device_id, head + 1, prev,
+                              group.replica.clock.now(), [])
+        writer.write(p.encode_changes([(good.body, bytes([good.signature[0] ^ 1]) + good.signature[1:])]))
+    await writer.drain()
+    try:
+        answer = await asyncio.wait_for(reader.read(), 3)
+        outcome = {"closed": True, "answer": answer.decode(errors="replace")}
+    except TimeoutError:
+        outcome = {"closed": False}
+    await close_quietly(writer)
+    group.close()
+    return outcome
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(attack(Path(sys.argv[1]), sys.argv[2], sys.argv[3]))))
