@@ -78,18 +78,19 @@ class RecordDialog(QDialog):
         changed = {k: v for k, v in current.items() if self.snapshot.get(k) != v}
         if not changed:
             return
+        mine = self._my_changes()  # against what the form showed before their change
         self.theirs.update(changed)
         self.snapshot.update(changed)
-        mine = self._my_changes()
-        clashing = [self._label(k) for k in changed if k in mine]
-        names = ", ".join(self._label(k) for k in changed)
-        text = f"Someone on another device just changed {names}."
+        clashing = [k for k in changed if k in mine and mine[k] != changed[k]]
+        untouched = {k: v for k, v in changed.items() if k not in mine}
+        if untouched:  # show their change where you had not typed anything
+            self.form.set_values({**self.form.values(), **untouched})
+        text = f"Someone on another device just changed {', '.join(self._label(k) for k in changed)}."
         if clashing:
-            text += f" You changed {', '.join(clashing)} too: you will be asked which to keep when you save."
+            text += (f" You changed {', '.join(self._label(k) for k in clashing)} too: you will be asked "
+                     "which to keep when you save.")
         else:
-            untouched = [k for k in changed if k not in mine]
-            text += " Their change is shown below; your edits are kept."
-            self.form.set_values({**self.form.values(), **{k: current[k] for k in untouched}})
+            text += " Their change is shown below; your own edits are kept."
         self.banner.show_message(text)
 
     def _label(self, name: str) -> str:

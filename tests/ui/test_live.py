@@ -1,0 +1,108 @@
+"""Live with the room: a second device's changes show in the open window without a refresh,
+keeping the selection; an edit open during a peer's change is never silently overwritten;
+recorded conflicts can be settled with "use this value"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from organiser.services.group import Group
+from organiser.ui.editor import RecordDialog
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+from tests.conftest import sync_pair
+
+
+@pytest.fixture
+def door(qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path) -> tuple[MainWindow, Group]:
+    a, b = two_devices
+    for name in ("Asha Bell", "Bruno Chen", "Cleo Diaz", "Dev Evans"):
+        a.members.add(name)
+    sync_pair(a, b)
+    win = MainWindow(a, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    win.switch_to("members")
+    return win, b
+
+
+def shown(win: MainWindow) -> list[str]:
+    return [r.name for r in win.members_view.model.rows]
+
+
+def test_a_member_added_on_another_laptop_appears_and_selection_stays(door: tuple[MainWindow, Group]) -> None:
+    win, other = door
+    view = win.members_view
+    cleo = next(r.id for r in view.model.rows if r.name == "Cleo Diaz")
+    view.select(cleo)
+    resets: list[int] = []
+    view.model.modelReset.connect(lambda: resets.append(1))
+    other.members.add("Aaron Able")
+    dev = next(m for m in other.members.list() if m.name == "Dev Evans")
+    other.members.edit(dev.id, name="Devika Evans")
+    sync_pair(win.group, other)
+    assert shown(win) == ["Aaron Able", "Asha Bell", "Bruno Chen", "Cleo Diaz", "Devika Evans"]
+    assert view.current_id() == cleo  # still the selected row, one further down
+    assert not resets  # rows were inserted and updated, not reloaded
+    other.members.delete(dev.id)
+    sync_pair(win.group, other)
+    assert "Devika Evans" not in shown(win)
+
+
+def test_an_rsvp_checked_in_at_the_other_door_updates_the_count(door: tuple[MainWindow, Group]) -> None:
+    win, other = door
+    event = win.group.events.add("Assembly", "2031-05-05T19:00", capacity=10)
+    sync_pair(win.group, other)
+    win.switch_to("events")
+    win.events_view.select(event.id)
+    asha = next(m for m in other.members.list() if m.name == "Asha Bell")
+    other.events.checkin(event.id, asha.id)
+    sync_pair(win.group, other)
+    assert win.events_view.detail.count.text().startswith("1 of 10 places checked in")
+    assert [win.events_view.detail.rsvps.index(r, 0).data() for r in range(win.events_view.detail.rsvps.rowCount())] \
+        == ["Asha Bell"]
+
+
+def test_editing_while_a_peer_changes_the_same_member_asks_before_overwriting(
+        door: tuple[MainWindow, Group], qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    win, other = door
+    bruno = next(m for m in win.group.members.list() if m.name == "Bruno Chen")
+    dialog = RecordDialog(win.group, win.bridge, "member", bruno.id, parent=win)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.form.name.setText("Bruno C. (mine)")
+    other.members.edit(bruno.id, name="Bruno Chen-Ortiz", notes="moved to flat 3")
+    sync_pair(win.group, other)
+    assert dialog.banner.isVisible()
+    assert "display name" in dialog.banner.label.text() and "asked which to keep" in dialog.banner.label.text()
+    assert dialog.form.notes.toPlainText() == "moved to flat 3"  # their untouched field is shown
+    asked: list[list[str]] = []
+    monkeypatch.setattr(RecordDialog, "_confirm_overwrite", lambda self, fields: asked.append(fields) or False)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert asked == [["name"]]
+    kept = win.group.members.get(bruno.id)
+    assert kept.name == "Bruno Chen-Ortiz" and kept.notes == "moved to flat 3"
+
+
+def test_a_recorded_conflict_can_be_settled_with_use_this_value(door: tuple[MainWindow, Group], qtbot: Any) -> None:
+    win, other = door
+    asha = next(m for m in win.group.members.list() if m.name == "Asha Bell")
+    win.group.members.edit(asha.id, notes="here")
+    other.members.edit(asha.id, notes="there")
+    sync_pair(win.group, other)
+    win.switch_to("peers")
+    view = win.peers_view
+    assert view.conflicts.rowCount() == 1
+    row = [view.conflicts.index(0, c).data() for c in range(5)]
+    assert row[0] == "member: Asha Bell" and row[1] == "notes"
+    losing = row[3]
+    view.conflict_table.selectRow(0)
+    qtbot.mouseClick(view.use_other, Qt.MouseButton.LeftButton)
+    assert win.group.members.get(asha.id).notes == losing
+    assert view.conflicts.rowCount() == 0
+    assert "No conflicts" in view.conflict_note.text()

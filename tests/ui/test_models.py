@@ -1,0 +1,130 @@
+"""Every Qt model passes pytest-qt's model tester, while rows are added, changed and removed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.models.events import AgendaModel, RsvpModel
+from organiser.ui.models.group import ConflictsModel, DevicesModel, PeersModel
+from organiser.ui.models.members import MembersModel, MembersProxy
+from organiser.ui.models.tasks import TaskCache, TaskColumnModel, TaskFilterProxy, TaskTableModel
+
+
+@pytest.fixture
+def tester(request: pytest.FixtureRequest) -> Iterator[Callable[..., None]]:
+    """One pytest-qt ModelTester per model, each watching its model's signals to the end."""
+    from pytestqt.modeltest import ModelTester
+
+    testers: list[Any] = []
+
+    def check(model: Any, force_py: bool = True) -> None:
+        testers.append(ModelTester(request.config))
+        testers[-1].check(model, force_py=force_py)
+
+    yield check
+    for one in testers:
+        one._cleanup()
+
+
+def test_members_model_and_proxy(tester: Callable[..., None], demo: Group) -> None:
+    bridge = Bridge(demo.bus)
+    model = MembersModel(demo)
+    bridge.recordsChanged.connect(model.on_records_changed)
+    model.load()
+    proxy = MembersProxy()
+    proxy.setSourceModel(model)
+    tester(model)
+    tester(proxy, force_py=False)
+    added = demo.members.add("Model Tester", roles=["working group: QA"])
+    demo.members.edit(added.id, name="Aardvark Tester")
+    model.set_filter(search="tester")
+    assert [r.name for r in model.rows] == ["Aardvark Tester"]
+    model.set_filter(search="")
+    proxy.sort(1, Qt.SortOrder.DescendingOrder)
+    demo.members.delete(added.id)
+    assert model.row_of(added.id) == -1
+    bridge.close()
+
+
+def test_agenda_and_rsvp_models(tester: Callable[..., None], demo: Group) -> None:
+    agenda = AgendaModel(demo)
+    agenda.load()
+    rsvps = RsvpModel(demo)
+    tester(agenda)
+    tester(rsvps)
+    bridge = Bridge(demo.bus)
+    bridge.recordsChanged.connect(agenda.on_records_changed)
+    bridge.recordsChanged.connect(rsvps.on_records_changed)
+    event = demo.events.add("Tested evening", "2032-01-01T18:00")
+    assert agenda.row_of(event.id) >= 0 and agenda.row_of("day:2032-01-01") == agenda.row_of(event.id) - 1
+    rsvps.set_event(event.id)
+    member = demo.members.list()[0]
+    demo.events.rsvp(event.id, member.id, "yes")
+    demo.events.checkin(event.id, member.id)
+    assert rsvps.rowCount() == 1 and rsvps.index(0, 2).data()
+    demo.events.delete(event.id)
+    assert agenda.row_of(event.id) == -1 and agenda.row_of("day:2032-01-01") == -1
+    bridge.close()
+
+
+def test_task_models(tester: Callable[..., None], demo: Group) -> None:
+    cache = TaskCache(demo)
+    bridge = Bridge(demo.bus)
+    bridge.recordsChanged.connect(cache.on_records_changed)
+    columns = [TaskColumnModel(cache, s) for s in ("todo", "doing", "done")]
+    table = TaskTableModel(cache)
+    for model in (*columns, table):
+        model.load()
+        tester(model)
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(table)
+    tester(proxy, force_py=False)
+    task = demo.tasks.add("Tested task")
+    demo.tasks.move(task.id, "done")
+    assert columns[2].row_of(task.id) >= 0 and columns[0].row_of(task.id) == -1
+    proxy.set_filters(due="no date")
+    demo.tasks.delete(task.id)
+    assert table.row_of(task.id) == -1
+    bridge.close()
+
+
+@dataclass
+class FakePeerInfo:  # the shape of organiser.net.peerbook.PeerInfo, for a model test only
+    device_id: str
+    name: str
+    address: str
+    connected: bool
+    state: str
+    last_sync: float | None
+
+
+def test_group_models(tester: Callable[..., None], two_devices: tuple[Group, Group]) -> None:
+    a, b = two_devices
+    peers = PeersModel()
+    tester(peers)
+    peers.set_peers([FakePeerInfo(b.device_id, "minutes laptop", "127.0.0.1:4000", True, "syncing", None)])
+    assert peers.index(0, 1).data() == "syncing…"
+    peers.set_peers([FakePeerInfo(b.device_id, "minutes laptop", "127.0.0.1:4000", True, "connected", 1.0)])
+    assert peers.index(0, 1).data() == "connected"
+    peers.set_peers([])
+    devices = DevicesModel(a)
+    tester(devices)
+    assert {devices.index(r, 1).data() for r in range(devices.rowCount())} == {"founded the group", "door laptop"}
+    conflicts = ConflictsModel(a)
+    tester(conflicts)
+    member = a.members.add("Cora")
+    from tests.conftest import sync_pair
+
+    sync_pair(a, b)
+    a.members.edit(member.id, notes="one")
+    b.members.edit(member.id, notes="two")
+    sync_pair(a, b)
+    conflicts.reload()
+    assert conflicts.rowCount() == 1

@@ -1,0 +1,107 @@
+"""The main window: views by shortcut, remembered view and geometry, status bar, invite
+dialog with a real code from the network layer (its node is never started), import/export."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from organiser.services.group import Group
+from organiser.ui import asyncjobs
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+
+
+def test_shortcuts_switch_views_and_the_last_view_is_remembered(qtbot: Any, demo: Group, tmp_path: Path) -> None:
+    settings = UiSettings(tmp_path / "ui")
+    win = MainWindow(demo, None, settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
+    win.view_actions["members"].trigger()
+    assert win.current_view() == "members"
+    qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert win.current_view() == "tasks"
+    qtbot.keyClick(win, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert win.current_view() == "tasks" and win.tasks_view.tabs.currentIndex() == 1
+    win.resize(760, 540)  # within the offscreen screen, which restoreGeometry clamps to
+    size = (win.size().width(), win.size().height())
+    win.close()
+    again = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(again)
+    assert again.current_view() == "tasks"
+    assert (again.size().width(), again.size().height()) == size == (760, 540)
+    assert again.peer_label.text() == "Network off"
+
+
+def test_every_control_in_the_views_has_an_accessible_name(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
+
+    for view in window.views.values():
+        for widget in view.findChildren(QAbstractItemView) + view.findChildren(QLineEdit) + \
+                view.findChildren(QComboBox):
+            if isinstance(widget.parent(), QComboBox | QAbstractItemView) or not widget.isVisibleTo(view):
+                continue  # a combo's own popup list or line edit, or a hidden internal part
+            assert widget.accessibleName(), f"{widget!r} in {type(view).__name__} has no accessible name"
+
+
+def test_import_and_export_say_clearly_when_they_are_not_available(window: MainWindow,
+                                                                    warnings_shown: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    real = importlib.import_module
+
+    def missing(name: str, *a: Any) -> Any:
+        if name == "organiser.ui.transfer_dialogs":
+            raise ImportError(name)
+        return real(name, *a)
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    window.import_action.trigger()
+    assert warnings_shown == ["Import is not part of this build of Organiser yet."]
+
+
+def test_sync_progress_shows_in_the_status_bar(window: MainWindow) -> None:
+    from organiser.core.bus import SyncProgress
+
+    window.group.bus.publish(SyncProgress(300, 1200, "sync"))
+    assert window.progress.isVisibleTo(window) and window.progress.value() == 300
+    assert window.sync_label.text() == "Syncing: 300 of 1,200"
+    window.group.bus.publish(SyncProgress(1200, 1200, "sync"))
+    assert not window.progress.isVisibleTo(window)
+
+
+def test_the_invite_dialog_shows_a_real_invite_code(qtbot: Any, demo: Group, tmp_path: Path) -> None:
+    node_module = pytest.importorskip("organiser.net.node")
+    import qasync
+
+    from organiser.net.invite_code import decode_invite
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    try:
+        node = node_module.SyncNode(demo, listen_host="127.0.0.1", discovery=False)  # never started
+        win = MainWindow(demo, node, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.switch_to("peers")
+        shown: list[Any] = []
+        win.peers_view.inviteShown.connect(shown.append)
+        qtbot.mouseClick(win.peers_view.invite_button, Qt.MouseButton.LeftButton)
+        loop.run_until_complete(asyncio.gather(*asyncjobs._running))
+        assert len(shown) == 1
+        dialog = shown[0]
+        code = dialog.code_view.toPlainText()
+        assert decode_invite(code).group_id == demo.id
+        assert not dialog.qr.pixmap().isNull() and dialog.qr.pixmap().width() > 100
+        dialog.close()
+        win.close()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
