@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
 from organiser.store.replica import Replica
+from organiser.sync import outbox
 from organiser.sync import protocol as p
+from organiser.sync.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +97,13 @@ class Session:
             self.writer.write(data)
             await self.writer.drain()
 
-    async def _send_changesets(self, batch: list[Changeset], remaining: int = 0) -> None:
+    async def _send_changesets(self, batch: list[Outgoing], remaining: int = 0) -> None:
         left = len(batch)
         for part in p.batches([(cs.body, cs.signature) for cs in batch]):
             left -= len(part)
             await self._send(p.encode_changes(part, remaining + left))
 
-    def _note_sent(self, batch: list[Changeset]) -> None:
+    def _note_sent(self, batch: list[Outgoing]) -> None:
         for cs in batch:
             if cs.seq > self.peer_known.get(cs.author, 0):
                 self.peer_known[cs.author] = cs.seq
@@ -116,7 +118,7 @@ class Session:
         position = dict(self.peer_known)
         sent = 0
         while True:
-            batch = self.replica.changes_since(position, limit=STREAM_CHUNK)
+            batch = outbox.missing(self.replica.db, position, STREAM_CHUNK)
             if not batch:
                 break
             for cs in batch:
@@ -149,15 +151,10 @@ class Session:
             return
         async with self._push_lock:
             while True:
-                rows = self.replica.raw_changes_after(self._cursor, limit=1000)
+                self._cursor, rows = outbox.stored_after(self.replica.db, self._cursor)
                 if not rows:
                     return
-                self._cursor = rows[-1][0]
-                fresh: list[Changeset] = []
-                for _id, body, signature in rows:
-                    cs = decode_changeset(bytes(body), bytes(signature))
-                    if cs.seq > self.peer_known.get(cs.author, 0):
-                        fresh.append(cs)
+                fresh = [cs for cs in rows if cs.seq > self.peer_known.get(cs.author, 0)]
                 if fresh:
                     await self._send_changesets(fresh)
                     self._note_sent(fresh)
