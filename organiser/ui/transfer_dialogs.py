@@ -1,0 +1,495 @@
+"""File > Import and File > Export: choose a file, see what would happen, then do it.
+
+Reading, planning and writing run in a worker thread with its own database connection
+(`TransferJob`), so the window keeps drawing while 10,000 rows are checked and written.
+The worker shares the group's event bus, so the views refresh when the import lands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QThread, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError
+from organiser.formats.backup import read_backup
+from organiser.formats.common import detect_format
+from organiser.formats.csvfile import parse_mapping
+from organiser.services import transfer
+from organiser.services.group import Group, open_group
+from organiser.services.transfer import ImportPlan, ImportResult, PlannedItem
+
+log = logging.getLogger(__name__)
+Index = QModelIndex | QPersistentModelIndex
+OPEN_FILTER = ("Files Organiser can import (*.ics *.ical *.vcf *.vcard *.csv *.tsv *.txt *.json);;"
+               "Calendars (*.ics *.ical);;Contacts (*.vcf *.vcard);;Spreadsheets (*.csv *.tsv *.txt);;"
+               "Full backups (*.json);;All files (*)")
+EXPORT_FORMATS = [  # (label, format, vCard version, suffix)
+    ("Calendar: events and tasks (iCalendar .ics)", "ics", "3.0", ".ics"),
+    ("Contacts: members (vCard 3.0 .vcf)", "vcf", "3.0", ".vcf"),
+    ("Contacts: members (vCard 4.0 .vcf)", "vcf", "4.0", ".vcf"),
+    ("Spreadsheet: members (CSV .csv)", "csv", "3.0", ".csv"),
+    ("Full backup: everything, restorable (.json)", "json", "3.0", ".json"),
+]
+ACTION_TEXT = {"add": "Add", "update": "Update", "skip": "Skip", "invalid": "Invalid"}
+
+
+class TransferJob(QThread):
+    """Runs `work(group, progress)` on a worker thread, on its own connection to the group."""
+
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, group: Group, work: Callable[[Group, transfer.Progress], Any],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data_dir = group.path.parent.parent
+        self._group_id = group.id
+        self._bus = group.bus
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            own = open_group(self._data_dir, self._group_id, bus=self._bus)
+        except Exception as exc:
+            self.failed.emit(exc)
+            return
+        try:
+            self.succeeded.emit(self._work(own, self.progressed.emit))
+        except Exception as exc:  # shown to the person by the dialog, logged there if unexpected
+            self.failed.emit(exc)
+        finally:
+            own.close()
+
+
+class PlanModel(QAbstractTableModel):
+    """The plan's items: what happens to each, where it is in the file, and why."""
+
+    ActionRole = Qt.ItemDataRole.UserRole + 1
+    HEADERS = ("What", "Where", "Name", "Details")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[PlannedItem] = []
+
+    def set_plan(self, plan: ImportPlan | None) -> None:
+        self.beginResetModel()
+        self._items = list(plan.items) if plan is not None else []
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            details = "; ".join(x for x in (item.reason, *item.warnings) if x)
+            return (ACTION_TEXT[item.action], item.where, item.label, details)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return "\n".join(x for x in (item.reason, *item.warnings) if x) or None
+        if role == Qt.ItemDataRole.ForegroundRole and item.action == "invalid":
+            return QColor("#b3261e")
+        if role == self.ActionRole:
+            return item.action
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        return {**super().roleNames(), self.ActionRole: b"action"}
+
+
+def _sentence(exc: BaseException) -> str:
+    from organiser.ui.dialogs import sentence
+
+    if not isinstance(exc, OrganiserError | OSError | ValueError):
+        log.error("import or export failed", exc_info=exc)
+    return sentence(exc)
+
+
+class ImportDialog(QDialog):
+    """Choose a file; see what would be added, updated, skipped or is invalid; import."""
+
+    def __init__(self, group: Group, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.plan: ImportPlan | None = None
+        self.result: ImportResult | None = None
+        self.data: bytes = b""
+        self._job: TransferJob | None = None
+        self._pending_replan = False
+        self._planned_for: tuple[str, str] | None = None  # (file, column mapping) last read
+        self.setWindowTitle("Import")
+        self.resize(760, 520)
+
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("A calendar (.ics), contacts (.vcf), spreadsheet (.csv) or backup (.json)")
+        self.path_edit.setAccessibleName("File to import")
+        self.path_edit.editingFinished.connect(self._edited)
+        self.choose_button = QPushButton("Choose…")
+        self.choose_button.clicked.connect(self.choose_file)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path_edit, 1)
+        file_row.addWidget(self.choose_button)
+
+        self.merge_box = QCheckBox("Merge likely duplicates (members with the same email or phone)")
+        self.merge_box.toggled.connect(self.replan)
+        self.skip_box = QCheckBox("Skip invalid items and import the rest")
+        self.skip_box.toggled.connect(self._update_buttons)
+        self.map_edit = QLineEdit()
+        self.map_edit.setPlaceholderText("Spreadsheets: extra columns, e.g. Mobil=phone; Notizen=notes")
+        self.map_edit.setAccessibleName("Column mapping")
+        self.map_edit.editingFinished.connect(self._edited)
+
+        form = QFormLayout()
+        form.addRow("File:", file_row)
+        form.addRow("Columns:", self.map_edit)
+        form.addRow("", self.merge_box)
+        form.addRow("", self.skip_box)
+
+        self.summary = QLabel("Choose a file to see what it holds before anything is imported.")
+        self.summary.setWordWrap(True)
+        self.model = PlanModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setAccessibleName("Import progress")
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.start_import)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.buttons)
+
+    # ---- choosing and planning ----------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Import from", "", OPEN_FILTER)
+        if path:
+            self.set_file(Path(path))
+
+    def set_file(self, path: Path) -> None:
+        self.path_edit.setText(str(path))
+        self.replan()
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def _edited(self) -> None:
+        # editingFinished also fires when focus merely leaves the field
+        if (self.path_edit.text().strip(), self.map_edit.text().strip()) != self._planned_for:
+            self.replan()
+
+    def replan(self) -> None:
+        """Read the file and plan the import again (options changed), on the worker."""
+        if self.busy:
+            self._pending_replan = True
+            return
+        self.plan, self.result = None, None
+        self.model.set_plan(None)
+        text = self.path_edit.text().strip()
+        self._planned_for = (text, self.map_edit.text().strip())
+        if not text:
+            self._update_buttons()
+            return
+        path = Path(text).expanduser()
+        try:
+            self.data = path.read_bytes()
+            mapping = parse_mapping(p for p in self.map_edit.text().replace(",", ";").split(";") if p.strip())
+            fmt = detect_format(path, self.data)
+        except OSError as exc:
+            self._show_problem(f"{path} cannot be read ({exc.strerror}).")
+            return
+        except OrganiserError as exc:
+            self._show_problem(_sentence(exc))
+            return
+        if fmt == "json":
+            self._plan_backup(path)
+            return
+        data, source, merge = self.data, path.name, self.merge_box.isChecked()
+        self._run(lambda g, progress: transfer.plan_import(g, data, source, fmt=fmt, merge_duplicates=merge,
+                                                           mapping=mapping, progress=progress),
+                  self._planned, "Reading and checking…")
+
+    def _plan_backup(self, path: Path) -> None:
+        try:
+            backup = read_backup(self.data, path.name)
+        except OrganiserError as exc:
+            self._show_problem(_sentence(exc))
+            return
+        self.plan = ImportPlan(path.name, "json", backup=backup)
+        same = backup.group["id"] == self.group.id
+        self.summary.setText(
+            f"{self.plan.summary()} "
+            + ("It is a backup of this very group, so there is nothing to restore here. " if same else
+               "Importing restores it on this device as a separate group (with a new device key); "
+               "switch to it with File > Other group. ")
+            + "To restore a group on a new computer, use 'organiser --data-dir DIR import FILE'.")
+        self._update_buttons()
+
+    def _planned(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        self.model.set_plan(plan)
+        text = plan.summary()
+        if plan.invalid and not self.skip_box.isChecked():
+            text += (f" {plan.blocked_message().split(': ', 1)[1]}"
+                     .replace("import the rest with --skip-invalid", "tick “Skip invalid items”"))
+        if plan.warnings:
+            text += f" {len(plan.warnings)} notes about what was left out or guessed (see Details)."
+        self.summary.setText(text)
+        self._update_buttons()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._show_problem(_sentence(exc))
+
+    def _show_problem(self, text: str) -> None:
+        self.summary.setText(text)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        plan = self.plan
+        can = (not self.busy and self.result is None and plan is not None and (
+            (plan.backup is not None and plan.backup.group["id"] != self.group.id)
+            or (plan.backup is None and bool(plan.of("add") or plan.of("update"))
+                and (not plan.invalid or self.skip_box.isChecked()))))
+        self.import_button.setEnabled(can)
+        self.import_button.setText("Restore" if plan is not None and plan.backup is not None else "Import")
+        for widget in (self.path_edit, self.choose_button, self.merge_box, self.skip_box, self.map_edit):
+            widget.setEnabled(not self.busy)
+
+    # ---- importing ----------------------------------------------------------------------------
+
+    def start_import(self) -> None:
+        plan = self.plan
+        if plan is None or self.busy:
+            return
+        if plan.backup is not None:
+            data, source = self.data, plan.source
+            data_dir, device_name = self.group.path.parent.parent, self.group.device_name
+            self._run(lambda _g, progress: transfer.restore_backup(data_dir, data, source, device_name,
+                                                                   progress).close(),
+                      self._restored, "Restoring…")
+            return
+        skip = self.skip_box.isChecked()
+        self._run(lambda g, progress: transfer.apply_import(g, plan, skip_invalid=skip, progress=progress),
+                  self._imported, "Writing…")
+
+    def _imported(self, result: ImportResult) -> None:
+        self.result = result
+        self.summary.setText(f"Imported {result.added} new, {result.updated} updated, {result.skipped} skipped"
+                             + (f", {result.invalid_skipped} invalid left out" if result.invalid_skipped else "")
+                             + ", in one step.")
+        self._update_buttons()
+
+    def _restored(self, _none: Any) -> None:
+        self.result = ImportResult(0, 0, 0, 0, 0)
+        self.summary.setText("Restored the backup as a separate group; switch to it with File > Other group.")
+        self._update_buttons()
+
+    # ---- the worker ---------------------------------------------------------------------------
+
+    def _run(self, work: Callable[[Group, transfer.Progress], Any], done: Callable[[Any], None],
+             what: str) -> None:
+        job = TransferJob(self.group, work, self)
+        self._job = job
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(what)
+        self.summary.setText(what)
+        job.progressed.connect(self._progressed)
+        job.succeeded.connect(done)
+        job.failed.connect(self._failed)  # a bound slot, so it runs on the GUI thread
+        job.finished.connect(self._job_finished)
+        self._update_buttons()
+        job.start()
+
+    def _progressed(self, done: int, total: int, what: str) -> None:
+        self.progress.setRange(0, max(total, 0))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{what.capitalize()}: %v of %m" if total else what)
+
+    def _job_finished(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.deleteLater()
+        self.progress.setVisible(False)
+        self._update_buttons()
+        if self._pending_replan:
+            self._pending_replan = False
+            self.replan()
+
+    def reject(self) -> None:
+        if self.busy:  # a transaction is being written; it finishes on its own in moments
+            self.summary.setText("Please wait: the import finishes in a moment.")
+            return
+        super().reject()
+
+
+class ExportDialog(QDialog):
+    """Choose what to export and where; the file is written on the worker thread."""
+
+    def __init__(self, group: Group, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self._job: TransferJob | None = None
+        self.written: Path | None = None
+        self.setWindowTitle("Export")
+        self.format_box = QComboBox()
+        for label, *_rest in EXPORT_FORMATS:
+            self.format_box.addItem(label)
+        self.format_box.setAccessibleName("What to export")
+        self.format_box.currentIndexChanged.connect(self._format_changed)
+        self.path_edit = QLineEdit()
+        self.path_edit.setAccessibleName("File to write")
+        self.choose_button = QPushButton("Choose…")
+        self.choose_button.clicked.connect(self.choose_file)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path_edit, 1)
+        file_row.addWidget(self.choose_button)
+        form = QFormLayout()
+        form.addRow("Export:", self.format_box)
+        form.addRow("To file:", file_row)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(False)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.clicked.connect(self.start_export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.buttons)
+        self._format_changed(0)
+
+    def choice(self) -> tuple[str, str, str]:
+        _label, fmt, version, suffix = EXPORT_FORMATS[self.format_box.currentIndex()]
+        return fmt, version, suffix
+
+    def _format_changed(self, _index: int) -> None:
+        fmt, _version, suffix = self.choice()
+        current = Path(self.path_edit.text()) if self.path_edit.text() else Path.home() / _safe(self.group.name)
+        self.path_edit.setText(str(current.with_suffix(suffix)))
+        self.note.setText({
+            "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
+            "vcf": "Members with names, emails, phones, roles as categories and notes.",
+            "csv": "Members as a spreadsheet (UTF-8, opens in Excel and LibreOffice).",
+            "json": "Everything, with the signed change log, so the group can be restored exactly. "
+                    "Keep it safe: it holds all members' details.",
+        }[fmt])
+
+    def choose_file(self) -> None:
+        _fmt, _version, suffix = self.choice()
+        path, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"*{suffix}")
+        if path:
+            self.path_edit.setText(path)
+
+    def start_export(self) -> None:
+        if self._job is not None:
+            return
+        fmt, version, _suffix = self.choice()
+        target = Path(self.path_edit.text().strip()).expanduser()
+        if not self.path_edit.text().strip():
+            self.note.setText("Say which file to write.")
+            return
+
+        def work(group: Group, _progress: transfer.Progress) -> Path:
+            data = transfer.export_group(group, fmt, vcard_version=version)
+            part = target.with_name(target.name + ".part")
+            part.write_bytes(data)
+            part.replace(target)
+            return target
+
+        job = TransferJob(self.group, work, self)
+        self._job = job
+        self.progress.setVisible(True)
+        self.export_button.setEnabled(False)
+        job.succeeded.connect(self._exported)
+        job.failed.connect(self._failed)  # a bound slot, so it runs on the GUI thread
+        job.finished.connect(self._finished)
+        job.start()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.note.setText(_sentence(exc))
+
+    def _exported(self, path: Path) -> None:
+        self.written = path
+        self.note.setText(f"Wrote {path} ({path.stat().st_size:,} bytes).")
+
+    def _finished(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.deleteLater()
+        self.progress.setVisible(False)
+        self.export_button.setEnabled(True)
+
+    def reject(self) -> None:
+        if self._job is None:
+            super().reject()
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in " -_" else "_" for c in name).strip() or "organiser-export"
+
+
+def open_import_dialog(parent: QWidget | None, group: Group) -> ImportDialog:
+    """File > Import: opens the dialog (window-modal) and returns it."""
+    dialog = ImportDialog(group, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+def open_export_dialog(parent: QWidget | None, group: Group) -> ExportDialog:
+    """File > Export: opens the dialog (window-modal) and returns it."""
+    dialog = ExportDialog(group, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

@@ -1,0 +1,108 @@
+"""File > Import and File > Export dialogs, driven through real widgets offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from organiser.services import transfer
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.transfer_dialogs import ImportDialog, PlanModel, open_export_dialog, open_import_dialog
+from tests.formats.helpers import FIXTURES
+
+WAIT_MS = 20_000
+
+
+def planned(dialog: ImportDialog, qtbot: Any, path: Path) -> None:
+    dialog.set_file(path)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+
+
+def rows(dialog: ImportDialog) -> list[tuple[str, ...]]:
+    model = dialog.model
+    return [tuple(model.index(r, c).data() for c in range(4)) for r in range(model.rowCount())]
+
+
+def test_import_dialog_previews_then_imports_and_the_views_hear_of_it(group: Group, qtbot: Any) -> None:
+    bridge = Bridge(group.bus)
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    planned(dialog, qtbot, FIXTURES / "google_contacts.csv")
+    assert [r[:3] for r in rows(dialog)] == [("Add", "line 2", "Amara Okafor"), ("Add", "line 3", "Jürgen Weiß"),
+                                             ("Add", "line 4", "Li Wei")]
+    assert "3 to add" in dialog.summary.text()
+    assert group.members.list() == []  # a preview writes nothing
+    assert dialog.import_button.isEnabled()
+    with qtbot.waitSignal(bridge.recordsChanged, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT_MS)
+    assert "Imported 3 new" in dialog.summary.text()
+    assert sorted(m.name for m in group.members.list()) == ["Amara Okafor", "Jürgen Weiß", "Li Wei"]
+    assert not dialog.import_button.isEnabled()  # not twice
+    bridge.close()
+
+
+def test_invalid_rows_keep_import_disabled_until_skipping_is_ticked(group: Group, qtbot: Any) -> None:
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    planned(dialog, qtbot, FIXTURES / "members_with_errors.csv")
+    invalid = [r for r in rows(dialog) if r[0] == "Invalid"]
+    assert [r[1] for r in invalid] == ["line 3", "line 5"]
+    assert "'dan-at-example.org' is not a valid email address" in invalid[0][3]
+    assert "Nothing was imported" in dialog.summary.text()
+    assert not dialog.import_button.isEnabled()
+    dialog.skip_box.setChecked(True)
+    assert dialog.import_button.isEnabled()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT_MS)
+    assert sorted(m.name for m in group.members.list()) == ["Carla D.", "Carla Díaz", "Eve Adams"]
+
+
+def test_ticking_merge_replans_duplicates_as_merges(group: Group, qtbot: Any) -> None:
+    group.members.add("Carla Díaz", emails=["carla@example.org"])
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    planned(dialog, qtbot, FIXTURES / "members_with_errors.csv")
+    carla = next(r for r in rows(dialog) if r[1] == "line 2")
+    assert carla[0] == "Add" and "likely duplicate of Carla Díaz (same email carla@example.org)" in carla[3]
+    dialog.merge_box.setChecked(True)
+    qtbot.waitUntil(lambda: dialog.plan is not None and dialog.plan.merge_duplicates and not dialog.busy,
+                    timeout=WAIT_MS)
+    by_line = {r[1]: r for r in rows(dialog)}
+    assert by_line["line 2"][0] == "Update" and "merged into Carla Díaz" in by_line["line 2"][3]
+    assert by_line["line 6"][0] == "Skip" and "merged into Carla Díaz from line 2" in by_line["line 6"][3]
+
+
+def test_a_bad_file_is_explained_in_one_sentence(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "agenda.ics"
+    bad.write_text("not a calendar")
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    dialog.set_file(bad)
+    qtbot.waitUntil(lambda: not dialog.busy and "not an iCalendar file" in dialog.summary.text(), timeout=WAIT_MS)
+    assert not dialog.import_button.isEnabled()
+
+
+def test_plan_model_passes_the_model_tester(group: Group, qtbot: Any, qtmodeltester: Any) -> None:
+    model = PlanModel()
+    model.set_plan(transfer.plan_import(group, (FIXTURES / "thunderbird.ics").read_bytes(), "thunderbird.ics"))
+    assert model.rowCount() == 4
+    qtmodeltester.check(model)
+
+
+def test_export_dialog_writes_the_chosen_format(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    group.members.add("Ana López", emails=["ana@example.org"])
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    dialog.format_box.setCurrentIndex(3)  # CSV
+    target = tmp_path / "members.csv"
+    dialog.path_edit.setText(str(target))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=WAIT_MS)
+    assert "Ana López" in target.read_text(encoding="utf-8-sig")
+    assert f"Wrote {target}" in dialog.note.text()
+    dialog.format_box.setCurrentIndex(4)
+    assert dialog.path_edit.text().endswith("members.json")
