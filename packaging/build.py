@@ -198,9 +198,15 @@ def stage(app_dir: Path, root: Path, site_config: Path | None) -> None:
     shutil.copytree(app_dir, root / INSTALL_DIR.lstrip("/"), symlinks=True)
     put(root / "usr/bin/organiser", f'#!/bin/sh\nexec {INSTALL_DIR}/organiser "$@"\n', mode=0o755)
     share = root / "usr/share"
-    put(share / f"applications/{APP_ID}.desktop", (HERE / "linux" / f"{APP_ID}.desktop").read_text())
+    # The desktop file's name matches the app's QGuiApplication.desktopFileName ("organiser"), so a
+    # Wayland shell ties the running window to this launcher and its icon.
+    put(share / "applications/organiser.desktop", (HERE / "linux" / "organiser.desktop").read_text())
     put(share / f"metainfo/{APP_ID}.metainfo.xml", (HERE / "linux" / f"{APP_ID}.metainfo.xml").read_text())
-    put(share / f"icons/hicolor/scalable/apps/{APP_ID}.svg", (HERE / "linux" / f"{APP_ID}.svg").read_text())
+    icons = share / "icons/hicolor"
+    (icons / "scalable/apps").mkdir(parents=True)
+    shutil.copyfile(ROOT / "resources" / "organiser.svg", icons / "scalable/apps/organiser.svg")
+    (icons / "256x256/apps").mkdir(parents=True)
+    shutil.copyfile(ROOT / "resources" / "organiser.png", icons / "256x256/apps/organiser.png")
     config = site_config or HERE / "config.sample.toml"
     put(root / "etc/organiser/config.toml", config.read_text())
     put(share / "doc/organiser/copyright", COPYRIGHT)
