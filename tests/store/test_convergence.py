@@ -1,0 +1,295 @@
+"""3 to 5 devices of one group edit at random and swap changesets in any order, any subset,
+with duplicates; after a full exchange all show the same data, every write that was not
+overruled is there, and every concurrent loser is listed as a conflict.
+
+The test keeps its own model: every field write each device made (value, clock, device
+and the version it overwrote), taken from the changesets each local call produced, after
+checking that the call wrote what was asked.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
+
+from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.records import DELETED
+from organiser.services.group import Group, create_group
+from organiser.store import queries
+from tests.conftest import add_device, sync_pair
+
+NAMES = st.sampled_from(["Ana", "Bruno", "Chen", "Dara"])
+ROLES = st.lists(st.sampled_from(["Outreach", "Kitchen", "Legal", "outreach"]), max_size=3)
+FIELD_VALUES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "member": {"name": NAMES, "notes": st.sampled_from(["", "Signal", "no calls"]),
+               "consent_email": st.booleans()},
+    "event": {"title": st.sampled_from(["Assembly", "Picnic", "Demo"]),
+              "location": st.sampled_from(["", "Hall", "Park"]), "capacity": st.integers(0, 3),
+              "status": st.sampled_from(["scheduled", "cancelled"])},
+    "task": {"title": st.sampled_from(["Posters", "Chairs", "Soup"]),
+             "status": st.sampled_from(["todo", "doing", "done"]), "priority": st.integers(0, 2)},
+}
+DELIVERY = st.sampled_from(["both ways", "shuffled", "subset out of order", "duplicated"])
+
+
+@dataclass(frozen=True)
+class Write:
+    value: Any
+    hlc: int
+    device: str
+    base: tuple[int, str] | None
+    resolves: tuple[tuple[int, str], ...]
+
+    @property
+    def version(self) -> tuple[int, str]:
+        return (self.hlc, self.device)
+
+
+class Convergence(RuleBasedStateMachine):
+    members = Bundle("members")
+    events = Bundle("events")
+    tasks = Bundle("tasks")
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Real SQLite files; on a RAM disk where there is one, since synchronous=FULL makes
+        # every commit an fsync and this test makes thousands.
+        ram = Path("/dev/shm")
+        self.tmp = Path(tempfile.mkdtemp(prefix="organiser-convergence-", dir=ram if ram.is_dir() else None))
+        self.devices: list[Group] = []
+        self.writes: dict[tuple[str, str], list[Write]] = {}
+        self.kind_of: dict[str, str] = {}
+
+    # ---- set-up and the model --------------------------------------------------------------
+
+    @initialize(count=st.integers(3, 5))
+    def make_devices(self, count: int) -> None:
+        founder = create_group(self.tmp / "d0", "Convergence", "device 0")
+        self.devices = [founder]
+        for i in range(1, count):
+            self.devices.append(add_device(founder, self.tmp / f"d{i}", f"device {i}"))
+        self.full_exchange()
+        self.writes.clear()  # the roster itself is not what this test is about
+        self.kind_of.clear()
+
+    def service(self, device: Group, kind: str) -> Any:
+        return {"member": device.members, "event": device.events, "task": device.tasks}[kind]
+
+    def local(self, index: int, call: Any) -> Any:
+        """Run one local action; record the field writes its changesets carry."""
+        device = self.devices[index % len(self.devices)]
+        before = device.replica.version_vector().get(device.device_id, 0)
+        try:
+            result = call(device)
+        except (NotFoundError, ValidationError):
+            # the record is not (or no longer) visible here: nothing may have been written
+            assert device.replica.version_vector().get(device.device_id, 0) == before
+            return None
+        others = {d.device_id: 1 << 40 for d in self.devices if d is not device}
+        for cs in device.replica.changes_since({**others, device.device_id: before}):
+            assert cs.author == device.device_id
+            for op in cs.ops:
+                self.kind_of[op.record] = op.kind
+                self.writes.setdefault((op.record, op.field), []).append(
+                    Write(op.value, cs.hlc, cs.author, op.base, op.resolves))
+        return result
+
+    def own_ops(self, device: Group, since: int) -> list[tuple[str, str, Any]]:
+        others = {d.device_id: 1 << 40 for d in self.devices if d is not device}
+        return [(op.record, op.field, op.value)
+                for cs in device.replica.changes_since({**others, device.device_id: since}) for op in cs.ops]
+
+    # ---- what people do --------------------------------------------------------------------
+
+    @rule(target=members, device=st.integers(0, 4), name=NAMES, roles=ROLES)
+    def add_member(self, device: int, name: str, roles: list[str]) -> str:
+        member = self.local(device, lambda d: d.members.add(name, roles=roles))
+        assert member.name == name
+        assert {r.casefold() for r in member.roles} == {r.casefold() for r in roles}
+        return member.id
+
+    @rule(target=events, device=st.integers(0, 4), title=FIELD_VALUES["event"]["title"])
+    def add_event(self, device: int, title: str) -> str:
+        return self.local(device, lambda d: d.events.add(title, "2026-12-03T19:00", tz="UTC")).id
+
+    @rule(target=tasks, device=st.integers(0, 4), title=FIELD_VALUES["task"]["title"],
+          assignee=st.none() | members)
+    def add_task(self, device: int, title: str, assignee: str | None) -> Any:
+        task = self.local(device, lambda d: d.tasks.add(title, assignee=assignee))
+        return task.id if task else multiple()  # an assignee not visible there: refused, nothing written
+
+    def seen_by(self, record: str) -> list[int]:
+        """The devices that show the record (edits elsewhere are refused, so pick among these)."""
+        return [i for i, d in enumerate(self.devices) if queries.exists(d.db, self.kind_of[record], record)]
+
+    @rule(record=members | events | tasks, data=st.data())
+    def edit(self, record: str, data: st.DataObject) -> None:
+        kind = self.kind_of.get(record)
+        seen = self.seen_by(record) if kind else []
+        if not seen:
+            return
+        device = data.draw(st.sampled_from(seen), label="device")
+        field = data.draw(st.sampled_from(sorted(FIELD_VALUES[kind])), label="field")
+        value = data.draw(FIELD_VALUES[kind][field], label="value")
+        target = self.devices[device]
+        shown = getattr(self.service(target, kind).get(record), field)
+        since = target.replica.version_vector().get(target.device_id, 0)
+        edited = self.local(device, lambda d: self.service(d, kind).edit(record, **{field: value}))
+        assert getattr(edited, field) == value
+        if shown != value:
+            assert (record, field, value) in self.own_ops(target, since)
+        else:
+            assert self.own_ops(target, since) == []
+
+    @rule(record=members | events | tasks, data=st.data())
+    def edit_on_several_devices_at_once(self, record: str, data: st.DataObject) -> None:
+        """Laptops that met once (so they all show the record) then change the same field apart."""
+        kind = self.kind_of.get(record)
+        seen = self.seen_by(record) if kind else []
+        if not seen:
+            return
+        everyone = range(len(self.devices))
+        devices = data.draw(st.lists(st.sampled_from(everyone), min_size=2, max_size=3, unique=True), label="devices")
+        for device in devices:
+            if device not in seen:
+                sync_pair(self.devices[seen[0]], self.devices[device])
+        field = data.draw(st.sampled_from(sorted(FIELD_VALUES[kind])), label="field")
+        for device in devices:
+            value = data.draw(FIELD_VALUES[kind][field], label="value")
+            self.local(device, lambda d, v=value: self.service(d, kind).edit(record, **{field: v}))
+
+    @rule(device=st.integers(0, 4), member=members, roles=ROLES)
+    def set_roles(self, device: int, member: str, roles: list[str]) -> None:
+        edited = self.local(device, lambda d: d.members.edit(member, roles=roles))
+        if edited is not None:
+            assert {r.casefold() for r in edited.roles} == {r.casefold() for r in roles}
+
+    @rule(device=st.integers(0, 4), record=members | events | tasks)
+    def delete(self, device: int, record: str) -> None:
+        kind = self.kind_of.get(record)
+        if kind is not None:
+            self.local(device, lambda d: self.service(d, kind).delete(record))
+
+    @rule(device=st.integers(0, 4), event=events, member=members,
+          answer=st.sampled_from(["yes", "no", "maybe"]))
+    def rsvp(self, device: int, event: str, member: str, answer: str) -> None:
+        self.local(device, lambda d: d.events.rsvp(event, member, answer))
+
+    # ---- how changesets travel -------------------------------------------------------------
+
+    @precondition(lambda self: self.devices)
+    @rule(one=st.integers(0, 4), other=st.integers(0, 4), how=DELIVERY, rng=st.randoms(use_true_random=False))
+    def exchange(self, one: int, other: int, how: str, rng: random.Random) -> None:
+        src = self.devices[one % len(self.devices)]
+        dst = self.devices[other % len(self.devices)]
+        if src is dst:
+            return
+        if how == "both ways":
+            sync_pair(src, dst)
+            return
+        missing = src.replica.changes_since(dst.replica.version_vector())
+        rng.shuffle(missing)
+        if how == "shuffled":
+            batches = [missing]
+        elif how == "subset out of order":
+            batches = [[cs] for cs in missing[: rng.randint(0, len(missing))]]
+        else:
+            batches = [missing + missing[: len(missing) // 2], missing]
+        for batch in batches:
+            result = dst.replica.apply(batch)
+            assert result.refused == [], result.refused
+
+    @precondition(lambda self: self.devices)
+    @rule()
+    def everyone_meets(self) -> None:
+        self.full_exchange()
+        self.check_converged()
+
+    def full_exchange(self) -> None:
+        hub, *rest = self.devices
+        for _ in range(2):  # the hub gathers everything, then hands it out
+            for device in rest:
+                sync_pair(hub, device)
+
+    # ---- what must hold --------------------------------------------------------------------
+
+    def winner(self, record: str, field: str) -> Write | None:
+        writes = self.writes.get((record, field))
+        return max(writes, key=lambda w: w.version) if writes else None
+
+    def losing_values(self) -> dict[tuple[str, str], set[str]]:
+        """Per field, the values of concurrent losers: writes nobody later overwrote knowingly
+        or settled, whose value differs from the winner's. Each must stay visible as a conflict."""
+        out: dict[tuple[str, str], set[str]] = {}
+        for (record, field), writes in self.writes.items():
+            seen = {w.base for w in writes if w.base} | {v for w in writes for v in w.resolves}
+            best = max(writes, key=lambda w: w.version)
+            for w in writes:
+                if w is not best and w.version not in seen and w.value != best.value:
+                    out.setdefault((record, field), set()).add(json.dumps(w.value))
+        return out
+
+    def check_converged(self) -> None:
+        first = self.devices[0]
+        for device in self.devices[1:]:
+            assert device.replica.version_vector() == first.replica.version_vector()
+            assert device.replica.state_hash() == first.replica.state_hash()
+        losing = self.losing_values()
+        for device in self.devices:
+            for (record, field), _writes in self.writes.items():
+                best = self.winner(record, field)
+                found = queries.get_record(device.db, record)
+                assert found is not None, (record, field)
+                kind, values, deleted = found
+                assert values.get(field) == best.value, (kind, field, values.get(field), best)
+                deleted_by = self.winner(record, DELETED)
+                assert deleted == bool(deleted_by and deleted_by.value)
+            self.check_roles(device)
+            listed: dict[tuple[str, str], set[str]] = {}
+            for c in device.conflicts():
+                # every conflict listed is a real write that lost, shown with its own value
+                write = next(w for w in self.writes[(c["record"], c["field"])] if list(w.version) == c["version"])
+                assert write.value == c["value"]
+                assert write.version < self.winner(c["record"], c["field"]).version
+                assert c["current"] == self.winner(c["record"], c["field"]).value
+                listed.setdefault((c["record"], c["field"]), set()).add(json.dumps(c["value"]))
+            for key, values in losing.items():
+                assert values <= listed.get(key, set()), (key, values, listed.get(key))
+
+    def check_roles(self, device: Group) -> None:
+        for member, kind in self.kind_of.items():
+            if kind != "member" or self.winner(member, DELETED) and self.winner(member, DELETED).value:
+                continue
+            expected = sorted(
+                (self.winner(rid, "role").value for rid, k in self.kind_of.items()
+                 if k == "member_role" and self.winner(rid, "member").value == member
+                 and not (self.winner(rid, DELETED) and self.winner(rid, DELETED).value)),
+                key=str.casefold,
+            )
+            assert device.members.get(member).roles == expected
+
+    def teardown(self) -> None:
+        try:
+            if self.devices:
+                self.full_exchange()
+                self.check_converged()
+        finally:
+            for device in self.devices:
+                device.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+Convergence.TestCase.settings = settings(
+    max_examples=35, stateful_step_count=30, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestConvergence = Convergence.TestCase
