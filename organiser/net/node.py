@@ -181,6 +181,8 @@ class SyncNode:
         return make_invite(self.group, addresses, expires_seconds)
 
     def _changed(self, session: Session | None = None) -> None:
+        if self._stopping:
+            return  # stop() marks every peer offline once, at the end
         if session is not None:
             try:
                 peerbook.record_state(self.group.db, session.peer_device,
@@ -193,6 +195,19 @@ class SyncNode:
     # ---- connections ----------------------------------------------------------------------
 
     async def _on_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)  # so stop() can end it
+        try:
+            await self._serve_inbound(reader, writer)
+        except asyncio.CancelledError:
+            # Stopping: end quietly (asyncio's server would log a cancelled handler as an error).
+            await close_quietly(writer)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _serve_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         where = peer_address(writer)
         try:
             await writer.start_tls(server_context(self._tls()), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 HELLO_TIMEOUT = 10.0
 PING_EVERY = 2.0
 SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
-APPLY_CHUNK = 1000  # changesets per SQLite transaction before yielding to the loop
+APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
+APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
 
 
@@ -80,6 +81,7 @@ class Session:
         self._last_heard = time.monotonic()
         self._authorised = False
         self._progress_done = 0
+        self._chunk = 500
 
     @property
     def state(self) -> str:
@@ -196,24 +198,37 @@ class Session:
 
     async def _on_changes(self, payload: bytes) -> None:
         items, remaining = p.decode_changes(payload)
-        good: list[Changeset] = []
-        for body, signature in items:
-            try:
-                good.append(decode_changeset(body, signature))
-            except MalformedChangeset as exc:
-                self.stats.refused += 1
-                log.warning("refused a changeset from %s: %s", self.peer_device[:12], exc)
-        for cs in good:
-            if cs.seq > self.peer_known.get(cs.author, 0):
-                self.peer_known[cs.author] = cs.seq
         self.stats.received += len(items)
-        for start in range(0, len(good), APPLY_CHUNK):
-            result = self.replica.apply(good[start:start + APPLY_CHUNK])
+        start = 0
+        while start < len(items):
+            chunk = items[start:start + self._chunk]
+            start += len(chunk)
+            began = time.perf_counter()
+            good: list[Changeset] = []
+            for body, signature in chunk:
+                try:
+                    good.append(decode_changeset(body, signature))
+                except MalformedChangeset as exc:
+                    self.stats.refused += 1
+                    log.warning("refused a changeset from %s: %s", self.peer_device[:12], exc)
+            for cs in good:
+                if cs.seq > self.peer_known.get(cs.author, 0):
+                    self.peer_known[cs.author] = cs.seq
+            if self.received_all.is_set():
+                # Live relays bring the same changeset from several peers; a copy we hold
+                # costs one lookup here instead of a write transaction in apply().
+                good = [cs for cs in good if self.replica.hash_at(cs.author, cs.seq) != cs.hash]
+                if not good:
+                    continue
+            result = self.replica.apply(good)
             self.stats.applied += result.applied
             self.stats.refused += len(result.refused)
             for refusal in result.refused:
                 log.warning("refused changeset %s#%s relayed by %s: %s", refusal.author[:12], refusal.seq,
                             self.peer_device[:12], refusal.reason)
+            # Keep each step near APPLY_STEP seconds, so the app's window stays responsive.
+            elapsed = max(time.perf_counter() - began, 1e-4)
+            self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(chunk) * APPLY_STEP / elapsed)))
             await asyncio.sleep(0)
         if not self.received_all.is_set():
             self._progress_done += len(items)
