@@ -31,11 +31,19 @@ def door(qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path) -> tuple[
     return win, b
 
 
+def arrive(qtbot: Any, win: MainWindow, a: Group, b: Group) -> None:
+    """Sync the two devices, then let the window's event loop take in what arrived."""
+    sync_pair(a, b)
+    assert win.bridge.busy  # nothing shows before the event loop turns
+    qtbot.waitUntil(lambda: not win.bridge.busy, timeout=5000)
+
+
 def shown(win: MainWindow) -> list[str]:
     return [r.name for r in win.members_view.model.rows]
 
 
-def test_a_member_added_on_another_laptop_appears_and_selection_stays(door: tuple[MainWindow, Group]) -> None:
+def test_a_member_added_on_another_laptop_appears_and_selection_stays(door: tuple[MainWindow, Group],
+                                                                       qtbot: Any) -> None:
     win, other = door
     view = win.members_view
     cleo = next(r.id for r in view.model.rows if r.name == "Cleo Diaz")
@@ -45,24 +53,24 @@ def test_a_member_added_on_another_laptop_appears_and_selection_stays(door: tupl
     other.members.add("Aaron Able")
     dev = next(m for m in other.members.list() if m.name == "Dev Evans")
     other.members.edit(dev.id, name="Devika Evans")
-    sync_pair(win.group, other)
+    arrive(qtbot, win, win.group, other)
     assert shown(win) == ["Aaron Able", "Asha Bell", "Bruno Chen", "Cleo Diaz", "Devika Evans"]
     assert view.current_id() == cleo  # still the selected row, one further down
     assert not resets  # rows were inserted and updated, not reloaded
     other.members.delete(dev.id)
-    sync_pair(win.group, other)
+    arrive(qtbot, win, win.group, other)
     assert "Devika Evans" not in shown(win)
 
 
-def test_an_rsvp_checked_in_at_the_other_door_updates_the_count(door: tuple[MainWindow, Group]) -> None:
+def test_an_rsvp_checked_in_at_the_other_door_updates_the_count(door: tuple[MainWindow, Group], qtbot: Any) -> None:
     win, other = door
     event = win.group.events.add("Assembly", "2031-05-05T19:00", capacity=10)
-    sync_pair(win.group, other)
+    sync_pair(win.group, other)  # the event goes to the other laptop
     win.switch_to("events")
     win.events_view.select(event.id)
     asha = next(m for m in other.members.list() if m.name == "Asha Bell")
     other.events.checkin(event.id, asha.id)
-    sync_pair(win.group, other)
+    arrive(qtbot, win, win.group, other)
     assert win.events_view.detail.count.text().startswith("1 of 10 places checked in")
     assert [win.events_view.detail.rsvps.index(r, 0).data() for r in range(win.events_view.detail.rsvps.rowCount())] \
         == ["Asha Bell"]
@@ -77,7 +85,7 @@ def test_editing_while_a_peer_changes_the_same_member_asks_before_overwriting(
     dialog.show()
     dialog.form.name.setText("Bruno C. (mine)")
     other.members.edit(bruno.id, name="Bruno Chen-Ortiz", notes="moved to flat 3")
-    sync_pair(win.group, other)
+    arrive(qtbot, win, win.group, other)
     assert dialog.banner.isVisible()
     assert "display name" in dialog.banner.label.text() and "asked which to keep" in dialog.banner.label.text()
     assert dialog.form.notes.toPlainText() == "moved to flat 3"  # their untouched field is shown
@@ -94,7 +102,7 @@ def test_a_recorded_conflict_can_be_settled_with_use_this_value(door: tuple[Main
     asha = next(m for m in win.group.members.list() if m.name == "Asha Bell")
     win.group.members.edit(asha.id, notes="here")
     other.members.edit(asha.id, notes="there")
-    sync_pair(win.group, other)
+    arrive(qtbot, win, win.group, other)
     win.switch_to("peers")
     view = win.peers_view
     assert view.conflicts.rowCount() == 1

@@ -66,6 +66,7 @@ class TaskCache(QObject):
             return
         found = queries.rows_by_ids(self.group.db, event.ids)
         changed: dict[str, Task | None] = {}
+        renamed: set[str] = set()
         for rid, (_rowid, kind, values, deleted) in found.items():
             if kind == "task":
                 if deleted:
@@ -75,9 +76,11 @@ class TaskCache(QObject):
                     changed[rid] = Task.from_values(rid, values)
                     if self.loaded:  # before loading, only models showing a few tasks listen
                         self.tasks[rid] = changed[rid]
-            elif kind in ("member", "event") and self.loaded:  # names shown on tasks may have changed
-                field = "assignee" if kind == "member" else "event"
-                changed.update({t.id: t for t in self.tasks.values() if getattr(t, field) == rid})
+            elif kind in ("member", "event"):
+                renamed.add(rid)
+        if renamed and self.loaded:  # names shown on tasks may have changed: one pass over tasks
+            changed.update({t.id: t for t in self.tasks.values()
+                            if t.id not in changed and (t.assignee in renamed or t.event in renamed)})
         if changed:
             self.changed.emit(changed)
 

@@ -1,0 +1,218 @@
+"""Desktop app benchmark: prints JSON. Run with `python -m tests.perf.ui` (offscreen Qt).
+
+With a group of 50,000 members, 5,000 events and 20,000 tasks (sizes can be changed):
+- cold_start: from launching a fresh Python process to the main window's first paint, for
+  the Events view (the default) and the Members view (which reads every member).
+- search_per_keystroke: typing into the Members search box one character at a time; each
+  keystroke is the filter (full-text index) plus the repaint of the table.
+- arrival: another device's 35,000 new records (members, events, tasks) applied in chunks of
+  1,000 changesets the way the sync layer does (organiser.sync.session.APPLY_CHUNK), one chunk
+  per event-loop turn, with the window open on Members and the Tasks board loaded; a 5 ms
+  QTimer heartbeat measures the longest stall of the event loop.
+Targets: cold start <= 1.5 s, keystroke <= 50 ms, stall <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHILD = """
+import sys, time
+t0 = float(sys.argv[1])
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from pathlib import Path
+from organiser.services.group import open_group
+from organiser.app import build_main_window
+group = open_group(Path(sys.argv[2]))
+window = build_main_window(group)
+window.switch_to(sys.argv[3])
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and obj is window.stack.currentWidget():
+            print(time.time() - t0, flush=True)
+            app.exit(0)
+        return False
+watcher = FirstPaint()
+window.stack.currentWidget().installEventFilter(watcher)
+window.show()
+app.exec()
+"""
+
+
+def build_dataset(base: Path, members: int, events: int, tasks: int, arriving: int) -> tuple[Path, Path]:
+    """The group on this laptop, and a second device holding `arriving` new records."""
+    from organiser.services.demo import DemoSize, populate
+    from organiser.services.group import create_group
+    from tests.conftest import add_device
+
+    here, there = base / "door", base / "minutes"
+    if (base / "ready").exists():  # built by an earlier run with --keep
+        return here, there
+    group = create_group(here, "Benchmark Union", "door laptop")
+    populate(group, DemoSize(members, events, tasks), seed=11, rsvps_per_event=3)
+    other = add_device(group, there, "minutes laptop")
+    other.replica.apply(group.replica.changes_since(other.replica.version_vector()))
+    share = (int(arriving * members / (members + events + tasks)), int(arriving * events / (members + events + tasks)))
+    populate(other, DemoSize(share[0], share[1], arriving - sum(share)), seed=12, rsvps_per_event=0)
+    from organiser.store.queries import search_index_ready
+
+    search_index_ready(group.db)  # the one-off indexing a first search would do
+    group.close()
+    other.close()
+    (base / "ready").write_text(json.dumps([members, events, tasks, arriving]))
+    return here, there
+
+
+def cold_start(data_dir: Path, view: str, runs: int) -> list[float]:
+    from organiser.ui.settings import UiSettings  # noqa: F401 (import check before timing)
+
+    times = []
+    for _ in range(runs):
+        started = time.time()
+        out = subprocess.run([sys.executable, "-c", CHILD, str(started), str(data_dir), view],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return times
+
+
+def search_keystrokes(window: Any, app: Any, words: list[str]) -> list[float]:
+    view = window.members_view
+    window.switch_to("members")
+    app.processEvents()
+    timings = []
+    for word in words:
+        view.search.clear()
+        app.processEvents()
+        for i in range(1, len(word) + 1):
+            started = time.perf_counter()
+            view.search.setText(word[:i])  # what a keystroke does: textChanged -> filter
+            view.table.viewport().repaint()
+            timings.append(time.perf_counter() - started)
+    view.search.clear()
+    app.processEvents()
+    return timings
+
+
+def arrival_stall(window: Any, app: Any, changesets: list[Any], chunk: int) -> dict[str, Any]:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+
+    group = window.group
+    window.switch_to("tasks")
+    app.processEvents()
+    window.switch_to("members")
+    app.processEvents()
+    clock = QElapsedTimer()
+    clock.start()
+    gaps: list[int] = []
+    last = [clock.elapsed()]
+
+    def beat() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(beat)
+    loop = QEventLoop()
+    position = [0]
+    apply_times: list[float] = []
+
+    def next_chunk() -> None:
+        start = position[0]
+        if start >= len(changesets):
+            QTimer.singleShot(50, loop.quit)
+            return
+        t = time.perf_counter()
+        group.replica.apply(changesets[start:start + chunk])
+        apply_times.append(time.perf_counter() - t)
+        position[0] = start + chunk
+        QTimer.singleShot(0, next_chunk)  # one chunk per turn of the loop, like the sync session
+
+    started = time.perf_counter()
+    heartbeat.start()
+    QTimer.singleShot(0, next_chunk)
+    loop.exec()
+    heartbeat.stop()
+    return {"records": len(changesets), "chunk": chunk, "seconds": round(time.perf_counter() - started, 2),
+            "longest_stall_ms": max(gaps) if gaps else None,
+            "median_beat_ms": statistics.median(gaps) if gaps else None,
+            "longest_chunk_including_ui_ms": round(max(apply_times) * 1000, 1),
+            "members_shown_after": window.members_view.model.rowCount()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=50_000)
+    parser.add_argument("--events", type=int, default=5_000)
+    parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--arriving", type=int, default=35_000)
+    parser.add_argument("--runs", type=int, default=3, help="cold starts per view")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="build the data here and keep it; a later run with the same folder reuses it")
+    args = parser.parse_args(argv)
+
+    from PySide6.QtWidgets import QApplication
+
+    base = args.keep or Path(tempfile.mkdtemp(prefix="organiser-ui-bench-"))
+    t = time.perf_counter()
+    template, there = build_dataset(base, args.members, args.events, args.tasks, args.arriving)
+    build_seconds = time.perf_counter() - t
+    here = Path(tempfile.mkdtemp(prefix="organiser-ui-run-")) / "door"
+    shutil.copytree(template, here)  # the arrival below changes it; keep the template as built
+    result: dict[str, Any] = {
+        "sizes": {"members": args.members, "events": args.events, "tasks": args.tasks, "arriving": args.arriving},
+        "dataset_build_seconds": round(build_seconds, 1),
+        "targets": {"cold_start_s": 1.5, "keystroke_ms": 50, "stall_ms": 100},
+    }
+    cold = {view: cold_start(here, view, args.runs) for view in ("events", "members")}
+    result["cold_start_s"] = {view: {"median": round(statistics.median(v), 3), "max": round(max(v), 3)}
+                              for view, v in cold.items()}
+
+    app = QApplication.instance() or QApplication([])
+    from organiser.app import build_main_window
+    from organiser.services.group import open_group
+    from organiser.sync.session import APPLY_CHUNK
+
+    group = open_group(here)
+    window = build_main_window(group)
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    words = ["marta", "kowalski", "outreach", "gulsen.garcia", "+44 7700 9001"]
+    keys = search_keystrokes(window, app, words)
+    result["search_per_keystroke_ms"] = {"keystrokes": len(keys), "median": round(statistics.median(keys) * 1000, 1),
+                                         "max": round(max(keys) * 1000, 1),
+                                         "first_letter": round(keys[0] * 1000, 1)}
+
+    other = open_group(there)
+    changesets = other.replica.changes_since(group.replica.version_vector())
+    result["arrival"] = arrival_stall(window, app, changesets, APPLY_CHUNK)
+    window.close()
+    other.close()
+    group.close()
+    shutil.rmtree(here.parent, ignore_errors=True)
+    if args.keep is None:
+        shutil.rmtree(base, ignore_errors=True)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
