@@ -79,6 +79,17 @@ class Discovery:
         await self._zc.async_register_service(self._info, allow_name_change=True)
         self._browser = AsyncServiceBrowser(self._zc.zeroconf, SERVICE_TYPE, handlers=[self._on_change])
 
+    async def update_addresses(self, addresses: list[str]) -> None:
+        """The machine's addresses changed (Wi-Fi to cable, a new DHCP lease): re-announce."""
+        if self._zc is None or self._info is None or addresses == self.addresses:
+            return
+        self.addresses = addresses
+        info = AsyncServiceInfo(SERVICE_TYPE, self._info.name,
+                                addresses=[socket.inet_aton(a) for a in addresses], port=self.port,
+                                properties=txt_record(self.device_id, self.tag), server=self._info.server)
+        await self._zc.async_update_service(info)
+        self._info = info
+
     def _on_change(self, zeroconf: Zeroconf, service_type: str, name: str,
                    state_change: ServiceStateChange) -> None:
         if state_change is ServiceStateChange.Removed:

@@ -348,6 +348,17 @@ class SyncNode:
                     log.info("could not push to %s: %s", link.session.peer_device[:12], result)
                     link.writer.close()
 
+    async def _check_addresses(self) -> None:
+        if self.listen_host not in ("", "0.0.0.0"):
+            return
+        hosts = local_addresses()
+        advertised = [f"{h}:{self._port}" for h in hosts]
+        if advertised != self._advertised:
+            log.info("this machine's addresses are now %s", ", ".join(hosts))
+            self._advertised = advertised
+            if self._discovery is not None:
+                await self._discovery.update_addresses(hosts)
+
     async def _watch_store(self) -> None:
         """Notice commits by other processes on this database (PRAGMA data_version moves
         only for those), and keep the heartbeat that `status` reads."""
@@ -363,7 +374,8 @@ class SyncNode:
                     self._schedule_push()
                 if time.monotonic() - last_stamp > peerbook.HEARTBEAT_EVERY:
                     last_stamp = time.monotonic()
-                    peerbook.stamp_node(db)
+                    await self._check_addresses()
+                    peerbook.stamp_node(db, self._advertised)
                     for link in list(self._links.values()):
                         if link.session.last_sync:
                             peerbook.record_state(db, link.session.peer_device, link.session.state,
