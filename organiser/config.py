@@ -129,7 +129,7 @@ def _peers(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in re.split(r"[,\s]+", value) if v]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise SettingError('peers must be a list of addresses, e.g. ["10.0.0.5:47800", "door-laptop.local"].')
+        raise SettingError('peers must be a list of addresses, e.g. ["10.0.0.5:47800", "door-laptop.local:47800"].')
     for text in value:
         parse_peer(text)
     return tuple(v.strip() for v in value)
@@ -144,16 +144,16 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def parse_peer(text: str) -> tuple[str, int | None]:
-    """"host", "host:port", "[ipv6]:port" -> (host, port or None)."""
+def parse_peer(text: str) -> tuple[str, int]:
+    """"host:port" or "[ipv6]:port" -> (host, port). The port is needed: devices listen on any free
+    port unless an admin fixes one with listen_port."""
     text = text.strip()
-    match = re.fullmatch(r"\[([0-9A-Fa-f:.%\w]+)\](?::(\d+))?|([^\s:\[\]]+)(?::(\d+))?", text)
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.%\w]+)\]:(\d+)|([^\s:\[\]]+):(\d+)", text)
     if not match:
-        raise SettingError(f"peer address '{text}' is not host, host:port or [ipv6]:port.")
+        raise SettingError(f"peer address '{text}' is not host:port or [ipv6]:port.")
     host = match.group(1) or match.group(3)
-    port_text = match.group(2) or match.group(4)
-    port = int(port_text) if port_text else None
-    if port is not None and not 1 <= port <= 65535:
+    port = int(match.group(2) or match.group(4))
+    if not 1 <= port <= 65535:
         raise SettingError(f"peer address '{text}' has port {port}; a port is 1 to 65535.")
     return host, port
 

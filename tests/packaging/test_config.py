@@ -60,9 +60,9 @@ def test_user_file_wins_over_system_file_environment_over_both_and_flags_over_al
 
 
 def test_environment_words_for_discovery_and_peers(files: dict[str, Path]) -> None:
-    settings = load_settings(environ(files, ORGANISER_DISCOVERY="off", ORGANISER_PEERS="a.local:1, [fe80::1]:2 b"))
+    settings = load_settings(environ(files, ORGANISER_DISCOVERY="off", ORGANISER_PEERS="a.local:1, [fe80::1]:2 b:3"))
     assert settings.discovery is False
-    assert settings.peers == ("a.local:1", "[fe80::1]:2", "b")
+    assert settings.peers == ("a.local:1", "[fe80::1]:2", "b:3")
 
 
 def test_a_file_that_is_not_toml_is_named_with_its_line_and_ignored(files: dict[str, Path]) -> None:
@@ -110,15 +110,15 @@ def test_device_name_template_is_filled_for_this_computer() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("10.0.0.5", ("10.0.0.5", None)),
+    ("10.0.0.5:1", ("10.0.0.5", 1)),
     ("door-laptop.local:47800", ("door-laptop.local", 47800)),
     ("[fe80::1%eth0]:47800", ("fe80::1%eth0", 47800)),
 ])
-def test_peer_addresses(text: str, expected: tuple[str, int | None]) -> None:
+def test_peer_addresses(text: str, expected: tuple[str, int]) -> None:
     assert parse_peer(text) == expected
 
 
-@pytest.mark.parametrize("text", ["host:99999", "host:port", "a b", ""])
+@pytest.mark.parametrize("text", ["host:99999", "host:port", "host", "a b:1", ""])
 def test_bad_peer_addresses_are_refused(text: str) -> None:
     with pytest.raises(SettingError, match="peer address"):
         parse_peer(text)
