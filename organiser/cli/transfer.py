@@ -59,6 +59,11 @@ def _read(path: Path) -> bytes:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    with transfer.paused_gc():  # tens of thousands of small objects: no collector passes over them
+        return _import(args)
+
+
+def _import(args: argparse.Namespace) -> int:
     from organiser.cli.main import EXIT_BAD_INPUT, data_dir_of
 
     source = str(args.file)

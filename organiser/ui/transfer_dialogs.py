@@ -77,7 +77,9 @@ class TransferJob(QThread):
             self.failed.emit(exc)
             return
         try:
-            self.succeeded.emit(self._work(own, self.progressed.emit))
+            with transfer.paused_gc():  # no collector pass over the import's objects stalls the window
+                result = self._work(own, self.progressed.emit)
+            self.succeeded.emit(result)
         except Exception as exc:  # shown to the person by the dialog, logged there if unexpected
             self.failed.emit(exc)
         finally:

@@ -138,3 +138,16 @@ def test_events_and_tasks_round_trip_through_ics():
     assert posters.extra["related_uid"] == "a" * 32 + "@organiser"
     assert posters.extra["assignee_email"] == "ana@example.org"
     assert b"BEGIN:VTIMEZONE" in data and b"TZID:Europe/Berlin" in data
+
+
+def test_a_big_calendar_read_in_pieces_gives_what_reading_it_whole_gives(monkeypatch):
+    from organiser.formats import ical
+    from tests.perf.transfer import calendar
+
+    data = calendar(450)  # over 4,000 lines: read in pieces of 250 events
+    assert len(ical._chunks(data.decode())) == 2
+    pieces = read_calendar(data, "big.ics")
+    monkeypatch.setattr(ical, "_chunks", lambda text: [text])
+    whole = read_calendar(data, "big.ics")
+    assert [(i.where, i.values, i.extra) for i in pieces.items] == [(i.where, i.values, i.extra) for i in whole.items]
+    assert pieces.items[-1].where == "event 450 (line 5026)"
