@@ -182,7 +182,13 @@ def _user() -> str:
 
 
 def system_config_path(environ: Mapping[str, str] = os.environ) -> Path:
-    return Path(environ[ENV_SYSTEM_CONFIG]) if environ.get(ENV_SYSTEM_CONFIG) else SYSTEM_CONFIG
+    if environ.get(ENV_SYSTEM_CONFIG):
+        return Path(environ[ENV_SYSTEM_CONFIG])
+    if sys.platform == "win32":  # where an MSI or a group policy puts it
+        return Path(environ.get("PROGRAMDATA") or r"C:\ProgramData") / "Organiser" / "config.toml"
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support/Organiser/config.toml")
+    return SYSTEM_CONFIG
 
 
 def user_config_path(environ: Mapping[str, str] = os.environ) -> Path:
