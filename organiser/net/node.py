@@ -184,6 +184,7 @@ class SyncNode:
         if self._stopping:
             return  # stop() marks every peer offline once, at the end
         if session is not None:
+            self._learn_address(session)
             try:
                 peerbook.record_state(self.group.db, session.peer_device,
                                       session.state if not session.closed.is_set() else "offline",
@@ -191,6 +192,22 @@ class SyncNode:
             except Exception:
                 log.exception("could not record the state of peer %s", session.peer_device[:12])
         self.group.bus.publish(PeersChanged())
+
+    def _learn_address(self, session: Session) -> None:
+        """A peer that dialled us says where it listens: remember it, to dial it next time."""
+        device = session.peer_device
+        link = self._links.get(device)
+        if not session.peer_listen_port or link is None or device in self._listen_addresses:
+            return
+        peer = link.writer.get_extra_info("peername")
+        if not peer:
+            return
+        address = f"{peer[0]}:{session.peer_listen_port}"
+        self._listen_addresses[device] = address
+        try:
+            peerbook.remember_address(self.group.db, device, address)
+        except Exception:
+            log.exception("could not remember the address of %s", device[:12])
 
     # ---- connections ----------------------------------------------------------------------
 
@@ -262,7 +279,7 @@ class SyncNode:
                 await close_quietly(writer)
                 return
             existing.writer.close()
-        session = Session(self.group.replica, reader, writer, device,
+        session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link

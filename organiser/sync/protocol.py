@@ -125,8 +125,17 @@ def check_vector(value: Any) -> dict[str, int]:
     return out
 
 
-def encode_hello(device: str, vector: dict[str, int]) -> bytes:
-    return encode_json(FrameType.HELLO, {"device": device, "vector": vector})
+def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0) -> bytes:
+    doc: dict[str, Any] = {"device": device, "vector": vector}
+    if listen_port:
+        doc["listen"] = listen_port  # where the sender takes connections, so it can be dialled later
+    return encode_json(FrameType.HELLO, doc)
+
+
+def decode_hello_listen(payload: bytes) -> int:
+    """The port a HELLO says its sender listens on, or 0."""
+    port = decode_json(payload).get("listen", 0)
+    return port if type(port) is int and 0 < port < 65536 else 0
 
 
 def decode_hello(payload: bytes) -> tuple[str, dict[str, int]]:

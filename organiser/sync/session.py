@@ -63,6 +63,7 @@ class Session:
     is_member: Callable[[], bool] = lambda: True
     on_change: Callable[[Session], None] = lambda s: None
     publish_progress: bool = True
+    listen_port: int = 0  # ours, told to the peer so it can dial us later
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -82,6 +83,7 @@ class Session:
         self._authorised = False
         self._progress_done = 0
         self._chunk = 500
+        self.peer_listen_port = 0
 
     @property
     def state(self) -> str:
@@ -249,7 +251,7 @@ class Session:
     # ---- the whole conversation ---------------------------------------------------------
 
     async def exchange_hello(self) -> None:
-        await self._send(p.encode_hello(self.replica.device_id, self.replica.version_vector()))
+        await self._send(p.encode_hello(self.replica.device_id, self.replica.version_vector(), self.listen_port))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -259,12 +261,14 @@ class Session:
         if device != self.peer_device:
             raise p.ProtocolError("the peer's HELLO names another device than its certificate")
         self.peer_known = dict(vector)
+        self.peer_listen_port = p.decode_hello_listen(frame.payload)
 
     async def run(self) -> None:
         """Talk until the peer leaves or misbehaves; always returns (reason in close_reason)."""
         tasks: list[asyncio.Task[None]] = []
         try:
             await self.exchange_hello()
+            self.on_change(self)
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._stream_initial()),
                      asyncio.create_task(self._keepalive())]
             # Only failures end the receiver and the keepalive, so this returns on the first.

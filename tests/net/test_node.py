@@ -88,6 +88,28 @@ async def test_a_new_device_joins_by_invite_then_edits_flow_both_ways_live(tmp_p
         await a.stop()
 
 
+async def test_a_restarted_node_dials_the_last_known_address_of_a_peer_that_dialled_it(tmp_path, group):
+    a = node(group)
+    await a.start()
+    b_group = await joined(a, tmp_path / "b", "B")
+    b = node(b_group, a)  # only B knows where A is
+    await b.start()
+    try:
+        await until(lambda: [x.address for x in a.peers()] == [f"127.0.0.1:{b.port}"], what="B's address on A")
+        await a.stop()
+        restarted = node(group)  # no --peer, no mDNS: only what it remembers
+        await restarted.start()
+        try:
+            await until(lambda: [x.state for x in restarted.peers()] == ["connected"], what="the redial")
+            member = group.members.add("After the restart")
+            await until(lambda: any(m.id == member.id for m in b_group.members.list()), what="the push")
+        finally:
+            await restarted.stop()
+    finally:
+        await b.stop()
+        b_group.close()
+
+
 async def test_changes_relay_through_a_device_between_two_that_never_meet(tmp_path, group):
     a = node(group)
     await a.start()
