@@ -150,8 +150,16 @@ def populate(group: Group, size: DemoSize, *, seed: int = 7, now: datetime | Non
         member_ids.append(rid)
         ops.append(member_ops)
     event_ids: list[str] = []
+    today = int(size.events * 0.15)
     for i in range(size.events):
         values = _event_values(rng, i, size.events, now, tz)
+        if i == today:  # one meeting is on now, so the door check-in has people arriving
+            start = now - timedelta(minutes=40)
+            values.update(title="General assembly", start=start.isoformat(timespec="minutes"),
+                          end=(start + timedelta(hours=2)).isoformat(timespec="minutes"), capacity=60,
+                          status="scheduled", location=PLACES[0],
+                          description="Monthly general assembly: rent strike update, repairs, elections "
+                                      "for the door team. Step-free access through the side door.")
         rid, event_ops = group.events.build_add(values)
         event_ids.append(rid)
         ops.append(event_ops)

@@ -9,7 +9,7 @@ from typing import Any
 
 import segno
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QImage, QPixmap
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -66,7 +66,10 @@ class InviteDialog(QDialog):
         self.code_view = QPlainTextEdit(code)
         self.code_view.setReadOnly(True)
         self.code_view.setAccessibleName("Invite code")
-        self.code_view.setMaximumHeight(80)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.code_view.setFont(font)
+        self.code_view.setFixedHeight(self.code_view.fontMetrics().height() * 5 + 12)
+        self.resize(560, 600)
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr.setPixmap(qr_pixmap(code))

@@ -34,7 +34,12 @@ class RecordDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form)
+        page = QWidget()  # keeps the form at its natural height; the space left goes below it
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.form)
+        column.addStretch(1)
+        scroll.setWidget(page)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)

@@ -193,6 +193,8 @@ class EventsView(QWidget):
             index = self.agenda.index(p, 0)
             self.list.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
             self.list.scrollTo(index)
+        else:  # a past event (agenda shows upcoming ones): do not leave another one highlighted
+            self.list.clearSelection()
         self._show(event_id)
 
     def new_event(self) -> str | None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,6 +46,7 @@ class RecordForm(QWidget):
         self.group = group
         self.layout_ = QFormLayout(self)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.layout_.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.fields: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self.general_error = QLabel()
@@ -142,7 +143,7 @@ class MemberForm(RecordForm):
         self.joined = self.add("joined", "&Joined", OptionalDate("joined on"))
         self.notes = self.add("notes", "N&otes", QPlainTextEdit())
         self.notes.setTabChangesFocus(True)
-        self.notes.setMaximumHeight(90)
+        self.notes.setFixedHeight(90)
 
     def to_values(self, m: Member) -> dict[str, Any]:
         return {"name": m.name, "emails": list(m.emails), "phones": list(m.phones),
@@ -214,7 +215,7 @@ class EventForm(RecordForm):
         self.status.addItems(["scheduled", "cancelled"])
         self.description = self.add("description", "&Description", QPlainTextEdit())
         self.description.setTabChangesFocus(True)
-        self.description.setMaximumHeight(110)
+        self.description.setFixedHeight(110)
         start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
         self.set_values({"title": "", "start": start.isoformat(timespec="minutes"), "end": None,
                          "tz": local_tz_name(), "location": "", "capacity": None, "status": "scheduled",
@@ -273,7 +274,7 @@ class TaskForm(RecordForm):
                                      RecordPicker(group, "event", "title", "type an event's title"))
         self.description = self.add("description", "&Description", QPlainTextEdit())
         self.description.setTabChangesFocus(True)
-        self.description.setMaximumHeight(110)
+        self.description.setFixedHeight(110)
 
     def to_values(self, t: Task) -> dict[str, Any]:
         return {"title": t.title, "status": t.status, "assignee": t.assignee, "due": t.due,

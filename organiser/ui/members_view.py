@@ -74,7 +74,7 @@ class MembersView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((170, 220, 130, 140, 130)):
+        for column, width in enumerate((170, 210, 125, 130, 130)):
             header.resizeSection(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_member())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.show_detail())
@@ -96,7 +96,8 @@ class MembersView(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.detail, 1)
         side_layout.addLayout(buttons)
-        side.setMinimumWidth(240)
+        side.setMinimumWidth(220)
+        side.setMaximumWidth(320)
 
         split = QSplitter()
         split.addWidget(self.table)

@@ -97,7 +97,11 @@ class TasksView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column, width in ((1, 80), (2, 150), (3, 100), (4, 190), (5, 70)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
         self.assignee = RecordPicker(group, "member", "name", "anyone")

@@ -19,12 +19,12 @@ class LiveRows(Generic[RowT]):
     """Mixin for QAbstractItemModel subclasses holding a flat, sorted list of rows."""
 
     rows: list[RowT]
-    _keys: list[Hashable]
+    _key_list: list[Hashable] | None
     _pos: dict[str, int] | None
 
     def _init_rows(self, row_id: Callable[[RowT], str], sort_key: Callable[[RowT], Any]) -> None:
         self.rows = []
-        self._keys = []
+        self._key_list = []
         self._pos = {}
         self._row_id = row_id
         self._sort_key = sort_key
@@ -32,14 +32,24 @@ class LiveRows(Generic[RowT]):
     def _column_span(self) -> int:
         return 1
 
-    def replace_rows(self, rows: Iterable[RowT]) -> None:
+    @property
+    def _keys(self) -> list[Hashable]:
+        """Sort keys of the rows, computed when first needed (a search does not need them)."""
+        if self._key_list is None:
+            self._key_list = [self._sort_key(r) for r in self.rows]
+        return self._key_list
+
+    def replace_rows(self, rows: Iterable[RowT], *, presorted: bool = False) -> None:
         """Swap in a whole new result (a new search or filter); this is the one reset."""
-        ordered = sorted(rows, key=self._sort_key)
+        ordered = list(rows) if presorted else sorted(rows, key=self._sort_key)
         self.beginResetModel()  # type: ignore[attr-defined]
         self.rows = ordered
-        self._keys = [self._sort_key(r) for r in ordered]
+        self._key_list = None
         self._pos = None
         self.endResetModel()  # type: ignore[attr-defined]
+
+    def sort_key(self) -> Callable[[RowT], Any]:
+        return self._sort_key
 
     def set_sort_key(self, sort_key: Callable[[RowT], Any], reverse: bool = False) -> None:
         """Re-sort in place, keeping persistent indexes (selection) on their rows."""
@@ -48,7 +58,7 @@ class LiveRows(Generic[RowT]):
         key = (lambda r: _Reversed(sort_key(r))) if reverse else sort_key
         self._sort_key = key
         self.rows.sort(key=key)
-        self._keys = [key(r) for r in self.rows]
+        self._key_list = None
         self._pos = None
         new_pos = self.positions()
         persistent = self.persistentIndexList()  # type: ignore[attr-defined]
@@ -70,12 +80,13 @@ class LiveRows(Generic[RowT]):
         if not changed:
             return
         parent = QModelIndex()
+        keys = self._keys  # computed before any row goes, so the two lists stay in step
         removals = sorted((p for rid, row in changed.items() if (p := self.row_of(rid)) >= 0
-                           and (row is None or self._sort_key(row) != self._keys[p])), reverse=True)
+                           and (row is None or self._sort_key(row) != keys[p])), reverse=True)
         for p in removals:  # one removal per row, from the bottom so positions stay valid
             self.beginRemoveRows(parent, p, p)  # type: ignore[attr-defined]
             del self.rows[p]
-            del self._keys[p]
+            del keys[p]
             self._pos = None
             self.endRemoveRows()  # type: ignore[attr-defined]
         in_place: list[int] = []

@@ -79,6 +79,8 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         self.role = ""
         self.working_group = ""
         self.loaded = False
+        self._all: dict[str, MemberRow] = {}
+        self._ordered: list[MemberRow] | None = None
 
     # ---- loading and filtering -----------------------------------------------------------
 
@@ -107,6 +109,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         self._all = {rid: MemberRow(rid, rowid, values.get("name") or "", values,
                                     roles.get(rid, []), skills.get(rid, []))
                      for rowid, rid, values in queries.visible_rows(self.group.db, "member")}
+        self._ordered = None
         self.loaded = True
         self._refilter()
 
@@ -121,9 +124,20 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         if self.loaded:
             self._refilter()
 
+    def _in_order(self) -> list[MemberRow]:
+        """Every member in the current sort order, kept until members or the order change,
+        so a keystroke in the search box filters a list and does not sort one."""
+        if self._ordered is None:
+            self._ordered = sorted(self._all.values(), key=self.sort_key())
+        return self._ordered
+
     def _refilter(self) -> None:
         found = queries.search_rowids(self.group.db, self.search) if self.search.strip() else None
-        self.replace_rows(r for r in self._all.values() if self._matches(r, found))
+        if found is not None and not self.role and not self.working_group:
+            rows = [r for r in self._in_order() if r.rowid in found]
+        else:
+            rows = [r for r in self._in_order() if self._matches(r, found)]
+        self.replace_rows(rows, presorted=True)
 
     def all_roles(self) -> tuple[list[str], list[str]]:
         """(roles, working groups) held by anyone, for the filter menus."""
@@ -153,6 +167,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
                 self._all[rid] = live[rid]
             else:
                 self._all.pop(rid, None)
+        self._ordered = None
         matching = (queries.matching_rowids(self.group.db, self.search, [r.rowid for r in live.values()])
                     if self.search.strip() else None)
         self.apply_rows({rid: (live[rid] if rid in live and self._matches(live[rid], matching) else None)
@@ -216,6 +231,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(SORT_KEYS):
             self.set_sort_key(SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
+            self._ordered = None
 
 
 class MembersProxy(SourceSortProxy, QSortFilterProxyModel):
