@@ -106,3 +106,29 @@ def test_export_dialog_writes_the_chosen_format(group: Group, qtbot: Any, tmp_pa
     assert f"Wrote {target}" in dialog.note.text()
     dialog.format_box.setCurrentIndex(4)
     assert dialog.path_edit.text().endswith("members.json")
+
+
+def test_a_backup_of_another_group_is_restored_beside_this_one(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    from organiser.services.group import create_group, open_group
+
+    other = create_group(tmp_path / "elsewhere", "Food Co-op", "till laptop")
+    other.members.add("Bea")
+    backup = tmp_path / "coop.json"
+    backup.write_bytes(transfer.export_group(other, "json"))
+    expected = other.replica.state_hash()
+    other.close()
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    dialog.set_file(backup)
+    assert "a backup of group 'Food Co-op'" in dialog.summary.text()
+    assert dialog.import_button.text() == "Restore" and dialog.import_button.isEnabled()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT_MS)
+    restored = open_group(group.path.parent.parent, other.id)
+    assert restored.replica.state_hash() == expected
+    restored.close()
+    own = ImportDialog(group)
+    qtbot.addWidget(own)
+    backup.write_bytes(transfer.export_group(group, "json"))
+    own.set_file(backup)
+    assert "backup of this very group" in own.summary.text() and not own.import_button.isEnabled()
