@@ -25,7 +25,7 @@ from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.records import DELETED
 from organiser.services.group import Group, create_group
 from organiser.store import queries
-from tests.conftest import add_device, sync_pair
+from tests.conftest import add_device
 
 NAMES = st.sampled_from(["Ana", "Bruno", "Chen", "Dara"])
 ROLES = st.lists(st.sampled_from(["Outreach", "Kitchen", "Legal", "outreach"]), max_size=3)
@@ -48,6 +48,8 @@ class Write:
     device: str
     base: tuple[int, str] | None
     resolves: tuple[tuple[int, str], ...]
+    seq: int
+    saw: frozenset[tuple[str, int]]  # the changesets its device held when it wrote this
 
     @property
     def version(self) -> tuple[int, str]:
@@ -68,6 +70,7 @@ class Convergence(RuleBasedStateMachine):
         self.devices: list[Group] = []
         self.writes: dict[tuple[str, str], list[Write]] = {}
         self.kind_of: dict[str, str] = {}
+        self.held: dict[str, set[tuple[str, int]]] = {}  # per device: changesets delivered to it
 
     # ---- set-up and the model --------------------------------------------------------------
 
@@ -77,9 +80,22 @@ class Convergence(RuleBasedStateMachine):
         self.devices = [founder]
         for i in range(1, count):
             self.devices.append(add_device(founder, self.tmp / f"d{i}", f"device {i}"))
+        self.held = {d.device_id: set() for d in self.devices}
+        for device in self.devices:  # each holds its own admission-time changesets
+            self.held[device.device_id] |= {(cs.author, cs.seq) for cs in device.replica.changes_since({})}
         self.full_exchange()
         self.writes.clear()  # the roster itself is not what this test is about
         self.kind_of.clear()
+
+    def deliver(self, dst: Group, batch: list) -> None:
+        result = dst.replica.apply(batch)
+        assert result.refused == [], result.refused
+        self.held[dst.device_id] |= {(cs.author, cs.seq) for cs in batch}
+
+    def sync(self, one: Group, other: Group) -> None:
+        """Both ways, what each lacks (as tests.conftest.sync_pair), noting what arrived."""
+        self.deliver(other, one.replica.changes_since(other.replica.version_vector()))
+        self.deliver(one, other.replica.changes_since(one.replica.version_vector()))
 
     def service(self, device: Group, kind: str) -> Any:
         return {"member": device.members, "event": device.events, "task": device.tasks}[kind]
@@ -88,6 +104,7 @@ class Convergence(RuleBasedStateMachine):
         """Run one local action; record the field writes its changesets carry."""
         device = self.devices[index % len(self.devices)]
         before = device.replica.version_vector().get(device.device_id, 0)
+        saw = frozenset(self.held[device.device_id])
         try:
             result = call(device)
         except (NotFoundError, ValidationError):
@@ -100,7 +117,9 @@ class Convergence(RuleBasedStateMachine):
             for op in cs.ops:
                 self.kind_of[op.record] = op.kind
                 self.writes.setdefault((op.record, op.field), []).append(
-                    Write(op.value, cs.hlc, cs.author, op.base, op.resolves))
+                    Write(op.value, cs.hlc, cs.author, op.base, op.resolves, cs.seq, saw))
+            self.held[device.device_id].add((cs.author, cs.seq))
+            saw = saw | {(cs.author, cs.seq)}
         return result
 
     def own_ops(self, device: Group, since: int) -> list[tuple[str, str, Any]]:
@@ -161,7 +180,7 @@ class Convergence(RuleBasedStateMachine):
         devices = data.draw(st.lists(st.sampled_from(everyone), min_size=2, max_size=3, unique=True), label="devices")
         for device in devices:
             if device not in seen:
-                sync_pair(self.devices[seen[0]], self.devices[device])
+                self.sync(self.devices[seen[0]], self.devices[device])
         field = data.draw(st.sampled_from(sorted(FIELD_VALUES[kind])), label="field")
         for device in devices:
             value = data.draw(FIELD_VALUES[kind][field], label="value")
@@ -194,7 +213,7 @@ class Convergence(RuleBasedStateMachine):
         if src is dst:
             return
         if how == "both ways":
-            sync_pair(src, dst)
+            self.sync(src, dst)
             return
         missing = src.replica.changes_since(dst.replica.version_vector())
         rng.shuffle(missing)
@@ -205,8 +224,7 @@ class Convergence(RuleBasedStateMachine):
         else:
             batches = [missing + missing[: len(missing) // 2], missing]
         for batch in batches:
-            result = dst.replica.apply(batch)
-            assert result.refused == [], result.refused
+            self.deliver(dst, batch)
 
     @precondition(lambda self: self.devices)
     @rule()
@@ -218,7 +236,7 @@ class Convergence(RuleBasedStateMachine):
         hub, *rest = self.devices
         for _ in range(2):  # the hub gathers everything, then hands it out
             for device in rest:
-                sync_pair(hub, device)
+                self.sync(hub, device)
 
     # ---- what must hold --------------------------------------------------------------------
 
@@ -227,15 +245,19 @@ class Convergence(RuleBasedStateMachine):
         return max(writes, key=lambda w: w.version) if writes else None
 
     def losing_values(self) -> dict[tuple[str, str], set[str]]:
-        """Per field, the values of concurrent losers: writes nobody later overwrote knowingly
-        or settled, whose value differs from the winner's. Each must stay visible as a conflict."""
+        """Per field, the values of concurrent losers: writes that lost to the winner, differ
+        from it, and that no device overwrote knowingly (having held them) or settled.
+        Each must stay visible as a conflict on every device."""
         out: dict[tuple[str, str], set[str]] = {}
         for (record, field), writes in self.writes.items():
-            seen = {w.base for w in writes if w.base} | {v for w in writes for v in w.resolves}
             best = max(writes, key=lambda w: w.version)
-            for w in writes:
-                if w is not best and w.version not in seen and w.value != best.value:
-                    out.setdefault((record, field), set()).add(json.dumps(w.value))
+            settled = {v for w in writes for v in w.resolves}
+            for loser in writes:
+                if loser is best or loser.value == best.value or loser.version in settled:
+                    continue
+                if any((loser.device, loser.seq) in w.saw for w in writes):
+                    continue
+                out.setdefault((record, field), set()).add(json.dumps(loser.value))
         return out
 
     def check_converged(self) -> None:

@@ -1,0 +1,103 @@
+"""Schema migrations: each one runs from the schema before it and keeps the data."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlite_utils import Database
+
+from organiser.services.group import create_group, open_group
+from organiser.store.database import connect
+from organiser.store.datadir import DB_NAME
+from organiser.store.schema import migrations
+
+NAMES = [m.name for m in migrations._migrations]
+OLD_RECORD_COLUMNS = ("rowid", "id", "kind", "data", "versions", "deleted", "search")
+
+
+def test_a_new_database_has_every_migration_applied(tmp_path):
+    db = connect(tmp_path / "new.db")
+    assert [m.name for m in migrations.applied(db)] == NAMES
+    assert migrations.pending(db) == []
+    db.close()
+
+
+@pytest.mark.parametrize("name", NAMES[1:])
+def test_each_migration_runs_on_the_schema_before_it(tmp_path, name):
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before=name)
+    assert name in {m.name for m in migrations.pending(db)}
+    db.close()
+    db = connect(tmp_path / "old.db")  # what the app does on start
+    assert migrations.pending(db) == []
+    db.close()
+
+
+def test_opening_a_database_twice_does_not_rerun_migrations(tmp_path):
+    connect(tmp_path / "x.db").close()
+    db = connect(tmp_path / "x.db")
+    assert len(migrations.applied(db)) == len(NAMES)
+    db.close()
+
+
+def test_m002_fills_the_link_columns_of_rows_written_before_it(data_dir, tmp_path):
+    # A group with linked records, written by today's code...
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    ana = group.members.add("Ana", roles=["Outreach", "Kitchen"], skills=["Welding"])
+    bruno = group.members.add("Bruno")
+    event = group.events.add("Assembly", "2026-12-03T19:00", location="Social centre")
+    group.events.rsvp(event.id, ana.id, "yes")
+    group.events.checkin(event.id, bruno.id)
+    posters = group.tasks.add("Posters", assignee=ana.id, event=event.id)
+    chairs = group.tasks.add("Chairs", assignee=bruno.id)
+    state, vector = group.replica.state_hash(), group.replica.version_vector()
+    assert group.members.list("outreach")  # brings the search index up to date
+    tables = {t: list(group.db[t].rows) for t in ("meta", "changes", "vector", "conflicts", "search_pending")}
+    records = [dict(zip(OLD_RECORD_COLUMNS, row, strict=True)) for row in group.db.execute(
+        f"SELECT {', '.join(OLD_RECORD_COLUMNS)} FROM records")]
+    path = group.path
+    group.close()
+
+    # ...rewritten the old way: the schema stopped before m002, no link columns.
+    old_path = tmp_path / "old.db"
+    old = Database(old_path)
+    migrations.apply(old, stop_before="m002_relational_index")
+    assert "link1" not in old["records"].columns_dict
+    with old.atomic():
+        for table, rows in tables.items():
+            if rows:
+                old[table].insert_all(rows)
+        old["records"].insert_all(records)
+        old.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")  # the index they had
+    old.close()
+    for suffix in ("", "-wal", "-shm"):
+        (path / (DB_NAME + suffix)).unlink(missing_ok=True)
+    shutil.copy(old_path, path / DB_NAME)
+
+    # Opening it runs m002: same data, links filled, lookups by link work.
+    reopened = open_group(data_dir)
+    try:
+        assert "m002_relational_index" in {m.name for m in migrations.applied(reopened.db)}
+        assert migrations.pending(reopened.db) == []
+        assert reopened.replica.state_hash() == state
+        assert reopened.replica.version_vector() == vector
+        links = {rid: (l1, l2) for rid, l1, l2 in reopened.db.execute("SELECT id, link1, link2 FROM records")}
+        assert links[posters.id] == (event.id, ana.id)
+        assert links[chairs.id] == (None, bruno.id)
+        assert links[ana.id] == (None, None)
+        indexes = {row[1] for row in reopened.db.execute("PRAGMA index_list(records)")}
+        assert {"records_link1", "records_link2"} <= indexes
+        assert reopened.members.get(ana.id).roles == ["Kitchen", "Outreach"]
+        assert reopened.members.get(ana.id).skills == ["Welding"]
+        assert [t.id for t in reopened.tasks.list(assignee=ana.id)] == [posters.id]
+        assert [t.id for t in reopened.tasks.list(event=event.id)] == [posters.id]
+        assert {(r.member, r.answer) for r in reopened.events.rsvps(event.id)} == {(ana.id, "yes"), (bruno.id, None)}
+        assert reopened.events.attendance(event.id).checked_in == 1
+        assert [e.id for e in reopened.events.list("social")] == [event.id]
+        assert [m.id for m in reopened.members.list("outreach")] == [ana.id]
+        # and new writes go on from where the old database left off
+        reopened.members.add("Chen", roles=["Outreach"])
+        assert len(reopened.members.list("outreach")) == 2
+    finally:
+        reopened.close()
