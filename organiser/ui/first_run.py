@@ -224,9 +224,16 @@ class StartWindow(QWidget):
             self.code.setFocus()
             return
         try:
+            from organiser.net.invite_code import decode_invite
             from organiser.net.pairing import redeem_invite
         except ImportError:
             self._fail(self.join_error, "Joining needs the network layer, which is not part of this build.")
+            return
+        try:
+            decode_invite(code)  # a mistyped code is refused at once, before any network wait
+        except (OrganiserError, ValueError) as exc:
+            self._fail(self.join_error, exc)
+            self.code.setFocus()
             return
         self.join_error.setText("Contacting the group…")
         self.join_error.setStyleSheet("")

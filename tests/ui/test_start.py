@@ -1,0 +1,86 @@
+"""The start screen: create a group (with refusals shown), open a demo group, open a group
+this device already holds, and join refuses an empty or broken code clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from organiser.core.bus import RecordsChanged
+from organiser.services.group import Group, create_group
+from organiser.ui.bridge import Bridge
+from organiser.ui.first_run import StartWindow
+
+
+def opened(window: StartWindow) -> list[Group]:
+    groups: list[Group] = []
+    window.groupReady.connect(groups.append)
+    return groups
+
+
+def test_creating_a_group_needs_a_name(qtbot: Any, tmp_path: Path) -> None:
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    groups = opened(start)
+    qtbot.mouseClick(start.create_choice, Qt.MouseButton.LeftButton)
+    assert start.pages.currentIndex() == 1
+    start.create()
+    assert start.create_error.isVisibleTo(start) and "needs a name" in start.create_error.text()
+    assert groups == []
+    qtbot.keyClicks(start.group_name, "Allotment Society")
+    start.create()
+    assert [g.name for g in groups] == ["Allotment Society"]
+    groups[0].close()
+
+
+def test_the_demo_group_has_members_events_and_tasks(qtbot: Any, tmp_path: Path) -> None:
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    groups = opened(start)
+    qtbot.mouseClick(start.demo_choice, Qt.MouseButton.LeftButton)
+    counts = groups[0].status()["counts"]
+    assert counts["member"] > 20 and counts["event"] > 5 and counts["task"] > 20 and counts["rsvp"] > 20
+    statuses = {t.status for t in groups[0].tasks.list()}
+    assert statuses == {"todo", "doing", "done"}
+    groups[0].close()
+
+
+def test_groups_already_on_this_device_are_offered(qtbot: Any, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    create_group(data, "Food Co-op", "till laptop").close()
+    start = StartWindow(data)
+    qtbot.addWidget(start)
+    groups = opened(start)
+    assert start.existing.count() == 1 and start.existing.item(0).text() == "Food Co-op"
+    start.existing.itemActivated.emit(start.existing.item(0))
+    assert [g.name for g in groups] == ["Food Co-op"]
+    groups[0].close()
+
+
+def test_joining_refuses_an_empty_or_broken_code(qtbot: Any, tmp_path: Path) -> None:
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    start.pages.setCurrentIndex(2)
+    start.join()
+    assert "paste the code" in start.join_error.text()
+    start.code.setPlainText("not a code at all")
+    start.join()
+    assert start.isEnabled() and start.join_error.isVisibleTo(start)
+    assert "code" in start.join_error.text().lower() and start.join_error.text().endswith(".")
+
+
+def test_a_flood_of_changes_from_peers_reaches_the_views_in_slices(qtbot: Any, group: Group) -> None:
+    bridge = Bridge(group.bus, slice_size=10)
+    seen: list[RecordsChanged] = []
+    bridge.recordsChanged.connect(seen.append)
+    ids = [f"{i:032x}" for i in range(35)]
+    group.bus.publish(RecordsChanged(frozenset(ids), frozenset({"member"}), "remote"))
+    assert seen == [] and bridge.busy
+    qtbot.waitUntil(lambda: not bridge.busy, timeout=3000)
+    assert [len(e.ids) for e in seen] == [10, 10, 10, 5]
+    assert set().union(*(e.ids for e in seen)) == set(ids)
+    group.bus.publish(RecordsChanged(frozenset({"a" * 32}), frozenset({"member"}), "local"))
+    assert seen[-1].origin == "local" and len(seen) == 5  # your own edits go through at once
+    bridge.close()
