@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -162,3 +163,12 @@ def test_a_stranger_can_neither_connect_nor_learn_the_group_name(laptops):
     assert [p["name"] for p in laptops.status("s")["peers"]] == []
     wait_for(lambda: "refused a connection from 10.77.0.4" in laptops.log("a"), 10, what="the refusal logged")
     assert all_connected(laptops)  # the group kept serving
+
+
+def test_serve_stops_cleanly_on_sigterm_and_peers_then_show_it_offline(laptops):
+    proc = laptops.procs["c"]
+    assert laptops.lan.stop(proc, signal.SIGTERM) == 0
+    assert "Stopped." in laptops.log("c")
+    wait_for(lambda: [p["state"] for p in laptops.status("a")["peers"]
+                      if p["name"] == "third laptop"] == ["offline"], 20, 0.5, "C offline on A")
+    assert all(p["state"] == "offline" for p in laptops.status("c")["peers"])

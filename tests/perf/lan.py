@@ -22,7 +22,6 @@ import json
 import os
 import queue
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -209,14 +208,36 @@ def propagation(lan: Any, base: Path, hosts: int, edits: int, spacing: float) ->
              "every edit everywhere")
         to_b = [(b.seen[t] - a.edits[t]) * 1000 for t in tags]
         to_all = [(max(w.seen[t] for w in rest) - a.edits[t]) * 1000 for t in tags]
+        other_process = other_process_edits(dirs[0], b, hosts, 20)
         return {"hosts": hosts, "edits": edits, "spacing_ms": spacing * 1000,
                 "p50_ms": round(percentile(to_b, 0.5), 1), "p99_ms": round(percentile(to_b, 0.99), 1),
                 "max_ms": round(max(to_b), 1),
                 "all_hosts_p50_ms": round(percentile(to_all, 0.5), 1),
-                "all_hosts_p99_ms": round(percentile(to_all, 0.99), 1)}
+                "all_hosts_p99_ms": round(percentile(to_all, 0.99), 1),
+                "other_process_edit": other_process}
     finally:
         for w in workers:
             w.quit()
+
+
+def other_process_edits(data_dir: Path, b: Host, hosts: int, edits: int) -> dict[str, Any]:
+    """Edits written into A's database by another process (as the CLI does while A's node
+    runs): until visible on B. A's node notices them by polling PRAGMA data_version."""
+    from organiser.services.group import open_group
+
+    group = open_group(data_dir)
+    made: dict[str, float] = {}
+    try:
+        for i in range(edits):
+            tag = f"edit-cli-{hosts}-{i}"
+            made[tag] = time.time()
+            group.members.add(tag)
+            time.sleep(0.13)
+    finally:
+        group.close()
+    wait(lambda: all(t in b.seen for t in made), 30, "the other process's edits on B")
+    delays = [(b.seen[t] - made[t]) * 1000 for t in made]
+    return {"edits": edits, "p50_ms": round(percentile(delays, 0.5), 1), "max_ms": round(max(delays), 1)}
 
 
 def join_time(lan: Any, base: Path) -> dict[str, Any]:
