@@ -70,6 +70,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             **{f"{k}s": v for k, v in status["counts"].items()},
             "conflicts": status["conflicts"],
             "state hash": status["state_hash"],
+            "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
         })
     finally:
         group.close()
