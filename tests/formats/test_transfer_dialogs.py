@@ -132,3 +132,22 @@ def test_a_backup_of_another_group_is_restored_beside_this_one(group: Group, qtb
     backup.write_bytes(transfer.export_group(group, "json"))
     own.set_file(backup)
     assert "backup of this very group" in own.summary.text() and not own.import_button.isEnabled()
+
+
+def test_the_file_menu_opens_both_dialogs(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    from organiser.ui.main_window import MainWindow
+    from organiser.ui.settings import UiSettings
+    from organiser.ui.transfer_dialogs import ExportDialog
+
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    window.import_action.trigger()
+    (importer,) = window.findChildren(ImportDialog)
+    assert importer.isVisible() and importer.windowModality() == Qt.WindowModality.WindowModal
+    importer.reject()
+    window.export_action.trigger()
+    (exporter,) = window.findChildren(ExportDialog)
+    assert exporter.isVisible()
+    exporter.reject()
+    window.close()
