@@ -21,6 +21,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from organiser.core.bus import EventBus
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.keys import device_id_for, public_key_hex
 from organiser.core.records import new_id
@@ -166,8 +167,9 @@ class InviteRefused(OrganiserError):
     """A member device looked at the code and said no (used, expired, unknown)."""
 
 
-async def redeem_invite(data_dir: Path, code: str, device_name: str) -> Group:
-    """Join the group of an invite code through any member device online; then sync."""
+async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventBus | None = None) -> Group:
+    """Join the group of an invite code through any member device online; then sync.
+    Progress of that first sync is published as SyncProgress on `bus` (the group's bus)."""
     invite = decode_invite(code)
     device_name = device_name.strip()
     if not device_name:
@@ -196,7 +198,7 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str) -> Group:
     if welcome is None:
         raise OrganiserError("no member device of the invite could admit this device: " + " ".join(problems))
     creds = credentials_from_json(json.dumps(welcome["credentials"]))
-    group = join_group(data_dir, creds, device_name)
+    group = join_group(data_dir, creds, device_name, bus)
     _store_certificate(group, str(welcome["certificate"]))
     peerbook.remember_address(group.db, member, used_address)  # so `serve` can dial it after a crash
     host, port = split_address(used_address)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from organiser.core.bus import PeersChanged, SyncProgress
+from organiser.core.bus import EventBus, PeersChanged, SyncProgress
 from organiser.core.changeset import sign_changeset
 from organiser.core.errors import OrganiserError
 from organiser.net.credentials import group_tls_files
@@ -138,9 +138,14 @@ async def test_a_big_initial_sync_reports_progress_and_converges(tmp_path, group
     a = node(group)
     await a.start()
     try:
-        b_group = await joined(a, tmp_path / "b", "B")
+        bus = EventBus()
+        progress: list[SyncProgress] = []
+        bus.subscribe(SyncProgress, progress.append)
+        b_group = await redeem_invite(tmp_path / "b", await a.create_invite(3600), "B", bus=bus)
         assert len(b_group.members.list(limit=5000)) == 3000
         assert b_group.replica.state_hash() == group.replica.state_hash()
+        assert len(progress) > 1 and progress[-1].done == progress[-1].total >= 3000
+        assert [x.done for x in progress] == sorted(x.done for x in progress)
         b_group.close()
     finally:
         await a.stop()
