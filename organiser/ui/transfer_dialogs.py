@@ -277,9 +277,10 @@ class ImportDialog(QDialog):
         self.plan = plan
         self.model.set_plan(plan)
         text = plan.summary()
-        if plan.invalid and not self.skip_box.isChecked():
-            text += (f" {plan.blocked_message().split(': ', 1)[1]}"
-                     .replace("import the rest with --skip-invalid", "tick “Skip invalid items”"))
+        if plan.invalid:
+            first = plan.invalid[0]
+            text += (f" Invalid items block the import (first: {first.where}, {first.reason.rstrip('.')}); "
+                     "fix the file, or tick “Skip invalid items” to import the rest.")
         if plan.warnings:
             text += f" {len(plan.warnings)} notes about what was left out or guessed (see Details)."
         self.summary.setText(text)

@@ -52,7 +52,7 @@ def test_invalid_rows_keep_import_disabled_until_skipping_is_ticked(group: Group
     invalid = [r for r in rows(dialog) if r[0] == "Invalid"]
     assert [r[1] for r in invalid] == ["line 3", "line 5"]
     assert "'dan-at-example.org' is not a valid email address" in invalid[0][3]
-    assert "Nothing was imported" in dialog.summary.text()
+    assert "Invalid items block the import (first: line 3" in dialog.summary.text()
     assert not dialog.import_button.isEnabled()
     dialog.skip_box.setChecked(True)
     assert dialog.import_button.isEnabled()
