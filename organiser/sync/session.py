@@ -231,6 +231,7 @@ class Session:
             # Keep each step near APPLY_STEP seconds, so the app's window stays responsive.
             elapsed = max(time.perf_counter() - began, 1e-4)
             self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(chunk) * APPLY_STEP / elapsed)))
+            self._last_heard = time.monotonic()  # busy with the peer's data is not silence
             await asyncio.sleep(0)
         if not self.received_all.is_set():
             self._progress_done += len(items)
