@@ -206,6 +206,7 @@ class _Planner:
         self.by_phone: dict[str, _Person] = {}
         self.event_ids: set[str] = set()
         self.people: list[_Person] = []  # members this import adds or updates
+        self.planned_ids: dict[str, str] = {}  # event/task ids this import already plans, and where
 
     def run(self, items: list[ParsedItem]) -> None:
         if any(i.kind == "member" for i in items) or any(i.extra.get("assignee_email") for i in items):
@@ -329,6 +330,9 @@ class _Planner:
                     extra_ops: Mapping[str, Any]) -> None:
         service = self.group.events if kind == "event" else self.group.tasks
         record_id = self._record_id(kind, item.extra.get("uid"))
+        if record_id and record_id in self.planned_ids:
+            self._add(item, SKIP, reason=f"same UID as {self.planned_ids[record_id]}", record_id=record_id)
+            return
         found = queries.get_record(self.group.db, record_id) if record_id else None
         try:
             if found is not None and found[0] == kind and not found[2]:
@@ -352,6 +356,8 @@ class _Planner:
         except ValidationError as exc:
             self._add(item, INVALID, reason=exc.message)
             return
+        if record_id:
+            self.planned_ids[record_id] = item.where
         if kind == "event":
             self.event_ids.add(record_id or "")
 

@@ -221,3 +221,13 @@ def test_restore_keeps_all_of_a_large_log(group, tmp_path: Path):
     assert restored.replica.state_hash() == group.replica.state_hash()
     assert len(restored.members.list()) == 300
     restored.close()
+
+
+def test_a_uid_repeated_in_one_file_is_imported_once(group):
+    block = fixture("nextcloud.ics").split(b"BEGIN:VEVENT", 2)
+    event = b"BEGIN:VEVENT" + block[2].split(b"END:VEVENT")[0] + b"END:VEVENT\n"
+    twice = fixture("nextcloud.ics").replace(b"END:VCALENDAR", event + b"END:VCALENDAR")
+    p = plan(group, "twice.ics", twice)
+    assert [(i.action, i.reason) for i in p.items][-1] == ("skip", "same UID as event 2 (line 37)")
+    transfer.apply_import(group, p)
+    assert len(group.events.list()) == 2
