@@ -1,0 +1,1 @@
+"""The sync protocol (frames and messages, no I/O) and one peer conversation."""
