@@ -81,6 +81,7 @@ class SyncNode:
         return self.group.device_id
 
     async def start(self) -> None:
+        self._stopping = False  # a node can be started again after stop() (network off, then on)
         self._loop = asyncio.get_running_loop()
         self._tls()
         try:
@@ -127,6 +128,7 @@ class SyncNode:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._dialers.clear()
         if self._server is not None:
             try:
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
@@ -255,7 +257,7 @@ class SyncNode:
                 raise OrganiserError(f"{address} is this device itself.")
             raise OrganiserError(f"{address} is now another device than the one expected there.")
         device, public_hex = identity
-        if not is_member(self.group, device, public_hex) and not wait:
+        if not is_member(self.group, device, public_hex):
             log.info("%s is not in our roster yet; it may have just joined", device[:12])
         peerbook.remember_address(self.group.db, device, address)
         self._listen_addresses[device] = address

@@ -110,6 +110,24 @@ async def test_a_restarted_node_dials_the_last_known_address_of_a_peer_that_dial
         b_group.close()
 
 
+async def test_a_node_can_be_stopped_and_started_again(tmp_path, group):
+    a = node(group)
+    await a.start()
+    b_group = await joined(a, tmp_path / "b", "B")
+    b = node(b_group, a)
+    await b.start()
+    try:
+        await until(lambda: [x.state for x in b.peers()] == ["connected"], what="connected")
+        await b.stop()
+        assert [x.state for x in b.peers()] == ["offline"]
+        await b.start()  # network back on: same node, same static peer
+        await until(lambda: [x.state for x in b.peers()] == ["connected"], what="connected again")
+    finally:
+        await b.stop()
+        b_group.close()
+        await a.stop()
+
+
 async def test_changes_relay_through_a_device_between_two_that_never_meet(tmp_path, group):
     a = node(group)
     await a.start()
