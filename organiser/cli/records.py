@@ -126,15 +126,15 @@ def member_delete(args: argparse.Namespace) -> int:
 # ---- events -----------------------------------------------------------------------------
 
 def _event_fields(p: argparse.ArgumentParser, creating: bool) -> None:
-    p.add_argument("--title", required=creating)
+    p.add_argument("--title", required=creating, help="what the event is called")
     p.add_argument("--start", required=creating, metavar="ISO", help="start, e.g. 2026-12-03T19:00")
     p.add_argument("--end", metavar="ISO", help="end, e.g. 2026-12-03T21:00")
     p.add_argument("--tz", metavar="AREA/CITY", help="IANA time zone (default: this computer's)")
-    p.add_argument("--location", metavar="L")
+    p.add_argument("--location", metavar="L", help="where it happens")
     p.add_argument("--capacity", metavar="N", help="how many people fit")
-    p.add_argument("--description", metavar="TEXT")
+    p.add_argument("--description", metavar="TEXT", help="details for people coming")
     if not creating:
-        p.add_argument("--status", choices=("scheduled", "cancelled"))
+        p.add_argument("--status", choices=("scheduled", "cancelled"), help="cancel or reinstate the event")
     add_json_flag(p, "the event")
 
 
@@ -159,14 +159,14 @@ def _register_events(sub: argparse._SubParsersAction) -> None:
     _event_fields(p, creating=False)
     _id_command(verbs, "delete", "event", event_delete, "delete an event")
     p = verbs.add_parser("rsvp", help="record a member's answer", description="Record whether a member comes.")
-    p.add_argument("event", metavar="EVENT_ID")
-    p.add_argument("member", metavar="MEMBER_ID")
-    p.add_argument("answer", choices=("yes", "no", "maybe"))
+    p.add_argument("event", metavar="EVENT_ID", help="the event's id (or its first characters)")
+    p.add_argument("member", metavar="MEMBER_ID", help="the member's id (or its first characters)")
+    p.add_argument("answer", choices=("yes", "no", "maybe"), help="whether they come")
     p.set_defaults(handler=event_rsvp)
     p = verbs.add_parser("checkin", help="check a member in at the door",
                          description="Check a member in at the door (now).")
-    p.add_argument("event", metavar="EVENT_ID")
-    p.add_argument("member", metavar="MEMBER_ID")
+    p.add_argument("event", metavar="EVENT_ID", help="the event's id (or its first characters)")
+    p.add_argument("member", metavar="MEMBER_ID", help="the member's id (or its first characters)")
     p.add_argument("--undo", action="store_true", help="take the check-in back")
     p.set_defaults(handler=event_checkin)
 
@@ -251,11 +251,11 @@ def event_checkin(args: argparse.Namespace) -> int:
 # ---- tasks ------------------------------------------------------------------------------
 
 def _task_fields(p: argparse.ArgumentParser, creating: bool) -> None:
-    p.add_argument("--title", required=creating)
-    p.add_argument("--description", metavar="TEXT")
-    p.add_argument("--assignee", metavar="MEMBER_ID")
+    p.add_argument("--title", required=creating, help="what needs doing")
+    p.add_argument("--description", metavar="TEXT", help="details")
+    p.add_argument("--assignee", metavar="MEMBER_ID", help="the member who does it (id or its first characters)")
     p.add_argument("--due", metavar="DATE", help="due date, YYYY-MM-DD")
-    p.add_argument("--status", choices=("todo", "doing", "done"))
+    p.add_argument("--status", choices=("todo", "doing", "done"), help="where the task stands")
     p.add_argument("--priority", metavar="N", help="higher is more urgent")
     p.add_argument("--event", metavar="EVENT_ID", help="the event this task belongs to")
     add_json_flag(p, "the task")
@@ -281,9 +281,9 @@ def _register_tasks(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=task_add)
     p = verbs.add_parser("list", help="list tasks", description="List tasks, optionally filtered.")
     p.add_argument("--search", metavar="TEXT", help="full-text search (title, description)")
-    p.add_argument("--status", choices=("todo", "doing", "done"))
-    p.add_argument("--assignee", metavar="MEMBER_ID")
-    p.add_argument("--event", metavar="EVENT_ID")
+    p.add_argument("--status", choices=("todo", "doing", "done"), help="only tasks with this status")
+    p.add_argument("--assignee", metavar="MEMBER_ID", help="only tasks of this member")
+    p.add_argument("--event", metavar="EVENT_ID", help="only tasks of this event")
     add_json_flag(p, "the tasks")
     p.set_defaults(handler=task_list)
     p = _id_command(verbs, "show", "task", task_show, "show one task")

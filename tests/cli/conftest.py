@@ -1,0 +1,62 @@
+"""Running `python -m organiser` as a real subprocess, with a clean environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        assert self.code == 0, self.err
+        return json.loads(self.out)
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """No setting from the machine running the tests can leak in."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ORGANISER_", "XDG_"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+               ORGANISER_SYSTEM_CONFIG=str(home / "no-system-config.toml"), PYTHONPATH=str(ROOT))
+    return env
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def organiser(tmp_path: Path, home: Path) -> Callable[..., Run]:
+    """organiser(*args, data_dir=..., env=...): run the command line, return what it did."""
+    default_dir = tmp_path / "data"
+
+    def run(*args: str, data_dir: Path | None | bool = True, env: dict[str, str] | None = None) -> Run:
+        argv = [sys.executable, "-m", "organiser"]
+        if data_dir is True:
+            argv += ["--data-dir", str(default_dir)]
+        elif data_dir:
+            argv += ["--data-dir", str(data_dir)]
+        proc = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                              env={**clean_env(home), **(env or {})})
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    run.data_dir = default_dir  # type: ignore[attr-defined]
+    return run

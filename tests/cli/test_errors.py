@@ -1,0 +1,71 @@
+"""Bad input: exit code 2, one sentence on stderr naming the field, nothing written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from organiser.services.group import open_group
+
+START = "2026-12-03T19:00"
+
+
+def what_is_stored(data_dir) -> tuple[dict, str]:
+    group = open_group(data_dir)
+    try:
+        return group.replica.version_vector(), group.replica.state_hash()
+    finally:
+        group.close()
+
+
+@pytest.fixture
+def ready(organiser):
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    organiser.ana = organiser("member", "add", "--name", "Ana").out.strip()
+    organiser.event = organiser("event", "add", "--title", "Assembly", "--start", START).out.strip()
+    return organiser
+
+
+CASES = [
+    (["task", "add", "--title", "  "], "title", "a task needs a title"),
+    (["event", "add", "--title", "Assembly", "--start", START, "--end", "2026-12-03T18:00"], "end",
+     "before it starts"),
+    (["event", "add", "--title", "Assembly", "--start", START, "--tz", "Mars/Olympus"], "time zone",
+     "not a known IANA time zone"),
+    (["event", "add", "--title", "Assembly", "--start", START, "--capacity", "-3"], "capacity", "below zero"),
+    (["event", "add", "--title", "Assembly", "--start", "next friday"], "start", "is not a date and time"),
+    (["member", "add", "--name", "Bruno", "--email", "bruno(at)example.org", "--role", "Kitchen"], "email",
+     "is not a valid email address"),
+    (["task", "add", "--title", "Posters", "--assignee", "feedbeef"], "assignee", "there is no member"),
+    (["task", "add", "--title", "Posters", "--event", "feedbeef"], "linked event", "there is no event"),
+]
+
+
+@pytest.mark.parametrize(("args", "field", "words"), CASES, ids=[c[1] for c in CASES])
+def test_bad_input_exits_2_with_one_sentence_naming_the_field_and_writes_nothing(ready, args, field, words):
+    before = what_is_stored(ready.data_dir)
+    result = ready(*args)
+    assert result.code == 2
+    assert result.out == ""
+    line = result.err.strip()
+    assert "\n" not in line, result.err
+    assert line.startswith(f"organiser: {field}:"), line
+    assert words in line
+    assert len(re.findall(r"[.!?](?:\s|$)", line.replace("e.g.", "eg"))) == 1, line
+    assert what_is_stored(ready.data_dir) == before
+
+
+def test_a_bad_edit_exits_2_and_leaves_the_event_as_it_was(ready):
+    before = what_is_stored(ready.data_dir)
+    result = ready("event", "edit", ready.event, "--title", "Big assembly", "--end", "2026-12-01T10:00")
+    assert result.code == 2 and result.err.startswith("organiser: end:")
+    assert what_is_stored(ready.data_dir) == before
+    assert ready("event", "show", ready.event, "--json").json()["title"] == "Assembly"
+
+
+def test_a_missing_required_option_or_a_wrong_choice_exits_2_naming_it(ready):
+    missing = ready("member", "add", "--email", "ana@example.org")
+    assert missing.code == 2 and "--name" in missing.err.splitlines()[-1]
+    wrong = ready("event", "rsvp", ready.event, ready.ana, "perhaps")
+    assert wrong.code == 2 and "perhaps" in wrong.err.splitlines()[-1]
