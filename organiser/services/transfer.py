@@ -429,8 +429,8 @@ def apply_import(group: Group, plan: ImportPlan, *, skip_invalid: bool = False,
     if plan.invalid and not skip_invalid:
         raise ImportBlocked(plan.blocked_message())
     groups = [item.ops for item in plan.items if item.action in (ADD, UPDATE) and item.ops]
-    if progress is not None:
-        progress(0, len(groups), "writing")
+    if progress is not None:  # one transaction: no steps to count, so "busy" (total 0)
+        progress(0, 0, f"writing {len(groups):,} records in one step")
     if groups:
         group.replica.commit_batch(groups)
     if progress is not None:

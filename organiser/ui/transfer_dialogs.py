@@ -12,7 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QThread, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QThread,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -56,19 +64,36 @@ ACTION_TEXT = {"add": "Add", "update": "Update", "skip": "Skip", "invalid": "Inv
 
 
 class TransferJob(QThread):
-    """Runs `work(group, progress)` on a worker thread, on its own connection to the group."""
+    """Runs `work(group, progress)` on a worker thread, on its own connection to the group.
+
+    A job has no Qt parent and is kept alive by `_RUNNING` until its thread has finished,
+    so closing the dialog that started it (or the app quitting) never destroys a thread
+    that is still writing; signals to a dialog already gone are simply dropped.
+    """
 
     progressed = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, group: Group, work: Callable[[Group, transfer.Progress], Any],
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, group: Group, work: Callable[[Group, transfer.Progress], Any]) -> None:
+        super().__init__()
         self._data_dir = group.path.parent.parent
         self._group_id = group.id
         self._bus = group.bus
         self._work = work
+        self.finished.connect(self._forget)
+
+    def start_kept(self) -> None:
+        """Start, keeping the job alive until it has finished; the app waits for it on quit."""
+        _RUNNING.add(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.wait)
+        self.start()
+
+    def _forget(self) -> None:
+        _RUNNING.discard(self)
+        self.deleteLater()
 
     def run(self) -> None:
         try:
@@ -76,14 +101,18 @@ class TransferJob(QThread):
         except Exception as exc:
             self.failed.emit(exc)
             return
+        outcome: tuple[bool, Any]
         try:
             with transfer.paused_gc():  # no collector pass over the import's objects stalls the window
-                result = self._work(own, self.progressed.emit)
-            self.succeeded.emit(result)
+                outcome = (True, self._work(own, self.progressed.emit))
         except Exception as exc:  # shown to the person by the dialog, logged there if unexpected
-            self.failed.emit(exc)
+            outcome = (False, exc)
         finally:
             own.close()
+        (self.succeeded if outcome[0] else self.failed).emit(outcome[1])
+
+
+_RUNNING: set[TransferJob] = set()
 
 
 class PlanModel(QAbstractTableModel):
@@ -337,7 +366,7 @@ class ImportDialog(QDialog):
 
     def _run(self, work: Callable[[Group, transfer.Progress], Any], done: Callable[[Any], None],
              what: str) -> None:
-        job = TransferJob(self.group, work, self)
+        job = TransferJob(self.group, work)
         self._job = job
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
@@ -348,7 +377,7 @@ class ImportDialog(QDialog):
         job.failed.connect(self._failed)  # a bound slot, so it runs on the GUI thread
         job.finished.connect(self._job_finished)
         self._update_buttons()
-        job.start()
+        job.start_kept()
 
     def _progressed(self, done: int, total: int, what: str) -> None:
         self.progress.setRange(0, max(total, 0))
@@ -356,9 +385,7 @@ class ImportDialog(QDialog):
         self.progress.setFormat(f"{what.capitalize()}: %v of %m" if total else what)
 
     def _job_finished(self) -> None:
-        job, self._job = self._job, None
-        if job is not None:
-            job.deleteLater()
+        self._job = None
         self.progress.setVisible(False)
         self._update_buttons()
         if self._pending_replan:
@@ -450,14 +477,14 @@ class ExportDialog(QDialog):
             part.replace(target)
             return target
 
-        job = TransferJob(self.group, work, self)
+        job = TransferJob(self.group, work)
         self._job = job
         self.progress.setVisible(True)
         self.export_button.setEnabled(False)
         job.succeeded.connect(self._exported)
         job.failed.connect(self._failed)  # a bound slot, so it runs on the GUI thread
         job.finished.connect(self._finished)
-        job.start()
+        job.start_kept()
 
     def _failed(self, exc: BaseException) -> None:
         self.note.setText(_sentence(exc))
@@ -467,9 +494,7 @@ class ExportDialog(QDialog):
         self.note.setText(f"Wrote {path} ({path.stat().st_size:,} bytes).")
 
     def _finished(self) -> None:
-        job, self._job = self._job, None
-        if job is not None:
-            job.deleteLater()
+        self._job = None
         self.progress.setVisible(False)
         self.export_button.setEnabled(True)
 

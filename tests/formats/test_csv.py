@@ -105,3 +105,10 @@ def test_members_round_trip_through_csv():
         assert clean[key] == member[key], key
     assert row.extra["roles"] == member["roles"]
     assert row.extra["skills"] == member["skills"]
+
+
+def test_excel_unicode_text_utf16_with_tabs():
+    data = "Name\tE-mail\tPhone\r\nŁucja Nowak\tlucja@example.pl\t+48 600 100 200\r\n".encode("utf-16")
+    (row,) = read_members_csv(data, "unicode.txt").items
+    assert (row.label, row.values["emails"], row.values["phones"]) == (
+        "Łucja Nowak", ["lucja@example.pl"], ["+48 600 100 200"])

@@ -38,7 +38,7 @@ def test_import_dialog_previews_then_imports_and_the_views_hear_of_it(group: Gro
     assert dialog.import_button.isEnabled()
     with qtbot.waitSignal(bridge.recordsChanged, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
     assert "Imported 3 new" in dialog.summary.text()
     assert sorted(m.name for m in group.members.list()) == ["Amara Okafor", "Jürgen Weiß", "Li Wei"]
     assert not dialog.import_button.isEnabled()  # not twice
@@ -57,7 +57,7 @@ def test_invalid_rows_keep_import_disabled_until_skipping_is_ticked(group: Group
     dialog.skip_box.setChecked(True)
     assert dialog.import_button.isEnabled()
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
     assert sorted(m.name for m in group.members.list()) == ["Carla D.", "Carla Díaz", "Eve Adams"]
 
 
@@ -101,7 +101,7 @@ def test_export_dialog_writes_the_chosen_format(group: Group, qtbot: Any, tmp_pa
     target = tmp_path / "members.csv"
     dialog.path_edit.setText(str(target))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.written is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
     assert "Ana López" in target.read_text(encoding="utf-8-sig")
     assert f"Wrote {target}" in dialog.note.text()
     dialog.format_box.setCurrentIndex(4)
@@ -123,7 +123,7 @@ def test_a_backup_of_another_group_is_restored_beside_this_one(group: Group, qtb
     assert "a backup of group 'Food Co-op'" in dialog.summary.text()
     assert dialog.import_button.text() == "Restore" and dialog.import_button.isEnabled()
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
     restored = open_group(group.path.parent.parent, other.id)
     assert restored.replica.state_hash() == expected
     restored.close()

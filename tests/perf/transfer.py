@@ -106,7 +106,6 @@ def responsiveness(root: Path, data: bytes, source: str, tick_ms: int = 10) -> d
             super().__init__()
             self.gaps: list[float] = []
             self.outcome: dict[str, Any] = {}
-            self.jobs: list[TransferJob] = []
             self.clock = QElapsedTimer()
             self.last = 0.0
             self.loop = QEventLoop()
@@ -120,8 +119,7 @@ def responsiveness(root: Path, data: bytes, source: str, tick_ms: int = 10) -> d
             job = TransferJob(group, work)
             job.succeeded.connect(then)
             job.failed.connect(self.failed)
-            self.jobs.append(job)
-            job.start()
+            job.start_kept()
 
         def start(self) -> None:
             self.clock.start()
@@ -149,9 +147,12 @@ def responsiveness(root: Path, data: bytes, source: str, tick_ms: int = 10) -> d
     QTimer.singleShot(600_000, driver.loop.quit)  # bounded, whatever happens
     driver.loop.exec()
     heartbeat.stop()
-    for job in driver.jobs:
-        job.wait(60_000)
-    app.processEvents()
+    from organiser.ui.transfer_dialogs import _RUNNING
+
+    deadline = time.monotonic() + 60
+    while _RUNNING and time.monotonic() < deadline:  # let the jobs' threads finish and be freed
+        app.processEvents()
+        time.sleep(0.01)
     group.close()
     gaps = driver.gaps
     ordered = sorted(gaps)
