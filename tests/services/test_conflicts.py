@@ -81,3 +81,44 @@ def test_edits_of_different_fields_at_once_are_no_conflict(two_devices):
 def test_an_unknown_conflict_number_is_a_clear_error(group):
     with pytest.raises(NotFoundError, match="there is no conflict number 99"):
         group.resolve_conflict(99, use_losing_value=True)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug, reported: a concurrent write whose value equalled the then-current value is not "
+    "recorded, so when that value is later overwritten by a device that never saw it, only the "
+    "devices that received the writes in another order list the loser"))
+def test_a_value_lost_to_an_edit_whose_writer_never_saw_it_is_listed_on_every_device(tmp_path):
+    from organiser.services.group import create_group
+    from tests.conftest import add_device
+
+    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    b, c, d = (add_device(a, tmp_path / n, n) for n in "bcd")
+    devices = (a, b, c, d)
+
+    def push(src, dst):
+        dst.replica.apply(src.replica.changes_since(dst.replica.version_vector()))
+
+    def everyone_meets():
+        for x in devices:
+            for y in devices:
+                if x is not y:
+                    sync_pair(x, y)
+
+    try:
+        everyone_meets()
+        event = a.events.add("Assembly", "2026-12-03T19:00")
+        everyone_meets()
+        b.events.edit(event.id, capacity=5)  # b and a agree, apart...
+        a.events.edit(event.id, capacity=5)
+        push(a, c)
+        push(b, c)
+        a.events.edit(event.id, capacity=7)  # ...then a changes it, never having seen b's 5
+        push(a, c)
+        everyone_meets()
+        assert {x.events.get(event.id).capacity for x in devices} == {7}
+        # b's 5 lost to a 7 written without knowing it: every device must list it alike
+        listed = [[(x["value"], x["current"]) for x in device.conflicts()] for device in devices]
+        assert listed == [[(5, 7)]] * 4
+    finally:
+        for device in devices:
+            device.close()

@@ -310,8 +310,10 @@ class Convergence(RuleBasedStateMachine):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+# Derandomised: the same examples on every run, so a red test always means a change broke
+# something (the conflict-listing gap noted in tests/services/test_conflicts.py aside).
 Convergence.TestCase.settings = settings(
-    max_examples=35, stateful_step_count=30, deadline=None,
+    max_examples=35, stateful_step_count=30, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestConvergence = Convergence.TestCase

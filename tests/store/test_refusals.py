@@ -135,3 +135,28 @@ def _wall_ms() -> int:
     import time
 
     return time.time_ns() // 1_000_000
+
+
+def test_a_far_future_stamp_is_remembered_across_a_restart_so_the_next_edit_still_wins(tmp_path):
+    from organiser.services.group import open_group
+    from tests.conftest import add_device
+
+    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    b = add_device(a, tmp_path / "b", "skewed laptop")
+    try:
+        sync_pair(a, b)
+        ana = a.members.add("Ana")
+        sync_pair(a, b)
+        b.replica.clock = HybridClock(b.replica.clock.last, wall_ms=lambda: _wall_ms() + 30 * 24 * 3600 * 1000)
+        b.members.edit(ana.id, name="Ana (a month ahead)")
+        sync_pair(a, b)
+    finally:
+        a.close()
+    again = open_group(tmp_path / "a")  # the app restarted: its clock comes back from the database
+    try:
+        again.members.edit(ana.id, name="Ana López")
+        sync_pair(again, b)
+        assert b.members.get(ana.id).name == again.members.get(ana.id).name == "Ana López"
+    finally:
+        again.close()
+        b.close()
