@@ -98,6 +98,8 @@ class Session:
 
     async def _send(self, data: bytes) -> None:
         async with self._send_lock:
+            if self.writer.is_closing():  # writing to a closed TLS transport fails obscurely
+                raise ConnectionResetError("the connection was closed")
             self.writer.write(data)
             await self.writer.drain()
 
