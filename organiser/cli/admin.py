@@ -88,11 +88,16 @@ class SelfTest:
 
         names = sorted(m.name for m in pkgutil.walk_packages(organiser.__path__, "organiser."))
         broken = []
-        for name in names:
-            try:
-                importlib.import_module(name)
-            except Exception as exc:  # noqa: BLE001 - collected and named below
-                broken.append(f"{name} ({type(exc).__name__}: {exc})")
+        environment = dict(os.environ)  # a script module may set variables (QT_QPA_PLATFORM) on import
+        try:
+            for name in names:
+                try:
+                    importlib.import_module(name)
+                except Exception as exc:  # noqa: BLE001 - collected and named below
+                    broken.append(f"{name} ({type(exc).__name__}: {exc})")
+        finally:
+            os.environ.clear()
+            os.environ.update(environment)
         if broken:
             raise CheckFailed("cannot import " + "; ".join(broken))
         return f"{len(names)} modules"

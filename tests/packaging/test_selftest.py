@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -50,3 +53,24 @@ def test_every_check_passes_and_the_main_window_is_painted_offscreen(capsys: pyt
     window = next(c for c in report["checks"] if c["name"] == "window")
     assert window["ok"] and " on offscreen" in window["detail"]
     assert report["window_painted_at"] is not None
+
+
+def run_in_fresh_python(code: str, *wrapper: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
+    return subprocess.run([*wrapper, sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_importing_every_module_leaves_the_display_choice_alone() -> None:
+    result = run_in_fresh_python("import os; from organiser.cli.main import run; "
+                                 "run(['selftest', '--only', 'modules']); print(os.environ.get('QT_QPA_PLATFORM'))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "None"
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None or not APP_PRESENT, reason="needs xvfb-run and organiser/app.py")
+def test_display_opens_the_window_on_a_real_x_server() -> None:
+    result = run_in_fresh_python("import sys; from organiser.cli.main import run; "
+                                 "sys.exit(run(['selftest', '--only', 'window', '--display']))", "xvfb-run", "-a")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith(" on xcb)")
