@@ -70,6 +70,11 @@ class Settings:
         cleaned = {k: PARSERS[k](v) for k, v in given.items()}
         return replace(self, **cleaned, sources={**self.sources, **dict.fromkeys(cleaned, FLAG_SOURCE)})
 
+    def node_options(self) -> dict[str, Any]:
+        """Keyword arguments for a SyncNode (organiser.net.node): port, discovery, static peers."""
+        return {"listen_port": self.listen_port or 0, "discovery": self.discovery,
+                "static_peers": [parse_peer(p) for p in self.peers]}
+
     def describe(self) -> list[tuple[str, str, str]]:
         """(setting, value as text, where it came from) for each setting, for people."""
         rows = []

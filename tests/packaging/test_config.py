@@ -169,3 +169,11 @@ def test_config_command_says_where_each_setting_comes_from(files: dict[str, Path
     assert any(line.split() == ["listen_port", "47900", str(files["user"])] for line in lines)
     assert any(line.split() == ["discovery", "off", "environment", "(ORGANISER_DISCOVERY)"] for line in lines)
     assert f"  {files['system']}  (absent)" in lines
+
+
+def test_sync_node_options_come_from_the_settings(files: dict[str, Path]) -> None:
+    write(files["system"], 'listen_port = 47800\ndiscovery = false\npeers = ["10.0.0.5:47800", "[fe80::1]:47801"]\n')
+    assert load_settings(environ(files)).node_options() == {
+        "listen_port": 47800, "discovery": False, "static_peers": [("10.0.0.5", 47800), ("fe80::1", 47801)]}
+    nothing = {"system": files["system"].with_name("none"), "user": files["user"]}
+    assert load_settings(environ(nothing)).node_options() == {"listen_port": 0, "discovery": True, "static_peers": []}
