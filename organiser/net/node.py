@@ -66,6 +66,7 @@ class SyncNode:
         self._tasks: set[asyncio.Task] = set()
         self._push_task: asyncio.Task[None] | None = None
         self._push_wanted = False
+        self._neighbours: frozenset[str] = frozenset()
         self._unsubscribe = lambda: None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
@@ -82,6 +83,7 @@ class SyncNode:
 
     async def start(self) -> None:
         self._stopping = False  # a node can be started again after stop() (network off, then on)
+        self._neighbours = frozenset()
         self._loop = asyncio.get_running_loop()
         self._tls()
         try:
@@ -193,7 +195,23 @@ class SyncNode:
                                       session.last_sync)
             except Exception:
                 log.exception("could not record the state of peer %s", session.peer_device[:12])
+            self._spawn(self._share_neighbours())
         self.group.bus.publish(PeersChanged())
+
+    async def _share_neighbours(self) -> None:
+        """Tell every peer which devices we hear from directly, so nobody relays those
+        devices' changesets to us; when we lose one, ask the others for what we may lack."""
+        current = frozenset(d for d, link in self._links.items()
+                            if link.session.received_all.is_set() and not link.session.closed.is_set())
+        lost = self._neighbours - current
+        self._neighbours = current
+        for link in list(self._links.values()):
+            try:
+                await link.session.tell_neighbours(current)
+                if lost:
+                    await link.session.request_missing()
+            except (ConnectionError, OSError) as exc:
+                log.info("could not update %s: %s", link.session.peer_device[:12], exc)
 
     def _learn_address(self, session: Session) -> None:
         """A peer that dialled us says where it listens: remember it, to dial it next time."""

@@ -38,6 +38,8 @@ class FrameType(IntEnum):
     PAIR_HELLO = 8  # {"ca"}: the group CA certificate, to check against an invite code
     REDEEM = 9  # {"token", "public_key", "device_name"}
     WELCOME = 10  # {"credentials", "certificate", ...}: what a new device needs
+    NEIGHBOURS = 11  # {"devices"}: devices whose new changesets reach me directly from them
+    REQUEST = 12  # {"vector"}: send me what I lack beyond this (after I lost a neighbour)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,22 @@ def encode_vector(vector: dict[str, int]) -> bytes:
 
 def decode_vector(payload: bytes) -> dict[str, int]:
     return check_vector(decode_json(payload).get("vector"))
+
+
+def encode_neighbours(devices: frozenset[str] | set[str]) -> bytes:
+    return encode_json(FrameType.NEIGHBOURS, {"devices": sorted(devices)})
+
+
+def decode_neighbours(payload: bytes) -> frozenset[str]:
+    devices = decode_json(payload).get("devices")
+    if not isinstance(devices, list) or len(devices) > 10_000 or not all(
+            isinstance(d, str) and len(d) <= 64 for d in devices):
+        raise ProtocolError("a neighbours message is not a list of devices")
+    return frozenset(devices)
+
+
+def encode_request(vector: dict[str, int]) -> bytes:
+    return encode_json(FrameType.REQUEST, {"vector": vector})
 
 
 def encode_error(message: str) -> bytes:

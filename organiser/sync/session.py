@@ -84,6 +84,9 @@ class Session:
         self._progress_done = 0
         self._chunk = 500
         self.peer_listen_port = 0
+        # Devices the peer hears from directly: their own changesets need no relay to it.
+        self.peer_neighbours: frozenset[str] = frozenset()
+        self.sent_neighbours: frozenset[str] | None = None
 
     @property
     def state(self) -> str:
@@ -139,6 +142,27 @@ class Session:
         self.on_change(self)
         await self.push()
 
+    async def _send_missing(self, vector: dict[str, int]) -> None:
+        """What the peer lacks beyond `vector` (it lost a neighbour whose news we held back)."""
+        if not self.live:
+            return  # our initial stream is still going; it covers this
+        async with self._push_lock:
+            position = dict(vector)
+            while batch := outbox.missing(self.replica.db, position, STREAM_CHUNK):
+                for cs in batch:
+                    position[cs.author] = max(position.get(cs.author, 0), cs.seq)
+                await self._send_changesets(batch)
+                self._note_sent(batch)
+
+    async def tell_neighbours(self, devices: frozenset[str]) -> None:
+        if self.live and not self.closed.is_set() and devices != self.sent_neighbours:
+            self.sent_neighbours = devices
+            await self._send(p.encode_neighbours(devices))
+
+    async def request_missing(self) -> None:
+        if self.live and not self.closed.is_set():
+            await self._send(p.encode_request(self.replica.version_vector()))
+
     async def _wait_authorised(self) -> None:
         """A device not (yet) in our roster may have been admitted by a member whose news
         has not reached us: we take its signed changesets (the replica checks every one)
@@ -160,7 +184,9 @@ class Session:
                 self._cursor, rows = outbox.stored_after(self.replica.db, self._cursor)
                 if not rows:
                     return
-                fresh = [cs for cs in rows if cs.seq > self.peer_known.get(cs.author, 0)]
+                me = self.replica.device_id
+                fresh = [cs for cs in rows if cs.seq > self.peer_known.get(cs.author, 0)
+                         and (cs.author == me or cs.author not in self.peer_neighbours)]
                 if fresh:
                     await self._send_changesets(fresh)
                     self._note_sent(fresh)
@@ -191,6 +217,10 @@ class Session:
                     self.peer_known[a] = max(self.peer_known.get(a, 0), s)
                 if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
                     self.acked.set()
+            elif frame.type == p.FrameType.NEIGHBOURS:
+                self.peer_neighbours = p.decode_neighbours(frame.payload)
+            elif frame.type == p.FrameType.REQUEST:
+                await self._send_missing(p.decode_vector(frame.payload))
             elif frame.type == p.FrameType.PING:
                 await self._send(p.encode_frame(p.FrameType.PONG))
             elif frame.type == p.FrameType.PONG:
