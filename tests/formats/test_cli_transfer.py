@@ -95,6 +95,10 @@ def test_backup_export_restores_into_an_empty_data_directory_with_the_same_state
     run = organiser(data, "export", "--format", "json", "--out", backup)
     assert run.returncode == 0, run.stderr
     empty = tmp_path / "empty"
+    run = organiser(empty, "import", backup, "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert "Would restore" in run.stdout and "a backup of group 'Tenants Union'" in run.stdout
+    assert not (empty / "groups").exists()
     run = organiser(empty, "import", backup, "--device-name", "spare laptop")
     assert run.returncode == 0, run.stderr
     assert "Restored group 'Tenants Union'" in run.stdout
