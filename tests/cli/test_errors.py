@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from organiser.services.group import open_group
+from organiser.services.group import create_group, open_group
 
 START = "2026-12-03T19:00"
 
@@ -19,12 +21,32 @@ def what_is_stored(data_dir) -> tuple[dict, str]:
         group.close()
 
 
+@dataclass
+class Ready:
+    data_dir: Path
+    ana: str
+    event: str
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> Ready:
+    """One group for every case here (made in-process: the set-up is not what is tested);
+    each case checks that it wrote nothing, so they cannot disturb each other."""
+    data_dir = tmp_path_factory.mktemp("errors") / "data"
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    try:
+        return Ready(data_dir, group.members.add("Ana").id, group.events.add("Assembly", START).id)
+    finally:
+        group.close()
+
+
 @pytest.fixture
-def ready(organiser):
-    assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
-    organiser.ana = organiser("member", "add", "--name", "Ana").out.strip()
-    organiser.event = organiser("event", "add", "--title", "Assembly", "--start", START).out.strip()
-    return organiser
+def ready(organiser, stored):
+    def run(*args: str):
+        return organiser(*args, data_dir=stored.data_dir)
+
+    run.data_dir, run.ana, run.event = stored.data_dir, stored.ana, stored.event
+    return run
 
 
 CASES = [
