@@ -48,9 +48,9 @@ def test_dragging_a_card_to_another_column_moves_the_task(window: MainWindow, qt
     mime = todo.model.mimeData([source_index])  # what the view packs when the drag starts
     target = done.view.viewport()
     where = QPointF(10, 10)
-    for event in (QDragEnterEvent(where, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+    for event in (QDragEnterEvent(where.toPoint(), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
                                   Qt.KeyboardModifier.NoModifier),
-                  QDragMoveEvent(where, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+                  QDragMoveEvent(where.toPoint(), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
                                  Qt.KeyboardModifier.NoModifier)):
         QApplication.sendEvent(target, event)
         assert event.isAccepted()  # the Done column's view accepts task cards
