@@ -141,6 +141,23 @@ def test_an_edit_made_while_c_is_unplugged_arrives_after_it_is_plugged_back(lapt
     assert laptops.status("a")["counts"]["task"] == 1
 
 
+def test_when_only_a_and_c_lose_each_other_b_relays_what_a_writes(laptops):
+    wait_for(lambda: all_connected(laptops), 30, 0.5, "all three connected")
+    members = laptops.status("c")["counts"]["member"]
+    lan = laptops.lan
+    blocks = [("a", laptops.lan.hosts["c"]), ("c", laptops.lan.hosts["a"])]
+    for host, other in blocks:
+        subprocess.run(["ip", "-n", lan.ns(host), "route", "add", "blackhole", f"{other}/32"], check=True)
+    try:
+        laptops.ok("a", "member", "add", "--name", "Relayed through B")
+        wait_for(lambda: laptops.status("c")["counts"]["member"] == members + 1, 40, 0.5, "the edit on C via B")
+    finally:
+        for host, other in blocks:
+            subprocess.run(["ip", "-n", lan.ns(host), "route", "del", "blackhole", f"{other}/32"])
+    wait_for(lambda: all_connected(laptops), 40, 0.5, "A and C connected again")
+    assert same_state(laptops)
+
+
 def test_a_stranger_can_neither_connect_nor_learn_the_group_name(laptops):
     laptops.ok("s", "init", "--group", "Strangers", "--device-name", "their laptop")
     laptops.serve("s")
