@@ -4,7 +4,9 @@
 2. Each streams what the other lacks, in per-author order, in frame-sized batches, then
    SYNCED. Both directions run at once.
 3. Live phase: `push()` sends changesets stored since (new local edits and ones relayed
-   from other peers) at once; nothing polls the peer. PING/PONG notice a peer that
+   from other peers) at once; nothing polls the peer. A peer says which devices it hears
+   from directly (NEIGHBOURS); their changesets are not relayed to it. When it loses one,
+   it sends its vector (REQUEST) and gets what it lacks. PING/PONG notice a peer that
    vanished without closing (a laptop lid, a pulled cable).
 
 Incoming changesets are applied in chunks with a yield between, so a big initial sync

@@ -93,3 +93,20 @@ def test_batches_keep_order_and_stay_under_the_frame_size():
     assert [item for group in groups for item in group] == items
     assert all(len(p.encode_changes(group)) <= p.MAX_FRAME for group in groups)
     assert len(groups) > 1
+
+
+@given(st.frozensets(st.text(max_size=64), max_size=20))
+def test_neighbours_round_trip(devices):
+    frame = p.FrameDecoder().feed(p.encode_neighbours(devices))[0]
+    assert frame.type == p.FrameType.NEIGHBOURS and p.decode_neighbours(frame.payload) == devices
+
+
+@pytest.mark.parametrize("payload", [b'{"devices": "a"}', b'{"devices": [1]}', b"{}"])
+def test_malformed_neighbours_are_a_protocol_error(payload):
+    with pytest.raises(p.ProtocolError):
+        p.decode_neighbours(payload)
+
+
+def test_a_request_carries_a_vector():
+    frame = p.FrameDecoder().feed(p.encode_request({"a" * 32: 7}))[0]
+    assert frame.type == p.FrameType.REQUEST and p.decode_vector(frame.payload) == {"a" * 32: 7}
