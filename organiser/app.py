@@ -25,7 +25,7 @@ def build_main_window(group: Group, node: Any = None) -> QMainWindow:
 
     if QApplication.instance() is None:
         raise RuntimeError("create a QApplication before building the main window")
-    return MainWindow(group, node)
+    return MainWindow(group, node, background=True)
 
 
 def load_sync_node() -> tuple[type | None, str]:
@@ -101,7 +101,7 @@ class AppController:
 
         self.group = group
         node_class, note = load_sync_node()
-        self.window = MainWindow(group, None, network_note=note or "Starting the network…")
+        self.window = MainWindow(group, None, network_note=note or "Starting the network…", background=True)
         self.window.closed.connect(self._window_closed)
         self.window.switchGroupRequested.connect(self.show_start)
         self.window.show()

@@ -181,8 +181,9 @@ def trait_pairs(db: Database, kind: str, field: str, members: Iterable[str] | No
         chunk = member_list[start:start + 500]
         marks = ",".join("?" * len(chunk))
         out += db.execute(
+            # "+kind": look members up by the link index, not by scanning every role
             f"SELECT link1, json_extract(data, ?) FROM records WHERE link1 IN ({marks}) "
-            "AND kind = ? AND deleted = 0", [path, *chunk, kind]).fetchall()
+            "AND +kind = ? AND +deleted = 0", [path, *chunk, kind]).fetchall()
     return out
 
 

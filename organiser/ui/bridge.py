@@ -22,7 +22,7 @@ from organiser.core.bus import (
     SyncProgress,
 )
 
-SLICE = 300  # record ids handed to the views per turn of the event loop
+SLICE = 200  # record ids handed to the views per turn of the event loop
 
 
 class Bridge(QObject):

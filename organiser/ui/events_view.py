@@ -32,6 +32,7 @@ from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.event_detail import EventDetail
+from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import IS_DAY_ROLE, AgendaModel, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
@@ -79,10 +80,12 @@ class EventCalendar(QCalendarWidget):
 class EventsView(QWidget):
     status = Signal(str)
 
-    def __init__(self, group: Group, bridge: Bridge | None, cache: TaskCache, parent: QWidget | None = None) -> None:
+    def __init__(self, group: Group, bridge: Bridge | None, cache: TaskCache, parent: QWidget | None = None,
+                 reader: BackgroundReader | None = None) -> None:
         super().__init__(parent)
-        self.group, self.bridge = group, bridge
+        self.group, self.bridge, self.reader = group, bridge, reader
         self.agenda = AgendaModel(group, self)
+        self.agenda.ready.connect(self._after_load)
         self.list = QListView()
         self.list.setModel(self.agenda)
         self.list.setItemDelegate(AgendaDelegate(self.list))
@@ -143,11 +146,14 @@ class EventsView(QWidget):
 
     def ensure_loaded(self) -> None:
         if not self.agenda.loaded:
-            self.agenda.load()
-            self._fill_day()
-            first = next((r.id for r in self.agenda.rows if r.event is not None), None)
-            if first:
-                self.select(first)
+            self.agenda.load(self.reader)
+
+    def _after_load(self) -> None:
+        self._fill_day()
+        self.calendar.updateCells()
+        first = next((r.id for r in self.agenda.rows if r.event is not None), None)
+        if first and self.detail.shown_event is None:
+            self.select(first)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()

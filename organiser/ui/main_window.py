@@ -26,6 +26,7 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import ThisIsMeDialog, show_error
 from organiser.ui.events_view import EventsView
+from organiser.ui.loader import BackgroundReader
 from organiser.ui.members_view import MembersView
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.peers_view import PeersView
@@ -46,7 +47,9 @@ class MainWindow(QMainWindow):
     switchGroupRequested = Signal()
 
     def __init__(self, group: Group, node: Any = None, *, settings: UiSettings | None = None,
-                 network_note: str = "") -> None:
+                 network_note: str = "", background: bool = False) -> None:
+        """`background`: read big views (all members, all tasks) on a worker thread, as the
+        app does; tests leave it off so a view is filled as soon as it is shown."""
         super().__init__()
         self.group, self.node = group, node
         self.settings = settings or UiSettings(data_dir_of_group(group))
@@ -55,9 +58,10 @@ class MainWindow(QMainWindow):
         self.bridge.recordsChanged.connect(self.task_cache.on_records_changed)
         self.setWindowTitle(f"{group.name} — Organiser")
         self.setWindowIcon(app_icon())
-        self.events_view = EventsView(group, self.bridge, self.task_cache)
-        self.tasks_view = TasksView(group, self.bridge, self.task_cache, self.settings)
-        self.members_view = MembersView(group, self.bridge)
+        self.reader = BackgroundReader(group.path, threaded=background)
+        self.events_view = EventsView(group, self.bridge, self.task_cache, reader=self.reader)
+        self.tasks_view = TasksView(group, self.bridge, self.task_cache, self.settings, reader=self.reader)
+        self.members_view = MembersView(group, self.bridge, reader=self.reader)
         self.peers_view = PeersView(group, self.bridge, node, network_note=network_note)
         self.views: dict[str, QWidget] = {"events": self.events_view, "tasks": self.tasks_view,
                                           "members": self.members_view, "peers": self.peers_view}
@@ -275,4 +279,4 @@ def build_main_window(group: Group, node: Any = None) -> QMainWindow:
     """The main window over an open group; `node` is a SyncNode (or None: network off)."""
     if QApplication.instance() is None:
         raise RuntimeError("create a QApplication before building the main window")
-    return MainWindow(group, node)
+    return MainWindow(group, node, background=True)

@@ -26,7 +26,8 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
-from organiser.ui.models.live import ID_ROLE
+from organiser.ui.loader import BackgroundReader
+from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel, MembersProxy
 from organiser.ui.widgets import Banner
 
@@ -34,9 +35,10 @@ from organiser.ui.widgets import Banner
 class MembersView(QWidget):
     status = Signal(str)
 
-    def __init__(self, group: Group, bridge: Bridge | None, parent: QWidget | None = None) -> None:
+    def __init__(self, group: Group, bridge: Bridge | None, parent: QWidget | None = None,
+                 reader: BackgroundReader | None = None) -> None:
         super().__init__(parent)
-        self.group, self.bridge = group, bridge
+        self.group, self.bridge, self.reader = group, bridge, reader
         self.model = MembersModel(group, self)
         self.proxy = MembersProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -113,6 +115,7 @@ class MembersView(QWidget):
         layout.addWidget(self.count)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
             signal.connect(self._update_count)
+        self.model.ready.connect(self._after_load)
         if bridge is not None:
             bridge.recordsChanged.connect(self.on_records_changed)
         self.show_detail()
@@ -120,11 +123,15 @@ class MembersView(QWidget):
     # ---- loading ---------------------------------------------------------------------------
 
     def ensure_loaded(self) -> None:
-        if not self.model.loaded:
-            self.model.load()
-            self._fill_filters()
-            if self.model.rows:
-                self.select(self.model.rows[0].id)
+        if not self.model.loaded and not self.model.loading:
+            self.count.setText("Reading the directory…")
+            self.model.load(self.reader)
+
+    def _after_load(self) -> None:
+        self._fill_filters()
+        self._update_count()
+        if self.model.rows and self.current_id() is None:
+            self.select(self.model.rows[0].id)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()
@@ -164,9 +171,10 @@ class MembersView(QWidget):
         return index.data(ID_ROLE)
 
     def current_row(self) -> MemberRow | None:
-        rid = self.current_id()
-        p = self.model.row_of(rid) if rid else -1
-        return self.model.rows[p] if p >= 0 else None
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isSelected(index):
+            return None
+        return index.data(ROW_ROLE)
 
     def select(self, member_id: str) -> None:
         p = self.model.row_of(member_id)

@@ -26,6 +26,7 @@ from organiser.services.tasks import STATUSES
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
+from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import (
     DUE_CHOICES,
@@ -57,7 +58,8 @@ class BoardColumn(QWidget):
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setSpacing(3)
-        self.view.setWordWrap(True)
+        self.view.setUniformItemSizes(True)  # every card is two lines; 20,000 cards lay out at once
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
         self.view.setAlternatingRowColors(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -75,9 +77,11 @@ class TasksView(QWidget):
     status = Signal(str)
 
     def __init__(self, group: Group, bridge: Bridge | None, cache: TaskCache, settings: UiSettings,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, reader: BackgroundReader | None = None) -> None:
         super().__init__(parent)
         self.group, self.bridge, self.cache, self.settings = group, bridge, cache, settings
+        self.reader = reader
+        cache.ready.connect(self._fill)
         cache.failed.connect(lambda text: show_error(self, "Cannot move the task", text))
         self.columns = {s: BoardColumn(TaskColumnModel(cache, s, self)) for s in STATUSES}
         board = QWidget()
@@ -149,12 +153,20 @@ class TasksView(QWidget):
         self.loaded = False
 
     def ensure_loaded(self) -> None:
-        if not self.loaded:
-            self.cache.load()
-            for column in self.columns.values():
-                column.model.load()
-            self.table_model.load()
-            self.loaded = True
+        if self.loaded:
+            return
+        if self.cache.loaded:
+            self._fill()
+        else:
+            self.cache.load(self.reader)
+
+    def _fill(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        for column in self.columns.values():
+            column.model.load()
+        self.table_model.load()
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()

@@ -105,3 +105,27 @@ def test_the_invite_dialog_shows_a_real_invite_code(qtbot: Any, demo: Group, tmp
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_big_views_are_read_on_a_worker_thread_and_miss_nothing(qtbot: Any, two_devices: tuple[Group, Group],
+                                                                 tmp_path: Path) -> None:
+    from tests.conftest import sync_pair
+
+    a, b = two_devices
+    for n in range(40):
+        a.members.add(f"Member {n:02d}")
+    a.tasks.add("Count the chairs")
+    win = MainWindow(a, None, settings=UiSettings(tmp_path / "ui"), background=True)
+    qtbot.addWidget(win)
+    win.show()
+    win.switch_to("members")
+    assert win.members_view.model.loading or win.members_view.model.loaded
+    b.members.add("Arrived While Reading")  # a peer's change lands while the directory is read
+    sync_pair(a, b)
+    qtbot.waitUntil(lambda: win.members_view.model.loaded and not win.bridge.busy, timeout=5000)
+    names = [r.name for r in win.members_view.model.rows]
+    assert len(names) == 41 and "Arrived While Reading" in names
+    win.switch_to("tasks")
+    qtbot.waitUntil(lambda: win.tasks_view.loaded, timeout=5000)
+    assert win.tasks_view.columns["todo"].model.rowCount() == 1
+    win.close()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
 from organiser.services.events import Event, Rsvp
@@ -54,8 +55,14 @@ def time_range(event: Event) -> str:
     return text
 
 
+def read_events(db: Database) -> dict[str, Event]:
+    return {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "event")}
+
+
 class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
     """Upcoming events (from the start of today), with a heading row before each day."""
+
+    ready = Signal()
 
     def __init__(self, group: Group, parent: Any = None, *, today: date | None = None) -> None:
         QAbstractListModel.__init__(self, parent)
@@ -65,11 +72,26 @@ class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
         self.show_past = False
         self.events: dict[str, Event] = {}
         self.loaded = False
+        self.loading = False
+        self._missed: set[str] = set()
 
-    def load(self) -> None:
-        self.events = {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(self.group.db, "event")}
-        self.loaded = True
+    def load(self, reader: Any = None) -> None:
+        if self.loading or self.loaded:
+            return
+        self.loading = True
+        if reader is None:
+            self.install(read_events(self.group.db))
+        else:
+            reader.read(read_events, self.install)
+
+    def install(self, events: dict[str, Event]) -> None:
+        self.events = events
+        self.loaded, self.loading = True, False
         self.replace_rows(self._wanted_rows(self.events.values()))
+        missed, self._missed = self._missed, set()
+        if missed:
+            self.on_records_changed(RecordsChanged(frozenset(missed), frozenset({"event"}), "remote"))
+        self.ready.emit()
 
     def set_show_past(self, show: bool) -> None:
         self.show_past = show
@@ -88,7 +110,12 @@ class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
         return sorted((e for e in self.events.values() if e.start_dt.date() == day), key=lambda e: e.start)
 
     def on_records_changed(self, event: RecordsChanged) -> None:
-        if not self.loaded or "event" not in event.kinds:
+        if "event" not in event.kinds:
+            return
+        if self.loading:
+            self._missed |= event.ids
+            return
+        if not self.loaded:
             return
         found = queries.rows_by_ids(self.group.db, event.ids)
         changed: dict[str, AgendaRow | None] = {}

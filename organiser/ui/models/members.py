@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
@@ -54,6 +55,26 @@ class MemberRow:
         return ", ".join(kinds) if kinds else "none"
 
 
+def read_members(db: Database, members: Iterable[str] | None = None) -> dict[str, MemberRow]:
+    """Every visible member (or the given ones) with roles and skills; safe on any thread
+    that owns `db`."""
+    roles: dict[str, list[str]] = {}
+    skills: dict[str, list[str]] = {}
+    for member, value in queries.trait_pairs(db, "member_role", "role", members):
+        roles.setdefault(member, []).append(value)
+    for member, value in queries.trait_pairs(db, "member_skill", "skill", members):
+        skills.setdefault(member, []).append(value)
+    for values in (*roles.values(), *skills.values()):
+        values.sort(key=str.casefold)
+    if members is None:
+        found = queries.visible_rows(db, "member")
+    else:
+        found = [(rowid, rid, values) for rid, (rowid, kind, values, deleted)
+                 in queries.rows_by_ids(db, members).items() if kind == "member" and not deleted]
+    return {rid: MemberRow(rid, rowid, values.get("name") or "", values, roles.get(rid, []), skills.get(rid, []))
+            for rowid, rid, values in found}
+
+
 def _name_key(row: MemberRow) -> tuple[str, str]:
     return (row.name.casefold(), row.id)
 
@@ -71,6 +92,8 @@ SORT_KEYS = (
 class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
     """All members matching the current search and filters, one row each."""
 
+    ready = Signal()  # the directory has been read
+
     def __init__(self, group: Group, parent: Any = None) -> None:
         QAbstractTableModel.__init__(self, parent)
         self._init_rows(lambda r: r.id, _name_key)
@@ -79,21 +102,12 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         self.role = ""
         self.working_group = ""
         self.loaded = False
+        self.loading = False
+        self._missed: set[str] = set()
         self._all: dict[str, MemberRow] = {}
         self._ordered: list[MemberRow] | None = None
 
     # ---- loading and filtering -----------------------------------------------------------
-
-    def _traits(self, members: Iterable[str] | None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        roles: dict[str, list[str]] = {}
-        skills: dict[str, list[str]] = {}
-        for member, value in queries.trait_pairs(self.group.db, "member_role", "role", members):
-            roles.setdefault(member, []).append(value)
-        for member, value in queries.trait_pairs(self.group.db, "member_skill", "skill", members):
-            skills.setdefault(member, []).append(value)
-        for values in (*roles.values(), *skills.values()):
-            values.sort(key=str.casefold)
-        return roles, skills
 
     def _matches(self, row: MemberRow, found: set[int] | None) -> bool:
         if found is not None and row.rowid not in found:
@@ -103,15 +117,26 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         return not (self.working_group and self.working_group.casefold()
                     not in {w.casefold() for w in row.working_groups})
 
-    def load(self) -> None:
-        """Read every member once (the directory is filtered from this in memory)."""
-        roles, skills = self._traits(None)
-        self._all = {rid: MemberRow(rid, rowid, values.get("name") or "", values,
-                                    roles.get(rid, []), skills.get(rid, []))
-                     for rowid, rid, values in queries.visible_rows(self.group.db, "member")}
+    def load(self, reader: Any = None) -> None:
+        """Read every member once (the directory is filtered from this in memory), on a
+        worker thread when a BackgroundReader is given."""
+        if self.loading or self.loaded:
+            return
+        self.loading = True
+        if reader is None:
+            self.install(read_members(self.group.db))
+        else:
+            reader.read(read_members, self.install)
+
+    def install(self, members: dict[str, MemberRow]) -> None:
+        self._all = members
         self._ordered = None
-        self.loaded = True
+        self.loaded, self.loading = True, False
         self._refilter()
+        missed, self._missed = self._missed, set()
+        if missed:  # changes that arrived while the directory was being read
+            self.on_records_changed(RecordsChanged(frozenset(missed), MEMBER_KINDS, "remote"))
+        self.ready.emit()
 
     def set_filter(self, *, search: str | None = None, role: str | None = None,
                    working_group: str | None = None) -> None:
@@ -149,19 +174,18 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
     # ---- live updates ---------------------------------------------------------------------
 
     def on_records_changed(self, event: RecordsChanged) -> None:
-        if not self.loaded or not (event.kinds & MEMBER_KINDS):
+        if not (event.kinds & MEMBER_KINDS):
+            return
+        if self.loading:
+            self._missed |= event.ids
+            return
+        if not self.loaded:
             return
         found = queries.rows_by_ids(self.group.db, event.ids)
         member_ids = {rid for rid, (_r, kind, _v, _d) in found.items() if kind == "member"}
         member_ids |= {v.get("member") for _r, kind, v, _d in found.values()
                        if kind in ("member_role", "member_skill") and v.get("member")}
-        members = {rid: found[rid] for rid in member_ids if rid in found}
-        missing = [m for m in member_ids if m not in members]
-        members.update(queries.rows_by_ids(self.group.db, missing))
-        roles, skills = self._traits(member_ids)
-        live = {rid: MemberRow(rid, rowid, values.get("name") or "", values, roles.get(rid, []),
-                               skills.get(rid, []))
-                for rid, (rowid, kind, values, deleted) in members.items() if kind == "member" and not deleted}
+        live = read_members(self.group.db, member_ids)
         for rid in member_ids:
             if rid in live:
                 self._all[rid] = live[rid]

@@ -36,6 +36,10 @@ DUE_ROLE = FIRST_CUSTOM_ROLE + 2
 EVENT_ROLE = FIRST_CUSTOM_ROLE + 3
 
 
+def read_tasks(db: Any) -> dict[str, Task]:
+    return {rid: Task.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "task")}
+
+
 def board_key(task: Task) -> tuple[Any, ...]:
     return (task.due or "9999", -task.priority, task.title.casefold(), task.id)
 
@@ -45,6 +49,7 @@ class TaskCache(QObject):
 
     changed = Signal(object)
     failed = Signal(str)
+    ready = Signal()
 
     def __init__(self, group: Group, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,17 +58,35 @@ class TaskCache(QObject):
         self.members = NameLookup(group, "name")
         self.events = NameLookup(group, "title")
         self.loaded = False
+        self.loading = False
+        self._missed: set[str] = set()
 
-    def load(self) -> None:
-        if not self.loaded:
-            self.tasks = {rid: Task.from_values(rid, v) for _r, rid, v in queries.visible_rows(self.group.db, "task")}
-            self.loaded = True
+    def load(self, reader: Any = None) -> None:
+        """Read every task (on a worker thread when a BackgroundReader is given); `ready`
+        says when they are in."""
+        if self.loading or self.loaded:
+            return
+        self.loading = True
+        if reader is None:
+            self.install(read_tasks(self.group.db))
+        else:
+            reader.read(read_tasks, self.install)
+
+    def install(self, tasks: dict[str, Task]) -> None:
+        self.tasks = tasks
+        self.loaded, self.loading = True, False
+        self.ready.emit()
+        missed, self._missed = self._missed, set()
+        if missed:
+            self.on_records_changed(RecordsChanged(frozenset(missed), frozenset({"task"}), "remote"))
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         self.members.on_records_changed(event)
         self.events.on_records_changed(event)
         if not event.kinds & {"task", "member", "event"}:
             return
+        if self.loading:
+            self._missed |= event.ids
         found = queries.rows_by_ids(self.group.db, event.ids)
         changed: dict[str, Task | None] = {}
         renamed: set[str] = set()
@@ -118,7 +141,7 @@ class TaskColumnModel(LiveRows[Task], QAbstractListModel):
         cache.changed.connect(self._on_changed)
 
     def load(self) -> None:
-        self.cache.load()
+        self.cache.load()  # at once, unless a view already had it read in the background
         self.replace_rows(t for t in self.cache.tasks.values() if t.status == self.status)
 
     def _on_changed(self, changed: dict[str, Task | None]) -> None:
@@ -135,9 +158,8 @@ class TaskColumnModel(LiveRows[Task], QAbstractListModel):
             return None
         task = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            bits = [b for b in (self.cache.members.get(task.assignee),
-                                f"due {task.due}" if task.due else "") if b]
-            return task.title + (f"\n{' · '.join(bits)}" if bits else "")
+            who = self.cache.members.get(task.assignee) or "unassigned"
+            return f"{task.title}\n{who} · {f'due {task.due}' if task.due else 'no due date'}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(self.cache, task)
         if role == Qt.ItemDataRole.AccessibleTextRole:

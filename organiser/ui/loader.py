@@ -1,0 +1,73 @@
+"""Reading a whole view's worth of records (50,000 members) on a worker thread with its own
+SQLite connection, so the window paints and answers while it happens. The result comes
+back to the GUI thread through a queued signal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from sqlite_utils import Database
+
+from organiser.store.database import connect
+from organiser.store.datadir import DB_NAME
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    finished = Signal(object)
+    failed = Signal(str)
+
+
+class BackgroundReader:
+    """`read(fn, on_done)`: run fn(db) on a worker thread, then on_done(result) on this one.
+    With `threaded=False` (tests, the screenshot script) it runs at once, on this thread."""
+
+    def __init__(self, group_path: Path, *, threaded: bool = True) -> None:
+        self.path = group_path / DB_NAME
+        self.threaded = threaded
+        self._relays: set[_Relay] = set()
+
+    def read(self, fn: Callable[[Database], Any], on_done: Callable[[Any], None],
+             on_error: Callable[[str], None] | None = None) -> None:
+        if not self.threaded:
+            db = connect(self.path, readonly=True)
+            try:
+                on_done(fn(db))
+            finally:
+                db.close()
+            return
+        relay = _Relay()
+        self._relays.add(relay)  # keep it alive until the result is delivered
+
+        def deliver(result: Any) -> None:
+            self._relays.discard(relay)
+            on_done(result)
+
+        def fail(message: str) -> None:
+            self._relays.discard(relay)
+            if on_error is not None:
+                on_error(message)
+
+        relay.finished.connect(deliver)
+        relay.failed.connect(fail)
+        path = self.path
+
+        def work() -> None:
+            try:
+                db = connect(path, readonly=True)
+                try:
+                    result = fn(db)
+                finally:
+                    db.close()
+            except Exception as exc:  # reported on the GUI thread, with context in the log
+                log.exception("reading %s in the background failed", path)
+                relay.failed.emit(f"Could not read {path.name}: {exc}")
+                return
+            relay.finished.emit(result)
+
+        QThreadPool.globalInstance().start(work)
