@@ -13,6 +13,8 @@ Standard library only, so it runs with the venv's Python before anything else is
 from __future__ import annotations
 
 import argparse
+import email.utils
+import gzip
 import hashlib
 import os
 import re
@@ -87,8 +89,22 @@ def elf_files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+DT_NEEDED, DT_RPATH, DT_RUNPATH = 1, 15, 29
+
+
 def needed_libraries(path: Path) -> list[str]:
     """The DT_NEEDED entries of an ELF file: the libraries it links directly (not their own needs)."""
+    return dynamic_strings(path).get(DT_NEEDED, [])
+
+
+def search_paths(path: Path) -> list[str]:
+    """The DT_RPATH and DT_RUNPATH entries: where the file asks the loader to look first."""
+    found = dynamic_strings(path)
+    return [p for tag in (DT_RPATH, DT_RUNPATH) for entry in found.get(tag, []) for p in entry.split(":")]
+
+
+def dynamic_strings(path: Path) -> dict[int, list[str]]:
+    """The text entries (NEEDED, RPATH, RUNPATH) of an ELF file's dynamic section, by tag."""
     data = path.read_bytes()
     is64, little = data[4] == 2, data[5] == 1
     end = "<" if little else ">"
@@ -110,20 +126,37 @@ def needed_libraries(path: Path) -> list[str]:
         elif p_type == 2:  # PT_DYNAMIC
             dynamic = (offset, filesz)
     if dynamic is None:
-        return []
+        return {}
     entry = struct.calcsize(end + word * 2)
-    needed_offsets, strtab = [], None
+    offsets: dict[int, list[int]] = {}
+    strtab = None
     for pos in range(dynamic[0], dynamic[0] + dynamic[1], entry):
         tag, value = struct.unpack_from(end + word * 2, data, pos)
         if tag == 0:  # DT_NULL
             break
-        if tag == 1:  # DT_NEEDED
-            needed_offsets.append(value)
+        if tag in (DT_NEEDED, DT_RPATH, DT_RUNPATH):
+            offsets.setdefault(tag, []).append(value)
         elif tag == 5:  # DT_STRTAB, an address: find the file offset of the segment holding it
             strtab = next((value - v + o for v, o, size in loads if v <= value < v + size), None)
     if strtab is None:
-        return []
-    return [data[strtab + n:data.index(b"\0", strtab + n)].decode() for n in needed_offsets]
+        return {}
+    return {tag: [data[strtab + n:data.index(b"\0", strtab + n)].decode() for n in found]
+            for tag, found in offsets.items()}
+
+
+def clear_build_machine_paths(folder: Path) -> int:
+    """Drop search paths that point into the build machine (a pyenv's lib folder, say): on the laptops
+    they lead nowhere, or somewhere nobody vetted. Paths relative to the file ($ORIGIN) stay."""
+    cleared = 0
+    for path in elf_files(folder):
+        paths = search_paths(path)
+        if paths and not all(p.startswith("$ORIGIN") for p in paths):
+            if not shutil.which("patchelf"):
+                raise BuildError(f"{path.name} asks the loader to look in {':'.join(paths)}; removing that "
+                                 "needs patchelf: run `sh packaging/ensure-debian-libs.sh` as root.")
+            subprocess.run(["patchelf", "--remove-rpath", str(path)], check=True)
+            cleared += 1
+    return cleared
 
 
 def system_libraries(folder: Path) -> tuple[set[Path], set[str]]:
@@ -210,6 +243,10 @@ def stage(app_dir: Path, root: Path, site_config: Path | None) -> None:
     config = site_config or HERE / "config.sample.toml"
     put(root / "etc/organiser/config.toml", config.read_text())
     put(share / "doc/organiser/copyright", COPYRIGHT)
+    changelog = share / "doc/organiser/changelog.gz"
+    when = email.utils.formatdate(float(os.environ.get("SOURCE_DATE_EPOCH") or time.time()), usegmt=True)
+    changelog.write_bytes(gzip.compress(CHANGELOG.format(version=version(), maintainer=MAINTAINER, when=when)
+                                        .encode(), 9, mtime=0))
     put(share / "doc/organiser/config.sample.toml", (HERE / "config.sample.toml").read_text())
     for path in root.rglob("*"):  # dpkg wants 0755 folders and readable files whatever the umask was
         if path.is_symlink():
@@ -271,6 +308,7 @@ def build(out: Path, site_config: Path | None = None, reuse: bool = False, level
     out.mkdir(parents=True, exist_ok=True)
     app_dir, pyinstaller_seconds = run_pyinstaller(out, reuse)
     started = time.perf_counter()
+    clear_build_machine_paths(app_dir)
     depends = depends_of(app_dir)
     root = out / "debroot"
     stage(app_dir, root, site_config)
@@ -286,7 +324,7 @@ Architecture: {arch}
 Maintainer: {maintainer}
 Installed-Size: {size}
 Depends: {depends}
-Section: office
+Section: utils
 Priority: optional
 Homepage: https://example.org/organiser
 Description: events, tasks and members for self-organised groups
@@ -296,6 +334,14 @@ Description: events, tasks and members for self-organised groups
  directly, with no server. This package bundles Python and Qt (PySide6)
  under /opt/organiser. Admins can pre-set the data folder, device name,
  port, discovery and static peers in /etc/organiser/config.toml.
+"""
+
+CHANGELOG = """\
+organiser ({version}) unstable; urgency=medium
+
+  * Packaged with PyInstaller from the Organiser source tree (packaging/build.py).
+
+ -- {maintainer}  {when}
 """
 
 COPYRIGHT = """\

@@ -108,6 +108,16 @@ def test_file_list_has_app_launcher_desktop_entry_icon_metainfo_and_config(packa
     # The distribution's own libraries come through Depends:, not inside the bundle.
     assert not [p for p in paths if re.search(r"/_internal/lib(ssl|glib-2\.0|X11|fontconfig)\.so", p)]
     assert any(p.endswith("/_internal/organiser/resources/organiser.svg") for p in paths)  # the window's icon
+    assert "./usr/share/doc/organiser/changelog.gz" in paths
+
+
+def test_no_bundled_library_looks_for_libraries_on_the_build_machine(package: Package) -> None:
+    builder = load_builder()
+    elves = builder.elf_files(package.root / "opt/organiser")
+    assert len(elves) > 50
+    foreign = {p.name: builder.search_paths(p) for p in elves
+               if any(not entry.startswith("$ORIGIN") for entry in builder.search_paths(p))}
+    assert foreign == {}
 
 
 def test_desktop_entry_launches_the_installed_command(package: Package) -> None:
