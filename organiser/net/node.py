@@ -31,6 +31,17 @@ from organiser.sync.session import Session
 
 log = logging.getLogger(__name__)
 
+
+class _QuietTlsEof(logging.Filter):
+    """asyncio warns when a peer closes during a TLS upgrade (a refused or duplicate
+    connection); that is routine here, and the node logs the refusal itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+logging.getLogger("asyncio").addFilter(_QuietTlsEof())
+
 __all__ = ["PeerInfo", "SyncNode"]
 
 WATCH_EVERY = 0.2  # how often to look for changes written by another process
