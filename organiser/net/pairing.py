@@ -109,7 +109,8 @@ async def serve_redeem(group: Group, files: TlsFiles, reader: asyncio.StreamRead
     try:
         token = bytes.fromhex(p.text_field(doc, "token", 64))
         public_hex = p.text_field(doc, "public_key", 64)
-        bytes.fromhex(public_hex)
+        if len(bytes.fromhex(public_hex)) != 32 or len(token) != 16:
+            raise ValueError("a device key is 32 bytes and a token 16")
         name = p.text_field(doc, "device_name", 200)
     except ValueError as exc:
         raise p.ProtocolError(f"a redeem request is not well formed ({exc})") from None
