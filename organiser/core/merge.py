@@ -42,8 +42,10 @@ class RecordState:
 def merge_op(state: RecordState, op: Op, hlc: int, device: str) -> tuple[bool, Conflict | None]:
     """Merge one op written at (hlc, device) into state.
 
-    Returns (changed, conflict): whether the visible value changed, and the losing value
-    when the two writes were concurrent (neither had seen the other) and differ.
+    Returns (changed, conflict): whether the visible value changed, and the losing write
+    when the two were concurrent (neither had seen the other). A loser is kept even when
+    it agrees with the winner: if a device that never saw it later changes the value, the
+    loser has to show then, on every device alike. Agreeing losers are not listed.
     """
     current = state.versions.get(op.field)
     if current is None:
@@ -64,9 +66,9 @@ def merge_op(state: RecordState, op: Op, hlc: int, device: str) -> tuple[bool, C
         state.values[op.field] = op.value
         state.versions[op.field] = [hlc, device, *(base or (None, None))]
         conflict = None
-        if concurrent and old_value != op.value:
+        if concurrent:
             conflict = Conflict(state.kind, state.id, op.field, old_value, cur_hlc, cur_dev, hlc, device)
         return old_value != op.value, conflict
-    if concurrent and old_value != op.value:
+    if concurrent:
         return False, Conflict(state.kind, state.id, op.field, op.value, hlc, device, cur_hlc, cur_dev)
     return False, None

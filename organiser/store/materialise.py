@@ -139,15 +139,21 @@ def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
             if op.resolves:
                 resolved.extend((record, op.field, h, d) for h, d in op.resolves)
     _write_records(db, [states[r] for r in written], stored, outcome)
+    # A version a later write overwrote knowingly, or that someone settled, is no conflict,
+    # even when the write that settles it arrives first: remembered in `settled`.
+    if superseded or resolved:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO settled (record, field, hlc, device) VALUES (?, ?, ?, ?)",
+            superseded + resolved,
+        )
     if outcome.conflicts:
         db.conn.executemany(
             "INSERT OR IGNORE INTO conflicts (kind, record, field, value, hlc, device, "
-            "winner_hlc, winner_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "winner_hlc, winner_device) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
+            "SELECT 1 FROM settled WHERE record = ? AND field = ? AND hlc = ? AND device = ?)",
             [(c.kind, c.record, c.field, dumps(c.value), c.hlc, c.device, c.winner_hlc,
-              c.winner_device) for c in outcome.conflicts],
+              c.winner_device, c.record, c.field, c.hlc, c.device) for c in outcome.conflicts],
         )
-    # A conflict loser that a later write overwrote knowingly, or that someone settled,
-    # is no longer a conflict.
     if (superseded or resolved) and db.conn.execute("SELECT EXISTS (SELECT 1 FROM conflicts)").fetchone()[0]:
         db.conn.executemany(
             "DELETE FROM conflicts WHERE record = ? AND field = ? AND hlc = ? AND device = ?",

@@ -122,10 +122,12 @@ def conflicts(db: Database) -> list[dict[str, Any]]:
     out = []
     for cid, kind, record, field, value, hlc, device, w_hlc, w_dev, data in rows:
         current = json.loads(data).get(field) if data else None
+        lost = json.loads(value) if value is not None else None
+        if lost == current:
+            continue  # a concurrent write that agrees with what is shown: nothing was lost
         out.append({
             "id": cid, "kind": kind, "record": record, "field": field,
-            "value": json.loads(value) if value is not None else None,
-            "current": current, "version": [hlc, device], "winner": [w_hlc, w_dev],
+            "value": lost, "current": current, "version": [hlc, device], "winner": [w_hlc, w_dev],
         })
     return out
 

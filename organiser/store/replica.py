@@ -133,13 +133,15 @@ class Replica:
             ).fetchone()
             seq, prev = (head[0], head[1]) if head else (0, GENESIS)
             versions = self._versions_of({op.record for ops in op_groups for op in ops})
+            agreeing = self._agreeing_losers({(op.record, op.field) for ops in op_groups for op in ops})
             batch: list[Changeset] = []
             for ops in op_groups:
                 full_ops = []
                 for op in ops:
                     current = versions.get(op.record, {}).get(op.field)
                     base = (current[0], current[1]) if current else None
-                    full_ops.append(Op(op.kind, op.record, op.field, op.value, base, op.resolves))
+                    resolves = op.resolves + agreeing.pop((op.record, op.field), ())
+                    full_ops.append(Op(op.kind, op.record, op.field, op.value, base, resolves))
                 seq += 1
                 cs = sign_changeset(
                     self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
@@ -152,6 +154,26 @@ class Replica:
             outcome = self._store(batch)
         self._announce(outcome, batch, "local")
         return batch
+
+    def _agreeing_losers(self, fields: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[tuple[int, str], ...]]:
+        """Concurrent losers that agree with the value a local write overwrites. They are
+        not listed, but this device has seen them, so the write settles them too; otherwise
+        they would show as lost once the value changes."""
+        if not self.db.execute("SELECT EXISTS (SELECT 1 FROM conflicts)").fetchone()[0]:
+            return {}
+        records = sorted({record for record, _field in fields})
+        out: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
+        for start in range(0, len(records), 500):
+            chunk = records[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for record, field_, value, hlc, device, data in self.db.execute(
+                "SELECT c.record, c.field, c.value, c.hlc, c.device, r.data FROM conflicts c "
+                f"JOIN records r ON r.id = c.record WHERE c.record IN ({marks})", chunk
+            ):
+                key = (record, field_)
+                if key in fields and json.loads(value) == json.loads(data).get(field_):
+                    out[key] = (*out.get(key, ()), (hlc, device))
+        return out
 
     def _versions_of(self, ids: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
         id_list = list(ids)

@@ -124,5 +124,23 @@ def m003_peers(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_settled_versions(db: Database) -> None:
+    # Field versions a later write overwrote knowingly (its base) or that someone settled.
+    # Such a version is never listed as a conflict, whichever order the writes arrive in,
+    # so every device lists the same conflicts.
+    db.executescript(
+        """
+        CREATE TABLE settled (
+            record TEXT NOT NULL,
+            field TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            device TEXT NOT NULL,
+            PRIMARY KEY (record, field, hlc, device)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -83,10 +83,6 @@ def test_an_unknown_conflict_number_is_a_clear_error(group):
         group.resolve_conflict(99, use_losing_value=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, reported: a concurrent write whose value equalled the then-current value is not "
-    "recorded, so when that value is later overwritten by a device that never saw it, only the "
-    "devices that received the writes in another order list the loser"))
 def test_a_value_lost_to_an_edit_whose_writer_never_saw_it_is_listed_on_every_device(tmp_path):
     from organiser.services.group import create_group
     from tests.conftest import add_device
@@ -122,3 +118,18 @@ def test_a_value_lost_to_an_edit_whose_writer_never_saw_it_is_listed_on_every_de
     finally:
         for device in devices:
             device.close()
+
+
+def test_the_same_value_written_on_two_devices_at_once_is_no_conflict_even_after_a_later_change(two_devices):
+    a, b = two_devices
+    event = a.events.add("Assembly", "2026-12-03T19:00")
+    ana = a.members.add("Ana")
+    sync_pair(a, b)
+    a.events.rsvp(event.id, ana.id, "yes")  # both door laptops take Ana's answer
+    b.events.rsvp(event.id, ana.id, "yes")
+    sync_pair(a, b)
+    assert a.conflicts() == b.conflicts() == []
+    b.events.rsvp(event.id, ana.id, "no")  # later she changes her mind, in view of both
+    sync_pair(a, b)
+    assert a.conflicts() == b.conflicts() == []
+    assert a.events.rsvp_of(event.id, ana.id).answer == "no"

@@ -260,6 +260,15 @@ class Convergence(RuleBasedStateMachine):
                 out.setdefault((record, field), set()).add(json.dumps(loser.value))
         return out
 
+    def unsettled_losers(self) -> set[tuple[str, str, int, str]]:
+        out = set()
+        for (record, field), writes in self.writes.items():
+            best = max(writes, key=lambda w: w.version)
+            settled = {w.base for w in writes if w.base} | {v for w in writes for v in w.resolves}
+            out |= {(record, field, *w.version) for w in writes
+                    if w is not best and w.version not in settled and w.value != best.value}
+        return out
+
     def check_converged(self) -> None:
         first = self.devices[0]
         for device in self.devices[1:]:
@@ -286,6 +295,10 @@ class Convergence(RuleBasedStateMachine):
                 listed.setdefault((c["record"], c["field"]), set()).add(json.dumps(c["value"]))
             for key, values in losing.items():
                 assert values <= listed.get(key, set()), (key, values, listed.get(key))
+            # and every device lists the same ones: the writes that lost to the winner, that no
+            # later write overwrote knowingly (as its base) or settled, and that differ from it
+            shown = {(c["record"], c["field"], *c["version"]) for c in device.conflicts()}
+            assert shown == self.unsettled_losers(), (shown ^ self.unsettled_losers())
 
     def check_roles(self, device: Group) -> None:
         for member, kind in self.kind_of.items():
