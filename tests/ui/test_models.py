@@ -128,3 +128,30 @@ def test_group_models(tester: Callable[..., None], two_devices: tuple[Group, Gro
     sync_pair(a, b)
     conflicts.reload()
     assert conflicts.rowCount() == 1
+
+
+def test_many_new_rows_merge_in_with_one_layout_change_and_selection_follows(
+        tester: Callable[..., None], demo: Group, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QPersistentModelIndex
+
+    from organiser.ui.models import live
+
+    monkeypatch.setattr(live, "BULK", 3)
+    monkeypatch.setattr(live, "BULK_ROWS", 5)
+    model = MembersModel(demo)
+    model.load()
+    tester(model)
+    bridge = Bridge(demo.bus)
+    bridge.recordsChanged.connect(model.on_records_changed)
+    chosen = model.rows[len(model.rows) // 2]
+    held = QPersistentModelIndex(model.index(model.row_of(chosen.id), 1))
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    ops = [demo.members.build_add({"name": f"{letter} Newcomer"})[1] for letter in "AZMBYN"]
+    demo.replica.commit_batch(ops)
+    names = [r.name for r in model.rows]
+    assert [r.id for r in model.rows] == [r.id for r in sorted(model.rows, key=lambda r: (r.name.casefold(), r.id))]
+    assert sum(1 for n in names if n.endswith("Newcomer")) == 6
+    assert held.isValid() and held.row() == model.row_of(chosen.id) and held.column() == 1
+    assert not resets
+    bridge.close()

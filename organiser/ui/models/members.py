@@ -3,6 +3,7 @@ sorting, and live updates from RecordsChanged ids."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         self.loading = False
         self._missed: set[str] = set()
         self._all: dict[str, MemberRow] = {}
+        self._role_count: Counter[str] = Counter()
         self._ordered: list[MemberRow] | None = None
 
     # ---- loading and filtering -----------------------------------------------------------
@@ -130,6 +132,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
 
     def install(self, members: dict[str, MemberRow]) -> None:
         self._all = members
+        self._role_count = Counter(r for row in members.values() for r in row.roles)
         self._ordered = None
         self.loaded, self.loading = True, False
         self._refilter()
@@ -166,7 +169,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
 
     def all_roles(self) -> tuple[list[str], list[str]]:
         """(roles, working groups) held by anyone, for the filter menus."""
-        names = {r for row in self._all.values() for r in row.roles} if self.loaded else set()
+        names = {r for r, n in self._role_count.items() if n > 0}
         roles = sorted((r for r in names if not is_working_group(r)), key=str.casefold)
         groups = sorted({working_group_name(r) for r in names if is_working_group(r)}, key=str.casefold)
         return roles, groups
@@ -187,10 +190,12 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
                        if kind in ("member_role", "member_skill") and v.get("member")}
         live = read_members(self.group.db, member_ids)
         for rid in member_ids:
+            old = self._all.pop(rid, None)
+            if old is not None:
+                self._role_count.subtract(old.roles)
             if rid in live:
                 self._all[rid] = live[rid]
-            else:
-                self._all.pop(rid, None)
+                self._role_count.update(live[rid].roles)
         self._ordered = None
         matching = (queries.matching_rowids(self.group.db, self.search, [r.rowid for r in live.values()])
                     if self.search.strip() else None)

@@ -25,6 +25,8 @@ class NameLookup:
             self._names[record_id] = name
         return name
 
-    def on_records_changed(self, event: RecordsChanged) -> None:
-        for rid in event.ids:
-            self._names.pop(rid, None)
+    def on_records_changed(self, event: RecordsChanged) -> set[str]:
+        """Forget changed names; return the ids whose names were on show (only rows showing
+        those need repainting: a name never looked up was never displayed)."""
+        names = self._names
+        return {rid for rid in event.ids if names.pop(rid, None) is not None}

@@ -81,15 +81,13 @@ class TaskCache(QObject):
             self.on_records_changed(RecordsChanged(frozenset(missed), frozenset({"task"}), "remote"))
 
     def on_records_changed(self, event: RecordsChanged) -> None:
-        self.members.on_records_changed(event)
-        self.events.on_records_changed(event)
+        shown = self.members.on_records_changed(event) | self.events.on_records_changed(event)
         if not event.kinds & {"task", "member", "event"}:
             return
         if self.loading:
             self._missed |= event.ids
         found = queries.rows_by_ids(self.group.db, event.ids)
         changed: dict[str, Task | None] = {}
-        renamed: set[str] = set()
         for rid, (_rowid, kind, values, deleted) in found.items():
             if kind == "task":
                 if deleted:
@@ -99,11 +97,9 @@ class TaskCache(QObject):
                     changed[rid] = Task.from_values(rid, values)
                     if self.loaded:  # before loading, only models showing a few tasks listen
                         self.tasks[rid] = changed[rid]
-            elif kind in ("member", "event"):
-                renamed.add(rid)
-        if renamed and self.loaded:  # names shown on tasks may have changed: one pass over tasks
+        if shown and self.loaded:  # a name on show changed: repaint the tasks showing it
             changed.update({t.id: t for t in self.tasks.values()
-                            if t.id not in changed and (t.assignee in renamed or t.event in renamed)})
+                            if t.id not in changed and (t.assignee in shown or t.event in shown)})
         if changed:
             self.changed.emit(changed)
 
