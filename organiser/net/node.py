@@ -251,6 +251,9 @@ class SyncNode:
         except asyncio.CancelledError:
             # Stopping: end quietly (asyncio's server would log a cancelled handler as an error).
             await close_quietly(writer)
+        except Exception:  # a bug must cost one connection, never the node
+            log.exception("failed serving a connection from %s", peer_address(writer))
+            await close_quietly(writer)
         finally:
             if task is not None:
                 self._tasks.discard(task)
