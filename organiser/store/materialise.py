@@ -106,28 +106,38 @@ def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
     changed = outcome.changed  # visible values changed
     written: set[str] = set()  # anything to store (a value, or just a newer version)
     kinds = outcome.kinds
+    new_state = RecordState
     for cs in batch:
         hlc, author = cs.hlc, cs.author
+        last_record = None
         for op in cs.ops:
             record = op.record
-            state = states.get(record)
-            if state is None:
-                if op.kind not in KINDS:
-                    continue  # a kind from a newer version: the changeset is kept and relayed
-                state = states[record] = RecordState(op.kind, record, {}, {}, is_new=True)
-            elif state.kind != op.kind:
+            if record != last_record:
+                state = states.get(record)
+                if state is None:
+                    if op.kind not in KINDS:
+                        continue  # a kind from a newer version: the changeset is kept and relayed
+                    state = states[record] = new_state(op.kind, record, {}, {}, is_new=True)
+                    changed.add(record)
+                    written.add(record)
+                    kinds.add(op.kind)
+                last_record = record
+            if state.kind != op.kind:
                 continue  # an id cannot change kind; such an op is ignored everywhere alike
             versions = state.versions
-            if op.field not in versions:  # first write of this field: the common case
-                state.values[op.field] = op.value
-                versions[op.field] = [hlc, author, *(op.base or (None, None))]
-                changed.add(record)
-                written.add(record)
-                kinds.add(op.kind)
+            field_name = op.field
+            if field_name not in versions:  # first write of this field: the common case
+                state.values[field_name] = op.value
+                base = op.base
+                versions[field_name] = [hlc, author, base[0], base[1]] if base else [hlc, author, None, None]
+                if not state.is_new:
+                    changed.add(record)
+                    written.add(record)
+                    kinds.add(op.kind)
             else:
-                before = versions[op.field]
+                before = versions[field_name]
                 did_change, conflict = merge_op(state, op, hlc, author)
-                if versions[op.field] is not before:
+                if versions[field_name] is not before:
                     written.add(record)
                 if did_change:
                     changed.add(record)
@@ -135,9 +145,9 @@ def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
                 if conflict is not None:
                     outcome.conflicts.append(conflict)
             if op.base is not None:
-                superseded.append((record, op.field, op.base[0], op.base[1]))
+                superseded.append((record, field_name, op.base[0], op.base[1]))
             if op.resolves:
-                resolved.extend((record, op.field, h, d) for h, d in op.resolves)
+                resolved.extend((record, field_name, h, d) for h, d in op.resolves)
     _write_records(db, [states[r] for r in written], stored, outcome)
     # A version a later write overwrote knowingly, or that someone settled, is no conflict,
     # even when the write that settles it arrives first: remembered in `settled`.
@@ -176,6 +186,7 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
         search = searches[s.id] = search_text(s.kind, values, traits.get(s.id, ()))
         rows.append((s.id, s.kind, encode(values), encode(pack_versions(s.versions)),
                      1 if values.get(DELETED) else 0, search, link1, link2))
+    rows.sort()  # in key order, the id index takes new rows far faster than at random
     db.conn.executemany(
         "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
