@@ -71,7 +71,7 @@ async def worker(data_dir: Path, port: int, discovery: bool, peers: list[str]) -
 
     def on_peers(_event: PeersChanged) -> None:
         nonlocal connected_before
-        connected = sum(1 for p in node.peers() if p.state == "connected")
+        connected = sum(1 for p in node.peers() if p.connected)  # connected, syncing or in step
         if connected != connected_before:
             connected_before = connected
             say("PEERS", connected, time.time())
@@ -340,6 +340,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--spacing", type=float, default=0.05, help="seconds between edits on A")
     parser.add_argument("--skip-ten", action="store_true", help="skip the 10-host run")
+    parser.add_argument("--only", choices=["propagation", "join", "initial_sync"], help="run one part")
     parser.add_argument("--scale", type=float, default=1.0, help="scale the initial sync data set")
     args = parser.parse_args(argv)
     if args.mode == "node":
@@ -358,13 +359,16 @@ def main(argv: list[str]) -> int:
         base = Path(tmp)
         lan = Lan("orgb")
         try:
-            results["propagation_3_hosts"] = propagation(lan, base / "p3", 3, args.edits, args.spacing)
-            if not args.skip_ten:
-                results["propagation_10_hosts"] = propagation(lan, base / "p10", 10, args.edits, args.spacing)
-            results["join"] = join_time(lan, base / "join")
-            s = args.scale
-            results["initial_sync"] = initial_sync(lan, base / "init", int(10_000 * s), int(5_000 * s),
-                                                   int(20_000 * s))
+            if args.only in (None, "propagation"):
+                results["propagation_3_hosts"] = propagation(lan, base / "p3", 3, args.edits, args.spacing)
+                if not args.skip_ten:
+                    results["propagation_10_hosts"] = propagation(lan, base / "p10", 10, args.edits, args.spacing)
+            if args.only in (None, "join"):
+                results["join"] = join_time(lan, base / "join")
+            if args.only in (None, "initial_sync"):
+                s = args.scale
+                results["initial_sync"] = initial_sync(lan, base / "init", int(10_000 * s), int(5_000 * s),
+                                                       int(20_000 * s))
         finally:
             lan.close()
     print(json.dumps(results, indent=2))
