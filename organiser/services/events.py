@@ -27,6 +27,7 @@ class Event:
     capacity: int | None = None
     status: str = "scheduled"
     rrule: str = ""
+    all_day: bool = False  # start and end are whole days
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,7 +41,8 @@ class Event:
         return cls(id=event_id, title=v.get("title") or "", start=v.get("start") or "",
                    end=v.get("end"), tz=v.get("tz"), description=v.get("description") or "",
                    location=v.get("location") or "", capacity=v.get("capacity"),
-                   status=v.get("status") or "scheduled", rrule=v.get("rrule") or "")
+                   status=v.get("status") or "scheduled", rrule=v.get("rrule") or "",
+                   all_day=bool(v.get("all_day")))
 
 
 @dataclass(frozen=True)
