@@ -13,7 +13,6 @@ Standard library only, so it runs with the venv's Python before anything else is
 from __future__ import annotations
 
 import argparse
-import email.utils
 import gzip
 import hashlib
 import os
@@ -244,7 +243,8 @@ def stage(app_dir: Path, root: Path, site_config: Path | None) -> None:
     put(root / "etc/organiser/config.toml", config.read_text())
     put(share / "doc/organiser/copyright", COPYRIGHT)
     changelog = share / "doc/organiser/changelog.gz"
-    when = email.utils.formatdate(float(os.environ.get("SOURCE_DATE_EPOCH") or time.time()), usegmt=True)
+    when = time.strftime("%a, %d %b %Y %H:%M:%S +0000",
+                         time.gmtime(int(os.environ.get("SOURCE_DATE_EPOCH") or time.time())))
     changelog.write_bytes(gzip.compress(CHANGELOG.format(version=version(), maintainer=MAINTAINER, when=when)
                                         .encode(), 9, mtime=0))
     put(share / "doc/organiser/config.sample.toml", (HERE / "config.sample.toml").read_text())
@@ -339,7 +339,7 @@ Description: events, tasks and members for self-organised groups
 CHANGELOG = """\
 organiser ({version}) unstable; urgency=medium
 
-  * Packaged with PyInstaller from the Organiser source tree (packaging/build.py).
+  * Built with PyInstaller by packaging/build.py.
 
  -- {maintainer}  {when}
 """
