@@ -203,3 +203,16 @@ def matching_rowids(db: Database, text: str, rowids: Iterable[int]) -> set[int]:
         out.update(r for (r,) in db.execute(
             f"SELECT rowid FROM records_fts WHERE records_fts MATCH ? AND rowid IN ({marks})", [query, *chunk]))
     return out
+
+
+def find_records(db: Database, kind: str, text: str, limit: int = 12) -> list[tuple[str, dict[str, Any]]]:
+    """A few visible records of a kind matching `text` as word prefixes, unranked: for pickers
+    that must answer each keystroke at once (ranking every match of "m" among 50,000 members
+    costs more than a keystroke may)."""
+    query = fts_query(text)
+    if query is None:
+        return []
+    search_index_ready(db)
+    return [(rid, json.loads(data)) for rid, data in db.execute(
+        "SELECT r.id, r.data FROM records_fts f JOIN records r ON r.rowid = f.rowid "
+        "WHERE records_fts MATCH ? AND r.kind = ? AND r.deleted = 0 LIMIT ?", [query, kind, int(limit)])]

@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
         self.bridge.close()
         self.peer_timer.stop()
         self.peers_view.timer.stop()
+        QThreadPool.globalInstance().waitForDone(3000)  # a view still being read in the background
         super().closeEvent(event)
         self.closed.emit()
 

@@ -81,7 +81,7 @@ class RecordPicker(QLineEdit):
         self.textEdited.connect(self._search)
 
     def matches(self, text: str, limit: int = 12) -> list[tuple[str, str]]:
-        rows = queries.list_records(self.group.db, self.kind, search=text, limit=limit) if text.strip() else []
+        rows = queries.find_records(self.group.db, self.kind, text, limit)
         return [(rid, str(values.get(self.field) or "")) for rid, values in rows]
 
     def _search(self, text: str) -> None:
