@@ -7,6 +7,7 @@ decoding each changeset only to encode it again.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -20,18 +21,21 @@ class Outgoing:
     signature: bytes
 
 
-def missing(db: Database, vector: dict[str, int], limit: int) -> list[Outgoing]:
-    """Up to `limit` changesets we hold beyond `vector`, in per-author seq order."""
-    out: list[Outgoing] = []
-    authors = [a for (a,) in db.execute("SELECT DISTINCT author FROM changes ORDER BY author")]
-    for author in authors:
-        room = limit - len(out)
-        if room <= 0:
-            break
-        out.extend(Outgoing(author, seq, bytes(body), bytes(sig)) for seq, body, sig in db.execute(
-            "SELECT seq, body, signature FROM changes WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?",
-            [author, vector.get(author, 0), room]))
-    return out
+def missing(db: Database, vector: dict[str, int], after_id: int = 0,
+            limit: int = 2000) -> tuple[int, list[Outgoing]]:
+    """Changesets we hold beyond `vector`, in the order they arrived here, from local
+    arrival number `after_id` on; returns the last arrival number read (to page on).
+
+    Arrival order, not author by author: we stored the changeset that admits a device
+    before any of that device's own, so a receiver meets them in an order it can check."""
+    rows = db.execute(
+        "SELECT c.id, c.author, c.seq, c.body, c.signature FROM changes c "
+        "LEFT JOIN (SELECT key AS author, value AS seq FROM json_each(?)) v ON v.author = c.author "
+        "WHERE c.id > ? AND c.seq > coalesce(v.seq, 0) ORDER BY c.id LIMIT ?",
+        [json.dumps(vector), after_id, limit]).fetchall()
+    if not rows:
+        return after_id, []
+    return rows[-1][0], [Outgoing(a, s, bytes(b), bytes(sig)) for _id, a, s, b, sig in rows]
 
 
 def stored_after(db: Database, local_id: int, limit: int = 1000) -> tuple[int, list[Outgoing]]:

@@ -126,14 +126,12 @@ class Session:
         self._cursor = self.replica.last_change_id()
         ours = self.replica.version_vector()
         total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items())
-        position = dict(self.peer_known)
-        sent = 0
+        wanted = dict(self.peer_known)
+        sent = after = 0
         while True:
-            batch = outbox.missing(self.replica.db, position, STREAM_CHUNK)
+            after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
             if not batch:
                 break
-            for cs in batch:
-                position[cs.author] = max(position.get(cs.author, 0), cs.seq)
             sent += len(batch)
             await self._send_changesets(batch, max(0, total - sent))
             self._note_sent(batch)
@@ -149,10 +147,11 @@ class Session:
         if not self.live:
             return  # our initial stream is still going; it covers this
         async with self._push_lock:
-            position = dict(vector)
-            while batch := outbox.missing(self.replica.db, position, STREAM_CHUNK):
-                for cs in batch:
-                    position[cs.author] = max(position.get(cs.author, 0), cs.seq)
+            after = 0
+            while True:
+                after, batch = outbox.missing(self.replica.db, vector, after, STREAM_CHUNK)
+                if not batch:
+                    return
                 await self._send_changesets(batch)
                 self._note_sent(batch)
 

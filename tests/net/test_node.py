@@ -22,6 +22,7 @@ from organiser.net.pairing import redeem_invite
 from organiser.net.transport import client_context, close_quietly, open_tls
 from organiser.services.group import Group, create_group
 from organiser.sync import protocol as p
+from tests.conftest import add_device, sync_pair
 
 pytestmark = pytest.mark.asyncio
 
@@ -283,5 +284,30 @@ async def test_a_tls_client_without_the_group_ca_learns_nothing(group):
         # Without a certificate it may only redeem an invite: it sees the CA (public) and is cut off.
         assert group.name.encode() not in answer
         assert b"members" not in answer
+    finally:
+        await a.stop()
+
+
+async def test_a_first_sync_takes_changesets_of_a_device_whose_admission_comes_later_in_the_stream(tmp_path, group):
+    # A device whose id sorts before the founder's: per-author order would send its
+    # changesets before the founder's changeset that admits it.
+    n = 0
+    while True:
+        n += 1
+        early = add_device(group, tmp_path / f"early{n}", "early laptop")
+        if early.device_id < group.device_id:
+            break
+        early.close()
+    early.replica.commit_batch([early.members.build_add({"name": f"Early {i}"})[1] for i in range(1500)])
+    sync_pair(group, early)
+    early.close()
+    a = node(group)
+    await a.start()
+    try:
+        newcomer = await joined(a, tmp_path / "new", "newcomer")
+        assert len(newcomer.members.list(limit=5000)) == 1500
+        assert newcomer.replica.state_hash() == group.replica.state_hash()
+        assert not [i for i in newcomer.incidents() if i["what"] == "refused"]
+        newcomer.close()
     finally:
         await a.stop()
