@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,13 +165,13 @@ def system_libraries(folder: Path) -> tuple[set[Path], set[str]]:
     libs: set[Path] = set()
     missing: set[str] = set()
     env = {**os.environ, "LD_LIBRARY_PATH": ""}
-    for path in elf_files(folder):
-        direct = set(needed_libraries(path)) - bundled
-        if not direct:
-            continue
-        result = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env)
+    linking = [(path, direct) for path in elf_files(folder) if (direct := set(needed_libraries(path)) - bundled)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # one ldd per file adds up
+        outputs = pool.map(lambda item: subprocess.run(["ldd", str(item[0])], capture_output=True, text=True,
+                                                       env=env).stdout, linking)
+    for (_path, direct), output in zip(linking, outputs, strict=True):
         found = {}
-        for line in result.stdout.splitlines():  # ldd says where the dynamic loader finds each name
+        for line in output.splitlines():  # ldd says where the dynamic loader finds each name
             match = re.match(r"\s*(\S+) => (not found|(\S+) \(0x[0-9a-f]+\))", line)
             if match:
                 found[match.group(1)] = match.group(3)
@@ -185,17 +186,19 @@ def system_libraries(folder: Path) -> tuple[set[Path], set[str]]:
 
 
 def packages_of(libs: set[Path]) -> dict[Path, str]:
-    owners: dict[Path, str] = {}
+    """The Debian package that owns each library (one dpkg-query for all: each call reads every file list)."""
+    candidates: dict[str, Path] = {}
     for lib in sorted(libs):
-        for candidate in (lib, lib.resolve()):
+        for path in (lib, lib.resolve()):
             # Debian 12 merged /lib into /usr/lib, but dpkg still knows the old path for some packages.
-            for name in {str(candidate), str(candidate).removeprefix("/usr")}:
-                result = subprocess.run(["dpkg-query", "-S", name], capture_output=True, text=True)
-                if result.returncode == 0:
-                    owners[lib] = result.stdout.split(":", 1)[0].strip()
-                    break
-            if lib in owners:
-                break
+            for name in (str(path), str(path).removeprefix("/usr")):
+                candidates.setdefault(name, lib)
+    result = subprocess.run(["dpkg-query", "-S", *candidates], capture_output=True, text=True)
+    owners: dict[Path, str] = {}
+    for line in result.stdout.splitlines():  # "libssl3:amd64: /usr/lib/x86_64-linux-gnu/libssl.so.3"
+        packages, sep, path = line.rpartition(": ")
+        if sep and path in candidates and not line.startswith("diversion "):
+            owners.setdefault(candidates[path], packages.split(",")[0].split(":")[0].strip())
     return owners
 
 

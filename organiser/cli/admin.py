@@ -283,6 +283,7 @@ def _handshake_in_memory(server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext,
 def cmd_selftest(args: argparse.Namespace) -> int:
     names = tuple(n for n in CHECKS if not args.only or n in args.only)
     started = time.perf_counter()
+    settings()  # a broken config file is named on stderr here too; the checks run on defaults
     with tempfile.TemporaryDirectory(prefix="organiser-selftest-") as tmp:
         test = SelfTest(Path(tmp) / "data", display=args.display)
         results = test.run(names)
