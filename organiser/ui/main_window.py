@@ -4,6 +4,7 @@ keyboard shortcuts, and a status bar with peers and sync state."""
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from organiser import __version__
 from organiser.services.group import Group
+from organiser.store import queries
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import ThisIsMeDialog, show_error
 from organiser.ui.events_view import EventsView
@@ -34,6 +36,7 @@ from organiser.ui.resources import app_icon
 from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
 
+log = logging.getLogger(__name__)
 VIEWS = ("events", "tasks", "members", "peers")
 VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group"}
 
@@ -79,6 +82,14 @@ class MainWindow(QMainWindow):
             lambda reason: self.show_message(f"Refused a change from a peer: {reason}"))
         self.bridge.clockWarning.connect(lambda _d, ahead: self.show_message(
             f"Another device's clock is {ahead:.0f} s ahead; its changes are kept but it should fix its clock."))
+        # Index what peers sent for full-text search once they go quiet, on a worker thread,
+        # so the first search after a big sync does not have to.
+        self.index_timer = QTimer(self)
+        self.index_timer.setSingleShot(True)
+        self.index_timer.setInterval(2000)
+        self.index_timer.timeout.connect(self._index_arrivals)
+        self.bridge.recordsChanged.connect(
+            lambda event: self.index_timer.start() if event.origin == "remote" else None)
         self.peer_timer = QTimer(self)
         self.peer_timer.setInterval(5000)
         self.peer_timer.timeout.connect(self.update_peer_status)
@@ -262,6 +273,13 @@ class MainWindow(QMainWindow):
         self.sync_label.setText(f"{'Syncing' if what == 'sync' else what.title()}: {done:,}"
                                 + (f" of {total:,}" if total else ""))
 
+    def _index_arrivals(self) -> None:
+        if self.bridge.busy:
+            self.index_timer.start()
+            return
+        self.reader.read(queries.search_index_ready, lambda _r: None,
+                         lambda message: log.warning("search index not brought up to date: %s", message))
+
     # ---- life cycle ---------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
@@ -270,6 +288,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.bridge.close()
         self.peer_timer.stop()
+        self.index_timer.stop()
         self.peers_view.timer.stop()
         QThreadPool.globalInstance().waitForDone(3000)  # a view still being read in the background
         super().closeEvent(event)

@@ -31,6 +31,8 @@ from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel, MembersProxy
 from organiser.ui.widgets import Banner
 
+SINGLE_LETTER_WAIT_MS = 200
+
 
 class MembersView(QWidget):
     status = Signal(str)
@@ -46,7 +48,12 @@ class MembersView(QWidget):
         self.search.setPlaceholderText("Search members: name, email, phone, notes, roles…")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search members")
-        self.search.textChanged.connect(lambda text: self.model.set_filter(search=text))
+        # A single letter matches half the directory: wait a moment for the next one.
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SINGLE_LETTER_WAIT_MS)
+        self.search_timer.timeout.connect(lambda: self.model.set_filter(search=self.search.text()))
+        self.search.textChanged.connect(self._search_changed)
         self.role = QComboBox()
         self.role.setAccessibleName("Filter by role")
         self.working_group = QComboBox()
@@ -119,6 +126,13 @@ class MembersView(QWidget):
         if bridge is not None:
             bridge.recordsChanged.connect(self.on_records_changed)
         self.show_detail()
+
+    def _search_changed(self, text: str) -> None:
+        if len(text.strip()) == 1:
+            self.search_timer.start()
+            return
+        self.search_timer.stop()
+        self.model.set_filter(search=text)
 
     # ---- loading ---------------------------------------------------------------------------
 

@@ -107,6 +107,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         self._missed: set[str] = set()
         self._all: dict[str, MemberRow] = {}
         self._role_count: Counter[str] = Counter()
+        self._shown: tuple[str, str, str] | None = None  # the filters the rows on show answer
         self._ordered: list[MemberRow] | None = None
 
     # ---- loading and filtering -----------------------------------------------------------
@@ -161,11 +162,18 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
 
     def _refilter(self) -> None:
         found = queries.search_rowids(self.group.db, self.search) if self.search.strip() else None
+        shown = self._shown
+        # Typing on narrows the search (every word must match as a prefix): filter the rows
+        # on show instead of the whole directory.
+        narrowing = (shown is not None and self._ordered is not None and shown[0].strip()
+                     and self.search.startswith(shown[0]) and shown[1:] == (self.role, self.working_group))
+        candidates = self.rows if narrowing else self._in_order()
         if found is not None and not self.role and not self.working_group:
-            rows = [r for r in self._in_order() if r.rowid in found]
+            rows = [r for r in candidates if r.rowid in found]
         else:
-            rows = [r for r in self._in_order() if self._matches(r, found)]
+            rows = [r for r in candidates if self._matches(r, found)]
         self.replace_rows(rows, presorted=True)
+        self._shown = (self.search, self.role, self.working_group)
 
     def all_roles(self) -> tuple[list[str], list[str]]:
         """(roles, working groups) held by anyone, for the filter menus."""
@@ -261,6 +269,7 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         if 0 <= column < len(SORT_KEYS):
             self.set_sort_key(SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
             self._ordered = None
+            self._shown = None
 
 
 class MembersProxy(SourceSortProxy, QSortFilterProxyModel):
