@@ -121,6 +121,9 @@ def search_keystrokes(window: Any, app: Any, words: list[str]) -> list[float]:
         for i in range(1, len(word) + 1):
             started = time.perf_counter()
             view.search.setText(word[:i])  # what a keystroke does: textChanged -> filter
+            if view.search_timer.isActive():  # a single letter: count the filtering it waits for
+                view.search_timer.stop()
+                view.model.set_filter(search=word[:i])
             view.table.viewport().repaint()
             timings.append(time.perf_counter() - started)
     view.search.clear()
@@ -245,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     app.processEvents()
     words = ["marta", "kowalski", "outreach", "gulsen.garcia", "+44 7700 9001"]
     keys = search_keystrokes(window, app, words)
-    result["search_per_keystroke_ms"] = {"keystrokes": len(keys), "median": round(statistics.median(keys) * 1000, 1),
+    result["search_per_keystroke_ms"] = {"keystrokes": len(keys), "words": words,
+                                         "median": round(statistics.median(keys) * 1000, 1),
                                          "max": round(max(keys) * 1000, 1),
                                          "first_letter": round(keys[0] * 1000, 1)}
 
