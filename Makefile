@@ -21,6 +21,9 @@ lint: venv
 bench: venv
 	$(PY) -m tests.perf.store
 
+screenshots: venv
+	QT_QPA_PLATFORM=offscreen $(PY) -m organiser.ui.screenshots --out docs/screenshots
+
 deps:
 	@sh packaging/ensure-debian-libs.sh
 
