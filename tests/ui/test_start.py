@@ -84,3 +84,42 @@ def test_a_flood_of_changes_from_peers_reaches_the_views_in_slices(qtbot: Any, g
     group.bus.publish(RecordsChanged(frozenset({"a" * 32}), frozenset({"member"}), "local"))
     assert seen[-1].origin == "local" and len(seen) == 5  # your own edits go through at once
     bridge.close()
+
+
+def test_joining_with_a_real_invite_code_opens_the_group(qtbot: Any, group: Group, tmp_path: Path) -> None:
+    """A member device runs a real sync node on 127.0.0.1 only (no discovery); the start
+    screen redeems its invite code over TLS and opens the joined group."""
+    import asyncio
+
+    import pytest
+
+    node_module = pytest.importorskip("organiser.net.node")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from organiser.ui import asyncjobs
+
+    group.members.add("Already Here")
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    node = node_module.SyncNode(group, listen_host="127.0.0.1", discovery=False)
+    joined: list[Group] = []
+    try:
+        loop.run_until_complete(node.start())
+        code = loop.run_until_complete(node.create_invite(expires_seconds=600))
+        start = StartWindow(tmp_path / "newcomer")
+        qtbot.addWidget(start)
+        start.groupReady.connect(joined.append)
+        start.pages.setCurrentIndex(2)
+        start.code.setPlainText(code)
+        start.join_device.setText("second laptop")
+        qtbot.mouseClick(start.join_buttons.itemAt(2).widget(), Qt.MouseButton.LeftButton)
+        loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
+        assert [g.id for g in joined] == [group.id], start.join_error.text()
+        assert "second laptop" in {d.get("name") for d in group.devices()}
+    finally:
+        loop.run_until_complete(node.stop())
+        for g in joined:
+            g.close()
+        asyncio.set_event_loop(None)
+        loop.close()
