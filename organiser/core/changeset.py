@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
@@ -69,10 +68,12 @@ class Changeset:
     ops: tuple[Op, ...]
     body: bytes
     signature: bytes
+    # SHA-256 of body + signature; computed once, it is needed for every chain check.
+    hash: str = field(default="", compare=False)
 
-    @cached_property
-    def hash(self) -> str:
-        return changeset_hash(self.body, self.signature)
+    def __post_init__(self) -> None:
+        if not self.hash:
+            object.__setattr__(self, "hash", changeset_hash(self.body, self.signature))
 
     @property
     def version(self) -> Version:

@@ -62,13 +62,25 @@ class MergeOutcome:
 def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
     """Stored form of per-field versions: fields written by the same write share one entry,
     [hlc, device, base_hlc, base_device, field, field, ...], which keeps rows small."""
-    groups: dict[tuple[Any, ...], list[Any]] = {}
+    distinct = {id(v) for v in versions.values()}
+    if len(distinct) == 1:  # the usual record: every field written by the one changeset
+        first = next(iter(versions.values()))
+        return [[*first, *versions]]
+    by_object: dict[int, list[Any]] = {}  # fields written by one op group share one list
     for name, version in versions.items():
-        key = tuple(version)
-        entry = groups.get(key)
+        entry = by_object.get(id(version))
         if entry is None:
-            entry = groups[key] = list(version)
+            entry = by_object[id(version)] = [*version]
         entry.append(name)
+    if len(by_object) == 1:
+        return list(by_object.values())
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for entry in by_object.values():
+        key = tuple(entry[:4])
+        if key in groups:
+            groups[key].extend(entry[4:])
+        else:
+            groups[key] = entry
     return list(groups.values())
 
 
@@ -109,6 +121,7 @@ def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
     new_state = RecordState
     for cs in batch:
         hlc, author = cs.hlc, cs.author
+        first_write = [hlc, author, None, None]  # shared by this changeset's first writes
         last_record = None
         for op in cs.ops:
             record = op.record
@@ -129,7 +142,7 @@ def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
             if field_name not in versions:  # first write of this field: the common case
                 state.values[field_name] = op.value
                 base = op.base
-                versions[field_name] = [hlc, author, base[0], base[1]] if base else [hlc, author, None, None]
+                versions[field_name] = [hlc, author, base[0], base[1]] if base else first_write
                 if not state.is_new:
                     changed.add(record)
                     written.add(record)
@@ -182,7 +195,12 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
     encode = _STORE_JSON.encode
     for s in states:
         values = s.values
-        link1, link2 = (values.get(f) if f else None for f in LINKS.get(s.kind, (None, None)))
+        link_fields = LINKS.get(s.kind)
+        if link_fields is None:
+            link1 = link2 = None
+        else:
+            link1 = values.get(link_fields[0])
+            link2 = values.get(link_fields[1]) if link_fields[1] else None
         search = searches[s.id] = search_text(s.kind, values, traits.get(s.id, ()))
         rows.append((s.id, s.kind, encode(values), encode(pack_versions(s.versions)),
                      1 if values.get(DELETED) else 0, search, link1, link2))
@@ -202,13 +220,34 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
         reindex_members(db, others)
 
 
+BULK_INDEX = 200  # this many changed records are indexed at once rather than noted
+
+
 def _update_search_index(db: Database, searches: dict[str, str], stored: Stored) -> None:
-    """Note records whose searchable text changed; `flush_search_index` indexes them."""
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
-        [(rid, stored[rid][1] if rid in stored else "") for rid, text in searches.items()
-         if (stored[rid][1] if rid in stored else "") != text],
-    )
+    """Note records whose searchable text changed, for `flush_search_index`; a big batch
+    (a sync, an import) is indexed at once, in bulk."""
+    changes = {rid: text for rid, text in searches.items()
+               if (stored[rid][1] if rid in stored else "") != text}
+    if len(changes) < BULK_INDEX:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
+            [(rid, stored[rid][1] if rid in stored else "") for rid in changes],
+        )
+        return
+    flush_search_index(db)  # what the index holds must be records.search before we swap
+    conn = db.conn
+    conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
+                     [stored[rid] for rid in changes if rid in stored and stored[rid][1]])
+    rowids = {rid: stored[rid][0] for rid in changes if rid in stored}
+    new_ids = [rid for rid in changes if rid not in stored]
+    for start in range(0, len(new_ids), CHUNK):
+        chunk = new_ids[start:start + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rowids.update((rid, rowid) for rowid, rid in conn.execute(
+            f"SELECT rowid, id FROM records WHERE id IN ({marks})", chunk))
+    # FTS5 takes rows in rowid order far faster (out of order, it flushes per row)
+    conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)",
+                     sorted((rowids[rid], text) for rid, text in changes.items() if text))
 
 
 def flush_search_index(db: Database) -> int:
@@ -227,7 +266,7 @@ def flush_search_index(db: Database) -> int:
         conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
                          [(rowid, old) for old, rowid, _new in rows if old and rowid is not None])
         conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)",
-                         [(rowid, new) for _old, rowid, new in rows if new and rowid is not None])
+                         sorted((rowid, new) for _old, rowid, new in rows if new and rowid is not None))
         conn.execute("DELETE FROM search_pending")
     except BaseException:
         if own_transaction:

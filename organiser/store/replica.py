@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -316,7 +317,7 @@ class Replica:
                 self._incident("refused", refusal.author, refusal.seq, refusal.reason)
             self.set_meta("hlc", str(self.clock.last))
             if len(stored) >= BULK_INDEX:
-                flush_search_index(self.db)
+                flush_search_index(self.db)  # small earlier writes, with this big one
         result.applied = len(stored)
         result.changed_records = outcome.changed
         for refusal in result.refused:
@@ -348,7 +349,7 @@ class Replica:
                 continue
             seen[key] = cs.hash
             fresh.append(cs)
-        fresh.sort(key=lambda cs: (cs.author, cs.seq))
+        fresh.sort(key=attrgetter("author", "seq"))
         return fresh
 
     def _held_hashes(self, changesets: list[Changeset]) -> dict[tuple[str, int], str]:
