@@ -286,8 +286,9 @@ def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> di
         chunk = member_list[start:start + CHUNK]
         marks = ",".join("?" * len(chunk))
         for rid, kind, data in db.execute(
+            # "+kind": look up by link1 (a member's few roles), not scan every role by kind
             f"SELECT id, kind, data FROM records WHERE link1 IN ({marks}) "
-            "AND kind IN ('member_role', 'member_skill')", chunk
+            "AND +kind IN ('member_role', 'member_skill')", chunk
         ):
             if rid not in batch_traits:
                 values = json.loads(data)
