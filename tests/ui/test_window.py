@@ -129,3 +129,32 @@ def test_big_views_are_read_on_a_worker_thread_and_miss_nothing(qtbot: Any, two_
     qtbot.waitUntil(lambda: win.tasks_view.loaded, timeout=5000)
     assert win.tasks_view.columns["todo"].model.rowCount() == 1
     win.close()
+
+
+def test_connect_to_address_refuses_an_empty_address_and_reports_an_unreachable_one(
+        qtbot: Any, demo: Group, tmp_path: Path, warnings_shown: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    node_module = pytest.importorskip("organiser.net.node")
+    import qasync
+
+    from organiser.ui.dialogs import ConnectDialog
+
+    dialog = ConnectDialog()
+    qtbot.addWidget(dialog)
+    dialog._check()
+    assert dialog.error.isVisibleTo(dialog) and dialog.error.text().startswith("Address:")
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    try:
+        node = node_module.SyncNode(demo, listen_host="127.0.0.1", discovery=False)  # never started
+        win = MainWindow(demo, node, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        monkeypatch.setattr(ConnectDialog, "exec", lambda self: 1)
+        monkeypatch.setattr(ConnectDialog, "address", lambda self: ("127.0.0.1", 9))  # nothing listens
+        win.peers_view.connect_to_address()
+        loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running, return_exceptions=True), 30))
+        assert len(warnings_shown) == 1 and "127.0.0.1:9" in warnings_shown[0] and warnings_shown[0].endswith(".")
+        win.close()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
