@@ -109,7 +109,9 @@ class AppController:
             asyncio.ensure_future(self._start_node(node_class, group))
 
     async def _start_node(self, node_class: type, group: Group) -> None:
-        node = node_class(group)
+        from organiser.config import settings
+
+        node = node_class(group, **settings().node_options())  # the port, discovery and peers an admin set
         try:
             await node.start()
         except (OrganiserError, OSError) as exc:

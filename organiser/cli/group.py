@@ -12,8 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="create a new group on this device",
                        description="Create a new group, with this device as its first member device.")
     p.add_argument("--group", dest="group_name", required=True, metavar="NAME", help="the group's name")
-    p.add_argument("--device-name", required=True, metavar="NAME",
-                   help="what to call this device, e.g. 'door laptop'")
+    p.add_argument("--device-name", metavar="NAME",
+                   help="what to call this device, e.g. 'door laptop' (default: device_name in the config "
+                   "files, else this computer's name)")
     add_json_flag(p, "the new group's status")
     p.set_defaults(handler=cmd_init)
 
@@ -40,8 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from organiser.cli.main import data_dir_of
+    from organiser.config import settings
 
-    group = create_group(data_dir_of(args), args.group_name, args.device_name)
+    device_name = args.device_name or settings().device_name_for_this_device()
+    group = create_group(data_dir_of(args), args.group_name, device_name)
     try:
         if args.json:
             print_json(group.status())

@@ -33,11 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run a headless sync node until stopped",
                        description="Listen for the group's other devices, find them on the LAN with mDNS, "
                        "and keep all of them in step live, until SIGINT or SIGTERM.")
-    p.add_argument("--listen", default="0.0.0.0:0", metavar="HOST:PORT",
-                   help="where to listen (default: every interface, any free port)")
-    p.add_argument("--no-discovery", action="store_true", help="do not use mDNS (announce or browse)")
+    p.add_argument("--listen", default=None, metavar="HOST:PORT",
+                   help="where to listen (default: every interface, on listen_port from the config files, "
+                   "else any free port)")
+    p.add_argument("--discovery", action=argparse.BooleanOptionalAction, default=None,
+                   help="use mDNS to announce and browse, or not (default: discovery in the config files, else on)")
     p.add_argument("--peer", action="append", default=[], metavar="HOST:PORT",
-                   help="also connect to this address (for networks that block multicast); repeatable")
+                   help="also connect to this address (for networks that block multicast); repeatable "
+                   "(default: peers in the config files)")
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("sync", help="sync once with a device at an address",
@@ -60,19 +63,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Redeem an invite code with a member device that is online, receive this "
                        "device's certificate and the group credentials, and sync.")
     p.add_argument("code", metavar="CODE", help="the invite code (spaces and dashes do not matter)")
-    p.add_argument("--device-name", required=True, metavar="NAME", help="what to call this device")
+    p.add_argument("--device-name", metavar="NAME", help="what to call this device (default: device_name in "
+                   "the config files, else this computer's name)")
     p.set_defaults(handler=cmd_join)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from organiser.config import settings
     from organiser.net.node import SyncNode
 
-    host, port = _address(args.listen, any_port=True)
-    peers = [_address(a) for a in args.peer]
+    configured = settings().node_options()  # flags win over the environment and the config files
+    host, port = _address(args.listen, any_port=True) if args.listen else ("0.0.0.0", configured["listen_port"])
+    peers = [_address(a) for a in args.peer] or configured["static_peers"]
+    discovery = configured["discovery"] if args.discovery is None else args.discovery
     group = open_chosen_group(args)
 
     async def main() -> None:
-        node = SyncNode(group, listen_host=host, listen_port=port, discovery=not args.no_discovery,
+        node = SyncNode(group, listen_host=host, listen_port=port, discovery=discovery,
                         static_peers=peers)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -133,9 +140,11 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_join(args: argparse.Namespace) -> int:
     from organiser.cli.main import data_dir_of
+    from organiser.config import settings
     from organiser.net.pairing import redeem_invite
 
-    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, args.device_name))
+    device_name = args.device_name or settings().device_name_for_this_device()
+    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, device_name))
     try:
         counts = group.status()["counts"]
         print(f"Joined group '{group.name}' as device '{group.device_name}' ({group.device_id}); "

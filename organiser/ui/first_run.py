@@ -33,7 +33,9 @@ from organiser.ui.widgets import error_colour
 
 
 def default_device_name() -> str:
-    return (socket.gethostname().split(".")[0] or "my laptop")[:40]
+    from organiser.config import settings  # device_name in the config files, else this computer's name
+
+    return (settings().device_name_for_this_device() or socket.gethostname().split(".")[0] or "my laptop")[:40]
 
 
 def existing_groups(data_dir: Path) -> list[tuple[str, str]]:

@@ -1,0 +1,94 @@
+"""The admin's settings reach the commands: device names for init/join, port and discovery for serve."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from organiser.cli.main import run
+from organiser.services.group import open_group
+from tests.net.netns import netns_unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def settings_env(tmp_path: Path, system_text: str) -> dict[str, str]:
+    system = tmp_path / "etc" / "config.toml"
+    system.parent.mkdir(parents=True, exist_ok=True)
+    system.write_text(system_text)
+    return {"ORGANISER_SYSTEM_CONFIG": str(system), "ORGANISER_CONFIG": str(tmp_path / "no-user-config.toml"),
+            "ORGANISER_DATA_DIR": str(tmp_path / "data")}
+
+
+def test_init_without_device_name_uses_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    for key, value in settings_env(tmp_path, 'device_name = "{user} at the door"\n').items():
+        monkeypatch.setenv(key, value)
+    assert run(["init", "--group", "Tenants Union"]) == 0
+    assert f"with this device '{getpass.getuser()} at the door'" in capsys.readouterr().out
+    group = open_group(tmp_path / "data")
+    try:
+        assert group.device_name == f"{getpass.getuser()} at the door"
+    finally:
+        group.close()
+
+
+def test_init_device_name_flag_wins_over_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    for key, value in settings_env(tmp_path, 'device_name = "{user} at the door"\n').items():
+        monkeypatch.setenv(key, value)
+    assert run(["init", "--group", "Tenants Union", "--device-name", "minutes laptop"]) == 0
+    assert "with this device 'minutes laptop'" in capsys.readouterr().out
+
+
+def test_first_run_screen_offers_the_template_as_device_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from organiser.ui.first_run import default_device_name
+
+    for key, value in settings_env(tmp_path, 'device_name = "{user} door laptop"\n').items():
+        monkeypatch.setenv(key, value)
+    assert default_device_name() == f"{getpass.getuser()} door laptop"
+
+
+REASON = netns_unavailable()
+
+
+def serve_line(env: dict[str, str], *flags: str) -> str:
+    """Run `organiser serve` in a private network namespace until it says where it listens."""
+    script = f'ip link set lo up; exec "{sys.executable}" -m organiser serve {" ".join(flags)}'
+    proc = subprocess.Popen(["unshare", "-n", "sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **env}, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if ready:
+                return proc.stdout.readline()  # type: ignore[union-attr]
+            if proc.poll() is not None:
+                break
+        return ""
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(REASON is not None, reason=REASON or "")
+def test_serve_listens_on_the_configured_port_unless_told_otherwise(tmp_path: Path) -> None:
+    env = settings_env(tmp_path, "listen_port = 47811\ndiscovery = false\n")
+    made = subprocess.run([sys.executable, "-m", "organiser", "init", "--group", "Tenants Union"],
+                          env={**os.environ, **env}, capture_output=True, text=True, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    assert "on port 47811." in serve_line(env)
+    assert "on port 47812." in serve_line(env, "--listen", "0.0.0.0:47812")
