@@ -27,6 +27,7 @@ from organiser.net.peerbook import PeerInfo
 from organiser.net.transport import client_context, close_quietly, open_tls, peer_address, peer_device, server_context
 from organiser.services.group import Group
 from organiser.sync import protocol as p
+from organiser.sync.applier import BackgroundApplier
 from organiser.sync.session import Session
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class SyncNode:
         self._push_wanted = False
         self._neighbours: frozenset[str] = frozenset()
         self._unsubscribe = lambda: None
+        self._applier: BackgroundApplier | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
 
@@ -96,6 +98,7 @@ class SyncNode:
         self._stopping = False  # a node can be started again after stop() (network off, then on)
         self._neighbours = frozenset()
         self._loop = asyncio.get_running_loop()
+        self._applier = BackgroundApplier(self.group.replica)
         self._tls()
         try:
             self._server = await asyncio.start_server(self._on_inbound, self.listen_host, self.listen_port,
@@ -148,6 +151,9 @@ class SyncNode:
             except TimeoutError:
                 pass
         self._links.clear()
+        if self._applier is not None:
+            await asyncio.to_thread(self._applier.close)  # waits for a step under way
+            self._applier = None
         peerbook.all_offline(self.group.db)
         peerbook.clear_node(self.group.db)
         self.group.bus.publish(PeersChanged())
@@ -314,6 +320,7 @@ class SyncNode:
                 return
             existing.writer.close()
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
+                          applier=self._applier,
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link

@@ -10,14 +10,20 @@ from sqlite_utils import Database
 from organiser.store.schema import migrate
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> Database:
-    """Open (and migrate) a database. WAL lets the app, `serve` and the CLI share it."""
+def connect(path: Path | str, *, readonly: bool = False, synchronous: str = "FULL") -> Database:
+    """Open (and migrate) a database. WAL lets the app, `serve` and the CLI share it.
+
+    synchronous=FULL (the default): a committed local edit survives a power cut, not just a
+    crash. A connection that only stores what peers sent may use NORMAL: after a power cut
+    it is consistent and at worst asks the peers again for the last changesets."""
     conn = sqlite3.connect(
         str(path), isolation_level=None, check_same_thread=False, timeout=30.0
     )
     # synchronous=FULL: a committed local edit survives a power cut, not just a crash.
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     db = Database(conn)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -212,13 +212,15 @@ class Replica:
                 [author, top],
             )
 
-    def _announce(self, outcome: MergeOutcome, batch: list[Changeset], origin: str) -> None:
+    def _announce(self, outcome: MergeOutcome, batch: list[Changeset], origin: str,
+                  publish: Callable[[object], None] | None = None) -> None:
+        publish = publish or self.bus.publish
         if outcome.device_roster_changed:
             self._keys.clear()
         if batch:
-            self.bus.publish(ChangesetsStored(len(batch), frozenset(cs.author for cs in batch)))
+            publish(ChangesetsStored(len(batch), frozenset(cs.author for cs in batch)))
         if outcome.changed:
-            self.bus.publish(
+            publish(
                 RecordsChanged(frozenset(outcome.changed), frozenset(outcome.kinds), origin)
             )
 
@@ -255,6 +257,16 @@ class Replica:
     def last_change_id(self) -> int:
         return self.db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
 
+    def forget_roster(self) -> None:
+        """Drop cached device keys (the roster changed through another connection)."""
+        self._keys.clear()
+
+    def database_path(self) -> str:
+        return self.db.execute("PRAGMA database_list").fetchone()[2]
+
+    def key(self) -> Ed25519PrivateKey:
+        return self._key
+
     def roster_key(self, device: str) -> Ed25519PublicKey | None:
         if device in self._keys:
             return self._keys[device]
@@ -278,8 +290,12 @@ class Replica:
         row = self.db.execute("SELECT prev FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
         return row[0] if row else None
 
-    def apply(self, changesets: Iterable[Changeset]) -> ApplyResult:
-        """Check and store changesets from peers. Idempotent and order-independent."""
+    def apply(self, changesets: Iterable[Changeset], *, events: list[object] | None = None) -> ApplyResult:
+        """Check and store changesets from peers. Idempotent and order-independent.
+
+        Events go on the bus, or, when `events` is given (applying on a worker thread), into
+        that list for the caller to publish on its own thread."""
+        publish = events.append if events is not None else self.bus.publish
         result = ApplyResult()
         stored: list[Changeset] = []
         outcome = MergeOutcome()
@@ -312,7 +328,7 @@ class Replica:
                 if report is not None:
                     self._incident("clock", cs.author, cs.seq,
                                    f"clock {report.ahead_seconds:.0f} s ahead of ours")
-                    self.bus.publish(ClockWarning(cs.author, report.ahead_seconds))
+                    publish(ClockWarning(cs.author, report.ahead_seconds))
             for refusal in result.refused:
                 self._incident("refused", refusal.author, refusal.seq, refusal.reason)
             self.set_meta("hlc", str(self.clock.last))
@@ -322,8 +338,8 @@ class Replica:
         result.changed_records = outcome.changed
         for refusal in result.refused:
             log.warning("refused changeset %s#%s: %s", refusal.author, refusal.seq, refusal.reason)
-            self.bus.publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
-        self._announce(outcome, stored, "remote")
+            publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
+        self._announce(outcome, stored, "remote", publish)
         return result
 
     def _new_ones(self, changesets: Iterable[Changeset], result: ApplyResult) -> list[Changeset]:

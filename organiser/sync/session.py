@@ -28,6 +28,7 @@ from organiser.core.changeset import Changeset, MalformedChangeset, decode_chang
 from organiser.store.replica import Replica
 from organiser.sync import outbox
 from organiser.sync import protocol as p
+from organiser.sync.applier import BackgroundApplier
 from organiser.sync.outbox import Outgoing
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class Session:
     on_change: Callable[[Session], None] = lambda s: None
     publish_progress: bool = True
     listen_port: int = 0  # ours, told to the peer so it can dial us later
+    # Applies on a worker thread (the app's node); None applies here, on the loop.
+    applier: BackgroundApplier | None = None
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -255,7 +258,10 @@ class Session:
                 good = [cs for cs in good if self.replica.hash_at(cs.author, cs.seq) != cs.hash]
                 if not good:
                     continue
-            result = self.replica.apply(good)
+            if self.applier is not None:
+                result = await self.applier.apply(good)
+            else:
+                result = self.replica.apply(good)
             self.stats.applied += result.applied
             self.stats.refused += len(result.refused)
             for refusal in result.refused:
