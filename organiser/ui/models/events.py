@@ -14,7 +14,7 @@ from organiser.core.bus import RecordsChanged
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.store import queries
-from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, sync_rows
+from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, TableColumns, sync_rows
 from organiser.ui.models.names import NameLookup
 
 Index = QModelIndex | QPersistentModelIndex
@@ -192,8 +192,10 @@ class RsvpRow:
 RSVP_COLUMNS = ("Member", "Answer", "Checked in")
 
 
-class RsvpModel(LiveRows[RsvpRow], QAbstractTableModel):
+class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
     """The RSVPs of one event: who answered what, and who is checked in."""
+
+    columns = tuple(RSVP_COLUMNS)
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         QAbstractTableModel.__init__(self, parent)
@@ -222,22 +224,6 @@ class RsvpModel(LiveRows[RsvpRow], QAbstractTableModel):
         self.names.on_records_changed(event)
         if self.event_id and event.kinds & {"rsvp", "member", "event"}:
             sync_rows(self, self._current(), lambda r: r.id)
-
-    def _column_span(self) -> int:
-        return len(RSVP_COLUMNS)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(RSVP_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(RSVP_COLUMNS):
-            return RSVP_COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from organiser.core.records import KINDS
 from organiser.services.group import Group
 from organiser.store import queries
-from organiser.ui.models.live import ID_ROLE, ROW_ROLE, LiveRows, sync_rows
+from organiser.ui.models.live import ID_ROLE, ROW_ROLE, LiveRows, TableColumns, sync_rows
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -30,28 +30,12 @@ def ago(epoch: float | None, now: float | None = None) -> str:
     return time.strftime("%d %b %H:%M", time.localtime(epoch))
 
 
-class _Table(LiveRows[Any], QAbstractTableModel):
+class _Table(TableColumns, LiveRows[Any], QAbstractTableModel):
     columns: tuple[str, ...] = ()
 
     def __init__(self, row_id: Callable[[Any], str], key: Callable[[Any], Any], parent: Any = None) -> None:
         QAbstractTableModel.__init__(self, parent)
         self._init_rows(row_id, key)
-
-    def _column_span(self) -> int:
-        return len(self.columns)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.columns):
-            return self.columns[section]
-        return None
 
     def cell(self, row: Any, column: int) -> str:
         raise NotImplementedError

@@ -7,7 +7,7 @@ import bisect
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 RowT = TypeVar("RowT")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -187,6 +187,33 @@ class LiveRows(Generic[RowT]):
         moved = [self.index(self.row_of(rid), i.column()) for rid, i in zip(held, persistent, strict=True)]  # type: ignore
         self.changePersistentIndexList(persistent, moved)  # type: ignore[attr-defined]
         self.layoutChanged.emit()  # type: ignore[attr-defined]
+
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class TableColumns:
+    """rowCount, columnCount and headerData for a table model over `rows` whose header is
+    `columns`. Put it first among the bases, before LiveRows and the Qt model class."""
+
+    columns: tuple[str, ...] = ()
+    rows: list[Any]
+
+    def _column_span(self) -> int:
+        return len(self.columns)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.columns):
+            return self.columns[section]
+        return None
 
 
 class _Reversed:

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
 from organiser.store import queries
-from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, SourceSortProxy
+from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, SourceSortProxy, TableColumns
 
 WORKING_GROUP_PREFIX = "working group:"
 COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
@@ -90,9 +90,10 @@ SORT_KEYS = (
 )
 
 
-class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
+class MembersModel(TableColumns, LiveRows[MemberRow], QAbstractTableModel):
     """All members matching the current search and filters, one row each."""
 
+    columns = tuple(COLUMNS)
     ready = Signal()  # the directory has been read
 
     def __init__(self, group: Group, parent: Any = None) -> None:
@@ -214,22 +215,6 @@ class MembersModel(LiveRows[MemberRow], QAbstractTableModel):
         self._ordered = None if filtered else list(self.rows)
 
     # ---- Qt model -------------------------------------------------------------------------
-
-    def _column_span(self) -> int:
-        return len(COLUMNS)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):

@@ -24,7 +24,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.services.tasks import STATUSES, Task
 from organiser.store import queries
-from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, SourceSortProxy
+from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, SourceSortProxy, TableColumns
 from organiser.ui.models.names import NameLookup
 
 Index = QModelIndex | QPersistentModelIndex
@@ -227,9 +227,10 @@ def _role_names(base: dict[int, Any]) -> dict[int, bytes]:
 TASK_COLUMNS = ("Title", "Status", "Assigned to", "Due", "Event", "Priority")
 
 
-class TaskTableModel(LiveRows[Task], QAbstractTableModel):
+class TaskTableModel(TableColumns, LiveRows[Task], QAbstractTableModel):
     """Every task, for the list view; the filter proxy narrows it down."""
 
+    columns = tuple(TASK_COLUMNS)
     def __init__(self, cache: TaskCache, parent: Any = None, *, event: str | None = None) -> None:
         QAbstractTableModel.__init__(self, parent)
         self._init_rows(lambda t: t.id, lambda t: (STATUSES.index(t.status), *board_key(t)))
@@ -256,22 +257,6 @@ class TaskTableModel(LiveRows[Task], QAbstractTableModel):
         if self.event_id is None and not self.cache.loaded:
             return
         self.apply_rows({rid: self._wanted(t) for rid, t in changed.items()})
-
-    def _column_span(self) -> int:
-        return len(TASK_COLUMNS)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(TASK_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(TASK_COLUMNS):
-            return TASK_COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
