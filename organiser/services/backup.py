@@ -1,0 +1,87 @@
+"""Full backups: the whole group as a versioned JSON document, and restoring one as a new
+copy of the group by replaying its signed change log."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from organiser import __version__
+from organiser.core.changeset import decode_changeset
+from organiser.core.errors import OrganiserError
+from organiser.core.records import KINDS
+from organiser.formats import backup as backup_format
+from organiser.formats.common import FormatError
+from organiser.services.group import Group, GroupCredentials, _initialise, _new_group_dir
+from organiser.store import queries
+from organiser.store.datadir import DB_NAME, groups_dir, set_current
+
+Progress = Callable[[int, int, str], None]  # (done, total, what)
+
+
+def build_backup(group: Group) -> backup_format.Backup:
+    records = []
+    for kind in KINDS:
+        for rid, values in queries.list_records(group.db, kind, include_deleted=True):
+            records.append({"id": rid, "kind": kind, "deleted": bool(values.get("deleted")), "values": values})
+    changes = [backup_format.BackupChange(cs.author, cs.seq, cs.hash, cs.body, cs.signature)
+               for cs in group.replica.iter_changes_since({})]
+    creds = group.credentials()
+    return backup_format.Backup(
+        group={"id": group.id, "name": group.name, "founder": creds.founder, "founder_key": creds.founder_key},
+        exported_by={"device_id": group.device_id, "device_name": group.device_name},
+        exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        state_hash=group.replica.state_hash(),
+        records=records, conflicts=group.conflicts(), changes=changes, app_version=__version__,
+    )
+
+
+def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = "restored copy",
+                   progress: Progress | None = None) -> Group:
+    """Restore a full backup as a new copy of its group in `data_dir`, with a new device
+    key, by replaying the signed change log in one transaction; the restored state must
+    hash the same as the backup's, or nothing is kept."""
+    backup = backup_format.read_backup(data, source)
+    group_id = backup.group["id"]
+    if (groups_dir(data_dir) / group_id / DB_NAME).exists():
+        raise OrganiserError(f"{data_dir} already holds group '{backup.group['name']}'; restore "
+                             f"{source} into an empty data directory (organiser --data-dir DIR import FILE).")
+    changesets = []
+    for number, change in enumerate(backup.changes, start=1):
+        try:
+            cs = decode_changeset(change.body, change.signature)
+        except ValueError as exc:
+            raise FormatError(f"{source}: change {number} cannot be read ({exc}).") from None
+        if cs.hash != change.hash or cs.group != group_id:
+            raise FormatError(f"{source}: change {number} does not match its recorded hash or group; "
+                              "the backup was altered or damaged.")
+        changesets.append(cs)
+    path, key = _new_group_dir(data_dir, group_id)
+    group: Group | None = None
+    try:
+        creds = GroupCredentials(group_id, backup.group["name"], backup.group["founder"],
+                                 backup.group["founder_key"], secrets.token_hex(32))
+        group = _initialise(path, key, creds, device_name.strip() or "restored copy", None)
+        if progress is not None:
+            progress(0, len(changesets), "restoring")
+        result = group.replica.apply(changesets)
+        if result.refused:
+            first = result.refused[0]
+            raise FormatError(f"{source}: change {first.seq} by device {first.author[:8]} was refused "
+                              f"({first.reason}); nothing was restored.")
+        if group.replica.state_hash() != backup.state_hash:
+            raise FormatError(f"{source}: the replayed change log does not give the state the backup "
+                              "recorded (state hash differs); nothing was restored.")
+        group.replica.set_meta("restored_from", f"{backup.exported_by.get('device_id', '')} {backup.exported_at}")
+    except BaseException:
+        if group is not None:
+            group.close()
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    if progress is not None:
+        progress(len(changesets), len(changesets), "restoring")
+    set_current(data_dir, group_id)
+    return group
