@@ -13,15 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QThread,
-    Signal,
 )
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,8 +40,9 @@ from organiser.formats.backup import read_backup
 from organiser.formats.common import detect_format
 from organiser.formats.csvfile import parse_mapping
 from organiser.services import transfer
-from organiser.services.group import Group, open_group
-from organiser.services.transfer import ImportPlan, ImportResult, PlannedItem
+from organiser.services.group import Group
+from organiser.services.transfer import ImportPlan, ImportResult
+from organiser.ui.transfer_jobs import PlanModel, TransferJob
 
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
@@ -60,105 +56,6 @@ EXPORT_FORMATS = [  # (label, format, vCard version, suffix)
     ("Spreadsheet: members (CSV .csv)", "csv", "3.0", ".csv"),
     ("Full backup: everything, restorable (.json)", "json", "3.0", ".json"),
 ]
-ACTION_TEXT = {"add": "Add", "update": "Update", "skip": "Skip", "invalid": "Invalid"}
-
-
-class TransferJob(QThread):
-    """Runs `work(group, progress)` on a worker thread, on its own connection to the group.
-
-    A job has no Qt parent and is kept alive by `_RUNNING` until its thread has finished,
-    so closing the dialog that started it (or the app quitting) never destroys a thread
-    that is still writing; signals to a dialog already gone are simply dropped.
-    """
-
-    progressed = Signal(int, int, str)
-    succeeded = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, group: Group, work: Callable[[Group, transfer.Progress], Any]) -> None:
-        super().__init__()
-        self._data_dir = group.path.parent.parent
-        self._group_id = group.id
-        self._bus = group.bus
-        self._work = work
-        self.finished.connect(self._forget)
-
-    def start_kept(self) -> None:
-        """Start, keeping the job alive until it has finished; the app waits for it on quit."""
-        _RUNNING.add(self)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.wait)
-        self.start()
-
-    def _forget(self) -> None:
-        _RUNNING.discard(self)
-        self.deleteLater()
-
-    def run(self) -> None:
-        try:
-            own = open_group(self._data_dir, self._group_id, bus=self._bus)
-        except Exception as exc:
-            self.failed.emit(exc)
-            return
-        outcome: tuple[bool, Any]
-        try:
-            with transfer.paused_gc():  # no collector pass over the import's objects stalls the window
-                outcome = (True, self._work(own, self.progressed.emit))
-        except Exception as exc:  # shown to the person by the dialog, logged there if unexpected
-            outcome = (False, exc)
-        finally:
-            own.close()
-        (self.succeeded if outcome[0] else self.failed).emit(outcome[1])
-
-
-_RUNNING: set[TransferJob] = set()
-
-
-class PlanModel(QAbstractTableModel):
-    """The plan's items: what happens to each, where it is in the file, and why."""
-
-    ActionRole = Qt.ItemDataRole.UserRole + 1
-    HEADERS = ("What", "Where", "Name", "Details")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._items: list[PlannedItem] = []
-
-    def set_plan(self, plan: ImportPlan | None) -> None:
-        self.beginResetModel()
-        self._items = list(plan.items) if plan is not None else []
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._items):
-            return None
-        item = self._items[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            details = "; ".join(x for x in (item.reason, *item.warnings) if x)
-            return (ACTION_TEXT[item.action], item.where, item.label, details)[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return "\n".join(x for x in (item.reason, *item.warnings) if x) or None
-        if role == Qt.ItemDataRole.ForegroundRole and item.action == "invalid":
-            return QColor("#b3261e")
-        if role == self.ActionRole:
-            return item.action
-        return None
-
-    def roleNames(self) -> dict[int, bytes]:
-        return {**super().roleNames(), self.ActionRole: b"action"}
 
 
 def _sentence(exc: BaseException) -> str:
