@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +149,18 @@ class AppController:
             self.group.close()
 
 
+def display_problem(environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the window cannot open here (one sentence), or None. Without this check Qt
+    aborts with a message about platform plugins that does not say what to do."""
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return ("there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set): "
+            "run it from a desktop session, or use the command line (organiser --help).")
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Open the desktop app (what `organiser` does without a command)."""
     import qasync
@@ -154,6 +168,10 @@ def run_app(args: argparse.Namespace) -> int:
     from organiser.cli.main import data_dir_of
     from organiser.ui.resources import app_icon
 
+    problem = display_problem()
+    if problem:
+        print(f"organiser: {problem}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Organiser")
