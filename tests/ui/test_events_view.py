@@ -114,3 +114,31 @@ def test_an_event_shows_its_tasks(window: MainWindow) -> None:
     assert titles == ["Bring chairs"]
     group.tasks.add("Sweep the floor", event=event.id)
     assert view.detail.tasks.rowCount() == 2
+
+
+def test_a_weekly_meeting_shows_on_each_of_its_days_and_changes_on_all_of_them(window: MainWindow) -> None:
+    from datetime import timedelta
+
+    from organiser.ui.models.live import ID_ROLE
+
+    group = window.group
+    model = window.events_view.agenda
+    first = date.today() + timedelta(days=1)
+    weekly = group.events.add("Weekly door team", f"{first.isoformat()}T19:00",
+                              end=f"{first.isoformat()}T20:00", rrule="FREQ=WEEKLY;COUNT=4")
+
+    def showings(title: str) -> list[tuple[date, str]]:
+        return [(model.rows[r].day, model.index(r, 0).data(ID_ROLE)) for r in range(model.rowCount())
+                if model.rows[r].event is not None and model.rows[r].event.title == title]
+
+    shown = showings("Weekly door team")
+    assert [day for day, _id in shown] == [first + timedelta(weeks=w) for w in range(4)]
+    assert {event_id for _day, event_id in shown} == {weekly.id}  # each opens the one series
+    on_day = [e for e in model.events_on(first + timedelta(weeks=2)) if e.id == weekly.id]
+    assert [e.start for e in on_day] == [f"{(first + timedelta(weeks=2)).isoformat()}T19:00"]  # month view
+    assert weekly.id not in {e.id for e in model.events_on(first + timedelta(days=1))}
+
+    group.events.edit(weekly.id, title="Weekly door rota")
+    assert len(showings("Weekly door rota")) == 4 and showings("Weekly door team") == []
+    group.events.delete(weekly.id)
+    assert showings("Weekly door rota") == []

@@ -3,14 +3,15 @@ of one event with their check-ins."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
+from organiser.formats.recurrence import occurrences
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.store import queries
@@ -55,6 +56,19 @@ def time_range(event: Event) -> str:
     return text
 
 
+HORIZON_DAYS = 366  # how far ahead (and, with past events shown, back) repeats are listed
+
+
+def showings(event: Event, first: date, last: date) -> list[Event]:
+    """The event as it shows between two days (inclusive): itself, or, for a repeating
+    event, each occurrence in that range with its own start and end."""
+    if not event.rrule:
+        return [event]
+    found = occurrences(event.to_json(), datetime.combine(first, time.min), datetime.combine(last, time.max))
+    return [replace(event, start=o.start.isoformat(timespec="minutes"),
+                    end=o.end.isoformat(timespec="minutes") if o.end else None) for o in found]
+
+
 def read_events(db: Database) -> dict[str, Event]:
     return {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "event")}
 
@@ -74,6 +88,7 @@ class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
         self.loaded = False
         self.loading = False
         self._missed: set[str] = set()
+        self._occurrence_rows: dict[str, list[str]] = {}  # repeating event id -> its row ids
 
     def load(self, reader: Any = None) -> None:
         if self.loading or self.loaded:
@@ -101,13 +116,26 @@ class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
     def _shows(self, event: Event) -> bool:
         return self.show_past or event.start_dt.date() >= self.today
 
+    def _event_rows(self, event: Event) -> list[AgendaRow]:
+        """One row per showing: the event, or each occurrence of a repeat (row id event@day)."""
+        if not event.rrule:
+            return [AgendaRow(event.id, event.start_dt.date(), event)] if self._shows(event) else []
+        first = self.today - timedelta(days=HORIZON_DAYS if self.show_past else 0)
+        rows = [AgendaRow(f"{event.id}@{o.start_dt.date().isoformat()}", o.start_dt.date(), o)
+                for o in showings(event, first, self.today + timedelta(days=HORIZON_DAYS))]
+        self._occurrence_rows[event.id] = [r.id for r in rows]
+        return rows
+
     def _wanted_rows(self, events: Any) -> list[AgendaRow]:
-        rows = [AgendaRow(e.id, e.start_dt.date(), e) for e in events if self._shows(e)]
+        self._occurrence_rows = {}
+        rows = [row for e in events for row in self._event_rows(e)]
         days = {r.day for r in rows}
         return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
 
     def events_on(self, day: date) -> list[Event]:
-        return sorted((e for e in self.events.values() if e.start_dt.date() == day), key=lambda e: e.start)
+        found = [o for e in self.events.values() if e.rrule or e.start_dt.date() == day
+                 for o in showings(e, day, day)]
+        return sorted(found, key=lambda e: e.start)
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         if "event" not in event.kinds:
@@ -126,12 +154,16 @@ class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
             old = self.events.pop(rid, None)
             if old is not None:
                 days.add(old.start_dt.date())
+            changed[rid] = None
+            for row_id in self._occurrence_rows.pop(rid, []):  # a repeat's showings go too
+                changed[row_id] = None
+                days.add(date.fromisoformat(row_id.rsplit("@", 1)[1]))
             if deleted:
-                changed[rid] = None
                 continue
             new = self.events[rid] = Event.from_values(rid, values)
-            days.add(new.start_dt.date())
-            changed[rid] = AgendaRow(rid, new.start_dt.date(), new) if self._shows(new) else None
+            for row in self._event_rows(new):
+                changed[row.id] = row
+                days.add(row.day)
         present = {r.day for r in self.rows if r.event is not None and r.id not in changed}
         present |= {r.day for r in changed.values() if r is not None}
         for day in days:
