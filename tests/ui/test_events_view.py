@@ -142,3 +142,14 @@ def test_a_weekly_meeting_shows_on_each_of_its_days_and_changes_on_all_of_them(w
     assert len(showings("Weekly door rota")) == 4 and showings("Weekly door team") == []
     group.events.delete(weekly.id)
     assert showings("Weekly door rota") == []
+
+
+def test_an_all_day_event_reads_all_day_not_midnight(window: MainWindow) -> None:
+    from datetime import timedelta
+
+    day = (date.today() + timedelta(days=2)).isoformat()
+    window.group.events.add("Tenants' fair", f"{day}T00:00", end=f"{day}T00:00", all_day=True)
+    model = window.events_view.agenda
+    texts = [model.index(r, 0).data() for r in range(model.rowCount())
+             if model.rows[r].event is not None and model.rows[r].event.title == "Tenants' fair"]
+    assert texts == ["All day  Tenants' fair"]

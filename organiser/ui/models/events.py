@@ -48,6 +48,8 @@ def day_heading(day: date, today: date) -> str:
 
 
 def time_range(event: Event) -> str:
+    if event.all_day:
+        return "All day"
     start = event.start_dt
     text = start.strftime("%H:%M")
     if event.end:
