@@ -150,7 +150,8 @@ class Events(RecordService):
     def attendance(self, event_id: str) -> Attendance:
         event = self.get(event_id)
         rsvps = self.rsvps(event_id)
-        members = {rid for rid, _v in queries.list_records(self.db, "member")} if rsvps else set()
+        # RSVPs of deleted members do not count; only the members who answered are looked up.
+        members = queries.visible_ids(self.db, "member", {r.member for r in rsvps})
         live = [r for r in rsvps if r.member in members]
         return Attendance(
             checked_in=sum(1 for r in live if r.checked_in_at),

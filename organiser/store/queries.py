@@ -35,6 +35,18 @@ def get_record(db: Database, record_id: str) -> tuple[str, dict[str, Any], bool]
     return row[0], json.loads(row[1]), bool(row[2])
 
 
+def visible_ids(db: Database, kind: str, ids: Iterable[str]) -> set[str]:
+    """Which of the given ids are visible records of `kind` (by index, without reading them)."""
+    wanted = list(ids)
+    out: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(rid for (rid,) in db.execute(
+            f"SELECT id FROM records WHERE id IN ({marks}) AND kind = ? AND deleted = 0", [*chunk, kind]))
+    return out
+
+
 def exists(db: Database, kind: str, record_id: str) -> bool:
     return db.execute(
         "SELECT 1 FROM records WHERE id = ? AND kind = ? AND deleted = 0", [record_id, kind]
