@@ -108,11 +108,16 @@ def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) 
     return states
 
 
-def merge_changesets(db: Database, batch: list[Changeset]) -> MergeOutcome:
-    """Merge the ops of verified changesets into `records` (inside the caller's transaction)."""
+def merge_changesets(db: Database, batch: list[Changeset],
+                     preloaded: tuple[dict[str, RecordState], Stored] | None = None) -> MergeOutcome:
+    """Merge the ops of verified changesets into `records` (inside the caller's transaction).
+    `preloaded`: the stored states of the records involved, when the caller has read them."""
     outcome = MergeOutcome()
-    stored: Stored = {}
-    states = load_states(db, {op.record for cs in batch for op in cs.ops}, stored)
+    if preloaded is None:
+        stored: Stored = {}
+        states = load_states(db, {op.record for cs in batch for op in cs.ops}, stored)
+    else:
+        states, stored = preloaded
     superseded: list[tuple[str, str, int, str]] = []
     resolved: list[tuple[str, str, int, str]] = []
     changed = outcome.changed  # visible values changed

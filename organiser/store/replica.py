@@ -31,13 +31,15 @@ from organiser.core.bus import (
 from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
+from organiser.core.merge import RecordState
 from organiser.core.records import DELETED
 from organiser.store.materialise import (
     MergeOutcome,
+    Stored,
     dumps,
     flush_search_index,
+    load_states,
     merge_changesets,
-    unpack_versions,
 )
 from organiser.store.verify import Refusal, verify_run
 
@@ -133,7 +135,10 @@ class Replica:
                 [self.device_id],
             ).fetchone()
             seq, prev = (head[0], head[1]) if head else (0, GENESIS)
-            versions = self._versions_of({op.record for ops in op_groups for op in ops})
+            # Read once: the versions give each op its base, and the merge starts from them.
+            stored: Stored = {}
+            states = load_states(self.db, {op.record for ops in op_groups for op in ops}, stored)
+            versions = {rid: dict(state.versions) for rid, state in states.items()}
             agreeing = self._agreeing_losers({(op.record, op.field) for ops in op_groups for op in ops})
             batch: list[Changeset] = []
             for ops in op_groups:
@@ -152,7 +157,7 @@ class Replica:
                 # later groups in the batch overwrite what earlier ones wrote, knowingly
                 for op in ops:
                     versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
-            outcome = self._store(batch)
+            outcome = self._store(batch, (states, stored))
         self._announce(outcome, batch, "local")
         return batch
 
@@ -176,23 +181,14 @@ class Replica:
                     out[key] = (*out.get(key, ()), (hlc, device))
         return out
 
-    def _versions_of(self, ids: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
-        id_list = list(ids)
-        marks = ",".join("?" * len(id_list))
-        return {
-            rid: unpack_versions(json.loads(v))
-            for rid, v in self.db.execute(
-                f"SELECT id, versions FROM records WHERE id IN ({marks})", id_list
-            )
-        }
-
-    def _store(self, batch: list[Changeset]) -> MergeOutcome:
+    def _store(self, batch: list[Changeset],
+               preloaded: tuple[dict[str, RecordState], Stored] | None = None) -> MergeOutcome:
         """Store verified changesets and merge their ops (inside a write transaction)."""
         self.db.conn.executemany(
             "INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature) for cs in batch],
         )
-        outcome = merge_changesets(self.db, batch)
+        outcome = merge_changesets(self.db, batch, preloaded)
         self._advance_vector({cs.author for cs in batch})
         self.set_meta("hlc", str(self.clock.last))
         return outcome
