@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from organiser.services import transfer
 from organiser.services.group import Group, open_group
 from organiser.services.transfer import ImportPlan, PlannedItem
+from organiser.ui.models.live import TableColumns
 
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
@@ -81,37 +82,25 @@ class TransferJob(QThread):
 _RUNNING: set[TransferJob] = set()
 
 
-class PlanModel(QAbstractTableModel):
+class PlanModel(TableColumns, QAbstractTableModel):
     """The plan's items: what happens to each, where it is in the file, and why."""
 
     ActionRole = Qt.ItemDataRole.UserRole + 1
-    HEADERS = ("What", "Where", "Name", "Details")
+    columns = ("What", "Where", "Name", "Details")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._items: list[PlannedItem] = []
+        self.rows: list[PlannedItem] = []
 
     def set_plan(self, plan: ImportPlan | None) -> None:
         self.beginResetModel()
-        self._items = list(plan.items) if plan is not None else []
+        self.rows = list(plan.items) if plan is not None else []
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._items):
+        if not index.isValid() or index.row() >= len(self.rows):
             return None
-        item = self._items[index.row()]
+        item = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             details = "; ".join(x for x in (item.reason, *item.warnings) if x)
             return (ACTION_TEXT[item.action], item.where, item.label, details)[index.column()]
