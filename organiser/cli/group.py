@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("conflicts", help="list values that lost to a concurrent edit",
                        description="List recorded conflicts: values that lost to a concurrent edit on "
-                       "another device. Restore one with 'organiser resolve ID --use-theirs'.")
+                       "another device. Restore one with 'organiser resolve ID --use-losing'.")
     add_json_flag(p, "the conflicts")
     p.set_defaults(handler=cmd_conflicts)
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from organiser.cli.common import add_json_flag, open_chosen_group, print_fields, print_json, print_table, short
+from organiser.core.errors import NotFoundError
 from organiser.services.group import Group
 
 
@@ -269,8 +270,8 @@ def _task_values(args: argparse.Namespace, group: Group) -> dict[str, Any]:
         if values.get(field):
             try:
                 values[field] = group.tasks.resolve_id(values[field], kind)
-            except Exception:
-                pass
+            except NotFoundError:
+                pass  # validation refuses it next, naming the field
     return values
 
 
