@@ -15,7 +15,7 @@ from organiser.formats.recurrence import occurrences
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.store import queries
-from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, TableColumns, sync_rows
+from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, LoadedOnce, TableColumns, sync_rows
 from organiser.ui.models.names import NameLookup
 
 Index = QModelIndex | QPersistentModelIndex
@@ -75,10 +75,12 @@ def read_events(db: Database) -> dict[str, Event]:
     return {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "event")}
 
 
-class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
+class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
     """Upcoming events (from the start of today), with a heading row before each day."""
 
     ready = Signal()
+    missed_kinds = frozenset({"event"})
+    read_all = staticmethod(read_events)
 
     def __init__(self, group: Group, parent: Any = None, *, today: date | None = None) -> None:
         QAbstractListModel.__init__(self, parent)
@@ -87,28 +89,12 @@ class AgendaModel(LiveRows[AgendaRow], QAbstractListModel):
         self.today = today or date.today()
         self.show_past = False
         self.events: dict[str, Event] = {}
-        self.loaded = False
-        self.loading = False
-        self._missed: set[str] = set()
+        self._init_loading()
         self._occurrence_rows: dict[str, list[str]] = {}  # repeating event id -> its row ids
 
-    def load(self, reader: Any = None) -> None:
-        if self.loading or self.loaded:
-            return
-        self.loading = True
-        if reader is None:
-            self.install(read_events(self.group.db))
-        else:
-            reader.read(read_events, self.install)
-
-    def install(self, events: dict[str, Event]) -> None:
+    def _take(self, events: dict[str, Event]) -> None:
         self.events = events
-        self.loaded, self.loading = True, False
         self.replace_rows(self._wanted_rows(self.events.values()))
-        missed, self._missed = self._missed, set()
-        if missed:
-            self.on_records_changed(RecordsChanged(frozenset(missed), frozenset({"event"}), "remote"))
-        self.ready.emit()
 
     def set_show_past(self, show: bool) -> None:
         self.show_past = show

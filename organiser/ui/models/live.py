@@ -9,6 +9,8 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
+from organiser.core.bus import RecordsChanged
+
 RowT = TypeVar("RowT")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -214,6 +216,50 @@ class TableColumns:
                 and 0 <= section < len(self.columns):
             return self.columns[section]
         return None
+
+
+class LoadedOnce:
+    """Reads everything once, on a worker thread when a BackgroundReader is given. Changes
+    that arrive while it reads are noted (the class adds ids to `_missed` while `loading`)
+    and replayed once the result is in; then `ready` is emitted."""
+
+    loaded: bool
+    loading: bool
+    group: Any
+    ready: Any  # the class's Signal
+    missed_kinds: frozenset[str] = frozenset()
+
+    def _init_loading(self) -> None:
+        self.loaded = self.loading = False
+        self._missed: set[str] = set()
+
+    @staticmethod
+    def read_all(db: Any) -> Any:
+        raise NotImplementedError
+
+    def _take(self, result: Any) -> None:
+        """Keep what was read and show it."""
+        raise NotImplementedError
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        raise NotImplementedError
+
+    def load(self, reader: Any = None) -> None:
+        if self.loading or self.loaded:
+            return
+        self.loading = True
+        if reader is None:
+            self.install(self.read_all(self.group.db))
+        else:
+            reader.read(self.read_all, self.install)
+
+    def install(self, result: Any) -> None:
+        self.loaded, self.loading = True, False
+        self._take(result)
+        missed, self._missed = self._missed, set()
+        if missed:  # changes that arrived while reading
+            self.on_records_changed(RecordsChanged(frozenset(missed), self.missed_kinds, "remote"))
+        self.ready.emit()
 
 
 class _Reversed:

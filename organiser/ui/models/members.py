@@ -14,7 +14,15 @@ from sqlite_utils import Database
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
 from organiser.store import queries
-from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, SourceSortProxy, TableColumns
+from organiser.ui.models.live import (
+    FIRST_CUSTOM_ROLE,
+    ID_ROLE,
+    ROW_ROLE,
+    LiveRows,
+    LoadedOnce,
+    SourceSortProxy,
+    TableColumns,
+)
 
 WORKING_GROUP_PREFIX = "working group:"
 COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
@@ -90,11 +98,13 @@ SORT_KEYS = (
 )
 
 
-class MembersModel(TableColumns, LiveRows[MemberRow], QAbstractTableModel):
+class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTableModel):
     """All members matching the current search and filters, one row each."""
 
     columns = tuple(COLUMNS)
     ready = Signal()  # the directory has been read
+    missed_kinds = MEMBER_KINDS
+    read_all = staticmethod(read_members)
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         QAbstractTableModel.__init__(self, parent)
@@ -103,9 +113,7 @@ class MembersModel(TableColumns, LiveRows[MemberRow], QAbstractTableModel):
         self.search = ""
         self.role = ""
         self.working_group = ""
-        self.loaded = False
-        self.loading = False
-        self._missed: set[str] = set()
+        self._init_loading()
         self._all: dict[str, MemberRow] = {}
         self._role_count: Counter[str] = Counter()
         self._shown: tuple[str, str, str] | None = None  # the filters the rows on show answer
@@ -121,27 +129,12 @@ class MembersModel(TableColumns, LiveRows[MemberRow], QAbstractTableModel):
         return not (self.working_group and self.working_group.casefold()
                     not in {w.casefold() for w in row.working_groups})
 
-    def load(self, reader: Any = None) -> None:
-        """Read every member once (the directory is filtered from this in memory), on a
-        worker thread when a BackgroundReader is given."""
-        if self.loading or self.loaded:
-            return
-        self.loading = True
-        if reader is None:
-            self.install(read_members(self.group.db))
-        else:
-            reader.read(read_members, self.install)
-
-    def install(self, members: dict[str, MemberRow]) -> None:
+    def _take(self, members: dict[str, MemberRow]) -> None:
+        """Every member, read once; the directory is filtered from this in memory."""
         self._all = members
         self._role_count = Counter(r for row in members.values() for r in row.roles)
         self._ordered = None
-        self.loaded, self.loading = True, False
         self._refilter()
-        missed, self._missed = self._missed, set()
-        if missed:  # changes that arrived while the directory was being read
-            self.on_records_changed(RecordsChanged(frozenset(missed), MEMBER_KINDS, "remote"))
-        self.ready.emit()
 
     def set_filter(self, *, search: str | None = None, role: str | None = None,
                    working_group: str | None = None) -> None:

@@ -24,7 +24,15 @@ from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.services.tasks import STATUSES, Task
 from organiser.store import queries
-from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, SourceSortProxy, TableColumns
+from organiser.ui.models.live import (
+    FIRST_CUSTOM_ROLE,
+    ID_ROLE,
+    ROW_ROLE,
+    LiveRows,
+    LoadedOnce,
+    SourceSortProxy,
+    TableColumns,
+)
 from organiser.ui.models.names import NameLookup
 
 Index = QModelIndex | QPersistentModelIndex
@@ -44,41 +52,25 @@ def board_key(task: Task) -> tuple[Any, ...]:
     return (task.due or "9999", -task.priority, task.title.casefold(), task.id)
 
 
-class TaskCache(QObject):
+class TaskCache(LoadedOnce, QObject):
     """Every visible task, read once; `changed` carries {id: Task or None} per update."""
 
     changed = Signal(object)
     failed = Signal(str)
     ready = Signal()
+    missed_kinds = frozenset({"task"})
+    read_all = staticmethod(read_tasks)
 
     def __init__(self, group: Group, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        QObject.__init__(self, parent)
         self.group = group
         self.tasks: dict[str, Task] = {}
         self.members = NameLookup(group, "name")
         self.events = NameLookup(group, "title")
-        self.loaded = False
-        self.loading = False
-        self._missed: set[str] = set()
+        self._init_loading()
 
-    def load(self, reader: Any = None) -> None:
-        """Read every task (on a worker thread when a BackgroundReader is given); `ready`
-        says when they are in."""
-        if self.loading or self.loaded:
-            return
-        self.loading = True
-        if reader is None:
-            self.install(read_tasks(self.group.db))
-        else:
-            reader.read(read_tasks, self.install)
-
-    def install(self, tasks: dict[str, Task]) -> None:
+    def _take(self, tasks: dict[str, Task]) -> None:
         self.tasks = tasks
-        self.loaded, self.loading = True, False
-        self.ready.emit()
-        missed, self._missed = self._missed, set()
-        if missed:
-            self.on_records_changed(RecordsChanged(frozenset(missed), frozenset({"task"}), "remote"))
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         shown = self.members.on_records_changed(event) | self.events.on_records_changed(event)
