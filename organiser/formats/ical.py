@@ -234,13 +234,18 @@ def _guard(item: ParsedItem, read: Any) -> None:
         item.problems.append(f"it cannot be read ({exc})")
 
 
+def _read_title(component: Any, item: ParsedItem, untitled: str) -> None:
+    """SUMMARY and DESCRIPTION; a missing title gets a placeholder and a warning."""
+    item.values["title"] = _text(component, "SUMMARY").strip()
+    if not item.values["title"]:
+        item.values["title"] = untitled
+        item.warnings.append(f"it has no title; it was called '{untitled}'")
+    item.values["description"] = _text(component, "DESCRIPTION")
+
+
 def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     values = item.values
-    values["title"] = _text(event, "SUMMARY").strip()
-    if not values["title"]:
-        values["title"] = "Untitled event"
-        item.warnings.append("it has no title; it was called 'Untitled event'")
-    values["description"] = _text(event, "DESCRIPTION")
+    _read_title(event, item, "Untitled event")
     values["location"] = _text(event, "LOCATION").strip()
     status = _text(event, "STATUS").strip().upper()
     values["status"] = "cancelled" if status == "CANCELLED" else "scheduled"
@@ -328,11 +333,7 @@ def _fold_overrides(items: list[ParsedItem]) -> None:
 
 def _read_todo(todo: Any, item: ParsedItem, clock: _Clock) -> None:
     values = item.values
-    values["title"] = _text(todo, "SUMMARY").strip()
-    if not values["title"]:
-        values["title"] = "Untitled task"
-        item.warnings.append("it has no title; it was called 'Untitled task'")
-    values["description"] = _text(todo, "DESCRIPTION")
+    _read_title(todo, item, "Untitled task")
     status = _text(todo, "STATUS").strip().upper()
     values["status"] = TODO_STATUS.get(status, "todo")
     if status == "CANCELLED":
