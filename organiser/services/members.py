@@ -111,13 +111,9 @@ class Members(RecordService):
 
     def get(self, member_id: str) -> Member:
         values = self._current(member_id)
-        traits = {attr: queries.list_records(self.db, kind, link1=member_id)
-                  for attr, (kind, _f) in TRAITS.items()}
-        return Member.from_values(
-            member_id, values,
-            roles=sorted((v["role"] for _i, v in traits["roles"]), key=str.casefold),
-            skills=sorted((v["skill"] for _i, v in traits["skills"]), key=str.casefold),
-        )
+        traits = {attr: queries.traits_by_member(self.db, kind, name, [member_id]).get(member_id, [])
+                  for attr, (kind, name) in TRAITS.items()}
+        return Member.from_values(member_id, values, traits["roles"], traits["skills"])
 
     def list(self, search: str | None = None, *, role: str | None = None,
              limit: int | None = None) -> list[Member]:

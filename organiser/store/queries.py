@@ -106,13 +106,10 @@ def search_ids(db: Database, kind: str, text: str) -> list[str]:
 
 
 def traits_by_member(db: Database, kind: str, field: str, members: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """{member id: sorted roles (or skills)}, for all members or the given ones."""
     out: dict[str, list[str]] = {}
-    for (data,) in db.execute("SELECT data FROM records WHERE kind = ? AND deleted = 0", [kind]):
-        values = json.loads(data)
-        out.setdefault(values["member"], []).append(values[field])
-    if members is not None:
-        wanted = set(members)
-        out = {k: v for k, v in out.items() if k in wanted}
+    for member, value in trait_pairs(db, kind, field, members):
+        out.setdefault(member, []).append(value)
     for values in out.values():
         values.sort(key=str.casefold)
     return out
