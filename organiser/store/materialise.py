@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset
@@ -24,8 +25,12 @@ LINKS: dict[str, tuple[str | None, str | None]] = {
 TRAIT_KINDS = {"member_role": "role", "member_skill": "skill"}
 
 
-_STORE_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _encode(value: Any) -> str:
+    """Stored form of values and versions (compact JSON)."""
+    return orjson.dumps(value).decode()
 
 
 def dumps(value: Any) -> str:
@@ -41,11 +46,16 @@ def search_text(kind: str, values: dict[str, Any], traits: Iterable[str] = ()) -
     if not fields or values.get(DELETED):
         return ""
     parts: list[str] = []
+    get = values.get
     for name in fields:
-        value = values.get(name)
-        if isinstance(value, list):
-            parts.extend(str(v) for v in value)
-        elif value:
+        value = get(name)
+        if not value:
+            continue
+        if type(value) is str:
+            parts.append(value)
+        elif isinstance(value, list):
+            parts.extend(map(str, value))
+        else:
             parts.append(str(value))
     parts.extend(traits)
     return " ".join(parts)
@@ -62,7 +72,7 @@ class MergeOutcome:
 def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
     """Stored form of per-field versions: fields written by the same write share one entry,
     [hlc, device, base_hlc, base_device, field, field, ...], which keeps rows small."""
-    distinct = {id(v) for v in versions.values()}
+    distinct = set(map(id, versions.values()))
     if len(distinct) == 1:  # the usual record: every field written by the one changeset
         first = next(iter(versions.values()))
         return [[*first, *versions]]
@@ -95,7 +105,7 @@ Stored = dict[str, tuple[int, str]]
 def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) -> dict[str, RecordState]:
     states: dict[str, RecordState] = {}
     id_list = list(ids)
-    loads = json.loads
+    loads = orjson.loads
     for start in range(0, len(id_list), CHUNK):
         chunk = id_list[start:start + CHUNK]
         marks = ",".join("?" * len(chunk))
@@ -124,34 +134,35 @@ def merge_changesets(db: Database, batch: list[Changeset],
     written: set[str] = set()  # anything to store (a value, or just a newer version)
     kinds = outcome.kinds
     new_state = RecordState
+    state: RecordState | None = None
     for cs in batch:
         hlc, author = cs.hlc, cs.author
         first_write = [hlc, author, None, None]  # shared by this changeset's first writes
         last_record = None
         for op in cs.ops:
-            record = op.record
+            kind, record, field_name, value, base, resolves = op  # unpacked: far cheaper per op
             if record != last_record:
                 state = states.get(record)
                 if state is None:
-                    if op.kind not in KINDS:
+                    if kind not in KINDS:
+                        last_record = None
                         continue  # a kind from a newer version: the changeset is kept and relayed
-                    state = states[record] = new_state(op.kind, record, {}, {}, is_new=True)
+                    state = states[record] = new_state(kind, record, {}, {}, is_new=True)
                     changed.add(record)
                     written.add(record)
-                    kinds.add(op.kind)
+                    kinds.add(kind)
                 last_record = record
-            if state.kind != op.kind:
+            assert state is not None
+            if state.kind != kind:
                 continue  # an id cannot change kind; such an op is ignored everywhere alike
             versions = state.versions
-            field_name = op.field
             if field_name not in versions:  # first write of this field: the common case
-                state.values[field_name] = op.value
-                base = op.base
+                state.values[field_name] = value
                 versions[field_name] = [hlc, author, base[0], base[1]] if base else first_write
                 if not state.is_new:
                     changed.add(record)
                     written.add(record)
-                    kinds.add(op.kind)
+                    kinds.add(kind)
             else:
                 before = versions[field_name]
                 did_change, conflict = merge_op(state, op, hlc, author)
@@ -159,13 +170,13 @@ def merge_changesets(db: Database, batch: list[Changeset],
                     written.add(record)
                 if did_change:
                     changed.add(record)
-                    kinds.add(op.kind)
+                    kinds.add(kind)
                 if conflict is not None:
                     outcome.conflicts.append(conflict)
-            if op.base is not None:
-                superseded.append((record, field_name, op.base[0], op.base[1]))
-            if op.resolves:
-                resolved.extend((record, field_name, h, d) for h, d in op.resolves)
+            if base is not None:
+                superseded.append((record, field_name, base[0], base[1]))
+            if resolves:
+                resolved.extend((record, field_name, h, d) for h, d in resolves)
     _write_records(db, [states[r] for r in written], stored, outcome)
     # A version a later write overwrote knowingly, or that someone settled, is no conflict,
     # even when the write that settles it arrives first: remembered in `settled`.
@@ -197,7 +208,7 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
     traits = _traits_of(db, trait_members, states) if trait_members else {}
     rows = []
     searches: dict[str, str] = {}
-    encode = _STORE_JSON.encode
+    encode = _encode
     for s in states:
         values = s.values
         link_fields = LINKS.get(s.kind)
@@ -226,60 +237,64 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
 
 
 BULK_INDEX = 200  # this many changed records are indexed at once rather than noted
+# meta key: every record with a rowid up to this is in the full-text index (or noted in
+# search_pending); records added since are indexed by rowid range, with no note per write.
+INDEXED_UPTO = "search_indexed_upto"
 
 
 def _update_search_index(db: Database, searches: dict[str, str], stored: Stored) -> None:
-    """Note records whose searchable text changed, for `flush_search_index`; a big batch
-    (a sync, an import) is indexed at once, in bulk."""
-    changes = {rid: text for rid, text in searches.items()
-               if (stored[rid][1] if rid in stored else "") != text}
-    if len(changes) < BULK_INDEX:
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
-            [(rid, stored[rid][1] if rid in stored else "") for rid in changes],
-        )
-        return
-    flush_search_index(db)  # what the index holds must be records.search before we swap
-    conn = db.conn
-    conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
-                     [stored[rid] for rid in changes if rid in stored and stored[rid][1]])
-    rowids = {rid: stored[rid][0] for rid in changes if rid in stored}
-    new_ids = [rid for rid in changes if rid not in stored]
-    for start in range(0, len(new_ids), CHUNK):
-        chunk = new_ids[start:start + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        rowids.update((rid, rowid) for rowid, rid in conn.execute(
-            f"SELECT rowid, id FROM records WHERE id IN ({marks})", chunk))
-    # FTS5 takes rows in rowid order far faster (out of order, it flushes per row)
-    conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)",
-                     sorted((rowids[rid], text) for rid, text in changes.items() if text))
+    """Note stored records whose searchable text changed, for `flush_search_index` (new
+    records need no note: they sit above the indexed rowid). A big batch (a sync, an
+    import) is indexed at once, in bulk."""
+    edited = [(rid, stored[rid][1]) for rid, text in searches.items()
+              if rid in stored and stored[rid][1] != text]
+    if edited:
+        db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)", edited)
+    if len(searches) >= BULK_INDEX:
+        flush_search_index(db)
 
 
 def flush_search_index(db: Database) -> int:
     """Bring the full-text index up to date with records.search, in bulk; return how many
-    records were reindexed. Safe to call from any process at any time."""
+    records were (re)indexed. Safe to call from any process at any time."""
     conn = db.conn
-    if conn.execute("SELECT NOT EXISTS (SELECT 1 FROM search_pending)").fetchone()[0]:
+    upto, top, noted = conn.execute(
+        "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), "
+        "(SELECT coalesce(max(rowid), 0) FROM records), EXISTS (SELECT 1 FROM search_pending)",
+        [INDEXED_UPTO],
+    ).fetchone()
+    upto = upto or 0
+    if top <= upto and not noted:
         return 0
     own_transaction = not conn.in_transaction
     if own_transaction:
         conn.execute("BEGIN IMMEDIATE")
     try:
+        upto = conn.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", [INDEXED_UPTO]).fetchone()
+        upto = upto[0] if upto else 0
+        # Records the index holds whose text changed: out with the old text, in with the new.
         rows = conn.execute(
-            "SELECT p.indexed, r.rowid, r.search FROM search_pending p LEFT JOIN records r ON r.id = p.id"
+            "SELECT p.indexed, r.rowid, r.search FROM search_pending p JOIN records r ON r.id = p.id "
+            "WHERE r.rowid <= ?", [upto]
         ).fetchall()
         conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
-                         [(rowid, old) for old, rowid, _new in rows if old and rowid is not None])
-        conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)",
-                         sorted((rowid, new) for _old, rowid, new in rows if new and rowid is not None))
+                         [(rowid, old) for old, rowid, _new in rows if old])
+        fresh = [(rowid, new) for _old, rowid, new in rows if new]
+        # Records added since: their text as it is now.
+        fresh += conn.execute("SELECT rowid, search FROM records WHERE rowid > ? AND search != ''", [upto]).fetchall()
+        fresh.sort()  # FTS5 takes rows in rowid order far faster (out of order, it flushes per row)
+        conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)", fresh)
         conn.execute("DELETE FROM search_pending")
+        conn.execute(
+            "INSERT INTO meta (key, value) SELECT ?, coalesce(max(rowid), 0) FROM records WHERE true "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [INDEXED_UPTO])
     except BaseException:
         if own_transaction:
             conn.execute("ROLLBACK")
         raise
     if own_transaction:
         conn.execute("COMMIT")
-    return len(rows)
+    return len(fresh)
 
 
 def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> dict[str, list[str]]:

@@ -142,5 +142,15 @@ def m004_settled_versions(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_search_watermark(db: Database) -> None:
+    # New records are no longer noted one by one in search_pending: every record above the
+    # rowid kept here waits to be indexed. Until now, every record was indexed or noted.
+    db.execute(
+        "INSERT INTO meta (key, value) SELECT 'search_indexed_upto', coalesce(max(rowid), 0) FROM records "
+        "WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -11,6 +11,7 @@ from organiser.services.group import create_group, open_group
 from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME
 from organiser.store.schema import migrations
+from tests.store.test_search_index import fts_is_sound
 
 NAMES = [m.name for m in migrations._migrations]
 OLD_RECORD_COLUMNS = ("rowid", "id", "kind", "data", "versions", "deleted", "search")
@@ -99,5 +100,32 @@ def test_m002_fills_the_link_columns_of_rows_written_before_it(data_dir, tmp_pat
         # and new writes go on from where the old database left off
         reopened.members.add("Chen", roles=["Outreach"])
         assert len(reopened.members.list("outreach")) == 2
+    finally:
+        reopened.close()
+
+
+def test_m005_takes_over_the_search_index_of_an_older_database(data_dir):
+    # Before m005 every record was in the index or noted in search_pending, new ones too.
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    ana = group.members.add("Ana Okafor", roles=["Outreach"])
+    assert [m.id for m in group.members.list("okafor")] == [ana.id]  # indexes Ana
+    chen = group.members.add("Chen Haddad")
+    group.db.execute("DELETE FROM search_pending")
+    group.db.execute("INSERT INTO search_pending (id, indexed) VALUES (?, '')", [chen.id])  # as the old code noted it
+    group.db.execute("DELETE FROM meta WHERE key = 'search_indexed_upto'")
+    group.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_search_watermark'")
+    group.close()
+
+    reopened = open_group(data_dir)  # runs m005
+    try:
+        assert migrations.pending(reopened.db) == []
+        assert [m.id for m in reopened.members.list("okafor")] == [ana.id]  # once, not twice
+        assert [m.id for m in reopened.members.list("haddad")] == [chen.id]
+        dana = reopened.members.add("Dana Haddad")
+        reopened.members.edit(ana.id, name="Ana Silva")
+        assert {m.id for m in reopened.members.list("haddad")} == {chen.id, dana.id}
+        assert reopened.members.list("okafor") == []
+        assert [m.id for m in reopened.members.list("silva")] == [ana.id]
+        fts_is_sound(reopened.db)
     finally:
         reopened.close()
