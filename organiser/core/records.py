@@ -16,6 +16,7 @@ from organiser.core.errors import ValidationError
 DELETED = "deleted"  # the tombstone field every kind carries
 
 EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+MAX_WHOLE_NUMBER = 2**53  # what every JSON reader holds exactly
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,}$")
 
 
@@ -231,6 +232,8 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
             number = int(str(value).strip())
         except ValueError:
             raise ValidationError(name, f"{label}: '{value}' is not a whole number.") from None
+        if abs(number) > MAX_WHOLE_NUMBER:
+            raise ValidationError(name, f"{label}: {number} is too large.")
         if name == "capacity" and number < 0:
             raise ValidationError(name, f"{label}: capacity cannot be below zero (got {number}).")
         return number

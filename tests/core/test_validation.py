@@ -114,3 +114,10 @@ def test_other_malformed_values_are_refused_naming_the_field(kind, values, field
 def test_an_rsvp_is_an_rsvp_in_messages():
     error = refusal("rsvp", {"event": "e1"})
     assert "an RSVP needs a member" in error.message
+
+
+def test_a_number_too_large_to_store_exactly_is_refused():
+    error = refusal("event", {"title": "Assembly", "start": START, "capacity": str(10**20)})
+    assert error.field == "capacity"
+    assert "too large" in str(error)
+    assert validate("task", {"title": "Posters", "priority": "9"})["priority"] == 9
