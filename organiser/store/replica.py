@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlite_utils import Database
@@ -29,6 +29,7 @@ from organiser.core.bus import (
     RecordsChanged,
 )
 from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
+from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.merge import RecordState
@@ -46,13 +47,20 @@ from organiser.store.verify import Refusal, verify_run
 log = logging.getLogger(__name__)
 
 VersionVector = dict[str, int]
+# What a local commit reads first, in one statement: peers' clock, this device's newest
+# changeset (seq, hash, clock stamp), and whether any conflict is recorded.
+_HEAD = (
+    "SELECT (SELECT value FROM meta WHERE key = 'hlc'), h.seq, h.hash, h.hlc, EXISTS (SELECT 1 FROM conflicts) "
+    "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash, hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1) h"
+)
 # A sync batch this big indexes its text for search at once, in the same transaction.
 BULK_INDEX = 200
 
 
-@dataclass(frozen=True)
-class LocalOp:
-    """A field write asked for by a person; the replica fills in what it overwrote."""
+class LocalOp(NamedTuple):
+    """A field write asked for by a person; the replica fills in what it overwrote.
+
+    A NamedTuple: a member added at the door is a dozen of these."""
 
     kind: str
     record: str
@@ -101,7 +109,12 @@ class Replica:
         )
 
     def _stored_clock(self) -> int:
-        return int(self.meta("hlc", "0") or 0)
+        """The highest clock stamp stored: peers' (kept in meta) or this device's own last."""
+        peers, own = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'hlc'), "
+            "(SELECT hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1)", [self.device_id]
+        ).fetchone()
+        return max(int(peers or 0), own or 0)
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -129,17 +142,17 @@ class Replica:
         if not op_groups or not all(op_groups):
             raise ValueError("a changeset needs at least one op")
         with self._write():
-            self.clock.observe(self._stored_clock())  # another process may have written
-            head = self.db.execute(
-                "SELECT seq, hash FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",
-                [self.device_id],
-            ).fetchone()
-            seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+            # Another process (the CLI beside the app) may have written: read the head again.
+            peers_clock, seq, prev, own_clock, any_conflicts = self.db.conn.execute(_HEAD, [self.device_id]).fetchone()
+            if seq is None:
+                seq, prev, own_clock = 0, GENESIS, 0
+            self.clock.observe(max(int(peers_clock or 0), own_clock))
             # Read once: the versions give each op its base, and the merge starts from them.
             stored: Stored = {}
             states = load_states(self.db, {op.record for ops in op_groups for op in ops}, stored)
             versions = {rid: dict(state.versions) for rid, state in states.items()}
-            agreeing = self._agreeing_losers({(op.record, op.field) for ops in op_groups for op in ops})
+            agreeing = self._agreeing_losers(
+                {(op.record, op.field) for ops in op_groups for op in ops}) if any_conflicts else {}
             batch: list[Changeset] = []
             for ops in op_groups:
                 full_ops = []
@@ -157,7 +170,7 @@ class Replica:
                 # later groups in the batch overwrite what earlier ones wrote, knowingly
                 for op in ops:
                     versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
-            outcome = self._store(batch, (states, stored))
+            outcome = self._store(batch, (states, stored), local=True)
         self._announce(outcome, batch, "local")
         return batch
 
@@ -165,8 +178,6 @@ class Replica:
         """Concurrent losers that agree with the value a local write overwrites. They are
         not listed, but this device has seen them, so the write settles them too; otherwise
         they would show as lost once the value changes."""
-        if not self.db.execute("SELECT EXISTS (SELECT 1 FROM conflicts)").fetchone()[0]:
-            return {}
         records = sorted({record for record, _field in fields})
         out: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
         for start in range(0, len(records), 500):
@@ -181,16 +192,20 @@ class Replica:
                     out[key] = (*out.get(key, ()), (hlc, device))
         return out
 
-    def _store(self, batch: list[Changeset],
-               preloaded: tuple[dict[str, RecordState], Stored] | None = None) -> MergeOutcome:
-        """Store verified changesets and merge their ops (inside a write transaction)."""
+    def _store(self, batch: list[Changeset], preloaded: tuple[dict[str, RecordState], Stored] | None = None,
+               *, local: bool = False) -> MergeOutcome:
+        """Store verified changesets and merge their ops (inside a write transaction).
+
+        A local commit touches as few pages as it can, since each costs disk writes: this
+        device's own entry of the version vector and its clock are read from its own newest
+        changeset, not stored apart."""
         self.db.conn.executemany(
             "INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature) for cs in batch],
         )
         outcome = merge_changesets(self.db, batch, preloaded)
-        self._advance_vector({cs.author for cs in batch})
-        self.set_meta("hlc", str(self.clock.last))
+        if not local:
+            self._advance_vector({cs.author for cs in batch})
         return outcome
 
     def _advance_vector(self, authors: Iterable[str]) -> None:
@@ -223,7 +238,12 @@ class Replica:
     # ---- replication ------------------------------------------------------------------
 
     def version_vector(self) -> VersionVector:
-        return {a: s for a, s in self.db.execute("SELECT author, seq FROM vector") if s > 0}
+        vector = {a: s for a, s in self.db.execute("SELECT author, seq FROM vector") if s > 0}
+        # Local commits extend this device's own chain one by one without a vector write.
+        (own,) = self.db.execute("SELECT max(seq) FROM changes WHERE author = ?", [self.device_id]).fetchone()
+        if own and own > vector.get(self.device_id, 0):
+            vector[self.device_id] = own
+        return vector
 
     def changes_since(self, vector: VersionVector, limit: int | None = None) -> list[Changeset]:
         """Changesets we hold that a peer with `vector` lacks, in per-author seq order."""
@@ -291,6 +311,10 @@ class Replica:
 
         Events go on the bus, or, when `events` is given (applying on a worker thread), into
         that list for the caller to publish on its own thread."""
+        with gc_paused():
+            return self._apply(changesets, events)
+
+    def _apply(self, changesets: Iterable[Changeset], events: list[object] | None) -> ApplyResult:
         publish = events.append if events is not None else self.bus.publish
         result = ApplyResult()
         stored: list[Changeset] = []
@@ -319,12 +343,15 @@ class Replica:
             result.refused.extend(
                 Refusal(cs.author, cs.seq, "its author is not a device of this group") for cs in pending
             )
-            for cs in stored:
-                report = self.clock.observe(cs.hlc)
-                if report is not None:
-                    self._incident("clock", cs.author, cs.seq,
-                                   f"clock {report.ahead_seconds:.0f} s ahead of ours")
-                    publish(ClockWarning(cs.author, report.ahead_seconds))
+            newest = max((cs.hlc for cs in stored), default=0)
+            if newest and self.clock.observe(newest) is not None:
+                # Only then look for each changeset stamped far ahead, to report them all.
+                for cs in stored:
+                    report = self.clock.observe(cs.hlc)
+                    if report is not None:
+                        self._incident("clock", cs.author, cs.seq,
+                                       f"clock {report.ahead_seconds:.0f} s ahead of ours")
+                        publish(ClockWarning(cs.author, report.ahead_seconds))
             for refusal in result.refused:
                 self._incident("refused", refusal.author, refusal.seq, refusal.reason)
             self.set_meta("hlc", str(self.clock.last))

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
+from organiser.core.gcpause import gc_paused
 from organiser.store.replica import Replica
 from organiser.sync import outbox
 from organiser.sync import protocol as p
@@ -243,12 +244,13 @@ class Session:
             start += len(chunk)
             began = time.perf_counter()
             good: list[Changeset] = []
-            for body, signature in chunk:
-                try:
-                    good.append(decode_changeset(body, signature))
-                except MalformedChangeset as exc:
-                    self.stats.refused += 1
-                    log.warning("refused a changeset from %s: %s", self.peer_device[:12], exc)
+            with gc_paused():
+                for body, signature in chunk:
+                    try:
+                        good.append(decode_changeset(body, signature))
+                    except MalformedChangeset as exc:
+                        self.stats.refused += 1
+                        log.warning("refused a changeset from %s: %s", self.peer_device[:12], exc)
             for cs in good:
                 if cs.seq > self.peer_known.get(cs.author, 0):
                     self.peer_known[cs.author] = cs.seq

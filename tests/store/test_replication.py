@@ -7,7 +7,7 @@ import random
 import pytest
 
 from organiser.core.errors import NotFoundError
-from organiser.services.group import create_group
+from organiser.services.group import create_group, open_group
 from tests.conftest import add_device, sync_pair
 
 
@@ -157,3 +157,24 @@ def test_state_hash_differs_exactly_when_the_visible_data_differs(two_devices):
     assert a.replica.state_hash() != b.replica.state_hash()
     sync_pair(a, b)
     assert a.replica.state_hash() == b.replica.state_hash()
+
+
+def test_a_reopened_device_stamps_above_its_own_last_write_and_keeps_its_vector(tmp_path):
+    # Local writes keep this device's clock and vector entry in its newest changeset only.
+    group = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    group.members.add("Ana")
+    group.members.add("Bruno")
+    vector, last = group.replica.version_vector(), group.replica.changes_since({})[-1]
+    group.close()
+
+    again = open_group(tmp_path / "a")
+    try:
+        assert again.replica.version_vector() == vector
+        assert again.replica.clock.last >= last.hlc
+        assert again.replica.changes_since(vector) == []
+        again.members.add("Chen")
+        newest = again.replica.changes_since(vector)
+        assert [cs.seq for cs in newest] == [last.seq + 1]
+        assert newest[0].hlc > last.hlc and newest[0].prev == last.hash
+    finally:
+        again.close()
