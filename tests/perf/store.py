@@ -1,12 +1,15 @@
 """Store benchmark: prints JSON. Run with `python -m tests.perf.store` (or `make bench`).
 
 - write_overhead: creating members through the service, one transaction (and one signed
-  changeset) each, divided by inserting the same rows with plain sqlite3, one transaction
-  each, with the same pragmas, in the same run. Reported with the store's own durability
+  changeset) each, divided by inserting the same rows (ids of the same random form) with
+  plain sqlite3, one transaction each, with the same pragmas, in the same run. Reported with the store's own durability
   setting (synchronous=FULL, an fsync per commit) and with synchronous=NORMAL (no fsync),
   which shows the CPU cost of the bookkeeping alone.
 - apply: applying another device's changesets for members + events + tasks into an empty
   store, divided by a plain executemany insert of the same rows in one transaction.
+  stored_rows_floor: executemany of exactly what the apply stored (signed change log,
+  records with their versions, full-text index) into an empty store: no decoding, no
+  checks, no merging. Its ratio is the least any apply could reach with this schema.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from organiser.core.changeset import decode_changeset
+from organiser.core.gcpause import gc_paused
 from organiser.services.group import Group, create_group, join_group, prepare_join
+from organiser.store.database import connect
 
 FIRST = ["Ana", "Bilal", "Chloé", "Dmitri", "Eilidh", "Fatima", "Gustavo", "Hana", "Ivo", "Jonas"]
 LAST = ["López", "Okafor", "Nguyen", "Schmidt", "Kowalski", "Haddad", "Silva", "Murphy", "Ito"]
@@ -74,24 +79,31 @@ def member_row(i: int, v: dict[str, Any]) -> tuple:
             v["consent_email"], v["consent_phone"], v["consent_date"], v["joined"])
 
 
-def bench_writes(tmp: Path, n: int, synchronous: str) -> dict[str, float]:
+def bench_writes(tmp: Path, n: int, synchronous: str, rounds: int = 10) -> dict[str, float]:
+    """Plain and organiser writes alternate in rounds, so a busy moment of the machine
+    weighs on both sides alike."""
     rng = random.Random(1)
     values = [member_values(i, rng) for i in range(n)]
+    # The same rows: with ids like the store's (random 128-bit hex), not a counter.
+    id_rng = random.Random(4)
+    rows = [(id_rng.randbytes(16).hex(), *member_row(i, v)[1:]) for i, v in enumerate(values)]
     conn = plain_db(tmp / f"plain-{synchronous}.db", synchronous)
-    t0 = time.perf_counter()
-    for i, v in enumerate(values):
-        conn.execute("BEGIN")
-        conn.execute(MEMBER_SQL, member_row(i, v))
-        conn.execute("COMMIT")
-    plain = time.perf_counter() - t0
-    conn.close()
-
     group = create_group(tmp / f"store-{synchronous}", "Bench", "bench laptop")
     group.db.execute(f"PRAGMA synchronous={synchronous}")
-    t0 = time.perf_counter()
-    for v in values:
-        group.members.add(v.pop("name"), **v)
-    ours = time.perf_counter() - t0
+    plain = ours = 0.0
+    step = max(1, n // rounds)
+    for start in range(0, n, step):
+        t0 = time.perf_counter()
+        for row in rows[start:start + step]:
+            conn.execute("BEGIN")
+            conn.execute(MEMBER_SQL, row)
+            conn.execute("COMMIT")
+        plain += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for v in values[start:start + step]:
+            group.members.add(v.pop("name"), **v)
+        ours += time.perf_counter() - t0
+    conn.close()
     group.close()
     return {"plain_s": round(plain, 3), "organiser_s": round(ours, 3),
             "per_write_us": round(ours / n * 1e6, 1), "ratio": round(ours / plain, 2)}
@@ -154,19 +166,44 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
     decoding = 0.0
     for start in range(0, total, chunk):
         c0 = time.perf_counter()
-        changes = [decode_changeset(body, sig) for body, sig in wire[start:start + chunk]]
+        with gc_paused():  # as the sync session decodes what arrives
+            changes = [decode_changeset(body, sig) for body, sig in wire[start:start + chunk]]
         decoding += time.perf_counter() - c0
         result = target.replica.apply(changes)
         longest = max(longest, time.perf_counter() - c0)
         assert not result.refused, result.refused[:3]
     ours = time.perf_counter() - t0
     same = source.replica.state_hash() == target.replica.state_hash()
+    floor = stored_rows_floor(tmp, target)
     source.close()
     target.close()
     return {"changesets": total, "plain_executemany_s": round(plain, 3), "organiser_apply_s": round(ours, 3),
             "ratio": round(ours / plain, 2), "decode_s": round(decoding, 3),
+            "stored_rows_floor_s": round(floor, 3), "stored_rows_floor_ratio": round(floor / plain, 2),
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
             "changesets_per_s": round(total / ours), "state_hash_equal": same}
+
+
+def stored_rows_floor(tmp: Path, target: Group) -> float:
+    """The least any apply can take with this schema: executemany of exactly the rows the
+    apply stored (change log, records, full-text index) into an empty store, no Python work."""
+    changes = target.db.execute(
+        "SELECT author, seq, hlc, prev, hash, body, signature FROM changes ORDER BY id").fetchall()
+    records = target.db.execute(
+        "SELECT id, kind, data, versions, deleted, search, link1, link2 FROM records ORDER BY rowid").fetchall()
+    db = connect(tmp / "floor.db")
+    conn = db.conn
+    t0 = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     changes)
+    conn.executemany("INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sorted(records))
+    conn.execute("INSERT INTO records_fts (rowid, search) SELECT rowid, search FROM records WHERE search != ''")
+    conn.execute("COMMIT")
+    floor = time.perf_counter() - t0
+    db.close()
+    return floor
 
 
 def main(argv: list[str] | None = None) -> int:
