@@ -274,7 +274,8 @@ def flush_search_index(db: Database) -> int:
         upto = upto[0] if upto else 0
         # Records the index holds whose text changed: out with the old text, in with the new.
         rows = conn.execute(
-            "SELECT p.indexed, r.rowid, r.search FROM search_pending p JOIN records r ON r.id = p.id "
+            # CROSS JOIN: from the few noted ids to their records, never the other way round
+            "SELECT p.indexed, r.rowid, r.search FROM search_pending p CROSS JOIN records r ON r.id = p.id "
             "WHERE r.rowid <= ?", [upto]
         ).fetchall()
         conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
@@ -286,7 +287,7 @@ def flush_search_index(db: Database) -> int:
         conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)", fresh)
         conn.execute("DELETE FROM search_pending")
         conn.execute(
-            "INSERT INTO meta (key, value) SELECT ?, coalesce(max(rowid), 0) FROM records WHERE true "
+            "INSERT INTO meta (key, value) VALUES (?, (SELECT coalesce(max(rowid), 0) FROM records)) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [INDEXED_UPTO])
     except BaseException:
         if own_transaction:

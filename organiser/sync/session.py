@@ -89,6 +89,7 @@ class Session:
         self._authorised = False
         self._progress_done = 0
         self._chunk = 500
+        self._in_flight: asyncio.Task[None] | None = None
         self.peer_listen_port = 0
         # Devices the peer hears from directly: their own changesets need no relay to it.
         self.peer_neighbours: frozenset[str] = frozenset()
@@ -211,6 +212,7 @@ class Session:
             if frame.type == p.FrameType.CHANGES:
                 await self._on_changes(frame.payload)
             elif frame.type == p.FrameType.SYNCED:
+                await self._settle()
                 self.received_all.set()
                 self.last_sync = time.time()
                 await self._send(p.encode_vector(self.replica.version_vector()))
@@ -242,7 +244,6 @@ class Session:
         while start < len(items):
             chunk = items[start:start + self._chunk]
             start += len(chunk)
-            began = time.perf_counter()
             good: list[Changeset] = []
             with gc_paused():
                 for body, signature in chunk:
@@ -260,20 +261,16 @@ class Session:
                 good = [cs for cs in good if self.replica.hash_at(cs.author, cs.seq) != cs.hash]
                 if not good:
                     continue
+            await self._settle()
             if self.applier is not None:
-                result = await self.applier.apply(good)
+                # The worker applies this chunk while the next one is read and decoded here.
+                self._in_flight = asyncio.create_task(self._apply_chunk(good))
             else:
-                result = self.replica.apply(good)
-            self.stats.applied += result.applied
-            self.stats.refused += len(result.refused)
-            for refusal in result.refused:
-                log.warning("refused changeset %s#%s relayed by %s: %s", refusal.author[:12], refusal.seq,
-                            self.peer_device[:12], refusal.reason)
-            # Keep each step near APPLY_STEP seconds, so the app's window stays responsive.
-            elapsed = max(time.perf_counter() - began, 1e-4)
-            self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(chunk) * APPLY_STEP / elapsed)))
+                await self._apply_chunk(good)
             self._last_heard = time.monotonic()  # busy with the peer's data is not silence
             await asyncio.sleep(0)
+        if self.received_all.is_set():
+            await self._settle()
         if not self.received_all.is_set():
             self._progress_done += len(items)
             if self.publish_progress:
@@ -282,6 +279,28 @@ class Session:
             self.last_sync = time.time()
             if remaining == 0:
                 await self._send(p.encode_vector(self.replica.version_vector()))
+
+    async def _apply_chunk(self, good: list[Changeset]) -> None:
+        began = time.perf_counter()
+        if self.applier is not None:
+            result = await self.applier.apply(good)
+        else:
+            result = self.replica.apply(good)
+        self.stats.applied += result.applied
+        self.stats.refused += len(result.refused)
+        for refusal in result.refused:
+            log.warning("refused changeset %s#%s relayed by %s: %s", refusal.author[:12], refusal.seq,
+                        self.peer_device[:12], refusal.reason)
+        # Keep each transaction near APPLY_STEP seconds: the app's window (applying here)
+        # or a local edit (waiting for the worker's write lock) stays responsive.
+        elapsed = max(time.perf_counter() - began, 1e-4)
+        self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(good) * APPLY_STEP / elapsed)))
+
+    async def _settle(self) -> None:
+        """Wait until the chunk the worker is applying is stored (its errors surface here)."""
+        task, self._in_flight = self._in_flight, None
+        if task is not None:
+            await task
 
     async def _keepalive(self) -> None:
         while True:
@@ -335,5 +354,8 @@ class Session:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self._in_flight is not None:  # stored or not, its events reach the app
+                await asyncio.gather(self._in_flight, return_exceptions=True)
+                self._in_flight = None
             self.closed.set()
             self.on_change(self)
