@@ -225,3 +225,53 @@ def find_records(db: Database, kind: str, text: str, limit: int = 12) -> list[tu
     return [(rid, json.loads(data)) for rid, data in db.execute(
         "SELECT r.id, r.data FROM records_fts f JOIN records r ON r.rowid = f.rowid "
         "WHERE records_fts MATCH ? AND r.kind = ? AND r.deleted = 0 LIMIT ?", [query, kind, int(limit)])]
+
+
+# ---- one value per query, for the desktop app while a sync runs on another thread ---------
+# Stepping through a result row by row lets go of Python's GIL at every row; while another
+# thread (a peer's sync) is busy, taking it back can wait milliseconds each time. These read
+# the same things as above, but SQLite packs each answer into one JSON (or text) value.
+
+def rows_by_ids_at_once(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, dict[str, Any], bool]]:
+    """As rows_by_ids, one packed value per 500 ids."""
+    id_list = list(ids)
+    out: dict[str, tuple[int, str, dict[str, Any], bool]] = {}
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        (packed,) = db.execute(
+            "SELECT '[' || group_concat(json_array(rowid, id, kind, deleted) || ',' || data, ',') || ']' "
+            f"FROM records WHERE id IN ({marks})", chunk).fetchone()
+        flat = json.loads(packed) if packed else []
+        for (rowid, rid, kind, deleted), values in zip(flat[::2], flat[1::2], strict=True):
+            out[rid] = (rowid, kind, values, bool(deleted))
+    return out
+
+
+def member_traits_at_once(db: Database, members: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(member id, "member_role" or "member_skill", value) of the given members' visible
+    roles and skills, one packed value per 500 members."""
+    member_list = list(members)
+    out: list[tuple[str, str, str]] = []
+    for start in range(0, len(member_list), 500):
+        chunk = member_list[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        (packed,) = db.execute(
+            "SELECT json_group_array(json_array(link1, kind, json_extract(data, "
+            "CASE kind WHEN 'member_role' THEN '$.role' ELSE '$.skill' END))) "
+            f"FROM records WHERE link1 IN ({marks}) AND +kind IN ('member_role', 'member_skill') AND +deleted = 0",
+            chunk).fetchone()
+        out += [(member, kind, value) for member, kind, value in json.loads(packed)]
+    return out
+
+
+def search_rowid_texts(db: Database, text: str) -> set[str] | None:
+    """As search_rowids, with each rowid as its decimal text, in one packed value: a lone
+    letter matches tens of thousands of records, and turning each into a Python int costs
+    more than the search itself."""
+    query = fts_query(text)
+    search_index_ready(db)
+    if query is None:
+        return None
+    (packed,) = db.execute("SELECT group_concat(rowid) FROM records_fts WHERE records_fts MATCH ?", [query]).fetchone()
+    return set(packed.split(",")) if packed else set()
