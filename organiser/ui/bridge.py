@@ -3,15 +3,22 @@ thread published them (the sync layer may apply changesets from a worker).
 
 Changes from peers can arrive by the tens of thousands during a first sync. They are merged
 and handed to the views in slices, one slice per turn of the event loop, so the window keeps
-painting and answering clicks while they arrive. Local edits go through at once, so what you
-just did shows immediately.
+painting and answering clicks while they arrive. A slice is sized to take the views about
+SLICE_BUDGET seconds, and its records are read once, in one query, for every view (the
+event carries them in `rows`). Local edits go through at once, so what you just did shows
+immediately.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from organiser.core.bus import (
     ChangesetRefused,
@@ -21,8 +28,26 @@ from organiser.core.bus import (
     RecordsChanged,
     SyncProgress,
 )
+from organiser.store import queries
 
-SLICE = 200  # record ids handed to the views per turn of the event loop
+SLICE = 200  # record ids in the first slice; later slices are sized to take SLICE_BUDGET
+SLICE_MIN, SLICE_MAX = 25, 2000
+SLICE_BUDGET = 0.025  # seconds the views may spend on one slice
+
+
+@dataclass(frozen=True)
+class ArrivedSlice(RecordsChanged):
+    """A slice of peers' changes with the records as they are now, read once for all views:
+    {id: (rowid, kind, values, deleted)}; an id missing from `rows` is not in the store."""
+
+    rows: Mapping[str, tuple[int, str, dict[str, Any], bool]] = field(default_factory=dict)
+
+
+def changed_rows(db: Any, event: RecordsChanged) -> Mapping[str, tuple[int, str, dict[str, Any], bool]]:
+    """The changed records of an event: those the bridge read for its slice, or read now."""
+    if isinstance(event, ArrivedSlice):
+        return event.rows
+    return queries.rows_by_ids_at_once(db, event.ids)
 
 
 class Bridge(QObject):
@@ -33,9 +58,14 @@ class Bridge(QObject):
     clockWarning = Signal(str, float)
     _arrived = Signal(object)  # crosses to the GUI thread when published elsewhere
 
-    def __init__(self, bus: EventBus, parent: QObject | None = None, *, slice_size: int = SLICE) -> None:
+    def __init__(self, bus: EventBus, parent: QObject | None = None, *, slice_size: int | None = None,
+                 db: Any = None) -> None:
+        """`slice_size`: a fixed number of ids per slice instead of sizing slices by time.
+        `db`: the connection to read each slice's records with (the group's)."""
         super().__init__(parent)
-        self.slice_size = slice_size
+        self.fixed_slice = slice_size
+        self.slice_size = slice_size or SLICE
+        self.db = db
         self._pending: dict[str, None] = {}  # ids in arrival order
         self._pending_kinds: set[str] = set()
         self._scheduled = False
@@ -67,6 +97,7 @@ class Bridge(QObject):
         self._scheduled = False
         if not self._pending:
             return
+        started = time.perf_counter()
         ids = []
         for rid in self._pending:
             ids.append(rid)
@@ -80,10 +111,56 @@ class Bridge(QObject):
         else:
             self._scheduled = True
             QTimer.singleShot(0, self._drain)
-        self.recordsChanged.emit(RecordsChanged(frozenset(ids), kinds, "remote"))
+        if self.db is None:
+            self.recordsChanged.emit(RecordsChanged(frozenset(ids), kinds, "remote"))
+        else:
+            rows = queries.rows_by_ids_at_once(self.db, ids)
+            self.recordsChanged.emit(ArrivedSlice(frozenset(ids), kinds, "remote", rows))
+        # What the views now hold (tens of thousands of new rows in a sync) is kept, like what
+        # they read at start-up, out of the cyclic collector's full passes, which would
+        # otherwise walk all of it again and again and stall the window for 50 ms and more.
+        gc.freeze()
+        if self.fixed_slice is None:
+            took = max(time.perf_counter() - started, 1e-4)
+            wanted = len(ids) * SLICE_BUDGET / took
+            if len(ids) >= self.slice_size or wanted < self.slice_size:  # grow only from full slices
+                # halfway to the size that fits the budget, so one odd slice does not swing it
+                self.slice_size = max(SLICE_MIN, min(SLICE_MAX, int((self.slice_size + wanted) / 2)))
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
         self._pending.clear()
+
+
+class WhileShown(QObject):
+    """Hands changes to a view's handler while the view is on screen. While it is hidden
+    (another view is open), only the ids and kinds are noted; they are handed over, merged
+    into one change, as the view is shown again, before it paints. So a view nobody looks at
+    costs nothing while a peer's sync pours in, and is current the moment it is looked at."""
+
+    def __init__(self, view: QWidget, handler: Callable[[RecordsChanged], None]) -> None:
+        super().__init__(view)
+        self.view, self.handler = view, handler
+        self._ids: set[str] = set()
+        self._kinds: set[str] = set()
+        view.installEventFilter(self)
+
+    def __call__(self, event: RecordsChanged) -> None:
+        if self.view.isVisible():
+            self.handler(event)
+            return
+        self._ids |= event.ids
+        self._kinds |= event.kinds
+
+    def catch_up(self) -> None:
+        if self._ids:
+            ids, kinds = frozenset(self._ids), frozenset(self._kinds)
+            self._ids, self._kinds = set(), set()
+            self.handler(RecordsChanged(ids, kinds, "remote"))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.view and event.type() == QEvent.Type.Show:
+            self.catch_up()
+        return False

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import NotFoundError, OrganiserError
 from organiser.services.group import Group
-from organiser.ui.bridge import Bridge
+from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.event_detail import EventDetail
@@ -142,7 +142,8 @@ class EventsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         if bridge is not None:
-            bridge.recordsChanged.connect(self.on_records_changed)
+            # while another view is open, changes wait until this one is shown again
+            bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))
 
     def ensure_loaded(self) -> None:
         if not self.agenda.loaded:

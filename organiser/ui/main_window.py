@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.group, self.node = group, node
         self.settings = settings or UiSettings(data_dir_of_group(group))
-        self.bridge = Bridge(group.bus, self)
+        self.bridge = Bridge(group.bus, self, db=group.db)
         self.task_cache = TaskCache(group, self)
         self.bridge.recordsChanged.connect(self.task_cache.on_records_changed)
         # Once a big view is in memory, keep its objects out of the cyclic garbage collector's

@@ -28,7 +28,7 @@ from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
-from organiser.ui.models.members import MemberRow, MembersModel, MembersProxy
+from organiser.ui.models.members import MemberRow, MembersModel
 from organiser.ui.widgets import Banner
 
 SINGLE_LETTER_WAIT_MS = 200
@@ -41,9 +41,9 @@ class MembersView(QWidget):
                  reader: BackgroundReader | None = None) -> None:
         super().__init__(parent)
         self.group, self.bridge, self.reader = group, bridge, reader
+        # The table shows the model itself: it sorts and filters its rows in Python, and a
+        # proxy in between would double the calls into Python on every repaint.
         self.model = MembersModel(group, self)
-        self.proxy = MembersProxy(self)
-        self.proxy.setSourceModel(self.model)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search members: name, email, phone, notes, roles…")
         self.search.setClearButtonEnabled(True)
@@ -71,7 +71,7 @@ class MembersView(QWidget):
         top.addWidget(self.add_button)
 
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setAccessibleName("Member directory")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -194,7 +194,7 @@ class MembersView(QWidget):
         p = self.model.row_of(member_id)
         if p < 0:
             return
-        index = self.proxy.mapFromSource(self.model.index(p, 0))
+        index = self.model.index(p, 0)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)

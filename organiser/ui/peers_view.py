@@ -22,7 +22,7 @@ from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
-from organiser.ui.bridge import Bridge
+from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
 from organiser.ui.models.group import ConflictsModel, DevicesModel, PeersModel
 from organiser.ui.models.live import ROW_ROLE
@@ -117,7 +117,7 @@ class PeersView(QWidget):
         layout.addWidget(split)
         if bridge is not None:
             bridge.peersChanged.connect(self.refresh_peers)
-            bridge.recordsChanged.connect(self.on_records_changed)
+            bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))
         self.timer = QTimer(self)
         self.timer.setInterval(10_000)
         self.timer.timeout.connect(self.refresh_peers)

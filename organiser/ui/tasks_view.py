@@ -139,6 +139,7 @@ class TasksView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(board, "&Board")
         self.tabs.addTab(list_page, "&List")
+        self.tabs.currentChanged.connect(lambda _i: self._hold_hidden(shown=self.isVisible()))
         self.new_button = QPushButton("&New task")
         self.new_button.clicked.connect(self.new_task)
         self.delete_button = QPushButton("&Delete")
@@ -166,11 +167,32 @@ class TasksView(QWidget):
         self.loaded = True
         for column in self.columns.values():
             column.model.load()
-        self.table_model.load()
+        if self.tabs.currentIndex() == 1:
+            self.table_model.load()
+        else:  # the list is read when its tab is first opened
+            self.table_model.hold()
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()
+        self._hold_hidden(shown=True)
         super().showEvent(event)  # type: ignore[arg-type]
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+        self._hold_hidden(shown=False)
+        super().hideEvent(event)  # type: ignore[arg-type]
+
+    def _hold_hidden(self, shown: bool) -> None:
+        """The board and the list take changes while on screen; hidden, they note them and
+        take them all as they are shown again (a peer's sync brings thousands)."""
+        on_list = self.tabs.currentIndex() == 1
+        if shown and on_list and self.loaded and not self.table_model.loaded:
+            self.table_model.load()
+        models = [(c.model, shown and not on_list) for c in self.columns.values()]
+        for model, visible in [*models, (self.table_model, shown and on_list)]:
+            if visible:
+                model.release()
+            else:
+                model.hold()
 
     def _apply_filters(self) -> None:
         me = self.settings.me(self.group.id)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from organiser.services.group import Group
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
+from organiser.ui.models.live import ID_ROLE
 from organiser.ui.settings import UiSettings
 from tests.conftest import sync_pair
 
@@ -114,3 +115,26 @@ def test_a_recorded_conflict_can_be_settled_with_use_this_value(door: tuple[Main
     assert win.group.members.get(asha.id).notes == losing
     assert view.conflicts.rowCount() == 0
     assert "No conflicts" in view.conflict_note.text()
+
+
+def test_views_not_on_screen_take_in_a_peers_changes_as_they_are_opened(door: tuple[MainWindow, Group],
+                                                                         qtbot: Any) -> None:
+    win, other = door
+    for name in ("tasks", "events", "members"):  # each view read once, then Members on screen
+        win.switch_to(name)
+    qtbot.waitUntil(lambda: win.tasks_view.loaded and win.events_view.agenda.loaded)
+    todo = win.tasks_view.columns["todo"].model
+    resets: list[int] = []
+    todo.modelReset.connect(lambda: resets.append(1))
+    event = other.events.add("Street stall", "2031-06-01T10:00")
+    task = other.tasks.add("Print leaflets")
+    arrive(qtbot, win, win.group, other)
+    assert todo.row_of(task.id) == -1 and win.events_view.agenda.row_of(event.id) == -1  # noted, not done
+    win.switch_to("tasks")
+    assert todo.index(todo.row_of(task.id), 0).data().startswith("Print leaflets")
+    assert not resets  # the row went in; the column was not reloaded
+    win.switch_to("events")
+    assert win.events_view.agenda.index(win.events_view.agenda.row_of(event.id), 0).data().endswith("Street stall")
+    win.tasks_view.tabs.setCurrentIndex(1)  # the list, read when first opened, has it too
+    win.switch_to("tasks")
+    assert task.id in [win.tasks_view.proxy.index(r, 0).data(ID_ROLE) for r in range(win.tasks_view.proxy.rowCount())]

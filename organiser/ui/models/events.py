@@ -15,6 +15,7 @@ from organiser.formats.recurrence import occurrences
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.ui.bridge import changed_rows
 from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, LoadedOnce, TableColumns, sync_rows
 from organiser.ui.models.names import NameLookup
 
@@ -133,11 +134,11 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
             return
         if not self.loaded:
             return
-        found = queries.rows_by_ids(self.group.db, event.ids)
+        found = changed_rows(self.group.db, event)
         changed: dict[str, AgendaRow | None] = {}
         days: set[date] = set()
         for rid, (_rowid, kind, values, deleted) in found.items():
-            if kind != "event":
+            if kind != "event" or rid not in event.ids:
                 continue
             old = self.events.pop(rid, None)
             if old is not None:
@@ -223,6 +224,7 @@ class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
         self.group = group
         self.names = NameLookup(group, "name")
         self.event_id: str | None = None
+        self._answered: set[str] = set()  # the event's RSVPs and the members who gave them
 
     def set_event(self, event_id: str | None) -> None:
         self.event_id = event_id
@@ -230,11 +232,14 @@ class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
 
     def _current(self) -> list[RsvpRow]:
         if not self.event_id:
+            self._answered = set()
             return []
         rows = queries.list_records(self.group.db, "rsvp", link1=self.event_id)
         out = []
+        self._answered = {rid for rid, _values in rows}
         for rid, values in rows:
             rsvp = Rsvp.from_values(rid, values)
+            self._answered.add(rsvp.member)
             name = self.names.get(rsvp.member)
             if name != "(deleted)":
                 out.append(RsvpRow(rsvp, name))
@@ -242,8 +247,19 @@ class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         self.names.on_records_changed(event)
-        if self.event_id and event.kinds & {"rsvp", "member", "event"}:
+        if self.event_id and event.kinds & {"rsvp", "member", "event"} and self._touched(event):
             sync_rows(self, self._current(), lambda r: r.id)
+
+    def _touched(self, event: RecordsChanged) -> bool:
+        """Whether a change can alter this event's list: the event itself, a member who
+        answered it, or one of its RSVPs (not every member a peer's sync brings in)."""
+        if self.event_id in event.ids or event.ids & self._answered:
+            return True
+        if "rsvp" not in event.kinds:
+            return False
+        found = changed_rows(self.group.db, event)
+        return any(found[rid][1] == "rsvp" and found[rid][2].get("event") == self.event_id
+                   for rid in event.ids if rid in found)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):

@@ -4,23 +4,23 @@ sorting, and live updates from RecordsChanged ids."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.ui.bridge import changed_rows
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
     ID_ROLE,
     ROW_ROLE,
     LiveRows,
     LoadedOnce,
-    SourceSortProxy,
     TableColumns,
 )
 
@@ -31,6 +31,8 @@ ROLES_ROLE = FIRST_CUSTOM_ROLE + 1
 WORKING_GROUPS_ROLE = FIRST_CUSTOM_ROLE + 2
 MEMBER_KINDS = frozenset({"member", "member_role", "member_skill"})
 Index = QModelIndex | QPersistentModelIndex
+DISPLAY, TOOLTIP = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole)
+USER = int(Qt.ItemDataRole.UserRole)
 
 
 def is_working_group(role: str) -> bool:
@@ -49,6 +51,13 @@ class MemberRow:
     values: dict[str, Any]
     roles: list[str] = field(default_factory=list)
     skills: list[str] = field(default_factory=list)
+    cells: tuple[str, ...] | None = field(default=None, compare=False, repr=False)  # the table's text
+
+    def make_cells(self) -> tuple[str, ...]:
+        self.cells = (self.name, ", ".join(self.values.get("emails") or []),
+                      ", ".join(self.values.get("phones") or []), ", ".join(self.plain_roles),
+                      ", ".join(self.working_groups), self.consent_text())
+        return self.cells
 
     @property
     def plain_roles(self) -> list[str]:
@@ -64,22 +73,29 @@ class MemberRow:
         return ", ".join(kinds) if kinds else "none"
 
 
-def read_members(db: Database, members: Iterable[str] | None = None) -> dict[str, MemberRow]:
+def read_members(db: Database, members: Iterable[str] | None = None,
+                 known: Mapping[str, tuple[int, str, dict[str, Any], bool]] | None = None) -> dict[str, MemberRow]:
     """Every visible member (or the given ones) with roles and skills; safe on any thread
-    that owns `db`."""
+    that owns `db`. `known`: records already read ({id: (rowid, kind, values, deleted)})."""
     roles: dict[str, list[str]] = {}
     skills: dict[str, list[str]] = {}
-    for member, value in queries.trait_pairs(db, "member_role", "role", members):
-        roles.setdefault(member, []).append(value)
-    for member, value in queries.trait_pairs(db, "member_skill", "skill", members):
-        skills.setdefault(member, []).append(value)
-    for values in (*roles.values(), *skills.values()):
-        values.sort(key=str.casefold)
     if members is None:
+        for member, value in queries.trait_pairs(db, "member_role", "role"):
+            roles.setdefault(member, []).append(value)
+        for member, value in queries.trait_pairs(db, "member_skill", "skill"):
+            skills.setdefault(member, []).append(value)
         found = queries.visible_rows(db, "member")
     else:
-        found = [(rowid, rid, values) for rid, (rowid, kind, values, deleted)
-                 in queries.rows_by_ids(db, members).items() if kind == "member" and not deleted]
+        wanted = list(members)
+        for member, kind, value in queries.member_traits_at_once(db, wanted):
+            (roles if kind == "member_role" else skills).setdefault(member, []).append(value)
+        known = known or {}
+        rows = dict(queries.rows_by_ids_at_once(db, [rid for rid in wanted if rid not in known]))
+        rows.update((rid, known[rid]) for rid in wanted if rid in known)
+        found = [(rowid, rid, values) for rid, (rowid, kind, values, deleted) in rows.items()
+                 if kind == "member" and not deleted]
+    for values in (*roles.values(), *skills.values()):
+        values.sort(key=str.casefold)
     return {rid: MemberRow(rid, rowid, values.get("name") or "", values, roles.get(rid, []), skills.get(rid, []))
             for rowid, rid, values in found}
 
@@ -186,11 +202,15 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
             return
         if not self.loaded:
             return
-        found = queries.rows_by_ids(self.group.db, event.ids)
-        member_ids = {rid for rid, (_r, kind, _v, _d) in found.items() if kind == "member"}
-        member_ids |= {v.get("member") for _r, kind, v, _d in found.values()
-                       if kind in ("member_role", "member_skill") and v.get("member")}
-        live = read_members(self.group.db, member_ids)
+        found = changed_rows(self.group.db, event)
+        member_ids: set[str] = set()
+        for rid in event.ids & found.keys():
+            _rowid, kind, values, _deleted = found[rid]
+            if kind == "member":
+                member_ids.add(rid)
+            elif kind in ("member_role", "member_skill") and values.get("member"):
+                member_ids.add(values["member"])
+        live = read_members(self.group.db, member_ids, found)
         for rid in member_ids:
             old = self._all.pop(rid, None)
             if old is not None:
@@ -210,24 +230,18 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
     # ---- Qt model -------------------------------------------------------------------------
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+        # A table repaint asks each cell for seven roles through Python; answer the ones this
+        # model has no say in first, and the text from strings made once per row.
+        if role != DISPLAY and role != TOOLTIP and role < USER:
             return None
-        row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        p = index.row()
+        if not 0 <= p < len(self.rows) or not index.isValid():
+            return None
+        row = self.rows[p]
+        if role == DISPLAY or role == TOOLTIP:
+            cells = row.cells or row.make_cells()
             col = index.column()
-            if col == 0:
-                return row.name
-            if col == 1:
-                return ", ".join(row.values.get("emails") or [])
-            if col == 2:
-                return ", ".join(row.values.get("phones") or [])
-            if col == 3:
-                return ", ".join(row.plain_roles)
-            if col == 4:
-                return ", ".join(row.working_groups)
-            if col == 5:
-                return row.consent_text()
-            return None
+            return cells[col] if 0 <= col < len(cells) else None
         if role == ID_ROLE:
             return row.id
         if role == ROW_ROLE:
@@ -251,8 +265,3 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
             self.set_sort_key(SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
             self._ordered = None
             self._shown = None
-
-
-class MembersProxy(SourceSortProxy, QSortFilterProxyModel):
-    """The directory as the table shows it. Sorting is done by the source model in Python
-    (one list sort): comparing cells pair by pair through Python is far slower at 50,000."""

@@ -24,6 +24,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.services.tasks import STATUSES, Task
 from organiser.store import queries
+from organiser.ui.bridge import changed_rows
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
     ID_ROLE,
@@ -78,7 +79,7 @@ class TaskCache(LoadedOnce, QObject):
             return
         if self.loading:
             self._missed |= event.ids
-        found = queries.rows_by_ids(self.group.db, event.ids)
+        found = changed_rows(self.group.db, event)
         changed: dict[str, Task | None] = {}
         for rid, (_rowid, kind, values, deleted) in found.items():
             if kind == "task":
@@ -118,7 +119,34 @@ def _tooltip(cache: TaskCache, task: Task) -> str:
     return "\n".join(parts)
 
 
-class TaskColumnModel(LiveRows[Task], QAbstractListModel):
+class HeldWhileHidden:
+    """For a model fed by the TaskCache: `hold()` while its view is hidden notes the changes
+    (the latest per task) instead of applying them; `release()` applies them all at once."""
+
+    def _init_held(self) -> None:
+        self._holding = False
+        self._held: dict[str, Task | None] = {}
+
+    def hold(self) -> None:
+        self._holding = True
+
+    def release(self) -> None:
+        self._holding = False
+        if self._held:
+            changed, self._held = self._held, {}
+            self._apply_changed(changed)
+
+    def _on_changed(self, changed: dict[str, Task | None]) -> None:
+        if self._holding:
+            self._held.update(changed)
+            return
+        self._apply_changed(changed)
+
+    def _apply_changed(self, changed: dict[str, Task | None]) -> None:
+        raise NotImplementedError
+
+
+class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
     """One column of the board. Dropping task ids on it moves them to its status."""
 
     def __init__(self, cache: TaskCache, status: str, parent: Any = None) -> None:
@@ -126,13 +154,15 @@ class TaskColumnModel(LiveRows[Task], QAbstractListModel):
         self._init_rows(lambda t: t.id, board_key)
         self.cache = cache
         self.status = status
+        self._init_held()
         cache.changed.connect(self._on_changed)
 
     def load(self) -> None:
         self.cache.load()  # at once, unless a view already had it read in the background
+        self._held.clear()  # what was held is in the cache now
         self.replace_rows(t for t in self.cache.tasks.values() if t.status == self.status)
 
-    def _on_changed(self, changed: dict[str, Task | None]) -> None:
+    def _apply_changed(self, changed: dict[str, Task | None]) -> None:
         if not self.cache.loaded:
             return
         self.apply_rows({rid: (t if t is not None and t.status == self.status else None)
@@ -219,7 +249,7 @@ def _role_names(base: dict[int, Any]) -> dict[int, bytes]:
 TASK_COLUMNS = ("Title", "Status", "Assigned to", "Due", "Event", "Priority")
 
 
-class TaskTableModel(TableColumns, LiveRows[Task], QAbstractTableModel):
+class TaskTableModel(TableColumns, HeldWhileHidden, LiveRows[Task], QAbstractTableModel):
     """Every task, for the list view; the filter proxy narrows it down."""
 
     columns = tuple(TASK_COLUMNS)
@@ -228,25 +258,29 @@ class TaskTableModel(TableColumns, LiveRows[Task], QAbstractTableModel):
         self._init_rows(lambda t: t.id, lambda t: (STATUSES.index(t.status), *board_key(t)))
         self.cache = cache
         self.event_id = event
+        self.loaded = False
+        self._init_held()
         cache.changed.connect(self._on_changed)
 
     def _wanted(self, task: Task | None) -> Task | None:
         return task if task is not None and (self.event_id is None or task.event == self.event_id) else None
 
     def load(self) -> None:
+        self.loaded = True
         if self.event_id is not None:  # one event's tasks: ask the store, not the whole cache
             rows = queries.list_records(self.cache.group.db, "task", link1=self.event_id) if self.event_id else []
             self.replace_rows(Task.from_values(rid, v) for rid, v in rows)
             return
         self.cache.load()
+        self._held.clear()
         self.replace_rows(t for t in self.cache.tasks.values() if self._wanted(t))
 
     def set_event(self, event: str | None) -> None:
         self.event_id = event
         self.load()
 
-    def _on_changed(self, changed: dict[str, Task | None]) -> None:
-        if self.event_id is None and not self.cache.loaded:
+    def _apply_changed(self, changed: dict[str, Task | None]) -> None:
+        if self.event_id is None and not (self.cache.loaded and self.loaded):
             return
         self.apply_rows({rid: self._wanted(t) for rid, t in changed.items()})
 
