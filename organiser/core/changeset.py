@@ -7,7 +7,7 @@ always has the same bytes, signature and hash wherever it travels.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import orjson
@@ -58,22 +58,35 @@ class Op(NamedTuple):
         return cls(kind, record, field_, value, (int(base[0]), str(base[1])) if base else None, resolves)
 
 
-@dataclass(frozen=True)
 class Changeset:
-    group: str
-    author: str
-    seq: int
-    prev: str
-    hlc: int
-    ops: tuple[Op, ...]
-    body: bytes
-    signature: bytes
-    # SHA-256 of body + signature; computed once, it is needed for every chain check.
-    hash: str = field(default="", compare=False)
+    """One signed changeset. Treated as immutable; a plain class with slots rather than a
+    frozen dataclass, whose field-by-field set-up cost half the time of decoding one."""
 
-    def __post_init__(self) -> None:
-        if not self.hash:
-            object.__setattr__(self, "hash", changeset_hash(self.body, self.signature))
+    __slots__ = ("group", "author", "seq", "prev", "hlc", "ops", "body", "signature", "hash")
+
+    def __init__(self, group: str, author: str, seq: int, prev: str, hlc: int, ops: tuple[Op, ...],
+                 body: bytes, signature: bytes, hash: str = "") -> None:
+        self.group = group
+        self.author = author
+        self.seq = seq
+        self.prev = prev
+        self.hlc = hlc
+        self.ops = ops
+        self.body = body
+        self.signature = signature
+        # SHA-256 of body + signature; computed once, it is needed for every chain check.
+        self.hash = hash or changeset_hash(body, signature)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Changeset):
+            return NotImplemented
+        return self.body == other.body and self.signature == other.signature
+
+    def __hash__(self) -> int:
+        return hash(self.hash)
+
+    def __repr__(self) -> str:
+        return f"Changeset(author={self.author[:12]!r}, seq={self.seq}, hlc={self.hlc}, ops={len(self.ops)})"
 
     @property
     def version(self) -> Version:
@@ -109,7 +122,7 @@ def decode_changeset(body: bytes, signature: bytes) -> Changeset:
     """Parse a body received from elsewhere; raise MalformedChangeset with the reason."""
     try:
         doc = orjson.loads(body)
-        ops = tuple([_decode_op(o) for o in doc["o"]])
+        ops = _decode_ops(doc["o"])
         cs = Changeset(str(doc["g"]), str(doc["a"]), int(doc["s"]), str(doc["p"]), int(doc["h"]),
                        ops, bytes(body), bytes(signature))
     except (ValueError, KeyError, TypeError, IndexError) as exc:
@@ -124,14 +137,19 @@ def decode_changeset(body: bytes, signature: bytes) -> Changeset:
 _new_tuple = tuple.__new__
 
 
-def _decode_op(item: list[Any]) -> Op:
-    # The common op, a first write with no base, skips the general parser: a first sync
-    # decodes hundreds of thousands of them.
-    if type(item) is list and len(item) == 5 and item[4] is None:
-        kind, record, field_, value, _base = item
-        if type(kind) is str and type(record) is str and type(field_) is str:
-            return _new_tuple(Op, (kind, record, field_, value, None, ()))
-    return Op.from_json(item)
+def _decode_ops(items: list[Any]) -> tuple[Op, ...]:
+    # The common op, a first write with no base, skips the general parser (inline, no call
+    # per op): a first sync decodes hundreds of thousands of them.
+    ops: list[Op] = []
+    append = ops.append
+    str_ = str
+    for item in items:
+        if (type(item) is list and len(item) == 5 and item[4] is None and type(item[0]) is str_
+                and type(item[1]) is str_ and type(item[2]) is str_):
+            append(_new_tuple(Op, (item[0], item[1], item[2], item[3], None, ())))
+        else:
+            append(Op.from_json(item))
+    return tuple(ops)
 
 
 def verify_signature(public_key: Ed25519PublicKey, cs: Changeset) -> bool:

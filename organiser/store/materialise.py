@@ -135,6 +135,10 @@ def merge_changesets(db: Database, batch: list[Changeset],
     kinds = outcome.kinds
     new_state = RecordState
     state: RecordState | None = None
+    values: dict[str, Any] = {}
+    versions: dict[str, list[Any]] = {}
+    state_kind = ""
+    is_new = False
     for cs in batch:
         hlc, author = cs.hlc, cs.author
         first_write = [hlc, author, None, None]  # shared by this changeset's first writes
@@ -152,18 +156,18 @@ def merge_changesets(db: Database, batch: list[Changeset],
                     written.add(record)
                     kinds.add(kind)
                 last_record = record
-            assert state is not None
-            if state.kind != kind:
+                values, versions, state_kind, is_new = state.values, state.versions, state.kind, state.is_new
+            if state_kind != kind:
                 continue  # an id cannot change kind; such an op is ignored everywhere alike
-            versions = state.versions
             if field_name not in versions:  # first write of this field: the common case
-                state.values[field_name] = value
+                values[field_name] = value
                 versions[field_name] = [hlc, author, base[0], base[1]] if base else first_write
-                if not state.is_new:
+                if not is_new:
                     changed.add(record)
                     written.add(record)
                     kinds.add(kind)
             else:
+                assert state is not None
                 before = versions[field_name]
                 did_change, conflict = merge_op(state, op, hlc, author)
                 if versions[field_name] is not before:
