@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
 from organiser.core.records import MAIN_KINDS
@@ -242,7 +243,7 @@ def rows_by_ids_at_once(db: Database, ids: Iterable[str]) -> dict[str, tuple[int
         (packed,) = db.execute(
             "SELECT '[' || group_concat(json_array(rowid, id, kind, deleted) || ',' || data, ',') || ']' "
             f"FROM records WHERE id IN ({marks})", chunk).fetchone()
-        flat = json.loads(packed) if packed else []
+        flat = orjson.loads(packed) if packed else []
         for (rowid, rid, kind, deleted), values in zip(flat[::2], flat[1::2], strict=True):
             out[rid] = (rowid, kind, values, bool(deleted))
     return out
@@ -261,17 +262,26 @@ def member_traits_at_once(db: Database, members: Iterable[str]) -> list[tuple[st
             "CASE kind WHEN 'member_role' THEN '$.role' ELSE '$.skill' END))) "
             f"FROM records WHERE link1 IN ({marks}) AND +kind IN ('member_role', 'member_skill') AND +deleted = 0",
             chunk).fetchone()
-        out += [(member, kind, value) for member, kind, value in json.loads(packed)]
+        out += [(member, kind, value) for member, kind, value in orjson.loads(packed)]
     return out
 
 
-def search_rowid_texts(db: Database, text: str) -> set[str] | None:
-    """As search_rowids, with each rowid as its decimal text, in one packed value: a lone
-    letter matches tens of thousands of records, and turning each into a Python int costs
-    more than the search itself."""
+def search_rowid_set(db: Database, text: str) -> set[int] | None:
+    """As search_rowids, in one packed value: a lone letter matches tens of thousands of
+    records, and fetching them row by row costs more than the search itself."""
     query = fts_query(text)
     search_index_ready(db)
     if query is None:
         return None
     (packed,) = db.execute("SELECT group_concat(rowid) FROM records_fts WHERE records_fts MATCH ?", [query]).fetchone()
-    return set(packed.split(",")) if packed else set()
+    return set(orjson.loads(f"[{packed}]")) if packed else set()
+
+
+def tidy_search_index(db: Database, pages: int = 500) -> bool:
+    """One step of merging the full-text index's segments (at most about `pages` pages
+    written, one short transaction); True while there was work to do. A bulk indexing (an
+    import, a first sync) leaves many small segments, and every search merges them again:
+    a lone letter takes about twice as long until they are merged."""
+    before = db.conn.total_changes
+    db.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('merge', ?)", [-abs(int(pages))])
+    return db.conn.total_changes - before > 1
