@@ -39,6 +39,8 @@ from organiser.ui.tasks_view import TasksView
 
 log = logging.getLogger(__name__)
 VIEWS = ("events", "tasks", "members", "peers")
+TIDY_STEPS = 200  # at most this many steps of merging the search index, ~500 pages each
+TIDY_AFTER_MS = 1000  # after opening, wait this long before tidying the search index
 VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group"}
 
 
@@ -106,6 +108,8 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         self.switch_to(self.settings.last_view() if self.settings.last_view() in VIEWS else "events")
         self.update_peer_status()
+        self._closing = False
+        QTimer.singleShot(TIDY_AFTER_MS, self.tidy_search_index)  # once the first view is up
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -284,8 +288,21 @@ class MainWindow(QMainWindow):
         if self.bridge.busy:
             self.index_timer.start()
             return
-        self.reader.read(queries.search_index_ready, lambda _r: None,
+        self.reader.read(queries.search_index_ready, lambda _r: self.tidy_search_index(),
                          lambda message: log.warning("search index not brought up to date: %s", message))
+
+    def tidy_search_index(self) -> None:
+        """Merge the full-text index's pieces on a worker thread, a short transaction at a
+        time: after a bulk indexing (an import, a peer's sync) every search would otherwise
+        merge them again. Done when the group opens and after arrivals are indexed."""
+        def tidy(db: Any) -> int:
+            steps = 0
+            while steps < TIDY_STEPS and not self._closing and queries.tidy_search_index(db):
+                steps += 1
+            return steps
+
+        self.reader.read(tidy, lambda _steps: None,
+                         lambda message: log.warning("search index not tidied: %s", message))
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -297,6 +314,7 @@ class MainWindow(QMainWindow):
         self.peer_timer.stop()
         self.index_timer.stop()
         self.peers_view.timer.stop()
+        self._closing = True  # a tidying of the search index stops after its current step
         QThreadPool.globalInstance().waitForDone(3000)  # a view still being read in the background
         super().closeEvent(event)
         self.closed.emit()

@@ -114,6 +114,9 @@ def search_keystrokes(window: Any, app: Any, words: list[str]) -> list[float]:
         app.processEvents()
         time.sleep(0.005)
     app.processEvents()
+    # Resolved once, before timing: the first Python call to viewport() builds its Python
+    # wrapper (about 10 ms), which no keystroke in the app does (the app paints from C++).
+    viewport = view.table.viewport()
     timings = []
     for word in words:
         view.search.clear()
@@ -124,7 +127,7 @@ def search_keystrokes(window: Any, app: Any, words: list[str]) -> list[float]:
             if view.search_timer.isActive():  # a single letter: count the filtering it waits for
                 view.search_timer.stop()
                 view.model.set_filter(search=word[:i])
-            view.table.viewport().repaint()
+            viewport.repaint()
             timings.append(time.perf_counter() - started)
     view.search.clear()
     app.processEvents()
@@ -208,8 +211,16 @@ def arrival_stall(window: Any, app: Any, changesets: list[Any]) -> dict[str, Any
     loop.exec()
     heartbeat.stop()
     applier.close()
+    seconds = time.perf_counter() - started
+    # Views not on screen take in what arrived as they are shown: time opening the Tasks
+    # board now, until it has painted, and count what it shows.
+    began = time.perf_counter()
+    window.switch_to("tasks")
+    app.processEvents()
+    window.tasks_view.repaint()
+    tasks_catch_up = time.perf_counter() - began
     return {"changesets": len(changesets), "steps": len(apply_times),
-            "seconds": round(time.perf_counter() - started, 2),
+            "seconds": round(seconds, 2),
             "longest_stall_ms": max(gaps) if gaps else None,
             "median_beat_ms": statistics.median(gaps) if gaps else None,
             "longest_worker_step_ms": round(max(apply_times) * 1000, 1),
@@ -217,7 +228,8 @@ def arrival_stall(window: Any, app: Any, changesets: list[Any]) -> dict[str, Any
             "longest_view_update_ms": round(max(view_updates) * 1000, 1) if view_updates else None,
             "median_view_update_ms": round(statistics.median(view_updates) * 1000, 1) if view_updates else None,
             "members_shown_after": window.members_view.model.rowCount(),
-            "tasks_on_board_after": sum(c.model.rowCount() for c in window.tasks_view.columns.values())}
+            "tasks_on_board_after": sum(c.model.rowCount() for c in window.tasks_view.columns.values()),
+            "tasks_view_shown_after_ms": round(tasks_catch_up * 1000, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -117,3 +117,24 @@ def test_role_and_working_group_filters(window: MainWindow, qtbot: Any) -> None:
     view.role.activated.emit(view.role.currentIndex())
     assert "Wanda Legal" in names_shown(window)
     assert all("treasurer" in r.plain_roles and "Legal" in r.working_groups for r in view.model.rows)
+
+
+def test_a_lone_letter_shows_every_match_in_order_and_later_changes_land_in_place(window: MainWindow,
+                                                                                  qtbot: Any) -> None:
+    from organiser.store import queries
+
+    window.switch_to("members")
+    view = window.members_view
+    view.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # by email, Z to A
+    view.search.setText("a")
+    qtbot.waitUntil(lambda: view.model.search == "a")  # a lone letter waits for the next key
+    matching = queries.search_rowids(window.group.db, "a")
+    everyone = sorted(view.model._all.values(), key=lambda r: (", ".join(r.values.get("emails") or []).casefold(),
+                                                               r.name.casefold(), r.id), reverse=True)
+    assert [r.id for r in view.model.rows] == [r.id for r in everyone if r.rowid in matching]
+    added = window.group.members.add("Abigail Zephyr", emails=["mmm@example.org"])  # between the others
+    window.group.members.add("Bo Nomatch", emails=["zzz@example.org"])
+    emails = [", ".join(r.values.get("emails") or []) for r in view.model.rows]
+    assert "zzz@example.org" not in emails and "mmm@example.org" in emails
+    assert emails == sorted(emails, key=str.casefold, reverse=True)
+    assert names_shown(window)[view.model.row_of(added.id)] == "Abigail Zephyr"

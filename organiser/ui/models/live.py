@@ -28,6 +28,7 @@ class LiveRows(Generic[RowT]):
     def _init_rows(self, row_id: Callable[[RowT], str], sort_key: Callable[[RowT], Any]) -> None:
         self.rows = []
         self._key_list = []
+        self._key_source: Callable[[], list[Hashable]] | None = None
         self._pos = {}
         self._by_id: dict[str, RowT] | None = {}
         self._row_id = row_id
@@ -40,15 +41,22 @@ class LiveRows(Generic[RowT]):
     def _keys(self) -> list[Hashable]:
         """Sort keys of the rows, computed when first needed (a search does not need them)."""
         if self._key_list is None:
-            self._key_list = [self._sort_key(r) for r in self.rows]
+            made = self._key_source() if self._key_source is not None else None
+            self._key_list = made if made is not None and len(made) == len(self.rows) \
+                else [self._sort_key(r) for r in self.rows]
+            self._key_source = None
         return self._key_list
 
-    def replace_rows(self, rows: Iterable[RowT], *, presorted: bool = False) -> None:
-        """Swap in a whole new result (a new search or filter); this is the one reset."""
+    def replace_rows(self, rows: Iterable[RowT], *, presorted: bool = False,
+                     keys: Callable[[], list[Hashable]] | None = None) -> None:
+        """Swap in a whole new result (a new search or filter); this is the one reset.
+        `keys`: gives the rows' sort keys when they are first needed, if the caller can do
+        that more cheaply than making 50,000 keys again."""
         ordered = list(rows) if presorted else sorted(rows, key=self._sort_key)
         self.beginResetModel()  # type: ignore[attr-defined]
         self.rows = ordered
         self._key_list = None
+        self._key_source = keys if presorted else None
         self._pos = None
         self._by_id = None
         self.endResetModel()  # type: ignore[attr-defined]
@@ -63,7 +71,7 @@ class LiveRows(Generic[RowT]):
         key = (lambda r: _Reversed(sort_key(r))) if reverse else sort_key
         self._sort_key = key
         self.rows.sort(key=key)
-        self._key_list = None
+        self._key_list = self._key_source = None
         self._pos = None
         new_pos = self.positions()
         persistent = self.persistentIndexList()  # type: ignore[attr-defined]

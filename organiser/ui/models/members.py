@@ -3,12 +3,15 @@ sorting, and live updates from RecordsChanged ids."""
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
@@ -29,6 +32,7 @@ COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
 NAME_ROLE = FIRST_CUSTOM_ROLE
 ROLES_ROLE = FIRST_CUSTOM_ROLE + 1
 WORKING_GROUPS_ROLE = FIRST_CUSTOM_ROLE + 2
+PREPARE_AFTER_MS = 300
 MEMBER_KINDS = frozenset({"member", "member_role", "member_skill"})
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY, TOOLTIP = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole)
@@ -46,7 +50,7 @@ def working_group_name(role: str) -> str:
 @dataclass(slots=True)
 class MemberRow:
     id: str
-    rowid: int
+    rowid: int  # the record's rowid in the store, which full-text search answers with
     name: str
     values: dict[str, Any]
     roles: list[str] = field(default_factory=list)
@@ -134,6 +138,16 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         self._role_count: Counter[str] = Counter()
         self._shown: tuple[str, str, str] | None = None  # the filters the rows on show answer
         self._ordered: list[MemberRow] | None = None
+        self._ordered_rowids: list[int] | None = None  # beside _ordered: their rowids
+        self._ordered_keys: list[Any] | None = None  # beside _ordered: their sort keys
+        self._shown_rowids: list[int] | None = None  # beside rows: their rowids, till rows change
+        self._shown_from: tuple[list[int], list[bool]] | None = None  # to pick _shown_rowids from
+        # Once changes stop coming in, the directory's rowids are listed ahead of the next
+        # search, so that its first keystroke does not have to.
+        self._prepare = QTimer(self)
+        self._prepare.setSingleShot(True)
+        self._prepare.setInterval(PREPARE_AFTER_MS)
+        self._prepare.timeout.connect(self._prepare_search)
 
     # ---- loading and filtering -----------------------------------------------------------
 
@@ -167,23 +181,48 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         """Every member in the current sort order, kept until members or the order change,
         so a keystroke in the search box filters a list and does not sort one."""
         if self._ordered is None:
-            self._ordered = sorted(self._all.values(), key=self.sort_key())
+            key = self.sort_key()
+            pairs = sorted(((key(r), r) for r in self._all.values()), key=itemgetter(0))
+            self._ordered = [r for _k, r in pairs]
+            self._ordered_keys = [k for k, _r in pairs]
+            self._ordered_rowids = None
         return self._ordered
 
     def _refilter(self) -> None:
-        found = queries.search_rowids(self.group.db, self.search) if self.search.strip() else None
+        found = queries.search_rowid_set(self.group.db, self.search) if self.search.strip() else None
         shown = self._shown
         # Typing on narrows the search (every word must match as a prefix): filter the rows
         # on show instead of the whole directory.
         narrowing = (shown is not None and self._ordered is not None and shown[0].strip()
                      and self.search.startswith(shown[0]) and shown[1:] == (self.role, self.working_group))
-        candidates = self.rows if narrowing else self._in_order()
-        if found is not None and not self.role and not self.working_group:
-            rows = [r for r in candidates if r.rowid in found]
+        if narrowing:
+            candidates, rowids, keys = self.rows, self._rowids_shown(), self._keys
         else:
-            rows = [r for r in candidates if self._matches(r, found)]
-        self.replace_rows(rows, presorted=True)
+            candidates, rowids, keys = self._in_order(), self._ordered_rowids, self._ordered_keys
+        if rowids is None or len(rowids) != len(candidates):
+            # fresh ints, side by side in memory: a lone letter tests every one of them
+            rowids = array("q", (r.rowid for r in candidates)).tolist()
+            if not narrowing:
+                self._ordered_rowids = rowids
+        if found is not None and not self.role and not self.working_group:
+            keep = list(map(found.__contains__, rowids))
+        else:
+            keep = [self._matches(r, found) for r in candidates]
+        # The rowids and sort keys of the rows picked are picked from those beside the
+        # candidates when first needed: the next keystroke, the first change from a peer.
+        self.replace_rows(compress(candidates, keep), presorted=True,
+                          keys=(lambda: list(compress(keys, keep))) if keys is not None and len(keys) == len(keep)
+                          else None)
         self._shown = (self.search, self.role, self.working_group)
+        self._shown_rowids = None
+        self._shown_from = (rowids, keep)
+
+    def _rowids_shown(self) -> list[int] | None:
+        if self._shown_rowids is None and self._shown_from is not None:
+            rowids, keep = self._shown_from
+            self._shown_rowids = list(compress(rowids, keep))
+            self._shown_from = None
+        return self._shown_rowids
 
     def all_roles(self) -> tuple[list[str], list[str]]:
         """(roles, working groups) held by anyone, for the filter menus."""
@@ -226,6 +265,13 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         # Unfiltered, the rows on show are every member in order, kept sorted row by row: the
         # next search starts from them instead of sorting 70,000 members again.
         self._ordered = None if filtered else list(self.rows)
+        self._ordered_keys = None if filtered else list(self._keys)
+        self._ordered_rowids = self._shown_rowids = self._shown_from = None
+        self._prepare.start()
+
+    def _prepare_search(self) -> None:
+        if self._ordered is not None and self._ordered_rowids is None:
+            self._ordered_rowids = array("q", (r.rowid for r in self._ordered)).tolist()
 
     # ---- Qt model -------------------------------------------------------------------------
 
@@ -265,3 +311,4 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
             self.set_sort_key(SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
             self._ordered = None
             self._shown = None
+            self._shown_rowids = self._shown_from = None
