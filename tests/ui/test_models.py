@@ -152,3 +152,33 @@ def test_many_new_rows_merge_in_with_one_layout_change_and_selection_follows(
     assert held.isValid() and held.row() == model.row_of(chosen.id) and held.column() == 1
     assert not resets
     bridge.close()
+
+
+def test_many_rows_from_a_sync_merge_into_a_big_model_in_order_and_the_selection_follows() -> None:
+    import random
+
+    from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex
+
+    from organiser.ui.models.live import LiveRows
+
+    class Names(LiveRows[str], QAbstractListModel):
+        def __init__(self) -> None:
+            QAbstractListModel.__init__(self)
+            self._init_rows(lambda r: r, lambda r: (r.casefold(), r))
+
+        def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008, N802
+            return len(self.rows)
+
+        def data(self, index: Any, role: int = 0) -> Any:
+            return self.rows[index.row()] if role == 0 else None
+
+    pick = random.Random(4)
+    names = [f"n{pick.randrange(10**9):09d}" for _ in range(3000)]
+    model = Names()
+    model.replace_rows(names[:2500])
+    chosen = QPersistentModelIndex(model.index(1234, 0))
+    held = model.rows[1234]
+    model.apply_rows({n: n for n in names[2500:]})  # 500 new rows, merged in one go
+    assert model.rows == sorted(names, key=lambda r: (r.casefold(), r))
+    assert chosen.row() == model.rows.index(held)
+    assert all(model.row_of(n) == p for p, n in enumerate(model.rows))

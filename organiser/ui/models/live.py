@@ -165,7 +165,7 @@ class LiveRows(Generic[RowT]):
     def _insert_bulk(self, inserts: list[RowT]) -> None:
         """Many new rows at once (a peer's sync): one insertion at the end, then one layout
         change that merges them into place. Each separate insertion into a 50,000-row view
-        costs the view and proxy most of a millisecond; this costs one pass over the rows.
+        costs the view (and a proxy) most of a millisecond; this costs one move per row.
         Persistent indexes (the selection) follow their rows."""
         start = len(self.rows)
         keys = self._keys
@@ -179,20 +179,17 @@ class LiveRows(Generic[RowT]):
         self.layoutAboutToBeChanged.emit()  # type: ignore[attr-defined]
         persistent = self.persistentIndexList()  # type: ignore[attr-defined]
         held = [self._row_id(self.rows[i.row()]) for i in persistent]
-        old_rows, old_keys = self.rows[:start], keys[:start]
-        rows: list[RowT] = []
-        merged_keys: list[Hashable] = []
-        previous = 0
-        for key, row in zip(new_keys, inserts, strict=True):  # new keys are sorted: slice between them
-            at = bisect.bisect_right(old_keys, key, previous)
-            rows.extend(old_rows[previous:at])
-            merged_keys.extend(old_keys[previous:at])
-            rows.append(row)
-            merged_keys.append(key)
-            previous = at
-        rows.extend(old_rows[previous:])
-        merged_keys.extend(old_keys[previous:])
-        self.rows, self._key_list = rows, merged_keys
+        # Merged in place, the last new row first: each goes in with one move of the rows
+        # after it, and the 70,000 rows are neither copied nor let go of (both touch every
+        # row object, which cost more than the moves).
+        rows = self.rows
+        del rows[start:]
+        del keys[start:]
+        upper = start
+        for key, row in zip(reversed(new_keys), reversed(inserts), strict=True):
+            upper = bisect.bisect_right(keys, key, 0, upper)
+            rows.insert(upper, row)
+            keys.insert(upper, key)
         self._pos = None
         moved = [self.index(self.row_of(rid), i.column()) for rid, i in zip(held, persistent, strict=True)]  # type: ignore
         self.changePersistentIndexList(persistent, moved)  # type: ignore[attr-defined]

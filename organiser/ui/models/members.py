@@ -140,6 +140,7 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         self._ordered: list[MemberRow] | None = None
         self._ordered_rowids: list[int] | None = None  # beside _ordered: their rowids
         self._ordered_keys: list[Any] | None = None  # beside _ordered: their sort keys
+        self._rows_are_everyone = False  # the rows on show are every member, in order
         self._shown_rowids: list[int] | None = None  # beside rows: their rowids, till rows change
         self._shown_from: tuple[list[int], list[bool]] | None = None  # to pick _shown_rowids from
         # Once changes stop coming in, the directory's rowids are listed ahead of the next
@@ -180,6 +181,9 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
     def _in_order(self) -> list[MemberRow]:
         """Every member in the current sort order, kept until members or the order change,
         so a keystroke in the search box filters a list and does not sort one."""
+        if self._ordered is None and self._rows_are_everyone:
+            self._ordered, self._ordered_keys = list(self.rows), list(self._keys)
+            self._ordered_rowids = None
         if self._ordered is None:
             key = self.sort_key()
             pairs = sorted(((key(r), r) for r in self._all.values()), key=itemgetter(0))
@@ -216,6 +220,7 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         self._shown = (self.search, self.role, self.working_group)
         self._shown_rowids = None
         self._shown_from = (rowids, keep)
+        self._rows_are_everyone = False
 
     def _rowids_shown(self) -> list[int] | None:
         if self._shown_rowids is None and self._shown_from is not None:
@@ -263,15 +268,16 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         self.apply_rows({rid: (live[rid] if rid in live and self._matches(live[rid], matching) else None)
                          for rid in member_ids})
         # Unfiltered, the rows on show are every member in order, kept sorted row by row: the
-        # next search starts from them instead of sorting 70,000 members again.
-        self._ordered = None if filtered else list(self.rows)
-        self._ordered_keys = None if filtered else list(self._keys)
+        # next search starts from a copy of them instead of sorting 70,000 members again.
+        self._ordered = self._ordered_keys = None
+        self._rows_are_everyone = not filtered
         self._ordered_rowids = self._shown_rowids = self._shown_from = None
         self._prepare.start()
 
     def _prepare_search(self) -> None:
-        if self._ordered is not None and self._ordered_rowids is None:
-            self._ordered_rowids = array("q", (r.rowid for r in self._ordered)).tolist()
+        """Once peers' changes stop coming in: what the next search starts from."""
+        if self.loaded and self._ordered_rowids is None and (self._ordered is not None or self._rows_are_everyone):
+            self._ordered_rowids = array("q", (r.rowid for r in self._in_order())).tolist()
 
     # ---- Qt model -------------------------------------------------------------------------
 
@@ -312,3 +318,4 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
             self._ordered = None
             self._shown = None
             self._shown_rowids = self._shown_from = None
+            self._rows_are_everyone = False
