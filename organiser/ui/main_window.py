@@ -288,21 +288,26 @@ class MainWindow(QMainWindow):
         if self.bridge.busy:
             self.index_timer.start()
             return
-        self.reader.read(queries.search_index_ready, lambda _r: self.tidy_search_index(),
+
+        def index_and_tidy(db: Any) -> int:
+            queries.search_index_ready(db)
+            return self._tidy(db)
+
+        self.reader.read(index_and_tidy, lambda _steps: None,
                          lambda message: log.warning("search index not brought up to date: %s", message))
 
     def tidy_search_index(self) -> None:
         """Merge the full-text index's pieces on a worker thread, a short transaction at a
         time: after a bulk indexing (an import, a peer's sync) every search would otherwise
         merge them again. Done when the group opens and after arrivals are indexed."""
-        def tidy(db: Any) -> int:
-            steps = 0
-            while steps < TIDY_STEPS and not self._closing and queries.tidy_search_index(db):
-                steps += 1
-            return steps
-
-        self.reader.read(tidy, lambda _steps: None,
+        self.reader.read(self._tidy, lambda _steps: None,
                          lambda message: log.warning("search index not tidied: %s", message))
+
+    def _tidy(self, db: Any) -> int:
+        steps = 0
+        while steps < TIDY_STEPS and not self._closing and queries.tidy_search_index(db):
+            steps += 1
+        return steps
 
     # ---- life cycle ---------------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ def cold_start(data_dir: Path, view: str, runs: int) -> list[tuple[float, float]
     return times
 
 
-def search_keystrokes(window: Any, app: Any, words: list[str]) -> list[float]:
+def search_keystrokes(window: Any, app: Any, words: list[str], typed: list[str] | None = None) -> list[float]:
     view = window.members_view
     window.switch_to("members")
     deadline = time.monotonic() + 60
@@ -129,6 +129,8 @@ def search_keystrokes(window: Any, app: Any, words: list[str]) -> list[float]:
                 view.model.set_filter(search=word[:i])
             viewport.repaint()
             timings.append(time.perf_counter() - started)
+            if typed is not None:
+                typed.append(word[:i])
     view.search.clear()
     app.processEvents()
     return timings
@@ -274,11 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     app.processEvents()
     words = ["marta", "kowalski", "outreach", "gulsen.garcia", "+44 7700 9001"]
-    keys = search_keystrokes(window, app, words)
+    typed: list[str] = []
+    keys = search_keystrokes(window, app, words, typed)
+    slowest = sorted(zip(keys, typed, strict=True), reverse=True)[:3]
     result["search_per_keystroke_ms"] = {"keystrokes": len(keys), "words": words,
                                          "median": round(statistics.median(keys) * 1000, 1),
                                          "max": round(max(keys) * 1000, 1),
-                                         "first_letter": round(keys[0] * 1000, 1)}
+                                         "first_letter": round(keys[0] * 1000, 1),
+                                         "slowest": [[text, round(k * 1000, 1)] for k, text in slowest]}
 
     other = open_group(there)
     changesets = other.replica.changes_since(group.replica.version_vector())

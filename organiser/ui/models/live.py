@@ -16,6 +16,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 FIRST_CUSTOM_ROLE = Qt.ItemDataRole.UserRole + 10
 BULK, BULK_ROWS = 24, 2000  # more new rows than this into a model bigger than that: merge them in
+IN_PLACE_SHARE = 16  # fewer new rows than 1/16 of the rows: merged in place, else in one pass
 
 
 class LiveRows(Generic[RowT]):
@@ -103,11 +104,13 @@ class LiveRows(Generic[RowT]):
     def apply_rows(self, changed: Mapping[str, RowT | None]) -> None:
         """Bring the given ids up to date: a row for ids that should show, None for ids that
         should not (deleted, or no longer matching the filter)."""
+        by_id = self._ids()
+        # None for a row not on show changes nothing (a peer's task in another column)
+        changed = {rid: row for rid, row in changed.items() if row is not None or rid in by_id}
         if not changed:
             return
         parent = QModelIndex()
         keys = self._keys  # computed before any row goes, so the two lists stay in step
-        by_id = self._ids()
         removals = sorted((p for rid, row in changed.items() if (p := self.row_of(rid)) >= 0
                            and (row is None or self._sort_key(row) != keys[p])), reverse=True)
         for p in removals:  # one removal per row, from the bottom so positions stay valid
@@ -179,17 +182,32 @@ class LiveRows(Generic[RowT]):
         self.layoutAboutToBeChanged.emit()  # type: ignore[attr-defined]
         persistent = self.persistentIndexList()  # type: ignore[attr-defined]
         held = [self._row_id(self.rows[i.row()]) for i in persistent]
-        # Merged in place, the last new row first: each goes in with one move of the rows
-        # after it, and the 70,000 rows are neither copied nor let go of (both touch every
-        # row object, which cost more than the moves).
         rows = self.rows
         del rows[start:]
         del keys[start:]
-        upper = start
-        for key, row in zip(reversed(new_keys), reversed(inserts), strict=True):
-            upper = bisect.bisect_right(keys, key, 0, upper)
-            rows.insert(upper, row)
-            keys.insert(upper, key)
+        if len(inserts) * IN_PLACE_SHARE < start:
+            # A few among many (a slice of a sync): merged in place, the last new row first,
+            # each with one move of the rows after it; the 70,000 rows are neither copied nor
+            # let go of, which touches every row object and cost more than the moves.
+            upper = start
+            for key, row in zip(reversed(new_keys), reversed(inserts), strict=True):
+                upper = bisect.bisect_right(keys, key, 0, upper)
+                rows.insert(upper, row)
+                keys.insert(upper, key)
+        else:  # many at once: one pass, slicing the old rows between the new ones
+            merged_rows: list[RowT] = []
+            merged_keys: list[Hashable] = []
+            previous = 0
+            for key, row in zip(new_keys, inserts, strict=True):
+                at = bisect.bisect_right(keys, key, previous)
+                merged_rows.extend(rows[previous:at])
+                merged_keys.extend(keys[previous:at])
+                merged_rows.append(row)
+                merged_keys.append(key)
+                previous = at
+            merged_rows.extend(rows[previous:])
+            merged_keys.extend(keys[previous:])
+            self.rows, self._key_list = merged_rows, merged_keys
         self._pos = None
         moved = [self.index(self.row_of(rid), i.column()) for rid, i in zip(held, persistent, strict=True)]  # type: ignore
         self.changePersistentIndexList(persistent, moved)  # type: ignore[attr-defined]

@@ -208,8 +208,8 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
             rowids = array("q", (r.rowid for r in candidates)).tolist()
             if not narrowing:
                 self._ordered_rowids = rowids
-        if found is not None and not self.role and not self.working_group:
-            keep = list(map(found.__contains__, rowids))
+        if not self.role and not self.working_group:  # the search alone, or nothing to search for
+            keep = list(map(found.__contains__, rowids)) if found is not None else [True] * len(candidates)
         else:
             keep = [self._matches(r, found) for r in candidates]
         # The rowids and sort keys of the rows picked are picked from those beside the
