@@ -2,11 +2,11 @@
 
 - write_overhead: creating members through the service, one transaction (and one signed
   changeset) each, divided by inserting the same rows (ids of the same random form) with
-  plain sqlite3, one transaction each, with the same pragmas, in the same run.
+  plain sqlite3, one transaction each, with the same pragmas, in the same run. Reported
+  with the store's own durability setting (synchronous=FULL, an fsync per commit) and with
+  synchronous=NORMAL (no fsync), which shows the CPU cost of the bookkeeping alone.
   stored_rows_floor: the rows those writes stored (changeset, record) inserted with plain
-  sqlite3, one transaction each: the share of the overhead that is disk, not Python. Reported with the store's own durability
-  setting (synchronous=FULL, an fsync per commit) and with synchronous=NORMAL (no fsync),
-  which shows the CPU cost of the bookkeeping alone.
+  sqlite3, one transaction each: the share of the overhead that is disk, not Python.
 - apply: applying another device's changesets for members + events + tasks into an empty
   store, divided by a plain executemany insert of the same rows in one transaction.
   stored_rows_floor: executemany of exactly what the apply stored (signed change log,
