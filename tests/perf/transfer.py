@@ -149,7 +149,7 @@ def responsiveness(root: Path, data: bytes, source: str, tick_ms: int = 10) -> d
     QTimer.singleShot(600_000, driver.loop.quit)  # bounded, whatever happens
     driver.loop.exec()
     heartbeat.stop()
-    from organiser.ui.transfer_dialogs import _RUNNING
+    from organiser.ui.transfer_jobs import _RUNNING
 
     deadline = time.monotonic() + 60
     while _RUNNING and time.monotonic() < deadline:  # let the jobs' threads finish and be freed
