@@ -6,7 +6,8 @@ and handed to the views in slices, one slice per turn of the event loop, so the 
 painting and answering clicks while they arrive. A slice is sized to take the views about
 SLICE_BUDGET seconds, and its records are read once, in one query, for every view (the
 event carries them in `rows`). Local edits go through at once, so what you just did shows
-immediately.
+immediately; a big local batch (an import of thousands of rows) is sliced like peers'
+changes, keeping its origin.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from organiser.store import queries
 SLICE = 200  # record ids in the first slice; later slices are sized to take SLICE_BUDGET
 SLICE_MIN, SLICE_MAX = 25, 2000
 SLICE_BUDGET = 0.025  # seconds the views may spend on one slice
+LOCAL_AT_ONCE = 200  # a local change this big or bigger (an import) is sliced too
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Bridge(QObject):
         self.fixed_slice = slice_size
         self.slice_size = slice_size or SLICE
         self.db = db
-        self._pending: dict[str, None] = {}  # ids in arrival order
+        self._pending: dict[str, str] = {}  # id: origin, in arrival order
         self._pending_kinds: set[str] = set()
         self._scheduled = False
         self._arrived.connect(self._take)
@@ -79,10 +81,10 @@ class Bridge(QObject):
         ]
 
     def _take(self, event: RecordsChanged) -> None:
-        if event.origin == "local":
+        if event.origin == "local" and len(event.ids) < LOCAL_AT_ONCE:
             self.recordsChanged.emit(event)
             return
-        self._pending.update(dict.fromkeys(event.ids))
+        self._pending.update(dict.fromkeys(event.ids, event.origin))
         self._pending_kinds |= event.kinds
         if not self._scheduled:
             self._scheduled = True
@@ -98,11 +100,14 @@ class Bridge(QObject):
         if not self._pending:
             return
         started = time.perf_counter()
-        ids = []
-        for rid in self._pending:
-            ids.append(rid)
-            if len(ids) >= self.slice_size:
+        by_origin: dict[str, list[str]] = {}
+        taken = 0
+        for rid, origin in self._pending.items():
+            by_origin.setdefault(origin, []).append(rid)
+            taken += 1
+            if taken >= self.slice_size:
                 break
+        ids = [rid for group in by_origin.values() for rid in group]
         for rid in ids:
             del self._pending[rid]
         kinds = frozenset(self._pending_kinds)
@@ -111,11 +116,12 @@ class Bridge(QObject):
         else:
             self._scheduled = True
             QTimer.singleShot(0, self._drain)
-        if self.db is None:
-            self.recordsChanged.emit(RecordsChanged(frozenset(ids), kinds, "remote"))
-        else:
-            rows = queries.rows_by_ids_at_once(self.db, ids)
-            self.recordsChanged.emit(ArrivedSlice(frozenset(ids), kinds, "remote", rows))
+        for origin, group in by_origin.items():
+            if self.db is None:
+                self.recordsChanged.emit(RecordsChanged(frozenset(group), kinds, origin))
+            else:
+                rows = queries.rows_by_ids_at_once(self.db, group)
+                self.recordsChanged.emit(ArrivedSlice(frozenset(group), kinds, origin, rows))
         # What the views now hold (tens of thousands of new rows in a sync) is kept, like what
         # they read at start-up, out of the cyclic collector's full passes, which would
         # otherwise walk all of it again and again and stall the window for 50 ms and more.

@@ -86,6 +86,20 @@ def test_a_flood_of_changes_from_peers_reaches_the_views_in_slices(qtbot: Any, g
     bridge.close()
 
 
+def test_a_big_import_reaches_the_views_in_slices_as_a_local_change(qtbot: Any, group: Group) -> None:
+    bridge = Bridge(group.bus, slice_size=100)
+    seen: list[RecordsChanged] = []
+    bridge.recordsChanged.connect(seen.append)
+    ids = [f"{i:032x}" for i in range(250)]
+    group.bus.publish(RecordsChanged(frozenset(ids), frozenset({"member"}), "local"))
+    assert seen == [] and bridge.busy  # thousands of imported rows do not land in one go
+    qtbot.waitUntil(lambda: not bridge.busy, timeout=3000)
+    assert [len(e.ids) for e in seen] == [100, 100, 50]
+    assert {e.origin for e in seen} == {"local"}  # not mistaken for a peer's edit
+    assert set().union(*(e.ids for e in seen)) == set(ids)
+    bridge.close()
+
+
 def test_joining_with_a_real_invite_code_opens_the_group(qtbot: Any, group: Group, tmp_path: Path) -> None:
     """A member device runs a real sync node on 127.0.0.1 only (no discovery); the start
     screen redeems its invite code over TLS and opens the joined group."""
