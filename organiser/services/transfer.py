@@ -9,14 +9,13 @@ items unless asked to skip them. Full backups are restored by `restore_backup`.
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.gcpause import gc_paused
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.formats import backup as backup_format
 from organiser.formats.common import FormatError, ParsedFile, ParsedItem, detect_format
@@ -31,8 +30,6 @@ from organiser.store.replica import LocalOp
 __all__ = ["ImportBlocked", "ImportPlan", "ImportResult", "Progress", "apply_import", "build_backup",
            "export_group", "plan_import", "read_file", "restore_backup"]
 
-_gc_lock = threading.Lock()
-_gc_holders = 0
 ADD, UPDATE, SKIP, INVALID = "add", "update", "skip", "invalid"
 
 
@@ -112,30 +109,14 @@ class ImportResult:
     changesets: int
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc() -> AbstractContextManager[None]:
     """Pause Python's cyclic garbage collector while a big import or export runs.
 
     An import of 10,000 members builds some hundred thousand small objects; each full
     collection then walks all of them while holding the GIL, which froze the window for
     200-550 ms at a time even though the work runs on a worker thread. Reference counting
-    still frees everything as usual. At the end the survivors are frozen (moved out of the
-    collector's sight, `gc.freeze`) rather than collected, so no single pass stalls the app;
-    only garbage *cycles* made meanwhile stay allocated, and imports make very few.
-    """
-    global _gc_holders
-    with _gc_lock:
-        _gc_holders += 1
-        was_enabled = gc.isenabled() if _gc_holders == 1 else True
-        gc.disable()
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_holders -= 1
-            if _gc_holders == 0 and was_enabled:
-                gc.freeze()
-                gc.enable()
+    still frees everything as usual; the survivors are frozen at the end."""
+    return gc_paused(freeze_survivors=True)
 
 
 # ---- reading ------------------------------------------------------------------------------
