@@ -81,7 +81,7 @@ class Events(RecordService):
     def add(self, title: str, start: str, **fields: Any) -> Event:
         fields.setdefault("tz", local_tz_name())
         record_id, ops = self._create_ops({"title": title, "start": start, **fields})
-        self.replica.commit(ops)
+        self.replica.commit(ops, fresh=(record_id,))
         return Event.from_values(record_id, {op.field: op.value for op in ops})
 
     def edit(self, event_id: str, **fields: Any) -> Event:

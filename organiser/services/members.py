@@ -66,7 +66,8 @@ class Members(RecordService):
     def add(self, name: str, *, roles: Iterable[str] = (), skills: Iterable[str] = (),
             **fields: Any) -> Member:
         record_id, ops = self.build_add({"name": name, "roles": roles, "skills": skills, **fields})
-        self.replica.commit(ops)
+        # a new member's id, and its roles' and skills' ids derived from it, are all new
+        self.replica.commit(ops, fresh={op.record for op in ops})
         return _member_from_ops(record_id, ops)
 
     def build_add(self, values: Mapping[str, Any]) -> tuple[str, list[LocalOp]]:

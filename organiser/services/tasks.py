@@ -38,7 +38,7 @@ class Tasks(RecordService):
 
     def add(self, title: str, **fields: Any) -> Task:
         record_id, ops = self._create_ops({"title": title, **fields})
-        self.replica.commit(ops)
+        self.replica.commit(ops, fresh=(record_id,))
         return Task.from_values(record_id, {op.field: op.value for op in ops})
 
     def edit(self, task_id: str, **fields: Any) -> Task:

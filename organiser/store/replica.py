@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -53,6 +53,7 @@ _HEAD = (
     "SELECT (SELECT value FROM meta WHERE key = 'hlc'), h.seq, h.hash, h.hlc, EXISTS (SELECT 1 FROM conflicts) "
     "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash, hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1) h"
 )
+_new_op = tuple.__new__  # an Op from its six fields, without NamedTuple's keyword handling
 # A sync batch this big indexes its text for search at once, in the same transaction.
 BULK_INDEX = 200
 
@@ -95,6 +96,10 @@ class Replica:
         self.bus = bus or EventBus()
         self.clock = clock or HybridClock(self._stored_clock())
         self._keys: dict[str, Ed25519PublicKey] = {}
+        # (data_version, seq, hash, any conflicts) of this device's newest changeset, as this
+        # connection last wrote it; PRAGMA data_version tells whether another connection
+        # has written since, and only then is it read again.
+        self._head_seen: tuple[int, int, str, bool] | None = None
 
     # ---- meta -------------------------------------------------------------------------
 
@@ -132,45 +137,59 @@ class Replica:
 
     # ---- local writes -----------------------------------------------------------------
 
-    def commit(self, ops: Sequence[LocalOp]) -> Changeset:
+    def commit(self, ops: Sequence[LocalOp], *, fresh: Collection[str] = ()) -> Changeset:
         """Write one local transaction as one signed changeset; return it."""
-        return self.commit_batch([ops])[0]
+        return self.commit_batch([ops], fresh=fresh)[0]
 
-    def commit_batch(self, op_groups: Sequence[Sequence[LocalOp]]) -> list[Changeset]:
+    def commit_batch(self, op_groups: Sequence[Sequence[LocalOp]], *, fresh: Collection[str] = ()) -> list[Changeset]:
         """Write several changesets (say, one per imported record) in one SQLite transaction:
-        all of them are stored, or none."""
+        all of them are stored, or none. `fresh`: ids the caller has just made up (a new
+        record's random id), which cannot be stored yet and need not be looked up."""
         if not op_groups or not all(op_groups):
             raise ValueError("a changeset needs at least one op")
+        conn = self.db.conn
+        self._head_seen, head = None, self._head_seen  # forgotten unless this commit is stored
         with self._write():
-            # Another process (the CLI beside the app) may have written: read the head again.
-            peers_clock, seq, prev, own_clock, any_conflicts = self.db.conn.execute(_HEAD, [self.device_id]).fetchone()
-            if seq is None:
-                seq, prev, own_clock = 0, GENESIS, 0
-            self.clock.observe(max(int(peers_clock or 0), own_clock))
+            # Another connection (the CLI beside the app, the sync worker) may have written
+            # since our last commit: then read this device's head again.
+            data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if head is None or head[0] != data_version:
+                peers_clock, seq, prev, own_clock, any_conflicts = conn.execute(_HEAD, [self.device_id]).fetchone()
+                if seq is None:
+                    seq, prev, own_clock = 0, GENESIS, 0
+                self.clock.observe(max(int(peers_clock or 0), own_clock))
+            else:
+                seq, prev, any_conflicts = head[1], head[2], head[3]
             # Read once: the versions give each op its base, and the merge starts from them.
             stored: Stored = {}
-            states = load_states(self.db, {op.record for ops in op_groups for op in ops}, stored)
+            touched = {op.record for ops in op_groups for op in ops}
+            states = load_states(self.db, touched.difference(fresh) if fresh else touched, stored)
             versions = {rid: dict(state.versions) for rid, state in states.items()}
             agreeing = self._agreeing_losers(
                 {(op.record, op.field) for ops in op_groups for op in ops}) if any_conflicts else {}
             batch: list[Changeset] = []
-            for ops in op_groups:
+            last = len(op_groups) - 1
+            for number, ops in enumerate(op_groups):
                 full_ops = []
-                for op in ops:
-                    current = versions.get(op.record, {}).get(op.field)
+                for kind, record, field_name, value, resolves in ops:
+                    fields = versions.get(record)
+                    current = fields.get(field_name) if fields else None
                     base = (current[0], current[1]) if current else None
-                    resolves = op.resolves + agreeing.pop((op.record, op.field), ())
-                    full_ops.append(Op(op.kind, op.record, op.field, op.value, base, resolves))
+                    if agreeing:
+                        resolves = resolves + agreeing.pop((record, field_name), ())
+                    full_ops.append(_new_op(Op, (kind, record, field_name, value, base, resolves)))
                 seq += 1
                 cs = sign_changeset(
                     self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
                 )
                 prev = cs.hash
                 batch.append(cs)
-                # later groups in the batch overwrite what earlier ones wrote, knowingly
-                for op in ops:
-                    versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
+                if number < last:  # later groups in the batch overwrite what this one wrote, knowingly
+                    for op in ops:
+                        versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
             outcome = self._store(batch, (states, stored), local=True)
+        # Stored: this device's head is known until another connection writes.
+        self._head_seen = (data_version, seq, prev, any_conflicts)
         self._announce(outcome, batch, "local")
         return batch
 
@@ -315,6 +334,7 @@ class Replica:
             return self._apply(changesets, events)
 
     def _apply(self, changesets: Iterable[Changeset], events: list[object] | None) -> ApplyResult:
+        self._head_seen = None  # conflicts and the clock may change here
         publish = events.append if events is not None else self.bus.publish
         result = ApplyResult()
         stored: list[Changeset] = []

@@ -178,3 +178,24 @@ def test_a_reopened_device_stamps_above_its_own_last_write_and_keeps_its_vector(
         assert newest[0].hlc > last.hlc and newest[0].prev == last.hash
     finally:
         again.close()
+
+
+def test_a_write_from_another_connection_is_seen_before_the_next_local_commit(tmp_path):
+    # The app keeps this device's head between its own commits; the CLI beside it (another
+    # connection, same device) writes in between, and the app's next changeset follows it.
+    app = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    cli = open_group(tmp_path / "a")
+    try:
+        app.members.add("Ana")
+        cli.members.add("Bruno")
+        app.members.add("Chen")
+        cli.members.add("Dev")
+        chain = app.replica.changes_since({})
+        own = [cs for cs in chain if cs.author == app.device_id]
+        assert [cs.seq for cs in own] == list(range(1, len(own) + 1))
+        assert all(b.prev == a.hash for a, b in zip(own, own[1:], strict=False))
+        assert all(b.hlc > a.hlc for a, b in zip(own, own[1:], strict=False))
+        assert app.replica.state_hash() == cli.replica.state_hash()
+    finally:
+        cli.close()
+        app.close()
