@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from sqlite_utils import Database
 
 from organiser.store.schema import migrate
 
 PEERS_CHECKPOINT_PAGES = 8192
+IN_CHUNK = 500  # values per "IN (?, ?, ...)" list, well below SQLite's limit on parameters
+T = TypeVar("T")
+
+
+def in_chunks(values: Iterable[T]) -> Iterator[tuple[list[T], str]]:
+    """The values in lists of at most IN_CHUNK, each with its "?,?,..." for an IN (...) list."""
+    items = list(values)
+    for start in range(0, len(items), IN_CHUNK):
+        chunk = items[start:start + IN_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def connect(path: Path | str, *, readonly: bool = False, synchronous: str = "FULL") -> Database:

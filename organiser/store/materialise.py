@@ -13,8 +13,8 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset
 from organiser.core.merge import Conflict, RecordState, merge_op
 from organiser.core.records import DELETED, KINDS
+from organiser.store.database import in_chunks
 
-CHUNK = 500
 # Which fields feed the `link1`/`link2` lookup columns, per kind.
 LINKS: dict[str, tuple[str | None, str | None]] = {
     "rsvp": ("event", "member"),
@@ -104,11 +104,8 @@ Stored = dict[str, tuple[int, str]]
 
 def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) -> dict[str, RecordState]:
     states: dict[str, RecordState] = {}
-    id_list = list(ids)
     loads = orjson.loads
-    for start in range(0, len(id_list), CHUNK):
-        chunk = id_list[start:start + CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for rowid, rid, kind, data, versions, search in db.conn.execute(
             f"SELECT rowid, id, kind, data, versions, search FROM records WHERE id IN ({marks})", chunk
         ):
@@ -306,10 +303,7 @@ def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> di
     """Current roles and skills of members, counting this batch's not-yet-written changes."""
     out: dict[str, list[str]] = {}
     batch_traits = {s.id: s for s in states if s.kind in TRAIT_KINDS}
-    member_list = list(members)
-    for start in range(0, len(member_list), CHUNK):
-        chunk = member_list[start:start + CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(members):
         for rid, kind, data in db.execute(
             # "+kind": look up by link1 (a member's few roles), not scan every role by kind
             f"SELECT id, kind, data FROM records WHERE link1 IN ({marks}) "

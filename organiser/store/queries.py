@@ -11,6 +11,7 @@ import orjson
 from sqlite_utils import Database
 
 from organiser.core.records import MAIN_KINDS
+from organiser.store.database import in_chunks
 from organiser.store.materialise import flush_search_index
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -38,11 +39,8 @@ def get_record(db: Database, record_id: str) -> tuple[str, dict[str, Any], bool]
 
 def visible_ids(db: Database, kind: str, ids: Iterable[str]) -> set[str]:
     """Which of the given ids are visible records of `kind` (by index, without reading them)."""
-    wanted = list(ids)
     out: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         out.update(rid for (rid,) in db.execute(
             f"SELECT id FROM records WHERE id IN ({marks}) AND kind = ? AND deleted = 0", [*chunk, kind]))
     return out
@@ -156,31 +154,6 @@ def visible_rows(db: Database, kind: str) -> list[tuple[int, str, dict[str, Any]
         "SELECT rowid, id, data FROM records WHERE kind = ? AND deleted = 0", [kind])]
 
 
-def rows_by_ids(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, dict[str, Any], bool]]:
-    """{id: (rowid, kind, values, deleted)} for the given ids, deleted ones included."""
-    id_list = list(ids)
-    out: dict[str, tuple[int, str, dict[str, Any], bool]] = {}
-    for start in range(0, len(id_list), 500):
-        chunk = id_list[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for rowid, rid, kind, data, deleted in db.execute(
-            f"SELECT rowid, id, kind, data, deleted FROM records WHERE id IN ({marks})", chunk
-        ):
-            out[rid] = (rowid, kind, json.loads(data), bool(deleted))
-    return out
-
-
-def search_rowids(db: Database, text: str) -> set[int] | None:
-    """Rowids of records (any kind) whose searchable text matches `text` as word prefixes,
-    straight from the full-text index; None when `text` has no words (no filter)."""
-    query = fts_query(text)
-    search_index_ready(db)
-    if query is None:
-        return None
-    return {rowid for (rowid,) in db.execute(
-        "SELECT rowid FROM records_fts WHERE records_fts MATCH ?", [query])}
-
-
 def trait_pairs(db: Database, kind: str, field: str, members: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """(member id, value) of visible roles or skills, for all members or the given ones."""
     path = f"$.{field}"
@@ -188,10 +161,7 @@ def trait_pairs(db: Database, kind: str, field: str, members: Iterable[str] | No
         return list(db.execute(
             "SELECT link1, json_extract(data, ?) FROM records WHERE kind = ? AND deleted = 0", [path, kind]))
     out: list[tuple[str, str]] = []
-    member_list = list(members)
-    for start in range(0, len(member_list), 500):
-        chunk = member_list[start:start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(members):
         out += db.execute(
             # "+kind": look members up by the link index, not by scanning every role
             f"SELECT link1, json_extract(data, ?) FROM records WHERE link1 IN ({marks}) "
@@ -207,9 +177,7 @@ def matching_rowids(db: Database, text: str, rowids: Iterable[int]) -> set[int]:
     if query is None:
         return set(wanted)
     out: set[int] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(wanted):
         out.update(r for (r,) in db.execute(
             f"SELECT rowid FROM records_fts WHERE records_fts MATCH ? AND rowid IN ({marks})", [query, *chunk]))
     return out
@@ -233,13 +201,11 @@ def find_records(db: Database, kind: str, text: str, limit: int = 12) -> list[tu
 # thread (a peer's sync) is busy, taking it back can wait milliseconds each time. These read
 # the same things as above, but SQLite packs each answer into one JSON (or text) value.
 
-def rows_by_ids_at_once(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, dict[str, Any], bool]]:
-    """As rows_by_ids, one packed value per 500 ids."""
-    id_list = list(ids)
+def rows_by_ids(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, dict[str, Any], bool]]:
+    """{id: (rowid, kind, values, deleted)} for the given ids, deleted ones included; one
+    packed value per 500 ids."""
     out: dict[str, tuple[int, str, dict[str, Any], bool]] = {}
-    for start in range(0, len(id_list), 500):
-        chunk = id_list[start:start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         (packed,) = db.execute(
             "SELECT '[' || group_concat(json_array(rowid, id, kind, deleted) || ',' || data, ',') || ']' "
             f"FROM records WHERE id IN ({marks})", chunk).fetchone()
@@ -249,14 +215,11 @@ def rows_by_ids_at_once(db: Database, ids: Iterable[str]) -> dict[str, tuple[int
     return out
 
 
-def member_traits_at_once(db: Database, members: Iterable[str]) -> list[tuple[str, str, str]]:
+def member_traits(db: Database, members: Iterable[str]) -> list[tuple[str, str, str]]:
     """(member id, "member_role" or "member_skill", value) of the given members' visible
     roles and skills, one packed value per 500 members."""
-    member_list = list(members)
     out: list[tuple[str, str, str]] = []
-    for start in range(0, len(member_list), 500):
-        chunk = member_list[start:start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(members):
         (packed,) = db.execute(
             "SELECT json_group_array(json_array(link1, kind, json_extract(data, "
             "CASE kind WHEN 'member_role' THEN '$.role' ELSE '$.skill' END))) "
@@ -266,9 +229,11 @@ def member_traits_at_once(db: Database, members: Iterable[str]) -> list[tuple[st
     return out
 
 
-def search_rowid_set(db: Database, text: str) -> set[int] | None:
-    """As search_rowids, in one packed value: a lone letter matches tens of thousands of
-    records, and fetching them row by row costs more than the search itself."""
+def search_rowids(db: Database, text: str) -> set[int] | None:
+    """Rowids of records (any kind) whose searchable text matches `text` as word prefixes,
+    straight from the full-text index; None when `text` has no words (no filter). One packed
+    value: a lone letter matches tens of thousands of records, and fetching them row by row
+    costs more than the search itself."""
     query = fts_query(text)
     search_index_ready(db)
     if query is None:

@@ -34,6 +34,7 @@ from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.merge import RecordState
 from organiser.core.records import DELETED
+from organiser.store.database import in_chunks
 from organiser.store.materialise import (
     MergeOutcome,
     Stored,
@@ -199,9 +200,7 @@ class Replica:
         they would show as lost once the value changes."""
         records = sorted({record for record, _field in fields})
         out: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
-        for start in range(0, len(records), 500):
-            chunk = records[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(records):
             for record, field_, value, hlc, device, data in self.db.execute(
                 "SELECT c.record, c.field, c.value, c.hlc, c.device, r.data FROM conflicts c "
                 f"JOIN records r ON r.id = c.record WHERE c.record IN ({marks})", chunk

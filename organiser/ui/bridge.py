@@ -49,7 +49,7 @@ def changed_rows(db: Any, event: RecordsChanged) -> Mapping[str, tuple[int, str,
     """The changed records of an event: those the bridge read for its slice, or read now."""
     if isinstance(event, ArrivedSlice):
         return event.rows
-    return queries.rows_by_ids_at_once(db, event.ids)
+    return queries.rows_by_ids(db, event.ids)
 
 
 class Bridge(QObject):
@@ -120,7 +120,7 @@ class Bridge(QObject):
             if self.db is None:
                 self.recordsChanged.emit(RecordsChanged(frozenset(group), kinds, origin))
             else:
-                rows = queries.rows_by_ids_at_once(self.db, group)
+                rows = queries.rows_by_ids(self.db, group)
                 self.recordsChanged.emit(ArrivedSlice(frozenset(group), kinds, origin, rows))
         # What the views now hold (tens of thousands of new rows in a sync) is kept, like what
         # they read at start-up, out of the cyclic collector's full passes, which would

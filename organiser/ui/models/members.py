@@ -91,10 +91,10 @@ def read_members(db: Database, members: Iterable[str] | None = None,
         found = queries.visible_rows(db, "member")
     else:
         wanted = list(members)
-        for member, kind, value in queries.member_traits_at_once(db, wanted):
+        for member, kind, value in queries.member_traits(db, wanted):
             (roles if kind == "member_role" else skills).setdefault(member, []).append(value)
         known = known or {}
-        rows = dict(queries.rows_by_ids_at_once(db, [rid for rid in wanted if rid not in known]))
+        rows = dict(queries.rows_by_ids(db, [rid for rid in wanted if rid not in known]))
         rows.update((rid, known[rid]) for rid in wanted if rid in known)
         found = [(rowid, rid, values) for rid, (rowid, kind, values, deleted) in rows.items()
                  if kind == "member" and not deleted]
@@ -193,7 +193,7 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         return self._ordered
 
     def _refilter(self) -> None:
-        found = queries.search_rowid_set(self.group.db, self.search) if self.search.strip() else None
+        found = queries.search_rowids(self.group.db, self.search) if self.search.strip() else None
         shown = self._shown
         # Typing on narrows the search (every word must match as a prefix): filter the rows
         # on show instead of the whole directory.
