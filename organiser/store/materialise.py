@@ -237,7 +237,6 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
         reindex_members(db, others)
 
 
-BULK_INDEX = 200  # this many changed records are indexed at once rather than noted
 # meta key: every record with a rowid up to this is in the full-text index (or noted in
 # search_pending); records added since are indexed by rowid range, with no note per write.
 INDEXED_UPTO = "search_indexed_upto"
@@ -245,14 +244,11 @@ INDEXED_UPTO = "search_indexed_upto"
 
 def _update_search_index(db: Database, searches: dict[str, str], stored: Stored) -> None:
     """Note stored records whose searchable text changed, for `flush_search_index` (new
-    records need no note: they sit above the indexed rowid). A big batch (a sync, an
-    import) is indexed at once, in bulk."""
+    records need no note: they sit above the indexed rowid)."""
     edited = [(rid, stored[rid][1]) for rid, text in searches.items()
               if rid in stored and stored[rid][1] != text]
     if edited:
         db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)", edited)
-    if len(searches) >= BULK_INDEX:
-        flush_search_index(db)
 
 
 def flush_search_index(db: Database) -> int:

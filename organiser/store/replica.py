@@ -55,7 +55,8 @@ _HEAD = (
     "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash, hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1) h"
 )
 _new_op = tuple.__new__  # an Op from its six fields, without NamedTuple's keyword handling
-# A sync batch this big indexes its text for search at once, in the same transaction.
+# A transaction that changes this many records (a sync, an import) indexes them for search
+# at once, in bulk, with the small writes noted before it; smaller ones leave it to the next search.
 BULK_INDEX = 200
 
 
@@ -116,10 +117,7 @@ class Replica:
 
     def _stored_clock(self) -> int:
         """The highest clock stamp stored: peers' (kept in meta) or this device's own last."""
-        peers, own = self.db.execute(
-            "SELECT (SELECT value FROM meta WHERE key = 'hlc'), "
-            "(SELECT hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1)", [self.device_id]
-        ).fetchone()
+        peers, _seq, _hash, own, _conflicts = self.db.conn.execute(_HEAD, [self.device_id]).fetchone()
         return max(int(peers or 0), own or 0)
 
     @contextmanager
@@ -189,6 +187,8 @@ class Replica:
                     for op in ops:
                         versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
             outcome = self._store(batch, (states, stored), local=True)
+            if len(outcome.changed) >= BULK_INDEX:
+                flush_search_index(self.db)
         # Stored: this device's head is known until another connection writes.
         self._head_seen = (data_version, seq, prev, any_conflicts)
         self._announce(outcome, batch, "local")
@@ -374,8 +374,8 @@ class Replica:
             for refusal in result.refused:
                 self._incident("refused", refusal.author, refusal.seq, refusal.reason)
             self.set_meta("hlc", str(self.clock.last))
-            if len(stored) >= BULK_INDEX:
-                flush_search_index(self.db)  # small earlier writes, with this big one
+            if len(outcome.changed) >= BULK_INDEX:
+                flush_search_index(self.db)
         result.applied = len(stored)
         result.changed_records = outcome.changed
         for refusal in result.refused:
