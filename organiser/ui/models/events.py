@@ -127,12 +127,7 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         return sorted(found, key=lambda e: e.start)
 
     def on_records_changed(self, event: RecordsChanged) -> None:
-        if "event" not in event.kinds:
-            return
-        if self.loading:
-            self._missed |= event.ids
-            return
-        if not self.loaded:
+        if "event" not in event.kinds or self._not_ready(event):
             return
         found = changed_rows(self.group.db, event)
         changed: dict[str, AgendaRow | None] = {}

@@ -267,6 +267,14 @@ class LoadedOnce:
     def on_records_changed(self, event: RecordsChanged) -> None:
         raise NotImplementedError
 
+    def _not_ready(self, event: RecordsChanged) -> bool:
+        """True when the records are not in yet; a change arriving while they are read is
+        noted, to be replayed once they are."""
+        if self.loading:
+            self._missed |= event.ids
+            return True
+        return not self.loaded
+
     def load(self, reader: Any = None) -> None:
         if self.loading or self.loaded:
             return

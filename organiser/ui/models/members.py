@@ -239,12 +239,7 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
     # ---- live updates ---------------------------------------------------------------------
 
     def on_records_changed(self, event: RecordsChanged) -> None:
-        if not (event.kinds & MEMBER_KINDS):
-            return
-        if self.loading:
-            self._missed |= event.ids
-            return
-        if not self.loaded:
+        if not (event.kinds & MEMBER_KINDS) or self._not_ready(event):
             return
         found = changed_rows(self.group.db, event)
         member_ids: set[str] = set()
