@@ -8,6 +8,7 @@ from pathlib import Path
 
 from organiser.cli.common import open_chosen_group, print_json
 from organiser.core.errors import NoGroupError, OrganiserError
+from organiser.core.gcpause import gc_paused
 from organiser.formats.common import FORMATS, FormatError, detect_format
 from organiser.formats.csvfile import TARGETS, parse_mapping
 from organiser.services import transfer
@@ -59,7 +60,7 @@ def _read(path: Path) -> bytes:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with transfer.paused_gc():  # tens of thousands of small objects: no collector passes over them
+    with gc_paused(freeze_survivors=True):  # tens of thousands of small objects: no collector passes over them
         return _import(args)
 
 

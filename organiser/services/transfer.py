@@ -10,12 +10,10 @@ items unless asked to skip them. Full backups are restored by `restore_backup`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.errors import OrganiserError, ValidationError
-from organiser.core.gcpause import gc_paused
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.formats import backup as backup_format
 from organiser.formats.common import FormatError, ParsedFile, ParsedItem, detect_format
@@ -107,16 +105,6 @@ class ImportResult:
     skipped: int
     invalid_skipped: int
     changesets: int
-
-
-def paused_gc() -> AbstractContextManager[None]:
-    """Pause Python's cyclic garbage collector while a big import or export runs.
-
-    An import of 10,000 members builds some hundred thousand small objects; each full
-    collection then walks all of them while holding the GIL, which froze the window for
-    200-550 ms at a time even though the work runs on a worker thread. Reference counting
-    still frees everything as usual; the survivors are frozen at the end."""
-    return gc_paused(freeze_survivors=True)
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from organiser.core.gcpause import gc_paused
 from organiser.services import transfer
 from organiser.services.group import Group, open_group
 from organiser.services.transfer import ImportPlan, PlannedItem
@@ -70,7 +71,7 @@ class TransferJob(QThread):
             return
         outcome: tuple[bool, Any]
         try:
-            with transfer.paused_gc():  # no collector pass over the import's objects stalls the window
+            with gc_paused(freeze_survivors=True):  # no collector pass over the import's objects stalls the window
                 outcome = (True, self._work(own, self.progressed.emit))
         except Exception as exc:  # shown to the person by the dialog, logged there if unexpected
             outcome = (False, exc)

@@ -28,6 +28,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from organiser.core.gcpause import gc_paused
 from organiser.services import transfer  # noqa: E402
 from organiser.services.group import Group, create_group  # noqa: E402
 
@@ -83,7 +84,7 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 def import_steps(group: Group, data: bytes, source: str) -> dict[str, Any]:
     """The steps as `organiser import` runs them (with the cyclic GC paused, as it does)."""
-    with transfer.paused_gc():
+    with gc_paused(freeze_survivors=True):
         parsed, read_s = timed(lambda: transfer.read_file(data, source))
         plan, plan_s = timed(lambda: transfer.plan_import(group, data, source))
         result, write_s = timed(lambda: transfer.apply_import(group, plan))
