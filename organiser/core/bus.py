@@ -78,6 +78,10 @@ class EventBus:
 
         return unsubscribe
 
+    def listens(self, event_type: type) -> bool:
+        """Whether anyone subscribed to this type of event: if not, it need not be built."""
+        return any(issubclass(event_type, t) for t, _handler in self._handlers)
+
     def publish(self, event: object) -> None:
         with self._lock:
             handlers = [h for t, h in self._handlers if isinstance(event, t)]

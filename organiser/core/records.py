@@ -42,9 +42,11 @@ class KindSpec:
     # that make up the id, so two laptops creating "the same" record at once converge.
     identity: tuple[str, ...] = ()
     by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
+    required: tuple[FieldSpec, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "required", tuple(f for f in self.fields if f.required))
 
     @property
     def searchable(self) -> tuple[str, ...]:
@@ -196,13 +198,12 @@ def a_(noun: str) -> str:
 
 def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None) -> Any:
     """Return the stored form of one value, or raise ValidationError naming the field."""
-    name, label = spec.name, spec.label
-    if value is None or (value == "" and spec.type not in ("text", "longtext")):
+    name, label, t = spec.name, spec.label, spec.type
+    if value is None or (value == "" and t != "text" and t != "longtext"):
         if spec.required:
             raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}.")
-        return [] if spec.type.startswith("list") else None
-    t = spec.type
-    if t in ("text", "longtext"):
+        return [] if t.startswith("list") else None
+    if t == "text" or t == "longtext":
         if not isinstance(value, str):
             raise ValidationError(name, f"{label}: expected text, got {type(value).__name__}.")
         value = value.strip() if t == "text" else value
@@ -218,7 +219,7 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
                 continue
             if t == "list:email" and not EMAIL_RE.match(item):
                 raise ValidationError(name, f"{label}: '{item}' is not a valid email address.")
-            if t == "list:phone" and (not PHONE_RE.match(item) or sum(c.isdigit() for c in item) < 3):
+            if t == "list:phone" and (not PHONE_RE.match(item) or sum(map(str.isdigit, item)) < 3):
                 raise ValidationError(name, f"{label}: '{item}' is not a valid phone number.")
             if item not in out:
                 out.append(item)
@@ -293,12 +294,11 @@ def validate(
             raise ValidationError(name, f"{name}: a {kind} has no field called '{name}'.")
         out[name] = _normalise(fspec, value, spec.label, exists)
     if current is None:
-        for fspec in spec.fields:
-            if fspec.required and fspec.name not in out:
+        for fspec in spec.required:
+            if fspec.name not in out:
                 raise ValidationError(fspec.name, f"{fspec.label}: {a_(spec.label)} needs {a_(fspec.label)}.")
-    merged = {**(current or {}), **out}
     if kind == "event":
-        _check_event(merged)
+        _check_event({**(current or {}), **out})
     return out
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from organiser.core.records import DELETED, KINDS, derived_id
-from organiser.services.base import RecordService
+from organiser.services.base import RecordService, built
 from organiser.store import queries
 from organiser.store.replica import LocalOp
 
@@ -34,8 +34,8 @@ class Member:
     @classmethod
     def from_values(cls, member_id: str, values: Mapping[str, Any],
                     roles: Sequence[str] = (), skills: Sequence[str] = ()) -> Member:
-        return cls(
-            id=member_id, name=values.get("name") or "", emails=list(values.get("emails") or []),
+        return built(
+            cls, id=member_id, name=values.get("name") or "", emails=list(values.get("emails") or []),
             phones=list(values.get("phones") or []), roles=list(roles), skills=list(skills),
             notes=values.get("notes") or "", consent_email=bool(values.get("consent_email")),
             consent_phone=bool(values.get("consent_phone")),
@@ -52,14 +52,6 @@ def _clean_traits(values: Iterable[str] | None) -> list[str]:
     return out
 
 
-def _member_from_ops(member_id: str, ops: Sequence[LocalOp]) -> Member:
-    """The member as just written, without reading it back."""
-    values = {op.field: op.value for op in ops if op.record == member_id}
-    roles = sorted((op.value for op in ops if op.kind == "member_role" and op.field == "role"), key=str.casefold)
-    skills = sorted((op.value for op in ops if op.kind == "member_skill" and op.field == "skill"), key=str.casefold)
-    return Member.from_values(member_id, values, roles, skills)
-
-
 class Members(RecordService):
     kind = "member"
 
@@ -68,14 +60,25 @@ class Members(RecordService):
         record_id, ops = self.build_add({"name": name, "roles": roles, "skills": skills, **fields})
         # a new member's id, and its roles' and skills' ids derived from it, are all new
         self.replica.commit(ops, fresh={op.record for op in ops})
-        return _member_from_ops(record_id, ops)
+        # the member as just written, without reading it back
+        traits: dict[str, list[str]] = {"role": [], "skill": []}
+        values: dict[str, Any] = {}
+        for _kind, record, field_name, value, _resolves in ops:
+            if record == record_id:
+                values[field_name] = value
+            elif field_name in traits:  # a role's or skill's value (its other ops link and undelete it)
+                traits[field_name].append(value)
+        return Member.from_values(record_id, values, sorted(traits["role"], key=str.casefold),
+                                  sorted(traits["skill"], key=str.casefold))
 
     def build_add(self, values: Mapping[str, Any]) -> tuple[str, list[LocalOp]]:
         """(id, ops) for a new member, roles and skills included, without writing."""
         values = dict(values)
         traits = {"roles": values.pop("roles", ()) or (), "skills": values.pop("skills", ()) or ()}
         record_id, ops = self._create_ops(values)
-        return record_id, ops + self._trait_ops(record_id, traits, current={})
+        if traits["roles"] or traits["skills"]:
+            ops += self._trait_ops(record_id, traits, current={})
+        return record_id, ops
 
     def edit(self, member_id: str, *, roles: Iterable[str] | None = None,
              skills: Iterable[str] | None = None, **fields: Any) -> Member:

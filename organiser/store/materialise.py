@@ -203,38 +203,75 @@ def merge_changesets(db: Database, batch: list[Changeset],
     return outcome
 
 
+_RECORD_UPSERT = (
+    "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
+    "versions = excluded.versions, deleted = excluded.deleted, search = excluded.search, "
+    "link1 = excluded.link1, link2 = excluded.link2"
+)
+
+
+def _record_row(rid: str, kind: str, values: dict[str, Any], packed_versions: list[list[Any]],
+                search: str) -> tuple[Any, ...]:
+    """A `records` row: values and versions as JSON, the lookup columns filled in."""
+    link_fields = LINKS.get(kind)
+    if link_fields is None:
+        link1 = link2 = None
+    else:
+        link1 = values.get(link_fields[0])
+        link2 = values.get(link_fields[1]) if link_fields[1] else None
+    return (rid, kind, _encode(values), _encode(packed_versions), 1 if values.get(DELETED) else 0,
+            search, link1, link2)
+
+
+def store_new_records(db: Database, cs: Changeset) -> MergeOutcome | None:
+    """Write the records a local changeset creates when every op is the first write of a
+    field of a record made up for it (a new member at the door): nothing stored to read,
+    nothing to merge. None, with nothing written, when the changeset is anything else."""
+    new: dict[str, tuple[str, dict[str, Any]]] = {}
+    for kind, record, field_name, value, base, resolves in cs.ops:
+        entry = new.get(record)
+        if entry is None:
+            if kind not in KINDS:
+                return None
+            entry = new[record] = (kind, {})
+        elif entry[0] != kind:
+            return None
+        values = entry[1]
+        if base is not None or resolves or field_name in values:
+            return None
+        values[field_name] = value
+    outcome = MergeOutcome(set(new), {kind for kind, _values in new.values()})
+    first_write = [cs.hlc, cs.author, None, None]  # one packed version entry: every field, this write
+    if outcome.kinds.isdisjoint(TRAIT_KINDS):
+        db.conn.executemany(_RECORD_UPSERT, sorted(
+            _record_row(rid, kind, values, [[*first_write, *values]], search_text(kind, values))
+            for rid, (kind, values) in new.items()))
+    else:  # roles and skills: their member's search text takes them in
+        _write_records(db, [RecordState(kind, rid, values, dict.fromkeys(values, first_write), is_new=True)
+                            for rid, (kind, values) in new.items()], {}, outcome)
+    outcome.device_roster_changed = "device" in outcome.kinds
+    return outcome
+
+
 def _write_records(db: Database, states: list[RecordState], stored: Stored, outcome: MergeOutcome) -> None:
     trait_members = {s.values.get("member") for s in states if s.kind in TRAIT_KINDS}
     trait_members.discard(None)
     traits = _traits_of(db, trait_members, states) if trait_members else {}
     rows = []
     searches: dict[str, str] = {}
-    encode = _encode
     for s in states:
-        values = s.values
-        link_fields = LINKS.get(s.kind)
-        if link_fields is None:
-            link1 = link2 = None
-        else:
-            link1 = values.get(link_fields[0])
-            link2 = values.get(link_fields[1]) if link_fields[1] else None
-        search = searches[s.id] = search_text(s.kind, values, traits.get(s.id, ()))
-        rows.append((s.id, s.kind, encode(values), encode(pack_versions(s.versions)),
-                     1 if values.get(DELETED) else 0, search, link1, link2))
+        search = searches[s.id] = search_text(s.kind, s.values, traits.get(s.id, ()))
+        rows.append(_record_row(s.id, s.kind, s.values, pack_versions(s.versions), search))
     rows.sort()  # in key order, the id index takes new rows far faster than at random
-    db.conn.executemany(
-        "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
-        "versions = excluded.versions, deleted = excluded.deleted, search = excluded.search, "
-        "link1 = excluded.link1, link2 = excluded.link2",
-        rows,
-    )
-    _update_search_index(db, searches, stored)
-    # Members whose roles or skills changed but who were not in this batch: reindex.
-    in_batch = {s.id for s in states}
-    others = [m for m in trait_members if m not in in_batch]
-    if others:
-        reindex_members(db, others)
+    db.conn.executemany(_RECORD_UPSERT, rows)
+    if stored:  # records stored before: their text may have changed
+        _update_search_index(db, searches, stored)
+    if trait_members:  # members whose roles or skills changed but who were not in this batch: reindex
+        in_batch = {s.id for s in states}
+        others = [m for m in trait_members if m not in in_batch]
+        if others:
+            reindex_members(db, others)
 
 
 # meta key: every record with a rowid up to this is in the full-text index (or noted in

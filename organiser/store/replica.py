@@ -42,6 +42,7 @@ from organiser.store.materialise import (
     flush_search_index,
     load_states,
     merge_changesets,
+    store_new_records,
 )
 from organiser.store.verify import Refusal, verify_run
 
@@ -162,21 +163,28 @@ class Replica:
             # Read once: the versions give each op its base, and the merge starts from them.
             stored: Stored = {}
             touched = {op.record for ops in op_groups for op in ops}
-            states = load_states(self.db, touched.difference(fresh) if fresh else touched, stored)
+            to_load = touched.difference(fresh) if fresh else touched
+            # Records just made up (a new member at the door) have nothing stored to read,
+            # no versions to overwrite and no conflicts to settle.
+            states = load_states(self.db, to_load, stored) if to_load else {}
             versions = {rid: dict(state.versions) for rid, state in states.items()}
             agreeing = self._agreeing_losers(
-                {(op.record, op.field) for ops in op_groups for op in ops}) if any_conflicts else {}
+                {(op.record, op.field) for ops in op_groups for op in ops}) if any_conflicts and to_load else {}
             batch: list[Changeset] = []
             last = len(op_groups) - 1
             for number, ops in enumerate(op_groups):
-                full_ops = []
-                for kind, record, field_name, value, resolves in ops:
-                    fields = versions.get(record)
-                    current = fields.get(field_name) if fields else None
-                    base = (current[0], current[1]) if current else None
-                    if agreeing:
-                        resolves = resolves + agreeing.pop((record, field_name), ())
-                    full_ops.append(_new_op(Op, (kind, record, field_name, value, base, resolves)))
+                if not versions and not agreeing:  # new records only: every op is a first write
+                    full_ops = [_new_op(Op, (kind, record, field_name, value, None, resolves))
+                                for kind, record, field_name, value, resolves in ops]
+                else:
+                    full_ops = []
+                    for kind, record, field_name, value, resolves in ops:
+                        fields = versions.get(record)
+                        current = fields.get(field_name) if fields else None
+                        base = (current[0], current[1]) if current else None
+                        if agreeing:
+                            resolves = resolves + agreeing.pop((record, field_name), ())
+                        full_ops.append(_new_op(Op, (kind, record, field_name, value, base, resolves)))
                 seq += 1
                 cs = sign_changeset(
                     self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
@@ -186,7 +194,7 @@ class Replica:
                 if number < last:  # later groups in the batch overwrite what this one wrote, knowingly
                     for op in ops:
                         versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
-            outcome = self._store(batch, (states, stored), local=True)
+            outcome = self._store(batch, (states, stored), local=True, all_new=not to_load and len(batch) == 1)
             if len(outcome.changed) >= BULK_INDEX:
                 flush_search_index(self.db)
         # Stored: this device's head is known until another connection writes.
@@ -211,7 +219,7 @@ class Replica:
         return out
 
     def _store(self, batch: list[Changeset], preloaded: tuple[dict[str, RecordState], Stored] | None = None,
-               *, local: bool = False) -> MergeOutcome:
+               *, local: bool = False, all_new: bool = False) -> MergeOutcome:
         """Store verified changesets and merge their ops (inside a write transaction).
 
         A local commit touches as few pages as it can, since each costs disk writes: this
@@ -221,7 +229,9 @@ class Replica:
             "INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature) for cs in batch],
         )
-        outcome = merge_changesets(self.db, batch, preloaded)
+        # all_new: one local changeset whose records were all made up for it (see commit_batch)
+        outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
+            self.db, batch, preloaded)
         if not local:
             self._advance_vector({cs.author for cs in batch})
         return outcome
@@ -243,12 +253,16 @@ class Replica:
 
     def _announce(self, outcome: MergeOutcome, batch: list[Changeset], origin: str,
                   publish: Callable[[object], None] | None = None) -> None:
-        publish = publish or self.bus.publish
         if outcome.device_roster_changed:
             self._keys.clear()
-        if batch:
+        if publish is None:  # published at once: events nobody listens to are not built
+            bus, publish = self.bus, self.bus.publish
+            wants_stored, wants_changed = bus.listens(ChangesetsStored), bus.listens(RecordsChanged)
+        else:
+            wants_stored = wants_changed = True
+        if batch and wants_stored:
             publish(ChangesetsStored(len(batch), frozenset(cs.author for cs in batch)))
-        if outcome.changed:
+        if outcome.changed and wants_changed:
             publish(
                 RecordsChanged(frozenset(outcome.changed), frozenset(outcome.kinds), origin)
             )

@@ -29,6 +29,20 @@ def test_a_member_keeps_every_field_given(group):
     assert again.joined == "2025-11-20"
 
 
+def test_a_member_read_back_is_the_member_constructed_field_by_field(group):
+    """Members are built without the dataclass's __init__ (speed): every field must still be set."""
+    from dataclasses import asdict, fields
+
+    from organiser.services.members import Member
+
+    member = group.members.add("Bilal Okafor", emails=["bilal@example.org"], roles=["Door"])
+    plain = Member(**{f.name: getattr(member, f.name) for f in fields(Member)})
+    assert member == plain and asdict(member) == asdict(plain)
+    assert set(vars(member)) == {f.name for f in fields(Member)}
+    with pytest.raises(AttributeError):
+        member.name = "someone else"  # still frozen
+
+
 def test_consent_can_be_withdrawn_and_the_change_reaches_the_other_device(two_devices):
     a, b = two_devices
     member = a.members.add("Ana", emails=["ana@example.org"], consent_email=True, consent_date="2026-03-01")
