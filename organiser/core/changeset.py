@@ -103,9 +103,7 @@ def encode_body(group: str, author: str, seq: int, prev: str, hlc: int, ops: lis
     """Canonical JSON: sorted keys, no spaces, UTF-8 (the bytes json.dumps(sort_keys=True,
     separators=(",", ":"), ensure_ascii=False) gives). Signatures cover these exact bytes,
     and a received body is never encoded again, only checked."""
-    # A first write (no base, nothing settled) is the common op: listed without a call.
-    doc = {"g": group, "a": author, "s": seq, "p": prev, "h": hlc,
-           "o": [[o[0], o[1], o[2], o[3], None] if o[4] is None and not o[5] else o.to_json() for o in ops]}
+    doc = {"g": group, "a": author, "s": seq, "p": prev, "h": hlc, "o": [o.to_json() for o in ops]}
     return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
 
 

@@ -203,53 +203,26 @@ def merge_changesets(db: Database, batch: list[Changeset],
     return outcome
 
 
-_RECORD_UPSERT = (
-    "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
-    "versions = excluded.versions, deleted = excluded.deleted, search = excluded.search, "
-    "link1 = excluded.link1, link2 = excluded.link2"
-)
-
-
-def _record_row(rid: str, kind: str, values: dict[str, Any], packed_versions: list[list[Any]],
-                search: str) -> tuple[Any, ...]:
-    """A `records` row: values and versions as JSON, the lookup columns filled in."""
-    link_fields = LINKS.get(kind)
-    if link_fields is None:
-        link1 = link2 = None
-    else:
-        link1 = values.get(link_fields[0])
-        link2 = values.get(link_fields[1]) if link_fields[1] else None
-    return (rid, kind, _encode(values), _encode(packed_versions), 1 if values.get(DELETED) else 0,
-            search, link1, link2)
-
-
 def store_new_records(db: Database, cs: Changeset) -> MergeOutcome | None:
     """Write the records a local changeset creates when every op is the first write of a
     field of a record made up for it (a new member at the door): nothing stored to read,
     nothing to merge. None, with nothing written, when the changeset is anything else."""
-    new: dict[str, tuple[str, dict[str, Any]]] = {}
+    first_write = [cs.hlc, cs.author, None, None]  # shared: one packed version entry per record
+    states: dict[str, RecordState] = {}
     for kind, record, field_name, value, base, resolves in cs.ops:
-        entry = new.get(record)
-        if entry is None:
+        state = states.get(record)
+        if state is None:
             if kind not in KINDS:
                 return None
-            entry = new[record] = (kind, {})
-        elif entry[0] != kind:
+            state = states[record] = RecordState(kind, record, {}, {}, is_new=True)
+        elif state.kind != kind:
             return None
-        values = entry[1]
-        if base is not None or resolves or field_name in values:
+        if base is not None or resolves or field_name in state.versions:
             return None
-        values[field_name] = value
-    outcome = MergeOutcome(set(new), {kind for kind, _values in new.values()})
-    first_write = [cs.hlc, cs.author, None, None]  # one packed version entry: every field, this write
-    if outcome.kinds.isdisjoint(TRAIT_KINDS):
-        db.conn.executemany(_RECORD_UPSERT, sorted(
-            _record_row(rid, kind, values, [[*first_write, *values]], search_text(kind, values))
-            for rid, (kind, values) in new.items()))
-    else:  # roles and skills: their member's search text takes them in
-        _write_records(db, [RecordState(kind, rid, values, dict.fromkeys(values, first_write), is_new=True)
-                            for rid, (kind, values) in new.items()], {}, outcome)
+        state.values[field_name] = value
+        state.versions[field_name] = first_write
+    outcome = MergeOutcome(set(states), {state.kind for state in states.values()})
+    _write_records(db, list(states.values()), {}, outcome)
     outcome.device_roster_changed = "device" in outcome.kinds
     return outcome
 
@@ -260,11 +233,26 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
     traits = _traits_of(db, trait_members, states) if trait_members else {}
     rows = []
     searches: dict[str, str] = {}
+    encode = _encode
     for s in states:
-        search = searches[s.id] = search_text(s.kind, s.values, traits.get(s.id, ()))
-        rows.append(_record_row(s.id, s.kind, s.values, pack_versions(s.versions), search))
+        values = s.values
+        link_fields = LINKS.get(s.kind)
+        if link_fields is None:
+            link1 = link2 = None
+        else:
+            link1 = values.get(link_fields[0])
+            link2 = values.get(link_fields[1]) if link_fields[1] else None
+        search = searches[s.id] = search_text(s.kind, values, traits.get(s.id, ()))
+        rows.append((s.id, s.kind, encode(values), encode(pack_versions(s.versions)),
+                     1 if values.get(DELETED) else 0, search, link1, link2))
     rows.sort()  # in key order, the id index takes new rows far faster than at random
-    db.conn.executemany(_RECORD_UPSERT, rows)
+    db.conn.executemany(
+        "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
+        "versions = excluded.versions, deleted = excluded.deleted, search = excluded.search, "
+        "link1 = excluded.link1, link2 = excluded.link2",
+        rows,
+    )
     if stored:  # records stored before: their text may have changed
         _update_search_index(db, searches, stored)
     if trait_members:  # members whose roles or skills changed but who were not in this batch: reindex

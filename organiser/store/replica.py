@@ -173,18 +173,14 @@ class Replica:
             batch: list[Changeset] = []
             last = len(op_groups) - 1
             for number, ops in enumerate(op_groups):
-                if not versions and not agreeing:  # new records only: every op is a first write
-                    full_ops = [_new_op(Op, (kind, record, field_name, value, None, resolves))
-                                for kind, record, field_name, value, resolves in ops]
-                else:
-                    full_ops = []
-                    for kind, record, field_name, value, resolves in ops:
-                        fields = versions.get(record)
-                        current = fields.get(field_name) if fields else None
-                        base = (current[0], current[1]) if current else None
-                        if agreeing:
-                            resolves = resolves + agreeing.pop((record, field_name), ())
-                        full_ops.append(_new_op(Op, (kind, record, field_name, value, base, resolves)))
+                full_ops = []
+                for kind, record, field_name, value, resolves in ops:
+                    fields = versions.get(record)
+                    current = fields.get(field_name) if fields else None
+                    base = (current[0], current[1]) if current else None
+                    if agreeing:
+                        resolves = resolves + agreeing.pop((record, field_name), ())
+                    full_ops.append(_new_op(Op, (kind, record, field_name, value, base, resolves)))
                 seq += 1
                 cs = sign_changeset(
                     self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
