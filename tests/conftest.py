@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,23 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
+from organiser.services import clock  # noqa: E402
 from organiser.services.group import (  # noqa: E402
     Group,
     create_group,
     join_group,
     prepare_join,
 )
+
+# The one "now" every test sees: what the app shows as today or this week never depends on
+# the day the suite runs. Processes a test starts (the CLI) keep the real clock.
+FROZEN_NOW = datetime(2026, 11, 26, 12, 0)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW)
+    return FROZEN_NOW
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 
@@ -26,5 +26,15 @@ def local_tz_name() -> str:
     return "UTC"
 
 
+def now() -> datetime:
+    """The local wall-clock time (naive). Everything people see as "now" or "today" reads it
+    here, through the module, so that tests can freeze one clock for the whole app."""
+    return datetime.now()
+
+
+def today() -> date:
+    return now().date()
+
+
 def now_local_iso() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    return now().astimezone().isoformat(timespec="seconds")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from organiser.core.bus import EventBus
 from organiser.core.records import RSVP, identity_id
+from organiser.services import clock
 from organiser.services.clock import local_tz_name
 from organiser.services.group import Group, create_group
 from organiser.store.replica import LocalOp
@@ -130,7 +131,7 @@ def populate(group: Group, size: DemoSize, *, seed: int = 7, now: datetime | Non
              batch: int = 2000, progress: Progress | None = None, rsvps_per_event: int = 12) -> None:
     """Fill a group with sample data in batches of `batch` changesets (one transaction each)."""
     rng = random.Random(seed)
-    now = now or datetime.now().replace(second=0, microsecond=0)
+    now = now or clock.now().replace(second=0, microsecond=0)
     tz = local_tz_name()
     total = size.members + size.events + size.tasks
     done = 0

@@ -4,7 +4,6 @@ against capacity, and the event's tasks."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.services import clock
 from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.ui.dialogs import show_error
@@ -167,7 +167,7 @@ class EventDetail(QWidget):
         if self.shown_event.capacity is not None and self._checked_in() >= self.shown_event.capacity:
             self.status.emit(f"Note: {self.shown_event.title} is now over its {self.shown_event.capacity} places.")
         try:
-            when = datetime.now().astimezone().isoformat("T", "minutes")
+            when = clock.now().astimezone().isoformat("T", "minutes")
             self.group.events.checkin(self.shown_event.id, member_id, when)
         except OrganiserError as exc:
             show_error(self, "Cannot check in", exc)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import ValidationError
+from organiser.services import clock
 from organiser.services.clock import local_tz_name
 from organiser.services.events import Event
 from organiser.services.group import Group
@@ -216,7 +217,7 @@ class EventForm(RecordForm):
         self.description = self.add("description", "&Description", QPlainTextEdit())
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(110)
-        start = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
+        start = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
         self.set_values({"title": "", "start": start.isoformat(timespec="minutes"), "end": None,
                          "tz": local_tz_name(), "location": "", "capacity": None, "status": "scheduled",
                          "description": ""})

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from organiser.services import clock
 from organiser.services.group import Group
 from organiser.store import queries
 
@@ -37,7 +38,7 @@ class OptionalDate(QWidget):
         self.edit = QDateEdit()
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd")
-        self.edit.setDate(QDate.currentDate())
+        self.edit.setDate(QDate(clock.today()))
         self.edit.setEnabled(False)
         self.check.toggled.connect(self.edit.setEnabled)
         layout = QHBoxLayout(self)

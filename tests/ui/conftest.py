@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,9 @@ from organiser.services.demo import DemoSize, populate
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
+from tests.conftest import FROZEN_NOW
 
-NOW = datetime(2026, 11, 26, 12, 0)
+NOW = FROZEN_NOW
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from organiser.services import clock
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
 from tests.ui.conftest import with_modal
@@ -29,7 +30,7 @@ def test_agenda_groups_upcoming_events_under_day_headings(window: MainWindow) ->
     assert headings and all(any(day in h for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                                       "Saturday", "Sunday")) for h in headings)
     days = [r.day for r in model.rows]
-    assert days == sorted(days) and all(d >= date.today() for d in days)
+    assert days == sorted(days) and all(d >= clock.today() for d in days)
     assert window.events_view.detail.shown_event is not None  # the first one is open
 
 
@@ -123,7 +124,7 @@ def test_a_weekly_meeting_shows_on_each_of_its_days_and_changes_on_all_of_them(w
 
     group = window.group
     model = window.events_view.agenda
-    first = date.today() + timedelta(days=1)
+    first = clock.today() + timedelta(days=1)
     weekly = group.events.add("Weekly door team", f"{first.isoformat()}T19:00",
                               end=f"{first.isoformat()}T20:00", rrule="FREQ=WEEKLY;COUNT=4")
 
@@ -147,7 +148,7 @@ def test_a_weekly_meeting_shows_on_each_of_its_days_and_changes_on_all_of_them(w
 def test_an_all_day_event_reads_all_day_not_midnight(window: MainWindow) -> None:
     from datetime import timedelta
 
-    day = (date.today() + timedelta(days=2)).isoformat()
+    day = (clock.today() + timedelta(days=2)).isoformat()
     window.group.events.add("Tenants' fair", f"{day}T00:00", end=f"{day}T00:00", all_day=True)
     model = window.events_view.agenda
     texts = [model.index(r, 0).data() for r in range(model.rowCount())

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from organiser.services import clock
 from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
 from tests.ui.conftest import with_modal
@@ -97,7 +98,7 @@ def test_list_filters_for_mine_due_and_event(window: MainWindow, qtbot: Any) -> 
     view.mine.setChecked(False)
     view.due.setCurrentIndex(view.due.findData("overdue"))
     assert "My own job" in listed_titles(window)
-    assert all(view.proxy.index(r, 3).data() < "2026-11-26" for r in range(view.proxy.rowCount()))
+    assert all(view.proxy.index(r, 3).data() < clock.today().isoformat() for r in range(view.proxy.rowCount()))
     view.due.setCurrentIndex(view.due.findData("any"))
     view.event_picker.set_record(event.id)
     assert listed_titles(window) == ["Job for the night"]

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
 from organiser.formats.recurrence import occurrences
+from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.store import queries
@@ -87,7 +88,7 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         QAbstractListModel.__init__(self, parent)
         self._init_rows(lambda r: r.id, lambda r: r.key)
         self.group = group
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.show_past = False
         self.events: dict[str, Event] = {}
         self._init_loading()

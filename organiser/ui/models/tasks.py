@@ -4,7 +4,7 @@ for the filterable list, all fed by one shared cache of the group's tasks."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.services import clock
 from organiser.services.group import Group
 from organiser.services.tasks import STATUSES, Task
 from organiser.store import queries
@@ -327,7 +328,7 @@ class TaskFilterProxy(SourceSortProxy, QSortFilterProxyModel):
         self.me: str | None = None
         self.only_mine = False
         self.text = ""
-        self.today = date.today()
+        self.today = clock.today()
 
     def set_filters(self, **values: Any) -> None:
         self.beginFilterChange()
