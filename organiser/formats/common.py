@@ -8,6 +8,7 @@ what each one means for the group.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,14 @@ class ParsedFile:
     format: str
     items: list[ParsedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # about the file as a whole
+
+
+OWN_UID = re.compile(r"^([0-9a-f]{32})@organiser$")
+
+
+def own_uid(record_id: str) -> str:
+    """The UID a record Organiser made is exported with; a record from another tool keeps its own."""
+    return f"{record_id}@organiser"
 
 
 def decode_text(data: bytes, source: str) -> str:

@@ -16,9 +16,9 @@ from typing import Any
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.formats import backup as backup_format
-from organiser.formats.common import FormatError, ParsedFile, ParsedItem, detect_format
+from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, detect_format, own_uid
 from organiser.formats.csvfile import read_members_csv, write_members_csv
-from organiser.formats.ical import OWN_UID, read_calendar, write_calendar
+from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
 from organiser.services.backup import Progress, build_backup, restore_backup
 from organiser.services.group import Group
@@ -155,6 +155,7 @@ class _Person:
     roles: list[str]
     skills: list[str]
     planned: PlannedItem | None = None
+    new_id: str | None = None  # for a member added from a card with another tool's UID: derived from it
 
 
 class _Planner:
@@ -164,6 +165,8 @@ class _Planner:
         self.progress = progress
         self.by_email: dict[str, _Person] = {}
         self.by_phone: dict[str, _Person] = {}
+        self.by_uid: dict[str, _Person] = {}  # Organiser's own UIDs and remembered ones of other tools
+        self.uid_seen: dict[str, str] = {}  # UIDs of members earlier in the file, and where
         self.event_ids: set[str] = set()
         self.people: list[_Person] = []  # members this import adds or updates
         self.planned_ids: dict[str, str] = {}  # event/task ids this import already plans, and where
@@ -201,6 +204,10 @@ class _Planner:
             self._index(person)
 
     def _index(self, person: _Person) -> None:
+        if person.record_id:
+            self.by_uid[own_uid(person.record_id)] = person
+        if person.values.get("source_uid"):
+            self.by_uid.setdefault(person.values["source_uid"], person)
         for email in person.values.get("emails") or []:
             self.by_email.setdefault(email.casefold(), person)
         for phone in person.values.get("phones") or []:
@@ -226,9 +233,26 @@ class _Planner:
         except ValidationError as exc:
             self._add(item, INVALID, reason=exc.message)
             return
+        uid = item.extra.get("uid")
+        new_id = None
+        if uid:
+            if uid in self.uid_seen:
+                self._add(item, SKIP, reason=f"same UID as {self.uid_seen[uid]}")
+                return
+            self.uid_seen[uid] = item.where
+            known = self.by_uid.get(uid)
+            if known is not None and known.record_id:
+                self._replace_member(item, known, values, roles, skills)
+                return
+            own = OWN_UID.match(uid)
+            new_id = own.group(1) if own else derived_id("member", uid)
+            if queries.get_record(self.group.db, new_id) is not None:
+                self._add(item, SKIP, reason="this member was deleted here; it is not brought back",
+                          record_id=new_id)
+                return
         match, why = self._match(values)
         if match is None:
-            person = _Person(None, values, roles, skills)
+            person = _Person(None, values, roles, skills, new_id=new_id)
             person.planned = self._add(item, ADD)
             self._index(person)
             self.people.append(person)
@@ -253,21 +277,48 @@ class _Planner:
                 self._add(item, SKIP, reason=f"nothing new for {match_name} ({why})", record_id=match.record_id,
                           duplicate_of=match_name)
             return
-        person = _Person(None, values, roles, skills)
+        person = _Person(None, values, roles, skills, new_id=new_id)
         person.planned = self._add(item, ADD, duplicate_of=match_name,
                                    reason=f"likely duplicate of {match_name} ({why}); not merged")
         self._index(person)
         self.people.append(person)
 
+    def _replace_member(self, item: ParsedItem, known: _Person, values: Mapping[str, Any],
+                        roles: list[str], skills: list[str]) -> None:
+        """A card or row whose UID is a member's: what the file carries replaces the member's
+        values (the file wins; nothing is appended), what it cannot carry stays."""
+        assert known.record_id is not None
+        if known.planned is not None:
+            self._add(item, SKIP, reason=f"same member as {known.planned.where}", record_id=known.record_id)
+            return
+        spec = KINDS["member"].by_name
+        carried = item.extra.get("carried") or {*values, "roles", "skills"}
+        fields = {k: values.get(k, spec[k].default) for k in carried if k in spec}
+        fields["name"] = fields.get("name") or known.values.get("name")
+        wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if k in carried}
+        members = self.group.members
+        try:
+            ops = members._edit_ops(known.record_id, fields) + members._trait_ops(
+                known.record_id, wanted, current={"roles": known.roles, "skills": known.skills})
+        except ValidationError as exc:
+            self._add(item, INVALID, reason=exc.message)
+            return
+        if not ops:
+            self._add(item, SKIP, reason="unchanged", record_id=known.record_id)
+            return
+        changed = sorted({op.field if op.kind == "member" else op.kind.removeprefix("member_") + "s" for op in ops})
+        known.planned = self._add(item, UPDATE, reason=f"changed: {', '.join(changed)}",
+                                  record_id=known.record_id, ops=ops)
+
     def _finish_member(self, person: _Person) -> None:
         planned = person.planned
-        if planned is None or planned.action not in (ADD, UPDATE):
-            return
+        if planned is None or planned.action not in (ADD, UPDATE) or planned.ops:
+            return  # nothing to do, or already worked out (a known UID)
         members = self.group.members
         try:
             if planned.action == ADD:
                 values = {**person.values, "roles": person.roles, "skills": person.skills}
-                planned.record_id, planned.ops = members.build_add(values)
+                planned.record_id, planned.ops = members.build_add(values, record_id=person.new_id)
             else:
                 assert person.record_id is not None
                 current = members.get(person.record_id)
