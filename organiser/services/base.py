@@ -78,7 +78,9 @@ class RecordService:
         kind = kind or self.kind
         current = self._current(record_id, kind)
         clean = validate(kind, values, current=current, exists=self._exists)
-        changed = {k: v for k, v in clean.items() if current.get(k) != v}
+        fields = KINDS[kind].by_name
+        # a sparse field never written reads as its default: setting it to that is no change
+        changed = {k: v for k, v in clean.items() if current.get(k, fields[k].default) != v}
         return self._ops(kind, record_id, changed)
 
     def delete(self, record_id: str) -> None:

@@ -16,10 +16,20 @@ from typing import Any
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.formats import backup as backup_format
-from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, detect_format, own_uid
+from organiser.formats.common import (
+    OWN_UID,
+    FormatError,
+    Misdecoded,
+    ParsedFile,
+    ParsedItem,
+    detect_format,
+    find_misdecoding,
+    own_uid,
+)
 from organiser.formats.csvfile import read_members_csv, write_members_csv
 from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
+from organiser.formats.xlsx import write_members_xlsx
 from organiser.services.backup import Progress, build_backup, restore_backup
 from organiser.services.group import Group
 from organiser.store import queries
@@ -61,6 +71,10 @@ class ImportPlan:
     warnings: list[str] = field(default_factory=list)
     merge_duplicates: bool = False
     backup: backup_format.Backup | None = None
+    # The file looks like UTF-8 read as Windows-1252 and saved again ("ZoÃ«"): the right
+    # reading, offered to the person; `repaired` when the plan was made from it.
+    misdecoded: Misdecoded | None = None
+    repaired: bool = False
 
     def of(self, action: str) -> list[PlannedItem]:
         return [i for i in self.items if i.action == action]
@@ -93,8 +107,10 @@ class ImportPlan:
                 "file or import the rest with --skip-invalid.")
 
     def to_json(self) -> dict[str, Any]:
+        misdecoded = None if self.misdecoded is None else {
+            "seen": self.misdecoded.seen, "meant": self.misdecoded.meant, "repaired": self.repaired}
         return {"source": self.source, "format": self.format, "counts": self.counts(),
-                "duplicates": len(self.duplicates), "warnings": self.warnings,
+                "duplicates": len(self.duplicates), "warnings": self.warnings, "misdecoded": misdecoded,
                 "items": [i.to_json() for i in self.items]}
 
 
@@ -123,8 +139,9 @@ def read_file(data: bytes, source: str, fmt: str | None = None,
 
 def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = None,
                 merge_duplicates: bool = False, mapping: Mapping[str, str] | None = None,
-                progress: Progress | None = None) -> ImportPlan:
-    """What importing `data` would do to `group`; writes nothing."""
+                progress: Progress | None = None, repair_encoding: bool = False) -> ImportPlan:
+    """What importing `data` would do to `group`; writes nothing. `repair_encoding` reads a
+    file that looks doubly encoded ("ZoÃ«") the right way ("Zoë")."""
     fmt = fmt or detect_format(source, data)
     if fmt == "json":
         plan = ImportPlan(source, "json", backup=backup_format.read_backup(data, source))
@@ -133,8 +150,15 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
                                  "data directory instead (organiser --data-dir DIR import FILE).")
         raise OrganiserError(f"{source} is a full backup of group '{plan.backup.group['name']}'; restore it "
                              "into an empty data directory (organiser --data-dir DIR import FILE).")
-    parsed = read_file(data, source, fmt, mapping)
-    plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates)
+    misdecoded = find_misdecoding(data, source)
+    repaired = misdecoded is not None and repair_encoding
+    parsed = read_file(misdecoded.data if misdecoded is not None and repaired else data, source, fmt, mapping)
+    plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates,
+                      misdecoded=misdecoded, repaired=repaired)
+    if misdecoded is not None:
+        plan.warnings.insert(0, misdecoded.sentence(source) + (
+            "; it was read that way" if repaired else "; to read it that way, import with --repair-encoding "
+            "(in the app: tick 'Read it as UTF-8')"))
     planner = _Planner(group, plan, progress)
     planner.run(parsed.items)
     return plan
@@ -453,7 +477,7 @@ def apply_import(group: Group, plan: ImportPlan, *, skip_invalid: bool = False,
 # ---- export -------------------------------------------------------------------------------
 
 def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: bool = True) -> bytes:
-    """The group's events and tasks (ics), members (vcf, csv), or everything (json)."""
+    """The group's events and tasks (ics), members (vcf, csv, xlsx), or everything (json)."""
     if fmt == "ics":
         members = {m.id: (m.name, m.emails[0] if m.emails else "") for m in group.members.list()}
         events = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "event")]
@@ -463,6 +487,8 @@ def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: boo
         return write_vcards([m.to_json() for m in group.members.list()], vcard_version)
     if fmt == "csv":
         return write_members_csv([m.to_json() for m in group.members.list()], bom=bom)
+    if fmt == "xlsx":
+        return write_members_xlsx([m.to_json() for m in group.members.list()])
     if fmt == "json":
         return backup_format.write_backup(build_backup(group))
-    raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv or json.")
+    raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv, xlsx or json.")
