@@ -136,8 +136,8 @@ def _text(value: Any) -> str:
 
 def _name_of(card: Any) -> str:
     for fn in _values(card, "FN"):
-        if _text(fn):
-            return " ".join(_text(fn).split())
+        if _text(fn):  # as written (a display name may hold a line break or two spaces)
+            return _text(fn)
     for n in _values(card, "N"):
         parts = [getattr(n, a, "") for a in ("prefix", "given", "additional", "family", "suffix")]
         joined = " ".join(_text(p) for p in parts if _text(p))
@@ -195,7 +195,7 @@ def _phone(value: str) -> tuple[str, str]:
 
 def _read_card(card: Any, item: ParsedItem) -> None:
     values = item.values
-    notes = [_text(n) for n in _values(card, "NOTE") if _text(n)]
+    notes = [str(n) for n in _values(card, "NOTE") if _text(n)]  # as written: notes keep their spaces
     emails: list[str] = []
     types: dict[str, dict[str, list[str]]] = {"email_types": {}, "phone_types": {}}
     for line in card.contents.get("email", []):
