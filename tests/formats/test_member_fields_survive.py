@@ -26,7 +26,7 @@ EMAIL = st.builds(lambda a, b: f"{a}@{b}.org", st.from_regex(r"[a-z0-9._+-]{1,10
                   st.from_regex(r"[a-z0-9-]{1,10}", fullmatch=True))
 TYPES = st.lists(st.sampled_from(["cell", "work", "home", "pref", "voice", "x-radio"]), unique=True, max_size=3)
 # Google's "a ::: b" labels and "* starred" groups are read as such in any CSV.
-TRAIT = LINE.filter(lambda t: t and ":::" not in t and not t.lstrip("* ").casefold() in ("starred", "mycontacts"))
+TRAIT = LINE.filter(lambda t: t and ":::" not in t and t.lstrip("* ").casefold() not in ("starred", "mycontacts"))
 
 
 @st.composite
