@@ -267,7 +267,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 _NUMBER_LIKE = re.compile(r"^[0-9.,:/%()eE +-]*[0-9][0-9.,:/%()eE +-]*$")
 
 
+_MAY_NEED = frozenset("=+-@\t\r'0123456789.,:/%()eE ")  # first characters worth a closer look
+
+
 def needs_protection(text: str) -> bool:
+    if not text or text[0] not in _MAY_NEED:
+        return False
     return text.startswith(_FORMULA_START) or bool(_NUMBER_LIKE.match(text))
 
 
