@@ -159,6 +159,9 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
     except csv.Error as exc:
         raise FormatError(f"{source}: line 1 cannot be read as CSV ({exc}).") from None
     targets = _targets(header, mapping or {}, source)
+    # the member fields this file's columns carry: a row with a known UID replaces these
+    carried = frozenset({CARRIES.get(t, t) for t in targets if t} | (
+        {"name"} if {"given", "middle", "family"} & set(targets) else set()))
     parsed = ParsedFile(source, "csv")
     filled: set[int] = set()  # columns with something in them, to tell people what was left out
     number = 0
@@ -175,7 +178,7 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
             continue
         number += 1
         filled.update(i for i, cell in enumerate(row) if cell.strip())
-        parsed.items.append(_row_item(row, targets, number, start))
+        parsed.items.append(_row_item(row, targets, number, start, carried))
     unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
               if t is None and h.strip() and i in filled]
     if unused:
@@ -200,11 +203,13 @@ def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list
     return targets
 
 
-def _row_item(row: list[str], targets: list[str | None], number: int, line: int) -> ParsedItem:
+def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
+              carried: frozenset[str]) -> ParsedItem:
     item = ParsedItem("member", number, line, {}, unit="row")
     found: dict[str, list[str]] = {}
     for cell, target in zip(row, targets, strict=False):
-        cell = unprotect(cell)
+        if cell[:1] == "'":
+            cell = unprotect(cell)
         if target is None or not cell.strip():
             continue
         cell = cell.replace("\r\n", "\n").replace("\r", "\n")
@@ -244,8 +249,7 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int)
             values["source_uid"] = found["uid"][0]
     item.extra["roles"] = found.get("roles", [])
     item.extra["skills"] = found.get("skills", [])
-    item.extra["carried"] = {CARRIES.get(t, t) for t in targets if t} | (
-        {"name"} if {"given", "middle", "family"} & set(targets) else set())
+    item.extra["carried"] = carried
     if not values["name"]:
         item.problems.append("it has no name, email address or phone number")
     return item
