@@ -12,20 +12,41 @@ LIBS="$LIBS python3-venv iproute2"
 # The .deb (`make package`, tests/packaging): dpkg-deb builds it; the bundled Wayland plugin links these,
 # and packaging/build.py must find every linked library on this machine to name its package in Depends:.
 LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"
+# Only for the round-trip tests (tests/formats/test_client_*.py), which skip without them: the
+# calendar, address book and task clients and a headless LibreOffice Calc that organisers use
+# beside Organiser. Installed as root; their absence never stops `make run`.
+TEST_TOOLS="khal khard todoman libreoffice-calc-nogui"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: make sure Qt 6's runtime libraries (EGL, GL, xkbcommon, fontconfig, dbus) are installed."
     exit 0
 fi
 
+installed() {
+    # Ubuntu 24.04 renamed some libraries with a t64 suffix; either name will do.
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" ||
+        dpkg-query -W -f='${Status}' "${1}t64" 2>/dev/null | grep -q "ok installed"
+}
+
 missing=""
 for pkg in $LIBS; do
-    # Ubuntu 24.04 renamed some libraries with a t64 suffix; either name will do.
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" &&
-       ! dpkg-query -W -f='${Status}' "${pkg}t64" 2>/dev/null | grep -q "ok installed"; then
-        missing="$missing $pkg"
-    fi
+    installed "$pkg" || missing="$missing $pkg"
 done
+missing_tools=""
+for pkg in $TEST_TOOLS; do
+    installed "$pkg" || missing_tools="$missing_tools $pkg"
+done
+if [ -n "$missing_tools" ]; then
+    if [ "$(id -u)" = "0" ]; then
+        echo "Installing the clients the round-trip tests use:$missing_tools"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $missing_tools >/dev/null
+    else
+        echo "The round-trip tests skip without:$missing_tools (sudo apt-get install$missing_tools)"
+    fi
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = "0" ]; then

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from organiser.cli.common import add_json_flag, open_chosen_group, print_fields, print_json, print_table, short
-from organiser.core.errors import NotFoundError
+from organiser.core.errors import NotFoundError, ValidationError
 from organiser.services.group import Group
 
 
@@ -44,7 +44,30 @@ def _member_fields(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--consent-phone", choices=("yes", "no"), help="may the group contact them by phone")
     p.add_argument("--consent-date", metavar="DATE", help="when consent was given (YYYY-MM-DD)")
     p.add_argument("--joined", metavar="DATE", help="when they joined (YYYY-MM-DD)")
+    for option, helptext in NAME_PARTS.items():
+        p.add_argument(f"--{option.replace('_', '-')}", dest=option, metavar="TEXT", help=helptext)
+    p.add_argument("--phone-type", action="append", metavar="PHONE=TYPES",
+                   help="types of one phone, e.g. '+44 7700 900123=cell,pref' (repeat; replaces all phone types)")
+    p.add_argument("--email-type", action="append", metavar="EMAIL=TYPES",
+                   help="types of one email, e.g. 'ana@example.org=work' (repeat; replaces all email types)")
     add_json_flag(p, "the member")
+
+
+# The structured name, beside the display name (vCard's N; sorting by surname).
+NAME_PARTS = {"family_name": "family name(s), e.g. 'Ñúñez García'", "given_name": "given name(s)",
+              "additional_names": "additional (middle) names", "name_prefix": "honorific prefix, e.g. 'Dr.'",
+              "name_suffix": "honorific suffix, e.g. 'Jr.'"}
+
+
+def _types(pairs: list[str], option: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        value, sep, types = pair.rpartition("=")
+        if not sep or not value.strip():
+            raise ValidationError(option, f"--{option}: write it as VALUE=TYPES, e.g. '+44 7700 900123=cell,pref' "
+                                  f"(got '{pair}').")
+        out[value.strip()] = types.split(",")
+    return out
 
 
 def _member_values(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,6 +78,13 @@ def _member_values(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in pairs.items():
         if value is not None:
             values[key] = value
+    for key in NAME_PARTS:
+        if getattr(args, key) is not None:
+            values[key] = getattr(args, key)
+    if args.phone_type is not None:
+        values["phone_types"] = _types(args.phone_type, "phone-type")
+    if args.email_type is not None:
+        values["email_types"] = _types(args.email_type, "email-type")
     if args.name is not None:
         values["name"] = args.name
     if args.role is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from organiser.cli.common import open_chosen_group, print_json
 from organiser.core.errors import NoGroupError, OrganiserError
 from organiser.core.gcpause import gc_paused
-from organiser.formats.common import FORMATS, FormatError, detect_format
+from organiser.formats.common import EXPORT_FORMATS, FORMATS, FormatError, detect_format
 from organiser.formats.csvfile import TARGETS, parse_mapping
 from organiser.services import transfer
 from organiser.services.transfer import ImportPlan
@@ -32,17 +32,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                    help=f"CSV: read COLUMN as FIELD (one of {', '.join(TARGETS)}); repeat for several")
     p.add_argument("--format", choices=FORMATS, help="the file's format, when the extension does not say")
+    p.add_argument("--repair-encoding", action="store_true",
+                   help="read a file that looks like UTF-8 opened as Windows-1252 and saved again ('ZoÃ«') "
+                   "as it was meant ('Zoë'); the import says when a file looks like that")
     p.add_argument("--device-name", default="restored copy", metavar="NAME",
                    help="backup restore: what to call this device (default: 'restored copy')")
     p.add_argument("--json", action="store_true", help="print the plan and result as JSON")
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser(
-        "export", help="export the group to iCalendar, vCard, CSV or a full JSON backup",
-        description="Export events and tasks (ics), members (vcf, csv) or the whole group with its "
+        "export", help="export the group to iCalendar, vCard, CSV, .xlsx or a full JSON backup",
+        description="Export events and tasks (ics), members (vcf, csv, xlsx) or the whole group with its "
         "signed change log (json, restorable with 'organiser import'). Writes to standard output "
         "unless --out is given.")
-    p.add_argument("--format", choices=FORMATS, help="ics, vcf, csv or json (default: from --out's extension)")
+    p.add_argument("--format", choices=EXPORT_FORMATS,
+                   help="ics, vcf, csv, xlsx or json (default: from --out's extension)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--vcard-version", choices=("3.0", "4.0"), default="3.0", help="vCard version (default 3.0)")
     p.set_defaults(handler=cmd_export)
@@ -77,7 +81,7 @@ def _import(args: argparse.Namespace) -> int:
         group = open_chosen_group(args)
         try:
             plan = transfer.plan_import(group, data, source, fmt=fmt, merge_duplicates=args.merge_duplicates,
-                                        mapping=mapping)
+                                        mapping=mapping, repair_encoding=args.repair_encoding)
             blocked = bool(plan.invalid) and not args.skip_invalid
             if args.json:
                 result = None
@@ -132,6 +136,8 @@ def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path)
 def _print_plan(plan: ImportPlan, only_planning: bool) -> None:
     verb = "would be" if only_planning else "to be"
     print(plan.summary())
+    if plan.misdecoded is not None and not plan.repaired:
+        print(f"Note: {plan.warnings[0]}.")
     for action, title in (("add", "added"), ("update", "updated"), ("skip", "skipped"), ("invalid", "invalid")):
         items = plan.of(action)
         if not items:
@@ -154,10 +160,10 @@ def _print_plan(plan: ImportPlan, only_planning: bool) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format
     if fmt is None:
-        if args.out is None or args.out.suffix.lower().lstrip(".") not in FORMATS:
+        if args.out is None or args.out.suffix.lower().lstrip(".") not in EXPORT_FORMATS:
             from organiser.cli.main import CliError
 
-            raise CliError("export: say which format with --format ics|vcf|csv|json.")
+            raise CliError("export: say which format with --format ics|vcf|csv|xlsx|json.")
         fmt = args.out.suffix.lower().lstrip(".")
     group = open_chosen_group(args)
     try:

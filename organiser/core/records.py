@@ -20,17 +20,23 @@ DELETED = "deleted"  # the tombstone field every kind carries
 EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 MAX_WHOLE_NUMBER = 2**53  # what every JSON reader holds exactly
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,}$")
+LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a vCard TYPE value: cell, work, pref, x-mobile
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
     label: str
-    type: str  # text | longtext | list:email | list:phone | bool | date | datetime | tz | int | ref:KIND | choice
+    # text | longtext | list:email | list:phone | labels | bool | date | datetime | tz | int | ref:KIND | choice
+    type: str
     required: bool = False
     choices: tuple[str, ...] = ()
     default: Any = None
     searchable: bool = False
+    # Written only when given: a new record without it costs no op in its changeset, so the
+    # fields most members never have (name parts, a file's UID, phone types) add nothing to
+    # the door laptop's writes or the first sync.
+    sparse: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,18 @@ MEMBER = KindSpec("member", "member", (
     _f("consent_phone", "bool", "consent to phone", default=False),
     _f("consent_date", "date", "consent date"),
     _f("joined", "date", "joined date"),
+    # The structure of the name, as vCard's N keeps it, beside the display name. Never
+    # guessed by splitting the display name at a space: "Ñúñez García" is one family name.
+    _f("family_name", "text", "family name", default="", sparse=True),
+    _f("given_name", "text", "given name", default="", sparse=True),
+    _f("additional_names", "text", "additional names", default="", sparse=True),
+    _f("name_prefix", "text", "name prefix", default="", sparse=True),
+    _f("name_suffix", "text", "name suffix", default="", sparse=True),
+    # {phone or email: ["cell", "pref"]}: keyed by the value, not its position, so an edit of
+    # the list on one laptop and of the types on another still fit together.
+    _f("phone_types", "labels", "phone types", default={}, sparse=True),
+    _f("email_types", "labels", "email types", default={}, sparse=True),
+    _f("source_uid", "text", "UID in the file it came from", default="", sparse=True),
 ))
 # Multi-valued attributes are records of their own, one per value, so two people adding
 # different roles at once both win. Their id is derived from (member, value).
@@ -88,6 +106,10 @@ EVENT = KindSpec("event", "event", (
     _f("status", "choice", choices=("scheduled", "cancelled"), default="scheduled"),
     _f("rrule", "text", "recurrence rule", default=""),
     _f("all_day", "bool", "all day", default=False),  # start/end are dates (times 00:00)
+    _f("source_uid", "text", "UID in the file it came from", default="", sparse=True),
+    # A changed occurrence of another tool's repeating event: which occurrence (RECURRENCE-ID,
+    # as written in the event's zone), so it is exported back under the series' UID.
+    _f("source_recurrence", "text", "occurrence it replaces", default="", sparse=True),
 ))
 TASK = KindSpec("task", "task", (
     _f("title", "text", required=True, searchable=True),
@@ -97,6 +119,7 @@ TASK = KindSpec("task", "task", (
     _f("due", "date", "due date"),
     _f("priority", "int", default=0),
     _f("event", "ref:event", "linked event"),
+    _f("source_uid", "text", "UID in the file it came from", default="", sparse=True),
 ))
 RSVP = KindSpec("rsvp", "RSVP", (
     _f("event", "ref:event", required=True),
@@ -202,7 +225,7 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
     if value is None or (value == "" and t != "text" and t != "longtext"):
         if spec.required:
             raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}.")
-        return [] if t.startswith("list") else None
+        return [] if t.startswith("list") else {} if t == "labels" else None
     if t == "text" or t == "longtext":
         if not isinstance(value, str):
             raise ValidationError(name, f"{label}: expected text, got {type(value).__name__}.")
@@ -224,6 +247,8 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
             if item not in out:
                 out.append(item)
         return out
+    if t == "labels":
+        return _labels(name, label, value)
     if t == "bool":
         if isinstance(value, bool):
             return value
@@ -272,6 +297,28 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
             raise ValidationError(name, f"{label}: there is no {target} with id '{ref}'.")
         return ref
     raise AssertionError(f"unknown field type {t}")
+
+
+def _labels(name: str, label: str, value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, Mapping):
+        raise ValidationError(name, f"{label}: expected a mapping of value to types, got {type(value).__name__}.")
+    out: dict[str, list[str]] = {}
+    for key, types in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ValidationError(name, f"{label}: a type is given for an empty value.")
+        items = types.split(",") if isinstance(types, str) else list(types or ())
+        clean: list[str] = []
+        for item in items:
+            word = str(item).strip().lower()
+            if not word:
+                continue
+            if not LABEL_RE.match(word):
+                raise ValidationError(name, f"{label}: '{item}' is not a type like cell, work, home or pref.")
+            if word not in clean:
+                clean.append(word)
+        if clean:
+            out[key.strip()] = sorted(clean)
+    return out
 
 
 def validate(

@@ -8,6 +8,7 @@ what each one means for the group.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from organiser.core.errors import OrganiserError
 
 FORMATS = ("ics", "vcf", "csv", "json")
+EXPORT_FORMATS = (*FORMATS, "xlsx")  # .xlsx is written for spreadsheets; a sheet comes back in as CSV
 
 
 class FormatError(OrganiserError):
@@ -59,6 +61,14 @@ class ParsedFile:
     warnings: list[str] = field(default_factory=list)  # about the file as a whole
 
 
+OWN_UID = re.compile(r"^([0-9a-f]{32})@organiser$")
+
+
+def own_uid(record_id: str) -> str:
+    """The UID a record Organiser made is exported with; a record from another tool keeps its own."""
+    return f"{record_id}@organiser"
+
+
 def decode_text(data: bytes, source: str) -> str:
     """Text of a file saved by any common tool: UTF-8 with or without BOM, UTF-16 with a
     BOM (Excel's "Unicode text"), else Windows-1252 (Excel's "CSV" on Windows)."""
@@ -95,3 +105,62 @@ def detect_format(path: str | Path, data: bytes) -> str:
     if head:
         return "csv"
     raise FormatError(f"{path}: the file is empty.")
+
+
+# A UTF-8 lead byte read as Windows-1252 (Ã, Â, Ä, æ, ...) followed by what a continuation
+# byte (0x80-0xBF) reads as in Windows-1252 or Latin-1: "Zoë" saved as UTF-8, opened as
+# Windows-1252 and saved again reads "ZoÃ«".
+_MISDECODED = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+
+
+def _bytes_below_256(error: UnicodeError) -> tuple[bytes, int]:
+    """Windows-1252 leaves five bytes undefined; a tool that read them as Latin-1 wrote U+0081..."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chunk = error.object[error.start:error.end]
+    if any(ord(c) > 255 for c in chunk):
+        raise error
+    return bytes(ord(c) for c in chunk), error.end
+
+
+codecs.register_error("organiser-latin1", _bytes_below_256)
+
+
+def _ends_word(char: str) -> bool:
+    return char.isspace() or char in ",;\"<>:="
+
+
+@dataclass(frozen=True)
+class Misdecoded:
+    """A file whose text looks like UTF-8 that was read as Windows-1252 and saved again."""
+
+    data: bytes  # the right reading, as UTF-8
+    seen: str  # a word as the file has it, e.g. "ZoÃ«"
+    meant: str  # the same word read right, "Zoë"
+
+    def sentence(self, source: str) -> str:
+        return (f"{source} looks like UTF-8 text that was read as Windows-1252 and saved again "
+                f"('{self.seen}' would read '{self.meant}')")
+
+
+def find_misdecoding(data: bytes, source: str) -> Misdecoded | None:
+    """The right reading of a doubly encoded file, or None when the text reads as it should."""
+    text = decode_text(data, source)
+    found = _MISDECODED.search(text)  # one pass in C; a pattern with \S* around it would backtrack for seconds
+    if found is None:
+        return None
+    try:
+        fixed = text.encode("cp1252", errors="organiser-latin1").decode("utf-8")
+    except UnicodeError:  # characters no single-byte reading made: the text is not (all) double-encoded
+        return None
+    fixed = fixed.removeprefix("\ufeff")
+    start, end = found.start(), found.end()  # the word it is in, to show a person
+    while start > 0 and not _ends_word(text[start - 1]) and found.start() - start < 40:
+        start -= 1
+    while end < len(text) and not _ends_word(text[end]) and end - found.end() < 40:
+        end += 1
+    seen = text[start:end]
+    meant = seen.encode("cp1252", errors="organiser-latin1").decode("utf-8", errors="replace")
+    return Misdecoded(fixed.encode("utf-8"), seen, meant)

@@ -15,11 +15,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from organiser.formats.common import FormatError, ParsedFile, ParsedItem, decode_text
+from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
 
-# Targets a column can map to; "given", "middle" and "family" are joined into the name.
-TARGETS = ("name", "given", "middle", "family", "emails", "phones", "roles", "skills", "notes",
-           "consent_email", "consent_phone", "consent_date", "joined", "ignore")
+# Targets a column can map to; "given", "middle" and "family" are also joined into the name
+# when the file has no name column. Each name part is kept as the member's structured name.
+TARGETS = ("name", "given", "middle", "family", "prefix", "suffix", "emails", "phones", "roles", "skills",
+           "notes", "consent_email", "consent_phone", "consent_date", "joined", "phone_types", "email_types",
+           "uid", "ignore")
+NAME_TARGETS = {"family": "family_name", "given": "given_name", "middle": "additional_names",
+                "prefix": "name_prefix", "suffix": "name_suffix"}
 TARGET_ALIASES = {
     "first_name": "given", "given_name": "given", "firstname": "given", "middle_name": "middle",
     "last_name": "family", "family_name": "family", "surname": "family", "lastname": "family",
@@ -33,7 +37,9 @@ EXACT = {
     "first name": "given", "given name": "given", "firstname": "given", "forename": "given",
     "vorname": "given", "prenom": "given", "middle name": "middle", "additional name": "middle",
     "last name": "family", "family name": "family", "surname": "family", "lastname": "family",
-    "nachname": "family",
+    "nachname": "family", "additional names": "middle", "name prefix": "prefix", "prefix": "prefix",
+    "name suffix": "suffix", "suffix": "suffix", "phone types": "phone_types", "email types": "email_types",
+    "uid": "uid",
     "roles": "roles", "role": "roles", "categories": "roles", "category": "roles",
     "labels": "roles", "group membership": "roles", "groups": "roles", "working group": "roles",
     "working groups": "roles", "tags": "roles",
@@ -105,13 +111,39 @@ def sniff_delimiter(text: str) -> str:
     return delimiter
 
 
+def _split_escaped(value: str) -> list[str]:
+    """Values separated by ";" where a value's own ";" and "\\" are written "\\;" and "\\\\"."""
+    parts, current, index = [], [], 0
+    while index < len(value):
+        char = value[index]
+        if char == "\\" and index + 1 < len(value):
+            current.append(value[index + 1])
+            index += 2
+            continue
+        if char == ";":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _join_escaped(values: Iterable[str]) -> str:
+    return "; ".join(v.replace("\\", "\\\\").replace(";", "\\;") for v in values)
+
+
 def _split(value: str, target: str) -> list[str]:
-    parts = [p for chunk in value.split(":::") for p in re.split(r";" if target in ("roles", "skills")
-                                                                   else r"[;,]", chunk)]
+    chunks = value.split(" ::: ")  # as Google writes several labels
+    if target in ("roles", "skills"):
+        parts = [p for chunk in chunks for p in (_split_escaped(chunk) if "\\" in chunk else chunk.split(";"))]
+    else:
+        parts = [p for chunk in chunks for p in re.split(r"[;,]", chunk)]
     out = []
     for part in parts:
-        part = part.strip().lstrip("*").strip()
-        if part and not (target == "roles" and part.casefold() in _GOOGLE_SYSTEM_GROUPS):
+        part = part.strip()
+        if part and not (target == "roles" and part.lstrip("* ").casefold() in _GOOGLE_SYSTEM_GROUPS):
             out.append(part)
     return out
 
@@ -127,6 +159,9 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
     except csv.Error as exc:
         raise FormatError(f"{source}: line 1 cannot be read as CSV ({exc}).") from None
     targets = _targets(header, mapping or {}, source)
+    # the member fields this file's columns carry: a row with a known UID replaces these
+    carried = frozenset({CARRIES.get(t, t) for t in targets if t} | (
+        {"name"} if {"given", "middle", "family"} & set(targets) else set()))
     parsed = ParsedFile(source, "csv")
     filled: set[int] = set()  # columns with something in them, to tell people what was left out
     number = 0
@@ -143,7 +178,7 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
             continue
         number += 1
         filled.update(i for i, cell in enumerate(row) if cell.strip())
-        parsed.items.append(_row_item(row, targets, number, start))
+        parsed.items.append(_row_item(row, targets, number, start, carried))
     unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
               if t is None and h.strip() and i in filled]
     if unused:
@@ -168,17 +203,22 @@ def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list
     return targets
 
 
-def _row_item(row: list[str], targets: list[str | None], number: int, line: int) -> ParsedItem:
+def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
+              carried: frozenset[str]) -> ParsedItem:
     item = ParsedItem("member", number, line, {}, unit="row")
     found: dict[str, list[str]] = {}
     for cell, target in zip(row, targets, strict=False):
+        if cell[:1] == "'":
+            cell = unprotect(cell)
         if target is None or not cell.strip():
             continue
         cell = cell.replace("\r\n", "\n").replace("\r", "\n")
         if target in ("emails", "phones", "roles", "skills"):
             found.setdefault(target, []).extend(_split(cell, target))
+        elif target in ("phone_types", "email_types"):
+            found.setdefault(target, []).extend(cell.split(";"))
         else:
-            found.setdefault(target, []).append(cell.strip())
+            found.setdefault(target, []).append(cell if target == "notes" else cell.strip())
     values = item.values
     name = " ".join(found.get("name", [])) or " ".join(
         " ".join(found.get(part, [])) for part in ("given", "middle", "family") if found.get(part))
@@ -187,39 +227,101 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int)
         if fallback:
             item.warnings.append(f"it has no name; it was called '{fallback}'")
         name = fallback
-    values["name"] = " ".join(name.split())
+    # a name column is kept as written; one made of parts has their spaces tidied
+    values["name"] = name.strip() if found.get("name") else " ".join(name.split())
     values["emails"] = found.get("emails", [])
     values["phones"] = found.get("phones", [])
     values["notes"] = "\n".join(found.get("notes", []))
     for key in ("consent_email", "consent_phone", "consent_date", "joined"):
         if found.get(key):
             values[key] = found[key][0]
+    for target, field_name in NAME_TARGETS.items():
+        if found.get(target):
+            values[field_name] = " ".join(found[target])
+    for key, listed in (("phone_types", "phones"), ("email_types", "emails")):
+        types = {value: [t for t in kinds.split(",") if t.strip()]
+                 for value, kinds in zip(values[listed], found.get(key, []), strict=False)}
+        if any(types.values()):
+            values[key] = {k: v for k, v in types.items() if v}
+    if found.get("uid"):
+        item.extra["uid"] = found["uid"][0]
+        if not OWN_UID.match(found["uid"][0]):
+            values["source_uid"] = found["uid"][0]
     item.extra["roles"] = found.get("roles", [])
     item.extra["skills"] = found.get("skills", [])
+    item.extra["carried"] = carried
     if not values["name"]:
         item.problems.append("it has no name, email address or phone number")
     return item
 
 
+# Which member field a column fills, where the two names differ.
+CARRIES = {**NAME_TARGETS, "uid": "source_uid"}
+
+
 # ---- writing ------------------------------------------------------------------------------
 
 COLUMNS = ("Name", "Email", "Phone", "Roles", "Skills", "Notes", "Consent to email",
-           "Consent to phone", "Consent date", "Joined")
+           "Consent to phone", "Consent date", "Joined", "Family name", "Given name", "Additional names",
+           "Name prefix", "Name suffix", "Phone types", "Email types", "UID")
+
+# What a spreadsheet would run as a formula (OWASP's list: = + - @, tab, CR), our own escape
+# character, or read as a number or date and rewrite (07700 900123 -> 7700900123, +44... -> 44...).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+_NUMBER_LIKE = re.compile(r"^[0-9.,:/%()eE +-]*[0-9][0-9.,:/%()eE +-]*$")
+
+
+_MAY_NEED = frozenset("=+-@\t\r'0123456789.,:/%()eE ")  # first characters worth a closer look
+
+
+def needs_protection(text: str) -> bool:
+    if not text or text[0] not in _MAY_NEED:
+        return False
+    return text.startswith(_FORMULA_START) or bool(_NUMBER_LIKE.match(text))
+
+
+def protect(text: str) -> str:
+    """The cell as written to CSV: an apostrophe before anything a spreadsheet would evaluate
+    or turn into a number. LibreOffice and Excel then keep the cell as text, apostrophe
+    included, and reading the file back takes exactly that one apostrophe off again."""
+    return "'" + text if needs_protection(text) else text
+
+
+def unprotect(text: str) -> str:
+    return text[1:] if text.startswith("'") and needs_protection(text[1:]) else text
+
+
+def member_row(m: Mapping[str, Any]) -> list[str]:
+    """A member as the cells of a spreadsheet row (COLUMNS), before any CSV protection."""
+    phones, emails = m.get("phones") or [], m.get("emails") or []
+    phone_types, email_types = m.get("phone_types") or {}, m.get("email_types") or {}
+    return [
+        m["name"], "; ".join(emails), "; ".join(phones),
+        _join_escaped(m.get("roles") or []), _join_escaped(m.get("skills") or []), m.get("notes") or "",
+        _yes_no(m.get("consent_email")), _yes_no(m.get("consent_phone")),
+        m.get("consent_date") or "", m.get("joined") or "",
+        *(m.get(f) or "" for f in NAME_TARGETS.values()),
+        _types_cell(phones, phone_types), _types_cell(emails, email_types),
+        m.get("source_uid") or own_uid(m["id"]),
+    ]
+
+
+def _types_cell(values: list[str], types: Mapping[str, list[str]]) -> str:
+    """Types of each value, in the same order, e.g. "cell,pref; work"; empty when none has any."""
+    if not any(types.get(v) for v in values):
+        return ""
+    return "; ".join(",".join(types.get(v) or []) for v in values)
 
 
 def write_members_csv(members: Iterable[Mapping[str, Any]], *, bom: bool = True) -> bytes:
-    """A CSV that Excel and LibreOffice open as UTF-8 (BOM, CRLF) and that reads back in.
-    Several values in one cell are separated by "; "."""
+    """A CSV that Excel and LibreOffice open as UTF-8 (BOM, CRLF), that runs no formula
+    and loses no leading 0 or + there (see `protect`), and that reads back in. Several
+    values in one cell are separated by "; " (a role's own ";" written "\\;")."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for m in members:
-        writer.writerow([
-            m["name"], "; ".join(m.get("emails") or []), "; ".join(m.get("phones") or []),
-            "; ".join(m.get("roles") or []), "; ".join(m.get("skills") or []), m.get("notes") or "",
-            _yes_no(m.get("consent_email")), _yes_no(m.get("consent_phone")),
-            m.get("consent_date") or "", m.get("joined") or "",
-        ])
+        writer.writerow([protect(cell) for cell in member_row(m)])
     text = out.getvalue()
     return ("\ufeff" + text if bom else text).encode("utf-8")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -20,11 +20,10 @@ from zoneinfo import ZoneInfo, available_timezones
 import icalendar
 from icalendar.timezone import windows_to_olson
 
-from organiser.formats.common import FormatError, ParsedFile, ParsedItem, decode_text
+from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
 from organiser.formats.recurrence import check_rule
 
 PRODID = "-//Organiser//Organiser//EN"
-OWN_UID = re.compile(r"^([0-9a-f]{32})@organiser$")
 _BEGIN = re.compile(r"^BEGIN:(VEVENT|VTODO)\s*$", re.IGNORECASE)
 
 # iCalendar PRIORITY is 1 (most urgent) .. 9 (least), 0 undefined; a task's priority is
@@ -78,8 +77,19 @@ def _is_utc(value: datetime) -> bool:
 class _Clock:
     """Turns DTSTART/DTEND/DUE values into the app's wall-clock form."""
 
-    def __init__(self, default_zone: str | None) -> None:
+    def __init__(self, default_zone: str | None, local_zone: tzinfo | None = None) -> None:
         self.default_zone = default_zone
+        self.local_zone = local_zone  # the laptop's; None: the system's, as `astimezone()` finds it
+
+    def day(self, prop: Any) -> date:
+        """The date of a date-bound value (a task's DUE): a UTC time is the date it is in the
+        calendar's zone when the calendar names one, else on this laptop, as the person saw it
+        in their client; a zoned or floating time is the date written."""
+        value = prop.dt if hasattr(prop, "dt") else prop
+        if isinstance(value, datetime) and value.tzinfo is not None and _is_utc(value) and not self.default_zone:
+            return value.astimezone(self.local_zone).date()
+        wall, _zone, _warning = self.wall(prop)
+        return wall.date() if isinstance(wall, datetime) else wall
 
     def wall(self, prop: Any, zone: str | None = None) -> tuple[datetime | date, str | None, str]:
         """(wall-clock value, IANA zone or None, warning) for one date or date-time."""
@@ -129,8 +139,9 @@ def _ical_time(value: datetime | date) -> str:
 
 # ---- reading ------------------------------------------------------------------------------
 
-def read_calendar(data: bytes, source: str) -> ParsedFile:
-    """Read events and tasks from an iCalendar file; raise FormatError when it is none."""
+def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) -> ParsedFile:
+    """Read events and tasks from an iCalendar file; raise FormatError when it is none.
+    `local_zone` is the laptop's zone (None: the system's), for the dates of UTC due times."""
     text = decode_text(data, source)
     if "BEGIN:VCALENDAR" not in text.upper():
         raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
@@ -139,7 +150,7 @@ def read_calendar(data: bytes, source: str) -> ParsedFile:
             # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
             warnings.simplefilter("ignore")
             calendars = [c for chunk in _chunks(text) for c in icalendar.Calendar.from_ical(chunk, multiple=True)]
-            return _read_calendars(calendars, text, source)
+            return _read_calendars(calendars, text, source, local_zone)
     except ValueError as exc:
         raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
 
@@ -192,7 +203,7 @@ def _chunks(text: str) -> list[str]:
     return out
 
 
-def _read_calendars(calendars: list[Any], text: str, source: str) -> ParsedFile:
+def _read_calendars(calendars: list[Any], text: str, source: str, local_zone: tzinfo | None) -> ParsedFile:
     begin_lines: dict[str, list[int]] = {"VEVENT": [], "VTODO": []}
     for number, line in enumerate(text.splitlines(), start=1):
         found = _BEGIN.match(line)
@@ -202,7 +213,7 @@ def _read_calendars(calendars: list[Any], text: str, source: str) -> ParsedFile:
     seen = {"VEVENT": 0, "VTODO": 0}
     for calendar in calendars:
         zone = iana_zone(str(calendar.get("X-WR-TIMEZONE") or "")) or _only_zone(calendar)
-        clock = _Clock(zone)
+        clock = _Clock(zone, local_zone)
         for component in calendar.walk():
             if component.name not in seen:
                 continue
@@ -251,7 +262,7 @@ def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     values["status"] = "cancelled" if status == "CANCELLED" else "scheduled"
     if event.get("X-ORGANISER-CAPACITY") is not None:
         values["capacity"] = _text(event, "X-ORGANISER-CAPACITY").strip()
-    item.extra["uid"] = _text(event, "UID").strip() or None
+    _read_uid(event, item)
     dtstart = _first(event.get("DTSTART"))
     if dtstart is None or not hasattr(dtstart, "dt"):
         item.problems.append("it has no start (DTSTART)")
@@ -285,6 +296,15 @@ def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     recurrence_id = _first(event.get("RECURRENCE-ID"))
     if recurrence_id is not None and hasattr(recurrence_id, "dt"):
         item.extra["recurrence_id"], _z, _w = clock.wall(recurrence_id, zone)
+
+
+def _read_uid(component: Any, item: ParsedItem) -> None:
+    """The UID finds the record again on the next import; another tool's is kept to be
+    written back, so the other tool sees the same event, not a copy."""
+    uid = _text(component, "UID").strip() or None
+    item.extra["uid"] = uid
+    if uid and not OWN_UID.match(uid):
+        item.values["source_uid"] = uid
 
 
 def _recurrence(event: Any, start: datetime | date, zone: str | None, clock: _Clock) -> str:
@@ -321,6 +341,9 @@ def _fold_overrides(items: list[ParsedItem]) -> None:
             continue
         uid = item.extra.get("uid")
         item.extra["uid"] = f"{uid}/{_ical_time(when)}" if uid else None
+        if uid:  # written back as the series' UID with this RECURRENCE-ID
+            item.values["source_uid"] = uid
+            item.values["source_recurrence"] = _ical_time(when)
         master = masters.get(uid)
         if master is None:
             continue
@@ -344,9 +367,8 @@ def _read_todo(todo: Any, item: ParsedItem, clock: _Clock) -> None:
         values["priority"] = 10 - number if 1 <= number <= 9 else 0
     due = _first(todo.get("DUE"))
     if due is not None and hasattr(due, "dt"):
-        wall, _zone, _w = clock.wall(due)
-        values["due"] = (wall.date() if isinstance(wall, datetime) else wall).isoformat()
-    item.extra["uid"] = _text(todo, "UID").strip() or None
+        values["due"] = clock.day(due).isoformat()
+    _read_uid(todo, item)
     related = todo.get("RELATED-TO")
     for rel in related if isinstance(related, list) else [related] if related is not None else []:
         reltype = str(rel.params.get("RELTYPE", "PARENT")).upper()
@@ -359,10 +381,6 @@ def _read_todo(todo: Any, item: ParsedItem, clock: _Clock) -> None:
 
 
 # ---- writing ------------------------------------------------------------------------------
-
-def own_uid(record_id: str) -> str:
-    return f"{record_id}@organiser"
-
 
 def write_calendar(
     events: Iterable[Mapping[str, Any]],
@@ -380,10 +398,18 @@ def write_calendar(
     if name:
         calendar.add("x-wr-calname", name)
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
+    events = list(events)
+    uids = {e["id"]: _uid(e) for e in events}
+    # Dates of a series that a changed occurrence replaces: written as that occurrence
+    # (RECURRENCE-ID), not also excluded, as the tool they came from wrote them.
+    replaced: dict[str, set[str]] = {}
+    for e in events:
+        if e.get("source_recurrence"):
+            replaced.setdefault(_uid(e), set()).add(e["source_recurrence"])
     for values in events:
-        calendar.add_component(_event_component(values, stamp))
+        calendar.add_component(_event_component(values, stamp, replaced))
     for values in tasks:
-        calendar.add_component(_todo_component(values, stamp, member_emails or {}))
+        calendar.add_component(_todo_component(values, stamp, member_emails or {}, uids))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
@@ -395,9 +421,14 @@ def _aware(text: str, zone: str | None) -> datetime:
     return value
 
 
-def _event_component(values: Mapping[str, Any], stamp: datetime) -> icalendar.Event:
+def _uid(values: Mapping[str, Any]) -> str:
+    return values.get("source_uid") or own_uid(values["id"])
+
+
+def _event_component(values: Mapping[str, Any], stamp: datetime,
+                     replaced: Mapping[str, set[str]]) -> icalendar.Event:
     event = icalendar.Event()
-    event.add("uid", own_uid(values["id"]))
+    event.add("uid", _uid(values))
     event.add("dtstamp", stamp)
     event.add("summary", values.get("title") or "")
     zone = values.get("tz")
@@ -418,11 +449,19 @@ def _event_component(values: Mapping[str, Any], stamp: datetime) -> icalendar.Ev
     event.add("status", "CANCELLED" if values.get("status") == "cancelled" else "CONFIRMED")
     if values.get("capacity") is not None:
         event.add("x-organiser-capacity", str(values["capacity"]))
-    _add_recurrence(event, values.get("rrule") or "", zone, all_day)
+    occurrence = values.get("source_recurrence")
+    if occurrence:
+        when = icalendar.vDDDTypes.from_ical(occurrence)
+        if isinstance(when, datetime) and when.tzinfo is None and zone and not all_day:
+            when = when.replace(tzinfo=ZoneInfo(zone))
+        event.add("recurrence-id", when)
+    else:
+        _add_recurrence(event, values.get("rrule") or "", zone, all_day, replaced.get(_uid(values), set()))
     return event
 
 
-def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day: bool) -> None:
+def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day: bool,
+                    replaced: set[str]) -> None:
     rule = rule.strip()
     if not rule:
         return
@@ -436,17 +475,20 @@ def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day
         elif name in ("EXDATE", "RDATE"):
             stamps = []
             for one in value.split(","):
+                if name == "EXDATE" and one.strip() in replaced:
+                    continue
                 parsed = icalendar.vDDDTypes.from_ical(one.strip())
                 if isinstance(parsed, datetime) and parsed.tzinfo is None and zone and not all_day:
                     parsed = parsed.replace(tzinfo=ZoneInfo(zone))
                 stamps.append(parsed)
-            event.add(name.lower(), stamps)
+            if stamps:
+                event.add(name.lower(), stamps)
 
 
 def _todo_component(values: Mapping[str, Any], stamp: datetime,
-                    member_emails: Mapping[str, tuple[str, str]]) -> icalendar.Todo:
+                    member_emails: Mapping[str, tuple[str, str]], event_uids: Mapping[str, str]) -> icalendar.Todo:
     todo = icalendar.Todo()
-    todo.add("uid", own_uid(values["id"]))
+    todo.add("uid", _uid(values))
     todo.add("dtstamp", stamp)
     todo.add("summary", values.get("title") or "")
     if values.get("description"):
@@ -458,7 +500,8 @@ def _todo_component(values: Mapping[str, Any], stamp: datetime,
     if values.get("due"):
         todo.add("due", date.fromisoformat(values["due"]))
     if values.get("event"):
-        todo.add("related-to", own_uid(values["event"]), parameters={"RELTYPE": "PARENT"})
+        todo.add("related-to", event_uids.get(values["event"]) or own_uid(values["event"]),
+                 parameters={"RELTYPE": "PARENT"})
     assignee = member_emails.get(values.get("assignee") or "")
     if assignee and assignee[1]:
         todo.add("attendee", f"mailto:{assignee[1]}", parameters={"CN": assignee[0]})

@@ -16,8 +16,8 @@ from typing import Any
 
 import vobject
 
-from organiser.core.records import EMAIL_RE, PHONE_RE
-from organiser.formats.common import FormatError, ParsedFile, ParsedItem, decode_text
+from organiser.core.records import EMAIL_RE, LABEL_RE, PHONE_RE
+from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
 
 # What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
 KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID"}
@@ -136,8 +136,8 @@ def _text(value: Any) -> str:
 
 def _name_of(card: Any) -> str:
     for fn in _values(card, "FN"):
-        if _text(fn):
-            return " ".join(_text(fn).split())
+        if _text(fn):  # as written (a display name may hold a line break or two spaces)
+            return _text(fn)
     for n in _values(card, "N"):
         parts = [getattr(n, a, "") for a in ("prefix", "given", "additional", "family", "suffix")]
         joined = " ".join(_text(p) for p in parts if _text(p))
@@ -148,6 +148,39 @@ def _name_of(card: Any) -> str:
         if _text(first):
             return _text(first)
     return ""
+
+
+# vCard's N components, in order, and the member fields that keep them.
+NAME_FIELDS = (("family", "family_name"), ("given", "given_name"), ("additional", "additional_names"),
+               ("prefix", "name_prefix"), ("suffix", "name_suffix"))
+# The fields a card always carries; a re-import of a known UID replaces exactly these (and
+# the X-ORGANISER-* ones only when the card has them: another tool may drop unknown lines).
+CARRIED = ("name", "emails", "phones", "notes", "phone_types", "email_types", "roles",
+           *(f for _c, f in NAME_FIELDS))
+
+
+def _name_parts(card: Any) -> dict[str, str]:
+    """The structured name from N, as written: several values of one component (N's commas)
+    are kept as one text joined by ", "."""
+    for n in _values(card, "N"):
+        parts = {f: _text(getattr(n, c, "")) for c, f in NAME_FIELDS}
+        if any(parts.values()):
+            return parts
+    return {f: "" for _c, f in NAME_FIELDS}
+
+
+def _types_of(line: Any, drop: tuple[str, ...] = ()) -> list[str]:
+    """TYPE values (vCard 3.0/4.0 `TYPE=cell,pref`, 2.1 bare `;CELL;PREF`) and PREF=n as "pref"."""
+    words = [*line.params.get("TYPE", []), *getattr(line, "singletonparams", [])]
+    if line.params.get("PREF"):
+        words.append("pref")
+    out: list[str] = []
+    for word in words:
+        for one in str(word).split(","):
+            one = one.strip().lower()
+            if LABEL_RE.match(one) and one not in drop and one not in out:
+                out.append(one)
+    return sorted(out)
 
 
 def _phone(value: str) -> tuple[str, str]:
@@ -162,20 +195,25 @@ def _phone(value: str) -> tuple[str, str]:
 
 def _read_card(card: Any, item: ParsedItem) -> None:
     values = item.values
-    notes = [_text(n) for n in _values(card, "NOTE") if _text(n)]
+    notes = [str(n) for n in _values(card, "NOTE") if _text(n)]  # as written: notes keep their spaces
     emails: list[str] = []
-    for raw in _values(card, "EMAIL"):
-        email = _text(raw).removeprefix("mailto:")
+    types: dict[str, dict[str, list[str]]] = {"email_types": {}, "phone_types": {}}
+    for line in card.contents.get("email", []):
+        email = _text(line.value).removeprefix("mailto:")
         if EMAIL_RE.match(email):
             emails.append(email)
+            if _types_of(line, ("internet",)):
+                types["email_types"][email] = _types_of(line, ("internet",))
         elif email:
             item.warnings.append(f"'{email}' is not an email address; it was kept in the notes")
             notes.append(f"Email (not a valid address): {email}")
     phones: list[str] = []
-    for raw in _values(card, "TEL"):
-        phone, extension = _phone(_text(raw))
+    for line in card.contents.get("tel", []):
+        phone, extension = _phone(_text(line.value))
         if PHONE_RE.match(phone) and sum(c.isdigit() for c in phone) >= 3:
             phones.append(phone)
+            if _types_of(line):
+                types["phone_types"][phone] = _types_of(line)
             if extension:
                 notes.append(f"Phone {phone} extension {extension}")
         elif phone:
@@ -193,27 +231,30 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     values["emails"] = emails
     values["phones"] = phones
     values["notes"] = "\n\n".join(notes)
+    # only what the card has, so a plain card reads as plainly as before (absent = empty)
+    values.update({k: v for k, v in (*_name_parts(card).items(), *types.items()) if v})
     item.extra["roles"] = roles
     uid = _values(card, "UID")
-    item.extra["uid"] = _text(uid[0]) if uid else None
-    own = {k[len(OWN_PREFIX.lower()):]: _text(v[0].value) for k, v in card.contents.items()
-           if k.startswith(OWN_PREFIX.lower()) and v}
-    if own.get("skills"):
-        item.extra["skills"] = [s.strip() for s in own["skills"].split(",") if s.strip()]
+    item.extra["uid"] = str(uid[0]).strip() or None if uid else None
+    carried = set(CARRIED)
+    if item.extra["uid"] and not OWN_UID.match(item.extra["uid"]):
+        values["source_uid"] = item.extra["uid"]  # kept, to be written back as this card's UID
+        carried.add("source_uid")
+    skills = [str(line.value).strip() for line in card.contents.get("x-organiser-skill", [])]
+    for line in card.contents.get("x-organiser-skills", []):  # as Organiser wrote skills before
+        skills += [s.strip() for s in str(line.value).split(",")]
+    if "x-organiser-skill" in card.contents or "x-organiser-skills" in card.contents:
+        item.extra["skills"] = [s for s in skills if s]
+        carried.add("skills")
     for key in ("consent-email", "consent-phone", "consent-date", "joined"):
-        if own.get(key):
-            values[key.replace("-", "_")] = own[key]
+        lines = card.contents.get(f"x-organiser-{key}")
+        if lines:
+            values[key.replace("-", "_")] = _text(lines[0].value) or None
+            carried.add(key.replace("-", "_"))
+    item.extra["carried"] = carried
 
 
 # ---- writing ------------------------------------------------------------------------------
-
-def _split_name(name: str) -> tuple[str, str]:
-    """(given, family) for the N property, which 3.0 requires; people see FN."""
-    parts = name.split()
-    if len(parts) < 2:
-        return name, ""
-    return " ".join(parts[:-1]), parts[-1]
-
 
 def write_vcards(members: Iterable[Mapping[str, Any]], version: str = "3.0") -> bytes:
     """A vCard per member: name, emails, phones, roles as CATEGORIES, notes, and the
@@ -224,22 +265,21 @@ def write_vcards(members: Iterable[Mapping[str, Any]], version: str = "3.0") -> 
     for member in members:
         card = vobject.vCard()
         card.add("fn").value = member["name"]
-        given, family = _split_name(member["name"])
-        card.add("n").value = vobject.vcard.Name(family=family, given=given)
+        # N as the member's structured name; empty components when it is not known (3.0
+        # requires N), never a guess from the display name.
+        card.add("n").value = vobject.vcard.Name(**{c: member.get(f) or "" for c, f in NAME_FIELDS})
         for email in member.get("emails") or []:
-            line = card.add("email")
-            line.value = email
-            if version == "3.0":
-                line.type_param = "INTERNET"
+            _typed(card.add("email"), email, (member.get("email_types") or {}).get(email, []), version,
+                   ["internet"] if version == "3.0" else [])
         for phone in member.get("phones") or []:
-            card.add("tel").value = phone
+            _typed(card.add("tel"), phone, (member.get("phone_types") or {}).get(phone, []), version, [])
         if member.get("roles"):
             card.add("categories").value = list(member["roles"])
         if member.get("notes"):
             card.add("note").value = member["notes"]
-        card.add("uid").value = f"{member['id']}@organiser"
-        if member.get("skills"):
-            card.add("x-organiser-skills").value = ",".join(member["skills"])
+        card.add("uid").value = member.get("source_uid") or own_uid(member["id"])
+        for skill in member.get("skills") or []:  # one line each: a skill may hold a comma
+            card.add("x-organiser-skill").value = skill
         for key in ("consent_email", "consent_phone"):
             if member.get(key) is not None:
                 card.add(f"x-organiser-{key.replace('_', '-')}").value = "yes" if member[key] else "no"
@@ -248,6 +288,16 @@ def write_vcards(members: Iterable[Mapping[str, Any]], version: str = "3.0") -> 
                 card.add(f"x-organiser-{key.replace('_', '-')}").value = member[key]
         text = card.serialize()
         if version == "4.0":
-            text = text.replace("VERSION:3.0", "VERSION:4.0", 1).replace(";TYPE=INTERNET", "")
+            text = text.replace("VERSION:3.0", "VERSION:4.0", 1)
         chunks.append(text)
     return "".join(chunks).encode("utf-8")
+
+
+def _typed(line: Any, value: str, types: list[str], version: str, always: list[str]) -> None:
+    """An EMAIL or TEL line with its types; the preferred one is TYPE=pref in 3.0 and PREF=1 in 4.0."""
+    line.value = value
+    words = [*always, *(t for t in types if t not in always and (version == "3.0" or t != "pref"))]
+    if words:
+        line.params["TYPE"] = words
+    if version == "4.0" and "pref" in types:
+        line.params["PREF"] = ["1"]

@@ -59,12 +59,14 @@ class RecordService:
         # tuple.__new__: a LocalOp without NamedTuple's keyword handling (a dozen per new record)
         return [_new_op(LocalOp, (kind, record_id, name, value, ())) for name, value in values.items()]
 
-    def _create_ops(self, values: Mapping[str, Any], kind: str | None = None) -> tuple[str, list[LocalOp]]:
+    def _create_ops(self, values: Mapping[str, Any], kind: str | None = None,
+                    record_id: str | None = None) -> tuple[str, list[LocalOp]]:
         kind = kind or self.kind
         clean = validate(kind, values, exists=self._exists)
         spec = KINDS[kind]
-        full = {f.name: clean.get(f.name, f.default) for f in spec.fields}
-        record_id = new_id()
+        full = {f.name: clean.get(f.name, f.default) for f in spec.fields
+                if not f.sparse or clean.get(f.name, f.default) != f.default}
+        record_id = record_id or new_id()
         return record_id, self._ops(kind, record_id, full)
 
     def build_add(self, values: Mapping[str, Any]) -> tuple[str, list[LocalOp]]:
@@ -76,7 +78,9 @@ class RecordService:
         kind = kind or self.kind
         current = self._current(record_id, kind)
         clean = validate(kind, values, current=current, exists=self._exists)
-        changed = {k: v for k, v in clean.items() if current.get(k) != v}
+        fields = KINDS[kind].by_name
+        # a sparse field never written reads as its default: setting it to that is no change
+        changed = {k: v for k, v in clean.items() if current.get(k, fields[k].default) != v}
         return self._ops(kind, record_id, changed)
 
     def delete(self, record_id: str) -> None:

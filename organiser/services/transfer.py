@@ -16,10 +16,20 @@ from typing import Any
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.formats import backup as backup_format
-from organiser.formats.common import FormatError, ParsedFile, ParsedItem, detect_format
+from organiser.formats.common import (
+    OWN_UID,
+    FormatError,
+    Misdecoded,
+    ParsedFile,
+    ParsedItem,
+    detect_format,
+    find_misdecoding,
+    own_uid,
+)
 from organiser.formats.csvfile import read_members_csv, write_members_csv
-from organiser.formats.ical import OWN_UID, read_calendar, write_calendar
+from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
+from organiser.formats.xlsx import write_members_xlsx
 from organiser.services.backup import Progress, build_backup, restore_backup
 from organiser.services.group import Group
 from organiser.store import queries
@@ -61,6 +71,10 @@ class ImportPlan:
     warnings: list[str] = field(default_factory=list)
     merge_duplicates: bool = False
     backup: backup_format.Backup | None = None
+    # The file looks like UTF-8 read as Windows-1252 and saved again ("ZoÃ«"): the right
+    # reading, offered to the person; `repaired` when the plan was made from it.
+    misdecoded: Misdecoded | None = None
+    repaired: bool = False
 
     def of(self, action: str) -> list[PlannedItem]:
         return [i for i in self.items if i.action == action]
@@ -93,8 +107,10 @@ class ImportPlan:
                 "file or import the rest with --skip-invalid.")
 
     def to_json(self) -> dict[str, Any]:
+        misdecoded = None if self.misdecoded is None else {
+            "seen": self.misdecoded.seen, "meant": self.misdecoded.meant, "repaired": self.repaired}
         return {"source": self.source, "format": self.format, "counts": self.counts(),
-                "duplicates": len(self.duplicates), "warnings": self.warnings,
+                "duplicates": len(self.duplicates), "warnings": self.warnings, "misdecoded": misdecoded,
                 "items": [i.to_json() for i in self.items]}
 
 
@@ -123,8 +139,9 @@ def read_file(data: bytes, source: str, fmt: str | None = None,
 
 def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = None,
                 merge_duplicates: bool = False, mapping: Mapping[str, str] | None = None,
-                progress: Progress | None = None) -> ImportPlan:
-    """What importing `data` would do to `group`; writes nothing."""
+                progress: Progress | None = None, repair_encoding: bool = False) -> ImportPlan:
+    """What importing `data` would do to `group`; writes nothing. `repair_encoding` reads a
+    file that looks doubly encoded ("ZoÃ«") the right way ("Zoë")."""
     fmt = fmt or detect_format(source, data)
     if fmt == "json":
         plan = ImportPlan(source, "json", backup=backup_format.read_backup(data, source))
@@ -133,8 +150,15 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
                                  "data directory instead (organiser --data-dir DIR import FILE).")
         raise OrganiserError(f"{source} is a full backup of group '{plan.backup.group['name']}'; restore it "
                              "into an empty data directory (organiser --data-dir DIR import FILE).")
-    parsed = read_file(data, source, fmt, mapping)
-    plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates)
+    misdecoded = find_misdecoding(data, source)
+    repaired = misdecoded is not None and repair_encoding
+    parsed = read_file(misdecoded.data if misdecoded is not None and repaired else data, source, fmt, mapping)
+    plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates,
+                      misdecoded=misdecoded, repaired=repaired)
+    if misdecoded is not None:
+        plan.warnings.insert(0, misdecoded.sentence(source) + (
+            "; it was read that way" if repaired else "; to read it that way, import with --repair-encoding "
+            "(in the app: tick 'Read it as UTF-8')"))
     planner = _Planner(group, plan, progress)
     planner.run(parsed.items)
     return plan
@@ -155,6 +179,7 @@ class _Person:
     roles: list[str]
     skills: list[str]
     planned: PlannedItem | None = None
+    new_id: str | None = None  # for a member added from a card with another tool's UID: derived from it
 
 
 class _Planner:
@@ -164,6 +189,8 @@ class _Planner:
         self.progress = progress
         self.by_email: dict[str, _Person] = {}
         self.by_phone: dict[str, _Person] = {}
+        self.by_uid: dict[str, _Person] = {}  # Organiser's own UIDs and remembered ones of other tools
+        self.uid_seen: dict[str, str] = {}  # UIDs of members earlier in the file, and where
         self.event_ids: set[str] = set()
         self.people: list[_Person] = []  # members this import adds or updates
         self.planned_ids: dict[str, str] = {}  # event/task ids this import already plans, and where
@@ -201,6 +228,10 @@ class _Planner:
             self._index(person)
 
     def _index(self, person: _Person) -> None:
+        if person.record_id:
+            self.by_uid[own_uid(person.record_id)] = person
+        if person.values.get("source_uid"):
+            self.by_uid.setdefault(person.values["source_uid"], person)
         for email in person.values.get("emails") or []:
             self.by_email.setdefault(email.casefold(), person)
         for phone in person.values.get("phones") or []:
@@ -226,9 +257,26 @@ class _Planner:
         except ValidationError as exc:
             self._add(item, INVALID, reason=exc.message)
             return
+        uid = item.extra.get("uid")
+        new_id = None
+        if uid:
+            if uid in self.uid_seen:
+                self._add(item, SKIP, reason=f"same UID as {self.uid_seen[uid]}")
+                return
+            self.uid_seen[uid] = item.where
+            known = self.by_uid.get(uid)
+            if known is not None and known.record_id:
+                self._replace_member(item, known, values, roles, skills)
+                return
+            own = OWN_UID.match(uid)
+            new_id = own.group(1) if own else derived_id("member", uid)
+            if queries.get_record(self.group.db, new_id) is not None:
+                self._add(item, SKIP, reason="this member was deleted here; it is not brought back",
+                          record_id=new_id)
+                return
         match, why = self._match(values)
         if match is None:
-            person = _Person(None, values, roles, skills)
+            person = _Person(None, values, roles, skills, new_id=new_id)
             person.planned = self._add(item, ADD)
             self._index(person)
             self.people.append(person)
@@ -253,21 +301,48 @@ class _Planner:
                 self._add(item, SKIP, reason=f"nothing new for {match_name} ({why})", record_id=match.record_id,
                           duplicate_of=match_name)
             return
-        person = _Person(None, values, roles, skills)
+        person = _Person(None, values, roles, skills, new_id=new_id)
         person.planned = self._add(item, ADD, duplicate_of=match_name,
                                    reason=f"likely duplicate of {match_name} ({why}); not merged")
         self._index(person)
         self.people.append(person)
 
+    def _replace_member(self, item: ParsedItem, known: _Person, values: Mapping[str, Any],
+                        roles: list[str], skills: list[str]) -> None:
+        """A card or row whose UID is a member's: what the file carries replaces the member's
+        values (the file wins; nothing is appended), what it cannot carry stays."""
+        assert known.record_id is not None
+        if known.planned is not None:
+            self._add(item, SKIP, reason=f"same member as {known.planned.where}", record_id=known.record_id)
+            return
+        spec = KINDS["member"].by_name
+        carried = item.extra.get("carried") or {*values, "roles", "skills"}
+        fields = {k: values.get(k, spec[k].default) for k in carried if k in spec}
+        fields["name"] = fields.get("name") or known.values.get("name")
+        wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if k in carried}
+        members = self.group.members
+        try:
+            ops = members._edit_ops(known.record_id, fields) + members._trait_ops(
+                known.record_id, wanted, current={"roles": known.roles, "skills": known.skills})
+        except ValidationError as exc:
+            self._add(item, INVALID, reason=exc.message)
+            return
+        if not ops:
+            self._add(item, SKIP, reason="unchanged", record_id=known.record_id)
+            return
+        changed = sorted({op.field if op.kind == "member" else op.kind.removeprefix("member_") + "s" for op in ops})
+        known.planned = self._add(item, UPDATE, reason=f"changed: {', '.join(changed)}",
+                                  record_id=known.record_id, ops=ops)
+
     def _finish_member(self, person: _Person) -> None:
         planned = person.planned
-        if planned is None or planned.action not in (ADD, UPDATE):
-            return
+        if planned is None or planned.action not in (ADD, UPDATE) or planned.ops:
+            return  # nothing to do, or already worked out (a known UID)
         members = self.group.members
         try:
             if planned.action == ADD:
                 values = {**person.values, "roles": person.roles, "skills": person.skills}
-                planned.record_id, planned.ops = members.build_add(values)
+                planned.record_id, planned.ops = members.build_add(values, record_id=person.new_id)
             else:
                 assert person.record_id is not None
                 current = members.get(person.record_id)
@@ -402,7 +477,7 @@ def apply_import(group: Group, plan: ImportPlan, *, skip_invalid: bool = False,
 # ---- export -------------------------------------------------------------------------------
 
 def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: bool = True) -> bytes:
-    """The group's events and tasks (ics), members (vcf, csv), or everything (json)."""
+    """The group's events and tasks (ics), members (vcf, csv, xlsx), or everything (json)."""
     if fmt == "ics":
         members = {m.id: (m.name, m.emails[0] if m.emails else "") for m in group.members.list()}
         events = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "event")]
@@ -412,6 +487,8 @@ def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: boo
         return write_vcards([m.to_json() for m in group.members.list()], vcard_version)
     if fmt == "csv":
         return write_members_csv([m.to_json() for m in group.members.list()], bom=bom)
+    if fmt == "xlsx":
+        return write_members_xlsx([m.to_json() for m in group.members.list()])
     if fmt == "json":
         return backup_format.write_backup(build_backup(group))
-    raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv or json.")
+    raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv, xlsx or json.")

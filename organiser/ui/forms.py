@@ -122,12 +122,18 @@ class RecordForm(QWidget):
         raise NotImplementedError
 
 
+NAME_PART_LABELS = {"family_name": "Fa&mily name", "given_name": "&Given name", "additional_names": "A&dditional names",
+                    "name_prefix": "Prefi&x", "name_suffix": "S&uffix"}
+
+
 class MemberForm(RecordForm):
     kind = "member"
 
     def __init__(self, group: Group, parent: QWidget | None = None) -> None:
         super().__init__(group, parent)
         self.name = self.add("name", "&Name", QLineEdit())
+        # the structure of the name (vCard's N, sorting by surname), never guessed from the display name
+        self.name_parts = {key: self.add(key, label, QLineEdit()) for key, label in NAME_PART_LABELS.items()}
         self.emails = self.add("emails", "&Email", QLineEdit())
         self.emails.setPlaceholderText("one or more, separated by commas")
         self.phones = self.add("phones", "&Phone", QLineEdit())
@@ -150,10 +156,13 @@ class MemberForm(RecordForm):
         return {"name": m.name, "emails": list(m.emails), "phones": list(m.phones),
                 "roles": sorted(m.roles, key=str.casefold), "skills": list(m.skills), "notes": m.notes,
                 "consent_email": m.consent_email, "consent_phone": m.consent_phone,
-                "consent_date": m.consent_date, "joined": m.joined}
+                "consent_date": m.consent_date, "joined": m.joined,
+                **{key: getattr(m, key) for key in NAME_PART_LABELS}}
 
     def set_values(self, v: dict[str, Any]) -> None:
         self.name.setText(v.get("name", ""))
+        for key, edit in self.name_parts.items():
+            edit.setText(v.get(key) or "")
         self.emails.setText(", ".join(v.get("emails", [])))
         self.phones.setText(", ".join(v.get("phones", [])))
         roles = v.get("roles", [])
@@ -172,7 +181,8 @@ class MemberForm(RecordForm):
                 "phones": _split(self.phones.text()), "roles": sorted(roles, key=str.casefold),
                 "skills": _split(self.skills.text()), "notes": self.notes.toPlainText(),
                 "consent_email": self.consent_email.isChecked(), "consent_phone": self.consent_phone.isChecked(),
-                "consent_date": self.consent_date.value(), "joined": self.joined.value()}
+                "consent_date": self.consent_date.value(), "joined": self.joined.value(),
+                **{key: edit.text() for key, edit in self.name_parts.items()}}
 
     def load(self, record_id: str) -> Member:
         return self.group.members.get(record_id)

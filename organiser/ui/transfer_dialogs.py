@@ -54,6 +54,7 @@ EXPORT_FORMATS = [  # (label, format, vCard version, suffix)
     ("Contacts: members (vCard 3.0 .vcf)", "vcf", "3.0", ".vcf"),
     ("Contacts: members (vCard 4.0 .vcf)", "vcf", "4.0", ".vcf"),
     ("Spreadsheet: members (CSV .csv)", "csv", "3.0", ".csv"),
+    ("Spreadsheet: members (Excel and LibreOffice .xlsx)", "xlsx", "3.0", ".xlsx"),
     ("Full backup: everything, restorable (.json)", "json", "3.0", ".json"),
 ]
 
@@ -95,6 +96,10 @@ class ImportDialog(QDialog):
         self.merge_box.toggled.connect(self.replan)
         self.skip_box = QCheckBox("Skip invalid items and import the rest")
         self.skip_box.toggled.connect(self._update_buttons)
+        # shown when the file looks like UTF-8 read as Windows-1252 and saved again ("ZoÃ«")
+        self.encoding_box = QCheckBox()
+        self.encoding_box.setVisible(False)
+        self.encoding_box.toggled.connect(self.replan)
         self.map_edit = QLineEdit()
         self.map_edit.setPlaceholderText("Spreadsheets: extra columns, e.g. Mobil=phone; Notizen=notes")
         self.map_edit.setAccessibleName("Column mapping")
@@ -105,6 +110,7 @@ class ImportDialog(QDialog):
         form.addRow("Columns:", self.map_edit)
         form.addRow("", self.merge_box)
         form.addRow("", self.skip_box)
+        form.addRow("", self.encoding_box)
 
         self.summary = QLabel("Choose a file to see what it holds before anything is imported.")
         self.summary.setWordWrap(True)
@@ -141,7 +147,15 @@ class ImportDialog(QDialog):
 
     def set_file(self, path: Path) -> None:
         self.path_edit.setText(str(path))
+        self._forget_encoding()
         self.replan()
+
+    def _forget_encoding(self) -> None:
+        """Another file: its own reading decides whether the choice is offered."""
+        self.encoding_box.blockSignals(True)
+        self.encoding_box.setChecked(False)
+        self.encoding_box.blockSignals(False)
+        self.encoding_box.setVisible(False)
 
     @property
     def busy(self) -> bool:
@@ -150,6 +164,8 @@ class ImportDialog(QDialog):
     def _edited(self) -> None:
         # editingFinished also fires when focus merely leaves the field
         if (self.path_edit.text().strip(), self.map_edit.text().strip()) != self._planned_for:
+            if self._planned_for is None or self.path_edit.text().strip() != self._planned_for[0]:
+                self._forget_encoding()
             self.replan()
 
     def replan(self) -> None:
@@ -179,8 +195,10 @@ class ImportDialog(QDialog):
             self._plan_backup(path)
             return
         data, source, merge = self.data, path.name, self.merge_box.isChecked()
+        repair = self.encoding_box.isChecked()
         self._run(lambda g, progress: transfer.plan_import(g, data, source, fmt=fmt, merge_duplicates=merge,
-                                                           mapping=mapping, progress=progress),
+                                                           mapping=mapping, progress=progress,
+                                                           repair_encoding=repair),
                   self._planned, "Reading and checking…")
 
     def _plan_backup(self, path: Path) -> None:
@@ -203,6 +221,13 @@ class ImportDialog(QDialog):
         self.plan = plan
         self.model.set_plan(plan)
         text = plan.summary()
+        if plan.misdecoded is not None:
+            found = plan.misdecoded
+            self.encoding_box.setText(f"Read it as UTF-8 (“{found.seen}” becomes “{found.meant}”)")
+            self.encoding_box.setVisible(True)
+            if not plan.repaired:
+                text = (f"{found.sentence(plan.source)}: tick “Read it as UTF-8” to import it as it was meant. "
+                        + text)
         if plan.invalid:
             first = plan.invalid[0]
             text += (f" Invalid items block the import (first: {first.where}, {first.reason.rstrip('.')}); "
@@ -227,7 +252,8 @@ class ImportDialog(QDialog):
                 and (not plan.invalid or self.skip_box.isChecked()))))
         self.import_button.setEnabled(can)
         self.import_button.setText("Restore" if plan is not None and plan.backup is not None else "Import")
-        for widget in (self.path_edit, self.choose_button, self.merge_box, self.skip_box, self.map_edit):
+        for widget in (self.path_edit, self.choose_button, self.merge_box, self.skip_box, self.map_edit,
+                       self.encoding_box):
             widget.setEnabled(not self.busy)
 
     # ---- importing ----------------------------------------------------------------------------
@@ -347,7 +373,9 @@ class ExportDialog(QDialog):
         self.note.setText({
             "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
             "vcf": "Members with names, emails, phones, roles as categories and notes.",
-            "csv": "Members as a spreadsheet (UTF-8, opens in Excel and LibreOffice).",
+            "csv": "Members as a spreadsheet (UTF-8, opens in Excel and LibreOffice; a cell a spreadsheet would "
+                   "run as a formula or turn into a number starts with ').",
+            "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
             "json": "Everything, with the signed change log, so the group can be restored exactly. "
                     "Keep it safe: it holds all members' details.",
         }[fmt])

@@ -104,7 +104,7 @@ def test_export_dialog_writes_the_chosen_format(group: Group, qtbot: Any, tmp_pa
     qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
     assert "Ana López" in target.read_text(encoding="utf-8-sig")
     assert f"Wrote {target}" in dialog.note.text()
-    dialog.format_box.setCurrentIndex(4)
+    dialog.format_box.setCurrentIndex(5)
     assert dialog.path_edit.text().endswith("members.json")
 
 
@@ -151,3 +151,43 @@ def test_the_file_menu_opens_both_dialogs(group: Group, qtbot: Any, tmp_path: Pa
     assert exporter.isVisible()
     exporter.reject()
     window.close()
+
+
+def test_a_mis_decoded_file_is_named_and_read_right_when_the_box_is_ticked(group: Group, qtbot: Any,
+                                                                          tmp_path: Path) -> None:
+    good = "Name,Phone\r\nZoë Ñúñez García,07700900123\r\n"
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(good.encode("utf-8").decode("latin-1").encode("utf-8"))  # "ZoÃ« Ã\x91ÃºÃ±ez"
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    planned(dialog, qtbot, garbled)
+    assert "'ZoÃ«' would read 'Zoë'" in dialog.summary.text()
+    assert dialog.encoding_box.isVisible() and "“ZoÃ«” becomes “Zoë”" in dialog.encoding_box.text()
+    assert rows(dialog)[0][2].startswith("ZoÃ«")
+    box = dialog.encoding_box
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft() + box.rect().center() / 8)
+    qtbot.waitUntil(lambda: dialog.plan is not None and dialog.plan.repaired and not dialog.busy, timeout=WAIT_MS)
+    assert rows(dialog)[0][2] == "Zoë Ñúñez García"
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
+    assert [m.name for m in group.members.list()] == ["Zoë Ñúñez García"]
+
+
+def test_export_dialog_offers_an_xlsx_whose_cells_are_text(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    import openpyxl
+
+    group.members.add("=1+1", phones=["07700900123"])
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.format_box.setFocus()
+    while "xlsx" not in dialog.format_box.currentText():  # down the list, as with the keyboard
+        qtbot.keyClick(dialog.format_box, Qt.Key.Key_Down)
+    assert dialog.path_edit.text().endswith(".xlsx")
+    target = tmp_path / "members.xlsx"
+    dialog.path_edit.setText(str(target))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
+    row = next(openpyxl.load_workbook(target).active.iter_rows(min_row=2))
+    assert (row[0].value, row[0].data_type, row[2].value, row[2].data_type) == ("=1+1", "s", "07700900123", "s")

@@ -104,8 +104,13 @@ def read_members(db: Database, members: Iterable[str] | None = None,
             for rowid, rid, values in found}
 
 
-def _name_key(row: MemberRow) -> tuple[str, str]:
-    return (row.name.casefold(), row.id)
+def _name_key(row: MemberRow) -> tuple[str, str, str, str]:
+    """By surname where the structured name gives one, else by the display name (as Members.list)."""
+    values = row.values
+    family = values.get("family_name")
+    if not family:
+        return (row.name.casefold(), "", "", row.id)
+    return (family.casefold(), (values.get("given_name") or "").casefold(), row.name.casefold(), row.id)
 
 
 SORT_KEYS = (

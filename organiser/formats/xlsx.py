@@ -1,0 +1,44 @@
+"""Members -> .xlsx (`openpyxl`), for people who live in Excel or LibreOffice.
+
+Every cell is a text cell (type "s", format "@"): a name beginning with "=" stays a name
+and a phone keeps its leading 0 or +, with no apostrophe needed as in the CSV. The columns
+are the CSV export's, so a sheet saved as CSV imports back.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+
+from organiser.formats.csvfile import COLUMNS, member_row
+
+
+def write_members_xlsx(members: Iterable[Mapping[str, Any]]) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Members")
+    sheet.append(list(COLUMNS))
+    for member in members:
+        sheet.append([_text_cell(sheet, value) for value in member_row(member)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _text_cell(sheet: Any, value: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=None)
+    # set directly: assigning a str that starts with "=" would make openpyxl write a formula
+    cell._value = _legal(value)
+    cell.data_type = TYPE_STRING
+    cell.number_format = "@"
+    return cell
+
+
+def _legal(value: str) -> str:
+    """XML 1.0 cannot hold most control characters; a spreadsheet cell never shows them."""
+    return "".join(c for c in value if c in "\t\n\r" or ord(c) >= 32)
