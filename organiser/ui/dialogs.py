@@ -92,7 +92,9 @@ class InviteDialog(QDialog):
 class ConnectDialog(QDialog):
     """For networks that block discovery: type another device's address and port."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, port: int | None = None) -> None:
+        """`port`: this device's real listening port: where the group set a fixed port, the other
+        device's is the same; otherwise the person types "address:port" as the other device shows it."""
         super().__init__(parent)
         self.setWindowTitle("Connect to address")
         self.host = QLineEdit()
@@ -100,7 +102,7 @@ class ConnectDialog(QDialog):
         self.host.setAccessibleName("Address")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
-        self.port.setValue(47600)
+        self.port.setValue(port or 47600)
         self.port.setAccessibleName("Port")
         self.error = QLabel()
         self.error.setStyleSheet(f"color: {error_colour(self)};")
@@ -108,7 +110,8 @@ class ConnectDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Address", self.host)
         form.addRow("&Port", self.port)
-        hint = QLabel("The other device shows its address and port under Peers & group.")
+        hint = QLabel("The other device shows the address to type (like 192.168.1.20:47600) under "
+                      "Peers & group.")
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
@@ -122,6 +125,11 @@ class ConnectDialog(QDialog):
 
     def _check(self) -> None:
         host = self.host.text().strip()
+        if host.count(":") == 1:  # "192.168.1.20:47600" as Peers & group shows it
+            host, _sep, port = host.partition(":")
+            if port.isdigit() and 0 < int(port) < 65536:
+                self.port.setValue(int(port))
+                self.host.setText(host)
         if not host or any(c.isspace() for c in host):
             self.error.setText("Address: type the other device's IP address or host name.")
             self.error.show()

@@ -138,7 +138,7 @@ class EventsView(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
-        left.setMinimumWidth(300)
+        left.setMinimumWidth(250)
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         if bridge is not None:

@@ -9,8 +9,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QPoint, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 VIEWS = ("events", "tasks", "members", "peers")
 TIDY_STEPS = 200  # at most this many steps of merging the search index, ~500 pages each
 TIDY_AFTER_MS = 1000  # after opening, wait this long before tidying the search index
+FIRST_SIZE = QSize(1280, 800)
 VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group"}
 
 
@@ -105,13 +106,29 @@ class MainWindow(QMainWindow):
         self.peer_timer.start()
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.fit_to_screen()
         self.switch_to(self.settings.last_view() if self.settings.last_view() in VIEWS else "events")
         self.update_peer_status()
         self._closing = False
         QTimer.singleShot(TIDY_AFTER_MS, self.tidy_search_index)  # once the first view is up
 
     # ---- layout -------------------------------------------------------------------------------
+
+    def fit_to_screen(self) -> None:
+        """First start: the window takes the screen's available area (up to a comfortable
+        1280x800), so the status bar is on screen on a 1366x768 or 1024x600 laptop; a small
+        screen gets the window maximised, which leaves the window manager to fit its frame."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(FIRST_SIZE)
+            return
+        available = screen.availableGeometry()
+        size = FIRST_SIZE.boundedTo(available.size())
+        self.resize(size)
+        self.move(available.topLeft() + QPoint((available.width() - size.width()) // 2,
+                                               (available.height() - size.height()) // 2))
+        if size != FIRST_SIZE:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def _build_sidebar(self) -> None:
         bar = QToolBar("Views")

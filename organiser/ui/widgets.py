@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QCompleter,
     QDateEdit,
@@ -151,3 +152,76 @@ class Banner(QFrame):
             self._layout.addWidget(button)
             self.buttons.append(button)
         self.show()
+
+
+def follow_selection(view: QAbstractItemView, callback: Any) -> None:
+    """Call `callback` whenever what the view shows as selected may have changed: a click (Qt
+    moves the current row before it selects it, so the current-row signal alone comes too
+    early), arrow keys, and rows filtered out, removed or reordered under the selection."""
+    selection = view.selectionModel()
+    selection.selectionChanged.connect(lambda *_: callback())
+    selection.currentRowChanged.connect(lambda *_: callback())
+    model = view.model()
+    for signal in (model.modelReset, model.rowsRemoved, model.layoutChanged):
+        signal.connect(lambda *_: callback())
+
+
+class EmptyHint(QLabel):
+    """A sentence in the middle of an empty list or table, saying what would be there and how
+    to add the first one; hidden as soon as the view has a row."""
+
+    def __init__(self, view: QAbstractItemView, text: str) -> None:
+        super().__init__(text, view.viewport())
+        self.view = view
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setObjectName("empty-hint")
+        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setContentsMargins(16, 16, 16, 16)
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(lambda *_: self.update_shown())
+        self.update_shown()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.view.viewport().rect())
+        return False
+
+    def update_shown(self) -> None:
+        self.setGeometry(self.view.viewport().rect())
+        self.setVisible(self.view.model().rowCount() == 0)
+
+    def set_hint(self, text: str) -> None:
+        self.setText(text)
+
+
+ANSWERS = (("yes", "&Yes"), ("maybe", "&Maybe"), ("no", "N&o"))
+
+
+class AnswerButtons(QWidget):
+    """Yes / Maybe / No for an RSVP: the answer given shows pressed; clicking another changes it."""
+
+    answered = Signal(str)
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(label)
+        layout.addWidget(self.label)
+        self.buttons: dict[str, QPushButton] = {}
+        for answer, text in ANSWERS:
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setAccessibleName(f"Answer {answer}")
+            button.clicked.connect(lambda _checked=False, a=answer: self.answered.emit(a))
+            layout.addWidget(button)
+            self.buttons[answer] = button
+        layout.addStretch(1)
+
+    def show_answer(self, answer: str | None) -> None:
+        for name, button in self.buttons.items():
+            button.setChecked(name == answer)

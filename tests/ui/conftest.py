@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QMessageBox, QWidget
 
 from organiser.services.demo import DemoSize, populate
 from organiser.services.group import Group
@@ -60,3 +60,42 @@ def with_modal(trigger: Callable[[], Any], handle: Callable[[QWidget], None]) ->
                 dialog.reject()
     QTimer.singleShot(0, drive)
     return trigger()
+
+
+def click_row(qtbot: Any, view: QAbstractItemView, row: int, column: int = 0, *, double: bool = False) -> None:
+    """Click a row as a person does: the mouse at the middle of its cell on the viewport."""
+    index = view.model().index(row, column)
+    view.scrollTo(index)
+    rect = view.visualRect(index)
+    assert rect.isValid() and view.viewport().rect().intersects(rect), f"row {row} is not on screen"
+    point = rect.center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    if double:
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+
+def row_of_text(view: QAbstractItemView, text: str, column: int = 0) -> int:
+    """The row whose cell shows `text` (what a person looks for before clicking)."""
+    model = view.model()
+    for row in range(model.rowCount()):
+        if model.index(row, column).data() == text:
+            return row
+    raise AssertionError(f"no row shows {text!r}")
+
+
+def click(qtbot: Any, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def choose(qtbot: Any, combo: QComboBox, text: str) -> None:
+    """Pick an entry of a drop-down as a person does: click it open, click the entry."""
+    found = combo.findText(text)
+    assert found >= 0, f"{text!r} is not offered"
+    combo.setFocus()
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    popup = combo.view()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    popup.scrollTo(combo.model().index(found, 0))
+    rect = popup.visualRect(combo.model().index(found, 0))
+    qtbot.mouseClick(popup.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: not popup.isVisible(), timeout=2000)

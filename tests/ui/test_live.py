@@ -17,6 +17,7 @@ from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.settings import UiSettings
 from tests.conftest import sync_pair
+from tests.ui.conftest import click_row
 
 
 @pytest.fixture
@@ -110,7 +111,9 @@ def test_a_recorded_conflict_can_be_settled_with_use_this_value(door: tuple[Main
     row = [view.conflicts.index(0, c).data() for c in range(5)]
     assert row[0] == "member: Asha Bell" and row[1] == "notes"
     losing = row[3]
-    view.conflict_table.selectRow(0)
+    assert not view.use_other.isEnabled()  # nothing picked yet
+    click_row(qtbot, view.conflict_table, 0)
+    assert "Asha Bell" in view.conflict_note.text() and f"“{losing}”" in view.conflict_note.text()
     qtbot.mouseClick(view.use_other, Qt.MouseButton.LeftButton)
     assert win.group.members.get(asha.id).notes == losing
     assert view.conflicts.rowCount() == 0
@@ -135,6 +138,7 @@ def test_views_not_on_screen_take_in_a_peers_changes_as_they_are_opened(door: tu
     assert not resets  # the row went in; the column was not reloaded
     win.switch_to("events")
     assert win.events_view.agenda.index(win.events_view.agenda.row_of(event.id), 0).data().endswith("Street stall")
-    win.tasks_view.tabs.setCurrentIndex(1)  # the list, read when first opened, has it too
-    win.switch_to("tasks")
+    win.switch_to("tasks")  # the list, read when first opened, has it too
+    bar = win.tasks_view.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     assert task.id in [win.tasks_view.proxy.index(r, 0).data(ID_ROLE) for r in range(win.tasks_view.proxy.rowCount())]

@@ -158,3 +158,19 @@ def test_connect_to_address_refuses_an_empty_address_and_reports_an_unreachable_
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_the_first_window_fits_the_screen_and_every_view_fits_1024x600(qtbot: Any, demo: Group,
+                                                                       tmp_path: Path) -> None:
+    win = MainWindow(demo, None, settings=UiSettings(tmp_path / "fresh"))
+    qtbot.addWidget(win)
+    win.show()
+    available = win.screen().availableGeometry()  # 800x800 offscreen: smaller than 1280x800
+    assert win.isMaximized()
+    assert win.geometry().height() <= available.height() and win.width() <= max(available.width(),
+                                                                                     win.minimumWidth())
+    assert win.statusBar().isVisible()
+    for name in ("events", "tasks", "members", "peers"):
+        win.switch_to(name)
+        hint = win.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 600 - 40, f"{name} needs {hint.toTuple()}"
