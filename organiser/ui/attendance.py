@@ -171,7 +171,7 @@ class PrintDialog(QDialog):
 
     def __init__(self, group: Group, event: Event, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.group, self.event = group, event
+        self.group, self.meeting = group, event
         self.saved: Path | None = None
         self.setWindowTitle(f"Print or save — {event.title}")
         self.choice = QButtonGroup(self)
@@ -198,20 +198,20 @@ class PrintDialog(QDialog):
         return next(key for key, radio in self.radios.items() if radio.isChecked())
 
     def save_as_pdf(self) -> None:
-        suggested = f"{self.event.title} - {SHEETS[self.which()]}.pdf".replace("/", "-")
+        suggested = f"{self.meeting.title} - {SHEETS[self.which()]}.pdf".replace("/", "-")
         name, _filter = QFileDialog.getSaveFileName(self, "Save as PDF", str(Path.home() / suggested),
                                                     "PDF files (*.pdf)")
         if not name:
             return
         path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
-        self.saved = save_pdf(self.group, self.event, self.which(), path)
+        self.saved = save_pdf(self.group, self.meeting, self.which(), path)
         self.accept()
 
     def print_sheet(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            render(sheet_html(self.group, self.event, self.which()), printer)
+            render(sheet_html(self.group, self.meeting, self.which()), printer)
             self.accept()
 
 
@@ -223,7 +223,7 @@ class CopyEmailsDialog(QDialog):
 
     def __init__(self, group: Group, event: Event, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.group, self.event = group, event
+        self.group, self.meeting = group, event
         self.setWindowTitle(f"Email addresses — {event.title}")
         self.said_yes = QRadioButton("Those who said &yes")
         self.came = QRadioButton("Those who were &checked in")
@@ -253,7 +253,7 @@ class CopyEmailsDialog(QDialog):
         self.refresh()
 
     def emails(self) -> list[str]:
-        return self.group.events.contact_emails(self.event.id, who="yes" if self.said_yes.isChecked()
+        return self.group.events.contact_emails(self.meeting.id, who="yes" if self.said_yes.isChecked()
                                                 else "checked_in")
 
     def refresh(self) -> None:

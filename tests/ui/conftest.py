@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QMessageBox, QWidget
 
 from organiser.services.demo import DemoSize, populate
@@ -84,7 +84,11 @@ def row_of_text(view: QAbstractItemView, text: str, column: int = 0) -> int:
 
 
 def click(qtbot: Any, widget: QWidget) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    """Click a widget where a person aims: its middle, or for a check box or radio button
+    stretched wider than its text, the middle of what it shows (the box and its label)."""
+    shown = widget.sizeHint().boundedTo(widget.size())
+    pos = QPoint(shown.width() // 2, widget.height() // 2)
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
 
 
 def choose(qtbot: Any, combo: QComboBox, text: str) -> None:
