@@ -33,6 +33,7 @@ from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.ui.models.events import time_range
 from organiser.ui.widgets import error_colour
+from organiser.ui.wording import people_words
 
 SHEETS = {"attendance": "Attendance sheet", "rsvps": "RSVP list"}
 
@@ -99,15 +100,6 @@ class WalkInDialog(QDialog):
             return
         self.member_id = member.id
         self.accept()
-
-
-def people_words(message: str) -> str:
-    """A service's sentence without the field name it starts with ("emails: ..."): shown next
-    to the field, or in a dialog about one thing, the name says nothing a person needs."""
-    head, sep, rest = message.partition(": ")
-    if sep and len(head.split()) <= 3 and "'" not in head and "(" not in head:
-        message = rest
-    return message[:1].upper() + message[1:]
 
 
 # ---- print and PDF ---------------------------------------------------------------------------
@@ -273,4 +265,4 @@ class CopyEmailsDialog(QDialog):
         self.copied.setText(f"Copied {n} address{'es' if n != 1 else ''}: paste them into your mail's Bcc.")
 
 
-__all__ = ["CopyEmailsDialog", "PrintDialog", "WalkInDialog", "people_words", "save_pdf", "sheet_html"]
+__all__ = ["CopyEmailsDialog", "PrintDialog", "WalkInDialog", "save_pdf", "sheet_html"]

@@ -121,6 +121,14 @@ class RecordPicker(QLineEdit):
             return exact[0]
         return text  # the service refuses it with a sentence naming the field
 
+    def is_known(self) -> bool:
+        """Whether the text names a record that exists (picked, or typed exactly as listed)."""
+        value = self.value()
+        if value is None:
+            return True
+        found = queries.rows_by_ids(self.group.db, [value]).get(value)
+        return found is not None and found[1] == self.kind and not found[3]
+
 
 class Banner(QFrame):
     """A calm strip at the top of a pane: a message and up to two buttons."""

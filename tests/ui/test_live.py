@@ -17,7 +17,7 @@ from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.settings import UiSettings
 from tests.conftest import sync_pair
-from tests.ui.conftest import click_row
+from tests.ui.conftest import click_row, with_modal
 
 
 @pytest.fixture
@@ -85,16 +85,24 @@ def test_editing_while_a_peer_changes_the_same_member_asks_before_overwriting(
     dialog = RecordDialog(win.group, win.bridge, "member", bruno.id, parent=win)
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.form.name.setText("Bruno C. (mine)")
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.form.name)  # typing starts in the first field
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.focusWidget(), "Bruno C. (mine)")
     other.members.edit(bruno.id, name="Bruno Chen-Ortiz", notes="moved to flat 3")
     arrive(qtbot, win, win.group, other)
     assert dialog.banner.isVisible()
-    assert "display name" in dialog.banner.label.text() and "asked which to keep" in dialog.banner.label.text()
+    assert "changed name" in dialog.banner.label.text() and "asked which to keep" in dialog.banner.label.text()
     assert dialog.form.notes.toPlainText() == "moved to flat 3"  # their untouched field is shown
-    asked: list[list[str]] = []
-    monkeypatch.setattr(RecordDialog, "_confirm_overwrite", lambda self, fields: asked.append(fields) or False)
-    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
-    assert asked == [["name"]]
+    asked: list[str] = []
+
+    def keep_theirs(box: Any) -> None:
+        asked.append(box.text())
+        theirs = next(b for b in box.buttons() if b.text() == "Keep theirs")
+        qtbot.mouseClick(theirs, Qt.MouseButton.LeftButton)
+
+    with_modal(lambda: qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save),
+                                        Qt.MouseButton.LeftButton), keep_theirs)
+    assert len(asked) == 1 and "yours: “Bruno C. (mine)”" in asked[0] and "theirs: “Bruno Chen-Ortiz”" in asked[0]
     kept = win.group.members.get(bruno.id)
     assert kept.name == "Bruno Chen-Ortiz" and kept.notes == "moved to flat 3"
 
