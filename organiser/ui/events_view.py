@@ -187,9 +187,14 @@ class EventsView(QWidget):
         if not event_id:
             return
         try:
-            self.detail.set_event(self.group.events.get(event_id))
+            event = self.group.events.get(event_id)
         except NotFoundError:
             self.detail.set_event(None)
+            return
+        self.detail.set_event(event)
+        day = event.start_dt.date()
+        if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
+            self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows
 
     def current_id(self) -> str | None:
         return self.detail.shown_event.id if self.detail.shown_event else None

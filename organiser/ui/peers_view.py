@@ -194,6 +194,9 @@ class PeersView(QWidget):
         port = getattr(self.node, "port", 0)
         if not port:
             return []
+        host = getattr(self.node, "listen_host", "")
+        if host not in ("", "0.0.0.0"):
+            return [f"{host}:{port}"]  # listening on one address only
         try:
             from organiser.net.link import local_addresses
         except ImportError:

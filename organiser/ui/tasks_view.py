@@ -254,6 +254,15 @@ class TasksView(QWidget):
         return None
 
     def select(self, task_id: str) -> None:
+        if self.tabs.currentIndex() == 1:
+            for row in range(self.proxy.rowCount()):
+                index = self.proxy.index(row, 0)
+                if index.data(ID_ROLE) == task_id:
+                    self.table.selectionModel().setCurrentIndex(
+                        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QItemSelectionModel.SelectionFlag.Rows)
+                    self.table.scrollTo(index)
+            return
         for column in self.columns.values():
             p = column.model.row_of(task_id)
             if p >= 0:
@@ -280,7 +289,9 @@ class TasksView(QWidget):
         except OrganiserError as exc:
             show_error(self, "Cannot edit this task", exc)
             return
-        dialog.exec()
+        if dialog.exec():
+            self.select(task_id)  # the card may have moved (a new title, another column)
+            self.show_selected()
 
     def delete_task(self) -> None:
         task_id = self.current_id()

@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDateTimeEdit,
+    QLineEdit,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from organiser.services.demo import DemoSize, populate
 from organiser.services.group import Group
@@ -108,3 +117,51 @@ def choose(qtbot: Any, combo: QComboBox, text: str) -> None:
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not popup.isVisible(), timeout=2000)
     assert combo.currentText() == text
+
+
+def click_tab(qtbot: Any, tabs: QTabWidget, title: str) -> None:
+    bar = tabs.tabBar()
+    index = next(i for i in range(bar.count()) if bar.tabText(i).replace("&", "").startswith(title))
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert tabs.currentIndex() == index
+
+
+def open_event(qtbot: Any, window: Any, event_id: str) -> None:
+    """Click the event's row in the agenda (the Agenda tab opened first)."""
+    view = window.events_view
+    window.switch_to("events")
+    click_tab(qtbot, view.tabs, "Agenda")
+    click_row(qtbot, view.list, view.agenda.row_of(event_id))
+    assert view.current_id() == event_id
+
+
+def retype(qtbot: Any, widget: QWidget, text: str) -> None:
+    """Select what a field holds and type over it, as a person does (Ctrl+A, then the keys)."""
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(widget, text)
+
+
+def type_datetime(qtbot: Any, edit: QDateTimeEdit, text: str) -> None:
+    """Type a date and time like '2031-06-14 15:00' into a date-time field as a person does:
+    select the year, type its digits; each full section moves on to the next by itself."""
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    for _ in range(4):
+        qtbot.keyClick(edit, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(edit, "".join(c for c in text if c.isdigit()))
+    assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == text, edit.dateTime().toString("yyyy-MM-dd HH:mm")
+
+
+def pick(qtbot: Any, picker: QLineEdit, typed: str, expected: str) -> None:
+    """Type part of a name into a picker, then take the entry from the list that opens."""
+    picker.setFocus()
+    qtbot.keyClicks(picker, typed)
+    popup = picker.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    model = popup.model()
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == expected)
+    for _ in range(row + 1):
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert picker.text() == expected

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click, click_row, row_of_text
+from tests.ui.conftest import click, click_row, open_event, row_of_text
 
 
 def test_clicking_a_member_row_shows_their_details_and_enables_edit_and_delete(window: MainWindow,
@@ -68,7 +68,7 @@ def test_clicking_an_rsvp_row_offers_the_right_door_button(window: MainWindow, q
     ann, bob = group.members.add("Ann Arrived"), group.members.add("Bob Answered")
     group.events.rsvp(event.id, bob.id, "yes")
     group.events.checkin(event.id, ann.id)
-    window.events_view.select(event.id)
+    open_event(qtbot, window, event.id)
     detail = window.events_view.detail
     click_row(qtbot, detail.rsvp_table, row_of_text(detail.rsvp_table, "Ann Arrived"))
     assert detail.checkin_button.text().replace("&", "") == "Undo check-in"

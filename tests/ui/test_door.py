@@ -14,14 +14,14 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from organiser.services.events import Event
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click, click_row, row_of_text, with_modal
+from tests.ui.conftest import click, click_row, open_event, row_of_text, with_modal
 
 
 @pytest.fixture
-def social(window: MainWindow) -> Event:
+def social(window: MainWindow, qtbot: Any) -> Event:
     group = window.group
     event = group.events.add("Door social", "2031-03-01T18:00", capacity=2, location="Hall")
-    window.events_view.select(event.id)
+    open_event(qtbot, window, event.id)
     return event
 
 
@@ -127,6 +127,7 @@ def test_rsvp_from_a_members_pane(window: MainWindow, social: Event, qtbot: Any)
     assert view.answer.buttons["yes"].isChecked()
     window.switch_to("events")
     assert "RSVPs: 1 yes" in window.events_view.detail.count.text()
+    assert window.events_view.detail.rsvps.index(0, 1).data() == "yes"
 
 
 def test_the_attendance_sheet_and_rsvp_list_save_as_pdf(window: MainWindow, social: Event, qtbot: Any,

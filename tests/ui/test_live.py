@@ -17,7 +17,7 @@ from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.settings import UiSettings
 from tests.conftest import sync_pair
-from tests.ui.conftest import click_row, with_modal
+from tests.ui.conftest import click_row, open_event, row_of_text, with_modal
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_a_member_added_on_another_laptop_appears_and_selection_stays(door: tupl
     win, other = door
     view = win.members_view
     cleo = next(r.id for r in view.model.rows if r.name == "Cleo Diaz")
-    view.select(cleo)
+    click_row(qtbot, view.table, row_of_text(view.table, "Cleo Diaz"))
     resets: list[int] = []
     view.model.modelReset.connect(lambda: resets.append(1))
     other.members.add("Aaron Able")
@@ -68,8 +68,7 @@ def test_an_rsvp_checked_in_at_the_other_door_updates_the_count(door: tuple[Main
     win, other = door
     event = win.group.events.add("Assembly", "2031-05-05T19:00", capacity=10)
     sync_pair(win.group, other)  # the event goes to the other laptop
-    win.switch_to("events")
-    win.events_view.select(event.id)
+    open_event(qtbot, win, event.id)
     asha = next(m for m in other.members.list() if m.name == "Asha Bell")
     other.events.checkin(event.id, asha.id)
     arrive(qtbot, win, win.group, other)

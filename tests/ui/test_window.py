@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from organiser.services.group import Group
 from organiser.ui import asyncjobs
@@ -132,45 +132,41 @@ def test_big_views_are_read_on_a_worker_thread_and_miss_nothing(qtbot: Any, two_
 
 
 def test_connect_to_address_refuses_an_empty_address_and_reports_an_unreachable_one(
-        qtbot: Any, demo: Group, tmp_path: Path, warnings_shown: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        qtbot: Any, demo: Group, tmp_path: Path, warnings_shown: list[str]) -> None:
     node_module = pytest.importorskip("organiser.net.node")
     import qasync
 
-    from organiser.ui.dialogs import ConnectDialog
-
-    dialog = ConnectDialog()
-    qtbot.addWidget(dialog)
-    dialog._check()
-    assert dialog.error.isVisibleTo(dialog) and dialog.error.text().startswith("Address:")
+    from tests.ui.conftest import click, with_modal
 
     loop = qasync.QEventLoop(QApplication.instance())
     asyncio.set_event_loop(loop)
+    node = node_module.SyncNode(demo, listen_host="127.0.0.1", discovery=False)  # this machine only
     try:
-        node = node_module.SyncNode(demo, listen_host="127.0.0.1", discovery=False)  # never started
+        loop.run_until_complete(node.start())
         win = MainWindow(demo, node, settings=UiSettings(tmp_path / "ui"))
         qtbot.addWidget(win)
-        monkeypatch.setattr(ConnectDialog, "exec", lambda self: 1)
-        monkeypatch.setattr(ConnectDialog, "address", lambda self: ("127.0.0.1", 9))  # nothing listens
-        win.peers_view.connect_to_address()
+        win.show()
+        win.switch_to("peers")
+        view = win.peers_view
+        assert f"127.0.0.1:{node.port}" in view.state.text()  # the address to type on the other device
+        seen: dict[str, Any] = {}
+
+        def connect(dialog: Any) -> None:
+            seen["port"] = dialog.port.value()
+            ok = dialog.findChild(QDialogButtonBox).buttons()[0]
+            click(qtbot, ok)  # no address typed
+            seen["error"] = dialog.error.text()
+            dialog.host.setFocus()
+            qtbot.keyClicks(dialog.host, "127.0.0.1:9")  # nothing listens there
+            click(qtbot, ok)
+
+        with_modal(lambda: click(qtbot, view.connect_button), connect)
+        assert seen["port"] == node.port  # pre-filled with the app's real listening port
+        assert seen["error"].startswith("Address:")
         loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running, return_exceptions=True), 30))
         assert len(warnings_shown) == 1 and "127.0.0.1:9" in warnings_shown[0] and warnings_shown[0].endswith(".")
         win.close()
     finally:
+        loop.run_until_complete(node.stop())
         asyncio.set_event_loop(None)
         loop.close()
-
-
-def test_the_first_window_fits_the_screen_and_every_view_fits_1024x600(qtbot: Any, demo: Group,
-                                                                       tmp_path: Path) -> None:
-    win = MainWindow(demo, None, settings=UiSettings(tmp_path / "fresh"))
-    qtbot.addWidget(win)
-    win.show()
-    available = win.screen().availableGeometry()  # 800x800 offscreen: smaller than 1280x800
-    assert win.isMaximized()
-    assert win.geometry().height() <= available.height() and win.width() <= max(available.width(),
-                                                                                     win.minimumWidth())
-    assert win.statusBar().isVisible()
-    for name in ("events", "tasks", "members", "peers"):
-        win.switch_to(name)
-        hint = win.minimumSizeHint()
-        assert hint.width() <= 1024 and hint.height() <= 600 - 40, f"{name} needs {hint.toTuple()}"
