@@ -59,8 +59,9 @@ class InviteDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Invite a device")
         self.code = code
-        intro = QLabel("On the new device, choose <b>Join with an invite code</b> and enter this code "
-                       f"(or scan it). It works once, within {expires_hours:g} hours, while a device "
+        intro = QLabel("On the new device, choose <b>Join a group with an invite code</b> and paste this "
+                       "code: click <b>Copy code</b> and send it by a channel you trust. A phone can read "
+                       f"the QR code instead. It works once, within {expires_hours:g} hours, while a device "
                        "of the group is on the same network.")
         intro.setWordWrap(True)
         self.code_view = QPlainTextEdit(code)
@@ -74,8 +75,10 @@ class InviteDialog(QDialog):
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr.setPixmap(qr_pixmap(code))
         self.qr.setAccessibleName("Invite code as a QR code")
-        copy = QPushButton("&Copy code")
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(code))
+        self.copy_button = copy = QPushButton("&Copy code")
+        copy.clicked.connect(self.copy_code)
+        self.copied = QLabel()
+        self.copied.setAccessibleName("Copied")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -84,9 +87,15 @@ class InviteDialog(QDialog):
         layout.addWidget(self.code_view)
         row = QHBoxLayout()
         row.addWidget(copy)
+        row.addWidget(self.copied)
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
+
+    def copy_code(self) -> None:
+        QGuiApplication.clipboard().setText(self.code)
+        self.copied.setText("Copied: paste it on the new device.")
+        self.copy_button.setText("&Copy again")
 
 
 class ConnectDialog(QDialog):

@@ -9,16 +9,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )
@@ -29,11 +29,12 @@ from organiser.store import queries
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import ThisIsMeDialog, show_error
 from organiser.ui.events_view import EventsView
+from organiser.ui.help import shortcuts, user_guide
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.members_view import MembersView
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.peers_view import PeersView
-from organiser.ui.resources import app_icon
+from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
 
@@ -137,15 +138,10 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.setIconSize(QSize(20, 20))
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, bar)
-        style = self.style()
-        icons = {"events": QStyle.StandardPixmap.SP_FileDialogDetailedView,
-                 "tasks": QStyle.StandardPixmap.SP_DialogApplyButton,
-                 "members": QStyle.StandardPixmap.SP_DirHomeIcon,
-                 "peers": QStyle.StandardPixmap.SP_DriveNetIcon}
         self.view_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for n, name in enumerate(VIEWS, start=1):
-            action = QAction(style.standardIcon(icons[name]), VIEW_LABELS[name], self)
+            action = QAction(VIEW_LABELS[name], self)
             action.setIconText(VIEW_LABELS[name])
             action.setCheckable(True)
             action.setShortcut(QKeySequence(f"Ctrl+{n}"))
@@ -155,6 +151,18 @@ class MainWindow(QMainWindow):
             bar.addAction(action)
             self.view_actions[name] = action
         self.sidebar = bar
+        self.paint_icons()
+
+    def paint_icons(self) -> None:
+        """The sidebar's icons in the palette's text colour: they follow a light or dark theme."""
+        colour = self.palette().color(QPalette.ColorRole.WindowText)
+        for name, action in self.view_actions.items():
+            action.setIcon(view_icon(name, colour))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.PaletteChange:  # the system switched light/dark
+            self.paint_icons()
+        super().changeEvent(event)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -183,6 +191,10 @@ class MainWindow(QMainWindow):
         for action in self.view_actions.values():
             view.addAction(action)
         help_menu = menu.addMenu("&Help")
+        self.guide_action = help_menu.addAction("Organiser &user guide", self.show_guide)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addSeparator()
         help_menu.addAction("&About Organiser", self.about)
 
     def _build_status_bar(self) -> None:
@@ -206,6 +218,8 @@ class MainWindow(QMainWindow):
         return next((name for name, view in self.views.items() if view is widget), "events")
 
     def switch_to(self, name: str) -> None:
+        if self.stack.currentWidget() is not self.views[name]:
+            self.statusBar().clearMessage()  # a view's message says nothing about the next view
         self.stack.setCurrentWidget(self.views[name])
         self.view_actions[name].setChecked(True)
         self.settings.set_last_view(name)
@@ -263,6 +277,13 @@ class MainWindow(QMainWindow):
 
     def open_export(self) -> None:
         self._transfer("export")
+
+    def show_guide(self) -> None:
+        user_guide(self).exec()
+
+    def show_shortcuts(self) -> None:
+        menus = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
+        shortcuts(list(dict.fromkeys(menus)), self).exec()
 
     def about(self) -> None:
         QMessageBox.about(self, "About Organiser",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from organiser.services.group import Group
 from organiser.ui import asyncjobs
@@ -100,6 +100,10 @@ def test_the_invite_dialog_shows_a_real_invite_code(qtbot: Any, demo: Group, tmp
         code = dialog.code_view.toPlainText()
         assert decode_invite(code).group_id == demo.id
         assert not dialog.qr.pixmap().isNull() and dialog.qr.pixmap().width() > 100
+        assert "scan it" not in dialog.findChild(QLabel).text()  # laptops have no scanner
+        qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+        assert QApplication.clipboard().text() == code
+        assert dialog.copied.text().startswith("Copied")  # the click shows it did something
         dialog.close()
         win.close()
     finally:
@@ -170,3 +174,40 @@ def test_connect_to_address_refuses_an_empty_address_and_reports_an_unreachable_
         loop.run_until_complete(node.stop())
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_status_messages_go_when_their_view_is_left(window: MainWindow, qtbot: Any) -> None:
+    window.switch_to("members")
+    window.members_view.status.emit("Deleted Ann.")
+    assert window.statusBar().currentMessage() == "Deleted Ann."
+    window.switch_to("tasks")
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_help_opens_the_user_guide_shipped_with_the_app_and_the_shortcuts(window: MainWindow, qtbot: Any) -> None:
+    from tests.ui.conftest import with_modal
+
+    seen: dict[str, str] = {}
+    with_modal(window.guide_action.trigger, lambda d: seen.update(guide=d.browser.toPlainText()))
+    assert "Organiser: the user guide" in seen["guide"] and "Register and check in" in seen["guide"]
+    with_modal(window.shortcuts_action.trigger, lambda d: seen.update(keys=d.browser.toPlainText()))
+    assert "Ctrl+1" in seen["keys"] and "Events" in seen["keys"] and "Ctrl+N" in seen["keys"]
+
+
+def test_sidebar_icons_follow_a_dark_palette(window: MainWindow, qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    def lightest(action_name: str) -> int:
+        image = window.view_actions[action_name].icon().pixmap(20, 20).toImage()
+        return max(QColor(image.pixel(x, y)).lightness() for x in range(20) for y in range(20)
+                   if QColor.fromRgba(image.pixel(x, y)).alpha() > 200)
+
+    before = window.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+    window.setPalette(dark)
+    assert lightest("events") > 200  # light strokes on a dark window
+    window.setPalette(before)
+    light_text = before.color(QPalette.ColorRole.WindowText).lightness()
+    assert abs(lightest("events") - light_text) < 60
