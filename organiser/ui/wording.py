@@ -1,5 +1,4 @@
-"""Sentences as people read them: a refusal without the internal field name it starts with,
-and counts with the right plural."""
+"""Sentences as people read them: a refusal without the internal field name it starts with."""
 
 from __future__ import annotations
 
@@ -11,8 +10,3 @@ def people_words(message: str) -> str:
     if sep and len(head.split()) <= 3 and "'" not in head and "(" not in head:
         message = rest
     return message[:1].upper() + message[1:]
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """'1 member', '3 members', '1,200 addresses'."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
