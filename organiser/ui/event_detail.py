@@ -35,6 +35,10 @@ from organiser.ui.models.tasks import TaskCache, TaskTableModel
 from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, RecordPicker, follow_selection
 
 
+NOBODY_ANSWERED = ("Nobody has answered yet. Type a name above and click Yes, Maybe or No, or press Enter to "
+                   "check them in at the door.")
+
+
 class EventDetail(QWidget):
     editRequested = Signal()
     deleteRequested = Signal()
@@ -84,8 +88,7 @@ class EventDetail(QWidget):
         self.rsvp_table.verticalHeader().hide()
         self.rsvp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.rsvp_table.doubleClicked.connect(self.toggle_row)
-        self.rsvp_empty = EmptyHint(self.rsvp_table, "Nobody has answered yet. Type a name above and click "
-                                    "Yes, Maybe or No, or press Enter to check them in at the door.")
+        self.rsvp_empty = EmptyHint(self.rsvp_table, NOBODY_ANSWERED)
         self.checkin_button = QPushButton("Check &in")
         self.checkin_button.setToolTip("Check in the selected member (or double-click the row)")
         self.checkin_button.clicked.connect(self.toggle_selected)
@@ -150,6 +153,7 @@ class EventDetail(QWidget):
         for widget in (self.edit_button, self.delete_button, self.checkin_search, self.checkin_button,
                        self.rsvp_table, self.task_table, self.answer, self.print_button, self.emails_button):
             widget.setEnabled(event is not None)
+        self.rsvp_empty.set_hint(NOBODY_ANSWERED if event is not None else "")
         if event is None:
             self.title.setText("No event selected")
             self.info.setText("Pick an event in the agenda or the month view, or create one with New event.")

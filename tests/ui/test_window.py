@@ -211,3 +211,25 @@ def test_sidebar_icons_follow_a_dark_palette(window: MainWindow, qtbot: Any) -> 
     window.setPalette(before)
     light_text = before.color(QPalette.ColorRole.WindowText).lightness()
     assert abs(lightest("events") - light_text) < 60
+
+
+def test_an_empty_group_says_in_each_view_what_goes_there(qtbot: Any, group: Group, tmp_path: Path) -> None:
+    win = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    hints = {}
+    for name, hint in (("events", lambda: win.events_view.agenda_empty),
+                       ("tasks", lambda: win.tasks_view.columns["todo"].empty),
+                       ("members", lambda: win.members_view.empty),
+                       ("peers", lambda: win.peers_view.peer_empty)):
+        win.switch_to(name)
+        qtbot.waitUntil(lambda h=hint: h().isVisible(), timeout=3000)
+        hints[name] = hint().text()
+    assert hints["events"].startswith("No upcoming events. Create one with New event")
+    assert hints["tasks"].startswith("Nothing to do yet")
+    assert hints["members"].startswith("No members yet. Add the first with Add member")
+    assert hints["peers"].startswith("No other device of the group is on this network yet")
+    group.members.add("First Member")
+    win.switch_to("members")
+    assert not win.members_view.empty.isVisible()
+    win.close()
