@@ -34,7 +34,6 @@ from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
 from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, RecordPicker, follow_selection
 
-
 NOBODY_ANSWERED = ("Nobody has answered yet. Type a name above and click Yes, Maybe or No, or press Enter to "
                    "check them in at the door.")
 
