@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QStringListModel, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -160,16 +160,29 @@ class Banner(QFrame):
         self.show()
 
 
+class _SelectionFollower(QObject):
+    """Relays a view's selection changes to a callback; a child of the view, so Qt drops the
+    connections with it (a model outliving its view must not call into a deleted pane)."""
+
+    def __init__(self, view: QAbstractItemView, callback: Any) -> None:
+        super().__init__(view)
+        self.callback = callback
+        selection = view.selectionModel()
+        selection.selectionChanged.connect(self.changed)
+        selection.currentRowChanged.connect(self.changed)
+        model = view.model()
+        for signal in (model.modelReset, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.changed)
+
+    def changed(self, *_args: object) -> None:
+        self.callback()
+
+
 def follow_selection(view: QAbstractItemView, callback: Any) -> None:
     """Call `callback` whenever what the view shows as selected may have changed: a click (Qt
     moves the current row before it selects it, so the current-row signal alone comes too
     early), arrow keys, and rows filtered out, removed or reordered under the selection."""
-    selection = view.selectionModel()
-    selection.selectionChanged.connect(lambda *_: callback())
-    selection.currentRowChanged.connect(lambda *_: callback())
-    model = view.model()
-    for signal in (model.modelReset, model.rowsRemoved, model.layoutChanged):
-        signal.connect(lambda *_: callback())
+    _SelectionFollower(view, callback)
 
 
 class EmptyHint(QLabel):
@@ -188,7 +201,7 @@ class EmptyHint(QLabel):
         view.viewport().installEventFilter(self)
         model = view.model()
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
-            signal.connect(lambda *_: self.update_shown())
+            signal.connect(self.update_shown)  # a slot of this label: dropped when the label goes
         self.update_shown()
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
@@ -196,7 +209,7 @@ class EmptyHint(QLabel):
             self.setGeometry(self.view.viewport().rect())
         return False
 
-    def update_shown(self) -> None:
+    def update_shown(self, *_args: object) -> None:
         self.setGeometry(self.view.viewport().rect())
         self.setVisible(self.view.model().rowCount() == 0)
 
