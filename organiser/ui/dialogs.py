@@ -25,15 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from organiser.core.errors import OrganiserError
+from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
 from organiser.ui.widgets import RecordPicker, error_colour
+from organiser.ui.wording import people_words
 
 log = logging.getLogger(__name__)
 
 
 def sentence(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
+    if isinstance(exc, ValidationError):  # the dialog's title says what it is about; no field name
+        text = people_words(exc.message)
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
@@ -179,9 +182,9 @@ class ThisIsMeDialog(QDialog):
 
     def _check(self) -> None:
         value = self.picker.value()
-        if value and not self.group.members._exists("member", value):
-            self.error.setText(f"Member: nobody called '{self.picker.text()}' is in the directory; "
-                               "pick a name from the list.")
+        if value and not self.picker.is_known():
+            self.error.setText(f"Nobody called “{self.picker.text().strip()}” is in the directory: "
+                               "pick a name from the list that opens as you type.")
             self.error.show()
             return
         self.member_id = value

@@ -29,6 +29,7 @@ from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.ui.attendance import CopyEmailsDialog, PrintDialog, WalkInDialog
 from organiser.ui.dialogs import show_error
+from organiser.ui.editor import RecordDialog
 from organiser.ui.models.events import RsvpModel, time_range
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
@@ -117,6 +118,8 @@ class EventDetail(QWidget):
         self.task_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (4, 5):
             self.task_table.setColumnHidden(column, True)
+        self.task_table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+        self.task_table.setToolTip("Double-click a task to edit it")
         self.task_empty = EmptyHint(self.task_table, "No tasks for this event. Add one under Tasks and pick "
                                     "this event in its For event field.")
 
@@ -315,6 +318,16 @@ class EventDetail(QWidget):
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.answer.show_answer(answer)
         self.status.emit(f"{self.rsvps.names.get(member_id)} answered {answer}.")
+
+    def edit_task(self, task_id: str | None) -> None:
+        if not task_id:
+            return
+        try:
+            dialog = RecordDialog(self.group, None, "task", task_id, parent=self)
+        except OrganiserError as exc:
+            show_error(self, "Cannot edit this task", exc)
+            return
+        dialog.exec()
 
     def print_sheets(self) -> None:
         if self.shown_event is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click, click_row, open_event, row_of_text
+from tests.ui.conftest import click, click_row, click_tab, open_event, row_of_text, with_modal
 
 
 def test_clicking_a_member_row_shows_their_details_and_enables_edit_and_delete(window: MainWindow,
@@ -105,3 +105,16 @@ def test_clicking_a_device_and_a_conflict_row_selects_it(window: MainWindow, qtb
     assert view.device_table.selectionModel().isRowSelected(0)
     assert not view.use_other.isEnabled()  # no conflict to settle
     assert view.conflict_empty.isVisible()
+
+
+def test_double_clicking_an_events_task_opens_it(window: MainWindow, qtbot: Any) -> None:
+    group = window.group
+    event = group.events.add("Tasky night", "2031-03-02T18:00")
+    group.tasks.add("Bring chairs", event=event.id)
+    open_event(qtbot, window, event.id)
+    detail = window.events_view.detail
+    click_tab(qtbot, detail.lower, "Tasks")
+    seen: list[str] = []
+    with_modal(lambda: click_row(qtbot, detail.task_table, 0, double=True),
+               lambda dialog: seen.append(dialog.form.title.text()))
+    assert seen == ["Bring chairs"]

@@ -24,7 +24,7 @@ def test_shortcuts_switch_views_and_the_last_view_is_remembered(qtbot: Any, demo
     win.show()
     win.windowHandle().requestActivate()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
-    win.view_actions["members"].trigger()
+    qtbot.mouseClick(win.sidebar.widgetForAction(win.view_actions["members"]), Qt.MouseButton.LeftButton)
     assert win.current_view() == "members"
     qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert win.current_view() == "tasks"
