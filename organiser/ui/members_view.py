@@ -88,7 +88,8 @@ class MembersView(QWidget):
         for column, width in enumerate((170, 210, 125, 130, 130)):
             header.resizeSection(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_member())
-        follow_selection(self.table, self.show_detail)
+        self._shown_row: MemberRow | None = None
+        follow_selection(self.table, lambda: self.show_detail(again=False))
         self.empty = EmptyHint(self.table, "No members yet. Add the first with Add member, or import a "
                                "list under File → Import….")
 
@@ -106,6 +107,7 @@ class MembersView(QWidget):
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
         self._upcoming_events: list[Event] | None = None
+        self._events_filled: list[Event] | None = None
         self.rsvp_event = QComboBox()
         self.rsvp_event.setAccessibleName("Event to answer for")
         self.rsvp_event.activated.connect(lambda _i: self._show_answer())
@@ -227,8 +229,13 @@ class MembersView(QWidget):
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
 
-    def show_detail(self) -> None:
+    def show_detail(self, *, again: bool = True) -> None:
+        """`again=False` (the selection may have moved): skip the work when the same row is
+        still on show, as while typing a search that keeps the selected member."""
         row = self.current_row()
+        if not again and row is not None and row is self._shown_row:
+            return
+        self._shown_row = row
         self.edit_button.setEnabled(row is not None)
         self.delete_button.setEnabled(row is not None)
         self.rsvp_event.setEnabled(row is not None)
@@ -279,9 +286,12 @@ class MembersView(QWidget):
         return self._upcoming_events
 
     def _fill_events(self) -> None:
+        events = self._upcoming()
+        if self._events_filled is events:  # the same list as last time: nothing to redo
+            return
+        self._events_filled = events
         chosen = self.rsvp_event.currentData()
         self.rsvp_event.clear()
-        events = self._upcoming()
         for ev in events:
             self.rsvp_event.addItem(f"{ev.start_dt:%a %-d %b} · {ev.title}", ev.id)
         if not events:
