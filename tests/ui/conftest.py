@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QWidget,
@@ -58,10 +59,17 @@ def warnings_shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def with_modal(trigger: Callable[[], Any], handle: Callable[[QWidget], None]) -> Any:
-    """Run `trigger` (which opens a modal dialog) and let `handle` drive that dialog."""
+    """Run `trigger` (which opens a modal dialog) and let `handle` drive that dialog. The dialog
+    is looked for on each turn of the event loop for up to 5 s (a menu may open first)."""
+    turns = {"left": 500}
+
     def drive() -> None:
         dialog = QApplication.activeModalWidget()
-        assert dialog is not None, "no dialog opened"
+        if dialog is None:
+            turns["left"] -= 1
+            assert turns["left"] > 0, "no dialog opened"
+            QTimer.singleShot(10, drive)
+            return
         try:
             handle(dialog)
         finally:
@@ -165,3 +173,14 @@ def pick(qtbot: Any, picker: QLineEdit, typed: str, expected: str) -> None:
         qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     assert picker.text() == expected
+
+
+def click_menu(qtbot: Any, window: Any, action: Any) -> None:
+    """Open the menu bar's menu that holds `action` with a click, then click the action."""
+    bar = window.menuBar()
+    menu = next(m for m in bar.findChildren(QMenu) if action in m.actions())
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(menu.menuAction()).center())
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    where = menu.actionGeometry(action).center()
+    qtbot.mouseMove(menu, where)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=where)

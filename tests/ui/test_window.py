@@ -15,6 +15,7 @@ from organiser.services.group import Group
 from organiser.ui import asyncjobs
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
+from tests.ui.conftest import click_menu
 
 
 def test_shortcuts_switch_views_and_the_last_view_is_remembered(qtbot: Any, demo: Group, tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_every_control_in_the_views_has_an_accessible_name(window: MainWindow) -
             assert widget.accessibleName(), f"{widget!r} in {type(view).__name__} has no accessible name"
 
 
-def test_import_and_export_say_clearly_when_they_are_not_available(window: MainWindow,
+def test_import_and_export_say_clearly_when_they_are_not_available(window: MainWindow, qtbot: Any,
                                                                     warnings_shown: list[str],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
@@ -64,7 +65,7 @@ def test_import_and_export_say_clearly_when_they_are_not_available(window: MainW
         return real(name, *a)
 
     monkeypatch.setattr(importlib, "import_module", missing)
-    window.import_action.trigger()
+    click_menu(qtbot, window, window.import_action)
     assert warnings_shown == ["Import is not part of this build of Organiser yet."]
 
 
@@ -177,10 +178,18 @@ def test_connect_to_address_refuses_an_empty_address_and_reports_an_unreachable_
 
 
 def test_status_messages_go_when_their_view_is_left(window: MainWindow, qtbot: Any) -> None:
-    window.switch_to("members")
-    window.members_view.status.emit("Deleted Ann.")
-    assert window.statusBar().currentMessage() == "Deleted Ann."
-    window.switch_to("tasks")
+    from tests.ui.conftest import click_row
+
+    def sidebar(name: str) -> None:
+        qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions[name]), Qt.MouseButton.LeftButton)
+
+    sidebar("members")
+    view = window.members_view
+    name = view.table.model().index(0, 0).data()
+    click_row(qtbot, view.table, 0)
+    qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
+    assert window.statusBar().currentMessage() == f"Deleted {name}."
+    sidebar("tasks")
     assert window.statusBar().currentMessage() == ""
 
 
@@ -188,9 +197,11 @@ def test_help_opens_the_user_guide_shipped_with_the_app_and_the_shortcuts(window
     from tests.ui.conftest import with_modal
 
     seen: dict[str, str] = {}
-    with_modal(window.guide_action.trigger, lambda d: seen.update(guide=d.browser.toPlainText()))
+    with_modal(lambda: click_menu(qtbot, window, window.guide_action),
+               lambda d: seen.update(guide=d.browser.toPlainText()))
     assert "Organiser: the user guide" in seen["guide"] and "Register and check in" in seen["guide"]
-    with_modal(window.shortcuts_action.trigger, lambda d: seen.update(keys=d.browser.toPlainText()))
+    with_modal(lambda: click_menu(qtbot, window, window.shortcuts_action),
+               lambda d: seen.update(keys=d.browser.toPlainText()))
     assert "Ctrl+1" in seen["keys"] and "Events" in seen["keys"] and "Ctrl+N" in seen["keys"]
 
 
