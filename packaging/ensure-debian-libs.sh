@@ -14,6 +14,8 @@ LIBS="$LIBS poppler-utils"
 # The .deb (`make package`, tests/packaging): dpkg-deb builds it; the bundled Wayland plugin links these,
 # and packaging/build.py must find every linked library on this machine to name its package in Depends:.
 LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"
+# The bundled print plugin (Print / PDF of the attendance sheet) links libcups.
+LIBS="$LIBS libcups2"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: make sure Qt 6's runtime libraries (EGL, GL, xkbcommon, fontconfig, dbus) are installed."
