@@ -9,9 +9,13 @@ LIBS="libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libgl
 LIBS="$LIBS libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
 # venv for `make`, iproute2 for the LAN tests' network namespaces.
 LIBS="$LIBS python3-venv iproute2"
+# pdftotext reads back the attendance sheet and RSVP list the app saves as PDF (tests/ui/test_door.py).
+LIBS="$LIBS poppler-utils"
 # The .deb (`make package`, tests/packaging): dpkg-deb builds it; the bundled Wayland plugin links these,
 # and packaging/build.py must find every linked library on this machine to name its package in Depends:.
 LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"
+# The bundled print plugin (Print / PDF of the attendance sheet) links libcups.
+LIBS="$LIBS libcups2"
 # Only for the round-trip tests (tests/formats/test_client_*.py), which skip without them: the
 # calendar, address book and task clients and a headless LibreOffice Calc that organisers use
 # beside Organiser. Installed as root; their absence never stops `make run`.

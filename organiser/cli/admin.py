@@ -312,6 +312,9 @@ def cmd_config(args: argparse.Namespace) -> int:
     files = [str(system_config_path()), str(user_config_path())]
     rows = [(name, str(default_data_dir()) if name == "data_dir" and current.data_dir is None else value, source)
             for name, value, source in current.describe()]
+    if args.data_dir:  # the command line wins over files and environment, as for every command
+        rows = [("data_dir", str(args.data_dir.expanduser()), "command line (--data-dir)") if name == "data_dir"
+                else (name, value, source) for name, value, source in rows]
     if args.json:
         print_json({"settings": {name: {"value": value, "source": source} for name, value, source in rows},
                     "device_name_here": current.device_name_for_this_device(),

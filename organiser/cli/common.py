@@ -28,10 +28,16 @@ def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
         return
     text_rows = [[_cell(v) for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in text_rows)) for i, h in enumerate(headers)]
-    widths = [min(w, 40) for w in widths]
+    # Columns before the last are kept to 40 characters, and a cut says so with "…"; the last
+    # column has nothing to its right and is never cut (roles used to end in "wor").
+    widths = [min(w, 40) for w in widths[:-1]] + widths[-1:]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in text_rows:
-        print("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        print("  ".join(_fit(c, w).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def print_fields(values: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from organiser.cli.common import add_json_flag, open_chosen_group, print_fields, print_json, print_table, short
+from organiser.core.words import plural
 from organiser.services.group import create_group
 
 
@@ -70,8 +71,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_fields({
             "group": f"{status['group']['name']} ({status['group']['id']})",
             "device": f"{status['device_name']} ({status['device_id']})",
-            **{f"{k}s": v for k, v in status["counts"].items()},
-            "conflicts": status["conflicts"],
+            "holds": ", ".join(plural(v, k.replace("rsvp", "RSVP")) for k, v in status["counts"].items()),
+            "conflicts": plural(status["conflicts"], "conflict"),
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
         })

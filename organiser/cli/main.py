@@ -25,13 +25,22 @@ COMMAND_MODULES = [
     "organiser.cli.sync",
 ]
 
-EXIT_BAD_INPUT = 2
-EXIT_NOT_FOUND = 3
-EXIT_NO_GROUP = 4
+EXIT_FAILED = 1  # something outside what was typed failed: a device unreachable, an invite refused
+EXIT_BAD_INPUT = 2  # what was typed is refused: a field, an id, a file, a code, an address
+EXIT_NO_GROUP = 4  # nothing to work on yet: no group on this device
 
 
 class CliError(OrganiserError):
     """A problem with what was typed; exit code 2."""
+
+
+def is_bad_input(exc: OrganiserError) -> bool:
+    """Whether the error is about what the person typed (exit 2, as for every command), not
+    about the world (exit 1). Named by class: the net layer's are imported only if loaded."""
+    if isinstance(exc, CliError | NotFoundError | ValidationError):
+        return True
+    bad_input_classes = {"FormatError", "ImportBlocked", "InviteCodeError"}
+    return any(cls.__name__ in bad_input_classes for cls in type(exc).__mro__)
 
 
 class Parser(argparse.ArgumentParser):
@@ -79,18 +88,13 @@ def run(argv: Sequence[str]) -> int:
     except ValidationError as exc:
         print(f"organiser: {exc.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except CliError as exc:
-        print(f"organiser: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except NotFoundError as exc:
-        print(f"organiser: {exc}", file=sys.stderr)
-        return EXIT_NOT_FOUND
     except NoGroupError as exc:
         print(f"organiser: {exc}", file=sys.stderr)
-        return EXIT_NO_GROUP
+        # a --group that names no group here is bad input; no group at all yet is not
+        return EXIT_BAD_INPUT if args.group else EXIT_NO_GROUP
     except OrganiserError as exc:
         print(f"organiser: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT if is_bad_input(exc) else EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 

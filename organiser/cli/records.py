@@ -340,8 +340,9 @@ def task_list(args: argparse.Namespace) -> int:
         if args.json:
             print_json([t.to_json() for t in tasks])
         else:
-            print_table([(short(t.id), t.status, t.due, t.title, short(t.assignee)) for t in tasks],
-                        ["id", "status", "due", "title", "assignee"])
+            names = group.members.names_of({t.assignee for t in tasks if t.assignee})
+            print_table([(short(t.id), t.status, t.due, t.title, names.get(t.assignee or "", short(t.assignee)))
+                         for t in tasks], ["id", "status", "due", "title", "assignee"])
     return 0
 
 

@@ -9,7 +9,8 @@ import signal
 import sys
 
 from organiser.cli.common import open_chosen_group, print_json
-from organiser.core.errors import ValidationError
+from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.words import plural
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -24,9 +25,13 @@ def parse_duration(text: str) -> int:
 
 
 def _address(text: str, any_port: bool = False) -> tuple[str, int]:
+    from organiser.cli.main import CliError
     from organiser.net.invite_code import split_address
 
-    return split_address(text, any_port=any_port)
+    try:
+        return split_address(text, any_port=any_port)
+    except OrganiserError as exc:  # a mistyped address is bad input, as in every command
+        raise CliError(str(exc)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -108,7 +113,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     group = open_chosen_group(args)
     try:
         stats = asyncio.run(sync_with(group, host, port, timeout=args.timeout))
-        print(f"In step with {host}:{port}: received {stats.received} changesets "
+        print(f"In step with {host}:{port}: received {plural(stats.received, 'changeset')} "
               f"({stats.applied} new, {stats.refused} refused), sent {stats.sent}.")
     finally:
         group.close()

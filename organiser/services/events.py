@@ -10,7 +10,7 @@ from typing import Any
 from organiser.core.errors import ValidationError
 from organiser.core.records import DELETED, RSVP, identity_id, validate
 from organiser.services.base import RecordService
-from organiser.services.clock import local_tz_name, now_local_iso
+from organiser.services.clock import local_tz_name, now_local_iso, today
 from organiser.store import queries
 from organiser.store.replica import LocalOp
 
@@ -146,6 +146,32 @@ class Events(RecordService):
     def rsvps(self, event_id: str) -> list[Rsvp]:
         self._current(event_id)
         return [Rsvp.from_values(rid, v) for rid, v in queries.list_records(self.db, "rsvp", link1=event_id)]
+
+    def answers_of(self, member_id: str) -> list[Rsvp]:
+        """The RSVPs one member gave (any event), for the member's pane."""
+        return [Rsvp.from_values(rid, v) for rid, v in queries.list_records(self.db, "rsvp", link2=member_id)]
+
+    def upcoming(self, limit: int = 50) -> list[Event]:
+        """Events from today on, soonest first: what a member can still answer."""
+        return self.list(upcoming_from=today().isoformat())[:limit]
+
+    def contact_emails(self, event_id: str, *, who: str) -> list[str]:
+        """Email addresses of the people who said yes (`who="yes"`) or were checked in
+        (`who="checked_in"`), only of those who consented to be emailed, one per person."""
+        if who not in ("yes", "checked_in"):
+            raise ValidationError("who", f"who: '{who}' is not yes or checked_in.")
+        rsvps = [r for r in self.rsvps(event_id)
+                 if (r.answer == "yes" if who == "yes" else bool(r.checked_in_at))]
+        found = queries.rows_by_ids(self.db, [r.member for r in rsvps])
+        emails: list[str] = []
+        for rsvp in rsvps:
+            row = found.get(rsvp.member)
+            if row is None or row[3]:
+                continue
+            values = row[2]
+            if values.get("consent_email") and values.get("emails"):
+                emails.append(values["emails"][0])
+        return emails
 
     def attendance(self, event_id: str) -> Attendance:
         event = self.get(event_id)

@@ -134,6 +134,12 @@ class Members(RecordService):
                     ops.append(LocalOp(kind, derived_id(kind, member_id, value.casefold()), DELETED, True))
         return ops
 
+    def names_of(self, member_ids: Iterable[str]) -> dict[str, str]:
+        """{id: name} of the given members still in the directory (one read, for a listing)."""
+        found = queries.rows_by_ids(self.db, member_ids)
+        return {rid: str(values.get("name") or "") for rid, (_rowid, kind, values, deleted) in found.items()
+                if kind == "member" and not deleted}
+
     def get(self, member_id: str) -> Member:
         values = self._current(member_id)
         traits = {attr: queries.traits_by_member(self.db, kind, name, [member_id]).get(member_id, [])

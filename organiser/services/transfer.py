@@ -15,6 +15,7 @@ from typing import Any
 
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.records import KINDS, derived_id, validate
+from organiser.core.words import plural
 from organiser.formats import backup as backup_format
 from organiser.formats.common import (
     OWN_UID,
@@ -93,11 +94,11 @@ class ImportPlan:
     def summary(self) -> str:
         if self.backup is not None:
             b = self.backup
-            return (f"{self.source}: a backup of group '{b.group['name']}' with {len(b.changes)} changes "
-                    f"and {sum(1 for r in b.records if not r.get('deleted'))} records.")
+            return (f"{self.source}: a backup of group '{b.group['name']}' with {plural(len(b.changes), 'change')} "
+                    f"and {plural(sum(1 for r in b.records if not r.get('deleted')), 'record')}.")
         c = self.counts()
         return (f"{self.source}: {c[ADD]} to add, {c[UPDATE]} to update, {c[SKIP]} to skip, "
-                f"{c[INVALID]} invalid, {len(self.duplicates)} likely duplicates.")
+                f"{c[INVALID]} invalid, {plural(len(self.duplicates), 'likely duplicate')}.")
 
     def blocked_message(self) -> str:
         bad = self.invalid

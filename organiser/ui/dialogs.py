@@ -25,15 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from organiser.core.errors import OrganiserError
+from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
 from organiser.ui.widgets import RecordPicker, error_colour
+from organiser.ui.wording import people_words
 
 log = logging.getLogger(__name__)
 
 
 def sentence(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
+    if isinstance(exc, ValidationError):  # the dialog's title says what it is about; no field name
+        text = people_words(exc.message)
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
 
@@ -59,8 +62,9 @@ class InviteDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Invite a device")
         self.code = code
-        intro = QLabel("On the new device, choose <b>Join with an invite code</b> and enter this code "
-                       f"(or scan it). It works once, within {expires_hours:g} hours, while a device "
+        intro = QLabel("On the new device, choose <b>Join a group with an invite code</b> and paste this "
+                       "code: click <b>Copy code</b> and send it by a channel you trust. A phone can read "
+                       f"the QR code instead. It works once, within {expires_hours:g} hours, while a device "
                        "of the group is on the same network.")
         intro.setWordWrap(True)
         self.code_view = QPlainTextEdit(code)
@@ -74,8 +78,10 @@ class InviteDialog(QDialog):
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr.setPixmap(qr_pixmap(code))
         self.qr.setAccessibleName("Invite code as a QR code")
-        copy = QPushButton("&Copy code")
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(code))
+        self.copy_button = copy = QPushButton("&Copy code")
+        copy.clicked.connect(self.copy_code)
+        self.copied = QLabel()
+        self.copied.setAccessibleName("Copied")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -84,15 +90,23 @@ class InviteDialog(QDialog):
         layout.addWidget(self.code_view)
         row = QHBoxLayout()
         row.addWidget(copy)
+        row.addWidget(self.copied)
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
+
+    def copy_code(self) -> None:
+        QGuiApplication.clipboard().setText(self.code)
+        self.copied.setText("Copied: paste it on the new device.")
+        self.copy_button.setText("&Copy again")
 
 
 class ConnectDialog(QDialog):
     """For networks that block discovery: type another device's address and port."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, port: int | None = None) -> None:
+        """`port`: this device's real listening port: where the group set a fixed port, the other
+        device's is the same; otherwise the person types "address:port" as the other device shows it."""
         super().__init__(parent)
         self.setWindowTitle("Connect to address")
         self.host = QLineEdit()
@@ -100,7 +114,7 @@ class ConnectDialog(QDialog):
         self.host.setAccessibleName("Address")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
-        self.port.setValue(47600)
+        self.port.setValue(port or 47600)
         self.port.setAccessibleName("Port")
         self.error = QLabel()
         self.error.setStyleSheet(f"color: {error_colour(self)};")
@@ -108,7 +122,8 @@ class ConnectDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Address", self.host)
         form.addRow("&Port", self.port)
-        hint = QLabel("The other device shows its address and port under Peers & group.")
+        hint = QLabel("The other device shows the address to type (like 192.168.1.20:47600) under "
+                      "Peers & group.")
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
@@ -122,6 +137,11 @@ class ConnectDialog(QDialog):
 
     def _check(self) -> None:
         host = self.host.text().strip()
+        if host.count(":") == 1:  # "192.168.1.20:47600" as Peers & group shows it
+            host, _sep, port = host.partition(":")
+            if port.isdigit() and 0 < int(port) < 65536:
+                self.port.setValue(int(port))
+                self.host.setText(host)
         if not host or any(c.isspace() for c in host):
             self.error.setText("Address: type the other device's IP address or host name.")
             self.error.show()
@@ -162,9 +182,9 @@ class ThisIsMeDialog(QDialog):
 
     def _check(self) -> None:
         value = self.picker.value()
-        if value and not self.group.members._exists("member", value):
-            self.error.setText(f"Member: nobody called '{self.picker.text()}' is in the directory; "
-                               "pick a name from the list.")
+        if value and not self.picker.is_known():
+            self.error.setText(f"Nobody called “{self.picker.text().strip()}” is in the directory: "
+                               "pick a name from the list that opens as you type.")
             self.error.show()
             return
         self.member_id = value

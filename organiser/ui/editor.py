@@ -3,8 +3,10 @@ changes it, the dialog says so, and saving never silently overwrites their chang
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
 from organiser.core.bus import RecordsChanged
@@ -13,6 +15,7 @@ from organiser.core.records import KINDS
 from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.forms import FORMS, RecordForm
+from organiser.ui.models.group import show_value
 from organiser.ui.widgets import Banner
 
 TRAIT_KINDS = {"member_role", "member_skill"}
@@ -59,6 +62,7 @@ class RecordDialog(QDialog):
             bridge.recordsChanged.connect(self._on_records_changed)
             self._unwatch = lambda: bridge.recordsChanged.disconnect(self._on_records_changed)
         self.finished.connect(self._stop_watching)
+        self._focused = False
         self.resize(520, 560 if kind == "member" else 480)
 
     def _stop_watching(self) -> None:
@@ -99,14 +103,27 @@ class RecordDialog(QDialog):
         self.banner.show_message(text)
 
     def _label(self, name: str) -> str:
+        """The field as the form's label names it (not the record's internal name)."""
+        if name in self.form.labels and self.form.labels[name]:
+            return self.form.labels[name].casefold()
         spec = KINDS[self.kind].by_name.get(name)
         return spec.label if spec else name.replace("_", " ")
 
     def _my_changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.form.values().items() if self.snapshot.get(k) != v}
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not self._focused:  # once: typing starts in the first field, not on the scroll area
+            self._focused = True
+            self.form.focus_first()
+
     def save(self) -> None:
         self.form.clear_errors()
+        problems = self.form.problems()
+        if problems:
+            self.form.show_errors(problems)
+            return
         try:
             if self.record_id is None:
                 self.saved_id = self.form.create(self.form.values())
@@ -129,9 +146,14 @@ class RecordDialog(QDialog):
 
     def _confirm_overwrite(self, fields: list[str]) -> bool:
         names = ", ".join(self._label(k) for k in fields)
+        mine_now = self.form.values()
+        both = "".join(f"<p><b>{html.escape(self._label(k).capitalize())}</b><br>"
+                       f"yours: “{html.escape(show_value(mine_now.get(k)))}”<br>"
+                       f"theirs: “{html.escape(show_value(self.theirs.get(k)))}”</p>" for k in fields)
         box = QMessageBox(QMessageBox.Icon.Question, "Changed on another device",
-                          f"Someone on another device changed {names} while you were editing. "
-                          "Which value should be kept?", parent=self)
+                          f"<p>Someone on another device changed {html.escape(names)} while you were editing. "
+                          f"Which value should be kept?</p>{both}", parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
         mine = box.addButton("Keep mine", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Keep theirs", QMessageBox.ButtonRole.RejectRole)
         box.exec()

@@ -5,29 +5,38 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.core.records import RSVP, identity_id
 from organiser.services import clock
-from organiser.services.events import Event
+from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
+from organiser.ui.attendance import CopyEmailsDialog, PrintDialog, WalkInDialog
 from organiser.ui.dialogs import show_error
+from organiser.ui.editor import RecordDialog
 from organiser.ui.models.events import RsvpModel, time_range
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
-from organiser.ui.widgets import RecordPicker
+from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, RecordPicker, follow_selection
+
+NOBODY_ANSWERED = ("Nobody has answered yet. Type a name above and click Yes, Maybe or No, or press Enter to "
+                   "check them in at the door.")
 
 
 class EventDetail(QWidget):
@@ -68,6 +77,7 @@ class EventDetail(QWidget):
         self.checkin_search.setAccessibleName("Check in a member by name")
         self.checkin_search.returnPressed.connect(self.checkin_typed)
         self.checkin_search.picked.connect(lambda _rid: self.checkin_typed())
+        self.checkin_search.textChanged.connect(lambda _t: self._update_button())
 
         self.rsvps = RsvpModel(group, self)
         self.rsvp_table = QTableView()
@@ -77,13 +87,27 @@ class EventDetail(QWidget):
         self.rsvp_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.rsvp_table.verticalHeader().hide()
         self.rsvp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.rsvp_table.doubleClicked.connect(lambda _i: self.toggle_selected())
+        self.rsvp_table.doubleClicked.connect(self.toggle_row)
+        self.rsvp_empty = EmptyHint(self.rsvp_table, NOBODY_ANSWERED)
         self.checkin_button = QPushButton("Check &in")
         self.checkin_button.setToolTip("Check in the selected member (or double-click the row)")
         self.checkin_button.clicked.connect(self.toggle_selected)
         rsvp_row = QHBoxLayout()
         rsvp_row.addWidget(self.checkin_search, 1)
         rsvp_row.addWidget(self.checkin_button)
+        self.door_banner = Banner()
+        self.door_banner.setObjectName("door-banner")
+        self.answer = AnswerButtons("RSVP:")
+        self.answer.setToolTip("Record the answer of the person selected below, or of the name typed above")
+        self.answer.answered.connect(self.answer_for)
+        self.print_button = QPushButton("&Print / PDF…")
+        self.print_button.clicked.connect(self.print_sheets)
+        self.emails_button = QPushButton("Copy e&mails…")
+        self.emails_button.clicked.connect(self.copy_emails)
+        share_row = QHBoxLayout()
+        share_row.addStretch(1)
+        share_row.addWidget(self.print_button)
+        share_row.addWidget(self.emails_button)
 
         self.tasks = TaskTableModel(cache, self, event="")
         self.task_table = QTableView()
@@ -94,27 +118,44 @@ class EventDetail(QWidget):
         self.task_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (4, 5):
             self.task_table.setColumnHidden(column, True)
+        self.task_table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+        self.task_table.setToolTip("Double-click a task to edit it")
+        self.task_empty = EmptyHint(self.task_table, "No tasks for this event. Add one under Tasks and pick "
+                                    "this event in its For event field.")
 
+        people = QWidget()
+        people_layout = QVBoxLayout(people)
+        people_layout.setContentsMargins(0, 4, 0, 0)
+        people_layout.addLayout(rsvp_row)
+        people_layout.addWidget(self.answer)
+        people_layout.addWidget(self.door_banner)
+        people_layout.addWidget(self.rsvp_table, 1)
+        people_layout.addLayout(share_row)
+        self.lower = QTabWidget()
+        self.lower.addTab(people, "Door and &RSVPs")
+        self.lower.addTab(self.task_table, "Tas&ks")
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.info)
         layout.addWidget(self.count)
         layout.addWidget(self.bar)
-        layout.addLayout(rsvp_row)
-        layout.addWidget(self.rsvp_table, 3)
-        layout.addWidget(QLabel("<b>Tasks for this event</b>"))
-        layout.addWidget(self.task_table, 2)
+        layout.addWidget(self.lower, 1)
         for signal in (self.rsvps.dataChanged, self.rsvps.rowsInserted, self.rsvps.rowsRemoved,
                        self.rsvps.modelReset):
             signal.connect(self.update_count)
-        self.rsvp_table.selectionModel().currentRowChanged.connect(lambda *_: self._update_button())
+        follow_selection(self.rsvp_table, self._update_button)
+        self.tasks.rowsInserted.connect(self._update_task_tab)
+        self.tasks.rowsRemoved.connect(self._update_task_tab)
+        self.tasks.modelReset.connect(self._update_task_tab)
         self.set_event(None)
 
     def set_event(self, event: Event | None) -> None:
         self.shown_event = event
+        self.door_banner.hide()
         for widget in (self.edit_button, self.delete_button, self.checkin_search, self.checkin_button,
-                       self.rsvp_table, self.task_table):
+                       self.rsvp_table, self.task_table, self.answer, self.print_button, self.emails_button):
             widget.setEnabled(event is not None)
+        self.rsvp_empty.set_hint(NOBODY_ANSWERED if event is not None else "")
         if event is None:
             self.title.setText("No event selected")
             self.info.setText("Pick an event in the agenda or the month view, or create one with New event.")
@@ -149,55 +190,165 @@ class EventDetail(QWidget):
                 text += " — full"
         else:
             text = f"{checked} checked in"
-        text += f" · {yes} yes, {maybe} maybe"
+        no = sum(1 for r in rows if r.answer == "no")
+        text += f" · RSVPs: {yes} yes, {maybe} maybe, {no} no"
         self.count.setText(text if self.shown_event else "")
         self.bar.setVisible(bool(self.shown_event and capacity))
         self.bar.setRange(0, max(1, capacity or 1))
         self.bar.setValue(min(checked, capacity or 0))
         self._update_button()
 
-    def _update_button(self) -> None:
-        index = self.rsvp_table.currentIndex()
-        rsvp = index.data(ROW_ROLE) if index.isValid() else None
-        self.checkin_button.setText("Undo check-&in" if rsvp is not None and rsvp.checked_in_at else "Check &in")
+    def _update_task_tab(self, *_args: object) -> None:
+        n = self.tasks.rowCount()
+        self.lower.setTabText(1, f"Tas&ks ({n})" if n else "Tas&ks")
 
-    def checkin(self, member_id: str) -> None:
-        if self.shown_event is None:
-            return
-        if self.shown_event.capacity is not None and self._checked_in() >= self.shown_event.capacity:
-            self.status.emit(f"Note: {self.shown_event.title} is now over its {self.shown_event.capacity} places.")
+    def selected_rsvp(self) -> Rsvp | None:
+        selected = self.rsvp_table.selectionModel().selectedRows()
+        return selected[0].data(ROW_ROLE) if selected else None
+
+    def _update_button(self) -> None:
+        """The door button speaks of the person selected, and of nobody when no one is."""
+        rsvp = self.selected_rsvp()
+        self.checkin_button.setEnabled(self.shown_event is not None
+                                       and (rsvp is not None or bool(self.checkin_search.text().strip())))
+        typed = bool(self.checkin_search.text().strip())
+        undo = rsvp is not None and bool(rsvp.checked_in_at) and not typed
+        self.checkin_button.setText("Undo check-&in" if undo else "Check &in")
+        if not typed:
+            self.answer.show_answer(rsvp.answer if rsvp is not None else None)
+
+    def _confirm_over_capacity(self, member_id: str) -> bool:
+        event = self.shown_event
+        if event is None or event.capacity is None or self._checked_in() < event.capacity:
+            return True
+        name = self.rsvps.names.get(member_id)
+        answer = QMessageBox.question(
+            self, "The event is full",
+            f"{self._checked_in()} of {event.capacity} places are already taken. Check in {name} anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def checkin(self, member_id: str) -> bool:
+        if self.shown_event is None or not self._confirm_over_capacity(member_id):
+            return False
         try:
             when = clock.now().astimezone().isoformat("T", "minutes")
             self.group.events.checkin(self.shown_event.id, member_id, when)
         except OrganiserError as exc:
             show_error(self, "Cannot check in", exc)
-            return
+            return False
+        self.door_banner.hide()
         p = self.rsvps.row_of(next((r.id for r in self.rsvps.rows if r.rsvp.member == member_id), ""))
         if p >= 0:
             self.rsvp_table.selectionModel().setCurrentIndex(
                 self.rsvps.index(p, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.status.emit(f"Checked in {self.rsvps.names.get(member_id)}.")
+        return True
 
     def _checked_in(self) -> int:
         return sum(1 for r in self.rsvps.rows if r.rsvp.checked_in_at)
 
-    def checkin_typed(self) -> None:
+    def typed_member(self) -> str | None:
+        """The member named in the door field: the one picked from the list, or the only match.
+        Otherwise None, and the door says why (nobody of that name: offer to register them)."""
         member_id = self.checkin_search.record_id
-        if member_id is None:
-            found = self.checkin_search.matches(self.checkin_search.text(), limit=2)
-            if len(found) != 1:
-                text = self.checkin_search.text().strip()
-                self.status.emit(f"Nobody called '{text}' in the directory." if not found else
-                                 f"Several members match '{text}': pick one from the list.")
-                return
-            member_id = found[0][0]
-        self.checkin(member_id)
+        if member_id is not None:
+            return member_id
+        text = self.checkin_search.text().strip()
+        if not text:
+            return None
+        found = self.checkin_search.matches(text, limit=2)
+        if len(found) == 1:
+            return found[0][0]
+        self.rsvp_table.clearSelection()  # no stale "Undo check-in" for whoever came before
+        if found:
+            self.door_banner.show_message(f"Several members match “{text}”: pick one from the list.")
+        else:
+            self.door_banner.show_message(f"Nobody called “{text}” is in the directory.",
+                                          ("&Register and check in…", lambda: self.register_walk_in(text)))
+        return None
+
+    def checkin_typed(self) -> None:
+        member_id = self.typed_member()
+        if member_id is not None and self.checkin(member_id):
+            self.clear_door_field()
+
+    def clear_door_field(self) -> None:
         self.checkin_search.clear()
         self.checkin_search.record_id = None
+        # the completer writes the chosen name back after `activated`: clear again once it has
+        QTimer.singleShot(0, self.checkin_search.clear)
+
+    def register_walk_in(self, name: str) -> None:
+        if self.shown_event is None:
+            return
+        dialog = WalkInDialog(self.group, name, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.member_id is None:
+            return
+        self.door_banner.hide()
+        if self.checkin(dialog.member_id):
+            self.clear_door_field()
+
+    def answer_for(self, answer: str) -> None:
+        """RSVP for the name typed in the door field, else for the person selected in the list."""
+        if self.shown_event is None:
+            return
+        typed = bool(self.checkin_search.text().strip())
+        rsvp = self.selected_rsvp()
+        member_id = self.typed_member() if typed else (rsvp.member if rsvp is not None else None)
+        if member_id is None:
+            if not typed:
+                self.door_banner.show_message("Type a name above or select a person in the list, then click "
+                                              "Yes, Maybe or No.")
+            self.answer.show_answer(None)
+            return
+        try:
+            self.group.events.rsvp(self.shown_event.id, member_id, answer)
+        except OrganiserError as exc:
+            show_error(self, "Cannot save the answer", exc)
+            return
+        self.door_banner.hide()
+        if typed:
+            self.clear_door_field()
+        p = self.rsvps.row_of(identity_id(RSVP, {"event": self.shown_event.id, "member": member_id}))
+        if p >= 0:
+            self.rsvp_table.selectionModel().setCurrentIndex(
+                self.rsvps.index(p, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.answer.show_answer(answer)
+        self.status.emit(f"{self.rsvps.names.get(member_id)} answered {answer}.")
+
+    def edit_task(self, task_id: str | None) -> None:
+        if not task_id:
+            return
+        try:
+            dialog = RecordDialog(self.group, None, "task", task_id, parent=self)
+        except OrganiserError as exc:
+            show_error(self, "Cannot edit this task", exc)
+            return
+        dialog.exec()
+
+    def print_sheets(self) -> None:
+        if self.shown_event is not None:
+            dialog = PrintDialog(self.group, self.shown_event, self)
+            if dialog.exec() and dialog.saved is not None:
+                self.status.emit(f"Saved {dialog.saved.name}.")
+
+    def copy_emails(self) -> None:
+        if self.shown_event is not None:
+            CopyEmailsDialog(self.group, self.shown_event, self).exec()
 
     def toggle_selected(self) -> None:
-        index = self.rsvp_table.currentIndex()
+        """The door button: checks in the name typed, else checks in (or undoes) the selected row."""
+        if self.checkin_search.text().strip() and self.shown_event is not None:
+            self.checkin_typed()
+            return
+        selected = self.rsvp_table.selectionModel().selectedRows()
+        if selected:
+            self.toggle_row(selected[0])
+
+    def toggle_row(self, index: QModelIndex) -> None:
         if not index.isValid() or self.shown_event is None:
             return
         rsvp = index.data(ROW_ROLE)

@@ -36,6 +36,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import IS_DAY_ROLE, AgendaModel, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
+from organiser.ui.widgets import EmptyHint
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -96,6 +97,8 @@ class EventsView(QWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur.data(ID_ROLE)))
         self.list.doubleClicked.connect(lambda _i: self.edit_event())
+        self.agenda_empty = EmptyHint(self.list, "No upcoming events. Create one with New event (Ctrl+N), or "
+                                      "tick Show past events to see earlier ones.")
         self.show_past = QCheckBox("Show &past events")
         self.show_past.toggled.connect(self.agenda.set_show_past)
         agenda_page = QWidget()
@@ -107,6 +110,7 @@ class EventsView(QWidget):
         self.calendar.selectionChanged.connect(self._fill_day)
         self.day_list = QListWidget()
         self.day_list.setAccessibleName("Events on the chosen day")
+        self.day_empty = EmptyHint(self.day_list, "Nothing on this day. Days with events have a dot.")
         self.day_list.currentItemChanged.connect(
             lambda item, _p: self._show(item.data(Qt.ItemDataRole.UserRole) if item else None))
         month_page = QWidget()
@@ -138,7 +142,7 @@ class EventsView(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
-        left.setMinimumWidth(300)
+        left.setMinimumWidth(250)
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         if bridge is not None:
@@ -187,9 +191,14 @@ class EventsView(QWidget):
         if not event_id:
             return
         try:
-            self.detail.set_event(self.group.events.get(event_id))
+            event = self.group.events.get(event_id)
         except NotFoundError:
             self.detail.set_event(None)
+            return
+        self.detail.set_event(event)
+        day = event.start_dt.date()
+        if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
+            self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows
 
     def current_id(self) -> str | None:
         return self.detail.shown_event.id if self.detail.shown_event else None

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import ValidationError
+from organiser.core.records import KINDS, validate
 from organiser.services import clock
 from organiser.services.clock import local_tz_name
 from organiser.services.events import Event
@@ -31,6 +32,23 @@ from organiser.services.tasks import STATUSES, Task
 from organiser.ui.models.members import WORKING_GROUP_PREFIX, is_working_group, working_group_name
 from organiser.ui.models.tasks import STATUS_LABELS
 from organiser.ui.widgets import OptionalDate, RecordPicker, error_colour
+from organiser.ui.wording import people_words
+
+
+def _change_signals(widget: QWidget) -> list[Any]:
+    if isinstance(widget, QLineEdit | QPlainTextEdit):
+        return [widget.textChanged]
+    if isinstance(widget, QDateTimeEdit):
+        return [widget.dateTimeChanged]
+    if isinstance(widget, QComboBox):
+        return [widget.currentTextChanged]
+    if isinstance(widget, QSpinBox):
+        return [widget.valueChanged]
+    if isinstance(widget, QCheckBox):
+        return [widget.toggled]
+    if isinstance(widget, OptionalDate):
+        return [widget.check.toggled, widget.edit.dateChanged]
+    return []
 
 
 def _split(text: str) -> list[str]:
@@ -50,6 +68,7 @@ class RecordForm(QWidget):
         self.layout_.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.fields: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
+        self.labels: dict[str, str] = {}
         self.general_error = QLabel()
         self.general_error.setWordWrap(True)
         self.general_error.hide()
@@ -72,28 +91,82 @@ class RecordForm(QWidget):
         widget.setAccessibleName(label.replace("&", "").rstrip(":"))
         self.fields[name] = widget
         self.errors[name] = error
+        self.labels[name] = label.replace("&", "").rstrip(":")
+        for signal in _change_signals(widget):
+            signal.connect(self._recheck)
         return widget
+
+    def focus_first(self) -> None:
+        """Typing starts in the first field, not on the scroll area around the form."""
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear_errors(self) -> None:
         for label in self.errors.values():
             label.hide()
         self.general_error.hide()
 
-    def show_error(self, exc: ValidationError) -> None:
-        """Put the message under its field (or at the bottom when no field matches)."""
+    def problems(self) -> list[ValidationError]:
+        """Every refusal the form's values would meet, one per field, checked before saving so a
+        person sees them all at once (the service stops at the first)."""
+        found: list[ValidationError] = []
+        spec = KINDS[self.kind]
+        values = self.values()
+        for name, value in values.items():
+            if name not in spec.by_name or spec.by_name[name].type.startswith("ref:"):
+                continue  # pickers say for themselves whether a name was picked
+            try:
+                validate(self.kind, {name: value}, current={})
+            except ValidationError as exc:
+                found.append(exc)
+        if not any(e.field in ("start", "end") for e in found):
+            try:
+                validate(self.kind, {k: v for k, v in values.items() if k in ("start", "end")}, current={})
+            except ValidationError as exc:
+                found.append(exc)
+        return found + self.picker_problems()
+
+    def picker_problems(self) -> list[ValidationError]:
+        return []
+
+    def show_errors(self, problems: list[ValidationError], *, focus: bool = True) -> None:
+        """Each message under its field, in people's words; the first field with one gets the focus."""
         self.clear_errors()
-        name = exc.field
-        label = self.errors.get(name) or self.errors.get(self.aliases().get(name, ""))
-        if label is None:
-            label = self.general_error
-            label.setStyleSheet(f"color: {error_colour(self)};")
-            if self.layout_.indexOf(label) < 0:
-                self.layout_.addRow(label)
-        label.setText(exc.message)
-        label.show()
-        widget = self.fields.get(name) or self.fields.get(self.aliases().get(name, ""))
-        if widget is not None:
-            widget.setFocus()
+        first: QWidget | None = None
+        for exc in problems:
+            name = self.aliases().get(exc.field, exc.field)
+            label = self.errors.get(name)
+            if label is None:
+                label = self.general_error
+                label.setStyleSheet(f"color: {error_colour(self)};")
+                if self.layout_.indexOf(label) < 0:
+                    self.layout_.addRow(label)
+            label.setText(self.in_words(exc, name))
+            label.show()
+            first = first or self.fields.get(name)
+        if focus and first is not None:
+            first.setFocus()
+
+    def show_error(self, exc: ValidationError) -> None:
+        """A refusal from the service (after the form's own checks passed)."""
+        self.show_errors([exc])
+
+    def in_words(self, exc: ValidationError, name: str) -> str:
+        """The service's sentence without its field name, and in the words on the form's label."""
+        if exc.field == "end" and "before it starts" in exc.message:
+            return "The event ends before it starts: choose an end after the start."
+        text = people_words(exc.message)
+        spec = KINDS[self.kind].by_name.get(exc.field)
+        shown = self.labels.get(name, "").casefold()
+        if spec is not None and shown and spec.label != shown:
+            text = text.replace(spec.label, shown)
+        return text
+
+    def _recheck(self, *_args: object) -> None:
+        """Once errors are on show, each goes away as soon as its field is put right."""
+        if any(not label.isHidden() for label in [*self.errors.values(), self.general_error]):
+            self.show_errors(self.problems(), focus=False)
 
     def aliases(self) -> dict[str, str]:
         return {}
@@ -227,10 +300,19 @@ class EventForm(RecordForm):
         self.description = self.add("description", "&Description", QPlainTextEdit())
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(110)
+        self._start_shown = self.start.dateTime()
+        self.start.dateTimeChanged.connect(self._move_end_with_start)
         start = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
         self.set_values({"title": "", "start": start.isoformat(timespec="minutes"), "end": None,
                          "tz": local_tz_name(), "location": "", "capacity": None, "status": "scheduled",
                          "description": ""})
+
+    def _move_end_with_start(self, start: QDateTime) -> None:
+        """Moving the start keeps the event as long as it was: the end moves by as much."""
+        moved = self._start_shown.secsTo(start)
+        self._start_shown = start
+        if moved:
+            self.end.setDateTime(self.end.dateTime().addSecs(moved))
 
     def to_values(self, e: Event) -> dict[str, Any]:
         start = e.start_dt
@@ -242,6 +324,7 @@ class EventForm(RecordForm):
     def set_values(self, v: dict[str, Any]) -> None:
         self.title.setText(v.get("title", ""))
         self.start.setDateTime(_qdt(v["start"]))
+        self._start_shown = self.start.dateTime()
         end = v.get("end") or (datetime.fromisoformat(v["start"]) + timedelta(hours=2)).isoformat()
         self.end.setDateTime(_qdt(end))
         self.tz.setCurrentText(v.get("tz") or local_tz_name())
@@ -286,6 +369,20 @@ class TaskForm(RecordForm):
         self.description = self.add("description", "&Description", QPlainTextEdit())
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(110)
+
+    def picker_problems(self) -> list[ValidationError]:
+        found = []
+        for name, picker, what in (("assignee", self.assignee, "member"), ("event", self.event_picker, "event")):
+            text = picker.text().strip()
+            if text and not picker.is_known():
+                found.append(ValidationError(name, f"No {what} called “{text}”: pick one from the list that "
+                                                   "opens as you type, or leave this empty."))
+        return found
+
+    def in_words(self, exc: ValidationError, name: str) -> str:
+        if name in ("assignee", "event") and exc.message.startswith("No "):
+            return exc.message
+        return super().in_words(exc, name)
 
     def to_values(self, t: Task) -> dict[str, Any]:
         return {"title": t.title, "status": t.status, "assignee": t.assignee, "due": t.due,

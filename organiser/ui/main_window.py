@@ -9,16 +9,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )
@@ -29,11 +29,12 @@ from organiser.store import queries
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import ThisIsMeDialog, show_error
 from organiser.ui.events_view import EventsView
+from organiser.ui.help import shortcuts, user_guide
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.members_view import MembersView
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.peers_view import PeersView
-from organiser.ui.resources import app_icon
+from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 VIEWS = ("events", "tasks", "members", "peers")
 TIDY_STEPS = 200  # at most this many steps of merging the search index, ~500 pages each
 TIDY_AFTER_MS = 1000  # after opening, wait this long before tidying the search index
+FIRST_SIZE = QSize(1280, 800)
 VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group"}
 
 
@@ -105,13 +107,29 @@ class MainWindow(QMainWindow):
         self.peer_timer.start()
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.fit_to_screen()
         self.switch_to(self.settings.last_view() if self.settings.last_view() in VIEWS else "events")
         self.update_peer_status()
         self._closing = False
         QTimer.singleShot(TIDY_AFTER_MS, self.tidy_search_index)  # once the first view is up
 
     # ---- layout -------------------------------------------------------------------------------
+
+    def fit_to_screen(self) -> None:
+        """First start: the window takes the screen's available area (up to a comfortable
+        1280x800), so the status bar is on screen on a 1366x768 or 1024x600 laptop; a small
+        screen gets the window maximised, which leaves the window manager to fit its frame."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(FIRST_SIZE)
+            return
+        available = screen.availableGeometry()
+        size = FIRST_SIZE.boundedTo(available.size())
+        self.resize(size)
+        self.move(available.topLeft() + QPoint((available.width() - size.width()) // 2,
+                                               (available.height() - size.height()) // 2))
+        if size != FIRST_SIZE:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def _build_sidebar(self) -> None:
         bar = QToolBar("Views")
@@ -120,15 +138,10 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.setIconSize(QSize(20, 20))
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, bar)
-        style = self.style()
-        icons = {"events": QStyle.StandardPixmap.SP_FileDialogDetailedView,
-                 "tasks": QStyle.StandardPixmap.SP_DialogApplyButton,
-                 "members": QStyle.StandardPixmap.SP_DirHomeIcon,
-                 "peers": QStyle.StandardPixmap.SP_DriveNetIcon}
         self.view_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for n, name in enumerate(VIEWS, start=1):
-            action = QAction(style.standardIcon(icons[name]), VIEW_LABELS[name], self)
+            action = QAction(VIEW_LABELS[name], self)
             action.setIconText(VIEW_LABELS[name])
             action.setCheckable(True)
             action.setShortcut(QKeySequence(f"Ctrl+{n}"))
@@ -138,6 +151,18 @@ class MainWindow(QMainWindow):
             bar.addAction(action)
             self.view_actions[name] = action
         self.sidebar = bar
+        self.paint_icons()
+
+    def paint_icons(self) -> None:
+        """The sidebar's icons in the palette's text colour: they follow a light or dark theme."""
+        colour = self.palette().color(QPalette.ColorRole.WindowText)
+        for name, action in self.view_actions.items():
+            action.setIcon(view_icon(name, colour))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.PaletteChange:  # the system switched light/dark
+            self.paint_icons()
+        super().changeEvent(event)
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -166,6 +191,10 @@ class MainWindow(QMainWindow):
         for action in self.view_actions.values():
             view.addAction(action)
         help_menu = menu.addMenu("&Help")
+        self.guide_action = help_menu.addAction("Organiser &user guide", self.show_guide)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addSeparator()
         help_menu.addAction("&About Organiser", self.about)
 
     def _build_status_bar(self) -> None:
@@ -189,6 +218,8 @@ class MainWindow(QMainWindow):
         return next((name for name, view in self.views.items() if view is widget), "events")
 
     def switch_to(self, name: str) -> None:
+        if self.stack.currentWidget() is not self.views[name]:
+            self.statusBar().clearMessage()  # a view's message says nothing about the next view
         self.stack.setCurrentWidget(self.views[name])
         self.view_actions[name].setChecked(True)
         self.settings.set_last_view(name)
@@ -246,6 +277,13 @@ class MainWindow(QMainWindow):
 
     def open_export(self) -> None:
         self._transfer("export")
+
+    def show_guide(self) -> None:
+        user_guide(self).exec()
+
+    def show_shortcuts(self) -> None:
+        menus = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]
+        shortcuts(list(dict.fromkeys(menus)), self).exec()
 
     def about(self) -> None:
         QMessageBox.about(self, "About Organiser",

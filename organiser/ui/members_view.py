@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
@@ -29,7 +31,7 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
-from organiser.ui.widgets import Banner
+from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, follow_selection
 
 SINGLE_LETTER_WAIT_MS = 200
 
@@ -86,7 +88,10 @@ class MembersView(QWidget):
         for column, width in enumerate((170, 210, 125, 130, 130)):
             header.resizeSection(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_member())
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self.show_detail())
+        self._shown_row: MemberRow | None = None
+        follow_selection(self.table, lambda: self.show_detail(again=False))
+        self.empty = EmptyHint(self.table, "No members yet. Add the first with Add member, or import a "
+                               "list under File → Import….")
 
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -101,9 +106,23 @@ class MembersView(QWidget):
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
+        self._upcoming_events: list[Event] | None = None
+        self._events_filled: list[Event] | None = None
+        self.rsvp_event = QComboBox()
+        self.rsvp_event.setAccessibleName("Event to answer for")
+        self.rsvp_event.activated.connect(lambda _i: self._show_answer())
+        self.answer = AnswerButtons("Coming?")
+        self.answer.answered.connect(self.answer_for_member)
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(self.detail, 1)
+        scroll = QScrollArea()  # a long entry scrolls instead of pushing the window past a small screen
+        scroll.setWidget(self.detail)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        side_layout.addWidget(scroll, 1)
+        side_layout.addWidget(QLabel("<b>RSVP</b>"))
+        side_layout.addWidget(self.rsvp_event)
+        side_layout.addWidget(self.answer)
         side_layout.addLayout(buttons)
         side.setMinimumWidth(220)
         side.setMaximumWidth(320)
@@ -164,7 +183,14 @@ class MembersView(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(getattr(self.model, "_all", {}))
-        self.count.setText(f"{shown:,} of {total:,} members" if shown != total else f"{total:,} members")
+        noun = "member" if total == 1 else "members"
+        self.count.setText(f"{shown:,} of {total:,} {noun}" if shown != total else f"{total:,} {noun}")
+        if total and not shown:
+            self.empty.set_hint("No member matches the search or filters. Clear the search box or choose "
+                                "All roles / All working groups.")
+        elif not total:
+            self.empty.set_hint("No members yet. Add the first with Add member, or import a list under "
+                                "File → Import….")
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         self.model.on_records_changed(event)
@@ -175,6 +201,10 @@ class MembersView(QWidget):
             current = self.current_id()
             if current and (current in event.ids or event.kinds & {"member_role", "member_skill"}):
                 self.show_detail()
+        if "event" in event.kinds:
+            self._upcoming_events = None
+        if event.kinds & {"rsvp", "event"} and self.current_id():
+            self.show_detail()
 
     # ---- selection and detail ----------------------------------------------------------------
 
@@ -199,12 +229,20 @@ class MembersView(QWidget):
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
 
-    def show_detail(self) -> None:
+    def show_detail(self, *, again: bool = True) -> None:
+        """`again=False` (the selection may have moved): skip the work when the same row is
+        still on show, as while typing a search that keeps the selected member."""
         row = self.current_row()
+        if not again and row is not None and row is self._shown_row:
+            return
+        self._shown_row = row
         self.edit_button.setEnabled(row is not None)
         self.delete_button.setEnabled(row is not None)
+        self.rsvp_event.setEnabled(row is not None)
+        self.answer.setEnabled(row is not None)
         if row is None:
             self.detail.setText("<p>Select a member to see their details.</p>")
+            self.answer.show_answer(None)
             return
         v = row.values
 
@@ -229,7 +267,55 @@ class MembersView(QWidget):
             + line("Consent", consent_text)
             + line("Joined", v.get("joined") or "")
             + line("Notes", v.get("notes") or "")
+            + line("Answers", self._answers_text(row.id))
         )
+        self._fill_events()
+        self._show_answer()
+
+    def _answers_text(self, member_id: str) -> str:
+        titles = {e.id: e for e in self._upcoming()}
+        answers = [r for r in self.group.events.answers_of(member_id) if r.event in titles and r.answer]
+        answers.sort(key=lambda r: titles[r.event].start)
+        return "; ".join(f"{titles[r.event].title} ({titles[r.event].start_dt:%-d %b}): {r.answer}"
+                         for r in answers)
+
+    def _upcoming(self) -> list[Event]:
+        # read once per change of events, not on every keystroke of the search that re-shows the pane
+        if self._upcoming_events is None:
+            self._upcoming_events = self.group.events.upcoming()
+        return self._upcoming_events
+
+    def _fill_events(self) -> None:
+        events = self._upcoming()
+        if self._events_filled is events:  # the same list as last time: nothing to redo
+            return
+        self._events_filled = events
+        chosen = self.rsvp_event.currentData()
+        self.rsvp_event.clear()
+        for ev in events:
+            self.rsvp_event.addItem(f"{ev.start_dt:%a %-d %b} · {ev.title}", ev.id)
+        if not events:
+            self.rsvp_event.addItem("No upcoming events", None)
+        self.rsvp_event.setCurrentIndex(max(0, self.rsvp_event.findData(chosen)))
+        self.answer.setEnabled(bool(events))
+
+    def _show_answer(self) -> None:
+        member_id, event_id = self.current_id(), self.rsvp_event.currentData()
+        answer = self.group.events.rsvp_of(event_id, member_id).answer if member_id and event_id else None
+        self.answer.show_answer(answer)
+
+    def answer_for_member(self, answer: str) -> None:
+        member_id, event_id = self.current_id(), self.rsvp_event.currentData()
+        if not member_id or not event_id:
+            return
+        try:
+            self.group.events.rsvp(event_id, member_id, answer)
+        except OrganiserError as exc:
+            show_error(self, "Cannot save the answer", exc)
+            return
+        self.show_detail()
+        self.status.emit(f"{self.current_row().name if self.current_row() else 'They'} answered {answer} for "
+                         f"{self.rsvp_event.currentText().split(' · ', 1)[-1]}.")
 
     # ---- actions -------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ group's devices (who invited whom) and recorded conflicts with "use this value".
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -24,8 +25,9 @@ from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
-from organiser.ui.models.group import ConflictsModel, DevicesModel, PeersModel
+from organiser.ui.models.group import ConflictsModel, DevicesModel, PeersModel, show_value
 from organiser.ui.models.live import ROW_ROLE
+from organiser.ui.widgets import EmptyHint, follow_selection
 
 INVITE_HOURS = 24
 
@@ -42,6 +44,7 @@ def _table(model: Any, name: str) -> QTableView:
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     header.setMinimumSectionSize(110)
     table.setAlternatingRowColors(True)
+    table.setMinimumHeight(table.fontMetrics().height() * 4)  # three panes fit a 600-pixel-high screen
     return table
 
 
@@ -88,8 +91,20 @@ class PeersView(QWidget):
         self.use_other.clicked.connect(lambda: self.resolve(use_losing_value=True))
         self.keep_current = QPushButton("&Keep current")
         self.keep_current.clicked.connect(lambda: self.resolve(use_losing_value=False))
+        self.peer_empty = EmptyHint(self.peer_table, "No other device of the group is on this network yet. "
+                                    "Devices on the same Wi-Fi appear here by themselves; where the network "
+                                    "blocks that, use Connect to address….")
+        self.device_empty = EmptyHint(self.device_table, "Only this device so far: Invite a device… adds another.")
+        self.conflict_empty = EmptyHint(self.conflict_table, "No conflicts: every edit made at the same time "
+                                        "on two devices merged cleanly.")
+        self.device_detail = QLabel()
+        self.device_detail.setWordWrap(True)
+        self.device_detail.setAccessibleName("Selected device")
+        follow_selection(self.device_table, self._show_device)
+        follow_selection(self.conflict_table, self._update_conflict_note)
         conflict_row = QHBoxLayout()
         self.conflict_note = QLabel()
+        self.conflict_note.setWordWrap(True)
         conflict_row.addWidget(self.conflict_note, 1)
         conflict_row.addWidget(self.use_other)
         conflict_row.addWidget(self.keep_current)
@@ -104,6 +119,7 @@ class PeersView(QWidget):
         middle_layout = QVBoxLayout(middle)
         middle_layout.addWidget(_heading("The group's devices"))
         middle_layout.addWidget(self.device_table, 1)
+        middle_layout.addWidget(self.device_detail)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.addWidget(_heading("Conflicts"))
@@ -124,6 +140,18 @@ class PeersView(QWidget):
         self.timer.start()
         self.refresh_peers()
         self._update_conflict_note()
+        self._show_device()
+
+    def _show_device(self) -> None:
+        selected = self.device_table.selectionModel().selectedRows()
+        row = selected[0].data(ROW_ROLE) if selected else None
+        if row is None:
+            self.device_detail.setText("Click a device to see who invited it and its full id.")
+            return
+        invited = "founded the group" if row.invited_by == "founded the group" else f"invited by {row.invited_by}"
+        this = " (this device)" if row.this_device else ""
+        self.device_detail.setText(f"<b>{html.escape(row.name)}</b>{this}: {html.escape(invited)}; "
+                                   f"device id {row.id}")
 
     def set_node(self, node: Any, note: str = "") -> None:
         self.node = node
@@ -144,9 +172,14 @@ class PeersView(QWidget):
         self.peers.set_peers(peers)
         port = getattr(self.node, "port", 0)
         connected = sum(1 for p in peers if p.connected)
-        where = f"listening on port {port}" if port else "not listening yet"
-        self.state.setText(f"This device, {self.group.device_name}, is {where}. "
-                           f"{connected} of {len(peers)} other devices connected.")
+        addresses = self.addresses_to_type()
+        if addresses:
+            where = ("listening: on another device, Connect to address… with " + " or ".join(
+                f"<b>{html.escape(a)}</b>" for a in addresses))
+        else:
+            where = f"listening on port {port}" if port else "not listening yet"
+        self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
+                           f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected.")
         self.peers.tick()
 
     def on_records_changed(self, event: RecordsChanged) -> None:
@@ -156,13 +189,35 @@ class PeersView(QWidget):
         self.conflicts.reload()
         self._update_conflict_note()
 
+    def addresses_to_type(self) -> list[str]:
+        """Where another device can reach this one: this machine's addresses and the real port."""
+        port = getattr(self.node, "port", 0)
+        if not port:
+            return []
+        host = getattr(self.node, "listen_host", "")
+        if host not in ("", "0.0.0.0"):
+            return [f"{host}:{port}"]  # listening on one address only
+        try:
+            from organiser.net.link import local_addresses
+        except ImportError:
+            return []
+        return [f"{host}:{port}" for host in local_addresses()]
+
     def _update_conflict_note(self) -> None:
         n = self.conflicts.rowCount()
-        self.conflict_note.setText("No conflicts: every concurrent edit merged cleanly." if n == 0 else
-                                   f"{n} value{'s' if n != 1 else ''} lost to a concurrent edit. Pick one to "
-                                   "restore it or keep the current value.")
-        self.use_other.setEnabled(n > 0)
-        self.keep_current.setEnabled(n > 0)
+        selected = self.conflict_table.selectionModel().selectedRows()
+        row = selected[0].data(ROW_ROLE) if selected else None
+        if n == 0:
+            text = "No conflicts: every concurrent edit merged cleanly."
+        elif row is None:
+            text = (f"{n} value{'s' if n != 1 else ''} lost to a concurrent edit. Click one to restore it or "
+                    "keep the current value.")
+        else:
+            text = (f"{row.record_label}, {row.field}: now “{show_value(row.current)}”; "
+                    f"{row.author} had “{show_value(row.value)}”.")
+        self.conflict_note.setText(text)
+        self.use_other.setEnabled(row is not None)
+        self.keep_current.setEnabled(row is not None)
 
     def resolve(self, *, use_losing_value: bool) -> None:
         index = self.conflict_table.currentIndex()
@@ -182,7 +237,7 @@ class PeersView(QWidget):
         if self.node is None:
             show_error(self, "Network is off", self.network_note or "The network is not running on this device.")
             return
-        dialog = ConnectDialog(self)
+        dialog = ConnectDialog(self, port=getattr(self.node, "port", 0) or None)
         if not dialog.exec():
             return
         host, port = dialog.address()

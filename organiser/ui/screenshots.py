@@ -1,4 +1,5 @@
-"""Render each main view with a demo group to PNG, offscreen, at 1280x800 and 1024x640.
+"""Render each main view with a demo group to PNG, offscreen, at 1366x768 and 1024x600 (the
+small laptops the window must fit), plus the door with a walk-in, RSVPs and empty states.
 
     python -m organiser.ui.screenshots [--out docs/screenshots]
 
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SIZES = ((1280, 800), (1024, 640))
+SIZES = ((1366, 768), (1024, 600))
 
 
 def _second_device(founder: Any, data_dir: Path, name: str) -> Any:
@@ -40,10 +41,13 @@ def _grab(widget: Any, path: Path, app: Any) -> None:
 
 
 async def _render(out: Path, work: Path) -> None:
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from organiser.net.node import SyncNode
     from organiser.services.demo import create_demo_group
+    from organiser.services.group import create_group
+    from organiser.ui.attendance import WalkInDialog
     from organiser.ui.dialogs import InviteDialog
     from organiser.ui.editor import RecordDialog
     from organiser.ui.first_run import StartWindow
@@ -76,12 +80,26 @@ async def _render(out: Path, work: Path) -> None:
     window.show()
     await asyncio.sleep(0.3)
 
+    detail = window.events_view.detail
+
+    def walk_in() -> None:
+        window.switch_to("events")
+        window.events_view.tabs.setCurrentIndex(0)
+        detail.checkin_search.setText("Wendel Walkin")
+        detail.checkin_typed()  # nobody of that name: the door offers to register them
+
+    def member_rsvp() -> None:
+        window.switch_to("members")
+        view = window.members_view
+        view.select(view.model.rows[3].id)
+
     shots: list[tuple[str, Callable[[], Any]]] = [
         ("events-agenda", lambda: (window.switch_to("events"), window.events_view.tabs.setCurrentIndex(0))),
         ("events-month", lambda: window.events_view.tabs.setCurrentIndex(1)),
+        ("door-walk-in", walk_in),
         ("tasks-board", lambda: (window.switch_to("tasks"), window.tasks_view.tabs.setCurrentIndex(0))),
         ("tasks-list", lambda: window.tasks_view.tabs.setCurrentIndex(1)),
-        ("members", lambda: window.switch_to("members")),
+        ("members", member_rsvp),
         ("peers", lambda: window.switch_to("peers")),
     ]
     window.events_view.ensure_loaded()  # opens the first upcoming event: the assembly on now
@@ -91,7 +109,10 @@ async def _render(out: Path, work: Path) -> None:
             prepare()
             await asyncio.sleep(0.05)
             _grab(window, out / f"{name}-{width}x{height}.png", app)
+    detail.clear_door_field()
+    detail.door_banner.hide()
     dialogs: list[tuple[str, Any]] = [
+        ("walk-in", WalkInDialog(door, "Wendel Walkin", window)),
         ("invite", InviteDialog(code, 24, window)),
         ("edit-member", RecordDialog(door, window.bridge, "member", door.members.list()[1].id, parent=window)),
         ("start", StartWindow(work / "empty")),
@@ -101,6 +122,17 @@ async def _render(out: Path, work: Path) -> None:
         await asyncio.sleep(0.05)
         _grab(dialog, out / f"{name}.png", app)
         dialog.close()
+    empty_group = create_group(work / "empty-group", "New collective", "first laptop")
+    empty = MainWindow(empty_group, None, settings=UiSettings(work / "ui-empty"))
+    empty.show()
+    empty.setWindowState(Qt.WindowState.WindowNoState)  # first start maximises on the small offscreen screen
+    empty.resize(*SIZES[1])
+    for name in ("events", "tasks", "members"):
+        empty.switch_to(name)
+        await asyncio.sleep(0.05)
+        _grab(empty, out / f"empty-{name}-{SIZES[1][0]}x{SIZES[1][1]}.png", app)
+    empty.close()
+    empty_group.close()
     window.close()
     await other.stop()
     await node.stop()

@@ -3,6 +3,8 @@ filters (assignee, due date, event, mine)."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,11 +39,15 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
 )
 from organiser.ui.settings import UiSettings
-from organiser.ui.widgets import RecordPicker
+from organiser.ui.widgets import EmptyHint, RecordPicker, follow_selection
+
+EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
+                "doing": "Drag a card here when someone starts on it.",
+                "done": "Finished tasks land here."}
 
 
 class BoardColumn(QWidget):
-    def __init__(self, model: TaskColumnModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: TaskColumnModel, empty_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.heading = QLabel()
@@ -61,6 +67,7 @@ class BoardColumn(QWidget):
         self.view.setUniformItemSizes(True)  # every card is two lines; 20,000 cards lay out at once
         self.view.setLayoutMode(QListView.LayoutMode.Batched)
         self.view.setAlternatingRowColors(True)
+        self.empty = EmptyHint(self.view, empty_text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
@@ -83,12 +90,13 @@ class TasksView(QWidget):
         self.reader = reader
         cache.ready.connect(self._fill)
         cache.failed.connect(lambda text: show_error(self, "Cannot move the task", text))
-        self.columns = {s: BoardColumn(TaskColumnModel(cache, s, self)) for s in STATUSES}
+        self.columns = {s: BoardColumn(TaskColumnModel(cache, s, self), EMPTY_COLUMN[s]) for s in STATUSES}
         board = QWidget()
         board_layout = QHBoxLayout(board)
         for column in self.columns.values():
             board_layout.addWidget(column, 1)
             column.view.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+            follow_selection(column.view, lambda c=column: self._board_selection(c))
 
         self.table_model = TaskTableModel(cache, self)
         self.proxy = TaskFilterProxy(self)
@@ -108,6 +116,8 @@ class TasksView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+        follow_selection(self.table, self.show_selected)
+        self.list_empty = EmptyHint(self.table, "No task matches these filters. Clear them to see every task.")
         self.assignee = RecordPicker(group, "member", "name", "anyone")
         self.assignee.setAccessibleName("Filter by assignee")
         self.assignee.textChanged.connect(lambda _t: self._apply_filters())
@@ -140,18 +150,48 @@ class TasksView(QWidget):
         self.tabs.addTab(board, "&Board")
         self.tabs.addTab(list_page, "&List")
         self.tabs.currentChanged.connect(lambda _i: self._hold_hidden(shown=self.isVisible()))
+        self.tabs.currentChanged.connect(lambda _i: self.show_selected())
         self.new_button = QPushButton("&New task")
         self.new_button.clicked.connect(self.new_task)
+        self.edit_button = QPushButton("&Edit…")
+        self.edit_button.clicked.connect(lambda: self.edit_task())
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_task)
+        self.selected_label = QLabel()
+        self.selected_label.setAccessibleName("Selected task")
+        self.selected_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
+        buttons.addWidget(self.edit_button)
         buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.selected_label, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         self.loaded = False
+        self.show_selected()
+
+    def _board_selection(self, chosen: BoardColumn) -> None:
+        """A card picked in one column is the one selected: the other columns let go of theirs."""
+        if chosen.view.selectionModel().hasSelection():
+            for column in self.columns.values():
+                if column is not chosen and column.view.selectionModel().hasSelection():
+                    column.view.clearSelection()
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        """Name the selected task under the board or list, and offer Edit and Delete only then."""
+        task_id = self.current_id()
+        task = self.cache.tasks.get(task_id) if task_id else None
+        self.edit_button.setEnabled(task is not None)
+        self.delete_button.setEnabled(task is not None)
+        if task is None:
+            self.selected_label.setText("Click a task to select it; double-click to edit it.")
+            return
+        who = self.cache.members.get(task.assignee) if task.assignee else None
+        bits = [STATUS_LABELS.get(task.status, task.status), f"assigned to {who}" if who else "unassigned",
+                f"due {task.due}" if task.due else "no due date"]
+        self.selected_label.setText(f"<b>{html.escape(task.title)}</b> · {html.escape(', '.join(bits))}")
 
     def ensure_loaded(self) -> None:
         if self.loaded:
@@ -205,16 +245,24 @@ class TasksView(QWidget):
 
     def current_id(self) -> str | None:
         if self.tabs.currentIndex() == 1:
-            index = self.table.currentIndex()
-            return index.data(ID_ROLE) if index.isValid() else None
+            selected = self.table.selectionModel().selectedRows()
+            return selected[0].data(ID_ROLE) if selected else None
         for column in self.columns.values():
-            if column.view.hasFocus() or column.view.selectionModel().hasSelection():
-                selected = column.view.selectionModel().selectedIndexes()
-                if selected:
-                    return selected[0].data(ID_ROLE)
+            selected = column.view.selectionModel().selectedIndexes()
+            if selected:
+                return selected[0].data(ID_ROLE)
         return None
 
     def select(self, task_id: str) -> None:
+        if self.tabs.currentIndex() == 1:
+            for row in range(self.proxy.rowCount()):
+                index = self.proxy.index(row, 0)
+                if index.data(ID_ROLE) == task_id:
+                    self.table.selectionModel().setCurrentIndex(
+                        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                        | QItemSelectionModel.SelectionFlag.Rows)
+                    self.table.scrollTo(index)
+            return
         for column in self.columns.values():
             p = column.model.row_of(task_id)
             if p >= 0:
@@ -241,7 +289,9 @@ class TasksView(QWidget):
         except OrganiserError as exc:
             show_error(self, "Cannot edit this task", exc)
             return
-        dialog.exec()
+        if dialog.exec():
+            self.select(task_id)  # the card may have moved (a new title, another column)
+            self.show_selected()
 
     def delete_task(self) -> None:
         task_id = self.current_id()

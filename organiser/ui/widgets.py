@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QStringListModel, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QCompleter,
     QDateEdit,
@@ -120,6 +121,14 @@ class RecordPicker(QLineEdit):
             return exact[0]
         return text  # the service refuses it with a sentence naming the field
 
+    def is_known(self) -> bool:
+        """Whether the text names a record that exists (picked, or typed exactly as listed)."""
+        value = self.value()
+        if value is None:
+            return True
+        found = queries.rows_by_ids(self.group.db, [value]).get(value)
+        return found is not None and found[1] == self.kind and not found[3]
+
 
 class Banner(QFrame):
     """A calm strip at the top of a pane: a message and up to two buttons."""
@@ -128,9 +137,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.AlternateBase))
-        self.setPalette(palette)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)  # a role, so it follows light/dark
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -151,3 +158,89 @@ class Banner(QFrame):
             self._layout.addWidget(button)
             self.buttons.append(button)
         self.show()
+
+
+class _SelectionFollower(QObject):
+    """Relays a view's selection changes to a callback; a child of the view, so Qt drops the
+    connections with it (a model outliving its view must not call into a deleted pane)."""
+
+    def __init__(self, view: QAbstractItemView, callback: Any) -> None:
+        super().__init__(view)
+        self.callback = callback
+        selection = view.selectionModel()
+        selection.selectionChanged.connect(self.changed)
+        selection.currentRowChanged.connect(self.changed)
+        model = view.model()
+        for signal in (model.modelReset, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.changed)
+
+    def changed(self, *_args: object) -> None:
+        self.callback()
+
+
+def follow_selection(view: QAbstractItemView, callback: Any) -> None:
+    """Call `callback` whenever what the view shows as selected may have changed: a click (Qt
+    moves the current row before it selects it, so the current-row signal alone comes too
+    early), arrow keys, and rows filtered out, removed or reordered under the selection."""
+    _SelectionFollower(view, callback)
+
+
+class EmptyHint(QLabel):
+    """A sentence in the middle of an empty list or table, saying what would be there and how
+    to add the first one; hidden as soon as the view has a row."""
+
+    def __init__(self, view: QAbstractItemView, text: str) -> None:
+        super().__init__(text, view.viewport())
+        self.view = view
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setObjectName("empty-hint")
+        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setContentsMargins(16, 16, 16, 16)
+        view.viewport().installEventFilter(self)
+        model = view.model()
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.update_shown)  # a slot of this label: dropped when the label goes
+        self.update_shown()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.view.viewport().rect())
+        return False
+
+    def update_shown(self, *_args: object) -> None:
+        self.setGeometry(self.view.viewport().rect())
+        self.setVisible(self.view.model().rowCount() == 0)
+
+    def set_hint(self, text: str) -> None:
+        self.setText(text)
+
+
+ANSWERS = (("yes", "&Yes"), ("maybe", "&Maybe"), ("no", "N&o"))
+
+
+class AnswerButtons(QWidget):
+    """Yes / Maybe / No for an RSVP: the answer given shows pressed; clicking another changes it."""
+
+    answered = Signal(str)
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(label)
+        layout.addWidget(self.label)
+        self.buttons: dict[str, QPushButton] = {}
+        for answer, text in ANSWERS:
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setAccessibleName(f"Answer {answer}")
+            button.clicked.connect(lambda _checked=False, a=answer: self.answered.emit(a))
+            layout.addWidget(button)
+            self.buttons[answer] = button
+        layout.addStretch(1)
+
+    def show_answer(self, answer: str | None) -> None:
+        for name, button in self.buttons.items():
+            button.setChecked(name == answer)

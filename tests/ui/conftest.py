@@ -7,8 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDateTimeEdit,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from organiser.services.demo import DemoSize, populate
 from organiser.services.group import Group
@@ -49,10 +59,17 @@ def warnings_shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def with_modal(trigger: Callable[[], Any], handle: Callable[[QWidget], None]) -> Any:
-    """Run `trigger` (which opens a modal dialog) and let `handle` drive that dialog."""
+    """Run `trigger` (which opens a modal dialog) and let `handle` drive that dialog. The dialog
+    is looked for on each turn of the event loop for up to 5 s (a menu may open first)."""
+    turns = {"left": 500}
+
     def drive() -> None:
         dialog = QApplication.activeModalWidget()
-        assert dialog is not None, "no dialog opened"
+        if dialog is None:
+            turns["left"] -= 1
+            assert turns["left"] > 0, "no dialog opened"
+            QTimer.singleShot(10, drive)
+            return
         try:
             handle(dialog)
         finally:
@@ -60,3 +77,110 @@ def with_modal(trigger: Callable[[], Any], handle: Callable[[QWidget], None]) ->
                 dialog.reject()
     QTimer.singleShot(0, drive)
     return trigger()
+
+
+def click_row(qtbot: Any, view: QAbstractItemView, row: int, column: int = 0, *, double: bool = False) -> None:
+    """Click a row as a person does: the mouse at the middle of its cell on the viewport."""
+    index = view.model().index(row, column)
+    view.scrollTo(index)
+    rect = view.visualRect(index)
+    assert rect.isValid() and view.viewport().rect().intersects(rect), f"row {row} is not on screen"
+    point = rect.center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    if double:
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+
+def row_of_text(view: QAbstractItemView, text: str, column: int = 0) -> int:
+    """The row whose cell shows `text` (what a person looks for before clicking)."""
+    model = view.model()
+    for row in range(model.rowCount()):
+        if model.index(row, column).data() == text:
+            return row
+    raise AssertionError(f"no row shows {text!r}")
+
+
+def click(qtbot: Any, widget: QWidget) -> None:
+    """Click a widget where a person aims: its middle, or for a check box or radio button
+    stretched wider than its text, the middle of what it shows (the box and its label)."""
+    shown = widget.sizeHint().boundedTo(widget.size())
+    pos = QPoint(shown.width() // 2, widget.height() // 2)
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+
+
+def choose(qtbot: Any, combo: QComboBox, text: str) -> None:
+    """Pick an entry of a drop-down as a person does: click it open, move down (or up) the list
+    with the arrow keys to the entry, press Return. (A click on the entry is ignored offscreen:
+    the popup takes a release that quick after opening as the end of the opening click.)"""
+    found = combo.findText(text)
+    assert found >= 0, f"{text!r} is not offered"
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    popup = combo.view()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    for _ in range(combo.count()):
+        at = popup.currentIndex().row()
+        if at == found:
+            break
+        qtbot.keyClick(popup, Qt.Key.Key_Down if at < found else Qt.Key.Key_Up)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not popup.isVisible(), timeout=2000)
+    assert combo.currentText() == text
+
+
+def click_tab(qtbot: Any, tabs: QTabWidget, title: str) -> None:
+    bar = tabs.tabBar()
+    index = next(i for i in range(bar.count()) if bar.tabText(i).replace("&", "").startswith(title))
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert tabs.currentIndex() == index
+
+
+def open_event(qtbot: Any, window: Any, event_id: str) -> None:
+    """Click the event's row in the agenda (the Agenda tab opened first)."""
+    view = window.events_view
+    window.switch_to("events")
+    click_tab(qtbot, view.tabs, "Agenda")
+    click_row(qtbot, view.list, view.agenda.row_of(event_id))
+    assert view.current_id() == event_id
+
+
+def retype(qtbot: Any, widget: QWidget, text: str) -> None:
+    """Select what a field holds and type over it, as a person does (Ctrl+A, then the keys)."""
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(widget, text)
+
+
+def type_datetime(qtbot: Any, edit: QDateTimeEdit, text: str) -> None:
+    """Type a date and time like '2031-06-14 15:00' into a date-time field as a person does:
+    select the year, type its digits; each full section moves on to the next by itself."""
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    for _ in range(4):
+        qtbot.keyClick(edit, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(edit, "".join(c for c in text if c.isdigit()))
+    assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == text, edit.dateTime().toString("yyyy-MM-dd HH:mm")
+
+
+def pick(qtbot: Any, picker: QLineEdit, typed: str, expected: str) -> None:
+    """Type part of a name into a picker, then take the entry from the list that opens."""
+    picker.setFocus()
+    qtbot.keyClicks(picker, typed)
+    popup = picker.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    model = popup.model()
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == expected)
+    for _ in range(row + 1):
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert picker.text() == expected
+
+
+def click_menu(qtbot: Any, window: Any, action: Any) -> None:
+    """Open the menu bar's menu that holds `action` with a click, then click the action."""
+    bar = window.menuBar()
+    menu = next(m for m in bar.findChildren(QMenu) if action in m.actions())
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(menu.menuAction()).center())
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    where = menu.actionGeometry(action).center()
+    qtbot.mouseMove(menu, where)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=where)

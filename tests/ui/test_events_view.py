@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from organiser.services import clock
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import with_modal
+from tests.ui.conftest import click_row, click_tab, open_event, retype, row_of_text, type_datetime, with_modal
 
 
 def agenda_texts(win: MainWindow) -> list[str]:
@@ -38,29 +38,59 @@ def test_creating_an_event_puts_it_in_the_agenda_and_month_view(window: MainWind
     view = window.events_view
 
     def fill(dialog: Any) -> None:
-        qtbot.keyClicks(dialog.form.title, "Street party")
-        dialog.form.start.setDateTime(QDateTime(2031, 6, 14, 15, 0, 0))
-        dialog.form.end.setDateTime(QDateTime(2031, 6, 14, 22, 0, 0))
-        dialog.form.capacity.setValue(80)
+        qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.form.title)
+        qtbot.keyClicks(dialog.focusWidget(), "Street party")
+        type_datetime(qtbot, dialog.form.start, "2031-06-14 15:00")
+        type_datetime(qtbot, dialog.form.end, "2031-06-14 22:00")
+        retype(qtbot, dialog.form.capacity, "80")
         save(dialog, qtbot)
 
     with_modal(lambda: qtbot.mouseClick(view.new_button, Qt.MouseButton.LeftButton), fill)
     assert any("Street party" in t for t in agenda_texts(window))
     assert "Saturday 14 June 2031" in agenda_texts(window)
     assert view.detail.title.text() == "Street party"
-    view.tabs.setCurrentIndex(1)
-    view.calendar.setSelectedDate(QDate(2031, 6, 14))
+    assert "80 places" in view.detail.count.text() or "of 80 places" in view.detail.count.text()
+    click_tab(qtbot, view.tabs, "Month")  # the month view opens on the event's day
+    assert view.calendar.selectedDate() == QDate(2031, 6, 14)
     assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["15:00–22:00  Street party"]
+
+
+def test_moving_the_start_moves_the_end_so_the_event_keeps_its_length(window: MainWindow, qtbot: Any) -> None:
+    dialog = RecordDialog(window.group, window.bridge, "event", parent=window)
+    qtbot.addWidget(dialog)
+    type_datetime(qtbot, dialog.form.start, "2031-01-02 18:00")
+    type_datetime(qtbot, dialog.form.end, "2031-01-02 20:30")
+    type_datetime(qtbot, dialog.form.start, "2031-02-09 19:00")
+    assert dialog.form.end.dateTime().toString("yyyy-MM-dd HH:mm") == "2031-02-09 21:30"
+    qtbot.keyClicks(dialog.form.title, "Moved meeting")
+    save(dialog, qtbot)
+    saved = next(e for e in window.group.events.list() if e.title == "Moved meeting")
+    assert (saved.start, saved.end) == ("2031-02-09T19:00", "2031-02-09T21:30")
+
+
+def test_a_one_off_event_years_ahead_is_in_the_agenda(window: MainWindow, qtbot: Any) -> None:
+    agm = window.group.events.add("AGM 2029", "2029-05-20T18:00")
+    assert any(t.endswith("AGM 2029") for t in agenda_texts(window))
+    open_event(qtbot, window, agm.id)
+    assert window.events_view.detail.title.text() == "AGM 2029"
+    again = MainWindow(window.group, None, settings=window.settings)  # read afresh, as at start
+    qtbot.addWidget(again)
+    again.show()
+    again.switch_to("events")
+    assert again.events_view.agenda.row_of(agm.id) >= 0
+    again.close()
 
 
 def test_an_end_before_the_start_is_refused_next_to_the_end_field(window: MainWindow, qtbot: Any) -> None:
     dialog = RecordDialog(window.group, window.bridge, "event", parent=window)
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.form.title, "Backwards")
-    dialog.form.start.setDateTime(QDateTime(2031, 1, 2, 18, 0, 0))
-    dialog.form.end.setDateTime(QDateTime(2031, 1, 2, 17, 0, 0))
+    type_datetime(qtbot, dialog.form.start, "2031-01-02 18:00")
+    type_datetime(qtbot, dialog.form.end, "2031-01-02 17:00")
     save(dialog, qtbot)
-    assert "ends" in dialog.form.error_text("end") and "before it starts" in dialog.form.error_text("end")
+    assert dialog.form.error_text("end") == "The event ends before it starts: choose an end after the start."
+    type_datetime(qtbot, dialog.form.end, "2031-01-02 19:00")
+    assert dialog.form.error_text("end") == ""  # put right: the message goes
     assert not any("Backwards" in t for t in agenda_texts(window))
 
 
@@ -70,7 +100,7 @@ def test_editing_and_deleting_an_event(window: MainWindow, qtbot: Any, answer_ye
     assert event_id
 
     def retitle(dialog: Any) -> None:
-        dialog.form.title.setText("Renamed assembly")
+        retype(qtbot, dialog.form.title, "Renamed assembly")
         save(dialog, qtbot)
 
     with_modal(lambda: qtbot.mouseClick(view.detail.edit_button, Qt.MouseButton.LeftButton), retitle)
@@ -88,7 +118,7 @@ def test_check_in_by_typing_a_name_updates_the_count(window: MainWindow, qtbot: 
     other = group.members.add("Ptolemy Quayle")
     group.events.rsvp(event.id, other.id, "yes")
     view = window.events_view
-    view.select(event.id)
+    open_event(qtbot, window, event.id)
     detail = view.detail
     assert detail.count.text().startswith("0 of 3 places checked in")
     qtbot.keyClicks(detail.checkin_search, "Octavia Door")
@@ -97,20 +127,20 @@ def test_check_in_by_typing_a_name_updates_the_count(window: MainWindow, qtbot: 
     assert group.events.rsvp_of(event.id, arriving.id).checked_in_at
     assert detail.bar.value() == 1
     # one click on a row's button checks the selected member in, and a second undoes it
-    row = next(r for r in range(detail.rsvps.rowCount()) if detail.rsvps.index(r, 0).data() == "Ptolemy Quayle")
-    detail.rsvp_table.selectRow(row)
+    click_row(qtbot, detail.rsvp_table, row_of_text(detail.rsvp_table, "Ptolemy Quayle"))
     qtbot.mouseClick(detail.checkin_button, Qt.MouseButton.LeftButton)
     assert detail.count.text().startswith("2 of 3 places checked in")
     qtbot.mouseClick(detail.checkin_button, Qt.MouseButton.LeftButton)
     assert detail.count.text().startswith("1 of 3 places checked in")
 
 
-def test_an_event_shows_its_tasks(window: MainWindow) -> None:
+def test_an_event_shows_its_tasks(window: MainWindow, qtbot: Any) -> None:
     group = window.group
     event = group.events.add("Tasky evening", "2031-03-02T18:00")
     group.tasks.add("Bring chairs", event=event.id)
     view = window.events_view
-    view.select(event.id)
+    open_event(qtbot, window, event.id)
+    click_tab(qtbot, view.detail.lower, "Tasks")
     titles = [view.detail.tasks.index(r, 0).data() for r in range(view.detail.tasks.rowCount())]
     assert titles == ["Bring chairs"]
     group.tasks.add("Sweep the floor", event=event.id)

@@ -17,6 +17,7 @@ from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.settings import UiSettings
 from tests.conftest import sync_pair
+from tests.ui.conftest import click_row, open_event, row_of_text, with_modal
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_a_member_added_on_another_laptop_appears_and_selection_stays(door: tupl
     win, other = door
     view = win.members_view
     cleo = next(r.id for r in view.model.rows if r.name == "Cleo Diaz")
-    view.select(cleo)
+    click_row(qtbot, view.table, row_of_text(view.table, "Cleo Diaz"))
     resets: list[int] = []
     view.model.modelReset.connect(lambda: resets.append(1))
     other.members.add("Aaron Able")
@@ -67,8 +68,7 @@ def test_an_rsvp_checked_in_at_the_other_door_updates_the_count(door: tuple[Main
     win, other = door
     event = win.group.events.add("Assembly", "2031-05-05T19:00", capacity=10)
     sync_pair(win.group, other)  # the event goes to the other laptop
-    win.switch_to("events")
-    win.events_view.select(event.id)
+    open_event(qtbot, win, event.id)
     asha = next(m for m in other.members.list() if m.name == "Asha Bell")
     other.events.checkin(event.id, asha.id)
     arrive(qtbot, win, win.group, other)
@@ -84,16 +84,24 @@ def test_editing_while_a_peer_changes_the_same_member_asks_before_overwriting(
     dialog = RecordDialog(win.group, win.bridge, "member", bruno.id, parent=win)
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.form.name.setText("Bruno C. (mine)")
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.form.name)  # typing starts in the first field
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.focusWidget(), "Bruno C. (mine)")
     other.members.edit(bruno.id, name="Bruno Chen-Ortiz", notes="moved to flat 3")
     arrive(qtbot, win, win.group, other)
     assert dialog.banner.isVisible()
-    assert "display name" in dialog.banner.label.text() and "asked which to keep" in dialog.banner.label.text()
+    assert "changed name" in dialog.banner.label.text() and "asked which to keep" in dialog.banner.label.text()
     assert dialog.form.notes.toPlainText() == "moved to flat 3"  # their untouched field is shown
-    asked: list[list[str]] = []
-    monkeypatch.setattr(RecordDialog, "_confirm_overwrite", lambda self, fields: asked.append(fields) or False)
-    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
-    assert asked == [["name"]]
+    asked: list[str] = []
+
+    def keep_theirs(box: Any) -> None:
+        asked.append(box.text())
+        theirs = next(b for b in box.buttons() if b.text() == "Keep theirs")
+        qtbot.mouseClick(theirs, Qt.MouseButton.LeftButton)
+
+    with_modal(lambda: qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save),
+                                        Qt.MouseButton.LeftButton), keep_theirs)
+    assert len(asked) == 1 and "yours: “Bruno C. (mine)”" in asked[0] and "theirs: “Bruno Chen-Ortiz”" in asked[0]
     kept = win.group.members.get(bruno.id)
     assert kept.name == "Bruno Chen-Ortiz" and kept.notes == "moved to flat 3"
 
@@ -110,7 +118,9 @@ def test_a_recorded_conflict_can_be_settled_with_use_this_value(door: tuple[Main
     row = [view.conflicts.index(0, c).data() for c in range(5)]
     assert row[0] == "member: Asha Bell" and row[1] == "notes"
     losing = row[3]
-    view.conflict_table.selectRow(0)
+    assert not view.use_other.isEnabled()  # nothing picked yet
+    click_row(qtbot, view.conflict_table, 0)
+    assert "Asha Bell" in view.conflict_note.text() and f"“{losing}”" in view.conflict_note.text()
     qtbot.mouseClick(view.use_other, Qt.MouseButton.LeftButton)
     assert win.group.members.get(asha.id).notes == losing
     assert view.conflicts.rowCount() == 0
@@ -135,6 +145,7 @@ def test_views_not_on_screen_take_in_a_peers_changes_as_they_are_opened(door: tu
     assert not resets  # the row went in; the column was not reloaded
     win.switch_to("events")
     assert win.events_view.agenda.index(win.events_view.agenda.row_of(event.id), 0).data().endswith("Street stall")
-    win.tasks_view.tabs.setCurrentIndex(1)  # the list, read when first opened, has it too
-    win.switch_to("tasks")
+    win.switch_to("tasks")  # the list, read when first opened, has it too
+    bar = win.tasks_view.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     assert task.id in [win.tasks_view.proxy.index(r, 0).data(ID_ROLE) for r in range(win.tasks_view.proxy.rowCount())]

@@ -12,6 +12,7 @@ from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group, create_group
 from organiser.ui.bridge import Bridge
 from organiser.ui.first_run import StartWindow
+from tests.ui.conftest import click_row, retype
 
 
 def opened(window: StartWindow) -> list[Group]:
@@ -54,7 +55,7 @@ def test_groups_already_on_this_device_are_offered(qtbot: Any, tmp_path: Path) -
     qtbot.addWidget(start)
     groups = opened(start)
     assert start.existing.count() == 1 and start.existing.item(0).text() == "Food Co-op"
-    start.existing.itemActivated.emit(start.existing.item(0))
+    click_row(qtbot, start.existing, 0, double=True)
     assert [g.name for g in groups] == ["Food Co-op"]
     groups[0].close()
 
@@ -62,11 +63,12 @@ def test_groups_already_on_this_device_are_offered(qtbot: Any, tmp_path: Path) -
 def test_joining_refuses_an_empty_or_broken_code(qtbot: Any, tmp_path: Path) -> None:
     start = StartWindow(tmp_path / "data")
     qtbot.addWidget(start)
-    start.pages.setCurrentIndex(2)
-    start.join()
+    qtbot.mouseClick(start.join_choice, Qt.MouseButton.LeftButton)
+    join = start.join_buttons.itemAt(2).widget()
+    qtbot.mouseClick(join, Qt.MouseButton.LeftButton)
     assert "paste the code" in start.join_error.text()
-    start.code.setPlainText("not a code at all")
-    start.join()
+    qtbot.keyClicks(start.code, "not a code at all")
+    qtbot.mouseClick(join, Qt.MouseButton.LeftButton)
     assert start.isEnabled() and start.join_error.isVisibleTo(start)
     assert "code" in start.join_error.text().lower() and start.join_error.text().endswith(".")
 
@@ -124,9 +126,12 @@ def test_joining_with_a_real_invite_code_opens_the_group(qtbot: Any, group: Grou
         start = StartWindow(tmp_path / "newcomer")
         qtbot.addWidget(start)
         start.groupReady.connect(joined.append)
-        start.pages.setCurrentIndex(2)
-        start.code.setPlainText(code)
-        start.join_device.setText("second laptop")
+        qtbot.mouseClick(start.join_choice, Qt.MouseButton.LeftButton)
+        QApplication.clipboard().setText(code)  # copied on the inviting laptop's screen, pasted here
+        start.code.setFocus()
+        qtbot.keyClick(start.code, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert start.code.toPlainText().strip() == code
+        retype(qtbot, start.join_device, "second laptop")
         qtbot.mouseClick(start.join_buttons.itemAt(2).widget(), Qt.MouseButton.LeftButton)
         loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
         assert [g.id for g in joined] == [group.id], start.join_error.text()

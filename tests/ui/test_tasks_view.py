@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from organiser.services import clock
 from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
-from tests.ui.conftest import with_modal
+from tests.ui.conftest import choose, click, click_row, click_tab, pick, retype, with_modal
 
 
 def column_titles(win: MainWindow, status: str) -> list[str]:
@@ -30,7 +30,7 @@ def test_a_new_task_appears_in_its_column(window: MainWindow, qtbot: Any) -> Non
 
     def fill(dialog: Any) -> None:
         qtbot.keyClicks(dialog.form.title, "Hire a minibus")
-        dialog.form.status.setCurrentIndex(dialog.form.status.findData("doing"))
+        choose(qtbot, dialog.form.status, "Doing")
         save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
 
@@ -69,16 +69,18 @@ def test_editing_and_deleting_a_task(window: MainWindow, qtbot: Any, answer_yes:
     window.switch_to("tasks")
     view = window.tasks_view
     task = window.group.tasks.add("Fix the door")
-    view.select(task.id)
-    assert view.current_id() == task.id
+    todo = view.columns["todo"]
+    click_row(qtbot, todo.view, todo.model.row_of(task.id))
+    assert view.current_id() == task.id and "Fix the door" in view.selected_label.text()
 
     def retitle(dialog: Any) -> None:
-        dialog.form.title.setText("Fix the front door")
+        retype(qtbot, dialog.form.title, "Fix the front door")
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
 
-    with_modal(view.edit_task, retitle)
+    with_modal(lambda: click(qtbot, view.edit_button), retitle)
     assert "Fix the front door" in column_titles(window, "todo")
-    view.select(task.id)
+    assert "Fix the front door" in view.selected_label.text()
+    click_row(qtbot, todo.view, todo.model.row_of(task.id))
     qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
     assert "Fix the front door" not in column_titles(window, "todo")
 
@@ -91,18 +93,32 @@ def test_list_filters_for_mine_due_and_event(window: MainWindow, qtbot: Any) -> 
     event = group.events.add("Filter night", "2031-04-01T19:00")
     group.tasks.add("My own job", assignee=me.id, due="2000-01-01")
     group.tasks.add("Job for the night", event=event.id)
-    view.tabs.setCurrentIndex(1)
+    click_tab(qtbot, view.tabs, "List")
     window.settings.set_me(group.id, me.id)
-    view.mine.setChecked(True)
+    click(qtbot, view.mine)
     assert listed_titles(window) == ["My own job"]
-    view.mine.setChecked(False)
-    view.due.setCurrentIndex(view.due.findData("overdue"))
+    click(qtbot, view.mine)
+    choose(qtbot, view.due, "due: overdue")
     assert "My own job" in listed_titles(window)
     assert all(view.proxy.index(r, 3).data() < clock.today().isoformat() for r in range(view.proxy.rowCount()))
-    view.due.setCurrentIndex(view.due.findData("any"))
-    view.event_picker.set_record(event.id)
+    choose(qtbot, view.due, "due: any")
+    pick(qtbot, view.event_picker, "Filter ni", "Filter night")
     assert listed_titles(window) == ["Job for the night"]
-    view.event_picker.clear()
-    view.assignee.set_record(me.id)
+    retype(qtbot, view.event_picker, "")
+    qtbot.keyClick(view.event_picker, Qt.Key.Key_Backspace)
+    pick(qtbot, view.assignee, "Ida My", "Ida Myself")
     assert [view.proxy.index(r, 0).data(ID_ROLE) for r in range(view.proxy.rowCount())] == \
         [t.id for t in group.tasks.list(assignee=me.id)]
+
+
+def test_an_assignee_typed_but_not_picked_is_named_in_words(window: MainWindow, qtbot: Any) -> None:
+    from organiser.ui.editor import RecordDialog
+
+    dialog = RecordDialog(window.group, window.bridge, "task", parent=window)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.form.title, "Ring the hall")
+    qtbot.keyClicks(dialog.form.assignee, "zo")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    text = dialog.form.error_text("assignee")
+    assert text.startswith("No member called “zo”: pick one from the list") and "id" not in text
+    assert [t for t in window.group.tasks.list() if t.title == "Ring the hall"] == []

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from organiser.services.group import Group
 from organiser.ui import asyncjobs
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
+from tests.ui.conftest import click_menu
 
 
 def test_shortcuts_switch_views_and_the_last_view_is_remembered(qtbot: Any, demo: Group, tmp_path: Path) -> None:
@@ -24,7 +25,7 @@ def test_shortcuts_switch_views_and_the_last_view_is_remembered(qtbot: Any, demo
     win.show()
     win.windowHandle().requestActivate()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
-    win.view_actions["members"].trigger()
+    qtbot.mouseClick(win.sidebar.widgetForAction(win.view_actions["members"]), Qt.MouseButton.LeftButton)
     assert win.current_view() == "members"
     qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert win.current_view() == "tasks"
@@ -51,7 +52,7 @@ def test_every_control_in_the_views_has_an_accessible_name(window: MainWindow) -
             assert widget.accessibleName(), f"{widget!r} in {type(view).__name__} has no accessible name"
 
 
-def test_import_and_export_say_clearly_when_they_are_not_available(window: MainWindow,
+def test_import_and_export_say_clearly_when_they_are_not_available(window: MainWindow, qtbot: Any,
                                                                     warnings_shown: list[str],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
@@ -64,7 +65,7 @@ def test_import_and_export_say_clearly_when_they_are_not_available(window: MainW
         return real(name, *a)
 
     monkeypatch.setattr(importlib, "import_module", missing)
-    window.import_action.trigger()
+    click_menu(qtbot, window, window.import_action)
     assert warnings_shown == ["Import is not part of this build of Organiser yet."]
 
 
@@ -100,6 +101,10 @@ def test_the_invite_dialog_shows_a_real_invite_code(qtbot: Any, demo: Group, tmp
         code = dialog.code_view.toPlainText()
         assert decode_invite(code).group_id == demo.id
         assert not dialog.qr.pixmap().isNull() and dialog.qr.pixmap().width() > 100
+        assert "scan it" not in dialog.findChild(QLabel).text()  # laptops have no scanner
+        qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+        assert QApplication.clipboard().text() == code
+        assert dialog.copied.text().startswith("Copied")  # the click shows it did something
         dialog.close()
         win.close()
     finally:
@@ -132,29 +137,110 @@ def test_big_views_are_read_on_a_worker_thread_and_miss_nothing(qtbot: Any, two_
 
 
 def test_connect_to_address_refuses_an_empty_address_and_reports_an_unreachable_one(
-        qtbot: Any, demo: Group, tmp_path: Path, warnings_shown: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        qtbot: Any, demo: Group, tmp_path: Path, warnings_shown: list[str]) -> None:
     node_module = pytest.importorskip("organiser.net.node")
     import qasync
 
-    from organiser.ui.dialogs import ConnectDialog
-
-    dialog = ConnectDialog()
-    qtbot.addWidget(dialog)
-    dialog._check()
-    assert dialog.error.isVisibleTo(dialog) and dialog.error.text().startswith("Address:")
+    from tests.ui.conftest import click, with_modal
 
     loop = qasync.QEventLoop(QApplication.instance())
     asyncio.set_event_loop(loop)
+    node = node_module.SyncNode(demo, listen_host="127.0.0.1", discovery=False)  # this machine only
     try:
-        node = node_module.SyncNode(demo, listen_host="127.0.0.1", discovery=False)  # never started
+        loop.run_until_complete(node.start())
         win = MainWindow(demo, node, settings=UiSettings(tmp_path / "ui"))
         qtbot.addWidget(win)
-        monkeypatch.setattr(ConnectDialog, "exec", lambda self: 1)
-        monkeypatch.setattr(ConnectDialog, "address", lambda self: ("127.0.0.1", 9))  # nothing listens
-        win.peers_view.connect_to_address()
+        win.show()
+        win.switch_to("peers")
+        view = win.peers_view
+        assert f"127.0.0.1:{node.port}" in view.state.text()  # the address to type on the other device
+        seen: dict[str, Any] = {}
+
+        def connect(dialog: Any) -> None:
+            seen["port"] = dialog.port.value()
+            ok = dialog.findChild(QDialogButtonBox).buttons()[0]
+            click(qtbot, ok)  # no address typed
+            seen["error"] = dialog.error.text()
+            dialog.host.setFocus()
+            qtbot.keyClicks(dialog.host, "127.0.0.1:9")  # nothing listens there
+            click(qtbot, ok)
+
+        with_modal(lambda: click(qtbot, view.connect_button), connect)
+        assert seen["port"] == node.port  # pre-filled with the app's real listening port
+        assert seen["error"].startswith("Address:")
         loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running, return_exceptions=True), 30))
         assert len(warnings_shown) == 1 and "127.0.0.1:9" in warnings_shown[0] and warnings_shown[0].endswith(".")
         win.close()
     finally:
+        loop.run_until_complete(node.stop())
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_status_messages_go_when_their_view_is_left(window: MainWindow, qtbot: Any) -> None:
+    from tests.ui.conftest import click_row
+
+    def sidebar(name: str) -> None:
+        qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions[name]), Qt.MouseButton.LeftButton)
+
+    sidebar("members")
+    view = window.members_view
+    name = view.table.model().index(0, 0).data()
+    click_row(qtbot, view.table, 0)
+    qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
+    assert window.statusBar().currentMessage() == f"Deleted {name}."
+    sidebar("tasks")
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_help_opens_the_user_guide_shipped_with_the_app_and_the_shortcuts(window: MainWindow, qtbot: Any) -> None:
+    from tests.ui.conftest import with_modal
+
+    seen: dict[str, str] = {}
+    with_modal(lambda: click_menu(qtbot, window, window.guide_action),
+               lambda d: seen.update(guide=d.browser.toPlainText()))
+    assert "Organiser: the user guide" in seen["guide"] and "Register and check in" in seen["guide"]
+    with_modal(lambda: click_menu(qtbot, window, window.shortcuts_action),
+               lambda d: seen.update(keys=d.browser.toPlainText()))
+    assert "Ctrl+1" in seen["keys"] and "Events" in seen["keys"] and "Ctrl+N" in seen["keys"]
+
+
+def test_sidebar_icons_follow_a_dark_palette(window: MainWindow, qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    def lightest(action_name: str) -> int:
+        image = window.view_actions[action_name].icon().pixmap(20, 20).toImage()
+        return max(QColor(image.pixel(x, y)).lightness() for x in range(20) for y in range(20)
+                   if QColor.fromRgba(image.pixel(x, y)).alpha() > 200)
+
+    before = window.palette()
+    dark = QPalette(before)
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+    window.setPalette(dark)
+    assert lightest("events") > 200  # light strokes on a dark window
+    window.setPalette(before)
+    light_text = before.color(QPalette.ColorRole.WindowText).lightness()
+    assert abs(lightest("events") - light_text) < 60
+
+
+def test_an_empty_group_says_in_each_view_what_goes_there(qtbot: Any, group: Group, tmp_path: Path) -> None:
+    win = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    hints = {}
+    for name, hint in (("events", lambda: win.events_view.agenda_empty),
+                       ("tasks", lambda: win.tasks_view.columns["todo"].empty),
+                       ("members", lambda: win.members_view.empty),
+                       ("peers", lambda: win.peers_view.peer_empty)):
+        win.switch_to(name)
+        qtbot.waitUntil(lambda h=hint: h().isVisible(), timeout=3000)
+        hints[name] = hint().text()
+    assert hints["events"].startswith("No upcoming events. Create one with New event")
+    assert hints["tasks"].startswith("Nothing to do yet")
+    assert hints["members"].startswith("No members yet. Add the first with Add member")
+    assert hints["peers"].startswith("No other device of the group is on this network yet")
+    group.members.add("First Member")
+    win.switch_to("members")
+    assert not win.members_view.empty.isVisible()
+    win.close()

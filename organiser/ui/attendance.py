@@ -1,0 +1,268 @@
+"""What the door and the event pane hand out: a walk-in registered and checked in in one step,
+the attendance sheet and the RSVP list printed or saved as PDF, and the email addresses of
+those who came or said yes (only of people who consented to email)."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF
+from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
+from organiser.services import clock
+from organiser.services.events import Event
+from organiser.services.group import Group
+from organiser.ui.models.events import time_range
+from organiser.ui.widgets import error_colour
+from organiser.ui.wording import people_words
+
+SHEETS = {"attendance": "Attendance sheet", "rsvps": "RSVP list"}
+
+
+class WalkInDialog(QDialog):
+    """Someone at the door who is not in the directory: their name, a way to reach them if
+    they want, and whether they agree to be contacted; saved and checked in at once."""
+
+    def __init__(self, group: Group, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.member_id: str | None = None
+        self.setWindowTitle("Register and check in")
+        intro = QLabel("Not in the directory yet: add them and check them in, in one step.")
+        intro.setWordWrap(True)
+        self.name = QLineEdit(name)
+        self.name.setAccessibleName("Name")
+        self.contact = QLineEdit()
+        self.contact.setAccessibleName("Email or phone")
+        self.contact.setPlaceholderText("optional: an email address or a phone number")
+        self.consent = QCheckBox("They agree to be contacted about the group's events")
+        self.consent.setAccessibleName("Consent to be contacted")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {error_colour(self)};")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("&Name", self.name)
+        form.addRow("&Contact", self.contact)
+        form.addRow("", self.consent)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Register and check in")
+        self.buttons.accepted.connect(self.register)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.name.setFocus()
+        self.name.selectAll()
+
+    def values(self) -> dict[str, object]:
+        contact = self.contact.text().strip()
+        is_email = "@" in contact
+        consent = self.consent.isChecked()
+        return {"emails": [contact] if contact and is_email else [],
+                "phones": [contact] if contact and not is_email else [],
+                "consent_email": consent and is_email, "consent_phone": consent and bool(contact) and not is_email,
+                "consent_date": clock.today().isoformat() if consent and contact else None}
+
+    def register(self) -> None:
+        self.error.hide()
+        try:
+            member = self.group.members.add(self.name.text(), **self.values())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            self.error.setText(people_words(exc.message))
+            self.error.show()
+            (self.name if exc.field == "name" else self.contact).setFocus()
+            return
+        except OrganiserError as exc:
+            self.error.setText(people_words(str(exc)))
+            self.error.show()
+            return
+        self.member_id = member.id
+        self.accept()
+
+
+# ---- print and PDF ---------------------------------------------------------------------------
+
+def sheet_html(group: Group, event: Event, which: str) -> str:
+    """The attendance sheet (who was checked in, when) or the RSVP list (who answered what)."""
+    rsvps = group.events.rsvps(event.id)
+    names = {}
+    for rsvp in rsvps:  # the few who answered, not the whole directory
+        try:
+            names[rsvp.member] = group.members.get(rsvp.member).name
+        except NotFoundError:
+            continue
+    rows = [(names[r.member], r) for r in rsvps if r.member in names]
+    rows.sort(key=lambda pair: pair[0].casefold())
+    when = f"{event.start_dt:%A %-d %B %Y}, {time_range(event)}"
+    where = f" · {html.escape(event.location)}" if event.location else ""
+    head = (f"<h1>{html.escape(event.title)}</h1><p>{html.escape(when)}{where}</p>"
+            f"<h2>{SHEETS[which]}</h2>")
+    if which == "attendance":
+        came = [(n, r) for n, r in rows if r.checked_in_at]
+        lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{_clock_time(r.checked_in_at)}</td></tr>"
+                        for n, r in came)
+        cap = f" of {event.capacity} places" if event.capacity else ""
+        body = (f"<p>{len(came)} checked in{cap}.</p><table width='100%' cellpadding='4' border='1' "
+                f"cellspacing='0'><tr><th align='left'>Name</th><th align='left'>Arrived</th></tr>{lines}</table>")
+    else:
+        counts = {a: sum(1 for _n, r in rows if r.answer == a) for a in ("yes", "maybe", "no")}
+        lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{r.answer or '—'}</td></tr>" for n, r in rows
+                        if r.answer)
+        body = (f"<p>{counts['yes']} yes, {counts['maybe']} maybe, {counts['no']} no.</p>"
+                "<table width='100%' cellpadding='4' border='1' cellspacing='0'><tr><th align='left'>Name</th>"
+                f"<th align='left'>Answer</th></tr>{lines}</table>")
+    printed = f"<p><small>Printed {clock.now():%-d %B %Y %H:%M} from Organiser.</small></p>"
+    return head + body + printed
+
+
+def _clock_time(when: str | None) -> str:
+    return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
+
+
+def render(text: str, printer: QPrinter) -> None:
+    document = QTextDocument()
+    document.setHtml(text)
+    document.print_(printer)
+
+
+def save_pdf(group: Group, event: Event, which: str, path: Path) -> Path:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                      QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
+    printer.setDocName(f"{event.title} — {SHEETS[which]}")
+    render(sheet_html(group, event, which), printer)
+    return path
+
+
+class PrintDialog(QDialog):
+    """Choose the attendance sheet or the RSVP list, then print it or save it as a PDF."""
+
+    def __init__(self, group: Group, event: Event, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group, self.meeting = group, event
+        self.saved: Path | None = None
+        self.setWindowTitle(f"Print or save — {event.title}")
+        self.choice = QButtonGroup(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("What to print:"))
+        self.radios: dict[str, QRadioButton] = {}
+        for n, (key, label) in enumerate(SHEETS.items()):
+            radio = QRadioButton(label)
+            radio.setChecked(n == 0)
+            self.choice.addButton(radio)
+            layout.addWidget(radio)
+            self.radios[key] = radio
+        self.pdf_button = QPushButton("Save as &PDF…")
+        self.pdf_button.clicked.connect(self.save_as_pdf)
+        self.print_button = QPushButton("P&rint…")
+        self.print_button.clicked.connect(self.print_sheet)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.addButton(self.pdf_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def which(self) -> str:
+        return next(key for key, radio in self.radios.items() if radio.isChecked())
+
+    def save_as_pdf(self) -> None:
+        suggested = f"{self.meeting.title} - {SHEETS[self.which()]}.pdf".replace("/", "-")
+        name, _filter = QFileDialog.getSaveFileName(self, "Save as PDF", str(Path.home() / suggested),
+                                                    "PDF files (*.pdf)")
+        if not name:
+            return
+        path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
+        self.saved = save_pdf(self.group, self.meeting, self.which(), path)
+        self.accept()
+
+    def print_sheet(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            render(sheet_html(self.group, self.meeting, self.which()), printer)
+            self.accept()
+
+
+# ---- email addresses ----------------------------------------------------------------------------
+
+class CopyEmailsDialog(QDialog):
+    """The addresses of those who said yes or came, of people who agreed to be emailed, shown
+    before they are copied, ready to paste into a mail client's To or Bcc."""
+
+    def __init__(self, group: Group, event: Event, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group, self.meeting = group, event
+        self.setWindowTitle(f"Email addresses — {event.title}")
+        self.said_yes = QRadioButton("Those who said &yes")
+        self.came = QRadioButton("Those who were &checked in")
+        self.said_yes.setChecked(True)
+        for radio in (self.said_yes, self.came):
+            radio.toggled.connect(lambda _on: self.refresh())
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.addresses = QPlainTextEdit()
+        self.addresses.setReadOnly(True)
+        self.addresses.setAccessibleName("Email addresses")
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.clicked.connect(self.copy)
+        self.copied = QLabel()
+        self.copied.setAccessibleName("Copied")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.said_yes)
+        layout.addWidget(self.came)
+        layout.addWidget(self.note)
+        layout.addWidget(self.addresses, 1)
+        layout.addWidget(self.copied)
+        layout.addWidget(self.buttons)
+        self.resize(480, 320)
+        self.refresh()
+
+    def emails(self) -> list[str]:
+        return self.group.events.contact_emails(self.meeting.id, who="yes" if self.said_yes.isChecked()
+                                                else "checked_in")
+
+    def refresh(self) -> None:
+        emails = self.emails()
+        self.addresses.setPlainText(", ".join(emails))
+        self.copied.clear()
+        self.copy_button.setEnabled(bool(emails))
+        who = "said yes" if self.said_yes.isChecked() else "were checked in"
+        n = len(emails)
+        self.note.setText(f"{n} address{'es' if n != 1 else ''} of people who {who} and agreed to be emailed; "
+                          "people without that consent or without an address are left out.")
+
+    def copy(self) -> None:
+        text = self.addresses.toPlainText()
+        QGuiApplication.clipboard().setText(text)
+        n = len(self.emails())
+        self.copied.setText(f"Copied {n} address{'es' if n != 1 else ''}: paste them into your mail's Bcc.")
+
+
+__all__ = ["CopyEmailsDialog", "PrintDialog", "WalkInDialog", "save_pdf", "sheet_html"]

@@ -1,0 +1,186 @@
+"""The door and the event pane as a host uses them: check-in by name, a walk-in registered in
+one step, a question at capacity, RSVPs, the attendance sheet as a PDF, email addresses."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from organiser.services.events import Event
+from organiser.ui.main_window import MainWindow
+from tests.ui.conftest import click, click_row, open_event, row_of_text, with_modal
+
+
+@pytest.fixture
+def social(window: MainWindow, qtbot: Any) -> Event:
+    group = window.group
+    event = group.events.add("Door social", "2031-03-01T18:00", capacity=2, location="Hall")
+    open_event(qtbot, window, event.id)
+    return event
+
+
+def type_at_door(qtbot: Any, window: MainWindow, text: str) -> None:
+    field = window.events_view.detail.checkin_search
+    field.setFocus()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_a_check_in_empties_the_field_for_the_next_person(window: MainWindow, social: Event, qtbot: Any) -> None:
+    window.group.members.add("Octavia Doorley")
+    detail = window.events_view.detail
+    type_at_door(qtbot, window, "Octavia Door")
+    assert detail.count.text().startswith("1 of 2 places checked in")
+    qtbot.waitUntil(lambda: detail.checkin_search.text() == "")
+    assert detail.checkin_button.text().replace("&", "") == "Undo check-in"  # Octavia is selected
+
+
+def test_an_unknown_name_offers_to_register_a_walk_in_and_leaves_no_stale_undo(window: MainWindow, social: Event,
+                                                                              qtbot: Any) -> None:
+    window.group.members.add("Octavia Doorley")
+    detail = window.events_view.detail
+    type_at_door(qtbot, window, "Octavia Door")
+    qtbot.waitUntil(lambda: detail.checkin_search.text() == "")
+    type_at_door(qtbot, window, "Wendel Walkin")
+    assert detail.door_banner.isVisible() and "Nobody called “Wendel Walkin”" in detail.door_banner.label.text()
+    assert detail.checkin_button.text().replace("&", "") == "Check in"  # not "Undo" for Octavia
+
+    def register(dialog: Any) -> None:
+        assert dialog.name.text() == "Wendel Walkin"
+        dialog.contact.setFocus()
+        qtbot.keyClicks(dialog.contact, "wendel@example.org")
+        click(qtbot, dialog.consent)
+        click(qtbot, dialog.buttons.buttons()[0] if dialog.buttons.buttons()[0].text().startswith("&Register")
+              else dialog.buttons.buttons()[1])
+
+    with_modal(lambda: click(qtbot, detail.door_banner.buttons[0]), register)
+    wendel = next(m for m in window.group.members.list() if m.name == "Wendel Walkin")
+    assert wendel.emails == ["wendel@example.org"] and wendel.consent_email and wendel.consent_date
+    assert window.group.events.rsvp_of(social.id, wendel.id).checked_in_at
+    assert detail.count.text().startswith("2 of 2 places checked in — full")
+    assert not detail.door_banner.isVisible()
+    assert "Wendel Walkin" in [detail.rsvps.index(r, 0).data() for r in range(detail.rsvps.rowCount())]
+
+
+def test_at_capacity_the_door_asks_before_checking_in_more(window: MainWindow, social: Event, qtbot: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    group = window.group
+    for name in ("Ann One", "Ben Two", "Cy Three"):
+        group.members.add(name)
+    detail = window.events_view.detail
+    asked: list[str] = []
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a, **k: asked.append(text) or answers.pop(0))
+    type_at_door(qtbot, window, "Ann One")
+    type_at_door(qtbot, window, "Ben Two")
+    assert asked == []
+    type_at_door(qtbot, window, "Cy Three")
+    assert asked == ["2 of 2 places are already taken. Check in Cy Three anyway?"]
+    assert detail.count.text().startswith("2 of 2 places")  # the host said No
+    assert detail.checkin_search.text() == "Cy Three"  # still there to try again
+    qtbot.keyClick(detail.checkin_search, Qt.Key.Key_Return)
+    assert detail.count.text().startswith("3 of 2 places")
+
+
+def test_rsvp_from_the_event_pane_and_change_it(window: MainWindow, social: Event, qtbot: Any) -> None:
+    group = window.group
+    pat = group.members.add("Pat Answerer")
+    detail = window.events_view.detail
+    detail.checkin_search.setFocus()
+    qtbot.keyClicks(detail.checkin_search, "Pat Answ")
+    click(qtbot, detail.answer.buttons["maybe"])
+    assert group.events.rsvp_of(social.id, pat.id).answer == "maybe"
+    assert "RSVPs: 0 yes, 1 maybe, 0 no" in detail.count.text()
+    row = row_of_text(detail.rsvp_table, "Pat Answerer")
+    assert detail.rsvps.index(row, 1).data() == "maybe"
+    click_row(qtbot, detail.rsvp_table, row)
+    assert detail.answer.buttons["maybe"].isChecked()
+    click(qtbot, detail.answer.buttons["yes"])
+    assert group.events.rsvp_of(social.id, pat.id).answer == "yes"
+    assert "RSVPs: 1 yes, 0 maybe, 0 no" in detail.count.text()
+    assert detail.answer.buttons["yes"].isChecked() and not detail.answer.buttons["maybe"].isChecked()
+
+
+def test_rsvp_from_a_members_pane(window: MainWindow, social: Event, qtbot: Any) -> None:
+    group = window.group
+    group.members.add("Quinn Member")
+    window.switch_to("members")
+    view = window.members_view
+    click_row(qtbot, view.table, row_of_text(view.table, "Quinn Member"))
+    index = view.rsvp_event.findData(social.id)
+    assert index >= 0
+    view.rsvp_event.setFocus()
+    while view.rsvp_event.currentIndex() != index:  # arrow keys, as on the keyboard
+        qtbot.keyClick(view.rsvp_event, Qt.Key.Key_Down if view.rsvp_event.currentIndex() < index else Qt.Key.Key_Up)
+    click(qtbot, view.answer.buttons["no"])
+    quinn = next(m for m in group.members.list() if m.name == "Quinn Member")
+    assert group.events.rsvp_of(social.id, quinn.id).answer == "no"
+    assert "Door social (1 Mar): no" in view.detail.text()
+    click(qtbot, view.answer.buttons["yes"])
+    assert "Door social (1 Mar): yes" in view.detail.text()
+    assert view.answer.buttons["yes"].isChecked()
+    window.switch_to("events")
+    assert "RSVPs: 1 yes" in window.events_view.detail.count.text()
+    assert window.events_view.detail.rsvps.index(0, 1).data() == "yes"
+
+
+def test_the_attendance_sheet_and_rsvp_list_save_as_pdf(window: MainWindow, social: Event, qtbot: Any,
+                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; packaging/ensure-debian-libs.sh installs it")
+    group = window.group
+    ann, bo = group.members.add("Annabel Sheet"), group.members.add("Bo Listed")
+    group.events.checkin(social.id, ann.id, "2031-03-01T18:05")
+    group.events.rsvp(social.id, bo.id, "maybe")
+    detail = window.events_view.detail
+    target = tmp_path / "sheet.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF files (*.pdf)"))
+
+    def save(which: str) -> Any:
+        def drive(dialog: Any) -> None:
+            click(qtbot, dialog.radios[which])
+            click(qtbot, dialog.pdf_button)
+        return drive
+
+    with_modal(lambda: click(qtbot, detail.print_button), save("attendance"))
+    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Door social" in text and "Attendance sheet" in text and "1 checked in of 2 places" in text
+    assert "Annabel Sheet" in text and "18:05" in text and "Bo Listed" not in text
+    with_modal(lambda: click(qtbot, detail.print_button), save("rsvps"))
+    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "RSVP list" in text and "Bo Listed" in text and "maybe" in text and "0 yes, 1 maybe, 0 no" in text
+
+
+def test_copy_emails_of_those_who_said_yes_or_came_only_with_consent(window: MainWindow, social: Event,
+                                                                      qtbot: Any) -> None:
+    group = window.group
+    yes_ok = group.members.add("Ya Consent", emails=["ya@example.org"], consent_email=True)
+    group.members.add("No Answer", emails=["na@example.org"], consent_email=True)
+    yes_no_consent = group.members.add("Yb Private", emails=["yb@example.org"])
+    came = group.members.add("Cam Came", emails=["cam@example.org"], consent_email=True)
+    for member in (yes_ok, yes_no_consent):
+        group.events.rsvp(social.id, member.id, "yes")
+    group.events.checkin(social.id, came.id)
+    detail = window.events_view.detail
+    seen: dict[str, str] = {}
+
+    def copy(dialog: Any) -> None:
+        click(qtbot, dialog.copy_button)
+        seen["yes"] = QApplication.clipboard().text()
+        seen["note"] = dialog.copied.text()
+        click(qtbot, dialog.came)
+        click(qtbot, dialog.copy_button)
+        seen["came"] = QApplication.clipboard().text()
+
+    with_modal(lambda: click(qtbot, detail.emails_button), copy)
+    assert seen["yes"] == "ya@example.org"
+    assert seen["note"].startswith("Copied 1 address")
+    assert seen["came"] == "cam@example.org"
