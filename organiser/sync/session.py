@@ -30,6 +30,7 @@ from organiser.store.replica import Replica
 from organiser.sync import outbox
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
+from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ class Session:
         # Devices the peer hears from directly: their own changesets need no relay to it.
         self.peer_neighbours: frozenset[str] = frozenset()
         self.sent_neighbours: frozenset[str] | None = None
+        self.guard = PeerGuard(self.replica, self.peer_device)
+        self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
 
     @property
     def state(self) -> str:
@@ -142,6 +145,7 @@ class Session:
             self._note_sent(batch)
             await asyncio.sleep(0)
         self._sent_target = self.replica.version_vector()
+        await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
         self.live = True
         self.on_change(self)
@@ -196,6 +200,13 @@ class Session:
                 if fresh:
                     await self._send_changesets(fresh)
                     self._note_sent(fresh)
+                await self._send_proofs()
+
+    async def _send_proofs(self) -> None:
+        """Proofs of forks found since the last call: every device must learn of them."""
+        proofs = self.guard.proofs_to_send()
+        for part in p.batches(proofs):
+            await self._send(p.encode_changes(part))
 
     # ---- receiving ----------------------------------------------------------------------
 
@@ -245,13 +256,17 @@ class Session:
             chunk = items[start:start + self._chunk]
             start += len(chunk)
             good: list[Changeset] = []
+            malformed: list[str] = []
             with gc_paused():
                 for body, signature in chunk:
                     try:
                         good.append(decode_changeset(body, signature))
                     except MalformedChangeset as exc:
-                        self.stats.refused += 1
-                        log.warning("refused a changeset from %s: %s", self.peer_device[:12], exc)
+                        malformed.append(str(exc))
+            if malformed:
+                self.stats.refused += len(malformed)
+                log.warning("refused %d changeset(s) from %s: %s", len(malformed), self.peer_device[:12], malformed[0])
+                self.guard.count_malformed(malformed[0], len(malformed))
             for cs in good:
                 if cs.seq > self.peer_known.get(cs.author, 0):
                     self.peer_known[cs.author] = cs.seq
@@ -283,14 +298,12 @@ class Session:
     async def _apply_chunk(self, good: list[Changeset]) -> None:
         began = time.perf_counter()
         if self.applier is not None:
-            result = await self.applier.apply(good)
+            result = await self.applier.apply(good, source=self.peer_device)
         else:
-            result = self.replica.apply(good)
+            result = self.replica.apply(good, source=self.peer_device)
         self.stats.applied += result.applied
         self.stats.refused += len(result.refused)
-        for refusal in result.refused:
-            log.warning("refused changeset %s#%s relayed by %s: %s", refusal.author[:12], refusal.seq,
-                        self.peer_device[:12], refusal.reason)
+        self.guard.count(result.refused)  # the replica logged them, one line per batch
         # Keep each transaction near APPLY_STEP seconds: the app's window (applying here)
         # or a local edit (waiting for the worker's write lock) stays responsive.
         elapsed = max(time.perf_counter() - began, 1e-4)
@@ -312,7 +325,8 @@ class Session:
     # ---- the whole conversation ---------------------------------------------------------
 
     async def exchange_hello(self) -> None:
-        await self._send(p.encode_hello(self.replica.device_id, self.replica.version_vector(), self.listen_port))
+        await self._send(p.encode_hello(self.replica.device_id, self.replica.version_vector(), self.listen_port,
+                                        self.replica.clock.wall_ms()))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -323,6 +337,7 @@ class Session:
             raise p.ProtocolError("the peer's HELLO names another device than its certificate")
         self.peer_known = dict(vector)
         self.peer_listen_port = p.decode_hello_listen(frame.payload)
+        self.guard.compare_clocks(p.decode_hello_time(frame.payload))
 
     async def run(self) -> None:
         """Talk until the peer leaves or misbehaves; always returns (reason in close_reason)."""
@@ -337,7 +352,8 @@ class Session:
             for task in done:
                 if task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
-        except p.ProtocolError as exc:
+        except (p.ProtocolError, TooManyRefusals) as exc:
+            self.refused_peer = isinstance(exc, TooManyRefusals)
             self.close_reason = f"refused input from {self.peer_device[:12]}: {exc}"
             log.warning("%s", self.close_reason)
             try:
