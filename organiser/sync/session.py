@@ -97,6 +97,7 @@ class Session:
         self.sent_neighbours: frozenset[str] | None = None
         self.guard = PeerGuard(self.replica, self.peer_device)
         self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
+        self._turned_away = ""
 
     @property
     def state(self) -> str:
@@ -303,11 +304,24 @@ class Session:
             result = self.replica.apply(good, source=self.peer_device)
         self.stats.applied += result.applied
         self.stats.refused += len(result.refused)
-        self.guard.count(result.refused)  # the replica logged them, one line per batch
+        try:
+            self.guard.count(result.refused)  # the replica logged them, one line per batch
+        except TooManyRefusals as exc:
+            await self._turn_away(exc)
         # Keep each transaction near APPLY_STEP seconds: the app's window (applying here)
         # or a local edit (waiting for the worker's write lock) stays responsive.
         elapsed = max(time.perf_counter() - began, 1e-4)
         self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(good) * APPLY_STEP / elapsed)))
+
+    async def _turn_away(self, exc: TooManyRefusals) -> None:
+        """Tell the peer why, and close: the receiver may be waiting for its next frame."""
+        self.refused_peer = True
+        self._turned_away = f"refused input from {self.peer_device[:12]}: {exc}"
+        try:
+            await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
+        except (OSError, ConnectionError, TimeoutError):
+            pass
+        self.writer.close()
 
     async def _settle(self) -> None:
         """Wait until the chunk the worker is applying is stored (its errors surface here)."""
@@ -373,5 +387,7 @@ class Session:
             if self._in_flight is not None:  # stored or not, its events reach the app
                 await asyncio.gather(self._in_flight, return_exceptions=True)
                 self._in_flight = None
+            if self._turned_away:
+                self.close_reason = self._turned_away
             self.closed.set()
             self.on_change(self)
