@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -46,7 +46,6 @@ MAX_OPS = 5_000  # field writes in one changeset; a local edit writes a few doze
 MAX_TRAITS = 200  # roles and skills of one member (a long-standing member has a dozen)
 MAX_RESOLVES = 100  # conflict losers one write settles
 CLOCK_LIMIT_MS = LIMIT_MS  # a stamp further ahead of our clock than 24 h is refused
-RECORD_ID = re.compile(r"[0-9a-f]{1,64}")
 
 # Refusal codes: the incidents table keeps one row per (device, code), so the codes must
 # be a fixed, small set. What each means for people: organiser/store/incidents.py.
@@ -100,7 +99,7 @@ def _int(non_negative: bool) -> Check:
 
 
 def _ref(v: Any) -> bool:
-    return type(v) is str and RECORD_ID.fullmatch(v) is not None
+    return type(v) is str and 0 < len(v) <= 64 and v.isalnum() and v.isascii()
 
 
 def _bool(v: Any) -> bool:
@@ -136,38 +135,75 @@ def check_for(spec: FieldSpec) -> Check:
     return by_the_rules
 
 
-# (kind, field) -> (check, None allowed)
-CHECKS: dict[tuple[str, str], tuple[Check, bool]] = {
-    (kind, f.name): (check_for(f), not f.required) for kind, spec in KINDS.items() for f in spec.fields
+class FieldCheck(NamedTuple):
+    # > 0 for text fields and references (ids): a string checked inline, without a call;
+    # most values are text, and a call costs more than the check
+    text_limit: int
+    required: bool
+    check: Check
+    is_ref: bool = False
+
+
+def _field_check(spec: FieldSpec) -> FieldCheck:
+    if spec.type.startswith("ref:"):
+        return FieldCheck(64, spec.required, _ref, True)
+    limit = {"text": MAX_TEXT, "longtext": MAX_LONGTEXT}.get(spec.type, 0)
+    return FieldCheck(limit, spec.required, check_for(spec))
+
+
+# kind -> field -> how to check it
+FIELDS: dict[str, dict[str, FieldCheck]] = {
+    kind: {**{f.name: _field_check(f) for f in spec.fields}, DELETED: FieldCheck(0, True, _bool)}
+    for kind, spec in KINDS.items()
 }
-CHECKS.update({(kind, DELETED): (_bool, False) for kind in KINDS})
 TRAIT_KINDS = ("member_role", "member_skill")
 
 
 def why_refused(cs: Changeset, now_ms: int) -> tuple[str, str] | None:
     """(code, sentence) when a verified changeset breaks a rule a local edit follows, else None."""
-    if len(cs.body) > MAX_CHANGESET_BYTES or len(cs.ops) > MAX_OPS:
-        return SIZE, (f"a changeset of {len(cs.body):,} bytes and {len(cs.ops):,} field writes is larger than "
+    return _problem(cs, now_ms, [])
+
+
+def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> tuple[str, str] | None:
+    """why_refused, noting in `trait_writers` a changeset that writes roles or skills.
+
+    The loop is the hot path of checking a first sync: the record's kind and id are checked
+    once per record (a changeset lists a record's ops together), text values inline."""
+    ops = cs.ops
+    if len(cs.body) > MAX_CHANGESET_BYTES or len(ops) > MAX_OPS:
+        return SIZE, (f"a changeset of {len(cs.body):,} bytes and {len(ops):,} field writes is larger than "
                       f"allowed ({MAX_CHANGESET_BYTES:,} bytes, {MAX_OPS:,} writes)")
     ahead = (cs.hlc >> COUNTER_BITS) - now_ms
     if ahead > CLOCK_LIMIT_MS:
         return CLOCK, f"its clock stamp is {describe_ahead(ahead / 1000)} ahead of this device's clock"
-    checks = CHECKS
-    fullmatch = RECORD_ID.fullmatch
-    for kind, record, field_name, value, _base, resolves in cs.ops:
-        found = checks.get((kind, field_name))
-        if found is None:
-            if kind not in KINDS:
+    fields: dict[str, FieldCheck] = {}
+    last_record = last_kind = None
+    str_ = str
+    for kind, record, field_name, value, _base, resolves in ops:
+        if record != last_record or kind != last_kind:
+            found_kind = FIELDS.get(kind)
+            if found_kind is None:
                 return UNKNOWN, f"it writes a kind of record this device does not know ('{kind[:40]}')"
+            # ids are 32 hex digits; any short run of ASCII letters and digits is harmless
+            if len(record) > 64 or not record.isalnum() or not record.isascii():
+                return VALUE, "it names a record by an id that is not one this app makes"
+            if kind in TRAIT_KINDS and (not trait_writers or trait_writers[-1] is not cs):
+                trait_writers.append(cs)
+            fields, last_record, last_kind = found_kind, record, kind
+        found = fields.get(field_name)
+        if found is None:
             return UNKNOWN, f"it writes a field a {kind} does not have ('{field_name[:40]}')"
-        if value is None:
-            if not found[1]:
+        limit = found[0]
+        if limit and type(value) is str_:
+            if len(value) > limit or (found[1] and (not value or value.isspace())) or (
+                    found[3] and not (value.isalnum() and value.isascii())):
+                return VALUE, _value_sentence(kind, field_name, value)
+        elif value is None:
+            if found[1]:
                 return VALUE, f"{field_name}: it empties a field a {kind} needs"
-        elif not found[0](value):
+        elif not found[2](value):
             return VALUE, _value_sentence(kind, field_name, value)
-        if len(record) > 64 or fullmatch(record) is None:
-            return VALUE, "it names a record by an id that is not one this app makes"
-        if len(resolves) > MAX_RESOLVES:
+        if resolves and len(resolves) > MAX_RESOLVES:
             return SIZE, f"one field write settles {len(resolves)} conflicts (at most {MAX_RESOLVES})"
     return None
 
@@ -198,14 +234,15 @@ def screen(db: Database, batch: list[Changeset], now_ms: int) -> tuple[list[Chan
     """Split verified changesets into those a local edit could have made and refusals."""
     good: list[Changeset] = []
     refused: list[Refusal] = []
+    trait_writers: list[Changeset] = []
     for cs in batch:
-        problem = why_refused(cs, now_ms)
+        problem = _problem(cs, now_ms, trait_writers)
         if problem is None:
             good.append(cs)
         else:
             ahead = describe_ahead(((cs.hlc >> COUNTER_BITS) - now_ms) / 1000) if problem[0] == CLOCK else ""
             refused.append(Refusal(cs.author, cs.seq, problem[1], problem[0], ahead))
-    if any(op.kind in TRAIT_KINDS for cs in good for op in cs.ops):
+    if trait_writers:
         good, over = _cap_traits(db, good)
         refused.extend(over)
     return good, refused
