@@ -138,3 +138,28 @@ def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed2
             found = True
             incidents.note(db, cs.author, "fork", f"it signed two different changesets numbered {cs.seq}", seq=cs.seq)
     return withdraw(db, set_aside(db)) if found else MergeOutcome()
+
+
+def heads(db: Database, vector: dict[str, int]) -> dict[str, str]:
+    """author -> hash of the changeset at the top of its contiguous run (what `vector` says
+    we hold). Swapped at HELLO: two devices holding different versions of one number would
+    otherwise never send each other either, since both vectors say they hold it."""
+    out: dict[str, str] = {}
+    for author, seq in vector.items():
+        row = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        if row is not None:
+            out[author] = row[0]
+    return out
+
+
+def differing_heads(db: Database, peer_vector: dict[str, int], peer_heads: dict[str, str]) -> dict[str, int]:
+    """author -> the number at which the peer holds another version than ours (a fork to fetch)."""
+    out: dict[str, int] = {}
+    for author, digest in peer_heads.items():
+        seq = peer_vector.get(author, 0)
+        if seq <= 0:
+            continue
+        row = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        if row is not None and row[0] != digest:
+            out[author] = seq
+    return out

@@ -131,10 +131,13 @@ def check_vector(value: Any) -> dict[str, int]:
     return out
 
 
-def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0, wall_ms: int | None = None) -> bytes:
+def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0, wall_ms: int | None = None,
+                 heads: dict[str, str] | None = None) -> bytes:
     doc: dict[str, Any] = {"device": device, "vector": vector}
     if wall_ms is not None:  # so both sides see at once when their clocks are more than a day apart
         doc["time"] = wall_ms
+    if heads:  # the hash at each author's vector entry, so two versions of one number meet
+        doc["heads"] = heads
     if listen_port:
         doc["listen"] = listen_port  # where the sender takes connections, so it can be dialled later
     return encode_json(FrameType.HELLO, doc)
@@ -150,6 +153,15 @@ def decode_hello_time(payload: bytes) -> int | None:
     """The wall clock a HELLO says its sender had (ms since the epoch), or None."""
     value = decode_json(payload).get("time")
     return value if type(value) is int and 0 < value < 1 << 62 else None
+
+
+def decode_hello_heads(payload: bytes) -> dict[str, str]:
+    """The hash a HELLO gives for each author's vector entry ({} when it gives none)."""
+    heads = decode_json(payload).get("heads", {})
+    if not isinstance(heads, dict) or len(heads) > 100_000 or not all(
+            isinstance(a, str) and len(a) <= 64 and isinstance(h, str) and len(h) == 64 for a, h in heads.items()):
+        raise ProtocolError("a HELLO's heads are not a map of device to hash")
+    return heads
 
 
 def decode_hello(payload: bytes) -> tuple[str, dict[str, int]]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
 from organiser.core.gcpause import gc_paused
+from organiser.store import forks
 from organiser.store.replica import Replica
 from organiser.sync import outbox
 from organiser.sync import protocol as p
@@ -98,6 +99,8 @@ class Session:
         self.guard = PeerGuard(self.replica, self.peer_device)
         self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
         self._turned_away = ""
+        self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
+        self._deferred_requests: list[dict[str, int]] = []
 
     @property
     def state(self) -> str:
@@ -151,11 +154,15 @@ class Session:
         self.live = True
         self.on_change(self)
         await self.push()
+        for vector in self._deferred_requests:  # asked for while our stream went on (other versions)
+            await self._send_missing(vector)
+        self._deferred_requests.clear()
 
     async def _send_missing(self, vector: dict[str, int]) -> None:
         """What the peer lacks beyond `vector` (it lost a neighbour whose news we held back)."""
-        if not self.live:
-            return  # our initial stream is still going; it covers this
+        if not self.live:  # our initial stream is still going: it covers this, unless it is a fork
+            self._deferred_requests.append(vector)
+            return
         async with self._push_lock:
             after = 0
             while True:
@@ -225,6 +232,7 @@ class Session:
                 await self._on_changes(frame.payload)
             elif frame.type == p.FrameType.SYNCED:
                 await self._settle()
+                await self._fetch_other_versions()
                 self.received_all.set()
                 self.last_sync = time.time()
                 await self._send(p.encode_vector(self.replica.version_vector()))
@@ -313,6 +321,15 @@ class Session:
         elapsed = max(time.perf_counter() - began, 1e-4)
         self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(good) * APPLY_STEP / elapsed)))
 
+    async def _fetch_other_versions(self) -> None:
+        """Where the peer's HELLO named another hash than ours for the same number, ask for its
+        version from there on: the two versions meet here, and the fork is proven."""
+        vector, heads = self.peer_heads
+        differing = forks.differing_heads(self.replica.db, vector, heads)
+        if differing:
+            ours = self.replica.version_vector()
+            await self._send(p.encode_request({**ours, **{a: s - 1 for a, s in differing.items()}}))
+
     async def _turn_away(self, exc: TooManyRefusals) -> None:
         """Tell the peer why, and close: the receiver may be waiting for its next frame."""
         self.refused_peer = True
@@ -339,8 +356,9 @@ class Session:
     # ---- the whole conversation ---------------------------------------------------------
 
     async def exchange_hello(self) -> None:
-        await self._send(p.encode_hello(self.replica.device_id, self.replica.version_vector(), self.listen_port,
-                                        self.replica.clock.wall_ms()))
+        vector = self.replica.version_vector()
+        await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
+                                        self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -350,6 +368,7 @@ class Session:
         if device != self.peer_device:
             raise p.ProtocolError("the peer's HELLO names another device than its certificate")
         self.peer_known = dict(vector)
+        self.peer_heads = (vector, p.decode_hello_heads(frame.payload))
         self.peer_listen_port = p.decode_hello_listen(frame.payload)
         self.guard.compare_clocks(p.decode_hello_time(frame.payload))
 

@@ -118,3 +118,36 @@ async def test_clocks_more_than_a_day_apart_are_reported_on_both_laptops(tmp_pat
             b_group.close()
     finally:
         await a.stop()
+
+
+async def test_two_versions_of_one_number_meet_over_the_network_and_both_devices_set_the_author_aside(
+        tmp_path, group):
+    from tests.conftest import add_device, sync_pair
+
+    liar = add_device(group, tmp_path / "liar", "liar laptop")
+    c_group = add_device(group, tmp_path / "c", "spare laptop")
+    sync_pair(group, liar)
+    sync_pair(group, c_group)
+    sync_pair(liar, c_group)
+    modified = BadPeer(liar)
+    seq, prev = modified.seq + 1, modified.prev
+    left = modified.sign(new_member("Left"), seq=seq, prev=prev)
+    right = modified.sign(new_member("Right"), seq=seq, prev=prev)
+    group.replica.apply([left])
+    c_group.replica.apply([right])  # both hold number `seq`: their vectors agree, their versions do not
+    a, c = node(group), node(c_group)
+    await a.start()
+    c.static_peers = [("127.0.0.1", a.port)]
+    await c.start()
+    try:
+        def both_know() -> bool:
+            return all(any(i["reason"] == "fork" for i in g.incidents()) for g in (group, c_group))
+        await until(both_know, what="the fork on both devices")
+        await until(lambda: group.replica.state_hash() == c_group.replica.state_hash(), what="equal state")
+        names = {m.name for m in group.members.list()}
+        assert "Left" not in names and "Right" not in names
+    finally:
+        await c.stop()
+        await a.stop()
+        liar.close()
+        c_group.close()
