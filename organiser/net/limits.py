@@ -59,3 +59,20 @@ class ConnectionCount:
             log.warning("turning connections away: %d open, %d not yet authenticated (limits %d and %d)",
                         self.open, self.unauthenticated, MAX_CONNECTIONS, MAX_UNAUTHENTICATED)
         return False
+
+
+@dataclass
+class LogOnce:
+    """Say a thing about one source once in a while, not at every attempt it makes."""
+
+    every: float = 300.0
+    _said: dict[str, float] = field(default_factory=dict)
+
+    def due(self, key: str) -> bool:
+        now = time.monotonic()
+        if now - self._said.get(key, -self.every) < self.every:
+            return False
+        if len(self._said) > 10_000:  # many sources: forget, rather than grow without bound
+            self._said.clear()
+        self._said[key] = now
+        return True

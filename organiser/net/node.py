@@ -21,7 +21,7 @@ from organiser.net import peerbook
 from organiser.net.credentials import CertificateError, TlsFiles, group_tls_files
 from organiser.net.discovery import Discovery, Sighting
 from organiser.net.invite_code import split_address
-from organiser.net.limits import ConnectionCount, KeptAway
+from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
 from organiser.net.pairing import make_invite, serve_redeem
 from organiser.net.peerbook import PeerInfo
@@ -86,6 +86,7 @@ class SyncNode:
         self._stopping = False
         self._connections = ConnectionCount()
         self.kept_away = KeptAway()
+        self._refusals_said = LogOnce()
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -281,7 +282,8 @@ class SyncNode:
             await writer.start_tls(server_context(self._tls()), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
             identity = peer_device(writer)
         except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
-            log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
+            if self._refusals_said.due(where.rsplit(":", 1)[0]):  # once per address, not per attempt
+                log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
             await close_quietly(writer)
             return
         finally:

@@ -28,15 +28,16 @@ WORDING: dict[str, str] = {
     "fork": "'{name}' signed two different changes with the same number (a modified app or a copied key): its "
             "changes from then on are set aside until an admin decides",
     "signature": "'{name}' passed on changes whose signatures do not match their authors",
-    "chain": "'{name}' sent changes that do not link to the ones before them",
+    "chain": "'{name}' signed changes that do not link to the ones before them (a sign of two versions)",
     "stranger": "'{name}' passed on changes signed by a device that is not in the group",
     "group": "'{name}' passed on changes of another group",
     "malformed": "'{name}' sent changes that are not well formed",
     "disconnected": "'{name}' was disconnected for a while: it kept sending changes that were refused",
     "refused": "changes from '{name}' were refused",
 }
-# Refusals no author's signature vouches for: blamed on the peer that sent them.
-UNVOUCHED = frozenset({"signature", "stranger", "group", "chain", "malformed", "refused"})
+# Refusals no author's signature vouches for: blamed on the peer that sent them. ("chain" is
+# checked after the signature: the author signed a changeset that breaks its own chain.)
+UNVOUCHED = frozenset({"signature", "stranger", "group", "malformed", "refused"})
 # Refusals that follow from an incident already counted (the author's fork).
 QUIET = frozenset({"set-aside"})
 COLUMNS = ("device", "reason", "count", "first_at", "last_at", "seq", "detail", "note")

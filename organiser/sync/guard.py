@@ -21,8 +21,11 @@ from organiser.store.verify import Refusal
 log = logging.getLogger(__name__)
 
 REFUSALS_BEFORE_DISCONNECT = 200
-# Refused for reasons an honest device also meets: a wrong clock, a fork it passes on.
-HONEST_REASONS = frozenset({"clock", "clock-drift", "set-aside"})
+# Refused for reasons an honest device also meets, so they never disconnect it: a wrong clock,
+# a fork it passes on ("set-aside", "chain"), a device whose admission has not reached us yet
+# ("stranger"), a newer version of the app ("unknown"). The conversation's own rules still
+# end a talk with a device that is not in the roster once its stream is in.
+HONEST_REASONS = frozenset({"clock", "clock-drift", "set-aside", "chain", "stranger", "unknown"})
 
 
 class TooManyRefusals(Exception):
