@@ -83,7 +83,12 @@ class IncidentsPanel(QWidget):
         heading.setFont(font)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        # As small as the splitter part above it may shrink to: the window keeps its minimum size.
+        self.table.setMinimumHeight(24)
+        self.note.setMinimumHeight(0)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(9, 0, 9, 0)
+        layout.setSpacing(2)
         layout.addWidget(heading)
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
