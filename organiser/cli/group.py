@@ -76,6 +76,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
         })
+        for incident in status["incidents"]:
+            print(f"incident: {incident['message']} ({incident['count']}x, last {incident['last_at']})")
     finally:
         group.close()
     return 0

@@ -16,6 +16,9 @@ COUNTER_BITS = 16
 COUNTER_MASK = (1 << COUNTER_BITS) - 1
 # A peer's stamp further ahead of our wall clock than this is accepted, but reported.
 MAX_DRIFT_MS = 60_000
+# A stamp further ahead than this is refused (store/checks.py) and never absorbed, so no
+# stamp, however large, can drag this device's clock towards the format's limit.
+LIMIT_MS = 24 * 3600 * 1000
 
 
 def physical_ms(stamp: int) -> int:
@@ -47,13 +50,19 @@ class HybridClock:
     """Issues strictly increasing stamps that stay above every stamp seen from peers."""
 
     def __init__(self, last: int = 0, wall_ms: Callable[[], int] | None = None) -> None:
-        self._last = last
         self._wall_ms = wall_ms or (lambda: time.time_ns() // 1_000_000)
+        # A stored stamp beyond the limit (a clock that was wrong, or a database from before
+        # the limit) is not carried on: this device's stamps would all be refused.
+        self._last = last if physical_ms(last) - self._wall_ms() <= LIMIT_MS else 0
         self._lock = threading.Lock()
 
     @property
     def last(self) -> int:
         return self._last
+
+    def wall_ms(self) -> int:
+        """This device's wall clock, in milliseconds since the epoch."""
+        return self._wall_ms()
 
     def now(self) -> int:
         with self._lock:
@@ -68,6 +77,8 @@ class HybridClock:
         above it and can overwrite the value it carried: nothing is locked forever.
         """
         wall_ms = self._wall_ms()
+        if physical_ms(remote) - wall_ms > LIMIT_MS:
+            return ClockReport(remote, wall_ms)  # refused elsewhere; never absorbed
         with self._lock:
             if remote > self._last:
                 self._last = remote

@@ -21,6 +21,12 @@ EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 MAX_WHOLE_NUMBER = 2**53  # what every JSON reader holds exactly
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,}$")
 LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a vCard TYPE value: cell, work, pref, x-mobile
+# Size caps no organiser meets (a name, a whole evening's minutes, everyone's emails), the
+# same for what a person types and what a peer sends: docs/replication.md, "Checks on receipt".
+MAX_TEXT = 1_000  # characters of a one-line field: a name, a title, a location
+MAX_LONGTEXT = 200_000  # characters of notes or a description
+MAX_LIST_ITEMS = 50  # emails or phone numbers of one member
+MAX_ITEM = 320  # characters of one email address or phone number
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,14 @@ def check_tz(name: str) -> str:
 _ZONES: set[str] | None = None
 
 
+def known_zone(name: str) -> bool:
+    """Whether a time zone name is one a local edit accepts."""
+    try:
+        return check_tz(name) == name
+    except ValidationError:
+        return False
+
+
 def _zone_cache() -> set[str]:
     global _ZONES
     if _ZONES is None:
@@ -230,16 +244,23 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
         if not isinstance(value, str):
             raise ValidationError(name, f"{label}: expected text, got {type(value).__name__}.")
         value = value.strip() if t == "text" else value
+        if len(value) > (MAX_TEXT if t == "text" else MAX_LONGTEXT):
+            raise ValidationError(name, f"{label}: {len(value):,} characters is more than the "
+                                  f"{MAX_TEXT if t == 'text' else MAX_LONGTEXT:,} allowed.")
         if spec.required and not value.strip():
             raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}; it cannot be empty.")
         return value
     if t.startswith("list:"):
         items = [value] if isinstance(value, str) else list(value)
+        if len(items) > MAX_LIST_ITEMS:
+            raise ValidationError(name, f"{label}: {len(items)} entries is more than the {MAX_LIST_ITEMS} allowed.")
         out: list[str] = []
         for item in items:
             item = str(item).strip()
             if not item:
                 continue
+            if len(item) > MAX_ITEM:
+                raise ValidationError(name, f"{label}: an entry of {len(item):,} characters is too long.")
             if t == "list:email" and not EMAIL_RE.match(item):
                 raise ValidationError(name, f"{label}: '{item}' is not a valid email address.")
             if t == "list:phone" and (not PHONE_RE.match(item) or sum(map(str.isdigit, item)) < 3):
@@ -319,6 +340,10 @@ def _labels(name: str, label: str, value: Any) -> dict[str, list[str]]:
         if clean:
             out[key.strip()] = sorted(clean)
     return out
+def normalise_value(spec: FieldSpec, value: Any, kind_label: str) -> Any:
+    """The stored form of one value, or ValidationError: the rules alone, no lookups
+    (what a peer's changeset is checked against, where a reference may arrive later)."""
+    return _normalise(spec, value, kind_label, None)
 
 
 def validate(

@@ -21,6 +21,7 @@ from organiser.net import peerbook
 from organiser.net.credentials import CertificateError, TlsFiles, group_tls_files
 from organiser.net.discovery import Discovery, Sighting
 from organiser.net.invite_code import split_address
+from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
 from organiser.net.pairing import make_invite, serve_redeem
 from organiser.net.peerbook import PeerInfo
@@ -83,6 +84,9 @@ class SyncNode:
         self._applier: BackgroundApplier | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
+        self._connections = ConnectionCount()
+        self.kept_away = KeptAway()
+        self._refusals_said = LogOnce()
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -249,30 +253,41 @@ class SyncNode:
     # ---- connections ----------------------------------------------------------------------
 
     async def _on_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self._connections.room_for_one_more():
+            writer.transport.abort()
+            return
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)  # so stop() can end it
+        self._connections.open += 1
         try:
             await self._serve_inbound(reader, writer)
         except asyncio.CancelledError:
-            # Stopping: end quietly (asyncio's server would log a cancelled handler as an error).
-            await close_quietly(writer)
+            # Stopping, or cancelled while closing: this task must end normally, since asyncio's
+            # server asks a finished handler for its exception and a cancelled one raises there
+            # ("Exception in callback ... CancelledError"). No await here: it may be cancelled again.
+            writer.transport.abort()
         except Exception:  # a bug must cost one connection, never the node
             log.exception("failed serving a connection from %s", peer_address(writer))
-            await close_quietly(writer)
+            writer.transport.abort()
         finally:
+            self._connections.open -= 1
             if task is not None:
                 self._tasks.discard(task)
 
     async def _serve_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         where = peer_address(writer)
+        self._connections.unauthenticated += 1
         try:
             await writer.start_tls(server_context(self._tls()), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
             identity = peer_device(writer)
         except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
-            log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
+            if self._refusals_said.due(where.rsplit(":", 1)[0]):  # once per address, not per attempt
+                log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
             await close_quietly(writer)
             return
+        finally:
+            self._connections.unauthenticated -= 1
         try:
             if identity is None:
                 await serve_redeem(self.group, self._tls(), reader, writer)
@@ -308,8 +323,8 @@ class SyncNode:
 
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
                         public_hex: str, *, initiator: str, address: str) -> None:
-        if device == self.device_id:
-            await close_quietly(writer)
+        if device == self.device_id or self.kept_away.active(device):
+            await close_quietly(writer)  # kept away: logged once, when it was disconnected
             return
         existing = self._links.get(device)
         if existing is not None and not existing.session.closed.is_set():
@@ -328,6 +343,8 @@ class SyncNode:
         try:
             await session.run()
         finally:
+            if session.refused_peer:
+                self.kept_away.add(device, session.close_reason)
             if self._links.get(device) is link:
                 del self._links[device]
             await close_quietly(writer)
@@ -343,8 +360,8 @@ class SyncNode:
         delay = BACKOFF_FIRST
         await asyncio.sleep(head_start)
         while not self._stopping:
-            if device is not None and self._is_connected(device):
-                await asyncio.sleep(0.5)
+            if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
+                await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
                 delay = BACKOFF_FIRST
                 continue
             started = time.monotonic()

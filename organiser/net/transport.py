@@ -88,3 +88,6 @@ async def close_quietly(writer: asyncio.StreamWriter) -> None:
         await asyncio.wait_for(writer.wait_closed(), 1.0)
     except (OSError, ssl.SSLError, TimeoutError, ConnectionError):
         pass
+    except asyncio.CancelledError:
+        writer.transport.abort()  # cancelled while closing (the node stopping): close at once
+        raise

@@ -29,6 +29,7 @@ from organiser.store.datadir import (
     groups_dir,
     set_current,
 )
+from organiser.store.incidents import for_people as incident_sentence
 from organiser.store.replica import LocalOp, Replica
 
 SECRET_NAME = "group.secret"
@@ -124,6 +125,7 @@ class Group:
             "version_vector": self.replica.version_vector(),
             "state_hash": self.replica.state_hash(),
             "conflicts": len(self.conflicts()),
+            "incidents": self.incidents(),
         }
 
     def conflicts(self) -> list[dict[str, Any]]:
@@ -140,7 +142,17 @@ class Group:
                                      resolves=(version,))])
 
     def incidents(self) -> list[dict[str, Any]]:
-        return queries.incidents(self.db)
+        """What peers sent that was refused, and clocks far off: one entry per device and reason,
+        {device: {id, name}, reason, count, first_at, last_at, seq, detail, message}; `message` is
+        the sentence people read."""
+        names = {d["id"]: str(d.get("name") or "") for d in self.devices()}
+        out = []
+        for row in queries.incidents(self.db):
+            device = row.pop("device")
+            name = names.get(device) or (f"device {device[:8]}" if device else "an unknown device")
+            out.append({"device": {"id": device, "name": name}, **row,
+                        "message": incident_sentence(row, name)})
+        return out
 
     def close(self) -> None:
         self.db.close()

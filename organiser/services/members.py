@@ -6,9 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from organiser.core.records import DELETED, KINDS, derived_id
+from organiser.core.errors import ValidationError
+from organiser.core.records import DELETED, KINDS, MAX_TEXT, derived_id
 from organiser.services.base import RecordService, built
 from organiser.store import queries
+from organiser.store.checks import MAX_TRAITS
 from organiser.store.replica import LocalOp
 
 TRAITS = {"roles": ("member_role", "role"), "skills": ("member_skill", "skill")}
@@ -66,6 +68,8 @@ def _clean_traits(values: Iterable[str] | None) -> list[str]:
     out: list[str] = []
     for value in values or ():
         value = value.strip()
+        if len(value) > MAX_TEXT:  # the cap every device checks what it receives against
+            raise ValidationError("roles", f"roles and skills: '{value[:40]}…' is longer than {MAX_TEXT:,} characters.")
         if value and value.casefold() not in {v.casefold() for v in out}:
             out.append(value)
     return out
@@ -117,6 +121,9 @@ class Members(RecordService):
     def _trait_ops(self, member_id: str, wanted: Mapping[str, Iterable[str] | None],
                    current: Mapping[str, Sequence[str]]) -> list[LocalOp]:
         """Roles and skills are records of their own, one per value, with a stable id."""
+        kept = sum(len(current.get(attr, ())) for attr in TRAITS if attr not in wanted)
+        if kept + sum(len(_clean_traits(values)) for values in wanted.values()) > MAX_TRAITS:
+            raise ValidationError("roles", f"roles and skills: a member can have at most {MAX_TRAITS} in all.")
         ops: list[LocalOp] = []
         for attr, values in wanted.items():
             kind, fieldname = TRAITS[attr]

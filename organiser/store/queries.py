@@ -141,9 +141,9 @@ def conflicts(db: Database) -> list[dict[str, Any]]:
 
 
 def incidents(db: Database, limit: int = 100) -> list[dict[str, Any]]:
-    return [dict(zip(("at", "what", "author", "seq", "detail"), row, strict=True)) for row in db.execute(
-        "SELECT at, what, author, seq, detail FROM incidents ORDER BY id DESC LIMIT ?", [limit]
-    )]
+    from organiser.store.incidents import listed
+
+    return listed(db, limit)
 
 
 # ---- for the desktop app's live models: few round trips, no ranking -----------------------

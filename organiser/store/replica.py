@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.merge import RecordState
 from organiser.core.records import DELETED
+from organiser.store import checks, forks, incidents
 from organiser.store.database import in_chunks
 from organiser.store.materialise import (
     MergeOutcome,
@@ -334,22 +334,26 @@ class Replica:
         row = self.db.execute("SELECT prev FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
         return row[0] if row else None
 
-    def apply(self, changesets: Iterable[Changeset], *, events: list[object] | None = None) -> ApplyResult:
+    def apply(self, changesets: Iterable[Changeset], *, events: list[object] | None = None,
+              source: str | None = None) -> ApplyResult:
         """Check and store changesets from peers. Idempotent and order-independent.
 
         Events go on the bus, or, when `events` is given (applying on a worker thread), into
-        that list for the caller to publish on its own thread."""
+        that list for the caller to publish on its own thread. `source`: the peer device that
+        sent them, blamed for what no author's signature vouches for."""
         with gc_paused():
-            return self._apply(changesets, events)
+            return self._apply(changesets, events, source)
 
-    def _apply(self, changesets: Iterable[Changeset], events: list[object] | None) -> ApplyResult:
+    def _apply(self, changesets: Iterable[Changeset], events: list[object] | None,
+               source: str | None = None) -> ApplyResult:
         self._head_seen = None  # conflicts and the clock may change here
         publish = events.append if events is not None else self.bus.publish
         result = ApplyResult()
         stored: list[Changeset] = []
         outcome = MergeOutcome()
         with self._write():
-            pending = self._new_ones(changesets, result)
+            suspects: list[Changeset] = []
+            pending = forks.refuse_set_aside(self.db, self._new_ones(changesets, result, suspects), result.refused)
             # Devices invited in this very batch become known as their invites apply.
             for _round in range(len(pending) + 1):
                 known = {a: k for a in {cs.author for cs in pending} if (k := self.roster_key(a))}
@@ -363,6 +367,9 @@ class Replica:
                     good, bad = verify_run(run, key, self)
                     batch.extend(good)
                     result.refused.extend(bad)
+                # Checked like a person's edit once signatures vouch for who wrote them.
+                batch, unfit = checks.screen(self.db, batch, self.clock.wall_ms())
+                result.refused.extend(unfit)
                 if batch:
                     part = self._store(batch)
                     stored.extend(batch)
@@ -370,37 +377,43 @@ class Replica:
                     if part.device_roster_changed:
                         self._keys.clear()
             result.refused.extend(
-                Refusal(cs.author, cs.seq, "its author is not a device of this group") for cs in pending
+                Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in pending
             )
+            if suspects:  # a second version of a held number: a fork, if its author signed it
+                _fold(outcome, forks.examine(self.db, suspects, self.roster_key, result.refused))
             newest = max((cs.hlc for cs in stored), default=0)
             if newest and self.clock.observe(newest) is not None:
                 # Only then look for each changeset stamped far ahead, to report them all.
                 for cs in stored:
                     report = self.clock.observe(cs.hlc)
                     if report is not None:
-                        self._incident("clock", cs.author, cs.seq,
-                                       f"clock {report.ahead_seconds:.0f} s ahead of ours")
+                        incidents.note(self.db, cs.author, "clock-drift", f"clock {report.ahead_seconds:.0f} s ahead "
+                                       "of ours", seq=cs.seq, extra=checks.describe_ahead(report.ahead_seconds))
                         publish(ClockWarning(cs.author, report.ahead_seconds))
-            for refusal in result.refused:
-                self._incident("refused", refusal.author, refusal.seq, refusal.reason)
+            incidents.note_refusals(self.db, result.refused, source)
             self.set_meta("hlc", str(self.clock.last))
             if len(outcome.changed) >= BULK_INDEX:
                 flush_search_index(self.db)
         result.applied = len(stored)
         result.changed_records = outcome.changed
+        if result.refused:  # one line per batch: a peer sending thousands must not flood the log
+            first = result.refused[0]
+            log.warning("refused %d changeset(s)%s, e.g. %s#%s: %s", len(result.refused),
+                        f" sent by {source[:12]}" if source else "", first.author[:12], first.seq, first.reason)
         for refusal in result.refused:
-            log.warning("refused changeset %s#%s: %s", refusal.author, refusal.seq, refusal.reason)
             publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
         self._announce(outcome, stored, "remote", publish)
         return result
 
-    def _new_ones(self, changesets: Iterable[Changeset], result: ApplyResult) -> list[Changeset]:
-        """Drop duplicates and changesets we hold; refuse other groups' and forks."""
+    def _new_ones(self, changesets: Iterable[Changeset], result: ApplyResult,
+                  suspects: list[Changeset]) -> list[Changeset]:
+        """Drop duplicates and changesets we hold; refuse other groups'; put second versions
+        of a held number (forks, if signed) in `suspects`."""
         seen: dict[tuple[str, int], str] = {}
         candidates: list[Changeset] = []
         for cs in changesets:
             if cs.group != self.group_id:
-                result.refused.append(Refusal(cs.author, cs.seq, "it belongs to another group"))
+                result.refused.append(Refusal(cs.author, cs.seq, "it belongs to another group", "group"))
                 continue
             candidates.append(cs)
         held = self._held_hashes(candidates)
@@ -412,8 +425,7 @@ class Replica:
                 if known == cs.hash:
                     result.duplicates += 1
                 else:
-                    result.refused.append(Refusal(cs.author, cs.seq,
-                        "another changeset with the same author and number is already held"))
+                    suspects.append(cs)
                 continue
             seen[key] = cs.hash
             fresh.append(cs)
@@ -436,10 +448,7 @@ class Replica:
         return held
 
     def _incident(self, what: str, author: str | None, seq: int | None, detail: str) -> None:
-        self.db.execute(
-            "INSERT INTO incidents (at, what, author, seq, detail) VALUES (?, ?, ?, ?, ?)",
-            [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), what, author, seq, detail],
-        )
+        incidents.note(self.db, author, what, detail, seq=seq)
 
     # ---- what people see --------------------------------------------------------------
 

@@ -152,5 +152,47 @@ def m005_search_watermark(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_peer_checks(db: Database) -> None:
+    # Incidents are counted, one row per (device, reason), so a peer sending refused
+    # changesets by the thousand adds no rows; `reason` is one of a fixed set of codes
+    # (organiser/store/incidents.py) and `detail` the latest sentence. `forks` keeps the
+    # proof of equivocation: a second validly signed changeset with a number already held
+    # (the first stays in `changes`); its author's changesets from that number on are set aside.
+    db.executescript(
+        """
+        CREATE TABLE incidents_counted (
+            device TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            seq INTEGER,
+            detail TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (device, reason)
+        ) WITHOUT ROWID;
+        INSERT INTO incidents_counted (device, reason, count, first_at, last_at, seq, detail)
+            SELECT coalesce(author, ''), what, count(*), min(at), max(at), max(seq),
+                   (SELECT i2.detail FROM incidents i2 WHERE coalesce(i2.author, '') = coalesce(i.author, '')
+                    AND i2.what = i.what ORDER BY i2.id DESC LIMIT 1)
+            FROM incidents i GROUP BY coalesce(author, ''), what;
+        DROP TABLE incidents;
+        ALTER TABLE incidents_counted RENAME TO incidents;
+
+        CREATE TABLE forks (
+            id INTEGER PRIMARY KEY,
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            body BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            found_at TEXT NOT NULL
+        );
+        CREATE INDEX forks_author ON forks (author, seq);
+        """
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -21,6 +21,8 @@ class Refusal:
     author: str
     seq: int
     reason: str
+    code: str = "refused"  # one of a small fixed set: incidents are counted per (device, code)
+    note: str = ""  # a detail for people, e.g. how far ahead a clock is
 
 
 class HeldChain(Protocol):
@@ -64,17 +66,19 @@ def _one_by_one(
     accepted_hash: dict[int, str] = {}
     for cs in run:
         if not verify_signature(key, cs):
-            refused.append(Refusal(cs.author, cs.seq, "its signature does not match its author's key"))
+            refused.append(Refusal(cs.author, cs.seq, "its signature does not match its author's key", "signature"))
             continue
         if cs.seq == 1:
             before: str | None = GENESIS
         else:
             before = accepted_hash.get(cs.seq - 1) or held.hash_at(cs.author, cs.seq - 1)
         if before is not None and cs.prev != before:
-            refused.append(Refusal(cs.author, cs.seq, "it does not link to its predecessor (broken hash chain)"))
+            refused.append(Refusal(cs.author, cs.seq, "it does not link to its predecessor (broken hash chain)",
+                                   "chain"))
             continue
         if not _follower_links(cs, held):
-            refused.append(Refusal(cs.author, cs.seq, "the changeset after it does not link to it (broken hash chain)"))
+            refused.append(Refusal(cs.author, cs.seq, "the changeset after it does not link to it (broken hash chain)",
+                                   "chain"))
             continue
         accepted_hash[cs.seq] = cs.hash
         good.append(cs)

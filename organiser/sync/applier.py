@@ -38,14 +38,14 @@ class BackgroundApplier:
             self._replicas.append(replica)
         return replica
 
-    def _apply(self, changesets: list[Changeset]) -> tuple[ApplyResult, list[Any]]:
+    def _apply(self, changesets: list[Changeset], source: str | None) -> tuple[ApplyResult, list[Any]]:
         events: list[Any] = []
-        result = self._worker_replica().apply(changesets, events=events)
+        result = self._worker_replica().apply(changesets, events=events, source=source)
         return result, events
 
-    def submit(self, changesets: list[Changeset]) -> Future[tuple[ApplyResult, list[Any]]]:
+    def submit(self, changesets: list[Changeset], source: str | None = None) -> Future[tuple[ApplyResult, list[Any]]]:
         """Start applying; the future gives (result, events to publish)."""
-        return self._executor.submit(self._apply, changesets)
+        return self._executor.submit(self._apply, changesets, source)
 
     def publish(self, events: list[Any]) -> None:
         for event in events:
@@ -53,8 +53,8 @@ class BackgroundApplier:
                 self._main.forget_roster()
             self._main.bus.publish(event)
 
-    async def apply(self, changesets: list[Changeset]) -> ApplyResult:
-        result, events = await asyncio.wrap_future(self.submit(changesets))
+    async def apply(self, changesets: list[Changeset], source: str | None = None) -> ApplyResult:
+        result, events = await asyncio.wrap_future(self.submit(changesets, source))
         self.publish(events)
         return result
 

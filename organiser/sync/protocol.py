@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+import orjson
+
 PROTOCOL_VERSION = 1
 MAX_FRAME = 8 * 1024 * 1024  # bytes of payload; a batch of changesets is split below this
 BATCH_BYTES = 1024 * 1024  # what a sender aims for in one CHANGES frame
@@ -100,10 +102,12 @@ def encode_json(frame_type: FrameType, doc: dict[str, Any]) -> bytes:
 
 
 def decode_json(payload: bytes) -> dict[str, Any]:
+    # orjson stops at a nesting depth of 1024 with an error (json.loads recurses until
+    # Python's stack runs out: a RecursionError from a few kilobytes of brackets).
     try:
-        doc = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError("a control message is not valid JSON") from None
+        doc = orjson.loads(payload)
+    except (orjson.JSONDecodeError, ValueError, UnicodeDecodeError, RecursionError):
+        raise ProtocolError("a control message is not valid JSON, or nested too deeply") from None
     if not isinstance(doc, dict):
         raise ProtocolError("a control message is not a JSON object")
     return doc
@@ -127,8 +131,13 @@ def check_vector(value: Any) -> dict[str, int]:
     return out
 
 
-def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0) -> bytes:
+def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0, wall_ms: int | None = None,
+                 heads: dict[str, str] | None = None) -> bytes:
     doc: dict[str, Any] = {"device": device, "vector": vector}
+    if wall_ms is not None:  # so both sides see at once when their clocks are more than a day apart
+        doc["time"] = wall_ms
+    if heads:  # the hash at each author's vector entry, so two versions of one number meet
+        doc["heads"] = heads
     if listen_port:
         doc["listen"] = listen_port  # where the sender takes connections, so it can be dialled later
     return encode_json(FrameType.HELLO, doc)
@@ -138,6 +147,21 @@ def decode_hello_listen(payload: bytes) -> int:
     """The port a HELLO says its sender listens on, or 0."""
     port = decode_json(payload).get("listen", 0)
     return port if type(port) is int and 0 < port < 65536 else 0
+
+
+def decode_hello_time(payload: bytes) -> int | None:
+    """The wall clock a HELLO says its sender had (ms since the epoch), or None."""
+    value = decode_json(payload).get("time")
+    return value if type(value) is int and 0 < value < 1 << 62 else None
+
+
+def decode_hello_heads(payload: bytes) -> dict[str, str]:
+    """The hash a HELLO gives for each author's vector entry ({} when it gives none)."""
+    heads = decode_json(payload).get("heads", {})
+    if not isinstance(heads, dict) or len(heads) > 100_000 or not all(
+            isinstance(a, str) and len(a) <= 64 and isinstance(h, str) and len(h) == 64 for a, h in heads.items()):
+        raise ProtocolError("a HELLO's heads are not a map of device to hash")
+    return heads
 
 
 def decode_hello(payload: bytes) -> tuple[str, dict[str, int]]:

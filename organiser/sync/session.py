@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
 from organiser.core.gcpause import gc_paused
+from organiser.store import forks
 from organiser.store.replica import Replica
 from organiser.sync import outbox
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
+from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,11 @@ class Session:
         # Devices the peer hears from directly: their own changesets need no relay to it.
         self.peer_neighbours: frozenset[str] = frozenset()
         self.sent_neighbours: frozenset[str] | None = None
+        self.guard = PeerGuard(self.replica, self.peer_device)
+        self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
+        self._turned_away = ""
+        self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
+        self._deferred_requests: list[dict[str, int]] = []
 
     @property
     def state(self) -> str:
@@ -142,15 +149,20 @@ class Session:
             self._note_sent(batch)
             await asyncio.sleep(0)
         self._sent_target = self.replica.version_vector()
+        await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
         self.live = True
         self.on_change(self)
         await self.push()
+        for vector in self._deferred_requests:  # asked for while our stream went on (other versions)
+            await self._send_missing(vector)
+        self._deferred_requests.clear()
 
     async def _send_missing(self, vector: dict[str, int]) -> None:
         """What the peer lacks beyond `vector` (it lost a neighbour whose news we held back)."""
-        if not self.live:
-            return  # our initial stream is still going; it covers this
+        if not self.live:  # our initial stream is still going: it covers this, unless it is a fork
+            self._deferred_requests.append(vector)
+            return
         async with self._push_lock:
             after = 0
             while True:
@@ -196,6 +208,13 @@ class Session:
                 if fresh:
                     await self._send_changesets(fresh)
                     self._note_sent(fresh)
+                await self._send_proofs()
+
+    async def _send_proofs(self) -> None:
+        """Proofs of forks found since the last call: every device must learn of them."""
+        proofs = self.guard.proofs_to_send()
+        for part in p.batches(proofs):
+            await self._send(p.encode_changes(part))
 
     # ---- receiving ----------------------------------------------------------------------
 
@@ -213,6 +232,7 @@ class Session:
                 await self._on_changes(frame.payload)
             elif frame.type == p.FrameType.SYNCED:
                 await self._settle()
+                await self._fetch_other_versions()
                 self.received_all.set()
                 self.last_sync = time.time()
                 await self._send(p.encode_vector(self.replica.version_vector()))
@@ -245,13 +265,17 @@ class Session:
             chunk = items[start:start + self._chunk]
             start += len(chunk)
             good: list[Changeset] = []
+            malformed: list[str] = []
             with gc_paused():
                 for body, signature in chunk:
                     try:
                         good.append(decode_changeset(body, signature))
                     except MalformedChangeset as exc:
-                        self.stats.refused += 1
-                        log.warning("refused a changeset from %s: %s", self.peer_device[:12], exc)
+                        malformed.append(str(exc))
+            if malformed:
+                self.stats.refused += len(malformed)
+                log.warning("refused %d changeset(s) from %s: %s", len(malformed), self.peer_device[:12], malformed[0])
+                self.guard.count_malformed(malformed[0], len(malformed))
             for cs in good:
                 if cs.seq > self.peer_known.get(cs.author, 0):
                     self.peer_known[cs.author] = cs.seq
@@ -283,18 +307,38 @@ class Session:
     async def _apply_chunk(self, good: list[Changeset]) -> None:
         began = time.perf_counter()
         if self.applier is not None:
-            result = await self.applier.apply(good)
+            result = await self.applier.apply(good, source=self.peer_device)
         else:
-            result = self.replica.apply(good)
+            result = self.replica.apply(good, source=self.peer_device)
         self.stats.applied += result.applied
         self.stats.refused += len(result.refused)
-        for refusal in result.refused:
-            log.warning("refused changeset %s#%s relayed by %s: %s", refusal.author[:12], refusal.seq,
-                        self.peer_device[:12], refusal.reason)
+        try:
+            self.guard.count(result.refused)  # the replica logged them, one line per batch
+        except TooManyRefusals as exc:
+            await self._turn_away(exc)
         # Keep each transaction near APPLY_STEP seconds: the app's window (applying here)
         # or a local edit (waiting for the worker's write lock) stays responsive.
         elapsed = max(time.perf_counter() - began, 1e-4)
         self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(good) * APPLY_STEP / elapsed)))
+
+    async def _fetch_other_versions(self) -> None:
+        """Where the peer's HELLO named another hash than ours for the same number, ask for its
+        version from there on: the two versions meet here, and the fork is proven."""
+        vector, heads = self.peer_heads
+        differing = forks.differing_heads(self.replica.db, vector, heads)
+        if differing:
+            ours = self.replica.version_vector()
+            await self._send(p.encode_request({**ours, **{a: s - 1 for a, s in differing.items()}}))
+
+    async def _turn_away(self, exc: TooManyRefusals) -> None:
+        """Tell the peer why, and close: the receiver may be waiting for its next frame."""
+        self.refused_peer = True
+        self._turned_away = f"refused input from {self.peer_device[:12]}: {exc}"
+        try:
+            await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
+        except (OSError, ConnectionError, TimeoutError):
+            pass
+        self.writer.close()
 
     async def _settle(self) -> None:
         """Wait until the chunk the worker is applying is stored (its errors surface here)."""
@@ -312,7 +356,9 @@ class Session:
     # ---- the whole conversation ---------------------------------------------------------
 
     async def exchange_hello(self) -> None:
-        await self._send(p.encode_hello(self.replica.device_id, self.replica.version_vector(), self.listen_port))
+        vector = self.replica.version_vector()
+        await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
+                                        self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -322,7 +368,9 @@ class Session:
         if device != self.peer_device:
             raise p.ProtocolError("the peer's HELLO names another device than its certificate")
         self.peer_known = dict(vector)
+        self.peer_heads = (vector, p.decode_hello_heads(frame.payload))
         self.peer_listen_port = p.decode_hello_listen(frame.payload)
+        self.guard.compare_clocks(p.decode_hello_time(frame.payload))
 
     async def run(self) -> None:
         """Talk until the peer leaves or misbehaves; always returns (reason in close_reason)."""
@@ -337,7 +385,8 @@ class Session:
             for task in done:
                 if task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
-        except p.ProtocolError as exc:
+        except (p.ProtocolError, TooManyRefusals) as exc:
+            self.refused_peer = isinstance(exc, TooManyRefusals)
             self.close_reason = f"refused input from {self.peer_device[:12]}: {exc}"
             log.warning("%s", self.close_reason)
             try:
@@ -357,5 +406,7 @@ class Session:
             if self._in_flight is not None:  # stored or not, its events reach the app
                 await asyncio.gather(self._in_flight, return_exceptions=True)
                 self._in_flight = None
+            if self._turned_away:
+                self.close_reason = self._turned_away
             self.closed.set()
             self.on_change(self)

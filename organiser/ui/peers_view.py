@@ -25,6 +25,7 @@ from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
+from organiser.ui.incidents_view import IncidentsPanel
 from organiser.ui.models.group import ConflictsModel, DevicesModel, PeersModel, show_value
 from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.widgets import EmptyHint, follow_selection
@@ -125,8 +126,9 @@ class PeersView(QWidget):
         bottom_layout.addWidget(_heading("Conflicts"))
         bottom_layout.addWidget(self.conflict_table, 1)
         bottom_layout.addLayout(conflict_row)
+        self.incidents = IncidentsPanel(group, bridge)
         split = QSplitter(Qt.Orientation.Vertical)
-        for part in (top, middle, bottom):
+        for part in (top, middle, bottom, self.incidents):
             split.addWidget(part)
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)

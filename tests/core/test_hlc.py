@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from organiser.core.hlc import MAX_DRIFT_MS, HybridClock, make_stamp, physical_ms, stamp_to_iso
+from organiser.core.hlc import LIMIT_MS, MAX_DRIFT_MS, HybridClock, make_stamp, physical_ms, stamp_to_iso
 
 
 class Wall:
@@ -49,15 +49,29 @@ def test_an_older_remote_stamp_does_not_move_the_clock_back():
     assert clock.now() > mine
 
 
-def test_a_far_future_stamp_is_reported_with_how_far_ahead_and_still_absorbed():
+def test_a_stamp_hours_ahead_is_reported_with_how_far_ahead_and_still_absorbed():
     wall = Wall(1_800_000_000_000)
     clock = HybridClock(wall_ms=wall)
-    ten_days = 10 * 24 * 3600 * 1000
-    far = make_stamp(wall.ms + ten_days)
+    ten_hours = 10 * 3600 * 1000
+    far = make_stamp(wall.ms + ten_hours)
     report = clock.observe(far)
     assert report is not None
-    assert report.ahead_seconds == ten_days / 1000
+    assert report.ahead_seconds == ten_hours / 1000
     assert clock.now() > far  # a later local edit can still overwrite what it stamped
+
+
+def test_a_stamp_more_than_a_day_ahead_is_reported_and_never_absorbed():
+    wall = Wall(1_800_000_000_000)
+    clock = HybridClock(wall_ms=wall)
+    for far in (make_stamp(wall.ms + LIMIT_MS + 1), (1 << 62) - 1):  # up to the format's maximum
+        report = clock.observe(far)
+        assert report is not None and report.ahead_seconds > LIMIT_MS / 1000
+        assert physical_ms(clock.now()) == wall.ms
+
+
+def test_a_stored_stamp_beyond_the_limit_is_not_carried_on_after_a_restart():
+    wall = Wall(1_800_000_000_000)
+    assert physical_ms(HybridClock((1 << 62) - 1, wall_ms=wall).now()) == wall.ms
 
 
 def test_skew_just_under_the_limit_is_not_reported():

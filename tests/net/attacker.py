@@ -1,6 +1,6 @@
 """A member device that misbehaves, for the namespace tests. Run inside a test namespace:
 
-    python -m tests.net.attacker DATA_DIR HOST:PORT garbage|oversize|forged
+    python -m tests.net.attacker DATA_DIR HOST:PORT garbage|oversize|forged|max-clock
 
 Prints what the node answered (or that it kept the connection open) as JSON.
 """
@@ -35,6 +35,15 @@ async def attack(data_dir: Path, address: str, mode: str) -> dict:
         good = sign_changeset(group.private_key(), group.id, group.device_id, head + 1, prev,
                               group.replica.clock.now(), [])
         writer.write(p.encode_changes([(good.body, bytes([good.signature[0] ^ 1]) + good.signature[1:])]))
+    elif mode == "max-clock":  # validly signed, stamped at the largest clock value the format takes
+        from organiser.core.changeset import MAX_INT, Op
+        from organiser.core.records import new_id
+
+        head = group.replica.version_vector().get(group.device_id, 0)
+        prev = group.replica.hash_at(group.device_id, head) if head else GENESIS
+        far = sign_changeset(group.private_key(), group.id, group.device_id, head + 1, prev, MAX_INT - 1,
+                             [Op("member", new_id(), "name", "From the end of time")])
+        writer.write(p.encode_changes([(far.body, far.signature)]))
     await writer.drain()
     try:
         answer = await asyncio.wait_for(reader.read(), 3)

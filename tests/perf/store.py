@@ -12,6 +12,10 @@
   stored_rows_floor: executemany of exactly what the apply stored (signed change log,
   records with their versions, full-text index) into an empty store: no decoding, no
   checks, no merging. Its ratio is the least any apply could reach with this schema.
+  checks: the same apply into another empty store with the checks on receipt turned off
+  (store/checks.py `screen` passed through), alternating with the real one, and the time
+  `screen` alone takes over all the changesets: what checking a peer's changesets like a
+  person's edit costs, as a share of the apply.
 """
 
 from __future__ import annotations
@@ -162,11 +166,61 @@ def make_source(tmp: Path, members: int, events: int, tasks: int) -> Group:
     return source
 
 
+def fresh_target(tmp: Path, source: Group, name: str) -> Group:
+    _path, public = prepare_join(tmp / name, source.id)
+    source.admit_device(public, name)
+    return join_group(tmp / name, source.credentials(), name)
+
+
+def timed_apply(target: Group, wire: list[tuple[bytes, bytes]], chunk: int) -> float:
+    t0 = time.perf_counter()
+    for start in range(0, len(wire), chunk):
+        with gc_paused():
+            changes = [decode_changeset(body, sig) for body, sig in wire[start:start + chunk]]
+        assert not target.replica.apply(changes).refused
+    return time.perf_counter() - t0
+
+
+def bench_checks(tmp: Path, source: Group, wire: list[tuple[bytes, bytes]], chunk: int,
+                 rounds: int = 3) -> dict[str, Any]:
+    """Apply with and without the checks on receipt, alternately, into fresh stores; and the
+    checks alone right after each, so each round's share is taken under the same load."""
+    from organiser.store import checks
+
+    real_screen = checks.screen
+    with_checks: list[float] = []
+    without: list[float] = []
+    alone: list[float] = []
+    shares: list[float] = []
+    with gc_paused():
+        decoded = [decode_changeset(body, sig) for body, sig in wire]
+    for n in range(rounds):
+        target = fresh_target(tmp, source, f"checked-{n}")
+        with_checks.append(timed_apply(target, wire, chunk))
+        t0 = time.perf_counter()
+        good, refused = real_screen(target.db, decoded, target.replica.clock.wall_ms())
+        alone.append(time.perf_counter() - t0)
+        assert not refused and len(good) == len(decoded)
+        target.close()
+        checks.screen = lambda _db, batch, _now: (batch, [])  # type: ignore[assignment]
+        try:
+            target = fresh_target(tmp, source, f"unchecked-{n}")
+            without.append(timed_apply(target, wire, chunk))
+            target.close()
+        finally:
+            checks.screen = real_screen
+        shares.append(alone[-1] / without[-1])
+    best_with, best_without = min(with_checks), min(without)
+    return {"apply_with_checks_s": round(best_with, 3), "apply_without_checks_s": round(best_without, 3),
+            "checks_alone_s": round(min(alone), 3), "checks_share_of_apply": round(sorted(shares)[len(shares) // 2], 3),
+            "checks_share_per_round": [round(x, 3) for x in shares],
+            "difference_share": round((best_with - best_without) / best_without, 3),
+            "rounds": rounds, "target_share": 0.10}
+
+
 def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) -> dict[str, Any]:
     source = make_source(tmp, members, events, tasks)
-    _path, public = prepare_join(tmp / "target", source.id)
-    source.admit_device(public, "target laptop")
-    target = join_group(tmp / "target", source.credentials(), "target laptop")
+    target = fresh_target(tmp, source, "target")
     # What arrives over the network: the stored bytes of each changeset.
     wire = [(body, sig) for _id, body, sig in source.replica.raw_changes_after(0, limit=10**9)]
     total = len(wire)
@@ -205,9 +259,11 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
     ours = time.perf_counter() - t0
     same = source.replica.state_hash() == target.replica.state_hash()
     floor = stored_rows_floor(tmp, target)
-    source.close()
     target.close()
-    return {"changesets": total, "plain_executemany_s": round(plain, 3), "organiser_apply_s": round(ours, 3),
+    checked = bench_checks(tmp, source, wire, chunk)
+    source.close()
+    return {"checks_on_receipt": checked,
+            "changesets": total, "plain_executemany_s": round(plain, 3), "organiser_apply_s": round(ours, 3),
             "ratio": round(ours / plain, 2), "decode_s": round(decoding, 3),
             "stored_rows_floor_s": round(floor, 3), "stored_rows_floor_ratio": round(floor / plain, 2),
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),

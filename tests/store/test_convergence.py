@@ -21,11 +21,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
 
+from organiser.core.changeset import Changeset, Op, decode_changeset
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.hlc import HybridClock, physical_ms
-from organiser.core.records import DELETED
+from organiser.core.records import DELETED, KINDS
 from organiser.services.group import Group, create_group
-from organiser.store import queries
+from organiser.store import forks, queries
+from tests.bad_peer import BadPeer, absurd_ops
 from tests.conftest import add_device
 
 NAMES = st.sampled_from(["Ana", "Bruno", "Chen", "Dara"])
@@ -72,6 +74,12 @@ class Convergence(RuleBasedStateMachine):
         self.writes: dict[tuple[str, str], list[Write]] = {}
         self.kind_of: dict[str, str] = {}
         self.held: dict[str, set[tuple[str, int]]] = {}  # per device: changesets delivered to it
+        # Two member devices acting in bad faith (modified clients holding real keys), not
+        # replicas here: one sends absurd values between good changesets, one signs two
+        # versions of the same number (a fork).
+        self.absurd: BadPeer | None = None
+        self.liar: BadPeer | None = None
+        self.rogues: set[str] = set()
 
     # ---- set-up and the model --------------------------------------------------------------
 
@@ -81,6 +89,8 @@ class Convergence(RuleBasedStateMachine):
         self.devices = [founder]
         for i in range(1, count):
             self.devices.append(add_device(founder, self.tmp / f"d{i}", f"device {i}"))
+        self.rogue_groups = [add_device(founder, self.tmp / name, name) for name in ("absurd", "liar")]
+        self.rogues = {g.device_id for g in self.rogue_groups}
         self.held = {d.device_id: set() for d in self.devices}
         for device in self.devices:  # each holds its own admission-time changesets
             self.held[device.device_id] |= {(cs.author, cs.seq) for cs in device.replica.changes_since({})}
@@ -91,19 +101,32 @@ class Convergence(RuleBasedStateMachine):
         # same clock stamps on every run, so Hypothesis can replay and shrink a failure
         # (real clocks would make which write wins, and so what later steps draw, vary).
         self.wall_ms = physical_ms(max(d.replica.clock.last for d in self.devices)) + 1
-        self.index_of = {d.device_id: i for i, d in enumerate(self.devices)}
-        for device in self.devices:
+        self.index_of = {d.device_id: i for i, d in enumerate([*self.devices, *self.rogue_groups])}
+        for device in [*self.devices, *self.rogue_groups]:
             device.replica.clock = HybridClock(device.replica.clock.last, wall_ms=lambda: self.wall_ms)
+        self.absurd, self.liar = (BadPeer(g) for g in self.rogue_groups)
 
     def deliver(self, dst: Group, batch: list) -> None:
         result = dst.replica.apply(batch)
-        assert result.refused == [], result.refused
-        self.held[dst.device_id] |= {(cs.author, cs.seq) for cs in batch}
+        # only the rogues' changesets may be refused (set aside after a fork, or off its chain)
+        assert {r.author for r in result.refused} <= self.rogues, result.refused
+        refused = {(r.author, r.seq) for r in result.refused}
+        self.held[dst.device_id] |= {(cs.author, cs.seq) for cs in batch} - refused
 
     def sync(self, one: Group, other: Group) -> None:
-        """Both ways, what each lacks (as tests.conftest.sync_pair), noting what arrived."""
-        self.deliver(other, one.replica.changes_since(other.replica.version_vector()))
-        self.deliver(one, other.replica.changes_since(one.replica.version_vector()))
+        """Both ways, what each lacks (as tests.conftest.sync_pair), noting what arrived; then,
+        as a sync session does, the other versions where HELLO's heads differ, and proofs."""
+        vectors = {g.device_id: g.replica.version_vector() for g in (one, other)}
+        heads = {g.device_id: forks.heads(g.db, vectors[g.device_id]) for g in (one, other)}
+        self.deliver(other, one.replica.changes_since(vectors[other.device_id]))
+        self.deliver(one, other.replica.changes_since(vectors[one.device_id]))
+        for src, dst in ((one, other), (other, one)):
+            differing = forks.differing_heads(dst.db, vectors[src.device_id], heads[src.device_id])
+            if differing:
+                lower = {**dst.replica.version_vector(), **{a: s - 1 for a, s in differing.items()}}
+                self.deliver(dst, [cs for cs in src.replica.changes_since(lower) if cs.author in differing])
+        for src, dst in ((one, other), (other, one)):
+            self.deliver(dst, [decode_changeset(*proof) for proof in forks.proofs_after(src.db, 0)[1]])
 
     def service(self, device: Group, kind: str) -> Any:
         return {"member": device.members, "event": device.events, "task": device.tasks}[kind]
@@ -120,7 +143,7 @@ class Convergence(RuleBasedStateMachine):
             # the record is not (or no longer) visible here: nothing may have been written
             assert device.replica.version_vector().get(device.device_id, 0) == before
             return None
-        others = {d.device_id: 1 << 40 for d in self.devices if d is not device}
+        others = {d: 1 << 40 for d in {*self.index_of, *self.rogues} if d != device.device_id}
         for cs in device.replica.changes_since({**others, device.device_id: before}):
             assert cs.author == device.device_id
             for op in cs.ops:
@@ -132,7 +155,7 @@ class Convergence(RuleBasedStateMachine):
         return result
 
     def own_ops(self, device: Group, since: int) -> list[tuple[str, str, Any]]:
-        others = {d.device_id: 1 << 40 for d in self.devices if d is not device}
+        others = {d: 1 << 40 for d in {*self.index_of, *self.rogues} if d != device.device_id}
         return [(op.record, op.field, op.value)
                 for cs in device.replica.changes_since({**others, device.device_id: since}) for op in cs.ops]
 
@@ -212,6 +235,45 @@ class Convergence(RuleBasedStateMachine):
     def rsvp(self, device: int, event: str, member: str, answer: str) -> None:
         self.local(device, lambda d: d.events.rsvp(event, member, answer))
 
+    # ---- members acting in bad faith ---------------------------------------------------------
+
+    def note_good(self, cs: Changeset) -> None:
+        for op in cs.ops:
+            self.kind_of[op.record] = op.kind
+            self.writes.setdefault((op.record, op.field), []).append(
+                Write(op.value, cs.hlc, cs.author, op.base, op.resolves, cs.seq, frozenset()))
+
+    @precondition(lambda self: self.devices)
+    @rule(device=st.integers(0, 4), which=st.sampled_from(sorted(absurd_ops("0" * 32, "1" * 32))), name=NAMES)
+    def absurd_author_sends(self, device: int, which: str, name: str) -> None:
+        """Absurd values between good changesets: the bad one is refused, the good ones apply."""
+        assert self.absurd is not None
+        dst = self.devices[device % len(self.devices)]
+        self.wall_ms += 1
+        ids = sorted(self.kind_of)
+        member = next((r for r in ids if self.kind_of[r] == "member"), "0" * 32)
+        event = next((r for r in ids if self.kind_of[r] == "event"), "1" * 32)
+        bad = self.absurd.sign(absurd_ops(member, event)[which])
+        rid = f"ab{self.absurd.seq:030x}"
+        good = self.absurd.sign([Op("member", rid, f.name, name if f.name == "name" else f.default)
+                                 for f in KINDS["member"].fields])
+        result = dst.replica.apply([bad, good])
+        assert [r.seq for r in result.refused] == [bad.seq] and result.applied == 1
+        self.note_good(good)
+        self.held[dst.device_id].add((good.author, good.seq))
+
+    @precondition(lambda self: self.devices)
+    @rule(one=st.integers(0, 4), other=st.integers(0, 4), name=NAMES)
+    def liar_signs_two_versions(self, one: int, other: int, name: str) -> None:
+        """Two validly signed changesets with one number, handed to two devices (or one)."""
+        assert self.liar is not None
+        self.wall_ms += 1
+        seq, prev = self.liar.seq + 1, self.liar.prev
+        left = self.liar.sign([Op("member", f"11{seq:028x}aa", "name", f"{name} (left)")])
+        right = self.liar.sign([Op("member", f"11{seq:028x}bb", "name", f"{name} (right)")], seq=seq, prev=prev)
+        self.devices[one % len(self.devices)].replica.apply([left])
+        self.devices[other % len(self.devices)].replica.apply([right])
+
     # ---- how changesets travel -------------------------------------------------------------
 
     @precondition(lambda self: self.devices)
@@ -281,9 +343,18 @@ class Convergence(RuleBasedStateMachine):
 
     def check_converged(self) -> None:
         first = self.devices[0]
+        liar = self.liar.device.device_id if self.liar else ""
         for device in self.devices[1:]:
-            assert device.replica.version_vector() == first.replica.version_vector()
+            # the liar's entry may differ: devices stored different versions before the fork met
+            assert {a: s for a, s in device.replica.version_vector().items() if a != liar} == \
+                {a: s for a, s in first.replica.version_vector().items() if a != liar}
             assert device.replica.state_hash() == first.replica.state_hash()
+        if self.liar and any(forks.set_aside(d.db) for d in self.devices):
+            # once any device proved the fork, every device has set the liar aside: none shows its records
+            for device in self.devices:
+                assert forks.set_aside(device.db) == forks.set_aside(first.db)
+                shown = {rid for (rid,) in device.db.execute("SELECT id FROM records WHERE deleted = 0")}
+                assert not [r for r in shown if r.startswith("11") and r.endswith(("aa", "bb"))]
         losing = self.losing_values()
         for device in self.devices:
             for (record, field), _writes in self.writes.items():
@@ -328,7 +399,7 @@ class Convergence(RuleBasedStateMachine):
                 self.full_exchange()
                 self.check_converged()
         finally:
-            for device in self.devices:
+            for device in [*self.devices, *getattr(self, "rogue_groups", [])]:
                 device.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
 

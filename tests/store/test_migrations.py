@@ -129,3 +129,22 @@ def test_m005_takes_over_the_search_index_of_an_older_database(data_dir):
         fts_is_sound(reopened.db)
     finally:
         reopened.close()
+
+
+def test_m007_counts_the_incidents_an_older_database_listed_one_row_each(tmp_path):
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m007_peer_checks")
+    rows = [("2026-11-30T10:00:00Z", "refused", "aaaa", 4, "its signature does not match its author's key"),
+            ("2026-11-30T10:05:00Z", "refused", "aaaa", 5, "its signature does not match its author's key"),
+            ("2026-11-30T10:06:00Z", "clock", "bbbb", 9, "clock 90 s ahead of ours")]
+    with old.atomic():
+        old.conn.executemany("INSERT INTO incidents (at, what, author, seq, detail) VALUES (?, ?, ?, ?, ?)", rows)
+    old.close()
+    db = connect(path)  # runs m007
+    assert migrations.pending(db) == []
+    counted = db.execute("SELECT device, reason, count, first_at, last_at, seq FROM incidents ORDER BY device")
+    assert counted.fetchall() == [("aaaa", "refused", 2, "2026-11-30T10:00:00Z", "2026-11-30T10:05:00Z", 5),
+                                  ("bbbb", "clock", 1, "2026-11-30T10:06:00Z", "2026-11-30T10:06:00Z", 9)]
+    assert db.execute("SELECT count(*) FROM forks").fetchone() == (0,)
+    db.close()

@@ -1,0 +1,281 @@
+"""Checking a peer's changesets like a person's edit, after their signatures were verified.
+
+Every field value a peer sends must be one a local edit could have stored: a known kind
+and field, the field's type in its stored form, the rules of `core.records` (choices, dates,
+time zones, emails...) and the same size caps. On top, caps per changeset (bytes, ops), on
+roles and skills per member, and the clock bound: a stamp more than 24 hours ahead of this
+device's clock is refused, so no stamp can drag the group's clocks to the format's limit.
+
+Checking runs on verified changesets only, so a refusal blames the device that signed it.
+Checks that need no database come first, as one table lookup and one small function per
+op: a first sync checks hundreds of thousands of ops (see tests/perf/store.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlite_utils import Database
+
+from organiser.core.changeset import Changeset
+from organiser.core.errors import ValidationError
+from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
+from organiser.core.records import (
+    DELETED,
+    EMAIL_RE,
+    KINDS,
+    MAX_ITEM,
+    MAX_LIST_ITEMS,
+    MAX_LONGTEXT,
+    MAX_TEXT,
+    MAX_WHOLE_NUMBER,
+    PHONE_RE,
+    FieldSpec,
+    known_zone,
+    normalise_value,
+    parse_datetime,
+)
+from organiser.store.database import in_chunks
+from organiser.store.verify import Refusal
+
+MAX_CHANGESET_BYTES = 1024 * 1024  # one signed body; a member with long notes is ~200 KB
+MAX_OPS = 5_000  # field writes in one changeset; a local edit writes a few dozen
+MAX_TRAITS = 200  # roles and skills of one member (a long-standing member has a dozen)
+MAX_RESOLVES = 100  # conflict losers one write settles
+CLOCK_LIMIT_MS = LIMIT_MS  # a stamp further ahead of our clock than 24 h is refused
+
+# Refusal codes: the incidents table keeps one row per (device, code), so the codes must
+# be a fixed, small set. What each means for people: organiser/store/incidents.py.
+VALUE, SIZE, UNKNOWN, CLOCK, ENTRIES = "value", "size", "unknown", "clock", "entries"
+
+Check = Callable[[Any], bool]  # True when a non-null value is in the stored form
+
+
+def _text(limit: int, required: bool) -> Check:
+    if required:
+        return lambda v: type(v) is str and len(v) <= limit and not v.isspace() and v != ""
+    return lambda v: type(v) is str and len(v) <= limit
+
+
+def _items(pattern: re.Pattern[str], digits: bool) -> Check:
+    def check(v: Any) -> bool:
+        if type(v) is not list or len(v) > MAX_LIST_ITEMS:
+            return False
+        for item in v:
+            if type(item) is not str or len(item) > MAX_ITEM or not pattern.match(item):
+                return False
+            if digits and sum(map(str.isdigit, item)) < 3:
+                return False
+        return True
+    return check
+
+
+def _date(v: Any) -> bool:
+    if type(v) is not str or len(v) != 10:
+        return False
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _datetime(v: Any) -> bool:
+    if type(v) is not str or len(v) > 40:
+        return False
+    try:
+        parse_datetime(v)
+    except ValueError:
+        return False
+    return True
+
+
+def _int(non_negative: bool) -> Check:
+    low = 0 if non_negative else -MAX_WHOLE_NUMBER
+    return lambda v: type(v) is int and low <= v <= MAX_WHOLE_NUMBER
+
+
+def _ref(v: Any) -> bool:
+    return type(v) is str and 0 < len(v) <= 64 and v.isalnum() and v.isascii()
+
+
+def _bool(v: Any) -> bool:
+    return type(v) is bool
+
+
+def check_for(spec: FieldSpec) -> Check:
+    """The stored-form check of one field, from its type (the table `_normalise` follows)."""
+    t = spec.type
+    if t in ("text", "longtext"):
+        return _text(MAX_TEXT if t == "text" else MAX_LONGTEXT, spec.required)
+    if t == "list:email":
+        return _items(EMAIL_RE, False)
+    if t == "list:phone":
+        return _items(PHONE_RE, True)
+    if t == "choice":
+        choices = frozenset(spec.choices)
+        return lambda v: type(v) is str and v in choices
+    if t.startswith("ref:"):
+        return _ref
+    simple: dict[str, Check] = {
+        "bool": _bool, "date": _date, "datetime": _datetime, "tz": lambda v: type(v) is str and known_zone(v),
+        "int": _int(spec.name == "capacity"),
+    }
+    if t in simple:
+        return simple[t]
+
+    def by_the_rules(v: Any) -> bool:  # a field type added later: its rules, in full
+        try:
+            return normalise_value(spec, v, "record") == v
+        except (ValidationError, TypeError, ValueError):
+            return False
+    return by_the_rules
+
+
+class FieldCheck(NamedTuple):
+    # > 0 for text fields and references (ids): a string checked inline, without a call;
+    # most values are text, and a call costs more than the check
+    text_limit: int
+    required: bool
+    check: Check
+    is_ref: bool = False
+
+
+def _field_check(spec: FieldSpec) -> FieldCheck:
+    if spec.type.startswith("ref:"):
+        return FieldCheck(64, spec.required, _ref, True)
+    limit = {"text": MAX_TEXT, "longtext": MAX_LONGTEXT}.get(spec.type, 0)
+    return FieldCheck(limit, spec.required, check_for(spec))
+
+
+# kind -> field -> how to check it
+FIELDS: dict[str, dict[str, FieldCheck]] = {
+    kind: {**{f.name: _field_check(f) for f in spec.fields}, DELETED: FieldCheck(0, True, _bool)}
+    for kind, spec in KINDS.items()
+}
+TRAIT_KINDS = ("member_role", "member_skill")
+
+
+def why_refused(cs: Changeset, now_ms: int) -> tuple[str, str] | None:
+    """(code, sentence) when a verified changeset breaks a rule a local edit follows, else None."""
+    return _problem(cs, now_ms, [])
+
+
+def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> tuple[str, str] | None:
+    """why_refused, noting in `trait_writers` a changeset that writes roles or skills.
+
+    The loop is the hot path of checking a first sync: the record's kind and id are checked
+    once per record (a changeset lists a record's ops together), text values inline."""
+    ops = cs.ops
+    if len(cs.body) > MAX_CHANGESET_BYTES or len(ops) > MAX_OPS:
+        return SIZE, (f"a changeset of {len(cs.body):,} bytes and {len(ops):,} field writes is larger than "
+                      f"allowed ({MAX_CHANGESET_BYTES:,} bytes, {MAX_OPS:,} writes)")
+    ahead = (cs.hlc >> COUNTER_BITS) - now_ms
+    if ahead > CLOCK_LIMIT_MS:
+        return CLOCK, f"its clock stamp is {describe_ahead(ahead / 1000)} ahead of this device's clock"
+    fields: dict[str, FieldCheck] = {}
+    last_record = last_kind = None
+    str_ = str
+    for kind, record, field_name, value, _base, resolves in ops:
+        if record != last_record or kind != last_kind:
+            found_kind = FIELDS.get(kind)
+            if found_kind is None:
+                return UNKNOWN, f"it writes a kind of record this device does not know ('{kind[:40]}')"
+            # ids are 32 hex digits; any short run of ASCII letters and digits is harmless
+            if len(record) > 64 or not record.isalnum() or not record.isascii():
+                return VALUE, "it names a record by an id that is not one this app makes"
+            if kind in TRAIT_KINDS and (not trait_writers or trait_writers[-1] is not cs):
+                trait_writers.append(cs)
+            fields, last_record, last_kind = found_kind, record, kind
+        found = fields.get(field_name)
+        if found is None:
+            return UNKNOWN, f"it writes a field a {kind} does not have ('{field_name[:40]}')"
+        limit = found[0]
+        if limit and type(value) is str_:
+            if len(value) > limit or (found[1] and (not value or value.isspace())) or (
+                    found[3] and not (value.isalnum() and value.isascii())):
+                return VALUE, _value_sentence(kind, field_name, value)
+        elif value is None:
+            if found[1]:
+                return VALUE, f"{field_name}: it empties a field a {kind} needs"
+        elif not found[2](value):
+            return VALUE, _value_sentence(kind, field_name, value)
+        if resolves and len(resolves) > MAX_RESOLVES:
+            return SIZE, f"one field write settles {len(resolves)} conflicts (at most {MAX_RESOLVES})"
+    return None
+
+
+def _value_sentence(kind: str, field_name: str, value: Any) -> str:
+    """The sentence a person typing the value would read (same rules, same words)."""
+    spec = KINDS[kind].by_name.get(field_name)
+    if spec is not None:
+        try:
+            normalise_value(spec, value, KINDS[kind].label)
+        except ValidationError as exc:
+            return str(exc)[:300]
+        except (TypeError, ValueError):
+            pass
+    return f"{field_name}: a {type(value).__name__} is not how a {kind}'s {field_name} is stored"
+
+
+def describe_ahead(seconds: float) -> str:
+    """'3 days', '5 hours', '3 years': how far a clock is ahead, for people."""
+    for unit, size in (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= 0.99 * size:  # a clock set a year ahead reads "1 year", not "364 days"
+            count = max(1, round(seconds / size))
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{int(seconds)} seconds"
+
+
+def screen(db: Database, batch: list[Changeset], now_ms: int) -> tuple[list[Changeset], list[Refusal]]:
+    """Split verified changesets into those a local edit could have made and refusals."""
+    good: list[Changeset] = []
+    refused: list[Refusal] = []
+    trait_writers: list[Changeset] = []
+    for cs in batch:
+        problem = _problem(cs, now_ms, trait_writers)
+        if problem is None:
+            good.append(cs)
+        else:
+            ahead = describe_ahead(((cs.hlc >> COUNTER_BITS) - now_ms) / 1000) if problem[0] == CLOCK else ""
+            refused.append(Refusal(cs.author, cs.seq, problem[1], problem[0], ahead))
+    if trait_writers:
+        good, over = _cap_traits(db, good)
+        refused.extend(over)
+    return good, refused
+
+
+def _cap_traits(db: Database, batch: list[Changeset]) -> tuple[list[Changeset], list[Refusal]]:
+    """Refuse changesets that give one member more than MAX_TRAITS roles and skills."""
+    new_traits: dict[str, set[str]] = {}  # member -> trait records this batch makes
+    for cs in batch:
+        for op in cs.ops:
+            if op.kind in TRAIT_KINDS and op.field == "member" and type(op.value) is str:
+                new_traits.setdefault(op.value, set()).add(op.record)
+    held: dict[str, set[str]] = {}
+    for chunk, marks in in_chunks(list(new_traits)):
+        for member, rid in db.execute(
+            f"SELECT link1, id FROM records WHERE link1 IN ({marks}) AND +kind IN ('member_role', 'member_skill')",
+            chunk,
+        ):
+            held.setdefault(member, set()).add(rid)
+    totals = {m: set(held.get(m, ())) for m in new_traits}
+    good: list[Changeset] = []
+    refused: list[Refusal] = []
+    for cs in batch:
+        mine: dict[str, set[str]] = {}
+        for op in cs.ops:
+            if op.kind in TRAIT_KINDS and op.field == "member" and type(op.value) is str:
+                mine.setdefault(op.value, set()).add(op.record)
+        over = next((m for m, rids in mine.items() if len(totals[m] | rids) > MAX_TRAITS), None)
+        if over is None:
+            good.append(cs)
+            for member, rids in mine.items():
+                totals[member] |= rids
+        else:
+            refused.append(Refusal(cs.author, cs.seq, f"it gives one member more than {MAX_TRAITS} roles and skills",
+                                   ENTRIES))
+    return good, refused

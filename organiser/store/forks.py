@@ -1,0 +1,165 @@
+"""Equivocation: two validly signed changesets with the same author and number.
+
+Honest software never signs two; a modified app or a copied key can, and devices holding
+different versions would never agree again. So a second version is kept as proof (the
+first stays in `changes`), passed on to every peer (`proofs_after`), and every device sets
+aside that author's changesets from the lowest forked number on: they are not shown and
+later ones are refused. The set-aside state is a pure function of the proofs held, so it is
+the same on every device that holds them, and the visible state is rebuilt from the change
+log without those changesets (`withdraw`), so state hashes agree. Deleting an author's
+proofs (an admin keeping one branch, or the device's removal) ends it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlite_utils import Database
+
+from organiser.core.changeset import Changeset, decode_changeset, verify_signature
+from organiser.store import incidents
+from organiser.store.database import in_chunks
+from organiser.store.materialise import MergeOutcome, merge_changesets, reindex_members
+from organiser.store.verify import Refusal
+
+
+def set_aside(db: Database) -> dict[str, int]:
+    """author -> the first sequence number set aside (the lowest forked one)."""
+    return dict(db.execute("SELECT author, min(seq) FROM forks GROUP BY author").fetchall())
+
+
+def keep_proof(db: Database, cs: Changeset) -> bool:
+    """Store a second version of a held (author, seq) as proof; True when it is new here."""
+    cursor = db.conn.execute(
+        "INSERT OR IGNORE INTO forks (author, seq, hash, body, signature, found_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [cs.author, cs.seq, cs.hash, cs.body, cs.signature, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())],
+    )
+    return cursor.rowcount > 0
+
+
+def proofs_after(db: Database, after: int) -> tuple[int, list[tuple[bytes, bytes]]]:
+    """Proofs stored after a local number, each with the version held in `changes`, as
+    (body, signature) pairs to send: whoever receives both sees the fork for itself."""
+    out: list[tuple[bytes, bytes]] = []
+    top = after
+    for fork_id, author, seq, body, signature in db.execute(
+        "SELECT id, author, seq, body, signature FROM forks WHERE id > ? ORDER BY id", [after]
+    ).fetchall():
+        top = fork_id
+        held = db.execute("SELECT body, signature FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        if held is not None:
+            out.append((held[0], held[1]))
+        out.append((body, signature))
+    return top, out
+
+
+def withdraw(db: Database, aside: dict[str, int]) -> MergeOutcome:
+    """Rebuild the records that set-aside changesets touched from every other changeset held
+    (inside the caller's transaction). Rare (a fork), so it reads the whole change log."""
+    affected: set[str] = set()
+    for author, first in aside.items():
+        for body, signature in db.execute(
+            "SELECT body, signature FROM changes WHERE author = ? AND seq >= ?", [author, first]
+        ).fetchall():
+            affected.update(op.record for op in decode_changeset(body, signature).ops)
+    if not affected:
+        return MergeOutcome()
+    keep: list[Changeset] = []
+    needles = [rid.encode() for rid in affected]
+    for author, seq, body, signature in db.execute("SELECT author, seq, body, signature FROM changes"):
+        if author in aside and seq >= aside[author]:
+            continue
+        if any(needle in body for needle in needles):
+            keep.append(decode_changeset(body, signature))
+    members = _forget(db, affected)
+    outcome = merge_changesets(db, keep)
+    gone = affected - {op.record for cs in keep for op in cs.ops}
+    if members - gone:
+        reindex_members(db, members - gone)
+    outcome.changed |= affected
+    return outcome
+
+
+def _forget(db: Database, records: Iterable[str]) -> set[str]:
+    """Delete the records, their conflicts and settled versions, and their full-text entries;
+    return the members whose roles or skills were among them."""
+    members: set[str] = set()
+    upto_row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'search_indexed_upto'").fetchone()
+    upto = upto_row[0] if upto_row and upto_row[0] else 0
+    for chunk, marks in in_chunks(sorted(records)):
+        rows = db.execute(
+            f"SELECT r.rowid, r.kind, r.link1, coalesce(p.indexed, r.search) FROM records r "
+            f"LEFT JOIN search_pending p ON p.id = r.id WHERE r.id IN ({marks})", chunk).fetchall()
+        db.conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
+                            [(rowid, text) for rowid, _kind, _link, text in rows if rowid <= upto and text])
+        members.update(link for _rowid, kind, link, _text in rows if kind in ("member_role", "member_skill") and link)
+        for table in ("records", "search_pending"):
+            db.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+        for table in ("conflicts", "settled"):
+            db.conn.execute(f"DELETE FROM {table} WHERE record IN ({marks})", chunk)
+    return members
+
+
+def refuse_set_aside(db: Database, pending: list[Changeset], refused: list[Refusal]) -> list[Changeset]:
+    """Changesets of set-aside authors from their fork on are refused (not stored)."""
+    aside = set_aside(db)
+    if not aside:
+        return pending
+    keep: list[Changeset] = []
+    for cs in pending:
+        first = aside.get(cs.author)
+        if first is not None and cs.seq >= first:
+            refused.append(Refusal(cs.author, cs.seq, f"its author signed two different changesets numbered {first}; "
+                                   "its changesets from then on are set aside", "set-aside"))
+        else:
+            keep.append(cs)
+    return keep
+
+
+def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed25519PublicKey | None],
+            refused: list[Refusal]) -> MergeOutcome:
+    """Second versions of numbers held: a fork when its author signed it. Keeps the proof,
+    counts the incident, and withdraws what is set aside; returns what changed."""
+    found = False
+    for cs in suspects:
+        key = key_of(cs.author)
+        if key is None:
+            refused.append(Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger"))
+            continue
+        if not verify_signature(key, cs):
+            refused.append(Refusal(cs.author, cs.seq, "its signature does not match its author's key", "signature"))
+            continue
+        held = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [cs.author, cs.seq]).fetchone()
+        if held is None or held[0] == cs.hash:
+            continue  # the other version was not stored after all: this one comes again later
+        if keep_proof(db, cs):
+            found = True
+            incidents.note(db, cs.author, "fork", f"it signed two different changesets numbered {cs.seq}", seq=cs.seq)
+    return withdraw(db, set_aside(db)) if found else MergeOutcome()
+
+
+def heads(db: Database, vector: dict[str, int]) -> dict[str, str]:
+    """author -> hash of the changeset at the top of its contiguous run (what `vector` says
+    we hold). Swapped at HELLO: two devices holding different versions of one number would
+    otherwise never send each other either, since both vectors say they hold it."""
+    out: dict[str, str] = {}
+    for author, seq in vector.items():
+        row = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        if row is not None:
+            out[author] = row[0]
+    return out
+
+
+def differing_heads(db: Database, peer_vector: dict[str, int], peer_heads: dict[str, str]) -> dict[str, int]:
+    """author -> the number at which the peer holds another version than ours (a fork to fetch)."""
+    out: dict[str, int] = {}
+    for author, digest in peer_heads.items():
+        seq = peer_vector.get(author, 0)
+        if seq <= 0:
+            continue
+        row = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        if row is not None and row[0] != digest:
+            out[author] = seq
+    return out

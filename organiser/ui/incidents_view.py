@@ -1,0 +1,109 @@
+"""Peers & group > Incidents: what other devices sent that was refused, and clocks far off,
+one line per device and reason, in words people act on ("check its clock")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from organiser.services.group import Group
+
+INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the incident as a dict
+Index = QModelIndex | QPersistentModelIndex
+_TOP = QModelIndex()
+
+
+class IncidentsModel(QAbstractTableModel):
+    columns = ("Device", "What happened", "Times", "Last time")
+
+    def __init__(self, group: Group, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.rows: list[dict[str, Any]] = []
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            rows = self.group.incidents()
+        except Exception:  # a view must never take the window down; the log has the reason
+            import logging
+
+            logging.getLogger(__name__).exception("could not read the incidents")
+            return
+        if rows != self.rows:
+            self.beginResetModel()
+            self.rows = rows
+            self.endResetModel()
+
+    def rowCount(self, parent: Index = _TOP) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = _TOP) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt name)
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == INCIDENT_ROLE:
+            return row
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
+                return row.get("detail", "")
+            return (row["device"]["name"], row["message"], str(row["count"]),
+                    row["last_at"].replace("T", " ").rstrip("Z"))[index.column()]
+        return None
+
+
+class IncidentsPanel(QWidget):
+    """A heading, a sentence, and the table; refreshed when a refusal or clock warning arrives."""
+
+    def __init__(self, group: Group, bridge: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = IncidentsModel(group, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Incidents")
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        heading = QLabel("Incidents")
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        # As small as the splitter part above it may shrink to: the window keeps its minimum size.
+        self.table.setMinimumHeight(24)
+        self.note.setMinimumHeight(0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(9, 0, 9, 0)
+        layout.setSpacing(2)
+        layout.addWidget(heading)
+        layout.addWidget(self.note)
+        layout.addWidget(self.table, 1)
+        if bridge is not None:
+            bridge.changesetRefused.connect(lambda *_: self.refresh())
+            bridge.clockWarning.connect(lambda *_: self.refresh())
+            bridge.peersChanged.connect(self.refresh)
+        self.timer = QTimer(self)  # incidents noted by another process (organiser serve beside the app)
+        self.timer.setInterval(10_000)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.reload()
+        n = self.model.rowCount()
+        self.note.setText("Nothing refused: every device sends what this app would write itself." if n == 0 else
+                          "Changes refused from other devices, and clocks far off. Nothing refused was stored.")

@@ -1,0 +1,83 @@
+"""A modified client: a real member device's key signing what the app would never write.
+
+Built from the project's own signing code, so every changeset is validly signed and chained
+after what the device really wrote: only the checks on receipt can stop it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from organiser.core.changeset import GENESIS, MAX_INT, Changeset, Op, sign_changeset
+from organiser.services.group import Group
+
+
+class BadPeer:
+    def __init__(self, device: Group) -> None:
+        self.device = device
+        vector = device.replica.version_vector()
+        self.seq = vector.get(device.device_id, 0)
+        self.prev = device.replica.hash_at(device.device_id, self.seq) if self.seq else GENESIS
+
+    def sign(self, ops: list[Op], *, hlc: int | None = None, seq: int | None = None,
+             prev: str | None = None) -> Changeset:
+        """The next changeset of the chain (or, with seq/prev, any one: a fork)."""
+        forking = seq is not None
+        cs = sign_changeset(self.device.private_key(), self.device.id, self.device.device_id,
+                            seq if forking else self.seq + 1, prev if prev is not None else self.prev,
+                            hlc if hlc is not None else self.device.replica.clock.now(), ops)
+        if not forking:
+            self.seq, self.prev = cs.seq, cs.hash
+        return cs
+
+
+def new_member(name: Any = "Good member", **fields: Any) -> list[Op]:
+    rid = secrets.token_hex(16)
+    return [Op("member", rid, "name", name), *(Op("member", rid, k, v) for k, v in fields.items())]
+
+
+def roles(member_id: str, count: int) -> list[Op]:
+    from organiser.core.records import derived_id
+
+    ops: list[Op] = []
+    for n in range(count):
+        rid = derived_id("member_role", member_id, f"role {n}")
+        ops += [Op("member_role", rid, "member", member_id), Op("member_role", rid, "role", f"role {n}"),
+                Op("member_role", rid, "deleted", False)]
+    return ops
+
+
+def absurd_ops(member_id: str, event_id: str) -> dict[str, list[Op]]:
+    """What a member acting in bad faith sends, one changeset each, by what it breaks."""
+    return {
+        "name is an object": new_member({"first": "Ana"}),
+        "7 MiB name": new_member("A" * (7 * 1024 * 1024)),
+        "name 2,000 characters": new_member("A" * 2_000),
+        "event start unreadable": _new_event(start="next friday-ish"),
+        "existing event start unreadable": [Op("event", event_id, "start", "31/02/2026")],
+        "unknown kind": [Op("spaceship", secrets.token_hex(16), "name", "Enterprise")],
+        "unknown field": [Op("member", member_id, "favourite_colour", "red")],
+        "bool as text": [Op("member", member_id, "consent_email", "yes")],
+        "negative capacity": [Op("event", event_id, "capacity", -5)],
+        "number as text": [Op("event", event_id, "capacity", "12")],
+        "huge number": [Op("task", secrets.token_hex(16), "priority", 2**60)],
+        "unknown time zone": [Op("event", event_id, "tz", "Mars/Olympus_Mons")],
+        "emails not a list": [Op("member", member_id, "emails", {"a": "b"})],
+        "bad email": [Op("member", member_id, "emails", ["not an email"])],
+        "unknown status": [Op("event", event_id, "status", "exploded")],
+        "required name emptied": [Op("member", member_id, "name", None)],
+        "record id not an id": [Op("member", "../../etc/passwd", "name", "Path")],
+        "300 roles": roles(member_id, 300),
+        "deleted as a number": [Op("member", member_id, "deleted", 1)],
+    }
+
+
+def _new_event(**fields: Any) -> list[Op]:
+    rid = secrets.token_hex(16)
+    return [Op("event", rid, "title", "Party"), *(Op("event", rid, k, v) for k, v in fields.items())]
+
+
+def far_future_stamp() -> int:
+    """The largest stamp the changeset format takes."""
+    return MAX_INT - 1

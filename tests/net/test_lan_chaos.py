@@ -1,0 +1,153 @@
+"""A rough LAN is not an error, and no clock stops anyone: real `serve` processes in network
+namespaces with 3 % packet loss (`tc netem`), cables pulled and plugged back, nodes killed
+with -9 and restarted while everyone edits; a laptop whose clock is 3 years ahead (`faketime`)
+and a changeset stamped at the format's maximum."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.net.netns import Lan, netns_unavailable, wait_for
+from tests.net.test_lan import ENV, ROOT, Laptops, query
+
+REASON = netns_unavailable() or (None if shutil.which("tc") else "needs 'tc' (iproute2) for netem")
+pytestmark = [pytest.mark.netns, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+TRACEBACKS = ("Traceback", "Exception in callback", "CancelledError")
+
+
+def netem_unavailable() -> str | None:
+    """Why `tc netem` cannot run here (a kernel built without sch_netem), or None."""
+    if REASON is not None:
+        return REASON
+    ns = f"orgnetem-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", ns], capture_output=True)
+    try:
+        subprocess.run(["ip", "-n", ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"], capture_output=True)
+        tried = subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "v0", "root", "netem",
+                                "loss", "3%"], capture_output=True, text=True)
+        return None if tried.returncode == 0 else f"tc netem is not available here: {tried.stderr.strip()}"
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+NETEM = netem_unavailable()
+
+
+@pytest.fixture
+def three(tmp_path) -> Iterator[Laptops]:
+    lan = Lan("orgc")
+    try:
+        for host in "abc":
+            lan.add_host(host)
+        yield Laptops(lan, tmp_path)
+    finally:
+        lan.close()
+
+
+def names(laptops: Laptops, host: str) -> set[str]:
+    rows = query(laptops.dirs[host], "SELECT json_extract(data, '$.name') FROM records WHERE kind = 'member'")
+    return {name for (name,) in rows}
+
+
+def form_group(laptops: Laptops, *, b_prefix: tuple[str, ...] = ()) -> None:
+    """a founds the group and serves on 7000; b and c join through it and serve too."""
+    laptops.ok("a", "init", "--group", "Tenants Union", "--device-name", "door laptop")
+    laptops.serve("a", "--listen", "0.0.0.0:7000")
+    wait_for(lambda: "on port 7000" in laptops.log("a"), 15, what="a serving")
+    for host, name in (("b", "minutes laptop"), ("c", "spare laptop")):
+        laptops.ok(host, "join", laptops.ok("a", "invite").strip(), "--device-name", name)
+
+
+def serve(laptops: Laptops, host: str, prefix: tuple[str, ...] = ()) -> None:
+    args = laptops.lan.organiser(laptops.dirs[host], "-v", "serve", "--listen", "0.0.0.0:7000",
+                                 "--peer", "10.77.0.1:7000", "--peer", "10.77.0.2:7000", "--peer", "10.77.0.3:7000")
+    laptops.procs[host] = laptops.lan.start(host, [*prefix, *args], log=laptops.base / f"{host}.log",
+                                            env=ENV, cwd=ROOT)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(NETEM is not None, reason=NETEM or "")
+def test_every_confirmed_edit_reaches_every_laptop_through_loss_cuts_and_kills_with_no_traceback(three):
+    edit_through_chaos(three, loss=True)
+
+
+@pytest.mark.slow
+def test_every_confirmed_edit_reaches_every_laptop_through_cuts_and_kills_with_no_traceback(three):
+    """The same without packet loss, for kernels without netem (this development machine's)."""
+    edit_through_chaos(three, loss=False)
+
+
+def edit_through_chaos(three: Laptops, *, loss: bool) -> None:
+    form_group(three)
+    three.lan.stop(three.procs["a"])
+    for host in "abc":
+        serve(three, host)
+        if loss:
+            three.lan.run(host, ["tc", "qdisc", "add", "dev", "eth0", "root", "netem", "loss", "3%"]).check_returncode()
+    confirmed: set[str] = set()
+    chaos = {2: ("cut", "b"), 4: ("plug", "b"), 5: ("kill", "c"), 7: ("start", "c"), 8: ("cut", "a"),
+             9: ("kill", "b"), 10: ("plug", "a"), 11: ("start", "b")}
+    for step in range(14):
+        for host in "abc":
+            name = f"{host} edit {step}"
+            if three.run(host, "member", "add", "--name", name).returncode == 0:
+                confirmed.add(name)
+        what, host = chaos.get(step, ("", ""))
+        if what == "cut":
+            three.lan.cut(host)
+        elif what == "plug":
+            three.lan.plug(host)
+        elif what == "kill":
+            three.lan.stop(three.procs[host], signal.SIGKILL)
+        elif what == "start":
+            serve(three, host)
+    assert len(confirmed) == 42
+    for host in "abc":
+        wait_for(lambda h=host: confirmed <= names(three, h), 120, 0.5, f"every confirmed edit on {host}")
+    wait_for(lambda: len({three.status(h)["state_hash"] for h in "abc"}) == 1, 60, 0.5, "equal states")
+    for host in "abc":
+        log = three.log(host)
+        assert not [line for line in log.splitlines() if any(t in line for t in TRACEBACKS)], (host, log[-3000:])
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs 'faketime'")
+def test_a_laptop_three_years_ahead_and_a_stamp_at_the_formats_maximum_stall_nobody(three):
+    form_group(three)
+    three.lan.stop(three.procs["a"])
+    serve(three, "a")
+    serve(three, "b", ("faketime", "-f", "+3y"))  # its clock, and so its stamps, 3 years ahead
+    serve(three, "c")
+    three.ok("a", "member", "add", "--name", "Ana")
+    wait_for(lambda: "Ana" in names(three, "b") and "Ana" in names(three, "c"), 60, 0.5, "Ana everywhere")
+    future = three.lan.run("b", ["faketime", "-f", "+3y", *three.lan.organiser(three.dirs["b"], "member", "add",
+                                                                               "--name", "From the future")])
+    assert future.returncode == 0, future.stderr
+    attack = three.lan.run("b", [sys.executable, "-m", "tests.net.attacker", str(three.dirs["b"]),
+                                 "10.77.0.1:7000", "max-clock"], env=ENV, cwd=ROOT)
+    assert attack.returncode == 0, attack.stderr
+    # reported on both laptops: a names b's clock, b learns its own clock is ahead
+    def reported(host: str, reason: str) -> bool:
+        return any(i["reason"] == reason for i in three.status(host)["incidents"])
+    wait_for(lambda: reported("a", "clock") and reported("c", "clock"), 60, 0.5, "a and c to report b's clock")
+    wait_for(lambda: reported("b", "own-clock"), 30, 0.5, "b to report its own clock")
+    (on_a,) = [i for i in three.status("a")["incidents"] if i["reason"] == "clock"]
+    assert on_a["device"]["name"] == "minutes laptop"
+    assert on_a["message"] == "'minutes laptop' sends changes from 3 years in the future: check its clock."
+    # nobody is stalled: later edits of a and c reach each other and b
+    three.ok("a", "member", "add", "--name", "Bruno")
+    three.ok("c", "member", "add", "--name", "Chen")
+    for host in "abc":
+        wait_for(lambda h=host: {"Bruno", "Chen"} <= names(three, h), 60, 0.5, f"later edits on {host}")
+    for host in "ac":
+        assert not {"From the future", "From the end of time"} & names(three, host)
+    clocks = [json.loads(three.ok(h, "status", "--json"))["version_vector"] for h in "ac"]
+    assert clocks[0] == clocks[1]
+    assert query(three.dirs["a"], "SELECT max(hlc) FROM changes")[0][0] < (1 << 62) - 1
