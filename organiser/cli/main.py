@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from organiser import __version__
-from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, ValidationError
+from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, PassphraseError, ValidationError
 
 # Modules that add commands; each has register(subparsers).
 COMMAND_MODULES = [
@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "organiser.cli.transfer",
     "organiser.cli.admin",
     "organiser.cli.sync",
+    "organiser.cli.atrest",
 ]
 
 EXIT_BAD_INPUT = 2
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "files, else the platform's data folder, e.g. ~/.local/share/organiser)")
     parser.add_argument("--group", default=None, metavar="ID",
                         help="which group to use when this device holds several (id or its start)")
+    parser.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
+                        help="read an encrypted group's passphrase from the first line of FILE (else "
+                        "$ORGANISER_PASSPHRASE, else a prompt at a terminal)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
@@ -79,7 +83,7 @@ def run(argv: Sequence[str]) -> int:
     except ValidationError as exc:
         print(f"organiser: {exc.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except CliError as exc:
+    except (CliError, PassphraseError) as exc:
         print(f"organiser: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except NotFoundError as exc:

@@ -143,8 +143,11 @@ def cmd_join(args: argparse.Namespace) -> int:
     from organiser.config import settings
     from organiser.net.pairing import redeem_invite
 
+    from organiser.cli.atrest import new_passphrase
+
     device_name = args.device_name or settings().device_name_for_this_device()
-    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, device_name))
+    passphrase = new_passphrase(args)
+    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, device_name, passphrase=passphrase))
     try:
         counts = group.status()["counts"]
         print(f"Joined group '{group.name}' as device '{group.device_name}' ({group.device_id}); "

@@ -113,7 +113,9 @@ def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path)
         print_json(backup.to_json()["counts"] | {"group": backup.group["name"], "changes": len(backup.changes)}) \
             if args.json else print(f"Would restore {plan.summary()}")
         return 0
-    group = transfer.restore_backup(data_dir, data, source, args.device_name)
+    from organiser.cli.atrest import new_passphrase
+
+    group = transfer.restore_backup(data_dir, data, source, args.device_name, passphrase=new_passphrase(args))
     try:
         status = group.status()
         if args.json:
