@@ -9,6 +9,7 @@ import os
 import string
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from organiser.core.errors import OrganiserError, PassphraseError
 from organiser.services.group import _device_key, find_group_dir
@@ -128,7 +129,7 @@ def _take_in_secrets(path: Path) -> None:
         db.close()
 
 
-def _exclusive(db_path: Path) -> object:
+def _exclusive(db_path: Path) -> Any:
     """A connection that alone has the database: out of WAL (so no -wal file belongs to it) and
     locked until closed. Refused while the app or `organiser serve` has it open."""
     conn = dbapi().connect(str(db_path), isolation_level=None, timeout=2.0)
@@ -146,16 +147,16 @@ def _exclusive(db_path: Path) -> object:
     return conn
 
 
-def _export(conn: object, target: Path, database_key: bytes) -> None:
+def _export(conn: Any, target: Path, database_key: bytes) -> None:
     target.unlink(missing_ok=True)
     os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    version = conn.execute("PRAGMA user_version").fetchone()[0]  # type: ignore[attr-defined]
-    conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{database_key.hex()}'\"", [str(target)])  # type: ignore[attr-defined]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{database_key.hex()}'\"", [str(target)])
     try:
-        conn.execute("SELECT sqlcipher_export('encrypted')")  # type: ignore[attr-defined]
-        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")  # type: ignore[attr-defined]
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
     finally:
-        conn.execute("DETACH DATABASE encrypted")  # type: ignore[attr-defined]
+        conn.execute("DETACH DATABASE encrypted")
 
 
 def _check_copy(target: Path, database_key: bytes) -> None:
@@ -164,7 +165,8 @@ def _check_copy(target: Path, database_key: bytes) -> None:
         conn.execute(key_pragma(database_key))
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
-            raise OrganiserError(f"the encrypted copy failed its integrity check ({result}); the group was left as it was.")
+            raise OrganiserError(f"the encrypted copy failed its integrity check ({result}); "
+                                 "the group was left as it was.")
     finally:
         conn.close()
     fd = os.open(target, os.O_RDONLY)
