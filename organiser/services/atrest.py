@@ -24,6 +24,7 @@ from organiser.store.datadir import (
     new_local_name,
 )
 from organiser.store.keyfile import (
+    crash_point,
     fsync_dir,
     new_database_key,
     read_key_file,
@@ -106,10 +107,13 @@ def encrypt_group(data_dir: Path, group: str | None, passphrase: str) -> Path:
     conn = _exclusive(db_path)
     try:
         _export(conn, path / ENCRYPTING_NAME, database_key)
+        crash_point("encrypted-copy-written")
         _check_copy(path / ENCRYPTING_NAME, database_key)
         write_private_atomically(path / WRAPPED_KEY_NAME, sealed)
+        crash_point("key-file-in-place")
         os.replace(path / ENCRYPTING_NAME, db_path)  # the moment the group becomes encrypted
         fsync_dir(path)
+        crash_point("encrypted-database-in-place")
     finally:
         conn.close()
     for name in LEGACY_SECRET_FILES:
@@ -117,6 +121,7 @@ def encrypt_group(data_dir: Path, group: str | None, passphrase: str) -> Path:
     for leftover in (DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal"):
         (path / leftover).unlink(missing_ok=True)  # the plain database's; SQLite makes new ones
     make_owner_only(path)
+    crash_point("secrets-shredded")
     return _rename_to_local_name(data_dir, path)
 
 

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +106,17 @@ def read_key_file(path: Path, passphrase: str) -> bytes:
     return unseal(path.read_bytes(), passphrase, path.name)
 
 
+CRASH_POINT_ENV = "ORGANISER_CRASH_POINT"
+
+
+def crash_point(name: str) -> None:
+    """Where the crash tests kill -9 this process: with $ORGANISER_CRASH_POINT set to this step's
+    name, say so on stderr and wait to be killed. Does nothing otherwise."""
+    if os.environ.get(CRASH_POINT_ENV) == name:
+        os.write(2, f"crash point {name}\n".encode())
+        time.sleep(120)
+
+
 def write_private_atomically(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -113,6 +125,7 @@ def write_private_atomically(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    crash_point("key-file-written")
     os.replace(tmp, path)
     fsync_dir(path.parent)
 

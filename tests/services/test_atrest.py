@@ -192,3 +192,47 @@ def test_passphrase_strength_steers_to_longer_passphrases():
     assert not passphrase_strength("short").acceptable
     assert passphrase_strength("password").word == "weak"
     assert passphrase_strength("correct horse battery staple").word == "strong"
+
+
+def make_legacy(group: Group) -> Path:
+    """Turn a plain group into what the code before encryption left: the device key and group secret
+    in files, a folder named by the group id, a 0644 database in 0755 folders."""
+    from organiser.core.keys import write_private_key
+
+    path, data_dir = group.path, group.path.parent.parent
+    key, secret = group.private_key(), group.secret
+    group.db.execute("DELETE FROM meta WHERE key IN ('device_private_key', 'group_secret')")
+    group_id = group.id
+    group.close()
+    write_private_key(path / "device.key", key)
+    (path / "group.secret").write_text(secret.hex() + "\n")
+    legacy = path.rename(path.parent / group_id)
+    (data_dir / "current").write_text(group_id + "\n")
+    for folder in (data_dir, data_dir / "groups", legacy):
+        folder.chmod(0o755)
+    (legacy / DB_NAME).chmod(0o644)
+    return legacy
+
+
+def test_a_group_made_before_encryption_takes_its_keys_inside_and_encrypts(data_dir):
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    fill(group)
+    state, device, private_hex = group.replica.state_hash(), group.device_id, key_material_plain(group)[0]
+    legacy = make_legacy(group)
+    opened = open_group(data_dir, legacy.name[:8])  # by the old folder name, i.e. the group id
+    try:
+        assert (opened.device_id, opened.replica.state_hash()) == (device, state)
+        assert not (legacy / "device.key").exists() and not (legacy / "group.secret").exists()
+        assert (legacy.stat().st_mode & 0o777, (legacy / DB_NAME).stat().st_mode & 0o777) == (0o700, 0o600)
+    finally:
+        opened.close()
+    path = encrypt_group(data_dir, None, PASSPHRASE)
+    assert path != legacy and not legacy.exists()  # renamed: the folder no longer names the group
+    assert (data_dir / "current").read_text().strip() == path.name
+    again = open_group(data_dir, passphrase=PASSPHRASE)
+    try:
+        assert (again.device_id, again.replica.state_hash()) == (device, state)
+    finally:
+        again.close()
+    for file, data in every_file(data_dir).items():
+        assert private_hex not in data and b"Tenants Union" not in data, file
