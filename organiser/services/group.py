@@ -109,6 +109,10 @@ class Group:
     def private_key(self) -> Ed25519PrivateKey:
         return self.replica.key()
 
+    def database_key(self) -> bytes | None:
+        """The key this process holds for the group's encrypted database (None when plain)."""
+        return key_for(self.path / DB_NAME)
+
     # ---- this device's own settings for the group (kept inside its database) ------------
 
     def local_setting(self, name: str) -> str | None:
@@ -216,11 +220,14 @@ def _meta(db: Any, key: str) -> str | None:
     return row[0] if row else None
 
 
-def unlock(path: Path, passphrase: str | None) -> None:
+def unlock(path: Path, passphrase: str | None, database_key: bytes | None = None) -> None:
     """Make an encrypted group's database openable in this process (its key remembered until
     the group is closed or locked). Wrong passphrase: PassphraseError, nothing touched."""
     db_path = path / DB_NAME
     if not is_encrypted(db_path) or key_for(db_path) is not None:
+        return
+    if database_key is not None:  # from the OS keyring; connect() checks that it opens the database
+        remember_key(db_path, database_key)
         return
     if passphrase is None:
         raise LockedError("this group is encrypted: give its passphrase to open it.")
@@ -233,11 +240,12 @@ def is_locked(path: Path) -> bool:
 
 
 def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = None, *,
-               passphrase: str | None = None) -> Group:
+               passphrase: str | None = None, database_key: bytes | None = None) -> Group:
     """Open a group (by its folder's local name, its group id, or their start; else the current one).
-    An encrypted group needs its passphrase: LockedError without one, PassphraseError if wrong."""
+    An encrypted group needs its passphrase (or its database key): LockedError without one,
+    PassphraseError if wrong."""
     path = find_group_dir(data_dir, group, passphrase)
-    unlock(path, passphrase)
+    unlock(path, passphrase, database_key)
     make_owner_only(path)
     try:
         opened = Group(path, _open_replica(path, bus))
