@@ -51,6 +51,7 @@ class AppController:
         self.window: Any = None
         self.start_window: Any = None
         self.unlock_window: Any = None
+        self._retired: Any = None  # the last window closed from one of its own signals
         self.idle_lock: Any = None
         self.done = asyncio.Event()
 
@@ -91,6 +92,8 @@ class AppController:
         if unlock is not None:
             unlock.closeEvent = lambda e: e.accept()
             unlock.close()
+            # Closed from its own button's signal: keep it alive until that signal has returned.
+            self._retired = unlock
 
     def _on_unlocked(self, group: Group) -> None:
         self._close_unlock()
@@ -188,6 +191,7 @@ class AppController:
         if start is not None:
             start.closeEvent = lambda e: e.accept()
             start.close()
+            self._retired = start  # closed from its own list's signal: alive until that returns
         asyncio.ensure_future(self._close_group()).add_done_callback(lambda _f: self.show_unlock(folder))
 
     def _on_group_ready(self, group: Group) -> None:

@@ -36,17 +36,17 @@ class IdleLock(QObject):
 
     idle = Signal()
 
-    def __init__(self, minutes: int, parent: QObject | None = None) -> None:
+    def __init__(self, minutes: float, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
         self.set_minutes(minutes)
 
-    def set_minutes(self, minutes: int) -> None:
+    def set_minutes(self, minutes: float) -> None:
         self.minutes = minutes
         if minutes > 0:
-            self.timer.start(minutes * 60_000)
+            self.timer.start(int(minutes * 60_000))
         else:
             self.timer.stop()
 
