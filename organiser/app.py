@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 
 from organiser.core.errors import LockedError, NoGroupError, OrganiserError
 from organiser.services.group import Group, find_group_dir, open_group
+from organiser.services.group import lock as lock_group
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class AppController:
             except ImportError:  # a build without the network layer holds no TLS material
                 pass
             group.close()
+            lock_group(group.path)  # whoever else held the key in this process: forgotten too
 
     async def wipe(self) -> None:
         from organiser.services.atrest import wipe_group

@@ -13,7 +13,7 @@ from typing import Any
 
 from organiser.core.errors import OrganiserError, PassphraseError
 from organiser.services.group import _device_key, find_group_dir
-from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_for, key_pragma, remember_key
+from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_pragma
 from organiser.store.database import connect
 from organiser.store.datadir import (
     DB_NAME,
@@ -206,7 +206,7 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
     db_path = path / DB_NAME
     encrypted = is_encrypted(db_path) or (path / WRAPPED_KEY_NAME).exists()
     shred(path / WRAPPED_KEY_NAME)
-    forget_key(db_path)
+    forget_key(db_path, everywhere=True)
     forget_remembered_key(path)
     for entry in sorted(path.iterdir()):
         if entry.is_dir():
@@ -223,14 +223,6 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
     if current.exists() and current.read_text().strip() == path.name:
         current.unlink()
     return encrypted
-
-
-def unlocked_key(path: Path) -> bytes | None:
-    return key_for(path / DB_NAME)
-
-
-def remember_unlocked(path: Path, database_key: bytes) -> None:
-    remember_key(path / DB_NAME, database_key)
 
 
 def forget_remembered_key(path: Path) -> None:

@@ -221,17 +221,23 @@ def _meta(db: Any, key: str) -> str | None:
 
 
 def unlock(path: Path, passphrase: str | None, database_key: bytes | None = None) -> None:
-    """Make an encrypted group's database openable in this process (its key remembered until
-    the group is closed or locked). Wrong passphrase: PassphraseError, nothing touched."""
+    """Hold an encrypted group's key in this process (until the Group is closed, or the app locks),
+    so its database can be opened. Wrong passphrase: PassphraseError, nothing touched."""
     db_path = path / DB_NAME
-    if not is_encrypted(db_path) or key_for(db_path) is not None:
+    if not is_encrypted(db_path):
         return
-    if database_key is not None:  # from the OS keyring; connect() checks that it opens the database
-        remember_key(db_path, database_key)
+    key = key_for(db_path) or database_key  # already unlocked here, or from the OS keyring
+    if key is not None:  # (a key from the keyring that does not fit is refused when connecting)
+        remember_key(db_path, key)
         return
     if passphrase is None:
         raise LockedError("this group is encrypted: give its passphrase to open it.")
     remember_key(db_path, read_key_file(path / WRAPPED_KEY_NAME, passphrase))
+
+
+def lock(path: Path) -> None:
+    """Forget an encrypted group's key in this process, whoever still holds it."""
+    forget_key(path / DB_NAME, everywhere=True)
 
 
 def is_locked(path: Path) -> bool:

@@ -21,7 +21,7 @@ import sqlcipher3.dbapi2
 PLAIN_HEADER = b"SQLite format 3\x00"  # an encrypted database starts with its random salt instead
 KEY_BYTES = 32
 
-_unlocked: dict[str, bytes] = {}
+_unlocked: dict[str, tuple[bytes, int]] = {}  # database -> (key, how many holders)
 _unlocked_lock = threading.Lock()
 
 
@@ -63,7 +63,8 @@ def key_pragma(key: bytes) -> str:
 
 # ---- keys of unlocked databases -------------------------------------------------------------
 # Every connection a process opens to an unlocked group (the app's, the sync worker's, the
-# background readers') finds the key here; locking forgets it.
+# background readers') finds the key here. Each open Group holds it once; the key is forgotten
+# when the last one closes, or at once when the app locks.
 
 
 def _name(path: Path | str) -> str:
@@ -71,15 +72,24 @@ def _name(path: Path | str) -> str:
 
 
 def remember_key(db_path: Path | str, key: bytes) -> None:
+    """Hold the key once more (a Group being opened)."""
     with _unlocked_lock:
-        _unlocked[_name(db_path)] = bytes(key)
+        _key, holders = _unlocked.get(_name(db_path), (b"", 0))
+        _unlocked[_name(db_path)] = (bytes(key), holders + 1)
 
 
-def forget_key(db_path: Path | str) -> None:
+def forget_key(db_path: Path | str, *, everywhere: bool = False) -> None:
+    """One holder lets go (a Group closed); `everywhere`: forget it now, whoever holds it (lock, wipe)."""
     with _unlocked_lock:
-        _unlocked.pop(_name(db_path), None)
+        name = _name(db_path)
+        key, holders = _unlocked.get(name, (b"", 0))
+        if everywhere or holders <= 1:
+            _unlocked.pop(name, None)
+        else:
+            _unlocked[name] = (key, holders - 1)
 
 
 def key_for(db_path: Path | str) -> bytes | None:
     with _unlocked_lock:
-        return _unlocked.get(_name(db_path))
+        found = _unlocked.get(_name(db_path))
+        return found[0] if found else None

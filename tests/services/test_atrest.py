@@ -236,3 +236,22 @@ def test_a_group_made_before_encryption_takes_its_keys_inside_and_encrypts(data_
         again.close()
     for file, data in every_file(data_dir).items():
         assert private_hex not in data and b"Tenants Union" not in data, file
+
+
+def test_closing_one_of_two_opened_copies_keeps_the_key_for_the_other(data_dir):
+    from organiser.services.group import lock
+    from organiser.store.database import connect
+
+    made = create_group(data_dir, "Tenants Union", "door laptop", passphrase=PASSPHRASE)
+    first = open_group(data_dir, passphrase=PASSPHRASE)
+    made.close()
+    second = open_group(data_dir)  # already unlocked in this process: no passphrase needed
+    first.close()
+    db_path = second.path / DB_NAME
+    worker = connect(db_path)  # e.g. the sync worker's own connection
+    worker.close()
+    lock(second.path)  # the app locks: forgotten at once
+    assert key_for(db_path) is None
+    with pytest.raises(LockedError):
+        connect(db_path)
+    second.close()
