@@ -15,8 +15,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from organiser.core.errors import NoGroupError, OrganiserError
-from organiser.services.group import Group, open_group
+from organiser.core.errors import LockedError, NoGroupError, OrganiserError
+from organiser.services.group import Group, find_group_dir, open_group
+from organiser.services.group import lock as lock_group
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ class AppController:
         self.node: Any = None
         self.window: Any = None
         self.start_window: Any = None
+        self.unlock_window: Any = None
+        self._retired: Any = None  # the last window closed from one of its own signals
+        self.idle_lock: Any = None
         self.done = asyncio.Event()
 
     def start(self) -> None:
@@ -57,6 +61,9 @@ class AppController:
             group = open_group(self.data_dir, self.group_choice)
         except NoGroupError:
             self.show_start()
+            return
+        except LockedError:
+            self.show_unlock(find_group_dir(self.data_dir, self.group_choice).name)
             return
         except OrganiserError as exc:
             from organiser.ui.dialogs import show_error
@@ -66,11 +73,112 @@ class AppController:
             return
         self.open_window(group)
 
+    # ---- locked: the unlock screen ----------------------------------------------------------
+
+    def show_unlock(self, folder: str, note: str = "") -> None:
+        from organiser.ui.unlock import UnlockWindow, open_remembered
+
+        remembered = open_remembered(self.data_dir, folder)
+        if remembered is not None:
+            self.open_window(remembered)
+            return
+        self.unlock_window = UnlockWindow(self.data_dir, folder, note=note)
+        self.unlock_window.unlocked.connect(self._on_unlocked)
+        self.unlock_window.otherGroupRequested.connect(self._unlock_to_start)
+        self.unlock_window.closeEvent = self._start_closed  # type: ignore[method-assign]
+        self.unlock_window.show()
+
+    def _close_unlock(self) -> None:
+        unlock, self.unlock_window = self.unlock_window, None
+        if unlock is not None:
+            unlock.closeEvent = lambda e: e.accept()
+            unlock.close()
+            # Closed from its own button's signal: keep it alive until that signal has returned.
+            self._retired = unlock
+
+    def _on_unlocked(self, group: Group) -> None:
+        self._close_unlock()
+        self.open_window(group)
+
+    def _unlock_to_start(self) -> None:
+        self._close_unlock()
+        self.show_start()
+
+    async def lock(self, note: str = "") -> None:
+        """Close the database, forget its key, stop syncing (peers see this device gone), ask again."""
+        group = self.group
+        if group is None or self.window is None or not group.encrypted:
+            return
+        await self._close_group()
+        self.show_unlock(group.path.name, note)
+
+    async def _close_group(self) -> None:
+        window, self.window = self.window, None
+        if window is not None:
+            window.closed.disconnect(self._window_closed)
+            window.close()
+        await self._stop_node()
+        group, self.group = self.group, None
+        if group is not None:
+            try:
+                from organiser.net.credentials import forget_tls_files
+
+                forget_tls_files(group.id, group.device_id)
+            except ImportError:  # a build without the network layer holds no TLS material
+                pass
+            group.close()
+            lock_group(group.path)  # whoever else held the key in this process: forgotten too
+
+    async def wipe(self) -> None:
+        from organiser.services.atrest import wipe_group
+
+        group = self.group
+        if group is None:
+            return
+        path = group.path
+        await self._close_group()
+        try:
+            wipe_group(self.data_dir, path)
+        except OSError as exc:
+            from organiser.ui.dialogs import show_error
+
+            show_error(None, "The wipe did not finish", exc)
+        self.show_start()
+
+    async def encrypt(self, passphrase: str) -> None:
+        from organiser.services.atrest import encrypt_group
+
+        group = self.group
+        if group is None:
+            return
+        folder = group.path.name
+        await self._close_group()
+        try:
+            folder = encrypt_group(self.data_dir, folder, passphrase).name
+        except OrganiserError as exc:
+            from organiser.ui.dialogs import show_error
+
+            show_error(None, "The group was not encrypted", exc)
+        try:
+            self.open_window(open_group(self.data_dir, folder, passphrase=passphrase))
+        except OrganiserError as exc:  # still plain after a refusal: opens without a passphrase
+            from organiser.ui.dialogs import show_error
+
+            show_error(None, "Cannot open the group", exc)
+            self.show_start()
+
+    def _lock_when_idle(self) -> None:
+        if self.window is not None and self.group is not None and self.group.encrypted:
+            asyncio.ensure_future(self.lock("Locked after a while without use. Type the passphrase to go on."))
+
+    # ---- no group open: the start screen ---------------------------------------------------
+
     def show_start(self) -> None:
         from organiser.ui.first_run import StartWindow
 
         self.start_window = StartWindow(self.data_dir)
         self.start_window.groupReady.connect(self._on_group_ready)
+        self.start_window.unlockRequested.connect(self._start_to_unlock)
         self.start_window.destroyed.connect(lambda *_: None)
         self.start_window.show()
         self.start_window.closeEvent = self._start_closed  # type: ignore[method-assign]
@@ -79,6 +187,14 @@ class AppController:
         event.accept()
         if self.window is None:
             self.done.set()
+
+    def _start_to_unlock(self, folder: str) -> None:
+        start, self.start_window = self.start_window, None
+        if start is not None:
+            start.closeEvent = lambda e: e.accept()
+            start.close()
+            self._retired = start  # closed from its own list's signal: alive until that returns
+        asyncio.ensure_future(self._close_group()).add_done_callback(lambda _f: self.show_unlock(folder))
 
     def _on_group_ready(self, group: Group) -> None:
         start, self.start_window = self.start_window, None
@@ -106,6 +222,10 @@ class AppController:
         self.window = MainWindow(group, None, network_note=note or "Starting the network…", background=True)
         self.window.closed.connect(self._window_closed)
         self.window.switchGroupRequested.connect(self.show_start)
+        self.window.lockRequested.connect(lambda: asyncio.ensure_future(self.lock()))
+        self.window.wipeRequested.connect(lambda: asyncio.ensure_future(self.wipe()))
+        self.window.encryptRequested.connect(lambda p: asyncio.ensure_future(self.encrypt(p)))
+        self._watch_idle()
         self.window.show()
         if node_class is not None:
             asyncio.ensure_future(self._start_node(node_class, group))
@@ -136,6 +256,18 @@ class AppController:
                 await asyncio.wait_for(node.stop(), 5.0)
             except Exception:  # shutting down: log and carry on closing
                 log.exception("the sync node did not stop cleanly")
+
+    def _watch_idle(self) -> None:
+        from organiser.config import settings
+        from organiser.ui.lock import IdleLock
+
+        if self.idle_lock is None:
+            self.idle_lock = IdleLock(settings().lock_after_minutes)
+            self.idle_lock.idle.connect(self._lock_when_idle)
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(self.idle_lock)
+        self.idle_lock.set_minutes(self.idle_lock.minutes)  # a fresh start of the idle time
 
     def _window_closed(self) -> None:
         if self.start_window is None:

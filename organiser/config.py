@@ -33,7 +33,10 @@ ENVIRONMENT = {
     "listen_port": "ORGANISER_LISTEN_PORT",
     "discovery": "ORGANISER_DISCOVERY",
     "peers": "ORGANISER_PEERS",
+    "require_passphrase": "ORGANISER_REQUIRE_PASSPHRASE",
+    "lock_after_minutes": "ORGANISER_LOCK_AFTER_MINUTES",
 }
+DEFAULT_LOCK_AFTER_MINUTES = 15
 DEFAULT_SOURCE = "default"
 FLAG_SOURCE = "command line"
 
@@ -51,6 +54,8 @@ class Settings:
     listen_port: int | None = None
     discovery: bool = True
     peers: tuple[str, ...] = ()
+    require_passphrase: bool = False  # an admin may forbid groups without a passphrase
+    lock_after_minutes: int = DEFAULT_LOCK_AFTER_MINUTES  # the app locks after this long idle; 0: never
     sources: Mapping[str, str] = field(default_factory=dict)  # setting -> file, variable or "command line"
     problems: tuple[str, ...] = ()  # one sentence per file or value that was skipped
 
@@ -130,6 +135,22 @@ def _discovery(value: Any) -> bool:
     raise SettingError("discovery must be true or false (in the environment: on/off, yes/no, 1/0).")
 
 
+def _require_passphrase(value: Any) -> bool:
+    try:
+        return _discovery(value)
+    except SettingError:
+        raise SettingError("require_passphrase must be true or false (in the environment: on/off, yes/no, "
+                           "1/0).") from None
+
+
+def _lock_after_minutes(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 60:
+        raise SettingError("lock_after_minutes must be a whole number of minutes from 0 (never) to 1440.")
+    return value
+
+
 def _peers(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in re.split(r"[,\s]+", value) if v]
@@ -146,6 +167,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "listen_port": _listen_port,
     "discovery": _discovery,
     "peers": _peers,
+    "require_passphrase": _require_passphrase,
+    "lock_after_minutes": _lock_after_minutes,
 }
 
 

@@ -12,9 +12,16 @@ from organiser.services.group import Group, open_group
 
 
 def open_chosen_group(args: argparse.Namespace) -> Group:
+    """The group the command names (or the current one); an encrypted one with its passphrase."""
+    from organiser.cli.atrest import ask_passphrase, given_passphrase
     from organiser.cli.main import data_dir_of
+    from organiser.core.errors import LockedError
 
-    return open_group(data_dir_of(args), args.group)
+    data_dir = data_dir_of(args)
+    try:
+        return open_group(data_dir, args.group, passphrase=given_passphrase(args))
+    except LockedError:
+        return open_group(data_dir, args.group, passphrase=ask_passphrase(args))
 
 
 def print_json(value: Any) -> None:

@@ -41,16 +41,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from organiser.cli.atrest import new_passphrase
     from organiser.cli.main import data_dir_of
     from organiser.config import settings
 
     device_name = args.device_name or settings().device_name_for_this_device()
-    group = create_group(data_dir_of(args), args.group_name, device_name)
+    passphrase = new_passphrase(args)
+    group = create_group(data_dir_of(args), args.group_name, device_name, passphrase=passphrase)
     try:
         if args.json:
             print_json(group.status())
         else:
-            print(f"Created group '{group.name}' ({group.id}) with this device '{group.device_name}'.")
+            print(f"Created group '{group.name}' ({group.id}) with this device '{group.device_name}'"
+                  + (", encrypted with its passphrase." if passphrase else
+                     "; its data is not encrypted (encrypt it with 'organiser encrypt')."))
             print("Next: add members with 'organiser member add --name NAME', or invite another "
                   "device with 'organiser invite'.")
     finally:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from organiser import __version__
-from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, ValidationError
+from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, PassphraseError, ValidationError
 
 # Modules that add commands; each has register(subparsers).
 COMMAND_MODULES = [
@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "organiser.cli.transfer",
     "organiser.cli.admin",
     "organiser.cli.sync",
+    "organiser.cli.atrest",
 ]
 
 EXIT_FAILED = 1  # something outside what was typed failed: a device unreachable, an invite refused
@@ -37,7 +38,7 @@ class CliError(OrganiserError):
 def is_bad_input(exc: OrganiserError) -> bool:
     """Whether the error is about what the person typed (exit 2, as for every command), not
     about the world (exit 1). Named by class: the net layer's are imported only if loaded."""
-    if isinstance(exc, CliError | NotFoundError | ValidationError):
+    if isinstance(exc, CliError | NotFoundError | PassphraseError | ValidationError):
         return True
     bad_input_classes = {"FormatError", "ImportBlocked", "InviteCodeError"}
     return any(cls.__name__ in bad_input_classes for cls in type(exc).__mro__)
@@ -61,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "files, else the platform's data folder, e.g. ~/.local/share/organiser)")
     parser.add_argument("--group", default=None, metavar="ID",
                         help="which group to use when this device holds several (id or its start)")
+    parser.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
+                        help="read an encrypted group's passphrase from the first line of FILE (else "
+                        "$ORGANISER_PASSPHRASE, else a prompt at a terminal)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:

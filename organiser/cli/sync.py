@@ -144,12 +144,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_join(args: argparse.Namespace) -> int:
+    from organiser.cli.atrest import new_passphrase
     from organiser.cli.main import data_dir_of
     from organiser.config import settings
     from organiser.net.pairing import redeem_invite
 
     device_name = args.device_name or settings().device_name_for_this_device()
-    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, device_name))
+    passphrase = new_passphrase(args)
+    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, device_name, passphrase=passphrase))
     try:
         counts = group.status()["counts"]
         print(f"Joined group '{group.name}' as device '{group.device_name}' ({group.device_id}); "

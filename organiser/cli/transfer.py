@@ -11,6 +11,7 @@ from organiser.core.errors import NoGroupError, OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.formats.common import EXPORT_FORMATS, FORMATS, FormatError, detect_format
 from organiser.formats.csvfile import TARGETS, parse_mapping
+from organiser.formats.sealed import is_sealed, open_sealed, seal_backup
 from organiser.services import transfer
 from organiser.services.transfer import ImportPlan
 
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device-name", default="restored copy", metavar="NAME",
                    help="backup restore: what to call this device (default: 'restored copy')")
     p.add_argument("--json", action="store_true", help="print the plan and result as JSON")
+    _backup_passphrase_flag(p, "an encrypted backup's passphrase")
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser(
@@ -49,7 +51,42 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ics, vcf, csv, xlsx or json (default: from --out's extension)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--vcard-version", choices=("3.0", "4.0"), default="3.0", help="vCard version (default 3.0)")
+    p.add_argument("--encrypt", action="store_true",
+                   help="json: encrypt the backup with a passphrase (exports are otherwise plain files anyone "
+                   "who gets them can read)")
+    _backup_passphrase_flag(p, "the passphrase to encrypt the backup with")
     p.set_defaults(handler=cmd_export)
+
+
+ENV_BACKUP_PASSPHRASE = "ORGANISER_BACKUP_PASSPHRASE"
+
+
+def _backup_passphrase_flag(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--backup-passphrase-file", type=Path, metavar="FILE",
+                   help=f"read {what} from the first line of FILE (else ${ENV_BACKUP_PASSPHRASE}, else a prompt)")
+
+
+def _backup_passphrase(args: argparse.Namespace, *, new: bool) -> str:
+    from organiser.cli.atrest import new_passphrase
+    from organiser.core.errors import PassphraseError
+
+    if new:
+        chosen = new_passphrase(args, file=args.backup_passphrase_file, env=ENV_BACKUP_PASSPHRASE, optional=False)
+        assert chosen is not None
+        return chosen
+    import getpass
+    import os
+
+    from organiser.cli.atrest import _first_line
+
+    if args.backup_passphrase_file:
+        return _first_line(args.backup_passphrase_file, "passphrase file")
+    if os.environ.get(ENV_BACKUP_PASSPHRASE):
+        return os.environ[ENV_BACKUP_PASSPHRASE]
+    if sys.stdin.isatty():
+        return getpass.getpass("The backup's passphrase: ")
+    raise PassphraseError(f"{args.file} is an encrypted backup: give its passphrase with --backup-passphrase-file "
+                          f"FILE or ${ENV_BACKUP_PASSPHRASE}.")
 
 
 def _read(path: Path) -> bytes:
@@ -74,6 +111,8 @@ def _import(args: argparse.Namespace) -> int:
     source = str(args.file)
     try:
         data = _read(args.file)
+        if is_sealed(data):
+            data = open_sealed(data, _backup_passphrase(args, new=False), source)
         fmt = args.format or detect_format(args.file, data)
         if fmt == "json":
             return _restore(args, data, source, data_dir_of(args))
@@ -117,7 +156,9 @@ def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path)
         print_json(backup.to_json()["counts"] | {"group": backup.group["name"], "changes": len(backup.changes)}) \
             if args.json else print(f"Would restore {plan.summary()}")
         return 0
-    group = transfer.restore_backup(data_dir, data, source, args.device_name)
+    from organiser.cli.atrest import new_passphrase
+
+    group = transfer.restore_backup(data_dir, data, source, args.device_name, passphrase=new_passphrase(args))
     try:
         status = group.status()
         if args.json:
@@ -166,10 +207,20 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CliError("export: say which format with --format ics|vcf|csv|xlsx|json.")
         fmt = args.out.suffix.lower().lstrip(".")
     group = open_chosen_group(args)
+    if args.encrypt and fmt != "json":
+        from organiser.cli.main import CliError
+
+        raise CliError("export: --encrypt is for the full backup (--format json).")
+    passphrase = _backup_passphrase(args, new=True) if args.encrypt else None
     try:
         data = transfer.export_group(group, fmt, vcard_version=args.vcard_version, bom=args.out is not None)
     finally:
         group.close()
+    if passphrase is not None:
+        data = seal_backup(data, passphrase)
+    else:
+        print(f"Note: this {fmt} export is a plain file: anyone who gets it can read it"
+              + (" (encrypt a backup with --encrypt)." if fmt == "json" else "."), file=sys.stderr)
     if args.out is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -181,5 +232,5 @@ def cmd_export(args: argparse.Namespace) -> int:
         tmp.replace(args.out)
     except OSError as exc:
         raise FormatError(f"{args.out} cannot be written ({exc.strerror}).") from None
-    print(f"Wrote {args.out} ({len(data)} bytes, {fmt}).", file=sys.stderr)
+    print(f"Wrote {args.out} ({len(data)} bytes, {fmt}{', encrypted' if passphrase else ''}).", file=sys.stderr)
     return 0

@@ -26,3 +26,11 @@ class NoGroupError(OrganiserError):
 
 class RejectedChangeset(OrganiserError):
     """A changeset from a peer was refused; the reason says why."""
+
+
+class PassphraseError(OrganiserError):
+    """A passphrase that is wrong, missing or unusable; nothing was changed."""
+
+
+class LockedError(PassphraseError):
+    """The group's database is encrypted and no passphrase (or key) was given to open it."""

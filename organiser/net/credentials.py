@@ -5,13 +5,15 @@ same CA, a group made by `organiser init` gets its CA the first time it is neede
 the CA certificate is byte-identical everywhere (Ed25519 signatures are deterministic).
 Each device's certificate carries its own Ed25519 device key and names its device id,
 which is the hash of that key, so a certificate cannot claim another device's id.
+
+None of it is written to the group folder: the keys live in the encrypted database, and what
+`ssl` must read from a file is handed to it from memory (memfiles.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +27,8 @@ from cryptography.x509.oid import NameOID
 
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import device_id_for
-from organiser.store.datadir import KEY_NAME
+from organiser.net.memfiles import memory_file
 
-CA_CERT_NAME = "ca.crt"
-CA_KEY_NAME = "ca.key"
-DEVICE_CERT_NAME = "device.crt"
 DEVICE_URI_PREFIX = "urn:organiser:device:"
 _FOREVER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)  # RFC 5280: no expiry
 _CA_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -41,20 +40,12 @@ class CertificateError(OrganiserError):
 
 @dataclass(frozen=True)
 class TlsFiles:
-    """Where this device's TLS material lives (all files 0600 in the group folder)."""
+    """Where `ssl` reads this device's TLS material from (memory files, see memfiles.py)."""
 
     ca_cert: Path
     device_cert: Path
     device_key: Path
     fingerprint: str  # sha256 of the CA certificate (DER), hex
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 def derive_ca_key(secret: bytes) -> Ed25519PrivateKey:
@@ -144,38 +135,37 @@ def ca_material(secret: bytes, group_id: str) -> tuple[Ed25519PrivateKey, x509.C
     return key, build_ca_certificate(key, group_id)
 
 
-def ensure_credentials(path: Path, secret: bytes, group_id: str, public_hex: str) -> TlsFiles:
-    """Make sure the group folder holds the CA and this device's certificate; return where.
-
-    Written 0600, next to the device key. Safe to call on every start."""
+def tls_files_for(private_key: Ed25519PrivateKey, secret: bytes, group_id: str) -> TlsFiles:
+    """This device's CA certificate, certificate and key, readable by `ssl` from memory only."""
     ca_key, ca_cert = ca_material(secret, group_id)
-    ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)
-    ca_path, key_path, cert_path = path / CA_CERT_NAME, path / CA_KEY_NAME, path / DEVICE_CERT_NAME
-    if not ca_path.exists() or ca_path.read_bytes() != ca_pem:
-        _write_private(ca_path, ca_pem)
-    if not key_path.exists():
-        _write_private(key_path, ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                      serialization.NoEncryption()))
-    if not _device_cert_ok(cert_path, ca_cert, public_hex):
-        _write_private(cert_path, issue_device_certificate(ca_key, ca_cert, public_hex))
-    return TlsFiles(ca_path, cert_path, path / KEY_NAME, fingerprint_of(ca_cert))
+    public_hex = private_key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                       serialization.PublicFormat.Raw).hex()
+    key_pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+    return TlsFiles(memory_file("ca.crt", ca_cert.public_bytes(serialization.Encoding.PEM)),
+                    memory_file("device.crt", issue_device_certificate(ca_key, ca_cert, public_hex)),
+                    memory_file("device.key", key_pem), fingerprint_of(ca_cert))
 
 
-def _device_cert_ok(cert_path: Path, ca_cert: x509.Certificate, public_hex: str) -> bool:
-    if not cert_path.exists():
-        return False
-    try:
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        cert.verify_directly_issued_by(ca_cert)
-        return device_of_certificate(cert.public_bytes(serialization.Encoding.DER))[1] == public_hex
-    except Exception:
-        return False
+_made: dict[tuple[str, str], TlsFiles] = {}
 
 
 def group_tls_files(group: object) -> TlsFiles:
-    """TLS material of an open Group (created on first use)."""
-    from organiser.core.keys import public_key_hex
+    """TLS material of an open Group (made once per process and device)."""
     from organiser.services.group import Group
 
     assert isinstance(group, Group)
-    return ensure_credentials(group.path, group.secret, group.id, public_key_hex(group.private_key()))
+    made = _made.get((group.id, group.device_id))
+    if made is None:
+        made = _made[(group.id, group.device_id)] = tls_files_for(group.private_key(), group.secret, group.id)
+    return made
+
+
+def forget_tls_files(group_id: str, device_id: str) -> None:
+    """Drop a group's TLS material from memory (the app locks, or the group is wiped)."""
+    from organiser.net.memfiles import release
+
+    made = _made.pop((group_id, device_id), None)
+    if made is not None:
+        for path in (made.ca_cert, made.device_cert, made.device_key):
+            release(path)

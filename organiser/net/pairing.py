@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 
 from organiser.core.bus import EventBus
 from organiser.core.errors import OrganiserError, ValidationError
-from organiser.core.keys import device_id_for, public_key_hex
+from organiser.core.keys import device_id_for
 from organiser.core.records import new_id
 from organiser.net import peerbook
 from organiser.net.credentials import (
@@ -32,7 +32,6 @@ from organiser.net.credentials import (
     ca_material,
     check_issued_by,
     device_of_certificate,
-    ensure_credentials,
     fingerprint_of,
     group_tls_files,
     issue_device_certificate,
@@ -168,7 +167,8 @@ class InviteRefused(OrganiserError):
     """A member device looked at the code and said no (used, expired, unknown)."""
 
 
-async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventBus | None = None) -> Group:
+async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventBus | None = None, *,
+                        passphrase: str | None = None) -> Group:
     """Join the group of an invite code through any member device online; then sync.
     Progress of that first sync is published as SyncProgress on `bus` (the group's bus)."""
     invite = decode_invite(code)
@@ -181,7 +181,7 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
     if not invite.addresses:
         raise OrganiserError("this invite code names no member device to reach; ask for a new code "
                              "while a member device runs 'organiser serve' or the app.")
-    path, public_hex = prepare_join(data_dir, invite.group_id)
+    path, public_hex = prepare_join(data_dir, invite.group_id, passphrase=passphrase)
     problems: list[str] = []
     welcome: dict | None = None
     used_address = member = ""
@@ -199,7 +199,7 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
     if welcome is None:
         raise OrganiserError("no member device of the invite could admit this device: " + " ".join(problems))
     creds = credentials_from_json(json.dumps(welcome["credentials"]))
-    group = join_group(data_dir, creds, device_name, bus)
+    group = join_group(data_dir, creds, device_name, bus, passphrase=passphrase)
     _store_certificate(group, str(welcome["certificate"]))
     peerbook.remember_address(group.db, member, used_address)  # so `serve` can dial it after a crash
     host, port = split_address(used_address)
@@ -211,11 +211,9 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
 
 
 def _store_certificate(group: Group, certificate_pem: str) -> None:
-    from organiser.net.credentials import DEVICE_CERT_NAME, _write_private
-
+    """Check that the member issued a certificate for our key. Nothing is written to disk: this
+    device makes its certificate in memory from the same group CA whenever it starts."""
     cert = x509.load_pem_x509_certificate(certificate_pem.encode())
-    ensure_credentials(group.path, group.secret, group.id, public_key_hex(group.private_key()))
-    # Keep the certificate the member issued (the one in the roster) when it is sound.
     public = cert.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
-    if device_id_for(public) == group.device_id:
-        _write_private(group.path / DEVICE_CERT_NAME, certificate_pem.encode())
+    if device_id_for(public) != group.device_id:
+        log.warning("the member device sent a certificate for another key; this device makes its own")

@@ -15,9 +15,9 @@ from organiser.core.errors import OrganiserError
 from organiser.core.records import KINDS
 from organiser.formats import backup as backup_format
 from organiser.formats.common import FormatError
-from organiser.services.group import Group, GroupCredentials, _initialise, _new_group_dir
+from organiser.services.group import Group, GroupCredentials, _initialise, _new_group_dir, readable_group_ids
 from organiser.store import queries
-from organiser.store.datadir import DB_NAME, groups_dir, set_current
+from organiser.store.datadir import set_current
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
@@ -40,13 +40,13 @@ def build_backup(group: Group) -> backup_format.Backup:
 
 
 def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = "restored copy",
-                   progress: Progress | None = None) -> Group:
+                   progress: Progress | None = None, *, passphrase: str | None = None) -> Group:
     """Restore a full backup as a new copy of its group in `data_dir`, with a new device
     key, by replaying the signed change log in one transaction; the restored state must
     hash the same as the backup's, or nothing is kept."""
     backup = backup_format.read_backup(data, source)
     group_id = backup.group["id"]
-    if (groups_dir(data_dir) / group_id / DB_NAME).exists():
+    if group_id in readable_group_ids(data_dir):
         raise OrganiserError(f"{data_dir} already holds group '{backup.group['name']}'; restore "
                              f"{source} into an empty data directory (organiser --data-dir DIR import FILE).")
     changesets = []
@@ -59,7 +59,7 @@ def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = 
             raise FormatError(f"{source}: change {number} does not match its recorded hash or group; "
                               "the backup was altered or damaged.")
         changesets.append(cs)
-    path, key = _new_group_dir(data_dir, group_id)
+    path, key = _new_group_dir(data_dir, group_id, passphrase)
     group: Group | None = None
     try:
         creds = GroupCredentials(group_id, backup.group["name"], backup.group["founder"],
@@ -83,5 +83,5 @@ def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = 
         raise
     if progress is not None:
         progress(len(changesets), len(changesets), "restoring")
-    set_current(data_dir, group_id)
+    set_current(data_dir, path.name)
     return group

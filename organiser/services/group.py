@@ -4,35 +4,47 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.bus import EventBus
-from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
-from organiser.core.keys import device_id_for, public_key_hex, read_private_key, write_private_key
+from organiser.core.errors import LockedError, NoGroupError, NotFoundError, OrganiserError, ValidationError
+from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
 from organiser.services.events import Events
 from organiser.services.members import Members
 from organiser.services.tasks import Tasks
 from organiser.store import queries
+from organiser.store.cipher import forget_key, is_encrypted, key_for, remember_key
 from organiser.store.database import connect
 from organiser.store.datadir import (
     DB_NAME,
     KEY_NAME,
+    LEGACY_SECRET_FILES,
+    SECRET_NAME,
+    WRAPPED_KEY_NAME,
     current_group_dir,
     ensure_private_dir,
+    group_dirs,
     groups_dir,
+    make_owner_only,
+    new_local_name,
     set_current,
 )
 from organiser.store.incidents import for_people as incident_sentence
+from organiser.store.keyfile import new_database_key, read_key_file, shred, write_key_file
 from organiser.store.replica import LocalOp, Replica
 
-SECRET_NAME = "group.secret"
+# Kept in the group's own database (table meta, never sent to peers), so they are encrypted with it.
+DEVICE_KEY_META = "device_private_key"  # raw Ed25519 private key, hex
+SECRET_META = "group_secret"
+JOINING_META = "joining_group"  # set while a join is half-way: the group id being joined
+LOCAL_SETTING_PREFIX = "local."
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,11 @@ class Group:
 
     @property
     def secret(self) -> bytes:
-        return bytes.fromhex((self.path / SECRET_NAME).read_text().strip())
+        return bytes.fromhex(self.replica.meta(SECRET_META) or "")
+
+    @property
+    def encrypted(self) -> bool:
+        return is_encrypted(self.path / DB_NAME)
 
     def discovery_tag(self) -> str:
         """An opaque tag that lets group members recognise each other on the LAN without
@@ -92,7 +108,19 @@ class Group:
                                 self.replica.meta("founder_key") or "", self.secret.hex())
 
     def private_key(self) -> Ed25519PrivateKey:
-        return read_private_key(self.path / KEY_NAME)
+        return self.replica.key()
+
+    def database_key(self) -> bytes | None:
+        """The key this process holds for the group's encrypted database (None when plain)."""
+        return key_for(self.path / DB_NAME)
+
+    # ---- this device's own settings for the group (kept inside its database) ------------
+
+    def local_setting(self, name: str) -> str | None:
+        return self.replica.meta(LOCAL_SETTING_PREFIX + name)
+
+    def set_local_setting(self, name: str, value: str) -> None:
+        self.replica.set_meta(LOCAL_SETTING_PREFIX + name, value)
 
     # ---- devices ------------------------------------------------------------------------
 
@@ -155,17 +183,48 @@ class Group:
         return out
 
     def close(self) -> None:
+        """Close the database and forget its key: an encrypted group needs its passphrase again."""
         self.db.close()
+        forget_key(self.path / DB_NAME)
 
 
 def _open_replica(path: Path, bus: EventBus | None = None) -> Replica:
     db = connect(path / DB_NAME)
-    key = read_private_key(path / KEY_NAME)
-    group_id = _meta(db, "group_id")
-    device_id = _meta(db, "device_id")
-    if not group_id or not device_id:
-        raise OrganiserError(f"{path} is not a complete group folder (no group id in its database).")
+    try:
+        group_id = _meta(db, "group_id")
+        device_id = _meta(db, "device_id")
+        if not group_id or not device_id:
+            raise OrganiserError(f"{path} is not a complete group folder (no group id in its database).")
+        key = _device_key(db, path)
+    except BaseException:
+        db.close()
+        raise
     return Replica(db, group_id=group_id, device_id=device_id, key=key, bus=bus)
+
+
+def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
+    """The device key from the database; a group made before keys moved inside has it (and the
+    group secret) in files, which are taken in and then shredded."""
+    stored = _meta(db, DEVICE_KEY_META)
+    if stored:
+        return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))
+    legacy = path / KEY_NAME
+    if not legacy.exists():
+        raise OrganiserError(f"{path} holds no device key (neither in its database nor in {KEY_NAME}).")
+    key = read_private_key(legacy)
+    rows = [(DEVICE_KEY_META, _raw_private(key).hex())]
+    if (path / SECRET_NAME).exists():
+        rows.append((SECRET_META, (path / SECRET_NAME).read_text().strip()))
+    with db.atomic():
+        db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+    for name in LEGACY_SECRET_FILES:
+        shred(path / name)
+    return key
+
+
+def _raw_private(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())
 
 
 def _meta(db: Any, key: str) -> str | None:
@@ -173,70 +232,171 @@ def _meta(db: Any, key: str) -> str | None:
     return row[0] if row else None
 
 
-def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = None) -> Group:
-    path = current_group_dir(data_dir, group)
-    return Group(path, _open_replica(path, bus))
+def unlock(path: Path, passphrase: str | None, database_key: bytes | None = None) -> None:
+    """Hold an encrypted group's key in this process (until the Group is closed, or the app locks),
+    so its database can be opened. Wrong passphrase: PassphraseError, nothing touched."""
+    db_path = path / DB_NAME
+    if not is_encrypted(db_path):
+        return
+    key = key_for(db_path) or database_key  # already unlocked here, or from the OS keyring
+    if key is not None:  # (a key from the keyring that does not fit is refused when connecting)
+        remember_key(db_path, key)
+        return
+    if passphrase is None:
+        raise LockedError("this group is encrypted: give its passphrase to open it.")
+    remember_key(db_path, read_key_file(path / WRAPPED_KEY_NAME, passphrase))
 
 
-def _new_group_dir(data_dir: Path, group_id: str) -> tuple[Path, Ed25519PrivateKey]:
-    path = ensure_private_dir(groups_dir(ensure_private_dir(data_dir)) / group_id)
-    if (path / DB_NAME).exists():
-        raise OrganiserError(f"this device already holds group {group_id} in {path}.")
-    key_path = path / KEY_NAME
-    if key_path.exists():  # a join that stopped half-way: keep the key it announced
-        return path, read_private_key(key_path)
+def lock(path: Path) -> None:
+    """Forget an encrypted group's key in this process, whoever still holds it."""
+    forget_key(path / DB_NAME, everywhere=True)
+
+
+def is_locked(path: Path) -> bool:
+    db_path = path / DB_NAME
+    return is_encrypted(db_path) and key_for(db_path) is None
+
+
+def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = None, *,
+               passphrase: str | None = None, database_key: bytes | None = None) -> Group:
+    """Open a group (by its folder's local name, its group id, or their start; else the current one).
+    An encrypted group needs its passphrase (or its database key): LockedError without one,
+    PassphraseError if wrong."""
+    path = find_group_dir(data_dir, group, passphrase)
+    unlock(path, passphrase, database_key)
+    make_owner_only(path)
+    try:
+        opened = Group(path, _open_replica(path, bus))
+    except BaseException:
+        forget_key(path / DB_NAME)
+        raise
+    return opened
+
+
+def find_group_dir(data_dir: Path, group: str | None, passphrase: str | None = None) -> Path:
+    """The folder of a group named by folder or group id (or the start of either), else the current one.
+    Group ids live inside the databases: a locked one is looked into only with the passphrase given."""
+    try:
+        return current_group_dir(data_dir, group)
+    except NoGroupError:
+        if not group or not group_dirs(data_dir):
+            raise
+    found = [path for path in group_dirs(data_dir) if (_group_id_of(path, passphrase) or "").startswith(group)]
+    if len(found) != 1:
+        raise NoGroupError(f"group '{group}' does not name exactly one group in {data_dir}"
+                           + (" (encrypted groups are looked into only with their passphrase)."
+                              if passphrase is None and any(is_locked(p) for p in group_dirs(data_dir)) else "."))
+    return found[0]
+
+
+def _group_id_of(path: Path, passphrase: str | None) -> str | None:
+    """The group id inside a folder's database, or None where it cannot be read with what is given."""
+    db_path = path / DB_NAME
+    key = key_for(db_path)
+    if key is None and is_encrypted(db_path):
+        if passphrase is None:
+            return None
+        try:
+            key = read_key_file(path / WRAPPED_KEY_NAME, passphrase)
+        except OrganiserError:
+            return None
+    try:
+        db = connect(db_path, readonly=True, key=key)
+    except OrganiserError:
+        return None
+    try:
+        return _meta(db, "group_id") or _meta(db, JOINING_META)
+    finally:
+        db.close()
+
+
+def readable_group_ids(data_dir: Path) -> dict[str, Path]:
+    """Group id -> folder, for the groups whose database can be read now (plain or unlocked)."""
+    out = {}
+    for path in group_dirs(data_dir):
+        if not is_locked(path):
+            group_id = _group_id_of(path, None)
+            if group_id:
+                out[group_id] = path
+    return out
+
+
+def _new_group_dir(data_dir: Path, group_id: str, passphrase: str | None = None
+                   ) -> tuple[Path, Ed25519PrivateKey]:
+    """A folder for a group this device is about to hold, with its database (encrypted when a
+    passphrase is given) holding the new device key; a join that stopped half-way keeps its key."""
+    for path in group_dirs(data_dir):
+        if is_locked(path):
+            continue
+        db = connect(path / DB_NAME, readonly=True)
+        try:
+            complete, joining = _meta(db, "group_id"), _meta(db, JOINING_META)
+            if complete == group_id:
+                raise OrganiserError(f"this device already holds group {group_id} in {path}.")
+            if joining == group_id and _meta(db, DEVICE_KEY_META):
+                return path, _device_key(db, path)
+        finally:
+            db.close()
+    path = ensure_private_dir(ensure_private_dir(groups_dir(ensure_private_dir(data_dir))) / new_local_name())
     key = Ed25519PrivateKey.generate()
-    write_private_key(key_path, key)
+    database_key = None
+    if passphrase:
+        database_key = new_database_key()
+        write_key_file(path / WRAPPED_KEY_NAME, database_key, passphrase)
+        remember_key(path / DB_NAME, database_key)
+    db = connect(path / DB_NAME, key=database_key)
+    try:
+        rows = [(DEVICE_KEY_META, _raw_private(key).hex()), (JOINING_META, group_id)]
+        with db.atomic():
+            db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+    finally:
+        db.close()
     return path, key
-
-
-def _write_secret(path: Path, secret_hex: str) -> None:
-    target = path / SECRET_NAME
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secret_hex + "\n")
 
 
 def _initialise(path: Path, key: Ed25519PrivateKey, creds: GroupCredentials, device_name: str,
                 bus: EventBus | None) -> Group:
-    _write_secret(path, creds.secret)
     db = connect(path / DB_NAME)
     device_id = device_id_for(public_key_hex(key))
     meta = {"group_id": creds.group_id, "group_name": creds.group_name, "device_id": device_id,
-            "device_name": device_name, "founder": creds.founder, "founder_key": creds.founder_key}
+            "device_name": device_name, "founder": creds.founder, "founder_key": creds.founder_key,
+            SECRET_META: creds.secret}
     with db.atomic():
         db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
+        db.execute("DELETE FROM meta WHERE key = ?", [JOINING_META])
     return Group(path, Replica(db, group_id=creds.group_id, device_id=device_id, key=key, bus=bus))
 
 
-def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | None = None) -> Group:
+def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | None = None, *,
+                 passphrase: str | None = None) -> Group:
+    """A new group with this device as its founder; with a passphrase, its database is encrypted."""
     name, device_name = name.strip(), device_name.strip()
     if not name:
         raise ValidationError("group", "group: a group needs a name.")
     if not device_name:
         raise ValidationError("device-name", "device name: this device needs a name.")
     group_id = new_id()
-    path, key = _new_group_dir(data_dir, group_id)
+    path, key = _new_group_dir(data_dir, group_id, passphrase)
     public = public_key_hex(key)
     creds = GroupCredentials(group_id, name, device_id_for(public), public, secrets.token_hex(32))
     group = _initialise(path, key, creds, device_name, bus)
     group.admit_device(public, device_name)
-    set_current(data_dir, group_id)
+    set_current(data_dir, path.name)
     return group
 
 
-def prepare_join(data_dir: Path, group_id: str) -> tuple[Path, str]:
+def prepare_join(data_dir: Path, group_id: str, *, passphrase: str | None = None) -> tuple[Path, str]:
     """Make this device's key for a group it is about to join; return (folder, public key)."""
-    path, key = _new_group_dir(data_dir, group_id)
+    path, key = _new_group_dir(data_dir, group_id, passphrase)
     return path, public_key_hex(key)
 
 
 def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
-               bus: EventBus | None = None) -> Group:
+               bus: EventBus | None = None, *, passphrase: str | None = None) -> Group:
     """Finish joining once a member device has admitted our key and sent the credentials."""
-    path, key = _new_group_dir(data_dir, creds.group_id)
+    path, key = _new_group_dir(data_dir, creds.group_id, passphrase)
     group = _initialise(path, key, creds, device_name.strip(), bus)
-    set_current(data_dir, creds.group_id)
+    set_current(data_dir, path.name)
     return group
 
 

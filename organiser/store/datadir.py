@@ -1,15 +1,26 @@
-"""Where groups live on disk: one folder (and one database) per group."""
+"""Where groups live on disk: one folder (and one database) per group.
+
+A group's folder is named by a random local id that means nothing outside this laptop (groups
+made before encryption existed keep their group id as the name until `organiser encrypt`).
+Everything is owner-only: folders 0700, files 0600.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 import sys
 from pathlib import Path
 
 from organiser.core.errors import NoGroupError
 
 DB_NAME = "organiser.db"
-KEY_NAME = "device.key"
+WRAPPED_KEY_NAME = "db.key"  # the database key sealed with the passphrase (store/keyfile.py)
+KEY_NAME = "device.key"  # where groups made before encryption kept the device key, in clear
+SECRET_NAME = "group.secret"  # ... and the group secret
+# Files of a group that hold or derive from a secret, as groups made before encryption had them.
+LEGACY_SECRET_FILES = (KEY_NAME, SECRET_NAME, "ca.key", "ca.crt", "device.crt")
 
 
 def default_data_dir() -> Path:
@@ -26,7 +37,25 @@ def default_data_dir() -> Path:
 
 def ensure_private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o700)
     return path
+
+
+def make_owner_only(group_path: Path) -> None:
+    """Folders 0700 and files 0600 from the data folder down to this group's files (groups made
+    before this release had a 0644 database in a 0755 folder)."""
+    for folder in (group_path.parent.parent, group_path.parent, group_path):
+        if folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) & 0o077:
+            folder.chmod(0o700)
+    for entry in group_path.iterdir():
+        if entry.is_file() and stat.S_IMODE(entry.stat().st_mode) & 0o077:
+            entry.chmod(0o600)
+
+
+def new_local_name() -> str:
+    """A folder name for a new group: random, so the folder tells nobody which group it holds."""
+    return secrets.token_hex(8)
 
 
 def groups_dir(data_dir: Path) -> Path:
@@ -37,7 +66,7 @@ def group_dirs(data_dir: Path) -> list[Path]:
     base = groups_dir(data_dir)
     if not base.is_dir():
         return []
-    return sorted(p for p in base.iterdir() if (p / DB_NAME).exists() and (p / KEY_NAME).exists())
+    return sorted(p for p in base.iterdir() if (p / DB_NAME).exists())
 
 
 def current_group_dir(data_dir: Path, group: str | None = None) -> Path:
@@ -62,7 +91,10 @@ def current_group_dir(data_dir: Path, group: str | None = None) -> Path:
     return dirs[-1]
 
 
-def set_current(data_dir: Path, group_id: str) -> None:
+def set_current(data_dir: Path, folder_name: str) -> None:
+    """Remember the group opened last, by its folder's local name (which names no group)."""
     tmp = data_dir / "current.tmp"
-    tmp.write_text(group_id + "\n")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(folder_name + "\n")
     os.replace(tmp, data_dir / "current")

@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.errors import LockedError, OrganiserError, ValidationError
 from organiser.services.group import Group, create_group, open_group
 from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME, group_dirs
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.dialogs import sentence
+from organiser.ui.lock import PassphraseFields
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
 
@@ -39,9 +40,15 @@ def default_device_name() -> str:
 
 
 def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
-    """(group folder name, group name) of the groups this device holds."""
+    """(group folder name, group name) of the groups this device holds; an encrypted one's name is
+    inside it, so it is listed by its folder's local name until unlocked."""
+    from organiser.services.group import is_locked
+
     out = []
     for path in group_dirs(data_dir):
+        if is_locked(path):
+            out.append((path.name, f"Encrypted group {path.name[:6]} (locked)"))
+            continue
         try:
             db = connect(path / DB_NAME, readonly=True)
             row = db.execute("SELECT value FROM meta WHERE key = 'group_name'").fetchone()
@@ -54,6 +61,7 @@ def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
 
 class StartWindow(QWidget):
     groupReady = Signal(object)  # Group
+    unlockRequested = Signal(str)  # the folder of an encrypted group chosen from the list
 
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +145,8 @@ class StartWindow(QWidget):
         form.addRow("&Group name", self.group_name)
         form.addRow("&This device", self.create_device)
         layout.addLayout(form)
+        self.create_passphrase = PassphraseFields(page)  # encrypts the group's data on this laptop
+        layout.addWidget(self.create_passphrase)
         self.create_error = self._error_label()
         layout.addWidget(self.create_error)
         layout.addStretch(1)
@@ -160,6 +170,8 @@ class StartWindow(QWidget):
         form.addRow("Invite &code", self.code)
         form.addRow("&This device", self.join_device)
         layout.addLayout(form)
+        self.join_passphrase = PassphraseFields(page)
+        layout.addWidget(self.join_passphrase)
         self.join_error = self._error_label()
         layout.addWidget(self.join_error)
         layout.addStretch(1)
@@ -185,7 +197,14 @@ class StartWindow(QWidget):
 
     def create(self) -> None:
         try:
-            group = create_group(self.data_dir, self.group_name.text(), self.create_device.text())
+            passphrase = self.create_passphrase.value()
+        except OrganiserError as exc:
+            self._fail(self.create_error, exc)
+            self.create_passphrase.first.setFocus()
+            return
+        try:
+            group = create_group(self.data_dir, self.group_name.text(), self.create_device.text(),
+                                 passphrase=passphrase)
         except (OrganiserError, OSError) as exc:
             self._fail(self.create_error, exc)
             (self.create_device if isinstance(exc, ValidationError) and exc.field == "device-name"
@@ -214,6 +233,9 @@ class StartWindow(QWidget):
     def _open_existing(self, item: QListWidgetItem) -> None:
         try:
             group = open_group(self.data_dir, item.data(Qt.ItemDataRole.UserRole))
+        except LockedError:
+            self.unlockRequested.emit(item.data(Qt.ItemDataRole.UserRole))
+            return
         except (OrganiserError, OSError) as exc:
             self._fail(self.choice_error, exc)
             return
@@ -237,6 +259,12 @@ class StartWindow(QWidget):
             self._fail(self.join_error, exc)
             self.code.setFocus()
             return
+        try:
+            passphrase = self.join_passphrase.value()
+        except OrganiserError as exc:
+            self._fail(self.join_error, exc)
+            self.join_passphrase.first.setFocus()
+            return
         self.join_error.setText("Contacting the group…")
         self.join_error.setStyleSheet("")
         self.join_error.show()
@@ -251,4 +279,5 @@ class StartWindow(QWidget):
             self.join_error.setStyleSheet(f"color: {error_colour(self)};")
             self._fail(self.join_error, exc)
 
-        spawn(redeem_invite(self.data_dir, code, self.join_device.text()), on_done=done, on_error=failed)
+        spawn(redeem_invite(self.data_dir, code, self.join_device.text(), passphrase=passphrase),
+              on_done=done, on_error=failed)

@@ -53,6 +53,9 @@ def data_dir_of_group(group: Group) -> Path:
 class MainWindow(QMainWindow):
     closed = Signal()
     switchGroupRequested = Signal()
+    lockRequested = Signal()  # File > Lock now, Ctrl+L, or the idle timer (ui/lock.py)
+    wipeRequested = Signal()  # File > Wipe this laptop's copy…, confirmed
+    encryptRequested = Signal(str)  # Settings > Encrypt this group…, with the new passphrase
 
     def __init__(self, group: Group, node: Any = None, *, settings: UiSettings | None = None,
                  network_note: str = "", background: bool = False) -> None:
@@ -60,7 +63,7 @@ class MainWindow(QMainWindow):
         app does; tests leave it off so a view is filled as soon as it is shown."""
         super().__init__()
         self.group, self.node = group, node
-        self.settings = settings or UiSettings(data_dir_of_group(group))
+        self.settings = settings or UiSettings(data_dir_of_group(group), group)
         self.bridge = Bridge(group.bus, self, db=group.db)
         self.task_cache = TaskCache(group, self)
         self.bridge.recordsChanged.connect(self.task_cache.on_records_changed)
@@ -190,6 +193,9 @@ class MainWindow(QMainWindow):
         view = menu.addMenu("&View")
         for action in self.view_actions.values():
             view.addAction(action)
+        from organiser.ui.lock import add_security_actions  # Lock now, Wipe…, Settings > passphrase
+
+        add_security_actions(self, file_menu, menu)
         help_menu = menu.addMenu("&Help")
         self.guide_action = help_menu.addAction("Organiser &user guide", self.show_guide)
         self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -202,6 +203,18 @@ class ImportDialog(QDialog):
                   self._planned, "Reading and checking…")
 
     def _plan_backup(self, path: Path) -> None:
+        from organiser.formats.sealed import is_sealed, open_sealed
+
+        if is_sealed(self.data):
+            passphrase, ok = QInputDialog.getText(self, "Encrypted backup", f"{path.name} is encrypted. "
+                                                  "Its passphrase:", QLineEdit.EchoMode.Password)
+            if not ok:
+                return
+            try:
+                self.data = open_sealed(self.data, passphrase, path.name)
+            except OrganiserError as exc:
+                self._show_problem(_sentence(exc))
+                return
         try:
             backup = read_backup(self.data, path.name)
         except OrganiserError as exc:
@@ -348,6 +361,13 @@ class ExportDialog(QDialog):
         form.addRow("To file:", file_row)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        from organiser.ui.lock import PassphraseFields
+
+        self.encrypt_box = QCheckBox("&Encrypt the backup with a passphrase")
+        self.encrypt_fields = PassphraseFields(self, optional=False)
+        self.encrypt_box.toggled.connect(self.encrypt_fields.setVisible)
+        self.encrypt_box.toggled.connect(lambda _on: self._format_changed(0))
+        self.encrypt_fields.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setVisible(False)
@@ -358,6 +378,8 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
+        layout.addWidget(self.encrypt_box)
+        layout.addWidget(self.encrypt_fields)
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self._format_changed(0)
@@ -370,6 +392,8 @@ class ExportDialog(QDialog):
         fmt, _version, suffix = self.choice()
         current = Path(self.path_edit.text()) if self.path_edit.text() else Path.home() / _safe(self.group.name)
         self.path_edit.setText(str(current.with_suffix(suffix)))
+        self.encrypt_box.setVisible(fmt == "json")
+        encrypted = fmt == "json" and self.encrypt_box.isChecked()
         self.note.setText({
             "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
             "vcf": "Members with names, emails, phones, roles as categories and notes.",
@@ -378,7 +402,7 @@ class ExportDialog(QDialog):
             "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
             "json": "Everything, with the signed change log, so the group can be restored exactly. "
                     "Keep it safe: it holds all members' details.",
-        }[fmt])
+        }[fmt] + ("" if encrypted else " This file is not encrypted: anyone who gets it can read it."))
 
     def choose_file(self) -> None:
         _fmt, _version, suffix = self.choice()
@@ -394,9 +418,20 @@ class ExportDialog(QDialog):
         if not self.path_edit.text().strip():
             self.note.setText("Say which file to write.")
             return
+        passphrase = None
+        if fmt == "json" and self.encrypt_box.isChecked():
+            try:
+                passphrase = self.encrypt_fields.value()
+            except OrganiserError as exc:
+                self.note.setText(_sentence(exc))
+                return
 
         def work(group: Group, _progress: transfer.Progress) -> Path:
             data = transfer.export_group(group, fmt, vcard_version=version)
+            if passphrase is not None:
+                from organiser.formats.sealed import seal_backup
+
+                data = seal_backup(data, passphrase)
             part = target.with_name(target.name + ".part")
             part.write_bytes(data)
             part.replace(target)

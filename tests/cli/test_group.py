@@ -21,8 +21,7 @@ def test_init_then_status_shows_device_group_counts_vector_and_state_hash(organi
     group = open_group(organiser.data_dir)
     try:  # the hash printed is the hash of what the group holds
         assert status["state_hash"] == group.replica.state_hash()
-        key = group.path / "device.key"
-        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert stat.S_IMODE((group.path / "organiser.db").stat().st_mode) == 0o600
     finally:
         group.close()
 

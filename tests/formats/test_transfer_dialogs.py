@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 
 from organiser.services import transfer
 from organiser.services.group import Group
@@ -191,3 +192,41 @@ def test_export_dialog_offers_an_xlsx_whose_cells_are_text(group: Group, qtbot: 
     qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
     row = next(openpyxl.load_workbook(target).active.iter_rows(min_row=2))
     assert (row[0].value, row[0].data_type, row[2].value, row[2].data_type) == ("=1+1", "s", "07700900123", "s")
+def test_exports_say_they_are_plain_and_a_backup_can_be_written_encrypted(group: Group, qtbot: Any,
+                                                                          tmp_path: Path) -> None:
+    from organiser.formats.sealed import is_sealed
+
+    group.members.add("Ana López", emails=["ana@example.org"])
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    assert "not encrypted: anyone who gets it can read it" in dialog.note.text()
+    dialog.format_box.setFocus()
+    while "backup" not in dialog.format_box.currentText():  # down the list, as with the keyboard
+        qtbot.keyClick(dialog.format_box, Qt.Key.Key_Down)
+    target = tmp_path / "backup.json"
+    dialog.path_edit.setText(str(target))
+    dialog.encrypt_box.click()
+    assert "not encrypted" not in dialog.note.text()
+    qtbot.keyClicks(dialog.encrypt_fields.first, "correct horse battery staple")
+    qtbot.keyClicks(dialog.encrypt_fields.again, "correct horse battery staple")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
+    raw = target.read_bytes()
+    assert is_sealed(raw) and b"Ana" not in raw
+
+    from organiser.services.group import create_group
+
+    other = create_group(tmp_path / "elsewhere", "Food Co-op", "till laptop")
+    importing = ImportDialog(other)
+    qtbot.addWidget(importing)
+
+    def type_passphrase(box: Any) -> None:
+        line = box.findChild(QLineEdit)
+        qtbot.keyClicks(line, "correct horse battery staple")
+        qtbot.keyClick(line, Qt.Key.Key_Return)
+
+    from tests.ui.conftest import with_modal
+
+    with_modal(lambda: importing.set_file(target), type_passphrase)
+    assert "a backup of group 'Tenants Union'" in importing.summary.text()
+    other.close()

@@ -87,7 +87,8 @@ def test_a_bad_value_is_named_with_its_line_and_only_that_value_is_skipped(files
         "Ignoring this value.",
         f"{path}, line 3: device_name uses {{host}}; the known placeholders are {{hostname}} and {{user}}. "
         "Ignoring this value.",
-        f"{path}, line 4: 'listens' is not a setting (known: data_dir, device_name, listen_port, discovery, peers); "
+        f"{path}, line 4: 'listens' is not a setting (known: data_dir, device_name, listen_port, discovery, peers, "
+            "require_passphrase, lock_after_minutes); "
         "ignoring it.",
         "environment variable ORGANISER_LISTEN_PORT: listen_port must be a whole number from 0 to 65535 "
         "(0 picks a free port). Ignoring it.",

@@ -27,6 +27,12 @@ def test_store_tls_zeroconf_and_modules_pass_with_a_one_line_summary(capsys: pyt
         assert part in out
 
 
+def test_the_encryption_check_writes_an_encrypted_group_and_names_sqlcipher(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["selftest", "--only", "encryption"]) == 0
+    out = capsys.readouterr().out
+    assert "encryption ok (SQLCipher 4." in out and "Argon2id unlock" in out
+
+
 def test_json_gives_each_check_and_its_time(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["selftest", "--only", "tls", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

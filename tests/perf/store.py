@@ -292,6 +292,22 @@ def stored_rows_floor(tmp: Path, target: Group) -> float:
     return floor
 
 
+def bench_at_rest(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Encrypted against plain, in this same run (tests/perf/atrest.py)."""
+    from tests.perf import atrest
+
+    rng = random.Random(1)
+    values = [member_values(i, rng) for i in range(args.writes)]
+    source = make_source(tmp / "at-rest", args.members, args.events, args.tasks)
+    try:
+        apply = atrest.bench_encrypted_apply(tmp / "at-rest", source, args.chunk)
+    finally:
+        source.close()
+    return {"encrypted_write": atrest.bench_encrypted_writes(tmp / "at-rest", args.writes, values),
+            "encrypted_apply": apply, "unlock": atrest.bench_unlock(tmp / "at-rest"),
+            "wipe": atrest.bench_wipe(tmp / "at-rest", args.wipe_members, member_values)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--writes", type=int, default=10_000)
@@ -299,14 +315,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5_000)
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--chunk", type=int, default=35_000, help="changesets per apply() call")
+    parser.add_argument("--wipe-members", type=int, default=50_000, help="members in the group the wipe destroys")
+    parser.add_argument("--only-at-rest", action="store_true", help="run only the encryption-at-rest figures")
     args = parser.parse_args(argv)
+    if args.only_at_rest:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            report = {"at_rest": bench_at_rest(Path(tmp_name), args)}
+        json.dump(report, sys.stdout, indent=2)
+        print()
+        return 0
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         report = {
             "write_overhead_synchronous_full": bench_writes(tmp, args.writes, "FULL"),
             "write_overhead_synchronous_normal": bench_writes(tmp, args.writes, "NORMAL"),
             "apply": bench_apply(tmp, args.members, args.events, args.tasks, args.chunk),
-            "targets": {"write_overhead_ratio": 2.5, "apply_ratio": 3.0},
+            "at_rest": bench_at_rest(tmp, args),
+            "targets": {"write_overhead_ratio": 2.5, "apply_ratio": 3.0, "encrypted_write_ratio": 1.5,
+                        "encrypted_apply_ratio": 1.5, "unlock_added_s": 1.0, "wipe_s": 1.0},
         }
     json.dump(report, sys.stdout, indent=2)
     print()

@@ -36,7 +36,7 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
-import sys, time
+import os, sys, time
 t0 = float(sys.argv[1])
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
@@ -44,7 +44,7 @@ app = QApplication([])
 from pathlib import Path
 from organiser.services.group import open_group
 from organiser.app import build_main_window
-group = open_group(Path(sys.argv[2]))
+group = open_group(Path(sys.argv[2]), passphrase=os.environ.get("ORGANISER_PASSPHRASE"))
 window = build_main_window(group)
 window.switch_to(sys.argv[3])
 model = window.members_view.model if sys.argv[3] == "members" else window.events_view.agenda
@@ -93,14 +93,18 @@ def build_dataset(base: Path, members: int, events: int, tasks: int, arriving: i
     return here, there
 
 
-def cold_start(data_dir: Path, view: str, runs: int) -> list[tuple[float, float]]:
+def cold_start(data_dir: Path, view: str, runs: int, passphrase: str | None = None) -> list[tuple[float, float]]:
+    """With a passphrase: the unlock (key derivation, opening the encrypted database) is timed too."""
     from organiser.ui.settings import UiSettings  # noqa: F401 (import check before timing)
 
+    env = {k: v for k, v in os.environ.items() if k != "ORGANISER_PASSPHRASE"}
+    if passphrase:
+        env["ORGANISER_PASSPHRASE"] = passphrase
     times = []
     for _ in range(runs):
         started = time.time()
         out = subprocess.run([sys.executable, "-c", CHILD, str(started), str(data_dir), view],
-                             capture_output=True, text=True, cwd=ROOT, timeout=120, check=True)
+                             capture_output=True, text=True, cwd=ROOT, timeout=120, check=True, env=env)
         painted, filled = out.stdout.strip().splitlines()[-1].split()
         times.append((float(painted), float(filled)))
     return times
@@ -234,6 +238,36 @@ def arrival_stall(window: Any, app: Any, changesets: list[Any]) -> dict[str, Any
             "tasks_view_shown_after_ms": round(tasks_catch_up * 1000, 1)}
 
 
+def _summary(cold: dict[str, list[tuple[float, float]]]) -> dict[str, Any]:
+    return {view: {"first_paint_median": round(statistics.median(p for p, _f in v), 3),
+                   "first_paint_max": round(max(p for p, _f in v), 3),
+                   "view_filled_median": round(statistics.median(f for _p, f in v), 3)}
+            for view, v in cold.items()}
+
+
+def encrypted_cold_start(here: Path, runs: int) -> dict[str, Any]:
+    """The same group encrypted (organiser encrypt) and started with its passphrase, each run right
+    after a run of the plain group, so a busy moment of the machine weighs on both alike."""
+    from organiser.services.atrest import encrypt_group
+
+    passphrase = "correct horse battery staple"
+    copy = here.parent / "door-encrypted"
+    shutil.copytree(here, copy)
+    encrypt_group(copy, None, passphrase)
+    plain: dict[str, list[tuple[float, float]]] = {"events": [], "members": []}
+    encrypted: dict[str, list[tuple[float, float]]] = {"events": [], "members": []}
+    for view in ("events", "members"):
+        for _ in range(runs):
+            plain[view] += cold_start(here, view, 1)
+            encrypted[view] += cold_start(copy, view, 1, passphrase)
+    shutil.rmtree(copy, ignore_errors=True)
+    plain_summary, encrypted_summary = _summary(plain), _summary(encrypted)
+    return {"cold_start_plain_paired_s": plain_summary, "cold_start_encrypted_s": encrypted_summary,
+            "unlock_added_s": {view: round(encrypted_summary[view]["first_paint_median"]
+                                           - plain_summary[view]["first_paint_median"], 3)
+                               for view in encrypted_summary}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=50_000)
@@ -241,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--arriving", type=int, default=35_000)
     parser.add_argument("--runs", type=int, default=3, help="cold starts per view (0: skip them)")
+    parser.add_argument("--only-cold-start", action="store_true",
+                        help="only the cold starts: the plain group and an encrypted copy, runs alternating")
     parser.add_argument("--keep", type=Path, default=None,
                         help="build the data here and keep it; a later run with the same folder reuses it")
     args = parser.parse_args(argv)
@@ -259,12 +295,13 @@ def main(argv: list[str] | None = None) -> int:
         "dataset_build_seconds": round(build_seconds, 1),
         "targets": {"cold_start_s": 1.5, "keystroke_ms": 50, "stall_ms": 100},
     }
+    if args.only_cold_start:
+        result.update(encrypted_cold_start(here, args.runs))
+        shutil.rmtree(here.parent, ignore_errors=True)
+        print(json.dumps(result, indent=2))
+        return 0
     cold = {view: cold_start(here, view, args.runs) for view in ("events", "members")} if args.runs else {}
-    result["cold_start_s"] = {
-        view: {"first_paint_median": round(statistics.median(p for p, _f in v), 3),
-               "first_paint_max": round(max(p for p, _f in v), 3),
-               "view_filled_median": round(statistics.median(f for _p, f in v), 3)}
-        for view, v in cold.items()}
+    result["cold_start_s"] = _summary(cold)
 
     app = QApplication.instance() or QApplication([])
     from organiser.app import build_main_window

@@ -34,11 +34,15 @@ def test_organiser_data_dir_beats_xdg(clean_env, tmp_path):
     assert default_data_dir() == tmp_path / "chosen"
 
 
-def test_the_private_key_is_readable_by_its_owner_only(group):
-    key = group.path / KEY_NAME
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert stat.S_IMODE(group.path.stat().st_mode) == 0o700
-    assert b"PRIVATE KEY" in key.read_bytes()
+def test_the_group_folder_and_its_files_are_its_owners_only(group, data_dir):
+    group.members.add("Ana")  # the WAL and its index exist now too
+    assert not (group.path / KEY_NAME).exists()  # the device key lives inside the database
+    for folder in (data_dir, data_dir / "groups", group.path):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    files = list(group.path.iterdir()) + [data_dir / "current"]
+    assert {p.name for p in group.path.iterdir()} >= {DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"}
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
 def test_two_groups_live_side_by_side_each_in_its_own_database(data_dir):

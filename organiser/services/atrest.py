@@ -1,0 +1,232 @@
+"""A group's data at rest: encrypting a plain group in place, changing the passphrase, and the
+panic wipe. Crash-safe: at every moment the folder holds the old database or the new one, whole.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from organiser.core.errors import OrganiserError, PassphraseError
+from organiser.services.group import _device_key, find_group_dir
+from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_pragma
+from organiser.store.database import connect
+from organiser.store.datadir import (
+    DB_NAME,
+    LEGACY_SECRET_FILES,
+    WRAPPED_KEY_NAME,
+    groups_dir,
+    make_owner_only,
+    new_local_name,
+)
+from organiser.store.keyfile import (
+    crash_point,
+    fsync_dir,
+    new_database_key,
+    read_key_file,
+    seal,
+    shred,
+    write_key_file,
+    write_private_atomically,
+)
+
+ENCRYPTING_NAME = DB_NAME + ".encrypting"  # the encrypted copy while it is being written
+MIN_PASSPHRASE = 8
+
+
+@dataclass(frozen=True)
+class Strength:
+    """How hard a passphrase is to guess, in words for the person choosing it."""
+
+    bits: float
+    word: str  # "too short", "weak", "fair", "strong"
+    hint: str
+
+    @property
+    def acceptable(self) -> bool:
+        return self.word != "too short"
+
+
+def passphrase_strength(passphrase: str) -> Strength:
+    """A rough estimate (character pool and length, repeats discounted), enough to steer people
+    to a few random words; not a promise."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        return Strength(0.0, "too short", f"Use at least {MIN_PASSPHRASE} characters; four random words are best.")
+    pools = [(string.ascii_lowercase, 26), (string.ascii_uppercase, 26), (string.digits, 10),
+             (string.punctuation + " ", 33)]
+    pool = sum(size for chars, size in pools if any(c in chars for c in passphrase))
+    pool += 100 if any(ord(c) > 127 for c in passphrase) else 0
+    distinct = len(set(passphrase))
+    bits = min(len(passphrase), distinct * 2) * math.log2(max(pool, 2))
+    if bits < 40:
+        return Strength(bits, "weak", "Easy to guess for someone who takes the laptop: add words.")
+    if bits < 60:
+        return Strength(bits, "fair", "Fair: one or two more words make it strong.")
+    return Strength(bits, "strong", "Strong.")
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    strength = passphrase_strength(passphrase)
+    if not strength.acceptable:
+        raise PassphraseError(f"the new passphrase is too short: {strength.hint}")
+
+
+# ---- passphrase -------------------------------------------------------------------------------
+
+
+def change_passphrase(path: Path, old: str, new: str) -> None:
+    """Seal the same database key under a new passphrase (instant: nothing is re-encrypted).
+    A wrong old passphrase changes nothing."""
+    if not is_encrypted(path / DB_NAME):
+        raise OrganiserError("this group is not encrypted yet: encrypt it with 'organiser encrypt'.")
+    check_new_passphrase(new)
+    database_key = read_key_file(path / WRAPPED_KEY_NAME, old)
+    write_key_file(path / WRAPPED_KEY_NAME, database_key, new)
+
+
+# ---- encrypt in place ---------------------------------------------------------------------------
+
+
+def encrypt_group(data_dir: Path, group: str | None, passphrase: str) -> Path:
+    """Encrypt a plain group's database in place; return its folder (renamed to a random local
+    name when it was named by the group id). Nothing else may have the database open."""
+    check_new_passphrase(passphrase)
+    path = find_group_dir(data_dir, group)
+    db_path = path / DB_NAME
+    if is_encrypted(db_path):
+        raise OrganiserError("this group's database is already encrypted; change its passphrase with "
+                             "'organiser passphrase change'.")
+    (path / ENCRYPTING_NAME).unlink(missing_ok=True)  # left by an encryption that was interrupted
+    _take_in_secrets(path)
+    database_key = new_database_key()
+    sealed = seal(database_key, passphrase)  # the slow part (Argon2id) before anything is locked
+    conn = _exclusive(db_path)
+    try:
+        _export(conn, path / ENCRYPTING_NAME, database_key)
+        crash_point("encrypted-copy-written")
+        _check_copy(path / ENCRYPTING_NAME, database_key)
+        write_private_atomically(path / WRAPPED_KEY_NAME, sealed)
+        crash_point("key-file-in-place")
+        os.replace(path / ENCRYPTING_NAME, db_path)  # the moment the group becomes encrypted
+        fsync_dir(path)
+        crash_point("encrypted-database-in-place")
+    finally:
+        conn.close()
+    for name in LEGACY_SECRET_FILES:
+        shred(path / name)
+    for leftover in (DB_NAME + "-wal", DB_NAME + "-shm", DB_NAME + "-journal"):
+        (path / leftover).unlink(missing_ok=True)  # the plain database's; SQLite makes new ones
+    make_owner_only(path)
+    crash_point("secrets-shredded")
+    return _rename_to_local_name(data_dir, path)
+
+
+def _take_in_secrets(path: Path) -> None:
+    """Move a legacy device key and group secret from files into the database before it is copied."""
+    db = connect(path / DB_NAME)
+    try:
+        _device_key(db, path)
+    finally:
+        db.close()
+
+
+def _exclusive(db_path: Path) -> Any:
+    """A connection that alone has the database: out of WAL (so no -wal file belongs to it) and
+    locked until closed. Refused while the app or `organiser serve` has it open."""
+    conn = dbapi().connect(str(db_path), isolation_level=None, timeout=2.0)
+    try:
+        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        if str(mode).lower() != "delete":
+            raise dbapi().OperationalError("database is locked")
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("COMMIT")
+    except dbapi().OperationalError:
+        conn.close()
+        raise OrganiserError("the group's database is in use: close the app and stop 'organiser serve' "
+                             "on this laptop, then encrypt again.") from None
+    return conn
+
+
+def _export(conn: Any, target: Path, database_key: bytes) -> None:
+    target.unlink(missing_ok=True)
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{database_key.hex()}'\"", [str(target)])
+    try:
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+    finally:
+        conn.execute("DETACH DATABASE encrypted")
+
+
+def _check_copy(target: Path, database_key: bytes) -> None:
+    conn = dbapi().connect(str(target), isolation_level=None)
+    try:
+        conn.execute(key_pragma(database_key))
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise OrganiserError(f"the encrypted copy failed its integrity check ({result}); "
+                                 "the group was left as it was.")
+    finally:
+        conn.close()
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _rename_to_local_name(data_dir: Path, path: Path) -> Path:
+    """A folder named by its group id (groups made before encryption) gets a name that means nothing."""
+    if len(path.name) != 32:
+        return path
+    renamed = groups_dir(data_dir) / new_local_name()
+    os.rename(path, renamed)
+    fsync_dir(renamed.parent)
+    current = data_dir / "current"
+    if current.exists() and current.read_text().strip() == path.name:
+        from organiser.store.datadir import set_current
+
+        set_current(data_dir, renamed.name)
+    return renamed
+
+
+# ---- panic wipe ---------------------------------------------------------------------------------
+
+
+def wipe_group(data_dir: Path, path: Path) -> bool:
+    """Destroy this laptop's copy of a group: the sealed key first (overwritten, synced, deleted),
+    then every file and the folder. Returns whether the group was encrypted, i.e. whether a copy
+    of the disk taken before is unreadable (crypto-shredding); a plain group's files are only deleted."""
+    db_path = path / DB_NAME
+    encrypted = is_encrypted(db_path) or (path / WRAPPED_KEY_NAME).exists()
+    shred(path / WRAPPED_KEY_NAME)
+    forget_key(db_path, everywhere=True)
+    forget_remembered_key(path)
+    for entry in sorted(path.iterdir()):
+        if entry.is_dir():
+            import shutil
+
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name in LEGACY_SECRET_FILES:
+            shred(entry)
+        else:
+            entry.unlink(missing_ok=True)
+    path.rmdir()
+    fsync_dir(path.parent)
+    current = data_dir / "current"
+    if current.exists() and current.read_text().strip() == path.name:
+        current.unlink()
+    return encrypted
+
+
+def forget_remembered_key(path: Path) -> None:
+    """Drop the key kept in the OS keyring for this folder, if "Remember on this computer" was on."""
+    from organiser.services.keyring_store import forget
+
+    forget(path)

@@ -1,0 +1,158 @@
+"""The wrapped database key: 32 random bytes, sealed with a key derived from the passphrase.
+
+The key file holds only the derivation's parameters, its salt and the sealed key (AES-256-GCM
+from `cryptography`, the parameters as associated data so none can be changed unnoticed). It
+names no group, member or device. Changing the passphrase seals the same database key again
+(the database is not re-encrypted); destroying this file makes the database unreadable for
+good (crypto-shredding), which is what a panic wipe does first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from organiser.core.errors import OrganiserError, PassphraseError
+from organiser.store.cipher import KEY_BYTES
+
+FORMAT = "organiser-key/1"
+# RFC 9106, section 4, second recommended option: Argon2id, t=3, p=4, 64 MiB (0.1-0.35 s here).
+TIME_COST = 3
+MEMORY_KIB = 64 * 1024
+PARALLELISM = 4
+
+
+class KeyFileError(OrganiserError):
+    """A key file that cannot be read (damaged, or not an Organiser key file)."""
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    time_cost: int = TIME_COST
+    memory_kib: int = MEMORY_KIB
+    parallelism: int = PARALLELISM
+    salt: bytes = b""
+
+    def derive(self, passphrase: str) -> bytes:
+        return hash_secret_raw(passphrase.encode("utf-8"), self.salt, time_cost=self.time_cost,
+                               memory_cost=self.memory_kib, parallelism=self.parallelism,
+                               hash_len=32, type=Type.ID)
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": "argon2id", "time_cost": self.time_cost, "memory_kib": self.memory_kib,
+                "parallelism": self.parallelism, "salt": _b64(self.salt)}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def new_database_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def seal(database_key: bytes, passphrase: str) -> bytes:
+    """The key file's bytes for this database key under this passphrase."""
+    if not passphrase:
+        raise PassphraseError("the passphrase is empty.")
+    params = KdfParams(salt=secrets.token_bytes(16))
+    header = json.dumps({"format": FORMAT, "kdf": params.to_json()}, sort_keys=True).encode()
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(params.derive(passphrase)).encrypt(nonce, database_key, header)
+    return json.dumps({"header": header.decode(), "nonce": _b64(nonce), "sealed": _b64(sealed)}).encode() + b"\n"
+
+
+def unseal(data: bytes, passphrase: str, where: Path | str = "the key file") -> bytes:
+    """The database key, or PassphraseError when the passphrase is not the right one."""
+    try:
+        doc = json.loads(data)
+        header_text = doc["header"]
+        header = json.loads(header_text)
+        kdf = header["kdf"]
+        if header.get("format") != FORMAT or kdf.get("name") != "argon2id":
+            raise ValueError("not an Organiser key file")
+        params = KdfParams(int(kdf["time_cost"]), int(kdf["memory_kib"]), int(kdf["parallelism"]),
+                           base64.b64decode(kdf["salt"], validate=True))
+        if params.memory_kib > 4 * 1024 * 1024 or params.time_cost > 64 or not 1 <= params.parallelism <= 64:
+            raise ValueError("its key derivation asks for more than this app would ever use")
+        nonce = base64.b64decode(doc["nonce"], validate=True)
+        sealed = base64.b64decode(doc["sealed"], validate=True)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KeyFileError(f"{where} cannot be read ({exc}).") from None
+    try:
+        key = AESGCM(params.derive(passphrase)).decrypt(nonce, sealed, header_text.encode())
+    except InvalidTag:
+        raise PassphraseError("that passphrase does not unlock this group.") from None
+    if len(key) != KEY_BYTES:
+        raise KeyFileError(f"{where} does not hold a 32-byte database key.")
+    return key
+
+
+def write_key_file(path: Path, database_key: bytes, passphrase: str) -> None:
+    """Write (or replace) the key file atomically: the old one or the new one, whole, at any moment."""
+    write_private_atomically(path, seal(database_key, passphrase))
+
+
+def read_key_file(path: Path, passphrase: str) -> bytes:
+    return unseal(path.read_bytes(), passphrase, path.name)
+
+
+CRASH_POINT_ENV = "ORGANISER_CRASH_POINT"
+
+
+def crash_point(name: str) -> None:
+    """Where the crash tests kill -9 this process: with $ORGANISER_CRASH_POINT set to this step's
+    name, say so on stderr and wait to be killed. Does nothing otherwise."""
+    if os.environ.get(CRASH_POINT_ENV) == name:
+        os.write(2, f"crash point {name}\n".encode())
+        time.sleep(120)
+
+
+def write_private_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    crash_point("key-file-written")
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def shred(path: Path) -> None:
+    """Overwrite a small file with random bytes, fsync, then delete it.
+
+    On a journalling or copy-on-write file system (or an SSD) old blocks may survive the
+    overwrite; what makes a wiped database unreadable is that its key existed only here,
+    sealed, and that every copy the app made of it is gone."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    try:
+        size = os.fstat(fd).st_size
+        os.write(fd, secrets.token_bytes(max(size, 1)))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.unlink(path)
+    fsync_dir(path.parent)

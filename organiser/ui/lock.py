@@ -1,0 +1,248 @@
+"""Lock, wipe and passphrase actions of the main window, and the idle timer that locks it.
+
+The window only asks (signals `lockRequested`, `wipeRequested`, `encryptRequested`); the app
+(app.py) stops the sync node, closes the database, forgets the key and shows the unlock screen,
+or destroys the group's files. Changing the passphrase is done here: it re-seals the key only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMenuBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError
+from organiser.ui.widgets import error_colour
+
+WIPE_WORD = "WIPE"
+_ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+             QEvent.Type.TouchBegin}
+
+
+class IdleLock(QObject):
+    """Emits `idle` once no key, click or mouse move reached the app for `minutes` (0: never)."""
+
+    idle = Signal()
+
+    def __init__(self, minutes: float, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.idle)
+        self.set_minutes(minutes)
+
+    def set_minutes(self, minutes: float) -> None:
+        self.minutes = minutes
+        if minutes > 0:
+            self.timer.start(int(minutes * 60_000))
+        else:
+            self.timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in _ACTIVITY and self.minutes > 0:
+            self.timer.start()  # restarts with the same interval
+        return False
+
+
+class PassphraseFields(QWidget):
+    """A new passphrase typed twice, with a strength hint as it is typed."""
+
+    def __init__(self, parent: QWidget | None = None, *, optional: bool = True) -> None:
+        super().__init__(parent)
+        from organiser.config import settings
+
+        self.optional = optional and not settings().require_passphrase
+        self.first = QLineEdit()
+        self.first.setEchoMode(QLineEdit.EchoMode.Password)
+        self.first.setAccessibleName("Passphrase")
+        self.first.setPlaceholderText("four random words are best" + (" (or leave empty)" if self.optional else ""))
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again.setAccessibleName("Passphrase again")
+        self.strength = QLabel()
+        self.strength.setWordWrap(True)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("&Passphrase", self.first)
+        form.addRow("&Again", self.again)
+        form.addRow("", self.strength)
+        self.first.textChanged.connect(self._hint)
+        self._hint("")
+
+    def _hint(self, text: str) -> None:
+        from organiser.services.atrest import passphrase_strength
+
+        if not text:
+            self.strength.setText("Without a passphrase, anyone who takes this laptop can read the group's data."
+                                  if self.optional else "A passphrase is required on this computer.")
+            return
+        found = passphrase_strength(text)
+        self.strength.setText(f"{found.word.capitalize()}. {found.hint}" if found.word != "strong" else "Strong.")
+
+    def value(self) -> str | None:
+        """The chosen passphrase, None for none; OrganiserError (one sentence) when it cannot be used."""
+        from organiser.services.atrest import check_new_passphrase
+
+        first, again = self.first.text(), self.again.text()
+        if not first and not again:
+            if self.optional:
+                return None
+            raise OrganiserError("A passphrase is required on this computer.")
+        if first != again:
+            raise OrganiserError("The two passphrases differ: type the same one twice.")
+        check_new_passphrase(first)
+        return first
+
+
+class _Dialog(QDialog):
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.layout_ = QVBoxLayout(self)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {error_colour(self)};")
+        self.error.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._check)
+        self.buttons.rejected.connect(self.reject)
+
+    def finish(self) -> None:
+        self.layout_.addWidget(self.error)
+        self.layout_.addWidget(self.buttons)
+
+    def fail(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def _check(self) -> None:
+        raise NotImplementedError
+
+
+class WipeDialog(_Dialog):
+    """Typed confirmation: the person types WIPE."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Wipe this laptop's copy", parent)
+        text = QLabel(f"<p>This destroys this laptop's copy of the group: its key first, then every file. "
+                      "It cannot be undone here; the group's other devices keep their copies, and an admin "
+                      "can then remove this device from the group.</p>"
+                      f"<p>Type <b>{WIPE_WORD}</b> to confirm.</p>")
+        text.setWordWrap(True)
+        self.word = QLineEdit()
+        self.word.setAccessibleName("Type WIPE to confirm")
+        self.layout_.addWidget(text)
+        self.layout_.addWidget(self.word)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Wipe")
+        self.finish()
+
+    def _check(self) -> None:
+        if self.word.text().strip() != WIPE_WORD:
+            self.fail(f"Type {WIPE_WORD} in capitals to confirm, or Cancel.")
+            self.word.setFocus()
+            return
+        self.accept()
+
+
+class ChangePassphraseDialog(_Dialog):
+    def __init__(self, group: Any, parent: QWidget | None = None) -> None:
+        super().__init__("Change passphrase", parent)
+        self.group = group
+        self.current = QLineEdit()
+        self.current.setEchoMode(QLineEdit.EchoMode.Password)
+        self.current.setAccessibleName("Current passphrase")
+        form = QFormLayout()
+        form.addRow("&Current passphrase", self.current)
+        self.layout_.addLayout(form)
+        self.new = PassphraseFields(self, optional=False)
+        self.layout_.addWidget(self.new)
+        self.finish()
+
+    def _check(self) -> None:
+        from organiser.services.atrest import change_passphrase
+
+        try:
+            new = self.new.value()
+            assert new is not None
+            change_passphrase(self.group.path, self.current.text(), new)
+        except OrganiserError as exc:
+            from organiser.ui.dialogs import sentence
+
+            self.fail(sentence(exc))
+            return
+        self.accept()
+
+
+class EncryptDialog(_Dialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Encrypt this group", parent)
+        text = QLabel("Choose a passphrase. The group's data on this laptop is then encrypted, and the app "
+                      "asks for the passphrase when it starts and after it locks. Nothing else changes for "
+                      "the group's other devices.")
+        text.setWordWrap(True)
+        self.layout_.addWidget(text)
+        self.fields = PassphraseFields(self, optional=False)
+        self.layout_.addWidget(self.fields)
+        self.passphrase = ""
+        self.finish()
+
+    def _check(self) -> None:
+        try:
+            value = self.fields.value()
+        except OrganiserError as exc:
+            from organiser.ui.dialogs import sentence
+
+            self.fail(sentence(exc))
+            return
+        self.passphrase = value or ""
+        self.accept()
+
+
+def add_security_actions(window: Any, file_menu: QMenu, menubar: QMenuBar) -> None:
+    """File > Lock now (Ctrl+L), File > Wipe this laptop's copy…, Settings > passphrase or encrypt."""
+    encrypted = bool(getattr(window.group, "encrypted", False))
+    before = file_menu.actions()[-1] if file_menu.actions() else None  # above Quit
+    window.lock_action = QAction("&Lock now", window)
+    window.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+    window.lock_action.setEnabled(encrypted)
+    window.lock_action.setToolTip("" if encrypted else "Set a passphrase first (Settings > Encrypt this group…)")
+    window.lock_action.triggered.connect(window.lockRequested.emit)
+    window.wipe_action = QAction("&Wipe this laptop's copy…", window)
+    window.wipe_action.triggered.connect(lambda: _ask_wipe(window))
+    file_menu.insertActions(before, [window.lock_action, window.wipe_action])
+    file_menu.insertSeparator(before)
+    settings_menu = menubar.addMenu("&Settings")
+    if encrypted:
+        window.passphrase_action = settings_menu.addAction("Change &passphrase…",
+                                                           lambda: _change_passphrase(window))
+    else:
+        window.encrypt_action = settings_menu.addAction("&Encrypt this group…", lambda: _ask_encrypt(window))
+
+
+def _ask_wipe(window: Any) -> None:
+    dialog = WipeDialog(window)
+    if dialog.exec():
+        window.wipeRequested.emit()
+
+
+def _change_passphrase(window: Any) -> None:
+    if ChangePassphraseDialog(window.group, window).exec():
+        window.show_message("Passphrase changed.")
+
+
+def _ask_encrypt(window: Any) -> None:
+    dialog = EncryptDialog(window)
+    if dialog.exec() and dialog.passphrase:
+        window.encryptRequested.emit(dialog.passphrase)

@@ -1,0 +1,120 @@
+"""The unlock screen: an encrypted group's passphrase, asked on start and after a lock.
+
+It names no group (the name is inside the encrypted database). A wrong passphrase is a calm
+sentence and another try; "Remember on this computer" appears only where an OS keyring exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError, PassphraseError
+from organiser.services import keyring_store
+from organiser.services.group import Group, open_group
+from organiser.ui.resources import app_icon
+from organiser.ui.widgets import error_colour
+
+
+def open_remembered(data_dir: Path, folder: str) -> Group | None:
+    """The group opened with a key kept in the OS keyring ("Remember on this computer"), if any."""
+    key = keyring_store.recall(data_dir / "groups" / folder)
+    if key is None:
+        return None
+    try:
+        return open_group(data_dir, folder, database_key=key)
+    except OrganiserError:
+        return None
+
+
+class UnlockWindow(QWidget):
+    unlocked = Signal(object)  # Group
+    otherGroupRequested = Signal()
+
+    def __init__(self, data_dir: Path, folder: str, parent: QWidget | None = None, *, note: str = "") -> None:
+        super().__init__(parent)
+        self.data_dir, self.folder = data_dir, folder
+        self.setWindowTitle("Organiser — locked")
+        self.setWindowIcon(app_icon())
+        layout = QVBoxLayout(self)
+        icon = QLabel()
+        icon.setPixmap(app_icon().pixmap(64, 64))
+        layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignHCenter)
+        title = QLabel("This group is locked")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        title.setFont(font)
+        layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        intro = QLabel(note or "Type the group's passphrase to open it on this laptop.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.passphrase.returnPressed.connect(self.unlock)
+        layout.addWidget(self.passphrase)
+        self.remember = QCheckBox("&Remember on this computer (in the system keyring)")
+        self.remember.setVisible(keyring_store.available())
+        self.remember.setChecked(False)  # never the default
+        layout.addWidget(self.remember)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        row = QHBoxLayout()
+        self.other_button = QPushButton("&Other group…")
+        self.other_button.clicked.connect(self.otherGroupRequested.emit)
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setDefault(True)
+        self.unlock_button.clicked.connect(self.unlock)
+        row.addWidget(self.other_button)
+        row.addStretch(1)
+        row.addWidget(self.unlock_button)
+        layout.addLayout(row)
+        self.resize(460, 320)
+        self.passphrase.setFocus()
+
+    def unlock(self) -> None:
+        text = self.passphrase.text()
+        if not text:
+            self._say("Type the passphrase first.")
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the key derivation takes a moment
+        try:
+            group = open_group(self.data_dir, self.folder, passphrase=text)
+        except PassphraseError:
+            self._say("That passphrase does not unlock this group. Check Caps Lock and try again.")
+            self.passphrase.selectAll()
+            self.passphrase.setFocus()
+            return
+        except OrganiserError as exc:
+            from organiser.ui.dialogs import sentence
+
+            self._say(sentence(exc))
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.passphrase.clear()
+        if self.remember.isVisible() and self.remember.isChecked():
+            key = group.database_key()
+            if key is not None:
+                keyring_store.remember(group.path, key)
+        self.unlocked.emit(group)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {error_colour(self)};")
+        self.message.show()

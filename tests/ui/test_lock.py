@@ -1,0 +1,214 @@
+"""The app with an encrypted group: a passphrase when creating, the unlock screen with a calm
+retry, Lock now (Ctrl+L) and the idle lock, the typed confirmation of a wipe, and encrypting a
+plain group from Settings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from organiser.services.group import Group, create_group
+from organiser.store.cipher import key_for
+from organiser.store.datadir import DB_NAME
+from organiser.ui.first_run import StartWindow
+from organiser.ui.lock import WipeDialog
+from organiser.ui.unlock import UnlockWindow
+from tests.ui.conftest import with_modal
+
+PASSPHRASE = "correct horse battery staple"
+
+
+def button(widget: Any, text: str) -> QPushButton:
+    found = [b for b in widget.findChildren(QPushButton) if b.text().replace("&", "") == text and b.isVisible()]
+    assert len(found) == 1, [b.text() for b in widget.findChildren(QPushButton)]
+    return found[0]
+
+
+def test_creating_a_group_with_a_passphrase_encrypts_it(qtbot: Any, tmp_path: Path) -> None:
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    start.show()
+    groups: list[Group] = []
+    start.groupReady.connect(groups.append)
+    qtbot.mouseClick(start.create_choice, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(start.group_name, "Allotment Society")
+    qtbot.keyClicks(start.create_passphrase.first, PASSPHRASE)
+    assert start.create_passphrase.strength.text() == "Strong."
+    qtbot.keyClicks(start.create_passphrase.again, PASSPHRASE + "x")
+    qtbot.mouseClick(button(start, "Create group"), Qt.MouseButton.LeftButton)
+    assert groups == [] and "differ" in start.create_error.text()
+    start.create_passphrase.again.selectAll()
+    qtbot.keyClicks(start.create_passphrase.again, PASSPHRASE)
+    qtbot.mouseClick(button(start, "Create group"), Qt.MouseButton.LeftButton)
+    assert [g.name for g in groups] == ["Allotment Society"]
+    assert groups[0].encrypted
+    groups[0].close()
+
+
+def test_a_group_made_without_a_passphrase_is_plain_and_says_so(qtbot: Any, tmp_path: Path) -> None:
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    start.show()
+    groups: list[Group] = []
+    start.groupReady.connect(groups.append)
+    qtbot.mouseClick(start.create_choice, Qt.MouseButton.LeftButton)
+    assert "anyone who takes this laptop" in start.create_passphrase.strength.text()
+    qtbot.keyClicks(start.group_name, "Allotment Society")
+    qtbot.mouseClick(button(start, "Create group"), Qt.MouseButton.LeftButton)
+    assert [g.encrypted for g in groups] == [False]
+    groups[0].close()
+
+
+def test_the_unlock_screen_retries_calmly_and_then_opens(qtbot: Any, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    made = create_group(data, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    folder = made.path.name
+    made.close()
+    unlock = UnlockWindow(data, folder)
+    qtbot.addWidget(unlock)
+    unlock.show()
+    unlock.passphrase.setFocus()
+    opened: list[Group] = []
+    unlock.unlocked.connect(opened.append)
+    assert "Food Co-op" not in unlock.windowTitle()  # the name is inside the encrypted database
+    qtbot.keyClicks(unlock.passphrase, "correct horse battery")
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    assert opened == []
+    assert unlock.message.text() == "That passphrase does not unlock this group. Check Caps Lock and try again."
+    qtbot.keyClicks(unlock.passphrase, PASSPHRASE)  # the wrong one was selected: typing replaces it
+    qtbot.mouseClick(unlock.unlock_button, Qt.MouseButton.LeftButton)
+    assert [g.name for g in opened] == ["Food Co-op"]
+    assert not unlock.remember.isVisible()  # no OS keyring here: not offered
+    opened[0].close()
+
+
+def test_wipe_needs_the_word_typed(qtbot: Any) -> None:
+    dialog = WipeDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.word, "wipe")
+    qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "in capitals" in dialog.error.text()
+    dialog.word.selectAll()
+    qtbot.keyClicks(dialog.word, "WIPE")
+    qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+    assert dialog.result() == WipeDialog.DialogCode.Accepted
+
+
+@pytest.fixture
+def controller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """The app's controller on a qasync loop, with the network off (this test opens no socket)."""
+    import qasync
+
+    from organiser import app
+
+    monkeypatch.setattr(app, "load_sync_node", lambda: (None, "Network off in this test."))
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    made = app.AppController(tmp_path / "data", None)
+    made.loop = loop
+    try:
+        yield made
+    finally:
+        if made.window is not None:
+            made.window.close()
+        for widget in (made.unlock_window, made.start_window):
+            if widget is not None:
+                widget.closeEvent = lambda e: e.accept()
+                widget.close()
+        if made.group is not None:
+            made.group.close()
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def settle(controller: Any, qtbot: Any, condition: Any) -> None:
+    async def wait() -> None:
+        for _ in range(500):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+    controller.loop.run_until_complete(wait())
+    assert condition()
+
+
+def test_lock_now_closes_the_database_and_unlocking_resumes(qtbot: Any, controller: Any) -> None:
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    made.members.add("Ana López")
+    db_path = made.path / DB_NAME
+    made.close()
+    controller.start()
+    unlock = controller.unlock_window
+    assert unlock is not None and controller.window is None
+    qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    window = controller.window
+    assert window is not None and window.windowTitle().startswith("Food Co-op")
+    assert key_for(db_path) is not None
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    assert controller.window is None and controller.group is None
+    assert key_for(db_path) is None  # the key is forgotten
+    qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
+    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    assert controller.window is not None
+    assert [m.name for m in controller.group.members.list()] == ["Ana López"]
+
+
+def test_the_app_locks_itself_after_the_idle_time(qtbot: Any, controller: Any) -> None:
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    folder = made.path.name
+    made.close()
+    controller.show_unlock(folder)
+    qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
+    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    assert controller.window is not None
+    controller.idle_lock.set_minutes(0.005)  # 0.3 s, as if an admin had set a short idle time
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    assert controller.group is None and controller.window is None
+
+
+def test_wipe_from_the_file_menu_destroys_this_copy(qtbot: Any, controller: Any) -> None:
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    path = made.path
+    made.close()
+    controller.show_unlock(path.name)
+    qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
+    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    window = controller.window
+
+    def confirm(dialog: Any) -> None:
+        qtbot.keyClicks(dialog.word, "WIPE")
+        qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+
+    with_modal(window.wipe_action.trigger, confirm)
+    settle(controller, qtbot, lambda: controller.start_window is not None)
+    assert not path.exists()
+
+
+def test_a_plain_group_is_encrypted_from_settings(qtbot: Any, controller: Any) -> None:
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop")
+    made.members.add("Ana López")
+    made.close()
+    controller.start()
+    window = controller.window
+    assert not window.lock_action.isEnabled()  # nothing to lock without a passphrase
+
+    def choose(dialog: Any) -> None:
+        qtbot.keyClicks(dialog.fields.first, PASSPHRASE)
+        qtbot.keyClicks(dialog.fields.again, PASSPHRASE)
+        qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+
+    with_modal(window.encrypt_action.trigger, choose)
+    settle(controller, qtbot, lambda: controller.window is not None and controller.window is not window)
+    assert controller.group.encrypted
+    assert controller.window.lock_action.isEnabled()
+    assert [m.name for m in controller.group.members.list()] == ["Ana López"]
