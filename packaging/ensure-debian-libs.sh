@@ -9,6 +9,8 @@ LIBS="libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libgl
 LIBS="$LIBS libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
 # venv for `make`, iproute2 for the LAN tests' network namespaces.
 LIBS="$LIBS python3-venv iproute2"
+# The minutes export test reads the PDF back with a real reader (pdftotext).
+LIBS="$LIBS poppler-utils"
 # The .deb (`make package`, tests/packaging): dpkg-deb builds it; the bundled Wayland plugin links these,
 # and packaging/build.py must find every linked library on this machine to name its package in Depends:.
 LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"

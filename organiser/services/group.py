@@ -17,7 +17,9 @@ from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key, write_private_key
 from organiser.core.records import new_id
 from organiser.services.events import Events
+from organiser.services.meetings import Meetings
 from organiser.services.members import Members
+from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
 from organiser.store import queries
 from organiser.store.database import connect
@@ -58,6 +60,8 @@ class Group:
         self.members = Members(replica)
         self.events = Events(replica)
         self.tasks = Tasks(replica)
+        self.meetings = Meetings(replica)
+        self.proposals = Proposals(replica)
 
     # ---- identity -----------------------------------------------------------------------
 
