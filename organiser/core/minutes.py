@@ -94,6 +94,29 @@ def delta_to_edits(before: str, delta: Iterable[dict[str, Any]]) -> Iterator[Edi
             new16 += utf16_len(inserted)
 
 
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    low, high = 0, limit  # binary search on slices: string comparison runs in C
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def text_change(old: str, new: str, hint: int | None = None) -> tuple[int, int, str]:
+    """The one edit that turns `old` into `new`: (start, end in old, inserted), in code points.
+    `hint` (where the editor said the change began) keeps a letter typed inside a run of the
+    same letter where it was typed."""
+    limit = min(len(old), len(new))
+    start = _common_prefix(old, new, limit)
+    if hint is not None:
+        start = min(start, max(0, hint))
+    tail = _common_prefix(old[start:][::-1], new[start:][::-1], limit - start)
+    return start, len(old) - tail, new[start:len(new) - tail]
+
+
 # ---- state vectors --------------------------------------------------------------------------
 
 def _varuint(data: bytes, at: int) -> tuple[int, int]:
@@ -186,6 +209,16 @@ class MinutesDoc:
         current = str(self.text)
         start = utf16_to_index(current, position)
         end = utf16_to_index(current, position + removed)
+        start8, end8 = index_to_utf8(current, start), index_to_utf8(current, end)
+        with self.doc.transaction(origin=origin):
+            if end8 > start8:
+                del self.text[start8:end8]
+            if inserted:
+                self.text.insert(start8, inserted)
+
+    def replace(self, start: int, end: int, inserted: str, origin: str = LOCAL) -> None:
+        """Replace code points start..end (Python indexes) of the text."""
+        current = str(self.text)
         start8, end8 = index_to_utf8(current, start), index_to_utf8(current, end)
         with self.doc.transaction(origin=origin):
             if end8 > start8:

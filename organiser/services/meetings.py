@@ -197,6 +197,18 @@ class Meetings(RecordService):
         self.write_minutes(event, edit_update(doc, lambda d: d.append(separator + text + "\n")))
         return self.minutes_text(event)
 
+    def writers_since(self, event: str, after: int) -> tuple[int, list[str]]:
+        """Other devices that wrote these minutes since local change number `after`, by device
+        name, and the number to ask from next time (who else is typing)."""
+        newest, authors = minutes_store.writers_since(self.db, event, after)
+        names = []
+        for author in authors:
+            if author == self.replica.device_id:
+                continue
+            found = queries.get_record(self.db, author)
+            names.append(found[1].get("name", author[:8]) if found else author[:8])
+        return newest, sorted(names, key=str.casefold)
+
     def compact_minutes(self, event: str) -> bool:
         return minutes_store.compact(self.db, event)
 

@@ -147,3 +147,15 @@ def stored_size(db: Database, event: str) -> int:
 def forget_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+def writers_since(db: Database, event: str, after: int) -> tuple[int, list[str]]:
+    """Devices whose minutes changesets for `event` arrived after local change number
+    `after`, and the newest number seen (to ask again from): who is typing right now."""
+    (newest,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()
+    if newest <= after:
+        return newest, []
+    needle = f'["minutes","{event}","update"'.encode()  # how a minutes op starts in a signed body
+    authors = [a for (a,) in db.conn.execute(
+        "SELECT DISTINCT author FROM changes WHERE id > ? AND instr(body, ?) > 0", [after, needle])]
+    return newest, authors
