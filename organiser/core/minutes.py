@@ -169,6 +169,9 @@ class MinutesDoc:
     """One event's minutes document, with the helpers every user of it needs."""
 
     def __init__(self, snapshot: bytes = b"", updates: Iterable[bytes] = ()) -> None:
+        # The origin of the change being made, for observers (pycrdt hands a TransactionEvent
+        # only an id of it): LOCAL for this device's typing, None for undo and redo.
+        self.origin: str | None = None
         self.doc: Doc = Doc()
         self.text: Text = self.doc.get(TEXT_NAME, type=Text)
         if snapshot:
@@ -178,6 +181,7 @@ class MinutesDoc:
 
     def apply(self, update: bytes, origin: str | None = None) -> bool:
         """Merge an update; False (and nothing changed) when its bytes are not an update."""
+        self.origin = origin
         try:
             if origin is None:
                 self.doc.apply_update(update)
@@ -186,6 +190,8 @@ class MinutesDoc:
                     self.doc.apply_update(update)
         except ValueError:
             return False
+        finally:
+            self.origin = None
         return True
 
     def __str__(self) -> str:
@@ -210,25 +216,37 @@ class MinutesDoc:
         start = utf16_to_index(current, position)
         end = utf16_to_index(current, position + removed)
         start8, end8 = index_to_utf8(current, start), index_to_utf8(current, end)
-        with self.doc.transaction(origin=origin):
-            if end8 > start8:
-                del self.text[start8:end8]
-            if inserted:
-                self.text.insert(start8, inserted)
+        self.origin = origin
+        try:
+            with self.doc.transaction(origin=origin):
+                if end8 > start8:
+                    del self.text[start8:end8]
+                if inserted:
+                    self.text.insert(start8, inserted)
+        finally:
+            self.origin = None
 
     def replace(self, start: int, end: int, inserted: str, origin: str = LOCAL) -> None:
         """Replace code points start..end (Python indexes) of the text."""
         current = str(self.text)
         start8, end8 = index_to_utf8(current, start), index_to_utf8(current, end)
-        with self.doc.transaction(origin=origin):
-            if end8 > start8:
-                del self.text[start8:end8]
-            if inserted:
-                self.text.insert(start8, inserted)
+        self.origin = origin
+        try:
+            with self.doc.transaction(origin=origin):
+                if end8 > start8:
+                    del self.text[start8:end8]
+                if inserted:
+                    self.text.insert(start8, inserted)
+        finally:
+            self.origin = None
 
     def append(self, text: str, origin: str = LOCAL) -> None:
-        with self.doc.transaction(origin=origin):
-            self.text += text
+        self.origin = origin
+        try:
+            with self.doc.transaction(origin=origin):
+                self.text += text
+        finally:
+            self.origin = None
 
 
 def edit_update(doc: MinutesDoc, change: Any) -> MinutesUpdate:

@@ -1,7 +1,8 @@
 """The minutes editor: a plain-text editor bound to the event's CRDT document.
 
 - What you type goes into the document at once (Qt's UTF-16 positions converted to pycrdt's
-  UTF-8 ones) and is stored, so sent, once per burst: BURST_MS after the last keystroke.
+  UTF-8 ones) and is stored, so sent, once per burst: BURST_MS after the first keystroke
+  not yet sent, so others see steady typing within about a quarter of a second.
 - Peers' typing is applied through a QTextCursor of its own, never by replacing the text, so
   your caret and selection stay where they were (Qt moves them with the text around them).
 - Undo (Ctrl+Z) and redo undo only your own typing, through pycrdt's UndoManager: Qt's undo
@@ -158,10 +159,10 @@ class MinutesEditor(QWidget):
     def _on_transaction(self, event: TransactionEvent) -> None:
         # Everything this device did to the document (typing, undo, redo) is sent; what
         # came from elsewhere is not sent back.
-        origin = getattr(event.transaction, "origin", None)
-        if origin != REMOTE and event.update:
+        if self.doc is not None and self.doc.origin != REMOTE and event.update:
             self._burst.append(event.update)
-            self.burst_timer.start()
+            if not self.burst_timer.isActive():  # at most BURST_MS after the first unsent keystroke,
+                self.burst_timer.start()  # so steady typing is sent as it goes, not when it pauses
 
     def flush(self) -> None:
         """Store this burst of typing as one changeset (it is then sent to peers)."""
@@ -189,8 +190,7 @@ class MinutesEditor(QWidget):
     # ---- the document changed (peers, undo) --------------------------------------------------
 
     def _on_document_changed(self, event: TextEvent) -> None:
-        origin = getattr(event.transaction, "origin", None)
-        if origin == LOCAL:
+        if self.doc is not None and self.doc.origin == LOCAL:
             return  # typed here: the widget already shows it
         before = self.text.toPlainText()
         self._applying = True
