@@ -90,3 +90,12 @@ def test_a_minutes_update_is_checked_like_any_field_and_capped_in_size():
                 {"deps": "", "update": "A" * (MAX_MINUTES_UPDATE + 4)}, {"deps": "", "update": ""}):
         with pytest.raises(ValidationError):
             validate("minutes", {"update": bad})
+
+
+def test_a_bursts_update_stays_small_however_much_was_deleted_before():
+    doc = MinutesDoc()
+    for n in range(300):  # a long meeting's corrections: type a word, delete a letter
+        edit_update(doc, lambda d, n=n: d.append(f"word{n} "))
+        edit_update(doc, lambda d: d.replace(len(str(d)) - 1, len(str(d)), ""))
+    update = edit_update(doc, lambda d: d.append("x"))
+    assert len(update.update) < 64  # one letter, not the history of every deletion
