@@ -24,6 +24,7 @@ from organiser.core.meeting_rules import BLOCKING, NAMED_AT_HANDS, VOTERS, choic
 from organiser.core.records import HAND_COUNT, VOTE, identity_id, validate
 from organiser.services import clock
 from organiser.services.base import RecordService
+from organiser.store import meetings as meeting_store
 from organiser.store import queries
 from organiser.store.replica import LocalOp
 
@@ -143,9 +144,10 @@ class Proposals(RecordService):
             raise ValidationError("proposal", f"proposal: '{proposal.title}' is closed; its votes cannot change.")
         return proposal
 
-    def vote(self, proposal_id: str, member: str, choice: str) -> Tally:
+    def vote(self, proposal_id: str, member: str, choice: str) -> None:
         """Record (or change) a member's answer. The vote's id is derived from (proposal,
-        member), so two laptops recording one person's vote at once write one record."""
+        member), so two laptops recording one person's vote at once write one record.
+        Returns nothing: the tally is read by whoever shows it, after the vote is on its way."""
         proposal = self._open(proposal_id)
         choice = choice.strip().lower() if proposal.method != "vote" else choice.strip()
         if choice not in proposal.choices:
@@ -162,9 +164,8 @@ class Proposals(RecordService):
         vote_id = identity_id(VOTE, links)
         self.replica.commit([LocalOp("vote", vote_id, k, v) for k, v in clean.items()]
                             + [LocalOp("vote", vote_id, "deleted", False)])
-        return self.tally(proposal_id)
 
-    def count(self, proposal_id: str, option: str, count: int | str) -> Tally:
+    def count(self, proposal_id: str, option: str, count: int | str) -> None:
         """Record a show of hands: how many raised a hand for one option."""
         proposal = self._open(proposal_id)
         if proposal.method != "hands":
@@ -178,7 +179,6 @@ class Proposals(RecordService):
             raise ValidationError("count", f"count: {clean['count']} hands cannot be below zero.")
         rid = identity_id(HAND_COUNT, links)
         self.replica.commit([LocalOp("hand_count", rid, k, v) for k, v in clean.items()])
-        return self.tally(proposal_id)
 
     def close(self, proposal_id: str, outcome: str) -> Proposal:
         """Close with an outcome statement; the tally, quorum and blocks are kept as they stood."""
@@ -196,20 +196,13 @@ class Proposals(RecordService):
     # ---- counting --------------------------------------------------------------------------
 
     def _checked_in(self, event: str) -> set[str]:
-        members = {v["member"] for _r, v in queries.list_records(self.db, "rsvp", link1=event)
-                   if v.get("checked_in_at")}
-        return queries.visible_ids(self.db, "member", members)
+        return meeting_store.checked_in(self.db, event)
 
     def _pool(self, proposal: Proposal) -> set[str]:
         """Who may vote at all: every member, or the role's members."""
         if proposal.voters == "role":
-            wanted = proposal.voter_role.casefold()
-            return {m for m, roles in queries.traits_by_member(self.db, "member_role", "role").items()
-                    if wanted in {r.casefold() for r in roles}} & {rid for rid, _ in self._members()}
-        return {rid for rid, _ in self._members()}
-
-    def _members(self) -> list[tuple[str, dict[str, Any]]]:
-        return queries.list_records(self.db, "member")
+            return meeting_store.members_with_role(self.db, proposal.voter_role)
+        return meeting_store.member_ids(self.db)
 
     def _eligible(self, proposal: Proposal) -> set[str]:
         if proposal.voters == "all":

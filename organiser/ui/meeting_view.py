@@ -3,7 +3,7 @@ the minutes written together, proposals with their live tally, and the meeting's
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -268,9 +268,10 @@ class MeetingView(QWidget):
     def _try(self, action: object) -> bool:
         try:
             action()  # type: ignore[operator]
-        except OrganiserError as exc:
+        except OrganiserError as exc:  # refused input: one sentence, shown where the person looks
             self.status.emit(str(exc))
-            self.tally_label.setText(str(exc)) if self.selected_proposal() else self.current_label.setText(str(exc))
+            shown_in = self.tally_label if self.selected_proposal() else self.current_label
+            shown_in.setText(str(exc))
             return False
         return True
 
@@ -330,6 +331,3 @@ class MeetingView(QWidget):
         if dialog.exec() and dialog.task is not None:
             self.status.emit(f"Task made: {dialog.task.title}")
             self._refresh_side()
-
-    def current_index_of(self, item_id: str) -> QModelIndex:
-        return self.agenda.index(self.agenda.row_of(item_id))

@@ -43,11 +43,8 @@ class HeadlessEditor:
     """An editor's document and its bursts, without Qt."""
 
     def __init__(self, group: Any, event: str, loop: asyncio.AbstractEventLoop) -> None:
-        from organiser.core.minutes import LOCAL
-
         self.group, self.event, self.loop = group, event, loop
         self.doc = group.meetings.minutes_doc(event)
-        self.local = LOCAL
         self.burst: list[bytes] = []
         self.flush_at: asyncio.TimerHandle | None = None
         self.doc.doc.observe(self._on_transaction)
