@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "organiser.cli.admin",
     "organiser.cli.sync",
     "organiser.cli.atrest",
+    "organiser.cli.meetings",
 ]
 
 EXIT_FAILED = 1  # something outside what was typed failed: a device unreachable, an invite refused

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from organiser.core.errors import ValidationError
+from organiser.core.meeting_rules import PROPOSAL_METHODS, VOTERS, check_minutes_update, check_proposal
 
 DELETED = "deleted"  # the tombstone field every kind carries
 
@@ -34,6 +35,8 @@ class FieldSpec:
     name: str
     label: str
     # text | longtext | list:email | list:phone | labels | bool | date | datetime | tz | int | ref:KIND | choice
+    # text | longtext | list:email | list:phone | list:text | bool | date | datetime | tz | int | ref:KIND | choice
+    # | yupdate (a minutes CRDT update, base64)
     type: str
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -126,6 +129,7 @@ TASK = KindSpec("task", "task", (
     _f("priority", "int", default=0),
     _f("event", "ref:event", "linked event"),
     _f("source_uid", "text", "UID in the file it came from", default="", sparse=True),
+    _f("agenda_item", "ref:agenda_item", "agenda item"),  # an action item made in a meeting
 ))
 RSVP = KindSpec("rsvp", "RSVP", (
     _f("event", "ref:event", required=True),
@@ -147,8 +151,61 @@ INVITE = KindSpec("invite", "invite", (
     _f("used_by", "text", "used by"),
 ))
 
+
+# ---- meetings (docs/meetings.md) ------------------------------------------------------------
+AGENDA_ITEM = KindSpec("agenda_item", "agenda item", (
+    _f("event", "ref:event", required=True),
+    _f("title", "text", required=True, searchable=True),
+    _f("presenter", "ref:member"),
+    _f("minutes", "int", "time box"),  # minutes planned for the item
+    _f("notes", "longtext", default="", searchable=True),
+    _f("position", "int", default=0),  # order within the agenda; gaps so a move writes one field
+    _f("used_seconds", "int", "time used", default=0),  # time spent on it before it last became current
+))
+# The state of a running meeting, one per event (id derived from it) so any laptop can advance it.
+MEETING = KindSpec("meeting", "meeting", (
+    _f("event", "ref:event", required=True),
+    _f("current_item", "ref:agenda_item", "current item"),
+    _f("item_since", "datetime", "current item since"),
+), identity=("event",))
+PROPOSAL = KindSpec("proposal", "proposal", (
+    _f("event", "ref:event", required=True),
+    _f("agenda_item", "ref:agenda_item", "agenda item"),
+    _f("title", "text", required=True, searchable=True),
+    _f("details", "longtext", default="", searchable=True),
+    _f("method", "choice", "kind", choices=PROPOSAL_METHODS, required=True),
+    _f("options", "list:text", default=[]),  # for a vote between options and a show of hands
+    _f("voters", "choice", "who may vote", choices=VOTERS, default="checked-in"),
+    _f("voter_role", "text", "voters' role", default=""),
+    _f("quorum_count", "int", "quorum"),
+    _f("quorum_percent", "int", "quorum share"),
+    _f("status", "choice", choices=("open", "closed"), default="open"),
+    _f("outcome", "longtext", default=""),
+    _f("closed_at", "datetime", "closed at"),
+    _f("result", "longtext", "result at closing", default=""),  # JSON: tally, eligible, quorum, blocks
+))
+# One vote per member per proposal: the id is derived from both, so two laptops recording a
+# vote for the same person at once write the same record (last writer wins, the other kept).
+VOTE = KindSpec("vote", "vote", (
+    _f("proposal", "ref:proposal", required=True),
+    _f("member", "ref:member", required=True),
+    _f("choice", "text", required=True),
+), identity=("proposal", "member"))
+# A show of hands, for people without laptops: one count per option, recorded by the host.
+HAND_COUNT = KindSpec("hand_count", "show of hands", (
+    _f("proposal", "ref:proposal", required=True),
+    _f("option", "text", required=True),
+    _f("count", "int", required=True),
+), identity=("proposal", "option"))
+# Minutes: the op's record is the event whose minutes they are; its value is a CRDT update
+# merged by pycrdt (store/minutes.py), never last-writer-wins.
+MINUTES = KindSpec("minutes", "minutes", (
+    _f("update", "yupdate", "minutes update", required=True),
+))
+MEETING_KINDS = (AGENDA_ITEM, MEETING, PROPOSAL, VOTE, HAND_COUNT, MINUTES)
+
 KINDS: dict[str, KindSpec] = {k.name: k for k in (
-    MEMBER, MEMBER_ROLE, MEMBER_SKILL, EVENT, TASK, RSVP, DEVICE, INVITE)}
+    MEMBER, MEMBER_ROLE, MEMBER_SKILL, EVENT, TASK, RSVP, DEVICE, INVITE, *MEETING_KINDS)}
 # Kinds people see and count; roles and skills are folded into members.
 MAIN_KINDS = ("member", "event", "task", "rsvp", "device")
 
@@ -311,6 +368,8 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
                 name, f"{label}: '{value}' is not one of {', '.join(spec.choices)}."
             )
         return text
+    if t == "yupdate":
+        return check_minutes_update(name, label, value)
     if t.startswith("ref:"):
         target = t[4:]
         ref = str(value).strip()
@@ -371,6 +430,8 @@ def validate(
                 raise ValidationError(fspec.name, f"{fspec.label}: {a_(spec.label)} needs {a_(fspec.label)}.")
     if kind == "event":
         _check_event({**(current or {}), **out})
+    elif kind == "proposal":
+        check_proposal({**(current or {}), **out})
     return out
 
 

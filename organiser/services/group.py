@@ -17,7 +17,9 @@ from organiser.core.errors import LockedError, NoGroupError, NotFoundError, Orga
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
 from organiser.services.events import Events
+from organiser.services.meetings import Meetings
 from organiser.services.members import Members
+from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
 from organiser.store import queries
 from organiser.store.cipher import forget_key, is_encrypted, key_for, remember_key
@@ -71,6 +73,8 @@ class Group:
         self.members = Members(replica)
         self.events = Events(replica)
         self.tasks = Tasks(replica)
+        self.meetings = Meetings(replica)
+        self.proposals = Proposals(replica)
 
     # ---- identity -----------------------------------------------------------------------
 

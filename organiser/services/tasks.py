@@ -22,6 +22,7 @@ class Task:
     due: str | None = None
     priority: int = 0
     event: str | None = None
+    agenda_item: str | None = None  # the meeting's agenda item it came from
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -30,7 +31,7 @@ class Task:
     def from_values(cls, task_id: str, v: Mapping[str, Any]) -> Task:
         return cls(id=task_id, title=v.get("title") or "", description=v.get("description") or "",
                    status=v.get("status") or "todo", assignee=v.get("assignee"), due=v.get("due"),
-                   priority=v.get("priority") or 0, event=v.get("event"))
+                   priority=v.get("priority") or 0, event=v.get("event"), agenda_item=v.get("agenda_item"))
 
 
 class Tasks(RecordService):

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset
 from organiser.core.merge import Conflict, RecordState, merge_op
 from organiser.core.records import DELETED, KINDS
+from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
 
 # Which fields feed the `link1`/`link2` lookup columns, per kind.
@@ -21,7 +22,13 @@ LINKS: dict[str, tuple[str | None, str | None]] = {
     "task": ("event", "assignee"),
     "member_role": ("member", None),
     "member_skill": ("member", None),
+    "agenda_item": ("event", "presenter"),
+    "meeting": ("event", None),
+    "proposal": ("event", "agenda_item"),
+    "vote": ("proposal", "member"),
+    "hand_count": ("proposal", None),
 }
+MINUTES = "minutes"  # ops merged by the CRDT (store/minutes.py), not last-writer-wins
 TRAIT_KINDS = {"member_role": "role", "member_skill": "skill"}
 
 
@@ -67,6 +74,7 @@ class MergeOutcome:
     kinds: set[str] = field(default_factory=set)
     conflicts: list[Conflict] = field(default_factory=list)
     device_roster_changed: bool = False
+    minutes: set[str] = field(default_factory=set)  # events whose minutes text changed
 
 
 def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
@@ -136,6 +144,7 @@ def merge_changesets(db: Database, batch: list[Changeset],
     versions: dict[str, list[Any]] = {}
     state_kind = ""
     is_new = False
+    crdt: list[tuple[str, Any]] = []  # (event, update) of minutes ops, merged after the loop
     for cs in batch:
         hlc, author = cs.hlc, cs.author
         first_write = [hlc, author, None, None]  # shared by this changeset's first writes
@@ -143,6 +152,11 @@ def merge_changesets(db: Database, batch: list[Changeset],
         for op in cs.ops:
             kind, record, field_name, value, base, resolves = op  # unpacked: far cheaper per op
             if record != last_record:
+                if kind == MINUTES:
+                    if field_name == "update":
+                        crdt.append((record, value))
+                    last_record = None
+                    continue
                 state = states.get(record)
                 if state is None:
                     if kind not in KINDS:
@@ -155,6 +169,8 @@ def merge_changesets(db: Database, batch: list[Changeset],
                 last_record = record
                 values, versions, state_kind, is_new = state.values, state.versions, state.kind, state.is_new
             if state_kind != kind:
+                if kind == MINUTES and field_name == "update":  # an event's minutes after an edit of it
+                    crdt.append((record, value))
                 continue  # an id cannot change kind; such an op is ignored everywhere alike
             if field_name not in versions:  # first write of this field: the common case
                 values[field_name] = value
@@ -179,6 +195,11 @@ def merge_changesets(db: Database, batch: list[Changeset],
             if resolves:
                 resolved.extend((record, field_name, h, d) for h, d in resolves)
     _write_records(db, [states[r] for r in written], stored, outcome)
+    if crdt:
+        outcome.minutes = minutes_store.merge(db, [(e, v) for e, v in crdt])
+        changed.update(outcome.minutes)
+        if outcome.minutes:
+            kinds.add(MINUTES)
     # A version a later write overwrote knowingly, or that someone settled, is no conflict,
     # even when the write that settles it arrives first: remembered in `settled`.
     if superseded or resolved:
@@ -212,7 +233,7 @@ def store_new_records(db: Database, cs: Changeset) -> MergeOutcome | None:
     for kind, record, field_name, value, base, resolves in cs.ops:
         state = states.get(record)
         if state is None:
-            if kind not in KINDS:
+            if kind not in KINDS or kind == MINUTES:
                 return None
             state = states[record] = RecordState(kind, record, {}, {}, is_new=True)
         elif state.kind != kind:

@@ -34,6 +34,7 @@ from organiser.core.keys import load_public_key
 from organiser.core.merge import RecordState
 from organiser.core.records import DELETED
 from organiser.store import checks, forks, incidents
+from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
 from organiser.store.materialise import (
     MergeOutcome,
@@ -460,6 +461,8 @@ class Replica:
         ):
             values = {k: v for k, v in json.loads(data).items() if v is not None and k != DELETED}
             digest.update(f"{rid}\x1f{kind}\x1f{dumps(values)}\n".encode())
+        for event, text in minutes_store.texts(self.db):  # minutes are merged apart, by the CRDT
+            digest.update(f"{event}\x1fminutes\x1f{dumps(text)}\n".encode())
         return digest.hexdigest()
 
 
@@ -468,3 +471,4 @@ def _fold(total: MergeOutcome, part: MergeOutcome) -> None:
     total.kinds |= part.kinds
     total.conflicts.extend(part.conflicts)
     total.device_roster_changed |= part.device_roster_changed
+    total.minutes |= part.minutes

@@ -190,6 +190,26 @@ def m007_peer_checks(db: Database) -> None:
             found_at TEXT NOT NULL
         );
         CREATE INDEX forks_author ON forks (author, seq);
+def m010_meetings(db: Database) -> None:
+    # Meeting minutes, merged by the CRDT (store/minutes.py): per event a compacted snapshot,
+    # the merged text (for the state hash, `minutes show` and exports), and the updates since
+    # the snapshot with the state each was made against. Agenda items, proposals and votes are
+    # ordinary records; link1 finds them by event (agenda items, proposals) or proposal (votes).
+    db.executescript(
+        """
+        CREATE TABLE minutes (
+            event TEXT PRIMARY KEY,
+            snapshot BLOB NOT NULL,
+            text TEXT NOT NULL,
+            version INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE minutes_updates (
+            id INTEGER PRIMARY KEY,
+            event TEXT NOT NULL,
+            data BLOB NOT NULL,
+            deps BLOB NOT NULL
+        );
+        CREATE INDEX minutes_updates_event ON minutes_updates (event, id);
         """
     )
 

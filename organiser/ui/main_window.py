@@ -31,6 +31,7 @@ from organiser.ui.dialogs import ThisIsMeDialog, show_error
 from organiser.ui.events_view import EventsView
 from organiser.ui.help import shortcuts, user_guide
 from organiser.ui.loader import BackgroundReader
+from organiser.ui.meeting_view import MeetingView
 from organiser.ui.members_view import MembersView
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.peers_view import PeersView
@@ -39,11 +40,12 @@ from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
 
 log = logging.getLogger(__name__)
-VIEWS = ("events", "tasks", "members", "peers")
+VIEWS = ("events", "tasks", "members", "peers", "meeting")
 TIDY_STEPS = 200  # at most this many steps of merging the search index, ~500 pages each
 TIDY_AFTER_MS = 1000  # after opening, wait this long before tidying the search index
 FIRST_SIZE = QSize(1280, 800)
-VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group"}
+VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group",
+               "meeting": "Meeting"}
 
 
 def data_dir_of_group(group: Group) -> Path:
@@ -80,8 +82,11 @@ class MainWindow(QMainWindow):
         self.events_view.agenda.ready.connect(gc.freeze)
         self.members_view.model.ready.connect(gc.freeze)
         self.peers_view = PeersView(group, self.bridge, node, network_note=network_note)
+        self.meeting_view = MeetingView(group, self.bridge)  # the meeting of the event chosen in Events
+        self.projector: QWidget | None = None
         self.views: dict[str, QWidget] = {"events": self.events_view, "tasks": self.tasks_view,
-                                          "members": self.members_view, "peers": self.peers_view}
+                                          "members": self.members_view, "peers": self.peers_view,
+                                          "meeting": self.meeting_view}
         self.stack = QStackedWidget()
         for view in self.views.values():
             self.stack.addWidget(view)
@@ -193,6 +198,9 @@ class MainWindow(QMainWindow):
         view = menu.addMenu("&View")
         for action in self.view_actions.values():
             view.addAction(action)
+        view.addSeparator()
+        self.projector_action = view.addAction("&Projector", self.toggle_projector)
+        self.projector_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
         from organiser.ui.lock import add_security_actions  # Lock now, Wipe…, Settings > passphrase
 
         add_security_actions(self, file_menu, menu)
@@ -226,6 +234,8 @@ class MainWindow(QMainWindow):
     def switch_to(self, name: str) -> None:
         if self.stack.currentWidget() is not self.views[name]:
             self.statusBar().clearMessage()  # a view's message says nothing about the next view
+        if name == "meeting":
+            self.meeting_view.set_event(self.events_view.current_id())
         self.stack.setCurrentWidget(self.views[name])
         self.view_actions[name].setChecked(True)
         self.settings.set_last_view(name)
@@ -298,6 +308,17 @@ class MainWindow(QMainWindow):
                           f"devices on the local network.</p><p>This device: {self.group.device_name}<br>"
                           f"Data: {self.group.path}</p>")
 
+    def toggle_projector(self) -> None:
+        """Full screen for the wall, showing the meeting of the event chosen (F11 again closes it)."""
+        from organiser.ui.projector import ProjectorView
+
+        if self.projector is not None and self.projector.isVisible():
+            self.projector.close()
+            return
+        event_id = self.meeting_view.event_id or self.events_view.current_id()
+        self.projector = ProjectorView(self.group, self.bridge, event_id, self)
+        self.projector.showFullScreen()
+
     # ---- status bar -----------------------------------------------------------------------------
 
     def show_message(self, text: str) -> None:
@@ -363,6 +384,7 @@ class MainWindow(QMainWindow):
         self.peer_timer.stop()
         self.index_timer.stop()
         self.peers_view.timer.stop()
+        self.meeting_view.editor.flush()  # the last burst of typing is stored, not lost
         self._closing = True  # a tidying of the search index stops after its current step
         QThreadPool.globalInstance().waitForDone(3000)  # a view still being read in the background
         super().closeEvent(event)

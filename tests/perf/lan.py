@@ -110,10 +110,10 @@ async def worker(data_dir: Path, port: int, discovery: bool, peers: list[str]) -
 class Host:
     """A worker process and what it has said so far."""
 
-    def __init__(self, lan: Any, name: str, data_dir: Path, *args: str) -> None:
+    def __init__(self, lan: Any, name: str, data_dir: Path, *args: str, module: str = "tests.perf.lan") -> None:
         self.name = name
         self.spawned = time.time()
-        self.proc = lan.start(name, [sys.executable, "-m", "tests.perf.lan", "node", str(data_dir), *args],
+        self.proc = lan.start(name, [sys.executable, "-m", module, "node", str(data_dir), *args],
                               stdout=subprocess.PIPE, stdin=subprocess.PIPE, env=ENV, cwd=ROOT, text=True,
                               bufsize=1, stderr=None)
         self.lines: queue.Queue[list[str]] = queue.Queue()

@@ -1,0 +1,244 @@
+"""Meeting commands: `agenda`, `minutes`, `proposal` and `vote` (docs/meetings.md).
+
+An id that names nothing is bad input here (exit 2), like any other argument that is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from organiser.cli.common import add_json_flag, open_chosen_group, print_json, print_table, short
+from organiser.core.errors import NotFoundError
+from organiser.formats.minutes import EXPORT_FORMATS
+from organiser.services.group import Group
+from organiser.services.meeting_report import build_report, export_minutes
+
+
+@contextmanager
+def _group(args: argparse.Namespace) -> Iterator[Group]:
+    from organiser.cli.main import CliError
+
+    group = open_chosen_group(args)
+    try:
+        yield group
+    except NotFoundError as exc:  # an id typed wrong: bad input, one sentence
+        raise CliError(str(exc)) from None
+    finally:
+        group.close()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _register_agenda(sub)
+    _register_minutes(sub)
+    _register_proposals(sub)
+    p = sub.add_parser("vote", help="record a member's vote on a proposal",
+                       description="Record (or change) a member's answer to an open proposal.")
+    p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
+    p.add_argument("member", metavar="MEMBER", help="the member's id (or its first characters)")
+    p.add_argument("option", metavar="OPTION", help="the answer: consent/objection, agree/abstain/disagree/block, "
+                   "an option of a vote, or at a show of hands 'block' or 'stand aside'")
+    add_json_flag(p, "the tally")
+    p.set_defaults(handler=vote)
+
+
+def _verbs(sub: argparse._SubParsersAction, noun: str, helptext: str) -> argparse._SubParsersAction:
+    parser = sub.add_parser(noun, help=helptext, description=helptext)
+    return parser.add_subparsers(dest="verb", metavar="ACTION", required=True, parser_class=type(parser))
+
+
+# ---- agenda -------------------------------------------------------------------------------
+
+def _register_agenda(sub: argparse._SubParsersAction) -> None:
+    verbs = _verbs(sub, "agenda", "an event's agenda")
+    p = verbs.add_parser("add", help="add an item at the end of the agenda", description="Add an agenda item.")
+    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("--title", required=True, help="what the item is about")
+    p.add_argument("--minutes", metavar="N", help="its time box, in minutes")
+    p.add_argument("--presenter", metavar="MEMBER", help="who presents it (a member's id)")
+    p.add_argument("--notes", default="", help="notes for the item")
+    p.set_defaults(handler=agenda_add)
+    p = verbs.add_parser("list", help="the agenda in order", description="List the agenda, in order.")
+    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    add_json_flag(p, "the agenda")
+    p.set_defaults(handler=agenda_list)
+    p = verbs.add_parser("next", help="make the next item current",
+                         description="Advance the running meeting to the next agenda item (or to --item).")
+    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("--item", metavar="ITEM", help="the item to make current instead of the next one")
+    p.set_defaults(handler=agenda_next)
+
+
+def agenda_add(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event = group.events.resolve_id(args.event)
+        presenter = group.members.resolve_id(args.presenter) if args.presenter else None
+        item = group.meetings.add_item(event, args.title, minutes=args.minutes, presenter=presenter,
+                                       notes=args.notes)
+        print(item.id)
+    return 0
+
+
+def agenda_list(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event = group.events.resolve_id(args.event)
+        state = group.meetings.state(event)
+        items = group.meetings.items(event)
+        rows = [{**i.to_json(), "presenter_name": group.meetings.member_name(i.presenter),
+                 "current": i.id == state.current_item, "seconds_used": state.seconds_used(i)} for i in items]
+        if args.json:
+            print_json(rows)
+        else:
+            print_table([("▶" if r["current"] else "", short(r["id"]), r["title"], r["presenter_name"],
+                          f"{r['seconds_used'] // 60}/{r['minutes']} min" if r["minutes"] else "") for r in rows],
+                        ["", "id", "title", "presenter", "time"])
+    return 0
+
+
+def agenda_next(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event = group.events.resolve_id(args.event)
+        item = group.meetings.resolve_id(args.item, "agenda_item") if args.item else None
+        state = group.meetings.advance(event, item)
+        print(group.meetings.item(state.current_item).title if state.current_item else "(end of the agenda)")
+    return 0
+
+
+# ---- minutes ------------------------------------------------------------------------------
+
+def _register_minutes(sub: argparse._SubParsersAction) -> None:
+    verbs = _verbs(sub, "minutes", "an event's minutes, written together")
+    p = verbs.add_parser("show", help="print the minutes", description="Print the event's minutes as merged.")
+    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.set_defaults(handler=minutes_show)
+    p = verbs.add_parser("append", help="add a paragraph at the end", description="Append text to the minutes.")
+    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("text", metavar="TEXT", help="what to add")
+    p.set_defaults(handler=minutes_append)
+    p = verbs.add_parser("export", help="agenda, attendance, minutes, decisions and action items",
+                         description="Export the meeting's record as Markdown, HTML or PDF.")
+    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="md, html or pdf")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    p.set_defaults(handler=minutes_export)
+
+
+def minutes_show(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        text = group.meetings.minutes_text(group.events.resolve_id(args.event))
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    return 0
+
+
+def minutes_append(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        group.meetings.append_minutes(group.events.resolve_id(args.event), args.text)
+    return 0
+
+
+def minutes_export(args: argparse.Namespace) -> int:
+    from organiser.cli.main import CliError
+
+    if args.out is not None and not args.out.parent.is_dir():
+        raise CliError(f"--out: the folder {args.out.parent} does not exist.")
+    with _group(args) as group:
+        event = group.events.resolve_id(args.event)
+        report = build_report(group.name, group.events, group.meetings, group.proposals, event)
+        data = export_minutes(report, args.format, args.out)
+    if args.out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        print(f"Wrote {args.out} ({len(data):,} bytes).")
+    return 0
+
+
+# ---- proposals ----------------------------------------------------------------------------
+
+def _register_proposals(sub: argparse._SubParsersAction) -> None:
+    verbs = _verbs(sub, "proposal", "decisions: proposals, tallies, closing")
+    p = verbs.add_parser("add", help="put a proposal to the meeting", description="Add a proposal to an event.")
+    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("--title", required=True, help="what is proposed")
+    p.add_argument("--kind", required=True, choices=("consent", "consensus", "vote", "hands"),
+                   help="consent (consent/objection), consensus (agree/abstain/disagree/block), "
+                   "vote (between --option values) or hands (a show of hands)")
+    p.add_argument("--option", action="append", default=[], metavar="O", help="an option (repeat)")
+    p.add_argument("--quorum", metavar="N|PCT%", help="people, or share of the voter pool, checked in")
+    p.add_argument("--voters", metavar="WHO", default="checked-in",
+                   help="checked-in (default), all, or role:NAME")
+    p.add_argument("--details", default="", help="the proposal in full")
+    p.add_argument("--item", metavar="ITEM", help="the agenda item it belongs to")
+    p.set_defaults(handler=proposal_add)
+    p = verbs.add_parser("count", help="record a show of hands for one option",
+                         description="Record how many hands were raised for one option.")
+    p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
+    p.add_argument("--option", required=True, metavar="O", help="the option")
+    p.add_argument("--count", required=True, metavar="N", help="how many hands")
+    p.set_defaults(handler=proposal_count)
+    p = verbs.add_parser("close", help="close with an outcome", description="Close a proposal, recording "
+                         "the outcome, the tally and whether quorum was met.")
+    p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
+    p.add_argument("--outcome", required=True, metavar="TEXT", help="what was decided")
+    p.set_defaults(handler=proposal_close)
+    p = verbs.add_parser("show", help="a proposal with its tally", description="Show a proposal and its tally.")
+    p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
+    add_json_flag(p, "the proposal (tally, eligible, quorum_met, outcome, ...)")
+    p.set_defaults(handler=proposal_show)
+
+
+def proposal_add(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        event = group.events.resolve_id(args.event)
+        item = group.meetings.resolve_id(args.item, "agenda_item") if args.item else None
+        proposal = group.proposals.add(event, args.title, args.kind, options=args.option, details=args.details,
+                                       quorum=args.quorum, voters=args.voters, agenda_item=item)
+        print(proposal.id)
+    return 0
+
+
+def _print_shown(shown: dict) -> None:
+    print(f"{shown['title']}  ({shown['kind']}, {shown['status']})")
+    print("tally      " + ", ".join(f"{o}: {n}" for o, n in shown["tally"].items()))
+    print(f"quorum     {'met' if shown['quorum_met'] else 'NOT met'}: {shown['present']} present, "
+          f"{shown['quorum_needed']} needed, {shown['eligible']} eligible")
+    if shown["blocks"]:
+        print("blocks     " + ", ".join(shown["blocks"]))
+    if shown["outcome"]:
+        print("outcome    " + shown["outcome"])
+
+
+def proposal_show(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        shown = group.proposals.show(group.proposals.resolve_id(args.proposal))
+    print_json(shown) if args.json else _print_shown(shown)
+    return 0
+
+
+def proposal_count(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        pid = group.proposals.resolve_id(args.proposal)
+        group.proposals.count(pid, args.option, args.count)
+        _print_shown(group.proposals.show(pid))
+    return 0
+
+
+def proposal_close(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        pid = group.proposals.resolve_id(args.proposal)
+        group.proposals.close(pid, args.outcome)
+        _print_shown(group.proposals.show(pid))
+    return 0
+
+
+def vote(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        pid = group.proposals.resolve_id(args.proposal)
+        member = group.members.resolve_id(args.member)
+        group.proposals.vote(pid, member, args.option)
+        shown = group.proposals.show(pid)
+    print_json(shown) if args.json else _print_shown(shown)
+    return 0
+

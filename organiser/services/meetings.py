@@ -1,0 +1,245 @@
+"""A meeting on top of an event: its agenda, the current item and its timer, the minutes
+written together, who attended, and the action items it made.
+
+    meetings.add_item(event, title, minutes=10, presenter=member_id)   -> AgendaItem
+    meetings.items(event)                                              -> agenda in order
+    meetings.move_item(item, to_index)                                 -> reorder (one write)
+    meetings.advance(event[, to_item])                                 -> make an item current
+    meetings.minutes_text(event) / append_minutes(event, text)         -> the minutes
+    meetings.write_minutes(event, update)                              -> an editor's burst of typing
+    meetings.make_task(event, title, assignee=, due=, item=)           -> an action item
+Proposals and votes: services/proposals.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from organiser.core.errors import ValidationError
+from organiser.core.meeting_rules import MAX_MINUTES_UPDATE
+from organiser.core.minutes import MinutesDoc, MinutesUpdate, edit_update
+from organiser.core.records import MEETING, identity_id, validate
+from organiser.services import clock
+from organiser.services.base import RecordService
+from organiser.services.tasks import Task, Tasks
+from organiser.store import minutes as minutes_store
+from organiser.store import queries
+from organiser.store.replica import LocalOp
+
+GAP = 1024  # between agenda positions, so moving an item writes only its own position
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    id: str
+    event: str
+    title: str
+    presenter: str | None = None
+    minutes: int | None = None  # the time box
+    notes: str = ""
+    position: int = 0
+    used_seconds: int = 0  # before it last became current
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_values(cls, item_id: str, v: Mapping[str, Any]) -> AgendaItem:
+        return cls(item_id, v.get("event") or "", v.get("title") or "", v.get("presenter"), v.get("minutes"),
+                   v.get("notes") or "", int(v.get("position") or 0), int(v.get("used_seconds") or 0))
+
+
+@dataclass(frozen=True)
+class MeetingState:
+    event: str
+    current_item: str | None = None
+    item_since: str | None = None  # when the current item became current (ISO, with offset)
+
+    def seconds_used(self, item: AgendaItem, now: datetime | None = None) -> int:
+        """Time spent on an item: before, plus since it became current if it is."""
+        used = item.used_seconds
+        if item.id == self.current_item and self.item_since:
+            moment = now or clock.now().astimezone()
+            since = datetime.fromisoformat(self.item_since)
+            used += max(0, int((moment - since).total_seconds()))
+        return used
+
+
+class Meetings(RecordService):
+    kind = "agenda_item"
+
+    # ---- agenda ---------------------------------------------------------------------------
+
+    def add_item(self, event: str, title: str, *, minutes: int | str | None = None,
+                 presenter: str | None = None, notes: str = "") -> AgendaItem:
+        self._current(event, "event")
+        values: dict[str, Any] = {"event": event, "title": title, "notes": notes}
+        if minutes not in (None, ""):
+            values["minutes"] = minutes
+        if presenter:
+            values["presenter"] = presenter
+        clean = validate("agenda_item", values, exists=self._exists)
+        if clean.get("minutes") is not None and not 0 < clean["minutes"] <= 24 * 60:
+            raise ValidationError("minutes", f"minutes: a time box of {clean['minutes']} minutes is not between "
+                                             "1 and 1440.")
+        items = self.items(event)
+        clean["position"] = (items[-1].position + GAP) if items else GAP
+        record_id, ops = self._create_ops(clean)
+        self.replica.commit(ops, fresh=(record_id,))
+        return AgendaItem.from_values(record_id, {op.field: op.value for op in ops})
+
+    def items(self, event: str) -> list[AgendaItem]:
+        found = [AgendaItem.from_values(rid, v) for rid, v in queries.list_records(self.db, "agenda_item", link1=event)]
+        return sorted(found, key=lambda i: (i.position, i.id))
+
+    def item(self, item_id: str) -> AgendaItem:
+        return AgendaItem.from_values(item_id, self._current(item_id))
+
+    def edit_item(self, item_id: str, **fields: Any) -> AgendaItem:
+        ops = self._edit_ops(item_id, fields)
+        if ops:
+            self.replica.commit(ops)
+        return self.item(item_id)
+
+    def move_item(self, item_id: str, to_index: int) -> list[AgendaItem]:
+        """Put an item at `to_index` of the agenda (as a drop does); return the new order.
+        Usually one write (a position between its new neighbours); when there is no room
+        left between them, the whole agenda is numbered again in the same changeset."""
+        moving = self.item(item_id)
+        others = [i for i in self.items(moving.event) if i.id != item_id]
+        to_index = max(0, min(to_index, len(others)))
+        before = others[to_index - 1].position if to_index > 0 else None
+        after = others[to_index].position if to_index < len(others) else None
+        if before is None and after is None:
+            return [moving]
+        if before is None:
+            position = after - GAP  # type: ignore[operator]
+        elif after is None:
+            position = before + GAP
+        else:
+            position = (before + after) // 2
+        if position in (before, after) or (before is not None and after is not None and after - before < 2):
+            order = [*others[:to_index], moving, *others[to_index:]]
+            ops = [LocalOp("agenda_item", item.id, "position", (n + 1) * GAP) for n, item in enumerate(order)
+                   if item.position != (n + 1) * GAP]
+        else:
+            ops = [LocalOp("agenda_item", item_id, "position", position)]
+        if ops:
+            self.replica.commit(ops)
+        return self.items(moving.event)
+
+    # ---- the running meeting ---------------------------------------------------------------
+
+    def state(self, event: str) -> MeetingState:
+        found = queries.get_record(self.db, identity_id(MEETING, {"event": event}))
+        if found is None or found[2]:
+            return MeetingState(event)
+        values = found[1]
+        return MeetingState(event, values.get("current_item"), values.get("item_since"))
+
+    def advance(self, event: str, to_item: str | None = None) -> MeetingState:
+        """Make the next item current (or `to_item`); the time spent on the one before is kept.
+        Past the last item, the meeting has no current item."""
+        state = self.state(event)
+        items = self.items(event)
+        if to_item is None:
+            ids = [i.id for i in items]
+            at = ids.index(state.current_item) + 1 if state.current_item in ids else 0
+            to_item = ids[at] if at < len(ids) else None
+        elif to_item not in {i.id for i in items}:
+            raise ValidationError("item", f"item: '{to_item}' is not on this event's agenda.")
+        now = clock.now().astimezone()
+        meeting_id = identity_id(MEETING, {"event": event})
+        ops = [LocalOp("meeting", meeting_id, "event", event),
+               LocalOp("meeting", meeting_id, "current_item", to_item),
+               LocalOp("meeting", meeting_id, "item_since", now.isoformat(timespec="seconds") if to_item else None)]
+        previous = next((i for i in items if i.id == state.current_item), None)
+        if previous is not None:
+            ops.append(LocalOp("agenda_item", previous.id, "used_seconds", state.seconds_used(previous, now)))
+        self.replica.commit(ops)
+        return self.state(event)
+
+    # ---- minutes ---------------------------------------------------------------------------
+
+    def minutes_text(self, event: str) -> str:
+        return minutes_store.text(self.db, event)
+
+    def minutes_doc(self, event: str) -> MinutesDoc:
+        """A document of its own holding the minutes as stored (an editor types into it)."""
+        return MinutesDoc(minutes_store.load(self.db, event).snapshot())
+
+    def catch_up(self, event: str, doc: MinutesDoc, origin: str = "remote") -> None:
+        """Bring an editor's document up to what is stored (peers' typing), as one update."""
+        stored = minutes_store.load(self.db, event)
+        missing = stored.update_since(doc.state())
+        doc.apply(missing, origin=origin)
+
+    def write_minutes(self, event: str, update: MinutesUpdate) -> None:
+        """Store (and so send) one burst of an editor's typing."""
+        self._current(event, "event")
+        value = update.to_value()
+        if len(value["update"]) > MAX_MINUTES_UPDATE:
+            raise ValidationError("minutes", f"minutes: one change of {len(update.update):,} bytes is too large; "
+                                             "paste it in parts.")
+        clean = validate("minutes", {"update": value})
+        self.replica.commit([LocalOp("minutes", event, "update", clean["update"])])
+
+    def append_minutes(self, event: str, text: str) -> str:
+        """Add a paragraph at the end of the minutes; return the whole text."""
+        if not text.strip():
+            raise ValidationError("text", "text: there is nothing to append.")
+        doc = self.minutes_doc(event)
+        current = str(doc)
+        separator = "" if not current or current.endswith("\n") else "\n"
+        self.write_minutes(event, edit_update(doc, lambda d: d.append(separator + text + "\n")))
+        return self.minutes_text(event)
+
+    def writers_since(self, event: str, after: int) -> tuple[int, list[str]]:
+        """Other devices that wrote these minutes since local change number `after`, by device
+        name, and the number to ask from next time (who else is typing)."""
+        newest, authors = minutes_store.writers_since(self.db, event, after)
+        names = []
+        for author in authors:
+            if author == self.replica.device_id:
+                continue
+            found = queries.get_record(self.db, author)
+            names.append(found[1].get("name", author[:8]) if found else author[:8])
+        return newest, sorted(names, key=str.casefold)
+
+    def compact_minutes(self, event: str) -> bool:
+        return minutes_store.compact(self.db, event)
+
+    def minutes_size(self, event: str) -> int:
+        return minutes_store.stored_size(self.db, event)
+
+    # ---- who came, what follows ------------------------------------------------------------
+
+    def attendees(self, event: str) -> list[tuple[str, str]]:
+        """(member id, name) of those checked in, by name."""
+        checked = [v["member"] for _rid, v in queries.list_records(self.db, "rsvp", link1=event)
+                   if v.get("checked_in_at")]
+        rows = queries.rows_by_ids(self.db, checked)
+        people = [(m, rows[m][2].get("name", "")) for m in checked if m in rows and not rows[m][3]]
+        return sorted(people, key=lambda p: p[1].casefold())
+
+    def make_task(self, event: str, title: str, *, assignee: str | None = None, due: str | None = None,
+                  item: str | None = None, description: str = "") -> Task:
+        """An action item linked to the meeting (and its agenda item), in one step."""
+        self._current(event, "event")
+        fields: dict[str, Any] = {"event": event, "description": description}
+        for name, value in (("assignee", assignee), ("due", due), ("agenda_item", item)):
+            if value:
+                fields[name] = value
+        return Tasks(self.replica).add(title, **fields)
+
+    def tasks(self, event: str) -> list[Task]:
+        return Tasks(self.replica).list(event=event)
+
+    def member_name(self, member: str | None) -> str:
+        if not member:
+            return ""
+        found = queries.get_record(self.db, member)
+        return found[1].get("name", "") if found and found[0] == "member" else ""

@@ -1,0 +1,266 @@
+"""Decisions in a meeting: proposals, one vote per member, shows of hands, quorum, closing.
+
+    proposals.add(event, title, method, options=[...], quorum="50%", voters="checked-in")
+    proposals.vote(proposal, member, choice)     one per member, changeable until closed
+    proposals.count(proposal, option, n)         a show of hands, for people without laptops
+    proposals.tally(proposal)                    counts, eligible, present, quorum, blocks
+    proposals.close(proposal, outcome)           records the outcome and the tally as it stood
+
+Who may vote (`voters`): everyone checked in right now, all members, or members with a role.
+Quorum is a number of people, or a share of the voter pool (all members, or the role's
+members), that must be checked in right now: it follows check-ins live.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from organiser.core.errors import ValidationError
+from organiser.core.meeting_rules import BLOCKING, NAMED_AT_HANDS, VOTERS, choices_of
+from organiser.core.records import HAND_COUNT, VOTE, identity_id, validate
+from organiser.services import clock
+from organiser.services.base import RecordService
+from organiser.store import meetings as meeting_store
+from organiser.store import queries
+from organiser.store.replica import LocalOp
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: str
+    event: str
+    title: str
+    method: str  # consent | consensus | vote | hands
+    options: list[str] = field(default_factory=list)
+    details: str = ""
+    agenda_item: str | None = None
+    voters: str = "checked-in"  # checked-in | all | role
+    voter_role: str = ""
+    quorum_count: int | None = None
+    quorum_percent: int | None = None
+    status: str = "open"
+    outcome: str = ""
+    closed_at: str | None = None
+    result: str = ""  # JSON of the tally at closing
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return choices_of(self.method, self.options)
+
+    @property
+    def quorum_text(self) -> str:
+        if self.quorum_count is not None:
+            return str(self.quorum_count)
+        if self.quorum_percent is not None:
+            return f"{self.quorum_percent}%"
+        return ""
+
+    @property
+    def voters_text(self) -> str:
+        return f"role:{self.voter_role}" if self.voters == "role" else self.voters
+
+    @classmethod
+    def from_values(cls, pid: str, v: Mapping[str, Any]) -> Proposal:
+        return cls(pid, v.get("event") or "", v.get("title") or "", v.get("method") or "vote",
+                   list(v.get("options") or []), v.get("details") or "", v.get("agenda_item"),
+                   v.get("voters") or "checked-in", v.get("voter_role") or "", v.get("quorum_count"),
+                   v.get("quorum_percent"), v.get("status") or "open", v.get("outcome") or "",
+                   v.get("closed_at"), v.get("result") or "")
+
+
+@dataclass(frozen=True)
+class Tally:
+    counts: dict[str, int]  # option -> votes (and hands)
+    eligible: int  # people who may vote right now
+    present: int  # of the voter pool, checked in right now
+    quorum_needed: int
+    quorum_met: bool
+    blocks: list[str]  # names of those who block (or object)
+    stand_asides: list[str]
+    votes: dict[str, str]  # member name -> choice, counted votes only
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_quorum(text: str | None) -> dict[str, int | None]:
+    """'12' -> a number of people, '50%' -> a share; refused with one sentence otherwise."""
+    if text is None or not str(text).strip():
+        return {"quorum_count": None, "quorum_percent": None}
+    raw = str(text).strip()
+    try:
+        if raw.endswith("%"):
+            return {"quorum_count": None, "quorum_percent": int(raw[:-1])}
+        return {"quorum_count": int(raw), "quorum_percent": None}
+    except ValueError:
+        raise ValidationError("quorum", f"quorum: '{raw}' is not a number of people (12) or a share (50%).") from None
+
+
+def parse_voters(text: str | None) -> dict[str, str]:
+    raw = (text or "checked-in").strip()
+    if raw.startswith("role:"):
+        return {"voters": "role", "voter_role": raw[5:].strip()}
+    if raw not in VOTERS or raw == "role":
+        raise ValidationError("voters", f"voters: '{raw}' is not checked-in, all or role:NAME.")
+    return {"voters": raw, "voter_role": ""}
+
+
+class Proposals(RecordService):
+    kind = "proposal"
+
+    def add(self, event: str, title: str, method: str, *, options: Iterable[str] = (), details: str = "",
+            quorum: str | None = None, voters: str | None = None, agenda_item: str | None = None) -> Proposal:
+        self._current(event, "event")
+        values: dict[str, Any] = {"event": event, "title": title, "method": method, "details": details,
+                                  "options": list(options), **parse_quorum(quorum), **parse_voters(voters)}
+        if agenda_item:
+            values["agenda_item"] = agenda_item
+        if str(method).strip().lower() in ("consent", "consensus") and values["options"]:
+            raise ValidationError("options", f"options: a {method} proposal has fixed answers; drop --option.")
+        record_id, ops = self._create_ops(values)
+        self.replica.commit(ops, fresh=(record_id,))
+        return self.get(record_id)
+
+    def get(self, proposal_id: str) -> Proposal:
+        return Proposal.from_values(proposal_id, self._current(proposal_id))
+
+    def list(self, event: str) -> list[Proposal]:
+        return [Proposal.from_values(rid, v) for rid, v in queries.list_records(self.db, "proposal", link1=event)]
+
+    def open_one(self, event: str) -> Proposal | None:
+        """The newest open proposal of the event (the one the projector shows)."""
+        open_ = [p for p in self.list(event) if p.status == "open"]
+        return open_[-1] if open_ else None
+
+    # ---- voting ----------------------------------------------------------------------------
+
+    def _open(self, proposal_id: str) -> Proposal:
+        proposal = self.get(proposal_id)
+        if proposal.status == "closed":
+            raise ValidationError("proposal", f"proposal: '{proposal.title}' is closed; its votes cannot change.")
+        return proposal
+
+    def vote(self, proposal_id: str, member: str, choice: str) -> None:
+        """Record (or change) a member's answer. The vote's id is derived from (proposal,
+        member), so two laptops recording one person's vote at once write one record.
+        Returns nothing: the tally is read by whoever shows it, after the vote is on its way."""
+        proposal = self._open(proposal_id)
+        choice = choice.strip().lower() if proposal.method != "vote" else choice.strip()
+        if choice not in proposal.choices:
+            raise ValidationError("option", f"option: '{choice}' is not one of {', '.join(proposal.choices)}.")
+        self._current(member, "member")
+        if proposal.method != "hands" and member not in self._eligible(proposal):
+            raise ValidationError("member", f"member: {self._name(member)} may not vote on this proposal "
+                                            f"(voters: {proposal.voters_text}).")
+        if proposal.method == "hands" and choice not in NAMED_AT_HANDS:
+            raise ValidationError("option", "option: at a show of hands only blocks and stand-asides are named; "
+                                            "count the rest with `proposal count`.")
+        links = {"proposal": proposal_id, "member": member}
+        clean = validate("vote", {**links, "choice": choice}, exists=self._exists)
+        vote_id = identity_id(VOTE, links)
+        self.replica.commit([LocalOp("vote", vote_id, k, v) for k, v in clean.items()]
+                            + [LocalOp("vote", vote_id, "deleted", False)])
+
+    def count(self, proposal_id: str, option: str, count: int | str) -> None:
+        """Record a show of hands: how many raised a hand for one option."""
+        proposal = self._open(proposal_id)
+        if proposal.method != "hands":
+            raise ValidationError("proposal", f"proposal: '{proposal.title}' is a {proposal.method}, not a show "
+                                              "of hands; record votes with `organiser vote`.")
+        if option not in proposal.options:
+            raise ValidationError("option", f"option: '{option}' is not one of {', '.join(proposal.options)}.")
+        links = {"proposal": proposal_id, "option": option}
+        clean = validate("hand_count", {**links, "count": count}, exists=self._exists)
+        if clean["count"] < 0:
+            raise ValidationError("count", f"count: {clean['count']} hands cannot be below zero.")
+        rid = identity_id(HAND_COUNT, links)
+        self.replica.commit([LocalOp("hand_count", rid, k, v) for k, v in clean.items()])
+
+    def close(self, proposal_id: str, outcome: str) -> Proposal:
+        """Close with an outcome statement; the tally, quorum and blocks are kept as they stood."""
+        self._open(proposal_id)
+        if not outcome.strip():
+            raise ValidationError("outcome", "outcome: say what was decided (--outcome TEXT).")
+        tally = self.tally(proposal_id)
+        values = validate("proposal", {"status": "closed", "outcome": outcome,
+                                       "closed_at": clock.now().astimezone().isoformat(timespec="seconds"),
+                                       "result": json.dumps(tally.to_json(), ensure_ascii=False)},
+                          current=self._current(proposal_id))
+        self.replica.commit([LocalOp("proposal", proposal_id, k, v) for k, v in values.items()])
+        return self.get(proposal_id)
+
+    # ---- counting --------------------------------------------------------------------------
+
+    def _checked_in(self, event: str) -> set[str]:
+        return meeting_store.checked_in(self.db, event)
+
+    def _pool(self, proposal: Proposal) -> set[str]:
+        """Who may vote at all: every member, or the role's members."""
+        if proposal.voters == "role":
+            return meeting_store.members_with_role(self.db, proposal.voter_role)
+        return meeting_store.member_ids(self.db)
+
+    def _eligible(self, proposal: Proposal) -> set[str]:
+        if proposal.voters == "all":
+            return self._pool(proposal)
+        return self._pool(proposal) & self._checked_in(proposal.event)
+
+    def _name(self, member: str) -> str:
+        found = queries.get_record(self.db, member)
+        return found[1].get("name", member[:8]) if found else member[:8]
+
+    def tally(self, proposal_id: str) -> Tally:
+        proposal = self.get(proposal_id)
+        pool = self._pool(proposal)
+        checked_in = self._checked_in(proposal.event)
+        eligible = self._eligible(proposal)
+        present = len(pool & checked_in)
+        votes = {v["member"]: v.get("choice", "") for _r, v in queries.list_records(self.db, "vote",
+                                                                                       link1=proposal_id)}
+        counted = {m: c for m, c in votes.items() if c in proposal.choices
+                   and (m in eligible or (proposal.method == "hands" and m in pool))}
+        counts = {choice: 0 for choice in proposal.choices}
+        for choice in counted.values():
+            counts[choice] += 1
+        if proposal.method == "hands":
+            for _r, v in queries.list_records(self.db, "hand_count", link1=proposal_id):
+                if v.get("option") in counts and isinstance(v.get("count"), int):
+                    counts[v["option"]] += max(0, v["count"])
+        names = {m: self._name(m) for m in counted}
+        if proposal.quorum_count is not None:
+            needed = proposal.quorum_count
+        elif proposal.quorum_percent is not None:
+            needed = math.ceil(min(100, max(0, proposal.quorum_percent)) * len(pool) / 100)
+        else:
+            needed = 0
+        return Tally(
+            counts=counts, eligible=len(eligible), present=present, quorum_needed=needed,
+            quorum_met=present >= needed,
+            blocks=sorted((names[m] for m, c in counted.items() if c in BLOCKING), key=str.casefold),
+            stand_asides=sorted((names[m] for m, c in counted.items() if c == "stand aside"), key=str.casefold),
+            votes={names[m]: c for m, c in sorted(counted.items(), key=lambda mc: names[mc[0]].casefold())},
+        )
+
+    def show(self, proposal_id: str) -> dict[str, Any]:
+        """Everything about a proposal, for `proposal show --json` and exports. Once closed,
+        the tally is the one recorded at closing."""
+        proposal = self.get(proposal_id)
+        tally = self.tally(proposal_id).to_json()
+        if proposal.status == "closed" and proposal.result:
+            try:
+                tally = {**tally, **json.loads(proposal.result)}
+            except ValueError:
+                pass  # a peer's malformed result: the live count stands in
+        return {
+            "id": proposal.id, "event": proposal.event, "title": proposal.title, "details": proposal.details,
+            "kind": proposal.method, "options": list(proposal.choices), "voters": proposal.voters_text,
+            "quorum": proposal.quorum_text, "status": proposal.status, "outcome": proposal.outcome,
+            "closed_at": proposal.closed_at, "agenda_item": proposal.agenda_item,
+            "tally": tally["counts"], "eligible": tally["eligible"], "present": tally["present"],
+            "quorum_needed": tally["quorum_needed"], "quorum_met": tally["quorum_met"],
+            "blocks": tally["blocks"], "stand_asides": tally["stand_asides"], "votes": tally["votes"],
+        }

@@ -1,0 +1,105 @@
+"""Small dialogs of the meeting view: a new proposal, and Make task (an action item)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from organiser.core.errors import ValidationError
+from organiser.services.group import Group
+from organiser.services.proposals import Proposal
+from organiser.services.tasks import Task
+
+
+class _Form(QDialog):
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout(self)
+        self.error = QLabel("")
+        self.error.setAccessibleName("Problem")
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    def finish(self) -> None:
+        self.form.addRow(self.error)
+        self.form.addRow(self.buttons)
+
+    def _line(self, label: str, text: str = "", placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit(text)
+        edit.setAccessibleName(label.replace("&", ""))
+        edit.setPlaceholderText(placeholder)
+        self.form.addRow(label, edit)
+        return edit
+
+    def save(self) -> None:
+        raise NotImplementedError
+
+
+class MakeTaskDialog(_Form):
+    """Title, assignee and due date of an action item, made in one step."""
+
+    def __init__(self, group: Group, event_id: str, title: str = "", item: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Make task", parent)
+        self.group, self.event_id, self.item = group, event_id, item
+        self.title = self._line("&Title", title.strip()[:200])
+        self.assignee = QComboBox()
+        self.assignee.setAccessibleName("Assignee")
+        self.assignee.addItem("(nobody yet)", None)
+        for member in sorted(group.members.list(), key=lambda m: m.name.casefold()):
+            self.assignee.addItem(member.name, member.id)
+        self.form.addRow("&Assignee", self.assignee)
+        self.due = self._line("&Due", placeholder="YYYY-MM-DD")
+        self.task: Task | None = None
+        self.finish()
+
+    def save(self) -> None:
+        try:
+            self.task = self.group.meetings.make_task(
+                self.event_id, self.title.text(), assignee=self.assignee.currentData(),
+                due=self.due.text().strip() or None, item=self.item)
+        except ValidationError as exc:
+            self.error.setText(exc.message)
+            return
+        self.accept()
+
+
+class NewProposalDialog(_Form):
+    def __init__(self, group: Group, event_id: str, item: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__("New proposal", parent)
+        self.group, self.event_id, self.item = group, event_id, item
+        self.title = self._line("&Title")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind")
+        for label, value in (("Consent (consent / objection)", "consent"),
+                             ("Consensus (agree / abstain / disagree / block)", "consensus"),
+                             ("Vote between options", "vote"), ("Show of hands", "hands")):
+            self.kind.addItem(label, value)
+        self.form.addRow("&Kind", self.kind)
+        self.options = self._line("&Options", placeholder="comma-separated, for a vote or a show of hands")
+        self.quorum = self._line("&Quorum", placeholder="a number (12) or a share (50%)")
+        self.voters = self._line("&Who votes", "checked-in", "checked-in, all, or role:NAME")
+        self.proposal: Proposal | None = None
+        self.finish()
+
+    def save(self) -> None:
+        options = [o.strip() for o in self.options.text().split(",") if o.strip()]
+        try:
+            self.proposal = self.group.proposals.add(
+                self.event_id, self.title.text(), self.kind.currentData(), options=options,
+                quorum=self.quorum.text() or None, voters=self.voters.text() or None, agenda_item=self.item)
+        except ValidationError as exc:
+            self.error.setText(exc.message)
+            return
+        self.accept()

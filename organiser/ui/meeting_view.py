@@ -1,0 +1,333 @@
+"""The meeting view of an event: agenda (drag to reorder) with the current item and its timer,
+the minutes written together, proposals with their live tally, and the meeting's tasks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.errors import OrganiserError
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
+from organiser.ui.minutes_editor import MinutesEditor
+from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
+
+MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "task", "member"})
+
+
+def _button(text: str, name: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(name)
+    return button
+
+
+class MeetingView(QWidget):
+    status = Signal(str)
+
+    def __init__(self, group: Group, bridge: Bridge | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.event_id: str | None = None
+        self.heading = QLabel("Choose an event in Events, then come back here for its meeting.")
+        self.heading.setAccessibleName("Meeting")
+        self.heading.setWordWrap(True)
+        self.agenda = AgendaModel(group.meetings, self)
+        self.proposals = ProposalsModel(group.proposals, self)
+        self.editor = MinutesEditor(group.meetings, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self._agenda_column())
+        self.splitter.addWidget(self._minutes_column())
+        self.splitter.addWidget(self._decisions_column())
+        self.splitter.setSizes([320, 560, 360])
+        self.tasks_label = QLabel("")
+        self.tasks_label.setAccessibleName("The meeting's tasks")
+        self.tasks_label.setWordWrap(True)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.tasks_label)
+        # Scrolls rather than widening the window: three columns need more than a small screen.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.ticker = QTimer(self)  # the current item's timer
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._tick)
+        if bridge is not None:
+            bridge.recordsChanged.connect(self.on_records_changed)
+        self.set_event(None)
+
+    # ---- columns ---------------------------------------------------------------------------
+
+    def _agenda_column(self) -> QWidget:
+        self.agenda_view = QListView()
+        self.agenda_view.setAccessibleName("Agenda")
+        self.agenda_view.setModel(self.agenda)
+        self.agenda_view.setWordWrap(True)
+        self.agenda_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.agenda_view.setDragEnabled(True)
+        self.agenda_view.setAcceptDrops(True)
+        self.agenda_view.setDropIndicatorShown(True)
+        self.agenda_view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.agenda_view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.current_label = QLabel("")
+        self.current_label.setAccessibleName("Current item")
+        self.current_label.setWordWrap(True)
+        self.next_button = _button("&Next item", "Next item")
+        self.next_button.clicked.connect(self.next_item)
+        self.item_title = QLineEdit()
+        self.item_title.setAccessibleName("New agenda item")
+        self.item_title.setPlaceholderText("New agenda item…")
+        self.item_title.returnPressed.connect(self.add_item)
+        self.item_minutes = QSpinBox()
+        self.item_minutes.setAccessibleName("Time box in minutes")
+        self.item_minutes.setRange(0, 600)
+        self.item_minutes.setSuffix(" min")
+        self.item_minutes.lineEdit().setAccessibleName("Time box in minutes")
+        self.add_item_button = _button("Add", "Add agenda item")
+        self.add_item_button.clicked.connect(self.add_item)
+        row = QHBoxLayout()
+        row.addWidget(self.item_title, 1)
+        row.addWidget(self.item_minutes)
+        row.addWidget(self.add_item_button)
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.addWidget(QLabel("<b>Agenda</b> (drag to reorder)"))
+        layout.addWidget(self.agenda_view, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.current_label)
+        layout.addWidget(self.next_button)
+        return column
+
+    def _minutes_column(self) -> QWidget:
+        self.task_from_minutes = _button("Make &task from selection…", "Make task from minutes")
+        self.task_from_minutes.clicked.connect(self.make_task_from_minutes)
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.addWidget(QLabel("<b>Minutes</b> (written together, live)"))
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.task_from_minutes)
+        return column
+
+    def _decisions_column(self) -> QWidget:
+        self.proposal_view = QListView()
+        self.proposal_view.setAccessibleName("Proposals")
+        self.proposal_view.setModel(self.proposals)
+        self.proposal_view.setWordWrap(True)
+        self.proposal_view.selectionModel().currentChanged.connect(lambda *_: self._show_tally())
+        self.tally_label = QLabel("")
+        self.tally_label.setAccessibleName("Tally")
+        self.tally_label.setWordWrap(True)
+        self.voter = QComboBox()
+        self.voter.setAccessibleName("Voter")
+        self.choice = QComboBox()
+        self.choice.setAccessibleName("Answer")
+        self.vote_button = _button("Record &vote", "Record vote")
+        self.vote_button.clicked.connect(self.record_vote)
+        self.new_proposal_button = _button("New &proposal…", "New proposal")
+        self.new_proposal_button.clicked.connect(self.new_proposal)
+        self.close_button = _button("&Close with outcome…", "Close proposal")
+        self.close_button.clicked.connect(self.close_proposal)
+        self.task_from_proposal = _button("Make task…", "Make task from proposal")
+        self.task_from_proposal.clicked.connect(self.make_task_from_proposal)
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.addWidget(QLabel("<b>Decisions</b>"))
+        layout.addWidget(self.proposal_view, 1)
+        layout.addWidget(self.tally_label)
+        vote_row = QHBoxLayout()
+        vote_row.addWidget(self.voter, 1)
+        vote_row.addWidget(self.choice)
+        layout.addLayout(vote_row)
+        layout.addWidget(self.vote_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_proposal_button)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.task_from_proposal)
+        layout.addLayout(buttons)
+        return column
+
+    # ---- showing ---------------------------------------------------------------------------
+
+    def set_event(self, event_id: str | None) -> None:
+        self.event_id = event_id
+        self.agenda.load(event_id)
+        self.proposals.load(event_id)
+        self.editor.set_event(event_id)
+        enabled = event_id is not None
+        for widget in (self.agenda_view, self.item_title, self.add_item_button, self.next_button,
+                       self.proposal_view, self.vote_button, self.new_proposal_button, self.close_button,
+                       self.task_from_proposal, self.task_from_minutes):
+            widget.setEnabled(enabled)
+        if event_id is None:
+            self.heading.setText("Choose an event in Events, then come back here for its meeting.")
+            self.ticker.stop()
+        else:
+            event = self.group.events.get(event_id)
+            self.heading.setText(f"<b>{event.title}</b> — {event.start.replace('T', ' ')}"
+                                 f"{' · ' + event.location if event.location else ''}")
+            self.ticker.start()
+        self._refresh_side()
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        if self.event_id is None:
+            return
+        self.editor.on_records_changed(event)
+        if event.kinds & MEETING_KINDS:
+            self.agenda.refresh()
+            self.proposals.refresh()
+            self._refresh_side()
+
+    def _refresh_side(self) -> None:
+        self._tick()
+        self._show_tally()
+        self._fill_voters()
+        if self.event_id is None:
+            self.tasks_label.setText("")
+            return
+        tasks = self.group.meetings.tasks(self.event_id)
+        lines = [f"• {t.title} — {self.group.meetings.member_name(t.assignee) or 'nobody yet'}"
+                 f"{', due ' + t.due if t.due else ''}" for t in tasks]
+        self.tasks_label.setText("<b>Tasks from this meeting</b><br>" + ("<br>".join(lines) or "(none yet)"))
+
+    def _tick(self) -> None:
+        state = self.agenda.state
+        if state is None or state.current_item is None:
+            self.current_label.setText("No item running. Next item starts the first one.")
+            return
+        row = self.agenda.row_of(state.current_item)
+        if row < 0:
+            return
+        item = self.agenda.rows[row]
+        used = state.seconds_used(item)
+        box = f" of {item.minutes}:00" if item.minutes else ""
+        over = " — over time" if item.minutes and used > item.minutes * 60 else ""
+        self.current_label.setText(f"Now: <b>{item.title}</b> · {clock_text(used)}{box}{over}")
+        first = self.agenda.index(row)
+        self.agenda.dataChanged.emit(first, first)
+
+    def selected_proposal(self) -> str | None:
+        index = self.proposal_view.currentIndex()
+        return index.data(ID_ROLE) if index.isValid() else None
+
+    def _show_tally(self) -> None:
+        pid = self.selected_proposal()
+        self.choice.clear()
+        if pid is None:
+            self.tally_label.setText("Select a proposal to see its tally and record votes.")
+            return
+        row = self.proposals.row_of(pid)
+        proposal, tally = self.proposals.rows[row]
+        for choice in proposal.choices:
+            self.choice.addItem(choice)
+        quorum = "met" if tally.quorum_met else "not met"
+        text = (f"<b>{proposal.title}</b><br>" + ", ".join(f"{o}: <b>{n}</b>" for o, n in tally.counts.items())
+                + f"<br>Quorum {quorum}: {tally.present} present, {tally.quorum_needed} needed; "
+                f"{tally.eligible} may vote")
+        if tally.blocks:
+            text += "<br>Blocks: " + ", ".join(tally.blocks)
+        if proposal.status == "closed":
+            text += f"<br>Closed: {proposal.outcome}"
+        self.tally_label.setText(text)
+
+    def _fill_voters(self) -> None:
+        keep = self.voter.currentData()
+        self.voter.clear()
+        if self.event_id is None:
+            return
+        for member_id, name in self.group.meetings.attendees(self.event_id):
+            self.voter.addItem(name, member_id)
+        at = self.voter.findData(keep)
+        if at >= 0:
+            self.voter.setCurrentIndex(at)
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def _try(self, action: object) -> bool:
+        try:
+            action()  # type: ignore[operator]
+        except OrganiserError as exc:  # refused input: one sentence, shown where the person looks
+            self.status.emit(str(exc))
+            shown_in = self.tally_label if self.selected_proposal() else self.current_label
+            shown_in.setText(str(exc))
+            return False
+        return True
+
+    def add_item(self) -> None:
+        if self.event_id is None or not self.item_title.text().strip():
+            return
+        minutes = self.item_minutes.value() or None
+        if self._try(lambda: self.group.meetings.add_item(self.event_id, self.item_title.text(), minutes=minutes)):
+            self.item_title.clear()
+            self.agenda.refresh()
+
+    def next_item(self) -> None:
+        if self.event_id is not None and self._try(lambda: self.group.meetings.advance(self.event_id)):
+            self.agenda.refresh()
+            self._tick()
+
+    def record_vote(self) -> None:
+        pid, member = self.selected_proposal(), self.voter.currentData()
+        if pid and member and self._try(lambda: self.group.proposals.vote(pid, member, self.choice.currentText())):
+            self.proposals.refresh()
+            self._show_tally()
+
+    def new_proposal(self) -> None:
+        if self.event_id is None:
+            return
+        dialog = NewProposalDialog(self.group, self.event_id, self._current_item(), self)
+        if dialog.exec() and dialog.proposal is not None:
+            self.proposals.refresh()
+            self.proposal_view.setCurrentIndex(self.proposals.index(self.proposals.row_of(dialog.proposal.id)))
+
+    def close_proposal(self) -> None:
+        pid = self.selected_proposal()
+        if pid is None:
+            return
+        outcome, ok = QInputDialog.getText(self, "Close proposal", "Outcome (what was decided):")
+        if ok and self._try(lambda: self.group.proposals.close(pid, outcome)):
+            self.proposals.refresh()
+            self._show_tally()
+
+    def _current_item(self) -> str | None:
+        state = self.agenda.state
+        return state.current_item if state else None
+
+    def make_task_from_minutes(self) -> None:
+        selected = self.editor.text.textCursor().selectedText().replace("\u2029", " ")
+        self._make_task(selected)
+
+    def make_task_from_proposal(self) -> None:
+        pid = self.selected_proposal()
+        title = self.group.proposals.get(pid).title if pid else ""
+        self._make_task(title)
+
+    def _make_task(self, title: str) -> None:
+        if self.event_id is None:
+            return
+        dialog = MakeTaskDialog(self.group, self.event_id, title, self._current_item(), self)
+        if dialog.exec() and dialog.task is not None:
+            self.status.emit(f"Task made: {dialog.task.title}")
+            self._refresh_side()

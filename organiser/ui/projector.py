@@ -1,0 +1,122 @@
+"""The projector view: a full-screen window for the wall (View > Projector, F11).
+
+High contrast (white and yellow on black), type sized from the window's height so it reads
+from the back of a hall at 1920x1080 and at 1280x720: the current agenda item and its timer,
+the open proposal's live tally and quorum, and the end of the minutes. It only reads: any
+laptop in the room drives it, through the same replicated records.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from organiser.core.bus import RecordsChanged
+from organiser.services.group import Group
+from organiser.ui.bridge import Bridge
+from organiser.ui.models.meeting import clock_text
+
+BACKGROUND, TEXT, ACCENT, WARN = "#000000", "#ffffff", "#ffd60a", "#ff6b6b"
+MINUTES_LINES = 9  # the end of the minutes: what was just written
+
+
+class ProjectorView(QWidget):
+    def __init__(self, group: Group, bridge: Bridge | None, event_id: str | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.group, self.event_id = group, event_id
+        self.setWindowTitle("Projector — Organiser")
+        self.setAccessibleName("Projector")
+        self.setStyleSheet(f"background: {BACKGROUND}; color: {TEXT};")
+        self.item = self._label("Current item")
+        self.timer_label = self._label("Timer")
+        self.tally = self._label("Tally")
+        self.minutes = self._label("Minutes")
+        self.minutes.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.addWidget(self.item)
+        layout.addWidget(self.timer_label)
+        layout.addWidget(self.tally)
+        layout.addWidget(self.minutes, 1)
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self.refresh)
+        self.ticker.start()
+        if bridge is not None:
+            bridge.recordsChanged.connect(self.on_records_changed)
+        self._size_type()
+        self.refresh()
+
+    def _label(self, name: str) -> QLabel:
+        label = QLabel("")
+        label.setAccessibleName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        return label
+
+    def set_event(self, event_id: str | None) -> None:
+        self.event_id = event_id
+        self.refresh()
+
+    def on_records_changed(self, event: RecordsChanged) -> None:
+        if self.event_id is not None and (self.event_id in event.ids or event.kinds - {"minutes"}):
+            self.refresh()
+
+    def refresh(self) -> None:
+        if self.event_id is None:
+            self.item.setText("No meeting chosen")
+            for label in (self.timer_label, self.tally, self.minutes):
+                label.setText("")
+            return
+        meetings = self.group.meetings
+        state = meetings.state(self.event_id)
+        items = {i.id: i for i in meetings.items(self.event_id)}
+        current = items.get(state.current_item or "")
+        if current is None:
+            self.item.setText(self.group.events.get(self.event_id).title)
+            self.timer_label.setText("")
+        else:
+            self.item.setText(current.title)
+            used = state.seconds_used(current)
+            over = bool(current.minutes and used > current.minutes * 60)
+            box = f" of {current.minutes}:00" if current.minutes else ""
+            self.timer_label.setText(f"{clock_text(used)}{box}{'  OVER TIME' if over else ''}")
+            self.timer_label.setStyleSheet(f"color: {WARN if over else ACCENT};")
+        self.tally.setText(self._tally_text())
+        lines = meetings.minutes_text(self.event_id).rstrip("\n").split("\n")
+        self.minutes.setText("\n".join(lines[-MINUTES_LINES:]))
+
+    def _tally_text(self) -> str:
+        proposals = self.group.proposals
+        proposal = proposals.open_one(self.event_id or "")
+        if proposal is None:
+            return ""
+        tally = proposals.tally(proposal.id)
+        counts = "   ".join(f"{option}: {count}" for option, count in tally.counts.items())
+        quorum = "QUORUM MET" if tally.quorum_met else "NO QUORUM"
+        blocks = f"\nBlocks: {', '.join(tally.blocks)}" if tally.blocks else ""
+        return (f"{proposal.title}\n{counts}\n{quorum}: {tally.present} present, {tally.quorum_needed} needed"
+                f"{blocks}")
+
+    def _size_type(self) -> None:
+        """Type from the window's height: at 720 px the minutes are 26 px, the item 48 px."""
+        unit = max(self.height(), 360) / 720
+        for label, size, bold in ((self.item, 48, True), (self.timer_label, 40, True),
+                                  (self.tally, 30, False), (self.minutes, 26, False)):
+            font = QFont(label.font())
+            font.setPixelSize(int(size * unit))
+            font.setBold(bold)
+            label.setFont(font)
+        self.tally.setStyleSheet(f"color: {TEXT}; border-top: 2px solid {ACCENT}; padding-top: 8px;")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._size_type()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
+            self.close()
+            return
+        super().keyPressEvent(event)

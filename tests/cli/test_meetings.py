@@ -1,0 +1,115 @@
+"""The meeting commands, run as a person runs them: agenda, minutes, proposals, votes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+
+def _id(run) -> str:
+    assert run.code == 0, run.err
+    return run.out.split()[-1]
+
+
+@pytest.fixture
+def hall(organiser):
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    event = _id(organiser("event", "add", "--title", "General meeting", "--start", "2026-12-03T19:00"))
+    ana = _id(organiser("member", "add", "--name", "Ana López"))
+    bo = _id(organiser("member", "add", "--name", "Bo"))
+    return organiser, event, ana, bo
+
+
+def test_agenda_add_and_list(hall):
+    organiser, event, ana, _bo = hall
+    welcome = _id(organiser("agenda", "add", event, "--title", "Welcome", "--minutes", "5", "--presenter", ana[:8]))
+    _id(organiser("agenda", "add", event[:8], "--title", "Rent strike"))
+    listed = organiser("agenda", "list", event, "--json").json()
+    assert [(i["title"], i["minutes"], i["presenter_name"]) for i in listed] == [
+        ("Welcome", 5, "Ana López"), ("Rent strike", None, "")]
+    assert listed[0]["id"] == welcome
+    assert "Welcome" in organiser("agenda", "list", event).out
+
+
+def test_minutes_append_show_and_export_in_three_formats(hall, tmp_path):
+    organiser, event, ana, _bo = hall
+    assert organiser("minutes", "append", event, "Ana opened. Café ☕ 😀").code == 0
+    assert organiser("minutes", "append", event, "Second paragraph.").code == 0
+    assert organiser("minutes", "show", event).out == "Ana opened. Café ☕ 😀\nSecond paragraph.\n"
+    assert organiser("event", "checkin", event, ana).code == 0
+    proposal = _id(organiser("proposal", "add", event, "--title", "Strike", "--kind", "consent"))
+    assert organiser("vote", proposal, ana, "objection").code == 0
+    assert organiser("proposal", "close", proposal, "--outcome", "Not agreed").code == 0
+    markdown = organiser("minutes", "export", event, "--format", "md")
+    assert markdown.code == 0
+    for expected in ("# General meeting", "## Attended", "Ana López", "Café ☕ 😀", "### Strike",
+                     "Blocks: Ana López", "Outcome: Not agreed"):
+        assert expected in markdown.out
+    out = tmp_path / "minutes.html"
+    assert organiser("minutes", "export", event, "--format", "html", "--out", str(out)).code == 0
+    from html.parser import HTMLParser
+
+    texts: list[str] = []
+    parser = HTMLParser()
+    parser.handle_data = texts.append  # type: ignore[method-assign]
+    parser.feed(out.read_text(encoding="utf-8"))
+    assert "Ana opened. Café ☕ 😀\nSecond paragraph.\n" in texts and "Outcome: Not agreed" in texts
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_pdf_export_reads_back_with_pdftotext(hall, tmp_path):
+    organiser, event, ana, _bo = hall
+    organiser("agenda", "add", event, "--title", "Welcome", "--presenter", ana)
+    organiser("minutes", "append", event, "Señora Núñez asked about the boiler.")
+    pdf = tmp_path / "minutes.pdf"
+    assert organiser("minutes", "export", event, "--format", "pdf", "--out", str(pdf)).code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "General meeting" in text and "Welcome (Ana López)" in text
+    assert "Señora Núñez asked about the boiler." in text
+
+
+def test_proposal_show_json_has_tally_eligible_quorum_and_outcome(hall):
+    organiser, event, ana, bo = hall
+    organiser("event", "checkin", event, ana)
+    proposal = _id(organiser("proposal", "add", event, "--title", "Projector", "--kind", "vote",
+                             "--option", "buy", "--option", "borrow", "--quorum", "2"))
+    assert organiser("vote", proposal, ana, "borrow").code == 0
+    shown = organiser("proposal", "show", proposal, "--json").json()
+    assert shown["tally"] == {"buy": 0, "borrow": 1}
+    assert (shown["eligible"], shown["quorum_met"], shown["outcome"]) == (1, False, "")
+    organiser("event", "checkin", event, bo)
+    assert organiser("proposal", "show", proposal, "--json").json()["quorum_met"] is True
+    hands = _id(organiser("proposal", "add", event, "--title", "Hands", "--kind", "hands", "--option", "yes"))
+    assert organiser("proposal", "count", hands, "--option", "yes", "--count", "17").code == 0
+    assert organiser("proposal", "show", hands, "--json").json()["tally"]["yes"] == 17
+
+
+def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall):
+    organiser, event, ana, bo = hall
+    proposal = _id(organiser("proposal", "add", event, "--title", "P", "--kind", "vote",
+                             "--option", "a", "--option", "b"))
+    before = organiser("status", "--json").json()["state_hash"]
+    bad = [
+        ("agenda", "add", event, "--title", "X", "--minutes", "soon"),
+        ("agenda", "add", "0000nosuchevent", "--title", "X"),
+        ("agenda", "add", event, "--title", "X", "--presenter", "ffffffff"),
+        ("minutes", "append", event, "   "),
+        ("minutes", "export", event, "--format", "doc"),
+        ("proposal", "add", event, "--title", "X", "--kind", "vote", "--option", "only"),
+        ("proposal", "add", event, "--title", "X", "--kind", "consent", "--quorum", "lots"),
+        ("proposal", "add", event, "--title", "X", "--kind", "consent", "--voters", "everyone"),
+        ("vote", proposal, ana, "c"),
+        ("vote", proposal, bo, "a"),  # not checked in
+        ("vote", "ffffffff", ana, "a"),
+        ("proposal", "count", proposal, "--option", "a", "--count", "3"),  # not a show of hands
+        ("proposal", "close", proposal, "--outcome", ""),
+    ]
+    for args in bad:
+        run = organiser(*args)
+        assert run.code == 2, (args, run.err)
+        message = run.err.strip().splitlines()[-1]  # argparse prints the usage line first
+        assert message.startswith("organiser: "), (args, message)
+    assert organiser("status", "--json").json()["state_hash"] == before

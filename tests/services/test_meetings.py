@@ -1,0 +1,93 @@
+"""Meetings on top of events: agenda order, the current item and its timer, action items."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from organiser.core.errors import ValidationError
+from organiser.services import clock
+from tests.conftest import FROZEN_NOW, sync_pair
+
+
+@pytest.fixture
+def meeting(group):
+    event = group.events.add("General meeting", "2026-12-03T19:00")
+    ana = group.members.add("Ana López")
+    return group, event.id, ana.id
+
+
+def test_agenda_items_keep_the_order_they_were_added_in_and_a_move_reorders_them(meeting):
+    group, event, ana = meeting
+    welcome = group.meetings.add_item(event, "Welcome", minutes=5, presenter=ana)
+    rent = group.meetings.add_item(event, "Rent strike", minutes=30)
+    garden = group.meetings.add_item(event, "Garden", minutes="10")
+    assert [i.title for i in group.meetings.items(event)] == ["Welcome", "Rent strike", "Garden"]
+    assert welcome.presenter == ana and garden.minutes == 10
+    assert [i.title for i in group.meetings.move_item(garden.id, 0)] == ["Garden", "Welcome", "Rent strike"]
+    assert [i.title for i in group.meetings.move_item(garden.id, 2)] == ["Welcome", "Rent strike", "Garden"]
+    assert [i.title for i in group.meetings.move_item(welcome.id, 1)] == ["Rent strike", "Welcome", "Garden"]
+    assert rent.id == group.meetings.items(event)[0].id
+
+
+def test_moving_between_neighbours_with_no_room_left_numbers_the_agenda_again(meeting):
+    group, event, _ana = meeting
+    items = [group.meetings.add_item(event, f"Item {n}") for n in range(3)]
+    for _ in range(15):  # halving the gap each time until no whole number fits between
+        group.meetings.move_item(items[2].id, 1)
+        group.meetings.move_item(items[1].id, 1)
+    titles = [i.title for i in group.meetings.items(event)]
+    assert sorted(titles) == ["Item 0", "Item 1", "Item 2"] and titles[0] == "Item 0"
+    positions = [i.position for i in group.meetings.items(event)]
+    assert len(set(positions)) == 3
+
+
+def test_refused_agenda_input_says_what_and_writes_nothing(meeting):
+    group, event, _ana = meeting
+    before = group.replica.state_hash()
+    for bad in ({"minutes": "ten"}, {"minutes": 0}, {"presenter": "f" * 32}):
+        with pytest.raises(ValidationError):
+            group.meetings.add_item(event, "Welcome", **bad)
+    with pytest.raises(ValidationError):
+        group.meetings.add_item(event, "   ")
+    assert group.replica.state_hash() == before
+
+
+def test_advancing_keeps_the_time_used_on_each_item(meeting, monkeypatch):
+    group, event, _ana = meeting
+    welcome = group.meetings.add_item(event, "Welcome", minutes=5)
+    rent = group.meetings.add_item(event, "Rent strike", minutes=30)
+    state = group.meetings.advance(event)
+    assert state.current_item == welcome.id
+    monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW + timedelta(minutes=7))
+    assert group.meetings.state(event).seconds_used(group.meetings.item(welcome.id)) == 7 * 60
+    state = group.meetings.advance(event)
+    assert state.current_item == rent.id
+    assert group.meetings.item(welcome.id).used_seconds == 7 * 60  # kept: 2 minutes over its box
+    monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW + timedelta(minutes=10))
+    assert state.seconds_used(group.meetings.item(rent.id)) == 3 * 60
+    assert group.meetings.advance(event).current_item is None  # past the last item
+
+
+def test_any_laptop_can_advance_the_meeting_and_both_see_the_same_current_item(two_devices):
+    a, b = two_devices
+    event = a.events.add("Assembly", "2026-12-03T19:00").id
+    first = a.meetings.add_item(event, "First")
+    second = a.meetings.add_item(event, "Second")
+    a.meetings.advance(event)
+    sync_pair(a, b)
+    assert b.meetings.advance(event).current_item == second.id
+    sync_pair(a, b)
+    assert a.meetings.state(event).current_item == second.id
+    assert a.meetings.item(first.id).used_seconds == b.meetings.item(first.id).used_seconds
+
+
+def test_make_task_links_the_action_item_to_the_meeting_and_its_item(meeting):
+    group, event, ana = meeting
+    item = group.meetings.add_item(event, "Rent strike")
+    task = group.meetings.make_task(event, "Print strike flyers", assignee=ana, due="2026-12-10", item=item.id)
+    assert (task.event, task.agenda_item, task.assignee, task.due) == (event, item.id, ana, "2026-12-10")
+    assert [t.title for t in group.meetings.tasks(event)] == ["Print strike flyers"]
+    with pytest.raises(ValidationError):
+        group.meetings.make_task(event, "Bad due", due="someday")

@@ -1,0 +1,232 @@
+"""The meeting view, used as a person uses it: typing minutes, a peer's typing arriving while
+you type, undo, the agenda dragged into order, votes, Make task, and the projector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QTextCursor
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from organiser.core.minutes import utf16_len
+from organiser.services.group import Group
+from organiser.ui.main_window import MainWindow
+from tests.conftest import add_device, sync_pair
+from tests.ui.conftest import with_modal
+
+
+@pytest.fixture
+def meeting(window: MainWindow, qtbot: Any) -> tuple[MainWindow, str]:
+    event_id = window.events_view.current_id()
+    assert event_id is not None
+    window.windowHandle().requestActivate()  # shortcuts reach the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+    assert window.current_view() == "meeting" and window.meeting_view.event_id == event_id
+    return window, event_id
+
+
+@pytest.fixture
+def chair(demo: Group, tmp_path: Path) -> Group:
+    """The chair's laptop: a second device of the same group, synced by hand."""
+    other = add_device(demo, tmp_path / "chair", "chair laptop")
+    sync_pair(demo, other)
+    yield other
+    other.close()
+
+
+def type_text(widget: Any, text: str) -> None:
+    """Key presses carrying each character (emoji included, which QTest.keyClicks splits)."""
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
+
+
+def click_row(qtbot: Any, view: Any, row: int) -> None:
+    rect = view.visualRect(view.model().index(row, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def minutes_changesets(group: Group, author: str | None = None) -> int:
+    sql = "SELECT count(*) FROM changes WHERE instr(body, ?) > 0" + (" AND author = ?" if author else "")
+    return group.db.execute(sql, [b'["minutes",', *([author] if author else [])]).fetchone()[0]
+
+
+def test_typing_minutes_stores_them_in_bursts_not_per_keystroke(meeting, qtbot: Any) -> None:
+    window, event_id = meeting
+    editor = window.meeting_view.editor
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    typed = "Café opened at 7 😀 — señora Núñez chairs."
+    type_text(editor.text, typed)
+    assert editor.text.toPlainText() == typed
+    qtbot.waitUntil(lambda: window.group.meetings.minutes_text(event_id) == typed, timeout=3000)
+    assert 1 <= minutes_changesets(window.group) < len(typed) / 4  # one per burst
+
+
+def test_a_peers_typing_arrives_while_the_caret_and_selection_stay_put(meeting, chair: Group, qtbot: Any) -> None:
+    window, event_id = meeting
+    editor = window.meeting_view.editor
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    type_text(editor.text, "Budget: agreed. Next: garden.")
+    editor.flush()
+    # select "agreed" with the keyboard, as a person would
+    cursor = editor.text.textCursor()
+    cursor.setPosition(8)
+    editor.text.setTextCursor(cursor)
+    for _ in range(6):
+        qtbot.keyClick(editor.text, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert editor.text.textCursor().selectedText() == "agreed"
+    sync_pair(window.group, chair)
+    chair.meetings.write_minutes(event_id, _insert_at_start(chair, event_id, "👋 Ñandú: "))
+    sync_pair(window.group, chair)
+    qtbot.waitUntil(lambda: editor.text.toPlainText().startswith("👋 Ñandú: Budget"), timeout=3000)
+    cursor = editor.text.textCursor()
+    assert cursor.selectedText() == "agreed"  # the selection moved with its text
+    assert cursor.selectionStart() == 8 + utf16_len("👋 Ñandú: ")
+    own = minutes_changesets(window.group, window.group.device_id)
+    qtbot.wait(400)  # longer than a burst: what arrived is not sent back as this laptop's typing
+    assert minutes_changesets(window.group, window.group.device_id) == own
+    qtbot.waitUntil(lambda: "chair laptop" in editor.typing.text(), timeout=3000)
+
+
+def _insert_at_start(group: Group, event_id: str, text: str) -> Any:
+    from organiser.core.minutes import edit_update
+
+    doc = group.meetings.minutes_doc(event_id)
+    return edit_update(doc, lambda d: d.replace(0, 0, text))
+
+
+def test_undo_takes_back_only_your_own_typing(meeting, chair: Group, qtbot: Any) -> None:
+    window, event_id = meeting
+    editor = window.meeting_view.editor
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    type_text(editor.text, "mine")
+    editor.flush()
+    sync_pair(window.group, chair)
+    chair.meetings.append_minutes(event_id, " theirs")
+    sync_pair(window.group, chair)
+    qtbot.waitUntil(lambda: "theirs" in editor.text.toPlainText(), timeout=3000)
+    qtbot.keyClick(editor.text, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.text.toPlainText() == "\n theirs\n"  # their line break stays too
+    qtbot.waitUntil(lambda: window.group.meetings.minutes_text(event_id) == "\n theirs\n", timeout=3000)
+
+
+def test_agenda_items_are_added_and_dragged_into_a_new_order(meeting, qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    for title in ("Welcome", "Rent strike", "Garden"):
+        qtbot.mouseClick(view.item_title, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(view.item_title, title)
+        qtbot.keyClick(view.item_title, Qt.Key.Key_Return)
+    assert [i.title for i in window.group.meetings.items(event_id)] == ["Welcome", "Rent strike", "Garden"]
+    source = view.agenda.index(2)  # drag "Garden"...
+    mime = view.agenda.mimeData([source])
+    target = view.agenda_view.viewport()
+    where = QPointF(view.agenda_view.visualRect(view.agenda.index(0)).topLeft()) + QPointF(5, 2)  # ...to the top
+    for event in (QDragEnterEvent(where.toPoint(), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier),
+                  QDragMoveEvent(where.toPoint(), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier)):
+        QApplication.sendEvent(target, event)
+        assert event.isAccepted()
+    drop = QDropEvent(where, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+    assert drop.isAccepted()
+    assert [i.title for i in window.group.meetings.items(event_id)] == ["Garden", "Welcome", "Rent strike"]
+    assert view.agenda.index(0).data().startswith("1. Garden")
+
+
+def test_next_item_starts_the_first_item_and_its_timer_shows(meeting, qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    window.group.meetings.add_item(event_id, "Welcome", minutes=5)
+    qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    assert "Welcome" in view.current_label.text() and "0:00 of 5:00" in view.current_label.text()
+    assert view.agenda.index(0).data().startswith("▶ 1. Welcome")
+
+
+def test_a_vote_recorded_on_another_laptop_updates_the_tally(meeting, chair: Group, qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    ana = window.group.members.add("Ana Test").id
+    window.group.events.checkin(event_id, ana)
+    proposal = window.group.proposals.add(event_id, "Buy a projector", "consensus")
+    click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
+    assert "Buy a projector" in view.tally_label.text() and "agree: <b>0</b>" in view.tally_label.text()
+    sync_pair(window.group, chair)
+    chair.proposals.vote(proposal.id, ana, "agree")
+    sync_pair(window.group, chair)
+    qtbot.waitUntil(lambda: "agree: <b>1</b>" in view.tally_label.text(), timeout=3000)
+
+
+def test_make_task_from_a_proposal_lists_it_among_the_meetings_tasks(meeting, qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    proposal = window.group.proposals.add(event_id, "Print flyers", "consent")
+    click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
+
+    def fill(dialog: Any) -> None:
+        assert dialog.title.text() == "Print flyers"
+        qtbot.mouseClick(dialog.due, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dialog.due, "2026-12-10")
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    with_modal(lambda: qtbot.mouseClick(view.task_from_proposal, Qt.MouseButton.LeftButton), fill)
+    tasks = window.group.meetings.tasks(event_id)
+    assert [(t.title, t.due) for t in tasks if t.title == "Print flyers"] == [("Print flyers", "2026-12-10")]
+    assert "Print flyers" in view.tasks_label.text()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_the_projector_shows_item_timer_tally_and_minutes_in_large_type(meeting, qtbot: Any, tmp_path: Path,
+                                                                        size: tuple[int, int]) -> None:
+    window, event_id = meeting
+    group = window.group
+    ana = group.members.add("Ana Test").id
+    group.events.checkin(event_id, ana)
+    group.meetings.add_item(event_id, "Rent strike: next steps", minutes=20)
+    group.meetings.advance(event_id)
+    proposal = group.proposals.add(event_id, "Strike from 1 March", "vote", options=["yes", "no"], quorum="1")
+    group.proposals.vote(proposal.id, ana, "yes")
+    group.meetings.append_minutes(event_id, "Ana: 40 households ready to withhold rent. ✊")
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    projector = window.projector
+    assert projector is not None and projector.isVisible()
+    projector.showNormal()
+    projector.resize(*size)
+    qtbot.waitUntil(lambda: projector.size().width() == size[0], timeout=2000)
+    assert projector.item.text() == "Rent strike: next steps"
+    assert projector.timer_label.text().startswith("0:00 of 20:00")
+    assert "yes: 1" in projector.tally.text() and "QUORUM MET" in projector.tally.text()
+    assert "40 households" in projector.minutes.text()
+    assert projector.minutes.font().pixelSize() >= 26 * size[1] // 720  # readable from the back
+    image = projector.grab().toImage()
+    image.save(str(tmp_path / f"projector-{size[0]}x{size[1]}.png"))
+    assert image.width() == size[0]
+    qtbot.keyClick(projector, Qt.Key.Key_Escape)
+    assert not projector.isVisible()
+
+
+def test_the_agenda_model_passes_the_model_tester(meeting, qtmodeltester: Any) -> None:
+    window, event_id = meeting
+    window.group.meetings.add_item(event_id, "Welcome")
+    window.meeting_view.agenda.refresh()
+    qtmodeltester.check(window.meeting_view.agenda)
+    qtmodeltester.check(window.meeting_view.proposals)
+
+
+def test_moving_the_caret_by_hand_is_not_typing(meeting, qtbot: Any) -> None:
+    window, event_id = meeting
+    editor = window.meeting_view.editor
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    type_text(editor.text, "ab")
+    editor.flush()
+    before = minutes_changesets(window.group)
+    editor.text.moveCursor(QTextCursor.MoveOperation.Start)
+    qtbot.keyClick(editor.text, Qt.Key.Key_Right)
+    editor.flush()
+    assert minutes_changesets(window.group) == before
