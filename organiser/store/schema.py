@@ -190,6 +190,12 @@ def m007_peer_checks(db: Database) -> None:
             found_at TEXT NOT NULL
         );
         CREATE INDEX forks_author ON forks (author, seq);
+        """
+    )
+
+
+
+@migrations()
 def m010_meetings(db: Database) -> None:
     # Meeting minutes, merged by the CRDT (store/minutes.py): per event a compacted snapshot,
     # the merged text (for the state hash, `minutes show` and exports), and the updates since
