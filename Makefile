@@ -6,12 +6,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench deps venv clean screenshots package
+.PHONY: run test lint bench deps test-deps venv clean screenshots package
 
 run: deps venv
 	$(VENV)/bin/organiser $(ARGS)
 
-test: deps venv
+test: test-deps venv
 	$(PY) -m ruff check organiser tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -26,6 +26,10 @@ screenshots: venv
 
 deps:
 	@sh packaging/ensure-debian-libs.sh
+
+# The tests also drive the clients organisers use beside Organiser (khal, khard, todoman, LibreOffice).
+test-deps:
+	@sh packaging/ensure-debian-libs.sh --with-test-tools
 
 # The installable .deb (PyInstaller one-folder app inside); CONFIG=site.toml presets /etc/organiser/config.toml.
 package: deps venv

@@ -18,10 +18,11 @@ LIBS="$LIBS faketime"
 LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"
 # The bundled print plugin (Print / PDF of the attendance sheet) links libcups.
 LIBS="$LIBS libcups2"
-# Only for the round-trip tests (tests/formats/test_client_*.py), which skip without them: the
-# calendar, address book and task clients and a headless LibreOffice Calc that organisers use
-# beside Organiser. Installed as root; their absence never stops `make run`.
-TEST_TOOLS="khal khard todoman libreoffice-calc-nogui"
+# Only with --with-test-tools (`make test`), for the round-trip tests (tests/formats/test_client_*.py),
+# which skip without them: the calendar, address book and task clients and a headless LibreOffice
+# Calc that organisers use beside Organiser. `make run` never installs them.
+TEST_TOOLS=""
+[ "${1:-}" = "--with-test-tools" ] && TEST_TOOLS="khal khard todoman libreoffice-calc-nogui"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: make sure Qt 6's runtime libraries (EGL, GL, xkbcommon, fontconfig, dbus) are installed."
