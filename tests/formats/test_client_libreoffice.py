@@ -4,6 +4,7 @@ leading 0 or + is lost, nothing is duplicated. Both conversions of a run share o
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import openpyxl
@@ -48,7 +49,10 @@ def test_spreadsheet_round_trips_run_no_formula_and_keep_every_phone_character(t
     assert ["=1+1", None, "07700900123"] in [[c.value for c in row][:3] for row in ours.iter_rows(min_row=2)]
     assert {c.data_type for row in ours.iter_rows(min_row=2) for c in row if c.value is not None} == {"s"}
 
+    uids = {f"{m['id']}@organiser" for m in before.values()}
     for sheet_csv in (tmp_path / "back" / "members.csv", tmp_path / "back" / "organiser.csv"):
+        with sheet_csv.open(encoding="utf-8-sig", newline="") as f:
+            assert {row["UID"] for row in csv.DictReader(f)} == uids  # LibreOffice kept the UID column
         plan = organiser_json(data, "import", sheet_csv)
         assert plan["counts"] == {"add": 0, "update": 0, "skip": 4, "invalid": 0}, plan["items"]
     after = {m["name"]: m for m in organiser_json(data, "member", "list")}

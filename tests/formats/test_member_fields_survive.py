@@ -1,5 +1,6 @@
 """Property: every member field, holding any text (separators, quotes, backslashes, line breaks,
-leading = + - @ ' and digits, any script), survives export and import in every member format."""
+leading = + - @ ' and digits, any script), survives export and import in every member format:
+vCard 3.0 and 4.0, CSV, the .xlsx as a spreadsheet saves it, and the full JSON backup."""
 
 from __future__ import annotations
 
@@ -92,3 +93,26 @@ def test_every_member_field_survives_an_xlsx_saved_as_csv(member):
 
     csv.writer(out).writerows([["" if c.value is None else c.value for c in row] for row in sheet.iter_rows()])
     assert _read_back(read_members_csv(out.getvalue().encode("utf-8"), "m.csv")) == _expected(member)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(member=members())
+def test_every_member_field_survives_a_full_backup(member, tmp_path_factory):
+    from organiser.services import transfer
+    from organiser.services.group import create_group
+
+    folder = tmp_path_factory.mktemp("backup")
+    group = create_group(folder / "a", "Tenants Union", "door")
+    try:
+        values = {k: v for k, v in member.items() if k != "id"}
+        added = group.members.add(values.pop("name"), **values)
+        restored = transfer.restore_backup(folder / "b", transfer.export_group(group, "json"), "b.json")
+        try:
+            assert restored.members.get(added.id) == group.members.get(added.id)
+            assert _stored({**restored.members.get(added.id).to_json()}, member["roles"], member["skills"]) \
+                == _expected(member)
+        finally:
+            restored.close()
+    finally:
+        group.close()
