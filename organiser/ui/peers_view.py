@@ -26,7 +26,7 @@ from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
 from organiser.ui.incidents_view import IncidentsPanel
-from organiser.ui.models.group import ConflictsModel, DevicesModel, PeersModel, show_value
+from organiser.ui.models.group import STATE_LABELS, ConflictsModel, DevicesModel, PeersModel, ago, show_value
 from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.widgets import EmptyHint, follow_selection
 
@@ -98,6 +98,10 @@ class PeersView(QWidget):
         self.device_empty = EmptyHint(self.device_table, "Only this device so far: Invite a device… adds another.")
         self.conflict_empty = EmptyHint(self.conflict_table, "No conflicts: every edit made at the same time "
                                         "on two devices merged cleanly.")
+        self.peer_detail = QLabel()
+        self.peer_detail.setWordWrap(True)
+        self.peer_detail.setAccessibleName("Selected nearby device")
+        follow_selection(self.peer_table, self._show_peer)
         self.device_detail = QLabel()
         self.device_detail.setWordWrap(True)
         self.device_detail.setAccessibleName("Selected device")
@@ -115,6 +119,7 @@ class PeersView(QWidget):
         top_layout.addWidget(_heading("Devices nearby"))
         top_layout.addWidget(self.state)
         top_layout.addWidget(self.peer_table, 1)
+        top_layout.addWidget(self.peer_detail)
         top_layout.addLayout(row)
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
@@ -143,6 +148,19 @@ class PeersView(QWidget):
         self.refresh_peers()
         self._update_conflict_note()
         self._show_device()
+        self._show_peer()
+
+    def _show_peer(self) -> None:
+        selected = self.peer_table.selectionModel().selectedRows()
+        row = selected[0].data(ROW_ROLE) if selected else None
+        if row is None:
+            self.peer_detail.setText("")
+            self.peer_detail.hide()
+            return
+        where = f" at {row.address}" if row.address else ""
+        self.peer_detail.setText(f"<b>{html.escape(row.name)}</b>{html.escape(where)}: "
+                                 f"{STATE_LABELS.get(row.state, row.state)}, last sync {ago(row.last_sync)}.")
+        self.peer_detail.show()
 
     def _show_device(self) -> None:
         selected = self.device_table.selectionModel().selectedRows()

@@ -184,3 +184,22 @@ def test_copy_emails_of_those_who_said_yes_or_came_only_with_consent(window: Mai
     assert seen["yes"] == "ya@example.org"
     assert seen["note"].startswith("Copied 1 address")
     assert seen["came"] == "cam@example.org"
+
+
+def test_a_name_picked_from_the_list_is_checked_in_and_the_field_empties(window: MainWindow, social: Event,
+                                                                          qtbot: Any) -> None:
+    window.group.members.add("Rosalind Picker")
+    window.group.members.add("Rosamund Other")
+    detail = window.events_view.detail
+    field = detail.checkin_search
+    field.setFocus()
+    qtbot.keyClicks(field, "Rosa")
+    popup = field.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    row = next(r for r in range(popup.model().rowCount()) if popup.model().index(r, 0).data() == "Rosalind Picker")
+    for _ in range(row + 1):
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: field.text() == "", timeout=2000)
+    assert detail.count.text().startswith("1 of 2 places checked in")
+    assert [detail.rsvps.index(r, 0).data() for r in range(detail.rsvps.rowCount())] == ["Rosalind Picker"]

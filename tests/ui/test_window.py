@@ -15,7 +15,7 @@ from organiser.services.group import Group
 from organiser.ui import asyncjobs
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
-from tests.ui.conftest import click_menu
+from tests.ui.conftest import click_menu, row_of_text
 
 
 def test_shortcuts_switch_views_and_the_last_view_is_remembered(qtbot: Any, demo: Group, tmp_path: Path) -> None:
@@ -244,3 +244,36 @@ def test_an_empty_group_says_in_each_view_what_goes_there(qtbot: Any, group: Gro
     win.switch_to("members")
     assert not win.members_view.empty.isVisible()
     win.close()
+
+
+def test_clicking_a_device_nearby_says_where_it_is_and_its_state(qtbot: Any, two_devices: tuple[Group, Group],
+                                                                 tmp_path: Path) -> None:
+    """A real sync node on 127.0.0.1 only (no discovery): the group's other device is listed."""
+    node_module = pytest.importorskip("organiser.net.node")
+    import qasync
+
+    from tests.ui.conftest import click_row
+
+    a, b = two_devices
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False)
+    try:
+        loop.run_until_complete(here.start())
+        win = MainWindow(a, here, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        win.switch_to("peers")
+        view = win.peers_view
+        view.refresh_peers()
+        assert not view.peer_detail.isVisible()
+        row = row_of_text(view.peer_table, b.device_name)
+        state = view.peer_table.model().index(row, 1).data()
+        click_row(qtbot, view.peer_table, row)
+        assert view.peer_detail.isVisible()
+        assert view.peer_detail.text() == f"<b>{b.device_name}</b>: {state}, last sync never."
+        win.close()
+    finally:
+        loop.run_until_complete(here.stop())
+        asyncio.set_event_loop(None)
+        loop.close()
