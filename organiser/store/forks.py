@@ -58,12 +58,32 @@ def proofs_after(db: Database, after: int) -> tuple[int, list[tuple[bytes, bytes
 def withdraw(db: Database, aside: dict[str, int]) -> MergeOutcome:
     """Rebuild the records that set-aside changesets touched from every other changeset held
     (inside the caller's transaction). Rare (a fork), so it reads the whole change log."""
+    return _rebuild(db, _touched(db, aside), aside)
+
+
+def settle(db: Database, author: str) -> MergeOutcome:
+    """End the set-aside of an author (inside the caller's transaction): its proofs are
+    deleted and the records its changesets touched are rebuilt, now counting the ones held.
+    For the device's removal, or an admin keeping one branch: the caller first drops from
+    `changes` what it does not keep, so every device ends with the same changesets."""
+    first = set_aside(db).get(author)
+    if first is None:
+        return MergeOutcome()
+    db.conn.execute("DELETE FROM forks WHERE author = ?", [author])
+    return _rebuild(db, _touched(db, {author: first}), set_aside(db))
+
+
+def _touched(db: Database, aside: dict[str, int]) -> set[str]:
     affected: set[str] = set()
     for author, first in aside.items():
         for body, signature in db.execute(
             "SELECT body, signature FROM changes WHERE author = ? AND seq >= ?", [author, first]
         ).fetchall():
             affected.update(op.record for op in decode_changeset(body, signature).ops)
+    return affected
+
+
+def _rebuild(db: Database, affected: set[str], aside: dict[str, int]) -> MergeOutcome:
     if not affected:
         return MergeOutcome()
     keep: list[Changeset] = []

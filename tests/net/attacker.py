@@ -1,6 +1,6 @@
 """A member device that misbehaves, for the namespace tests. Run inside a test namespace:
 
-    python -m tests.net.attacker DATA_DIR HOST:PORT garbage|oversize|forged|max-clock
+    python -m tests.net.attacker DATA_DIR HOST:PORT garbage|oversize|forged|max-clock|absurd
 
 Prints what the node answered (or that it kept the connection open) as JSON.
 """
@@ -44,6 +44,15 @@ async def attack(data_dir: Path, address: str, mode: str) -> dict:
         far = sign_changeset(group.private_key(), group.id, group.device_id, head + 1, prev, MAX_INT - 1,
                              [Op("member", new_id(), "name", "From the end of time")])
         writer.write(p.encode_changes([(far.body, far.signature)]))
+    elif mode == "absurd":  # every absurd value, over and over, after one good changeset
+        from tests.bad_peer import BadPeer, absurd_ops, new_member
+
+        modified = BadPeer(group)
+        good = modified.sign(new_member("Sent by the modified client"))
+        bad = [modified.sign(ops) for n in range(15) for why, ops in absurd_ops("0" * 32, "1" * 32).items()
+               if n == 0 or why != "7 MiB name"]  # one 7 MiB changeset is enough
+        for part in p.batches([(good.body, good.signature), *((cs.body, cs.signature) for cs in bad)]):
+            writer.write(p.encode_changes(part))
     await writer.drain()
     try:
         answer = await asyncio.wait_for(reader.read(), 3)

@@ -1,7 +1,8 @@
-"""A rough LAN is not an error, and no clock stops anyone: real `serve` processes in network
-namespaces with 3 % packet loss (`tc netem`), cables pulled and plugged back, nodes killed
-with -9 and restarted while everyone edits; a laptop whose clock is 3 years ahead (`faketime`)
-and a changeset stamped at the format's maximum."""
+"""A rough LAN is not an error, and no member can stall or crash the group: real `serve`
+processes in network namespaces with 3 % packet loss (`tc netem`), cables pulled and plugged
+back, nodes killed with -9 and restarted while everyone edits; a laptop whose clock is 3 years
+ahead (`faketime`), a changeset stamped at the format's maximum, and a member's modified client
+sending absurd values."""
 
 from __future__ import annotations
 
@@ -151,3 +152,24 @@ def test_a_laptop_three_years_ahead_and_a_stamp_at_the_formats_maximum_stall_nob
     clocks = [json.loads(three.ok(h, "status", "--json"))["version_vector"] for h in "ac"]
     assert clocks[0] == clocks[1]
     assert query(three.dirs["a"], "SELECT max(hlc) FROM changes")[0][0] < (1 << 62) - 1
+
+
+def test_a_member_sending_absurd_changesets_over_the_lan_is_refused_disconnected_and_breaks_no_command(three):
+    form_group(three)
+    three.ok("a", "member", "add", "--name", "Ana")
+    three.ok("a", "event", "add", "--title", "Assembly", "--start", "2026-12-03T19:00")
+    attack = three.lan.run("b", [sys.executable, "-m", "tests.net.attacker", str(three.dirs["b"]),
+                                 "10.77.0.1:7000", "absurd"], env=ENV, cwd=ROOT)
+    assert attack.returncode == 0, attack.stderr
+    outcome = json.loads(attack.stdout)
+    assert outcome["closed"] and "were refused" in outcome["answer"]
+    wait_for(lambda: "Sent by the modified client" in names(three, "a"), 30, 0.5, "the good changeset")
+    status = three.status("a")
+    assert {i["reason"] for i in status["incidents"]} <= {"value", "size", "unknown", "entries", "disconnected"}
+    assert len(status["incidents"]) <= 5
+    for args in (["member", "list"], ["member", "list", "--json"], ["event", "list"], ["task", "list"],
+                 ["conflicts"], ["status"], ["export", "--format", "json"]):
+        done = three.run("a", *args)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+    assert "keeping it away" in three.log("a")
+    assert not [line for line in three.log("a").splitlines() if any(t in line for t in TRACEBACKS)]

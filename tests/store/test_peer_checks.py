@@ -146,6 +146,27 @@ def test_a_fork_is_set_aside_identically_on_three_devices_whatever_order_they_le
             g.close()
 
 
+def test_a_set_aside_author_can_be_settled_and_its_held_changesets_show_again(two_devices):
+    from organiser.store import forks
+
+    a, b = two_devices
+    ana = a.members.add("Ana")
+    sync_pair(a, b)
+    modified = BadPeer(b)
+    seq, prev = modified.seq + 1, modified.prev
+    kept = modified.sign(new_member("Kept branch"))
+    other = modified.sign(new_member("Other branch"), seq=seq, prev=prev)
+    a.replica.apply([kept, other])
+    assert forks.set_aside(a.db) == {b.device_id: seq}
+    assert {m.name for m in a.members.list()} == {"Ana"}
+    with a.db.conn:  # what a removal or an admin's choice of branch would run, in its transaction
+        forks.settle(a.db, b.device_id)
+    assert forks.set_aside(a.db) == {}
+    assert {m.name for m in a.members.list()} == {"Ana", "Kept branch"}
+    assert [m.name for m in a.members.list("kept")] == ["Kept branch"]  # in the search index too
+    assert a.members.get(ana.id).name == "Ana"
+
+
 def _sync_with_proofs(x: Group, y: Group) -> None:
     """What a sync session does: the changesets each lacks, then the proofs of forks."""
     from organiser.store.forks import proofs_after
