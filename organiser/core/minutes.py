@@ -188,7 +188,11 @@ class MinutesDoc:
             else:
                 with self.doc.transaction(origin=origin):
                     self.doc.apply_update(update)
-        except ValueError:
+        except BaseException as exc:  # noqa: BLE001 - a peer's bytes must not stop the batch they came in
+            # pycrdt raises ValueError for bytes it cannot decode; a panic inside the Rust library
+            # would come as pyo3's PanicException, a BaseException. Either way: not an update.
+            if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                raise
             return False
         finally:
             self.origin = None

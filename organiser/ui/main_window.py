@@ -384,7 +384,9 @@ class MainWindow(QMainWindow):
         self.peer_timer.stop()
         self.index_timer.stop()
         self.peers_view.timer.stop()
-        self.meeting_view.editor.flush()  # the last burst of typing is stored, not lost
+        self.meeting_view.stop()  # the last burst of typing is stored, not lost
+        if self.projector is not None:
+            self.projector.close()
         self._closing = True  # a tidying of the search index stops after its current step
         QThreadPool.globalInstance().waitForDone(3000)  # a view still being read in the background
         super().closeEvent(event)

@@ -29,6 +29,7 @@ from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
 
+REFRESH_MS = 100
 MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "task", "member"})
 
 
@@ -75,6 +76,13 @@ class MeetingView(QWidget):
         self.ticker = QTimer(self)  # the current item's timer
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
+        # Agenda, proposals and tallies are read again at most every REFRESH_MS, and only while
+        # shown: a big sync arrives in many slices, and a tally reads every member's id.
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self._stale = False
         if bridge is not None:
             bridge.recordsChanged.connect(self.on_records_changed)
         self.set_event(None)
@@ -194,11 +202,30 @@ class MeetingView(QWidget):
     def on_records_changed(self, event: RecordsChanged) -> None:
         if self.event_id is None:
             return
-        self.editor.on_records_changed(event)
+        self.editor.on_records_changed(event)  # peers' typing shows at once
         if event.kinds & MEETING_KINDS:
-            self.agenda.refresh()
-            self.proposals.refresh()
-            self._refresh_side()
+            self._stale = True
+            if self.isVisible() and not self.refresh_timer.isActive():
+                self.refresh_timer.start()
+
+    def refresh(self) -> None:
+        if not self._stale or self.event_id is None:
+            return
+        self._stale = False
+        self.agenda.refresh()
+        self.proposals.refresh()
+        self._refresh_side()
+
+    def stop(self) -> None:
+        """The window closes: store the last burst of typing, and read nothing more."""
+        self.editor.stop()
+        self.ticker.stop()
+        self.refresh_timer.stop()
+        self.event_id = None
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.refresh()  # what changed while hidden
 
     def _refresh_side(self) -> None:
         self._tick()

@@ -214,6 +214,11 @@ class MinutesEditor(QWidget):
         names = sorted(self._typists, key=str.casefold)
         self.typing.setText(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} typing…" if names else "")
 
+    def stop(self) -> None:
+        self.flush()
+        self.typing_timer.stop()
+        self.event_id = None  # later arrivals are not read: the group is closing
+
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         self.flush()
         super().closeEvent(event)

@@ -9,7 +9,7 @@ laptop in the room drives it, through the same replicated records.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from organiser.core.bus import RecordsChanged
@@ -19,6 +19,7 @@ from organiser.ui.models.meeting import clock_text
 
 BACKGROUND, TEXT, ACCENT, WARN = "#000000", "#ffffff", "#ffd60a", "#ff6b6b"
 MINUTES_LINES = 9  # the end of the minutes: what was just written
+SHOWN_KINDS = frozenset({"minutes", "agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "member"})
 
 
 class ProjectorView(QWidget):
@@ -44,6 +45,10 @@ class ProjectorView(QWidget):
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self.refresh)
         self.ticker.start()
+        self.soon = QTimer(self)  # many changes at once (a sync) are shown once, not once each
+        self.soon.setSingleShot(True)
+        self.soon.setInterval(100)
+        self.soon.timeout.connect(self.refresh)
         if bridge is not None:
             bridge.recordsChanged.connect(self.on_records_changed)
         self._size_type()
@@ -61,8 +66,8 @@ class ProjectorView(QWidget):
         self.refresh()
 
     def on_records_changed(self, event: RecordsChanged) -> None:
-        if self.event_id is not None and (self.event_id in event.ids or event.kinds - {"minutes"}):
-            self.refresh()
+        if self.event_id is not None and (event.kinds & SHOWN_KINDS) and not self.soon.isActive():
+            self.soon.start()
 
     def refresh(self) -> None:
         if self.event_id is None:
@@ -114,6 +119,11 @@ class ProjectorView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._size_type()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        self.ticker.stop()
+        self.soon.stop()
+        super().closeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11):

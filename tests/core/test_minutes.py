@@ -99,3 +99,24 @@ def test_a_bursts_update_stays_small_however_much_was_deleted_before():
         edit_update(doc, lambda d: d.replace(len(str(d)) - 1, len(str(d)), ""))
     update = edit_update(doc, lambda d: d.append("x"))
     assert len(update.update) < 64  # one letter, not the history of every deletion
+
+
+def test_mangled_update_bytes_are_refused_without_raising():
+    import random
+
+    source = MinutesDoc()
+    updates = [edit_update(source, lambda d, i=i: d.append(f"hé😀 {i} ")).update for i in range(10)]
+    rng = random.Random(5)
+    applied = 0
+    for _ in range(2000):
+        mangled = bytearray(rng.choice(updates))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(mangled))
+            if rng.random() < 0.5:
+                mangled[at] = rng.randrange(256)
+            else:
+                del mangled[at]
+        doc = MinutesDoc()
+        applied += doc.apply(bytes(mangled))  # True or False, never an exception
+        str(doc)
+    assert 0 < applied < 2000

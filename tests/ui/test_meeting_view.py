@@ -144,6 +144,7 @@ def test_next_item_starts_the_first_item_and_its_timer_shows(meeting, qtbot: Any
     window, event_id = meeting
     view = window.meeting_view
     window.group.meetings.add_item(event_id, "Welcome", minutes=5)
+    qtbot.waitUntil(lambda: view.agenda.rowCount() == 1, timeout=3000)
     qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
     assert "Welcome" in view.current_label.text() and "0:00 of 5:00" in view.current_label.text()
     assert view.agenda.index(0).data().startswith("▶ 1. Welcome")
@@ -155,6 +156,7 @@ def test_a_vote_recorded_on_another_laptop_updates_the_tally(meeting, chair: Gro
     ana = window.group.members.add("Ana Test").id
     window.group.events.checkin(event_id, ana)
     proposal = window.group.proposals.add(event_id, "Buy a projector", "consensus")
+    qtbot.waitUntil(lambda: view.proposals.row_of(proposal.id) >= 0, timeout=3000)  # it shows
     click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
     assert "Buy a projector" in view.tally_label.text() and "agree: <b>0</b>" in view.tally_label.text()
     sync_pair(window.group, chair)
@@ -167,6 +169,7 @@ def test_make_task_from_a_proposal_lists_it_among_the_meetings_tasks(meeting, qt
     window, event_id = meeting
     view = window.meeting_view
     proposal = window.group.proposals.add(event_id, "Print flyers", "consent")
+    qtbot.waitUntil(lambda: view.proposals.row_of(proposal.id) >= 0, timeout=3000)  # it shows
     click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
 
     def fill(dialog: Any) -> None:
@@ -230,3 +233,24 @@ def test_moving_the_caret_by_hand_is_not_typing(meeting, qtbot: Any) -> None:
     qtbot.keyClick(editor.text, Qt.Key.Key_Right)
     editor.flush()
     assert minutes_changesets(window.group) == before
+
+
+def test_make_task_from_selected_minutes_with_an_assignee(meeting, qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    zed = window.group.members.add("Zed Quinn").id
+    qtbot.mouseClick(view.editor.text.viewport(), Qt.MouseButton.LeftButton)
+    type_text(view.editor.text, "Call the landlord")
+    qtbot.keyClick(view.editor.text, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # select it all
+
+    def fill(dialog: Any) -> None:
+        assert dialog.title.text() == "Call the landlord"
+        dialog.assignee.setFocus()
+        qtbot.keyClicks(dialog.assignee, "Zed")  # a closed combo box jumps to what is typed
+        assert dialog.assignee.currentData() == zed
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    with_modal(lambda: qtbot.mouseClick(view.task_from_minutes, Qt.MouseButton.LeftButton), fill)
+    made = [t for t in window.group.meetings.tasks(event_id) if t.title == "Call the landlord"]
+    assert [(t.assignee, t.event) for t in made] == [(zed, event_id)]
+    assert "Call the landlord — Zed Quinn" in view.tasks_label.text()
