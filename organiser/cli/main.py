@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "organiser.cli.transfer",
     "organiser.cli.admin",
     "organiser.cli.sync",
+    "organiser.cli.devices",
 ]
 
 EXIT_BAD_INPUT = 2

@@ -16,6 +16,7 @@ from organiser.core.bus import EventBus
 from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key, write_private_key
 from organiser.core.records import new_id
+from organiser.services.devices import Devices
 from organiser.services.events import Events
 from organiser.services.members import Members
 from organiser.services.tasks import Tasks
@@ -58,6 +59,7 @@ class Group:
         self.members = Members(replica)
         self.events = Events(replica)
         self.tasks = Tasks(replica)
+        self.membership = Devices(replica)
 
     # ---- identity -----------------------------------------------------------------------
 
@@ -95,22 +97,14 @@ class Group:
 
     # ---- devices ------------------------------------------------------------------------
 
-    def admit_device(self, public_hex: str, name: str, **extra: str) -> str:
-        """Add a device to the group's roster, as invited by this device; return its id."""
-        name = name.strip()
-        if not name:
-            raise ValidationError("device-name", "device name: a device needs a name.")
-        device_id = device_id_for(public_hex)
-        ops = [LocalOp("device", device_id, "name", name),
-               LocalOp("device", device_id, "public_key", public_hex),
-               LocalOp("device", device_id, "invited_by", self.device_id)]
-        ops += [LocalOp("device", device_id, k, v) for k, v in extra.items()]
-        self.replica.commit(ops)
-        return device_id
+    def admit_device(self, public_hex: str, name: str, *, invite: str = "") -> str:
+        """Admit a device to the group (a signed membership entry by this device); return its id."""
+        return self.membership.admit(public_hex, name, invite=invite)
 
     def devices(self) -> list[dict[str, Any]]:
-        return [{"id": rid, **{k: v for k, v in values.items() if k != "public_key"}}
-                for rid, values in queries.list_records(self.db, "device")]
+        """The devices that belong to the group now (removed ones left out)."""
+        return [{"id": d.id, "name": d.name, "invited_by": d.admitted_by, "admin": d.admin}
+                for d in self.membership.list() if not d.removed]
 
     # ---- what it holds ------------------------------------------------------------------
 
@@ -120,7 +114,7 @@ class Group:
             "device_name": self.device_name,
             "group": {"id": self.id, "name": self.name},
             "data_dir": str(self.path),
-            "counts": queries.counts(self.db),
+            "counts": {**queries.counts(self.db), "device": len(self.devices())},
             "version_vector": self.replica.version_vector(),
             "state_hash": self.replica.state_hash(),
             "conflicts": len(self.conflicts()),
@@ -208,7 +202,7 @@ def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | No
     public = public_key_hex(key)
     creds = GroupCredentials(group_id, name, device_id_for(public), public, secrets.token_hex(32))
     group = _initialise(path, key, creds, device_name, bus)
-    group.admit_device(public, device_name)
+    group.membership.found(device_name)
     set_current(data_dir, group_id)
     return group
 
