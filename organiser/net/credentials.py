@@ -1,10 +1,18 @@
-"""The group's certificate authority and this device's certificate (X.509 via `cryptography`).
+"""This device's TLS certificate: its own Ed25519 device key, and nothing that names it.
 
-The group CA key is derived from the group secret, so every member device holds the
-same CA, a group made by `organiser init` gets its CA the first time it is needed, and
-the CA certificate is byte-identical everywhere (Ed25519 signatures are deterministic).
-Each device's certificate carries its own Ed25519 device key and names its device id,
-which is the hash of that key, so a certificate cannot claim another device's id.
+No secret is shared between devices for transport: a shared secret cannot be taken back
+from a removed member. Each device presents a certificate for its own key; TLS 1.3 proves
+that the peer holds the key, and the node then accepts the connection only when the
+membership log admits that key and has not removed it (node.py), before any group data
+flows. A device's id is the hash of its key, so the key is the identity.
+
+The certificate names no group, no device and no id (its subject is empty). Python's `ssl`
+insists on building a chain to a trusted issuer before it accepts a certificate, and offers
+no hook to accept self-signed ones, so every device's certificate is issued by one fixed
+*handshake issuer* whose key is derived from a public constant. That issuer vouches for
+nothing (anyone can make such a certificate); it only lets OpenSSL finish the handshake,
+after which the peer's key is checked against the membership log, as Syncthing checks its
+device ids.
 """
 
 from __future__ import annotations
@@ -19,20 +27,19 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import device_id_for
 from organiser.store.datadir import KEY_NAME
 
-CA_CERT_NAME = "ca.crt"
-CA_KEY_NAME = "ca.key"
+ISSUER_CERT_NAME = "handshake-issuer.crt"
 DEVICE_CERT_NAME = "device.crt"
-DEVICE_URI_PREFIX = "urn:organiser:device:"
+# Files of the shared-secret model, deleted on upgrade (services/upgrade.py).
+OLD_FILES = ("group.secret", "ca.key", "ca.crt")
 _FOREVER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)  # RFC 5280: no expiry
-_CA_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+_ISSUER_SEED = hashlib.sha256(b"organiser handshake issuer v2 (public, vouches for nothing)").digest()
 
 
 class CertificateError(OrganiserError):
@@ -41,12 +48,11 @@ class CertificateError(OrganiserError):
 
 @dataclass(frozen=True)
 class TlsFiles:
-    """Where this device's TLS material lives (all files 0600 in the group folder)."""
+    """Where this device's TLS material lives (0600 in the group folder)."""
 
-    ca_cert: Path
+    issuer_cert: Path
     device_cert: Path
     device_key: Path
-    fingerprint: str  # sha256 of the CA certificate (DER), hex
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -57,125 +63,88 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def derive_ca_key(secret: bytes) -> Ed25519PrivateKey:
-    seed = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"organiser group ca key v1").derive(secret)
-    return Ed25519PrivateKey.from_private_bytes(seed)
-
-
-def build_ca_certificate(ca_key: Ed25519PrivateKey, group_id: str) -> x509.Certificate:
-    # The subject names the group id, never the group's name.
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Organiser group CA"),
-                      x509.NameAttribute(NameOID.SERIAL_NUMBER, group_id)])
-    serial = int.from_bytes(hashlib.sha256(b"ca serial" + group_id.encode()).digest()[:16], "big") >> 1
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
-        .public_key(ca_key.public_key())
-        .serial_number(serial)
-        .not_valid_before(_CA_START).not_valid_after(_FOREVER)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-        .sign(ca_key, None)
-    )
-
-
-def issue_device_certificate(ca_key: Ed25519PrivateKey, ca_cert: x509.Certificate, public_hex: str) -> bytes:
-    """A certificate for a device key, signed by the group CA; returns PEM."""
-    device_id = device_id_for(public_hex)
-    public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)  # tolerate a slow clock on the peer
+def _issuer() -> tuple[Ed25519PrivateKey, x509.Certificate]:
+    key = Ed25519PrivateKey.from_private_bytes(_ISSUER_SEED)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "organiser")])
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, device_id)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(public)
+        .subject_name(name).issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(_START).not_valid_after(_FOREVER)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, None)
+    )
+    return key, cert
+
+
+def issuer_pem() -> bytes:
+    """The same bytes on every device (Ed25519 signatures are deterministic)."""
+    return _issuer()[1].public_bytes(serialization.Encoding.PEM)
+
+
+def device_certificate(device_key: Ed25519PrivateKey) -> bytes:
+    """A certificate for this device's key that names nothing; returns PEM."""
+    issuer_key, issuer_cert = _issuer()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(issuer_cert.subject)
+        .public_key(device_key.public_key())
         .serial_number(secrets.randbits(120))
-        .not_valid_before(now).not_valid_after(_FOREVER)
+        .not_valid_before(_START).not_valid_after(_FOREVER)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(DEVICE_URI_PREFIX + device_id)]),
-                       critical=False)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
-                                              x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(ca_key, None)
+        .sign(issuer_key, None)
     )
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def fingerprint_of(cert: x509.Certificate) -> str:
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+def key_fingerprint(public_hex: str) -> str:
+    """What an invite code carries to recognise the device that made it: SHA-256 of its key."""
+    return hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()
 
 
 def device_of_certificate(der: bytes) -> tuple[str, str]:
-    """(device id, public key hex) named by a peer's certificate, after checking that the
-    id in the certificate is the hash of the key it carries."""
+    """(device id, public key hex) of the key a peer's certificate carries (TLS has proved
+    the peer holds it)."""
     try:
-        cert = x509.load_der_x509_certificate(der)
-        public = cert.public_key()
+        public = x509.load_der_x509_certificate(der).public_key()
     except ValueError as exc:
         raise CertificateError(f"the peer's certificate cannot be read ({exc}).") from None
     if not isinstance(public, Ed25519PublicKey):
         raise CertificateError("the peer's certificate does not carry a device key.")
     public_hex = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
-    device_id = device_id_for(public_hex)
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        uris = san.get_values_for_type(x509.UniformResourceIdentifier)
-    except x509.ExtensionNotFound:
-        uris = []
-    if DEVICE_URI_PREFIX + device_id not in uris:
-        raise CertificateError("the peer's certificate names a device that is not the holder of its key.")
-    return device_id, public_hex
+    return device_id_for(public_hex), public_hex
 
 
-def check_issued_by(leaf_der: bytes, ca_pem: bytes) -> None:
-    """Raise CertificateError unless the leaf certificate was signed by this CA."""
-    try:
-        leaf = x509.load_der_x509_certificate(leaf_der)
-        ca = x509.load_pem_x509_certificate(ca_pem)
-        leaf.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, Exception) as exc:  # InvalidSignature is not a ValueError
-        raise CertificateError(f"the member device's certificate is not from this group ({exc}).") from None
+def ensure_credentials(path: Path, device_key: Ed25519PrivateKey) -> TlsFiles:
+    """Make sure the group folder holds this device's certificate; return where. Safe on every start."""
+    issuer_path, cert_path = path / ISSUER_CERT_NAME, path / DEVICE_CERT_NAME
+    pem = issuer_pem()
+    if not issuer_path.exists() or issuer_path.read_bytes() != pem:
+        _write_private(issuer_path, pem)
+    if not _device_cert_ok(cert_path, device_key):
+        _write_private(cert_path, device_certificate(device_key))
+    return TlsFiles(issuer_path, cert_path, path / KEY_NAME)
 
 
-def ca_material(secret: bytes, group_id: str) -> tuple[Ed25519PrivateKey, x509.Certificate]:
-    key = derive_ca_key(secret)
-    return key, build_ca_certificate(key, group_id)
-
-
-def ensure_credentials(path: Path, secret: bytes, group_id: str, public_hex: str) -> TlsFiles:
-    """Make sure the group folder holds the CA and this device's certificate; return where.
-
-    Written 0600, next to the device key. Safe to call on every start."""
-    ca_key, ca_cert = ca_material(secret, group_id)
-    ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM)
-    ca_path, key_path, cert_path = path / CA_CERT_NAME, path / CA_KEY_NAME, path / DEVICE_CERT_NAME
-    if not ca_path.exists() or ca_path.read_bytes() != ca_pem:
-        _write_private(ca_path, ca_pem)
-    if not key_path.exists():
-        _write_private(key_path, ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                      serialization.NoEncryption()))
-    if not _device_cert_ok(cert_path, ca_cert, public_hex):
-        _write_private(cert_path, issue_device_certificate(ca_key, ca_cert, public_hex))
-    return TlsFiles(ca_path, cert_path, path / KEY_NAME, fingerprint_of(ca_cert))
-
-
-def _device_cert_ok(cert_path: Path, ca_cert: x509.Certificate, public_hex: str) -> bool:
+def _device_cert_ok(cert_path: Path, device_key: Ed25519PrivateKey) -> bool:
     if not cert_path.exists():
         return False
     try:
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        cert.verify_directly_issued_by(ca_cert)
-        return device_of_certificate(cert.public_bytes(serialization.Encoding.DER))[1] == public_hex
-    except Exception:
+        cert.verify_directly_issued_by(_issuer()[1])
+    except Exception:  # a certificate of the old group CA, or damaged: made again
         return False
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    public = cert.public_key()
+    return (isinstance(public, Ed25519PublicKey) and len(cert.subject) == 0
+            and public.public_bytes(*raw) == device_key.public_key().public_bytes(*raw))
 
 
 def group_tls_files(group: object) -> TlsFiles:
-    """TLS material of an open Group (created on first use)."""
-    from organiser.core.keys import public_key_hex
+    """TLS material of an open Group (made on first use)."""
     from organiser.services.group import Group
 
     assert isinstance(group, Group)
-    return ensure_credentials(group.path, group.secret, group.id, public_key_hex(group.private_key()))
+    return ensure_credentials(group.path, group.private_key())

@@ -100,6 +100,15 @@ class Devices:
         """The founding device's first entry: it founds the group (and names itself)."""
         self._commit(FOUND, {"name": name})
 
+    def restate(self, name: str, devices: list[tuple[str, str]]) -> None:
+        """The founder's entries for a group made before the membership log, in one changeset:
+        found the group, admit each (public key, name) of its roster."""
+        ops = [LocalOp(MEMBERSHIP_KIND, new_id(), FOUND, {"name": name})]
+        ops += [LocalOp(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key,
+                                                           "name": device_name, "invite": ""})
+                for key, device_name in devices]
+        self.replica.commit(ops)
+
     def admit(self, public_hex: str, name: str, *, invite: str = "") -> str:
         """Admit a device by its key; return its id."""
         name = name.strip()

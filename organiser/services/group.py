@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
 import json
-import os
-import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from organiser.services.devices import Devices
 from organiser.services.events import Events
 from organiser.services.members import Members
 from organiser.services.tasks import Tasks
+from organiser.services.upgrade import upgrade_in_place
 from organiser.store import queries
 from organiser.store.database import connect
 from organiser.store.datadir import (
@@ -30,21 +28,19 @@ from organiser.store.datadir import (
     groups_dir,
     set_current,
 )
+from organiser.store.membership import discovery_key, refresh_roster
 from organiser.store.replica import LocalOp, Replica
-
-SECRET_NAME = "group.secret"
 
 
 @dataclass(frozen=True)
 class GroupCredentials:
-    """What a new device needs to belong: how to recognise the group and its founder,
-    and the shared secret that derives the group's discovery tag."""
+    """What a new device needs to belong: how to recognise the group and its founder (the
+    anchor of the membership log). No secret: who belongs is the log's to say."""
 
     group_id: str
     group_name: str
     founder: str
     founder_key: str
-    secret: str
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)
@@ -79,18 +75,13 @@ class Group:
     def device_name(self) -> str:
         return self.replica.meta("device_name", "") or ""
 
-    @property
-    def secret(self) -> bytes:
-        return bytes.fromhex((self.path / SECRET_NAME).read_text().strip())
-
-    def discovery_tag(self) -> str:
-        """An opaque tag that lets group members recognise each other on the LAN without
-        telling anyone else the group's name."""
-        return hmac.new(self.secret, b"organiser discovery tag v1", "sha256").hexdigest()[:16]
+    def discovery_key(self) -> bytes:
+        """A key only current members hold, new after every removal (store/membership.py)."""
+        return discovery_key(self.db)
 
     def credentials(self) -> GroupCredentials:
         return GroupCredentials(self.id, self.name, self.replica.meta("founder") or "",
-                                self.replica.meta("founder_key") or "", self.secret.hex())
+                                self.replica.meta("founder_key") or "")
 
     def private_key(self) -> Ed25519PrivateKey:
         return read_private_key(self.path / KEY_NAME)
@@ -118,7 +109,16 @@ class Group:
             "version_vector": self.replica.version_vector(),
             "state_hash": self.replica.state_hash(),
             "conflicts": len(self.conflicts()),
+            "membership": self.membership_status(),
         }
+
+    def membership_status(self) -> dict[str, Any]:
+        """This device's place in the group: admin, removed (as the log says, or as a member told it)."""
+        roster = self.replica.roster()
+        notice = self.replica.meta("removed_notice")
+        return {"admin": self.device_id in roster.admins,
+                "removed": self.device_id in roster.limits or bool(notice),
+                "told_removed_at": float(notice.split()[0]) if notice else None}
 
     def conflicts(self) -> list[dict[str, Any]]:
         return queries.conflicts(self.db)
@@ -157,7 +157,9 @@ def _meta(db: Any, key: str) -> str | None:
 
 def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = None) -> Group:
     path = current_group_dir(data_dir, group)
-    return Group(path, _open_replica(path, bus))
+    opened = Group(path, _open_replica(path, bus))
+    upgrade_in_place(opened)
+    return opened
 
 
 def _new_group_dir(data_dir: Path, group_id: str) -> tuple[Path, Ed25519PrivateKey]:
@@ -172,22 +174,15 @@ def _new_group_dir(data_dir: Path, group_id: str) -> tuple[Path, Ed25519PrivateK
     return path, key
 
 
-def _write_secret(path: Path, secret_hex: str) -> None:
-    target = path / SECRET_NAME
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secret_hex + "\n")
-
-
 def _initialise(path: Path, key: Ed25519PrivateKey, creds: GroupCredentials, device_name: str,
                 bus: EventBus | None) -> Group:
-    _write_secret(path, creds.secret)
     db = connect(path / DB_NAME)
     device_id = device_id_for(public_key_hex(key))
     meta = {"group_id": creds.group_id, "group_name": creds.group_name, "device_id": device_id,
             "device_name": device_name, "founder": creds.founder, "founder_key": creds.founder_key}
     with db.atomic():
         db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
+        refresh_roster(db)  # the founder, known from the credentials, is the first admin
     return Group(path, Replica(db, group_id=creds.group_id, device_id=device_id, key=key, bus=bus))
 
 
@@ -200,7 +195,7 @@ def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | No
     group_id = new_id()
     path, key = _new_group_dir(data_dir, group_id)
     public = public_key_hex(key)
-    creds = GroupCredentials(group_id, name, device_id_for(public), public, secrets.token_hex(32))
+    creds = GroupCredentials(group_id, name, device_id_for(public), public)
     group = _initialise(path, key, creds, device_name, bus)
     group.membership.found(device_name)
     set_current(data_dir, group_id)
@@ -222,6 +217,11 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
     return group
 
 
-def credentials_from_json(text: str) -> GroupCredentials:
-    doc = json.loads(text)
-    return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
+def credentials_from_json(doc: Any) -> GroupCredentials:
+    """Credentials as a WELCOME carries them (a dict, or its JSON text); other fields are ignored."""
+    if isinstance(doc, str):
+        doc = json.loads(doc)
+    try:
+        return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
+    except (KeyError, TypeError):
+        raise OrganiserError("the member device sent incomplete group credentials.") from None

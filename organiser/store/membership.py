@@ -12,6 +12,7 @@ come back. Runs inside the caller's write transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op, decode_changeset
-from organiser.core.membership import MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
+from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
 from organiser.core.merge import RecordState
 from organiser.store.database import in_chunks
 from organiser.store.materialise import INDEXED_UPTO, MergeOutcome, Stored, load_states, merge_changesets
@@ -67,11 +68,31 @@ def note_entries(db: Database, batch: Iterable[Changeset]) -> RosterUpdate | Non
     entries = entries_in(batch)
     if not entries:
         return None
+    _use_invites(db, entries)
     db.conn.executemany(
         "INSERT OR IGNORE INTO membership_log (author, seq, idx, hlc, action, value) VALUES (?, ?, ?, ?, ?, ?)",
         [(e.author, e.seq, e.index, e.hlc, e.action, json.dumps(e.value, sort_keys=True)) for e in entries],
     )
     return refresh_roster(db)
+
+
+class InviteUsed(ValueError):
+    """An admission named an invite of this device that was used already (nothing is stored)."""
+
+
+def _use_invites(db: Database, entries: list[Entry]) -> None:
+    """An admission naming an invite this device made marks it used, in the same transaction:
+    one code admits one device, ever."""
+    for entry in entries:
+        invite = entry.value.get("invite") if entry.action == ADMIT else None
+        if not invite or type(invite) is not str:
+            continue
+        row = db.execute("SELECT used_by FROM invites WHERE id = ?", [invite]).fetchone()
+        if row is None:
+            continue  # another device's invite
+        if row[0] and row[0] != entry.target:
+            raise InviteUsed(f"invite {invite[:8]} was used already")
+        db.execute("UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", [entry.target, entry.hlc, invite])
 
 
 def keep_withdrawn(db: Database, batch: list[Changeset]) -> RosterUpdate | None:
@@ -208,6 +229,26 @@ def _delete_records(db: Database, gone: list[str], stored: Stored) -> None:
             db.execute("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)", [rowid, indexed])
         db.execute("DELETE FROM search_pending WHERE id = ?", [rid])
         db.execute("DELETE FROM records WHERE id = ?", [rid])
+
+
+def discovery_key(db: Database) -> bytes:
+    """A key only current members can work out: from the hash of the founder's first
+    changeset and of every changeset holding an effective removal. Changesets flow only
+    between admitted devices (and their hashes cover signatures nobody else can make), so
+    an outsider cannot know them, and a removed device never receives its own removal."""
+    founder = db.execute("SELECT value FROM meta WHERE key = 'founder'").fetchone()
+    digest = hashlib.sha256(b"organiser discovery key v2")
+    first = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = 1", [founder[0] if founder else ""])
+    row = first.fetchone()
+    digest.update((row[0] if row else "").encode())
+    for (removal,) in db.execute(
+        "SELECT c.hash FROM devices d JOIN membership_log m ON m.action = 'remove' "
+        "AND json_extract(m.value, '$.device') = d.id AND m.author = d.removed_by "
+        "JOIN changes c ON c.author = m.author AND c.seq = m.seq "
+        "WHERE d.removed_kept IS NOT NULL ORDER BY d.removed_hlc, c.hash"
+    ):
+        digest.update(removal.encode())
+    return digest.digest()
 
 
 def entry_op(record: str, action: str, value: dict) -> Op:
