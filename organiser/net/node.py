@@ -364,6 +364,8 @@ class SyncNode:
         delay = BACKOFF_FIRST
         await asyncio.sleep(head_start)
         while not self._stopping:
+            if self.group.replica.meta(REMOVED_NOTICE):
+                return  # a member told us this device was removed: no point in knocking again
             if device is not None and self._is_connected(device):
                 await asyncio.sleep(0.5)
                 delay = BACKOFF_FIRST

@@ -379,7 +379,7 @@ class Replica:
                 known = {a: k for a in {cs.author for cs in pending} if (k := self.roster_key(a))}
                 if not known:
                     break
-                ready, beyond = self._within_membership([cs for cs in pending if cs.author in known])
+                ready, beyond = self.split_by_membership([cs for cs in pending if cs.author in known])
                 pending = [cs for cs in pending if cs.author not in known]
                 batch: list[Changeset] = []
                 if beyond:
@@ -422,7 +422,7 @@ class Replica:
         self._announce(outcome, stored, "remote", publish)
         return result
 
-    def _within_membership(self, changesets: list[Changeset]) -> tuple[list[Changeset], list[Changeset]]:
+    def split_by_membership(self, changesets: list[Changeset]) -> tuple[list[Changeset], list[Changeset]]:
         """Split off the changesets a removed device wrote after the last of its that stays."""
         limits = self.roster().limits
         if not limits:
