@@ -72,6 +72,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "device": f"{status['device_name']} ({status['device_id']})",
             **{f"{k}s": v for k, v in status["counts"].items()},
             "conflicts": status["conflicts"],
+            "this device is": "removed from the group" if status["membership"]["removed"] else
+            "an admin" if status["membership"]["admin"] else "a member",
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
         })

@@ -284,7 +284,13 @@ class SyncNode:
             await writer.start_tls(server_context(self._tls()), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
             identity = peer_device(writer)
         except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
-            log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
+            hint = ""
+            if isinstance(exc, ConnectionResetError) or "UNKNOWN_CA" in str(exc).upper():
+                # The peer gave up on our certificate. The old version trusted only its group's
+                # CA, which this one no longer has.
+                hint = "; if it is a laptop of the group, it runs an older Organiser: update the app there"
+            log.warning("refused a connection from %s: the secure handshake failed (%s)%s", where,
+                        exc or type(exc).__name__, hint)
             await close_quietly(writer)
             return
         try:

@@ -82,9 +82,11 @@ class InviteUsed(ValueError):
 
 def _use_invites(db: Database, entries: list[Entry]) -> None:
     """An admission naming an invite this device made marks it used, in the same transaction:
-    one code admits one device, ever."""
+    one code admits one device, ever. Only this device's own admissions count: another device
+    naming one of our invites (their ids travel in admissions) changes nothing here."""
+    own = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
     for entry in entries:
-        invite = entry.value.get("invite") if entry.action == ADMIT else None
+        invite = entry.value.get("invite") if entry.action == ADMIT and own and entry.author == own[0] else None
         if not invite or type(invite) is not str:
             continue
         row = db.execute("SELECT used_by FROM invites WHERE id = ?", [invite]).fetchone()

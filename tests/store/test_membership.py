@@ -86,3 +86,29 @@ def test_a_removed_device_cannot_come_back_with_an_admission_it_writes_itself(th
     sync_pair(a, c)
     for g in (a, b, c):
         assert {d["name"] for d in g.devices()} == {"door laptop", "spare laptop"}
+
+
+def test_an_invite_is_used_once_in_the_admissions_transaction_and_others_cannot_burn_it(three):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.keys import public_key_hex
+    from organiser.core.membership import MEMBERSHIP_KIND
+    from organiser.store import invites
+    from organiser.store.membership import InviteUsed
+    from organiser.store.replica import LocalOp
+
+    a, b, _c = three
+    invites.add_invite(a.db, "invite-1", "hash-1", 2_000_000_000)
+    first, second = (public_key_hex(Ed25519PrivateKey.generate()) for _ in range(2))
+    a.admit_device(first, "first laptop", invite="invite-1")
+    assert invites.find_invite(a.db, "hash-1").used_by is not None
+    head = a.replica.version_vector()
+    with pytest.raises(InviteUsed):
+        a.admit_device(second, "second laptop", invite="invite-1")
+    assert a.replica.version_vector() == head  # nothing stored
+    # a member naming that invite in an admission of its own changes nothing, and breaks nothing
+    b.replica.commit([LocalOp(MEMBERSHIP_KIND, "x" * 32, "admit", {"device": "0" * 32, "public_key": second,
+                                                                   "name": "sneaky", "invite": "invite-1"})])
+    result = a.replica.apply(b.replica.changes_since(a.replica.version_vector()))
+    assert result.applied == 1 and not result.refused
+    assert "sneaky" not in {d["name"] for d in a.devices()}
