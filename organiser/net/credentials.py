@@ -35,8 +35,6 @@ from organiser.store.datadir import KEY_NAME
 
 ISSUER_CERT_NAME = "handshake-issuer.crt"
 DEVICE_CERT_NAME = "device.crt"
-# Files of the shared-secret model, deleted on upgrade (services/upgrade.py).
-OLD_FILES = ("group.secret", "ca.key", "ca.crt")
 _FOREVER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)  # RFC 5280: no expiry
 _START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 _ISSUER_SEED = hashlib.sha256(b"organiser handshake issuer v2 (public, vouches for nothing)").digest()
