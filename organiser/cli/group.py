@@ -77,6 +77,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "device": f"{status['device_name']} ({status['device_id']})",
             "holds": ", ".join(plural(v, k.replace("rsvp", "RSVP")) for k, v in status["counts"].items()),
             "conflicts": plural(status["conflicts"], "conflict"),
+            "this device is": "removed from the group" if status["membership"]["removed"] else
+            "an admin" if status["membership"]["admin"] else "a member",
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
         })

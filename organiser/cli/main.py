@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "organiser.cli.sync",
     "organiser.cli.atrest",
     "organiser.cli.meetings",
+    "organiser.cli.devices",
 ]
 
 EXIT_FAILED = 1  # something outside what was typed failed: a device unreachable, an invite refused

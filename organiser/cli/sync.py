@@ -127,17 +127,22 @@ def cmd_invite(args: argparse.Namespace) -> int:
     seconds = parse_duration(args.expires)
     group = open_chosen_group(args)
     try:
+        # Only this device can redeem the code, so it names only where this device listens:
+        # where its node runs now, else where the node will listen once it starts.
         addresses = peerbook.node_addresses(group.db)
-        addresses += [seen["address"] for seen in peerbook.remembered(group.db).values()
-                      if seen.get("address") and seen["address"] not in addresses]
+        if not addresses:
+            from organiser.net.link import local_addresses
+
+            port = peerbook.choose_listen_port(group.db)
+            addresses = [f"{host}:{port}" for host in local_addresses()]
         code = make_invite(group, addresses, seconds)
         if args.json:
             print_json({"code": code, "expires_in": seconds, "addresses": addresses})
         else:
             print(code)
         if not peerbook.node_running(group.db):
-            print("Note: no sync node runs on this device; run 'organiser serve' (or open the app) so the new "
-                  "device can redeem the code.", file=sys.stderr)
+            print("Note: no sync node runs on this device; the code works once 'organiser serve' (or the app) "
+                  "runs here: only this device can redeem it.", file=sys.stderr)
     finally:
         group.close()
     return 0

@@ -1,15 +1,25 @@
 """Finding devices of the same group on the LAN with mDNS (python-zeroconf, async API).
 
-Each node advertises `_organiser._tcp.local.` with a TXT record of protocol version,
-device id and the group's opaque tag, never the group's name. Browsing turns what is
-heard into `Sighting`s (our own small type) for devices with the same tag.
+Each node advertises `_organiser._tcp.local.` under a random instance name, with a TXT
+record of protocol version and a tag: an HMAC of the UTC day under the group's discovery
+key, which only current members hold and which changes after every removal. No device id,
+no group id or name. A member recognises today's tag (or yesterday's or tomorrow's, for
+clocks near midnight); everyone else sees a random-looking value that changes every day.
+Browsing turns what is heard into `Sighting`s (our own small type): an address to dial.
+Who is there is learnt only from the TLS handshake, so a replayed or forged announcement
+can at most make a node dial an address that then fails the handshake: it cannot redirect
+or cancel any connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import secrets
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,40 +34,53 @@ SERVICE_TYPE = "_organiser._tcp.local."
 RESOLVE_TIMEOUT_MS = 3000
 
 
+DAY = 86400
+
+
 @dataclass(frozen=True)
 class Sighting:
-    """A device of our group heard on the LAN."""
+    """A node of our group heard on the LAN (which device it is, TLS will tell)."""
 
-    device_id: str
     addresses: tuple[str, ...]
     port: int
     service_name: str
 
 
-def txt_record(device_id: str, tag: str) -> dict[str, str]:
-    return {"v": str(PROTOCOL_VERSION), "d": device_id, "t": tag}
+def day_tag(discovery_key: bytes, day: int) -> str:
+    return hmac.new(discovery_key, f"organiser discovery tag v2 {day}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def sighting_from(info: AsyncServiceInfo, tag: str, own_device: str) -> Sighting | None:
-    """Our Sighting from zeroconf's ServiceInfo, or None if it is not a peer of our group."""
+def current_tags(discovery_key: bytes, now: float) -> tuple[str, frozenset[str]]:
+    """(the tag to announce now, the tags to recognise: yesterday's, today's, tomorrow's)."""
+    day = int(now // DAY)
+    return day_tag(discovery_key, day), frozenset(day_tag(discovery_key, d) for d in (day - 1, day, day + 1))
+
+
+def txt_record(tag: str) -> dict[str, str]:
+    return {"v": str(PROTOCOL_VERSION), "t": tag}
+
+
+def sighting_from(info: AsyncServiceInfo, tags: frozenset[str], own_name: str) -> Sighting | None:
+    """Our Sighting from zeroconf's ServiceInfo, or None if it is not a node of our group."""
     props = {k.decode(errors="replace"): (v or b"").decode(errors="replace")
              for k, v in (info.properties or {}).items()}
-    if props.get("t") != tag or props.get("v") != str(PROTOCOL_VERSION):
+    if props.get("t") not in tags or props.get("v") != str(PROTOCOL_VERSION):
         return None
-    device = props.get("d", "")
-    if not device or device == own_device or not info.port:
+    if info.name == own_name or not info.port:
         return None
     addresses = tuple(a for a in info.parsed_scoped_addresses(IPVersion.V4Only))
     if not addresses:
         return None
-    return Sighting(device, addresses, int(info.port), info.name)
+    return Sighting(addresses, int(info.port), info.name)
 
 
 class Discovery:
-    def __init__(self, device_id: str, tag: str, port: int, addresses: list[str],
-                 on_found: Callable[[Sighting], None], on_lost: Callable[[str], None]) -> None:
-        self.device_id = device_id
-        self.tag = tag
+    def __init__(self, discovery_key: Callable[[], bytes], port: int, addresses: list[str],
+                 on_found: Callable[[Sighting], None], on_lost: Callable[[str], None],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.discovery_key = discovery_key
+        self.clock = clock
+        self.tag, self.tags = current_tags(discovery_key(), clock())
         self.port = port
         self.addresses = addresses
         self.on_found = on_found
@@ -66,15 +89,15 @@ class Discovery:
         self._browser: AsyncServiceBrowser | None = None
         self._info: AsyncServiceInfo | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._names: dict[str, str] = {}  # service name -> device id
+        self._names: set[str] = set()  # service names of our group's nodes heard
 
     async def start(self) -> None:
         self._zc = AsyncZeroconf(ip_version=IPVersion.V4Only)
-        short = self.device_id[:12]
+        short = secrets.token_hex(6)  # a new random name each start: nothing to follow
         self._info = AsyncServiceInfo(
             SERVICE_TYPE, f"organiser-{short}.{SERVICE_TYPE}",
             addresses=[socket.inet_aton(a) for a in self.addresses], port=self.port,
-            properties=txt_record(self.device_id, self.tag), server=f"organiser-{short}.local.")
+            properties=txt_record(self.tag), server=f"organiser-{short}.local.")
         # A clash (say, our own record from before a crash) gets a new name, not an error.
         await self._zc.async_register_service(self._info, allow_name_change=True)
         self._browser = AsyncServiceBrowser(self._zc.zeroconf, SERVICE_TYPE, handlers=[self._on_change])
@@ -84,18 +107,31 @@ class Discovery:
         if self._zc is None or self._info is None or addresses == self.addresses:
             return
         self.addresses = addresses
+        await self._announce()
+
+    async def retag(self) -> None:
+        """A new day, or a removal changed the discovery key: announce the new tag."""
+        tag, tags = current_tags(self.discovery_key(), self.clock())
+        self.tags = tags
+        if tag != self.tag:
+            self.tag = tag
+            await self._announce()
+
+    async def _announce(self) -> None:
+        if self._zc is None or self._info is None:
+            return
         info = AsyncServiceInfo(SERVICE_TYPE, self._info.name,
-                                addresses=[socket.inet_aton(a) for a in addresses], port=self.port,
-                                properties=txt_record(self.device_id, self.tag), server=self._info.server)
+                                addresses=[socket.inet_aton(a) for a in self.addresses], port=self.port,
+                                properties=txt_record(self.tag), server=self._info.server)
         await self._zc.async_update_service(info)
         self._info = info
 
     def _on_change(self, zeroconf: Zeroconf, service_type: str, name: str,
                    state_change: ServiceStateChange) -> None:
         if state_change is ServiceStateChange.Removed:
-            device = self._names.pop(name, None)
-            if device:
-                self.on_lost(device)
+            if name in self._names:
+                self._names.discard(name)
+                self.on_lost(name)  # only news for the app: connections end by themselves
             return
         task = asyncio.create_task(self._resolve(zeroconf, service_type, name))
         self._tasks.add(task)  # keep a strong reference until it finishes
@@ -109,9 +145,9 @@ class Discovery:
         except Exception:  # a malformed answer from someone else's device
             log.debug("could not resolve %s", name, exc_info=True)
             return
-        found = sighting_from(info, self.tag, self.device_id)
+        found = sighting_from(info, self.tags, self._info.name if self._info else "")
         if found is not None:
-            self._names[name] = found.device_id
+            self._names.add(name)
             self.on_found(found)
 
     async def stop(self) -> None:

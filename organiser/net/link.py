@@ -35,17 +35,18 @@ def local_addresses() -> list[str]:
 
 
 def is_member(group: Group, device: str, public_hex: str) -> bool:
-    key = group.replica.roster_key(device)
-    if key is None:
-        return False
-    from cryptography.hazmat.primitives import serialization
-
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex() == public_hex
+    """Whether the membership log admits this key and has not removed it (read afresh: a
+    removal made by another process on this database counts at once)."""
+    roster = group.replica.roster()
+    return roster.admitted(device) and roster.keys.get(device) == public_hex
 
 
-async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0) -> SessionStats:
+async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
+                    inviter: str | None = None) -> SessionStats:
     """Connect, exchange what each side lacks, and return once both hold everything the
-    other had; one clear sentence if that does not happen within `timeout` seconds."""
+    other had; one clear sentence if that does not happen within `timeout` seconds.
+    `inviter`: right after joining, the device that admitted us (its key was checked against
+    the invite code), trusted for this first sync that brings us the membership log."""
     files = group_tls_files(group)
     reader, writer = await open_tls(host, port, client_context(files), timeout=min(timeout, 5.0))
     identity = peer_device(writer)
@@ -56,8 +57,12 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0) -
     if device == group.device_id:
         await close_quietly(writer)
         raise OrganiserError(f"{host}:{port} is this device itself.")
+    group.replica.forget_roster()
+    if device != inviter and not is_member(group, device, public_hex):
+        await close_quietly(writer)
+        raise OrganiserError(f"{host}:{port} is not a device of this group (or was removed from it).")
     session = Session(group.replica, reader, writer, device,
-                      is_member=lambda: is_member(group, device, public_hex))
+                      is_member=lambda: device == inviter or is_member(group, device, public_hex))
     runner = asyncio.create_task(session.run())
     try:
         done = asyncio.create_task(_in_step(session))

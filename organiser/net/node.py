@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from organiser.core.bus import ChangesetsStored, PeersChanged
+from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.net import peerbook
 from organiser.net.credentials import CertificateError, TlsFiles, group_tls_files
@@ -23,7 +23,7 @@ from organiser.net.discovery import Discovery, Sighting
 from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
-from organiser.net.pairing import make_invite, serve_redeem
+from organiser.net.pairing import ConfirmAdmission, make_invite, serve_redeem
 from organiser.net.peerbook import PeerInfo
 from organiser.net.transport import client_context, close_quietly, open_tls, peer_address, peer_device, server_context
 from organiser.services.group import Group
@@ -50,6 +50,8 @@ WATCH_EVERY = 0.2  # how often to look for changes written by another process
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
 HANDSHAKE_TIMEOUT = 5.0
+REMOVED_MESSAGE = "this device was removed from the group"
+REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
 
 
 @dataclass
@@ -87,6 +89,8 @@ class SyncNode:
         self._connections = ConnectionCount()
         self.kept_away = KeptAway()
         self._refusals_said = LogOnce()
+        # Asked before a device is admitted by an invite (the app sets it); None admits.
+        self.confirm_admission: ConfirmAdmission | None = None
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -104,21 +108,19 @@ class SyncNode:
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
         self._tls()
-        try:
-            self._server = await asyncio.start_server(self._on_inbound, self.listen_host, self.listen_port,
-                                                      limit=2 ** 22)
-        except OSError as exc:
-            raise OrganiserError(f"cannot listen on {self.listen_host}:{self.listen_port} "
-                                 f"({exc.strerror or exc}).") from None
+        self._server = await self._listen()
         self._port = self._server.sockets[0].getsockname()[1]
+        peerbook.remember_listen_port(self.group.db, self._port)
         hosts = local_addresses() if self.listen_host in ("", "0.0.0.0") else [self.listen_host]
         self._advertised = [f"{h}:{self._port}" for h in hosts]
         peerbook.all_offline(self.group.db)
         peerbook.stamp_node(self.group.db, self._advertised)
-        self._unsubscribe = self.group.bus.subscribe(ChangesetsStored, self._on_stored)
+        unsubscribe_stored = self.group.bus.subscribe(ChangesetsStored, self._on_stored)
+        unsubscribe_records = self.group.bus.subscribe(RecordsChanged, self._on_records)
+        self._unsubscribe = lambda: (unsubscribe_stored(), unsubscribe_records())
         self._spawn(self._watch_store())
         if self.use_discovery:
-            self._discovery = Discovery(self.device_id, self.group.discovery_tag(), self._port, hosts,
+            self._discovery = Discovery(self.group.discovery_key, self._port, hosts,
                                         self._on_sighting, self._on_lost)
             try:
                 await self._discovery.start()
@@ -132,6 +134,22 @@ class SyncNode:
             if device in roster and seen.get("address"):
                 self._keep_dialling(seen["address"], device)
         log.info("sync node of device %s listening on port %d", self.device_id[:12], self._port)
+
+    async def _listen(self) -> asyncio.Server:
+        """Listen where asked; with no port asked, on the port this device used before (an
+        invite code made while no node ran names it), else on any free port."""
+        ports = [self.listen_port]
+        if not self.listen_port:
+            ports = [p for p in (peerbook.planned_listen_port(self.group.db), 0) if p is not None]
+        for number, port in enumerate(ports):
+            try:
+                return await asyncio.start_server(self._on_inbound, self.listen_host, port, limit=2 ** 22)
+            except OSError as exc:
+                if number == len(ports) - 1:
+                    raise OrganiserError(f"cannot listen on {self.listen_host}:{port} "
+                                         f"({exc.strerror or exc}).") from None
+                log.info("port %d is taken; listening on another", port)
+        raise AssertionError("unreachable")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -198,12 +216,8 @@ class SyncNode:
         self._keep_dialling(address, device)
 
     async def create_invite(self, expires_seconds: int = 86400) -> str:
-        addresses = list(self._advertised)
-        for device, link in self._links.items():
-            known = self._listen_addresses.get(device) or link.address
-            if known and known not in addresses:
-                addresses.append(known)
-        return make_invite(self.group, addresses, expires_seconds)
+        # Only this device can redeem the code: it names only where this device listens.
+        return make_invite(self.group, list(self._advertised), expires_seconds)
 
     def _changed(self, session: Session | None = None) -> None:
         if self._stopping:
@@ -283,16 +297,26 @@ class SyncNode:
             identity = peer_device(writer)
         except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
             if self._refusals_said.due(where.rsplit(":", 1)[0]):  # once per address, not per attempt
-                log.warning("refused a connection from %s: the secure handshake failed (%s)", where, exc)
+                hint = ""
+                if isinstance(exc, ConnectionResetError) or "UNKNOWN_CA" in str(exc).upper():
+                    # The peer gave up on our certificate. The old version trusted only its group's
+                    # CA, which this one no longer has.
+                    hint = "; if it is a laptop of the group, it runs an older Organiser: update the app there"
+                log.warning("refused a connection from %s: the secure handshake failed (%s)%s", where,
+                            exc or type(exc).__name__, hint)
             await close_quietly(writer)
             return
         finally:
             self._connections.unauthenticated -= 1
         try:
             if identity is None:
-                await serve_redeem(self.group, self._tls(), reader, writer)
+                await serve_redeem(self.group, self._tls(), reader, writer, self.confirm_admission)
                 return
             device, public_hex = identity
+            if not self._admit_peer(device, public_hex):
+                writer.write(p.encode_error(self._refusal_for(device)))
+                await writer.drain()
+                return
             await self._run_link(reader, writer, device, public_hex, initiator=device, address="")
         except (p.ProtocolError, asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError) as exc:
             log.warning("refused input from %s: %s", where, exc or type(exc).__name__)
@@ -310,8 +334,9 @@ class SyncNode:
                 raise OrganiserError(f"{address} is this device itself.")
             raise OrganiserError(f"{address} is now another device than the one expected there.")
         device, public_hex = identity
-        if not is_member(self.group, device, public_hex):
-            log.info("%s is not in our roster yet; it may have just joined", device[:12])
+        if not self._admit_peer(device, public_hex):
+            await close_quietly(writer)
+            raise OrganiserError(f"{address} is not a device of this group (or was removed from it).")
         peerbook.remember_address(self.group.db, device, address)
         self._listen_addresses[device] = address
         run = self._run_link(reader, writer, device, public_hex, initiator=self.device_id, address=address)
@@ -345,6 +370,8 @@ class SyncNode:
         finally:
             if session.refused_peer:
                 self.kept_away.add(device, session.close_reason)
+            if REMOVED_MESSAGE in session.close_reason:
+                self._learn_removal(device)
             if self._links.get(device) is link:
                 del self._links[device]
             await close_quietly(writer)
@@ -360,6 +387,8 @@ class SyncNode:
         delay = BACKOFF_FIRST
         await asyncio.sleep(head_start)
         while not self._stopping:
+            if self.group.replica.meta(REMOVED_NOTICE):
+                return  # a member told us this device was removed: no point in knocking again
             if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
                 await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
                 delay = BACKOFF_FIRST
@@ -376,6 +405,46 @@ class SyncNode:
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, BACKOFF_MAX)
 
+    # ---- who may talk to us ---------------------------------------------------------------
+
+    def _admit_peer(self, device: str, public_hex: str) -> bool:
+        """Checked right after the handshake, before any group data flows."""
+        self.group.replica.forget_roster()
+        return is_member(self.group, device, public_hex)
+
+    def _refusal_for(self, device: str) -> str:
+        if device in self.group.replica.roster().limits:
+            return REMOVED_MESSAGE
+        return "this device is not a member of the group"
+
+    def _drop_non_members(self) -> None:
+        """A removal takes effect at once: the removed device's live connections close."""
+        self.group.replica.forget_roster()
+        roster = self.group.replica.roster()
+        for device, link in list(self._links.items()):
+            if not roster.admitted(device):
+                log.warning("closing the connection of %s: %s", device[:12], self._refusal_for(device))
+                self._spawn(self._close_removed(link, self._refusal_for(device)))
+
+    async def _close_removed(self, link: _Link, message: str) -> None:
+        try:
+            link.writer.write(p.encode_error(message))
+            await asyncio.wait_for(link.writer.drain(), 0.5)
+        except (OSError, ConnectionError, TimeoutError, RuntimeError):
+            pass  # closing anyway
+        link.writer.close()
+
+    def _learn_removal(self, told_by: str) -> None:
+        """A member told us we were removed: kept once, shown by `status` and the app."""
+        if not self.group.replica.meta(REMOVED_NOTICE):
+            log.warning("device %s says this device was removed from the group", told_by[:12])
+            self.group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {told_by}")
+            self.group.bus.publish(PeersChanged())
+
+    def _on_records(self, event: RecordsChanged) -> None:
+        if "device" in event.kinds and self._loop is not None and not self._stopping:
+            self._loop.call_soon_threadsafe(self._drop_non_members)
+
     def _is_connected(self, device: str) -> bool:
         link = self._links.get(device)
         return link is not None and not link.session.closed.is_set()
@@ -383,23 +452,22 @@ class SyncNode:
     # ---- discovery ------------------------------------------------------------------------
 
     def _on_sighting(self, found: Sighting) -> None:
+        """An announcement with our group's tag: dial the address. Which device answers, and
+        whether it belongs, only the handshake tells; an announcement never cancels a dialer
+        or a connection, so a replayed one cannot redirect or cut anyone off."""
         address = f"{found.addresses[0]}:{found.port}"
-        previous = self._listen_addresses.get(found.device_id)
-        self._listen_addresses[found.device_id] = address
-        try:
-            peerbook.remember_address(self.group.db, found.device_id, address)
-        except Exception:
-            log.exception("could not remember the address of %s", found.device_id[:12])
-        if previous and previous != address and previous in self._dialers:
-            self._dialers.pop(previous).cancel()  # it moved (new interface or address)
-        # The device with the larger id gives the other a moment to dial first, so the two
-        # rarely dial each other at once; either way only one connection is kept.
-        head_start = 0.0 if self.device_id < found.device_id else 1.0
-        self._keep_dialling(address, found.device_id, head_start)
+        if address in self._advertised or self._dialing_connected(address):
+            return
+        # A random head start, so two nodes that hear each other at once rarely dial at
+        # the same moment; either way only one connection per pair is kept.
+        self._keep_dialling(address, None, random.uniform(0.0, 1.0))
         self.group.bus.publish(PeersChanged())
 
-    def _on_lost(self, device: str) -> None:
-        log.info("device %s left the network", device[:12])
+    def _dialing_connected(self, address: str) -> bool:
+        return any(link.address == address and not link.session.closed.is_set() for link in self._links.values())
+
+    def _on_lost(self, name: str) -> None:
+        log.info("a node of the group (%s) left the network", name)
         self.group.bus.publish(PeersChanged())
 
     # ---- pushing what is new ------------------------------------------------------------
@@ -416,7 +484,10 @@ class SyncNode:
     async def _push_all(self) -> None:
         while self._push_wanted and not self._stopping:
             self._push_wanted = False
-            links = [link for link in self._links.values() if link.session.live]
+            roster = self.group.replica.roster()
+            # Nothing more for a device removed a moment ago, not even news of its removal.
+            links = [link for link in self._links.values() if link.session.live
+                     and roster.admitted(link.session.peer_device)]
             results = await asyncio.gather(*(link.session.push() for link in links), return_exceptions=True)
             for link, result in zip(links, results, strict=True):
                 if isinstance(result, Exception):
@@ -446,9 +517,12 @@ class SyncNode:
                 now_version = db.execute("PRAGMA data_version").fetchone()[0]
                 if now_version != version:
                     version = now_version
+                    self._drop_non_members()  # the CLI beside us may have removed a device
                     self._schedule_push()
                 if time.monotonic() - last_stamp > peerbook.HEARTBEAT_EVERY:
                     last_stamp = time.monotonic()
+                    if self._discovery is not None:
+                        await self._discovery.retag()  # a new day, or a removal
                     await self._check_addresses()
                     peerbook.stamp_node(db, self._advertised)
                     for link in list(self._links.values()):

@@ -1,104 +1,110 @@
-"""Invites: making a one-time code, and redeeming it with any member device online.
+"""Invites: making a one-time code, and redeeming it at the device that made it.
 
-The joining device has no certificate yet, so it connects with TLS without one. It
-checks the member's certificate by hand: the CA the member shows must have the
-fingerprint in the code, and must have signed the member's certificate (whose key TLS
-proved the member holds). Only then does it send the token and its public key. The
-member checks the token (known, unused, unexpired), admits the device to the roster,
-marks the invite used (replicated, so no other member accepts it again) and sends the
-group credentials and the new device's certificate.
+A code names the device that made it (the SHA-256 of its key), where it listens, a
+one-time token and an expiry; no secret of the group and not its name. The joining device
+has no place in the group yet, so it connects with TLS without a certificate and checks
+that the key the member proved it holds is the one in the code. Only then does it send the
+token and its public key. The member finds the token among the invites it made (local,
+not replicated: only the device that made a code can redeem it), checks it is unused and
+unexpired, and admits the device with a signed membership entry that names the invite;
+storing that entry marks the invite used in the same transaction (store/membership.py).
+Both sides show the same short verification code, taken from the TLS session.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from organiser.core.bus import EventBus
 from organiser.core.errors import OrganiserError, ValidationError
-from organiser.core.keys import device_id_for
+from organiser.core.keys import public_key_hex
 from organiser.core.records import new_id
 from organiser.net import peerbook
-from organiser.net.credentials import (
-    CertificateError,
-    TlsFiles,
-    ca_material,
-    check_issued_by,
-    device_of_certificate,
-    fingerprint_of,
-    group_tls_files,
-    issue_device_certificate,
-)
+from organiser.net.credentials import CertificateError, TlsFiles, device_of_certificate, key_fingerprint
 from organiser.net.invite_code import InviteCode, decode_invite, encode_invite, split_address, token_hash
 from organiser.net.link import sync_with
 from organiser.net.transport import close_quietly, open_tls, pairing_context, peer_certificate
+from organiser.services.devices import MembershipRefused
 from organiser.services.group import Group, credentials_from_json, join_group, prepare_join
-from organiser.store.replica import LocalOp
+from organiser.store import invites
+from organiser.store.membership import InviteUsed
 from organiser.sync import protocol as p
 
 log = logging.getLogger(__name__)
 
 PAIR_TIMEOUT = 10.0
 DEFAULT_EXPIRY = 24 * 3600
+MAX_EXPIRY = 7 * 24 * 3600
 
 
 def make_invite(group: Group, addresses: list[str], expires_seconds: int = DEFAULT_EXPIRY) -> str:
-    """Record a one-time invite (only its token's hash, replicated) and return the code."""
+    """Record a one-time invite on this device (only its token's hash) and return the code."""
     if expires_seconds <= 0:
         raise ValidationError("expires", "expires: an invite must stay valid for some time.")
-    files = group_tls_files(group)
+    if expires_seconds > MAX_EXPIRY:
+        raise ValidationError("expires", "expires: an invite stays valid at most 7 days (7d).")
+    if not group.membership.membership().may_invite(group.device_id):
+        raise MembershipRefused("only an admin can make invites (the group's policy does not let members "
+                                "invite); see 'organiser device list' for the group's admins.")
     token = secrets.token_bytes(16)
     expires_at = int(time.time()) + int(expires_seconds)
-    invite_id = new_id()
-    group.replica.commit([LocalOp("invite", invite_id, "token_hash", token_hash(token)),
-                          LocalOp("invite", invite_id, "expires_at", expires_at),
-                          LocalOp("invite", invite_id, "created_by", group.device_id)])
-    return encode_invite(InviteCode(group.id, files.fingerprint, token, expires_at, tuple(addresses)))
-
-
-def _find_invite(group: Group, token: bytes) -> tuple[str, dict] | None:
-    row = group.db.execute(
-        "SELECT id, data FROM records WHERE kind = 'invite' AND deleted = 0 "
-        "AND json_extract(data, '$.token_hash') = ?", [token_hash(token)]).fetchone()
-    return (row[0], json.loads(row[1])) if row else None
+    invites.add_invite(group.db, new_id(), token_hash(token), expires_at)
+    fingerprint = key_fingerprint(public_key_hex(group.private_key()))
+    return encode_invite(InviteCode(group.id, fingerprint, token, expires_at, tuple(addresses)))
 
 
 def _when(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
 
 
+def verification_code(writer: asyncio.StreamWriter) -> str:
+    """Six digits both ends of one TLS session compute alike (from its channel binding):
+    the same on both screens only if nobody sits in between."""
+    ssl_object = writer.get_extra_info("ssl_object")
+    binding = ssl_object.get_channel_binding("tls-unique") if ssl_object is not None else None
+    number = int.from_bytes(hashlib.sha256(b"organiser verification" + (binding or b"")).digest()[:8], "big")
+    return f"{number % 1_000_000:06d}"
+
+
 def admit_by_invite(group: Group, token: bytes, public_hex: str, device_name: str) -> str:
-    """Check a token and admit the device; return its certificate (PEM). Raises
-    OrganiserError with the sentence the joining person will read."""
-    found = _find_invite(group, token)
+    """Check a token against this device's invites and admit the device; return its id.
+    Raises OrganiserError with the sentence the joining person will read."""
+    found = invites.find_invite(group.db, token_hash(token))
     if found is None:
-        raise OrganiserError("this invite code is not known to the group (it may be mistyped, or made "
-                             "on a device whose news has not reached this one yet).")
-    invite_id, invite = found
-    if invite.get("used_by"):
+        raise OrganiserError("this invite code was not made by this device (a code works only at the device "
+                             "that made it), or it is mistyped.")
+    if found.used_by:
         raise OrganiserError("this invite code has already been used; ask for a new one with 'organiser invite'.")
-    if int(invite.get("expires_at") or 0) < time.time():
-        raise OrganiserError(f"this invite code expired at {_when(int(invite.get('expires_at') or 0))}; "
+    if found.expires_at < time.time():
+        raise OrganiserError(f"this invite code expired at {_when(found.expires_at)}; "
                              "ask for a new one with 'organiser invite'.")
-    ca_key, ca_cert = ca_material(group.secret, group.id)
-    certificate = issue_device_certificate(ca_key, ca_cert, public_hex).decode()
-    device_id = group.admit_device(public_hex, device_name, certificate=certificate)
-    group.replica.commit([LocalOp("invite", invite_id, "used_by", device_id)])
-    log.info("admitted device %s ('%s') by invite %s", device_id[:12], device_name, invite_id[:8])
-    return certificate
+    if not group.membership.membership().may_invite(group.device_id):
+        raise OrganiserError("the device that made this invite code may no longer admit devices; ask an admin "
+                             "for a new code.")
+    try:
+        device_id = group.admit_device(public_hex, device_name, invite=found.id)
+    except InviteUsed:
+        raise OrganiserError("this invite code has already been used; ask for a new one.") from None
+    log.info("admitted device %s ('%s') by invite %s", device_id[:12], device_name, found.id[:8])
+    return device_id
+
+
+# Asked before admitting, with the new device's name and the verification code; True admits.
+# The app asks the person at the admitting device; the CLI (None) admits without asking.
+ConfirmAdmission = Callable[[str, str], Awaitable[bool]]
+CONFIRM_TIMEOUT = 120.0
 
 
 async def serve_redeem(group: Group, files: TlsFiles, reader: asyncio.StreamReader,
-                       writer: asyncio.StreamWriter) -> None:
+                       writer: asyncio.StreamWriter, confirm: ConfirmAdmission | None = None) -> None:
     """A connection without a client certificate: it may redeem an invite, nothing else."""
-    writer.write(p.encode_json(p.FrameType.PAIR_HELLO, {"ca": files.ca_cert.read_text()}))
+    writer.write(p.encode_json(p.FrameType.PAIR_HELLO, {}))
     await writer.drain()
     header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), PAIR_TIMEOUT)
     frame_type, length = p.parse_header(header)
@@ -113,15 +119,20 @@ async def serve_redeem(group: Group, files: TlsFiles, reader: asyncio.StreamRead
         name = p.text_field(doc, "device_name", 200)
     except ValueError as exc:
         raise p.ProtocolError(f"a redeem request is not well formed ({exc})") from None
+    code = verification_code(writer)
     try:
-        certificate = admit_by_invite(group, token, public_hex, name)
-    except OrganiserError as exc:
-        log.warning("refused an invite redemption from %s: %s", writer.get_extra_info("peername"), exc)
-        writer.write(p.encode_error(str(exc)))
+        if invites.find_invite(group.db, token_hash(token)) is not None and confirm is not None:
+            if not await asyncio.wait_for(confirm(name, code), CONFIRM_TIMEOUT):
+                raise OrganiserError("the person at the admitting device did not confirm this device.")
+        device_id = admit_by_invite(group, token, public_hex, name)
+    except (OrganiserError, TimeoutError) as exc:
+        reason = str(exc) or "nobody confirmed this device in time."
+        log.warning("refused an invite redemption from %s: %s", writer.get_extra_info("peername"), reason)
+        writer.write(p.encode_error(reason))
     else:
+        log.warning("admitted '%s' (%s) by invite; verification code %s", name, device_id[:12], code)
         writer.write(p.encode_json(p.FrameType.WELCOME, {
-            "credentials": group.credentials().to_json(), "certificate": certificate,
-            "ca": files.ca_cert.read_text()}))
+            "credentials": group.credentials().to_json(), "verification": code}))
     await writer.drain()
 
 
@@ -131,30 +142,32 @@ async def _read_frame(reader: asyncio.StreamReader) -> p.Frame:
     return p.Frame(frame_type, await asyncio.wait_for(reader.readexactly(length), PAIR_TIMEOUT))
 
 
-async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_name: str) -> tuple[dict, str]:
+async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_name: str,
+                     on_verification: Callable[[str], None] | None = None) -> tuple[dict, str, str]:
+    """(welcome, member device id, verification code) from the device that made the code."""
     host, port = split_address(address)
     reader, writer = await open_tls(host, port, pairing_context(), timeout=3.0)
     try:
         hello = await _read_frame(reader)
         if hello.type != p.FrameType.PAIR_HELLO:
             raise OrganiserError(f"{address} is not an Organiser device.")
-        ca_pem = p.text_field(p.decode_json(hello.payload), "ca", 16384).encode()
-        if fingerprint_of(x509.load_pem_x509_certificate(ca_pem)) != code.fingerprint:
-            raise OrganiserError(f"{address} belongs to another group than this invite code.")
         leaf = peer_certificate(writer)
         if leaf is None:
             raise OrganiserError(f"{address} showed no certificate.")
-        check_issued_by(leaf, ca_pem)
-        member = device_of_certificate(leaf)[0]
+        member, member_key = device_of_certificate(leaf)
+        if key_fingerprint(member_key) != code.fingerprint:
+            raise OrganiserError(f"{address} is not the device that made this invite code.")
         writer.write(p.encode_json(p.FrameType.REDEEM, {"token": code.token.hex(), "public_key": public_hex,
                                                         "device_name": device_name}))
         await writer.drain()
-        answer = await _read_frame(reader)
+        if on_verification is not None:
+            on_verification(verification_code(writer))  # shown while the other side confirms
+        answer = await asyncio.wait_for(_read_frame(reader), CONFIRM_TIMEOUT)
         if answer.type == p.FrameType.ERROR:
             raise InviteRefused(p.decode_error(answer.payload))
         if answer.type != p.FrameType.WELCOME:
             raise OrganiserError(f"{address} answered the invite with something unexpected.")
-        return p.decode_json(answer.payload), member
+        return p.decode_json(answer.payload), member, verification_code(writer)
     except (p.ProtocolError, CertificateError, ValueError) as exc:
         raise OrganiserError(f"{address} did not answer the invite properly ({exc}).") from None
     except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
@@ -167,10 +180,12 @@ class InviteRefused(OrganiserError):
     """A member device looked at the code and said no (used, expired, unknown)."""
 
 
-async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventBus | None = None, *,
+async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventBus | None = None,
+                        on_verification: Callable[[str], None] | None = None, *,
                         passphrase: str | None = None) -> Group:
-    """Join the group of an invite code through any member device online; then sync.
-    Progress of that first sync is published as SyncProgress on `bus` (the group's bus)."""
+    """Join the group of an invite code at the device that made it; then sync.
+    Progress of that first sync is published as SyncProgress on `bus` (the group's bus).
+    The verification code both screens showed is kept in meta `verification_code`."""
     invite = decode_invite(code)
     device_name = device_name.strip()
     if not device_name:
@@ -179,41 +194,31 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
         raise OrganiserError(f"this invite code expired at {_when(invite.expires_at)}; "
                              "ask for a new one with 'organiser invite'.")
     if not invite.addresses:
-        raise OrganiserError("this invite code names no member device to reach; ask for a new code "
-                             "while a member device runs 'organiser serve' or the app.")
+        raise OrganiserError("this invite code names no address of the device that made it; ask for a new code.")
     path, public_hex = prepare_join(data_dir, invite.group_id, passphrase=passphrase)
     problems: list[str] = []
     welcome: dict | None = None
-    used_address = member = ""
+    used_address = member = verification = ""
     for address in invite.addresses:
         try:
-            welcome, member = await _redeem_at(address, invite, public_hex, device_name)
+            welcome, member, verification = await _redeem_at(address, invite, public_hex, device_name,
+                                                             on_verification)
             used_address = address
             break
-        except InviteRefused as exc:
-            if "not known" not in str(exc):
-                raise
-            problems.append(str(exc))
+        except InviteRefused:
+            raise
         except OrganiserError as exc:
             problems.append(str(exc))
     if welcome is None:
-        raise OrganiserError("no member device of the invite could admit this device: " + " ".join(problems))
-    creds = credentials_from_json(json.dumps(welcome["credentials"]))
+        raise OrganiserError("the device that made this invite code cannot be reached (it must run the app or "
+                             "'organiser serve'): " + " ".join(problems))
+    creds = credentials_from_json(welcome["credentials"])
     group = join_group(data_dir, creds, device_name, bus, passphrase=passphrase)
-    _store_certificate(group, str(welcome["certificate"]))
+    group.replica.set_meta("verification_code", verification)
     peerbook.remember_address(group.db, member, used_address)  # so `serve` can dial it after a crash
     host, port = split_address(used_address)
     try:
-        await sync_with(group, host, port, timeout=120.0)
+        await sync_with(group, host, port, timeout=120.0, inviter=member)
     except OrganiserError as exc:  # joined all the same; the node finishes the sync later
         log.warning("joined, but the first sync did not finish: %s", exc)
     return group
-
-
-def _store_certificate(group: Group, certificate_pem: str) -> None:
-    """Check that the member issued a certificate for our key. Nothing is written to disk: this
-    device makes its certificate in memory from the same group CA whenever it starts."""
-    cert = x509.load_pem_x509_certificate(certificate_pem.encode())
-    public = cert.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
-    if device_id_for(public) != group.device_id:
-        log.warning("the member device sent a certificate for another key; this device makes its own")

@@ -7,6 +7,7 @@ also stamps a heartbeat, so a node that was killed is not shown as still connect
 from __future__ import annotations
 
 import json
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +81,31 @@ def node_addresses(db: Database) -> list[str]:
         return []
     row = db.execute("SELECT value FROM meta WHERE key = ?", [ADDRESSES_KEY]).fetchone()
     return list(json.loads(row[0])) if row else []
+
+
+LISTEN_PORT_KEY = "listen_port"
+
+
+def planned_listen_port(db: Database) -> int | None:
+    """The port this device's node listened on last (and will try first next time)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [LISTEN_PORT_KEY]).fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else None
+
+
+def remember_listen_port(db: Database, port: int) -> None:
+    db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+               [LISTEN_PORT_KEY, str(port)])
+
+
+def choose_listen_port(db: Database) -> int:
+    """For an invite made while no node runs: the port the node will listen on when it starts."""
+    port = planned_listen_port(db)
+    if port is None:
+        with socket.socket() as probe:  # a port free now, most likely free when the node starts
+            probe.bind(("0.0.0.0", 0))
+            port = probe.getsockname()[1]
+        remember_listen_port(db, port)
+    return port
 
 
 def peer_status(group: Any) -> list[dict[str, Any]]:

@@ -1,8 +1,9 @@
-"""TLS 1.3 with mutual authentication over asyncio streams, trusting only the group CA.
+"""TLS 1.3 with mutual authentication over asyncio streams, by device key.
 
-No home-made crypto: Python's `ssl` does the handshake and the encryption; we only
-read the device id out of the peer's (already verified) certificate and check it
-against the group's roster.
+No home-made crypto: Python's `ssl` does the handshake and the encryption. Each side
+presents a certificate for its own device key (credentials.py); the node checks the peer's
+key against the membership log right after the handshake, before any group data flows.
+No server name (SNI) is sent, and certificates name nothing.
 """
 
 from __future__ import annotations
@@ -16,32 +17,34 @@ from organiser.net.credentials import TlsFiles, device_of_certificate
 CONNECT_TIMEOUT = 5.0
 
 
-def server_context(files: TlsFiles) -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+def _context(purpose: int, files: TlsFiles | None) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(purpose)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.load_cert_chain(files.device_cert, files.device_key)
-    ctx.load_verify_locations(cafile=str(files.ca_cert))
-    # Optional, not required: a device redeeming an invite has no certificate yet. Such a
-    # connection may only redeem an invite (see pairing.py); sync needs a certificate.
+    if files is not None:
+        ctx.load_cert_chain(files.device_cert, files.device_key)
+        ctx.load_verify_locations(cafile=str(files.issuer_cert))
+    return ctx
+
+
+def server_context(files: TlsFiles) -> ssl.SSLContext:
+    ctx = _context(ssl.PROTOCOL_TLS_SERVER, files)
+    # Optional, not required: a device redeeming an invite has no place in the group yet.
+    # Such a connection may only redeem an invite (see pairing.py).
     ctx.verify_mode = ssl.CERT_OPTIONAL
     return ctx
 
 
 def client_context(files: TlsFiles) -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.check_hostname = False  # devices are named by the id in their certificate, not by host
+    ctx = _context(ssl.PROTOCOL_TLS_CLIENT, files)
+    ctx.check_hostname = False  # devices are known by their key, not by a host name
     ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cafile=str(files.ca_cert))
-    ctx.load_cert_chain(files.device_cert, files.device_key)
     return ctx
 
 
 def pairing_context() -> ssl.SSLContext:
-    """For a device that is not yet a member: the server's certificate is checked by hand
-    against the CA fingerprint in the invite code (pairing.py), after the handshake."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    """For a device that is not yet a member: it shows no certificate, and checks the
+    member's key against the fingerprint in the invite code after the handshake."""
+    ctx = _context(ssl.PROTOCOL_TLS_CLIENT, None)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
@@ -70,12 +73,12 @@ async def open_tls(host: str, port: int, ctx: ssl.SSLContext,
     """Connect with TLS; one clear sentence if the address cannot be reached or refuses us."""
     try:
         return await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=ctx, server_hostname="organiser",
+            asyncio.open_connection(host, port, ssl=ctx, server_hostname="",  # "": no SNI at all
                                     ssl_handshake_timeout=timeout, limit=2**22),
             timeout)
     except ssl.SSLError as exc:
-        raise OrganiserError(f"{host}:{port} is not a device of this group (the secure connection was refused: "
-                             f"{exc.reason or exc}).") from None
+        raise OrganiserError(f"{host}:{port} refused the secure connection ({exc.reason or exc}); if it is a "
+                             "device of this group, it may run an older Organiser: update the app there.") from None
     except TimeoutError:
         raise OrganiserError(f"{host}:{port} did not answer within {timeout:.0f} s.") from None
     except OSError as exc:

@@ -3,7 +3,6 @@ copy of the group by replaying its signed change log."""
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -63,7 +62,7 @@ def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = 
     group: Group | None = None
     try:
         creds = GroupCredentials(group_id, backup.group["name"], backup.group["founder"],
-                                 backup.group["founder_key"], secrets.token_hex(32))
+                                 backup.group["founder_key"])
         group = _initialise(path, key, creds, device_name.strip() or "restored copy", None)
         if progress is not None:
             progress(0, len(changesets), "restoring")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
 import json
-import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +14,13 @@ from organiser.core.bus import EventBus
 from organiser.core.errors import LockedError, NoGroupError, NotFoundError, OrganiserError, ValidationError
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
+from organiser.services.devices import Devices
 from organiser.services.events import Events
 from organiser.services.meetings import Meetings
 from organiser.services.members import Members
 from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
+from organiser.services.upgrade import upgrade_in_place
 from organiser.store import queries
 from organiser.store.cipher import forget_key, is_encrypted, key_for, remember_key
 from organiser.store.database import connect
@@ -28,7 +28,6 @@ from organiser.store.datadir import (
     DB_NAME,
     KEY_NAME,
     LEGACY_SECRET_FILES,
-    SECRET_NAME,
     WRAPPED_KEY_NAME,
     current_group_dir,
     ensure_private_dir,
@@ -40,25 +39,24 @@ from organiser.store.datadir import (
 )
 from organiser.store.incidents import for_people as incident_sentence
 from organiser.store.keyfile import new_database_key, read_key_file, shred, write_key_file
+from organiser.store.membership import discovery_key, refresh_roster
 from organiser.store.replica import LocalOp, Replica
 
 # Kept in the group's own database (table meta, never sent to peers), so they are encrypted with it.
 DEVICE_KEY_META = "device_private_key"  # raw Ed25519 private key, hex
-SECRET_META = "group_secret"
 JOINING_META = "joining_group"  # set while a join is half-way: the group id being joined
 LOCAL_SETTING_PREFIX = "local."
 
 
 @dataclass(frozen=True)
 class GroupCredentials:
-    """What a new device needs to belong: how to recognise the group and its founder,
-    and the shared secret that derives the group's discovery tag."""
+    """What a new device needs to belong: how to recognise the group and its founder (the
+    anchor of the membership log). No secret: who belongs is the log's to say."""
 
     group_id: str
     group_name: str
     founder: str
     founder_key: str
-    secret: str
 
     def to_json(self) -> dict[str, str]:
         return asdict(self)
@@ -75,6 +73,7 @@ class Group:
         self.tasks = Tasks(replica)
         self.meetings = Meetings(replica)
         self.proposals = Proposals(replica)
+        self.membership = Devices(replica)
 
     # ---- identity -----------------------------------------------------------------------
 
@@ -95,21 +94,16 @@ class Group:
         return self.replica.meta("device_name", "") or ""
 
     @property
-    def secret(self) -> bytes:
-        return bytes.fromhex(self.replica.meta(SECRET_META) or "")
-
-    @property
     def encrypted(self) -> bool:
         return is_encrypted(self.path / DB_NAME)
 
-    def discovery_tag(self) -> str:
-        """An opaque tag that lets group members recognise each other on the LAN without
-        telling anyone else the group's name."""
-        return hmac.new(self.secret, b"organiser discovery tag v1", "sha256").hexdigest()[:16]
+    def discovery_key(self) -> bytes:
+        """A key only current members hold, new after every removal (store/membership.py)."""
+        return discovery_key(self.db)
 
     def credentials(self) -> GroupCredentials:
         return GroupCredentials(self.id, self.name, self.replica.meta("founder") or "",
-                                self.replica.meta("founder_key") or "", self.secret.hex())
+                                self.replica.meta("founder_key") or "")
 
     def private_key(self) -> Ed25519PrivateKey:
         return self.replica.key()
@@ -128,22 +122,14 @@ class Group:
 
     # ---- devices ------------------------------------------------------------------------
 
-    def admit_device(self, public_hex: str, name: str, **extra: str) -> str:
-        """Add a device to the group's roster, as invited by this device; return its id."""
-        name = name.strip()
-        if not name:
-            raise ValidationError("device-name", "device name: a device needs a name.")
-        device_id = device_id_for(public_hex)
-        ops = [LocalOp("device", device_id, "name", name),
-               LocalOp("device", device_id, "public_key", public_hex),
-               LocalOp("device", device_id, "invited_by", self.device_id)]
-        ops += [LocalOp("device", device_id, k, v) for k, v in extra.items()]
-        self.replica.commit(ops)
-        return device_id
+    def admit_device(self, public_hex: str, name: str, *, invite: str = "") -> str:
+        """Admit a device to the group (a signed membership entry by this device); return its id."""
+        return self.membership.admit(public_hex, name, invite=invite)
 
     def devices(self) -> list[dict[str, Any]]:
-        return [{"id": rid, **{k: v for k, v in values.items() if k != "public_key"}}
-                for rid, values in queries.list_records(self.db, "device")]
+        """The devices that belong to the group now (removed ones left out)."""
+        return [{"id": d.id, "name": d.name, "invited_by": d.admitted_by, "admin": d.admin}
+                for d in self.membership.list() if not d.removed]
 
     # ---- what it holds ------------------------------------------------------------------
 
@@ -153,12 +139,21 @@ class Group:
             "device_name": self.device_name,
             "group": {"id": self.id, "name": self.name},
             "data_dir": str(self.path),
-            "counts": queries.counts(self.db),
+            "counts": {**queries.counts(self.db), "device": len(self.devices())},
             "version_vector": self.replica.version_vector(),
             "state_hash": self.replica.state_hash(),
             "conflicts": len(self.conflicts()),
             "incidents": self.incidents(),
+            "membership": self.membership_status(),
         }
+
+    def membership_status(self) -> dict[str, Any]:
+        """This device's place in the group: admin, removed (as the log says, or as a member told it)."""
+        roster = self.replica.roster()
+        notice = self.replica.meta("removed_notice")
+        return {"admin": self.device_id in roster.admins,
+                "removed": self.device_id in roster.limits or bool(notice),
+                "told_removed_at": float(notice.split()[0]) if notice else None}
 
     def conflicts(self) -> list[dict[str, Any]]:
         return queries.conflicts(self.db)
@@ -207,8 +202,8 @@ def _open_replica(path: Path, bus: EventBus | None = None) -> Replica:
 
 
 def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
-    """The device key from the database; a group made before keys moved inside has it (and the
-    group secret) in files, which are taken in and then shredded."""
+    """The device key from the database; a group made before keys moved inside has it in a file,
+    which is taken in; that file and the old group secret and CA files are then shredded."""
     stored = _meta(db, DEVICE_KEY_META)
     if stored:
         return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))
@@ -217,8 +212,6 @@ def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
         raise OrganiserError(f"{path} holds no device key (neither in its database nor in {KEY_NAME}).")
     key = read_private_key(legacy)
     rows = [(DEVICE_KEY_META, _raw_private(key).hex())]
-    if (path / SECRET_NAME).exists():
-        rows.append((SECRET_META, (path / SECRET_NAME).read_text().strip()))
     with db.atomic():
         db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
     for name in LEGACY_SECRET_FILES:
@@ -271,6 +264,7 @@ def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = 
     make_owner_only(path)
     try:
         opened = Group(path, _open_replica(path, bus))
+        upgrade_in_place(opened)
     except BaseException:
         forget_key(path / DB_NAME)
         raise
@@ -363,11 +357,11 @@ def _initialise(path: Path, key: Ed25519PrivateKey, creds: GroupCredentials, dev
     db = connect(path / DB_NAME)
     device_id = device_id_for(public_key_hex(key))
     meta = {"group_id": creds.group_id, "group_name": creds.group_name, "device_id": device_id,
-            "device_name": device_name, "founder": creds.founder, "founder_key": creds.founder_key,
-            SECRET_META: creds.secret}
+            "device_name": device_name, "founder": creds.founder, "founder_key": creds.founder_key}
     with db.atomic():
         db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
         db.execute("DELETE FROM meta WHERE key = ?", [JOINING_META])
+        refresh_roster(db)  # the founder, known from the credentials, is the first admin
     return Group(path, Replica(db, group_id=creds.group_id, device_id=device_id, key=key, bus=bus))
 
 
@@ -382,9 +376,9 @@ def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | No
     group_id = new_id()
     path, key = _new_group_dir(data_dir, group_id, passphrase)
     public = public_key_hex(key)
-    creds = GroupCredentials(group_id, name, device_id_for(public), public, secrets.token_hex(32))
+    creds = GroupCredentials(group_id, name, device_id_for(public), public)
     group = _initialise(path, key, creds, device_name, bus)
-    group.admit_device(public, device_name)
+    group.membership.found(device_name)
     set_current(data_dir, path.name)
     return group
 
@@ -404,6 +398,11 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
     return group
 
 
-def credentials_from_json(text: str) -> GroupCredentials:
-    doc = json.loads(text)
-    return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
+def credentials_from_json(doc: Any) -> GroupCredentials:
+    """Credentials as a WELCOME carries them (a dict, or its JSON text); other fields are ignored."""
+    if isinstance(doc, str):
+        doc = json.loads(doc)
+    try:
+        return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
+    except (KeyError, TypeError):
+        raise OrganiserError("the member device sent incomplete group credentials.") from None

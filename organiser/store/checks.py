@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset
 from organiser.core.errors import ValidationError
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
+from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND
 from organiser.core.records import (
     DELETED,
     EMAIL_RE,
@@ -151,11 +152,31 @@ def _field_check(spec: FieldSpec) -> FieldCheck:
     return FieldCheck(limit, spec.required, check_for(spec))
 
 
-# kind -> field -> how to check it
+MAX_ENTRY_KEYS = 16  # a membership entry names a device, its key, a name, an invite, a kept number...
+
+
+def _membership_entry(v: Any) -> bool:
+    """A membership entry's value: a small flat object of short texts, numbers and flags. What
+    it means is the membership rules' business (an entry they cannot use has no effect)."""
+    if type(v) is not dict or len(v) > MAX_ENTRY_KEYS:
+        return False
+    for key, item in v.items():
+        if type(key) is not str or len(key) > 40:
+            return False
+        if type(item) is str:
+            if len(item) > MAX_TEXT:
+                return False
+        elif item is not None and type(item) is not bool and not (type(item) is int and abs(item) <= MAX_WHOLE_NUMBER):
+            return False
+    return True
+
+
+# kind -> field -> how to check it; membership entries are ops whose field is the action
 FIELDS: dict[str, dict[str, FieldCheck]] = {
     kind: {**{f.name: _field_check(f) for f in spec.fields}, DELETED: FieldCheck(0, True, _bool)}
     for kind, spec in KINDS.items()
 }
+FIELDS[MEMBERSHIP_KIND] = {action: FieldCheck(0, True, _membership_entry) for action in ACTIONS}
 TRAIT_KINDS = ("member_role", "member_skill")
 
 
@@ -210,6 +231,8 @@ def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> tupl
 
 def _value_sentence(kind: str, field_name: str, value: Any) -> str:
     """The sentence a person typing the value would read (same rules, same words)."""
+    if kind not in KINDS:  # a membership entry
+        return f"{field_name}: not a membership entry this app could have written"
     spec = KINDS[kind].by_name.get(field_name)
     if spec is not None:
         try:

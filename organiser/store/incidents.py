@@ -33,6 +33,7 @@ WORDING: dict[str, str] = {
     "group": "'{name}' passed on changes of another group",
     "malformed": "'{name}' sent changes that are not well formed",
     "disconnected": "'{name}' was disconnected for a while: it kept sending changes that were refused",
+    "removed": "'{name}' was removed from the group: changes it made after that were refused",
     "refused": "changes from '{name}' were refused",
 }
 # Refusals no author's signature vouches for: blamed on the peer that sent them. ("chain" is

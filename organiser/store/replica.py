@@ -28,12 +28,13 @@ from organiser.core.bus import (
     RecordsChanged,
 )
 from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
+from organiser.core.errors import OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.merge import RecordState
 from organiser.core.records import DELETED
-from organiser.store import checks, forks, incidents
+from organiser.store import checks, forks, incidents, membership
 from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
 from organiser.store.materialise import (
@@ -60,6 +61,10 @@ _new_op = tuple.__new__  # an Op from its six fields, without NamedTuple's keywo
 # A transaction that changes this many records (a sync, an import) indexes them for search
 # at once, in bulk, with the small writes noted before it; smaller ones leave it to the next search.
 BULK_INDEX = 200
+
+
+class RemovedError(OrganiserError):
+    """This device was removed from its group: it can no longer write."""
 
 
 class LocalOp(NamedTuple):
@@ -100,6 +105,7 @@ class Replica:
         self.bus = bus or EventBus()
         self.clock = clock or HybridClock(self._stored_clock())
         self._keys: dict[str, Ed25519PublicKey] = {}
+        self._roster: membership.Roster | None = None
         # (data_version, seq, hash, any conflicts) of this device's newest changeset, as this
         # connection last wrote it; PRAGMA data_version tells whether another connection
         # has written since, and only then is it read again.
@@ -159,6 +165,9 @@ class Replica:
                 if seq is None:
                     seq, prev, own_clock = 0, GENESIS, 0
                 self.clock.observe(max(int(peers_clock or 0), own_clock))
+                self._roster = None  # another connection may have applied a removal of this device
+                if self.device_id in self.roster().limits:
+                    raise RemovedError("this device was removed from the group; its changes are no longer accepted.")
             else:
                 seq, prev, any_conflicts = head[1], head[2], head[3]
             # Read once: the versions give each op its base, and the merge starts from them.
@@ -231,6 +240,15 @@ class Replica:
             self.db, batch, preloaded)
         if not local:
             self._advance_vector({cs.author for cs in batch})
+        if membership.has_entries(batch):
+            update = membership.note_entries(self.db, batch)
+            if update is not None:
+                self._roster = None
+                self._keys.clear()
+                _fold(outcome, update.outcome)
+                outcome.device_roster_changed = True
+                outcome.kinds.add("device")
+                outcome.changed |= set(update.membership.devices)
         return outcome
 
     def _advance_vector(self, authors: Iterable[str]) -> None:
@@ -305,6 +323,13 @@ class Replica:
     def forget_roster(self) -> None:
         """Drop cached device keys (the roster changed through another connection)."""
         self._keys.clear()
+        self._roster = None
+
+    def roster(self) -> membership.Roster:
+        """Who may write, as the membership log decides (cached until it changes)."""
+        if self._roster is None:
+            self._roster = membership.read_roster(self.db)
+        return self._roster
 
     def database_path(self) -> str:
         return self.db.execute("PRAGMA database_list").fetchone()[2]
@@ -313,13 +338,11 @@ class Replica:
         return self._key
 
     def roster_key(self, device: str) -> Ed25519PublicKey | None:
+        """The key of a device the membership log admitted (removed ones too: their changesets
+        up to the last that stays still need checking)."""
         if device in self._keys:
             return self._keys[device]
-        row = self.db.execute(
-            "SELECT json_extract(data, '$.public_key') FROM records WHERE id = ? AND kind = 'device' AND deleted = 0",
-            [device],
-        ).fetchone()
-        public_hex = row[0] if row else None
+        public_hex = self.roster().keys.get(device)
         if public_hex is None and device == self.meta("founder"):
             public_hex = self.meta("founder_key")
         if public_hex is None:
@@ -360,11 +383,15 @@ class Replica:
                 known = {a: k for a in {cs.author for cs in pending} if (k := self.roster_key(a))}
                 if not known:
                     break
-                ready = [cs for cs in pending if cs.author in known]
+                ready, beyond = self.split_by_membership([cs for cs in pending if cs.author in known])
                 pending = [cs for cs in pending if cs.author not in known]
                 batch: list[Changeset] = []
+                if beyond:
+                    self._keep_withdrawn(beyond, known, result, outcome)
                 for author, key in known.items():
                     run = [cs for cs in ready if cs.author == author]
+                    if not run:
+                        continue
                     good, bad = verify_run(run, key, self)
                     batch.extend(good)
                     result.refused.extend(bad)
@@ -405,6 +432,33 @@ class Replica:
             publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
         self._announce(outcome, stored, "remote", publish)
         return result
+
+    def split_by_membership(self, changesets: list[Changeset]) -> tuple[list[Changeset], list[Changeset]]:
+        """Split off the changesets a removed device wrote after the last of its that stays."""
+        limits = self.roster().limits
+        if not limits:
+            return changesets, []
+        ready, beyond = [], []
+        for cs in changesets:
+            limit = limits.get(cs.author)
+            (beyond if limit is not None and cs.seq > limit else ready).append(cs)
+        return ready, beyond
+
+    def _keep_withdrawn(self, beyond: list[Changeset], keys: dict[str, Ed25519PublicKey], result: ApplyResult,
+                        outcome: MergeOutcome) -> None:
+        """Changesets of a removed device after its last that stays are refused: not shown, not
+        relayed. Those that are genuine are kept aside all the same, with their membership
+        entries, because a more senior admin's entry may yet undo the removal."""
+        for author in {cs.author for cs in beyond}:
+            good, bad = verify_run([cs for cs in beyond if cs.author == author], keys[author], self)
+            result.refused.extend(bad)
+            result.refused.extend(Refusal(cs.author, cs.seq, "its author was removed from the group", "removed")
+                                  for cs in good)
+            update = membership.keep_withdrawn(self.db, good)
+            if update is not None:
+                self._roster = None
+                self._keys.clear()
+                _fold(outcome, update.outcome)
 
     def _new_ones(self, changesets: Iterable[Changeset], result: ApplyResult,
                   suspects: list[Changeset]) -> list[Changeset]:

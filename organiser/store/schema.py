@@ -153,6 +153,75 @@ def m005_search_watermark(db: Database) -> None:
 
 
 @migrations()
+def m006_membership(db: Database) -> None:
+    # Who belongs is now decided by the signed membership log (core/membership.py), not by
+    # last-writer-wins `device` records. `membership_log` holds every entry received;
+    # `devices` the roster the rules make of them (rebuilt whenever an entry arrives);
+    # `withdrawn_changes` the changesets a removal took back (kept, should a more senior
+    # admin's entry undo that removal); `legacy_roster` the devices of a group made before
+    # the log, admitted until the founder restates them; `invites` the codes this device
+    # made (local: a code is redeemed only where it was made).
+    db.executescript(
+        """
+        CREATE TABLE membership_log (
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (author, seq, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            public_key TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            admitted_by TEXT NOT NULL DEFAULT '',
+            invite TEXT NOT NULL DEFAULT '',
+            admin INTEGER NOT NULL DEFAULT 0,
+            removed_kept INTEGER,
+            removed_by TEXT NOT NULL DEFAULT '',
+            removed_hlc INTEGER NOT NULL DEFAULT 0,
+            rank INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE TABLE withdrawn_changes (
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            prev TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            body BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            PRIMARY KEY (author, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE legacy_roster (
+            device TEXT PRIMARY KEY,
+            public_key TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            admitted_by TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID;
+        CREATE TABLE invites (
+            id TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            expires_at INTEGER NOT NULL,
+            made_at INTEGER NOT NULL,
+            used_by TEXT,
+            used_at INTEGER
+        );
+        INSERT OR IGNORE INTO legacy_roster (device, public_key, name, admitted_by)
+            SELECT id, json_extract(data, '$.public_key'), coalesce(json_extract(data, '$.name'), ''),
+                   coalesce(json_extract(data, '$.invited_by'), '')
+            FROM records WHERE kind = 'device' AND deleted = 0
+            AND json_extract(data, '$.public_key') IS NOT NULL;
+        """
+    )
+    from organiser.store.membership import refresh_roster
+
+    refresh_roster(db)
+
+
+
+@migrations()
 def m007_peer_checks(db: Database) -> None:
     # Incidents are counted, one row per (device, reason), so a peer sending refused
     # changesets by the thousand adds no rows; `reason` is one of a fixed set of codes

@@ -25,7 +25,7 @@ REFUSALS_BEFORE_DISCONNECT = 200
 # a fork it passes on ("set-aside", "chain"), a device whose admission has not reached us yet
 # ("stranger"), a newer version of the app ("unknown"). The conversation's own rules still
 # end a talk with a device that is not in the roster once its stream is in.
-HONEST_REASONS = frozenset({"clock", "clock-drift", "set-aside", "chain", "stranger", "unknown"})
+HONEST_REASONS = frozenset({"clock", "clock-drift", "set-aside", "chain", "stranger", "unknown", "removed"})
 
 
 class TooManyRefusals(Exception):

@@ -279,5 +279,10 @@ class StartWindow(QWidget):
             self.join_error.setStyleSheet(f"color: {error_colour(self)};")
             self._fail(self.join_error, exc)
 
-        spawn(redeem_invite(self.data_dir, code, self.join_device.text(), passphrase=passphrase),
+        def verification(number: str) -> None:  # the admitting device shows the same, and asks its person
+            self.join_error.setText(f"Verification code {number[:3]} {number[3:]}: check that the other device "
+                                    "shows the same, and wait for it to admit this one…")
+
+        spawn(redeem_invite(self.data_dir, code, self.join_device.text(), passphrase=passphrase,
+                            on_verification=verification),
               on_done=done, on_error=failed)

@@ -24,6 +24,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
+from organiser.ui.devices_dialog import RemoveDeviceDialog, confirm_newcomer
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
 from organiser.ui.incidents_view import IncidentsPanel
 from organiser.ui.models.group import STATE_LABELS, ConflictsModel, DevicesModel, PeersModel, ago, show_value
@@ -31,6 +32,8 @@ from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.widgets import EmptyHint, follow_selection
 
 INVITE_HOURS = 24
+REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
+                "no longer accept its connections or its changes.")
 
 
 def _table(model: Any, name: str) -> QTableView:
@@ -126,6 +129,9 @@ class PeersView(QWidget):
         middle_layout.addWidget(_heading("The group's devices"))
         middle_layout.addWidget(self.device_table, 1)
         middle_layout.addWidget(self.device_detail)
+        self.remove_device_button = QPushButton("&Remove device…")
+        self.remove_device_button.clicked.connect(self.remove_device)
+        middle_layout.addWidget(self.remove_device_button, 0, Qt.AlignmentFlag.AlignLeft)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.addWidget(_heading("Conflicts"))
@@ -172,9 +178,21 @@ class PeersView(QWidget):
         this = " (this device)" if row.this_device else ""
         self.device_detail.setText(f"<b>{html.escape(row.name)}</b>{this}: {html.escape(invited)}; "
                                    f"device id {row.id}")
+        self._ask_before_admitting()
+
+    def remove_device(self) -> RemoveDeviceDialog:
+        dialog = RemoveDeviceDialog(self.group, self)
+        dialog.removed.connect(lambda d: (self.devices.reload(), self.status.emit(f"Removed '{d.name}' for good.")))
+        dialog.open()
+        return dialog
+
+    def _ask_before_admitting(self) -> None:
+        if self.node is not None:
+            self.node.confirm_admission = lambda name, code: confirm_newcomer(self, name, code)
 
     def set_node(self, node: Any, note: str = "") -> None:
         self.node = node
+        self._ask_before_admitting()
         self.network_note = note
         self.refresh_peers()
 
@@ -200,6 +218,8 @@ class PeersView(QWidget):
             where = f"listening on port {port}" if port else "not listening yet"
         self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
                            f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected.")
+        if self.group.membership_status()["removed"]:
+            self.state.setText(REMOVED_NOTE)
         self.peers.tick()
 
     def on_records_changed(self, event: RecordsChanged) -> None:

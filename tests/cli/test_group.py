@@ -89,3 +89,16 @@ def test_a_command_before_init_says_how_to_create_or_join_a_group(organiser):
         assert "join" in result.err
         assert result.out == ""
         assert not (organiser.data_dir / "groups").exists() or not any((organiser.data_dir / "groups").iterdir())
+
+
+def test_device_commands_list_promote_demote_remove_and_policy(organiser):
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    devices = organiser("device", "list", "--json").json()
+    assert [(d["name"], d["admin"], d["removed"], d["this_device"]) for d in devices] == [
+        ("door laptop", True, False, True)]
+    refused = organiser("device", "demote", "door laptop")
+    assert refused.code == 2 and "without an admin" in refused.err
+    assert organiser("device", "remove", "no such laptop").code == 3
+    assert organiser("device", "remove", "x", "--undo-since", "yesterday").code == 2
+    assert organiser("group", "policy", "--members-may-invite", "yes", "--json").json() == {"members_may_invite": True}
+    assert organiser("group", "policy", "--json").json() == {"members_may_invite": True}

@@ -22,15 +22,35 @@ def test_a_code_uses_only_characters_a_qr_code_can_hold_compactly():
     assert set(encode_invite(CODE)) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567-1")
 
 
-def test_a_code_does_not_carry_the_group_secret_or_name(group):
+def test_a_code_names_the_device_that_made_it_by_key_and_not_the_group_name(group):
+    from organiser.core.keys import public_key_hex
+    from organiser.net.credentials import key_fingerprint
     from organiser.net.pairing import make_invite
 
     text = make_invite(group, ["10.77.0.1:7000"], 3600)
     body = text.replace("-", "")[len("ORG1"):]
     raw = base64.b32decode(body + "=" * (-len(body) % 8))
-    assert group.secret not in raw and group.secret.hex().encode() not in raw
     assert group.name.encode() not in raw and group.name not in text
-    assert decode_invite(text).addresses == ("10.77.0.1:7000",)
+    code = decode_invite(text)
+    assert code.addresses == ("10.77.0.1:7000",)
+    assert code.fingerprint == key_fingerprint(public_key_hex(group.private_key()))
+
+
+def test_invites_last_at_most_7_days_and_only_admins_make_them_unless_the_policy_says(group, tmp_path):
+    from organiser.net.pairing import make_invite
+    from organiser.services.devices import MembershipRefused
+    from tests.conftest import add_device, sync_pair
+
+    with pytest.raises(OrganiserError, match="at most 7 days"):
+        make_invite(group, ["10.77.0.1:7000"], 7 * 86400 + 1)
+    member = add_device(group, tmp_path / "m", "member laptop")
+    sync_pair(group, member)
+    with pytest.raises(MembershipRefused, match="only an admin"):
+        make_invite(member, ["10.77.0.2:7000"], 3600)
+    group.membership.set_policy(members_may_invite=True)
+    sync_pair(group, member)
+    assert make_invite(member, ["10.77.0.2:7000"], 3600).startswith("ORG1")
+    member.close()
 
 
 @pytest.mark.parametrize("mangle", [

@@ -46,15 +46,19 @@ async def joined(founder_node: SyncNode, data_dir: Path, name: str) -> Group:
     return await redeem_invite(data_dir, code, name)
 
 
-async def test_group_credentials_are_private_files_and_certificates_name_the_device(group):
+async def test_the_certificate_carries_only_the_device_key_and_no_group_secret_exists(group):
     files = group_tls_files(group)
-    for path in (files.ca_cert, files.device_cert, group.path / "ca.key"):
+    for path in (files.device_cert, files.device_key):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
 
     cert = x509.load_pem_x509_certificate(files.device_cert.read_bytes())
-    assert group.device_id in cert.subject.rfc4514_string()
-    assert group.name not in files.ca_cert.read_text()
+    der = cert.public_bytes(serialization.Encoding.DER)
+    assert len(cert.subject) == 0
+    for secret_or_name in (group.id, group.name, group.device_name, group.device_id):
+        assert secret_or_name.encode() not in der and bytes.fromhex(group.id) not in der
+    assert not any((group.path / name).exists() for name in ("group.secret", "ca.key", "ca.crt"))
 
 
 async def test_a_new_device_joins_by_invite_then_edits_flow_both_ways_live(tmp_path, group):
@@ -136,6 +140,8 @@ async def test_changes_relay_through_a_device_between_two_that_never_meet(tmp_pa
     c_group = await joined(a, tmp_path / "c", "C")
     b = node(b_group, a)
     await b.start()
+    # B accepts C's connection only once it knows C was admitted (news that comes from A)
+    await until(lambda: any(d["id"] == c_group.device_id for d in b_group.devices()), what="C's admission on B")
     await a.stop()  # from now on B is the only way between A's data and C
     c = node(c_group, b)
     await c.start()

@@ -98,6 +98,10 @@ async def worker(data_dir: Path, port: int, discovery: bool, peers: list[str]) -
                 public_hex, name = rest.split(" ", 1)
                 group.admit_device(public_hex, name)
                 say("ADMITTED", name)
+            elif verb == "remove":
+                now = time.time()
+                group.membership.remove(rest)
+                say("REMOVED", rest, now)
             elif verb == "count":
                 say("COUNT", group.db.execute("SELECT count(*) FROM records").fetchone()[0], time.time())
     finally:
@@ -125,6 +129,8 @@ class Host:
         self.first_peer_at: float | None = None
         self.started_at = 0.0
         self.port = 0
+        self.removed_at = 0.0
+        self.peers_at = 0.0
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -141,9 +147,11 @@ class Host:
             elif kind == "COUNT":
                 self.count, self.count_at = int(parts[1]), float(parts[2])
             elif kind == "PEERS":
-                self.peers = int(parts[1])
+                self.peers, self.peers_at = int(parts[1]), float(parts[2])
                 if self.peers and self.first_peer_at is None:
                     self.first_peer_at = float(parts[2])
+            elif kind == "REMOVED":
+                self.removed_at = float(parts[-1])
             elif kind == "STARTED":
                 self.started_at, self.port = float(parts[1]), int(parts[2])
             self.lines.put(parts)
@@ -179,8 +187,12 @@ def make_devices(base: Path, count: int) -> list[Path]:
     for i in range(1, count):
         _path, public = prepare_join(base / f"h{i}", founder.id)
         founder.admit_device(public, f"host {i}")
-        join_group(base / f"h{i}", founder.credentials(), f"host {i}").close()
         dirs.append(base / f"h{i}")
+    for i, path in enumerate(dirs[1:], start=1):
+        joined = join_group(path, founder.credentials(), f"host {i}")
+        # what the first sync after an invite brings: the membership log (and the discovery key)
+        joined.replica.apply(founder.replica.changes_since({}))
+        joined.close()
     founder.close()
     return dirs
 
@@ -240,6 +252,31 @@ def other_process_edits(data_dir: Path, b: Host, hosts: int, edits: int) -> dict
     return {"edits": edits, "p50_ms": round(percentile(delays, 0.5), 1), "max_ms": round(max(delays), 1)}
 
 
+def removal(lan: Any, base: Path, hosts: int) -> dict[str, Any]:
+    """`hosts` devices all connected; the founder removes the last one: until no device of the
+    group keeps a connection with it (each host reports its connected peers as they change)."""
+    dirs = make_devices(base, hosts)
+    names = [f"r{hosts}h{i}" for i in range(hosts)]
+    for name in names:
+        lan.add_host(name)
+    workers = [Host(lan, name, d, "--port", "7000") for name, d in zip(names, dirs, strict=True)]
+    try:
+        wait(lambda: all(w.peers == hosts - 1 for w in workers), 90, f"{hosts} hosts to connect")
+        time.sleep(1.0)
+        founder, removed, rest = workers[0], workers[-1], workers[1:-1]
+        founder.send(f"remove host {hosts - 1}")
+        wait(lambda: founder.removed_at > 0, 10, "the removal")
+        wait(lambda: removed.peers == 0 and all(w.peers == hosts - 2 for w in [founder, *rest]), 10,
+             "every connection of the removed device to close")
+        # each host stamps its report when its count of connected peers changes; the last one counts
+        closed = max(w.peers_at for w in [removed, founder, *rest])
+        return {"hosts": hosts, "removed_disconnected_everywhere_ms": round((closed - founder.removed_at) * 1000, 1),
+                "target_ms": 1000}
+    finally:
+        for w in workers:
+            w.quit()
+
+
 def join_time(lan: Any, base: Path) -> dict[str, Any]:
     """A running 3-host group; a fourth device (already admitted) starts its node."""
     from organiser.services.group import join_group, open_group, prepare_join
@@ -250,8 +287,10 @@ def join_time(lan: Any, base: Path) -> dict[str, Any]:
     _path, public = prepare_join(base / "new", founder.id)
     founder.admit_device(public, "new laptop")
     creds = founder.credentials()
+    joined = join_group(base / "new", creds, "new laptop")
+    joined.replica.apply([cs for cs in founder.replica.changes_since({}) if not cs.ops[0].kind == "member"])
+    joined.close()
     founder.close()
-    join_group(base / "new", creds, "new laptop").close()
     names = [f"jh{i}" for i in range(3)] + ["jnew"]
     for name in names:
         lan.add_host(name)
@@ -340,7 +379,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--spacing", type=float, default=0.05, help="seconds between edits on A")
     parser.add_argument("--skip-ten", action="store_true", help="skip the 10-host run")
-    parser.add_argument("--only", choices=["propagation", "join", "initial_sync"], help="run one part")
+    parser.add_argument("--only", choices=["propagation", "join", "initial_sync", "removal"], help="run one part")
     parser.add_argument("--scale", type=float, default=1.0, help="scale the initial sync data set")
     args = parser.parse_args(argv)
     if args.mode == "node":
@@ -363,6 +402,8 @@ def main(argv: list[str]) -> int:
                 results["propagation_3_hosts"] = propagation(lan, base / "p3", 3, args.edits, args.spacing)
                 if not args.skip_ten:
                     results["propagation_10_hosts"] = propagation(lan, base / "p10", 10, args.edits, args.spacing)
+            if args.only in (None, "removal"):
+                results["removal_10_hosts"] = removal(lan, base / "r10", 10)
             if args.only in (None, "join"):
                 results["join"] = join_time(lan, base / "join")
             if args.only in (None, "initial_sync"):

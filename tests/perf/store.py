@@ -30,9 +30,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from organiser.core.changeset import decode_changeset
 from organiser.core.gcpause import gc_paused
+from organiser.core.keys import public_key_hex
 from organiser.services.group import Group, create_group, join_group, prepare_join
+from organiser.store import membership
 from organiser.store.database import connect
 
 FIRST = ["Ana", "Bilal", "Chloé", "Dmitri", "Eilidh", "Fatima", "Gustavo", "Hana", "Ivo", "Jonas"]
@@ -220,7 +224,12 @@ def bench_checks(tmp: Path, source: Group, wire: list[tuple[bytes, bytes]], chun
 
 def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) -> dict[str, Any]:
     source = make_source(tmp, members, events, tasks)
-    target = fresh_target(tmp, source, "target")
+    _path, public = prepare_join(tmp / "target", source.id)
+    source.admit_device(public, "target laptop")
+    # A group that has removed a device: every changeset that arrives is checked against it.
+    source.admit_device(public_key_hex(Ed25519PrivateKey.generate()), "lost laptop")
+    source.membership.remove("lost laptop")
+    target = join_group(tmp / "target", source.credentials(), "target laptop")
     # What arrives over the network: the stored bytes of each changeset.
     wire = [(body, sig) for _id, body, sig in source.replica.raw_changes_after(0, limit=10**9)]
     total = len(wire)
@@ -258,6 +267,7 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
         assert not result.refused, result.refused[:3]
     ours = time.perf_counter() - t0
     same = source.replica.state_hash() == target.replica.state_hash()
+    check_us = membership_check_us(target, [decode_changeset(body, sig) for body, sig in wire])
     floor = stored_rows_floor(tmp, target)
     target.close()
     checked = bench_checks(tmp, source, wire, chunk)
@@ -267,7 +277,22 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
             "ratio": round(ours / plain, 2), "decode_s": round(decoding, 3),
             "stored_rows_floor_s": round(floor, 3), "stored_rows_floor_ratio": round(floor / plain, 2),
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
-            "changesets_per_s": round(total / ours), "state_hash_equal": same}
+            "changesets_per_s": round(total / ours), "state_hash_equal": same,
+            "membership_check_us_per_changeset": check_us}
+
+
+def membership_check_us(target: Group, changes: list) -> float:
+    """What the membership rules add to applying one changeset: looking for membership entries
+    among its ops, and setting aside a removed device's later changesets (the roster holds one)."""
+    assert target.replica.roster().limits, "the benchmark group should have removed a device"
+    rounds = 5
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        membership.has_entries(changes)
+        ready, _beyond = target.replica.split_by_membership(changes)
+    elapsed = time.perf_counter() - t0
+    assert len(ready) == len(changes)
+    return round(elapsed / rounds / len(changes) * 1e6, 3)
 
 
 def stored_rows_floor(tmp: Path, target: Group) -> float:

@@ -40,8 +40,7 @@ def key_material(group: Group) -> list[bytes]:
                                                 serialization.NoEncryption())
     database_key = key_for(group.path / DB_NAME)
     assert database_key is not None
-    return [private, private.hex().encode(), database_key, database_key.hex().encode(),
-            group.secret, group.secret.hex().encode()]
+    return [private, private.hex().encode(), database_key, database_key.hex().encode()]
 
 
 def every_file(folder: Path) -> dict[Path, bytes]:
@@ -153,7 +152,7 @@ def test_a_plain_group_is_encrypted_in_place_with_everything_kept(data_dir):
 def key_material_plain(group: Group) -> list[bytes]:
     private = group.private_key().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                                 serialization.NoEncryption())
-    return [private.hex().encode(), group.secret.hex().encode()]
+    return [private.hex().encode()]
 
 
 def test_wipe_destroys_one_group_and_leaves_the_others(tmp_path):
@@ -200,12 +199,12 @@ def make_legacy(group: Group) -> Path:
     from organiser.core.keys import write_private_key
 
     path, data_dir = group.path, group.path.parent.parent
-    key, secret = group.private_key(), group.secret
-    group.db.execute("DELETE FROM meta WHERE key IN ('device_private_key', 'group_secret')")
+    key = group.private_key()
+    group.db.execute("DELETE FROM meta WHERE key = 'device_private_key'")
     group_id = group.id
     group.close()
     write_private_key(path / "device.key", key)
-    (path / "group.secret").write_text(secret.hex() + "\n")
+    (path / "group.secret").write_text("0" * 64 + "\n")  # the old shared secret, shredded on opening
     legacy = path.rename(path.parent / group_id)
     (data_dir / "current").write_text(group_id + "\n")
     for folder in (data_dir, data_dir / "groups", legacy):

@@ -1,0 +1,127 @@
+"""`device list|remove|promote|demote` and `group policy`: who belongs to the group."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from organiser.cli.common import add_json_flag, open_chosen_group, print_json, print_table, short
+from organiser.core.errors import ValidationError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("device", help="list, remove, promote or demote the group's devices",
+                       description="The devices that belong to the group, as its signed membership log says. "
+                       "Removing, promoting and demoting need an admin device.")
+    actions = p.add_subparsers(dest="device_command", metavar="ACTION", required=True, parser_class=type(p))
+    q = actions.add_parser("list", help="list the group's devices",
+                           description="Id, name, who admitted it, admin, removed, and when this device last saw it.")
+    add_json_flag(q, "the devices")
+    q.set_defaults(handler=cmd_list)
+
+    q = actions.add_parser("remove", help="remove a device for good (a lost laptop, a member who left)",
+                           description="Remove a device from the group for good: from now on no member device "
+                           "accepts its changes or its connections, and its invites stop working. What it wrote "
+                           "until now stays; with --undo-since, what it wrote from that time on is taken back on "
+                           "every device (to undo an infiltrator's recent damage).")
+    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name, from 'organiser device list'")
+    q.add_argument("--undo-since", metavar="ISO_TIME", default=None,
+                   help="also take back what the device wrote from this time on, e.g. 2026-11-28T18:00 (UTC unless "
+                   "the time says otherwise)")
+    q.set_defaults(handler=cmd_remove)
+
+    q = actions.add_parser("promote", help="make a device an admin",
+                           description="Make a device an admin: it may then admit, remove, promote and demote devices.")
+    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name")
+    q.set_defaults(handler=cmd_promote)
+
+    q = actions.add_parser("demote", help="make an admin device an ordinary member",
+                           description="Take admin rights from a device (not from a more senior admin, nor from "
+                           "the group's last admin).")
+    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name")
+    q.set_defaults(handler=cmd_demote)
+
+    p = sub.add_parser("group", help="the group's policy",
+                       description="Settings that hold for the whole group (admins only).")
+    actions = p.add_subparsers(dest="group_command", metavar="ACTION", required=True, parser_class=type(p))
+    q = actions.add_parser("policy", help="show or change the group's policy",
+                           description="Show the group's policy, or change it (admins only).")
+    q.add_argument("--members-may-invite", choices=("yes", "no"), default=None,
+                   help="whether devices that are not admins may make invites (default for a new group: no)")
+    add_json_flag(q, "the policy")
+    q.set_defaults(handler=cmd_policy)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    group = open_chosen_group(args)
+    try:
+        devices = group.membership.list()
+        if args.json:
+            print_json([d.to_json() for d in devices])
+            return 0
+        print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
+                      d.admin, d.removed, _when(d.last_seen)) for d in devices],
+                    ["id", "name", "admitted by", "admin", "removed", "last seen"])
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    undo_since = _iso_time(args.undo_since) if args.undo_since else None
+    group = open_chosen_group(args)
+    try:
+        removed = group.membership.remove(args.device, undo_since=undo_since)
+        print(f"Removed '{removed.name}' ({removed.id}): its changes after number {removed.kept} are taken back "
+              "and it can no longer connect to the group's devices.")
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    group = open_chosen_group(args)
+    try:
+        device = group.membership.promote(args.device)
+        print(f"'{device.name}' is now an admin.")
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_demote(args: argparse.Namespace) -> int:
+    group = open_chosen_group(args)
+    try:
+        device = group.membership.demote(args.device)
+        print(f"'{device.name}' is no longer an admin.")
+    finally:
+        group.close()
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    group = open_chosen_group(args)
+    try:
+        if args.members_may_invite is not None:
+            group.membership.set_policy(members_may_invite=args.members_may_invite == "yes")
+        policy = {"members_may_invite": group.membership.membership().members_may_invite}
+        if args.json:
+            print_json(policy)
+        else:
+            print(f"members may invite: {'yes' if policy['members_may_invite'] else 'no'}")
+    finally:
+        group.close()
+    return 0
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError("undo-since", f"--undo-since: '{text}' is not a time like 2026-11-28T18:00.") from None
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return ""
+    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M")

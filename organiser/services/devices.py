@@ -1,0 +1,183 @@
+"""The group's devices: who belongs, admitting, removing, admins and the group's policy.
+
+Each action is one signed membership entry (core/membership.py) committed like any edit.
+Before committing, the entry is tried against the rules with everything this device holds,
+so a person hears at once why it would have no effect instead of writing a dead entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.hlc import make_stamp
+from organiser.core.keys import device_id_for
+from organiser.core.membership import (
+    ADMIT,
+    DEMOTE,
+    FOUND,
+    MEMBERSHIP_KIND,
+    POLICY,
+    PROMOTE,
+    REMOVE,
+    Entry,
+    Membership,
+)
+from organiser.core.records import new_id
+from organiser.store import membership as store
+from organiser.store.replica import LocalOp, Replica
+
+
+class MembershipRefused(ValidationError):
+    """A membership action the rules would not let take effect (exit code 2 on the CLI)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("device", message)
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    name: str
+    admitted_by: str
+    admitted_by_name: str
+    admin: bool
+    removed: bool
+    removed_by: str
+    kept: int | None  # the last changeset of a removed device that stays
+    last_seen: float | None
+    this_device: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "admitted_by": self.admitted_by,
+                "admitted_by_name": self.admitted_by_name, "admin": self.admin, "removed": self.removed,
+                "removed_by": self.removed_by, "kept": self.kept, "last_seen": self.last_seen,
+                "this_device": self.this_device}
+
+
+class Devices:
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.db = replica.db
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def membership(self) -> Membership:
+        return store.load_membership(self.db)
+
+    def list(self) -> list[DeviceInfo]:
+        seen = dict(self.db.execute("SELECT device, last_seen FROM peers").fetchall())
+        rows = self.db.execute("SELECT id, name, admitted_by, admin, removed_kept, removed_by FROM devices "
+                               "ORDER BY rank").fetchall()
+        names = {row[0]: row[1] for row in rows}
+        me = self.replica.device_id
+        return [DeviceInfo(rid, name or rid[:8], by, names.get(by, by[:8]), bool(admin), kept is not None, removed_by,
+                           kept, seen.get(rid), rid == me)
+                for rid, name, by, admin, kept, removed_by in rows]
+
+    def find(self, text: str, *, include_removed: bool = False) -> DeviceInfo:
+        """A device by its id, the start of it, or its name."""
+        text = text.strip()
+        devices = [d for d in self.list() if include_removed or not d.removed]
+        exact = [d for d in devices if d.id == text or d.name == text]
+        matches = exact or [d for d in devices if text and d.id.startswith(text.lower())]
+        if len(matches) != 1:
+            what = "no" if not matches else "more than one"
+            raise NotFoundError(f"'{text}' names {what} device of this group; see 'organiser device list'.")
+        return matches[0]
+
+    def this_device_removed(self) -> bool:
+        return self.replica.device_id in self.replica.roster().limits
+
+    def is_admin(self) -> bool:
+        return self.replica.device_id in self.replica.roster().admins
+
+    # ---- acting -------------------------------------------------------------------------
+
+    def found(self, name: str) -> None:
+        """The founding device's first entry: it founds the group (and names itself)."""
+        self._commit(FOUND, {"name": name})
+
+    def restate(self, name: str, devices: list[tuple[str, str]]) -> None:
+        """The founder's entries for a group made before the membership log, in one changeset:
+        found the group, admit each (public key, name) of its roster."""
+        ops = [LocalOp(MEMBERSHIP_KIND, new_id(), FOUND, {"name": name})]
+        ops += [LocalOp(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key,
+                                                           "name": device_name, "invite": ""})
+                for key, device_name in devices]
+        self.replica.commit(ops)
+
+    def admit(self, public_hex: str, name: str, *, invite: str = "") -> str:
+        """Admit a device by its key; return its id."""
+        name = name.strip()
+        if not name:
+            raise ValidationError("device-name", "device name: a device needs a name.")
+        if len(name) > 200:
+            raise ValidationError("device-name", "device name: at most 200 characters.")
+        device = device_id_for(public_hex)
+        self._commit(ADMIT, {"device": device, "public_key": public_hex, "name": name, "invite": invite})
+        return device
+
+    def remove(self, text: str, *, undo_since: datetime | None = None) -> DeviceInfo:
+        """Remove a device for good. Its changesets up to the last this device holds stay
+        (or, with `undo_since`, up to the last written before that time); later ones are
+        withdrawn everywhere."""
+        target = self.find(text)
+        kept = self._last_kept(target.id, undo_since)
+        self._commit(REMOVE, {"device": target.id, "kept": kept})
+        return self.find(target.id, include_removed=True)
+
+    def promote(self, text: str) -> DeviceInfo:
+        target = self.find(text)
+        if target.admin:
+            raise MembershipRefused(f"'{target.name}' is already an admin.")
+        self._commit(PROMOTE, {"device": target.id})
+        return self.find(target.id)
+
+    def demote(self, text: str) -> DeviceInfo:
+        target = self.find(text)
+        if not target.admin:
+            raise MembershipRefused(f"'{target.name}' is not an admin.")
+        self._commit(DEMOTE, {"device": target.id})
+        return self.find(target.id)
+
+    def set_policy(self, *, members_may_invite: bool) -> None:
+        self._commit(POLICY, {"members_may_invite": members_may_invite})
+
+    def _last_kept(self, device: str, undo_since: datetime | None) -> int:
+        if undo_since is None:
+            (kept,) = self.db.execute("SELECT coalesce(max(seq), 0) FROM changes WHERE author = ?", [device]).fetchone()
+            return int(kept)
+        moment = undo_since if undo_since.tzinfo else undo_since.replace(tzinfo=UTC)
+        stamp = make_stamp(int(moment.timestamp() * 1000))
+        (kept,) = self.db.execute("SELECT coalesce(max(seq), 0) FROM changes WHERE author = ? AND hlc < ?",
+                                  [device, stamp]).fetchone()
+        return int(kept)
+
+    def _commit(self, action: str, value: dict[str, Any]) -> None:
+        """Commit one entry, after checking that the rules let it take effect."""
+        me = self.replica.device_id
+        record = new_id()
+        held = self.membership()
+        if action != FOUND and not held.admitted(me):
+            raise MembershipRefused("this device is no longer a member of the group.")
+        trial = Entry(me, 1 << 62, self.replica.clock.last + 1, 0, action, value)
+        reason = _why_not(held, trial, self.db)
+        if reason:
+            raise MembershipRefused(reason)
+        self.replica.commit([LocalOp(MEMBERSHIP_KIND, record, action, value)])
+
+
+def _why_not(held: Membership, trial: Entry, db: Any) -> str | None:
+    """Why the rules would give this entry no effect, in words for people; None if it works."""
+    if trial.action == ADMIT and not held.may_invite(trial.author):
+        return "only an admin can admit devices (the group's policy does not let members invite)."
+    if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY) and not held.is_admin(trial.author):
+        return "only an admin can do this; see 'organiser device list' for the group's admins."
+    after = store.load_membership(db, [trial])
+    for entry, reason in after.ignored:
+        if entry == trial:
+            return reason[0].upper() + reason[1:] + "."
+    return None

@@ -1,0 +1,28 @@
+"""Invites this device made. Local, not replicated: a code is redeemed only at the device
+that made it, which records its use in the same transaction as the admission
+(store/membership.py), so one code admits exactly one device."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class Invite:
+    id: str
+    expires_at: int
+    used_by: str | None
+
+
+def add_invite(db: Database, invite_id: str, token_hash: str, expires_at: int) -> None:
+    with db.atomic():
+        db.execute("INSERT INTO invites (id, token_hash, expires_at, made_at) VALUES (?, ?, ?, ?)",
+                   [invite_id, token_hash, expires_at, int(time.time())])
+
+
+def find_invite(db: Database, token_hash: str) -> Invite | None:
+    row = db.execute("SELECT id, expires_at, used_by FROM invites WHERE token_hash = ?", [token_hash]).fetchone()
+    return Invite(*row) if row else None

@@ -1,0 +1,258 @@
+"""The membership log on disk: storing entries, the roster they make, and removals.
+
+Entries arrive inside changesets (ops of kind `membership`); `note_entries` keeps them in
+`membership_log` and `refresh_roster` evaluates the whole log again (core/membership.py:
+entries are few, the rules are cheap) and writes the roster to `devices`. When a device is
+removed, its changesets after the last one that stays are moved out of `changes` into
+`withdrawn_changes` and the records they touched are merged again from what remains, so
+every device shows the same records whichever order it learnt things in. Should a later
+entry undo that removal (a more senior admin's concurrent removal of the remover), they
+come back. Runs inside the caller's write transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from organiser.core.changeset import Changeset, Op, decode_changeset
+from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
+from organiser.core.merge import RecordState
+from organiser.store.database import in_chunks
+from organiser.store.materialise import INDEXED_UPTO, MergeOutcome, Stored, load_states, merge_changesets
+
+_CHANGE_COLUMNS = "author, seq, hlc, prev, hash, body, signature"
+
+
+@dataclass(frozen=True)
+class Roster:
+    """What checking a changeset needs: every device's key (removed ones too, for the
+    changesets of theirs that stay), and the last seq that stays of each removed device."""
+
+    keys: dict[str, str]
+    limits: dict[str, int]
+    admins: frozenset[str] = frozenset()
+
+    def admitted(self, device: str) -> bool:
+        return device in self.keys and device not in self.limits
+
+
+@dataclass
+class RosterUpdate:
+    membership: Membership
+    outcome: MergeOutcome = field(default_factory=MergeOutcome)
+    newly_removed: frozenset[str] = frozenset()
+
+
+def has_entries(batch: Iterable[Changeset]) -> bool:
+    return any(op[0] == MEMBERSHIP_KIND for cs in batch for op in cs.ops)
+
+
+def entries_in(batch: Iterable[Changeset]) -> list[Entry]:
+    out: list[Entry] = []
+    for cs in batch:
+        for index, op in enumerate(cs.ops):
+            if op.kind == MEMBERSHIP_KIND:
+                entry = entry_of(cs.author, cs.seq, cs.hlc, index, op.field, op.value)
+                if entry is not None:
+                    out.append(entry)
+    return out
+
+
+def note_entries(db: Database, batch: Iterable[Changeset]) -> RosterUpdate | None:
+    """Keep the membership entries of stored changesets; re-evaluate when there were any."""
+    entries = entries_in(batch)
+    if not entries:
+        return None
+    _use_invites(db, entries)
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO membership_log (author, seq, idx, hlc, action, value) VALUES (?, ?, ?, ?, ?, ?)",
+        [(e.author, e.seq, e.index, e.hlc, e.action, json.dumps(e.value, sort_keys=True)) for e in entries],
+    )
+    return refresh_roster(db)
+
+
+class InviteUsed(ValueError):
+    """An admission named an invite of this device that was used already (nothing is stored)."""
+
+
+def _use_invites(db: Database, entries: list[Entry]) -> None:
+    """An admission naming an invite this device made marks it used, in the same transaction:
+    one code admits one device, ever. Only this device's own admissions count: another device
+    naming one of our invites (their ids travel in admissions) changes nothing here."""
+    own = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
+    for entry in entries:
+        invite = entry.value.get("invite") if entry.action == ADMIT and own and entry.author == own[0] else None
+        if not invite or type(invite) is not str:
+            continue
+        row = db.execute("SELECT used_by FROM invites WHERE id = ?", [invite]).fetchone()
+        if row is None:
+            continue  # another device's invite
+        if row[0] and row[0] != entry.target:
+            raise InviteUsed(f"invite {invite[:8]} was used already")
+        db.execute("UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", [entry.target, entry.hlc, invite])
+
+
+def keep_withdrawn(db: Database, batch: list[Changeset]) -> RosterUpdate | None:
+    """Keep aside verified changesets a removed device wrote after its last that stays; if
+    they hold membership entries, evaluate the log again (they may matter after all)."""
+    db.conn.executemany(
+        f"INSERT OR IGNORE INTO withdrawn_changes ({_CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature) for cs in batch])
+    return note_entries(db, batch)
+
+
+def load_membership(db: Database, extra: Iterable[Entry] = ()) -> Membership:
+    """The membership the stored log makes (with `extra` entries, to try one out first)."""
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('founder', 'founder_key')").fetchall())
+    entries = [Entry(a, s, h, i, action, json.loads(v)) for a, s, i, h, action, v in db.execute(
+        "SELECT author, seq, idx, hlc, action, value FROM membership_log")]
+    # Entries of changesets a removal withdrew stay in the log; the rules drop them.
+    legacy = db.execute("SELECT device, public_key, name, admitted_by FROM legacy_roster").fetchall()
+    return evaluate([*entries, *extra], meta.get("founder", ""), meta.get("founder_key", ""), legacy)
+
+
+def read_roster(db: Database) -> Roster:
+    keys: dict[str, str] = {}
+    limits: dict[str, int] = {}
+    admins: set[str] = set()
+    for device, public_key, admin, kept in db.execute("SELECT id, public_key, admin, removed_kept FROM devices"):
+        keys[device] = public_key
+        if kept is not None:
+            limits[device] = kept
+        elif admin:
+            admins.add(device)
+    return Roster(keys, limits, frozenset(admins))
+
+
+def refresh_roster(db: Database) -> RosterUpdate:
+    """Evaluate the log, write the roster, withdraw (or bring back) changesets accordingly."""
+    before = dict(db.execute("SELECT id, removed_kept FROM devices WHERE removed_kept IS NOT NULL").fetchall())
+    state = load_membership(db)
+    ranked = sorted(state.devices.values(), key=lambda d: d.rank)
+    db.execute("DELETE FROM devices")
+    db.conn.executemany(
+        "INSERT INTO devices (id, public_key, name, admitted_by, invite, admin, removed_kept, removed_by, "
+        "removed_hlc, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(d.id, d.public_key, d.name, d.admitted_by, d.invite, int(d.admin), d.removed_kept, d.removed_by,
+          d.removed_hlc, rank) for rank, d in enumerate(ranked)],
+    )
+    db.execute("INSERT INTO meta (key, value) VALUES ('membership_removals', ?) "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(state.removals)])
+    limits = state.limits()
+    touched: set[str] = set()
+    # Changesets of devices the log does not admit (an admission that turned out to have no
+    # effect) or wrote after their removal: out. Those it admits again: back.
+    for (author,) in db.execute("SELECT DISTINCT author FROM changes").fetchall():
+        if author not in state.devices:
+            touched |= _withdraw(db, author, 0)
+        elif author in limits:
+            touched |= _withdraw(db, author, limits[author])
+    for (author,) in db.execute("SELECT DISTINCT author FROM withdrawn_changes").fetchall():
+        if author in state.devices:
+            touched |= _restore(db, author, limits.get(author))
+    update = RosterUpdate(state, newly_removed=frozenset(limits.keys() - before.keys()))
+    if touched:
+        update.outcome = rebuild_records(db, touched)
+    return update
+
+
+def _withdraw(db: Database, device: str, kept: int) -> set[str]:
+    rows = db.execute(f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE author = ? AND seq > ?", [device, kept]).fetchall()
+    if not rows:
+        return set()
+    db.conn.executemany(f"INSERT OR IGNORE INTO withdrawn_changes ({_CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        rows)
+    db.execute("DELETE FROM changes WHERE author = ? AND seq > ?", [device, kept])
+    db.execute("UPDATE vector SET seq = ? WHERE author = ? AND seq > ?", [kept, device, kept])
+    return {op.record for row in rows for op in decode_changeset(row[5], row[6]).ops}
+
+
+def _restore(db: Database, device: str, kept: int | None) -> set[str]:
+    limit = kept if kept is not None else 1 << 62
+    rows = db.execute(f"SELECT {_CHANGE_COLUMNS} FROM withdrawn_changes WHERE author = ? AND seq <= ? ORDER BY seq",
+                      [device, limit]).fetchall()
+    if not rows:
+        return set()
+    db.conn.executemany(f"INSERT OR IGNORE INTO changes ({_CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    db.execute("DELETE FROM withdrawn_changes WHERE author = ? AND seq <= ?", [device, limit])
+    top = db.execute("SELECT coalesce(seq, 0) FROM vector WHERE author = ?", [device]).fetchone()
+    seq = top[0] if top else 0
+    for (next_seq,) in db.execute("SELECT seq FROM changes WHERE author = ? AND seq > ? ORDER BY seq", [device, seq]):
+        if next_seq != seq + 1:
+            break
+        seq = next_seq
+    db.execute("INSERT INTO vector (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = excluded.seq",
+               [device, seq])
+    return {op.record for row in rows for op in decode_changeset(row[5], row[6]).ops}
+
+
+def rebuild_records(db: Database, ids: set[str]) -> MergeOutcome:
+    """Merge these records again from scratch, from every changeset still held: what a
+    device shows that never received the withdrawn changesets. Reads the whole change log;
+    removals are rare."""
+    ids = {rid for rid in ids if rid}
+    stored: Stored = {}
+    old = load_states(db, ids, stored)
+    states = {rid: RecordState(s.kind, rid, {}, {}) for rid, s in old.items()}
+    batch: list[Changeset] = []
+    for body, signature in db.execute("SELECT body, signature FROM changes"):
+        cs = decode_changeset(body, signature)
+        ops = tuple(op for op in cs.ops if op.record in ids)
+        if ops:
+            batch.append(Changeset(cs.group, cs.author, cs.seq, cs.prev, cs.hlc, ops, cs.body, cs.signature, cs.hash))
+    batch.sort(key=lambda cs: (cs.hlc, cs.author))
+    for chunk, marks in in_chunks(sorted(ids)):
+        db.execute(f"DELETE FROM conflicts WHERE record IN ({marks})", chunk)
+        db.execute(f"DELETE FROM settled WHERE record IN ({marks})", chunk)
+    outcome = merge_changesets(db, batch, (states, stored)) if batch else MergeOutcome()
+    gone = [rid for rid in ids if rid in stored and not states.get(rid, RecordState("", rid, {}, {})).values]
+    _delete_records(db, gone, stored)
+    outcome.changed |= set(old) | set(gone)
+    outcome.kinds |= {s.kind for s in old.values()}
+    return outcome
+
+
+def _delete_records(db: Database, gone: list[str], stored: Stored) -> None:
+    """Records only withdrawn changesets wrote: out of the table and its search index."""
+    if not gone:
+        return
+    row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", [INDEXED_UPTO]).fetchone()
+    upto = row[0] if row else 0
+    pending = dict(db.execute("SELECT id, indexed FROM search_pending").fetchall())
+    for rid in gone:
+        rowid, search = stored[rid]
+        indexed = pending.get(rid, search)
+        if rowid <= upto and indexed:
+            db.execute("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)", [rowid, indexed])
+        db.execute("DELETE FROM search_pending WHERE id = ?", [rid])
+        db.execute("DELETE FROM records WHERE id = ?", [rid])
+
+
+def discovery_key(db: Database) -> bytes:
+    """A key only current members can work out: from the hash of the founder's first
+    changeset and of every changeset holding an effective removal. Changesets flow only
+    between admitted devices (and their hashes cover signatures nobody else can make), so
+    an outsider cannot know them, and a removed device never receives its own removal."""
+    founder = db.execute("SELECT value FROM meta WHERE key = 'founder'").fetchone()
+    digest = hashlib.sha256(b"organiser discovery key v2")
+    first = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = 1", [founder[0] if founder else ""])
+    row = first.fetchone()
+    digest.update((row[0] if row else "").encode())
+    for (removal,) in db.execute(
+        "SELECT c.hash FROM devices d JOIN membership_log m ON m.action = 'remove' "
+        "AND json_extract(m.value, '$.device') = d.id AND m.author = d.removed_by "
+        "JOIN changes c ON c.author = m.author AND c.seq = m.seq "
+        "WHERE d.removed_kept IS NOT NULL ORDER BY d.removed_hlc, c.hash"
+    ):
+        digest.update(removal.encode())
+    return digest.digest()
+
+
+def entry_op(record: str, action: str, value: dict) -> Op:
+    """An op carrying one membership entry (for code that builds changesets by hand)."""
+    return Op(MEMBERSHIP_KIND, record, action, value)

@@ -1,0 +1,134 @@
+"""Peers & group > Remove device…, and asking the person at this device to confirm a newcomer.
+
+Removing is for good: worded for the two cases organisers meet, a lost or stolen laptop and
+a member who left. For a laptop that may have been used against the group, what it wrote
+since a given time can be taken back on every device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListView,
+    QMessageBox,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError
+from organiser.services.devices import DeviceInfo
+from organiser.services.group import Group
+from organiser.ui.dialogs import show_error
+
+DEVICE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+LOST = ("The laptop was lost or stolen. Whoever has it can no longer connect to the group, and nothing it "
+        "writes from now on reaches anyone.")
+LEFT = ("The member who used it left the group. The laptop keeps what it holds today but receives nothing "
+        "new, and nothing it writes reaches anyone.")
+
+
+class RemoveDeviceDialog(QDialog):
+    removed = Signal(object)  # the DeviceInfo as it is after the removal
+
+    def __init__(self, group: Group, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.setWindowTitle("Remove a device")
+        self.model = QStandardItemModel(self)
+        for device in group.membership.list():
+            if device.removed or device.this_device:
+                continue
+            item = QStandardItem(f"{device.name}{' (admin)' if device.admin else ''}, admitted by "
+                                 f"{device.admitted_by_name or 'the founder'}")
+            item.setData(device, DEVICE_ROLE)
+            item.setEditable(False)
+            self.model.appendRow(item)
+        self.devices = QListView()
+        self.devices.setModel(self.model)
+        self.devices.setAccessibleName("Devices that can be removed")
+        self.devices.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.lost = QRadioButton("It was &lost or stolen")
+        self.left = QRadioButton("Its &member left the group")
+        self.lost.setChecked(True)
+        self.explanation = QLabel(LOST)
+        self.explanation.setWordWrap(True)
+        self.lost.toggled.connect(lambda on: self.explanation.setText(LOST if on else LEFT))
+        self.undo = QCheckBox("Also &take back what it wrote since:")
+        self.since = QDateTimeEdit(QDateTime.currentDateTime().addDays(-1))
+        self.since.setAccessibleName("Take back what it wrote since")
+        self.since.setCalendarPopup(True)
+        self.since.setEnabled(False)
+        self.undo.toggled.connect(self.since.setEnabled)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.remove_button = self.buttons.addButton("&Remove for good", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.remove_button.setEnabled(False)
+        self.buttons.accepted.connect(self.remove)
+        self.buttons.rejected.connect(self.reject)
+        self.devices.selectionModel().selectionChanged.connect(
+            lambda *_: self.remove_button.setEnabled(self.chosen() is not None))
+        layout = QVBoxLayout(self)
+        intro = QLabel("Which device? Removing cannot be undone; the device could only join again with a new "
+                       "invite, as a new device." if self.model.rowCount() else
+                       "There is no other device in the group to remove.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addWidget(self.devices)
+        layout.addWidget(self.lost)
+        layout.addWidget(self.left)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.undo)
+        layout.addWidget(self.since)
+        layout.addWidget(self.buttons)
+        if not group.membership.is_admin():
+            intro.setText("Only an admin device can remove devices; this one is not an admin.")
+            self.devices.setEnabled(False)
+
+    def chosen(self) -> DeviceInfo | None:
+        index = self.devices.currentIndex()
+        return index.data(DEVICE_ROLE) if index.isValid() else None
+
+    def remove(self) -> None:
+        device = self.chosen()
+        if device is None:
+            return
+        since = None
+        if self.undo.isChecked():
+            since = datetime.fromtimestamp(self.since.dateTime().toSecsSinceEpoch(), UTC)
+        try:
+            after = self.group.membership.remove(device.id, undo_since=since)
+        except OrganiserError as exc:
+            show_error(self, f"Cannot remove '{device.name}'", exc)
+            return
+        self.removed.emit(after)
+        self.accept()
+
+
+async def confirm_newcomer(parent: QWidget, name: str, code: str) -> bool:
+    """Ask the person at this device whether to admit a device redeeming one of its invites."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Admit a new device?",
+                      f"A device called '{name}' is using an invite code made here.\n\n"
+                      f"Its screen should show the verification code {code[:3]} {code[3:]}. "
+                      "Admit it only if the codes match and you expect this device.",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    admit = box.button(QMessageBox.StandardButton.Yes)
+    admit.setText("&Admit")
+    box.button(QMessageBox.StandardButton.No).setText("&Refuse")
+    answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    box.finished.connect(lambda _result: answer.done() or answer.set_result(box.clickedButton() is admit))
+    box.open()
+    try:
+        return await answer
+    finally:
+        box.close()

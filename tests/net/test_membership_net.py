@@ -1,0 +1,157 @@
+"""Membership over real TLS sockets on 127.0.0.1 (no mDNS, nothing leaves the machine):
+removal closes connections at once, invites work only at the device that made them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from organiser.core.errors import OrganiserError
+from organiser.net.node import SyncNode
+from organiser.net.pairing import make_invite, redeem_invite
+from organiser.services.group import Group
+from tests.net.test_node import joined, node, until
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_a_removed_device_is_disconnected_within_a_second_and_told_once(tmp_path, group):
+    a = node(group)
+    await a.start()
+    b_group = await joined(a, tmp_path / "b", "lost laptop")
+    b = node(b_group, a)
+    await b.start()
+    try:
+        await until(lambda: [x.state for x in a.peers()] == ["connected"], what="B connected")
+        began = time.monotonic()
+        group.membership.remove("lost laptop")
+        await until(lambda: not any(x.connected for x in b.peers()), timeout=1.0, what="B disconnected")
+        assert time.monotonic() - began < 1.0
+        await until(lambda: b_group.membership_status()["removed"], what="B told it was removed")
+        # it keeps its folder and tries again: refused at once, and its edits never arrive
+        b_group.replica.forget_roster()
+        b_group.members.add("Written after removal")
+        await asyncio.sleep(1.5)
+        assert a.peers() == [] or not any(x.connected for x in a.peers())
+        assert group.members.list() == []
+    finally:
+        await b.stop()
+        b_group.close()
+        await a.stop()
+
+
+async def test_a_code_is_redeemed_only_at_the_device_that_made_it(tmp_path, group):
+    a = node(group)
+    await a.start()
+    b_group = await joined(a, tmp_path / "b", "B")
+    group.membership.promote("B")
+    b = node(b_group, a)
+    await b.start()
+    try:
+        await until(lambda: b_group.membership.is_admin(), what="B an admin")
+        code = make_invite(group, [f"127.0.0.1:{b.port}", f"127.0.0.1:{a.port}"], 3600)
+        # B is a member but did not make the code: it is never asked (its key is not the code's),
+        # so the code is redeemed at A, once.
+        joiner = await redeem_invite(tmp_path / "c", code, "C")
+        joiner.close()
+        with pytest.raises(OrganiserError, match="already been used"):
+            await redeem_invite(tmp_path / "d", code, "D")
+        only_b = make_invite(group, [f"127.0.0.1:{b.port}"], 3600)
+        with pytest.raises(OrganiserError, match="not the device that made this invite code"):
+            await redeem_invite(tmp_path / "e", only_b, "E")
+        await until(lambda: sorted(d["name"] for d in b_group.devices()) == ["B", "C", "door laptop"],
+                    what="the roster on B")
+    finally:
+        await b.stop()
+        b_group.close()
+        await a.stop()
+
+
+async def test_a_code_made_while_no_node_ran_works_once_one_starts(tmp_path, group):
+    from organiser.net import peerbook
+
+    port = peerbook.choose_listen_port(group.db)
+    code = make_invite(group, [f"127.0.0.1:{port}"], 3600)
+    a = node(group)
+    await a.start()
+    try:
+        assert a.port == port
+        (await redeem_invite(tmp_path / "b", code, "B")).close()
+    finally:
+        await a.stop()
+
+
+async def test_both_sides_see_the_same_verification_code_and_the_admitting_person_confirms(tmp_path, group):
+    a = node(group)
+    asked: list[tuple[str, str]] = []
+
+    async def confirm(name: str, code: str) -> bool:
+        asked.append((name, code))
+        return name != "intruder"
+
+    a.confirm_admission = confirm
+    await a.start()
+    try:
+        shown: list[str] = []
+        joiner: Group = await redeem_invite(tmp_path / "b", await a.create_invite(3600), "minutes laptop",
+                                            on_verification=shown.append)
+        assert asked[0][0] == "minutes laptop" and len(asked[0][1]) == 6
+        assert shown == [asked[0][1]] == [joiner.replica.meta("verification_code")]
+        joiner.close()
+        with pytest.raises(OrganiserError, match="did not confirm"):
+            await redeem_invite(tmp_path / "c", await a.create_invite(3600), "intruder")
+        assert sorted(d["name"] for d in group.devices()) == ["door laptop", "minutes laptop"]
+    finally:
+        await a.stop()
+
+
+async def test_a_static_peer_of_another_group_is_refused_before_any_group_data(tmp_path, group):
+    from organiser.services.group import create_group
+
+    a = node(group)
+    await a.start()
+    other = create_group(tmp_path / "o", "Other", "their laptop")
+    try:
+        o = SyncNode(other, listen_host="127.0.0.1", discovery=False)
+        with pytest.raises(OrganiserError, match="not a device of this group"):
+            await o.connect("127.0.0.1", a.port)
+        assert other.members.list() == [] and other.replica.version_vector().keys() == {other.device_id}
+    finally:
+        other.close()
+        await a.stop()
+
+
+async def test_a_laptop_running_the_old_version_is_told_to_update_on_this_side(tmp_path, group, caplog):
+    """The old version trusted only its group's CA: it refuses our certificate, and we say why."""
+    import datetime as dt
+    import logging
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.x509.oid import NameOID
+
+    from organiser.net.transport import open_tls
+
+    caplog.set_level(logging.WARNING)
+    ca_key = Ed25519PrivateKey.generate()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Organiser group CA")])
+    ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+          .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, None))
+    (tmp_path / "old-ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    old_client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old_client.check_hostname = False
+    old_client.load_verify_locations(cafile=str(tmp_path / "old-ca.crt"))
+    a = node(group)
+    await a.start()
+    try:
+        with pytest.raises(OrganiserError, match="update the app"):
+            await open_tls("127.0.0.1", a.port, old_client)
+        await until(lambda: "runs an older Organiser: update the app there" in caplog.text, what="the hint")
+    finally:
+        await a.stop()

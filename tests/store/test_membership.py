@@ -1,0 +1,114 @@
+"""Removal on real databases: later changesets refused, applied ones withdrawn, everywhere alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from organiser.services.devices import MembershipRefused
+from organiser.store.replica import RemovedError
+from tests.conftest import add_device, sync_pair
+
+
+@pytest.fixture
+def three(tmp_path):
+    from organiser.services.group import create_group
+
+    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    b = add_device(a, tmp_path / "b", "minutes laptop")
+    c = add_device(a, tmp_path / "c", "spare laptop")
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    yield a, b, c
+    for g in (a, b, c):
+        g.close()
+
+
+def test_a_removal_withdraws_what_the_device_wrote_after_the_kept_changeset_on_every_device(three):
+    a, b, c = three
+    ana = a.members.add("Ana")
+    sync_pair(a, b)
+    cut = datetime.now(UTC)
+    b.members.edit(ana.id, name="Ana (vandalised)")
+    b.members.add("Spam")
+    sync_pair(b, c)  # c applies b's damage before anyone hears of the removal
+    sync_pair(a, b)
+    assert [m.name for m in c.members.list()] == ["Ana (vandalised)", "Spam"]
+    a.membership.remove("minutes laptop", undo_since=cut)
+    sync_pair(a, c)
+    for g in (a, c):
+        assert [m.name for m in g.members.list()] == ["Ana"]
+    assert a.replica.state_hash() == c.replica.state_hash()
+    sync_pair(a, b)  # b hears of its removal and takes its own changes back too
+    assert b.replica.state_hash() == a.replica.state_hash()
+    assert b.membership.this_device_removed()
+    with pytest.raises(RemovedError):
+        b.members.add("After removal")
+
+
+def test_changesets_a_removed_device_writes_later_are_refused(three):
+    a, b, c = three
+    a.membership.remove(b.device_id)
+    b.members.add("Written after removal")  # b has not heard yet
+    result = c.replica.apply(b.replica.changes_since(c.replica.version_vector()))
+    assert result.applied == 1  # c has not heard either
+    sync_pair(a, c)
+    assert c.members.list() == [] and a.members.list() == []
+    refused = a.replica.apply(b.replica.changes_since({}))
+    assert {r.reason for r in refused.refused} == {"its author was removed from the group"}
+
+
+def test_only_admins_remove_promote_and_demote(three):
+    a, b, c = three
+    with pytest.raises(MembershipRefused, match="only an admin"):
+        b.membership.remove(c.device_id)
+    a.membership.promote("minutes laptop")
+    sync_pair(a, b)
+    b.membership.remove("spare laptop")
+    sync_pair(a, b)
+    assert not any(d["id"] == c.device_id for d in a.devices())
+    with pytest.raises(MembershipRefused, match="more senior"):
+        b.membership.demote("door laptop")
+
+
+def test_a_removed_device_cannot_come_back_with_an_admission_it_writes_itself(three, tmp_path):
+    a, b, c = three
+    a.membership.promote(b.device_id)
+    sync_pair(a, b)
+    a.membership.remove(b.device_id)
+    # b, not knowing, admits a device of its own making after the removal
+    from organiser.services.group import prepare_join
+
+    _path, public = prepare_join(tmp_path / "x", a.id)
+    b.admit_device(public, "accomplice")
+    sync_pair(a, b)
+    sync_pair(a, c)
+    for g in (a, b, c):
+        assert {d["name"] for d in g.devices()} == {"door laptop", "spare laptop"}
+
+
+def test_an_invite_is_used_once_in_the_admissions_transaction_and_others_cannot_burn_it(three):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.keys import public_key_hex
+    from organiser.core.membership import MEMBERSHIP_KIND
+    from organiser.store import invites
+    from organiser.store.membership import InviteUsed
+    from organiser.store.replica import LocalOp
+
+    a, b, _c = three
+    invites.add_invite(a.db, "invite-1", "hash-1", 2_000_000_000)
+    first, second = (public_key_hex(Ed25519PrivateKey.generate()) for _ in range(2))
+    a.admit_device(first, "first laptop", invite="invite-1")
+    assert invites.find_invite(a.db, "hash-1").used_by is not None
+    head = a.replica.version_vector()
+    with pytest.raises(InviteUsed):
+        a.admit_device(second, "second laptop", invite="invite-1")
+    assert a.replica.version_vector() == head  # nothing stored
+    # a member naming that invite in an admission of its own changes nothing, and breaks nothing
+    b.replica.commit([LocalOp(MEMBERSHIP_KIND, "x" * 32, "admit", {"device": "0" * 32, "public_key": second,
+                                                                   "name": "sneaky", "invite": "invite-1"})])
+    result = a.replica.apply(b.replica.changes_since(a.replica.version_vector()))
+    assert result.applied == 1 and not result.refused
+    assert "sneaky" not in {d["name"] for d in a.devices()}

@@ -1,0 +1,70 @@
+"""Peers & group > Remove device…, used as a person would: click the device, choose why,
+press the button; and the question asked before a newcomer is admitted."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from organiser.services.group import Group
+from organiser.ui.devices_dialog import LEFT, confirm_newcomer
+from organiser.ui.peers_view import PeersView
+
+
+def _click_row(qtbot: Any, view: Any, row: int) -> None:
+    index = view.model().index(row, 0)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+
+
+def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
+        qtbot: Any, two_devices: tuple[Group, Group]) -> None:
+    a, b = two_devices
+    view = PeersView(a, None)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
+    dialog = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Remove a device" and w.isVisible()][0]
+    assert not dialog.remove_button.isEnabled()
+    assert dialog.model.item(0).text().startswith("minutes laptop")
+    _click_row(qtbot, dialog.devices, 0)
+    qtbot.mouseClick(dialog.left, Qt.MouseButton.LeftButton)
+    assert dialog.explanation.text() == LEFT
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+    assert [d["name"] for d in a.devices()] == ["door laptop"]
+    names = [view.devices.index(r, 0).data() for r in range(view.devices.rowCount())]
+    assert names == ["door laptop (this device)"]
+
+
+def test_a_device_that_is_not_an_admin_is_told_it_cannot_remove(qtbot: Any, two_devices: tuple[Group, Group]) -> None:
+    _a, b = two_devices
+    view = PeersView(b, None)
+    qtbot.addWidget(view)
+    dialog = view.remove_device()
+    assert not dialog.devices.isEnabled()
+    assert not dialog.remove_button.isEnabled()
+
+
+def test_the_admitting_person_sees_the_name_and_code_and_refuses(qtbot: Any, group: Group) -> None:
+    view = PeersView(group, None)
+    qtbot.addWidget(view)
+    loop = asyncio.new_event_loop()
+    try:
+        async def ask_and_answer() -> bool:
+            task = asyncio.ensure_future(confirm_newcomer(view, "minutes laptop", "123456"))
+            for _ in range(200):
+                boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+                if boxes:
+                    break
+                await asyncio.sleep(0.01)
+            box = boxes[0]
+            assert "'minutes laptop'" in box.text() and "123 456" in box.text()
+            qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+            return await asyncio.wait_for(task, 2)
+
+        assert loop.run_until_complete(ask_and_answer()) is False
+    finally:
+        loop.close()
