@@ -52,16 +52,16 @@ class Strength:
 
 
 def passphrase_strength(passphrase: str) -> Strength:
-    """A rough estimate (character pool and length, repeats discounted), enough to steer people
-    to a few random words; not a promise."""
+    """A rough estimate (character classes and length, repeats discounted, and halved because people
+    choose words, not random letters), enough to steer people to a few random words; not a promise."""
     if len(passphrase) < MIN_PASSPHRASE:
         return Strength(0.0, "too short", f"Use at least {MIN_PASSPHRASE} characters; four random words are best.")
     pools = [(string.ascii_lowercase, 26), (string.ascii_uppercase, 26), (string.digits, 10),
-             (string.punctuation + " ", 33)]
+             (string.punctuation, 32)]
     pool = sum(size for chars, size in pools if any(c in chars for c in passphrase))
     pool += 100 if any(ord(c) > 127 for c in passphrase) else 0
     distinct = len(set(passphrase))
-    bits = min(len(passphrase), distinct * 2) * math.log2(max(pool, 2))
+    bits = min(len(passphrase), distinct * 2) * math.log2(max(pool, 2)) / 2
     if bits < 40:
         return Strength(bits, "weak", "Easy to guess for someone who takes the laptop: add words.")
     if bits < 60:
