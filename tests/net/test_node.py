@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import ssl
-import stat
 import time
 from pathlib import Path
 
@@ -46,10 +44,13 @@ async def joined(founder_node: SyncNode, data_dir: Path, name: str) -> Group:
     return await redeem_invite(data_dir, code, name)
 
 
-async def test_group_credentials_are_private_files_and_certificates_name_the_device(group):
+async def test_tls_material_stays_in_memory_and_certificates_name_the_device(group):
     files = group_tls_files(group)
-    for path in (files.ca_cert, files.device_cert, group.path / "ca.key"):
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for path in (files.ca_cert, files.device_cert, files.device_key):
+        assert str(path).startswith("/proc/self/fd/")  # an anonymous memory file, never on disk
+    assert b"PRIVATE KEY" in files.device_key.read_bytes()
+    on_disk = {p.name for p in group.path.iterdir()}
+    assert not on_disk & {"ca.key", "ca.crt", "device.crt", "device.key", "group.secret"}
     from cryptography import x509
 
     cert = x509.load_pem_x509_certificate(files.device_cert.read_bytes())
