@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from organiser.store.datadir import (
     groups_dir,
     make_owner_only,
     new_local_name,
+    set_current,
 )
 from organiser.store.keyfile import (
     crash_point,
@@ -190,8 +192,6 @@ def _rename_to_local_name(data_dir: Path, path: Path) -> Path:
     fsync_dir(renamed.parent)
     current = data_dir / "current"
     if current.exists() and current.read_text().strip() == path.name:
-        from organiser.store.datadir import set_current
-
         set_current(data_dir, renamed.name)
     return renamed
 
@@ -204,14 +204,12 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
     then every file and the folder. Returns whether the group was encrypted, i.e. whether a copy
     of the disk taken before is unreadable (crypto-shredding); a plain group's files are only deleted."""
     db_path = path / DB_NAME
-    encrypted = is_encrypted(db_path) or (path / WRAPPED_KEY_NAME).exists()
+    encrypted = is_encrypted(db_path)
     shred(path / WRAPPED_KEY_NAME)
     forget_key(db_path, everywhere=True)
     forget_remembered_key(path)
     for entry in sorted(path.iterdir()):
         if entry.is_dir():
-            import shutil
-
             shutil.rmtree(entry, ignore_errors=True)
         elif entry.name in LEGACY_SECRET_FILES:
             shred(entry)
