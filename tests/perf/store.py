@@ -12,6 +12,8 @@
   stored_rows_floor: executemany of exactly what the apply stored (signed change log,
   records with their versions, full-text index) into an empty store: no decoding, no
   checks, no merging. Its ratio is the least any apply could reach with this schema.
+- at_rest: an encrypted group against a plain one in this same run (writes, apply, unlock, and
+  the wipe of a 50,000-member group); see tests/perf/atrest.py. `--only-at-rest` runs just these.
 """
 
 from __future__ import annotations
