@@ -75,10 +75,12 @@ class AppController:
 
     # ---- locked: the unlock screen ----------------------------------------------------------
 
-    def show_unlock(self, folder: str, note: str = "") -> None:
+    def show_unlock(self, folder: str, note: str = "", *, from_keyring: bool = True) -> None:
+        """The unlock screen; on start, a key remembered in the OS keyring opens the group without it
+        (after a lock it does not: locking asks for the passphrase)."""
         from organiser.ui.unlock import UnlockWindow, open_remembered
 
-        remembered = open_remembered(self.data_dir, folder)
+        remembered = open_remembered(self.data_dir, folder) if from_keyring else None
         if remembered is not None:
             self.open_window(remembered)
             return
@@ -110,7 +112,7 @@ class AppController:
         if group is None or self.window is None or not group.encrypted:
             return
         await self._close_group()
-        self.show_unlock(group.path.name, note)
+        self.show_unlock(group.path.name, note, from_keyring=False)
 
     async def _close_group(self) -> None:
         window, self.window = self.window, None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from organiser.store.datadir import (
     groups_dir,
     make_owner_only,
     new_local_name,
+    set_current,
 )
 from organiser.store.keyfile import (
     crash_point,
@@ -52,16 +54,16 @@ class Strength:
 
 
 def passphrase_strength(passphrase: str) -> Strength:
-    """A rough estimate (character pool and length, repeats discounted), enough to steer people
-    to a few random words; not a promise."""
+    """A rough estimate (character classes and length, repeats discounted, and halved because people
+    choose words, not random letters), enough to steer people to a few random words; not a promise."""
     if len(passphrase) < MIN_PASSPHRASE:
         return Strength(0.0, "too short", f"Use at least {MIN_PASSPHRASE} characters; four random words are best.")
     pools = [(string.ascii_lowercase, 26), (string.ascii_uppercase, 26), (string.digits, 10),
-             (string.punctuation + " ", 33)]
+             (string.punctuation, 32)]
     pool = sum(size for chars, size in pools if any(c in chars for c in passphrase))
     pool += 100 if any(ord(c) > 127 for c in passphrase) else 0
     distinct = len(set(passphrase))
-    bits = min(len(passphrase), distinct * 2) * math.log2(max(pool, 2))
+    bits = min(len(passphrase), distinct * 2) * math.log2(max(pool, 2)) / 2
     if bits < 40:
         return Strength(bits, "weak", "Easy to guess for someone who takes the laptop: add words.")
     if bits < 60:
@@ -190,8 +192,6 @@ def _rename_to_local_name(data_dir: Path, path: Path) -> Path:
     fsync_dir(renamed.parent)
     current = data_dir / "current"
     if current.exists() and current.read_text().strip() == path.name:
-        from organiser.store.datadir import set_current
-
         set_current(data_dir, renamed.name)
     return renamed
 
@@ -204,14 +204,12 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
     then every file and the folder. Returns whether the group was encrypted, i.e. whether a copy
     of the disk taken before is unreadable (crypto-shredding); a plain group's files are only deleted."""
     db_path = path / DB_NAME
-    encrypted = is_encrypted(db_path) or (path / WRAPPED_KEY_NAME).exists()
+    encrypted = is_encrypted(db_path)
     shred(path / WRAPPED_KEY_NAME)
     forget_key(db_path, everywhere=True)
     forget_remembered_key(path)
     for entry in sorted(path.iterdir()):
         if entry.is_dir():
-            import shutil
-
             shutil.rmtree(entry, ignore_errors=True)
         elif entry.name in LEGACY_SECRET_FILES:
             shred(entry)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import ssl
-import stat
 import time
 from pathlib import Path
 
@@ -46,10 +44,13 @@ async def joined(founder_node: SyncNode, data_dir: Path, name: str) -> Group:
     return await redeem_invite(data_dir, code, name)
 
 
-async def test_the_certificate_carries_only_the_device_key_and_no_group_secret_exists(group):
+async def test_tls_material_stays_in_memory_and_the_certificate_carries_only_the_device_key(group):
     files = group_tls_files(group)
-    for path in (files.device_cert, files.device_key):
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for path in (files.issuer_cert, files.device_cert, files.device_key):
+        assert str(path).startswith("/proc/self/fd/")  # an anonymous memory file, never on disk
+    assert b"PRIVATE KEY" in files.device_key.read_bytes()
+    on_disk = {p.name for p in group.path.iterdir()}
+    assert not on_disk & {"ca.key", "ca.crt", "device.crt", "device.key", "group.secret"}
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 

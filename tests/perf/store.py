@@ -16,6 +16,8 @@
   (store/checks.py `screen` passed through), alternating with the real one, and the time
   `screen` alone takes over all the changesets: what checking a peer's changesets like a
   person's edit costs, as a share of the apply.
+- at_rest: an encrypted group against a plain one in this same run (writes, apply, unlock, and
+  the wipe of a 50,000-member group); see tests/perf/atrest.py. `--only-at-rest` runs just these.
 """
 
 from __future__ import annotations

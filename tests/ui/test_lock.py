@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from organiser.services.group import Group, create_group
@@ -212,3 +212,50 @@ def test_a_plain_group_is_encrypted_from_settings(qtbot: Any, controller: Any) -
     assert controller.group.encrypted
     assert controller.window.lock_action.isEnabled()
     assert [m.name for m in controller.group.members.list()] == ["Ana López"]
+
+
+class _DictKeyring:
+    """A keyring backend kept in memory: this machine has no OS keyring (Secret Service) to test with."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service: str, user: str, password: str) -> None:
+        self.store[(service, user)] = password
+
+    def get_password(self, service: str, user: str) -> str | None:
+        return self.store.get((service, user))
+
+    def delete_password(self, service: str, user: str) -> None:
+        del self.store[(service, user)]
+
+
+def test_remember_on_this_computer_is_offered_only_with_a_keyring_and_opens_without_asking(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from organiser.services import keyring_store
+    from organiser.services.atrest import wipe_group
+
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    path = made.path
+    made.close()
+    ring = _DictKeyring()
+    monkeypatch.setattr(keyring_store, "_backend", lambda: ring)
+    controller.show_unlock(path.name)
+    unlock = controller.unlock_window
+    assert unlock.remember.isVisibleTo(unlock) and not unlock.remember.isChecked()  # offered, never the default
+    qtbot.mouseClick(unlock.remember, Qt.MouseButton.LeftButton, pos=QPoint(8, unlock.remember.height() // 2))
+    assert unlock.remember.isChecked()
+    qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    assert controller.window is not None and list(ring.store) == [("organiser", path.name)]
+    assert PASSPHRASE not in ring.store[("organiser", path.name)]
+    controller.loop.run_until_complete(controller.lock())
+    assert controller.unlock_window is not None and controller.window is None  # a lock asks for the passphrase
+    controller._close_unlock()
+    controller.start()  # the next start opens from the keyring without asking
+    assert controller.unlock_window is None and controller.window is not None
+    controller.loop.run_until_complete(controller._close_group())
+    wipe_group(controller.data_dir, path)
+    assert ring.store == {}  # the wipe removes the remembered key too
