@@ -35,33 +35,40 @@ installed() {
         dpkg-query -W -f='${Status}' "${1}t64" 2>/dev/null | grep -q "ok installed"
 }
 
-missing=""
-for pkg in $LIBS; do
-    installed "$pkg" || missing="$missing $pkg"
-done
-missing_tools=""
-for pkg in $TEST_TOOLS; do
-    installed "$pkg" || missing_tools="$missing_tools $pkg"
-done
+missing_of() {
+    out=""
+    for pkg in "$@"; do
+        installed "$pkg" || out="$out $pkg"
+    done
+    echo "$out"
+}
+
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# shellcheck disable=SC2086
+missing_tools=$(missing_of $TEST_TOOLS)
 if [ -n "$missing_tools" ]; then
     if [ "$(id -u)" = "0" ]; then
         echo "Installing the clients the round-trip tests use:$missing_tools"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq >/dev/null
         # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $missing_tools >/dev/null
+        apt_install $missing_tools
     else
         echo "The round-trip tests skip without:$missing_tools (sudo apt-get install$missing_tools)"
     fi
 fi
-[ -z "$missing" ] && exit 0
 
+# shellcheck disable=SC2086
+missing=$(missing_of $LIBS)
+[ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ]; then
     echo "Installing Debian packages Qt needs:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    apt_install $missing
 else
     echo "Organiser needs these Debian packages:$missing"
     echo "Install them with:"
