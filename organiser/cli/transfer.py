@@ -218,13 +218,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         group.close()
     if passphrase is not None:
         data = seal_backup(data, passphrase)
-    else:
-        print(f"Note: this {fmt} export is a plain file: anyone who gets it can read it"
-              + (" (encrypt a backup with --encrypt)." if fmt == "json" else "."), file=sys.stderr)
+    plain_note = "" if passphrase else (
+        f"Note: this {fmt} export is a plain file: anyone who gets it can read it"
+        + (" (encrypt a backup with --encrypt)." if fmt == "json" else "."))
     if args.out is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
+        if plain_note:
+            print(plain_note, file=sys.stderr)
         return 0
     tmp = args.out.with_name(args.out.name + ".part")
     try:
@@ -233,4 +235,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise FormatError(f"{args.out} cannot be written ({exc.strerror}).") from None
     print(f"Wrote {args.out} ({len(data)} bytes, {fmt}{', encrypted' if passphrase else ''}).", file=sys.stderr)
+    if plain_note:
+        print(plain_note, file=sys.stderr)
     return 0
