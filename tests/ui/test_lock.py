@@ -254,8 +254,71 @@ def test_remember_on_this_computer_is_offered_only_with_a_keyring_and_opens_with
     controller.loop.run_until_complete(controller.lock())
     assert controller.unlock_window is not None and controller.window is None  # a lock asks for the passphrase
     controller._close_unlock()
-    controller.start()  # the next start opens from the keyring without asking
-    assert controller.unlock_window is None and controller.window is not None
-    controller.loop.run_until_complete(controller._close_group())
+    from organiser.app import AppController
+
+    next_start = AppController(controller.data_dir, None)
+    next_start.start()  # the app's next start opens from the keyring without asking
+    assert next_start.unlock_window is None and next_start.window is not None
+    controller.loop.run_until_complete(next_start._close_group())
     wipe_group(controller.data_dir, path)
     assert ring.store == {}  # the wipe removes the remembered key too
+
+
+def _remember_then_open(qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, _DictKeyring]:
+    """An encrypted group opened once with "Remember on this computer" ticked, then the app started again."""
+    from organiser.services import keyring_store
+
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    path = made.path
+    made.close()
+    ring = _DictKeyring()
+    monkeypatch.setattr(keyring_store, "_backend", lambda: ring)
+    controller.start()
+    unlock = controller.unlock_window
+    qtbot.mouseClick(unlock.remember, Qt.MouseButton.LeftButton, pos=QPoint(8, unlock.remember.height() // 2))
+    qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    assert list(ring.store) == [("organiser", path.name)]
+    controller.loop.run_until_complete(controller._close_group())
+    controller.start()  # not locked since the app started: the keyring opens it without asking
+    assert controller.unlock_window is None and controller.window is not None
+    return path, ring
+
+
+def _stays_locked_until_the_passphrase(qtbot: Any, controller: Any, path: Path) -> None:
+    """The unlock screen stays, even coming back to the group through "Other group…", until the passphrase."""
+    from tests.ui.conftest import click_row, row_of_text
+
+    assert controller.window is None and controller.group is None
+    assert key_for(path / DB_NAME) is None
+    qtbot.mouseClick(controller.unlock_window.other_button, Qt.MouseButton.LeftButton)
+    start = controller.start_window
+    assert start is not None and controller.unlock_window is None
+    click_row(qtbot, start.existing, row_of_text(start.existing, f"Encrypted group {path.name[:6]} (locked)"),
+              double=True)
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    controller.loop.run_until_complete(asyncio.sleep(0.05))  # anything still queued would open the group now
+    assert controller.window is None and controller.group is None  # the keyring did not open it
+    qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
+    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    assert controller.window is not None and controller.group.name == "Food Co-op"
+
+
+def test_lock_now_with_remember_on_still_needs_the_passphrase(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ring = _remember_then_open(qtbot, controller, monkeypatch)
+    window = controller.window
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    _stays_locked_until_the_passphrase(qtbot, controller, path)
+
+
+def test_the_idle_lock_with_remember_on_still_needs_the_passphrase(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ring = _remember_then_open(qtbot, controller, monkeypatch)
+    controller.idle_lock.set_minutes(0.005)  # 0.3 s, as if an admin had set a short idle time
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    controller.idle_lock.set_minutes(60)
+    _stays_locked_until_the_passphrase(qtbot, controller, path)
