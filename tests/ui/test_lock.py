@@ -322,3 +322,40 @@ def test_the_idle_lock_with_remember_on_still_needs_the_passphrase(
     settle(controller, qtbot, lambda: controller.unlock_window is not None)
     controller.idle_lock.set_minutes(60)
     _stays_locked_until_the_passphrase(qtbot, controller, path)
+
+
+def test_a_remembered_key_that_no_longer_fits_asks_and_says_why_in_the_log(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from organiser.services import keyring_store
+
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    path = made.path
+    made.close()
+    ring = _DictKeyring()
+    ring.set_password("organiser", path.name, "00" * 32)  # e.g. the group was re-made under the same folder
+    monkeypatch.setattr(keyring_store, "_backend", lambda: ring)
+    with caplog.at_level("WARNING", logger="organiser.ui.unlock"):
+        controller.start()
+    assert controller.window is None and controller.unlock_window is not None
+    assert [r.getMessage() for r in caplog.records if r.name == "organiser.ui.unlock"] == [
+        f"the key remembered in the OS keyring for group folder {path.name} does not open it "
+        "(the key does not open this group's database.); asking for the passphrase"]
+
+
+def test_a_group_folder_whose_database_cannot_be_read_is_left_out_and_logged(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from organiser.store.cipher import dbapi
+    from organiser.ui.first_run import existing_groups
+
+    data = tmp_path / "data"
+    made = create_group(data, "Food Co-op", "till laptop")
+    made.close()
+    odd = data / "groups" / "0123456789abcdef"
+    odd.mkdir()
+    conn = dbapi().connect(str(odd / DB_NAME))  # an SQLite file, but not an Organiser database
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    with caplog.at_level("WARNING", logger="organiser.ui.first_run"):
+        assert [name for _folder, name in existing_groups(data)] == ["Food Co-op"]
+    assert any(str(odd) in r.getMessage() and "no such table" in r.getMessage() for r in caplog.records)
