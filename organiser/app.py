@@ -60,6 +60,12 @@ class AppController:
         self.done = asyncio.Event()
 
     def start(self) -> None:
+        from organiser.services.atrest import finish_interrupted_encryptions
+
+        try:
+            finish_interrupted_encryptions(self.data_dir)  # nothing has the groups open yet
+        except OSError as exc:
+            log.warning("an interrupted encryption in %s could not be finished (%s)", self.data_dir, exc)
         try:
             group = open_group(self.data_dir, self.group_choice)
         except NoGroupError:

@@ -359,3 +359,24 @@ def test_a_group_folder_whose_database_cannot_be_read_is_left_out_and_logged(
     with caplog.at_level("WARNING", logger="organiser.ui.first_run"):
         assert [name for _folder, name in existing_groups(data)] == ["Food Co-op"]
     assert any(str(odd) in r.getMessage() and "no such table" in r.getMessage() for r in caplog.records)
+
+
+def test_the_app_start_finishes_an_encryption_killed_before_the_rename(
+        qtbot: Any, controller: Any, tmp_path: Path) -> None:
+    from organiser.store.datadir import group_dirs
+    from tests.cli.test_atrest import _kill_at, _make_plain_group
+
+    home = tmp_path / "home"
+    home.mkdir()
+    _make_plain_group(controller.data_dir, 20)
+    _kill_at(["encrypt"], controller.data_dir, home, {"ORGANISER_PASSPHRASE": PASSPHRASE},
+             "encrypted-database-in-place")
+    [crashed] = group_dirs(controller.data_dir)
+    assert len(crashed.name) == 32  # named by the group id, as the crash left it
+    controller.start()
+    [folder] = group_dirs(controller.data_dir)
+    assert len(folder.name) == 16 and controller.unlock_window.folder == folder.name
+    qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
+    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    assert controller.window is not None and controller.group.path == folder
+    assert len(controller.group.members.list()) == 20
