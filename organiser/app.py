@@ -54,9 +54,18 @@ class AppController:
         self.unlock_window: Any = None
         self._retired: Any = None  # the last window closed from one of its own signals
         self.idle_lock: Any = None
+        # "Remember on this computer" opens a group at start only: once the app has locked (Lock now,
+        # idle lock), only the passphrase unlocks, whichever way the person comes back to the group.
+        self.keyring_allowed = True
         self.done = asyncio.Event()
 
     def start(self) -> None:
+        from organiser.services.atrest import finish_interrupted_encryptions
+
+        try:
+            finish_interrupted_encryptions(self.data_dir)  # nothing has the groups open yet
+        except OSError as exc:
+            log.warning("an interrupted encryption in %s could not be finished (%s)", self.data_dir, exc)
         try:
             group = open_group(self.data_dir, self.group_choice)
         except NoGroupError:
@@ -75,12 +84,12 @@ class AppController:
 
     # ---- locked: the unlock screen ----------------------------------------------------------
 
-    def show_unlock(self, folder: str, note: str = "", *, from_keyring: bool = True) -> None:
-        """The unlock screen; on start, a key remembered in the OS keyring opens the group without it
-        (after a lock it does not: locking asks for the passphrase)."""
+    def show_unlock(self, folder: str, note: str = "") -> None:
+        """The unlock screen; until the app first locks, a key remembered in the OS keyring opens the
+        group without it (after a lock it does not: a locked laptop left unattended stays locked)."""
         from organiser.ui.unlock import UnlockWindow, open_remembered
 
-        remembered = open_remembered(self.data_dir, folder) if from_keyring else None
+        remembered = open_remembered(self.data_dir, folder) if self.keyring_allowed else None
         if remembered is not None:
             self.open_window(remembered)
             return
@@ -111,8 +120,9 @@ class AppController:
         group = self.group
         if group is None or self.window is None or not group.encrypted:
             return
+        self.keyring_allowed = False
         await self._close_group()
-        self.show_unlock(group.path.name, note, from_keyring=False)
+        self.show_unlock(group.path.name, note)
 
     async def _close_group(self) -> None:
         window, self.window = self.window, None

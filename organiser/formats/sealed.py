@@ -11,12 +11,13 @@ import base64
 import json
 import secrets
 
+from argon2.exceptions import HashingError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from organiser.core.errors import PassphraseError
 from organiser.formats.common import FormatError
-from organiser.store.keyfile import KdfParams
+from organiser.store.keyfile import KdfParams, checked_nonce
 
 SEALED_FORMAT = "organiser-sealed-backup"
 SEALED_VERSION = 1
@@ -47,11 +48,8 @@ def open_sealed(data: bytes, passphrase: str, source: str) -> bytes:
         kdf = header["kdf"]
         if header.get("format") != SEALED_FORMAT or int(header.get("version", 0)) != SEALED_VERSION:
             raise ValueError("not a sealed Organiser backup of a version this app reads")
-        params = KdfParams(int(kdf["time_cost"]), int(kdf["memory_kib"]), int(kdf["parallelism"]),
-                           base64.b64decode(kdf["salt"], validate=True))
-        if params.memory_kib > 4 * 1024 * 1024 or params.time_cost > 64 or not 1 <= params.parallelism <= 64:
-            raise ValueError("its key derivation asks for more than this app would ever use")
-        nonce = base64.b64decode(doc["nonce"], validate=True)
+        params = KdfParams.from_json(kdf)
+        nonce = checked_nonce(base64.b64decode(doc["nonce"], validate=True))
         ciphertext = base64.b64decode(doc["ciphertext"], validate=True)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise FormatError(f"{source}: the encrypted backup cannot be read ({exc}).") from None
@@ -59,3 +57,5 @@ def open_sealed(data: bytes, passphrase: str, source: str) -> bytes:
         return AESGCM(params.derive(passphrase)).decrypt(nonce, ciphertext, doc["header"].encode())
     except InvalidTag:
         raise PassphraseError(f"{source}: that passphrase does not open this backup.") from None
+    except (HashingError, ValueError) as exc:  # what the checks above should already have refused
+        raise FormatError(f"{source}: the encrypted backup cannot be read ({exc}).") from None

@@ -20,6 +20,7 @@ from organiser.store.datadir import (
     DB_NAME,
     LEGACY_SECRET_FILES,
     WRAPPED_KEY_NAME,
+    group_dirs,
     groups_dir,
     make_owner_only,
     new_local_name,
@@ -99,6 +100,10 @@ def encrypt_group(data_dir: Path, group: str | None, passphrase: str) -> Path:
     check_new_passphrase(passphrase)
     path = find_group_dir(data_dir, group)
     db_path = path / DB_NAME
+    if is_encrypted(db_path) and named_by_group_id(path):  # killed after the switch, before the rename
+        path = finish_interrupted_encryption(data_dir, path)
+        read_key_file(path / WRAPPED_KEY_NAME, passphrase)  # PassphraseError: it was encrypted with another
+        return path
     if is_encrypted(db_path):
         raise OrganiserError("this group's database is already encrypted; change its passphrase with "
                              "'organiser passphrase change'.")
@@ -124,7 +129,7 @@ def encrypt_group(data_dir: Path, group: str | None, passphrase: str) -> Path:
         (path / leftover).unlink(missing_ok=True)  # the plain database's; SQLite makes new ones
     make_owner_only(path)
     crash_point("secrets-shredded")
-    return _rename_to_local_name(data_dir, path)
+    return _rename_to_local_name(data_dir, path)  # a crash before this: finish_interrupted_encryption
 
 
 def _take_in_secrets(path: Path) -> None:
@@ -183,9 +188,36 @@ def _check_copy(target: Path, database_key: bytes) -> None:
         os.close(fd)
 
 
+def named_by_group_id(path: Path) -> bool:
+    """Whether a group folder is named by its group id (32 hex digits), as before encryption existed;
+    local names are 16 random hex digits."""
+    return len(path.name) == 32 and all(c in string.hexdigits for c in path.name)
+
+
+def finish_interrupted_encryption(data_dir: Path, path: Path) -> Path:
+    """The last step of an encryption that was killed after the encrypted database took the plain
+    one's place (its secrets were taken inside before): an encrypted folder still named by its
+    group id gets its local name. Safe to repeat; returns the folder as it is named now.
+    Call it only while no process has the group open (it renames the folder)."""
+    if not named_by_group_id(path) or not is_encrypted(path / DB_NAME):
+        return path
+    for name in LEGACY_SECRET_FILES:  # taken inside before the switch; a crash may have left them
+        shred(path / name)
+    make_owner_only(path)
+    return _rename_to_local_name(data_dir, path)
+
+
+def finish_interrupted_encryptions(data_dir: Path) -> None:
+    """finish_interrupted_encryption for every group of a data folder (the app does this on start)."""
+    for path in group_dirs(data_dir):
+        finish_interrupted_encryption(data_dir, path)
+
+
 def _rename_to_local_name(data_dir: Path, path: Path) -> Path:
-    """A folder named by its group id (groups made before encryption) gets a name that means nothing."""
-    if len(path.name) != 32:
+    """A folder named by its group id (groups made before encryption) gets a name that means nothing.
+    The rename is atomic; a crash right after it leaves "current" naming no folder, which means
+    "the last group" (datadir.current_group_dir), so nothing is lost."""
+    if not named_by_group_id(path):
         return path
     renamed = groups_dir(data_dir) / new_local_name()
     os.rename(path, renamed)

@@ -14,9 +14,17 @@ from organiser.core.errors import OrganiserError
 from organiser.core.records import KINDS
 from organiser.formats import backup as backup_format
 from organiser.formats.common import FormatError
-from organiser.services.group import Group, GroupCredentials, _initialise, _new_group_dir, readable_group_ids
+from organiser.services.group import (
+    Group,
+    GroupCredentials,
+    _group_id_of,
+    _initialise,
+    _new_group_dir,
+    is_locked,
+    readable_group_ids,
+)
 from organiser.store import queries
-from organiser.store.datadir import set_current
+from organiser.store.datadir import group_dirs, set_current
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
@@ -38,6 +46,26 @@ def build_backup(group: Group) -> backup_format.Backup:
     )
 
 
+def _locked_group_ids(data_dir: Path, name: str, source: str, passphrase: str | None) -> set[str]:
+    """The group ids inside the locked (encrypted) groups of `data_dir`, looked into with the passphrase;
+    refused when one cannot be looked into, since it may be this very group (a second copy of a group
+    on one device would be a second identity in it)."""
+    locked = [path for path in group_dirs(data_dir) if is_locked(path)]
+    if not locked:
+        return set()
+    if passphrase is None:
+        raise OrganiserError(f"{data_dir} holds {len(locked)} locked encrypted group(s), which may include "
+                             f"'{name}': give their passphrase (--passphrase-file FILE or $ORGANISER_PASSPHRASE) "
+                             f"to restore {source} there, or restore it into an empty data directory.")
+    found = {path: _group_id_of(path, passphrase) for path in locked}
+    unopened = [path.name for path, group_id in found.items() if group_id is None]
+    if unopened:
+        raise OrganiserError(f"the passphrase given does not open the encrypted group(s) in {data_dir} "
+                             f"({', '.join(unopened)}), which may include '{name}'; restore {source} into an "
+                             "empty data directory.")
+    return {group_id for group_id in found.values() if group_id}
+
+
 def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = "restored copy",
                    progress: Progress | None = None, *, passphrase: str | None = None) -> Group:
     """Restore a full backup as a new copy of its group in `data_dir`, with a new device
@@ -45,7 +73,8 @@ def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = 
     hash the same as the backup's, or nothing is kept."""
     backup = backup_format.read_backup(data, source)
     group_id = backup.group["id"]
-    if group_id in readable_group_ids(data_dir):
+    if group_id in readable_group_ids(data_dir) or group_id in _locked_group_ids(data_dir, backup.group["name"],
+                                                                                 source, passphrase):
         raise OrganiserError(f"{data_dir} already holds group '{backup.group['name']}'; restore "
                              f"{source} into an empty data directory (organiser --data-dir DIR import FILE).")
     changesets = []

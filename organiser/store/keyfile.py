@@ -16,7 +16,9 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,6 +31,13 @@ FORMAT = "organiser-key/1"
 TIME_COST = 3
 MEMORY_KIB = 64 * 1024
 PARALLELISM = 4
+# What a key file or sealed backup may ask for: a range around what seal() writes, so a crafted
+# file can neither exhaust memory or time nor make argon2 or AES-GCM fail with a traceback.
+MEMORY_KIB_RANGE = (8 * 1024, 1024 * 1024)  # 8 MiB .. 1 GiB
+TIME_COST_RANGE = (1, 10)
+PARALLELISM_RANGE = (1, 16)
+SALT_BYTES_RANGE = (16, 64)
+NONCE_BYTES = 12
 
 
 class KeyFileError(OrganiserError):
@@ -47,6 +56,21 @@ class KdfParams:
                                memory_cost=self.memory_kib, parallelism=self.parallelism,
                                hash_len=32, type=Type.ID)
 
+    @classmethod
+    def from_json(cls, kdf: Any) -> KdfParams:
+        """The parameters a file asks for; ValueError (one sentence) for any this app would never write."""
+        if kdf.get("name", "argon2id") != "argon2id":
+            raise ValueError(f"its key derivation {kdf.get('name')!r} is not argon2id")
+        params = cls(int(kdf["time_cost"]), int(kdf["memory_kib"]), int(kdf["parallelism"]),
+                     base64.b64decode(kdf["salt"], validate=True))
+        for what, value, (low, high) in (("memory", params.memory_kib, MEMORY_KIB_RANGE),
+                                         ("time cost", params.time_cost, TIME_COST_RANGE),
+                                         ("parallelism", params.parallelism, PARALLELISM_RANGE),
+                                         ("salt length", len(params.salt), SALT_BYTES_RANGE)):
+            if not low <= value <= high:
+                raise ValueError(f"its key derivation's {what} {value} is outside {low}..{high}")
+        return params
+
     def to_json(self) -> dict[str, object]:
         return {"name": "argon2id", "time_cost": self.time_cost, "memory_kib": self.memory_kib,
                 "parallelism": self.parallelism, "salt": _b64(self.salt)}
@@ -54,6 +78,12 @@ class KdfParams:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def checked_nonce(nonce: bytes) -> bytes:
+    if len(nonce) != NONCE_BYTES:
+        raise ValueError(f"its nonce is {len(nonce)} bytes, not {NONCE_BYTES}")
+    return nonce
 
 
 def new_database_key() -> bytes:
@@ -80,11 +110,8 @@ def unseal(data: bytes, passphrase: str, where: Path | str = "the key file") -> 
         kdf = header["kdf"]
         if header.get("format") != FORMAT or kdf.get("name") != "argon2id":
             raise ValueError("not an Organiser key file")
-        params = KdfParams(int(kdf["time_cost"]), int(kdf["memory_kib"]), int(kdf["parallelism"]),
-                           base64.b64decode(kdf["salt"], validate=True))
-        if params.memory_kib > 4 * 1024 * 1024 or params.time_cost > 64 or not 1 <= params.parallelism <= 64:
-            raise ValueError("its key derivation asks for more than this app would ever use")
-        nonce = base64.b64decode(doc["nonce"], validate=True)
+        params = KdfParams.from_json(kdf)
+        nonce = checked_nonce(base64.b64decode(doc["nonce"], validate=True))
         sealed = base64.b64decode(doc["sealed"], validate=True)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise KeyFileError(f"{where} cannot be read ({exc}).") from None
@@ -92,6 +119,8 @@ def unseal(data: bytes, passphrase: str, where: Path | str = "the key file") -> 
         key = AESGCM(params.derive(passphrase)).decrypt(nonce, sealed, header_text.encode())
     except InvalidTag:
         raise PassphraseError("that passphrase does not unlock this group.") from None
+    except (HashingError, ValueError) as exc:  # what the checks above should already have refused
+        raise KeyFileError(f"{where} cannot be read ({exc}).") from None
     if len(key) != KEY_BYTES:
         raise KeyFileError(f"{where} does not hold a 32-byte database key.")
     return key

@@ -3,6 +3,7 @@ open another group this device already holds."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import LockedError, OrganiserError, ValidationError
 from organiser.services.group import Group, create_group, open_group
+from organiser.store.cipher import dbapi
 from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME, group_dirs
 from organiser.ui.asyncjobs import spawn
@@ -31,6 +33,8 @@ from organiser.ui.dialogs import sentence
 from organiser.ui.lock import PassphraseFields
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
+
+log = logging.getLogger(__name__)
 
 
 def default_device_name() -> str:
@@ -51,9 +55,12 @@ def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
             continue
         try:
             db = connect(path / DB_NAME, readonly=True)
-            row = db.execute("SELECT value FROM meta WHERE key = 'group_name'").fetchone()
-            db.close()
-        except Exception:  # an unreadable folder is simply not offered
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key = 'group_name'").fetchone()
+            finally:
+                db.close()
+        except (OrganiserError, OSError, dbapi().Error) as exc:  # an unreadable folder is not offered
+            log.warning("group folder %s is not offered: its database cannot be read (%s)", path, exc)
             continue
         out.append((path.name, row[0] if row else path.name))
     return out

@@ -6,6 +6,7 @@ sentence and another try; "Remember on this computer" appears only where an OS k
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -26,6 +27,7 @@ from organiser.services.group import Group, open_group
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
 
+log = logging.getLogger(__name__)
 
 def open_remembered(data_dir: Path, folder: str) -> Group | None:
     """The group opened with a key kept in the OS keyring ("Remember on this computer"), if any."""
@@ -34,7 +36,13 @@ def open_remembered(data_dir: Path, folder: str) -> Group | None:
         return None
     try:
         return open_group(data_dir, folder, database_key=key)
-    except OrganiserError:
+    except PassphraseError as exc:  # the passphrase was changed elsewhere, or the keyring entry is stale
+        log.warning("the key remembered in the OS keyring for group folder %s does not open it (%s); "
+                    "asking for the passphrase", folder, exc)
+        return None
+    except OrganiserError as exc:
+        log.warning("group folder %s could not be opened with its remembered key (%s); asking for the "
+                    "passphrase", folder, exc)
         return None
 
 

@@ -254,8 +254,129 @@ def test_remember_on_this_computer_is_offered_only_with_a_keyring_and_opens_with
     controller.loop.run_until_complete(controller.lock())
     assert controller.unlock_window is not None and controller.window is None  # a lock asks for the passphrase
     controller._close_unlock()
-    controller.start()  # the next start opens from the keyring without asking
-    assert controller.unlock_window is None and controller.window is not None
-    controller.loop.run_until_complete(controller._close_group())
+    from organiser.app import AppController
+
+    next_start = AppController(controller.data_dir, None)
+    next_start.start()  # the app's next start opens from the keyring without asking
+    assert next_start.unlock_window is None and next_start.window is not None
+    controller.loop.run_until_complete(next_start._close_group())
     wipe_group(controller.data_dir, path)
     assert ring.store == {}  # the wipe removes the remembered key too
+
+
+def _remember_then_open(qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, _DictKeyring]:
+    """An encrypted group opened once with "Remember on this computer" ticked, then the app started again."""
+    from organiser.services import keyring_store
+
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    path = made.path
+    made.close()
+    ring = _DictKeyring()
+    monkeypatch.setattr(keyring_store, "_backend", lambda: ring)
+    controller.start()
+    unlock = controller.unlock_window
+    qtbot.mouseClick(unlock.remember, Qt.MouseButton.LeftButton, pos=QPoint(8, unlock.remember.height() // 2))
+    qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    assert list(ring.store) == [("organiser", path.name)]
+    controller.loop.run_until_complete(controller._close_group())
+    controller.start()  # not locked since the app started: the keyring opens it without asking
+    assert controller.unlock_window is None and controller.window is not None
+    return path, ring
+
+
+def _stays_locked_until_the_passphrase(qtbot: Any, controller: Any, path: Path) -> None:
+    """The unlock screen stays, even coming back to the group through "Other group…", until the passphrase."""
+    from tests.ui.conftest import click_row, row_of_text
+
+    assert controller.window is None and controller.group is None
+    assert key_for(path / DB_NAME) is None
+    qtbot.mouseClick(controller.unlock_window.other_button, Qt.MouseButton.LeftButton)
+    start = controller.start_window
+    assert start is not None and controller.unlock_window is None
+    click_row(qtbot, start.existing, row_of_text(start.existing, f"Encrypted group {path.name[:6]} (locked)"),
+              double=True)
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    controller.loop.run_until_complete(asyncio.sleep(0.05))  # anything still queued would open the group now
+    assert controller.window is None and controller.group is None  # the keyring did not open it
+    qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
+    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    assert controller.window is not None and controller.group.name == "Food Co-op"
+
+
+def test_lock_now_with_remember_on_still_needs_the_passphrase(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ring = _remember_then_open(qtbot, controller, monkeypatch)
+    window = controller.window
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    _stays_locked_until_the_passphrase(qtbot, controller, path)
+
+
+def test_the_idle_lock_with_remember_on_still_needs_the_passphrase(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ring = _remember_then_open(qtbot, controller, monkeypatch)
+    controller.idle_lock.set_minutes(0.005)  # 0.3 s, as if an admin had set a short idle time
+    settle(controller, qtbot, lambda: controller.unlock_window is not None)
+    controller.idle_lock.set_minutes(60)
+    _stays_locked_until_the_passphrase(qtbot, controller, path)
+
+
+def test_a_remembered_key_that_no_longer_fits_asks_and_says_why_in_the_log(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from organiser.services import keyring_store
+
+    made = create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE)
+    path = made.path
+    made.close()
+    ring = _DictKeyring()
+    ring.set_password("organiser", path.name, "00" * 32)  # e.g. the group was re-made under the same folder
+    monkeypatch.setattr(keyring_store, "_backend", lambda: ring)
+    with caplog.at_level("WARNING", logger="organiser.ui.unlock"):
+        controller.start()
+    assert controller.window is None and controller.unlock_window is not None
+    assert [r.getMessage() for r in caplog.records if r.name == "organiser.ui.unlock"] == [
+        f"the key remembered in the OS keyring for group folder {path.name} does not open it "
+        "(the key does not open this group's database.); asking for the passphrase"]
+
+
+def test_a_group_folder_whose_database_cannot_be_read_is_left_out_and_logged(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from organiser.store.cipher import dbapi
+    from organiser.ui.first_run import existing_groups
+
+    data = tmp_path / "data"
+    made = create_group(data, "Food Co-op", "till laptop")
+    made.close()
+    odd = data / "groups" / "0123456789abcdef"
+    odd.mkdir()
+    conn = dbapi().connect(str(odd / DB_NAME))  # an SQLite file, but not an Organiser database
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    with caplog.at_level("WARNING", logger="organiser.ui.first_run"):
+        assert [name for _folder, name in existing_groups(data)] == ["Food Co-op"]
+    assert any(str(odd) in r.getMessage() and "no such table" in r.getMessage() for r in caplog.records)
+
+
+def test_the_app_start_finishes_an_encryption_killed_before_the_rename(
+        qtbot: Any, controller: Any, tmp_path: Path) -> None:
+    from organiser.store.datadir import group_dirs
+    from tests.cli.test_atrest import _kill_at, _make_plain_group
+
+    home = tmp_path / "home"
+    home.mkdir()
+    _make_plain_group(controller.data_dir, 20)
+    _kill_at(["encrypt"], controller.data_dir, home, {"ORGANISER_PASSPHRASE": PASSPHRASE},
+             "encrypted-database-in-place")
+    [crashed] = group_dirs(controller.data_dir)
+    assert len(crashed.name) == 32  # named by the group id, as the crash left it
+    controller.start()
+    [folder] = group_dirs(controller.data_dir)
+    assert len(folder.name) == 16 and controller.unlock_window.folder == folder.name
+    qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
+    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    assert controller.window is not None and controller.group.path == folder
+    assert len(controller.group.members.list()) == 20
