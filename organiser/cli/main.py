@@ -42,7 +42,7 @@ def is_bad_input(exc: OrganiserError) -> bool:
     about the world (exit 1). Named by class: the net layer's are imported only if loaded."""
     if isinstance(exc, CliError | NotFoundError | PassphraseError | ValidationError):
         return True
-    bad_input_classes = {"FormatError", "ImportBlocked", "InviteCodeError"}
+    bad_input_classes = {"FormatError", "ImportBlocked", "InviteCodeError", "KeyFileError"}
     return any(cls.__name__ in bad_input_classes for cls in type(exc).__mro__)
 
 

@@ -11,13 +11,13 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
-
 from organiser.formats.csvfile import COLUMNS, member_row
 
 
 def write_members_xlsx(members: Iterable[Mapping[str, Any]]) -> bytes:
+    # imported here: openpyxl takes a fifth of a second to import, and every command would pay it
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Members")
     sheet.append(list(COLUMNS))
@@ -30,6 +30,7 @@ def write_members_xlsx(members: Iterable[Mapping[str, Any]]) -> bytes:
 
 def _text_cell(sheet: Any, value: str) -> Any:
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import TYPE_STRING
 
     cell = WriteOnlyCell(sheet, value=None)
     # set directly: assigning a str that starts with "=" would make openpyxl write a formula
