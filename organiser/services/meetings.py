@@ -220,12 +220,7 @@ class Meetings(RecordService):
         """Other devices that wrote these minutes since local change number `after`, by device
         name, and the number to ask from next time (who else is typing)."""
         newest, authors = minutes_store.writers_since(self.db, event, after)
-        names = []
-        for author in authors:
-            if author == self.replica.device_id:
-                continue
-            found = queries.get_record(self.db, author)
-            names.append(_text(found[1].get("name")) or author[:8] if found else author[:8])
+        names = [name or author[:8] for author, name in authors if author != self.replica.device_id]
         return newest, sorted(names, key=str.casefold)
 
     def compact_minutes(self, event: str) -> bool:

@@ -164,13 +164,15 @@ def forget_cache() -> None:
         _CACHE.clear()
 
 
-def writers_since(db: Database, event: str, after: int) -> tuple[int, list[str]]:
-    """Devices whose minutes changesets for `event` arrived after local change number
-    `after`, and the newest number seen (to ask again from): who is typing right now."""
+def writers_since(db: Database, event: str, after: int) -> tuple[int, list[tuple[str, str]]]:
+    """Devices (id, name) whose minutes changesets for `event` arrived after local change
+    number `after`, and the newest number seen (to ask again from): who is typing right now.
+    Names come from the membership's devices table (devices are no longer records)."""
     (newest,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()
     if newest <= after:
         return newest, []
     needle = f'["minutes","{event}","update"'.encode()  # how a minutes op starts in a signed body
-    authors = [a for (a,) in db.conn.execute(
-        "SELECT DISTINCT author FROM changes WHERE id > ? AND instr(body, ?) > 0", [after, needle])]
-    return newest, authors
+    authors = db.conn.execute(
+        "SELECT DISTINCT c.author, coalesce(d.name, '') FROM changes c LEFT JOIN devices d ON d.id = c.author "
+        "WHERE c.id > ? AND instr(c.body, ?) > 0", [after, needle]).fetchall()
+    return newest, [(author, name) for author, name in authors]
