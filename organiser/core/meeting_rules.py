@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from organiser.core.errors import ValidationError
+from organiser.core.minutes import MinutesDoc, MinutesUpdate, decode_state
 
 PROPOSAL_METHODS = ("consent", "consensus", "vote", "hands")
 VOTERS = ("checked-in", "all", "role")
@@ -25,7 +26,8 @@ NAMED_AT_HANDS = ("block", "stand aside")
 BLOCKING = frozenset({"block", "objection"})
 MAX_OPTIONS = 20
 # One minutes update as it travels (base64). A burst of typing is a few hundred bytes; a pasted
-# page a few KB. A bigger paste is sent in several changesets by the service.
+# page a few KB. A bigger paste is cut by the editor (ui/minutes_editor.py) into pieces that each
+# stay under this cap, one changeset each; the service refuses a single update above it.
 MAX_MINUTES_UPDATE = 256 * 1024
 
 
@@ -59,8 +61,9 @@ def check_proposal(values: Mapping[str, Any]) -> None:
 
 def check_minutes_update(name: str, label: str, value: Any) -> dict[str, str]:
     """A minutes update is {"deps": base64, "update": base64} (core/minutes.py), at most
-    MAX_MINUTES_UPDATE characters. Whether its bytes are a well-formed CRDT update shows when
-    it is merged (store/minutes.py), where a bad one is set aside identically on every device."""
+    MAX_MINUTES_UPDATE characters; its deps must be a state vector and its update bytes pycrdt
+    can read. Refused here, a bad one never reaches the stored document, whose compaction
+    reads every deps it holds (store/minutes.py)."""
     if not isinstance(value, dict) or set(value) != {"deps", "update"}:
         raise ValidationError(name, f"{label}: expected an update with its deps.")
     for part in ("deps", "update"):
@@ -74,4 +77,13 @@ def check_minutes_update(name: str, label: str, value: Any) -> dict[str, str]:
             base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise ValidationError(name, f"{label}: the {part} is not valid base64.") from None
+    update = MinutesUpdate.from_value(value)
+    try:
+        decode_state(update.deps)
+    except ValueError:
+        raise ValidationError(name, f"{label}: the deps are not a state vector.") from None
+    # Reading the bytes into an empty document decodes them all (a missing predecessor only
+    # leaves them pending): what pycrdt cannot read is refused, the same on every device.
+    if not MinutesDoc().apply(update.update):
+        raise ValidationError(name, f"{label}: the update is not a minutes change pycrdt can read.")
     return value

@@ -122,6 +122,8 @@ def text_change(old: str, new: str, hint: int | None = None) -> tuple[int, int, 
 def _varuint(data: bytes, at: int) -> tuple[int, int]:
     value = shift = 0
     while True:
+        if at >= len(data):  # a peer's deps are input: short bytes are refused, not an IndexError
+            raise ValueError("a state vector ends in the middle of a number")
         byte = data[at]
         at += 1
         value |= (byte & 0x7F) << shift
@@ -131,13 +133,18 @@ def _varuint(data: bytes, at: int) -> tuple[int, int]:
 
 
 def decode_state(state: bytes) -> dict[int, int]:
-    """A Yrs state vector (lib0 encoding) as {client id: number of items held}."""
+    """A Yrs state vector (lib0 encoding) as {client id: number of items held}; ValueError
+    when the bytes are not one (truncated, or with bytes left over)."""
     count, at = _varuint(state, 0)
+    if count > len(state):  # each entry takes at least two bytes: a count beyond that is garbage
+        raise ValueError("a state vector counts more entries than it holds")
     out: dict[int, int] = {}
     for _ in range(count):
         client, at = _varuint(state, at)
         clock, at = _varuint(state, at)
         out[client] = clock
+    if at != len(state):
+        raise ValueError("a state vector has bytes after its entries")
     return out
 
 

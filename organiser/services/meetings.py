@@ -32,6 +32,14 @@ from organiser.store.replica import LocalOp
 GAP = 1024  # between agenda positions, so moving an item writes only its own position
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number(value: Any) -> int:
+    return value if type(value) is int else 0
+
+
 @dataclass(frozen=True)
 class AgendaItem:
     id: str
@@ -48,8 +56,12 @@ class AgendaItem:
 
     @classmethod
     def from_values(cls, item_id: str, v: Mapping[str, Any]) -> AgendaItem:
-        return cls(item_id, v.get("event") or "", v.get("title") or "", v.get("presenter"), v.get("minutes"),
-                   v.get("notes") or "", int(v.get("position") or 0), int(v.get("used_seconds") or 0))
+        # Any field may be missing or odd (a peer's change can arrive before the one creating
+        # the record): shown with what there is, never an error.
+        minutes = v.get("minutes")
+        return cls(item_id, _text(v.get("event")), _text(v.get("title")), _text(v.get("presenter")) or None,
+                   minutes if type(minutes) is int and minutes > 0 else None, _text(v.get("notes")),
+                   _number(v.get("position")), max(0, _number(v.get("used_seconds"))))
 
 
 @dataclass(frozen=True)
@@ -61,9 +73,16 @@ class MeetingState:
     def seconds_used(self, item: AgendaItem, now: datetime | None = None) -> int:
         """Time spent on an item: before, plus since it became current if it is."""
         used = item.used_seconds
-        if item.id == self.current_item and self.item_since:
+        if item.id == self.current_item and isinstance(self.item_since, str) and self.item_since:
             moment = now or clock.now().astimezone()
-            since = datetime.fromisoformat(self.item_since)
+            try:
+                since = datetime.fromisoformat(self.item_since)
+            except ValueError:
+                return used
+            if since.tzinfo is None:  # a peer's time without an offset: read as this laptop's local time
+                since = since.astimezone()
+            if moment.tzinfo is None:
+                moment = moment.astimezone()
             used += max(0, int((moment - since).total_seconds()))
         return used
 
@@ -138,7 +157,7 @@ class Meetings(RecordService):
         if found is None or found[2]:
             return MeetingState(event)
         values = found[1]
-        return MeetingState(event, values.get("current_item"), values.get("item_since"))
+        return MeetingState(event, _text(values.get("current_item")) or None, _text(values.get("item_since")) or None)
 
     def advance(self, event: str, to_item: str | None = None) -> MeetingState:
         """Make the next item current (or `to_item`); the time spent on the one before is kept.
@@ -201,12 +220,7 @@ class Meetings(RecordService):
         """Other devices that wrote these minutes since local change number `after`, by device
         name, and the number to ask from next time (who else is typing)."""
         newest, authors = minutes_store.writers_since(self.db, event, after)
-        names = []
-        for author in authors:
-            if author == self.replica.device_id:
-                continue
-            found = queries.get_record(self.db, author)
-            names.append(found[1].get("name", author[:8]) if found else author[:8])
+        names = [name or author[:8] for author, name in authors if author != self.replica.device_id]
         return newest, sorted(names, key=str.casefold)
 
     def compact_minutes(self, event: str) -> bool:
@@ -220,9 +234,10 @@ class Meetings(RecordService):
     def attendees(self, event: str) -> list[tuple[str, str]]:
         """(member id, name) of those checked in, by name."""
         checked = [v["member"] for _rid, v in queries.list_records(self.db, "rsvp", link1=event)
-                   if v.get("checked_in_at")]
+                   if v.get("checked_in_at") and isinstance(v.get("member"), str)]
         rows = queries.rows_by_ids(self.db, checked)
-        people = [(m, rows[m][2].get("name", "")) for m in checked if m in rows and not rows[m][3]]
+        people = [(m, _text(rows[m][2].get("name"))) for m in checked
+                  if m in rows and rows[m][1] == "member" and not rows[m][3]]
         return sorted(people, key=lambda p: p[1].casefold())
 
     def make_task(self, event: str, title: str, *, assignee: str | None = None, due: str | None = None,
@@ -242,4 +257,4 @@ class Meetings(RecordService):
         if not member:
             return ""
         found = queries.get_record(self.db, member)
-        return found[1].get("name", "") if found and found[0] == "member" else ""
+        return _text(found[1].get("name")) if found and found[0] == "member" else ""

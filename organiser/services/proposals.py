@@ -65,11 +65,22 @@ class Proposal:
 
     @classmethod
     def from_values(cls, pid: str, v: Mapping[str, Any]) -> Proposal:
-        return cls(pid, v.get("event") or "", v.get("title") or "", v.get("method") or "vote",
-                   list(v.get("options") or []), v.get("details") or "", v.get("agenda_item"),
-                   v.get("voters") or "checked-in", v.get("voter_role") or "", v.get("quorum_count"),
-                   v.get("quorum_percent"), v.get("status") or "open", v.get("outcome") or "",
-                   v.get("closed_at"), v.get("result") or "")
+        """What there is of a proposal: a peer's change may arrive before the one creating the
+        record, so any field may be missing (or odd) and reads as its default."""
+        def text(name: str, default: str = "") -> str:
+            value = v.get(name)
+            return value if isinstance(value, str) and value else default
+
+        def number(name: str) -> int | None:
+            value = v.get(name)
+            return value if type(value) is int else None
+
+        options = v.get("options")
+        return cls(pid, text("event"), text("title"), text("method", "vote"),
+                   [o for o in options if isinstance(o, str)] if isinstance(options, list) else [],
+                   text("details"), text("agenda_item") or None, text("voters", "checked-in"), text("voter_role"),
+                   number("quorum_count"), number("quorum_percent"), text("status", "open"), text("outcome"),
+                   text("closed_at") or None, text("result"))
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,36 @@ def parse_voters(text: str | None) -> dict[str, str]:
     if raw not in VOTERS or raw == "role":
         raise ValidationError("voters", f"voters: '{raw}' is not checked-in, all or role:NAME.")
     return {"voters": raw, "voter_role": ""}
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# The shape of each part of a tally recorded at closing (Tally.to_json).
+_RESULT_SHAPE: dict[str, Any] = {
+    "counts": lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_int(n) for k, n in v.items()),
+    "eligible": _is_int, "present": _is_int, "quorum_needed": _is_int,
+    "quorum_met": lambda v: type(v) is bool,
+    "blocks": _texts, "stand_asides": _texts,
+    "votes": lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(c, str) for k, c in v.items()),
+}
+
+
+def stored_result(result: str) -> dict[str, Any]:
+    """The tally recorded at closing, or {} (the live count stands in) when it is not one: a
+    peer's result is input, and may be any text."""
+    try:
+        parsed = json.loads(result)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(parsed, dict) or not all(k in _RESULT_SHAPE and _RESULT_SHAPE[k](v) for k, v in parsed.items()):
+        return {}
+    return parsed
 
 
 class Proposals(RecordService):
@@ -211,7 +252,8 @@ class Proposals(RecordService):
 
     def _name(self, member: str) -> str:
         found = queries.get_record(self.db, member)
-        return found[1].get("name", member[:8]) if found else member[:8]
+        name = found[1].get("name") if found else None
+        return name if isinstance(name, str) and name else member[:8]
 
     def tally(self, proposal_id: str) -> Tally:
         proposal = self.get(proposal_id)
@@ -219,8 +261,10 @@ class Proposals(RecordService):
         checked_in = self._checked_in(proposal.event)
         eligible = self._eligible(proposal)
         present = len(pool & checked_in)
-        votes = {v["member"]: v.get("choice", "") for _r, v in queries.list_records(self.db, "vote",
-                                                                                       link1=proposal_id)}
+        # A vote may arrive without its member or choice (a third device's change before the one
+        # that made the record): not a vote yet, so not counted.
+        votes = {v["member"]: v["choice"] for _r, v in queries.list_records(self.db, "vote", link1=proposal_id)
+                 if isinstance(v.get("member"), str) and isinstance(v.get("choice"), str)}
         counted = {m: c for m, c in votes.items() if c in proposal.choices
                    and (m in eligible or (proposal.method == "hands" and m in pool))}
         counts = {choice: 0 for choice in proposal.choices}
@@ -228,7 +272,7 @@ class Proposals(RecordService):
             counts[choice] += 1
         if proposal.method == "hands":
             for _r, v in queries.list_records(self.db, "hand_count", link1=proposal_id):
-                if v.get("option") in counts and isinstance(v.get("count"), int):
+                if isinstance(v.get("option"), str) and v["option"] in counts and type(v.get("count")) is int:
                     counts[v["option"]] += max(0, v["count"])
         names = {m: self._name(m) for m in counted}
         if proposal.quorum_count is not None:
@@ -251,10 +295,7 @@ class Proposals(RecordService):
         proposal = self.get(proposal_id)
         tally = self.tally(proposal_id).to_json()
         if proposal.status == "closed" and proposal.result:
-            try:
-                tally = {**tally, **json.loads(proposal.result)}
-            except ValueError:
-                pass  # a peer's malformed result: the live count stands in
+            tally = {**tally, **stored_result(proposal.result)}
         return {
             "id": proposal.id, "event": proposal.event, "title": proposal.title, "details": proposal.details,
             "kind": proposal.method, "options": list(proposal.choices), "voters": proposal.voters_text,

@@ -10,6 +10,7 @@ for a predecessor lives only in its own bytes, and re-encoding would lose it.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from sqlite_utils import Database
@@ -21,7 +22,9 @@ COMPACT_AFTER = 64  # updates kept beside the snapshot before re-encoding (a few
 # Documents already built, per connection and event, with the version they were built at:
 # typing sends a few updates a second, and rebuilding the document for each costs far more.
 # The connection is kept in the entry so its id cannot be reused by another while cached.
-_CACHE: dict[tuple[int, str], tuple[object, int, MinutesDoc]] = {}
+# Least recently used first: a group holds years of events, a laptop needs the few open now.
+CACHED_DOCUMENTS = 32
+_CACHE: OrderedDict[tuple[int, str], tuple[object, int, MinutesDoc]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
@@ -39,14 +42,23 @@ def load(db: Database, event: str) -> MinutesDoc:
     key = (id(db.conn), event)
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
     if cached is not None and cached[0] is db.conn and cached[1] == version:
         return cached[2]
     updates = [data for (data,) in db.conn.execute(
         "SELECT data FROM minutes_updates WHERE event = ? ORDER BY id", [event])]
     doc = MinutesDoc(row[0], updates)
-    with _CACHE_LOCK:
-        _CACHE[key] = (db.conn, version, doc)
+    _put(key, (db.conn, version, doc))
     return doc
+
+
+def _put(key: tuple[int, str], entry: tuple[object, int, MinutesDoc]) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = entry
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHED_DOCUMENTS:
+            _CACHE.popitem(last=False)
 
 
 def text(db: Database, event: str) -> str:
@@ -106,8 +118,7 @@ def _forget(db: Database, event: str) -> None:
 def _remember(db: Database, event: str, doc: MinutesDoc) -> None:
     version = _row(db, event)
     if version is not None:
-        with _CACHE_LOCK:
-            _CACHE[(id(db.conn), event)] = (db.conn, version[2], doc)
+        _put((id(db.conn), event), (db.conn, version[2], doc))
 
 
 def compact(db: Database, event: str) -> bool:
@@ -116,7 +127,11 @@ def compact(db: Database, event: str) -> bool:
     doc = load(db, event)
     held = doc.held()
     for (deps,) in db.conn.execute("SELECT deps FROM minutes_updates WHERE event = ?", [event]):
-        if not covers(held, decode_state(deps)):
+        try:
+            needed = decode_state(deps)
+        except ValueError:  # stored before deps were checked on receipt: maybe waiting, so kept
+            return False
+        if not covers(held, needed):
             return False
     own = not db.conn.in_transaction
     if own:
@@ -149,13 +164,15 @@ def forget_cache() -> None:
         _CACHE.clear()
 
 
-def writers_since(db: Database, event: str, after: int) -> tuple[int, list[str]]:
-    """Devices whose minutes changesets for `event` arrived after local change number
-    `after`, and the newest number seen (to ask again from): who is typing right now."""
+def writers_since(db: Database, event: str, after: int) -> tuple[int, list[tuple[str, str]]]:
+    """Devices (id, name) whose minutes changesets for `event` arrived after local change
+    number `after`, and the newest number seen (to ask again from): who is typing right now.
+    Names come from the membership's devices table (devices are no longer records)."""
     (newest,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()
     if newest <= after:
         return newest, []
     needle = f'["minutes","{event}","update"'.encode()  # how a minutes op starts in a signed body
-    authors = [a for (a,) in db.conn.execute(
-        "SELECT DISTINCT author FROM changes WHERE id > ? AND instr(body, ?) > 0", [after, needle])]
-    return newest, authors
+    authors = db.conn.execute(
+        "SELECT DISTINCT c.author, coalesce(d.name, '') FROM changes c LEFT JOIN devices d ON d.id = c.author "
+        "WHERE c.id > ? AND instr(c.body, ?) > 0", [after, needle]).fetchall()
+    return newest, [(author, name) for author, name in authors]

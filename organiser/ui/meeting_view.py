@@ -3,6 +3,8 @@ the minutes written together, proposals with their live tally, and the meeting's
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +35,11 @@ REFRESH_MS = 100
 MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "task", "member"})
 
 
+def _html(text: str) -> str:
+    """A value as text inside the rich-text labels (quotes need no escaping there)."""
+    return html.escape(text, quote=False)
+
+
 def _button(text: str, name: str) -> QPushButton:
     button = QPushButton(text)
     button.setAccessibleName(name)
@@ -49,6 +56,7 @@ class MeetingView(QWidget):
         self.heading = QLabel("Choose an event in Events, then come back here for its meeting.")
         self.heading.setAccessibleName("Meeting")
         self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.agenda = AgendaModel(group.meetings, self)
         self.proposals = ProposalsModel(group.proposals, self)
         self.editor = MinutesEditor(group.meetings, self)
@@ -60,6 +68,7 @@ class MeetingView(QWidget):
         self.tasks_label = QLabel("")
         self.tasks_label.setAccessibleName("The meeting's tasks")
         self.tasks_label.setWordWrap(True)
+        self.tasks_label.setTextFormat(Qt.TextFormat.RichText)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.addWidget(self.heading)
@@ -103,6 +112,7 @@ class MeetingView(QWidget):
         self.current_label = QLabel("")
         self.current_label.setAccessibleName("Current item")
         self.current_label.setWordWrap(True)
+        self.current_label.setTextFormat(Qt.TextFormat.RichText)
         self.next_button = _button("&Next item", "Next item")
         self.next_button.clicked.connect(self.next_item)
         self.item_title = QLineEdit()
@@ -148,6 +158,7 @@ class MeetingView(QWidget):
         self.tally_label = QLabel("")
         self.tally_label.setAccessibleName("Tally")
         self.tally_label.setWordWrap(True)
+        self.tally_label.setTextFormat(Qt.TextFormat.RichText)
         self.voter = QComboBox()
         self.voter.setAccessibleName("Voter")
         self.choice = QComboBox()
@@ -194,8 +205,10 @@ class MeetingView(QWidget):
             self.ticker.stop()
         else:
             event = self.group.events.get(event_id)
-            self.heading.setText(f"<b>{event.title}</b> — {event.start.replace('T', ' ')}"
-                                 f"{' · ' + event.location if event.location else ''}")
+            # Everything shown in these rich-text labels is escaped: a title from a peer could
+            # otherwise write markup into the room's view (a fake tally).
+            self.heading.setText(f"<b>{_html(event.title)}</b> — {_html(event.start.replace('T', ' '))}"
+                                 f"{' · ' + _html(event.location) if event.location else ''}")
             self.ticker.start()
         self._refresh_side()
 
@@ -235,8 +248,8 @@ class MeetingView(QWidget):
             self.tasks_label.setText("")
             return
         tasks = self.group.meetings.tasks(self.event_id)
-        lines = [f"• {t.title} — {self.group.meetings.member_name(t.assignee) or 'nobody yet'}"
-                 f"{', due ' + t.due if t.due else ''}" for t in tasks]
+        lines = [f"• {_html(t.title)} — {_html(self.group.meetings.member_name(t.assignee) or 'nobody yet')}"
+                 f"{', due ' + _html(t.due) if t.due else ''}" for t in tasks]
         self.tasks_label.setText("<b>Tasks from this meeting</b><br>" + ("<br>".join(lines) or "(none yet)"))
 
     def _tick(self) -> None:
@@ -251,7 +264,7 @@ class MeetingView(QWidget):
         used = state.seconds_used(item)
         box = f" of {item.minutes}:00" if item.minutes else ""
         over = " — over time" if item.minutes and used > item.minutes * 60 else ""
-        self.current_label.setText(f"Now: <b>{item.title}</b> · {clock_text(used)}{box}{over}")
+        self.current_label.setText(f"Now: <b>{_html(item.title)}</b> · {clock_text(used)}{box}{over}")
         first = self.agenda.index(row)
         self.agenda.dataChanged.emit(first, first)
 
@@ -266,17 +279,20 @@ class MeetingView(QWidget):
             self.tally_label.setText("Select a proposal to see its tally and record votes.")
             return
         row = self.proposals.row_of(pid)
+        if row < 0:
+            return
         proposal, tally = self.proposals.rows[row]
         for choice in proposal.choices:
             self.choice.addItem(choice)
         quorum = "met" if tally.quorum_met else "not met"
-        text = (f"<b>{proposal.title}</b><br>" + ", ".join(f"{o}: <b>{n}</b>" for o, n in tally.counts.items())
+        text = (f"<b>{_html(proposal.title)}</b><br>"
+                + ", ".join(f"{_html(o)}: <b>{n}</b>" for o, n in tally.counts.items())
                 + f"<br>Quorum {quorum}: {tally.present} present, {tally.quorum_needed} needed; "
                 f"{tally.eligible} may vote")
         if tally.blocks:
-            text += "<br>Blocks: " + ", ".join(tally.blocks)
+            text += "<br>Blocks: " + ", ".join(_html(name) for name in tally.blocks)
         if proposal.status == "closed":
-            text += f"<br>Closed: {proposal.outcome}"
+            text += f"<br>Closed: {_html(proposal.outcome)}"
         self.tally_label.setText(text)
 
     def _fill_voters(self) -> None:
@@ -298,7 +314,7 @@ class MeetingView(QWidget):
         except OrganiserError as exc:  # refused input: one sentence, shown where the person looks
             self.status.emit(str(exc))
             shown_in = self.tally_label if self.selected_proposal() else self.current_label
-            shown_in.setText(str(exc))
+            shown_in.setText(_html(str(exc)))  # the sentence may quote a title
             return False
         return True
 

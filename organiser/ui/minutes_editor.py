@@ -28,6 +28,11 @@ from organiser.services.meetings import Meetings
 
 log = logging.getLogger(__name__)
 BURST_MS = 250  # typing is stored (and sent) once per burst, not once per keystroke
+# A paste longer than this (code points, so at most 4 x as many UTF-8 bytes, about 170,000
+# base64 characters) is stored in pieces of this size, one changeset each: one update is
+# refused above MAX_MINUTES_UPDATE (core/meeting_rules.py), and a refused burst would be shown
+# here but stored nowhere.
+PASTE_PIECE = 32 * 1024
 TYPING_SHOWN_S = 4.0  # how long "X is typing" stays after their last change arrived
 REMOTE = "remote"
 
@@ -133,9 +138,22 @@ class MinutesEditor(QWidget):
         # Qt reports include its hidden end-of-document block at times.
         before, now = str(self.doc), self.text.toPlainText()
         start, end, inserted = text_change(before, now, utf16_to_index(now, position))
-        if end > start or inserted:
+        if len(inserted) > PASTE_PIECE:
+            self._store_in_pieces(start, end, inserted)
+        elif end > start or inserted:
             self.doc.replace(start, end, inserted, origin=LOCAL)
         self._check_in_step()
+
+    def _store_in_pieces(self, start: int, end: int, inserted: str) -> None:
+        """A big paste: what was typed before is stored first, then each piece on its own."""
+        assert self.doc is not None
+        self.flush()
+        at = start
+        for offset in range(0, len(inserted), PASTE_PIECE):
+            piece = inserted[offset:offset + PASTE_PIECE]
+            self.doc.replace(at, end if offset == 0 else at, piece, origin=LOCAL)
+            at += len(piece)
+            self.flush()
 
     def _check_in_step(self) -> None:
         """Qt and the document must hold the same text; if a conversion ever slipped, the

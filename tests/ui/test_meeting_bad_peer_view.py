@@ -1,0 +1,143 @@
+"""The meeting view and the projector when a peer sends what the app would never write: markup
+in titles, votes without a member, a result that is not a tally, a time without an offset;
+and a big paste into the minutes, which must reach the other laptops whole."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QApplication
+
+from organiser.core.changeset import Op
+from organiser.core.records import MEETING, identity_id
+from organiser.services.group import Group
+from organiser.ui.main_window import MainWindow
+from tests.bad_peer import BadPeer
+from tests.conftest import add_device, sync_pair
+from tests.ui.conftest import click_row
+
+FAKE_TALLY = "X<br>yes: <b>40</b>"
+
+
+@pytest.fixture
+def meeting(window: MainWindow, qtbot: Any) -> tuple[MainWindow, str]:
+    event_id = window.events_view.current_id()
+    assert event_id is not None
+    window.windowHandle().requestActivate()  # shortcuts reach the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+    assert window.current_view() == "meeting" and window.meeting_view.event_id == event_id
+    return window, event_id
+
+
+@pytest.fixture
+def bad_laptop(demo: Group, tmp_path: Path) -> Group:
+    """A member's second laptop, whose modified client signs what it likes."""
+    other = add_device(demo, tmp_path / "bad", "bad laptop")
+    sync_pair(demo, other)
+    yield other
+    other.close()
+
+
+def shown(label: Any) -> str:
+    """What a person reads in a rich-text label."""
+    document = QTextDocument()
+    document.setHtml(label.text())
+    return document.toPlainText()
+
+
+def test_markup_in_a_peers_proposal_title_shows_as_typed_not_as_a_fake_tally(meeting, bad_laptop: Group,
+                                                                           qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    pid = secrets.token_hex(16)
+    result = window.group.replica.apply([BadPeer(bad_laptop).sign([
+        Op("proposal", pid, "event", event_id), Op("proposal", pid, "title", FAKE_TALLY),
+        Op("proposal", pid, "method", "vote"), Op("proposal", pid, "options", ["yes <i>", "no"])])],
+        source=bad_laptop.device_id)
+    assert result.applied == 1, result.refused
+    qtbot.waitUntil(lambda: view.proposals.row_of(pid) >= 0, timeout=3000)
+    click_row(qtbot, view.proposal_view, view.proposals.row_of(pid))
+    text = shown(view.tally_label)
+    assert text.startswith(FAKE_TALLY + "\n")  # the title, characters as sent
+    assert "yes <i>: 0, no: 0" in text
+    assert "yes: 40" not in text.replace(FAKE_TALLY, "")
+
+
+def test_markup_in_titles_and_names_shows_as_typed_in_heading_agenda_and_tasks(meeting, bad_laptop: Group,
+                                                                              qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    group = window.group
+    item = group.meetings.add_item(event_id, "<b>Rent</b> & <i>repairs</i>", minutes=5)
+    group.meetings.advance(event_id)
+    zed = group.members.add("Zed <u>Quinn</u>").id
+    group.meetings.make_task(event_id, "Call <a href='x'>landlord</a>", assignee=zed)
+    group.events.edit(event_id, location="Hall <br> B")
+    qtbot.waitUntil(lambda: view.agenda.row_of(item.id) >= 0 and "landlord" in view.tasks_label.text(),
+                    timeout=3000)
+    view.set_event(event_id)  # what opening the event again shows
+    assert "Hall <br> B" in shown(view.heading)
+    assert "Now: <b>Rent</b> & <i>repairs</i> · " in shown(view.current_label)
+    assert "Call <a href='x'>landlord</a> — Zed <u>Quinn</u>" in shown(view.tasks_label)
+
+
+def test_votes_without_member_and_odd_results_leave_view_and_projector_working(meeting, bad_laptop: Group,
+                                                                               qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    group = window.group
+    item = group.meetings.add_item(event_id, "Welcome", minutes=5)
+    open_one = group.proposals.add(event_id, "Open one", "vote", options=["yes", "no"])
+    closed = group.proposals.add(event_id, "Closed one", "vote", options=["yes", "no"])
+    sync_pair(group, bad_laptop)
+    bad_peer = BadPeer(bad_laptop)
+    vote, meeting_id = secrets.token_hex(16), identity_id(MEETING, {"event": event_id})
+    result = group.replica.apply([
+        bad_peer.sign([Op("vote", vote, "proposal", open_one.id), Op("vote", vote, "choice", "yes")]),
+        bad_peer.sign([Op("proposal", closed.id, "status", "closed"), Op("proposal", closed.id, "outcome", "Done"),
+                       Op("proposal", closed.id, "result", json.dumps({"counts": "forty"}))]),
+        bad_peer.sign([Op("meeting", meeting_id, "event", event_id),
+                       Op("meeting", meeting_id, "current_item", item.id),
+                       Op("meeting", meeting_id, "item_since", "2026-11-26T19:00:00")]),
+    ], source=bad_laptop.device_id)
+    assert result.applied == 3, result.refused
+    qtbot.waitUntil(lambda: view.proposals.rowCount() == 2 and view.agenda.state is not None
+                    and view.agenda.state.current_item == item.id, timeout=3000)
+    for row in range(view.proposals.rowCount()):
+        click_row(qtbot, view.proposal_view, row)
+        assert "yes: 0, no: 0" in shown(view.tally_label)
+    assert "Now: Welcome" in shown(view.current_label)
+    assert view.agenda.index(0).data().startswith("▶ 1. Welcome")
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    projector = window.projector
+    assert projector is not None and projector.isVisible()
+    projector.refresh()
+    assert projector.item.text() == "Welcome"
+    assert projector.tally.text().startswith("Open one\nyes: 0   no: 0")
+    projector.close()
+
+
+def test_a_400_kb_paste_into_the_minutes_reaches_another_laptop_whole(meeting, bad_laptop: Group,
+                                                                      qtbot: Any) -> None:
+    window, event_id = meeting
+    editor = window.meeting_view.editor
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(editor.text, "Before: ")
+    page = "".join(f"Line {n}: the tenants of block {n % 37} report damp, and 😀 é ñ.\n" for n in range(6500))
+    assert len(page.encode()) > 400_000
+    QApplication.clipboard().setText(page)  # copied from another program
+    qtbot.keyClick(editor.text, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor.text, "After.")
+    assert editor.text.toPlainText() == "Before: " + page + "After."
+    qtbot.waitUntil(lambda: window.group.meetings.minutes_text(event_id) == "Before: " + page + "After.",
+                    timeout=5000)
+    sync_pair(window.group, bad_laptop)
+    assert bad_laptop.meetings.minutes_text(event_id) == "Before: " + page + "After."
+    assert "not stored" not in editor.typing.text() and "too large" not in editor.typing.text()
