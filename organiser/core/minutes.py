@@ -17,9 +17,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pycrdt import Doc, Text, merge_updates
+if TYPE_CHECKING:
+    from pycrdt import Doc, Text
 
 TEXT_NAME = "minutes"
 LOCAL = "local"  # transaction origin of this device's own typing (undo follows only these)
@@ -179,6 +180,9 @@ class MinutesDoc:
         # The origin of the change being made, for observers (pycrdt hands a TransactionEvent
         # only an id of it): LOCAL for this device's typing, None for undo and redo.
         self.origin: str | None = None
+        # imported here: every command loads this module through the record rules, few need the CRDT
+        from pycrdt import Doc, Text
+
         self.doc: Doc = Doc()
         self.text: Text = self.doc.get(TEXT_NAME, type=Text)
         if snapshot:
@@ -266,6 +270,8 @@ def edit_update(doc: MinutesDoc, change: Any) -> MinutesUpdate:
     The update is the one its transactions produced, not `get_update(state before)`: a
     diff against a state vector carries the document's whole delete set, which grows with
     every deletion of the meeting (3.5 KB per keystroke burst after two hours, measured)."""
+    from pycrdt import merge_updates
+
     made: list[bytes] = []
     subscription = doc.doc.observe(lambda event: made.append(event.update) if event.update else None)
     try:
