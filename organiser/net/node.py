@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.net import peerbook
-from organiser.net.credentials import CertificateError, TlsFiles, group_tls_files
+from organiser.net.credentials import TlsFiles, group_tls_files
 from organiser.net.discovery import Discovery, Sighting
+from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
-from organiser.net.pairing import ConfirmAdmission, make_invite, serve_redeem
+from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
-from organiser.net.transport import client_context, close_quietly, open_tls, peer_address, peer_device, server_context
+from organiser.net.transport import client_context, close_quietly, open_tls, peer_device
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
@@ -49,7 +50,6 @@ __all__ = ["PeerInfo", "SyncNode"]
 WATCH_EVERY = 0.2  # how often to look for changes written by another process
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
-HANDSHAKE_TIMEOUT = 5.0
 REMOVED_MESSAGE = "this device was removed from the group"
 REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
 
@@ -62,7 +62,7 @@ class _Link:
     address: str  # where the peer listens, when known
 
 
-class SyncNode:
+class SyncNode(InboundConnections):
     def __init__(self, group: Group, *, listen_host: str = "0.0.0.0", listen_port: int = 0,
                  discovery: bool = True, static_peers: Sequence[tuple[str, int]] = ()) -> None:
         self.group = group
@@ -265,63 +265,6 @@ class SyncNode:
             log.exception("could not remember the address of %s", device[:12])
 
     # ---- connections ----------------------------------------------------------------------
-
-    async def _on_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._connections.room_for_one_more():
-            writer.transport.abort()
-            return
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)  # so stop() can end it
-        self._connections.open += 1
-        try:
-            await self._serve_inbound(reader, writer)
-        except asyncio.CancelledError:
-            # Stopping, or cancelled while closing: this task must end normally, since asyncio's
-            # server asks a finished handler for its exception and a cancelled one raises there
-            # ("Exception in callback ... CancelledError"). No await here: it may be cancelled again.
-            writer.transport.abort()
-        except Exception:  # a bug must cost one connection, never the node
-            log.exception("failed serving a connection from %s", peer_address(writer))
-            writer.transport.abort()
-        finally:
-            self._connections.open -= 1
-            if task is not None:
-                self._tasks.discard(task)
-
-    async def _serve_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        where = peer_address(writer)
-        self._connections.unauthenticated += 1
-        try:
-            await writer.start_tls(server_context(self._tls()), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
-            identity = peer_device(writer)
-        except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
-            if self._refusals_said.due(where.rsplit(":", 1)[0]):  # once per address, not per attempt
-                hint = ""
-                if isinstance(exc, ConnectionResetError) or "UNKNOWN_CA" in str(exc).upper():
-                    # The peer gave up on our certificate. The old version trusted only its group's
-                    # CA, which this one no longer has.
-                    hint = "; if it is a laptop of the group, it runs an older Organiser: update the app there"
-                log.warning("refused a connection from %s: the secure handshake failed (%s)%s", where,
-                            exc or type(exc).__name__, hint)
-            await close_quietly(writer)
-            return
-        finally:
-            self._connections.unauthenticated -= 1
-        try:
-            if identity is None:
-                await serve_redeem(self.group, self._tls(), reader, writer, self.confirm_admission)
-                return
-            device, public_hex = identity
-            if not self._admit_peer(device, public_hex):
-                writer.write(p.encode_error(self._refusal_for(device)))
-                await writer.drain()
-                return
-            await self._run_link(reader, writer, device, public_hex, initiator=device, address="")
-        except (p.ProtocolError, asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError) as exc:
-            log.warning("refused input from %s: %s", where, exc or type(exc).__name__)
-        finally:
-            await close_quietly(writer)
 
     async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
         """Connect to an address; run the conversation (until it ends when `wait`)."""

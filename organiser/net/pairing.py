@@ -106,11 +106,8 @@ async def serve_redeem(group: Group, files: TlsFiles, reader: asyncio.StreamRead
     """A connection without a client certificate: it may redeem an invite, nothing else."""
     writer.write(p.encode_json(p.FrameType.PAIR_HELLO, {}))
     await writer.drain()
-    header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), PAIR_TIMEOUT)
-    frame_type, length = p.parse_header(header)
-    if frame_type != p.FrameType.REDEEM or length > 64 * 1024:
-        raise p.ProtocolError("a device without a certificate may only redeem an invite")
-    doc = p.decode_json(await asyncio.wait_for(reader.readexactly(length), PAIR_TIMEOUT))
+    # One deadline for the whole request: a stranger holds a redemption slot at most this long.
+    doc = p.decode_json(await asyncio.wait_for(_read_redeem(reader), PAIR_TIMEOUT))
     try:
         token = bytes.fromhex(p.text_field(doc, "token", 64))
         public_hex = p.text_field(doc, "public_key", 64)
@@ -136,6 +133,13 @@ async def serve_redeem(group: Group, files: TlsFiles, reader: asyncio.StreamRead
     await writer.drain()
 
 
+async def _read_redeem(reader: asyncio.StreamReader) -> bytes:
+    frame_type, length = p.parse_header(await reader.readexactly(p.HEADER.size))
+    if frame_type != p.FrameType.REDEEM or length > 64 * 1024:
+        raise p.ProtocolError("a device without a certificate may only redeem an invite")
+    return await reader.readexactly(length)
+
+
 async def _read_frame(reader: asyncio.StreamReader) -> p.Frame:
     header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), PAIR_TIMEOUT)
     frame_type, length = p.parse_header(header)
@@ -149,6 +153,8 @@ async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_nam
     reader, writer = await open_tls(host, port, pairing_context(), timeout=3.0)
     try:
         hello = await _read_frame(reader)
+        if hello.type == p.FrameType.ERROR:  # busy with other invites, for one
+            raise OrganiserError(f"{address} did not take the invite now: {p.decode_error(hello.payload)}.")
         if hello.type != p.FrameType.PAIR_HELLO:
             raise OrganiserError(f"{address} is not an Organiser device.")
         leaf = peer_certificate(writer)

@@ -22,10 +22,14 @@ log = logging.getLogger(__name__)
 
 REFUSALS_BEFORE_DISCONNECT = 200
 # Refused for reasons an honest device also meets, so they never disconnect it: a wrong clock,
-# a fork it passes on ("set-aside", "chain"), a device whose admission has not reached us yet
-# ("stranger"), a newer version of the app ("unknown"). The conversation's own rules still
-# end a talk with a device that is not in the roster once its stream is in.
-HONEST_REASONS = frozenset({"clock", "clock-drift", "set-aside", "chain", "stranger", "unknown", "removed"})
+# a fork it passes on ("set-aside"), a newer version of the app ("unknown"). The conversation's
+# own rules still end a talk with a device that is not in the roster once its stream is in.
+HONEST_REASONS = frozenset({"clock", "clock-drift", "set-aside", "unknown", "removed"})
+# An honest relay also meets these (a device whose admission has not reached us yet, a fork
+# it passes on), but anyone can make them without end: a random key signs a "stranger"'s
+# changesets for free. So they count too, against a limit ten times higher.
+RELAYED_REASONS = frozenset({"stranger", "chain"})
+RELAYED_BEFORE_DISCONNECT = 10 * REFUSALS_BEFORE_DISCONNECT
 
 
 class TooManyRefusals(Exception):
@@ -38,15 +42,20 @@ class PeerGuard:
     peer_device: str
     refused: int = 0
     malformed: int = 0
+    relayed: int = 0  # refusals an honest relay may also cause (RELAYED_REASONS)
     proofs_sent_upto: int = 0
     _reasons: dict[str, int] = field(default_factory=dict)
 
     def count(self, refusals: list[Refusal]) -> None:
         """Count a batch's refusals; raise TooManyRefusals past the limit."""
         for refusal in refusals:
-            if refusal.code not in HONEST_REASONS:
+            if refusal.code in HONEST_REASONS:
+                continue
+            if refusal.code in RELAYED_REASONS:
+                self.relayed += 1
+            else:
                 self.refused += 1
-                self._reasons[refusal.code] = self._reasons.get(refusal.code, 0) + 1
+            self._reasons[refusal.code] = self._reasons.get(refusal.code, 0) + 1
         self._check_limit()
 
     def count_malformed(self, reason: str, how_many: int = 1) -> None:
@@ -57,12 +66,13 @@ class PeerGuard:
         self._check_limit()
 
     def _check_limit(self) -> None:
-        if self.refused + self.malformed > REFUSALS_BEFORE_DISCONNECT:
+        own = self.refused + self.malformed
+        if own > REFUSALS_BEFORE_DISCONNECT or self.relayed > RELAYED_BEFORE_DISCONNECT:
+            total = own + self.relayed
             worst = max(self._reasons, key=self._reasons.__getitem__)
             incidents.note(self.replica.db, self.peer_device, "disconnected",
-                           f"{self.refused + self.malformed} changesets refused in one conversation "
-                           f"(mostly: {worst})")
-            raise TooManyRefusals(f"{self.refused + self.malformed} of the changes you sent were refused "
+                           f"{total} changesets refused in one conversation (mostly: {worst})")
+            raise TooManyRefusals(f"{total} of the changes you sent were refused "
                                   f"(mostly: {worst}); this device will not talk to you for a while")
 
     def compare_clocks(self, peer_wall_ms: int | None) -> None:

@@ -143,25 +143,54 @@ def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0, wall
     return encode_json(FrameType.HELLO, doc)
 
 
-def decode_hello_listen(payload: bytes) -> int:
-    """The port a HELLO says its sender listens on, or 0."""
-    port = decode_json(payload).get("listen", 0)
+@dataclass(frozen=True)
+class Hello:
+    """A HELLO, parsed once: its payload may be megabytes of JSON."""
+
+    device: str
+    vector: dict[str, int]
+    heads: dict[str, str]  # the hash at each author's vector entry ({} when it gives none)
+    listen: int  # the port its sender listens on, or 0
+    wall_ms: int | None  # the wall clock its sender had (ms since the epoch), or None
+
+
+def parse_hello(payload: bytes) -> Hello:
+    doc = decode_json(payload)
+    return Hello(text_field(doc, "device", 64), check_vector(doc.get("vector")), _hello_heads(doc),
+                 _hello_listen(doc), _hello_time(doc))
+
+
+def _hello_listen(doc: dict[str, Any]) -> int:
+    port = doc.get("listen", 0)
     return port if type(port) is int and 0 < port < 65536 else 0
 
 
-def decode_hello_time(payload: bytes) -> int | None:
-    """The wall clock a HELLO says its sender had (ms since the epoch), or None."""
-    value = decode_json(payload).get("time")
+def _hello_time(doc: dict[str, Any]) -> int | None:
+    value = doc.get("time")
     return value if type(value) is int and 0 < value < 1 << 62 else None
 
 
-def decode_hello_heads(payload: bytes) -> dict[str, str]:
-    """The hash a HELLO gives for each author's vector entry ({} when it gives none)."""
-    heads = decode_json(payload).get("heads", {})
+def _hello_heads(doc: dict[str, Any]) -> dict[str, str]:
+    heads = doc.get("heads", {})
     if not isinstance(heads, dict) or len(heads) > 100_000 or not all(
             isinstance(a, str) and len(a) <= 64 and isinstance(h, str) and len(h) == 64 for a, h in heads.items()):
         raise ProtocolError("a HELLO's heads are not a map of device to hash")
     return heads
+
+
+def decode_hello_listen(payload: bytes) -> int:
+    """The port a HELLO says its sender listens on, or 0."""
+    return _hello_listen(decode_json(payload))
+
+
+def decode_hello_time(payload: bytes) -> int | None:
+    """The wall clock a HELLO says its sender had (ms since the epoch), or None."""
+    return _hello_time(decode_json(payload))
+
+
+def decode_hello_heads(payload: bytes) -> dict[str, str]:
+    """The hash a HELLO gives for each author's vector entry ({} when it gives none)."""
+    return _hello_heads(decode_json(payload))
 
 
 def decode_hello(payload: bytes) -> tuple[str, dict[str, int]]:

@@ -138,7 +138,8 @@ class Session:
         self._cursor = self.replica.last_change_id()
         ours = self.replica.version_vector()
         total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items())
-        wanted = dict(self.peer_known)
+        # Only authors we hold matter; a peer's vector may name 100,000 others.
+        wanted = {a: s for a, s in self.peer_known.items() if a in ours}
         sent = after = 0
         while True:
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
@@ -325,9 +326,9 @@ class Session:
         """Where the peer's HELLO named another hash than ours for the same number, ask for its
         version from there on: the two versions meet here, and the fork is proven."""
         vector, heads = self.peer_heads
-        differing = forks.differing_heads(self.replica.db, vector, heads)
+        ours = self.replica.version_vector()
+        differing = forks.differing_heads(self.replica.db, vector, heads, ours)
         if differing:
-            ours = self.replica.version_vector()
             await self._send(p.encode_request({**ours, **{a: s - 1 for a, s in differing.items()}}))
 
     async def _turn_away(self, exc: TooManyRefusals) -> None:
@@ -364,13 +365,13 @@ class Session:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
         if frame.type != p.FrameType.HELLO:
             raise p.ProtocolError("the peer did not start with HELLO")
-        device, vector = p.decode_hello(frame.payload)
-        if device != self.peer_device:
+        hello = p.parse_hello(frame.payload)
+        if hello.device != self.peer_device:
             raise p.ProtocolError("the peer's HELLO names another device than its certificate")
-        self.peer_known = dict(vector)
-        self.peer_heads = (vector, p.decode_hello_heads(frame.payload))
-        self.peer_listen_port = p.decode_hello_listen(frame.payload)
-        self.guard.compare_clocks(p.decode_hello_time(frame.payload))
+        self.peer_known = dict(hello.vector)
+        self.peer_heads = (hello.vector, hello.heads)
+        self.peer_listen_port = hello.listen
+        self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:
         """Talk until the peer leaves or misbehaves; always returns (reason in close_reason)."""
