@@ -79,8 +79,7 @@ class PeerGuard:
         """Report clocks more than 24 hours apart, on whichever side is ahead."""
         if peer_wall_ms is None:
             return
-        row = self.replica.db.execute("SELECT json_extract(data, '$.name') FROM records WHERE id = ? "
-                                      "AND kind = 'device'", [self.peer_device]).fetchone()
+        row = self.replica.db.execute("SELECT name FROM devices WHERE id = ?", [self.peer_device]).fetchone()
         peer_name = str(row[0]) if row and row[0] else f"device {self.peer_device[:8]}"
         ours = self.replica.clock.wall_ms()
         ahead = peer_wall_ms - ours

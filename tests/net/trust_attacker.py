@@ -16,17 +16,19 @@ import socket
 import sys
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.errors import OrganiserError
-from organiser.core.keys import device_id_for, public_key_hex, write_private_key
+from organiser.core.keys import device_id_for, public_key_hex
 from organiser.core.membership import MEMBERSHIP_KIND
 from organiser.core.records import new_id
 from organiser.net.invite_code import split_address
 from organiser.net.link import sync_with
 from organiser.net.transport import close_quietly, open_tls, pairing_context, peer_certificate
-from organiser.services.group import open_group
-from organiser.store.datadir import KEY_NAME
+from organiser.services.group import DEVICE_KEY_META, open_group
+from organiser.store.database import connect
+from organiser.store.datadir import DB_NAME
 from organiser.store.replica import LocalOp
 
 
@@ -59,9 +61,13 @@ async def impersonate(data_dir: Path, address: str) -> dict:
 
         shutil.copytree(data_dir, copy)
         group_dir = next((copy / "groups").iterdir())
-        (group_dir / KEY_NAME).unlink()
-        (group_dir / "device.crt").unlink(missing_ok=True)
-        write_private_key(group_dir / KEY_NAME, forged)
+        # The device key lives inside the group's database: swap in the forged one there.
+        raw = forged.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                   serialization.NoEncryption())
+        db = connect(group_dir / DB_NAME)
+        with db.atomic():
+            db.execute("UPDATE meta SET value = ? WHERE key = ?", [raw.hex(), DEVICE_KEY_META])
+        db.close()
     forged_group = open_group(copy)
     forged_group.replica.device_id = forged_id
     try:
