@@ -93,15 +93,30 @@ def _event_component(values: Mapping[str, Any], stamp: datetime,
     event.add("status", "CANCELLED" if values.get("status") == "cancelled" else "CONFIRMED")
     if values.get("capacity") is not None:
         event.add("x-organiser-capacity", str(values["capacity"]))
-    occurrence = values.get("source_recurrence")
-    if occurrence:
-        when = icalendar.vDDDTypes.from_ical(occurrence)
+    when = _occurrence(values)
+    if when is not None:
         if isinstance(when, datetime) and when.tzinfo is None and zone and not all_day:
             when = when.replace(tzinfo=ZoneInfo(zone))
         event.add("recurrence-id", when)
     else:
         _add_recurrence(event, values.get("rrule") or "", zone, all_day, replaced.get(_uid(values), set()))
     return event
+
+
+def _occurrence(values: Mapping[str, Any]) -> date | datetime | None:
+    """Which occurrence of another tool's series the event replaces (its RECURRENCE-ID), or
+    None. One the file cannot carry (written before the field was checked) is left out with
+    a warning, and the event is written as one of its own: one record must not stop the
+    export of all the others."""
+    occurrence = values.get("source_recurrence")
+    if not occurrence:
+        return None
+    try:
+        return icalendar.vDDDTypes.from_ical(str(occurrence))
+    except ValueError:
+        log.warning("event %s: the occurrence it replaces (%r) is not an iCalendar date; "
+                    "exported as an event of its own", values.get("id"), str(occurrence)[:40])
+        return None
 
 
 def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day: bool,
@@ -112,21 +127,30 @@ def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day
     if not rule.upper().startswith(("RRULE", "EXDATE", "RDATE")):
         rule = f"RRULE:{rule}"
     for line in rule.splitlines():
-        head, _sep, value = line.partition(":")
-        name = head.split(";", 1)[0].strip().upper()
-        if name == "RRULE":
-            event.add("rrule", icalendar.vRecur.from_ical(value.strip()))
-        elif name in ("EXDATE", "RDATE"):
-            stamps = []
-            for one in value.split(","):
-                if name == "EXDATE" and one.strip() in replaced:
-                    continue
-                parsed = icalendar.vDDDTypes.from_ical(one.strip())
-                if isinstance(parsed, datetime) and parsed.tzinfo is None and zone and not all_day:
-                    parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-                stamps.append(parsed)
-            if stamps:
-                event.add(name.lower(), stamps)
+        try:
+            _add_rule_line(event, line, zone, all_day, replaced)
+        except ValueError:  # a line no calendar could read: the others, and the other events, still go out
+            log.warning("event %s: recurrence line %r is not one iCalendar can carry; left out",
+                        event.get("uid"), line[:60])
+
+
+def _add_rule_line(event: icalendar.Event, line: str, zone: str | None, all_day: bool,
+                   replaced: set[str]) -> None:
+    head, _sep, value = line.partition(":")
+    name = head.split(";", 1)[0].strip().upper()
+    if name == "RRULE":
+        event.add("rrule", icalendar.vRecur.from_ical(value.strip()))
+    elif name in ("EXDATE", "RDATE"):
+        stamps = []
+        for one in value.split(","):
+            if name == "EXDATE" and one.strip() in replaced:
+                continue
+            parsed = icalendar.vDDDTypes.from_ical(one.strip())
+            if isinstance(parsed, datetime) and parsed.tzinfo is None and zone and not all_day:
+                parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+            stamps.append(parsed)
+        if stamps:
+            event.add(name.lower(), stamps)
 
 
 def _todo_component(values: Mapping[str, Any], stamp: datetime,
