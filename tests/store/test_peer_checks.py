@@ -14,7 +14,7 @@ import pytest
 from organiser.core.changeset import Changeset
 from organiser.services.group import Group, create_group
 from organiser.store import checks
-from tests.bad_peer import LET_THROUGH, BadPeer, absurd_ops, far_future_stamp, new_member
+from tests.bad_peer import LET_THROUGH, BadPeer, absurd_ops, far_future_stamp, let_through_ops, new_member
 from tests.conftest import add_device, sync_pair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,14 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def poisoned(two_devices: tuple[Group, Group]) -> tuple[Group, Group, dict[str, Changeset], list[Changeset]]:
-    """a received every absurd changeset b's modified client signed, between good ones."""
+    """a received every absurd (and odd) changeset b's modified client signed, between good ones."""
     a, b = two_devices
     ana = a.members.add("Ana", emails=["ana@example.org"])
     party = a.events.add("Assembly", "2026-12-03T19:00", capacity=10)
     sync_pair(a, b)
     bad_peer = BadPeer(b)
     good_before = bad_peer.sign(new_member("Bruno"))
-    bad = {why: bad_peer.sign(ops) for why, ops in absurd_ops(ana.id, party.id).items()}
+    cases = {**absurd_ops(ana.id, party.id), **let_through_ops(party.id)}
+    bad = {why: bad_peer.sign(ops) for why, ops in cases.items()}
     bad["clock at the format's maximum"] = bad_peer.sign(new_member("Zed"), hlc=far_future_stamp())
     good_after = bad_peer.sign(new_member("Chen"))
     result = a.replica.apply([good_before, *bad.values(), good_after], source=b.device_id)
