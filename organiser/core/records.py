@@ -384,8 +384,7 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
 
 
 def stored_datetime(value: datetime) -> str:
-    """How a date and time is stored: to the minute when it has no zone (what people type),
-    in full with its offset otherwise (a check-in time)."""
+    """As stored: to the minute without a zone (as people type it), in full with an offset."""
     return value.isoformat(timespec="minutes") if value.tzinfo is None else value.isoformat()
 
 
@@ -483,8 +482,7 @@ def complete(kind: str, values: Mapping[str, Any]) -> bool:
 
 
 def require_complete(kind: str, record_id: str, values: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The record's values, or NotFoundError while it lacks a field its kind needs (see
-    `complete`): shown to no one until the change that made it arrives."""
+    """The record's values, or NotFoundError while it lacks a field its kind needs (`complete`)."""
     if not complete(kind, values):
         raise NotFoundError(f"there is no {KINDS[kind].label} with id '{record_id}' yet: only a later change "
                             "to it has arrived from another device.")
