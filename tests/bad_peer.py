@@ -70,7 +70,54 @@ def absurd_ops(member_id: str, event_id: str) -> dict[str, list[Op]]:
         "record id not an id": [Op("member", "../../etc/passwd", "name", "Path")],
         "300 roles": roles(member_id, 300),
         "deleted as a number": [Op("member", member_id, "deleted", 1)],
+        # dates, times and zones not in the form a local edit stores: the readers' parsers choke
+        "event start padded": _new_event(start=" 2026-12-03T19:00"),
+        "existing event start ends in a newline": [Op("event", event_id, "start", "2026-12-03T19:00\n")],
+        "end with seconds a local edit drops": [Op("event", event_id, "end", "2026-12-03T21:00:00")],
+        "consent date as a week day": [Op("member", member_id, "consent_date", "2026-W49-4")],
+        "time zone ends in a newline": [Op("event", event_id, "tz", "Europe/Berlin\n")],
+        "email ends in a newline": [Op("member", member_id, "emails", ["ana@example.org\n"])],
+        "the same phone twice": [Op("member", member_id, "phones", ["+49 30 1234", "+49 30 1234"])],
+        # an occurrence no calendar file can carry: .ics export read it and stopped
+        "occurrence replaced is not a date": _new_event(start="2026-12-10T19:00", source_uid="x@example.org",
+                                                        source_recurrence="next tuesday"),
+        "phone types for 60 numbers": [Op("member", member_id, "phone_types",
+                                          {f"+49 30 {n:04d}": ["cell"] for n in range(60)})],
+        "phone type for a 2,000 character number": [Op("member", member_id, "phone_types", {"1" * 2_000: ["cell"]})],
+        "email with 60 types": [Op("member", member_id, "email_types",
+                                   {"ana@example.org": [f"x-{n}" for n in range(60)]})],
     }
+
+
+def let_through_ops(event_id: str) -> dict[str, list[Op]]:
+    """What the checks must let through, however odd: only the readers can cope with them,
+    and tests/store/test_peer_checks.py runs every reader on them."""
+    return {
+        # a third device's edit of a record may arrive before the change that made it, so
+        # readers must cope with a record lacking what its kind needs
+        "event with only a location": [Op("event", secrets.token_hex(16), "location", "Hall B")],
+        "task with only a status": [Op("task", secrets.token_hex(16), "status", "doing")],
+        "member with only an email": [Op("member", secrets.token_hex(16), "emails", ["ghost@example.org"])],
+        "RSVP without its member": _rsvp_without_member(event_id),
+        # a real series kept in another calendar for a year, with its exceptions
+        "series with 60 exception dates": _new_event(start="2026-01-05T19:00", tz="Europe/Berlin",
+                                                     rrule=long_series_rule(60)),
+    }
+
+
+def long_series_rule(exceptions: int) -> str:
+    """A weekly series' rule as an import stores it: RRULE then one EXDATE line per skipped week."""
+    from datetime import date, timedelta
+
+    first = date(2026, 1, 5)
+    lines = ["RRULE:FREQ=WEEKLY;BYDAY=MO"]
+    lines += [f"EXDATE:{(first + timedelta(weeks=2 * n)):%Y%m%d}T190000" for n in range(1, exceptions + 1)]
+    return "\n".join(lines)
+
+
+def _rsvp_without_member(event_id: str) -> list[Op]:
+    rid = secrets.token_hex(16)
+    return [Op("rsvp", rid, "event", event_id), Op("rsvp", rid, "answer", "yes")]
 
 
 def _new_event(**fields: Any) -> list[Op]:
@@ -81,3 +128,6 @@ def _new_event(**fields: Any) -> list[Op]:
 def far_future_stamp() -> int:
     """The largest stamp the changeset format takes."""
     return MAX_INT - 1
+
+
+LET_THROUGH = frozenset(let_through_ops("0" * 32))  # their names

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from organiser.core.errors import ValidationError
+from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.meeting_rules import PROPOSAL_METHODS, VOTERS, check_minutes_update, check_proposal
 
 DELETED = "deleted"  # the tombstone field every kind carries
@@ -21,6 +21,7 @@ DELETED = "deleted"  # the tombstone field every kind carries
 EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
 MAX_WHOLE_NUMBER = 2**53  # what every JSON reader holds exactly
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,}$")
+ICAL_TIME_RE = re.compile(r"^[0-9]{8}(T[0-9]{6}Z?)?\Z")  # an iCalendar DATE or DATE-TIME value
 LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a vCard TYPE value: cell, work, pref, x-mobile
 # Size caps no organiser meets (a name, a whole evening's minutes, everyone's emails), the
 # same for what a person types and what a peer sends: docs/replication.md, "Checks on receipt".
@@ -34,9 +35,8 @@ MAX_ITEM = 320  # characters of one email address or phone number
 class FieldSpec:
     name: str
     label: str
-    # text | longtext | list:email | list:phone | labels | bool | date | datetime | tz | int | ref:KIND | choice
-    # text | longtext | list:email | list:phone | list:text | bool | date | datetime | tz | int | ref:KIND | choice
-    # | yupdate (a minutes CRDT update, base64)
+    # text | longtext | list:email | list:phone | list:text | labels | bool | date | datetime | tz | int
+    # | ref:KIND | choice | yupdate (a minutes CRDT update, base64) | icaltime (20261203 or 20261203T190000)
     type: str
     required: bool = False
     choices: tuple[str, ...] = ()
@@ -113,12 +113,14 @@ EVENT = KindSpec("event", "event", (
     _f("location", "text", default="", searchable=True),
     _f("capacity", "int"),
     _f("status", "choice", choices=("scheduled", "cancelled"), default="scheduled"),
-    _f("rrule", "text", "recurrence rule", default=""),
+    # longtext: the RRULE and one EXDATE line per skipped or moved occurrence (a series kept
+    # for years in another calendar has hundreds), so a one-line field's cap does not fit
+    _f("rrule", "longtext", "recurrence rule", default=""),
     _f("all_day", "bool", "all day", default=False),  # start/end are dates (times 00:00)
     _f("source_uid", "text", "UID in the file it came from", default="", sparse=True),
     # A changed occurrence of another tool's repeating event: which occurrence (RECURRENCE-ID,
     # as written in the event's zone), so it is exported back under the series' UID.
-    _f("source_recurrence", "text", "occurrence it replaces", default="", sparse=True),
+    _f("source_recurrence", "icaltime", "occurrence it replaces", default="", sparse=True),
 ))
 TASK = KindSpec("task", "task", (
     _f("title", "text", required=True, searchable=True),
@@ -293,7 +295,7 @@ def a_(noun: str) -> str:
 def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None) -> Any:
     """Return the stored form of one value, or raise ValidationError naming the field."""
     name, label, t = spec.name, spec.label, spec.type
-    if value is None or (value == "" and t != "text" and t != "longtext"):
+    if value is None or (value == "" and t != "text" and t != "longtext" and t != "icaltime"):
         if spec.required:
             raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}.")
         return [] if t.startswith("list") else {} if t == "labels" else None
@@ -327,6 +329,8 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
         return out
     if t == "labels":
         return _labels(name, label, value)
+    if t == "icaltime":
+        return _ical_time(name, label, value)
     if t == "bool":
         if isinstance(value, bool):
             return value
@@ -348,7 +352,7 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
             raise ValidationError(
                 name, f"{label}: '{value}' is not a date and time like 2026-12-31T18:30."
             ) from None
-        return parsed.isoformat(timespec="minutes") if parsed.tzinfo is None else parsed.isoformat()
+        return stored_datetime(parsed)
     if t == "tz":
         return check_tz(str(value).strip())
     if t == "int":
@@ -379,14 +383,40 @@ def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None)
     raise AssertionError(f"unknown field type {t}")
 
 
+def stored_datetime(value: datetime) -> str:
+    """As stored: to the minute without a zone (as people type it), in full with an offset."""
+    return value.isoformat(timespec="minutes") if value.tzinfo is None else value.isoformat()
+
+
+def _ical_time(name: str, label: str, value: Any) -> str:
+    """An iCalendar DATE or DATE-TIME as a calendar file writes it (a RECURRENCE-ID)."""
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        if not ICAL_TIME_RE.match(text):
+            raise ValueError(text)
+        datetime.strptime(text[:15], "%Y%m%dT%H%M%S" if len(text) > 8 else "%Y%m%d")
+    except ValueError:
+        raise ValidationError(name, f"{label}: '{str(value)[:40]}' is not an iCalendar date or date and time "
+                              "like 20261203 or 20261203T190000.") from None
+    return text
+
+
 def _labels(name: str, label: str, value: Any) -> dict[str, list[str]]:
     if not isinstance(value, Mapping):
         raise ValidationError(name, f"{label}: expected a mapping of value to types, got {type(value).__name__}.")
+    # keyed by a phone number or email address: the same caps as the lists they label
+    if len(value) > MAX_LIST_ITEMS:
+        raise ValidationError(name, f"{label}: {len(value)} entries is more than the {MAX_LIST_ITEMS} allowed.")
     out: dict[str, list[str]] = {}
     for key, types in value.items():
         if not isinstance(key, str) or not key.strip():
             raise ValidationError(name, f"{label}: a type is given for an empty value.")
+        if len(key.strip()) > MAX_ITEM:
+            raise ValidationError(name, f"{label}: an entry of {len(key.strip()):,} characters is too long.")
         items = types.split(",") if isinstance(types, str) else list(types or ())
+        if len(items) > MAX_LIST_ITEMS:
+            raise ValidationError(name, f"{label}: {len(items)} types of one entry is more than the "
+                                  f"{MAX_LIST_ITEMS} allowed.")
         clean: list[str] = []
         for item in items:
             word = str(item).strip().lower()
@@ -399,6 +429,8 @@ def _labels(name: str, label: str, value: Any) -> dict[str, list[str]]:
         if clean:
             out[key.strip()] = sorted(clean)
     return out
+
+
 def normalise_value(spec: FieldSpec, value: Any, kind_label: str) -> Any:
     """The stored form of one value, or ValidationError: the rules alone, no lookups
     (what a peer's changeset is checked against, where a reference may arrive later)."""
@@ -433,6 +465,28 @@ def validate(
     elif kind == "proposal":
         check_proposal({**(current or {}), **out})
     return out
+
+
+def complete(kind: str, values: Mapping[str, Any]) -> bool:
+    """Whether a record holds every field its kind needs. A peer's edit of a record can
+    arrive before the change that made it (from a third device), so a stored record may
+    lack them for a while; readers skip such a record until the rest arrives."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        return True
+    for fspec in spec.required:
+        found = values.get(fspec.name)
+        if found is None or found == "":
+            return False
+    return True
+
+
+def require_complete(kind: str, record_id: str, values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The record's values, or NotFoundError while it lacks a field its kind needs (`complete`)."""
+    if not complete(kind, values):
+        raise NotFoundError(f"there is no {KINDS[kind].label} with id '{record_id}' yet: only a later change "
+                            "to it has arrived from another device.")
+    return values
 
 
 def _naive(text: str) -> datetime:

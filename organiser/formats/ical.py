@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from typing import Any
@@ -20,16 +20,17 @@ from zoneinfo import ZoneInfo, available_timezones
 import icalendar
 from icalendar.timezone import windows_to_olson
 
-from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
+from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
+
+# writing lives in ical_export; imported here so callers keep one module to import from
+from organiser.formats.ical_export import PRODID, TASK_STATUS, write_calendar
 from organiser.formats.recurrence import check_rule
 
-PRODID = "-//Organiser//Organiser//EN"
+__all__ = ["PRODID", "TASK_STATUS", "iana_zone", "read_calendar", "write_calendar"]
+
 _BEGIN = re.compile(r"^BEGIN:(VEVENT|VTODO)\s*$", re.IGNORECASE)
 
-# iCalendar PRIORITY is 1 (most urgent) .. 9 (least), 0 undefined; a task's priority is
-# "higher is more urgent", 0 meaning none.
 TODO_STATUS = {"NEEDS-ACTION": "todo", "IN-PROCESS": "doing", "COMPLETED": "done", "CANCELLED": "done"}
-TASK_STATUS = {"todo": "NEEDS-ACTION", "doing": "IN-PROCESS", "done": "COMPLETED"}
 
 
 # ---- time zones ---------------------------------------------------------------------------
@@ -378,131 +379,3 @@ def _read_todo(todo: Any, item: ParsedItem, clock: _Clock) -> None:
     attendee = _first(todo.get("ATTENDEE"))
     if attendee is not None and str(attendee).lower().startswith("mailto:"):
         item.extra["assignee_email"] = str(attendee)[len("mailto:"):].strip()
-
-
-# ---- writing ------------------------------------------------------------------------------
-
-def write_calendar(
-    events: Iterable[Mapping[str, Any]],
-    tasks: Iterable[Mapping[str, Any]] = (),
-    *,
-    name: str = "",
-    member_emails: Mapping[str, tuple[str, str]] | None = None,
-    stamp: datetime | None = None,
-) -> bytes:
-    """An iCalendar file with a VEVENT per event and a VTODO per task, and a VTIMEZONE
-    for every zone used. `member_emails` maps a member id to (name, email) for assignees."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    if name:
-        calendar.add("x-wr-calname", name)
-    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
-    events = list(events)
-    uids = {e["id"]: _uid(e) for e in events}
-    # Dates of a series that a changed occurrence replaces: written as that occurrence
-    # (RECURRENCE-ID), not also excluded, as the tool they came from wrote them.
-    replaced: dict[str, set[str]] = {}
-    for e in events:
-        if e.get("source_recurrence"):
-            replaced.setdefault(_uid(e), set()).add(e["source_recurrence"])
-    for values in events:
-        calendar.add_component(_event_component(values, stamp, replaced))
-    for values in tasks:
-        calendar.add_component(_todo_component(values, stamp, member_emails or {}, uids))
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
-
-
-def _aware(text: str, zone: str | None) -> datetime:
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None and zone:
-        value = value.replace(tzinfo=ZoneInfo(zone))
-    return value
-
-
-def _uid(values: Mapping[str, Any]) -> str:
-    return values.get("source_uid") or own_uid(values["id"])
-
-
-def _event_component(values: Mapping[str, Any], stamp: datetime,
-                     replaced: Mapping[str, set[str]]) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", _uid(values))
-    event.add("dtstamp", stamp)
-    event.add("summary", values.get("title") or "")
-    zone = values.get("tz")
-    all_day = bool(values.get("all_day"))
-    start = _aware(values["start"], zone)
-    if all_day:
-        event.add("dtstart", start.date())
-        if values.get("end"):
-            event.add("dtend", datetime.fromisoformat(values["end"]).date())
-    else:
-        event.add("dtstart", start)
-        if values.get("end"):
-            event.add("dtend", _aware(values["end"], zone))
-    if values.get("location"):
-        event.add("location", values["location"])
-    if values.get("description"):
-        event.add("description", values["description"])
-    event.add("status", "CANCELLED" if values.get("status") == "cancelled" else "CONFIRMED")
-    if values.get("capacity") is not None:
-        event.add("x-organiser-capacity", str(values["capacity"]))
-    occurrence = values.get("source_recurrence")
-    if occurrence:
-        when = icalendar.vDDDTypes.from_ical(occurrence)
-        if isinstance(when, datetime) and when.tzinfo is None and zone and not all_day:
-            when = when.replace(tzinfo=ZoneInfo(zone))
-        event.add("recurrence-id", when)
-    else:
-        _add_recurrence(event, values.get("rrule") or "", zone, all_day, replaced.get(_uid(values), set()))
-    return event
-
-
-def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day: bool,
-                    replaced: set[str]) -> None:
-    rule = rule.strip()
-    if not rule:
-        return
-    if not rule.upper().startswith(("RRULE", "EXDATE", "RDATE")):
-        rule = f"RRULE:{rule}"
-    for line in rule.splitlines():
-        head, _sep, value = line.partition(":")
-        name = head.split(";", 1)[0].strip().upper()
-        if name == "RRULE":
-            event.add("rrule", icalendar.vRecur.from_ical(value.strip()))
-        elif name in ("EXDATE", "RDATE"):
-            stamps = []
-            for one in value.split(","):
-                if name == "EXDATE" and one.strip() in replaced:
-                    continue
-                parsed = icalendar.vDDDTypes.from_ical(one.strip())
-                if isinstance(parsed, datetime) and parsed.tzinfo is None and zone and not all_day:
-                    parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-                stamps.append(parsed)
-            if stamps:
-                event.add(name.lower(), stamps)
-
-
-def _todo_component(values: Mapping[str, Any], stamp: datetime,
-                    member_emails: Mapping[str, tuple[str, str]], event_uids: Mapping[str, str]) -> icalendar.Todo:
-    todo = icalendar.Todo()
-    todo.add("uid", _uid(values))
-    todo.add("dtstamp", stamp)
-    todo.add("summary", values.get("title") or "")
-    if values.get("description"):
-        todo.add("description", values["description"])
-    todo.add("status", TASK_STATUS.get(values.get("status") or "todo", "NEEDS-ACTION"))
-    priority = int(values.get("priority") or 0)
-    if priority > 0:
-        todo.add("priority", max(1, 10 - min(priority, 9)))
-    if values.get("due"):
-        todo.add("due", date.fromisoformat(values["due"]))
-    if values.get("event"):
-        todo.add("related-to", event_uids.get(values["event"]) or own_uid(values["event"]),
-                 parameters={"RELTYPE": "PARENT"})
-    assignee = member_emails.get(values.get("assignee") or "")
-    if assignee and assignee[1]:
-        todo.add("attendee", f"mailto:{assignee[1]}", parameters={"CN": assignee[0]})
-    return todo

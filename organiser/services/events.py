@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from organiser.core.errors import ValidationError
-from organiser.core.records import DELETED, RSVP, identity_id, validate
+from organiser.core.records import DELETED, RSVP, complete, identity_id, require_complete, validate
 from organiser.services.base import RecordService
 from organiser.services.clock import local_tz_name, now_local_iso, today
 from organiser.store import queries
@@ -91,7 +91,7 @@ class Events(RecordService):
         return self.get(event_id)
 
     def get(self, event_id: str) -> Event:
-        return Event.from_values(event_id, self._current(event_id))
+        return Event.from_values(event_id, require_complete("event", event_id, self._current(event_id)))
 
     def list(self, search: str | None = None, *, upcoming_from: str | None = None) -> list[Event]:
         events = [Event.from_values(rid, v)
@@ -139,7 +139,7 @@ class Events(RecordService):
     def rsvp_of(self, event_id: str, member_id: str) -> Rsvp:
         rid = identity_id(RSVP, {"event": event_id, "member": member_id})
         found = queries.get_record(self.db, rid)
-        if found is None or found[2]:
+        if found is None or found[2] or not complete("rsvp", found[1]):
             return Rsvp(rid, event_id, member_id)
         return Rsvp.from_values(rid, found[1])
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.errors import ValidationError
-from organiser.core.records import DELETED, KINDS, MAX_TEXT, derived_id
+from organiser.core.records import DELETED, KINDS, MAX_TEXT, derived_id, require_complete
 from organiser.services.base import RecordService, built
 from organiser.store import queries
 from organiser.store.checks import MAX_TRAITS
@@ -148,7 +148,7 @@ class Members(RecordService):
                 if kind == "member" and not deleted}
 
     def get(self, member_id: str) -> Member:
-        values = self._current(member_id)
+        values = require_complete("member", member_id, self._current(member_id))
         traits = {attr: queries.traits_by_member(self.db, kind, name, [member_id]).get(member_id, [])
                   for attr, (kind, name) in TRAITS.items()}
         return Member.from_values(member_id, values, traits["roles"], traits["skills"])

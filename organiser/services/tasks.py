@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from organiser.core.records import require_complete
 from organiser.services.base import RecordService
 from organiser.store import queries
 
@@ -52,7 +53,7 @@ class Tasks(RecordService):
         return self.edit(task_id, status=status)
 
     def get(self, task_id: str) -> Task:
-        return Task.from_values(task_id, self._current(task_id))
+        return Task.from_values(task_id, require_complete("task", task_id, self._current(task_id)))
 
     def list(self, search: str | None = None, *, status: str | None = None,
              assignee: str | None = None, event: str | None = None,

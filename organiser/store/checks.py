@@ -35,9 +35,11 @@ from organiser.core.records import (
     MAX_WHOLE_NUMBER,
     PHONE_RE,
     FieldSpec,
+    a_,
     known_zone,
     normalise_value,
     parse_datetime,
+    stored_datetime,
 )
 from organiser.store.database import in_chunks
 from organiser.store.verify import Refusal
@@ -66,32 +68,38 @@ def _items(pattern: re.Pattern[str], digits: bool) -> Check:
         if type(v) is not list or len(v) > MAX_LIST_ITEMS:
             return False
         for item in v:
-            if type(item) is not str or len(item) > MAX_ITEM or not pattern.match(item):
+            # stripped, as a local edit stores it ("$" of the patterns lets a trailing newline by)
+            if type(item) is not str or len(item) > MAX_ITEM or not pattern.match(item) or item != item.strip():
                 return False
             if digits and sum(map(str.isdigit, item)) < 3:
                 return False
-        return True
+        return len(set(v)) == len(v)  # a local edit keeps each once
     return check
 
 
+# Dates, times and zones in exactly the form a local edit stores: readers parse them with
+# datetime.fromisoformat and compare them as text, so " 2026-12-03T19:00", a trailing
+# newline or 2026-W49-4 (which the parsers here would accept) must not get in.
 def _date(v: Any) -> bool:
     if type(v) is not str or len(v) != 10:
         return False
     try:
-        date.fromisoformat(v)
+        return date.fromisoformat(v).isoformat() == v
     except ValueError:
         return False
-    return True
 
 
 def _datetime(v: Any) -> bool:
-    if type(v) is not str or len(v) > 40:
+    if type(v) is not str or len(v) > 40 or v != v.strip():
         return False
     try:
-        parse_datetime(v)
+        return stored_datetime(parse_datetime(v)) == v
     except ValueError:
         return False
-    return True
+
+
+def _tz(v: Any) -> bool:
+    return type(v) is str and v == v.strip() and known_zone(v)
 
 
 def _int(non_negative: bool) -> Check:
@@ -122,7 +130,7 @@ def check_for(spec: FieldSpec) -> Check:
     if t.startswith("ref:"):
         return _ref
     simple: dict[str, Check] = {
-        "bool": _bool, "date": _date, "datetime": _datetime, "tz": lambda v: type(v) is str and known_zone(v),
+        "bool": _bool, "date": _date, "datetime": _datetime, "tz": _tz,
         "int": _int(spec.name == "capacity"),
     }
     if t in simple:
@@ -236,11 +244,15 @@ def _value_sentence(kind: str, field_name: str, value: Any) -> str:
     spec = KINDS[kind].by_name.get(field_name)
     if spec is not None:
         try:
-            normalise_value(spec, value, KINDS[kind].label)
+            stored = normalise_value(spec, value, KINDS[kind].label)
         except ValidationError as exc:
             return str(exc)[:300]
         except (TypeError, ValueError):
             pass
+        else:  # readable, but not as a local edit stores it (padded, another spelling)
+            if type(value) is str and type(stored) is str:
+                return f"{spec.label}: {value[:60]!r} is not how {a_(KINDS[kind].label)}'s {spec.label} is stored " \
+                       f"({stored[:60]!r})."
     return f"{field_name}: a {type(value).__name__} is not how a {kind}'s {field_name} is stored"
 
 

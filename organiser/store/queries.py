@@ -1,4 +1,9 @@
-"""Reading the visible state: one record, lists by kind, full-text search, counts."""
+"""Reading the visible state: one record, lists by kind, full-text search, counts.
+
+A visible record is one not deleted and holding every field its kind needs: a peer's edit
+of a record can arrive before the change that made it (from a third device), and until the
+rest arrives the lists and pickers leave it out, so no reader meets an event without a start.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Any
 import orjson
 from sqlite_utils import Database
 
-from organiser.core.records import MAIN_KINDS
+from organiser.core.records import MAIN_KINDS, complete
 from organiser.store.database import in_chunks
 from organiser.store.materialise import flush_search_index
 
@@ -88,7 +93,10 @@ def list_records(
         sql += " ORDER BY r.rowid"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [(rid, json.loads(data)) for rid, data in db.execute(sql, params)]
+    rows = [(rid, json.loads(data)) for rid, data in db.execute(sql, params)]
+    if include_deleted:  # everything stored (a backup), whole or not
+        return rows
+    return [(rid, values) for rid, values in rows if complete(kind, values)]
 
 
 def search_ids(db: Database, kind: str, text: str) -> list[str]:
@@ -150,8 +158,9 @@ def incidents(db: Database, limit: int = 100) -> list[dict[str, Any]]:
 
 def visible_rows(db: Database, kind: str) -> list[tuple[int, str, dict[str, Any]]]:
     """(rowid, id, values) of every visible record of a kind, in storage order."""
-    return [(rowid, rid, json.loads(data)) for rowid, rid, data in db.execute(
+    rows = [(rowid, rid, json.loads(data)) for rowid, rid, data in db.execute(
         "SELECT rowid, id, data FROM records WHERE kind = ? AND deleted = 0", [kind])]
+    return [row for row in rows if complete(kind, row[2])]
 
 
 def trait_pairs(db: Database, kind: str, field: str, members: Iterable[str] | None = None) -> list[tuple[str, str]]:
@@ -191,9 +200,10 @@ def find_records(db: Database, kind: str, text: str, limit: int = 12) -> list[tu
     if query is None:
         return []
     search_index_ready(db)
-    return [(rid, json.loads(data)) for rid, data in db.execute(
+    rows = [(rid, json.loads(data)) for rid, data in db.execute(
         "SELECT r.id, r.data FROM records_fts f JOIN records r ON r.rowid = f.rowid "
         "WHERE records_fts MATCH ? AND r.kind = ? AND r.deleted = 0 LIMIT ?", [query, kind, int(limit)])]
+    return [(rid, values) for rid, values in rows if complete(kind, values)]
 
 
 # ---- one value per query, for the desktop app while a sync runs on another thread ---------
@@ -203,7 +213,8 @@ def find_records(db: Database, kind: str, text: str, limit: int = 12) -> list[tu
 
 def rows_by_ids(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, dict[str, Any], bool]]:
     """{id: (rowid, kind, values, deleted)} for the given ids, deleted ones included; one
-    packed value per 500 ids."""
+    packed value per 500 ids. A record lacking a field its kind needs reads as deleted (not
+    shown): the views drop or skip it like one, and show it once the rest arrives."""
     out: dict[str, tuple[int, str, dict[str, Any], bool]] = {}
     for chunk, marks in in_chunks(ids):
         (packed,) = db.execute(
@@ -211,7 +222,7 @@ def rows_by_ids(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, d
             f"FROM records WHERE id IN ({marks})", chunk).fetchone()
         flat = orjson.loads(packed) if packed else []
         for (rowid, rid, kind, deleted), values in zip(flat[::2], flat[1::2], strict=True):
-            out[rid] = (rowid, kind, values, bool(deleted))
+            out[rid] = (rowid, kind, values, bool(deleted) or not complete(kind, values))
     return out
 
 

@@ -1,0 +1,176 @@
+"""Events -> VEVENT and tasks -> VTODO: writing the iCalendar files `organiser.formats.ical` reads.
+
+Times are written in the event's IANA zone (`tz`), with a VTIMEZONE for each zone used; an
+event's recurrence text (RRULE and EXDATE lines, see `organiser.formats.ical`) becomes the
+RRULE and EXDATE properties, and a changed occurrence of another tool's series is written
+under the series' UID with its RECURRENCE-ID.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from organiser.formats.common import own_uid
+
+log = logging.getLogger(__name__)
+
+PRODID = "-//Organiser//Organiser//EN"
+# iCalendar PRIORITY is 1 (most urgent) .. 9 (least), 0 undefined; a task's priority is
+# "higher is more urgent", 0 meaning none.
+TASK_STATUS = {"todo": "NEEDS-ACTION", "doing": "IN-PROCESS", "done": "COMPLETED"}
+
+
+def write_calendar(
+    events: Iterable[Mapping[str, Any]],
+    tasks: Iterable[Mapping[str, Any]] = (),
+    *,
+    name: str = "",
+    member_emails: Mapping[str, tuple[str, str]] | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
+    """An iCalendar file with a VEVENT per event and a VTODO per task, and a VTIMEZONE
+    for every zone used. `member_emails` maps a member id to (name, email) for assignees."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if name:
+        calendar.add("x-wr-calname", name)
+    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
+    events = list(events)
+    uids = {e["id"]: _uid(e) for e in events}
+    # Dates of a series that a changed occurrence replaces: written as that occurrence
+    # (RECURRENCE-ID), not also excluded, as the tool they came from wrote them.
+    replaced: dict[str, set[str]] = {}
+    for e in events:
+        if e.get("source_recurrence"):
+            replaced.setdefault(_uid(e), set()).add(e["source_recurrence"])
+    for values in events:
+        calendar.add_component(_event_component(values, stamp, replaced))
+    for values in tasks:
+        calendar.add_component(_todo_component(values, stamp, member_emails or {}, uids))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _aware(text: str, zone: str | None) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None and zone:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+def _uid(values: Mapping[str, Any]) -> str:
+    return values.get("source_uid") or own_uid(values["id"])
+
+
+def _event_component(values: Mapping[str, Any], stamp: datetime,
+                     replaced: Mapping[str, set[str]]) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", _uid(values))
+    event.add("dtstamp", stamp)
+    event.add("summary", values.get("title") or "")
+    zone = values.get("tz")
+    all_day = bool(values.get("all_day"))
+    start = _aware(values["start"], zone)
+    if all_day:
+        event.add("dtstart", start.date())
+        if values.get("end"):
+            event.add("dtend", datetime.fromisoformat(values["end"]).date())
+    else:
+        event.add("dtstart", start)
+        if values.get("end"):
+            event.add("dtend", _aware(values["end"], zone))
+    if values.get("location"):
+        event.add("location", values["location"])
+    if values.get("description"):
+        event.add("description", values["description"])
+    event.add("status", "CANCELLED" if values.get("status") == "cancelled" else "CONFIRMED")
+    if values.get("capacity") is not None:
+        event.add("x-organiser-capacity", str(values["capacity"]))
+    when = _occurrence(values)
+    if when is not None:
+        if isinstance(when, datetime) and when.tzinfo is None and zone and not all_day:
+            when = when.replace(tzinfo=ZoneInfo(zone))
+        event.add("recurrence-id", when)
+    else:
+        _add_recurrence(event, values.get("rrule") or "", zone, all_day, replaced.get(_uid(values), set()))
+    return event
+
+
+def _occurrence(values: Mapping[str, Any]) -> date | datetime | None:
+    """Which occurrence of another tool's series the event replaces (its RECURRENCE-ID), or
+    None. One the file cannot carry (written before the field was checked) is left out with
+    a warning, and the event is written as one of its own: one record must not stop the
+    export of all the others."""
+    occurrence = values.get("source_recurrence")
+    if not occurrence:
+        return None
+    try:
+        return icalendar.vDDDTypes.from_ical(str(occurrence))
+    except ValueError:
+        log.warning("event %s: the occurrence it replaces (%r) is not an iCalendar date; "
+                    "exported as an event of its own", values.get("id"), str(occurrence)[:40])
+        return None
+
+
+def _add_recurrence(event: icalendar.Event, rule: str, zone: str | None, all_day: bool,
+                    replaced: set[str]) -> None:
+    rule = rule.strip()
+    if not rule:
+        return
+    if not rule.upper().startswith(("RRULE", "EXDATE", "RDATE")):
+        rule = f"RRULE:{rule}"
+    for line in rule.splitlines():
+        try:
+            _add_rule_line(event, line, zone, all_day, replaced)
+        except ValueError:  # a line no calendar could read: the others, and the other events, still go out
+            log.warning("event %s: recurrence line %r is not one iCalendar can carry; left out",
+                        event.get("uid"), line[:60])
+
+
+def _add_rule_line(event: icalendar.Event, line: str, zone: str | None, all_day: bool,
+                   replaced: set[str]) -> None:
+    head, _sep, value = line.partition(":")
+    name = head.split(";", 1)[0].strip().upper()
+    if name == "RRULE":
+        event.add("rrule", icalendar.vRecur.from_ical(value.strip()))
+    elif name in ("EXDATE", "RDATE"):
+        stamps = []
+        for one in value.split(","):
+            if name == "EXDATE" and one.strip() in replaced:
+                continue
+            parsed = icalendar.vDDDTypes.from_ical(one.strip())
+            if isinstance(parsed, datetime) and parsed.tzinfo is None and zone and not all_day:
+                parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+            stamps.append(parsed)
+        if stamps:
+            event.add(name.lower(), stamps)
+
+
+def _todo_component(values: Mapping[str, Any], stamp: datetime,
+                    member_emails: Mapping[str, tuple[str, str]], event_uids: Mapping[str, str]) -> icalendar.Todo:
+    todo = icalendar.Todo()
+    todo.add("uid", _uid(values))
+    todo.add("dtstamp", stamp)
+    todo.add("summary", values.get("title") or "")
+    if values.get("description"):
+        todo.add("description", values["description"])
+    todo.add("status", TASK_STATUS.get(values.get("status") or "todo", "NEEDS-ACTION"))
+    priority = int(values.get("priority") or 0)
+    if priority > 0:
+        todo.add("priority", max(1, 10 - min(priority, 9)))
+    if values.get("due"):
+        todo.add("due", date.fromisoformat(values["due"]))
+    if values.get("event"):
+        todo.add("related-to", event_uids.get(values["event"]) or own_uid(values["event"]),
+                 parameters={"RELTYPE": "PARENT"})
+    assignee = member_emails.get(values.get("assignee") or "")
+    if assignee and assignee[1]:
+        todo.add("attendee", f"mailto:{assignee[1]}", parameters={"CN": assignee[0]})
+    return todo
