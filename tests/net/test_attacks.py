@@ -94,9 +94,8 @@ def test_a_removed_device_is_refused_everywhere_even_through_a_device_that_had_n
         assert "infiltrator laptop" not in group3.device_names(host)
     wait_for(lambda: group3.status("c")["membership"]["removed"], 20, 0.5, "c told it was removed")
     wait_for(lambda: not any(s == "connected" for s in group3.peers("c").values()), 10, 0.5, "c cut off")
-    # it keeps its folder and tries again, with a certificate made anew
+    # it keeps its folder and tries again, with a certificate made anew (every start makes one, in memory)
     group3.lan.stop(group3.procs.pop("c"))
-    (next((group3.dirs["c"] / "groups").iterdir()) / "device.crt").unlink()
     refused = group3.run("c", "sync", A, "--timeout", "10")
     assert refused.returncode != 0 and "removed from the group" in refused.stderr
     # the code it made before its removal admits nobody the group accepts
