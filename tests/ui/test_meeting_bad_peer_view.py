@@ -105,7 +105,7 @@ def test_votes_without_member_and_odd_results_leave_view_and_projector_working(m
                        Op("proposal", closed.id, "result", json.dumps({"counts": "forty"}))]),
         bad_peer.sign([Op("meeting", meeting_id, "event", event_id),
                        Op("meeting", meeting_id, "current_item", item.id),
-                       Op("meeting", meeting_id, "item_since", "2026-11-26T19:00:00")]),
+                       Op("meeting", meeting_id, "item_since", "2026-11-26T19:00")]),
     ], source=bad_laptop.device_id)
     assert result.applied == 3, result.refused
     qtbot.waitUntil(lambda: view.proposals.rowCount() == 2 and view.agenda.state is not None
