@@ -13,7 +13,7 @@ run: deps venv
 
 test: test-deps venv
 	$(PY) -m ruff check organiser tests
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check organiser tests
