@@ -228,18 +228,7 @@ class MinutesDoc:
     def replace16(self, position: int, removed: int, inserted: str, origin: str = LOCAL) -> None:
         """Apply a local edit given in UTF-16 units (Qt's contentsChange)."""
         current = str(self.text)
-        start = utf16_to_index(current, position)
-        end = utf16_to_index(current, position + removed)
-        start8, end8 = index_to_utf8(current, start), index_to_utf8(current, end)
-        self.origin = origin
-        try:
-            with self.doc.transaction(origin=origin):
-                if end8 > start8:
-                    del self.text[start8:end8]
-                if inserted:
-                    self.text.insert(start8, inserted)
-        finally:
-            self.origin = None
+        self.replace(utf16_to_index(current, position), utf16_to_index(current, position + removed), inserted, origin)
 
     def replace(self, start: int, end: int, inserted: str, origin: str = LOCAL) -> None:
         """Replace code points start..end (Python indexes) of the text."""
