@@ -27,7 +27,7 @@ screenshots: venv
 deps:
 	@sh packaging/ensure-debian-libs.sh
 
-# The tests also drive the clients organisers use beside Organiser (khal, khard, todoman, LibreOffice).
+# The tests also drive the tools organisers use beside Organiser (khal, khard, todoman, LibreOffice, Syncthing).
 test-deps:
 	@sh packaging/ensure-debian-libs.sh --with-test-tools
 

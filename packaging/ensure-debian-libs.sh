@@ -20,9 +20,11 @@ LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"
 LIBS="$LIBS libcups2"
 # Only with --with-test-tools (`make test`), for the round-trip tests (tests/formats/test_client_*.py),
 # which skip without them: the calendar, address book and task clients and a headless LibreOffice
-# Calc that organisers use beside Organiser. `make run` never installs them.
+# Calc that organisers use beside Organiser; and Syncthing, two real instances of which carry a group
+# between namespaces (tests/net/test_syncthing*.py, tests/perf/folder_syncthing.py; skipped without it).
+# `make run` never installs them.
 TEST_TOOLS=""
-[ "${1:-}" = "--with-test-tools" ] && TEST_TOOLS="khal khard todoman libreoffice-calc-nogui"
+[ "${1:-}" = "--with-test-tools" ] && TEST_TOOLS="khal khard todoman libreoffice-calc-nogui syncthing"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: make sure Qt 6's runtime libraries (EGL, GL, xkbcommon, fontconfig, dbus) are installed."
