@@ -76,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from organiser.config import settings
     from organiser.net.node import SyncNode
+    from organiser.services.folders import FolderWatcher
 
     configured = settings().node_options()  # flags win over the environment and the config files
     host, port = _address(args.listen, any_port=True) if args.listen else ("0.0.0.0", configured["listen_port"])
@@ -91,11 +92,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await node.start()
+        watcher = FolderWatcher(group.replica)  # passes over the group's sync folders, if any
+        watcher.start()
         print(f"Serving group '{group.name}' as device '{group.device_name}' ({group.device_id}) "
               f"on port {node.port}. Stop with Ctrl+C.", flush=True)
         try:
             await stop.wait()
         finally:
+            await watcher.stop()
             await node.stop()
         print("Stopped.", flush=True)
 

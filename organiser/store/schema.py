@@ -289,5 +289,39 @@ def m010_meetings(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_folders(db: Database) -> None:
+    # Shared folders this device syncs through (store/folders.py): where, the number of its
+    # next segment, and what each file in it held when last read (size and mtime say whether
+    # it changed since); folder keys received sealed to this device (inside the encrypted db).
+    db.executescript(
+        """
+        CREATE TABLE folders (
+            path TEXT PRIMARY KEY,
+            added_at REAL NOT NULL,
+            next_segment INTEGER NOT NULL DEFAULT 1,
+            last_pass_at REAL,
+            last_error TEXT NOT NULL DEFAULT '',
+            shared TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID;
+        CREATE TABLE folder_files (
+            folder TEXT NOT NULL,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            writer TEXT NOT NULL DEFAULT '',
+            covers TEXT NOT NULL DEFAULT '{}',
+            detail TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (folder, path)
+        ) WITHOUT ROWID;
+        CREATE TABLE folder_keys (
+            key_id BLOB PRIMARY KEY,
+            key BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

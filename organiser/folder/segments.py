@@ -1,0 +1,114 @@
+"""What a segment holds, encoded and decoded with no I/O.
+
+A segment is one device's run of signed changesets, exactly as signed (a receiver checks
+them as it checks what a LAN peer sends). Plaintext: a JSON header line, then per changeset
+4 bytes of body length, the body and its 64-byte signature; zlib-compressed, then sealed
+(crypto.py). Compressing first keeps the folder smaller than the changesets themselves.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
+
+SIGNATURE_BYTES = 64
+MAX_SEGMENT_PLAIN = 256 * 1024 * 1024  # refuse to inflate past this: a zip bomb is input too
+_LENGTH = struct.Struct(">I")
+
+
+class BadSegment(ValueError):
+    """An authenticated segment whose contents do not parse: refused whole, never in part."""
+
+
+@dataclass
+class SegmentInfo:
+    writer: str
+    group: str
+    covers: dict[str, list[int]] = field(default_factory=dict)  # author -> [lowest, highest] seq
+    count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"w": self.writer, "g": self.group, "c": self.covers, "n": self.count}
+
+
+def encode_segment(writer: str, group: str, changesets: Iterable[tuple[str, int, bytes, bytes]]) -> tuple[bytes, SegmentInfo]:
+    """(author, seq, body, signature) rows -> compressed plaintext, and what it covers."""
+    info = SegmentInfo(writer, group)
+    parts: list[bytes] = []
+    for author, seq, body, signature in changesets:
+        if len(signature) != SIGNATURE_BYTES:
+            raise ValueError("a changeset signature is 64 bytes")
+        span = info.covers.get(author)
+        if span is None:
+            info.covers[author] = [seq, seq]
+        else:
+            span[0], span[1] = min(span[0], seq), max(span[1], seq)
+        parts.append(_LENGTH.pack(len(body)))
+        parts.append(body)
+        parts.append(signature)
+        info.count += 1
+    header = orjson.dumps(info.to_json()) + b"\n"
+    return zlib.compress(header + b"".join(parts), 6), info
+
+
+def decode_segment(compressed: bytes) -> tuple[SegmentInfo, list[Changeset]]:
+    """Compressed plaintext -> header and changesets; BadSegment if any part does not parse."""
+    try:
+        inflater = zlib.decompressobj()
+        plain = inflater.decompress(compressed, MAX_SEGMENT_PLAIN)
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise BadSegment("it is larger than a segment may be, or cut short")
+    except zlib.error as exc:
+        raise BadSegment(f"it does not decompress ({exc})") from None
+    end = plain.find(b"\n")
+    try:
+        head = orjson.loads(plain[:end]) if end > 0 else None
+        info = SegmentInfo(str(head["w"]), str(head["g"]),
+                           {str(a): [int(s[0]), int(s[1])] for a, s in dict(head["c"]).items()}, int(head["n"]))
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
+        raise BadSegment("its header does not parse") from None
+    changesets: list[Changeset] = []
+    view = memoryview(plain)
+    at = end + 1
+    while at < len(plain):
+        if at + 4 > len(plain):
+            raise BadSegment("it ends in the middle of a changeset")
+        (size,) = _LENGTH.unpack_from(plain, at)
+        body_end = at + 4 + size
+        if body_end + SIGNATURE_BYTES > len(plain):
+            raise BadSegment("it ends in the middle of a changeset")
+        try:
+            changesets.append(decode_changeset(bytes(view[at + 4:body_end]),
+                                               bytes(view[body_end:body_end + SIGNATURE_BYTES])))
+        except MalformedChangeset as exc:
+            raise BadSegment(f"changeset {len(changesets) + 1} in it is malformed ({exc})") from None
+        at = body_end + SIGNATURE_BYTES
+    if len(changesets) != info.count:
+        raise BadSegment(f"it holds {len(changesets)} changesets where its header says {info.count}")
+    for cs in changesets:
+        span = info.covers.get(cs.author)
+        if span is None or not span[0] <= cs.seq <= span[1]:
+            raise BadSegment("its header does not match the changesets in it")
+    return info, changesets
+
+
+def encode_json(doc: Any) -> bytes:
+    return zlib.compress(orjson.dumps(doc), 6)
+
+
+def decode_json(compressed: bytes) -> Any:
+    try:
+        inflater = zlib.decompressobj()
+        plain = inflater.decompress(compressed, 16 * 1024 * 1024)
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise BadSegment("it is too large or cut short")
+        return orjson.loads(plain)
+    except (zlib.error, orjson.JSONDecodeError) as exc:
+        raise BadSegment(f"it does not parse ({exc})") from None

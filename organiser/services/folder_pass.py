@@ -1,0 +1,342 @@
+"""One pass over a shared folder: read what other devices left, write what the folder lacks.
+
+What is read is peer input: each segment must authenticate under a folder key, parse whole,
+and come from the device whose folder it sits in; its changesets then go through the same
+checks as a LAN peer's (`Replica.apply`: membership, signatures, hash chains, screen()).
+A file that fails any of that is refused whole and reported, never applied in part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from organiser.core.changeset import Changeset
+from organiser.folder import crypto, layout
+from organiser.folder.segments import BadSegment, decode_json, decode_segment, encode_json, encode_segment
+from organiser.store import folders as store
+from organiser.store.replica import Replica
+from organiser.sync.outbox import missing
+
+log = logging.getLogger(__name__)
+
+SEGMENT_CHANGESETS = 5000  # per segment: a few MB at most, so a cut-off copy costs little to send again
+SEGMENT_BYTES = 8 * 1024 * 1024
+APPLY_BATCH = 20000  # changesets applied in one transaction while reading
+
+
+@dataclass
+class PassReport:
+    folder: str
+    written: int = 0  # changesets written to this device's segments
+    segments_written: int = 0
+    read: int = 0  # changesets read from others' segments
+    applied: int = 0
+    refused: int = 0
+    problems: list[dict[str, str]] = field(default_factory=list)  # files ignored or refused now
+
+    def to_json(self) -> dict[str, Any]:
+        return {"folder": self.folder, "written": self.written, "segments_written": self.segments_written,
+                "read": self.read, "applied": self.applied, "refused": self.refused, "problems": self.problems}
+
+
+class Keyring:
+    """The folder keys this device holds: worked out from the membership log, or received."""
+
+    def __init__(self, replica: Replica) -> None:
+        secrets = store.epoch_secrets(replica.db)
+        self.derived = crypto.folder_keys(secrets)
+        received = [crypto.FolderKey(-1, k) for k in store.received_keys(replica.db)]
+        self.by_id = {k.key_id: k for k in [*received, *self.derived]}
+        self.names = crypto.name_key(secrets[0]) if secrets else None
+
+    @property
+    def newest(self) -> crypto.FolderKey | None:
+        return self.derived[-1] if self.derived else None
+
+    @property
+    def first(self) -> crypto.FolderKey | None:
+        return self.derived[0] if self.derived else None
+
+
+class FolderPass:
+    def __init__(self, replica: Replica, folder: str, events: list[object] | None = None) -> None:
+        self.replica = replica
+        self.db = replica.db
+        self.folder = folder
+        self.root = Path(folder)
+        self.events = events
+        self.report = PassReport(folder)
+        self.exchange = crypto.exchange_key(replica.key())
+
+    # ---- the pass ---------------------------------------------------------------------------
+
+    def run(self) -> PassReport:
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"the folder {self.folder} is not there (unplugged or moved?)")
+        keys = Keyring(self.replica)
+        listing = layout.list_folder(self.root)
+        known = store.files(self.db, self.folder)
+        self.report.problems += [{"path": p, "why": why} for p, why in listing.ignored]
+        gone = [p for p in known if not (self.root / p).exists()]
+        if gone:
+            with self.db.atomic():
+                store.forget_files(self.db, self.folder, gone)
+            self.report.problems += [{"path": p, "why": "deleted from the folder"} for p in gone]
+            known = {p: r for p, r in known.items() if p not in gone}
+        if self._read_keys(listing, known, keys):
+            keys = Keyring(self.replica)
+        self._read_cards(listing, known, keys)
+        self._read_segments(listing, known, keys)
+        keys = Keyring(self.replica)  # a removal just read starts a new epoch
+        if keys.newest is not None and keys.names is not None and self._may_write():
+            own = crypto.device_folder_name(keys.names, self.replica.device_id)
+            self._write_segments(own, keys.newest)
+            self._write_card(own, keys.newest, listing)
+            self._share_keys(own, keys)
+        return self.report
+
+    def _own(self, keys: Keyring) -> str:
+        return crypto.device_folder_name(keys.names, self.replica.device_id) if keys.names else ""
+
+    def _may_write(self) -> bool:
+        roster = self.replica.roster()
+        me = self.replica.device_id
+        return roster.admitted(me) and me not in roster.limits
+
+    def _changed(self, entry: layout.FileEntry, known: dict[str, store.FileRow], retry: tuple[str, ...] = ()) -> bool:
+        row = known.get(entry.path)
+        return row is None or row.size != entry.size or row.mtime_ns != entry.mtime_ns or row.state in retry
+
+    def _problem(self, path: str, why: str) -> None:
+        self.report.problems.append({"path": path, "why": why})
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def _read_keys(self, listing: layout.Listing, known: dict[str, store.FileRow], keys: Keyring) -> bool:
+        """Keys sealed to this device in other members' key files; True if any is new."""
+        new = False
+        for device_dir, entry in listing.keys.items():
+            if device_dir == self._own(keys) or not self._changed(entry, known, retry=(store.UNREADABLE,)):
+                continue
+            data = layout.read_file(self.root, entry.path)
+            try:
+                _key, plain = crypto.open_sealed(keys.by_id, data or b"", entry.path)
+                doc = decode_json(plain)
+                sealed = [bytes.fromhex(s) for s in doc["k"]]
+            except (crypto.Unreadable, BadSegment, KeyError, TypeError, ValueError) as exc:
+                self._note(entry, store.UNREADABLE, detail=str(exc))
+                continue
+            with self.db.atomic():
+                for blob in sealed:
+                    secret = crypto.open_sealed_to(self.exchange, blob)
+                    if secret is not None and len(secret) == 32:
+                        new |= store.keep_key(self.db, crypto.FolderKey(-1, secret).key_id, secret)
+                self._note(entry, store.KEYS, writer=device_dir)
+        return new
+
+    def _read_cards(self, listing: layout.Listing, known: dict[str, store.FileRow], keys: Keyring) -> None:
+        for device_dir, entry in listing.cards.items():
+            if device_dir == self._own(keys) or not self._changed(entry, known, retry=(store.UNREADABLE, store.REFUSED)):
+                continue
+            data = layout.read_file(self.root, entry.path)
+            try:
+                _key, plain = crypto.open_sealed(keys.by_id, data or b"", entry.path)
+                card = decode_json(plain)
+                device, exchange, vector = str(card["d"]), str(card["x"]), dict(card["v"])
+                signature = bytes.fromhex(card["s"])
+            except (crypto.Unreadable, BadSegment, KeyError, TypeError, ValueError) as exc:
+                self._note(entry, store.UNREADABLE, detail=str(exc))
+                continue
+            public = self.replica.roster_key(device)
+            ok = public is not None and keys.names is not None and \
+                crypto.device_folder_name(keys.names, device) == device_dir
+            if ok:
+                try:
+                    public.verify(signature, card_body(self.replica.group_id, device, exchange))  # type: ignore[union-attr]
+                except Exception:  # cryptography's InvalidSignature: refused like any bad signature
+                    ok = False
+            if not ok:
+                self._note(entry, store.REFUSED, detail="a device card not signed by a device of this group")
+                self._problem(entry.path, "a device card not signed by a device of this group")
+                continue
+            covers = {str(a): [1, int(s)] for a, s in vector.items()}
+            with self.db.atomic():
+                self._note(entry, store.CARD, writer=device, covers=covers,
+                           detail=orjson.dumps({"x": exchange, "t": card.get("t")}).decode())
+
+    def _read_segments(self, listing: layout.Listing, known: dict[str, store.FileRow], keys: Keyring) -> None:
+        batch: list[tuple[layout.FileEntry, str, dict[str, list[int]], list[Changeset]]] = []
+        size = 0
+        for device_dir, numbered in listing.segments.items():
+            for _number, entry in numbered:
+                if not self._changed(entry, known, retry=(store.UNREADABLE, store.PENDING)):
+                    continue
+                opened = self._open_segment(device_dir, entry, keys)
+                if opened is None:
+                    continue
+                batch.append((entry, *opened))
+                size += len(opened[2])
+                if size >= APPLY_BATCH:
+                    self._apply(batch)
+                    batch, size = [], 0
+        if batch:
+            self._apply(batch)
+
+    def _open_segment(self, device_dir: str, entry: layout.FileEntry, keys: Keyring
+                      ) -> tuple[str, dict[str, list[int]], list[Changeset]] | None:
+        data = layout.read_file(self.root, entry.path)
+        try:
+            _key, plain = crypto.open_sealed(keys.by_id, data or b"", entry.path)
+        except crypto.Unreadable as exc:
+            self._note(entry, store.UNREADABLE, detail=str(exc))
+            self._problem(entry.path, f"unreadable: {exc}")
+            return None
+        try:
+            info, changesets = decode_segment(plain)
+            if info.group != self.replica.group_id:
+                raise BadSegment("it belongs to another group")
+            if keys.names is None or crypto.device_folder_name(keys.names, info.writer) != device_dir:
+                raise BadSegment("it was written by another device than the one whose folder holds it")
+        except BadSegment as exc:
+            with self.db.atomic():
+                self._note(entry, store.REFUSED, detail=str(exc))
+            self._problem(entry.path, f"refused: {exc}")
+            self.report.refused += 1
+            return None
+        return info.writer, info.covers, changesets
+
+    def _apply(self, batch: list[tuple[layout.FileEntry, str, dict[str, list[int]], list[Changeset]]]) -> None:
+        everything = [cs for *_rest, changesets in batch for cs in changesets]
+        where = {(cs.author, cs.seq): entry.path for entry, _w, _c, changesets in batch for cs in changesets}
+        writers = {entry.path: writer for entry, writer, _c, _cs in batch}
+        # One writer is blamed for what no signature vouches for; with several, the authors are.
+        source = next(iter(set(writers.values()))) if len(set(writers.values())) == 1 else None
+        result = self.replica.apply(everything, events=self.events, source=source)
+        self.report.read += len(everything)
+        self.report.applied += result.applied
+        self.report.refused += len(result.refused)
+        refused: dict[str, list[str]] = {}
+        waiting: set[str] = set()
+        for refusal in result.refused:
+            path = where.get((refusal.author, refusal.seq), "")
+            refused.setdefault(path, []).append(refusal.reason)
+            if refusal.code == "stranger":  # its admission may be in a file not read yet
+                waiting.add(path)
+        with self.db.atomic():
+            for entry, writer, covers, changesets in batch:
+                reasons = refused.get(entry.path, [])
+                state = store.PENDING if entry.path in waiting else (
+                    store.REFUSED if reasons and len(reasons) == len(changesets) else store.APPLIED)
+                detail = f"{len(reasons)} of {len(changesets)} changesets refused: {reasons[0]}" if reasons else ""
+                self._note(entry, state, writer=writer, covers=covers, detail=detail)
+                if reasons:
+                    self._problem(entry.path, detail)
+
+    def _note(self, entry: layout.FileEntry, state: str, *, writer: str = "",
+              covers: dict[str, list[int]] | None = None, detail: str = "") -> None:
+        store.note_file(self.db, self.folder, store.FileRow(entry.path, entry.size, entry.mtime_ns, state, writer,
+                                                            covers or {}, detail))
+
+    # ---- writing ------------------------------------------------------------------------------
+
+    def _write_segments(self, own: str, key: crypto.FolderKey) -> None:
+        row = store.folder(self.db, self.folder)
+        number = row.next_segment if row else 1
+        # Numbers already in the folder are never reused, even if this device forgot them.
+        existing = [n for n, _e in layout.list_folder(self.root).segments.get(own, [])]
+        number = max([number, *(n + 1 for n in existing)])
+        have = store.coverage(store.files(self.db, self.folder).values())
+        after = 0
+        pending: list[tuple[str, int, bytes, bytes]] = []
+        pending_bytes = 0
+        while True:
+            after, rows = missing(self.db, have, after, limit=2000)
+            for out in rows:
+                pending.append((out.author, out.seq, out.body, out.signature))
+                pending_bytes += len(out.body) + 64
+                if len(pending) >= SEGMENT_CHANGESETS or pending_bytes >= SEGMENT_BYTES:
+                    number = self._write_one(own, key, number, pending)
+                    pending, pending_bytes = [], 0
+            if not rows:
+                break
+        if pending:
+            self._write_one(own, key, number, pending)
+
+    def write_rows(self, rows: list[tuple[str, int, bytes, bytes]]) -> int:
+        """Write these (author, seq, body, signature) rows as new segments of this device;
+        return how many segments."""
+        keys = Keyring(self.replica)
+        if keys.newest is None or keys.names is None:
+            return 0
+        own = crypto.device_folder_name(keys.names, self.replica.device_id)
+        row = store.folder(self.db, self.folder)
+        number = first = row.next_segment if row else 1
+        for start in range(0, len(rows), SEGMENT_CHANGESETS):
+            number = self._write_one(own, keys.newest, number, rows[start:start + SEGMENT_CHANGESETS])
+        return number - first
+
+    def _write_one(self, own: str, key: crypto.FolderKey, number: int,
+                   changesets: list[tuple[str, int, bytes, bytes]]) -> int:
+        plain, info = encode_segment(self.replica.device_id, self.replica.group_id, changesets)
+        rel = f"{own}/{layout.segment_name(number)}"
+        layout.write_whole(self.root / rel, crypto.seal(key, plain, rel))
+        st = (self.root / rel).stat()
+        with self.db.atomic():
+            store.note_file(self.db, self.folder, store.FileRow(rel, st.st_size, st.st_mtime_ns, store.OWN,
+                                                                self.replica.device_id, info.covers, ""))
+            store.set_next_segment(self.db, self.folder, number + 1)
+        self.report.written += len(changesets)
+        self.report.segments_written += 1
+        return number + 1
+
+    def _write_card(self, own: str, key: crypto.FolderKey, listing: layout.Listing) -> None:
+        """What this device has applied, and its exchange key: rewritten when either changed."""
+        vector = self.replica.version_vector()
+        exchange = crypto.public_bytes(self.exchange).hex()
+        rel = f"{own}/{layout.CARD}"
+        row = store.files(self.db, self.folder).get(rel)
+        covers = {a: [1, s] for a, s in vector.items()}
+        if row is not None and row.covers == covers and row.detail == key.key_id.hex() and (self.root / rel).exists():
+            return
+        me = self.replica.device_id
+        signature = self.replica.key().sign(card_body(self.replica.group_id, me, exchange))
+        doc = {"d": me, "x": exchange, "v": vector, "t": time.time(), "s": signature.hex()}
+        layout.write_whole(self.root / rel, crypto.seal(key, encode_json(doc), rel))
+        st = (self.root / rel).stat()
+        with self.db.atomic():
+            store.note_file(self.db, self.folder, store.FileRow(rel, st.st_size, st.st_mtime_ns, store.CARD, me,
+                                                                covers, key.key_id.hex()))
+
+    def _share_keys(self, own: str, keys: Keyring) -> None:
+        """After a removal, seal the newer keys to every current member whose card we hold, so
+        members that learn of the removal only through this folder can read what follows."""
+        if len(keys.derived) < 2 or keys.first is None:
+            return
+        roster = self.replica.roster()
+        recipients = sorted({bytes.fromhex(orjson.loads(r.detail)["x"]) for r in store.files(self.db, self.folder).values()
+                             if r.state == store.CARD and r.writer != self.replica.device_id
+                             and roster.admitted(r.writer) and r.writer not in roster.limits})
+        newer = [k.key for k in keys.derived[1:]]
+        shared = hashlib.sha256(b"".join(newer) + b"".join(recipients)).hexdigest()
+        row = store.folder(self.db, self.folder)
+        if not recipients or (row is not None and row.shared == shared):
+            return
+        sealed = [crypto.seal_to(r, k).hex() for r in recipients for k in newer]
+        rel = f"{own}/{layout.KEYS}"
+        # Under the first key: a member that missed the removal holds no newer one yet.
+        layout.write_whole(self.root / rel, crypto.seal(keys.first, encode_json({"k": sealed}), rel))
+        store.set_shared(self.db, self.folder, shared)
+
+
+def card_body(group: str, device: str, exchange: str) -> bytes:
+    """What a device card's signature covers: its group, its id and its exchange key."""
+    return orjson.dumps({"card": "organiser folder card v1", "g": group, "d": device, "x": exchange},
+                        option=orjson.OPT_SORT_KEYS)
+

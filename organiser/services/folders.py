@@ -1,0 +1,258 @@
+"""Syncing through shared folders: the API the app and the CLI call.
+
+    folders = Folders(group.replica)
+    folders.add("/home/ana/Sync/tenants")      # attach a folder (several per group work)
+    folders.sync()                              # one pass over every folder: read, then write
+    folders.status(path)                        # per device, how far the folder has it
+    folders.compact(path)                       # admin: merge segments every member has applied
+
+While the app or `serve` runs, `FolderWatcher` makes a pass over every folder every ~1.5 s
+on a worker thread with its own connection (polling works on network mounts, where change
+notifications do not). docs/folder-sync.md has the design and the threat model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.errors import NotFoundError, ValidationError
+from organiser.folder import crypto, layout
+from organiser.folder.segments import BadSegment, decode_segment
+from organiser.services.devices import Devices, MembershipRefused
+from organiser.services.folder_pass import FolderPass, Keyring, PassReport
+from organiser.store import folders as store
+from organiser.store.database import connect
+from organiser.store.replica import Replica
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    path: str
+    added_at: float
+    last_pass_at: float | None
+    last_error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "added_at": self.added_at, "last_pass_at": self.last_pass_at,
+                "last_error": self.last_error}
+
+
+def folder_path(text: str) -> str:
+    """A folder as typed, made absolute; ValidationError if it is not a folder we can write to."""
+    if not str(text).strip():
+        raise ValidationError("folder", "folder: give the path of a shared folder.")
+    path = Path(text).expanduser().absolute()
+    if not path.is_dir():
+        raise ValidationError("folder", f"folder: {path} is not a folder (create it first, or check the path).")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValidationError("folder", f"folder: this device cannot write to {path}.")
+    return os.path.normpath(path)
+
+
+class Folders:
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.db = replica.db
+
+    # ---- which folders -------------------------------------------------------------------
+
+    def list(self) -> list[FolderInfo]:
+        return [FolderInfo(r.path, r.added_at, r.last_pass_at, r.last_error) for r in store.folders(self.db)]
+
+    def add(self, text: str) -> FolderInfo:
+        path = folder_path(text)
+        if store.folder(self.db, path) is not None:
+            raise ValidationError("folder", f"folder: {path} is already a sync folder of this group.")
+        store.add_folder(self.db, path)
+        return self.find(path)
+
+    def find(self, text: str) -> FolderInfo:
+        path = os.path.normpath(Path(text).expanduser().absolute())
+        for info in self.list():
+            if info.path == path:
+                return info
+        raise NotFoundError(f"{path} is not a sync folder of this group; see 'organiser folder status'.")
+
+    def remove(self, text: str) -> FolderInfo:
+        """Stop syncing through a folder. What this device wrote there stays for the others."""
+        info = self.find(text)
+        store.remove_folder(self.db, info.path)
+        return info
+
+    # ---- passes --------------------------------------------------------------------------
+
+    def sync(self, text: str | None = None, events: list[object] | None = None) -> list[PassReport]:
+        """One pass over one folder (or every folder): read what others left, write what it lacks."""
+        chosen = [self.find(text)] if text else self.list()
+        return [self.sync_folder(info.path, events) for info in chosen]
+
+    def sync_folder(self, path: str, events: list[object] | None = None) -> PassReport:
+        try:
+            report = FolderPass(self.replica, path, events).run()
+        except OSError as exc:
+            store.note_pass(self.db, path, f"{exc.strerror or exc}: {path}" if isinstance(exc, OSError) else str(exc))
+            raise
+        store.note_pass(self.db, path)
+        return report
+
+    # ---- what the folder holds -----------------------------------------------------------
+
+    def status(self, text: str) -> dict[str, Any]:
+        info = self.find(text)
+        root = Path(info.path)
+        rows = store.files(self.db, info.path)
+        in_folder = store.coverage(rows.values())
+        here = self.replica.version_vector()
+        applied = {r.writer: {a: s[1] for a, s in r.covers.items()} for r in rows.values() if r.state == store.CARD}
+        applied[self.replica.device_id] = here
+        devices = []
+        for device in Devices(self.replica).list():
+            seen = applied.get(device.id)
+            devices.append({
+                "id": device.id, "name": device.name, "this_device": device.this_device, "removed": device.removed,
+                "in_folder": in_folder.get(device.id, 0), "here": here.get(device.id, 0),
+                "reads_folder": seen is not None,
+                "caught_up": seen is not None and all(seen.get(a, 0) >= s for a, s in in_folder.items()),
+            })
+        problems = [{"path": r.path, "why": f"{r.state}: {r.detail}"} for r in rows.values()
+                    if r.state in (store.REFUSED, store.UNREADABLE, store.PENDING)]
+        problems += [{"path": r.path, "why": "deleted from the folder"} for r in rows.values()
+                     if not (root / r.path).exists()]
+        segments, size = 0, 0
+        if root.is_dir():
+            listing = layout.list_folder(root)
+            problems += [{"path": p, "why": why} for p, why in listing.ignored]
+            for numbered in listing.segments.values():
+                segments += len(numbered)
+                size += sum(e.size for _n, e in numbered)
+        return {**info.to_json(), "reachable": root.is_dir(), "segments": segments, "bytes": size,
+                "devices": devices, "problems": problems}
+
+    # ---- compaction ----------------------------------------------------------------------
+
+    def compact(self, text: str) -> dict[str, int]:
+        """Merge the segments every current member has applied into few new ones of this device,
+        then delete them. Admins only; every current member must have left a card."""
+        info = self.find(text)
+        devices = Devices(self.replica)
+        if not devices.is_admin():
+            raise MembershipRefused("only an admin can compact a sync folder.")
+        self.sync_folder(info.path)
+        rows = store.files(self.db, info.path)
+        applied = {r.writer: {a: s[1] for a, s in r.covers.items()} for r in rows.values() if r.state == store.CARD}
+        applied[self.replica.device_id] = self.replica.version_vector()
+        members = [d for d in devices.list() if not d.removed]
+        absent = [d.name for d in members if d.id not in applied]
+        if absent:
+            raise MembershipRefused(f"not every member has read this folder yet ({', '.join(absent)}); "
+                                    "nothing was compacted.")
+        safe = {a: min(applied[d.id].get(a, 0) for d in members) for a in {a for v in applied.values() for a in v}}
+        candidates = [r for r in rows.values() if r.state in store.HOLDING and layout.SEGMENT.match(r.path.split("/")[-1])
+                      and all(safe.get(a, 0) >= high for a, (_low, high) in r.covers.items())]
+        if len(candidates) < 2:
+            return {"segments_before": len(candidates), "segments_after": len(candidates), "changesets": 0}
+        keys = Keyring(self.replica)
+        root = Path(info.path)
+        everything: dict[tuple[str, int], tuple[str, int, bytes, bytes]] = {}
+        for row in candidates:
+            data = layout.read_file(root, row.path)
+            try:
+                _key, plain = crypto.open_sealed(keys.by_id, data or b"", row.path)
+                _info, changesets = decode_segment(plain)
+            except (crypto.Unreadable, BadSegment):
+                continue  # changed since it was read: left alone
+            for cs in changesets:
+                everything[(cs.author, cs.seq)] = (cs.author, cs.seq, cs.body, cs.signature)
+        written = FolderPass(self.replica, info.path).write_rows(sorted(everything.values(), key=lambda r: r[:2]))
+        gone = [r.path for r in candidates]
+        for path in gone:
+            (root / path).unlink(missing_ok=True)
+        with self.db.atomic():
+            store.forget_files(self.db, info.path, gone)
+        return {"segments_before": len(candidates), "segments_after": written, "changesets": len(everything)}
+
+
+class FolderWatcher:
+    """Passes over every folder of the group while the app or `serve` runs, on a worker thread
+    with its own connection; events it raises are published on the loop's thread."""
+
+    def __init__(self, replica: Replica, interval: float = POLL_SECONDS) -> None:
+        self._main = replica
+        self._path = replica.database_path()
+        self._interval = interval
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="organiser-folders")
+        self._local = threading.local()
+        self._task: asyncio.Task[None] | None = None
+        self._replicas: list[Replica] = []
+        self.last_reports: dict[str, PassReport] = {}
+
+    def _worker(self) -> Folders:
+        replica = getattr(self._local, "replica", None)
+        if replica is None:
+            main = self._main
+            db = connect(self._path, synchronous="NORMAL")  # what it stores can be read again
+            replica = Replica(db, group_id=main.group_id, device_id=main.device_id, key=main.key())
+            self._local.replica = replica
+            self._replicas.append(replica)
+        return Folders(replica)
+
+    def _pass(self) -> tuple[list[PassReport], list[object]]:
+        folders = self._worker()
+        events: list[object] = []
+        reports = []
+        for info in folders.list():
+            try:
+                reports.append(folders.sync_folder(info.path, events))
+            except OSError as exc:  # unplugged, moved, read-only: said in status, tried again later
+                log.warning("sync folder %s: %s", info.path, exc)
+        return reports, events
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def pass_now(self) -> list[PassReport]:
+        reports, events = await asyncio.wrap_future(self._executor.submit(self._pass))
+        for event in events:
+            if isinstance(event, RecordsChanged) and "device" in event.kinds:
+                self._main.forget_roster()
+            self._main.bus.publish(event)
+        for report in reports:
+            self.last_reports[report.folder] = report
+        return reports
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.pass_now()
+            except Exception:  # a pass that failed is logged and tried again; the loop goes on
+                log.exception("a pass over the sync folders failed")
+            await asyncio.sleep(self._interval)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+        def close() -> None:
+            for replica in self._replicas:
+                replica.db.close()
+
+        await asyncio.wrap_future(self._executor.submit(close))
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,151 @@
+"""What this device keeps about the shared folders it syncs through (migration m012).
+
+`folders` names each folder; `folder_files` remembers each file as last read (so a pass
+decrypts only what is new or changed, and status can say what each holds or why it was
+refused); `folder_keys` keeps folder keys other members sealed to this device. The keys a
+member can work out itself come from the membership log (`epoch_secrets`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+APPLIED, OWN, UNREADABLE, REFUSED, PENDING, CARD, KEYS = (
+    "applied", "own", "unreadable", "refused", "pending", "card", "keys")
+HOLDING = (APPLIED, OWN)  # files whose changesets count as in the folder
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    path: str
+    added_at: float
+    next_segment: int
+    last_pass_at: float | None
+    last_error: str
+    shared: str
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    size: int
+    mtime_ns: int
+    state: str
+    writer: str
+    covers: dict[str, list[int]]
+    detail: str
+
+
+def epoch_secrets(db: Database) -> list[bytes]:
+    """One secret per membership epoch, oldest first: the hash of the founder's first
+    changeset, then chained with each effective removal (in the order every device sorts
+    them). Empty while this device does not hold the founder's first changeset."""
+    founder = db.execute("SELECT value FROM meta WHERE key = 'founder'").fetchone()
+    first = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = 1",
+                       [founder[0] if founder else ""]).fetchone()
+    if first is None:
+        return []
+    secret = hashlib.sha256(b"organiser folder epoch v1" + first[0].encode()).digest()
+    out = [secret]
+    for (removal,) in db.execute(
+        "SELECT c.hash FROM devices d JOIN membership_log m ON m.action = 'remove' "
+        "AND json_extract(m.value, '$.device') = d.id AND m.author = d.removed_by "
+        "JOIN changes c ON c.author = m.author AND c.seq = m.seq "
+        "WHERE d.removed_kept IS NOT NULL ORDER BY d.removed_hlc, c.hash"
+    ):
+        secret = hashlib.sha256(secret + removal.encode()).digest()
+        out.append(secret)
+    return out
+
+
+# ---- folders ------------------------------------------------------------------------------
+
+def add_folder(db: Database, path: str) -> None:
+    with db.atomic():
+        db.execute("INSERT INTO folders (path, added_at) VALUES (?, ?)", [path, time.time()])
+
+
+def remove_folder(db: Database, path: str) -> None:
+    with db.atomic():
+        db.execute("DELETE FROM folders WHERE path = ?", [path])
+        db.execute("DELETE FROM folder_files WHERE folder = ?", [path])
+
+
+def folders(db: Database) -> list[FolderRow]:
+    return [FolderRow(*row) for row in db.execute(
+        "SELECT path, added_at, next_segment, last_pass_at, last_error, shared FROM folders ORDER BY added_at")]
+
+
+def folder(db: Database, path: str) -> FolderRow | None:
+    row = db.execute("SELECT path, added_at, next_segment, last_pass_at, last_error, shared FROM folders "
+                     "WHERE path = ?", [path]).fetchone()
+    return FolderRow(*row) if row else None
+
+
+def note_pass(db: Database, path: str, error: str = "") -> None:
+    with db.atomic():
+        db.execute("UPDATE folders SET last_pass_at = ?, last_error = ? WHERE path = ?", [time.time(), error, path])
+
+
+def set_next_segment(db: Database, path: str, number: int) -> None:
+    db.execute("UPDATE folders SET next_segment = max(next_segment, ?) WHERE path = ?", [number, path])
+
+
+def set_shared(db: Database, path: str, shared: str) -> None:
+    with db.atomic():
+        db.execute("UPDATE folders SET shared = ? WHERE path = ?", [shared, path])
+
+
+# ---- files as last read -------------------------------------------------------------------
+
+def files(db: Database, path: str) -> dict[str, FileRow]:
+    return {row[0]: FileRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6]) for row in db.execute(
+        "SELECT path, size, mtime_ns, state, writer, covers, detail FROM folder_files WHERE folder = ?", [path])}
+
+
+def note_file(db: Database, folder_path: str, row: FileRow) -> None:
+    db.execute("INSERT OR REPLACE INTO folder_files (folder, path, size, mtime_ns, state, writer, covers, detail) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               [folder_path, row.path, row.size, row.mtime_ns, row.state, row.writer,
+                json.dumps(row.covers, sort_keys=True), row.detail])
+
+
+def forget_files(db: Database, folder_path: str, paths: list[str]) -> None:
+    db.executemany("DELETE FROM folder_files WHERE folder = ? AND path = ?", [(folder_path, p) for p in paths])
+
+
+def coverage(rows: Any) -> dict[str, int]:
+    """Per author, the highest seq up to which the files hold every changeset (from 1)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for row in rows:
+        if row.state in HOLDING:
+            for author, (low, high) in row.covers.items():
+                spans.setdefault(author, []).append((low, high))
+    out: dict[str, int] = {}
+    for author, ranges in spans.items():
+        upto = 0
+        for low, high in sorted(ranges):
+            if low > upto + 1:
+                break
+            upto = max(upto, high)
+        if upto:
+            out[author] = upto
+    return out
+
+
+# ---- keys sealed to this device -----------------------------------------------------------
+
+def received_keys(db: Database) -> list[bytes]:
+    return [bytes(k) for (k,) in db.execute("SELECT key FROM folder_keys")]
+
+
+def keep_key(db: Database, key_id: bytes, key: bytes) -> bool:
+    """Keep a key another member sealed to us; True if it is new."""
+    cursor = db.execute("INSERT OR IGNORE INTO folder_keys (key_id, key) VALUES (?, ?)", [key_id, key])
+    return cursor.rowcount > 0
