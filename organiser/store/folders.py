@@ -117,7 +117,7 @@ def note_file(db: Database, folder_path: str, row: FileRow) -> None:
 
 
 def forget_files(db: Database, folder_path: str, paths: list[str]) -> None:
-    db.executemany("DELETE FROM folder_files WHERE folder = ? AND path = ?", [(folder_path, p) for p in paths])
+    db.conn.executemany("DELETE FROM folder_files WHERE folder = ? AND path = ?", [(folder_path, p) for p in paths])
 
 
 def coverage(rows: Any) -> dict[str, int]:
