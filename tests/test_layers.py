@@ -16,7 +16,8 @@ import organiser
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = Path(organiser.__file__).parent
-QT_FREE = ["organiser.core", "organiser.store", "organiser.sync", "organiser.formats", "organiser.services"]
+QT_FREE = ["organiser.core", "organiser.store", "organiser.sync", "organiser.formats", "organiser.services",
+           "organiser.folder"]
 QT_MODULES = ("PySide6", "shiboken6", "qasync")
 # The layers that may use Qt: skipped only in the Qt-blocked run.
 QT_LAYERS = ("organiser.ui", "organiser.app")

@@ -62,12 +62,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--expires", default="24h", metavar="DURATION", help="how long the code stays valid "
                    "(e.g. 30m, 24h, 7d; default 24h)")
     p.add_argument("--json", action="store_true", help="print the code and its expiry as JSON")
+    p.add_argument("--folder", metavar="PATH", help="leave the invite in this shared folder, for a device that "
+                   "never meets this one: it joins with 'organiser join --folder PATH CODE' from its own copy")
     p.set_defaults(handler=cmd_invite)
 
     p = sub.add_parser("join", help="join a group with an invite code",
                        description="Redeem an invite code with a member device that is online, receive this "
                        "device's certificate and the group credentials, and sync.")
     p.add_argument("code", metavar="CODE", help="the invite code (spaces and dashes do not matter)")
+    p.add_argument("--folder", metavar="PATH", help="redeem an invite left in this shared folder (your copy of "
+                   "it); this device is admitted at the inviting device's next pass over the folder")
     p.add_argument("--device-name", metavar="NAME", help="what to call this device (default: device_name in "
                    "the config files, else this computer's name)")
     p.set_defaults(handler=cmd_join)
@@ -129,6 +133,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from organiser.net.pairing import make_invite
 
     seconds = parse_duration(args.expires)
+    if args.folder:
+        return _invite_through_folder(args, seconds)
     group = open_chosen_group(args)
     try:
         # Only this device can redeem the code, so it names only where this device listens:
@@ -152,6 +158,40 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
+def _invite_through_folder(args: argparse.Namespace, seconds: int) -> int:
+    from organiser.services.folder_invites import make_folder_invite
+
+    group = open_chosen_group(args)
+    try:
+        code = make_folder_invite(group, args.folder, seconds)
+        if args.json:
+            print_json({"code": code, "expires_in": seconds, "folder": args.folder})
+        else:
+            print(code)
+        print("Send the code apart from the folder (a message, a call). The new device runs "
+              "'organiser join --folder PATH CODE' on its copy; this device admits it at its next pass over the "
+              "folder ('organiser serve', the app, or 'organiser folder sync').", file=sys.stderr)
+    finally:
+        group.close()
+    return 0
+
+
+def _join_through_folder(args: argparse.Namespace, device_name: str, passphrase: str | None) -> int:
+    from organiser.cli.main import data_dir_of
+    from organiser.services.folder_invites import redeem_folder_invite
+    from organiser.services.folders import Folders
+
+    group = redeem_folder_invite(data_dir_of(args), args.folder, args.code, device_name, passphrase=passphrase)
+    try:
+        Folders(group.replica).sync()
+        print(f"Answered the invite of group '{group.name}' in {args.folder} as device '{group.device_name}' "
+              f"({group.device_id}). The inviting device admits it at its next pass over the folder; this device "
+              "then reads everything at its own next pass ('organiser serve', the app, or 'organiser folder sync').")
+    finally:
+        group.close()
+    return 0
+
+
 def cmd_join(args: argparse.Namespace) -> int:
     from organiser.cli.atrest import new_passphrase
     from organiser.cli.main import data_dir_of
@@ -160,6 +200,8 @@ def cmd_join(args: argparse.Namespace) -> int:
 
     device_name = args.device_name or settings().device_name_for_this_device()
     passphrase = new_passphrase(args)
+    if args.folder:
+        return _join_through_folder(args, device_name, passphrase)
     group = asyncio.run(redeem_invite(data_dir_of(args), args.code, device_name, passphrase=passphrase))
     try:
         counts = group.status()["counts"]

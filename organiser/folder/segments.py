@@ -38,7 +38,8 @@ class SegmentInfo:
         return {"w": self.writer, "g": self.group, "c": self.covers, "n": self.count}
 
 
-def encode_segment(writer: str, group: str, changesets: Iterable[tuple[str, int, bytes, bytes]]) -> tuple[bytes, SegmentInfo]:
+def encode_segment(writer: str, group: str,
+                   changesets: Iterable[tuple[str, int, bytes, bytes]]) -> tuple[bytes, SegmentInfo]:
     """(author, seq, body, signature) rows -> compressed plaintext, and what it covers."""
     info = SegmentInfo(writer, group)
     parts: list[bytes] = []

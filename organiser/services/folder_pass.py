@@ -143,7 +143,8 @@ class FolderPass:
 
     def _read_cards(self, listing: layout.Listing, known: dict[str, store.FileRow], keys: Keyring) -> None:
         for device_dir, entry in listing.cards.items():
-            if device_dir == self._own(keys) or not self._changed(entry, known, retry=(store.UNREADABLE, store.REFUSED)):
+            retry = (store.UNREADABLE, store.REFUSED)
+            if device_dir == self._own(keys) or not self._changed(entry, known, retry=retry):
                 continue
             data = layout.read_file(self.root, entry.path)
             try:
@@ -320,7 +321,8 @@ class FolderPass:
         if len(keys.derived) < 2 or keys.first is None:
             return
         roster = self.replica.roster()
-        recipients = sorted({bytes.fromhex(orjson.loads(r.detail)["x"]) for r in store.files(self.db, self.folder).values()
+        cards = store.files(self.db, self.folder).values()
+        recipients = sorted({bytes.fromhex(orjson.loads(r.detail)["x"]) for r in cards
                              if r.state == store.CARD and r.writer != self.replica.device_id
                              and roster.admitted(r.writer) and r.writer not in roster.limits})
         newer = [k.key for k in keys.derived[1:]]

@@ -27,6 +27,7 @@ from organiser.core.errors import NotFoundError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
 from organiser.services.devices import Devices, MembershipRefused
+from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_pass import FolderPass, Keyring, PassReport
 from organiser.store import folders as store
 from organiser.store.database import connect
@@ -100,6 +101,7 @@ class Folders:
 
     def sync_folder(self, path: str, events: list[object] | None = None) -> PassReport:
         try:
+            admit_requests(self.replica, path)  # answers to this device's invites, admitted before writing
             report = FolderPass(self.replica, path, events).run()
         except OSError as exc:
             store.note_pass(self.db, path, f"{exc.strerror or exc}: {path}" if isinstance(exc, OSError) else str(exc))
@@ -159,7 +161,8 @@ class Folders:
             raise MembershipRefused(f"not every member has read this folder yet ({', '.join(absent)}); "
                                     "nothing was compacted.")
         safe = {a: min(applied[d.id].get(a, 0) for d in members) for a in {a for v in applied.values() for a in v}}
-        candidates = [r for r in rows.values() if r.state in store.HOLDING and layout.SEGMENT.match(r.path.split("/")[-1])
+        candidates = [r for r in rows.values()
+                      if r.state in store.HOLDING and layout.SEGMENT.match(r.path.split("/")[-1])
                       and all(safe.get(a, 0) >= high for a, (_low, high) in r.covers.items())]
         if len(candidates) < 2:
             return {"segments_before": len(candidates), "segments_after": len(candidates), "changesets": 0}

@@ -117,7 +117,7 @@ def note_file(db: Database, folder_path: str, row: FileRow) -> None:
 
 
 def forget_files(db: Database, folder_path: str, paths: list[str]) -> None:
-    db.executemany("DELETE FROM folder_files WHERE folder = ? AND path = ?", [(folder_path, p) for p in paths])
+    db.conn.executemany("DELETE FROM folder_files WHERE folder = ? AND path = ?", [(folder_path, p) for p in paths])
 
 
 def coverage(rows: Any) -> dict[str, int]:
@@ -149,3 +149,34 @@ def keep_key(db: Database, key_id: bytes, key: bytes) -> bool:
     """Keep a key another member sealed to us; True if it is new."""
     cursor = db.execute("INSERT OR IGNORE INTO folder_keys (key_id, key) VALUES (?, ?)", [key_id, key])
     return cursor.rowcount > 0
+
+
+# ---- invites left in folders --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FolderInvite:
+    stem: str
+    folder: str
+    invite: str  # the id in `invites` (one-time use, expiry)
+    token: bytes
+
+
+def add_folder_invite(db: Database, invite: FolderInvite) -> None:
+    db.execute("INSERT INTO folder_invites (stem, folder, invite, token) VALUES (?, ?, ?, ?)",
+               [invite.stem, invite.folder, invite.invite, invite.token])
+
+
+def folder_invites(db: Database, folder_path: str) -> list[FolderInvite]:
+    return [FolderInvite(s, f, i, bytes(t)) for s, f, i, t in db.execute(
+        "SELECT stem, folder, invite, token FROM folder_invites WHERE folder = ?", [folder_path])]
+
+
+def drop_folder_invite(db: Database, stem: str) -> None:
+    db.execute("DELETE FROM folder_invites WHERE stem = ?", [stem])
+
+
+def membership_changesets(db: Database) -> list[tuple[bytes, bytes]]:
+    """Every changeset holding a membership entry, as signed (what a joiner needs first)."""
+    return [(bytes(b), bytes(s)) for b, s in db.execute(
+        "SELECT c.body, c.signature FROM changes c WHERE EXISTS (SELECT 1 FROM membership_log m "
+        "WHERE m.author = c.author AND m.seq = c.seq) ORDER BY c.id")]

@@ -293,7 +293,8 @@ def m010_meetings(db: Database) -> None:
 def m012_folders(db: Database) -> None:
     # Shared folders this device syncs through (store/folders.py): where, the number of its
     # next segment, and what each file in it held when last read (size and mtime say whether
-    # it changed since); folder keys received sealed to this device (inside the encrypted db).
+    # it changed since); folder keys received sealed to this device (inside the encrypted db);
+    # invites left in a folder, with their token (the joiner's answer is sealed with it).
     db.executescript(
         """
         CREATE TABLE folders (
@@ -318,6 +319,12 @@ def m012_folders(db: Database) -> None:
         CREATE TABLE folder_keys (
             key_id BLOB PRIMARY KEY,
             key BLOB NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE folder_invites (
+            stem TEXT PRIMARY KEY,
+            folder TEXT NOT NULL,
+            invite TEXT NOT NULL,
+            token BLOB NOT NULL
         ) WITHOUT ROWID;
         """
     )

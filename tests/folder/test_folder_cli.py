@@ -1,0 +1,77 @@
+"""`organiser folder ...`, `invite --folder` and `join --folder` as real processes: a laptop far
+away joins and syncs through a USB stick carried back and forth (`cp -r`), never meeting."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from tests.cli.conftest import Run  # noqa: F401  (the fixture's result type)
+from tests.cli.conftest import home, organiser  # noqa: F401  (fixtures)
+
+
+def test_a_laptop_joins_and_syncs_through_a_usb_stick_carried_by_hand(organiser, tmp_path):
+    office, far = tmp_path / "office", tmp_path / "far"
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "office laptop", data_dir=office).code == 0
+    assert organiser("member", "add", "--name", "Ana", data_dir=office).code == 0
+    invited = organiser("invite", "--folder", str(stick), "--expires", "7d", data_dir=office)
+    assert invited.code == 0, invited.err
+    code = invited.out.strip()
+    assert code.startswith("ORGF-")
+    # The stick travels: the far laptop has its own copy.
+    copy = tmp_path / "far-copy"
+    subprocess.run(["cp", "-r", str(stick), str(copy)], check=True)
+    joined = organiser("join", "--folder", str(copy), code, "--device-name", "far laptop", data_dir=far)
+    assert joined.code == 0, joined.err
+    assert organiser("member", "add", "--name", "Written far away", data_dir=far).code == 0
+    # Back to the office: the answer is there; the office admits the laptop and writes what it has.
+    shutil.rmtree(stick)
+    subprocess.run(["cp", "-r", str(copy), str(stick)], check=True)
+    assert organiser("folder", "sync", str(stick), data_dir=office).code == 0
+    devices = organiser("device", "list", "--json", data_dir=office).json()
+    assert "far laptop" in [d["name"] for d in devices]
+    # To the far laptop again: it is admitted, reads everything, writes its own changes.
+    shutil.rmtree(copy)
+    subprocess.run(["cp", "-r", str(stick), str(copy)], check=True)
+    assert organiser("folder", "sync", str(copy), data_dir=far).code == 0
+    assert organiser("folder", "sync", str(copy), data_dir=far).code == 0
+    names = [m["name"] for m in organiser("member", "list", "--json", data_dir=far).json()]
+    assert "Ana" in names
+    # And back: the office has what was written far away.
+    shutil.rmtree(stick)
+    subprocess.run(["cp", "-r", str(copy), str(stick)], check=True)
+    assert organiser("folder", "sync", str(stick), data_dir=office).code == 0
+    names = [m["name"] for m in organiser("member", "list", "--json", data_dir=office).json()]
+    assert "Written far away" in names
+    hashes = {organiser("status", "--json", data_dir=d).json()["state_hash"] for d in (office, far)}
+    assert len(hashes) == 1
+    status = organiser("folder", "status", str(stick), "--json", data_dir=office).json()[0]
+    assert {d["name"]: d["caught_up"] for d in status["devices"]} == {"office laptop": True, "far laptop": True}
+    # The code admitted one device: a second answer with it is not taken.
+    assert not list(stick.glob("*.invite"))
+
+
+def test_bad_folder_input_exits_2_with_one_sentence(organiser, tmp_path):
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "office laptop").code == 0
+    missing = organiser("folder", "add", str(tmp_path / "nowhere"))
+    assert missing.code == 2 and "is not a folder" in missing.err
+    (tmp_path / "f").mkdir()
+    assert organiser("folder", "add", str(tmp_path / "f")).code == 0
+    again = organiser("folder", "add", str(tmp_path / "f"))
+    assert again.code == 2 and "already" in again.err
+    unknown = organiser("folder", "status", str(tmp_path / "other"))
+    assert unknown.code == 2 and "not a sync folder" in unknown.err
+    assert organiser("folder", "remove", str(tmp_path / "other")).code == 2
+    assert organiser("folder").code == 2
+    bad_code = organiser("join", "--folder", str(tmp_path / "f"), "ORGF-1111", "--device-name", "x",
+                         data_dir=tmp_path / "other-data")
+    assert bad_code.code == 2 and "code" in bad_code.err
+    no_invite = organiser("join", "--folder", str(tmp_path / "f"), "ORGF-" + "A" * 32, "--device-name", "x",
+                          data_dir=tmp_path / "other-data")
+    assert no_invite.code != 0 and "no invite for this code" in no_invite.err
+    status = organiser("folder", "status", "--json").json()
+    assert [s["path"] for s in status] == [str(tmp_path / "f")]
+    assert organiser("folder", "remove", str(tmp_path / "f")).code == 0
+    assert organiser("folder", "status", "--json").json() == []
