@@ -3,7 +3,8 @@
 Each laptop's Organiser processes run in a network namespace of its own whose only interface is
 loopback: no bridge, no route, so its sync node can reach no other node. Its sync folder is the
 folder that its host's Syncthing instance (tests/net/syncthing.py, in another namespace, on the
-bridge) shares with the other host's instance. Whatever crosses, Syncthing carried.
+bridge) shares with the other host's instance. B joins through that folder too (`invite --folder`,
+`join --folder`). Whatever crosses, Syncthing carried.
 """
 
 from __future__ import annotations
@@ -63,28 +64,13 @@ class FarLaptops:
         path = self.base / host / "serve.log"
         return path.read_text() if path.exists() else ""
 
-    def join_over_a_cable(self) -> None:
-        """B joins A's group with an invite over a LAN used for that and then taken away
-        (a cable in the office before B's laptop leaves for the other site)."""
-        office = Lan("office")
-        try:
-            for host in "ab":
-                office.add_host(host)
-            a = office.start("a", office.organiser(self.dirs["a"], "-v", "serve", "--listen", "0.0.0.0:7000"),
-                             log=self.base / "a" / "office.log", env=ENV, cwd=ROOT)
-            wait_for(lambda: "on port 7000" in (self.base / "a" / "office.log").read_text(), 30, what="A serving")
-            code = office.run("a", office.organiser(self.dirs["a"], "invite"), env=ENV, cwd=ROOT).stdout.strip()
-            joined = office.run("b", office.organiser(self.dirs["b"], "join", code, "--device-name", "far laptop"),
-                                env=ENV, cwd=ROOT)
-            if joined.returncode != 0:
-                raise AssertionError(f"B could not join: {joined.stderr}")
-            office.stop(a)
-        finally:
-            office.close()
-
-    def attach_folders(self) -> None:
-        for host in "ab":
-            self.ok(host, "folder", "add", str(self.pair.folder(host)))
+    def join_through_the_folder(self, timeout: float = 60) -> None:
+        """A leaves a one-time invite in its copy of the folder (`invite --folder`); Syncthing
+        carries it to B, which redeems it from its own copy (`join --folder`) with the code,
+        told by other means. Both have then attached the folder; A admits B at its next pass."""
+        code = self.ok("a", "invite", "--folder", str(self.pair.folder("a"))).strip()
+        wait_for(lambda: list(self.pair.folder("b").glob("*.invite")), timeout, 0.1, "the invite on B's copy")
+        self.ok("b", "join", "--folder", str(self.pair.folder("b")), code, "--device-name", "far laptop")
 
     def serve(self, host: str) -> subprocess.Popen:
         island = self.islands[host]
@@ -104,6 +90,17 @@ class FarLaptops:
         group = open_group(self.dirs[host])
         try:
             return group.status()
+        finally:
+            group.close()
+
+    def held_folder(self, host: str) -> dict:
+        """What `organiser folder status --json` shows for the Syncthing folder, through the service API."""
+        from organiser.services.folders import Folders
+        from organiser.services.group import open_group
+
+        group = open_group(self.dirs[host])
+        try:
+            return Folders(group.replica).status(str(self.pair.folder(host)))
         finally:
             group.close()
 

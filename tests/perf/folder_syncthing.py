@@ -71,9 +71,8 @@ def bench(rounds: int, timeout: float) -> dict[str, Any]:
             FarLaptops(pair, Path(tmp)) as far:
         pair.launch()
         far.ok("a", "init", "--group", "Bench Union", "--device-name", "office laptop")
-        far.join_over_a_cable()
-        far.attach_folders()
         pair.wait_ready()
+        far.join_through_the_folder(timeout)
         far.serve("a")
         far.serve("b")
         member_id = json.loads(far.ok("a", "member", "add", "--name", "Ana Office", "--json"))["id"]
