@@ -56,11 +56,11 @@ apt_install() {
 missing_tools=$(missing_of $TEST_TOOLS)
 if [ -n "$missing_tools" ]; then
     if [ "$(id -u)" = "0" ]; then
-        echo "Installing the clients the round-trip tests use:$missing_tools"
+        echo "Installing the tools the round-trip and Syncthing tests use:$missing_tools"
         # shellcheck disable=SC2086
         apt_install $missing_tools
     else
-        echo "The round-trip tests skip without:$missing_tools (sudo apt-get install$missing_tools)"
+        echo "The round-trip and Syncthing tests skip without:$missing_tools (sudo apt-get install$missing_tools)"
     fi
 fi
 
