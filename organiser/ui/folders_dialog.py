@@ -102,6 +102,11 @@ class FoldersDialog(QDialog):
         self.detail.setAccessibleName("Selected folder")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        # Return in the path field adds the folder; no button of the dialog takes it first.
+        for button in (self.choose_button, self.add_button, self.sync_button, self.remove_button,
+                       *buttons.buttons()):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.explanation)
         layout.addLayout(add_row)
