@@ -153,8 +153,9 @@ class FoldersDialog(QDialog):
         for d in status["devices"]:
             read = "has read everything" if d["caught_up"] else (
                 "has not read everything yet" if d["reads_folder"] else "has not used this folder yet")
-            lines.append(f"<b>{html.escape(d['name'])}</b>{' (removed)' if d['removed'] else ''}: "
-                         f"the folder holds its changes up to number {d['in_folder']}; {read}")
+            held = (f"the folder holds its changes up to number {d['in_folder']}" if d["in_folder"]
+                    else "the folder holds none of its changes")
+            lines.append(f"<b>{html.escape(d['name'])}</b>{' (removed)' if d['removed'] else ''}: {held}; {read}")
         lines += [f"Ignored {html.escape(p['path'])}: {html.escape(p['why'])}" for p in status["problems"][:10]]
         self.detail.setText("<br>".join(lines))
 
