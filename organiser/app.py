@@ -49,6 +49,7 @@ class AppController:
         self.group_choice = group_choice
         self.group: Group | None = None
         self.node: Any = None
+        self.folder_watcher: Any = None
         self.window: Any = None
         self.start_window: Any = None
         self.unlock_window: Any = None
@@ -241,6 +242,17 @@ class AppController:
         self.window.show()
         if node_class is not None:
             asyncio.ensure_future(self._start_node(node_class, group))
+        asyncio.ensure_future(self._start_folder_watcher(group))
+
+    async def _start_folder_watcher(self, group: Group) -> None:
+        """Passes over the group's shared folders every few seconds, network or not."""
+        from organiser.services.folders import FolderWatcher
+
+        if self.group is not group or self.window is None:
+            return
+        self.folder_watcher = FolderWatcher(group.replica)
+        self.folder_watcher.start()
+        self.window.peers_view.folder_watcher = self.folder_watcher
 
     async def _start_node(self, node_class: type, group: Group) -> None:
         from organiser.config import settings
@@ -262,6 +274,9 @@ class AppController:
         self.window.update_peer_status()
 
     async def _stop_node(self) -> None:
+        watcher, self.folder_watcher = self.folder_watcher, None
+        if watcher is not None:  # its worker connection closes before the group's
+            await watcher.stop()
         node, self.node = self.node, None
         if node is not None:
             try:

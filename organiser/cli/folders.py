@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     q = folder.add_parser("add", help="attach a shared folder to this group",
                           description="Attach a folder; the next pass writes this device's changes there.")
-    q.add_argument("path", metavar="PATH")
+    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this device)")
     q.set_defaults(handler=cmd_add)
 
     q = folder.add_parser("sync", help="one pass over a folder (or every folder), then exit",
@@ -32,19 +32,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                           description="For each folder (or the one given): per device, the last of its "
                           "changes the folder holds and whether it has read everything there; files ignored "
                           "or refused, with why.")
-    q.add_argument("path", metavar="PATH", nargs="?")
+    q.add_argument("path", metavar="PATH", nargs="?", help="the folder (default: every folder of the group)")
     q.add_argument("--json", action="store_true", help="print the status as JSON")
     q.set_defaults(handler=cmd_status)
 
     q = folder.add_parser("remove", help="stop syncing through a folder",
                           description="Stop syncing through the folder; what is in it stays for the others.")
-    q.add_argument("path", metavar="PATH")
+    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this device)")
     q.set_defaults(handler=cmd_remove)
 
     q = folder.add_parser("compact", help="admin: merge segments every member has applied",
                           description="Merge the segments every current member has applied into a few new "
                           "ones, and delete the old ones.")
-    q.add_argument("path", metavar="PATH")
+    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this device)")
     q.set_defaults(handler=cmd_compact)
 
 

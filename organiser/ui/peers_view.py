@@ -26,6 +26,7 @@ from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.devices_dialog import RemoveDeviceDialog, confirm_newcomer
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
+from organiser.ui.folders_dialog import FoldersDialog
 from organiser.ui.incidents_view import IncidentsPanel
 from organiser.ui.models.group import STATE_LABELS, ConflictsModel, DevicesModel, PeersModel, ago, show_value
 from organiser.ui.models.live import ROW_ROLE
@@ -78,9 +79,14 @@ class PeersView(QWidget):
         self.connect_button.clicked.connect(self.connect_to_address)
         self.invite_button = QPushButton("&Invite a device…")
         self.invite_button.clicked.connect(self.invite)
+        self.folders_button = QPushButton("Sync through a &folder…")
+        self.folders_button.setToolTip("Carry the group's changes through Syncthing, Nextcloud or a USB stick")
+        self.folders_button.clicked.connect(self.open_folders)
+        self.folder_watcher: Any = None  # the app's FolderWatcher, set when the app runs one
         row = QHBoxLayout()
         row.addWidget(self.connect_button)
         row.addWidget(self.invite_button)
+        row.addWidget(self.folders_button)
         row.addStretch(1)
 
         self.devices = DevicesModel(group, self)
@@ -293,6 +299,11 @@ class PeersView(QWidget):
             return
         spawn(self.node.create_invite(expires_seconds=INVITE_HOURS * 3600), on_done=self.show_invite,
               on_error=lambda exc: show_error(self, "Cannot make an invite", exc))
+
+    def open_folders(self) -> FoldersDialog:
+        dialog = FoldersDialog(self.group, self.folder_watcher, self)
+        dialog.open()
+        return dialog
 
     def show_invite(self, code: str) -> InviteDialog:
         dialog = InviteDialog(code, INVITE_HOURS, self)

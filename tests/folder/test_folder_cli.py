@@ -6,9 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from tests.cli.conftest import Run  # noqa: F401  (the fixture's result type)
-from tests.cli.conftest import home, organiser  # noqa: F401  (fixtures)
-
 
 def test_a_laptop_joins_and_syncs_through_a_usb_stick_carried_by_hand(organiser, tmp_path):
     office, far = tmp_path / "office", tmp_path / "far"

@@ -1,0 +1,208 @@
+"""Peers & group > Sync through a folder…: the group's shared folders and how far each has it.
+
+Adding a folder is typing (or choosing) its path; the app then passes over it every few
+seconds (services/folders.py FolderWatcher), and "Sync now" makes a pass at once. Selecting a
+folder shows, per device, the last of its changes the folder holds and whether it has read
+everything there, and the files that were ignored or refused, with why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from organiser.core.errors import OrganiserError
+from organiser.services.folders import Folders
+from organiser.services.group import Group
+from organiser.ui.asyncjobs import spawn
+from organiser.ui.dialogs import show_error
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMNS = ["Folder", "Last pass", "Segments", "State"]
+
+
+def _state(status: dict[str, Any]) -> str:
+    if not status["reachable"]:
+        return "not reachable (unplugged or moved?)"
+    if status["last_error"]:
+        return status["last_error"]
+    behind = [d["name"] for d in status["devices"] if not d["removed"] and not d["caught_up"]]
+    problems = len(status["problems"])
+    parts = ["every device has read everything" if not behind else f"not yet read by {', '.join(behind)}"]
+    if problems:
+        parts.append(f"{problems} file{'s' if problems != 1 else ''} ignored")
+    return "; ".join(parts)
+
+
+class FoldersDialog(QDialog):
+    synced = Signal()  # a pass made from here finished (for tests and the status line)
+
+    def __init__(self, group: Group, watcher: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sync through a folder")
+        self.folders = Folders(group.replica)
+        self.watcher = watcher
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(COLUMNS)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Sync folders")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.explanation = QLabel(
+            "Carry the group's changes through a folder that Syncthing, Nextcloud or a USB stick syncs. "
+            "Each device writes only its own files there, encrypted: whoever hosts the folder sees sizes and "
+            "times, nothing else.")
+        self.explanation.setWordWrap(True)
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("Path of a shared folder")
+        self.path.setAccessibleName("Folder to add")
+        self.choose_button = QPushButton("&Choose…")
+        self.choose_button.clicked.connect(self.choose)
+        self.add_button = QPushButton("&Add folder")
+        self.add_button.clicked.connect(self.add)
+        self.path.returnPressed.connect(self.add)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.path, 1)
+        add_row.addWidget(self.choose_button)
+        add_row.addWidget(self.add_button)
+        self.sync_button = QPushButton("&Sync now")
+        self.sync_button.clicked.connect(self.sync_now)
+        self.remove_button = QPushButton("&Remove folder")
+        self.remove_button.clicked.connect(self.remove)
+        actions = QHBoxLayout()
+        actions.addWidget(self.sync_button)
+        actions.addWidget(self.remove_button)
+        actions.addStretch(1)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setAccessibleName("Selected folder")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        # Return in the path field adds the folder; no button of the dialog takes it first.
+        for button in (self.choose_button, self.add_button, self.sync_button, self.remove_button,
+                       *buttons.buttons()):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.explanation)
+        layout.addLayout(add_row)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.detail)
+        layout.addWidget(buttons)
+        self.resize(720, 480)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.show_selected())
+        self.reload()
+
+    # ---- what is shown ----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        chosen = self.chosen()
+        self.model.removeRows(0, self.model.rowCount())
+        for info in self.folders.list():
+            status = self.folders.status(info.path)
+            when = (dt.datetime.fromtimestamp(info.last_pass_at).strftime("%H:%M:%S")
+                    if info.last_pass_at else "not yet")
+            cells = [info.path, when, str(status["segments"]), _state(status)]
+            items = [QStandardItem(text) for text in cells]
+            items[0].setData(info.path, PATH_ROLE)
+            self.model.appendRow(items)
+        for row in range(self.model.rowCount()):
+            if self.model.item(row, 0).data(PATH_ROLE) == chosen:
+                self.table.selectRow(row)
+        self.show_selected()
+
+    def chosen(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return rows[0].data(PATH_ROLE) if rows else None
+
+    def show_selected(self) -> None:
+        path = self.chosen()
+        self.sync_button.setEnabled(self.model.rowCount() > 0)
+        self.remove_button.setEnabled(path is not None)
+        if path is None:
+            self.detail.setText("Select a folder to see how far it has each device's changes."
+                                if self.model.rowCount() else "No folder yet: type or choose one above.")
+            return
+        status = self.folders.status(path)
+        lines = []
+        for d in status["devices"]:
+            read = "has read everything" if d["caught_up"] else (
+                "has not read everything yet" if d["reads_folder"] else "has not used this folder yet")
+            held = (f"the folder holds its changes up to number {d['in_folder']}" if d["in_folder"]
+                    else "the folder holds none of its changes")
+            lines.append(f"<b>{html.escape(d['name'])}</b>{' (removed)' if d['removed'] else ''}: {held}; {read}")
+        lines += [f"Ignored {html.escape(p['path'])}: {html.escape(p['why'])}" for p in status["problems"][:10]]
+        self.detail.setText("<br>".join(lines))
+
+    # ---- acting -----------------------------------------------------------------------------
+
+    def choose(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose a shared folder", self.path.text())
+        if path:
+            self.path.setText(path)
+
+    def add(self) -> None:
+        try:
+            info = self.folders.add(self.path.text())
+        except OrganiserError as exc:
+            show_error(self, "Cannot add the folder", exc)
+            return
+        self.path.clear()
+        self.reload()
+        for row in range(self.model.rowCount()):
+            if self.model.item(row, 0).data(PATH_ROLE) == info.path:
+                self.table.selectRow(row)
+        self.sync_now()
+
+    def remove(self) -> None:
+        path = self.chosen()
+        if path is None:
+            return
+        self.folders.remove(path)
+        self.reload()
+
+    def sync_now(self) -> None:
+        if self.watcher is None:  # no app loop (tests, a build without one): a pass right here
+            try:
+                self.folders.sync()
+            except (OrganiserError, OSError) as exc:
+                show_error(self, "The folder pass failed", exc)
+            self.reload()
+            self.synced.emit()
+            return
+        self.sync_button.setEnabled(False)
+
+        def done(_reports: Any) -> None:
+            self.reload()
+            self.synced.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.reload()
+            show_error(self, "The folder pass failed", exc)
+
+        spawn(self.watcher.pass_now(), on_done=done, on_error=failed)
