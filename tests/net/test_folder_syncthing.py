@@ -8,8 +8,9 @@ one folder. B joins through that folder too: A leaves a one-time invite in its c
 B at its next pass. Edits on each side arrive on the other; edits made while Syncthing's link
 is down do not cross, and once it is back they converge with the losing value kept on both;
 the state hashes become equal; the folder holds no conflict copy and no plain text.
-Slow: 85-120 s on this loaded machine (load 8-19), most of it Organiser CLI processes and
-setting up two laptops and two Syncthing instances; every wait is bounded.
+Slow: 2-3 min on this loaded machine (load 15-20, where one CLI process takes ~3.5 s), most of
+it Organiser CLI processes and setting up two laptops and two Syncthing instances; every wait
+is bounded.
 """
 
 from __future__ import annotations
