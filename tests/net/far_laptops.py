@@ -30,7 +30,7 @@ class FarLaptops:
         self.procs: dict[str, subprocess.Popen] = {}
         try:
             for host in "ab":
-                island = Lan(f"isl{host}")  # a bridge with one host on it: a laptop alone
+                island = Lan(f"syncthing-far{host}")  # a bridge with one host on it: a laptop alone
                 island.add_host(host)
                 self.islands[host] = island
         except BaseException:

@@ -213,7 +213,7 @@ class SyncthingPair:
         self.watch_delay_s = watch_delay_s
         # Unix socket paths must stay under 108 bytes; pytest's tmp_path can be longer.
         self._sockets = Path(tempfile.mkdtemp(prefix="stgui"))
-        self.lan = Lan("st")
+        self.lan = Lan("syncthing")  # namespaces named after this branch, the PID and a counter
         self.instances: dict[str, Instance] = {}
         try:
             for host in "ab":
