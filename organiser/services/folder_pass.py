@@ -254,7 +254,11 @@ class FolderPass:
         existing = [n for n, _e in layout.list_folder(self.root).segments.get(own, [])]
         number = max([number, *(n + 1 for n in existing)])
         have = store.coverage(store.files(self.db, self.folder).values())
-        after = 0
+        # Only what arrived since the last pass, unless the folder lost some of what it held then
+        # (a file deleted, changed, refused): then everything is looked at again.
+        after, held_then = store.scanned(self.db, self.folder)
+        if any(have.get(author, 0) < seq for author, seq in held_then.items()):
+            after = 0
         pending: list[tuple[str, int, bytes, bytes]] = []
         pending_bytes = 0
         while True:
@@ -269,6 +273,8 @@ class FolderPass:
                 break
         if pending:
             self._write_one(own, key, number, pending)
+        store.set_scanned(self.db, self.folder, after,
+                          store.coverage(store.files(self.db, self.folder).values()))
 
     def write_rows(self, rows: list[tuple[str, int, bytes, bytes]]) -> int:
         """Write these (author, seq, body, signature) rows as new segments of this device;
