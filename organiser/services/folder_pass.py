@@ -177,7 +177,8 @@ class FolderPass:
         size = 0
         for device_dir, numbered in listing.segments.items():
             for _number, entry in numbered:
-                if not self._changed(entry, known, retry=(store.UNREADABLE, store.PENDING)):
+                if not self._changed(entry, known, retry=(store.PENDING,)) and not self._key_arrived(
+                        entry, known, keys):
                     continue
                 opened = self._open_segment(device_dir, entry, keys)
                 if opened is None:
@@ -189,6 +190,19 @@ class FolderPass:
                     batch, size = [], 0
         if batch:
             self._apply(batch)
+
+    def _key_arrived(self, entry: layout.FileEntry, known: dict[str, store.FileRow], keys: Keyring) -> bool:
+        """An unchanged file that was sealed with a key we lacked, whose key we now hold (sent
+        sealed to us after a removal); other unreadable files are read again only once they change."""
+        row = known.get(entry.path)
+        if row is None or row.state != store.UNREADABLE or not row.detail.startswith(crypto.NO_KEY):
+            return False
+        try:
+            with open(self.root / entry.path, "rb") as file:
+                head = file.read(crypto.HEADER_BYTES)
+        except OSError:
+            return False
+        return crypto.key_id_of(head) in keys.by_id
 
     def _open_segment(self, device_dir: str, entry: layout.FileEntry, keys: Keyring
                       ) -> tuple[str, dict[str, list[int]], list[Changeset]] | None:

@@ -6,8 +6,9 @@
     folders.status(path)                        # per device, how far the folder has it
     folders.compact(path)                       # admin: merge segments every member has applied
 
-While the app or `serve` runs, `FolderWatcher` makes a pass over every folder every ~1.5 s
-on a worker thread with its own connection (polling works on network mounts, where change
+While the app or `serve` runs, `FolderWatcher` makes a pass over every folder every second,
+and at once when changesets are stored here (a local edit, or what a LAN peer sent), on a
+worker thread with its own connection (polling works on network mounts, where change
 notifications do not). docs/folder-sync.md has the design and the threat model.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from organiser.core.bus import RecordsChanged
+from organiser.core.bus import ChangesetsStored, RecordsChanged
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
@@ -35,7 +36,7 @@ from organiser.store.replica import Replica
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 1.5
+POLL_SECONDS = 1.0  # how soon another device's file is read once the folder tool delivered it
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,8 @@ class FolderWatcher:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="organiser-folders")
         self._local = threading.local()
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._unsubscribe: Any = None
         self._replicas: list[Replica] = []
         self.last_reports: dict[str, PassReport] = {}
 
@@ -224,7 +227,12 @@ class FolderWatcher:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            loop = asyncio.get_running_loop()
+            self._wake = asyncio.Event()
+            # A commit may happen on any thread (the app's, an applier's): the loop is woken safely.
+            self._unsubscribe = self._main.bus.subscribe(
+                ChangesetsStored, lambda _event: loop.call_soon_threadsafe(self._wake.set))
+            self._task = loop.create_task(self._run())
 
     async def pass_now(self) -> list[PassReport]:
         reports, events = await asyncio.wrap_future(self._executor.submit(self._pass))
@@ -242,9 +250,16 @@ class FolderWatcher:
                 await self.pass_now()
             except Exception:  # a pass that failed is logged and tried again; the loop goes on
                 log.exception("a pass over the sync folders failed")
-            await asyncio.sleep(self._interval)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
 
     async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         if self._task is not None:
             self._task.cancel()
             try:
