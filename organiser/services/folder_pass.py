@@ -8,6 +8,7 @@ A file that fails any of that is refused whole and reported, never applied in pa
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import time
@@ -79,7 +80,7 @@ class FolderPass:
 
     def run(self) -> PassReport:
         if not self.root.is_dir():
-            raise FileNotFoundError(f"the folder {self.folder} is not there (unplugged or moved?)")
+            raise FileNotFoundError(errno.ENOENT, "it is not there: unplugged or moved?", self.folder)
         keys = Keyring(self.replica)
         listing = layout.list_folder(self.root)
         known = store.files(self.db, self.folder)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from organiser.core.bus import ChangesetsStored, RecordsChanged
-from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
 from organiser.services.devices import Devices, MembershipRefused
@@ -37,6 +37,10 @@ from organiser.store.replica import Replica
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # how soon another device's file is read once the folder tool delivered it
+
+
+class FolderUnavailable(OrganiserError):
+    """A sync folder that cannot be read or written now (exit code 1: the world, not the input)."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,10 @@ class Folders:
         try:
             admit_requests(self.replica, path)  # answers to this device's invites, admitted before writing
             report = FolderPass(self.replica, path, events).run()
-        except OSError as exc:
-            store.note_pass(self.db, path, f"{exc.strerror or exc}: {path}" if isinstance(exc, OSError) else str(exc))
-            raise
+        except OSError as exc:  # unplugged, moved, read-only, full: said in status, tried again later
+            message = f"the folder {path} cannot be used now ({exc.strerror or exc})"
+            store.note_pass(self.db, path, message)
+            raise FolderUnavailable(message + ".") from None
         store.note_pass(self.db, path)
         return report
 
@@ -221,8 +226,8 @@ class FolderWatcher:
         for info in folders.list():
             try:
                 reports.append(folders.sync_folder(info.path, events))
-            except OSError as exc:  # unplugged, moved, read-only: said in status, tried again later
-                log.warning("sync folder %s: %s", info.path, exc)
+            except FolderUnavailable as exc:  # said in status, tried again at the next pass
+                log.warning("%s", exc)
         return reports, events
 
     def start(self) -> None:
