@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("folder", help="sync through a shared folder (Syncthing, Nextcloud, a USB stick)",
                        description="Carry the group's changes through a folder another tool syncs. Each device "
                        "writes only its own encrypted segments there; 'organiser serve' and the app pass over "
-                       "every folder every few seconds.")
+                       "every folder every second, and at once after an edit.")
     folder = p.add_subparsers(dest="folder_command", metavar="ACTION", required=True)
 
     q = folder.add_parser("add", help="attach a shared folder to this group",
@@ -60,7 +60,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         info = folders.add(args.path)
         print(f"Syncing group '{group.name}' through {info.path}. 'organiser serve' or the app passes over it "
-              "every few seconds; 'organiser folder sync' makes one pass now.")
+              "every second; 'organiser folder sync' makes one pass now.")
     finally:
         group.close()
     return 0

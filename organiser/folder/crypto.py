@@ -27,6 +27,7 @@ MAGIC = b"OGF1"  # organiser folder file, version 1
 KEY_ID_BYTES = 8
 NONCE_BYTES = 12
 HEADER_BYTES = len(MAGIC) + KEY_ID_BYTES + NONCE_BYTES
+NO_KEY = "it is sealed with a folder key this device does not hold"
 
 
 class Unreadable(ValueError):
@@ -72,13 +73,17 @@ def seal(key: FolderKey, plaintext: bytes, where: str) -> bytes:
     return head + AESGCM(key.key).encrypt(nonce, plaintext, head + where.encode())
 
 
+def key_id_of(data: bytes) -> bytes:
+    """Which key a sealed file names in its clear header."""
+    return data[len(MAGIC):len(MAGIC) + KEY_ID_BYTES]
+
+
 def open_sealed(keys: dict[bytes, FolderKey], data: bytes, where: str) -> tuple[FolderKey, bytes]:
     if len(data) < HEADER_BYTES + 16 or not data.startswith(MAGIC):
         raise Unreadable("it is not an Organiser folder file, or it is cut short")
-    key_id = data[len(MAGIC):len(MAGIC) + KEY_ID_BYTES]
-    key = keys.get(key_id)
+    key = keys.get(key_id_of(data))
     if key is None:
-        raise Unreadable("it is sealed with a folder key this device does not hold")
+        raise Unreadable(NO_KEY)
     nonce = data[len(MAGIC) + KEY_ID_BYTES:HEADER_BYTES]
     try:
         return key, AESGCM(key.key).decrypt(nonce, data[HEADER_BYTES:], data[:HEADER_BYTES] + where.encode())

@@ -8,6 +8,7 @@ A file that fails any of that is refused whole and reported, never applied in pa
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import time
@@ -79,7 +80,7 @@ class FolderPass:
 
     def run(self) -> PassReport:
         if not self.root.is_dir():
-            raise FileNotFoundError(f"the folder {self.folder} is not there (unplugged or moved?)")
+            raise FileNotFoundError(errno.ENOENT, "it is not there: unplugged or moved?", self.folder)
         keys = Keyring(self.replica)
         listing = layout.list_folder(self.root)
         known = store.files(self.db, self.folder)
@@ -177,7 +178,8 @@ class FolderPass:
         size = 0
         for device_dir, numbered in listing.segments.items():
             for _number, entry in numbered:
-                if not self._changed(entry, known, retry=(store.UNREADABLE, store.PENDING)):
+                if not self._changed(entry, known, retry=(store.PENDING,)) and not self._key_arrived(
+                        entry, known, keys):
                     continue
                 opened = self._open_segment(device_dir, entry, keys)
                 if opened is None:
@@ -189,6 +191,19 @@ class FolderPass:
                     batch, size = [], 0
         if batch:
             self._apply(batch)
+
+    def _key_arrived(self, entry: layout.FileEntry, known: dict[str, store.FileRow], keys: Keyring) -> bool:
+        """An unchanged file that was sealed with a key we lacked, whose key we now hold (sent
+        sealed to us after a removal); other unreadable files are read again only once they change."""
+        row = known.get(entry.path)
+        if row is None or row.state != store.UNREADABLE or not row.detail.startswith(crypto.NO_KEY):
+            return False
+        try:
+            with open(self.root / entry.path, "rb") as file:
+                head = file.read(crypto.HEADER_BYTES)
+        except OSError:
+            return False
+        return crypto.key_id_of(head) in keys.by_id
 
     def _open_segment(self, device_dir: str, entry: layout.FileEntry, keys: Keyring
                       ) -> tuple[str, dict[str, list[int]], list[Changeset]] | None:
@@ -254,7 +269,11 @@ class FolderPass:
         existing = [n for n, _e in layout.list_folder(self.root).segments.get(own, [])]
         number = max([number, *(n + 1 for n in existing)])
         have = store.coverage(store.files(self.db, self.folder).values())
-        after = 0
+        # Only what arrived since the last pass, unless the folder lost some of what it held then
+        # (a file deleted, changed, refused): then everything is looked at again.
+        after, held_then = store.scanned(self.db, self.folder)
+        if any(have.get(author, 0) < seq for author, seq in held_then.items()):
+            after = 0
         pending: list[tuple[str, int, bytes, bytes]] = []
         pending_bytes = 0
         while True:
@@ -269,6 +288,8 @@ class FolderPass:
                 break
         if pending:
             self._write_one(own, key, number, pending)
+        store.set_scanned(self.db, self.folder, after,
+                          store.coverage(store.files(self.db, self.folder).values()))
 
     def write_rows(self, rows: list[tuple[str, int, bytes, bytes]]) -> int:
         """Write these (author, seq, body, signature) rows as new segments of this device;

@@ -6,8 +6,9 @@
     folders.status(path)                        # per device, how far the folder has it
     folders.compact(path)                       # admin: merge segments every member has applied
 
-While the app or `serve` runs, `FolderWatcher` makes a pass over every folder every ~1.5 s
-on a worker thread with its own connection (polling works on network mounts, where change
+While the app or `serve` runs, `FolderWatcher` makes a pass over every folder every second,
+and at once when changesets are stored here (a local edit, or what a LAN peer sent), on a
+worker thread with its own connection (polling works on network mounts, where change
 notifications do not). docs/folder-sync.md has the design and the threat model.
 """
 
@@ -22,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from organiser.core.bus import RecordsChanged
-from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.bus import ChangesetsStored, RecordsChanged
+from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
 from organiser.services.devices import Devices, MembershipRefused
@@ -35,7 +36,11 @@ from organiser.store.replica import Replica
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 1.5
+POLL_SECONDS = 1.0  # how soon another device's file is read once the folder tool delivered it
+
+
+class FolderUnavailable(OrganiserError):
+    """A sync folder that cannot be read or written now (exit code 1: the world, not the input)."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,10 @@ class Folders:
         try:
             admit_requests(self.replica, path)  # answers to this device's invites, admitted before writing
             report = FolderPass(self.replica, path, events).run()
-        except OSError as exc:
-            store.note_pass(self.db, path, f"{exc.strerror or exc}: {path}" if isinstance(exc, OSError) else str(exc))
-            raise
+        except OSError as exc:  # unplugged, moved, read-only, full: said in status, tried again later
+            message = f"the folder {path} cannot be used now ({exc.strerror or exc})"
+            store.note_pass(self.db, path, message)
+            raise FolderUnavailable(message + ".") from None
         store.note_pass(self.db, path)
         return report
 
@@ -198,6 +204,8 @@ class FolderWatcher:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="organiser-folders")
         self._local = threading.local()
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._unsubscribe: Any = None
         self._replicas: list[Replica] = []
         self.last_reports: dict[str, PassReport] = {}
 
@@ -218,13 +226,18 @@ class FolderWatcher:
         for info in folders.list():
             try:
                 reports.append(folders.sync_folder(info.path, events))
-            except OSError as exc:  # unplugged, moved, read-only: said in status, tried again later
-                log.warning("sync folder %s: %s", info.path, exc)
+            except FolderUnavailable as exc:  # said in status, tried again at the next pass
+                log.warning("%s", exc)
         return reports, events
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            loop = asyncio.get_running_loop()
+            self._wake = asyncio.Event()
+            # A commit may happen on any thread (the app's, an applier's): the loop is woken safely.
+            self._unsubscribe = self._main.bus.subscribe(
+                ChangesetsStored, lambda _event: loop.call_soon_threadsafe(self._wake.set))
+            self._task = loop.create_task(self._run())
 
     async def pass_now(self) -> list[PassReport]:
         reports, events = await asyncio.wrap_future(self._executor.submit(self._pass))
@@ -242,9 +255,16 @@ class FolderWatcher:
                 await self.pass_now()
             except Exception:  # a pass that failed is logged and tried again; the loop goes on
                 log.exception("a pass over the sync folders failed")
-            await asyncio.sleep(self._interval)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
 
     async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         if self._task is not None:
             self._task.cancel()
             try:

@@ -97,6 +97,19 @@ def set_next_segment(db: Database, path: str, number: int) -> None:
     db.execute("UPDATE folders SET next_segment = max(next_segment, ?) WHERE path = ?", [number, path])
 
 
+def scanned(db: Database, path: str) -> tuple[int, dict[str, int]]:
+    """The change-log arrival number up to which this device wrote what the folder lacked, and
+    what the folder held then: a pass looks only at what arrived since, unless the folder lost some."""
+    row = db.execute("SELECT scanned_upto, scanned_coverage FROM folders WHERE path = ?", [path]).fetchone()
+    return (int(row[0]), json.loads(row[1])) if row else (0, {})
+
+
+def set_scanned(db: Database, path: str, upto: int, held: dict[str, int]) -> None:
+    with db.atomic():
+        db.execute("UPDATE folders SET scanned_upto = ?, scanned_coverage = ? WHERE path = ?",
+                   [upto, json.dumps(held, sort_keys=True), path])
+
+
 def set_shared(db: Database, path: str, shared: str) -> None:
     with db.atomic():
         db.execute("UPDATE folders SET shared = ? WHERE path = ?", [shared, path])

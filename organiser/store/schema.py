@@ -303,7 +303,9 @@ def m012_folders(db: Database) -> None:
             next_segment INTEGER NOT NULL DEFAULT 1,
             last_pass_at REAL,
             last_error TEXT NOT NULL DEFAULT '',
-            shared TEXT NOT NULL DEFAULT ''
+            shared TEXT NOT NULL DEFAULT '',
+            scanned_upto INTEGER NOT NULL DEFAULT 0,
+            scanned_coverage TEXT NOT NULL DEFAULT '{}'
         ) WITHOUT ROWID;
         CREATE TABLE folder_files (
             folder TEXT NOT NULL,

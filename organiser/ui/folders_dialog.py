@@ -190,7 +190,7 @@ class FoldersDialog(QDialog):
         if self.watcher is None:  # no app loop (tests, a build without one): a pass right here
             try:
                 self.folders.sync()
-            except (OrganiserError, OSError) as exc:
+            except OrganiserError as exc:
                 show_error(self, "The folder pass failed", exc)
             self.reload()
             self.synced.emit()

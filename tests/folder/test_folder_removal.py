@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from organiser.store import folders as store
 from tests.folder.conftest import folders, hashes, make_group
 
@@ -49,3 +51,29 @@ def test_a_removed_device_cannot_read_later_segments_and_its_new_ones_are_refuse
     folders(member).sync()
     folders(leaver).sync()
     assert not leaver.tasks.list()
+
+
+def test_a_member_whose_copy_gets_the_new_segments_before_the_key_reads_them_once_it_arrives(tmp_path):
+    admin, member, leaver = make_group(tmp_path, 3)
+    side_admin, side_member = tmp_path / "admin-side", tmp_path / "member-side"
+    side_admin.mkdir()
+    side_member.mkdir()
+    folders(admin).add(str(side_admin))
+    folders(member).add(str(side_member))
+    folders(member).sync()  # its card, with its exchange key
+    shutil.copytree(side_member, side_admin, dirs_exist_ok=True)
+    folders(admin).sync()
+    admin.membership.remove("laptop 2")
+    after = admin.members.add("After the removal")
+    folders(admin).sync()
+    own = next(p for p in side_admin.iterdir() if p.is_dir() and (p / "keys").exists())
+    # The folder tool delivers the segments first, the key file later.
+    for segment in own.glob("*.seg"):
+        (side_member / own.name).mkdir(exist_ok=True)
+        shutil.copy2(segment, side_member / own.name / segment.name)
+    report = folders(member).sync()[0]
+    assert report.applied == 0 and any("does not hold" in p["why"] for p in report.problems)
+    shutil.copy2(own / "keys", side_member / own.name / "keys")
+    folders(member).sync()
+    assert member.members.get(after.id).name == "After the removal"
+    assert member.replica.state_hash() == admin.replica.state_hash()
