@@ -102,11 +102,17 @@ def test_only_syncthing_carried_it_and_the_folder_holds_nothing_readable(laptops
     laptops.ok("b", "member", "add", "--name", "Carla Farsite", "--email", "carla@example.org")
     wait_for(lambda: laptops.same_state(), 60, 0.2, "B's member on A")
     assert "Carla Farsite" in names(laptops, "a", "member")
-    def settled(host: str) -> bool:  # each side's card, saying what it has applied, has crossed too
-        status = laptops.held_folder(host)
-        return status["problems"] == [] and all(d["caught_up"] for d in status["devices"])
+    seen: dict[str, dict] = {}
 
-    wait_for(lambda: settled("a") and settled("b"), 60, 0.3, "both devices caught up in both copies")
+    def settled() -> bool:  # each side's card, saying what it has applied, has crossed too
+        for host in "ab":
+            seen[host] = laptops.held_folder(host)
+        return all(st["problems"] == [] and all(d["caught_up"] for d in st["devices"]) for st in seen.values())
+
+    try:
+        wait_for(settled, 60, 0.3, "both devices caught up in both copies, no problem listed")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; folder status: {seen}") from None
     for host in "ab":
         peers = laptops.status(host)["peers"]
         assert not any(p["connected"] or p["last_sync"] for p in peers), peers  # never met
