@@ -85,7 +85,7 @@ class Events(RecordService):
         return Event.from_values(record_id, {op.field: op.value for op in ops})
 
     def edit(self, event_id: str, **fields: Any) -> Event:
-        ops = self._edit_ops(event_id, fields)
+        ops = self.build_edit(event_id, fields)
         if ops:
             self.replica.commit(ops)
         return self.get(event_id)
@@ -110,9 +110,9 @@ class Events(RecordService):
         clean = validate("rsvp", {**links, **values}, exists=self._exists)
         rid = identity_id(RSVP, links)
         found = queries.get_record(self.db, rid)
-        current = found[1] if found else {}
+        current = found.values if found else {}
         ops = [LocalOp("rsvp", rid, k, v) for k, v in clean.items() if current.get(k) != v]
-        if found and found[2]:
+        if found and found.deleted:
             ops.append(LocalOp("rsvp", rid, DELETED, False))
         return ops
 
@@ -139,9 +139,9 @@ class Events(RecordService):
     def rsvp_of(self, event_id: str, member_id: str) -> Rsvp:
         rid = identity_id(RSVP, {"event": event_id, "member": member_id})
         found = queries.get_record(self.db, rid)
-        if found is None or found[2] or not complete("rsvp", found[1]):
+        if found is None or found.deleted or not complete("rsvp", found.values):
             return Rsvp(rid, event_id, member_id)
-        return Rsvp.from_values(rid, found[1])
+        return Rsvp.from_values(rid, found.values)
 
     def rsvps(self, event_id: str) -> list[Rsvp]:
         self._current(event_id)
@@ -166,7 +166,7 @@ class Events(RecordService):
         emails: list[str] = []
         for rsvp in rsvps:
             row = found.get(rsvp.member)
-            if row is None or row[3]:
+            if row is None or row.deleted:
                 continue
             values = row[2]
             if values.get("consent_email") and values.get("emails"):

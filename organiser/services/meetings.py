@@ -118,7 +118,7 @@ class Meetings(RecordService):
         return AgendaItem.from_values(item_id, self._current(item_id))
 
     def edit_item(self, item_id: str, **fields: Any) -> AgendaItem:
-        ops = self._edit_ops(item_id, fields)
+        ops = self.build_edit(item_id, fields)
         if ops:
             self.replica.commit(ops)
         return self.item(item_id)
@@ -154,9 +154,9 @@ class Meetings(RecordService):
 
     def state(self, event: str) -> MeetingState:
         found = queries.get_record(self.db, identity_id(MEETING, {"event": event}))
-        if found is None or found[2]:
+        if found is None or found.deleted:
             return MeetingState(event)
-        values = found[1]
+        values = found.values
         return MeetingState(event, _text(values.get("current_item")) or None, _text(values.get("item_since")) or None)
 
     def advance(self, event: str, to_item: str | None = None) -> MeetingState:
@@ -236,8 +236,8 @@ class Meetings(RecordService):
         checked = [v["member"] for _rid, v in queries.list_records(self.db, "rsvp", link1=event)
                    if v.get("checked_in_at") and isinstance(v.get("member"), str)]
         rows = queries.rows_by_ids(self.db, checked)
-        people = [(m, _text(rows[m][2].get("name"))) for m in checked
-                  if m in rows and rows[m][1] == "member" and not rows[m][3]]
+        people = [(m, _text(rows[m].values.get("name"))) for m in checked
+                  if m in rows and rows[m].kind == "member" and not rows[m].deleted]
         return sorted(people, key=lambda p: p[1].casefold())
 
     def make_task(self, event: str, title: str, *, assignee: str | None = None, due: str | None = None,
@@ -257,4 +257,4 @@ class Meetings(RecordService):
         if not member:
             return ""
         found = queries.get_record(self.db, member)
-        return _text(found[1].get("name")) if found and found[0] == "member" else ""
+        return _text(found.values.get("name")) if found and found.kind == "member" else ""

@@ -8,7 +8,7 @@ from typing import Any
 
 from organiser.core.errors import ValidationError
 from organiser.core.records import DELETED, KINDS, MAX_TEXT, derived_id, require_complete
-from organiser.services.base import RecordService, built
+from organiser.services.base import RecordService
 from organiser.store import queries
 from organiser.store.checks import MAX_TRAITS
 from organiser.store.replica import LocalOp
@@ -51,8 +51,8 @@ class Member:
     @classmethod
     def from_values(cls, member_id: str, values: Mapping[str, Any],
                     roles: Sequence[str] = (), skills: Sequence[str] = ()) -> Member:
-        return built(
-            cls, id=member_id, name=values.get("name") or "", emails=list(values.get("emails") or []),
+        return cls(
+            id=member_id, name=values.get("name") or "", emails=list(values.get("emails") or []),
             phones=list(values.get("phones") or []), roles=list(roles), skills=list(skills),
             notes=values.get("notes") or "", consent_email=bool(values.get("consent_email")),
             consent_phone=bool(values.get("consent_phone")),
@@ -102,25 +102,28 @@ class Members(RecordService):
         traits = {"roles": values.pop("roles", ()) or (), "skills": values.pop("skills", ()) or ()}
         record_id, ops = self._create_ops(values, record_id=record_id)
         if traits["roles"] or traits["skills"]:
-            ops += self._trait_ops(record_id, traits, current={})
+            ops += self.build_traits_edit(record_id, traits, current={})
         return record_id, ops
 
     def edit(self, member_id: str, *, roles: Iterable[str] | None = None,
              skills: Iterable[str] | None = None, **fields: Any) -> Member:
-        ops = self._edit_ops(member_id, fields) if fields else []
+        ops = self.build_edit(member_id, fields) if fields else []
         self._current(member_id)
         wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if v is not None}
         if wanted:
             current = self.get(member_id)
-            ops += self._trait_ops(member_id, wanted,
-                                   current={"roles": current.roles, "skills": current.skills})
+            ops += self.build_traits_edit(member_id, wanted,
+                                          current={"roles": current.roles, "skills": current.skills})
         if ops:
             self.replica.commit(ops)
         return self.get(member_id)
 
-    def _trait_ops(self, member_id: str, wanted: Mapping[str, Iterable[str] | None],
-                   current: Mapping[str, Sequence[str]]) -> list[LocalOp]:
-        """Roles and skills are records of their own, one per value, with a stable id."""
+    def build_traits_edit(self, member_id: str, wanted: Mapping[str, Iterable[str] | None],
+                          current: Mapping[str, Sequence[str]]) -> list[LocalOp]:
+        """The ops that make a member's roles and/or skills (`wanted`: {"roles": [...],
+        "skills": [...]}, either may be left out) what is asked, from `current` (the same keys),
+        without writing. Roles and skills are records of their own, one per value, with a
+        stable id. Raises `ValidationError` for a value too long or more than MAX_TRAITS in all."""
         kept = sum(len(current.get(attr, ())) for attr in TRAITS if attr not in wanted)
         if kept + sum(len(_clean_traits(values)) for values in wanted.values()) > MAX_TRAITS:
             raise ValidationError("roles", f"roles and skills: a member can have at most {MAX_TRAITS} in all.")

@@ -252,7 +252,7 @@ class Proposals(RecordService):
 
     def _name(self, member: str) -> str:
         found = queries.get_record(self.db, member)
-        name = found[1].get("name") if found else None
+        name = found.values.get("name") if found else None
         return name if isinstance(name, str) and name else member[:8]
 
     def tally(self, proposal_id: str) -> Tally:

@@ -44,7 +44,7 @@ class Tasks(RecordService):
         return Task.from_values(record_id, {op.field: op.value for op in ops})
 
     def edit(self, task_id: str, **fields: Any) -> Task:
-        ops = self._edit_ops(task_id, fields)
+        ops = self.build_edit(task_id, fields)
         if ops:
             self.replica.commit(ops)
         return self.get(task_id)

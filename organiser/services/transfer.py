@@ -323,7 +323,7 @@ class _Planner:
         wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if k in carried}
         members = self.group.members
         try:
-            ops = members._edit_ops(known.record_id, fields) + members._trait_ops(
+            ops = members.build_edit(known.record_id, fields) + members.build_traits_edit(
                 known.record_id, wanted, current={"roles": known.roles, "skills": known.skills})
         except ValidationError as exc:
             self._add(item, INVALID, reason=exc.message)
@@ -348,7 +348,7 @@ class _Planner:
                 assert person.record_id is not None
                 current = members.get(person.record_id)
                 fields = {k: v for k, v in person.values.items() if k in KINDS["member"].by_name}
-                planned.ops = members._edit_ops(person.record_id, fields) + members._trait_ops(
+                planned.ops = members.build_edit(person.record_id, fields) + members.build_traits_edit(
                     person.record_id, {"roles": person.roles, "skills": person.skills},
                     current={"roles": current.roles, "skills": current.skills})
         except ValidationError as exc:
@@ -364,34 +364,50 @@ class _Planner:
 
     def _plan_dated(self, item: ParsedItem, kind: str, values: dict[str, Any],
                     extra_ops: Mapping[str, Any]) -> None:
-        service = self.group.events if kind == "event" else self.group.tasks
+        """Plan an event or task: an update of the record its UID names, a skip when that
+        record was deleted here or the file names it twice, else an addition."""
         record_id = self._record_id(kind, item.extra.get("uid"))
         if record_id and record_id in self.planned_ids:
             self._add(item, SKIP, reason=f"same UID as {self.planned_ids[record_id]}", record_id=record_id)
             return
         found = queries.get_record(self.group.db, record_id) if record_id else None
         try:
-            if found is not None and found[0] == kind and not found[2]:
-                current = found[1]
-                ops = [op for op in service._edit_ops(record_id, values, kind) if op.field not in extra_ops]
-                ops += [LocalOp(kind, record_id, k, v) for k, v in extra_ops.items() if current.get(k) != v]
-                if not ops:
-                    self._add(item, SKIP, reason="unchanged", record_id=record_id)
-                else:
-                    changed = ", ".join(sorted({op.field for op in ops}))
-                    self._add(item, UPDATE, reason=f"changed: {changed}", record_id=record_id, ops=ops)
+            if found is not None and record_id and found.kind == kind and not found.deleted:
+                self._plan_dated_update(item, kind, record_id, found.values, values, extra_ops)
             elif found is not None:
                 self._add(item, SKIP, reason=f"this {kind} was deleted here; it is not brought back",
                           record_id=record_id)
             else:
-                new_id, ops = service.build_add(values)
-                record_id = record_id or new_id
-                ops = [LocalOp(op.kind, record_id, op.field, extra_ops.get(op.field, op.value))
-                       for op in ops]
-                self._add(item, ADD, record_id=record_id, ops=ops)
+                record_id = self._plan_dated_add(item, kind, record_id, values, extra_ops)
         except ValidationError as exc:
             self._add(item, INVALID, reason=exc.message)
             return
+        self._remember_planned(item, kind, record_id)
+
+    def _plan_dated_update(self, item: ParsedItem, kind: str, record_id: str, current: Mapping[str, Any],
+                           values: Mapping[str, Any], extra_ops: Mapping[str, Any]) -> None:
+        """The file's values over a record this group has: only what changes is written."""
+        service = self.group.events if kind == "event" else self.group.tasks
+        ops = [op for op in service.build_edit(record_id, values, kind) if op.field not in extra_ops]
+        ops += [LocalOp(kind, record_id, k, v) for k, v in extra_ops.items() if current.get(k) != v]
+        if not ops:
+            self._add(item, SKIP, reason="unchanged", record_id=record_id)
+        else:
+            changed = ", ".join(sorted({op.field for op in ops}))
+            self._add(item, UPDATE, reason=f"changed: {changed}", record_id=record_id, ops=ops)
+
+    def _plan_dated_add(self, item: ParsedItem, kind: str, record_id: str | None, values: Mapping[str, Any],
+                        extra_ops: Mapping[str, Any]) -> str:
+        """A new record, under the id its UID derives when it has one; returns that id."""
+        service = self.group.events if kind == "event" else self.group.tasks
+        new_id, ops = service.build_add(values)
+        record_id = record_id or new_id
+        ops = [LocalOp(op.kind, record_id, op.field, extra_ops.get(op.field, op.value)) for op in ops]
+        self._add(item, ADD, record_id=record_id, ops=ops)
+        return record_id
+
+    def _remember_planned(self, item: ParsedItem, kind: str, record_id: str | None) -> None:
+        """What later items of the same file meet: a UID planned twice, a task's related event."""
         if record_id:
             self.planned_ids[record_id] = item.where
         if kind == "event":

@@ -30,6 +30,7 @@ from organiser.core.bus import (
     SyncProgress,
 )
 from organiser.store import queries
+from organiser.store.queries import StoredRow
 
 SLICE = 200  # record ids in the first slice; later slices are sized to take SLICE_BUDGET
 SLICE_MIN, SLICE_MAX = 25, 2000
@@ -40,12 +41,12 @@ LOCAL_AT_ONCE = 200  # a local change this big or bigger (an import) is sliced t
 @dataclass(frozen=True)
 class ArrivedSlice(RecordsChanged):
     """A slice of peers' changes with the records as they are now, read once for all views:
-    {id: (rowid, kind, values, deleted)}; an id missing from `rows` is not in the store."""
+    {id: StoredRow}; an id missing from `rows` is not in the store."""
 
-    rows: Mapping[str, tuple[int, str, dict[str, Any], bool]] = field(default_factory=dict)
+    rows: Mapping[str, StoredRow] = field(default_factory=dict)
 
 
-def changed_rows(db: Any, event: RecordsChanged) -> Mapping[str, tuple[int, str, dict[str, Any], bool]]:
+def changed_rows(db: Any, event: RecordsChanged) -> Mapping[str, StoredRow]:
     """The changed records of an event: those the bridge read for its slice, or read now."""
     if isinstance(event, ArrivedSlice):
         return event.rows

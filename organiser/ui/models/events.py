@@ -254,7 +254,7 @@ class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
         if "rsvp" not in event.kinds:
             return False
         found = changed_rows(self.group.db, event)
-        return any(found[rid][1] == "rsvp" and found[rid][2].get("event") == self.event_id
+        return any(found[rid].kind == "rsvp" and found[rid].values.get("event") == self.event_id
                    for rid in event.ids if rid in found)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -165,7 +165,7 @@ class ConflictsModel(_Table):
             found = queries.rows_by_ids(self.group.db, [c["record"]]).get(c["record"])
             label = c["record"][:8]
             if found:
-                values = found[2]
+                values = found.values
                 label = values.get("name") or values.get("title") or label
             kind = KINDS[c["kind"]].label if c["kind"] in KINDS else c["kind"]
             rows.append(ConflictRow(c["id"], c["kind"], c["record"], c["field"], c["value"], c["current"],

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.store.queries import StoredRow
 from organiser.ui.bridge import changed_rows
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
@@ -78,9 +79,9 @@ class MemberRow:
 
 
 def read_members(db: Database, members: Iterable[str] | None = None,
-                 known: Mapping[str, tuple[int, str, dict[str, Any], bool]] | None = None) -> dict[str, MemberRow]:
+                 known: Mapping[str, StoredRow] | None = None) -> dict[str, MemberRow]:
     """Every visible member (or the given ones) with roles and skills; safe on any thread
-    that owns `db`. `known`: records already read ({id: (rowid, kind, values, deleted)})."""
+    that owns `db`. `known`: records already read (as `queries.rows_by_ids` gives them)."""
     roles: dict[str, list[str]] = {}
     skills: dict[str, list[str]] = {}
     if members is None:
@@ -249,7 +250,8 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         found = changed_rows(self.group.db, event)
         member_ids: set[str] = set()
         for rid in event.ids & found.keys():
-            _rowid, kind, values, _deleted = found[rid]
+            row = found[rid]
+            kind, values = row.kind, row.values
             if kind == "member":
                 member_ids.add(rid)
             elif kind in ("member_role", "member_skill") and values.get("member"):
