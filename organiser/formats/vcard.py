@@ -16,7 +16,7 @@ from typing import Any
 
 import vobject
 
-from organiser.core.records import EMAIL_RE, LABEL_RE, PHONE_RE
+from organiser.core.field_rules import LABEL_RE, is_email, is_phone
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
 
 # What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
@@ -200,7 +200,7 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     types: dict[str, dict[str, list[str]]] = {"email_types": {}, "phone_types": {}}
     for line in card.contents.get("email", []):
         email = _text(line.value).removeprefix("mailto:")
-        if EMAIL_RE.match(email):
+        if is_email(email):
             emails.append(email)
             if _types_of(line, ("internet",)):
                 types["email_types"][email] = _types_of(line, ("internet",))
@@ -210,7 +210,7 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     phones: list[str] = []
     for line in card.contents.get("tel", []):
         phone, extension = _phone(_text(line.value))
-        if PHONE_RE.match(phone) and sum(c.isdigit() for c in phone) >= 3:
+        if is_phone(phone):
             phones.append(phone)
             if _types_of(line):
                 types["phone_types"][phone] = _types_of(line)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.errors import ValidationError
-from organiser.core.records import DELETED, KINDS, MAX_TEXT, derived_id, require_complete
+from organiser.core.field_rules import MAX_TEXT
+from organiser.core.records import DELETED, KINDS, derived_id, require_complete
 from organiser.services.base import RecordService
 from organiser.store import queries
 from organiser.store.checks import MAX_TRAITS
