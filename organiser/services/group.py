@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
 from organiser.services.upgrade import upgrade_in_place
 from organiser.store import queries
-from organiser.store.cipher import forget_key, is_encrypted, key_for, remember_key
+from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_for, remember_key
 from organiser.store.database import connect
 from organiser.store.datadir import (
     DB_NAME,
@@ -41,6 +42,8 @@ from organiser.store.incidents import for_people as incident_sentence
 from organiser.store.keyfile import new_database_key, read_key_file, shred, write_key_file
 from organiser.store.membership import discovery_key, refresh_roster
 from organiser.store.replica import LocalOp, Replica
+
+log = logging.getLogger(__name__)
 
 # Kept in the group's own database (table meta, never sent to peers), so they are encrypted with it.
 DEVICE_KEY_META = "device_private_key"  # raw Ed25519 private key, hex
@@ -316,6 +319,28 @@ def readable_group_ids(data_dir: Path) -> dict[str, Path]:
             group_id = _group_id_of(path, None)
             if group_id:
                 out[group_id] = path
+    return out
+
+
+def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
+    """(group folder name, group name) of the groups this device holds, for the start window;
+    an encrypted one's name is inside it, so it is listed by its folder's local name until
+    unlocked. A folder whose database cannot be read is left out, with a warning logged."""
+    out = []
+    for path in group_dirs(data_dir):
+        if is_locked(path):
+            out.append((path.name, f"Encrypted group {path.name[:6]} (locked)"))
+            continue
+        try:
+            db = connect(path / DB_NAME, readonly=True)
+            try:
+                name = _meta(db, "group_name")
+            finally:
+                db.close()
+        except (OrganiserError, OSError, dbapi().Error) as exc:
+            log.warning("group folder %s is not offered: its database cannot be read (%s)", path, exc)
+            continue
+        out.append((path.name, name or path.name))
     return out
 
 

@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         dialog = ThisIsMeDialog(self.group, self.settings.me(self.group.id), self)
         if dialog.exec():
             self.settings.set_me(self.group.id, dialog.member_id)
-            self.tasks_view._apply_filters()
+            self.tasks_view.apply_filters()
             self.show_message("Saved who you are on this device.")
 
     def _transfer(self, which: str) -> None:
@@ -331,7 +331,11 @@ class MainWindow(QMainWindow):
             return
         try:
             peers = self.node.peers()
-        except Exception:  # the status bar must not take the window down
+        except Exception:  # the status bar must not take the window down; the log says why, once
+            if self.peer_label.text() != "Peers unknown":
+                log.exception("could not list the peers for the status bar")
+            self.peer_label.setText("Peers unknown")
+            self.sync_label.setText("")
             return
         connected = [p for p in peers if p.connected]
         syncing = [p for p in peers if p.state == "syncing"]

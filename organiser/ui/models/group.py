@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from organiser.core.keys import short_id
 from organiser.core.records import KINDS
 from organiser.services.group import Group
 from organiser.store import queries
@@ -123,7 +124,7 @@ class DevicesModel(_Table):
 
     def cell(self, row: DeviceRow, column: int) -> str:
         name = f"{row.name} (this device)" if row.this_device else row.name
-        return (name, row.invited_by, row.id[:12])[column]
+        return (name, row.invited_by, short_id(row.id))[column]
 
 
 @dataclass(frozen=True)
