@@ -209,7 +209,7 @@ class RsvpRow:
 RSVP_COLUMNS = ("Member", "Answer", "Checked in")
 
 
-class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
+class RsvpModel(LiveRows[RsvpRow], TableColumns):
     """The RSVPs of one event: who answered what, and who is checked in."""
 
     columns = tuple(RSVP_COLUMNS)

@@ -31,7 +31,7 @@ def ago(epoch: float | None, now: float | None = None) -> str:
     return time.strftime("%d %b %H:%M", time.localtime(epoch))
 
 
-class _Table(TableColumns, LiveRows[Any], QAbstractTableModel):
+class _Table(LiveRows[Any], TableColumns):
     columns: tuple[str, ...] = ()
 
     def __init__(self, row_id: Callable[[Any], str], key: Callable[[Any], Any], parent: Any = None) -> None:

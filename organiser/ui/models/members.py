@@ -124,7 +124,7 @@ SORT_KEYS = (
 )
 
 
-class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTableModel):
+class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
     """All members matching the current search and filters, one row each."""
 
     columns = tuple(COLUMNS)
