@@ -88,12 +88,21 @@ class MeetingState:
 
 
 class Meetings(RecordService):
+    """An event's meeting: its agenda (items with a time box, in an order people drag), the
+    item being discussed, the minutes written together, action items.
+
+    Raises `NotFoundError` for an unknown event or item id and `ValidationError` naming the
+    field for a bad value (a time box outside 1-1440 minutes, a presenter who is no member).
+    """
+
     kind = "agenda_item"
 
     # ---- agenda ---------------------------------------------------------------------------
 
     def add_item(self, event: str, title: str, *, minutes: int | str | None = None,
                  presenter: str | None = None, notes: str = "") -> AgendaItem:
+        """Add an item at the end of the event's agenda. `minutes`: its time box (1-1440);
+        `presenter`: a member's id."""
         self._current(event, "event")
         values: dict[str, Any] = {"event": event, "title": title, "notes": notes}
         if minutes not in (None, ""):
@@ -111,13 +120,16 @@ class Meetings(RecordService):
         return AgendaItem.from_values(record_id, {op.field: op.value for op in ops})
 
     def items(self, event: str) -> list[AgendaItem]:
+        """The event's agenda, in order."""
         found = [AgendaItem.from_values(rid, v) for rid, v in queries.list_records(self.db, "agenda_item", link1=event)]
         return sorted(found, key=lambda i: (i.position, i.id))
 
     def item(self, item_id: str) -> AgendaItem:
+        """One agenda item; `NotFoundError` if there is none."""
         return AgendaItem.from_values(item_id, self._current(item_id))
 
     def edit_item(self, item_id: str, **fields: Any) -> AgendaItem:
+        """Change an item's `title`, `minutes` (time box), `presenter` (member id) or `notes`."""
         ops = self.build_edit(item_id, fields)
         if ops:
             self.replica.commit(ops)

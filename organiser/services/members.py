@@ -77,10 +77,23 @@ def _clean_traits(values: Iterable[str] | None) -> list[str]:
 
 
 class Members(RecordService):
+    """The member directory.
+
+    Fields a member takes (`add` and `edit`, by keyword): `name` (the display name,
+    required), `emails` and `phones` (lists, up to 50 each; each must be an address or a
+    number), `notes`, `consent_email` and `consent_phone` (bool), `consent_date` and `joined`
+    (ISO dates), the name's parts `family_name`, `given_name`, `additional_names`,
+    `name_prefix`, `name_suffix`, `phone_types` and `email_types` ({number or address: ["cell",
+    "work", ...]}), `source_uid` (the UID in the file it came from); and `roles` and `skills`
+    (lists of text, 200 in all). A bad value raises `ValidationError` naming the field; an
+    unknown id, `NotFoundError`.
+    """
+
     kind = "member"
 
     def add(self, name: str, *, roles: Iterable[str] = (), skills: Iterable[str] = (),
             **fields: Any) -> Member:
+        """Add a member and return them. `fields`: any of the member fields above."""
         record_id, ops = self.build_add({"name": name, "roles": roles, "skills": skills, **fields})
         # a new member's id, and its roles' and skills' ids derived from it, are all new
         self.replica.commit(ops, fresh={op.record for op in ops})
@@ -108,6 +121,8 @@ class Members(RecordService):
 
     def edit(self, member_id: str, *, roles: Iterable[str] | None = None,
              skills: Iterable[str] | None = None, **fields: Any) -> Member:
+        """Change the given fields; `roles` or `skills`, when given, replace the member's
+        (None leaves them as they are). Returns the member as now stored."""
         ops = self.build_edit(member_id, fields) if fields else []
         self._current(member_id)
         wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if v is not None}
@@ -152,6 +167,7 @@ class Members(RecordService):
                 if kind == "member" and not deleted}
 
     def get(self, member_id: str) -> Member:
+        """The member with this id; `NotFoundError` if there is none (or they were deleted)."""
         values = require_complete("member", member_id, self._current(member_id))
         traits = {attr: queries.traits_by_member(self.db, kind, name, [member_id]).get(member_id, [])
                   for attr, (kind, name) in TRAITS.items()}
@@ -159,6 +175,8 @@ class Members(RecordService):
 
     def list(self, search: str | None = None, *, role: str | None = None,
              limit: int | None = None) -> list[Member]:
+        """Members by surname, or best match first for a `search` (words matched as prefixes
+        in names, emails, phones and notes); only those with `role` when given."""
         rows = queries.list_records(self.db, "member", search=search or None, limit=limit)
         roles = queries.traits_by_member(self.db, "member_role", "role")
         skills = queries.traits_by_member(self.db, "member_skill", "skill")
@@ -172,6 +190,7 @@ class Members(RecordService):
         return members
 
     def all_roles(self) -> list[str]:
+        """Every role someone holds, alphabetically."""
         seen = {v for vals in queries.traits_by_member(self.db, "member_role", "role").values() for v in vals}
         return sorted(seen, key=str.casefold)
 

@@ -151,10 +151,21 @@ def stored_result(result: str) -> dict[str, Any]:
 
 
 class Proposals(RecordService):
+    """Proposals put to a meeting, votes, shows of hands, tallies and outcomes.
+
+    Raises `NotFoundError` for an unknown event, proposal or member id and `ValidationError`
+    naming the field for anything refused (an answer that is not an option, a closed
+    proposal, a member who may not vote on it).
+    """
+
     kind = "proposal"
 
     def add(self, event: str, title: str, method: str, *, options: Iterable[str] = (), details: str = "",
             quorum: str | None = None, voters: str | None = None, agenda_item: str | None = None) -> Proposal:
+        """Put a proposal to the event's meeting. `method`: "consensus", "consent", "vote" or
+        "hands"; `options`: the choices of a vote or show of hands (the consent and consensus
+        answers are fixed); `quorum`: "50%" of those checked in, or a number of people; `voters`:
+        "checked-in" (default), "all" or "role:NAME"; `agenda_item`: the item it belongs to."""
         self._current(event, "event")
         values: dict[str, Any] = {"event": event, "title": title, "method": method, "details": details,
                                   "options": list(options), **parse_quorum(quorum), **parse_voters(voters)}
@@ -167,9 +178,11 @@ class Proposals(RecordService):
         return self.get(record_id)
 
     def get(self, proposal_id: str) -> Proposal:
+        """One proposal; `NotFoundError` if there is none."""
         return Proposal.from_values(proposal_id, self._current(proposal_id))
 
     def list(self, event: str) -> list[Proposal]:
+        """The event's proposals, oldest first."""
         return [Proposal.from_values(rid, v) for rid, v in queries.list_records(self.db, "proposal", link1=event)]
 
     def open_one(self, event: str) -> Proposal | None:
