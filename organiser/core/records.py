@@ -214,7 +214,8 @@ def new_id() -> str:
 
     The bytes come from the system's random source 4 KiB at a time: asking it for 16 bytes
     per id (an import makes thousands in a loop) let go of the GIL and took it back so often
-    that the window's thread could not get it for 100 ms and more."""
+    that the window's thread could hardly get it (`python -m tests.perf.transfer`, the
+    longest stall of an import's heartbeat)."""
     global _ID_POOL_PID
     with _ID_POOL_LOCK:
         if _ID_POOL_PID != os.getpid():  # a forked child must not repeat its parent's ids

@@ -45,7 +45,8 @@ class Member:
         return ((self.family_name or self.name).casefold(), self.given_name.casefold(), self.name.casefold())
 
     def to_json(self) -> dict[str, Any]:
-        # asdict() deep-copies field by field: an export of 10,000 members spent most of its time there
+        # not asdict(), which deep-copies field by field: an export is mostly this call
+        # (`python -m tests.perf.transfer`, export_csv_s and export_vcf_s)
         return {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
                 for k, v in self.__dict__.items()}
 

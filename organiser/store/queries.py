@@ -275,8 +275,8 @@ def search_rowids(db: Database, text: str) -> set[int] | None:
 def tidy_search_index(db: Database, pages: int = 500) -> bool:
     """One step of merging the full-text index's segments (at most about `pages` pages
     written, one short transaction); True while there was work to do. A bulk indexing (an
-    import, a first sync) leaves many small segments, and every search merges them again:
-    a lone letter takes about twice as long until they are merged."""
+    import, a first sync) leaves many small segments, and every search merges them again
+    until they are merged (`python -m tests.perf.ui`, `search_after_arrival_ms`)."""
     before = db.conn.total_changes
     db.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('merge', ?)", [-abs(int(pages))])
     return db.conn.total_changes - before > 1
