@@ -296,34 +296,43 @@ def write_vcards(members: Iterable[Mapping[str, Any]], version: str = "3.0") -> 
         raise FormatError(f"vCard version {version} cannot be written; use 3.0 or 4.0.")
     chunks: list[str] = []
     for member in members:
-        card = vobject.vCard()
-        card.add("fn").value = member["name"]
-        # N as the member's structured name; empty components when it is not known (3.0
-        # requires N), never a guess from the display name.
-        card.add("n").value = vobject.vcard.Name(**{c: member.get(f) or "" for c, f in NAME_FIELDS})
-        for email in member.get("emails") or []:
-            _typed(card.add("email"), email, (member.get("email_types") or {}).get(email, []), version,
-                   ["internet"] if version == "3.0" else [])
-        for phone in member.get("phones") or []:
-            _typed(card.add("tel"), phone, (member.get("phone_types") or {}).get(phone, []), version, [])
-        if member.get("roles"):
-            card.add("categories").value = list(member["roles"])
-        if member.get("notes"):
-            card.add("note").value = member["notes"]
-        card.add("uid").value = member.get("source_uid") or own_uid(member["id"])
-        for skill in member.get("skills") or []:  # one line each: a skill may hold a comma
-            card.add("x-organiser-skill").value = skill
-        for key in ("consent_email", "consent_phone"):
-            if member.get(key) is not None:
-                card.add(f"x-organiser-{key.replace('_', '-')}").value = "yes" if member[key] else "no"
-        for key in ("consent_date", "joined"):
-            if member.get(key):
-                card.add(f"x-organiser-{key.replace('_', '-')}").value = member[key]
-        text = card.serialize()
+        text = _card_of(member, version).serialize()
         if version == "4.0":
             text = text.replace("VERSION:3.0", "VERSION:4.0", 1)
         chunks.append(text)
     return "".join(chunks).encode("utf-8")
+
+
+def _card_of(member: Mapping[str, Any], version: str) -> Any:
+    card = vobject.vCard()
+    card.add("fn").value = member["name"]
+    # N as the member's structured name; empty components when it is not known (3.0
+    # requires N), never a guess from the display name.
+    card.add("n").value = vobject.vcard.Name(**{c: member.get(f) or "" for c, f in NAME_FIELDS})
+    for email in member.get("emails") or []:
+        _typed(card.add("email"), email, (member.get("email_types") or {}).get(email, []), version,
+               ["internet"] if version == "3.0" else [])
+    for phone in member.get("phones") or []:
+        _typed(card.add("tel"), phone, (member.get("phone_types") or {}).get(phone, []), version, [])
+    if member.get("roles"):
+        card.add("categories").value = list(member["roles"])
+    if member.get("notes"):
+        card.add("note").value = member["notes"]
+    card.add("uid").value = member.get("source_uid") or own_uid(member["id"])
+    _add_organiser_lines(card, member)
+    return card
+
+
+def _add_organiser_lines(card: Any, member: Mapping[str, Any]) -> None:
+    """X-ORGANISER-* lines for what vCard has no property for: skills, consent, joined."""
+    for skill in member.get("skills") or []:  # one line each: a skill may hold a comma
+        card.add("x-organiser-skill").value = skill
+    for key in ("consent_email", "consent_phone"):
+        if member.get(key) is not None:
+            card.add(f"x-organiser-{key.replace('_', '-')}").value = "yes" if member[key] else "no"
+    for key in ("consent_date", "joined"):
+        if member.get(key):
+            card.add(f"x-organiser-{key.replace('_', '-')}").value = member[key]
 
 
 def _typed(line: Any, value: str, types: list[str], version: str, always: list[str]) -> None:
