@@ -309,11 +309,7 @@ def _card_of(member: Mapping[str, Any], version: str) -> Any:
     # N as the member's structured name; empty components when it is not known (3.0
     # requires N), never a guess from the display name.
     card.add("n").value = vobject.vcard.Name(**{c: member.get(f) or "" for c, f in NAME_FIELDS})
-    for email in member.get("emails") or []:
-        _typed(card.add("email"), email, (member.get("email_types") or {}).get(email, []), version,
-               ["internet"] if version == "3.0" else [])
-    for phone in member.get("phones") or []:
-        _typed(card.add("tel"), phone, (member.get("phone_types") or {}).get(phone, []), version, [])
+    _add_contacts(card, member, version)
     if member.get("roles"):
         card.add("categories").value = list(member["roles"])
     if member.get("notes"):
@@ -321,6 +317,15 @@ def _card_of(member: Mapping[str, Any], version: str) -> Any:
     card.add("uid").value = member.get("source_uid") or own_uid(member["id"])
     _add_organiser_lines(card, member)
     return card
+
+
+def _add_contacts(card: Any, member: Mapping[str, Any], version: str) -> None:
+    """EMAIL and TEL lines, each with its types."""
+    for email in member.get("emails") or []:
+        _typed(card.add("email"), email, (member.get("email_types") or {}).get(email, []), version,
+               ["internet"] if version == "3.0" else [])
+    for phone in member.get("phones") or []:
+        _typed(card.add("tel"), phone, (member.get("phone_types") or {}).get(phone, []), version, [])
 
 
 def _add_organiser_lines(card: Any, member: Mapping[str, Any]) -> None:
