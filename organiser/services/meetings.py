@@ -144,10 +144,10 @@ class Meetings(RecordService):
         to_index = max(0, min(to_index, len(others)))
         before = others[to_index - 1].position if to_index > 0 else None
         after = others[to_index].position if to_index < len(others) else None
-        if before is None and after is None:
-            return [moving]
         if before is None:
-            position = after - GAP  # type: ignore[operator]
+            if after is None:
+                return [moving]
+            position = after - GAP
         elif after is None:
             position = before + GAP
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -212,14 +213,14 @@ class TasksView(QWidget):
         else:  # the list is read when its tab is first opened
             self.table_model.hold()
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()
         self._hold_hidden(shown=True)
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
 
-    def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt name)
         self._hold_hidden(shown=False)
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)
 
     def _hold_hidden(self, shown: bool) -> None:
         """The board and the list take changes while on screen; hidden, they note them and
