@@ -87,6 +87,17 @@ class MeetingState:
         return used
 
 
+def _between(before: int | None, after: int | None) -> int | None:
+    """A position between two neighbours' (either may be missing: the agenda's start or
+    end), or None when there is no room left between them."""
+    if before is None:
+        return None if after is None else after - GAP
+    if after is None:
+        return before + GAP
+    position = (before + after) // 2
+    return None if after - before < 2 or position in (before, after) else position
+
+
 class Meetings(RecordService):
     """An event's meeting: its agenda (items with a time box, in an order people drag), the
     item being discussed, the minutes written together, action items.
@@ -144,15 +155,10 @@ class Meetings(RecordService):
         to_index = max(0, min(to_index, len(others)))
         before = others[to_index - 1].position if to_index > 0 else None
         after = others[to_index].position if to_index < len(others) else None
-        if before is None:
-            if after is None:
-                return [moving]
-            position = after - GAP
-        elif after is None:
-            position = before + GAP
-        else:
-            position = (before + after) // 2
-        if position in (before, after) or (before is not None and after is not None and after - before < 2):
+        if before is None and after is None:
+            return [moving]
+        position = _between(before, after)
+        if position is None:
             order = [*others[:to_index], moving, *others[to_index:]]
             ops = [LocalOp("agenda_item", item.id, "position", (n + 1) * GAP) for n, item in enumerate(order)
                    if item.position != (n + 1) * GAP]
