@@ -171,6 +171,8 @@ class Meetings(RecordService):
     # ---- the running meeting ---------------------------------------------------------------
 
     def state(self, event: str) -> MeetingState:
+        """The running meeting of `event`: its current agenda item and since when (both None
+        before the meeting starts, past its last item, or for an unknown event). Never raises."""
         found = queries.get_record(self.db, identity_id(MEETING, {"event": event}))
         if found is None or found.deleted:
             return MeetingState(event)
@@ -178,8 +180,10 @@ class Meetings(RecordService):
         return MeetingState(event, _text(values.get("current_item")) or None, _text(values.get("item_since")) or None)
 
     def advance(self, event: str, to_item: str | None = None) -> MeetingState:
-        """Make the next item current (or `to_item`); the time spent on the one before is kept.
-        Past the last item, the meeting has no current item."""
+        """Make the next item of the agenda current (the first if none is), or the item id
+        `to_item`; the time spent on the one current before is added to its `used_seconds`.
+        Past the last item, the meeting has no current item. Returns the new state.
+        `ValidationError` (field "item") when `to_item` is not on this event's agenda."""
         state = self.state(event)
         items = self.items(event)
         if to_item is None:
@@ -202,20 +206,26 @@ class Meetings(RecordService):
     # ---- minutes ---------------------------------------------------------------------------
 
     def minutes_text(self, event: str) -> str:
+        """The event's minutes as text, merged from every device's typing ("" when none)."""
         return minutes_store.text(self.db, event)
 
     def minutes_doc(self, event: str) -> MinutesDoc:
-        """A document of its own holding the minutes as stored (an editor types into it)."""
+        """A document of its own holding the event's minutes as stored (an editor types into it;
+        empty when none). Changes to it are stored only through `write_minutes`."""
         return MinutesDoc(minutes_store.load(self.db, event).snapshot())
 
     def catch_up(self, event: str, doc: MinutesDoc, origin: str = "remote") -> None:
-        """Bring an editor's document up to what is stored (peers' typing), as one update."""
+        """Bring an editor's document `doc` up to what is stored for `event` (peers' typing), as
+        one update applied with `origin` (so the editor can tell it from its own typing)."""
         stored = minutes_store.load(self.db, event)
         missing = stored.update_since(doc.state())
         doc.apply(missing, origin=origin)
 
     def write_minutes(self, event: str, update: MinutesUpdate) -> None:
-        """Store (and so send) one burst of an editor's typing."""
+        """Store (and so send) one burst of an editor's typing, `update` (made by `edit_update`).
+        `NotFoundError` for an unknown event; `ValidationError` (field "minutes") for an update
+        over MAX_MINUTES_UPDATE (256 KiB as base64 text: paste in parts) or one that is not a
+        well-formed update. Nothing is stored when refused."""
         self._current(event, "event")
         value = update.to_value()
         if len(value["update"]) > MAX_MINUTES_UPDATE:
@@ -225,7 +235,9 @@ class Meetings(RecordService):
         self.replica.commit([LocalOp("minutes", event, "update", clean["update"])])
 
     def append_minutes(self, event: str, text: str) -> str:
-        """Add a paragraph at the end of the minutes; return the whole text."""
+        """Add `text` as a paragraph (on a line of its own) at the end of the event's minutes;
+        return the whole text. `ValidationError` (field "text") for blank text, else what
+        `write_minutes` raises."""
         if not text.strip():
             raise ValidationError("text", "text: there is nothing to append.")
         doc = self.minutes_doc(event)
@@ -242,9 +254,12 @@ class Meetings(RecordService):
         return newest, sorted(names, key=str.casefold)
 
     def compact_minutes(self, event: str) -> bool:
+        """Fold the event's stored updates into one snapshot (the text is unchanged); True when
+        it did, False (nothing changed) when a stored update may still wait for one it follows."""
         return minutes_store.compact(self.db, event)
 
     def minutes_size(self, event: str) -> int:
+        """Bytes the event's minutes take in the database (snapshot plus updates not yet compacted)."""
         return minutes_store.stored_size(self.db, event)
 
     # ---- who came, what follows ------------------------------------------------------------
@@ -260,7 +275,9 @@ class Meetings(RecordService):
 
     def make_task(self, event: str, title: str, *, assignee: str | None = None, due: str | None = None,
                   item: str | None = None, description: str = "") -> Task:
-        """An action item linked to the meeting (and its agenda item), in one step."""
+        """An action item linked to the meeting (and its agenda item `item`), in one step; returns
+        the task. `assignee`: a member id; `due`: an ISO date. `NotFoundError` for an unknown
+        event; `ValidationError` naming the field for a bad title, assignee, due date or item."""
         self._current(event, "event")
         fields: dict[str, Any] = {"event": event, "description": description}
         for name, value in (("assignee", assignee), ("due", due), ("agenda_item", item)):
@@ -269,9 +286,11 @@ class Meetings(RecordService):
         return Tasks(self.replica).add(title, **fields)
 
     def tasks(self, event: str) -> list[Task]:
+        """The action items linked to the event."""
         return Tasks(self.replica).list(event=event)
 
     def member_name(self, member: str | None) -> str:
+        """The name of the member with id `member`; "" for None or an id that names no member record."""
         if not member:
             return ""
         found = queries.get_record(self.db, member)
