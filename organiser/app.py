@@ -324,7 +324,7 @@ def run_app(args: argparse.Namespace) -> int:
     """Open the desktop app (what `organiser` does without a command)."""
     import qasync
 
-    from organiser.cli.main import data_dir_of
+    from organiser.paths import data_dir_of
     from organiser.ui.resources import app_icon
 
     problem = display_problem()

@@ -113,7 +113,7 @@ def new_passphrase(args: argparse.Namespace, *, file: Path | None = None, env: s
 
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
-    from organiser.cli.main import data_dir_of
+    from organiser.paths import data_dir_of
     from organiser.services.atrest import encrypt_group
 
     passphrase = new_passphrase(args, optional=False)
@@ -124,7 +124,7 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
 
 def cmd_passphrase_change(args: argparse.Namespace) -> int:
-    from organiser.cli.main import data_dir_of
+    from organiser.paths import data_dir_of
     from organiser.services.atrest import change_passphrase
     from organiser.services.group import find_group_dir
 
@@ -139,7 +139,7 @@ def cmd_passphrase_change(args: argparse.Namespace) -> int:
 
 
 def cmd_wipe(args: argparse.Namespace) -> int:
-    from organiser.cli.main import data_dir_of
+    from organiser.paths import data_dir_of
     from organiser.services.atrest import wipe_group
     from organiser.services.group import find_group_dir
 

@@ -14,8 +14,8 @@ from organiser.services.group import Group, open_group
 def open_chosen_group(args: argparse.Namespace) -> Group:
     """The group the command names (or the current one); an encrypted one with its passphrase."""
     from organiser.cli.atrest import ask_passphrase, given_passphrase
-    from organiser.cli.main import data_dir_of
     from organiser.core.errors import LockedError
+    from organiser.paths import data_dir_of
 
     data_dir = data_dir_of(args)
     try:

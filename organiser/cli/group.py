@@ -42,8 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from organiser.cli.atrest import new_passphrase
-    from organiser.cli.main import data_dir_of
     from organiser.config import settings
+    from organiser.paths import data_dir_of
 
     device_name = args.device_name or settings().device_name_for_this_device()
     passphrase = new_passphrase(args)

@@ -75,14 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def data_dir_of(args: argparse.Namespace) -> Path:
-    from organiser.config import settings
-    from organiser.store.datadir import default_data_dir
-
-    # --data-dir, else $ORGANISER_DATA_DIR, else data_dir in the user's or the system config file
-    return args.data_dir.expanduser() if args.data_dir else settings().data_dir or default_data_dir()
-
-
 def run(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv))

@@ -194,9 +194,9 @@ def _join_through_folder(args: argparse.Namespace, device_name: str, passphrase:
 
 def cmd_join(args: argparse.Namespace) -> int:
     from organiser.cli.atrest import new_passphrase
-    from organiser.cli.main import data_dir_of
     from organiser.config import settings
     from organiser.net.pairing import redeem_invite
+    from organiser.paths import data_dir_of
 
     device_name = args.device_name or settings().device_name_for_this_device()
     passphrase = new_passphrase(args)

@@ -106,7 +106,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from organiser.cli.main import EXIT_BAD_INPUT, data_dir_of
+    from organiser.cli.main import EXIT_BAD_INPUT
+    from organiser.paths import data_dir_of
 
     source = str(args.file)
     try:

@@ -14,6 +14,8 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from organiser.core.keys import short_id
+
 GENESIS = "0" * 64  # the "previous hash" of a device's first changeset
 MAX_INT = 1 << 62  # sequence numbers and clock stamps must fit SQLite's 64-bit integers
 
@@ -86,7 +88,7 @@ class Changeset:
         return hash(self.hash)
 
     def __repr__(self) -> str:
-        return f"Changeset(author={self.author[:12]!r}, seq={self.seq}, hlc={self.hlc}, ops={len(self.ops)})"
+        return f"Changeset(author={short_id(self.author)!r}, seq={self.seq}, hlc={self.hlc}, ops={len(self.ops)})"
 
     @property
     def version(self) -> Version:
@@ -139,7 +141,8 @@ _new_tuple = tuple.__new__
 
 def _decode_ops(items: list[Any]) -> tuple[Op, ...]:
     # The common op, a first write with no base, skips the general parser (inline, no call
-    # per op): a first sync decodes hundreds of thousands of them.
+    # per op): a first sync decodes hundreds of thousands of them. What it saves is measured
+    # by `python -m tests.perf.store` (apply.decode_fast_path); keep it only while that pays.
     ops: list[Op] = []
     append = ops.append
     str_ = str

@@ -19,6 +19,12 @@ def load_public_key(hex_text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_text))
 
 
+def short_id(device_id: str) -> str:
+    """How logs and messages name a device: the first 12 hex characters of its id, enough to
+    tell a group's laptops apart and to find the device in `organiser device list`."""
+    return device_id[:12]
+
+
 def device_id_for(public_hex: str) -> str:
     """A device id is derived from its public key, so it cannot be claimed by another key."""
     return hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()[:32]

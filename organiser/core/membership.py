@@ -22,7 +22,7 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,6 +192,28 @@ def device_id_for_safe(public_key: Any) -> str:
 def _apply(state: Membership, e: Entry, founder: str, beaten: frozenset[tuple[int, str, int, int]],
            limits: Mapping[str, int]) -> str | None:
     """Apply one entry to the state; return why it has no effect, or None."""
+    why = _author_refusal(state, e, beaten, limits)
+    if why is not None:
+        return why
+    author = state.devices[e.author]
+    if e.action == FOUND:
+        return _found(e, author, founder)
+    if e.action == ADMIT:
+        return _admit(state, e, author)
+    if not author.admin:
+        return "its author is not an admin"
+    if e.action == POLICY:
+        return _policy(state, e)
+    target = state.devices.get(e.target)
+    if target is None or target.removed:
+        return "it names a device that is not a member"
+    on_member = _ON_MEMBER.get(e.action)
+    return "unknown membership action" if on_member is None else on_member(state, e, author, target)
+
+
+def _author_refusal(state: Membership, e: Entry, beaten: frozenset[tuple[int, str, int, int]],
+                    limits: Mapping[str, int]) -> str | None:
+    """Why the entry's author cannot write it at all (beaten, removed, unknown), or None."""
     if e.order in beaten:
         return "a more senior admin removed its author at the same time"
     limit = limits.get(e.author)
@@ -201,39 +223,38 @@ def _apply(state: Membership, e: Entry, founder: str, beaten: frozenset[tuple[in
         return "its author had been removed from the group"
     if author is None:
         return "its author is not a device of the group"
-    if e.action == FOUND:
-        if e.author != founder:
-            return "only the founding device founds the group"
-        author.name = _text(e.value.get("name")) or author.name
-        return None
-    if e.action == ADMIT:
-        return _admit(state, e, author)
-    if not author.admin:
-        return "its author is not an admin"
-    if e.action == POLICY:
-        may_invite = e.value.get("members_may_invite")
-        if type(may_invite) is not bool:
-            return "the policy entry is not well formed"
-        state.members_may_invite = may_invite
-        return None
-    target = state.devices.get(e.target)
-    if target is None or target.removed:
-        return "it names a device that is not a member"
-    if e.action == REMOVE:
-        return _remove(state, e, author, target)
-    if e.action == PROMOTE:
-        target.admin = True
-        return None
-    if e.action == DEMOTE:
-        if not target.admin:
-            return "it demotes a device that is not an admin"
-        if target.rank < author.rank:
-            return "an admin cannot demote a more senior admin"
-        if state.admins() == [target.id]:
-            return "the group would be left without an admin"
-        target.admin = False
-        return None
-    return "unknown membership action"
+    return None
+
+
+def _found(e: Entry, author: Device, founder: str) -> str | None:
+    if e.author != founder:
+        return "only the founding device founds the group"
+    author.name = _text(e.value.get("name")) or author.name
+    return None
+
+
+def _policy(state: Membership, e: Entry) -> str | None:
+    may_invite = e.value.get("members_may_invite")
+    if type(may_invite) is not bool:
+        return "the policy entry is not well formed"
+    state.members_may_invite = may_invite
+    return None
+
+
+def _promote(_state: Membership, _e: Entry, _author: Device, target: Device) -> str | None:
+    target.admin = True
+    return None
+
+
+def _demote(state: Membership, _e: Entry, author: Device, target: Device) -> str | None:
+    if not target.admin:
+        return "it demotes a device that is not an admin"
+    if target.rank < author.rank:
+        return "an admin cannot demote a more senior admin"
+    if state.admins() == [target.id]:
+        return "the group would be left without an admin"
+    target.admin = False
+    return None
 
 
 def _admit(state: Membership, e: Entry, author: Device) -> str | None:
@@ -262,6 +283,12 @@ def _remove(state: Membership, e: Entry, author: Device, target: Device) -> str 
     target.admin = False
     state.removals += 1
     return None
+
+
+# What an admin's entry about a member device does, by action.
+_ON_MEMBER: dict[str, Callable[[Membership, Entry, Device, Device], str | None]] = {
+    REMOVE: _remove, PROMOTE: _promote, DEMOTE: _demote,
+}
 
 
 def _text(value: Any) -> str:

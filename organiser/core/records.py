@@ -4,31 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from organiser.core.errors import NotFoundError, ValidationError
-from organiser.core.meeting_rules import PROPOSAL_METHODS, VOTERS, check_minutes_update, check_proposal
+from organiser.core.field_rules import (
+    RefExists,
+    a_,
+    normalise,
+    parse_datetime,
+)
+from organiser.core.meeting_rules import PROPOSAL_METHODS, VOTERS, check_proposal
 
 DELETED = "deleted"  # the tombstone field every kind carries
-
-EMAIL_RE = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
-MAX_WHOLE_NUMBER = 2**53  # what every JSON reader holds exactly
-PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{3,}$")
-ICAL_TIME_RE = re.compile(r"^[0-9]{8}(T[0-9]{6}Z?)?\Z")  # an iCalendar DATE or DATE-TIME value
-LABEL_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a vCard TYPE value: cell, work, pref, x-mobile
-# Size caps no organiser meets (a name, a whole evening's minutes, everyone's emails), the
-# same for what a person types and what a peer sends: docs/replication.md, "Checks on receipt".
-MAX_TEXT = 1_000  # characters of a one-line field: a name, a title, a location
-MAX_LONGTEXT = 200_000  # characters of notes or a description
-MAX_LIST_ITEMS = 50  # emails or phone numbers of one member
-MAX_ITEM = 320  # characters of one email address or phone number
 
 
 @dataclass(frozen=True)
@@ -222,7 +214,8 @@ def new_id() -> str:
 
     The bytes come from the system's random source 4 KiB at a time: asking it for 16 bytes
     per id (an import makes thousands in a loop) let go of the GIL and took it back so often
-    that the window's thread could not get it for 100 ms and more."""
+    that the window's thread could hardly get it (`python -m tests.perf.transfer`, the
+    longest stall of an import's heartbeat)."""
     global _ID_POOL_PID
     with _ID_POOL_LOCK:
         if _ID_POOL_PID != os.getpid():  # a forked child must not repeat its parent's ids
@@ -245,196 +238,10 @@ def identity_id(spec: KindSpec, values: Mapping[str, Any]) -> str:
     return derived_id(spec.name, *(str(values[f]) for f in spec.identity))
 
 
-def _known_zones() -> set[str]:
-    return available_timezones()
-
-
-def parse_datetime(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return value
-
-
-def check_tz(name: str) -> str:
-    if not name or name not in _zone_cache():
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ValidationError(
-                "tz", f"time zone: '{name}' is not a known IANA time zone (e.g. Europe/Berlin)."
-            ) from None
-    return name
-
-
-_ZONES: set[str] | None = None
-
-
-def known_zone(name: str) -> bool:
-    """Whether a time zone name is one a local edit accepts."""
-    try:
-        return check_tz(name) == name
-    except ValidationError:
-        return False
-
-
-def _zone_cache() -> set[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = _known_zones()
-    return _ZONES
-
-
-RefExists = Callable[[str, str], bool]
-
-
-def a_(noun: str) -> str:
-    """'an event', 'an RSVP', 'a task': messages people read should read right."""
-    vowel_sound = noun[:1] in "aeiou" or (noun.isupper() and noun[:1] in "AEFHILMNORSX")
-    return f"{'an' if vowel_sound else 'a'} {noun}"
-
-
-def _normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None) -> Any:
-    """Return the stored form of one value, or raise ValidationError naming the field."""
-    name, label, t = spec.name, spec.label, spec.type
-    if value is None or (value == "" and t != "text" and t != "longtext" and t != "icaltime"):
-        if spec.required:
-            raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}.")
-        return [] if t.startswith("list") else {} if t == "labels" else None
-    if t == "text" or t == "longtext":
-        if not isinstance(value, str):
-            raise ValidationError(name, f"{label}: expected text, got {type(value).__name__}.")
-        value = value.strip() if t == "text" else value
-        if len(value) > (MAX_TEXT if t == "text" else MAX_LONGTEXT):
-            raise ValidationError(name, f"{label}: {len(value):,} characters is more than the "
-                                  f"{MAX_TEXT if t == 'text' else MAX_LONGTEXT:,} allowed.")
-        if spec.required and not value.strip():
-            raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}; it cannot be empty.")
-        return value
-    if t.startswith("list:"):
-        items = [value] if isinstance(value, str) else list(value)
-        if len(items) > MAX_LIST_ITEMS:
-            raise ValidationError(name, f"{label}: {len(items)} entries is more than the {MAX_LIST_ITEMS} allowed.")
-        out: list[str] = []
-        for item in items:
-            item = str(item).strip()
-            if not item:
-                continue
-            if len(item) > MAX_ITEM:
-                raise ValidationError(name, f"{label}: an entry of {len(item):,} characters is too long.")
-            if t == "list:email" and not EMAIL_RE.match(item):
-                raise ValidationError(name, f"{label}: '{item}' is not a valid email address.")
-            if t == "list:phone" and (not PHONE_RE.match(item) or sum(map(str.isdigit, item)) < 3):
-                raise ValidationError(name, f"{label}: '{item}' is not a valid phone number.")
-            if item not in out:
-                out.append(item)
-        return out
-    if t == "labels":
-        return _labels(name, label, value)
-    if t == "icaltime":
-        return _ical_time(name, label, value)
-    if t == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "y", "on"):
-            return True
-        if text in ("0", "false", "no", "n", "off"):
-            return False
-        raise ValidationError(name, f"{label}: '{value}' is not yes or no.")
-    if t == "date":
-        try:
-            return date.fromisoformat(str(value).strip()[:10]).isoformat()
-        except ValueError:
-            raise ValidationError(name, f"{label}: '{value}' is not a date like 2026-12-31.") from None
-    if t == "datetime":
-        try:
-            parsed = parse_datetime(str(value))
-        except ValueError:
-            raise ValidationError(
-                name, f"{label}: '{value}' is not a date and time like 2026-12-31T18:30."
-            ) from None
-        return stored_datetime(parsed)
-    if t == "tz":
-        return check_tz(str(value).strip())
-    if t == "int":
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValidationError(name, f"{label}: '{value}' is not a whole number.") from None
-        if abs(number) > MAX_WHOLE_NUMBER:
-            raise ValidationError(name, f"{label}: {number} is too large.")
-        if name == "capacity" and number < 0:
-            raise ValidationError(name, f"{label}: capacity cannot be below zero (got {number}).")
-        return number
-    if t == "choice":
-        text = str(value).strip().lower()
-        if text not in spec.choices:
-            raise ValidationError(
-                name, f"{label}: '{value}' is not one of {', '.join(spec.choices)}."
-            )
-        return text
-    if t == "yupdate":
-        return check_minutes_update(name, label, value)
-    if t.startswith("ref:"):
-        target = t[4:]
-        ref = str(value).strip()
-        if exists is not None and not exists(target, ref):
-            raise ValidationError(name, f"{label}: there is no {target} with id '{ref}'.")
-        return ref
-    raise AssertionError(f"unknown field type {t}")
-
-
-def stored_datetime(value: datetime) -> str:
-    """As stored: to the minute without a zone (as people type it), in full with an offset."""
-    return value.isoformat(timespec="minutes") if value.tzinfo is None else value.isoformat()
-
-
-def _ical_time(name: str, label: str, value: Any) -> str:
-    """An iCalendar DATE or DATE-TIME as a calendar file writes it (a RECURRENCE-ID)."""
-    text = value.strip() if isinstance(value, str) else ""
-    try:
-        if not ICAL_TIME_RE.match(text):
-            raise ValueError(text)
-        datetime.strptime(text[:15], "%Y%m%dT%H%M%S" if len(text) > 8 else "%Y%m%d")
-    except ValueError:
-        raise ValidationError(name, f"{label}: '{str(value)[:40]}' is not an iCalendar date or date and time "
-                              "like 20261203 or 20261203T190000.") from None
-    return text
-
-
-def _labels(name: str, label: str, value: Any) -> dict[str, list[str]]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(name, f"{label}: expected a mapping of value to types, got {type(value).__name__}.")
-    # keyed by a phone number or email address: the same caps as the lists they label
-    if len(value) > MAX_LIST_ITEMS:
-        raise ValidationError(name, f"{label}: {len(value)} entries is more than the {MAX_LIST_ITEMS} allowed.")
-    out: dict[str, list[str]] = {}
-    for key, types in value.items():
-        if not isinstance(key, str) or not key.strip():
-            raise ValidationError(name, f"{label}: a type is given for an empty value.")
-        if len(key.strip()) > MAX_ITEM:
-            raise ValidationError(name, f"{label}: an entry of {len(key.strip()):,} characters is too long.")
-        items = types.split(",") if isinstance(types, str) else list(types or ())
-        if len(items) > MAX_LIST_ITEMS:
-            raise ValidationError(name, f"{label}: {len(items)} types of one entry is more than the "
-                                  f"{MAX_LIST_ITEMS} allowed.")
-        clean: list[str] = []
-        for item in items:
-            word = str(item).strip().lower()
-            if not word:
-                continue
-            if not LABEL_RE.match(word):
-                raise ValidationError(name, f"{label}: '{item}' is not a type like cell, work, home or pref.")
-            if word not in clean:
-                clean.append(word)
-        if clean:
-            out[key.strip()] = sorted(clean)
-    return out
-
-
 def normalise_value(spec: FieldSpec, value: Any, kind_label: str) -> Any:
     """The stored form of one value, or ValidationError: the rules alone, no lookups
     (what a peer's changeset is checked against, where a reference may arrive later)."""
-    return _normalise(spec, value, kind_label, None)
+    return normalise(spec, value, kind_label, None)
 
 
 def validate(
@@ -455,7 +262,7 @@ def validate(
         fspec = spec.by_name.get(name)
         if fspec is None:
             raise ValidationError(name, f"{name}: a {kind} has no field called '{name}'.")
-        out[name] = _normalise(fspec, value, spec.label, exists)
+        out[name] = normalise(fspec, value, spec.label, exists)
     if current is None:
         for fspec in spec.required:
             if fspec.name not in out:

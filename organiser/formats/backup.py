@@ -86,8 +86,8 @@ def _need(doc: dict[str, Any], key: str, kind: type, where: str, source: str) ->
     return value
 
 
-def read_backup(data: bytes, source: str) -> Backup:
-    """Parse and check a backup file; raise FormatError naming what and where."""
+def _backup_document(data: bytes, source: str) -> dict[str, Any]:
+    """The backup's JSON object, once its format and version say this Organiser can read it."""
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -103,22 +103,30 @@ def read_backup(data: bytes, source: str) -> Backup:
     if version > BACKUP_VERSION:
         raise FormatError(f"{source}: the backup is in format version {version}, written by a newer "
                           f"Organiser; this one reads version {BACKUP_VERSION}. Update Organiser to restore it.")
+    return doc
+
+
+def _backup_change(item: Any, where: str, source: str) -> BackupChange:
+    """One signed changeset of the backup's change log."""
+    if not isinstance(item, dict):
+        raise FormatError(f"{source}: {where} is not an object.")
+    try:
+        body = item["body"].encode("utf-8") if "body" in item else bytes.fromhex(item["body_hex"])
+        signature = bytes.fromhex(_need(item, "signature", str, where, source))
+        return BackupChange(_need(item, "author", str, where, source), _need(item, "seq", int, where, source),
+                            _need(item, "hash", str, where, source), body, signature)
+    except (KeyError, AttributeError, ValueError):
+        raise FormatError(f"{source}: {where} has no readable body or signature.") from None
+
+
+def read_backup(data: bytes, source: str) -> Backup:
+    """Parse and check a backup file; raise FormatError naming what and where."""
+    doc = _backup_document(data, source)
     group = _need(doc, "group", dict, "the backup", source)
     for key in ("id", "name", "founder", "founder_key"):
         _need(group, key, str, "the backup's group", source)
-    changes: list[BackupChange] = []
-    for number, item in enumerate(_need(doc, "changes", list, "the backup", source), start=1):
-        where = f"change {number}"
-        if not isinstance(item, dict):
-            raise FormatError(f"{source}: {where} is not an object.")
-        try:
-            body = item["body"].encode("utf-8") if "body" in item else bytes.fromhex(item["body_hex"])
-            signature = bytes.fromhex(_need(item, "signature", str, where, source))
-            change = BackupChange(_need(item, "author", str, where, source), _need(item, "seq", int, where, source),
-                                  _need(item, "hash", str, where, source), body, signature)
-        except (KeyError, AttributeError, ValueError):
-            raise FormatError(f"{source}: {where} has no readable body or signature.") from None
-        changes.append(change)
+    changes = [_backup_change(item, f"change {number}", source)
+               for number, item in enumerate(_need(doc, "changes", list, "the backup", source), start=1)]
     return Backup(
         group={k: str(group[k]) for k in ("id", "name", "founder", "founder_key")},
         exported_by=dict(doc.get("exported_by") or {}),

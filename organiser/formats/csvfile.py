@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
@@ -159,33 +159,46 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
     except csv.Error as exc:
         raise FormatError(f"{source}: line 1 cannot be read as CSV ({exc}).") from None
     targets = _targets(header, mapping or {}, source)
-    # the member fields this file's columns carry: a row with a known UID replaces these
-    carried = frozenset({CARRIES.get(t, t) for t in targets if t} | (
-        {"name"} if {"given", "middle", "family"} & set(targets) else set()))
+    carried = _carried(targets)
     parsed = ParsedFile(source, "csv")
     filled: set[int] = set()  # columns with something in them, to tell people what was left out
-    number = 0
+    for number, (start, row) in enumerate(_filled_rows(reader, source), start=1):
+        filled.update(i for i, cell in enumerate(row) if cell.strip())
+        parsed.items.append(_row_item(row, targets, number, start, carried))
+    _warn_unused(parsed, header, targets, filled)
+    return parsed
+
+
+def _carried(targets: list[str | None]) -> frozenset[str]:
+    """The member fields this file's columns carry: a row with a known UID replaces these."""
+    return frozenset({CARRIES.get(t, t) for t in targets if t} | (
+        {"name"} if {"given", "middle", "family"} & set(targets) else set()))
+
+
+def _warn_unused(parsed: ParsedFile, header: list[str], targets: list[str | None], filled: set[int]) -> None:
+    """Tell people which filled columns were left out, and how to import one."""
+    unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
+              if t is None and h.strip() and i in filled]
+    if unused:
+        parsed.warnings.append(
+            f"{parsed.source}: column{'s' if len(unused) > 1 else ''} {', '.join(repr(u) for u in unused)} "
+            "not imported (use --map 'COLUMN=field' to import one)")
+
+
+def _filled_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each row with something in it; a row the csv module cannot
+    read is refused with its line."""
     last_line = reader.line_num
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             raise FormatError(f"{source}: line {last_line + 1} cannot be read as CSV ({exc}).") from None
         start, last_line = last_line + 1, reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        number += 1
-        filled.update(i for i, cell in enumerate(row) if cell.strip())
-        parsed.items.append(_row_item(row, targets, number, start, carried))
-    unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
-              if t is None and h.strip() and i in filled]
-    if unused:
-        parsed.warnings.append(
-            f"{source}: column{'s' if len(unused) > 1 else ''} {', '.join(repr(u) for u in unused)} "
-            "not imported (use --map 'COLUMN=field' to import one)")
-    return parsed
+        if any(cell.strip() for cell in row):
+            yield start, row
 
 
 def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list[str | None]:
@@ -206,6 +219,33 @@ def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list
 def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
               carried: frozenset[str]) -> ParsedItem:
     item = ParsedItem("member", number, line, {}, unit="row")
+    found = _cells_by_target(row, targets)
+    values = item.values
+    values["name"] = _row_name(found, item)
+    values["emails"] = found.get("emails", [])
+    values["phones"] = found.get("phones", [])
+    values["notes"] = "\n".join(found.get("notes", []))
+    for key in ("consent_email", "consent_phone", "consent_date", "joined"):
+        if found.get(key):
+            values[key] = found[key][0]
+    for target, field_name in NAME_TARGETS.items():
+        if found.get(target):
+            values[field_name] = " ".join(found[target])
+    _read_types(found, values)
+    if found.get("uid"):
+        item.extra["uid"] = found["uid"][0]
+        if not OWN_UID.match(found["uid"][0]):
+            values["source_uid"] = found["uid"][0]
+    item.extra["roles"] = found.get("roles", [])
+    item.extra["skills"] = found.get("skills", [])
+    item.extra["carried"] = carried
+    if not values["name"]:
+        item.problems.append("it has no name, email address or phone number")
+    return item
+
+
+def _cells_by_target(row: list[str], targets: list[str | None]) -> dict[str, list[str]]:
+    """{field or name part: the values the row's cells give it}, lists split, cells unprotected."""
     found: dict[str, list[str]] = {}
     for cell, target in zip(row, targets, strict=False):
         if cell[:1] == "'":
@@ -219,7 +259,12 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
             found.setdefault(target, []).extend(cell.split(";"))
         else:
             found.setdefault(target, []).append(cell if target == "notes" else cell.strip())
-    values = item.values
+    return found
+
+
+def _row_name(found: Mapping[str, list[str]], item: ParsedItem) -> str:
+    """The name column as written, else the name parts joined (spaces tidied), else the first
+    email or phone, with a warning."""
     name = " ".join(found.get("name", [])) or " ".join(
         " ".join(found.get(part, [])) for part in ("given", "middle", "family") if found.get(part))
     if not name.strip():
@@ -227,32 +272,16 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
         if fallback:
             item.warnings.append(f"it has no name; it was called '{fallback}'")
         name = fallback
-    # a name column is kept as written; one made of parts has their spaces tidied
-    values["name"] = name.strip() if found.get("name") else " ".join(name.split())
-    values["emails"] = found.get("emails", [])
-    values["phones"] = found.get("phones", [])
-    values["notes"] = "\n".join(found.get("notes", []))
-    for key in ("consent_email", "consent_phone", "consent_date", "joined"):
-        if found.get(key):
-            values[key] = found[key][0]
-    for target, field_name in NAME_TARGETS.items():
-        if found.get(target):
-            values[field_name] = " ".join(found[target])
+    return name.strip() if found.get("name") else " ".join(name.split())
+
+
+def _read_types(found: Mapping[str, list[str]], values: dict[str, Any]) -> None:
+    """Phone and email types, given in the same order as the phones and emails."""
     for key, listed in (("phone_types", "phones"), ("email_types", "emails")):
         types = {value: [t for t in kinds.split(",") if t.strip()]
                  for value, kinds in zip(values[listed], found.get(key, []), strict=False)}
         if any(types.values()):
             values[key] = {k: v for k, v in types.items() if v}
-    if found.get("uid"):
-        item.extra["uid"] = found["uid"][0]
-        if not OWN_UID.match(found["uid"][0]):
-            values["source_uid"] = found["uid"][0]
-    item.extra["roles"] = found.get("roles", [])
-    item.extra["skills"] = found.get("skills", [])
-    item.extra["carried"] = carried
-    if not values["name"]:
-        item.problems.append("it has no name, email address or phone number")
-    return item
 
 
 # Which member field a column fills, where the two names differ.

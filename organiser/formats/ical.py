@@ -164,39 +164,67 @@ def _chunks(text: str) -> list[str]:
     """A big single calendar as several smaller ones, each with the original's calendar
     properties and time zones and up to CHUNK_COMPONENTS events and tasks.
 
-    The library runs regular expressions over the whole text in one go, holding the GIL
-    (0.4 s for 5,000 events here, a frozen window even with the work on a worker thread);
-    in pieces the app keeps drawing between them. Small files pass through unchanged.
+    The library runs regular expressions over the whole text in one go, holding the GIL, so
+    a big calendar froze the window even with the work on a worker thread; in pieces the app
+    keeps drawing between them (`python -m tests.perf.transfer`, `calendar_parse_*`).
+    Small files, and anything but one balanced calendar, pass through unchanged.
     """
     lines = text.splitlines(keepends=True)
-    marks = [(i, m.group(1).upper(), m.group(2).upper()) for i, line in enumerate(lines)
-             if line[:1] in "BEbe" and (m := _TOP.match(line))]
-    if len(lines) < 4000 or sum(1 for _i, what, name in marks if what == "BEGIN" and name == "VCALENDAR") != 1:
+    marks = _top_marks(lines)
+    calendars = sum(1 for _i, what, name in marks if what == "BEGIN" and name == "VCALENDAR")
+    if len(lines) < 4000 or calendars != 1:
         return [text]
-    head: list[str] = []
+    parts = _parts(lines, marks)
+    if parts is None:
+        return [text]  # something unbalanced (or empty): let the library report it on the whole text
+    return _calendars_of(*parts)
+
+
+def _parts(lines: list[str], marks: list[tuple[int, str, str]]
+           ) -> tuple[list[str], list[str], list[list[str]], list[str]] | None:
+    """The calendar's head (its properties), time-zone lines, each event's or task's lines,
+    and its tail (END:VCALENDAR on); None when a component is left open or there is none."""
+    found = _blocks(marks)
+    if found is None:
+        return None
+    blocks, end_calendar = found
     zones: list[str] = []
     pieces: list[list[str]] = []
+    for start, end, name in blocks:
+        if name == "VTIMEZONE":
+            zones.extend(lines[start:end + 1])
+        else:
+            pieces.append(lines[start:end + 1])
+    if not pieces:
+        return None
+    return lines[:blocks[0][0]], zones, pieces, lines[len(lines) if end_calendar is None else end_calendar:]
+
+
+def _top_marks(lines: list[str]) -> list[tuple[int, str, str]]:
+    """(line index, BEGIN or END, component) of every calendar, event, task and time-zone line."""
+    return [(i, m.group(1).upper(), m.group(2).upper()) for i, line in enumerate(lines)
+            if line[:1] in "BEbe" and (m := _TOP.match(line))]
+
+
+def _blocks(marks: list[tuple[int, str, str]]) -> tuple[list[tuple[int, int, str]], int | None] | None:
+    """(first line, last line, component) of each top-level event, task or time zone, and
+    the line of the last END:VCALENDAR; None when a component is left open."""
+    out: list[tuple[int, int, str]] = []
     open_at: tuple[int, str] | None = None
-    end_calendar = len(lines)
+    end_calendar = None
     for i, what, name in marks:
         if name == "VCALENDAR":
-            if what == "END":
-                end_calendar = i
-            continue
-        if what == "BEGIN" and open_at is None:
+            end_calendar = i if what == "END" else end_calendar
+        elif what == "BEGIN" and open_at is None:
             open_at = (i, name)
         elif what == "END" and open_at is not None and open_at[1] == name:
-            block = lines[open_at[0]:i + 1]
-            if name == "VTIMEZONE":
-                zones.extend(block)
-            else:
-                pieces.append(block)
+            out.append((open_at[0], i, name))
             open_at = None
-    if open_at is not None or not pieces:
-        return [text]  # something unbalanced: let the library report it on the whole text
-    first = next(i for i, what, name in marks if what == "BEGIN" and name != "VCALENDAR")
-    head = lines[:first]
-    tail = lines[end_calendar:]
+    return None if open_at is not None else (out, end_calendar)
+
+
+def _calendars_of(head: list[str], zones: list[str], pieces: list[list[str]], tail: list[str]) -> list[str]:
+    """Calendars of up to CHUNK_COMPONENTS components, each with the same head, zones and tail."""
     out = []
     for start in range(0, len(pieces), CHUNK_COMPONENTS):
         body = [line for block in pieces[start:start + CHUNK_COMPONENTS] for line in block]

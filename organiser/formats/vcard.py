@@ -16,7 +16,7 @@ from typing import Any
 
 import vobject
 
-from organiser.core.records import EMAIL_RE, LABEL_RE, PHONE_RE
+from organiser.core.field_rules import LABEL_RE, is_email, is_phone
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
 
 # What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
@@ -194,36 +194,13 @@ def _phone(value: str) -> tuple[str, str]:
 
 
 def _read_card(card: Any, item: ParsedItem) -> None:
+    """A card's member: name, emails, phones, notes, roles, and what Organiser itself wrote
+    (UID, skills, consent). What is not a valid address or number is kept in the notes."""
     values = item.values
     notes = [str(n) for n in _values(card, "NOTE") if _text(n)]  # as written: notes keep their spaces
-    emails: list[str] = []
     types: dict[str, dict[str, list[str]]] = {"email_types": {}, "phone_types": {}}
-    for line in card.contents.get("email", []):
-        email = _text(line.value).removeprefix("mailto:")
-        if EMAIL_RE.match(email):
-            emails.append(email)
-            if _types_of(line, ("internet",)):
-                types["email_types"][email] = _types_of(line, ("internet",))
-        elif email:
-            item.warnings.append(f"'{email}' is not an email address; it was kept in the notes")
-            notes.append(f"Email (not a valid address): {email}")
-    phones: list[str] = []
-    for line in card.contents.get("tel", []):
-        phone, extension = _phone(_text(line.value))
-        if PHONE_RE.match(phone) and sum(c.isdigit() for c in phone) >= 3:
-            phones.append(phone)
-            if _types_of(line):
-                types["phone_types"][phone] = _types_of(line)
-            if extension:
-                notes.append(f"Phone {phone} extension {extension}")
-        elif phone:
-            item.warnings.append(f"'{phone}' is not a phone number; it was kept in the notes")
-            notes.append(f"Phone (not a valid number): {phone}")
-    roles: list[str] = []
-    for raw in _values(card, "CATEGORIES"):
-        for role in raw if isinstance(raw, list) else str(raw).split(","):
-            if str(role).strip():
-                roles.append(str(role).strip())
+    emails = _read_emails(card, item, notes, types["email_types"])
+    phones = _read_phones(card, item, notes, types["phone_types"])
     name = _name_of(card) or (emails[0] if emails else phones[0] if phones else "")
     if not name:
         item.problems.append("it has no name, email address or phone number")
@@ -233,25 +210,81 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     values["notes"] = "\n\n".join(notes)
     # only what the card has, so a plain card reads as plainly as before (absent = empty)
     values.update({k: v for k, v in (*_name_parts(card).items(), *types.items()) if v})
-    item.extra["roles"] = roles
+    item.extra["roles"] = _read_roles(card)
+    item.extra["carried"] = _read_organiser_lines(card, item)
+
+
+def _read_emails(card: Any, item: ParsedItem, notes: list[str], email_types: dict[str, list[str]]) -> list[str]:
+    emails: list[str] = []
+    for line in card.contents.get("email", []):
+        email = _text(line.value).removeprefix("mailto:")
+        if is_email(email):
+            emails.append(email)
+            if _types_of(line, ("internet",)):
+                email_types[email] = _types_of(line, ("internet",))
+        elif email:
+            item.warnings.append(f"'{email}' is not an email address; it was kept in the notes")
+            notes.append(f"Email (not a valid address): {email}")
+    return emails
+
+
+def _read_phones(card: Any, item: ParsedItem, notes: list[str], phone_types: dict[str, list[str]]) -> list[str]:
+    phones: list[str] = []
+    for line in card.contents.get("tel", []):
+        phone, extension = _phone(_text(line.value))
+        if is_phone(phone):
+            phones.append(phone)
+            if _types_of(line):
+                phone_types[phone] = _types_of(line)
+            if extension:
+                notes.append(f"Phone {phone} extension {extension}")
+        elif phone:
+            item.warnings.append(f"'{phone}' is not a phone number; it was kept in the notes")
+            notes.append(f"Phone (not a valid number): {phone}")
+    return phones
+
+
+def _read_roles(card: Any) -> list[str]:
+    """CATEGORIES, as one list of comma-separated values or several."""
+    roles: list[str] = []
+    for raw in _values(card, "CATEGORIES"):
+        for role in raw if isinstance(raw, list) else str(raw).split(","):
+            if str(role).strip():
+                roles.append(str(role).strip())
+    return roles
+
+
+def _read_organiser_lines(card: Any, item: ParsedItem) -> set[str]:
+    """The UID, and the X-ORGANISER-* lines Organiser writes (skills, consent, joined);
+    returns the fields this card carries (a re-import replaces exactly those)."""
+    values = item.values
     uid = _values(card, "UID")
     item.extra["uid"] = str(uid[0]).strip() or None if uid else None
     carried = set(CARRIED)
     if item.extra["uid"] and not OWN_UID.match(item.extra["uid"]):
         values["source_uid"] = item.extra["uid"]  # kept, to be written back as this card's UID
         carried.add("source_uid")
-    skills = [str(line.value).strip() for line in card.contents.get("x-organiser-skill", [])]
-    for line in card.contents.get("x-organiser-skills", []):  # as Organiser wrote skills before
-        skills += [s.strip() for s in str(line.value).split(",")]
-    if "x-organiser-skill" in card.contents or "x-organiser-skills" in card.contents:
-        item.extra["skills"] = [s for s in skills if s]
+    skills = _read_skills(card)
+    if skills is not None:
+        item.extra["skills"] = skills
         carried.add("skills")
     for key in ("consent-email", "consent-phone", "consent-date", "joined"):
         lines = card.contents.get(f"x-organiser-{key}")
         if lines:
             values[key.replace("-", "_")] = _text(lines[0].value) or None
             carried.add(key.replace("-", "_"))
-    item.extra["carried"] = carried
+    return carried
+
+
+def _read_skills(card: Any) -> list[str] | None:
+    """X-ORGANISER-SKILL lines (or the older comma-separated X-ORGANISER-SKILLS); None when
+    the card has neither, so a card from another tool leaves a member's skills alone."""
+    if "x-organiser-skill" not in card.contents and "x-organiser-skills" not in card.contents:
+        return None
+    skills = [str(line.value).strip() for line in card.contents.get("x-organiser-skill", [])]
+    for line in card.contents.get("x-organiser-skills", []):  # as Organiser wrote skills before
+        skills += [s.strip() for s in str(line.value).split(",")]
+    return [s for s in skills if s]
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -263,34 +296,48 @@ def write_vcards(members: Iterable[Mapping[str, Any]], version: str = "3.0") -> 
         raise FormatError(f"vCard version {version} cannot be written; use 3.0 or 4.0.")
     chunks: list[str] = []
     for member in members:
-        card = vobject.vCard()
-        card.add("fn").value = member["name"]
-        # N as the member's structured name; empty components when it is not known (3.0
-        # requires N), never a guess from the display name.
-        card.add("n").value = vobject.vcard.Name(**{c: member.get(f) or "" for c, f in NAME_FIELDS})
-        for email in member.get("emails") or []:
-            _typed(card.add("email"), email, (member.get("email_types") or {}).get(email, []), version,
-                   ["internet"] if version == "3.0" else [])
-        for phone in member.get("phones") or []:
-            _typed(card.add("tel"), phone, (member.get("phone_types") or {}).get(phone, []), version, [])
-        if member.get("roles"):
-            card.add("categories").value = list(member["roles"])
-        if member.get("notes"):
-            card.add("note").value = member["notes"]
-        card.add("uid").value = member.get("source_uid") or own_uid(member["id"])
-        for skill in member.get("skills") or []:  # one line each: a skill may hold a comma
-            card.add("x-organiser-skill").value = skill
-        for key in ("consent_email", "consent_phone"):
-            if member.get(key) is not None:
-                card.add(f"x-organiser-{key.replace('_', '-')}").value = "yes" if member[key] else "no"
-        for key in ("consent_date", "joined"):
-            if member.get(key):
-                card.add(f"x-organiser-{key.replace('_', '-')}").value = member[key]
-        text = card.serialize()
+        text = _card_of(member, version).serialize()
         if version == "4.0":
             text = text.replace("VERSION:3.0", "VERSION:4.0", 1)
         chunks.append(text)
     return "".join(chunks).encode("utf-8")
+
+
+def _card_of(member: Mapping[str, Any], version: str) -> Any:
+    card = vobject.vCard()
+    card.add("fn").value = member["name"]
+    # N as the member's structured name; empty components when it is not known (3.0
+    # requires N), never a guess from the display name.
+    card.add("n").value = vobject.vcard.Name(**{c: member.get(f) or "" for c, f in NAME_FIELDS})
+    _add_contacts(card, member, version)
+    if member.get("roles"):
+        card.add("categories").value = list(member["roles"])
+    if member.get("notes"):
+        card.add("note").value = member["notes"]
+    card.add("uid").value = member.get("source_uid") or own_uid(member["id"])
+    _add_organiser_lines(card, member)
+    return card
+
+
+def _add_contacts(card: Any, member: Mapping[str, Any], version: str) -> None:
+    """EMAIL and TEL lines, each with its types."""
+    for email in member.get("emails") or []:
+        _typed(card.add("email"), email, (member.get("email_types") or {}).get(email, []), version,
+               ["internet"] if version == "3.0" else [])
+    for phone in member.get("phones") or []:
+        _typed(card.add("tel"), phone, (member.get("phone_types") or {}).get(phone, []), version, [])
+
+
+def _add_organiser_lines(card: Any, member: Mapping[str, Any]) -> None:
+    """X-ORGANISER-* lines for what vCard has no property for: skills, consent, joined."""
+    for skill in member.get("skills") or []:  # one line each: a skill may hold a comma
+        card.add("x-organiser-skill").value = skill
+    for key in ("consent_email", "consent_phone"):
+        if member.get(key) is not None:
+            card.add(f"x-organiser-{key.replace('_', '-')}").value = "yes" if member[key] else "no"
+    for key in ("consent_date", "joined"):
+        if member.get(key):
+            card.add(f"x-organiser-{key.replace('_', '-')}").value = member[key]
 
 
 def _typed(line: Any, value: str, types: list[str], version: str, always: list[str]) -> None:

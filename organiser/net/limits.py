@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from organiser.core.keys import short_id
+
 log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 64  # peers connected at once; a meeting room has a dozen laptops
@@ -33,7 +35,7 @@ class KeptAway:
         delay = min(self._delay.get(device, AWAY_FIRST / 2) * 2, AWAY_MAX)
         self._delay[device] = delay
         self._until[device] = self.clock() + delay
-        log.warning("disconnected %s and keeping it away for %.0f s: %s", device[:12], delay, reason)
+        log.warning("disconnected %s and keeping it away for %.0f s: %s", short_id(device), delay, reason)
         return delay
 
     def active(self, device: str) -> bool:

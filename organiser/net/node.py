@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.core.keys import short_id
 from organiser.net import peerbook
 from organiser.net.credentials import TlsFiles, group_tls_files
 from organiser.net.discovery import Discovery, Sighting
@@ -133,7 +134,7 @@ class SyncNode(InboundConnections):
         for device, seen in peerbook.remembered(self.group.db).items():
             if device in roster and seen.get("address"):
                 self._keep_dialling(seen["address"], device)
-        log.info("sync node of device %s listening on port %d", self.device_id[:12], self._port)
+        log.info("sync node of device %s listening on port %d", short_id(self.device_id), self._port)
 
     async def _listen(self) -> asyncio.Server:
         """Listen where asked; with no port asked, on the port this device used before (an
@@ -229,7 +230,7 @@ class SyncNode(InboundConnections):
                                       session.state if not session.closed.is_set() else "offline",
                                       session.last_sync)
             except Exception:
-                log.exception("could not record the state of peer %s", session.peer_device[:12])
+                log.exception("could not record the state of peer %s", session.peer_short)
             self._spawn(self._share_neighbours())
         self.group.bus.publish(PeersChanged())
 
@@ -246,7 +247,7 @@ class SyncNode(InboundConnections):
                 if lost:
                     await link.session.request_missing()
             except (ConnectionError, OSError) as exc:
-                log.info("could not update %s: %s", link.session.peer_device[:12], exc)
+                log.info("could not update %s: %s", link.session.peer_short, exc)
 
     def _learn_address(self, session: Session) -> None:
         """A peer that dialled us says where it listens: remember it, to dial it next time."""
@@ -262,7 +263,7 @@ class SyncNode(InboundConnections):
         try:
             peerbook.remember_address(self.group.db, device, address)
         except Exception:
-            log.exception("could not remember the address of %s", device[:12])
+            log.exception("could not remember the address of %s", short_id(device))
 
     # ---- connections ----------------------------------------------------------------------
 
@@ -366,7 +367,7 @@ class SyncNode(InboundConnections):
         roster = self.group.replica.roster()
         for device, link in list(self._links.items()):
             if not roster.admitted(device):
-                log.warning("closing the connection of %s: %s", device[:12], self._refusal_for(device))
+                log.warning("closing the connection of %s: %s", short_id(device), self._refusal_for(device))
                 self._spawn(self._close_removed(link, self._refusal_for(device)))
 
     async def _close_removed(self, link: _Link, message: str) -> None:
@@ -380,7 +381,7 @@ class SyncNode(InboundConnections):
     def _learn_removal(self, told_by: str) -> None:
         """A member told us we were removed: kept once, shown by `status` and the app."""
         if not self.group.replica.meta(REMOVED_NOTICE):
-            log.warning("device %s says this device was removed from the group", told_by[:12])
+            log.warning("device %s says this device was removed from the group", short_id(told_by))
             self.group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {told_by}")
             self.group.bus.publish(PeersChanged())
 
@@ -434,7 +435,7 @@ class SyncNode(InboundConnections):
             results = await asyncio.gather(*(link.session.push() for link in links), return_exceptions=True)
             for link, result in zip(links, results, strict=True):
                 if isinstance(result, Exception):
-                    log.info("could not push to %s: %s", link.session.peer_device[:12], result)
+                    log.info("could not push to %s: %s", link.session.peer_short, result)
                     link.writer.close()
 
     async def _check_addresses(self) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from organiser.core.bus import EventBus
 from organiser.core.errors import OrganiserError, ValidationError
-from organiser.core.keys import public_key_hex
+from organiser.core.keys import public_key_hex, short_id
 from organiser.core.records import new_id
 from organiser.net import peerbook
 from organiser.net.credentials import CertificateError, TlsFiles, device_of_certificate, key_fingerprint
@@ -91,7 +91,7 @@ def admit_by_invite(group: Group, token: bytes, public_hex: str, device_name: st
         device_id = group.admit_device(public_hex, device_name, invite=found.id)
     except InviteUsed:
         raise OrganiserError("this invite code has already been used; ask for a new one.") from None
-    log.info("admitted device %s ('%s') by invite %s", device_id[:12], device_name, found.id[:8])
+    log.info("admitted device %s ('%s') by invite %s", short_id(device_id), device_name, found.id[:8])
     return device_id
 
 
@@ -127,7 +127,7 @@ async def serve_redeem(group: Group, files: TlsFiles, reader: asyncio.StreamRead
         log.warning("refused an invite redemption from %s: %s", writer.get_extra_info("peername"), reason)
         writer.write(p.encode_error(reason))
     else:
-        log.warning("admitted '%s' (%s) by invite; verification code %s", name, device_id[:12], code)
+        log.warning("admitted '%s' (%s) by invite; verification code %s", name, short_id(device_id), code)
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": group.credentials().to_json(), "verification": code}))
     await writer.drain()

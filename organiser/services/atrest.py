@@ -51,12 +51,15 @@ class Strength:
 
     @property
     def acceptable(self) -> bool:
+        """Whether a passphrase of this strength may be used (anything but "too short")."""
         return self.word != "too short"
 
 
 def passphrase_strength(passphrase: str) -> Strength:
     """A rough estimate (character classes and length, repeats discounted, and halved because people
-    choose words, not random letters), enough to steer people to a few random words; not a promise."""
+    choose words, not random letters), enough to steer people to a few random words; not a promise.
+    Under MIN_PASSPHRASE (8) characters it is "too short"; then "weak" under 40 bits, "fair" under 60,
+    else "strong". Never raises."""
     if len(passphrase) < MIN_PASSPHRASE:
         return Strength(0.0, "too short", f"Use at least {MIN_PASSPHRASE} characters; four random words are best.")
     pools = [(string.ascii_lowercase, 26), (string.ascii_uppercase, 26), (string.digits, 10),
@@ -73,6 +76,7 @@ def passphrase_strength(passphrase: str) -> Strength:
 
 
 def check_new_passphrase(passphrase: str) -> None:
+    """Refuse a new passphrase that is too short (`PassphraseError` with the hint); a weak one passes."""
     strength = passphrase_strength(passphrase)
     if not strength.acceptable:
         raise PassphraseError(f"the new passphrase is too short: {strength.hint}")
@@ -82,8 +86,10 @@ def check_new_passphrase(passphrase: str) -> None:
 
 
 def change_passphrase(path: Path, old: str, new: str) -> None:
-    """Seal the same database key under a new passphrase (instant: nothing is re-encrypted).
-    A wrong old passphrase changes nothing."""
+    """Seal the same database key of the group in folder `path` under the passphrase `new` instead
+    of `old` (instant: nothing is re-encrypted); the key file is replaced atomically.
+    `OrganiserError` when the group is not encrypted; `PassphraseError` when `new` is too short or
+    `old` is wrong; `KeyFileError` when the key file is damaged. Nothing changes when refused."""
     if not is_encrypted(path / DB_NAME):
         raise OrganiserError("this group is not encrypted yet: encrypt it with 'organiser encrypt'.")
     check_new_passphrase(new)
@@ -96,7 +102,15 @@ def change_passphrase(path: Path, old: str, new: str) -> None:
 
 def encrypt_group(data_dir: Path, group: str | None, passphrase: str) -> Path:
     """Encrypt a plain group's database in place; return its folder (renamed to a random local
-    name when it was named by the group id). Nothing else may have the database open."""
+    name when it was named by the group id). `group`: the folder's local name, the group id, or
+    their start; None: the current group. Nothing else may have the database open.
+
+    Refused, with the plain database left as it was: `PassphraseError` for a `passphrase` that is
+    too short; `NoGroupError` when `group` names no group (or several); `OrganiserError` when the
+    database is already encrypted, is in use (the app or `organiser serve` has it open), or its
+    encrypted copy fails its integrity check. A group whose encryption was interrupted after the
+    switch is finished instead, and `passphrase` must then be the one it was encrypted with
+    (`PassphraseError` otherwise, `KeyFileError` for a damaged key file)."""
     check_new_passphrase(passphrase)
     path = find_group_dir(data_dir, group)
     db_path = path / DB_NAME
@@ -189,8 +203,8 @@ def _check_copy(target: Path, database_key: bytes) -> None:
 
 
 def named_by_group_id(path: Path) -> bool:
-    """Whether a group folder is named by its group id (32 hex digits), as before encryption existed;
-    local names are 16 random hex digits."""
+    """Whether the group folder `path` is named by its group id (32 hex digits), as before encryption
+    existed; local names are 16 random hex digits."""
     return len(path.name) == 32 and all(c in string.hexdigits for c in path.name)
 
 
@@ -198,7 +212,8 @@ def finish_interrupted_encryption(data_dir: Path, path: Path) -> Path:
     """The last step of an encryption that was killed after the encrypted database took the plain
     one's place (its secrets were taken inside before): an encrypted folder still named by its
     group id gets its local name. Safe to repeat; returns the folder as it is named now.
-    Call it only while no process has the group open (it renames the folder)."""
+    Call it only while no process has the group open (it renames the folder). Raises no
+    OrganiserError; an `OSError` (from the rename, say) passes through."""
     if not named_by_group_id(path) or not is_encrypted(path / DB_NAME):
         return path
     for name in LEGACY_SECRET_FILES:  # taken inside before the switch; a crash may have left them
@@ -234,7 +249,10 @@ def _rename_to_local_name(data_dir: Path, path: Path) -> Path:
 def wipe_group(data_dir: Path, path: Path) -> bool:
     """Destroy this laptop's copy of a group: the sealed key first (overwritten, synced, deleted),
     then every file and the folder. Returns whether the group was encrypted, i.e. whether a copy
-    of the disk taken before is unreadable (crypto-shredding); a plain group's files are only deleted."""
+    of the disk taken before is unreadable (crypto-shredding); a plain group's files are only deleted.
+    `path` is the group's folder in `data_dir` (which stops naming it as current). The key is also
+    forgotten in this process and in the OS keyring. Raises no OrganiserError; an `OSError` (say,
+    a file that cannot be removed) passes through."""
     db_path = path / DB_NAME
     encrypted = is_encrypted(db_path)
     shred(path / WRAPPED_KEY_NAME)
@@ -256,7 +274,8 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
 
 
 def forget_remembered_key(path: Path) -> None:
-    """Drop the key kept in the OS keyring for this folder, if "Remember on this computer" was on."""
+    """Drop the key kept in the OS keyring for the group folder `path`, if "Remember on this computer"
+    was on. Never raises: a keyring that fails is logged and the wipe goes on."""
     from organiser.services.keyring_store import forget
 
     forget(path)

@@ -30,6 +30,10 @@ Progress = Callable[[int, int, str], None]  # (done, total, what)
 
 
 def build_backup(group: Group) -> backup_format.Backup:
+    """The whole group as a full backup (formats/backup.py, docs/backup-format.md): every record
+    of every kind, deleted ones included, the open conflicts, the signed change log, the group's
+    identity (id, name, founder and founder's key), who exported it and when, and the state hash
+    the change log must give again. Reads only; raises nothing of its own."""
     records = []
     for kind in KINDS:
         for rid, values in queries.list_records(group.db, kind, include_deleted=True):
@@ -70,7 +74,19 @@ def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = 
                    progress: Progress | None = None, *, passphrase: str | None = None) -> Group:
     """Restore a full backup as a new copy of its group in `data_dir`, with a new device
     key, by replaying the signed change log in one transaction; the restored state must
-    hash the same as the backup's, or nothing is kept."""
+    hash the same as the backup's, or nothing is kept. The new copy becomes the current group.
+
+    `data`: the backup file's bytes; `source`: how to name it in messages (its file name);
+    `device_name`: this copy's device name (blank: "restored copy"); `progress(done, total, what)`
+    is called before and after the replay; `passphrase`: encrypts the new copy's database, and is
+    used to look into the locked groups already in `data_dir`.
+
+    Raises, leaving no copy in `data_dir` (a half-made one is deleted):
+    `FormatError` for a file that is not a readable backup, a change that cannot be decoded or
+    does not match its recorded hash or group, a change the replay refuses, or a replay whose
+    state hash differs from the backup's; `OrganiserError` when `data_dir` already holds this
+    group, or holds locked groups that the `passphrase` (or its absence) does not open (one of
+    them may be this group)."""
     backup = backup_format.read_backup(data, source)
     group_id = backup.group["id"]
     if group_id in readable_group_ids(data_dir) or group_id in _locked_group_ids(data_dir, backup.group["name"],

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from organiser.core.errors import NotFoundError
 from organiser.core.records import DELETED, KINDS, new_id, validate
 from organiser.store import queries
 from organiser.store.replica import LocalOp, Replica
 
-_new_op = tuple.__new__
-T = TypeVar("T")
-
-
-def built(cls: type[T], **fields: Any) -> T:
-    """An instance of a frozen dataclass from every one of its fields, without the
-    field-by-field object.__setattr__ of its __init__ (five times the cost: the door adds
-    members one by one, a directory lists tens of thousands)."""
-    obj = object.__new__(cls)
-    obj.__dict__.update(fields)
-    return obj
-
 
 class RecordService:
+    """What every record service shares: reading one record, resolving an id people typed,
+    building the ops of an add or an edit, delete and undo of a delete.
+
+    `build_add` and `build_edit` validate and return ops without writing, for batch writes
+    (imports, demo data) through `Replica.commit_batch`; they raise `ValidationError` naming
+    the field, and `build_edit` raises `NotFoundError` for an id that is not a visible record.
+    """
+
     kind: str = ""
 
     def __init__(self, replica: Replica) -> None:
@@ -36,12 +32,13 @@ class RecordService:
     def _current(self, record_id: str, kind: str | None = None) -> dict[str, Any]:
         kind = kind or self.kind
         found = queries.get_record(self.db, record_id)
-        if found is None or found[0] != kind or found[2]:
+        if found is None or found.kind != kind or found.deleted:
             raise NotFoundError(f"there is no {KINDS[kind].label} with id '{record_id}'.")
-        return found[1]
+        return found.values
 
     def resolve_id(self, text: str, kind: str | None = None) -> str:
-        """Accept a full id or an unambiguous start of one (as people type them)."""
+        """The full id of a visible record from a full id or an unambiguous start of one (four
+        characters at least, as people type them). Raises `NotFoundError` otherwise."""
         kind = kind or self.kind
         text = text.strip()
         if self._exists(kind, text):
@@ -56,8 +53,7 @@ class RecordService:
         raise NotFoundError(f"there is no {KINDS[kind].label} with id '{text}'.")
 
     def _ops(self, kind: str, record_id: str, values: Mapping[str, Any]) -> list[LocalOp]:
-        # tuple.__new__: a LocalOp without NamedTuple's keyword handling (a dozen per new record)
-        return [_new_op(LocalOp, (kind, record_id, name, value, ())) for name, value in values.items()]
+        return [LocalOp(kind, record_id, name, value) for name, value in values.items()]
 
     def _create_ops(self, values: Mapping[str, Any], kind: str | None = None,
                     record_id: str | None = None) -> tuple[str, list[LocalOp]]:
@@ -74,7 +70,10 @@ class RecordService:
         (imports, demo data) through `Replica.commit_batch`."""
         return self._create_ops(values)
 
-    def _edit_ops(self, record_id: str, values: Mapping[str, Any], kind: str | None = None) -> list[LocalOp]:
+    def build_edit(self, record_id: str, values: Mapping[str, Any], kind: str | None = None) -> list[LocalOp]:
+        """Validate an edit of a record's fields and return the ops of what it changes (none
+        when nothing does), without writing. Raises `NotFoundError` when `record_id` is not a
+        visible record of `kind` (default: the service's), `ValidationError` for a bad field."""
         kind = kind or self.kind
         current = self._current(record_id, kind)
         clean = validate(kind, values, current=current, exists=self._exists)
@@ -84,12 +83,13 @@ class RecordService:
         return self._ops(kind, record_id, changed)
 
     def delete(self, record_id: str) -> None:
+        """Delete a record (undone by `restore`). Raises `NotFoundError` for an unknown id."""
         self._current(record_id)
         self.replica.commit([LocalOp(self.kind, record_id, DELETED, True)])
 
     def restore(self, record_id: str) -> None:
-        """Undo a delete."""
+        """Undo a delete. Raises `NotFoundError` when no record of this kind ever had the id."""
         found = queries.get_record(self.db, record_id)
-        if found is None or found[0] != self.kind:
+        if found is None or found.kind != self.kind:
             raise NotFoundError(f"there is no {KINDS[self.kind].label} with id '{record_id}'.")
         self.replica.commit([LocalOp(self.kind, record_id, DELETED, False)])

@@ -58,6 +58,21 @@ class DeviceInfo:
 
 
 class Devices:
+    """The devices of the group and the membership entries that admit, remove, promote and
+    demote them or set the group's policy (`Group.membership`).
+
+    A device is named, where a method takes `text`, by its id, the start of its id, or its
+    name (`find`). Every action is refused before anything is written:
+
+    - `NotFoundError` when `text` names no current device, or more than one;
+    - `MembershipRefused` (a `ValidationError` with field "device") when the rules would give the
+      entry no effect: this device is no longer a member, only an admin may do this (or, for
+      `admit`, the policy does not let members invite), or the membership log would ignore it
+      (the sentence says why, e.g. the group would be left without an admin);
+    - `RemovedError` (store/replica.py) when another connection has meanwhile applied this
+      device's removal.
+    """
+
     def __init__(self, replica: Replica) -> None:
         self.replica = replica
         self.db = replica.db
@@ -65,9 +80,15 @@ class Devices:
     # ---- reading ------------------------------------------------------------------------
 
     def membership(self) -> Membership:
+        """The membership log as this device holds it now, with the rules applied (who belongs,
+        the admins, the removals and the entries ignored, each with its reason)."""
         return store.load_membership(self.db)
 
     def list(self) -> list[DeviceInfo]:
+        """Every device the log names, removed ones included (`DeviceInfo.removed`), by
+        seniority (the founder first, then in the order admitted); a device without a name is
+        shown by the start of its id, and `last_seen` is when this device last saw it on the
+        network (Unix time; None if never)."""
         seen = dict(self.db.execute("SELECT device, last_seen FROM peers").fetchall())
         rows = self.db.execute("SELECT id, name, admitted_by, admin, removed_kept, removed_by FROM devices "
                                "ORDER BY rank").fetchall()
@@ -78,7 +99,9 @@ class Devices:
                 for rid, name, by, admin, kept, removed_by in rows]
 
     def find(self, text: str, *, include_removed: bool = False) -> DeviceInfo:
-        """A device by its id, the start of it, or its name."""
+        """A device by its exact id or name, else by the start of its id (`text` is trimmed; a
+        removed device only with `include_removed`). `NotFoundError` when `text` names no
+        device or more than one."""
         text = text.strip()
         devices = [d for d in self.list() if include_removed or not d.removed]
         exact = [d for d in devices if d.id == text or d.name == text]
@@ -89,20 +112,25 @@ class Devices:
         return matches[0]
 
     def this_device_removed(self) -> bool:
+        """Whether the membership log says this device was removed."""
         return self.replica.device_id in self.replica.roster().limits
 
     def is_admin(self) -> bool:
+        """Whether this device is an admin of the group now."""
         return self.replica.device_id in self.replica.roster().admins
 
     # ---- acting -------------------------------------------------------------------------
 
     def found(self, name: str) -> None:
-        """The founding device's first entry: it founds the group (and names itself)."""
+        """The founding device's first entry: it founds the group and names itself `name`.
+        `MembershipRefused` when the log would ignore it (only the founding device founds the group)."""
         self._commit(FOUND, {"name": name})
 
     def restate(self, name: str, devices: list[tuple[str, str]]) -> None:
         """The founder's entries for a group made before the membership log, in one changeset:
-        found the group, admit each (public key, name) of its roster."""
+        found the group as `name`, admit each (public key hex, device name) of `devices`.
+        Written as is, without the rules' trial run of the other actions (the founder's own
+        entries for its own roster)."""
         ops = [LocalOp(MEMBERSHIP_KIND, new_id(), FOUND, {"name": name})]
         ops += [LocalOp(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key,
                                                            "name": device_name, "invite": ""})
@@ -110,7 +138,10 @@ class Devices:
         self.replica.commit(ops)
 
     def admit(self, public_hex: str, name: str, *, invite: str = "") -> str:
-        """Admit a device by its key; return its id."""
+        """Admit a device by its Ed25519 public key (`public_hex`, hex) under `name`; return its
+        id. `invite`: the invitation it came with, kept in the entry ("" when none).
+        `ValidationError` (field "device-name") for an empty name or one over 200 characters;
+        `MembershipRefused` when this device may not invite or the log would ignore the entry."""
         name = name.strip()
         if not name:
             raise ValidationError("device-name", "device name: a device needs a name.")
@@ -123,13 +154,18 @@ class Devices:
     def remove(self, text: str, *, undo_since: datetime | None = None) -> DeviceInfo:
         """Remove a device for good. Its changesets up to the last this device holds stay
         (or, with `undo_since`, up to the last written before that time); later ones are
-        withdrawn everywhere."""
+        withdrawn everywhere. Returns the device as it is now (removed). `NotFoundError` when
+        `text` names no current device or more than one; `MembershipRefused` when this device
+        is not an admin or the log would ignore the removal."""
         target = self.find(text)
         kept = self._last_kept(target.id, undo_since)
         self._commit(REMOVE, {"device": target.id, "kept": kept})
         return self.find(target.id, include_removed=True)
 
     def promote(self, text: str) -> DeviceInfo:
+        """Make the device `text` names an admin; return it. `NotFoundError` as for `find`;
+        `MembershipRefused` when it is already an admin, this device is not one, or the log
+        would ignore the entry."""
         target = self.find(text)
         if target.admin:
             raise MembershipRefused(f"'{target.name}' is already an admin.")
@@ -137,6 +173,9 @@ class Devices:
         return self.find(target.id)
 
     def demote(self, text: str) -> DeviceInfo:
+        """Take admin rights from the device `text` names; return it. `NotFoundError` as for
+        `find`; `MembershipRefused` when it is not an admin, this device is not one, or the log
+        would ignore the entry."""
         target = self.find(text)
         if not target.admin:
             raise MembershipRefused(f"'{target.name}' is not an admin.")
@@ -144,6 +183,8 @@ class Devices:
         return self.find(target.id)
 
     def set_policy(self, *, members_may_invite: bool) -> None:
+        """Set the group's policy: whether members who are not admins may admit devices.
+        `MembershipRefused` when this device is not an admin or the log would ignore it."""
         self._commit(POLICY, {"members_may_invite": members_may_invite})
 
     def _last_kept(self, device: str, undo_since: datetime | None) -> int:

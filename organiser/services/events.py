@@ -76,24 +76,39 @@ class Attendance:
 
 
 class Events(RecordService):
+    """The group's events, their RSVPs and door check-in.
+
+    Fields an event takes (`add` and `edit`, by keyword):
+    `title` (text, required), `start` and `end` (ISO date and time, "2026-12-03T19:00", an
+    offset allowed; the end not before the start), `tz` (an IANA time zone, default this
+    laptop's), `description`, `location`, `capacity` (a whole number, 0 or more), `status`
+    ("scheduled" or "cancelled"), `rrule` (an iCalendar repeat rule), `all_day` (bool).
+    A bad value raises `ValidationError` naming the field; an unknown id, `NotFoundError`.
+    """
+
     kind = "event"
 
     def add(self, title: str, start: str, **fields: Any) -> Event:
+        """Add an event and return it. `fields`: any of the event fields above."""
         fields.setdefault("tz", local_tz_name())
         record_id, ops = self._create_ops({"title": title, "start": start, **fields})
         self.replica.commit(ops, fresh=(record_id,))
         return Event.from_values(record_id, {op.field: op.value for op in ops})
 
     def edit(self, event_id: str, **fields: Any) -> Event:
-        ops = self._edit_ops(event_id, fields)
+        """Change the given fields of an event (only those that differ are written); returns it."""
+        ops = self.build_edit(event_id, fields)
         if ops:
             self.replica.commit(ops)
         return self.get(event_id)
 
     def get(self, event_id: str) -> Event:
+        """The event with this id; `NotFoundError` if there is none (or it was deleted)."""
         return Event.from_values(event_id, require_complete("event", event_id, self._current(event_id)))
 
     def list(self, search: str | None = None, *, upcoming_from: str | None = None) -> list[Event]:
+        """Events by start, or best match first for a `search` (words matched as prefixes in
+        title, description, location); `upcoming_from` (ISO date) keeps those not over by then."""
         events = [Event.from_values(rid, v)
                   for rid, v in queries.list_records(self.db, "event", search=search or None)]
         if upcoming_from:
@@ -110,19 +125,23 @@ class Events(RecordService):
         clean = validate("rsvp", {**links, **values}, exists=self._exists)
         rid = identity_id(RSVP, links)
         found = queries.get_record(self.db, rid)
-        current = found[1] if found else {}
+        current = found.values if found else {}
         ops = [LocalOp("rsvp", rid, k, v) for k, v in clean.items() if current.get(k) != v]
-        if found and found[2]:
+        if found and found.deleted:
             ops.append(LocalOp("rsvp", rid, DELETED, False))
         return ops
 
     def rsvp(self, event_id: str, member_id: str, answer: str) -> Rsvp:
+        """Record a member's answer ("yes", "maybe" or "no") for an event; `ValidationError`
+        for another answer or an unknown event or member."""
         ops = self._rsvp_ops(event_id, member_id, {"answer": answer})
         if ops:
             self.replica.commit(ops)
         return self.rsvp_of(event_id, member_id)
 
     def checkin(self, event_id: str, member_id: str, when: str | None = None) -> Rsvp:
+        """Check a member in at the door (`when`: ISO time, default now); checking in twice
+        keeps the first time. `ValidationError` for an unknown event or member."""
         current = self.rsvp_of(event_id, member_id)
         if current.checked_in_at:
             return current
@@ -131,19 +150,22 @@ class Events(RecordService):
         return self.rsvp_of(event_id, member_id)
 
     def undo_checkin(self, event_id: str, member_id: str) -> Rsvp:
+        """Take back a check-in (a wrong click at the door); the answer given stays."""
         current = self.rsvp_of(event_id, member_id)
         if current.checked_in_at:
             self.replica.commit([LocalOp("rsvp", current.id, "checked_in_at", None)])
         return self.rsvp_of(event_id, member_id)
 
     def rsvp_of(self, event_id: str, member_id: str) -> Rsvp:
+        """The member's RSVP for the event, empty (no answer, not checked in) when none."""
         rid = identity_id(RSVP, {"event": event_id, "member": member_id})
         found = queries.get_record(self.db, rid)
-        if found is None or found[2] or not complete("rsvp", found[1]):
+        if found is None or found.deleted or not complete("rsvp", found.values):
             return Rsvp(rid, event_id, member_id)
-        return Rsvp.from_values(rid, found[1])
+        return Rsvp.from_values(rid, found.values)
 
     def rsvps(self, event_id: str) -> list[Rsvp]:
+        """Every RSVP of an event; `NotFoundError` for an unknown event."""
         self._current(event_id)
         return [Rsvp.from_values(rid, v) for rid, v in queries.list_records(self.db, "rsvp", link1=event_id)]
 
@@ -166,7 +188,7 @@ class Events(RecordService):
         emails: list[str] = []
         for rsvp in rsvps:
             row = found.get(rsvp.member)
-            if row is None or row[3]:
+            if row is None or row.deleted:
                 continue
             values = row[2]
             if values.get("consent_email") and values.get("emails"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
 from organiser.services.upgrade import upgrade_in_place
 from organiser.store import queries
-from organiser.store.cipher import forget_key, is_encrypted, key_for, remember_key
+from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_for, remember_key
 from organiser.store.database import connect
 from organiser.store.datadir import (
     DB_NAME,
@@ -41,6 +42,8 @@ from organiser.store.incidents import for_people as incident_sentence
 from organiser.store.keyfile import new_database_key, read_key_file, shred, write_key_file
 from organiser.store.membership import discovery_key, refresh_roster
 from organiser.store.replica import LocalOp, Replica
+
+log = logging.getLogger(__name__)
 
 # Kept in the group's own database (table meta, never sent to peers), so they are encrypted with it.
 DEVICE_KEY_META = "device_private_key"  # raw Ed25519 private key, hex
@@ -63,6 +66,11 @@ class GroupCredentials:
 
 
 class Group:
+    """One group as this device holds it: its identity, this device's settings for it, its
+    devices, conflicts and incidents, and the services for what it holds (`members`, `events`,
+    `tasks`, `meetings`, `proposals`, and `membership`, the devices). Made by `open_group`,
+    `create_group` or `join_group`; `close` it when done."""
+
     def __init__(self, path: Path, replica: Replica) -> None:
         self.path = path
         self.replica = replica
@@ -79,22 +87,27 @@ class Group:
 
     @property
     def id(self) -> str:
+        """The group id (32 hex digits), the same on every device of the group."""
         return self.replica.group_id
 
     @property
     def name(self) -> str:
+        """The group's name as its founder gave it ("" if unknown)."""
         return self.replica.meta("group_name", "") or ""
 
     @property
     def device_id(self) -> str:
+        """This device's id in the group (the hash of its public key)."""
         return self.replica.device_id
 
     @property
     def device_name(self) -> str:
+        """The name this device was given when it founded or joined the group ("" if unknown)."""
         return self.replica.meta("device_name", "") or ""
 
     @property
     def encrypted(self) -> bool:
+        """Whether the group's database file is encrypted (SQLCipher)."""
         return is_encrypted(self.path / DB_NAME)
 
     def discovery_key(self) -> bytes:
@@ -102,10 +115,12 @@ class Group:
         return discovery_key(self.db)
 
     def credentials(self) -> GroupCredentials:
+        """What a joining device is sent: group id and name, founder's id and public key."""
         return GroupCredentials(self.id, self.name, self.replica.meta("founder") or "",
                                 self.replica.meta("founder_key") or "")
 
     def private_key(self) -> Ed25519PrivateKey:
+        """This device's signing key for the group (kept inside the group's database)."""
         return self.replica.key()
 
     def database_key(self) -> bytes | None:
@@ -115,25 +130,33 @@ class Group:
     # ---- this device's own settings for the group (kept inside its database) ------------
 
     def local_setting(self, name: str) -> str | None:
+        """This device's own setting `name` for the group, None when unset. Kept in the
+        database (so encrypted with it), never sent to peers."""
         return self.replica.meta(LOCAL_SETTING_PREFIX + name)
 
     def set_local_setting(self, name: str, value: str) -> None:
+        """Set this device's own setting `name` to `value` (see `local_setting`)."""
         self.replica.set_meta(LOCAL_SETTING_PREFIX + name, value)
 
     # ---- devices ------------------------------------------------------------------------
 
     def admit_device(self, public_hex: str, name: str, *, invite: str = "") -> str:
-        """Admit a device to the group (a signed membership entry by this device); return its id."""
+        """Admit a device to the group (a signed membership entry by this device); return its id.
+        Takes and raises what `Devices.admit` does."""
         return self.membership.admit(public_hex, name, invite=invite)
 
     def devices(self) -> list[dict[str, Any]]:
-        """The devices that belong to the group now (removed ones left out)."""
+        """The devices that belong to the group now (removed ones left out), by seniority, as
+        {id, name, invited_by (the admitting device's id), admin}."""
         return [{"id": d.id, "name": d.name, "invited_by": d.admitted_by, "admin": d.admin}
                 for d in self.membership.list() if not d.removed]
 
     # ---- what it holds ------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
+        """The group at a glance (what `organiser status` shows, less the peers): this device,
+        the group, its folder, record counts by kind (and devices), version vector, state hash,
+        number of open conflicts, incidents and this device's membership status."""
         return {
             "device_id": self.device_id,
             "device_name": self.device_name,
@@ -156,10 +179,15 @@ class Group:
                 "told_removed_at": float(notice.split()[0]) if notice else None}
 
     def conflicts(self) -> list[dict[str, Any]]:
+        """The open conflicts (those whose losing value differs from what is shown), each with
+        its number (`id`), the record's `kind`, `record` and `field`, the value that lost
+        (`value`, written at `version` [hlc, device]), the `current` value and the `winner`'s version."""
         return queries.conflicts(self.db)
 
     def resolve_conflict(self, conflict_id: int, *, use_losing_value: bool) -> None:
-        """Settle a recorded conflict: restore the value that lost, or keep the current one."""
+        """Settle conflict number `conflict_id`: restore the value that lost
+        (`use_losing_value=True`), or keep the current one; either way it is written as an edit
+        that resolves the conflict. `NotFoundError` when there is no open conflict of that number."""
         found = next((c for c in self.conflicts() if c["id"] == conflict_id), None)
         if found is None:
             raise NotFoundError(f"there is no conflict number {conflict_id}.")
@@ -182,7 +210,8 @@ class Group:
         return out
 
     def close(self) -> None:
-        """Close the database and forget its key: an encrypted group needs its passphrase again."""
+        """Close the database and forget its key in this process: an encrypted group needs its
+        passphrase (or database key) again to be opened."""
         self.db.close()
         forget_key(self.path / DB_NAME)
 
@@ -231,7 +260,11 @@ def _meta(db: Any, key: str) -> str | None:
 
 def unlock(path: Path, passphrase: str | None, database_key: bytes | None = None) -> None:
     """Hold an encrypted group's key in this process (until the Group is closed, or the app locks),
-    so its database can be opened. Wrong passphrase: PassphraseError, nothing touched."""
+    so its database can be opened; nothing to do for a plain group or one unlocked already.
+    `passphrase` unseals the group's key file; `database_key` (from the OS keyring) is used as it is.
+    `LockedError` when neither is given; `PassphraseError` for a wrong passphrase and `KeyFileError`
+    for a damaged key file (nothing touched either way); a `database_key` that does not fit is
+    refused later, when the database is connected (`PassphraseError`)."""
     db_path = path / DB_NAME
     if not is_encrypted(db_path):
         return
@@ -250,15 +283,19 @@ def lock(path: Path) -> None:
 
 
 def is_locked(path: Path) -> bool:
+    """Whether the group in folder `path` is encrypted and this process holds no key for it."""
     db_path = path / DB_NAME
     return is_encrypted(db_path) and key_for(db_path) is None
 
 
 def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = None, *,
                passphrase: str | None = None, database_key: bytes | None = None) -> Group:
-    """Open a group (by its folder's local name, its group id, or their start; else the current one).
-    An encrypted group needs its passphrase (or its database key): LockedError without one,
-    PassphraseError if wrong."""
+    """Open a group of `data_dir` (`group`: its folder's local name, its group id, or their start;
+    None: the current one) and bring an older group up to date; `bus` receives its change events.
+    An encrypted group needs its `passphrase` (or its `database_key`): `LockedError` without one,
+    `PassphraseError` if wrong, `KeyFileError` for a damaged key file. `NoGroupError` when the data
+    folder holds no group or `group` names none or several; `OrganiserError` for a folder whose
+    database holds no group id or no device key."""
     path = find_group_dir(data_dir, group, passphrase)
     unlock(path, passphrase, database_key)
     make_owner_only(path)
@@ -273,7 +310,8 @@ def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = 
 
 def find_group_dir(data_dir: Path, group: str | None, passphrase: str | None = None) -> Path:
     """The folder of a group named by folder or group id (or the start of either), else the current one.
-    Group ids live inside the databases: a locked one is looked into only with the passphrase given."""
+    Group ids live inside the databases: a locked one is looked into only with the passphrase given.
+    `NoGroupError` when `data_dir` holds no group, or `group` names none or more than one."""
     try:
         return current_group_dir(data_dir, group)
     except NoGroupError:
@@ -316,6 +354,28 @@ def readable_group_ids(data_dir: Path) -> dict[str, Path]:
             group_id = _group_id_of(path, None)
             if group_id:
                 out[group_id] = path
+    return out
+
+
+def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
+    """(group folder name, group name) of the groups this device holds, for the start window;
+    an encrypted one's name is inside it, so it is listed by its folder's local name until
+    unlocked. A folder whose database cannot be read is left out, with a warning logged."""
+    out = []
+    for path in group_dirs(data_dir):
+        if is_locked(path):
+            out.append((path.name, f"Encrypted group {path.name[:6]} (locked)"))
+            continue
+        try:
+            db = connect(path / DB_NAME, readonly=True)
+            try:
+                name = _meta(db, "group_name")
+            finally:
+                db.close()
+        except (OrganiserError, OSError, dbapi().Error) as exc:
+            log.warning("group folder %s is not offered: its database cannot be read (%s)", path, exc)
+            continue
+        out.append((path.name, name or path.name))
     return out
 
 
@@ -367,7 +427,9 @@ def _initialise(path: Path, key: Ed25519PrivateKey, creds: GroupCredentials, dev
 
 def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | None = None, *,
                  passphrase: str | None = None) -> Group:
-    """A new group with this device as its founder; with a passphrase, its database is encrypted."""
+    """A new group `name` in `data_dir`, with this device (`device_name`) as its founder and first
+    admin; it becomes the current group. With a `passphrase`, its database is encrypted.
+    `ValidationError` for an empty group name (field "group") or device name (field "device-name")."""
     name, device_name = name.strip(), device_name.strip()
     if not name:
         raise ValidationError("group", "group: a group needs a name.")
@@ -384,14 +446,20 @@ def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | No
 
 
 def prepare_join(data_dir: Path, group_id: str, *, passphrase: str | None = None) -> tuple[Path, str]:
-    """Make this device's key for a group it is about to join; return (folder, public key)."""
+    """Make this device's key for group `group_id`, which it is about to join, in a new folder of
+    `data_dir` (its database encrypted with `passphrase` when given); return (folder, public key hex).
+    A join that stopped half-way keeps its folder and key. `OrganiserError` when this device already
+    holds that group."""
     path, key = _new_group_dir(data_dir, group_id, passphrase)
     return path, public_key_hex(key)
 
 
 def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
                bus: EventBus | None = None, *, passphrase: str | None = None) -> Group:
-    """Finish joining once a member device has admitted our key and sent the credentials."""
+    """Finish joining once a member device has admitted our key and sent the credentials `creds`:
+    the group is set up in the folder `prepare_join` made (or a new one) under `device_name` and
+    becomes the current group. `OrganiserError` when this device
+    already holds that group."""
     path, key = _new_group_dir(data_dir, creds.group_id, passphrase)
     group = _initialise(path, key, creds, device_name.strip(), bus)
     set_current(data_dir, path.name)
@@ -399,7 +467,9 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
 
 
 def credentials_from_json(doc: Any) -> GroupCredentials:
-    """Credentials as a WELCOME carries them (a dict, or its JSON text); other fields are ignored."""
+    """Credentials as a WELCOME carries them (a dict, or its JSON text); other fields are ignored.
+    `OrganiserError` when one of group_id, group_name, founder, founder_key is missing; text that
+    is not JSON raises `json.JSONDecodeError`."""
     if isinstance(doc, str):
         doc = json.loads(doc)
     try:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 SERVICE = "organiser"
 
 
-def _backend():  # type: ignore[no-untyped-def]
+def _backend() -> Any:
     try:
         import keyring
         from keyring.backends import fail

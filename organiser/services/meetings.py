@@ -87,13 +87,33 @@ class MeetingState:
         return used
 
 
+def _between(before: int | None, after: int | None) -> int | None:
+    """A position between two neighbours' (either may be missing: the agenda's start or
+    end), or None when there is no room left between them."""
+    if before is None:
+        return None if after is None else after - GAP
+    if after is None:
+        return before + GAP
+    position = (before + after) // 2
+    return None if after - before < 2 or position in (before, after) else position
+
+
 class Meetings(RecordService):
+    """An event's meeting: its agenda (items with a time box, in an order people drag), the
+    item being discussed, the minutes written together, action items.
+
+    Raises `NotFoundError` for an unknown event or item id and `ValidationError` naming the
+    field for a bad value (a time box outside 1-1440 minutes, a presenter who is no member).
+    """
+
     kind = "agenda_item"
 
     # ---- agenda ---------------------------------------------------------------------------
 
     def add_item(self, event: str, title: str, *, minutes: int | str | None = None,
                  presenter: str | None = None, notes: str = "") -> AgendaItem:
+        """Add an item at the end of the event's agenda. `minutes`: its time box (1-1440);
+        `presenter`: a member's id."""
         self._current(event, "event")
         values: dict[str, Any] = {"event": event, "title": title, "notes": notes}
         if minutes not in (None, ""):
@@ -111,14 +131,17 @@ class Meetings(RecordService):
         return AgendaItem.from_values(record_id, {op.field: op.value for op in ops})
 
     def items(self, event: str) -> list[AgendaItem]:
+        """The event's agenda, in order."""
         found = [AgendaItem.from_values(rid, v) for rid, v in queries.list_records(self.db, "agenda_item", link1=event)]
         return sorted(found, key=lambda i: (i.position, i.id))
 
     def item(self, item_id: str) -> AgendaItem:
+        """One agenda item; `NotFoundError` if there is none."""
         return AgendaItem.from_values(item_id, self._current(item_id))
 
     def edit_item(self, item_id: str, **fields: Any) -> AgendaItem:
-        ops = self._edit_ops(item_id, fields)
+        """Change an item's `title`, `minutes` (time box), `presenter` (member id) or `notes`."""
+        ops = self.build_edit(item_id, fields)
         if ops:
             self.replica.commit(ops)
         return self.item(item_id)
@@ -134,13 +157,8 @@ class Meetings(RecordService):
         after = others[to_index].position if to_index < len(others) else None
         if before is None and after is None:
             return [moving]
-        if before is None:
-            position = after - GAP  # type: ignore[operator]
-        elif after is None:
-            position = before + GAP
-        else:
-            position = (before + after) // 2
-        if position in (before, after) or (before is not None and after is not None and after - before < 2):
+        position = _between(before, after)
+        if position is None:
             order = [*others[:to_index], moving, *others[to_index:]]
             ops = [LocalOp("agenda_item", item.id, "position", (n + 1) * GAP) for n, item in enumerate(order)
                    if item.position != (n + 1) * GAP]
@@ -153,15 +171,19 @@ class Meetings(RecordService):
     # ---- the running meeting ---------------------------------------------------------------
 
     def state(self, event: str) -> MeetingState:
+        """The running meeting of `event`: its current agenda item and since when (both None
+        before the meeting starts, past its last item, or for an unknown event). Never raises."""
         found = queries.get_record(self.db, identity_id(MEETING, {"event": event}))
-        if found is None or found[2]:
+        if found is None or found.deleted:
             return MeetingState(event)
-        values = found[1]
+        values = found.values
         return MeetingState(event, _text(values.get("current_item")) or None, _text(values.get("item_since")) or None)
 
     def advance(self, event: str, to_item: str | None = None) -> MeetingState:
-        """Make the next item current (or `to_item`); the time spent on the one before is kept.
-        Past the last item, the meeting has no current item."""
+        """Make the next item of the agenda current (the first if none is), or the item id
+        `to_item`; the time spent on the one current before is added to its `used_seconds`.
+        Past the last item, the meeting has no current item. Returns the new state.
+        `ValidationError` (field "item") when `to_item` is not on this event's agenda."""
         state = self.state(event)
         items = self.items(event)
         if to_item is None:
@@ -184,20 +206,26 @@ class Meetings(RecordService):
     # ---- minutes ---------------------------------------------------------------------------
 
     def minutes_text(self, event: str) -> str:
+        """The event's minutes as text, merged from every device's typing ("" when none)."""
         return minutes_store.text(self.db, event)
 
     def minutes_doc(self, event: str) -> MinutesDoc:
-        """A document of its own holding the minutes as stored (an editor types into it)."""
+        """A document of its own holding the event's minutes as stored (an editor types into it;
+        empty when none). Changes to it are stored only through `write_minutes`."""
         return MinutesDoc(minutes_store.load(self.db, event).snapshot())
 
     def catch_up(self, event: str, doc: MinutesDoc, origin: str = "remote") -> None:
-        """Bring an editor's document up to what is stored (peers' typing), as one update."""
+        """Bring an editor's document `doc` up to what is stored for `event` (peers' typing), as
+        one update applied with `origin` (so the editor can tell it from its own typing)."""
         stored = minutes_store.load(self.db, event)
         missing = stored.update_since(doc.state())
         doc.apply(missing, origin=origin)
 
     def write_minutes(self, event: str, update: MinutesUpdate) -> None:
-        """Store (and so send) one burst of an editor's typing."""
+        """Store (and so send) one burst of an editor's typing, `update` (made by `edit_update`).
+        `NotFoundError` for an unknown event; `ValidationError` (field "minutes") for an update
+        over MAX_MINUTES_UPDATE (256 KiB as base64 text: paste in parts) or one that is not a
+        well-formed update. Nothing is stored when refused."""
         self._current(event, "event")
         value = update.to_value()
         if len(value["update"]) > MAX_MINUTES_UPDATE:
@@ -207,7 +235,9 @@ class Meetings(RecordService):
         self.replica.commit([LocalOp("minutes", event, "update", clean["update"])])
 
     def append_minutes(self, event: str, text: str) -> str:
-        """Add a paragraph at the end of the minutes; return the whole text."""
+        """Add `text` as a paragraph (on a line of its own) at the end of the event's minutes;
+        return the whole text. `ValidationError` (field "text") for blank text, else what
+        `write_minutes` raises."""
         if not text.strip():
             raise ValidationError("text", "text: there is nothing to append.")
         doc = self.minutes_doc(event)
@@ -224,9 +254,12 @@ class Meetings(RecordService):
         return newest, sorted(names, key=str.casefold)
 
     def compact_minutes(self, event: str) -> bool:
+        """Fold the event's stored updates into one snapshot (the text is unchanged); True when
+        it did, False (nothing changed) when a stored update may still wait for one it follows."""
         return minutes_store.compact(self.db, event)
 
     def minutes_size(self, event: str) -> int:
+        """Bytes the event's minutes take in the database (snapshot plus updates not yet compacted)."""
         return minutes_store.stored_size(self.db, event)
 
     # ---- who came, what follows ------------------------------------------------------------
@@ -236,13 +269,15 @@ class Meetings(RecordService):
         checked = [v["member"] for _rid, v in queries.list_records(self.db, "rsvp", link1=event)
                    if v.get("checked_in_at") and isinstance(v.get("member"), str)]
         rows = queries.rows_by_ids(self.db, checked)
-        people = [(m, _text(rows[m][2].get("name"))) for m in checked
-                  if m in rows and rows[m][1] == "member" and not rows[m][3]]
+        people = [(m, _text(rows[m].values.get("name"))) for m in checked
+                  if m in rows and rows[m].kind == "member" and not rows[m].deleted]
         return sorted(people, key=lambda p: p[1].casefold())
 
     def make_task(self, event: str, title: str, *, assignee: str | None = None, due: str | None = None,
                   item: str | None = None, description: str = "") -> Task:
-        """An action item linked to the meeting (and its agenda item), in one step."""
+        """An action item linked to the meeting (and its agenda item `item`), in one step; returns
+        the task. `assignee`: a member id; `due`: an ISO date. `NotFoundError` for an unknown
+        event; `ValidationError` naming the field for a bad title, assignee, due date or item."""
         self._current(event, "event")
         fields: dict[str, Any] = {"event": event, "description": description}
         for name, value in (("assignee", assignee), ("due", due), ("agenda_item", item)):
@@ -251,10 +286,12 @@ class Meetings(RecordService):
         return Tasks(self.replica).add(title, **fields)
 
     def tasks(self, event: str) -> list[Task]:
+        """The action items linked to the event."""
         return Tasks(self.replica).list(event=event)
 
     def member_name(self, member: str | None) -> str:
+        """The name of the member with id `member`; "" for None or an id that names no member record."""
         if not member:
             return ""
         found = queries.get_record(self.db, member)
-        return _text(found[1].get("name")) if found and found[0] == "member" else ""
+        return _text(found.values.get("name")) if found and found.kind == "member" else ""

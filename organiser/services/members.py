@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.errors import ValidationError
-from organiser.core.records import DELETED, KINDS, MAX_TEXT, derived_id, require_complete
-from organiser.services.base import RecordService, built
+from organiser.core.field_rules import MAX_TEXT
+from organiser.core.records import DELETED, KINDS, derived_id, require_complete
+from organiser.services.base import RecordService
 from organiser.store import queries
 from organiser.store.checks import MAX_TRAITS
 from organiser.store.replica import LocalOp
@@ -44,15 +45,16 @@ class Member:
         return ((self.family_name or self.name).casefold(), self.given_name.casefold(), self.name.casefold())
 
     def to_json(self) -> dict[str, Any]:
-        # asdict() deep-copies field by field: an export of 10,000 members spent most of its time there
+        # not asdict(), which deep-copies field by field: an export is mostly this call
+        # (`python -m tests.perf.transfer`, export_csv_s and export_vcf_s)
         return {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
                 for k, v in self.__dict__.items()}
 
     @classmethod
     def from_values(cls, member_id: str, values: Mapping[str, Any],
                     roles: Sequence[str] = (), skills: Sequence[str] = ()) -> Member:
-        return built(
-            cls, id=member_id, name=values.get("name") or "", emails=list(values.get("emails") or []),
+        return cls(
+            id=member_id, name=values.get("name") or "", emails=list(values.get("emails") or []),
             phones=list(values.get("phones") or []), roles=list(roles), skills=list(skills),
             notes=values.get("notes") or "", consent_email=bool(values.get("consent_email")),
             consent_phone=bool(values.get("consent_phone")),
@@ -76,10 +78,23 @@ def _clean_traits(values: Iterable[str] | None) -> list[str]:
 
 
 class Members(RecordService):
+    """The member directory.
+
+    Fields a member takes (`add` and `edit`, by keyword): `name` (the display name,
+    required), `emails` and `phones` (lists, up to 50 each; each must be an address or a
+    number), `notes`, `consent_email` and `consent_phone` (bool), `consent_date` and `joined`
+    (ISO dates), the name's parts `family_name`, `given_name`, `additional_names`,
+    `name_prefix`, `name_suffix`, `phone_types` and `email_types` ({number or address: ["cell",
+    "work", ...]}), `source_uid` (the UID in the file it came from); and `roles` and `skills`
+    (lists of text, 200 in all). A bad value raises `ValidationError` naming the field; an
+    unknown id, `NotFoundError`.
+    """
+
     kind = "member"
 
     def add(self, name: str, *, roles: Iterable[str] = (), skills: Iterable[str] = (),
             **fields: Any) -> Member:
+        """Add a member and return them. `fields`: any of the member fields above."""
         record_id, ops = self.build_add({"name": name, "roles": roles, "skills": skills, **fields})
         # a new member's id, and its roles' and skills' ids derived from it, are all new
         self.replica.commit(ops, fresh={op.record for op in ops})
@@ -102,25 +117,30 @@ class Members(RecordService):
         traits = {"roles": values.pop("roles", ()) or (), "skills": values.pop("skills", ()) or ()}
         record_id, ops = self._create_ops(values, record_id=record_id)
         if traits["roles"] or traits["skills"]:
-            ops += self._trait_ops(record_id, traits, current={})
+            ops += self.build_traits_edit(record_id, traits, current={})
         return record_id, ops
 
     def edit(self, member_id: str, *, roles: Iterable[str] | None = None,
              skills: Iterable[str] | None = None, **fields: Any) -> Member:
-        ops = self._edit_ops(member_id, fields) if fields else []
+        """Change the given fields; `roles` or `skills`, when given, replace the member's
+        (None leaves them as they are). Returns the member as now stored."""
+        ops = self.build_edit(member_id, fields) if fields else []
         self._current(member_id)
         wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if v is not None}
         if wanted:
             current = self.get(member_id)
-            ops += self._trait_ops(member_id, wanted,
-                                   current={"roles": current.roles, "skills": current.skills})
+            ops += self.build_traits_edit(member_id, wanted,
+                                          current={"roles": current.roles, "skills": current.skills})
         if ops:
             self.replica.commit(ops)
         return self.get(member_id)
 
-    def _trait_ops(self, member_id: str, wanted: Mapping[str, Iterable[str] | None],
-                   current: Mapping[str, Sequence[str]]) -> list[LocalOp]:
-        """Roles and skills are records of their own, one per value, with a stable id."""
+    def build_traits_edit(self, member_id: str, wanted: Mapping[str, Iterable[str] | None],
+                          current: Mapping[str, Sequence[str]]) -> list[LocalOp]:
+        """The ops that make a member's roles and/or skills (`wanted`: {"roles": [...],
+        "skills": [...]}, either may be left out) what is asked, from `current` (the same keys),
+        without writing. Roles and skills are records of their own, one per value, with a
+        stable id. Raises `ValidationError` for a value too long or more than MAX_TRAITS in all."""
         kept = sum(len(current.get(attr, ())) for attr in TRAITS if attr not in wanted)
         if kept + sum(len(_clean_traits(values)) for values in wanted.values()) > MAX_TRAITS:
             raise ValidationError("roles", f"roles and skills: a member can have at most {MAX_TRAITS} in all.")
@@ -148,6 +168,7 @@ class Members(RecordService):
                 if kind == "member" and not deleted}
 
     def get(self, member_id: str) -> Member:
+        """The member with this id; `NotFoundError` if there is none (or they were deleted)."""
         values = require_complete("member", member_id, self._current(member_id))
         traits = {attr: queries.traits_by_member(self.db, kind, name, [member_id]).get(member_id, [])
                   for attr, (kind, name) in TRAITS.items()}
@@ -155,6 +176,8 @@ class Members(RecordService):
 
     def list(self, search: str | None = None, *, role: str | None = None,
              limit: int | None = None) -> list[Member]:
+        """Members by surname, or best match first for a `search` (words matched as prefixes
+        in names, emails, phones and notes); only those with `role` when given."""
         rows = queries.list_records(self.db, "member", search=search or None, limit=limit)
         roles = queries.traits_by_member(self.db, "member_role", "role")
         skills = queries.traits_by_member(self.db, "member_skill", "skill")
@@ -168,6 +191,7 @@ class Members(RecordService):
         return members
 
     def all_roles(self) -> list[str]:
+        """Every role someone holds, alphabetically."""
         seen = {v for vals in queries.traits_by_member(self.db, "member_role", "role").values() for v in vals}
         return sorted(seen, key=str.casefold)
 

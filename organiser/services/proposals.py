@@ -98,6 +98,15 @@ class Tally:
         return asdict(self)
 
 
+def _quorum_needed(proposal: Proposal, pool_size: int) -> int:
+    """People of the voter pool who must be checked in: a number, or a share of the pool."""
+    if proposal.quorum_count is not None:
+        return proposal.quorum_count
+    if proposal.quorum_percent is not None:
+        return math.ceil(min(100, max(0, proposal.quorum_percent)) * pool_size / 100)
+    return 0
+
+
 def parse_quorum(text: str | None) -> dict[str, int | None]:
     """'12' -> a number of people, '50%' -> a share; refused with one sentence otherwise."""
     if text is None or not str(text).strip():
@@ -151,10 +160,21 @@ def stored_result(result: str) -> dict[str, Any]:
 
 
 class Proposals(RecordService):
+    """Proposals put to a meeting, votes, shows of hands, tallies and outcomes.
+
+    Raises `NotFoundError` for an unknown event, proposal or member id and `ValidationError`
+    naming the field for anything refused (an answer that is not an option, a closed
+    proposal, a member who may not vote on it).
+    """
+
     kind = "proposal"
 
     def add(self, event: str, title: str, method: str, *, options: Iterable[str] = (), details: str = "",
             quorum: str | None = None, voters: str | None = None, agenda_item: str | None = None) -> Proposal:
+        """Put a proposal to the event's meeting. `method`: "consensus", "consent", "vote" or
+        "hands"; `options`: the choices of a vote or show of hands (the consent and consensus
+        answers are fixed); `quorum`: "50%" of those checked in, or a number of people; `voters`:
+        "checked-in" (default), "all" or "role:NAME"; `agenda_item`: the item it belongs to."""
         self._current(event, "event")
         values: dict[str, Any] = {"event": event, "title": title, "method": method, "details": details,
                                   "options": list(options), **parse_quorum(quorum), **parse_voters(voters)}
@@ -167,9 +187,11 @@ class Proposals(RecordService):
         return self.get(record_id)
 
     def get(self, proposal_id: str) -> Proposal:
+        """One proposal; `NotFoundError` if there is none."""
         return Proposal.from_values(proposal_id, self._current(proposal_id))
 
     def list(self, event: str) -> list[Proposal]:
+        """The event's proposals, oldest first."""
         return [Proposal.from_values(rid, v) for rid, v in queries.list_records(self.db, "proposal", link1=event)]
 
     def open_one(self, event: str) -> Proposal | None:
@@ -252,35 +274,24 @@ class Proposals(RecordService):
 
     def _name(self, member: str) -> str:
         found = queries.get_record(self.db, member)
-        name = found[1].get("name") if found else None
+        name = found.values.get("name") if found else None
         return name if isinstance(name, str) and name else member[:8]
 
     def tally(self, proposal_id: str) -> Tally:
+        """Where a proposal stands now: counts per option, who blocks or stands aside, and
+        whether the quorum (of the voter pool, those checked in) is met."""
         proposal = self.get(proposal_id)
         pool = self._pool(proposal)
-        checked_in = self._checked_in(proposal.event)
+        present = len(pool & self._checked_in(proposal.event))
         eligible = self._eligible(proposal)
-        present = len(pool & checked_in)
-        # A vote may arrive without its member or choice (a third device's change before the one
-        # that made the record): not a vote yet, so not counted.
-        votes = {v["member"]: v["choice"] for _r, v in queries.list_records(self.db, "vote", link1=proposal_id)
-                 if isinstance(v.get("member"), str) and isinstance(v.get("choice"), str)}
-        counted = {m: c for m, c in votes.items() if c in proposal.choices
-                   and (m in eligible or (proposal.method == "hands" and m in pool))}
+        counted = self._counted_votes(proposal, pool, eligible)
         counts = {choice: 0 for choice in proposal.choices}
         for choice in counted.values():
             counts[choice] += 1
         if proposal.method == "hands":
-            for _r, v in queries.list_records(self.db, "hand_count", link1=proposal_id):
-                if isinstance(v.get("option"), str) and v["option"] in counts and type(v.get("count")) is int:
-                    counts[v["option"]] += max(0, v["count"])
+            self._add_hands(proposal_id, counts)
         names = {m: self._name(m) for m in counted}
-        if proposal.quorum_count is not None:
-            needed = proposal.quorum_count
-        elif proposal.quorum_percent is not None:
-            needed = math.ceil(min(100, max(0, proposal.quorum_percent)) * len(pool) / 100)
-        else:
-            needed = 0
+        needed = _quorum_needed(proposal, len(pool))
         return Tally(
             counts=counts, eligible=len(eligible), present=present, quorum_needed=needed,
             quorum_met=present >= needed,
@@ -288,6 +299,22 @@ class Proposals(RecordService):
             stand_asides=sorted((names[m] for m, c in counted.items() if c == "stand aside"), key=str.casefold),
             votes={names[m]: c for m, c in sorted(counted.items(), key=lambda mc: names[mc[0]].casefold())},
         )
+
+    def _counted_votes(self, proposal: Proposal, pool: set[str], eligible: set[str]) -> dict[str, str]:
+        """{member: choice} of the votes that count: an option of the proposal, from someone
+        who may vote (at a show of hands, anyone in the pool naming a block or stand-aside)."""
+        # A vote may arrive without its member or choice (a third device's change before the one
+        # that made the record): not a vote yet, so not counted.
+        votes = {v["member"]: v["choice"] for _r, v in queries.list_records(self.db, "vote", link1=proposal.id)
+                 if isinstance(v.get("member"), str) and isinstance(v.get("choice"), str)}
+        return {m: c for m, c in votes.items() if c in proposal.choices
+                and (m in eligible or (proposal.method == "hands" and m in pool))}
+
+    def _add_hands(self, proposal_id: str, counts: dict[str, int]) -> None:
+        """Add a show of hands' counts to the named votes' counts."""
+        for _r, v in queries.list_records(self.db, "hand_count", link1=proposal_id):
+            if isinstance(v.get("option"), str) and v["option"] in counts and type(v.get("count")) is int:
+                counts[v["option"]] += max(0, v["count"])
 
     def show(self, proposal_id: str) -> dict[str, Any]:
         """Everything about a proposal, for `proposal show --json` and exports. Once closed,

@@ -9,110 +9,28 @@ items unless asked to skip them. Full backups are restored by `restore_backup`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from organiser.core.errors import OrganiserError, ValidationError
-from organiser.core.records import KINDS, derived_id, validate
-from organiser.core.words import plural
+from organiser.core.errors import OrganiserError
 from organiser.formats import backup as backup_format
-from organiser.formats.common import (
-    OWN_UID,
-    FormatError,
-    Misdecoded,
-    ParsedFile,
-    ParsedItem,
-    detect_format,
-    find_misdecoding,
-    own_uid,
-)
+from organiser.formats.common import FormatError, ParsedFile, detect_format, find_misdecoding
 from organiser.formats.csvfile import read_members_csv, write_members_csv
 from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
 from organiser.formats.xlsx import write_members_xlsx
 from organiser.services.backup import Progress, build_backup, restore_backup
 from organiser.services.group import Group
+from organiser.services.import_planner import ADD, INVALID, SKIP, UPDATE, ImportPlan, PlannedItem, Planner
 from organiser.store import queries
-from organiser.store.replica import LocalOp
 
-__all__ = ["ImportBlocked", "ImportPlan", "ImportResult", "Progress", "apply_import", "build_backup",
-           "export_group", "plan_import", "read_file", "restore_backup"]
-
-ADD, UPDATE, SKIP, INVALID = "add", "update", "skip", "invalid"
+__all__ = ["ImportBlocked", "ImportPlan", "ImportResult", "PlannedItem", "Progress", "apply_import",
+           "build_backup", "export_group", "plan_import", "read_file", "restore_backup"]
 
 
 class ImportBlocked(OrganiserError):
     """The file has invalid items and skipping them was not asked for; nothing was written."""
-
-
-@dataclass
-class PlannedItem:
-    action: str  # add | update | skip | invalid
-    kind: str
-    where: str
-    label: str
-    reason: str = ""
-    record_id: str | None = None
-    ops: list[LocalOp] = field(default_factory=list, repr=False)
-    warnings: list[str] = field(default_factory=list)
-    duplicate_of: str | None = None  # a likely duplicate's name, for the report
-
-    def to_json(self) -> dict[str, Any]:
-        return {"action": self.action, "kind": self.kind, "where": self.where, "label": self.label,
-                "reason": self.reason, "id": self.record_id, "warnings": self.warnings,
-                "duplicate_of": self.duplicate_of}
-
-
-@dataclass
-class ImportPlan:
-    source: str
-    format: str
-    items: list[PlannedItem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    merge_duplicates: bool = False
-    backup: backup_format.Backup | None = None
-    # The file looks like UTF-8 read as Windows-1252 and saved again ("ZoÃ«"): the right
-    # reading, offered to the person; `repaired` when the plan was made from it.
-    misdecoded: Misdecoded | None = None
-    repaired: bool = False
-
-    def of(self, action: str) -> list[PlannedItem]:
-        return [i for i in self.items if i.action == action]
-
-    @property
-    def invalid(self) -> list[PlannedItem]:
-        return self.of(INVALID)
-
-    @property
-    def duplicates(self) -> list[PlannedItem]:
-        return [i for i in self.items if i.duplicate_of]
-
-    def counts(self) -> dict[str, int]:
-        return {a: len(self.of(a)) for a in (ADD, UPDATE, SKIP, INVALID)}
-
-    def summary(self) -> str:
-        if self.backup is not None:
-            b = self.backup
-            return (f"{self.source}: a backup of group '{b.group['name']}' with {plural(len(b.changes), 'change')} "
-                    f"and {plural(sum(1 for r in b.records if not r.get('deleted')), 'record')}.")
-        c = self.counts()
-        return (f"{self.source}: {c[ADD]} to add, {c[UPDATE]} to update, {c[SKIP]} to skip, "
-                f"{c[INVALID]} invalid, {plural(len(self.duplicates), 'likely duplicate')}.")
-
-    def blocked_message(self) -> str:
-        bad = self.invalid
-        first = bad[0]
-        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
-        return (f"{self.source}: {first.where}: {first.reason.rstrip('.')}{more}. Nothing was imported; fix the "
-                "file or import the rest with --skip-invalid.")
-
-    def to_json(self) -> dict[str, Any]:
-        misdecoded = None if self.misdecoded is None else {
-            "seen": self.misdecoded.seen, "meant": self.misdecoded.meant, "repaired": self.repaired}
-        return {"source": self.source, "format": self.format, "counts": self.counts(),
-                "duplicates": len(self.duplicates), "warnings": self.warnings, "misdecoded": misdecoded,
-                "items": [i.to_json() for i in self.items]}
 
 
 @dataclass(frozen=True)
@@ -160,299 +78,9 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
         plan.warnings.insert(0, misdecoded.sentence(source) + (
             "; it was read that way" if repaired else "; to read it that way, import with --repair-encoding "
             "(in the app: tick 'Read it as UTF-8')"))
-    planner = _Planner(group, plan, progress)
+    planner = Planner(group, plan, progress)
     planner.run(parsed.items)
     return plan
-
-
-# ---- planning -----------------------------------------------------------------------------
-
-def _digits(phone: str) -> str:
-    return "".join(c for c in phone if c.isdigit())
-
-
-@dataclass
-class _Person:
-    """A member as the plan will leave it: an existing one, or one this import adds."""
-
-    record_id: str | None
-    values: dict[str, Any]
-    roles: list[str]
-    skills: list[str]
-    planned: PlannedItem | None = None
-    new_id: str | None = None  # for a member added from a card with another tool's UID: derived from it
-
-
-class _Planner:
-    def __init__(self, group: Group, plan: ImportPlan, progress: Progress | None) -> None:
-        self.group = group
-        self.plan = plan
-        self.progress = progress
-        self.by_email: dict[str, _Person] = {}
-        self.by_phone: dict[str, _Person] = {}
-        self.by_uid: dict[str, _Person] = {}  # Organiser's own UIDs and remembered ones of other tools
-        self.uid_seen: dict[str, str] = {}  # UIDs of members earlier in the file, and where
-        self.event_ids: set[str] = set()
-        self.people: list[_Person] = []  # members this import adds or updates
-        self.planned_ids: dict[str, str] = {}  # event/task ids this import already plans, and where
-
-    def run(self, items: list[ParsedItem]) -> None:
-        if any(i.kind == "member" for i in items) or any(i.extra.get("assignee_email") for i in items):
-            self._index_members()
-        total = len(items)
-        for done, item in enumerate(items, start=1):
-            if item.problems:
-                self._add(item, INVALID, reason="; ".join(item.problems))
-            elif item.kind == "member":
-                self._plan_member(item)
-            elif item.kind == "event":
-                self._plan_event(item)
-            else:
-                self._plan_task(item)
-            if self.progress is not None and (done % 200 == 0 or done == total):
-                self.progress(done, total, "checking")
-        for person in self.people:
-            self._finish_member(person)
-
-    def _add(self, item: ParsedItem, action: str, **kw: Any) -> PlannedItem:
-        planned = PlannedItem(action, item.kind, item.where, item.label, warnings=list(item.warnings), **kw)
-        self.plan.items.append(planned)
-        self.plan.warnings.extend(f"{item.where}: {w}" for w in item.warnings)
-        return planned
-
-    # -- members --
-
-    def _index_members(self) -> None:
-        for m in self.group.members.list():
-            person = _Person(m.id, {k: v for k, v in m.to_json().items() if k not in ("id", "roles", "skills")},
-                             list(m.roles), list(m.skills))
-            self._index(person)
-
-    def _index(self, person: _Person) -> None:
-        if person.record_id:
-            self.by_uid[own_uid(person.record_id)] = person
-        if person.values.get("source_uid"):
-            self.by_uid.setdefault(person.values["source_uid"], person)
-        for email in person.values.get("emails") or []:
-            self.by_email.setdefault(email.casefold(), person)
-        for phone in person.values.get("phones") or []:
-            if len(_digits(phone)) >= 3:
-                self.by_phone.setdefault(_digits(phone), person)
-
-    def _match(self, values: Mapping[str, Any]) -> tuple[_Person | None, str]:
-        for email in values.get("emails") or []:
-            found = self.by_email.get(str(email).casefold())
-            if found:
-                return found, f"same email {email}"
-        for phone in values.get("phones") or []:
-            found = self.by_phone.get(_digits(str(phone)))
-            if found:
-                return found, f"same phone {phone}"
-        return None, ""
-
-    def _plan_member(self, item: ParsedItem) -> None:
-        roles = list(item.extra.get("roles") or [])
-        skills = list(item.extra.get("skills") or [])
-        try:  # validate now, so a bad row is reported with its line, and normalise values
-            values = validate("member", item.values)
-        except ValidationError as exc:
-            self._add(item, INVALID, reason=exc.message)
-            return
-        uid = item.extra.get("uid")
-        new_id = None
-        if uid:
-            if uid in self.uid_seen:
-                self._add(item, SKIP, reason=f"same UID as {self.uid_seen[uid]}")
-                return
-            self.uid_seen[uid] = item.where
-            known = self.by_uid.get(uid)
-            if known is not None and known.record_id:
-                self._replace_member(item, known, values, roles, skills)
-                return
-            own = OWN_UID.match(uid)
-            new_id = own.group(1) if own else derived_id("member", uid)
-            if queries.get_record(self.group.db, new_id) is not None:
-                self._add(item, SKIP, reason="this member was deleted here; it is not brought back",
-                          record_id=new_id)
-                return
-        match, why = self._match(values)
-        if match is None:
-            person = _Person(None, values, roles, skills, new_id=new_id)
-            person.planned = self._add(item, ADD)
-            self._index(person)
-            self.people.append(person)
-            return
-        match_name = match.values.get("name") or ""
-        new_stuff = _merged(match, values, roles, skills)
-        same_name = str(values.get("name", "")).casefold() == str(match_name).casefold()
-        if not new_stuff and same_name:
-            self._add(item, SKIP, reason=f"already there as {match_name} ({why})", record_id=match.record_id,
-                      duplicate_of=match_name)
-            return
-        if self.plan.merge_duplicates:
-            _merge_into(match, values, roles, skills)
-            if match.planned is not None:  # merged into a member this same import adds
-                self._add(item, SKIP, reason=f"merged into {match_name} from {match.planned.where} ({why})",
-                          duplicate_of=match_name)
-            elif new_stuff:
-                match.planned = self._add(item, UPDATE, reason=f"merged into {match_name} ({why})",
-                                          record_id=match.record_id, duplicate_of=match_name)
-                self.people.append(match)
-            else:
-                self._add(item, SKIP, reason=f"nothing new for {match_name} ({why})", record_id=match.record_id,
-                          duplicate_of=match_name)
-            return
-        person = _Person(None, values, roles, skills, new_id=new_id)
-        person.planned = self._add(item, ADD, duplicate_of=match_name,
-                                   reason=f"likely duplicate of {match_name} ({why}); not merged")
-        self._index(person)
-        self.people.append(person)
-
-    def _replace_member(self, item: ParsedItem, known: _Person, values: Mapping[str, Any],
-                        roles: list[str], skills: list[str]) -> None:
-        """A card or row whose UID is a member's: what the file carries replaces the member's
-        values (the file wins; nothing is appended), what it cannot carry stays."""
-        assert known.record_id is not None
-        if known.planned is not None:
-            self._add(item, SKIP, reason=f"same member as {known.planned.where}", record_id=known.record_id)
-            return
-        spec = KINDS["member"].by_name
-        carried = item.extra.get("carried") or {*values, "roles", "skills"}
-        fields = {k: values.get(k, spec[k].default) for k in carried if k in spec}
-        fields["name"] = fields.get("name") or known.values.get("name")
-        wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if k in carried}
-        members = self.group.members
-        try:
-            ops = members._edit_ops(known.record_id, fields) + members._trait_ops(
-                known.record_id, wanted, current={"roles": known.roles, "skills": known.skills})
-        except ValidationError as exc:
-            self._add(item, INVALID, reason=exc.message)
-            return
-        if not ops:
-            self._add(item, SKIP, reason="unchanged", record_id=known.record_id)
-            return
-        changed = sorted({op.field if op.kind == "member" else op.kind.removeprefix("member_") + "s" for op in ops})
-        known.planned = self._add(item, UPDATE, reason=f"changed: {', '.join(changed)}",
-                                  record_id=known.record_id, ops=ops)
-
-    def _finish_member(self, person: _Person) -> None:
-        planned = person.planned
-        if planned is None or planned.action not in (ADD, UPDATE) or planned.ops:
-            return  # nothing to do, or already worked out (a known UID)
-        members = self.group.members
-        try:
-            if planned.action == ADD:
-                values = {**person.values, "roles": person.roles, "skills": person.skills}
-                planned.record_id, planned.ops = members.build_add(values, record_id=person.new_id)
-            else:
-                assert person.record_id is not None
-                current = members.get(person.record_id)
-                fields = {k: v for k, v in person.values.items() if k in KINDS["member"].by_name}
-                planned.ops = members._edit_ops(person.record_id, fields) + members._trait_ops(
-                    person.record_id, {"roles": person.roles, "skills": person.skills},
-                    current={"roles": current.roles, "skills": current.skills})
-        except ValidationError as exc:
-            planned.action, planned.reason, planned.ops = INVALID, exc.message, []
-
-    # -- events and tasks --
-
-    def _record_id(self, kind: str, uid: str | None) -> str | None:
-        if not uid:
-            return None
-        own = OWN_UID.match(uid)
-        return own.group(1) if own else derived_id(kind, uid)
-
-    def _plan_dated(self, item: ParsedItem, kind: str, values: dict[str, Any],
-                    extra_ops: Mapping[str, Any]) -> None:
-        service = self.group.events if kind == "event" else self.group.tasks
-        record_id = self._record_id(kind, item.extra.get("uid"))
-        if record_id and record_id in self.planned_ids:
-            self._add(item, SKIP, reason=f"same UID as {self.planned_ids[record_id]}", record_id=record_id)
-            return
-        found = queries.get_record(self.group.db, record_id) if record_id else None
-        try:
-            if found is not None and found[0] == kind and not found[2]:
-                current = found[1]
-                ops = [op for op in service._edit_ops(record_id, values, kind) if op.field not in extra_ops]
-                ops += [LocalOp(kind, record_id, k, v) for k, v in extra_ops.items() if current.get(k) != v]
-                if not ops:
-                    self._add(item, SKIP, reason="unchanged", record_id=record_id)
-                else:
-                    changed = ", ".join(sorted({op.field for op in ops}))
-                    self._add(item, UPDATE, reason=f"changed: {changed}", record_id=record_id, ops=ops)
-            elif found is not None:
-                self._add(item, SKIP, reason=f"this {kind} was deleted here; it is not brought back",
-                          record_id=record_id)
-            else:
-                new_id, ops = service.build_add(values)
-                record_id = record_id or new_id
-                ops = [LocalOp(op.kind, record_id, op.field, extra_ops.get(op.field, op.value))
-                       for op in ops]
-                self._add(item, ADD, record_id=record_id, ops=ops)
-        except ValidationError as exc:
-            self._add(item, INVALID, reason=exc.message)
-            return
-        if record_id:
-            self.planned_ids[record_id] = item.where
-        if kind == "event":
-            self.event_ids.add(record_id or "")
-
-    def _plan_event(self, item: ParsedItem) -> None:
-        self._plan_dated(item, "event", dict(item.values), {})
-
-    def _plan_task(self, item: ParsedItem) -> None:
-        values = dict(item.values)
-        links: dict[str, Any] = {}
-        related = item.extra.get("related_uid")
-        if related:
-            event_id = self._record_id("event", related)
-            if event_id in self.event_ids or (event_id and queries.exists(self.group.db, "event", event_id)):
-                links["event"] = event_id
-            else:
-                item.warnings.append(f"its related event '{related}' is not in this group; the link was dropped")
-        email = item.extra.get("assignee_email")
-        if email:
-            person = self.by_email.get(email.casefold())
-            if person is not None and person.record_id:
-                values["assignee"] = person.record_id
-            else:
-                item.warnings.append(f"no member has the email {email}; the task was left unassigned")
-        self._plan_dated(item, "task", values, links)
-
-
-def _merged(match: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> bool:
-    """Whether merging would add anything to `match`."""
-    probe = _Person(match.record_id, {k: (list(v) if isinstance(v, list) else v) for k, v in match.values.items()},
-                    list(match.roles), list(match.skills))
-    _merge_into(probe, values, roles, skills)
-    return (probe.values, probe.roles, probe.skills) != (match.values, match.roles, match.skills)
-
-
-def _merge_into(person: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> None:
-    """Fold an imported member into a likely duplicate: lists are joined, empty fields
-    filled, notes appended; the name and other set fields are kept."""
-    for key in ("emails", "phones"):
-        have = person.values.setdefault(key, [])
-        folded = {_fold(key, v) for v in have}
-        for value in values.get(key) or []:
-            if _fold(key, value) not in folded:
-                have.append(value)
-                folded.add(_fold(key, value))
-    for target, new in ((person.roles, roles), (person.skills, skills)):
-        for value in new:
-            if value.casefold() not in {v.casefold() for v in target}:
-                target.append(value)
-    notes = str(values.get("notes") or "").strip()
-    if notes and notes not in str(person.values.get("notes") or ""):
-        person.values["notes"] = "\n\n".join(n for n in (person.values.get("notes"), notes) if n)
-    for key, value in values.items():
-        if key not in ("emails", "phones", "notes", "name") and value not in (None, "", []) \
-                and person.values.get(key) in (None, "", [], False):
-            person.values[key] = value
-
-
-def _fold(key: str, value: str) -> str:
-    return value.casefold() if key == "emails" else _digits(value)
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -478,18 +106,26 @@ def apply_import(group: Group, plan: ImportPlan, *, skip_invalid: bool = False,
 # ---- export -------------------------------------------------------------------------------
 
 def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: bool = True) -> bytes:
-    """The group's events and tasks (ics), members (vcf, csv, xlsx), or everything (json)."""
+    """The group's events and tasks (ics), members (vcf, csv, xlsx), or everything (json).
+    `vcard_version`: "2.1", "3.0" or "4.0"; `bom`: start a CSV with a byte-order mark (Excel
+    needs it to read UTF-8). Raises `FormatError` for another format."""
     if fmt == "ics":
-        members = {m.id: (m.name, m.emails[0] if m.emails else "") for m in group.members.list()}
-        events = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "event")]
-        tasks = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "task")]
-        return write_calendar(events, tasks, name=group.name, member_emails=members)
-    if fmt == "vcf":
-        return write_vcards([m.to_json() for m in group.members.list()], vcard_version)
-    if fmt == "csv":
-        return write_members_csv([m.to_json() for m in group.members.list()], bom=bom)
-    if fmt == "xlsx":
-        return write_members_xlsx([m.to_json() for m in group.members.list()])
+        return _calendar_of(group)
     if fmt == "json":
         return backup_format.write_backup(build_backup(group))
-    raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv, xlsx or json.")
+    writers: dict[str, Callable[[list[dict[str, Any]]], bytes]] = {
+        "vcf": lambda members: write_vcards(members, vcard_version),
+        "csv": lambda members: write_members_csv(members, bom=bom),
+        "xlsx": write_members_xlsx,
+    }
+    if fmt not in writers:
+        raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv, xlsx or json.")
+    return writers[fmt]([m.to_json() for m in group.members.list()])
+
+
+def _calendar_of(group: Group) -> bytes:
+    """Events and tasks as one iCalendar file, assignees named with their first email."""
+    members = {m.id: (m.name, m.emails[0] if m.emails else "") for m in group.members.list()}
+    events = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "event")]
+    tasks = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "task")]
+    return write_calendar(events, tasks, name=group.name, member_emails=members)

@@ -22,25 +22,22 @@ from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset
 from organiser.core.errors import ValidationError
-from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
-from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND
-from organiser.core.records import (
-    DELETED,
+from organiser.core.field_rules import (
     EMAIL_RE,
-    KINDS,
     MAX_ITEM,
     MAX_LIST_ITEMS,
     MAX_LONGTEXT,
     MAX_TEXT,
     MAX_WHOLE_NUMBER,
     PHONE_RE,
-    FieldSpec,
     a_,
     known_zone,
-    normalise_value,
     parse_datetime,
     stored_datetime,
 )
+from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
+from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND
+from organiser.core.records import DELETED, KINDS, FieldSpec, normalise_value
 from organiser.store.database import in_chunks
 from organiser.store.verify import Refusal
 
@@ -116,7 +113,7 @@ def _bool(v: Any) -> bool:
 
 
 def check_for(spec: FieldSpec) -> Check:
-    """The stored-form check of one field, from its type (the table `_normalise` follows)."""
+    """The stored-form check of one field, from its type (the table `field_rules.normalise` follows)."""
     t = spec.type
     if t in ("text", "longtext"):
         return _text(MAX_TEXT if t == "text" else MAX_LONGTEXT, spec.required)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlite_utils import Database
@@ -20,6 +20,24 @@ from organiser.store.database import in_chunks
 from organiser.store.materialise import flush_search_index
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class StoredRecord(NamedTuple):
+    """One record as stored, deleted or not (`get_record`)."""
+
+    kind: str
+    values: dict[str, Any]
+    deleted: bool
+
+
+class StoredRow(NamedTuple):
+    """One record as the live views read it (`rows_by_ids`): `deleted` is also true for a record
+    still lacking a field its kind needs, which the views skip like a deleted one."""
+
+    rowid: int
+    kind: str
+    values: dict[str, Any]
+    deleted: bool
 
 
 def fts_query(text: str) -> str | None:
@@ -35,11 +53,12 @@ def search_index_ready(db: Database) -> None:
     flush_search_index(db)
 
 
-def get_record(db: Database, record_id: str) -> tuple[str, dict[str, Any], bool] | None:
+def get_record(db: Database, record_id: str) -> StoredRecord | None:
+    """The record with this id, deleted or not (None when the id was never written here)."""
     row = db.execute("SELECT kind, data, deleted FROM records WHERE id = ?", [record_id]).fetchone()
     if row is None:
         return None
-    return row[0], json.loads(row[1]), bool(row[2])
+    return StoredRecord(row[0], json.loads(row[1]), bool(row[2]))
 
 
 def visible_ids(db: Database, kind: str, ids: Iterable[str]) -> set[str]:
@@ -211,18 +230,18 @@ def find_records(db: Database, kind: str, text: str, limit: int = 12) -> list[tu
 # thread (a peer's sync) is busy, taking it back can wait milliseconds each time. These read
 # the same things as above, but SQLite packs each answer into one JSON (or text) value.
 
-def rows_by_ids(db: Database, ids: Iterable[str]) -> dict[str, tuple[int, str, dict[str, Any], bool]]:
-    """{id: (rowid, kind, values, deleted)} for the given ids, deleted ones included; one
+def rows_by_ids(db: Database, ids: Iterable[str]) -> dict[str, StoredRow]:
+    """{id: StoredRow} for the given ids, deleted ones included; one
     packed value per 500 ids. A record lacking a field its kind needs reads as deleted (not
     shown): the views drop or skip it like one, and show it once the rest arrives."""
-    out: dict[str, tuple[int, str, dict[str, Any], bool]] = {}
+    out: dict[str, StoredRow] = {}
     for chunk, marks in in_chunks(ids):
         (packed,) = db.execute(
             "SELECT '[' || group_concat(json_array(rowid, id, kind, deleted) || ',' || data, ',') || ']' "
             f"FROM records WHERE id IN ({marks})", chunk).fetchone()
         flat = orjson.loads(packed) if packed else []
         for (rowid, rid, kind, deleted), values in zip(flat[::2], flat[1::2], strict=True):
-            out[rid] = (rowid, kind, values, bool(deleted) or not complete(kind, values))
+            out[rid] = StoredRow(rowid, kind, values, bool(deleted) or not complete(kind, values))
     return out
 
 
@@ -256,8 +275,8 @@ def search_rowids(db: Database, text: str) -> set[int] | None:
 def tidy_search_index(db: Database, pages: int = 500) -> bool:
     """One step of merging the full-text index's segments (at most about `pages` pages
     written, one short transaction); True while there was work to do. A bulk indexing (an
-    import, a first sync) leaves many small segments, and every search merges them again:
-    a lone letter takes about twice as long until they are merged."""
+    import, a first sync) leaves many small segments, and every search merges them again
+    until they are merged (`python -m tests.perf.ui`, `search_after_arrival_ms`)."""
     before = db.conn.total_changes
     db.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('merge', ?)", [-abs(int(pages))])
     return db.conn.total_changes - before > 1

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from organiser.core.hlc import LIMIT_MS
+from organiser.core.keys import short_id
 from organiser.store import forks, incidents
 from organiser.store.checks import describe_ahead
 from organiser.store.replica import Replica
@@ -93,7 +94,7 @@ class PeerGuard:
             incidents.note(self.replica.db, self.replica.device_id, "own-clock",
                            f"this device's clock is {how_far} ahead of the clock of '{peer_name}'",
                            extra=f"{how_far} ahead of the clock of '{peer_name}'")
-        log.warning("the clocks of this device and %s are %s apart", self.peer_device[:12], how_far)
+        log.warning("the clocks of this device and %s are %s apart", short_id(self.peer_device), how_far)
 
     def proofs_to_send(self) -> list[tuple[bytes, bytes]]:
         """Proofs of forks this conversation has not passed on yet, both versions each."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
 from organiser.core.gcpause import gc_paused
+from organiser.core.keys import short_id
 from organiser.store import forks
 from organiser.store.replica import Replica
 from organiser.sync import outbox
@@ -101,6 +102,11 @@ class Session:
         self._turned_away = ""
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
         self._deferred_requests: list[dict[str, int]] = []
+
+    @property
+    def peer_short(self) -> str:
+        """The peer as logs and messages name it."""
+        return short_id(self.peer_device)
 
     @property
     def state(self) -> str:
@@ -275,7 +281,7 @@ class Session:
                         malformed.append(str(exc))
             if malformed:
                 self.stats.refused += len(malformed)
-                log.warning("refused %d changeset(s) from %s: %s", len(malformed), self.peer_device[:12], malformed[0])
+                log.warning("refused %d changeset(s) from %s: %s", len(malformed), self.peer_short, malformed[0])
                 self.guard.count_malformed(malformed[0], len(malformed))
             for cs in good:
                 if cs.seq > self.peer_known.get(cs.author, 0):
@@ -334,11 +340,11 @@ class Session:
     async def _turn_away(self, exc: TooManyRefusals) -> None:
         """Tell the peer why, and close: the receiver may be waiting for its next frame."""
         self.refused_peer = True
-        self._turned_away = f"refused input from {self.peer_device[:12]}: {exc}"
+        self._turned_away = f"refused input from {self.peer_short}: {exc}"
         try:
             await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
-        except (OSError, ConnectionError, TimeoutError):
-            pass
+        except (OSError, ConnectionError, TimeoutError) as send_exc:  # it hears of it by the close
+            log.info("could not tell %s why it is turned away: %s", self.peer_short, send_exc)
         self.writer.close()
 
     async def _settle(self) -> None:
@@ -351,7 +357,7 @@ class Session:
         while True:
             await asyncio.sleep(PING_EVERY)
             if time.monotonic() - self._last_heard > SILENCE_LIMIT:
-                raise SessionClosed(f"device {self.peer_device[:12]} went silent")
+                raise SessionClosed(f"device {self.peer_short} went silent")
             await self._send(p.encode_frame(p.FrameType.PING))
 
     # ---- the whole conversation ---------------------------------------------------------
@@ -388,18 +394,19 @@ class Session:
                     raise task.exception()  # type: ignore[misc]
         except (p.ProtocolError, TooManyRefusals) as exc:
             self.refused_peer = isinstance(exc, TooManyRefusals)
-            self.close_reason = f"refused input from {self.peer_device[:12]}: {exc}"
+            self.close_reason = f"refused input from {self.peer_short}: {exc}"
             log.warning("%s", self.close_reason)
             try:
                 await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
-            except Exception:
-                pass
+            except Exception as send_exc:  # closing anyway: the peer hears of it by the close
+                log.info("could not tell %s why the conversation ends: %s", self.peer_short,
+                         str(send_exc) or type(send_exc).__name__)
         except asyncio.IncompleteReadError:
             self.close_reason = "the peer closed the connection"
-            log.info("conversation with %s ended: %s", self.peer_device[:12], self.close_reason)
+            log.info("conversation with %s ended: %s", self.peer_short, self.close_reason)
         except (SessionClosed, ConnectionError, OSError, TimeoutError) as exc:
             self.close_reason = str(exc) or type(exc).__name__
-            log.info("conversation with %s ended: %s", self.peer_device[:12], self.close_reason)
+            log.info("conversation with %s ended: %s", self.peer_short, self.close_reason)
         finally:
             for task in tasks:
                 task.cancel()

@@ -30,6 +30,7 @@ from organiser.core.bus import (
     SyncProgress,
 )
 from organiser.store import queries
+from organiser.store.queries import StoredRow
 
 SLICE = 200  # record ids in the first slice; later slices are sized to take SLICE_BUDGET
 SLICE_MIN, SLICE_MAX = 25, 2000
@@ -40,12 +41,12 @@ LOCAL_AT_ONCE = 200  # a local change this big or bigger (an import) is sliced t
 @dataclass(frozen=True)
 class ArrivedSlice(RecordsChanged):
     """A slice of peers' changes with the records as they are now, read once for all views:
-    {id: (rowid, kind, values, deleted)}; an id missing from `rows` is not in the store."""
+    {id: StoredRow}; an id missing from `rows` is not in the store."""
 
-    rows: Mapping[str, tuple[int, str, dict[str, Any], bool]] = field(default_factory=dict)
+    rows: Mapping[str, StoredRow] = field(default_factory=dict)
 
 
-def changed_rows(db: Any, event: RecordsChanged) -> Mapping[str, tuple[int, str, dict[str, Any], bool]]:
+def changed_rows(db: Any, event: RecordsChanged) -> Mapping[str, StoredRow]:
     """The changed records of an event: those the bridge read for its slice, or read now."""
     if isinstance(event, ArrivedSlice):
         return event.rows
@@ -124,7 +125,8 @@ class Bridge(QObject):
                 self.recordsChanged.emit(ArrivedSlice(frozenset(group), kinds, origin, rows))
         # What the views now hold (tens of thousands of new rows in a sync) is kept, like what
         # they read at start-up, out of the cyclic collector's full passes, which would
-        # otherwise walk all of it again and again and stall the window for 50 ms and more.
+        # otherwise walk all of it again and again and stall the window (`python -m
+        # tests.perf.ui`, "arrival": the longest stall).
         gc.freeze()
         if self.fixed_slice is None:
             took = max(time.perf_counter() - started, 1e-4)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtGui import QFont, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCalendarWidget,
@@ -160,9 +160,9 @@ class EventsView(QWidget):
         if first and self.detail.shown_event is None:
             self.select(first)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         self.agenda.on_records_changed(event)

@@ -3,7 +3,6 @@ open another group this device already holds."""
 
 from __future__ import annotations
 
-import logging
 import socket
 from pathlib import Path
 
@@ -24,46 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import LockedError, OrganiserError, ValidationError
-from organiser.services.group import Group, create_group, open_group
-from organiser.store.cipher import dbapi
-from organiser.store.database import connect
-from organiser.store.datadir import DB_NAME, group_dirs
+from organiser.services.group import Group, create_group, existing_groups, open_group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.dialogs import sentence
 from organiser.ui.lock import PassphraseFields
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
 
-log = logging.getLogger(__name__)
-
 
 def default_device_name() -> str:
     from organiser.config import settings  # device_name in the config files, else this computer's name
 
     return (settings().device_name_for_this_device() or socket.gethostname().split(".")[0] or "my laptop")[:40]
-
-
-def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
-    """(group folder name, group name) of the groups this device holds; an encrypted one's name is
-    inside it, so it is listed by its folder's local name until unlocked."""
-    from organiser.services.group import is_locked
-
-    out = []
-    for path in group_dirs(data_dir):
-        if is_locked(path):
-            out.append((path.name, f"Encrypted group {path.name[:6]} (locked)"))
-            continue
-        try:
-            db = connect(path / DB_NAME, readonly=True)
-            try:
-                row = db.execute("SELECT value FROM meta WHERE key = 'group_name'").fetchone()
-            finally:
-                db.close()
-        except (OrganiserError, OSError, dbapi().Error) as exc:  # an unreadable folder is not offered
-            log.warning("group folder %s is not offered: its database cannot be read (%s)", path, exc)
-            continue
-        out.append((path.name, row[0] if row else path.name))
-    return out
 
 
 class StartWindow(QWidget):

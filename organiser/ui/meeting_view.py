@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -236,8 +237,8 @@ class MeetingView(QWidget):
         self.refresh_timer.stop()
         self.event_id = None
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
         self.refresh()  # what changed while hidden
 
     def _refresh_side(self) -> None:

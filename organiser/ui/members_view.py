@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -166,9 +167,9 @@ class MembersView(QWidget):
         if self.model.rows and self.current_id() is None:
             self.select(self.model.rows[0].id)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
 
     def _fill_filters(self) -> None:
         roles, groups = self.model.all_roles()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -120,20 +121,20 @@ class TasksView(QWidget):
         self.list_empty = EmptyHint(self.table, "No task matches these filters. Clear them to see every task.")
         self.assignee = RecordPicker(group, "member", "name", "anyone")
         self.assignee.setAccessibleName("Filter by assignee")
-        self.assignee.textChanged.connect(lambda _t: self._apply_filters())
-        self.assignee.picked.connect(lambda _rid: self._apply_filters())
+        self.assignee.textChanged.connect(lambda _t: self.apply_filters())
+        self.assignee.picked.connect(lambda _rid: self.apply_filters())
         self.due = QComboBox()
         self.due.setAccessibleName("Filter by due date")
         for choice in DUE_CHOICES:
             self.due.addItem("due: " + choice, choice)
-        self.due.currentIndexChanged.connect(lambda _i: self._apply_filters())
+        self.due.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.event_picker = RecordPicker(group, "event", "title", "any event")
         self.event_picker.setAccessibleName("Filter by event")
-        self.event_picker.textChanged.connect(lambda _t: self._apply_filters())
-        self.event_picker.picked.connect(lambda _rid: self._apply_filters())
+        self.event_picker.textChanged.connect(lambda _t: self.apply_filters())
+        self.event_picker.picked.connect(lambda _rid: self.apply_filters())
         self.mine = QCheckBox("&Mine")
         self.mine.setAccessibleName("Only my tasks")
-        self.mine.toggled.connect(lambda _on: self._apply_filters())
+        self.mine.toggled.connect(lambda _on: self.apply_filters())
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Assigned to"))
         filters.addWidget(self.assignee, 2)
@@ -212,14 +213,14 @@ class TasksView(QWidget):
         else:  # the list is read when its tab is first opened
             self.table_model.hold()
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.ensure_loaded()
         self._hold_hidden(shown=True)
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
 
-    def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt name)
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt name)
         self._hold_hidden(shown=False)
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)
 
     def _hold_hidden(self, shown: bool) -> None:
         """The board and the list take changes while on screen; hidden, they note them and
@@ -234,7 +235,8 @@ class TasksView(QWidget):
             else:
                 model.hold()
 
-    def _apply_filters(self) -> None:
+    def apply_filters(self) -> None:
+        """Show the tasks the filter bar asks for; also after "This is me" names someone else."""
         me = self.settings.me(self.group.id)
         if self.mine.isChecked() and not me:
             self.status.emit("Choose who you are under Edit → This is me… to see your tasks.")

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
@@ -83,7 +82,7 @@ class TransferJob(QThread):
 _RUNNING: set[TransferJob] = set()
 
 
-class PlanModel(TableColumns, QAbstractTableModel):
+class PlanModel(TableColumns):
     """The plan's items: what happens to each, where it is in the file, and why."""
 
     ActionRole = Qt.ItemDataRole.UserRole + 1

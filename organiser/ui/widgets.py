@@ -107,7 +107,7 @@ class RecordPicker(QLineEdit):
         self.record_id = record_id
         if record_id and label is None:
             found = queries.rows_by_ids(self.group.db, [record_id]).get(record_id)
-            label = str(found[2].get(self.field) or "") if found else ""
+            label = str(found.values.get(self.field) or "") if found else ""
         self.setText(label or "")
 
     def value(self) -> str | None:
@@ -127,7 +127,7 @@ class RecordPicker(QLineEdit):
         if value is None:
             return True
         found = queries.rows_by_ids(self.group.db, [value]).get(value)
-        return found is not None and found[1] == self.kind and not found[3]
+        return found is not None and found.kind == self.kind and not found.deleted
 
 
 class Banner(QFrame):

@@ -16,6 +16,9 @@
   (store/checks.py `screen` passed through), alternating with the real one, and the time
   `screen` alone takes over all the changesets: what checking a peer's changesets like a
   person's edit costs, as a share of the apply.
+  decode_fast_path: decoding every changeset's ops with core/changeset.py `_decode_ops`
+  (a first write with no base skips the general parser) against `Op.from_json` for each op:
+  what the fast path saves on a first sync.
 - at_rest: an encrypted group against a plain one in this same run (writes, apply, unlock, and
   the wipe of a 50,000-member group); see tests/perf/atrest.py. `--only-at-rest` runs just these.
 """
@@ -270,6 +273,7 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
     ours = time.perf_counter() - t0
     same = source.replica.state_hash() == target.replica.state_hash()
     check_us = membership_check_us(target, [decode_changeset(body, sig) for body, sig in wire])
+    fast_path = decode_fast_path(wire)
     floor = stored_rows_floor(tmp, target)
     target.close()
     checked = bench_checks(tmp, source, wire, chunk)
@@ -280,7 +284,31 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
             "stored_rows_floor_s": round(floor, 3), "stored_rows_floor_ratio": round(floor / plain, 2),
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
             "changesets_per_s": round(total / ours), "state_hash_equal": same,
-            "membership_check_us_per_changeset": check_us}
+            "membership_check_us_per_changeset": check_us, "decode_fast_path": fast_path}
+
+
+def decode_fast_path(wire: list[tuple[bytes, bytes]], rounds: int = 3) -> dict[str, Any]:
+    """Seconds to turn every changeset's ops into Op tuples, the fast path against the general
+    parser alone (best of `rounds`, alternating), the JSON parsing left out of both."""
+    import orjson
+
+    from organiser.core.changeset import Op, _decode_ops
+
+    op_lists = [orjson.loads(body)["o"] for body, _sig in wire]
+    fast, general = [], []
+    for _ in range(rounds):
+        with gc_paused():
+            t0 = time.perf_counter()
+            for items in op_lists:
+                _decode_ops(items)
+            fast.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for items in op_lists:
+                tuple(Op.from_json(item) for item in items)
+            general.append(time.perf_counter() - t0)
+    ops = sum(len(items) for items in op_lists)
+    return {"ops": ops, "fast_s": round(min(fast), 3), "general_s": round(min(general), 3),
+            "saved_share": round(1 - min(fast) / min(general), 2)}
 
 
 def membership_check_us(target: Group, changes: list) -> float:
@@ -344,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=35_000, help="changesets per apply() call")
     parser.add_argument("--wipe-members", type=int, default=50_000, help="members in the group the wipe destroys")
     parser.add_argument("--only-at-rest", action="store_true", help="run only the encryption-at-rest figures")
+    parser.add_argument("--skip-at-rest", action="store_true", help="leave the encryption-at-rest figures out")
     args = parser.parse_args(argv)
     if args.only_at_rest:
         with tempfile.TemporaryDirectory() as tmp_name:
@@ -357,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             "write_overhead_synchronous_full": bench_writes(tmp, args.writes, "FULL"),
             "write_overhead_synchronous_normal": bench_writes(tmp, args.writes, "NORMAL"),
             "apply": bench_apply(tmp, args.members, args.events, args.tasks, args.chunk),
-            "at_rest": bench_at_rest(tmp, args),
+            "at_rest": None if args.skip_at_rest else bench_at_rest(tmp, args),
             "targets": {"write_overhead_ratio": 2.5, "apply_ratio": 3.0, "encrypted_write_ratio": 1.5,
                         "encrypted_apply_ratio": 1.5, "unlock_added_s": 1.0, "wipe_s": 1.0},
         }

@@ -10,6 +10,9 @@
   window could not redraw or react.
 - idle_heartbeat_baseline: the same heartbeat with nothing running, for comparison (on a
   busy shared machine the scheduler alone causes gaps).
+- calendar_parse: why formats/ical.py `_chunks` splits a big calendar: the icalendar library
+  parses a text in one call holding the GIL; the longest single call on the whole
+  5,000-event text against the longest on any of its chunks (was 0.4 s whole here).
 - export / backup: writing the 10,000 members as CSV and vCard, the whole group as a JSON
   backup, and restoring that backup into an empty data directory.
 """
@@ -193,6 +196,20 @@ def idle_baseline(seconds: float = 5.0, tick_ms: int = 10) -> dict[str, Any]:
     return {"seconds": seconds, "ticks": len(gaps), "longest_gap_ms": round(max(gaps), 1) if gaps else None}
 
 
+def calendar_parse(data: bytes) -> dict[str, Any]:
+    """Seconds of the longest single library call (GIL held throughout): the whole calendar
+    in one go, and the longest of the chunks `_chunks` makes of it."""
+    import icalendar
+
+    from organiser.formats import ical
+
+    text = data.decode()
+    _cals, whole = timed(lambda: icalendar.Calendar.from_ical(text, multiple=True))
+    chunks = ical._chunks(text)
+    longest = max(timed(lambda c=chunk: icalendar.Calendar.from_ical(c, multiple=True))[1] for chunk in chunks)
+    return {"whole_s": round(whole, 3), "chunks": len(chunks), "longest_chunk_s": round(longest, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
@@ -206,6 +223,7 @@ def main() -> None:
         group = create_group(root / "steps", "Bench", "laptop")
         report["csv_import"] = import_steps(group, csv_data, "members.csv")
         report["ics_import"] = import_steps(group, ics_data, "calendar.ics")
+        report["calendar_parse"] = calendar_parse(ics_data)
         _data, report["export_csv_s"] = timed(lambda: transfer.export_group(group, "csv"))
         _data, report["export_vcf_s"] = timed(lambda: transfer.export_group(group, "vcf"))
         _data, report["export_ics_s"] = timed(lambda: transfer.export_group(group, "ics"))

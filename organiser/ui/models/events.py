@@ -209,7 +209,7 @@ class RsvpRow:
 RSVP_COLUMNS = ("Member", "Answer", "Checked in")
 
 
-class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
+class RsvpModel(LiveRows[RsvpRow], TableColumns):
     """The RSVPs of one event: who answered what, and who is checked in."""
 
     columns = tuple(RSVP_COLUMNS)
@@ -254,7 +254,7 @@ class RsvpModel(TableColumns, LiveRows[RsvpRow], QAbstractTableModel):
         if "rsvp" not in event.kinds:
             return False
         found = changed_rows(self.group.db, event)
-        return any(found[rid][1] == "rsvp" and found[rid][2].get("event") == self.event_id
+        return any(found[rid].kind == "rsvp" and found[rid].values.get("event") == self.event_id
                    for rid in event.ids if rid in found)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

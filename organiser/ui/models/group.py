@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from organiser.core.keys import short_id
 from organiser.core.records import KINDS
 from organiser.services.group import Group
 from organiser.store import queries
@@ -30,7 +31,7 @@ def ago(epoch: float | None, now: float | None = None) -> str:
     return time.strftime("%d %b %H:%M", time.localtime(epoch))
 
 
-class _Table(TableColumns, LiveRows[Any], QAbstractTableModel):
+class _Table(LiveRows[Any], TableColumns):
     columns: tuple[str, ...] = ()
 
     def __init__(self, row_id: Callable[[Any], str], key: Callable[[Any], Any], parent: Any = None) -> None:
@@ -123,7 +124,7 @@ class DevicesModel(_Table):
 
     def cell(self, row: DeviceRow, column: int) -> str:
         name = f"{row.name} (this device)" if row.this_device else row.name
-        return (name, row.invited_by, row.id[:12])[column]
+        return (name, row.invited_by, short_id(row.id))[column]
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class ConflictsModel(_Table):
             found = queries.rows_by_ids(self.group.db, [c["record"]]).get(c["record"])
             label = c["record"][:8]
             if found:
-                values = found[2]
+                values = found.values
                 label = values.get("name") or values.get("title") or label
             kind = KINDS[c["kind"]].label if c["kind"] in KINDS else c["kind"]
             rows.append(ConflictRow(c["id"], c["kind"], c["record"], c["field"], c["value"], c["current"],

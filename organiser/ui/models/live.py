@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    SignalInstance,
+)
 
 from organiser.core.bus import RecordsChanged
 
@@ -19,14 +27,36 @@ BULK, BULK_ROWS = 24, 2000  # more new rows than this into a model bigger than t
 IN_PLACE_SHARE = 16  # fewer new rows than 1/16 of the rows: merged in place, else in one pass
 
 
+class ItemModelCalls(Protocol):
+    """What LiveRows asks of the Qt model it keeps rows for (QAbstractItemModel's own calls)."""
+
+    layoutAboutToBeChanged: SignalInstance
+    layoutChanged: SignalInstance
+    dataChanged: SignalInstance
+
+    def beginResetModel(self) -> None: ...
+    def endResetModel(self) -> None: ...
+    def beginInsertRows(self, parent: QModelIndex, first: int, last: int) -> None: ...
+    def endInsertRows(self) -> None: ...
+    def beginRemoveRows(self, parent: QModelIndex, first: int, last: int) -> None: ...
+    def endRemoveRows(self) -> None: ...
+    def index(self, row: int, column: int, parent: QModelIndex = ...) -> QModelIndex: ...
+    def persistentIndexList(self) -> list[QModelIndex]: ...
+    def changePersistentIndexList(self, from_: list[QModelIndex], to: list[QModelIndex]) -> None: ...
+
+
 class LiveRows(Generic[RowT]):
-    """Mixin for QAbstractItemModel subclasses holding a flat, sorted list of rows."""
+    """A flat, sorted list of rows for a Qt item model that has it among its bases (in any
+    order: it overrides none of Qt's methods, and calls them through `_qt`)."""
 
     rows: list[RowT]
+    columns: tuple[str, ...] = ()  # a table's column titles; a list model has one column
     _key_list: list[Hashable] | None
     _pos: dict[str, int] | None
 
     def _init_rows(self, row_id: Callable[[RowT], str], sort_key: Callable[[RowT], Any]) -> None:
+        if not isinstance(self, QAbstractItemModel):
+            raise TypeError(f"{type(self).__name__}: LiveRows keeps the rows of a Qt item model")
         self.rows = []
         self._key_list = []
         self._key_source: Callable[[], list[Hashable]] | None = None
@@ -35,8 +65,10 @@ class LiveRows(Generic[RowT]):
         self._row_id = row_id
         self._sort_key = sort_key
 
-    def _column_span(self) -> int:
-        return 1
+    @property
+    def _qt(self) -> ItemModelCalls:
+        """This model's Qt side (checked to be a QAbstractItemModel when the rows are set up)."""
+        return cast(ItemModelCalls, self)
 
     @property
     def _keys(self) -> list[Hashable]:
@@ -54,20 +86,20 @@ class LiveRows(Generic[RowT]):
         `keys`: gives the rows' sort keys when they are first needed, if the caller can do
         that more cheaply than making 50,000 keys again."""
         ordered = list(rows) if presorted else sorted(rows, key=self._sort_key)
-        self.beginResetModel()  # type: ignore[attr-defined]
+        self._qt.beginResetModel()
         self.rows = ordered
         self._key_list = None
         self._key_source = keys if presorted else None
         self._pos = None
         self._by_id = None
-        self.endResetModel()  # type: ignore[attr-defined]
+        self._qt.endResetModel()
 
     def sort_key(self) -> Callable[[RowT], Any]:
         return self._sort_key
 
     def set_sort_key(self, sort_key: Callable[[RowT], Any], reverse: bool = False) -> None:
         """Re-sort in place, keeping persistent indexes (selection) on their rows."""
-        self.layoutAboutToBeChanged.emit()  # type: ignore[attr-defined]
+        self._qt.layoutAboutToBeChanged.emit()
         old_ids = [self._row_id(r) for r in self.rows]
         key = (lambda r: _Reversed(sort_key(r))) if reverse else sort_key
         self._sort_key = key
@@ -75,10 +107,10 @@ class LiveRows(Generic[RowT]):
         self._key_list = self._key_source = None
         self._pos = None
         new_pos = self.positions()
-        persistent = self.persistentIndexList()  # type: ignore[attr-defined]
-        moved = [self.index(new_pos[old_ids[i.row()]], i.column()) for i in persistent]  # type: ignore
-        self.changePersistentIndexList(persistent, moved)  # type: ignore[attr-defined]
-        self.layoutChanged.emit()  # type: ignore[attr-defined]
+        persistent = self._qt.persistentIndexList()
+        moved = [self._qt.index(new_pos[old_ids[i.row()]], i.column()) for i in persistent]
+        self._qt.changePersistentIndexList(persistent, moved)
+        self._qt.layoutChanged.emit()
 
     def positions(self) -> dict[str, int]:
         if self._pos is None:
@@ -114,12 +146,12 @@ class LiveRows(Generic[RowT]):
         removals = sorted((p for rid, row in changed.items() if (p := self.row_of(rid)) >= 0
                            and (row is None or self._sort_key(row) != keys[p])), reverse=True)
         for p in removals:  # one removal per row, from the bottom so positions stay valid
-            self.beginRemoveRows(parent, p, p)  # type: ignore[attr-defined]
+            self._qt.beginRemoveRows(parent, p, p)
             del by_id[self._row_id(self.rows[p])]
             del self.rows[p]
             del keys[p]
             self._pos = None
-            self.endRemoveRows()  # type: ignore[attr-defined]
+            self._qt.endRemoveRows()
         in_place: list[int] = []
         inserts: list[RowT] = []
         for rid, row in changed.items():
@@ -133,9 +165,9 @@ class LiveRows(Generic[RowT]):
             else:
                 inserts.append(row)
         if in_place:
-            last_col = self._column_span() - 1
-            self.dataChanged.emit(self.index(min(in_place), 0),  # type: ignore[attr-defined]
-                                  self.index(max(in_place), last_col))  # type: ignore[attr-defined]
+            last_col = max(len(self.columns), 1) - 1
+            self._qt.dataChanged.emit(self._qt.index(min(in_place), 0),
+                                  self._qt.index(max(in_place), last_col))
         self._insert_sorted(inserts)
 
     def _insert_sorted(self, inserts: list[RowT]) -> None:
@@ -156,31 +188,32 @@ class LiveRows(Generic[RowT]):
             while j < len(inserts) and (limit is None or self._sort_key(inserts[j]) <= limit):
                 j += 1
             block = inserts[i:j]
-            self.beginInsertRows(parent, at, at + len(block) - 1)  # type: ignore[attr-defined]
+            self._qt.beginInsertRows(parent, at, at + len(block) - 1)
             self.rows[at:at] = block
             self._keys[at:at] = [self._sort_key(r) for r in block]
             self._ids().update((self._row_id(r), r) for r in block)
             self._pos = None
-            self.endInsertRows()  # type: ignore[attr-defined]
+            self._qt.endInsertRows()
             i = j
 
 
     def _insert_bulk(self, inserts: list[RowT]) -> None:
         """Many new rows at once (a peer's sync): one insertion at the end, then one layout
-        change that merges them into place. Each separate insertion into a 50,000-row view
-        costs the view (and a proxy) most of a millisecond; this costs one move per row.
+        change that merges them into place: each separate insertion into a 50,000-row view
+        costs the view (and a proxy) far more than one move per row (`python -m
+        tests.perf.ui`, "arrival").
         Persistent indexes (the selection) follow their rows."""
         start = len(self.rows)
         keys = self._keys
         new_keys = [self._sort_key(r) for r in inserts]
-        self.beginInsertRows(QModelIndex(), start, start + len(inserts) - 1)  # type: ignore[attr-defined]
+        self._qt.beginInsertRows(QModelIndex(), start, start + len(inserts) - 1)
         self.rows.extend(inserts)
         keys.extend(new_keys)
         self._ids().update((self._row_id(r), r) for r in inserts)
         self._pos = None
-        self.endInsertRows()  # type: ignore[attr-defined]
-        self.layoutAboutToBeChanged.emit()  # type: ignore[attr-defined]
-        persistent = self.persistentIndexList()  # type: ignore[attr-defined]
+        self._qt.endInsertRows()
+        self._qt.layoutAboutToBeChanged.emit()
+        persistent = self._qt.persistentIndexList()
         held = [self._row_id(self.rows[i.row()]) for i in persistent]
         rows = self.rows
         del rows[start:]
@@ -209,23 +242,20 @@ class LiveRows(Generic[RowT]):
             merged_keys.extend(keys[previous:])
             self.rows, self._key_list = merged_rows, merged_keys
         self._pos = None
-        moved = [self.index(self.row_of(rid), i.column()) for rid, i in zip(held, persistent, strict=True)]  # type: ignore
-        self.changePersistentIndexList(persistent, moved)  # type: ignore[attr-defined]
-        self.layoutChanged.emit()  # type: ignore[attr-defined]
+        moved = [self._qt.index(self.row_of(rid), i.column()) for rid, i in zip(held, persistent, strict=True)]
+        self._qt.changePersistentIndexList(persistent, moved)
+        self._qt.layoutChanged.emit()
 
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class TableColumns:
-    """rowCount, columnCount and headerData for a table model over `rows` whose header is
-    `columns`. Put it first among the bases, before LiveRows and the Qt model class."""
+class TableColumns(QAbstractTableModel):
+    """A table model over `rows` whose header is `columns`: rowCount, columnCount and
+    headerData. The Qt base of a table model, after any helpers (LiveRows, LoadedOnce)."""
 
     columns: tuple[str, ...] = ()
     rows: list[Any]
-
-    def _column_span(self) -> int:
-        return len(self.columns)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -309,12 +339,12 @@ class _Reversed:
         return other.key <= self.key
 
 
-class SourceSortProxy:
-    """Mixin for a QSortFilterProxyModel whose source sorts itself (one Python list sort)
-    instead of the proxy comparing cells through Python one pair at a time."""
+class SourceSortProxy(QSortFilterProxyModel):
+    """A proxy whose source sorts itself (one Python list sort) instead of the proxy
+    comparing cells through Python one pair at a time."""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        source = self.sourceModel()  # type: ignore[attr-defined]
+        source = self.sourceModel()
         if source is not None and hasattr(source, "sort"):
             source.sort(column, order)
 

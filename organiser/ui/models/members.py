@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.store.queries import StoredRow
 from organiser.ui.bridge import changed_rows
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
@@ -78,9 +79,9 @@ class MemberRow:
 
 
 def read_members(db: Database, members: Iterable[str] | None = None,
-                 known: Mapping[str, tuple[int, str, dict[str, Any], bool]] | None = None) -> dict[str, MemberRow]:
+                 known: Mapping[str, StoredRow] | None = None) -> dict[str, MemberRow]:
     """Every visible member (or the given ones) with roles and skills; safe on any thread
-    that owns `db`. `known`: records already read ({id: (rowid, kind, values, deleted)})."""
+    that owns `db`. `known`: records already read (as `queries.rows_by_ids` gives them)."""
     roles: dict[str, list[str]] = {}
     skills: dict[str, list[str]] = {}
     if members is None:
@@ -123,7 +124,34 @@ SORT_KEYS = (
 )
 
 
-class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTableModel):
+@dataclass
+class SearchCache:
+    """What the next search in the directory starts from, kept between keystrokes: every
+    member in the current sort order with their rowids and sort keys beside them, and the
+    rowids of the rows on show. A keystroke then filters lists instead of sorting 50,000
+    members and walking them again; `python -m tests.perf.ui` measures each keystroke with
+    these and with `invalidate()` before each (`search_per_keystroke_ms`, `..._without_caches_ms`).
+    `shown` (the filters the rows on show answer) stays true through `invalidate()`: the
+    rows on show are kept matching them as members change."""
+
+    shown: tuple[str, str, str] | None = None  # (search, role, working group) the rows on show answer
+    ordered: list[MemberRow] | None = None  # every member, in the current sort order
+    ordered_rowids: list[int] | None = None  # beside `ordered`: their rowids
+    ordered_keys: list[Any] | None = None  # beside `ordered`: their sort keys
+    rows_are_everyone: bool = False  # the rows on show are every member, in order
+    shown_rowids: list[int] | None = None  # beside the rows on show: their rowids, till rows change
+    shown_from: tuple[list[int], list[bool]] | None = None  # to pick `shown_rowids` from
+
+    def invalidate(self, *, rows_are_everyone: bool = False) -> None:
+        """Members or their order changed: forget what was derived from them. `rows_are_everyone`:
+        the rows on show are still every member in order (no filter), so the next search
+        starts from a copy of them instead of a sort."""
+        self.ordered = self.ordered_rowids = self.ordered_keys = None
+        self.shown_rowids = self.shown_from = None
+        self.rows_are_everyone = rows_are_everyone
+
+
+class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
     """All members matching the current search and filters, one row each."""
 
     columns = tuple(COLUMNS)
@@ -141,13 +169,7 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         self._init_loading()
         self._all: dict[str, MemberRow] = {}
         self._role_count: Counter[str] = Counter()
-        self._shown: tuple[str, str, str] | None = None  # the filters the rows on show answer
-        self._ordered: list[MemberRow] | None = None
-        self._ordered_rowids: list[int] | None = None  # beside _ordered: their rowids
-        self._ordered_keys: list[Any] | None = None  # beside _ordered: their sort keys
-        self._rows_are_everyone = False  # the rows on show are every member, in order
-        self._shown_rowids: list[int] | None = None  # beside rows: their rowids, till rows change
-        self._shown_from: tuple[list[int], list[bool]] | None = None  # to pick _shown_rowids from
+        self.search_cache = SearchCache()
         # Once changes stop coming in, the directory's rowids are listed ahead of the next
         # search, so that its first keystroke does not have to.
         self._prepare = QTimer(self)
@@ -169,7 +191,7 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         """Every member, read once; the directory is filtered from this in memory."""
         self._all = members
         self._role_count = Counter(r for row in members.values() for r in row.roles)
-        self._ordered = None
+        self.search_cache.invalidate()
         self._refilter()
 
     def set_filter(self, *, search: str | None = None, role: str | None = None,
@@ -186,33 +208,36 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
     def _in_order(self) -> list[MemberRow]:
         """Every member in the current sort order, kept until members or the order change,
         so a keystroke in the search box filters a list and does not sort one."""
-        if self._ordered is None and self._rows_are_everyone:
-            self._ordered, self._ordered_keys = list(self.rows), list(self._keys)
-            self._ordered_rowids = None
-        if self._ordered is None:
+        cache = self.search_cache
+        if cache.ordered is None and cache.rows_are_everyone:
+            cache.ordered, cache.ordered_keys = list(self.rows), list(self._keys)
+            cache.ordered_rowids = None
+        if cache.ordered is None:
             key = self.sort_key()
             pairs = sorted(((key(r), r) for r in self._all.values()), key=itemgetter(0))
-            self._ordered = [r for _k, r in pairs]
-            self._ordered_keys = [k for k, _r in pairs]
-            self._ordered_rowids = None
-        return self._ordered
+            cache.ordered = [r for _k, r in pairs]
+            cache.ordered_keys = [k for k, _r in pairs]
+            cache.ordered_rowids = None
+        return cache.ordered
 
     def _refilter(self) -> None:
         found = queries.search_rowids(self.group.db, self.search) if self.search.strip() else None
-        shown = self._shown
+        cache = self.search_cache
+        shown = cache.shown
         # Typing on narrows the search (every word must match as a prefix): filter the rows
         # on show instead of the whole directory.
-        narrowing = (shown is not None and self._ordered is not None and shown[0].strip()
+        narrowing = (shown is not None and cache.ordered is not None and shown[0].strip()
                      and self.search.startswith(shown[0]) and shown[1:] == (self.role, self.working_group))
         if narrowing:
             candidates, rowids, keys = self.rows, self._rowids_shown(), self._keys
         else:
-            candidates, rowids, keys = self._in_order(), self._ordered_rowids, self._ordered_keys
+            candidates = self._in_order()
+            rowids, keys = cache.ordered_rowids, cache.ordered_keys
         if rowids is None or len(rowids) != len(candidates):
             # fresh ints, side by side in memory: a lone letter tests every one of them
             rowids = array("q", (r.rowid for r in candidates)).tolist()
             if not narrowing:
-                self._ordered_rowids = rowids
+                cache.ordered_rowids = rowids
         if not self.role and not self.working_group:  # the search alone, or nothing to search for
             keep = list(map(found.__contains__, rowids)) if found is not None else [True] * len(candidates)
         else:
@@ -222,17 +247,18 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         self.replace_rows(compress(candidates, keep), presorted=True,
                           keys=(lambda: list(compress(keys, keep))) if keys is not None and len(keys) == len(keep)
                           else None)
-        self._shown = (self.search, self.role, self.working_group)
-        self._shown_rowids = None
-        self._shown_from = (rowids, keep)
-        self._rows_are_everyone = False
+        cache.shown = (self.search, self.role, self.working_group)
+        cache.shown_rowids = None
+        cache.shown_from = (rowids, keep)
+        cache.rows_are_everyone = False
 
     def _rowids_shown(self) -> list[int] | None:
-        if self._shown_rowids is None and self._shown_from is not None:
-            rowids, keep = self._shown_from
-            self._shown_rowids = list(compress(rowids, keep))
-            self._shown_from = None
-        return self._shown_rowids
+        cache = self.search_cache
+        if cache.shown_rowids is None and cache.shown_from is not None:
+            rowids, keep = cache.shown_from
+            cache.shown_rowids = list(compress(rowids, keep))
+            cache.shown_from = None
+        return cache.shown_rowids
 
     def all_roles(self) -> tuple[list[str], list[str]]:
         """(roles, working groups) held by anyone, for the filter menus."""
@@ -249,7 +275,8 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
         found = changed_rows(self.group.db, event)
         member_ids: set[str] = set()
         for rid in event.ids & found.keys():
-            _rowid, kind, values, _deleted = found[rid]
+            row = found[rid]
+            kind, values = row.kind, row.values
             if kind == "member":
                 member_ids.add(rid)
             elif kind in ("member_role", "member_skill") and values.get("member"):
@@ -269,15 +296,14 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
                          for rid in member_ids})
         # Unfiltered, the rows on show are every member in order, kept sorted row by row: the
         # next search starts from a copy of them instead of sorting 70,000 members again.
-        self._ordered = self._ordered_keys = None
-        self._rows_are_everyone = not filtered
-        self._ordered_rowids = self._shown_rowids = self._shown_from = None
+        self.search_cache.invalidate(rows_are_everyone=not filtered)
         self._prepare.start()
 
     def _prepare_search(self) -> None:
         """Once peers' changes stop coming in: what the next search starts from."""
-        if self.loaded and self._ordered_rowids is None and (self._ordered is not None or self._rows_are_everyone):
-            self._ordered_rowids = array("q", (r.rowid for r in self._in_order())).tolist()
+        cache = self.search_cache
+        if self.loaded and cache.ordered_rowids is None and (cache.ordered is not None or cache.rows_are_everyone):
+            cache.ordered_rowids = array("q", (r.rowid for r in self._in_order())).tolist()
 
     # ---- Qt model -------------------------------------------------------------------------
 
@@ -315,7 +341,4 @@ class MembersModel(TableColumns, LoadedOnce, LiveRows[MemberRow], QAbstractTable
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(SORT_KEYS):
             self.set_sort_key(SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
-            self._ordered = None
-            self._shown = None
-            self._shown_rowids = self._shown_from = None
-            self._rows_are_everyone = False
+            self.search_cache.invalidate()

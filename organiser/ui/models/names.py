@@ -21,7 +21,7 @@ class NameLookup:
         name = self._names.get(record_id)
         if name is None:
             found = queries.rows_by_ids(self.group.db, [record_id]).get(record_id)
-            name = "(deleted)" if found is None or found[3] else (found[2].get(self.field) or "")
+            name = "(deleted)" if found is None or found.deleted else (found.values.get(self.field) or "")
             self._names[record_id] = name
         return name
 

@@ -250,7 +250,7 @@ def _role_names(base: dict[int, Any]) -> dict[int, bytes]:
 TASK_COLUMNS = ("Title", "Status", "Assigned to", "Due", "Event", "Priority")
 
 
-class TaskTableModel(TableColumns, HeldWhileHidden, LiveRows[Task], QAbstractTableModel):
+class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
     """Every task, for the list view; the filter proxy narrows it down."""
 
     columns = tuple(TASK_COLUMNS)
@@ -317,7 +317,7 @@ DUE_CHOICES = ("any", "overdue", "this week", "no date")
 FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "text", "today"})
 
 
-class TaskFilterProxy(SourceSortProxy, QSortFilterProxyModel):
+class TaskFilterProxy(SourceSortProxy):
     """Filters for the task list: assignee, due date, linked event, and "mine"."""
 
     def __init__(self, parent: Any = None) -> None:
