@@ -11,6 +11,7 @@ import sys
 from organiser.cli.common import open_chosen_group, print_json
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.words import plural
+from organiser.paths import data_dir_of
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -177,7 +178,6 @@ def _invite_through_folder(args: argparse.Namespace, seconds: int) -> int:
 
 
 def _join_through_folder(args: argparse.Namespace, device_name: str, passphrase: str | None) -> int:
-    from organiser.cli.main import data_dir_of
     from organiser.services.folder_invites import redeem_folder_invite
     from organiser.services.folders import Folders
 
@@ -196,7 +196,6 @@ def cmd_join(args: argparse.Namespace) -> int:
     from organiser.cli.atrest import new_passphrase
     from organiser.config import settings
     from organiser.net.pairing import redeem_invite
-    from organiser.paths import data_dir_of
 
     device_name = args.device_name or settings().device_name_for_this_device()
     passphrase = new_passphrase(args)
