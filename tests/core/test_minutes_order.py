@@ -15,16 +15,16 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from organiser.core.minutes import MinutesDoc, MinutesUpdate, needs, own_start
+from organiser.core.minutes import MinutesDoc, MinutesUpdate, edit_update, needs, own_start
 
 
 def _typed(doc: MinutesDoc, position: int, letter: str) -> MinutesUpdate:
     """An editor's keystroke as it is sent: the transaction's update, the state after it."""
-    made: list[bytes] = []
-    subscription = doc.doc.observe(lambda event: made.append(event.update))
-    doc.replace(position, position, letter)
-    doc.doc.unobserve(subscription)
-    return MinutesUpdate(made[0], doc.state())
+    return edit_update(doc, lambda d: d.replace(position, position, letter))
+
+
+def _deleted(doc: MinutesDoc, position: int) -> MinutesUpdate:
+    return edit_update(doc, lambda d: d.replace(position, position + 1, ""))
 
 
 def _laptop(client_id: int) -> MinutesDoc:
@@ -86,11 +86,7 @@ def test_what_an_update_needs_is_what_came_before_it_not_itself():
     assert needs(u3) == {1: 1, 2: 2}
     deletion = MinutesDoc()
     deletion.append("xy")
-    made: list[bytes] = []
-    subscription = deletion.doc.observe(lambda event: made.append(event.update))
-    deletion.replace(0, 1, "")
-    deletion.doc.unobserve(subscription)
-    assert own_start(made[0]) is None  # a deletion carries no text of its own
+    assert own_start(_deleted(deletion, 0).update) is None  # a deletion carries no text of its own
     assert own_start(b"\xff") is None
 
 
@@ -105,12 +101,7 @@ def test_three_editors_typing_converge_in_any_delivery_order(seed):
         laptop = laptops[n]
         text = str(laptop)
         if text and rng.random() < 0.25:
-            at = rng.randrange(len(text))
-            made: list[bytes] = []
-            subscription = laptop.doc.observe(lambda event: made.append(event.update))
-            laptop.replace(at, at + 1, "")
-            laptop.doc.unobserve(subscription)
-            sent.append(MinutesUpdate(made[0], laptop.state()))
+            sent.append(_deleted(laptop, rng.randrange(len(text))))
         else:
             sent.append(_typed(laptop, rng.randint(0, len(text)), rng.choice("xyzé😀")))
         for other in laptops:  # some of it reaches some laptops

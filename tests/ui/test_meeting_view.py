@@ -140,6 +140,19 @@ def test_agenda_items_are_added_and_dragged_into_a_new_order(meeting, qtbot: Any
     assert view.agenda.index(0).data().startswith("1. Garden")
 
 
+def test_empty_agenda_decisions_and_minutes_say_how_to_add_the_first(meeting, qtbot: Any) -> None:
+    window, _event_id = meeting
+    view = window.meeting_view
+    assert view.agenda_empty.isVisible() and view.agenda_empty.text().startswith("No agenda items yet: add one")
+    assert view.proposals_empty.isVisible() and "New proposal" in view.proposals_empty.text()
+    assert view.editor.text.placeholderText().startswith("No minutes yet: type here")
+    qtbot.mouseClick(view.item_title, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(view.item_title, "Welcome")
+    qtbot.keyClick(view.item_title, Qt.Key.Key_Return)
+    assert not view.agenda_empty.isVisible()  # the first item is there: the hint goes
+    assert view.proposals_empty.isVisible()
+
+
 def test_next_item_starts_the_first_item_and_its_timer_shows(meeting, qtbot: Any) -> None:
     window, event_id = meeting
     view = window.meeting_view
