@@ -202,6 +202,7 @@ class MeetingView(QWidget):
         self.event_id = event_id
         self.agenda.load(event_id)
         self.proposals.load(event_id)
+        self._select_open_proposal()
         self.editor.set_event(event_id)
         enabled = event_id is not None
         self.agenda_empty.set_hint(NO_AGENDA if enabled else NO_EVENT)
@@ -305,6 +306,12 @@ class MeetingView(QWidget):
         if proposal.status == "closed":
             text += f"<br>Closed: {_html(proposal.outcome)}"
         self.tally_label.setText(text)
+
+    def _select_open_proposal(self) -> None:
+        """Coming to a meeting, its open proposal is chosen: its tally shows without a click."""
+        open_rows = [row for row, (proposal, _tally) in enumerate(self.proposals.rows) if proposal.status == "open"]
+        if open_rows:
+            self.proposal_view.setCurrentIndex(self.proposals.index(open_rows[-1]))
 
     def _fill_voters(self) -> None:
         keep = self.voter.currentData()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from organiser.core.minutes import utf16_len
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_pair
 from tests.ui.conftest import with_modal
 
@@ -151,6 +152,29 @@ def test_empty_agenda_decisions_and_minutes_say_how_to_add_the_first(meeting, qt
     qtbot.keyClick(view.item_title, Qt.Key.Key_Return)
     assert not view.agenda_empty.isVisible()  # the first item is there: the hint goes
     assert view.proposals_empty.isVisible()
+
+
+def test_reopened_on_the_meeting_it_shows_the_first_event_and_its_open_proposals_tally(
+        demo: Group, qtbot: Any, tmp_path: Path) -> None:
+    """The app opens on the view it was closed on: on Meeting, Events has not been shown, yet
+    the meeting of the event Events would show is there, its open proposal's tally at once."""
+    looking = MainWindow(demo, None, settings=UiSettings(tmp_path / "first"))
+    qtbot.addWidget(looking)
+    looking.show()
+    qtbot.waitUntil(lambda: looking.events_view.current_id() is not None, timeout=5000)
+    event_id = looking.events_view.current_id()
+    looking.close()
+    demo.proposals.add(event_id, "Paint the banner green", "consent")
+    settings = UiSettings(tmp_path / "ui")
+    settings.set_last_view("meeting")
+    window = MainWindow(demo, None, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.current_view() == "meeting"
+    qtbot.waitUntil(lambda: window.meeting_view.event_id == event_id, timeout=5000)
+    assert "Paint the banner green" in window.meeting_view.tally_label.text()
+    assert window.meeting_view.choice.count() == 2  # consent, objection: ready to record a vote
+    window.close()
 
 
 def test_next_item_starts_the_first_item_and_its_timer_shows(meeting, qtbot: Any) -> None:
