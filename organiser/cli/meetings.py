@@ -13,6 +13,7 @@ from pathlib import Path
 
 from organiser.cli.common import add_json_flag, open_chosen_group, print_json, print_table, short
 from organiser.core.errors import NotFoundError
+from organiser.core.meeting_rules import MAX_MINUTES_APPEND
 from organiser.formats.minutes import EXPORT_FORMATS
 from organiser.services.group import Group
 from organiser.services.meeting_report import build_report, export_minutes
@@ -114,9 +115,12 @@ def _register_minutes(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("show", help="print the minutes", description="Print the event's minutes as merged.")
     p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
     p.set_defaults(handler=minutes_show)
-    p = verbs.add_parser("append", help="add a paragraph at the end", description="Append text to the minutes.")
+    p = verbs.add_parser("append", help="add a paragraph at the end",
+                         description="Append text to the minutes. TEXT - reads it from standard input "
+                                     "(the system passes at most 128 KiB in one argument); one append takes "
+                                     f"up to {MAX_MINUTES_APPEND:,} characters.")
     p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
-    p.add_argument("text", metavar="TEXT", help="what to add")
+    p.add_argument("text", metavar="TEXT", help="what to add, or - to read it from standard input")
     p.set_defaults(handler=minutes_append)
     p = verbs.add_parser("export", help="agenda, attendance, minutes, decisions and action items",
                          description="Export the meeting's record as Markdown, HTML or PDF.")
@@ -134,9 +138,24 @@ def minutes_show(args: argparse.Namespace) -> int:
 
 
 def minutes_append(args: argparse.Namespace) -> int:
+    text = _text_from_stdin() if args.text == "-" else args.text
     with _group(args) as group:
-        group.meetings.append_minutes(group.events.resolve_id(args.event), args.text)
+        group.meetings.append_minutes(group.events.resolve_id(args.event), text)
     return 0
+
+
+def _text_from_stdin() -> str:
+    from organiser.cli.main import CliError
+
+    most = MAX_MINUTES_APPEND * 4  # bytes: at most 4 UTF-8 bytes a character
+    data = sys.stdin.buffer.read(most + 1)
+    if len(data) > most:  # never a cut text: what is appended is all that was given
+        raise CliError(f"TEXT: standard input holds more than the {MAX_MINUTES_APPEND:,} characters one append "
+                       "takes; append it in parts.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"TEXT: standard input is not UTF-8 text (byte {exc.start:,}).") from None
 
 
 def minutes_export(args: argparse.Namespace) -> int:

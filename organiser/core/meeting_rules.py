@@ -29,6 +29,11 @@ MAX_OPTIONS = 20
 # page a few KB. A bigger paste is cut by the editor (ui/minutes_editor.py) into pieces that each
 # stay under this cap, one changeset each; the service refuses a single update above it.
 MAX_MINUTES_UPDATE = 256 * 1024
+# Characters of one such piece: even at four UTF-8 bytes each its update stays under the cap.
+MINUTES_PIECE = 32 * 1024
+# Characters one `minutes append` takes (stored as pieces, all in one transaction): a whole
+# two-hour meeting's minutes are about 50,000.
+MAX_MINUTES_APPEND = 1_000_000
 
 
 def choices_of(method: str, options: list[str] | tuple[str, ...]) -> tuple[str, ...]:

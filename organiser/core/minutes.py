@@ -3,10 +3,11 @@
 One document per event, with one Text called "minutes". A local edit becomes an update that
 travels inside a signed changeset as the value of a `minutes` op:
     {"update": base64 of the Yrs update, "deps": base64 of the author's state vector}
-`deps` is what the author's document held when the update was made; a device whose document
-covers the deps of every update it holds has nothing waiting for a missing predecessor, and
-only then may it compact (re-encoding the document drops updates still waiting; see
-store/minutes.py).
+`deps` is what the author's document held when the update was sent (the update's own part
+included). A receiving document merges an update only once it holds what the update was made
+on (`needs`), and keeps it aside until then (`MinutesDoc.receive`): Yrs's own store of updates
+that arrived before their predecessors loses some when gaps of two authors fill in a certain
+order (pycrdt 0.14.13, tests/core/test_minutes_order.py), so it is never given one.
 
 Positions: pycrdt's Text counts UTF-8 bytes (y-crdt/pycrdt#308), Qt counts UTF-16 code units,
 Python counts code points. The functions below convert, so emoji and accents land where typed.
@@ -153,6 +154,38 @@ def covers(held: dict[int, int], needed: dict[int, int]) -> bool:
     return all(held.get(client, 0) >= clock for client, clock in needed.items())
 
 
+def own_start(update: bytes) -> tuple[int, int] | None:
+    """(client, first clock) of the first author whose text an update carries, read from the
+    update's header (lib0 v1: number of authors, then per author the number of its pieces, its
+    client id and its first clock); None for an update that only deletes, or unreadable bytes.
+    An editor's update carries one author's text: its own."""
+    try:
+        authors, at = _varuint(update, 0)
+        if authors == 0:
+            return None
+        _pieces, at = _varuint(update, at)
+        client, at = _varuint(update, at)
+        clock, _ = _varuint(update, at)
+    except ValueError:
+        return None
+    return client, clock
+
+
+def needs(update: MinutesUpdate) -> dict[int, int]:
+    """What a document must hold before it can merge `update` whole: the author's state as sent
+    (deps), except that of the author's own text only what comes before the update is needed
+    (deps includes the update itself). Deps that do not decode (stored before they were checked
+    on receipt) leave only that."""
+    try:
+        needed = decode_state(update.deps)
+    except ValueError:
+        needed = {}
+    start = own_start(update.update)
+    if start is not None:
+        needed[start[0]] = start[1]
+    return needed
+
+
 # ---- the op value ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -176,7 +209,7 @@ class MinutesUpdate:
 class MinutesDoc:
     """One event's minutes document, with the helpers every user of it needs."""
 
-    def __init__(self, snapshot: bytes = b"", updates: Iterable[bytes] = ()) -> None:
+    def __init__(self, snapshot: bytes = b"", updates: Iterable[MinutesUpdate] = ()) -> None:
         # The origin of the change being made, for observers (pycrdt hands a TransactionEvent
         # only an id of it): LOCAL for this device's typing, None for undo and redo.
         self.origin: str | None = None
@@ -185,10 +218,38 @@ class MinutesDoc:
 
         self.doc: Doc = Doc()
         self.text: Text = self.doc.get(TEXT_NAME, type=Text)
+        # Updates received before what they were made on, with what each needs, oldest first.
+        self.waiting: list[tuple[MinutesUpdate, dict[int, int]]] = []
         if snapshot:
             self.doc.apply_update(snapshot)
         for update in updates:
-            self.apply(update)
+            self.receive(update)
+
+    def receive(self, update: MinutesUpdate) -> bool:
+        """Merge an update from the change log once this document holds what it was made on,
+        and any waiting update that then can be; until then keep it waiting. False when its
+        bytes turn out not to be an update (it is then dropped, as on every device)."""
+        needed = needs(update)
+        if not covers(self.held(), needed):
+            if all(update != waiting for waiting, _ in self.waiting):
+                self.waiting.append((update, needed))
+            return True
+        if not self.apply(update.update):
+            return False
+        self._merge_waiting()
+        return True
+
+    def _merge_waiting(self) -> None:
+        progress = bool(self.waiting)
+        while progress:
+            progress = False
+            held = self.held()
+            for entry in list(self.waiting):
+                if covers(held, entry[1]):
+                    self.waiting.remove(entry)
+                    self.apply(entry[0].update)
+                    held = self.held()
+                    progress = True
 
     def apply(self, update: bytes, origin: str | None = None) -> bool:
         """Merge an update; False (and nothing changed) when its bytes are not an update."""

@@ -62,7 +62,9 @@ def create_demo_group(data_dir: Path, device_name: str = "this laptop", *, bus: 
                       progress: Progress | None = None) -> Group:
     """A new group called 'Riverside Tenants Union (demo)', filled with sample data."""
     group = create_group(data_dir, "Riverside Tenants Union (demo)", device_name, bus=bus)
-    populate(group, size or DemoSize(), seed=seed, now=now, progress=progress)
+    meeting_now = populate(group, size or DemoSize(), seed=seed, now=now, progress=progress)
+    if meeting_now is not None:
+        add_sample_meeting(group, meeting_now, seed=seed)
     return group
 
 
@@ -128,8 +130,9 @@ def _task_values(rng: random.Random, members: Sequence[str], events: Sequence[st
 
 
 def populate(group: Group, size: DemoSize, *, seed: int = 7, now: datetime | None = None,
-             batch: int = 2000, progress: Progress | None = None, rsvps_per_event: int = 12) -> None:
-    """Fill a group with sample data in batches of `batch` changesets (one transaction each)."""
+             batch: int = 2000, progress: Progress | None = None, rsvps_per_event: int = 12) -> str | None:
+    """Fill a group with sample data in batches of `batch` changesets (one transaction each).
+    Returns the id of the general assembly that is on now (None without events)."""
     rng = random.Random(seed)
     now = now or clock.now().replace(second=0, microsecond=0)
     tz = local_tz_name()
@@ -152,6 +155,7 @@ def populate(group: Group, size: DemoSize, *, seed: int = 7, now: datetime | Non
         ops.append(member_ops)
     event_ids: list[str] = []
     today = int(size.events * 0.15)
+    on_now: str | None = None
     for i in range(size.events):
         values = _event_values(rng, i, size.events, now, tz)
         if i == today:  # one meeting is on now, so the door check-in has people arriving
@@ -162,6 +166,8 @@ def populate(group: Group, size: DemoSize, *, seed: int = 7, now: datetime | Non
                           description="Monthly general assembly: rent strike update, repairs, elections "
                                       "for the door team. Step-free access through the side door.")
         rid, event_ops = group.events.build_add(values)
+        if i == today:
+            on_now = rid
         event_ids.append(rid)
         ops.append(event_ops)
     write(ops)
@@ -170,6 +176,7 @@ def populate(group: Group, size: DemoSize, *, seed: int = 7, now: datetime | Non
            for _ in range(size.tasks)]
     ops += _rsvp_ops(rng, group, event_ids, member_ids, now, rsvps_per_event)
     write(ops)
+    return on_now
 
 
 def _rsvp_ops(rng: random.Random, group: Group, events: Sequence[str], members: Sequence[str],
@@ -192,4 +199,42 @@ def _rsvp_ops(rng: random.Random, group: Group, events: Sequence[str], members: 
     return out
 
 
-__all__ = ["DemoSize", "create_demo_group", "populate"]
+AGENDA = (("Welcome, check-in and who takes minutes", 5), ("Rent strike update", 20),
+          ("Repairs: the boiler in block C", 15), ("Elections for the door team", 15),
+          ("Any other business", 10))
+MINUTES = (
+    "Welcome: the facilitator opened the assembly; the minutes are written together on the laptops "
+    "in the room.",
+    "Rent strike update: 41 households in blocks A to C have signed the pledge, 9 short of the 50 we "
+    "agreed to start with. The legal working group has checked the letter to the landlord.",
+    "Concern raised: households with children need the childcare rota confirmed before any action.",
+)
+
+
+def add_sample_meeting(group: Group, event: str, *, seed: int = 7) -> None:
+    """Give the meeting that is on now an agenda (two items done, the third current), minutes,
+    an open proposal with votes of those checked in, and an action item: meeting mode at once."""
+    rng = random.Random(seed)
+    people = [member for member, _name in group.meetings.attendees(event)]
+    if not people:
+        return
+    items = [group.meetings.add_item(event, title, minutes=box, presenter=rng.choice(people)).id
+             for title, box in AGENDA]
+    for _ in range(2):  # the welcome is over, the rent strike update is being discussed
+        group.meetings.advance(event)
+    group.meetings.edit_item(items[0], used_seconds=6 * 60)  # it ran a minute over its box
+    for paragraph in MINUTES:
+        group.meetings.append_minutes(event, paragraph)
+    proposal = group.proposals.add(
+        event, "Start the rent strike on 1 January if 50 households have signed by then", "consensus",
+        details="Letter to the landlord on 2 December; the strike fund covers legal costs.",
+        quorum=str(min(5, len(people))), agenda_item=items[1])
+    answers = ("agree", "agree", "agree", "abstain", "agree", "disagree")
+    for member, answer in zip(people[:-1], answers * len(people), strict=False):  # one is still deciding
+        group.proposals.vote(proposal.id, member, answer)
+    due = (clock.now().date() + timedelta(days=6)).isoformat()
+    group.meetings.make_task(event, "Send the letter to the landlord", assignee=people[0], due=due,
+                             item=items[1], description="As checked by the legal working group.")
+
+
+__all__ = ["DemoSize", "add_sample_meeting", "create_demo_group", "populate"]

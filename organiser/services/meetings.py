@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from organiser.core.errors import ValidationError
-from organiser.core.meeting_rules import MAX_MINUTES_UPDATE
+from organiser.core.meeting_rules import MAX_MINUTES_APPEND, MAX_MINUTES_UPDATE, MINUTES_PIECE
 from organiser.core.minutes import MinutesDoc, MinutesUpdate, edit_update
 from organiser.core.records import MEETING, identity_id, validate
 from organiser.services import clock
@@ -224,26 +224,38 @@ class Meetings(RecordService):
     def write_minutes(self, event: str, update: MinutesUpdate) -> None:
         """Store (and so send) one burst of an editor's typing, `update` (made by `edit_update`).
         `NotFoundError` for an unknown event; `ValidationError` (field "minutes") for an update
-        over MAX_MINUTES_UPDATE (256 KiB as base64 text: paste in parts) or one that is not a
+        over MAX_MINUTES_UPDATE (256 KiB as base64 text: store it in pieces) or one that is not a
         well-formed update. Nothing is stored when refused."""
         self._current(event, "event")
+        self.replica.commit([self._minutes_op(event, update)])
+
+    def _minutes_op(self, event: str, update: MinutesUpdate) -> LocalOp:
         value = update.to_value()
         if len(value["update"]) > MAX_MINUTES_UPDATE:
-            raise ValidationError("minutes", f"minutes: one change of {len(update.update):,} bytes is too large; "
-                                             "paste it in parts.")
+            raise ValidationError("minutes", f"minutes: one change of {len(update.update):,} bytes is more than "
+                                             f"one changeset carries; store it in pieces of at most "
+                                             f"{MINUTES_PIECE:,} characters.")
         clean = validate("minutes", {"update": value})
-        self.replica.commit([LocalOp("minutes", event, "update", clean["update"])])
+        return LocalOp("minutes", event, "update", clean["update"])
 
     def append_minutes(self, event: str, text: str) -> str:
         """Add `text` as a paragraph (on a line of its own) at the end of the event's minutes;
-        return the whole text. `ValidationError` (field "text") for blank text, else what
-        `write_minutes` raises."""
+        return the whole text. A long text is stored as pieces of MINUTES_PIECE characters, one
+        changeset each, all in one transaction (stored whole or not at all). `ValidationError`
+        (field "text") for blank text or text over MAX_MINUTES_APPEND characters; `NotFoundError`
+        for an unknown event."""
         if not text.strip():
             raise ValidationError("text", "text: there is nothing to append.")
+        if len(text) > MAX_MINUTES_APPEND:
+            raise ValidationError("text", f"text: {len(text):,} characters is more than the {MAX_MINUTES_APPEND:,} "
+                                          "one append takes; append it in parts.")
+        self._current(event, "event")
         doc = self.minutes_doc(event)
         current = str(doc)
-        separator = "" if not current or current.endswith("\n") else "\n"
-        self.write_minutes(event, edit_update(doc, lambda d: d.append(separator + text + "\n")))
+        whole = ("" if not current or current.endswith("\n") else "\n") + text + "\n"
+        pieces = [whole[at:at + MINUTES_PIECE] for at in range(0, len(whole), MINUTES_PIECE)]
+        ops = [[self._minutes_op(event, edit_update(doc, lambda d, piece=piece: d.append(piece)))] for piece in pieces]
+        self.replica.commit_batch(ops)
         return self.minutes_text(event)
 
     def writers_since(self, event: str, after: int) -> tuple[int, list[str]]:

@@ -2,9 +2,10 @@
 
 Minutes ops (core/minutes.py) are merged here by the CRDT, inside the same transaction that
 stores their changesets; `minutes.text` keeps the merged text for the state hash, `show` and
-exports. Every COMPACT_AFTER updates the document is re-encoded into the snapshot and the
-updates are dropped, but only when every update's deps are covered: an update still waiting
-for a predecessor lives only in its own bytes, and re-encoding would lose it.
+exports. An update that arrived before what it was made on waits beside the document
+(`MinutesDoc.receive`), never inside it. Every COMPACT_AFTER merged updates the document is
+re-encoded into the snapshot and the updates are dropped, except those still waiting: they
+live only in their own rows until their predecessors come.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from organiser.core.minutes import MinutesDoc, MinutesUpdate, covers, decode_state
+from organiser.core.minutes import MinutesDoc, MinutesUpdate
 
 COMPACT_AFTER = 64  # updates kept beside the snapshot before re-encoding (a few seconds' typing each)
 
@@ -46,8 +47,8 @@ def load(db: Database, event: str) -> MinutesDoc:
             _CACHE.move_to_end(key)
     if cached is not None and cached[0] is db.conn and cached[1] == version:
         return cached[2]
-    updates = [data for (data,) in db.conn.execute(
-        "SELECT data FROM minutes_updates WHERE event = ? ORDER BY id", [event])]
+    updates = [MinutesUpdate(data, deps) for data, deps in db.conn.execute(
+        "SELECT data, deps FROM minutes_updates WHERE event = ? ORDER BY id", [event])]
     doc = MinutesDoc(row[0], updates)
     _put(key, (db.conn, version, doc))
     return doc
@@ -95,7 +96,7 @@ def merge(db: Database, updates: list[tuple[str, object]]) -> set[str]:
 def _merge_event(db: Database, event: str, items: list[MinutesUpdate]) -> bool:
     doc = load(db, event)
     before = str(doc)
-    kept = [(event, u.update, u.deps) for u in items if doc.apply(u.update)]
+    kept = [(event, u.update, u.deps) for u in items if doc.receive(u)]
     if not kept:
         return False
     db.conn.executemany("INSERT INTO minutes_updates (event, data, deps) VALUES (?, ?, ?)", kept)
@@ -104,8 +105,8 @@ def _merge_event(db: Database, event: str, items: list[MinutesUpdate]) -> bool:
         "INSERT INTO minutes (event, snapshot, text, version) VALUES (?, x'', ?, 1) ON CONFLICT (event) "
         "DO UPDATE SET text = excluded.text, version = version + 1", [event, after])
     _remember(db, event, doc)
-    pending = db.conn.execute("SELECT count(*) FROM minutes_updates WHERE event = ?", [event]).fetchone()[0]
-    if pending >= COMPACT_AFTER:
+    stored = db.conn.execute("SELECT count(*) FROM minutes_updates WHERE event = ?", [event]).fetchone()[0]
+    if stored - len(doc.waiting) >= COMPACT_AFTER:
         compact(db, event)
     return after != before
 
@@ -122,25 +123,25 @@ def _remember(db: Database, event: str, doc: MinutesDoc) -> None:
 
 
 def compact(db: Database, event: str) -> bool:
-    """Re-encode the document into the snapshot and drop the updates, when nothing waits for
-    a predecessor; True when it did. Inside the caller's transaction, or its own."""
-    doc = load(db, event)
-    held = doc.held()
-    for (deps,) in db.conn.execute("SELECT deps FROM minutes_updates WHERE event = ?", [event]):
-        try:
-            needed = decode_state(deps)
-        except ValueError:  # stored before deps were checked on receipt: maybe waiting, so kept
-            return False
-        if not covers(held, needed):
-            return False
+    """Re-encode the document into the snapshot and drop the updates it holds; those still
+    waiting for a predecessor stay as they are. True when the event has minutes to compact.
+    Inside the caller's transaction, or its own."""
     own = not db.conn.in_transaction
-    if own:
+    if own:  # read inside the transaction: another connection's updates cannot slip in between
         db.conn.execute("BEGIN IMMEDIATE")
     try:
+        if _row(db, event) is None:
+            if own:
+                db.conn.execute("ROLLBACK")
+            return False
+        doc = load(db, event)
         db.conn.execute("UPDATE minutes SET snapshot = ?, version = version + 1 WHERE event = ?",
                         [doc.snapshot(), event])
         db.conn.execute("DELETE FROM minutes_updates WHERE event = ?", [event])
+        db.conn.executemany("INSERT INTO minutes_updates (event, data, deps) VALUES (?, ?, ?)",
+                            [(event, update.update, update.deps) for update, _needed in doc.waiting])
     except BaseException:
+        _forget(db, event)
         if own:
             db.conn.execute("ROLLBACK")
         raise

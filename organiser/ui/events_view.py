@@ -80,6 +80,7 @@ class EventCalendar(QCalendarWidget):
 
 class EventsView(QWidget):
     status = Signal(str)
+    eventShown = Signal(str)  # the event whose detail is shown (the meeting view follows it when empty)
 
     def __init__(self, group: Group, bridge: Bridge | None, cache: TaskCache, parent: QWidget | None = None,
                  reader: BackgroundReader | None = None) -> None:
@@ -196,6 +197,7 @@ class EventsView(QWidget):
             self.detail.set_event(None)
             return
         self.detail.set_event(event)
+        self.eventShown.emit(event.id)
         day = event.start_dt.date()
         if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
             self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows

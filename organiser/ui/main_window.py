@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.tasks_view = TasksView(group, self.bridge, self.task_cache, self.settings, reader=self.reader)
         self.members_view = MembersView(group, self.bridge, reader=self.reader)
         self.events_view.agenda.ready.connect(gc.freeze)
+        self.events_view.eventShown.connect(self._meeting_follows)
         self.members_view.model.ready.connect(gc.freeze)
         self.peers_view = PeersView(group, self.bridge, node, network_note=network_note)
         self.meeting_view = MeetingView(group, self.bridge)  # the meeting of the event chosen in Events
@@ -236,10 +237,17 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is not self.views[name]:
             self.statusBar().clearMessage()  # a view's message says nothing about the next view
         if name == "meeting":
+            # Opened on the meeting (the view it was closed on): Events has not loaded, so no
+            # event is chosen yet; loading picks the first upcoming one and the meeting follows.
+            self.events_view.ensure_loaded()
             self.meeting_view.set_event(self.events_view.current_id())
         self.stack.setCurrentWidget(self.views[name])
         self.view_actions[name].setChecked(True)
         self.settings.set_last_view(name)
+
+    def _meeting_follows(self, event_id: str) -> None:
+        if self.meeting_view.event_id is None and self.current_view() == "meeting":
+            self.meeting_view.set_event(event_id)
 
     def new_record(self) -> None:
         view = self.current_view()
@@ -318,6 +326,8 @@ class MainWindow(QMainWindow):
             return
         event_id = self.meeting_view.event_id or self.events_view.current_id()
         self.projector = ProjectorView(self.group, self.bridge, event_id, self)
+        # The whole screen even where no window manager honours "full screen" (a kiosk set-up).
+        self.projector.setGeometry(self.screen().geometry())
         self.projector.showFullScreen()
 
     # ---- status bar -----------------------------------------------------------------------------

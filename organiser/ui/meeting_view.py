@@ -31,8 +31,14 @@ from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
+from organiser.ui.widgets import EmptyHint
 
 REFRESH_MS = 100
+NO_EVENT = "Choose an event in Events first."
+NO_AGENDA = ("No agenda items yet: add one with New agenda item below (type a title, press Return); "
+             "drag items to reorder them.")
+NO_PROPOSALS = "No proposals yet: put one to the meeting with New proposal… below."
+NO_MINUTES = "No minutes yet: type here. Everyone in the room sees it as you write, and can write too."
 MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "task", "member"})
 
 
@@ -110,6 +116,7 @@ class MeetingView(QWidget):
         self.agenda_view.setDropIndicatorShown(True)
         self.agenda_view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.agenda_view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.agenda_empty = EmptyHint(self.agenda_view, NO_EVENT)
         self.current_label = QLabel("")
         self.current_label.setAccessibleName("Current item")
         self.current_label.setWordWrap(True)
@@ -156,6 +163,7 @@ class MeetingView(QWidget):
         self.proposal_view.setModel(self.proposals)
         self.proposal_view.setWordWrap(True)
         self.proposal_view.selectionModel().currentChanged.connect(lambda *_: self._show_tally())
+        self.proposals_empty = EmptyHint(self.proposal_view, NO_EVENT)
         self.tally_label = QLabel("")
         self.tally_label.setAccessibleName("Tally")
         self.tally_label.setWordWrap(True)
@@ -195,8 +203,12 @@ class MeetingView(QWidget):
         self.event_id = event_id
         self.agenda.load(event_id)
         self.proposals.load(event_id)
+        self._select_open_proposal()
         self.editor.set_event(event_id)
         enabled = event_id is not None
+        self.agenda_empty.set_hint(NO_AGENDA if enabled else NO_EVENT)
+        self.proposals_empty.set_hint(NO_PROPOSALS if enabled else NO_EVENT)
+        self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
         for widget in (self.agenda_view, self.item_title, self.add_item_button, self.next_button,
                        self.proposal_view, self.vote_button, self.new_proposal_button, self.close_button,
                        self.task_from_proposal, self.task_from_minutes):
@@ -295,6 +307,12 @@ class MeetingView(QWidget):
         if proposal.status == "closed":
             text += f"<br>Closed: {_html(proposal.outcome)}"
         self.tally_label.setText(text)
+
+    def _select_open_proposal(self) -> None:
+        """Coming to a meeting, its open proposal is chosen: its tally shows without a click."""
+        open_rows = [row for row, (proposal, _tally) in enumerate(self.proposals.rows) if proposal.status == "open"]
+        if open_rows:
+            self.proposal_view.setCurrentIndex(self.proposals.index(open_rows[-1]))
 
     def _fill_voters(self) -> None:
         keep = self.voter.currentData()

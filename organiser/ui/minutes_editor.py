@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.core.meeting_rules import MINUTES_PIECE
 from organiser.core.minutes import LOCAL, MinutesDoc, MinutesUpdate, delta_to_edits, text_change, utf16_to_index
 from organiser.services.meetings import Meetings
 
@@ -32,7 +33,7 @@ BURST_MS = 250  # typing is stored (and sent) once per burst, not once per keyst
 # base64 characters) is stored in pieces of this size, one changeset each: one update is
 # refused above MAX_MINUTES_UPDATE (core/meeting_rules.py), and a refused burst would be shown
 # here but stored nowhere.
-PASTE_PIECE = 32 * 1024
+PASTE_PIECE = MINUTES_PIECE
 TYPING_SHOWN_S = 4.0  # how long "X is typing" stays after their last change arrived
 REMOTE = "remote"
 

@@ -45,16 +45,17 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def organiser(tmp_path: Path, home: Path) -> Callable[..., Run]:
-    """organiser(*args, data_dir=..., env=...): run the command line, return what it did."""
+    """organiser(*args, data_dir=..., env=..., stdin=...): run the command line, return what it did."""
     default_dir = tmp_path / "data"
 
-    def run(*args: str, data_dir: Path | None | bool = True, env: dict[str, str] | None = None) -> Run:
+    def run(*args: str, data_dir: Path | None | bool = True, env: dict[str, str] | None = None,
+            stdin: str | None = None) -> Run:
         argv = [sys.executable, "-m", "organiser"]
         if data_dir is True:
             argv += ["--data-dir", str(default_dir)]
         elif data_dir:
             argv += ["--data-dir", str(data_dir)]
-        proc = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=60, cwd=ROOT,
+        proc = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=60, cwd=ROOT, input=stdin,
                               env={**clean_env(home), **(env or {})})
         return Run(proc.returncode, proc.stdout, proc.stderr)
 

@@ -113,3 +113,27 @@ def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall):
         message = run.err.strip().splitlines()[-1]  # argparse prints the usage line first
         assert message.startswith("organiser: "), (args, message)
     assert organiser("status", "--json").json()["state_hash"] == before
+
+
+def test_minutes_append_takes_a_long_text_from_standard_input_whole(hall):
+    """A single argument stops at the system's 128 KiB; `-` reads standard input. 300,000
+    characters (emoji and accents: up to 4 bytes each) go in as pieces, all stored."""
+    organiser, event, _ana, _bo = hall
+    long_text = "".join(f"Point {n}: café, 😀, 中文.\n" for n in range(12_500))
+    assert len(long_text) > 300_000 and len(long_text.encode()) > 400_000
+    run = organiser("minutes", "append", event, "-", stdin=long_text)
+    assert run.code == 0, run.err
+    assert organiser("minutes", "show", event).out == long_text + "\n"
+
+
+def test_minutes_append_says_the_limit_of_one_append_and_writes_nothing(hall):
+    organiser, event, _ana, _bo = hall
+    assert organiser("minutes", "append", event, "Kept.").code == 0
+    before = organiser("status", "--json").json()["state_hash"]
+    too_long = organiser("minutes", "append", event, "-", stdin="a" * 1_000_001)
+    assert too_long.code == 2
+    assert too_long.err.strip() == ("organiser: text: 1,000,001 characters is more than the 1,000,000 one append "
+                                    "takes; append it in parts.")
+    assert organiser("minutes", "append", event, "-", stdin="").code == 2  # nothing to append
+    assert organiser("status", "--json").json()["state_hash"] == before
+    assert organiser("minutes", "show", event).out == "Kept.\n"

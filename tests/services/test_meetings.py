@@ -91,3 +91,26 @@ def test_make_task_links_the_action_item_to_the_meeting_and_its_item(meeting):
     assert [t.title for t in group.meetings.tasks(event)] == ["Print strike flyers"]
     with pytest.raises(ValidationError):
         group.meetings.make_task(event, "Bad due", due="someday")
+
+
+def test_a_long_append_is_stored_in_pieces_that_each_fit_one_changeset_and_a_peer_gets_it_whole(two_devices):
+    from organiser.core.meeting_rules import MINUTES_PIECE
+
+    a, b = two_devices
+    event = a.events.add("General meeting", "2026-12-03T19:00").id
+    sync_pair(a, b)
+    before = a.replica.version_vector()[a.device_id]
+    text = "😀 é " * 40_000  # 160,000 characters, 4 of 5 bytes in each emoji: one update would be refused
+    assert a.meetings.append_minutes(event, text) == text + "\n"
+    pieces = a.replica.version_vector()[a.device_id] - before
+    assert pieces == -(-(len(text) + 1) // MINUTES_PIECE) == 5
+    sync_pair(a, b)
+    assert b.meetings.minutes_text(event) == text + "\n"
+
+
+def test_an_append_above_the_limit_is_refused_whole(meeting):
+    group, event, _ana = meeting
+    before = group.replica.state_hash()
+    with pytest.raises(ValidationError, match="1,000,001 characters is more than the 1,000,000"):
+        group.meetings.append_minutes(event, "a" * 1_000_001)
+    assert group.replica.state_hash() == before

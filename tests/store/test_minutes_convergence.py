@@ -16,6 +16,7 @@ from organiser.core.minutes import MinutesDoc, edit_update, utf16_len
 from organiser.services.group import Group, create_group
 from organiser.store import minutes as minutes_store
 from tests.conftest import add_device, sync_pair
+from tests.core.test_minutes_order import two_laptops_typing
 
 ALPHABET = ["a", "b", " ", "é", "ñ", "ß", "Ł", "😀", "👍🏽", "中", "\n", "ü"]
 MARK = 0xE000  # private-use characters, one per insertion, never deleted: they must all survive
@@ -64,11 +65,6 @@ def _deliver(rng: random.Random, source: Group, target: Group) -> None:
     target.replica.apply(chosen)
 
 
-# A known bug, open in issue 15: about one run in twenty (device keys are random, so the order
-# of ties differs between runs) one laptop ends without a few of another's characters after
-# everyone has every changeset. Until it is found the test still runs and reports XPASS/XFAIL,
-# so that the suite stays a signal for everything else.
-@pytest.mark.xfail(strict=False, reason="minutes sometimes do not converge (about 1 run in 20); issue 15")
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_three_laptops_typing_at_once_converge_with_every_ones_characters(tmp_path, seed):
     rng = random.Random(seed)
@@ -124,12 +120,48 @@ def test_an_update_that_arrives_before_the_one_it_follows_is_kept_through_compac
     first = a.meetings.append_minutes(event, "First words.")
     a.meetings.append_minutes(event, "Then more.")
     later = a.replica.changes_since(b.replica.version_vector())
-    b.replica.apply([later[-1]])  # the second arrives alone: it waits inside the document
+    b.replica.apply([later[-1]])  # the second arrives alone: it waits beside the document
     assert b.meetings.minutes_text(event) == ""
-    assert not b.meetings.compact_minutes(event)  # compaction now would lose it
+    assert b.meetings.compact_minutes(event)  # compaction keeps the waiting update's row
+    minutes_store.forget_cache()
     b.replica.apply(later)
     assert b.meetings.minutes_text(event) == first + "Then more.\n"
     assert b.meetings.compact_minutes(event)
+    (kept,) = b.db.execute("SELECT count(*) FROM minutes_updates").fetchone()
+    assert kept == 0
+
+
+@pytest.mark.parametrize("compact_on_the_way", [False, True])
+def test_typing_of_two_laptops_whose_gaps_fill_in_late_reaches_a_third_whole(tmp_path, compact_on_the_way):
+    """The regression of issue 15's one run in twenty: laptop c gets b's "c" and a's "d" before
+    the "b" and "a" they were typed next to. Yrs's own store of early updates kept those two for
+    ever (c showed "ab"); the updates now wait beside the document until their turn."""
+    a = create_group(tmp_path / "a", "Tenants Union", "projector")
+    b = add_device(a, tmp_path / "b", "minutes laptop")
+    c = add_device(a, tmp_path / "c", "chair laptop")
+    event = a.events.add("General meeting", "2026-12-03T19:00").id
+    sync_pair(a, b)
+    sync_pair(a, c)
+    for group, update in zip((b, a, b, a), two_laptops_typing(), strict=True):
+        group.meetings.write_minutes(event, update)  # as each laptop's editor stores it
+    typed_b = b.replica.changes_since(c.replica.version_vector())
+    typed_a = a.replica.changes_since(c.replica.version_vector())
+    b_first, b_second = typed_b[-2:]
+    a_first, a_second = typed_a[-2:]
+    arrivals = [[*typed_b[:-2], *typed_a[:-2]], [b_second], [a_second], [b_first], [a_first]]
+    for batch in arrivals:
+        c.replica.apply(batch)
+        if compact_on_the_way:
+            c.meetings.compact_minutes(event)
+            minutes_store.forget_cache()
+    assert c.meetings.minutes_text(event) == "cdab"
+    minutes_store.forget_cache()
+    assert str(minutes_store.load(c.db, event)) == "cdab"
+    sync_pair(a, b)
+    assert a.meetings.minutes_text(event) == b.meetings.minutes_text(event) == "cdab"
+    assert len({g.replica.state_hash() for g in (a, b, c)}) == 1
+    for group in (a, b, c):
+        group.close()
 
 
 def test_a_minutes_update_whose_bytes_are_not_an_update_changes_nothing_anywhere(two_devices):

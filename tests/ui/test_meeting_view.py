@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from organiser.core.minutes import utf16_len
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_pair
 from tests.ui.conftest import with_modal
 
@@ -138,6 +139,42 @@ def test_agenda_items_are_added_and_dragged_into_a_new_order(meeting, qtbot: Any
     assert drop.isAccepted()
     assert [i.title for i in window.group.meetings.items(event_id)] == ["Garden", "Welcome", "Rent strike"]
     assert view.agenda.index(0).data().startswith("1. Garden")
+
+
+def test_empty_agenda_decisions_and_minutes_say_how_to_add_the_first(meeting, qtbot: Any) -> None:
+    window, _event_id = meeting
+    view = window.meeting_view
+    assert view.agenda_empty.isVisible() and view.agenda_empty.text().startswith("No agenda items yet: add one")
+    assert view.proposals_empty.isVisible() and "New proposal" in view.proposals_empty.text()
+    assert view.editor.text.placeholderText().startswith("No minutes yet: type here")
+    qtbot.mouseClick(view.item_title, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(view.item_title, "Welcome")
+    qtbot.keyClick(view.item_title, Qt.Key.Key_Return)
+    assert not view.agenda_empty.isVisible()  # the first item is there: the hint goes
+    assert view.proposals_empty.isVisible()
+
+
+def test_reopened_on_the_meeting_it_shows_the_first_event_and_its_open_proposals_tally(
+        demo: Group, qtbot: Any, tmp_path: Path) -> None:
+    """The app opens on the view it was closed on: on Meeting, Events has not been shown, yet
+    the meeting of the event Events would show is there, its open proposal's tally at once."""
+    looking = MainWindow(demo, None, settings=UiSettings(tmp_path / "first"))
+    qtbot.addWidget(looking)
+    looking.show()
+    qtbot.waitUntil(lambda: looking.events_view.current_id() is not None, timeout=5000)
+    event_id = looking.events_view.current_id()
+    looking.close()
+    demo.proposals.add(event_id, "Paint the banner green", "consent")
+    settings = UiSettings(tmp_path / "ui")
+    settings.set_last_view("meeting")
+    window = MainWindow(demo, None, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.current_view() == "meeting"
+    qtbot.waitUntil(lambda: window.meeting_view.event_id == event_id, timeout=5000)
+    assert "Paint the banner green" in window.meeting_view.tally_label.text()
+    assert window.meeting_view.choice.count() == 2  # consent, objection: ready to record a vote
+    window.close()
 
 
 def test_next_item_starts_the_first_item_and_its_timer_shows(meeting, qtbot: Any) -> None:

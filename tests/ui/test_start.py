@@ -48,6 +48,29 @@ def test_the_demo_group_has_members_events_and_tasks(qtbot: Any, tmp_path: Path)
     groups[0].close()
 
 
+def test_the_demo_group_has_a_meeting_going_on_with_agenda_minutes_a_vote_and_an_action_item(
+        qtbot: Any, tmp_path: Path) -> None:
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    groups = opened(start)
+    qtbot.mouseClick(start.demo_choice, Qt.MouseButton.LeftButton)
+    demo = groups[0]
+    meetings = [e for e in demo.events.list() if demo.meetings.items(e.id)]
+    assert len(meetings) == 1 and meetings[0].title == "General assembly"
+    event = meetings[0].id
+    items = demo.meetings.items(event)
+    assert len(items) == 5 and all(i.minutes and i.presenter for i in items)
+    assert demo.meetings.state(event).current_item == items[1].id  # the welcome is over
+    assert items[0].used_seconds > 0
+    assert demo.meetings.minutes_text(event).startswith("Welcome: the facilitator opened the assembly")
+    (proposal,) = demo.proposals.list(event)
+    shown = demo.proposals.show(proposal.id)
+    assert shown["status"] == "open" and shown["quorum_met"] and sum(shown["tally"].values()) >= 3
+    tasks = [t for t in demo.meetings.tasks(event) if t.agenda_item == items[1].id]
+    assert [t.title for t in tasks] == ["Send the letter to the landlord"] and tasks[0].assignee and tasks[0].due
+    demo.close()
+
+
 def test_groups_already_on_this_device_are_offered(qtbot: Any, tmp_path: Path) -> None:
     data = tmp_path / "data"
     create_group(data, "Food Co-op", "till laptop").close()
