@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "organiser.cli.atrest",
     "organiser.cli.meetings",
     "organiser.cli.devices",
+    "organiser.cli.forks",
 ]
 
 EXIT_FAILED = 1  # something outside what was typed failed: a device unreachable, an invite refused
