@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from organiser.core.changeset import GENESIS, Changeset, decode_changeset, verify_signature
 from organiser.core.forks import Version, follow
+from organiser.core.membership import MEMBERSHIP_KIND
 from organiser.store import incidents
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, merge_changesets, reindex_members
@@ -68,20 +69,27 @@ def resettle(db: Database, authors: Iterable[str]) -> MergeOutcome:
     the others (and a branch not kept) into `forks`, kept as proof; the records any of their
     versions touched are rebuilt from every changeset held that is not set aside."""
     affected: set[str] = set()
+    entries_moved = False
     for author in sorted(set(authors)):
-        affected |= _walk(db, author)
-    return _rebuild(db, affected, set_aside(db)) if affected else MergeOutcome()
+        records, moved = _walk(db, author)
+        affected |= records
+        entries_moved |= moved
+    outcome = _rebuild(db, affected, set_aside(db)) if affected else MergeOutcome()
+    # Membership entries count only from versions shown: the caller evaluates the log again.
+    outcome.device_roster_changed |= entries_moved
+    return outcome
 
 
-def _walk(db: Database, author: str) -> set[str]:
+def _walk(db: Database, author: str) -> tuple[set[str], bool]:
     """Settle one author; return the records its versions from the first fork on touched, if
-    anything moved or its set-aside changed (else nothing needs rebuilding)."""
+    anything moved or its set-aside changed (else nothing needs rebuilding), and whether
+    membership entries were among them."""
     kept = dict(db.execute("SELECT seq, hash FROM fork_settlements WHERE author = ?", [author]).fetchall())
     proofs = [seq for (seq,) in db.execute("SELECT seq FROM forks WHERE author = ?", [author])]
     aside_before = set_aside(db).get(author)
     db.execute("DELETE FROM forks_set_aside WHERE author = ?", [author])
     if not proofs and not kept:
-        return set()
+        return set(), False
     start = min([*proofs, *kept])
     held = {cs.seq: cs for cs in _decoded(db, "changes", author, start)}
     others = {cs.hash: cs for cs in _decoded(db, "forks", author, start)}
@@ -108,8 +116,10 @@ def _walk(db: Database, author: str) -> set[str]:
     if moved:
         _recount_vector(db, author, start)
     if not moved and aside_before == walk.aside_from:
-        return set()
-    return {op.record for cs in (*held.values(), *others.values()) for op in cs.ops}
+        return set(), False
+    versions = (*held.values(), *others.values())
+    return {op.record for cs in versions for op in cs.ops}, any(op.kind == MEMBERSHIP_KIND
+                                                               for cs in versions for op in cs.ops)
 
 
 def _decoded(db: Database, table: str, author: str, start: int) -> list[Changeset]:
@@ -124,6 +134,7 @@ def _hash_at(db: Database, author: str, seq: int) -> str | None:
 
 def _to_proofs(db: Database, cs: Changeset) -> None:
     db.execute("DELETE FROM changes WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+    db.execute("DELETE FROM membership_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
     db.conn.execute(
         "INSERT OR IGNORE INTO forks (author, seq, hash, body, signature, found_at) VALUES (?, ?, ?, ?, ?, ?)",
         [cs.author, cs.seq, cs.hash, cs.body, cs.signature, _now()])
@@ -133,6 +144,11 @@ def _to_changes(db: Database, cs: Changeset) -> None:
     db.execute("DELETE FROM forks WHERE hash = ?", [cs.hash])
     db.conn.execute("INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature])
+    db.execute("DELETE FROM membership_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+    db.conn.executemany(  # the kept version's entries replace the other's (store/membership.py)
+        "INSERT INTO membership_log (author, seq, idx, hlc, action, value) VALUES (?, ?, ?, ?, ?, ?)",
+        [(cs.author, cs.seq, index, cs.hlc, op.field, json.dumps(op.value, sort_keys=True))
+         for index, op in enumerate(cs.ops) if op.kind == MEMBERSHIP_KIND and type(op.value) is dict])
 
 
 def _recount_vector(db: Database, author: str, start: int) -> None:

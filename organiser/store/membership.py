@@ -112,6 +112,9 @@ def load_membership(db: Database, extra: Iterable[Entry] = ()) -> Membership:
     meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('founder', 'founder_key')").fetchall())
     entries = [Entry(a, s, h, i, action, json.loads(v)) for a, s, i, h, action, v in db.execute(
         "SELECT author, seq, idx, hlc, action, value FROM membership_log")]
+    if _has_fork_tables(db):  # entries in changesets set aside after a fork count nowhere
+        aside = dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall())
+        entries = [e for e in entries if e.author not in aside or e.seq < aside[e.author]]
     # Entries of changesets a removal withdrew stay in the log; the rules drop them.
     legacy = db.execute("SELECT device, public_key, name, admitted_by FROM legacy_roster").fetchall()
     return evaluate([*entries, *extra], meta.get("founder", ""), meta.get("founder_key", ""), legacy)
@@ -130,8 +133,9 @@ def read_roster(db: Database) -> Roster:
     return Roster(keys, limits, frozenset(admins))
 
 
-def refresh_roster(db: Database) -> RosterUpdate:
-    """Evaluate the log, write the roster, withdraw (or bring back) changesets accordingly."""
+def refresh_roster(db: Database, *, again: bool = True) -> RosterUpdate:
+    """Evaluate the log, write the roster, withdraw (or bring back) changesets accordingly.
+    `again`: evaluate once more if keeping a fork's version brought or took membership entries."""
     before = dict(db.execute("SELECT id, removed_kept FROM devices WHERE removed_kept IS NOT NULL").fetchall())
     state = load_membership(db)
     ranked = sorted(state.devices.values(), key=lambda d: d.rank)
@@ -166,6 +170,13 @@ def refresh_roster(db: Database) -> RosterUpdate:
             for name in ("changed", "kinds", "minutes"):
                 getattr(update.outcome, name).update(getattr(settled, name))
             update.outcome.conflicts.extend(settled.conflicts)
+            if settled.device_roster_changed and again:  # versions holding entries came or went
+                second = refresh_roster(db, again=False)
+                for name in ("changed", "kinds", "minutes"):
+                    getattr(update.outcome, name).update(getattr(second.outcome, name))
+                update.outcome.conflicts.extend(second.outcome.conflicts)
+                update.membership = second.membership
+                update.newly_removed |= second.newly_removed
     return update
 
 

@@ -408,7 +408,11 @@ class Replica:
                 Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in pending
             )
             if suspects:  # a second version of a held number: a fork, if its author signed it
-                _fold(outcome, forks.examine(self.db, suspects, self.roster_key, result.refused))
+                found = forks.examine(self.db, suspects, self.roster_key, result.refused)
+                _fold(outcome, found)
+                if found.device_roster_changed:  # set aside or kept versions held membership entries
+                    self.forget_roster()
+                    _fold(outcome, membership.refresh_roster(self.db).outcome)
             newest = max((cs.hlc for cs in stored), default=0)
             if newest and self.clock.observe(newest) is not None:
                 # Only then look for each changeset stamped far ahead, to report them all.

@@ -10,16 +10,27 @@ from pathlib import Path
 import pytest
 
 from organiser.core.changeset import Changeset, decode_changeset
+from organiser.core.membership import POLICY
+from organiser.core.records import new_id
 from organiser.services.devices import MembershipRefused
 from organiser.services.group import Group, create_group
 from organiser.store import forks
+from organiser.store.membership import entry_op
 from tests.bad_peer import BadPeer, new_member
 from tests.conftest import add_device, sync_pair
 
 
 def exchange(x: Group, y: Group) -> None:
-    """What a sync session does: the changesets each lacks, then the proofs of forks."""
+    """What a sync session does: the changesets each lacks, the other versions where HELLO's
+    heads differ, then the proofs of forks."""
+    vectors = {g.device_id: g.replica.version_vector() for g in (x, y)}
+    heads = {g.device_id: forks.heads(g.db, vectors[g.device_id]) for g in (x, y)}
     sync_pair(x, y)
+    for src, dst in ((x, y), (y, x)):
+        differing = forks.differing_heads(dst.db, vectors[src.device_id], heads[src.device_id])
+        if differing:
+            lower = {**dst.replica.version_vector(), **{a: s - 1 for a, s in differing.items()}}
+            dst.replica.apply([cs for cs in src.replica.changes_since(lower) if cs.author in differing])
     y.replica.apply([decode_changeset(*p) for p in forks.proofs_after(x.db, 0)[1]])
     x.replica.apply([decode_changeset(*p) for p in forks.proofs_after(y.db, 0)[1]])
     sync_pair(x, y)  # what a decision let in since
@@ -141,3 +152,40 @@ def test_only_an_admin_keeps_a_version(fork: Fork) -> None:
     with pytest.raises(MembershipRefused, match="only an admin"):
         c.forks.keep(c.forks.list()[0].id, fork.left[0].hash)
     assert forks.set_aside(c.db) == {fork.liar.device_id: fork.seq}
+
+
+def test_membership_entries_count_only_from_the_version_kept(tmp_path: Path) -> None:
+    """An admin's device that forks: a policy entry in one version only. While set aside it counts
+    nowhere; once a version is kept, its entries count on every device, the other's nowhere."""
+    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    liar = add_device(a, tmp_path / "b", "minutes laptop")
+    c = add_device(a, tmp_path / "c", "spare laptop")
+    try:
+        a.membership.promote("minutes laptop")
+        for other in (liar, c):
+            sync_pair(a, other)
+        modified = BadPeer(liar)
+        seq, prev = modified.seq + 1, modified.prev
+        left = modified.sign([entry_op(new_id(), POLICY, {"members_may_invite": True})])
+        right = modified.sign(new_member("Right"), seq=seq, prev=prev)
+        a.replica.apply([left])
+        c.replica.apply([right])
+        assert a.membership.membership().members_may_invite  # a knows one version only
+        exchange(a, c)
+        for device in (a, c):
+            assert not device.membership.membership().members_may_invite, device.device_name
+        assert a.replica.state_hash() == c.replica.state_hash()
+        a.forks.keep(a.forks.list()[0].id, left.hash)
+        exchange(a, c)
+        for device in (a, c):
+            assert device.membership.membership().members_may_invite, device.device_name
+            assert "Right" not in names(device)
+        a.forks.keep(a.forks.list()[0].id, right.hash)  # the admin changes its mind
+        exchange(a, c)
+        for device in (a, c):
+            assert not device.membership.membership().members_may_invite, device.device_name
+            assert "Right" in names(device)
+        assert a.replica.state_hash() == c.replica.state_hash()
+    finally:
+        for device in (a, liar, c):
+            device.close()
