@@ -6,8 +6,9 @@ Walking up the numbers from the first forked one, a version counts when it links
 version chosen before it (its `prev`). Where one version links, it is chosen. Where two do,
 the admins' decision (membership `keep` entries) names the one that stays; without one, the
 author is set aside from that number on until an admin decides. Where none links, or the
-decided version is not held here yet, the walk ends: what this device holds from there on
-belongs to a branch that was not kept (or waits for the kept one to arrive).
+decided version is not held here yet, or a number is missing, the walk ends: what this
+device holds from there on belongs to a branch that was not kept (or waits, as proof, for
+the versions before it to arrive).
 
 The outcome depends only on the set of versions held and the decisions, so two devices
 holding the same versions show the same records whatever order they learnt them in.
@@ -60,4 +61,6 @@ def follow(versions: Iterable[Version], kept: Mapping[int, str], before: str | N
             return walk
         walk.chosen[seq] = link = linked[0]
         seq += 1
+    if seq <= max(by_seq):  # a gap: what lies beyond cannot be linked to the chosen versions yet
+        walk.ended_at = seq
     return walk

@@ -218,11 +218,22 @@ def refuse_set_aside(db: Database, pending: list[Changeset], refused: list[Refus
     return keep
 
 
+def watched(db: Database, authors: set[str]) -> set[str]:
+    """Those of these authors that forked (proofs held, or an admin's choice): what arrives of
+    theirs must be walked again, since it may belong to a branch that was not kept."""
+    if not authors:
+        return set()
+    known = {a for (a,) in db.execute("SELECT author FROM forks UNION SELECT author FROM fork_settlements")}
+    return authors & known
+
+
 def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed25519PublicKey | None],
-            refused: list[Refusal]) -> MergeOutcome:
+            refused: list[Refusal], arrived: set[str] = frozenset()) -> MergeOutcome:  # type: ignore[assignment]
     """Second versions of numbers held: a fork when its author signed it. Keeps the proof,
-    counts the incident, and settles the author again; returns what changed."""
-    forked: set[str] = set()
+    counts the incident, and settles the author again (and `arrived`, forked authors some of
+    whose changesets were just stored: out of order, they may follow a version not kept);
+    returns what changed."""
+    forked: set[str] = set(arrived)
     for cs in suspects:
         key = key_of(cs.author)
         if key is None:

@@ -89,3 +89,9 @@ def test_a_later_fork_on_the_kept_branch_sets_the_author_aside_again():
     assert walk.chosen == {5: LEFT} and walk.aside_from == 6
     assert follow(versions, {5: LEFT, 6: "e" * 64}, "p4").chosen == {5: LEFT, 6: "e" * 64}
 
+
+
+def test_versions_beyond_a_missing_number_wait_and_are_not_chosen():
+    versions = [Version(5, LEFT, "p4"), Version(5, RIGHT, "p4"), Version(7, "c" * 64, "x" * 64)]
+    walk = follow(versions, {5: RIGHT}, "p4")
+    assert walk.chosen == {5: RIGHT} and walk.ended_at == 6
