@@ -11,8 +11,8 @@ LIBS="$LIBS libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-re
 LIBS="$LIBS python3-venv iproute2"
 # pdftotext reads back the attendance sheet and RSVP list the app saves as PDF (tests/ui/test_door.py).
 LIBS="$LIBS poppler-utils"
-# A laptop whose clock is years ahead (tests/net/test_lan_chaos.py); iproute2 above brings `tc` for netem.
-LIBS="$LIBS faketime"
+# A laptop whose clock is years ahead, and 3 % packet loss by an nftables rule (tests/net/test_lan_chaos.py).
+LIBS="$LIBS faketime nftables"
 # The .deb (`make package`, tests/packaging): dpkg-deb builds it; the bundled Wayland plugin links these,
 # and packaging/build.py must find every linked library on this machine to name its package in Depends:.
 LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"

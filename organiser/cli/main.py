@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "organiser.cli.meetings",
     "organiser.cli.devices",
     "organiser.cli.folders",
+    "organiser.cli.forks",
 ]
 
 EXIT_FAILED = 1  # something outside what was typed failed: a device unreachable, an invite refused

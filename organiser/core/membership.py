@@ -18,6 +18,9 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   senior one wins (the founder first, then by admission). An admin cannot demote a more
   senior admin. Admitting and removing one device at once: the removal wins.
 - The group always keeps an admin: a removal or demotion of its last admin has no effect.
+- A device that signed two versions of one changeset number (a fork) is set aside from that
+  number until an admin keeps one version (`keep`: device, number, hash of the version
+  kept). The most senior admin's choice stands; of one admin's choices, the latest.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from organiser.core.keys import device_id_for
 
 MEMBERSHIP_KIND = "membership"  # the op kind of membership entries
 FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY = "found", "admit", "remove", "promote", "demote", "policy"
-ACTIONS = (FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY)
+KEEP = "keep"  # an admin keeps one version of a forked changeset number
+ACTIONS = (FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY, KEEP)
 # Passes of the evaluation that drop entries written after their author's removal; each
 # pass can only follow one more removal, and groups have few removals chained that way.
 MAX_PASSES = 8
@@ -79,10 +83,21 @@ class Device:
         return self.removed_kept is not None
 
 
+@dataclass(frozen=True)
+class KeptBranch:
+    """An admin's choice of the version of a forked changeset number that stays."""
+
+    hash: str
+    decided_by: str
+    hlc: int
+    rank: Rank  # the deciding admin's seniority: a more senior admin's choice stands
+
+
 @dataclass
 class Membership:
     devices: dict[str, Device] = field(default_factory=dict)
     members_may_invite: bool = False
+    kept_branches: dict[tuple[str, int], KeptBranch] = field(default_factory=dict)  # by (device, seq)
     removals: int = 0  # effective removals so far (the discovery key changes with each)
     ignored: list[tuple[Entry, str]] = field(default_factory=list)
 
@@ -202,6 +217,8 @@ def _apply(state: Membership, e: Entry, founder: str, beaten: frozenset[tuple[in
         return _admit(state, e, author)
     if not author.admin:
         return "its author is not an admin"
+    if e.action == KEEP:
+        return _keep(state, e, author)
     if e.action == POLICY:
         return _policy(state, e)
     target = state.devices.get(e.target)
@@ -289,6 +306,26 @@ def _remove(state: Membership, e: Entry, author: Device, target: Device) -> str 
 _ON_MEMBER: dict[str, Callable[[Membership, Entry, Device, Device], str | None]] = {
     REMOVE: _remove, PROMOTE: _promote, DEMOTE: _demote,
 }
+
+
+def _keep(state: Membership, e: Entry, author: Device) -> str | None:
+    """An admin keeps one version of a forked number; a removed device's fork may still need it
+    (its changesets up to the last that stays)."""
+    if e.target not in state.devices:
+        return "it names a device that is not a member"
+    seq, branch = e.value.get("seq"), e.value.get("hash")
+    if type(seq) is not int or seq < 1 or type(branch) is not str or not _is_hash(branch):
+        return "it does not name the version to keep"
+    key = (e.target, seq)
+    before = state.kept_branches.get(key)
+    if before is not None and before.rank < author.rank:
+        return "a more senior admin chose the version to keep"
+    state.kept_branches[key] = KeptBranch(branch, author.id, e.hlc, author.rank)
+    return None
+
+
+def _is_hash(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
 def _text(value: Any) -> str:

@@ -18,6 +18,7 @@ from organiser.core.membership import (
     ADMIT,
     DEMOTE,
     FOUND,
+    KEEP,
     MEMBERSHIP_KIND,
     POLICY,
     PROMOTE,
@@ -182,6 +183,10 @@ class Devices:
         self._commit(DEMOTE, {"device": target.id})
         return self.find(target.id)
 
+    def keep_version(self, device: str, seq: int, version: str) -> None:
+        """Keep one version of a device's forked changeset number (services/forks.py)."""
+        self._commit(KEEP, {"device": device, "seq": seq, "hash": version})
+
     def set_policy(self, *, members_may_invite: bool) -> None:
         """Set the group's policy: whether members who are not admins may admit devices.
         `MembershipRefused` when this device is not an admin or the log would ignore it."""
@@ -215,7 +220,7 @@ def _why_not(held: Membership, trial: Entry, db: Any) -> str | None:
     """Why the rules would give this entry no effect, in words for people; None if it works."""
     if trial.action == ADMIT and not held.may_invite(trial.author):
         return "only an admin can admit devices (the group's policy does not let members invite)."
-    if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY) and not held.is_admin(trial.author):
+    if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY, KEEP) and not held.is_admin(trial.author):
         return "only an admin can do this; see 'organiser device list' for the group's admins."
     after = store.load_membership(db, [trial])
     for entry, reason in after.ignored:

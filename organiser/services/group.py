@@ -17,6 +17,7 @@ from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
 from organiser.services.devices import Devices
 from organiser.services.events import Events
+from organiser.services.forks import Forks
 from organiser.services.meetings import Meetings
 from organiser.services.members import Members
 from organiser.services.proposals import Proposals
@@ -82,6 +83,7 @@ class Group:
         self.meetings = Meetings(replica)
         self.proposals = Proposals(replica)
         self.membership = Devices(replica)
+        self.forks = Forks(replica, self.membership)
 
     # ---- identity -----------------------------------------------------------------------
 

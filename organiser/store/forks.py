@@ -1,13 +1,14 @@
 """Equivocation: two validly signed changesets with the same author and number.
 
 Honest software never signs two; a modified app or a copied key can, and devices holding
-different versions would never agree again. So a second version is kept as proof (the
-first stays in `changes`), passed on to every peer (`proofs_after`), and every device sets
-aside that author's changesets from the lowest forked number on: they are not shown and
-later ones are refused. The set-aside state is a pure function of the proofs held, so it is
-the same on every device that holds them, and the visible state is rebuilt from the change
-log without those changesets (`withdraw`), so state hashes agree. Deleting an author's
-proofs (an admin keeping one branch, or the device's removal) ends it.
+different versions would never agree again. So a second version is kept as proof in
+`forks` (the first stays in `changes`), passed on to every peer (`proofs_after`), and every
+device walks that author's versions (core/forks.py): from an undecided fork on, its
+changesets are set aside (not shown, later ones refused) until an admin keeps one version
+(a signed membership `keep` entry, evaluated into `fork_settlements`). Then the kept branch
+is in `changes` and shown, and the other branch is in `forks`, kept as proof. What is shown
+depends only on the versions held and the decisions, so state hashes agree (`resettle`
+rebuilds the records the versions touched from the change log).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from collections.abc import Callable, Iterable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlite_utils import Database
 
-from organiser.core.changeset import Changeset, decode_changeset, verify_signature
+from organiser.core.changeset import GENESIS, Changeset, decode_changeset, verify_signature
+from organiser.core.forks import Version, follow
+from organiser.core.membership import MEMBERSHIP_KIND
 from organiser.store import incidents
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, merge_changesets, reindex_members
@@ -27,17 +30,21 @@ from organiser.store.verify import Refusal
 
 
 def set_aside(db: Database) -> dict[str, int]:
-    """author -> the first sequence number set aside (the lowest forked one)."""
-    return dict(db.execute("SELECT author, min(seq) FROM forks GROUP BY author").fetchall())
+    """author -> the first sequence number set aside (an undecided fork)."""
+    return dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall())
 
 
 def keep_proof(db: Database, cs: Changeset) -> bool:
     """Store a second version of a held (author, seq) as proof; True when it is new here."""
     cursor = db.conn.execute(
         "INSERT OR IGNORE INTO forks (author, seq, hash, body, signature, found_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [cs.author, cs.seq, cs.hash, cs.body, cs.signature, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())],
+        [cs.author, cs.seq, cs.hash, cs.body, cs.signature, _now()],
     )
     return cursor.rowcount > 0
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def proofs_after(db: Database, after: int) -> tuple[int, list[tuple[bytes, bytes]]]:
@@ -56,32 +63,104 @@ def proofs_after(db: Database, after: int) -> tuple[int, list[tuple[bytes, bytes
     return top, out
 
 
-def withdraw(db: Database, aside: dict[str, int]) -> MergeOutcome:
-    """Rebuild the records that set-aside changesets touched from every other changeset held
-    (inside the caller's transaction). Rare (a fork), so it reads the whole change log."""
-    return _rebuild(db, _touched(db, aside), aside)
-
-
-def settle(db: Database, author: str) -> MergeOutcome:
-    """End the set-aside of an author (inside the caller's transaction): its proofs are
-    deleted and the records its changesets touched are rebuilt, now counting the ones held.
-    For the device's removal, or an admin keeping one branch: the caller first drops from
-    `changes` what it does not keep, so every device ends with the same changesets."""
-    first = set_aside(db).get(author)
-    if first is None:
-        return MergeOutcome()
-    db.conn.execute("DELETE FROM forks WHERE author = ?", [author])
-    return _rebuild(db, _touched(db, {author: first}), set_aside(db))
-
-
-def _touched(db: Database, aside: dict[str, int]) -> set[str]:
+def resettle(db: Database, authors: Iterable[str]) -> MergeOutcome:
+    """Walk these authors' versions again (core/forks.py, inside the caller's transaction), after
+    a new proof or an admin's decision: the version chosen at each number goes into `changes`,
+    the others (and a branch not kept) into `forks`, kept as proof; the records any of their
+    versions touched are rebuilt from every changeset held that is not set aside."""
     affected: set[str] = set()
-    for author, first in aside.items():
-        for body, signature in db.execute(
-            "SELECT body, signature FROM changes WHERE author = ? AND seq >= ?", [author, first]
-        ).fetchall():
-            affected.update(op.record for op in decode_changeset(body, signature).ops)
-    return affected
+    entries_moved = False
+    for author in sorted(set(authors)):
+        records, moved = _walk(db, author)
+        affected |= records
+        entries_moved |= moved
+    outcome = _rebuild(db, affected, set_aside(db)) if affected else MergeOutcome()
+    # Membership entries count only from versions shown: the caller evaluates the log again.
+    outcome.device_roster_changed |= entries_moved
+    return outcome
+
+
+def _walk(db: Database, author: str) -> tuple[set[str], bool]:
+    """Settle one author; return the records its versions from the first fork on touched, if
+    anything moved or its set-aside changed (else nothing needs rebuilding), and whether
+    membership entries were among them."""
+    kept = dict(db.execute("SELECT seq, hash FROM fork_settlements WHERE author = ?", [author]).fetchall())
+    proofs = [seq for (seq,) in db.execute("SELECT seq FROM forks WHERE author = ?", [author])]
+    aside_before = set_aside(db).get(author)
+    db.execute("DELETE FROM forks_set_aside WHERE author = ?", [author])
+    if not proofs and not kept:
+        return set(), False
+    start = min([*proofs, *kept])
+    held = {cs.seq: cs for cs in _decoded(db, "changes", author, start)}
+    others = {cs.hash: cs for cs in _decoded(db, "forks", author, start)}
+    before = GENESIS if start == 1 else _hash_at(db, author, start - 1)
+    walk = follow([Version(cs.seq, cs.hash, cs.prev) for cs in (*held.values(), *others.values())], kept, before)
+    moved = False
+    for seq, digest in walk.chosen.items():
+        here = held.get(seq)
+        if here is not None and here.hash == digest:
+            if digest in others:  # the same version came again as a proof: one copy is enough
+                db.execute("DELETE FROM forks WHERE hash = ?", [digest])
+            continue
+        if here is not None:
+            _to_proofs(db, here)
+        _to_changes(db, others[digest])
+        moved = True
+    if walk.ended_at is not None:
+        for seq, cs in held.items():
+            if seq >= walk.ended_at:
+                _to_proofs(db, cs)
+                moved = True
+    if walk.aside_from is not None:
+        db.execute("INSERT INTO forks_set_aside (author, seq) VALUES (?, ?)", [author, walk.aside_from])
+    if moved:
+        _recount_vector(db, author, start)
+    if not moved and aside_before == walk.aside_from:
+        return set(), False
+    versions = (*held.values(), *others.values())
+    return {op.record for cs in versions for op in cs.ops}, any(op.kind == MEMBERSHIP_KIND
+                                                               for cs in versions for op in cs.ops)
+
+
+def _decoded(db: Database, table: str, author: str, start: int) -> list[Changeset]:
+    return [decode_changeset(body, signature) for body, signature in db.execute(
+        f"SELECT body, signature FROM {table} WHERE author = ? AND seq >= ?", [author, start]).fetchall()]
+
+
+def _hash_at(db: Database, author: str, seq: int) -> str | None:
+    row = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+    return row[0] if row else None
+
+
+def _to_proofs(db: Database, cs: Changeset) -> None:
+    db.execute("DELETE FROM changes WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+    db.execute("DELETE FROM membership_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+    db.conn.execute(
+        "INSERT OR IGNORE INTO forks (author, seq, hash, body, signature, found_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [cs.author, cs.seq, cs.hash, cs.body, cs.signature, _now()])
+
+
+def _to_changes(db: Database, cs: Changeset) -> None:
+    db.execute("DELETE FROM forks WHERE hash = ?", [cs.hash])
+    db.conn.execute("INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature])
+    db.execute("DELETE FROM membership_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+    db.conn.executemany(  # the kept version's entries replace the other's (store/membership.py)
+        "INSERT INTO membership_log (author, seq, idx, hlc, action, value) VALUES (?, ?, ?, ?, ?, ?)",
+        [(cs.author, cs.seq, index, cs.hlc, op.field, json.dumps(op.value, sort_keys=True))
+         for index, op in enumerate(cs.ops) if op.kind == MEMBERSHIP_KIND and type(op.value) is dict])
+
+
+def _recount_vector(db: Database, author: str, start: int) -> None:
+    """The author's highest contiguous number held, after versions moved in or out from `start`."""
+    row = db.execute("SELECT seq FROM vector WHERE author = ?", [author]).fetchone()
+    top = min(row[0] if row else 0, start - 1)
+    for (seq,) in db.execute("SELECT seq FROM changes WHERE author = ? AND seq > ? ORDER BY seq", [author, top]):
+        if seq != top + 1:
+            break
+        top = seq
+    db.execute("INSERT INTO vector (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = excluded.seq",
+               [author, top])
 
 
 def _rebuild(db: Database, affected: set[str], aside: dict[str, int]) -> MergeOutcome:
@@ -139,11 +218,22 @@ def refuse_set_aside(db: Database, pending: list[Changeset], refused: list[Refus
     return keep
 
 
+def watched(db: Database, authors: set[str]) -> set[str]:
+    """Those of these authors that forked (proofs held, or an admin's choice): what arrives of
+    theirs must be walked again, since it may belong to a branch that was not kept."""
+    if not authors:
+        return set()
+    known = {a for (a,) in db.execute("SELECT author FROM forks UNION SELECT author FROM fork_settlements")}
+    return authors & known
+
+
 def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed25519PublicKey | None],
-            refused: list[Refusal]) -> MergeOutcome:
+            refused: list[Refusal], arrived: set[str] = frozenset()) -> MergeOutcome:  # type: ignore[assignment]
     """Second versions of numbers held: a fork when its author signed it. Keeps the proof,
-    counts the incident, and withdraws what is set aside; returns what changed."""
-    found = False
+    counts the incident, and settles the author again (and `arrived`, forked authors some of
+    whose changesets were just stored: out of order, they may follow a version not kept);
+    returns what changed."""
+    forked: set[str] = set(arrived)
     for cs in suspects:
         key = key_of(cs.author)
         if key is None:
@@ -152,13 +242,15 @@ def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed2
         if not verify_signature(key, cs):
             refused.append(Refusal(cs.author, cs.seq, "its signature does not match its author's key", "signature"))
             continue
-        held = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [cs.author, cs.seq]).fetchone()
+        held = db.execute("SELECT hash, prev FROM changes WHERE author = ? AND seq = ?", [cs.author, cs.seq]).fetchone()
         if held is None or held[0] == cs.hash:
             continue  # the other version was not stored after all: this one comes again later
         if keep_proof(db, cs):
-            found = True
-            incidents.note(db, cs.author, "fork", f"it signed two different changesets numbered {cs.seq}", seq=cs.seq)
-    return withdraw(db, set_aside(db)) if found else MergeOutcome()
+            forked.add(cs.author)
+            if held[1] == cs.prev:  # two versions after one history: where the author forked
+                incidents.note(db, cs.author, "fork", f"it signed two different changesets numbered {cs.seq}",
+                               seq=cs.seq)
+    return resettle(db, forked) if forked else MergeOutcome()
 
 
 def heads(db: Database, vector: dict[str, int]) -> dict[str, str]:

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset, Op, decode_changeset
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
 from organiser.core.merge import RecordState
+from organiser.store import forks
 from organiser.store.database import in_chunks
 from organiser.store.materialise import INDEXED_UPTO, MergeOutcome, Stored, load_states, merge_changesets
 
@@ -111,6 +112,9 @@ def load_membership(db: Database, extra: Iterable[Entry] = ()) -> Membership:
     meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('founder', 'founder_key')").fetchall())
     entries = [Entry(a, s, h, i, action, json.loads(v)) for a, s, i, h, action, v in db.execute(
         "SELECT author, seq, idx, hlc, action, value FROM membership_log")]
+    if _has_fork_tables(db):  # entries in changesets set aside after a fork count nowhere
+        aside = dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall())
+        entries = [e for e in entries if e.author not in aside or e.seq < aside[e.author]]
     # Entries of changesets a removal withdrew stay in the log; the rules drop them.
     legacy = db.execute("SELECT device, public_key, name, admitted_by FROM legacy_roster").fetchall()
     return evaluate([*entries, *extra], meta.get("founder", ""), meta.get("founder_key", ""), legacy)
@@ -129,8 +133,9 @@ def read_roster(db: Database) -> Roster:
     return Roster(keys, limits, frozenset(admins))
 
 
-def refresh_roster(db: Database) -> RosterUpdate:
-    """Evaluate the log, write the roster, withdraw (or bring back) changesets accordingly."""
+def refresh_roster(db: Database, *, again: bool = True) -> RosterUpdate:
+    """Evaluate the log, write the roster, withdraw (or bring back) changesets accordingly.
+    `again`: evaluate once more if keeping a fork's version brought or took membership entries."""
     before = dict(db.execute("SELECT id, removed_kept FROM devices WHERE removed_kept IS NOT NULL").fetchall())
     state = load_membership(db)
     ranked = sorted(state.devices.values(), key=lambda d: d.rank)
@@ -158,7 +163,40 @@ def refresh_roster(db: Database) -> RosterUpdate:
     update = RosterUpdate(state, newly_removed=frozenset(limits.keys() - before.keys()))
     if touched:
         update.outcome = rebuild_records(db, touched)
+    if _has_fork_tables(db):  # not yet while m006 runs this
+        decided = _write_fork_settlements(db, state)
+        if decided:
+            settled = forks.resettle(db, decided)
+            for name in ("changed", "kinds", "minutes"):
+                getattr(update.outcome, name).update(getattr(settled, name))
+            update.outcome.conflicts.extend(settled.conflicts)
+            if settled.device_roster_changed and again:  # versions holding entries came or went
+                second = refresh_roster(db, again=False)
+                for name in ("changed", "kinds", "minutes"):
+                    getattr(update.outcome, name).update(getattr(second.outcome, name))
+                update.outcome.conflicts.extend(second.outcome.conflicts)
+                update.membership = second.membership
+                update.newly_removed |= second.newly_removed
     return update
+
+
+def _has_fork_tables(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'fork_settlements'").fetchone() is not None
+
+
+def _write_fork_settlements(db: Database, state: Membership) -> set[str]:
+    """Write the admins' choices of versions to keep; return the authors whose choices changed."""
+    before = {(a, s): (h, by) for a, s, h, by in db.execute(
+        "SELECT author, seq, hash, decided_by FROM fork_settlements").fetchall()}
+    now = {key: (kept.hash, kept.decided_by) for key, kept in state.kept_branches.items()}
+    if now == before:
+        return set()
+    db.execute("DELETE FROM fork_settlements")
+    db.conn.executemany(
+        "INSERT INTO fork_settlements (author, seq, hash, decided_by, decided_hlc) VALUES (?, ?, ?, ?, ?)",
+        [(author, seq, kept.hash, kept.decided_by, kept.hlc) for (author, seq), kept in state.kept_branches.items()])
+    return {author for author, _seq in before.keys() ^ now.keys()} | {
+        author for (author, seq), choice in now.items() if before.get((author, seq), choice)[0] != choice[0]}
 
 
 def _withdraw(db: Database, device: str, kept: int) -> set[str]:
@@ -200,7 +238,10 @@ def rebuild_records(db: Database, ids: set[str]) -> MergeOutcome:
     old = load_states(db, ids, stored)
     states = {rid: RecordState(s.kind, rid, {}, {}) for rid, s in old.items()}
     batch: list[Changeset] = []
-    for body, signature in db.execute("SELECT body, signature FROM changes"):
+    aside = dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall()) if _has_fork_tables(db) else {}
+    for author, seq, body, signature in db.execute("SELECT author, seq, body, signature FROM changes"):
+        if author in aside and seq >= aside[author]:
+            continue  # set aside after a fork: shown nowhere until an admin keeps a version
         cs = decode_changeset(body, signature)
         ops = tuple(op for op in cs.ops if op.record in ids)
         if ops:

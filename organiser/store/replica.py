@@ -407,8 +407,13 @@ class Replica:
             result.refused.extend(
                 Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in pending
             )
-            if suspects:  # a second version of a held number: a fork, if its author signed it
-                _fold(outcome, forks.examine(self.db, suspects, self.roster_key, result.refused))
+            arrived = forks.watched(self.db, {cs.author for cs in stored}) if stored else set()
+            if suspects or arrived:  # a second version of a held number: a fork, if its author signed it
+                found = forks.examine(self.db, suspects, self.roster_key, result.refused, arrived)
+                _fold(outcome, found)
+                if found.device_roster_changed:  # set aside or kept versions held membership entries
+                    self.forget_roster()
+                    _fold(outcome, membership.refresh_roster(self.db).outcome)
             newest = max((cs.hlc for cs in stored), default=0)
             if newest and self.clock.observe(newest) is not None:
                 # Only then look for each changeset stamped far ahead, to report them all.
@@ -464,7 +469,7 @@ class Replica:
                   suspects: list[Changeset]) -> list[Changeset]:
         """Drop duplicates and changesets we hold; refuse other groups'; put second versions
         of a held number (forks, if signed) in `suspects`."""
-        seen: dict[tuple[str, int], str] = {}
+        first: dict[tuple[str, int], Changeset] = {}
         candidates: list[Changeset] = []
         for cs in changesets:
             if cs.group != self.group_id:
@@ -472,20 +477,29 @@ class Replica:
                 continue
             candidates.append(cs)
         held = self._held_hashes(candidates)
-        fresh: list[Changeset] = []
         for cs in candidates:
             key = (cs.author, cs.seq)
-            known = seen.get(key) or held.get(key)
+            earlier = first.get(key)
+            known = earlier.hash if earlier is not None else held.get(key)
             if known is not None:
                 if known == cs.hash:
                     result.duplicates += 1
+                elif earlier is not None and self._links(cs) and not self._links(earlier):
+                    # Two versions in one batch (a peer's proof of a fork), neither held: the one
+                    # that fits our chain goes on, or it would be refused with the other forever.
+                    first[key] = cs
+                    suspects.append(earlier)
                 else:
                     suspects.append(cs)
                 continue
-            seen[key] = cs.hash
-            fresh.append(cs)
-        fresh.sort(key=attrgetter("author", "seq"))
-        return fresh
+            first[key] = cs
+        return sorted(first.values(), key=attrgetter("author", "seq"))
+
+    def _links(self, cs: Changeset) -> bool:
+        """Whether a changeset fits the chain held around it: its predecessor and its follower."""
+        before = GENESIS if cs.seq == 1 else self.hash_at(cs.author, cs.seq - 1)
+        after = self.prev_at(cs.author, cs.seq + 1)
+        return (before is None or cs.prev == before) and (after is None or after == cs.hash)
 
     def _held_hashes(self, changesets: list[Changeset]) -> dict[tuple[str, int], str]:
         """Hashes we already hold in the seq range each author's incoming changesets span."""

@@ -290,6 +290,29 @@ def m010_meetings(db: Database) -> None:
 
 
 @migrations()
+def m011_fork_settlements(db: Database) -> None:
+    # An admin ends a fork by keeping one version (a membership `keep` entry). The log's rules
+    # decide which choices stand; `fork_settlements` holds them (rebuilt with the roster).
+    # `forks_set_aside` holds, per author, the number from which its changesets are set aside
+    # (an undecided fork), as the walk over its versions found it (store/forks.py); until now
+    # that was the lowest number in `forks`, which from now on also keeps the branch not kept.
+    db.executescript(
+        """
+        CREATE TABLE fork_settlements (
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_hlc INTEGER NOT NULL,
+            PRIMARY KEY (author, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE forks_set_aside (author TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO forks_set_aside (author, seq) SELECT author, min(seq) FROM forks GROUP BY author;
+        """
+    )
+
+
+@migrations()
 def m012_folders(db: Database) -> None:
     # Shared folders this device syncs through (store/folders.py): where, the number of its
     # next segment, and what each file in it held when last read (size and mtime say whether

@@ -1,14 +1,26 @@
 """Peers & group > Incidents: what other devices sent that was refused, and clocks far off,
-one line per device and reason, in words people act on ("check its clock")."""
+one line per device and reason, in words people act on ("check its clock"); below them the
+forks (a device that signed two versions of one change), where an admin keeps one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from organiser.services.group import Group
+from organiser.ui.forks_dialog import FORK_ROLE, ForksModel, KeepVersionDialog
 
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the incident as a dict
 Index = QModelIndex | QPersistentModelIndex
@@ -92,17 +104,62 @@ class IncidentsPanel(QWidget):
         layout.addWidget(heading)
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
+        self.forks_part = self._forks_part(group)
+        layout.addWidget(self.forks_part)
         if bridge is not None:
             bridge.changesetRefused.connect(lambda *_: self.refresh())
             bridge.clockWarning.connect(lambda *_: self.refresh())
             bridge.peersChanged.connect(self.refresh)
+            # an admin's decision arrives as a membership entry: the roster's kind changes
+            bridge.recordsChanged.connect(lambda event: self.refresh() if "device" in event.kinds else None)
         self.timer = QTimer(self)  # incidents noted by another process (organiser serve beside the app)
         self.timer.setInterval(10_000)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.refresh()
 
+    def _forks_part(self, group: Group) -> QWidget:
+        """Shown only while this device knows of a fork."""
+        part = QWidget()
+        self.forks_model = ForksModel(group, self)
+        self.forks = QListView()
+        self.forks.setModel(self.forks_model)
+        self.forks.setAccessibleName("Forks")
+        self.forks.setWordWrap(True)
+        self.forks.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.forks.setMaximumHeight(56)
+        self.keep_button = QPushButton("&Keep one version...")
+        self.keep_button.setEnabled(False)
+        self.keep_button.clicked.connect(self.keep_version)
+        self.forks.selectionModel().selectionChanged.connect(
+            lambda *_: self.keep_button.setEnabled(self.forks.currentIndex().isValid()))
+        self.forks_model.modelReset.connect(lambda: self.keep_button.setEnabled(False))
+        heading = QLabel("Forks: a device signed two versions of one change")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.forks, 1)
+        row.addWidget(self.keep_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(part)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(heading)
+        layout.addLayout(row)
+        return part
+
+    def keep_version(self) -> KeepVersionDialog | None:
+        """Open the dialog for the fork chosen in the list (non-modal: the window stays usable)."""
+        index = self.forks.currentIndex()
+        if not index.isValid():
+            return None
+        dialog = KeepVersionDialog(self.forks_model.group, index.data(FORK_ROLE), self)
+        dialog.kept.connect(lambda _fork: self.refresh())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     def refresh(self) -> None:
+        self.forks_model.reload()
+        self.forks_part.setVisible(self.forks_model.rowCount() > 0)
         self.model.reload()
         n = self.model.rowCount()
         self.note.setText("Nothing refused: every device sends what this app would write itself." if n == 0 else

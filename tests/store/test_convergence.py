@@ -79,6 +79,7 @@ class Convergence(RuleBasedStateMachine):
         # versions of the same number (a fork).
         self.absurd: BadPeer | None = None
         self.liar: BadPeer | None = None
+        self.decided = False  # an admin kept a version of a fork: the liar's records may show
         self.rogues: set[str] = set()
 
     # ---- set-up and the model --------------------------------------------------------------
@@ -274,6 +275,23 @@ class Convergence(RuleBasedStateMachine):
         self.devices[one % len(self.devices)].replica.apply([left])
         self.devices[other % len(self.devices)].replica.apply([right])
 
+    @precondition(lambda self: self.devices)
+    @rule(side=st.integers(0, 1))
+    def admin_keeps_a_version(self, side: int) -> None:
+        """The founder (an admin) keeps one version of a fork it holds the proof of; the
+        decision then travels like any membership entry."""
+        founder = self.devices[0]
+        open_forks = [f for f in founder.forks.list() if f.open]
+        if not open_forks:
+            return
+        self.wall_ms += 1
+        fork = open_forks[0]
+        before = founder.replica.version_vector().get(founder.device_id, 0)
+        founder.forks.keep(fork.id, fork.versions[side % len(fork.versions)].hash)
+        self.decided = True
+        after = founder.replica.version_vector()[founder.device_id]
+        self.held[founder.device_id] |= {(founder.device_id, seq) for seq in range(before + 1, after + 1)}
+
     # ---- how changesets travel -------------------------------------------------------------
 
     @precondition(lambda self: self.devices)
@@ -309,6 +327,20 @@ class Convergence(RuleBasedStateMachine):
         for _ in range(2):  # the hub gathers everything, then hands it out
             for device in rest:
                 self.sync(hub, device)
+        # A fork the hub proves only while handing out (the version that proves it came from a
+        # device later in the round) reaches the devices served before it in one more round: a
+        # real session pushes a new proof to every connected peer at once.
+        for _ in range(3):
+            proofs = [self.proof_count(d) for d in self.devices]
+            if len(set(proofs)) == 1:
+                break
+            for device in rest:
+                self.sync(hub, device)
+
+    @staticmethod
+    def proof_count(device: Group) -> int:
+        """Versions of forked numbers a device holds (shown or kept as proof)."""
+        return device.db.execute("SELECT count(*) FROM forks").fetchone()[0]
 
     # ---- what must hold --------------------------------------------------------------------
 
@@ -350,11 +382,12 @@ class Convergence(RuleBasedStateMachine):
                 {a: s for a, s in first.replica.version_vector().items() if a != liar}
             assert device.replica.state_hash() == first.replica.state_hash()
         if self.liar and any(forks.set_aside(d.db) for d in self.devices):
-            # once any device proved the fork, every device has set the liar aside: none shows its records
+            # once any device proved the fork, every device has set the liar aside alike
             for device in self.devices:
                 assert forks.set_aside(device.db) == forks.set_aside(first.db)
                 shown = {rid for (rid,) in device.db.execute("SELECT id FROM records WHERE deleted = 0")}
-                assert not [r for r in shown if r.startswith("11") and r.endswith(("aa", "bb"))]
+                # until an admin kept a version, none shows the liar's records
+                assert self.decided or not [r for r in shown if r.startswith("11") and r.endswith(("aa", "bb"))]
         losing = self.losing_values()
         for device in self.devices:
             for (record, field), _writes in self.writes.items():

@@ -148,3 +148,20 @@ def test_m007_counts_the_incidents_an_older_database_listed_one_row_each(tmp_pat
                                   ("bbbb", "clock", 1, "2026-11-30T10:06:00Z", "2026-11-30T10:06:00Z", 9)]
     assert db.execute("SELECT count(*) FROM forks").fetchone() == (0,)
     db.close()
+
+
+def test_m011_keeps_an_author_forked_before_it_set_aside_from_its_lowest_forked_number(tmp_path):
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m011_fork_settlements")
+    proofs = [("aaaa", 7, "1" * 64), ("aaaa", 5, "2" * 64), ("bbbb", 2, "3" * 64)]
+    with old.atomic():
+        old.conn.executemany("INSERT INTO forks (author, seq, hash, body, signature, found_at) "
+                             "VALUES (?, ?, ?, x'7b7d', x'00', '2026-11-30T10:00:00Z')", proofs)
+    old.close()
+    db = connect(path)  # runs m011
+    assert migrations.pending(db) == []
+    assert db.execute("SELECT author, seq FROM forks_set_aside ORDER BY author").fetchall() == [("aaaa", 5),
+                                                                                               ("bbbb", 2)]
+    assert db.execute("SELECT count(*) FROM fork_settlements").fetchone() == (0,)
+    db.close()

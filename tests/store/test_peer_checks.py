@@ -180,7 +180,7 @@ def test_a_fork_is_set_aside_identically_on_three_devices_whatever_order_they_le
             g.close()
 
 
-def test_a_set_aside_author_can_be_settled_and_its_held_changesets_show_again(two_devices):
+def test_an_admin_keeping_one_version_shows_the_set_aside_author_again_and_keeps_the_other_as_proof(two_devices):
     from organiser.store import forks
 
     a, b = two_devices
@@ -193,12 +193,12 @@ def test_a_set_aside_author_can_be_settled_and_its_held_changesets_show_again(tw
     a.replica.apply([kept, other])
     assert forks.set_aside(a.db) == {b.device_id: seq}
     assert {m.name for m in a.members.list()} == {"Ana"}
-    with a.db.conn:  # what a removal or an admin's choice of branch would run, in its transaction
-        forks.settle(a.db, b.device_id)
+    a.forks.keep(f"minutes laptop#{seq}", kept.hash[:10])  # a signed membership entry
     assert forks.set_aside(a.db) == {}
     assert {m.name for m in a.members.list()} == {"Ana", "Kept branch"}
     assert [m.name for m in a.members.list("kept")] == ["Kept branch"]  # in the search index too
     assert a.members.get(ana.id).name == "Ana"
+    assert a.db.execute("SELECT hash FROM forks").fetchall() == [(other.hash,)]
 
 
 def _sync_with_proofs(x: Group, y: Group) -> None:
