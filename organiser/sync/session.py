@@ -28,7 +28,8 @@ from organiser.core.changeset import Changeset, MalformedChangeset, decode_chang
 from organiser.core.gcpause import gc_paused
 from organiser.store import forks
 from organiser.store.replica import Replica
-from organiser.sync import outbox
+from organiser.store import incidents
+from organiser.sync import outbox, packing
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.guard import PeerGuard, TooManyRefusals
@@ -101,6 +102,8 @@ class Session:
         self._turned_away = ""
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
         self._deferred_requests: list[dict[str, int]] = []
+        self.codecs = packing.available()  # what we offer to unpack, at HELLO
+        self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
 
     @property
     def state(self) -> str:
@@ -124,7 +127,12 @@ class Session:
         left = len(batch)
         for part in p.batches([(cs.body, cs.signature) for cs in batch]):
             left -= len(part)
-            await self._send(p.encode_changes(part, remaining + left))
+            payload = p.changes_payload(part, remaining + left)
+            packed = packing.pack(self.pack_with, payload) if self.pack_with else None
+            if packed is not None:
+                await self._send(p.encode_frame(p.FrameType.PACKED, packed))
+            else:
+                await self._send(p.encode_frame(p.FrameType.CHANGES, payload))
 
     def _note_sent(self, batch: list[Outgoing]) -> None:
         for cs in batch:
@@ -231,6 +239,8 @@ class Session:
             frame = await self._read_frame()
             if frame.type == p.FrameType.CHANGES:
                 await self._on_changes(frame.payload)
+            elif frame.type == p.FrameType.PACKED:
+                await self._on_changes(self._unpack(frame.payload))
             elif frame.type == p.FrameType.SYNCED:
                 await self._settle()
                 await self._fetch_other_versions()
@@ -257,6 +267,15 @@ class Session:
                 raise SessionClosed(f"the peer closed the conversation: {p.decode_error(frame.payload)}")
             else:
                 raise p.ProtocolError(f"a {frame.type.name} frame is out of place in a sync conversation")
+
+    def _unpack(self, packed: bytes) -> bytes:
+        try:
+            return packing.unpack(packed, self.codecs)
+        except packing.UnpackRefused as exc:
+            # Counted and kept away like a peer that sends refused changesets: a bomb costs it a back-off.
+            incidents.note(self.replica.db, self.peer_device, "packed", str(exc))
+            self.refused_peer = True
+            raise
 
     async def _on_changes(self, payload: bytes) -> None:
         items, remaining = p.decode_changes(payload)
@@ -359,7 +378,8 @@ class Session:
     async def exchange_hello(self) -> None:
         vector = self.replica.version_vector()
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
-                                        self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector)))
+                                        self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
+                                        self.codecs))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -371,6 +391,7 @@ class Session:
         self.peer_known = dict(hello.vector)
         self.peer_heads = (hello.vector, hello.heads)
         self.peer_listen_port = hello.listen
+        self.pack_with = packing.choose(self.codecs, hello.codecs)
         self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:
@@ -387,7 +408,7 @@ class Session:
                 if task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
         except (p.ProtocolError, TooManyRefusals) as exc:
-            self.refused_peer = isinstance(exc, TooManyRefusals)
+            self.refused_peer = self.refused_peer or isinstance(exc, TooManyRefusals)
             self.close_reason = f"refused input from {self.peer_device[:12]}: {exc}"
             log.warning("%s", self.close_reason)
             try:
