@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
 from organiser.core.gcpause import gc_paused
-from organiser.store import forks
+from organiser.store import forks, incidents
 from organiser.store.replica import Replica
-from organiser.store import incidents
 from organiser.sync import outbox, packing
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
