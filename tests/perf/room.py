@@ -148,6 +148,17 @@ def edit_latencies(reports: list[dict[str, Any]]) -> tuple[list[float], int]:
     return latencies, missing
 
 
+def receiver_lags(reports: list[dict[str, Any]]) -> list[float]:
+    """Per laptop, the median time (ms) others' edits took to reach it: finds a laptop that lags."""
+    lags = []
+    for receiver in reports:
+        mine = [(receiver["arrivals"][r["device"]][str(seq)] - made) * 1000 for r in reports
+                if r["device"] != receiver["device"] for seq, made in r["edits"]
+                if str(seq) in receiver["arrivals"].get(r["device"], {})]
+        lags.append(statistics.median(mine) if mine else float("nan"))
+    return lags
+
+
 def room(lan: Any, base: Path, nodes: int, edits: int, seconds: float) -> dict[str, Any]:
     dirs = make_room(base, nodes)
     laptops = start_room(lan, base, dirs, "r")
@@ -187,6 +198,7 @@ def room(lan: Any, base: Path, nodes: int, edits: int, seconds: float) -> dict[s
                                         "p99": round(percentile(latencies, 0.99), 1),
                                         "max": round(max(latencies), 1) if latencies else None,
                                         "never_arrived": missing},
+        "median_lag_per_receiver_ms": spread(receiver_lags(reports)),
         "wire_bytes_during_edits": wire, "wire_bytes_per_changeset": round(wire / max(made, 1)),
         "connections_per_node": spread([s["tcp_established"] for s in after]),
         "cpu_s_per_node_during_edits": spread([a["cpu_s"] - b["cpu_s"] for a, b in zip(after, before, strict=True)]),

@@ -189,6 +189,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-discovery", action="store_true")
     parser.add_argument("--peer", action="append", default=[])
     args = parser.parse_args(argv)
+    profile = os.environ.get("ROOMNODE_PROFILE")  # a path: where this laptop's cProfile goes
+    if profile and args.data_dir.name == "h1":
+        import cProfile
+
+        cProfile.runctx("asyncio.run(run(args.data_dir, not args.no_discovery, args.peer, args.port))",
+                        globals(), {"args": args, "asyncio": asyncio, "run": run}, profile)
+        return 0
     asyncio.run(run(args.data_dir, not args.no_discovery, args.peer, args.port))
     return 0
 
