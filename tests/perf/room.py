@@ -215,6 +215,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--wifi", action="store_true", help="the weak shared Wi-Fi run instead")
     parser.add_argument("--joiners", type=int, default=10)
     parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--plain", action="store_true", help="Wi-Fi run with packing off (the previous version)")
     args = parser.parse_args(argv)
 
     from tests.net.netns import Lan, netns_unavailable
@@ -229,7 +230,7 @@ def main(argv: list[str]) -> int:
             if args.wifi:
                 from tests.perf.wifi import wifi
 
-                result = wifi(lan, Path(tmp), args.joiners, args.members)
+                result = wifi(lan, Path(tmp), args.joiners, args.members, args.plain)
             else:
                 result = room(lan, Path(tmp), args.nodes, args.edits, args.seconds)
         finally:

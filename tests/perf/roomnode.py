@@ -5,6 +5,7 @@ namespace, that makes edits at given moments and answers questions on stdin.
 
 Commands (one a line) and answers (one line on stdout):
     go T0 EDITS SECONDS SEED   make EDITS edits at random moments in [T0, T0 + SECONDS)  -> GOING
+    count                       -> COUNT <records> <wall time this node last stored a changeset>
     hash                        -> HASH <state hash> <wall time this node last stored a changeset>
     stats                       -> STATS <json: rss, cpu, fds, connections, bytes, table rows, ...>
     report PATH                 write {edits: [[seq, t]], arrivals: {author: {seq: t}}} -> REPORTED
@@ -167,6 +168,9 @@ async def run(data_dir: Path, discovery: bool, peers: list[str], port: int) -> N
                 editing.add(task)
                 task.add_done_callback(editing.discard)
                 print("GOING", flush=True)
+            elif verb == "count":
+                count = group.db.execute("SELECT count(*) FROM records").fetchone()[0]
+                print("COUNT", count, laptop.last_stored, flush=True)
             elif verb == "hash":
                 print("HASH", group.replica.state_hash(), laptop.last_stored, flush=True)
             elif verb == "stats":
@@ -188,7 +192,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=7000)
     parser.add_argument("--no-discovery", action="store_true")
     parser.add_argument("--peer", action="append", default=[])
+    parser.add_argument("--plain", action="store_true", help="offer and use no codec (as the previous version)")
     args = parser.parse_args(argv)
+    if args.plain:
+        from organiser.sync import packing
+
+        packing.available = lambda: ()  # type: ignore[assignment] # the previous version's HELLO
     profile = os.environ.get("ROOMNODE_PROFILE")  # a path: where this laptop's cProfile goes
     if profile and args.data_dir.name == "h1":
         import cProfile
