@@ -237,7 +237,7 @@ class SyncNode(InboundConnections):
         """Tell every peer which devices we hear from directly, so nobody relays those
         devices' changesets to us; when we lose one, ask the others for what we may lack."""
         current = frozenset(d for d, link in self._links.items()
-                            if link.session.received_all.is_set() and not link.session.closed.is_set())
+                            if link.session.met and not link.session.closed.is_set())
         lost = self._neighbours - current
         self._neighbours = current
         for link in list(self._links.values()):
@@ -303,7 +303,7 @@ class SyncNode(InboundConnections):
                 return
             existing.writer.close()
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
-                          applier=self._applier,
+                          applier=self._applier, neighbours=lambda: self._neighbours,
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link

@@ -133,8 +133,11 @@ def check_vector(value: Any) -> dict[str, int]:
 
 
 def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0, wall_ms: int | None = None,
-                 heads: dict[str, str] | None = None, codecs: tuple[str, ...] = ()) -> bytes:
+                 heads: dict[str, str] | None = None, codecs: tuple[str, ...] = (),
+                 neighbours: frozenset[str] = frozenset()) -> bytes:
     doc: dict[str, Any] = {"device": device, "vector": vector}
+    if neighbours:  # devices whose changesets reach the sender directly: not to be streamed to it again
+        doc["neighbours"] = sorted(neighbours)
     if codecs:  # what the sender can unpack (PACKED frames), preferred first
         doc["codecs"] = list(codecs)
     if wall_ms is not None:  # so both sides see at once when their clocks are more than a day apart
@@ -156,6 +159,7 @@ class Hello:
     listen: int  # the port its sender listens on, or 0
     wall_ms: int | None  # the wall clock its sender had (ms since the epoch), or None
     codecs: tuple[str, ...] = ()  # what its sender can unpack; () from a version that packs nothing
+    neighbours: frozenset[str] = frozenset()  # devices its sender hears directly (as NEIGHBOURS says)
 
 
 def parse_hello(payload: bytes) -> Hello:
@@ -165,7 +169,7 @@ def parse_hello(payload: bytes) -> Hello:
                                                                    for c in codecs):
         raise ProtocolError("a HELLO's codecs are not a short list of names")
     return Hello(text_field(doc, "device", 64), check_vector(doc.get("vector")), _hello_heads(doc),
-                 _hello_listen(doc), _hello_time(doc), tuple(codecs))
+                 _hello_listen(doc), _hello_time(doc), tuple(codecs), _devices(doc.get("neighbours", [])))
 
 
 def _hello_listen(doc: dict[str, Any]) -> int:
@@ -219,7 +223,10 @@ def encode_neighbours(devices: frozenset[str] | set[str]) -> bytes:
 
 
 def decode_neighbours(payload: bytes) -> frozenset[str]:
-    devices = decode_json(payload).get("devices")
+    return _devices(decode_json(payload).get("devices"))
+
+
+def _devices(devices: Any) -> frozenset[str]:
     if not isinstance(devices, list) or len(devices) > 10_000 or not all(
             isinstance(d, str) and len(d) <= 64 for d in devices):
         raise ProtocolError("a neighbours message is not a list of devices")

@@ -72,6 +72,8 @@ class Session:
     listen_port: int = 0  # ours, told to the peer so it can dial us later
     # Applies on a worker thread (the app's node); None applies here, on the loop.
     applier: BackgroundApplier | None = None
+    # Devices whose changesets reach us directly (the node's other conversations), told at HELLO.
+    neighbours: Callable[[], frozenset[str]] = frozenset
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -103,6 +105,7 @@ class Session:
         self._deferred_requests: list[dict[str, int]] = []
         self.codecs = packing.available()  # what we offer to unpack, at HELLO
         self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
+        self.met = False  # HELLOs exchanged: from now on the peer's changesets reach us directly
 
     @property
     def state(self) -> str:
@@ -144,9 +147,13 @@ class Session:
         await self._wait_authorised()
         self._cursor = self.replica.last_change_id()
         ours = self.replica.version_vector()
-        total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items())
+        # Authors the peer hears directly stream their own changesets to it: sending them too
+        # would double what crosses the air when a room of laptops joins at once.
+        skipped = {a for a in self.peer_neighbours if a in ours and a != self.replica.device_id}
+        total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items() if a not in skipped)
         # Only authors we hold matter; a peer's vector may name 100,000 others.
         wanted = {a: s for a, s in self.peer_known.items() if a in ours}
+        wanted.update({a: ours[a] for a in skipped})
         sent = after = 0
         while True:
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
@@ -156,7 +163,7 @@ class Session:
             await self._send_changesets(batch, max(0, total - sent))
             self._note_sent(batch)
             await asyncio.sleep(0)
-        self._sent_target = self.replica.version_vector()
+        self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
         self.live = True
@@ -382,7 +389,7 @@ class Session:
         vector = self.replica.version_vector()
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
                                         self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
-                                        self.codecs))
+                                        self.codecs, self.neighbours() - {self.peer_device}))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -395,6 +402,8 @@ class Session:
         self.peer_heads = (hello.vector, hello.heads)
         self.peer_listen_port = hello.listen
         self.pack_with = packing.choose(self.codecs, hello.codecs)
+        self.peer_neighbours = hello.neighbours
+        self.met = True
         self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:

@@ -18,6 +18,7 @@ hold only the membership log start at once; reported: until each and all hold ev
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +209,12 @@ def room(lan: Any, base: Path, nodes: int, edits: int, seconds: float) -> dict[s
     }
 
 
+@contextlib.contextmanager
+def _kept(folder: Path) -> Iterator[str]:
+    folder.mkdir(parents=True, exist_ok=False)
+    yield str(folder)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf.room")
     parser.add_argument("--nodes", type=int, default=30)
@@ -224,7 +232,8 @@ def main(argv: list[str]) -> int:
     if reason:
         print(json.dumps({"skipped": reason}))
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
+    keep = os.environ.get("ROOM_KEEP")  # a folder to keep the laptops' data and logs in
+    with tempfile.TemporaryDirectory() if not keep else _kept(Path(keep)) as tmp:
         lan = Lan("orgroom")
         try:
             if args.wifi:

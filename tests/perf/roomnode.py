@@ -194,6 +194,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--peer", action="append", default=[])
     parser.add_argument("--plain", action="store_true", help="offer and use no codec (as the previous version)")
     args = parser.parse_args(argv)
+    if os.environ.get("ROOMNODE_LOG"):  # INFO: every conversation's end and why, on stderr (the log)
+        import logging
+
+        logging.basicConfig(level=os.environ["ROOMNODE_LOG"], format="%(asctime)s %(name)s %(message)s")
     if args.plain:
         from organiser.sync import packing
 
