@@ -42,6 +42,7 @@ SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
 APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
 APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
+READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the peer is there)
 
 
 class SessionClosed(Exception):
@@ -236,9 +237,15 @@ class Session:
     async def _read_frame(self) -> p.Frame:
         header = await self.reader.readexactly(p.HEADER.size)
         frame_type, length = p.parse_header(header)
-        payload = await self.reader.readexactly(length) if length else b""
+        # Read a big frame in pieces: on a crowded Wi-Fi one frame can take seconds to arrive,
+        # and a peer whose bytes keep coming is not silent.
+        pieces, left = [], length
+        while left:
+            pieces.append(await self.reader.readexactly(min(left, READ_PIECE)))
+            left -= len(pieces[-1])
+            self._last_heard = time.monotonic()
         self._last_heard = time.monotonic()
-        return p.Frame(frame_type, payload)
+        return p.Frame(frame_type, b"".join(pieces))
 
     async def _receive(self) -> None:
         while True:
@@ -376,7 +383,9 @@ class Session:
         while True:
             await asyncio.sleep(PING_EVERY)
             quiet = time.monotonic() - self._last_heard
-            if quiet > SILENCE_LIMIT:
+            # Storing what the peer sent (slow on a busy laptop) keeps us from reading it: not its silence.
+            storing = self._in_flight is not None and not self._in_flight.done()
+            if quiet > SILENCE_LIMIT and not storing:
                 raise SessionClosed(f"device {self.peer_device[:12]} went silent")
             # Only a quiet link needs a ping: the peer's own ping or news already shows it is
             # there, and 30 laptops in a full mesh would otherwise wake 870 times a second.
