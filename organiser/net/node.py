@@ -237,7 +237,7 @@ class SyncNode(InboundConnections):
         """Tell every peer which devices we hear from directly, so nobody relays those
         devices' changesets to us; when we lose one, ask the others for what we may lack."""
         current = frozenset(d for d, link in self._links.items()
-                            if link.session.met and not link.session.closed.is_set())
+                            if link.session.received_all.is_set() and not link.session.closed.is_set())
         lost = self._neighbours - current
         self._neighbours = current
         for link in list(self._links.values()):

@@ -106,7 +106,6 @@ class Session:
         self._deferred_requests: list[dict[str, int]] = []
         self.codecs = packing.available()  # what we offer to unpack, at HELLO
         self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
-        self.met = False  # HELLOs exchanged: from now on the peer's changesets reach us directly
 
     @property
     def state(self) -> str:
@@ -412,7 +411,6 @@ class Session:
         self.peer_listen_port = hello.listen
         self.pack_with = packing.choose(self.codecs, hello.codecs)
         self.peer_neighbours = hello.neighbours
-        self.met = True
         self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:
