@@ -304,7 +304,7 @@ class SyncNode(InboundConnections):
                 return
             existing.writer.close()
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
-                          applier=self._applier,
+                          applier=self._applier, neighbours=lambda: self._neighbours,
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link

@@ -32,6 +32,7 @@ WORDING: dict[str, str] = {
     "stranger": "'{name}' passed on changes signed by a device that is not in the group",
     "group": "'{name}' passed on changes of another group",
     "malformed": "'{name}' sent changes that are not well formed",
+    "packed": "'{name}' sent a compressed batch that expands beyond the limit or is not valid: it was refused",
     "disconnected": "'{name}' was disconnected for a while: it kept sending changes that were refused",
     "removed": "'{name}' was removed from the group: changes it made after that were refused",
     "refused": "changes from '{name}' were refused",

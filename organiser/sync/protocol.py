@@ -42,6 +42,7 @@ class FrameType(IntEnum):
     WELCOME = 10  # {"credentials", "certificate", ...}: what a new device needs
     NEIGHBOURS = 11  # {"devices"}: devices whose new changesets reach me directly from them
     REQUEST = 12  # {"vector"}: send me what I lack beyond this (after I lost a neighbour)
+    PACKED = 13  # a CHANGES payload compressed with a codec the receiver offered (sync/packing.py)
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,13 @@ def check_vector(value: Any) -> dict[str, int]:
 
 
 def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0, wall_ms: int | None = None,
-                 heads: dict[str, str] | None = None) -> bytes:
+                 heads: dict[str, str] | None = None, codecs: tuple[str, ...] = (),
+                 neighbours: frozenset[str] = frozenset()) -> bytes:
     doc: dict[str, Any] = {"device": device, "vector": vector}
+    if neighbours:  # devices whose changesets reach the sender directly: not to be streamed to it again
+        doc["neighbours"] = sorted(neighbours)
+    if codecs:  # what the sender can unpack (PACKED frames), preferred first
+        doc["codecs"] = list(codecs)
     if wall_ms is not None:  # so both sides see at once when their clocks are more than a day apart
         doc["time"] = wall_ms
     if heads:  # the hash at each author's vector entry, so two versions of one number meet
@@ -152,12 +158,18 @@ class Hello:
     heads: dict[str, str]  # the hash at each author's vector entry ({} when it gives none)
     listen: int  # the port its sender listens on, or 0
     wall_ms: int | None  # the wall clock its sender had (ms since the epoch), or None
+    codecs: tuple[str, ...] = ()  # what its sender can unpack; () from a version that packs nothing
+    neighbours: frozenset[str] = frozenset()  # devices its sender hears directly (as NEIGHBOURS says)
 
 
 def parse_hello(payload: bytes) -> Hello:
     doc = decode_json(payload)
+    codecs = doc.get("codecs", [])
+    if not isinstance(codecs, list) or len(codecs) > 16 or not all(isinstance(c, str) and len(c) <= 16
+                                                                   for c in codecs):
+        raise ProtocolError("a HELLO's codecs are not a short list of names")
     return Hello(text_field(doc, "device", 64), check_vector(doc.get("vector")), _hello_heads(doc),
-                 _hello_listen(doc), _hello_time(doc))
+                 _hello_listen(doc), _hello_time(doc), tuple(codecs), _devices(doc.get("neighbours", [])))
 
 
 def _hello_listen(doc: dict[str, Any]) -> int:
@@ -211,7 +223,10 @@ def encode_neighbours(devices: frozenset[str] | set[str]) -> bytes:
 
 
 def decode_neighbours(payload: bytes) -> frozenset[str]:
-    devices = decode_json(payload).get("devices")
+    return _devices(decode_json(payload).get("devices"))
+
+
+def _devices(devices: Any) -> frozenset[str]:
     if not isinstance(devices, list) or len(devices) > 10_000 or not all(
             isinstance(d, str) and len(d) <= 64 for d in devices):
         raise ProtocolError("a neighbours message is not a list of devices")
@@ -235,12 +250,17 @@ def decode_error(payload: bytes) -> str:
 def encode_changes(items: list[tuple[bytes, bytes]], remaining: int = 0) -> bytes:
     """One CHANGES frame: (body, signature) pairs, plus how many more the sender will
     stream after this frame (for progress; 0 in the live phase)."""
+    return encode_frame(FrameType.CHANGES, changes_payload(items, remaining))
+
+
+def changes_payload(items: list[tuple[bytes, bytes]], remaining: int = 0) -> bytes:
+    """The payload of a CHANGES frame (what a PACKED frame carries compressed)."""
     parts = [_CHANGES_HEAD.pack(remaining, len(items))]
     for body, signature in items:
         if len(signature) != SIGNATURE_SIZE:
             raise ProtocolError("a changeset signature must be 64 bytes")
         parts += [_ITEM_HEAD.pack(len(body)), body, signature]
-    return encode_frame(FrameType.CHANGES, b"".join(parts))
+    return b"".join(parts)
 
 
 def decode_changes(payload: bytes) -> tuple[list[tuple[bytes, bytes]], int]:

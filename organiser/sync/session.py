@@ -27,9 +27,9 @@ from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
 from organiser.core.gcpause import gc_paused
 from organiser.core.keys import short_id
-from organiser.store import forks
+from organiser.store import forks, incidents
 from organiser.store.replica import Replica
-from organiser.sync import outbox
+from organiser.sync import outbox, packing
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.guard import PeerGuard, TooManyRefusals
@@ -43,6 +43,7 @@ SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
 APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
 APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
+READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the peer is there)
 
 
 class SessionClosed(Exception):
@@ -73,6 +74,8 @@ class Session:
     listen_port: int = 0  # ours, told to the peer so it can dial us later
     # Applies on a worker thread (the app's node); None applies here, on the loop.
     applier: BackgroundApplier | None = None
+    # Devices whose changesets reach us directly (the node's other conversations), told at HELLO.
+    neighbours: Callable[[], frozenset[str]] = frozenset
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -102,6 +105,8 @@ class Session:
         self._turned_away = ""
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
         self._deferred_requests: list[dict[str, int]] = []
+        self.codecs = packing.available()  # what we offer to unpack, at HELLO
+        self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
 
     @property
     def peer_short(self) -> str:
@@ -130,7 +135,12 @@ class Session:
         left = len(batch)
         for part in p.batches([(cs.body, cs.signature) for cs in batch]):
             left -= len(part)
-            await self._send(p.encode_changes(part, remaining + left))
+            payload = p.changes_payload(part, remaining + left)
+            packed = packing.pack(self.pack_with, payload) if self.pack_with else None
+            if packed is not None:
+                await self._send(p.encode_frame(p.FrameType.PACKED, packed))
+            else:
+                await self._send(p.encode_frame(p.FrameType.CHANGES, payload))
 
     def _note_sent(self, batch: list[Outgoing]) -> None:
         for cs in batch:
@@ -143,9 +153,13 @@ class Session:
         await self._wait_authorised()
         self._cursor = self.replica.last_change_id()
         ours = self.replica.version_vector()
-        total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items())
+        # Authors the peer hears directly stream their own changesets to it: sending them too
+        # would double what crosses the air when a room of laptops joins at once.
+        skipped = {a for a in self.peer_neighbours if a in ours and a != self.replica.device_id}
+        total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items() if a not in skipped)
         # Only authors we hold matter; a peer's vector may name 100,000 others.
         wanted = {a: s for a, s in self.peer_known.items() if a in ours}
+        wanted.update({a: ours[a] for a in skipped})
         sent = after = 0
         while True:
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
@@ -155,7 +169,7 @@ class Session:
             await self._send_changesets(batch, max(0, total - sent))
             self._note_sent(batch)
             await asyncio.sleep(0)
-        self._sent_target = self.replica.version_vector()
+        self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
         self.live = True
@@ -228,15 +242,23 @@ class Session:
     async def _read_frame(self) -> p.Frame:
         header = await self.reader.readexactly(p.HEADER.size)
         frame_type, length = p.parse_header(header)
-        payload = await self.reader.readexactly(length) if length else b""
+        # Read a big frame in pieces: on a crowded Wi-Fi one frame can take seconds to arrive,
+        # and a peer whose bytes keep coming is not silent.
+        pieces, left = [], length
+        while left:
+            pieces.append(await self.reader.readexactly(min(left, READ_PIECE)))
+            left -= len(pieces[-1])
+            self._last_heard = time.monotonic()
         self._last_heard = time.monotonic()
-        return p.Frame(frame_type, payload)
+        return p.Frame(frame_type, b"".join(pieces))
 
     async def _receive(self) -> None:
         while True:
             frame = await self._read_frame()
             if frame.type == p.FrameType.CHANGES:
                 await self._on_changes(frame.payload)
+            elif frame.type == p.FrameType.PACKED:
+                await self._on_changes(self._unpack(frame.payload))
             elif frame.type == p.FrameType.SYNCED:
                 await self._settle()
                 await self._fetch_other_versions()
@@ -263,6 +285,15 @@ class Session:
                 raise SessionClosed(f"the peer closed the conversation: {p.decode_error(frame.payload)}")
             else:
                 raise p.ProtocolError(f"a {frame.type.name} frame is out of place in a sync conversation")
+
+    def _unpack(self, packed: bytes) -> bytes:
+        try:
+            return packing.unpack(packed, self.codecs)
+        except packing.UnpackRefused as exc:
+            # Counted and kept away like a peer that sends refused changesets: a bomb costs it a back-off.
+            incidents.note(self.replica.db, self.peer_device, "packed", str(exc))
+            self.refused_peer = True
+            raise
 
     async def _on_changes(self, payload: bytes) -> None:
         items, remaining = p.decode_changes(payload)
@@ -356,16 +387,23 @@ class Session:
     async def _keepalive(self) -> None:
         while True:
             await asyncio.sleep(PING_EVERY)
-            if time.monotonic() - self._last_heard > SILENCE_LIMIT:
+            quiet = time.monotonic() - self._last_heard
+            # Storing what the peer sent (slow on a busy laptop) keeps us from reading it: not its silence.
+            storing = self._in_flight is not None and not self._in_flight.done()
+            if quiet > SILENCE_LIMIT and not storing:
                 raise SessionClosed(f"device {self.peer_short} went silent")
-            await self._send(p.encode_frame(p.FrameType.PING))
+            # Only a quiet link needs a ping: the peer's own ping or news already shows it is
+            # there, and 30 laptops in a full mesh would otherwise wake 870 times a second.
+            if quiet >= PING_EVERY * 0.9:
+                await self._send(p.encode_frame(p.FrameType.PING))
 
     # ---- the whole conversation ---------------------------------------------------------
 
     async def exchange_hello(self) -> None:
         vector = self.replica.version_vector()
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
-                                        self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector)))
+                                        self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
+                                        self.codecs, self.neighbours() - {self.peer_device}))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -377,6 +415,8 @@ class Session:
         self.peer_known = dict(hello.vector)
         self.peer_heads = (hello.vector, hello.heads)
         self.peer_listen_port = hello.listen
+        self.pack_with = packing.choose(self.codecs, hello.codecs)
+        self.peer_neighbours = hello.neighbours
         self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:
@@ -393,7 +433,7 @@ class Session:
                 if task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
         except (p.ProtocolError, TooManyRefusals) as exc:
-            self.refused_peer = isinstance(exc, TooManyRefusals)
+            self.refused_peer = self.refused_peer or isinstance(exc, TooManyRefusals)
             self.close_reason = f"refused input from {self.peer_short}: {exc}"
             log.warning("%s", self.close_reason)
             try:

@@ -8,6 +8,7 @@ kills every process started here (by PID) and deletes every namespace.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -76,6 +77,13 @@ class Lan:
     def plug(self, host: str) -> None:
         index = list(self.hosts).index(host) + 1
         _ip("-n", self.bridge_ns, "link", "set", f"p{index}", "up")
+
+    def link_bytes(self, host: str) -> tuple[int, int]:
+        """(received, sent) bytes on a host's cable so far, as its interface counts them."""
+        done = subprocess.run(["ip", "-n", self.ns(host), "-s", "-j", "link", "show", "eth0"], check=True,
+                              capture_output=True, text=True)
+        stats = json.loads(done.stdout)[0]["stats64"]
+        return int(stats["rx"]["bytes"]), int(stats["tx"]["bytes"])
 
     def command(self, host: str, args: Sequence[str]) -> list[str]:
         return ["ip", "netns", "exec", self.ns(host), *args]

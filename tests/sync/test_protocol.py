@@ -110,3 +110,11 @@ def test_malformed_neighbours_are_a_protocol_error(payload):
 def test_a_request_carries_a_vector():
     frame = p.FrameDecoder().feed(p.encode_request({"a" * 32: 7}))[0]
     assert frame.type == p.FrameType.REQUEST and p.decode_vector(frame.payload) == {"a" * 32: 7}
+
+
+def test_hello_carries_whom_its_sender_hears_directly():
+    hello = p.parse_hello(p.encode_hello("d" * 64, {}, neighbours=frozenset({"a" * 64}))[p.HEADER.size:])
+    assert hello.neighbours == frozenset({"a" * 64})
+    assert p.parse_hello(p.encode_hello("d" * 64, {})[p.HEADER.size:]).neighbours == frozenset()
+    with pytest.raises(p.ProtocolError):
+        p.parse_hello(b'{"device": "d", "vector": {}, "neighbours": "everyone"}')

@@ -1,0 +1,217 @@
+"""One laptop of the room and soak benchmarks: a SyncNode in its own process and network
+namespace, that makes edits at given moments and answers questions on stdin.
+
+    python -m tests.perf.roomnode DATA_DIR [--peer HOST:PORT]... [--no-discovery]
+
+Commands (one a line) and answers (one line on stdout):
+    go T0 EDITS SECONDS SEED   make EDITS edits at random moments in [T0, T0 + SECONDS)  -> GOING
+    count                       -> COUNT <records> <wall time this node last stored a changeset>
+    hash                        -> HASH <state hash> <wall time this node last stored a changeset>
+    stats                       -> STATS <json: rss, cpu, fds, connections, bytes, table rows, ...>
+    report PATH                 write {edits: [[seq, t]], arrivals: {author: {seq: t}}} -> REPORTED
+    quit
+The edits are what a meeting makes: members added and edited, RSVPs, check-ins (and their
+undo), tasks added and moved on the board.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+# Tables that grow with what people write: everything else must stay flat over an evening.
+GROWS_WITH_EDITS = frozenset({"changes", "records", "versions", "search", "search_data", "search_idx",
+                              "search_docsize", "search_config", "search_content", "conflicts"})
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _established() -> int:
+    """TCP connections established in this namespace (only this process lives in it)."""
+    count = 0
+    for name in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        try:
+            lines = Path(name).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        count += sum(1 for line in lines if line.split()[3] == "01")
+    return count
+
+
+def _link_bytes() -> tuple[int, int]:
+    base = Path("/sys/class/net/eth0/statistics")
+    try:
+        return int((base / "rx_bytes").read_text()), int((base / "tx_bytes").read_text())
+    except OSError:
+        return 0, 0
+
+
+def table_rows(db: Any) -> dict[str, int]:
+    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {name: db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+class Laptop:
+    def __init__(self, group: Any, node: Any) -> None:
+        self.group = group
+        self.node = node
+        self.me = group.device_id
+        self.edits: list[tuple[int, float]] = []
+        self.arrivals: dict[str, dict[int, float]] = {}
+        self.vector = dict(group.replica.version_vector())
+        self.last_stored = time.time()
+        self.event_id = group.db.execute("SELECT id FROM records WHERE kind = 'event' AND deleted = 0 "
+                                         "ORDER BY id LIMIT 1").fetchone()[0]
+        self.mine: list[str] = []  # members and tasks this laptop added (it edits them later)
+        self.tasks: list[str] = []
+
+    def on_stored(self, _event: Any) -> None:
+        now = time.time()
+        vector = self.group.replica.version_vector()
+        for author, seq in vector.items():
+            had = self.vector.get(author, 0)
+            if seq > had and author != self.me:
+                arrived = self.arrivals.setdefault(author, {})
+                for s in range(had + 1, seq + 1):
+                    arrived[s] = now
+                self.last_stored = now
+        self.vector = dict(vector)
+
+    def members(self) -> list[str]:
+        return [r[0] for r in self.group.db.execute(
+            "SELECT id FROM records WHERE kind = 'member' AND deleted = 0 ORDER BY id LIMIT 200")]
+
+    def edit(self, rng: random.Random, number: int) -> None:
+        group, kind = self.group, rng.choice(["member", "member-edit", "rsvp", "checkin", "task", "task-move"])
+        members = self.members()
+        if kind == "member" or not members:
+            self.mine.append(group.members.add(f"Room {self.me[:6]} {number}", emails=[f"r{number}@example.org"]).id)
+        elif kind == "member-edit":
+            group.members.edit(rng.choice(self.mine or members), phones=[f"+44 20 7946 {rng.randrange(10000):04d}"])
+        elif kind == "rsvp":
+            group.events.rsvp(self.event_id, rng.choice(members), rng.choice(["yes", "no", "maybe"]))
+        elif kind == "checkin":
+            member = rng.choice(members)
+            if group.events.rsvp_of(self.event_id, member).checked_in_at:
+                group.events.undo_checkin(self.event_id, member)
+            else:
+                group.events.checkin(self.event_id, member)
+        elif kind == "task" or not self.tasks:
+            self.tasks.append(group.tasks.add(f"Task {self.me[:6]} {number}", event=self.event_id).id)
+        else:
+            group.tasks.move(rng.choice(self.tasks), rng.choice(["todo", "doing", "done"]))
+        seq = group.replica.version_vector().get(self.me, 0)
+        if not self.edits or seq > self.edits[-1][0]:
+            self.edits.append((seq, time.time()))
+
+    async def make_edits(self, t0: float, count: int, seconds: float, seed: int) -> None:
+        rng = random.Random(seed)
+        moments = sorted(t0 + rng.uniform(0, seconds) for _ in range(count))
+        for number, moment in enumerate(moments):
+            await asyncio.sleep(max(0.0, moment - time.time()))
+            self.edit(rng, number)
+
+    def stats(self) -> dict[str, Any]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        received, sent = _link_bytes()
+        links = [p for p in self.node.peers() if p.connected]
+        return {"rss_kb": _status_kb("VmRSS"), "hwm_kb": _status_kb("VmHWM"),
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "fds": len(os.listdir("/proc/self/fd")),
+                "threads": threading.active_count(), "peers_connected": len(links), "tcp_established": _established(),
+                "rx_bytes": received, "tx_bytes": sent, "rows": table_rows(self.group.db),
+                "db_bytes": sum(f.stat().st_size for f in self.group.path.glob("organiser.db*")),
+                "edits": len(self.edits), "time": time.time()}
+
+
+async def run(data_dir: Path, discovery: bool, peers: list[str], port: int) -> None:
+    from organiser.core.bus import ChangesetsStored
+    from organiser.net.invite_code import split_address
+    from organiser.net.node import SyncNode
+    from organiser.services.group import open_group
+
+    group = open_group(data_dir)
+    node = SyncNode(group, listen_port=port, discovery=discovery, static_peers=[split_address(p) for p in peers])
+    laptop = Laptop(group, node)
+    group.bus.subscribe(ChangesetsStored, laptop.on_stored)
+    loop = asyncio.get_running_loop()
+    commands: asyncio.Queue[str] = asyncio.Queue()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(commands.put_nowait, line.strip())
+        loop.call_soon_threadsafe(commands.put_nowait, "quit")
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    await node.start()
+    print("STARTED", node.port, time.time(), flush=True)
+    editing: set[asyncio.Task[None]] = set()
+    try:
+        while (command := await commands.get()) != "quit":
+            verb, *args = command.split()
+            if verb == "go":
+                task = asyncio.create_task(laptop.make_edits(float(args[0]), int(args[1]), float(args[2]),
+                                                             int(args[3])))
+                editing.add(task)
+                task.add_done_callback(editing.discard)
+                print("GOING", flush=True)
+            elif verb == "count":
+                count = group.db.execute("SELECT count(*) FROM records").fetchone()[0]
+                print("COUNT", count, laptop.last_stored, flush=True)
+            elif verb == "hash":
+                print("HASH", group.replica.state_hash(), laptop.last_stored, flush=True)
+            elif verb == "stats":
+                print("STATS", json.dumps(laptop.stats()), flush=True)
+            elif verb == "report":
+                Path(args[0]).write_text(json.dumps({"device": laptop.me, "edits": laptop.edits,
+                                                     "arrivals": laptop.arrivals}))
+                print("REPORTED", flush=True)
+    finally:
+        for task in editing:
+            task.cancel()
+        await node.stop()
+        group.close()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf.roomnode")
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--port", type=int, default=7000)
+    parser.add_argument("--no-discovery", action="store_true")
+    parser.add_argument("--peer", action="append", default=[])
+    parser.add_argument("--plain", action="store_true", help="offer and use no codec (as the previous version)")
+    args = parser.parse_args(argv)
+    if os.environ.get("ROOMNODE_LOG"):  # INFO: every conversation's end and why, on stderr (the log)
+        import logging
+
+        logging.basicConfig(level=os.environ["ROOMNODE_LOG"], format="%(asctime)s %(name)s %(message)s")
+    if args.plain:
+        from organiser.sync import packing
+
+        packing.available = lambda: ()  # type: ignore[assignment] # the previous version's HELLO
+    profile = os.environ.get("ROOMNODE_PROFILE")  # a path: where this laptop's cProfile goes
+    if profile and args.data_dir.name == "h1":
+        import cProfile
+
+        cProfile.runctx("asyncio.run(run(args.data_dir, not args.no_discovery, args.peer, args.port))",
+                        globals(), {"args": args, "asyncio": asyncio, "run": run}, profile)
+        return 0
+    asyncio.run(run(args.data_dir, not args.no_discovery, args.peer, args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
