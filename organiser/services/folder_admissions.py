@@ -16,7 +16,7 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 
 from organiser.core.errors import OrganiserError
-from organiser.core.keys import device_id_for, load_public_key
+from organiser.core.keys import device_id_for, load_public_key, short_id
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_json
 from organiser.services.devices import Devices
@@ -79,5 +79,5 @@ def admit_requests(replica: Replica, folder: str) -> list[str]:
             log.warning("folder invite %s: the answer was refused: %s", invite.stem[:8], exc)
             continue
         admitted.append(device)
-        log.info("admitted device %s ('%s') by folder invite", device_id_for(public_hex)[:12], name)
+        log.info("admitted device %s ('%s') by folder invite", short_id(device_id_for(public_hex)), name)
     return admitted

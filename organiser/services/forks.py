@@ -15,6 +15,7 @@ from typing import Any
 
 from organiser.core.changeset import Changeset, decode_changeset
 from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.keys import short_id
 from organiser.services.devices import Devices, MembershipRefused
 from organiser.store.replica import Replica
 
@@ -46,7 +47,7 @@ class Fork:
 
     @property
     def id(self) -> str:
-        return f"{self.device[:12]}#{self.seq}"
+        return f"{short_id(self.device)}#{self.seq}"
 
     @property
     def open(self) -> bool:
