@@ -460,8 +460,7 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
                bus: EventBus | None = None, *, passphrase: str | None = None) -> Group:
     """Finish joining once a member device has admitted our key and sent the credentials `creds`:
     the group is set up in the folder `prepare_join` made (or a new one) under `device_name` and
-    becomes the current group. `OrganiserError` when this device
-    already holds that group."""
+    becomes the current group. `OrganiserError` when this device already holds that group."""
     path, key = _new_group_dir(data_dir, creds.group_id, passphrase)
     group = _initialise(path, key, creds, device_name.strip(), bus)
     set_current(data_dir, path.name)
