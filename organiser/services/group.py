@@ -469,11 +469,11 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
 
 def credentials_from_json(doc: Any) -> GroupCredentials:
     """Credentials as a WELCOME carries them (a dict, or its JSON text); other fields are ignored.
-    `OrganiserError` when one of group_id, group_name, founder, founder_key is missing; text that
-    is not JSON raises `json.JSONDecodeError`."""
-    if isinstance(doc, str):
-        doc = json.loads(doc)
+    `OrganiserError` when one of group_id, group_name, founder, founder_key is missing or the
+    text is not JSON."""
     try:
+        if isinstance(doc, str):
+            doc = json.loads(doc)
         return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         raise OrganiserError("the member device sent incomplete group credentials.") from None

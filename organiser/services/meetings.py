@@ -183,7 +183,9 @@ class Meetings(RecordService):
         """Make the next item of the agenda current (the first if none is), or the item id
         `to_item`; the time spent on the one current before is added to its `used_seconds`.
         Past the last item, the meeting has no current item. Returns the new state.
-        `ValidationError` (field "item") when `to_item` is not on this event's agenda."""
+        `NotFoundError` for an unknown event; `ValidationError` (field "item") when `to_item` is
+        not on this event's agenda."""
+        self._current(event, "event")
         state = self.state(event)
         items = self.items(event)
         if to_item is None:
@@ -232,7 +234,8 @@ class Meetings(RecordService):
     def _minutes_op(self, event: str, update: MinutesUpdate) -> LocalOp:
         value = update.to_value()
         if len(value["update"]) > MAX_MINUTES_UPDATE:
-            raise ValidationError("minutes", f"minutes: one change of {len(update.update):,} bytes is more than "
+            stored = len(value["update"])
+            raise ValidationError("minutes", f"minutes: one change of {stored:,} bytes (as stored) is more than "
                                              f"one changeset carries; store it in pieces of at most "
                                              f"{MINUTES_PIECE:,} characters.")
         clean = validate("minutes", {"update": value})

@@ -114,3 +114,20 @@ def test_an_append_above_the_limit_is_refused_whole(meeting):
     with pytest.raises(ValidationError, match="1,000,001 characters is more than the 1,000,000"):
         group.meetings.append_minutes(event, "a" * 1_000_001)
     assert group.replica.state_hash() == before
+
+
+def test_advancing_the_meeting_of_an_unknown_event_is_refused_and_writes_nothing(group):
+    from organiser.core.errors import NotFoundError
+
+    before = group.status()["state_hash"]
+    with pytest.raises(NotFoundError, match="there is no event with id 'no-such-event'"):
+        group.meetings.advance("no-such-event")
+    assert group.status()["state_hash"] == before
+
+
+def test_credentials_that_are_not_json_are_refused_with_a_sentence():
+    from organiser.core.errors import OrganiserError
+    from organiser.services.group import credentials_from_json
+
+    with pytest.raises(OrganiserError, match="incomplete group credentials"):
+        credentials_from_json("{not json")
