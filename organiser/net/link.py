@@ -10,8 +10,9 @@ import logging
 import ifaddr
 
 from organiser.core.errors import OrganiserError
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls, peer_device
+from organiser.net.handshake import HANDSHAKE_FAILURES, member_handshake
+from organiser.net.outdated import refuse_if_old
+from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
 from organiser.sync.session import Session, SessionStats
 
@@ -47,13 +48,19 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
     other had; one clear sentence if that does not happen within `timeout` seconds.
     `inviter`: right after joining, the device that admitted us (its key was checked against
     the invite code), trusted for this first sync that brings us the membership log."""
-    files = group_tls_files(group)
-    reader, writer = await open_tls(host, port, client_context(files), timeout=min(timeout, 5.0))
-    identity = peer_device(writer)
-    if identity is None:  # TLS with CERT_REQUIRED makes this impossible; be explicit anyway
+    link = await dial(host, port, timeout=min(timeout, 5.0))
+    reader, writer = link.reader, link.writer
+    try:
+        refuse_if_old(group, writer, host)
+        peer = await member_handshake(group, reader, writer, link.channel)
+    except HANDSHAKE_FAILURES as exc:
         await close_quietly(writer)
-        raise OrganiserError(f"{host}:{port} showed no device certificate.")
-    device, public_hex = identity
+        raise OrganiserError(f"{host}:{port} is not a device of this group, or refused us "
+                             f"({exc or type(exc).__name__}).") from None
+    except OrganiserError:
+        await close_quietly(writer)
+        raise
+    device, public_hex = peer.device, peer.public_hex
     if device == group.device_id:
         await close_quietly(writer)
         raise OrganiserError(f"{host}:{port} is this device itself.")

@@ -1,6 +1,6 @@
 """A sync node: the piece that `organiser serve` and the app both run.
 
-It listens (TLS 1.3, mutual auth, group CA only), advertises and browses mDNS, dials
+It listens (TLS 1.3, then the in-channel member handshake of handshake.py), advertises and browses mDNS, dials
 devices it hears of, `--peer` addresses and last-known addresses (with backoff), keeps
 one conversation per peer device, pushes every new changeset to all of them at once,
 and notices changes written into the same database by another process (the CLI).
@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.net import peerbook
-from organiser.net.credentials import TlsFiles, group_tls_files
 from organiser.net.discovery import Discovery, Sighting
+from organiser.net.handshake import HANDSHAKE_FAILURES, member_handshake
 from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
+from organiser.net.outdated import messages_for, old_server_of, refuse_if_old, seen_old_laptop
 from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
-from organiser.net.transport import client_context, close_quietly, open_tls, peer_device
+from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
@@ -70,7 +71,6 @@ class SyncNode(InboundConnections):
         self.listen_port = listen_port
         self.use_discovery = discovery
         self.static_peers = list(static_peers)
-        self._files: TlsFiles | None = None
         self._server: asyncio.Server | None = None
         self._port = 0
         self._advertised: list[str] = []
@@ -89,6 +89,7 @@ class SyncNode(InboundConnections):
         self._connections = ConnectionCount()
         self.kept_away = KeptAway()
         self._refusals_said = LogOnce()
+        self._old_probes = LogOnce()
         # Asked before a device is admitted by an invite (the app sets it); None admits.
         self.confirm_admission: ConfirmAdmission | None = None
 
@@ -107,7 +108,6 @@ class SyncNode(InboundConnections):
         self._neighbours = frozenset()
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
-        self._tls()
         self._server = await self._listen()
         self._port = self._server.sockets[0].getsockname()[1]
         peerbook.remember_listen_port(self.group.db, self._port)
@@ -121,7 +121,7 @@ class SyncNode(InboundConnections):
         self._spawn(self._watch_store())
         if self.use_discovery:
             self._discovery = Discovery(self.group.discovery_key, self._port, hosts,
-                                        self._on_sighting, self._on_lost)
+                                        self._on_sighting, self._on_lost, on_old=self._on_old_sighting)
             try:
                 await self._discovery.start()
             except Exception as exc:  # no multicast here: the fallbacks still work
@@ -179,11 +179,6 @@ class SyncNode(InboundConnections):
         peerbook.all_offline(self.group.db)
         peerbook.clear_node(self.group.db)
         self.group.bus.publish(PeersChanged())
-
-    def _tls(self) -> TlsFiles:
-        if self._files is None:
-            self._files = group_tls_files(self.group)
-        return self._files
 
     def _spawn(self, coro) -> asyncio.Task:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(coro)
@@ -269,14 +264,24 @@ class SyncNode(InboundConnections):
     async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
         """Connect to an address; run the conversation (until it ends when `wait`)."""
         host, port = split_address(address)
-        reader, writer = await open_tls(host, port, client_context(self._tls()))
-        identity = peer_device(writer)
-        if identity is None or identity[0] == self.device_id or (expected and identity[0] != expected):
+        link = await dial(host, port)
+        reader, writer = link.reader, link.writer
+        try:
+            refuse_if_old(self.group, writer, host)
+            peer = await member_handshake(self.group, reader, writer, link.channel)
+        except HANDSHAKE_FAILURES as exc:
             await close_quietly(writer)
-            if identity is not None and identity[0] == self.device_id:
+            raise OrganiserError(f"{address} is not a device of this group, or refused us "
+                                 f"({exc or type(exc).__name__}).") from None
+        except OrganiserError:
+            await close_quietly(writer)
+            raise
+        device, public_hex = peer.device, peer.public_hex
+        if device == self.device_id or (expected and device != expected):
+            await close_quietly(writer)
+            if device == self.device_id:
                 raise OrganiserError(f"{address} is this device itself.")
             raise OrganiserError(f"{address} is now another device than the one expected there.")
-        device, public_hex = identity
         if not self._admit_peer(device, public_hex):
             await close_quietly(writer)
             raise OrganiserError(f"{address} is not a device of this group (or was removed from it).")
@@ -405,6 +410,30 @@ class SyncNode(InboundConnections):
         # the same moment; either way only one connection per pair is kept.
         self._keep_dialling(address, None, random.uniform(0.0, 1.0))
         self.group.bus.publish(PeersChanged())
+
+    def _on_old_sighting(self, found: Sighting) -> None:
+        """An announcement in the previous protocol's format: if its node is of this group
+        (its certificate says), the laptop must be updated; say so."""
+        host = found.addresses[0]
+        if self._old_probes.due(host):  # once per address
+            self._spawn(self._probe_old(host, found.port))
+
+    async def _probe_old(self, host: str, port: int) -> None:
+        try:
+            old = await old_server_of(self.group, host, port)
+        except (OSError, TimeoutError):
+            return
+        if old is not None:
+            self._outdated_peer(host, old.device)
+
+    def _outdated_peer(self, host: str, device: str) -> None:
+        """An older Organiser of this group (a device id when its certificate named one)."""
+        seen_old_laptop(self.group, host, device)
+        self.group.bus.publish(PeersChanged())
+
+    def outdated_peers(self) -> list[str]:
+        """One sentence per laptop of the group seen lately that runs an older Organiser."""
+        return messages_for(self.group)
 
     def _dialing_connected(self, address: str) -> bool:
         return any(link.address == address and not link.session.closed.is_set() for link in self._links.values())

@@ -11,18 +11,18 @@ import time
 import pytest
 
 from organiser.core.hlc import HybridClock
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.transport import close_quietly
 from organiser.sync import protocol as p
 from organiser.sync.guard import REFUSALS_BEFORE_DISCONNECT
 from tests.bad_peer import BadPeer, new_member
+from tests.net.member_link import member_streams
 from tests.net.test_node import joined, node, until
 
 pytestmark = pytest.mark.asyncio
 
 
 async def _connect(group, port):  # type: ignore[no-untyped-def]
-    reader, writer = await open_tls("127.0.0.1", port, client_context(group_tls_files(group)))
+    reader, writer = await member_streams(group, "127.0.0.1", port)
     writer.write(p.encode_hello(group.device_id, group.replica.version_vector()))
     await writer.drain()
     return reader, writer
@@ -77,7 +77,7 @@ async def test_deeply_nested_json_in_a_control_message_is_refused_without_a_recu
     await a.start()
     try:
         b_group = await joined(a, tmp_path / "b", "B")
-        reader, writer = await open_tls("127.0.0.1", a.port, client_context(group_tls_files(b_group)))
+        reader, writer = await member_streams(b_group, "127.0.0.1", a.port)
         writer.write(p.encode_frame(p.FrameType.HELLO, b"[" * 200_000 + b"]" * 200_000))
         await writer.drain()
         assert await _answer(reader) is not None
