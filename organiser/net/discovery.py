@@ -64,8 +64,8 @@ def sighting_from(info: AsyncServiceInfo, tags: frozenset[str], own_name: str) -
     """Our Sighting from zeroconf's ServiceInfo, or None if it is not a node of our group."""
     props = {k.decode(errors="replace"): (v or b"").decode(errors="replace")
              for k, v in (info.properties or {}).items()}
-    if props.get("t") not in tags or props.get("v") != str(PROTOCOL_VERSION):
-        return None
+    if props.get("t") not in tags or props.get("v") != str(PROTOCOL_VERSION) or "d" in props:
+        return None  # "d": the previous protocol's format, which cannot sync with this one
     if info.name == own_name or not info.port:
         return None
     addresses = tuple(a for a in info.parsed_scoped_addresses(IPVersion.V4Only))

@@ -218,6 +218,10 @@ class PeersView(QWidget):
             where = f"listening on port {port}" if port else "not listening yet"
         self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
                            f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected.")
+        outdated = getattr(self.node, "outdated_peers", lambda: [])()
+        if outdated:  # a laptop of the group that cannot sync until its app is updated
+            self.state.setText(self.state.text() + "".join(f"<br><b>Update needed:</b> {html.escape(s)}"
+                                                           for s in outdated))
         if self.group.membership_status()["removed"]:
             self.state.setText(REMOVED_NOTE)
         self.peers.tick()
