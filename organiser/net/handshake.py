@@ -32,6 +32,7 @@ import asyncio
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -154,7 +155,8 @@ async def _send_identity(writer: asyncio.StreamWriter, key: Ed25519PrivateKey, c
                                                              "signature": signature.hex()}))
 
 
-async def _read_identity(reader: asyncio.StreamReader, channel: Channel, timeout: float) -> Peer:
+async def _read_identity(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, channel: Channel,
+                         timeout: float) -> Peer:
     doc = await _read(reader, p.FrameType.IDENTITY, timeout)
     try:
         public_hex = p.text_field(doc, "key", 64)
@@ -162,6 +164,7 @@ async def _read_identity(reader: asyncio.StreamReader, channel: Channel, timeout
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(
             signature, _IDENTITY + channel.transcript(channel.peer_role))
     except (ValueError, InvalidSignature):
+        await _refuse(writer, "your device key does not sign this connection")
         raise HandshakeRefused("the peer's device key does not sign this connection (a relay in the middle, or "
                                "a forgery)") from None
     return Peer(device_id_for(public_hex), public_hex)
@@ -169,10 +172,17 @@ async def _read_identity(reader: asyncio.StreamReader, channel: Channel, timeout
 
 # ---- members ------------------------------------------------------------------------------
 
+# Whether to accept a peer that proved its key: "" accepts, else the sentence it is refused with.
+Admission = Callable[[Peer], str]
+
+
 async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                           channel: Channel, timeout: float = HANDSHAKE_TIMEOUT) -> Peer:
-    """Prove membership, check the peer's, then exchange device keys (see the module's text).
-    Raises HandshakeRefused (after telling the peer) or ProtocolError."""
+                           channel: Channel, admit: Admission = lambda peer: "",
+                           timeout: float = HANDSHAKE_TIMEOUT) -> Peer:
+    """Prove membership, check the peer's, then exchange device keys (see the module's text):
+    the side that dialled shows its key first, and the other shows its own only once it has
+    admitted the caller, so a refusal (say, "this device was removed from the group") always
+    arrives as the caller's answer. Raises HandshakeRefused (after telling the peer) or ProtocolError."""
     keys = proof_keys(group)
     await _send(writer, p.encode_json(p.FrameType.MEMBER_PROOF,
                                       {"tags": [_tag(k, _PROOF, channel, channel.role) for k in keys]}))
@@ -183,8 +193,18 @@ async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: a
     if not expected.intersection(tags):
         await _refuse(writer, NOT_A_MEMBER)
         raise HandshakeRefused("it did not prove that it belongs to this group")
-    await _send_identity(writer, group.private_key(), channel)
-    return await _read_identity(reader, channel, timeout)
+    if channel.role == "client":
+        await _send_identity(writer, group.private_key(), channel)
+        peer = await _read_identity(reader, writer, channel, timeout)
+    else:
+        peer = await _read_identity(reader, writer, channel, timeout)
+    refusal = admit(peer)
+    if refusal:
+        await _refuse(writer, refusal)
+        raise HandshakeRefused(f"device {peer.device[:12]}: {refusal}")
+    if channel.role == "server":
+        await _send_identity(writer, group.private_key(), channel)
+    return peer
 
 
 # ---- invites ------------------------------------------------------------------------------
@@ -194,7 +214,7 @@ async def prove_invite(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     """The joining device: prove it holds a code, then check the member is the one that made it."""
     key = bytes.fromhex(token_hash(token))
     await _send(writer, p.encode_json(p.FrameType.INVITE_PROOF, {"tag": _tag(key, _INVITE, channel, "client")}))
-    member = await _read_identity(reader, channel, timeout)
+    member = await _read_identity(reader, writer, channel, timeout)
     if key_fingerprint(member.public_hex) != fingerprint:
         raise HandshakeRefused("it is not the device that made this invite code")
     return member

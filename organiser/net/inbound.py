@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from organiser.net.credentials import connection_certificate
-from organiser.net.handshake import HandshakeRefused, answer_invite_proof, member_handshake
+from organiser.net.handshake import HandshakeRefused, Peer, answer_invite_proof, member_handshake
 from organiser.net.limits import ConnectionCount, LogOnce
 from organiser.net.outdated import watch_for_old_clients
 from organiser.net.pairing import ConfirmAdmission, serve_redeem
@@ -40,7 +40,7 @@ class InboundConnections:
 
     if TYPE_CHECKING:  # what the node provides (net/node.py)
         def _outdated_peer(self, host: str, device: str) -> None: ...
-        def _admit_peer(self, device: str, public_hex: str) -> bool: ...
+        def _admission(self, peer: Peer) -> str: ...
         def _refusal_for(self, device: str) -> str: ...
         async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
                             public_hex: str, *, initiator: str, address: str) -> None: ...
@@ -94,14 +94,10 @@ class InboundConnections:
                 await self._redeem(reader, writer, channel, where)
                 return
             try:
-                peer = await member_handshake(self.group, reader, writer, channel)
+                peer = await member_handshake(self.group, reader, writer, channel, self._admission)
             except HandshakeRefused as exc:
                 if self._refusals_said.due(where.rsplit(":", 1)[0]):
                     log.warning("refused a connection from %s: %s", where, exc)
-                return
-            if not self._admit_peer(peer.device, peer.public_hex):
-                writer.write(p.encode_error(self._refusal_for(peer.device)))
-                await writer.drain()
                 return
             self._connections.authenticated(writer)  # a member: no longer a stranger
             await self._run_link(reader, writer, peer.device, peer.public_hex, initiator=peer.device, address="")

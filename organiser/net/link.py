@@ -10,7 +10,7 @@ import logging
 import ifaddr
 
 from organiser.core.errors import OrganiserError
-from organiser.net.handshake import HANDSHAKE_FAILURES, member_handshake
+from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, member_handshake
 from organiser.net.outdated import refuse_if_old
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
@@ -48,11 +48,19 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
     other had; one clear sentence if that does not happen within `timeout` seconds.
     `inviter`: right after joining, the device that admitted us (its key was checked against
     the invite code), trusted for this first sync that brings us the membership log."""
+    def admit(peer: Peer) -> str:
+        if peer.device == group.device_id:
+            return "this is the same device"
+        group.replica.forget_roster()
+        if peer.device == inviter or is_member(group, peer.device, peer.public_hex):
+            return ""
+        return "this device is not a member of the group (or was removed from it)"
+
     link = await dial(host, port, timeout=min(timeout, 5.0))
     reader, writer = link.reader, link.writer
     try:
         refuse_if_old(group, writer, host)
-        peer = await member_handshake(group, reader, writer, link.channel)
+        peer = await member_handshake(group, reader, writer, link.channel, admit)
     except HANDSHAKE_FAILURES as exc:
         await close_quietly(writer)
         raise OrganiserError(f"{host}:{port} is not a device of this group, or refused us "
@@ -61,13 +69,6 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
         await close_quietly(writer)
         raise
     device, public_hex = peer.device, peer.public_hex
-    if device == group.device_id:
-        await close_quietly(writer)
-        raise OrganiserError(f"{host}:{port} is this device itself.")
-    group.replica.forget_roster()
-    if device != inviter and not is_member(group, device, public_hex):
-        await close_quietly(writer)
-        raise OrganiserError(f"{host}:{port} is not a device of this group (or was removed from it).")
     session = Session(group.replica, reader, writer, device,
                       is_member=lambda: device == inviter or is_member(group, device, public_hex))
     runner = asyncio.create_task(session.run())

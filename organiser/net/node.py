@@ -19,7 +19,7 @@ from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.net import peerbook
 from organiser.net.discovery import Discovery, Sighting
-from organiser.net.handshake import HANDSHAKE_FAILURES, member_handshake
+from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, PeerRefused, member_handshake
 from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
@@ -268,23 +268,20 @@ class SyncNode(InboundConnections):
         reader, writer = link.reader, link.writer
         try:
             refuse_if_old(self.group, writer, host)
-            peer = await member_handshake(self.group, reader, writer, link.channel)
+            peer = await member_handshake(self.group, reader, writer, link.channel, self._admission)
         except HANDSHAKE_FAILURES as exc:
             await close_quietly(writer)
+            if isinstance(exc, PeerRefused) and exc.message == REMOVED_MESSAGE:
+                self._learn_removal(address)
             raise OrganiserError(f"{address} is not a device of this group, or refused us "
                                  f"({exc or type(exc).__name__}).") from None
         except OrganiserError:
             await close_quietly(writer)
             raise
         device, public_hex = peer.device, peer.public_hex
-        if device == self.device_id or (expected and device != expected):
+        if expected and device != expected:
             await close_quietly(writer)
-            if device == self.device_id:
-                raise OrganiserError(f"{address} is this device itself.")
             raise OrganiserError(f"{address} is now another device than the one expected there.")
-        if not self._admit_peer(device, public_hex):
-            await close_quietly(writer)
-            raise OrganiserError(f"{address} is not a device of this group (or was removed from it).")
         peerbook.remember_address(self.group.db, device, address)
         self._listen_addresses[device] = address
         run = self._run_link(reader, writer, device, public_hex, initiator=self.device_id, address=address)
@@ -355,10 +352,12 @@ class SyncNode(InboundConnections):
 
     # ---- who may talk to us ---------------------------------------------------------------
 
-    def _admit_peer(self, device: str, public_hex: str) -> bool:
-        """Checked right after the handshake, before any group data flows."""
+    def _admission(self, peer: Peer) -> str:
+        """Checked in the handshake, before any group data flows: "" admits, else why not."""
+        if peer.device == self.device_id:
+            return "this is the same device"
         self.group.replica.forget_roster()
-        return is_member(self.group, device, public_hex)
+        return "" if is_member(self.group, peer.device, peer.public_hex) else self._refusal_for(peer.device)
 
     def _refusal_for(self, device: str) -> str:
         if device in self.group.replica.roster().limits:
