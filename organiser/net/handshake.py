@@ -108,11 +108,10 @@ def _admitted_by_invite(group: Group) -> list[bytes]:
 
 def proof_keys(group: Group) -> list[bytes]:
     """What this device proves membership with (and accepts proofs under)."""
-    keys = discovery_keys(group.db, KEY_GENERATIONS) + _admitted_by_invite(group)
     own = group.replica.meta(JOIN_KEY)
-    if own:
-        keys.append(bytes.fromhex(own))
-    return keys[:MAX_TAGS]
+    keys = [bytes.fromhex(own)] if own else []
+    # Newest invites first: with more than a few dozen this week, the oldest are left out.
+    return (keys + discovery_keys(group.db, KEY_GENERATIONS) + _admitted_by_invite(group))[:MAX_TAGS]
 
 
 def _tag(key: bytes, context: bytes, channel: Channel, role: str) -> str:

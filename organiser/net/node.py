@@ -24,7 +24,7 @@ from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
-from organiser.net.outdated import messages_for, old_server_of, refuse_if_old, seen_old_laptop
+from organiser.net.outdated import messages_for, note_if_old, refuse_if_old, seen_old_laptop
 from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
 from organiser.net.transport import close_quietly, dial
@@ -412,18 +412,9 @@ class SyncNode(InboundConnections):
 
     def _on_old_sighting(self, found: Sighting) -> None:
         """An announcement in the previous protocol's format: if its node is of this group
-        (its certificate says), the laptop must be updated; say so."""
-        host = found.addresses[0]
-        if self._old_probes.due(host):  # once per address
-            self._spawn(self._probe_old(host, found.port))
-
-    async def _probe_old(self, host: str, port: int) -> None:
-        try:
-            old = await old_server_of(self.group, host, port)
-        except (OSError, TimeoutError):
-            return
-        if old is not None:
-            self._outdated_peer(host, old.device)
+        (its certificate says), the laptop must be updated; say so (once per address)."""
+        if self._old_probes.due(found.addresses[0]):
+            self._spawn(note_if_old(self.group, found.addresses[0], found.port))
 
     def _outdated_peer(self, host: str, device: str) -> None:
         """An older Organiser of this group (a device id when its certificate named one)."""

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from sqlite_utils import Database
 
+from organiser.core.bus import PeersChanged
 from organiser.core.errors import OrganiserError
 from organiser.net.transport import OLD_SERVER_NAME, close_quietly, open_tls, pairing_context, peer_certificate
 from organiser.services.group import Group
@@ -154,7 +155,12 @@ def refuse_if_old(group: Group, writer: asyncio.StreamWriter, host: str) -> None
     raise OrganiserError(update_message(host, names(group).get(old.device, "")) + ".")
 
 
-async def old_server_of(group: Group, host: str, port: int) -> OldServer | None:
-    """The node behind an announcement in the previous format, if it is of this group."""
-    found = await asyncio.wait_for(probe(host, port), 5.0)
-    return found if found is not None and found.group_id == group.id else None
+async def note_if_old(group: Group, host: str, port: int) -> None:
+    """Probe the node behind an announcement in the previous format; note it if it is of this group."""
+    try:
+        found = await asyncio.wait_for(probe(host, port), 5.0)
+    except TimeoutError:
+        return
+    if found is not None and found.group_id == group.id:
+        seen_old_laptop(group, host, found.device)
+        group.bus.publish(PeersChanged())

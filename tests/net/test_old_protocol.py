@@ -79,3 +79,18 @@ async def test_an_announcement_in_the_old_format_is_told_apart():
     assert sighting_from(old, frozenset({"cd" * 8}), "") is None  # never dialled as a node of the group
     found = old_sighting_from(old)
     assert found is not None and found.addresses == ("10.77.0.5",) and found.port == 4242
+
+
+async def test_the_node_behind_an_old_announcement_is_probed_and_named(tmp_path, group):
+    """What the node does on hearing an old-format announcement: dial it without a certificate,
+    read the certificate it shows, and note it if it is of this group."""
+    from organiser.net.outdated import messages_for, note_if_old
+
+    old = OldLaptop(tmp_path / "old", group.id)
+    group.admit_device(old.public_hex, "minutes laptop")
+    server = await old.serve()
+    try:
+        await note_if_old(group, "127.0.0.1", server.sockets[0].getsockname()[1])
+        assert messages_for(group) == [f"'minutes laptop' at 127.0.0.1 {UPDATE}."]
+    finally:
+        server.close()
