@@ -53,6 +53,7 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
 REMOVED_MESSAGE = "this device was removed from the group"
 REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
+KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
 
 
 @dataclass
@@ -356,6 +357,8 @@ class SyncNode(InboundConnections):
         """Checked in the handshake, before any group data flows: "" admits, else why not."""
         if peer.device == self.device_id:
             return "this is the same device"
+        if self.kept_away.active(peer.device):  # logged once, when it was disconnected
+            return KEPT_AWAY_MESSAGE
         self.group.replica.forget_roster()
         return "" if is_member(self.group, peer.device, peer.public_hex) else self._refusal_for(peer.device)
 
