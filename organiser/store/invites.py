@@ -26,3 +26,11 @@ def add_invite(db: Database, invite_id: str, token_hash: str, expires_at: int) -
 def find_invite(db: Database, token_hash: str) -> Invite | None:
     row = db.execute("SELECT id, expires_at, used_by FROM invites WHERE token_hash = ?", [token_hash]).fetchone()
     return Invite(*row) if row else None
+
+
+def burn_invite(db: Database, invite_id: str) -> None:
+    """A spoken code spent by a failed attempt (a wrong guess): it expires now, so nothing can
+    redeem it any more, not even with the right words."""
+    with db.atomic():
+        db.execute("UPDATE invites SET expires_at = min(expires_at, ?) WHERE id = ? AND used_by IS NULL",
+                   [int(time.time()) - 1, invite_id])
