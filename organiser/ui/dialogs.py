@@ -59,7 +59,8 @@ class InviteDialog(QDialog):
     """Shows a one-time invite code as text and as a QR code; above them, when offered, the
     short spoken code (`spoken`, a net.spoken_host.SpokenInvite)."""
 
-    def __init__(self, code: str, expires_hours: float, parent: QWidget | None = None, spoken: Any = None) -> None:
+    def __init__(self, code: str, expires_hours: float, parent: QWidget | None = None, spoken: Any = None,
+                 renew_spoken: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Invite a device")
         self.code = code
@@ -67,7 +68,7 @@ class InviteDialog(QDialog):
         if spoken is not None:
             from organiser.ui.spoken_invite import SpokenInvitePanel
 
-            self.spoken_panel = SpokenInvitePanel(spoken, self)
+            self.spoken_panel = SpokenInvitePanel(spoken, self, renew_spoken)
             self.finished.connect(lambda _result: self.spoken_panel.withdraw())
         intro = QLabel(("Where this network blocks discovery, use the long code instead: " if spoken else
                         "On the new device, choose <b>Join a group with an invite code</b> and paste this code: ")

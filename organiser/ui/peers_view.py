@@ -301,7 +301,8 @@ class PeersView(QWidget):
         return code, spoken
 
     def show_invite(self, code: str, spoken: Any = None) -> InviteDialog:
-        dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken)
+        dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken,
+                              renew_spoken=getattr(self.node, "offer_spoken_invite", None))
         self.inviteShown.emit(dialog)
         dialog.open()
         return dialog

@@ -95,7 +95,7 @@ def test_the_invite_dialog_shows_the_spoken_code_large_and_says_when_a_wrong_gue
         loop.run_until_complete(node.start())
         code = loop.run_until_complete(node.create_invite(3600))
         spoken = loop.run_until_complete(node.offer_spoken_invite())
-        dialog = InviteDialog(code, 1, None, spoken=spoken)
+        dialog = InviteDialog(code, 1, None, spoken=spoken, renew_spoken=node.offer_spoken_invite)
         qtbot.addWidget(dialog)
         dialog.show()
         shown = dialog.spoken_panel.code
@@ -117,7 +117,15 @@ def test_the_invite_dialog_shows_the_spoken_code_large_and_says_when_a_wrong_gue
         loop.run_until_complete(wrong_guess())
         settle(loop)
         assert "no longer works: make a new one" in dialog.spoken_panel.status.text()
+        assert dialog.spoken_panel.new_button.isVisible()
+        qtbot.mouseClick(dialog.spoken_panel.new_button, Qt.MouseButton.LeftButton)
+        loop.run_until_complete(asyncio.sleep(0.2))  # the new code is offered
+        qtbot.waitUntil(lambda: dialog.spoken_panel.spoken is not spoken, timeout=5000)
+        fresh = dialog.spoken_panel.spoken
+        assert shown.text() == fresh.text and fresh.state == "waiting"
+        assert "Waiting for the new laptop" in dialog.spoken_panel.status.text()
         dialog.close()
         settle(loop)
+        assert fresh.state == "withdrawn"  # closing the dialog withdrew the code
     finally:
         loop.run_until_complete(node.stop())
