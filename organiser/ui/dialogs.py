@@ -85,7 +85,7 @@ class InviteDialog(QDialog):
         self.resize(560, 600)
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.qr.setPixmap(qr_pixmap(code))
+        self.qr.setPixmap(qr_pixmap(code, scale=4 if spoken is not None else 6))  # fits 600 px with both
         self.qr.setAccessibleName("Invite code as a QR code")
         self.copy_button = copy = QPushButton("&Copy code")
         copy.clicked.connect(self.copy_code)
