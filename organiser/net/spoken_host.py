@@ -208,6 +208,7 @@ class SpokenInvite:
         if time.time() > self.expires_at:
             self._expire()
             writer.write(p.encode_error(self._gone()))
+            await writer.drain()
             return
         try:
             await self._attempt(reader, writer, their_message)
