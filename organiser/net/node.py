@@ -27,6 +27,7 @@ from organiser.net.link import is_member, local_addresses
 from organiser.net.outdated import messages_for, note_if_old, refuse_if_old, seen_old_laptop
 from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
+from organiser.net.spoken_host import SpokenInvite
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
 from organiser.sync import protocol as p
@@ -93,6 +94,7 @@ class SyncNode(InboundConnections):
         self._old_probes = LogOnce()
         # Asked before a device is admitted by an invite (the app sets it); None admits.
         self.confirm_admission: ConfirmAdmission | None = None
+        self._spoken: set[SpokenInvite] = set()  # spoken invite codes offered now
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -155,6 +157,7 @@ class SyncNode(InboundConnections):
     async def stop(self) -> None:
         self._stopping = True
         self._unsubscribe()
+        await asyncio.gather(*(spoken.close() for spoken in self._spoken))
         if self._discovery is not None:
             await self._discovery.stop()
         if self._server is not None:
@@ -214,6 +217,21 @@ class SyncNode(InboundConnections):
     async def create_invite(self, expires_seconds: int = 86400) -> str:
         # Only this device can redeem the code: it names only where this device listens.
         return make_invite(self.group, list(self._advertised), expires_seconds)
+
+    async def offer_spoken_invite(self, expires_seconds: int | None = None) -> SpokenInvite:
+        """A short code to read aloud (spoken_host.py): announced on mDNS while discovery is on,
+        answered on a port of its own, withdrawn when used, burned, expired or when the node stops."""
+        spoken = SpokenInvite(self.group, self.confirm_admission, listen_host=self.listen_host,
+                              announce=self.use_discovery, sync_addresses=lambda: list(self._advertised),
+                              **({"expires_seconds": expires_seconds} if expires_seconds else {}))
+        await spoken.start()
+        self._spoken.add(spoken)
+        self._spawn(self._forget_spoken(spoken))
+        return spoken
+
+    async def _forget_spoken(self, spoken: SpokenInvite) -> None:
+        await spoken.outcome()
+        self._spoken.discard(spoken)
 
     def _changed(self, session: Session | None = None) -> None:
         if self._stopping:

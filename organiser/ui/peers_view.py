@@ -295,11 +295,18 @@ class PeersView(QWidget):
             show_error(self, "Network is off", self.network_note or "Invites need the network layer, which is "
                        "not running on this device.")
             return
-        spawn(self.node.create_invite(expires_seconds=INVITE_HOURS * 3600), on_done=self.show_invite,
+        spawn(self._make_invites(), on_done=lambda made: self.show_invite(*made),
               on_error=lambda exc: show_error(self, "Cannot make an invite", exc))
 
-    def show_invite(self, code: str) -> InviteDialog:
-        dialog = InviteDialog(code, INVITE_HOURS, self)
+    async def _make_invites(self) -> tuple[str, Any]:
+        """The long code, and a short spoken one offered on the LAN beside it."""
+        code = await self.node.create_invite(expires_seconds=INVITE_HOURS * 3600)
+        spoken = await self.node.offer_spoken_invite() if hasattr(self.node, "offer_spoken_invite") else None
+        return code, spoken
+
+    def show_invite(self, code: str, spoken: Any = None) -> InviteDialog:
+        dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken,
+                              renew_spoken=getattr(self.node, "offer_spoken_invite", None))
         self.inviteShown.emit(dialog)
         dialog.open()
         return dialog
