@@ -11,10 +11,10 @@ import pytest
 from organiser.core.errors import OrganiserError
 from organiser.net.credentials import connection_certificate
 from organiser.net.pairing import InviteRefused
-from organiser.net.spoken_code import EVEN, SpokenCode
+from organiser.net.spoken_code import EVEN, Exchange, SpokenCode, parse_spoken_code
 from organiser.net.spoken_host import ADMITTED, BURNED, EXPIRED, SpokenInvite
 from organiser.net.spoken_join import redeem_spoken_invite
-from organiser.net.transport import pairing_context, server_context
+from organiser.net.transport import close_quietly, dial, pairing_context, peer_certificate, server_context
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from tests.net.test_node import node
@@ -176,5 +176,38 @@ async def test_a_man_in_the_middle_relaying_the_exchange_fails_and_admits_nobody
         assert (await asyncio.wait_for(spoken.outcome(), 15)).state == BURNED
         assert [d["name"] for d in group.devices()] == ["door laptop"]
         mitm.close()
+    finally:
+        await a.stop()
+
+
+async def test_a_wrong_guess_learns_nothing_about_the_inviter_or_its_group(group: Group):
+    """Up to the joiner's proof, the inviter shows a certificate made for that connection and its
+    SPAKE2 message: nothing names its device, its key or the group; a second connection gets
+    another certificate."""
+    from tests.net.test_stranger_learns_nothing import _read_all, assert_names_nothing
+
+    a = node(group)
+    await a.start()
+    try:
+        spoken = await a.offer_spoken_invite()
+        certificates = []
+        for guess in (False, True):
+            link = await dial("127.0.0.1", spoken.port, with_certificate=False)
+            certificates.append(peer_certificate(link.writer) or b"")
+            if guess:  # a full attempt with wrong words: the inviter answers with its message and proof
+                exchange = Exchange(parse_spoken_code(wrong_words(spoken.code)), inviter=False)
+                link.writer.write(p.encode_json(p.FrameType.REDEEM, {"pake": exchange.message.hex()}))
+                await link.writer.drain()
+            received = await _read_all(link.reader, wait=1.0 if not guess else 3.0)
+            if guess:
+                link.writer.write(p.encode_json(p.FrameType.REDEEM, {"proof": "00" * 32}))
+                await link.writer.drain()
+                received += await _read_all(link.reader)
+                kinds = [frame.type for frame in p.FrameDecoder().feed(received)]
+                assert kinds == [p.FrameType.PAIR_HELLO, p.FrameType.PAIR_HELLO, p.FrameType.ERROR]
+            await close_quietly(link.writer)
+            assert_names_nothing(certificates[-1] + received, group)
+        assert all(certificates) and certificates[0] != certificates[1]
+        assert (await spoken.outcome()).state == BURNED
     finally:
         await a.stop()
