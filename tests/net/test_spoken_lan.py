@@ -112,4 +112,7 @@ def test_a_wrong_guess_burns_the_code_beside_a_running_node_and_a_new_code_works
     assert again.finish()[0] == 0
     roster = {d["name"] for d in json.loads(organiser(lan, base, "a", "device", "list", "--json").stdout)}
     assert roster == {"door laptop", "minutes laptop"}
+    # B's first sync was with the running `serve` (another process), by the join key from the WELCOME's token.
+    synced = {d["name"] for d in json.loads(organiser(lan, base, "b", "device", "list", "--json").stdout)}
+    assert synced == roster
     assert lan.stop(serve) == 0
