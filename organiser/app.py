@@ -133,12 +133,6 @@ class AppController:
         await self._stop_node()
         group, self.group = self.group, None
         if group is not None:
-            try:
-                from organiser.net.credentials import forget_tls_files
-
-                forget_tls_files(group.id, group.device_id)
-            except ImportError:  # a build without the network layer holds no TLS material
-                pass
             group.close()
             lock_group(group.path)  # whoever else held the key in this process: forgotten too
 

@@ -66,9 +66,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     group = open_chosen_group(args)
     try:
         status = group.status()
+        from organiser.net.outdated import messages_for
         from organiser.net.peerbook import peer_status
 
         status["peers"] = peer_status(group)
+        status["outdated_peers"] = messages_for(group)
         if args.json:
             print_json(status)
             return 0
@@ -82,6 +84,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
         })
+        for sentence in status["outdated_peers"]:
+            print(f"update needed: {sentence}")
         for incident in status["incidents"]:
             print(f"incident: {incident['message']} ({incident['count']}x, last {incident['last_at']})")
     finally:

@@ -59,9 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("invite", help="make a one-time code for a new device to join",
                        description="Print a one-time invite code. On the new device run "
                        "'organiser join CODE --device-name NAME' while a member device runs "
-                       "'organiser serve' or the app.")
-    p.add_argument("--expires", default="24h", metavar="DURATION", help="how long the code stays valid "
-                   "(e.g. 30m, 24h, 7d; default 24h)")
+                       "'organiser serve' or the app. With --short, a code to read aloud "
+                       "(like 7-purple-sausage) that the new device finds on the LAN; this command then waits "
+                       "until it is used (exit 0), burned by a wrong attempt or expired (exit 1).")
+    p.add_argument("--short", action="store_true", help="a short code to say aloud, for one attempt within "
+                   "10 minutes by a laptop on the same network (found by mDNS; the long code works where "
+                   "discovery is blocked)")
+    p.add_argument("--expires", default=None, metavar="DURATION", help="how long the code stays valid "
+                   "(e.g. 30m, 24h, 7d; default 24h, or 10m with --short, at most 1h)")
     p.add_argument("--json", action="store_true", help="print the code and its expiry as JSON")
     p.add_argument("--folder", metavar="PATH", help="leave the invite in this shared folder, for a device that "
                    "never meets this one: it joins with 'organiser join --folder PATH CODE' from its own copy")
@@ -70,7 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("join", help="join a group with an invite code",
                        description="Redeem an invite code with a member device that is online, receive this "
                        "device's certificate and the group credentials, and sync.")
-    p.add_argument("code", metavar="CODE", help="the invite code (spaces and dashes do not matter)")
+    p.add_argument("code", metavar="CODE", help="the invite code: the long one as copied, or the short spoken "
+                   "one like 7-purple-sausage (spaces and dashes do not matter)")
     p.add_argument("--folder", metavar="PATH", help="redeem an invite left in this shared folder (your copy of "
                    "it); this device is admitted at the inviting device's next pass over the folder")
     p.add_argument("--device-name", metavar="NAME", help="what to call this device (default: device_name in "
@@ -133,7 +139,11 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from organiser.net import peerbook
     from organiser.net.pairing import make_invite
 
-    seconds = parse_duration(args.expires)
+    if args.short:
+        from organiser.cli.spoken import offer_spoken_code
+
+        return offer_spoken_code(args)
+    seconds = parse_duration(args.expires or "24h")
     if args.folder:
         return _invite_through_folder(args, seconds)
     group = open_chosen_group(args)
@@ -196,12 +206,18 @@ def cmd_join(args: argparse.Namespace) -> int:
     from organiser.cli.atrest import new_passphrase
     from organiser.config import settings
     from organiser.net.pairing import redeem_invite
+    from organiser.net.spoken_code import looks_spoken, parse_spoken_code
+    from organiser.net.spoken_join import redeem_spoken_invite
 
+    spoken = looks_spoken(args.code)
+    if spoken:
+        parse_spoken_code(args.code)  # a mistyped word is refused before any passphrase question
     device_name = args.device_name or settings().device_name_for_this_device()
     passphrase = new_passphrase(args)
     if args.folder:
         return _join_through_folder(args, device_name, passphrase)
-    group = asyncio.run(redeem_invite(data_dir_of(args), args.code, device_name, passphrase=passphrase))
+    redeem = redeem_spoken_invite if spoken else redeem_invite
+    group = asyncio.run(redeem(data_dir_of(args), args.code, device_name, passphrase=passphrase))
     try:
         counts = group.status()["counts"]
         print(f"Joined group '{group.name}' as device '{group.device_name}' ({group.device_id}); "

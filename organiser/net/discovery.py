@@ -64,8 +64,8 @@ def sighting_from(info: AsyncServiceInfo, tags: frozenset[str], own_name: str) -
     """Our Sighting from zeroconf's ServiceInfo, or None if it is not a node of our group."""
     props = {k.decode(errors="replace"): (v or b"").decode(errors="replace")
              for k, v in (info.properties or {}).items()}
-    if props.get("t") not in tags or props.get("v") != str(PROTOCOL_VERSION):
-        return None
+    if props.get("t") not in tags or props.get("v") != str(PROTOCOL_VERSION) or "d" in props:
+        return None  # "d": the previous protocol's format, which cannot sync with this one
     if info.name == own_name or not info.port:
         return None
     addresses = tuple(a for a in info.parsed_scoped_addresses(IPVersion.V4Only))
@@ -74,10 +74,20 @@ def sighting_from(info: AsyncServiceInfo, tags: frozenset[str], own_name: str) -
     return Sighting(addresses, int(info.port), info.name)
 
 
+def old_sighting_from(info: AsyncServiceInfo) -> Sighting | None:
+    """An announcement in the previous protocol's format (its TXT record named a permanent
+    device id, "d"): a laptop that must be updated, if it is of our group (net/outdated.py)."""
+    props = info.properties or {}
+    if not props.get(b"d") or not info.port:
+        return None
+    addresses = tuple(a for a in info.parsed_scoped_addresses(IPVersion.V4Only))
+    return Sighting(addresses, int(info.port), info.name) if addresses else None
+
+
 class Discovery:
     def __init__(self, discovery_key: Callable[[], bytes], port: int, addresses: list[str],
                  on_found: Callable[[Sighting], None], on_lost: Callable[[str], None],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, on_old: Callable[[Sighting], None] | None = None) -> None:
         self.discovery_key = discovery_key
         self.clock = clock
         self.tag, self.tags = current_tags(discovery_key(), clock())
@@ -85,6 +95,7 @@ class Discovery:
         self.addresses = addresses
         self.on_found = on_found
         self.on_lost = on_lost
+        self.on_old = on_old
         self._zc: AsyncZeroconf | None = None
         self._browser: AsyncServiceBrowser | None = None
         self._info: AsyncServiceInfo | None = None
@@ -149,6 +160,8 @@ class Discovery:
         if found is not None:
             self._names.add(name)
             self.on_found(found)
+        elif self.on_old is not None and (old := old_sighting_from(info)) is not None:
+            self.on_old(old)
 
     async def stop(self) -> None:
         for task in list(self._tasks):

@@ -1,7 +1,7 @@
 """Connections a node takes: bounded in number, a member's link or an invite redemption.
 
-The TLS handshake says who connects: a member's certificate starts a sync conversation;
-no certificate may only redeem an invite (net/pairing.py). Until one of those is settled
+A connection certificate starts the member handshake (net/handshake.py), then a sync
+conversation; no certificate may only redeem an invite (net/pairing.py). Until one of those is settled
 the connection counts as unauthenticated (net/limits.py), so strangers on the LAN cannot
 fill the node's slots and keep the group's laptops out.
 """
@@ -12,14 +12,15 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from organiser.net.credentials import CertificateError
+from organiser.net.credentials import connection_certificate
+from organiser.net.handshake import HandshakeRefused, Peer, answer_invite_proof, member_handshake
 from organiser.net.limits import ConnectionCount, LogOnce
+from organiser.net.outdated import watch_for_old_clients
 from organiser.net.pairing import ConfirmAdmission, serve_redeem
-from organiser.net.transport import close_quietly, peer_address, peer_device, server_context
+from organiser.net.transport import Channel, channel_of, close_quietly, peer_address, server_context
 from organiser.sync import protocol as p
 
 if TYPE_CHECKING:
-    from organiser.net.credentials import TlsFiles
     from organiser.services.group import Group
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ class InboundConnections:
     _tasks: set[asyncio.Task]
 
     if TYPE_CHECKING:  # what the node provides (net/node.py)
-        def _tls(self) -> TlsFiles: ...
-        def _admit_peer(self, device: str, public_hex: str) -> bool: ...
+        def _outdated_peer(self, host: str, device: str) -> None: ...
+        def _admission(self, peer: Peer) -> str: ...
         def _refusal_for(self, device: str) -> str: ...
         async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
                             public_hex: str, *, initiator: str, address: str) -> None: ...
@@ -74,41 +75,48 @@ class InboundConnections:
 
     async def _serve_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         where = peer_address(writer)
+        certificate = connection_certificate()
+        ctx = server_context(certificate)
+        old_client = watch_for_old_clients(ctx)
         try:
-            await writer.start_tls(server_context(self._tls()), ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
-            identity = peer_device(writer)
-        except (OSError, CertificateError, TimeoutError, ConnectionError) as exc:
-            if self._refusals_said.due(where.rsplit(":", 1)[0]):  # once per address, not per attempt
-                hint = ""
-                if isinstance(exc, ConnectionResetError) or "UNKNOWN_CA" in str(exc).upper():
-                    # The peer gave up on our certificate. The old version trusted only its group's
-                    # CA, which this one no longer has.
-                    hint = "; if it is a laptop of the group, it runs an older Organiser: update the app there"
-                log.warning("refused a connection from %s: the secure handshake failed (%s)%s", where,
-                            exc or type(exc).__name__, hint)
+            await writer.start_tls(ctx, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+        except (OSError, TimeoutError, ConnectionError) as exc:
+            if old_client:
+                self._outdated_peer(where.rsplit(":", 1)[0], "")
+            elif self._refusals_said.due(where.rsplit(":", 1)[0]):  # once per address, not per attempt
+                log.warning("refused a connection from %s: the secure handshake failed (%s)", where,
+                            exc or type(exc).__name__)
             await close_quietly(writer)
             return
+        channel = channel_of(writer, certificate, "server")
         try:
-            if identity is None:
-                await self._redeem(reader, writer, where)
+            if not channel.client_fp:
+                await self._redeem(reader, writer, channel, where)
                 return
-            device, public_hex = identity
-            if not self._admit_peer(device, public_hex):
-                writer.write(p.encode_error(self._refusal_for(device)))
-                await writer.drain()
+            try:
+                peer = await member_handshake(self.group, reader, writer, channel, self._admission)
+            except HandshakeRefused as exc:
+                if self._refusals_said.due(where.rsplit(":", 1)[0]):
+                    log.warning("refused a connection from %s: %s", where, exc)
                 return
-            self._connections.authenticated(writer)  # a member's certificate: no longer a stranger
-            await self._run_link(reader, writer, device, public_hex, initiator=device, address="")
+            self._connections.authenticated(writer)  # a member: no longer a stranger
+            await self._run_link(reader, writer, peer.device, peer.public_hex, initiator=peer.device, address="")
         except (p.ProtocolError, asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError) as exc:
             log.warning("refused input from %s: %s", where, exc or type(exc).__name__)
         finally:
             await close_quietly(writer)
 
-    async def _redeem(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, where: str) -> None:
+    async def _redeem(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, channel: Channel,
+                      where: str) -> None:
         """No certificate: an invite redemption, if one of the few slots for them is free;
         counted as unauthenticated until it ends."""
         if not self._connections.may_redeem(writer):
             writer.write(p.encode_error(BUSY_MESSAGE))
             await writer.drain()
             return
-        await serve_redeem(self.group, self._tls(), reader, writer, self.confirm_admission)
+        try:
+            await answer_invite_proof(self.group, reader, writer, channel)
+        except HandshakeRefused as exc:
+            log.warning("refused an invite redemption from %s: %s", where, exc)
+            return
+        await serve_redeem(self.group, reader, writer, self.confirm_admission)

@@ -10,8 +10,9 @@ import logging
 import ifaddr
 
 from organiser.core.errors import OrganiserError
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls, peer_device
+from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, member_handshake
+from organiser.net.outdated import refuse_if_old
+from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
 from organiser.sync.session import Session, SessionStats
 
@@ -47,20 +48,27 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
     other had; one clear sentence if that does not happen within `timeout` seconds.
     `inviter`: right after joining, the device that admitted us (its key was checked against
     the invite code), trusted for this first sync that brings us the membership log."""
-    files = group_tls_files(group)
-    reader, writer = await open_tls(host, port, client_context(files), timeout=min(timeout, 5.0))
-    identity = peer_device(writer)
-    if identity is None:  # TLS with CERT_REQUIRED makes this impossible; be explicit anyway
+    def admit(peer: Peer) -> str:
+        if peer.device == group.device_id:
+            return "this is the same device"
+        group.replica.forget_roster()
+        if peer.device == inviter or is_member(group, peer.device, peer.public_hex):
+            return ""
+        return "this device is not a member of the group (or was removed from it)"
+
+    link = await dial(host, port, timeout=min(timeout, 5.0))
+    reader, writer = link.reader, link.writer
+    try:
+        refuse_if_old(group, writer, host)
+        peer = await member_handshake(group, reader, writer, link.channel, admit)
+    except HANDSHAKE_FAILURES as exc:
         await close_quietly(writer)
-        raise OrganiserError(f"{host}:{port} showed no device certificate.")
-    device, public_hex = identity
-    if device == group.device_id:
+        raise OrganiserError(f"{host}:{port} is not a device of this group, or refused us "
+                             f"({exc or type(exc).__name__}).") from None
+    except OrganiserError:
         await close_quietly(writer)
-        raise OrganiserError(f"{host}:{port} is this device itself.")
-    group.replica.forget_roster()
-    if device != inviter and not is_member(group, device, public_hex):
-        await close_quietly(writer)
-        raise OrganiserError(f"{host}:{port} is not a device of this group (or was removed from it).")
+        raise
+    device, public_hex = peer.device, peer.public_hex
     session = Session(group.replica, reader, writer, device,
                       is_member=lambda: device == inviter or is_member(group, device, public_hex))
     runner = asyncio.create_task(session.run())

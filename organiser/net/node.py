@@ -1,6 +1,6 @@
 """A sync node: the piece that `organiser serve` and the app both run.
 
-It listens (TLS 1.3, mutual auth, group CA only), advertises and browses mDNS, dials
+It listens (TLS 1.3, then the in-channel member handshake of handshake.py), advertises and browses mDNS, dials
 devices it hears of, `--peer` addresses and last-known addresses (with backoff), keeps
 one conversation per peer device, pushes every new changeset to all of them at once,
 and notices changes written into the same database by another process (the CLI).
@@ -19,15 +19,17 @@ from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import short_id
 from organiser.net import peerbook
-from organiser.net.credentials import TlsFiles, group_tls_files
 from organiser.net.discovery import Discovery, Sighting
+from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, PeerRefused, member_handshake
 from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
+from organiser.net.outdated import messages_for, note_if_old, refuse_if_old, seen_old_laptop
 from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
-from organiser.net.transport import client_context, close_quietly, open_tls, peer_device
+from organiser.net.spoken_host import SpokenInvite
+from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
@@ -53,6 +55,7 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
 REMOVED_MESSAGE = "this device was removed from the group"
 REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
+KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
 
 
 @dataclass
@@ -71,7 +74,6 @@ class SyncNode(InboundConnections):
         self.listen_port = listen_port
         self.use_discovery = discovery
         self.static_peers = list(static_peers)
-        self._files: TlsFiles | None = None
         self._server: asyncio.Server | None = None
         self._port = 0
         self._advertised: list[str] = []
@@ -90,8 +92,10 @@ class SyncNode(InboundConnections):
         self._connections = ConnectionCount()
         self.kept_away = KeptAway()
         self._refusals_said = LogOnce()
+        self._old_probes = LogOnce()
         # Asked before a device is admitted by an invite (the app sets it); None admits.
         self.confirm_admission: ConfirmAdmission | None = None
+        self._spoken: set[SpokenInvite] = set()  # spoken invite codes offered now
 
     # ---- life cycle -------------------------------------------------------------------
 
@@ -108,7 +112,6 @@ class SyncNode(InboundConnections):
         self._neighbours = frozenset()
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
-        self._tls()
         self._server = await self._listen()
         self._port = self._server.sockets[0].getsockname()[1]
         peerbook.remember_listen_port(self.group.db, self._port)
@@ -122,7 +125,7 @@ class SyncNode(InboundConnections):
         self._spawn(self._watch_store())
         if self.use_discovery:
             self._discovery = Discovery(self.group.discovery_key, self._port, hosts,
-                                        self._on_sighting, self._on_lost)
+                                        self._on_sighting, self._on_lost, on_old=self._on_old_sighting)
             try:
                 await self._discovery.start()
             except Exception as exc:  # no multicast here: the fallbacks still work
@@ -155,6 +158,7 @@ class SyncNode(InboundConnections):
     async def stop(self) -> None:
         self._stopping = True
         self._unsubscribe()
+        await asyncio.gather(*(spoken.close() for spoken in self._spoken))
         if self._discovery is not None:
             await self._discovery.stop()
         if self._server is not None:
@@ -180,11 +184,6 @@ class SyncNode(InboundConnections):
         peerbook.all_offline(self.group.db)
         peerbook.clear_node(self.group.db)
         self.group.bus.publish(PeersChanged())
-
-    def _tls(self) -> TlsFiles:
-        if self._files is None:
-            self._files = group_tls_files(self.group)
-        return self._files
 
     def _spawn(self, coro) -> asyncio.Task:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(coro)
@@ -219,6 +218,21 @@ class SyncNode(InboundConnections):
     async def create_invite(self, expires_seconds: int = 86400) -> str:
         # Only this device can redeem the code: it names only where this device listens.
         return make_invite(self.group, list(self._advertised), expires_seconds)
+
+    async def offer_spoken_invite(self, expires_seconds: int | None = None) -> SpokenInvite:
+        """A short code to read aloud (spoken_host.py): announced on mDNS while discovery is on,
+        answered on a port of its own, withdrawn when used, burned, expired or when the node stops."""
+        spoken = SpokenInvite(self.group, self.confirm_admission, listen_host=self.listen_host,
+                              announce=self.use_discovery, sync_addresses=lambda: list(self._advertised),
+                              **({"expires_seconds": expires_seconds} if expires_seconds else {}))
+        await spoken.start()
+        self._spoken.add(spoken)
+        self._spawn(self._forget_spoken(spoken))
+        return spoken
+
+    async def _forget_spoken(self, spoken: SpokenInvite) -> None:
+        await spoken.outcome()
+        self._spoken.discard(spoken)
 
     def _changed(self, session: Session | None = None) -> None:
         if self._stopping:
@@ -270,17 +284,24 @@ class SyncNode(InboundConnections):
     async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
         """Connect to an address; run the conversation (until it ends when `wait`)."""
         host, port = split_address(address)
-        reader, writer = await open_tls(host, port, client_context(self._tls()))
-        identity = peer_device(writer)
-        if identity is None or identity[0] == self.device_id or (expected and identity[0] != expected):
+        link = await dial(host, port)
+        reader, writer = link.reader, link.writer
+        try:
+            refuse_if_old(self.group, writer, host)
+            peer = await member_handshake(self.group, reader, writer, link.channel, self._admission)
+        except HANDSHAKE_FAILURES as exc:
             await close_quietly(writer)
-            if identity is not None and identity[0] == self.device_id:
-                raise OrganiserError(f"{address} is this device itself.")
+            if isinstance(exc, PeerRefused) and exc.message == REMOVED_MESSAGE:
+                self._learn_removal(address)
+            raise OrganiserError(f"{address} is not a device of this group, or refused us "
+                                 f"({exc or type(exc).__name__}).") from None
+        except OrganiserError:
+            await close_quietly(writer)
+            raise
+        device, public_hex = peer.device, peer.public_hex
+        if expected and device != expected:
+            await close_quietly(writer)
             raise OrganiserError(f"{address} is now another device than the one expected there.")
-        device, public_hex = identity
-        if not self._admit_peer(device, public_hex):
-            await close_quietly(writer)
-            raise OrganiserError(f"{address} is not a device of this group (or was removed from it).")
         peerbook.remember_address(self.group.db, device, address)
         self._listen_addresses[device] = address
         run = self._run_link(reader, writer, device, public_hex, initiator=self.device_id, address=address)
@@ -351,10 +372,14 @@ class SyncNode(InboundConnections):
 
     # ---- who may talk to us ---------------------------------------------------------------
 
-    def _admit_peer(self, device: str, public_hex: str) -> bool:
-        """Checked right after the handshake, before any group data flows."""
+    def _admission(self, peer: Peer) -> str:
+        """Checked in the handshake, before any group data flows: "" admits, else why not."""
+        if peer.device == self.device_id:
+            return "this is the same device"
+        if self.kept_away.active(peer.device):  # logged once, when it was disconnected
+            return KEPT_AWAY_MESSAGE
         self.group.replica.forget_roster()
-        return is_member(self.group, device, public_hex)
+        return "" if is_member(self.group, peer.device, peer.public_hex) else self._refusal_for(peer.device)
 
     def _refusal_for(self, device: str) -> str:
         if device in self.group.replica.roster().limits:
@@ -406,6 +431,21 @@ class SyncNode(InboundConnections):
         # the same moment; either way only one connection per pair is kept.
         self._keep_dialling(address, None, random.uniform(0.0, 1.0))
         self.group.bus.publish(PeersChanged())
+
+    def _on_old_sighting(self, found: Sighting) -> None:
+        """An announcement in the previous protocol's format: if its node is of this group
+        (its certificate says), the laptop must be updated; say so (once per address)."""
+        if self._old_probes.due(found.addresses[0]):
+            self._spawn(note_if_old(self.group, found.addresses[0], found.port))
+
+    def _outdated_peer(self, host: str, device: str) -> None:
+        """An older Organiser of this group (a device id when its certificate named one)."""
+        seen_old_laptop(self.group, host, device)
+        self.group.bus.publish(PeersChanged())
+
+    def outdated_peers(self) -> list[str]:
+        """One sentence per laptop of the group seen lately that runs an older Organiser."""
+        return messages_for(self.group)
 
     def _dialing_connected(self, address: str) -> bool:
         return any(link.address == address and not link.session.closed.is_set() for link in self._links.values())

@@ -26,10 +26,11 @@ from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.keys import public_key_hex, short_id
 from organiser.core.records import new_id
 from organiser.net import peerbook
-from organiser.net.credentials import CertificateError, TlsFiles, device_of_certificate, key_fingerprint
+from organiser.net.credentials import CertificateError, key_fingerprint
+from organiser.net.handshake import UNKNOWN_INVITE, PeerRefused, prove_invite, remember_join_key
 from organiser.net.invite_code import InviteCode, decode_invite, encode_invite, split_address, token_hash
 from organiser.net.link import sync_with
-from organiser.net.transport import close_quietly, open_tls, pairing_context, peer_certificate
+from organiser.net.transport import close_quietly, dial
 from organiser.services.devices import MembershipRefused
 from organiser.services.group import Group, credentials_from_json, join_group, prepare_join
 from organiser.store import invites
@@ -101,7 +102,7 @@ ConfirmAdmission = Callable[[str, str], Awaitable[bool]]
 CONFIRM_TIMEOUT = 120.0
 
 
-async def serve_redeem(group: Group, files: TlsFiles, reader: asyncio.StreamReader,
+async def serve_redeem(group: Group, reader: asyncio.StreamReader,
                        writer: asyncio.StreamWriter, confirm: ConfirmAdmission | None = None) -> None:
     """A connection without a client certificate: it may redeem an invite, nothing else."""
     writer.write(p.encode_json(p.FrameType.PAIR_HELLO, {}))
@@ -150,19 +151,20 @@ async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_nam
                      on_verification: Callable[[str], None] | None = None) -> tuple[dict, str, str]:
     """(welcome, member device id, verification code) from the device that made the code."""
     host, port = split_address(address)
-    reader, writer = await open_tls(host, port, pairing_context(), timeout=3.0)
+    link = await dial(host, port, with_certificate=False, timeout=3.0)
+    reader, writer = link.reader, link.writer
     try:
+        try:  # it shows its key only to a device holding a code it made (net/handshake.py)
+            member = (await prove_invite(reader, writer, link.channel, code.token, code.fingerprint)).device
+        except PeerRefused as exc:
+            if exc.message == UNKNOWN_INVITE:  # another device at that address now: try the next one
+                raise OrganiserError(f"{address} is not the device that made this invite code.") from None
+            raise OrganiserError(f"{address} did not take the invite now: {exc.message}.") from None
         hello = await _read_frame(reader)
         if hello.type == p.FrameType.ERROR:  # busy with other invites, for one
             raise OrganiserError(f"{address} did not take the invite now: {p.decode_error(hello.payload)}.")
         if hello.type != p.FrameType.PAIR_HELLO:
             raise OrganiserError(f"{address} is not an Organiser device.")
-        leaf = peer_certificate(writer)
-        if leaf is None:
-            raise OrganiserError(f"{address} showed no certificate.")
-        member, member_key = device_of_certificate(leaf)
-        if key_fingerprint(member_key) != code.fingerprint:
-            raise OrganiserError(f"{address} is not the device that made this invite code.")
         writer.write(p.encode_json(p.FrameType.REDEEM, {"token": code.token.hex(), "public_key": public_hex,
                                                         "device_name": device_name}))
         await writer.drain()
@@ -221,6 +223,7 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
     creds = credentials_from_json(welcome["credentials"])
     group = join_group(data_dir, creds, device_name, bus, passphrase=passphrase)
     group.replica.set_meta("verification_code", verification)
+    remember_join_key(group, invite.token)  # proves this device to the admitting one until the first sync
     peerbook.remember_address(group.db, member, used_address)  # so `serve` can dial it after a crash
     host, port = split_address(used_address)
     try:

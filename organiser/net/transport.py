@@ -1,53 +1,80 @@
-"""TLS 1.3 with mutual authentication over asyncio streams, by device key.
+"""TLS 1.3 over asyncio streams, with a fresh certificate for every connection.
 
 No home-made crypto: Python's `ssl` does the handshake and the encryption. Each side
-presents a certificate for its own device key (credentials.py); the node checks the peer's
-key against the membership log right after the handshake, before any group data flows.
-No server name (SNI) is sent, and certificates name nothing.
+presents a connection certificate made for this connection alone (credentials.py), so what
+TLS shows to whoever connects names no device and no group, and follows nobody from venue
+to venue. Who is at the other end is settled inside the encrypted channel, before any
+group data flows (handshake.py), by proofs that name both connection certificates.
+No server name (SNI) is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from dataclasses import dataclass
 
 from organiser.core.errors import OrganiserError
-from organiser.net.credentials import TlsFiles, device_of_certificate
+from organiser.net.credentials import ConnectionCertificate, connection_certificate, fingerprint, issuer_pem, load_into
 
 CONNECT_TIMEOUT = 5.0
+OLD_SERVER_NAME = "organiser"  # the fixed SNI the previous protocol sent (net/outdated.py)
 
 
-def _context(purpose: int, files: TlsFiles | None) -> ssl.SSLContext:
+def _context(purpose: int, certificate: ConnectionCertificate | None) -> ssl.SSLContext:
     ctx = ssl.SSLContext(purpose)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    if files is not None:
-        ctx.load_cert_chain(files.device_cert, files.device_key)
-        ctx.load_verify_locations(cafile=str(files.issuer_cert))
+    if certificate is not None:
+        load_into(ctx, certificate)
     return ctx
 
 
-def server_context(files: TlsFiles) -> ssl.SSLContext:
-    ctx = _context(ssl.PROTOCOL_TLS_SERVER, files)
+def server_context(certificate: ConnectionCertificate) -> ssl.SSLContext:
+    ctx = _context(ssl.PROTOCOL_TLS_SERVER, certificate)
+    ctx.load_verify_locations(cadata=issuer_pem())
     # Optional, not required: a device redeeming an invite has no place in the group yet.
     # Such a connection may only redeem an invite (see pairing.py).
     ctx.verify_mode = ssl.CERT_OPTIONAL
     return ctx
 
 
-def client_context(files: TlsFiles) -> ssl.SSLContext:
-    ctx = _context(ssl.PROTOCOL_TLS_CLIENT, files)
-    ctx.check_hostname = False  # devices are known by their key, not by a host name
-    ctx.verify_mode = ssl.CERT_REQUIRED
+def client_context(certificate: ConnectionCertificate | None) -> ssl.SSLContext:
+    ctx = _context(ssl.PROTOCOL_TLS_CLIENT, certificate)
+    # The server's certificate proves nothing by itself (anyone can make one): who it is, the
+    # in-channel handshake proves, by signing this certificate's fingerprint (handshake.py).
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
 
 def pairing_context() -> ssl.SSLContext:
-    """For a device that is not yet a member: it shows no certificate, and checks the
-    member's key against the fingerprint in the invite code after the handshake."""
-    ctx = _context(ssl.PROTOCOL_TLS_CLIENT, None)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
+    """For a device that is not yet a member: it shows no certificate."""
+    return client_context(None)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One TLS connection as the in-channel proofs name it: which side we are, and the
+    fingerprints of both connection certificates (b"" for a side that showed none)."""
+
+    role: str  # ours: "client" (we dialled) or "server"
+    client_fp: bytes
+    server_fp: bytes
+
+    @property
+    def peer_role(self) -> str:
+        return "server" if self.role == "client" else "client"
+
+    def transcript(self, role: str) -> bytes:
+        """What a proof by the side in `role` covers: a proof made for one connection, or by
+        one side, is worth nothing on another connection or from the other side."""
+        return role.encode() + b"\0" + bytes([len(self.client_fp)]) + self.client_fp + self.server_fp
+
+
+def channel_of(writer: asyncio.StreamWriter, own: ConnectionCertificate | None, role: str) -> Channel:
+    peer = peer_certificate(writer)
+    own_fp, peer_fp = (own.fingerprint if own else b""), (fingerprint(peer) if peer else b"")
+    return Channel(role, own_fp, peer_fp) if role == "client" else Channel(role, peer_fp, own_fp)
 
 
 def peer_certificate(writer: asyncio.StreamWriter) -> bytes | None:
@@ -57,15 +84,26 @@ def peer_certificate(writer: asyncio.StreamWriter) -> bytes | None:
     return ssl_object.getpeercert(binary_form=True)
 
 
-def peer_device(writer: asyncio.StreamWriter) -> tuple[str, str] | None:
-    """(device id, public key hex) of a verified peer, or None if it showed no certificate."""
-    der = peer_certificate(writer)
-    return device_of_certificate(der) if der else None
-
-
 def peer_address(writer: asyncio.StreamWriter) -> str:
     peer = writer.get_extra_info("peername")
     return f"{peer[0]}:{peer[1]}" if peer else ""
+
+
+@dataclass
+class Dialled:
+    """A TLS connection we opened, with what the in-channel handshake needs."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    channel: Channel
+
+
+async def dial(host: str, port: int, *, with_certificate: bool = True,
+               timeout: float = CONNECT_TIMEOUT) -> Dialled:
+    """Connect with TLS, showing a fresh connection certificate (none when redeeming an invite)."""
+    certificate = connection_certificate() if with_certificate else None
+    reader, writer = await open_tls(host, port, client_context(certificate), timeout)
+    return Dialled(reader, writer, channel_of(writer, certificate, "client"))
 
 
 async def open_tls(host: str, port: int, ctx: ssl.SSLContext,

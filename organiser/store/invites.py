@@ -26,3 +26,20 @@ def add_invite(db: Database, invite_id: str, token_hash: str, expires_at: int) -
 def find_invite(db: Database, token_hash: str) -> Invite | None:
     row = db.execute("SELECT id, expires_at, used_by FROM invites WHERE token_hash = ?", [token_hash]).fetchone()
     return Invite(*row) if row else None
+
+
+def recent_token_hashes(db: Database, expired_since: int, limit: int = 1000) -> list[tuple[str, str | None]]:
+    """(token hash, device it admitted or None) of the invites that expire after
+    `expired_since`, newest first: what a device redeeming a code, or joining its first
+    sync, can prove it knows (net/handshake.py)."""
+    return [(row[0], row[1]) for row in db.execute(
+        "SELECT token_hash, used_by FROM invites WHERE expires_at > ? ORDER BY made_at DESC LIMIT ?",
+        [expired_since, limit])]
+
+
+def burn_invite(db: Database, invite_id: str) -> None:
+    """A spoken code spent by a failed attempt (a wrong guess): it expires now, so nothing can
+    redeem it any more, not even with the right words."""
+    with db.atomic():
+        db.execute("UPDATE invites SET expires_at = min(expires_at, ?) WHERE id = ? AND used_by IS NULL",
+                   [int(time.time()) - 1, invite_id])

@@ -279,11 +279,23 @@ def discovery_key(db: Database) -> bytes:
     changeset and of every changeset holding an effective removal. Changesets flow only
     between admitted devices (and their hashes cover signatures nobody else can make), so
     an outsider cannot know them, and a removed device never receives its own removal."""
+    keys = discovery_keys(db, 1)
+    # Joined, not synced yet: a value everyone can work out, which no member announces.
+    return keys[0] if keys else hashlib.sha256(b"organiser discovery key v2").digest()
+
+
+def discovery_keys(db: Database, generations: int) -> list[bytes]:
+    """The discovery key now, then as it was before each of the latest removals (newest
+    first, at most `generations`): a member that has not yet heard of a removal still holds
+    an earlier one, and must still be able to reach the devices that would tell it."""
     founder = db.execute("SELECT value FROM meta WHERE key = 'founder'").fetchone()
     digest = hashlib.sha256(b"organiser discovery key v2")
     first = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = 1", [founder[0] if founder else ""])
     row = first.fetchone()
-    digest.update((row[0] if row else "").encode())
+    if row is None:  # joined, not synced yet: it knows nothing only members know
+        return []
+    digest.update(row[0].encode())
+    keys = [digest.copy().digest()]
     for (removal,) in db.execute(
         "SELECT c.hash FROM devices d JOIN membership_log m ON m.action = 'remove' "
         "AND json_extract(m.value, '$.device') = d.id AND m.author = d.removed_by "
@@ -291,7 +303,8 @@ def discovery_key(db: Database) -> bytes:
         "WHERE d.removed_kept IS NOT NULL ORDER BY d.removed_hlc, c.hash"
     ):
         digest.update(removal.encode())
-    return digest.digest()
+        keys.append(digest.copy().digest())
+    return keys[::-1][:generations]
 
 
 def entry_op(record: str, action: str, value: dict) -> Op:

@@ -43,6 +43,10 @@ class FrameType(IntEnum):
     NEIGHBOURS = 11  # {"devices"}: devices whose new changesets reach me directly from them
     REQUEST = 12  # {"vector"}: send me what I lack beyond this (after I lost a neighbour)
     PACKED = 13  # a CHANGES payload compressed with a codec the receiver offered (sync/packing.py)
+    # Right after TLS, before anything else (net/handshake.py):
+    MEMBER_PROOF = 20  # {"tags"}: HMACs under keys only members hold, over both connection certificates
+    IDENTITY = 21  # {"key", "signature"}: my device key, signing both connection certificates
+    INVITE_PROOF = 22  # {"tag"}: an HMAC under an invite's token hash (a device redeeming a code)
 
 
 @dataclass(frozen=True)

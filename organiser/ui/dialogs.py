@@ -56,14 +56,23 @@ def qr_pixmap(text: str, scale: int = 6) -> QPixmap:
 
 
 class InviteDialog(QDialog):
-    """Shows a one-time invite code as text and as a QR code."""
+    """Shows a one-time invite code as text and as a QR code; above them, when offered, the
+    short spoken code (`spoken`, a net.spoken_host.SpokenInvite)."""
 
-    def __init__(self, code: str, expires_hours: float, parent: QWidget | None = None) -> None:
+    def __init__(self, code: str, expires_hours: float, parent: QWidget | None = None, spoken: Any = None,
+                 renew_spoken: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Invite a device")
         self.code = code
-        intro = QLabel("On the new device, choose <b>Join a group with an invite code</b> and paste this "
-                       "code: click <b>Copy code</b> and send it by a channel you trust. A phone can read "
+        self.spoken_panel = None
+        if spoken is not None:
+            from organiser.ui.spoken_invite import SpokenInvitePanel
+
+            self.spoken_panel = SpokenInvitePanel(spoken, self, renew_spoken)
+            self.finished.connect(lambda _result: self.spoken_panel.withdraw())
+        intro = QLabel(("Where this network blocks discovery, use the long code instead: " if spoken else
+                        "On the new device, choose <b>Join a group with an invite code</b> and paste this code: ")
+                       + "click <b>Copy code</b> and send it by a channel you trust. A phone can read "
                        f"the QR code instead. It works once, within {expires_hours:g} hours, while a device "
                        "of the group is on the same network.")
         intro.setWordWrap(True)
@@ -76,7 +85,7 @@ class InviteDialog(QDialog):
         self.resize(560, 600)
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.qr.setPixmap(qr_pixmap(code))
+        self.qr.setPixmap(qr_pixmap(code, scale=4 if spoken is not None else 6))  # fits 600 px with both
         self.qr.setAccessibleName("Invite code as a QR code")
         self.copy_button = copy = QPushButton("&Copy code")
         copy.clicked.connect(self.copy_code)
@@ -85,6 +94,8 @@ class InviteDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        if self.spoken_panel is not None:
+            layout.addWidget(self.spoken_panel)
         layout.addWidget(intro)
         layout.addWidget(self.qr)
         layout.addWidget(self.code_view)

@@ -4,6 +4,7 @@ open another group this device already holds."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -44,6 +45,8 @@ class StartWindow(QWidget):
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
+        # Where a spoken code's nameplate is offered: None looks on the LAN with mDNS (net/spoken_mdns.py).
+        self.find_inviter: Callable[[int], Awaitable[list[str]]] | None = None
         self.setWindowTitle("Welcome to Organiser")
         self.setWindowIcon(app_icon())
         self.pages = QStackedWidget()
@@ -136,7 +139,8 @@ class StartWindow(QWidget):
         layout = QVBoxLayout(page)
         layout.addWidget(self._title("Join a group"))
         hint = QLabel("Ask someone in the group to choose <b>Invite a device</b> under Peers &amp; group, "
-                      "and type or paste the code here. Their device must be on this network.")
+                      "and type the short code they read out (like 7-purple-sausage), or paste the long "
+                      "code. Their laptop must be on this network.")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         form = QFormLayout()
@@ -225,14 +229,18 @@ class StartWindow(QWidget):
             self._fail(self.join_error, "Invite code: paste the code the other device shows.")
             self.code.setFocus()
             return
+        typed = self.code.toPlainText()
         try:
             from organiser.net.invite_code import decode_invite
             from organiser.net.pairing import redeem_invite
+            from organiser.net.spoken_code import looks_spoken, parse_spoken_code
+            from organiser.net.spoken_join import redeem_spoken_invite
         except ImportError:
             self._fail(self.join_error, "Joining needs the network layer, which is not part of this build.")
             return
-        try:
-            decode_invite(code)  # a mistyped code is refused at once, before any network wait
+        spoken = looks_spoken(typed)
+        try:  # a mistyped code is refused at once, before any network wait
+            parse_spoken_code(typed) if spoken else decode_invite(code)
         except (OrganiserError, ValueError) as exc:
             self._fail(self.join_error, exc)
             self.code.setFocus()
@@ -261,6 +269,12 @@ class StartWindow(QWidget):
             self.join_error.setText(f"Verification code {number[:3]} {number[3:]}: check that the other device "
                                     "shows the same, and wait for it to admit this one…")
 
-        spawn(redeem_invite(self.data_dir, code, self.join_device.text(), passphrase=passphrase,
-                            on_verification=verification),
-              on_done=done, on_error=failed)
+        if spoken:
+            self.join_error.setText("Looking for the inviting laptop on this network…")
+            where = {"find": self.find_inviter} if self.find_inviter is not None else {}
+            job = redeem_spoken_invite(self.data_dir, typed, self.join_device.text(), passphrase=passphrase,
+                                       on_verification=verification, **where)
+        else:
+            job = redeem_invite(self.data_dir, code, self.join_device.text(), passphrase=passphrase,
+                                on_verification=verification)
+        spawn(job, on_done=done, on_error=failed)

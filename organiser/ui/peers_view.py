@@ -224,6 +224,10 @@ class PeersView(QWidget):
             where = f"listening on port {port}" if port else "not listening yet"
         self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
                            f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected.")
+        outdated = getattr(self.node, "outdated_peers", lambda: [])()
+        if outdated:  # a laptop of the group that cannot sync until its app is updated
+            self.state.setText(self.state.text() + "".join(f"<br><b>Update needed:</b> {html.escape(s)}"
+                                                           for s in outdated))
         if self.group.membership_status()["removed"]:
             self.state.setText(REMOVED_NOTE)
         self.peers.tick()
@@ -297,7 +301,7 @@ class PeersView(QWidget):
             show_error(self, "Network is off", self.network_note or "Invites need the network layer, which is "
                        "not running on this device.")
             return
-        spawn(self.node.create_invite(expires_seconds=INVITE_HOURS * 3600), on_done=self.show_invite,
+        spawn(self._make_invites(), on_done=lambda made: self.show_invite(*made),
               on_error=lambda exc: show_error(self, "Cannot make an invite", exc))
 
     def open_folders(self) -> FoldersDialog:
@@ -305,8 +309,15 @@ class PeersView(QWidget):
         dialog.open()
         return dialog
 
-    def show_invite(self, code: str) -> InviteDialog:
-        dialog = InviteDialog(code, INVITE_HOURS, self)
+    async def _make_invites(self) -> tuple[str, Any]:
+        """The long code, and a short spoken one offered on the LAN beside it."""
+        code = await self.node.create_invite(expires_seconds=INVITE_HOURS * 3600)
+        spoken = await self.node.offer_spoken_invite() if hasattr(self.node, "offer_spoken_invite") else None
+        return code, spoken
+
+    def show_invite(self, code: str, spoken: Any = None) -> InviteDialog:
+        dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken,
+                              renew_spoken=getattr(self.node, "offer_spoken_invite", None))
         self.inviteShown.emit(dialog)
         dialog.open()
         return dialog

@@ -74,6 +74,7 @@ async def _render(out: Path, work: Path) -> None:
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)
     code = await node.create_invite()
+    spoken = await node.offer_spoken_invite()  # answered on 127.0.0.1 only: discovery is off
     settings = UiSettings(work / "ui")
     settings.set_me(door.id, me.id)
     window = MainWindow(door, node, settings=settings)
@@ -113,7 +114,7 @@ async def _render(out: Path, work: Path) -> None:
     detail.door_banner.hide()
     dialogs: list[tuple[str, Any]] = [
         ("walk-in", WalkInDialog(door, "Wendel Walkin", window)),
-        ("invite", InviteDialog(code, 24, window)),
+        ("invite", InviteDialog(code, 24, window, spoken=spoken)),
         ("edit-member", RecordDialog(door, window.bridge, "member", door.members.list()[1].id, parent=window)),
         ("start", StartWindow(work / "empty")),
     ]

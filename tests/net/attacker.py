@@ -13,17 +13,17 @@ import sys
 from pathlib import Path
 
 from organiser.core.changeset import GENESIS, sign_changeset
-from organiser.net.credentials import group_tls_files
 from organiser.net.invite_code import split_address
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.transport import close_quietly
 from organiser.services.group import open_group
 from organiser.sync import protocol as p
+from tests.net.member_link import member_streams
 
 
 async def attack(data_dir: Path, address: str, mode: str) -> dict:
     group = open_group(data_dir)
     host, port = split_address(address)
-    reader, writer = await open_tls(host, port, client_context(group_tls_files(group)))
+    reader, writer = await member_streams(group, host, port)
     writer.write(p.encode_hello(group.device_id, group.replica.version_vector()))
     if mode == "garbage":
         writer.write(b"\x07\x00 this is not a frame of any protocol" * 10)

@@ -1,7 +1,7 @@
 """Listen for `_organiser._tcp.local.` like any device on the LAN would, and print what
 the TXT records reveal, as JSON. Run inside a test namespace only:
 
-    python -m tests.net.mdns_probe SECONDS
+    python -m tests.net.mdns_probe SECONDS [SERVICE_TYPE]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZerocon
 from organiser.net.discovery import SERVICE_TYPE
 
 
-async def probe(seconds: float) -> list[dict]:
+async def probe(seconds: float, service_type: str = SERVICE_TYPE) -> list[dict]:
     zc = AsyncZeroconf(ip_version=IPVersion.V4Only)
     names: set[str] = set()
 
@@ -24,11 +24,11 @@ async def probe(seconds: float) -> list[dict]:
         if state_change is not ServiceStateChange.Removed:
             names.add(name)
 
-    browser = AsyncServiceBrowser(zc.zeroconf, SERVICE_TYPE, handlers=[seen])
+    browser = AsyncServiceBrowser(zc.zeroconf, service_type, handlers=[seen])
     await asyncio.sleep(seconds)
     found = []
     for name in sorted(names):
-        info = AsyncServiceInfo(SERVICE_TYPE, name)
+        info = AsyncServiceInfo(service_type, name)
         if await info.async_request(zc.zeroconf, 2000):
             found.append({"name": name, "server": info.server, "port": info.port,
                           "txt": {k.decode(): (v or b"").decode(errors="replace")
@@ -40,4 +40,4 @@ async def probe(seconds: float) -> list[dict]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(probe(float(sys.argv[1]) if len(sys.argv) > 1 else 3.0))))
+    print(json.dumps(asyncio.run(probe(float(sys.argv[1]) if len(sys.argv) > 1 else 3.0, *sys.argv[2:3]))))

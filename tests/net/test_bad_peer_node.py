@@ -11,18 +11,19 @@ import time
 import pytest
 
 from organiser.core.hlc import HybridClock
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.handshake import HandshakeRefused
+from organiser.net.transport import close_quietly
 from organiser.sync import protocol as p
 from organiser.sync.guard import REFUSALS_BEFORE_DISCONNECT
 from tests.bad_peer import BadPeer, new_member
+from tests.net.member_link import member_streams
 from tests.net.test_node import joined, node, until
 
 pytestmark = pytest.mark.asyncio
 
 
 async def _connect(group, port):  # type: ignore[no-untyped-def]
-    reader, writer = await open_tls("127.0.0.1", port, client_context(group_tls_files(group)))
+    reader, writer = await member_streams(group, "127.0.0.1", port)
     writer.write(p.encode_hello(group.device_id, group.replica.version_vector()))
     await writer.drain()
     return reader, writer
@@ -62,9 +63,8 @@ async def test_a_peer_flooding_refused_changesets_is_disconnected_kept_away_and_
         assert group.db.execute("SELECT count(*) FROM incidents").fetchone()[0] == 2
         # while kept away, it is closed at once, and that is not logged again
         lines = caplog.text.count("keeping it away")
-        reader, writer = await _connect(b_group, a.port)
-        assert await _answer(reader, 5) == b""
-        await close_quietly(writer)
+        with pytest.raises(HandshakeRefused, match="will not talk to you for a while"):  # said in the handshake
+            await _connect(b_group, a.port)
         assert caplog.text.count("keeping it away") == lines == 1
         b_group.close()
     finally:
@@ -77,7 +77,7 @@ async def test_deeply_nested_json_in_a_control_message_is_refused_without_a_recu
     await a.start()
     try:
         b_group = await joined(a, tmp_path / "b", "B")
-        reader, writer = await open_tls("127.0.0.1", a.port, client_context(group_tls_files(b_group)))
+        reader, writer = await member_streams(b_group, "127.0.0.1", a.port)
         writer.write(p.encode_frame(p.FrameType.HELLO, b"[" * 200_000 + b"]" * 200_000))
         await writer.drain()
         assert await _answer(reader) is not None

@@ -8,9 +8,9 @@ import secrets
 
 import pytest
 
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.transport import close_quietly
 from organiser.sync import protocol as p
+from tests.net.member_link import member_streams
 from tests.net.test_node import joined, node
 
 pytestmark = pytest.mark.asyncio
@@ -28,7 +28,7 @@ async def test_a_hello_naming_60000_made_up_devices_costs_a_bounded_number_of_qu
         heads = {d: secrets.token_hex(32) for d in made_up}
         hello = p.encode_hello(b_group.device_id, vector, 0, None, heads)
         queries: list[str] = []
-        reader, writer = await open_tls("127.0.0.1", a.port, client_context(group_tls_files(b_group)))
+        reader, writer = await member_streams(b_group, "127.0.0.1", a.port)
         try:
             group.db.conn.set_trace_callback(queries.append)
             writer.write(hello + p.encode_frame(p.FrameType.SYNCED))

@@ -121,37 +121,3 @@ async def test_a_static_peer_of_another_group_is_refused_before_any_group_data(t
     finally:
         other.close()
         await a.stop()
-
-
-async def test_a_laptop_running_the_old_version_is_told_to_update_on_this_side(tmp_path, group, caplog):
-    """The old version trusted only its group's CA: it refuses our certificate, and we say why."""
-    import datetime as dt
-    import logging
-    import ssl
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.x509.oid import NameOID
-
-    from organiser.net.transport import open_tls
-
-    caplog.set_level(logging.WARNING)
-    ca_key = Ed25519PrivateKey.generate()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Organiser group CA")])
-    ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ca_key.public_key())
-          .serial_number(1).not_valid_before(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
-          .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, None))
-    (tmp_path / "old-ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    old_client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    old_client.check_hostname = False
-    old_client.load_verify_locations(cafile=str(tmp_path / "old-ca.crt"))
-    a = node(group)
-    await a.start()
-    try:
-        with pytest.raises(OrganiserError, match="update the app"):
-            await open_tls("127.0.0.1", a.port, old_client)
-        await until(lambda: "runs an older Organiser: update the app there" in caplog.text, what="the hint")
-    finally:
-        await a.stop()

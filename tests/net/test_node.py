@@ -14,13 +14,13 @@ import pytest
 from organiser.core.bus import EventBus, PeersChanged, SyncProgress
 from organiser.core.changeset import sign_changeset
 from organiser.core.errors import OrganiserError
-from organiser.net.credentials import group_tls_files
 from organiser.net.node import SyncNode
 from organiser.net.pairing import redeem_invite
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.transport import close_quietly
 from organiser.services.group import Group, create_group
 from organiser.sync import protocol as p
 from tests.conftest import add_device, sync_pair
+from tests.net.member_link import member_streams
 
 pytestmark = pytest.mark.asyncio
 
@@ -44,22 +44,25 @@ async def joined(founder_node: SyncNode, data_dir: Path, name: str) -> Group:
     return await redeem_invite(data_dir, code, name)
 
 
-async def test_tls_material_stays_in_memory_and_the_certificate_carries_only_the_device_key(group):
-    files = group_tls_files(group)
-    for path in (files.issuer_cert, files.device_cert, files.device_key):
-        assert str(path).startswith("/proc/self/fd/")  # an anonymous memory file, never on disk
-    assert b"PRIVATE KEY" in files.device_key.read_bytes()
-    on_disk = {p.name for p in group.path.iterdir()}
-    assert not on_disk & {"ca.key", "ca.crt", "device.crt", "device.key", "group.secret"}
+async def test_each_connection_certificate_is_new_names_nothing_and_nothing_goes_to_disk(group):
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
-    cert = x509.load_pem_x509_certificate(files.device_cert.read_bytes())
-    der = cert.public_bytes(serialization.Encoding.DER)
-    assert len(cert.subject) == 0
-    for secret_or_name in (group.id, group.name, group.device_name, group.device_id):
-        assert secret_or_name.encode() not in der and bytes.fromhex(group.id) not in der
-    assert not any((group.path / name).exists() for name in ("group.secret", "ca.key", "ca.crt"))
+    from organiser.core.keys import public_key_hex
+    from organiser.net.credentials import connection_certificate
+
+    first, second = connection_certificate(), connection_certificate()
+    assert first.fingerprint != second.fingerprint
+    device_key = bytes.fromhex(public_key_hex(group.private_key()))
+    for made in (first, second):
+        cert = x509.load_der_x509_certificate(made.der)
+        assert len(cert.subject) == 0
+        key = cert.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        assert key != device_key
+        for secret_or_name in (group.id, group.name, group.device_name, group.device_id):
+            assert secret_or_name.encode() not in made.der and bytes.fromhex(group.id) not in made.der
+    on_disk = {p.name for p in group.path.iterdir()}
+    assert not on_disk & {"ca.key", "ca.crt", "device.crt", "device.key", "group.secret"}
 
 
 async def test_a_new_device_joins_by_invite_then_edits_flow_both_ways_live(tmp_path, group):
@@ -211,7 +214,7 @@ async def test_a_device_of_another_group_cannot_connect(tmp_path, group):
 
 async def _member_sends(group: Group, port: int, data: bytes, wait: float = 5) -> bytes | None:
     """Send bytes after a proper HELLO; what came back until the node closed (None: still open)."""
-    reader, writer = await open_tls("127.0.0.1", port, client_context(group_tls_files(group)))
+    reader, writer = await member_streams(group, "127.0.0.1", port)
     try:
         writer.write(p.encode_hello(group.device_id, group.replica.version_vector()))
         writer.write(data)

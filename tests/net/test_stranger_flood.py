@@ -10,12 +10,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.changeset import GENESIS, Changeset, sign_changeset
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.transport import close_quietly
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.guard import REFUSALS_BEFORE_DISCONNECT, RELAYED_BEFORE_DISCONNECT
 from tests.bad_peer import BadPeer, new_member
+from tests.net.member_link import member_streams
 from tests.net.test_node import joined, node, until
 
 pytestmark = pytest.mark.asyncio
@@ -34,7 +34,7 @@ def strangers_chain(group: Group, count: int) -> list[Changeset]:
 
 
 async def _send_hello_and(group: Group, port: int, changesets: list[Changeset]):  # type: ignore[no-untyped-def]
-    reader, writer = await open_tls("127.0.0.1", port, client_context(group_tls_files(group)))
+    reader, writer = await member_streams(group, "127.0.0.1", port)
     writer.write(p.encode_hello(group.device_id, group.replica.version_vector()))
     for part in p.batches([(cs.body, cs.signature) for cs in changesets]):
         writer.write(p.encode_changes(part))

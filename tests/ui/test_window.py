@@ -84,6 +84,7 @@ def test_the_invite_dialog_shows_a_real_invite_code(qtbot: Any, demo: Group, tmp
     import qasync
 
     from organiser.net.invite_code import decode_invite
+    from organiser.net.spoken_code import looks_spoken
 
     loop = qasync.QEventLoop(QApplication.instance())
     asyncio.set_event_loop(loop)
@@ -105,7 +106,10 @@ def test_the_invite_dialog_shows_a_real_invite_code(qtbot: Any, demo: Group, tmp
         qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
         assert QApplication.clipboard().text() == code
         assert dialog.copied.text().startswith("Copied")  # the click shows it did something
+        assert looks_spoken(dialog.spoken_panel.code.text())  # and the short code to read aloud, above
         dialog.close()
+        loop.run_until_complete(asyncio.gather(*asyncjobs._running))  # closing withdrew the short code
+        assert dialog.spoken_panel.spoken.state == "withdrawn"
         win.close()
     finally:
         asyncio.set_event_loop(None)

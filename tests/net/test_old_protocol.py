@@ -1,0 +1,96 @@
+"""A laptop still running the previous protocol (tests/net/old_protocol.py, rebuilt from that
+code) meets an upgraded one on 127.0.0.1: the upgraded side says, in its log, in `organiser
+status` and to the app, that the laptop must be updated; the old side sees its handshake refused."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import sys
+
+import pytest
+from zeroconf.asyncio import AsyncServiceInfo
+
+from organiser.net.discovery import SERVICE_TYPE, old_sighting_from, sighting_from
+from tests.net.old_protocol import OldLaptop, old_txt_record
+from tests.net.test_node import node, until
+
+pytestmark = pytest.mark.asyncio
+
+UPDATE = "runs an older Organiser and cannot sync with this device: update the app on that laptop"
+
+
+async def test_an_old_laptop_dialling_in_is_shown_as_needing_an_update_on_this_side(tmp_path, group, data_dir,
+                                                                                   caplog):
+    caplog.set_level(logging.WARNING)
+    old = OldLaptop(tmp_path / "old", group.id)
+    a = node(group)
+    await a.start()
+    try:
+        said_there = await old.sync("127.0.0.1", a.port)
+        # The old side: its own sentence (it trusts only its group's CA, which this side no longer has).
+        assert "is not a device of this group" in said_there and "CERTIFICATE_VERIFY_FAILED" in said_there
+        await until(lambda: UPDATE in caplog.text, what="the log line")
+        assert a.outdated_peers() == [f"a laptop at 127.0.0.1 {UPDATE}."]
+        status = subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(data_dir), "status"],
+                                capture_output=True, text=True, timeout=60)
+        assert f"update needed: a laptop at 127.0.0.1 {UPDATE}." in status.stdout, status.stderr
+    finally:
+        await a.stop()
+
+
+async def test_dialling_an_old_laptop_of_the_group_names_it_and_says_to_update_it(tmp_path, group, caplog):
+    caplog.set_level(logging.WARNING)
+    old = OldLaptop(tmp_path / "old", group.id)
+    group.admit_device(old.public_hex, "minutes laptop")  # it was on the roster before the upgrade
+    server = await old.serve()
+    port = server.sockets[0].getsockname()[1]
+    a = node(group)
+    await a.start()
+    try:
+        with pytest.raises(Exception, match="'minutes laptop' at 127.0.0.1 " + UPDATE):
+            await a.connect("127.0.0.1", port)
+        assert a.outdated_peers() == [f"'minutes laptop' at 127.0.0.1 {UPDATE}."]
+        assert "'minutes laptop' at 127.0.0.1 " + UPDATE in caplog.text
+    finally:
+        await a.stop()
+        server.close()
+
+
+async def test_an_old_laptop_of_another_group_is_not_reported(tmp_path, group):
+    old = OldLaptop(tmp_path / "old", "0" * 32)
+    server = await old.serve()
+    port = server.sockets[0].getsockname()[1]
+    a = node(group)
+    await a.start()
+    try:
+        with pytest.raises(Exception, match="not a device of this group"):
+            await a.connect("127.0.0.1", port)
+        assert a.outdated_peers() == []
+    finally:
+        await a.stop()
+        server.close()
+
+
+async def test_an_announcement_in_the_old_format_is_told_apart():
+    old = AsyncServiceInfo(SERVICE_TYPE, f"organiser-abc.{SERVICE_TYPE}", port=4242,
+                           addresses=[socket.inet_aton("10.77.0.5")], properties=old_txt_record("ab" * 16, "cd" * 8))
+    assert sighting_from(old, frozenset({"cd" * 8}), "") is None  # never dialled as a node of the group
+    found = old_sighting_from(old)
+    assert found is not None and found.addresses == ("10.77.0.5",) and found.port == 4242
+
+
+async def test_the_node_behind_an_old_announcement_is_probed_and_named(tmp_path, group):
+    """What the node does on hearing an old-format announcement: dial it without a certificate,
+    read the certificate it shows, and note it if it is of this group."""
+    from organiser.net.outdated import messages_for, note_if_old
+
+    old = OldLaptop(tmp_path / "old", group.id)
+    group.admit_device(old.public_hex, "minutes laptop")
+    server = await old.serve()
+    try:
+        await note_if_old(group, "127.0.0.1", server.sockets[0].getsockname()[1])
+        assert messages_for(group) == [f"'minutes laptop' at 127.0.0.1 {UPDATE}."]
+    finally:
+        server.close()
