@@ -30,7 +30,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.merge import RecordState
-from organiser.store import checks, forks, incidents, membership
+from organiser.store import changelog, checks, forks, incidents, membership
 from organiser.store.arrivals import ApplyResult, advance_vector, new_ones
 from organiser.store.database import in_chunks
 from organiser.store.materialise import (
@@ -94,6 +94,8 @@ class Replica:
         self.clock = clock or HybridClock(self._stored_clock())
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._roster: membership.Roster | None = None
+        # The change log rebuilds bodies with the group the database names (store/changelog.py).
+        self._log_group = group_id if self.meta("group_id") == group_id else None
         # (data_version, seq, hash, any conflicts) of this device's newest changeset, as this
         # connection last wrote it; PRAGMA data_version tells whether another connection
         # has written since, and only then is it read again.
@@ -219,10 +221,7 @@ class Replica:
         A local commit touches as few pages as it can, since each costs disk writes: this
         device's own entry of the version vector and its clock are read from its own newest
         changeset, not stored apart."""
-        self.db.conn.executemany(
-            "INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature) for cs in batch],
-        )
+        self.db.conn.executemany(changelog.INSERT, changelog.stored_rows(batch, self._log_group))
         # all_new: one local changeset whose records were all made up for it (see commit_batch)
         outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
             self.db, batch, preloaded)
