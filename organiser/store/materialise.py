@@ -340,11 +340,13 @@ def flush_search_index(db: Database) -> int:
         ).fetchall()
         conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
                          [(rowid, old) for old, rowid, _new in rows if old])
-        fresh = [(rowid, new) for _old, rowid, new in rows if new]
-        # Records added since: their text as it is now.
-        fresh += conn.execute("SELECT rowid, search FROM records WHERE rowid > ? AND search != ''", [upto]).fetchall()
-        fresh.sort()  # FTS5 takes rows in rowid order far faster (out of order, it flushes per row)
+        # FTS5 takes rows in rowid order far faster (out of order, it flushes per row): the
+        # noted records (all at or below the watermark) first, then those added since.
+        fresh = sorted((rowid, new) for _old, rowid, new in rows if new)
         conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)", fresh)
+        # Records added since, with their text as it is now, without a trip through Python.
+        added = conn.execute("INSERT INTO records_fts (rowid, search) SELECT rowid, search FROM records "
+                             "WHERE rowid > ? AND search != '' ORDER BY rowid", [upto]).rowcount
         conn.execute("DELETE FROM search_pending")
         conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, (SELECT coalesce(max(rowid), 0) FROM records)) "
@@ -355,7 +357,7 @@ def flush_search_index(db: Database) -> int:
         raise
     if own_transaction:
         conn.execute("COMMIT")
-    return len(fresh)
+    return len(fresh) + added
 
 
 def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> dict[str, list[str]]:
