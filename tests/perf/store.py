@@ -272,6 +272,7 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
     same = source.replica.state_hash() == target.replica.state_hash()
     check_us = membership_check_us(target, [decode_changeset(body, sig) for body, sig in wire])
     floor = stored_rows_floor(tmp, target)
+    stored = stored_bytes(target, total)
     target.close()
     checked = bench_checks(tmp, source, wire, chunk)
     source.close()
@@ -281,7 +282,19 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
             "stored_rows_floor_s": round(floor, 3), "stored_rows_floor_ratio": round(floor / plain, 2),
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
             "changesets_per_s": round(total / ours), "state_hash_equal": same,
-            "membership_check_us_per_changeset": check_us}
+            "membership_check_us_per_changeset": check_us, "stored_bytes_per_changeset": stored}
+
+
+def stored_bytes(target: Group, changesets: int) -> dict[str, int]:
+    """What the apply stored per changeset: its change log row (columns and body as stored),
+    and the whole database file after VACUUM (records, indexes, full-text index too)."""
+    (log_bytes,) = target.db.execute(
+        "SELECT sum(length(author) + 8 + 8 + length(prev) + length(hash) + coalesce(length(ops), 0) "
+        "+ coalesce(length(body), 0) + length(signature)) FROM change_log").fetchone()
+    target.db.execute("VACUUM")
+    (pages,) = target.db.execute("PRAGMA page_count").fetchone()
+    (page_size,) = target.db.execute("PRAGMA page_size").fetchone()
+    return {"change_log_row": round(log_bytes / changesets), "database_file": round(pages * page_size / changesets)}
 
 
 def membership_check_us(target: Group, changes: list) -> float:
