@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -196,32 +197,48 @@ def merge_changesets(db: Database, batch: list[Changeset],
                 resolved.extend((record, field_name, h, d) for h, d in resolves)
     _write_records(db, [states[r] for r in written], stored, outcome)
     if crdt:
-        outcome.minutes = minutes_store.merge(db, [(e, v) for e, v in crdt])
-        changed.update(outcome.minutes)
-        if outcome.minutes:
-            kinds.add(MINUTES)
-    # A version a later write overwrote knowingly, or that someone settled, is no conflict,
-    # even when the write that settles it arrives first: remembered in `settled`.
-    if superseded or resolved:
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO settled (record, field, hlc, device) VALUES (?, ?, ?, ?)",
-            superseded + resolved,
-        )
+        _merge_minutes(db, crdt, outcome)
+    settled = superseded + resolved
+    if settled:
+        _remember_settled(db, settled)
     if outcome.conflicts:
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO conflicts (kind, record, field, value, hlc, device, "
-            "winner_hlc, winner_device) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
-            "SELECT 1 FROM settled WHERE record = ? AND field = ? AND hlc = ? AND device = ?)",
-            [(c.kind, c.record, c.field, dumps(c.value), c.hlc, c.device, c.winner_hlc,
-              c.winner_device, c.record, c.field, c.hlc, c.device) for c in outcome.conflicts],
-        )
-    if (superseded or resolved) and db.conn.execute("SELECT EXISTS (SELECT 1 FROM conflicts)").fetchone()[0]:
-        db.conn.executemany(
-            "DELETE FROM conflicts WHERE record = ? AND field = ? AND hlc = ? AND device = ?",
-            superseded + resolved,
-        )
+        _record_conflicts(db, outcome.conflicts)
+    if settled:
+        _forget_settled_conflicts(db, settled)
     outcome.device_roster_changed = "device" in kinds
     return outcome
+
+
+def _merge_minutes(db: Database, updates: list[tuple[str, Any]], outcome: MergeOutcome) -> None:
+    """Minutes ops go to the CRDT, after the fields: the events whose text changed are changed records."""
+    outcome.minutes = minutes_store.merge(db, updates)
+    outcome.changed.update(outcome.minutes)
+    if outcome.minutes:
+        outcome.kinds.add(MINUTES)
+
+
+def _remember_settled(db: Database, settled: list[tuple[str, str, int, str]]) -> None:
+    """A version a later write overwrote knowingly, or that someone settled, is no conflict,
+    even when the write that settles it arrives first: remembered in `settled`."""
+    db.conn.executemany("INSERT OR IGNORE INTO settled (record, field, hlc, device) VALUES (?, ?, ?, ?)", settled)
+
+
+def _record_conflicts(db: Database, conflicts: list[Conflict]) -> None:
+    """Keep each losing value, unless its version is already known to be settled."""
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO conflicts (kind, record, field, value, hlc, device, "
+        "winner_hlc, winner_device) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
+        "SELECT 1 FROM settled WHERE record = ? AND field = ? AND hlc = ? AND device = ?)",
+        [(c.kind, c.record, c.field, dumps(c.value), c.hlc, c.device, c.winner_hlc,
+          c.winner_device, c.record, c.field, c.hlc, c.device) for c in conflicts],
+    )
+
+
+def _forget_settled_conflicts(db: Database, settled: list[tuple[str, str, int, str]]) -> None:
+    """Conflicts listed before the write that settles them arrived are listed no more."""
+    if db.conn.execute("SELECT EXISTS (SELECT 1 FROM conflicts)").fetchone()[0]:
+        db.conn.executemany(
+            "DELETE FROM conflicts WHERE record = ? AND field = ? AND hlc = ? AND device = ?", settled)
 
 
 def store_new_records(db: Database, cs: Changeset) -> MergeOutcome | None:
@@ -323,11 +340,13 @@ def flush_search_index(db: Database) -> int:
         ).fetchall()
         conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
                          [(rowid, old) for old, rowid, _new in rows if old])
-        fresh = [(rowid, new) for _old, rowid, new in rows if new]
-        # Records added since: their text as it is now.
-        fresh += conn.execute("SELECT rowid, search FROM records WHERE rowid > ? AND search != ''", [upto]).fetchall()
-        fresh.sort()  # FTS5 takes rows in rowid order far faster (out of order, it flushes per row)
+        # FTS5 takes rows in rowid order far faster (out of order, it flushes per row): the
+        # noted records (all at or below the watermark) first, then those added since.
+        fresh = sorted((rowid, new) for _old, rowid, new in rows if new)
         conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)", fresh)
+        # Records added since, with their text as it is now, without a trip through Python.
+        added = conn.execute("INSERT INTO records_fts (rowid, search) SELECT rowid, search FROM records "
+                             "WHERE rowid > ? AND search != '' ORDER BY rowid", [upto]).rowcount
         conn.execute("DELETE FROM search_pending")
         conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, (SELECT coalesce(max(rowid), 0) FROM records)) "
@@ -338,7 +357,7 @@ def flush_search_index(db: Database) -> int:
         raise
     if own_transaction:
         conn.execute("COMMIT")
-    return len(fresh)
+    return len(fresh) + added
 
 
 def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> dict[str, list[str]]:
@@ -371,3 +390,14 @@ def reindex_members(db: Database, members: Iterable[str]) -> None:
     db.conn.executemany("UPDATE records SET search = ? WHERE id = ?",
                         [(text, rid) for rid, text in searches.items()])
     _update_search_index(db, searches, stored)
+
+
+def state_hash(db: Database) -> str:
+    """A hash of the visible data: equal on two devices exactly when they show the same."""
+    digest = hashlib.sha256()
+    for rid, kind, data in db.execute("SELECT id, kind, data FROM records WHERE deleted = 0 ORDER BY id"):
+        values = {k: v for k, v in json.loads(data).items() if v is not None and k != DELETED}
+        digest.update(f"{rid}\x1f{kind}\x1f{dumps(values)}\n".encode())
+    for event, text in minutes_store.texts(db):  # minutes are merged apart, by the CRDT
+        digest.update(f"{event}\x1fminutes\x1f{dumps(text)}\n".encode())
+    return digest.hexdigest()

@@ -8,13 +8,10 @@ one is logged and the good ones around it still apply.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -33,17 +30,16 @@ from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key
 from organiser.core.merge import RecordState
-from organiser.core.records import DELETED
-from organiser.store import checks, forks, incidents, membership
-from organiser.store import minutes as minutes_store
+from organiser.store import changelog, checks, forks, incidents, membership
+from organiser.store.arrivals import ApplyResult, advance_vector, new_ones
 from organiser.store.database import in_chunks
 from organiser.store.materialise import (
     MergeOutcome,
     Stored,
-    dumps,
     flush_search_index,
     load_states,
     merge_changesets,
+    state_hash,
     store_new_records,
 )
 from organiser.store.verify import Refusal, verify_run
@@ -79,14 +75,6 @@ class LocalOp(NamedTuple):
     resolves: tuple[tuple[int, str], ...] = ()
 
 
-@dataclass
-class ApplyResult:
-    applied: int = 0
-    duplicates: int = 0
-    refused: list[Refusal] = field(default_factory=list)
-    changed_records: set[str] = field(default_factory=set)
-
-
 class Replica:
     def __init__(
         self,
@@ -106,6 +94,8 @@ class Replica:
         self.clock = clock or HybridClock(self._stored_clock())
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._roster: membership.Roster | None = None
+        # The change log rebuilds bodies with the group the database names (store/changelog.py).
+        self._log_group = group_id if self.meta("group_id") == group_id else None
         # (data_version, seq, hash, any conflicts) of this device's newest changeset, as this
         # connection last wrote it; PRAGMA data_version tells whether another connection
         # has written since, and only then is it read again.
@@ -231,15 +221,12 @@ class Replica:
         A local commit touches as few pages as it can, since each costs disk writes: this
         device's own entry of the version vector and its clock are read from its own newest
         changeset, not stored apart."""
-        self.db.conn.executemany(
-            "INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature) for cs in batch],
-        )
+        self.db.conn.executemany(changelog.INSERT, changelog.stored_rows(batch, self._log_group))
         # all_new: one local changeset whose records were all made up for it (see commit_batch)
         outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
             self.db, batch, preloaded)
         if not local:
-            self._advance_vector({cs.author for cs in batch})
+            advance_vector(self.db, {cs.author for cs in batch})
         if membership.has_entries(batch):
             update = membership.note_entries(self.db, batch)
             if update is not None:
@@ -250,21 +237,6 @@ class Replica:
                 outcome.kinds.add("device")
                 outcome.changed |= set(update.membership.devices)
         return outcome
-
-    def _advance_vector(self, authors: Iterable[str]) -> None:
-        for author in authors:
-            row = self.db.execute("SELECT seq FROM vector WHERE author = ?", [author]).fetchone()
-            top = row[0] if row else 0
-            for (seq,) in self.db.execute(
-                "SELECT seq FROM changes WHERE author = ? AND seq > ? ORDER BY seq", [author, top]
-            ):
-                if seq != top + 1:
-                    break
-                top = seq
-            self.db.execute(
-                "INSERT INTO vector (author, seq) VALUES (?, ?) ON CONFLICT (author) DO UPDATE SET seq = excluded.seq",
-                [author, top],
-            )
 
     def _announce(self, outcome: MergeOutcome, batch: list[Changeset], origin: str,
                   publish: Callable[[object], None] | None = None) -> None:
@@ -377,7 +349,8 @@ class Replica:
         outcome = MergeOutcome()
         with self._write():
             suspects: list[Changeset] = []
-            pending = forks.refuse_set_aside(self.db, self._new_ones(changesets, result, suspects), result.refused)
+            pending = forks.refuse_set_aside(
+                self.db, new_ones(self.db, self.group_id, changesets, result, suspects, self._links), result.refused)
             # Devices invited in this very batch become known as their invites apply.
             for _round in range(len(pending) + 1):
                 known = {a: k for a in {cs.author for cs in pending} if (k := self.roster_key(a))}
@@ -465,56 +438,11 @@ class Replica:
                 self._keys.clear()
                 _fold(outcome, update.outcome)
 
-    def _new_ones(self, changesets: Iterable[Changeset], result: ApplyResult,
-                  suspects: list[Changeset]) -> list[Changeset]:
-        """Drop duplicates and changesets we hold; refuse other groups'; put second versions
-        of a held number (forks, if signed) in `suspects`."""
-        first: dict[tuple[str, int], Changeset] = {}
-        candidates: list[Changeset] = []
-        for cs in changesets:
-            if cs.group != self.group_id:
-                result.refused.append(Refusal(cs.author, cs.seq, "it belongs to another group", "group"))
-                continue
-            candidates.append(cs)
-        held = self._held_hashes(candidates)
-        for cs in candidates:
-            key = (cs.author, cs.seq)
-            earlier = first.get(key)
-            known = earlier.hash if earlier is not None else held.get(key)
-            if known is not None:
-                if known == cs.hash:
-                    result.duplicates += 1
-                elif earlier is not None and self._links(cs) and not self._links(earlier):
-                    # Two versions in one batch (a peer's proof of a fork), neither held: the one
-                    # that fits our chain goes on, or it would be refused with the other forever.
-                    first[key] = cs
-                    suspects.append(earlier)
-                else:
-                    suspects.append(cs)
-                continue
-            first[key] = cs
-        return sorted(first.values(), key=attrgetter("author", "seq"))
-
     def _links(self, cs: Changeset) -> bool:
         """Whether a changeset fits the chain held around it: its predecessor and its follower."""
         before = GENESIS if cs.seq == 1 else self.hash_at(cs.author, cs.seq - 1)
         after = self.prev_at(cs.author, cs.seq + 1)
         return (before is None or cs.prev == before) and (after is None or after == cs.hash)
-
-    def _held_hashes(self, changesets: list[Changeset]) -> dict[tuple[str, int], str]:
-        """Hashes we already hold in the seq range each author's incoming changesets span."""
-        spans: dict[str, list[int]] = {}
-        for cs in changesets:
-            span = spans.setdefault(cs.author, [cs.seq, cs.seq])
-            span[0] = min(span[0], cs.seq)
-            span[1] = max(span[1], cs.seq)
-        held: dict[tuple[str, int], str] = {}
-        for author, (low, high) in spans.items():
-            for seq, digest in self.db.conn.execute(
-                "SELECT seq, hash FROM changes WHERE author = ? AND seq BETWEEN ? AND ?", [author, low, high]
-            ):
-                held[(author, seq)] = digest
-        return held
 
     def _incident(self, what: str, author: str | None, seq: int | None, detail: str) -> None:
         incidents.note(self.db, author, what, detail, seq=seq)
@@ -523,15 +451,7 @@ class Replica:
 
     def state_hash(self) -> str:
         """A hash of the visible data: equal on two devices exactly when they show the same."""
-        digest = hashlib.sha256()
-        for rid, kind, data in self.db.execute(
-            "SELECT id, kind, data FROM records WHERE deleted = 0 ORDER BY id"
-        ):
-            values = {k: v for k, v in json.loads(data).items() if v is not None and k != DELETED}
-            digest.update(f"{rid}\x1f{kind}\x1f{dumps(values)}\n".encode())
-        for event, text in minutes_store.texts(self.db):  # minutes are merged apart, by the CRDT
-            digest.update(f"{event}\x1fminutes\x1f{dumps(text)}\n".encode())
-        return digest.hexdigest()
+        return state_hash(self.db)
 
 
 def _fold(total: MergeOutcome, part: MergeOutcome) -> None:

@@ -355,5 +355,16 @@ def m012_folders(db: Database) -> None:
     )
 
 
+@migrations()
+def m017_compact_changesets(db: Database) -> None:
+    # The change log kept each signed body whole, repeating author, group, clock stamp,
+    # previous hash and number that its columns hold: now `change_log` keeps the ops part
+    # of a canonical body, and the `changes` view gives back the signed bytes unchanged
+    # (store/changelog.py). Readers of `changes` see no difference.
+    from organiser.store.changelog import compact_existing
+
+    compact_existing(db)
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -9,7 +9,7 @@
   sqlite3, one transaction each: the share of the overhead that is disk, not Python.
 - apply: applying another device's changesets for members + events + tasks into an empty
   store, divided by a plain executemany insert of the same rows in one transaction.
-  stored_rows_floor: executemany of exactly what the apply stored (signed change log,
+  stored_rows_floor: executemany of exactly what the apply stored (signed change log in its stored form,
   records with their versions, full-text index) into an empty store: no decoding, no
   checks, no merging. Its ratio is the least any apply could reach with this schema.
   checks: the same apply into another empty store with the checks on receipt turned off
@@ -41,7 +41,7 @@ from organiser.core.changeset import decode_changeset
 from organiser.core.gcpause import gc_paused
 from organiser.core.keys import public_key_hex
 from organiser.services.group import Group, create_group, join_group, prepare_join
-from organiser.store import membership
+from organiser.store import changelog, membership
 from organiser.store.database import connect
 
 FIRST = ["Ana", "Bilal", "Chloé", "Dmitri", "Eilidh", "Fatima", "Gustavo", "Hana", "Ivo", "Jonas"]
@@ -130,20 +130,21 @@ def write_floor(tmp: Path, group: Group, synchronous: str, rows: int) -> float:
     """The least a local write can take with this schema: the rows each write stored (its
     changeset in the change log, its record), inserted with plain sqlite3, one transaction
     each, into an empty store: no validation, signing, encoding or merging."""
-    changes = group.db.execute(
-        "SELECT author, seq, hlc, prev, hash, body, signature FROM changes ORDER BY id DESC LIMIT ?", [rows]
+    # The change log's stored form (store/changelog.py), and the signed body to find the record.
+    logged = group.db.execute(
+        "SELECT l.author, l.seq, l.hlc, l.prev, l.hash, l.ops, l.body, l.signature, c.body "
+        "FROM change_log l JOIN changes c ON c.id = l.id ORDER BY l.id DESC LIMIT ?", [rows]
     ).fetchall()[::-1]
     records = {rid: row for rid, *row in group.db.execute(
         "SELECT id, id, kind, data, versions, deleted, search, link1, link2 FROM records WHERE kind = 'member'")}
     db = connect(tmp / f"floor-{synchronous}.db")
     db.execute(f"PRAGMA synchronous={synchronous}")
     conn = db.conn
-    pairs = [(change, records[json.loads(change[5])["o"][0][1]]) for change in changes]
+    pairs = [(row[:8], records[json.loads(row[8])["o"][0][1]]) for row in logged]
     t0 = time.perf_counter()
     for change, record in pairs:
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     change)
+        conn.execute(changelog.INSERT, change)
         conn.execute("INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", record)
         conn.execute("COMMIT")
@@ -275,6 +276,7 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
     check_us = membership_check_us(target, [decode_changeset(body, sig) for body, sig in wire])
     fast_path = decode_fast_path(wire)
     floor = stored_rows_floor(tmp, target)
+    stored = stored_bytes(target, total)
     target.close()
     checked = bench_checks(tmp, source, wire, chunk)
     source.close()
@@ -284,7 +286,8 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
             "stored_rows_floor_s": round(floor, 3), "stored_rows_floor_ratio": round(floor / plain, 2),
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
             "changesets_per_s": round(total / ours), "state_hash_equal": same,
-            "membership_check_us_per_changeset": check_us, "decode_fast_path": fast_path}
+            "membership_check_us_per_changeset": check_us, "decode_fast_path": fast_path,
+            "stored_bytes_per_changeset": stored}
 
 
 def decode_fast_path(wire: list[tuple[bytes, bytes]], rounds: int = 3) -> dict[str, Any]:
@@ -311,6 +314,18 @@ def decode_fast_path(wire: list[tuple[bytes, bytes]], rounds: int = 3) -> dict[s
             "saved_share": round(1 - min(fast) / min(general), 2)}
 
 
+def stored_bytes(target: Group, changesets: int) -> dict[str, int]:
+    """What the apply stored per changeset: its change log row (columns and body as stored),
+    and the whole database file after VACUUM (records, indexes, full-text index too)."""
+    (log_bytes,) = target.db.execute(
+        "SELECT sum(length(author) + 8 + 8 + length(prev) + length(hash) + coalesce(length(ops), 0) "
+        "+ coalesce(length(body), 0) + length(signature)) FROM change_log").fetchone()
+    target.db.execute("VACUUM")
+    (pages,) = target.db.execute("PRAGMA page_count").fetchone()
+    (page_size,) = target.db.execute("PRAGMA page_size").fetchone()
+    return {"change_log_row": round(log_bytes / changesets), "database_file": round(pages * page_size / changesets)}
+
+
 def membership_check_us(target: Group, changes: list) -> float:
     """What the membership rules add to applying one changeset: looking for membership entries
     among its ops, and setting aside a removed device's later changesets (the roster holds one)."""
@@ -329,15 +344,14 @@ def stored_rows_floor(tmp: Path, target: Group) -> float:
     """The least any apply can take with this schema: executemany of exactly the rows the
     apply stored (change log, records, full-text index) into an empty store, no Python work."""
     changes = target.db.execute(
-        "SELECT author, seq, hlc, prev, hash, body, signature FROM changes ORDER BY id").fetchall()
+        "SELECT author, seq, hlc, prev, hash, ops, body, signature FROM change_log ORDER BY id").fetchall()
     records = target.db.execute(
         "SELECT id, kind, data, versions, deleted, search, link1, link2 FROM records ORDER BY rowid").fetchall()
     db = connect(tmp / "floor.db")
     conn = db.conn
     t0 = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     changes)
+    conn.executemany(changelog.INSERT, changes)
     conn.executemany("INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sorted(records))
     conn.execute("INSERT INTO records_fts (rowid, search) SELECT rowid, search FROM records WHERE search != ''")

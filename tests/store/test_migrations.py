@@ -165,3 +165,56 @@ def test_m011_keeps_an_author_forked_before_it_set_aside_from_its_lowest_forked_
                                                                                                ("bbbb", 2)]
     assert db.execute("SELECT count(*) FROM fork_settlements").fetchone() == (0,)
     db.close()
+
+
+CHANGE_COLUMNS = "id, author, seq, hlc, prev, hash, body, signature"
+
+
+def _rewind_to_whole_bodies(db: Database) -> None:
+    """The change log as it was before m017: one `changes` table of whole signed bodies."""
+    rows = db.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall()
+    with db.atomic():
+        db.execute("DROP VIEW changes")  # its triggers go with it
+        db.execute("DROP TABLE change_log")
+        db.execute("CREATE TABLE changes (id INTEGER PRIMARY KEY, author TEXT NOT NULL, seq INTEGER NOT NULL, "
+                   "hlc INTEGER NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL, body BLOB NOT NULL, "
+                   "signature BLOB NOT NULL, UNIQUE (author, seq))")
+        db.conn.executemany(f"INSERT INTO changes ({CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm017_compact_changesets'")
+
+
+def test_m017_stores_bodies_compactly_and_gives_back_the_signed_bytes(data_dir):
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    group.members.add("Ana Okafor", emails=["ana@example.org"], roles=["Outreach"], notes='tab\t"quotes" é 😀')
+    group.events.add("Rent strike meeting", "2026-12-03T19:00")
+    before_hash, path = group.replica.state_hash(), group.replica.database_path()
+    group.close()
+    old = Database(path)
+    _rewind_to_whole_bodies(old)
+    # A body laid out by another encoder (spaces after the colons): signatures cover it as it is.
+    odd = (10_000, "f" * 64, 1, 5, "0" * 64, "e" * 64, b'{"a": "' + b"f" * 64 + b'", "o": []}', b"s" * 64)
+    old.conn.execute(f"INSERT INTO changes ({CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", odd)
+    old.conn.commit()
+    whole = old.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall()
+    whole_bytes = old.execute("SELECT sum(length(body)) FROM changes").fetchone()[0]
+    old.close()
+
+    db = connect(path)  # runs m017
+    assert migrations.pending(db) == []
+    assert db.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall() == whole
+    kept_whole = db.execute("SELECT id FROM change_log WHERE body IS NOT NULL").fetchall()
+    assert kept_whole == [(odd[0],)]
+    stored_bytes = db.execute("SELECT sum(coalesce(length(ops), length(body))) FROM change_log").fetchone()[0]
+    assert stored_bytes < whole_bytes - 150 * (len(whole) - 1)  # author, group, prev... not stored twice
+    db.execute("DELETE FROM changes WHERE id = ?", [odd[0]])  # through the view
+    db.close()
+
+    reopened = open_group(data_dir)
+    try:
+        assert reopened.replica.state_hash() == before_hash
+        reopened.members.add("Chen Haddad")  # the chain goes on from the compacted log
+        newest = reopened.replica.raw_changes_after(whole[-2][0])
+        assert len(newest) == 1 and reopened.db.execute("SELECT ops IS NOT NULL FROM change_log WHERE id = ?",
+                                                        [newest[0][0]]).fetchone() == (1,)
+    finally:
+        reopened.close()
