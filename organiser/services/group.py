@@ -18,9 +18,9 @@ from organiser.services.devices import Devices
 from organiser.services.events import Events
 from organiser.services.meetings import Meetings
 from organiser.services.members import Members
+from organiser.services.old_laptops import keep_answer
 from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
-from organiser.services.old_laptops import keep_answer
 from organiser.services.upgrade import upgrade_in_place
 from organiser.store import queries
 from organiser.store.cipher import forget_key, is_encrypted, key_for, remember_key

@@ -4,6 +4,7 @@ status` and to the app, that the laptop must be updated; the old side sees its h
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import subprocess
@@ -94,3 +95,78 @@ async def test_the_node_behind_an_old_announcement_is_probed_and_named(tmp_path,
         assert messages_for(group) == [f"'minutes laptop' at 127.0.0.1 {UPDATE}."]
     finally:
         server.close()
+
+
+OLD_SIDE = "This laptop runs an older Organiser than the group: update the app to keep syncing"
+
+
+def upgraded_from(group, old: OldLaptop, folder) -> None:  # type: ignore[no-untyped-def]
+    """What the upgrade did on this device: while the old group secret was still there, the old
+    CA signed the certificate that answers old laptops (services/old_laptops.py)."""
+    from organiser.services.old_laptops import keep_answer
+
+    folder.mkdir()
+    (folder / "group.secret").write_text(old.secret.hex())
+    keep_answer(group.db, folder, group.id)
+
+
+async def test_an_old_laptop_dialling_in_reads_in_its_own_words_that_it_must_update(tmp_path, group, caplog):
+    caplog.set_level(logging.WARNING)
+    old = OldLaptop(tmp_path / "old", group.id)
+    group.admit_device(old.public_hex, "minutes laptop")
+    upgraded_from(group, old, tmp_path / "before-upgrade")
+    a = node(group)
+    await a.start()
+    try:
+        # What the previous `organiser sync` printed, word for word, after "organiser: ".
+        said_there = await old.sync("127.0.0.1", a.port)
+        assert said_there == f"sync with 127.0.0.1:{a.port} did not complete: the peer refused us: {OLD_SIDE}."
+        # This side names it, from the certificate the old laptop showed.
+        await until(lambda: a.outdated_peers() == [f"'minutes laptop' at 127.0.0.1 {UPDATE}."], what="the note")
+        assert f"'minutes laptop' at 127.0.0.1 {UPDATE}" in caplog.text
+        # Nothing else ever comes on that connection: the ERROR frame, then the end.
+        from organiser.net.outdated import old_error_frame
+        from tests.net.old_protocol import HELLO, encode_old_frame
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", a.port, ssl=old.client_context(),
+                                                       server_hostname="organiser", ssl_handshake_timeout=5)
+        writer.write(encode_old_frame(HELLO, {"device": old.device_id, "vector": {}}))
+        received = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        assert received == old_error_frame(OLD_SIDE)
+    finally:
+        await a.stop()
+
+
+async def test_dialling_an_old_laptop_of_the_group_tells_it_to_update(tmp_path, group):
+    old = OldLaptop(tmp_path / "old", group.id)
+    group.admit_device(old.public_hex, "minutes laptop")
+    upgraded_from(group, old, tmp_path / "before-upgrade")
+    server = await old.serve()
+    a = node(group)
+    await a.start()
+    try:
+        with pytest.raises(Exception, match="'minutes laptop' at 127.0.0.1 " + UPDATE):
+            await a.connect("127.0.0.1", server.sockets[0].getsockname()[1])
+        # The old node's log (session.run, as it was) says why the conversation ended.
+        await until(lambda: old.log, what="the old node's log line")
+        assert len(old.log) == 1 and old.log[0].endswith(f"ended: the peer refused us: {OLD_SIDE}")
+    finally:
+        await a.stop()
+        server.close()
+
+
+async def test_an_old_laptop_of_another_group_gets_no_answer(tmp_path, group):
+    """The minted certificate answers only laptops that show a certificate of this group's old CA."""
+    ours = OldLaptop(tmp_path / "ours", group.id)
+    upgraded_from(group, ours, tmp_path / "before-upgrade")
+    stranger = OldLaptop(tmp_path / "old", group.id)  # same group id, another secret: another CA
+    a = node(group)
+    await a.start()
+    try:
+        said_there = await stranger.sync("127.0.0.1", a.port)
+        assert "is not a device of this group" in said_there and OLD_SIDE not in said_there
+        # noted from its server name alone, as before, and named by nothing it showed
+        await until(lambda: a.outdated_peers() == [f"a laptop at 127.0.0.1 {UPDATE}."], what="the note")
+    finally:
+        await a.stop()
