@@ -77,7 +77,7 @@ class InboundConnections:
         where = peer_address(writer)
         certificate = connection_certificate()
         ctx = server_context(certificate)
-        old_client = watch_for_old_clients(ctx, lambda: old_laptops_context(self.group))
+        old_client = watch_for_old_clients(ctx, lambda: old_laptops_context(self.group, where.rsplit(":", 1)[0]))
         try:
             await writer.start_tls(ctx, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
         except (OSError, TimeoutError, ConnectionError) as exc:

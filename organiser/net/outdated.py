@@ -9,7 +9,8 @@ in the log, in `organiser status` and in the app's Peers & group view.
 
 And on its side: for a few weeks after the upgrade this device holds a certificate the old CA
 signed for a throwaway key (services/old_laptops.py). With it, and only for a connection that
-sent the old server name, it completes the old handshake and sends the old protocol's ERROR
+sent the old server name from an address where an old laptop of the group was recognised by its
+certificate, it completes the old handshake and sends the old protocol's ERROR
 frame saying to update the app, then closes: nothing of the group is ever sent there. When it
 dials an old laptop of the group, it does the same as a client.
 """
@@ -75,8 +76,16 @@ def _answer_context(answer: OldLaptopsAnswer, purpose: int) -> ssl.SSLContext:
     return ctx
 
 
-def old_laptops_context(group: Group) -> ssl.SSLContext | None:
-    """The server side for old laptops, while the minted certificate is valid; else None."""
+def old_laptops_context(group: Group, host: str) -> ssl.SSLContext | None:
+    """The server side for an old laptop at `host`, while the minted certificate is valid; else None.
+
+    Only for an address where an old laptop of this group was recognised by its certificate (its
+    announcement probed, or dialled) in the last day: the minted certificate names the group's id
+    (in its old CA's name) and is the same every time, so shown to whoever sends the old server
+    name it would tell a stranger which group this laptop belongs to and let it follow the laptop
+    from venue to venue. (A laptop still on the old protocol shows its group id to anyone anyway.)"""
+    if not outdated_peers(group.db).get(host, {}).get("device"):
+        return None
     answer = stored_answer(group.db)
     return _answer_context(answer, ssl.PROTOCOL_TLS_SERVER) if answer else None
 

@@ -112,12 +112,17 @@ def upgraded_from(group, old: OldLaptop, folder) -> None:  # type: ignore[no-unt
 
 async def test_an_old_laptop_dialling_in_reads_in_its_own_words_that_it_must_update(tmp_path, group, caplog):
     caplog.set_level(logging.WARNING)
+    from organiser.net.outdated import note_if_old
+
     old = OldLaptop(tmp_path / "old", group.id)
     group.admit_device(old.public_hex, "minutes laptop")
     upgraded_from(group, old, tmp_path / "before-upgrade")
+    server = await old.serve()
     a = node(group)
     await a.start()
     try:
+        # Recognised first by its certificate (its old-format announcement probed), then answered.
+        await note_if_old(group, "127.0.0.1", server.sockets[0].getsockname()[1])
         # What the previous `organiser sync` printed, word for word, after "organiser: ".
         said_there = await old.sync("127.0.0.1", a.port)
         assert said_there == f"sync with 127.0.0.1:{a.port} did not complete: the peer refused us: {OLD_SIDE}."
@@ -136,6 +141,7 @@ async def test_an_old_laptop_dialling_in_reads_in_its_own_words_that_it_must_upd
         assert received == old_error_frame(OLD_SIDE)
     finally:
         await a.stop()
+        server.close()
 
 
 async def test_dialling_an_old_laptop_of_the_group_tells_it_to_update(tmp_path, group):
@@ -158,15 +164,41 @@ async def test_dialling_an_old_laptop_of_the_group_tells_it_to_update(tmp_path, 
 
 async def test_an_old_laptop_of_another_group_gets_no_answer(tmp_path, group):
     """The minted certificate answers only laptops that show a certificate of this group's old CA."""
+    from organiser.net.outdated import note_if_old
+
     ours = OldLaptop(tmp_path / "ours", group.id)
     upgraded_from(group, ours, tmp_path / "before-upgrade")
+    server = await ours.serve()
     stranger = OldLaptop(tmp_path / "old", group.id)  # same group id, another secret: another CA
     a = node(group)
     await a.start()
     try:
+        await note_if_old(group, "127.0.0.1", server.sockets[0].getsockname()[1])  # the address is answered
         said_there = await stranger.sync("127.0.0.1", a.port)
         assert "is not a device of this group" in said_there and OLD_SIDE not in said_there
-        # noted from its server name alone, as before, and named by nothing it showed
-        await until(lambda: a.outdated_peers() == [f"a laptop at 127.0.0.1 {UPDATE}."], what="the note")
+    finally:
+        await a.stop()
+        server.close()
+
+
+async def test_the_minted_certificate_is_not_shown_to_an_address_not_recognised(tmp_path, group):
+    """It names the group's id (in the old CA's name) and never changes: whoever sends the old
+    server name from an address where no old laptop of the group was recognised gets the
+    connection certificate, as anyone else."""
+    from cryptography import x509
+
+    from organiser.net.transport import OLD_SERVER_NAME, pairing_context
+
+    old = OldLaptop(tmp_path / "old", group.id)
+    upgraded_from(group, old, tmp_path / "before-upgrade")
+    a = node(group)
+    await a.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", a.port, ssl=pairing_context(),
+                                                       server_hostname=OLD_SERVER_NAME, ssl_handshake_timeout=5)
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+        writer.close()
+        assert group.id.encode() not in der and bytes.fromhex(group.id) not in der
+        assert x509.load_der_x509_certificate(der).issuer != x509.load_pem_x509_certificate(old.ca_pem).subject
     finally:
         await a.stop()
