@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from organiser.net.credentials import connection_certificate
 from organiser.net.handshake import HandshakeRefused, Peer, answer_invite_proof, member_handshake
 from organiser.net.limits import ConnectionCount, LogOnce
-from organiser.net.outdated import watch_for_old_clients
+from organiser.net.outdated import old_device, old_laptops_context, tell_to_update, watch_for_old_clients
 from organiser.net.pairing import ConfirmAdmission, serve_redeem
 from organiser.net.transport import Channel, channel_of, close_quietly, peer_address, server_context
 from organiser.sync import protocol as p
@@ -77,7 +77,7 @@ class InboundConnections:
         where = peer_address(writer)
         certificate = connection_certificate()
         ctx = server_context(certificate)
-        old_client = watch_for_old_clients(ctx)
+        old_client = watch_for_old_clients(ctx, lambda: old_laptops_context(self.group, where.rsplit(":", 1)[0]))
         try:
             await writer.start_tls(ctx, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
         except (OSError, TimeoutError, ConnectionError) as exc:
@@ -87,6 +87,15 @@ class InboundConnections:
                 log.warning("refused a connection from %s: the secure handshake failed (%s)", where,
                             exc or type(exc).__name__)
             await close_quietly(writer)
+            return
+        if old_client.answering:  # an old laptop of the group: told to update, and nothing else
+            try:
+                self._outdated_peer(where.rsplit(":", 1)[0], old_device(writer, self.group))
+                await tell_to_update(reader, writer)
+            except (OSError, ConnectionError) as exc:
+                log.info("could not tell the older Organiser at %s to update: %s", where, exc)
+            finally:
+                await close_quietly(writer)
             return
         channel = channel_of(writer, certificate, "server")
         try:

@@ -59,7 +59,7 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
     link = await dial(host, port, timeout=min(timeout, 5.0))
     reader, writer = link.reader, link.writer
     try:
-        refuse_if_old(group, writer, host)
+        await refuse_if_old(group, writer, host)
         peer = await member_handshake(group, reader, writer, link.channel, admit)
     except HANDSHAKE_FAILURES as exc:
         await close_quietly(writer)

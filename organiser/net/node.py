@@ -287,7 +287,7 @@ class SyncNode(InboundConnections):
         link = await dial(host, port)
         reader, writer = link.reader, link.writer
         try:
-            refuse_if_old(self.group, writer, host)
+            await refuse_if_old(self.group, writer, host)
             peer = await member_handshake(self.group, reader, writer, link.channel, self._admission)
         except HANDSHAKE_FAILURES as exc:
             await close_quietly(writer)

@@ -6,6 +6,13 @@ group CA whose subject names the group id, with the device id in a URI; its mDNS
 carries a permanent device id ("d"). It cannot talk to this one (it trusts only its group's
 CA, which upgraded devices deleted), so the most useful thing is to say so, on this side:
 in the log, in `organiser status` and in the app's Peers & group view.
+
+And on its side: for a few weeks after the upgrade this device holds a certificate the old CA
+signed for a throwaway key (services/old_laptops.py). With it, and only for a connection that
+sent the old server name from an address where an old laptop of the group was recognised by its
+certificate, it completes the old handshake and sends the old protocol's ERROR
+frame saying to update the app, then closes: nothing of the group is ever sent there. When it
+dials an old laptop of the group, it does the same as a client.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import asyncio
 import json
 import logging
 import ssl
+import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -23,8 +32,10 @@ from sqlite_utils import Database
 
 from organiser.core.bus import PeersChanged
 from organiser.core.errors import OrganiserError
+from organiser.net.memfiles import memory_file, release
 from organiser.net.transport import OLD_SERVER_NAME, close_quietly, open_tls, pairing_context, peer_certificate
 from organiser.services.group import Group
+from organiser.services.old_laptops import OldLaptopsAnswer, stored_answer
 
 log = logging.getLogger(__name__)
 
@@ -32,27 +43,131 @@ OLD_DEVICE_URI = "urn:organiser:device:"
 OUTDATED_KEY = "outdated_peers"  # meta: {host: {"seen": epoch, "device": id or ""}}
 KEEP = 20
 SHOWN_FOR = 24 * 3600
+# What an old laptop reads. No final period: the old code prints it after "the peer refused us: "
+# and ends the sentence itself.
+OLD_LAPTOP_MESSAGE = "This laptop runs an older Organiser than the group: update the app to keep syncing"
+_OLD_HEADER = struct.Struct(">BBI")  # the previous protocol's frame header: version 1, type, length
+_OLD_VERSION, _OLD_ERROR = 1, 7
+ANSWER_TIMEOUT = 5.0
+
+
+def old_error_frame(message: str) -> bytes:
+    """The previous protocol's ERROR frame ({"message"}, compact JSON), as its code wrote it."""
+    payload = json.dumps({"message": message[:1000]}, separators=(",", ":"), sort_keys=True).encode()
+    return _OLD_HEADER.pack(_OLD_VERSION, _OLD_ERROR, len(payload)) + payload
+
+
+def _answer_context(answer: OldLaptopsAnswer, purpose: int) -> ssl.SSLContext:
+    """TLS as the previous protocol spoke it, showing the certificate minted for old laptops and
+    trusting only the old CA (so the other side is an old laptop of this group)."""
+    ctx = ssl.SSLContext(purpose)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    cert_path, key_path = memory_file("old-laptops.crt", answer.cert_pem), memory_file("old-laptops.key",
+                                                                                        answer.key_pem)
+    try:
+        ctx.load_cert_chain(cert_path, key_path)
+    finally:
+        release(cert_path)
+        release(key_path)
+    ctx.load_verify_locations(cadata=answer.ca_pem.decode())
+    if purpose == ssl.PROTOCOL_TLS_CLIENT:
+        ctx.check_hostname = False  # old nodes are named by the device id in their certificate
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def old_laptops_context(group: Group, host: str) -> ssl.SSLContext | None:
+    """The server side for an old laptop at `host`, while the minted certificate is valid; else None.
+
+    Only for an address where an old laptop of this group was recognised by its certificate (its
+    announcement probed, or dialled) in the last day: the minted certificate names the group's id
+    (in its old CA's name) and is the same every time, so shown to whoever sends the old server
+    name it would tell a stranger which group this laptop belongs to and let it follow the laptop
+    from venue to venue. (A laptop still on the old protocol shows its group id to anyone anyway.)"""
+    if not outdated_peers(group.db).get(host, {}).get("device"):
+        return None
+    answer = stored_answer(group.db)
+    return _answer_context(answer, ssl.PROTOCOL_TLS_SERVER) if answer else None
 
 
 class OldClientFlag:
-    """Set during a TLS handshake when the client sent the previous protocol's server name."""
+    """Set during a TLS handshake when the client sent the previous protocol's server name;
+    `answering` when the handshake then switched to the old laptops' context."""
 
     def __init__(self) -> None:
         self.seen = False
+        self.answering = False
 
     def __bool__(self) -> bool:
         return self.seen
 
 
-def watch_for_old_clients(ctx: ssl.SSLContext) -> OldClientFlag:
+def watch_for_old_clients(ctx: ssl.SSLContext,
+                          answer: Callable[[], ssl.SSLContext | None] | None = None) -> OldClientFlag:
+    """Watch the server name; for the old one, switch to `answer()`'s context if it gives one
+    (made only then: other connections never read the minted certificate)."""
     flag = OldClientFlag()
 
-    def on_server_name(_sock: ssl.SSLObject, server_name: str | None, _ctx: ssl.SSLContext) -> None:
-        if server_name == OLD_SERVER_NAME:
-            flag.seen = True
+    def on_server_name(sock: ssl.SSLObject, server_name: str | None, _ctx: ssl.SSLContext) -> None:
+        if server_name != OLD_SERVER_NAME:
+            return
+        flag.seen = True
+        try:
+            old_side = answer() if answer is not None else None
+        except Exception:  # the answer is a courtesy: never the reason a handshake breaks
+            log.exception("could not prepare the answer for an old laptop")
+            old_side = None
+        if old_side is not None:
+            sock.context = old_side
+            flag.answering = True
 
     ctx.sni_callback = on_server_name  # type: ignore[assignment]
     return flag
+
+
+async def _read_until_closed(reader: asyncio.StreamReader) -> None:
+    for _ in range(64):  # an old HELLO is small; bounded all the same
+        if not await reader.read(65536):
+            return
+
+
+async def tell_to_update(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """On a connection with an old laptop: its protocol's ERROR frame, and nothing else. What it
+    sends (its HELLO) is read and dropped until it closes, so our close cannot reset the
+    connection before it has read the sentence."""
+    writer.write(old_error_frame(OLD_LAPTOP_MESSAGE))
+    await writer.drain()
+    try:
+        await asyncio.wait_for(_read_until_closed(reader), ANSWER_TIMEOUT)
+    except (TimeoutError, OSError, ConnectionError):
+        pass
+
+
+def old_device(writer: asyncio.StreamWriter, group: Group) -> str:
+    """The device id an old laptop of this group named in its certificate, else ""."""
+    old = old_server(peer_certificate(writer))
+    return old.device if old is not None and old.group_id == group.id else ""
+
+
+async def tell_old_server(group: Group, host: str, port: int) -> bool:
+    """Dial an old node of this group with the minted certificate and tell it to update;
+    True when it was told (False when there is no valid certificate or it did not take it)."""
+    answer = stored_answer(group.db)
+    if answer is None:
+        return False
+    try:
+        reader, writer = await open_tls(host, port, _answer_context(answer, ssl.PROTOCOL_TLS_CLIENT))
+    except OrganiserError as exc:
+        log.info("could not tell the older Organiser at %s:%d to update: %s", host, port, exc)
+        return False
+    try:
+        await tell_to_update(reader, writer)
+        return True
+    except (OSError, ConnectionError) as exc:
+        log.info("could not tell the older Organiser at %s:%d to update: %s", host, port, exc)
+        return False
+    finally:
+        await close_quietly(writer)
 
 
 @dataclass(frozen=True)
@@ -144,14 +259,18 @@ def seen_old_laptop(group: Group, host: str, device: str = "") -> bool:
     return news
 
 
-def refuse_if_old(group: Group, writer: asyncio.StreamWriter, host: str) -> None:
-    """Raise the sentence to show if the node we dialled runs the previous protocol."""
+async def refuse_if_old(group: Group, writer: asyncio.StreamWriter, host: str) -> None:
+    """Raise the sentence to show if the node we dialled runs the previous protocol; the first
+    time that day, tell it to update (on a second connection, with the minted certificate)."""
     old = old_server(peer_certificate(writer))
     if old is None:
         return
     if old.group_id != group.id:
         raise OrganiserError(f"{host} is not a device of this group (it runs an older Organiser).")
-    seen_old_laptop(group, host, old.device)
+    peer = writer.get_extra_info("peername")
+    await close_quietly(writer)
+    if seen_old_laptop(group, host, old.device) and peer:
+        await tell_old_server(group, host, int(peer[1]))
     raise OrganiserError(update_message(host, names(group).get(old.device, "")) + ".")
 
 

@@ -20,6 +20,7 @@ from organiser.services.events import Events
 from organiser.services.forks import Forks
 from organiser.services.meetings import Meetings
 from organiser.services.members import Members
+from organiser.services.old_laptops import keep_answer
 from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
 from organiser.services.upgrade import upgrade_in_place
@@ -245,6 +246,7 @@ def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
     rows = [(DEVICE_KEY_META, _raw_private(key).hex())]
     with db.atomic():
         db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+    keep_answer(db, path, _meta(db, "group_id") or "")  # the old CA's last use, before it is shredded
     for name in LEGACY_SECRET_FILES:
         shred(path / name)
     return key

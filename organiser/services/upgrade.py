@@ -5,7 +5,9 @@ Migration m006 keeps that group's roster as `legacy_roster`, admitted as it was.
 founding device opens the group, it restates the roster as signed entries (it founds the
 group and admits every device of the roster), which then reach every device; from then on
 the log alone decides. On every device the group secret and the CA's files are deleted: a
-secret every member held cannot be taken back from anyone, so nothing may rest on it.
+secret every member held cannot be taken back from anyone, so nothing may rest on it. Its
+last use, just before: a short-lived certificate to tell old laptops to update
+(services/old_laptops.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from organiser.services.old_laptops import keep_answer
 from organiser.store.keyfile import shred
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ OLD_FILES = ("group.secret", "ca.key", "ca.crt")
 
 
 def upgrade_in_place(group: Group) -> None:
+    keep_answer(group.db, group.path, group.id)  # the old CA's last use, before it is shredded
     for name in OLD_FILES:
         old = group.path / name
         if old.exists():

@@ -12,6 +12,7 @@ import hashlib
 import json
 import secrets
 import ssl
+import struct
 from pathlib import Path
 
 from cryptography import x509
@@ -80,7 +81,9 @@ class OldLaptop:
         self.key = Ed25519PrivateKey.generate()
         self.public_hex = public_key_hex(self.key)
         self.device_id = device_id_for(self.public_hex)
-        ca_key = derive_ca_key(secret or secrets.token_bytes(32))
+        self.secret = secret or secrets.token_bytes(32)
+        self.log: list[str] = []  # what its node logged about conversations (session.run, as it was)
+        ca_key = derive_ca_key(self.secret)
         ca = build_ca_certificate(ca_key, group_id)
         self.ca_pem = ca.public_bytes(serialization.Encoding.PEM)
         self.ca_cert, self.device_cert = folder / "ca.crt", folder / "device.crt"
@@ -109,32 +112,95 @@ class OldLaptop:
         return ctx
 
     async def sync(self, host: str, port: int) -> str:
-        """What the previous `organiser sync HOST:PORT` printed when the handshake failed."""
+        """What the previous `organiser sync HOST:PORT` printed (after "organiser: ") when it
+        did not sync (net/link.sync_with and sync/session.exchange_hello, as they were)."""
         try:
-            _reader, writer = await asyncio.wait_for(asyncio.open_connection(
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(
                 host, port, ssl=self.client_context(), server_hostname="organiser", ssl_handshake_timeout=5), 5)
         except ssl.SSLError as exc:  # transport.open_tls, as it was
             return (f"{host}:{port} is not a device of this group (the secure connection was refused: "
                     f"{exc.reason or exc}).")
-        writer.close()
-        return "connected"
+        try:
+            device = device_of_certificate(writer.get_extra_info("ssl_object").getpeercert(binary_form=True))
+            if device == self.device_id:
+                return f"{host}:{port} is this device itself."
+            reason = await self._exchange_hello(reader, writer, device)
+            return f"sync with {host}:{port} did not complete: {reason}."
+        finally:
+            writer.close()
+
+    async def _exchange_hello(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str) -> str:
+        """Session.exchange_hello, as it was: HELLO out, then the peer's first frame; why it ended
+        (its close_reason), or "in step" if the peer answered with HELLO."""
+        writer.write(encode_old_frame(HELLO, {"device": self.device_id, "vector": {}}))
+        await writer.drain()
+        try:
+            frame_type, doc = await asyncio.wait_for(read_old_frame(reader), 5)
+        except asyncio.IncompleteReadError:
+            return "the peer closed the connection"
+        if frame_type == ERROR:
+            reason = f"the peer refused us: {doc['message']}"
+        elif frame_type != HELLO or doc.get("device") != device:
+            reason = "refused input: the peer did not start with HELLO naming its certificate's device"
+        else:
+            reason = "in step"
+        self.log.append(f"conversation with {device[:12]} ended: {reason}")
+        return reason
 
     async def serve(self) -> asyncio.Server:
-        """Its node's listening side: a connection without a certificate gets PAIR_HELLO with
-        the group CA (pairing.serve_redeem, as it was); anything else is dropped here."""
+        """Its node's listening side (node._serve_inbound, as it was): a connection without a
+        certificate gets PAIR_HELLO with the group CA (pairing.serve_redeem); one with a
+        certificate of the group starts a sync conversation (HELLO first)."""
         async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
                 await writer.start_tls(self.server_context(), ssl_handshake_timeout=5)
+                der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+                if der:
+                    await self._exchange_hello(reader, writer, device_of_certificate(der))
+                    return
                 payload = json.dumps({"ca": self.ca_pem.decode()}).encode()
                 writer.write(bytes([1, 8]) + len(payload).to_bytes(4, "big") + payload)
                 await writer.drain()
                 await asyncio.wait_for(reader.read(1), 5)
-            except (OSError, TimeoutError, ssl.SSLError):
+            except (OSError, TimeoutError, ssl.SSLError, ValueError):
                 pass
             finally:
                 writer.close()
 
         return await asyncio.start_server(answer, "127.0.0.1", 0)
+
+
+HEADER = struct.Struct(">BBI")  # sync/protocol.py, as it was: version 1, frame type, payload length
+HELLO, ERROR = 1, 7
+
+
+def encode_old_frame(frame_type: int, doc: dict) -> bytes:
+    payload = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
+    return HEADER.pack(1, frame_type, len(payload)) + payload
+
+
+async def read_old_frame(reader: asyncio.StreamReader) -> tuple[int, dict]:
+    version, frame_type, length = HEADER.unpack(await reader.readexactly(HEADER.size))
+    if version != 1 or length > 1 << 20:
+        raise ValueError("not a frame of the previous protocol")
+    return frame_type, json.loads(await reader.readexactly(length))
+
+
+def device_of_certificate(der: bytes) -> str:
+    """credentials.device_of_certificate, as it was: the device id, which must be its key's hash."""
+    cert = x509.load_der_x509_certificate(der)
+    public = cert.public_key()
+    if not isinstance(public, Ed25519PublicKey):
+        raise ValueError("the peer's certificate does not carry a device key.")
+    device_id = device_id_for(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex())
+    try:
+        uris = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.UniformResourceIdentifier)
+    except x509.ExtensionNotFound:
+        uris = []
+    if DEVICE_URI_PREFIX + device_id not in uris:
+        raise ValueError("the peer's certificate names a device that is not the holder of its key.")
+    return device_id
 
 
 def old_txt_record(device_id: str, tag: str) -> dict[str, str]:

@@ -55,3 +55,30 @@ def test_opening_it_again_changes_nothing_more(old_group):
     founder = open_group(old_group / "founder")
     assert founder.replica.version_vector() == head
     founder.close()
+
+
+def test_the_old_ca_signs_only_a_short_lived_answer_for_old_laptops_before_it_goes(old_group):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from organiser.services.old_laptops import ANSWER_DAYS, ANSWER_META, stored_answer
+
+    folder = next((old_group / "founder" / "groups").iterdir())
+    old_ca = x509.load_pem_x509_certificate((folder / "ca.crt").read_bytes())
+    founder = open_group(old_group / "founder")
+    assert not any((founder.path / name).exists() for name in ("group.secret", "ca.key", "ca.crt"))
+    answer = stored_answer(founder.db)
+    assert answer is not None
+    cert = x509.load_pem_x509_certificate(answer.cert_pem)
+    cert.verify_directly_issued_by(old_ca)  # old laptops, which trust only that CA, accept it
+    assert cert.public_key() != founder.private_key().public_key()  # a throwaway key, not the device's
+    lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
+    assert lifetime <= dt.timedelta(days=ANSWER_DAYS + 2)
+    stored = founder.db.execute("SELECT value FROM meta WHERE key = ?", [ANSWER_META]).fetchone()[0]
+    # the one private key kept is the throwaway one: not the CA's, and no group secret
+    assert stored.count("PRIVATE KEY-----") == 2 and "secret" not in stored
+    kept = serialization.load_pem_private_key(answer.key_pem, None).public_key()
+    assert kept == cert.public_key() and kept != old_ca.public_key()
+    founder.close()
