@@ -69,8 +69,13 @@ class FoldersDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # The path is what tells folders apart: it takes the spare width, elided in the middle
+        # (where paths differ least), with the whole path in its tooltip.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.explanation = QLabel(
             "Carry the group's changes through a folder that Syncthing, Nextcloud or a USB stick syncs. "
             "Each device writes only its own files there, encrypted: whoever hosts the folder sees sizes and "
@@ -130,6 +135,7 @@ class FoldersDialog(QDialog):
             cells = [info.path, when, str(status["segments"]), _state(status)]
             items = [QStandardItem(text) for text in cells]
             items[0].setData(info.path, PATH_ROLE)
+            items[0].setToolTip(info.path)
             self.model.appendRow(items)
         for row in range(self.model.rowCount()):
             if self.model.item(row, 0).data(PATH_ROLE) == chosen:
