@@ -28,7 +28,7 @@ from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
 from organiser.core.errors import OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
-from organiser.core.keys import load_public_key
+from organiser.core.keys import load_public_key, short_id
 from organiser.core.merge import RecordState
 from organiser.store import changelog, checks, forks, incidents, membership
 from organiser.store.arrivals import ApplyResult, advance_vector, new_ones
@@ -53,7 +53,6 @@ _HEAD = (
     "SELECT (SELECT value FROM meta WHERE key = 'hlc'), h.seq, h.hash, h.hlc, EXISTS (SELECT 1 FROM conflicts) "
     "FROM (SELECT 1) LEFT JOIN (SELECT seq, hash, hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1) h"
 )
-_new_op = tuple.__new__  # an Op from its six fields, without NamedTuple's keyword handling
 # A transaction that changes this many records (a sync, an import) indexes them for search
 # at once, in bulk, with the small writes noted before it; smaller ones leave it to the next search.
 BULK_INDEX = 200
@@ -180,7 +179,7 @@ class Replica:
                     base = (current[0], current[1]) if current else None
                     if agreeing:
                         resolves = resolves + agreeing.pop((record, field_name), ())
-                    full_ops.append(_new_op(Op, (kind, record, field_name, value, base, resolves)))
+                    full_ops.append(Op(kind, record, field_name, value, base, resolves))
                 seq += 1
                 cs = sign_changeset(
                     self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
@@ -405,7 +404,7 @@ class Replica:
         if result.refused:  # one line per batch: a peer sending thousands must not flood the log
             first = result.refused[0]
             log.warning("refused %d changeset(s)%s, e.g. %s#%s: %s", len(result.refused),
-                        f" sent by {source[:12]}" if source else "", first.author[:12], first.seq, first.reason)
+                        f" sent by {short_id(source)}" if source else "", short_id(first.author), first.seq, first.reason)
         for refusal in result.refused:
             publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
         self._announce(outcome, stored, "remote", publish)
