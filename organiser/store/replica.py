@@ -404,7 +404,8 @@ class Replica:
         if result.refused:  # one line per batch: a peer sending thousands must not flood the log
             first = result.refused[0]
             log.warning("refused %d changeset(s)%s, e.g. %s#%s: %s", len(result.refused),
-                        f" sent by {short_id(source)}" if source else "", short_id(first.author), first.seq, first.reason)
+                        f" sent by {short_id(source)}" if source else "", short_id(first.author), first.seq,
+                        first.reason)
         for refusal in result.refused:
             publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
         self._announce(outcome, stored, "remote", publish)
