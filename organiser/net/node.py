@@ -21,6 +21,7 @@ from organiser.core.keys import short_id
 from organiser.net import peerbook
 from organiser.net.credentials import TlsFiles, group_tls_files
 from organiser.net.discovery import Discovery, Sighting
+from organiser.net.fanout import Mesh
 from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
@@ -53,6 +54,7 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
 REMOVED_MESSAGE = "this device was removed from the group"
 REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
+DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
 
 
 @dataclass
@@ -83,6 +85,8 @@ class SyncNode(InboundConnections):
         self._push_task: asyncio.Task[None] | None = None
         self._push_wanted = False
         self._neighbours: frozenset[str] = frozenset()
+        self._mesh: Mesh | None = None  # whom to keep links with in a big room (net/fanout.py)
+        self._dial_slots = asyncio.Semaphore(DIALS_AT_ONCE)
         self._unsubscribe = lambda: None
         self._applier: BackgroundApplier | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -128,6 +132,8 @@ class SyncNode(InboundConnections):
             except Exception as exc:  # no multicast here: the fallbacks still work
                 log.warning("mDNS discovery is off: %s", exc)
                 self._discovery = None
+            else:
+                self._mesh = Mesh(self._discovery.name, self._discovery.tag)
         for host, port in self.static_peers:
             self._keep_dialling(f"{host}:{port}", None)
         roster = {d["id"] for d in self.group.devices()}
@@ -270,7 +276,8 @@ class SyncNode(InboundConnections):
     async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
         """Connect to an address; run the conversation (until it ends when `wait`)."""
         host, port = split_address(address)
-        reader, writer = await open_tls(host, port, client_context(self._tls()))
+        async with self._dial_slots:
+            reader, writer = await open_tls(host, port, client_context(self._tls()))
         identity = peer_device(writer)
         if identity is None or identity[0] == self.device_id or (expected and identity[0] != expected):
             await close_quietly(writer)
@@ -294,6 +301,9 @@ class SyncNode(InboundConnections):
                         public_hex: str, *, initiator: str, address: str) -> None:
         if device == self.device_id or self.kept_away.active(device):
             await close_quietly(writer)  # kept away: logged once, when it was disconnected
+            return
+        if initiator != self.device_id and self._mesh is not None and not self._mesh.accepts(len(self._links)):
+            await close_quietly(writer)  # a big room: enough peers dialled us; it has others to dial
             return
         existing = self._links.get(device)
         if existing is not None and not existing.session.closed.is_set():
@@ -333,6 +343,9 @@ class SyncNode(InboundConnections):
         while not self._stopping:
             if self.group.replica.meta(REMOVED_NOTICE):
                 return  # a member told us this device was removed: no point in knocking again
+            if self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device):
+                await asyncio.sleep(1.0)  # a big room: another node links to this one (net/fanout.py)
+                continue
             if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
                 await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
                 delay = BACKOFF_FIRST
@@ -389,7 +402,23 @@ class SyncNode(InboundConnections):
         if "device" in event.kinds and self._loop is not None and not self._stopping:
             self._loop.call_soon_threadsafe(self._drop_non_members)
 
-    def _is_connected(self, device: str) -> bool:
+    def _prune_links(self) -> None:
+        """A big room: close the links that neither end chose (left from when the room was
+        smaller), once every link this node chose is up, so the room never falls apart."""
+        if self._mesh is None or not self._mesh.partial:
+            return
+        live = {self._listen_addresses.get(device) or link.address: link for device, link in self._links.items()
+                if link.session.live and not link.session.closed.is_set()}
+        if self._mesh.dialled() <= live.keys():
+            for address, link in live.items():
+                if not self._mesh.needed(address):
+                    log.info("closing the link to %s: the room is big and neither of us chose it",
+                             link.session.peer_short)
+                    link.writer.close()
+
+    def _is_connected(self, device: str | None) -> bool:
+        if device is None:
+            return False
         link = self._links.get(device)
         return link is not None and not link.session.closed.is_set()
 
@@ -400,11 +429,13 @@ class SyncNode(InboundConnections):
         whether it belongs, only the handshake tells; an announcement never cancels a dialer
         or a connection, so a replayed one cannot redirect or cut anyone off."""
         address = f"{found.addresses[0]}:{found.port}"
+        if self._mesh is not None:
+            self._mesh.saw(address, found.service_name)
         if address in self._advertised or self._dialing_connected(address):
             return
         # A random head start, so two nodes that hear each other at once rarely dial at
         # the same moment; either way only one connection per pair is kept.
-        self._keep_dialling(address, None, random.uniform(0.0, 1.0))
+        self._keep_dialling(address, None, random.uniform(0.0, 2.0 if self._mesh and self._mesh.partial else 1.0))
         self.group.bus.publish(PeersChanged())
 
     def _dialing_connected(self, address: str) -> bool:
@@ -412,6 +443,8 @@ class SyncNode(InboundConnections):
 
     def _on_lost(self, name: str) -> None:
         log.info("a node of the group (%s) left the network", name)
+        if self._mesh is not None:
+            self._mesh.lost(name)
         self.group.bus.publish(PeersChanged())
 
     # ---- pushing what is new ------------------------------------------------------------
@@ -468,6 +501,7 @@ class SyncNode(InboundConnections):
                     if self._discovery is not None:
                         await self._discovery.retag()  # a new day, or a removal
                     await self._check_addresses()
+                    self._prune_links()
                     peerbook.stamp_node(db, self._advertised)
                     for link in list(self._links.values()):
                         if link.session.last_sync:
