@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.net.netns import Lan, netns_unavailable, wait_for
 from organiser.net import fanout
+from tests.net.netns import Lan, netns_unavailable, wait_for
 from tests.perf.room import converged, make_room, mesh_connected, start_room
 
 REASON = netns_unavailable()
