@@ -12,8 +12,8 @@ connected with a small diameter, and changesets travel onward through every conv
   a rendezvous choice. Random chords on a ring give a diameter near log2(n) (3 or 4 hops for 30).
 
 The names are what every node sees alike before any handshake: the mDNS service instance names
-(random each start, net/discovery.py), salted with the group's tag of the day, so the order says
-nothing outside the group. Each node places everyone from its own view (the names it has heard);
+(random each start, net/discovery.py), salted with a tag of the group's discovery key, so the
+order says nothing outside the group. Each node places everyone from its own view (the names it has heard);
 views agree once the announcements are in, and until then the ring of any view is still a ring.
 With at most LINKS + 1 nodes every node dials every other: the full mesh, as before.
 Pure choice logic: no sockets here.

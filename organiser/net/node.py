@@ -20,7 +20,7 @@ from organiser.core.errors import OrganiserError
 from organiser.core.keys import short_id
 from organiser.net import peerbook
 from organiser.net.credentials import TlsFiles, group_tls_files
-from organiser.net.discovery import Discovery, Sighting
+from organiser.net.discovery import Discovery, Sighting, day_tag
 from organiser.net.fanout import Mesh
 from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
@@ -133,7 +133,9 @@ class SyncNode(InboundConnections):
                 log.warning("mDNS discovery is off: %s", exc)
                 self._discovery = None
             else:
-                self._mesh = Mesh(self._discovery.name, self._discovery.tag)
+                # Salted with the group's key, not the day's tag: laptops started either side of
+                # midnight must place everyone alike.
+                self._mesh = Mesh(self._discovery.name, day_tag(self.group.discovery_key(), 0))
         for host, port in self.static_peers:
             self._keep_dialling(f"{host}:{port}", None)
         roster = {d["id"] for d in self.group.devices()}
