@@ -113,6 +113,11 @@ class Discovery:
         await self._zc.async_register_service(self._info, allow_name_change=True)
         self._browser = AsyncServiceBrowser(self._zc.zeroconf, SERVICE_TYPE, handlers=[self._on_change])
 
+    @property
+    def name(self) -> str:
+        """Our service instance name (random each start), as the others hear it."""
+        return self._info.name if self._info is not None else ""
+
     async def update_addresses(self, addresses: list[str]) -> None:
         """The machine's addresses changed (Wi-Fi to cable, a new DHCP lease): re-announce."""
         if self._zc is None or self._info is None or addresses == self.addresses:

@@ -19,7 +19,8 @@ from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import short_id
 from organiser.net import peerbook
-from organiser.net.discovery import Discovery, Sighting
+from organiser.net.discovery import Discovery, Sighting, day_tag
+from organiser.net.fanout import Mesh
 from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, PeerRefused, member_handshake
 from organiser.net.inbound import InboundConnections
 from organiser.net.invite_code import split_address
@@ -56,6 +57,11 @@ BACKOFF_MAX = 8.0
 REMOVED_MESSAGE = "this device was removed from the group"
 REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
 KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
+# A push right after another waits this long, so changesets stored meanwhile go in one frame: in a
+# busy room each frame costs every link a TLS record, a wake-up and an acknowledgement, and frame
+# by frame 30 laptops spent more CPU than two cores have. A lone edit still goes at once.
+PUSH_GATHER = 0.03
+DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
 
 
 @dataclass
@@ -84,7 +90,10 @@ class SyncNode(InboundConnections):
         self._tasks: set[asyncio.Task] = set()
         self._push_task: asyncio.Task[None] | None = None
         self._push_wanted = False
+        self._pushed_at = 0.0
         self._neighbours: frozenset[str] = frozenset()
+        self._mesh: Mesh | None = None  # whom to keep links with in a big room (net/fanout.py)
+        self._dial_slots = asyncio.Semaphore(DIALS_AT_ONCE)
         self._unsubscribe = lambda: None
         self._applier: BackgroundApplier | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -131,6 +140,10 @@ class SyncNode(InboundConnections):
             except Exception as exc:  # no multicast here: the fallbacks still work
                 log.warning("mDNS discovery is off: %s", exc)
                 self._discovery = None
+            else:
+                # Salted with the group's key, not the day's tag: laptops started either side of
+                # midnight must place everyone alike.
+                self._mesh = Mesh(self._discovery.name, day_tag(self.group.discovery_key(), 0))
         for host, port in self.static_peers:
             self._keep_dialling(f"{host}:{port}", None)
         roster = {d["id"] for d in self.group.devices()}
@@ -284,7 +297,8 @@ class SyncNode(InboundConnections):
     async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
         """Connect to an address; run the conversation (until it ends when `wait`)."""
         host, port = split_address(address)
-        link = await dial(host, port)
+        async with self._dial_slots:
+            link = await dial(host, port)
         reader, writer = link.reader, link.writer
         try:
             await refuse_if_old(self.group, writer, host)
@@ -315,6 +329,9 @@ class SyncNode(InboundConnections):
                         public_hex: str, *, initiator: str, address: str) -> None:
         if device == self.device_id or self.kept_away.active(device):
             await close_quietly(writer)  # kept away: logged once, when it was disconnected
+            return
+        if initiator != self.device_id and self._mesh is not None and not self._mesh.accepts(len(self._links)):
+            await close_quietly(writer)  # a big room: enough peers dialled us; it has others to dial
             return
         existing = self._links.get(device)
         if existing is not None and not existing.session.closed.is_set():
@@ -354,6 +371,9 @@ class SyncNode(InboundConnections):
         while not self._stopping:
             if self.group.replica.meta(REMOVED_NOTICE):
                 return  # a member told us this device was removed: no point in knocking again
+            if self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device):
+                await asyncio.sleep(1.0)  # a big room: another node links to this one (net/fanout.py)
+                continue
             if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
                 await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
                 delay = BACKOFF_FIRST
@@ -414,7 +434,23 @@ class SyncNode(InboundConnections):
         if "device" in event.kinds and self._loop is not None and not self._stopping:
             self._loop.call_soon_threadsafe(self._drop_non_members)
 
-    def _is_connected(self, device: str) -> bool:
+    def _prune_links(self) -> None:
+        """A big room: close the links that neither end chose (left from when the room was
+        smaller), once every link this node chose is up, so the room never falls apart."""
+        if self._mesh is None or not self._mesh.partial:
+            return
+        live = {self._listen_addresses.get(device) or link.address: link for device, link in self._links.items()
+                if link.session.live and not link.session.closed.is_set()}
+        if self._mesh.dialled() <= live.keys():
+            for address, link in live.items():
+                if not self._mesh.needed(address):
+                    log.info("closing the link to %s: the room is big and neither of us chose it",
+                             link.session.peer_short)
+                    link.writer.close()
+
+    def _is_connected(self, device: str | None) -> bool:
+        if device is None:
+            return False
         link = self._links.get(device)
         return link is not None and not link.session.closed.is_set()
 
@@ -425,11 +461,13 @@ class SyncNode(InboundConnections):
         whether it belongs, only the handshake tells; an announcement never cancels a dialer
         or a connection, so a replayed one cannot redirect or cut anyone off."""
         address = f"{found.addresses[0]}:{found.port}"
+        if self._mesh is not None:
+            self._mesh.saw(address, found.service_name)
         if address in self._advertised or self._dialing_connected(address):
             return
         # A random head start, so two nodes that hear each other at once rarely dial at
         # the same moment; either way only one connection per pair is kept.
-        self._keep_dialling(address, None, random.uniform(0.0, 1.0))
+        self._keep_dialling(address, None, random.uniform(0.0, 2.0 if self._mesh and self._mesh.partial else 1.0))
         self.group.bus.publish(PeersChanged())
 
     def _on_old_sighting(self, found: Sighting) -> None:
@@ -452,6 +490,8 @@ class SyncNode(InboundConnections):
 
     def _on_lost(self, name: str) -> None:
         log.info("a node of the group (%s) left the network", name)
+        if self._mesh is not None:
+            self._mesh.lost(name)
         self.group.bus.publish(PeersChanged())
 
     # ---- pushing what is new ------------------------------------------------------------
@@ -467,6 +507,9 @@ class SyncNode(InboundConnections):
 
     async def _push_all(self) -> None:
         while self._push_wanted and not self._stopping:
+            if time.monotonic() - self._pushed_at < PUSH_GATHER:
+                await asyncio.sleep(PUSH_GATHER)
+            self._pushed_at = time.monotonic()
             self._push_wanted = False
             roster = self.group.replica.roster()
             # Nothing more for a device removed a moment ago, not even news of its removal.
@@ -508,6 +551,7 @@ class SyncNode(InboundConnections):
                     if self._discovery is not None:
                         await self._discovery.retag()  # a new day, or a removal
                     await self._check_addresses()
+                    self._prune_links()
                     peerbook.stamp_node(db, self._advertised)
                     for link in list(self._links.values()):
                         if link.session.last_sync:

@@ -1,7 +1,8 @@
 """A room of six laptops, one process each in its own network namespace on one bridge,
 finding each other by mDNS and all editing at once (members, RSVPs, check-ins, tasks):
 every laptop ends with every edit and the same state hash. Convergence, not timing: the
-timed version with 30 laptops is `python -m tests.perf.room`."""
+timed version with 30 laptops is `python -m tests.perf.room`. The same room with each laptop
+keeping two links (a ring: net/fanout.py) proves that edits travel onward through others."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import time
 
 import pytest
 
+from organiser.net import fanout
 from tests.net.netns import Lan, netns_unavailable, wait_for
-from tests.perf.room import converged, make_room, start_room
+from tests.perf.room import converged, make_room, mesh_connected, start_room
 
 REASON = netns_unavailable()
 pytestmark = [pytest.mark.netns, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -19,12 +21,25 @@ LAPTOPS = 6
 
 
 def test_six_laptops_editing_at_once_all_end_with_every_edit_and_the_same_state(tmp_path):
+    _edit_in_a_room(tmp_path, LAPTOPS - 1)
+
+
+def test_six_laptops_in_a_ring_of_two_links_each_get_every_edit_relayed(tmp_path, monkeypatch):
+    monkeypatch.setenv(fanout.LINKS_VARIABLE, "2")  # read by every laptop's node
+    _edit_in_a_room(tmp_path, 2)
+
+
+def _edit_in_a_room(tmp_path, links: int) -> None:
     lan = Lan("orgroom")
     laptops = []
     try:
         laptops = start_room(lan, tmp_path, make_room(tmp_path, LAPTOPS), "t")
-        wait_for(lambda: all(lp.stats()["peers_connected"] == LAPTOPS - 1 for lp in laptops), 90, 1.0,
-                 "every laptop connected to the five others")
+
+        def settled() -> bool:
+            stats = [lp.stats() for lp in laptops]
+            return mesh_connected(stats) and all(s["peers_connected"] == links for s in stats)
+
+        wait_for(settled, 90, 1.0, f"every laptop connected to {links} others, all reaching all")
         t0 = time.time() + 1.0
         for i, lp in enumerate(laptops):
             assert lp.ask(f"go {t0} 15 5 {i}") == ["GOING"]

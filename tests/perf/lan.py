@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# Every host links with every other here (up to 10 hosts), as these figures always measured: the
+# links chosen in a bigger room (organiser/net/fanout.py) are measured by tests/perf/room.py.
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "ORGANISER_SYNC_LINKS": os.environ.get("ORGANISER_SYNC_LINKS", "16")}
 
 
 # ---- the worker: one host -----------------------------------------------------------------

@@ -131,7 +131,8 @@ class Laptop:
         links = [p for p in self.node.peers() if p.connected]
         return {"rss_kb": _status_kb("VmRSS"), "hwm_kb": _status_kb("VmHWM"),
                 "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "fds": len(os.listdir("/proc/self/fd")),
-                "threads": threading.active_count(), "peers_connected": len(links), "tcp_established": _established(),
+                "threads": threading.active_count(), "peers_connected": len(links),
+                "device": self.me, "peers": sorted(p.device_id for p in links), "tcp_established": _established(),
                 "rx_bytes": received, "tx_bytes": sent, "rows": table_rows(self.group.db),
                 "db_bytes": sum(f.stat().st_size for f in self.group.path.glob("organiser.db*")),
                 "edits": len(self.edits), "time": time.time()}

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.perf.room import converged, make_room, start_room, wait
+from tests.perf.room import converged, make_room, mesh_connected, start_room, wait
 
 # Tables that grow with what people write (the signed change log and what it materialises).
 GROWS_WITH_EDITS = frozenset({"changes", "records", "records_fts", "records_fts_data", "records_fts_docsize",
@@ -69,7 +69,7 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
     laptops = start_room(lan, base, dirs, "s")
     seconds = minutes * 60
     try:
-        met = wait(lambda: all(s["peers_connected"] == nodes - 1 for s in (lp.stats() for lp in laptops)), 120, 1.0)
+        met = wait(lambda: mesh_connected([lp.stats() for lp in laptops]), 120, 1.0)
         t0 = time.time() + 1.0
         for i, lp in enumerate(laptops):
             lp.ask(f"go {t0} {int(rate * seconds)} {seconds} {7000 + i}")
@@ -91,7 +91,7 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
                 next_sample += sample_every
             time.sleep(0.5)
         same = wait(lambda: converged(laptops)[0], 180, 1.0)
-        wait(lambda: all(s["peers_connected"] == nodes - 1 for s in (lp.stats() for lp in laptops)), 60, 1.0)
+        wait(lambda: mesh_connected([lp.stats() for lp in laptops]), 60, 1.0)
         time.sleep(3)
         samples.append(sample(laptops, base))
     finally:
