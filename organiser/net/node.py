@@ -21,16 +21,16 @@ from organiser.core.keys import short_id
 from organiser.net import peerbook
 from organiser.net.discovery import Discovery, Sighting, day_tag
 from organiser.net.fanout import Mesh
-from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, PeerRefused, member_handshake
+from organiser.net.handshake import Peer
 from organiser.net.inbound import InboundConnections
-from organiser.net.invite_code import split_address
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
-from organiser.net.outdated import messages_for, note_if_old, refuse_if_old, seen_old_laptop
+from organiser.net.outbound import REMOVED_MESSAGE, REMOVED_NOTICE, OutboundConnections
+from organiser.net.outdated import messages_for, note_if_old, seen_old_laptop
 from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
 from organiser.net.spoken_host import SpokenInvite
-from organiser.net.transport import close_quietly, dial
+from organiser.net.transport import close_quietly
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
@@ -52,10 +52,6 @@ logging.getLogger("asyncio").addFilter(_QuietTlsEof())
 __all__ = ["PeerInfo", "SyncNode"]
 
 WATCH_EVERY = 0.2  # how often to look for changes written by another process
-BACKOFF_FIRST = 0.5
-BACKOFF_MAX = 8.0
-REMOVED_MESSAGE = "this device was removed from the group"
-REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
 KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
 # A push right after another waits this long, so changesets stored meanwhile go in one frame: in a
 # busy room each frame costs every link a TLS record, a wake-up and an acknowledgement, and frame
@@ -72,7 +68,7 @@ class _Link:
     address: str  # where the peer listens, when known
 
 
-class SyncNode(InboundConnections):
+class SyncNode(InboundConnections, OutboundConnections):
     def __init__(self, group: Group, *, listen_host: str = "0.0.0.0", listen_port: int = 0,
                  discovery: bool = True, static_peers: Sequence[tuple[str, int]] = ()) -> None:
         self.group = group
@@ -222,12 +218,6 @@ class SyncNode(InboundConnections):
                                 live, link.session.state if live and link else "offline", last_sync))
         return out
 
-    async def connect(self, host: str, port: int) -> None:
-        """Connect to an address by hand and keep that connection up."""
-        address = f"{host}:{port}"
-        device = await self._dial(address, None, wait=False)
-        self._keep_dialling(address, device)
-
     async def create_invite(self, expires_seconds: int = 86400) -> str:
         # Only this device can redeem the code: it names only where this device listens.
         return make_invite(self.group, list(self._advertised), expires_seconds)
@@ -294,37 +284,6 @@ class SyncNode(InboundConnections):
 
     # ---- connections ----------------------------------------------------------------------
 
-    async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
-        """Connect to an address; run the conversation (until it ends when `wait`)."""
-        host, port = split_address(address)
-        async with self._dial_slots:
-            link = await dial(host, port)
-        reader, writer = link.reader, link.writer
-        try:
-            await refuse_if_old(self.group, writer, host)
-            peer = await member_handshake(self.group, reader, writer, link.channel, self._admission)
-        except HANDSHAKE_FAILURES as exc:
-            await close_quietly(writer)
-            if isinstance(exc, PeerRefused) and exc.message == REMOVED_MESSAGE:
-                self._learn_removal(address)
-            raise OrganiserError(f"{address} is not a device of this group, or refused us "
-                                 f"({exc or type(exc).__name__}).") from None
-        except OrganiserError:
-            await close_quietly(writer)
-            raise
-        device, public_hex = peer.device, peer.public_hex
-        if expected and device != expected:
-            await close_quietly(writer)
-            raise OrganiserError(f"{address} is now another device than the one expected there.")
-        peerbook.remember_address(self.group.db, device, address)
-        self._listen_addresses[device] = address
-        run = self._run_link(reader, writer, device, public_hex, initiator=self.device_id, address=address)
-        if wait:
-            await run
-        else:
-            self._spawn(run)
-        return device
-
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
                         public_hex: str, *, initiator: str, address: str) -> None:
         if device == self.device_id or self.kept_away.active(device):
@@ -359,36 +318,6 @@ class SyncNode(InboundConnections):
             await close_quietly(writer)
             if not self._stopping:
                 self._changed(session)
-
-    def _keep_dialling(self, address: str, device: str | None, head_start: float = 0.0) -> None:
-        if address in self._dialers or self._stopping:
-            return
-        self._dialers[address] = asyncio.create_task(self._dial_loop(address, device, head_start))
-
-    async def _dial_loop(self, address: str, device: str | None, head_start: float) -> None:
-        delay = BACKOFF_FIRST
-        await asyncio.sleep(head_start)
-        while not self._stopping:
-            if self.group.replica.meta(REMOVED_NOTICE):
-                return  # a member told us this device was removed: no point in knocking again
-            if self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device):
-                await asyncio.sleep(1.0)  # a big room: another node links to this one (net/fanout.py)
-                continue
-            if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
-                await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
-                delay = BACKOFF_FIRST
-                continue
-            started = time.monotonic()
-            try:
-                device = await self._dial(address, device)
-            except OrganiserError as exc:
-                log.info("could not sync with %s: %s", address, exc)
-            except Exception:
-                log.exception("unexpected failure talking to %s", address)
-            if time.monotonic() - started > 10:
-                delay = BACKOFF_FIRST  # it was a good connection that ended
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, BACKOFF_MAX)
 
     # ---- who may talk to us ---------------------------------------------------------------
 
@@ -484,9 +413,6 @@ class SyncNode(InboundConnections):
     def outdated_peers(self) -> list[str]:
         """One sentence per laptop of the group seen lately that runs an older Organiser."""
         return messages_for(self.group)
-
-    def _dialing_connected(self, address: str) -> bool:
-        return any(link.address == address and not link.session.closed.is_set() for link in self._links.values())
 
     def _on_lost(self, name: str) -> None:
         log.info("a node of the group (%s) left the network", name)

@@ -1,0 +1,126 @@
+"""Connections a node makes: dialling a peer it heard of, an address given by hand or one it
+remembers, with backoff, then the member handshake (net/handshake.py) before any group data.
+SyncNode inherits it, as it inherits InboundConnections for the connections it takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from organiser.core.errors import OrganiserError
+from organiser.net import peerbook
+from organiser.net.fanout import Mesh
+from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, PeerRefused, member_handshake
+from organiser.net.invite_code import split_address
+from organiser.net.limits import KeptAway
+from organiser.net.outdated import refuse_if_old
+from organiser.net.transport import close_quietly, dial
+
+if TYPE_CHECKING:
+    from organiser.net.node import _Link
+    from organiser.services.group import Group
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 8.0
+REMOVED_MESSAGE = "this device was removed from the group"
+REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
+
+
+class OutboundConnections:
+    """The part of a sync node that dials (SyncNode inherits it)."""
+
+    group: Group
+    kept_away: KeptAway
+    _links: dict[str, _Link]
+    _listen_addresses: dict[str, str]
+    _dialers: dict[str, asyncio.Task[None]]
+    _mesh: Mesh | None
+    _dial_slots: asyncio.Semaphore
+    _stopping: bool
+
+    if TYPE_CHECKING:  # what the node provides (net/node.py)
+        @property
+        def device_id(self) -> str: ...
+        def _admission(self, peer: Peer) -> str: ...
+        def _learn_removal(self, told_by: str) -> None: ...
+        def _is_connected(self, device: str | None) -> bool: ...
+        def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task: ...
+        async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
+                            public_hex: str, *, initiator: str, address: str) -> None: ...
+
+    async def connect(self, host: str, port: int) -> None:
+        """Connect to an address by hand and keep that connection up."""
+        address = f"{host}:{port}"
+        device = await self._dial(address, None, wait=False)
+        self._keep_dialling(address, device)
+
+    def _keep_dialling(self, address: str, device: str | None, head_start: float = 0.0) -> None:
+        if address in self._dialers or self._stopping:
+            return
+        self._dialers[address] = asyncio.create_task(self._dial_loop(address, device, head_start))
+
+    async def _dial_loop(self, address: str, device: str | None, head_start: float) -> None:
+        delay = BACKOFF_FIRST
+        await asyncio.sleep(head_start)
+        while not self._stopping:
+            if self.group.replica.meta(REMOVED_NOTICE):
+                return  # a member told us this device was removed: no point in knocking again
+            if self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device):
+                await asyncio.sleep(1.0)  # a big room: another node links to this one (net/fanout.py)
+                continue
+            if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
+                await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
+                delay = BACKOFF_FIRST
+                continue
+            started = time.monotonic()
+            try:
+                device = await self._dial(address, device)
+            except OrganiserError as exc:
+                log.info("could not sync with %s: %s", address, exc)
+            except Exception:
+                log.exception("unexpected failure talking to %s", address)
+            if time.monotonic() - started > 10:
+                delay = BACKOFF_FIRST  # it was a good connection that ended
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, BACKOFF_MAX)
+
+    async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
+        """Connect to an address; run the conversation (until it ends when `wait`)."""
+        host, port = split_address(address)
+        async with self._dial_slots:
+            link = await dial(host, port)
+        reader, writer = link.reader, link.writer
+        try:
+            await refuse_if_old(self.group, writer, host)
+            peer = await member_handshake(self.group, reader, writer, link.channel, self._admission)
+        except HANDSHAKE_FAILURES as exc:
+            await close_quietly(writer)
+            if isinstance(exc, PeerRefused) and exc.message == REMOVED_MESSAGE:
+                self._learn_removal(address)
+            raise OrganiserError(f"{address} is not a device of this group, or refused us "
+                                 f"({exc or type(exc).__name__}).") from None
+        except OrganiserError:
+            await close_quietly(writer)
+            raise
+        device, public_hex = peer.device, peer.public_hex
+        if expected and device != expected:
+            await close_quietly(writer)
+            raise OrganiserError(f"{address} is now another device than the one expected there.")
+        peerbook.remember_address(self.group.db, device, address)
+        self._listen_addresses[device] = address
+        run = self._run_link(reader, writer, device, public_hex, initiator=self.device_id, address=address)
+        if wait:
+            await run
+        else:
+            self._spawn(run)
+        return device
+
+    def _dialing_connected(self, address: str) -> bool:
+        return any(link.address == address and not link.session.closed.is_set() for link in self._links.values())
