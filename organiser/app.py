@@ -126,11 +126,13 @@ class AppController:
         self.show_unlock(group.path.name, note)
 
     async def _close_group(self) -> None:
+        # Syncing stops first, while the window is still open: with no window left across an
+        # await, Qt would end the application before the next one (unlock, start) is shown.
+        await self._stop_node()
         window, self.window = self.window, None
         if window is not None:
             window.closed.disconnect(self._window_closed)
             window.close()
-        await self._stop_node()
         group, self.group = self.group, None
         if group is not None:
             group.close()

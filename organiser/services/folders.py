@@ -232,7 +232,9 @@ class FolderWatcher:
 
     def start(self) -> None:
         if self._task is None:
-            loop = asyncio.get_running_loop()
+            # The loop set for this thread, running or not: the app may start the watcher from
+            # a Qt slot between two turns of its qasync loop.
+            loop = asyncio.get_event_loop()
             self._wake = asyncio.Event()
             # A commit may happen on any thread (the app's, an applier's): the loop is woken safely.
             self._unsubscribe = self._main.bus.subscribe(

@@ -9,11 +9,11 @@ import asyncio
 import pytest
 
 from organiser.core.changeset import decode_changeset
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.transport import close_quietly
 from organiser.sync import packing
 from organiser.sync import protocol as p
 from tests.conftest import add_device, sync_pair
+from tests.net.member_link import member_streams
 from tests.net.test_node import node
 
 pytestmark = pytest.mark.asyncio
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.asyncio
 async def _authors_streamed(joiner, port: int, neighbours: frozenset[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Say HELLO to the node at `port` as `joiner`, hearing `neighbours` directly; count the
     changesets it streams by author until SYNCED."""
-    reader, writer = await open_tls("127.0.0.1", port, client_context(group_tls_files(joiner)))
+    reader, writer = await member_streams(joiner, "127.0.0.1", port)
     writer.write(p.encode_hello(joiner.device_id, joiner.replica.version_vector(), codecs=packing.available(),
                                 neighbours=neighbours))
     await writer.drain()

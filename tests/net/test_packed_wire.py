@@ -10,16 +10,16 @@ import zlib
 import pytest
 import zstandard
 
-from organiser.net.credentials import group_tls_files
-from organiser.net.transport import client_context, close_quietly, open_tls
+from organiser.net.transport import close_quietly
 from organiser.sync import protocol as p
+from tests.net.member_link import member_streams
 from tests.net.test_node import joined, node, until
 
 pytestmark = pytest.mark.asyncio
 
 
 async def _hello(group, port, codecs=()):  # type: ignore[no-untyped-def]
-    reader, writer = await open_tls("127.0.0.1", port, client_context(group_tls_files(group)))
+    reader, writer = await member_streams(group, "127.0.0.1", port)
     writer.write(p.encode_hello(group.device_id, group.replica.version_vector(), codecs=codecs))
     await writer.drain()
     return reader, writer
