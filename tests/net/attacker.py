@@ -53,12 +53,14 @@ async def attack(data_dir: Path, address: str, mode: str) -> dict:
                if n == 0 or why != "7 MiB name"]  # one 7 MiB changeset is enough
         for part in p.batches([(good.body, good.signature), *((cs.body, cs.signature) for cs in bad)]):
             writer.write(p.encode_changes(part))
-    await writer.drain()
     try:
+        await writer.drain()
         answer = await asyncio.wait_for(reader.read(), 3)
         outcome = {"closed": True, "answer": answer.decode(errors="replace")}
     except TimeoutError:
         outcome = {"closed": False}
+    except ConnectionError:  # the node refused and closed before the last bytes were taken
+        outcome = {"closed": True, "answer": ""}
     await close_quietly(writer)
     group.close()
     return outcome
