@@ -43,10 +43,8 @@ def home(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def organiser(tmp_path: Path, home: Path) -> Callable[..., Run]:
+def runner(default_dir: Path, home: Path) -> Callable[..., Run]:
     """organiser(*args, data_dir=..., env=..., stdin=...): run the command line, return what it did."""
-    default_dir = tmp_path / "data"
 
     def run(*args: str, data_dir: Path | None | bool = True, env: dict[str, str] | None = None,
             stdin: str | None = None) -> Run:
@@ -61,3 +59,8 @@ def organiser(tmp_path: Path, home: Path) -> Callable[..., Run]:
 
     run.data_dir = default_dir  # type: ignore[attr-defined]
     return run
+
+
+@pytest.fixture
+def organiser(tmp_path: Path, home: Path) -> Callable[..., Run]:
+    return runner(tmp_path / "data", home)

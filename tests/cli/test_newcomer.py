@@ -3,21 +3,32 @@ in every command, a closed pipe ends quietly, counts read right, names instead o
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import ROOT, clean_env
+from tests.cli.conftest import ROOT, clean_env, runner
 
 
-@pytest.fixture
-def filled(organiser):
+@pytest.fixture(scope="module")
+def filled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A group made through the CLI once for this file; each test gets a copy of its folder."""
+    base = tmp_path_factory.mktemp("filled")
+    (base / "home").mkdir()
+    organiser = runner(base / "data", base / "home")
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
     ann = organiser("member", "add", "--name", "Ann Assignee", "--role", "facilitator", "--role", "treasurer",
                     "--role", "working group: Housing", "--role", "working group: Outreach").out.strip()
-    organiser("task", "add", "--title", "Book the hall", "--assignee", ann)
+    assert organiser("task", "add", "--title", "Book the hall", "--assignee", ann).code == 0
+    return base / "data"
+
+
+@pytest.fixture
+def filled(organiser, filled_once: Path):
+    shutil.copytree(filled_once, organiser.data_dir)
     return organiser
 
 

@@ -6,15 +6,20 @@ must refuse what is malformed and show the rest, never raise."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
 import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from organiser.__main__ import main as cli_main
 from organiser.core.changeset import Op
 from organiser.core.errors import ValidationError
 from organiser.core.meeting_rules import check_minutes_update
@@ -29,21 +34,35 @@ from tests.conftest import sync_pair
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _cli(group: Group, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli_env(group: Group) -> dict[str, str]:
     data_dir = group.path.parents[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ORGANISER_", "XDG_"))}
     env["ORGANISER_SYSTEM_CONFIG"] = str(data_dir / "no-config.toml")
-    return subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    return env
 
 
 def _cli_ok(group: Group, *args: str) -> str:
-    done = _cli(group, *args)
+    """The command in a real process: what a person at a terminal runs."""
+    done = subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(group.path.parents[1]), *args],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, env=_cli_env(group))
     assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
     return done.stdout
 
 
-def _every_meeting_reader_works(group: Group, event: str) -> None:
+def _cli_in_process(group: Group, *args: str) -> str:
+    """The same command through the CLI's own entry point in this process: the parser, the command
+    and its output, without a Python start-up for each of the dozens of commands these tests run
+    (a crash raises here). One test below runs every reader in real processes as well."""
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.StringIO()  # exports write bytes too
+    with mock.patch.dict(os.environ, _cli_env(group), clear=True), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli_main(["--data-dir", str(group.path.parents[1]), *args])
+    assert code == 0, (args, err.getvalue())
+    out.flush()
+    return out.buffer.getvalue().decode()
+
+
+def _every_meeting_reader_works(group: Group, event: str, cli: Callable[..., str] = _cli_in_process) -> None:
     """What the room reads: the services behind the views, and the CLI."""
     meetings, proposals = group.meetings, group.proposals
     state = meetings.state(event)
@@ -51,13 +70,13 @@ def _every_meeting_reader_works(group: Group, event: str) -> None:
         state.seconds_used(item)
     for proposal in proposals.list(event):
         proposals.tally(proposal.id)
-        shown = json.loads(_cli_ok(group, "proposal", "show", proposal.id, "--json"))
+        shown = json.loads(cli(group, "proposal", "show", proposal.id, "--json"))
         assert isinstance(shown["tally"], dict)
     meetings.attendees(event)
-    _cli_ok(group, "agenda", "list", event)
-    _cli_ok(group, "agenda", "list", event, "--json")
-    _cli_ok(group, "minutes", "show", event)
-    assert "## Minutes" in _cli_ok(group, "minutes", "export", event, "--format", "md")
+    cli(group, "agenda", "list", event)
+    cli(group, "agenda", "list", event, "--json")
+    cli(group, "minutes", "show", event)
+    assert "## Minutes" in cli(group, "minutes", "export", event, "--format", "md")
 
 
 @pytest.fixture
@@ -156,7 +175,7 @@ def test_a_vote_without_its_member_is_not_counted_and_nothing_raises(meeting):
     result = a.replica.apply(changes, source=b.device_id)
     assert result.applied == 2, result.refused
     assert a.proposals.tally(pid).counts == {"yes": 0, "no": 0}
-    _every_meeting_reader_works(a, event)
+    _every_meeting_reader_works(a, event, cli=_cli_ok)  # real processes, once
 
 
 def test_a_show_of_hands_count_without_option_or_count_is_skipped(meeting):
