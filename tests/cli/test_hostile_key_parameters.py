@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from organiser.store.datadir import WRAPPED_KEY_NAME, group_dirs
+from tests.cli.conftest import runner
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -55,13 +58,27 @@ def _one_sentence(err: str) -> None:
     assert "Traceback" not in err and err.count("\n") == 1, err
 
 
+@pytest.fixture(scope="module")
+def made_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An encrypted backup and an encrypted group, made through the CLI once for this file."""
+    base = tmp_path_factory.mktemp("made")
+    (base / "home").mkdir()
+    plain = runner(base / "plain", base / "home")
+    assert plain("init", "--group", "Tenants Union", "--device-name", "door").code == 0
+    env = {"ORGANISER_BACKUP_PASSPHRASE": PASSPHRASE}
+    assert plain("export", "--format", "json", "--encrypt", "--out", str(base / "backup.json"), env=env).code == 0
+    encrypted = runner(base / "encrypted", base / "home")
+    env = {"ORGANISER_PASSPHRASE": PASSPHRASE}
+    assert encrypted("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
+    return base
+
+
 @pytest.mark.parametrize(("what", "change", "nonce", "named"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser, tmp_path, what, change, nonce, named):
-    assert organiser("init", "--group", "Tenants Union", "--device-name", "door").code == 0
+def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser, tmp_path, made_once, what, change, nonce,
+                                                                named):
     out = tmp_path / "backup.json"
     env = {"ORGANISER_BACKUP_PASSPHRASE": PASSPHRASE}
-    assert organiser("export", "--format", "json", "--encrypt", "--out", str(out), env=env).code == 0
-    out.write_bytes(_tamper(out.read_bytes(), change, nonce))
+    out.write_bytes(_tamper((made_once / "backup.json").read_bytes(), change, nonce))
     refused = organiser("import", str(out), data_dir=tmp_path / "elsewhere", env=env)
     assert refused.code == 2
     _one_sentence(refused.err)
@@ -70,9 +87,9 @@ def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser, tmp_pa
 
 
 @pytest.mark.parametrize(("what", "change", "nonce", "named"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_a_crafted_key_file_is_refused_in_one_sentence(organiser, what, change, nonce, named):
+def test_a_crafted_key_file_is_refused_in_one_sentence(organiser, made_once, what, change, nonce, named):
     env = {"ORGANISER_PASSPHRASE": PASSPHRASE}
-    assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
+    shutil.copytree(made_once / "encrypted", organiser.data_dir)
     key_file = group_dirs(organiser.data_dir)[0] / WRAPPED_KEY_NAME
     key_file.write_bytes(_tamper(key_file.read_bytes(), change, nonce))
     refused = organiser("member", "list", env=env)
