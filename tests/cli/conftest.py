@@ -61,6 +61,13 @@ def runner(default_dir: Path, home: Path) -> Callable[..., Run]:
     return run
 
 
+def runner_made_once(tmp_path_factory: pytest.TempPathFactory, name: str) -> Callable[..., Run]:
+    """A runner with a data folder and home of its own, for what a file's tests make once and copy."""
+    base = tmp_path_factory.mktemp(name)
+    (base / "home").mkdir()
+    return runner(base / "data", base / "home")
+
+
 @pytest.fixture
 def organiser(tmp_path: Path, home: Path) -> Callable[..., Run]:
     return runner(tmp_path / "data", home)

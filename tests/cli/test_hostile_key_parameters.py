@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from organiser.store.datadir import WRAPPED_KEY_NAME, group_dirs
-from tests.cli.conftest import runner
+from tests.cli.conftest import runner_made_once
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -59,18 +59,17 @@ def _one_sentence(err: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def made_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An encrypted backup and an encrypted group, made through the CLI once for this file."""
-    base = tmp_path_factory.mktemp("made")
-    (base / "home").mkdir()
-    plain = runner(base / "plain", base / "home")
+def made_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An encrypted backup and an encrypted group's data folder, made through the CLI once for this file."""
+    plain = runner_made_once(tmp_path_factory, "plain")
+    backup = plain.data_dir.parent / "backup.json"
     assert plain("init", "--group", "Tenants Union", "--device-name", "door").code == 0
     env = {"ORGANISER_BACKUP_PASSPHRASE": PASSPHRASE}
-    assert plain("export", "--format", "json", "--encrypt", "--out", str(base / "backup.json"), env=env).code == 0
-    encrypted = runner(base / "encrypted", base / "home")
+    assert plain("export", "--format", "json", "--encrypt", "--out", str(backup), env=env).code == 0
+    encrypted = runner_made_once(tmp_path_factory, "encrypted")
     env = {"ORGANISER_PASSPHRASE": PASSPHRASE}
     assert encrypted("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
-    return base
+    return backup, encrypted.data_dir
 
 
 @pytest.mark.parametrize(("what", "change", "nonce", "named"), HOSTILE, ids=[h[0] for h in HOSTILE])
@@ -78,7 +77,7 @@ def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser, tmp_pa
                                                                 named):
     out = tmp_path / "backup.json"
     env = {"ORGANISER_BACKUP_PASSPHRASE": PASSPHRASE}
-    out.write_bytes(_tamper((made_once / "backup.json").read_bytes(), change, nonce))
+    out.write_bytes(_tamper(made_once[0].read_bytes(), change, nonce))
     refused = organiser("import", str(out), data_dir=tmp_path / "elsewhere", env=env)
     assert refused.code == 2
     _one_sentence(refused.err)
@@ -89,7 +88,7 @@ def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser, tmp_pa
 @pytest.mark.parametrize(("what", "change", "nonce", "named"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_a_crafted_key_file_is_refused_in_one_sentence(organiser, made_once, what, change, nonce, named):
     env = {"ORGANISER_PASSPHRASE": PASSPHRASE}
-    shutil.copytree(made_once / "encrypted", organiser.data_dir)
+    shutil.copytree(made_once[1], organiser.data_dir)
     key_file = group_dirs(organiser.data_dir)[0] / WRAPPED_KEY_NAME
     key_file.write_bytes(_tamper(key_file.read_bytes(), change, nonce))
     refused = organiser("member", "list", env=env)

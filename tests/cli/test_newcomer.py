@@ -10,20 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import ROOT, clean_env, runner
+from tests.cli.conftest import ROOT, clean_env, runner_made_once
 
 
 @pytest.fixture(scope="module")
 def filled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A group made through the CLI once for this file; each test gets a copy of its folder."""
-    base = tmp_path_factory.mktemp("filled")
-    (base / "home").mkdir()
-    organiser = runner(base / "data", base / "home")
+    organiser = runner_made_once(tmp_path_factory, "filled")
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
     ann = organiser("member", "add", "--name", "Ann Assignee", "--role", "facilitator", "--role", "treasurer",
                     "--role", "working group: Housing", "--role", "working group: Outreach").out.strip()
     assert organiser("task", "add", "--title", "Book the hall", "--assignee", ann).code == 0
-    return base / "data"
+    return organiser.data_dir
 
 
 @pytest.fixture
