@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from organiser.cli.common import opened_group, print_json, print_table
 from organiser.core.words import plural
@@ -97,18 +97,26 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not statuses:
             print("This group syncs through no folder yet; see 'organiser folder add'.")
         for st in statuses:
-            when = (dt.datetime.fromtimestamp(st["last_pass_at"]).strftime("%Y-%m-%d %H:%M:%S")
-                    if st["last_pass_at"] else "never")
-            print(f"{st['path']}: {plural(st['segments'], 'segment')}, {st['bytes']} bytes; last pass {when}"
-                  + ("" if st["reachable"] else " (not reachable now)")
-                  + (f"; {st['last_error']}" if st["last_error"] else ""))
-            print_table([(d["name"] + (" (this device)" if d["this_device"] else "") + (" (removed)" if d["removed"]
-                          else ""), d["in_folder"], d["here"],
-                          "yes" if d["caught_up"] else ("no" if d["reads_folder"] else "not yet seen"))
-                         for d in st["devices"]], ["device", "in folder", "here", "has read all"])
-            for problem in st["problems"]:
-                print(f"  ignored {problem['path']}: {problem['why']}")
+            _print_status(st)
     return 0
+
+
+def _print_status(st: dict[str, Any]) -> None:
+    """One folder: its size and last pass, a line per device, and the files it ignored."""
+    when = (dt.datetime.fromtimestamp(st["last_pass_at"]).strftime("%Y-%m-%d %H:%M:%S")
+            if st["last_pass_at"] else "never")
+    print(f"{st['path']}: {plural(st['segments'], 'segment')}, {st['bytes']} bytes; last pass {when}"
+          + ("" if st["reachable"] else " (not reachable now)")
+          + (f"; {st['last_error']}" if st["last_error"] else ""))
+    print_table([_device_row(d) for d in st["devices"]], ["device", "in folder", "here", "has read all"])
+    for problem in st["problems"]:
+        print(f"  ignored {problem['path']}: {problem['why']}")
+
+
+def _device_row(d: dict[str, Any]) -> tuple[str, int, int, str]:
+    name = d["name"] + (" (this device)" if d["this_device"] else "") + (" (removed)" if d["removed"] else "")
+    has_read = "yes" if d["caught_up"] else ("no" if d["reads_folder"] else "not yet seen")
+    return name, d["in_folder"], d["here"], has_read
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
