@@ -136,25 +136,32 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         for rid, (_rowid, kind, values, deleted) in found.items():
             if kind != "event" or rid not in event.ids:
                 continue
-            old = self.events.pop(rid, None)
-            if old is not None:
-                days.add(old.start_dt.date())
-            changed[rid] = None
-            for row_id in self._occurrence_rows.pop(rid, []):  # a repeat's showings go too
-                changed[row_id] = None
-                days.add(date.fromisoformat(row_id.rsplit("@", 1)[1]))
-            if deleted:
-                continue
-            new = self.events[rid] = Event.from_values(rid, values)
-            for row in self._event_rows(new):
-                changed[row.id] = row
-                days.add(row.day)
+            self._drop_event(rid, changed, days)
+            if not deleted:
+                new = self.events[rid] = Event.from_values(rid, values)
+                for row in self._event_rows(new):
+                    changed[row.id] = row
+                    days.add(row.day)
+        self._mark_days(changed, days)
+        self.apply_rows(changed)
+
+    def _drop_event(self, rid: str, changed: dict[str, AgendaRow | None], days: set[date]) -> None:
+        """The event's rows (a repeat's showings too) go; the days they were on are noted."""
+        old = self.events.pop(rid, None)
+        if old is not None:
+            days.add(old.start_dt.date())
+        changed[rid] = None
+        for row_id in self._occurrence_rows.pop(rid, []):
+            changed[row_id] = None
+            days.add(date.fromisoformat(row_id.rsplit("@", 1)[1]))
+
+    def _mark_days(self, changed: dict[str, AgendaRow | None], days: set[date]) -> None:
+        """A day's heading row stays while an event shows on it, and goes with its last one."""
         present = {r.day for r in self.rows if r.event is not None and r.id not in changed}
         present |= {r.day for r in changed.values() if r is not None}
         for day in days:
             changed[f"day:{day.isoformat()}"] = AgendaRow(f"day:{day.isoformat()}", day, None) \
                 if day in present else None
-        self.apply_rows(changed)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
