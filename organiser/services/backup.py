@@ -61,6 +61,11 @@ def _locked_group_ids(data_dir: Path, name: str, source: str, passphrase: str | 
         raise OrganiserError(f"{data_dir} holds {len(locked)} locked encrypted group(s), which may include "
                              f"'{name}': give their passphrase (--passphrase-file FILE or $ORGANISER_PASSPHRASE) "
                              f"to restore {source} there, or restore it into an empty data directory.")
+    return _ids_inside(data_dir, locked, passphrase, name, source)
+
+
+def _ids_inside(data_dir: Path, locked: list[Path], passphrase: str, name: str, source: str) -> set[str]:
+    """The group ids inside the locked groups, each opened with the passphrase; refused when one does not open."""
     found = {path: _group_id_of(path, passphrase) for path in locked}
     unopened = [path.name for path, group_id in found.items() if group_id is None]
     if unopened:
