@@ -3,6 +3,7 @@ of one event with their check-ins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -75,6 +76,13 @@ def showings(event: Event, first: date, last: date) -> list[Event]:
 
 def read_events(db: Database) -> dict[str, Event]:
     return {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "event")}
+
+
+def _event_line(ev: Event) -> str:
+    """'19:00–21:00  General meeting (cancelled) · Hall B'."""
+    where = f" · {ev.location}" if ev.location else ""
+    cancelled = " (cancelled)" if ev.status == "cancelled" else ""
+    return f"{time_range(ev)}  {ev.title}{cancelled}{where}"
 
 
 class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
@@ -178,14 +186,8 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
             return None
         row = self.rows[index.row()]
         ev = row.event
-        if role == Qt.ItemDataRole.DisplayRole:
-            if ev is None:
-                return day_heading(row.day, self.today)
-            where = f" · {ev.location}" if ev.location else ""
-            cancelled = " (cancelled)" if ev.status == "cancelled" else ""
-            return f"{time_range(ev)}  {ev.title}{cancelled}{where}"
-        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            return day_heading(row.day, self.today) if ev is None else _event_line(ev)
         if role == ID_ROLE:
             return ev.id if ev else None
         if role in (ROW_ROLE, EVENT_ROLE):
@@ -214,6 +216,16 @@ class RsvpRow:
 
 
 RSVP_COLUMNS = ("Member", "Answer", "Checked in")
+
+
+def _arrived(row: RsvpRow) -> str:
+    when = row.rsvp.checked_in_at
+    return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
+
+
+# The RSVP table's columns: who, their answer, when they were checked in.
+_RSVP_CELLS: tuple[Callable[[RsvpRow], str], ...] = (
+    lambda row: row.name, lambda row: row.rsvp.answer or "—", _arrived)
 
 
 class RsvpModel(LiveRows[RsvpRow], TableColumns):
@@ -269,15 +281,7 @@ class RsvpModel(LiveRows[RsvpRow], TableColumns):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            col = index.column()
-            if col == 0:
-                return row.name
-            if col == 1:
-                return row.rsvp.answer or "—"
-            if col == 2:
-                when = row.rsvp.checked_in_at
-                return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
-            return None
+            return _RSVP_CELLS[index.column()](row) if index.column() < len(_RSVP_CELLS) else None
         if role == ID_ROLE:
             return row.rsvp.member
         if role == ROW_ROLE:
