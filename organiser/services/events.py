@@ -187,7 +187,7 @@ class Events(RecordService):
         rsvps = [r for r in self.rsvps(event_id) if chosen(r)]
         found = queries.rows_by_ids(self.db, [r.member for r in rsvps])
         emails = (_consented_email(found.get(r.member)) for r in rsvps)
-        return [email for email in emails if email]
+        return [email for email in emails if email is not None]
 
     def attendance(self, event_id: str) -> Attendance:
         event = self.get(event_id)
