@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from organiser import __version__
 from organiser.cli.common import add_json_flag, print_json
-from organiser.config import settings, system_config_path, user_config_path
+from organiser.config import Settings, settings, system_config_path, user_config_path
 
 if TYPE_CHECKING:
     import ssl
@@ -328,29 +328,40 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"version": __version__, "ok": not failed, "seconds": round(total, 3),
                     "window_painted_at": test.window_painted_at, "checks": [asdict(r) for r in results]})
-    elif failed:
-        print(f"organiser {__version__} selftest FAILED: "
-              + "; ".join(f"{r.name}: {r.detail}" for r in failed)
-              + (f" (passed: {', '.join(r.name for r in results if r.ok)})" if len(failed) < len(results) else ""))
     else:
-        print(f"organiser {__version__} selftest passed in {total:.1f} s: "
-              + "; ".join(f"{r.name} ok ({r.detail})" for r in results))
+        print(_selftest_sentence(results, total))
     return 1 if failed else 0
+
+
+def _selftest_sentence(results: list[CheckResult], seconds: float) -> str:
+    failed = [r for r in results if not r.ok]
+    if not failed:
+        return (f"organiser {__version__} selftest passed in {seconds:.1f} s: "
+                + "; ".join(f"{r.name} ok ({r.detail})" for r in results))
+    passed = [r.name for r in results if r.ok]
+    return (f"organiser {__version__} selftest FAILED: " + "; ".join(f"{r.name}: {r.detail}" for r in failed)
+            + (f" (passed: {', '.join(passed)})" if passed else ""))
 
 
 # ---- config -------------------------------------------------------------------------------
 
 
-def cmd_config(args: argparse.Namespace) -> int:
+def _config_row(current: Settings, args: argparse.Namespace, name: str, value: str,
+                source: str) -> tuple[str, str, str]:
+    """A setting, its value and where it comes from; the data folder as the command will use it."""
     from organiser.store.datadir import default_data_dir
 
+    if name != "data_dir":
+        return name, value, source
+    if args.data_dir:  # the command line wins over files and environment, as for every command
+        return name, str(args.data_dir.expanduser()), "command line (--data-dir)"
+    return name, str(default_data_dir()) if current.data_dir is None else value, source
+
+
+def cmd_config(args: argparse.Namespace) -> int:
     current = settings()
     files = [str(system_config_path()), str(user_config_path())]
-    rows = [(name, str(default_data_dir()) if name == "data_dir" and current.data_dir is None else value, source)
-            for name, value, source in current.describe()]
-    if args.data_dir:  # the command line wins over files and environment, as for every command
-        rows = [("data_dir", str(args.data_dir.expanduser()), "command line (--data-dir)") if name == "data_dir"
-                else (name, value, source) for name, value, source in rows]
+    rows = [_config_row(current, args, name, value, source) for name, value, source in current.describe()]
     if args.json:
         print_json({"settings": {name: {"value": value, "source": source} for name, value, source in rows},
                     "device_name_here": current.device_name_for_this_device(),

@@ -79,27 +79,39 @@ def ask_passphrase(args: argparse.Namespace, prompt: str = "Passphrase: ") -> st
                       f"${ENV_PASSPHRASE}.")
 
 
+def _given_new(args: argparse.Namespace, file: Path | None, env: str) -> str | None:
+    """A new passphrase from the file given, else from the environment variable; None when neither has one."""
+    if file is not None:
+        return _first_line(file, "passphrase file")
+    if env == ENV_PASSPHRASE:
+        return given_passphrase(args)
+    return os.environ.get(env) or None
+
+
+def _typed_new(required: bool) -> str | None:
+    """A new passphrase typed twice at the terminal, its strength shown; None for an empty answer."""
+    from organiser.services.atrest import passphrase_strength
+
+    blank = "" if required else " (empty for none)"
+    chosen = getpass.getpass(f"New passphrase{blank}: ") or None
+    if chosen is not None:
+        print(f"Strength: {passphrase_strength(chosen).hint}", file=sys.stderr)
+        if getpass.getpass("Again: ") != chosen:
+            raise PassphraseError("the two passphrases differ; nothing was changed.")
+    return chosen
+
+
 def new_passphrase(args: argparse.Namespace, *, file: Path | None = None, env: str = ENV_PASSPHRASE,
                    optional: bool = True) -> str | None:
     """A passphrase for a new group (or a new one for an old group), checked for length. At a
     terminal: asked twice, and an empty answer means none where that is allowed."""
     from organiser.config import settings
-    from organiser.services.atrest import check_new_passphrase, passphrase_strength
+    from organiser.services.atrest import check_new_passphrase
 
     required = not optional or settings().require_passphrase
-    if file is not None:
-        chosen: str | None = _first_line(file, "passphrase file")
-    elif env == ENV_PASSPHRASE:
-        chosen = given_passphrase(args)
-    else:
-        chosen = os.environ.get(env) or None
+    chosen = _given_new(args, file, env)
     if chosen is None and sys.stdin.isatty():
-        blank = "" if required else " (empty for none)"
-        chosen = getpass.getpass(f"New passphrase{blank}: ") or None
-        if chosen is not None:
-            print(f"Strength: {passphrase_strength(chosen).hint}", file=sys.stderr)
-            if getpass.getpass("Again: ") != chosen:
-                raise PassphraseError("the two passphrases differ; nothing was changed.")
+        chosen = _typed_new(required)
     if chosen is None:
         if required:
             raise PassphraseError("a passphrase is required here: give one with --passphrase-file FILE or "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from organiser.services.group import Group, open_group
@@ -22,6 +23,16 @@ def open_chosen_group(args: argparse.Namespace) -> Group:
         return open_group(data_dir, args.group, passphrase=given_passphrase(args))
     except LockedError:
         return open_group(data_dir, args.group, passphrase=ask_passphrase(args))
+
+
+@contextmanager
+def opened_group(args: argparse.Namespace) -> Iterator[Group]:
+    """`with opened_group(args) as group:` opens the group the command names and always closes it."""
+    group = open_chosen_group(args)
+    try:
+        yield group
+    finally:
+        group.close()
 
 
 def print_json(value: Any) -> None:

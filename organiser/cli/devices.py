@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from organiser.cli.common import add_json_flag, open_chosen_group, print_json, print_table, short
+from organiser.cli.common import add_json_flag, opened_group, print_json, print_table, short
 from organiser.core.errors import ValidationError
 
 
@@ -53,8 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         devices = group.membership.list()
         if args.json:
             print_json([d.to_json() for d in devices])
@@ -62,46 +61,34 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
                       d.admin, d.removed, _when(d.last_seen)) for d in devices],
                     ["id", "name", "admitted by", "admin", "removed", "last seen"])
-    finally:
-        group.close()
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     undo_since = _iso_time(args.undo_since) if args.undo_since else None
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         removed = group.membership.remove(args.device, undo_since=undo_since)
         print(f"Removed '{removed.name}' ({removed.id}): its changes after number {removed.kept} are taken back "
               "and it can no longer connect to the group's devices.")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         device = group.membership.promote(args.device)
         print(f"'{device.name}' is now an admin.")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_demote(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         device = group.membership.demote(args.device)
         print(f"'{device.name}' is no longer an admin.")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         if args.members_may_invite is not None:
             group.membership.set_policy(members_may_invite=args.members_may_invite == "yes")
         policy = {"members_may_invite": group.membership.membership().members_may_invite}
@@ -109,8 +96,6 @@ def cmd_policy(args: argparse.Namespace) -> int:
             print_json(policy)
         else:
             print(f"members may invite: {'yes' if policy['members_may_invite'] else 'no'}")
-    finally:
-        group.close()
     return 0
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from organiser.cli.common import open_chosen_group, print_json, print_table
+from organiser.cli.common import opened_group, print_json, print_table
 from organiser.core.words import plural
+from organiser.services.group import Group
+
+if TYPE_CHECKING:
+    from organiser.services.folders import Folders
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,27 +55,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=cmd_compact)
 
 
-def _folders(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+@contextmanager
+def _folders(args: argparse.Namespace) -> Iterator[tuple[Group, Folders]]:
     from organiser.services.folders import Folders
 
-    group = open_chosen_group(args)
-    return group, Folders(group.replica)
+    with opened_group(args) as group:
+        yield group, Folders(group.replica)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    group, folders = _folders(args)
-    try:
+    with _folders(args) as (group, folders):
         info = folders.add(args.path)
         print(f"Syncing group '{group.name}' through {info.path}. 'organiser serve' or the app passes over it "
               "every second; 'organiser folder sync' makes one pass now.")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    group, folders = _folders(args)
-    try:
+    with _folders(args) as (group, folders):
         reports = folders.sync(args.path)
         if args.json:
             print_json([r.to_json() for r in reports])
@@ -80,14 +84,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
                   f"({r.applied} new, {r.refused} refused).")
             for problem in r.problems:
                 print(f"  {problem['path']}: {problem['why']}")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    group, folders = _folders(args)
-    try:
+    with _folders(args) as (group, folders):
         chosen = [folders.find(args.path)] if args.path else folders.list()
         statuses = [folders.status(info.path) for info in chosen]
         if args.json:
@@ -96,38 +97,38 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not statuses:
             print("This group syncs through no folder yet; see 'organiser folder add'.")
         for st in statuses:
-            when = (dt.datetime.fromtimestamp(st["last_pass_at"]).strftime("%Y-%m-%d %H:%M:%S")
-                    if st["last_pass_at"] else "never")
-            print(f"{st['path']}: {plural(st['segments'], 'segment')}, {st['bytes']} bytes; last pass {when}"
-                  + ("" if st["reachable"] else " (not reachable now)")
-                  + (f"; {st['last_error']}" if st["last_error"] else ""))
-            print_table([(d["name"] + (" (this device)" if d["this_device"] else "") + (" (removed)" if d["removed"]
-                          else ""), d["in_folder"], d["here"],
-                          "yes" if d["caught_up"] else ("no" if d["reads_folder"] else "not yet seen"))
-                         for d in st["devices"]], ["device", "in folder", "here", "has read all"])
-            for problem in st["problems"]:
-                print(f"  ignored {problem['path']}: {problem['why']}")
-    finally:
-        group.close()
+            _print_status(st)
     return 0
 
 
+def _print_status(st: dict[str, Any]) -> None:
+    """One folder: its size and last pass, a line per device, and the files it ignored."""
+    when = (dt.datetime.fromtimestamp(st["last_pass_at"]).strftime("%Y-%m-%d %H:%M:%S")
+            if st["last_pass_at"] else "never")
+    print(f"{st['path']}: {plural(st['segments'], 'segment')}, {st['bytes']} bytes; last pass {when}"
+          + ("" if st["reachable"] else " (not reachable now)")
+          + (f"; {st['last_error']}" if st["last_error"] else ""))
+    print_table([_device_row(d) for d in st["devices"]], ["device", "in folder", "here", "has read all"])
+    for problem in st["problems"]:
+        print(f"  ignored {problem['path']}: {problem['why']}")
+
+
+def _device_row(d: dict[str, Any]) -> tuple[str, int, int, str]:
+    name = d["name"] + (" (this device)" if d["this_device"] else "") + (" (removed)" if d["removed"] else "")
+    has_read = "yes" if d["caught_up"] else ("no" if d["reads_folder"] else "not yet seen")
+    return name, d["in_folder"], d["here"], has_read
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
-    group, folders = _folders(args)
-    try:
+    with _folders(args) as (group, folders):
         info = folders.remove(args.path)
         print(f"No longer syncing through {info.path}; what is there stays for the other devices.")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_compact(args: argparse.Namespace) -> int:
-    group, folders = _folders(args)
-    try:
+    with _folders(args) as (group, folders):
         result = folders.compact(args.path)
         print(f"Compacted {plural(result['segments_before'], 'segment')} into {result['segments_after']} "
               f"({plural(result['changesets'], 'changeset')}).")
-    finally:
-        group.close()
     return 0

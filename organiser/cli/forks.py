@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from organiser.cli.common import add_json_flag, open_chosen_group, print_json
+from organiser.cli.common import add_json_flag, opened_group, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,8 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         forks = group.forks.list()
         if args.json:
             print_json([f.to_json() for f in forks])
@@ -45,17 +44,12 @@ def cmd_list(args: argparse.Namespace) -> int:
                 mark = "kept" if version.hash == fork.kept else ("shown" if version.shown and fork.kept else "")
                 print(f"    {version.hash[:12]}  {version.written_at}  {version.summary}"
                       f"{'  (' + mark + ')' if mark else ''}")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_keep(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         fork = group.forks.keep(args.fork, args.branch)
         print(f"Kept version {(fork.kept or '')[:12]} of change {fork.seq} of '{fork.device_name}': every device "
               "of the group will show it, and keep the other as proof.")
-    finally:
-        group.close()
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from organiser.cli.common import add_json_flag, open_chosen_group, print_fields, print_json, print_table, short
+from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
 from organiser.core.words import plural
 from organiser.services.group import create_group
 
@@ -63,8 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         status = group.status()
         from organiser.net.outdated import messages_for
         from organiser.net.peerbook import peer_status
@@ -88,30 +87,22 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"update needed: {sentence}")
         for incident in status["incidents"]:
             print(f"incident: {incident['message']} ({incident['count']}x, last {incident['last_at']})")
-    finally:
-        group.close()
     return 0
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         found = group.conflicts()
         if args.json:
             print_json(found)
             return 0
         print_table([(c["id"], c["kind"], short(c["record"]), c["field"], c["current"], c["value"])
                      for c in found], ["id", "kind", "record", "field", "current value", "losing value"])
-    finally:
-        group.close()
     return 0
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    group = open_chosen_group(args)
-    try:
+    with opened_group(args) as group:
         group.resolve_conflict(args.conflict, use_losing_value=args.use_losing)
         print(f"Conflict {args.conflict} settled.")
-    finally:
-        group.close()
     return 0

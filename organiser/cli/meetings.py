@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from organiser.cli.common import add_json_flag, open_chosen_group, print_json, print_table, short
+from organiser.cli.common import add_json_flag, opened_group, print_json, print_table, short
 from organiser.core.errors import NotFoundError
 from organiser.core.meeting_rules import MAX_MINUTES_APPEND
 from organiser.formats.minutes import EXPORT_FORMATS
@@ -23,13 +23,11 @@ from organiser.services.meeting_report import build_report, export_minutes
 def _group(args: argparse.Namespace) -> Iterator[Group]:
     from organiser.cli.main import CliError
 
-    group = open_chosen_group(args)
-    try:
-        yield group
-    except NotFoundError as exc:  # an id typed wrong: bad input, one sentence
-        raise CliError(str(exc)) from None
-    finally:
-        group.close()
+    with opened_group(args) as group:
+        try:
+            yield group
+        except NotFoundError as exc:  # an id typed wrong: bad input, one sentence
+            raise CliError(str(exc)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

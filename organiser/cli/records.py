@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from organiser.cli.common import add_json_flag, open_chosen_group, print_fields, print_json, print_table, short
+from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.services.group import Group
 
@@ -113,7 +113,7 @@ def _register_members(sub: argparse._SubParsersAction) -> None:
 
 
 def member_add(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         values = _member_values(args)
         member = group.members.add(values.pop("name"), **values)
         print_json(member.to_json()) if args.json else print(member.id)
@@ -121,7 +121,7 @@ def member_add(args: argparse.Namespace) -> int:
 
 
 def member_list(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         members = group.members.list(args.search, role=args.role)
         if args.json:
             print_json([m.to_json() for m in members])
@@ -132,21 +132,21 @@ def member_list(args: argparse.Namespace) -> int:
 
 
 def member_show(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         member = group.members.get(group.members.resolve_id(args.id))
         print_json(member.to_json()) if args.json else print_fields(member.to_json())
     return 0
 
 
 def member_edit(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         member = group.members.edit(group.members.resolve_id(args.id), **_member_values(args))
         print_json(member.to_json()) if args.json else print(f"Updated {member.name} ({member.id}).")
     return 0
 
 
 def member_delete(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         member_id = group.members.resolve_id(args.id)
         name = group.members.get(member_id).name
         group.members.delete(member_id)
@@ -203,7 +203,7 @@ def _register_events(sub: argparse._SubParsersAction) -> None:
 
 
 def event_add(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         values = _event_values(args)
         event = group.events.add(values.pop("title"), values.pop("start"), **values)
         print_json(event.to_json()) if args.json else print(event.id)
@@ -213,7 +213,7 @@ def event_add(args: argparse.Namespace) -> int:
 def event_list(args: argparse.Namespace) -> int:
     from organiser.services.clock import now_local_iso
 
-    with _group(args) as group:
+    with opened_group(args) as group:
         events = group.events.list(args.search, upcoming_from=now_local_iso() if args.upcoming else None)
         if args.json:
             print_json([e.to_json() for e in events])
@@ -224,7 +224,7 @@ def event_list(args: argparse.Namespace) -> int:
 
 
 def event_show(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         event = group.events.get(group.events.resolve_id(args.id))
         rsvps = group.events.rsvps(event.id)
         attendance = group.events.attendance(event.id)
@@ -240,14 +240,14 @@ def event_show(args: argparse.Namespace) -> int:
 
 
 def event_edit(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         event = group.events.edit(group.events.resolve_id(args.id), **_event_values(args))
         print_json(event.to_json()) if args.json else print(f"Updated {event.title} ({event.id}).")
     return 0
 
 
 def event_delete(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         event_id = group.events.resolve_id(args.id)
         title = group.events.get(event_id).title
         group.events.delete(event_id)
@@ -256,7 +256,7 @@ def event_delete(args: argparse.Namespace) -> int:
 
 
 def event_rsvp(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         event_id = group.events.resolve_id(args.event)
         member_id = group.members.resolve_id(args.member)
         group.events.rsvp(event_id, member_id, args.answer)
@@ -265,7 +265,7 @@ def event_rsvp(args: argparse.Namespace) -> int:
 
 
 def event_checkin(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         event_id = group.events.resolve_id(args.event)
         member_id = group.members.resolve_id(args.member)
         if args.undo:
@@ -325,7 +325,7 @@ def _register_tasks(sub: argparse._SubParsersAction) -> None:
 
 
 def task_add(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         values = _task_values(args, group)
         task = group.tasks.add(values.pop("title"), **values)
         print_json(task.to_json()) if args.json else print(task.id)
@@ -333,7 +333,7 @@ def task_add(args: argparse.Namespace) -> int:
 
 
 def task_list(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         assignee = group.members.resolve_id(args.assignee) if args.assignee else None
         event = group.events.resolve_id(args.event) if args.event else None
         tasks = group.tasks.list(args.search, status=args.status, assignee=assignee, event=event)
@@ -347,36 +347,24 @@ def task_list(args: argparse.Namespace) -> int:
 
 
 def task_show(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         task = group.tasks.get(group.tasks.resolve_id(args.id))
         print_json(task.to_json()) if args.json else print_fields(task.to_json())
     return 0
 
 
 def task_edit(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         task = group.tasks.edit(group.tasks.resolve_id(args.id), **_task_values(args, group))
         print_json(task.to_json()) if args.json else print(f"Updated {task.title} ({task.id}).")
     return 0
 
 
 def task_delete(args: argparse.Namespace) -> int:
-    with _group(args) as group:
+    with opened_group(args) as group:
         task_id = group.tasks.resolve_id(args.id)
         title = group.tasks.get(task_id).title
         group.tasks.delete(task_id)
         print(f"Deleted {title} ({task_id}).")
     return 0
 
-
-class _group:
-    """`with _group(args) as group:` opens the chosen group and always closes it."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.group = open_chosen_group(args)
-
-    def __enter__(self) -> Group:
-        return self.group
-
-    def __exit__(self, *exc: object) -> None:
-        self.group.close()

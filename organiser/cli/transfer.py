@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from organiser.cli.common import open_chosen_group, print_json
+from organiser.cli.common import opened_group, print_json
 from organiser.core.errors import NoGroupError, OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.formats.common import EXPORT_FORMATS, FORMATS, FormatError, detect_format
 from organiser.formats.csvfile import TARGETS, parse_mapping
 from organiser.formats.sealed import is_sealed, open_sealed, seal_backup
 from organiser.services import transfer
+from organiser.services.group import Group
 from organiser.services.transfer import ImportPlan
 
 
@@ -118,34 +119,35 @@ def _import(args: argparse.Namespace) -> int:
         if fmt == "json":
             return _restore(args, data, source, data_dir_of(args))
         mapping = parse_mapping(args.map)
-        group = open_chosen_group(args)
-        try:
+        with opened_group(args) as group:
             plan = transfer.plan_import(group, data, source, fmt=fmt, merge_duplicates=args.merge_duplicates,
                                         mapping=mapping, repair_encoding=args.repair_encoding)
             blocked = bool(plan.invalid) and not args.skip_invalid
-            if args.json:
-                result = None
-                if not args.dry_run and not blocked:
-                    result = transfer.apply_import(group, plan, skip_invalid=args.skip_invalid)
-                print_json({**plan.to_json(), "dry_run": args.dry_run, "written": result is not None})
-            else:
-                _print_plan(plan, args.dry_run or blocked)
-                if not args.dry_run and not blocked:
-                    result = transfer.apply_import(group, plan, skip_invalid=args.skip_invalid)
-                    print(f"Imported: {result.added} added, {result.updated} updated, {result.skipped} skipped"
-                          + (f", {result.invalid_skipped} invalid skipped" if result.invalid_skipped else "")
-                          + " (one transaction).")
+            _write_planned(args, group, plan, blocked)
             if blocked:
                 print(f"organiser: {plan.blocked_message()}", file=sys.stderr)
                 return EXIT_BAD_INPUT
-        finally:
-            group.close()
     except NoGroupError:
         raise
     except OrganiserError as exc:  # a bad file, a bad --map, a backup of a group already here
         print(f"organiser: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _write_planned(args: argparse.Namespace, group: Group, plan: ImportPlan, blocked: bool) -> None:
+    """Show the plan (as JSON, or as lines for people) and, unless only planning or blocked, write it."""
+    writes = not args.dry_run and not blocked
+    if args.json:
+        result = transfer.apply_import(group, plan, skip_invalid=args.skip_invalid) if writes else None
+        print_json({**plan.to_json(), "dry_run": args.dry_run, "written": result is not None})
+        return
+    _print_plan(plan, not writes)
+    if writes:
+        result = transfer.apply_import(group, plan, skip_invalid=args.skip_invalid)
+        print(f"Imported: {result.added} added, {result.updated} updated, {result.skipped} skipped"
+              + (f", {result.invalid_skipped} invalid skipped" if result.invalid_skipped else "")
+              + " (one transaction).")
 
 
 def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path) -> int:
@@ -182,60 +184,63 @@ def _print_plan(plan: ImportPlan, only_planning: bool) -> None:
         print(f"Note: {plan.warnings[0]}.")
     for action, title in (("add", "added"), ("update", "updated"), ("skip", "skipped"), ("invalid", "invalid")):
         items = plan.of(action)
-        if not items:
-            continue
-        heading = f"{len(items)} {title}:" if action == "invalid" else f"{len(items)} {verb} {title}:"
-        print(heading)
-        for item in items[:50]:
-            reason = f" — {item.reason}" if item.reason else ""
-            print(f"  {item.where}: {item.label}{reason}")
-        if len(items) > 50:
-            print(f"  ... and {len(items) - 50} more")
+        if items:
+            heading = f"{len(items)} {title}:" if action == "invalid" else f"{len(items)} {verb} {title}:"
+            _print_at_most_50(heading, [f"{i.where}: {i.label}" + (f" — {i.reason}" if i.reason else "")
+                                        for i in items])
     if plan.warnings:
-        print("Notes:")
-        for warning in plan.warnings[:50]:
-            print(f"  {warning}")
-        if len(plan.warnings) > 50:
-            print(f"  ... and {len(plan.warnings) - 50} more")
+        _print_at_most_50("Notes:", plan.warnings)
+
+
+def _print_at_most_50(heading: str, lines: list[str]) -> None:
+    print(heading)
+    for line in lines[:50]:
+        print(f"  {line}")
+    if len(lines) > 50:
+        print(f"  ... and {len(lines) - 50} more")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    fmt = args.format
-    if fmt is None:
-        if args.out is None or args.out.suffix.lower().lstrip(".") not in EXPORT_FORMATS:
-            from organiser.cli.main import CliError
+    from organiser.cli.main import CliError
 
-            raise CliError("export: say which format with --format ics|vcf|csv|xlsx|json.")
-        fmt = args.out.suffix.lower().lstrip(".")
-    group = open_chosen_group(args)
-    if args.encrypt and fmt != "json":
-        from organiser.cli.main import CliError
-
-        raise CliError("export: --encrypt is for the full backup (--format json).")
-    passphrase = _backup_passphrase(args, new=True) if args.encrypt else None
-    try:
+    fmt = _export_format(args)
+    with opened_group(args) as group:
+        if args.encrypt and fmt != "json":
+            raise CliError("export: --encrypt is for the full backup (--format json).")
+        passphrase = _backup_passphrase(args, new=True) if args.encrypt else None
         data = transfer.export_group(group, fmt, vcard_version=args.vcard_version, bom=args.out is not None)
-    finally:
-        group.close()
     if passphrase is not None:
         data = seal_backup(data, passphrase)
-    plain_note = "" if passphrase else (
-        f"Note: this {fmt} export is a plain file: anyone who gets it can read it"
-        + (" (encrypt a backup with --encrypt)." if fmt == "json" else "."))
     if args.out is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-        if plain_note:
-            print(plain_note, file=sys.stderr)
-        return 0
-    tmp = args.out.with_name(args.out.name + ".part")
+    else:
+        _write_whole(args.out, data)
+        print(f"Wrote {args.out} ({len(data)} bytes, {fmt}{', encrypted' if passphrase else ''}).", file=sys.stderr)
+    if passphrase is None:
+        print(f"Note: this {fmt} export is a plain file: anyone who gets it can read it"
+              + (" (encrypt a backup with --encrypt)." if fmt == "json" else "."), file=sys.stderr)
+    return 0
+
+
+def _export_format(args: argparse.Namespace) -> str:
+    """--format, else the output file's ending when it names one."""
+    from organiser.cli.main import CliError
+
+    if args.format is not None:
+        return args.format
+    ending = args.out.suffix.lower().lstrip(".") if args.out is not None else ""
+    if ending not in EXPORT_FORMATS:
+        raise CliError("export: say which format with --format ics|vcf|csv|xlsx|json.")
+    return ending
+
+
+def _write_whole(out: Path, data: bytes) -> None:
+    """Written beside the file and moved over it: a crash leaves the old file or the new one, whole."""
+    tmp = out.with_name(out.name + ".part")
     try:
         tmp.write_bytes(data)
-        tmp.replace(args.out)
+        tmp.replace(out)
     except OSError as exc:
-        raise FormatError(f"{args.out} cannot be written ({exc.strerror}).") from None
-    print(f"Wrote {args.out} ({len(data)} bytes, {fmt}{', encrypted' if passphrase else ''}).", file=sys.stderr)
-    if plain_note:
-        print(plain_note, file=sys.stderr)
-    return 0
+        raise FormatError(f"{out} cannot be written ({exc.strerror}).") from None

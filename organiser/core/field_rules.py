@@ -252,19 +252,23 @@ def _labels(name: str, label: str, value: Any) -> dict[str, list[str]]:
             raise ValidationError(name, f"{label}: a type is given for an empty value.")
         if len(key.strip()) > MAX_ITEM:
             raise ValidationError(name, f"{label}: an entry of {len(key.strip()):,} characters is too long.")
-        items = types.split(",") if isinstance(types, str) else list(types or ())
-        if len(items) > MAX_LIST_ITEMS:
-            raise ValidationError(name, f"{label}: {len(items)} types of one entry is more than the "
-                                  f"{MAX_LIST_ITEMS} allowed.")
-        clean: list[str] = []
-        for item in items:
-            word = str(item).strip().lower()
-            if not word:
-                continue
-            if not LABEL_RE.match(word):
-                raise ValidationError(name, f"{label}: '{item}' is not a type like cell, work, home or pref.")
-            if word not in clean:
-                clean.append(word)
+        clean = _types(name, label, types)
         if clean:
-            out[key.strip()] = sorted(clean)
+            out[key.strip()] = clean
     return out
+
+
+def _types(name: str, label: str, types: Any) -> list[str]:
+    """The types of one value ("cell,pref" or a list), lower case, each once, sorted."""
+    items = types.split(",") if isinstance(types, str) else list(types or ())
+    if len(items) > MAX_LIST_ITEMS:
+        raise ValidationError(name, f"{label}: {len(items)} types of one entry is more than the "
+                              f"{MAX_LIST_ITEMS} allowed.")
+    clean: set[str] = set()
+    for item in items:
+        word = str(item).strip().lower()
+        if word and not LABEL_RE.match(word):
+            raise ValidationError(name, f"{label}: '{item}' is not a type like cell, work, home or pref.")
+        if word:
+            clean.add(word)
+    return sorted(clean)

@@ -36,24 +36,34 @@ class Walk:
     ended_at: int | None = None  # no version here links, or the kept one is not held yet
 
 
+def _by_number(versions: Iterable[Version]) -> dict[int, dict[str, Version]]:
+    by_seq: dict[int, dict[str, Version]] = {}
+    for version in versions:
+        by_seq.setdefault(version.seq, {})[version.hash] = version
+    return by_seq
+
+
+def _linked(at_number: dict[str, Version], link: str | None, decided: str | None) -> list[str]:
+    """Hashes of the versions of one number that follow `link` (any, when None); only the one an admin
+    kept, when one was."""
+    linked = sorted(h for h, v in at_number.items() if link is None or v.prev == link)
+    return [h for h in linked if h == decided] if decided is not None else linked
+
+
 def follow(versions: Iterable[Version], kept: Mapping[int, str], before: str | None) -> Walk:
     """Walk an author's versions from its lowest number held on. `kept`: number -> hash an
     admin decided to keep; `before`: hash of the version held just below the lowest number
     (None when not held: then any version there may start the branch)."""
-    by_seq: dict[int, dict[str, Version]] = {}
-    for version in versions:
-        by_seq.setdefault(version.seq, {})[version.hash] = version
+    by_seq = _by_number(versions)
     walk = Walk()
     if not by_seq:
         return walk
     link = before
     seq = min(by_seq)
     while seq in by_seq:
-        linked = sorted(h for h, v in by_seq[seq].items() if link is None or v.prev == link)
         decided = kept.get(seq)
-        if decided is not None:
-            linked = [h for h in linked if h == decided]
-        elif len(linked) > 1:
+        linked = _linked(by_seq[seq], link, decided)
+        if decided is None and len(linked) > 1:
             walk.aside_from = seq
             return walk
         if not linked:

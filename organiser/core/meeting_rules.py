@@ -45,16 +45,22 @@ def choices_of(method: str, options: list[str] | tuple[str, ...]) -> tuple[str, 
     return tuple(options)
 
 
+def _check_base64(name: str, label: str, part: str, text: Any) -> None:
+    """One part of a minutes update: base64 text (an update's not empty), at most MAX_MINUTES_UPDATE characters."""
+    if type(text) is not str or (part == "update" and not text):
+        raise ValidationError(name, f"{label}: the {part} is not base64 text.")
+    if len(text) > MAX_MINUTES_UPDATE:
+        raise ValidationError(name, f"{label}: an update of {len(text):,} characters is more than the "
+                                    f"{MAX_MINUTES_UPDATE:,} allowed.")
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError(name, f"{label}: the {part} is not valid base64.") from None
+
+
 def check_proposal(values: Mapping[str, Any]) -> None:
     """Whole-proposal rules (the result of an edit, not just the fields given)."""
-    method = values.get("method")
-    options = values.get("options") or []
-    if method == "vote" and len(options) < 2:
-        raise ValidationError("options", "options: a vote needs at least two options (--option A --option B).")
-    if method == "hands" and not options:
-        raise ValidationError("options", "options: a show of hands needs at least one option.")
-    if len(options) > MAX_OPTIONS:
-        raise ValidationError("options", f"options: {len(options)} options is more than the {MAX_OPTIONS} allowed.")
+    _check_options(values.get("method"), values.get("options") or [])
     count, percent = values.get("quorum_count"), values.get("quorum_percent")
     if count is not None and count < 0:
         raise ValidationError("quorum", f"quorum: {count} cannot be below zero.")
@@ -62,6 +68,15 @@ def check_proposal(values: Mapping[str, Any]) -> None:
         raise ValidationError("quorum", f"quorum: {percent}% is not a share between 0% and 100%.")
     if values.get("voters") == "role" and not (values.get("voter_role") or "").strip():
         raise ValidationError("voters", "voters: say which role may vote, as role:NAME.")
+
+
+def _check_options(method: Any, options: list[Any]) -> None:
+    if method == "vote" and len(options) < 2:
+        raise ValidationError("options", "options: a vote needs at least two options (--option A --option B).")
+    if method == "hands" and not options:
+        raise ValidationError("options", "options: a show of hands needs at least one option.")
+    if len(options) > MAX_OPTIONS:
+        raise ValidationError("options", f"options: {len(options)} options is more than the {MAX_OPTIONS} allowed.")
 
 
 def check_minutes_update(name: str, label: str, value: Any) -> dict[str, str]:
@@ -72,16 +87,7 @@ def check_minutes_update(name: str, label: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or set(value) != {"deps", "update"}:
         raise ValidationError(name, f"{label}: expected an update with its deps.")
     for part in ("deps", "update"):
-        text = value[part]
-        if type(text) is not str or (part == "update" and not text):
-            raise ValidationError(name, f"{label}: the {part} is not base64 text.")
-        if len(text) > MAX_MINUTES_UPDATE:
-            raise ValidationError(name, f"{label}: an update of {len(text):,} characters is more than the "
-                                        f"{MAX_MINUTES_UPDATE:,} allowed.")
-        try:
-            base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValidationError(name, f"{label}: the {part} is not valid base64.") from None
+        _check_base64(name, label, part, value[part])
     update = MinutesUpdate.from_value(value)
     try:
         decode_state(update.deps)

@@ -157,13 +157,16 @@ def _beaten_removals(ordered: list[Entry], first: Membership) -> frozenset[tuple
     beaten: set[tuple[int, str, int, int]] = set()
     for (remover, removed), entry in by_pair.items():
         other = by_pair.get((removed, remover))
-        if other is None:
-            continue
-        kept_of_other, kept_of_me = _kept(entry), _kept(other)
-        assert kept_of_other is not None and kept_of_me is not None
-        if kept_of_other < other.seq and kept_of_me < entry.seq and _rank(first, remover) > _rank(first, removed):
+        if other is not None and _concurrent(entry, other) and _rank(first, remover) > _rank(first, removed):
             beaten.add(entry.order)
     return frozenset(beaten)
+
+
+def _concurrent(removal: Entry, other: Entry) -> bool:
+    """Neither remover had seen the other's removal: each keeps less of the other's chain."""
+    kept_of_other, kept_of_me = _kept(removal), _kept(other)
+    assert kept_of_other is not None and kept_of_me is not None
+    return kept_of_other < other.seq and kept_of_me < removal.seq
 
 
 def _rank(state: Membership, device: str) -> Rank:
@@ -181,18 +184,22 @@ def _pass(ordered: list[Entry], founder: str, founder_key: str, legacy: list[tup
     state = Membership()
     if founder and founder_key and device_id_for_safe(founder_key) == founder:
         state.devices[founder] = Device(founder, founder_key, rank=(0, 0, founder), admin=True)
-    restated = any(e.action == FOUND and e.author == founder for e in ordered)
-    if not restated:
-        for device, public_key, name, admitted_by in legacy:
-            if device not in state.devices and device_id_for_safe(public_key) == device:
-                state.devices[device] = Device(device, public_key, name, admitted_by, rank=(1, 0, device))
-            elif device == founder and device in state.devices:
-                state.devices[device].name = name
+    if not any(e.action == FOUND and e.author == founder for e in ordered):
+        _seed_legacy(state, founder, legacy)
     for entry in ordered:
         reason = _apply(state, entry, founder, beaten, limits)
         if reason is not None:
             state.ignored.append((entry, reason))
     return state
+
+
+def _seed_legacy(state: Membership, founder: str, legacy: list[tuple[str, str, str, str]]) -> None:
+    """Until the founder restates it as signed entries, the old version's roster admits its devices."""
+    for device, public_key, name, admitted_by in legacy:
+        if device not in state.devices and device_id_for_safe(public_key) == device:
+            state.devices[device] = Device(device, public_key, name, admitted_by, rank=(1, 0, device))
+        elif device == founder and device in state.devices:
+            state.devices[device].name = name
 
 
 def device_id_for_safe(public_key: Any) -> str:

@@ -136,16 +136,19 @@ def _join_escaped(values: Iterable[str]) -> str:
 
 def _split(value: str, target: str) -> list[str]:
     chunks = value.split(" ::: ")  # as Google writes several labels
-    if target in ("roles", "skills"):
-        parts = [p for chunk in chunks for p in (_split_escaped(chunk) if "\\" in chunk else chunk.split(";"))]
-    else:
-        parts = [p for chunk in chunks for p in re.split(r"[;,]", chunk)]
-    out = []
-    for part in parts:
-        part = part.strip()
-        if part and not (target == "roles" and part.lstrip("* ").casefold() in _GOOGLE_SYSTEM_GROUPS):
-            out.append(part)
-    return out
+    parts = (part.strip() for chunk in chunks for part in _pieces(chunk, target))
+    return [part for part in parts if part and not (target == "roles" and _google_system_group(part))]
+
+
+def _pieces(chunk: str, target: str) -> list[str]:
+    """Roles and skills are split at ";" (a "\\;" kept in the value); emails and phones at ";" or ","."""
+    if target not in ("roles", "skills"):
+        return re.split(r"[;,]", chunk)
+    return _split_escaped(chunk) if "\\" in chunk else chunk.split(";")
+
+
+def _google_system_group(label: str) -> bool:
+    return label.lstrip("* ").casefold() in _GOOGLE_SYSTEM_GROUPS
 
 
 def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None = None) -> ParsedFile:
@@ -322,15 +325,15 @@ def unprotect(text: str) -> str:
 
 def member_row(m: Mapping[str, Any]) -> list[str]:
     """A member as the cells of a spreadsheet row (COLUMNS), before any CSV protection."""
-    phones, emails = m.get("phones") or [], m.get("emails") or []
-    phone_types, email_types = m.get("phone_types") or {}, m.get("email_types") or {}
+    text = {f: m.get(f) or "" for f in ("notes", "consent_date", "joined", *NAME_TARGETS.values())}
+    lists = {f: m.get(f) or [] for f in ("phones", "emails", "roles", "skills")}
+    types = {f: m.get(f) or {} for f in ("phone_types", "email_types")}
     return [
-        m["name"], "; ".join(emails), "; ".join(phones),
-        _join_escaped(m.get("roles") or []), _join_escaped(m.get("skills") or []), m.get("notes") or "",
-        _yes_no(m.get("consent_email")), _yes_no(m.get("consent_phone")),
-        m.get("consent_date") or "", m.get("joined") or "",
-        *(m.get(f) or "" for f in NAME_TARGETS.values()),
-        _types_cell(phones, phone_types), _types_cell(emails, email_types),
+        m["name"], "; ".join(lists["emails"]), "; ".join(lists["phones"]),
+        _join_escaped(lists["roles"]), _join_escaped(lists["skills"]), text["notes"],
+        _yes_no(m.get("consent_email")), _yes_no(m.get("consent_phone")), text["consent_date"], text["joined"],
+        *(text[f] for f in NAME_TARGETS.values()),
+        _types_cell(lists["phones"], types["phone_types"]), _types_cell(lists["emails"], types["email_types"]),
         m.get("source_uid") or own_uid(m["id"]),
     ]
 

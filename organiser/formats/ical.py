@@ -292,8 +292,8 @@ def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     if event.get("X-ORGANISER-CAPACITY") is not None:
         values["capacity"] = _text(event, "X-ORGANISER-CAPACITY").strip()
     _read_uid(event, item)
-    dtstart = _first(event.get("DTSTART"))
-    if dtstart is None or not hasattr(dtstart, "dt"):
+    dtstart = _time_of(event, "DTSTART")
+    if dtstart is None:
         item.problems.append("it has no start (DTSTART)")
         return
     start, zone, warning = clock.wall(dtstart)
@@ -303,28 +303,56 @@ def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     values["start"] = _iso(start)
     values["tz"] = zone
     values["all_day"] = all_day
+    end = _event_end(event, start, zone, clock)
+    values["end"] = _iso(end) if end is not None else None
+    values["rrule"] = _checked_recurrence(event, item, start, zone, clock)
+    recurrence_id = _time_of(event, "RECURRENCE-ID")
+    if recurrence_id is not None:
+        item.extra["recurrence_id"], _z, _w = clock.wall(recurrence_id, zone)
+
+
+def _time_of(component: Any, name: str) -> Any:
+    """The first value of a date or date-time property; None when it is absent or holds no time."""
+    found = _first(component.get(name))
+    return found if found is not None and hasattr(found, "dt") else None
+
+
+def _every(component: Any, name: str) -> list[Any]:
+    """Every value of a property that may appear once, many times, or not at all."""
+    found = component.get(name)
+    return found if isinstance(found, list) else [] if found is None else [found]
+
+
+def _event_end(event: Any, start: datetime | date, zone: str | None, clock: _Clock) -> datetime | date | None:
+    """DTEND, else start + DURATION, else the next day for an all-day event; of the same type as the start."""
     end: datetime | date | None = None
-    dtend = _first(event.get("DTEND"))
-    if dtend is not None and hasattr(dtend, "dt"):
+    dtend = _time_of(event, "DTEND")
+    if dtend is not None:
         end, _zone, _w = clock.wall(dtend, zone)
     elif event.get("DURATION") is not None:
         end = start + _first(event.get("DURATION")).dt
-    elif all_day:
+    elif not isinstance(start, datetime):
         end = start + timedelta(days=1)
-    if end is not None and type(end) is not type(start):  # a date end for a date-time start
-        end = datetime.combine(end, datetime.min.time()) if not isinstance(end, datetime) else end.date()
-    values["end"] = _iso(end) if end is not None else None
-    values["rrule"] = _recurrence(event, start, zone, clock)
-    if values["rrule"]:
-        first = start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
-        try:
-            check_rule(values["rrule"], first, None if all_day else zone)
-        except ValueError as exc:
-            item.warnings.append(f"{exc}; it was imported as a single event")
-            values["rrule"] = ""
-    recurrence_id = _first(event.get("RECURRENCE-ID"))
-    if recurrence_id is not None and hasattr(recurrence_id, "dt"):
-        item.extra["recurrence_id"], _z, _w = clock.wall(recurrence_id, zone)
+    if end is None or type(end) is type(start):
+        return end
+    # a date end for a date-time start, or the other way round
+    return datetime.combine(end, datetime.min.time()) if not isinstance(end, datetime) else end.date()
+
+
+def _checked_recurrence(event: Any, item: ParsedItem, start: datetime | date, zone: str | None,
+                        clock: _Clock) -> str:
+    """The event's recurrence, or "" (with a warning) when the app cannot expand it."""
+    rule = _recurrence(event, start, zone, clock)
+    if not rule:
+        return ""
+    all_day = not isinstance(start, datetime)
+    first = datetime.combine(start, datetime.min.time()) if all_day else start
+    try:
+        check_rule(rule, first, None if all_day else zone)
+    except ValueError as exc:
+        item.warnings.append(f"{exc}; it was imported as a single event")
+        return ""
+    return rule
 
 
 def _read_uid(component: Any, item: ParsedItem) -> None:
@@ -337,20 +365,12 @@ def _read_uid(component: Any, item: ParsedItem) -> None:
 
 
 def _recurrence(event: Any, start: datetime | date, zone: str | None, clock: _Clock) -> str:
-    rules = event.get("RRULE")
-    rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
-    lines = [f"RRULE:{r.to_ical().decode()}" for r in rules]
+    lines = [f"RRULE:{r.to_ical().decode()}" for r in _every(event, "RRULE")]
+    value = ";VALUE=DATE" if not isinstance(start, datetime) else ""
     for name in ("RDATE", "EXDATE"):
-        found = event.get(name)
-        for entry in found if isinstance(found, list) else [found] if found is not None else []:
-            stamps = []
-            for one in entry.dts:
-                if isinstance(one.dt, tuple):  # RDATE periods: keep their starts
-                    one = one.dt[0]
-                wall, _z, _w = clock.wall(one, zone)
-                stamps.append(_ical_time(wall))
+        for entry in _every(event, name):
+            stamps = [_ical_time(clock.wall(_start_of(one), zone)[0]) for one in entry.dts]
             if stamps:
-                value = ";VALUE=DATE" if not isinstance(start, datetime) else ""
                 lines.append(f"{name}{value}:{','.join(stamps)}")
     if not lines:
         return ""
@@ -359,11 +379,15 @@ def _recurrence(event: Any, start: datetime | date, zone: str | None, clock: _Cl
     return "\n".join(lines)
 
 
+def _start_of(one: Any) -> Any:
+    """An RDATE or EXDATE value; of an RDATE period, its start."""
+    return one.dt[0] if isinstance(one.dt, tuple) else one
+
+
 def _fold_overrides(items: list[ParsedItem]) -> None:
     """A changed occurrence of a recurring event (RECURRENCE-ID) becomes an event of its
     own, and the series skips that date, so the calendar shows what the source showed."""
-    masters = {i.extra.get("uid"): i for i in items
-               if i.kind == "event" and not i.extra.get("recurrence_id") and i.values.get("rrule")}
+    masters = {i.extra.get("uid"): i for i in items if _is_series(i)}
     for item in items:
         when = item.extra.get("recurrence_id")
         if item.kind != "event" or when is None:
@@ -374,13 +398,26 @@ def _fold_overrides(items: list[ParsedItem]) -> None:
             item.values["source_uid"] = uid
             item.values["source_recurrence"] = _ical_time(when)
         master = masters.get(uid)
-        if master is None:
-            continue
-        rule = master.values["rrule"]
-        if not rule.startswith("RRULE:"):
-            rule = f"RRULE:{rule}"
-        value = ";VALUE=DATE" if master.values.get("all_day") else ""
-        master.values["rrule"] = f"{rule}\nEXDATE{value}:{_ical_time(when)}"
+        if master is not None:
+            _skip_date(master, when)
+
+
+def _is_series(item: ParsedItem) -> bool:
+    return item.kind == "event" and not item.extra.get("recurrence_id") and bool(item.values.get("rrule"))
+
+
+def _skip_date(series: ParsedItem, when: datetime | date) -> None:
+    """The series leaves out its occurrence at `when` (an EXDATE beside its rule)."""
+    rule = series.values["rrule"]
+    if not rule.startswith("RRULE:"):
+        rule = f"RRULE:{rule}"
+    value = ";VALUE=DATE" if series.values.get("all_day") else ""
+    series.values["rrule"] = f"{rule}\nEXDATE{value}:{_ical_time(when)}"
+
+
+def _priority(number: int) -> int:
+    """iCalendar's 1 (highest) to 9 (lowest), 0 undefined, as the app's 9 (highest) to 1, 0 none."""
+    return 10 - number if 1 <= number <= 9 else 0
 
 
 def _read_todo(todo: Any, item: ParsedItem, clock: _Clock) -> None:
@@ -392,18 +429,14 @@ def _read_todo(todo: Any, item: ParsedItem, clock: _Clock) -> None:
         item.warnings.append("it was cancelled; it was imported as done")
     priority = todo.get("PRIORITY")
     if priority is not None:
-        number = int(priority)
-        values["priority"] = 10 - number if 1 <= number <= 9 else 0
-    due = _first(todo.get("DUE"))
-    if due is not None and hasattr(due, "dt"):
+        values["priority"] = _priority(int(priority))
+    due = _time_of(todo, "DUE")
+    if due is not None:
         values["due"] = clock.day(due).isoformat()
     _read_uid(todo, item)
-    related = todo.get("RELATED-TO")
-    for rel in related if isinstance(related, list) else [related] if related is not None else []:
-        reltype = str(rel.params.get("RELTYPE", "PARENT")).upper()
-        if reltype == "PARENT":
-            item.extra["related_uid"] = str(rel).strip()
-            break
+    parents = [r for r in _every(todo, "RELATED-TO") if str(r.params.get("RELTYPE", "PARENT")).upper() == "PARENT"]
+    if parents:
+        item.extra["related_uid"] = str(parents[0]).strip()
     attendee = _first(todo.get("ATTENDEE"))
     if attendee is not None and str(attendee).lower().startswith("mailto:"):
         item.extra["assignee_email"] = str(attendee)[len("mailto:"):].strip()

@@ -77,30 +77,39 @@ def _event_component(values: Mapping[str, Any], stamp: datetime,
     event.add("summary", values.get("title") or "")
     zone = values.get("tz")
     all_day = bool(values.get("all_day"))
-    start = _aware(values["start"], zone)
-    if all_day:
-        event.add("dtstart", start.date())
-        if values.get("end"):
-            event.add("dtend", datetime.fromisoformat(values["end"]).date())
-    else:
-        event.add("dtstart", start)
-        if values.get("end"):
-            event.add("dtend", _aware(values["end"], zone))
-    if values.get("location"):
-        event.add("location", values["location"])
-    if values.get("description"):
-        event.add("description", values["description"])
+    _add_times(event, values, zone, all_day)
+    _add_texts(event, values, ("location", "description"))
     event.add("status", "CANCELLED" if values.get("status") == "cancelled" else "CONFIRMED")
     if values.get("capacity") is not None:
         event.add("x-organiser-capacity", str(values["capacity"]))
     when = _occurrence(values)
     if when is not None:
-        if isinstance(when, datetime) and when.tzinfo is None and zone and not all_day:
-            when = when.replace(tzinfo=ZoneInfo(zone))
-        event.add("recurrence-id", when)
+        event.add("recurrence-id", _in_zone(when, zone, all_day))
     else:
         _add_recurrence(event, values.get("rrule") or "", zone, all_day, replaced.get(_uid(values), set()))
     return event
+
+
+def _add_times(event: icalendar.Event, values: Mapping[str, Any], zone: str | None, all_day: bool) -> None:
+    """DTSTART and DTEND: dates for an all-day event, else times in the event's zone."""
+    start = _aware(values["start"], zone)
+    event.add("dtstart", start.date() if all_day else start)
+    if values.get("end"):
+        event.add("dtend", datetime.fromisoformat(values["end"]).date() if all_day else _aware(values["end"], zone))
+
+
+def _add_texts(component: icalendar.Component, values: Mapping[str, Any], names: tuple[str, ...]) -> None:
+    """Text properties named as the fields, for those that are not empty."""
+    for name in names:
+        if values.get(name):
+            component.add(name, values[name])
+
+
+def _in_zone(when: date | datetime, zone: str | None, all_day: bool) -> date | datetime:
+    """A floating time of a timed event, placed in the event's zone; anything else as it is."""
+    if isinstance(when, datetime) and when.tzinfo is None and zone and not all_day:
+        return when.replace(tzinfo=ZoneInfo(zone))
+    return when
 
 
 def _occurrence(values: Mapping[str, Any]) -> date | datetime | None:
@@ -141,14 +150,9 @@ def _add_rule_line(event: icalendar.Event, line: str, zone: str | None, all_day:
     if name == "RRULE":
         event.add("rrule", icalendar.vRecur.from_ical(value.strip()))
     elif name in ("EXDATE", "RDATE"):
-        stamps = []
-        for one in value.split(","):
-            if name == "EXDATE" and one.strip() in replaced:
-                continue
-            parsed = icalendar.vDDDTypes.from_ical(one.strip())
-            if isinstance(parsed, datetime) and parsed.tzinfo is None and zone and not all_day:
-                parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-            stamps.append(parsed)
+        # An EXDATE of an occurrence another event replaces is left out: that event says so itself.
+        kept = [one.strip() for one in value.split(",") if not (name == "EXDATE" and one.strip() in replaced)]
+        stamps = [_in_zone(icalendar.vDDDTypes.from_ical(one), zone, all_day) for one in kept]
         if stamps:
             event.add(name.lower(), stamps)
 
@@ -159,18 +163,23 @@ def _todo_component(values: Mapping[str, Any], stamp: datetime,
     todo.add("uid", _uid(values))
     todo.add("dtstamp", stamp)
     todo.add("summary", values.get("title") or "")
-    if values.get("description"):
-        todo.add("description", values["description"])
+    _add_texts(todo, values, ("description",))
     todo.add("status", TASK_STATUS.get(values.get("status") or "todo", "NEEDS-ACTION"))
     priority = int(values.get("priority") or 0)
-    if priority > 0:
+    if priority > 0:  # the app's higher-is-sooner as iCalendar's 1 (highest) to 9
         todo.add("priority", max(1, 10 - min(priority, 9)))
     if values.get("due"):
         todo.add("due", date.fromisoformat(values["due"]))
+    _add_links(todo, values, member_emails, event_uids)
+    return todo
+
+
+def _add_links(todo: icalendar.Todo, values: Mapping[str, Any], member_emails: Mapping[str, tuple[str, str]],
+               event_uids: Mapping[str, str]) -> None:
+    """The task's event as its parent (RELATED-TO), and its assignee (ATTENDEE) when they have an email."""
     if values.get("event"):
         todo.add("related-to", event_uids.get(values["event"]) or own_uid(values["event"]),
                  parameters={"RELTYPE": "PARENT"})
     assignee = member_emails.get(values.get("assignee") or "")
     if assignee and assignee[1]:
         todo.add("attendee", f"mailto:{assignee[1]}", parameters={"CN": assignee[0]})
-    return todo

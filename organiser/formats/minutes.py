@@ -125,29 +125,41 @@ def to_html(report: MinutesReport) -> str:
              f"<p>{e(report.group)} · {e(report.when)}{' · ' + e(report.location) if report.location else ''}</p>",
              "<h2>Attended</h2>", f"<p>{e(', '.join(report.attendees)) or '(nobody checked in)'}</p>",
              "<h2>Agenda</h2>", "<ol>"]
-    for item in report.agenda:
-        extra = f" ({e(item.presenter)})" if item.presenter else ""
-        box = f" — {item.used_minutes} of {item.time_box} min" if item.time_box else ""
-        parts.append(f"<li><strong>{e(item.title)}</strong>{extra}{box}</li>")
+    parts += [_html_item(item) for item in report.agenda]
     parts += ["</ol>", "<h2>Minutes</h2>", f'<div class="minutes">{e(report.minutes) or "(no minutes)"}</div>',
               "<h2>Decisions</h2>"]
     for d in report.decisions:
-        quorum_class = "" if d.quorum_met else ' class="unmet"'
-        parts += [f"<h3>{e(d.title)}</h3>", "<ul>", f"<li>Kind: {e(d.kind)}; {e(d.status)}</li>",
-                  f"<li>Tally: {e(d.tally_text)}</li>", f"<li{quorum_class}>{e(d.quorum_text)}</li>"]
-        if d.blocks:
-            parts.append(f"<li>Blocks: {e(', '.join(d.blocks))}</li>")
-        if d.stand_asides:
-            parts.append(f"<li>Stand-asides: {e(', '.join(d.stand_asides))}</li>")
-        parts += [f"<li>Outcome: {e(d.outcome or '(still open)')}</li>", "</ul>"]
+        parts += _html_decision(d)
     if not report.decisions:
         parts.append("<p>(none)</p>")
-    parts += ["<h2>Action items</h2>", "<ul>"]
-    for a in report.actions:
-        due = f", due {e(a.due)}" if a.due else ""
-        parts.append(f"<li>{e(a.title)} — {e(a.assignee or 'nobody yet')}{due} ({e(a.status)})</li>")
+    parts += ["<h2>Action items</h2>", "<ul>", *(_html_action(a) for a in report.actions)]
     parts += ["</ul>", "</body></html>", ""]
     return "\n".join(parts)
+
+
+def _html_item(item: ReportItem) -> str:
+    e = html.escape
+    extra = f" ({e(item.presenter)})" if item.presenter else ""
+    box = f" — {item.used_minutes} of {item.time_box} min" if item.time_box else ""
+    return f"<li><strong>{e(item.title)}</strong>{extra}{box}</li>"
+
+
+def _html_decision(d: ReportDecision) -> list[str]:
+    e = html.escape
+    quorum_class = "" if d.quorum_met else ' class="unmet"'
+    parts = [f"<h3>{e(d.title)}</h3>", "<ul>", f"<li>Kind: {e(d.kind)}; {e(d.status)}</li>",
+             f"<li>Tally: {e(d.tally_text)}</li>", f"<li{quorum_class}>{e(d.quorum_text)}</li>"]
+    if d.blocks:
+        parts.append(f"<li>Blocks: {e(', '.join(d.blocks))}</li>")
+    if d.stand_asides:
+        parts.append(f"<li>Stand-asides: {e(', '.join(d.stand_asides))}</li>")
+    return [*parts, f"<li>Outcome: {e(d.outcome or '(still open)')}</li>", "</ul>"]
+
+
+def _html_action(a: ReportAction) -> str:
+    e = html.escape
+    due = f", due {e(a.due)}" if a.due else ""
+    return f"<li>{e(a.title)} — {e(a.assignee or 'nobody yet')}{due} ({e(a.status)})</li>"
 
 
 # ---- PDF ----------------------------------------------------------------------------------
@@ -160,43 +172,57 @@ def _font(name: str) -> str:
     raise FormatError(f"PDF export: the font {name} is not installed (Debian package fonts-dejavu-core).")
 
 
+class _Pdf:
+    """An A4 document of headings and paragraphs in DejaVu Sans (a Unicode font: names keep their accents)."""
+
+    def __init__(self, title: str) -> None:
+        from fpdf import FPDF  # imported here: only the PDF export needs it
+
+        self.pdf = FPDF(format="A4")
+        self.pdf.set_auto_page_break(True, margin=15)
+        self.pdf.add_font("DejaVu", "", _font("DejaVuSans.ttf"))
+        self.pdf.add_font("DejaVu", "B", _font("DejaVuSans-Bold.ttf"))
+        self.pdf.set_title(title)
+        self.pdf.add_page()
+
+    def heading(self, text: str, size: int = 14) -> None:
+        self.pdf.set_font("DejaVu", "B", size)
+        self.pdf.multi_cell(0, size * 0.6, text, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1)
+
+    def para(self, text: str) -> None:
+        self.pdf.set_font("DejaVu", "", 11)
+        self.pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(2)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
 def to_pdf(report: MinutesReport) -> bytes:
-    from fpdf import FPDF  # imported here: only the PDF export needs it
+    doc = _Pdf(report.title)
+    doc.heading(report.title, 20)
+    doc.para(f"{report.group} · {report.when}" + (f" · {report.location}" if report.location else ""))
+    doc.heading("Attended")
+    doc.para(", ".join(report.attendees) or "(nobody checked in)")
+    doc.heading("Agenda")
+    doc.para("\n".join(_item_line(n, i).replace("**", "") for n, i in enumerate(report.agenda, 1)) or "(no agenda)")
+    doc.heading("Minutes")
+    doc.para(report.minutes.rstrip() or "(no minutes)")
+    _pdf_outcomes(doc, report)
+    return doc.output()
 
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("DejaVu", "", _font("DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", _font("DejaVuSans-Bold.ttf"))
-    pdf.set_title(report.title)
-    pdf.add_page()
 
-    def heading(text: str, size: int = 14) -> None:
-        pdf.set_font("DejaVu", "B", size)
-        pdf.multi_cell(0, size * 0.6, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-
-    def para(text: str) -> None:
-        pdf.set_font("DejaVu", "", 11)
-        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
-
-    heading(report.title, 20)
-    para(f"{report.group} · {report.when}" + (f" · {report.location}" if report.location else ""))
-    heading("Attended")
-    para(", ".join(report.attendees) or "(nobody checked in)")
-    heading("Agenda")
-    para("\n".join(_item_line(n, i).replace("**", "") for n, i in enumerate(report.agenda, 1)) or "(no agenda)")
-    heading("Minutes")
-    para(report.minutes.rstrip() or "(no minutes)")
-    heading("Decisions")
+def _pdf_outcomes(doc: _Pdf, report: MinutesReport) -> None:
+    """The decisions and the action items."""
+    doc.heading("Decisions")
     for d in report.decisions:
-        heading(d.title, 12)
-        para("\n".join(line[2:] for line in _decision_lines(d)))
+        doc.heading(d.title, 12)
+        doc.para("\n".join(line[2:] for line in _decision_lines(d)))
     if not report.decisions:
-        para("(none)")
-    heading("Action items")
-    para("\n".join(_action_line(a)[2:] for a in report.actions) or "(none)")
-    return bytes(pdf.output())
+        doc.para("(none)")
+    doc.heading("Action items")
+    doc.para("\n".join(_action_line(a)[2:] for a in report.actions) or "(none)")
 
 
 def render(report: MinutesReport, fmt: str) -> bytes:

@@ -80,9 +80,7 @@ def expand(start: datetime, end: datetime | None, rule: str, zone: str | None,
     start = start.replace(tzinfo=None)
     length = (end.replace(tzinfo=None) - start) if end is not None else timedelta(0)
     if not rule.strip():
-        if start < window_end and (start + length > window_start or start >= window_start):
-            return [Occurrence(start, end.replace(tzinfo=None) if end else None, False)]
-        return []
+        return _single(start, end, length, window_start, window_end)
     found = rule_set(rule, start, zone)
     tz = ZoneInfo(zone) if zone else None
     lo = window_start - length
@@ -95,6 +93,14 @@ def expand(start: datetime, end: datetime | None, rule: str, zone: str | None,
         if len(out) >= MAX_OCCURRENCES:
             break
     return out
+
+
+def _single(start: datetime, end: datetime | None, length: timedelta,
+            window_start: datetime, window_end: datetime) -> list[Occurrence]:
+    """An event that does not repeat: itself, if it overlaps the window (or starts in it)."""
+    if start < window_end and (start + length > window_start or start >= window_start):
+        return [Occurrence(start, end.replace(tzinfo=None) if end else None, False)]
+    return []
 
 
 def _between(found: du_rrule.rruleset, lo: datetime, hi: datetime) -> Iterator[datetime]:

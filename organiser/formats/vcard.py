@@ -135,19 +135,31 @@ def _text(value: Any) -> str:
 
 
 def _name_of(card: Any) -> str:
-    for fn in _values(card, "FN"):
-        if _text(fn):  # as written (a display name may hold a line break or two spaces)
-            return _text(fn)
+    """The display name (FN), else the structured name (N) in reading order, else the organisation (ORG)."""
+    for read in (_display_name, _structured_name, _organisation):
+        name = read(card)
+        if name:
+            return name
+    return ""
+
+
+def _display_name(card: Any) -> str:
+    # as written: a display name may hold a line break or two spaces
+    return next((_text(fn) for fn in _values(card, "FN") if _text(fn)), "")
+
+
+def _structured_name(card: Any) -> str:
     for n in _values(card, "N"):
-        parts = [getattr(n, a, "") for a in ("prefix", "given", "additional", "family", "suffix")]
-        joined = " ".join(_text(p) for p in parts if _text(p))
+        parts = [_text(getattr(n, a, "")) for a in ("prefix", "given", "additional", "family", "suffix")]
+        joined = " ".join(p for p in parts if p)
         if joined:
             return " ".join(joined.split())
-    for org in _values(card, "ORG"):
-        first = org[0] if isinstance(org, list) and org else org
-        if _text(first):
-            return _text(first)
     return ""
+
+
+def _organisation(card: Any) -> str:
+    firsts = (org[0] if isinstance(org, list) and org else org for org in _values(card, "ORG"))
+    return next((_text(first) for first in firsts if _text(first)), "")
 
 
 # vCard's N components, in order, and the member fields that keep them.

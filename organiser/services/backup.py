@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from organiser import __version__
-from organiser.core.changeset import decode_changeset
+from organiser.core.changeset import Changeset, decode_changeset
 from organiser.core.errors import OrganiserError
 from organiser.core.records import KINDS
 from organiser.formats import backup as backup_format
@@ -61,6 +61,11 @@ def _locked_group_ids(data_dir: Path, name: str, source: str, passphrase: str | 
         raise OrganiserError(f"{data_dir} holds {len(locked)} locked encrypted group(s), which may include "
                              f"'{name}': give their passphrase (--passphrase-file FILE or $ORGANISER_PASSPHRASE) "
                              f"to restore {source} there, or restore it into an empty data directory.")
+    return _ids_inside(data_dir, locked, passphrase, name, source)
+
+
+def _ids_inside(data_dir: Path, locked: list[Path], passphrase: str, name: str, source: str) -> set[str]:
+    """The group ids inside the locked groups, each opened with the passphrase; refused when one does not open."""
     found = {path: _group_id_of(path, passphrase) for path in locked}
     unopened = [path.name for path, group_id in found.items() if group_id is None]
     if unopened:
@@ -68,6 +73,35 @@ def _locked_group_ids(data_dir: Path, name: str, source: str, passphrase: str | 
                              f"({', '.join(unopened)}), which may include '{name}'; restore {source} into an "
                              "empty data directory.")
     return {group_id for group_id in found.values() if group_id}
+
+
+def _decoded_changes(backup: backup_format.Backup, source: str) -> list[Changeset]:
+    """The backup's change log, decoded; refused at the first change that cannot be read or that
+    does not match its recorded hash or the backup's group."""
+    changesets = []
+    for number, change in enumerate(backup.changes, start=1):
+        try:
+            cs = decode_changeset(change.body, change.signature)
+        except ValueError as exc:
+            raise FormatError(f"{source}: change {number} cannot be read ({exc}).") from None
+        if cs.hash != change.hash or cs.group != backup.group["id"]:
+            raise FormatError(f"{source}: change {number} does not match its recorded hash or group; "
+                              "the backup was altered or damaged.")
+        changesets.append(cs)
+    return changesets
+
+
+def _replay(group: Group, changesets: list[Changeset], state_hash: str, source: str) -> None:
+    """Apply the whole change log to the new copy; refused unless every change is taken and the
+    state hashes as the backup recorded."""
+    result = group.replica.apply(changesets)
+    if result.refused:
+        first = result.refused[0]
+        raise FormatError(f"{source}: change {first.seq} by device {first.author[:8]} was refused "
+                          f"({first.reason}); nothing was restored.")
+    if group.replica.state_hash() != state_hash:
+        raise FormatError(f"{source}: the replayed change log does not give the state the backup "
+                          "recorded (state hash differs); nothing was restored.")
 
 
 def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = "restored copy",
@@ -93,16 +127,7 @@ def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = 
                                                                                  source, passphrase):
         raise OrganiserError(f"{data_dir} already holds group '{backup.group['name']}'; restore "
                              f"{source} into an empty data directory (organiser --data-dir DIR import FILE).")
-    changesets = []
-    for number, change in enumerate(backup.changes, start=1):
-        try:
-            cs = decode_changeset(change.body, change.signature)
-        except ValueError as exc:
-            raise FormatError(f"{source}: change {number} cannot be read ({exc}).") from None
-        if cs.hash != change.hash or cs.group != group_id:
-            raise FormatError(f"{source}: change {number} does not match its recorded hash or group; "
-                              "the backup was altered or damaged.")
-        changesets.append(cs)
+    changesets = _decoded_changes(backup, source)
     path, key = _new_group_dir(data_dir, group_id, passphrase)
     group: Group | None = None
     try:
@@ -111,14 +136,7 @@ def restore_backup(data_dir: Path, data: bytes, source: str, device_name: str = 
         group = _initialise(path, key, creds, device_name.strip() or "restored copy", None)
         if progress is not None:
             progress(0, len(changesets), "restoring")
-        result = group.replica.apply(changesets)
-        if result.refused:
-            first = result.refused[0]
-            raise FormatError(f"{source}: change {first.seq} by device {first.author[:8]} was refused "
-                              f"({first.reason}); nothing was restored.")
-        if group.replica.state_hash() != backup.state_hash:
-            raise FormatError(f"{source}: the replayed change log does not give the state the backup "
-                              "recorded (state hash differs); nothing was restored.")
+        _replay(group, changesets, backup.state_hash, source)
         group.replica.set_meta("restored_from", f"{backup.exported_by.get('device_id', '')} {backup.exported_at}")
     except BaseException:
         if group is not None:

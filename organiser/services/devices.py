@@ -104,9 +104,7 @@ class Devices:
         removed device only with `include_removed`). `NotFoundError` when `text` names no
         device or more than one."""
         text = text.strip()
-        devices = [d for d in self.list() if include_removed or not d.removed]
-        exact = [d for d in devices if d.id == text or d.name == text]
-        matches = exact or [d for d in devices if text and d.id.startswith(text.lower())]
+        matches = _named_by(text, [d for d in self.list() if include_removed or not d.removed])
         if len(matches) != 1:
             what = "no" if not matches else "more than one"
             raise NotFoundError(f"'{text}' names {what} device of this group; see 'organiser device list'.")
@@ -214,6 +212,12 @@ class Devices:
         if reason:
             raise MembershipRefused(reason)
         self.replica.commit([LocalOp(MEMBERSHIP_KIND, record, action, value)])
+
+
+def _named_by(text: str, devices: list[DeviceInfo]) -> list[DeviceInfo]:
+    """The devices with this exact id or name; failing that, those whose id starts with it."""
+    exact = [d for d in devices if text in (d.id, d.name)]
+    return exact or [d for d in devices if text and d.id.startswith(text.lower())]
 
 
 def _why_not(held: Membership, trial: Entry, db: Any) -> str | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -180,20 +181,13 @@ class Events(RecordService):
     def contact_emails(self, event_id: str, *, who: str) -> list[str]:
         """Email addresses of the people who said yes (`who="yes"`) or were checked in
         (`who="checked_in"`), only of those who consented to be emailed, one per person."""
-        if who not in ("yes", "checked_in"):
+        chosen = _WHO.get(who)
+        if chosen is None:
             raise ValidationError("who", f"who: '{who}' is not yes or checked_in.")
-        rsvps = [r for r in self.rsvps(event_id)
-                 if (r.answer == "yes" if who == "yes" else bool(r.checked_in_at))]
+        rsvps = [r for r in self.rsvps(event_id) if chosen(r)]
         found = queries.rows_by_ids(self.db, [r.member for r in rsvps])
-        emails: list[str] = []
-        for rsvp in rsvps:
-            row = found.get(rsvp.member)
-            if row is None or row.deleted:
-                continue
-            values = row[2]
-            if values.get("consent_email") and values.get("emails"):
-                emails.append(values["emails"][0])
-        return emails
+        emails = (_consented_email(found.get(r.member)) for r in rsvps)
+        return [email for email in emails if email is not None]
 
     def attendance(self, event_id: str) -> Attendance:
         event = self.get(event_id)
@@ -201,13 +195,24 @@ class Events(RecordService):
         # RSVPs of deleted members do not count; only the members who answered are looked up.
         members = queries.visible_ids(self.db, "member", {r.member for r in rsvps})
         live = [r for r in rsvps if r.member in members]
-        return Attendance(
-            checked_in=sum(1 for r in live if r.checked_in_at),
-            yes=sum(1 for r in live if r.answer == "yes"),
-            maybe=sum(1 for r in live if r.answer == "maybe"),
-            no=sum(1 for r in live if r.answer == "no"),
-            capacity=event.capacity,
-        )
+        answers = Counter(r.answer for r in live)
+        return Attendance(checked_in=sum(1 for r in live if r.checked_in_at), yes=answers["yes"],
+                          maybe=answers["maybe"], no=answers["no"], capacity=event.capacity)
+
+
+# Whose addresses `contact_emails` gives, by its `who`.
+_WHO: dict[str, Callable[[Rsvp], bool]] = {
+    "yes": lambda rsvp: rsvp.answer == "yes",
+    "checked_in": lambda rsvp: bool(rsvp.checked_in_at),
+}
+
+
+def _consented_email(member: queries.StoredRow | None) -> str | None:
+    """A member's first email address, if they consented to be emailed (None for a deleted member)."""
+    if member is None or member.deleted or not member.values.get("consent_email"):
+        return None
+    emails = member.values.get("emails")
+    return emails[0] if emails else None
 
 
 def _naive(text: str) -> datetime:

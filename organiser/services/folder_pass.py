@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -23,6 +23,7 @@ from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_json, decode_segment, encode_json, encode_segment
 from organiser.store import folders as store
 from organiser.store.replica import Replica
+from organiser.store.verify import Refusal
 from organiser.sync.outbox import missing
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,15 @@ class PassReport:
     def to_json(self) -> dict[str, Any]:
         return {"folder": self.folder, "written": self.written, "segments_written": self.segments_written,
                 "read": self.read, "applied": self.applied, "refused": self.refused, "problems": self.problems}
+
+
+class DeviceCard(NamedTuple):
+    """What a device leaves in the folder: who it is, its exchange key, what it has applied, signed."""
+    device: str
+    exchange: str  # hex of its exchange public key: newer folder keys are sealed to it
+    vector: dict[str, int]  # per author, the last number it applied
+    signature: bytes
+    written_at: Any  # the time it wrote the card, as it said (shown, never trusted)
 
 
 class Keyring:
@@ -83,25 +93,33 @@ class FolderPass:
             raise FileNotFoundError(errno.ENOENT, "it is not there: unplugged or moved?", self.folder)
         keys = Keyring(self.replica)
         listing = layout.list_folder(self.root)
-        known = store.files(self.db, self.folder)
         self.report.problems += [{"path": p, "why": why} for p, why in listing.ignored]
-        gone = [p for p in known if not (self.root / p).exists()]
-        if gone:
-            with self.db.atomic():
-                store.forget_files(self.db, self.folder, gone)
-            self.report.problems += [{"path": p, "why": "deleted from the folder"} for p in gone]
-            known = {p: r for p, r in known.items() if p not in gone}
+        known = self._forget_deleted(store.files(self.db, self.folder))
         if self._read_keys(listing, known, keys):
             keys = Keyring(self.replica)
         self._read_cards(listing, known, keys)
         self._read_segments(listing, known, keys)
-        keys = Keyring(self.replica)  # a removal just read starts a new epoch
-        if keys.newest is not None and keys.names is not None and self._may_write():
-            own = crypto.device_folder_name(keys.names, self.replica.device_id)
-            self._write_segments(own, keys.newest)
-            self._write_card(own, keys.newest, listing)
-            self._share_keys(own, keys)
+        self._write_own(listing, Keyring(self.replica))  # a removal just read starts a new epoch
         return self.report
+
+    def _forget_deleted(self, known: dict[str, store.FileRow]) -> dict[str, store.FileRow]:
+        """Files deleted from the folder since the last pass are forgotten (and said); the rest stay known."""
+        gone = [p for p in known if not (self.root / p).exists()]
+        if not gone:
+            return known
+        with self.db.atomic():
+            store.forget_files(self.db, self.folder, gone)
+        self.report.problems += [{"path": p, "why": "deleted from the folder"} for p in gone]
+        return {p: r for p, r in known.items() if p not in gone}
+
+    def _write_own(self, listing: layout.Listing, keys: Keyring) -> None:
+        """This device's new segments, its card and, after a removal, the newer keys: if it may write."""
+        if keys.newest is None or keys.names is None or not self._may_write():
+            return
+        own = crypto.device_folder_name(keys.names, self.replica.device_id)
+        self._write_segments(own, keys.newest)
+        self._write_card(own, keys.newest, listing)
+        self._share_keys(own, keys)
 
     def _own(self, keys: Keyring) -> str:
         return crypto.device_folder_name(keys.names, self.replica.device_id) if keys.names else ""
@@ -147,31 +165,40 @@ class FolderPass:
             retry = (store.UNREADABLE, store.REFUSED)
             if device_dir == self._own(keys) or not self._changed(entry, known, retry=retry):
                 continue
-            data = layout.read_file(self.root, entry.path)
-            try:
-                _key, plain = crypto.open_sealed(keys.by_id, data or b"", entry.path)
-                card = decode_json(plain)
-                device, exchange, vector = str(card["d"]), str(card["x"]), dict(card["v"])
-                signature = bytes.fromhex(card["s"])
-            except (crypto.Unreadable, BadSegment, KeyError, TypeError, ValueError) as exc:
-                self._note(entry, store.UNREADABLE, detail=str(exc))
+            card = self._open_card(entry, keys)
+            if card is None:
                 continue
-            public = self.replica.roster_key(device)
-            ok = public is not None and keys.names is not None and \
-                crypto.device_folder_name(keys.names, device) == device_dir
-            if ok:
-                try:
-                    public.verify(signature, card_body(self.replica.group_id, device, exchange))  # type: ignore[union-attr]
-                except Exception:  # cryptography's InvalidSignature: refused like any bad signature
-                    ok = False
-            if not ok:
+            if not self._signed_by_member(device_dir, card, keys):
                 self._note(entry, store.REFUSED, detail="a device card not signed by a device of this group")
                 self._problem(entry.path, "a device card not signed by a device of this group")
                 continue
-            covers = {str(a): [1, int(s)] for a, s in vector.items()}
+            covers = {str(a): [1, int(s)] for a, s in card.vector.items()}
             with self.db.atomic():
-                self._note(entry, store.CARD, writer=device, covers=covers,
-                           detail=orjson.dumps({"x": exchange, "t": card.get("t")}).decode())
+                self._note(entry, store.CARD, writer=card.device, covers=covers,
+                           detail=orjson.dumps({"x": card.exchange, "t": card.written_at}).decode())
+
+    def _open_card(self, entry: layout.FileEntry, keys: Keyring) -> DeviceCard | None:
+        """A device card's fields; None (and the file noted unreadable) when it does not open or parse."""
+        data = layout.read_file(self.root, entry.path)
+        try:
+            _key, plain = crypto.open_sealed(keys.by_id, data or b"", entry.path)
+            card = decode_json(plain)
+            return DeviceCard(str(card["d"]), str(card["x"]), dict(card["v"]), bytes.fromhex(card["s"]),
+                              card.get("t"))
+        except (crypto.Unreadable, BadSegment, KeyError, TypeError, ValueError) as exc:
+            self._note(entry, store.UNREADABLE, detail=str(exc))
+            return None
+
+    def _signed_by_member(self, device_dir: str, card: DeviceCard, keys: Keyring) -> bool:
+        """The card is signed by the device of this group whose folder holds it."""
+        public = self.replica.roster_key(card.device)
+        if public is None or keys.names is None or crypto.device_folder_name(keys.names, card.device) != device_dir:
+            return False
+        try:
+            public.verify(card.signature, card_body(self.replica.group_id, card.device, card.exchange))
+        except Exception:  # cryptography's InvalidSignature: refused like any bad signature
+            return False
+        return True
 
     def _read_segments(self, listing: layout.Listing, known: dict[str, store.FileRow], keys: Keyring) -> None:
         batch: list[tuple[layout.FileEntry, str, dict[str, list[int]], list[Changeset]]] = []
@@ -238,20 +265,13 @@ class FolderPass:
         self.report.read += len(everything)
         self.report.applied += result.applied
         self.report.refused += len(result.refused)
-        refused: dict[str, list[str]] = {}
-        waiting: set[str] = set()
-        for refusal in result.refused:
-            path = where.get((refusal.author, refusal.seq), "")
-            refused.setdefault(path, []).append(refusal.reason)
-            if refusal.code == "stranger":  # its admission may be in a file not read yet
-                waiting.add(path)
+        refused, waiting = _refusals_by_file(result.refused, where)
         with self.db.atomic():
             for entry, writer, covers, changesets in batch:
                 reasons = refused.get(entry.path, [])
-                state = store.PENDING if entry.path in waiting else (
-                    store.REFUSED if reasons and len(reasons) == len(changesets) else store.APPLIED)
                 detail = f"{len(reasons)} of {len(changesets)} changesets refused: {reasons[0]}" if reasons else ""
-                self._note(entry, state, writer=writer, covers=covers, detail=detail)
+                self._note(entry, _file_state(entry.path in waiting, len(reasons), len(changesets)),
+                           writer=writer, covers=covers, detail=detail)
                 if reasons:
                     self._problem(entry.path, detail)
 
@@ -263,17 +283,9 @@ class FolderPass:
     # ---- writing ------------------------------------------------------------------------------
 
     def _write_segments(self, own: str, key: crypto.FolderKey) -> None:
-        row = store.folder(self.db, self.folder)
-        number = row.next_segment if row else 1
-        # Numbers already in the folder are never reused, even if this device forgot them.
-        existing = [n for n, _e in layout.list_folder(self.root).segments.get(own, [])]
-        number = max([number, *(n + 1 for n in existing)])
+        number = self._next_number(own)
         have = store.coverage(store.files(self.db, self.folder).values())
-        # Only what arrived since the last pass, unless the folder lost some of what it held then
-        # (a file deleted, changed, refused): then everything is looked at again.
-        after, held_then = store.scanned(self.db, self.folder)
-        if any(have.get(author, 0) < seq for author, seq in held_then.items()):
-            after = 0
+        after = self._scan_from(have)
         pending: list[tuple[str, int, bytes, bytes]] = []
         pending_bytes = 0
         while True:
@@ -290,6 +302,19 @@ class FolderPass:
             self._write_one(own, key, number, pending)
         store.set_scanned(self.db, self.folder, after,
                           store.coverage(store.files(self.db, self.folder).values()))
+
+    def _next_number(self, own: str) -> int:
+        """The number of this device's next segment: numbers already in the folder are never reused,
+        even if this device forgot them."""
+        row = store.folder(self.db, self.folder)
+        existing = [n for n, _e in layout.list_folder(self.root).segments.get(own, [])]
+        return max([row.next_segment if row else 1, *(n + 1 for n in existing)])
+
+    def _scan_from(self, have: dict[str, int]) -> int:
+        """Where to look for what the folder lacks: after what the last pass looked at, unless the
+        folder lost some of what it held then (a file deleted, changed, refused): then from the start."""
+        after, held_then = store.scanned(self.db, self.folder)
+        return 0 if any(have.get(author, 0) < seq for author, seq in held_then.items()) else after
 
     def write_rows(self, rows: list[tuple[str, int, bytes, bytes]]) -> int:
         """Write these (author, seq, body, signature) rows as new segments of this device;
@@ -341,11 +366,7 @@ class FolderPass:
         members that learn of the removal only through this folder can read what follows."""
         if len(keys.derived) < 2 or keys.first is None:
             return
-        roster = self.replica.roster()
-        cards = store.files(self.db, self.folder).values()
-        recipients = sorted({bytes.fromhex(orjson.loads(r.detail)["x"]) for r in cards
-                             if r.state == store.CARD and r.writer != self.replica.device_id
-                             and roster.admitted(r.writer) and r.writer not in roster.limits})
+        recipients = self._current_members_exchange_keys()
         newer = [k.key for k in keys.derived[1:]]
         shared = hashlib.sha256(b"".join(newer) + b"".join(recipients)).hexdigest()
         row = store.folder(self.db, self.folder)
@@ -356,6 +377,35 @@ class FolderPass:
         # Under the first key: a member that missed the removal holds no newer one yet.
         layout.write_whole(self.root / rel, crypto.seal(keys.first, encode_json({"k": sealed}), rel))
         store.set_shared(self.db, self.folder, shared)
+
+    def _current_members_exchange_keys(self) -> list[bytes]:
+        """The exchange keys on the cards of the other current members (not removed, not limited)."""
+        roster = self.replica.roster()
+        me = self.replica.device_id
+        cards = store.files(self.db, self.folder).values()
+        return sorted({bytes.fromhex(orjson.loads(r.detail)["x"]) for r in cards
+                       if r.state == store.CARD and r.writer != me
+                       and roster.admitted(r.writer) and r.writer not in roster.limits})
+
+
+def _refusals_by_file(refusals: list[Refusal],
+                      where: dict[tuple[str, int], str]) -> tuple[dict[str, list[str]], set[str]]:
+    """Per file, the reasons its changesets were refused; and the files to read again later, whose
+    author's admission may be in a file not read yet."""
+    refused: dict[str, list[str]] = {}
+    waiting: set[str] = set()
+    for refusal in refusals:
+        path = where.get((refusal.author, refusal.seq), "")
+        refused.setdefault(path, []).append(refusal.reason)
+        if refusal.code == "stranger":
+            waiting.add(path)
+    return refused, waiting
+
+
+def _file_state(waiting: bool, refused: int, changesets: int) -> str:
+    if waiting:
+        return store.PENDING
+    return store.REFUSED if refused and refused == changesets else store.APPLIED
 
 
 def card_body(group: str, device: str, exchange: str) -> bytes:

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from organiser.core.bus import ChangesetsStored, RecordsChanged
 from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
-from organiser.services.devices import Devices, MembershipRefused
+from organiser.services.devices import DeviceInfo, Devices, MembershipRefused
 from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_pass import FolderPass, Keyring, PassReport
 from organiser.store import folders as store
@@ -121,10 +122,22 @@ class Folders:
         info = self.find(text)
         root = Path(info.path)
         rows = store.files(self.db, info.path)
+        problems = _file_problems(root, rows.values())
+        segments, size = 0, 0
+        if root.is_dir():
+            listing = layout.list_folder(root)
+            problems += [{"path": p, "why": why} for p, why in listing.ignored]
+            for numbered in listing.segments.values():
+                segments += len(numbered)
+                size += sum(e.size for _n, e in numbered)
+        return {**info.to_json(), "reachable": root.is_dir(), "segments": segments, "bytes": size,
+                "devices": self._device_rows(rows), "problems": problems}
+
+    def _device_rows(self, rows: dict[str, store.FileRow]) -> list[dict[str, Any]]:
+        """Per device of the group: how far the folder and this device have it, and whether it reads the folder."""
         in_folder = store.coverage(rows.values())
         here = self.replica.version_vector()
-        applied = {r.writer: {a: s[1] for a, s in r.covers.items()} for r in rows.values() if r.state == store.CARD}
-        applied[self.replica.device_id] = here
+        applied = self._applied(rows)
         devices = []
         for device in Devices(self.replica).list():
             seen = applied.get(device.id)
@@ -134,19 +147,13 @@ class Folders:
                 "reads_folder": seen is not None,
                 "caught_up": seen is not None and all(seen.get(a, 0) >= s for a, s in in_folder.items()),
             })
-        problems = [{"path": r.path, "why": f"{r.state}: {r.detail}"} for r in rows.values()
-                    if r.state in (store.REFUSED, store.UNREADABLE, store.PENDING)]
-        problems += [{"path": r.path, "why": "deleted from the folder"} for r in rows.values()
-                     if not (root / r.path).exists()]
-        segments, size = 0, 0
-        if root.is_dir():
-            listing = layout.list_folder(root)
-            problems += [{"path": p, "why": why} for p, why in listing.ignored]
-            for numbered in listing.segments.values():
-                segments += len(numbered)
-                size += sum(e.size for _n, e in numbered)
-        return {**info.to_json(), "reachable": root.is_dir(), "segments": segments, "bytes": size,
-                "devices": devices, "problems": problems}
+        return devices
+
+    def _applied(self, rows: dict[str, store.FileRow]) -> dict[str, dict[str, int]]:
+        """Per device that left a card in the folder (and this one): the last number of each author it applied."""
+        applied = {r.writer: {a: s[1] for a, s in r.covers.items()} for r in rows.values() if r.state == store.CARD}
+        applied[self.replica.device_id] = self.replica.version_vector()
+        return applied
 
     # ---- compaction ----------------------------------------------------------------------
 
@@ -159,31 +166,12 @@ class Folders:
             raise MembershipRefused("only an admin can compact a sync folder.")
         self.sync_folder(info.path)
         rows = store.files(self.db, info.path)
-        applied = {r.writer: {a: s[1] for a, s in r.covers.items()} for r in rows.values() if r.state == store.CARD}
-        applied[self.replica.device_id] = self.replica.version_vector()
-        members = [d for d in devices.list() if not d.removed]
-        absent = [d.name for d in members if d.id not in applied]
-        if absent:
-            raise MembershipRefused(f"not every member has read this folder yet ({', '.join(absent)}); "
-                                    "nothing was compacted.")
-        safe = {a: min(applied[d.id].get(a, 0) for d in members) for a in {a for v in applied.values() for a in v}}
-        candidates = [r for r in rows.values()
-                      if r.state in store.HOLDING and layout.SEGMENT.match(r.path.split("/")[-1])
-                      and all(safe.get(a, 0) >= high for a, (_low, high) in r.covers.items())]
+        safe = _applied_by_every([d for d in devices.list() if not d.removed], self._applied(rows))
+        candidates = [r for r in rows.values() if _is_segment(r) and _covered(r, safe)]
         if len(candidates) < 2:
             return {"segments_before": len(candidates), "segments_after": len(candidates), "changesets": 0}
-        keys = Keyring(self.replica)
         root = Path(info.path)
-        everything: dict[tuple[str, int], tuple[str, int, bytes, bytes]] = {}
-        for row in candidates:
-            data = layout.read_file(root, row.path)
-            try:
-                _key, plain = crypto.open_sealed(keys.by_id, data or b"", row.path)
-                _info, changesets = decode_segment(plain)
-            except (crypto.Unreadable, BadSegment):
-                continue  # changed since it was read: left alone
-            for cs in changesets:
-                everything[(cs.author, cs.seq)] = (cs.author, cs.seq, cs.body, cs.signature)
+        everything = _changesets_in(root, candidates, Keyring(self.replica))
         written = FolderPass(self.replica, info.path).write_rows(sorted(everything.values(), key=lambda r: r[:2]))
         gone = [r.path for r in candidates]
         for path in gone:
@@ -191,6 +179,50 @@ class Folders:
         with self.db.atomic():
             store.forget_files(self.db, info.path, gone)
         return {"segments_before": len(candidates), "segments_after": written, "changesets": len(everything)}
+
+
+def _file_problems(root: Path, rows: Iterable[store.FileRow]) -> list[dict[str, str]]:
+    """Files of the folder a pass refused, could not read or waits on, and files deleted from it."""
+    rows = list(rows)
+    problems = [{"path": r.path, "why": f"{r.state}: {r.detail}"} for r in rows
+                if r.state in (store.REFUSED, store.UNREADABLE, store.PENDING)]
+    problems += [{"path": r.path, "why": "deleted from the folder"} for r in rows if not (root / r.path).exists()]
+    return problems
+
+
+def _applied_by_every(members: list[DeviceInfo], applied: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Per author, the last number every current member has applied; refused when one has left no card."""
+    absent = [d.name for d in members if d.id not in applied]
+    if absent:
+        raise MembershipRefused(f"not every member has read this folder yet ({', '.join(absent)}); "
+                                "nothing was compacted.")
+    authors = {a for numbers in applied.values() for a in numbers}
+    return {a: min(applied[d.id].get(a, 0) for d in members) for a in authors}
+
+
+def _covered(row: store.FileRow, safe: dict[str, int]) -> bool:
+    return all(safe.get(author, 0) >= high for author, (_low, high) in row.covers.items())
+
+
+def _is_segment(row: store.FileRow) -> bool:
+    return row.state in store.HOLDING and bool(layout.SEGMENT.match(row.path.split("/")[-1]))
+
+
+def _changesets_in(root: Path, segments: list[store.FileRow],
+                   keys: Keyring) -> dict[tuple[str, int], tuple[str, int, bytes, bytes]]:
+    """Every changeset the segments hold, once each, as rows to write again; a segment changed since
+    it was read is left alone."""
+    everything: dict[tuple[str, int], tuple[str, int, bytes, bytes]] = {}
+    for row in segments:
+        data = layout.read_file(root, row.path)
+        try:
+            _key, plain = crypto.open_sealed(keys.by_id, data or b"", row.path)
+            _info, changesets = decode_segment(plain)
+        except (crypto.Unreadable, BadSegment):
+            continue
+        for cs in changesets:
+            everything[(cs.author, cs.seq)] = (cs.author, cs.seq, cs.body, cs.signature)
+    return everything
 
 
 class FolderWatcher:

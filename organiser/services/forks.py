@@ -101,17 +101,10 @@ class Forks:
     def keep(self, fork_id: str, branch: str) -> Fork:
         """Keep one version of a forked number (admins only): a signed membership entry."""
         fork = self.find(fork_id)
-        prefix = branch.strip().lower()
-        if len(prefix) < MIN_HASH_PREFIX or any(c not in "0123456789abcdef" for c in prefix):
-            raise ValidationError("branch", f"--branch: '{branch}' is not the start of a version's hash (at least "
-                                  f"{MIN_HASH_PREFIX} of the characters 'organiser fork list' shows).")
-        chosen = [v for v in fork.versions if v.hash.startswith(prefix)]
-        if len(chosen) != 1:
-            raise NotFoundError(f"--branch: '{branch}' names {'no' if not chosen else 'more than one'} version of "
-                                f"fork {fork.id}; its versions are {', '.join(v.hash[:12] for v in fork.versions)}.")
-        if fork.kept == chosen[0].hash:
-            raise MembershipRefused(f"version {chosen[0].hash[:12]} is already the one kept.")
-        self.devices.keep_version(fork.device, fork.seq, chosen[0].hash)
+        chosen = _version_named(fork, branch)
+        if fork.kept == chosen.hash:
+            raise MembershipRefused(f"version {chosen.hash[:12]} is already the one kept.")
+        self.devices.keep_version(fork.device, fork.seq, chosen.hash)
         return next(f for f in self.list() if (f.device, f.seq) == (fork.device, fork.seq))
 
     def _versions(self, author: str, seq: int) -> tuple[Version, ...]:
@@ -125,6 +118,19 @@ class Forks:
             if cs.hash not in seen:
                 seen[cs.hash] = Version(cs.hash, _written_at(cs), describe(cs), bool(shown))
         return tuple(sorted(seen.values(), key=lambda v: (v.written_at, v.hash)))
+
+
+def _version_named(fork: Fork, branch: str) -> Version:
+    """The one version of the fork whose hash starts with `branch` (as typed: trimmed, any case)."""
+    prefix = branch.strip().lower()
+    if len(prefix) < MIN_HASH_PREFIX or any(c not in "0123456789abcdef" for c in prefix):
+        raise ValidationError("branch", f"--branch: '{branch}' is not the start of a version's hash (at least "
+                              f"{MIN_HASH_PREFIX} of the characters 'organiser fork list' shows).")
+    chosen = [v for v in fork.versions if v.hash.startswith(prefix)]
+    if len(chosen) != 1:
+        raise NotFoundError(f"--branch: '{branch}' names {'no' if not chosen else 'more than one'} version of "
+                            f"fork {fork.id}; its versions are {', '.join(v.hash[:12] for v in fork.versions)}.")
+    return chosen[0]
 
 
 def describe(cs: Changeset, most: int = 3) -> str:

@@ -321,12 +321,18 @@ def find_group_dir(data_dir: Path, group: str | None, passphrase: str | None = N
     except NoGroupError:
         if not group or not group_dirs(data_dir):
             raise
-    found = [path for path in group_dirs(data_dir) if (_group_id_of(path, passphrase) or "").startswith(group)]
+    found = _groups_with_id(data_dir, group, passphrase)
     if len(found) != 1:
+        unopened = passphrase is None and any(is_locked(p) for p in group_dirs(data_dir))
         raise NoGroupError(f"group '{group}' does not name exactly one group in {data_dir}"
-                           + (" (encrypted groups are looked into only with their passphrase)."
-                              if passphrase is None and any(is_locked(p) for p in group_dirs(data_dir)) else "."))
+                           + (" (encrypted groups are looked into only with their passphrase)." if unopened else "."))
     return found[0]
+
+
+def _groups_with_id(data_dir: Path, start: str, passphrase: str | None) -> list[Path]:
+    """The group folders whose database holds a group id starting with `start` (locked ones only with the
+    passphrase)."""
+    return [path for path in group_dirs(data_dir) if (_group_id_of(path, passphrase) or "").startswith(start)]
 
 
 def _group_id_of(path: Path, passphrase: str | None) -> str | None:

@@ -87,6 +87,19 @@ class MeetingState:
         return used
 
 
+def _numbered_again(order: list[AgendaItem]) -> list[LocalOp]:
+    """The ops that space the agenda's positions GAP apart again, in this order."""
+    return [LocalOp("agenda_item", item.id, "position", (n + 1) * GAP) for n, item in enumerate(order)
+            if item.position != (n + 1) * GAP]
+
+
+def _next_item(items: list[AgendaItem], current: str | None) -> str | None:
+    """The item after the current one (the first when none is); None past the last."""
+    ids = [i.id for i in items]
+    at = ids.index(current) + 1 if current in ids else 0
+    return ids[at] if at < len(ids) else None
+
+
 def _between(before: int | None, after: int | None) -> int | None:
     """A position between two neighbours' (either may be missing: the agenda's start or
     end), or None when there is no room left between them."""
@@ -159,9 +172,7 @@ class Meetings(RecordService):
             return [moving]
         position = _between(before, after)
         if position is None:
-            order = [*others[:to_index], moving, *others[to_index:]]
-            ops = [LocalOp("agenda_item", item.id, "position", (n + 1) * GAP) for n, item in enumerate(order)
-                   if item.position != (n + 1) * GAP]
+            ops = _numbered_again([*others[:to_index], moving, *others[to_index:]])
         else:
             ops = [LocalOp("agenda_item", item_id, "position", position)]
         if ops:
@@ -189,9 +200,7 @@ class Meetings(RecordService):
         state = self.state(event)
         items = self.items(event)
         if to_item is None:
-            ids = [i.id for i in items]
-            at = ids.index(state.current_item) + 1 if state.current_item in ids else 0
-            to_item = ids[at] if at < len(ids) else None
+            to_item = _next_item(items, state.current_item)
         elif to_item not in {i.id for i in items}:
             raise ValidationError("item", f"item: '{to_item}' is not on this event's agenda.")
         now = clock.now().astimezone()

@@ -53,17 +53,19 @@ class Member:
     @classmethod
     def from_values(cls, member_id: str, values: Mapping[str, Any],
                     roles: Sequence[str] = (), skills: Sequence[str] = ()) -> Member:
+        texts = {name: values.get(name) or "" for name in _TEXT_FIELDS}
+        lists = {name: list(values.get(name) or []) for name in ("emails", "phones")}
+        types = {name: dict(values.get(name) or {}) for name in ("phone_types", "email_types")}
         return cls(
-            id=member_id, name=values.get("name") or "", emails=list(values.get("emails") or []),
-            phones=list(values.get("phones") or []), roles=list(roles), skills=list(skills),
-            notes=values.get("notes") or "", consent_email=bool(values.get("consent_email")),
-            consent_phone=bool(values.get("consent_phone")),
+            id=member_id, **texts, **lists, **types, roles=list(roles), skills=list(skills),
+            consent_email=bool(values.get("consent_email")), consent_phone=bool(values.get("consent_phone")),
             consent_date=values.get("consent_date"), joined=values.get("joined"),
-            family_name=values.get("family_name") or "", given_name=values.get("given_name") or "",
-            additional_names=values.get("additional_names") or "", name_prefix=values.get("name_prefix") or "",
-            name_suffix=values.get("name_suffix") or "", phone_types=dict(values.get("phone_types") or {}),
-            email_types=dict(values.get("email_types") or {}), source_uid=values.get("source_uid") or "",
         )
+
+
+# A member's text fields: absent or empty, they read as "".
+_TEXT_FIELDS = ("name", "notes", "family_name", "given_name", "additional_names", "name_prefix", "name_suffix",
+                "source_uid")
 
 
 def _clean_traits(values: Iterable[str] | None) -> list[str]:
@@ -75,6 +77,24 @@ def _clean_traits(values: Iterable[str] | None) -> list[str]:
         if value and value.casefold() not in {v.casefold() for v in out}:
             out.append(value)
     return out
+
+
+def _trait_ops(attr: str, member_id: str, new: list[str], old: list[str]) -> list[LocalOp]:
+    """The ops that add the values of `new` not in `old` and delete those of `old` not in `new`
+    (compared without case), for one of TRAITS."""
+    kind, fieldname = TRAITS[attr]
+    old_folded = {v.casefold() for v in old}
+    new_folded = {v.casefold() for v in new}
+    ops: list[LocalOp] = []
+    for value in new:
+        if value.casefold() not in old_folded:
+            rid = derived_id(kind, member_id, value.casefold())
+            ops += [LocalOp(kind, rid, "member", member_id),
+                    LocalOp(kind, rid, fieldname, value), LocalOp(kind, rid, DELETED, False)]
+    for value in old:
+        if value.casefold() not in new_folded:
+            ops.append(LocalOp(kind, derived_id(kind, member_id, value.casefold()), DELETED, True))
+    return ops
 
 
 class Members(RecordService):
@@ -146,19 +166,7 @@ class Members(RecordService):
             raise ValidationError("roles", f"roles and skills: a member can have at most {MAX_TRAITS} in all.")
         ops: list[LocalOp] = []
         for attr, values in wanted.items():
-            kind, fieldname = TRAITS[attr]
-            new = _clean_traits(values)
-            old = list(current.get(attr, ()))
-            old_folded = {v.casefold() for v in old}
-            new_folded = {v.casefold() for v in new}
-            for value in new:
-                if value.casefold() not in old_folded:
-                    rid = derived_id(kind, member_id, value.casefold())
-                    ops += [LocalOp(kind, rid, "member", member_id),
-                            LocalOp(kind, rid, fieldname, value), LocalOp(kind, rid, DELETED, False)]
-            for value in old:
-                if value.casefold() not in new_folded:
-                    ops.append(LocalOp(kind, derived_id(kind, member_id, value.casefold()), DELETED, True))
+            ops += _trait_ops(attr, member_id, _clean_traits(values), list(current.get(attr, ())))
         return ops
 
     def names_of(self, member_ids: Iterable[str]) -> dict[str, str]:

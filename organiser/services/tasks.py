@@ -77,12 +77,18 @@ class Tasks(RecordService):
         or before `due_before` (ISO date) when given."""
         rows = queries.list_records(self.db, "task", search=search or None,
                                     link1=event, link2=assignee)
-        tasks = [Task.from_values(rid, v) for rid, v in rows]
-        if status:
-            tasks = [t for t in tasks if t.status == status]
-        if due_before:
-            tasks = [t for t in tasks if t.due and t.due <= due_before]
+        tasks = [t for t in (Task.from_values(rid, v) for rid, v in rows) if _wanted(t, status, due_before)]
         if not search:
-            tasks.sort(key=lambda t: (STATUSES.index(t.status), t.due or "9999", -t.priority,
-                                      t.title.casefold()))
+            tasks.sort(key=_board_order)
         return tasks
+
+
+def _wanted(task: Task, status: str | None, due_before: str | None) -> bool:
+    if status and task.status != status:
+        return False
+    return not due_before or bool(task.due and task.due <= due_before)
+
+
+def _board_order(task: Task) -> tuple[int, str, int, str]:
+    """By column, then due date (undated last), then priority (highest first), then title."""
+    return STATUSES.index(task.status), task.due or "9999", -task.priority, task.title.casefold()

@@ -28,13 +28,21 @@ OLD_FILES = ("group.secret", "ca.key", "ca.crt")
 
 def upgrade_in_place(group: Group) -> None:
     keep_answer(group.db, group.path, group.id)  # the old CA's last use, before it is shredded
+    _shred_old_files(group)
+    if group.device_id == group.replica.meta("founder") and not _founded(group):
+        _restate_roster(group)
+
+
+def _shred_old_files(group: Group) -> None:
     for name in OLD_FILES:
         old = group.path / name
         if old.exists():
             shred(old)
             log.warning("deleted %s: this version of Organiser shares no secret between devices", old)
-    if group.device_id != group.replica.meta("founder") or _founded(group):
-        return
+
+
+def _restate_roster(group: Group) -> None:
+    """The founding device signs the old version's roster as membership entries."""
     legacy = group.db.execute("SELECT device, public_key, name FROM legacy_roster ORDER BY device").fetchall()
     if not legacy:
         return

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.services import clock
-from organiser.services.events import Event
+from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.ui.models.events import time_range
 from organiser.ui.widgets import error_colour
@@ -119,22 +119,27 @@ def sheet_html(group: Group, event: Event, which: str) -> str:
     where = f" · {html.escape(event.location)}" if event.location else ""
     head = (f"<h1>{html.escape(event.title)}</h1><p>{html.escape(when)}{where}</p>"
             f"<h2>{SHEETS[which]}</h2>")
-    if which == "attendance":
-        came = [(n, r) for n, r in rows if r.checked_in_at]
-        lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{_clock_time(r.checked_in_at)}</td></tr>"
-                        for n, r in came)
-        cap = f" of {event.capacity} places" if event.capacity else ""
-        body = (f"<p>{len(came)} checked in{cap}.</p><table width='100%' cellpadding='4' border='1' "
-                f"cellspacing='0'><tr><th align='left'>Name</th><th align='left'>Arrived</th></tr>{lines}</table>")
-    else:
-        counts = {a: sum(1 for _n, r in rows if r.answer == a) for a in ("yes", "maybe", "no")}
-        lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{r.answer or '—'}</td></tr>" for n, r in rows
-                        if r.answer)
-        body = (f"<p>{counts['yes']} yes, {counts['maybe']} maybe, {counts['no']} no.</p>"
-                "<table width='100%' cellpadding='4' border='1' cellspacing='0'><tr><th align='left'>Name</th>"
-                f"<th align='left'>Answer</th></tr>{lines}</table>")
+    body = _arrivals_html(rows, event.capacity) if which == "attendance" else _answers_html(rows)
     printed = f"<p><small>Printed {clock.now():%-d %B %Y %H:%M} from Organiser.</small></p>"
     return head + body + printed
+
+
+def _arrivals_html(rows: list[tuple[str, Rsvp]], capacity: int | None) -> str:
+    """Who was checked in, and when."""
+    came = [(n, r) for n, r in rows if r.checked_in_at]
+    lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{_clock_time(r.checked_in_at)}</td></tr>" for n, r in came)
+    cap = f" of {capacity} places" if capacity else ""
+    return (f"<p>{len(came)} checked in{cap}.</p><table width='100%' cellpadding='4' border='1' "
+            f"cellspacing='0'><tr><th align='left'>Name</th><th align='left'>Arrived</th></tr>{lines}</table>")
+
+
+def _answers_html(rows: list[tuple[str, Rsvp]]) -> str:
+    """Who answered what."""
+    counts = {a: sum(1 for _n, r in rows if r.answer == a) for a in ("yes", "maybe", "no")}
+    lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{r.answer or '—'}</td></tr>" for n, r in rows if r.answer)
+    return (f"<p>{counts['yes']} yes, {counts['maybe']} maybe, {counts['no']} no.</p>"
+            "<table width='100%' cellpadding='4' border='1' cellspacing='0'><tr><th align='left'>Name</th>"
+            f"<th align='left'>Answer</th></tr>{lines}</table>")
 
 
 def _clock_time(when: str | None) -> str:

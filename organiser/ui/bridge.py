@@ -101,16 +101,8 @@ class Bridge(QObject):
         if not self._pending:
             return
         started = time.perf_counter()
-        by_origin: dict[str, list[str]] = {}
-        taken = 0
-        for rid, origin in self._pending.items():
-            by_origin.setdefault(origin, []).append(rid)
-            taken += 1
-            if taken >= self.slice_size:
-                break
+        by_origin = self._take_slice()
         ids = [rid for group in by_origin.values() for rid in group]
-        for rid in ids:
-            del self._pending[rid]
         kinds = frozenset(self._pending_kinds)
         if not self._pending:
             self._pending_kinds = set()
@@ -129,11 +121,26 @@ class Bridge(QObject):
         # tests.perf.ui`, "arrival": the longest stall).
         gc.freeze()
         if self.fixed_slice is None:
-            took = max(time.perf_counter() - started, 1e-4)
-            wanted = len(ids) * SLICE_BUDGET / took
-            if len(ids) >= self.slice_size or wanted < self.slice_size:  # grow only from full slices
-                # halfway to the size that fits the budget, so one odd slice does not swing it
-                self.slice_size = max(SLICE_MIN, min(SLICE_MAX, int((self.slice_size + wanted) / 2)))
+            self._fit_slice(len(ids), max(time.perf_counter() - started, 1e-4))
+
+    def _take_slice(self) -> dict[str, list[str]]:
+        """The next slice_size pending ids, out of the queue, grouped by where they came from."""
+        by_origin: dict[str, list[str]] = {}
+        for taken, (rid, origin) in enumerate(self._pending.items(), start=1):
+            by_origin.setdefault(origin, []).append(rid)
+            if taken >= self.slice_size:
+                break
+        for group in by_origin.values():
+            for rid in group:
+                del self._pending[rid]
+        return by_origin
+
+    def _fit_slice(self, handed: int, took: float) -> None:
+        """The next slice's size: what fits SLICE_BUDGET at the pace just measured."""
+        wanted = handed * SLICE_BUDGET / took
+        if handed >= self.slice_size or wanted < self.slice_size:  # grow only from full slices
+            # halfway to the size that fits the budget, so one odd slice does not swing it
+            self.slice_size = max(SLICE_MIN, min(SLICE_MAX, int((self.slice_size + wanted) / 2)))
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -85,14 +85,17 @@ class RecordDialog(QDialog):
                                      "Saving will fail; copy anything you want to keep.")
             return
         changed = {k: v for k, v in current.items() if self.snapshot.get(k) != v}
-        if not changed:
-            return
+        if changed:
+            self._take_their_change(changed)
+
+    def _take_their_change(self, changed: dict[str, Any]) -> None:
+        """Show another device's change where you had not typed, remember it where you had, and say so."""
         mine = self._my_changes()  # against what the form showed before their change
         self.theirs.update(changed)
         self.snapshot.update(changed)
         clashing = [k for k in changed if k in mine and mine[k] != changed[k]]
         untouched = {k: v for k, v in changed.items() if k not in mine}
-        if untouched:  # show their change where you had not typed anything
+        if untouched:
             self.form.set_values({**self.form.values(), **untouched})
         text = f"Someone on another device just changed {', '.join(self._label(k) for k in changed)}."
         if clashing:
@@ -101,6 +104,16 @@ class RecordDialog(QDialog):
         else:
             text += " Their change is shown below; your own edits are kept."
         self.banner.show_message(text)
+
+    def _save_edit(self, record_id: str) -> None:
+        """Write the fields you changed; where another device changed one too, yours only if you say so."""
+        mine = self._my_changes()
+        clashing = [k for k in mine if k in self.theirs]
+        if clashing and not self._confirm_overwrite(clashing):
+            for k in clashing:
+                mine.pop(k)
+        if mine:
+            self.form.update(record_id, mine)
 
     def _label(self, name: str) -> str:
         """The field as the form's label names it (not the record's internal name)."""
@@ -128,13 +141,7 @@ class RecordDialog(QDialog):
             if self.record_id is None:
                 self.saved_id = self.form.create(self.form.values())
             else:
-                mine = self._my_changes()
-                clashing = [k for k in mine if k in self.theirs]
-                if clashing and not self._confirm_overwrite(clashing):
-                    for k in clashing:
-                        mine.pop(k)
-                if mine:
-                    self.form.update(self.record_id, mine)
+                self._save_edit(self.record_id)
                 self.saved_id = self.record_id
         except ValidationError as exc:
             self.form.show_error(exc)

@@ -4,6 +4,7 @@ against capacity, and the event's tasks."""
 from __future__ import annotations
 
 import html
+from collections import Counter
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -181,18 +182,8 @@ class EventDetail(QWidget):
     def update_count(self, *_args: object) -> None:
         rows = [r.rsvp for r in self.rsvps.rows]
         checked = sum(1 for r in rows if r.checked_in_at)
-        yes = sum(1 for r in rows if r.answer == "yes")
-        maybe = sum(1 for r in rows if r.answer == "maybe")
         capacity = self.shown_event.capacity if self.shown_event else None
-        if capacity:
-            text = f"{checked} of {capacity} places checked in"
-            if checked >= capacity:
-                text += " — full"
-        else:
-            text = f"{checked} checked in"
-        no = sum(1 for r in rows if r.answer == "no")
-        text += f" · RSVPs: {yes} yes, {maybe} maybe, {no} no"
-        self.count.setText(text if self.shown_event else "")
+        self.count.setText(_count_text(rows, checked, capacity) if self.shown_event else "")
         self.bar.setVisible(bool(self.shown_event and capacity))
         self.bar.setRange(0, max(1, capacity or 1))
         self.bar.setValue(min(checked, capacity or 0))
@@ -363,3 +354,13 @@ class EventDetail(QWidget):
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         self.rsvps.on_records_changed(event)
+
+
+def _count_text(rows: list[Rsvp], checked: int, capacity: int | None) -> str:
+    """The line under the event: e.g. '12 of 40 places checked in · RSVPs: 20 yes, 3 maybe, 1 no'."""
+    answers = Counter(r.answer for r in rows)
+    if capacity:
+        text = f"{checked} of {capacity} places checked in" + (" — full" if checked >= capacity else "")
+    else:
+        text = f"{checked} checked in"
+    return text + f" · RSVPs: {answers['yes']} yes, {answers['maybe']} maybe, {answers['no']} no"

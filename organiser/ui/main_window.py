@@ -7,7 +7,7 @@ import gc
 import importlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QPalette
@@ -38,6 +38,9 @@ from organiser.ui.peers_view import PeersView
 from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
+
+if TYPE_CHECKING:  # for an annotation only: the window imports no network module itself
+    from organiser.net.peerbook import PeerInfo
 
 log = logging.getLogger(__name__)
 VIEWS = ("events", "tasks", "members", "peers", "meeting")
@@ -348,6 +351,9 @@ class MainWindow(QMainWindow):
             self.peer_label.setText("Peers unknown")
             self.sync_label.setText("")
             return
+        self._show_peers(peers)
+
+    def _show_peers(self, peers: list[PeerInfo]) -> None:
         connected = [p for p in peers if p.connected]
         syncing = [p for p in peers if p.state == "syncing"]
         self.peer_label.setText(f"{len(connected)} peer{'s' if len(connected) != 1 else ''} connected")

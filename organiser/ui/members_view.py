@@ -4,6 +4,7 @@ pane, add/edit in a dialog, and delete with undo."""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -246,29 +247,17 @@ class MembersView(QWidget):
             self.answer.show_answer(None)
             return
         v = row.values
-
-        def line(label: str, value: str) -> str:
-            return f"<p><b>{label}</b><br>{html.escape(value) if value else '—'}</p>"
-
-        consent = []
-        if v.get("consent_email"):
-            consent.append("email")
-        if v.get("consent_phone"):
-            consent.append("phone")
-        consent_text = ("may be contacted by " + " and ".join(consent)) if consent else "no consent to contact"
-        if v.get("consent_date"):
-            consent_text += f" (given {v['consent_date']})"
         self.detail.setText(
             f"<h2>{html.escape(row.name)}</h2>"
-            + line("Email", ", ".join(v.get("emails") or []))
-            + line("Phone", ", ".join(v.get("phones") or []))
-            + line("Roles", ", ".join(row.plain_roles))
-            + line("Working groups", ", ".join(row.working_groups))
-            + line("Skills", ", ".join(row.skills))
-            + line("Consent", consent_text)
-            + line("Joined", v.get("joined") or "")
-            + line("Notes", v.get("notes") or "")
-            + line("Answers", self._answers_text(row.id))
+            + _line("Email", ", ".join(v.get("emails") or []))
+            + _line("Phone", ", ".join(v.get("phones") or []))
+            + _line("Roles", ", ".join(row.plain_roles))
+            + _line("Working groups", ", ".join(row.working_groups))
+            + _line("Skills", ", ".join(row.skills))
+            + _line("Consent", _consent_text(v))
+            + _line("Joined", v.get("joined") or "")
+            + _line("Notes", v.get("notes") or "")
+            + _line("Answers", self._answers_text(row.id))
         )
         self._fill_events()
         self._show_answer()
@@ -364,3 +353,14 @@ class MembersView(QWidget):
             return
         self.banner.hide()
         self.select(member_id)
+
+
+def _line(label: str, value: str) -> str:
+    """A labelled line of the detail pane; '—' for nothing."""
+    return f"<p><b>{label}</b><br>{html.escape(value) if value else '—'}</p>"
+
+
+def _consent_text(values: dict[str, Any]) -> str:
+    consent = [how for how in ("email", "phone") if values.get(f"consent_{how}")]
+    text = ("may be contacted by " + " and ".join(consent)) if consent else "no consent to contact"
+    return text + (f" (given {values['consent_date']})" if values.get("consent_date") else "")

@@ -214,14 +214,8 @@ class PeersView(QWidget):
             self.state.setText(f"Cannot list peers: {exc}")
             return
         self.peers.set_peers(peers)
-        port = getattr(self.node, "port", 0)
         connected = sum(1 for p in peers if p.connected)
-        addresses = self.addresses_to_type()
-        if addresses:
-            where = ("listening: on another device, Connect to address… with " + " or ".join(
-                f"<b>{html.escape(a)}</b>" for a in addresses))
-        else:
-            where = f"listening on port {port}" if port else "not listening yet"
+        where = self._where_listening()
         self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
                            f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected.")
         outdated = getattr(self.node, "outdated_peers", lambda: [])()
@@ -231,6 +225,15 @@ class PeersView(QWidget):
         if self.group.membership_status()["removed"]:
             self.state.setText(REMOVED_NOTE)
         self.peers.tick()
+
+    def _where_listening(self) -> str:
+        """How another device reaches this one: the addresses to type, else the port."""
+        addresses = self.addresses_to_type()
+        if addresses:
+            return "listening: on another device, Connect to address… with " + " or ".join(
+                f"<b>{html.escape(a)}</b>" for a in addresses)
+        port = getattr(self.node, "port", 0)
+        return f"listening on port {port}" if port else "not listening yet"
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         if "device" in event.kinds:

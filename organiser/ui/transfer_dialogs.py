@@ -259,15 +259,19 @@ class ImportDialog(QDialog):
 
     def _update_buttons(self) -> None:
         plan = self.plan
-        can = (not self.busy and self.result is None and plan is not None and (
-            (plan.backup is not None and plan.backup.group["id"] != self.group.id)
-            or (plan.backup is None and bool(plan.of("add") or plan.of("update"))
-                and (not plan.invalid or self.skip_box.isChecked()))))
+        can = not self.busy and self.result is None and plan is not None and self._would_write(plan)
         self.import_button.setEnabled(can)
         self.import_button.setText("Restore" if plan is not None and plan.backup is not None else "Import")
         for widget in (self.path_edit, self.choose_button, self.merge_box, self.skip_box, self.map_edit,
                        self.encoding_box):
             widget.setEnabled(not self.busy)
+
+    def _would_write(self, plan: ImportPlan) -> bool:
+        """A backup of another group restores; a file imports when it adds or updates something and
+        has no invalid items (or they are to be skipped)."""
+        if plan.backup is not None:
+            return plan.backup.group["id"] != self.group.id
+        return bool(plan.of("add") or plan.of("update")) and (not plan.invalid or self.skip_box.isChecked())
 
     # ---- importing ----------------------------------------------------------------------------
 

@@ -82,6 +82,11 @@ class TransferJob(QThread):
 _RUNNING: set[TransferJob] = set()
 
 
+def _details(item: PlannedItem) -> list[str]:
+    """What the plan says of an item beside its action: its reason and warnings, those not empty."""
+    return [x for x in (item.reason, *item.warnings) if x]
+
+
 class PlanModel(TableColumns):
     """The plan's items: what happens to each, where it is in the file, and why."""
 
@@ -102,10 +107,9 @@ class PlanModel(TableColumns):
             return None
         item = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            details = "; ".join(x for x in (item.reason, *item.warnings) if x)
-            return (ACTION_TEXT[item.action], item.where, item.label, details)[index.column()]
+            return (ACTION_TEXT[item.action], item.where, item.label, "; ".join(_details(item)))[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return "\n".join(x for x in (item.reason, *item.warnings) if x) or None
+            return "\n".join(_details(item)) or None
         if role == Qt.ItemDataRole.ForegroundRole and item.action == "invalid":
             return QColor("#b3261e")
         if role == self.ActionRole:

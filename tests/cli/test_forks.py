@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from organiser.services.group import create_group, open_group
-from tests.bad_peer import BadPeer, new_member
-from tests.conftest import add_device, sync_pair
+from tests.conftest import add_device
+from tests.forked import sign_two_versions
 
 
 def _forked(base: Path) -> tuple[Path, Path, dict[str, str], int]:
@@ -16,14 +16,8 @@ def _forked(base: Path) -> tuple[Path, Path, dict[str, str], int]:
     a = create_group(base / "data", "Tenants Union", "door laptop")
     b = add_device(a, base / "b", "minutes laptop")
     try:
-        sync_pair(a, b)
-        modified = BadPeer(b)
-        seq, prev = modified.seq + 1, modified.prev
-        left = modified.sign(new_member("Left"))
-        right = modified.sign(new_member("Right"), seq=seq, prev=prev)
-        for device in (a, b):
-            device.replica.apply([left, right])
-        return base / "data", base / "b", {"Left": left.hash, "Right": right.hash}, seq
+        versions, seq = sign_two_versions(a, b)
+        return base / "data", base / "b", versions, seq
     finally:
         a.close()
         b.close()

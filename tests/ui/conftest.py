@@ -24,7 +24,7 @@ from organiser.services.demo import DemoSize, populate
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
-from tests.conftest import FROZEN_NOW
+from tests.conftest import FROZEN_NOW, add_device, sync_pair
 
 NOW = FROZEN_NOW
 
@@ -42,6 +42,26 @@ def window(qtbot: Any, demo: Group, tmp_path: Path) -> Iterator[MainWindow]:
     win.show()
     yield win
     win.close()
+
+
+@pytest.fixture
+def meeting(window: MainWindow, qtbot: Any) -> tuple[MainWindow, str]:
+    """The window on the Meeting view (Ctrl+5, as a person opens it) of the event selected at start."""
+    event_id = window.events_view.current_id()
+    assert event_id is not None
+    window.windowHandle().requestActivate()  # shortcuts reach the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+    assert window.current_view() == "meeting" and window.meeting_view.event_id == event_id
+    return window, event_id
+
+
+def second_laptop(demo: Group, data_dir: Path, name: str) -> Iterator[Group]:
+    """For a fixture to yield from: another device of the demo group, synced by hand, closed after the test."""
+    other = add_device(demo, data_dir, name)
+    sync_pair(demo, other)
+    yield other
+    other.close()
 
 
 @pytest.fixture

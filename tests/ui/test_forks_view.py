@@ -10,20 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from organiser.services.group import Group
 from organiser.ui.peers_view import PeersView
-from tests.bad_peer import BadPeer, new_member
-from tests.conftest import sync_pair
-
-
-def _fork(a: Group, b: Group) -> dict[str, str]:
-    """b's modified client signs two versions of its next number; a (admin) and b receive both."""
-    sync_pair(a, b)
-    modified = BadPeer(b)
-    seq, prev = modified.seq + 1, modified.prev
-    left = modified.sign(new_member("Left"))
-    right = modified.sign(new_member("Right"), seq=seq, prev=prev)
-    for device in (a, b):
-        device.replica.apply([left, right])
-    return {"Left": left.hash, "Right": right.hash}
+from tests.forked import sign_two_versions
 
 
 def _click_row(qtbot: Any, view: Any, row: int) -> None:
@@ -39,7 +26,7 @@ def test_an_admin_sees_the_fork_picks_a_version_and_every_record_of_it_shows(
         qtbot: Any, two_devices: tuple[Group, Group]) -> None:
     a, b = two_devices
     a.members.add("Ana")
-    _fork(a, b)
+    sign_two_versions(a, b)
     view = PeersView(a, None)
     qtbot.addWidget(view)
     view.show()
@@ -69,7 +56,7 @@ def test_an_admin_sees_the_fork_picks_a_version_and_every_record_of_it_shows(
 def test_a_device_that_is_not_an_admin_sees_the_fork_but_cannot_keep_a_version(
         qtbot: Any, two_devices: tuple[Group, Group]) -> None:
     a, b = two_devices
-    _fork(a, b)
+    sign_two_versions(a, b)
     view = PeersView(b, None)
     qtbot.addWidget(view)
     view.show()

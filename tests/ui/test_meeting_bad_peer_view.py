@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +18,17 @@ from PySide6.QtWidgets import QApplication
 from organiser.core.changeset import Op
 from organiser.core.records import MEETING, identity_id
 from organiser.services.group import Group
-from organiser.ui.main_window import MainWindow
 from tests.bad_peer import BadPeer
-from tests.conftest import add_device, sync_pair
-from tests.ui.conftest import click_row
+from tests.conftest import sync_pair
+from tests.ui.conftest import click_row, second_laptop
 
 FAKE_TALLY = "X<br>yes: <b>40</b>"
 
 
 @pytest.fixture
-def meeting(window: MainWindow, qtbot: Any) -> tuple[MainWindow, str]:
-    event_id = window.events_view.current_id()
-    assert event_id is not None
-    window.windowHandle().requestActivate()  # shortcuts reach the active window
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
-    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
-    assert window.current_view() == "meeting" and window.meeting_view.event_id == event_id
-    return window, event_id
-
-
-@pytest.fixture
-def bad_laptop(demo: Group, tmp_path: Path) -> Group:
+def bad_laptop(demo: Group, tmp_path: Path) -> Iterator[Group]:
     """A member's second laptop, whose modified client signs what it likes."""
-    other = add_device(demo, tmp_path / "bad", "bad laptop")
-    sync_pair(demo, other)
-    yield other
-    other.close()
+    yield from second_laptop(demo, tmp_path / "bad", "bad laptop")
 
 
 def shown(label: Any) -> str:

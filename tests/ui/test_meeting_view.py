@@ -3,6 +3,7 @@ you type, undo, the agenda dragged into order, votes, Make task, and the project
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,28 +16,14 @@ from organiser.core.minutes import utf16_len
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
-from tests.conftest import add_device, sync_pair
-from tests.ui.conftest import with_modal
+from tests.conftest import sync_pair
+from tests.ui.conftest import second_laptop, with_modal
 
 
 @pytest.fixture
-def meeting(window: MainWindow, qtbot: Any) -> tuple[MainWindow, str]:
-    event_id = window.events_view.current_id()
-    assert event_id is not None
-    window.windowHandle().requestActivate()  # shortcuts reach the active window
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
-    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
-    assert window.current_view() == "meeting" and window.meeting_view.event_id == event_id
-    return window, event_id
-
-
-@pytest.fixture
-def chair(demo: Group, tmp_path: Path) -> Group:
+def chair(demo: Group, tmp_path: Path) -> Iterator[Group]:
     """The chair's laptop: a second device of the same group, synced by hand."""
-    other = add_device(demo, tmp_path / "chair", "chair laptop")
-    sync_pair(demo, other)
-    yield other
-    other.close()
+    yield from second_laptop(demo, tmp_path / "chair", "chair laptop")
 
 
 def type_text(widget: Any, text: str) -> None:

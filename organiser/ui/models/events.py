@@ -3,6 +3,7 @@ of one event with their check-ins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -77,6 +78,13 @@ def read_events(db: Database) -> dict[str, Event]:
     return {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "event")}
 
 
+def _event_line(ev: Event) -> str:
+    """'19:00–21:00  General meeting (cancelled) · Hall B'."""
+    where = f" · {ev.location}" if ev.location else ""
+    cancelled = " (cancelled)" if ev.status == "cancelled" else ""
+    return f"{time_range(ev)}  {ev.title}{cancelled}{where}"
+
+
 class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
     """Upcoming events (from the start of today), with a heading row before each day."""
 
@@ -136,25 +144,32 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         for rid, (_rowid, kind, values, deleted) in found.items():
             if kind != "event" or rid not in event.ids:
                 continue
-            old = self.events.pop(rid, None)
-            if old is not None:
-                days.add(old.start_dt.date())
-            changed[rid] = None
-            for row_id in self._occurrence_rows.pop(rid, []):  # a repeat's showings go too
-                changed[row_id] = None
-                days.add(date.fromisoformat(row_id.rsplit("@", 1)[1]))
-            if deleted:
-                continue
-            new = self.events[rid] = Event.from_values(rid, values)
-            for row in self._event_rows(new):
-                changed[row.id] = row
-                days.add(row.day)
+            self._drop_event(rid, changed, days)
+            if not deleted:
+                new = self.events[rid] = Event.from_values(rid, values)
+                for row in self._event_rows(new):
+                    changed[row.id] = row
+                    days.add(row.day)
+        self._mark_days(changed, days)
+        self.apply_rows(changed)
+
+    def _drop_event(self, rid: str, changed: dict[str, AgendaRow | None], days: set[date]) -> None:
+        """The event's rows (a repeat's showings too) go; the days they were on are noted."""
+        old = self.events.pop(rid, None)
+        if old is not None:
+            days.add(old.start_dt.date())
+        changed[rid] = None
+        for row_id in self._occurrence_rows.pop(rid, []):
+            changed[row_id] = None
+            days.add(date.fromisoformat(row_id.rsplit("@", 1)[1]))
+
+    def _mark_days(self, changed: dict[str, AgendaRow | None], days: set[date]) -> None:
+        """A day's heading row stays while an event shows on it, and goes with its last one."""
         present = {r.day for r in self.rows if r.event is not None and r.id not in changed}
         present |= {r.day for r in changed.values() if r is not None}
         for day in days:
             changed[f"day:{day.isoformat()}"] = AgendaRow(f"day:{day.isoformat()}", day, None) \
                 if day in present else None
-        self.apply_rows(changed)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -171,14 +186,8 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
             return None
         row = self.rows[index.row()]
         ev = row.event
-        if role == Qt.ItemDataRole.DisplayRole:
-            if ev is None:
-                return day_heading(row.day, self.today)
-            where = f" · {ev.location}" if ev.location else ""
-            cancelled = " (cancelled)" if ev.status == "cancelled" else ""
-            return f"{time_range(ev)}  {ev.title}{cancelled}{where}"
-        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            return day_heading(row.day, self.today) if ev is None else _event_line(ev)
         if role == ID_ROLE:
             return ev.id if ev else None
         if role in (ROW_ROLE, EVENT_ROLE):
@@ -207,6 +216,16 @@ class RsvpRow:
 
 
 RSVP_COLUMNS = ("Member", "Answer", "Checked in")
+
+
+def _arrived(row: RsvpRow) -> str:
+    when = row.rsvp.checked_in_at
+    return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
+
+
+# The RSVP table's columns: who, their answer, when they were checked in.
+_RSVP_CELLS: tuple[Callable[[RsvpRow], str], ...] = (
+    lambda row: row.name, lambda row: row.rsvp.answer or "—", _arrived)
 
 
 class RsvpModel(LiveRows[RsvpRow], TableColumns):
@@ -262,15 +281,7 @@ class RsvpModel(LiveRows[RsvpRow], TableColumns):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            col = index.column()
-            if col == 0:
-                return row.name
-            if col == 1:
-                return row.rsvp.answer or "—"
-            if col == 2:
-                when = row.rsvp.checked_in_at
-                return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
-            return None
+            return _RSVP_CELLS[index.column()](row) if index.column() < len(_RSVP_CELLS) else None
         if role == ID_ROLE:
             return row.rsvp.member
         if role == ROW_ROLE:

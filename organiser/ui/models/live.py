@@ -141,17 +141,7 @@ class LiveRows(Generic[RowT]):
         changed = {rid: row for rid, row in changed.items() if row is not None or rid in by_id}
         if not changed:
             return
-        parent = QModelIndex()
-        keys = self._keys  # computed before any row goes, so the two lists stay in step
-        removals = sorted((p for rid, row in changed.items() if (p := self.row_of(rid)) >= 0
-                           and (row is None or self._sort_key(row) != keys[p])), reverse=True)
-        for p in removals:  # one removal per row, from the bottom so positions stay valid
-            self._qt.beginRemoveRows(parent, p, p)
-            del by_id[self._row_id(self.rows[p])]
-            del self.rows[p]
-            del keys[p]
-            self._pos = None
-            self._qt.endRemoveRows()
+        self._remove_moved(changed, by_id)
         in_place: list[int] = []
         inserts: list[RowT] = []
         for rid, row in changed.items():
@@ -169,6 +159,20 @@ class LiveRows(Generic[RowT]):
             self._qt.dataChanged.emit(self._qt.index(min(in_place), 0),
                                   self._qt.index(max(in_place), last_col))
         self._insert_sorted(inserts)
+
+    def _remove_moved(self, changed: Mapping[str, RowT | None], by_id: dict[str, RowT]) -> None:
+        """Rows that go, or whose place in the order changes, are taken out (put back in order later)."""
+        parent = QModelIndex()
+        keys = self._keys  # computed before any row goes, so the two lists stay in step
+        removals = sorted((p for rid, row in changed.items() if (p := self.row_of(rid)) >= 0
+                           and (row is None or self._sort_key(row) != keys[p])), reverse=True)
+        for p in removals:  # one removal per row, from the bottom so positions stay valid
+            self._qt.beginRemoveRows(parent, p, p)
+            del by_id[self._row_id(self.rows[p])]
+            del self.rows[p]
+            del keys[p]
+            self._pos = None
+            self._qt.endRemoveRows()
 
     def _insert_sorted(self, inserts: list[RowT]) -> None:
         if not inserts:

@@ -65,11 +65,7 @@ class AgendaModel(QAbstractListModel):
         item = self.rows[index.row()]
         current = self.state is not None and self.state.current_item == item.id
         if role == Qt.ItemDataRole.DisplayRole:
-            presenter = self.meetings.member_name(item.presenter)
-            box = f"  [{clock_text(self.state.seconds_used(item)) if self.state else '0:00'} of {item.minutes} min]" \
-                if item.minutes else ""
-            return f"{'▶ ' if current else ''}{index.row() + 1}. {item.title}" + (
-                f" — {presenter}" if presenter else "") + box
+            return self._line(index.row(), item, current)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return item.title
         if role == ID_ROLE:
@@ -79,6 +75,14 @@ class AgendaModel(QAbstractListModel):
         if role == CURRENT_ROLE:
             return current
         return None
+
+    def _line(self, row: int, item: AgendaItem, current: bool) -> str:
+        """'▶ 2. Rent — Ana  [3:10 of 10 min]': the mark of the current item, number, title,
+        presenter, and the time used of its time box."""
+        presenter = self.meetings.member_name(item.presenter)
+        box = f"  [{clock_text(self.state.seconds_used(item)) if self.state else '0:00'} of {item.minutes} min]" \
+            if item.minutes else ""
+        return f"{'▶ ' if current else ''}{row + 1}. {item.title}" + (f" — {presenter}" if presenter else "") + box
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

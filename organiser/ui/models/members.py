@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import itemgetter
@@ -94,15 +94,19 @@ def read_members(db: Database, members: Iterable[str] | None = None,
         wanted = list(members)
         for member, kind, value in queries.member_traits(db, wanted):
             (roles if kind == "member_role" else skills).setdefault(member, []).append(value)
-        known = known or {}
-        rows = dict(queries.rows_by_ids(db, [rid for rid in wanted if rid not in known]))
-        rows.update((rid, known[rid]) for rid in wanted if rid in known)
-        found = [(rowid, rid, values) for rid, (rowid, kind, values, deleted) in rows.items()
-                 if kind == "member" and not deleted]
+        found = _member_rows(db, wanted, known or {})
     for values in (*roles.values(), *skills.values()):
         values.sort(key=str.casefold)
     return {rid: MemberRow(rid, rowid, values.get("name") or "", values, roles.get(rid, []), skills.get(rid, []))
             for rowid, rid, values in found}
+
+
+def _member_rows(db: Database, wanted: list[str], known: Mapping[str, StoredRow]) -> list[tuple[int, str, dict]]:
+    """(rowid, id, values) of the wanted members not deleted, read unless already `known`."""
+    rows = dict(queries.rows_by_ids(db, [rid for rid in wanted if rid not in known]))
+    rows.update((rid, known[rid]) for rid in wanted if rid in known)
+    return [(rowid, rid, values) for rid, (rowid, kind, values, deleted) in rows.items()
+            if kind == "member" and not deleted]
 
 
 def _name_key(row: MemberRow) -> tuple[str, str, str, str]:
@@ -149,6 +153,28 @@ class SearchCache:
         self.ordered = self.ordered_rowids = self.ordered_keys = None
         self.shown_rowids = self.shown_from = None
         self.rows_are_everyone = rows_are_everyone
+
+
+def _members_touched(ids: Iterable[str], found: Mapping[str, StoredRow]) -> set[str]:
+    """The members whose record, role or skill is among the changed rows."""
+    member_ids: set[str] = set()
+    for rid in ids:
+        row = found[rid]
+        if row.kind == "member":
+            member_ids.add(rid)
+        elif row.kind in ("member_role", "member_skill") and row.values.get("member"):
+            member_ids.add(row.values["member"])
+    return member_ids
+
+
+# A row's answer to each role beyond its text (DISPLAY and TOOLTIP are answered from its cells).
+_ROW_ROLES: dict[int, Callable[[MemberRow], Any]] = {
+    ID_ROLE: lambda row: row.id,
+    ROW_ROLE: lambda row: row,
+    NAME_ROLE: lambda row: row.name,
+    ROLES_ROLE: lambda row: row.plain_roles,
+    WORKING_GROUPS_ROLE: lambda row: row.working_groups,
+}
 
 
 class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
@@ -273,22 +299,9 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
         if not (event.kinds & MEMBER_KINDS) or self._not_ready(event):
             return
         found = changed_rows(self.group.db, event)
-        member_ids: set[str] = set()
-        for rid in event.ids & found.keys():
-            row = found[rid]
-            kind, values = row.kind, row.values
-            if kind == "member":
-                member_ids.add(rid)
-            elif kind in ("member_role", "member_skill") and values.get("member"):
-                member_ids.add(values["member"])
+        member_ids = _members_touched(event.ids & found.keys(), found)
         live = read_members(self.group.db, member_ids, found)
-        for rid in member_ids:
-            old = self._all.pop(rid, None)
-            if old is not None:
-                self._role_count.subtract(old.roles)
-            if rid in live:
-                self._all[rid] = live[rid]
-                self._role_count.update(live[rid].roles)
+        self._keep_members(member_ids, live)
         filtered = bool(self.search.strip() or self.role or self.working_group)
         matching = (queries.matching_rowids(self.group.db, self.search, [r.rowid for r in live.values()])
                     if self.search.strip() else None)
@@ -298,6 +311,16 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
         # next search starts from a copy of them instead of sorting 70,000 members again.
         self.search_cache.invalidate(rows_are_everyone=not filtered)
         self._prepare.start()
+
+    def _keep_members(self, member_ids: set[str], live: dict[str, MemberRow]) -> None:
+        """The directory and the count of each role brought up to date for these members."""
+        for rid in member_ids:
+            old = self._all.pop(rid, None)
+            if old is not None:
+                self._role_count.subtract(old.roles)
+            if rid in live:
+                self._all[rid] = live[rid]
+                self._role_count.update(live[rid].roles)
 
     def _prepare_search(self) -> None:
         """Once peers' changes stop coming in: what the next search starts from."""
@@ -320,17 +343,8 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
             cells = row.cells or row.make_cells()
             col = index.column()
             return cells[col] if 0 <= col < len(cells) else None
-        if role == ID_ROLE:
-            return row.id
-        if role == ROW_ROLE:
-            return row
-        if role == NAME_ROLE:
-            return row.name
-        if role == ROLES_ROLE:
-            return row.plain_roles
-        if role == WORKING_GROUPS_ROLE:
-            return row.working_groups
-        return None
+        answer = _ROW_ROLES.get(role)
+        return answer(row) if answer is not None else None
 
     def roleNames(self) -> dict[int, bytes]:
         names = dict(super().roleNames())

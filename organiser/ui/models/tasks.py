@@ -3,8 +3,8 @@ for the filterable list, all fed by one shared cache of the group's tasks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
@@ -80,22 +80,27 @@ class TaskCache(LoadedOnce, QObject):
             return
         if self.loading:
             self._missed |= event.ids
-        found = changed_rows(self.group.db, event)
-        changed: dict[str, Task | None] = {}
-        for rid, (_rowid, kind, values, deleted) in found.items():
-            if kind == "task":
-                if deleted:
-                    self.tasks.pop(rid, None)
-                    changed[rid] = None
-                else:
-                    changed[rid] = Task.from_values(rid, values)
-                    if self.loaded:  # before loading, only models showing a few tasks listen
-                        self.tasks[rid] = changed[rid]
+        changed = self._take_changed_tasks(changed_rows(self.group.db, event))
         if shown and self.loaded:  # a name on show changed: repaint the tasks showing it
             changed.update({t.id: t for t in self.tasks.values()
                             if t.id not in changed and (t.assignee in shown or t.event in shown)})
         if changed:
             self.changed.emit(changed)
+
+    def _take_changed_tasks(self, found: Mapping[str, queries.StoredRow]) -> dict[str, Task | None]:
+        """The tasks among the changed rows, None for a deleted one; kept in `tasks` once loaded."""
+        changed: dict[str, Task | None] = {}
+        for rid, (_rowid, kind, values, deleted) in found.items():
+            if kind != "task":
+                continue
+            if deleted:
+                self.tasks.pop(rid, None)
+                changed[rid] = None
+                continue
+            task = changed[rid] = Task.from_values(rid, values)
+            if self.loaded:  # before loading, only models showing a few tasks listen
+                self.tasks[rid] = task
+        return changed
 
     def move(self, ids: Sequence[str], status: str) -> bool:
         """Move tasks to a column; a refusal becomes one sentence on `failed`."""
@@ -317,6 +322,23 @@ DUE_CHOICES = ("any", "overdue", "this week", "no date")
 FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "text", "today"})
 
 
+def _overdue(task: Task, today: date) -> bool:
+    return bool(task.due) and task.due < today.isoformat() and task.status != "done"
+
+
+def _due_this_week(task: Task, today: date) -> bool:
+    return bool(task.due) and today.isoformat() <= task.due <= (today + timedelta(days=7)).isoformat()
+
+
+def _no_date(task: Task, _today: date) -> bool:
+    return not task.due
+
+
+# The Due filter's choices (any other shows every task).
+_DUE_TESTS: dict[str, Callable[[Task, date], bool]] = {
+    "overdue": _overdue, "this week": _due_this_week, "no date": _no_date}
+
+
 class TaskFilterProxy(SourceSortProxy):
     """Filters for the task list: assignee, due date, linked event, and "mine"."""
 
@@ -343,19 +365,17 @@ class TaskFilterProxy(SourceSortProxy):
         if not isinstance(model, TaskTableModel) or source_row >= len(model.rows):
             return False
         task = model.rows[source_row]
+        if not self._whose_and_which_event(task):
+            return False
+        if self.text and self.text.casefold() not in task.title.casefold():
+            return False
+        due_test = _DUE_TESTS.get(self.due)
+        return due_test is None or due_test(task, self.today)
+
+    def _whose_and_which_event(self, task: Task) -> bool:
+        """The Mine, Assignee and Event filters."""
         if self.only_mine and (not self.me or task.assignee != self.me):
             return False
         if self.assignee and task.assignee != self.assignee:
             return False
-        if self.event_id and task.event != self.event_id:
-            return False
-        if self.text and self.text.casefold() not in task.title.casefold():
-            return False
-        if self.due == "overdue":
-            return bool(task.due) and task.due < self.today.isoformat() and task.status != "done"
-        if self.due == "this week":
-            return bool(task.due) and self.today.isoformat() <= task.due <= \
-                (self.today + timedelta(days=7)).isoformat()
-        if self.due == "no date":
-            return not task.due
-        return True
+        return not self.event_id or task.event == self.event_id
