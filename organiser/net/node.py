@@ -263,6 +263,7 @@ class SyncNode(InboundConnections, OutboundConnections):
                 await link.session.tell_neighbours(current)
                 if lost:
                     await link.session.request_missing()
+                    await link.session.take_orphans()  # authors only the lost link brought
             except (ConnectionError, OSError) as exc:
                 log.info("could not update %s: %s", link.session.peer_short, exc)
 
@@ -302,6 +303,7 @@ class SyncNode(InboundConnections, OutboundConnections):
             existing.writer.close()
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
                           applier=self._applier, neighbours=lambda: self._neighbours,
+                          siblings=lambda: [link.session for link in self._links.values()],
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link

@@ -8,6 +8,13 @@
    from directly (NEIGHBOURS); their changesets are not relayed to it. When it loses one,
    it sends its vector (REQUEST) and gets what it lacks. PING/PONG notice a peer that
    vanished without closing (a laptop lid, a pulled cable).
+4. Copies: in a room linked with cycles (net/fanout.py) the same changeset reaches a laptop
+   by several links. When a copy of an author's changeset arrives that we already hold, and
+   another link still brings that author, we tell the sender to skip the author (RELAY): each
+   author's news then flows along a tree. Every link still says a few times a second what it
+   holds of the authors it skips (VECTOR); if a peer holds more of one than we do for longer
+   than NOTE_EVERY, or the links that brought it close, we take the author again (RELAY take).
+   Only with peers whose HELLO lists the "skip" feature; older ones relay everything, as before.
 
 Incoming changesets are applied in chunks with a yield between, so a big initial sync
 does not stall the event loop. Bad frames close this conversation (the stream cannot
@@ -44,6 +51,11 @@ APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
 APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
 READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the peer is there)
+# Live acknowledgements (VECTOR) and news of authors the peer skips are gathered this long: one
+# frame per link a few times a second instead of one after every relayed frame. It is also how
+# late a laptop notices that the links it kept for an author stopped bringing it (then it takes
+# the author again from a peer that has more).
+NOTE_EVERY = 0.25
 
 
 class SessionClosed(Exception):
@@ -76,6 +88,8 @@ class Session:
     applier: BackgroundApplier | None = None
     # Devices whose changesets reach us directly (the node's other conversations), told at HELLO.
     neighbours: Callable[[], frozenset[str]] = frozenset
+    # The node's conversations (this one among them): is another link still bringing an author?
+    siblings: Callable[[], list[Session]] = list
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -107,6 +121,12 @@ class Session:
         self._deferred_requests: list[dict[str, int]] = []
         self.codecs = packing.available()  # what we offer to unpack, at HELLO
         self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
+        self.peer_skips = False  # the peer's HELLO lists SKIP_FEATURE: RELAY frames may go both ways
+        self.skipped_by_peer: set[str] = set()  # authors the peer gets by other links: not sent to it
+        self.skipping: set[str] = set()  # authors we asked the peer not to send us
+        self._note_authors: set[str] = set()  # authors to tell the peer what we hold of, soon
+        self._suspects: dict[str, tuple[int, float]] = {}  # skipped author -> (peer holds, since when)
+        self._note_wanted = asyncio.Event()
 
     @property
     def peer_short(self) -> str:
@@ -226,6 +246,11 @@ class Session:
                 me = self.replica.device_id
                 fresh = [cs for cs in rows if cs.seq > self.peer_known.get(cs.author, 0)
                          and (cs.author == me or cs.author not in self.peer_neighbours)]
+                if self.skipped_by_peer:
+                    held_back = {cs.author for cs in fresh if cs.author in self.skipped_by_peer}
+                    if held_back:  # the peer hears of them in our next note, to check its other links
+                        fresh = [cs for cs in fresh if cs.author not in held_back]
+                        self._note(held_back)
                 if fresh:
                     await self._send_changesets(fresh)
                     self._note_sent(fresh)
@@ -236,6 +261,87 @@ class Session:
         proofs = self.guard.proofs_to_send()
         for part in p.batches(proofs):
             await self._send(p.encode_changes(part))
+
+    # ---- copies: which links bring which authors -------------------------------------------
+
+    def _note(self, authors: set[str]) -> None:
+        self._note_authors |= authors
+        self._note_wanted.set()
+
+    def _other_links(self) -> list[Session]:
+        return [s for s in self.siblings() if s is not self and s.received_all.is_set() and not s.closed.is_set()]
+
+    async def _skip_copies(self, authors: set[str]) -> None:
+        """Copies of these authors' changesets came from the peer while we held them: ask it to
+        skip them, unless this is the last link bringing an author, or the author's own link."""
+        if not self.peer_skips:
+            return
+        others = self._other_links()
+        me = self.replica.device_id
+        skip = {a for a in authors - self.skipping if a != self.peer_device
+                and (a == me or any(a not in s.skipping for s in others))}
+        if skip:
+            self.skipping |= skip
+            await self._send(p.encode_relay(skip=skip))
+
+    async def take_orphans(self) -> None:
+        """After a link closed: authors we skip here that no open link brings any more are
+        taken again from this peer (the first conversation asked takes them)."""
+        if not self.skipping or not self.live or self.closed.is_set():
+            return
+        others = self._other_links()
+        me = self.replica.device_id
+        orphans = {a for a in self.skipping if a != me and all(a in s.skipping for s in others)}
+        if orphans:
+            await self._take(orphans)
+
+    async def _take(self, authors: set[str]) -> None:
+        self.skipping -= authors
+        ours = self.replica.version_vector()
+        await self._send(p.encode_relay(take={a: ours.get(a, 0) for a in sorted(authors)}))
+
+    def _suspect(self, vector: dict[str, int]) -> None:
+        """The peer holds more of an author we skip on this link than we do: a tree link may be
+        slow (fine) or gone quiet; checked again after NOTE_EVERY."""
+        ours: dict[str, int] | None = None
+        for author in self.skipping & vector.keys():
+            ours = ours if ours is not None else self.replica.version_vector()
+            if vector[author] > ours.get(author, 0) and author not in self._suspects:
+                self._suspects[author] = (vector[author], time.monotonic())
+        if self._suspects:
+            self._note_wanted.set()
+
+    async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None:
+        self.skipped_by_peer |= skip
+        if take:
+            self.skipped_by_peer -= take.keys()
+            for author, seq in take.items():
+                self.peer_known[author] = seq  # what it holds, as it says: what follows is sent
+            await self._send_missing({**self.replica.version_vector(), **take})
+
+    async def _notes(self) -> None:
+        """Gathered VECTOR notes, and skipped authors a peer holds more of than we do for longer
+        than NOTE_EVERY taken again from it."""
+        while True:
+            await self._note_wanted.wait()
+            await asyncio.sleep(NOTE_EVERY)
+            self._note_wanted.clear()
+            if not self.live:
+                self._note_wanted.set()  # after our initial stream
+                continue
+            authors, self._note_authors = self._note_authors, set()
+            ours = self.replica.version_vector()
+            if authors:
+                await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
+            now = time.monotonic()
+            lacking = {a for a, (seq, since) in self._suspects.items()
+                       if a in self.skipping and ours.get(a, 0) < seq and now - since >= NOTE_EVERY}
+            self._suspects = {a: v for a, v in self._suspects.items()
+                              if a in self.skipping and a not in lacking and ours.get(a, 0) < v[0]}
+            if lacking:
+                await self._take(lacking)
+            if self._suspects:
+                self._note_wanted.set()
 
     # ---- receiving ----------------------------------------------------------------------
 
@@ -273,6 +379,12 @@ class Session:
                     self.peer_known[a] = max(self.peer_known.get(a, 0), s)
                 if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
                     self.acked.set()
+                if self.skipping:
+                    self._suspect(vector)
+            elif frame.type == p.FrameType.RELAY:
+                if not self.peer_skips:
+                    raise p.ProtocolError("a RELAY frame from a peer that did not offer the skip feature")
+                await self._on_relay(*p.decode_relay(frame.payload))
             elif frame.type == p.FrameType.NEIGHBOURS:
                 self.peer_neighbours = p.decode_neighbours(frame.payload)
             elif frame.type == p.FrameType.REQUEST:
@@ -322,7 +434,10 @@ class Session:
             if self.received_all.is_set():
                 # Live relays bring the same changeset from several peers; a copy we hold
                 # costs one lookup here instead of a write transaction in apply().
-                good = [cs for cs in good if self.replica.hash_at(cs.author, cs.seq) != cs.hash]
+                held = [self.replica.hash_at(cs.author, cs.seq) == cs.hash for cs in good]
+                if any(held):
+                    await self._skip_copies({cs.author for cs, h in zip(good, held, strict=True) if h})
+                    good = [cs for cs, h in zip(good, held, strict=True) if not h]
                 if not good:
                     continue
             await self._settle()
@@ -342,11 +457,10 @@ class Session:
         else:
             self.last_sync = time.time()
             if remaining == 0:
-                # Say what we now hold of these authors only: the peer merges entries, and a whole
-                # vector (some 70 bytes per device) after every relayed edit was most of the bytes
-                # of a 30-laptop room.
-                ours = self.replica.version_vector()
-                await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
+                # Say (soon, gathered) what we now hold of these authors only: the peer merges
+                # entries, and a whole vector (some 70 bytes per device) after every relayed edit
+                # was most of the bytes of a 30-laptop room.
+                self._note(authors)
 
     async def _apply_chunk(self, good: list[Changeset]) -> None:
         began = time.perf_counter()
@@ -409,7 +523,8 @@ class Session:
         vector = self.replica.version_vector()
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
                                         self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
-                                        self.codecs, self.neighbours() - {self.peer_device}))
+                                        self.codecs, self.neighbours() - {self.peer_device},
+                                        (p.SKIP_FEATURE,)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -423,6 +538,7 @@ class Session:
         self.peer_listen_port = hello.listen
         self.pack_with = packing.choose(self.codecs, hello.codecs)
         self.peer_neighbours = hello.neighbours
+        self.peer_skips = p.SKIP_FEATURE in hello.features
         self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:
@@ -432,7 +548,7 @@ class Session:
             await self.exchange_hello()
             self.on_change(self)
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._stream_initial()),
-                     asyncio.create_task(self._keepalive())]
+                     asyncio.create_task(self._keepalive()), asyncio.create_task(self._notes())]
             # Only failures end the receiver and the keepalive, so this returns on the first.
             done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
