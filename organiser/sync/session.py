@@ -8,13 +8,7 @@
    from directly (NEIGHBOURS); their changesets are not relayed to it. When it loses one,
    it sends its vector (REQUEST) and gets what it lacks. PING/PONG notice a peer that
    vanished without closing (a laptop lid, a pulled cable).
-4. Copies: in a room linked with cycles (net/fanout.py) the same changeset reaches a laptop
-   by several links. When a copy of an author's changeset arrives that we already hold, and
-   another link still brings that author, we tell the sender to skip the author (RELAY): each
-   author's news then flows along a tree. Every link still says a few times a second what it
-   holds of the authors it skips (VECTOR); if a peer holds more of one than we do for longer
-   than NOTE_EVERY, or the links that brought it close, we take the author again (RELAY take).
-   Only with peers whose HELLO lists the "skip" feature; older ones relay everything, as before.
+4. Copies of an author's changesets arriving by several links: sync/skipping.py.
 
 Incoming changesets are applied in chunks with a yield between, so a big initial sync
 does not stall the event loop. Bad frames close this conversation (the stream cannot
@@ -41,6 +35,7 @@ from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
+from organiser.sync.skipping import CopySkipping
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +46,6 @@ APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
 APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
 READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the peer is there)
-# Live acknowledgements (VECTOR) and news of authors the peer skips are gathered this long: one
-# frame per link a few times a second instead of one after every relayed frame. It is also how
-# late a laptop notices that the links it kept for an author stopped bringing it (then it takes
-# the author again from a peer that has more).
-NOTE_EVERY = 0.25
 
 
 class SessionClosed(Exception):
@@ -75,7 +65,7 @@ def covers(have: dict[str, int], want: dict[str, int]) -> bool:
 
 
 @dataclass
-class Session:
+class Session(CopySkipping):
     replica: Replica
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
@@ -261,87 +251,6 @@ class Session:
         proofs = self.guard.proofs_to_send()
         for part in p.batches(proofs):
             await self._send(p.encode_changes(part))
-
-    # ---- copies: which links bring which authors -------------------------------------------
-
-    def _note(self, authors: set[str]) -> None:
-        self._note_authors |= authors
-        self._note_wanted.set()
-
-    def _other_links(self) -> list[Session]:
-        return [s for s in self.siblings() if s is not self and s.received_all.is_set() and not s.closed.is_set()]
-
-    async def _skip_copies(self, authors: set[str]) -> None:
-        """Copies of these authors' changesets came from the peer while we held them: ask it to
-        skip them, unless this is the last link bringing an author, or the author's own link."""
-        if not self.peer_skips:
-            return
-        others = self._other_links()
-        me = self.replica.device_id
-        skip = {a for a in authors - self.skipping if a != self.peer_device
-                and (a == me or any(a not in s.skipping for s in others))}
-        if skip:
-            self.skipping |= skip
-            await self._send(p.encode_relay(skip=skip))
-
-    async def take_orphans(self) -> None:
-        """After a link closed: authors we skip here that no open link brings any more are
-        taken again from this peer (the first conversation asked takes them)."""
-        if not self.skipping or not self.live or self.closed.is_set():
-            return
-        others = self._other_links()
-        me = self.replica.device_id
-        orphans = {a for a in self.skipping if a != me and all(a in s.skipping for s in others)}
-        if orphans:
-            await self._take(orphans)
-
-    async def _take(self, authors: set[str]) -> None:
-        self.skipping -= authors
-        ours = self.replica.version_vector()
-        await self._send(p.encode_relay(take={a: ours.get(a, 0) for a in sorted(authors)}))
-
-    def _suspect(self, vector: dict[str, int]) -> None:
-        """The peer holds more of an author we skip on this link than we do: a tree link may be
-        slow (fine) or gone quiet; checked again after NOTE_EVERY."""
-        ours: dict[str, int] | None = None
-        for author in self.skipping & vector.keys():
-            ours = ours if ours is not None else self.replica.version_vector()
-            if vector[author] > ours.get(author, 0) and author not in self._suspects:
-                self._suspects[author] = (vector[author], time.monotonic())
-        if self._suspects:
-            self._note_wanted.set()
-
-    async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None:
-        self.skipped_by_peer |= skip
-        if take:
-            self.skipped_by_peer -= take.keys()
-            for author, seq in take.items():
-                self.peer_known[author] = seq  # what it holds, as it says: what follows is sent
-            await self._send_missing({**self.replica.version_vector(), **take})
-
-    async def _notes(self) -> None:
-        """Gathered VECTOR notes, and skipped authors a peer holds more of than we do for longer
-        than NOTE_EVERY taken again from it."""
-        while True:
-            await self._note_wanted.wait()
-            await asyncio.sleep(NOTE_EVERY)
-            self._note_wanted.clear()
-            if not self.live:
-                self._note_wanted.set()  # after our initial stream
-                continue
-            authors, self._note_authors = self._note_authors, set()
-            ours = self.replica.version_vector()
-            if authors:
-                await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
-            now = time.monotonic()
-            lacking = {a for a, (seq, since) in self._suspects.items()
-                       if a in self.skipping and ours.get(a, 0) < seq and now - since >= NOTE_EVERY}
-            self._suspects = {a: v for a, v in self._suspects.items()
-                              if a in self.skipping and a not in lacking and ours.get(a, 0) < v[0]}
-            if lacking:
-                await self._take(lacking)
-            if self._suspects:
-                self._note_wanted.set()
 
     # ---- receiving ----------------------------------------------------------------------
 
