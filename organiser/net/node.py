@@ -57,6 +57,11 @@ KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of y
 # busy room each frame costs every link a TLS record, a wake-up and an acknowledgement, and frame
 # by frame 30 laptops spent more CPU than two cores have. A lone edit still goes at once.
 PUSH_GATHER = 0.03
+# In a room bigger than the full mesh (net/fanout.py) every frame is relayed on and applied by
+# every laptop, one transaction per frame: applying one changeset alone costs ~1.1 ms of CPU,
+# sixteen together ~0.13 ms each (measured, see tests/perf/room.py). So pushes gather longer
+# there; each hop adds at most this to an edit's way through the room.
+PUSH_GATHER_ROOM = 0.15
 DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
 
 
@@ -263,6 +268,7 @@ class SyncNode(InboundConnections, OutboundConnections):
                 await link.session.tell_neighbours(current)
                 if lost:
                     await link.session.request_missing()
+                    await link.session.take_orphans()  # authors only the lost link brought
             except (ConnectionError, OSError) as exc:
                 log.info("could not update %s: %s", link.session.peer_short, exc)
 
@@ -302,6 +308,7 @@ class SyncNode(InboundConnections, OutboundConnections):
             existing.writer.close()
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
                           applier=self._applier, neighbours=lambda: self._neighbours,
+                          siblings=lambda: [link.session for link in self._links.values()],
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link
@@ -433,8 +440,9 @@ class SyncNode(InboundConnections, OutboundConnections):
 
     async def _push_all(self) -> None:
         while self._push_wanted and not self._stopping:
-            if time.monotonic() - self._pushed_at < PUSH_GATHER:
-                await asyncio.sleep(PUSH_GATHER)
+            gather = PUSH_GATHER_ROOM if self._mesh is not None and self._mesh.partial else PUSH_GATHER
+            if time.monotonic() - self._pushed_at < gather:
+                await asyncio.sleep(gather)
             self._pushed_at = time.monotonic()
             self._push_wanted = False
             roster = self.group.replica.roster()

@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 
 PROTOCOL_VERSION = 1
+# Features a HELLO may list; a peer uses one only when the other side listed it too.
+SKIP_FEATURE = "skip"  # RELAY frames: a peer asks not to be sent an author's copies it gets elsewhere
 MAX_FRAME = 8 * 1024 * 1024  # bytes of payload; a batch of changesets is split below this
 BATCH_BYTES = 1024 * 1024  # what a sender aims for in one CHANGES frame
 SIGNATURE_SIZE = 64
@@ -43,6 +45,8 @@ class FrameType(IntEnum):
     NEIGHBOURS = 11  # {"devices"}: devices whose new changesets reach me directly from them
     REQUEST = 12  # {"vector"}: send me what I lack beyond this (after I lost a neighbour)
     PACKED = 13  # a CHANGES payload compressed with a codec the receiver offered (sync/packing.py)
+    RELAY = 14  # {"skip", "take"}: stop / start again relaying these authors to me (only to a peer
+    #             whose HELLO lists the feature "skip": older versions close on an unknown frame)
     # Right after TLS, before anything else (net/handshake.py):
     MEMBER_PROOF = 20  # {"tags"}: HMACs under keys only members hold, over both connection certificates
     IDENTITY = 21  # {"key", "signature"}: my device key, signing both connection certificates
@@ -138,8 +142,10 @@ def check_vector(value: Any) -> dict[str, int]:
 
 def encode_hello(device: str, vector: dict[str, int], listen_port: int = 0, wall_ms: int | None = None,
                  heads: dict[str, str] | None = None, codecs: tuple[str, ...] = (),
-                 neighbours: frozenset[str] = frozenset()) -> bytes:
+                 neighbours: frozenset[str] = frozenset(), features: tuple[str, ...] = ()) -> bytes:
     doc: dict[str, Any] = {"device": device, "vector": vector}
+    if features:  # optional frames the sender understands (older versions send and ignore none)
+        doc["features"] = list(features)
     if neighbours:  # devices whose changesets reach the sender directly: not to be streamed to it again
         doc["neighbours"] = sorted(neighbours)
     if codecs:  # what the sender can unpack (PACKED frames), preferred first
@@ -164,16 +170,22 @@ class Hello:
     wall_ms: int | None  # the wall clock its sender had (ms since the epoch), or None
     codecs: tuple[str, ...] = ()  # what its sender can unpack; () from a version that packs nothing
     neighbours: frozenset[str] = frozenset()  # devices its sender hears directly (as NEIGHBOURS says)
+    features: tuple[str, ...] = ()  # optional frames its sender understands (SKIP_FEATURE)
 
 
 def parse_hello(payload: bytes) -> Hello:
     doc = decode_json(payload)
-    codecs = doc.get("codecs", [])
-    if not isinstance(codecs, list) or len(codecs) > 16 or not all(isinstance(c, str) and len(c) <= 16
-                                                                   for c in codecs):
-        raise ProtocolError("a HELLO's codecs are not a short list of names")
     return Hello(text_field(doc, "device", 64), check_vector(doc.get("vector")), _hello_heads(doc),
-                 _hello_listen(doc), _hello_time(doc), tuple(codecs), _devices(doc.get("neighbours", [])))
+                 _hello_listen(doc), _hello_time(doc), _names(doc, "codecs"), _devices(doc.get("neighbours", [])),
+                 _names(doc, "features"))
+
+
+def _names(doc: dict[str, Any], key: str) -> tuple[str, ...]:
+    names = doc.get(key, [])
+    if not isinstance(names, list) or len(names) > 16 or not all(isinstance(c, str) and len(c) <= 16
+                                                                 for c in names):
+        raise ProtocolError(f"a HELLO's {key} are not a short list of names")
+    return tuple(names)
 
 
 def _hello_listen(doc: dict[str, Any]) -> int:
@@ -230,11 +242,25 @@ def decode_neighbours(payload: bytes) -> frozenset[str]:
     return _devices(decode_json(payload).get("devices"))
 
 
-def _devices(devices: Any) -> frozenset[str]:
+def _devices(devices: Any, what: str = "a neighbours message") -> frozenset[str]:
     if not isinstance(devices, list) or len(devices) > 10_000 or not all(
             isinstance(d, str) and len(d) <= 64 for d in devices):
-        raise ProtocolError("a neighbours message is not a list of devices")
+        raise ProtocolError(f"{what} is not a list of devices")
     return frozenset(devices)
+
+
+def encode_relay(skip: set[str] | frozenset[str] = frozenset(), take: dict[str, int] | None = None) -> bytes:
+    """RELAY: `skip` authors whose changesets reach me by another link (copies are waste);
+    `take` authors to relay to me again, each with the number I hold (send what follows)."""
+    return encode_json(FrameType.RELAY, {"skip": sorted(skip), "take": take or {}})
+
+
+def decode_relay(payload: bytes) -> tuple[frozenset[str], dict[str, int]]:
+    doc = decode_json(payload)
+    skip, take = _devices(doc.get("skip", []), "a relay message's skip"), check_vector(doc.get("take", {}))
+    if skip & take.keys():
+        raise ProtocolError("a relay message both skips and takes the same author")
+    return skip, take
 
 
 def encode_request(vector: dict[str, int]) -> bytes:

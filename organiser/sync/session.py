@@ -8,6 +8,7 @@
    from directly (NEIGHBOURS); their changesets are not relayed to it. When it loses one,
    it sends its vector (REQUEST) and gets what it lacks. PING/PONG notice a peer that
    vanished without closing (a laptop lid, a pulled cable).
+4. Copies of an author's changesets arriving by several links: sync/skipping.py.
 
 Incoming changesets are applied in chunks with a yield between, so a big initial sync
 does not stall the event loop. Bad frames close this conversation (the stream cannot
@@ -34,6 +35,7 @@ from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
+from organiser.sync.skipping import CopySkipping
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ def covers(have: dict[str, int], want: dict[str, int]) -> bool:
 
 
 @dataclass
-class Session:
+class Session(CopySkipping):
     replica: Replica
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
@@ -76,6 +78,8 @@ class Session:
     applier: BackgroundApplier | None = None
     # Devices whose changesets reach us directly (the node's other conversations), told at HELLO.
     neighbours: Callable[[], frozenset[str]] = frozenset
+    # The node's conversations (this one among them): is another link still bringing an author?
+    siblings: Callable[[], list[Session]] = list
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -107,6 +111,12 @@ class Session:
         self._deferred_requests: list[dict[str, int]] = []
         self.codecs = packing.available()  # what we offer to unpack, at HELLO
         self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
+        self.peer_skips = False  # the peer's HELLO lists SKIP_FEATURE: RELAY frames may go both ways
+        self.skipped_by_peer: set[str] = set()  # authors the peer gets by other links: not sent to it
+        self.skipping: set[str] = set()  # authors we asked the peer not to send us
+        self._note_authors: set[str] = set()  # authors to tell the peer what we hold of, soon
+        self._suspects: dict[str, tuple[int, float]] = {}  # skipped author -> (peer holds, since when)
+        self._note_wanted = asyncio.Event()
 
     @property
     def peer_short(self) -> str:
@@ -226,6 +236,11 @@ class Session:
                 me = self.replica.device_id
                 fresh = [cs for cs in rows if cs.seq > self.peer_known.get(cs.author, 0)
                          and (cs.author == me or cs.author not in self.peer_neighbours)]
+                if self.skipped_by_peer:
+                    held_back = {cs.author for cs in fresh if cs.author in self.skipped_by_peer}
+                    if held_back:  # the peer hears of them in our next note, to check its other links
+                        fresh = [cs for cs in fresh if cs.author not in held_back]
+                        self._note(held_back)
                 if fresh:
                     await self._send_changesets(fresh)
                     self._note_sent(fresh)
@@ -273,6 +288,12 @@ class Session:
                     self.peer_known[a] = max(self.peer_known.get(a, 0), s)
                 if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
                     self.acked.set()
+                if self.skipping:
+                    self._suspect(vector)
+            elif frame.type == p.FrameType.RELAY:
+                if not self.peer_skips:
+                    raise p.ProtocolError("a RELAY frame from a peer that did not offer the skip feature")
+                await self._on_relay(*p.decode_relay(frame.payload))
             elif frame.type == p.FrameType.NEIGHBOURS:
                 self.peer_neighbours = p.decode_neighbours(frame.payload)
             elif frame.type == p.FrameType.REQUEST:
@@ -322,7 +343,10 @@ class Session:
             if self.received_all.is_set():
                 # Live relays bring the same changeset from several peers; a copy we hold
                 # costs one lookup here instead of a write transaction in apply().
-                good = [cs for cs in good if self.replica.hash_at(cs.author, cs.seq) != cs.hash]
+                held = [self.replica.hash_at(cs.author, cs.seq) == cs.hash for cs in good]
+                if any(held):
+                    await self._skip_copies({cs.author for cs, h in zip(good, held, strict=True) if h})
+                    good = [cs for cs, h in zip(good, held, strict=True) if not h]
                 if not good:
                     continue
             await self._settle()
@@ -342,11 +366,10 @@ class Session:
         else:
             self.last_sync = time.time()
             if remaining == 0:
-                # Say what we now hold of these authors only: the peer merges entries, and a whole
-                # vector (some 70 bytes per device) after every relayed edit was most of the bytes
-                # of a 30-laptop room.
-                ours = self.replica.version_vector()
-                await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
+                # Say (soon, gathered) what we now hold of these authors only: the peer merges
+                # entries, and a whole vector (some 70 bytes per device) after every relayed edit
+                # was most of the bytes of a 30-laptop room.
+                self._note(authors)
 
     async def _apply_chunk(self, good: list[Changeset]) -> None:
         began = time.perf_counter()
@@ -409,7 +432,8 @@ class Session:
         vector = self.replica.version_vector()
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
                                         self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
-                                        self.codecs, self.neighbours() - {self.peer_device}))
+                                        self.codecs, self.neighbours() - {self.peer_device},
+                                        (p.SKIP_FEATURE,)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -423,6 +447,7 @@ class Session:
         self.peer_listen_port = hello.listen
         self.pack_with = packing.choose(self.codecs, hello.codecs)
         self.peer_neighbours = hello.neighbours
+        self.peer_skips = p.SKIP_FEATURE in hello.features
         self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:
@@ -432,7 +457,7 @@ class Session:
             await self.exchange_hello()
             self.on_change(self)
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._stream_initial()),
-                     asyncio.create_task(self._keepalive())]
+                     asyncio.create_task(self._keepalive()), asyncio.create_task(self._notes())]
             # Only failures end the receiver and the keepalive, so this returns on the first.
             done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:

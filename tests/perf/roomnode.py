@@ -5,6 +5,7 @@ namespace, that makes edits at given moments and answers questions on stdin.
 
 Commands (one a line) and answers (one line on stdout):
     go T0 EDITS SECONDS SEED   make EDITS edits at random moments in [T0, T0 + SECONDS)  -> GOING
+    vector                      -> VECTOR <digest of the version vector> <wall time ... last stored ...>
     count                       -> COUNT <records> <wall time this node last stored a changeset>
     hash                        -> HASH <state hash> <wall time this node last stored a changeset>
     stats                       -> STATS <json: rss, cpu, fds, connections, bytes, table rows, ...>
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -172,6 +174,10 @@ async def run(data_dir: Path, discovery: bool, peers: list[str], port: int) -> N
             elif verb == "count":
                 count = group.db.execute("SELECT count(*) FROM records").fetchone()[0]
                 print("COUNT", count, laptop.last_stored, flush=True)
+            elif verb == "vector":  # cheap: the benchmark polls this, and hashes only once all agree
+                vector = sorted(group.replica.version_vector().items())
+                print("VECTOR", hashlib.blake2b(repr(vector).encode(), digest_size=16).hexdigest(),
+                      laptop.last_stored, flush=True)
             elif verb == "hash":
                 print("HASH", group.replica.state_hash(), laptop.last_stored, flush=True)
             elif verb == "stats":
@@ -185,6 +191,34 @@ async def run(data_dir: Path, discovery: bool, peers: list[str], port: int) -> N
             task.cancel()
         await node.stop()
         group.close()
+
+
+def _profiled(args: argparse.Namespace, path: str) -> None:
+    """Run this laptop under cProfile timed by each thread's own CPU time: on a loaded machine
+    wall time mostly measures the wait for a core. The loop's thread goes to PATH, the apply
+    worker's to PATH.worker."""
+    import cProfile
+    from concurrent.futures import thread as futures_thread
+
+    worker_profile = cProfile.Profile(timer=time.thread_time)
+    plain_worker = futures_thread._worker
+
+    def profiled_worker(*worker_args: Any) -> None:
+        worker_profile.enable()
+        try:
+            plain_worker(*worker_args)
+        finally:
+            worker_profile.disable()
+            worker_profile.dump_stats(path + ".worker")
+
+    futures_thread._worker = profiled_worker  # type: ignore[attr-defined]
+    main_profile = cProfile.Profile(timer=time.thread_time)
+    main_profile.enable()
+    try:
+        asyncio.run(run(args.data_dir, not args.no_discovery, args.peer, args.port))
+    finally:
+        main_profile.disable()
+        main_profile.dump_stats(path)
 
 
 def main(argv: list[str]) -> int:
@@ -205,10 +239,7 @@ def main(argv: list[str]) -> int:
         packing.available = lambda: ()  # type: ignore[assignment] # the previous version's HELLO
     profile = os.environ.get("ROOMNODE_PROFILE")  # a path: where this laptop's cProfile goes
     if profile and args.data_dir.name == "h1":
-        import cProfile
-
-        cProfile.runctx("asyncio.run(run(args.data_dir, not args.no_discovery, args.peer, args.port))",
-                        globals(), {"args": args, "asyncio": asyncio, "run": run}, profile)
+        _profiled(args, profile)
         return 0
     asyncio.run(run(args.data_dir, not args.no_discovery, args.peer, args.port))
     return 0

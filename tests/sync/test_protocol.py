@@ -118,3 +118,21 @@ def test_hello_carries_whom_its_sender_hears_directly():
     assert p.parse_hello(p.encode_hello("d" * 64, {})[p.HEADER.size:]).neighbours == frozenset()
     with pytest.raises(p.ProtocolError):
         p.parse_hello(b'{"device": "d", "vector": {}, "neighbours": "everyone"}')
+
+
+def test_a_relay_message_round_trips_and_malformed_ones_are_refused():
+    frame = p.FrameDecoder().feed(p.encode_relay(skip={"a" * 64}, take={"b" * 64: 3}))[0]
+    assert frame.type == p.FrameType.RELAY
+    assert p.decode_relay(frame.payload) == (frozenset({"a" * 64}), {"b" * 64: 3})
+    for payload in (b'{"skip": "a"}', b'{"skip": [1]}', b'{"take": {"a": -1}}', b'{"take": []}',
+                    b'{"skip": ["a"], "take": {"a": 1}}', b"[]"):
+        with pytest.raises(p.ProtocolError):
+            p.decode_relay(payload)
+
+
+def test_hello_lists_the_features_its_sender_understands():
+    hello = p.parse_hello(p.encode_hello("d" * 64, {}, features=(p.SKIP_FEATURE,))[p.HEADER.size:])
+    assert hello.features == (p.SKIP_FEATURE,)
+    assert p.parse_hello(p.encode_hello("d" * 64, {})[p.HEADER.size:]).features == ()  # an older version
+    with pytest.raises(p.ProtocolError, match="features"):
+        p.parse_hello(b'{"device": "d", "vector": {}, "features": [1]}')

@@ -1,0 +1,130 @@
+"""Copies in a room linked with cycles: which links bring which authors (part of sync/session.py).
+
+In a room linked with cycles (net/fanout.py) the same changeset reaches a laptop by several
+links. When a copy of an author's changeset arrives that we already hold, and another link
+still brings that author, we tell the sender to skip the author (RELAY): each author's news
+then flows along a tree instead of flooding every link. Every link still says a few times a
+second what it holds of the authors it skips (VECTOR notes); if a peer holds more of one than
+we do for longer than NOTE_EVERY, or the links that brought it close, we take the author again
+(RELAY take) and the peer sends what follows the number we name. Only with peers whose HELLO
+lists the "skip" feature; older versions relay everything to us, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from organiser.sync import protocol as p
+
+if TYPE_CHECKING:
+    from organiser.store.replica import Replica
+
+# Live acknowledgements (VECTOR) and news of authors the peer skips are gathered this long: one
+# frame per link a few times a second instead of one after every relayed frame. It is also how
+# late a laptop notices that the links it kept for an author stopped bringing it (then it takes
+# the author again from a peer that has more).
+NOTE_EVERY = 0.25
+
+
+class CopySkipping:
+    """The Session's half that decides what each link carries; state is set by Session."""
+
+    replica: Replica
+    peer_device: str
+    siblings: Callable[[], list[CopySkipping]]
+    live: bool
+    received_all: asyncio.Event
+    closed: asyncio.Event
+    peer_known: dict[str, int]
+    peer_skips: bool
+    skipped_by_peer: set[str]
+    skipping: set[str]
+    _note_authors: set[str]
+    _suspects: dict[str, tuple[int, float]]
+    _note_wanted: asyncio.Event
+
+    async def _send(self, data: bytes) -> None: ...
+
+    async def _send_missing(self, vector: dict[str, int]) -> None: ...
+
+    def _note(self, authors: set[str]) -> None:
+        self._note_authors |= authors
+        self._note_wanted.set()
+
+    def _other_links(self) -> list[CopySkipping]:
+        return [s for s in self.siblings() if s is not self and s.received_all.is_set() and not s.closed.is_set()]
+
+    async def _skip_copies(self, authors: set[str]) -> None:
+        """Copies of these authors' changesets came from the peer while we held them: ask it to
+        skip them, unless this is the last link bringing an author, or the author's own link."""
+        if not self.peer_skips:
+            return
+        others = self._other_links()
+        me = self.replica.device_id
+        skip = {a for a in authors - self.skipping if a != self.peer_device
+                and (a == me or any(a not in s.skipping for s in others))}
+        if skip:
+            self.skipping |= skip
+            await self._send(p.encode_relay(skip=skip))
+
+    async def take_orphans(self) -> None:
+        """After a link closed: authors we skip here that no open link brings any more are
+        taken again from this peer (the first conversation asked takes them)."""
+        if not self.skipping or not self.live or self.closed.is_set():
+            return
+        others = self._other_links()
+        me = self.replica.device_id
+        orphans = {a for a in self.skipping if a != me and all(a in s.skipping for s in others)}
+        if orphans:
+            await self._take(orphans)
+
+    async def _take(self, authors: set[str]) -> None:
+        self.skipping -= authors
+        ours = self.replica.version_vector()
+        await self._send(p.encode_relay(take={a: ours.get(a, 0) for a in sorted(authors)}))
+
+    def _suspect(self, vector: dict[str, int]) -> None:
+        """The peer holds more of an author we skip on this link than we do: a tree link may be
+        slow (fine) or gone quiet; checked again after NOTE_EVERY."""
+        ours: dict[str, int] | None = None
+        for author in self.skipping & vector.keys():
+            ours = ours if ours is not None else self.replica.version_vector()
+            if vector[author] > ours.get(author, 0) and author not in self._suspects:
+                self._suspects[author] = (vector[author], time.monotonic())
+        if self._suspects:
+            self._note_wanted.set()
+
+    async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None:
+        self.skipped_by_peer |= skip
+        if take:
+            self.skipped_by_peer -= take.keys()
+            for author, seq in take.items():
+                self.peer_known[author] = seq  # what it holds, as it says: what follows is sent
+            await self._send_missing({**self.replica.version_vector(), **take})
+
+    async def _notes(self) -> None:
+        """Gathered VECTOR notes, and skipped authors a peer holds more of than we do for longer
+        than NOTE_EVERY taken again from it."""
+        while True:
+            await self._note_wanted.wait()
+            await asyncio.sleep(NOTE_EVERY)
+            self._note_wanted.clear()
+            if not self.live:
+                self._note_wanted.set()  # after our initial stream
+                continue
+            authors, self._note_authors = self._note_authors, set()
+            ours = self.replica.version_vector()
+            if authors:
+                await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
+            now = time.monotonic()
+            lacking = {a for a, (seq, since) in self._suspects.items()
+                       if a in self.skipping and ours.get(a, 0) < seq and now - since >= NOTE_EVERY}
+            self._suspects = {a: v for a, v in self._suspects.items()
+                              if a in self.skipping and a not in lacking and ours.get(a, 0) < v[0]}
+            if lacking:
+                await self._take(lacking)
+            if self._suspects:
+                self._note_wanted.set()
