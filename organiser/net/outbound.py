@@ -70,11 +70,11 @@ class OutboundConnections:
         delay = BACKOFF_FIRST
         await asyncio.sleep(head_start)
         while not self._stopping:
-            if self.group.replica.meta(REMOVED_NOTICE):
-                return  # a member told us this device was removed: no point in knocking again
             if self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device):
                 await asyncio.sleep(1.0)  # a big room: another node links to this one (net/fanout.py)
                 continue
+            if self.group.replica.meta(REMOVED_NOTICE):
+                return  # a member told us this device was removed: no point in knocking again
             if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
                 await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
                 delay = BACKOFF_FIRST
