@@ -293,11 +293,16 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
     )
     if stored:  # records stored before: their text may have changed
         _update_search_index(db, {row[0]: row[5] for row in rows}, stored)
-    if trait_members:  # members whose roles or skills changed but who were not in this batch: reindex
-        in_batch = {s.id for s in states}
-        others = [m for m in trait_members if m not in in_batch]
-        if others:
-            reindex_members(db, others)
+    if trait_members:
+        _reindex_others(db, trait_members, states)
+
+
+def _reindex_others(db: Database, trait_members: set[str], states: list[RecordState]) -> None:
+    """Members whose roles or skills changed but who were not in this batch: indexed again."""
+    in_batch = {s.id for s in states}
+    others = [m for m in trait_members if m not in in_batch]
+    if others:
+        reindex_members(db, others)
 
 
 # meta key: every record with a rowid up to this is in the full-text index (or noted in
