@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -53,20 +54,15 @@ def search_text(kind: str, values: dict[str, Any], traits: Iterable[str] = ()) -
     fields = _SEARCHABLE.get(kind)
     if not fields or values.get(DELETED):
         return ""
-    parts: list[str] = []
-    get = values.get
-    for name in fields:
-        value = get(name)
-        if not value:
-            continue
-        if type(value) is str:
-            parts.append(value)
-        elif isinstance(value, list):
-            parts.extend(map(str, value))
-        else:
-            parts.append(str(value))
-    parts.extend(traits)
+    parts = [value if type(value) is str else _words(value) for value in map(values.get, fields) if value]
+    if traits:
+        parts.extend(traits)
     return " ".join(parts)
+
+
+def _words(value: Any) -> str:
+    """A searchable value that is not text: a list's items, or the value itself, as words."""
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 @dataclass
@@ -81,10 +77,9 @@ class MergeOutcome:
 def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
     """Stored form of per-field versions: fields written by the same write share one entry,
     [hlc, device, base_hlc, base_device, field, field, ...], which keeps rows small."""
-    distinct = set(map(id, versions.values()))
-    if len(distinct) == 1:  # the usual record: every field written by the one changeset
-        first = next(iter(versions.values()))
-        return [[*first, *versions]]
+    written = [*versions.values()]
+    if written and written.count(written[0]) == len(written):  # the usual record: all fields from one write
+        return [[*written[0], *versions]]
     by_object: dict[int, list[Any]] = {}  # fields written by one op group share one list
     for name, version in versions.items():
         entry = by_object.get(id(version))
@@ -106,6 +101,8 @@ def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
 def unpack_versions(packed: list[list[Any]]) -> dict[str, list[Any]]:
     return {name: entry[:4] for entry in packed for name in entry[4:]}
 
+
+_record_of = itemgetter(1)  # an op's record id
 
 # id -> (rowid, search text as indexed) for records already stored
 Stored = dict[str, tuple[int, str]]
@@ -131,7 +128,10 @@ def merge_changesets(db: Database, batch: list[Changeset],
     outcome = MergeOutcome()
     if preloaded is None:
         stored: Stored = {}
-        states = load_states(db, {op.record for cs in batch for op in cs.ops}, stored)
+        records: set[str] = set()
+        for cs in batch:  # the ids gathered in C: a first sync holds hundreds of thousands of ops
+            records.update(map(_record_of, cs.ops))
+        states = load_states(db, records, stored)
     else:
         states, stored = preloaded
     superseded: list[tuple[str, str, int, str]] = []
@@ -265,25 +265,25 @@ def store_new_records(db: Database, cs: Changeset) -> MergeOutcome | None:
     return outcome
 
 
+def _record_row(s: RecordState, traits: Iterable[str]) -> tuple[Any, ...]:
+    """A record's row in `records`: id, kind, data, versions, deleted, search, link1, link2."""
+    values = s.values
+    link_fields = LINKS.get(s.kind)
+    if link_fields is None:
+        link1 = link2 = None
+    else:
+        link1 = values.get(link_fields[0])
+        link2 = values.get(link_fields[1]) if link_fields[1] else None
+    return (s.id, s.kind, _encode(values), _encode(pack_versions(s.versions)),
+            1 if values.get(DELETED) else 0, search_text(s.kind, values, traits), link1, link2)
+
+
 def _write_records(db: Database, states: list[RecordState], stored: Stored, outcome: MergeOutcome) -> None:
     trait_members = {s.values.get("member") for s in states if s.kind in TRAIT_KINDS}
     trait_members.discard(None)
     traits = _traits_of(db, trait_members, states) if trait_members else {}
-    rows = []
-    searches: dict[str, str] = {}
-    encode = _encode
-    for s in states:
-        values = s.values
-        link_fields = LINKS.get(s.kind)
-        if link_fields is None:
-            link1 = link2 = None
-        else:
-            link1 = values.get(link_fields[0])
-            link2 = values.get(link_fields[1]) if link_fields[1] else None
-        search = searches[s.id] = search_text(s.kind, values, traits.get(s.id, ()))
-        rows.append((s.id, s.kind, encode(values), encode(pack_versions(s.versions)),
-                     1 if values.get(DELETED) else 0, search, link1, link2))
-    rows.sort()  # in key order, the id index takes new rows far faster than at random
+    rows = [_record_row(s, traits.get(s.id, ()) if traits else ()) for s in states]
+    rows.sort(key=itemgetter(0))  # in id order, the id index takes new rows far faster than at random
     db.conn.executemany(
         "INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, "
@@ -292,12 +292,17 @@ def _write_records(db: Database, states: list[RecordState], stored: Stored, outc
         rows,
     )
     if stored:  # records stored before: their text may have changed
-        _update_search_index(db, searches, stored)
-    if trait_members:  # members whose roles or skills changed but who were not in this batch: reindex
-        in_batch = {s.id for s in states}
-        others = [m for m in trait_members if m not in in_batch]
-        if others:
-            reindex_members(db, others)
+        _update_search_index(db, {row[0]: row[5] for row in rows}, stored)
+    if trait_members:
+        _reindex_others(db, trait_members, states)
+
+
+def _reindex_others(db: Database, trait_members: set[str], states: list[RecordState]) -> None:
+    """Members whose roles or skills changed but who were not in this batch: indexed again."""
+    in_batch = {s.id for s in states}
+    others = [m for m in trait_members if m not in in_batch]
+    if others:
+        reindex_members(db, others)
 
 
 # meta key: every record with a rowid up to this is in the full-text index (or noted in

@@ -228,7 +228,8 @@ def bench_checks(tmp: Path, source: Group, wire: list[tuple[bytes, bytes]], chun
             "rounds": rounds, "target_share": 0.10}
 
 
-def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) -> dict[str, Any]:
+def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int, *,
+                with_checks: bool = True) -> dict[str, Any]:
     source = make_source(tmp, members, events, tasks)
     _path, public = prepare_join(tmp / "target", source.id)
     source.admit_device(public, "target laptop")
@@ -278,7 +279,7 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int) ->
     floor = stored_rows_floor(tmp, target)
     stored = stored_bytes(target, total)
     target.close()
-    checked = bench_checks(tmp, source, wire, chunk)
+    checked = bench_checks(tmp, source, wire, chunk) if with_checks else None
     source.close()
     return {"checks_on_receipt": checked,
             "changesets": total, "plain_executemany_s": round(plain, 3), "organiser_apply_s": round(ours, 3),
@@ -387,7 +388,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wipe-members", type=int, default=50_000, help="members in the group the wipe destroys")
     parser.add_argument("--only-at-rest", action="store_true", help="run only the encryption-at-rest figures")
     parser.add_argument("--skip-at-rest", action="store_true", help="leave the encryption-at-rest figures out")
+    parser.add_argument("--only", choices=["apply"],
+                        help="apply: only the apply figures and their floor (no checks rounds, writes or at-rest)")
     args = parser.parse_args(argv)
+    if args.only == "apply":
+        with tempfile.TemporaryDirectory() as tmp_name:
+            report = {"apply": bench_apply(Path(tmp_name), args.members, args.events, args.tasks, args.chunk,
+                                           with_checks=False)}
+        json.dump(report, sys.stdout, indent=2)
+        print()
+        return 0
     if args.only_at_rest:
         with tempfile.TemporaryDirectory() as tmp_name:
             report = {"at_rest": bench_at_rest(Path(tmp_name), args)}
