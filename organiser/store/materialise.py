@@ -102,8 +102,6 @@ def unpack_versions(packed: list[list[Any]]) -> dict[str, list[Any]]:
     return {name: entry[:4] for entry in packed for name in entry[4:]}
 
 
-_record_of = itemgetter(1)  # an op's record id
-
 # id -> (rowid, search text as indexed) for records already stored
 Stored = dict[str, tuple[int, str]]
 
@@ -128,10 +126,7 @@ def merge_changesets(db: Database, batch: list[Changeset],
     outcome = MergeOutcome()
     if preloaded is None:
         stored: Stored = {}
-        records: set[str] = set()
-        for cs in batch:  # the ids gathered in C: a first sync holds hundreds of thousands of ops
-            records.update(map(_record_of, cs.ops))
-        states = load_states(db, records, stored)
+        states = load_states(db, {op.record for cs in batch for op in cs.ops}, stored)
     else:
         states, stored = preloaded
     superseded: list[tuple[str, str, int, str]] = []

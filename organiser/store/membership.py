@@ -16,7 +16,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from sqlite_utils import Database
 
@@ -50,21 +49,13 @@ class RosterUpdate:
     newly_removed: frozenset[str] = frozenset()
 
 
-_kind_of = itemgetter(0)
-
-
-def _writes_entries(cs: Changeset) -> bool:
-    # `in` over the ops' kinds runs in C: a first sync looks through hundreds of thousands of ops
-    return MEMBERSHIP_KIND in map(_kind_of, cs.ops)
-
-
 def has_entries(batch: Iterable[Changeset]) -> bool:
-    return any(map(_writes_entries, batch))
+    return any(op[0] == MEMBERSHIP_KIND for cs in batch for op in cs.ops)
 
 
 def entries_in(batch: Iterable[Changeset]) -> list[Entry]:
     out: list[Entry] = []
-    for cs in filter(_writes_entries, batch):
+    for cs in batch:
         for index, op in enumerate(cs.ops):
             if op.kind == MEMBERSHIP_KIND:
                 entry = entry_of(cs.author, cs.seq, cs.hlc, index, op.field, op.value)
