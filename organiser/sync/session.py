@@ -92,6 +92,7 @@ class Session:
         self._send_lock = asyncio.Lock()
         self._push_lock = asyncio.Lock()
         self._last_heard = time.monotonic()
+        self._last_said = time.monotonic()  # when we last wrote a frame to the peer
         self._authorised = False
         self._progress_done = 0
         self._chunk = 500
@@ -129,6 +130,7 @@ class Session:
             if self.writer.is_closing():  # writing to a closed TLS transport fails obscurely
                 raise ConnectionResetError("the connection was closed")
             self.writer.write(data)
+            self._last_said = time.monotonic()
             await self.writer.drain()
 
     async def _send_changesets(self, batch: list[Outgoing], remaining: int = 0) -> None:
@@ -398,9 +400,12 @@ class Session:
             storing = self._in_flight is not None and not self._in_flight.done()
             if quiet > SILENCE_LIMIT and not storing:
                 raise SessionClosed(f"device {self.peer_short} went silent")
-            # Only a quiet link needs a ping: the peer's own ping or news already shows it is
-            # there, and 30 laptops in a full mesh would otherwise wake 870 times a second.
-            if quiet >= PING_EVERY * 0.9:
+            # Ping when we have said nothing lately: the peer judges our silence by what it hears
+            # from us. A side that only receives (a first sync on a crowded Wi-Fi) pings on its quiet
+            # return path; waiting to ping until it heard nothing, the sender's ping sat behind
+            # megabytes of its own queued data and the sender took the receiver for gone. A link
+            # busy both ways, or whose peer answers our pings, needs none.
+            if time.monotonic() - self._last_said >= PING_EVERY * 0.9:
                 await self._send(p.encode_frame(p.FrameType.PING))
 
     # ---- the whole conversation ---------------------------------------------------------

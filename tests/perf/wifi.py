@@ -10,6 +10,9 @@ issue asks for cannot be added: the only delay here is the queue of the 20 Mbit/
 
 from __future__ import annotations
 
+import collections
+import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -78,7 +81,24 @@ def make_joiners(base: Path, joiners: int, members: int) -> list[Path]:
     return dirs
 
 
+def conversations_ended(logs: list[Path]) -> dict[str, int]:
+    """Why conversations ended, over all laptops' logs (each end is seen by both sides): a
+    restarted stream shows here as "went silent", "the room is big ...", a handshake that timed out."""
+    reasons: collections.Counter[str] = collections.Counter()
+    for log in logs:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        for line in text.splitlines():
+            if "conversation with" in line and " ended: " in line:
+                reasons[re.sub(r"[0-9a-f]{12}", "X", line.split(" ended: ", 1)[1])] += 1
+            elif "neither of us chose it" in line:
+                reasons["closed: neither end chose the link"] += 1
+            elif "did not answer within" in line or "secure handshake failed" in line:
+                reasons["a dial or handshake that failed or timed out"] += 1
+    return dict(reasons.most_common())
+
+
 def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) -> dict[str, Any]:
+    os.environ.setdefault("ROOMNODE_LOG", "INFO")  # every conversation's end and why, counted below
     dirs = make_joiners(base, joiners, members)
     hosts = [f"w{i}" for i in range(len(dirs))]
     for host in hosts:
@@ -106,6 +126,7 @@ def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) 
 
         done = wait(all_synced, 300, 0.5)
         air = air_counters(lan)
+        cpu = [lp.stats()["cpu_s"] for lp in laptops]
     finally:
         for lp in laptops:
             lp.quit()
@@ -114,4 +135,7 @@ def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) 
             "network": f"{RATE} shared by all, {LOSS_PERCENT} % of frames dropped, no added delay "
                        "(no sch_netem in this kernel)",
             "all_synced": done, "synced_s_from_start": [round(t, 2) for t in per_laptop],
-            "all_synced_s": round(per_laptop[-1], 2) if done else None, **air}
+            "all_synced_s": round(per_laptop[-1], 2) if done else None, **air,
+            # Python start-up included; with 11 processes on 2 shared cores, CPU can be what waits.
+            "cpu_s_laptop_holding_the_group": cpu[0], "cpu_s_per_joiner": sorted(cpu[1:]),
+            "conversations_ended": conversations_ended([base / f"{host}.log" for host in hosts])}
