@@ -93,6 +93,7 @@ class Session:
         self._push_lock = asyncio.Lock()
         self._last_heard = time.monotonic()
         self._last_said = time.monotonic()  # when we last wrote a frame to the peer
+        self._told: dict[str, int] = {}  # our vector as we last told the peer, during its first sync to us
         self._authorised = False
         self._progress_done = 0
         self._chunk = 500
@@ -164,6 +165,11 @@ class Session:
         wanted.update({a: ours[a] for a in skipped})
         sent = after = 0
         while True:
+            # What the peer got meanwhile from others (its VECTOR while its first sync runs) is not
+            # sent again: ten laptops joining at once over one Wi-Fi each hear the group from several.
+            for a, s in self.peer_known.items():
+                if a in wanted and s > wanted[a]:
+                    wanted[a] = s
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
             if not batch:
                 break
@@ -405,13 +411,20 @@ class Session:
             # return path; waiting to ping until it heard nothing, the sender's ping sat behind
             # megabytes of its own queued data and the sender took the receiver for gone. A link
             # busy both ways, or whose peer answers our pings, needs none.
-            if time.monotonic() - self._last_said >= PING_EVERY * 0.9:
+            held = self.replica.version_vector() if not self.received_all.is_set() else self._told
+            if held != self._told:
+                # Our first sync from this peer runs, and we hold more than we told it (from it or from
+                # others): say so, so it skips what reached us elsewhere. Shows we are here as a PING would.
+                self._told = dict(held)
+                await self._send(p.encode_vector(held))
+            elif time.monotonic() - self._last_said >= PING_EVERY * 0.9:
                 await self._send(p.encode_frame(p.FrameType.PING))
 
     # ---- the whole conversation ---------------------------------------------------------
 
     async def exchange_hello(self) -> None:
         vector = self.replica.version_vector()
+        self._told = dict(vector)
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
                                         self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
                                         self.codecs, self.neighbours() - {self.peer_device}))
