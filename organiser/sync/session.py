@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 HELLO_TIMEOUT = 10.0
 PING_EVERY = 2.0
 SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
+# ... while a first sync runs either way: ten laptops taking megabytes over one weak Wi-Fi on
+# starved cores went quiet for longer, and each close restarted a stream (a pulled cable is
+# still noticed, later).
+FIRST_SYNC_SILENCE_LIMIT = 20.0
 APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
 APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
@@ -170,6 +174,7 @@ class Session:
             for a, s in self.peer_known.items():
                 if a in wanted and s > wanted[a]:
                     wanted[a] = s
+            wanted.update({a: ours[a] for a in self.peer_neighbours if a in ours and a != self.replica.device_id})
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
             if not batch:
                 break
@@ -177,6 +182,7 @@ class Session:
             await self._send_changesets(batch, max(0, total - sent))
             self._note_sent(batch)
             await asyncio.sleep(0)
+        skipped |= self.peer_neighbours  # told meanwhile (NEIGHBOURS)
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
@@ -404,7 +410,7 @@ class Session:
             quiet = time.monotonic() - self._last_heard
             # Storing what the peer sent (slow on a busy laptop) keeps us from reading it: not its silence.
             storing = self._in_flight is not None and not self._in_flight.done()
-            if quiet > SILENCE_LIMIT and not storing:
+            if quiet > (SILENCE_LIMIT if self.in_step else FIRST_SYNC_SILENCE_LIMIT) and not storing:
                 raise SessionClosed(f"device {self.peer_short} went silent")
             # Ping when we have said nothing lately: the peer judges our silence by what it hears
             # from us. A side that only receives (a first sync on a crowded Wi-Fi) pings on its quiet

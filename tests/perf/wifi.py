@@ -81,13 +81,20 @@ def make_joiners(base: Path, joiners: int, members: int) -> list[Path]:
     return dirs
 
 
-def conversations_ended(logs: list[Path]) -> dict[str, int]:
-    """Why conversations ended, over all laptops' logs (each end is seen by both sides): a
-    restarted stream shows here as "went silent", "the room is big ...", a handshake that timed out."""
+def conversations_ended(logs: list[Path], until: float) -> dict[str, int]:
+    """Why conversations ended before `until` (the last laptop synced), over all laptops' logs
+    (each end is seen by both sides): a restarted stream shows here as "went silent", "the room
+    is big ...", a handshake that timed out."""
     reasons: collections.Counter[str] = collections.Counter()
     for log in logs:
         text = log.read_text(errors="replace") if log.exists() else ""
         for line in text.splitlines():
+            try:
+                at = time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S"))
+            except ValueError:
+                continue
+            if at > until:
+                break
             if "conversation with" in line and " ended: " in line:
                 reasons[re.sub(r"[0-9a-f]{12}", "X", line.split(" ended: ", 1)[1])] += 1
             elif "neither of us chose it" in line:
@@ -138,4 +145,5 @@ def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) 
             "all_synced_s": round(per_laptop[-1], 2) if done else None, **air,
             # Python start-up included; with 11 processes on 2 shared cores, CPU can be what waits.
             "cpu_s_laptop_holding_the_group": cpu[0], "cpu_s_per_joiner": sorted(cpu[1:]),
-            "conversations_ended": conversations_ended([base / f"{host}.log" for host in hosts])}
+            "conversations_ended_until_all_synced": conversations_ended([base / f"{host}.log" for host in hosts],
+                                                                        max(synced.values(), default=time.time()))}
