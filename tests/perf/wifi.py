@@ -104,9 +104,34 @@ def conversations_ended(logs: list[Path], until: float) -> dict[str, int]:
     return dict(reasons.most_common())
 
 
+def stream_bytes(data_dir: Path, joiner_dir: Path, plain: bool) -> int:
+    """Bytes of frames the holder streams to one joiner in a first sync, as session.py frames them
+    (packed with the codec both offer, unless `plain`): what each joiner needs through the air."""
+    from organiser.services.group import open_group
+    from organiser.sync import outbox, packing
+    from organiser.sync import protocol as p
+
+    holder, joiner = open_group(data_dir), open_group(joiner_dir)
+    try:
+        vector, codec = joiner.replica.version_vector(), packing.choose(packing.available(), packing.available())
+        total = after = 0
+        while True:
+            after, batch = outbox.missing(holder.db, vector, after, 2000)
+            if not batch:
+                return total
+            for part in p.batches([(cs.body, cs.signature) for cs in batch]):
+                payload = p.changes_payload(part)
+                packed = packing.pack(codec, payload) if codec and not plain else None
+                total += p.HEADER.size + len(packed if packed is not None else payload)
+    finally:
+        holder.close()
+        joiner.close()
+
+
 def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) -> dict[str, Any]:
     os.environ.setdefault("ROOMNODE_LOG", "INFO")  # every conversation's end and why, counted below
     dirs = make_joiners(base, joiners, members)
+    needed = stream_bytes(dirs[0], dirs[1], plain)
     hosts = [f"w{i}" for i in range(len(dirs))]
     for host in hosts:
         lan.add_host(host)
@@ -143,6 +168,8 @@ def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) 
                        "(no sch_netem in this kernel)",
             "all_synced": done, "synced_s_from_start": [round(t, 2) for t in per_laptop],
             "all_synced_s": round(per_laptop[-1], 2) if done else None, **air,
+            "frame_bytes_each_joiner_needs": needed,
+            "air_bytes_per_needed_byte": round(air["bytes_through_the_air"] / (joiners * needed), 2),
             # Python start-up included; with 11 processes on 2 shared cores, CPU can be what waits.
             "cpu_s_laptop_holding_the_group": cpu[0], "cpu_s_per_joiner": sorted(cpu[1:]),
             "conversations_ended_until_all_synced": conversations_ended([base / f"{host}.log" for host in hosts],
