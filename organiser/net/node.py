@@ -254,10 +254,8 @@ class SyncNode(InboundConnections, OutboundConnections):
     async def _share_neighbours(self) -> None:
         """Tell every peer which devices we hear from directly, so nobody relays those
         devices' changesets to us; when we lose one, ask the others for what we may lack."""
-        # A link counts from its HELLO on, not once its first sync is done: ten laptops joining at
-        # once each hear the group's founder directly, and its changesets must not come a second
-        # time from another joiner over the same Wi-Fi. If that link ends early, it is lost below.
-        current = frozenset(d for d, link in self._links.items() if not link.session.closed.is_set())
+        current = frozenset(d for d, link in self._links.items()
+                            if link.session.received_all.is_set() and not link.session.closed.is_set())
         lost = self._neighbours - current
         self._neighbours = current
         for link in list(self._links.values()):
