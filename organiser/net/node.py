@@ -377,9 +377,12 @@ class SyncNode(InboundConnections, OutboundConnections):
             return
         live = {self._listen_addresses.get(device) or link.address: link for device, link in self._links.items()
                 if link.session.live and not link.session.closed.is_set()}
+        # A link still bringing or taking a first sync stays: views of the room differ while
+        # laptops join, and cutting it restarted the stream on a weak Wi-Fi again and again.
+        settling = {address for address, link in live.items() if not link.session.in_step}
         if self._mesh.dialled() <= live.keys():
             for address, link in live.items():
-                if not self._mesh.needed(address):
+                if not self._mesh.needed(address) and address not in settling:
                     log.info("closing the link to %s: the room is big and neither of us chose it",
                              link.session.peer_short)
                     link.writer.close()

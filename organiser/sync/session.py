@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 HELLO_TIMEOUT = 10.0
 PING_EVERY = 2.0
 SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
+# ... while a first sync runs either way: ten laptops taking megabytes over one weak Wi-Fi on
+# starved cores went quiet for longer, and each close restarted a stream (a pulled cable is
+# still noticed, later).
+FIRST_SYNC_SILENCE_LIMIT = 20.0
 APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
 APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
@@ -96,6 +100,8 @@ class Session(CopySkipping):
         self._send_lock = asyncio.Lock()
         self._push_lock = asyncio.Lock()
         self._last_heard = time.monotonic()
+        self._last_said = time.monotonic()  # when we last wrote a frame to the peer
+        self._told: dict[str, int] = {}  # our vector as we last told the peer, during its first sync to us
         self._authorised = False
         self._progress_done = 0
         self._chunk = 500
@@ -139,6 +145,7 @@ class Session(CopySkipping):
             if self.writer.is_closing():  # writing to a closed TLS transport fails obscurely
                 raise ConnectionResetError("the connection was closed")
             self.writer.write(data)
+            self._last_said = time.monotonic()
             await self.writer.drain()
 
     async def _send_changesets(self, batch: list[Outgoing], remaining: int = 0) -> None:
@@ -172,6 +179,12 @@ class Session(CopySkipping):
         wanted.update({a: ours[a] for a in skipped})
         sent = after = 0
         while True:
+            # What the peer got meanwhile from others (its VECTOR while its first sync runs) is not
+            # sent again: ten laptops joining at once over one Wi-Fi each hear the group from several.
+            for a, s in self.peer_known.items():
+                if a in wanted and s > wanted[a]:
+                    wanted[a] = s
+            wanted.update({a: ours[a] for a in self.peer_neighbours if a in ours and a != self.replica.device_id})
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
             if not batch:
                 break
@@ -179,6 +192,7 @@ class Session(CopySkipping):
             await self._send_changesets(batch, max(0, total - sent))
             self._note_sent(batch)
             await asyncio.sleep(0)
+        skipped |= self.peer_neighbours  # told meanwhile (NEIGHBOURS)
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
@@ -419,17 +433,27 @@ class Session(CopySkipping):
             quiet = time.monotonic() - self._last_heard
             # Storing what the peer sent (slow on a busy laptop) keeps us from reading it: not its silence.
             storing = self._in_flight is not None and not self._in_flight.done()
-            if quiet > SILENCE_LIMIT and not storing:
+            if quiet > (SILENCE_LIMIT if self.in_step else FIRST_SYNC_SILENCE_LIMIT) and not storing:
                 raise SessionClosed(f"device {self.peer_short} went silent")
-            # Only a quiet link needs a ping: the peer's own ping or news already shows it is
-            # there, and 30 laptops in a full mesh would otherwise wake 870 times a second.
-            if quiet >= PING_EVERY * 0.9:
+            # Ping when we have said nothing lately: the peer judges our silence by what it hears
+            # from us. A side that only receives (a first sync on a crowded Wi-Fi) pings on its quiet
+            # return path; waiting to ping until it heard nothing, the sender's ping sat behind
+            # megabytes of its own queued data and the sender took the receiver for gone. A link
+            # busy both ways, or whose peer answers our pings, needs none.
+            held = self.replica.version_vector() if not self.received_all.is_set() else self._told
+            if held != self._told:
+                # Our first sync from this peer runs, and we hold more than we told it (from it or from
+                # others): say so, so it skips what reached us elsewhere. Shows we are here as a PING would.
+                self._told = dict(held)
+                await self._send(p.encode_vector(held))
+            elif time.monotonic() - self._last_said >= PING_EVERY * 0.9:
                 await self._send(p.encode_frame(p.FrameType.PING))
 
     # ---- the whole conversation ---------------------------------------------------------
 
     async def exchange_hello(self) -> None:
         vector = self.replica.version_vector()
+        self._told = dict(vector)
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
                                         self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
                                         self.codecs, self.neighbours() - {self.peer_device},

@@ -8,7 +8,8 @@ Commands (one a line) and answers (one line on stdout):
     vector                      -> VECTOR <digest of the version vector> <wall time ... last stored ...>
     count                       -> COUNT <records> <wall time this node last stored a changeset>
     hash                        -> HASH <state hash> <wall time this node last stored a changeset>
-    stats                       -> STATS <json: rss, cpu, fds, connections, bytes, table rows, ...>
+    stats                       -> STATS <json: rss, SQLite's memory, cpu, fds, connections, table rows, ...>
+    snap PATH                   with ROOMNODE_TRACEMALLOC=FRAMES: dump a tracemalloc snapshot -> SNAPPED
     report PATH                 write {edits: [[seq, t]], arrivals: {author: {seq: t}}} -> REPORTED
     quit
 The edits are what a meeting makes: members added and edited, RSVPs, check-ins (and their
@@ -27,6 +28,7 @@ import resource
 import sys
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,19 @@ def _link_bytes() -> tuple[int, int]:
         return int((base / "rx_bytes").read_text()), int((base / "tx_bytes").read_text())
     except OSError:
         return 0, 0
+
+
+def _sqlite_memory() -> tuple[int, int]:
+    """Bytes SQLite holds now (page caches, statements, schema) and at most so far, in this
+    process: from the SQLite library sqlcipher3 carries, which exports sqlite3_status64."""
+    import ctypes
+
+    import sqlcipher3._sqlite3 as native
+
+    lib = ctypes.CDLL(native.__file__)
+    now, high = ctypes.c_int64(), ctypes.c_int64()
+    lib.sqlite3_status64(0, ctypes.byref(now), ctypes.byref(high), 0)  # SQLITE_STATUS_MEMORY_USED
+    return now.value, high.value
 
 
 def table_rows(db: Any) -> dict[str, int]:
@@ -131,7 +146,10 @@ class Laptop:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         received, sent = _link_bytes()
         links = [p for p in self.node.peers() if p.connected]
-        return {"rss_kb": _status_kb("VmRSS"), "hwm_kb": _status_kb("VmHWM"),
+        sqlite_now, sqlite_high = _sqlite_memory()
+        return {"sqlite_kb": sqlite_now // 1024, "sqlite_hwm_kb": sqlite_high // 1024,
+                "python_traced_kb": tracemalloc.get_traced_memory()[0] // 1024 if tracemalloc.is_tracing() else None,
+                "tasks": len(asyncio.all_tasks()),"rss_kb": _status_kb("VmRSS"), "hwm_kb": _status_kb("VmHWM"),
                 "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "fds": len(os.listdir("/proc/self/fd")),
                 "threads": threading.active_count(), "peers_connected": len(links),
                 "device": self.me, "peers": sorted(p.device_id for p in links), "tcp_established": _established(),
@@ -182,6 +200,9 @@ async def run(data_dir: Path, discovery: bool, peers: list[str], port: int) -> N
                 print("HASH", group.replica.state_hash(), laptop.last_stored, flush=True)
             elif verb == "stats":
                 print("STATS", json.dumps(laptop.stats()), flush=True)
+            elif verb == "snap":  # ROOMNODE_TRACEMALLOC set: Python's allocations, to diff later
+                tracemalloc.take_snapshot().dump(args[0])
+                print("SNAPPED", flush=True)
             elif verb == "report":
                 Path(args[0]).write_text(json.dumps({"device": laptop.me, "edits": laptop.edits,
                                                      "arrivals": laptop.arrivals}))
@@ -237,6 +258,8 @@ def main(argv: list[str]) -> int:
         from organiser.sync import packing
 
         packing.available = lambda: ()  # type: ignore[assignment] # the previous version's HELLO
+    if os.environ.get("ROOMNODE_TRACEMALLOC"):  # frames kept per allocation (memory and time cost)
+        tracemalloc.start(int(os.environ["ROOMNODE_TRACEMALLOC"]))
     profile = os.environ.get("ROOMNODE_PROFILE")  # a path: where this laptop's cProfile goes
     if profile and args.data_dir.name == "h1":
         _profiled(args, profile)

@@ -27,8 +27,8 @@ from typing import Any
 from tests.perf.room import converged, make_room, mesh_connected, start_room, wait
 
 # Tables that grow with what people write (the signed change log and what it materialises).
-GROWS_WITH_EDITS = frozenset({"changes", "records", "records_fts", "records_fts_data", "records_fts_docsize",
-                              "records_fts_idx", "conflicts", "settled",
+GROWS_WITH_EDITS = frozenset({"changes", "change_log", "records", "records_fts", "records_fts_data",
+                              "records_fts_docsize", "records_fts_idx", "conflicts", "settled",
                               "search_pending"})  # one row per edited record at most: bounded by the records
 
 
@@ -49,6 +49,10 @@ def growth(first: list[dict[str, Any]], last: list[dict[str, Any]], key: str) ->
             "growth_pct_median": round(statistics.median(pct), 1) if pct else None}
 
 
+def traced_growth(first: list[dict[str, Any]], last: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return growth(first, last, "python_traced_kb") if first[0].get("python_traced_kb") is not None else None
+
+
 def table_growth(samples: list[list[dict[str, Any]]]) -> dict[str, Any]:
     """Per table, rows (max over laptops) at warm-up, halfway and the end; flags a table that
     must stay flat but still grew in the second half."""
@@ -64,6 +68,28 @@ def table_growth(samples: list[list[dict[str, Any]]]) -> dict[str, Any]:
     return {"rows": out, "flat_tables_that_grew_in_the_second_half": grew}
 
 
+def snap_all(laptops: list[Any], base: Path, label: str) -> list[Path]:
+    """With ROOMNODE_TRACEMALLOC set, every laptop dumps its Python allocations."""
+    if not os.environ.get("ROOMNODE_TRACEMALLOC"):
+        return []
+    paths = [base / f"{lp.host}-{label}.snap" for lp in laptops]
+    for lp, path in zip(laptops, paths, strict=True):
+        lp.ask(f"snap {path}")
+    return paths
+
+
+def top_growth(first: Path, last: Path, lines: int = 12) -> list[str]:
+    """Where Python's allocations grew most between two snapshots (file:line, KB, count)."""
+    import tracemalloc
+
+    diff = tracemalloc.Snapshot.load(str(last)).compare_to(tracemalloc.Snapshot.load(str(first)), "traceback")
+    out = []
+    for stat in diff[:lines]:
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in list(stat.traceback)[-4:])
+        out.append(f"{stat.size_diff / 1024:+.0f} KB ({stat.count_diff:+d} blocks) {where}")
+    return out
+
+
 def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_every: float) -> dict[str, Any]:
     dirs = make_room(base, nodes)
     laptops = start_room(lan, base, dirs, "s")
@@ -74,6 +100,7 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         for i, lp in enumerate(laptops):
             lp.ask(f"go {t0} {int(rate * seconds)} {seconds} {7000 + i}")
         samples: list[list[dict[str, Any]]] = []
+        first_snaps: list[Path] = []
         sample_every = max(10.0, seconds / 20)
         warm_up = t0 + min(60.0, seconds / 10)
         next_sample, next_cut, cuts = warm_up, t0 + cut_every, 0
@@ -88,21 +115,32 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
                 next_cut = time.time() + cut_every
             if time.time() >= next_sample:
                 samples.append(sample(laptops, base))
+                if len(samples) == 1:
+                    first_snaps = snap_all(laptops, base, "first")
                 next_sample += sample_every
             time.sleep(0.5)
         same = wait(lambda: converged(laptops)[0], 180, 1.0)
         wait(lambda: mesh_connected([lp.stats() for lp in laptops]), 60, 1.0)
         time.sleep(3)
         samples.append(sample(laptops, base))
+        last_snaps = snap_all(laptops, base, "last")
     finally:
         for lp in laptops:
             lp.quit()
     first, last = samples[0], samples[-1]
+    grew = growth(first, last, "rss_kb")
+    worst = max(range(nodes), key=lambda i: last[i]["rss_kb"] - first[i]["rss_kb"])
+    traced = {f"python_allocations_that_grew_laptop_{worst}": top_growth(first_snaps[worst], last_snaps[worst])} \
+        if first_snaps and last_snaps else {}
     return {
         "nodes": nodes, "minutes": minutes, "edits_per_second_per_node": rate, "all_connected_at_start": met,
         "cable_pulls": cuts, "samples": len(samples), "changesets_made": sum(s["edits"] for s in last),
         "converged_at_end": same,
-        "rss_kb": growth(first, last, "rss_kb"),
+        "rss_kb": grew,
+        # What SQLite holds (page caches of the app's and the applier's connections, statements):
+        # tells caches filling as the database grows from a leak in Python.
+        "sqlite_kb": growth(first, last, "sqlite_kb"), "python_traced_kb": traced_growth(first, last),
+        "asyncio_tasks": growth(first, last, "tasks"),
         # A leak keeps growing; warm-up (caches filling as the database grows) shows as a first step.
         "rss_kb_second_half": growth(samples[len(samples) // 2], last, "rss_kb"),
         "fds": growth(first, last, "fds"),
@@ -110,6 +148,10 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         "db_bytes": growth(first, last, "db_bytes"), "log_bytes": growth(first, last, "log_bytes"),
         "rss_kb_over_time_laptop_1": [s[1]["rss_kb"] for s in samples],
         "fds_over_time_laptop_1": [s[1]["fds"] for s in samples],
+        "sqlite_kb_over_time_laptop_1": [s[1]["sqlite_kb"] for s in samples],
+        f"rss_kb_over_time_laptop_{worst}": [s[worst]["rss_kb"] for s in samples],
+        f"sqlite_kb_over_time_laptop_{worst}": [s[worst]["sqlite_kb"] for s in samples],
+        **traced,
         "tables": table_growth(samples),
     }
 
@@ -128,7 +170,7 @@ def main(argv: list[str]) -> int:
     if reason:
         print(json.dumps({"skipped": reason}))
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:  # ROOMNODE_TRACEMALLOC=FRAMES: where Python's memory grew
         lan = Lan("orgsoak")
         try:
             result = soak(lan, Path(tmp), args.nodes, args.minutes, args.rate, args.cut_every)

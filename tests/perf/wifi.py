@@ -10,6 +10,9 @@ issue asks for cannot be added: the only delay here is the queue of the 20 Mbit/
 
 from __future__ import annotations
 
+import collections
+import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -78,8 +81,57 @@ def make_joiners(base: Path, joiners: int, members: int) -> list[Path]:
     return dirs
 
 
+def conversations_ended(logs: list[Path], until: float) -> dict[str, int]:
+    """Why conversations ended before `until` (the last laptop synced), over all laptops' logs
+    (each end is seen by both sides): a restarted stream shows here as "went silent", "the room
+    is big ...", a handshake that timed out."""
+    reasons: collections.Counter[str] = collections.Counter()
+    for log in logs:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        for line in text.splitlines():
+            try:
+                at = time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S"))
+            except ValueError:
+                continue
+            if at > until:
+                break
+            if "conversation with" in line and " ended: " in line:
+                reasons[re.sub(r"[0-9a-f]{12}", "X", line.split(" ended: ", 1)[1])] += 1
+            elif "neither of us chose it" in line:
+                reasons["closed: neither end chose the link"] += 1
+            elif "did not answer within" in line or "secure handshake failed" in line:
+                reasons["a dial or handshake that failed or timed out"] += 1
+    return dict(reasons.most_common())
+
+
+def stream_bytes(data_dir: Path, joiner_dir: Path, plain: bool) -> int:
+    """Bytes of frames the holder streams to one joiner in a first sync, as session.py frames them
+    (packed with the codec both offer, unless `plain`): what each joiner needs through the air."""
+    from organiser.services.group import open_group
+    from organiser.sync import outbox, packing
+    from organiser.sync import protocol as p
+
+    holder, joiner = open_group(data_dir), open_group(joiner_dir)
+    try:
+        vector, codec = joiner.replica.version_vector(), packing.choose(packing.available(), packing.available())
+        total = after = 0
+        while True:
+            after, batch = outbox.missing(holder.db, vector, after, 2000)
+            if not batch:
+                return total
+            for part in p.batches([(cs.body, cs.signature) for cs in batch]):
+                payload = p.changes_payload(part)
+                packed = packing.pack(codec, payload) if codec and not plain else None
+                total += p.HEADER.size + len(packed if packed is not None else payload)
+    finally:
+        holder.close()
+        joiner.close()
+
+
 def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) -> dict[str, Any]:
+    os.environ.setdefault("ROOMNODE_LOG", "INFO")  # every conversation's end and why, counted below
     dirs = make_joiners(base, joiners, members)
+    needed = stream_bytes(dirs[0], dirs[1], plain)
     hosts = [f"w{i}" for i in range(len(dirs))]
     for host in hosts:
         lan.add_host(host)
@@ -106,12 +158,23 @@ def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) 
 
         done = wait(all_synced, 300, 0.5)
         air = air_counters(lan)
+        cpu = [lp.stats()["cpu_s"] for lp in laptops]
     finally:
         for lp in laptops:
             lp.quit()
     per_laptop = sorted(t - began for t in synced.values())
+    # From each joiner's node listening (its Python start-up, slow on starved cores, left out).
+    own = sorted(synced[lp.host] - lp.started_at for lp in laptops[1:] if lp.host in synced)
     return {"joiners": joiners, "members": members, "records_each": expected, "packed": not plain,
             "network": f"{RATE} shared by all, {LOSS_PERCENT} % of frames dropped, no added delay "
                        "(no sch_netem in this kernel)",
             "all_synced": done, "synced_s_from_start": [round(t, 2) for t in per_laptop],
-            "all_synced_s": round(per_laptop[-1], 2) if done else None, **air}
+            "all_synced_s": round(per_laptop[-1], 2) if done else None,
+            "synced_s_from_own_node_start": [round(t, 2) for t in own],
+            "last_joiner_started_s_after_start": round(max(lp.started_at for lp in laptops[1:]) - began, 2), **air,
+            "frame_bytes_each_joiner_needs": needed,
+            "air_bytes_per_needed_byte": round(air["bytes_through_the_air"] / (joiners * needed), 2),
+            # Python start-up included; with 11 processes on 2 shared cores, CPU can be what waits.
+            "cpu_s_laptop_holding_the_group": cpu[0], "cpu_s_per_joiner": sorted(cpu[1:]),
+            "conversations_ended_until_all_synced": conversations_ended([base / f"{host}.log" for host in hosts],
+                                                                        max(synced.values(), default=time.time()))}
