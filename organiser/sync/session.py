@@ -192,7 +192,7 @@ class Session(CopySkipping):
             await self._send_changesets(batch, max(0, total - sent))
             self._note_sent(batch)
             await asyncio.sleep(0)
-        skipped |= self.peer_neighbours  # told meanwhile (NEIGHBOURS)
+        skipped |= self.peer_neighbours - {self.replica.device_id}  # told meanwhile; our own are always sent
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
