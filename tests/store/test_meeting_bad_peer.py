@@ -6,20 +6,15 @@ must refuse what is malformed and show the rest, never raise."""
 from __future__ import annotations
 
 import base64
-import contextlib
-import io
 import json
-import os
 import secrets
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
-from organiser.__main__ import main as cli_main
 from organiser.core.changeset import Op
 from organiser.core.errors import ValidationError
 from organiser.core.meeting_rules import check_minutes_update
@@ -29,37 +24,26 @@ from organiser.services.group import Group
 from organiser.services.meetings import AgendaItem, MeetingState
 from organiser.store import minutes as minutes_store
 from tests.bad_peer import BadPeer
+from tests.cli_in_process import clean_env, cli_in_process
 from tests.conftest import sync_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _cli_env(group: Group) -> dict[str, str]:
-    data_dir = group.path.parents[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORGANISER_", "XDG_"))}
-    env["ORGANISER_SYSTEM_CONFIG"] = str(data_dir / "no-config.toml")
-    return env
-
-
 def _cli_ok(group: Group, *args: str) -> str:
     """The command in a real process: what a person at a terminal runs."""
-    done = subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(group.path.parents[1]), *args],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT, env=_cli_env(group))
+    data_dir = group.path.parents[1]
+    done = subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(data_dir), *args],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, env=clean_env(data_dir))
     assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
     return done.stdout
 
 
 def _cli_in_process(group: Group, *args: str) -> str:
-    """The same command through the CLI's own entry point in this process: the parser, the command
-    and its output, without a Python start-up for each of the dozens of commands these tests run
-    (a crash raises here). One test below runs every reader in real processes as well."""
-    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.StringIO()  # exports write bytes too
-    with mock.patch.dict(os.environ, _cli_env(group), clear=True), \
-            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli_main(["--data-dir", str(group.path.parents[1]), *args])
-    assert code == 0, (args, err.getvalue())
-    out.flush()
-    return out.buffer.getvalue().decode()
+    """The same through the CLI's entry point in this process (one test runs them as real processes too)."""
+    code, out, err = cli_in_process(group.path.parents[1], *args)
+    assert code == 0, (args, err)
+    return out
 
 
 def _every_meeting_reader_works(group: Group, event: str, cli: Callable[..., str] = _cli_in_process) -> None:
