@@ -10,12 +10,11 @@ import time
 
 import pytest
 
-from organiser.core.changeset import decode_changeset
 from organiser.net.transport import close_quietly
 from organiser.sync import packing, session
 from organiser.sync import protocol as p
 from tests.conftest import add_device
-from tests.net.member_link import member_streams
+from tests.net.member_link import authors_streamed_until_synced, member_streams
 from tests.net.test_node import node
 
 pytestmark = pytest.mark.asyncio
@@ -68,17 +67,7 @@ async def test_a_joiner_saying_what_it_holds_mid_stream_is_not_sent_it_again(tmp
         writer.write(p.encode_hello(joiner.device_id, joiner.replica.version_vector(), codecs=packing.available())
                      + p.encode_vector(group.replica.version_vector()))
         await writer.drain()
-        decoder, streamed, synced = p.FrameDecoder(), 0, False
-        while not synced:
-            chunk = await asyncio.wait_for(reader.read(65536), 10)
-            assert chunk, "the node closed before SYNCED"
-            for frame in decoder.feed(chunk):
-                synced |= frame.type == p.FrameType.SYNCED
-                if frame.type in (p.FrameType.CHANGES, p.FrameType.PACKED):
-                    payload = packing.unpack(frame.payload, packing.available()) \
-                        if frame.type == p.FrameType.PACKED else frame.payload
-                    streamed += sum(decode_changeset(b, s).author == group.device_id
-                                    for b, s in p.decode_changes(payload)[0])
+        streamed = (await authors_streamed_until_synced(reader)).get(group.device_id, 0)
         assert streamed <= 3 * session.STREAM_CHUNK, f"{streamed} of 1000 sent again"
         await close_quietly(writer)
     finally:

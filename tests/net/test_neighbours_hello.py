@@ -4,16 +4,13 @@ Wi-Fi every copy counts. Real node, TLS on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from organiser.core.changeset import decode_changeset
 from organiser.net.transport import close_quietly
 from organiser.sync import packing
 from organiser.sync import protocol as p
 from tests.conftest import add_device, sync_pair
-from tests.net.member_link import member_streams
+from tests.net.member_link import authors_streamed_until_synced, member_streams
 from tests.net.test_node import node
 
 pytestmark = pytest.mark.asyncio
@@ -26,18 +23,7 @@ async def _authors_streamed(joiner, port: int, neighbours: frozenset[str]) -> di
     writer.write(p.encode_hello(joiner.device_id, joiner.replica.version_vector(), codecs=packing.available(),
                                 neighbours=neighbours))
     await writer.drain()
-    decoder, counts, synced = p.FrameDecoder(), {}, False
-    while not synced:
-        chunk = await asyncio.wait_for(reader.read(65536), 10)
-        assert chunk, "the node closed before SYNCED"
-        for frame in decoder.feed(chunk):
-            synced |= frame.type == p.FrameType.SYNCED
-            if frame.type in (p.FrameType.CHANGES, p.FrameType.PACKED):
-                payload = packing.unpack(frame.payload, packing.available()) if frame.type == p.FrameType.PACKED \
-                    else frame.payload
-                for body, signature in p.decode_changes(payload)[0]:
-                    author = decode_changeset(body, signature).author
-                    counts[author] = counts.get(author, 0) + 1
+    counts = await authors_streamed_until_synced(reader)
     await close_quietly(writer)
     return counts
 
