@@ -110,14 +110,19 @@ def upgraded_from(group, old: OldLaptop, folder) -> None:  # type: ignore[no-unt
     keep_answer(group.db, folder, group.id)
 
 
+async def upgraded_beside_old_laptop(tmp_path, group) -> tuple[OldLaptop, asyncio.Server]:  # type: ignore[no-untyped-def]
+    """The group's old 'minutes laptop', still on the previous protocol and serving, beside this upgraded device."""
+    old = OldLaptop(tmp_path / "old", group.id)
+    group.admit_device(old.public_hex, "minutes laptop")
+    upgraded_from(group, old, tmp_path / "before-upgrade")
+    return old, await old.serve()
+
+
 async def test_an_old_laptop_dialling_in_reads_in_its_own_words_that_it_must_update(tmp_path, group, caplog):
     caplog.set_level(logging.WARNING)
     from organiser.net.outdated import note_if_old
 
-    old = OldLaptop(tmp_path / "old", group.id)
-    group.admit_device(old.public_hex, "minutes laptop")
-    upgraded_from(group, old, tmp_path / "before-upgrade")
-    server = await old.serve()
+    old, server = await upgraded_beside_old_laptop(tmp_path, group)
     a = node(group)
     await a.start()
     try:
@@ -145,10 +150,7 @@ async def test_an_old_laptop_dialling_in_reads_in_its_own_words_that_it_must_upd
 
 
 async def test_dialling_an_old_laptop_of_the_group_tells_it_to_update(tmp_path, group):
-    old = OldLaptop(tmp_path / "old", group.id)
-    group.admit_device(old.public_hex, "minutes laptop")
-    upgraded_from(group, old, tmp_path / "before-upgrade")
-    server = await old.serve()
+    old, server = await upgraded_beside_old_laptop(tmp_path, group)
     a = node(group)
     await a.start()
     try:
