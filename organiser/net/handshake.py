@@ -42,7 +42,8 @@ from organiser.core.errors import OrganiserError
 from organiser.core.keys import device_id_for, public_key_hex
 from organiser.net.credentials import key_fingerprint
 from organiser.net.invite_code import token_hash
-from organiser.net.transport import Channel
+from organiser.net.outdated import refuse_if_old
+from organiser.net.transport import Channel, Dialled, close_quietly
 from organiser.services.group import Group
 from organiser.store import invites
 from organiser.store.membership import discovery_keys
@@ -233,3 +234,22 @@ async def answer_invite_proof(group: Group, reader: asyncio.StreamReader, writer
             return
     await _refuse(writer, UNKNOWN_INVITE)
     raise HandshakeRefused("it holds no invite code this device made")
+
+
+async def meet_member(group: Group, link: Dialled, host: str, address: str, admit: Admission,
+                      on_refused: Callable[[PeerRefused], None] = lambda exc: None) -> Peer:
+    """The dialling side's start of every conversation: an older Organiser is told to update
+    (net/outdated.py), then the member handshake. Any failure closes the connection and says so in
+    one sentence naming `address`; `on_refused` first hears the peer's own refusal."""
+    try:
+        await refuse_if_old(group, link.writer, host)
+        return await member_handshake(group, link.reader, link.writer, link.channel, admit)
+    except HANDSHAKE_FAILURES as exc:
+        await close_quietly(link.writer)
+        if isinstance(exc, PeerRefused):
+            on_refused(exc)
+        raise OrganiserError(f"{address} is not a device of this group, or refused us "
+                             f"({exc or type(exc).__name__}).") from None
+    except OrganiserError:
+        await close_quietly(link.writer)
+        raise

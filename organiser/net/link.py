@@ -10,8 +10,7 @@ import logging
 import ifaddr
 
 from organiser.core.errors import OrganiserError
-from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, member_handshake
-from organiser.net.outdated import refuse_if_old
+from organiser.net.handshake import Peer, meet_member
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
 from organiser.sync.session import Session, SessionStats
@@ -58,16 +57,7 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
 
     link = await dial(host, port, timeout=min(timeout, 5.0))
     reader, writer = link.reader, link.writer
-    try:
-        await refuse_if_old(group, writer, host)
-        peer = await member_handshake(group, reader, writer, link.channel, admit)
-    except HANDSHAKE_FAILURES as exc:
-        await close_quietly(writer)
-        raise OrganiserError(f"{host}:{port} is not a device of this group, or refused us "
-                             f"({exc or type(exc).__name__}).") from None
-    except OrganiserError:
-        await close_quietly(writer)
-        raise
+    peer = await meet_member(group, link, host, f"{host}:{port}", admit)
     device, public_hex = peer.device, peer.public_hex
     session = Session(group.replica, reader, writer, device,
                       is_member=lambda: device == inviter or is_member(group, device, public_hex))

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 from organiser.core.errors import OrganiserError
 from organiser.net import peerbook
 from organiser.net.fanout import Mesh
-from organiser.net.handshake import HANDSHAKE_FAILURES, Peer, PeerRefused, member_handshake
+from organiser.net.handshake import Peer, PeerRefused, meet_member
 from organiser.net.invite_code import split_address
 from organiser.net.limits import KeptAway
-from organiser.net.outdated import refuse_if_old
 from organiser.net.transport import close_quietly, dial
 
 if TYPE_CHECKING:
@@ -97,18 +96,12 @@ class OutboundConnections:
         async with self._dial_slots:
             link = await dial(host, port)
         reader, writer = link.reader, link.writer
-        try:
-            await refuse_if_old(self.group, writer, host)
-            peer = await member_handshake(self.group, reader, writer, link.channel, self._admission)
-        except HANDSHAKE_FAILURES as exc:
-            await close_quietly(writer)
-            if isinstance(exc, PeerRefused) and exc.message == REMOVED_MESSAGE:
+
+        def refused(exc: PeerRefused) -> None:
+            if exc.message == REMOVED_MESSAGE:
                 self._learn_removal(address)
-            raise OrganiserError(f"{address} is not a device of this group, or refused us "
-                                 f"({exc or type(exc).__name__}).") from None
-        except OrganiserError:
-            await close_quietly(writer)
-            raise
+
+        peer = await meet_member(self.group, link, host, address, self._admission, refused)
         device, public_hex = peer.device, peer.public_hex
         if expected and device != expected:
             await close_quietly(writer)
