@@ -8,7 +8,7 @@ reasons are a fixed set of codes, so the table stays as small as the roster time
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -67,13 +67,15 @@ def note_many(db: Database, rows: Iterable[tuple[str, str, int | None, str, str,
     )
 
 
-def note_refusals(db: Database, refusals: list[Refusal], source: str | None) -> None:
-    """Count a batch's refusals, one row update per (device, reason)."""
+def note_refusals(db: Database, refusals: list[Refusal], source: str | Callable[[Refusal], str | None] | None) -> None:
+    """Count a batch's refusals, one row update per (device, reason). `source`: the peer that sent
+    them, or for a batch gathered from several peers, what tells the sender of each refusal."""
     rows: dict[tuple[str, str], list] = {}
     for r in refusals:
         if r.code in QUIET:
             continue
-        device = (source or r.author) if r.code in UNVOUCHED else r.author
+        sender = source(r) if callable(source) else source
+        device = (sender or r.author) if r.code in UNVOUCHED else r.author
         row = rows.setdefault((device, r.code), [device, r.code, r.seq, "", "", 0])
         row[2], row[3], row[4], row[5] = r.seq, r.reason, r.note, row[5] + 1
     if rows:

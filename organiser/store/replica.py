@@ -330,17 +330,18 @@ class Replica:
         return row[0] if row else None
 
     def apply(self, changesets: Iterable[Changeset], *, events: list[object] | None = None,
-              source: str | None = None) -> ApplyResult:
+              source: str | Callable[[Refusal], str | None] | None = None) -> ApplyResult:
         """Check and store changesets from peers. Idempotent and order-independent.
 
         Events go on the bus, or, when `events` is given (applying on a worker thread), into
         that list for the caller to publish on its own thread. `source`: the peer device that
-        sent them, blamed for what no author's signature vouches for."""
+        sent them, blamed for what no author's signature vouches for (or, for a batch gathered from
+        several peers, a function naming the sender of each refusal)."""
         with gc_paused():
             return self._apply(changesets, events, source)
 
     def _apply(self, changesets: Iterable[Changeset], events: list[object] | None,
-               source: str | None = None) -> ApplyResult:
+               source: str | Callable[[Refusal], str | None] | None = None) -> ApplyResult:
         self._head_seen = None  # conflicts and the clock may change here
         publish = events.append if events is not None else self.bus.publish
         result = ApplyResult()
@@ -404,8 +405,8 @@ class Replica:
         if result.refused:  # one line per batch: a peer sending thousands must not flood the log
             first = result.refused[0]
             log.warning("refused %d changeset(s)%s, e.g. %s#%s: %s", len(result.refused),
-                        f" sent by {short_id(source)}" if source else "", short_id(first.author), first.seq,
-                        first.reason)
+                        f" sent by {short_id(source)}" if isinstance(source, str) else "", short_id(first.author),
+                        first.seq, first.reason)
         for refusal in result.refused:
             publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
         self._announce(outcome, stored, "remote", publish)
