@@ -79,18 +79,22 @@ class Mesh:
     _names: dict[str, str] = field(default_factory=dict)  # address -> name
     _choices: dict[str, frozenset[str]] = field(default_factory=dict)  # for this view: name -> it dials
 
-    def saw(self, address: str, name: str) -> None:
+    def saw(self, address: str, name: str) -> bool:
+        """Place a name heard at an address; whether that changed this view of the room."""
         if self._names.get(address) == name:
-            return  # announcements repeat
+            return False  # announcements repeat
         for old in [a for a, n in self._names.items() if n == name and a != address]:
             del self._names[old]  # the same node at a new address
         self._names[address] = name
         self._choices.clear()
+        return True
 
-    def lost(self, name: str) -> None:
-        for address in [a for a, n in self._names.items() if n == name]:
+    def lost(self, name: str) -> bool:
+        gone = [a for a, n in self._names.items() if n == name]
+        for address in gone:
             del self._names[address]
         self._choices.clear()
+        return bool(gone)
 
     @property
     def partial(self) -> bool:

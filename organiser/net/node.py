@@ -51,7 +51,9 @@ logging.getLogger("asyncio").addFilter(_QuietTlsEof())
 
 __all__ = ["PeerInfo", "SyncNode"]
 
-WATCH_EVERY = 0.2  # how often to look for changes written by another process
+WATCH_EVERY = 0.2  # how often to look for changes written by another process, while they come
+WATCH_QUIET = 0.8  # ... and once none came for a while (the interval doubles up to this)
+ADDRESSES_EVERY = 6.0  # how often to look whether this machine's addresses changed (another network)
 KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
 # A push right after another waits this long, so changesets stored meanwhile go in one frame: in a
 # busy room each frame costs every link a TLS record, a wake-up and an acknowledgement, and frame
@@ -95,6 +97,8 @@ class SyncNode(InboundConnections, OutboundConnections):
         self._neighbours: frozenset[str] = frozenset()
         self._mesh: Mesh | None = None  # whom to keep links with in a big room (net/fanout.py)
         self._dial_slots = asyncio.Semaphore(DIALS_AT_ONCE)
+        self._room_event = asyncio.Event()
+        self._recorded: dict[str, tuple[str, float]] = {}  # peer -> (state, last sync) the heartbeat wrote
         self._unsubscribe = lambda: None
         self._applier: BackgroundApplier | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -120,6 +124,7 @@ class SyncNode(InboundConnections, OutboundConnections):
     async def start(self) -> None:
         self._stopping = False  # a node can be started again after stop() (network off, then on)
         self._neighbours = frozenset()
+        self._room_event = asyncio.Event()  # of this loop
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
         self._server = await self._listen()
@@ -245,6 +250,7 @@ class SyncNode(InboundConnections, OutboundConnections):
     def _changed(self, session: Session | None = None) -> None:
         if self._stopping:
             return  # stop() marks every peer offline once, at the end
+        self._room_changed()
         if session is not None:
             self._learn_address(session)
             try:
@@ -400,8 +406,8 @@ class SyncNode(InboundConnections, OutboundConnections):
         whether it belongs, only the handshake tells; an announcement never cancels a dialer
         or a connection, so a replayed one cannot redirect or cut anyone off."""
         address = f"{found.addresses[0]}:{found.port}"
-        if self._mesh is not None:
-            self._mesh.saw(address, found.service_name)
+        if self._mesh is not None and self._mesh.saw(address, found.service_name):
+            self._room_changed()
         if address in self._advertised or self._dialing_connected(address):
             return
         # A random head start, so two nodes that hear each other at once rarely dial at
@@ -426,8 +432,8 @@ class SyncNode(InboundConnections, OutboundConnections):
 
     def _on_lost(self, name: str) -> None:
         log.info("a node of the group (%s) left the network", name)
-        if self._mesh is not None:
-            self._mesh.lost(name)
+        if self._mesh is not None and self._mesh.lost(name):
+            self._room_changed()
         self.group.bus.publish(PeersChanged())
 
     # ---- pushing what is new ------------------------------------------------------------
@@ -471,28 +477,44 @@ class SyncNode(InboundConnections, OutboundConnections):
 
     async def _watch_store(self) -> None:
         """Notice commits by other processes on this database (PRAGMA data_version moves
-        only for those), and keep the heartbeat that `status` reads."""
+        only for those), and keep the heartbeat that `status` reads. This process's own edits
+        need no looking: they are pushed on the bus's ChangesetsStored at once. So the look
+        comes every WATCH_EVERY while commits come, and slows to WATCH_QUIET once none did."""
         db = self.group.db
         version = db.execute("PRAGMA data_version").fetchone()[0]
-        last_stamp = time.monotonic()
+        interval = WATCH_EVERY
+        last_stamp = last_addresses = time.monotonic()
         while not self._stopping:
-            await asyncio.sleep(WATCH_EVERY)
+            await asyncio.sleep(interval)
             try:
                 now_version = db.execute("PRAGMA data_version").fetchone()[0]
                 if now_version != version:
                     version = now_version
+                    interval = WATCH_EVERY
                     self._drop_non_members()  # the CLI beside us may have removed a device
                     self._schedule_push()
+                else:
+                    interval = min(interval * 2, WATCH_QUIET)
                 if time.monotonic() - last_stamp > peerbook.HEARTBEAT_EVERY:
                     last_stamp = time.monotonic()
-                    if self._discovery is not None:
-                        await self._discovery.retag()  # a new day, or a removal
-                    await self._check_addresses()
-                    self._prune_links()
-                    peerbook.stamp_node(db, self._advertised)
-                    for link in list(self._links.values()):
-                        if link.session.last_sync:
-                            peerbook.record_state(db, link.session.peer_device, link.session.state,
-                                                  link.session.last_sync)
+                    addresses = time.monotonic() - last_addresses > ADDRESSES_EVERY
+                    if addresses:
+                        last_addresses = last_stamp
+                    await self._heartbeat(addresses)
             except Exception:
                 log.exception("watching the database failed; trying again")
+
+    async def _heartbeat(self, addresses: bool) -> None:
+        if self._discovery is not None:
+            await self._discovery.retag()  # a new day, or a removal
+        if addresses:
+            await self._check_addresses()
+        self._prune_links()
+        db = self.group.db
+        peerbook.stamp_node(db, self._advertised)
+        for link in list(self._links.values()):
+            session = link.session
+            # Written when it moved: every link's row every 2 s was most of an idle laptop's writes.
+            if session.last_sync and self._recorded.get(session.peer_device) != (session.state, session.last_sync):
+                self._recorded[session.peer_device] = (session.state, session.last_sync)
+                peerbook.record_state(db, session.peer_device, session.state, session.last_sync)

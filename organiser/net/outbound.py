@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
+# A dial loop with nothing to do (its peer linked, or not ours to dial in a big room) waits for the
+# room to change (a link up or down, an announcement heard or lost) rather than looking every
+# second: 25 such loops per laptop were a good part of an idle room's CPU. Past this it looks anyway.
+IDLE_RECHECK = 15.0
 REMOVED_MESSAGE = "this device was removed from the group"
 REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
 
@@ -43,6 +47,7 @@ class OutboundConnections:
     _mesh: Mesh | None
     _dial_slots: asyncio.Semaphore
     _stopping: bool
+    _room_event: asyncio.Event  # set, then replaced, whenever links or the room's names change
 
     if TYPE_CHECKING:  # what the node provides (net/node.py)
         @property
@@ -60,6 +65,17 @@ class OutboundConnections:
         device = await self._dial(address, None, wait=False)
         self._keep_dialling(address, device)
 
+    def _room_changed(self) -> None:
+        """Wake the dial loops that wait: a link came or went, or the room's names changed."""
+        self._room_event.set()
+        self._room_event = asyncio.Event()
+
+    async def _until_room_changes(self, most: float) -> None:
+        try:
+            await asyncio.wait_for(self._room_event.wait(), most)
+        except TimeoutError:
+            pass
+
     def _keep_dialling(self, address: str, device: str | None, head_start: float = 0.0) -> None:
         if address in self._dialers or self._stopping:
             return
@@ -70,12 +86,16 @@ class OutboundConnections:
         await asyncio.sleep(head_start)
         while not self._stopping:
             if self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device):
-                await asyncio.sleep(1.0)  # a big room: another node links to this one (net/fanout.py)
+                await self._until_room_changes(IDLE_RECHECK)  # a big room: another node links to this one
                 continue
             if self.group.replica.meta(REMOVED_NOTICE):
                 return  # a member told us this device was removed: no point in knocking again
-            if device is not None and (self._is_connected(device) or self.kept_away.active(device)):
+            if device is not None and self.kept_away.active(device):
                 await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
+                delay = BACKOFF_FIRST
+                continue
+            if device is not None and self._is_connected(device):
+                await self._until_room_changes(IDLE_RECHECK)  # until its link ends (or something else moves)
                 delay = BACKOFF_FIRST
                 continue
             started = time.monotonic()

@@ -155,8 +155,16 @@ def converged(laptops: list[Laptop]) -> tuple[bool, float]:
     return len({a[1] for a in answers}) == 1, max(float(a[2]) for a in answers)
 
 
-def spread(values: list[float]) -> dict[str, float]:
-    return {"min": round(min(values), 1), "median": round(statistics.median(values), 1), "max": round(max(values), 1)}
+def spread(values: list[float], digits: int = 1) -> dict[str, float]:
+    return {"min": round(min(values), digits), "median": round(statistics.median(values), digits),
+            "max": round(max(values), digits)}
+
+
+def _by_thread(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, float]:
+    """Median CPU seconds per laptop in each kind of thread over the same window."""
+    names = {name for s in after for name in s["cpu_by_thread"]}
+    return {name: round(statistics.median(a["cpu_by_thread"].get(name, 0.0) - b["cpu_by_thread"].get(name, 0.0)
+                                          for a, b in zip(after, before, strict=True)), 2) for name in sorted(names)}
 
 
 def edit_latencies(reports: list[dict[str, Any]]) -> tuple[list[float], int]:
@@ -234,7 +242,11 @@ def room(lan: Any, base: Path, nodes: int, edits: int, seconds: float) -> dict[s
         "connections_per_node": spread([s["tcp_established"] for s in after]),
         "sync_links_per_node": spread([s["peers_connected"] for s in after]),
         "sync_links_wanted": links_wanted(),
-        "cpu_s_per_node_during_edits": spread([a["cpu_s"] - b["cpu_s"] for a, b in zip(after, before, strict=True)]),
+        "cpu_s_per_node_during_edits": spread([a["cpu_s"] - b["cpu_s"] for a, b in zip(after, before, strict=True)], 2),
+        "cpu_window_s": round(statistics.median(a["time"] - b["time"] for a, b in zip(after, before, strict=True)), 1),
+        "cpu_s_per_node_by_thread": _by_thread(before, after),
+        "apply_transactions_per_node": spread([a["applies"] - b["applies"]
+                                               for a, b in zip(after, before, strict=True)]),
         "rss_mb_per_node": spread([s["rss_kb"] / 1024 for s in after]),
         "fds_per_node": spread([s["fds"] for s in after]),
     }
@@ -263,6 +275,7 @@ def main(argv: list[str]) -> int:
     if reason:
         print(json.dumps({"skipped": reason}))
         return 0
+    load_at_start = os.getloadavg()
     keep = os.environ.get("ROOM_KEEP")  # a folder to keep the laptops' data and logs in
     with tempfile.TemporaryDirectory() if not keep else _kept(Path(keep)) as tmp:
         lan = Lan("orgroom")
@@ -275,6 +288,7 @@ def main(argv: list[str]) -> int:
                 result = room(lan, Path(tmp), args.nodes, args.edits, args.seconds)
         finally:
             lan.close()
+    result["load_average_at_start"] = load_at_start
     result["load_average_at_end"] = os.getloadavg()
     print(json.dumps(result, indent=2))
     return 0

@@ -44,6 +44,28 @@ def _status_kb(field: str) -> int:
     return 0
 
 
+def _cpu_by_thread() -> dict[str, float]:
+    """CPU seconds of each live thread, by its Python name (digits dropped, so a pool's threads
+    add up): where an idle laptop's CPU goes (the loop, the apply worker, zeroconf's threads)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: "".join(c for c in t.name if not c.isdigit()).rstrip("_-") for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = names.get(int(task.name), "other")
+        out[name] = round(out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick, 2)
+    return out
+
+
+def _apply_transactions(node: Any) -> int:
+    """The worker's transactions for peers' changesets so far (0 where the applier does not count:
+    the code before combining, run by this benchmark for comparison)."""
+    return getattr(getattr(node, "_applier", None), "combined_applies", 0)
+
+
 def _established() -> int:
     """TCP connections established in this namespace (only this process lives in it)."""
     count = 0
@@ -150,7 +172,8 @@ class Laptop:
         return {"sqlite_kb": sqlite_now // 1024, "sqlite_hwm_kb": sqlite_high // 1024,
                 "python_traced_kb": tracemalloc.get_traced_memory()[0] // 1024 if tracemalloc.is_tracing() else None,
                 "tasks": len(asyncio.all_tasks()),"rss_kb": _status_kb("VmRSS"), "hwm_kb": _status_kb("VmHWM"),
-                "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "fds": len(os.listdir("/proc/self/fd")),
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "cpu_by_thread": _cpu_by_thread(),
+                "applies": _apply_transactions(self.node), "fds": len(os.listdir("/proc/self/fd")),
                 "threads": threading.active_count(), "peers_connected": len(links),
                 "device": self.me, "peers": sorted(p.device_id for p in links), "tcp_established": _established(),
                 "rx_bytes": received, "tx_bytes": sent, "rows": table_rows(self.group.db),
