@@ -135,14 +135,15 @@ class BackgroundApplier:
             if done.cancelled():
                 raise ConnectionError("the apply was cancelled")  # the applier is closing
             results, events = done.result()
-        except Exception as exc:  # the worker's error reaches every caller of this batch
+            self.publish(events)
+        except Exception as exc:  # the worker's (or a listener's) error reaches every caller of this batch
             _fail(batch, exc)
         else:
-            self.publish(events)
             for request, result in zip(batch, results, strict=True):
                 if not request.done.done():
                     request.done.set_result(result)
-        self._start_next()
+        finally:
+            self._start_next()  # whatever happened, the requests waiting behind this batch go on
 
     def _apply_together(self, batch: list[_Request]) -> tuple[list[ApplyResult], list[Any]]:
         """On the worker: one `Replica.apply` for the whole batch, its result split per request."""
