@@ -1,7 +1,7 @@
 """An idle node looks at nothing on a timer that an event can tell it instead (real TLS sockets on
 127.0.0.1, nodes in this process): an edit here is pushed at once however seldom the store watch
-looks, an edit by another process is still noticed, and a dial loop parked on a live link
-dials again as soon as the link ends, however long its fallback look."""
+looks, an edit by another process is still noticed, and a peer that went away is dialled again
+when it comes back, however long an idle dial loop's fallback look."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ async def test_an_edit_by_another_process_is_noticed_after_the_node_sat_idle(tmp
         b_group.close()
 
 
-async def test_a_dial_loop_parked_on_a_live_link_dials_again_when_the_link_ends(tmp_path, group, monkeypatch):
-    monkeypatch.setattr(outbound, "IDLE_RECHECK", 3600.0)  # only the link's end can wake it
+async def test_a_peer_that_went_away_is_dialled_again_when_it_is_back(tmp_path, group, monkeypatch):
+    monkeypatch.setattr(outbound, "IDLE_RECHECK", 3600.0)  # no dial loop waits on its fallback look
     a, b, b_group = await linked_pair(group, tmp_path / "b")
     try:
         port = a.port
