@@ -31,6 +31,7 @@ from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
 from organiser.net.spoken_host import SpokenInvite
 from organiser.net.transport import close_quietly
+from organiser.net.upkeep import Upkeep
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
@@ -51,9 +52,6 @@ logging.getLogger("asyncio").addFilter(_QuietTlsEof())
 
 __all__ = ["PeerInfo", "SyncNode"]
 
-WATCH_EVERY = 0.2  # how often to look for changes written by another process, while they come
-WATCH_QUIET = 0.8  # ... and once none came for a while (the interval doubles up to this)
-ADDRESSES_EVERY = 6.0  # how often to look whether this machine's addresses changed (another network)
 KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
 # A push right after another waits this long, so changesets stored meanwhile go in one frame: in a
 # busy room each frame costs every link a TLS record, a wake-up and an acknowledgement, and frame
@@ -75,7 +73,7 @@ class _Link:
     address: str  # where the peer listens, when known
 
 
-class SyncNode(InboundConnections, OutboundConnections):
+class SyncNode(InboundConnections, OutboundConnections, Upkeep):
     def __init__(self, group: Group, *, listen_host: str = "0.0.0.0", listen_port: int = 0,
                  discovery: bool = True, static_peers: Sequence[tuple[str, int]] = ()) -> None:
         self.group = group
@@ -463,58 +461,3 @@ class SyncNode(InboundConnections, OutboundConnections):
                 if isinstance(result, Exception):
                     log.info("could not push to %s: %s", link.session.peer_short, result)
                     link.writer.close()
-
-    async def _check_addresses(self) -> None:
-        if self.listen_host not in ("", "0.0.0.0"):
-            return
-        hosts = local_addresses()
-        advertised = [f"{h}:{self._port}" for h in hosts]
-        if advertised != self._advertised:
-            log.info("this machine's addresses are now %s", ", ".join(hosts))
-            self._advertised = advertised
-            if self._discovery is not None:
-                await self._discovery.update_addresses(hosts)
-
-    async def _watch_store(self) -> None:
-        """Notice commits by other processes on this database (PRAGMA data_version moves
-        only for those), and keep the heartbeat that `status` reads. This process's own edits
-        need no looking: they are pushed on the bus's ChangesetsStored at once. So the look
-        comes every WATCH_EVERY while commits come, and slows to WATCH_QUIET once none did."""
-        db = self.group.db
-        version = db.execute("PRAGMA data_version").fetchone()[0]
-        interval = WATCH_EVERY
-        last_stamp = last_addresses = time.monotonic()
-        while not self._stopping:
-            await asyncio.sleep(interval)
-            try:
-                now_version = db.execute("PRAGMA data_version").fetchone()[0]
-                if now_version != version:
-                    version = now_version
-                    interval = WATCH_EVERY
-                    self._drop_non_members()  # the CLI beside us may have removed a device
-                    self._schedule_push()
-                else:
-                    interval = min(interval * 2, WATCH_QUIET)
-                if time.monotonic() - last_stamp > peerbook.HEARTBEAT_EVERY:
-                    last_stamp = time.monotonic()
-                    addresses = time.monotonic() - last_addresses > ADDRESSES_EVERY
-                    if addresses:
-                        last_addresses = last_stamp
-                    await self._heartbeat(addresses)
-            except Exception:
-                log.exception("watching the database failed; trying again")
-
-    async def _heartbeat(self, addresses: bool) -> None:
-        if self._discovery is not None:
-            await self._discovery.retag()  # a new day, or a removal
-        if addresses:
-            await self._check_addresses()
-        self._prune_links()
-        db = self.group.db
-        peerbook.stamp_node(db, self._advertised)
-        for link in list(self._links.values()):
-            session = link.session
-            # Written when it moved: every link's row every 2 s was most of an idle laptop's writes.
-            if session.last_sync and self._recorded.get(session.peer_device) != (session.state, session.last_sync):
-                self._recorded[session.peer_device] = (session.state, session.last_sync)
-                peerbook.record_state(db, session.peer_device, session.state, session.last_sync)

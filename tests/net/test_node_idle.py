@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from organiser.net import node as node_module
-from organiser.net import outbound
+from organiser.net import outbound, upkeep
 from organiser.net.node import SyncNode
 from organiser.net.pairing import redeem_invite
 from organiser.services.group import Group, open_group
@@ -44,8 +43,8 @@ def names(group: Group) -> set[str]:
 
 
 async def test_an_edit_here_is_pushed_at_once_while_the_store_watch_sleeps(tmp_path, group, monkeypatch):
-    monkeypatch.setattr(node_module, "WATCH_EVERY", 3600.0)  # the watch never looks during this test
-    monkeypatch.setattr(node_module, "WATCH_QUIET", 3600.0)
+    monkeypatch.setattr(upkeep, "WATCH_EVERY", 3600.0)  # the watch never looks during this test
+    monkeypatch.setattr(upkeep, "WATCH_QUIET", 3600.0)
     a, b, b_group = await linked_pair(group, tmp_path / "b")
     try:
         group.members.add("Ana López")
@@ -61,13 +60,13 @@ async def test_an_edit_here_is_pushed_at_once_while_the_store_watch_sleeps(tmp_p
 async def test_an_edit_by_another_process_is_noticed_after_the_node_sat_idle(tmp_path, data_dir, group):
     a, b, b_group = await linked_pair(group, tmp_path / "b")
     try:
-        await asyncio.sleep(3 * node_module.WATCH_QUIET)  # the watch has slowed to its quiet pace
+        await asyncio.sleep(3 * upkeep.WATCH_QUIET)  # the watch has slowed to its quiet pace
         beside = open_group(data_dir)  # another connection, as the CLI beside `serve` writes
         try:
             beside.members.add("Cai")
         finally:
             beside.close()
-        await until(lambda: "Cai" in names(b_group), 10 * node_module.WATCH_QUIET, "the other process's edit on B")
+        await until(lambda: "Cai" in names(b_group), 10 * upkeep.WATCH_QUIET, "the other process's edit on B")
     finally:
         await b.stop()
         await a.stop()
