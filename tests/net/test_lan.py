@@ -23,7 +23,9 @@ import pytest
 from tests.net.netns import Lan, netns_unavailable, wait_for
 
 REASON = netns_unavailable()
-pytestmark = [pytest.mark.netns, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+# The tests share three laptops and build on each other in file order: one worker runs them all.
+pytestmark = [pytest.mark.netns, pytest.mark.skipif(REASON is not None, reason=REASON or ""),
+              pytest.mark.xdist_group("three-laptops")]
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 HOSTS = "abc"
