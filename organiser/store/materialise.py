@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -15,7 +14,7 @@ import orjson
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op
-from organiser.core.merge import Conflict, RecordState, merge_op
+from organiser.core.merge import Conflict, FieldVersions, RecordState, merge_op
 from organiser.core.records import DELETED, KINDS
 from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
@@ -124,10 +123,6 @@ def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) 
 Settled = list[tuple[str, str, int, str]]  # (record, field, hlc, device) of versions no longer in conflict
 
 
-def _record_and_kind(op: Op) -> tuple[str, str]:
-    return op[1], op[0]
-
-
 @dataclass
 class _Merge:
     """A merge in progress: the records' states as the ops leave them, and what to store after."""
@@ -140,51 +135,59 @@ class _Merge:
     minutes: list[tuple[str, Any]] = field(default_factory=list)  # (event, update), merged by the CRDT after
 
     def changeset(self, cs: Changeset) -> None:
-        """A changeset lists each record's ops together: they are merged record by record."""
-        first_write = [cs.hlc, cs.author, None, None]  # shared by this changeset's first writes
-        for (record, kind), ops in groupby(cs.ops, key=_record_and_kind):
-            if kind == MINUTES:
-                self.minutes.extend((record, op.value) for op in ops if op.field == "update")
+        """The hot loop of a first sync. A changeset lists each record's ops together: the
+        record is looked up once per record, then each op is merged; a field's first write
+        (the usual case) is stored here, one written before is merged by the rules."""
+        hlc, author = cs.hlc, cs.author
+        first_write = [hlc, author, None, None]  # shared by this changeset's first writes
+        last_record = last_kind = None
+        state, values, versions, is_new = None, {}, {}, False
+        for op in cs.ops:
+            kind, record, field_name, value, base, resolves = op  # unpacked: far cheaper per op
+            if record != last_record or kind != last_kind:
+                state, values, versions, is_new = self._record(kind, record)
+                last_record, last_kind = record, kind
+            if state is None:
+                self._not_merged(op)
                 continue
-            state = self._state_of(kind, record)
-            if state is not None:
-                self._write_fields(state, ops, cs.hlc, cs.author, first_write)
-
-    def _state_of(self, kind: str, record: str) -> RecordState | None:
-        """The record the ops write, made when new. None when they are not merged: a kind from a
-        newer version (the changeset is kept and relayed), or an id that names a record of
-        another kind (an id cannot change kind; such ops are ignored everywhere alike)."""
-        state = self.states.get(record)
-        if state is None:
-            if kind not in KINDS:
-                return None
-            state = self.states[record] = RecordState(kind, record, {}, {}, is_new=True)
-            self._note_changed(record, kind)
-        return state if state.kind == kind else None
-
-    def _note_changed(self, record: str, kind: str) -> None:
-        self.outcome.changed.add(record)
-        self.written.add(record)
-        self.outcome.kinds.add(kind)
-
-    def _write_fields(self, state: RecordState, ops: Iterable[Op], hlc: int, author: str,
-                      first_write: list[Any]) -> None:
-        """One record's ops from one changeset. The hot loop of a first sync: the first write of
-        a field (the usual case) is stored here, a field written before is merged by the rules."""
-        values, versions, record = state.values, state.versions, state.id
-        for op in ops:
-            _kind, _record, field_name, value, base, resolves = op  # unpacked: far cheaper per op
             if field_name in versions:
                 self._merge_again(state, op, hlc, author)
             else:
                 values[field_name] = value
                 versions[field_name] = [hlc, author, base[0], base[1]] if base else first_write
-                if not state.is_new:
-                    self._note_changed(record, state.kind)
-            if base is not None:
-                self.superseded.append((record, field_name, base[0], base[1]))
-            if resolves:
-                self.resolved.extend((record, field_name, h, d) for h, d in resolves)
+                if not is_new:
+                    self._note_changed(record, kind)
+            if base is not None or resolves:
+                self._note_settled(record, field_name, base, resolves)
+
+    def _record(self, kind: str, record: str) -> tuple[RecordState | None, dict[str, Any], FieldVersions, bool]:
+        """The record ops write, made when new, with its values, versions and whether it is new.
+        No record when the ops are not merged here: minutes (the CRDT merges them), a kind from
+        a newer version (the changeset is kept and relayed), or an id that names a record of
+        another kind (an id cannot change kind; such ops are ignored everywhere alike)."""
+        state = self.states.get(record)
+        if state is None and kind in KINDS and kind != MINUTES:
+            state = self.states[record] = RecordState(kind, record, {}, {}, is_new=True)
+            self._note_changed(record, kind)
+        if state is None or state.kind != kind:
+            return None, {}, {}, False
+        return state, state.values, state.versions, state.is_new
+
+    def _not_merged(self, op: Op) -> None:
+        if op.kind == MINUTES and op.field == "update":  # minutes text: merged by the CRDT, after
+            self.minutes.append((op.record, op.value))
+
+    def _note_settled(self, record: str, field_name: str, base: tuple[int, str] | None,
+                      resolves: tuple[tuple[int, str], ...]) -> None:
+        """The version a write overwrote knowingly, and the conflict losers it settled."""
+        if base is not None:
+            self.superseded.append((record, field_name, base[0], base[1]))
+        self.resolved.extend((record, field_name, h, d) for h, d in resolves)
+
+    def _note_changed(self, record: str, kind: str) -> None:
+        self.outcome.changed.add(record)
+        self.written.add(record)
+        self.outcome.kinds.add(kind)
 
     def _merge_again(self, state: RecordState, op: Op, hlc: int, author: str) -> None:
         """A write of a field written before: the later version wins, a concurrent loser is kept."""
