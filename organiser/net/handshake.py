@@ -39,7 +39,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from organiser.core.errors import OrganiserError
-from organiser.core.keys import device_id_for, public_key_hex
+from organiser.core.keys import device_id_for, public_key_hex, short_id
 from organiser.net.credentials import key_fingerprint
 from organiser.net.invite_code import token_hash
 from organiser.net.outdated import refuse_if_old
@@ -190,7 +190,7 @@ async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: a
     refusal = admit(peer)
     if refusal:
         await _refuse(writer, refusal)
-        raise HandshakeRefused(f"device {peer.device[:12]}: {refusal}")
+        raise HandshakeRefused(f"device {short_id(peer.device)}: {refusal}")
     if channel.role == "server":
         await _send_identity(writer, group.private_key(), channel)
     return peer

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from organiser.core.errors import OrganiserError
-from organiser.core.keys import public_key_hex
+from organiser.core.keys import public_key_hex, short_id
 from organiser.core.records import new_id
 from organiser.net.credentials import connection_certificate
 from organiser.net.invite_code import token_hash
@@ -279,7 +279,7 @@ class SpokenInvite:
             writer.write(p.encode_error(reason))
             await writer.drain()
             return
-        log.warning("admitted '%s' (%s) by spoken invite; verification code %s", name, device_id[:12], code)
+        log.warning("admitted '%s' (%s) by spoken invite; verification code %s", name, short_id(device_id), code)
         key = self.group.private_key()
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": self.group.credentials().to_json(), "verification": code,
