@@ -16,7 +16,7 @@ run: deps venv
 test: test-deps venv
 	$(PY) -m ruff check organiser tests
 	$(PY) -m compileall -q organiser tests
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check organiser tests

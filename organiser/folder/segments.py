@@ -61,6 +61,15 @@ def encode_segment(writer: str, group: str,
 
 def decode_segment(compressed: bytes) -> tuple[SegmentInfo, list[Changeset]]:
     """Compressed plaintext -> header and changesets; BadSegment if any part does not parse."""
+    plain = _inflate(compressed)
+    end = plain.find(b"\n")
+    info = _header(plain[:end] if end > 0 else b"")
+    changesets = _changesets(plain, end + 1)
+    _check_header_matches(info, changesets)
+    return info, changesets
+
+
+def _inflate(compressed: bytes) -> bytes:
     try:
         inflater = zlib.decompressobj()
         plain = inflater.decompress(compressed, MAX_SEGMENT_PLAIN)
@@ -68,16 +77,22 @@ def decode_segment(compressed: bytes) -> tuple[SegmentInfo, list[Changeset]]:
             raise BadSegment("it is larger than a segment may be, or cut short")
     except zlib.error as exc:
         raise BadSegment(f"it does not decompress ({exc})") from None
-    end = plain.find(b"\n")
+    return plain
+
+
+def _header(line: bytes) -> SegmentInfo:
     try:
-        head = orjson.loads(plain[:end]) if end > 0 else None
-        info = SegmentInfo(str(head["w"]), str(head["g"]),
+        head = orjson.loads(line)
+        return SegmentInfo(str(head["w"]), str(head["g"]),
                            {str(a): [int(s[0]), int(s[1])] for a, s in dict(head["c"]).items()}, int(head["n"]))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
         raise BadSegment("its header does not parse") from None
+
+
+def _changesets(plain: bytes, at: int) -> list[Changeset]:
+    """Each changeset from `at` on: 4 bytes of body length, the body, its signature."""
     changesets: list[Changeset] = []
     view = memoryview(plain)
-    at = end + 1
     while at < len(plain):
         if at + 4 > len(plain):
             raise BadSegment("it ends in the middle of a changeset")
@@ -91,13 +106,16 @@ def decode_segment(compressed: bytes) -> tuple[SegmentInfo, list[Changeset]]:
         except MalformedChangeset as exc:
             raise BadSegment(f"changeset {len(changesets) + 1} in it is malformed ({exc})") from None
         at = body_end + SIGNATURE_BYTES
+    return changesets
+
+
+def _check_header_matches(info: SegmentInfo, changesets: list[Changeset]) -> None:
     if len(changesets) != info.count:
         raise BadSegment(f"it holds {len(changesets)} changesets where its header says {info.count}")
     for cs in changesets:
         span = info.covers.get(cs.author)
         if span is None or not span[0] <= cs.seq <= span[1]:
             raise BadSegment("its header does not match the changesets in it")
-    return info, changesets
 
 
 def encode_json(doc: Any) -> bytes:

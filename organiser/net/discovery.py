@@ -62,16 +62,10 @@ def txt_record(tag: str) -> dict[str, str]:
 
 def sighting_from(info: AsyncServiceInfo, tags: frozenset[str], own_name: str) -> Sighting | None:
     """Our Sighting from zeroconf's ServiceInfo, or None if it is not a node of our group."""
-    props = {k.decode(errors="replace"): (v or b"").decode(errors="replace")
-             for k, v in (info.properties or {}).items()}
-    if props.get("t") not in tags or props.get("v") != str(PROTOCOL_VERSION) or "d" in props:
-        return None  # "d": the previous protocol's format, which cannot sync with this one
-    if info.name == own_name or not info.port:
+    if not _announces_our_group(_txt_properties(info), tags) or info.name == own_name or not info.port:
         return None
-    addresses = tuple(a for a in info.parsed_scoped_addresses(IPVersion.V4Only))
-    if not addresses:
-        return None
-    return Sighting(addresses, int(info.port), info.name)
+    addresses = _ipv4_addresses(info)
+    return Sighting(addresses, int(info.port), info.name) if addresses else None
 
 
 def old_sighting_from(info: AsyncServiceInfo) -> Sighting | None:
@@ -80,8 +74,22 @@ def old_sighting_from(info: AsyncServiceInfo) -> Sighting | None:
     props = info.properties or {}
     if not props.get(b"d") or not info.port:
         return None
-    addresses = tuple(a for a in info.parsed_scoped_addresses(IPVersion.V4Only))
+    addresses = _ipv4_addresses(info)
     return Sighting(addresses, int(info.port), info.name) if addresses else None
+
+
+def _txt_properties(info: AsyncServiceInfo) -> dict[str, str]:
+    """The TXT record as text; what anyone on the LAN sent is decoded without failing."""
+    return {k.decode(errors="replace"): (v or b"").decode(errors="replace") for k, v in (info.properties or {}).items()}
+
+
+def _announces_our_group(props: dict[str, str], tags: frozenset[str]) -> bool:
+    # "d": the previous protocol's format, which cannot sync with this one
+    return props.get("t") in tags and props.get("v") == str(PROTOCOL_VERSION) and "d" not in props
+
+
+def _ipv4_addresses(info: AsyncServiceInfo) -> tuple[str, ...]:
+    return tuple(info.parsed_scoped_addresses(IPVersion.V4Only))
 
 
 class Discovery:

@@ -39,7 +39,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from organiser.core.errors import OrganiserError
-from organiser.core.keys import device_id_for, public_key_hex
+from organiser.core.keys import device_id_for, public_key_hex, short_id
 from organiser.net.credentials import key_fingerprint
 from organiser.net.invite_code import token_hash
 from organiser.net.outdated import refuse_if_old
@@ -183,6 +183,22 @@ async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: a
     the side that dialled shows its key first, and the other shows its own only once it has
     admitted the caller, so a refusal (say, "this device was removed from the group") always
     arrives as the caller's answer. Raises HandshakeRefused (after telling the peer) or ProtocolError."""
+    await _prove_membership(group, reader, writer, channel, timeout)
+    if channel.role == "client":
+        await _send_identity(writer, group.private_key(), channel)
+    peer = await _read_identity(reader, writer, channel, timeout)
+    refusal = admit(peer)
+    if refusal:
+        await _refuse(writer, refusal)
+        raise HandshakeRefused(f"device {short_id(peer.device)}: {refusal}")
+    if channel.role == "server":
+        await _send_identity(writer, group.private_key(), channel)
+    return peer
+
+
+async def _prove_membership(group: Group, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                            channel: Channel, timeout: float) -> None:
+    """Both sides show tags under every membership key they hold; one that matches ours proves the peer."""
     keys = proof_keys(group)
     await _send(writer, p.encode_json(p.FrameType.MEMBER_PROOF,
                                       {"tags": [_tag(k, _PROOF, channel, channel.role) for k in keys]}))
@@ -193,18 +209,6 @@ async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: a
     if not expected.intersection(tags):
         await _refuse(writer, NOT_A_MEMBER)
         raise HandshakeRefused("it did not prove that it belongs to this group")
-    if channel.role == "client":
-        await _send_identity(writer, group.private_key(), channel)
-        peer = await _read_identity(reader, writer, channel, timeout)
-    else:
-        peer = await _read_identity(reader, writer, channel, timeout)
-    refusal = admit(peer)
-    if refusal:
-        await _refuse(writer, refusal)
-        raise HandshakeRefused(f"device {peer.device[:12]}: {refusal}")
-    if channel.role == "server":
-        await _send_identity(writer, group.private_key(), channel)
-    return peer
 
 
 # ---- invites ------------------------------------------------------------------------------

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from typing import TYPE_CHECKING
 
 from organiser.net.credentials import connection_certificate
 from organiser.net.handshake import HandshakeRefused, Peer, answer_invite_proof, member_handshake
 from organiser.net.limits import ConnectionCount, LogOnce
-from organiser.net.outdated import old_device, old_laptops_context, tell_to_update, watch_for_old_clients
+from organiser.net.outdated import (
+    OldClientFlag,
+    old_device,
+    old_laptops_context,
+    tell_to_update,
+    watch_for_old_clients,
+)
 from organiser.net.pairing import ConfirmAdmission, serve_redeem
 from organiser.net.transport import Channel, channel_of, close_quietly, peer_address, server_context
 from organiser.sync import protocol as p
@@ -78,26 +85,42 @@ class InboundConnections:
         certificate = connection_certificate()
         ctx = server_context(certificate)
         old_client = watch_for_old_clients(ctx, lambda: old_laptops_context(self.group, where.rsplit(":", 1)[0]))
+        if not await self._secured(writer, ctx, old_client, where):
+            return
+        if old_client.answering:  # an old laptop of the group: told to update, and nothing else
+            await self._tell_old_laptop(reader, writer, where)
+            return
+        await self._serve_secured(reader, writer, channel_of(writer, certificate, "server"), where)
+
+    async def _secured(self, writer: asyncio.StreamWriter, ctx: ssl.SSLContext, old_client: OldClientFlag,
+                       where: str) -> bool:
+        """TLS is up; else the connection is closed, and an older Organiser of the group is
+        noted as one to update, anyone else logged once per address (not per attempt)."""
         try:
             await writer.start_tls(ctx, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+            return True
         except (OSError, TimeoutError, ConnectionError) as exc:
+            host = where.rsplit(":", 1)[0]
             if old_client:
-                self._outdated_peer(where.rsplit(":", 1)[0], "")
-            elif self._refusals_said.due(where.rsplit(":", 1)[0]):  # once per address, not per attempt
+                self._outdated_peer(host, "")
+            elif self._refusals_said.due(host):
                 log.warning("refused a connection from %s: the secure handshake failed (%s)", where,
                             exc or type(exc).__name__)
             await close_quietly(writer)
-            return
-        if old_client.answering:  # an old laptop of the group: told to update, and nothing else
-            try:
-                self._outdated_peer(where.rsplit(":", 1)[0], old_device(writer, self.group))
-                await tell_to_update(reader, writer)
-            except (OSError, ConnectionError) as exc:
-                log.info("could not tell the older Organiser at %s to update: %s", where, exc)
-            finally:
-                await close_quietly(writer)
-            return
-        channel = channel_of(writer, certificate, "server")
+            return False
+
+    async def _tell_old_laptop(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, where: str) -> None:
+        try:
+            self._outdated_peer(where.rsplit(":", 1)[0], old_device(writer, self.group))
+            await tell_to_update(reader, writer)
+        except (OSError, ConnectionError) as exc:
+            log.info("could not tell the older Organiser at %s to update: %s", where, exc)
+        finally:
+            await close_quietly(writer)
+
+    async def _serve_secured(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, channel: Channel,
+                             where: str) -> None:
+        """A member's conversation (after the member handshake) or, without a certificate, an invite."""
         try:
             if not channel.client_fp:
                 await self._redeem(reader, writer, channel, where)

@@ -85,7 +85,7 @@ class OutboundConnections:
         delay = BACKOFF_FIRST
         await asyncio.sleep(head_start)
         while not self._stopping:
-            if self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device):
+            if self._left_to_others(address, device):
                 await self._until_room_changes(IDLE_RECHECK)  # a big room: another node links to this one
                 continue
             if self.group.replica.meta(REMOVED_NOTICE):
@@ -99,16 +99,26 @@ class OutboundConnections:
                 delay = BACKOFF_FIRST
                 continue
             started = time.monotonic()
-            try:
-                device = await self._dial(address, device)
-            except OrganiserError as exc:
-                log.info("could not sync with %s: %s", address, exc)
-            except Exception:
-                log.exception("unexpected failure talking to %s", address)
+            device = await self._try_dial(address, device)
             if time.monotonic() - started > 10:
                 delay = BACKOFF_FIRST  # it was a good connection that ended
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, BACKOFF_MAX)
+
+    def _left_to_others(self, address: str, device: str | None) -> bool:
+        """In a big room the links are chosen (net/fanout.py): this address is not one of ours to dial."""
+        return self._mesh is not None and not self._mesh.wanted(address) and not self._is_connected(device)
+
+    async def _try_dial(self, address: str, device: str | None) -> str | None:
+        """One conversation with `address`, until it ends; the device found there (or the one
+        expected, when it failed: the loop knocks again)."""
+        try:
+            return await self._dial(address, device)
+        except OrganiserError as exc:
+            log.info("could not sync with %s: %s", address, exc)
+        except Exception:  # a bug costs this attempt, never the loop that keeps the link
+            log.exception("unexpected failure talking to %s", address)
+        return device
 
     async def _dial(self, address: str, expected: str | None, *, wait: bool = True) -> str:
         """Connect to an address; run the conversation (until it ends when `wait`)."""

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from organiser.core.errors import OrganiserError
-from organiser.core.keys import public_key_hex
+from organiser.core.keys import public_key_hex, short_id
 from organiser.core.records import new_id
 from organiser.net.credentials import connection_certificate
 from organiser.net.invite_code import token_hash
@@ -187,17 +187,7 @@ class SpokenInvite:
         if task is not None:
             self._tasks.add(task)
         try:
-            certificate = connection_certificate()  # for this connection alone, naming nothing
-            try:
-                await writer.start_tls(server_context(certificate), ssl_handshake_timeout=5.0)
-            except (OSError, TimeoutError, ConnectionError) as exc:
-                log.info("a spoken invite connection failed its secure handshake: %s", exc or type(exc).__name__)
-                return  # nothing was tried against the code
-            if self._claimed or self.state != WAITING:
-                writer.write(p.encode_error(BUSY if self.state == WAITING else self._gone()))
-                await writer.drain()
-                return
-            await self._serve(reader, writer, channel_of(writer, certificate, "server"))
+            await self._answer(reader, writer)
         except asyncio.CancelledError:
             writer.transport.abort()  # closing: end normally, asyncio's server asks for the result
         except Exception:  # a bug costs this attempt, never the process
@@ -208,6 +198,20 @@ class SpokenInvite:
             if task is not None:
                 self._tasks.discard(task)
             await close_quietly(writer)
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """TLS, then the code's one attempt; a device coming after it (or too late) hears why not."""
+        certificate = connection_certificate()  # for this connection alone, naming nothing
+        try:
+            await writer.start_tls(server_context(certificate), ssl_handshake_timeout=5.0)
+        except (OSError, TimeoutError, ConnectionError) as exc:
+            log.info("a spoken invite connection failed its secure handshake: %s", exc or type(exc).__name__)
+            return  # nothing was tried against the code
+        if self._claimed or self.state != WAITING:
+            writer.write(p.encode_error(BUSY if self.state == WAITING else self._gone()))
+            await writer.drain()
+            return
+        await self._serve(reader, writer, channel_of(writer, certificate, "server"))
 
     def _gone(self) -> str:
         if self.state == EXPIRED or time.time() > self.expires_at:
@@ -275,7 +279,7 @@ class SpokenInvite:
             writer.write(p.encode_error(reason))
             await writer.drain()
             return
-        log.warning("admitted '%s' (%s) by spoken invite; verification code %s", name, device_id[:12], code)
+        log.warning("admitted '%s' (%s) by spoken invite; verification code %s", name, short_id(device_id), code)
         key = self.group.private_key()
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": self.group.credentials().to_json(), "verification": code,

@@ -34,7 +34,7 @@ from organiser.net.spoken_code import (
     parse_spoken_code,
 )
 from organiser.net.spoken_mdns import find_inviter
-from organiser.net.transport import close_quietly, dial
+from organiser.net.transport import Channel, Dialled, close_quietly, dial
 from organiser.services.group import Group, credentials_from_json, join_group, prepare_join
 from organiser.sync import protocol as p
 
@@ -84,47 +84,18 @@ async def _first_sync(group: Group, member: str, addresses: object) -> None:
 async def _exchange(address: str, code: SpokenCode, data_dir: Path, device_name: str, passphrase: str | None,
                     on_verification: Callable[[str], None] | None) -> tuple[dict, str, bytes, str]:
     """(welcome, inviting device id, invite token, verification code), after both sides proved the code."""
-    host, port = split_address(address)
-    try:
-        link = await dial(host, port, with_certificate=False, timeout=5.0)
-    except OrganiserError as exc:
-        raise OrganiserError(f"the laptop that offered code {code.nameplate}-… no longer answers: the code may "
-                             f"have expired (codes last 10 minutes) or been used; ask for a new one ({exc})") from None
+    link = await _dial_inviter(address, code)
     reader, writer, channel = link.reader, link.writer, link.channel
     try:
-        hello = await _read(reader, p.FrameType.PAIR_HELLO)
-        if hello.get("spoken") != 1:
-            raise OrganiserError(f"{address} does not offer a spoken invite code.")
-        if not channel.server_fp:
-            raise OrganiserError(f"{address} showed no certificate.")
-        ssl_object = writer.get_extra_info("ssl_object")
-        binding = ssl_object.get_channel_binding("tls-unique") or b""
-        exchange = Exchange(code, inviter=False)
-        _send(writer, {"pake": exchange.message.hex()})
-        answer = await _read(reader, p.FrameType.PAIR_HELLO)
-        exchange.finish(bytes.fromhex(p.text_field(answer, "pake", 66)), binding, channel.client_fp,
-                        channel.server_fp)
-        exchange.check(bytes.fromhex(p.text_field(answer, "proof", 64)))
-        _send(writer, {"proof": exchange.proof().hex()})
-        group_id = p.text_field(await _read(reader, p.FrameType.PAIR_HELLO), "group", 32)
-        if not _GROUP_ID.fullmatch(group_id):  # it names a folder here
-            raise p.ProtocolError("the group id is not 32 hexadecimal digits")
+        binding = await _prove_code(reader, writer, channel, code, address)
+        group_id = await _read_group_id(reader)
         _path, public_hex = prepare_join(data_dir, group_id, passphrase=passphrase)
         _send(writer, {"public_key": public_hex, "device_name": device_name})
         await writer.drain()
         if on_verification is not None:
             on_verification(verification_code(writer))  # shown while the other side confirms
-        welcome = await _read(reader, p.FrameType.WELCOME, CONFIRM_TIMEOUT)
-        member_key = p.text_field(welcome, "inviter_key", 64)
-        try:
-            check_inviter(member_key, p.text_field(welcome, "inviter_signature", 128),
-                          channel_binding(binding, channel.client_fp, channel.server_fp))
-        except ExchangeFailed as exc:
-            raise p.ProtocolError(str(exc)) from None
-        token = bytes.fromhex(p.text_field(welcome, "token", 32))
-        if len(token) != 16:
-            raise p.ProtocolError("the invite token is not 16 bytes")
-        return welcome, device_id_for(member_key), token, verification_code(writer)
+        welcome, member, token = await _read_welcome(reader, channel, binding)
+        return welcome, member, token, verification_code(writer)
     except ExchangeFailed:
         raise InviteRefused(WRONG_CODE) from None
     except (p.ProtocolError, ValueError) as exc:
@@ -133,6 +104,58 @@ async def _exchange(address: str, code: SpokenCode, data_dir: Path, device_name:
         raise OrganiserError(f"{address} closed the connection during the invite ({type(exc).__name__}).") from None
     finally:
         await close_quietly(writer)
+
+
+async def _dial_inviter(address: str, code: SpokenCode) -> Dialled:
+    host, port = split_address(address)
+    try:
+        return await dial(host, port, with_certificate=False, timeout=5.0)
+    except OrganiserError as exc:
+        raise OrganiserError(f"the laptop that offered code {code.nameplate}-… no longer answers: the code may "
+                             f"have expired (codes last 10 minutes) or been used; ask for a new one ({exc})") from None
+
+
+async def _prove_code(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, channel: Channel,
+                      code: SpokenCode, address: str) -> bytes:
+    """Both sides prove they hold the code (SPAKE2 bound to this TLS session and both certificates);
+    returns the session's channel binding. Raises ExchangeFailed on a wrong code."""
+    hello = await _read(reader, p.FrameType.PAIR_HELLO)
+    if hello.get("spoken") != 1:
+        raise OrganiserError(f"{address} does not offer a spoken invite code.")
+    if not channel.server_fp:
+        raise OrganiserError(f"{address} showed no certificate.")
+    ssl_object = writer.get_extra_info("ssl_object")
+    binding = ssl_object.get_channel_binding("tls-unique") or b""
+    exchange = Exchange(code, inviter=False)
+    _send(writer, {"pake": exchange.message.hex()})
+    answer = await _read(reader, p.FrameType.PAIR_HELLO)
+    exchange.finish(bytes.fromhex(p.text_field(answer, "pake", 66)), binding, channel.client_fp,
+                    channel.server_fp)
+    exchange.check(bytes.fromhex(p.text_field(answer, "proof", 64)))
+    _send(writer, {"proof": exchange.proof().hex()})
+    return binding
+
+
+async def _read_group_id(reader: asyncio.StreamReader) -> str:
+    group_id = p.text_field(await _read(reader, p.FrameType.PAIR_HELLO), "group", 32)
+    if not _GROUP_ID.fullmatch(group_id):  # it names a folder here
+        raise p.ProtocolError("the group id is not 32 hexadecimal digits")
+    return group_id
+
+
+async def _read_welcome(reader: asyncio.StreamReader, channel: Channel, binding: bytes) -> tuple[dict, str, bytes]:
+    """(welcome, inviting device id, invite token), once the inviter's signature over this session holds."""
+    welcome = await _read(reader, p.FrameType.WELCOME, CONFIRM_TIMEOUT)
+    member_key = p.text_field(welcome, "inviter_key", 64)
+    try:
+        check_inviter(member_key, p.text_field(welcome, "inviter_signature", 128),
+                      channel_binding(binding, channel.client_fp, channel.server_fp))
+    except ExchangeFailed as exc:
+        raise p.ProtocolError(str(exc)) from None
+    token = bytes.fromhex(p.text_field(welcome, "token", 32))
+    if len(token) != 16:
+        raise p.ProtocolError("the invite token is not 16 bytes")
+    return welcome, device_id_for(member_key), token
 
 
 def _send(writer: asyncio.StreamWriter, doc: dict) -> None:

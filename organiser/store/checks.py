@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlite_utils import Database
 
-from organiser.core.changeset import Changeset
+from organiser.core.changeset import Changeset, Op
 from organiser.core.errors import ValidationError
 from organiser.core.field_rules import (
     EMAIL_RE,
@@ -134,6 +134,8 @@ def check_for(spec: FieldSpec) -> Check:
         return simple[t]
 
     def by_the_rules(v: Any) -> bool:  # a field type added later: its rules, in full
+        if v is None:
+            return False
         try:
             return normalise_value(spec, v, "record") == v
         except (ValidationError, TypeError, ValueError):
@@ -141,101 +143,125 @@ def check_for(spec: FieldSpec) -> Check:
     return by_the_rules
 
 
-class FieldCheck(NamedTuple):
-    # > 0 for text fields and references (ids): a string checked inline, without a call;
-    # most values are text, and a call costs more than the check
-    text_limit: int
-    required: bool
-    check: Check
-    is_ref: bool = False
-
-
-def _field_check(spec: FieldSpec) -> FieldCheck:
-    if spec.type.startswith("ref:"):
-        return FieldCheck(64, spec.required, _ref, True)
-    limit = {"text": MAX_TEXT, "longtext": MAX_LONGTEXT}.get(spec.type, 0)
-    return FieldCheck(limit, spec.required, check_for(spec))
+def field_check(spec: FieldSpec) -> Check:
+    """A field's check with null included: None passes where a local edit may empty the field."""
+    check = check_for(spec)
+    if spec.required:
+        return check  # None is in no stored form
+    return lambda v: v is None or check(v)
 
 
 MAX_ENTRY_KEYS = 16  # a membership entry names a device, its key, a name, an invite, a kept number...
+# What a membership entry's values may be, by type: short texts, whole numbers, flags, nothing.
+_ENTRY_VALUES: dict[type, Check] = {
+    str: lambda v: len(v) <= MAX_TEXT,
+    int: lambda v: abs(v) <= MAX_WHOLE_NUMBER,
+    bool: lambda v: True,
+    type(None): lambda v: True,
+}
 
 
 def _membership_entry(v: Any) -> bool:
     """A membership entry's value: a small flat object of short texts, numbers and flags. What
     it means is the membership rules' business (an entry they cannot use has no effect)."""
-    if type(v) is not dict or len(v) > MAX_ENTRY_KEYS:
-        return False
-    for key, item in v.items():
-        if type(key) is not str or len(key) > 40:
-            return False
-        if type(item) is str:
-            if len(item) > MAX_TEXT:
-                return False
-        elif item is not None and type(item) is not bool and not (type(item) is int and abs(item) <= MAX_WHOLE_NUMBER):
-            return False
-    return True
+    return type(v) is dict and len(v) <= MAX_ENTRY_KEYS and all(
+        type(key) is str and len(key) <= 40 and _entry_value(item) for key, item in v.items())
+
+
+def _entry_value(item: Any) -> bool:
+    rule = _ENTRY_VALUES.get(type(item))
+    return rule is not None and rule(item)
 
 
 # kind -> field -> how to check it; membership entries are ops whose field is the action
-FIELDS: dict[str, dict[str, FieldCheck]] = {
-    kind: {**{f.name: _field_check(f) for f in spec.fields}, DELETED: FieldCheck(0, True, _bool)}
-    for kind, spec in KINDS.items()
+FIELDS: dict[str, dict[str, Check]] = {
+    kind: {**{f.name: field_check(f) for f in spec.fields}, DELETED: _bool} for kind, spec in KINDS.items()
 }
-FIELDS[MEMBERSHIP_KIND] = {action: FieldCheck(0, True, _membership_entry) for action in ACTIONS}
+FIELDS[MEMBERSHIP_KIND] = {action: _membership_entry for action in ACTIONS}
 TRAIT_KINDS = ("member_role", "member_skill")
 
+Problem = tuple[str, str]  # (refusal code, sentence)
 
-def why_refused(cs: Changeset, now_ms: int) -> tuple[str, str] | None:
+
+def why_refused(cs: Changeset, now_ms: int) -> Problem | None:
     """(code, sentence) when a verified changeset breaks a rule a local edit follows, else None."""
     return _problem(cs, now_ms, [])
 
 
-def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> tuple[str, str] | None:
-    """why_refused, noting in `trait_writers` a changeset that writes roles or skills.
-
-    The loop is the hot path of checking a first sync: the record's kind and id are checked
-    once per record (a changeset lists a record's ops together), text values inline."""
-    ops = cs.ops
-    if len(cs.body) > MAX_CHANGESET_BYTES or len(ops) > MAX_OPS:
-        return SIZE, (f"a changeset of {len(cs.body):,} bytes and {len(ops):,} field writes is larger than "
+def _too_large(cs: Changeset, now_ms: int) -> Problem | None:
+    if len(cs.body) > MAX_CHANGESET_BYTES or len(cs.ops) > MAX_OPS:
+        return SIZE, (f"a changeset of {len(cs.body):,} bytes and {len(cs.ops):,} field writes is larger than "
                       f"allowed ({MAX_CHANGESET_BYTES:,} bytes, {MAX_OPS:,} writes)")
+    return None
+
+
+def _stamped_too_far_ahead(cs: Changeset, now_ms: int) -> Problem | None:
     ahead = (cs.hlc >> COUNTER_BITS) - now_ms
     if ahead > CLOCK_LIMIT_MS:
         return CLOCK, f"its clock stamp is {describe_ahead(ahead / 1000)} ahead of this device's clock"
-    fields: dict[str, FieldCheck] = {}
+    return None
+
+
+# Rules on a changeset as a whole, checked before its field writes, in this order.
+CHANGESET_RULES: tuple[Callable[[Changeset, int], Problem | None], ...] = (_too_large, _stamped_too_far_ahead)
+
+
+def _record_and_kind(op: Op) -> tuple[str, str]:
+    return op[1], op[0]
+
+
+def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> Problem | None:
+    """why_refused, noting in `trait_writers` a changeset that writes roles or skills."""
+    for rule in CHANGESET_RULES:
+        problem = rule(cs, now_ms)
+        if problem is not None:
+            return problem
+    return _ops_problem(cs, trait_writers)
+
+
+def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | None:
+    """The first field write a local edit could not have made. The hot loop of checking a
+    first sync: a changeset lists each record's ops together, so the record's kind and id
+    are checked once per record, then each op's field and value with one call."""
+    fields: dict[str, Check] = {}
     last_record = last_kind = None
-    str_ = str
-    for kind, record, field_name, value, _base, resolves in ops:
+    for kind, record, field_name, value, _base, resolves in cs.ops:
         if record != last_record or kind != last_kind:
-            found_kind = FIELDS.get(kind)
-            if found_kind is None:
-                return UNKNOWN, f"it writes a kind of record this device does not know ('{kind[:40]}')"
-            # ids are 32 hex digits; any short run of ASCII letters and digits is harmless
-            if len(record) > 64 or not record.isalnum() or not record.isascii():
-                return VALUE, "it names a record by an id that is not one this app makes"
-            if kind in TRAIT_KINDS and (not trait_writers or trait_writers[-1] is not cs):
-                trait_writers.append(cs)
-            fields, last_record, last_kind = found_kind, record, kind
-        found = fields.get(field_name)
-        if found is None:
+            problem = _record_problem(kind, record)
+            if problem is not None:
+                return problem
+            _note_trait_writer(cs, kind, trait_writers)
+            fields, last_record, last_kind = FIELDS[kind], record, kind
+        fits = fields.get(field_name)
+        if fits is None:
             return UNKNOWN, f"it writes a field a {kind} does not have ('{field_name[:40]}')"
-        limit = found[0]
-        if limit and type(value) is str_:
-            if len(value) > limit or (found[1] and (not value or value.isspace())) or (
-                    found[3] and not (value.isalnum() and value.isascii())):
-                return VALUE, _value_sentence(kind, field_name, value)
-        elif value is None:
-            if found[1]:
-                return VALUE, f"{field_name}: it empties a field a {kind} needs"
-        elif not found[2](value):
+        if not fits(value):
             return VALUE, _value_sentence(kind, field_name, value)
         if resolves and len(resolves) > MAX_RESOLVES:
             return SIZE, f"one field write settles {len(resolves)} conflicts (at most {MAX_RESOLVES})"
     return None
 
 
+def _note_trait_writer(cs: Changeset, kind: str, trait_writers: list[Changeset]) -> None:
+    """Roles and skills per member are capped over the whole batch, after (see _cap_traits)."""
+    if kind in TRAIT_KINDS and (not trait_writers or trait_writers[-1] is not cs):
+        trait_writers.append(cs)
+
+
+def _record_problem(kind: str, record: str) -> Problem | None:
+    """A kind this device knows, and an id of the form this app makes."""
+    if kind not in FIELDS:
+        return UNKNOWN, f"it writes a kind of record this device does not know ('{kind[:40]}')"
+    # ids are 32 hex digits; any short run of ASCII letters and digits is harmless
+    if len(record) > 64 or not record.isalnum() or not record.isascii():
+        return VALUE, "it names a record by an id that is not one this app makes"
+    return None
+
+
 def _value_sentence(kind: str, field_name: str, value: Any) -> str:
     """The sentence a person typing the value would read (same rules, same words)."""
+    if value is None:
+        return f"{field_name}: it empties a field a {kind} needs"
     if kind not in KINDS:  # a membership entry
         return f"{field_name}: not a membership entry this app could have written"
     spec = KINDS[kind].by_name.get(field_name)
@@ -282,32 +308,38 @@ def screen(db: Database, batch: list[Changeset], now_ms: int) -> tuple[list[Chan
 
 def _cap_traits(db: Database, batch: list[Changeset]) -> tuple[list[Changeset], list[Refusal]]:
     """Refuse changesets that give one member more than MAX_TRAITS roles and skills."""
-    new_traits: dict[str, set[str]] = {}  # member -> trait records this batch makes
+    given_to = {member for cs in batch for member in _traits_given(cs)}
+    totals = _traits_held(db, sorted(given_to))  # member -> their trait records, counting those let in
+    good: list[Changeset] = []
+    refused: list[Refusal] = []
     for cs in batch:
-        for op in cs.ops:
-            if op.kind in TRAIT_KINDS and op.field == "member" and type(op.value) is str:
-                new_traits.setdefault(op.value, set()).add(op.record)
-    held: dict[str, set[str]] = {}
-    for chunk, marks in in_chunks(list(new_traits)):
+        given = _traits_given(cs)
+        if any(len(totals[m] | records) > MAX_TRAITS for m, records in given.items()):
+            refused.append(Refusal(cs.author, cs.seq, f"it gives one member more than {MAX_TRAITS} roles and skills",
+                                   ENTRIES))
+            continue
+        good.append(cs)
+        for member, records in given.items():
+            totals[member] |= records
+    return good, refused
+
+
+def _traits_given(cs: Changeset) -> dict[str, set[str]]:
+    """member -> the role and skill records this changeset gives them."""
+    given: dict[str, set[str]] = {}
+    for op in cs.ops:
+        if op.kind in TRAIT_KINDS and op.field == "member" and type(op.value) is str:
+            given.setdefault(op.value, set()).add(op.record)
+    return given
+
+
+def _traits_held(db: Database, members: list[str]) -> dict[str, set[str]]:
+    """member -> the role and skill records stored for them (an empty set for those with none)."""
+    held: dict[str, set[str]] = {member: set() for member in members}
+    for chunk, marks in in_chunks(members):
         for member, rid in db.execute(
             f"SELECT link1, id FROM records WHERE link1 IN ({marks}) AND +kind IN ('member_role', 'member_skill')",
             chunk,
         ):
-            held.setdefault(member, set()).add(rid)
-    totals = {m: set(held.get(m, ())) for m in new_traits}
-    good: list[Changeset] = []
-    refused: list[Refusal] = []
-    for cs in batch:
-        mine: dict[str, set[str]] = {}
-        for op in cs.ops:
-            if op.kind in TRAIT_KINDS and op.field == "member" and type(op.value) is str:
-                mine.setdefault(op.value, set()).add(op.record)
-        over = next((m for m, rids in mine.items() if len(totals[m] | rids) > MAX_TRAITS), None)
-        if over is None:
-            good.append(cs)
-            for member, rids in mine.items():
-                totals[member] |= rids
-        else:
-            refused.append(Refusal(cs.author, cs.seq, f"it gives one member more than {MAX_TRAITS} roles and skills",
-                                   ENTRIES))
-    return good, refused
+            held[member].add(rid)
+    return held

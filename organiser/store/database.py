@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -46,13 +46,26 @@ def connect(path: Path | str, *, readonly: bool = False, synchronous: str = "FUL
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # SQLite gives -wal and -shm the same mode
     conn = dbapi().connect(str(path), isolation_level=None, check_same_thread=False, timeout=30.0)
     if key is not None:
-        conn.execute(key_pragma(key))  # first, before anything reads the file
-        conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our sentence, not its stderr noise
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
-        except dbapi().DatabaseError:
-            conn.close()
-            raise PassphraseError("the key does not open this group's database.") from None
+        _unlock(conn, key)
+    _set_pragmas(conn, synchronous)
+    db = Database(conn)
+    if not readonly:
+        migrate(db)
+    return db
+
+
+def _unlock(conn: Any, key: bytes) -> None:
+    """Give SQLCipher the key, first, before anything reads the file; a wrong key closes it."""
+    conn.execute(key_pragma(key))
+    conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our sentence, not its stderr noise
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+    except dbapi().DatabaseError:
+        conn.close()
+        raise PassphraseError("the key does not open this group's database.") from None
+
+
+def _set_pragmas(conn: Any, synchronous: str) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
@@ -65,7 +78,3 @@ def connect(path: Path | str, *, readonly: bool = False, synchronous: str = "FUL
     conn.execute(f"PRAGMA journal_size_limit={64 << 20}")  # the WAL file shrinks back after a burst
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    db = Database(conn)
-    if not readonly:
-        migrate(db)
-    return db

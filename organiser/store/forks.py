@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlite_utils import Database
@@ -25,7 +26,7 @@ from organiser.core.forks import Version, follow
 from organiser.core.membership import MEMBERSHIP_KIND
 from organiser.store import incidents
 from organiser.store.database import in_chunks
-from organiser.store.materialise import MergeOutcome, merge_changesets, reindex_members
+from organiser.store.materialise import MergeOutcome, indexed_upto, merge_changesets, reindex_members
 from organiser.store.verify import Refusal
 
 
@@ -80,23 +81,58 @@ def resettle(db: Database, authors: Iterable[str]) -> MergeOutcome:
     return outcome
 
 
+class _Versions(NamedTuple):
+    """An author's versions from its first fork on, and the admins' choices among them."""
+
+    start: int  # the first number forked or decided
+    held: dict[int, Changeset]  # seq -> the version in `changes`
+    others: dict[str, Changeset]  # hash -> a version kept as proof in `forks`
+    kept: dict[int, str]  # seq -> the hash an admin chose to keep
+
+    def all(self) -> list[Changeset]:
+        return [*self.held.values(), *self.others.values()]
+
+
 def _walk(db: Database, author: str) -> tuple[set[str], bool]:
     """Settle one author; return the records its versions from the first fork on touched, if
     anything moved or its set-aside changed (else nothing needs rebuilding), and whether
     membership entries were among them."""
-    kept = dict(db.execute("SELECT seq, hash FROM fork_settlements WHERE author = ?", [author]).fetchall())
-    proofs = [seq for (seq,) in db.execute("SELECT seq FROM forks WHERE author = ?", [author])]
+    versions = _versions_of(db, author)
     aside_before = set_aside(db).get(author)
     db.execute("DELETE FROM forks_set_aside WHERE author = ?", [author])
-    if not proofs and not kept:
+    if versions is None:
         return set(), False
+    before = GENESIS if versions.start == 1 else _hash_at(db, author, versions.start - 1)
+    walk = follow([Version(cs.seq, cs.hash, cs.prev) for cs in versions.all()], versions.kept, before)
+    moved = _move_chosen(db, walk.chosen, versions.held, versions.others)
+    if walk.ended_at is not None:
+        moved = _retire_from(db, walk.ended_at, versions.held) or moved
+    if walk.aside_from is not None:
+        db.execute("INSERT INTO forks_set_aside (author, seq) VALUES (?, ?)", [author, walk.aside_from])
+    if moved:
+        _recount_vector(db, author, versions.start)
+    if not moved and aside_before == walk.aside_from:
+        return set(), False
+    return _touched_by(versions.all())
+
+
+def _versions_of(db: Database, author: str) -> _Versions | None:
+    """None when the author has no fork held and no choice made."""
+    kept = dict(db.execute("SELECT seq, hash FROM fork_settlements WHERE author = ?", [author]).fetchall())
+    proofs = [seq for (seq,) in db.execute("SELECT seq FROM forks WHERE author = ?", [author])]
+    if not proofs and not kept:
+        return None
     start = min([*proofs, *kept])
-    held = {cs.seq: cs for cs in _decoded(db, "changes", author, start)}
-    others = {cs.hash: cs for cs in _decoded(db, "forks", author, start)}
-    before = GENESIS if start == 1 else _hash_at(db, author, start - 1)
-    walk = follow([Version(cs.seq, cs.hash, cs.prev) for cs in (*held.values(), *others.values())], kept, before)
+    return _Versions(start, {cs.seq: cs for cs in _decoded(db, "changes", author, start)},
+                     {cs.hash: cs for cs in _decoded(db, "forks", author, start)}, kept)
+
+
+def _move_chosen(db: Database, chosen: dict[int, str], held: dict[int, Changeset],
+                 others: dict[str, Changeset]) -> bool:
+    """Put the version chosen at each number into `changes`, the one held there before into
+    `forks`; return whether any moved."""
     moved = False
-    for seq, digest in walk.chosen.items():
+    for seq, digest in chosen.items():
         here = held.get(seq)
         if here is not None and here.hash == digest:
             if digest in others:  # the same version came again as a proof: one copy is enough
@@ -106,20 +142,21 @@ def _walk(db: Database, author: str) -> tuple[set[str], bool]:
             _to_proofs(db, here)
         _to_changes(db, others[digest])
         moved = True
-    if walk.ended_at is not None:
-        for seq, cs in held.items():
-            if seq >= walk.ended_at:
-                _to_proofs(db, cs)
-                moved = True
-    if walk.aside_from is not None:
-        db.execute("INSERT INTO forks_set_aside (author, seq) VALUES (?, ?)", [author, walk.aside_from])
-    if moved:
-        _recount_vector(db, author, start)
-    if not moved and aside_before == walk.aside_from:
-        return set(), False
-    versions = (*held.values(), *others.values())
-    return {op.record for cs in versions for op in cs.ops}, any(op.kind == MEMBERSHIP_KIND
-                                                               for cs in versions for op in cs.ops)
+    return moved
+
+
+def _retire_from(db: Database, ended_at: int, held: dict[int, Changeset]) -> bool:
+    """Versions held from where the kept branch ends go to `forks`; return whether any did."""
+    retired = [cs for seq, cs in held.items() if seq >= ended_at]
+    for cs in retired:
+        _to_proofs(db, cs)
+    return bool(retired)
+
+
+def _touched_by(versions: list[Changeset]) -> tuple[set[str], bool]:
+    """The records these versions write, and whether membership entries are among them."""
+    ops = [op for cs in versions for op in cs.ops]
+    return {op.record for op in ops}, any(op.kind == MEMBERSHIP_KIND for op in ops)
 
 
 def _decoded(db: Database, table: str, author: str, start: int) -> list[Changeset]:
@@ -166,13 +203,7 @@ def _recount_vector(db: Database, author: str, start: int) -> None:
 def _rebuild(db: Database, affected: set[str], aside: dict[str, int]) -> MergeOutcome:
     if not affected:
         return MergeOutcome()
-    keep: list[Changeset] = []
-    needles = [rid.encode() for rid in affected]
-    for author, seq, body, signature in db.execute("SELECT author, seq, body, signature FROM changes"):
-        if author in aside and seq >= aside[author]:
-            continue
-        if any(needle in body for needle in needles):
-            keep.append(decode_changeset(body, signature))
+    keep = _changesets_naming(db, affected, aside)
     members = _forget(db, affected)
     outcome = merge_changesets(db, keep)
     gone = affected - {op.record for cs in keep for op in cs.ops}
@@ -182,24 +213,38 @@ def _rebuild(db: Database, affected: set[str], aside: dict[str, int]) -> MergeOu
     return outcome
 
 
+def _changesets_naming(db: Database, records: set[str], aside: dict[str, int]) -> list[Changeset]:
+    """Changesets held and not set aside whose bodies name any of these records (a cheap
+    search for the id in the body; the merge then takes only their ops on these records)."""
+    needles = [rid.encode() for rid in records]
+    return [decode_changeset(body, signature)
+            for author, seq, body, signature in db.execute("SELECT author, seq, body, signature FROM changes")
+            if not (author in aside and seq >= aside[author]) and any(needle in body for needle in needles)]
+
+
 def _forget(db: Database, records: Iterable[str]) -> set[str]:
     """Delete the records, their conflicts and settled versions, and their full-text entries;
     return the members whose roles or skills were among them."""
     members: set[str] = set()
-    upto_row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'search_indexed_upto'").fetchone()
-    upto = upto_row[0] if upto_row and upto_row[0] else 0
+    upto = indexed_upto(db)
     for chunk, marks in in_chunks(sorted(records)):
-        rows = db.execute(
-            f"SELECT r.rowid, r.kind, r.link1, coalesce(p.indexed, r.search) FROM records r "
-            f"LEFT JOIN search_pending p ON p.id = r.id WHERE r.id IN ({marks})", chunk).fetchall()
-        db.conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
-                            [(rowid, text) for rowid, _kind, _link, text in rows if rowid <= upto and text])
-        members.update(link for _rowid, kind, link, _text in rows if kind in ("member_role", "member_skill") and link)
+        members |= _unindex(db, chunk, marks, upto)
         for table in ("records", "search_pending"):
             db.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
         for table in ("conflicts", "settled"):
             db.conn.execute(f"DELETE FROM {table} WHERE record IN ({marks})", chunk)
     return members
+
+
+def _unindex(db: Database, chunk: list[str], marks: str, upto: int) -> set[str]:
+    """Take these records out of the full-text index (those it holds, with the text it holds);
+    return the members whose roles or skills were among them."""
+    rows = db.execute(
+        f"SELECT r.rowid, r.kind, r.link1, coalesce(p.indexed, r.search) FROM records r "
+        f"LEFT JOIN search_pending p ON p.id = r.id WHERE r.id IN ({marks})", chunk).fetchall()
+    db.conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
+                        [(rowid, text) for rowid, _kind, _link, text in rows if rowid <= upto and text])
+    return {link for _rowid, kind, link, _text in rows if kind in ("member_role", "member_skill") and link}
 
 
 def refuse_set_aside(db: Database, pending: list[Changeset], refused: list[Refusal]) -> list[Changeset]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 import orjson
 from sqlite_utils import Database
 
-from organiser.core.changeset import Changeset
-from organiser.core.merge import Conflict, RecordState, merge_op
+from organiser.core.changeset import Changeset, Op
+from organiser.core.merge import Conflict, FieldVersions, RecordState, merge_op
 from organiser.core.records import DELETED, KINDS
 from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
@@ -119,89 +120,118 @@ def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) 
     return states
 
 
+Settled = list[tuple[str, str, int, str]]  # (record, field, hlc, device) of versions no longer in conflict
+
+
+@dataclass
+class _Merge:
+    """A merge in progress: the records' states as the ops leave them, and what to store after."""
+
+    states: dict[str, RecordState]
+    outcome: MergeOutcome = field(default_factory=MergeOutcome)
+    written: set[str] = field(default_factory=set)  # anything to store (a value, or just a newer version)
+    superseded: Settled = field(default_factory=list)  # versions a write overwrote knowingly
+    resolved: Settled = field(default_factory=list)  # conflict losers a write settled
+    minutes: list[tuple[str, Any]] = field(default_factory=list)  # (event, update), merged by the CRDT after
+
+    def changeset(self, cs: Changeset) -> None:
+        """The hot loop of a first sync. A changeset lists each record's ops together: the
+        record is looked up once per record, then each op is merged; a field's first write
+        (the usual case) is stored here, one written before is merged by the rules."""
+        hlc, author = cs.hlc, cs.author
+        first_write = [hlc, author, None, None]  # shared by this changeset's first writes
+        last_record = last_kind = None
+        state, values, versions, is_new = None, {}, {}, False
+        for op in cs.ops:
+            kind, record, field_name, value, base, resolves = op  # unpacked: far cheaper per op
+            if record != last_record or kind != last_kind:
+                state, values, versions, is_new = self._record(kind, record)
+                last_record, last_kind = record, kind
+            if state is None:
+                self._not_merged(op)
+                continue
+            if field_name in versions:
+                self._merge_again(state, op, hlc, author)
+            else:
+                values[field_name] = value
+                versions[field_name] = [hlc, author, base[0], base[1]] if base else first_write
+                if not is_new:
+                    self._note_changed(record, kind)
+            if base is not None or resolves:
+                self._note_settled(record, field_name, base, resolves)
+
+    def _record(self, kind: str, record: str) -> tuple[RecordState | None, dict[str, Any], FieldVersions, bool]:
+        """The record ops write, made when new, with its values, versions and whether it is new.
+        No record when the ops are not merged here: minutes (the CRDT merges them), a kind from
+        a newer version (the changeset is kept and relayed), or an id that names a record of
+        another kind (an id cannot change kind; such ops are ignored everywhere alike)."""
+        state = self.states.get(record)
+        if state is None and kind in KINDS and kind != MINUTES:
+            state = self.states[record] = RecordState(kind, record, {}, {}, is_new=True)
+            self._note_changed(record, kind)
+        if state is None or state.kind != kind:
+            return None, {}, {}, False
+        return state, state.values, state.versions, state.is_new
+
+    def _not_merged(self, op: Op) -> None:
+        if op.kind == MINUTES and op.field == "update":  # minutes text: merged by the CRDT, after
+            self.minutes.append((op.record, op.value))
+
+    def _note_settled(self, record: str, field_name: str, base: tuple[int, str] | None,
+                      resolves: tuple[tuple[int, str], ...]) -> None:
+        """The version a write overwrote knowingly, and the conflict losers it settled."""
+        if base is not None:
+            self.superseded.append((record, field_name, base[0], base[1]))
+        self.resolved.extend((record, field_name, h, d) for h, d in resolves)
+
+    def _note_changed(self, record: str, kind: str) -> None:
+        self.outcome.changed.add(record)
+        self.written.add(record)
+        self.outcome.kinds.add(kind)
+
+    def _merge_again(self, state: RecordState, op: Op, hlc: int, author: str) -> None:
+        """A write of a field written before: the later version wins, a concurrent loser is kept."""
+        before = state.versions[op.field]
+        did_change, conflict = merge_op(state, op, hlc, author)
+        if state.versions[op.field] is not before:
+            self.written.add(state.id)
+        if did_change:
+            self.outcome.changed.add(state.id)
+            self.outcome.kinds.add(state.kind)
+        if conflict is not None:
+            self.outcome.conflicts.append(conflict)
+
+
 def merge_changesets(db: Database, batch: list[Changeset],
                      preloaded: tuple[dict[str, RecordState], Stored] | None = None) -> MergeOutcome:
     """Merge the ops of verified changesets into `records` (inside the caller's transaction).
     `preloaded`: the stored states of the records involved, when the caller has read them."""
-    outcome = MergeOutcome()
     if preloaded is None:
         stored: Stored = {}
         states = load_states(db, {op.record for cs in batch for op in cs.ops}, stored)
     else:
         states, stored = preloaded
-    superseded: list[tuple[str, str, int, str]] = []
-    resolved: list[tuple[str, str, int, str]] = []
-    changed = outcome.changed  # visible values changed
-    written: set[str] = set()  # anything to store (a value, or just a newer version)
-    kinds = outcome.kinds
-    new_state = RecordState
-    state: RecordState | None = None
-    values: dict[str, Any] = {}
-    versions: dict[str, list[Any]] = {}
-    state_kind = ""
-    is_new = False
-    crdt: list[tuple[str, Any]] = []  # (event, update) of minutes ops, merged after the loop
+    merge = _Merge(states)
     for cs in batch:
-        hlc, author = cs.hlc, cs.author
-        first_write = [hlc, author, None, None]  # shared by this changeset's first writes
-        last_record = None
-        for op in cs.ops:
-            kind, record, field_name, value, base, resolves = op  # unpacked: far cheaper per op
-            if record != last_record:
-                if kind == MINUTES:
-                    if field_name == "update":
-                        crdt.append((record, value))
-                    last_record = None
-                    continue
-                state = states.get(record)
-                if state is None:
-                    if kind not in KINDS:
-                        last_record = None
-                        continue  # a kind from a newer version: the changeset is kept and relayed
-                    state = states[record] = new_state(kind, record, {}, {}, is_new=True)
-                    changed.add(record)
-                    written.add(record)
-                    kinds.add(kind)
-                last_record = record
-                values, versions, state_kind, is_new = state.values, state.versions, state.kind, state.is_new
-            if state_kind != kind:
-                if kind == MINUTES and field_name == "update":  # an event's minutes after an edit of it
-                    crdt.append((record, value))
-                continue  # an id cannot change kind; such an op is ignored everywhere alike
-            if field_name not in versions:  # first write of this field: the common case
-                values[field_name] = value
-                versions[field_name] = [hlc, author, base[0], base[1]] if base else first_write
-                if not is_new:
-                    changed.add(record)
-                    written.add(record)
-                    kinds.add(kind)
-            else:
-                assert state is not None
-                before = versions[field_name]
-                did_change, conflict = merge_op(state, op, hlc, author)
-                if versions[field_name] is not before:
-                    written.add(record)
-                if did_change:
-                    changed.add(record)
-                    kinds.add(kind)
-                if conflict is not None:
-                    outcome.conflicts.append(conflict)
-            if base is not None:
-                superseded.append((record, field_name, base[0], base[1]))
-            if resolves:
-                resolved.extend((record, field_name, h, d) for h, d in resolves)
-    _write_records(db, [states[r] for r in written], stored, outcome)
-    if crdt:
-        _merge_minutes(db, crdt, outcome)
-    settled = superseded + resolved
+        merge.changeset(cs)
+    _store_merge(db, merge, stored)
+    return merge.outcome
+
+
+def _store_merge(db: Database, merge: _Merge, stored: Stored) -> None:
+    """Write what the merge found: the records, the minutes, settled versions and conflicts."""
+    outcome = merge.outcome
+    _write_records(db, [merge.states[r] for r in merge.written], stored, outcome)
+    if merge.minutes:
+        _merge_minutes(db, merge.minutes, outcome)
+    settled = merge.superseded + merge.resolved
     if settled:
         _remember_settled(db, settled)
     if outcome.conflicts:
         _record_conflicts(db, outcome.conflicts)
     if settled:
         _forget_settled_conflicts(db, settled)
-    outcome.device_roster_changed = "device" in kinds
-    return outcome
+    outcome.device_roster_changed = "device" in outcome.kinds
 
 
 def _merge_minutes(db: Database, updates: list[tuple[str, Any]], outcome: MergeOutcome) -> None:
@@ -212,7 +242,7 @@ def _merge_minutes(db: Database, updates: list[tuple[str, Any]], outcome: MergeO
         outcome.kinds.add(MINUTES)
 
 
-def _remember_settled(db: Database, settled: list[tuple[str, str, int, str]]) -> None:
+def _remember_settled(db: Database, settled: Settled) -> None:
     """A version a later write overwrote knowingly, or that someone settled, is no conflict,
     even when the write that settles it arrives first: remembered in `settled`."""
     db.conn.executemany("INSERT OR IGNORE INTO settled (record, field, hlc, device) VALUES (?, ?, ?, ?)", settled)
@@ -229,7 +259,7 @@ def _record_conflicts(db: Database, conflicts: list[Conflict]) -> None:
     )
 
 
-def _forget_settled_conflicts(db: Database, settled: list[tuple[str, str, int, str]]) -> None:
+def _forget_settled_conflicts(db: Database, settled: Settled) -> None:
     """Conflicts listed before the write that settles them arrived are listed no more."""
     if db.conn.execute("SELECT EXISTS (SELECT 1 FROM conflicts)").fetchone()[0]:
         db.conn.executemany(
@@ -314,50 +344,73 @@ def _update_search_index(db: Database, searches: dict[str, str], stored: Stored)
         db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)", edited)
 
 
+def indexed_upto(db: Database) -> int:
+    """The rowid up to which every record is in the full-text index (see INDEXED_UPTO)."""
+    row = db.conn.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", [INDEXED_UPTO]).fetchone()
+    return (row[0] if row else None) or 0
+
+
 def flush_search_index(db: Database) -> int:
     """Bring the full-text index up to date with records.search, in bulk; return how many
     records were (re)indexed. Safe to call from any process at any time."""
     conn = db.conn
+    if _index_is_current(conn):
+        return 0
+    with _transaction_unless_in_one(conn):
+        upto = indexed_upto(db)  # read again: another process may have flushed meanwhile
+        count = _reindex_edited(conn, upto) + _index_added(conn, upto)
+        conn.execute("DELETE FROM search_pending")
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, (SELECT coalesce(max(rowid), 0) FROM records)) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [INDEXED_UPTO])
+    return count
+
+
+def _index_is_current(conn: Any) -> bool:
+    """No record added above the indexed rowid, none noted as edited."""
     upto, top, noted = conn.execute(
         "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), "
         "(SELECT coalesce(max(rowid), 0) FROM records), EXISTS (SELECT 1 FROM search_pending)",
         [INDEXED_UPTO],
     ).fetchone()
-    upto = upto or 0
-    if top <= upto and not noted:
-        return 0
-    own_transaction = not conn.in_transaction
-    if own_transaction:
-        conn.execute("BEGIN IMMEDIATE")
+    return top <= (upto or 0) and not noted
+
+
+@contextmanager
+def _transaction_unless_in_one(conn: Any) -> Iterator[None]:
+    """The caller's transaction when there is one, else one of its own, taken at once."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        upto = conn.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", [INDEXED_UPTO]).fetchone()
-        upto = upto[0] if upto else 0
-        # Records the index holds whose text changed: out with the old text, in with the new.
-        rows = conn.execute(
-            # CROSS JOIN: from the few noted ids to their records, never the other way round
-            "SELECT p.indexed, r.rowid, r.search FROM search_pending p CROSS JOIN records r ON r.id = p.id "
-            "WHERE r.rowid <= ?", [upto]
-        ).fetchall()
-        conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
-                         [(rowid, old) for old, rowid, _new in rows if old])
-        # FTS5 takes rows in rowid order far faster (out of order, it flushes per row): the
-        # noted records (all at or below the watermark) first, then those added since.
-        fresh = sorted((rowid, new) for _old, rowid, new in rows if new)
-        conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)", fresh)
-        # Records added since, with their text as it is now, without a trip through Python.
-        added = conn.execute("INSERT INTO records_fts (rowid, search) SELECT rowid, search FROM records "
-                             "WHERE rowid > ? AND search != '' ORDER BY rowid", [upto]).rowcount
-        conn.execute("DELETE FROM search_pending")
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, (SELECT coalesce(max(rowid), 0) FROM records)) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [INDEXED_UPTO])
+        yield
     except BaseException:
-        if own_transaction:
-            conn.execute("ROLLBACK")
+        conn.execute("ROLLBACK")
         raise
-    if own_transaction:
-        conn.execute("COMMIT")
-    return len(fresh) + added
+    conn.execute("COMMIT")
+
+
+def _reindex_edited(conn: Any, upto: int) -> int:
+    """Records the index holds whose text changed: out with the old text, in with the new."""
+    rows = conn.execute(
+        # CROSS JOIN: from the few noted ids to their records, never the other way round
+        "SELECT p.indexed, r.rowid, r.search FROM search_pending p CROSS JOIN records r ON r.id = p.id "
+        "WHERE r.rowid <= ?", [upto]
+    ).fetchall()
+    conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)",
+                     [(rowid, old) for old, rowid, _new in rows if old])
+    # FTS5 takes rows in rowid order far faster (out of order, it flushes per row): the
+    # noted records (all at or below the watermark) first, then those added since.
+    fresh = sorted((rowid, new) for _old, rowid, new in rows if new)
+    conn.executemany("INSERT INTO records_fts (rowid, search) VALUES (?, ?)", fresh)
+    return len(fresh)
+
+
+def _index_added(conn: Any, upto: int) -> int:
+    """Records added since, with their text as it is now, without a trip through Python."""
+    return conn.execute("INSERT INTO records_fts (rowid, search) SELECT rowid, search FROM records "
+                        "WHERE rowid > ? AND search != '' ORDER BY rowid", [upto]).rowcount
 
 
 def _traits_of(db: Database, members: set[str], states: list[RecordState]) -> dict[str, list[str]]:

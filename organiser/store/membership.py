@@ -24,7 +24,7 @@ from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership,
 from organiser.core.merge import RecordState
 from organiser.store import forks
 from organiser.store.database import in_chunks
-from organiser.store.materialise import INDEXED_UPTO, MergeOutcome, Stored, load_states, merge_changesets
+from organiser.store.materialise import MergeOutcome, Stored, indexed_upto, load_states, merge_changesets
 
 _CHANGE_COLUMNS = "author, seq, hlc, prev, hash, body, signature"
 
@@ -138,6 +138,18 @@ def refresh_roster(db: Database, *, again: bool = True) -> RosterUpdate:
     `again`: evaluate once more if keeping a fork's version brought or took membership entries."""
     before = dict(db.execute("SELECT id, removed_kept FROM devices WHERE removed_kept IS NOT NULL").fetchall())
     state = load_membership(db)
+    _write_roster(db, state)
+    limits = state.limits()
+    touched = _withdraw_and_restore(db, state, limits)
+    update = RosterUpdate(state, newly_removed=frozenset(limits.keys() - before.keys()))
+    if touched:
+        update.outcome = rebuild_records(db, touched)
+    if _has_fork_tables(db):  # not yet while m006 runs this
+        _settle_decided_forks(db, state, update, again)
+    return update
+
+
+def _write_roster(db: Database, state: Membership) -> None:
     ranked = sorted(state.devices.values(), key=lambda d: d.rank)
     db.execute("DELETE FROM devices")
     db.conn.executemany(
@@ -148,10 +160,13 @@ def refresh_roster(db: Database, *, again: bool = True) -> RosterUpdate:
     )
     db.execute("INSERT INTO meta (key, value) VALUES ('membership_removals', ?) "
                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(state.removals)])
-    limits = state.limits()
+
+
+def _withdraw_and_restore(db: Database, state: Membership, limits: dict[str, int]) -> set[str]:
+    """Changesets of devices the log does not admit (an admission that turned out to have no
+    effect) or wrote after their removal: out. Those it admits again: back. Returns the
+    records they touched."""
     touched: set[str] = set()
-    # Changesets of devices the log does not admit (an admission that turned out to have no
-    # effect) or wrote after their removal: out. Those it admits again: back.
     for (author,) in db.execute("SELECT DISTINCT author FROM changes").fetchall():
         if author not in state.devices:
             touched |= _withdraw(db, author, 0)
@@ -160,24 +175,30 @@ def refresh_roster(db: Database, *, again: bool = True) -> RosterUpdate:
     for (author,) in db.execute("SELECT DISTINCT author FROM withdrawn_changes").fetchall():
         if author in state.devices:
             touched |= _restore(db, author, limits.get(author))
-    update = RosterUpdate(state, newly_removed=frozenset(limits.keys() - before.keys()))
-    if touched:
-        update.outcome = rebuild_records(db, touched)
-    if _has_fork_tables(db):  # not yet while m006 runs this
-        decided = _write_fork_settlements(db, state)
-        if decided:
-            settled = forks.resettle(db, decided)
-            for name in ("changed", "kinds", "minutes"):
-                getattr(update.outcome, name).update(getattr(settled, name))
-            update.outcome.conflicts.extend(settled.conflicts)
-            if settled.device_roster_changed and again:  # versions holding entries came or went
-                second = refresh_roster(db, again=False)
-                for name in ("changed", "kinds", "minutes"):
-                    getattr(update.outcome, name).update(getattr(second.outcome, name))
-                update.outcome.conflicts.extend(second.outcome.conflicts)
-                update.membership = second.membership
-                update.newly_removed |= second.newly_removed
-    return update
+    return touched
+
+
+def _settle_decided_forks(db: Database, state: Membership, update: RosterUpdate, again: bool) -> None:
+    """Walk again the authors whose kept versions the admins' choices changed; if versions
+    holding membership entries came or went, evaluate the log once more (when `again`)."""
+    decided = _write_fork_settlements(db, state)
+    if not decided:
+        return
+    settled = forks.resettle(db, decided)
+    _add_changes(update.outcome, settled)
+    if settled.device_roster_changed and again:
+        second = refresh_roster(db, again=False)
+        _add_changes(update.outcome, second.outcome)
+        update.membership = second.membership
+        update.newly_removed |= second.newly_removed
+
+
+def _add_changes(total: MergeOutcome, part: MergeOutcome) -> None:
+    """What `part` changed, added to `total` (its device-roster flag is the caller's to read)."""
+    total.changed.update(part.changed)
+    total.kinds.update(part.kinds)
+    total.minutes.update(part.minutes)
+    total.conflicts.extend(part.conflicts)
 
 
 def _has_fork_tables(db: Database) -> bool:
@@ -237,16 +258,7 @@ def rebuild_records(db: Database, ids: set[str]) -> MergeOutcome:
     stored: Stored = {}
     old = load_states(db, ids, stored)
     states = {rid: RecordState(s.kind, rid, {}, {}) for rid, s in old.items()}
-    batch: list[Changeset] = []
-    aside = dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall()) if _has_fork_tables(db) else {}
-    for author, seq, body, signature in db.execute("SELECT author, seq, body, signature FROM changes"):
-        if author in aside and seq >= aside[author]:
-            continue  # set aside after a fork: shown nowhere until an admin keeps a version
-        cs = decode_changeset(body, signature)
-        ops = tuple(op for op in cs.ops if op.record in ids)
-        if ops:
-            batch.append(Changeset(cs.group, cs.author, cs.seq, cs.prev, cs.hlc, ops, cs.body, cs.signature, cs.hash))
-    batch.sort(key=lambda cs: (cs.hlc, cs.author))
+    batch = _held_ops_on(db, ids)
     for chunk, marks in in_chunks(sorted(ids)):
         db.execute(f"DELETE FROM conflicts WHERE record IN ({marks})", chunk)
         db.execute(f"DELETE FROM settled WHERE record IN ({marks})", chunk)
@@ -258,12 +270,27 @@ def rebuild_records(db: Database, ids: set[str]) -> MergeOutcome:
     return outcome
 
 
+def _held_ops_on(db: Database, ids: set[str]) -> list[Changeset]:
+    """Every changeset held (not set aside after a fork: shown nowhere until an admin keeps a
+    version) cut down to its ops on these records, in the order the merge takes them."""
+    aside = dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall()) if _has_fork_tables(db) else {}
+    batch: list[Changeset] = []
+    for author, seq, body, signature in db.execute("SELECT author, seq, body, signature FROM changes"):
+        if author in aside and seq >= aside[author]:
+            continue
+        cs = decode_changeset(body, signature)
+        ops = tuple(op for op in cs.ops if op.record in ids)
+        if ops:
+            batch.append(Changeset(cs.group, cs.author, cs.seq, cs.prev, cs.hlc, ops, cs.body, cs.signature, cs.hash))
+    batch.sort(key=lambda cs: (cs.hlc, cs.author))
+    return batch
+
+
 def _delete_records(db: Database, gone: list[str], stored: Stored) -> None:
     """Records only withdrawn changesets wrote: out of the table and its search index."""
     if not gone:
         return
-    row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", [INDEXED_UPTO]).fetchone()
-    upto = row[0] if row else 0
+    upto = indexed_upto(db)
     pending = dict(db.execute("SELECT id, indexed FROM search_pending").fetchall())
     for rid in gone:
         rowid, search = stored[rid]

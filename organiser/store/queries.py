@@ -86,36 +86,37 @@ def list_records(
     include_deleted: bool = False,
     limit: int | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
-    where = ["r.kind = ?"]
-    params: list[Any] = [kind]
-    if not include_deleted:
-        where.append("r.deleted = 0")
-    if link1 is not None:
-        where.append("r.link1 = ?")
-        params.append(link1)
-    if link2 is not None:
-        where.append("r.link2 = ?")
-        params.append(link2)
-    sql = f"SELECT r.id, r.data FROM records r WHERE {' AND '.join(where)}"
-    if search is not None:
+    where, params = _record_filter(kind, link1, link2, include_deleted)
+    if search is None:
+        sql = f"SELECT r.id, r.data FROM records r WHERE {where} ORDER BY r.rowid"
+    else:
         query = fts_query(search)
         search_index_ready(db)
         if query is None:
             return list_records(db, kind, link1=link1, link2=link2,
                                 include_deleted=include_deleted, limit=limit)
-        sql = (
-            "SELECT r.id, r.data FROM records_fts f JOIN records r ON r.rowid = f.rowid "
-            f"WHERE records_fts MATCH ? AND {' AND '.join(where)} ORDER BY f.rank"
-        )
+        sql = ("SELECT r.id, r.data FROM records_fts f JOIN records r ON r.rowid = f.rowid "
+               f"WHERE records_fts MATCH ? AND {where} ORDER BY f.rank")
         params.insert(0, query)
-    else:
-        sql += " ORDER BY r.rowid"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     rows = [(rid, json.loads(data)) for rid, data in db.execute(sql, params)]
     if include_deleted:  # everything stored (a backup), whole or not
         return rows
     return [(rid, values) for rid, values in rows if complete(kind, values)]
+
+
+def _record_filter(kind: str, link1: str | None, link2: str | None, include_deleted: bool) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) picking records of a kind by their links."""
+    where = ["r.kind = ?"]
+    params: list[Any] = [kind]
+    if not include_deleted:
+        where.append("r.deleted = 0")
+    for column, value in (("r.link1", link1), ("r.link2", link2)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return " AND ".join(where), params
 
 
 def search_ids(db: Database, kind: str, text: str) -> list[str]:

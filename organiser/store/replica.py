@@ -8,11 +8,10 @@ one is logged and the good ones around it still apply.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlite_utils import Database
@@ -24,7 +23,7 @@ from organiser.core.bus import (
     EventBus,
     RecordsChanged,
 )
-from organiser.core.changeset import GENESIS, Changeset, Op, sign_changeset
+from organiser.core.changeset import GENESIS, Changeset, sign_changeset
 from organiser.core.errors import OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
@@ -32,16 +31,15 @@ from organiser.core.keys import load_public_key, short_id
 from organiser.core.merge import RecordState
 from organiser.store import changelog, checks, forks, incidents, membership
 from organiser.store.arrivals import ApplyResult, advance_vector, new_ones
-from organiser.store.database import in_chunks
 from organiser.store.materialise import (
     MergeOutcome,
     Stored,
     flush_search_index,
-    load_states,
     merge_changesets,
     state_hash,
     store_new_records,
 )
+from organiser.store.overwrites import Agreeing, LocalOp, read_touched, with_bases
 from organiser.store.verify import Refusal, verify_run
 
 log = logging.getLogger(__name__)
@@ -58,20 +56,17 @@ _HEAD = (
 BULK_INDEX = 200
 
 
+class _Head(NamedTuple):
+    """This device's newest changeset, where its next local commit starts from."""
+
+    data_version: int  # PRAGMA data_version when read: it changes when another connection writes
+    seq: int
+    prev: str  # its hash: the next changeset's `prev`
+    any_conflicts: bool  # whether any conflict is recorded (then a write may settle some)
+
+
 class RemovedError(OrganiserError):
     """This device was removed from its group: it can no longer write."""
-
-
-class LocalOp(NamedTuple):
-    """A field write asked for by a person; the replica fills in what it overwrote.
-
-    A NamedTuple: a member added at the door is a dozen of these."""
-
-    kind: str
-    record: str
-    field: str
-    value: Any
-    resolves: tuple[tuple[int, str], ...] = ()
 
 
 class Replica:
@@ -95,10 +90,9 @@ class Replica:
         self._roster: membership.Roster | None = None
         # The change log rebuilds bodies with the group the database names (store/changelog.py).
         self._log_group = group_id if self.meta("group_id") == group_id else None
-        # (data_version, seq, hash, any conflicts) of this device's newest changeset, as this
-        # connection last wrote it; PRAGMA data_version tells whether another connection
-        # has written since, and only then is it read again.
-        self._head_seen: tuple[int, int, str, bool] | None = None
+        # This device's newest changeset, as this connection last wrote it; PRAGMA data_version
+        # tells whether another connection has written since, and only then is it read again.
+        self._head_seen: _Head | None = None
 
     # ---- meta -------------------------------------------------------------------------
 
@@ -143,75 +137,54 @@ class Replica:
         record's random id), which cannot be stored yet and need not be looked up."""
         if not op_groups or not all(op_groups):
             raise ValueError("a changeset needs at least one op")
-        conn = self.db.conn
-        self._head_seen, head = None, self._head_seen  # forgotten unless this commit is stored
+        self._head_seen, seen = None, self._head_seen  # forgotten unless this commit is stored
         with self._write():
-            # Another connection (the CLI beside the app, the sync worker) may have written
-            # since our last commit: then read this device's head again.
-            data_version = conn.execute("PRAGMA data_version").fetchone()[0]
-            if head is None or head[0] != data_version:
-                peers_clock, seq, prev, own_clock, any_conflicts = conn.execute(_HEAD, [self.device_id]).fetchone()
-                if seq is None:
-                    seq, prev, own_clock = 0, GENESIS, 0
-                self.clock.observe(max(int(peers_clock or 0), own_clock))
-                self._roster = None  # another connection may have applied a removal of this device
-                if self.device_id in self.roster().limits:
-                    raise RemovedError("this device was removed from the group; its changes are no longer accepted.")
-            else:
-                seq, prev, any_conflicts = head[1], head[2], head[3]
-            # Read once: the versions give each op its base, and the merge starts from them.
-            stored: Stored = {}
-            touched = {op.record for ops in op_groups for op in ops}
-            to_load = touched.difference(fresh) if fresh else touched
-            # Records just made up (a new member at the door) have nothing stored to read,
-            # no versions to overwrite and no conflicts to settle.
-            states = load_states(self.db, to_load, stored) if to_load else {}
-            versions = {rid: dict(state.versions) for rid, state in states.items()}
-            agreeing = self._agreeing_losers(
-                {(op.record, op.field) for ops in op_groups for op in ops}) if any_conflicts and to_load else {}
-            batch: list[Changeset] = []
-            last = len(op_groups) - 1
-            for number, ops in enumerate(op_groups):
-                full_ops = []
-                for kind, record, field_name, value, resolves in ops:
-                    fields = versions.get(record)
-                    current = fields.get(field_name) if fields else None
-                    base = (current[0], current[1]) if current else None
-                    if agreeing:
-                        resolves = resolves + agreeing.pop((record, field_name), ())
-                    full_ops.append(Op(kind, record, field_name, value, base, resolves))
-                seq += 1
-                cs = sign_changeset(
-                    self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops
-                )
-                prev = cs.hash
-                batch.append(cs)
-                if number < last:  # later groups in the batch overwrite what this one wrote, knowingly
-                    for op in ops:
-                        versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
-            outcome = self._store(batch, (states, stored), local=True, all_new=not to_load and len(batch) == 1)
+            head = self._head(seen)
+            touched = read_touched(self.db, op_groups, fresh, head.any_conflicts)
+            batch = self._sign(op_groups, touched.states, touched.agreeing, head)
+            outcome = self._store(batch, (touched.states, touched.stored), local=True,
+                                  all_new=touched.all_fresh and len(batch) == 1)
             if len(outcome.changed) >= BULK_INDEX:
                 flush_search_index(self.db)
         # Stored: this device's head is known until another connection writes.
-        self._head_seen = (data_version, seq, prev, any_conflicts)
+        self._head_seen = head._replace(seq=batch[-1].seq, prev=batch[-1].hash)
         self._announce(outcome, batch, "local")
         return batch
 
-    def _agreeing_losers(self, fields: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[tuple[int, str], ...]]:
-        """Concurrent losers that agree with the value a local write overwrites. They are
-        not listed, but this device has seen them, so the write settles them too; otherwise
-        they would show as lost once the value changes."""
-        records = sorted({record for record, _field in fields})
-        out: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
-        for chunk, marks in in_chunks(records):
-            for record, field_, value, hlc, device, data in self.db.execute(
-                "SELECT c.record, c.field, c.value, c.hlc, c.device, r.data FROM conflicts c "
-                f"JOIN records r ON r.id = c.record WHERE c.record IN ({marks})", chunk
-            ):
-                key = (record, field_)
-                if key in fields and json.loads(value) == json.loads(data).get(field_):
-                    out[key] = (*out.get(key, ()), (hlc, device))
-        return out
+    def _head(self, seen: _Head | None) -> _Head:
+        """This device's newest changeset, as this connection last wrote it, or read again when
+        another connection (the CLI beside the app, the sync worker) has written since."""
+        conn = self.db.conn
+        data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if seen is not None and seen.data_version == data_version:
+            return seen
+        peers_clock, seq, prev, own_clock, any_conflicts = conn.execute(_HEAD, [self.device_id]).fetchone()
+        if seq is None:
+            seq, prev, own_clock = 0, GENESIS, 0
+        self.clock.observe(max(int(peers_clock or 0), own_clock))
+        self._roster = None  # another connection may have applied a removal of this device
+        if self.device_id in self.roster().limits:
+            raise RemovedError("this device was removed from the group; its changes are no longer accepted.")
+        return _Head(data_version, seq, prev, any_conflicts)
+
+    def _sign(self, op_groups: Sequence[Sequence[LocalOp]], states: dict[str, RecordState],
+              agreeing: Agreeing, head: _Head) -> list[Changeset]:
+        """One signed changeset per group of ops, chained after this device's head. Each op
+        names the version it overwrites (its base): the stored one, or an earlier group's."""
+        versions = {rid: dict(state.versions) for rid, state in states.items()}
+        seq, prev = head.seq, head.prev
+        batch: list[Changeset] = []
+        last = len(op_groups) - 1
+        for number, ops in enumerate(op_groups):
+            full_ops = with_bases(ops, versions, agreeing)
+            seq += 1
+            cs = sign_changeset(self._key, self.group_id, self.device_id, seq, prev, self.clock.now(), full_ops)
+            prev = cs.hash
+            batch.append(cs)
+            if number < last:  # later groups in the batch overwrite what this one wrote, knowingly
+                for op in ops:
+                    versions.setdefault(op.record, {})[op.field] = [cs.hlc, self.device_id]
+        return batch
 
     def _store(self, batch: list[Changeset], preloaded: tuple[dict[str, RecordState], Stored] | None = None,
                *, local: bool = False, all_new: bool = False) -> MergeOutcome:
@@ -345,72 +318,96 @@ class Replica:
         self._head_seen = None  # conflicts and the clock may change here
         publish = events.append if events is not None else self.bus.publish
         result = ApplyResult()
-        stored: list[Changeset] = []
         outcome = MergeOutcome()
         with self._write():
             suspects: list[Changeset] = []
             pending = forks.refuse_set_aside(
                 self.db, new_ones(self.db, self.group_id, changesets, result, suspects, self._links), result.refused)
-            # Devices invited in this very batch become known as their invites apply.
-            for _round in range(len(pending) + 1):
-                known = {a: k for a in {cs.author for cs in pending} if (k := self.roster_key(a))}
-                if not known:
-                    break
-                ready, beyond = self.split_by_membership([cs for cs in pending if cs.author in known])
-                pending = [cs for cs in pending if cs.author not in known]
-                batch: list[Changeset] = []
-                if beyond:
-                    self._keep_withdrawn(beyond, known, result, outcome)
-                for author, key in known.items():
-                    run = [cs for cs in ready if cs.author == author]
-                    if not run:
-                        continue
-                    good, bad = verify_run(run, key, self)
-                    batch.extend(good)
-                    result.refused.extend(bad)
-                # Checked like a person's edit once signatures vouch for who wrote them.
-                batch, unfit = checks.screen(self.db, batch, self.clock.wall_ms())
-                result.refused.extend(unfit)
-                if batch:
-                    part = self._store(batch)
-                    stored.extend(batch)
-                    _fold(outcome, part)
-                    if part.device_roster_changed:
-                        self._keys.clear()
+            stored, strangers = self._store_known(pending, result, outcome)
             result.refused.extend(
-                Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in pending
+                Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in strangers
             )
-            arrived = forks.watched(self.db, {cs.author for cs in stored}) if stored else set()
-            if suspects or arrived:  # a second version of a held number: a fork, if its author signed it
-                found = forks.examine(self.db, suspects, self.roster_key, result.refused, arrived)
-                _fold(outcome, found)
-                if found.device_roster_changed:  # set aside or kept versions held membership entries
-                    self.forget_roster()
-                    _fold(outcome, membership.refresh_roster(self.db).outcome)
-            newest = max((cs.hlc for cs in stored), default=0)
-            if newest and self.clock.observe(newest) is not None:
-                # Only then look for each changeset stamped far ahead, to report them all.
-                for cs in stored:
-                    report = self.clock.observe(cs.hlc)
-                    if report is not None:
-                        incidents.note(self.db, cs.author, "clock-drift", f"clock {report.ahead_seconds:.0f} s ahead "
-                                       "of ours", seq=cs.seq, extra=checks.describe_ahead(report.ahead_seconds))
-                        publish(ClockWarning(cs.author, report.ahead_seconds))
+            self._settle_forks(suspects, stored, result, outcome)
+            self._note_clocks_ahead(stored, publish)
             incidents.note_refusals(self.db, result.refused, source)
             self.set_meta("hlc", str(self.clock.last))
             if len(outcome.changed) >= BULK_INDEX:
                 flush_search_index(self.db)
         result.applied = len(stored)
         result.changed_records = outcome.changed
-        if result.refused:  # one line per batch: a peer sending thousands must not flood the log
-            first = result.refused[0]
-            log.warning("refused %d changeset(s)%s, e.g. %s#%s: %s", len(result.refused),
-                        f" sent by {short_id(source)}" if isinstance(source, str) else "", short_id(first.author),
-                        first.seq, first.reason)
+        _log_refusals(result.refused, source)
         for refusal in result.refused:
             publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
         self._announce(outcome, stored, "remote", publish)
         return result
+
+    def _store_known(self, pending: list[Changeset], result: ApplyResult,
+                     outcome: MergeOutcome) -> tuple[list[Changeset], list[Changeset]]:
+        """Store the changesets of devices the roster knows, round by round: devices invited in
+        this very batch become known as their invites apply. Returns the changesets stored and
+        those whose authors stayed unknown."""
+        stored: list[Changeset] = []
+        for _round in range(len(pending) + 1):
+            known = {a: k for a in {cs.author for cs in pending} if (k := self.roster_key(a))}
+            if not known:
+                break
+            stored.extend(self._store_round([cs for cs in pending if cs.author in known], known, result, outcome))
+            pending = [cs for cs in pending if cs.author not in known]
+        return stored, pending
+
+    def _store_round(self, arrived: list[Changeset], known: dict[str, Ed25519PublicKey], result: ApplyResult,
+                     outcome: MergeOutcome) -> list[Changeset]:
+        """Check and store the changesets of authors known this round; return those stored."""
+        ready, beyond = self.split_by_membership(arrived)
+        if beyond:
+            self._keep_withdrawn(beyond, known, result, outcome)
+        batch = self._verified(ready, known, result.refused)
+        # Checked like a person's edit once signatures vouch for who wrote them.
+        batch, unfit = checks.screen(self.db, batch, self.clock.wall_ms())
+        result.refused.extend(unfit)
+        if batch:
+            part = self._store(batch)
+            _fold(outcome, part)
+            if part.device_roster_changed:
+                self._keys.clear()
+        return batch
+
+    def _verified(self, ready: list[Changeset], known: dict[str, Ed25519PublicKey],
+                  refused: list[Refusal]) -> list[Changeset]:
+        """The changesets whose signatures and hash chains hold, author by author."""
+        good: list[Changeset] = []
+        for author, key in known.items():
+            run = [cs for cs in ready if cs.author == author]
+            if run:
+                verified, bad = verify_run(run, key, self)
+                good.extend(verified)
+                refused.extend(bad)
+        return good
+
+    def _settle_forks(self, suspects: list[Changeset], stored: list[Changeset], result: ApplyResult,
+                      outcome: MergeOutcome) -> None:
+        """A second version of a held number is a fork, if its author signed it; what arrived
+        of authors that forked before is walked again too (store/forks.py)."""
+        arrived = forks.watched(self.db, {cs.author for cs in stored}) if stored else set()
+        if not suspects and not arrived:
+            return
+        found = forks.examine(self.db, suspects, self.roster_key, result.refused, arrived)
+        _fold(outcome, found)
+        if found.device_roster_changed:  # set aside or kept versions held membership entries
+            self.forget_roster()
+            _fold(outcome, membership.refresh_roster(self.db).outcome)
+
+    def _note_clocks_ahead(self, stored: list[Changeset], publish: Callable[[object], None]) -> None:
+        """Report each stored changeset stamped far ahead of this device's clock."""
+        newest = max((cs.hlc for cs in stored), default=0)
+        if not newest or self.clock.observe(newest) is None:
+            return  # only when the newest is far ahead, look for each one, to report them all
+        for cs in stored:
+            report = self.clock.observe(cs.hlc)
+            if report is not None:
+                incidents.note(self.db, cs.author, "clock-drift", f"clock {report.ahead_seconds:.0f} s ahead "
+                               "of ours", seq=cs.seq, extra=checks.describe_ahead(report.ahead_seconds))
+                publish(ClockWarning(cs.author, report.ahead_seconds))
 
     def split_by_membership(self, changesets: list[Changeset]) -> tuple[list[Changeset], list[Changeset]]:
         """Split off the changesets a removed device wrote after the last of its that stays."""
@@ -461,3 +458,13 @@ def _fold(total: MergeOutcome, part: MergeOutcome) -> None:
     total.conflicts.extend(part.conflicts)
     total.device_roster_changed |= part.device_roster_changed
     total.minutes |= part.minutes
+
+
+def _log_refusals(refused: list[Refusal], source: str | Callable[[Refusal], str | None] | None) -> None:
+    """One line per batch: a peer sending thousands must not flood the log."""
+    if refused:
+        first = refused[0]
+        log.warning("refused %d changeset(s)%s, e.g. %s#%s: %s", len(refused),
+                    f" sent by {short_id(source)}" if isinstance(source, str) else "", short_id(first.author),
+                    first.seq, first.reason)
+

@@ -10,10 +10,10 @@
    vanished without closing (a laptop lid, a pulled cable).
 4. Copies of an author's changesets arriving by several links: sync/skipping.py.
 
-Incoming changesets are applied in chunks with a yield between, so a big initial sync
-does not stall the event loop. Bad frames close this conversation (the stream cannot
-be trusted after them); bad changesets are refused by the replica and the rest goes on.
-This module opens no sockets: it is handed the streams.
+This module holds the conversation's state and its sending side; what the peer says is read
+and stored by sync/receiving.py (incoming changesets applied in chunks with a yield between,
+bad frames closing the conversation, bad changesets refused by the replica while the rest goes
+on). This module opens no sockets: it is handed the streams.
 """
 
 from __future__ import annotations
@@ -24,18 +24,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from organiser.core.bus import SyncProgress
-from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
-from organiser.core.gcpause import gc_paused
 from organiser.core.keys import short_id
-from organiser.store import forks, incidents
+from organiser.store import forks
 from organiser.store.replica import Replica
 from organiser.sync import outbox, packing
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
+from organiser.sync.receiving import APPLY_MAX, APPLY_MIN, APPLY_STEP, READ_PIECE, Receiving, SessionClosed, covers
 from organiser.sync.skipping import CopySkipping
+
+__all__ = ["APPLY_MAX", "APPLY_MIN", "APPLY_STEP", "READ_PIECE", "Session", "SessionClosed", "SessionStats",
+           "covers"]
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,7 @@ SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
 # starved cores went quiet for longer, and each close restarted a stream (a pulled cable is
 # still noticed, later).
 FIRST_SYNC_SILENCE_LIMIT = 20.0
-APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
-APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
-READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the peer is there)
-
-
-class SessionClosed(Exception):
-    """The conversation ended; the message says why (for logs and `sync`)."""
 
 
 @dataclass
@@ -64,12 +58,8 @@ class SessionStats:
     sent: int = 0
 
 
-def covers(have: dict[str, int], want: dict[str, int]) -> bool:
-    return all(have.get(a, 0) >= s for a, s in want.items())
-
-
 @dataclass
-class Session(CopySkipping):
+class Session(CopySkipping, Receiving):
     replica: Replica
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
@@ -172,26 +162,12 @@ class Session(CopySkipping):
         ours = self.replica.version_vector()
         # Authors the peer hears directly stream their own changesets to it: sending them too
         # would double what crosses the air when a room of laptops joins at once.
-        skipped = {a for a in self.peer_neighbours if a in ours and a != self.replica.device_id}
+        skipped = set(self._heard_directly(ours))
         total = sum(max(0, s - self.peer_known.get(a, 0)) for a, s in ours.items() if a not in skipped)
         # Only authors we hold matter; a peer's vector may name 100,000 others.
         wanted = {a: s for a, s in self.peer_known.items() if a in ours}
         wanted.update({a: ours[a] for a in skipped})
-        sent = after = 0
-        while True:
-            # What the peer got meanwhile from others (its VECTOR while its first sync runs) is not
-            # sent again: ten laptops joining at once over one Wi-Fi each hear the group from several.
-            for a, s in self.peer_known.items():
-                if a in wanted and s > wanted[a]:
-                    wanted[a] = s
-            wanted.update({a: ours[a] for a in self.peer_neighbours if a in ours and a != self.replica.device_id})
-            after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
-            if not batch:
-                break
-            sent += len(batch)
-            await self._send_changesets(batch, max(0, total - sent))
-            self._note_sent(batch)
-            await asyncio.sleep(0)
+        await self._stream_missing(wanted, ours, total)
         skipped |= self.peer_neighbours - {self.replica.device_id}  # told meanwhile; our own are always sent
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
@@ -202,6 +178,30 @@ class Session(CopySkipping):
         for vector in self._deferred_requests:  # asked for while our stream went on (other versions)
             await self._send_missing(vector)
         self._deferred_requests.clear()
+
+    def _heard_directly(self, ours: dict[str, int]) -> dict[str, int]:
+        """Authors we hold whose own changesets reach the peer directly (never ourselves), as we hold them."""
+        me = self.replica.device_id
+        return {a: ours[a] for a in self.peer_neighbours if a in ours and a != me}
+
+    async def _stream_missing(self, wanted: dict[str, int], ours: dict[str, int], total: int) -> None:
+        """Our changesets beyond `wanted`, a store chunk at a time; `total` is the count the
+        peer's progress bar is told."""
+        sent = after = 0
+        while True:
+            # What the peer got meanwhile from others (its VECTOR while its first sync runs) is not
+            # sent again: ten laptops joining at once over one Wi-Fi each hear the group from several.
+            for a, s in self.peer_known.items():
+                if a in wanted and s > wanted[a]:
+                    wanted[a] = s
+            wanted.update(self._heard_directly(ours))
+            after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
+            if not batch:
+                return
+            sent += len(batch)
+            await self._send_changesets(batch, max(0, total - sent))
+            self._note_sent(batch)
+            await asyncio.sleep(0)
 
     async def _send_missing(self, vector: dict[str, int]) -> None:
         """What the peer lacks beyond `vector` (it lost a neighbour whose news we held back)."""
@@ -247,185 +247,34 @@ class Session(CopySkipping):
                 self._cursor, rows = outbox.stored_after(self.replica.db, self._cursor)
                 if not rows:
                     return
-                me = self.replica.device_id
-                fresh = [cs for cs in rows if cs.seq > self.peer_known.get(cs.author, 0)
-                         and (cs.author == me or cs.author not in self.peer_neighbours)]
-                if self.skipped_by_peer:
-                    held_back = {cs.author for cs in fresh if cs.author in self.skipped_by_peer}
-                    if held_back:  # the peer hears of them in our next note, to check its other links
-                        fresh = [cs for cs in fresh if cs.author not in held_back]
-                        self._note(held_back)
+                fresh = self._without_skipped(self._news_for_peer(rows))
                 if fresh:
                     await self._send_changesets(fresh)
                     self._note_sent(fresh)
                 await self._send_proofs()
+
+    def _news_for_peer(self, rows: list[Outgoing]) -> list[Outgoing]:
+        """What the peer lacks of these, less what reaches it directly from their authors."""
+        me = self.replica.device_id
+        return [cs for cs in rows if cs.seq > self.peer_known.get(cs.author, 0)
+                and (cs.author == me or cs.author not in self.peer_neighbours)]
+
+    def _without_skipped(self, fresh: list[Outgoing]) -> list[Outgoing]:
+        """Authors the peer asked us to skip are held back: it hears of them in our next note,
+        to check its other links still bring them."""
+        if not self.skipped_by_peer:
+            return fresh
+        held_back = {cs.author for cs in fresh if cs.author in self.skipped_by_peer}
+        if not held_back:
+            return fresh
+        self._note(held_back)
+        return [cs for cs in fresh if cs.author not in held_back]
 
     async def _send_proofs(self) -> None:
         """Proofs of forks found since the last call: every device must learn of them."""
         proofs = self.guard.proofs_to_send()
         for part in p.batches(proofs):
             await self._send(p.encode_changes(part))
-
-    # ---- receiving ----------------------------------------------------------------------
-
-    async def _read_frame(self) -> p.Frame:
-        header = await self.reader.readexactly(p.HEADER.size)
-        frame_type, length = p.parse_header(header)
-        # Read a big frame in pieces: on a crowded Wi-Fi one frame can take seconds to arrive,
-        # and a peer whose bytes keep coming is not silent.
-        pieces, left = [], length
-        while left:
-            pieces.append(await self.reader.readexactly(min(left, READ_PIECE)))
-            left -= len(pieces[-1])
-            self._last_heard = time.monotonic()
-        self._last_heard = time.monotonic()
-        return p.Frame(frame_type, b"".join(pieces))
-
-    async def _receive(self) -> None:
-        while True:
-            frame = await self._read_frame()
-            if frame.type == p.FrameType.CHANGES:
-                await self._on_changes(frame.payload)
-            elif frame.type == p.FrameType.PACKED:
-                await self._on_changes(self._unpack(frame.payload))
-            elif frame.type == p.FrameType.SYNCED:
-                await self._settle()
-                await self._fetch_other_versions()
-                self.received_all.set()
-                self.last_sync = time.time()
-                await self._send(p.encode_vector(self.replica.version_vector()))
-                self.on_change(self)
-            elif frame.type == p.FrameType.VECTOR:
-                vector = p.decode_vector(frame.payload)
-                for a, s in vector.items():
-                    self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
-                    self.peer_known[a] = max(self.peer_known.get(a, 0), s)
-                if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
-                    self.acked.set()
-                if self.skipping:
-                    self._suspect(vector)
-            elif frame.type == p.FrameType.RELAY:
-                if not self.peer_skips:
-                    raise p.ProtocolError("a RELAY frame from a peer that did not offer the skip feature")
-                await self._on_relay(*p.decode_relay(frame.payload))
-            elif frame.type == p.FrameType.NEIGHBOURS:
-                self.peer_neighbours = p.decode_neighbours(frame.payload)
-            elif frame.type == p.FrameType.REQUEST:
-                await self._send_missing(p.decode_vector(frame.payload))
-            elif frame.type == p.FrameType.PING:
-                await self._send(p.encode_frame(p.FrameType.PONG))
-            elif frame.type == p.FrameType.PONG:
-                pass
-            elif frame.type == p.FrameType.ERROR:
-                raise SessionClosed(f"the peer closed the conversation: {p.decode_error(frame.payload)}")
-            else:
-                raise p.ProtocolError(f"a {frame.type.name} frame is out of place in a sync conversation")
-
-    def _unpack(self, packed: bytes) -> bytes:
-        try:
-            return packing.unpack(packed, self.codecs)
-        except packing.UnpackRefused as exc:
-            # Counted and kept away like a peer that sends refused changesets: a bomb costs it a back-off.
-            incidents.note(self.replica.db, self.peer_device, "packed", str(exc))
-            self.refused_peer = True
-            raise
-
-    async def _on_changes(self, payload: bytes) -> None:
-        items, remaining = p.decode_changes(payload)
-        self.stats.received += len(items)
-        authors: set[str] = set()
-        start = 0
-        while start < len(items):
-            chunk = items[start:start + self._chunk]
-            start += len(chunk)
-            good: list[Changeset] = []
-            malformed: list[str] = []
-            with gc_paused():
-                for body, signature in chunk:
-                    try:
-                        good.append(decode_changeset(body, signature))
-                    except MalformedChangeset as exc:
-                        malformed.append(str(exc))
-            if malformed:
-                self.stats.refused += len(malformed)
-                log.warning("refused %d changeset(s) from %s: %s", len(malformed), self.peer_short, malformed[0])
-                self.guard.count_malformed(malformed[0], len(malformed))
-            for cs in good:
-                authors.add(cs.author)
-                if cs.seq > self.peer_known.get(cs.author, 0):
-                    self.peer_known[cs.author] = cs.seq
-            if self.received_all.is_set():
-                # Live relays bring the same changeset from several peers; a copy we hold
-                # costs one lookup here instead of a write transaction in apply().
-                held = [self.replica.hash_at(cs.author, cs.seq) == cs.hash for cs in good]
-                if any(held):
-                    await self._skip_copies({cs.author for cs, h in zip(good, held, strict=True) if h})
-                    good = [cs for cs, h in zip(good, held, strict=True) if not h]
-                if not good:
-                    continue
-            await self._settle()
-            if self.applier is not None:
-                # The worker applies this chunk while the next one is read and decoded here.
-                self._in_flight = asyncio.create_task(self._apply_chunk(good))
-            else:
-                await self._apply_chunk(good)
-            self._last_heard = time.monotonic()  # busy with the peer's data is not silence
-            await asyncio.sleep(0)
-        if self.received_all.is_set():
-            await self._settle()
-        if not self.received_all.is_set():
-            self._progress_done += len(items)
-            if self.publish_progress:
-                self.replica.bus.publish(SyncProgress(self._progress_done, self._progress_done + remaining, "sync"))
-        else:
-            self.last_sync = time.time()
-            if remaining == 0:
-                # Say (soon, gathered) what we now hold of these authors only: the peer merges
-                # entries, and a whole vector (some 70 bytes per device) after every relayed edit
-                # was most of the bytes of a 30-laptop room.
-                self._note(authors)
-
-    async def _apply_chunk(self, good: list[Changeset]) -> None:
-        began = time.perf_counter()
-        if self.applier is not None:
-            result = await self.applier.apply(good, source=self.peer_device)
-        else:
-            result = self.replica.apply(good, source=self.peer_device)
-        self.stats.applied += result.applied
-        self.stats.refused += len(result.refused)
-        try:
-            self.guard.count(result.refused)  # the replica logged them, one line per batch
-        except TooManyRefusals as exc:
-            await self._turn_away(exc)
-        # Keep each transaction near APPLY_STEP seconds: the app's window (applying here)
-        # or a local edit (waiting for the worker's write lock) stays responsive.
-        elapsed = max(time.perf_counter() - began, 1e-4)
-        self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(good) * APPLY_STEP / elapsed)))
-
-    async def _fetch_other_versions(self) -> None:
-        """Where the peer's HELLO named another hash than ours for the same number, ask for its
-        version from there on: the two versions meet here, and the fork is proven."""
-        vector, heads = self.peer_heads
-        ours = self.replica.version_vector()
-        differing = forks.differing_heads(self.replica.db, vector, heads, ours)
-        if differing:
-            await self._send(p.encode_request({**ours, **{a: s - 1 for a, s in differing.items()}}))
-
-    async def _turn_away(self, exc: TooManyRefusals) -> None:
-        """Tell the peer why, and close: the receiver may be waiting for its next frame."""
-        self.refused_peer = True
-        self._turned_away = f"refused input from {self.peer_short}: {exc}"
-        try:
-            await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
-        except (OSError, ConnectionError, TimeoutError) as send_exc:  # it hears of it by the close
-            log.info("could not tell %s why it is turned away: %s", self.peer_short, send_exc)
-        self.writer.close()
-
-    async def _settle(self) -> None:
-        """Wait until the chunk the worker is applying is stored (its errors surface here)."""
-        task, self._in_flight = self._in_flight, None
-        if task is not None:
-            await task
 
     async def _keepalive(self) -> None:
         while True:
@@ -482,34 +331,48 @@ class Session(CopySkipping):
             self.on_change(self)
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._stream_initial()),
                      asyncio.create_task(self._keepalive()), asyncio.create_task(self._notes())]
-            # Only failures end the receiver and the keepalive, so this returns on the first.
-            done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            for task in done:
-                if task.exception() is not None:
-                    raise task.exception()  # type: ignore[misc]
+            await _first_failure(tasks)
         except (p.ProtocolError, TooManyRefusals) as exc:
             self.refused_peer = self.refused_peer or isinstance(exc, TooManyRefusals)
-            self.close_reason = f"refused input from {self.peer_short}: {exc}"
-            log.warning("%s", self.close_reason)
-            try:
-                await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
-            except Exception as send_exc:  # closing anyway: the peer hears of it by the close
-                log.info("could not tell %s why the conversation ends: %s", self.peer_short,
-                         str(send_exc) or type(send_exc).__name__)
+            await self._refuse_input(exc)
         except asyncio.IncompleteReadError:
-            self.close_reason = "the peer closed the connection"
-            log.info("conversation with %s ended: %s", self.peer_short, self.close_reason)
+            self._ended("the peer closed the connection")
         except (SessionClosed, ConnectionError, OSError, TimeoutError) as exc:
-            self.close_reason = str(exc) or type(exc).__name__
-            log.info("conversation with %s ended: %s", self.peer_short, self.close_reason)
+            self._ended(str(exc) or type(exc).__name__)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if self._in_flight is not None:  # stored or not, its events reach the app
-                await asyncio.gather(self._in_flight, return_exceptions=True)
-                self._in_flight = None
-            if self._turned_away:
-                self.close_reason = self._turned_away
-            self.closed.set()
-            self.on_change(self)
+            await self._wind_down(tasks)
+
+    async def _refuse_input(self, exc: Exception) -> None:
+        """Bad input ends the conversation: logged, and the peer told why if it still listens."""
+        self.close_reason = f"refused input from {self.peer_short}: {exc}"
+        log.warning("%s", self.close_reason)
+        try:
+            await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
+        except Exception as send_exc:  # closing anyway: the peer hears of it by the close
+            log.info("could not tell %s why the conversation ends: %s", self.peer_short,
+                     str(send_exc) or type(send_exc).__name__)
+
+    def _ended(self, reason: str) -> None:
+        self.close_reason = reason
+        log.info("conversation with %s ended: %s", self.peer_short, self.close_reason)
+
+    async def _wind_down(self, tasks: list[asyncio.Task[None]]) -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._in_flight is not None:  # stored or not, its events reach the app
+            await asyncio.gather(self._in_flight, return_exceptions=True)
+            self._in_flight = None
+        if self._turned_away:
+            self.close_reason = self._turned_away
+        self.closed.set()
+        self.on_change(self)
+
+
+async def _first_failure(tasks: list[asyncio.Task[None]]) -> None:
+    """Only failures end the receiver and the keepalive, so this returns on the first, raising it."""
+    done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    for task in done:
+        failure = task.exception()
+        if failure is not None:
+            raise failure

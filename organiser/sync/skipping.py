@@ -115,16 +115,26 @@ class CopySkipping:
             if not self.live:
                 self._note_wanted.set()  # after our initial stream
                 continue
-            authors, self._note_authors = self._note_authors, set()
             ours = self.replica.version_vector()
-            if authors:
-                await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
-            now = time.monotonic()
-            lacking = {a for a, (seq, since) in self._suspects.items()
-                       if a in self.skipping and ours.get(a, 0) < seq and now - since >= NOTE_EVERY}
-            self._suspects = {a: v for a, v in self._suspects.items()
-                              if a in self.skipping and a not in lacking and ours.get(a, 0) < v[0]}
+            await self._send_note(ours)
+            lacking = self._overdue_suspects(ours)
             if lacking:
                 await self._take(lacking)
             if self._suspects:
                 self._note_wanted.set()
+
+    async def _send_note(self, ours: dict[str, int]) -> None:
+        """What we hold of the authors gathered since the last note, in one VECTOR."""
+        authors, self._note_authors = self._note_authors, set()
+        if authors:
+            await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
+
+    def _overdue_suspects(self, ours: dict[str, int]) -> set[str]:
+        """Skipped authors the peer has held more of than we do for NOTE_EVERY: to be taken again.
+        Suspects we caught up with, or no longer skip, are forgotten; the others stay watched."""
+        now = time.monotonic()
+        lacking = {a for a, (seq, since) in self._suspects.items()
+                   if a in self.skipping and ours.get(a, 0) < seq and now - since >= NOTE_EVERY}
+        self._suspects = {a: v for a, v in self._suspects.items()
+                          if a in self.skipping and a not in lacking and ours.get(a, 0) < v[0]}
+        return lacking

@@ -23,7 +23,9 @@ import pytest
 from tests.net.netns import Lan, netns_unavailable, wait_for
 
 REASON = netns_unavailable()
-pytestmark = [pytest.mark.netns, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+# The tests share three laptops and build on each other in file order: one worker runs them all.
+pytestmark = [pytest.mark.netns, pytest.mark.skipif(REASON is not None, reason=REASON or ""),
+              pytest.mark.xdist_group("three-laptops")]
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 HOSTS = "abc"
@@ -131,8 +133,7 @@ def test_an_edit_made_while_c_is_unplugged_arrives_after_it_is_plugged_back(lapt
     laptops.lan.cut("c")
     laptops.ok("a", "member", "add", "--name", "Written while C was away")
     laptops.ok("c", "task", "add", "--title", "Written on C while away")
-    time.sleep(1.0)
-    assert laptops.status("b")["counts"]["member"] == 10
+    wait_for(lambda: laptops.status("b")["counts"]["member"] == 10, 20, 0.2, "A's edit on B")
     assert laptops.status("c")["counts"]["member"] == 9  # really cut off
     laptops.lan.plug("c")
     wait_for(lambda: same_state(laptops), 45, 0.5, "C back in step")

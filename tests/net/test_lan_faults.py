@@ -7,7 +7,6 @@ import json
 import signal
 import sqlite3
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,6 +89,11 @@ def test_garbage_oversize_and_forged_input_from_a_member_is_refused_and_logged(p
     assert (pair.status("a")["state_hash"], query(pair.dirs["a"], "SELECT count(*) FROM changes")) == before
     # A keeps serving: B's real edit still arrives.
     pair.ok("b", "member", "add", "--name", "Bea")
-    assert pair.run("b", "sync", "10.77.0.1:7000", "--timeout", "20").returncode == 0
-    time.sleep(0.1)
+    synced = pair.run("b", "sync", "10.77.0.1:7000", "--timeout", "20")
+    assert synced.returncode == 0, synced.stderr
+    # Bounded wait, not a sleep: on a loaded machine the node may still be storing it.
+    try:
+        wait_for(lambda: member_count(pair.dirs["a"]) == 2, 15, 0.05, "Bea on A")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nB's sync: {synced.stdout}\nA's log:\n{pair.log('a')}") from None
     assert pair.status("a")["counts"]["member"] == 2

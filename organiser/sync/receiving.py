@@ -1,0 +1,298 @@
+"""What the peer says, read and acted on (part of sync/session.py).
+
+Frames are read in pieces, so a big frame on a crowded Wi-Fi still shows the peer is there.
+Incoming changesets are applied in chunks with a yield between, so a big initial sync does
+not stall the event loop; with a worker thread (sync/applier.py) one chunk is stored while
+the next is read and decoded. Bad frames close the conversation (the stream cannot be
+trusted after them); bad changesets are refused by the replica and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from organiser.core.bus import SyncProgress
+from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
+from organiser.core.gcpause import gc_paused
+from organiser.store import forks, incidents
+from organiser.sync import packing
+from organiser.sync import protocol as p
+from organiser.sync.guard import PeerGuard, TooManyRefusals
+
+if TYPE_CHECKING:
+    from organiser.store.replica import Replica
+    from organiser.sync.applier import BackgroundApplier
+    from organiser.sync.session import SessionStats
+
+log = logging.getLogger(__name__)
+
+APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
+APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
+READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the peer is there)
+
+FrameHandler = Callable[[bytes], Awaitable[None]]
+
+
+class SessionClosed(Exception):
+    """The conversation ended; the message says why (for logs and `sync`)."""
+
+
+def covers(have: dict[str, int], want: dict[str, int]) -> bool:
+    return all(have.get(a, 0) >= s for a, s in want.items())
+
+
+class Receiving:
+    """The Session's half that reads the peer's frames; state is set by Session."""
+
+    replica: Replica
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    peer_device: str
+    on_change: Callable[[Receiving], None]  # hears the Session itself
+    publish_progress: bool
+    applier: BackgroundApplier | None
+    stats: SessionStats
+    peer_known: dict[str, int]
+    peer_acked: dict[str, int]
+    received_all: asyncio.Event
+    acked: asyncio.Event
+    last_sync: float | None
+    peer_neighbours: frozenset[str]
+    peer_heads: tuple[dict[str, int], dict[str, str]]
+    guard: PeerGuard
+    refused_peer: bool
+    codecs: tuple[str, ...]
+    peer_skips: bool
+    skipping: set[str]
+    _sent_target: dict[str, int] | None
+    _last_heard: float
+    _turned_away: str
+    _progress_done: int
+    _chunk: int
+    _in_flight: asyncio.Task[None] | None
+
+    if TYPE_CHECKING:  # what Session and its copy-skipping half provide (sync/session.py, sync/skipping.py)
+        @property
+        def peer_short(self) -> str: ...
+        async def _send(self, data: bytes) -> None: ...
+        async def _send_missing(self, vector: dict[str, int]) -> None: ...
+        async def _skip_copies(self, authors: set[str]) -> None: ...
+        async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None: ...
+        def _suspect(self, vector: dict[str, int]) -> None: ...
+        def _note(self, authors: set[str]) -> None: ...
+
+    async def _read_frame(self) -> p.Frame:
+        header = await self.reader.readexactly(p.HEADER.size)
+        frame_type, length = p.parse_header(header)
+        # Read a big frame in pieces: on a crowded Wi-Fi one frame can take seconds to arrive,
+        # and a peer whose bytes keep coming is not silent.
+        pieces, left = [], length
+        while left:
+            pieces.append(await self.reader.readexactly(min(left, READ_PIECE)))
+            left -= len(pieces[-1])
+            self._last_heard = time.monotonic()
+        self._last_heard = time.monotonic()
+        return p.Frame(frame_type, b"".join(pieces))
+
+    # ---- one handler per frame a sync conversation may carry -----------------------------
+
+    def _frame_handlers(self) -> dict[p.FrameType, FrameHandler]:
+        """What each frame of the live conversation does; any other frame is out of place."""
+        return {
+            p.FrameType.CHANGES: self._on_changes,
+            p.FrameType.PACKED: self._on_packed,
+            p.FrameType.SYNCED: self._on_synced,
+            p.FrameType.VECTOR: self._on_vector,
+            p.FrameType.RELAY: self._on_relay_frame,
+            p.FrameType.NEIGHBOURS: self._on_neighbours,
+            p.FrameType.REQUEST: self._on_request,
+            p.FrameType.PING: self._on_ping,
+            p.FrameType.PONG: self._on_pong,
+            p.FrameType.ERROR: self._on_error,
+        }
+
+    async def _receive(self) -> None:
+        handlers = self._frame_handlers()
+        while True:
+            frame = await self._read_frame()
+            handler = handlers.get(frame.type)
+            if handler is None:
+                raise p.ProtocolError(f"a {frame.type.name} frame is out of place in a sync conversation")
+            await handler(frame.payload)
+
+    async def _on_packed(self, payload: bytes) -> None:
+        await self._on_changes(self._unpack(payload))
+
+    async def _on_synced(self, payload: bytes) -> None:
+        """The peer's initial stream is all here: say what we hold now (it may stop waiting)."""
+        await self._settle()
+        await self._fetch_other_versions()
+        self.received_all.set()
+        self.last_sync = time.time()
+        await self._send(p.encode_vector(self.replica.version_vector()))
+        self.on_change(self)
+
+    async def _on_vector(self, payload: bytes) -> None:
+        """What the peer holds now: an acknowledgement of what we sent, and news of other links."""
+        vector = p.decode_vector(payload)
+        for a, s in vector.items():
+            self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
+            self.peer_known[a] = max(self.peer_known.get(a, 0), s)
+        if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
+            self.acked.set()
+        if self.skipping:
+            self._suspect(vector)
+
+    async def _on_relay_frame(self, payload: bytes) -> None:
+        if not self.peer_skips:
+            raise p.ProtocolError("a RELAY frame from a peer that did not offer the skip feature")
+        await self._on_relay(*p.decode_relay(payload))
+
+    async def _on_neighbours(self, payload: bytes) -> None:
+        self.peer_neighbours = p.decode_neighbours(payload)
+
+    async def _on_request(self, payload: bytes) -> None:
+        await self._send_missing(p.decode_vector(payload))
+
+    async def _on_ping(self, payload: bytes) -> None:
+        await self._send(p.encode_frame(p.FrameType.PONG))
+
+    async def _on_pong(self, payload: bytes) -> None:
+        """Nothing to do: reading it showed the peer is there."""
+
+    async def _on_error(self, payload: bytes) -> None:
+        raise SessionClosed(f"the peer closed the conversation: {p.decode_error(payload)}")
+
+    def _unpack(self, packed: bytes) -> bytes:
+        try:
+            return packing.unpack(packed, self.codecs)
+        except packing.UnpackRefused as exc:
+            # Counted and kept away like a peer that sends refused changesets: a bomb costs it a back-off.
+            incidents.note(self.replica.db, self.peer_device, "packed", str(exc))
+            self.refused_peer = True
+            raise
+
+    # ---- changesets: decoded, copies skipped, stored in timed chunks ----------------------
+
+    async def _on_changes(self, payload: bytes) -> None:
+        items, remaining = p.decode_changes(payload)
+        self.stats.received += len(items)
+        authors: set[str] = set()
+        start = 0
+        while start < len(items):
+            # self._chunk follows how long the last chunk took to store (see _apply_chunk).
+            chunk = items[start:start + self._chunk]
+            start += len(chunk)
+            good = self._decode_chunk(chunk)
+            authors |= self._learn_peer_holds(good)
+            if self.received_all.is_set():
+                good = await self._without_copies_held(good)
+                if not good:
+                    continue
+            await self._store_chunk(good)
+        await self._after_changes(len(items), remaining, authors)
+
+    def _decode_chunk(self, chunk: list[tuple[bytes, bytes]]) -> list[Changeset]:
+        """The chunk's well-formed changesets; the malformed ones are counted against the peer."""
+        good: list[Changeset] = []
+        malformed: list[str] = []
+        with gc_paused():
+            for body, signature in chunk:
+                try:
+                    good.append(decode_changeset(body, signature))
+                except MalformedChangeset as exc:
+                    malformed.append(str(exc))
+        if malformed:
+            self.stats.refused += len(malformed)
+            log.warning("refused %d changeset(s) from %s: %s", len(malformed), self.peer_short, malformed[0])
+            self.guard.count_malformed(malformed[0], len(malformed))
+        return good
+
+    def _learn_peer_holds(self, good: list[Changeset]) -> set[str]:
+        """The peer holds what it sent us: it is not sent back. Returns the authors sent."""
+        authors: set[str] = set()
+        for cs in good:
+            authors.add(cs.author)
+            if cs.seq > self.peer_known.get(cs.author, 0):
+                self.peer_known[cs.author] = cs.seq
+        return authors
+
+    async def _without_copies_held(self, good: list[Changeset]) -> list[Changeset]:
+        """Live relays bring the same changeset from several peers; a copy we hold costs one
+        lookup here instead of a write transaction in apply(), and asks the peer to skip its author."""
+        held = [self.replica.hash_at(cs.author, cs.seq) == cs.hash for cs in good]
+        if not any(held):
+            return good
+        await self._skip_copies({cs.author for cs, h in zip(good, held, strict=True) if h})
+        return [cs for cs, h in zip(good, held, strict=True) if not h]
+
+    async def _store_chunk(self, good: list[Changeset]) -> None:
+        await self._settle()
+        if self.applier is not None:
+            # The worker applies this chunk while the next one is read and decoded here.
+            self._in_flight = asyncio.create_task(self._apply_chunk(good))
+        else:
+            await self._apply_chunk(good)
+        self._last_heard = time.monotonic()  # busy with the peer's data is not silence
+        await asyncio.sleep(0)
+
+    async def _after_changes(self, count: int, remaining: int, authors: set[str]) -> None:
+        if not self.received_all.is_set():
+            # The peer's initial stream: show how far it has come.
+            self._progress_done += count
+            if self.publish_progress:
+                self.replica.bus.publish(SyncProgress(self._progress_done, self._progress_done + remaining, "sync"))
+            return
+        await self._settle()
+        self.last_sync = time.time()
+        if remaining == 0:
+            # Say (soon, gathered) what we now hold of these authors only: the peer merges
+            # entries, and a whole vector (some 70 bytes per device) after every relayed edit
+            # was most of the bytes of a 30-laptop room.
+            self._note(authors)
+
+    async def _apply_chunk(self, good: list[Changeset]) -> None:
+        began = time.perf_counter()
+        if self.applier is not None:
+            result = await self.applier.apply(good, source=self.peer_device)
+        else:
+            result = self.replica.apply(good, source=self.peer_device)
+        self.stats.applied += result.applied
+        self.stats.refused += len(result.refused)
+        try:
+            self.guard.count(result.refused)  # the replica logged them, one line per batch
+        except TooManyRefusals as exc:
+            await self._turn_away(exc)
+        # Keep each transaction near APPLY_STEP seconds: the app's window (applying here)
+        # or a local edit (waiting for the worker's write lock) stays responsive.
+        elapsed = max(time.perf_counter() - began, 1e-4)
+        self._chunk = max(APPLY_MIN, min(APPLY_MAX, int(len(good) * APPLY_STEP / elapsed)))
+
+    async def _fetch_other_versions(self) -> None:
+        """Where the peer's HELLO named another hash than ours for the same number, ask for its
+        version from there on: the two versions meet here, and the fork is proven."""
+        vector, heads = self.peer_heads
+        ours = self.replica.version_vector()
+        differing = forks.differing_heads(self.replica.db, vector, heads, ours)
+        if differing:
+            await self._send(p.encode_request({**ours, **{a: s - 1 for a, s in differing.items()}}))
+
+    async def _turn_away(self, exc: TooManyRefusals) -> None:
+        """Tell the peer why, and close: the receiver may be waiting for its next frame."""
+        self.refused_peer = True
+        self._turned_away = f"refused input from {self.peer_short}: {exc}"
+        try:
+            await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
+        except (OSError, ConnectionError, TimeoutError) as send_exc:  # it hears of it by the close
+            log.info("could not tell %s why it is turned away: %s", self.peer_short, send_exc)
+        self.writer.close()
+
+    async def _settle(self) -> None:
+        """Wait until the chunk the worker is applying is stored (its errors surface here)."""
+        task, self._in_flight = self._in_flight, None
+        if task is not None:
+            await task
