@@ -25,6 +25,10 @@ async def attack(data_dir: Path, address: str, mode: str) -> dict:
     host, port = split_address(address)
     reader, writer = await member_streams(group, host, port)
     writer.write(p.encode_hello(group.device_id, group.replica.version_vector()))
+    if mode not in ("garbage", "oversize"):
+        # The node's HELLO first: on a loaded machine its handshake can take longer than the
+        # answer is awaited below, and the node would then find us gone before reading a frame.
+        await _read_frame(reader, 30)
     if mode == "garbage":
         writer.write(b"\x07\x00 this is not a frame of any protocol" * 10)
     elif mode == "oversize":
@@ -64,6 +68,13 @@ async def attack(data_dir: Path, address: str, mode: str) -> dict:
     await close_quietly(writer)
     group.close()
     return outcome
+
+
+async def _read_frame(reader: asyncio.StreamReader, timeout: float) -> p.FrameType:
+    header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), timeout)
+    frame_type, length = p.parse_header(header)
+    await asyncio.wait_for(reader.readexactly(length), timeout)
+    return frame_type
 
 
 if __name__ == "__main__":

@@ -84,9 +84,11 @@ def test_garbage_oversize_and_forged_input_from_a_member_is_refused_and_logged(p
     assert outcomes["oversize"]["closed"] and "larger than the limit" in outcomes["oversize"]["answer"]
     assert not outcomes["forged"]["closed"]  # only that changeset is refused; the conversation goes on
     # The node logs as it gets to each connection: on a loaded machine, after the attacker has gone.
-    wait_for(lambda: all(line in pair.log("a") for line in ("refused input from", "larger than the limit",
-                                                           "signature does not match")), 15, 0.1,
-             "A's log of the three refusals")
+    expected = ("refused input from", "larger than the limit", "signature does not match")
+    try:
+        wait_for(lambda: all(line in pair.log("a") for line in expected), 15, 0.1, "A's log of the three refusals")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nA's log:\n{pair.log('a')}") from None
     assert (pair.status("a")["state_hash"], query(pair.dirs["a"], "SELECT count(*) FROM changes")) == before
     # A keeps serving: B's real edit still arrives.
     pair.ok("b", "member", "add", "--name", "Bea")
