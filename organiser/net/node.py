@@ -137,24 +137,31 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         self._unsubscribe = lambda: (unsubscribe_stored(), unsubscribe_records())
         self._spawn(self._watch_store())
         if self.use_discovery:
-            self._discovery = Discovery(self.group.discovery_key, self._port, hosts,
-                                        self._on_sighting, self._on_lost, on_old=self._on_old_sighting)
-            try:
-                await self._discovery.start()
-            except Exception as exc:  # no multicast here: the fallbacks still work
-                log.warning("mDNS discovery is off: %s", exc)
-                self._discovery = None
-            else:
-                # Salted with the group's key, not the day's tag: laptops started either side of
-                # midnight must place everyone alike.
-                self._mesh = Mesh(self._discovery.name, day_tag(self.group.discovery_key(), 0))
+            await self._start_discovery(hosts)
+        self._dial_known_peers()
+        log.info("sync node of device %s listening on port %d", short_id(self.device_id), self._port)
+
+    async def _start_discovery(self, hosts: list[str]) -> None:
+        self._discovery = Discovery(self.group.discovery_key, self._port, hosts,
+                                    self._on_sighting, self._on_lost, on_old=self._on_old_sighting)
+        try:
+            await self._discovery.start()
+        except Exception as exc:  # no multicast here: the fallbacks still work
+            log.warning("mDNS discovery is off: %s", exc)
+            self._discovery = None
+        else:
+            # Salted with the group's key, not the day's tag: laptops started either side of
+            # midnight must place everyone alike.
+            self._mesh = Mesh(self._discovery.name, day_tag(self.group.discovery_key(), 0))
+
+    def _dial_known_peers(self) -> None:
+        """The addresses given on the command line, and where the group's devices were last seen."""
         for host, port in self.static_peers:
             self._keep_dialling(f"{host}:{port}", None)
         roster = {d["id"] for d in self.group.devices()}
         for device, seen in peerbook.remembered(self.group.db).items():
             if device in roster and seen.get("address"):
                 self._keep_dialling(seen["address"], device)
-        log.info("sync node of device %s listening on port %d", short_id(self.device_id), self._port)
 
     async def _listen(self) -> asyncio.Server:
         """Listen where asked; with no port asked, on the port this device used before (an
@@ -296,20 +303,9 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
 
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
                         public_hex: str, *, initiator: str, address: str) -> None:
-        if device == self.device_id or self.kept_away.active(device):
-            await close_quietly(writer)  # kept away: logged once, when it was disconnected
+        if not self._takes_link(device, initiator):
+            await close_quietly(writer)
             return
-        if initiator != self.device_id and self._mesh is not None and not self._mesh.accepts(len(self._links)):
-            await close_quietly(writer)  # a big room: enough peers dialled us; it has others to dial
-            return
-        existing = self._links.get(device)
-        if existing is not None and not existing.session.closed.is_set():
-            # Both sides dialled each other: both keep the connection dialled by the smaller id.
-            preferred = min(self.device_id, device)
-            if existing.initiator == preferred and initiator != preferred:
-                await close_quietly(writer)
-                return
-            existing.writer.close()
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
                           applier=self._applier, neighbours=lambda: self._neighbours,
                           siblings=lambda: [link.session for link in self._links.values()],
@@ -320,15 +316,34 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         try:
             await session.run()
         finally:
-            if session.refused_peer:
-                self.kept_away.add(device, session.close_reason)
-            if REMOVED_MESSAGE in session.close_reason:
-                self._learn_removal(device)
-            if self._links.get(device) is link:
-                del self._links[device]
-            await close_quietly(writer)
-            if not self._stopping:
-                self._changed(session)
+            await self._link_ended(device, link)
+
+    def _takes_link(self, device: str, initiator: str) -> bool:
+        """Whether a member's connection becomes a link (closing an older one it replaces)."""
+        if device == self.device_id or self.kept_away.active(device):
+            return False  # kept away: logged once, when it was disconnected
+        if initiator != self.device_id and self._mesh is not None and not self._mesh.accepts(len(self._links)):
+            return False  # a big room: enough peers dialled us; it has others to dial
+        existing = self._links.get(device)
+        if existing is not None and not existing.session.closed.is_set():
+            # Both sides dialled each other: both keep the connection dialled by the smaller id.
+            preferred = min(self.device_id, device)
+            if existing.initiator == preferred and initiator != preferred:
+                return False
+            existing.writer.close()
+        return True
+
+    async def _link_ended(self, device: str, link: _Link) -> None:
+        session = link.session
+        if session.refused_peer:
+            self.kept_away.add(device, session.close_reason)
+        if REMOVED_MESSAGE in session.close_reason:
+            self._learn_removal(device)
+        if self._links.get(device) is link:
+            del self._links[device]
+        await close_quietly(link.writer)
+        if not self._stopping:
+            self._changed(session)
 
     # ---- who may talk to us ---------------------------------------------------------------
 
@@ -379,17 +394,20 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         smaller), once every link this node chose is up, so the room never falls apart."""
         if self._mesh is None or not self._mesh.partial:
             return
-        live = {self._listen_addresses.get(device) or link.address: link for device, link in self._links.items()
+        live = self._live_links_by_address()
+        if not self._mesh.dialled() <= live.keys():
+            return
+        for address, link in live.items():
+            # A link still bringing or taking a first sync stays: views of the room differ while
+            # laptops join, and cutting it restarted the stream on a weak Wi-Fi again and again.
+            if link.session.in_step and not self._mesh.needed(address):
+                log.info("closing the link to %s: the room is big and neither of us chose it",
+                         link.session.peer_short)
+                link.writer.close()
+
+    def _live_links_by_address(self) -> dict[str, _Link]:
+        return {self._listen_addresses.get(device) or link.address: link for device, link in self._links.items()
                 if link.session.live and not link.session.closed.is_set()}
-        # A link still bringing or taking a first sync stays: views of the room differ while
-        # laptops join, and cutting it restarted the stream on a weak Wi-Fi again and again.
-        settling = {address for address, link in live.items() if not link.session.in_step}
-        if self._mesh.dialled() <= live.keys():
-            for address, link in live.items():
-                if not self._mesh.needed(address) and address not in settling:
-                    log.info("closing the link to %s: the room is big and neither of us chose it",
-                             link.session.peer_short)
-                    link.writer.close()
 
     def _is_connected(self, device: str | None) -> bool:
         if device is None:
@@ -452,12 +470,15 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
                 await asyncio.sleep(gather)
             self._pushed_at = time.monotonic()
             self._push_wanted = False
-            roster = self.group.replica.roster()
-            # Nothing more for a device removed a moment ago, not even news of its removal.
-            links = [link for link in self._links.values() if link.session.live
-                     and roster.admitted(link.session.peer_device)]
-            results = await asyncio.gather(*(link.session.push() for link in links), return_exceptions=True)
-            for link, result in zip(links, results, strict=True):
-                if isinstance(result, Exception):
-                    log.info("could not push to %s: %s", link.session.peer_short, result)
-                    link.writer.close()
+            await self._push_round()
+
+    async def _push_round(self) -> None:
+        roster = self.group.replica.roster()
+        # Nothing more for a device removed a moment ago, not even news of its removal.
+        links = [link for link in self._links.values() if link.session.live
+                 and roster.admitted(link.session.peer_device)]
+        results = await asyncio.gather(*(link.session.push() for link in links), return_exceptions=True)
+        for link, result in zip(links, results, strict=True):
+            if isinstance(result, Exception):
+                log.info("could not push to %s: %s", link.session.peer_short, result)
+                link.writer.close()

@@ -187,8 +187,24 @@ def _split(batch: list[_Request], combined: ApplyResult, senders: dict[Key, list
     """Each request's share of a combined apply: the refusals of what it sent, the changesets it
     was first to bring (a copy another link brought in the same batch is its duplicate)."""
     results = {id(request): ApplyResult(changed_records=combined.changed_records) for request in batch}
+    refused_keys = _share_refusals(batch, combined.refused, senders, results, db)
+    for key, requests in senders.items():
+        first, *others = requests
+        if key in held_before or key in refused_keys:
+            for request in requests:
+                results[id(request)].duplicates += held_before.get(key) == request.keys[key]
+            continue
+        results[id(first)].applied += 1
+        for request in others:
+            results[id(request)].duplicates += 1
+    return [results[id(request)] for request in batch]
+
+
+def _share_refusals(batch: list[_Request], refused: list[Refusal], senders: dict[Key, list[_Request]],
+                    results: dict[int, ApplyResult], db: Database) -> set[Key]:
+    """Each refusal to every request that sent its changeset; the (author, seq) refused."""
     refused_keys: set[Key] = set()
-    for refusal in combined.refused:
+    for refusal in refused:
         key = (refusal.author, refusal.seq)
         refused_keys.add(key)
         sent_by = senders.get(key, batch[:1])  # every refusal names a changeset of the batch
@@ -200,13 +216,4 @@ def _split(batch: list[_Request], combined: ApplyResult, senders: dict[Key, list
         if also and refusal.code in incidents.UNVOUCHED:
             for source in sorted(also):
                 incidents.note_refusals(db, [refusal], source)
-    for key, requests in senders.items():
-        first, *others = requests
-        if key in held_before or key in refused_keys:
-            for request in requests:
-                results[id(request)].duplicates += held_before.get(key) == request.keys[key]
-            continue
-        results[id(first)].applied += 1
-        for request in others:
-            results[id(request)].duplicates += 1
-    return [results[id(request)] for request in batch]
+    return refused_keys
