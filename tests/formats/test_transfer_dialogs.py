@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit
 
 from organiser.services import transfer
 from organiser.services.group import Group
@@ -20,6 +20,31 @@ WAIT_MS = 20_000
 def planned(dialog: ImportDialog, qtbot: Any, path: Path) -> None:
     dialog.set_file(path)
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+
+
+def tick(qtbot: Any, box: QAbstractButton) -> None:
+    """Click a check box where a person would: on its box, at the left of its label."""
+    box.window().show()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+
+
+def type_path(qtbot: Any, edit: QLineEdit, path: Path) -> None:
+    """Click into the field, select what it holds and type over it."""
+    edit.window().show()
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, str(path))
+
+
+def choose_format(qtbot: Any, box: QComboBox, word: str) -> None:
+    """Down the list with the keyboard until the entry naming `word` is chosen."""
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Home)
+    for _ in range(box.count()):
+        if word in box.currentText():
+            return
+        qtbot.keyClick(box, Qt.Key.Key_Down)
+    raise AssertionError(f"no export format names {word!r}")
 
 
 def rows(dialog: ImportDialog) -> list[tuple[str, ...]]:
@@ -55,7 +80,7 @@ def test_invalid_rows_keep_import_disabled_until_skipping_is_ticked(group: Group
     assert "'dan-at-example.org' is not a valid email address" in invalid[0][3]
     assert "Invalid items block the import (first: line 3" in dialog.summary.text()
     assert not dialog.import_button.isEnabled()
-    dialog.skip_box.setChecked(True)
+    tick(qtbot, dialog.skip_box)
     assert dialog.import_button.isEnabled()
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
@@ -69,7 +94,7 @@ def test_ticking_merge_replans_duplicates_as_merges(group: Group, qtbot: Any) ->
     planned(dialog, qtbot, FIXTURES / "members_with_errors.csv")
     carla = next(r for r in rows(dialog) if r[1] == "line 2")
     assert carla[0] == "Add" and "likely duplicate of Carla Díaz (same email carla@example.org)" in carla[3]
-    dialog.merge_box.setChecked(True)
+    tick(qtbot, dialog.merge_box)
     qtbot.waitUntil(lambda: dialog.plan is not None and dialog.plan.merge_duplicates and not dialog.busy,
                     timeout=WAIT_MS)
     by_line = {r[1]: r for r in rows(dialog)}
@@ -98,14 +123,14 @@ def test_export_dialog_writes_the_chosen_format(group: Group, qtbot: Any, tmp_pa
     group.members.add("Ana López", emails=["ana@example.org"])
     dialog = open_export_dialog(None, group)
     qtbot.addWidget(dialog)
-    dialog.format_box.setCurrentIndex(3)  # CSV
+    choose_format(qtbot, dialog.format_box, "CSV")
     target = tmp_path / "members.csv"
-    dialog.path_edit.setText(str(target))
+    type_path(qtbot, dialog.path_edit, target)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
     assert "Ana López" in target.read_text(encoding="utf-8-sig")
     assert f"Wrote {target}" in dialog.note.text()
-    dialog.format_box.setCurrentIndex(5)
+    choose_format(qtbot, dialog.format_box, "backup")
     assert dialog.path_edit.text().endswith("members.json")
 
 
@@ -182,12 +207,10 @@ def test_export_dialog_offers_an_xlsx_whose_cells_are_text(group: Group, qtbot: 
     dialog = open_export_dialog(None, group)
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.format_box.setFocus()
-    while "xlsx" not in dialog.format_box.currentText():  # down the list, as with the keyboard
-        qtbot.keyClick(dialog.format_box, Qt.Key.Key_Down)
+    choose_format(qtbot, dialog.format_box, "xlsx")
     assert dialog.path_edit.text().endswith(".xlsx")
     target = tmp_path / "members.xlsx"
-    dialog.path_edit.setText(str(target))
+    type_path(qtbot, dialog.path_edit, target)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
     row = next(openpyxl.load_workbook(target).active.iter_rows(min_row=2))
@@ -200,12 +223,10 @@ def test_exports_say_they_are_plain_and_a_backup_can_be_written_encrypted(group:
     dialog = open_export_dialog(None, group)
     qtbot.addWidget(dialog)
     assert "not encrypted: anyone who gets it can read it" in dialog.note.text()
-    dialog.format_box.setFocus()
-    while "backup" not in dialog.format_box.currentText():  # down the list, as with the keyboard
-        qtbot.keyClick(dialog.format_box, Qt.Key.Key_Down)
+    choose_format(qtbot, dialog.format_box, "backup")
     target = tmp_path / "backup.json"
-    dialog.path_edit.setText(str(target))
-    dialog.encrypt_box.click()
+    type_path(qtbot, dialog.path_edit, target)
+    tick(qtbot, dialog.encrypt_box)
     assert "not encrypted" not in dialog.note.text()
     qtbot.keyClicks(dialog.encrypt_fields.first, "correct horse battery staple")
     qtbot.keyClicks(dialog.encrypt_fields.again, "correct horse battery staple")

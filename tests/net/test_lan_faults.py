@@ -93,7 +93,7 @@ def test_garbage_oversize_and_forged_input_from_a_member_is_refused_and_logged(p
     # A keeps serving: B's real edit still arrives.
     pair.ok("b", "member", "add", "--name", "Bea")
     synced = pair.run("b", "sync", "10.77.0.1:7000", "--timeout", "20")
-    assert synced.returncode == 0, synced.stderr
+    assert synced.returncode == 0, f"{synced.stderr}\nA's log:\n{pair.log('a')}"
     # Bounded wait, not a sleep: on a loaded machine the node may still be storing it.
     try:
         wait_for(lambda: member_count(pair.dirs["a"]) == 2, 15, 0.05, "Bea on A")
