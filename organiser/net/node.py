@@ -323,13 +323,17 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         if device == self.device_id or self.kept_away.active(device):
             return False  # kept away: logged once, when it was disconnected
         if initiator != self.device_id and self._mesh is not None and not self._mesh.accepts(len(self._links)):
-            return False  # a big room: enough peers dialled us; it has others to dial
+            log.info("not linking with %s: the room is big and %d peers dialled us", short_id(device), len(self._links))
+            return False  # it has others to dial
         existing = self._links.get(device)
         if existing is not None and not existing.session.closed.is_set():
             # Both sides dialled each other: both keep the connection dialled by the smaller id.
             preferred = min(self.device_id, device)
             if existing.initiator == preferred and initiator != preferred:
+                log.info("keeping the link with %s that %s dialled; closing the other", short_id(device),
+                         short_id(preferred))
                 return False
+            log.info("a new connection of %s replaces its link", short_id(device))
             existing.writer.close()
         return True
 
