@@ -42,6 +42,11 @@ def sample(laptops: list[Any], base: Path) -> list[dict[str, Any]]:
     return out
 
 
+def flat(stats: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
+    """The samples with one nested group of figures (malloc, smaps) lifted to the top."""
+    return [{**s, **s[group]} for s in stats]
+
+
 def growth(first: list[dict[str, Any]], last: list[dict[str, Any]], key: str) -> dict[str, Any]:
     pct = [100.0 * (b[key] - a[key]) / a[key] for a, b in zip(first, last, strict=True) if a[key]]
     return {"first": [a[key] for a in first], "last": [b[key] for b in last],
@@ -104,10 +109,12 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         sample_every = max(10.0, seconds / 20)
         warm_up = t0 + min(60.0, seconds / 10)
         next_sample, next_cut, cuts = warm_up, t0 + cut_every, 0
+        pulled: list[tuple[int, int]] = []  # (laptop, seconds after the start)
         while time.time() < t0 + seconds:
             now = time.time()
             if now >= next_cut and now + 20 < t0 + seconds:
                 host = laptops[1 + cuts % (nodes - 1)].host
+                pulled.append((1 + cuts % (nodes - 1), round(now - t0)))
                 lan.cut(host)
                 time.sleep(15)
                 lan.plug(host)
@@ -124,6 +131,8 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         time.sleep(3)
         samples.append(sample(laptops, base))
         last_snaps = snap_all(laptops, base, "last")
+        census = [json.loads(" ".join(lp.ask("census")[1:])) for lp in laptops] if os.environ.get("SOAK_CENSUS") else []
+        trimmed = [[int(x) for x in lp.ask("trim")[1:]] for lp in laptops]
     finally:
         for lp in laptops:
             lp.quit()
@@ -134,7 +143,8 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         if first_snaps and last_snaps else {}
     return {
         "nodes": nodes, "minutes": minutes, "edits_per_second_per_node": rate, "all_connected_at_start": met,
-        "cable_pulls": cuts, "samples": len(samples), "changesets_made": sum(s["edits"] for s in last),
+        "cable_pulls": cuts, "cables_pulled_laptop_and_s": pulled,
+        "samples": len(samples), "changesets_made": sum(s["edits"] for s in last),
         "converged_at_end": same,
         "rss_kb": grew,
         # What SQLite holds (page caches of the app's and the applier's connections, statements):
@@ -145,12 +155,26 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         "rss_kb_second_half": growth(samples[len(samples) // 2], last, "rss_kb"),
         "fds": growth(first, last, "fds"),
         "tcp_established": growth(first, last, "tcp_established"), "threads": growth(first, last, "threads"),
+        # Where resident memory went: glibc's malloc (in use by the program, free but kept, its
+        # arenas) and the kinds of mapping; then what malloc_trim gives back at the end.
+        "malloc_in_use_kb": growth(flat(first, "malloc"), flat(last, "malloc"), "in_use_kb"),
+        "malloc_free_kb": growth(flat(first, "malloc"), flat(last, "malloc"), "free_kb"),
+        "malloc_heaps": growth(flat(first, "malloc"), flat(last, "malloc"), "heaps"),
+        "pymalloc_arenas": growth(flat(first, "pymalloc"), flat(last, "pymalloc"), "arenas"),
+        "pymalloc_live_kb": growth(flat(first, "pymalloc"), flat(last, "pymalloc"), "live_kb"),
+        "anonymous_kb": growth(flat(first, "smaps"), flat(last, "smaps"), "anonymous_kb"),
+        "rss_kb_before_and_after_malloc_trim": trimmed,
+        **({"census_at_end": census} if census else {}),
         "db_bytes": growth(first, last, "db_bytes"), "log_bytes": growth(first, last, "log_bytes"),
         "rss_kb_over_time_laptop_1": [s[1]["rss_kb"] for s in samples],
         "fds_over_time_laptop_1": [s[1]["fds"] for s in samples],
         "sqlite_kb_over_time_laptop_1": [s[1]["sqlite_kb"] for s in samples],
         f"rss_kb_over_time_laptop_{worst}": [s[worst]["rss_kb"] for s in samples],
         f"sqlite_kb_over_time_laptop_{worst}": [s[worst]["sqlite_kb"] for s in samples],
+        f"malloc_over_time_laptop_{worst}": [s[worst]["malloc"] for s in samples],
+        f"pymalloc_over_time_laptop_{worst}": [s[worst]["pymalloc"] for s in samples],
+        f"anonymous_kb_over_time_laptop_{worst}": [s[worst]["smaps"]["anonymous_kb"] for s in samples],
+        "sample_times_s": [round(s[0]["time"] - t0) for s in samples],
         **traced,
         "tables": table_growth(samples),
     }
