@@ -184,9 +184,25 @@ def _census() -> dict[str, Any]:
         if name in watched:
             counts[name] = counts.get(name, 0) + 1
     before = _malloc_kb()["in_use_kb"], _status_kb("VmRSS")
+    gc.set_debug(gc.DEBUG_SAVEALL)
     freed = gc.collect()
+    garbage: dict[str, int] = {}
+    for obj in gc.garbage:
+        name = type(obj).__name__
+        if name == "frame":
+            name = f"frame {obj.f_code.co_name} {Path(obj.f_code.co_filename).name}"
+        elif isinstance(obj, BaseException):
+            name = f"exception {name}: {str(obj)[:60]}"
+        elif name == "coroutine":
+            name = f"coroutine {obj.__qualname__}"
+        garbage[name] = garbage.get(name, 0) + 1
+    gc.set_debug(0)
+    gc.garbage.clear()
+    gc.collect()
     after = _malloc_kb()["in_use_kb"], _status_kb("VmRSS")
-    return {"objects": counts, "collected": freed, "malloc_in_use_kb_before_after": [before[0], after[0]],
+    return {"objects": counts, "collected": freed,
+            "garbage": dict(sorted(garbage.items(), key=lambda kv: -kv[1])[:60]),
+            "malloc_in_use_kb_before_after": [before[0], after[0]],
             "rss_kb_before_after": [before[1], after[1]], "gc_enabled": gc.isenabled(), "gc_counts": gc.get_count(),
             "gc_frozen": gc.get_freeze_count()}
 
