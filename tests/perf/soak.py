@@ -10,6 +10,11 @@ dialers and peer bookkeeping are exercised. Every laptop is sampled through the 
 resident memory, open files, TCP connections, threads, the rows of every table, the size of
 its database and its log. Reported: growth from the first sample after warm-up to the last,
 tables that must stay flat but grew, and whether all ended with the same state hash.
+
+Where memory went, per laptop: glibc's malloc (in use, free but kept, arenas), Python's
+small-object arenas, anonymous against file-backed pages; at the end what `malloc_trim`
+gives back. SOAK_CENSUS=1 adds, at the end, the live TLS connections, sessions and streams
+of each laptop and what a full collection finds (garbage cycles keeping dead connections).
 """
 
 from __future__ import annotations
@@ -194,12 +199,14 @@ def main(argv: list[str]) -> int:
     if reason:
         print(json.dumps({"skipped": reason}))
         return 0
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:  # ROOMNODE_TRACEMALLOC=FRAMES: where Python's memory grew
         lan = Lan("orgsoak")
         try:
             result = soak(lan, Path(tmp), args.nodes, args.minutes, args.rate, args.cut_every)
         finally:
             lan.close()
+    result["load_average_at_start"] = load_at_start
     result["load_average_at_end"] = os.getloadavg()
     print(json.dumps(result, indent=2))
     return 0
