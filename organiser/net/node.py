@@ -19,6 +19,7 @@ from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import short_id
 from organiser.net import peerbook
+from organiser.net.allocator import return_big_buffers
 from organiser.net.discovery import Discovery, Sighting, day_tag
 from organiser.net.fanout import Mesh
 from organiser.net.handshake import Peer
@@ -125,6 +126,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         self._room_event = asyncio.Event()  # of this loop
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
+        return_big_buffers()  # frames' buffers, freed, leave resident memory (net/allocator.py)
         self._server = await self._listen()
         self._port = self._server.sockets[0].getsockname()[1]
         peerbook.remember_listen_port(self.group.db, self._port)

@@ -341,6 +341,10 @@ class Session(CopySkipping, Receiving):
             self._ended(str(exc) or type(exc).__name__)
         finally:
             await self._wind_down(tasks)
+            # A failed task holds its exception, whose traceback holds this frame and so `tasks`:
+            # a cycle that only the collector's rare full pass would free, with this session's TLS
+            # buffers and streams (megabytes over an evening of pulled cables). Emptied, it goes now.
+            tasks.clear()
 
     async def _refuse_input(self, exc: Exception) -> None:
         """Bad input ends the conversation: logged, and the peer told why if it still listens."""
@@ -372,7 +376,10 @@ class Session(CopySkipping, Receiving):
 async def _first_failure(tasks: list[asyncio.Task[None]]) -> None:
     """Only failures end the receiver and the keepalive, so this returns on the first, raising it."""
     done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    for task in done:
-        failure = task.exception()
-        if failure is not None:
+    failure = next((task.exception() for task in done if task.exception() is not None), None)
+    del done, _pending  # this frame goes into the failure's traceback: it must not hold the tasks
+    if failure is not None:
+        try:
             raise failure
+        finally:
+            failure = None  # nor the failure itself (the cycle `except ... as` also avoids)

@@ -9,6 +9,8 @@ Commands (one a line) and answers (one line on stdout):
     count                       -> COUNT <records> <wall time this node last stored a changeset>
     hash                        -> HASH <state hash> <wall time this node last stored a changeset>
     stats                       -> STATS <json: rss, SQLite's memory, cpu, fds, connections, table rows, ...>
+    census                      -> CENSUS <json: live TLS/stream objects, what gc.collect() frees>
+    trim                        malloc_trim(0) -> TRIMMED <rss kB before> <rss kB after>
     snap PATH                   with ROOMNODE_TRACEMALLOC=FRAMES: dump a tracemalloc snapshot -> SNAPPED
     report PATH                 write {edits: [[seq, t]], arrivals: {author: {seq: t}}} -> REPORTED
     quit
@@ -20,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import hashlib
 import json
 import os
 import random
 import resource
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -89,14 +93,118 @@ def _link_bytes() -> tuple[int, int]:
 def _sqlite_memory() -> tuple[int, int]:
     """Bytes SQLite holds now (page caches, statements, schema) and at most so far, in this
     process: from the SQLite library sqlcipher3 carries, which exports sqlite3_status64."""
-    import ctypes
-
     import sqlcipher3._sqlite3 as native
 
     lib = ctypes.CDLL(native.__file__)
     now, high = ctypes.c_int64(), ctypes.c_int64()
     lib.sqlite3_status64(0, ctypes.byref(now), ctypes.byref(high), 0)  # SQLITE_STATUS_MEMORY_USED
     return now.value, high.value
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _malloc_kb() -> dict[str, int]:
+    """What glibc's malloc holds, over all its arenas (mallinfo2): in use by the program, free
+    but kept, in mmapped chunks; and how many arenas (heaps) it made, one per thread at most:
+    tells memory the program holds from memory the allocator keeps."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    libc.fopen.restype = ctypes.c_void_p
+    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    with tempfile.NamedTemporaryFile(suffix=".xml") as xml:
+        handle = libc.fopen(xml.name.encode(), b"w")
+        libc.malloc_info(0, handle)
+        libc.fclose(handle)
+        heaps = Path(xml.name).read_text().count("<heap nr=")
+    return {"in_use_kb": info.uordblks // 1024, "free_kb": info.fordblks // 1024,
+            "mmapped_kb": info.hblkhd // 1024, "heaps": heaps}
+
+
+def _pymalloc_kb() -> dict[str, int]:
+    """Python's own small-object allocator (sys._debugmallocstats, printed on fd 2): its 1 MiB
+    arenas now and at most, the bytes in live blocks and in free blocks and pools they keep."""
+    with tempfile.TemporaryFile() as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        lines = out.read().decode(errors="replace").splitlines()
+    wanted = {"# arenas allocated current": "arenas", "# arenas highwater mark": "arenas_most",
+              "# bytes in allocated blocks": "live_kb", "# bytes in available blocks": "free_blocks_kb"}
+    found: dict[str, int] = {}
+    for line in lines:
+        name, _, value = line.partition("=")
+        key = wanted.get(name.strip())
+        if key:
+            number = int(value.strip().replace(",", ""))
+            found[key] = number // 1024 if key.endswith("_kb") else number
+    return found
+
+
+def _smaps_kb() -> dict[str, int]:
+    """Resident memory by kind (/proc/self/smaps_rollup): anonymous (the heap, arenas, thread
+    stacks) against file-backed (libraries, SQLite's mmap)."""
+    out = {}
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        if name.rstrip(":") in ("Rss", "Anonymous", "Shared_Clean", "Private_Clean", "Private_Dirty"):
+            out[name.rstrip(":").lower() + "_kb"] = int(value)
+    return out
+
+
+def _trim() -> tuple[int, int]:
+    """Resident memory before and after handing glibc's free memory back (malloc_trim)."""
+    before = _status_kb("VmRSS")
+    ctypes.CDLL(None).malloc_trim(0)
+    return before, _status_kb("VmRSS")
+
+
+def _census() -> dict[str, Any]:
+    """Live objects that hold C memory (TLS contexts and connections, transports, streams,
+    sessions), then what a full collection frees: tells C memory kept by garbage cycles."""
+    import gc
+
+    watched = ("SSLContext", "SSLObject", "_SSLSocket", "MemoryBIO", "SSLProtocol", "_SSLProtocolTransport",
+               "_SelectorSocketTransport", "StreamReader", "StreamWriter", "Session", "ZstdCompressor",
+               "ZstdDecompressor")
+    counts: dict[str, int] = {}
+    for obj in gc.get_objects():
+        name = type(obj).__name__
+        if name in watched:
+            counts[name] = counts.get(name, 0) + 1
+    before = _malloc_kb()["in_use_kb"], _status_kb("VmRSS")
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    freed = gc.collect()
+    garbage: dict[str, int] = {}
+    for obj in gc.garbage:
+        name = type(obj).__name__
+        if name == "frame":
+            name = f"frame {obj.f_code.co_name} {Path(obj.f_code.co_filename).name}"
+        elif isinstance(obj, BaseException):
+            name = f"exception {name}: {str(obj)[:60]}"
+        elif name == "coroutine":
+            name = f"coroutine {obj.__qualname__}"
+        garbage[name] = garbage.get(name, 0) + 1
+    gc.set_debug(0)
+    gc.garbage.clear()
+    gc.collect()
+    after = _malloc_kb()["in_use_kb"], _status_kb("VmRSS")
+    return {"objects": counts, "collected": freed,
+            "garbage": dict(sorted(garbage.items(), key=lambda kv: -kv[1])[:60]),
+            "malloc_in_use_kb_before_after": [before[0], after[0]],
+            "rss_kb_before_after": [before[1], after[1]], "gc_enabled": gc.isenabled(), "gc_counts": gc.get_count(),
+            "gc_frozen": gc.get_freeze_count()}
 
 
 def table_rows(db: Any) -> dict[str, int]:
@@ -178,7 +286,8 @@ class Laptop:
                 "device": self.me, "peers": sorted(p.device_id for p in links), "tcp_established": _established(),
                 "rx_bytes": received, "tx_bytes": sent, "rows": table_rows(self.group.db),
                 "db_bytes": sum(f.stat().st_size for f in self.group.path.glob("organiser.db*")),
-                "edits": len(self.edits), "time": time.time()}
+                "edits": len(self.edits), "time": time.time(),
+                "malloc": _malloc_kb(), "smaps": _smaps_kb(), "pymalloc": _pymalloc_kb()}
 
 
 async def run(data_dir: Path, discovery: bool, peers: list[str], port: int) -> None:
@@ -223,6 +332,10 @@ async def run(data_dir: Path, discovery: bool, peers: list[str], port: int) -> N
                 print("HASH", group.replica.state_hash(), laptop.last_stored, flush=True)
             elif verb == "stats":
                 print("STATS", json.dumps(laptop.stats()), flush=True)
+            elif verb == "census":  # live TLS objects, then a full collection
+                print("CENSUS", json.dumps(_census()), flush=True)
+            elif verb == "trim":  # what of resident memory is free memory glibc keeps
+                print("TRIMMED", *_trim(), flush=True)
             elif verb == "snap":  # ROOMNODE_TRACEMALLOC set: Python's allocations, to diff later
                 tracemalloc.take_snapshot().dump(args[0])
                 print("SNAPPED", flush=True)

@@ -10,6 +10,11 @@ dialers and peer bookkeeping are exercised. Every laptop is sampled through the 
 resident memory, open files, TCP connections, threads, the rows of every table, the size of
 its database and its log. Reported: growth from the first sample after warm-up to the last,
 tables that must stay flat but grew, and whether all ended with the same state hash.
+
+Where memory went, per laptop: glibc's malloc (in use, free but kept, arenas), Python's
+small-object arenas, anonymous against file-backed pages; at the end what `malloc_trim`
+gives back. SOAK_CENSUS=1 adds, at the end, the live TLS connections, sessions and streams
+of each laptop and what a full collection finds (garbage cycles keeping dead connections).
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ def sample(laptops: list[Any], base: Path) -> list[dict[str, Any]]:
         stats["log_bytes"] = log.stat().st_size if log.exists() else 0
         out.append(stats)
     return out
+
+
+def flat(stats: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
+    """The samples with one nested group of figures (malloc, smaps) lifted to the top."""
+    return [{**s, **s[group]} for s in stats]
 
 
 def growth(first: list[dict[str, Any]], last: list[dict[str, Any]], key: str) -> dict[str, Any]:
@@ -104,10 +114,12 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         sample_every = max(10.0, seconds / 20)
         warm_up = t0 + min(60.0, seconds / 10)
         next_sample, next_cut, cuts = warm_up, t0 + cut_every, 0
+        pulled: list[tuple[int, int]] = []  # (laptop, seconds after the start)
         while time.time() < t0 + seconds:
             now = time.time()
             if now >= next_cut and now + 20 < t0 + seconds:
                 host = laptops[1 + cuts % (nodes - 1)].host
+                pulled.append((1 + cuts % (nodes - 1), round(now - t0)))
                 lan.cut(host)
                 time.sleep(15)
                 lan.plug(host)
@@ -124,6 +136,8 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         time.sleep(3)
         samples.append(sample(laptops, base))
         last_snaps = snap_all(laptops, base, "last")
+        census = [json.loads(" ".join(lp.ask("census")[1:])) for lp in laptops] if os.environ.get("SOAK_CENSUS") else []
+        trimmed = [[int(x) for x in lp.ask("trim")[1:]] for lp in laptops]
     finally:
         for lp in laptops:
             lp.quit()
@@ -134,7 +148,8 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         if first_snaps and last_snaps else {}
     return {
         "nodes": nodes, "minutes": minutes, "edits_per_second_per_node": rate, "all_connected_at_start": met,
-        "cable_pulls": cuts, "samples": len(samples), "changesets_made": sum(s["edits"] for s in last),
+        "cable_pulls": cuts, "cables_pulled_laptop_and_s": pulled,
+        "samples": len(samples), "changesets_made": sum(s["edits"] for s in last),
         "converged_at_end": same,
         "rss_kb": grew,
         # What SQLite holds (page caches of the app's and the applier's connections, statements):
@@ -145,12 +160,26 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         "rss_kb_second_half": growth(samples[len(samples) // 2], last, "rss_kb"),
         "fds": growth(first, last, "fds"),
         "tcp_established": growth(first, last, "tcp_established"), "threads": growth(first, last, "threads"),
+        # Where resident memory went: glibc's malloc (in use by the program, free but kept, its
+        # arenas) and the kinds of mapping; then what malloc_trim gives back at the end.
+        "malloc_in_use_kb": growth(flat(first, "malloc"), flat(last, "malloc"), "in_use_kb"),
+        "malloc_free_kb": growth(flat(first, "malloc"), flat(last, "malloc"), "free_kb"),
+        "malloc_heaps": growth(flat(first, "malloc"), flat(last, "malloc"), "heaps"),
+        "pymalloc_arenas": growth(flat(first, "pymalloc"), flat(last, "pymalloc"), "arenas"),
+        "pymalloc_live_kb": growth(flat(first, "pymalloc"), flat(last, "pymalloc"), "live_kb"),
+        "anonymous_kb": growth(flat(first, "smaps"), flat(last, "smaps"), "anonymous_kb"),
+        "rss_kb_before_and_after_malloc_trim": trimmed,
+        **({"census_at_end": census} if census else {}),
         "db_bytes": growth(first, last, "db_bytes"), "log_bytes": growth(first, last, "log_bytes"),
         "rss_kb_over_time_laptop_1": [s[1]["rss_kb"] for s in samples],
         "fds_over_time_laptop_1": [s[1]["fds"] for s in samples],
         "sqlite_kb_over_time_laptop_1": [s[1]["sqlite_kb"] for s in samples],
         f"rss_kb_over_time_laptop_{worst}": [s[worst]["rss_kb"] for s in samples],
         f"sqlite_kb_over_time_laptop_{worst}": [s[worst]["sqlite_kb"] for s in samples],
+        f"malloc_over_time_laptop_{worst}": [s[worst]["malloc"] for s in samples],
+        f"pymalloc_over_time_laptop_{worst}": [s[worst]["pymalloc"] for s in samples],
+        f"anonymous_kb_over_time_laptop_{worst}": [s[worst]["smaps"]["anonymous_kb"] for s in samples],
+        "sample_times_s": [round(s[0]["time"] - t0) for s in samples],
         **traced,
         "tables": table_growth(samples),
     }
@@ -170,12 +199,14 @@ def main(argv: list[str]) -> int:
     if reason:
         print(json.dumps({"skipped": reason}))
         return 0
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:  # ROOMNODE_TRACEMALLOC=FRAMES: where Python's memory grew
         lan = Lan("orgsoak")
         try:
             result = soak(lan, Path(tmp), args.nodes, args.minutes, args.rate, args.cut_every)
         finally:
             lan.close()
+    result["load_average_at_start"] = load_at_start
     result["load_average_at_end"] = os.getloadavg()
     print(json.dumps(result, indent=2))
     return 0
