@@ -35,6 +35,8 @@ MINUTES = "minutes"  # ops merged by the CRDT (store/minutes.py), not last-write
 TRAIT_KINDS = {"member_role": "role", "member_skill": "skill"}
 
 
+_RECORD = itemgetter(1)  # an Op's record id
+
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -77,10 +79,12 @@ class MergeOutcome:
 
 def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
     """Stored form of per-field versions: fields written by the same write share one entry,
-    [hlc, device, base_hlc, base_device, field, field, ...], which keeps rows small."""
+    [hlc, device, base_hlc, base_device, field, field, ...], which keeps rows small. When
+    one write wrote every field (the usual record), its entry names none: the fields are
+    the keys of the record's data, which every field written has (unpack_versions)."""
     written = [*versions.values()]
     if written and written.count(written[0]) == len(written):  # the usual record: all fields from one write
-        return [[*written[0], *versions]]
+        return [written[0][:4]]
     by_object: dict[int, list[Any]] = {}  # fields written by one op group share one list
     for name, version in versions.items():
         entry = by_object.get(id(version))
@@ -99,7 +103,12 @@ def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
     return list(groups.values())
 
 
-def unpack_versions(packed: list[list[Any]]) -> dict[str, list[Any]]:
+def unpack_versions(packed: list[list[Any]], values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Per-field versions from their stored form; `values`: the record's data, whose fields
+    an entry naming none covers (rows stored before it named them all: read alike)."""
+    if len(packed) == 1 and len(packed[0]) == 4:
+        entry = packed[0]
+        return {name: entry for name in values}  # shared, as a merge shares one write's version
     return {name: entry[:4] for entry in packed for name in entry[4:]}
 
 
@@ -114,7 +123,8 @@ def load_states(db: Database, ids: Iterable[str], stored: Stored | None = None) 
         for rowid, rid, kind, data, versions, search in db.conn.execute(
             f"SELECT rowid, id, kind, data, versions, search FROM records WHERE id IN ({marks})", chunk
         ):
-            states[rid] = RecordState(kind, rid, loads(data), unpack_versions(loads(versions)))
+            values = loads(data)
+            states[rid] = RecordState(kind, rid, values, unpack_versions(loads(versions), values))
             if stored is not None:
                 stored[rid] = (rowid, search)
     return states
@@ -208,7 +218,10 @@ def merge_changesets(db: Database, batch: list[Changeset],
     `preloaded`: the stored states of the records involved, when the caller has read them."""
     if preloaded is None:
         stored: Stored = {}
-        states = load_states(db, {op.record for cs in batch for op in cs.ops}, stored)
+        ids: set[str] = set()
+        for cs in batch:  # in C, op by op: a first sync names hundreds of thousands
+            ids.update(map(_RECORD, cs.ops))
+        states = load_states(db, ids, stored)
     else:
         states, stored = preloaded
     merge = _Merge(states)

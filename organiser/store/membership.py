@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlite_utils import Database
 
@@ -49,13 +50,18 @@ class RosterUpdate:
     newly_removed: frozenset[str] = frozenset()
 
 
+_KIND = itemgetter(0)  # an Op's kind
+
+
 def has_entries(batch: Iterable[Changeset]) -> bool:
-    return any(op[0] == MEMBERSHIP_KIND for cs in batch for op in cs.ops)
+    return any(MEMBERSHIP_KIND in map(_KIND, cs.ops) for cs in batch)
 
 
 def entries_in(batch: Iterable[Changeset]) -> list[Entry]:
     out: list[Entry] = []
     for cs in batch:
+        if MEMBERSHIP_KIND not in map(_KIND, cs.ops):  # in C: a first sync has a few among thousands
+            continue
         for index, op in enumerate(cs.ops):
             if op.kind == MEMBERSHIP_KIND:
                 entry = entry_of(cs.author, cs.seq, cs.hlc, index, op.field, op.value)

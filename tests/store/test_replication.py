@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -199,3 +200,36 @@ def test_a_write_from_another_connection_is_seen_before_the_next_local_commit(tm
     finally:
         cli.close()
         app.close()
+
+
+def test_a_record_written_in_one_go_stores_one_version_naming_no_fields_and_later_edits_merge(two_devices):
+    a, b = two_devices
+    member = a.members.add("Ana", notes="Signal")
+    (packed,) = a.db.execute("SELECT versions FROM records WHERE id = ?", [member.id]).fetchone()
+    (entry,) = json.loads(packed)
+    assert entry[1:] == [a.device_id, None, None]  # the fields are the data's keys, not listed again
+    sync_pair(a, b)
+    b.members.edit(member.id, notes="no calls")
+    sync_pair(a, b)
+    for device in (a, b):
+        assert (device.members.get(member.id).name, device.members.get(member.id).notes) == ("Ana", "no calls")
+    assert a.replica.state_hash() == b.replica.state_hash()
+
+
+def test_a_row_stored_with_its_fields_named_in_the_version_reads_as_before(two_devices):
+    a, b = two_devices
+    member = a.members.add("Ana", notes="Signal")
+    (packed,) = a.db.execute("SELECT versions FROM records WHERE id = ?", [member.id]).fetchone()
+    (data,) = a.db.execute("SELECT data FROM records WHERE id = ?", [member.id]).fetchone()
+    named = [[*json.loads(packed)[0], *json.loads(data)]]  # as rows were stored before
+    a.db.execute("UPDATE records SET versions = ? WHERE id = ?", [json.dumps(named), member.id])
+    sync_pair(a, b)
+    b.members.edit(member.id, name="Ana López")
+    sync_pair(a, b)
+    assert a.members.get(member.id).name == "Ana López" and a.members.get(member.id).notes == "Signal"
+    assert a.db.execute("SELECT count(*) FROM conflicts").fetchone()[0] == 0  # the edit overwrote it knowingly
+    (repacked,) = a.db.execute("SELECT versions FROM records WHERE id = ?", [member.id]).fetchone()
+    entries = json.loads(repacked)
+    assert len(entries) == 2  # two writes: each entry names its fields, all of them once
+    assert sorted(name for entry in entries for name in entry[4:]) == sorted(json.loads(data))
+    assert a.replica.state_hash() == b.replica.state_hash()
