@@ -96,6 +96,7 @@ class Receiving:
             left -= len(pieces[-1])
             self._last_heard = time.monotonic()
         self._last_heard = time.monotonic()
+        self.stats.bytes_received += p.HEADER.size + length
         return p.Frame(frame_type, b"".join(pieces))
 
     # ---- one handler per frame a sync conversation may carry -----------------------------

@@ -56,6 +56,8 @@ class SessionStats:
     applied: int = 0
     refused: int = 0
     sent: int = 0
+    bytes_received: int = 0  # frames, headers included: what this link carried each way
+    bytes_sent: int = 0
 
 
 @dataclass
@@ -135,6 +137,7 @@ class Session(CopySkipping, Receiving):
             if self.writer.is_closing():  # writing to a closed TLS transport fails obscurely
                 raise ConnectionResetError("the connection was closed")
             self.writer.write(data)
+            self.stats.bytes_sent += len(data)
             self._last_said = time.monotonic()
             await self.writer.drain()
 
