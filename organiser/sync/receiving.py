@@ -68,6 +68,7 @@ class Receiving:
     codecs: tuple[str, ...]
     peer_skips: bool
     skipping: set[str]
+    _peer_chose: asyncio.Event
     _sent_target: dict[str, int] | None
     _last_heard: float
     _turned_away: str
@@ -81,6 +82,7 @@ class Receiving:
         async def _send(self, data: bytes) -> None: ...
         async def _send_missing(self, vector: dict[str, int]) -> None: ...
         async def _skip_copies(self, authors: set[str]) -> None: ...
+        async def _choose_sources(self, authors: set[str] | None = None) -> None: ...
         async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None: ...
         def _suspect(self, vector: dict[str, int]) -> None: ...
         def _note(self, authors: set[str]) -> None: ...
@@ -152,6 +154,7 @@ class Receiving:
         if not self.peer_skips:
             raise p.ProtocolError("a RELAY frame from a peer that did not offer the skip feature")
         await self._on_relay(*p.decode_relay(payload))
+        self._peer_chose.set()
 
     async def _on_neighbours(self, payload: bytes) -> None:
         self.peer_neighbours = p.decode_neighbours(payload)
@@ -196,6 +199,7 @@ class Receiving:
                     continue
             await self._store_chunk(good)
         await self._after_changes(len(items), remaining, authors)
+        await self._choose_sources(authors)  # another link may bring these from a fuller peer
 
     def _decode_chunk(self, chunk: list[tuple[bytes, bytes]]) -> list[Changeset]:
         """The chunk's well-formed changesets; the malformed ones are counted against the peer."""
