@@ -69,6 +69,7 @@ class Receiving:
     peer_skips: bool
     skipping: set[str]
     _peer_chose: asyncio.Event
+    brought_at: dict[str, float]
     _sent_target: dict[str, int] | None
     _last_heard: float
     _turned_away: str
@@ -83,6 +84,7 @@ class Receiving:
         async def _send_missing(self, vector: dict[str, int]) -> None: ...
         async def _skip_copies(self, authors: set[str]) -> None: ...
         async def _choose_sources(self, authors: set[str] | None = None) -> None: ...
+        def _other_links(self) -> list: ...  # type: ignore[type-arg]
         async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None: ...
         def _suspect(self, vector: dict[str, int]) -> None: ...
         def _note(self, authors: set[str]) -> None: ...
@@ -193,7 +195,7 @@ class Receiving:
             start += len(chunk)
             good = self._decode_chunk(chunk)
             authors |= self._learn_peer_holds(good)
-            if self.received_all.is_set():
+            if self.received_all.is_set() or self._other_links():  # a first sync from one link has none
                 good = await self._without_copies_held(good)
                 if not good:
                     continue
@@ -224,6 +226,9 @@ class Receiving:
             authors.add(cs.author)
             if cs.seq > self.peer_known.get(cs.author, 0):
                 self.peer_known[cs.author] = cs.seq
+        now = time.monotonic()
+        for author in authors:
+            self.brought_at[author] = now
         return authors
 
     async def _without_copies_held(self, good: list[Changeset]) -> list[Changeset]:

@@ -116,6 +116,7 @@ class Session(CopySkipping, Receiving):
         self.peer_chooses = False  # both list SOURCE_FEATURE: each waits for the other's first RELAY
         self.greeted_at: float | None = None  # when HELLOs were exchanged (the earlier link keeps a tie)
         self._peer_chose = asyncio.Event()  # the peer's first RELAY came: our first stream may begin
+        self.brought_at: dict[str, float] = {}  # author -> when this link last brought its changesets
         self._stream_from: dict[str, int] = {}  # authors taken back during our first stream, from where
         self.skipped_by_peer: set[str] = set()  # authors the peer gets by other links: not sent to it
         self.skipping: set[str] = set()  # authors we asked the peer not to send us

@@ -21,6 +21,7 @@ while the chosen link still brings the author in bulk.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ from organiser.sync import protocol as p
 
 if TYPE_CHECKING:
     from organiser.store.replica import Replica
+
+log = logging.getLogger(__name__)
 
 # Live acknowledgements (VECTOR) and news of authors the peer skips are gathered this long: one
 # frame per link a few times a second instead of one after every relayed frame. It is also how
@@ -57,6 +60,7 @@ class CopySkipping:
     greeted_at: float | None
     _last_heard: float
     _stream_from: dict[str, int]
+    brought_at: dict[str, float]
     skipped_by_peer: set[str]
     skipping: set[str]
     _note_authors: set[str]
@@ -103,6 +107,8 @@ class CopySkipping:
         skip = {a for a in candidates if a not in self.skipping and self._outdone(a, ours, others)}
         if skip:
             self.skipping |= skip
+            log.debug("RELAYDBG %s skip %s (%s)", self.peer_device[:6], [a[:6] for a in skip],
+                      "hello" if authors is None else "frame")
             await self._send(p.encode_relay(skip=skip))
 
     async def _say_sources(self) -> None:
@@ -115,13 +121,17 @@ class CopySkipping:
 
     def _still_brought(self, author: str, seq: int, ours: dict[str, int]) -> bool:
         """A peer holds `seq` of an author we skip on its link: in bulk, another link still bringing
-        it (not skipped there, its peer holding more than we do, heard lately) is waited for."""
-        held = ours.get(author, 0)
-        if seq - held < BULK_GAP:
+        it (not skipped there, heard lately, its peer holding more than we do or a relay that brought
+        some lately) is waited for: taking it here too, both streamed the same changesets at once."""
+        held, others = ours.get(author, 0), self._other_links()
+        # In bulk when some peer holds far more than we do: this one, or another (a relay just ahead
+        # of us is then still a source, not a lagging tree link).
+        if max([seq, *(s.peer_known.get(author, 0) for s in others)]) - held < BULK_GAP:
             return False
         now = time.monotonic()
-        return any(author not in s.skipping and s.peer_known.get(author, 0) > held
-                   and now - s._last_heard < BRINGING_QUIET for s in self._other_links())
+        return any(author not in s.skipping and now - s._last_heard < BRINGING_QUIET
+                   and (s.peer_known.get(author, 0) > held or now - s.brought_at.get(author, -BRINGING_QUIET)
+                        < BRINGING_QUIET) for s in others)
 
     async def _skip_copies(self, authors: set[str]) -> None:
         """Copies of these authors' changesets came from the peer while we held them: ask it to
@@ -134,6 +144,7 @@ class CopySkipping:
                 and (a == me or any(a not in s.skipping for s in others))}
         if skip:
             self.skipping |= skip
+            log.debug("RELAYDBG %s skip %s (copies)", self.peer_device[:6], [a[:6] for a in skip])
             await self._send(p.encode_relay(skip=skip))
 
     async def take_orphans(self) -> None:
@@ -145,6 +156,7 @@ class CopySkipping:
         me = self.replica.device_id
         orphans = {a for a in self.skipping if a != me and all(a in s.skipping for s in others)}
         if orphans:
+            log.debug("RELAYDBG %s take %s (orphans)", self.peer_device[:6], [a[:6] for a in orphans])
             await self._take(orphans)
 
     async def _take(self, authors: set[str]) -> None:
@@ -188,6 +200,7 @@ class CopySkipping:
             await self._send_note(ours)
             lacking = self._overdue_suspects(ours)
             if lacking:
+                log.debug("RELAYDBG %s take %s (suspects) %s", self.peer_device[:6], [a[:6] for a in lacking], ours)
                 await self._take(lacking)
             if self._suspects:
                 self._note_wanted.set()

@@ -290,6 +290,8 @@ def main(argv: list[str]) -> int:
         import logging
 
         logging.basicConfig(level=os.environ["ROOMNODE_LOG"], format="%(asctime)s %(name)s %(message)s")
+        for name in filter(None, os.environ.get("ROOMNODE_DEBUG", "").split(",")):  # e.g. organiser.sync.skipping
+            logging.getLogger(name).setLevel(logging.DEBUG)
     if args.plain:
         from organiser.sync import packing
 
