@@ -91,8 +91,9 @@ class CopySkipping:
             theirs = other.peer_known.get(author, 0)
             if author in other.skipping or theirs - held < BULK_GAP:
                 continue
-            if theirs > mine or (theirs == mine and other.greeted_at is not None
-                                 and other.greeted_at < self.greeted_at):
+            # On a tie the author's own link keeps it, else the link that greeted first.
+            if theirs > mine or (theirs == mine and (other.peer_device == author or (
+                    other.greeted_at is not None and other.greeted_at < self.greeted_at))):
                 return True
         return False
 
@@ -107,8 +108,8 @@ class CopySkipping:
         skip = {a for a in candidates if a not in self.skipping and self._outdone(a, ours, others)}
         if skip:
             self.skipping |= skip
-            log.debug("RELAYDBG %s skip %s (%s)", self.peer_device[:6], [a[:6] for a in skip],
-                      "hello" if authors is None else "frame")
+            log.debug("asking %s to skip %s: another link brings them from a fuller peer", self.peer_device[:12],
+                      [a[:12] for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
 
     async def _say_sources(self) -> None:
@@ -118,6 +119,15 @@ class CopySkipping:
         await self._choose_sources()
         if self.peer_chooses and self.skipping == before:
             await self._send(p.encode_relay())
+        # A fuller peer (the group's founder, heard after a relay that holds part of it): the links
+        # that brought its authors so far skip them now, not at their next frame.
+        ours = self.replica.version_vector()
+        fuller = {a for a, s in self.peer_known.items() if a not in self.skipping and s - ours.get(a, 0) >= BULK_GAP}
+        for other in self._other_links() if fuller else ():
+            try:
+                await other._choose_sources(fuller)
+            except (ConnectionError, OSError) as exc:  # that conversation ends on its own
+                log.info("could not tell %s what to skip: %s", other.peer_device[:12], exc)
 
     def _still_brought(self, author: str, seq: int, ours: dict[str, int]) -> bool:
         """A peer holds `seq` of an author we skip on its link: in bulk, another link still bringing
@@ -144,7 +154,8 @@ class CopySkipping:
                 and (a == me or any(a not in s.skipping for s in others))}
         if skip:
             self.skipping |= skip
-            log.debug("RELAYDBG %s skip %s (copies)", self.peer_device[:6], [a[:6] for a in skip])
+            log.debug("asking %s to skip %s: copies of them came", self.peer_device[:12],
+                      [a[:12] for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
 
     async def take_orphans(self) -> None:
@@ -156,7 +167,8 @@ class CopySkipping:
         me = self.replica.device_id
         orphans = {a for a in self.skipping if a != me and all(a in s.skipping for s in others)}
         if orphans:
-            log.debug("RELAYDBG %s take %s (orphans)", self.peer_device[:6], [a[:6] for a in orphans])
+            log.debug("taking %s from %s again: no open link brings them", [a[:12] for a in sorted(orphans)],
+                      self.peer_device[:12])
             await self._take(orphans)
 
     async def _take(self, authors: set[str]) -> None:
@@ -200,7 +212,8 @@ class CopySkipping:
             await self._send_note(ours)
             lacking = self._overdue_suspects(ours)
             if lacking:
-                log.debug("RELAYDBG %s take %s (suspects) %s", self.peer_device[:6], [a[:6] for a in lacking], ours)
+                log.debug("taking %s from %s again: the links kept for them stopped bringing them",
+                          [a[:12] for a in sorted(lacking)], self.peer_device[:12])
                 await self._take(lacking)
             if self._suspects:
                 self._note_wanted.set()
