@@ -112,6 +112,12 @@ class CopySkipping:
                       [a[:12] for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
 
+    def _behind_another(self, authors: set[str]) -> bool:
+        """Cheap, with no query (a live room calls it for every frame): does another link's peer
+        hold far more of one of these authors than this link's peer?"""
+        return any(a not in s.skipping and s.peer_known.get(a, 0) - self.peer_known.get(a, 0) >= BULK_GAP
+                   for s in self._other_links() for a in authors)
+
     async def _say_sources(self) -> None:
         """Right after HELLO: what we take from other links; with the "source" feature this RELAY is
         said even when empty, since the peer waits for it before streaming."""

@@ -137,7 +137,9 @@ def where_the_bytes_went(stats: list[dict[str, Any]], needed: int) -> dict[str, 
         joiners.append({"links": len(links), "received": sum(lk["received"] for lk in links),
                         "new": sum(lk["applied"] for lk in links),
                         "bytes_in_per_needed": round(sum(lk["bytes_in"] for lk in links) / needed, 2),
-                        "from": sorted((lk["peer"][:6], lk["received"], lk["skipping"]) for lk in links if lk["received"])})
+                        # (peer, changesets it brought, authors we ask it to skip now)
+                        "from": sorted((lk["peer"][:6], lk["received"], lk["skipping"])
+                                       for lk in links if lk["received"])})
     return {"per_joiner_open_links": joiners,
             "sent_by_laptop_mb": [round(s["tx_bytes"] / 1e6, 2) for s in stats],
             "received_by_joiner_mb": [round(s["rx_bytes"] / 1e6, 2) for s in stats[1:]],
