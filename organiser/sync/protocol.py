@@ -19,6 +19,9 @@ import orjson
 PROTOCOL_VERSION = 1
 # Features a HELLO may list; a peer uses one only when the other side listed it too.
 SKIP_FEATURE = "skip"  # RELAY frames: a peer asks not to be sent an author's copies it gets elsewhere
+# Each side's first frame after HELLO is a RELAY naming the authors it takes from another link (maybe
+# none), and each waits for the peer's before streaming: a joiner takes a first sync from one link.
+SOURCE_FEATURE = "source"
 MAX_FRAME = 8 * 1024 * 1024  # bytes of payload; a batch of changesets is split below this
 BATCH_BYTES = 1024 * 1024  # what a sender aims for in one CHANGES frame
 SIGNATURE_SIZE = 64

@@ -68,6 +68,8 @@ class Receiving:
     codecs: tuple[str, ...]
     peer_skips: bool
     skipping: set[str]
+    _peer_chose: asyncio.Event
+    brought_at: dict[str, float]
     _sent_target: dict[str, int] | None
     _last_heard: float
     _turned_away: str
@@ -81,6 +83,9 @@ class Receiving:
         async def _send(self, data: bytes) -> None: ...
         async def _send_missing(self, vector: dict[str, int]) -> None: ...
         async def _skip_copies(self, authors: set[str]) -> None: ...
+        async def _choose_sources(self, authors: set[str] | None = None) -> None: ...
+        def _other_links(self) -> list: ...  # type: ignore[type-arg]
+        def _behind_another(self, authors: set[str]) -> bool: ...
         async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None: ...
         def _suspect(self, vector: dict[str, int]) -> None: ...
         def _note(self, authors: set[str]) -> None: ...
@@ -96,6 +101,7 @@ class Receiving:
             left -= len(pieces[-1])
             self._last_heard = time.monotonic()
         self._last_heard = time.monotonic()
+        self.stats.bytes_received += p.HEADER.size + length
         return p.Frame(frame_type, b"".join(pieces))
 
     # ---- one handler per frame a sync conversation may carry -----------------------------
@@ -151,6 +157,7 @@ class Receiving:
         if not self.peer_skips:
             raise p.ProtocolError("a RELAY frame from a peer that did not offer the skip feature")
         await self._on_relay(*p.decode_relay(payload))
+        self._peer_chose.set()
 
     async def _on_neighbours(self, payload: bytes) -> None:
         self.peer_neighbours = p.decode_neighbours(payload)
@@ -189,12 +196,14 @@ class Receiving:
             start += len(chunk)
             good = self._decode_chunk(chunk)
             authors |= self._learn_peer_holds(good)
-            if self.received_all.is_set():
+            if self.received_all.is_set() or self._other_links():  # a first sync from one link has none
                 good = await self._without_copies_held(good)
                 if not good:
                     continue
             await self._store_chunk(good)
         await self._after_changes(len(items), remaining, authors)
+        if self._behind_another(authors):  # another link brings these from a fuller peer
+            await self._choose_sources(authors)
 
     def _decode_chunk(self, chunk: list[tuple[bytes, bytes]]) -> list[Changeset]:
         """The chunk's well-formed changesets; the malformed ones are counted against the peer."""
@@ -219,6 +228,9 @@ class Receiving:
             authors.add(cs.author)
             if cs.seq > self.peer_known.get(cs.author, 0):
                 self.peer_known[cs.author] = cs.seq
+        now = time.monotonic()
+        for author in authors:
+            self.brought_at[author] = now
         return authors
 
     async def _without_copies_held(self, good: list[Changeset]) -> list[Changeset]:

@@ -48,6 +48,9 @@ SILENCE_LIMIT = 7.0  # no frame for this long: the peer is gone
 # still noticed, later).
 FIRST_SYNC_SILENCE_LIMIT = 20.0
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
+# ... and sent in slices this big, each checked against what the peer asked us to skip meanwhile.
+STREAM_SLICE = 500
+NOT_SENT = 1 << 62  # a vector entry above any number: that author is not sent
 
 
 @dataclass
@@ -56,6 +59,8 @@ class SessionStats:
     applied: int = 0
     refused: int = 0
     sent: int = 0
+    bytes_received: int = 0  # frames, headers included: what this link carried each way
+    bytes_sent: int = 0
 
 
 @dataclass
@@ -108,6 +113,11 @@ class Session(CopySkipping, Receiving):
         self.codecs = packing.available()  # what we offer to unpack, at HELLO
         self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
         self.peer_skips = False  # the peer's HELLO lists SKIP_FEATURE: RELAY frames may go both ways
+        self.peer_chooses = False  # both list SOURCE_FEATURE: each waits for the other's first RELAY
+        self.greeted_at: float | None = None  # when HELLOs were exchanged (the earlier link keeps a tie)
+        self._peer_chose = asyncio.Event()  # the peer's first RELAY came: our first stream may begin
+        self.brought_at: dict[str, float] = {}  # author -> when this link last brought its changesets
+        self._stream_from: dict[str, int] = {}  # authors taken back during our first stream, from where
         self.skipped_by_peer: set[str] = set()  # authors the peer gets by other links: not sent to it
         self.skipping: set[str] = set()  # authors we asked the peer not to send us
         self._note_authors: set[str] = set()  # authors to tell the peer what we hold of, soon
@@ -135,6 +145,7 @@ class Session(CopySkipping, Receiving):
             if self.writer.is_closing():  # writing to a closed TLS transport fails obscurely
                 raise ConnectionResetError("the connection was closed")
             self.writer.write(data)
+            self.stats.bytes_sent += len(data)
             self._last_said = time.monotonic()
             await self.writer.drain()
 
@@ -158,6 +169,7 @@ class Session(CopySkipping, Receiving):
     async def _stream_initial(self) -> None:
         """Everything the peer lacked at HELLO, in per-author order, then SYNCED."""
         await self._wait_authorised()
+        await self._wait_for_choice()
         self._cursor = self.replica.last_change_id()
         ours = self.replica.version_vector()
         # Authors the peer hears directly stream their own changesets to it: sending them too
@@ -169,6 +181,7 @@ class Session(CopySkipping, Receiving):
         wanted.update({a: ours[a] for a in skipped})
         await self._stream_missing(wanted, ours, total)
         skipped |= self.peer_neighbours - {self.replica.device_id}  # told meanwhile; our own are always sent
+        skipped |= self.skipped_by_peer  # it gets them by another link, and says so in its notes
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
@@ -195,19 +208,28 @@ class Session(CopySkipping, Receiving):
                 if a in wanted and s > wanted[a]:
                     wanted[a] = s
             wanted.update(self._heard_directly(ours))
+            if self._stream_from:  # authors it took back from us: from where it says, from the start
+                wanted.update(self._stream_from)
+                self._stream_from.clear()
+                after = 0
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
             if not batch:
                 return
-            sent += len(batch)
-            await self._send_changesets(batch, max(0, total - sent))
-            self._note_sent(batch)
-            await asyncio.sleep(0)
+            for start in range(0, len(batch), STREAM_SLICE):
+                # Authors it asked us to skip (it takes them from another link) are held back.
+                part = [cs for cs in batch[start:start + STREAM_SLICE] if cs.author not in self.skipped_by_peer]
+                sent += len(part)
+                if part:
+                    await self._send_changesets(part, max(0, total - sent))
+                    self._note_sent(part)
+                await asyncio.sleep(0)  # a RELAY the peer sent meanwhile is read before the next slice
 
     async def _send_missing(self, vector: dict[str, int]) -> None:
         """What the peer lacks beyond `vector` (it lost a neighbour whose news we held back)."""
         if not self.live:  # our initial stream is still going: it covers this, unless it is a fork
             self._deferred_requests.append(vector)
             return
+        vector = self._what_it_lacks(vector)
         async with self._push_lock:
             after = 0
             while True:
@@ -217,6 +239,20 @@ class Session(CopySkipping, Receiving):
                 await self._send_changesets(batch)
                 self._note_sent(batch)
 
+    def _what_it_lacks(self, vector: dict[str, int]) -> dict[str, int]:
+        """A REQUEST's vector raised to what we know the peer holds (what we sent it meanwhile, what
+        it said since), less the authors it takes from other links: a joiner that lost one link asks
+        every other, and each sent it the whole group again. An entry below the peer's HELLO asks for
+        another version of that author (a fork to prove) and stays as it is."""
+        said_at_hello = self.peer_heads[0]
+        wanted = dict(vector)
+        for author, seq in self.peer_known.items():
+            if seq > wanted.get(author, 0) >= said_at_hello.get(author, 0):
+                wanted[author] = seq
+        for author in self.skipped_by_peer:  # if the link bringing it closed, the peer takes it back
+            wanted[author] = NOT_SENT
+        return wanted
+
     async def tell_neighbours(self, devices: frozenset[str]) -> None:
         if self.live and not self.closed.is_set() and devices != self.sent_neighbours:
             self.sent_neighbours = devices
@@ -225,6 +261,15 @@ class Session(CopySkipping, Receiving):
     async def request_missing(self) -> None:
         if self.live and not self.closed.is_set():
             await self._send(p.encode_request(self.replica.version_vector()))
+
+    async def _wait_for_choice(self) -> None:
+        """With the "source" feature the peer says first which authors it takes from other links."""
+        if self.peer_chooses:
+            try:
+                await asyncio.wait_for(self._peer_chose.wait(), HELLO_TIMEOUT)
+            except TimeoutError:
+                raise SessionClosed(f"device {self.peer_short} did not say which authors to send "
+                                    f"within {HELLO_TIMEOUT:.0f} s of HELLO") from None
 
     async def _wait_authorised(self) -> None:
         """A device not (yet) in our roster may have been admitted by a member whose news
@@ -306,7 +351,7 @@ class Session(CopySkipping, Receiving):
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
                                         self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
                                         self.codecs, self.neighbours() - {self.peer_device},
-                                        (p.SKIP_FEATURE,)))
+                                        (p.SKIP_FEATURE, p.SOURCE_FEATURE)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -321,6 +366,8 @@ class Session(CopySkipping, Receiving):
         self.pack_with = packing.choose(self.codecs, hello.codecs)
         self.peer_neighbours = hello.neighbours
         self.peer_skips = p.SKIP_FEATURE in hello.features
+        self.peer_chooses = self.peer_skips and p.SOURCE_FEATURE in hello.features
+        self.greeted_at = time.monotonic()
         self.guard.compare_clocks(hello.wall_ms)
 
     async def run(self) -> None:
@@ -328,6 +375,7 @@ class Session(CopySkipping, Receiving):
         tasks: list[asyncio.Task[None]] = []
         try:
             await self.exchange_hello()
+            await self._say_sources()
             self.on_change(self)
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._stream_initial()),
                      asyncio.create_task(self._keepalive()), asyncio.create_task(self._notes())]

@@ -207,6 +207,21 @@ def _census() -> dict[str, Any]:
             "gc_frozen": gc.get_freeze_count()}
 
 
+
+
+def link_figures(node: Any) -> list[dict[str, Any]]:
+    """Per conversation (open or ended since the last ask is not kept): who it is with, who dialled,
+    the changesets and bytes it carried each way; where a room's bytes went (the Wi-Fi run)."""
+    out = []
+    for device, link in list(getattr(node, "_links", {}).items()):
+        session, stats = link.session, link.session.stats
+        out.append({"peer": device[:12], "dialled_by_me": link.initiator == node.device_id,
+                    "state": session.state, "received": stats.received, "applied": stats.applied,
+                    "sent": stats.sent, "bytes_in": stats.bytes_received, "bytes_out": stats.bytes_sent,
+                    "skipping": len(session.skipping), "skipped_by_peer": len(session.skipped_by_peer)})
+    return out
+
+
 def table_rows(db: Any) -> dict[str, int]:
     names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     return {name: db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
@@ -286,7 +301,7 @@ class Laptop:
                 "device": self.me, "peers": sorted(p.device_id for p in links), "tcp_established": _established(),
                 "rx_bytes": received, "tx_bytes": sent, "rows": table_rows(self.group.db),
                 "db_bytes": sum(f.stat().st_size for f in self.group.path.glob("organiser.db*")),
-                "edits": len(self.edits), "time": time.time(),
+                "edits": len(self.edits), "links": link_figures(self.node), "time": time.time(),
                 "malloc": _malloc_kb(), "smaps": _smaps_kb(), "pymalloc": _pymalloc_kb()}
 
 
@@ -390,6 +405,8 @@ def main(argv: list[str]) -> int:
         import logging
 
         logging.basicConfig(level=os.environ["ROOMNODE_LOG"], format="%(asctime)s %(name)s %(message)s")
+        for name in filter(None, os.environ.get("ROOMNODE_DEBUG", "").split(",")):  # e.g. organiser.sync.skipping
+            logging.getLogger(name).setLevel(logging.DEBUG)
     if args.plain:
         from organiser.sync import packing
 

@@ -128,6 +128,24 @@ def stream_bytes(data_dir: Path, joiner_dir: Path, plain: bool) -> int:
         joiner.close()
 
 
+def where_the_bytes_went(stats: list[dict[str, Any]], needed: int) -> dict[str, Any]:
+    """Per joiner, what its open links brought (changesets received against those new to it, and
+    bytes against what one copy needs), and what each laptop sent: shows a group streamed twice."""
+    joiners = []
+    for s in stats[1:]:
+        links = s["links"]
+        joiners.append({"links": len(links), "received": sum(lk["received"] for lk in links),
+                        "new": sum(lk["applied"] for lk in links),
+                        "bytes_in_per_needed": round(sum(lk["bytes_in"] for lk in links) / needed, 2),
+                        # (peer, changesets it brought, authors we ask it to skip now)
+                        "from": sorted((lk["peer"][:6], lk["received"], lk["skipping"])
+                                       for lk in links if lk["received"])})
+    return {"per_joiner_open_links": joiners,
+            "sent_by_laptop_mb": [round(s["tx_bytes"] / 1e6, 2) for s in stats],
+            "received_by_joiner_mb": [round(s["rx_bytes"] / 1e6, 2) for s in stats[1:]],
+            "founder_device": stats[0]["device"][:6]}
+
+
 def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) -> dict[str, Any]:
     os.environ.setdefault("ROOMNODE_LOG", "INFO")  # every conversation's end and why, counted below
     dirs = make_joiners(base, joiners, members)
@@ -158,7 +176,8 @@ def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) 
 
         done = wait(all_synced, 300, 0.5)
         air = air_counters(lan)
-        cpu = [lp.stats()["cpu_s"] for lp in laptops]
+        stats = [lp.stats() for lp in laptops]
+        cpu = [s["cpu_s"] for s in stats]
     finally:
         for lp in laptops:
             lp.quit()
@@ -176,5 +195,6 @@ def wifi(lan: Any, base: Path, joiners: int, members: int, plain: bool = False) 
             "air_bytes_per_needed_byte": round(air["bytes_through_the_air"] / (joiners * needed), 2),
             # Python start-up included; with 11 processes on 2 shared cores, CPU can be what waits.
             "cpu_s_laptop_holding_the_group": cpu[0], "cpu_s_per_joiner": sorted(cpu[1:]),
+            **where_the_bytes_went(stats, needed),
             "conversations_ended_until_all_synced": conversations_ended([base / f"{host}.log" for host in hosts],
                                                                         max(synced.values(), default=time.time()))}
