@@ -148,31 +148,7 @@ def field_check(spec: FieldSpec) -> Check:
     check = check_for(spec)
     if spec.required:
         return check  # None is in no stored form
-    simple = _with_null(spec)
-    if simple is not None:
-        return simple
     return lambda v: v is None or check(v)
-
-
-def _with_null(spec: FieldSpec) -> Check | None:
-    """The simplest field types' checks with null included, in one call rather than two: a
-    first sync checks about eight fields of each of tens of thousands of records (the
-    `checks_on_receipt` share of tests/perf/store.py). None for other types."""
-    t = spec.type
-    if t in ("text", "longtext"):
-        limit = MAX_TEXT if t == "text" else MAX_LONGTEXT
-        return lambda v: v is None or (type(v) is str and len(v) <= limit)
-    if t == "bool":
-        return lambda v: v is None or type(v) is bool
-    if t == "int":
-        low = 0 if spec.name == "capacity" else -MAX_WHOLE_NUMBER
-        return lambda v: v is None or (type(v) is int and low <= v <= MAX_WHOLE_NUMBER)
-    if t == "choice":
-        choices = frozenset(spec.choices)
-        return lambda v: v is None or (type(v) is str and v in choices)
-    if t.startswith("ref:"):
-        return lambda v: v is None or _ref(v)
-    return None
 
 
 MAX_ENTRY_KEYS = 16  # a membership entry names a device, its key, a name, an invite, a kept number...
