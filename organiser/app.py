@@ -97,14 +97,13 @@ class AppController:
         self.unlock_window = UnlockWindow(self.data_dir, folder, note=note)
         self.unlock_window.unlocked.connect(self._on_unlocked)
         self.unlock_window.otherGroupRequested.connect(self._unlock_to_start)
-        self.unlock_window.closeEvent = self._start_closed  # type: ignore[method-assign]
+        self.unlock_window.closed.connect(self._first_window_closed)
         self.unlock_window.show()
 
     def _close_unlock(self) -> None:
         unlock, self.unlock_window = self.unlock_window, None
         if unlock is not None:
-            unlock.closeEvent = lambda e: e.accept()
-            unlock.close()
+            self._retire(unlock)
             # Closed from its own button's signal: keep it alive until that signal has returned.
             self._retired = unlock
 
@@ -189,27 +188,30 @@ class AppController:
         self.start_window.groupReady.connect(self._on_group_ready)
         self.start_window.unlockRequested.connect(self._start_to_unlock)
         self.start_window.destroyed.connect(lambda *_: None)
+        self.start_window.closed.connect(self._first_window_closed)
         self.start_window.show()
-        self.start_window.closeEvent = self._start_closed  # type: ignore[method-assign]
 
-    def _start_closed(self, event: Any) -> None:
-        event.accept()
+    def _first_window_closed(self) -> None:
+        """The person closed the start or unlock window: with no group window open, the app ends."""
         if self.window is None:
             self.done.set()
+
+    def _retire(self, window: Any) -> None:
+        """Close a start or unlock window for the next one: not the person closing the app."""
+        window.closed.disconnect(self._first_window_closed)
+        window.close()
 
     def _start_to_unlock(self, folder: str) -> None:
         start, self.start_window = self.start_window, None
         if start is not None:
-            start.closeEvent = lambda e: e.accept()
-            start.close()
+            self._retire(start)
             self._retired = start  # closed from its own list's signal: alive until that returns
         asyncio.ensure_future(self._close_group()).add_done_callback(lambda _f: self.show_unlock(folder))
 
     def _on_group_ready(self, group: Group) -> None:
         start, self.start_window = self.start_window, None
         if start is not None:
-            start.closeEvent = lambda e: e.accept()
-            start.close()
+            self._retire(start)
         asyncio.ensure_future(self._switch_to(group))
 
     async def _switch_to(self, group: Group) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -273,7 +274,7 @@ def watched(db: Database, authors: set[str]) -> set[str]:
 
 
 def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed25519PublicKey | None],
-            refused: list[Refusal], arrived: set[str] = frozenset()) -> MergeOutcome:  # type: ignore[assignment]
+            refused: list[Refusal], arrived: AbstractSet[str] = frozenset()) -> MergeOutcome:
     """Second versions of numbers held: a fork when its author signed it. Keeps the proof,
     counts the incident, and settles the author again (and `arrived`, forked authors some of
     whose changesets were just stored: out of order, they may follow a version not kept);

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -41,6 +42,7 @@ def default_device_name() -> str:
 class StartWindow(QWidget):
     groupReady = Signal(object)  # Group
     unlockRequested = Signal(str)  # the folder of an encrypted group chosen from the list
+    closed = Signal()  # by the person, or by the app for the next window
 
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +58,10 @@ class StartWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         self.resize(620, 460)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        super().closeEvent(event)
+        self.closed.emit()
 
     def _title(self, text: str) -> QLabel:
         label = QLabel(text)

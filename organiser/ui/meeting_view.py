@@ -4,6 +4,7 @@ the minutes written together, proposals with their live tally, and the meeting's
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -327,9 +328,9 @@ class MeetingView(QWidget):
 
     # ---- actions ---------------------------------------------------------------------------
 
-    def _try(self, action: object) -> bool:
+    def _try(self, action: Callable[[], object]) -> bool:
         try:
-            action()  # type: ignore[operator]
+            action()
         except OrganiserError as exc:  # refused input: one sentence, shown where the person looks
             self.status.emit(str(exc))
             shown_in = self.tally_label if self.selected_proposal() else self.current_label

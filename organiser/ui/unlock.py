@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -49,6 +49,7 @@ def open_remembered(data_dir: Path, folder: str) -> Group | None:
 class UnlockWindow(QWidget):
     unlocked = Signal(object)  # Group
     otherGroupRequested = Signal()
+    closed = Signal()  # by the person, or by the app for the next window
 
     def __init__(self, data_dir: Path, folder: str, parent: QWidget | None = None, *, note: str = "") -> None:
         super().__init__(parent)
@@ -94,6 +95,10 @@ class UnlockWindow(QWidget):
         layout.addLayout(row)
         self.resize(460, 320)
         self.passphrase.setFocus()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        super().closeEvent(event)
+        self.closed.emit()
 
     def unlock(self) -> None:
         text = self.passphrase.text()

@@ -120,7 +120,6 @@ def controller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]
             made.window.close()
         for widget in (made.unlock_window, made.start_window):
             if widget is not None:
-                widget.closeEvent = lambda e: e.accept()
                 widget.close()
         if made.group is not None:
             made.group.close()
@@ -136,6 +135,20 @@ def settle(controller: Any, qtbot: Any, condition: Any) -> None:
             await asyncio.sleep(0.01)
     controller.loop.run_until_complete(wait())
     assert condition()
+
+
+def test_closing_the_first_window_ends_the_app_but_going_from_one_to_the_next_does_not(
+        qtbot: Any, controller: Any) -> None:
+    create_group(controller.data_dir, "Food Co-op", "till laptop", passphrase=PASSPHRASE).close()
+    controller.start()
+    unlock = controller.unlock_window
+    assert unlock is not None and unlock.isVisible()
+    qtbot.mouseClick(button(unlock, "Other group…"), Qt.MouseButton.LeftButton)
+    start = controller.start_window
+    assert start is not None and start.isVisible() and not unlock.isVisible()
+    assert not controller.done.is_set()  # the unlock window made way for the start window
+    start.close()  # the window manager's close button
+    assert controller.done.is_set()
 
 
 def test_lock_now_closes_the_database_and_unlocking_resumes(qtbot: Any, controller: Any) -> None:

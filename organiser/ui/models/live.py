@@ -185,21 +185,25 @@ class LiveRows(Generic[RowT]):
         # Consecutive new rows that land between the same two old rows go in as one block.
         i = 0
         while i < len(inserts):
-            key = self._sort_key(inserts[i])
-            at = bisect.bisect_right(self._keys, key)
-            j = i + 1
-            limit = self._keys[at] if at < len(self._keys) else None
-            while j < len(inserts) and (limit is None or self._sort_key(inserts[j]) <= limit):
-                j += 1
-            block = inserts[i:j]
-            self._qt.beginInsertRows(parent, at, at + len(block) - 1)
-            self.rows[at:at] = block
-            self._keys[at:at] = [self._sort_key(r) for r in block]
-            self._ids().update((self._row_id(r), r) for r in block)
-            self._pos = None
-            self._qt.endInsertRows()
+            at = bisect.bisect_right(self._keys, self._sort_key(inserts[i]))
+            j = self._block_end(inserts, i, self._keys[at] if at < len(self._keys) else None)
+            self._insert_block(parent, at, inserts[i:j])
             i = j
 
+    def _block_end(self, inserts: list[RowT], i: int, limit: Any) -> int:
+        """Past the last of the sorted `inserts` from `i` on that sorts at or before `limit` (None: all)."""
+        j = i + 1
+        while j < len(inserts) and (limit is None or self._sort_key(inserts[j]) <= limit):
+            j += 1
+        return j
+
+    def _insert_block(self, parent: QModelIndex, at: int, block: list[RowT]) -> None:
+        self._qt.beginInsertRows(parent, at, at + len(block) - 1)
+        self.rows[at:at] = block
+        self._keys[at:at] = [self._sort_key(r) for r in block]
+        self._ids().update((self._row_id(r), r) for r in block)
+        self._pos = None
+        self._qt.endInsertRows()
 
     def _insert_bulk(self, inserts: list[RowT]) -> None:
         """Many new rows at once (a peer's sync): one insertion at the end, then one layout

@@ -248,12 +248,30 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
 
     def _refilter(self) -> None:
         found = queries.search_rowids(self.group.db, self.search) if self.search.strip() else None
+        candidates, rowids, keys = self._candidates()
+        if not self.role and not self.working_group:  # the search alone, or nothing to search for
+            keep = list(map(found.__contains__, rowids)) if found is not None else [True] * len(candidates)
+        else:
+            keep = [self._matches(r, found) for r in candidates]
+        # The rowids and sort keys of the rows picked are picked from those beside the
+        # candidates when first needed: the next keystroke, the first change from a peer.
+        self.replace_rows(compress(candidates, keep), presorted=True,
+                          keys=(lambda: list(compress(keys, keep))) if keys is not None and len(keys) == len(keep)
+                          else None)
+        cache = self.search_cache
+        cache.shown = (self.search, self.role, self.working_group)
+        cache.shown_rowids = None
+        cache.shown_from = (rowids, keep)
+        cache.rows_are_everyone = False
+
+    def _candidates(self) -> tuple[list[MemberRow], list[int], list[Any] | None]:
+        """The rows a search picks from, in order, with their rowids and (if known) sort keys."""
         cache = self.search_cache
         shown = cache.shown
         # Typing on narrows the search (every word must match as a prefix): filter the rows
         # on show instead of the whole directory.
-        narrowing = (shown is not None and cache.ordered is not None and shown[0].strip()
-                     and self.search.startswith(shown[0]) and shown[1:] == (self.role, self.working_group))
+        narrowing = bool(shown is not None and cache.ordered is not None and shown[0].strip()
+                         and self.search.startswith(shown[0]) and shown[1:] == (self.role, self.working_group))
         if narrowing:
             candidates, rowids, keys = self.rows, self._rowids_shown(), self._keys
         else:
@@ -264,19 +282,7 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
             rowids = array("q", (r.rowid for r in candidates)).tolist()
             if not narrowing:
                 cache.ordered_rowids = rowids
-        if not self.role and not self.working_group:  # the search alone, or nothing to search for
-            keep = list(map(found.__contains__, rowids)) if found is not None else [True] * len(candidates)
-        else:
-            keep = [self._matches(r, found) for r in candidates]
-        # The rowids and sort keys of the rows picked are picked from those beside the
-        # candidates when first needed: the next keystroke, the first change from a peer.
-        self.replace_rows(compress(candidates, keep), presorted=True,
-                          keys=(lambda: list(compress(keys, keep))) if keys is not None and len(keys) == len(keep)
-                          else None)
-        cache.shown = (self.search, self.role, self.working_group)
-        cache.shown_rowids = None
-        cache.shown_from = (rowids, keep)
-        cache.rows_are_everyone = False
+        return candidates, rowids, keys
 
     def _rowids_shown(self) -> list[int] | None:
         cache = self.search_cache
