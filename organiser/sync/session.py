@@ -33,7 +33,7 @@ from organiser.sync.applier import BackgroundApplier
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
 from organiser.sync.receiving import APPLY_MAX, APPLY_MIN, APPLY_STEP, READ_PIECE, Receiving, SessionClosed, covers
-from organiser.sync.skipping import CopySkipping
+from organiser.sync.skipping import CopySkipping, Suspect
 
 __all__ = ["APPLY_MAX", "APPLY_MIN", "APPLY_STEP", "READ_PIECE", "Session", "SessionClosed", "SessionStats",
            "covers"]
@@ -121,7 +121,8 @@ class Session(CopySkipping, Receiving):
         self.skipped_by_peer: set[str] = set()  # authors the peer gets by other links: not sent to it
         self.skipping: set[str] = set()  # authors we asked the peer not to send us
         self._note_authors: set[str] = set()  # authors to tell the peer what we hold of, soon
-        self._suspects: dict[str, tuple[int, float]] = {}  # skipped author -> (peer holds, since when)
+        self._suspects: dict[str, Suspect] = {}  # skipped authors the peer holds more of than we do
+        self.doubted: set[str] = set()  # authors this peer claimed more of than it sent: not waited for
         self._note_wanted = asyncio.Event()
 
     @property

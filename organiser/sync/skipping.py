@@ -16,6 +16,12 @@ whose peer holds the most of it keeps it (on a tie, the one that greeted first);
 told to skip it, at HELLO (with the "source" feature the peer waits for that word before it
 streams) or at their next frame. A skipped peer that holds more than we do is not taken again
 while the chosen link still brings the author in bulk.
+
+A member in bad faith may claim to hold more than it sends, to keep a joiner from the honest
+links it skips. Claims do not count, only what arrives: when what we hold of a skipped author
+has not grown for BRINGING_QUIET, or the author has been skipped with a fuller peer for
+BULK_PATIENCE, the author is taken again, and the links whose claims did not bring it are
+doubted for it (never again the chosen source of that author, on this connection).
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from organiser.core.keys import short_id
 from organiser.sync import protocol as p
 
 if TYPE_CHECKING:
@@ -41,8 +49,22 @@ NOTE_EVERY = 0.25
 # Changesets of one author a peer holds beyond us that make it a first sync (or a long absence),
 # taken from one link: a live room's relays lag by a few, never by this many.
 BULK_GAP = 100
-# A link that said nothing for this long no longer counts as bringing an author in bulk.
+# A link that said nothing for this long no longer counts as bringing an author in bulk; nor
+# do links that brought nothing new of it for this long.
 BRINGING_QUIET = 5.0
+# However steadily a source brings an author, a skipped peer holding more than we do is taken
+# again after this long: a source in bad faith that trickles cannot hold a joiner back for longer.
+BULK_PATIENCE = 60.0
+
+
+@dataclass
+class Suspect:
+    """A skipped author the peer holds more of than we do: watched until we hold it too."""
+
+    seq: int  # what the peer holds
+    since: float  # when we first saw that
+    held: int  # what we held when our copy last grew
+    grew_at: float  # and when
 
 
 class CopySkipping:
@@ -50,6 +72,7 @@ class CopySkipping:
 
     replica: Replica
     peer_device: str
+    peer_short: str
     siblings: Callable[[], list[CopySkipping]]
     live: bool
     received_all: asyncio.Event
@@ -64,7 +87,8 @@ class CopySkipping:
     skipped_by_peer: set[str]
     skipping: set[str]
     _note_authors: set[str]
-    _suspects: dict[str, tuple[int, float]]
+    _suspects: dict[str, Suspect]
+    doubted: set[str]
     _note_wanted: asyncio.Event
 
     async def _send(self, data: bytes) -> None: ...
@@ -89,7 +113,7 @@ class CopySkipping:
             return False
         for other in others:
             theirs = other.peer_known.get(author, 0)
-            if author in other.skipping or theirs - held < BULK_GAP:
+            if author in other.skipping or author in other.doubted or theirs - held < BULK_GAP:
                 continue
             # On a tie the author's own link keeps it, else the link that greeted first.
             if theirs > mine or (theirs == mine and (other.peer_device == author or (
@@ -108,15 +132,16 @@ class CopySkipping:
         skip = {a for a in candidates if a not in self.skipping and self._outdone(a, ours, others)}
         if skip:
             self.skipping |= skip
-            log.debug("asking %s to skip %s: another link brings them from a fuller peer", self.peer_device[:12],
-                      [a[:12] for a in sorted(skip)])
+            log.debug("asking %s to skip %s: another link brings them from a fuller peer", self.peer_short,
+                      [short_id(a) for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
+            self._suspect({a: self.peer_known[a] for a in skip}, ours)  # watched: does the other link bring them?
 
     def _behind_another(self, authors: set[str]) -> bool:
         """Cheap, with no query (a live room calls it for every frame): does another link's peer
         hold far more of one of these authors than this link's peer?"""
-        return any(a not in s.skipping and s.peer_known.get(a, 0) - self.peer_known.get(a, 0) >= BULK_GAP
-                   for s in self._other_links() for a in authors)
+        return any(a not in s.skipping and a not in s.doubted and s.peer_known.get(a, 0) - self.peer_known.get(a, 0)
+                   >= BULK_GAP for s in self._other_links() for a in authors)
 
     async def _say_sources(self) -> None:
         """Right after HELLO: what we take from other links; with the "source" feature this RELAY is
@@ -133,18 +158,20 @@ class CopySkipping:
             try:
                 await other._choose_sources(fuller)
             except (ConnectionError, OSError) as exc:  # that conversation ends on its own
-                log.info("could not tell %s what to skip: %s", other.peer_device[:12], exc)
+                log.info("could not tell %s what to skip: %s", other.peer_short, exc)
 
-    def _still_brought(self, author: str, seq: int, ours: dict[str, int]) -> bool:
-        """A peer holds `seq` of an author we skip on its link: in bulk, another link still bringing
+    def _still_brought(self, author: str, suspect: Suspect, ours: dict[str, int], now: float) -> bool:
+        """A peer holds more of an author we skip on its link: in bulk, another link still bringing
         it (not skipped there, heard lately, its peer holding more than we do or a relay that brought
-        some lately) is waited for: taking it here too, both streamed the same changesets at once."""
+        some lately) is waited for: taking it here too, both streamed the same changesets at once.
+        Only while what we hold of it grows, and for BULK_PATIENCE at most."""
         held, others = ours.get(author, 0), self._other_links()
         # In bulk when some peer holds far more than we do: this one, or another (a relay just ahead
         # of us is then still a source, not a lagging tree link).
-        if max([seq, *(s.peer_known.get(author, 0) for s in others)]) - held < BULK_GAP:
+        if max([suspect.seq, *(s.peer_known.get(author, 0) for s in others)]) - held < BULK_GAP:
             return False
-        now = time.monotonic()
+        if now - suspect.grew_at >= BRINGING_QUIET or now - suspect.since >= BULK_PATIENCE:
+            return False
         return any(author not in s.skipping and now - s._last_heard < BRINGING_QUIET
                    and (s.peer_known.get(author, 0) > held or now - s.brought_at.get(author, -BRINGING_QUIET)
                         < BRINGING_QUIET) for s in others)
@@ -160,8 +187,8 @@ class CopySkipping:
                 and (a == me or any(a not in s.skipping for s in others))}
         if skip:
             self.skipping |= skip
-            log.debug("asking %s to skip %s: copies of them came", self.peer_device[:12],
-                      [a[:12] for a in sorted(skip)])
+            log.debug("asking %s to skip %s: copies of them came", self.peer_short,
+                      [short_id(a) for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
 
     async def take_orphans(self) -> None:
@@ -173,8 +200,8 @@ class CopySkipping:
         me = self.replica.device_id
         orphans = {a for a in self.skipping if a != me and all(a in s.skipping for s in others)}
         if orphans:
-            log.debug("taking %s from %s again: no open link brings them", [a[:12] for a in sorted(orphans)],
-                      self.peer_device[:12])
+            log.debug("taking %s from %s again: no open link brings them", [short_id(a) for a in sorted(orphans)],
+                      self.peer_short)
             await self._take(orphans)
 
     async def _take(self, authors: set[str]) -> None:
@@ -182,14 +209,15 @@ class CopySkipping:
         ours = self.replica.version_vector()
         await self._send(p.encode_relay(take={a: ours.get(a, 0) for a in sorted(authors)}))
 
-    def _suspect(self, vector: dict[str, int]) -> None:
+    def _suspect(self, vector: dict[str, int], ours: dict[str, int] | None = None) -> None:
         """The peer holds more of an author we skip on this link than we do: a tree link may be
         slow (fine) or gone quiet; checked again after NOTE_EVERY."""
-        ours: dict[str, int] | None = None
+        now = time.monotonic()
         for author in self.skipping & vector.keys():
             ours = ours if ours is not None else self.replica.version_vector()
-            if vector[author] > ours.get(author, 0) and author not in self._suspects:
-                self._suspects[author] = (vector[author], time.monotonic())
+            held = ours.get(author, 0)
+            if vector[author] > held and author not in self._suspects:
+                self._suspects[author] = Suspect(vector[author], now, held, now)
         if self._suspects:
             self._note_wanted.set()
 
@@ -219,7 +247,7 @@ class CopySkipping:
             lacking = self._overdue_suspects(ours)
             if lacking:
                 log.debug("taking %s from %s again: the links kept for them stopped bringing them",
-                          [a[:12] for a in sorted(lacking)], self.peer_device[:12])
+                          [short_id(a) for a in sorted(lacking)], self.peer_short)
                 await self._take(lacking)
             if self._suspects:
                 self._note_wanted.set()
@@ -231,12 +259,26 @@ class CopySkipping:
             await self._send(p.encode_vector({a: ours[a] for a in authors if a in ours}))
 
     def _overdue_suspects(self, ours: dict[str, int]) -> set[str]:
-        """Skipped authors the peer has held more of than we do for NOTE_EVERY: to be taken again.
+        """Skipped authors the peer has held more of than we do for NOTE_EVERY, that no other link
+        brings: to be taken again (the links that claimed to bring them are doubted for them).
         Suspects we caught up with, or no longer skip, are forgotten; the others stay watched."""
         now = time.monotonic()
-        lacking = {a for a, (seq, since) in self._suspects.items()
-                   if a in self.skipping and ours.get(a, 0) < seq and now - since >= NOTE_EVERY
-                   and not self._still_brought(a, seq, ours)}
+        for author, suspect in self._suspects.items():
+            if ours.get(author, 0) > suspect.held:
+                suspect.held, suspect.grew_at = ours[author], now
+        lacking = {a for a, suspect in self._suspects.items()
+                   if a in self.skipping and ours.get(a, 0) < suspect.seq and now - suspect.since >= NOTE_EVERY
+                   and not self._still_brought(a, suspect, ours, now)}
+        for author in lacking:
+            self._doubt_claims(author, ours.get(author, 0))
         self._suspects = {a: v for a, v in self._suspects.items()
-                          if a in self.skipping and a not in lacking and ours.get(a, 0) < v[0]}
+                          if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking
+
+    def _doubt_claims(self, author: str, held: int) -> None:
+        """The other links whose peers claim more of `author` than we hold did not bring it."""
+        for other in self._other_links():
+            if author not in other.skipping and other.peer_known.get(author, 0) > held:
+                other.doubted.add(author)
+                log.info("%s holds more of %s than it sent; it is no longer waited for", other.peer_short,
+                         short_id(author))

@@ -31,6 +31,8 @@ class Link(CopySkipping):
         self.received_all, self.closed, self._note_wanted = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self.received_all.set()
         self.skipped_by_peer, self.skipping, self._note_authors, self._suspects = set(), set(), set(), {}
+        self.doubted: set[str] = set()
+        self.peer_short = peer[:8]
         self.sent: list[tuple[frozenset[str], dict[str, int]]] = []
 
     async def _send(self, data: bytes) -> None:
