@@ -111,15 +111,21 @@ class CopySkipping:
         mine, held = self.peer_known.get(author, 0), ours.get(author, 0)
         if author == self.peer_device or self.greeted_at is None:
             return False
-        for other in others:
-            theirs = other.peer_known.get(author, 0)
-            if author in other.skipping or author in other.doubted or theirs - held < BULK_GAP:
-                continue
-            # On a tie the author's own link keeps it, else the link that greeted first.
-            if theirs > mine or (theirs == mine and (other.peer_device == author or (
-                    other.greeted_at is not None and other.greeted_at < self.greeted_at))):
-                return True
-        return False
+        return any(other._brings_in_bulk(author, held) and other._fuller_than(self, author, mine) for other in others)
+
+    def _brings_in_bulk(self, author: str, held: int) -> bool:
+        """This link is a candidate source of `author`: not skipped, not doubted, far ahead of us."""
+        return (author not in self.skipping and author not in self.doubted
+                and self.peer_known.get(author, 0) - held >= BULK_GAP)
+
+    def _fuller_than(self, other: CopySkipping, author: str, theirs: int) -> bool:
+        """This link's peer holds more of `author` than `other`'s (`theirs`); on a tie the author's
+        own link wins, else the link that greeted first."""
+        mine = self.peer_known.get(author, 0)
+        if mine != theirs:
+            return mine > theirs
+        return self.peer_device == author or (self.greeted_at is not None and other.greeted_at is not None
+                                              and self.greeted_at < other.greeted_at)
 
     async def _choose_sources(self, authors: set[str] | None = None) -> None:
         """Skip on this link the authors another link brings in bulk from a fuller peer (all that the
@@ -263,17 +269,19 @@ class CopySkipping:
         brings: to be taken again (the links that claimed to bring them are doubted for them).
         Suspects we caught up with, or no longer skip, are forgotten; the others stay watched."""
         now = time.monotonic()
-        for author, suspect in self._suspects.items():
-            if ours.get(author, 0) > suspect.held:
-                suspect.held, suspect.grew_at = ours[author], now
-        lacking = {a for a, suspect in self._suspects.items()
-                   if a in self.skipping and ours.get(a, 0) < suspect.seq and now - suspect.since >= NOTE_EVERY
-                   and not self._still_brought(a, suspect, ours, now)}
+        lacking = {a for a, suspect in self._suspects.items() if self._overdue(a, suspect, ours, now)}
         for author in lacking:
             self._doubt_claims(author, ours.get(author, 0))
         self._suspects = {a: v for a, v in self._suspects.items()
                           if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking
+
+    def _overdue(self, author: str, suspect: Suspect, ours: dict[str, int], now: float) -> bool:
+        held = ours.get(author, 0)
+        if held > suspect.held:  # what we hold of it grew: by another link, since we skip it here
+            suspect.held, suspect.grew_at = held, now
+        return (author in self.skipping and held < suspect.seq and now - suspect.since >= NOTE_EVERY
+                and not self._still_brought(author, suspect, ours, now))
 
     def _doubt_claims(self, author: str, held: int) -> None:
         """The other links whose peers claim more of `author` than we hold did not bring it."""
