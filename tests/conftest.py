@@ -64,3 +64,23 @@ def two_devices(tmp_path: Path) -> Iterator[tuple[Group, Group]]:
     yield a, b
     a.close()
     b.close()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns xdist_group marks into work units
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """How `make test` shares the tests between its two workers (`-n 2 --dist loadgroup`).
+
+    A module whose tests share a module- or session-scoped fixture of its own (a built .deb, a LAN of
+    namespaces, a group made once) runs on one worker: spread over both, each worker would make it.
+    Tests marked slow start first, so neither core sits idle at the end while the other runs one."""
+    for item in items:
+        module = item.getparent(pytest.Module)
+        if module is None or any(item.iter_markers("xdist_group")):
+            continue
+        defs = getattr(item, "_fixtureinfo", None)
+        shared = defs is not None and any(
+            fixture.scope in ("module", "session") and fixture.baseid == module.nodeid
+            for fixtures in defs.name2fixturedefs.values() for fixture in fixtures)
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(module.nodeid))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: files keep their order

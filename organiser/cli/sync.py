@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import signal
 import sys
@@ -85,6 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: every other command starts faster without it
+
     from organiser.config import settings
     from organiser.net.node import SyncNode
     from organiser.services.folders import FolderWatcher
@@ -122,6 +123,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    import asyncio
+
     from organiser.net.link import sync_with
 
     host, port = _address(args.address)
@@ -203,6 +206,8 @@ def _join_through_folder(args: argparse.Namespace, device_name: str, passphrase:
 
 
 def cmd_join(args: argparse.Namespace) -> int:
+    import asyncio
+
     from organiser.cli.atrest import new_passphrase
     from organiser.config import settings
     from organiser.net.pairing import redeem_invite

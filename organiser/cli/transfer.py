@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from organiser.cli.common import opened_group, print_json
 from organiser.core.errors import NoGroupError, OrganiserError
@@ -12,9 +13,10 @@ from organiser.core.gcpause import gc_paused
 from organiser.formats.common import EXPORT_FORMATS, FORMATS, FormatError, detect_format
 from organiser.formats.csvfile import TARGETS, parse_mapping
 from organiser.formats.sealed import is_sealed, open_sealed, seal_backup
-from organiser.services import transfer
-from organiser.services.group import Group
-from organiser.services.transfer import ImportPlan
+
+if TYPE_CHECKING:  # the transfer service brings the iCalendar and vCard libraries: loaded by the commands here only
+    from organiser.services.group import Group
+    from organiser.services.transfer import ImportPlan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -109,6 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from organiser.cli.main import EXIT_BAD_INPUT
     from organiser.paths import data_dir_of
+    from organiser.services import transfer
 
     source = str(args.file)
     try:
@@ -137,6 +140,8 @@ def _import(args: argparse.Namespace) -> int:
 
 def _write_planned(args: argparse.Namespace, group: Group, plan: ImportPlan, blocked: bool) -> None:
     """Show the plan (as JSON, or as lines for people) and, unless only planning or blocked, write it."""
+    from organiser.services import transfer
+
     writes = not args.dry_run and not blocked
     if args.json:
         result = transfer.apply_import(group, plan, skip_invalid=args.skip_invalid) if writes else None
@@ -152,6 +157,8 @@ def _write_planned(args: argparse.Namespace, group: Group, plan: ImportPlan, blo
 
 def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path) -> int:
     from organiser.formats.backup import read_backup
+    from organiser.services import transfer
+    from organiser.services.transfer import ImportPlan
 
     backup = read_backup(data, source)
     plan = ImportPlan(source, "json", backup=backup)
@@ -202,6 +209,7 @@ def _print_at_most_50(heading: str, lines: list[str]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from organiser.cli.main import CliError
+    from organiser.services import transfer
 
     fmt = _export_format(args)
     with opened_group(args) as group:

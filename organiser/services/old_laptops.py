@@ -16,16 +16,17 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from organiser.core.keys import device_id_for, public_key_hex
+
+if TYPE_CHECKING:  # x509 is loaded where a certificate is made: every command opens a group, few make one
+    from cryptography import x509
 
 ANSWER_META = "old_laptops_answer"  # meta: {"cert", "key", "ca", "until"} (PEM, PEM, PEM, ISO date)
 ANSWER_DAYS = 30
@@ -57,6 +58,9 @@ def _old_ca_key(path: Path) -> Ed25519PrivateKey | None:
 
 
 def _old_ca_name(path: Path, group_id: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     try:
         return x509.load_pem_x509_certificate((path / "ca.crt").read_bytes()).subject
     except (ValueError, OSError):
@@ -66,6 +70,8 @@ def _old_ca_name(path: Path, group_id: str) -> x509.Name:
 
 def _old_ca_certificate(path: Path, ca_key: Ed25519PrivateKey, group_id: str) -> bytes:
     """The old CA certificate: its file, else rebuilt (Ed25519 signatures are deterministic)."""
+    from cryptography import x509
+
     try:
         cert = x509.load_pem_x509_certificate((path / "ca.crt").read_bytes())
         if cert.public_key() == ca_key.public_key():
@@ -93,6 +99,9 @@ def mint(path: Path, group_id: str) -> OldLaptopsAnswer | None:
     ca_key = _old_ca_key(path)
     if ca_key is None:
         return None
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     key = Ed25519PrivateKey.generate()
     throwaway = device_id_for(public_key_hex(key))  # the old code wants a device id that is its key's hash
     # OpenSSL checks validity against the machine's clock, so that clock (not the app's) sets it.

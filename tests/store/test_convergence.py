@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, multiple, precondition, rule
@@ -444,4 +445,4 @@ Convergence.TestCase.settings = settings(
     max_examples=35, stateful_step_count=30, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestConvergence = Convergence.TestCase
+TestConvergence = pytest.mark.slow(Convergence.TestCase)  # started first under make test

@@ -10,6 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -117,4 +118,4 @@ class CheckedMachine(MembershipMachine):
 CheckedMachine.TestCase.settings = settings(
     max_examples=25, stateful_step_count=20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-test_membership_converges = CheckedMachine.TestCase
+test_membership_converges = pytest.mark.slow(CheckedMachine.TestCase)  # started first under make test

@@ -46,17 +46,18 @@ def test_the_codec_is_our_first_preference_that_the_peer_can_unpack():
     assert packing.choose(("zstd", "zlib"), []) is None  # an older peer: plain CHANGES
 
 
-def _bombs(limit_past: int) -> dict[str, bytes]:
+def _bomb(kind: str, limit_past: int) -> bytes:
+    """Only the kind asked for: compressing 200 MiB is most of a case's time."""
     zeros = b"\0" * limit_past
-    lying = zstandard.ZstdCompressor(level=19, write_content_size=False).compress(zeros)
-    return {"zlib": b"\x02" + zlib.compress(zeros, 9),
-            "zstd": b"\x01" + zstandard.ZstdCompressor(level=19).compress(zeros),
-            "zstd without a size": b"\x01" + lying}
+    if kind == "zlib":
+        return b"\x02" + zlib.compress(zeros, 9)
+    lying = kind == "zstd without a size"
+    return b"\x01" + zstandard.ZstdCompressor(level=19, write_content_size=not lying).compress(zeros)
 
 
 @pytest.mark.parametrize("kind", ["zlib", "zstd", "zstd without a size"])
 def test_a_compression_bomb_is_refused_without_expanding_it(kind):
-    bomb = _bombs(200 * 1024 * 1024)[kind]  # 200 MiB of zeros in a few kilobytes
+    bomb = _bomb(kind, 200 * 1024 * 1024)  # 200 MiB of zeros in a few kilobytes
     assert len(bomb) < 300_000
     with pytest.raises(packing.UnpackRefused):
         packing.unpack(bomb, packing.available())
