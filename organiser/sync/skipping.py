@@ -43,11 +43,6 @@ NOTE_EVERY = 0.25
 BULK_GAP = 100
 # A link that said nothing for this long no longer counts as bringing an author in bulk.
 BRINGING_QUIET = 5.0
-# In a live room, a link we keep for an author that brought some of it this lately is behind, not
-# gone: on a laptop short of CPU the kept link lags by seconds, and taking the author again after
-# NOTE_EVERY brought each of its changesets on two links (then a RELAY to skip it again). Measured
-# in the 30-laptop room: about 2 copies read for every changeset stored (tests/perf/room.py).
-LIVE_BEHIND = 2.0
 
 
 class CopySkipping:
@@ -143,15 +138,13 @@ class CopySkipping:
     def _still_brought(self, author: str, seq: int, ours: dict[str, int]) -> bool:
         """A peer holds `seq` of an author we skip on its link: in bulk, another link still bringing
         it (not skipped there, heard lately, its peer holding more than we do or a relay that brought
-        some lately) is waited for: taking it here too, both streamed the same changesets at once.
-        Live, a link not skipping it that brought some within LIVE_BEHIND is waited for."""
+        some lately) is waited for: taking it here too, both streamed the same changesets at once."""
         held, others = ours.get(author, 0), self._other_links()
         # In bulk when some peer holds far more than we do: this one, or another (a relay just ahead
         # of us is then still a source, not a lagging tree link).
-        now = time.monotonic()
         if max([seq, *(s.peer_known.get(author, 0) for s in others)]) - held < BULK_GAP:
-            return any(author not in s.skipping and now - s.brought_at.get(author, -LIVE_BEHIND) < LIVE_BEHIND
-                       for s in others)
+            return False
+        now = time.monotonic()
         return any(author not in s.skipping and now - s._last_heard < BRINGING_QUIET
                    and (s.peer_known.get(author, 0) > held or now - s.brought_at.get(author, -BRINGING_QUIET)
                         < BRINGING_QUIET) for s in others)
