@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from organiser.core.keys import short_id
 from organiser.sync import protocol as p
 
 if TYPE_CHECKING:
@@ -108,8 +109,8 @@ class CopySkipping:
         skip = {a for a in candidates if a not in self.skipping and self._outdone(a, ours, others)}
         if skip:
             self.skipping |= skip
-            log.debug("asking %s to skip %s: another link brings them from a fuller peer", self.peer_device[:12],
-                      [a[:12] for a in sorted(skip)])
+            log.debug("asking %s to skip %s: another link brings them from a fuller peer", short_id(self.peer_device),
+                      [short_id(a) for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
 
     def _behind_another(self, authors: set[str]) -> bool:
@@ -133,7 +134,7 @@ class CopySkipping:
             try:
                 await other._choose_sources(fuller)
             except (ConnectionError, OSError) as exc:  # that conversation ends on its own
-                log.info("could not tell %s what to skip: %s", other.peer_device[:12], exc)
+                log.info("could not tell %s what to skip: %s", short_id(other.peer_device), exc)
 
     def _still_brought(self, author: str, seq: int, ours: dict[str, int]) -> bool:
         """A peer holds `seq` of an author we skip on its link: in bulk, another link still bringing
@@ -160,8 +161,8 @@ class CopySkipping:
                 and (a == me or any(a not in s.skipping for s in others))}
         if skip:
             self.skipping |= skip
-            log.debug("asking %s to skip %s: copies of them came", self.peer_device[:12],
-                      [a[:12] for a in sorted(skip)])
+            log.debug("asking %s to skip %s: copies of them came", short_id(self.peer_device),
+                      [short_id(a) for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
 
     async def take_orphans(self) -> None:
@@ -173,8 +174,8 @@ class CopySkipping:
         me = self.replica.device_id
         orphans = {a for a in self.skipping if a != me and all(a in s.skipping for s in others)}
         if orphans:
-            log.debug("taking %s from %s again: no open link brings them", [a[:12] for a in sorted(orphans)],
-                      self.peer_device[:12])
+            log.debug("taking %s from %s again: no open link brings them", [short_id(a) for a in sorted(orphans)],
+                      short_id(self.peer_device))
             await self._take(orphans)
 
     async def _take(self, authors: set[str]) -> None:
@@ -219,7 +220,7 @@ class CopySkipping:
             lacking = self._overdue_suspects(ours)
             if lacking:
                 log.debug("taking %s from %s again: the links kept for them stopped bringing them",
-                          [a[:12] for a in sorted(lacking)], self.peer_device[:12])
+                          [short_id(a) for a in sorted(lacking)], short_id(self.peer_device))
                 await self._take(lacking)
             if self._suspects:
                 self._note_wanted.set()
