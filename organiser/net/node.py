@@ -36,6 +36,7 @@ from organiser.net.upkeep import Upkeep
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
+from organiser.sync.outbox import PushRound
 from organiser.sync.session import Session
 
 log = logging.getLogger(__name__)
@@ -483,7 +484,8 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         # Nothing more for a device removed a moment ago, not even news of its removal.
         links = [link for link in self._links.values() if link.session.live
                  and roster.admitted(link.session.peer_device)]
-        results = await asyncio.gather(*(link.session.push() for link in links), return_exceptions=True)
+        shared = PushRound(self.group.replica.db)
+        results = await asyncio.gather(*(link.session.push(shared) for link in links), return_exceptions=True)
         for link, result in zip(links, results, strict=True):
             if isinstance(result, Exception):
                 log.info("could not push to %s: %s", link.session.peer_short, result)

@@ -45,3 +45,19 @@ def stored_after(db: Database, local_id: int, limit: int = 1000) -> tuple[int, l
     if not rows:
         return local_id, []
     return rows[-1][0], [Outgoing(a, s, bytes(b), bytes(sig)) for _id, a, s, b, sig in rows]
+
+
+class PushRound:
+    """One push to every link: the links' cursors mostly stand at the same arrival number, so
+    what was stored after it is read once for all of them (a 30-laptop room pushed to 4–7 links a
+    few times a second, each reading the same rows). Only within one round: a changeset stored
+    meanwhile asks for another round, whose reads start afresh."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._read: dict[int, tuple[int, list[Outgoing]]] = {}
+
+    def stored_after(self, local_id: int) -> tuple[int, list[Outgoing]]:
+        if local_id not in self._read:
+            self._read[local_id] = stored_after(self.db, local_id)
+        return self._read[local_id]

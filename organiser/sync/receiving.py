@@ -21,6 +21,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.store import forks, incidents
 from organiser.sync import packing
 from organiser.sync import protocol as p
+from organiser.sync.copies import without_held
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 
 if TYPE_CHECKING:
@@ -194,12 +195,17 @@ class Receiving:
             # self._chunk follows how long the last chunk took to store (see _apply_chunk).
             chunk = items[start:start + self._chunk]
             start += len(chunk)
-            good = self._decode_chunk(chunk)
-            authors |= self._learn_peer_holds(good)
+            copies: list[tuple[str, int]] = []
             if self.received_all.is_set() or self._other_links():  # a first sync from one link has none
-                good = await self._without_copies_held(good)
-                if not good:
-                    continue
+                # Live relays bring the same changeset from several peers: a copy we hold costs a
+                # share of one lookup (sync/copies.py) instead of a decode and a write transaction.
+                chunk, copies = without_held(self.replica.db, chunk)
+            good = self._decode_chunk(chunk)
+            authors |= self._learn_peer_holds([(cs.author, cs.seq) for cs in good] + copies)
+            if copies:  # ... and asks the peer to skip their authors
+                await self._skip_copies({author for author, _seq in copies})
+            if not good:
+                continue
             await self._store_chunk(good)
         await self._after_changes(len(items), remaining, authors)
         if self._behind_another(authors):  # another link brings these from a fuller peer
@@ -221,26 +227,18 @@ class Receiving:
             self.guard.count_malformed(malformed[0], len(malformed))
         return good
 
-    def _learn_peer_holds(self, good: list[Changeset]) -> set[str]:
-        """The peer holds what it sent us: it is not sent back. Returns the authors sent."""
+    def _learn_peer_holds(self, sent: list[tuple[str, int]]) -> set[str]:
+        """The peer holds what it sent us (author, number): it is not sent back. Returns the authors sent."""
         authors: set[str] = set()
-        for cs in good:
-            authors.add(cs.author)
-            if cs.seq > self.peer_known.get(cs.author, 0):
-                self.peer_known[cs.author] = cs.seq
+        known = self.peer_known
+        for author, seq in sent:
+            authors.add(author)
+            if seq > known.get(author, 0):
+                known[author] = seq
         now = time.monotonic()
         for author in authors:
             self.brought_at[author] = now
         return authors
-
-    async def _without_copies_held(self, good: list[Changeset]) -> list[Changeset]:
-        """Live relays bring the same changeset from several peers; a copy we hold costs one
-        lookup here instead of a write transaction in apply(), and asks the peer to skip its author."""
-        held = [self.replica.hash_at(cs.author, cs.seq) == cs.hash for cs in good]
-        if not any(held):
-            return good
-        await self._skip_copies({cs.author for cs, h in zip(good, held, strict=True) if h})
-        return [cs for cs, h in zip(good, held, strict=True) if not h]
 
     async def _store_chunk(self, good: list[Changeset]) -> None:
         await self._settle()

@@ -284,13 +284,15 @@ class Session(CopySkipping, Receiving):
             await asyncio.sleep(0.05)
         self._authorised = True
 
-    async def push(self) -> None:
-        """Send the peer every changeset stored since the last push that it lacks."""
+    async def push(self, shared: outbox.PushRound | None = None) -> None:
+        """Send the peer every changeset stored since the last push that it lacks (read once for
+        all links when the node pushes to all at once)."""
         if not self.live or self.closed.is_set():
             return
         async with self._push_lock:
             while True:
-                self._cursor, rows = outbox.stored_after(self.replica.db, self._cursor)
+                self._cursor, rows = (shared.stored_after(self._cursor) if shared is not None
+                                      else outbox.stored_after(self.replica.db, self._cursor))
                 if not rows:
                     return
                 fresh = self._without_skipped(self._news_for_peer(rows))

@@ -245,11 +245,23 @@ def room(lan: Any, base: Path, nodes: int, edits: int, seconds: float) -> dict[s
         "cpu_s_per_node_during_edits": spread([a["cpu_s"] - b["cpu_s"] for a, b in zip(after, before, strict=True)], 2),
         "cpu_window_s": round(statistics.median(a["time"] - b["time"] for a, b in zip(after, before, strict=True)), 1),
         "cpu_s_per_node_by_thread": _by_thread(before, after),
+        # Changesets read off the links (copies included) against those stored: what RELAY skipping leaves.
+        "changesets_received_per_node": spread([_carried(a, b, "received")
+                                                for a, b in zip(after, before, strict=True)]),
+        "changesets_applied_per_node": spread([_carried(a, b, "applied") for a, b in zip(after, before, strict=True)]),
         "apply_transactions_per_node": spread([a["applies"] - b["applies"]
                                                for a, b in zip(after, before, strict=True)]),
         "rss_mb_per_node": spread([s["rss_kb"] / 1024 for s in after]),
         "fds_per_node": spread([s["fds"] for s in after]),
     }
+
+
+def _carried(after: dict[str, Any], before: dict[str, Any], key: str) -> int:
+    """Changesets of one kind (received, applied) over a laptop's links between two asks; a link
+    that ended meanwhile is not counted; one opened again since counts from its start."""
+    was = {link["peer"]: link[key] for link in before["links"]}
+    return sum(n - was.get(link["peer"], 0) if n >= was.get(link["peer"], 0) else n
+               for link in after["links"] for n in (link[key],))
 
 
 @contextlib.contextmanager
