@@ -390,6 +390,11 @@ class Session(CopySkipping, Receiving):
             self._ended("the peer closed the connection")
         except (SessionClosed, ConnectionError, OSError, TimeoutError) as exc:
             self._ended(str(exc) or type(exc).__name__)
+        except Exception as exc:  # a fault of ours (a full disk, a bug) costs this conversation, never the node
+            self.close_reason = f"an error on this laptop: {type(exc).__name__}: {exc}"
+            log.exception("conversation with %s failed", self.peer_short)
+            await self._say_why(f"the other laptop ended the conversation after an error of its own "
+                                f"({type(exc).__name__}: {exc}); its log has the details")
         finally:
             await self._wind_down(tasks)
             # A failed task holds its exception, whose traceback holds this frame and so `tasks`:
@@ -401,8 +406,12 @@ class Session(CopySkipping, Receiving):
         """Bad input ends the conversation: logged, and the peer told why if it still listens."""
         self.close_reason = f"refused input from {self.peer_short}: {exc}"
         log.warning("%s", self.close_reason)
+        await self._say_why(str(exc))
+
+    async def _say_why(self, text: str) -> None:
+        """The conversation ends: the peer told why, if it still listens."""
         try:
-            await asyncio.wait_for(self._send(p.encode_error(str(exc))), 1.0)
+            await asyncio.wait_for(self._send(p.encode_error(text)), 1.0)
         except Exception as send_exc:  # closing anyway: the peer hears of it by the close
             log.info("could not tell %s why the conversation ends: %s", self.peer_short,
                      str(send_exc) or type(send_exc).__name__)
