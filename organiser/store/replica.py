@@ -241,6 +241,8 @@ class Replica:
         return list(self.iter_changes_since(vector, limit))
 
     def iter_changes_since(self, vector: VersionVector, limit: int | None = None) -> Iterator[Changeset]:
+        """Changesets a peer with `vector` lacks, then the membership entries kept aside here
+        (`kept_aside_entries`): every device must evaluate the same entries."""
         from organiser.core.changeset import decode_changeset
 
         sent = 0
@@ -254,6 +256,25 @@ class Replica:
                     return
                 sent += 1
                 yield decode_changeset(body, sig)
+        for cs in self.kept_aside_entries(vector):
+            if limit is not None and sent >= limit:
+                return
+            sent += 1
+            yield cs
+
+    def kept_aside_entries(self, vector: VersionVector) -> list[Changeset]:
+        """Changesets holding membership entries that a removal took back here, beyond `vector`.
+
+        Their entries still count when the log is evaluated (a more senior admin's entry may undo
+        the removal), so they must reach every device, or two devices holding the same change
+        log would evaluate different entries and disagree on who belongs. A receiver that takes
+        the removal as we do keeps them aside too; one that does not, stores them."""
+        from organiser.core.changeset import decode_changeset
+
+        rows = self.db.execute(
+            "SELECT w.author, w.seq, w.body, w.signature FROM withdrawn_changes w WHERE EXISTS "
+            "(SELECT 1 FROM membership_log m WHERE m.author = w.author AND m.seq = w.seq) ORDER BY w.author, w.seq")
+        return [decode_changeset(body, sig) for author, seq, body, sig in rows if seq > vector.get(author, 0)]
 
     def raw_changes_after(self, local_id: int, limit: int = 1000) -> list[tuple[int, bytes, bytes]]:
         """Changesets stored after a local arrival number (for live push): (id, body, sig)."""

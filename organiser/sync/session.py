@@ -185,6 +185,7 @@ class Session(CopySkipping, Receiving):
         skipped |= self.skipped_by_peer  # it gets them by another link, and says so in its notes
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
+        await self._send_kept_aside()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
         self.live = True
         self.on_change(self)
@@ -322,6 +323,12 @@ class Session(CopySkipping, Receiving):
         """Proofs of forks found since the last call: every device must learn of them."""
         proofs = self.guard.proofs_to_send()
         for part in p.batches(proofs):
+            await self._send(p.encode_changes(part))
+
+    async def _send_kept_aside(self) -> None:
+        """Membership entries a removal took back here: the peer must evaluate them too."""
+        kept = self.replica.kept_aside_entries(self.peer_known)
+        for part in p.batches([(cs.body, cs.signature) for cs in kept]):
             await self._send(p.encode_changes(part))
 
     async def _keepalive(self) -> None:

@@ -112,3 +112,32 @@ def test_an_invite_is_used_once_in_the_admissions_transaction_and_others_cannot_
     result = a.replica.apply(b.replica.changes_since(a.replica.version_vector()))
     assert result.applied == 1 and not result.refused
     assert "sneaky" not in {d["name"] for d in a.devices()}
+
+
+def test_entries_a_removal_took_back_still_reach_every_device_so_all_agree(group, tmp_path):
+    """Found by tests/store/test_membership_machine.py. Three admins act before hearing of each
+    other: d0 demotes d2, then itself; d2 removes d1 and all it wrote; d1 removes d0, keeping what
+    it had seen. Whichever removal stands decides which of the others count, and the devices that
+    hold d1's removal of d0 only kept aside (d1's own changesets are taken back) must still hand it
+    on: d3 and d4, who did nothing, hold the same entries and agree with everyone."""
+    d = [group, *(add_device(group, tmp_path / f"d{i}", f"device {i}") for i in range(1, 5))]
+    try:
+        for admin in d[1:3]:
+            group.membership.promote(admin.device_id)
+        for other in d[1:]:
+            sync_pair(group, other)
+        group.membership.demote(d[2].device_id)
+        group.membership.demote(group.device_id)
+        d[2].membership.remove(d[1].device_id, undo_since=datetime.fromtimestamp(0, UTC))
+        d[1].membership.remove(group.device_id)
+        for _round in range(len(d) + 2):
+            for x in d:
+                for y in d:
+                    if x is not y:
+                        sync_pair(x, y)
+        rosters = [sorted((m.id, m.admin, m.removed, m.kept) for m in g.membership.list()) for g in d]
+        assert all(r == rosters[0] for r in rosters), rosters
+        assert len({g.replica.state_hash() for g in d}) == 1
+    finally:
+        for g in d[1:]:
+            g.close()
