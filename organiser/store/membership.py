@@ -113,6 +113,33 @@ def keep_withdrawn(db: Database, batch: list[Changeset]) -> RosterUpdate | None:
     return note_entries(db, batch)
 
 
+# Kept-aside changesets holding membership entries that may count (see kept_aside_that_count).
+_KEPT_ASIDE_THAT_COUNT = """
+    SELECT w.author, w.seq, w.body, w.signature FROM withdrawn_changes w
+    WHERE EXISTS (SELECT 1 FROM membership_log m WHERE m.author = w.author AND m.seq = w.seq)
+      AND (w.author = (SELECT value FROM meta WHERE key = 'founder')
+           OR EXISTS (SELECT 1 FROM membership_log m
+                      WHERE m.action = 'promote' AND json_extract(m.value, '$.device') = w.author)
+           OR EXISTS (SELECT 1 FROM membership_log m WHERE m.action = 'policy'))
+    ORDER BY w.author, w.seq"""
+
+
+def kept_aside_that_count(db: Database, vector: dict[str, int]) -> list[Changeset]:
+    """Changesets holding membership entries that a removal took back here, beyond `vector`.
+
+    Their entries still count when the log is evaluated (a more senior admin's entry may undo
+    the removal), so they must reach every device, or two devices holding the same change log
+    would evaluate different entries and disagree on who belongs. A receiver that takes the
+    removal as we do keeps them aside too; one that does not, stores them.
+
+    Only entries that can count are handed on: those of the founder, of a device some entry
+    promotes, or, once a policy entry exists, any admission. Another member's entries are
+    ignored in every evaluation, so a member that flooded the log before an admin took back all
+    it wrote does not have its flood sent again at every conversation's start."""
+    return [decode_changeset(body, sig) for author, seq, body, sig in db.execute(_KEPT_ASIDE_THAT_COUNT)
+            if seq > vector.get(author, 0)]
+
+
 def load_membership(db: Database, extra: Iterable[Entry] = ()) -> Membership:
     """The membership the stored log makes (with `extra` entries, to try one out first)."""
     meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('founder', 'founder_key')").fetchall())

@@ -263,18 +263,9 @@ class Replica:
             yield cs
 
     def kept_aside_entries(self, vector: VersionVector) -> list[Changeset]:
-        """Changesets holding membership entries that a removal took back here, beyond `vector`.
-
-        Their entries still count when the log is evaluated (a more senior admin's entry may undo
-        the removal), so they must reach every device, or two devices holding the same change
-        log would evaluate different entries and disagree on who belongs. A receiver that takes
-        the removal as we do keeps them aside too; one that does not, stores them."""
-        from organiser.core.changeset import decode_changeset
-
-        rows = self.db.execute(
-            "SELECT w.author, w.seq, w.body, w.signature FROM withdrawn_changes w WHERE EXISTS "
-            "(SELECT 1 FROM membership_log m WHERE m.author = w.author AND m.seq = w.seq) ORDER BY w.author, w.seq")
-        return [decode_changeset(body, sig) for author, seq, body, sig in rows if seq > vector.get(author, 0)]
+        """Membership entries a removal took back here that may count, beyond `vector`
+        (`membership.kept_aside_that_count`)."""
+        return membership.kept_aside_that_count(self.db, vector)
 
     def raw_changes_after(self, local_id: int, limit: int = 1000) -> list[tuple[int, bytes, bytes]]:
         """Changesets stored after a local arrival number (for live push): (id, body, sig)."""

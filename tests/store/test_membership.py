@@ -141,3 +141,22 @@ def test_entries_a_removal_took_back_still_reach_every_device_so_all_agree(group
     finally:
         for g in d[1:]:
             g.close()
+
+
+def test_a_members_flood_taken_back_is_not_handed_on_again(three):
+    """A member (never an admin) fills the log with entries that count for nothing, and an admin
+    removes it taking back all it wrote: the flood stays aside, it is not sent at every sync."""
+    from organiser.core.membership import DEMOTE, MEMBERSHIP_KIND
+    from organiser.core.records import new_id
+    from organiser.store.replica import LocalOp
+
+    a, b, c = three
+    flood = [[LocalOp(MEMBERSHIP_KIND, new_id(), DEMOTE, {"device": a.device_id})] for _ in range(20)]
+    b.replica.commit_batch(flood)
+    sync_pair(a, b)
+    a.membership.remove(b.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    sync_pair(a, c)
+    sync_pair(b, c)
+    assert a.replica.db.execute("SELECT count(*) FROM withdrawn_changes").fetchone()[0] >= 20
+    assert a.replica.kept_aside_entries({}) == []
+    assert [cs.author for cs in a.replica.changes_since(c.replica.version_vector())] == []
