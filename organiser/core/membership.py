@@ -15,8 +15,9 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   clock stamp it claims: a removed device cannot undo its removal, and it can never be
   admitted again.
 - Two admins who remove each other without having seen the other's removal: the more
-  senior one wins (the founder first, then by admission). An admin cannot demote a more
-  senior admin. Admitting and removing one device at once: the removal wins.
+  senior one wins (the founder first, then by admission); a removal counts here only if its
+  author was an admin when it wrote it. An admin cannot demote a more senior admin.
+  Admitting and removing one device at once: the removal wins.
 - The group always keeps an admin: a removal or demotion of its last admin has no effect.
 - A device that signed two versions of one changeset number (a fork) is set aside from that
   number until an admin keeps one version (`keep`: device, number, hash of the version
@@ -136,7 +137,7 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     ordered = sorted({(e.author, e.seq, e.index): e for e in entries}.values(), key=lambda e: e.order)
     legacy = list(legacy)
     first = _pass(ordered, founder, founder_key, legacy, frozenset(), {})
-    beaten = _beaten_removals(ordered, first)
+    beaten = _beaten_removals(ordered, first, _removals_by_admins(ordered, founder, founder_key, legacy))
     limits: dict[str, int] = {}
     state = first
     for _ in range(MAX_PASSES):
@@ -148,18 +149,37 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     return state
 
 
-def _beaten_removals(ordered: list[Entry], first: Membership) -> frozenset[tuple[int, str, int, int]]:
+def _beaten_removals(ordered: list[Entry], first: Membership,
+                     by_admins: frozenset[tuple[int, str, int, int]]) -> frozenset[tuple[int, str, int, int]]:
     """Removals lost to a concurrent removal of their author by a more senior admin. Two
     removals are concurrent when neither remover had seen the other's entry: each keeps
-    less of the other's chain than the other's removal entry."""
+    less of the other's chain than the other's removal entry. Only a removal written by an
+    admin (`by_admins`) beats another: a member senior by admission cannot keep a "removal" of
+    an admin in reserve, to release when that admin removes it."""
     removals = [e for e in ordered if e.action == REMOVE and e.target and _kept(e) is not None]
     by_pair = {(e.author, e.target): e for e in removals}
     beaten: set[tuple[int, str, int, int]] = set()
     for (remover, removed), entry in by_pair.items():
         other = by_pair.get((removed, remover))
-        if other is not None and _concurrent(entry, other) and _rank(first, remover) > _rank(first, removed):
+        if (other is not None and other.order in by_admins and _concurrent(entry, other)
+                and _rank(first, remover) > _rank(first, removed)):
             beaten.add(entry.order)
     return frozenset(beaten)
+
+
+def _removals_by_admins(ordered: list[Entry], founder: str, founder_key: str,
+                        legacy: list[tuple[str, str, str, str]]) -> frozenset[tuple[int, str, int, int]]:
+    """The removal entries whose author was an admin when it wrote them, as the log stands
+    without any removal (a removal is what is being decided)."""
+    state = _initial_state(ordered, founder, founder_key, legacy)
+    by_admins: set[tuple[int, str, int, int]] = set()
+    for entry in ordered:
+        if entry.action == REMOVE:
+            if state.is_admin(entry.author):
+                by_admins.add(entry.order)
+        else:
+            _apply(state, entry, founder, frozenset(), {})
+    return frozenset(by_admins)
 
 
 def _concurrent(removal: Entry, other: Entry) -> bool:
@@ -179,13 +199,20 @@ def _kept(entry: Entry) -> int | None:
     return kept if type(kept) is int and kept >= 0 else None
 
 
-def _pass(ordered: list[Entry], founder: str, founder_key: str, legacy: list[tuple[str, str, str, str]],
-          beaten: frozenset[tuple[int, str, int, int]], limits: Mapping[str, int]) -> Membership:
+def _initial_state(ordered: list[Entry], founder: str, founder_key: str,
+                   legacy: list[tuple[str, str, str, str]]) -> Membership:
+    """The founder as first admin (and an old group's roster until the founder restates it)."""
     state = Membership()
     if founder and founder_key and device_id_for_safe(founder_key) == founder:
         state.devices[founder] = Device(founder, founder_key, rank=(0, 0, founder), admin=True)
     if not any(e.action == FOUND and e.author == founder for e in ordered):
         _seed_legacy(state, founder, legacy)
+    return state
+
+
+def _pass(ordered: list[Entry], founder: str, founder_key: str, legacy: list[tuple[str, str, str, str]],
+          beaten: frozenset[tuple[int, str, int, int]], limits: Mapping[str, int]) -> Membership:
+    state = _initial_state(ordered, founder, founder_key, legacy)
     for entry in ordered:
         reason = _apply(state, entry, founder, beaten, limits)
         if reason is not None:

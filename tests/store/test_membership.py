@@ -160,3 +160,26 @@ def test_a_members_flood_taken_back_is_not_handed_on_again(three):
     assert a.replica.db.execute("SELECT count(*) FROM withdrawn_changes").fetchone()[0] >= 20
     assert a.replica.kept_aside_entries({}) == []
     assert [cs.author for cs in a.replica.changes_since(c.replica.version_vector())] == []
+
+
+def test_a_member_cannot_keep_a_removal_of_an_admin_in_reserve_to_survive_its_own_removal(three):
+    """b, admitted before c and so senior to it by admission, is no admin. It writes a "removal"
+    of the admin c and keeps it to itself; when c removes b, b releases it, as if two admins had
+    removed each other at once (where the more senior wins). Only an admin's removal beats one."""
+    from organiser.core.membership import MEMBERSHIP_KIND, REMOVE
+    from organiser.core.records import new_id
+    from organiser.store.replica import LocalOp
+
+    a, b, c = three
+    a.membership.promote(c.device_id)
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    c_seq = c.replica.version_vector().get(c.device_id, 0)
+    b.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), REMOVE, {"device": c.device_id, "kept": c_seq})])
+    c.membership.remove(b.device_id)  # c has not seen b's entry
+    for _round in range(3):
+        for x, y in ((a, b), (a, c), (b, c)):
+            sync_pair(x, y)
+    for g in (a, c):
+        assert {d.id: d.removed for d in g.membership.list()}[b.device_id], g.membership.list()
+        assert {d.id: d.admin for d in g.membership.list()}[c.device_id]
