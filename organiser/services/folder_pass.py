@@ -22,6 +22,7 @@ from organiser.core.changeset import Changeset
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_json, decode_segment, encode_json, encode_segment
 from organiser.store import folders as store
+from organiser.store.membership import kept_aside_that_count
 from organiser.store.replica import Replica
 from organiser.store.verify import Refusal
 from organiser.sync.outbox import missing
@@ -55,6 +56,15 @@ class DeviceCard(NamedTuple):
     vector: dict[str, int]  # per author, the last number it applied
     signature: bytes
     written_at: Any  # the time it wrote the card, as it said (shown, never trusted)
+
+
+@dataclass
+class _Segment:
+    """The segment this device is filling: its number and the changesets gathered so far."""
+
+    number: int
+    rows: list[tuple[str, int, bytes, bytes]] = field(default_factory=list)
+    size: int = 0
 
 
 class Keyring:
@@ -283,25 +293,31 @@ class FolderPass:
     # ---- writing ------------------------------------------------------------------------------
 
     def _write_segments(self, own: str, key: crypto.FolderKey) -> None:
-        number = self._next_number(own)
         have = store.coverage(store.files(self.db, self.folder).values())
         after = self._scan_from(have)
-        pending: list[tuple[str, int, bytes, bytes]] = []
-        pending_bytes = 0
+        segment = _Segment(self._next_number(own))
         while True:
             after, rows = missing(self.db, have, after, limit=2000)
-            for out in rows:
-                pending.append((out.author, out.seq, out.body, out.signature))
-                pending_bytes += len(out.body) + 64
-                if len(pending) >= SEGMENT_CHANGESETS or pending_bytes >= SEGMENT_BYTES:
-                    number = self._write_one(own, key, number, pending)
-                    pending, pending_bytes = [], 0
             if not rows:
                 break
-        if pending:
-            self._write_one(own, key, number, pending)
+            for out in rows:
+                self._add(own, key, segment, (out.author, out.seq, out.body, out.signature))
+        # Membership entries a removal took back here: every device evaluates them, so they are
+        # written too (until the folder holds them).
+        for cs in kept_aside_that_count(self.db, have):
+            self._add(own, key, segment, (cs.author, cs.seq, cs.body, cs.signature))
+        if segment.rows:
+            self._write_one(own, key, segment.number, segment.rows)
         store.set_scanned(self.db, self.folder, after,
                           store.coverage(store.files(self.db, self.folder).values()))
+
+    def _add(self, own: str, key: crypto.FolderKey, segment: _Segment, row: tuple[str, int, bytes, bytes]) -> None:
+        """One changeset into the segment being made; written out when full."""
+        segment.rows.append(row)
+        segment.size += len(row[2]) + 64
+        if len(segment.rows) >= SEGMENT_CHANGESETS or segment.size >= SEGMENT_BYTES:
+            segment.number = self._write_one(own, key, segment.number, segment.rows)
+            segment.rows, segment.size = [], 0
 
     def _next_number(self, own: str) -> int:
         """The number of this device's next segment: numbers already in the folder are never reused,

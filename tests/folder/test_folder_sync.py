@@ -177,3 +177,38 @@ def test_a_deleted_segment_is_reported_and_written_again_by_its_device(tmp_path)
     folders(b).add(str(shared))
     folders(b).sync()
     assert len(hashes([a, b])) == 1
+
+
+def test_entries_a_removal_took_back_reach_a_device_that_syncs_only_through_the_folder(tmp_path):
+    """As in tests/store/test_membership.py: three admins act before hearing of each other, and
+    d1's removal of d0 ends up kept aside on d0 (d1's changesets are taken back). d3 syncs only
+    through the folder: it must evaluate that entry too, or it shows another roster."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import sync_pair
+
+    d = make_group(tmp_path, 4)
+    for admin in d[1:3]:
+        d[0].membership.promote(admin.device_id)
+    for other in d[1:]:
+        sync_pair(d[0], other)
+    d[0].membership.demote(d[2].device_id)
+    d[0].membership.demote(d[0].device_id)
+    d[2].membership.remove(d[1].device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    d[1].membership.remove(d[0].device_id)
+    for _round in range(3):
+        for x in d[:3]:
+            for y in d[:3]:
+                if x is not y:
+                    sync_pair(x, y)
+    assert d[0].replica.kept_aside_entries({})
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    folders(d[0]).add(str(shared))
+    folders(d[3]).add(str(shared))
+    for _round in range(2):  # the first round shares the folder keys (d3's card, then d0's keys for it)
+        folders(d[0]).sync()
+        folders(d[3]).sync()
+    assert ([(m.id, m.admin, m.removed, m.kept) for m in d[3].membership.list()]
+            == [(m.id, m.admin, m.removed, m.kept) for m in d[0].membership.list()])
+    assert len(hashes([d[0], d[3]])) == 1
