@@ -18,7 +18,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import public_key_hex
+from organiser.core.membership import DEMOTE, MEMBERSHIP_KIND, PROMOTE, REMOVE
+from organiser.core.records import new_id
 from organiser.services.group import Group, create_group
+from organiser.store.replica import LocalOp
 from tests.conftest import add_device, sync_pair
 
 NAMES = ["Ana", "Bruno", "Chidi", "Dana"]
@@ -75,6 +78,16 @@ class MembershipMachine(RuleBasedStateMachine):
     def promote_or_demote(self, who: int, victim: int, promote: bool) -> None:
         g, t = self.groups[who % len(self.groups)], self.groups[victim % len(self.groups)]
         self._try(lambda: (g.membership.promote if promote else g.membership.demote)(t.device_id))
+
+    @rule(who=st.integers(0, 5), victim=st.integers(0, 5), action=st.sampled_from([REMOVE, PROMOTE, DEMOTE]))
+    def write_an_entry_it_may_not(self, who: int, victim: int, action: str) -> None:
+        """A member in bad faith writes an entry its own service would refuse (the rules must
+        ignore it alike everywhere): its signature is good, its right to write it is not."""
+        g, t = self.groups[who % len(self.groups)], self.groups[victim % len(self.groups)]
+        value = {"device": t.device_id}
+        if action == REMOVE:
+            value["kept"] = g.replica.version_vector().get(t.device_id, 0)
+        self._try(lambda: g.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), action, value)]))
 
     @rule(a=st.integers(0, 5), b=st.integers(0, 5), data=st.data())
     def exchange(self, a: int, b: int, data: st.DataObject) -> None:
