@@ -1,0 +1,142 @@
+"""Attacks on the membership rules by a device in bad faith (a member, a demoted admin, a removed
+device's accomplice). Each xfail test is a hole found on the current code: it says what should
+happen, and fails because the rules let the attack through. A device in bad faith signs with its
+own key whatever clock stamp it likes, so the tests sign such changesets directly."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from organiser.core.changeset import GENESIS, Op, sign_changeset
+from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, REMOVE
+from organiser.core.records import new_id
+from organiser.services.group import Group
+from organiser.store.replica import LocalOp
+from tests.conftest import add_device, sync_pair
+
+
+@pytest.fixture
+def three(tmp_path):
+    from organiser.services.group import create_group
+    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    b = add_device(a, tmp_path / "b", "minutes laptop")
+    c = add_device(a, tmp_path / "c", "spare laptop")
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    yield a, b, c
+    for g in (a, b, c):
+        g.close()
+
+
+def _last_stamp(g: Group) -> int:
+    """The clock stamp of this device's newest changeset."""
+    row = g.replica.db.execute("SELECT hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",
+                               [g.device_id]).fetchone()
+    return int(row[0])
+
+
+def _forged(g: Group, action: str, value: dict, hlc: int):
+    """The next changeset of `g`'s chain, signed with `g`'s key, holding one membership entry and
+    claiming the clock stamp `hlc` (as a device in bad faith can), not stored on `g`."""
+    row = g.replica.db.execute("SELECT seq, hash FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",
+                               [g.device_id]).fetchone()
+    seq, prev = row if row is not None else (0, GENESIS)
+    return sign_changeset(g.replica._key, g.replica.group_id, g.device_id, seq + 1, prev, hlc,
+                          [Op(MEMBERSHIP_KIND, new_id(), action, value)])
+
+
+def _roster(g: Group) -> dict[str, tuple[bool, bool]]:
+    return {d.id: (d.removed, d.admin) for d in g.membership.list()}
+
+
+def _new_key() -> tuple[str, str]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.keys import device_id_for, public_key_hex
+    key = public_key_hex(Ed25519PrivateKey.generate())
+    return key, device_id_for(key)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A demoted admin keeps acting as an admin by back-dating its clock stamps: c, demoted by the "
+    "founder (and having seen it), signs 'remove b' with a stamp between its promotion and its "
+    "demotion; every device evaluates it as written while c was an admin, and b is removed. "
+    "Demotion is ordered by the forgeable clock stamp, not by the demoted device's chain "
+    "(core/membership.py _demote has no 'kept' the way _remove has)."))
+def test_a_demoted_admin_cannot_act_as_admin_by_back_dating_its_stamps(three):
+    a, b, c = three
+    a.membership.promote(c.device_id)
+    promoted = _last_stamp(a)
+    time.sleep(0.01)  # the demotion's stamp is a later millisecond: room for a stamp in between
+    a.membership.demote(c.device_id)
+    demoted = _last_stamp(a)
+    assert demoted - promoted >= 2
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    assert not _roster(c)[c.device_id][1]  # c knows it is no longer an admin
+    b_seq = b.replica.version_vector().get(b.device_id, 0)
+    cs = _forged(c, REMOVE, {"device": b.device_id, "kept": b_seq}, (promoted + demoted) // 2)
+    a.replica.apply([cs])
+    assert _roster(a)[b.device_id] == (False, False)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A member admits devices after the admins closed the invite policy, by back-dating: the "
+    "founder opens the policy, then closes it; b, a plain member that has seen the closing, signs "
+    "an admission with a stamp between the two policy entries and the new device is admitted on "
+    "every device. The policy is ordered by forgeable stamps (core/membership.py _admit reads "
+    "state.members_may_invite as of the entry's stamp)."))
+def test_a_member_cannot_admit_after_the_invite_policy_closed_by_back_dating(three):
+    a, b, c = three
+    a.membership.set_policy(members_may_invite=True)
+    opened = _last_stamp(a)
+    time.sleep(0.01)
+    a.membership.set_policy(members_may_invite=False)
+    closed = _last_stamp(a)
+    assert closed - opened >= 2
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    key, device = _new_key()
+    cs = _forged(b, ADMIT, {"device": device, "public_key": key, "name": "accomplice"}, (opened + closed) // 2)
+    a.replica.apply([cs])
+    assert device not in _roster(a)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A member survives its removal with the help of a removed admin: d, an admin the founder "
+    "removes, writes 'promote b' after the changeset the removal keeps (so it counts nowhere); b, "
+    "a member senior to the admin c by admission, keeps a 'remove c' to itself and releases it "
+    "when c removes it. _removals_by_admins evaluates admin status without any removal, so d's "
+    "taken-back promotion makes b an admin there, b's 'removal' beats c's removal of b, and b "
+    "stays a member although its own removal of c counts for nothing."))
+def test_a_removed_admins_taken_back_promotion_does_not_let_a_member_beat_its_removal(three, tmp_path):
+    a, b, c = three
+    d = add_device(a, tmp_path / "d", "bad laptop")
+    try:
+        a.membership.promote(c.device_id)
+        a.membership.promote(d.device_id)
+        everyone = (a, b, c, d)
+        for x in everyone:
+            for y in everyone:
+                if x is not y:
+                    sync_pair(x, y)
+        a.membership.remove(d.device_id)  # keeps what a has seen of d
+        d.membership.promote(b.device_id)  # d has not heard of its removal yet
+        sync_pair(b, d)  # b holds d's promotion (and, with it, believes itself an admin)
+        c_seq = c.replica.version_vector().get(c.device_id, 0)
+        b.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), REMOVE, {"device": c.device_id, "kept": c_seq})])
+        c.membership.remove(b.device_id)  # c has not seen b's entry
+        honest = (a, b, c)
+        for _round in range(3):
+            for x in honest:
+                for y in honest:
+                    if x is not y:
+                        sync_pair(x, y)
+        for g in (a, c):
+            assert _roster(g)[d.device_id][0]
+            assert _roster(g)[b.device_id][0], _roster(g)
+            assert _roster(g)[c.device_id] == (False, True)
+    finally:
+        d.close()
