@@ -12,6 +12,7 @@ import pytest
 from organiser.core.changeset import GENESIS, Op, sign_changeset
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, REMOVE
 from organiser.core.records import new_id
+from organiser.services.devices import MembershipRefused
 from organiser.services.group import Group
 from organiser.store.replica import LocalOp
 from tests.conftest import add_device, sync_pair
@@ -140,3 +141,48 @@ def test_a_removed_admins_taken_back_promotion_does_not_let_a_member_beat_its_re
             assert _roster(g)[c.device_id] == (False, True)
     finally:
         d.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A removed admin undoes its removal and removes its remover: b (senior admin) removes c "
+    "(junior admin); c, having received its removal, signs 'remove b' keeping all of b's chain "
+    "it has seen (so the two removals are not 'concurrent' and nothing is beaten), stamped "
+    "before b's removal of c. Evaluated in stamp order, b is removed first, so its removal of c "
+    "is 'not an admin's'; c is never removed in any pass, so its later entry is never dropped: "
+    "the fixed point of the passes in evaluate() is the wrong one."))
+def test_a_removed_admin_cannot_undo_its_removal_with_a_back_dated_removal_of_its_remover(three):
+    a, b, c = three
+    a.membership.promote(b.device_id)
+    a.membership.promote(c.device_id)
+    promoted = _last_stamp(a)
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    time.sleep(0.01)
+    b.membership.remove(c.device_id)
+    removed = _last_stamp(b)
+    assert removed - promoted >= 2
+    for x, y in ((a, b), (b, c)):
+        sync_pair(x, y)
+    assert _roster(c)[c.device_id][0]  # c knows it was removed
+    b_seq = c.replica.version_vector()[b.device_id]  # it has seen b's removal of it
+    cs = _forged(c, REMOVE, {"device": b.device_id, "kept": b_seq}, (promoted + removed) // 2)
+    a.replica.apply([cs])
+    assert _roster(a)[c.device_id][0], _roster(a)
+    assert _roster(a)[b.device_id] == (False, True)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A junior admin removes a more senior admin (here the founder), though it may not demote "
+    "one: core/membership.py _remove has no seniority check, while _demote refuses an author "
+    "junior to its target. Removal is demotion and more."))
+def test_a_junior_admin_cannot_remove_a_more_senior_admin(three):
+    a, b, c = three
+    a.membership.promote(b.device_id)
+    a.membership.promote(c.device_id)
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    with pytest.raises(MembershipRefused):
+        c.membership.demote(a.device_id)
+    c.membership.remove(a.device_id)
+    sync_pair(a, c)
+    assert _roster(a)[a.device_id] == (False, True)
