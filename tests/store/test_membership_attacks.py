@@ -186,3 +186,45 @@ def test_a_junior_admin_cannot_remove_a_more_senior_admin(three):
     c.membership.remove(a.device_id)
     sync_pair(a, c)
     assert _roster(a)[a.device_id] == (False, True)
+
+
+def test_a_removed_member_cannot_admit_with_a_back_dated_admission_under_the_policy(three):
+    """The rule holds: b, removed while members may invite, signs an admission after the changeset
+    its removal keeps, stamped before the removal; the passes drop it (its number is past `kept`)."""
+    a, b, c = three
+    a.membership.set_policy(members_may_invite=True)
+    opened = _last_stamp(a)
+    sync_pair(a, b)
+    time.sleep(0.01)
+    a.membership.remove(b.device_id)
+    removed = _last_stamp(a)
+    assert removed - opened >= 2
+    sync_pair(a, b)
+    key, device = _new_key()
+    cs = _forged(b, ADMIT, {"device": device, "public_key": key, "name": "accomplice"}, (opened + removed) // 2)
+    a.replica.apply([cs])
+    assert device not in _roster(a)
+    assert _roster(a)[b.device_id][0]
+
+
+def test_a_removed_junior_admin_claiming_a_concurrent_removal_of_its_remover_is_beaten(three):
+    """The rule holds: c (junior admin), removed by b (senior admin), signs 'remove b' keeping less
+    of b's chain than b's removal of it, as if it had not seen it, and stamps it earlier: the two
+    removals count as concurrent and the more senior b wins."""
+    a, b, c = three
+    a.membership.promote(b.device_id)
+    a.membership.promote(c.device_id)
+    promoted = _last_stamp(a)
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    b_seen = c.replica.version_vector().get(b.device_id, 0)
+    time.sleep(0.01)
+    b.membership.remove(c.device_id)
+    removed = _last_stamp(b)
+    assert removed - promoted >= 2
+    for x, y in ((a, b), (b, c)):
+        sync_pair(x, y)
+    cs = _forged(c, REMOVE, {"device": b.device_id, "kept": b_seen}, (promoted + removed) // 2)
+    a.replica.apply([cs])
+    assert _roster(a)[c.device_id][0]
+    assert _roster(a)[b.device_id] == (False, True)
