@@ -228,3 +228,42 @@ def test_a_removed_junior_admin_claiming_a_concurrent_removal_of_its_remover_is_
     a.replica.apply([cs])
     assert _roster(a)[c.device_id][0]
     assert _roster(a)[b.device_id] == (False, True)
+
+
+def test_two_admins_removing_one_device_keeping_different_changesets_agree_everywhere(three, tmp_path):
+    """The rule holds: b removes x keeping all it wrote, then c removes x again keeping only its
+    first changeset; the earlier removal stands, and what c took back comes back on c, on a (who
+    heard of c's removal first) and on b alike."""
+    from datetime import UTC, datetime
+    a, b, c = three
+    x = add_device(a, tmp_path / "x", "visitor laptop")
+    try:
+        a.membership.promote(b.device_id)
+        a.membership.promote(c.device_id)
+        x.members.add("one")
+        time.sleep(0.01)
+        cut = datetime.now(UTC)
+        time.sleep(0.01)
+        x.members.add("two")
+        x.members.add("three")
+        everyone = (a, b, c, x)
+        for p in everyone:
+            for q in everyone:
+                if p is not q:
+                    sync_pair(p, q)
+        b.membership.remove(x.device_id)
+        c.membership.remove(x.device_id, undo_since=cut)
+        assert [m.name for m in c.members.list()] == ["one"]
+        sync_pair(a, c)
+        honest = (a, b, c)
+        for _round in range(3):
+            for p in honest:
+                for q in honest:
+                    if p is not q:
+                        sync_pair(p, q)
+        assert len({g.replica.state_hash() for g in honest}) == 1
+        for g in honest:
+            assert sorted(m.name for m in g.members.list()) == ["one", "three", "two"], g.device_name
+            assert _roster(g)[x.device_id][0]
+    finally:
+        x.close()
