@@ -267,3 +267,42 @@ def test_two_admins_removing_one_device_keeping_different_changesets_agree_every
             assert _roster(g)[x.device_id][0]
     finally:
         x.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A member makes a junior admin senior by admitting it again, back-dated: d (a member admitted "
+    "first, while members may invite) signs an admission of c, already a member, stamped before "
+    "b's admission; the earliest admission of a key is the one that counts, so c's seniority "
+    "becomes that stamp, and c, admitted after b, demotes b. core/membership.py _admit ranks by "
+    "the admission entry's forgeable stamp and lets an earlier duplicate replace the real one."))
+def test_a_member_cannot_make_a_junior_admin_senior_by_admitting_it_again_back_dated(group, tmp_path):
+    a = group
+    d = add_device(a, tmp_path / "d", "accomplice laptop")
+    a.membership.set_policy(members_may_invite=True)
+    opened = _last_stamp(a)
+    time.sleep(0.01)
+    b = add_device(a, tmp_path / "b", "minutes laptop")
+    b_admitted = _last_stamp(a)
+    assert b_admitted - opened >= 2
+    c = add_device(a, tmp_path / "c", "spare laptop")
+    try:
+        a.membership.promote(b.device_id)
+        a.membership.promote(c.device_id)
+        everyone = (a, b, c, d)
+        for p in everyone:
+            for q in everyone:
+                if p is not q:
+                    sync_pair(p, q)
+        c_key = c.replica.db.execute("SELECT public_key FROM devices WHERE id = ?", [c.device_id]).fetchone()[0]
+        cs = _forged(d, ADMIT, {"device": c.device_id, "public_key": c_key, "name": "spare laptop"},
+                     (opened + b_admitted) // 2)
+        c.replica.apply([cs])
+        try:
+            c.membership.demote(b.device_id)
+        except MembershipRefused:
+            pass  # refused, as it should be
+        sync_pair(a, c)
+        assert _roster(a)[b.device_id] == (False, True)
+    finally:
+        for g in (b, c, d):
+            g.close()
