@@ -306,3 +306,46 @@ def test_a_member_cannot_make_a_junior_admin_senior_by_admitting_it_again_back_d
     finally:
         for g in (b, c, d):
             g.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A removed device equivocates after its removal and two honest devices disagree for good: d, "
+    "an admin the founder removed, signs two versions of its next changeset ('promote b' to a, "
+    "'promote c' to c). Both are kept aside, unseen as a fork: withdrawn_changes and "
+    "membership_log keep the first version by (author, seq) with INSERT OR IGNORE, and forks are "
+    "only looked for against `changes`. The versions are handed on and ignored, and since "
+    "_removals_by_admins reads taken-back entries, a and c disagree whether b's reserved removal "
+    "of c beats c's removal of b."))
+def test_a_removed_devices_two_versions_of_a_taken_back_changeset_do_not_split_the_group(three, tmp_path):
+    from organiser.core.membership import PROMOTE
+    a, b, c = three
+    d = add_device(a, tmp_path / "d", "bad laptop")
+    try:
+        a.membership.promote(c.device_id)
+        a.membership.promote(d.device_id)
+        everyone = (a, b, c, d)
+        for x in everyone:
+            for y in everyone:
+                if x is not y:
+                    sync_pair(x, y)
+        a.membership.remove(d.device_id)
+        sync_pair(a, c)  # a and c both know d is removed
+        stamp = _last_stamp(a) + 1
+        to_a = _forged(d, PROMOTE, {"device": b.device_id}, stamp)
+        to_c = _forged(d, PROMOTE, {"device": c.device_id}, stamp)
+        assert to_a.seq == to_c.seq and to_a.hash != to_c.hash
+        a.replica.apply([to_a])
+        c.replica.apply([to_c])
+        c_seq = c.replica.version_vector().get(c.device_id, 0)
+        b.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), REMOVE, {"device": c.device_id, "kept": c_seq})])
+        c.membership.remove(b.device_id)  # c has not seen b's entry
+        honest = (a, b, c)
+        for _round in range(3):
+            for x in honest:
+                for y in honest:
+                    if x is not y:
+                        sync_pair(x, y)
+        assert _roster(a) == _roster(c)
+        assert a.replica.state_hash() == c.replica.state_hash()
+    finally:
+        d.close()
