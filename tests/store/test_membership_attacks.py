@@ -349,3 +349,37 @@ def test_a_removed_devices_two_versions_of_a_taken_back_changeset_do_not_split_t
         assert a.replica.state_hash() == c.replica.state_hash()
     finally:
         d.close()
+
+
+def test_taking_back_a_members_admission_takes_back_the_admitted_devices_data_everywhere(three, tmp_path):
+    """Probe: while members may invite, b admits x, and x adds a member; the founder then removes b
+    taking back everything b wrote since before the admission. x no longer belongs: a, who stored
+    x's changeset before, and c, who hears of it only afterwards, must show the same."""
+    from datetime import UTC, datetime
+
+    from organiser.services.group import join_group, prepare_join
+    a, b, c = three
+    a.membership.set_policy(members_may_invite=True)
+    for p, q in ((a, b), (a, c)):
+        sync_pair(p, q)
+    time.sleep(0.01)
+    cut = datetime.now(UTC)
+    time.sleep(0.01)
+    _path, public = prepare_join(tmp_path / "x", a.id)
+    b.admit_device(public, "visitor laptop")
+    x = join_group(tmp_path / "x", b.credentials(), "visitor laptop")
+    try:
+        sync_pair(b, x)
+        x.members.add("Spam")
+        sync_pair(b, x)
+        sync_pair(a, b)
+        assert "Spam" in [m.name for m in a.members.list()]
+        a.membership.remove(b.device_id, undo_since=cut)
+        for _round in range(2):
+            sync_pair(a, c)
+        assert x.device_id not in {d["id"] for d in a.devices()}
+        assert [m.name for m in a.members.list()] == [m.name for m in c.members.list()]
+        assert a.replica.state_hash() == c.replica.state_hash()
+        assert "Spam" not in [m.name for m in a.members.list()]
+    finally:
+        x.close()
