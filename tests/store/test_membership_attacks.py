@@ -383,3 +383,34 @@ def test_taking_back_a_members_admission_takes_back_the_admitted_devices_data_ev
         assert "Spam" not in [m.name for m in a.members.list()]
     finally:
         x.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "An admin shields a removed accomplice: the founder removes x; b (a junior admin) signs its own "
+    "removal of x stamped before the founder's, keeping x's changesets up to 10**9. The earliest "
+    "removal counts, the founder's is ignored ('not a member'), and x, listed as removed, goes on "
+    "writing: its later changesets are all within `kept`. core/membership.py orders concurrent "
+    "removals of one device by stamp and accepts any `kept`; the removal keeping least should win."))
+def test_an_admin_cannot_shield_a_removed_device_with_an_earlier_removal_keeping_everything(three, tmp_path):
+    a, b, c = three
+    x = add_device(a, tmp_path / "x", "visitor laptop")
+    try:
+        a.membership.promote(b.device_id)
+        promoted = _last_stamp(a)
+        everyone = (a, b, c, x)
+        for p in everyone:
+            for q in everyone:
+                if p is not q:
+                    sync_pair(p, q)
+        x.members.add("Spam")  # not heard by anyone yet
+        time.sleep(0.01)
+        a.membership.remove(x.device_id)
+        removed = _last_stamp(a)
+        assert removed - promoted >= 2
+        cs = _forged(b, REMOVE, {"device": x.device_id, "kept": 10**9}, (promoted + removed) // 2)
+        a.replica.apply([cs])
+        sync_pair(a, x)
+        assert _roster(a)[x.device_id][0]
+        assert "Spam" not in [m.name for m in a.members.list()]
+    finally:
+        x.close()
