@@ -41,8 +41,10 @@ def _last_stamp(g: Group) -> int:
 def _forged(g: Group, action: str, value: dict, hlc: int):
     """The next changeset of `g`'s chain, signed with `g`'s key, holding one membership entry and
     claiming the clock stamp `hlc` (as a device in bad faith can), not stored on `g`."""
-    row = g.replica.db.execute("SELECT seq, hash FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",
-                               [g.device_id]).fetchone()
+    row = g.replica.db.execute(  # its own changesets a removal took back are its chain all the same
+        "SELECT seq, hash FROM (SELECT seq, hash FROM changes WHERE author = ?1"
+        " UNION ALL SELECT seq, hash FROM withdrawn_changes WHERE author = ?1) ORDER BY seq DESC LIMIT 1",
+        [g.device_id]).fetchone()
     seq, prev = row if row is not None else (0, GENESIS)
     return sign_changeset(g.replica._key, g.replica.group_id, g.device_id, seq + 1, prev, hlc,
                           [Op(MEMBERSHIP_KIND, new_id(), action, value)])
@@ -434,3 +436,29 @@ def test_a_members_flood_taken_back_is_not_handed_on_again_once_a_policy_exists(
     a.membership.remove(b.device_id, undo_since=datetime.fromtimestamp(0, UTC))
     sync_pair(a, c)
     assert [cs.author for cs in a.replica.changes_since(c.replica.version_vector())] == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A junior admin that lost a removal race wins it by removing again: b (senior admin) and c "
+    "(junior admin) remove each other at once, so b should win; c, having heard of b's removal, "
+    "signs a second 'remove b' keeping all of b's chain. _beaten_removals keeps one removal per "
+    "(author, target), the latest, which is not concurrent with b's: c's first removal is never "
+    "beaten, applies first by stamp, and b is removed. No back-dating needed."))
+def test_a_junior_admin_cannot_win_a_lost_removal_race_by_removing_again(three):
+    a, b, c = three
+    a.membership.promote(b.device_id)
+    a.membership.promote(c.device_id)
+    for x, y in ((a, b), (a, c), (b, c)):
+        sync_pair(x, y)
+    c.membership.remove(b.device_id)
+    b.membership.remove(c.device_id)  # neither has heard of the other's removal
+    sync_pair(b, c)
+    b_seq = c.replica.version_vector()[b.device_id]
+    cs = _forged(c, REMOVE, {"device": b.device_id, "kept": b_seq}, _last_stamp(b) + 1)
+    for g in (a, b):
+        sync_pair(g, c)
+        g.replica.apply([cs])
+    sync_pair(a, b)
+    for g in (a, b):
+        assert _roster(g)[c.device_id][0], _roster(g)
+        assert _roster(g)[b.device_id] == (False, True)
