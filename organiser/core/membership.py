@@ -137,11 +137,13 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     ordered = sorted({(e.author, e.seq, e.index): e for e in entries}.values(), key=lambda e: e.order)
     legacy = list(legacy)
     first = _pass(ordered, founder, founder_key, legacy, frozenset(), {})
-    beaten = _beaten_removals(ordered, first, _removals_by_admins(ordered, founder, founder_key, legacy))
     limits: dict[str, int] = {}
     state = first
     for _ in range(MAX_PASSES):
-        state = _pass(ordered, founder, founder_key, legacy, beaten, limits)
+        # Whether a removal was an admin's is judged without the entries the last pass dropped
+        # (a removed admin's later promotion makes no one an admin).
+        by_admins = _removals_by_admins(ordered, founder, founder_key, legacy, limits)
+        state = _pass(ordered, founder, founder_key, legacy, _beaten_removals(ordered, first, by_admins), limits)
         found = state.limits()
         if found == limits:
             break
@@ -156,21 +158,25 @@ def _beaten_removals(ordered: list[Entry], first: Membership,
     less of the other's chain than the other's removal entry. Only a removal written by an
     admin (`by_admins`) beats another: a member senior by admission cannot keep a "removal" of
     an admin in reserve, to release when that admin removes it."""
-    removals = [e for e in ordered if e.action == REMOVE and e.target and _kept(e) is not None]
-    by_pair = {(e.author, e.target): e for e in removals}
+    by_pair: dict[tuple[str, str], list[Entry]] = {}
+    for e in ordered:
+        if e.action == REMOVE and e.target and _kept(e) is not None:
+            by_pair.setdefault((e.author, e.target), []).append(e)
     beaten: set[tuple[int, str, int, int]] = set()
-    for (remover, removed), entry in by_pair.items():
-        other = by_pair.get((removed, remover))
-        if (other is not None and other.order in by_admins and _concurrent(entry, other)
-                and _rank(first, remover) > _rank(first, removed)):
-            beaten.add(entry.order)
+    for (remover, removed), entries in by_pair.items():
+        if _rank(first, remover) <= _rank(first, removed):
+            continue
+        # Every removal of the pair is judged: one written again later does not save the first.
+        others = [o for o in by_pair.get((removed, remover), []) if o.order in by_admins]
+        beaten |= {e.order for e in entries if any(_concurrent(e, o) for o in others)}
     return frozenset(beaten)
 
 
-def _removals_by_admins(ordered: list[Entry], founder: str, founder_key: str,
-                        legacy: list[tuple[str, str, str, str]]) -> frozenset[tuple[int, str, int, int]]:
+def _removals_by_admins(ordered: list[Entry], founder: str, founder_key: str, legacy: list[tuple[str, str, str, str]],
+                        limits: Mapping[str, int]) -> frozenset[tuple[int, str, int, int]]:
     """The removal entries whose author was an admin when it wrote them, as the log stands
-    without any removal (a removal is what is being decided)."""
+    without any removal (a removal is what is being decided) and without the entries written
+    after their author's removal in the last pass (`limits`)."""
     state = _initial_state(ordered, founder, founder_key, legacy)
     by_admins: set[tuple[int, str, int, int]] = set()
     for entry in ordered:
@@ -178,7 +184,7 @@ def _removals_by_admins(ordered: list[Entry], founder: str, founder_key: str,
             if state.is_admin(entry.author):
                 by_admins.add(entry.order)
         else:
-            _apply(state, entry, founder, frozenset(), {})
+            _apply(state, entry, founder, frozenset(), limits)
     return frozenset(by_admins)
 
 

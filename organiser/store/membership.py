@@ -120,7 +120,9 @@ _KEPT_ASIDE_THAT_COUNT = """
       AND (w.author = (SELECT value FROM meta WHERE key = 'founder')
            OR EXISTS (SELECT 1 FROM membership_log m
                       WHERE m.action = 'promote' AND json_extract(m.value, '$.device') = w.author)
-           OR EXISTS (SELECT 1 FROM membership_log m WHERE m.action = 'policy'))
+           OR (EXISTS (SELECT 1 FROM membership_log m WHERE m.action = 'policy')
+               AND EXISTS (SELECT 1 FROM membership_log m
+                           WHERE m.author = w.author AND m.seq = w.seq AND m.action = 'admit')))
     ORDER BY w.author, w.seq"""
 
 
@@ -133,7 +135,7 @@ def kept_aside_that_count(db: Database, vector: dict[str, int]) -> list[Changese
     removal as we do keeps them aside too; one that does not, stores them.
 
     Only entries that can count are handed on: those of the founder, of a device some entry
-    promotes, or, once a policy entry exists, any admission. Another member's entries are
+    promotes, or, once a policy entry exists, a changeset holding an admission. Another member's entries are
     ignored in every evaluation, so a member that flooded the log before an admin took back all
     it wrote does not have its flood sent again at every conversation's start."""
     return [decode_changeset(body, sig) for author, seq, body, sig in db.execute(_KEPT_ASIDE_THAT_COUNT)

@@ -1,6 +1,7 @@
 """Attacks on the membership rules by a device in bad faith (a member, a demoted admin, a removed
-device's accomplice). Each xfail test is a hole found on the current code: it says what should
-happen, and fails because the rules let the attack through. A device in bad faith signs with its
+device's accomplice). The passing tests pin rules that hold (some fixed after this file found
+them). Each xfail test is a hole still open: it says what should happen, and fails because the
+rules let the attack through; strict, so it fails the day the hole is closed. A device in bad faith signs with its
 own key whatever clock stamp it likes, so the tests sign such changesets directly."""
 
 from __future__ import annotations
@@ -107,14 +108,10 @@ def test_a_member_cannot_admit_after_the_invite_policy_closed_by_back_dating(thr
     assert device not in _roster(a)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A member survives its removal with the help of a removed admin: d, an admin the founder "
-    "removes, writes 'promote b' after the changeset the removal keeps (so it counts nowhere); b, "
-    "a member senior to the admin c by admission, keeps a 'remove c' to itself and releases it "
-    "when c removes it. _removals_by_admins evaluates admin status without any removal, so d's "
-    "taken-back promotion makes b an admin there, b's 'removal' beats c's removal of b, and b "
-    "stays a member although its own removal of c counts for nothing."))
 def test_a_removed_admins_taken_back_promotion_does_not_let_a_member_beat_its_removal(three, tmp_path):
+    """d, an admin the founder removes, writes 'promote b' after the changeset the removal keeps; b, senior
+    to the admin c by admission, keeps a 'remove c' in reserve. d's promotion counts nowhere, so b's
+    reserve is no admin's removal and c's removal of b stands."""
     a, b, c = three
     d = add_device(a, tmp_path / "d", "bad laptop")
     try:
@@ -310,15 +307,9 @@ def test_a_member_cannot_make_a_junior_admin_senior_by_admitting_it_again_back_d
             g.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A removed device equivocates after its removal and two honest devices disagree for good: d, "
-    "an admin the founder removed, signs two versions of its next changeset ('promote b' to a, "
-    "'promote c' to c). Both are kept aside, unseen as a fork: withdrawn_changes and "
-    "membership_log keep the first version by (author, seq) with INSERT OR IGNORE, and forks are "
-    "only looked for against `changes`. The versions are handed on and ignored, and since "
-    "_removals_by_admins reads taken-back entries, a and c disagree whether b's reserved removal "
-    "of c beats c's removal of b."))
 def test_a_removed_devices_two_versions_of_a_taken_back_changeset_do_not_split_the_group(three, tmp_path):
+    """A removed admin signs two versions of its next changeset ('promote b' to a, 'promote c' to c):
+    both are taken back, count nowhere, and a and c agree."""
     from organiser.core.membership import PROMOTE
     a, b, c = three
     d = add_device(a, tmp_path / "d", "bad laptop")
@@ -418,12 +409,8 @@ def test_an_admin_cannot_shield_a_removed_device_with_an_earlier_removal_keeping
         x.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Once any policy entry exists (even one closing the policy), every taken-back changeset with a "
-    "membership entry is handed on again at each conversation, not only admissions: the third "
-    "clause of store/membership.py _KEPT_ASIDE_THAT_COUNT does not look at the entries' action, "
-    "so a removed member's flood of 'demote' entries is sent again forever."))
 def test_a_members_flood_taken_back_is_not_handed_on_again_once_a_policy_exists(three):
+    """Under a policy only changesets holding an admission are handed on: a flood of demotions is not."""
     from datetime import UTC, datetime
 
     from organiser.core.membership import DEMOTE
@@ -438,13 +425,9 @@ def test_a_members_flood_taken_back_is_not_handed_on_again_once_a_policy_exists(
     assert [cs.author for cs in a.replica.changes_since(c.replica.version_vector())] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A junior admin that lost a removal race wins it by removing again: b (senior admin) and c "
-    "(junior admin) remove each other at once, so b should win; c, having heard of b's removal, "
-    "signs a second 'remove b' keeping all of b's chain. _beaten_removals keeps one removal per "
-    "(author, target), the latest, which is not concurrent with b's: c's first removal is never "
-    "beaten, applies first by stamp, and b is removed. No back-dating needed."))
 def test_a_junior_admin_cannot_win_a_lost_removal_race_by_removing_again(three):
+    """b (senior admin) and c (junior admin) remove each other at once: b wins. c's second 'remove b',
+    written after, does not save its first."""
     a, b, c = three
     a.membership.promote(b.device_id)
     a.membership.promote(c.device_id)
