@@ -164,12 +164,20 @@ def _beaten_removals(ordered: list[Entry], first: Membership,
             by_pair.setdefault((e.author, e.target), []).append(e)
     beaten: set[tuple[int, str, int, int]] = set()
     for (remover, removed), entries in by_pair.items():
-        if _rank(first, remover) <= _rank(first, removed):
-            continue
         # Every removal of the pair is judged: one written again later does not save the first.
         others = [o for o in by_pair.get((removed, remover), []) if o.order in by_admins]
-        beaten |= {e.order for e in entries if any(_concurrent(e, o) for o in others)}
+        senior = _rank(first, remover) > _rank(first, removed)
+        beaten |= {e.order for e in entries
+                   if any((senior and _concurrent(e, o)) or _after_own_removal(e, o) for o in others)}
     return frozenset(beaten)
+
+
+def _after_own_removal(removal: Entry, other: Entry) -> bool:
+    """`removal` was written by a device that had seen `other`, its own removal by its target, and
+    after the last changeset of it that `other` keeps: whatever stamp it claims, it comes too late."""
+    kept_of_other, kept_of_me = _kept(removal), _kept(other)
+    assert kept_of_other is not None and kept_of_me is not None
+    return kept_of_other >= other.seq and removal.seq > kept_of_me
 
 
 def _removals_by_admins(ordered: list[Entry], founder: str, founder_key: str, legacy: list[tuple[str, str, str, str]],
