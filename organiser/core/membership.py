@@ -16,7 +16,9 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   admitted again.
 - Two admins who remove each other without having seen the other's removal: the more
   senior one wins (the founder first, then by admission); a removal counts here only if its
-  author was an admin when it wrote it. An admin cannot demote a more senior admin.
+  author was an admin when it wrote it, and one written after its author had seen its own
+  removal by its target counts nowhere. Of several removals of one device, the one keeping
+  least stands. An admin cannot demote a more senior admin.
   Admitting and removing one device at once: the removal wins.
 - The group always keeps an admin: a removal or demotion of its last admin has no effect.
 - A device that signed two versions of one changeset number (a fork) is set aside from that
@@ -270,6 +272,8 @@ def _apply(state: Membership, e: Entry, founder: str, beaten: frozenset[tuple[in
     if e.action == POLICY:
         return _policy(state, e)
     target = state.devices.get(e.target)
+    if target is not None and target.removed and e.action == REMOVE:
+        return _remove_again(e, author, target)
     if target is None or target.removed:
         return "it names a device that is not a member"
     on_member = _ON_MEMBER.get(e.action)
@@ -347,6 +351,19 @@ def _remove(state: Membership, e: Entry, author: Device, target: Device) -> str 
     target.removed_hlc = e.hlc
     target.admin = False
     state.removals += 1
+    return None
+
+
+def _remove_again(e: Entry, author: Device, target: Device) -> str | None:
+    """Another admin's removal of a removed device: of all its removals, the one keeping least
+    stands, whatever their stamps (an earlier-stamped removal keeping everything must not shield it)."""
+    kept = _kept(e)
+    if kept is None:
+        return "the removal does not name the last changeset that stays"
+    assert target.removed_kept is not None
+    if kept >= target.removed_kept:
+        return "the device was removed already, keeping no more than this"
+    target.removed_kept, target.removed_by, target.removed_hlc = kept, author.id, e.hlc
     return None
 
 
