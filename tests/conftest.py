@@ -84,3 +84,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if shared:
             item.add_marker(pytest.mark.xdist_group(module.nodeid))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: files keep their order
+
+
+def admins_acting_unaware(devices: list[Group]) -> None:
+    """Three admins act before hearing of each other (found by the membership machine): d0 demotes
+    d2, then itself; d2 removes d1 and all it wrote; d1 removes d0, keeping what it had seen. d0, d1
+    and d2 then talk to each other; d1's removal of d0 ends up kept aside on them (d1's own
+    changesets are taken back). `devices[0]` founded the group and admitted the others."""
+    from datetime import UTC, datetime
+
+    d0, d1, d2 = devices[:3]
+    for admin in (d1, d2):
+        d0.membership.promote(admin.device_id)
+    for other in devices[1:]:
+        sync_pair(d0, other)
+    d0.membership.demote(d2.device_id)
+    d0.membership.demote(d0.device_id)
+    d2.membership.remove(d1.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    d1.membership.remove(d0.device_id)
+    for _round in range(3):
+        for x in (d0, d1, d2):
+            for y in (d0, d1, d2):
+                if x is not y:
+                    sync_pair(x, y)

@@ -183,24 +183,10 @@ def test_entries_a_removal_took_back_reach_a_device_that_syncs_only_through_the_
     """As in tests/store/test_membership.py: three admins act before hearing of each other, and
     d1's removal of d0 ends up kept aside on d0 (d1's changesets are taken back). d3 syncs only
     through the folder: it must evaluate that entry too, or it shows another roster."""
-    from datetime import UTC, datetime
-
-    from tests.conftest import sync_pair
+    from tests.conftest import admins_acting_unaware
 
     d = make_group(tmp_path, 4)
-    for admin in d[1:3]:
-        d[0].membership.promote(admin.device_id)
-    for other in d[1:]:
-        sync_pair(d[0], other)
-    d[0].membership.demote(d[2].device_id)
-    d[0].membership.demote(d[0].device_id)
-    d[2].membership.remove(d[1].device_id, undo_since=datetime.fromtimestamp(0, UTC))
-    d[1].membership.remove(d[0].device_id)
-    for _round in range(3):
-        for x in d[:3]:
-            for y in d[:3]:
-                if x is not y:
-                    sync_pair(x, y)
+    admins_acting_unaware(d)
     assert d[0].replica.kept_aside_entries({})
     shared = tmp_path / "shared"
     shared.mkdir()

@@ -8,21 +8,7 @@ import pytest
 
 from organiser.services.devices import MembershipRefused
 from organiser.store.replica import RemovedError
-from tests.conftest import add_device, sync_pair
-
-
-@pytest.fixture
-def three(tmp_path):
-    from organiser.services.group import create_group
-
-    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
-    b = add_device(a, tmp_path / "b", "minutes laptop")
-    c = add_device(a, tmp_path / "c", "spare laptop")
-    for x, y in ((a, b), (a, c), (b, c)):
-        sync_pair(x, y)
-    yield a, b, c
-    for g in (a, b, c):
-        g.close()
+from tests.conftest import add_device, admins_acting_unaware, sync_pair
 
 
 def test_a_removal_withdraws_what_the_device_wrote_after_the_kept_changeset_on_every_device(three):
@@ -122,14 +108,7 @@ def test_entries_a_removal_took_back_still_reach_every_device_so_all_agree(group
     on: d3 and d4, who did nothing, hold the same entries and agree with everyone."""
     d = [group, *(add_device(group, tmp_path / f"d{i}", f"device {i}") for i in range(1, 5))]
     try:
-        for admin in d[1:3]:
-            group.membership.promote(admin.device_id)
-        for other in d[1:]:
-            sync_pair(group, other)
-        group.membership.demote(d[2].device_id)
-        group.membership.demote(group.device_id)
-        d[2].membership.remove(d[1].device_id, undo_since=datetime.fromtimestamp(0, UTC))
-        d[1].membership.remove(group.device_id)
+        admins_acting_unaware(d)
         for _round in range(len(d) + 2):
             for x in d:
                 for y in d:

@@ -19,19 +19,6 @@ from organiser.store.replica import LocalOp
 from tests.conftest import add_device, sync_pair
 
 
-@pytest.fixture
-def three(tmp_path):
-    from organiser.services.group import create_group
-    a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
-    b = add_device(a, tmp_path / "b", "minutes laptop")
-    c = add_device(a, tmp_path / "c", "spare laptop")
-    for x, y in ((a, b), (a, c), (b, c)):
-        sync_pair(x, y)
-    yield a, b, c
-    for g in (a, b, c):
-        g.close()
-
-
 def _last_stamp(g: Group) -> int:
     """The clock stamp of this device's newest changeset."""
     row = g.replica.db.execute("SELECT hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",

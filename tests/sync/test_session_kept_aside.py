@@ -4,12 +4,11 @@ device must evaluate them (sync/session.py `_send_kept_aside`): a conversation h
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 
 from organiser.sync.session import Session
-from tests.conftest import add_device, sync_pair
+from tests.conftest import add_device, admins_acting_unaware
 from tests.sync.test_session_freed import _connected_pair
 
 pytestmark = pytest.mark.asyncio
@@ -18,20 +17,7 @@ pytestmark = pytest.mark.asyncio
 async def test_a_conversation_hands_on_the_entries_a_removal_took_back(group, tmp_path) -> None:
     d = [group, *(add_device(group, tmp_path / f"d{i}", f"device {i}") for i in range(1, 4))]
     try:
-        for admin in d[1:3]:
-            group.membership.promote(admin.device_id)
-        for other in d[1:]:
-            sync_pair(group, other)
-        # As in tests/store/test_membership.py: three admins act before hearing of each other.
-        group.membership.demote(d[2].device_id)
-        group.membership.demote(group.device_id)
-        d[2].membership.remove(d[1].device_id, undo_since=datetime.fromtimestamp(0, UTC))
-        d[1].membership.remove(group.device_id)
-        for _round in range(3):
-            for x in d[:3]:
-                for y in d[:3]:
-                    if x is not y:
-                        sync_pair(x, y)
+        admins_acting_unaware(d)
         assert group.replica.kept_aside_entries({}), "d1's removal of d0 is kept aside on d0"
         # d3 heard nothing yet; it talks with d0 only, over the sync protocol.
         (a_reader, a_writer), (b_reader, b_writer), server = await _connected_pair()
