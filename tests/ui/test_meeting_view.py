@@ -60,10 +60,10 @@ def test_a_peers_typing_arrives_while_the_caret_and_selection_stay_put(meeting, 
     qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
     type_text(editor.text, "Budget: agreed. Next: garden.")
     editor.flush()
-    # select "agreed" with the keyboard, as a person would
-    cursor = editor.text.textCursor()
-    cursor.setPosition(8)
-    editor.text.setTextCursor(cursor)
+    # select "agreed" with the keyboard, as a person would: to the start, 8 to the right, then shift
+    qtbot.keyClick(editor.text, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    for _ in range(8):
+        qtbot.keyClick(editor.text, Qt.Key.Key_Right)
     for _ in range(6):
         qtbot.keyClick(editor.text, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
     assert editor.text.textCursor().selectedText() == "agreed"
