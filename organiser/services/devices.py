@@ -153,11 +153,18 @@ class Devices:
     def remove(self, text: str, *, undo_since: datetime | None = None) -> DeviceInfo:
         """Remove a device for good. Its changesets up to the last this device holds stay
         (or, with `undo_since`, up to the last written before that time); later ones are
-        withdrawn everywhere. Returns the device as it is now (removed). `NotFoundError` when
-        `text` names no current device or more than one; `MembershipRefused` when this device
-        is not an admin or the log would ignore the removal."""
-        target = self.find(text)
+        withdrawn everywhere. A device removed already can be removed again only to take back
+        more of what it wrote (an earlier `undo_since`): of several removals, the one keeping least
+        stands. Returns the device as it is now (removed). `NotFoundError` when `text` names no
+        device or more than one; `MembershipRefused` when this device is not an admin, the
+        device was removed already keeping no more, or the log would ignore the removal."""
+        target = self.find(text, include_removed=True)
         kept = self._last_kept(target.id, undo_since)
+        if target.removed and target.kept is not None and kept >= target.kept:
+            raise MembershipRefused(
+                f"'{target.name}' was removed already, and what it wrote after its change {target.kept} is "
+                "taken back: only an earlier undo time takes back more." if undo_since is not None else
+                f"'{target.name}' was removed already; to take back more of what it wrote, give an undo time.")
         self._commit(REMOVE, {"device": target.id, "kept": kept})
         return self.find(target.id, include_removed=True)
 

@@ -162,3 +162,23 @@ def test_a_member_cannot_keep_a_removal_of_an_admin_in_reserve_to_survive_its_ow
     for g in (a, c):
         assert {d.id: d.removed for d in g.membership.list()}[b.device_id], g.membership.list()
         assert {d.id: d.admin for d in g.membership.list()}[c.device_id]
+
+
+def test_a_removed_device_is_removed_again_only_to_take_back_more(three):
+    """An admin removed b keeping all it wrote, then finds its recent edits were damage: removing
+    it again with an undo time takes them back (the removal keeping least stands); removing it
+    again without one is refused with a sentence saying how."""
+    a, b, c = three
+    b.members.add("Damage")
+    sync_pair(a, b)
+    a.membership.remove(b.device_id)
+    assert [m.name for m in a.members.list()] == ["Damage"]
+    with pytest.raises(MembershipRefused, match="removed already; to take back more of what it wrote, give an undo"):
+        a.membership.remove(b.device_id)
+    a.membership.remove(b.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    with pytest.raises(MembershipRefused, match="only an earlier undo time takes back more"):
+        a.membership.remove(b.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    sync_pair(a, c)
+    for g in (a, c):
+        assert g.members.list() == []
+        assert {d.id: d.kept for d in g.membership.list()}[b.device_id] == 0
