@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Remove a device from the group for good: from now on no member device "
                            "accepts its changes or its connections, and its invites stop working. What it wrote "
                            "until now stays; with --undo-since, what it wrote from that time on is taken back on "
-                           "every device (to undo an infiltrator's recent damage).")
+                           "every device (to undo an infiltrator's recent damage). A device removed already can "
+                           "be removed again with an earlier --undo-since, to take back more of what it wrote.")
     q.add_argument("device", metavar="ID", help="the device's id (or its start) or name, from 'organiser device list'")
     q.add_argument("--undo-since", metavar="ISO_TIME", default=None,
                    help="also take back what the device wrote from this time on, e.g. 2026-11-28T18:00 (UTC unless "
