@@ -12,8 +12,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
@@ -212,7 +213,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         peerbook.clear_node(self.group.db)
         self.group.bus.publish(PeersChanged())
 
-    def _spawn(self, coro) -> asyncio.Task:  # type: ignore[no-untyped-def]
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._tasks.add(task)  # a strong reference until it finishes
         task.add_done_callback(self._tasks.discard)
