@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +56,15 @@ def sync_pair(a: Group, b: Group) -> None:
     a.replica.apply(b.replica.changes_since(a.replica.version_vector()))
 
 
+
+def sync_all(devices: Sequence[Group], rounds: int = 1) -> None:
+    """Every device exchanges with every other, `rounds` times over (news of news needs more)."""
+    for _round in range(rounds):
+        for x in devices:
+            for y in devices:
+                if x is not y:
+                    sync_pair(x, y)
+
 @pytest.fixture
 def two_devices(tmp_path: Path) -> Iterator[tuple[Group, Group]]:
     a = create_group(tmp_path / "a", "Tenants Union", "door laptop")
@@ -102,8 +111,4 @@ def admins_acting_unaware(devices: list[Group]) -> None:
     d0.membership.demote(d0.device_id)
     d2.membership.remove(d1.device_id, undo_since=datetime.fromtimestamp(0, UTC))
     d1.membership.remove(d0.device_id)
-    for _round in range(3):
-        for x in (d0, d1, d2):
-            for y in (d0, d1, d2):
-                if x is not y:
-                    sync_pair(x, y)
+    sync_all((d0, d1, d2), rounds=3)

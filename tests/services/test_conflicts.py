@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from organiser.core.errors import NotFoundError
-from tests.conftest import sync_pair
+from tests.conftest import sync_all, sync_pair
 
 
 @pytest.fixture
@@ -95,10 +95,7 @@ def test_a_value_lost_to_an_edit_whose_writer_never_saw_it_is_listed_on_every_de
         dst.replica.apply(src.replica.changes_since(dst.replica.version_vector()))
 
     def everyone_meets():
-        for x in devices:
-            for y in devices:
-                if x is not y:
-                    sync_pair(x, y)
+        sync_all(devices)
 
     try:
         everyone_meets()

@@ -8,7 +8,7 @@ import pytest
 
 from organiser.services.devices import MembershipRefused
 from organiser.store.replica import RemovedError
-from tests.conftest import add_device, admins_acting_unaware, sync_pair
+from tests.conftest import add_device, admins_acting_unaware, sync_all, sync_pair
 
 
 def test_a_removal_withdraws_what_the_device_wrote_after_the_kept_changeset_on_every_device(three):
@@ -109,11 +109,7 @@ def test_entries_a_removal_took_back_still_reach_every_device_so_all_agree(group
     d = [group, *(add_device(group, tmp_path / f"d{i}", f"device {i}") for i in range(1, 5))]
     try:
         admins_acting_unaware(d)
-        for _round in range(len(d) + 2):
-            for x in d:
-                for y in d:
-                    if x is not y:
-                        sync_pair(x, y)
+        sync_all(d, rounds=len(d) + 2)
         rosters = [sorted((m.id, m.admin, m.removed, m.kept) for m in g.membership.list()) for g in d]
         assert all(r == rosters[0] for r in rosters), rosters
         assert len({g.replica.state_hash() for g in d}) == 1

@@ -16,7 +16,7 @@ from organiser.core.records import new_id
 from organiser.services.devices import MembershipRefused
 from organiser.services.group import Group
 from organiser.store.replica import LocalOp
-from tests.conftest import add_device, sync_pair
+from tests.conftest import add_device, sync_all, sync_pair
 
 
 def _last_stamp(g: Group) -> int:
@@ -105,10 +105,7 @@ def test_a_removed_admins_taken_back_promotion_does_not_let_a_member_beat_its_re
         a.membership.promote(c.device_id)
         a.membership.promote(d.device_id)
         everyone = (a, b, c, d)
-        for x in everyone:
-            for y in everyone:
-                if x is not y:
-                    sync_pair(x, y)
+        sync_all(everyone)
         a.membership.remove(d.device_id)  # keeps what a has seen of d
         d.membership.promote(b.device_id)  # d has not heard of its removal yet
         sync_pair(b, d)  # b holds d's promotion (and, with it, believes itself an admin)
@@ -116,11 +113,7 @@ def test_a_removed_admins_taken_back_promotion_does_not_let_a_member_beat_its_re
         b.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), REMOVE, {"device": c.device_id, "kept": c_seq})])
         c.membership.remove(b.device_id)  # c has not seen b's entry
         honest = (a, b, c)
-        for _round in range(3):
-            for x in honest:
-                for y in honest:
-                    if x is not y:
-                        sync_pair(x, y)
+        sync_all(honest, rounds=3)
         for g in (a, c):
             assert _roster(g)[d.device_id][0]
             assert _roster(g)[b.device_id][0], _roster(g)
@@ -228,20 +221,13 @@ def test_two_admins_removing_one_device_keeping_different_changesets_agree_every
         x.members.add("two")
         x.members.add("three")
         everyone = (a, b, c, x)
-        for p in everyone:
-            for q in everyone:
-                if p is not q:
-                    sync_pair(p, q)
+        sync_all(everyone)
         b.membership.remove(x.device_id)
         c.membership.remove(x.device_id, undo_since=cut)
         assert [m.name for m in c.members.list()] == ["one"]
         sync_pair(a, c)
         honest = (a, b, c)
-        for _round in range(3):
-            for p in honest:
-                for q in honest:
-                    if p is not q:
-                        sync_pair(p, q)
+        sync_all(honest, rounds=3)
         assert len({g.replica.state_hash() for g in honest}) == 1
         for g in honest:
             assert sorted(m.name for m in g.members.list()) == ["one"], g.device_name
@@ -270,10 +256,7 @@ def test_a_member_cannot_make_a_junior_admin_senior_by_admitting_it_again_back_d
         a.membership.promote(b.device_id)
         a.membership.promote(c.device_id)
         everyone = (a, b, c, d)
-        for p in everyone:
-            for q in everyone:
-                if p is not q:
-                    sync_pair(p, q)
+        sync_all(everyone)
         c_key = c.replica.db.execute("SELECT public_key FROM devices WHERE id = ?", [c.device_id]).fetchone()[0]
         cs = _forged(d, ADMIT, {"device": c.device_id, "public_key": c_key, "name": "spare laptop"},
                      (opened + b_admitted) // 2)
@@ -299,10 +282,7 @@ def test_a_removed_devices_two_versions_of_a_taken_back_changeset_do_not_split_t
         a.membership.promote(c.device_id)
         a.membership.promote(d.device_id)
         everyone = (a, b, c, d)
-        for x in everyone:
-            for y in everyone:
-                if x is not y:
-                    sync_pair(x, y)
+        sync_all(everyone)
         a.membership.remove(d.device_id)
         sync_pair(a, c)  # a and c both know d is removed
         stamp = _last_stamp(a) + 1
@@ -315,11 +295,7 @@ def test_a_removed_devices_two_versions_of_a_taken_back_changeset_do_not_split_t
         b.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), REMOVE, {"device": c.device_id, "kept": c_seq})])
         c.membership.remove(b.device_id)  # c has not seen b's entry
         honest = (a, b, c)
-        for _round in range(3):
-            for x in honest:
-                for y in honest:
-                    if x is not y:
-                        sync_pair(x, y)
+        sync_all(honest, rounds=3)
         assert _roster(a) == _roster(c)
         assert a.replica.state_hash() == c.replica.state_hash()
     finally:
@@ -369,10 +345,7 @@ def test_an_admin_cannot_shield_a_removed_device_with_an_earlier_removal_keeping
         a.membership.promote(b.device_id)
         promoted = _last_stamp(a)
         everyone = (a, b, c, x)
-        for p in everyone:
-            for q in everyone:
-                if p is not q:
-                    sync_pair(p, q)
+        sync_all(everyone)
         x.members.add("Spam")  # not heard by anyone yet
         time.sleep(0.01)
         a.membership.remove(x.device_id)

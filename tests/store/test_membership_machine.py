@@ -22,7 +22,7 @@ from organiser.core.membership import DEMOTE, MEMBERSHIP_KIND, PROMOTE, REMOVE
 from organiser.core.records import new_id
 from organiser.services.group import Group, create_group
 from organiser.store.replica import LocalOp
-from tests.conftest import add_device, sync_pair
+from tests.conftest import add_device, sync_all, sync_pair
 
 NAMES = ["Ana", "Bruno", "Chidi", "Dana"]
 
@@ -108,11 +108,7 @@ class MembershipMachine(RuleBasedStateMachine):
             assert g.membership.membership().admins()
 
     def teardown_check(self) -> None:
-        for _round in range(len(self.groups) + 2):
-            for x in self.groups:
-                for y in self.groups:
-                    if x is not y:
-                        sync_pair(x, y)
+        sync_all(self.groups, rounds=len(self.groups) + 2)
         rosters = [sorted((d.id, d.admin, d.removed, d.kept) for d in g.membership.list()) for g in self.groups]
         hashes = [g.replica.state_hash() for g in self.groups]
         assert all(r == rosters[0] for r in rosters), rosters
