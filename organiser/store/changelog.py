@@ -1,12 +1,17 @@
-"""The change log's stored form (migration m017_compact_changesets).
+"""The change log's stored form (migrations m017_compact_changesets, m018_op_heads).
 
 Every changeset is kept as the exact bytes its author signed, but most of a body repeats
-what the row's columns hold already: author, group, clock stamp, previous hash and number
-(about 250 bytes of a member's 800). A body in the canonical layout, `{"a":…,"g":…,"h":…,
-"o":OPS,"p":…,"s":…}` (what `encode_body` writes), is stored as its OPS text alone; the
-`changes` view puts the same bytes back together, so everything that reads `changes` gets
-the signed body byte for byte. A body in any other layout (a peer's encoder may differ) is
-stored whole.
+what is stored elsewhere, and the `changes` view puts the same bytes back together, so
+everything that reads `changes` gets the signed body byte for byte:
+
+- A body in the canonical layout, `{"a":…,"g":…,"h":…,"o":OPS,"p":…,"s":…}` (what
+  `encode_body` writes), repeats author, group, clock stamp, previous hash and number, which
+  the row's columns hold (about 250 bytes of a member's 800): it is stored as its OPS text
+  alone. A body in any other layout (a peer's encoder may differ) is stored whole.
+- In OPS, every field write of a record starts with the same head, `["member","<record id>",`
+  (about 45 bytes, eight times for a new member): the first write's head is stored once, in
+  `head`, and each of its occurrences in OPS as the character U+0001, which JSON text never
+  holds raw (a string must escape it), so putting the head back is exact.
 """
 
 from __future__ import annotations
@@ -17,16 +22,22 @@ from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset
 
-INSERT = ("INSERT INTO change_log (author, seq, hlc, prev, hash, ops, body, signature) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT = ("INSERT INTO change_log (author, seq, hlc, prev, hash, head, ops, body, signature) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
-# The view's body: byte for byte what `ops_part` took apart (the group is this database's).
-_BODY = (
-    "coalesce(body, CAST('{\"a\":\"' || author || '\",\"g\":\"' || (SELECT value FROM meta WHERE key = 'group_id') "
-    "|| '\",\"h\":' || hlc || ',\"o\":' || ops || ',\"p\":\"' || prev || '\",\"s\":' || seq || '}' AS BLOB))"
-)
+HEAD_MARK = "\x01"
 
-SCHEMA = [
+
+def _body(ops: str) -> str:
+    """The view's body: byte for byte what `ops_part` took apart (the group is this
+    database's); `ops`: the SQL that gives the OPS text back."""
+    return ("coalesce(body, CAST('{\"a\":\"' || author || '\",\"g\":\"' || (SELECT value FROM meta "
+            "WHERE key = 'group_id') || '\",\"h\":' || hlc || ',\"o\":' || " + ops
+            + " || ',\"p\":\"' || prev || '\",\"s\":' || seq || '}' AS BLOB))")
+
+
+# What m017 created (a shipped migration keeps making what it made then; m018 changes it).
+M017_SCHEMA = [
     """CREATE TABLE change_log (
         id INTEGER PRIMARY KEY,
         author TEXT NOT NULL,
@@ -41,7 +52,7 @@ SCHEMA = [
         CHECK ((ops IS NULL) <> (body IS NULL))
     )""",
     f"CREATE VIEW changes (id, author, seq, hlc, prev, hash, body, signature) AS "
-    f"SELECT id, author, seq, hlc, prev, hash, {_BODY}, signature FROM change_log",
+    f"SELECT id, author, seq, hlc, prev, hash, {_body('ops')}, signature FROM change_log",
     # Rare writers (a removal undone, tests) may still write through the view: bodies kept whole.
     """CREATE TRIGGER changes_insert INSTEAD OF INSERT ON changes BEGIN
         INSERT INTO change_log (author, seq, hlc, prev, hash, body, signature)
@@ -50,6 +61,17 @@ SCHEMA = [
     """CREATE TRIGGER changes_delete INSTEAD OF DELETE ON changes BEGIN
         DELETE FROM change_log WHERE id = OLD.id;
     END""",
+]
+
+
+# m018: the ops' head, stored once (with_head); the view puts it back.
+_OPS_WITH_HEAD = "iif(head IS NULL, ops, replace(ops, char(1), head))"
+HEAD_COLUMN = "ALTER TABLE change_log ADD COLUMN head TEXT CHECK (head IS NULL OR ops IS NOT NULL)"
+VIEW = [
+    "DROP VIEW changes",  # its triggers go with it
+    f"CREATE VIEW changes (id, author, seq, hlc, prev, hash, body, signature) AS "
+    f"SELECT id, author, seq, hlc, prev, hash, {_body(_OPS_WITH_HEAD)}, signature FROM change_log",
+    *M017_SCHEMA[2:],
 ]
 
 
@@ -68,13 +90,35 @@ def ops_part(body: bytes, group: str | None, author: str, hlc: int, prev: str, s
         return None
 
 
+def with_head(ops: str) -> tuple[str | None, str]:
+    """(head, stored OPS): the first field write's head taken out of every write that starts
+    with it, or (None, OPS) when that would not make it shorter."""
+    if not ops.startswith('[["') or HEAD_MARK in ops:
+        return None, ops
+    # The head ends after the second value: `["kind","record",`. Ids and kinds hold no quotes
+    # or backslashes in the app's own writes; where they do, the head found here is still an
+    # exact piece of the text, so putting it back stays exact.
+    kind_end = ops.find('","', 3)
+    record_end = ops.find('",', kind_end + 3) if kind_end > 0 else -1
+    if record_end < 0:
+        return None, ops
+    head = ops[1:record_end + 2]
+    stored = ops.replace(head, HEAD_MARK)
+    if len(stored) + len(head) >= len(ops):
+        return None, ops
+    return head, stored
+
+
 def stored_rows(batch: Iterable[Changeset], group: str | None) -> list[tuple[object, ...]]:
     """The `change_log` rows of verified changesets, for `INSERT`."""
     rows: list[tuple[object, ...]] = []
     for cs in batch:
         ops = ops_part(cs.body, group, cs.author, cs.hlc, cs.prev, cs.seq)
-        rows.append((cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, ops, None if ops is not None else cs.body,
-                     cs.signature))
+        if ops is None:
+            rows.append((cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, None, None, cs.body, cs.signature))
+        else:
+            head, stored = with_head(ops)
+            rows.append((cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, head, stored, None, cs.signature))
     return rows
 
 
@@ -83,7 +127,7 @@ def compact_existing(db: Database) -> None:
     conn = db.conn
     found = conn.execute("SELECT value FROM meta WHERE key = 'group_id'").fetchone()
     group = found[0] if found else None
-    for statement in SCHEMA[:1]:
+    for statement in M017_SCHEMA[:1]:
         conn.execute(statement)
     rows = conn.execute("SELECT id, author, seq, hlc, prev, hash, body, signature FROM changes ORDER BY id")
     while chunk := rows.fetchmany(5000):
@@ -95,5 +139,23 @@ def compact_existing(db: Database) -> None:
         conn.executemany("INSERT INTO change_log (id, author, seq, hlc, prev, hash, ops, body, signature) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", compact)
     conn.execute("DROP TABLE changes")
-    for statement in SCHEMA[1:]:
+    for statement in M017_SCHEMA[1:]:
         conn.execute(statement)
+
+
+def take_out_heads(db: Database) -> None:
+    """Store the ops' heads of a change log compacted by m017 once (m018)."""
+    conn = db.conn
+    conn.execute(HEAD_COLUMN)
+    for statement in VIEW:
+        conn.execute(statement)
+    after = 0
+    while chunk := conn.execute("SELECT id, ops FROM change_log WHERE id > ? AND ops IS NOT NULL ORDER BY id "
+                                "LIMIT 5000", [after]).fetchall():
+        headed = []
+        for local_id, ops in chunk:
+            head, stored = with_head(ops)
+            if head is not None:
+                headed.append((head, stored, local_id))
+        conn.executemany("UPDATE change_log SET head = ?, ops = ? WHERE id = ?", headed)
+        after = chunk[-1][0]

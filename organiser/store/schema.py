@@ -366,5 +366,15 @@ def m017_compact_changesets(db: Database) -> None:
     compact_existing(db)
 
 
+@migrations()
+def m018_op_heads(db: Database) -> None:
+    # Each field write of a record repeated its kind and id (`["member","<id>",`, about 45
+    # bytes, eight times for a new member): the change log now stores the first write's head
+    # once, and the `changes` view puts it back, byte for byte (store/changelog.py).
+    from organiser.store.changelog import take_out_heads
+
+    take_out_heads(db)
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -132,7 +132,7 @@ def write_floor(tmp: Path, group: Group, synchronous: str, rows: int) -> float:
     each, into an empty store: no validation, signing, encoding or merging."""
     # The change log's stored form (store/changelog.py), and the signed body to find the record.
     logged = group.db.execute(
-        "SELECT l.author, l.seq, l.hlc, l.prev, l.hash, l.ops, l.body, l.signature, c.body "
+        "SELECT l.author, l.seq, l.hlc, l.prev, l.hash, l.head, l.ops, l.body, l.signature, c.body "
         "FROM change_log l JOIN changes c ON c.id = l.id ORDER BY l.id DESC LIMIT ?", [rows]
     ).fetchall()[::-1]
     records = {rid: row for rid, *row in group.db.execute(
@@ -140,7 +140,7 @@ def write_floor(tmp: Path, group: Group, synchronous: str, rows: int) -> float:
     db = connect(tmp / f"floor-{synchronous}.db")
     db.execute(f"PRAGMA synchronous={synchronous}")
     conn = db.conn
-    pairs = [(row[:8], records[json.loads(row[8])["o"][0][1]]) for row in logged]
+    pairs = [(row[:9], records[json.loads(row[9])["o"][0][1]]) for row in logged]
     t0 = time.perf_counter()
     for change, record in pairs:
         conn.execute("BEGIN IMMEDIATE")
@@ -319,7 +319,8 @@ def stored_bytes(target: Group, changesets: int) -> dict[str, int]:
     """What the apply stored per changeset: its change log row (columns and body as stored),
     and the whole database file after VACUUM (records, indexes, full-text index too)."""
     (log_bytes,) = target.db.execute(
-        "SELECT sum(length(author) + 8 + 8 + length(prev) + length(hash) + coalesce(length(ops), 0) "
+        "SELECT sum(length(author) + 8 + 8 + length(prev) + length(hash) + coalesce(length(head), 0) "
+        "+ coalesce(length(ops), 0) "
         "+ coalesce(length(body), 0) + length(signature)) FROM change_log").fetchone()
     target.db.execute("VACUUM")
     (pages,) = target.db.execute("PRAGMA page_count").fetchone()
@@ -345,7 +346,7 @@ def stored_rows_floor(tmp: Path, target: Group) -> float:
     """The least any apply can take with this schema: executemany of exactly the rows the
     apply stored (change log, records, full-text index) into an empty store, no Python work."""
     changes = target.db.execute(
-        "SELECT author, seq, hlc, prev, hash, ops, body, signature FROM change_log ORDER BY id").fetchall()
+        "SELECT author, seq, hlc, prev, hash, head, ops, body, signature FROM change_log ORDER BY id").fetchall()
     records = target.db.execute(
         "SELECT id, kind, data, versions, deleted, search, link1, link2 FROM records ORDER BY rowid").fetchall()
     db = connect(tmp / "floor.db")

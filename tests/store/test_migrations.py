@@ -8,6 +8,7 @@ import pytest
 from sqlite_utils import Database
 
 from organiser.services.group import create_group, open_group
+from organiser.store import changelog
 from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME
 from organiser.store.schema import migrations
@@ -180,7 +181,7 @@ def _rewind_to_whole_bodies(db: Database) -> None:
                    "hlc INTEGER NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL, body BLOB NOT NULL, "
                    "signature BLOB NOT NULL, UNIQUE (author, seq))")
         db.conn.executemany(f"INSERT INTO changes ({CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm017_compact_changesets'")
+        db.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m017_compact_changesets', 'm018_op_heads')")
 
 
 def test_m017_stores_bodies_compactly_and_gives_back_the_signed_bytes(data_dir):
@@ -216,5 +217,49 @@ def test_m017_stores_bodies_compactly_and_gives_back_the_signed_bytes(data_dir):
         newest = reopened.replica.raw_changes_after(whole[-2][0])
         assert len(newest) == 1 and reopened.db.execute("SELECT ops IS NOT NULL FROM change_log WHERE id = ?",
                                                         [newest[0][0]]).fetchone() == (1,)
+    finally:
+        reopened.close()
+
+
+def _rewind_to_whole_ops(db: Database) -> None:
+    """The change log as m017 left it: each OPS text whole, no `head` column."""
+    with db.atomic():
+        db.execute("DROP VIEW changes")
+        db.execute("UPDATE change_log SET ops = replace(ops, char(1), head) WHERE head IS NOT NULL")
+        db.execute("ALTER TABLE change_log DROP COLUMN head")
+        for statement in changelog.M017_SCHEMA[1:]:
+            db.execute(statement)
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm018_op_heads'")
+
+
+def test_m018_stores_each_records_head_once_and_gives_back_the_signed_bytes(data_dir):
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    ana = group.members.add("Ana Okafor", emails=["ana@example.org"], roles=["Outreach"], notes='a "quoted" [note]')
+    group.events.add("Rent strike meeting", "2026-12-03T19:00", location="Church hall")
+    group.members.edit(ana.id, phones=["+44 7700 900123"])  # one write: nothing to gain
+    before_hash, path = group.replica.state_hash(), group.replica.database_path()
+    group.close()
+    old = Database(path)
+    _rewind_to_whole_ops(old)
+    whole = old.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall()
+    whole_ops = old.execute("SELECT sum(length(ops)) FROM change_log").fetchone()[0]
+    old.close()
+
+    db = connect(path)  # runs m018
+    assert migrations.pending(db) == []
+    assert db.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall() == whole
+    headed = db.execute("SELECT head FROM change_log WHERE head IS NOT NULL ORDER BY id").fetchall()
+    assert ('["member","' + ana.id + '",',) in headed
+    stored = db.execute("SELECT sum(length(ops)) + sum(coalesce(length(head), 0)) FROM change_log").fetchone()[0]
+    assert stored < whole_ops - 5 * 40  # Ana's five first writes and the event's name her id and kind once
+    db.close()
+
+    reopened = open_group(data_dir)
+    try:
+        assert reopened.replica.state_hash() == before_hash
+        reopened.members.edit(ana.id, name="Ana Silva", notes="moved")
+        newest = reopened.db.execute("SELECT head, ops FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
+        assert newest[0] == '["member","' + ana.id + '",' and newest[1].count(changelog.HEAD_MARK) == 2
+        assert [m.name for m in reopened.members.list("silva")] == ["Ana Silva"]
     finally:
         reopened.close()
