@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
@@ -36,7 +37,8 @@ from organiser.core.field_rules import (
     stored_datetime,
 )
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
-from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND
+from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND, POLICY
+from organiser.core.membership_limits import limits_problem
 from organiser.core.records import DELETED, KINDS, FieldSpec, normalise_value
 from organiser.store.database import in_chunks
 from organiser.store.verify import Refusal
@@ -173,11 +175,20 @@ def _entry_value(item: Any) -> bool:
     return rule is not None and rule(item)
 
 
+def _policy_entry(v: Any) -> bool:
+    """A policy entry: flat too, but for the closing's `seen` (device id -> changeset number),
+    whose contents `_entries_problem` checks, to say what is wrong with them."""
+    return type(v) is dict and _membership_entry({key: item for key, item in v.items()
+                                                  if not (key == "seen" and type(item) is dict)})
+
+
 # kind -> field -> how to check it; membership entries are ops whose field is the action
 FIELDS: dict[str, dict[str, Check]] = {
     kind: {**{f.name: field_check(f) for f in spec.fields}, DELETED: _bool} for kind, spec in KINDS.items()
 }
 FIELDS[MEMBERSHIP_KIND] = {action: _membership_entry for action in ACTIONS}
+FIELDS[MEMBERSHIP_KIND][POLICY] = _policy_entry
+_KIND = itemgetter(0)  # an Op's kind
 TRAIT_KINDS = ("member_role", "member_skill")
 
 Problem = tuple[str, str]  # (refusal code, sentence)
@@ -216,7 +227,20 @@ def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> Prob
         problem = rule(cs, now_ms)
         if problem is not None:
             return problem
-    return _ops_problem(cs, trait_writers)
+    problem = _ops_problem(cs, trait_writers)
+    if problem is None and MEMBERSHIP_KIND in map(_KIND, cs.ops):  # in C: most changesets hold none
+        problem = _entries_problem(cs)
+    return problem
+
+
+def _entries_problem(cs: Changeset) -> Problem | None:
+    """A membership entry whose `seen` (what its author had seen) is malformed or a lie."""
+    for kind, _record, action, value, _base, _resolves in cs.ops:
+        if kind == MEMBERSHIP_KIND:
+            why = limits_problem(cs.author, cs.seq, action, value)
+            if why is not None:
+                return VALUE, f"{action}: {why}"
+    return None
 
 
 def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | None:
