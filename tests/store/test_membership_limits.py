@@ -1,0 +1,136 @@
+"""How far a demotion or a closing of the invite policy had seen (`seen`): written by the
+services, checked on receipt like any peer input, and judged the same on every device."""
+
+from __future__ import annotations
+
+import pytest
+
+from organiser.core.changeset import Op
+from organiser.core.membership import ADMIT, DEMOTE, MEMBERSHIP_KIND, POLICY, PROMOTE
+from organiser.core.records import new_id
+from organiser.services.group import Group
+from tests.bad_peer import BadPeer
+from tests.conftest import sync_all, sync_pair
+
+
+def _entry(action: str, value: object) -> list[Op]:
+    return [Op(MEMBERSHIP_KIND, new_id(), action, value)]
+
+
+def _logged(g: Group, action: str) -> dict:
+    import json
+    row = g.db.execute("SELECT value FROM membership_log WHERE action = ? ORDER BY hlc DESC LIMIT 1",
+                       [action]).fetchone()
+    return json.loads(row[0])
+
+
+def test_a_demotion_and_a_closing_name_the_last_changesets_their_author_had_seen(three):
+    a, b, c = three
+    a.membership.promote(c.device_id)
+    sync_all((a, b, c))
+    b.members.add("Ana")
+    c.members.add("Bruno")
+    sync_all((a, b, c))
+    a.membership.demote(c.device_id)
+    c_seq = a.replica.version_vector()[c.device_id]
+    assert _logged(a, DEMOTE) == {"device": c.device_id, "seen": c_seq}
+    a.membership.set_policy(members_may_invite=True)
+    assert _logged(a, POLICY) == {"members_may_invite": True}
+    a.membership.set_policy(members_may_invite=False)
+    vector = a.replica.version_vector()
+    own = vector[a.device_id] - 1  # the closing itself is the newest
+    assert _logged(a, POLICY) == {"members_may_invite": False, "seen": {
+        a.device_id: own, b.device_id: vector[b.device_id], c.device_id: vector[c.device_id]}}
+
+
+def test_admitting_a_device_again_is_refused_with_a_sentence(three):
+    a, b, _c = three
+    key = a.db.execute("SELECT public_key FROM devices WHERE id = ?", [b.device_id]).fetchone()[0]
+    from organiser.services.devices import MembershipRefused
+    with pytest.raises(MembershipRefused, match="'minutes laptop' is already a member of the group"):
+        a.membership.admit(key, "minutes laptop again")
+
+
+BAD_SEEN = {
+    "a demotion's seen below zero": (DEMOTE, lambda g: {"device": g, "seen": -1},
+                                     "demote: 'seen' must be the number of a changeset of the demoted device"),
+    "a demotion's seen as text": (DEMOTE, lambda g: {"device": g, "seen": "7"},
+                                  "demote: 'seen' must be the number of a changeset"),
+    "a demotion's seen as a flag": (DEMOTE, lambda g: {"device": g, "seen": True},
+                                    "demote: 'seen' must be the number of a changeset"),
+    "a closing's seen as a number": (POLICY, lambda g: {"members_may_invite": False, "seen": 3},
+                                     "policy: 'seen' must map device ids"),
+    "a closing's seen naming no device id": (POLICY, lambda g: {"members_may_invite": False, "seen": {"door": 3}},
+                                             "policy: 'seen' must map device ids"),
+    "a closing's seen with a number below zero": (POLICY, lambda g: {"members_may_invite": False, "seen": {g: -2}},
+                                                  "policy: 'seen' must map device ids"),
+    "a closing's seen with a list in it": (POLICY, lambda g: {"members_may_invite": False, "seen": {g: [1]}},
+                                           "policy: 'seen' must map device ids"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SEEN))
+def test_a_malformed_seen_from_a_peer_is_refused_with_a_sentence(two_devices, case):
+    a, b = two_devices
+    a.membership.promote(b.device_id)
+    sync_pair(a, b)
+    action, value, sentence = BAD_SEEN[case]
+    before = a.membership.membership()
+    cs = BadPeer(b).sign(_entry(action, value(a.device_id)))
+    result = a.replica.apply([cs], source=b.device_id)
+    assert result.applied == 0
+    [refusal] = result.refused
+    assert refusal.code == "value" and refusal.reason.startswith(sentence), refusal.reason
+    assert a.membership.membership().devices == before.devices
+    assert a.db.execute("SELECT count(*) FROM membership_log WHERE author = ?", [b.device_id]).fetchone()[0] == 0
+
+
+def test_a_seen_claiming_changesets_its_own_author_had_not_written_yet_is_refused(two_devices):
+    """A lie a receiver can see: no device has seen its own changesets from this one on."""
+    a, b = two_devices
+    a.membership.promote(b.device_id)
+    sync_pair(a, b)
+    next_seq = BadPeer(b).seq + 1
+    itself = BadPeer(b).sign(_entry(DEMOTE, {"device": b.device_id, "seen": next_seq}))
+    lie = BadPeer(b).sign(_entry(POLICY, {"members_may_invite": False, "seen": {b.device_id: next_seq + 5}}))
+    for cs, action in ((itself, "demote"), (lie, "policy")):
+        result = a.replica.apply([cs], source=b.device_id)
+        [refusal] = result.refused
+        assert refusal.reason.startswith(f"{action}: 'seen' claims changeset"), refusal.reason
+        assert "of its own author, written in or after this one" in refusal.reason
+
+
+def test_a_well_formed_seen_from_a_peer_is_stored_and_takes_effect(three):
+    a, b, c = three
+    a.membership.promote(b.device_id)
+    a.membership.promote(c.device_id)
+    sync_all((a, b, c))
+    c_seq = b.replica.version_vector().get(c.device_id, 0)
+    cs = BadPeer(b).sign(_entry(DEMOTE, {"device": c.device_id, "seen": c_seq}))
+    assert a.replica.apply([cs], source=b.device_id).applied == 1
+    assert not a.membership.membership().is_admin(c.device_id)
+
+
+def test_a_closing_with_a_seen_of_ten_thousand_entries_too_many_is_refused(two_devices):
+    from organiser.core.membership_limits import MAX_SEEN_DEVICES
+    a, b = two_devices
+    a.membership.promote(b.device_id)
+    sync_pair(a, b)
+    many = {f"{i:032x}": 1 for i in range(MAX_SEEN_DEVICES + 1)}
+    cs = BadPeer(b).sign(_entry(POLICY, {"members_may_invite": False, "seen": many}))
+    [refusal] = a.replica.apply([cs], source=b.device_id).refused
+    assert refusal.reason.startswith("policy: 'seen' must map device ids") and "2,000 devices" in refusal.reason
+
+
+def test_a_promotion_or_admission_carrying_a_seen_is_not_refused(two_devices):
+    """Only demotions and closings read `seen`; other entries are checked as before."""
+    a, b = two_devices
+    a.membership.set_policy(members_may_invite=True)
+    sync_pair(a, b)
+    from tests.store.test_membership_attacks import _new_key
+    key, device = _new_key()
+    peer = BadPeer(b)
+    ops = [*_entry(ADMIT, {"device": device, "public_key": key, "name": "x", "seen": -1}),
+           *_entry(PROMOTE, {"device": device, "seen": "anything"})]
+    assert a.replica.apply([peer.sign(ops)], source=b.device_id).applied == 1
+    assert a.membership.membership().admitted(device)
