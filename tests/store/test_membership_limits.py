@@ -3,6 +3,11 @@ services, checked on receipt like any peer input, and judged the same on every d
 
 from __future__ import annotations
 
+import sqlite3
+import tarfile
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 
 from organiser.core.changeset import Op
@@ -134,3 +139,51 @@ def test_a_promotion_or_admission_carrying_a_seen_is_not_refused(two_devices):
            *_entry(PROMOTE, {"device": device, "seen": "anything"})]
     assert a.replica.apply([peer.sign(ops)], source=b.device_id).applied == 1
     assert a.membership.membership().admitted(device)
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "group-before-membership-limits.tar.gz"
+
+
+def _stored_roster(db_file: Path) -> list[tuple]:
+    """The roster as the code that wrote the database left it."""
+    with closing(sqlite3.connect(db_file)) as db:
+        return db.execute("SELECT id, name, admitted_by, admin, removed_kept, removed_by FROM devices "
+                          "ORDER BY rank").fetchall()
+
+
+def test_a_group_made_before_seen_keeps_its_roster_and_its_records(tmp_path):
+    """Made by the code before `seen` (tests/store/fixtures/make_group_before_membership_limits.py):
+    an admin's removal written before it heard of its demotion, and a member's admission written
+    before it heard the policy close, both counted there. Their entries carry no `seen`, so they
+    are judged by their stamps as before: every device keeps the roster and records it had."""
+    from organiser.services.group import open_group
+    from organiser.store.membership import load_membership
+    with tarfile.open(FIXTURE) as archive:
+        archive.extractall(tmp_path, filter="data")
+    names = ("founder", "second", "third")
+    before = {name: _stored_roster(next((tmp_path / name).glob("groups/*/organiser.db"))) for name in names}
+    assert before["founder"] == before["second"] == before["third"]
+    groups = [open_group(tmp_path / name) for name in names]
+    try:
+        for g in groups:
+            evaluated = load_membership(g.db)
+            assert [(d.id, d.name, d.admitted_by, d.admin, d.removed_kept, d.removed_by)
+                    for d in sorted(evaluated.devices.values(), key=lambda d: d.rank)] == before["founder"]
+            assert {d.name: (d.removed, d.admin) for d in g.membership.list()} == {
+                "door laptop": (False, True), "minutes laptop": (False, False), "spare laptop": (False, False),
+                "visitor laptop": (True, False), "guest laptop": (False, False)}
+            assert sorted(m.name for m in g.members.list()) == ["Ana López", "Guest's note", "Visitor's note"]  # x's first stays (kept)
+        sync_all(groups)
+        assert len({g.replica.state_hash() for g in groups}) == 1
+        founder, second, third = groups
+        third.members.add("After the upgrade")  # it keeps writing, and a new demotion carries `seen`
+        founder.membership.promote("minutes laptop")
+        sync_all(groups)
+        founder.membership.demote("minutes laptop")
+        assert _logged(founder, DEMOTE)["seen"] == founder.replica.version_vector()[second.device_id]
+        sync_all(groups)
+        assert all(not g.membership.membership().is_admin(second.device_id) for g in groups)
+        assert len({g.replica.state_hash() for g in groups}) == 1
+    finally:
+        for g in groups:
+            g.close()
