@@ -170,7 +170,7 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
         demoted = _demotion_cutoffs(log, Verdicts(beaten, limits, closed=closed))
         # Whether a removal was an admin's is judged without the entries the last pass dropped
         # (a removed admin's later promotion makes no one an admin).
-        by_admins = _removals_by_admins(log, limits, demoted)
+        by_admins = _removals_by_admins(log, Verdicts(limits=limits, demoted=demoted, closed=closed))
         beaten = _beaten_removals(ordered, first, by_admins)
         state = _pass(log, Verdicts(beaten, limits, demoted, closed))
         found, found_closed = state.limits(), _closings(state)
@@ -263,17 +263,17 @@ def _after_own_removal(removal: Entry, other: Entry) -> bool:
     return kept_of_other >= other.seq and removal.seq > kept_of_me
 
 
-def _removals_by_admins(log: _Log, limits: Mapping[str, int], demoted: Cutoffs) -> frozenset[Order]:
+def _removals_by_admins(log: _Log, verdicts: Verdicts) -> frozenset[Order]:
     """The removal entries whose author was an admin when it wrote them, as the log stands
     without any removal (a removal is what is being decided) and without the entries written
-    after their author's removal in the last pass (`limits`); nor one that a demotion of its
-    author had not seen (`demoted`)."""
+    after their author's removal in the last pass (`verdicts.limits`); nor one that a demotion
+    of its author had not seen (`verdicts.demoted`)."""
     state = _initial_state(log)
-    verdicts = Verdicts(limits=limits, demoted=demoted)
     by_admins: set[Order] = set()
     for entry in log.ordered:
         if entry.action == REMOVE:
-            if state.is_admin(entry.author) and not demoted_before(demoted, entry.author, entry.seq, entry.order):
+            if state.is_admin(entry.author) and not demoted_before(verdicts.demoted, entry.author, entry.seq,
+                                                                   entry.order):
                 by_admins.add(entry.order)
         else:
             _apply(state, entry, log.founder, verdicts)
