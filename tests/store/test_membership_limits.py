@@ -13,9 +13,10 @@ import pytest
 from organiser.core.changeset import Op
 from organiser.core.membership import ADMIT, DEMOTE, MEMBERSHIP_KIND, POLICY, PROMOTE
 from organiser.core.records import new_id
-from organiser.services.group import Group
+from organiser.services.group import Group, join_group, prepare_join
 from tests.bad_peer import BadPeer
-from tests.conftest import sync_all, sync_pair
+from tests.conftest import add_device, sync_all, sync_pair
+from tests.store.test_membership_attacks import _new_key, _roster
 
 
 def _entry(action: str, value: object) -> list[Op]:
@@ -132,7 +133,6 @@ def test_a_promotion_or_admission_carrying_a_seen_is_not_refused(two_devices):
     a, b = two_devices
     a.membership.set_policy(members_may_invite=True)
     sync_pair(a, b)
-    from tests.store.test_membership_attacks import _new_key
     key, device = _new_key()
     peer = BadPeer(b)
     ops = [*_entry(ADMIT, {"device": device, "public_key": key, "name": "x", "seen": -1}),
@@ -172,7 +172,8 @@ def test_a_group_made_before_seen_keeps_its_roster_and_its_records(tmp_path):
             assert {d.name: (d.removed, d.admin) for d in g.membership.list()} == {
                 "door laptop": (False, True), "minutes laptop": (False, False), "spare laptop": (False, False),
                 "visitor laptop": (True, False), "guest laptop": (False, False)}
-            assert sorted(m.name for m in g.members.list()) == ["Ana López", "Guest's note", "Visitor's note"]  # x's first stays (kept)
+            # the visitor's first changeset is the one c's removal keeps
+            assert sorted(m.name for m in g.members.list()) == ["Ana López", "Guest's note", "Visitor's note"]
         sync_all(groups)
         assert len({g.replica.state_hash() for g in groups}) == 1
         founder, second, third = groups
@@ -187,3 +188,69 @@ def test_a_group_made_before_seen_keeps_its_roster_and_its_records(tmp_path):
     finally:
         for g in groups:
             g.close()
+
+
+# ---- honest entries written at the same time as a demotion or a closing -----------------------------
+
+
+def test_an_admins_entry_written_before_it_heard_of_its_demotion_counts_nowhere(three, tmp_path):
+    """Honest, at the same time: c (admin) removes x before hearing that the founder demoted it, its
+    clock even a little behind. The demotion had not seen c's removal: on every device, whichever
+    order they hear of both, it is written after the demotion and has no effect."""
+    a, b, c = three
+    x = add_device(a, tmp_path / "x", "visitor laptop")
+    try:
+        a.membership.promote(c.device_id)
+        sync_all((a, b, c, x))
+        c.membership.remove(x.device_id)  # c's stamp is before the demotion's
+        a.membership.demote(c.device_id)  # a has not seen it
+        sync_pair(b, c)  # b hears of the removal first
+        sync_pair(a, b)
+        sync_all((a, b, c), rounds=2)
+        for g in (a, b, c):
+            assert _roster(g)[x.device_id] == (False, False), g.device_name
+            assert _roster(g)[c.device_id] == (False, False), g.device_name
+        assert len({g.replica.state_hash() for g in (a, b, c)}) == 1
+    finally:
+        x.close()
+
+
+def test_a_members_admission_written_before_it_heard_the_policy_close_counts_nowhere(three, tmp_path):
+    """Honest, at the same time: b admits a laptop under the open policy while the founder, not having
+    seen it, closes the policy. On every device the admission is judged as written after the
+    closing: the laptop does not belong, and what it wrote is taken back alike everywhere."""
+    a, b, c = three
+    a.membership.set_policy(members_may_invite=True)
+    sync_all((a, b, c))
+    _path, public = prepare_join(tmp_path / "x", a.id)
+    b.admit_device(public, "visitor laptop")
+    x = join_group(tmp_path / "x", b.credentials(), "visitor laptop")
+    try:
+        sync_pair(b, x)
+        x.members.add("Spam")
+        sync_pair(b, x)
+        a.membership.set_policy(members_may_invite=False)  # a has not seen b's admission
+        sync_pair(b, c)
+        assert "Spam" in [m.name for m in c.members.list()]
+        sync_all((a, b, c), rounds=2)
+        for g in (a, b, c):
+            assert x.device_id not in _roster(g), g.device_name
+            assert "Spam" not in [m.name for m in g.members.list()], g.device_name
+        assert len({g.replica.state_hash() for g in (a, b, c)}) == 1
+    finally:
+        x.close()
+
+
+def test_a_senior_admins_demotion_beats_a_junior_admins_removal_of_it_written_at_the_same_time(three):
+    """The founder demotes c while c, not having heard, removes the founder: the demotion had not seen
+    the removal, so the removal is judged as written after it and has no effect."""
+    a, b, c = three
+    a.membership.promote(b.device_id)
+    a.membership.promote(c.device_id)
+    sync_all((a, b, c))
+    c.membership.remove(a.device_id)
+    a.membership.demote(c.device_id)
+    sync_all((a, b, c), rounds=2)
+    for g in (a, b, c):
+        assert _roster(g)[a.device_id] == (False, True), g.device_name
+        assert _roster(g)[c.device_id] == (False, False), g.device_name
