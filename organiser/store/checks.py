@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
@@ -188,7 +187,6 @@ FIELDS: dict[str, dict[str, Check]] = {
 }
 FIELDS[MEMBERSHIP_KIND] = {action: _membership_entry for action in ACTIONS}
 FIELDS[MEMBERSHIP_KIND][POLICY] = _policy_entry
-_KIND = itemgetter(0)  # an Op's kind
 TRAIT_KINDS = ("member_role", "member_skill")
 
 Problem = tuple[str, str]  # (refusal code, sentence)
@@ -227,10 +225,7 @@ def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> Prob
         problem = rule(cs, now_ms)
         if problem is not None:
             return problem
-    problem = _ops_problem(cs, trait_writers)
-    if problem is None and MEMBERSHIP_KIND in map(_KIND, cs.ops):  # in C: most changesets hold none
-        problem = _entries_problem(cs)
-    return problem
+    return _ops_problem(cs, trait_writers)
 
 
 def _entries_problem(cs: Changeset) -> Problem | None:
@@ -249,6 +244,7 @@ def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | Non
     are checked once per record, then each op's field and value with one call."""
     fields: dict[str, Check] = {}
     last_record = last_kind = None
+    entries = False  # membership entries, whose `seen` is checked against the changeset after
     for kind, record, field_name, value, _base, resolves in cs.ops:
         if record != last_record or kind != last_kind:
             problem = _record_problem(kind, record)
@@ -256,6 +252,8 @@ def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | Non
                 return problem
             if kind in TRAIT_KINDS:
                 _note_trait_writer(cs, trait_writers)
+            elif kind == MEMBERSHIP_KIND:
+                entries = True
             fields, last_record, last_kind = FIELDS[kind], record, kind
         fits = fields.get(field_name)
         if fits is None:
@@ -264,7 +262,7 @@ def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | Non
             return VALUE, _value_sentence(kind, field_name, value)
         if resolves and len(resolves) > MAX_RESOLVES:
             return SIZE, f"one field write settles {len(resolves)} conflicts (at most {MAX_RESOLVES})"
-    return None
+    return _entries_problem(cs) if entries else None
 
 
 def _note_trait_writer(cs: Changeset, trait_writers: list[Changeset]) -> None:
