@@ -1,4 +1,5 @@
-"""A Hypothesis state machine: devices admit, remove, promote, demote and edit, and exchange
+"""A Hypothesis state machine: devices admit, remove, promote, demote, set the invite policy,
+edit, and sign entries in bad faith (without the right, or back-dated), and exchange
 changesets in random pairs, orders and duplicates. Whatever happened, once everyone has
 talked to everyone, every device shows the same membership and the same state hash."""
 
