@@ -20,6 +20,14 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   removal by its target counts nowhere. Of several removals of one device, the one keeping
   least stands. An admin cannot demote a more senior admin.
   Admitting and removing one device at once: the removal wins.
+- A demotion names the last changeset of the demoted device its author had seen (`seen`);
+  closing the invite policy names that of every device. An entry past it that claims an
+  earlier stamp is judged as written after the demotion (closing): by sequence number, not by
+  the stamp its author chose (core/membership_limits.py). Entries without `seen` (written
+  before the field existed) are judged by their stamps, as before.
+- A device is admitted once: of several admissions of one key, an admin's counts before a
+  member's, then the most senior author's, then the one its author wrote first; the others
+  change nothing (a back-dated duplicate cannot make a device senior).
 - The group always keeps an admin: a removal or demotion of its last admin has no effect.
 - A device that signed two versions of one changeset number (a fork) is set aside from that
   number until an admin keeps one version (`keep`: device, number, hash of the version
@@ -33,6 +41,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.keys import device_id_for
+from organiser.core.membership_limits import (
+    Closings,
+    Cutoffs,
+    Order,
+    closed_before,
+    demoted_before,
+    limits_problem,
+    seen_map,
+    seen_number,
+)
 
 MEMBERSHIP_KIND = "membership"  # the op kind of membership entries
 FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY = "found", "admit", "remove", "promote", "demote", "policy"
@@ -43,6 +61,9 @@ ACTIONS = (FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY, KEEP)
 MAX_PASSES = 8
 
 Rank = tuple[int, int, str]  # seniority: smaller is more senior
+# Which of several admissions of one key counts (smallest first): an admin's before a member's,
+# then the most senior author's, then the one its author wrote first (seq and op, not stamps).
+Admission = tuple[int, Rank, int, int]
 
 
 @dataclass(frozen=True)
@@ -57,7 +78,7 @@ class Entry:
     value: Mapping[str, Any]
 
     @property
-    def order(self) -> tuple[int, str, int, int]:
+    def order(self) -> Order:
         return (self.hlc, self.author, self.seq, self.index)
 
     @property
@@ -80,6 +101,7 @@ class Device:
     removed_kept: int | None = None  # its last changeset that stays, once removed
     removed_by: str = ""
     removed_hlc: int = 0
+    admission: Admission | None = None  # the admission that counts; None: the founder or the old roster
 
     @property
     def removed(self) -> bool:
@@ -103,6 +125,7 @@ class Membership:
     kept_branches: dict[tuple[str, int], KeptBranch] = field(default_factory=dict)  # by (device, seq)
     removals: int = 0  # effective removals so far (the discovery key changes with each)
     ignored: list[tuple[Entry, str]] = field(default_factory=list)
+    closings: list[tuple[Order, dict[str, int]]] = field(default_factory=list)  # effective, with `seen`
 
     def admitted(self, device: str) -> bool:
         found = self.devices.get(device)
@@ -137,20 +160,78 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     membership log, admitted until the founder's found entry restates the roster."""
     # One entry per (author, seq, index): a duplicate delivery changes nothing.
     ordered = sorted({(e.author, e.seq, e.index): e for e in entries}.values(), key=lambda e: e.order)
-    legacy = list(legacy)
-    first = _pass(ordered, founder, founder_key, legacy, frozenset(), {})
+    log = _Log(ordered, founder, founder_key, list(legacy))
+    first = _pass(log, Verdicts())
     limits: dict[str, int] = {}
+    closed = _closings(first)
+    beaten: frozenset[Order] = frozenset()
     state = first
     for _ in range(MAX_PASSES):
+        demoted = _demotion_cutoffs(log, Verdicts(beaten, limits, closed=closed))
         # Whether a removal was an admin's is judged without the entries the last pass dropped
         # (a removed admin's later promotion makes no one an admin).
-        by_admins = _removals_by_admins(ordered, founder, founder_key, legacy, limits)
-        state = _pass(ordered, founder, founder_key, legacy, _beaten_removals(ordered, first, by_admins), limits)
-        found = state.limits()
-        if found == limits:
+        by_admins = _removals_by_admins(log, Verdicts(limits=limits, demoted=demoted, closed=closed))
+        beaten = _beaten_removals(ordered, first, by_admins)
+        state = _pass(log, Verdicts(beaten, limits, demoted, closed))
+        found, found_closed = state.limits(), _closings(state)
+        if found == limits and found_closed == closed:
             break
-        limits = found
+        limits, closed = found, found_closed
     return state
+
+
+@dataclass(frozen=True)
+class _Log:
+    """The entries in order, and what the group's credentials say."""
+
+    ordered: list[Entry]
+    founder: str
+    founder_key: str
+    legacy: list[tuple[str, str, str, str]]
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What earlier passes decided, that a pass applies: removals beaten by a more senior
+    admin's, the last changeset that stays of each removed device, the entries demotions and
+    closings of the invite policy had not seen (core/membership_limits.py)."""
+
+    beaten: frozenset[Order] = frozenset()
+    limits: Mapping[str, int] = field(default_factory=dict)
+    demoted: Cutoffs = field(default_factory=dict)
+    closed: Closings = ()
+
+
+def _closings(state: Membership) -> Closings:
+    return tuple((order, seen) for order, seen in state.closings)
+
+
+def _demotion_cutoffs(log: _Log, verdicts: Verdicts) -> Cutoffs:
+    """The demotions (with `seen`) that take effect in the log as their author had seen of the
+    demoted device: without its entries past `seen` that claim an earlier place. Judged so,
+    the demoted device cannot keep its rights with back-dated entries, such as a removal of
+    its demoter. Only demotions that leave out some entry are judged (the others change nothing)."""
+    cutoffs: dict[str, list[tuple[Order, int]]] = {}
+    for demotion in log.ordered:
+        seen = seen_number(demotion.value) if demotion.action == DEMOTE else None
+        if seen is None or limits_problem(demotion.author, demotion.seq, DEMOTE, demotion.value) is not None:
+            continue
+        unseen = {e.order for e in log.ordered
+                  if e.author == demotion.target and e.seq > seen and e.order < demotion.order}
+        if unseen and _takes_effect(log, demotion, unseen, verdicts):
+            cutoffs.setdefault(demotion.target, []).append((demotion.order, seen))
+    return {device: tuple(found) for device, found in cutoffs.items()}
+
+
+def _takes_effect(log: _Log, entry: Entry, left_out: set[Order], verdicts: Verdicts) -> bool:
+    """Whether `entry` takes effect in the log up to it, without the entries `left_out`."""
+    state = _initial_state(log)
+    for e in log.ordered:
+        if e.order == entry.order:
+            return _apply(state, e, log.founder, verdicts) is None
+        if e.order not in left_out:
+            _apply(state, e, log.founder, verdicts)
+    return False
 
 
 def _beaten_removals(ordered: list[Entry], first: Membership,
@@ -182,19 +263,20 @@ def _after_own_removal(removal: Entry, other: Entry) -> bool:
     return kept_of_other >= other.seq and removal.seq > kept_of_me
 
 
-def _removals_by_admins(ordered: list[Entry], founder: str, founder_key: str, legacy: list[tuple[str, str, str, str]],
-                        limits: Mapping[str, int]) -> frozenset[tuple[int, str, int, int]]:
+def _removals_by_admins(log: _Log, verdicts: Verdicts) -> frozenset[Order]:
     """The removal entries whose author was an admin when it wrote them, as the log stands
     without any removal (a removal is what is being decided) and without the entries written
-    after their author's removal in the last pass (`limits`)."""
-    state = _initial_state(ordered, founder, founder_key, legacy)
-    by_admins: set[tuple[int, str, int, int]] = set()
-    for entry in ordered:
+    after their author's removal in the last pass (`verdicts.limits`); nor one that a demotion
+    of its author had not seen (`verdicts.demoted`)."""
+    state = _initial_state(log)
+    by_admins: set[Order] = set()
+    for entry in log.ordered:
         if entry.action == REMOVE:
-            if state.is_admin(entry.author):
+            if state.is_admin(entry.author) and not demoted_before(verdicts.demoted, entry.author, entry.seq,
+                                                                   entry.order):
                 by_admins.add(entry.order)
         else:
-            _apply(state, entry, founder, frozenset(), limits)
+            _apply(state, entry, log.founder, verdicts)
     return frozenset(by_admins)
 
 
@@ -215,22 +297,21 @@ def _kept(entry: Entry) -> int | None:
     return kept if type(kept) is int and kept >= 0 else None
 
 
-def _initial_state(ordered: list[Entry], founder: str, founder_key: str,
-                   legacy: list[tuple[str, str, str, str]]) -> Membership:
+def _initial_state(log: _Log) -> Membership:
     """The founder as first admin (and an old group's roster until the founder restates it)."""
     state = Membership()
-    if founder and founder_key and device_id_for_safe(founder_key) == founder:
-        state.devices[founder] = Device(founder, founder_key, rank=(0, 0, founder), admin=True)
-    if not any(e.action == FOUND and e.author == founder for e in ordered):
-        _seed_legacy(state, founder, legacy)
+    founder = log.founder
+    if founder and log.founder_key and device_id_for_safe(log.founder_key) == founder:
+        state.devices[founder] = Device(founder, log.founder_key, rank=(0, 0, founder), admin=True)
+    if not any(e.action == FOUND and e.author == founder for e in log.ordered):
+        _seed_legacy(state, founder, log.legacy)
     return state
 
 
-def _pass(ordered: list[Entry], founder: str, founder_key: str, legacy: list[tuple[str, str, str, str]],
-          beaten: frozenset[tuple[int, str, int, int]], limits: Mapping[str, int]) -> Membership:
-    state = _initial_state(ordered, founder, founder_key, legacy)
-    for entry in ordered:
-        reason = _apply(state, entry, founder, beaten, limits)
+def _pass(log: _Log, verdicts: Verdicts) -> Membership:
+    state = _initial_state(log)
+    for entry in log.ordered:
+        reason = _apply(state, entry, log.founder, verdicts)
         if reason is not None:
             state.ignored.append((entry, reason))
     return state
@@ -254,19 +335,19 @@ def device_id_for_safe(public_key: Any) -> str:
         return ""
 
 
-def _apply(state: Membership, e: Entry, founder: str, beaten: frozenset[tuple[int, str, int, int]],
-           limits: Mapping[str, int]) -> str | None:
+def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str | None:
     """Apply one entry to the state; return why it has no effect, or None."""
-    why = _author_refusal(state, e, beaten, limits)
+    why = _author_refusal(state, e, verdicts.beaten, verdicts.limits)
     if why is not None:
         return why
     author = state.devices[e.author]
     if e.action == FOUND:
         return _found(e, author, founder)
+    as_admin = author.admin and not demoted_before(verdicts.demoted, e.author, e.seq, e.order)
     if e.action == ADMIT:
-        return _admit(state, e, author)
-    if not author.admin:
-        return "its author is not an admin"
+        return _admit(state, e, author, as_admin, verdicts.closed)
+    if not as_admin:
+        return "a demotion of its author had not seen it" if author.admin else "its author is not an admin"
     if e.action == KEEP:
         return _keep(state, e, author)
     if e.action == POLICY:
@@ -280,8 +361,7 @@ def _apply(state: Membership, e: Entry, founder: str, beaten: frozenset[tuple[in
     return "unknown membership action" if on_member is None else on_member(state, e, author, target)
 
 
-def _author_refusal(state: Membership, e: Entry, beaten: frozenset[tuple[int, str, int, int]],
-                    limits: Mapping[str, int]) -> str | None:
+def _author_refusal(state: Membership, e: Entry, beaten: frozenset[Order], limits: Mapping[str, int]) -> str | None:
     """Why the entry's author cannot write it at all (beaten, removed, unknown), or None."""
     if e.order in beaten:
         return "a more senior admin removed its author at the same time"
@@ -304,9 +384,12 @@ def _found(e: Entry, author: Device, founder: str) -> str | None:
 
 def _policy(state: Membership, e: Entry) -> str | None:
     may_invite = e.value.get("members_may_invite")
-    if type(may_invite) is not bool:
+    if type(may_invite) is not bool or limits_problem(e.author, e.seq, POLICY, e.value) is not None:
         return "the policy entry is not well formed"
     state.members_may_invite = may_invite
+    seen = seen_map(e.value)
+    if not may_invite and seen is not None:
+        state.closings.append((e.order, seen))
     return None
 
 
@@ -315,7 +398,9 @@ def _promote(_state: Membership, _e: Entry, _author: Device, target: Device) -> 
     return None
 
 
-def _demote(state: Membership, _e: Entry, author: Device, target: Device) -> str | None:
+def _demote(state: Membership, e: Entry, author: Device, target: Device) -> str | None:
+    if limits_problem(e.author, e.seq, DEMOTE, e.value) is not None:
+        return "the demotion is not well formed"
     if not target.admin:
         return "it demotes a device that is not an admin"
     if target.rank < author.rank:
@@ -326,17 +411,27 @@ def _demote(state: Membership, _e: Entry, author: Device, target: Device) -> str
     return None
 
 
-def _admit(state: Membership, e: Entry, author: Device) -> str | None:
-    if not (author.admin or (state.members_may_invite and not author.removed)):
-        return "its author may not admit devices"
+def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: Closings) -> str | None:
+    if not as_admin:
+        if not state.members_may_invite or author.removed:
+            return "its author may not admit devices"
+        if closed_before(closed, e.author, e.seq, e.order):
+            return "a closing of the invite policy had not seen it"
     public_key = e.value.get("public_key")
     if not e.target or device_id_for_safe(public_key) != e.target:
         return "the admitted device's id is not the hash of its key"
     known = state.devices.get(e.target)
+    admission: Admission = (0 if as_admin else 1, author.rank, e.seq, e.index)
+    if known is not None and known.removed:
+        return "a removed device cannot be admitted again"
+    if known is not None and (known.admission is None or known.admission <= admission):
+        return "the device is already a member"
+    # Its first admission, or one that counts before the one taken so far (whatever their stamps)
+    admitted = Device(e.target, str(public_key), _text(e.value.get("name")), e.author, _text(e.value.get("invite")),
+                      rank=(1, e.hlc, e.target), admission=admission)
     if known is not None:
-        return "a removed device cannot be admitted again" if known.removed else "the device is already a member"
-    state.devices[e.target] = Device(e.target, str(public_key), _text(e.value.get("name")), e.author,
-                                     _text(e.value.get("invite")), rank=(1, e.hlc, e.target))
+        admitted.admin = known.admin
+    state.devices[e.target] = admitted
     return None
 
 

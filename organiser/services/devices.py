@@ -147,6 +147,9 @@ class Devices:
         if len(name) > 200:
             raise ValidationError("device-name", "device name: at most 200 characters.")
         device = device_id_for(public_hex)
+        known = self.membership().devices.get(device)
+        if known is not None and not known.removed:  # a second admission changes nothing of it
+            raise MembershipRefused(f"'{known.name or device[:8]}' is already a member of the group.")
         self._commit(ADMIT, {"device": device, "public_key": public_hex, "name": name, "invite": invite})
         return device
 
@@ -185,7 +188,8 @@ class Devices:
         target = self.find(text)
         if not target.admin:
             raise MembershipRefused(f"'{target.name}' is not an admin.")
-        self._commit(DEMOTE, {"device": target.id})
+        # What it wrote that this device has not seen counts as written after the demotion.
+        self._commit(DEMOTE, {"device": target.id, "seen": self._seen().get(target.id, 0)})
         return self.find(target.id)
 
     def keep_version(self, device: str, seq: int, version: str) -> None:
@@ -194,8 +198,20 @@ class Devices:
 
     def set_policy(self, *, members_may_invite: bool) -> None:
         """Set the group's policy: whether members who are not admins may admit devices.
-        `MembershipRefused` when this device is not an admin or the log would ignore it."""
-        self._commit(POLICY, {"members_may_invite": members_may_invite})
+        `MembershipRefused` when this device is not an admin or the log would ignore it. Closing
+        names the last changeset seen of each device: a member's admission this device has not
+        seen counts as written after the closing, whatever its stamp."""
+        if members_may_invite:
+            self._commit(POLICY, {"members_may_invite": True})
+            return
+        admitted = {d.id for d in self.list() if not d.removed}
+        seen = {device: seq for device, seq in self._seen().items() if device in admitted}
+        self._commit(POLICY, {"members_may_invite": False, "seen": seen})
+
+    def _seen(self) -> dict[str, int]:
+        """Device id -> the last of its changesets this device holds."""
+        return {device: int(seq) for device, seq in
+                self.db.execute("SELECT author, max(seq) FROM changes GROUP BY author").fetchall()}
 
     def _last_kept(self, device: str, undo_since: datetime | None) -> int:
         if undo_since is None:

@@ -36,7 +36,8 @@ from organiser.core.field_rules import (
     stored_datetime,
 )
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
-from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND
+from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND, POLICY
+from organiser.core.membership_limits import limits_problem
 from organiser.core.records import DELETED, KINDS, FieldSpec, normalise_value
 from organiser.store.database import in_chunks
 from organiser.store.verify import Refusal
@@ -173,11 +174,19 @@ def _entry_value(item: Any) -> bool:
     return rule is not None and rule(item)
 
 
+def _policy_entry(v: Any) -> bool:
+    """A policy entry: flat too, but for the closing's `seen` (device id -> changeset number),
+    whose contents `_entries_problem` checks, to say what is wrong with them."""
+    return type(v) is dict and _membership_entry({key: item for key, item in v.items()
+                                                  if not (key == "seen" and type(item) is dict)})
+
+
 # kind -> field -> how to check it; membership entries are ops whose field is the action
 FIELDS: dict[str, dict[str, Check]] = {
     kind: {**{f.name: field_check(f) for f in spec.fields}, DELETED: _bool} for kind, spec in KINDS.items()
 }
 FIELDS[MEMBERSHIP_KIND] = {action: _membership_entry for action in ACTIONS}
+FIELDS[MEMBERSHIP_KIND][POLICY] = _policy_entry
 TRAIT_KINDS = ("member_role", "member_skill")
 
 Problem = tuple[str, str]  # (refusal code, sentence)
@@ -219,12 +228,23 @@ def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> Prob
     return _ops_problem(cs, trait_writers)
 
 
+def _entries_problem(cs: Changeset) -> Problem | None:
+    """A membership entry whose `seen` (what its author had seen) is malformed or a lie."""
+    for kind, _record, action, value, _base, _resolves in cs.ops:
+        if kind == MEMBERSHIP_KIND:
+            why = limits_problem(cs.author, cs.seq, action, value)
+            if why is not None:
+                return VALUE, f"{action}: {why}"
+    return None
+
+
 def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | None:
     """The first field write a local edit could not have made. The hot loop of checking a
     first sync: a changeset lists each record's ops together, so the record's kind and id
     are checked once per record, then each op's field and value with one call."""
     fields: dict[str, Check] = {}
     last_record = last_kind = None
+    entries = False  # membership entries, whose `seen` is checked against the changeset after
     for kind, record, field_name, value, _base, resolves in cs.ops:
         if record != last_record or kind != last_kind:
             problem = _record_problem(kind, record)
@@ -232,6 +252,8 @@ def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | Non
                 return problem
             if kind in TRAIT_KINDS:
                 _note_trait_writer(cs, trait_writers)
+            elif kind == MEMBERSHIP_KIND:
+                entries = True
             fields, last_record, last_kind = FIELDS[kind], record, kind
         fits = fields.get(field_name)
         if fits is None:
@@ -240,7 +262,7 @@ def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | Non
             return VALUE, _value_sentence(kind, field_name, value)
         if resolves and len(resolves) > MAX_RESOLVES:
             return SIZE, f"one field write settles {len(resolves)} conflicts (at most {MAX_RESOLVES})"
-    return None
+    return _entries_problem(cs) if entries else None
 
 
 def _note_trait_writer(cs: Changeset, trait_writers: list[Changeset]) -> None:

@@ -1,8 +1,9 @@
 """Attacks on the membership rules by a device in bad faith (a member, a demoted admin, a removed
-device's accomplice). The passing tests pin rules that hold (some fixed after this file found
-them). Each xfail test is a hole still open: it says what should happen, and fails because the
-rules let the attack through; strict, so it fails the day the hole is closed. A device in bad faith signs with its
-own key whatever clock stamp it likes, so the tests sign such changesets directly."""
+device's accomplice). The tests pin rules that hold (some fixed after this file found them: the
+back-dating holes closed by judging demotions and closings of the invite policy by sequence
+numbers, core/membership_limits.py). An xfail test, strict, would be a hole still open. A device
+in bad faith signs with its own key whatever clock stamp it likes, so the tests sign such
+changesets directly."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from organiser.core.changeset import GENESIS, Op, sign_changeset
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, REMOVE
 from organiser.core.records import new_id
 from organiser.services.devices import MembershipRefused
-from organiser.services.group import Group
+from organiser.services.group import Group, join_group, prepare_join
 from organiser.store.replica import LocalOp
 from tests.conftest import add_device, sync_all, sync_pair
 
@@ -50,13 +51,10 @@ def _new_key() -> tuple[str, str]:
     return key, device_id_for(key)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A demoted admin keeps acting as an admin by back-dating its clock stamps: c, demoted by the "
-    "founder (and having seen it), signs 'remove b' with a stamp between its promotion and its "
-    "demotion; every device evaluates it as written while c was an admin, and b is removed. "
-    "Demotion is ordered by the forgeable clock stamp, not by the demoted device's chain "
-    "(core/membership.py _demote has no 'kept' the way _remove has)."))
 def test_a_demoted_admin_cannot_act_as_admin_by_back_dating_its_stamps(three):
+    """c, demoted by the founder (and having seen it), signs 'remove b' stamped between its promotion
+    and its demotion. The demotion names the last changeset of c the founder had seen; c's removal
+    comes after it in c's chain, so it is judged as written after the demotion, whatever its stamp."""
     a, b, c = three
     a.membership.promote(c.device_id)
     promoted = _last_stamp(a)
@@ -71,15 +69,35 @@ def test_a_demoted_admin_cannot_act_as_admin_by_back_dating_its_stamps(three):
     cs = _forged(c, REMOVE, {"device": b.device_id, "kept": b_seq}, (promoted + demoted) // 2)
     a.replica.apply([cs])
     assert _roster(a)[b.device_id] == (False, False)
+    assert any(e.author == c.device_id and reason == "a demotion of its author had not seen it"
+               for e, reason in a.membership.membership().ignored)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A member admits devices after the admins closed the invite policy, by back-dating: the "
-    "founder opens the policy, then closes it; b, a plain member that has seen the closing, signs "
-    "an admission with a stamp between the two policy entries and the new device is admitted on "
-    "every device. The policy is ordered by forgeable stamps (core/membership.py _admit reads "
-    "state.members_may_invite as of the entry's stamp)."))
+def test_a_demoted_admin_cannot_remove_its_demoter_with_a_back_dated_removal(three):
+    """c, demoted by the founder, signs 'remove a' (a junior admin may remove a senior one) stamped
+    before its demotion, so that the demotion would come from a removed device: the demotion is
+    judged in the log as the founder had seen of c, without that removal, and stands."""
+    a, b, c = three
+    a.membership.promote(c.device_id)
+    promoted = _last_stamp(a)
+    time.sleep(0.01)
+    a.membership.demote(c.device_id)
+    demoted = _last_stamp(a)
+    assert demoted - promoted >= 2
+    sync_all((a, b, c))
+    a_seq = c.replica.version_vector()[a.device_id]
+    cs = _forged(c, REMOVE, {"device": a.device_id, "kept": a_seq}, (promoted + demoted) // 2)
+    for g in (a, b):
+        g.replica.apply([cs])
+        assert _roster(g)[a.device_id] == (False, True)
+        assert _roster(g)[c.device_id] == (False, False)
+
+
+
 def test_a_member_cannot_admit_after_the_invite_policy_closed_by_back_dating(three):
+    """b, a plain member that has seen the invite policy close, signs an admission stamped while it
+    was open. The closing names the last changeset of b the founder had seen; the admission comes
+    after it in b's chain, so it is judged as written after the closing."""
     a, b, c = three
     a.membership.set_policy(members_may_invite=True)
     opened = _last_stamp(a)
@@ -93,6 +111,9 @@ def test_a_member_cannot_admit_after_the_invite_policy_closed_by_back_dating(thr
     cs = _forged(b, ADMIT, {"device": device, "public_key": key, "name": "accomplice"}, (opened + closed) // 2)
     a.replica.apply([cs])
     assert device not in _roster(a)
+    c.replica.apply([cs])
+    assert device not in _roster(c)
+
 
 
 def test_a_removed_admins_taken_back_promotion_does_not_let_a_member_beat_its_removal(three, tmp_path):
@@ -145,21 +166,27 @@ def test_a_removed_admin_cannot_undo_its_removal_with_a_back_dated_removal_of_it
     assert _roster(a)[b.device_id] == (False, True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A junior admin removes a more senior admin (here the founder), though it may not demote "
-    "one: core/membership.py _remove has no seniority check, while _demote refuses an author "
-    "junior to its target. Removal is demotion and more."))
-def test_a_junior_admin_cannot_remove_a_more_senior_admin(three):
+def test_a_junior_admin_may_remove_a_more_senior_admin_the_recourse_against_a_rogue_one(three):
+    """A design choice, kept: a junior admin may not demote a more senior admin (here the founder),
+    but it may remove it. A rule that let no one remove the most senior admin would leave a group
+    no way out when that admin's laptop is stolen or its holder turns against the group; the rules
+    that would still allow it (a quorum of admins, a delay the senior may veto) need entries that
+    wait for each other, which devices meeting now and then on a LAN cannot give in time. What protects
+    a senior admin instead: it wins a removal race against a junior (both at once), and its
+    demotion of a junior voids the junior's entries it had not seen, such as a removal of it."""
     a, b, c = three
     a.membership.promote(b.device_id)
     a.membership.promote(c.device_id)
     for x, y in ((a, b), (a, c), (b, c)):
         sync_pair(x, y)
-    with pytest.raises(MembershipRefused):
+    with pytest.raises(MembershipRefused, match="more senior"):
         c.membership.demote(a.device_id)
     c.membership.remove(a.device_id)
-    sync_pair(a, c)
-    assert _roster(a)[a.device_id] == (False, True)
+    sync_all((a, b, c))
+    for g in (a, b, c):
+        assert _roster(g)[a.device_id] == (True, False), g.device_name
+        assert _roster(g)[c.device_id] == (False, True), g.device_name
+
 
 
 def test_a_removed_member_cannot_admit_with_a_back_dated_admission_under_the_policy(three):
@@ -236,13 +263,10 @@ def test_two_admins_removing_one_device_keeping_different_changesets_agree_every
         x.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A member makes a junior admin senior by admitting it again, back-dated: d (a member admitted "
-    "first, while members may invite) signs an admission of c, already a member, stamped before "
-    "b's admission; the earliest admission of a key is the one that counts, so c's seniority "
-    "becomes that stamp, and c, admitted after b, demotes b. core/membership.py _admit ranks by "
-    "the admission entry's forgeable stamp and lets an earlier duplicate replace the real one."))
 def test_a_member_cannot_make_a_junior_admin_senior_by_admitting_it_again_back_dated(group, tmp_path):
+    """d (a member admitted first, while members may invite) signs an admission of c, already a
+    member, stamped before b's admission. Of several admissions of one key, the founder's (an
+    admin's, the most senior's) counts whatever the stamps: c stays junior to b and cannot demote it."""
     a = group
     d = add_device(a, tmp_path / "d", "accomplice laptop")
     a.membership.set_policy(members_may_invite=True)
@@ -267,6 +291,42 @@ def test_a_member_cannot_make_a_junior_admin_senior_by_admitting_it_again_back_d
             pass  # refused, as it should be
         sync_pair(a, c)
         assert _roster(a)[b.device_id] == (False, True)
+    finally:
+        for g in (b, c, d):
+            g.close()
+
+
+def test_a_senior_member_cannot_make_a_device_an_admin_admitted_senior_by_admitting_it_again(group, tmp_path):
+    """d, a member admitted before the admin b, signs an admission of c (whom b admitted), stamped
+    right after its own admission: an admin's admission counts before a member's, so c keeps the
+    seniority b's admission gave it, on every device."""
+    a = group
+    d = add_device(a, tmp_path / "d", "accomplice laptop")
+    a.membership.set_policy(members_may_invite=True)
+    d_admitted = _last_stamp(a)
+    time.sleep(0.01)
+    b = add_device(a, tmp_path / "b", "minutes laptop")
+    a.membership.promote(b.device_id)
+    sync_pair(a, b)
+    _path, public = prepare_join(tmp_path / "c", a.id)
+    b.admit_device(public, "spare laptop")
+    c = join_group(tmp_path / "c", b.credentials(), "spare laptop")
+    try:
+        sync_pair(a, b)
+        a.membership.promote(c.device_id)
+        everyone = (a, b, c, d)
+        sync_all(everyone)
+        ranked = [x.id for x in a.membership.list()]
+        assert ranked.index(b.device_id) < ranked.index(c.device_id)
+        cs = _forged(d, ADMIT, {"device": c.device_id, "public_key": public, "name": "spare laptop"}, d_admitted + 1)
+        for g in everyone:
+            g.replica.apply([cs])
+        with pytest.raises(MembershipRefused, match="more senior"):
+            c.membership.demote(b.device_id)
+        for g in (a, c):
+            listed = {x.id: x for x in g.membership.list()}
+            assert [x.id for x in g.membership.list()] == ranked
+            assert listed[c.device_id].admitted_by == b.device_id
     finally:
         for g in (b, c, d):
             g.close()

@@ -1,4 +1,5 @@
-"""A Hypothesis state machine: devices admit, remove, promote, demote and edit, and exchange
+"""A Hypothesis state machine: devices admit, remove, promote, demote, set the invite policy,
+edit, and sign entries in bad faith (without the right, or back-dated), and exchange
 changesets in random pairs, orders and duplicates. Whatever happened, once everyone has
 talked to everyone, every device shows the same membership and the same state hash."""
 
@@ -16,9 +17,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from organiser.core.changeset import GENESIS, Op, sign_changeset
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import public_key_hex
-from organiser.core.membership import DEMOTE, MEMBERSHIP_KIND, PROMOTE, REMOVE
+from organiser.core.membership import ADMIT, DEMOTE, MEMBERSHIP_KIND, POLICY, PROMOTE, REMOVE
 from organiser.core.records import new_id
 from organiser.services.group import Group, create_group
 from organiser.store.replica import LocalOp
@@ -88,6 +90,35 @@ class MembershipMachine(RuleBasedStateMachine):
         if action == REMOVE:
             value["kept"] = g.replica.version_vector().get(t.device_id, 0)
         self._try(lambda: g.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), action, value)]))
+
+    @rule(who=st.integers(0, 5), members_may_invite=st.booleans())
+    def set_policy(self, who: int, members_may_invite: bool) -> None:
+        g = self.groups[who % len(self.groups)]
+        self._try(lambda: g.membership.set_policy(members_may_invite=members_may_invite))
+
+    @rule(who=st.integers(0, 5), victim=st.integers(0, 5),
+          action=st.sampled_from([REMOVE, PROMOTE, DEMOTE, ADMIT, POLICY]), data=st.data())
+    def write_a_back_dated_entry(self, who: int, victim: int, action: str, data: st.DataObject) -> None:
+        """A device in bad faith signs an entry stamped just after a changeset it holds, however
+        old (a removal, a promotion, a demotion naming what it had seen, an admission of a device
+        admitted already, a closing of the policy), and stores it as its own."""
+        g, t = self.groups[who % len(self.groups)], self.groups[victim % len(self.groups)]
+        stamps = [row[0] for row in g.replica.db.execute("SELECT hlc FROM changes ORDER BY hlc")]
+        vector = g.replica.version_vector()
+        values = {REMOVE: {"device": t.device_id, "kept": vector.get(t.device_id, 0)},
+                  PROMOTE: {"device": t.device_id},
+                  DEMOTE: {"device": t.device_id, "seen": vector.get(t.device_id, 0)},
+                  ADMIT: {"device": t.device_id, "public_key": public_key_hex(t.private_key()), "name": "again"},
+                  POLICY: {"members_may_invite": False, "seen": {d: s for d, s in vector.items() if d != g.device_id}}}
+        row = g.replica.db.execute(
+            "SELECT seq, hash FROM (SELECT seq, hash FROM changes WHERE author = ?1"
+            " UNION ALL SELECT seq, hash FROM withdrawn_changes WHERE author = ?1) ORDER BY seq DESC LIMIT 1",
+            [g.device_id]).fetchone()
+        seq, prev = row if row is not None else (0, GENESIS)
+        stamp = data.draw(st.sampled_from(stamps)) + 1
+        cs = sign_changeset(g.private_key(), g.id, g.device_id, seq + 1, prev, stamp,
+                            [Op(MEMBERSHIP_KIND, new_id(), action, values[action])])
+        self._try(lambda: g.replica.apply([cs]))
 
     @rule(a=st.integers(0, 5), b=st.integers(0, 5), data=st.data())
     def exchange(self, a: int, b: int, data: st.DataObject) -> None:
