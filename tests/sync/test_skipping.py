@@ -26,12 +26,14 @@ class Holding:
 class Link(CopySkipping):
     def __init__(self, peer: str, links: list[Link]) -> None:
         self.replica, self.peer_device, self.siblings = Holding(), peer, lambda: list(links)  # type: ignore[assignment]
+        self.parents = lambda: self.tree  # type: ignore[assignment]
         self.live, self.peer_skips, self.peer_known = True, True, {}
         self.greeted_at, self._last_heard, self.brought_at = float(len(links)), 0.0, {}
         self.received_all, self.closed, self._note_wanted = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self.received_all.set()
         self.skipped_by_peer, self.skipping, self._note_authors, self._suspects = set(), set(), set(), {}
         self.doubted: set[str] = set()
+        self.tree: dict[str, str] = {}  # the node's kept links (sync/routes.py): none unless a test sets them
         self.peer_short = peer[:8]
         self.sent: list[tuple[frozenset[str], dict[str, int]]] = []
 
