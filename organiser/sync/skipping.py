@@ -336,9 +336,11 @@ class CopySkipping:
         return TREE_PATIENCE if kept else NOTE_EVERY
 
     def _doubt_claims(self, author: str, held: int) -> None:
-        """The other links whose peers claim more of `author` than we hold did not bring it."""
+        """The other links whose peers claim far more of `author` than we hold did not bring it. A
+        live relay a few behind is only slow (a busy laptop): doubted, it would never again be kept
+        for that author on this connection, and the room's trees (sync/routes.py) would go astray."""
         for other in self._other_links():
-            if author not in other.skipping and other.peer_known.get(author, 0) > held:
+            if author not in other.skipping and other.peer_known.get(author, 0) - held >= BULK_GAP:
                 other.doubted.add(author)
                 log.info("%s holds more of %s than it sent; it is no longer waited for", other.peer_short,
                          short_id(author))
