@@ -41,7 +41,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from organiser.core.keys import short_id
+from organiser.sync import outbox
 from organiser.sync import protocol as p
+from organiser.sync.outbox import Outgoing
 
 if TYPE_CHECKING:
     from organiser.store.replica import Replica
@@ -62,11 +64,14 @@ BRINGING_QUIET = 5.0
 # However steadily a source brings an author, a skipped peer holding more than we do is taken
 # again after this long: a source in bad faith that trickles cannot hold a joiner back for longer.
 BULK_PATIENCE = 60.0
+TAKEN_CHUNK = 2000  # changesets read from the store at a time for an author taken again
 # How long a skipped peer may hold more of an author than we do while the tree's kept link for it,
-# open and nearer the author, has not brought it yet: on a room's busy laptops a relay lags by a
+# open and nearer the author, brings nothing of it: on a room's busy laptops a relay lags by a
 # second now and then, and taking the author on another link then brought copies until it was
-# skipped again (NOTE_EVERY was waited before). A link that closes changes the counts at once.
+# skipped again (NOTE_EVERY was waited before). A kept link that does bring the author, only
+# late, is waited for up to TREE_PATIENCE_MAX. A link that closes changes the counts at once.
 TREE_PATIENCE = 1.5
+TREE_PATIENCE_MAX = 5.0
 
 
 @dataclass
@@ -103,10 +108,15 @@ class CopySkipping:
     _suspects: dict[str, Suspect]
     doubted: set[str]
     _note_wanted: asyncio.Event
+    _push_lock: asyncio.Lock
 
     async def _send(self, data: bytes) -> None: ...
 
     async def _send_missing(self, vector: dict[str, int]) -> None: ...
+
+    async def _send_changesets(self, batch: list[Outgoing], remaining: int = 0) -> None: ...
+
+    def _note_sent(self, batch: list[Outgoing]) -> None: ...
 
     def _note(self, authors: set[str]) -> None:
         self._note_authors |= authors
@@ -280,7 +290,18 @@ class CopySkipping:
             if not self.live:  # our first stream to it runs: it starts over for these from there
                 self._stream_from.update(take)
                 return
-            await self._send_missing({**self.replica.version_vector(), **take})
+            await self._send_taken(take)
+
+    async def _send_taken(self, take: dict[str, int]) -> None:
+        """What follows the numbers the peer names, of the authors it takes again."""
+        async with self._push_lock:
+            after = 0
+            while True:
+                after, batch = outbox.missing_of(self.replica.db, take, after, TAKEN_CHUNK)
+                if not batch:
+                    return
+                await self._send_changesets(batch)
+                self._note_sent(batch)
 
     async def _notes(self) -> None:
         """Gathered VECTOR notes, and skipped authors a peer holds more of than we do for longer
@@ -324,16 +345,17 @@ class CopySkipping:
         held = ours.get(author, 0)
         if held > suspect.held:  # what we hold of it grew: by another link, since we skip it here
             suspect.held, suspect.grew_at = held, now
-        return (author in self.skipping and held < suspect.seq and now - suspect.since >= self._patience(author)
+        return (author in self.skipping and held < suspect.seq and self._waited(author, suspect, now)
                 and not self._still_brought(author, suspect, ours, now))
 
-    def _patience(self, author: str) -> float:
-        """TREE_PATIENCE while the tree's kept link for `author` is another open link bringing it."""
+    def _waited(self, author: str, suspect: Suspect, now: float) -> bool:
+        """Long enough behind this peer: NOTE_EVERY; while the tree's kept link for `author` is
+        another open link, TREE_PATIENCE with nothing of the author coming, TREE_PATIENCE_MAX in any case."""
         via = self.parents().get(author)
-        if via is None or via == self.peer_device:
-            return NOTE_EVERY
-        kept = any(s.peer_device == via and author not in s.skipping for s in self._other_links())
-        return TREE_PATIENCE if kept else NOTE_EVERY
+        if via is not None and via != self.peer_device and any(
+                s.peer_device == via and author not in s.skipping for s in self._other_links()):
+            return now - suspect.grew_at >= TREE_PATIENCE or now - suspect.since >= TREE_PATIENCE_MAX
+        return now - suspect.since >= NOTE_EVERY
 
     def _doubt_claims(self, author: str, held: int) -> None:
         """The other links whose peers claim far more of `author` than we hold did not bring it. A
