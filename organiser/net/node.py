@@ -127,7 +127,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
 
     async def start(self) -> None:
         self._stopping = False  # a node can be started again after stop() (network off, then on)
-        self._neighbours = frozenset()
+        self._neighbours, self._routes = frozenset(), Routes(self.device_id)
         self._room_event = asyncio.Event()  # of this loop
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
@@ -284,18 +284,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         lost = self._neighbours - current
         self._neighbours = current
         self._routes.update((s.peer_device, s.peer_hops, s.doubted) for s in live)
-        for link in list(self._links.values()):
-            try:
-                await link.session.tell_neighbours(current, self._routes.told(link.session.peer_device))
-                await link.session.follow_tree()  # before any takes an orphan: the tree's link may bring it
-            except (ConnectionError, OSError) as exc:
-                log.info("could not update %s: %s", link.session.peer_short, exc)
-        for link in list(self._links.values()) if lost else ():
-            try:
-                await link.session.request_missing()
-                await link.session.take_orphans()  # authors only the lost link brought
-            except (ConnectionError, OSError) as exc:
-                log.info("could not update %s: %s", link.session.peer_short, exc)
+        await self._routes.tell([link.session for link in self._links.values()], current, bool(lost))
 
     def _reroute(self) -> None:
         """A peer's counts changed: count again soon (once for all the NEIGHBOURS of a moment)."""

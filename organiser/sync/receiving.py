@@ -209,13 +209,6 @@ class Receiving:
                 chunk, copies = without_held(self.replica.db, chunk)
             good = self._decode_chunk(chunk)
             authors |= self._learn_peer_holds([(cs.author, cs.seq) for cs in good] + copies)
-            if copies:  # DIAG
-                _parents = self.parents()
-                for _a, _s in copies:
-                    logging.getLogger("organiser.sync.copydiag").debug(
-                        "COPY %s %s kind=%s skipping=%s live=%s", self.peer_short, _a[:12],
-                        "none" if _a not in _parents else ("parent" if _parents[_a] == self.peer_device else "other"),
-                        _a in self.skipping, self.received_all.is_set())
             if copies:  # ... and asks the peer to skip their authors
                 await self._skip_copies({author for author, _seq in copies})
             if not good:

@@ -15,16 +15,23 @@ kept links of all laptops form a tree rooted at the author, whatever each decide
 A peer is not told a route that goes through itself (split horizon): a lost link does not leave
 two laptops each counting on the other. While counts are still moving (a link just came or
 went), the notes' watch (sync/skipping.py) still catches an author that stopped coming.
-Pure choice logic: no sockets, no store.
+The choice is pure logic; `Routes.tell` hands it to the conversations (no sockets, no store here).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from organiser.sync.protocol import MAX_HOPS
+
+if TYPE_CHECKING:
+    from organiser.sync.session import Session
+
+log = logging.getLogger(__name__)
 
 
 def rank(author: str, peer: str) -> bytes:
@@ -61,3 +68,21 @@ class Routes:
     def told(self, peer: str) -> dict[str, int]:
         """The hops `peer` is told: none that go through it, nor its own."""
         return {a: n for a, n in self.hops.items() if a != peer and self.parents.get(a) != peer}
+
+    async def tell(self, sessions: list[Session], heard: frozenset[str], lost: bool) -> None:
+        """Tell every peer whom we hear directly (nobody relays those devices' changesets to us) and
+        the hops it may count on, and follow the tree on every link; when we lost a link, ask the
+        others for what we may lack, and take again what no open link brings (after the tree has
+        chosen: the tree's new link may bring it)."""
+        for session in sessions:
+            try:
+                await session.tell_neighbours(heard, self.told(session.peer_device))
+                await session.follow_tree()
+            except (ConnectionError, OSError) as exc:
+                log.info("could not update %s: %s", session.peer_short, exc)
+        for session in sessions if lost else ():
+            try:
+                await session.request_missing()
+                await session.take_orphans()  # authors only the lost link brought
+            except (ConnectionError, OSError) as exc:
+                log.info("could not update %s: %s", session.peer_short, exc)
