@@ -10,6 +10,7 @@ import pytest
 
 from organiser.net.node import SyncNode
 from organiser.services.group import Group
+from organiser.sync.routes import rank
 from tests.conftest import add_device, sync_all
 from tests.net.test_node import node, until
 
@@ -39,10 +40,11 @@ async def test_in_a_square_the_far_laptop_keeps_one_link_per_author_and_mends_th
     await d.start()
     nodes = [a, b, c, d]
     try:
-        await until(lambda: c._routes.hops.get(group.device_id) == 2 and len(c._links) == 2, 15.0,
-                    "C counting A two links away")
-        kept = c._routes.parents[group.device_id]
-        assert kept in (b_group.device_id, d_group.device_id)
+        # B and D are both one link from A: C keeps the one ranked first for A, once both said so.
+        kept = min((b_group.device_id, d_group.device_id), key=lambda peer: rank(group.device_id, peer))
+        await until(lambda: c._routes.hops.get(group.device_id) == 2 and c._routes.parents.get(group.device_id) == kept
+                    and all(group.device_id in (link.session.peer_hops or {}) for link in c._links.values()),
+                    15.0, "C counting A two links away, by the peer ranked first")
         kept_group, other_group = (b_group, d_group) if kept == b_group.device_id else (d_group, b_group)
         kept_node, other_node = (b, d) if kept_group is b_group else (d, b)
         other = _session(c, other_group)

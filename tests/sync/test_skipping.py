@@ -2,7 +2,8 @@
 a copy makes the sender skip its author only while another open link brings that author; the
 author's own link is never skipped; when the last link bringing an author closes, the author is
 taken again. With the tree (sync/routes.py) only the kept link brings an author, and a peer ahead
-on another link is waited for while the kept link brings it. The frames each conversation would send are recorded, decoded as a peer would."""
+on another link is waited for while the kept link brings it. The frames each conversation would
+send are recorded, decoded as a peer would."""
 
 from __future__ import annotations
 
