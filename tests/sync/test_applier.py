@@ -136,25 +136,3 @@ def test_two_versions_of_one_changeset_from_two_peers_are_applied_apart(three_de
     assert [(r.seq, r.code) for r in forged_by_c.refused] == [(genuine[1].seq, "signature")]
     assert {(row["device"], row["reason"]) for row in incidents.listed(b.db)} == {(c.device_id, "signature")}
     assert [m.name for m in b.members.list()] == ["Ana López", "Dana Kim"]
-
-
-def test_in_a_big_room_small_applies_arriving_within_the_gathering_go_in_one_transaction(two_devices):
-    a, b = two_devices
-    for name in ("Ana", "Bilal", "Chloé"):
-        a.members.add(name)
-    changes = a.replica.changes_since(b.replica.version_vector())
-
-    async def three_links_each_bringing_one(applier: BackgroundApplier) -> list[ApplyResult]:
-        first = asyncio.create_task(applier.apply(changes[:1]))
-        await asyncio.sleep(0.01)  # the other links' frames come a moment later
-        others = asyncio.gather(applier.apply(changes[1:2]), applier.apply(changes[2:]))
-        return [await first, *await others]
-
-    applier = BackgroundApplier(b.replica, gather=lambda: 0.2)
-    try:
-        results = asyncio.run(three_links_each_bringing_one(applier))
-    finally:
-        applier.close()
-    assert [r.applied for r in results] == [1, 1, 1]
-    assert applier.combined_applies == 1  # not one transaction each
-    assert a.replica.state_hash() == b.replica.state_hash()
