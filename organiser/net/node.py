@@ -36,7 +36,7 @@ from organiser.net.transport import close_quietly
 from organiser.net.upkeep import Upkeep
 from organiser.services.group import Group
 from organiser.sync import protocol as p
-from organiser.sync.applier import ROOM_GATHER, BackgroundApplier
+from organiser.sync.applier import BackgroundApplier
 from organiser.sync.outbox import PushRound
 from organiser.sync.routes import Routes
 from organiser.sync.session import Session
@@ -130,8 +130,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         self._neighbours, self._routes = frozenset(), Routes(self.device_id)
         self._room_event = asyncio.Event()  # of this loop
         self._loop = asyncio.get_running_loop()
-        self._applier = BackgroundApplier(  # in a big room, small applies wait a moment to go together
-            self.group.replica, lambda: ROOM_GATHER * bool(self._mesh and self._mesh.partial))
+        self._applier = BackgroundApplier(self.group.replica)
         return_big_buffers()  # frames' buffers, freed, leave resident memory (net/allocator.py)
         self._server = await self._listen()
         self._port = self._server.sockets[0].getsockname()[1]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,11 +32,6 @@ from organiser.store.verify import Refusal
 # At most this many changesets in one combined apply: a session's chunk is sized to about 50 ms
 # of SQLite work (sync/session.py), and a local edit waits for the worker's write lock.
 COMBINED_MAX = 4000
-# In a big room (the node says when) each link's frame brings a changeset or two, and a transaction
-# costs ~1 ms of CPU whatever its size: a small request that finds the worker idle waits this long
-# for the other links' frames to join it. A request this big or bigger starts at once.
-ROOM_GATHER = 0.05
-GATHER_BELOW = 50
 
 Key = tuple[str, int]  # (author, seq)
 
@@ -54,8 +48,7 @@ class _Request:
 
 
 class BackgroundApplier:
-    def __init__(self, replica: Replica, gather: Callable[[], float] = lambda: 0.0) -> None:
-        self._gather = gather  # seconds a small request waits for others, now
+    def __init__(self, replica: Replica) -> None:
         self._main = replica
         self._path = replica.database_path()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="organiser-apply")
@@ -97,12 +90,7 @@ class BackgroundApplier:
         request = _Request(list(changesets), source, asyncio.get_running_loop().create_future())
         self._waiting.append(request)
         if not self._busy:
-            gather = self._gather()
-            if gather > 0 and len(request.changesets) < GATHER_BELOW:
-                self._busy = True  # requests arriving meanwhile only join the queue
-                asyncio.get_running_loop().call_later(gather, self._start_next)
-            else:
-                self._start_next()
+            self._start_next()
         return await asyncio.shield(request.done)  # a caller that gives up leaves the others' apply be
 
     # ---- combining ----------------------------------------------------------------------------
