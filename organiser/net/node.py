@@ -38,6 +38,7 @@ from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.outbox import PushRound
+from organiser.sync.routes import Routes
 from organiser.sync.session import Session
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         self._push_wanted = False
         self._pushed_at = 0.0
         self._neighbours: frozenset[str] = frozenset()
+        self._routes = Routes(group.device_id)  # which link brings each author (sync/routes.py)
+        self._rerouting = False
         self._mesh: Mesh | None = None  # whom to keep links with in a big room (net/fanout.py)
         self._dial_slots = asyncio.Semaphore(DIALS_AT_ONCE)
         self._room_event = asyncio.Event()
@@ -124,7 +127,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
 
     async def start(self) -> None:
         self._stopping = False  # a node can be started again after stop() (network off, then on)
-        self._neighbours = frozenset()
+        self._neighbours, self._routes = frozenset(), Routes(self.device_id)
         self._room_event = asyncio.Event()  # of this loop
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
@@ -274,18 +277,20 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
     async def _share_neighbours(self) -> None:
         """Tell every peer which devices we hear from directly, so nobody relays those
         devices' changesets to us; when we lose one, ask the others for what we may lack."""
-        current = frozenset(d for d, link in self._links.items()
-                            if link.session.received_all.is_set() and not link.session.closed.is_set())
+        self._rerouting = False
+        live = [link.session for link in self._links.values()
+                if link.session.received_all.is_set() and not link.session.closed.is_set()]
+        current = frozenset(s.peer_device for s in live)
         lost = self._neighbours - current
         self._neighbours = current
-        for link in list(self._links.values()):
-            try:
-                await link.session.tell_neighbours(current)
-                if lost:
-                    await link.session.request_missing()
-                    await link.session.take_orphans()  # authors only the lost link brought
-            except (ConnectionError, OSError) as exc:
-                log.info("could not update %s: %s", link.session.peer_short, exc)
+        self._routes.update((s.peer_device, s.peer_hops, s.doubted) for s in live)
+        await self._routes.tell([link.session for link in self._links.values()], current, bool(lost))
+
+    def _reroute(self) -> None:
+        """A peer's counts changed: count again soon (once for all the NEIGHBOURS of a moment)."""
+        if not self._rerouting and not self._stopping:
+            self._rerouting = True
+            self._spawn(self._share_neighbours())
 
     def _learn_address(self, session: Session) -> None:
         """A peer that dialled us says where it listens: remember it, to dial it next time."""
@@ -313,6 +318,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
                           applier=self._applier, neighbours=lambda: self._neighbours,
                           siblings=lambda: [link.session for link in self._links.values()],
+                          parents=lambda: self._routes.parents, on_routes=self._reroute,
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link

@@ -38,6 +38,19 @@ def missing(db: Database, vector: dict[str, int], after_id: int = 0,
     return rows[-1][0], [Outgoing(a, s, bytes(b), bytes(sig)) for _id, a, s, b, sig in rows]
 
 
+def missing_of(db: Database, held: dict[str, int], after_id: int = 0,
+               limit: int = 2000) -> tuple[int, list[Outgoing]]:
+    """As `missing`, for the authors of `held` only (a peer taking a few authors again): read by
+    author and number, not by a scan of the whole change log (~3 ms a take in a room's evening)."""
+    rows = db.execute(
+        "SELECT c.id, c.author, c.seq, c.body, c.signature FROM json_each(?) v "
+        "JOIN changes c ON c.author = v.key AND c.seq > v.value WHERE c.id > ? ORDER BY c.id LIMIT ?",
+        [json.dumps(held), after_id, limit]).fetchall()
+    if not rows:
+        return after_id, []
+    return rows[-1][0], [Outgoing(a, s, bytes(b), bytes(sig)) for _id, a, s, b, sig in rows]
+
+
 def stored_after(db: Database, local_id: int, limit: int = 1000) -> tuple[int, list[Outgoing]]:
     """Changesets stored after a local arrival number, and the newest number seen."""
     rows = db.execute("SELECT id, author, seq, body, signature FROM changes WHERE id > ? ORDER BY id LIMIT ?",

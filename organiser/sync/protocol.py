@@ -22,6 +22,10 @@ SKIP_FEATURE = "skip"  # RELAY frames: a peer asks not to be sent an author's co
 # Each side's first frame after HELLO is a RELAY naming the authors it takes from another link (maybe
 # none), and each waits for the peer's before streaming: a joiner takes a first sync from one link.
 SOURCE_FEATURE = "source"
+# NEIGHBOURS also says how many links away the sender is from each laptop it reaches ("hops"): each
+# laptop then keeps, for each author, the link to a peer nearer that author (sync/routes.py).
+TREE_FEATURE = "tree"
+MAX_HOPS = 16  # a route longer than this is no route (a room's diameter is 3-4 links)
 MAX_FRAME = 8 * 1024 * 1024  # bytes of payload; a batch of changesets is split below this
 BATCH_BYTES = 1024 * 1024  # what a sender aims for in one CHANGES frame
 SIGNATURE_SIZE = 64
@@ -237,12 +241,29 @@ def decode_vector(payload: bytes) -> dict[str, int]:
     return check_vector(decode_json(payload).get("vector"))
 
 
-def encode_neighbours(devices: frozenset[str] | set[str]) -> bytes:
-    return encode_json(FrameType.NEIGHBOURS, {"devices": sorted(devices)})
+def encode_neighbours(devices: frozenset[str] | set[str], hops: dict[str, int] | None = None) -> bytes:
+    """NEIGHBOURS: devices heard directly; with TREE_FEATURE, also how many links away the sender
+    is from every device it reaches (`hops`; a previous version ignores the field)."""
+    doc: dict[str, Any] = {"devices": sorted(devices)}
+    if hops is not None:
+        doc["hops"] = hops
+    return encode_json(FrameType.NEIGHBOURS, doc)
 
 
 def decode_neighbours(payload: bytes) -> frozenset[str]:
-    return _devices(decode_json(payload).get("devices"))
+    return decode_neighbours_hops(payload)[0]
+
+
+def decode_neighbours_hops(payload: bytes) -> tuple[frozenset[str], dict[str, int] | None]:
+    """The devices, and the hops (None when the sender gave none)."""
+    doc = decode_json(payload)
+    devices, hops = _devices(doc.get("devices")), doc.get("hops")
+    if hops is None:
+        return devices, None
+    if not isinstance(hops, dict) or len(hops) > 10_000 or not all(
+            isinstance(d, str) and len(d) <= 64 and type(n) is int and 1 <= n <= MAX_HOPS for d, n in hops.items()):
+        raise ProtocolError(f"a neighbours message's hops are not devices with a number of links from 1 to {MAX_HOPS}")
+    return devices, hops
 
 
 def _devices(devices: Any, what: str = "a neighbours message") -> frozenset[str]:

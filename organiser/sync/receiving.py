@@ -64,6 +64,9 @@ class Receiving:
     acked: asyncio.Event
     last_sync: float | None
     peer_neighbours: frozenset[str]
+    peer_trees: bool
+    peer_hops: dict[str, int] | None
+    on_routes: Callable[[], None]
     peer_heads: tuple[dict[str, int], dict[str, str]]
     guard: PeerGuard
     refused_peer: bool
@@ -162,7 +165,10 @@ class Receiving:
         self._peer_chose.set()
 
     async def _on_neighbours(self, payload: bytes) -> None:
-        self.peer_neighbours = p.decode_neighbours(payload)
+        self.peer_neighbours, hops = p.decode_neighbours_hops(payload)
+        if self.peer_trees and hops != self.peer_hops:  # the node counts again (sync/routes.py)
+            self.peer_hops = hops
+            self.on_routes()
 
     async def _on_request(self, payload: bytes) -> None:
         await self._send_missing(p.decode_vector(payload))

@@ -79,6 +79,10 @@ class Session(CopySkipping, Receiving):
     neighbours: Callable[[], frozenset[str]] = frozenset
     # The node's conversations (this one among them): is another link still bringing an author?
     siblings: Callable[[], list[Session]] = list
+    # The node's counts (sync/routes.py): author -> the peer whose link brings it; and whom to tell
+    # when this peer's counts change.
+    parents: Callable[[], dict[str, str]] = dict
+    on_routes: Callable[[], None] = lambda: None
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -105,6 +109,9 @@ class Session(CopySkipping, Receiving):
         # Devices the peer hears from directly: their own changesets need no relay to it.
         self.peer_neighbours: frozenset[str] = frozenset()
         self.sent_neighbours: frozenset[str] | None = None
+        self.peer_trees = False  # the peer's HELLO lists TREE_FEATURE: its NEIGHBOURS say how far it is
+        self.peer_hops: dict[str, int] | None = None  # ... from each laptop it reaches (sync/routes.py)
+        self.sent_hops: dict[str, int] | None = None
         self.guard = PeerGuard(self.replica, self.peer_device)
         self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
         self._turned_away = ""
@@ -255,10 +262,11 @@ class Session(CopySkipping, Receiving):
             wanted[author] = NOT_SENT
         return wanted
 
-    async def tell_neighbours(self, devices: frozenset[str]) -> None:
-        if self.live and not self.closed.is_set() and devices != self.sent_neighbours:
-            self.sent_neighbours = devices
-            await self._send(p.encode_neighbours(devices))
+    async def tell_neighbours(self, devices: frozenset[str], hops: dict[str, int] | None = None) -> None:
+        hops = hops if self.peer_trees else None
+        if self.live and not self.closed.is_set() and (devices, hops) != (self.sent_neighbours, self.sent_hops):
+            self.sent_neighbours, self.sent_hops = devices, hops
+            await self._send(p.encode_neighbours(devices, hops))
 
     async def request_missing(self) -> None:
         if self.live and not self.closed.is_set():
@@ -361,7 +369,7 @@ class Session(CopySkipping, Receiving):
         await self._send(p.encode_hello(self.replica.device_id, vector, self.listen_port,
                                         self.replica.clock.wall_ms(), forks.heads(self.replica.db, vector),
                                         self.codecs, self.neighbours() - {self.peer_device},
-                                        (p.SKIP_FEATURE, p.SOURCE_FEATURE)))
+                                        (p.SKIP_FEATURE, p.SOURCE_FEATURE, p.TREE_FEATURE)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
@@ -377,6 +385,7 @@ class Session(CopySkipping, Receiving):
         self.peer_neighbours = hello.neighbours
         self.peer_skips = p.SKIP_FEATURE in hello.features
         self.peer_chooses = self.peer_skips and p.SOURCE_FEATURE in hello.features
+        self.peer_trees = self.peer_skips and p.TREE_FEATURE in hello.features
         self.greeted_at = time.monotonic()
         self.guard.compare_clocks(hello.wall_ms)
 

@@ -17,6 +17,13 @@ told to skip it, at HELLO (with the "source" feature the peer waits for that wor
 streams) or at their next frame. A skipped peer that holds more than we do is not taken again
 while the chosen link still brings the author in bulk.
 
+With the "tree" feature (sync/routes.py) the link kept for each author is chosen by how many
+links away each peer is from that author, so the kept links of all laptops form a tree rooted at
+the author: every other link is asked to skip it as soon as the counts are known, before any copy
+comes, and a copy that comes on the kept link makes the others skip it again. A skipped peer that
+holds more is then taken again only once the kept link has left it behind for TREE_PATIENCE: that
+link is open and nearer the author, and the links that closed changed the counts at once.
+
 A member in bad faith may claim to hold more than it sends, to keep a joiner from the honest
 links it skips. Claims do not count, only what arrives: when what we hold of a skipped author
 has not grown for BRINGING_QUIET, or the author has been skipped with a fuller peer for
@@ -34,7 +41,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from organiser.core.keys import short_id
+from organiser.sync import outbox
 from organiser.sync import protocol as p
+from organiser.sync.outbox import Outgoing
 
 if TYPE_CHECKING:
     from organiser.store.replica import Replica
@@ -55,6 +64,14 @@ BRINGING_QUIET = 5.0
 # However steadily a source brings an author, a skipped peer holding more than we do is taken
 # again after this long: a source in bad faith that trickles cannot hold a joiner back for longer.
 BULK_PATIENCE = 60.0
+TAKEN_CHUNK = 2000  # changesets read from the store at a time for an author taken again
+# How long a skipped peer may hold more of an author than we do while the tree's kept link for it,
+# open and nearer the author, brings nothing of it: on a room's busy laptops a relay lags by a
+# second now and then, and taking the author on another link then brought copies until it was
+# skipped again (NOTE_EVERY was waited before). A kept link that does bring the author, only
+# late, is waited for up to TREE_PATIENCE_MAX. A link that closes changes the counts at once.
+TREE_PATIENCE = 1.5
+TREE_PATIENCE_MAX = 5.0
 
 
 @dataclass
@@ -74,6 +91,7 @@ class CopySkipping:
     peer_device: str
     peer_short: str
     siblings: Callable[[], list[CopySkipping]]
+    parents: Callable[[], dict[str, str]]
     live: bool
     received_all: asyncio.Event
     closed: asyncio.Event
@@ -90,10 +108,15 @@ class CopySkipping:
     _suspects: dict[str, Suspect]
     doubted: set[str]
     _note_wanted: asyncio.Event
+    _push_lock: asyncio.Lock
 
     async def _send(self, data: bytes) -> None: ...
 
     async def _send_missing(self, vector: dict[str, int]) -> None: ...
+
+    async def _send_changesets(self, batch: list[Outgoing], remaining: int = 0) -> None: ...
+
+    def _note_sent(self, batch: list[Outgoing]) -> None: ...
 
     def _note(self, authors: set[str]) -> None:
         self._note_authors |= authors
@@ -184,18 +207,49 @@ class CopySkipping:
 
     async def _skip_copies(self, authors: set[str]) -> None:
         """Copies of these authors' changesets came from the peer while we held them: ask it to
-        skip them, unless this is the last link bringing an author, or the author's own link."""
+        skip them, unless this is the last link bringing an author, the author's own link, or the
+        tree's kept link for it (then the other links skip it again)."""
         if not self.peer_skips:
             return
         others = self._other_links()
-        me = self.replica.device_id
+        me, parents = self.replica.device_id, self.parents()
         skip = {a for a in authors - self.skipping if a != self.peer_device
-                and (a == me or any(a not in s.skipping for s in others))}
+                and (a == me or (parents[a] != self.peer_device if a in parents
+                                 else any(a not in s.skipping for s in others)))}
         if skip:
             self.skipping |= skip
             log.debug("asking %s to skip %s: copies of them came", self.peer_short,
                       [short_id(a) for a in sorted(skip)])
             await self._send(p.encode_relay(skip=skip))
+        kept_here = {a for a in authors if parents.get(a) == self.peer_device}
+        for other in others if kept_here else ():  # taken on another link meanwhile: skipped there again
+            await other.follow_tree(kept_here)
+
+    async def follow_tree(self, authors: set[str] | None = None) -> None:
+        """Skip on this link the authors the tree brings by another link; take again those it
+        brings by this one (sync/routes.py). Authors caught up in bulk are left to the choice of
+        a source, and authors we hear directly are relayed to us by nobody."""
+        if not self.peer_skips or not self.live or not self.received_all.is_set() or self.closed.is_set():
+            return
+        parents = self.parents()
+        if not parents:
+            return
+        links = [self, *self._other_links()]
+        direct = {s.peer_device for s in links} | {self.replica.device_id}
+        candidates = parents.keys() if authors is None else authors & parents.keys()
+        skip = {a for a in candidates if parents[a] != self.peer_device and a not in direct and a not in self.skipping}
+        take = {a for a in candidates if parents[a] == self.peer_device and a in self.skipping}
+        if not skip and not take:
+            return
+        ours = self.replica.version_vector()
+        settled = {a for a in skip | take
+                   if max(s.peer_known.get(a, 0) for s in links) - ours.get(a, 0) < BULK_GAP}
+        skip, take = skip & settled, take & settled
+        if skip or take:
+            self.skipping = (self.skipping | skip) - take
+            log.debug("%s: skipping %s, taking %s, as the tree says", self.peer_short,
+                      [short_id(a) for a in sorted(skip)], [short_id(a) for a in sorted(take)])
+            await self._send(p.encode_relay(skip=skip, take={a: ours.get(a, 0) for a in sorted(take)}))
 
     async def take_orphans(self) -> None:
         """After a link closed: authors we skip here that no open link brings any more are
@@ -236,7 +290,18 @@ class CopySkipping:
             if not self.live:  # our first stream to it runs: it starts over for these from there
                 self._stream_from.update(take)
                 return
-            await self._send_missing({**self.replica.version_vector(), **take})
+            await self._send_taken(take)
+
+    async def _send_taken(self, take: dict[str, int]) -> None:
+        """What follows the numbers the peer names, of the authors it takes again."""
+        async with self._push_lock:
+            after = 0
+            while True:
+                after, batch = outbox.missing_of(self.replica.db, take, after, TAKEN_CHUNK)
+                if not batch:
+                    return
+                await self._send_changesets(batch)
+                self._note_sent(batch)
 
     async def _notes(self) -> None:
         """Gathered VECTOR notes, and skipped authors a peer holds more of than we do for longer
@@ -280,13 +345,24 @@ class CopySkipping:
         held = ours.get(author, 0)
         if held > suspect.held:  # what we hold of it grew: by another link, since we skip it here
             suspect.held, suspect.grew_at = held, now
-        return (author in self.skipping and held < suspect.seq and now - suspect.since >= NOTE_EVERY
+        return (author in self.skipping and held < suspect.seq and self._waited(author, suspect, now)
                 and not self._still_brought(author, suspect, ours, now))
 
+    def _waited(self, author: str, suspect: Suspect, now: float) -> bool:
+        """Long enough behind this peer: NOTE_EVERY; while the tree's kept link for `author` is
+        another open link, TREE_PATIENCE with nothing of the author coming, TREE_PATIENCE_MAX in any case."""
+        via = self.parents().get(author)
+        if via is not None and via != self.peer_device and any(
+                s.peer_device == via and author not in s.skipping for s in self._other_links()):
+            return now - suspect.grew_at >= TREE_PATIENCE or now - suspect.since >= TREE_PATIENCE_MAX
+        return now - suspect.since >= NOTE_EVERY
+
     def _doubt_claims(self, author: str, held: int) -> None:
-        """The other links whose peers claim more of `author` than we hold did not bring it."""
+        """The other links whose peers claim far more of `author` than we hold did not bring it. A
+        live relay a few behind is only slow (a busy laptop): doubted, it would never again be kept
+        for that author on this connection, and the room's trees (sync/routes.py) would go astray."""
         for other in self._other_links():
-            if author not in other.skipping and other.peer_known.get(author, 0) > held:
+            if author not in other.skipping and other.peer_known.get(author, 0) - held >= BULK_GAP:
                 other.doubted.add(author)
                 log.info("%s holds more of %s than it sent; it is no longer waited for", other.peer_short,
                          short_id(author))

@@ -1,7 +1,9 @@
 """Which links keep bringing an author (sync/skipping.py), decided on one laptop's conversations:
 a copy makes the sender skip its author only while another open link brings that author; the
 author's own link is never skipped; when the last link bringing an author closes, the author is
-taken again. The frames each conversation would send are recorded, decoded as a peer would."""
+taken again. With the tree (sync/routes.py) only the kept link brings an author, and a peer ahead
+on another link is waited for while the kept link brings it. The frames each conversation would
+send are recorded, decoded as a peer would."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import asyncio
 import pytest
 
 from organiser.sync import protocol as p
-from organiser.sync.skipping import CopySkipping
+from organiser.sync import skipping
+from organiser.sync.skipping import CopySkipping, Suspect
 
 pytestmark = pytest.mark.asyncio
 ME, AUTHOR = "m" * 64, "a" * 64
@@ -26,12 +29,14 @@ class Holding:
 class Link(CopySkipping):
     def __init__(self, peer: str, links: list[Link]) -> None:
         self.replica, self.peer_device, self.siblings = Holding(), peer, lambda: list(links)  # type: ignore[assignment]
+        self.parents = lambda: self.tree  # type: ignore[assignment]
         self.live, self.peer_skips, self.peer_known = True, True, {}
         self.greeted_at, self._last_heard, self.brought_at = float(len(links)), 0.0, {}
         self.received_all, self.closed, self._note_wanted = asyncio.Event(), asyncio.Event(), asyncio.Event()
         self.received_all.set()
         self.skipped_by_peer, self.skipping, self._note_authors, self._suspects = set(), set(), set(), {}
         self.doubted: set[str] = set()
+        self.tree: dict[str, str] = {}  # the node's kept links (sync/routes.py): none unless a test sets them
         self.peer_short = peer[:8]
         self.sent: list[tuple[frozenset[str], dict[str, int]]] = []
 
@@ -68,3 +73,66 @@ async def test_the_last_link_bringing_an_author_is_not_skipped_and_a_peer_withou
     links.append(old)
     await old._skip_copies({AUTHOR})
     assert old.sent == []
+
+
+async def test_the_tree_keeps_one_link_per_author_skips_the_others_at_once_and_takes_again_when_it_moves():
+    links: list[Link] = []
+    x, y = Link("x" * 64, links), Link("y" * 64, links)
+    links += [x, y]
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}  # x's peer is nearer the author (sync/routes.py)
+    await x.follow_tree()
+    await y.follow_tree()
+    assert x.sent == [] and y.sent == [(frozenset({AUTHOR}), {})]  # before any copy came
+    await x._skip_copies({AUTHOR})  # a copy on the kept link (y was slow to hear the skip): kept
+    assert x.sent == [] and AUTHOR not in x.skipping
+    for link in links:
+        link.tree = {AUTHOR: y.peer_device}  # x's link went further from the author
+    await x.follow_tree()
+    await y.follow_tree()
+    assert x.sent == [(frozenset({AUTHOR}), {})]
+    assert y.sent[-1] == (frozenset(), {AUTHOR: 7}) and AUTHOR not in y.skipping  # from what we hold
+
+
+async def test_a_copy_on_the_kept_link_makes_a_link_taken_meanwhile_skip_the_author_again():
+    links: list[Link] = []
+    x, y = Link("x" * 64, links), Link("y" * 64, links)
+    links += [x, y]
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}
+    await y.follow_tree()
+    await y._take({AUTHOR})  # the kept link fell behind: the author was taken on y
+    assert AUTHOR not in y.skipping
+    await x._skip_copies({AUTHOR})  # then the kept link's copy came: y skips it again
+    assert y.sent[-1] == (frozenset({AUTHOR}), {}) and AUTHOR in y.skipping and x.sent == []
+
+
+async def test_a_copy_on_a_link_the_tree_does_not_keep_skips_it_even_if_no_other_copy_came():
+    links: list[Link] = []
+    x, y = Link("x" * 64, links), Link("y" * 64, links)
+    links += [x, y]
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}
+    await y._skip_copies({AUTHOR})
+    assert y.sent == [(frozenset({AUTHOR}), {})]
+
+
+async def test_a_peer_ahead_is_waited_for_while_the_kept_link_brings_the_author_and_not_when_it_stops():
+    links: list[Link] = []
+    x, y = Link("x" * 64, links), Link("y" * 64, links)
+    links += [x, y]
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}
+    await y.follow_tree()
+    ours = {ME: 3, AUTHOR: 7}
+    suspect = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)  # y's peer holds 9 of the author, we 7
+    assert not y._overdue(AUTHOR, suspect, ours, skipping.TREE_PATIENCE - 0.1)
+    assert y._overdue(AUTHOR, suspect, ours, skipping.TREE_PATIENCE + 0.1)  # nothing came by x meanwhile
+    suspect = Suspect(seq=12, since=0.0, held=7, grew_at=0.0)  # x brings the author, late, one a second
+    for second, held in ((1.0, 8), (2.0, 9), (3.0, 10), (4.0, 11)):
+        assert not y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: held}, second)
+    assert not y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 11}, skipping.TREE_PATIENCE_MAX - 0.1)
+    assert y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 11}, skipping.TREE_PATIENCE_MAX + 0.1)  # too late
+    x.closed.set()  # the kept link is gone (until the counts move): the old, short wait
+    suspect = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)
+    assert y._overdue(AUTHOR, suspect, ours, skipping.NOTE_EVERY + 0.01)
