@@ -307,19 +307,18 @@ class SqliteTime:
     def __init__(self, conn: Any) -> None:
         self.conn, self.seconds = conn, 0.0
 
-    def execute(self, *args: Any) -> Any:
+    def _timed(self, call: Any, *args: Any) -> Any:
         t0 = time.perf_counter()
         try:
-            return self.conn.execute(*args)
+            return call(*args)
         finally:
             self.seconds += time.perf_counter() - t0
 
+    def execute(self, *args: Any) -> Any:
+        return self._timed(self.conn.execute, *args)
+
     def executemany(self, *args: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return self.conn.executemany(*args)
-        finally:
-            self.seconds += time.perf_counter() - t0
+        return self._timed(self.conn.executemany, *args)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.conn, name)
