@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from organiser import __version__
 from organiser.cli.main import run
 
 APP_PRESENT = importlib.util.find_spec("organiser.app") is not None
@@ -21,7 +22,7 @@ def test_store_tls_zeroconf_and_modules_pass_with_a_one_line_summary(capsys: pyt
     out = capsys.readouterr().out
     assert code == 0, out
     assert len(out.splitlines()) == 1
-    assert out.startswith("organiser 0.1.0 selftest passed in ")
+    assert out.startswith(f"organiser {__version__} selftest passed in ")
     for part in ("modules ok", "store ok (member written and read back)", "tls ok (TLSv1.3, OpenSSL",
                  "zeroconf ok (zeroconf "):
         assert part in out
@@ -47,7 +48,7 @@ def test_a_missing_main_window_fails_naming_the_window_check(monkeypatch: pytest
     code = run(["selftest", "--only", "store", "--only", "window"])
     out = capsys.readouterr().out
     assert code == 1
-    assert out.startswith("organiser 0.1.0 selftest FAILED: window: the app has no main window to open")
+    assert out.startswith(f"organiser {__version__} selftest FAILED: window: the app has no main window to open")
     assert out.rstrip().endswith("(passed: store)")
 
 
