@@ -12,6 +12,10 @@
   stored_rows_floor: executemany of exactly what the apply stored (signed change log in its stored form,
   records with their versions, full-text index) into an empty store: no decoding, no
   checks, no merging. Its ratio is the least any apply could reach with this schema.
+  least_ratio_to_floor_with_this_python: floor + the apply's Python time, over the floor: the
+  least a one-threaded apply doing this Python could reach. least_ratio_with_sqlite_on_another_core:
+  the larger of the two shares over the floor, as if SQLite ran wholly beside Python on the
+  second core (see tests/perf/beside.py for whether it can).
   checks: the same apply into another empty store with the checks on receipt turned off
   (store/checks.py `screen` passed through), alternating with the real one, and the time
   `screen` alone takes over all the changesets: what checking a peer's changesets like a
@@ -290,6 +294,7 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int, *,
             "ratio": round(ours / plain, 2), "decode_s": round(decoding, 3),
             "inside_sqlite_s": round(timed.seconds, 3), "python_s": round(ours - timed.seconds, 3),
             "least_ratio_to_floor_with_this_python": round((floor + ours - timed.seconds) / floor, 2),
+            "least_ratio_with_sqlite_on_another_core": round(max(ours - timed.seconds, timed.seconds) / floor, 2),
             "stored_rows_floor_s": round(floor, 3), "stored_rows_floor_ratio": round(floor / plain, 2),
             "stored_rows_floor_runs_s": [round(t, 3) for t in floor_runs],
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
