@@ -174,20 +174,41 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     closed = _closings(first)
     beaten: Beaten = {}
     limits_by: dict[str, Order] = {}
+    void: frozenset[Order] = frozenset()
+    swings: list[tuple[dict[str, int], Closings, frozenset[Order]]] = []
     state = first
-    for _ in range(MAX_PASSES):
+    passes = MAX_PASSES
+    while passes > 0:
+        passes -= 1
         demoted = _demotion_cutoffs(log, Verdicts(frozenset(beaten), limits, closed=closed, beaten_by=beaten,
-                                                  limits_by=limits_by))
+                                                  limits_by=limits_by, void=void))
         # Whether a removal was an admin's is judged without the entries the last pass dropped
         # (a removed admin's later promotion makes no one an admin).
-        by_admins = _removals_by_admins(log, Verdicts(limits=limits, demoted=demoted, closed=closed))
+        by_admins = _removals_by_admins(log, Verdicts(limits=limits, demoted=demoted, closed=closed)) - void
         beaten = _beaten_removals(ordered, first, by_admins)
-        state = _pass(log, Verdicts(frozenset(beaten), limits, demoted, closed))
+        state = _pass(log, Verdicts(frozenset(beaten), limits, demoted, closed, void=void))
         found, found_closed = state.limits(), _closings(state)
         if found == limits and found_closed == closed:
             break
+        swinging = _swinging(swings, found, found_closed) - void
+        if swinging:  # each is void from now on: the passes start again without them
+            void, swings, passes = void | swinging, [], MAX_PASSES
+        swings.append((found, found_closed, frozenset(state.removal_entries().values())))
         limits, closed, limits_by = found, found_closed, state.removal_entries()
     return state
+
+
+def _swinging(swings: list[tuple[dict[str, int], Closings, frozenset[Order]]], limits: dict[str, int],
+              closed: Closings) -> frozenset[Order]:
+    """Removals that stand in some passes of a cycle and not in others: a pass that comes back to
+    the limits of an earlier one. Such a removal takes back the entries that let it stand (an
+    admin's removal of the device that promoted it, keeping less than that promotion): it counts
+    nowhere, whatever the number of passes."""
+    for i, (earlier, earlier_closed, _removals) in enumerate(swings):
+        if earlier == limits and earlier_closed == closed:
+            cycle = [removals for _limits, _closed, removals in swings[i:]]
+            return frozenset.union(*cycle) - frozenset.intersection(*cycle)
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -215,12 +236,13 @@ class Verdicts:
     closed: Closings = ()
     beaten_by: Beaten = field(default_factory=dict)
     limits_by: Mapping[str, Order] = field(default_factory=dict)
+    void: frozenset[Order] = frozenset()  # removals that take back what let them stand (_swinging)
 
     def without(self, left_out: set[Order]) -> Verdicts:
         """These verdicts in the log without the entries `left_out`."""
         beaten = frozenset(removal for removal, by in self.beaten_by.items() if not by <= left_out)
         limits = {device: kept for device, kept in self.limits.items() if self.limits_by.get(device) not in left_out}
-        return Verdicts(beaten, limits, self.demoted, self.closed, self.beaten_by, self.limits_by)
+        return Verdicts(beaten, limits, self.demoted, self.closed, self.beaten_by, self.limits_by, self.void)
 
 
 def _closings(state: Membership) -> Closings:
@@ -393,6 +415,8 @@ def device_id_for_safe(public_key: Any) -> str:
 
 def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str | None:
     """Apply one entry to the state; return why it has no effect, or None."""
+    if e.order in verdicts.void:
+        return "it would take back the entries that let its author write it"
     why = _author_refusal(state, e, verdicts.beaten, verdicts.limits)
     if why is not None:
         return why
