@@ -325,3 +325,16 @@ def test_promote_demote_flood_of_a_plain_member_counts_nowhere_in_any_order(thre
     for g in (a, c):
         assert _roster(g) == {a.device_id: (False, True), b.device_id: (False, False), c.device_id: (False, False)}
     assert a.replica.state_hash() == c.replica.state_hash()
+
+
+def test_an_admin_removing_itself_is_refused_with_a_sentence_and_another_admin_can(three):
+    """A removal of its own author keeps less than the removal itself, so it would take back its
+    own entry (the rules give it no effect): the service says so in words."""
+    a, b, _c = three
+    a.membership.promote(b.device_id)
+    sync_pair(a, b)
+    with pytest.raises(MembershipRefused, match="a device cannot remove itself; another admin of the group can"):
+        b.membership.remove(b.device_id)
+    a.membership.remove(b.device_id)
+    sync_pair(a, b)
+    assert _roster(b)[b.device_id] == (True, False)
