@@ -338,3 +338,34 @@ def test_an_admin_removing_itself_is_refused_with_a_sentence_and_another_admin_c
     a.membership.remove(b.device_id)
     sync_pair(a, b)
     assert _roster(b)[b.device_id] == (True, False)
+
+
+def test_a_changeset_kept_aside_after_a_removal_is_checked_like_any_other_before_it_can_come_back(three, tmp_path):
+    """b (senior admin) and c (junior admin) remove each other at once; b, in bad faith, then signs a
+    member whose name is an object. a hears of c's removal of b first, so b's later changesets reach
+    it as a removed device's, kept aside; then b wins the race and they come back. Kept aside without
+    the checks a changeset passes on receipt, the malformed one came back into a's records, while x,
+    which heard b first, refused it: a and x disagreed for good."""
+    from tests.bad_peer import new_member
+    a, b, c = three
+    x = add_device(a, tmp_path / "x", "fourth laptop")
+    try:
+        a.membership.promote(b.device_id)
+        a.membership.promote(c.device_id)
+        sync_all((a, b, c, x))
+        c.membership.remove(b.device_id)
+        b.membership.remove(c.device_id)  # neither has heard of the other's
+        malformed = BadPeer(b).sign(new_member({"first": "Ana"}))
+        sync_pair(a, c)  # a: b is removed
+        b_later = [*b.replica.changes_since(a.replica.version_vector()), malformed]
+        a.replica.apply(b_later)
+        x.replica.apply([*b.replica.changes_since(x.replica.version_vector()), malformed])
+        sync_all((a, c, x), rounds=2)
+        for g in (a, c, x):
+            assert _roster(g)[c.device_id][0] and not _roster(g)[b.device_id][0], g.device_name
+            assert all(type(m.name) is str for m in g.members.list()), g.device_name
+        assert len({g.replica.state_hash() for g in (a, c, x)}) == 1
+        assert a.db.execute("SELECT count(*) FROM withdrawn_changes WHERE author = ? AND seq = ?",
+                            [b.device_id, malformed.seq]).fetchone()[0] == 0
+    finally:
+        x.close()
