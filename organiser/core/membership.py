@@ -18,7 +18,9 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   senior one wins (the founder first, then by admission); a removal counts here only if its
   author was an admin when it wrote it, and one written after its author had seen its own
   removal by its target counts nowhere. Of several removals of one device, the one keeping
-  least stands. An admin cannot demote a more senior admin.
+  least stands. An admin cannot demote a more senior admin. A removal that would take back
+  the entries that let its author write it (an admin removing the admin who promoted it,
+  keeping less than that promotion) counts nowhere: the passes would swing for ever.
   Admitting and removing one device at once: the removal wins.
 - A demotion names the last changeset of the demoted device its author had seen (`seen`);
   closing the invite policy names that of every device. An entry past it that claims an
@@ -41,116 +43,44 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.keys import device_id_for
+from organiser.core.membership_entries import (
+    ACTIONS,
+    ADMIT,
+    DEMOTE,
+    FOUND,
+    KEEP,
+    MEMBERSHIP_KIND,
+    POLICY,
+    PROMOTE,
+    REMOVE,
+    Admission,
+    Device,
+    Entry,
+    KeptBranch,
+    Membership,
+    Rank,
+    entry_of,
+)
 from organiser.core.membership_limits import (
+    Chain,
     Closings,
     Cutoffs,
     Order,
     closed_before,
     demoted_before,
     limits_problem,
+    promotable,
     seen_map,
     seen_number,
 )
 
-MEMBERSHIP_KIND = "membership"  # the op kind of membership entries
-FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY = "found", "admit", "remove", "promote", "demote", "policy"
-KEEP = "keep"  # an admin keeps one version of a forked changeset number
-ACTIONS = (FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY, KEEP)
+__all__ = ["ACTIONS", "ADMIT", "DEMOTE", "FOUND", "KEEP", "MAX_PASSES", "MEMBERSHIP_KIND", "POLICY", "PROMOTE",
+           "REMOVE", "Device", "Entry", "KeptBranch", "Membership", "entry_of", "evaluate"]
+
 # Passes of the evaluation that drop entries written after their author's removal; each
 # pass can only follow one more removal, and groups have few removals chained that way.
 MAX_PASSES = 8
-
-Rank = tuple[int, int, str]  # seniority: smaller is more senior
-# Which of several admissions of one key counts (smallest first): an admin's before a member's,
-# then the most senior author's, then the one its author wrote first (seq and op, not stamps).
-Admission = tuple[int, Rank, int, int]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One membership entry: op number `index` of changeset `seq` of device `author`."""
-
-    author: str
-    seq: int
-    hlc: int
-    index: int
-    action: str
-    value: Mapping[str, Any]
-
-    @property
-    def order(self) -> Order:
-        return (self.hlc, self.author, self.seq, self.index)
-
-    @property
-    def target(self) -> str:
-        device = self.value.get("device")
-        return device if type(device) is str else ""
-
-
-@dataclass
-class Device:
-    """A device as the membership log sees it."""
-
-    id: str
-    public_key: str
-    name: str = ""
-    admitted_by: str = ""
-    invite: str = ""
-    rank: Rank = (2, 0, "")
-    admin: bool = False
-    removed_kept: int | None = None  # its last changeset that stays, once removed
-    removed_by: str = ""
-    removed_hlc: int = 0
-    admission: Admission | None = None  # the admission that counts; None: the founder or the old roster
-
-    @property
-    def removed(self) -> bool:
-        return self.removed_kept is not None
-
-
-@dataclass(frozen=True)
-class KeptBranch:
-    """An admin's choice of the version of a forked changeset number that stays."""
-
-    hash: str
-    decided_by: str
-    hlc: int
-    rank: Rank  # the deciding admin's seniority: a more senior admin's choice stands
-
-
-@dataclass
-class Membership:
-    devices: dict[str, Device] = field(default_factory=dict)
-    members_may_invite: bool = False
-    kept_branches: dict[tuple[str, int], KeptBranch] = field(default_factory=dict)  # by (device, seq)
-    removals: int = 0  # effective removals so far (the discovery key changes with each)
-    ignored: list[tuple[Entry, str]] = field(default_factory=list)
-    closings: list[tuple[Order, dict[str, int]]] = field(default_factory=list)  # effective, with `seen`
-
-    def admitted(self, device: str) -> bool:
-        found = self.devices.get(device)
-        return found is not None and not found.removed
-
-    def is_admin(self, device: str) -> bool:
-        found = self.devices.get(device)
-        return found is not None and found.admin and not found.removed
-
-    def may_invite(self, device: str) -> bool:
-        return self.is_admin(device) or (self.members_may_invite and self.admitted(device))
-
-    def limits(self) -> dict[str, int]:
-        """Removed devices and the last sequence number of theirs that stays."""
-        return {d.id: d.removed_kept for d in self.devices.values() if d.removed_kept is not None}
-
-    def admins(self) -> list[str]:
-        return sorted(d.id for d in self.devices.values() if d.admin and not d.removed)
-
-
-def entry_of(author: str, seq: int, hlc: int, index: int, action: str, value: Any) -> Entry | None:
-    """An Entry from an op's fields, or None if it cannot be one (ignored everywhere alike)."""
-    if action not in ACTIONS or not isinstance(value, dict):
-        return None
-    return Entry(author, seq, hlc, index, action, value)
+Beaten = Mapping[Order, frozenset[Order]]  # a removal lost to a more senior admin's -> the removals it lost to
 
 
 def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
@@ -164,20 +94,43 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     first = _pass(log, Verdicts())
     limits: dict[str, int] = {}
     closed = _closings(first)
-    beaten: frozenset[Order] = frozenset()
+    beaten: Beaten = {}
+    limits_by: dict[str, Order] = {}
+    void: frozenset[Order] = frozenset()
+    swings: list[tuple[dict[str, int], Closings, frozenset[Order]]] = []
     state = first
-    for _ in range(MAX_PASSES):
-        demoted = _demotion_cutoffs(log, Verdicts(beaten, limits, closed=closed))
+    passes = MAX_PASSES
+    while passes > 0:
+        passes -= 1
+        demoted = _demotion_cutoffs(log, Verdicts(frozenset(beaten), limits, closed=closed, beaten_by=beaten,
+                                                  limits_by=limits_by, void=void))
         # Whether a removal was an admin's is judged without the entries the last pass dropped
         # (a removed admin's later promotion makes no one an admin).
-        by_admins = _removals_by_admins(log, Verdicts(limits=limits, demoted=demoted, closed=closed))
+        by_admins = _removals_by_admins(log, Verdicts(limits=limits, demoted=demoted, closed=closed)) - void
         beaten = _beaten_removals(ordered, first, by_admins)
-        state = _pass(log, Verdicts(beaten, limits, demoted, closed))
+        state = _pass(log, Verdicts(frozenset(beaten), limits, demoted, closed, void=void))
         found, found_closed = state.limits(), _closings(state)
         if found == limits and found_closed == closed:
             break
-        limits, closed = found, found_closed
+        swinging = _swinging(swings, found, found_closed) - void
+        if swinging:  # each is void from now on: the passes start again without them
+            void, swings, passes = void | swinging, [], MAX_PASSES
+        swings.append((found, found_closed, frozenset(state.removal_entries().values())))
+        limits, closed, limits_by = found, found_closed, state.removal_entries()
     return state
+
+
+def _swinging(swings: list[tuple[dict[str, int], Closings, frozenset[Order]]], limits: dict[str, int],
+              closed: Closings) -> frozenset[Order]:
+    """Removals that stand in some passes of a cycle and not in others: a pass that comes back to
+    the limits of an earlier one. Such a removal takes back the entries that let it stand (an
+    admin's removal of the device that promoted it, keeping less than that promotion): it counts
+    nowhere, whatever the number of passes."""
+    for i, (earlier, earlier_closed, _removals) in enumerate(swings):
+        if earlier == limits and earlier_closed == closed:
+            cycle = [removals for _limits, _closed, removals in swings[i:]]
+            return frozenset.union(*cycle) - frozenset.intersection(*cycle)
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -194,12 +147,24 @@ class _Log:
 class Verdicts:
     """What earlier passes decided, that a pass applies: removals beaten by a more senior
     admin's, the last changeset that stays of each removed device, the entries demotions and
-    closings of the invite policy had not seen (core/membership_limits.py)."""
+    closings of the invite policy had not seen (core/membership_limits.py). `beaten_by`: the
+    removals that beat each beaten one, and `limits_by` the removal that set each limit (a
+    demotion is judged without some entries: a removal beaten only by those is not beaten
+    there, and a removal left out sets no limit there)."""
 
     beaten: frozenset[Order] = frozenset()
     limits: Mapping[str, int] = field(default_factory=dict)
     demoted: Cutoffs = field(default_factory=dict)
     closed: Closings = ()
+    beaten_by: Beaten = field(default_factory=dict)
+    limits_by: Mapping[str, Order] = field(default_factory=dict)
+    void: frozenset[Order] = frozenset()  # removals that take back what let them stand (_swinging)
+
+    def without(self, left_out: set[Order]) -> Verdicts:
+        """These verdicts in the log without the entries `left_out`."""
+        beaten = frozenset(removal for removal, by in self.beaten_by.items() if not by <= left_out)
+        limits = {device: kept for device, kept in self.limits.items() if self.limits_by.get(device) not in left_out}
+        return Verdicts(beaten, limits, self.demoted, self.closed, self.beaten_by, self.limits_by, self.void)
 
 
 def _closings(state: Membership) -> Closings:
@@ -210,32 +175,65 @@ def _demotion_cutoffs(log: _Log, verdicts: Verdicts) -> Cutoffs:
     """The demotions (with `seen`) that take effect in the log as their author had seen of the
     demoted device: without its entries past `seen` that claim an earlier place. Judged so,
     the demoted device cannot keep its rights with back-dated entries, such as a removal of
-    its demoter. Only demotions that leave out some entry are judged (the others change nothing)."""
-    cutoffs: dict[str, list[tuple[Order, int]]] = {}
+    its demoter. Only demotions that leave out some entry are judged (the others change nothing).
+
+    Each judgement is a replay of the log, so the work is bounded by what an attacker cannot
+    multiply: only a device some admin could have promoted can demote with effect (a member's
+    flood of demotions is not replayed at all), and the demotions that leave out the same
+    entries share one replay (a flood in one changeset costs one). Demotions of their own author
+    are judged together in the log as it is: such a demotion leaves out only its author's own
+    entries, which its author, the device the cutoff binds, could use only to undo it (it would
+    then stay an admin, for all to see)."""
+    may_be_admins = promotable(log.founder, ((e.author, e.target) for e in log.ordered if e.action == PROMOTE))
+    by_author: dict[str, list[tuple[int, Order]]] = {}
+    for e in log.ordered:
+        by_author.setdefault(e.author, []).append((e.seq, e.order))
+    chains = {device: Chain(entries) for device, entries in by_author.items()}
+    groups: dict[tuple[str, int], list[tuple[Entry, int]]] = {}
     for demotion in log.ordered:
         seen = seen_number(demotion.value) if demotion.action == DEMOTE else None
-        if seen is None or limits_problem(demotion.author, demotion.seq, DEMOTE, demotion.value) is not None:
+        chain = chains.get(demotion.target)
+        if (seen is None or chain is None or demotion.author not in may_be_admins
+                or limits_problem(demotion.author, demotion.seq, DEMOTE, demotion.value) is not None):
             continue
-        unseen = {e.order for e in log.ordered
-                  if e.author == demotion.target and e.seq > seen and e.order < demotion.order}
-        if unseen and _takes_effect(log, demotion, unseen, verdicts):
-            cutoffs.setdefault(demotion.target, []).append((demotion.order, seen))
-    return {device: tuple(found) for device, found in cutoffs.items()}
+        first_unseen = chain.first_past(seen, demotion.order)
+        if first_unseen is not None:
+            key = ("", 0) if demotion.target == demotion.author else (demotion.target, first_unseen)
+            groups.setdefault(key, []).append((demotion, seen))
+    cutoffs: dict[str, list[tuple[Order, int]]] = {}
+    for (target, first_unseen), demotions in groups.items():
+        left_out = chains[target].from_seq(first_unseen) if target else set()
+        judged = verdicts.without(left_out)
+        # a removed demoter's demotions past the changeset its removal keeps never take effect
+        demotions = [(d, seen) for d, seen in demotions if d.seq <= judged.limits.get(d.author, d.seq)]
+        taking = _taking_effect(log, [demotion for demotion, _seen in demotions], left_out, judged)
+        for demotion, seen in demotions:
+            if demotion.order in taking:
+                cutoffs.setdefault(demotion.target, []).append((demotion.order, seen))
+    return {device: tuple(sorted(found)) for device, found in cutoffs.items()}
 
 
-def _takes_effect(log: _Log, entry: Entry, left_out: set[Order], verdicts: Verdicts) -> bool:
-    """Whether `entry` takes effect in the log up to it, without the entries `left_out`."""
+def _taking_effect(log: _Log, demotions: list[Entry], left_out: set[Order], verdicts: Verdicts) -> set[Order]:
+    """Of `demotions` (none of them left out), those that take effect in the log up to each
+    without the entries `left_out` that claim a place before it: one replay for them all."""
+    pending = {d.order for d in demotions}
+    taking: set[Order] = set()
+    if not pending:
+        return taking
     state = _initial_state(log)
     for e in log.ordered:
-        if e.order == entry.order:
-            return _apply(state, e, log.founder, verdicts) is None
-        if e.order not in left_out:
+        if e.order in pending:
+            if _apply(state, e, log.founder, verdicts) is None:
+                taking.add(e.order)
+            pending.discard(e.order)
+            if not pending:
+                break
+        elif e.order not in left_out:
             _apply(state, e, log.founder, verdicts)
-    return False
+    return taking
 
 
-def _beaten_removals(ordered: list[Entry], first: Membership,
-                     by_admins: frozenset[tuple[int, str, int, int]]) -> frozenset[tuple[int, str, int, int]]:
+def _beaten_removals(ordered: list[Entry], first: Membership, by_admins: frozenset[Order]) -> Beaten:
     """Removals lost to a concurrent removal of their author by a more senior admin. Two
     removals are concurrent when neither remover had seen the other's entry: each keeps
     less of the other's chain than the other's removal entry. Only a removal written by an
@@ -245,14 +243,16 @@ def _beaten_removals(ordered: list[Entry], first: Membership,
     for e in ordered:
         if e.action == REMOVE and e.target and _kept(e) is not None:
             by_pair.setdefault((e.author, e.target), []).append(e)
-    beaten: set[tuple[int, str, int, int]] = set()
+    beaten: dict[Order, frozenset[Order]] = {}
     for (remover, removed), entries in by_pair.items():
         # Every removal of the pair is judged: one written again later does not save the first.
         others = [o for o in by_pair.get((removed, remover), []) if o.order in by_admins]
         senior = _rank(first, remover) > _rank(first, removed)
-        beaten |= {e.order for e in entries
-                   if any((senior and _concurrent(e, o)) or _after_own_removal(e, o) for o in others)}
-    return frozenset(beaten)
+        for e in entries:
+            by = frozenset(o.order for o in others if (senior and _concurrent(e, o)) or _after_own_removal(e, o))
+            if by:
+                beaten[e.order] = by
+    return beaten
 
 
 def _after_own_removal(removal: Entry, other: Entry) -> bool:
@@ -337,6 +337,8 @@ def device_id_for_safe(public_key: Any) -> str:
 
 def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str | None:
     """Apply one entry to the state; return why it has no effect, or None."""
+    if e.order in verdicts.void:
+        return "it would take back the entries that let its author write it"
     why = _author_refusal(state, e, verdicts.beaten, verdicts.limits)
     if why is not None:
         return why
@@ -444,6 +446,7 @@ def _remove(state: Membership, e: Entry, author: Device, target: Device) -> str 
     target.removed_kept = kept
     target.removed_by = author.id
     target.removed_hlc = e.hlc
+    target.removed_at = e.order
     target.admin = False
     state.removals += 1
     return None
@@ -458,7 +461,7 @@ def _remove_again(e: Entry, author: Device, target: Device) -> str | None:
     assert target.removed_kept is not None
     if kept >= target.removed_kept:
         return "the device was removed already, keeping no more than this"
-    target.removed_kept, target.removed_by, target.removed_hlc = kept, author.id, e.hlc
+    target.removed_kept, target.removed_by, target.removed_hlc, target.removed_at = kept, author.id, e.hlc, e.order
     return None
 
 

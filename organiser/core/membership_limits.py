@@ -19,8 +19,11 @@ they always were.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from organiser.core.field_rules import MAX_WHOLE_NUMBER
 
 Order = tuple[int, str, int, int]  # an entry's place: (clock stamp, author, seq, op index)
 # device -> (order, seen) of each demotion of it that takes effect: its entries past `seen`
@@ -56,7 +59,9 @@ def seen_map(value: Mapping[str, Any]) -> dict[str, int] | None:
     seen = value.get("seen")
     if type(seen) is not dict or len(seen) > MAX_SEEN_DEVICES:
         return None
-    if all(_is_device_id(device) and type(number) is int and number >= 0 for device, number in seen.items()):
+    # numbers as large as the entry's other numbers may be (what every JSON reader holds exactly)
+    if all(_is_device_id(device) and type(number) is int and 0 <= number <= MAX_WHOLE_NUMBER
+           for device, number in seen.items()):
         return seen
     return None
 
@@ -76,12 +81,52 @@ def limits_problem(author: str, seq: int, action: str, value: Mapping[str, Any])
     if action == "policy":
         seen_by = seen_map(value)
         if seen_by is None:
-            return (f"'seen' must map device ids (32 hex digits) to changeset numbers (whole numbers, 0 or more), "
+            return (f"'seen' must map device ids (32 hex digits) to changeset numbers (whole numbers from 0 to 2^53), "
                     f"for at most {MAX_SEEN_DEVICES:,} devices")
         if seen_by.get(author, 0) >= seq:
             return f"'seen' claims changeset {seen_by[author]} of its own author, written in or after this one ({seq})"
         return None
     return None  # no other entry reads a 'seen'
+
+
+class Chain:
+    """One device's entries, as (seq, place), by sequence number: which of them lie past a
+    `seen`, found at once however many demotions ask."""
+
+    def __init__(self, entries: list[tuple[int, Order]]) -> None:
+        self.entries = sorted(entries)
+        self.seqs = [seq for seq, _order in self.entries]
+        # the earliest place claimed by the entries from each position on
+        self.earliest = [order for _seq, order in self.entries]
+        for i in range(len(self.entries) - 2, -1, -1):
+            self.earliest[i] = min(self.earliest[i], self.earliest[i + 1])
+
+    def first_past(self, seen: int, before: Order) -> int | None:
+        """The first number past `seen` of an entry, if some entry past `seen` claims a place
+        before `before` (a demotion at `before` that had seen up to `seen` leaves it out)."""
+        i = bisect.bisect_right(self.seqs, seen)
+        return self.seqs[i] if i < len(self.seqs) and self.earliest[i] < before else None
+
+    def from_seq(self, seq: int) -> set[Order]:
+        """The places of the entries from number `seq` on."""
+        return {order for _seq, order in self.entries[bisect.bisect_left(self.seqs, seq):]}
+
+
+def promotable(founder: str, promotions: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The founder and every device that a device of these promotes (author, device): no other
+    device is an admin at any point of any evaluation (an admission keeps a device's rights, it
+    gives none), so no other device's demotion needs judging."""
+    promoted: dict[str, set[str]] = {}
+    for author, device in promotions:
+        if device:
+            promoted.setdefault(author, set()).add(device)
+    found, todo = {founder}, [founder]
+    while todo:
+        for device in promoted.get(todo.pop(), ()):
+            if device not in found:
+                found.add(device)
+                todo.append(device)
+    return frozenset(found)
 
 
 def _is_device_id(text: Any) -> bool:

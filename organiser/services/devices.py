@@ -249,6 +249,8 @@ def _why_not(held: Membership, trial: Entry, db: Any) -> str | None:
         return "only an admin can admit devices (the group's policy does not let members invite)."
     if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY, KEEP) and not held.is_admin(trial.author):
         return "only an admin can do this; see 'organiser device list' for the group's admins."
+    if trial.action == REMOVE and trial.target == trial.author:  # it would take back its own entry
+        return "a device cannot remove itself; another admin of the group can remove it."
     after = store.load_membership(db, [trial])
     for entry, reason in after.ignored:
         if entry == trial:

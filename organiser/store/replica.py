@@ -435,11 +435,15 @@ class Replica:
     def _keep_withdrawn(self, beyond: list[Changeset], keys: dict[str, Ed25519PublicKey], result: ApplyResult,
                         outcome: MergeOutcome) -> None:
         """Changesets of a removed device after its last that stays are refused: not shown, not
-        relayed. Those that are genuine are kept aside all the same, with their membership
-        entries, because a more senior admin's entry may yet undo the removal."""
+        relayed. Those that are genuine and pass the checks any changeset passes are kept aside
+        all the same, with their membership entries, because a more senior admin's entry may yet
+        undo the removal and bring them back (unchecked, a malformed one would come back here,
+        refused on a device that heard its author first)."""
         for author in {cs.author for cs in beyond}:
             good, bad = verify_run([cs for cs in beyond if cs.author == author], keys[author], self)
             result.refused.extend(bad)
+            good, unfit = checks.screen(self.db, good, self.clock.wall_ms())
+            result.refused.extend(unfit)
             result.refused.extend(Refusal(cs.author, cs.seq, "its author was removed from the group", "removed")
                                   for cs in good)
             update = membership.keep_withdrawn(self.db, good)
