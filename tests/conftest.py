@@ -98,17 +98,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def admins_acting_unaware(devices: list[Group]) -> None:
     """Three admins act before hearing of each other (found by the membership machine): d0 demotes
     d2, then itself; d2 removes d1 and all it wrote; d1 removes d0, keeping what it had seen. d0, d1
-    and d2 then talk to each other; d1's removal of d0 ends up kept aside on them (d1's own
-    changesets are taken back). `devices[0]` founded the group and admitted the others."""
+    and d2 then talk to each other. `devices[0]` founded the group and admitted the others."""
     from datetime import UTC, datetime
 
-    d0, d1, d2 = devices[:3]
-    for admin in (d1, d2):
-        d0.membership.promote(admin.device_id)
-    for other in devices[1:]:
-        sync_pair(d0, other)
+    d0, d1, d2 = _two_admins(devices)
     d0.membership.demote(d2.device_id)
     d0.membership.demote(d0.device_id)
     d2.membership.remove(d1.device_id, undo_since=datetime.fromtimestamp(0, UTC))
     d1.membership.remove(d0.device_id)
     sync_all((d0, d1, d2), rounds=3)
+
+
+def admins_removing_each_other(devices: list[Group]) -> None:
+    """Two admins remove each other before hearing of it: d2 removes d1 and all it wrote, d1
+    removes d2. d1, promoted first, is the senior: its removal stands, and d2's removal of d1
+    ends up kept aside on d0, d1 and d2 (a changeset of a removed device, past what stays), an
+    entry every device must still hold and evaluate. `devices[0]` founded the group and
+    admitted the others."""
+    from datetime import UTC, datetime
+
+    d0, d1, d2 = _two_admins(devices)
+    d2.membership.remove(d1.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    d1.membership.remove(d2.device_id)
+    sync_all((d0, d1, d2), rounds=3)
+
+
+def _two_admins(devices: list[Group]) -> tuple[Group, Group, Group]:
+    """d0 promotes d1, then d2, and every device hears it from d0."""
+    d0, d1, d2 = devices[:3]
+    for admin in (d1, d2):
+        d0.membership.promote(admin.device_id)
+    for other in devices[1:]:
+        sync_pair(d0, other)
+    return d0, d1, d2

@@ -180,14 +180,15 @@ def test_a_deleted_segment_is_reported_and_written_again_by_its_device(tmp_path)
 
 
 def test_entries_a_removal_took_back_reach_a_device_that_syncs_only_through_the_folder(tmp_path):
-    """As in tests/store/test_membership.py: three admins act before hearing of each other, and
-    d1's removal of d0 ends up kept aside on d0 (d1's changesets are taken back). d3 syncs only
-    through the folder: it must evaluate that entry too, or it shows another roster."""
-    from tests.conftest import admins_acting_unaware
+    """Two admins remove each other before hearing of it, and d2's removal of d1 ends up kept
+    aside on d0 (d1, the senior, removed d2). d3 syncs only through the folder: it must hold and
+    evaluate that entry too, or it could show another roster once the race is reopened."""
+    from tests.conftest import admins_removing_each_other
 
     d = make_group(tmp_path, 4)
-    admins_acting_unaware(d)
-    assert d[0].replica.kept_aside_entries({})
+    admins_removing_each_other(d)
+    kept = d[0].replica.kept_aside_entries({})
+    assert kept and not d[3].replica.kept_aside_entries({})
     shared = tmp_path / "shared"
     shared.mkdir()
     folders(d[0]).add(str(shared))
@@ -197,4 +198,5 @@ def test_entries_a_removal_took_back_reach_a_device_that_syncs_only_through_the_
         folders(d[3]).sync()
     assert ([(m.id, m.admin, m.removed, m.kept) for m in d[3].membership.list()]
             == [(m.id, m.admin, m.removed, m.kept) for m in d[0].membership.list()])
+    assert [cs.hash for cs in d[3].replica.kept_aside_entries({})] == [cs.hash for cs in kept]
     assert len(hashes([d[0], d[3]])) == 1

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from organiser.sync.session import Session
-from tests.conftest import add_device, admins_acting_unaware
+from tests.conftest import add_device, admins_removing_each_other
 from tests.sync.test_session_freed import _connected_pair
 
 pytestmark = pytest.mark.asyncio
@@ -17,8 +17,10 @@ pytestmark = pytest.mark.asyncio
 async def test_a_conversation_hands_on_the_entries_a_removal_took_back(group, tmp_path) -> None:
     d = [group, *(add_device(group, tmp_path / f"d{i}", f"device {i}") for i in range(1, 4))]
     try:
-        admins_acting_unaware(d)
-        assert group.replica.kept_aside_entries({}), "d1's removal of d0 is kept aside on d0"
+        admins_removing_each_other(d)
+        kept = group.replica.kept_aside_entries({})
+        assert kept, "d2's removal of d1 is kept aside on d0"
+        assert not d[3].replica.kept_aside_entries({})
         # d3 heard nothing yet; it talks with d0 only, over the sync protocol.
         (a_reader, a_writer), (b_reader, b_writer), server = await _connected_pair()
         ours = Session(group.replica, a_reader, a_writer, d[3].device_id)
@@ -34,6 +36,7 @@ async def test_a_conversation_hands_on_the_entries_a_removal_took_back(group, tm
                     break
                 await asyncio.sleep(0.02)
             assert roster(d[3]) == roster(group)
+            assert [cs.hash for cs in d[3].replica.kept_aside_entries({})] == [cs.hash for cs in kept]
         finally:
             b_writer.transport.abort()
             await asyncio.wait_for(runs, 10)
