@@ -25,8 +25,9 @@ class ApplyResult:
 def new_ones(db: Database, group_id: str, changesets: Iterable[Changeset], result: ApplyResult,
              suspects: list[Changeset], links: Callable[[Changeset], bool]) -> list[Changeset]:
     """Drop duplicates and changesets we hold; refuse other groups'; put second versions
-    of a held number (forks, if signed) in `suspects`. `links` says whether a changeset fits
-    the chain held around it. The new ones come back in (author, seq) order."""
+    of a held number (forks, if signed) in `suspects`, whether the version held is stored or
+    kept aside after its author's removal. `links` says whether a changeset fits the chain
+    held around it. The new ones come back in (author, seq) order."""
     first: dict[tuple[str, int], Changeset] = {}
     candidates: list[Changeset] = []
     for cs in changesets:
@@ -35,10 +36,14 @@ def new_ones(db: Database, group_id: str, changesets: Iterable[Changeset], resul
             continue
         candidates.append(cs)
     held = held_hashes(db, candidates)
+    aside = held_hashes(db, candidates, "withdrawn_changes")
     for cs in candidates:
         key = (cs.author, cs.seq)
         earlier = first.get(key)
         known = earlier.hash if earlier is not None else held.get(key)
+        if known is None and aside.get(key, cs.hash) != cs.hash:
+            suspects.append(cs)  # another version of a changeset kept aside: a fork, if signed
+            continue
         if known is not None:
             if known == cs.hash:
                 result.duplicates += 1
@@ -54,8 +59,9 @@ def new_ones(db: Database, group_id: str, changesets: Iterable[Changeset], resul
     return sorted(first.values(), key=attrgetter("author", "seq"))
 
 
-def held_hashes(db: Database, changesets: list[Changeset]) -> dict[tuple[str, int], str]:
-    """Hashes we already hold in the seq range each author's incoming changesets span."""
+def held_hashes(db: Database, changesets: list[Changeset], table: str = "changes") -> dict[tuple[str, int], str]:
+    """Hashes we already hold (in `changes`, or the changesets kept aside after a removal in
+    `withdrawn_changes`) in the seq range each author's incoming changesets span."""
     spans: dict[str, list[int]] = {}
     for cs in changesets:
         span = spans.setdefault(cs.author, [cs.seq, cs.seq])
@@ -64,7 +70,7 @@ def held_hashes(db: Database, changesets: list[Changeset]) -> dict[tuple[str, in
     held: dict[tuple[str, int], str] = {}
     for author, (low, high) in spans.items():
         for seq, digest in db.conn.execute(
-            "SELECT seq, hash FROM changes WHERE author = ? AND seq BETWEEN ? AND ?", [author, low, high]
+            f"SELECT seq, hash FROM {table} WHERE author = ? AND seq BETWEEN ? AND ?", [author, low, high]
         ):
             held[(author, seq)] = digest
     return held

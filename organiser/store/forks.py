@@ -2,13 +2,16 @@
 
 Honest software never signs two; a modified app or a copied key can, and devices holding
 different versions would never agree again. So a second version is kept as proof in
-`forks` (the first stays in `changes`), passed on to every peer (`proofs_after`), and every
+`forks`, the first staying where it is held: in `changes`, or in `withdrawn_changes` when it
+came after its author's removal and is kept aside (a fork wherever its versions are held).
+The proof is passed on to every peer with the version held (`proofs_after`), and every
 device walks that author's versions (core/forks.py): from an undecided fork on, its
 changesets are set aside (not shown, later ones refused) until an admin keeps one version
 (a signed membership `keep` entry, evaluated into `fork_settlements`). Then the kept branch
-is in `changes` and shown, and the other branch is in `forks`, kept as proof. What is shown
-depends only on the versions held and the decisions, so state hashes agree (`resettle`
-rebuilds the records the versions touched from the change log).
+is in `changes` and shown (or kept aside, past its author's removal), and the other branch
+is in `forks`, kept as proof. What is shown depends only on the versions held and the
+decisions, so state hashes agree (`resettle` rebuilds the records the versions touched from
+the change log).
 """
 
 from __future__ import annotations
@@ -50,15 +53,15 @@ def _now() -> str:
 
 
 def proofs_after(db: Database, after: int) -> tuple[int, list[tuple[bytes, bytes]]]:
-    """Proofs stored after a local number, each with the version held in `changes`, as
-    (body, signature) pairs to send: whoever receives both sees the fork for itself."""
+    """Proofs stored after a local number, each with the version held (stored or kept aside),
+    as (body, signature) pairs to send: whoever receives both sees the fork for itself."""
     out: list[tuple[bytes, bytes]] = []
     top = after
     for fork_id, author, seq, body, signature in db.execute(
         "SELECT id, author, seq, body, signature FROM forks WHERE id > ? ORDER BY id", [after]
     ).fetchall():
         top = fork_id
-        held = db.execute("SELECT body, signature FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        held = _held(db, "body, signature", author, seq)
         if held is not None:
             out.append((held[0], held[1]))
         out.append((body, signature))
@@ -117,14 +120,27 @@ def _walk(db: Database, author: str) -> tuple[set[str], bool]:
     return _touched_by(versions.all())
 
 
+def _held(db: Database, columns: str, author: str, seq: int) -> tuple | None:
+    """These columns of the version of (author, seq) held: stored, or kept aside past its
+    author's removal (`withdrawn_changes`, store/membership.py)."""
+    for table in ("changes", "withdrawn_changes"):
+        row = db.execute(f"SELECT {columns} FROM {table} WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+        if row is not None:
+            return tuple(row)
+    return None
+
+
 def _versions_of(db: Database, author: str) -> _Versions | None:
-    """None when the author has no fork held and no choice made."""
+    """None when the author has no fork held and no choice made. The versions held are those
+    stored and those kept aside past the author's removal: a fork is a fork wherever it is held."""
     kept = dict(db.execute("SELECT seq, hash FROM fork_settlements WHERE author = ?", [author]).fetchall())
     proofs = [seq for (seq,) in db.execute("SELECT seq FROM forks WHERE author = ?", [author])]
     if not proofs and not kept:
         return None
     start = min([*proofs, *kept])
-    return _Versions(start, {cs.seq: cs for cs in _decoded(db, "changes", author, start)},
+    held = {cs.seq: cs for cs in _decoded(db, "withdrawn_changes", author, start)}
+    held.update((cs.seq, cs) for cs in _decoded(db, "changes", author, start))
+    return _Versions(start, held,
                      {cs.hash: cs for cs in _decoded(db, "forks", author, start)}, kept)
 
 
@@ -166,12 +182,13 @@ def _decoded(db: Database, table: str, author: str, start: int) -> list[Changese
 
 
 def _hash_at(db: Database, author: str, seq: int) -> str | None:
-    row = db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
+    row = _held(db, "hash", author, seq)
     return row[0] if row else None
 
 
 def _to_proofs(db: Database, cs: Changeset) -> None:
-    db.execute("DELETE FROM changes WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+    for table in ("changes", "withdrawn_changes"):  # stored, or kept aside past its author's removal
+        db.execute(f"DELETE FROM {table} WHERE author = ? AND seq = ? AND hash = ?", [cs.author, cs.seq, cs.hash])
     db.execute("DELETE FROM membership_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
     db.conn.execute(
         "INSERT OR IGNORE INTO forks (author, seq, hash, body, signature, found_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -179,8 +196,12 @@ def _to_proofs(db: Database, cs: Changeset) -> None:
 
 
 def _to_changes(db: Database, cs: Changeset) -> None:
+    """The chosen version into `changes`, or kept aside when it comes after its author's removal
+    (the roster evaluated next brings it back, should the removal not stand)."""
     db.execute("DELETE FROM forks WHERE hash = ?", [cs.hash])
-    db.conn.execute("INSERT INTO changes (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    removed = db.execute("SELECT removed_kept FROM devices WHERE id = ?", [cs.author]).fetchone()
+    table = "withdrawn_changes" if removed is not None and removed[0] is not None and cs.seq > removed[0] else "changes"
+    db.conn.execute(f"INSERT INTO {table} (author, seq, hlc, prev, hash, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [cs.author, cs.seq, cs.hlc, cs.prev, cs.hash, cs.body, cs.signature])
     db.execute("DELETE FROM membership_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
     db.conn.executemany(  # the kept version's entries replace the other's (store/membership.py)
@@ -288,7 +309,7 @@ def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed2
         if not verify_signature(key, cs):
             refused.append(Refusal(cs.author, cs.seq, "its signature does not match its author's key", "signature"))
             continue
-        held = db.execute("SELECT hash, prev FROM changes WHERE author = ? AND seq = ?", [cs.author, cs.seq]).fetchone()
+        held = _held(db, "hash, prev", cs.author, cs.seq)
         if held is None or held[0] == cs.hash:
             continue  # the other version was not stored after all: this one comes again later
         if keep_proof(db, cs):

@@ -339,7 +339,7 @@ class Replica:
             result.refused.extend(
                 Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in strangers
             )
-            self._settle_forks(suspects, stored, result, outcome)
+            self._settle_forks(suspects, pending, result, outcome)
             self._note_clocks_ahead(stored, publish)
             incidents.note_refusals(self.db, result.refused, source)
             self.set_meta("hlc", str(self.clock.last))
@@ -396,11 +396,12 @@ class Replica:
                 refused.extend(bad)
         return good
 
-    def _settle_forks(self, suspects: list[Changeset], stored: list[Changeset], result: ApplyResult,
+    def _settle_forks(self, suspects: list[Changeset], new: list[Changeset], result: ApplyResult,
                       outcome: MergeOutcome) -> None:
-        """A second version of a held number is a fork, if its author signed it; what arrived
-        of authors that forked before is walked again too (store/forks.py)."""
-        arrived = forks.watched(self.db, {cs.author for cs in stored}) if stored else set()
+        """A second version of a held number (stored or kept aside) is a fork, if its author
+        signed it; what arrived of authors that forked before, stored or kept aside after their
+        removal, is walked again too (store/forks.py)."""
+        arrived = forks.watched(self.db, {cs.author for cs in new}) if new else set()
         if not suspects and not arrived:
             return
         found = forks.examine(self.db, suspects, self.roster_key, result.refused, arrived)

@@ -15,7 +15,7 @@ from organiser.core.membership import ADMIT, DEMOTE, MEMBERSHIP_KIND, POLICY, PR
 from organiser.core.records import new_id
 from organiser.services.devices import MembershipRefused
 from organiser.services.group import Group
-from tests.bad_peer import BadPeer
+from tests.bad_peer import BadPeer, new_member
 from tests.conftest import add_device, sync_all, sync_pair
 from tests.store.test_membership_attacks import _forged, _last_stamp, _new_key, _roster
 from tests.store.test_peer_checks import _sync_with_proofs
@@ -371,18 +371,10 @@ def test_a_changeset_kept_aside_after_a_removal_is_checked_like_any_other_before
         x.close()
 
 
-@pytest.mark.xfail(strict=True, reason="open: two versions of a kept-aside changeset are not examined as a fork")
-def test_a_device_in_a_removal_race_cannot_split_the_group_with_two_versions_of_its_removal(three, tmp_path):
-    """b (senior admin) and c (junior admin) remove each other at once. b signs two versions of its
-    next changeset: one removing c (to a), one promoting x (to x). a and x heard of c's removal of b
-    first, so each keeps its version aside, where versions are not examined for forks (store/forks.py
-    works on `changes`). a's version undoes b's removal, so a brings it back and shows it; x keeps
-    its own and ignores a's (one kept-aside version per number, the first to arrive), and nothing
-    tells either of the other version: a says b belongs and c does not, x the reverse, for good.
-    Keeping the smaller hash everywhere is not enough (a shows its version, and the vector then
-    stops x's from reaching a); the fix is to take the second version as a proof of a fork
-    (forks table, set aside from that number), which needs store/forks.py to walk versions held in
-    `withdrawn_changes` too."""
+def _two_versions_in_a_removal_race(three, tmp_path) -> tuple[Group, Group, Group, Group, Changeset, Changeset]:
+    """b (senior admin) is removed by c (junior admin); a and x hear of it. b, not having heard,
+    signs two versions of its next changeset: one removing c (it would win the removal race and
+    undo its own removal) with a member, one promoting x with another member."""
     a, b, c = three
     x = add_device(a, tmp_path / "x", "fourth laptop")
     try:
@@ -393,17 +385,46 @@ def test_a_device_in_a_removal_race_cannot_split_the_group_with_two_versions_of_
         c.membership.remove(b.device_id)
         sync_pair(a, c)
         sync_pair(x, c)  # a and x: b is removed
-        peer = BadPeer(b)
-        seq, prev = peer.seq + 1, peer.prev
-        removal = peer.sign(_entry(REMOVE, {"device": c.device_id, "kept": c_seq}), seq=seq, prev=prev)
-        other = peer.sign(_entry(PROMOTE, {"device": x.device_id}), seq=seq, prev=prev)
-        assert removal.hash != other.hash
+    except BaseException:
+        x.close()
+        raise
+    peer = BadPeer(b)
+    seq, prev = peer.seq + 1, peer.prev
+    removal = peer.sign([*_entry(REMOVE, {"device": c.device_id, "kept": c_seq}), *new_member("Written by b")],
+                        seq=seq, prev=prev)
+    other = peer.sign([*_entry(PROMOTE, {"device": x.device_id}), *new_member("Also written by b")],
+                      seq=seq, prev=prev)
+    assert removal.hash != other.hash
+    return a, b, c, x, removal, other
+
+
+def _removal_race_outcome(g: Group, b: Group, c: Group, seq: int) -> None:
+    """b's two versions are a fork: b is set aside from that number, so its removal of c counts
+    nowhere; c's removal of b stands, and neither version's member is shown."""
+    roster = _roster(g)
+    assert roster[b.device_id][0] and not roster[c.device_id][0], g.device_name
+    assert roster[c.device_id][1], g.device_name
+    assert not {"Written by b", "Also written by b"} & {m.name for m in g.members.list()}, g.device_name
+    assert g.db.execute("SELECT seq FROM forks_set_aside WHERE author = ?", [b.device_id]).fetchall() == [(seq,)]
+
+
+def test_a_device_in_a_removal_race_cannot_split_the_group_with_two_versions_of_its_removal(three, tmp_path):
+    """b signs two versions of its next changeset, one to a, one to x, which heard of its removal
+    first and keep each version aside. a's version undoes b's removal, so a brought it back and
+    showed it; x kept its own and ignored a's (one kept-aside version per number), and nothing told
+    either of the other version: a said b belongs and c does not, x the reverse, for good. Now a
+    second version of a number kept aside is a fork like one of a number stored, and its proof
+    travels with both versions: everyone sets b aside from that number."""
+    a, b, c, x, removal, other = _two_versions_in_a_removal_race(three, tmp_path)
+    try:
         a.replica.apply([removal])
         x.replica.apply([other])
         for p, q in ((a, x), (x, c), (a, c), (a, x)):
             _sync_with_proofs(p, q)
         rosters = [sorted(_roster(g).items()) for g in (a, c, x)]
         assert rosters[0] == rosters[1] == rosters[2], rosters
+        for g in (a, c, x):
+            _removal_race_outcome(g, b, c, removal.seq)
         assert len({g.replica.state_hash() for g in (a, c, x)}) == 1
     finally:
         x.close()
