@@ -50,6 +50,7 @@ FIRST_SYNC_SILENCE_LIMIT = 20.0
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
 # ... and sent in slices this big, each checked against what the peer asked us to skip meanwhile.
 STREAM_SLICE = 500
+CONTROL_FRAMES = frozenset({p.FrameType.NEIGHBOURS, p.FrameType.RELAY, p.FrameType.REQUEST})
 NOT_SENT = 1 << 62  # a vector entry above any number: that author is not sent
 
 
@@ -61,6 +62,8 @@ class SessionStats:
     sent: int = 0
     bytes_received: int = 0  # frames, headers included: what this link carried each way
     bytes_sent: int = 0
+    # Control frames sent (NEIGHBOURS, RELAY, REQUEST) by type: what a link change costs the room.
+    control_sent: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -154,6 +157,9 @@ class Session(CopySkipping, Receiving):
                 raise ConnectionResetError("the connection was closed")
             self.writer.write(data)
             self.stats.bytes_sent += len(data)
+            if data[1] in CONTROL_FRAMES:
+                name = p.FrameType(data[1]).name
+                self.stats.control_sent[name] = self.stats.control_sent.get(name, 0) + 1
             self._last_said = time.monotonic()
             await self.writer.drain()
 
