@@ -64,6 +64,7 @@ class SessionStats:
     bytes_sent: int = 0
     # Control frames sent (NEIGHBOURS, RELAY, REQUEST) by type: what a link change costs the room.
     control_sent: dict[str, int] = field(default_factory=dict)
+    neighbours_dropped: int = 0  # the peer's NEIGHBOURS that came beyond the rate, replaced unread
 
 
 @dataclass
@@ -86,6 +87,8 @@ class Session(CopySkipping, Receiving):
     # when this peer's counts change.
     parents: Callable[[], dict[str, str]] = dict
     on_routes: Callable[[], None] = lambda: None
+    # The kept link for an author (a peer) brought nothing of it: the node's counts pass it over.
+    distrust: Callable[[str, str], None] = lambda peer, author: None
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:

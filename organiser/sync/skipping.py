@@ -92,6 +92,7 @@ class CopySkipping:
     peer_short: str
     siblings: Callable[[], list[CopySkipping]]
     parents: Callable[[], dict[str, str]]
+    distrust: Callable[[str, str], None]
     live: bool
     received_all: asyncio.Event
     closed: asyncio.Event
@@ -337,6 +338,7 @@ class CopySkipping:
         lacking = {a for a, suspect in self._suspects.items() if self._overdue(a, suspect, ours, now)}
         for author in lacking:
             self._doubt_claims(author, ours.get(author, 0))
+            self._blame_kept_link(author, self._suspects[author])
         self._suspects = {a: v for a, v in self._suspects.items()
                           if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking
@@ -356,6 +358,17 @@ class CopySkipping:
                 s.peer_device == via and author not in s.skipping for s in self._other_links()):
             return now - suspect.grew_at >= TREE_PATIENCE or now - suspect.since >= TREE_PATIENCE_MAX
         return now - suspect.since >= NOTE_EVERY
+
+    def _blame_kept_link(self, author: str, suspect: Suspect) -> None:
+        """The tree's kept link for `author` (another open link) brought nothing of it since this
+        peer was seen holding more: it loses its say for the author for a while (sync/routes.py)."""
+        via = self.parents().get(author)
+        if via is None or via in (author, self.peer_device):
+            return
+        for other in self._other_links():
+            if (other.peer_device == via and author not in other.skipping
+                    and other.brought_at.get(author, float("-inf")) < suspect.since):
+                self.distrust(via, author)
 
     def _doubt_claims(self, author: str, held: int) -> None:
         """The other links whose peers claim far more of `author` than we hold did not bring it. A
