@@ -20,10 +20,11 @@ The choice is pure logic; `Routes.tell` hands it to the conversations (no socket
 A member in bad faith can claim to be near every author, to become everyone's kept link, and
 then withhold what it should relay. Its claims are believed only as far as it could know: one
 link from the devices it says it hears directly, two at best from the others, and only for
-members of the group (no made-up devices in everyone's counts). A kept peer that brought nothing
-of an author while another link held more (sync/skipping.py takes the author back) loses its say
-for that author: for BACK_OFF seconds, doubled each time again, up to BACK_OFF_MAX. An honest
-relay that lagged meanwhile is only passed over for a while, along another shortest path.
+members of the group (no made-up devices in everyone's counts). A kept peer that let a skipped
+peer hold more of an author for the tree's patience (sync/skipping.py then takes the author back
+on that link), bringing nothing new of it or late, loses its say for that author: for BACK_OFF
+seconds, doubled each time again, up to BACK_OFF_MAX. An honest relay that lagged meanwhile is
+only passed over for a while, along the next shortest path.
 """
 
 from __future__ import annotations
@@ -71,12 +72,12 @@ class Routes:
     backed_off: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
 
     def back_off(self, peer: str, author: str, now: float | None = None) -> float:
-        """The peer kept for `author` brought nothing of it: no say for it for a while (returned)."""
+        """The peer kept for `author` let another hold more of it: no say for it for a while (returned)."""
         now = time.monotonic() if now is None else now
         times = self.backed_off.get((peer, author), (0.0, 0))[1]
         seconds = min(BACK_OFF * 2 ** times, BACK_OFF_MAX)
         self.backed_off[peer, author] = (now + seconds, times + 1)
-        log.info("%s was kept for %s and brought nothing of it: passed over for it for %.0f s",
+        log.info("%s was kept for %s and let another link hold more of it: passed over for it for %.0f s",
                  short_id(peer), short_id(author), seconds)
         return seconds
 

@@ -338,7 +338,7 @@ class CopySkipping:
         lacking = {a for a, suspect in self._suspects.items() if self._overdue(a, suspect, ours, now)}
         for author in lacking:
             self._doubt_claims(author, ours.get(author, 0))
-            self._blame_kept_link(author, self._suspects[author])
+            self._blame_kept_link(author)
         self._suspects = {a: v for a, v in self._suspects.items()
                           if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking
@@ -359,16 +359,16 @@ class CopySkipping:
             return now - suspect.grew_at >= TREE_PATIENCE or now - suspect.since >= TREE_PATIENCE_MAX
         return now - suspect.since >= NOTE_EVERY
 
-    def _blame_kept_link(self, author: str, suspect: Suspect) -> None:
-        """The tree's kept link for `author` (another open link) brought nothing of it since this
-        peer was seen holding more: it loses its say for the author for a while (sync/routes.py)."""
+    def _blame_kept_link(self, author: str) -> None:
+        """The tree's kept link for `author` (another open link) let this peer hold more of it for
+        the patience (it brought nothing, or late): it loses its say for the author for a while
+        (sync/routes.py). Whatever it did bring: a peer in bad faith could send old copies, or one
+        new changeset in a while, to look busy."""
         via = self.parents().get(author)
         if via is None or via in (author, self.peer_device):
             return
-        for other in self._other_links():
-            if (other.peer_device == via and author not in other.skipping
-                    and other.brought_at.get(author, float("-inf")) < suspect.since):
-                self.distrust(via, author)
+        if any(other.peer_device == via and author not in other.skipping for other in self._other_links()):
+            self.distrust(via, author)
 
     def _doubt_claims(self, author: str, held: int) -> None:
         """The other links whose peers claim far more of `author` than we hold did not bring it. A

@@ -39,6 +39,8 @@ class Link(CopySkipping):
         self.tree: dict[str, str] = {}  # the node's kept links (sync/routes.py): none unless a test sets them
         self.peer_short = peer[:8]
         self.sent: list[tuple[frozenset[str], dict[str, int]]] = []
+        self.distrusted: list[tuple[str, str]] = []  # what the node's counts were told (sync/routes.py)
+        self.distrust = lambda peer, author: self.distrusted.append((peer, author))  # type: ignore[assignment]
 
     async def _send(self, data: bytes) -> None:
         (frame,) = p.FrameDecoder().feed(data)
@@ -136,3 +138,24 @@ async def test_a_peer_ahead_is_waited_for_while_the_kept_link_brings_the_author_
     x.closed.set()  # the kept link is gone (until the counts move): the old, short wait
     suspect = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)
     assert y._overdue(AUTHOR, suspect, ours, skipping.NOTE_EVERY + 0.01)
+
+
+async def test_a_kept_link_that_let_a_skipped_peer_stay_ahead_loses_its_say_whatever_copies_it_sent():
+    links: list[Link] = []
+    x, y = Link("x" * 64, links), Link("y" * 64, links)
+    links += [x, y]
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}
+    await y.follow_tree()
+    x.brought_at[AUTHOR] = 1e12  # x keeps sending old copies of the author: it looks busy, brings nothing new
+    y._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)  # y's peer holds 9, we 7, long since
+    assert y._overdue_suspects({ME: 3, AUTHOR: 7}) == {AUTHOR}
+    assert y.distrusted == [(x.peer_device, AUTHOR)]
+    z = Link(AUTHOR, links)  # the author's own link: it is never blamed (the author holds its own)
+    links.append(z)
+    for link in links:
+        link.tree = {AUTHOR: AUTHOR}
+    y.skipping.add(AUTHOR)
+    y._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)
+    y._overdue_suspects({ME: 3, AUTHOR: 7})
+    assert y.distrusted == [(x.peer_device, AUTHOR)]
