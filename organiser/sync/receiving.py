@@ -88,6 +88,7 @@ class Receiving:
     skipping: set[str]
     _peer_chose: asyncio.Event
     brought_at: dict[str, float]
+    owed: dict[str, int]
     _sent_target: dict[str, int] | None
     _last_heard: float
     _turned_away: str
@@ -295,6 +296,10 @@ class Receiving:
         now = time.monotonic()
         for author in authors:
             self.brought_at[author] = now
+        if self.owed:  # a relay kept for an author, late, brought what it owed: only slow (sync/skipping.py)
+            for author, seq in sent:
+                if seq >= self.owed.get(author, seq + 1):
+                    del self.owed[author]
         return authors
 
     async def _store_chunk(self, good: list[Changeset]) -> None:

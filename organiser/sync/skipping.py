@@ -108,6 +108,7 @@ class CopySkipping:
     _note_authors: set[str]
     _suspects: dict[str, Suspect]
     doubted: set[str]
+    owed: dict[str, int]
     _note_wanted: asyncio.Event
     _push_lock: asyncio.Lock
 
@@ -338,7 +339,7 @@ class CopySkipping:
         lacking = {a for a, suspect in self._suspects.items() if self._overdue(a, suspect, ours, now)}
         for author in lacking:
             self._doubt_claims(author, ours.get(author, 0))
-            self._blame_kept_link(author)
+            self._blame_kept_link(author, ours.get(author, 0))
         self._suspects = {a: v for a, v in self._suspects.items()
                           if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking
@@ -359,16 +360,22 @@ class CopySkipping:
             return now - suspect.grew_at >= TREE_PATIENCE or now - suspect.since >= TREE_PATIENCE_MAX
         return now - suspect.since >= NOTE_EVERY
 
-    def _blame_kept_link(self, author: str) -> None:
+    def _blame_kept_link(self, author: str, held: int) -> None:
         """The tree's kept link for `author` (another open link) let this peer hold more of it for
-        the patience (it brought nothing, or late): it loses its say for the author for a while
-        (sync/routes.py). Whatever it did bring: a peer in bad faith could send old copies, or one
-        new changeset in a while, to look busy."""
+        the patience. The first time it owes what follows `held`: an honest relay on a busy laptop
+        brings it late (sync/receiving.py then forgets the debt). If it still owes it when this
+        happens again, it loses its say for the author for a while (sync/routes.py): it withholds
+        what it is kept for, whatever old copies it sent meanwhile to look busy."""
         via = self.parents().get(author)
         if via is None or via in (author, self.peer_device):
             return
-        if any(other.peer_device == via and author not in other.skipping for other in self._other_links()):
-            self.distrust(via, author)
+        for other in self._other_links():
+            if other.peer_device == via and author not in other.skipping:
+                if author in other.owed:
+                    del other.owed[author]
+                    self.distrust(via, author)
+                else:
+                    other.owed[author] = held + 1
 
     def _doubt_claims(self, author: str, held: int) -> None:
         """The other links whose peers claim far more of `author` than we hold did not bring it. A

@@ -13,6 +13,7 @@ import pytest
 
 from organiser.sync import protocol as p
 from organiser.sync import skipping
+from organiser.sync.receiving import Receiving
 from organiser.sync.skipping import CopySkipping, Suspect
 
 pytestmark = pytest.mark.asyncio
@@ -41,6 +42,7 @@ class Link(CopySkipping):
         self.sent: list[tuple[frozenset[str], dict[str, int]]] = []
         self.distrusted: list[tuple[str, str]] = []  # what the node's counts were told (sync/routes.py)
         self.distrust = lambda peer, author: self.distrusted.append((peer, author))  # type: ignore[assignment]
+        self.owed: dict[str, int] = {}
 
     async def _send(self, data: bytes) -> None:
         (frame,) = p.FrameDecoder().feed(data)
@@ -140,7 +142,7 @@ async def test_a_peer_ahead_is_waited_for_while_the_kept_link_brings_the_author_
     assert y._overdue(AUTHOR, suspect, ours, skipping.NOTE_EVERY + 0.01)
 
 
-async def test_a_kept_link_that_let_a_skipped_peer_stay_ahead_loses_its_say_whatever_copies_it_sent():
+async def test_a_kept_link_that_let_a_skipped_peer_stay_ahead_twice_owing_it_loses_its_say_whatever_copies_it_sent():
     links: list[Link] = []
     x, y = Link("x" * 64, links), Link("y" * 64, links)
     links += [x, y]
@@ -150,12 +152,27 @@ async def test_a_kept_link_that_let_a_skipped_peer_stay_ahead_loses_its_say_what
     x.brought_at[AUTHOR] = 1e12  # x keeps sending old copies of the author: it looks busy, brings nothing new
     y._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)  # y's peer holds 9, we 7, long since
     assert y._overdue_suspects({ME: 3, AUTHOR: 7}) == {AUTHOR}
+    assert x.owed == {AUTHOR: 8} and y.distrusted == []  # the first time x may only be slow: it owes 8 on
+    y.skipping.add(AUTHOR)
+    Receiving._learn_peer_holds(x, [(AUTHOR, 5), (AUTHOR, 7)])  # old copies pay nothing
+    y._suspects[AUTHOR] = Suspect(seq=12, since=0.0, held=9, grew_at=0.0)  # again, and x still owes
+    y._overdue_suspects({ME: 3, AUTHOR: 9})
     assert y.distrusted == [(x.peer_device, AUTHOR)]
+    y.skipping.add(AUTHOR)
+    y._suspects[AUTHOR] = Suspect(seq=14, since=0.0, held=12, grew_at=0.0)
+    y._overdue_suspects({ME: 3, AUTHOR: 12})
+    Receiving._learn_peer_holds(x, [(AUTHOR, 13)])  # a busy honest relay brings it late: the debt is paid
+    assert x.owed == {}
+    y.skipping.add(AUTHOR)
+    y._suspects[AUTHOR] = Suspect(seq=16, since=0.0, held=14, grew_at=0.0)
+    y._overdue_suspects({ME: 3, AUTHOR: 14})
+    assert y.distrusted == [(x.peer_device, AUTHOR)] and x.owed == {AUTHOR: 15}  # owing again, not blamed
     z = Link(AUTHOR, links)  # the author's own link: it is never blamed (the author holds its own)
     links.append(z)
     for link in links:
         link.tree = {AUTHOR: AUTHOR}
-    y.skipping.add(AUTHOR)
-    y._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)
-    y._overdue_suspects({ME: 3, AUTHOR: 7})
-    assert y.distrusted == [(x.peer_device, AUTHOR)]
+    for _ in range(2):
+        y.skipping.add(AUTHOR)
+        y._suspects[AUTHOR] = Suspect(seq=20, since=0.0, held=14, grew_at=0.0)
+        y._overdue_suspects({ME: 3, AUTHOR: 14})
+    assert y.distrusted == [(x.peer_device, AUTHOR)] and z.owed == {}
