@@ -88,7 +88,7 @@ class Receiving:
     skipping: set[str]
     _peer_chose: asyncio.Event
     brought_at: dict[str, float]
-    owed: dict[str, int]
+    owed: dict[str, tuple[int, float]]
     _sent_target: dict[str, int] | None
     _last_heard: float
     _turned_away: str
@@ -298,7 +298,7 @@ class Receiving:
             self.brought_at[author] = now
         if self.owed:  # a relay kept for an author, late, brought what it owed: only slow (sync/skipping.py)
             for author, seq in sent:
-                if seq >= self.owed.get(author, seq + 1):
+                if author in self.owed and seq >= self.owed[author][0]:
                     del self.owed[author]
         return authors
 

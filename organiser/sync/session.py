@@ -136,7 +136,8 @@ class Session(CopySkipping, Receiving):
         self._note_authors: set[str] = set()  # authors to tell the peer what we hold of, soon
         self._suspects: dict[str, Suspect] = {}  # skipped authors the peer holds more of than we do
         self.doubted: set[str] = set()  # authors this peer claimed more of than it sent: not waited for
-        self.owed: dict[str, int] = {}  # kept for an author, it let another link get ahead: from this number on
+        # Kept for an author, it let another link get ahead: it owes from this number on, since then.
+        self.owed: dict[str, tuple[int, float]] = {}
         self._note_wanted = asyncio.Event()
 
     @property

@@ -8,6 +8,7 @@ send are recorded, decoded as a peer would."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -142,37 +143,35 @@ async def test_a_peer_ahead_is_waited_for_while_the_kept_link_brings_the_author_
     assert y._overdue(AUTHOR, suspect, ours, skipping.NOTE_EVERY + 0.01)
 
 
-async def test_a_kept_link_that_let_a_skipped_peer_stay_ahead_twice_owing_it_loses_its_say_whatever_copies_it_sent():
+async def test_a_kept_link_taken_back_again_owing_for_long_loses_its_say_whatever_copies_it_sent():
     links: list[Link] = []
     x, y = Link("x" * 64, links), Link("y" * 64, links)
     links += [x, y]
     for link in links:
         link.tree = {AUTHOR: x.peer_device}
     await y.follow_tree()
+
+    async def taken_back(held: int) -> None:  # y's peer holds more than we do, long since: taken on y
+        y.skipping.add(AUTHOR)
+        y._suspects[AUTHOR] = Suspect(seq=held + 2, since=0.0, held=held, grew_at=0.0)
+        assert y._overdue_suspects({ME: 3, AUTHOR: held}) == {AUTHOR}
+
     x.brought_at[AUTHOR] = 1e12  # x keeps sending old copies of the author: it looks busy, brings nothing new
-    y._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)  # y's peer holds 9, we 7, long since
-    assert y._overdue_suspects({ME: 3, AUTHOR: 7}) == {AUTHOR}
-    assert x.owed == {AUTHOR: 8} and y.distrusted == []  # the first time x may only be slow: it owes 8 on
-    y.skipping.add(AUTHOR)
+    await taken_back(7)
+    assert x.owed[AUTHOR][0] == 8 and y.distrusted == []  # the first time x may only be slow: it owes 8 on
     Receiving._learn_peer_holds(x, [(AUTHOR, 5), (AUTHOR, 7)])  # old copies pay nothing
-    y._suspects[AUTHOR] = Suspect(seq=12, since=0.0, held=9, grew_at=0.0)  # again, and x still owes
-    y._overdue_suspects({ME: 3, AUTHOR: 9})
-    assert y.distrusted == [(x.peer_device, AUTHOR)]
-    y.skipping.add(AUTHOR)
-    y._suspects[AUTHOR] = Suspect(seq=14, since=0.0, held=12, grew_at=0.0)
-    y._overdue_suspects({ME: 3, AUTHOR: 12})
-    Receiving._learn_peer_holds(x, [(AUTHOR, 13)])  # a busy honest relay brings it late: the debt is paid
+    await taken_back(9)
+    assert y.distrusted == []  # owing for less than OWED_LIMIT: a busy relay may still bring it
+    x.owed[AUTHOR] = (8, time.monotonic() - skipping.OWED_LIMIT)  # ... owing for that long
+    await taken_back(9)
+    assert y.distrusted == [(x.peer_device, AUTHOR)] and AUTHOR in x.owed  # still owed: next time again
+    Receiving._learn_peer_holds(x, [(AUTHOR, 8)])  # it brings it, late: the debt is paid
     assert x.owed == {}
-    y.skipping.add(AUTHOR)
-    y._suspects[AUTHOR] = Suspect(seq=16, since=0.0, held=14, grew_at=0.0)
-    y._overdue_suspects({ME: 3, AUTHOR: 14})
-    assert y.distrusted == [(x.peer_device, AUTHOR)] and x.owed == {AUTHOR: 15}  # owing again, not blamed
+    await taken_back(12)
+    assert y.distrusted == [(x.peer_device, AUTHOR)] and x.owed[AUTHOR][0] == 13  # owing again, not blamed
     z = Link(AUTHOR, links)  # the author's own link: it is never blamed (the author holds its own)
     links.append(z)
     for link in links:
         link.tree = {AUTHOR: AUTHOR}
-    for _ in range(2):
-        y.skipping.add(AUTHOR)
-        y._suspects[AUTHOR] = Suspect(seq=20, since=0.0, held=14, grew_at=0.0)
-        y._overdue_suspects({ME: 3, AUTHOR: 14})
-    assert y.distrusted == [(x.peer_device, AUTHOR)] and z.owed == {}
+    await taken_back(14)
+    assert z.owed == {}
