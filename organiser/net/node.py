@@ -295,7 +295,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
             self._spawn(self._share_neighbours())
 
     def _distrust(self, peer: str, author: str) -> None:
-        """The link kept for `author` let another peer hold more of it: count again without it for `author`."""
+        """The link kept for `author` owed it for long: count again without it for `author`."""
         self._routes.back_off(peer, author)
         self._reroute()
 

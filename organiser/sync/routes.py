@@ -22,9 +22,9 @@ then withhold what it should relay. Its claims are believed only as far as it co
 link from the devices it says it hears directly, two at best from the others, and only for
 members of the group (no made-up devices in everyone's counts). A kept peer that let a skipped
 peer hold more of an author for the tree's patience (sync/skipping.py then takes the author back
-on that link), bringing nothing new of it or late, loses its say for that author: for BACK_OFF
-seconds, doubled each time again, up to BACK_OFF_MAX. An honest relay that lagged meanwhile is
-only passed over for a while, along the next shortest path.
+on that link) owes what followed; if that happens again while it has owed for OWED_LIMIT, it
+loses its say for that author: for BACK_OFF seconds, doubled each time again, up to BACK_OFF_MAX.
+An honest relay on a busy laptop brings what it owed late, and is not passed over.
 """
 
 from __future__ import annotations
@@ -72,12 +72,12 @@ class Routes:
     backed_off: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
 
     def back_off(self, peer: str, author: str, now: float | None = None) -> float:
-        """The peer kept for `author` let another hold more of it: no say for it for a while (returned)."""
+        """The peer kept for `author` owed it for long: no say for it for a while (returned)."""
         now = time.monotonic() if now is None else now
         times = self.backed_off.get((peer, author), (0.0, 0))[1]
         seconds = min(BACK_OFF * 2 ** times, BACK_OFF_MAX)
         self.backed_off[peer, author] = (now + seconds, times + 1)
-        log.info("%s was kept for %s and let another link hold more of it: passed over for it for %.0f s",
+        log.info("%s was kept for %s and owed it for long: passed over for it for %.0f s",
                  short_id(peer), short_id(author), seconds)
         return seconds
 

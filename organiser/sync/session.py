@@ -87,7 +87,7 @@ class Session(CopySkipping, Receiving):
     # when this peer's counts change.
     parents: Callable[[], dict[str, str]] = dict
     on_routes: Callable[[], None] = lambda: None
-    # The kept link for an author (a peer) let another hold more of it: the node's counts pass it over.
+    # The kept link for an author (a peer) owed it for long: the node's counts pass it over.
     distrust: Callable[[str, str], None] = lambda peer, author: None
     stats: SessionStats = field(default_factory=SessionStats)
 
