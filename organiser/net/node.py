@@ -38,7 +38,7 @@ from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.outbox import PushRound
-from organiser.sync.routes import Routes
+from organiser.sync.routes import Routes, believed
 from organiser.sync.session import Session
 
 log = logging.getLogger(__name__)
@@ -283,7 +283,9 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         current = frozenset(s.peer_device for s in live)
         lost = self._neighbours - current
         self._neighbours = current
-        self._routes.update((s.peer_device, s.peer_hops, s.doubted) for s in live)
+        members = self.group.replica.roster().keys
+        self._routes.update((s.peer_device, None if s.peer_hops is None else
+                             believed(s.peer_neighbours, s.peer_hops, members), s.doubted) for s in live)
         await self._routes.tell([link.session for link in self._links.values()], current, bool(lost))
 
     def _reroute(self) -> None:
@@ -291,6 +293,11 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         if not self._rerouting and not self._stopping:
             self._rerouting = True
             self._spawn(self._share_neighbours())
+
+    def _distrust(self, peer: str, author: str) -> None:
+        """The link kept for `author` owed it for long: count again without it for `author`."""
+        self._routes.back_off(peer, author)
+        self._reroute()
 
     def _learn_address(self, session: Session) -> None:
         """A peer that dialled us says where it listens: remember it, to dial it next time."""
@@ -318,7 +325,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
                           applier=self._applier, neighbours=lambda: self._neighbours,
                           siblings=lambda: [link.session for link in self._links.values()],
-                          parents=lambda: self._routes.parents, on_routes=self._reroute,
+                          parents=lambda: self._routes.parents, on_routes=self._reroute, distrust=self._distrust,
                           is_member=lambda: is_member(self.group, device, public_hex), on_change=self._changed)
         link = _Link(session, writer, initiator, address)
         self._links[device] = link

@@ -33,6 +33,8 @@ WORDING: dict[str, str] = {
     "group": "'{name}' passed on changes of another group",
     "malformed": "'{name}' sent changes that are not well formed",
     "packed": "'{name}' sent a compressed batch that expands beyond the limit or is not valid: it was refused",
+    "neighbours": "'{name}' tells this device who it hears far more often than the app does: the extra messages "
+                  "were not read",
     "disconnected": "'{name}' was disconnected for a while: it kept sending changes that were refused",
     "removed": "'{name}' was removed from the group: changes it made after that were refused",
     "refused": "changes from '{name}' were refused",

@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 APPLY_STEP = 0.05  # seconds of SQLite work per step before yielding to the loop
 APPLY_MIN, APPLY_MAX = 100, 4000  # changesets per step (one transaction each)
 READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the peer is there)
+# NEIGHBOURS read from a peer: a burst, then one every NEIGHBOURS_EVERY. Each one read makes the
+# node count again and every link follow the counts; an honest laptop sends ~4 a link when another
+# leaves (tests/net/test_tree_leave.py). Beyond the rate a frame waits, and a newer one replaces it
+# unread: the latest is read when the rate allows.
+NEIGHBOURS_BURST = 30
+NEIGHBOURS_EVERY = 0.5
 
 FrameHandler = Callable[[bytes], Awaitable[None]]
 
@@ -67,6 +73,13 @@ class Receiving:
     peer_trees: bool
     peer_hops: dict[str, int] | None
     on_routes: Callable[[], None]
+    # NEIGHBOURS the peer may send now (NEIGHBOURS_BURST at most; full at first), since when; the
+    # latest that came beyond the rate; when an incident was last noted, and how many it counted.
+    _neighbours_allowance: float = NEIGHBOURS_BURST
+    _neighbours_at: float = float("-inf")
+    _neighbours_waiting: tuple[frozenset[str], dict[str, int] | None] | None = None
+    _neighbours_noted_at: float = float("-inf")
+    _neighbours_noted: int = 0
     peer_heads: tuple[dict[str, int], dict[str, str]]
     guard: PeerGuard
     refused_peer: bool
@@ -75,6 +88,7 @@ class Receiving:
     skipping: set[str]
     _peer_chose: asyncio.Event
     brought_at: dict[str, float]
+    owed: dict[str, tuple[int, float]]
     _sent_target: dict[str, int] | None
     _last_heard: float
     _turned_away: str
@@ -165,10 +179,47 @@ class Receiving:
         self._peer_chose.set()
 
     async def _on_neighbours(self, payload: bytes) -> None:
-        self.peer_neighbours, hops = p.decode_neighbours_hops(payload)
+        said = p.decode_neighbours_hops(payload)  # a bad one closes the conversation, however fast
+        if self._neighbours_waiting is None and self._neighbours_allowed():
+            self._take_neighbours(said)
+            return
+        if self._neighbours_waiting is None:  # read when the rate allows, unless a newer one comes first
+            asyncio.get_running_loop().call_later(NEIGHBOURS_EVERY, self._take_waiting_neighbours)
+        else:
+            self.stats.neighbours_dropped += 1
+            self._note_neighbours_flood()
+        self._neighbours_waiting = said
+
+    def _neighbours_allowed(self) -> bool:
+        now = time.monotonic()
+        self._neighbours_allowance = min(NEIGHBOURS_BURST, self._neighbours_allowance
+                                         + (now - self._neighbours_at) / NEIGHBOURS_EVERY)
+        self._neighbours_at = now
+        if self._neighbours_allowance < 1:
+            return False
+        self._neighbours_allowance -= 1
+        return True
+
+    def _take_waiting_neighbours(self) -> None:
+        said, self._neighbours_waiting = self._neighbours_waiting, None
+        if said is not None:
+            self._neighbours_allowed()  # counted: the next one waits again unless the rate allows it
+            self._take_neighbours(said)
+
+    def _take_neighbours(self, said: tuple[frozenset[str], dict[str, int] | None]) -> None:
+        self.peer_neighbours, hops = said
         if self.peer_trees and hops != self.peer_hops:  # the node counts again (sync/routes.py)
             self.peer_hops = hops
             self.on_routes()
+
+    def _note_neighbours_flood(self) -> None:
+        """Past NEIGHBOURS_BURST unread, an incident: one write a second at most, however fast they come."""
+        dropped, now = self.stats.neighbours_dropped, time.monotonic()
+        if dropped >= NEIGHBOURS_BURST and now - self._neighbours_noted_at >= 1.0:
+            incidents.note(self.replica.db, self.peer_device, "neighbours",
+                           f"{dropped} NEIGHBOURS messages in one conversation came faster than the app sends "
+                           f"them and were not read", count=dropped - self._neighbours_noted)
+            self._neighbours_noted_at, self._neighbours_noted = now, dropped
 
     async def _on_request(self, payload: bytes) -> None:
         await self._send_missing(p.decode_vector(payload))
@@ -245,6 +296,10 @@ class Receiving:
         now = time.monotonic()
         for author in authors:
             self.brought_at[author] = now
+        if self.owed:  # a relay kept for an author, late, brought what it owed: only slow (sync/skipping.py)
+            for author, seq in sent:
+                if author in self.owed and seq >= self.owed[author][0]:
+                    del self.owed[author]
         return authors
 
     async def _store_chunk(self, good: list[Changeset]) -> None:

@@ -50,6 +50,7 @@ FIRST_SYNC_SILENCE_LIMIT = 20.0
 STREAM_CHUNK = 2000  # changesets read from the store per step of the initial stream
 # ... and sent in slices this big, each checked against what the peer asked us to skip meanwhile.
 STREAM_SLICE = 500
+CONTROL_FRAMES = frozenset({p.FrameType.NEIGHBOURS, p.FrameType.RELAY, p.FrameType.REQUEST})
 NOT_SENT = 1 << 62  # a vector entry above any number: that author is not sent
 
 
@@ -61,6 +62,9 @@ class SessionStats:
     sent: int = 0
     bytes_received: int = 0  # frames, headers included: what this link carried each way
     bytes_sent: int = 0
+    # Control frames sent (NEIGHBOURS, RELAY, REQUEST) by type: what a link change costs the room.
+    control_sent: dict[str, int] = field(default_factory=dict)
+    neighbours_dropped: int = 0  # the peer's NEIGHBOURS that came beyond the rate, replaced unread
 
 
 @dataclass
@@ -83,6 +87,8 @@ class Session(CopySkipping, Receiving):
     # when this peer's counts change.
     parents: Callable[[], dict[str, str]] = dict
     on_routes: Callable[[], None] = lambda: None
+    # The kept link for an author (a peer) owed it for long: the node's counts pass it over.
+    distrust: Callable[[str, str], None] = lambda peer, author: None
     stats: SessionStats = field(default_factory=SessionStats)
 
     def __post_init__(self) -> None:
@@ -130,6 +136,8 @@ class Session(CopySkipping, Receiving):
         self._note_authors: set[str] = set()  # authors to tell the peer what we hold of, soon
         self._suspects: dict[str, Suspect] = {}  # skipped authors the peer holds more of than we do
         self.doubted: set[str] = set()  # authors this peer claimed more of than it sent: not waited for
+        # Kept for an author, it let another link get ahead: it owes from this number on, since then.
+        self.owed: dict[str, tuple[int, float]] = {}
         self._note_wanted = asyncio.Event()
 
     @property
@@ -154,6 +162,9 @@ class Session(CopySkipping, Receiving):
                 raise ConnectionResetError("the connection was closed")
             self.writer.write(data)
             self.stats.bytes_sent += len(data)
+            if data[1] in CONTROL_FRAMES:
+                name = p.FrameType(data[1]).name
+                self.stats.control_sent[name] = self.stats.control_sent.get(name, 0) + 1
             self._last_said = time.monotonic()
             await self.writer.drain()
 

@@ -72,6 +72,11 @@ TAKEN_CHUNK = 2000  # changesets read from the store at a time for an author tak
 # late, is waited for up to TREE_PATIENCE_MAX. A link that closes changes the counts at once.
 TREE_PATIENCE = 1.5
 TREE_PATIENCE_MAX = 5.0
+# A kept link that let another get ahead owes what followed; unpaid for this long when it happens
+# again, it is passed over for that author (sync/routes.py). In a loaded 30-laptop room (load
+# average 15-22 on 2 cores) an edit took up to 7-9 s (p99) to reach every laptop, and honest relays
+# passed over at the second take-back (5 a laptop) made the room slower (convergence 5-6 s, not 1.5-2.5).
+OWED_LIMIT = 20.0
 
 
 @dataclass
@@ -92,6 +97,7 @@ class CopySkipping:
     peer_short: str
     siblings: Callable[[], list[CopySkipping]]
     parents: Callable[[], dict[str, str]]
+    distrust: Callable[[str, str], None]
     live: bool
     received_all: asyncio.Event
     closed: asyncio.Event
@@ -107,6 +113,7 @@ class CopySkipping:
     _note_authors: set[str]
     _suspects: dict[str, Suspect]
     doubted: set[str]
+    owed: dict[str, tuple[int, float]]
     _note_wanted: asyncio.Event
     _push_lock: asyncio.Lock
 
@@ -337,6 +344,7 @@ class CopySkipping:
         lacking = {a for a, suspect in self._suspects.items() if self._overdue(a, suspect, ours, now)}
         for author in lacking:
             self._doubt_claims(author, ours.get(author, 0))
+            self._blame_kept_link(author, ours.get(author, 0))
         self._suspects = {a: v for a, v in self._suspects.items()
                           if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking
@@ -356,6 +364,23 @@ class CopySkipping:
                 s.peer_device == via and author not in s.skipping for s in self._other_links()):
             return now - suspect.grew_at >= TREE_PATIENCE or now - suspect.since >= TREE_PATIENCE_MAX
         return now - suspect.since >= NOTE_EVERY
+
+    def _blame_kept_link(self, author: str, held: int) -> None:
+        """The tree's kept link for `author` (another open link) let this peer hold more of it for
+        the patience: it owes what follows `held`, from now. An honest relay on a busy laptop brings
+        it late and the debt is paid (sync/receiving.py). If this happens again while it has owed
+        for OWED_LIMIT, it loses its say for the author for a while (sync/routes.py): it withholds
+        what it is kept for, whatever old copies it sent meanwhile to look busy."""
+        via = self.parents().get(author)
+        if via is None or via in (author, self.peer_device):
+            return
+        now = time.monotonic()
+        for other in self._other_links():
+            if other.peer_device == via and author not in other.skipping:
+                if author not in other.owed:
+                    other.owed[author] = (held + 1, now)
+                elif now - other.owed[author][1] >= OWED_LIMIT:
+                    self.distrust(via, author)  # the debt stays: once its say is back, the next time costs it again
 
     def _doubt_claims(self, author: str, held: int) -> None:
         """The other links whose peers claim far more of `author` than we hold did not bring it. A

@@ -253,6 +253,8 @@ def room(lan: Any, base: Path, nodes: int, edits: int, seconds: float) -> dict[s
                                                for a, b in zip(after, before, strict=True)]),
         "rss_mb_per_node": spread([s["rss_kb"] / 1024 for s in after]),
         "fds_per_node": spread([s["fds"] for s in after]),
+        # The tree's back-offs (sync/routes.py: a kept peer passed over for an author after a take-back).
+        "back_offs_per_node": spread([s.get("back_offs", 0) for s in after]),
     }
 
 

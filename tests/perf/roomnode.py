@@ -218,7 +218,9 @@ def link_figures(node: Any) -> list[dict[str, Any]]:
         out.append({"peer": device[:12], "dialled_by_me": link.initiator == node.device_id,
                     "state": session.state, "received": stats.received, "applied": stats.applied,
                     "sent": stats.sent, "bytes_in": stats.bytes_received, "bytes_out": stats.bytes_sent,
-                    "skipping": len(session.skipping), "skipped_by_peer": len(session.skipped_by_peer)})
+                    "skipping": len(session.skipping), "skipped_by_peer": len(session.skipped_by_peer),
+                    "control_sent": dict(getattr(stats, "control_sent", {})),
+                    "neighbours_dropped": getattr(stats, "neighbours_dropped", 0)})
     return out
 
 
@@ -302,6 +304,7 @@ class Laptop:
                 "rx_bytes": received, "tx_bytes": sent, "rows": table_rows(self.group.db),
                 "db_bytes": sum(f.stat().st_size for f in self.group.path.glob("organiser.db*")),
                 "edits": len(self.edits), "links": link_figures(self.node), "time": time.time(),
+                "back_offs": len(getattr(getattr(self.node, "_routes", None), "backed_off", ())),
                 "malloc": _malloc_kb(), "smaps": _smaps_kb(), "pymalloc": _pymalloc_kb()}
 
 

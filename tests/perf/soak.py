@@ -78,6 +78,19 @@ def table_growth(samples: list[list[dict[str, Any]]]) -> dict[str, Any]:
     return {"rows": out, "flat_tables_that_grew_in_the_second_half": grew}
 
 
+def control_frames(last: list[dict[str, Any]]) -> dict[str, Any]:
+    """At the end, on the open links (what closed links sent is gone with them): control frames
+    sent per link by type, the peers' NEIGHBOURS beyond the rate, and the tree's back-offs
+    (sync/routes.py: a kept peer passed over for an author; an honest room should have few)."""
+    links = [link for s in last for link in s["links"]]
+    kinds = sorted({k for link in links for k in link.get("control_sent", {})})
+    return {"per_link_max": {k: max(link.get("control_sent", {}).get(k, 0) for link in links) for k in kinds},
+            "per_link_mean": {k: round(sum(link.get("control_sent", {}).get(k, 0) for link in links) / len(links), 1)
+                              for k in kinds} if links else {},
+            "neighbours_dropped": sum(link.get("neighbours_dropped", 0) for link in links),
+            "back_offs_per_laptop": [s.get("back_offs") for s in last]}
+
+
 def snap_all(laptops: list[Any], base: Path, label: str) -> list[Path]:
     """With ROOMNODE_TRACEMALLOC set, every laptop dumps its Python allocations."""
     if not os.environ.get("ROOMNODE_TRACEMALLOC"):
@@ -182,6 +195,7 @@ def soak(lan: Any, base: Path, nodes: int, minutes: float, rate: float, cut_ever
         "sample_times_s": [round(s[0]["time"] - t0) for s in samples],
         **traced,
         "tables": table_growth(samples),
+        "control": control_frames(last),
     }
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from organiser.sync import protocol as p
-from organiser.sync.routes import Routes
+from organiser.sync.routes import BACK_OFF, BACK_OFF_MAX, Routes, believed
 
 Graph = dict[str, set[str]]
 
@@ -155,3 +155,29 @@ def test_neighbours_carry_hops_and_bad_hops_are_refused():
         payload = p.encode_json(p.FrameType.NEIGHBOURS, {"devices": [], "hops": bad})[p.HEADER.size:]
         with pytest.raises(p.ProtocolError, match="hops"):
             p.decode_neighbours_hops(payload)
+
+
+def test_a_peer_s_counts_are_believed_only_as_far_as_it_could_know():
+    heard, other, stranger = "h" * 64, "o" * 64, "s" * 64
+    members = {heard, other}
+    # One link from a device it does not say it hears directly is two at best; no made-up devices.
+    assert believed(frozenset({heard}), {heard: 1, other: 1, stranger: 1}, members) == {heard: 1, other: 2}
+    assert believed(frozenset(), {other: 3}, members) == {other: 3}
+
+
+def test_a_kept_peer_that_brought_nothing_has_no_say_for_that_author_for_longer_each_time():
+    me, liar, honest, author = "m" * 64, "l" * 64, "h" * 64, "a" * 64
+    routes = Routes(me)
+    said = [(liar, {author: 1}, set()), (honest, {author: 2}, set())]
+    routes.update(said, now=0.0)
+    assert routes.parents[author] == liar
+    assert routes.back_off(liar, author, now=0.0) == BACK_OFF
+    routes.update(said, now=1.0)
+    assert routes.parents[author] == honest and routes.hops[author] == 3 and routes.hops[liar] == 1
+    routes.update(said, now=BACK_OFF + 1)  # its say comes back after the back-off ...
+    assert routes.parents[author] == liar
+    assert routes.back_off(liar, author, now=BACK_OFF + 1) == 2 * BACK_OFF  # ... and is lost for longer
+    for _ in range(10):
+        last = routes.back_off(liar, author, now=BACK_OFF + 1)
+    assert last == BACK_OFF_MAX
+    assert len(routes.backed_off) == 1  # one entry per (peer, author)

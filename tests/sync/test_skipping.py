@@ -8,11 +8,13 @@ send are recorded, decoded as a peer would."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from organiser.sync import protocol as p
 from organiser.sync import skipping
+from organiser.sync.receiving import Receiving
 from organiser.sync.skipping import CopySkipping, Suspect
 
 pytestmark = pytest.mark.asyncio
@@ -39,6 +41,9 @@ class Link(CopySkipping):
         self.tree: dict[str, str] = {}  # the node's kept links (sync/routes.py): none unless a test sets them
         self.peer_short = peer[:8]
         self.sent: list[tuple[frozenset[str], dict[str, int]]] = []
+        self.distrusted: list[tuple[str, str]] = []  # what the node's counts were told (sync/routes.py)
+        self.distrust = lambda peer, author: self.distrusted.append((peer, author))  # type: ignore[assignment]
+        self.owed: dict[str, int] = {}
 
     async def _send(self, data: bytes) -> None:
         (frame,) = p.FrameDecoder().feed(data)
@@ -136,3 +141,37 @@ async def test_a_peer_ahead_is_waited_for_while_the_kept_link_brings_the_author_
     x.closed.set()  # the kept link is gone (until the counts move): the old, short wait
     suspect = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)
     assert y._overdue(AUTHOR, suspect, ours, skipping.NOTE_EVERY + 0.01)
+
+
+async def test_a_kept_link_taken_back_again_owing_for_long_loses_its_say_whatever_copies_it_sent():
+    links: list[Link] = []
+    x, y = Link("x" * 64, links), Link("y" * 64, links)
+    links += [x, y]
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}
+    await y.follow_tree()
+
+    async def taken_back(held: int) -> None:  # y's peer holds more than we do, long since: taken on y
+        y.skipping.add(AUTHOR)
+        y._suspects[AUTHOR] = Suspect(seq=held + 2, since=0.0, held=held, grew_at=0.0)
+        assert y._overdue_suspects({ME: 3, AUTHOR: held}) == {AUTHOR}
+
+    x.brought_at[AUTHOR] = 1e12  # x keeps sending old copies of the author: it looks busy, brings nothing new
+    await taken_back(7)
+    assert x.owed[AUTHOR][0] == 8 and y.distrusted == []  # the first time x may only be slow: it owes 8 on
+    Receiving._learn_peer_holds(x, [(AUTHOR, 5), (AUTHOR, 7)])  # old copies pay nothing
+    await taken_back(9)
+    assert y.distrusted == []  # owing for less than OWED_LIMIT: a busy relay may still bring it
+    x.owed[AUTHOR] = (8, time.monotonic() - skipping.OWED_LIMIT)  # ... owing for that long
+    await taken_back(9)
+    assert y.distrusted == [(x.peer_device, AUTHOR)] and AUTHOR in x.owed  # still owed: next time again
+    Receiving._learn_peer_holds(x, [(AUTHOR, 8)])  # it brings it, late: the debt is paid
+    assert x.owed == {}
+    await taken_back(12)
+    assert y.distrusted == [(x.peer_device, AUTHOR)] and x.owed[AUTHOR][0] == 13  # owing again, not blamed
+    z = Link(AUTHOR, links)  # the author's own link: it is never blamed (the author holds its own)
+    links.append(z)
+    for link in links:
+        link.tree = {AUTHOR: AUTHOR}
+    await taken_back(14)
+    assert z.owed == {}
