@@ -50,6 +50,17 @@ class Link(CopySkipping):
         self.sent.append(p.decode_relay(frame.payload))
 
 
+def kept_on_x() -> list[Link]:
+    """The links x and y of a laptop whose tree keeps x's link for AUTHOR (x's peer is nearer
+    the author, sync/routes.py)."""
+    links: list[Link] = []
+    x, y = Link("x" * 64, links), Link("y" * 64, links)
+    links += [x, y]
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}
+    return links
+
+
 async def test_copies_are_skipped_on_all_links_but_one_and_the_author_is_taken_again_when_that_closes():
     links: list[Link] = []
     x, y, z = Link("x" * 64, links), Link("y" * 64, links), Link(AUTHOR, links)
@@ -81,11 +92,8 @@ async def test_the_last_link_bringing_an_author_is_not_skipped_and_a_peer_withou
 
 
 async def test_the_tree_keeps_one_link_per_author_skips_the_others_at_once_and_takes_again_when_it_moves():
-    links: list[Link] = []
-    x, y = Link("x" * 64, links), Link("y" * 64, links)
-    links += [x, y]
-    for link in links:
-        link.tree = {AUTHOR: x.peer_device}  # x's peer is nearer the author (sync/routes.py)
+    links = kept_on_x()
+    x, y = links
     await x.follow_tree()
     await y.follow_tree()
     assert x.sent == [] and y.sent == [(frozenset({AUTHOR}), {})]  # before any copy came
@@ -100,11 +108,8 @@ async def test_the_tree_keeps_one_link_per_author_skips_the_others_at_once_and_t
 
 
 async def test_a_copy_on_the_kept_link_makes_a_link_taken_meanwhile_skip_the_author_again():
-    links: list[Link] = []
-    x, y = Link("x" * 64, links), Link("y" * 64, links)
-    links += [x, y]
-    for link in links:
-        link.tree = {AUTHOR: x.peer_device}
+    links = kept_on_x()
+    x, y = links
     await y.follow_tree()
     await y._take({AUTHOR})  # the kept link fell behind: the author was taken on y
     assert AUTHOR not in y.skipping
@@ -113,21 +118,15 @@ async def test_a_copy_on_the_kept_link_makes_a_link_taken_meanwhile_skip_the_aut
 
 
 async def test_a_copy_on_a_link_the_tree_does_not_keep_skips_it_even_if_no_other_copy_came():
-    links: list[Link] = []
-    x, y = Link("x" * 64, links), Link("y" * 64, links)
-    links += [x, y]
-    for link in links:
-        link.tree = {AUTHOR: x.peer_device}
+    links = kept_on_x()
+    x, y = links
     await y._skip_copies({AUTHOR})
     assert y.sent == [(frozenset({AUTHOR}), {})]
 
 
 async def test_a_peer_ahead_is_waited_for_while_the_kept_link_brings_the_author_and_not_when_it_stops():
-    links: list[Link] = []
-    x, y = Link("x" * 64, links), Link("y" * 64, links)
-    links += [x, y]
-    for link in links:
-        link.tree = {AUTHOR: x.peer_device}
+    links = kept_on_x()
+    x, y = links
     await y.follow_tree()
     ours = {ME: 3, AUTHOR: 7}
     suspect = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)  # y's peer holds 9 of the author, we 7
@@ -144,11 +143,8 @@ async def test_a_peer_ahead_is_waited_for_while_the_kept_link_brings_the_author_
 
 
 async def test_a_kept_link_taken_back_again_owing_for_long_loses_its_say_whatever_copies_it_sent():
-    links: list[Link] = []
-    x, y = Link("x" * 64, links), Link("y" * 64, links)
-    links += [x, y]
-    for link in links:
-        link.tree = {AUTHOR: x.peer_device}
+    links = kept_on_x()
+    x, y = links
     await y.follow_tree()
 
     async def taken_back(held: int) -> None:  # y's peer holds more than we do, long since: taken on y
