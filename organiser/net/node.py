@@ -31,13 +31,13 @@ from organiser.net.outbound import REMOVED_MESSAGE, REMOVED_NOTICE, OutboundConn
 from organiser.net.outdated import messages_for, note_if_old, seen_old_laptop
 from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
+from organiser.net.pushing import Pushing
 from organiser.net.spoken_host import SpokenInvite
 from organiser.net.transport import close_quietly
 from organiser.net.upkeep import Upkeep
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
-from organiser.sync.outbox import PushRound
 from organiser.sync.routes import Routes, believed
 from organiser.sync.session import Session
 
@@ -57,15 +57,6 @@ logging.getLogger("asyncio").addFilter(_QuietTlsEof())
 __all__ = ["PeerInfo", "SyncNode"]
 
 KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
-# A push right after another waits this long, so changesets stored meanwhile go in one frame: in a
-# busy room each frame costs every link a TLS record, a wake-up and an acknowledgement, and frame
-# by frame 30 laptops spent more CPU than two cores have. A lone edit still goes at once.
-PUSH_GATHER = 0.03
-# In a room bigger than the full mesh (net/fanout.py) every frame is relayed on and applied by
-# every laptop, one transaction per frame: applying one changeset alone costs ~1.1 ms of CPU,
-# sixteen together ~0.13 ms each (measured, see tests/perf/room.py). So pushes gather longer
-# there; each hop adds at most this to an edit's way through the room.
-PUSH_GATHER_ROOM = 0.15
 DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
 
 
@@ -77,7 +68,7 @@ class _Link:
     address: str  # where the peer listens, when known
 
 
-class SyncNode(InboundConnections, OutboundConnections, Upkeep):
+class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
     def __init__(self, group: Group, *, listen_host: str = "0.0.0.0", listen_port: int = 0,
                  discovery: bool = True, static_peers: Sequence[tuple[str, int]] = ()) -> None:
         self.group = group
@@ -472,35 +463,3 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep):
         if self._mesh is not None and self._mesh.lost(name):
             self._room_changed()
         self.group.bus.publish(PeersChanged())
-
-    # ---- pushing what is new ------------------------------------------------------------
-
-    def _on_stored(self, _event: ChangesetsStored) -> None:
-        if self._loop is not None and not self._stopping:
-            self._loop.call_soon_threadsafe(self._schedule_push)
-
-    def _schedule_push(self) -> None:
-        self._push_wanted = True
-        if self._push_task is None or self._push_task.done():
-            self._push_task = asyncio.create_task(self._push_all())
-
-    async def _push_all(self) -> None:
-        while self._push_wanted and not self._stopping:
-            gather = PUSH_GATHER_ROOM if self._mesh is not None and self._mesh.partial else PUSH_GATHER
-            if time.monotonic() - self._pushed_at < gather:
-                await asyncio.sleep(gather)
-            self._pushed_at = time.monotonic()
-            self._push_wanted = False
-            await self._push_round()
-
-    async def _push_round(self) -> None:
-        roster = self.group.replica.roster()
-        # Nothing more for a device removed a moment ago, not even news of its removal.
-        links = [link for link in self._links.values() if link.session.live
-                 and roster.admitted(link.session.peer_device)]
-        shared = PushRound(self.group.replica.db)
-        results = await asyncio.gather(*(link.session.push(shared) for link in links), return_exceptions=True)
-        for link, result in zip(links, results, strict=True):
-            if isinstance(result, Exception):
-                log.info("could not push to %s: %s", link.session.peer_short, result)
-                link.writer.close()
