@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from organiser.sync import packing
 from organiser.sync import protocol as p
 from organiser.sync.copies import without_held
 from organiser.sync.guard import PeerGuard, TooManyRefusals
+from organiser.sync.skipping import TREE_PATIENCE
 
 if TYPE_CHECKING:
     from organiser.store.replica import Replica
@@ -89,6 +91,7 @@ class Receiving:
     _peer_chose: asyncio.Event
     brought_at: dict[str, float]
     owed: dict[str, tuple[int, float]]
+    paid_late: deque[tuple[float, float]]
     _sent_target: dict[str, int] | None
     _last_heard: float
     _turned_away: str
@@ -299,7 +302,8 @@ class Receiving:
         if self.owed:  # a relay kept for an author, late, brought what it owed: only slow (sync/skipping.py)
             for author, seq in sent:
                 if author in self.owed and seq >= self.owed[author][0]:
-                    del self.owed[author]
+                    # Late by at least the least patience, before it was blamed, and what followed.
+                    self.paid_late.append((now - self.owed.pop(author)[1] + TREE_PATIENCE, now))
         return authors
 
     async def _store_chunk(self, good: list[Changeset]) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -138,6 +139,7 @@ class Session(CopySkipping, Receiving):
         self.doubted: set[str] = set()  # authors this peer claimed more of than it sent: not waited for
         # Kept for an author, it let another link get ahead: it owes from this number on, since then.
         self.owed: dict[str, tuple[int, float]] = {}
+        self.paid_late: deque[tuple[float, float]] = deque(maxlen=8)  # (how late, when) debts were paid
         self._note_wanted = asyncio.Event()
 
     @property

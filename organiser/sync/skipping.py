@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -72,6 +73,13 @@ TAKEN_CHUNK = 2000  # changesets read from the store at a time for an author tak
 # late, is waited for up to TREE_PATIENCE_MAX. A link that closes changes the counts at once.
 TREE_PATIENCE = 1.5
 TREE_PATIENCE_MAX = 5.0
+# A kept link that paid a debt (brought late what another link was ahead with) was only slow: for
+# LATE_MEMORY it is waited for LATE_MARGIN times as long as it was late (up to TREE_PATIENCE_MAX).
+# On 2 cores running a 30-laptop room, relays lagged by 2-5 s once the machine was busy; with a
+# fixed 1.5 s each laptop took ~25 authors back per run on other links, which brought copies,
+# which cost more CPU, so relays lagged more.
+LATE_MEMORY = 30.0
+LATE_MARGIN = 1.5
 # A kept link that let another get ahead owes what followed; unpaid for this long when it happens
 # again, it is passed over for that author (sync/routes.py). In a loaded 30-laptop room (load
 # average 15-22 on 2 cores) an edit took up to 7-9 s (p99) to reach every laptop, and honest relays
@@ -114,6 +122,7 @@ class CopySkipping:
     _suspects: dict[str, Suspect]
     doubted: set[str]
     owed: dict[str, tuple[int, float]]
+    paid_late: deque[tuple[float, float]]
     _note_wanted: asyncio.Event
     _push_lock: asyncio.Lock
 
@@ -345,6 +354,9 @@ class CopySkipping:
         for author in lacking:
             self._doubt_claims(author, ours.get(author, 0))
             self._blame_kept_link(author, ours.get(author, 0))
+        for other in self._other_links() if lacking else ():  # taken here: the others wait afresh for it
+            for author in lacking & other._suspects.keys():
+                other._suspects[author].since = other._suspects[author].grew_at = now
         self._suspects = {a: v for a, v in self._suspects.items()
                           if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking
@@ -360,10 +372,17 @@ class CopySkipping:
         """Long enough behind this peer: NOTE_EVERY; while the tree's kept link for `author` is
         another open link, TREE_PATIENCE with nothing of the author coming, TREE_PATIENCE_MAX in any case."""
         via = self.parents().get(author)
-        if via is not None and via != self.peer_device and any(
-                s.peer_device == via and author not in s.skipping for s in self._other_links()):
-            return now - suspect.grew_at >= TREE_PATIENCE or now - suspect.since >= TREE_PATIENCE_MAX
+        kept = next((s for s in self._other_links() if s.peer_device == via and author not in s.skipping),
+                    None) if via not in (None, self.peer_device) else None
+        if kept is not None:
+            return now - suspect.grew_at >= kept.patience(now) or now - suspect.since >= TREE_PATIENCE_MAX
         return now - suspect.since >= NOTE_EVERY
+
+    def patience(self, now: float) -> float:
+        """How long this link, kept for an author, may bring nothing of it while a skipped peer is
+        ahead: TREE_PATIENCE, or longer if it lately brought late what it owed (a busy relay)."""
+        late = max((by for by, at in self.paid_late if now - at < LATE_MEMORY), default=0.0)
+        return min(TREE_PATIENCE_MAX, max(TREE_PATIENCE, LATE_MARGIN * late))
 
     def _blame_kept_link(self, author: str, held: int) -> None:
         """The tree's kept link for `author` (another open link) let this peer hold more of it for

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 
 import pytest
 
@@ -44,6 +45,7 @@ class Link(CopySkipping):
         self.distrusted: list[tuple[str, str]] = []  # what the node's counts were told (sync/routes.py)
         self.distrust = lambda peer, author: self.distrusted.append((peer, author))  # type: ignore[assignment]
         self.owed: dict[str, int] = {}
+        self.paid_late: deque[tuple[float, float]] = deque(maxlen=8)
 
     async def _send(self, data: bytes) -> None:
         (frame,) = p.FrameDecoder().feed(data)
@@ -171,3 +173,37 @@ async def test_a_kept_link_taken_back_again_owing_for_long_loses_its_say_whateve
         link.tree = {AUTHOR: AUTHOR}
     await taken_back(14)
     assert z.owed == {}
+
+
+async def test_a_kept_link_that_brought_late_what_it_owed_is_waited_for_longer_for_a_while_never_past_the_most():
+    links = kept_on_x()
+    x, y = links
+    await y.follow_tree()
+    now = time.monotonic()
+    suspect = Suspect(seq=9, since=now, held=7, grew_at=now)  # y's peer holds 9 of the author, we 7
+    assert y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 7}, now + skipping.TREE_PATIENCE + 0.1)
+    x.owed[AUTHOR] = (8, now - 1.0)  # taken back from y a second ago; x brings 8 now: late, paid
+    Receiving._learn_peer_holds(x, [(AUTHOR, 8)])
+    assert x.owed == {} and x.patience(now) == pytest.approx(skipping.LATE_MARGIN * (1.0 + skipping.TREE_PATIENCE), 0.01)
+    assert not y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 7}, now + skipping.TREE_PATIENCE + 0.1)  # a busy relay
+    assert y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 7}, now + x.patience(now) + 0.1)
+    x.owed[AUTHOR] = (9, now - 60.0)  # paid a minute late: still no longer than the most
+    Receiving._learn_peer_holds(x, [(AUTHOR, 9)])
+    assert x.patience(now) == skipping.TREE_PATIENCE_MAX
+    assert x.patience(now + skipping.LATE_MEMORY + 1) == skipping.TREE_PATIENCE  # prompt again, forgotten
+
+
+async def test_an_author_taken_back_on_one_link_is_waited_for_afresh_on_the_others():
+    links = kept_on_x()
+    x, y = links
+    z = Link("z" * 64, links)
+    links.append(z)
+    for link in links:
+        link.tree = {AUTHOR: x.peer_device}
+    await y.follow_tree()
+    await z.follow_tree()
+    assert AUTHOR in y.skipping and AUTHOR in z.skipping
+    y._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)  # both peers ahead, long since
+    z._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)
+    assert y._overdue_suspects({ME: 3, AUTHOR: 7}) == {AUTHOR}  # taken on y: z need not take it as well
+    assert z._overdue_suspects({ME: 3, AUTHOR: 7}) == set() and AUTHOR in z._suspects
