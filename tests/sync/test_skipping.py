@@ -184,7 +184,8 @@ async def test_a_kept_link_that_brought_late_what_it_owed_is_waited_for_longer_f
     assert y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 7}, now + skipping.TREE_PATIENCE + 0.1)
     x.owed[AUTHOR] = (8, now - 1.0)  # taken back from y a second ago; x brings 8 now: late, paid
     Receiving._learn_peer_holds(x, [(AUTHOR, 8)])
-    assert x.owed == {} and x.patience(now) == pytest.approx(skipping.LATE_MARGIN * (1.0 + skipping.TREE_PATIENCE), 0.01)
+    late = 1.0 + skipping.TREE_PATIENCE  # a second after it was blamed, itself after the least patience
+    assert x.owed == {} and x.patience(now) == pytest.approx(skipping.LATE_MARGIN * late, 0.01)
     assert not y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 7}, now + skipping.TREE_PATIENCE + 0.1)  # a busy relay
     assert y._overdue(AUTHOR, suspect, {ME: 3, AUTHOR: 7}, now + x.patience(now) + 0.1)
     x.owed[AUTHOR] = (9, now - 60.0)  # paid a minute late: still no longer than the most
