@@ -354,9 +354,12 @@ class CopySkipping:
         for author in lacking:
             self._doubt_claims(author, ours.get(author, 0))
             self._blame_kept_link(author, ours.get(author, 0))
-        for other in self._other_links() if lacking else ():  # taken here: the others wait afresh for it
+        # Taken here: the other links give this link the patience before they take it too (a copy
+        # from each was a fifth of a busy room's take-backs), but no longer than TREE_PATIENCE_MAX
+        # since they saw their peers ahead: this link's peer may be the one that holds it back.
+        for other in self._other_links() if lacking else ():
             for author in lacking & other._suspects.keys():
-                other._suspects[author].since = other._suspects[author].grew_at = now
+                other._suspects[author].grew_at = now
         self._suspects = {a: v for a, v in self._suspects.items()
                           if a in self.skipping and a not in lacking and ours.get(a, 0) < v.seq}
         return lacking

@@ -204,7 +204,11 @@ async def test_an_author_taken_back_on_one_link_is_waited_for_afresh_on_the_othe
     await y.follow_tree()
     await z.follow_tree()
     assert AUTHOR in y.skipping and AUTHOR in z.skipping
-    y._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)  # both peers ahead, long since
-    z._suspects[AUTHOR] = Suspect(seq=9, since=0.0, held=7, grew_at=0.0)
+    seen = time.monotonic() - skipping.TREE_PATIENCE - 0.5  # both peers ahead, x silent, for the patience
+    y._suspects[AUTHOR] = Suspect(seq=9, since=seen, held=7, grew_at=seen)
+    z._suspects[AUTHOR] = Suspect(seq=9, since=seen, held=7, grew_at=seen)
     assert y._overdue_suspects({ME: 3, AUTHOR: 7}) == {AUTHOR}  # taken on y: z need not take it as well
     assert z._overdue_suspects({ME: 3, AUTHOR: 7}) == set() and AUTHOR in z._suspects
+    # ... unless y's peer does not bring it either: z takes it once it saw its peer ahead for the most
+    z._suspects[AUTHOR].since = time.monotonic() - skipping.TREE_PATIENCE_MAX
+    assert z._overdue_suspects({ME: 3, AUTHOR: 7}) == {AUTHOR}
