@@ -82,7 +82,18 @@ async def test_a_peer_flooding_neighbours_is_read_at_a_sane_rate_and_noted(tmp_p
         await until(lambda: groups[1].device_id in honest._links and honest._links[groups[1].device_id].session.live
                     and groups[0].device_id in flooder._links
                     and flooder._links[groups[0].device_id].session.live, 10.0, "both linked")
+        # Each may have dialled the other: the test waits until the link each keeps is one connection.
+        await until(lambda: honest._links[groups[1].device_id].writer.get_extra_info("peername")
+                    == flooder._links[groups[0].device_id].writer.get_extra_info("sockname"), 10.0, "one connection")
         heard, sender = honest._links[groups[1].device_id].session, flooder._links[groups[0].device_id].session
+        # The flooder's own node says its counts once at link-up; only the flood comes after it (a
+        # count of its own read after the flood's last frame would be "the latest" instead).
+        await until(lambda: sender.sent_neighbours is not None, 10.0, "the flooder's own NEIGHBOURS sent")
+
+        async def tell_nothing(*_args: object) -> None:
+            return None
+
+        sender.tell_neighbours = tell_nothing  # type: ignore[method-assign]
         counted: list[float] = []
         heard.on_routes = lambda: counted.append(time.monotonic())
         other, started = groups[2].device_id, time.monotonic()
