@@ -182,7 +182,9 @@ def test_a_stranger_can_neither_connect_nor_learn_the_group_name(laptops):
         assert status["group"]["id"] not in text
     assert [p["name"] for p in laptops.status("s")["peers"]] == []
     wait_for(lambda: "refused a connection from 10.77.0.4" in laptops.log("a"), 10, what="the refusal logged")
-    assert all_connected(laptops)  # the group kept serving
+    # The group kept serving: every laptop shows both others connected (read from each one's heartbeat,
+    # which may show a link that a duplicate dial replaced as syncing for a beat).
+    wait_for(lambda: all_connected(laptops), 10, what="A, B and C still connected")
 
 
 def test_serve_stops_cleanly_on_sigterm_and_peers_then_show_it_offline(laptops):
