@@ -47,6 +47,7 @@ from organiser.core.keys import public_key_hex
 from organiser.services.group import Group, create_group, join_group, prepare_join
 from organiser.store import changelog, membership
 from organiser.store.database import connect
+from tests.perf.speed import STEPS, python_loop_s
 
 FIRST = ["Ana", "Bilal", "Chloé", "Dmitri", "Eilidh", "Fatima", "Gustavo", "Hana", "Ivo", "Jonas"]
 LAST = ["López", "Okafor", "Nguyen", "Schmidt", "Kowalski", "Haddad", "Silva", "Murphy", "Ito"]
@@ -234,6 +235,7 @@ def bench_checks(tmp: Path, source: Group, wire: list[tuple[bytes, bytes]], chun
 
 def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int, *,
                 with_checks: bool = True) -> dict[str, Any]:
+    speed_at_start = python_loop_s()
     source = make_source(tmp, members, events, tasks)
     _path, public = prepare_join(tmp / "target", source.id)
     source.admit_device(public, "target laptop")
@@ -300,7 +302,9 @@ def bench_apply(tmp: Path, members: int, events: int, tasks: int, chunk: int, *,
             "chunk": chunk, "longest_chunk_ms": round(longest * 1000, 1),
             "changesets_per_s": round(total / ours), "state_hash_equal": same,
             "membership_check_us_per_changeset": check_us, "decode_fast_path": fast_path,
-            "stored_bytes_per_changeset": stored}
+            "stored_bytes_per_changeset": stored,
+            # How fast a core was (tests/perf/speed.py): apply and floor follow it apart.
+            "python_loop_cpu_s": {"start": speed_at_start, "end": python_loop_s(), "steps": STEPS}}
 
 
 class SqliteTime:
