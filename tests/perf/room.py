@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tests.perf.speed import STEPS, python_loop_s
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -255,6 +257,8 @@ def room(lan: Any, base: Path, nodes: int, edits: int, seconds: float) -> dict[s
         "fds_per_node": spread([s["fds"] for s in after]),
         # The tree's back-offs (sync/routes.py: a kept peer passed over for an author after a take-back).
         "back_offs_per_node": spread([s.get("back_offs", 0) for s in after]),
+        # Asks (REQUEST, RELAY take) that waited for the peer's allowance (sync/asking.py): an honest room has none.
+        "asks_waited_per_node": spread([sum(link.get("asks_waited", 0) for link in s["links"]) for s in after]),
     }
 
 
@@ -290,6 +294,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps({"skipped": reason}))
         return 0
     load_at_start = os.getloadavg()
+    speed_at_start = python_loop_s()
     keep = os.environ.get("ROOM_KEEP")  # a folder to keep the laptops' data and logs in
     with tempfile.TemporaryDirectory() if not keep else _kept(Path(keep)) as tmp:
         lan = Lan("orgroom")
@@ -304,6 +309,8 @@ def main(argv: list[str]) -> int:
             lan.close()
     result["load_average_at_start"] = load_at_start
     result["load_average_at_end"] = os.getloadavg()
+    # How fast a core was, before and after (tests/perf/speed.py): the room's time follows it.
+    result["python_loop_cpu_s"] = {"start": speed_at_start, "end": python_loop_s(), "steps": STEPS}
     print(json.dumps(result, indent=2))
     return 0
 
