@@ -35,6 +35,8 @@ WORDING: dict[str, str] = {
     "packed": "'{name}' sent a compressed batch that expands beyond the limit or is not valid: it was refused",
     "neighbours": "'{name}' tells this device who it hears far more often than the app does: the extra messages "
                   "were not read",
+    "asks": "'{name}' asks this device to send changes again far more often than the app does: they were sent "
+            "at a slower pace",
     "disconnected": "'{name}' was disconnected for a while: it kept sending changes that were refused",
     "removed": "'{name}' was removed from the group: changes it made after that were refused",
     "refused": "changes from '{name}' were refused",

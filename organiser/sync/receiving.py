@@ -22,6 +22,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.store import forks, incidents
 from organiser.sync import packing
 from organiser.sync import protocol as p
+from organiser.sync.asking import Allowance
 from organiser.sync.copies import without_held
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.skipping import TREE_PATIENCE
@@ -75,10 +76,9 @@ class Receiving:
     peer_trees: bool
     peer_hops: dict[str, int] | None
     on_routes: Callable[[], None]
-    # NEIGHBOURS the peer may send now (NEIGHBOURS_BURST at most; full at first), since when; the
-    # latest that came beyond the rate; when an incident was last noted, and how many it counted.
-    _neighbours_allowance: float = NEIGHBOURS_BURST
-    _neighbours_at: float = float("-inf")
+    # NEIGHBOURS the peer may send now (NEIGHBOURS_BURST at most; full at first); the latest
+    # that came beyond the rate; when an incident was last noted, and how many it counted.
+    _neighbours_allowance: Allowance
     _neighbours_waiting: tuple[frozenset[str], dict[str, int] | None] | None = None
     _neighbours_noted_at: float = float("-inf")
     _neighbours_noted: int = 0
@@ -103,7 +103,7 @@ class Receiving:
         @property
         def peer_short(self) -> str: ...
         async def _send(self, data: bytes) -> None: ...
-        async def _send_missing(self, vector: dict[str, int]) -> None: ...
+        def _ask(self, vector: dict[str, int] | None = None, take: dict[str, int] | None = None) -> None: ...
         async def _skip_copies(self, authors: set[str]) -> None: ...
         async def _choose_sources(self, authors: set[str] | None = None) -> None: ...
         def _other_links(self) -> list[CopySkipping]: ...
@@ -194,14 +194,7 @@ class Receiving:
         self._neighbours_waiting = said
 
     def _neighbours_allowed(self) -> bool:
-        now = time.monotonic()
-        self._neighbours_allowance = min(NEIGHBOURS_BURST, self._neighbours_allowance
-                                         + (now - self._neighbours_at) / NEIGHBOURS_EVERY)
-        self._neighbours_at = now
-        if self._neighbours_allowance < 1:
-            return False
-        self._neighbours_allowance -= 1
-        return True
+        return self._neighbours_allowance.spend(1, time.monotonic())
 
     def _take_waiting_neighbours(self) -> None:
         said, self._neighbours_waiting = self._neighbours_waiting, None
@@ -225,7 +218,7 @@ class Receiving:
             self._neighbours_noted_at, self._neighbours_noted = now, dropped
 
     async def _on_request(self, payload: bytes) -> None:
-        await self._send_missing(p.decode_vector(payload))
+        self._ask(vector=p.decode_vector(payload))  # sent as its allowance holds (sync/asking.py)
 
     async def _on_ping(self, payload: bytes) -> None:
         await self._send(p.encode_frame(p.FrameType.PONG))

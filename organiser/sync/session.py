@@ -31,9 +31,20 @@ from organiser.store.replica import Replica
 from organiser.sync import outbox, packing
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
+from organiser.sync.asking import ASK_BURST, ASK_RATE, Allowance, Asking
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
-from organiser.sync.receiving import APPLY_MAX, APPLY_MIN, APPLY_STEP, READ_PIECE, Receiving, SessionClosed, covers
+from organiser.sync.receiving import (
+    APPLY_MAX,
+    APPLY_MIN,
+    APPLY_STEP,
+    NEIGHBOURS_BURST,
+    NEIGHBOURS_EVERY,
+    READ_PIECE,
+    Receiving,
+    SessionClosed,
+    covers,
+)
 from organiser.sync.skipping import CopySkipping, Suspect
 
 __all__ = ["APPLY_MAX", "APPLY_MIN", "APPLY_STEP", "READ_PIECE", "Session", "SessionClosed", "SessionStats",
@@ -66,10 +77,12 @@ class SessionStats:
     # Control frames sent (NEIGHBOURS, RELAY, REQUEST) by type: what a link change costs the room.
     control_sent: dict[str, int] = field(default_factory=dict)
     neighbours_dropped: int = 0  # the peer's NEIGHBOURS that came beyond the rate, replaced unread
+    asks_waited: int = 0  # the peer's REQUEST and RELAY-take asks that came beyond its allowance
+    asks_served: int = 0  # readings of the change log for what it asked (waiting asks merged)
 
 
 @dataclass
-class Session(CopySkipping, Receiving):
+class Session(Asking, CopySkipping, Receiving):
     replica: Replica
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
@@ -123,7 +136,14 @@ class Session(CopySkipping, Receiving):
         self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
         self._turned_away = ""
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
-        self._deferred_requests: list[dict[str, int]] = []
+        self._neighbours_allowance = Allowance(NEIGHBOURS_BURST, 1 / NEIGHBOURS_EVERY)
+        self._asks = Allowance(ASK_BURST, ASK_RATE)  # what it asks us to send again (sync/asking.py)
+        self._asked = asyncio.Event()
+        self._became_live = asyncio.Event()
+        self._asked_vector: dict[str, int] | None = None
+        self._asked_take: dict[str, int] = {}
+        self._asks_noted_at = float("-inf")
+        self._asks_noted = 0
         self.codecs = packing.available()  # what we offer to unpack, at HELLO
         self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
         self.peer_skips = False  # the peer's HELLO lists SKIP_FEATURE: RELAY frames may go both ways
@@ -208,11 +228,9 @@ class Session(CopySkipping, Receiving):
         await self._send_kept_aside()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
         self.live = True
+        self._became_live.set()  # what it asked meanwhile (other versions) is sent now
         self.on_change(self)
         await self.push()
-        for vector in self._deferred_requests:  # asked for while our stream went on (other versions)
-            await self._send_missing(vector)
-        self._deferred_requests.clear()
 
     def _heard_directly(self, ours: dict[str, int]) -> dict[str, int]:
         """Authors we hold whose own changesets reach the peer directly (never ourselves), as we hold them."""
@@ -246,20 +264,19 @@ class Session(CopySkipping, Receiving):
                     self._note_sent(part)
                 await asyncio.sleep(0)  # a RELAY the peer sent meanwhile is read before the next slice
 
-    async def _send_missing(self, vector: dict[str, int]) -> None:
-        """What the peer lacks beyond `vector` (it lost a neighbour whose news we held back)."""
-        if not self.live:  # our initial stream is still going: it covers this, unless it is a fork
-            self._deferred_requests.append(vector)
-            return
+    async def _send_missing(self, vector: dict[str, int]) -> int:
+        """What the peer lacks beyond `vector` (it lost a neighbour whose news we held back), sent
+        once our initial stream is done (sync/asking.py); how many changesets that was."""
         vector = self._what_it_lacks(vector)
+        sent = after = 0
         async with self._push_lock:
-            after = 0
             while True:
                 after, batch = outbox.missing(self.replica.db, vector, after, STREAM_CHUNK)
                 if not batch:
-                    return
+                    return sent
                 await self._send_changesets(batch)
                 self._note_sent(batch)
+                sent += len(batch)
 
     def _what_it_lacks(self, vector: dict[str, int]) -> dict[str, int]:
         """A REQUEST's vector raised to what we know the peer holds (what we sent it meanwhile, what
@@ -410,7 +427,8 @@ class Session(CopySkipping, Receiving):
             await self._say_sources()
             self.on_change(self)
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._stream_initial()),
-                     asyncio.create_task(self._keepalive()), asyncio.create_task(self._notes())]
+                     asyncio.create_task(self._keepalive()), asyncio.create_task(self._notes()),
+                     asyncio.create_task(self._serve_asks())]
             await _first_failure(tasks)
         except (p.ProtocolError, TooManyRefusals) as exc:
             self.refused_peer = self.refused_peer or isinstance(exc, TooManyRefusals)

@@ -128,7 +128,8 @@ class CopySkipping:
 
     async def _send(self, data: bytes) -> None: ...
 
-    async def _send_missing(self, vector: dict[str, int]) -> None: ...
+    if TYPE_CHECKING:  # sync/asking.py
+        def _ask(self, vector: dict[str, int] | None = None, take: dict[str, int] | None = None) -> None: ...
 
     async def _send_changesets(self, batch: list[Outgoing], remaining: int = 0) -> None: ...
 
@@ -306,18 +307,19 @@ class CopySkipping:
             if not self.live:  # our first stream to it runs: it starts over for these from there
                 self._stream_from.update(take)
                 return
-            await self._send_taken(take)
+            self._ask(take=take)  # sent as its allowance holds (sync/asking.py)
 
-    async def _send_taken(self, take: dict[str, int]) -> None:
-        """What follows the numbers the peer names, of the authors it takes again."""
+    async def _send_taken(self, take: dict[str, int]) -> int:
+        """What follows the numbers the peer names, of the authors it takes again; how many."""
+        sent = after = 0
         async with self._push_lock:
-            after = 0
             while True:
                 after, batch = outbox.missing_of(self.replica.db, take, after, TAKEN_CHUNK)
                 if not batch:
-                    return
+                    return sent
                 await self._send_changesets(batch)
                 self._note_sent(batch)
+                sent += len(batch)
 
     async def _notes(self) -> None:
         """Gathered VECTOR notes, and skipped authors a peer holds more of than we do for longer

@@ -220,7 +220,8 @@ def link_figures(node: Any) -> list[dict[str, Any]]:
                     "sent": stats.sent, "bytes_in": stats.bytes_received, "bytes_out": stats.bytes_sent,
                     "skipping": len(session.skipping), "skipped_by_peer": len(session.skipped_by_peer),
                     "control_sent": dict(getattr(stats, "control_sent", {})),
-                    "neighbours_dropped": getattr(stats, "neighbours_dropped", 0)})
+                    "neighbours_dropped": getattr(stats, "neighbours_dropped", 0),
+                    "asks_waited": getattr(stats, "asks_waited", 0)})
     return out
 
 
