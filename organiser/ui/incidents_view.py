@@ -163,4 +163,5 @@ class IncidentsPanel(QWidget):
         self.model.reload()
         n = self.model.rowCount()
         self.note.setText("Nothing refused: every device sends what this app would write itself." if n == 0 else
-                          "Changes refused from other devices, and clocks far off. Nothing refused was stored.")
+                          "Changes refused from other devices, clocks far off, and devices that ask or tell far "
+                          "more often than the app does. Nothing refused was stored.")
