@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 from organiser.store import incidents
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from organiser.store.replica import Replica
     from organiser.sync.session import SessionStats
 
@@ -69,6 +71,25 @@ class Allowance:
         self.left -= cost
 
 
+@dataclass
+class Excess:
+    """A peer's messages beyond their allowance, counted as an incident once `threshold` came:
+    one write a second at most, however fast they come."""
+
+    reason: str  # the incident's code (store/incidents.py)
+    threshold: int
+    noted: int = 0  # how many the incidents count so far
+    noted_at: float = float("-inf")
+
+    def note(self, db: Database, device: str, total: int, detail: str) -> None:
+        """`total`: how many came beyond the allowance in this conversation; `detail` says what,
+        with {count} for that number."""
+        now = time.monotonic()
+        if total >= self.threshold and now - self.noted_at >= 1.0:
+            incidents.note(db, device, self.reason, detail.format(count=total), count=total - self.noted)
+            self.noted_at, self.noted = now, total
+
+
 def lowest(one: dict[str, int], other: dict[str, int]) -> dict[str, int]:
     """Two REQUEST vectors as one that asks for what either asks: an author missing from either
     is asked for from the start."""
@@ -87,8 +108,7 @@ class Asking:
     _became_live: asyncio.Event  # our first stream is done: asks meanwhile are answered after it
     _asked_vector: dict[str, int] | None
     _asked_take: dict[str, int]
-    _asks_noted_at: float
-    _asks_noted: int
+    _asks_excess: Excess
 
     if TYPE_CHECKING:  # what Session and its copy-skipping half provide
         async def _send_missing(self, vector: dict[str, int]) -> int: ...
@@ -98,7 +118,9 @@ class Asking:
         """Note what the peer asks for; `_serve_asks` sends it when the allowance holds."""
         if self._asks.refill(time.monotonic()) < ASK_COST:
             self.stats.asks_waited += 1
-            self._note_asks_flood()
+            self._asks_excess.note(self.replica.db, self.peer_device, self.stats.asks_waited,
+                                   "{count} requests to send changes again came faster than the app makes them "
+                                   "and were answered at a slower pace")
         if vector is not None:
             self._asked_vector = vector if self._asked_vector is None else lowest(self._asked_vector, vector)
         for author, seq in (take or {}).items():
@@ -119,12 +141,3 @@ class Asking:
                 sent += await self._send_missing(vector)
             self.stats.asks_served += 1
             self._asks.charge(max(ASK_COST, sent), time.monotonic())
-
-    def _note_asks_flood(self) -> None:
-        """Counted as an incident once many asks waited: one write a second at most."""
-        waited, now = self.stats.asks_waited, time.monotonic()
-        if waited >= ASKS_NOTED and now - self._asks_noted_at >= 1.0:
-            incidents.note(self.replica.db, self.peer_device, "asks",
-                           f"{waited} requests to send changes again came faster than the app makes them and "
-                           f"were answered at a slower pace", count=waited - self._asks_noted)
-            self._asks_noted_at, self._asks_noted = now, waited

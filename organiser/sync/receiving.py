@@ -22,7 +22,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.store import forks, incidents
 from organiser.sync import packing
 from organiser.sync import protocol as p
-from organiser.sync.asking import Allowance
+from organiser.sync.asking import Allowance, Excess
 from organiser.sync.copies import without_held
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.skipping import TREE_PATIENCE
@@ -77,11 +77,10 @@ class Receiving:
     peer_hops: dict[str, int] | None
     on_routes: Callable[[], None]
     # NEIGHBOURS the peer may send now (NEIGHBOURS_BURST at most; full at first); the latest
-    # that came beyond the rate; when an incident was last noted, and how many it counted.
+    # that came beyond the rate; the incident counting those dropped.
     _neighbours_allowance: Allowance
     _neighbours_waiting: tuple[frozenset[str], dict[str, int] | None] | None = None
-    _neighbours_noted_at: float = float("-inf")
-    _neighbours_noted: int = 0
+    _neighbours_excess: Excess
     peer_heads: tuple[dict[str, int], dict[str, str]]
     guard: PeerGuard
     refused_peer: bool
@@ -190,7 +189,9 @@ class Receiving:
             asyncio.get_running_loop().call_later(NEIGHBOURS_EVERY, self._take_waiting_neighbours)
         else:
             self.stats.neighbours_dropped += 1
-            self._note_neighbours_flood()
+            self._neighbours_excess.note(self.replica.db, self.peer_device, self.stats.neighbours_dropped,
+                                         "{count} NEIGHBOURS messages in one conversation came faster than the "
+                                         "app sends them and were not read")
         self._neighbours_waiting = said
 
     def _neighbours_allowed(self) -> bool:
@@ -207,15 +208,6 @@ class Receiving:
         if self.peer_trees and hops != self.peer_hops:  # the node counts again (sync/routes.py)
             self.peer_hops = hops
             self.on_routes()
-
-    def _note_neighbours_flood(self) -> None:
-        """Past NEIGHBOURS_BURST unread, an incident: one write a second at most, however fast they come."""
-        dropped, now = self.stats.neighbours_dropped, time.monotonic()
-        if dropped >= NEIGHBOURS_BURST and now - self._neighbours_noted_at >= 1.0:
-            incidents.note(self.replica.db, self.peer_device, "neighbours",
-                           f"{dropped} NEIGHBOURS messages in one conversation came faster than the app sends "
-                           f"them and were not read", count=dropped - self._neighbours_noted)
-            self._neighbours_noted_at, self._neighbours_noted = now, dropped
 
     async def _on_request(self, payload: bytes) -> None:
         self._ask(vector=p.decode_vector(payload))  # sent as its allowance holds (sync/asking.py)

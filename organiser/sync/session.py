@@ -31,7 +31,7 @@ from organiser.store.replica import Replica
 from organiser.sync import outbox, packing
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
-from organiser.sync.asking import ASK_BURST, ASK_RATE, Allowance, Asking
+from organiser.sync.asking import ASK_BURST, ASK_RATE, ASKS_NOTED, Allowance, Asking, Excess
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
 from organiser.sync.receiving import (
@@ -142,8 +142,8 @@ class Session(Asking, CopySkipping, Receiving):
         self._became_live = asyncio.Event()
         self._asked_vector: dict[str, int] | None = None
         self._asked_take: dict[str, int] = {}
-        self._asks_noted_at = float("-inf")
-        self._asks_noted = 0
+        self._asks_excess = Excess("asks", ASKS_NOTED)
+        self._neighbours_excess = Excess("neighbours", NEIGHBOURS_BURST)
         self.codecs = packing.available()  # what we offer to unpack, at HELLO
         self.pack_with: str | None = None  # the codec we pack with: one the peer offered, or none
         self.peer_skips = False  # the peer's HELLO lists SKIP_FEATURE: RELAY frames may go both ways
