@@ -38,6 +38,7 @@ from organiser.net.upkeep import Upkeep
 from organiser.services.group import Group
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
+from organiser.sync.asking import PeerAllowances
 from organiser.sync.routes import Routes, believed
 from organiser.sync.session import Session
 
@@ -81,6 +82,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
         self._advertised: list[str] = []
         self._discovery: Discovery | None = None
         self._links: dict[str, _Link] = {}
+        self._allowances: dict[str, PeerAllowances] = {}  # per member device, as long as the node runs
         self._listen_addresses: dict[str, str] = {}  # device -> "host:port" it listens at
         self._dialers: dict[str, asyncio.Task[None]] = {}  # keyed by address
         self._tasks: set[asyncio.Task] = set()
@@ -313,7 +315,10 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
         if not self._takes_link(device, initiator):
             await close_quietly(writer)
             return
+        if device not in self._allowances:  # kept across its conversations (sync/asking.py)
+            self._allowances[device] = PeerAllowances.fresh(sum(self.group.replica.version_vector().values()))
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
+                          allowances=self._allowances[device],
                           applier=self._applier, neighbours=lambda: self._neighbours,
                           siblings=lambda: [link.session for link in self._links.values()],
                           parents=lambda: self._routes.parents, on_routes=self._reroute, distrust=self._distrust,

@@ -90,6 +90,23 @@ class Excess:
             self.noted_at, self.noted = now, total
 
 
+@dataclass
+class PeerAllowances:
+    """One peer device's allowances, kept by the node across its conversations: a member that
+    closes and dials again starts where it left off, not with a full allowance."""
+
+    asks: Allowance
+    # Our first streams to it (all it lacked at HELLO): the whole group twice at once (a laptop
+    # that lost its link midway asks again), then ASK_RATE a second. A member dialling again and
+    # again with an empty HELLO would otherwise get the whole group at each connection.
+    first_streams: Allowance
+
+    @classmethod
+    def fresh(cls, held: int) -> PeerAllowances:
+        """For a peer first heard from now; `held`: how many changesets this laptop holds."""
+        return cls(Allowance(ASK_BURST, ASK_RATE), Allowance(ASK_BURST + 2 * held, ASK_RATE))
+
+
 def lowest(one: dict[str, int], other: dict[str, int]) -> dict[str, int]:
     """Two REQUEST vectors as one that asks for what either asks: an author missing from either
     is asked for from the start."""
@@ -108,6 +125,7 @@ class Asking:
     _became_live: asyncio.Event  # our first stream is done: asks meanwhile are answered after it
     _asked_vector: dict[str, int] | None
     _asked_take: dict[str, int]
+    _stream_from: dict[str, int]  # authors our first stream starts over for (sync/session.py)
     _asks_excess: Excess
 
     if TYPE_CHECKING:  # what Session and its copy-skipping half provide
@@ -126,6 +144,18 @@ class Asking:
         for author, seq in (take or {}).items():
             self._asked_take[author] = min(seq, self._asked_take.get(author, seq))
         self._asked.set()
+
+    def _take_during_first_stream(self, take: dict[str, int]) -> None:
+        """Authors taken back while our first stream runs: it starts over for them from where the
+        peer says, paid from the allowance at what that may send again (all we hold of them
+        beyond); once the allowance is spent, they are sent after the stream, as any ask."""
+        now = time.monotonic()
+        if self._asks.refill(now) < ASK_COST:
+            self._ask(take=take)
+            return
+        ours = self.replica.version_vector()
+        self._asks.charge(max(ASK_COST, sum(max(0, ours.get(a, 0) - s) for a, s in take.items())), now)
+        self._stream_from.update(take)
 
     async def _serve_asks(self) -> None:
         """Send what the peer asked for, merged, as the allowance refills (runs for the conversation)."""

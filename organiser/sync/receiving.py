@@ -44,6 +44,7 @@ READ_PIECE = 64 * 1024  # bytes of a frame read at a time (each piece shows the 
 # unread: the latest is read when the rate allows.
 NEIGHBOURS_BURST = 30
 NEIGHBOURS_EVERY = 0.5
+PONG_EVERY = 0.2  # a PING is answered unless we said something this recently (peers ping every 2 s)
 
 FrameHandler = Callable[[bytes], Awaitable[None]]
 
@@ -93,6 +94,7 @@ class Receiving:
     paid_late: deque[tuple[float, float]]
     _sent_target: dict[str, int] | None
     _last_heard: float
+    _last_said: float
     _turned_away: str
     _progress_done: int
     _chunk: int
@@ -165,7 +167,7 @@ class Receiving:
 
     async def _on_vector(self, payload: bytes) -> None:
         """What the peer holds now: an acknowledgement of what we sent, and news of other links."""
-        vector = p.decode_vector(payload)
+        vector = self._of_members(p.decode_vector(payload))
         for a, s in vector.items():
             self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
             self.peer_known[a] = max(self.peer_known.get(a, 0), s)
@@ -173,6 +175,12 @@ class Receiving:
             self.acked.set()
         if self.skipping:
             self._suspect(vector)
+
+    def _of_members(self, said: dict[str, int]) -> dict[str, int]:
+        """What a peer says of the group's devices only. It may name any number of made-up ones
+        (whose changesets would be refused anyway): none is kept, watched or passed on to other links."""
+        members = self.replica.roster().keys
+        return {a: s for a, s in said.items() if a in members}
 
     async def _on_relay_frame(self, payload: bytes) -> None:
         if not self.peer_skips:
@@ -213,7 +221,10 @@ class Receiving:
         self._ask(vector=p.decode_vector(payload))  # sent as its allowance holds (sync/asking.py)
 
     async def _on_ping(self, payload: bytes) -> None:
-        await self._send(p.encode_frame(p.FrameType.PONG))
+        # A PING asks "are you there?": anything we said lately answers it. A peer that packs
+        # thousands of PINGs in one record gets a few PONGs, not one write each.
+        if time.monotonic() - self._last_said >= PONG_EVERY:
+            await self._send(p.encode_frame(p.FrameType.PONG))
 
     async def _on_pong(self, payload: bytes) -> None:
         """Nothing to do: reading it showed the peer is there."""

@@ -31,7 +31,7 @@ from organiser.store.replica import Replica
 from organiser.sync import outbox, packing
 from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
-from organiser.sync.asking import ASK_BURST, ASK_RATE, ASKS_NOTED, Allowance, Asking, Excess
+from organiser.sync.asking import ASK_COST, ASKS_NOTED, Allowance, Asking, Excess, PeerAllowances
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.outbox import Outgoing
 from organiser.sync.receiving import (
@@ -90,6 +90,7 @@ class Session(Asking, CopySkipping, Receiving):
     is_member: Callable[[], bool] = lambda: True
     on_change: Callable[[Session], None] = lambda s: None
     publish_progress: bool = True
+    allowances: PeerAllowances | None = None  # the node's, kept across this peer's conversations
     listen_port: int = 0  # ours, told to the peer so it can dial us later
     # Applies on a worker thread (the app's node); None applies here, on the loop.
     applier: BackgroundApplier | None = None
@@ -137,7 +138,10 @@ class Session(Asking, CopySkipping, Receiving):
         self._turned_away = ""
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
         self._neighbours_allowance = Allowance(NEIGHBOURS_BURST, 1 / NEIGHBOURS_EVERY)
-        self._asks = Allowance(ASK_BURST, ASK_RATE)  # what it asks us to send again (sync/asking.py)
+        if self.allowances is None:  # a conversation of its own (`sync` once): a peer first heard from now
+            self.allowances = PeerAllowances.fresh(sum(self.replica.version_vector().values()))
+        self._asks = self.allowances.asks  # what it asks us to send again (sync/asking.py)
+        self._first_streams = self.allowances.first_streams
         self._asked = asyncio.Event()
         self._became_live = asyncio.Event()
         self._asked_vector: dict[str, int] | None = None
@@ -211,6 +215,8 @@ class Session(Asking, CopySkipping, Receiving):
         """Everything the peer lacked at HELLO, in per-author order, then SYNCED."""
         await self._wait_authorised()
         await self._wait_for_choice()
+        # A member dialling again and again waits for its allowance (sync/asking.py).
+        await asyncio.sleep(self._first_streams.wait(ASK_COST, time.monotonic()))
         self._cursor = self.replica.last_change_id()
         ours = self.replica.version_vector()
         # Authors the peer hears directly stream their own changesets to it: sending them too
@@ -220,7 +226,7 @@ class Session(Asking, CopySkipping, Receiving):
         # Only authors we hold matter; a peer's vector may name 100,000 others.
         wanted = {a: s for a, s in self.peer_known.items() if a in ours}
         wanted.update({a: ours[a] for a in skipped})
-        await self._stream_missing(wanted, ours, total)
+        self._first_streams.charge(await self._stream_missing(wanted, ours, total), time.monotonic())
         skipped |= self.peer_neighbours - {self.replica.device_id}  # told meanwhile; our own are always sent
         skipped |= self.skipped_by_peer  # it gets them by another link, and says so in its notes
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
@@ -237,9 +243,9 @@ class Session(Asking, CopySkipping, Receiving):
         me = self.replica.device_id
         return {a: ours[a] for a in self.peer_neighbours if a in ours and a != me}
 
-    async def _stream_missing(self, wanted: dict[str, int], ours: dict[str, int], total: int) -> None:
+    async def _stream_missing(self, wanted: dict[str, int], ours: dict[str, int], total: int) -> int:
         """Our changesets beyond `wanted`, a store chunk at a time; `total` is the count the
-        peer's progress bar is told."""
+        peer's progress bar is told. How many were sent."""
         sent = after = 0
         while True:
             # What the peer got meanwhile from others (its VECTOR while its first sync runs) is not
@@ -254,7 +260,7 @@ class Session(Asking, CopySkipping, Receiving):
                 after = 0
             after, batch = outbox.missing(self.replica.db, wanted, after, STREAM_CHUNK)
             if not batch:
-                return
+                return sent
             for start in range(0, len(batch), STREAM_SLICE):
                 # Authors it asked us to skip (it takes them from another link) are held back.
                 part = [cs for cs in batch[start:start + STREAM_SLICE] if cs.author not in self.skipped_by_peer]
@@ -408,7 +414,7 @@ class Session(Asking, CopySkipping, Receiving):
         hello = p.parse_hello(frame.payload)
         if hello.device != self.peer_device:
             raise p.ProtocolError("the peer's HELLO names another device than its certificate")
-        self.peer_known = dict(hello.vector)
+        self.peer_known = self._of_members(hello.vector)
         self.peer_heads = (hello.vector, hello.heads)
         self.peer_listen_port = hello.listen
         self.pack_with = packing.choose(self.codecs, hello.codecs)

@@ -128,8 +128,10 @@ class CopySkipping:
 
     async def _send(self, data: bytes) -> None: ...
 
-    if TYPE_CHECKING:  # sync/asking.py
+    if TYPE_CHECKING:  # sync/asking.py, sync/receiving.py
         def _ask(self, vector: dict[str, int] | None = None, take: dict[str, int] | None = None) -> None: ...
+        def _of_members(self, said: dict[str, int]) -> dict[str, int]: ...
+        def _take_during_first_stream(self, take: dict[str, int]) -> None: ...
 
     async def _send_changesets(self, batch: list[Outgoing], remaining: int = 0) -> None: ...
 
@@ -299,13 +301,15 @@ class CopySkipping:
             self._note_wanted.set()
 
     async def _on_relay(self, skip: frozenset[str], take: dict[str, int]) -> None:
-        self.skipped_by_peer |= skip
+        members = self.replica.roster().keys
+        self.skipped_by_peer |= {a for a in skip if a in members}
+        take = self._of_members(take)
         if take:
             self.skipped_by_peer -= take.keys()
             for author, seq in take.items():
                 self.peer_known[author] = seq  # what it holds, as it says: what follows is sent
             if not self.live:  # our first stream to it runs: it starts over for these from there
-                self._stream_from.update(take)
+                self._take_during_first_stream(take)
                 return
             self._ask(take=take)  # sent as its allowance holds (sync/asking.py)
 

@@ -55,8 +55,6 @@ async def test_a_member_asking_for_everything_again_and_again_gets_it_at_its_all
         tmp_path, group, monkeypatch, ask) -> None:
     monkeypatch.setattr(asking, "ASK_BURST", BURST)
     monkeypatch.setattr(asking, "ASK_RATE", RATE)
-    monkeypatch.setattr("organiser.sync.session.ASK_BURST", BURST)
-    monkeypatch.setattr("organiser.sync.session.ASK_RATE", RATE)
     for i in range(60):
         group.members.add(f"Member {i}")
     a = node(group)

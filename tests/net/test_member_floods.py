@@ -1,0 +1,307 @@
+"""A member in bad faith (a device admitted to the group, valid credentials, a modified client)
+against one honest node: cheap frames that would make it spend CPU, memory or bandwidth without
+bound (found by a review played as that member; each test failed on the code before its
+defence). Real node, TLS on 127.0.0.1 only, no discovery; every loop bounded in count and time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from organiser.net.transport import close_quietly
+from organiser.sync import asking
+from organiser.sync import protocol as p
+from tests.net.member_link import member_streams
+from tests.net.test_node import joined, node, until
+from tests.net.test_relay_skip import Peer, _carried
+
+pytestmark = pytest.mark.asyncio
+
+BURST, RATE = 100, 50  # the ask allowance, shrunk as in tests/net/test_asks_flood.py
+
+
+def _shrink_allowance(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(asking, "ASK_BURST", BURST)
+    monkeypatch.setattr(asking, "ASK_RATE", RATE)
+
+
+async def _read_for(peer: Peer, seconds: float) -> list[p.Frame]:
+    """Every frame the node sends for `seconds` (it must not close)."""
+    frames: list[p.Frame] = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            chunk = await asyncio.wait_for(peer.reader.read(65536), left)
+        except TimeoutError:
+            break
+        if not chunk:
+            break
+        frames += peer.decoder.feed(chunk)
+    return frames
+
+
+# ---- 1. reconnecting: every new connection streams the whole group again ------------------------
+
+async def test_reconnecting_with_an_empty_hello_again_and_again_is_not_a_way_around_the_ask_allowance(
+        tmp_path, group, monkeypatch) -> None:
+    """A member that closes and dials again, saying at HELLO it holds nothing, was sent the whole
+    group at every connection (125 connections in 3 s: 7,750 changesets of a 62-changeset group).
+    The node keeps each device's allowances across its conversations (sync/asking.py): first
+    streams get the whole group twice at once, then RATE a second (plus one stream overdrawn)."""
+    _shrink_allowance(monkeypatch)
+    for i in range(60):
+        group.members.add(f"Member {i}")
+    a = node(group)
+    await a.start()
+    try:
+        flooder = await joined(a, tmp_path / "b", "flooder")
+        whole = sum(group.replica.version_vector().values())
+        sent = connections = 0
+        started = time.monotonic()
+        while time.monotonic() - started < 3.0 and connections < 200:
+            peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+            await peer.send(p.encode_hello(flooder.device_id, {}, features=(p.SKIP_FEATURE, p.SOURCE_FEATURE)))
+            await peer.send(p.encode_relay())  # takes everything from this link
+            frames = await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
+            sent += len(_carried(frames))
+            connections += 1
+            await close_quietly(peer.writer)
+        elapsed = time.monotonic() - started
+        print(f"{connections} connections in {elapsed:.1f} s: {sent} changesets sent "
+              f"(group of {whole}; allowance {BURST} + {RATE}/s)")
+        assert sent <= 3 * whole + BURST + RATE * elapsed, (connections, sent, whole, elapsed)
+        flooder.close()
+    finally:
+        await a.stop()
+
+
+# ---- 2. RELAY take during the node's first stream: the stream starts over, unpaced --------------
+
+async def test_taking_every_author_back_during_the_first_stream_again_and_again_is_paced_too(
+        tmp_path, group, monkeypatch) -> None:
+    """While the node's first stream to it runs (not yet live), a RELAY take is not an ask paid
+    from the allowance: `_on_relay` puts it in `_stream_from` (sync/skipping.py, `if not self.live`)
+    and `_stream_missing` (sync/session.py) starts over from the first changeset at its next step.
+    A member that keeps taking every author back from 0 keeps the node streaming the whole group
+    again and again, for as long as it likes, and the node never goes live. A take must land while
+    a slice of the stream is being sent: on loopback a 600-changeset stream is over in a few ms, so
+    STREAM_SLICE is shrunk to 5 here to stand for a Wi-Fi where each slice's drain takes a while
+    (any real group's first stream there takes seconds). The bound the node keeps: the first
+    stream, then what is sent again paid from the allowance (one whole group + BURST + RATE a
+    second + one whole group overdrawn)."""
+    _shrink_allowance(monkeypatch)
+    monkeypatch.setattr("organiser.sync.session.STREAM_SLICE", 5)
+    for i in range(600):
+        group.members.add(f"Member {i}")
+    a = node(group)
+    await a.start()
+    try:
+        flooder = await joined(a, tmp_path / "b", "flooder")
+        held = group.replica.version_vector()
+        whole = sum(held.values())
+        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+        await peer.send(p.encode_hello(flooder.device_id, {}, features=(p.SKIP_FEATURE, p.SOURCE_FEATURE)))
+        take = p.encode_relay(take=dict.fromkeys(held, 0))
+        await peer.send(take)
+
+        async def take_again_and_again() -> int:
+            n, deadline = 0, time.monotonic() + 2.5
+            while time.monotonic() < deadline and n < 5000:
+                await peer.send(take)
+                n += 1
+                await asyncio.sleep(0.002)
+            return n
+
+        started = time.monotonic()
+        taking = asyncio.create_task(take_again_and_again())
+        frames = await _read_for(peer, 3.0)
+        elapsed = time.monotonic() - started
+        takes = await taking
+        sent = len(_carried(frames))
+        synced = any(f.type == p.FrameType.SYNCED for f in frames)
+        at = next((i for i, f in enumerate(frames) if f.type == p.FrameType.SYNCED), len(frames))
+        print("before SYNCED:", len(_carried(frames[:at])))
+        print(f"{takes} RELAY takes in {elapsed:.1f} s: {sent} changesets sent (group of {whole}); "
+              f"SYNCED {'came' if synced else 'never came'}")
+        assert sent <= 2 * whole + BURST + RATE * elapsed, (takes, sent, whole, elapsed, synced)
+        await close_quietly(peer.writer)
+        flooder.close()
+    finally:
+        await a.stop()
+
+
+# ---- 3. a HELLO naming made-up authors far ahead: the honest node passes them on to its honest links
+
+async def test_a_hello_naming_made_up_authors_far_ahead_does_not_reach_the_honest_links(tmp_path, group) -> None:
+    """A member's HELLO claims 12,000 made-up authors (not members), each 1,000 ahead. `_say_sources`
+    (sync/skipping.py) takes every author the peer is BULK_GAP ahead of as one the other links should
+    skip, with no check that it is a member or even held here, and each other link's
+    `_choose_sources` asks its honest peer to skip them all in one RELAY. The made-up names then sit
+    in every honest link's `skipping` (and its Suspects, watched every NOTE_EVERY), and a RELAY
+    naming more than 10,000 devices is refused by the honest peer (protocol._devices), which closes
+    its link with the honest node: one HELLO cuts every link of the laptop it reaches, and the
+    member can dial again at once. The bound the node keeps: what a peer says of non-members
+    never goes to other links; the honest link stays up, its RELAYs name members only."""
+    a = node(group)
+    await a.start()
+    b_group = await joined(a, tmp_path / "b", "honest laptop")
+    flooder = await joined(a, tmp_path / "m", "flooder")
+    b = node(b_group, a)
+    await b.start()
+    try:
+        await until(lambda: b_group.device_id in a._links and a._links[b_group.device_id].session.in_step,
+                    10.0, "the honest link up and in step")
+        honest = a._links[b_group.device_id].session
+        relays_before = honest.stats.control_sent.get("RELAY", 0)
+        bytes_before = honest.stats.bytes_sent
+        made_up = {f"{i:064x}": 1000 for i in range(12_000)}
+        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+        await peer.send(p.encode_hello(flooder.device_id, {**flooder.replica.version_vector(), **made_up},
+                                       features=(p.SKIP_FEATURE, p.SOURCE_FEATURE)))
+        await _read_for(peer, 2.0)
+        try:  # the honest laptop reads the RELAY the honest node sent it
+            await until(honest.closed.is_set, 2.0)
+        except AssertionError:
+            pass
+        members = set(group.replica.roster().keys)
+        named = honest.skipping - members
+        relays = honest.stats.control_sent.get("RELAY", 0) - relays_before
+        print(f"honest link: {relays} RELAY(s), {honest.stats.bytes_sent - bytes_before} bytes sent, "
+              f"{len(named)} non-members skipped, closed: {honest.closed.is_set()} ({honest.close_reason!r})")
+        assert not named, f"{len(named)} made-up authors skipped on the honest link"
+        assert not honest.closed.is_set(), honest.close_reason
+        await close_quietly(peer.writer)
+    finally:
+        await b.stop()
+        await a.stop()
+        b_group.close()
+        flooder.close()
+
+
+# ---- 4-6. a live link: VECTOR and RELAY naming made-up authors; PINGs ---------------------------
+
+async def _live_flooder(a, tmp_path, group):  # type: ignore[no-untyped-def]
+    """A member linked to `a`, past both first streams: (its group, the hand-driven peer, a's session)."""
+    flooder = await joined(a, tmp_path / "m", "flooder")
+    peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+    await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(),
+                                   features=(p.SKIP_FEATURE, p.SOURCE_FEATURE)))
+    await peer.send(p.encode_relay())
+    await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
+    await peer.send(p.encode_frame(p.FrameType.SYNCED))
+    await until(lambda: flooder.device_id in a._links and a._links[flooder.device_id].session.live, 5.0)
+    return flooder, peer, a._links[flooder.device_id].session
+
+
+async def _drain(peer: Peer, stop: asyncio.Event) -> int:
+    """Read what the node sends until `stop`; how many PONGs were among it."""
+    pongs = 0
+    while not stop.is_set():
+        try:
+            chunk = await asyncio.wait_for(peer.reader.read(1 << 16), 0.1)
+        except TimeoutError:
+            continue
+        if not chunk:
+            break
+        pongs += sum(f.type == p.FrameType.PONG for f in peer.decoder.feed(chunk))
+    return pongs
+
+
+FRAMES = 40  # of 10,000 new made-up authors each
+
+
+async def _read_all_of(peer: Peer, session, member: str) -> None:  # type: ignore[no-untyped-def]
+    """Until the node has read the flood: a last VECTOR, naming a member, is read after it."""
+    mark = 10**6
+    await peer.send(p.encode_vector({member: mark}))
+    await until(lambda: session.peer_acked.get(member) == mark or session.closed.is_set(), 15.0, "the flood read")
+    assert not session.closed.is_set(), session.close_reason
+
+
+async def test_vector_frames_naming_made_up_authors_do_not_grow_the_nodes_memory_without_bound(
+        tmp_path, group) -> None:
+    """`_on_vector` (sync/receiving.py) puts every author a VECTOR names into `peer_acked` and
+    `peer_known`, members or not, held here or not, and nothing ever removes them; a VECTOR may name
+    100,000. 40 frames of 10,000 new names (~0.7 MB each) leave 400,000 entries in each map, and they
+    keep growing for as long as the link lasts (every later REQUEST reads all of `peer_known` into
+    its vector, `_what_it_lacks`). The bound the node keeps: one entry per member of the group."""
+    a = node(group)
+    await a.start()
+    try:
+        flooder, peer, session = await _live_flooder(a, tmp_path, group)
+        stop = asyncio.Event()
+        reading = asyncio.create_task(_drain(peer, stop))
+        for n in range(FRAMES):
+            await peer.send(p.encode_vector({f"{n:08x}{i:056x}": 1 for i in range(10_000)}))
+        await _read_all_of(peer, session, group.device_id)
+        stop.set()
+        await reading
+        members = len(group.replica.roster().keys)
+        print(f"{FRAMES} VECTORs: peer_known {len(session.peer_known)}, peer_acked {len(session.peer_acked)} "
+              f"entries ({members} members)")
+        assert len(session.peer_known) <= members and len(session.peer_acked) <= members
+        await close_quietly(peer.writer)
+        flooder.close()
+    finally:
+        await a.stop()
+
+
+async def test_relay_frames_naming_made_up_authors_do_not_grow_the_nodes_memory_without_bound(
+        tmp_path, group) -> None:
+    """`_on_relay` (sync/skipping.py) adds every author a RELAY skips to `skipped_by_peer`, members
+    or not (`skipped_by_peer |= skip`), and every author it takes to `peer_known`; nothing removes
+    the skipped ones but a take. RELAY is not rate limited. 40 frames skipping 10,000 new names each
+    leave 400,000 entries, and every REQUEST served later writes each into its query vector
+    (`_what_it_lacks`: `wanted[author] = NOT_SENT`). The bound the node keeps: one entry per member."""
+    a = node(group)
+    await a.start()
+    try:
+        flooder, peer, session = await _live_flooder(a, tmp_path, group)
+        stop = asyncio.Event()
+        reading = asyncio.create_task(_drain(peer, stop))
+        for n in range(FRAMES):
+            await peer.send(p.encode_relay(skip={f"{n:08x}{i:056x}" for i in range(10_000)}))
+        await _read_all_of(peer, session, group.device_id)
+        stop.set()
+        await reading
+        members = len(group.replica.roster().keys)
+        print(f"{FRAMES} RELAYs: skipped_by_peer {len(session.skipped_by_peer)} entries ({members} members)")
+        assert len(session.skipped_by_peer) <= members
+        await close_quietly(peer.writer)
+        flooder.close()
+    finally:
+        await a.stop()
+
+
+async def test_a_ping_flood_is_not_answered_pong_for_ping(tmp_path, group) -> None:
+    """`_on_ping` (sync/receiving.py) answers every PING with a PONG at once, with no pace: PINGs
+    are 6 bytes and a member packs thousands into one TLS record, while each PONG is its own
+    write (a TLS record of ~28 bytes and, with TCP_NODELAY, often its own packet on the air).
+    An honest laptop pings once per PING_EVERY (2 s) at most, and only when it said nothing.
+    The bound the node keeps: a few PONGs a second (say 10 in the second of the flood)."""
+    a = node(group)
+    await a.start()
+    try:
+        flooder, peer, session = await _live_flooder(a, tmp_path, group)
+        stop = asyncio.Event()
+        reading = asyncio.create_task(_drain(peer, stop))
+        pings = 0
+        cpu = time.thread_time()  # this thread runs the node's loop (and the flooder's few writes)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and pings < 200_000:
+            await peer.send(p.encode_frame(p.FrameType.PING) * 2000)
+            pings += 2000
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.5)
+        cpu = time.thread_time() - cpu
+        stop.set()
+        pongs = await reading
+        print(f"{pings} PINGs ({pings * 6} bytes) in 1 s: {pongs} PONGs back, "
+              f"{cpu * 1000:.0f} ms of CPU on the shared thread (the node and the flooder)")
+        assert pongs <= 10, (pings, pongs)
+        await close_quietly(peer.writer)
+        flooder.close()
+    finally:
+        await a.stop()
