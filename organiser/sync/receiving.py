@@ -218,7 +218,10 @@ class Receiving:
             self.on_routes()
 
     async def _on_request(self, payload: bytes) -> None:
-        self._ask(vector=p.decode_vector(payload))  # sent as its allowance holds (sync/asking.py)
+        # Sent as its allowance holds (sync/asking.py). Authors outside the roster (of whom we hold
+        # nothing) are left out: a vector of 100,000 made-up names would make the reading of the
+        # change log join against all of them.
+        self._ask(vector=self._of_members(p.decode_vector(payload)))
 
     async def _on_ping(self, payload: bytes) -> None:
         # A PING asks "are you there?": anything we said lately answers it. A peer that packs
