@@ -1,7 +1,8 @@
 """A member in bad faith (a device admitted to the group, valid credentials, a modified client)
 against one honest node: cheap frames that would make it spend CPU, memory or bandwidth without
-bound (found by a review played as that member; each test failed on the code before its
-defence). Real node, TLS on 127.0.0.1 only, no discovery; every loop bounded in count and time."""
+bound (most found by a review played as that member; each test failed on the code before its
+defence). Asks (REQUEST, RELAY take) are paid from an allowance (sync/asking.py), shrunk here so a
+small group shows it. Real node, TLS on 127.0.0.1 only, no discovery; every loop bounded in count and time."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from tests.net.test_relay_skip import Peer, _carried
 
 pytestmark = pytest.mark.asyncio
 
-BURST, RATE = 100, 50  # the ask allowance, shrunk as in tests/net/test_asks_flood.py
+BURST, RATE = 100, 50  # the ask allowance, shrunk: a whole group of these tests is ~60 changesets
+WINDOW = 3.0  # seconds a flooder of asks reads for
+ASK_EVERY = 0.02  # ... and asks again every this long, until a little before
 
 
 def _shrink_allowance(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -40,6 +43,63 @@ async def _read_for(peer: Peer, seconds: float) -> list[p.Frame]:
             break
         frames += peer.decoder.feed(chunk)
     return frames
+
+
+# ---- asks: REQUEST and RELAY take, again and again ------------------------------------------
+
+async def _ask_again_and_again(peer: Peer, frame: bytes) -> int:
+    """Send `frame` every ASK_EVERY for most of the window; how many were sent."""
+    sent = 0
+    deadline = time.monotonic() + WINDOW - 0.5
+    while time.monotonic() < deadline:
+        await peer.send(frame)
+        sent += 1
+        await asyncio.sleep(ASK_EVERY)
+    return sent
+
+
+@pytest.mark.parametrize("ask", ["request", "relay-take"])
+async def test_a_member_asking_for_everything_again_and_again_gets_it_at_its_allowance(
+        tmp_path, group, monkeypatch, ask) -> None:
+    _shrink_allowance(monkeypatch)
+    for i in range(60):
+        group.members.add(f"Member {i}")
+    a = node(group)
+    await a.start()
+    try:
+        flooder = await joined(a, tmp_path / "b", "flooder")
+        held = group.replica.version_vector()
+        whole = sum(held.values())
+        # It claims at HELLO to hold everything, so the first stream sends nothing and each low ask
+        # reads as one for another version of each author (a fork to prove): everything is sent.
+        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+        await peer.send(p.encode_hello(flooder.device_id, held, features=(p.SKIP_FEATURE,)))
+        await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
+        await peer.send(p.encode_relay() + p.encode_frame(p.FrameType.SYNCED))
+        frame = p.encode_request({}) if ask == "request" else p.encode_relay(take=dict.fromkeys(held, 0))
+        started = time.monotonic()
+        asking_task = asyncio.create_task(_ask_again_and_again(peer, frame))
+        frames = await _read_for(peer, WINDOW)
+        elapsed = time.monotonic() - started
+        asks = await asking_task
+        sent = len(_carried(frames))
+        # Everything it asked for came, once at least (the asks merged), but no more than the
+        # allowance: without it, one whole group per ask.
+        assert sent >= whole
+        assert sent <= BURST + RATE * elapsed + whole, (sent, whole, elapsed)
+        session = a._links[flooder.device_id].session
+        assert session.stats.asks_waited >= asking.ASKS_NOTED
+        assert session.stats.asks_served < asks / 4
+        (incident,) = [i for i in group.incidents() if i["reason"] == "asks"]
+        assert incident["device"]["id"] == flooder.device_id
+        # The link still works: a new edit reaches it.
+        group.members.add("After the flood")
+        frames = await peer.read_until(lambda f: held[group.device_id] + 1 in _carried([f]))
+        assert not session.closed.is_set()
+        await close_quietly(peer.writer)
+        flooder.close()
+    finally:
+        await a.stop()
 
 
 # ---- 1. reconnecting: every new connection streams the whole group again ------------------------
@@ -220,13 +280,20 @@ async def _read_all_of(peer: Peer, session, member: str) -> None:  # type: ignor
     assert not session.closed.is_set(), session.close_reason
 
 
-async def test_vector_frames_naming_made_up_authors_do_not_grow_the_nodes_memory_without_bound(
-        tmp_path, group) -> None:
-    """`_on_vector` (sync/receiving.py) puts every author a VECTOR names into `peer_acked` and
-    `peer_known`, members or not, held here or not, and nothing ever removes them; a VECTOR may name
-    100,000. 40 frames of 10,000 new names (~0.7 MB each) leave 400,000 entries in each map, and they
-    keep growing for as long as the link lasts (every later REQUEST reads all of `peer_known` into
-    its vector, `_what_it_lacks`). The bound the node keeps: one entry per member of the group."""
+def _made_up(n: int) -> set[str]:
+    """10,000 device ids no group has, the `n`th lot."""
+    return {f"{n:08x}{i:056x}" for i in range(10_000)}
+
+
+@pytest.mark.parametrize("frame", ["VECTOR", "RELAY"])
+async def test_frames_naming_made_up_devices_do_not_grow_the_nodes_memory_without_bound(
+        tmp_path, group, frame) -> None:
+    """`_on_vector` (sync/receiving.py) put every author a VECTOR names into `peer_acked` and
+    `peer_known`, and `_on_relay` (sync/skipping.py) every author a RELAY skips into
+    `skipped_by_peer`, members or not, and nothing removed them; a frame may name 100,000, and
+    RELAY has no rate. 40 frames of 10,000 new names each left 400,000 entries, growing for as long
+    as the link lasted (and every REQUEST served later read them all into its query vector,
+    `_what_it_lacks`). The bound the node keeps: one entry per member of the group."""
     a = node(group)
     await a.start()
     try:
@@ -234,41 +301,16 @@ async def test_vector_frames_naming_made_up_authors_do_not_grow_the_nodes_memory
         stop = asyncio.Event()
         reading = asyncio.create_task(_drain(peer, stop))
         for n in range(FRAMES):
-            await peer.send(p.encode_vector({f"{n:08x}{i:056x}": 1 for i in range(10_000)}))
+            await peer.send(p.encode_vector(dict.fromkeys(_made_up(n), 1)) if frame == "VECTOR"
+                            else p.encode_relay(skip=_made_up(n)))
         await _read_all_of(peer, session, group.device_id)
         stop.set()
         await reading
         members = len(group.replica.roster().keys)
-        print(f"{FRAMES} VECTORs: peer_known {len(session.peer_known)}, peer_acked {len(session.peer_acked)} "
-              f"entries ({members} members)")
-        assert len(session.peer_known) <= members and len(session.peer_acked) <= members
-        await close_quietly(peer.writer)
-        flooder.close()
-    finally:
-        await a.stop()
-
-
-async def test_relay_frames_naming_made_up_authors_do_not_grow_the_nodes_memory_without_bound(
-        tmp_path, group) -> None:
-    """`_on_relay` (sync/skipping.py) adds every author a RELAY skips to `skipped_by_peer`, members
-    or not (`skipped_by_peer |= skip`), and every author it takes to `peer_known`; nothing removes
-    the skipped ones but a take. RELAY is not rate limited. 40 frames skipping 10,000 new names each
-    leave 400,000 entries, and every REQUEST served later writes each into its query vector
-    (`_what_it_lacks`: `wanted[author] = NOT_SENT`). The bound the node keeps: one entry per member."""
-    a = node(group)
-    await a.start()
-    try:
-        flooder, peer, session = await _live_flooder(a, tmp_path, group)
-        stop = asyncio.Event()
-        reading = asyncio.create_task(_drain(peer, stop))
-        for n in range(FRAMES):
-            await peer.send(p.encode_relay(skip={f"{n:08x}{i:056x}" for i in range(10_000)}))
-        await _read_all_of(peer, session, group.device_id)
-        stop.set()
-        await reading
-        members = len(group.replica.roster().keys)
-        print(f"{FRAMES} RELAYs: skipped_by_peer {len(session.skipped_by_peer)} entries ({members} members)")
-        assert len(session.skipped_by_peer) <= members
+        kept = {"peer_known": len(session.peer_known), "peer_acked": len(session.peer_acked),
+                "skipped_by_peer": len(session.skipped_by_peer)}
+        print(f"{FRAMES} {frame}s: {kept} entries ({members} members)")
+        assert max(kept.values()) <= members, kept
         await close_quietly(peer.writer)
         flooder.close()
     finally:
