@@ -158,6 +158,8 @@ class Receiving:
 
     async def _on_synced(self, payload: bytes) -> None:
         """The peer's initial stream is all here: say what we hold now (it may stop waiting)."""
+        if self.received_all.is_set():  # each costs a reading of the store and a reply: said once
+            raise p.ProtocolError("the peer said twice that its first stream was all sent (SYNCED)")
         await self._settle()
         await self._fetch_other_versions()
         self.received_all.set()

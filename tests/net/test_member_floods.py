@@ -347,3 +347,22 @@ async def test_a_ping_flood_is_not_answered_pong_for_ping(tmp_path, group) -> No
         flooder.close()
     finally:
         await a.stop()
+
+
+async def test_a_second_synced_ends_the_conversation(tmp_path, group) -> None:
+    """SYNCED says the peer's first stream is all sent: the node then reads its store and
+    answers with a VECTOR. An honest laptop says it once a conversation; a member repeating it
+    (thousands to one TLS record) had the node do that for each. A second one is refused."""
+    a = node(group)
+    await a.start()
+    try:
+        flooder, peer, session = await _live_flooder(a, tmp_path, group)
+        await until(lambda: session.received_all.is_set(), 5.0, "its first SYNCED read")
+        await peer.send(p.encode_frame(p.FrameType.SYNCED) * 1000)
+        frames = await peer.read_until(lambda f: f.type == p.FrameType.ERROR)
+        assert "SYNCED" in p.decode_error(frames[-1].payload)
+        assert sum(f.type == p.FrameType.VECTOR for f in frames) <= 1  # at most a note of its own
+        await until(session.closed.is_set, 5.0, "the conversation closed")
+        flooder.close()
+    finally:
+        await a.stop()
