@@ -292,10 +292,10 @@ class CopySkipping:
         """The peer holds more of an author we skip on this link than we do: a tree link may be
         slow (fine) or gone quiet; checked again after NOTE_EVERY."""
         now = time.monotonic()
-        for author in self.skipping & vector.keys():
+        for author in (self.skipping & vector.keys()) - self._suspects.keys():
             ours = ours if ours is not None else self.replica.version_vector()
             held = ours.get(author, 0)
-            if vector[author] > held and author not in self._suspects:
+            if vector[author] > held:
                 self._suspects[author] = Suspect(vector[author], now, held, now)
         if self._suspects:
             self._note_wanted.set()
