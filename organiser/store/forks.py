@@ -39,11 +39,19 @@ def set_aside(db: Database) -> dict[str, int]:
     return dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall())
 
 
+# Versions of one number kept besides the one held: two versions prove a fork. A member signing
+# hundreds of one number had every laptop keep them all (each decoding all before it) and send
+# them all again at every conversation.
+PROOFS_PER_NUMBER = 2
+
+
 def keep_proof(db: Database, cs: Changeset) -> bool:
-    """Store a second version of a held (author, seq) as proof; True when it is new here."""
+    """Store a second version of a held (author, seq) as proof; True when it is new here (false too
+    once PROOFS_PER_NUMBER versions of that number are kept)."""
     cursor = db.conn.execute(
-        "INSERT OR IGNORE INTO forks (author, seq, hash, body, signature, found_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [cs.author, cs.seq, cs.hash, cs.body, cs.signature, _now()],
+        "INSERT OR IGNORE INTO forks (author, seq, hash, body, signature, found_at) SELECT ?, ?, ?, ?, ?, ? "
+        "WHERE (SELECT count(*) FROM forks WHERE author = ? AND seq = ?) < ?",
+        [cs.author, cs.seq, cs.hash, cs.body, cs.signature, _now(), cs.author, cs.seq, PROOFS_PER_NUMBER],
     )
     return cursor.rowcount > 0
 

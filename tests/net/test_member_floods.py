@@ -11,7 +11,9 @@ import time
 
 import pytest
 
+from organiser.core.changeset import GENESIS, Op, sign_changeset
 from organiser.net.transport import close_quietly
+from organiser.store import forks
 from organiser.sync import asking
 from organiser.sync import protocol as p
 from tests.net.member_link import member_streams
@@ -363,6 +365,58 @@ async def test_a_second_synced_ends_the_conversation(tmp_path, group) -> None:
         assert "SYNCED" in p.decode_error(frames[-1].payload)
         assert sum(f.type == p.FrameType.VECTOR for f in frames) <= 1  # at most a note of its own
         await until(session.closed.is_set, 5.0, "the conversation closed")
+        flooder.close()
+    finally:
+        await a.stop()
+
+
+def _versions(flooder, count: int, size: int) -> list[tuple[bytes, bytes]]:  # type: ignore[no-untyped-def]
+    """`count` versions of the member's changeset 1, each validly signed, each `size` bytes or so."""
+    key, clock = flooder.private_key(), flooder.replica.clock
+    out = []
+    for i in range(count):
+        ops = [Op("member", f"{i:032x}", "notes", f"version {i} " + "x" * size)]
+        cs = sign_changeset(key, flooder.id, flooder.device_id, 1, GENESIS, clock.now(), ops)
+        out.append((cs.body, cs.signature))
+    return out
+
+
+async def test_versions_of_one_number_are_kept_a_few_and_not_sent_again_without_bound(tmp_path, group) -> None:
+    """A second validly signed version of a number held is a fork, kept as proof and sent to every
+    peer. A member signing hundreds of versions of its changeset 1 (30 KB each) had the node keep
+    them all (each decoding all before it), and every conversation began with all of them again
+    (a reconnect with a 200-byte HELLO got 6.7 MB back). Two versions prove a fork: at most
+    PROOFS_PER_NUMBER are kept besides the one held."""
+    a = node(group)
+    await a.start()
+    try:
+        flooder = await joined(a, tmp_path / "m", "flooder")
+        flooder.members.add("Written by the member")
+        group.replica.apply(flooder.replica.changes_since(group.replica.version_vector()))
+        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+        await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
+        await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
+        await peer.send(p.encode_frame(p.FrameType.SYNCED))
+        session = a._links[flooder.device_id].session
+        stop = asyncio.Event()
+        reading = asyncio.create_task(_drain(peer, stop))
+        versions = _versions(flooder, 40, 30_000)
+        for n, version in enumerate(versions, 1):
+            await peer.send(p.encode_changes([version]))
+            await until(lambda n=n: session.stats.received >= n or session.closed.is_set(), 5.0, "a version read")
+        stop.set()
+        await reading
+        kept = group.db.execute("SELECT count(*) FROM forks").fetchone()[0]
+        assert kept == forks.PROOFS_PER_NUMBER
+        await close_quietly(peer.writer)
+        await until(session.closed.is_set, 5.0, "the conversation closed")
+        # Dialling again, claiming to hold everything: the proofs come again, the few kept.
+        again = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+        await again.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
+        frames = await again.read_until(lambda f: f.type == p.FrameType.SYNCED)
+        back = sum(len(f.payload) + p.HEADER.size for f in frames)
+        assert back <= (forks.PROOFS_PER_NUMBER + 1) * 40_000, back
+        await close_quietly(again.writer)
         flooder.close()
     finally:
         await a.stop()
