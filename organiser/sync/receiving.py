@@ -95,6 +95,7 @@ class Receiving:
     _sent_target: dict[str, int] | None
     _last_heard: float
     _last_said: float
+    _brought_copies: bool = False  # the peer sent changesets we held: each chunk is checked for copies
     _turned_away: str
     _progress_done: int
     _chunk: int
@@ -258,7 +259,9 @@ class Receiving:
             chunk = items[start:start + self._chunk]
             start += len(chunk)
             copies: list[tuple[str, int]] = []
-            if self.received_all.is_set() or self._other_links():  # a first sync from one link has none
+            # A first sync from one link has none, unless the peer sent some already (a member
+            # repeating what we hold, each a decode and a write transaction otherwise).
+            if self.received_all.is_set() or self._other_links() or self._brought_copies:
                 # Live relays bring the same changeset from several peers: a copy we hold costs a
                 # share of one lookup (sync/copies.py) instead of a decode and a write transaction.
                 chunk, copies = without_held(self.replica.db, chunk)
@@ -340,6 +343,7 @@ class Receiving:
             result = self.replica.apply(good, source=self.peer_device)
         self.stats.applied += result.applied
         self.stats.refused += len(result.refused)
+        self._brought_copies = self._brought_copies or result.duplicates > 0
         try:
             self.guard.count(result.refused)  # the replica logged them, one line per batch
         except TooManyRefusals as exc:

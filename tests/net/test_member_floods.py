@@ -16,6 +16,7 @@ from organiser.net.transport import close_quietly
 from organiser.store import forks
 from organiser.sync import asking
 from organiser.sync import protocol as p
+from organiser.sync.receiving import Receiving
 from tests.net.member_link import member_streams
 from tests.net.test_node import joined, node, until
 from tests.net.test_relay_skip import Peer, _carried
@@ -417,6 +418,52 @@ async def test_versions_of_one_number_are_kept_a_few_and_not_sent_again_without_
         back = sum(len(f.payload) + p.HEADER.size for f in frames)
         assert back <= (forks.PROOFS_PER_NUMBER + 1) * 40_000, back
         await close_quietly(again.writer)
+        flooder.close()
+    finally:
+        await a.stop()
+
+
+@pytest.mark.parametrize("synced", [False, True], ids=["before-SYNCED", "after-SYNCED"])
+async def test_copies_of_held_changesets_in_tiny_frames_cost_no_write_transaction_each(
+        tmp_path, group, monkeypatch, synced) -> None:
+    """Copies of changesets the node holds are dropped unparsed (sync/copies.py) when a link is
+    live or has company; on a first sync from one link they were not looked for, so a member that
+    never says SYNCED, the node's only link, sending one held copy per frame had each decoded and
+    stored in a write transaction of its own (3,000 frames: 3,000 transactions), and a copy is
+    no refusal: nothing ended it. Once a peer sent a copy, every later chunk is checked."""
+    transactions: list[int] = []
+    plain_apply = Receiving._apply_chunk
+
+    async def counted(self, good):  # type: ignore[no-untyped-def]
+        transactions.append(len(good))
+        await plain_apply(self, good)
+
+    monkeypatch.setattr(Receiving, "_apply_chunk", counted)
+    a = node(group)
+    await a.start()
+    try:
+        flooder = await joined(a, tmp_path / "m", "flooder")
+        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+        await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
+        await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
+        session = a._links[flooder.device_id].session
+        if synced:
+            await peer.send(p.encode_frame(p.FrameType.SYNCED))
+            await until(session.received_all.is_set, 5.0, "its SYNCED read")
+        before = len(transactions)
+        stop = asyncio.Event()
+        reading = asyncio.create_task(_drain(peer, stop))
+        held = group.db.execute("SELECT body, signature FROM changes WHERE author = ? AND seq = 1",
+                                [group.device_id]).fetchone()
+        frame = p.encode_changes([(bytes(held[0]), bytes(held[1]))])
+        for _ in range(30):
+            await peer.send(frame * 100)  # 100 frames to one write
+        await until(lambda: session.stats.received >= 3000 or session.closed.is_set(), 10.0, "the copies read")
+        stop.set()
+        await reading
+        assert not session.closed.is_set()
+        assert len(transactions) - before <= 10, len(transactions) - before
+        await close_quietly(peer.writer)
         flooder.close()
     finally:
         await a.stop()
