@@ -252,6 +252,9 @@ class Receiving:
     async def _on_changes(self, payload: bytes) -> None:
         items, remaining = p.decode_changes(payload)
         self.stats.received += len(items)
+        # The same changeset twice in one frame is read once: a packed frame of one copy repeated
+        # (sync/packing.py caps what a frame expands to, not by how much) was thousands of reads.
+        items = list(dict.fromkeys(items))
         authors: set[str] = set()
         start = 0
         while start < len(items):

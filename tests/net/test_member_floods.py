@@ -14,7 +14,7 @@ import pytest
 from organiser.core.changeset import GENESIS, Op, sign_changeset
 from organiser.net.transport import close_quietly
 from organiser.store import forks
-from organiser.sync import asking
+from organiser.sync import asking, packing, receiving
 from organiser.sync import protocol as p
 from organiser.sync.receiving import Receiving
 from tests.net.member_link import member_streams
@@ -463,6 +463,61 @@ async def test_copies_of_held_changesets_in_tiny_frames_cost_no_write_transactio
         await reading
         assert not session.closed.is_set()
         assert len(transactions) - before <= 10, len(transactions) - before
+        await close_quietly(peer.writer)
+        flooder.close()
+    finally:
+        await a.stop()
+
+
+@pytest.mark.parametrize("synced", [False, True], ids=["before-SYNCED", "after-SYNCED"])
+async def test_a_small_packed_frame_of_one_copy_repeated_is_read_once(tmp_path, group, monkeypatch, synced) -> None:
+    """A PACKED frame may expand to 8 MB (sync/packing.py): one changeset the node holds, repeated
+    ~24,000 times, packs to about 1 KB. Each copy was sliced out, parsed, hashed and looked up (or,
+    before SYNCED on a first sync from one link, decoded and applied): ~260 ms of CPU per KB on the
+    wire. The same changeset twice in one frame is now read once."""
+    looked_up: list[int] = []
+    applied: list[int] = []
+    plain_lookup, plain_apply = receiving.without_held, Receiving._apply_chunk
+
+    def counted_lookup(db, chunk):  # type: ignore[no-untyped-def]
+        looked_up.append(len(chunk))
+        return plain_lookup(db, chunk)
+
+    async def counted_apply(self, good):  # type: ignore[no-untyped-def]
+        applied.append(len(good))
+        await plain_apply(self, good)
+
+    monkeypatch.setattr(receiving, "without_held", counted_lookup)
+    monkeypatch.setattr(Receiving, "_apply_chunk", counted_apply)
+    a = node(group)
+    await a.start()
+    try:
+        flooder = await joined(a, tmp_path / "m", "flooder")
+        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+        await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
+        hello = await peer.read_until(lambda f: f.type == p.FrameType.HELLO)
+        codec = packing.choose(packing.available(), p.parse_hello(hello[-1].payload).codecs)
+        assert codec is not None
+        await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
+        session = a._links[flooder.device_id].session
+        if synced:
+            await peer.send(p.encode_frame(p.FrameType.SYNCED))
+            await until(session.received_all.is_set, 5.0, "its SYNCED read")
+        body, signature = group.db.execute("SELECT body, signature FROM changes WHERE author = ? AND seq = 1",
+                                           [group.device_id]).fetchone()
+        item = (bytes(body), bytes(signature))
+        copies = (p.MAX_FRAME // 2) // (len(item[0]) + p.SIGNATURE_SIZE + 4)
+        packed = packing.pack(codec, p.changes_payload([item] * copies))
+        assert packed is not None and len(packed) < copies  # under a byte a copy on the wire
+        del looked_up[:], applied[:]  # what the link-up itself read
+        stop = asyncio.Event()
+        reading = asyncio.create_task(_drain(peer, stop))
+        await peer.send(p.encode_frame(p.FrameType.PACKED, packed))
+        await until(lambda: session.stats.received >= copies or session.closed.is_set(), 10.0, "the frame read")
+        stop.set()
+        await reading
+        assert not session.closed.is_set()
+        assert sum(looked_up) + sum(applied) <= 2, (looked_up, applied)
         await close_quietly(peer.writer)
         flooder.close()
     finally:
