@@ -316,7 +316,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
             await close_quietly(writer)
             return
         if device not in self._allowances:  # kept across its conversations (sync/asking.py)
-            self._allowances[device] = PeerAllowances.fresh(sum(self.group.replica.version_vector().values()))
+            self._allowances[device] = PeerAllowances.fresh(self.group.replica)
         session = Session(self.group.replica, reader, writer, device, listen_port=self._port,
                           allowances=self._allowances[device],
                           applier=self._applier, neighbours=lambda: self._neighbours,

@@ -102,8 +102,9 @@ class PeerAllowances:
     first_streams: Allowance
 
     @classmethod
-    def fresh(cls, held: int) -> PeerAllowances:
-        """For a peer first heard from now; `held`: how many changesets this laptop holds."""
+    def fresh(cls, replica: Replica) -> PeerAllowances:
+        """For a peer first heard from now, by a laptop holding what `replica` holds."""
+        held = sum(replica.version_vector().values())
         return cls(Allowance(ASK_BURST, ASK_RATE), Allowance(ASK_BURST + 2 * held, ASK_RATE))
 
 

@@ -139,7 +139,7 @@ class Session(Asking, CopySkipping, Receiving):
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
         self._neighbours_allowance = Allowance(NEIGHBOURS_BURST, 1 / NEIGHBOURS_EVERY)
         if self.allowances is None:  # a conversation of its own (`sync` once): a peer first heard from now
-            self.allowances = PeerAllowances.fresh(sum(self.replica.version_vector().values()))
+            self.allowances = PeerAllowances.fresh(self.replica)
         self._asks = self.allowances.asks  # what it asks us to send again (sync/asking.py)
         self._first_streams = self.allowances.first_streams
         self._asked = asyncio.Event()
