@@ -23,6 +23,27 @@ from tests.net.test_relay_skip import Peer
 pytestmark = pytest.mark.asyncio
 
 
+async def _claiming_everything(a, group, flooder, synced: bool):  # type: ignore[no-untyped-def]
+    """The member linked to node `a`, saying at HELLO it holds all the node holds (so the node's
+    first stream sends nothing), then SYNCED if `synced`: (the hand-driven peer, the node's
+    session, the frames the node sent up to its SYNCED)."""
+    peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
+    await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
+    frames = await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
+    session = a._links[flooder.device_id].session
+    if synced:
+        await peer.send(p.encode_frame(p.FrameType.SYNCED))
+        await until(session.received_all.is_set, 5.0, "its SYNCED read")
+    return peer, session, frames
+
+
+def _held_copy(group) -> tuple[bytes, bytes]:  # type: ignore[no-untyped-def]
+    """(body, signature) of a changeset the node holds: the founder's first."""
+    body, signature = group.db.execute("SELECT body, signature FROM changes WHERE author = ? AND seq = 1",
+                                       [group.device_id]).fetchone()
+    return bytes(body), bytes(signature)
+
+
 def _versions(flooder, count: int, size: int) -> list[tuple[bytes, bytes]]:  # type: ignore[no-untyped-def]
     """`count` versions of the member's changeset 1, each validly signed, each `size` bytes or so."""
     key, clock = flooder.private_key(), flooder.replica.clock
@@ -46,11 +67,7 @@ async def test_versions_of_one_number_are_kept_a_few_and_not_sent_again_without_
         flooder = await joined(a, tmp_path / "m", "flooder")
         flooder.members.add("Written by the member")
         group.replica.apply(flooder.replica.changes_since(group.replica.version_vector()))
-        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
-        await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
-        await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
-        await peer.send(p.encode_frame(p.FrameType.SYNCED))
-        session = a._links[flooder.device_id].session
+        peer, session, _frames = await _claiming_everything(a, group, flooder, synced=True)
         stop = asyncio.Event()
         reading = asyncio.create_task(_drain(peer, stop))
         versions = _versions(flooder, 40, 30_000)
@@ -64,9 +81,7 @@ async def test_versions_of_one_number_are_kept_a_few_and_not_sent_again_without_
         await close_quietly(peer.writer)
         await until(session.closed.is_set, 5.0, "the conversation closed")
         # Dialling again, claiming to hold everything: the proofs come again, the few kept.
-        again = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
-        await again.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
-        frames = await again.read_until(lambda f: f.type == p.FrameType.SYNCED)
+        again, _session, frames = await _claiming_everything(a, group, flooder, synced=False)
         back = sum(len(f.payload) + p.HEADER.size for f in frames)
         assert back <= (forks.PROOFS_PER_NUMBER + 1) * 40_000, back
         await close_quietly(again.writer)
@@ -95,19 +110,11 @@ async def test_copies_of_held_changesets_in_tiny_frames_cost_no_write_transactio
     await a.start()
     try:
         flooder = await joined(a, tmp_path / "m", "flooder")
-        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
-        await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
-        await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
-        session = a._links[flooder.device_id].session
-        if synced:
-            await peer.send(p.encode_frame(p.FrameType.SYNCED))
-            await until(session.received_all.is_set, 5.0, "its SYNCED read")
+        peer, session, _frames = await _claiming_everything(a, group, flooder, synced)
         before = len(transactions)
         stop = asyncio.Event()
         reading = asyncio.create_task(_drain(peer, stop))
-        held = group.db.execute("SELECT body, signature FROM changes WHERE author = ? AND seq = 1",
-                                [group.device_id]).fetchone()
-        frame = p.encode_changes([(bytes(held[0]), bytes(held[1]))])
+        frame = p.encode_changes([_held_copy(group)])
         for _ in range(30):
             await peer.send(frame * 100)  # 100 frames to one write
         await until(lambda: session.stats.received >= 3000 or session.closed.is_set(), 10.0, "the copies read")
@@ -145,19 +152,11 @@ async def test_a_small_packed_frame_of_one_copy_repeated_is_read_once(tmp_path, 
     await a.start()
     try:
         flooder = await joined(a, tmp_path / "m", "flooder")
-        peer = Peer(*await member_streams(flooder, "127.0.0.1", a.port))
-        await peer.send(p.encode_hello(flooder.device_id, group.replica.version_vector(), features=(p.SKIP_FEATURE,)))
-        hello = await peer.read_until(lambda f: f.type == p.FrameType.HELLO)
-        codec = packing.choose(packing.available(), p.parse_hello(hello[-1].payload).codecs)
+        peer, session, frames = await _claiming_everything(a, group, flooder, synced)
+        (hello,) = [f for f in frames if f.type == p.FrameType.HELLO]
+        codec = packing.choose(packing.available(), p.parse_hello(hello.payload).codecs)
         assert codec is not None
-        await peer.read_until(lambda f: f.type == p.FrameType.SYNCED)
-        session = a._links[flooder.device_id].session
-        if synced:
-            await peer.send(p.encode_frame(p.FrameType.SYNCED))
-            await until(session.received_all.is_set, 5.0, "its SYNCED read")
-        body, signature = group.db.execute("SELECT body, signature FROM changes WHERE author = ? AND seq = 1",
-                                           [group.device_id]).fetchone()
-        item = (bytes(body), bytes(signature))
+        item = _held_copy(group)
         copies = (p.MAX_FRAME // 2) // (len(item[0]) + p.SIGNATURE_SIZE + 4)
         packed = packing.pack(codec, p.changes_payload([item] * copies))
         assert packed is not None and len(packed) < copies  # under a byte a copy on the wire
