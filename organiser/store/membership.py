@@ -1,8 +1,9 @@
 """The membership log on disk: storing entries, the roster they make, and removals.
 
 Entries arrive inside changesets (ops of kind `membership`); `note_entries` keeps them in
-`membership_log` and `refresh_roster` evaluates the whole log again (core/membership.py:
-entries are few, the rules are cheap) and writes the roster to `devices`. When a device is
+`membership_log` and, when some of them may count, `refresh_roster` evaluates the log again
+(core/membership.py; only the entries that may count: those of devices that may be admins, and
+admissions under a policy) and writes the roster to `devices`. When a device is
 removed, its changesets after the last one that stays are moved out of `changes` into
 `withdrawn_changes` and the records they touched are merged again from what remains, so
 every device shows the same records whichever order it learnt things in. Should a later
@@ -80,7 +81,43 @@ def note_entries(db: Database, batch: Iterable[Changeset]) -> RosterUpdate | Non
         "INSERT OR IGNORE INTO membership_log (author, seq, idx, hlc, action, value) VALUES (?, ?, ?, ?, ?, ?)",
         [(e.author, e.seq, e.index, e.hlc, e.action, json.dumps(e.value, sort_keys=True)) for e in entries],
     )
+    if not _any_may_count(db, entries):
+        # Kept (a later promotion of their author may make them count), but no evaluation
+        # changes: a member signing thousands of entries it has no right to costs their storing.
+        return None
     return refresh_roster(db)
+
+
+# The devices that may be admins at some point of some evaluation: the founder and whoever a
+# device of these promotes (core/membership_limits.py `promotable`). Another device's entries
+# change nothing in any evaluation, except admissions once one of these devices wrote a policy
+# entry (members may invite then); they stay in the log for the day a promotion reaches them.
+_MAY_BE_ADMINS = """
+    WITH RECURSIVE may_be_admins(device) AS (
+        SELECT value FROM meta WHERE key = 'founder'
+        UNION
+        SELECT json_extract(m.value, '$.device') FROM may_be_admins a JOIN membership_log m ON m.author = a.device
+        WHERE m.action = 'promote' AND json_type(m.value, '$.device') = 'text'),
+    policy_set(yes) AS (
+        SELECT EXISTS (SELECT 1 FROM may_be_admins a JOIN membership_log p ON p.author = a.device
+                       WHERE p.action = 'policy'))"""
+
+# The entries an evaluation may give effect to (store/membership.py reads only these).
+_ENTRIES_THAT_MAY_COUNT = _MAY_BE_ADMINS + """,
+    counting(author, seq, idx, hlc, action, value) AS (
+        SELECT m.author, m.seq, m.idx, m.hlc, m.action, m.value
+        FROM may_be_admins a JOIN membership_log m ON m.author = a.device
+        UNION ALL
+        SELECT author, seq, idx, hlc, action, value FROM membership_log
+        WHERE action = 'admit' AND (SELECT yes FROM policy_set) AND author NOT IN may_be_admins)"""
+
+
+def _any_may_count(db: Database, entries: list[Entry]) -> bool:
+    may_be_admins = {device for (device,) in db.execute(_MAY_BE_ADMINS + " SELECT device FROM may_be_admins")}
+    if any(e.author in may_be_admins for e in entries):
+        return True
+    return any(e.action == ADMIT for e in entries) and bool(
+        db.execute(_MAY_BE_ADMINS + " SELECT yes FROM policy_set").fetchone()[0])
 
 
 class InviteUsed(ValueError):
@@ -114,15 +151,9 @@ def keep_withdrawn(db: Database, batch: list[Changeset]) -> RosterUpdate | None:
 
 
 # Kept-aside changesets holding membership entries that may count (see kept_aside_that_count).
-_KEPT_ASIDE_THAT_COUNT = """
+_KEPT_ASIDE_THAT_COUNT = _ENTRIES_THAT_MAY_COUNT + """
     SELECT w.author, w.seq, w.body, w.signature FROM withdrawn_changes w
-    WHERE EXISTS (SELECT 1 FROM membership_log m WHERE m.author = w.author AND m.seq = w.seq)
-      AND (w.author = (SELECT value FROM meta WHERE key = 'founder')
-           OR EXISTS (SELECT 1 FROM membership_log m
-                      WHERE m.action = 'promote' AND json_extract(m.value, '$.device') = w.author)
-           OR (EXISTS (SELECT 1 FROM membership_log m WHERE m.action = 'policy')
-               AND EXISTS (SELECT 1 FROM membership_log m
-                           WHERE m.author = w.author AND m.seq = w.seq AND m.action = 'admit')))
+    WHERE EXISTS (SELECT 1 FROM counting m WHERE m.author = w.author AND m.seq = w.seq)
     ORDER BY w.author, w.seq"""
 
 
@@ -134,10 +165,11 @@ def kept_aside_that_count(db: Database, vector: dict[str, int]) -> list[Changese
     would evaluate different entries and disagree on who belongs. A receiver that takes the
     removal as we do keeps them aside too; one that does not, stores them.
 
-    Only entries that can count are handed on: those of the founder, of a device some entry
-    promotes, or, once a policy entry exists, a changeset holding an admission. Another member's entries are
-    ignored in every evaluation, so a member that flooded the log before an admin took back all
-    it wrote does not have its flood sent again at every conversation's start."""
+    Only entries that can count are handed on: those of a device that may be an admin (the
+    founder, or one such a device promotes), or, once such a device wrote a policy entry, a
+    changeset holding an admission. Another member's entries are ignored in every evaluation, so
+    a member that flooded the log before an admin took back all it wrote does not have its
+    flood sent again at every conversation's start."""
     return [decode_changeset(body, sig) for author, seq, body, sig in db.execute(_KEPT_ASIDE_THAT_COUNT)
             if seq > vector.get(author, 0)]
 
@@ -146,7 +178,7 @@ def load_membership(db: Database, extra: Iterable[Entry] = ()) -> Membership:
     """The membership the stored log makes (with `extra` entries, to try one out first)."""
     meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('founder', 'founder_key')").fetchall())
     entries = [Entry(a, s, h, i, action, json.loads(v)) for a, s, i, h, action, v in db.execute(
-        "SELECT author, seq, idx, hlc, action, value FROM membership_log")]
+        _ENTRIES_THAT_MAY_COUNT + " SELECT author, seq, idx, hlc, action, value FROM counting")]
     if _has_fork_tables(db):  # entries in changesets set aside after a fork count nowhere
         aside = dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall())
         entries = [e for e in entries if e.author not in aside or e.seq < aside[e.author]]
