@@ -115,6 +115,19 @@ def seal_to(recipient: bytes, secret: bytes) -> bytes:
     return eph_public + nonce + AESGCM(wrap).encrypt(nonce, secret, eph_public)
 
 
+def usable_exchange_key(text: str) -> bytes | None:
+    """The 32 bytes of the exchange key a card names, if keys can be sealed to it: its signature
+    covers whatever its writer chose, and a point of small order makes every exchange fail."""
+    try:
+        raw = bytes.fromhex(text)
+        if len(raw) != 32:
+            return None
+        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(raw))
+    except ValueError:
+        return None
+    return raw
+
+
 def open_sealed_to(own: X25519PrivateKey, sealed: bytes) -> bytes | None:
     """The secret, or None when it was sealed to another device (or is damaged)."""
     if len(sealed) < 32 + NONCE_BYTES + 16:

@@ -19,7 +19,13 @@ import orjson
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
 
 SIGNATURE_BYTES = 64
-MAX_SEGMENT_PLAIN = 256 * 1024 * 1024  # refuse to inflate past this: a zip bomb is input too
+# What a writer puts in one segment: it closes one at either bound (services/folder_pass.py).
+SEGMENT_CHANGESETS = 5000
+SEGMENT_BYTES = 8 * 1024 * 1024
+# The most a writer's segment inflates to: its bytes, the changeset that crossed the bound (at
+# most store/checks.py MAX_CHANGESET_BYTES) and a header naming thousands of authors, with room
+# to spare. Past it the file was not written by Organiser: a zip bomb is input too.
+MAX_SEGMENT_PLAIN = 16 * 1024 * 1024
 _LENGTH = struct.Struct(">I")
 
 
@@ -64,7 +70,10 @@ def decode_segment(compressed: bytes) -> tuple[SegmentInfo, list[Changeset]]:
     plain = _inflate(compressed)
     end = plain.find(b"\n")
     info = _header(plain[:end] if end > 0 else b"")
-    changesets = _changesets(plain, end + 1)
+    if not 0 <= info.count <= SEGMENT_CHANGESETS:
+        raise BadSegment(f"its header says it holds {info.count:,} changesets, where a segment holds at most "
+                         f"{SEGMENT_CHANGESETS:,}")
+    changesets = _changesets(plain, end + 1, info.count)
     _check_header_matches(info, changesets)
     return info, changesets
 
@@ -89,11 +98,14 @@ def _header(line: bytes) -> SegmentInfo:
         raise BadSegment("its header does not parse") from None
 
 
-def _changesets(plain: bytes, at: int) -> list[Changeset]:
-    """Each changeset from `at` on: 4 bytes of body length, the body, its signature."""
+def _changesets(plain: bytes, at: int, count: int) -> list[Changeset]:
+    """Each changeset from `at` on: 4 bytes of body length, the body, its signature; no more than
+    the header's `count` are decoded."""
     changesets: list[Changeset] = []
     view = memoryview(plain)
     while at < len(plain):
+        if len(changesets) == count:
+            raise BadSegment(f"it holds more changesets than its header says ({count})")
         if at + 4 > len(plain):
             raise BadSegment("it ends in the middle of a changeset")
         (size,) = _LENGTH.unpack_from(plain, at)

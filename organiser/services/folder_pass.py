@@ -12,15 +12,24 @@ import errno
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
-from organiser.core.changeset import Changeset
+from organiser.core.changeset import MAX_INT, Changeset
 from organiser.folder import crypto, layout
-from organiser.folder.segments import BadSegment, decode_json, decode_segment, encode_json, encode_segment
+from organiser.folder.segments import (
+    SEGMENT_BYTES,
+    SEGMENT_CHANGESETS,
+    BadSegment,
+    decode_json,
+    decode_segment,
+    encode_json,
+    encode_segment,
+)
 from organiser.store import folders as store
 from organiser.store.membership import kept_aside_that_count
 from organiser.store.replica import Replica
@@ -29,9 +38,14 @@ from organiser.sync.outbox import missing
 
 log = logging.getLogger(__name__)
 
-SEGMENT_CHANGESETS = 5000  # per segment: a few MB at most, so a cut-off copy costs little to send again
-SEGMENT_BYTES = 8 * 1024 * 1024
 APPLY_BATCH = 20000  # changesets applied in one transaction while reading
+# A key file seals each newer key to each member: no honest one holds more blobs than this,
+# and no member receives more keys from one sender (the oldest beyond it are dropped).
+MAX_SEALED_KEYS = 20_000
+MAX_KEYS_FROM_ONE_SENDER = 64
+# Files a pass could not use yet are read again only once the keys or roster they were tried with
+# changed: one sealed with a key we lack, a card of a device not admitted here, a segment from one.
+_NOT_YET = (store.UNREADABLE, store.REFUSED, store.PENDING)
 
 
 @dataclass
@@ -95,6 +109,8 @@ class FolderPass:
         self.events = events
         self.report = PassReport(folder)
         self.exchange = crypto.exchange_key(replica.key())
+        self._listing = layout.Listing()
+        self._trying = ""  # what files not usable yet are tried with in this pass (_tried_with)
 
     # ---- the pass ---------------------------------------------------------------------------
 
@@ -102,15 +118,23 @@ class FolderPass:
         if not self.root.is_dir():
             raise FileNotFoundError(errno.ENOENT, "it is not there: unplugged or moved?", self.folder)
         keys = Keyring(self.replica)
-        listing = layout.list_folder(self.root)
+        listing = self._listing = layout.list_folder(self.root)
         self.report.problems += [{"path": p, "why": why} for p, why in listing.ignored]
         known = self._forget_deleted(store.files(self.db, self.folder))
+        self._trying = self._tried_with(keys)
         if self._read_keys(listing, known, keys):
             keys = Keyring(self.replica)
+            self._trying = self._tried_with(keys)
         self._read_cards(listing, known, keys)
         self._read_segments(listing, known, keys)
         self._write_own(listing, Keyring(self.replica))  # a removal just read starts a new epoch
         return self.report
+
+    def _tried_with(self, keys: Keyring) -> str:
+        """What a file that could not be used yet was tried with: the keys held and the roster.
+        Read before the segments are: an admission applied during the pass changes it for the next."""
+        roster = self.db.execute("SELECT id, removed_kept FROM devices ORDER BY id").fetchall()
+        return hashlib.sha256(b"".join(sorted(keys.by_id)) + orjson.dumps(roster)).hexdigest()[:32]
 
     def _forget_deleted(self, known: dict[str, store.FileRow]) -> dict[str, store.FileRow]:
         """Files deleted from the folder since the last pass are forgotten (and said); the rest stay known."""
@@ -139,9 +163,11 @@ class FolderPass:
         me = self.replica.device_id
         return roster.admitted(me) and me not in roster.limits
 
-    def _changed(self, entry: layout.FileEntry, known: dict[str, store.FileRow], retry: tuple[str, ...] = ()) -> bool:
+    def _changed(self, entry: layout.FileEntry, known: dict[str, store.FileRow]) -> bool:
+        """New or changed since last read, or not usable then and tried with other keys or roster."""
         row = known.get(entry.path)
-        return row is None or row.size != entry.size or row.mtime_ns != entry.mtime_ns or row.state in retry
+        return (row is None or row.size != entry.size or row.mtime_ns != entry.mtime_ns
+                or (row.state in _NOT_YET and row.tried_with != self._trying))
 
     def _problem(self, path: str, why: str) -> None:
         self.report.problems.append({"path": path, "why": why})
@@ -152,37 +178,48 @@ class FolderPass:
         """Keys sealed to this device in other members' key files; True if any is new."""
         new = False
         for device_dir, entry in listing.keys.items():
-            if device_dir == self._own(keys) or not self._changed(entry, known, retry=(store.UNREADABLE,)):
+            if device_dir == self._own(keys) or not self._changed(entry, known):
                 continue
             data = layout.read_file(self.root, entry.path)
             try:
                 _key, plain = crypto.open_sealed(keys.by_id, data or b"", entry.path)
                 doc = decode_json(plain)
-                sealed = [bytes.fromhex(s) for s in doc["k"]]
+                sealed = list(dict.fromkeys(bytes.fromhex(s) for s in doc["k"]))  # each blob opened once
+                if len(sealed) > MAX_SEALED_KEYS:
+                    raise ValueError(f"it seals {len(sealed):,} keys, more than a key file holds "
+                                     f"({MAX_SEALED_KEYS:,})")
             except (crypto.Unreadable, BadSegment, KeyError, TypeError, ValueError) as exc:
                 self._note(entry, store.UNREADABLE, detail=str(exc))
                 continue
+            opened = [secret for secret in map(self._open_sealed_to_me, sealed) if secret is not None]
+            mine = {crypto.FolderKey(-1, secret).key_id: secret for secret in opened[-MAX_KEYS_FROM_ONE_SENDER:]}
             with self.db.atomic():
-                for blob in sealed:
-                    secret = crypto.open_sealed_to(self.exchange, blob)
-                    if secret is not None and len(secret) == 32:
-                        new |= store.keep_key(self.db, crypto.FolderKey(-1, secret).key_id, secret)
+                new |= store.keep_keys(self.db, device_dir, mine)
                 self._note(entry, store.KEYS, writer=device_dir)
         return new
 
+    def _open_sealed_to_me(self, blob: bytes) -> bytes | None:
+        secret = crypto.open_sealed_to(self.exchange, blob)
+        return secret if secret is not None and len(secret) == 32 else None
+
     def _read_cards(self, listing: layout.Listing, known: dict[str, store.FileRow], keys: Keyring) -> None:
+        roster = self.replica.roster()
         for device_dir, entry in listing.cards.items():
-            retry = (store.UNREADABLE, store.REFUSED)
-            if device_dir == self._own(keys) or not self._changed(entry, known, retry=retry):
+            if device_dir == self._own(keys) or not self._changed(entry, known):
                 continue
             card = self._open_card(entry, keys)
             if card is None:
                 continue
-            if not self._signed_by_member(device_dir, card, keys):
-                self._note(entry, store.REFUSED, detail="a device card not signed by a device of this group")
-                self._problem(entry.path, "a device card not signed by a device of this group")
+            why = ("a device card not signed by a device of this group" if not self._signed_by_member(
+                device_dir, card, keys) else None) or ("a device card whose exchange key no key can be sealed to"
+                                                       if crypto.usable_exchange_key(card.exchange) is None else None)
+            if why:
+                self._note(entry, store.REFUSED, detail=why)
+                self._problem(entry.path, why)
                 continue
-            covers = {str(a): [1, int(s)] for a, s in card.vector.items()}
+            # What it says it applied, of the group's devices only (a card is not bounded otherwise).
+            covers = {a: [1, s] for a, s in card.vector.items()
+                      if a in roster.keys and type(s) is int and 1 <= s < MAX_INT}
             with self.db.atomic():
                 self._note(entry, store.CARD, writer=card.device, covers=covers,
                            detail=orjson.dumps({"x": card.exchange, "t": card.written_at}).decode())
@@ -215,8 +252,7 @@ class FolderPass:
         size = 0
         for device_dir, numbered in listing.segments.items():
             for _number, entry in numbered:
-                if not self._changed(entry, known, retry=(store.PENDING,)) and not self._key_arrived(
-                        entry, known, keys):
+                if not self._changed(entry, known):
                     continue
                 opened = self._open_segment(device_dir, entry, keys)
                 if opened is None:
@@ -228,19 +264,6 @@ class FolderPass:
                     batch, size = [], 0
         if batch:
             self._apply(batch)
-
-    def _key_arrived(self, entry: layout.FileEntry, known: dict[str, store.FileRow], keys: Keyring) -> bool:
-        """An unchanged file that was sealed with a key we lacked, whose key we now hold (sent
-        sealed to us after a removal); other unreadable files are read again only once they change."""
-        row = known.get(entry.path)
-        if row is None or row.state != store.UNREADABLE or not row.detail.startswith(crypto.NO_KEY):
-            return False
-        try:
-            with open(self.root / entry.path, "rb") as file:
-                head = file.read(crypto.HEADER_BYTES)
-        except OSError:
-            return False
-        return crypto.key_id_of(head) in keys.by_id
 
     def _open_segment(self, device_dir: str, entry: layout.FileEntry, keys: Keyring
                       ) -> tuple[str, dict[str, list[int]], list[Changeset]] | None:
@@ -276,19 +299,21 @@ class FolderPass:
         self.report.applied += result.applied
         self.report.refused += len(result.refused)
         refused, waiting = _refusals_by_file(result.refused, where)
+        not_held = {(r.author, r.seq) for r in result.refused}
         with self.db.atomic():
-            for entry, writer, covers, changesets in batch:
+            for entry, writer, _claimed, changesets in batch:
                 reasons = refused.get(entry.path, [])
                 detail = f"{len(reasons)} of {len(changesets)} changesets refused: {reasons[0]}" if reasons else ""
                 self._note(entry, _file_state(entry.path in waiting, len(reasons), len(changesets)),
-                           writer=writer, covers=covers, detail=detail)
+                           writer=writer, covers=_spans(cs for cs in changesets if (cs.author, cs.seq) not in not_held),
+                           detail=detail)
                 if reasons:
                     self._problem(entry.path, detail)
 
     def _note(self, entry: layout.FileEntry, state: str, *, writer: str = "",
               covers: dict[str, list[int]] | None = None, detail: str = "") -> None:
         store.note_file(self.db, self.folder, store.FileRow(entry.path, entry.size, entry.mtime_ns, state, writer,
-                                                            covers or {}, detail))
+                                                            covers or {}, detail, self._trying))
 
     # ---- writing ------------------------------------------------------------------------------
 
@@ -366,7 +391,8 @@ class FolderPass:
         rel = f"{own}/{layout.CARD}"
         row = store.files(self.db, self.folder).get(rel)
         covers = {a: [1, s] for a, s in vector.items()}
-        if row is not None and row.covers == covers and row.detail == key.key_id.hex() and (self.root / rel).exists():
+        if row is not None and row.covers == covers and row.detail == key.key_id.hex() and _as_written(
+                listing.cards.get(own), row):
             return
         me = self.replica.device_id
         signature = self.replica.key().sign(card_body(self.replica.group_id, me, exchange))
@@ -386,12 +412,18 @@ class FolderPass:
         newer = [k.key for k in keys.derived[1:]]
         shared = hashlib.sha256(b"".join(newer) + b"".join(recipients)).hexdigest()
         row = store.folder(self.db, self.folder)
-        if not recipients or (row is not None and row.shared == shared):
-            return
-        sealed = [crypto.seal_to(r, k).hex() for r in recipients for k in newer]
         rel = f"{own}/{layout.KEYS}"
+        written = store.files(self.db, self.folder).get(rel)
+        if not recipients or (row is not None and row.shared == shared and written is not None
+                              and _as_written(self._listing.keys.get(own), written)):
+            return  # the file as we wrote it: a device with the epoch-0 key may have replaced it
+        sealed = [crypto.seal_to(r, k).hex() for r in recipients for k in newer]
         # Under the first key: a member that missed the removal holds no newer one yet.
         layout.write_whole(self.root / rel, crypto.seal(keys.first, encode_json({"k": sealed}), rel))
+        st = (self.root / rel).stat()
+        with self.db.atomic():
+            store.note_file(self.db, self.folder, store.FileRow(rel, st.st_size, st.st_mtime_ns, store.KEYS,
+                                                                self.replica.device_id, {}, ""))
         store.set_shared(self.db, self.folder, shared)
 
     def _current_members_exchange_keys(self) -> list[bytes]:
@@ -399,9 +431,10 @@ class FolderPass:
         roster = self.replica.roster()
         me = self.replica.device_id
         cards = store.files(self.db, self.folder).values()
-        return sorted({bytes.fromhex(orjson.loads(r.detail)["x"]) for r in cards
-                       if r.state == store.CARD and r.writer != me
-                       and roster.admitted(r.writer) and r.writer not in roster.limits})
+        usable = (crypto.usable_exchange_key(orjson.loads(r.detail)["x"]) for r in cards
+                  if r.state == store.CARD and r.writer != me and roster.admitted(r.writer)
+                  and r.writer not in roster.limits)
+        return sorted({key for key in usable if key is not None})  # cards read before keys were checked
 
 
 def _refusals_by_file(refusals: list[Refusal],
@@ -416,6 +449,21 @@ def _refusals_by_file(refusals: list[Refusal],
         if refusal.code == "stranger":
             waiting.add(path)
     return refused, waiting
+
+
+def _as_written(entry: layout.FileEntry | None, row: store.FileRow) -> bool:
+    """This device's own file is in the folder as it wrote it (else someone replaced it)."""
+    return entry is not None and entry.size == row.size and entry.mtime_ns == row.mtime_ns
+
+
+def _spans(changesets: Iterable[Changeset]) -> dict[str, list[int]]:
+    """Per author, the lowest and highest number of these changesets: what a file is noted as
+    holding, from what it held that was not refused (never from what its header claims)."""
+    spans: dict[str, list[int]] = {}
+    for cs in changesets:
+        span = spans.setdefault(cs.author, [cs.seq, cs.seq])
+        span[0], span[1] = min(span[0], cs.seq), max(span[1], cs.seq)
+    return spans
 
 
 def _file_state(waiting: bool, refused: int, changesets: int) -> str:

@@ -40,6 +40,7 @@ class FileRow:
     writer: str
     covers: dict[str, list[int]]
     detail: str
+    tried_with: str = ""  # for a file not usable yet: the keys and roster it was tried with
 
 
 def epoch_secrets(db: Database) -> list[bytes]:
@@ -118,15 +119,16 @@ def set_shared(db: Database, path: str, shared: str) -> None:
 # ---- files as last read -------------------------------------------------------------------
 
 def files(db: Database, path: str) -> dict[str, FileRow]:
-    return {row[0]: FileRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6]) for row in db.execute(
-        "SELECT path, size, mtime_ns, state, writer, covers, detail FROM folder_files WHERE folder = ?", [path])}
+    return {row[0]: FileRow(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7])
+            for row in db.execute("SELECT path, size, mtime_ns, state, writer, covers, detail, tried_with "
+                                  "FROM folder_files WHERE folder = ?", [path])}
 
 
 def note_file(db: Database, folder_path: str, row: FileRow) -> None:
-    db.execute("INSERT OR REPLACE INTO folder_files (folder, path, size, mtime_ns, state, writer, covers, detail) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    db.execute("INSERT OR REPLACE INTO folder_files (folder, path, size, mtime_ns, state, writer, covers, detail, "
+               "tried_with) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                [folder_path, row.path, row.size, row.mtime_ns, row.state, row.writer,
-                json.dumps(row.covers, sort_keys=True), row.detail])
+                json.dumps(row.covers, sort_keys=True), row.detail, row.tried_with])
 
 
 def forget_files(db: Database, folder_path: str, paths: list[str]) -> None:
@@ -155,13 +157,17 @@ def coverage(rows: Any) -> dict[str, int]:
 # ---- keys sealed to this device -----------------------------------------------------------
 
 def received_keys(db: Database) -> list[bytes]:
-    return [bytes(k) for (k,) in db.execute("SELECT key FROM folder_keys")]
+    return [bytes(k) for (k,) in db.execute("SELECT DISTINCT key FROM folder_keys")]
 
 
-def keep_key(db: Database, key_id: bytes, key: bytes) -> bool:
-    """Keep a key another member sealed to us; True if it is new."""
-    cursor = db.execute("INSERT OR IGNORE INTO folder_keys (key_id, key) VALUES (?, ?)", [key_id, key])
-    return cursor.rowcount > 0
+def keep_keys(db: Database, sender: str, keys: dict[bytes, bytes]) -> bool:
+    """Keep the keys (by id) a member's key file seals to us, in place of the ones its earlier
+    file did (each file holds all the newer keys); True if any is new here."""
+    held = {bytes(k) for (k,) in db.execute("SELECT key_id FROM folder_keys")}
+    db.execute("DELETE FROM folder_keys WHERE sender = ?", [sender])
+    db.conn.executemany("INSERT INTO folder_keys (sender, key_id, key) VALUES (?, ?, ?)",
+                        [(sender, key_id, key) for key_id, key in keys.items()])
+    return bool(keys.keys() - held)
 
 
 # ---- invites left in folders --------------------------------------------------------------

@@ -376,5 +376,28 @@ def m018_op_heads(db: Database) -> None:
     take_out_heads(db)
 
 
+@migrations()
+def m019_folder_retries(db: Database) -> None:
+    # A file a pass could not use yet (under a key this device lacks, from a device not yet
+    # admitted) was read again at every pass, whole: now it is read again only once the keys
+    # or the roster it was tried with changed (`tried_with`). Keys sealed to this device are
+    # kept per sender, each sender's latest file replacing its earlier keys, so a member
+    # sealing made-up keys to us cannot pile them up.
+    db.executescript(
+        """
+        ALTER TABLE folder_files ADD COLUMN tried_with TEXT NOT NULL DEFAULT '';
+        CREATE TABLE folder_keys_by_sender (
+            sender TEXT NOT NULL,
+            key_id BLOB NOT NULL,
+            key BLOB NOT NULL,
+            PRIMARY KEY (sender, key_id)
+        ) WITHOUT ROWID;
+        INSERT INTO folder_keys_by_sender (sender, key_id, key) SELECT '', key_id, key FROM folder_keys;
+        DROP TABLE folder_keys;
+        ALTER TABLE folder_keys_by_sender RENAME TO folder_keys;
+        """
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -263,3 +263,20 @@ def test_m018_stores_each_records_head_once_and_gives_back_the_signed_bytes(data
         assert [m.name for m in reopened.members.list("silva")] == ["Ana Silva"]
     finally:
         reopened.close()
+
+
+def test_m019_keeps_the_folder_keys_received_and_the_files_read(tmp_path):
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m019_folder_retries")
+    db.execute("INSERT INTO folders (path, added_at) VALUES ('/media/stick', 1.0)")
+    db.execute("INSERT INTO folder_files (folder, path, size, mtime_ns, state) VALUES ('/media/stick', 'a/card', 9, 1, "
+               "'unreadable')")
+    db.execute("INSERT INTO folder_keys (key_id, key) VALUES (?, ?)", [b"id-1", b"k" * 32])
+    db.conn.commit()
+    db.close()
+    db = connect(tmp_path / "old.db")  # runs m019
+    assert migrations.pending(db) == []
+    assert db.execute("SELECT state, tried_with FROM folder_files").fetchall() == [("unreadable", "")]
+    assert db.execute("SELECT sender, key_id, key FROM folder_keys").fetchall() == [("", b"id-1", b"k" * 32)]
+    db.execute("INSERT INTO folder_keys (sender, key_id, key) VALUES ('b', ?, ?)", [b"id-1", b"k" * 32])  # per sender
+    db.close()
