@@ -15,16 +15,20 @@ notifications do not). docs/folder-sync.md has the design and the threat model.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from organiser.core.bus import ChangesetsStored, RecordsChanged
+from organiser.core.changeset import Changeset, verify_signature
 from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
@@ -157,9 +161,16 @@ class Folders:
 
     # ---- compaction ----------------------------------------------------------------------
 
-    def compact(self, text: str) -> dict[str, int]:
+    def compact(self, text: str) -> dict[str, Any]:
         """Merge the segments every current member has applied into few new ones of this device,
-        then delete them. Admins only; every current member must have left a card."""
+        then delete them. Admins only; every current member must have left a card.
+
+        What is written is what this device's store holds, as signed (the versions it verified),
+        never what the files say: a member can leave another version of a changeset beside the
+        genuine one. A segment is deleted only when every changeset in it was carried over or is
+        forged (its author's key never signed it); one holding anything else this device does not
+        hold as written (a fork's second version, kept as proof; a version refused when read)
+        stays, and is said in "kept". Forged versions left behind are said in "dropped"."""
         info = self.find(text)
         devices = Devices(self.replica)
         if not devices.is_admin():
@@ -168,17 +179,147 @@ class Folders:
         rows = store.files(self.db, info.path)
         safe = _applied_by_every([d for d in devices.list() if not d.removed], self._applied(rows))
         candidates = [r for r in rows.values() if _is_segment(r) and _covered(r, safe)]
+        result: dict[str, Any] = {"segments_before": len(candidates), "segments_after": len(candidates),
+                                  "changesets": 0, "kept": [], "dropped": []}
         if len(candidates) < 2:
-            return {"segments_before": len(candidates), "segments_after": len(candidates), "changesets": 0}
+            return result
         root = Path(info.path)
-        everything = _changesets_in(root, candidates, Keyring(self.replica))
-        written = FolderPass(self.replica, info.path).write_rows(sorted(everything.values(), key=lambda r: r[:2]))
-        gone = [r.path for r in candidates]
-        for path in gone:
-            (root / path).unlink(missing_ok=True)
+        keys = Keyring(self.replica)
+        judged = [self._judge(root, row, keys) for row in candidates]
+        carried = [j for j in judged if not j.kept]
+        result["kept"] = [{"path": j.path, "why": j.kept} for j in judged if j.kept]
+        for problem in result["kept"]:
+            log.warning("compacting %s: %s %s", info.path, problem["path"], problem["why"])
+        if len(carried) < 2:  # nothing to merge: every segment stays as it is
+            return result
+        versions = {digest: row for j in carried for digest, row in j.rows.items()}
+        # Arrival order, as a pass writes: a device's admission before that device's own changesets.
+        written_rows = [row for _order, row in sorted(versions.values())]
+        try:
+            written = self._write_merged(info.path, keys, written_rows)
+        except OSError as exc:  # unplugged, read-only, full: nothing is deleted before the new segments are whole
+            raise FolderUnavailable(f"the folder {info.path} cannot be used now ({exc.strerror or exc}).") from None
+        gone, left = _delete_unchanged(root, carried)
         with self.db.atomic():
-            store.forget_files(self.db, info.path, gone)
-        return {"segments_before": len(candidates), "segments_after": written, "changesets": len(everything)}
+            store.forget_files(self.db, info.path, [j.path for j in gone])
+        result["kept"] += left
+        result["dropped"] = [{"path": j.path, "why": j.dropped} for j in gone if j.dropped]
+        for problem in [*left, *result["dropped"]]:
+            log.warning("compacting %s: %s %s", info.path, problem["path"], problem["why"])
+        result.update(segments_after=written + len(result["kept"]), changesets=len(written_rows))
+        return result
+
+    def _judge(self, root: Path, row: store.FileRow, keys: Keyring) -> _Judged:
+        """Read one segment and set it against this device's store: the versions it holds as
+        written (to carry over), or why the segment must stay."""
+        path = root / row.path
+        try:
+            st = path.stat()
+            data = path.read_bytes()
+        except OSError as exc:
+            return _Judged(row.path, (0, 0), kept=f"kept: it could not be read now ({exc.strerror or exc})")
+        try:
+            _key, plain = crypto.open_sealed(keys.by_id, data, row.path)
+            _info, changesets = decode_segment(plain)
+        except (crypto.Unreadable, BadSegment) as exc:
+            return _Judged(row.path, (st.st_size, st.st_mtime_ns), kept=f"kept: it no longer opens ({exc})")
+        stored = _stored_versions(self.db, changesets)
+        others = [cs for cs in changesets if cs.hash not in stored]
+        forged: list[Changeset] = []
+        unknown: list[Changeset] = []
+        for cs in others:
+            (forged if self._forged(cs) else unknown).append(cs)
+        judged = _Judged(row.path, (st.st_size, st.st_mtime_ns), rows=stored)
+        if unknown:
+            judged.kept = (f"kept: {len(unknown)} of its {len(changesets)} changesets are not held here as "
+                           f"written, e.g. {_name(unknown[0])}, {_unheld_why(self.db, unknown[0])}")
+        elif forged:
+            judged.dropped = (f"deleted with {len(forged)} forged changeset(s) in it, e.g. {_name(forged[0])}, "
+                              "whose signature its author's key never made; the rest was carried over")
+        return judged
+
+    def _forged(self, cs: Changeset) -> bool:
+        """Signed by no one: the author is a device of this group and its key does not verify the
+        signature (that never changes). A stranger's changeset may verify once its admission is read."""
+        key = self.replica.roster_key(cs.author)
+        return key is not None and not verify_signature(key, cs)
+
+    def _write_merged(self, folder: str, keys: Keyring, rows: list[tuple[str, int, bytes, bytes]]) -> int:
+        """The changesets carried over as new segments of this device; how many segments."""
+        if keys.names is None or keys.newest is None:
+            raise ValidationError("folder", "folder: this device holds no folder key; nothing was compacted.")
+        own = crypto.device_folder_name(keys.names, self.replica.device_id)
+        existing = [n for n, _entry in layout.list_folder(Path(folder)).segments.get(own, [])]
+        # A segment another device left in this device's folder may stay, or be among those
+        # about to be deleted: a new segment must never land on its name.
+        with self.db.atomic():
+            store.set_next_segment(self.db, folder, max(existing, default=0) + 1)
+        return FolderPass(self.replica, folder).write_rows(rows)
+
+
+@dataclass
+class _Judged:
+    """A segment compaction read: its size and time then, the versions of its changesets this
+    device holds as written (hash -> (arrival order, row as signed)), and, when it must stay,
+    why; when forged versions in it are left behind, what."""
+
+    path: str
+    stat: tuple[int, int]
+    rows: dict[str, tuple[tuple[int, int, str, int], tuple[str, int, bytes, bytes]]] = field(default_factory=dict)
+    kept: str = ""
+    dropped: str = ""
+
+
+def _stored_versions(db: Database, changesets: list[Changeset]
+                     ) -> dict[str, tuple[tuple[int, int, str, int], tuple[str, int, bytes, bytes]]]:
+    """Of these changesets, the versions this device holds exactly (in `changes`, or kept aside
+    past their author's removal in `withdrawn_changes`), read from its store as signed."""
+    wanted = json.dumps([[cs.author, cs.seq, cs.hash] for cs in changesets])
+    out: dict[str, tuple[tuple[int, int, str, int], tuple[str, int, bytes, bytes]]] = {}
+    for rank, table, order in ((0, "changes", "t.id"), (1, "withdrawn_changes", "0")):
+        for arrival, author, seq, digest, body, signature in db.execute(
+            f"SELECT {order}, t.author, t.seq, t.hash, t.body, t.signature FROM json_each(?) k "
+            f"JOIN {table} t ON t.author = json_extract(k.value, '$[0]') AND t.seq = json_extract(k.value, '$[1]') "
+            "AND t.hash = json_extract(k.value, '$[2]')", [wanted]
+        ):
+            out[digest] = ((rank, arrival, author, seq), (author, seq, bytes(body), bytes(signature)))
+    return out
+
+
+def _unheld_why(db: Database, cs: Changeset) -> str:
+    """Why this device does not hold a validly signed (or unverifiable) version as written."""
+    if db.execute("SELECT 1 FROM forks WHERE hash = ?", [cs.hash]).fetchone():
+        return "a second version kept here as proof of a fork, which devices reading the folder need"
+    for table in ("changes", "withdrawn_changes"):
+        if db.execute(f"SELECT 1 FROM {table} WHERE author = ? AND seq = ?", [cs.author, cs.seq]).fetchone():
+            return "another version than the one held here (refused when read)"
+    return "which this device does not hold (refused when read)"
+
+
+def _name(cs: Changeset) -> str:
+    return f"{cs.author[:12]}#{cs.seq}"
+
+
+def _delete_unchanged(root: Path, carried: list[_Judged]) -> tuple[list[_Judged], list[dict[str, str]]]:
+    """Delete the segments carried over, unless one changed since it was read (its new contents
+    were not judged) or cannot be deleted; return those gone and, for the others, why they stay."""
+    gone: list[_Judged] = []
+    left: list[dict[str, str]] = []
+    for judged in carried:
+        path = root / judged.path
+        try:
+            st = path.stat()
+            if (st.st_size, st.st_mtime_ns) != judged.stat:
+                left.append({"path": judged.path, "why": "kept: it changed while it was being compacted"})
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            pass  # deleted meanwhile: what it held is in the new segments all the same
+        except OSError as exc:  # a read-only copy: it stays, holding only what the new segments hold
+            left.append({"path": judged.path, "why": f"kept: it could not be deleted ({exc.strerror or exc})"})
+            continue
+        gone.append(judged)
+    return gone, left
 
 
 def _file_problems(root: Path, rows: Iterable[store.FileRow]) -> list[dict[str, str]]:
@@ -206,23 +347,6 @@ def _covered(row: store.FileRow, safe: dict[str, int]) -> bool:
 
 def _is_segment(row: store.FileRow) -> bool:
     return row.state in store.HOLDING and bool(layout.SEGMENT.match(row.path.split("/")[-1]))
-
-
-def _changesets_in(root: Path, segments: list[store.FileRow],
-                   keys: Keyring) -> dict[tuple[str, int], tuple[str, int, bytes, bytes]]:
-    """Every changeset the segments hold, once each, as rows to write again; a segment changed since
-    it was read is left alone."""
-    everything: dict[tuple[str, int], tuple[str, int, bytes, bytes]] = {}
-    for row in segments:
-        data = layout.read_file(root, row.path)
-        try:
-            _key, plain = crypto.open_sealed(keys.by_id, data or b"", row.path)
-            _info, changesets = decode_segment(plain)
-        except (crypto.Unreadable, BadSegment):
-            continue
-        for cs in changesets:
-            everything[(cs.author, cs.seq)] = (cs.author, cs.seq, cs.body, cs.signature)
-    return everything
 
 
 class FolderWatcher:

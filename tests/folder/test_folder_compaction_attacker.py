@@ -1,0 +1,125 @@
+"""Compaction against a member in bad faith: what an admin's compaction writes is what its own
+store holds as signed, never a version someone else left in the folder; a segment holding a
+validly signed version it does not hold as written (a fork's proof) stays where devices can
+read it. Helpers copied from the attacker tests (branch attack-folder, test_folder_attacker.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from organiser.folder import crypto, layout, segments
+from organiser.folder.segments import encode_segment
+from organiser.services.folder_pass import Keyring
+from organiser.services.group import Group
+from organiser.store import incidents
+from tests.bad_peer import BadPeer, new_member
+from tests.folder.conftest import folders, hashes, make_group
+from tests.folder.test_folder_compact import make_group_member
+
+
+def dir_of(reader: Group, device: Group | None = None) -> str:
+    """The folder name of `device` (default: `reader`), as `reader` works it out."""
+    return crypto.device_folder_name(Keyring(reader.replica).names, (device or reader).device_id)
+
+
+def put_segment(shared: Path, device_dir: str, number: int, compressed: bytes, key: crypto.FolderKey) -> str:
+    """A sealed segment at its place: what any holder of a folder key can write."""
+    rel = f"{device_dir}/{layout.segment_name(number)}"
+    layout.write_whole(shared / rel, crypto.seal(key, compressed, rel))
+    return rel
+
+
+def in_one_folder(tmp_path: Path, count: int) -> tuple[list[Group], Path]:
+    devices = make_group(tmp_path, count)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for device in devices:
+        folders(device).add(str(shared))
+    for _round in range(2):  # cards, so keys can be sealed to each after a removal
+        for device in devices:
+            folders(device).sync()
+    return devices, shared
+
+
+def test_compaction_carries_the_changesets_this_device_holds_not_a_forged_version(tmp_path):
+    """A member leaves, in the admin's own folder, a segment holding a forged version of one of the
+    admin's changesets (refused on reading) beside a genuine one (so the file counts as applied).
+    Compaction keeps whichever version of each (author, seq) it read last, deletes the genuine
+    segment, and notes the folder as holding it: a device that reads only the folder never gets it."""
+    (admin, bad), shared = in_one_folder(tmp_path, 2)
+    for i in range(3):
+        admin.members.add(f"Admin's {i}")
+    for _round in range(2):
+        folders(admin).sync()
+        folders(bad).sync()
+    held = {(cs.author, cs.seq): cs for cs in bad.replica.changes_since({})}
+    genuine = next(cs for cs in held.values() if b"Admin's 1" in cs.body)
+    after = held[(admin.device_id, genuine.seq + 1)]
+    rows = [(admin.device_id, genuine.seq, genuine.body.replace(b"Admin's", b"Forged!"), bytes(64)),
+            (after.author, after.seq, after.body, after.signature)]
+    plain, _info = encode_segment(admin.device_id, admin.id, rows)
+    put_segment(shared, dir_of(bad, admin), 40, plain, Keyring(bad.replica).newest)  # sorts after 00000001
+    folders(bad).sync()
+    folders(admin).compact(str(shared))
+    keys = Keyring(admin.replica)
+    wrong = []
+    for path in shared.rglob("*.seg"):
+        rel = path.relative_to(shared).as_posix()
+        _info, changesets = segments.decode_segment(crypto.open_sealed(keys.by_id, path.read_bytes(), rel)[1])
+        wrong += [(rel, cs.seq) for cs in changesets if cs.hash != admin.replica.hash_at(cs.author, cs.seq)]
+    assert wrong == []
+
+
+def test_compaction_keeps_the_segment_holding_a_forks_proof_and_says_why(tmp_path):
+    """A member signs a second version of one of its changesets and leaves it in its folder: the
+    admin keeps it as proof of a fork and sets that member's changesets from there aside. Had
+    compaction merged it away (one version per number), a device reading only the folder would
+    hold one version, never see the fork, and show what the admin does not."""
+    (admin, bad), shared = in_one_folder(tmp_path, 2)
+    admin.members.add("Admin's own")
+    bad.members.add("Bad's first version")
+    for _round in range(2):
+        folders(admin).sync()
+        folders(bad).sync()
+    seq = bad.replica.version_vector()[bad.device_id]
+    other = BadPeer(bad).sign(new_member("Bad's second version"), seq=seq, prev=bad.replica.prev_at(bad.device_id, seq))
+    plain, _info = encode_segment(bad.device_id, bad.id, [(other.author, other.seq, other.body, other.signature)])
+    proof = put_segment(shared, dir_of(bad), 60, plain, Keyring(bad.replica).newest)
+    folders(admin).sync()
+    assert "fork" in {i["reason"] for i in incidents.listed(admin.db)}
+    result = folders(admin).compact(str(shared))
+    assert result["changesets"] > 0  # the rest was merged
+    assert (shared / proof).exists()
+    assert [k["path"] for k in result["kept"]] == [proof]
+    assert "proof of a fork" in result["kept"][0]["why"]
+    newcomer = make_group_member(admin, tmp_path)
+    folders(newcomer).add(str(shared))
+    folders(newcomer).sync()
+    assert "fork" in {i["reason"] for i in incidents.listed(newcomer.db)}
+    assert len(hashes([admin, newcomer])) == 1
+    newcomer.close()
+
+
+def test_compaction_never_writes_over_a_segment_left_at_its_next_number(tmp_path):
+    """A member leaves, in the admin's folder under the number the admin would write next, a copy
+    of a genuine changeset of the admin's. Compaction wrote its merged segment under that name,
+    then deleted it with the segments it had merged: the folder held none of their changesets."""
+    (admin, bad), shared = in_one_folder(tmp_path, 2)
+    for i in range(3):
+        admin.members.add(f"Admin's {i}")
+    for _round in range(2):
+        folders(admin).sync()
+        folders(bad).sync()
+    genuine = next(cs for cs in bad.replica.changes_since({}) if b"Admin's 1" in cs.body)
+    plain, _info = encode_segment(admin.device_id, admin.id,
+                                  [(genuine.author, genuine.seq, genuine.body, genuine.signature)])
+    admins = dir_of(bad, admin)
+    after = max(n for n, _entry in layout.list_folder(shared).segments[admins]) + 1
+    put_segment(shared, admins, after, plain, Keyring(bad.replica).newest)
+    result = folders(admin).compact(str(shared))
+    newcomer = make_group_member(admin, tmp_path)
+    folders(newcomer).add(str(shared))
+    folders(newcomer).sync()
+    assert len(hashes([admin, newcomer])) == 1
+    assert result["segments_after"] == 1 and (shared / admins / layout.segment_name(after + 1)).exists()
+    newcomer.close()
