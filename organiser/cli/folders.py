@@ -131,4 +131,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
         result = folders.compact(args.path)
         print(f"Compacted {plural(result['segments_before'], 'segment')} into {result['segments_after']} "
               f"({plural(result['changesets'], 'changeset')}).")
+        for said in ("kept", "dropped"):  # segments left in place, and forged versions deleted with theirs
+            for problem in result[said]:
+                print(f"  {problem['path']}: {problem['why']}")
     return 0

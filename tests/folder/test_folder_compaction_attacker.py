@@ -1,44 +1,19 @@
 """Compaction against a member in bad faith: what an admin's compaction writes is what its own
 store holds as signed, never a version someone else left in the folder; a segment holding a
 validly signed version it does not hold as written (a fork's proof) stays where devices can
-read it. Helpers copied from the attacker tests (branch attack-folder, test_folder_attacker.py)."""
+read it. Helpers from test_folder_attacker.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from organiser.folder import crypto, layout, segments
 from organiser.folder.segments import encode_segment
 from organiser.services.folder_pass import Keyring
-from organiser.services.group import Group
 from organiser.store import incidents
 from tests.bad_peer import BadPeer, new_member
-from tests.folder.conftest import folders, hashes, make_group
+from tests.cli_in_process import cli_in_process
+from tests.folder.conftest import folders, hashes
+from tests.folder.test_folder_attacker import dir_of, in_one_folder, put_segment
 from tests.folder.test_folder_compact import make_group_member
-
-
-def dir_of(reader: Group, device: Group | None = None) -> str:
-    """The folder name of `device` (default: `reader`), as `reader` works it out."""
-    return crypto.device_folder_name(Keyring(reader.replica).names, (device or reader).device_id)
-
-
-def put_segment(shared: Path, device_dir: str, number: int, compressed: bytes, key: crypto.FolderKey) -> str:
-    """A sealed segment at its place: what any holder of a folder key can write."""
-    rel = f"{device_dir}/{layout.segment_name(number)}"
-    layout.write_whole(shared / rel, crypto.seal(key, compressed, rel))
-    return rel
-
-
-def in_one_folder(tmp_path: Path, count: int) -> tuple[list[Group], Path]:
-    devices = make_group(tmp_path, count)
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    for device in devices:
-        folders(device).add(str(shared))
-    for _round in range(2):  # cards, so keys can be sealed to each after a removal
-        for device in devices:
-            folders(device).sync()
-    return devices, shared
 
 
 def test_compaction_carries_the_changesets_this_device_holds_not_a_forged_version(tmp_path):
@@ -60,7 +35,10 @@ def test_compaction_carries_the_changesets_this_device_holds_not_a_forged_versio
     plain, _info = encode_segment(admin.device_id, admin.id, rows)
     put_segment(shared, dir_of(bad, admin), 40, plain, Keyring(bad.replica).newest)  # sorts after 00000001
     folders(bad).sync()
-    folders(admin).compact(str(shared))
+    code, out, err = cli_in_process(admin.path.parents[1], "folder", "compact", str(shared))  # as an admin types it
+    assert code == 0, err
+    assert "forged changeset" in out, out
+    print(out)  # the segment deleted with its forged version, said by name
     keys = Keyring(admin.replica)
     wrong = []
     for path in shared.rglob("*.seg"):
