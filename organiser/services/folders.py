@@ -384,6 +384,9 @@ class FolderWatcher:
                 reports.append(folders.sync_folder(info.path, events))
             except FolderUnavailable as exc:  # said in status, tried again at the next pass
                 log.warning("%s", exc)
+            except Exception as exc:  # one folder's failure must not stop the passes over the others
+                log.exception("a pass over the sync folder %s failed", info.path)
+                store.note_pass(folders.db, info.path, f"the last pass over {info.path} failed ({exc}).")
         return reports, events
 
     def start(self) -> None:
