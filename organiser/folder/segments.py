@@ -8,9 +8,10 @@ them as it checks what a LAN peer sends). Plaintext: a JSON header line, then pe
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,14 +40,27 @@ class SegmentInfo:
     group: str
     covers: dict[str, list[int]] = field(default_factory=dict)  # author -> [lowest, highest] seq
     count: int = 0
+    # The writer's Ed25519 signature of `statement()` (empty from writers before it): the
+    # folder key seals a file for every member alike, so only this says which device wrote it.
+    signature: bytes = b""
+    digest: str = ""  # sha256 of the changesets' bytes, as written or read
 
     def to_json(self) -> dict[str, Any]:
-        return {"w": self.writer, "g": self.group, "c": self.covers, "n": self.count}
+        head: dict[str, Any] = {"w": self.writer, "g": self.group, "c": self.covers, "n": self.count}
+        if self.signature:
+            head["s"] = self.signature.hex()
+        return head
+
+    def statement(self) -> bytes:
+        """What the writer signs: its group, itself and the changesets it put in the segment."""
+        return orjson.dumps({"segment": "organiser folder segment v1", "g": self.group, "w": self.writer,
+                             "h": self.digest}, option=orjson.OPT_SORT_KEYS)
 
 
-def encode_segment(writer: str, group: str,
-                   changesets: Iterable[tuple[str, int, bytes, bytes]]) -> tuple[bytes, SegmentInfo]:
-    """(author, seq, body, signature) rows -> compressed plaintext, and what it covers."""
+def encode_segment(writer: str, group: str, changesets: Iterable[tuple[str, int, bytes, bytes]],
+                   sign: Callable[[bytes], bytes] | None = None) -> tuple[bytes, SegmentInfo]:
+    """(author, seq, body, signature) rows -> compressed plaintext, and what it covers; signed by
+    the writer's key with `sign`."""
     info = SegmentInfo(writer, group)
     parts: list[bytes] = []
     for author, seq, body, signature in changesets:
@@ -61,8 +75,12 @@ def encode_segment(writer: str, group: str,
         parts.append(body)
         parts.append(signature)
         info.count += 1
+    body = b"".join(parts)
+    info.digest = hashlib.sha256(body).hexdigest()
+    if sign is not None:
+        info.signature = sign(info.statement())
     header = orjson.dumps(info.to_json()) + b"\n"
-    return zlib.compress(header + b"".join(parts), 6), info
+    return zlib.compress(header + body, 6), info
 
 
 def decode_segment(compressed: bytes) -> tuple[SegmentInfo, list[Changeset]]:
@@ -75,6 +93,7 @@ def decode_segment(compressed: bytes) -> tuple[SegmentInfo, list[Changeset]]:
                          f"{SEGMENT_CHANGESETS:,}")
     changesets = _changesets(plain, end + 1, info.count)
     _check_header_matches(info, changesets)
+    info.digest = hashlib.sha256(memoryview(plain)[end + 1:]).hexdigest()
     return info, changesets
 
 
@@ -92,9 +111,13 @@ def _inflate(compressed: bytes) -> bytes:
 def _header(line: bytes) -> SegmentInfo:
     try:
         head = orjson.loads(line)
+        signature = bytes.fromhex(head.get("s", ""))
+        if signature and len(signature) != SIGNATURE_BYTES:
+            raise ValueError("a signature is 64 bytes")
         return SegmentInfo(str(head["w"]), str(head["g"]),
-                           {str(a): [int(s[0]), int(s[1])] for a, s in dict(head["c"]).items()}, int(head["n"]))
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
+                           {str(a): [int(s[0]), int(s[1])] for a, s in dict(head["c"]).items()}, int(head["n"]),
+                           signature)
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError, AttributeError):
         raise BadSegment("its header does not parse") from None
 
 

@@ -25,12 +25,14 @@ from organiser.folder.segments import (
     SEGMENT_BYTES,
     SEGMENT_CHANGESETS,
     BadSegment,
+    SegmentInfo,
     decode_json,
     decode_segment,
     encode_json,
     encode_segment,
 )
 from organiser.store import folders as store
+from organiser.store import incidents
 from organiser.store.membership import kept_aside_that_count
 from organiser.store.replica import Replica
 from organiser.store.verify import Refusal
@@ -61,6 +63,10 @@ class PassReport:
     def to_json(self) -> dict[str, Any]:
         return {"folder": self.folder, "written": self.written, "segments_written": self.segments_written,
                 "read": self.read, "applied": self.applied, "refused": self.refused, "problems": self.problems}
+
+
+# A segment read: the file, its writer, whether the writer's signature vouches for it, its changesets.
+_Opened = tuple[layout.FileEntry, str, bool, list[Changeset]]
 
 
 class DeviceCard(NamedTuple):
@@ -248,7 +254,7 @@ class FolderPass:
         return True
 
     def _read_segments(self, listing: layout.Listing, known: dict[str, store.FileRow], keys: Keyring) -> None:
-        batch: list[tuple[layout.FileEntry, str, dict[str, list[int]], list[Changeset]]] = []
+        batch: list[_Opened] = []
         size = 0
         for device_dir, numbered in listing.segments.items():
             for _number, entry in numbered:
@@ -266,7 +272,8 @@ class FolderPass:
             self._apply(batch)
 
     def _open_segment(self, device_dir: str, entry: layout.FileEntry, keys: Keyring
-                      ) -> tuple[str, dict[str, list[int]], list[Changeset]] | None:
+                      ) -> tuple[str, bool, list[Changeset]] | None:
+        """(writer, whether its signature vouches for the file, changesets), or None if refused."""
         data = layout.read_file(self.root, entry.path)
         try:
             _key, plain = crypto.open_sealed(keys.by_id, data or b"", entry.path)
@@ -280,20 +287,38 @@ class FolderPass:
                 raise BadSegment("it belongs to another group")
             if keys.names is None or crypto.device_folder_name(keys.names, info.writer) != device_dir:
                 raise BadSegment("it was written by another device than the one whose folder holds it")
+            vouched = self._signed_by_writer(info)
         except BadSegment as exc:
             with self.db.atomic():
                 self._note(entry, store.REFUSED, detail=str(exc))
             self._problem(entry.path, f"refused: {exc}")
             self.report.refused += 1
             return None
-        return info.writer, info.covers, changesets
+        return info.writer, vouched, changesets
 
-    def _apply(self, batch: list[tuple[layout.FileEntry, str, dict[str, list[int]], list[Changeset]]]) -> None:
+    def _signed_by_writer(self, info: SegmentInfo) -> bool:
+        """The writer named signed the segment (BadSegment if a signature is there and false). Any
+        member can seal a file under the folder key and name another as its writer; unsigned
+        (written before segments were signed, or by a device not admitted here yet) it vouches for nobody."""
+        public = self.replica.roster_key(info.writer)
+        if not info.signature or public is None:
+            return False
+        try:
+            public.verify(info.signature, info.statement())
+        except Exception:  # cryptography's InvalidSignature
+            raise BadSegment("its writer's signature does not match it") from None
+        return True
+
+    def _apply(self, batch: list[_Opened]) -> None:
         everything = [cs for *_rest, changesets in batch for cs in changesets]
-        where = {(cs.author, cs.seq): entry.path for entry, _w, _c, changesets in batch for cs in changesets}
-        writers = {entry.path: writer for entry, writer, _c, _cs in batch}
-        # One writer is blamed for what no signature vouches for; with several, the authors are.
-        source = next(iter(set(writers.values()))) if len(set(writers.values())) == 1 else None
+        where = {(cs.author, cs.seq): entry.path for entry, _w, _v, changesets in batch for cs in changesets}
+        # What no author's signature vouches for is blamed on the device that signed the file it
+        # came in; from an unsigned file, on nobody (the file is said refused in the folder's status).
+        signed_by = {entry.path: writer for entry, writer, vouched, _cs in batch if vouched}
+
+        def source(refusal: Refusal) -> str:
+            return signed_by.get(where.get((refusal.author, refusal.seq), ""), incidents.NO_SENDER)
+
         result = self.replica.apply(everything, events=self.events, source=source)
         self.report.read += len(everything)
         self.report.applied += result.applied
@@ -301,7 +326,7 @@ class FolderPass:
         refused, waiting = _refusals_by_file(result.refused, where)
         not_held = {(r.author, r.seq) for r in result.refused}
         with self.db.atomic():
-            for entry, writer, _claimed, changesets in batch:
+            for entry, writer, _vouched, changesets in batch:
                 reasons = refused.get(entry.path, [])
                 detail = f"{len(reasons)} of {len(changesets)} changesets refused: {reasons[0]}" if reasons else ""
                 self._note(entry, _file_state(entry.path in waiting, len(reasons), len(changesets)),
@@ -372,7 +397,7 @@ class FolderPass:
 
     def _write_one(self, own: str, key: crypto.FolderKey, number: int,
                    changesets: list[tuple[str, int, bytes, bytes]]) -> int:
-        plain, info = encode_segment(self.replica.device_id, self.replica.group_id, changesets)
+        plain, info = encode_segment(self.replica.device_id, self.replica.group_id, changesets, self.replica.key().sign)
         rel = f"{own}/{layout.segment_name(number)}"
         layout.write_whole(self.root / rel, crypto.seal(key, plain, rel))
         st = (self.root / rel).stat()

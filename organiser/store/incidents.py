@@ -44,6 +44,9 @@ WORDING: dict[str, str] = {
 # Refusals no author's signature vouches for: blamed on the peer that sent them. ("chain" is
 # checked after the signature: the author signed a changeset that breaks its own chain.)
 UNVOUCHED = frozenset({"signature", "stranger", "group", "malformed", "refused"})
+# A sender that cannot be known (a file in a shared folder its writer did not sign): what no
+# author's signature vouches for is then blamed on no device.
+NO_SENDER = "(no sender)"
 # Refusals that follow from an incident already counted (the author's fork).
 QUIET = frozenset({"set-aside"})
 COLUMNS = ("device", "reason", "count", "first_at", "last_at", "seq", "detail", "note")
@@ -79,6 +82,8 @@ def note_refusals(db: Database, refusals: list[Refusal], source: str | Callable[
         if r.code in QUIET:
             continue
         sender = source(r) if callable(source) else source
+        if sender == NO_SENDER and r.code in UNVOUCHED:
+            continue  # nobody vouched for it: neither its author's signature nor a sender's
         device = (sender or r.author) if r.code in UNVOUCHED else r.author
         row = rows.setdefault((device, r.code), [device, r.code, r.seq, "", "", 0])
         row[2], row[3], row[4], row[5] = r.seq, r.reason, r.note, row[5] + 1

@@ -19,6 +19,7 @@ from organiser.services import folder_pass
 from organiser.services.folder_pass import Keyring, card_body
 from organiser.services.group import Group
 from organiser.store import folders as store
+from organiser.store import incidents
 from tests.folder.conftest import folders, make_group
 
 STRANGER = "f" * 32  # an author no roster knows: its changesets' signatures are never checked
@@ -230,6 +231,41 @@ def test_a_key_file_a_removed_device_emptied_is_written_again_by_its_device(tmp_
         folders(member).sync()
     assert after.id in {m.id for m in member.members.list()}
 
+
+
+# ---- who wrote a segment ---------------------------------------------------------------------
+
+def _forged_by(reader: Group) -> list[tuple[str, int, bytes, bytes]]:
+    """A changeset claiming `reader` as its author, with a signature nobody made."""
+    body = encode_body(reader.id, reader.device_id, 999, "0" * 64, 1 << 40, [Op("member", "m1", "name", "x")])
+    return [(reader.device_id, 999, body, bytes(64))]
+
+
+def test_a_segment_left_in_an_honest_devices_folder_is_not_blamed_on_that_device(tmp_path):
+    """Segments are sealed with the shared folder key: a member names another as the writer, and
+    what no signature vouches for was counted against it. Unsigned, it is counted against nobody."""
+    (reader, honest, bad), shared = in_one_folder(tmp_path, 3)
+    plain, _info = encode_segment(honest.device_id, reader.id, _forged_by(reader))
+    put_segment(shared, dir_of(bad, honest), 77, plain, Keyring(bad.replica).newest)
+    assert folders(reader).sync()[0].refused == 1
+    assert incidents.listed(reader.db) == []
+
+
+def test_a_segment_whose_writers_signature_does_not_match_is_refused_whole(tmp_path):
+    (reader, honest, bad), shared = in_one_folder(tmp_path, 3)
+    plain, _info = encode_segment(honest.device_id, reader.id, _forged_by(reader), bad.replica.key().sign)
+    rel = put_segment(shared, dir_of(bad, honest), 77, plain, Keyring(bad.replica).newest)
+    report = folders(reader).sync()[0]
+    assert {"path": rel, "why": "refused: its writer's signature does not match it"} in report.problems
+    assert incidents.listed(reader.db) == []
+
+
+def test_what_a_members_own_signed_segment_holds_unvouched_is_counted_against_that_member(tmp_path):
+    (reader, _honest, bad), shared = in_one_folder(tmp_path, 3)
+    plain, _info = encode_segment(bad.device_id, reader.id, _forged_by(reader), bad.replica.key().sign)
+    put_segment(shared, dir_of(bad), 77, plain, Keyring(bad.replica).newest)
+    folders(reader).sync()
+    assert {(i["device"], i["reason"]) for i in incidents.listed(reader.db)} == {(bad.device_id, "signature")}
 
 # ---- files a stranger leaves -------------------------------------------------------------------
 
