@@ -8,7 +8,9 @@
 Device names are keyed hashes of device ids. Each file is written under a temporary name and
 renamed when complete, and only its own device writes it, so the folder tool never has to
 merge. Everything else is reported and left alone: conflict copies the tool made, files
-still arriving, files nobody of ours writes.
+still arriving, files nobody of ours writes, links, pipes and files larger than any we write.
+Nothing here follows a link inside the folder when reading: whoever else can write to the
+folder could point one at this user's own files, a pipe or an endless device.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +31,18 @@ TEMP_PREFIX = ".tmp-"
 TOOL_FILES = {".stfolder", ".stignore", ".stversions", ".sync", ".nextcloudsync.log", "desktop.ini", ".DS_Store"}
 CONFLICT_MARKS = (".sync-conflict-", "(conflicted copy", "conflicted copy", "-conflict-", "(Case Conflict")
 PARTIAL_MARKS = (TEMP_PREFIX, ".syncthing.", "~syncthing~", ".~", ".part", ".tmp")
+
+# No file Organiser writes is larger, so none larger is read. A segment is closed once it holds
+# 8 MiB of changesets (services/folder_pass.py SEGMENT_BYTES, counted as body + 64), so it holds
+# at most that plus one changeset (at most 1 MiB, store/checks.py), 4 bytes of length each and a
+# header naming each author's span (5,000 authors at most: ~0.4 MiB); zlib adds under 0.1% to what
+# does not compress and the seal 40 bytes: under 10 MiB. A card, a key file or an invite is JSON
+# that readers inflate to 16 MiB at most (segments.decode_json): about as much compressed.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# An answer to an invite holds a public key, a device name (1,000 characters at most) and a
+# signature: about 4 KiB at most, compressed and sealed.
+MAX_REQUEST_BYTES = 64 * 1024
+_READ_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -54,10 +69,37 @@ def why_ignored(name: str) -> str:
     return "not a file Organiser writes"
 
 
-def _entry(path: Path, rel: str) -> FileEntry | None:
+def not_readable(st: os.stat_result, limit: int = MAX_FILE_BYTES) -> str | None:
+    """Why a path (as lstat saw it) is not read, or None for a regular file no larger than `limit`."""
+    if not stat.S_ISREG(st.st_mode):
+        return _kind(st.st_mode) + ", not a file Organiser writes (it is not followed or read)"
+    if st.st_size > limit:
+        return f"larger than any such file Organiser writes ({st.st_size:,} bytes, at most {limit:,})"
+    return None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a file" if stat.S_ISREG(mode) else "a socket or other special file"
+
+
+def _entry(item: os.DirEntry[str], rel: str, found: Listing, limit: int = MAX_FILE_BYTES) -> FileEntry | None:
+    """The file's entry, or None (and the file reported) when it is not one to read: its size
+    comes from the listing, so a file larger than any we write is never opened."""
     try:
-        st = path.stat()
+        st = item.stat(follow_symlinks=False)
     except OSError:  # deleted while we looked
+        return None
+    why = not_readable(st, limit)
+    if why:
+        found.ignored.append((rel, why))
         return None
     return FileEntry(rel, st.st_size, st.st_mtime_ns)
 
@@ -72,14 +114,18 @@ def list_folder(root: Path) -> Listing:
             _list_device(found, Path(top.path), name)
             continue
         match = INVITE_FILE.match(name)
-        if match and top.is_file(follow_symlinks=False):
-            entry = _entry(Path(top.path), name)
+        if match:
+            limit = MAX_REQUEST_BYTES if match.group(2) == "request" else MAX_FILE_BYTES
+            entry = _entry(top, name, found, limit)
             if entry:
                 found.invites.setdefault(match.group(1), {})[match.group(2)] = entry
             continue
         if name.startswith(TEMP_PREFIX):
             continue  # ours or another device's write in progress
-        found.ignored.append((name + ("/" if top.is_dir() else ""), why_ignored(name)))
+        if top.is_symlink():
+            found.ignored.append((name, "a symbolic link, not a file Organiser writes (it is not followed or read)"))
+        else:
+            found.ignored.append((name + ("/" if top.is_dir(follow_symlinks=False) else ""), why_ignored(name)))
     return found
 
 
@@ -87,12 +133,12 @@ def _list_device(found: Listing, folder: Path, device: str) -> None:
     numbered: list[tuple[int, FileEntry]] = []
     for item in sorted(os.scandir(folder), key=lambda e: e.name):
         rel = f"{device}/{item.name}"
-        if not item.is_file(follow_symlinks=False):
+        if item.is_dir(follow_symlinks=False):
             found.ignored.append((rel + "/", "not a file Organiser writes"))
             continue
         if item.name.startswith(TEMP_PREFIX):
             continue
-        entry = _entry(Path(item.path), rel)
+        entry = _entry(item, rel, found)
         if entry is None:
             continue
         match = SEGMENT.match(item.name)
@@ -137,8 +183,22 @@ def write_whole(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def read_file(root: Path, rel: str) -> bytes | None:
+def read_file(root: Path, rel: str, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """The whole file, or None if it is gone, not a regular file or larger than `limit`. Checked
+    before opening (lstat) and again on what was opened (fstat): a link, a pipe or a device put
+    in its place meanwhile is neither followed nor waited on (O_NOFOLLOW, O_NONBLOCK)."""
+    path = root / rel
     try:
-        return (root / rel).read_bytes()
+        if not_readable(os.lstat(path), limit):
+            return None
+        fd = os.open(path, os.O_RDONLY | _READ_FLAGS)
     except OSError:
         return None
+    try:
+        with os.fdopen(fd, "rb") as file:
+            if not_readable(os.fstat(file.fileno()), limit):
+                return None
+            data = file.read(limit + 1)  # a file that grew meanwhile is still read only so far
+    except OSError:
+        return None
+    return data if len(data) <= limit else None

@@ -1,0 +1,130 @@
+"""Files in a shared folder that are not what they seem, from a stranger with write access to
+the folder (no keys) or a member in bad faith. Pinned here:
+
+- no file larger than any Organiser writes is read, and nothing is read through a link, a
+  named pipe or a device file; an answer to an invite that was refused is not read again
+  until it changes.
+
+Each test failed on the code of branch attack-folder. Members in bad faith and removed devices
+against the reading of segments and cards: test_folder_attacker.py."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from organiser.folder import crypto, layout
+from organiser.services.folder_invites import make_folder_invite
+from organiser.services.folder_pass import Keyring
+from organiser.services.group import Group
+from tests.folder.conftest import folders, make_group
+
+JUNK_DIR = "0123456789abcdef01234567"  # a device folder of nobody's: its name only looks like one
+
+
+def dir_of(reader: Group, device: Group | None = None) -> str:
+    """The folder name of `device` (default: `reader`), as `reader` works it out."""
+    return crypto.device_folder_name(Keyring(reader.replica).names, (device or reader).device_id)
+
+
+def in_one_folder(tmp_path: Path, count: int) -> tuple[list[Group], Path]:
+    """`count` devices of one group attached to one folder, each having written its card."""
+    devices = make_group(tmp_path, count)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for device in devices:
+        folders(device).add(str(shared))
+    for _round in range(2):
+        for device in devices:
+            folders(device).sync()
+    return devices, shared
+
+
+def reads(monkeypatch) -> list[tuple[str, int]]:
+    """(path, bytes) of every whole-file read a pass makes."""
+    seen: list[tuple[str, int]] = []
+    real = layout.read_file
+
+    def read_file(root: Path, rel: str, *args: Any, **kwargs: Any) -> bytes | None:
+        data = real(root, rel, *args, **kwargs)
+        seen.append((rel, len(data or b"")))
+        return data
+
+    monkeypatch.setattr(layout, "read_file", read_file)
+    return seen
+
+
+# ---- files larger than any Organiser writes ------------------------------------------------
+
+def test_a_file_larger_than_any_organiser_writes_is_not_read_whole(tmp_path, monkeypatch):
+    """Attack: sparse 100 MiB files in a device folder. Every file was read whole before any check
+    (100 MiB of memory each, at every pass). Now the listing's size refuses them, and says so."""
+    (a, _b), shared = in_one_folder(tmp_path, 2)
+    (shared / JUNK_DIR).mkdir()
+    for name in ("card", "keys", "00000001.seg"):
+        with open(shared / JUNK_DIR / name, "wb") as out:
+            out.write(crypto.MAGIC)
+            out.truncate(100 << 20)
+    seen = reads(monkeypatch)
+    report = folders(a).sync()[0]
+    biggest = max((size for rel, size in seen if rel.startswith(JUNK_DIR)), default=0)
+    assert biggest <= 32 << 20, f"read {biggest >> 20} MiB of one file"
+    assert {p["path"] for p in report.problems if "larger than any" in p["why"]} == {
+        f"{JUNK_DIR}/card", f"{JUNK_DIR}/keys", f"{JUNK_DIR}/00000001.seg"}
+
+
+# ---- answers to invites ------------------------------------------------------------------------
+
+def _invite(tmp_path: Path):
+    (admin,) = make_group(tmp_path, 1)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    make_folder_invite(admin, str(shared), 3600)
+    stem = next(shared.glob("*.invite")).name.split(".")[0]
+    return admin, shared, f"{stem}.request"
+
+
+def test_an_answer_to_an_invite_is_not_read_through_a_symlink(tmp_path, monkeypatch):
+    """Attack: invite names are in clear; a link at the answer's name (to a file outside the folder,
+    to /dev/zero, or a FIFO) was followed and read whole (or blocked the pass for good). Now it is
+    refused unread, and status says why."""
+    admin, shared, request = _invite(tmp_path)
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(os.urandom(4 << 20))
+    os.symlink(outside, shared / request)
+    seen = reads(monkeypatch)
+    folders(admin).sync()
+    assert [size for rel, size in seen if rel == request and size] == []
+    status = folders(admin).status(str(shared))
+    assert any(p["path"] == request and "symbolic link" in p["why"] for p in status["problems"])
+    admin.close()
+
+
+def test_a_strangers_large_answer_to_an_invite_is_not_read_again_at_every_pass(tmp_path, monkeypatch):
+    """Attack: a large answer that does not open was read again, whole, at every pass until the
+    invite expired (up to 7 days): 300 MB a second for a 300 MB file. Now one larger than any
+    answer is refused by its size, unread."""
+    admin, shared, request = _invite(tmp_path)
+    (shared / request).write_bytes(crypto.MAGIC + os.urandom(4 << 20))
+    folders(admin).sync()
+    seen = reads(monkeypatch)
+    for _pass in range(3):
+        folders(admin).sync()
+    assert sum(size for rel, size in seen if rel == request) == 0
+    admin.close()
+
+
+def test_an_answer_that_was_refused_is_read_again_only_once_it_changed(tmp_path, monkeypatch):
+    """An answer of an answer's size that does not open is read once, then not again until it
+    changes (as a joiner's own answer replacing it would)."""
+    admin, shared, request = _invite(tmp_path)
+    (shared / request).write_bytes(crypto.MAGIC + os.urandom(2000))
+    seen = reads(monkeypatch)
+    for _pass in range(3):
+        folders(admin).sync()
+    assert [rel for rel, _size in seen if rel == request] == [request]
+    (shared / request).write_bytes(crypto.MAGIC + os.urandom(3000))
+    folders(admin).sync()
+    assert [rel for rel, _size in seen if rel == request] == [request, request]
+    admin.close()
