@@ -9,18 +9,21 @@ Device names are keyed hashes of device ids. Each file is written under a tempor
 renamed when complete, and only its own device writes it, so the folder tool never has to
 merge. Everything else is reported and left alone: conflict copies the tool made, files
 still arriving, files nobody of ours writes, links, pipes and files larger than any we write.
-Nothing here follows a link inside the folder when reading: whoever else can write to the
-folder could point one at this user's own files, a pipe or an endless device.
+Nothing here follows a link inside the folder, reading or writing: whoever else can write to
+the folder could point one at this user's own files.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from organiser.core.errors import OrganiserError
 
 SEGMENT = re.compile(r"^(\d{8})\.seg$")
 DEVICE_DIR = re.compile(r"^[0-9a-f]{24}$")
@@ -43,6 +46,19 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # signature: about 4 KiB at most, compressed and sealed.
 MAX_REQUEST_BYTES = 64 * 1024
 _READ_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+class Unwritable(OrganiserError, OSError):
+    """A place in the folder this device must not write to: something it did not make is there (a
+    link, a folder, a pipe). Nothing was written there. An OSError
+    too, so a pass that meets it where nobody expects it ends like one the disk refused."""
+
+    def __init__(self, where: str, why: str) -> None:
+        super().__init__(errno.EEXIST, f"{where}: {why}" if where else why, where)
+        self.where, self.why = where, why
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,15 @@ def not_readable(st: os.stat_result, limit: int = MAX_FILE_BYTES) -> str | None:
     if st.st_size > limit:
         return f"larger than any such file Organiser writes ({st.st_size:,} bytes, at most {limit:,})"
     return None
+
+
+def not_a_folder(path: Path) -> str | None:
+    """Why `path` cannot be a device's folder (a link, a file, a pipe); None if it is a real folder or absent."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return None if stat.S_ISDIR(st.st_mode) else _kind(st.st_mode) + ", not a folder"
 
 
 def _kind(mode: int) -> str:
@@ -158,21 +183,54 @@ def segment_name(number: int) -> str:
     return f"{number:08d}.seg"
 
 
+def _where(path: Path) -> str:
+    """The path as problems name it: relative to the folder (device files sit one folder down)."""
+    return path.name if INVITE_FILE.match(path.name) else f"{path.parent.name}/{path.name}"
+
+
 def write_whole(path: Path, data: bytes) -> None:
-    """Write under a temporary name, make it durable, then rename: readers see all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write under a temporary name, make it durable, then rename: readers see all or nothing.
+    Nothing is written through a link or onto something that is not a regular file: Unwritable."""
+    if not INVITE_FILE.match(path.name):
+        # A device's file: its folder must be a real folder. The top of the folder may be a link
+        # the user chose; a device folder never is one of ours.
+        try:
+            path.parent.mkdir()
+        except FileExistsError:
+            pass
+        why = not_a_folder(path.parent)
+        if why:
+            raise Unwritable(f"{path.parent.name}/", f"it is {why}; nothing is written through it")
     temp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(6)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, 0o666)  # a new name of our own: never an existing file or a link
     try:
-        with open(temp, "wb") as out:
+        with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        _check_target(path)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+
+
+def _check_target(path: Path) -> None:
+    """Renaming replaces whatever is at `path`: only a regular file (an older copy of ours) may be."""
     try:
-        fd = os.open(path.parent, os.O_RDONLY)
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise Unwritable(_where(path), f"it is {_kind(st.st_mode)}, not a file Organiser wrote; "
+                                       "nothing was written over it")
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return
     try:

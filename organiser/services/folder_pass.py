@@ -127,9 +127,16 @@ class FolderPass:
         if keys.newest is None or keys.names is None or not self._may_write():
             return
         own = crypto.device_folder_name(keys.names, self.replica.device_id)
-        self._write_segments(own, keys.newest)
-        self._write_card(own, keys.newest, listing)
-        self._share_keys(own, keys)
+        why = layout.not_a_folder(self.root / own)
+        if why:  # a link put there (to this user's own files, say), a file or a pipe: nothing goes through it
+            self._problem(f"{own}/", f"this device's folder is {why}; nothing is written there")
+            return
+        try:
+            self._write_segments(own, keys.newest)
+            self._write_card(own, keys.newest, listing)
+            self._share_keys(own, keys)
+        except layout.Unwritable as exc:  # something not ours where we write
+            self._problem(exc.where or f"{own}/", exc.why)
 
     def _own(self, keys: Keyring) -> str:
         return crypto.device_folder_name(keys.names, self.replica.device_id) if keys.names else ""

@@ -3,7 +3,8 @@ the folder (no keys) or a member in bad faith. Pinned here:
 
 - no file larger than any Organiser writes is read, and nothing is read through a link, a
   named pipe or a device file; an answer to an invite that was refused is not read again
-  until it changes.
+  until it changes;
+- a device writes nothing through a device folder that is not a real folder.
 
 Each test failed on the code of branch attack-folder. Members in bad faith and removed devices
 against the reading of segments and cards: test_folder_attacker.py."""
@@ -11,6 +12,7 @@ against the reading of segments and cards: test_folder_attacker.py."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +130,24 @@ def test_an_answer_that_was_refused_is_read_again_only_once_it_changed(tmp_path,
     folders(admin).sync()
     assert [rel for rel, _size in seen if rel == request] == [request, request]
     admin.close()
+
+
+# ---- where a device writes ------------------------------------------------------------------------
+
+def test_a_device_folder_replaced_by_a_symlink_is_not_written_through(tmp_path):
+    """Attack: a member (or a removed device, which keeps the name key) replaces the victim's device
+    folder with a link to one of the victim's own directories; the victim wrote its segments and
+    card there (over a file named 'card'). Now it writes nothing there and says why."""
+    (a, bad), shared = in_one_folder(tmp_path, 2)
+    outside = tmp_path / "victims-documents"
+    outside.mkdir()
+    (outside / "card").write_text("the victim's own notes")
+    own = shared / dir_of(bad, a)
+    shutil.rmtree(own)
+    os.symlink(outside, own)
+    a.members.add("Written after the link")
+    report = folders(a).sync()[0]
+    assert sorted(p.name for p in outside.iterdir()) == ["card"]
+    assert (outside / "card").read_text() == "the victim's own notes"
+    assert {"path": f"{own.name}/", "why": "this device's folder is a symbolic link, not a folder; "
+            "nothing is written there"} in report.problems
