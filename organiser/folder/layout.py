@@ -26,6 +26,7 @@ from pathlib import Path
 from organiser.core.errors import OrganiserError
 
 SEGMENT = re.compile(r"^(\d{8})\.seg$")
+LAST_SEGMENT = 99_999_999  # the highest number with the 8 digits readers list; no segment is written past it
 DEVICE_DIR = re.compile(r"^[0-9a-f]{24}$")
 INVITE_FILE = re.compile(r"^([0-9a-f]{24})\.(invite|request)$")
 CARD, KEYS = "card", "keys"
@@ -50,7 +51,7 @@ _READ_FLAGS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | geta
 
 class Unwritable(OrganiserError, OSError):
     """A place in the folder this device must not write to: something it did not make is there (a
-    link, a folder, a pipe). Nothing was written there. An OSError
+    link, a folder, a pipe), or no segment number is left. Nothing was written there. An OSError
     too, so a pass that meets it where nobody expects it ends like one the disk refused."""
 
     def __init__(self, where: str, why: str) -> None:
@@ -180,7 +181,31 @@ def _list_device(found: Listing, folder: Path, device: str) -> None:
 
 
 def segment_name(number: int) -> str:
+    """A segment's file name. Readers list 8 digits only: past LAST_SEGMENT there is no name to write."""
+    if not 1 <= number <= LAST_SEGMENT:
+        raise Unwritable("", f"no segment number is left in this device's folder ({LAST_SEGMENT} is the "
+                             "highest a reader lists); nothing more is written there")
     return f"{number:08d}.seg"
+
+
+def taken_numbers(root: Path, device: str) -> dict[int, FileEntry | None]:
+    """Every name in a device's folder that a segment could have, whatever holds it: the file's
+    entry, or None for anything else there (a folder, a link, a pipe)."""
+    taken: dict[int, FileEntry | None] = {}
+    folder = root / device
+    if not_a_folder(folder) or not folder.exists():
+        return taken
+    for item in os.scandir(folder):
+        match = SEGMENT.match(item.name)
+        if not match:
+            continue
+        try:
+            st = item.stat(follow_symlinks=False)
+        except OSError:  # deleted while we looked
+            continue
+        regular = stat.S_ISREG(st.st_mode)
+        taken[int(match.group(1))] = FileEntry(f"{device}/{item.name}", st.st_size, st.st_mtime_ns) if regular else None
+    return taken
 
 
 def _where(path: Path) -> str:

@@ -135,7 +135,7 @@ class FolderPass:
             self._write_segments(own, keys.newest)
             self._write_card(own, keys.newest, listing)
             self._share_keys(own, keys)
-        except layout.Unwritable as exc:  # something not ours where we write
+        except layout.Unwritable as exc:  # something not ours where we write, or no segment number left
             self._problem(exc.where or f"{own}/", exc.why)
 
     def _own(self, keys: Keyring) -> str:
@@ -327,11 +327,40 @@ class FolderPass:
             segment.rows, segment.size = [], 0
 
     def _next_number(self, own: str) -> int:
-        """The number of this device's next segment: numbers already in the folder are never reused,
-        even if this device forgot them."""
+        """The number of this device's next segment: after every number it wrote (its database),
+        and after its own segments in the folder it forgot (a database restored from a backup);
+        numbers are never reused. Only segments that open under a key this device holds and name
+        it as their writer count: a stranger's file cannot push the number past the 8 digits
+        readers list. A name something else holds (a stranger's file or folder) is skipped."""
+        me = self.replica.device_id
         row = store.folder(self.db, self.folder)
-        existing = [n for n, _e in layout.list_folder(self.root).segments.get(own, [])]
-        return max([row.next_segment if row else 1, *(n + 1 for n in existing)])
+        known = store.files(self.db, self.folder)
+        numbers = [row.next_segment if row else 1]
+        for path, file in known.items():
+            match = layout.SEGMENT.match(path.removeprefix(f"{own}/"))
+            if path.startswith(f"{own}/") and match and file.writer == me and file.state in store.HOLDING:
+                numbers.append(int(match.group(1)) + 1)
+        number = max(numbers)
+        taken = layout.taken_numbers(self.root, own)
+        keys = Keyring(self.replica)
+        for n, entry in sorted(taken.items()):
+            if n >= number and entry is not None and self._is_own_segment(entry, known.get(entry.path), keys):
+                number = n + 1
+        while number in taken:  # at most len(taken) steps
+            number += 1
+        return number  # past layout.LAST_SEGMENT, writing a segment is refused (Unwritable), not misnamed
+
+    def _is_own_segment(self, entry: layout.FileEntry, row: store.FileRow | None, keys: Keyring) -> bool:
+        """A segment of this device's in its folder: as the reading of this pass found it, or, if
+        it was not read as it is now, opened here."""
+        me = self.replica.device_id
+        if row is not None and (row.size, row.mtime_ns) == (entry.size, entry.mtime_ns):
+            return row.writer == me and row.state in store.HOLDING
+        try:
+            _key, plain = crypto.open_sealed(keys.by_id, layout.read_file(self.root, entry.path) or b"", entry.path)
+            return decode_segment(plain)[0].writer == me
+        except (crypto.Unreadable, BadSegment):
+            return False
 
     def _scan_from(self, have: dict[str, int]) -> int:
         """Where to look for what the folder lacks: after what the last pass looked at, unless the
@@ -346,11 +375,17 @@ class FolderPass:
         if keys.newest is None or keys.names is None:
             return 0
         own = crypto.device_folder_name(keys.names, self.replica.device_id)
-        row = store.folder(self.db, self.folder)
-        number = first = row.next_segment if row else 1
-        for start in range(0, len(rows), SEGMENT_CHANGESETS):
-            number = self._write_one(own, keys.newest, number, rows[start:start + SEGMENT_CHANGESETS])
-        return number - first
+        why = layout.not_a_folder(self.root / own)
+        if why:  # raised, not reported: compaction deletes what it merged only once this is written
+            raise layout.Unwritable(f"{own}/", f"this device's folder is {why}; nothing is written there")
+        # Split as a pass splits (count and bytes), so no segment is larger than readers accept.
+        segment = _Segment(self._next_number(own))
+        before = self.report.segments_written
+        for row in rows:
+            self._add(own, keys.newest, segment, row)
+        if segment.rows:
+            self._write_one(own, keys.newest, segment.number, segment.rows)
+        return self.report.segments_written - before
 
     def _write_one(self, own: str, key: crypto.FolderKey, number: int,
                    changesets: list[tuple[str, int, bytes, bytes]]) -> int:

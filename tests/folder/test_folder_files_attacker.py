@@ -1,6 +1,8 @@
 """Files in a shared folder that are not what they seem, from a stranger with write access to
-the folder (no keys) or a member in bad faith. Pinned here:
+the folder (no keys) or a member who links a device's folder elsewhere. Pinned here:
 
+- a device numbers its segments from what it wrote (its database, its own segments that open),
+  skips names something else holds, and never writes a name no reader lists;
 - no file larger than any Organiser writes is read, and nothing is read through a link, a
   named pipe or a device file; an answer to an invite that was refused is not read again
   until it changes;
@@ -17,9 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from organiser.folder import crypto, layout
+from organiser.folder.segments import encode_segment
+from organiser.services import folder_pass
 from organiser.services.folder_invites import make_folder_invite
 from organiser.services.folder_pass import Keyring
 from organiser.services.group import Group
+from organiser.store.checks import MAX_CHANGESET_BYTES
 from tests.folder.conftest import folders, make_group
 
 JUNK_DIR = "0123456789abcdef01234567"  # a device folder of nobody's: its name only looks like one
@@ -55,6 +60,75 @@ def reads(monkeypatch) -> list[tuple[str, int]]:
 
     monkeypatch.setattr(layout, "read_file", read_file)
     return seen
+
+
+# ---- a device's segment numbers --------------------------------------------------------------
+
+def segment_names(shared: Path, device_dir: str) -> list[str]:
+    return sorted(p.name for p in (shared / device_dir).glob("*.seg"))
+
+
+def test_a_strangers_file_numbered_99999999_does_not_stop_a_device_writing(tmp_path):
+    """Attack: four bytes named 99999999.seg in every device folder. A device that numbered after
+    the highest file there wrote 100000000.seg, a name no reader lists (and counted it as in the
+    folder), and kept numbering high once the junk was deleted. Now only its own segments count."""
+    (a, b), shared = in_one_folder(tmp_path, 2)
+    for device_dir in [p for p in shared.iterdir() if p.is_dir()]:
+        (device_dir / "99999999.seg").write_bytes(b"junk")
+    made = a.members.add("Written after the junk")
+    folders(a).sync()
+    folders(b).sync()
+    assert made.id in {m.id for m in b.members.list()}
+    (shared / dir_of(a) / "99999999.seg").unlink()
+    later = a.members.add("Written after the junk was deleted")
+    folders(a).sync()
+    folders(b).sync()
+    assert later.id in {m.id for m in b.members.list()}
+    assert all(layout.SEGMENT.match(name) for name in segment_names(shared, dir_of(a)))
+
+
+def test_a_strangers_empty_folders_at_a_devices_next_numbers_do_not_stop_it_writing(tmp_path):
+    """Attack: folders named like a device's next segments. Renaming onto one failed, so every pass
+    ended in FolderUnavailable ('Is a directory'). Now the names are skipped and left alone."""
+    (a, b), shared = in_one_folder(tmp_path, 2)
+    for device_dir in [p for p in shared.iterdir() if p.is_dir()]:
+        top = max([int(p.name[:8]) for p in device_dir.glob("*.seg")] or [0])
+        for number in range(top + 1, top + 6):
+            (device_dir / layout.segment_name(number)).mkdir()
+    made = a.members.add("Written after the folders")
+    folders(a).sync()
+    folders(b).sync()
+    assert made.id in {m.id for m in b.members.list()}
+    assert all((shared / dir_of(a) / name).is_dir() for name in segment_names(shared, dir_of(a))[-6:-1])
+
+
+def test_a_device_whose_segment_numbers_ran_out_says_so_and_writes_no_longer_name(tmp_path):
+    """A member (any holder of the folder key can seal a segment at a device's place, naming it as
+    writer) leaves 99999999.seg in another device's folder: that device has no number left. It
+    says so in the pass report and writes no name past 8 digits."""
+    (a, _b), shared = in_one_folder(tmp_path, 2)
+    rel = f"{dir_of(a)}/99999999.seg"  # the last name with the 8 digits readers list
+    plain, _info = encode_segment(a.device_id, a.replica.group_id, [])
+    layout.write_whole(shared / rel, crypto.seal(Keyring(a.replica).newest, plain, rel))
+    folders(a).sync()  # read as its own (it is), before anything is to be written
+    a.members.add("Nowhere to go")
+    report = folders(a).sync()[0]
+    assert any("no segment number is left" in p["why"] for p in report.problems)
+    assert segment_names(shared, dir_of(a))[-1] == "99999999.seg"
+
+
+def test_compaction_writes_no_segment_larger_than_readers_accept(tmp_path):
+    """Segments written again by compaction (write_rows) were split by count only: 5,000
+    changesets of up to 1 MiB each in one file. Now they are split by bytes as a pass splits them,
+    and the largest segment a device can make is under the size readers accept."""
+    (a, _b), shared = in_one_folder(tmp_path, 2)
+    body = MAX_CHANGESET_BYTES - 65  # just under, so a segment closes one changeset past SEGMENT_BYTES
+    rows = [("f" * 32, seq, os.urandom(body), bytes(64)) for seq in range(1, 28)]
+    written = folder_pass.FolderPass(a.replica, str(shared)).write_rows(rows)
+    listing = layout.list_folder(shared)
+    assert written == 3 and len(listing.segments[dir_of(a)]) == written + 1  # and its first, from the setup
+    assert max(entry.size for _n, entry in listing.segments[dir_of(a)]) <= layout.MAX_FILE_BYTES
+    assert listing.ignored == []
 
 
 # ---- files larger than any Organiser writes ------------------------------------------------
