@@ -104,6 +104,14 @@ def not_a_folder(path: Path) -> str | None:
     return None if stat.S_ISDIR(st.st_mode) else _kind(st.st_mode) + ", not a folder"
 
 
+def check_device_folder(path: Path) -> None:
+    """Unwritable if the device folder at `path` is there and is not a real folder: whoever else can
+    write to the folder could have linked it to this user's own files."""
+    why = not_a_folder(path)
+    if why:
+        raise Unwritable(f"{path.name}/", f"this device's folder is {why}; nothing is written through it")
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISLNK(mode):
         return "a symbolic link"
@@ -223,9 +231,7 @@ def write_whole(path: Path, data: bytes) -> None:
             path.parent.mkdir()
         except FileExistsError:
             pass
-        why = not_a_folder(path.parent)
-        if why:
-            raise Unwritable(f"{path.parent.name}/", f"it is {why}; nothing is written through it")
+        check_device_folder(path.parent)
     temp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(6)}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(temp, flags, 0o666)  # a new name of our own: never an existing file or a link

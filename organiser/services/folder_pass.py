@@ -127,11 +127,8 @@ class FolderPass:
         if keys.newest is None or keys.names is None or not self._may_write():
             return
         own = crypto.device_folder_name(keys.names, self.replica.device_id)
-        why = layout.not_a_folder(self.root / own)
-        if why:  # a link put there (to this user's own files, say), a file or a pipe: nothing goes through it
-            self._problem(f"{own}/", f"this device's folder is {why}; nothing is written there")
-            return
         try:
+            layout.check_device_folder(self.root / own)  # said at every pass, even with nothing to write
             self._write_segments(own, keys.newest)
             self._write_card(own, keys.newest, listing)
             self._share_keys(own, keys)
@@ -327,22 +324,13 @@ class FolderPass:
             segment.rows, segment.size = [], 0
 
     def _next_number(self, own: str) -> int:
-        """The number of this device's next segment: after every number it wrote (its database),
-        and after its own segments in the folder it forgot (a database restored from a backup);
-        numbers are never reused. Only segments that open under a key this device holds and name
-        it as their writer count: a stranger's file cannot push the number past the 8 digits
-        readers list. A name something else holds (a stranger's file or folder) is skipped."""
-        me = self.replica.device_id
-        row = store.folder(self.db, self.folder)
-        known = store.files(self.db, self.folder)
-        numbers = [row.next_segment if row else 1]
-        for path, file in known.items():
-            match = layout.SEGMENT.match(path.removeprefix(f"{own}/"))
-            if path.startswith(f"{own}/") and match and file.writer == me and file.state in store.HOLDING:
-                numbers.append(int(match.group(1)) + 1)
-        number = max(numbers)
+        """The number of this device's next segment, never reused: after every one it wrote (its
+        database), and after its own segments in the folder it forgot (a database restored from a
+        backup), which only it can make: a stranger's file cannot push it past the 8 digits readers
+        list. A name something else holds (a stranger's file or folder) is skipped."""
+        number = store.next_own_segment(self.db, self.folder, own, self.replica.device_id)
+        known, keys = store.files(self.db, self.folder), Keyring(self.replica)
         taken = layout.taken_numbers(self.root, own)
-        keys = Keyring(self.replica)
         for n, entry in sorted(taken.items()):
             if n >= number and entry is not None and self._is_own_segment(entry, known.get(entry.path), keys):
                 number = n + 1
@@ -351,14 +339,12 @@ class FolderPass:
         return number  # past layout.LAST_SEGMENT, writing a segment is refused (Unwritable), not misnamed
 
     def _is_own_segment(self, entry: layout.FileEntry, row: store.FileRow | None, keys: Keyring) -> bool:
-        """A segment of this device's in its folder: as the reading of this pass found it, or, if
-        it was not read as it is now, opened here."""
-        me = self.replica.device_id
+        """Opens under a key this device holds and names it as writer (as this pass read it, else opened now)."""
         if row is not None and (row.size, row.mtime_ns) == (entry.size, entry.mtime_ns):
-            return row.writer == me and row.state in store.HOLDING
+            return row.writer == self.replica.device_id and row.state in store.HOLDING
         try:
             _key, plain = crypto.open_sealed(keys.by_id, layout.read_file(self.root, entry.path) or b"", entry.path)
-            return decode_segment(plain)[0].writer == me
+            return decode_segment(plain)[0].writer == self.replica.device_id
         except (crypto.Unreadable, BadSegment):
             return False
 
@@ -375,9 +361,7 @@ class FolderPass:
         if keys.newest is None or keys.names is None:
             return 0
         own = crypto.device_folder_name(keys.names, self.replica.device_id)
-        why = layout.not_a_folder(self.root / own)
-        if why:  # raised, not reported: compaction deletes what it merged only once this is written
-            raise layout.Unwritable(f"{own}/", f"this device's folder is {why}; nothing is written there")
+        layout.check_device_folder(self.root / own)  # raised: compaction deletes only what it wrote again
         # Split as a pass splits (count and bytes), so no segment is larger than readers accept.
         segment = _Segment(self._next_number(own))
         before = self.report.segments_written

@@ -224,4 +224,4 @@ def test_a_device_folder_replaced_by_a_symlink_is_not_written_through(tmp_path):
     assert sorted(p.name for p in outside.iterdir()) == ["card"]
     assert (outside / "card").read_text() == "the victim's own notes"
     assert {"path": f"{own.name}/", "why": "this device's folder is a symbolic link, not a folder; "
-            "nothing is written there"} in report.problems
+            "nothing is written through it"} in report.problems
