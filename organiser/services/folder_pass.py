@@ -157,9 +157,13 @@ class FolderPass:
         if keys.newest is None or keys.names is None or not self._may_write():
             return
         own = crypto.device_folder_name(keys.names, self.replica.device_id)
-        self._write_segments(own, keys.newest)
-        self._write_card(own, keys.newest, listing)
-        self._share_keys(own, keys)
+        try:
+            layout.check_device_folder(self.root / own)  # said at every pass, even with nothing to write
+            self._write_segments(own, keys.newest)
+            self._write_card(own, keys.newest, listing)
+            self._share_keys(own, keys)
+        except layout.Unwritable as exc:  # something not ours where we write, or no segment number left
+            self._problem(exc.where or f"{own}/", exc.why)
 
     def _own(self, keys: Keyring) -> str:
         return crypto.device_folder_name(keys.names, self.replica.device_id) if keys.names else ""
@@ -370,11 +374,29 @@ class FolderPass:
             segment.rows, segment.size = [], 0
 
     def _next_number(self, own: str) -> int:
-        """The number of this device's next segment: numbers already in the folder are never reused,
-        even if this device forgot them."""
-        row = store.folder(self.db, self.folder)
-        existing = [n for n, _e in layout.list_folder(self.root).segments.get(own, [])]
-        return max([row.next_segment if row else 1, *(n + 1 for n in existing)])
+        """The number of this device's next segment, never reused: after every one it wrote (its
+        database), and after its own segments in the folder it forgot (a database restored from a
+        backup), which only it can make: a stranger's file cannot push it past the 8 digits readers
+        list. A name something else holds (a stranger's file or folder) is skipped."""
+        number = store.next_own_segment(self.db, self.folder, own, self.replica.device_id)
+        known, keys = store.files(self.db, self.folder), Keyring(self.replica)
+        taken = layout.taken_numbers(self.root, own)
+        for n, entry in sorted(taken.items()):
+            if n >= number and entry is not None and self._is_own_segment(entry, known.get(entry.path), keys):
+                number = n + 1
+        while number in taken:  # at most len(taken) steps
+            number += 1
+        return number  # past layout.LAST_SEGMENT, writing a segment is refused (Unwritable), not misnamed
+
+    def _is_own_segment(self, entry: layout.FileEntry, row: store.FileRow | None, keys: Keyring) -> bool:
+        """Opens under a key this device holds and names it as writer (as this pass read it, else opened now)."""
+        if row is not None and (row.size, row.mtime_ns) == (entry.size, entry.mtime_ns):
+            return row.writer == self.replica.device_id and row.state in store.HOLDING
+        try:
+            _key, plain = crypto.open_sealed(keys.by_id, layout.read_file(self.root, entry.path) or b"", entry.path)
+            return decode_segment(plain)[0].writer == self.replica.device_id
+        except (crypto.Unreadable, BadSegment):
+            return False
 
     def _scan_from(self, have: dict[str, int]) -> int:
         """Where to look for what the folder lacks: after what the last pass looked at, unless the
@@ -389,11 +411,15 @@ class FolderPass:
         if keys.newest is None or keys.names is None:
             return 0
         own = crypto.device_folder_name(keys.names, self.replica.device_id)
-        row = store.folder(self.db, self.folder)
-        number = first = row.next_segment if row else 1
-        for start in range(0, len(rows), SEGMENT_CHANGESETS):
-            number = self._write_one(own, keys.newest, number, rows[start:start + SEGMENT_CHANGESETS])
-        return number - first
+        layout.check_device_folder(self.root / own)  # raised: compaction deletes only what it wrote again
+        # Split as a pass splits (count and bytes), so no segment is larger than readers accept.
+        segment = _Segment(self._next_number(own))
+        before = self.report.segments_written
+        for row in rows:
+            self._add(own, keys.newest, segment, row)
+        if segment.rows:
+            self._write_one(own, keys.newest, segment.number, segment.rows)
+        return self.report.segments_written - before
 
     def _write_one(self, own: str, key: crypto.FolderKey, number: int,
                    changesets: list[tuple[str, int, bytes, bytes]]) -> int:

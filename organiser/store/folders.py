@@ -98,6 +98,17 @@ def set_next_segment(db: Database, path: str, number: int) -> None:
     db.execute("UPDATE folders SET next_segment = max(next_segment, ?) WHERE path = ?", [number, path])
 
 
+def next_own_segment(db: Database, path: str, own: str, device: str) -> int:
+    """The number after every segment this device wrote in the folder, as its database holds them:
+    next_segment, and its segments noted here (held ones that name it: not just a name it saw)."""
+    (highest,) = db.execute(
+        "SELECT max(CAST(substr(path, ?, 8) AS INTEGER)) FROM folder_files WHERE folder = ? AND path GLOB ? "
+        f"AND writer = ? AND state IN ({', '.join('?' * len(HOLDING))})",
+        [len(own) + 2, path, f"{own}/{'[0-9]' * 8}.seg", device, *HOLDING]).fetchone()
+    row = folder(db, path)
+    return max(row.next_segment if row else 1, (highest or 0) + 1)
+
+
 def scanned(db: Database, path: str) -> tuple[int, dict[str, int]]:
     """The change-log arrival number up to which this device wrote what the folder lacked, and
     what the folder held then: a pass looks only at what arrived since, unless the folder lost some."""
