@@ -389,14 +389,17 @@ class FolderPass:
         return number  # past layout.LAST_SEGMENT, writing a segment is refused (Unwritable), not misnamed
 
     def _is_own_segment(self, entry: layout.FileEntry, row: store.FileRow | None, keys: Keyring) -> bool:
-        """Opens under a key this device holds and names it as writer (as this pass read it, else opened now)."""
-        if row is not None and (row.size, row.mtime_ns) == (entry.size, entry.mtime_ns):
-            return row.writer == self.replica.device_id and row.state in store.HOLDING
+        """Written by this device: noted so when it wrote it, else signed with its key (any member
+        can seal a segment naming this device as its writer, numbered 99999999)."""
+        if row is not None and (row.size, row.mtime_ns) == (entry.size, entry.mtime_ns) and row.state == store.OWN:
+            return True
         try:
             _key, plain = crypto.open_sealed(keys.by_id, layout.read_file(self.root, entry.path) or b"", entry.path)
-            return decode_segment(plain)[0].writer == self.replica.device_id
-        except (crypto.Unreadable, BadSegment):
+            info = decode_segment(plain)[0]
+            self.replica.key().public_key().verify(info.signature, info.statement())
+        except Exception:  # does not open, does not parse, or not signed by this device's key
             return False
+        return info.writer == self.replica.device_id
 
     def _scan_from(self, have: dict[str, int]) -> int:
         """Where to look for what the folder lacks: after what the last pass looked at, unless the

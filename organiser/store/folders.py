@@ -100,11 +100,11 @@ def set_next_segment(db: Database, path: str, number: int) -> None:
 
 def next_own_segment(db: Database, path: str, own: str, device: str) -> int:
     """The number after every segment this device wrote in the folder, as its database holds them:
-    next_segment, and its segments noted here (held ones that name it: not just a name it saw)."""
+    next_segment, and the segments it noted as its own when it wrote them (a segment read there
+    that names it may be a member's, sealed under the folder key every member holds)."""
     (highest,) = db.execute(
         "SELECT max(CAST(substr(path, ?, 8) AS INTEGER)) FROM folder_files WHERE folder = ? AND path GLOB ? "
-        f"AND writer = ? AND state IN ({', '.join('?' * len(HOLDING))})",
-        [len(own) + 2, path, f"{own}/{'[0-9]' * 8}.seg", device, *HOLDING]).fetchone()
+        "AND writer = ? AND state = ?", [len(own) + 2, path, f"{own}/{'[0-9]' * 8}.seg", device, OWN]).fetchone()
     row = folder(db, path)
     return max(row.next_segment if row else 1, (highest or 0) + 1)
 

@@ -9,6 +9,7 @@ import os
 import zlib
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import orjson
 
@@ -277,8 +278,8 @@ def reads(monkeypatch) -> list[tuple[str, int]]:
     seen: list[tuple[str, int]] = []
     real = layout.read_file
 
-    def read_file(root: Path, rel: str) -> bytes | None:
-        data = real(root, rel)
+    def read_file(root: Path, rel: str, *args: Any, **kwargs: Any) -> bytes | None:
+        data = real(root, rel, *args, **kwargs)
         seen.append((rel, len(data or b"")))
         return data
 

@@ -16,51 +16,15 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from organiser.folder import crypto, layout
 from organiser.folder.segments import encode_segment
 from organiser.services import folder_pass
 from organiser.services.folder_invites import make_folder_invite
 from organiser.services.folder_pass import Keyring
-from organiser.services.group import Group
 from organiser.store.checks import MAX_CHANGESET_BYTES
 from tests.folder.conftest import folders, make_group
-
-JUNK_DIR = "0123456789abcdef01234567"  # a device folder of nobody's: its name only looks like one
-
-
-def dir_of(reader: Group, device: Group | None = None) -> str:
-    """The folder name of `device` (default: `reader`), as `reader` works it out."""
-    return crypto.device_folder_name(Keyring(reader.replica).names, (device or reader).device_id)
-
-
-def in_one_folder(tmp_path: Path, count: int) -> tuple[list[Group], Path]:
-    """`count` devices of one group attached to one folder, each having written its card."""
-    devices = make_group(tmp_path, count)
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    for device in devices:
-        folders(device).add(str(shared))
-    for _round in range(2):
-        for device in devices:
-            folders(device).sync()
-    return devices, shared
-
-
-def reads(monkeypatch) -> list[tuple[str, int]]:
-    """(path, bytes) of every whole-file read a pass makes."""
-    seen: list[tuple[str, int]] = []
-    real = layout.read_file
-
-    def read_file(root: Path, rel: str, *args: Any, **kwargs: Any) -> bytes | None:
-        data = real(root, rel, *args, **kwargs)
-        seen.append((rel, len(data or b"")))
-        return data
-
-    monkeypatch.setattr(layout, "read_file", read_file)
-    return seen
-
+from tests.folder.test_folder_attacker import JUNK_DIR, dir_of, in_one_folder, put_segment, reads
 
 # ---- a device's segment numbers --------------------------------------------------------------
 
@@ -87,6 +51,22 @@ def test_a_strangers_file_numbered_99999999_does_not_stop_a_device_writing(tmp_p
     assert all(layout.SEGMENT.match(name) for name in segment_names(shared, dir_of(a)))
 
 
+
+def test_a_members_segment_numbered_99999999_naming_another_device_does_not_use_up_its_numbers(tmp_path):
+    """A member holds the folder key: it seals a segment named 99999999.seg in a's folder naming a as
+    its writer (unsigned, or signed with its own key). Counted as a's own, a had no number left."""
+    (a, b, bad), shared = in_one_folder(tmp_path, 3)
+    key = Keyring(bad.replica).newest
+    unsigned, _info = encode_segment(a.device_id, a.id, [])
+    put_segment(shared, dir_of(bad, a), 99_999_999, unsigned, key)
+    signed_by_bad, _info = encode_segment(a.device_id, a.id, [], bad.replica.key().sign)
+    put_segment(shared, dir_of(bad, a), 99_999_998, signed_by_bad, key)
+    made = a.members.add("Written after the member's segments")
+    report = folders(a).sync()[0]
+    assert report.segments_written == 1 and not [p for p in report.problems if "number" in p["why"]]
+    folders(b).sync()
+    assert made.id in {m.id for m in b.members.list()}
+
 def test_a_strangers_empty_folders_at_a_devices_next_numbers_do_not_stop_it_writing(tmp_path):
     """Attack: folders named like a device's next segments. Renaming onto one failed, so every pass
     ended in FolderUnavailable ('Is a directory'). Now the names are skipped and left alone."""
@@ -103,12 +83,12 @@ def test_a_strangers_empty_folders_at_a_devices_next_numbers_do_not_stop_it_writ
 
 
 def test_a_device_whose_segment_numbers_ran_out_says_so_and_writes_no_longer_name(tmp_path):
-    """A member (any holder of the folder key can seal a segment at a device's place, naming it as
-    writer) leaves 99999999.seg in another device's folder: that device has no number left. It
-    says so in the pass report and writes no name past 8 digits."""
+    """A device's own segment (signed with its key) is numbered 99999999, as an older version could
+    leave it: the device has no number left. It says so in the pass report and writes no name past
+    8 digits. (Another member's segment there, naming it, does not count: the test above.)"""
     (a, _b), shared = in_one_folder(tmp_path, 2)
     rel = f"{dir_of(a)}/99999999.seg"  # the last name with the 8 digits readers list
-    plain, _info = encode_segment(a.device_id, a.replica.group_id, [])
+    plain, _info = encode_segment(a.device_id, a.replica.group_id, [], a.replica.key().sign)
     layout.write_whole(shared / rel, crypto.seal(Keyring(a.replica).newest, plain, rel))
     folders(a).sync()  # read as its own (it is), before anything is to be written
     a.members.add("Nowhere to go")
