@@ -17,7 +17,8 @@ from organiser.core.changeset import Op, encode_body
 from organiser.folder import crypto, layout, segments
 from organiser.folder.segments import encode_json, encode_segment
 from organiser.services import folder_pass
-from organiser.services.folder_pass import Keyring, card_body
+from organiser.services.folder_cards import card_body
+from organiser.services.folder_pass import Keyring
 from organiser.services.group import Group
 from organiser.store import folders as store
 from organiser.store import incidents
