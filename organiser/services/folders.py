@@ -248,12 +248,9 @@ class Folders:
         """The changesets carried over as new segments of this device; how many segments."""
         if keys.names is None or keys.newest is None:
             raise ValidationError("folder", "folder: this device holds no folder key; nothing was compacted.")
-        own = crypto.device_folder_name(keys.names, self.replica.device_id)
-        existing = [n for n, _entry in layout.list_folder(Path(folder)).segments.get(own, [])]
-        # A segment another device left in this device's folder may stay, or be among those
-        # about to be deleted: a new segment must never land on its name.
-        with self.db.atomic():
-            store.set_next_segment(self.db, folder, max(existing, default=0) + 1)
+        # A segment another device left in this device's folder may stay, or be among those about
+        # to be deleted: write_rows numbers past this device's own and skips every name taken (a
+        # stranger's 99999999.seg there must not use up its numbers, as counting it would).
         return FolderPass(self.replica, folder).write_rows(rows)
 
 

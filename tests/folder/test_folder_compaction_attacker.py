@@ -101,3 +101,21 @@ def test_compaction_never_writes_over_a_segment_left_at_its_next_number(tmp_path
     assert len(hashes([admin, newcomer])) == 1
     assert result["segments_after"] == 1 and (shared / admins / layout.segment_name(after + 1)).exists()
     newcomer.close()
+
+
+def test_compaction_beside_a_strangers_file_numbered_99999999_leaves_the_admin_numbers_to_write(tmp_path):
+    """Compaction numbered its new segments after every name in the admin's folder: a stranger's
+    99999999.seg there left the admin no number, for compaction and every pass after it."""
+    (admin, member), shared = in_one_folder(tmp_path, 2)
+    for i in range(3):
+        admin.members.add(f"Admin's {i}")
+        folders(admin).sync()
+        folders(member).sync()
+    (shared / dir_of(admin) / "99999999.seg").write_bytes(b"junk")
+    result = folders(admin).compact(str(shared))
+    assert result["changesets"] > 0
+    made = admin.members.add("Written after compaction")
+    report = folders(admin).sync()[0]
+    assert report.segments_written == 1, report.problems
+    folders(member).sync()
+    assert made.id in {m.id for m in member.members.list()}
