@@ -100,6 +100,10 @@ class PeerAllowances:
     # that lost its link midway asks again), then ASK_RATE a second. A member dialling again and
     # again with an empty HELLO would otherwise get the whole group at each connection.
     first_streams: Allowance
+    # The proofs of forks it has read from us (our `forks` ids up to this): it keeps them, so
+    # they are not sent again at each conversation's start. A member forking thousands of
+    # numbers had every honest link resend them all (with the versions held) at each one.
+    proofs_read_upto: int = 0
 
     @classmethod
     def fresh(cls, replica: Replica) -> PeerAllowances:

@@ -22,7 +22,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.store import forks, incidents
 from organiser.sync import packing
 from organiser.sync import protocol as p
-from organiser.sync.asking import Allowance, Excess
+from organiser.sync.asking import Allowance, Excess, PeerAllowances
 from organiser.sync.copies import without_held
 from organiser.sync.guard import PeerGuard, TooManyRefusals
 from organiser.sync.skipping import TREE_PATIENCE
@@ -84,6 +84,9 @@ class Receiving:
     _neighbours_excess: Excess
     peer_heads: tuple[dict[str, int], dict[str, str]]
     guard: PeerGuard
+    live: bool
+    allowances: PeerAllowances
+    _proofs_before_synced: int
     refused_peer: bool
     codecs: tuple[str, ...]
     peer_skips: bool
@@ -171,6 +174,9 @@ class Receiving:
     async def _on_vector(self, payload: bytes) -> None:
         """What the peer holds now: an acknowledgement of what we sent, and news of other links."""
         vector = self._of_members(p.decode_vector(payload))
+        if self.live:  # its answer to our SYNCED, or later: it has read what we sent before it
+            kept = self.allowances
+            kept.proofs_read_upto = max(kept.proofs_read_upto, self._proofs_before_synced)
         for a, s in vector.items():
             self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
             self.peer_known[a] = max(self.peer_known.get(a, 0), s)

@@ -134,6 +134,7 @@ class Session(Asking, CopySkipping, Receiving):
         self.peer_hops: dict[str, int] | None = None  # ... from each laptop it reaches (sync/routes.py)
         self.sent_hops: dict[str, int] | None = None
         self.guard = PeerGuard(self.replica, self.peer_device)
+        self._proofs_before_synced = 0  # our forks ids sent before our SYNCED (read once it answers)
         self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
         self._turned_away = ""
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
@@ -142,6 +143,7 @@ class Session(Asking, CopySkipping, Receiving):
             self.allowances = PeerAllowances.fresh(self.replica)
         self._asks = self.allowances.asks  # what it asks us to send again (sync/asking.py)
         self._first_streams = self.allowances.first_streams
+        self.guard.proofs_sent_upto = self.allowances.proofs_read_upto
         self._asked = asyncio.Event()
         self._became_live = asyncio.Event()
         self._asked_vector: dict[str, int] | None = None
@@ -231,6 +233,7 @@ class Session(Asking, CopySkipping, Receiving):
         skipped |= self.skipped_by_peer  # it gets them by another link, and says so in its notes
         self._sent_target = {a: s for a, s in self.replica.version_vector().items() if a not in skipped}
         await self._send_proofs()
+        self._proofs_before_synced = self.guard.proofs_sent_upto
         await self._send_kept_aside()
         await self._send(p.encode_frame(p.FrameType.SYNCED))
         self.live = True
