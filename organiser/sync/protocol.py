@@ -233,12 +233,21 @@ def decode_hello(payload: bytes) -> tuple[str, dict[str, int]]:
     return text_field(doc, "device", 64), check_vector(doc.get("vector"))
 
 
-def encode_vector(vector: dict[str, int]) -> bytes:
-    return encode_json(FrameType.VECTOR, {"vector": vector})
+def encode_vector(vector: dict[str, int], *, answers_synced: bool = False) -> bytes:
+    doc: dict[str, Any] = {"vector": vector}
+    if answers_synced:  # sent on reading the peer's SYNCED: all it sent before was read (older versions omit it)
+        doc["synced"] = True
+    return encode_json(FrameType.VECTOR, doc)
 
 
 def decode_vector(payload: bytes) -> dict[str, int]:
     return check_vector(decode_json(payload).get("vector"))
+
+
+def decode_vector_answer(payload: bytes) -> tuple[dict[str, int], bool]:
+    """A VECTOR's vector, and whether it answers our SYNCED (so all we sent before it was read)."""
+    doc = decode_json(payload)
+    return check_vector(doc.get("vector")), doc.get("synced") is True
 
 
 def encode_neighbours(devices: frozenset[str] | set[str], hops: dict[str, int] | None = None) -> bytes:

@@ -168,13 +168,14 @@ class Receiving:
         await self._fetch_other_versions()
         self.received_all.set()
         self.last_sync = time.time()
-        await self._send(p.encode_vector(self.replica.version_vector()))
+        await self._send(p.encode_vector(self.replica.version_vector(), answers_synced=True))
         self.on_change(self)
 
     async def _on_vector(self, payload: bytes) -> None:
         """What the peer holds now: an acknowledgement of what we sent, and news of other links."""
-        vector = self._of_members(p.decode_vector(payload))
-        if self.live:  # its answer to our SYNCED, or later: it has read what we sent before it
+        said, answers_synced = p.decode_vector_answer(payload)
+        vector = self._of_members(said)
+        if answers_synced and self.live:  # it read our SYNCED, so the proofs of forks sent before it
             kept = self.allowances
             kept.proofs_read_upto = max(kept.proofs_read_upto, self._proofs_before_synced)
         for a, s in vector.items():
