@@ -371,8 +371,17 @@ class Replica:
                      outcome: MergeOutcome) -> list[Changeset]:
         """Check and store the changesets of authors known this round; return those stored."""
         ready, beyond = self.split_by_membership(arrived)
-        if beyond:
+        # Entries kept aside may bring their author back, and with it a removal it wrote: what
+        # else arrived is split again by that roster, as it would be had they come in another
+        # batch (each pass moves changesets out of `ready`, so the passes are bounded).
+        for _pass in range(len(arrived) + 1):
+            if not beyond:
+                break
+            before = self.roster()
             self._keep_withdrawn(beyond, known, result, outcome)
+            if self.roster() == before:
+                break
+            ready, beyond = self.split_by_membership(ready)
         batch = self._verified(ready, known, result.refused)
         # Checked like a person's edit once signatures vouch for who wrote them.
         batch, unfit = checks.screen(self.db, batch, self.clock.wall_ms())
