@@ -454,13 +454,16 @@ class Replica:
             result.refused.extend(bad)
             good, unfit = checks.screen(self.db, good, self.clock.wall_ms())
             result.refused.extend(unfit)
-            result.refused.extend(Refusal(cs.author, cs.seq, "its author was removed from the group", "removed")
-                                  for cs in good)
             update = membership.keep_withdrawn(self.db, good)
             if update is not None:
                 self._roster = None
                 self._keys.clear()
                 _fold(outcome, update.outcome)
+            # Those their own entries brought back (a more senior admin's removal of the remover
+            # among them) are stored, not refused: no incident against a device still a member.
+            limit = self.roster().limits.get(author)
+            result.refused.extend(Refusal(cs.author, cs.seq, "its author was removed from the group", "removed")
+                                  for cs in good if limit is not None and cs.seq > limit)
 
     def _links(self, cs: Changeset) -> bool:
         """Whether a changeset fits the chain held around it: its predecessor and its follower."""

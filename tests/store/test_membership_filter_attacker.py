@@ -34,6 +34,7 @@ from organiser.core.membership import (
     evaluate,
 )
 from organiser.core.membership_limits import promotable
+from organiser.store import incidents
 from organiser.store import membership as store
 from organiser.store.database import connect
 
@@ -365,6 +366,9 @@ def test_a_removal_that_comes_back_in_a_batch_withdraws_what_it_removes_whatever
             assert roster[b.device_id] == (False, True) and roster[c.device_id] == (False, False)
             assert roster[d.device_id] == (True, False)
         assert _members(f) == ["Before"]
+        # b's changesets, brought back by its own entries in the batch, were never refused as a
+        # removed device's: no incident against b, a member (and an admin) throughout.
+        assert (b.device_id, "removed") not in {(i["device"], i["reason"]) for i in incidents.listed(e.db)}
         sync_all(devices, rounds=2)  # everyone talks to everyone: e does not come round
         assert _members(e) == _members(f), _members(e)
         assert e.replica.state_hash() == f.replica.state_hash()
