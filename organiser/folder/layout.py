@@ -37,7 +37,7 @@ CONFLICT_MARKS = (".sync-conflict-", "(conflicted copy", "conflicted copy", "-co
 PARTIAL_MARKS = (TEMP_PREFIX, ".syncthing.", "~syncthing~", ".~", ".part", ".tmp")
 
 # No file Organiser writes is larger, so none larger is read. A segment is closed once it holds
-# 8 MiB of changesets (services/folder_pass.py SEGMENT_BYTES, counted as body + 64), so it holds
+# 8 MiB of changesets (folder/segments.py SEGMENT_BYTES, counted as body + 64), so it holds
 # at most that plus one changeset (at most 1 MiB, store/checks.py), 4 bytes of length each and a
 # header naming each author's span (5,000 authors at most: ~0.4 MiB); zlib adds under 0.1% to what
 # does not compress and the seal 40 bytes: under 10 MiB. A card, a key file or an invite is JSON
