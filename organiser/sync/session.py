@@ -133,7 +133,6 @@ class Session(Asking, CopySkipping, Receiving):
         self.peer_trees = False  # the peer's HELLO lists TREE_FEATURE: its NEIGHBOURS say how far it is
         self.peer_hops: dict[str, int] | None = None  # ... from each laptop it reaches (sync/routes.py)
         self.sent_hops: dict[str, int] | None = None
-        self.guard = PeerGuard(self.replica, self.peer_device)
         self._proofs_before_synced = 0  # our forks ids sent before our SYNCED (read once it answers)
         self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
         self._turned_away = ""
@@ -143,7 +142,7 @@ class Session(Asking, CopySkipping, Receiving):
             self.allowances = PeerAllowances.fresh(self.replica)
         self._asks = self.allowances.asks  # what it asks us to send again (sync/asking.py)
         self._first_streams = self.allowances.first_streams
-        self.guard.proofs_sent_upto = self.allowances.proofs_read_upto
+        self.guard = PeerGuard(self.replica, self.peer_device, proofs_sent_upto=self.allowances.proofs_read_upto)
         self._asked = asyncio.Event()
         self._became_live = asyncio.Event()
         self._asked_vector: dict[str, int] | None = None

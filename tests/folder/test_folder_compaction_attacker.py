@@ -16,17 +16,23 @@ from tests.folder.test_folder_attacker import dir_of, in_one_folder, put_segment
 from tests.folder.test_folder_compact import make_group_member
 
 
-def test_compaction_carries_the_changesets_this_device_holds_not_a_forged_version(tmp_path):
-    """A member leaves, in the admin's own folder, a segment holding a forged version of one of the
-    admin's changesets (refused on reading) beside a genuine one (so the file counts as applied).
-    Compaction keeps whichever version of each (author, seq) it read last, deletes the genuine
-    segment, and notes the folder as holding it: a device that reads only the folder never gets it."""
+def _admin_wrote_three(tmp_path):  # type: ignore[no-untyped-def]
+    """An admin and a member sharing a folder, the admin's three new members in it, read by both."""
     (admin, bad), shared = in_one_folder(tmp_path, 2)
     for i in range(3):
         admin.members.add(f"Admin's {i}")
     for _round in range(2):
         folders(admin).sync()
         folders(bad).sync()
+    return admin, bad, shared
+
+
+def test_compaction_carries_the_changesets_this_device_holds_not_a_forged_version(tmp_path):
+    """A member leaves, in the admin's own folder, a segment holding a forged version of one of the
+    admin's changesets (refused on reading) beside a genuine one (so the file counts as applied).
+    Compaction keeps whichever version of each (author, seq) it read last, deletes the genuine
+    segment, and notes the folder as holding it: a device that reads only the folder never gets it."""
+    admin, bad, shared = _admin_wrote_three(tmp_path)
     held = {(cs.author, cs.seq): cs for cs in bad.replica.changes_since({})}
     genuine = next(cs for cs in held.values() if b"Admin's 1" in cs.body)
     after = held[(admin.device_id, genuine.seq + 1)]
@@ -82,12 +88,7 @@ def test_compaction_never_writes_over_a_segment_left_at_its_next_number(tmp_path
     """A member leaves, in the admin's folder under the number the admin would write next, a copy
     of a genuine changeset of the admin's. Compaction wrote its merged segment under that name,
     then deleted it with the segments it had merged: the folder held none of their changesets."""
-    (admin, bad), shared = in_one_folder(tmp_path, 2)
-    for i in range(3):
-        admin.members.add(f"Admin's {i}")
-    for _round in range(2):
-        folders(admin).sync()
-        folders(bad).sync()
+    admin, bad, shared = _admin_wrote_three(tmp_path)
     genuine = next(cs for cs in bad.replica.changes_since({}) if b"Admin's 1" in cs.body)
     plain, _info = encode_segment(admin.device_id, admin.id,
                                   [(genuine.author, genuine.seq, genuine.body, genuine.signature)])
