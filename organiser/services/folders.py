@@ -212,12 +212,13 @@ class Folders:
     def _judge(self, root: Path, row: store.FileRow, keys: Keyring) -> _Judged:
         """Read one segment and set it against this device's store: the versions it holds as
         written (to carry over), or why the segment must stay."""
-        path = root / row.path
         try:
-            st = path.stat()
-            data = path.read_bytes()
+            st = os.lstat(root / row.path)
         except OSError as exc:
             return _Judged(row.path, (0, 0), kept=f"kept: it could not be read now ({exc.strerror or exc})")
+        data = layout.read_file(root, row.path)  # as a pass reads: never through a link put there since
+        if data is None:
+            return _Judged(row.path, (0, 0), kept="kept: it could not be read now (it is no longer a segment's file)")
         try:
             _key, plain = crypto.open_sealed(keys.by_id, data, row.path)
             _info, changesets = decode_segment(plain)

@@ -113,11 +113,10 @@ _ENTRIES_THAT_MAY_COUNT = _MAY_BE_ADMINS + """,
 
 
 def _any_may_count(db: Database, entries: list[Entry]) -> bool:
-    may_be_admins = {device for (device,) in db.execute(_MAY_BE_ADMINS + " SELECT device FROM may_be_admins")}
-    if any(e.author in may_be_admins for e in entries):
-        return True
-    return any(e.action == ADMIT for e in entries) and bool(
-        db.execute(_MAY_BE_ADMINS + " SELECT yes FROM policy_set").fetchone()[0])
+    rows = db.execute(_MAY_BE_ADMINS + " SELECT device, (SELECT yes FROM policy_set) FROM may_be_admins").fetchall()
+    may_be_admins = {device for device, _policy in rows}
+    policy_set = any(policy for _device, policy in rows)
+    return any(e.author in may_be_admins or (e.action == ADMIT and policy_set) for e in entries)
 
 
 class InviteUsed(ValueError):
