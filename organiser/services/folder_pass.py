@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,7 +226,8 @@ class FolderPass(CardsAndKeys):
                 reasons = refused.get(entry.path, [])
                 detail = f"{len(reasons)} of {len(changesets)} changesets refused: {reasons[0]}" if reasons else ""
                 self._note(entry, _file_state(entry.path in waiting, len(reasons), len(changesets)),
-                           writer=writer, covers=_spans(cs for cs in changesets if (cs.author, cs.seq) not in not_held),
+                           writer=writer, covers=store.runs((cs.author, cs.seq) for cs in changesets
+                                                            if (cs.author, cs.seq) not in not_held),
                            detail=detail)
                 if reasons:
                     self._problem(entry.path, detail)
@@ -319,13 +319,15 @@ class FolderPass(CardsAndKeys):
 
     def _write_one(self, own: str, key: crypto.FolderKey, number: int,
                    changesets: list[tuple[str, int, bytes, bytes]]) -> int:
-        plain, info = encode_segment(self.replica.device_id, self.replica.group_id, changesets, self.replica.key().sign)
+        replica = self.replica
+        plain, _info = encode_segment(replica.device_id, replica.group_id, changesets, replica.key().sign)
         rel = f"{own}/{layout.segment_name(number)}"
         layout.write_whole(self.root / rel, crypto.seal(key, plain, rel))
         st = (self.root / rel).stat()
         with self.db.atomic():
+            held = store.runs((author, seq) for author, seq, _body, _signature in changesets)
             store.note_file(self.db, self.folder, store.FileRow(rel, st.st_size, st.st_mtime_ns, store.OWN,
-                                                                self.replica.device_id, info.covers, ""))
+                                                                self.replica.device_id, held, ""))
             store.set_next_segment(self.db, self.folder, number + 1)
         self.report.written += len(changesets)
         self.report.segments_written += 1
@@ -343,16 +345,6 @@ def _refusals_by_file(refusals: list[Refusal],
         if refusal.code == "stranger":
             waiting.add(path)
     return refused, waiting
-
-
-def _spans(changesets: Iterable[Changeset]) -> dict[str, list[int]]:
-    """Per author, the lowest and highest number of these changesets: what a file is noted as
-    holding, from what it held that was not refused (never from what its header claims)."""
-    spans: dict[str, list[int]] = {}
-    for cs in changesets:
-        span = spans.setdefault(cs.author, [cs.seq, cs.seq])
-        span[0], span[1] = min(span[0], cs.seq), max(span[1], cs.seq)
-    return spans
 
 
 def _file_state(waiting: bool, refused: int, changesets: int) -> str:

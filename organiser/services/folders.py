@@ -155,7 +155,7 @@ class Folders:
 
     def _applied(self, rows: dict[str, store.FileRow]) -> dict[str, dict[str, int]]:
         """Per device that left a card in the folder (and this one): the last number of each author it applied."""
-        applied = {r.writer: {a: s[1] for a, s in r.covers.items()} for r in rows.values() if r.state == store.CARD}
+        applied = {r.writer: {a: s[-1] for a, s in r.covers.items()} for r in rows.values() if r.state == store.CARD}
         applied[self.replica.device_id] = self.replica.version_vector()
         return applied
 
@@ -340,7 +340,7 @@ def _applied_by_every(members: list[DeviceInfo], applied: dict[str, dict[str, in
 
 
 def _covered(row: store.FileRow, safe: dict[str, int]) -> bool:
-    return all(safe.get(author, 0) >= high for author, (_low, high) in row.covers.items())
+    return all(safe.get(author, 0) >= flat[-1] for author, flat in row.covers.items())  # runs in order
 
 
 def _is_segment(row: store.FileRow) -> bool:

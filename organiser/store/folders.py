@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ class FileRow:
     mtime_ns: int
     state: str
     writer: str
-    covers: dict[str, list[int]]
+    covers: dict[str, list[int]]  # per author, the runs of numbers it holds: [low, high, ...] (runs)
     detail: str
     tried_with: str = ""  # for a file not usable yet: the keys and roster it was tried with
 
@@ -146,13 +147,37 @@ def forget_files(db: Database, folder_path: str, paths: list[str]) -> None:
     db.conn.executemany("DELETE FROM folder_files WHERE folder = ? AND path = ?", [(folder_path, p) for p in paths])
 
 
+def runs(numbers: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    """Per author, the runs of consecutive numbers among these (author, seq), flat and in order:
+    [low, high, low, high, ...]. What a file is noted as holding (`FileRow.covers`): never one
+    span from its lowest number to its highest, which a member copying an author's first and
+    latest changesets into one file would make cover every number between."""
+    by_author: dict[str, set[int]] = {}
+    for author, seq in numbers:
+        by_author.setdefault(author, set()).add(seq)
+    out: dict[str, list[int]] = {}
+    for author, seqs in by_author.items():
+        flat = out[author] = []
+        for seq in sorted(seqs):
+            if flat and flat[-1] == seq - 1:
+                flat[-1] = seq
+            else:
+                flat += [seq, seq]
+    return out
+
+
+def pairs(flat: list[int]) -> Iterator[tuple[int, int]]:
+    """(low, high) of each run a file's `covers` lists for an author (see `runs`)."""
+    return zip(flat[::2], flat[1::2], strict=True)
+
+
 def coverage(rows: Any) -> dict[str, int]:
     """Per author, the highest seq up to which the files hold every changeset (from 1)."""
     spans: dict[str, list[tuple[int, int]]] = {}
     for row in rows:
         if row.state in HOLDING:
-            for author, (low, high) in row.covers.items():
-                spans.setdefault(author, []).append((low, high))
+            for author, flat in row.covers.items():
+                spans.setdefault(author, []).extend(pairs(flat))
     out: dict[str, int] = {}
     for author, ranges in spans.items():
         upto = 0

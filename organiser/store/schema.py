@@ -399,5 +399,16 @@ def m019_folder_retries(db: Database) -> None:
     )
 
 
+@migrations()
+def m020_folder_runs(db: Database) -> None:
+    # A file read from the folder was noted as holding, per author, one span from its lowest
+    # number to its highest, so a member copying an author's first and latest changesets made
+    # every number between look held (and nobody wrote them). Files are now noted with the runs
+    # they hold (store/folders.py `runs`): those read before are read again at the next pass
+    # (applying what they hold again changes nothing). This device's own segments held runs
+    # already (it writes an author's numbers in order, from where the folder stopped).
+    db.execute("DELETE FROM folder_files WHERE state = 'applied'")
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

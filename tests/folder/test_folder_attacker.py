@@ -22,6 +22,8 @@ from organiser.services.folder_pass import Keyring
 from organiser.services.group import Group
 from organiser.store import folders as store
 from organiser.store import incidents
+from organiser.sync.outbox import missing
+from tests.conftest import sync_pair
 from tests.folder.conftest import folders, make_group
 
 STRANGER = "f" * 32  # an author no roster knows: its changesets' signatures are never checked
@@ -322,3 +324,29 @@ def test_segments_under_a_key_this_device_lacks_are_not_opened_again_at_every_pa
     for _pass in range(3):  # no file and no key changes
         folders(a).sync()
     assert opened[0] == 0
+
+
+def test_a_member_copying_an_authors_first_and_last_changesets_does_not_hide_those_between(tmp_path):
+    """A file was noted as holding, per author, everything from its lowest number to its highest:
+    a member copying the author's genuine first and latest changesets into one segment made every
+    device believe the folder held all those between, so the author never wrote them there and a
+    device reading only the folder never got them."""
+    (author, bad, reader), shared = in_one_folder(tmp_path, 3)
+    for n in range(5):
+        author.members.add(f"Neighbour {n}")
+    sync_pair(author, bad)  # the member in bad faith holds the author's changesets, as signed
+    _after, rows = missing(bad.db, {}, 0, limit=10_000)
+    authored = sorted((r for r in rows if r.author == author.device_id), key=lambda r: r.seq)
+    copied = [(r.author, r.seq, r.body, r.signature) for r in (authored[0], authored[-1])]
+    plain, _info = encode_segment(bad.device_id, bad.id, copied, bad.replica.key().sign)
+    put_segment(shared, dir_of(bad), 60, plain, Keyring(bad.replica).newest)
+    folders(author).sync()
+    folders(reader).sync()
+    assert reader.replica.state_hash() == author.replica.state_hash()
+
+
+def test_a_file_is_noted_as_holding_the_runs_of_numbers_it_holds():
+    held = store.runs([("a", 5), ("a", 1), ("a", 2), ("b", 3), ("a", 2)])
+    assert held == {"a": [1, 2, 5, 5], "b": [3, 3]}
+    row = store.FileRow("x/00000001.seg", 1, 1, store.APPLIED, "w", held, "")
+    assert store.coverage([row]) == {"a": 2}  # b's 1 and 2 are in no file

@@ -280,3 +280,21 @@ def test_m019_keeps_the_folder_keys_received_and_the_files_read(tmp_path):
     assert db.execute("SELECT sender, key_id, key FROM folder_keys").fetchall() == [("", b"id-1", b"k" * 32)]
     db.execute("INSERT INTO folder_keys (sender, key_id, key) VALUES ('b', ?, ?)", [b"id-1", b"k" * 32])  # per sender
     db.close()
+
+
+def test_m020_has_the_files_read_from_others_read_again_and_keeps_the_rest(tmp_path):
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m020_folder_runs")
+    db.execute("INSERT INTO folders (path, added_at) VALUES ('/media/stick', 1.0)")
+    for path, state, covers in [("b/00000001.seg", "applied", '{"x": [1, 500]}'),
+                                ("a/00000001.seg", "own", '{"a": [1, 9]}'), ("b/card", "card", '{"a": [1, 9]}')]:
+        db.execute("INSERT INTO folder_files (folder, path, size, mtime_ns, state, covers) VALUES "
+                   "('/media/stick', ?, 9, 1, ?, ?)", [path, state, covers])
+    db.conn.commit()
+    db.close()
+    db = connect(tmp_path / "old.db")  # runs m020
+    assert migrations.pending(db) == []
+    # The span a member's copies made up is gone: the next pass reads that file again and notes its runs.
+    assert db.execute("SELECT path, state, covers FROM folder_files ORDER BY path").fetchall() == [
+        ("a/00000001.seg", "own", '{"a": [1, 9]}'), ("b/card", "card", '{"a": [1, 9]}')]
+    db.close()
