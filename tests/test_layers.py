@@ -124,7 +124,9 @@ def test_every_module_but_the_qt_layers_imports_first_with_qt_blocked():
     assert json.loads(result.stdout) == {}
 
 
-def test_every_module_including_the_qt_layers_imports_first():
-    result = run_python(IMPORT_EACH_FIRST.format(modules=all_modules()))
+def test_every_module_of_the_qt_layers_imports_first():
+    """The other modules were each imported first above, with Qt blocked: they import no Qt,
+    so importing them with Qt available takes the same path."""
+    result = run_python(IMPORT_EACH_FIRST.format(modules=[m for m in all_modules() if m.startswith(QT_LAYERS)]))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {}
