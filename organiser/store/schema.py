@@ -408,6 +408,10 @@ def m020_folder_runs(db: Database) -> None:
     # (applying what they hold again changes nothing). This device's own segments held runs
     # already (it writes an author's numbers in order, from where the folder stopped).
     db.execute("DELETE FROM folder_files WHERE state = 'applied'")
+    # A stranger's 99999999.seg made versions before m019 number this device's next segment past
+    # the 8 digits readers list, so it could write none: the next pass numbers it again from the
+    # segments it noted as its own and those in the folder (services/folder_pass.py `_next_number`).
+    db.execute("UPDATE folders SET next_segment = 1 WHERE next_segment > 99999999")
 
 
 def migrate(db: Database) -> None:

@@ -282,10 +282,11 @@ def test_m019_keeps_the_folder_keys_received_and_the_files_read(tmp_path):
     db.close()
 
 
-def test_m020_has_the_files_read_from_others_read_again_and_keeps_the_rest(tmp_path):
+def test_m020_has_the_files_read_from_others_read_again_and_numbers_past_8_digits_worked_out_again(tmp_path):
     db = Database(tmp_path / "old.db")
     migrations.apply(db, stop_before="m020_folder_runs")
-    db.execute("INSERT INTO folders (path, added_at) VALUES ('/media/stick', 1.0)")
+    db.execute("INSERT INTO folders (path, added_at, next_segment) VALUES ('/media/stick', 1.0, 100000000)")
+    db.execute("INSERT INTO folders (path, added_at, next_segment) VALUES ('/media/other', 1.0, 12)")
     for path, state, covers in [("b/00000001.seg", "applied", '{"x": [1, 500]}'),
                                 ("a/00000001.seg", "own", '{"a": [1, 9]}'), ("b/card", "card", '{"a": [1, 9]}')]:
         db.execute("INSERT INTO folder_files (folder, path, size, mtime_ns, state, covers) VALUES "
@@ -297,4 +298,7 @@ def test_m020_has_the_files_read_from_others_read_again_and_keeps_the_rest(tmp_p
     # The span a member's copies made up is gone: the next pass reads that file again and notes its runs.
     assert db.execute("SELECT path, state, covers FROM folder_files ORDER BY path").fetchall() == [
         ("a/00000001.seg", "own", '{"a": [1, 9]}'), ("b/card", "card", '{"a": [1, 9]}')]
+    # A number past the 8 digits (a stranger's 99999999.seg, before m019) is worked out again.
+    assert db.execute("SELECT path, next_segment FROM folders ORDER BY path").fetchall() == [
+        ("/media/other", 12), ("/media/stick", 1)]
     db.close()
