@@ -104,6 +104,10 @@ class PeerAllowances:
     # they are not sent again at each conversation's start. A member forking thousands of
     # numbers had every honest link resend them all (with the versions held) at each one.
     proofs_read_upto: int = 0
+    # Per removed author, the highest number of its membership entries a removal took back here
+    # that it has read from us: its vector never counts them (nor does ours), so they went again
+    # at each conversation's start.
+    kept_aside_read: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, replica: Replica) -> PeerAllowances:

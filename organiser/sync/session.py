@@ -134,6 +134,7 @@ class Session(Asking, CopySkipping, Receiving):
         self.peer_hops: dict[str, int] | None = None  # ... from each laptop it reaches (sync/routes.py)
         self.sent_hops: dict[str, int] | None = None
         self._proofs_before_synced = 0  # our forks ids sent before our SYNCED (read once it answers)
+        self._kept_aside_before_synced: dict[str, int] = {}  # entries taken back, sent before it (idem)
         self.refused_peer = False  # closed for sending too much that was refused (the node backs off)
         self._turned_away = ""
         self.peer_heads: tuple[dict[str, int], dict[str, str]] = ({}, {})
@@ -372,10 +373,17 @@ class Session(Asking, CopySkipping, Receiving):
             await self._send(p.encode_changes(part))
 
     async def _send_kept_aside(self) -> None:
-        """Membership entries a removal took back here: the peer must evaluate them too."""
-        kept = self.replica.kept_aside_entries(self.peer_known)
+        """Membership entries a removal took back here: the peer must evaluate them too (unless it
+        read them from us in an earlier conversation)."""
+        beyond = dict(self.peer_known)
+        for author, seq in self.allowances.kept_aside_read.items():
+            beyond[author] = max(beyond.get(author, 0), seq)
+        kept = self.replica.kept_aside_entries(beyond)
         for part in p.batches([(cs.body, cs.signature) for cs in kept]):
             await self._send(p.encode_changes(part))
+        for cs in kept:
+            sent = self._kept_aside_before_synced
+            sent[cs.author] = max(sent.get(cs.author, 0), cs.seq)
 
     async def _keepalive(self) -> None:
         while True:

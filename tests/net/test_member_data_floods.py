@@ -10,6 +10,8 @@ import asyncio
 import pytest
 
 from organiser.core.changeset import GENESIS, Op, sign_changeset
+from organiser.core.membership import MEMBERSHIP_KIND, POLICY
+from organiser.core.records import new_id
 from organiser.net.transport import close_quietly
 from organiser.store import forks
 from organiser.store.replica import LocalOp
@@ -218,6 +220,41 @@ async def test_proofs_of_forks_an_honest_peer_read_are_not_sent_again_at_each_co
             await until(session.closed.is_set, 5.0, "the conversation closed")
         assert counts == [60, 60, 0]
         forker.close()
+        honest.close()
+    finally:
+        await a.stop()
+
+
+async def test_entries_a_removal_took_back_are_not_sent_again_to_a_peer_that_read_them(tmp_path, group) -> None:
+    """An admin's membership entries written after the last of its changesets its removal keeps
+    are kept aside and still count (a more senior admin may undo the removal), so every device
+    hands them on. The peer's vector never covers them (they are not in its change log either), so
+    they went again at the start of every conversation on every link. Once a peer answered our
+    SYNCED, they are not sent to that device again; one that never answered gets them again."""
+    a = node(group)
+    await a.start()
+    try:
+        admin = await joined(a, tmp_path / "m", "admin laptop")
+        honest = await joined(a, tmp_path / "h", "honest laptop")
+        group.replica.apply(honest.replica.changes_since(group.replica.version_vector()))
+        group.membership.promote(admin.device_id)
+        admin.replica.apply(group.replica.changes_since(admin.replica.version_vector()))
+        admin.replica.commit_batch([[LocalOp(MEMBERSHIP_KIND, new_id(), POLICY, {"members_may_invite": False})]
+                                    for _ in range(30)])
+        group.membership.remove(admin.device_id)  # before the admin's entries reached the founder
+        group.replica.apply(admin.replica.changes_since(group.replica.version_vector()))
+        assert len(group.replica.kept_aside_entries(group.replica.version_vector())) == 30
+        counts = []
+        for answer in (False, True, False):
+            peer, session, frames = await _claiming_everything(a, group, honest, synced=True)
+            counts.append(_proof_count(frames))
+            held_now = group.replica.version_vector()
+            await peer.send(p.encode_json(p.FrameType.VECTOR, {"vector": held_now, "synced": answer}))
+            await until(lambda s=session: group.device_id in s.peer_acked, 5.0, "the vector read")
+            await close_quietly(peer.writer)
+            await until(session.closed.is_set, 5.0, "the conversation closed")
+        assert counts == [30, 30, 0]
+        admin.close()
         honest.close()
     finally:
         await a.stop()
