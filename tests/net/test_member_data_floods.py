@@ -184,6 +184,27 @@ def _proof_count(frames) -> int:  # type: ignore[no-untyped-def]
     return sum(len(p.decode_changes(f.payload)[0]) for f in frames if f.type == p.FrameType.CHANGES)
 
 
+async def _sent_in_three_conversations(a, group, honest) -> list[int]:  # type: ignore[no-untyped-def]
+    """How many changesets node `a` sends `honest` (which claims to hold all `a` holds) in three
+    conversations; in the second only, `honest` answers our SYNCED, so it read all sent before it."""
+    counts = []
+    for answer in (False, True, False):
+        peer, session, frames = await _claiming_everything(a, group, honest, synced=True)
+        counts.append(_proof_count(frames))
+        # What an honest node sends while it reads our first stream; then, if `answer`, on reading
+        # our SYNCED (so it read all before it): it settles what it read and says what it holds
+        # (its own numbers too, left out before, so we can tell when that answer was read).
+        held_now = group.replica.version_vector()
+        await peer.send(p.encode_vector({d: s for d, s in held_now.items() if d != honest.device_id}))
+        if answer:
+            await peer.send(p.encode_json(p.FrameType.VECTOR, {"vector": held_now, "synced": True}))
+        said = honest.device_id if answer else group.device_id
+        await until(lambda s=session, said=said: said in s.peer_acked, 5.0, "the vector read")
+        await close_quietly(peer.writer)
+        await until(session.closed.is_set, 5.0, "the conversation closed")
+    return counts
+
+
 async def test_proofs_of_forks_an_honest_peer_read_are_not_sent_again_at_each_conversation(tmp_path, group) -> None:
     """A member that forks many of its numbers had every honest laptop resend every proof, with the
     version held beside it, at the start of every conversation on every link (1,000 forked numbers:
@@ -195,6 +216,7 @@ async def test_proofs_of_forks_an_honest_peer_read_are_not_sent_again_at_each_co
     try:
         forker = await joined(a, tmp_path / "m", "forker")
         honest = await joined(a, tmp_path / "h", "honest laptop")  # before the forks
+        honest.members.add("Ana")  # so its vector names it (see _sent_in_three_conversations)
         group.replica.apply(honest.replica.changes_since(group.replica.version_vector()))
         forker.replica.commit_batch([[LocalOp("member", f"{i:032x}", "name", f"Member {i}")] for i in range(30)])
         held = forker.replica.changes_since(group.replica.version_vector())
@@ -204,21 +226,7 @@ async def test_proofs_of_forks_an_honest_peer_read_are_not_sent_again_at_each_co
         group.replica.apply(held)
         group.replica.apply(others)
         assert group.db.execute("SELECT count(*) FROM forks").fetchone()[0] == 30
-        counts = []
-        for answer in (False, True, False):
-            peer, session, frames = await _claiming_everything(a, group, honest, synced=True)
-            counts.append(_proof_count(frames))
-            # What an honest node sends while it reads our first stream; then, if `answer`, on reading
-            # our SYNCED (so it read all before it): it settles what it read and says what it holds.
-            held_now = group.replica.version_vector()
-            await peer.send(p.encode_vector({a: s for a, s in held_now.items() if a != forker.device_id}))
-            if answer:
-                await peer.send(p.encode_json(p.FrameType.VECTOR, {"vector": held_now, "synced": True}))
-            said = forker.device_id if answer else group.device_id
-            await until(lambda s=session, said=said: said in s.peer_acked, 5.0, "the vector read")
-            await close_quietly(peer.writer)
-            await until(session.closed.is_set, 5.0, "the conversation closed")
-        assert counts == [60, 60, 0]
+        assert await _sent_in_three_conversations(a, group, honest) == [60, 60, 0]
         forker.close()
         honest.close()
     finally:
@@ -236,6 +244,7 @@ async def test_entries_a_removal_took_back_are_not_sent_again_to_a_peer_that_rea
     try:
         admin = await joined(a, tmp_path / "m", "admin laptop")
         honest = await joined(a, tmp_path / "h", "honest laptop")
+        honest.members.add("Ana")  # so its vector names it (see _sent_in_three_conversations)
         group.replica.apply(honest.replica.changes_since(group.replica.version_vector()))
         group.membership.promote(admin.device_id)
         admin.replica.apply(group.replica.changes_since(admin.replica.version_vector()))
@@ -244,16 +253,7 @@ async def test_entries_a_removal_took_back_are_not_sent_again_to_a_peer_that_rea
         group.membership.remove(admin.device_id)  # before the admin's entries reached the founder
         group.replica.apply(admin.replica.changes_since(group.replica.version_vector()))
         assert len(group.replica.kept_aside_entries(group.replica.version_vector())) == 30
-        counts = []
-        for answer in (False, True, False):
-            peer, session, frames = await _claiming_everything(a, group, honest, synced=True)
-            counts.append(_proof_count(frames))
-            held_now = group.replica.version_vector()
-            await peer.send(p.encode_json(p.FrameType.VECTOR, {"vector": held_now, "synced": answer}))
-            await until(lambda s=session: group.device_id in s.peer_acked, 5.0, "the vector read")
-            await close_quietly(peer.writer)
-            await until(session.closed.is_set, 5.0, "the conversation closed")
-        assert counts == [30, 30, 0]
+        assert await _sent_in_three_conversations(a, group, honest) == [30, 30, 0]
         admin.close()
         honest.close()
     finally:
