@@ -114,7 +114,8 @@ def unseal(data: bytes, passphrase: str, where: Path | str = "the key file") -> 
         params = KdfParams.from_json(kdf)
         nonce = checked_nonce(base64.b64decode(doc["nonce"], validate=True))
         sealed = base64.b64decode(doc["sealed"], validate=True)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+        # OverflowError: a number such as 1e999; RecursionError: JSON nested too deep for the parser
         raise KeyFileError(f"{where} cannot be read ({exc}).") from None
     try:
         key = AESGCM(params.derive(passphrase)).decrypt(nonce, sealed, header_text.encode())
