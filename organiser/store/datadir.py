@@ -17,6 +17,8 @@ from organiser.core.errors import NoGroupError
 
 DB_NAME = "organiser.db"
 WRAPPED_KEY_NAME = "db.key"  # the database key sealed with the passphrase (store/keyfile.py)
+NEXT_KEY_NAME = WRAPPED_KEY_NAME + ".next"  # a new database key, sealed, while the passphrase is changed
+REKEYING_NAME = DB_NAME + ".rekeying"  # the database copied under that new key, until it takes the old one's place
 KEY_NAME = "device.key"  # where groups made before encryption kept the device key, in clear
 SECRET_NAME = "group.secret"  # ... and the group secret
 # Files of a group that hold or derive from a secret, as groups made before encryption had them.
@@ -98,3 +100,19 @@ def set_current(data_dir: Path, folder_name: str) -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write(folder_name + "\n")
     os.replace(tmp, data_dir / "current")
+
+
+def finish_key_change(path: Path) -> None:
+    """A passphrase change killed after its new database took the old one's place (services/atrest.py)
+    left the new key file beside the old one: put it in place. Safe to repeat, and while another
+    process changes the passphrase (until its switch, its database copy is still there)."""
+    if (path / NEXT_KEY_NAME).exists() and not (path / REKEYING_NAME).exists():
+        try:
+            os.replace(path / NEXT_KEY_NAME, path / WRAPPED_KEY_NAME)
+        except FileNotFoundError:  # another process has just done it
+            return
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

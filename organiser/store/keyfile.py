@@ -2,9 +2,10 @@
 
 The key file holds only the derivation's parameters, its salt and the sealed key (AES-256-GCM
 from `cryptography`, the parameters as associated data so none can be changed unnoticed). It
-names no group, member or device. Changing the passphrase seals the same database key again
-(the database is not re-encrypted); destroying this file makes the database unreadable for
-good (crypto-shredding), which is what a panic wipe does first.
+names no group, member or device. Changing the passphrase gives the database a new key
+(services/atrest.py), so an old copy of this file opens nothing written since; destroying
+this file makes the database unreadable for good (crypto-shredding), which is what a panic
+wipe does first.
 """
 
 from __future__ import annotations
