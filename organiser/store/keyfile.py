@@ -135,7 +135,13 @@ def write_key_file(path: Path, database_key: bytes, passphrase: str) -> None:
 
 
 def read_key_file(path: Path, passphrase: str) -> bytes:
-    return unseal(path.read_bytes(), passphrase, path.name)
+    """The database key sealed in the file at `path`; KeyFileError when it is missing (a wipe cut short
+    after shredding it), not a file, or damaged; PassphraseError for a wrong passphrase."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"{path.name} cannot be read ({exc.strerror or exc}).") from None
+    return unseal(data, passphrase, path.name)
 
 
 CRASH_POINT_ENV = "ORGANISER_CRASH_POINT"
@@ -178,7 +184,7 @@ def shred(path: Path) -> None:
     sealed, and that every copy the app made of it is gone."""
     try:
         fd = os.open(path, os.O_WRONLY)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):  # nothing to shred (a folder is removed with the rest)
         return
     try:
         size = os.fstat(fd).st_size

@@ -100,3 +100,24 @@ def test_a_planted_backup_is_refused_in_one_sentence(organiser, tmp_path, what, 
     assert refused.code == 2, refused.err
     assert "Traceback" not in refused.err and refused.err.count("\n") == 1, refused.err
     assert f"{backup}: " in refused.err
+
+
+def _gone(key_file: Path) -> None:
+    key_file.unlink()  # as a wipe cut short after shredding the key leaves it, or an attacker
+
+
+def _a_folder(key_file: Path) -> None:
+    key_file.unlink()
+    key_file.mkdir()
+
+
+@pytest.mark.parametrize("replace", [_gone, _a_folder], ids=["no key file", "a folder for a key file"])
+def test_a_missing_or_unreadable_key_file_is_refused_in_one_sentence(organiser, replace):
+    env = {"ORGANISER_PASSPHRASE": OLD}
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
+    replace(group_dirs(organiser.data_dir)[0] / WRAPPED_KEY_NAME)
+    refused = organiser("member", "list", env=env)
+    assert refused.code == 2, refused.err
+    assert "Traceback" not in refused.err and refused.err.count("\n") == 1, refused.err
+    assert f"{WRAPPED_KEY_NAME} cannot be read (" in refused.err
+    assert organiser("wipe", "--yes").code == 0  # and the copy can still be wiped
