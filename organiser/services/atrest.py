@@ -23,6 +23,7 @@ from organiser.store.datadir import (
     NEXT_KEY_NAME,
     REKEYING_NAME,
     WRAPPED_KEY_NAME,
+    current_name,
     finish_key_change,
     group_dirs,
     groups_dir,
@@ -291,8 +292,7 @@ def _rename_to_local_name(data_dir: Path, path: Path) -> Path:
     renamed = groups_dir(data_dir) / new_local_name()
     os.rename(path, renamed)
     fsync_dir(renamed.parent)
-    current = data_dir / "current"
-    if current.exists() and current.read_text().strip() == path.name:
+    if current_name(data_dir) == path.name:
         set_current(data_dir, renamed.name)
     return renamed
 
@@ -322,9 +322,8 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
             entry.unlink(missing_ok=True)
     path.rmdir()
     fsync_dir(path.parent)
-    current = data_dir / "current"
-    if current.exists() and current.read_text().strip() == path.name:
-        current.unlink()
+    if current_name(data_dir) == path.name:
+        (data_dir / "current").unlink()
     return encrypted
 
 

@@ -85,12 +85,19 @@ def current_group_dir(data_dir: Path, group: str | None = None) -> Path:
         if len(matches) != 1:
             raise NoGroupError(f"group '{group}' does not name exactly one group in {data_dir}.")
         return matches[0]
-    marker = data_dir / "current"
-    if marker.exists():
-        chosen = groups_dir(data_dir) / marker.read_text().strip()
-        if chosen in dirs:
-            return chosen
+    name = current_name(data_dir)
+    if name and groups_dir(data_dir) / name in dirs:
+        return groups_dir(data_dir) / name
     return dirs[-1]
+
+
+def current_name(data_dir: Path) -> str | None:
+    """The local name of the group opened last, from the file "current"; None when there is none or
+    it cannot be read (damaged, or planted: not text, a folder), which means "the last group"."""
+    try:
+        return (data_dir / "current").read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def set_current(data_dir: Path, folder_name: str) -> None:

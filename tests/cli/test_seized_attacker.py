@@ -121,3 +121,24 @@ def test_a_missing_or_unreadable_key_file_is_refused_in_one_sentence(organiser, 
     assert "Traceback" not in refused.err and refused.err.count("\n") == 1, refused.err
     assert f"{WRAPPED_KEY_NAME} cannot be read (" in refused.err
     assert organiser("wipe", "--yes").code == 0  # and the copy can still be wiped
+
+
+def _not_text(marker: Path) -> None:
+    marker.write_bytes(b"\xff\xfe\x00 not UTF-8")
+
+
+def _a_folder_marker(marker: Path) -> None:
+    marker.unlink()
+    marker.mkdir()
+
+
+@pytest.mark.parametrize("plant", [_not_text, _a_folder_marker], ids=["not text", "a folder"])
+def test_a_planted_current_marker_stops_neither_opening_nor_the_panic_wipe(organiser, plant):
+    env = {"ORGANISER_PASSPHRASE": OLD}
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
+    plant(organiser.data_dir / "current")  # the file naming the group opened last
+    listed = organiser("member", "list", env=env)
+    assert listed.code == 0 and "Traceback" not in listed.err, listed.err
+    wiped = organiser("wipe", "--yes")
+    assert wiped.code == 0 and "Traceback" not in wiped.err, wiped.err
+    assert group_dirs(organiser.data_dir) == []
