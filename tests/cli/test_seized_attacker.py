@@ -11,12 +11,18 @@ but not its passphrase, played through the command line (real processes):
 from __future__ import annotations
 
 import json
+import os
+import resource
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from organiser.store.datadir import DB_NAME, WRAPPED_KEY_NAME, group_dirs
+from tests.cli.conftest import clean_env
 
 OLD = "correct horse battery staple"  # the passphrase the attacker learnt
 NEW = "a brand new passphrase nobody saw"
@@ -142,3 +148,44 @@ def test_a_planted_current_marker_stops_neither_opening_nor_the_panic_wipe(organ
     wiped = organiser("wipe", "--yes")
     assert wiped.code == 0 and "Traceback" not in wiped.err, wiped.err
     assert group_dirs(organiser.data_dir) == []
+
+
+CORE_PATTERN = Path("/proc/sys/kernel/core_pattern")
+
+
+@pytest.mark.skipif(not CORE_PATTERN.exists() or CORE_PATTERN.read_text().strip() not in ("core", "core.%p"),
+                    reason="the kernel here does not write core dumps into the crashing process's folder")
+def test_a_crash_while_unlocked_leaves_no_core_dump_holding_the_key(tmp_path, home):
+    """A crash (here SIGABRT, as a segfault in Qt or SQLCipher would) with the group unlocked: where
+    the system keeps core dumps (systemd-coredump, apport, or a file as here), the key and the
+    decrypted pages would stay on the disk for whoever takes it."""
+    from organiser.services.group import create_group
+
+    data_dir = tmp_path / "data"
+    group = create_group(data_dir, "Tenants Union", "door laptop", passphrase=OLD)
+    group.members.add("Ana López")
+    key = group.database_key()
+    group.close()
+    assert key is not None
+    where = tmp_path / "crashed-in"
+    where.mkdir()
+
+    def allow_core_dumps() -> None:  # as a person's desktop session may (ulimit -c unlimited)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+
+    env = {**clean_env(home), "ORGANISER_PASSPHRASE": OLD, "ORGANISER_NEW_PASSPHRASE": NEW,
+           "ORGANISER_CRASH_POINT": "rekeyed-copy-written"}
+    proc = subprocess.Popen([sys.executable, "-m", "organiser", "--data-dir", str(data_dir), "passphrase", "change"],
+                            cwd=where, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=allow_core_dumps)
+    try:
+        assert proc.stderr.readline().strip() == "crash point rekeyed-copy-written"
+    finally:
+        os.kill(proc.pid, signal.SIGABRT)
+        proc.wait(timeout=60)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGABRT
+    for dumped in where.iterdir():
+        assert key not in dumped.read_bytes(), f"{dumped.name} holds the database key"
+    assert list(where.iterdir()) == []
