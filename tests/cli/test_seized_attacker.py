@@ -153,8 +153,10 @@ def test_a_planted_current_marker_stops_neither_opening_nor_the_panic_wipe(organ
 CORE_PATTERN = Path("/proc/sys/kernel/core_pattern")
 
 
-@pytest.mark.skipif(not CORE_PATTERN.exists() or CORE_PATTERN.read_text().strip() not in ("core", "core.%p"),
-                    reason="the kernel here does not write core dumps into the crashing process's folder")
+@pytest.mark.skipif(not CORE_PATTERN.exists() or CORE_PATTERN.read_text().strip() not in ("core", "core.%p")
+                    or resource.getrlimit(resource.RLIMIT_CORE)[1] == 0,
+                    reason="the kernel here does not write core dumps into the crashing process's folder, or "
+                    "core dumps are forbidden to these tests (a hard limit of 0)")
 def test_a_crash_while_unlocked_leaves_no_core_dump_holding_the_key(tmp_path, home):
     """A crash (here SIGABRT, as a segfault in Qt or SQLCipher would) with the group unlocked: where
     the system keeps core dumps (systemd-coredump, apport, or a file as here), the key and the
