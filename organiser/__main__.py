@@ -25,9 +25,13 @@ def no_core_dumps() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program: its arguments from `argv`, else from the command line. Started as the program
+    (no `argv`: the `organiser` command, `python -m organiser`), the process leaves no core dump;
+    code that calls main with its own arguments (the in-process CLI tests) keeps its process as is."""
     from organiser.cli.main import run
 
-    no_core_dumps()
+    if argv is None:
+        no_core_dumps()
     try:
         code = run(sys.argv[1:] if argv is None else argv)
         sys.stdout.flush()
