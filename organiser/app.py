@@ -175,6 +175,35 @@ class AppController:
             show_error(None, "Cannot open the group", exc)
             self.show_start()
 
+    async def change_passphrase(self, old: str, new: str) -> None:
+        """A new passphrase and a new database key: the group is closed (syncing stops) while the
+        database is copied under the new key, then opened again with whichever passphrase opens it."""
+        from organiser.services.atrest import change_passphrase
+
+        group = self.group
+        if group is None:
+            return
+        path = group.path
+        await self._close_group()
+        try:
+            change_passphrase(path, old, new)
+            passphrase, message = new, "Passphrase changed."
+        except OrganiserError as exc:
+            from organiser.ui.dialogs import show_error
+
+            show_error(None, "The passphrase was not changed", exc)
+            passphrase, message = old, ""
+        try:
+            self.open_window(open_group(self.data_dir, path.name, passphrase=passphrase))
+        except OrganiserError as exc:
+            from organiser.ui.dialogs import show_error
+
+            show_error(None, "Cannot open the group", exc)
+            self.show_unlock(path.name)
+            return
+        if message:
+            self.window.show_message(message)
+
     def _lock_when_idle(self) -> None:
         if self.window is not None and self.group is not None and self.group.encrypted:
             asyncio.ensure_future(self.lock("Locked after a while without use. Type the passphrase to go on."))
@@ -236,6 +265,8 @@ class AppController:
         self.window.lockRequested.connect(lambda: asyncio.ensure_future(self.lock()))
         self.window.wipeRequested.connect(lambda: asyncio.ensure_future(self.wipe()))
         self.window.encryptRequested.connect(lambda p: asyncio.ensure_future(self.encrypt(p)))
+        self.window.passphraseChangeRequested.connect(
+            lambda old, new: asyncio.ensure_future(self.change_passphrase(old, new)))
         self._watch_idle()
         self.window.show()
         if node_class is not None:

@@ -28,10 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("passphrase", help="change the passphrase of an encrypted group",
                        description="Passphrase commands for an encrypted group.")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    change = actions.add_parser("change", help="change the passphrase (instant, nothing re-encrypted)",
-                                description="Seal the group's key with a new passphrase. The current one comes "
-                                "from --passphrase-file, $ORGANISER_PASSPHRASE or a prompt; the new one from "
-                                "--new-passphrase-file, $ORGANISER_NEW_PASSPHRASE or a prompt.")
+    change = actions.add_parser("change", help="change the passphrase (and the database's key)",
+                                description="Encrypt the group's database under a new key sealed with a new "
+                                "passphrase, so a copy of the old key file with the old passphrase opens nothing "
+                                "written from then on. The current passphrase comes from --passphrase-file, "
+                                "$ORGANISER_PASSPHRASE or a prompt; the new one from --new-passphrase-file, "
+                                "$ORGANISER_NEW_PASSPHRASE or a prompt. Close the app and 'organiser serve' first.")
     change.add_argument("--new-passphrase-file", type=Path, metavar="FILE",
                         help="read the new passphrase from the first line of FILE")
     change.set_defaults(handler=cmd_passphrase_change)

@@ -94,6 +94,8 @@ def _backup_document(data: bytes, source: str) -> dict[str, Any]:
         raise FormatError(f"{source}: a backup file must be UTF-8 text.") from None
     except json.JSONDecodeError as exc:
         raise FormatError(f"{source}: line {exc.lineno} is not valid JSON ({exc.msg}).") from None
+    except RecursionError:
+        raise FormatError(f"{source}: its JSON is nested too deep to be an Organiser backup.") from None
     if not isinstance(doc, dict) or doc.get("format") != BACKUP_FORMAT:
         raise FormatError(f"{source}: this JSON file is not an Organiser backup (no \"format\": "
                           f"\"{BACKUP_FORMAT}\").")

@@ -51,7 +51,8 @@ def open_sealed(data: bytes, passphrase: str, source: str) -> bytes:
         params = KdfParams.from_json(kdf)
         nonce = checked_nonce(base64.b64decode(doc["nonce"], validate=True))
         ciphertext = base64.b64decode(doc["ciphertext"], validate=True)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+        # OverflowError: a number such as 1e999; RecursionError: JSON nested too deep for the parser
         raise FormatError(f"{source}: the encrypted backup cannot be read ({exc}).") from None
     try:
         return AESGCM(params.derive(passphrase)).decrypt(nonce, ciphertext, doc["header"].encode())

@@ -4,6 +4,7 @@ panic wipe. Crash-safe: at every moment the folder holds the old database or the
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -14,12 +15,16 @@ from typing import Any
 
 from organiser.core.errors import OrganiserError, PassphraseError
 from organiser.services.group import _device_key, find_group_dir
-from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_pragma
+from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_for, key_pragma, remember_key
 from organiser.store.database import connect
 from organiser.store.datadir import (
     DB_NAME,
     LEGACY_SECRET_FILES,
+    NEXT_KEY_NAME,
+    REKEYING_NAME,
     WRAPPED_KEY_NAME,
+    current_name,
+    finish_key_change,
     group_dirs,
     groups_dir,
     make_owner_only,
@@ -33,10 +38,10 @@ from organiser.store.keyfile import (
     read_key_file,
     seal,
     shred,
-    write_key_file,
     write_private_atomically,
 )
 
+log = logging.getLogger(__name__)
 ENCRYPTING_NAME = DB_NAME + ".encrypting"  # the encrypted copy while it is being written
 MIN_PASSPHRASE = 8
 
@@ -85,16 +90,60 @@ def check_new_passphrase(passphrase: str) -> None:
 # ---- passphrase -------------------------------------------------------------------------------
 
 
-def change_passphrase(path: Path, old: str, new: str) -> None:
-    """Seal the same database key of the group in folder `path` under the passphrase `new` instead
-    of `old` (instant: nothing is re-encrypted); the key file is replaced atomically.
-    `OrganiserError` when the group is not encrypted; `PassphraseError` when `new` is too short or
-    `old` is wrong; `KeyFileError` when the key file is damaged. Nothing changes when refused."""
-    if not is_encrypted(path / DB_NAME):
+def change_passphrase(path: Path, old: str, new: str) -> bytes:
+    """Give the group in folder `path` a new random database key, sealed under the passphrase `new`,
+    and return it: the database is copied under that key (as `encrypt` does), so a copy of the old
+    key file with the old passphrase (someone saw it; a member who left knew it) opens nothing
+    written from then on. Nothing else may have the database open.
+
+    Crash-safe: the copy and the new key file (`db.key.next`) are written first; renaming the copy
+    over the database is the switch; the new key file is renamed into place after it, or, after a
+    crash there, when the group is next opened (datadir.finish_key_change). Before the switch the
+    old passphrase opens the group as before. Refused, with nothing changed: `OrganiserError` when
+    the group is not encrypted or is in use; `PassphraseError` when `new` is too short or `old` is
+    wrong; `KeyFileError` when the key file is damaged."""
+    db_path = path / DB_NAME
+    if not is_encrypted(db_path):
         raise OrganiserError("this group is not encrypted yet: encrypt it with 'organiser encrypt'.")
     check_new_passphrase(new)
-    database_key = read_key_file(path / WRAPPED_KEY_NAME, old)
-    write_key_file(path / WRAPPED_KEY_NAME, database_key, new)
+    finish_key_change(path)
+    old_key = read_key_file(path / WRAPPED_KEY_NAME, old)
+    new_key = new_database_key()
+    sealed = seal(new_key, new)  # the slow part (Argon2id) before anything is locked
+    conn = _exclusive(db_path, old_key)
+    try:
+        for stale in (NEXT_KEY_NAME, REKEYING_NAME):  # left by a change killed before its switch
+            (path / stale).unlink(missing_ok=True)
+        _export(conn, path / REKEYING_NAME, new_key)
+        crash_point("rekeyed-copy-written")
+        _check_copy(path / REKEYING_NAME, new_key)
+        write_private_atomically(path / NEXT_KEY_NAME, sealed)
+        crash_point("new-key-file-in-place")
+        for leftover in (DB_NAME + "-wal", DB_NAME + "-shm"):  # the old database's, none in use while it is
+            (path / leftover).unlink(missing_ok=True)  # ours: frames under the old key must not meet the new
+        os.replace(path / REKEYING_NAME, db_path)  # the moment the new key, and only it, opens the group
+        fsync_dir(path)
+        crash_point("rekeyed-database-in-place")
+    finally:
+        conn.close()
+    finish_key_change(path)
+    _rekeyed(path, new_key)
+    return new_key
+
+
+def _rekeyed(path: Path, new_key: bytes) -> None:
+    """The new key replaces the old one where this process or the OS keyring kept it."""
+    from organiser.services import keyring_store
+
+    db_path = path / DB_NAME
+    if key_for(db_path) is not None:
+        forget_key(db_path, everywhere=True)
+        remember_key(db_path, new_key)
+    if keyring_store.recall(path) is not None:
+        try:
+            keyring_store.remember(path, new_key)
+        except Exception:  # noqa: BLE001 - the old key left there opens nothing now; the passphrase does
+            log.warning("could not put the new key in the OS keyring", exc_info=True)
 
 
 # ---- encrypt in place ---------------------------------------------------------------------------
@@ -155,10 +204,13 @@ def _take_in_secrets(path: Path) -> None:
         db.close()
 
 
-def _exclusive(db_path: Path) -> Any:
-    """A connection that alone has the database: out of WAL (so no -wal file belongs to it) and
-    locked until closed. Refused while the app or `organiser serve` has it open."""
+def _exclusive(db_path: Path, key: bytes | None = None) -> Any:
+    """A connection that alone has the database (opened with `key` when it is encrypted): out of WAL
+    (so no -wal file belongs to it) and locked until closed. Refused while the app or
+    `organiser serve` has it open."""
     conn = dbapi().connect(str(db_path), isolation_level=None, timeout=2.0)
+    if key is not None:
+        conn.execute(key_pragma(key))
     try:
         mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
         if str(mode).lower() != "delete":
@@ -169,7 +221,10 @@ def _exclusive(db_path: Path) -> Any:
     except dbapi().OperationalError:
         conn.close()
         raise OrganiserError("the group's database is in use: close the app and stop 'organiser serve' "
-                             "on this laptop, then encrypt again.") from None
+                             "on this laptop, then try again.") from None
+    except dbapi().DatabaseError:
+        conn.close()
+        raise PassphraseError("the key does not open this group's database.") from None
     return conn
 
 
@@ -237,8 +292,7 @@ def _rename_to_local_name(data_dir: Path, path: Path) -> Path:
     renamed = groups_dir(data_dir) / new_local_name()
     os.rename(path, renamed)
     fsync_dir(renamed.parent)
-    current = data_dir / "current"
-    if current.exists() and current.read_text().strip() == path.name:
+    if current_name(data_dir) == path.name:
         set_current(data_dir, renamed.name)
     return renamed
 
@@ -256,6 +310,7 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
     db_path = path / DB_NAME
     encrypted = is_encrypted(db_path)
     shred(path / WRAPPED_KEY_NAME)
+    shred(path / NEXT_KEY_NAME)  # left by a passphrase change that was interrupted
     forget_key(db_path, everywhere=True)
     forget_remembered_key(path)
     for entry in sorted(path.iterdir()):
@@ -267,9 +322,8 @@ def wipe_group(data_dir: Path, path: Path) -> bool:
             entry.unlink(missing_ok=True)
     path.rmdir()
     fsync_dir(path.parent)
-    current = data_dir / "current"
-    if current.exists() and current.read_text().strip() == path.name:
-        current.unlink()
+    if current_name(data_dir) == path.name:
+        (data_dir / "current").unlink()
     return encrypted
 
 

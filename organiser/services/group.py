@@ -34,6 +34,7 @@ from organiser.store.datadir import (
     WRAPPED_KEY_NAME,
     current_group_dir,
     ensure_private_dir,
+    finish_key_change,
     group_dirs,
     groups_dir,
     make_owner_only,
@@ -278,6 +279,7 @@ def unlock(path: Path, passphrase: str | None, database_key: bytes | None = None
         return
     if passphrase is None:
         raise LockedError("this group is encrypted: give its passphrase to open it.")
+    finish_key_change(path)
     remember_key(db_path, read_key_file(path / WRAPPED_KEY_NAME, passphrase))
 
 
@@ -343,6 +345,7 @@ def _group_id_of(path: Path, passphrase: str | None) -> str | None:
         if passphrase is None:
             return None
         try:
+            finish_key_change(path)
             key = read_key_file(path / WRAPPED_KEY_NAME, passphrase)
         except OrganiserError:
             return None

@@ -1,8 +1,10 @@
 """"Remember on this computer": a group's database key in the OS keyring, never by default.
 
-Only where the `keyring` package finds a real backend (Secret Service, macOS Keychain, Windows
-Credential Locker); nowhere is the key written in clear next to the database. The entry is named
-by the group folder's random local name, which names no group.
+Only where the `keyring` package finds a real OS keyring (Secret Service, KWallet, macOS Keychain,
+Windows Credential Locker), which keeps its secrets encrypted under the person's login; never a
+third-party backend such as keyrings.alt's, which may keep them in a plain file that a copy of the
+disk reads. Nowhere is the key written in clear. The entry is named by the group folder's random
+local name, which names no group.
 """
 
 from __future__ import annotations
@@ -15,7 +17,30 @@ log = logging.getLogger(__name__)
 SERVICE = "organiser"
 
 
+# keyring's own backends for the OS keyrings; anything else (keyrings.alt's plaintext or
+# "encrypted" file, a backend named in $PYTHON_KEYRING_BACKEND) is not offered.
+OS_KEYRINGS = frozenset({"keyring.backends.SecretService", "keyring.backends.libsecret", "keyring.backends.kwallet",
+                         "keyring.backends.macOS", "keyring.backends.Windows"})
+
+
+def _is_os_keyring(backend: Any) -> bool:
+    """Whether `backend` keeps secrets only in an OS keyring; a chain of backends only if every one does
+    (it falls through to the next when one fails)."""
+    chained = getattr(backend, "backends", None)
+    if chained is not None:
+        return bool(chained) and all(_is_os_keyring(one) for one in chained)
+    return type(backend).__module__ in OS_KEYRINGS and backend.priority > 0
+
+
 def _backend() -> Any:
+    """The keyring to remember keys in: an OS keyring, else None."""
+    backend = _any_backend()
+    return backend if backend is not None and _is_os_keyring(backend) else None
+
+
+def _any_backend() -> Any:
+    """Whatever usable backend `keyring` chose (for `forget`, which also clears what a backend this
+    module no longer uses was given by an earlier release)."""
     try:
         import keyring
         from keyring.backends import fail
@@ -63,7 +88,7 @@ def recall(path: Path) -> bytes | None:
 
 
 def forget(path: Path) -> None:
-    backend = _backend()
+    backend = _backend() or _any_backend()  # also what an earlier release left in a plaintext keyring
     if backend is None:
         return
     try:

@@ -17,6 +17,8 @@ from organiser.core.errors import NoGroupError
 
 DB_NAME = "organiser.db"
 WRAPPED_KEY_NAME = "db.key"  # the database key sealed with the passphrase (store/keyfile.py)
+NEXT_KEY_NAME = WRAPPED_KEY_NAME + ".next"  # a new database key, sealed, while the passphrase is changed
+REKEYING_NAME = DB_NAME + ".rekeying"  # the database copied under that new key, until it takes the old one's place
 KEY_NAME = "device.key"  # where groups made before encryption kept the device key, in clear
 SECRET_NAME = "group.secret"  # ... and the group secret
 # Files of a group that hold or derive from a secret, as groups made before encryption had them.
@@ -83,12 +85,19 @@ def current_group_dir(data_dir: Path, group: str | None = None) -> Path:
         if len(matches) != 1:
             raise NoGroupError(f"group '{group}' does not name exactly one group in {data_dir}.")
         return matches[0]
-    marker = data_dir / "current"
-    if marker.exists():
-        chosen = groups_dir(data_dir) / marker.read_text().strip()
-        if chosen in dirs:
-            return chosen
+    name = current_name(data_dir)
+    if name and groups_dir(data_dir) / name in dirs:
+        return groups_dir(data_dir) / name
     return dirs[-1]
+
+
+def current_name(data_dir: Path) -> str | None:
+    """The local name of the group opened last, from the file "current"; None when there is none or
+    it cannot be read (damaged, or planted: not text, a folder), which means "the last group"."""
+    try:
+        return (data_dir / "current").read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def set_current(data_dir: Path, folder_name: str) -> None:
@@ -98,3 +107,19 @@ def set_current(data_dir: Path, folder_name: str) -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write(folder_name + "\n")
     os.replace(tmp, data_dir / "current")
+
+
+def finish_key_change(path: Path) -> None:
+    """A passphrase change killed after its new database took the old one's place (services/atrest.py)
+    left the new key file beside the old one: put it in place. Safe to repeat, and while another
+    process changes the passphrase (until its switch, its database copy is still there)."""
+    if (path / NEXT_KEY_NAME).exists() and not (path / REKEYING_NAME).exists():
+        try:
+            os.replace(path / NEXT_KEY_NAME, path / WRAPPED_KEY_NAME)
+        except FileNotFoundError:  # another process has just done it
+            return
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -2,9 +2,10 @@
 
 The key file holds only the derivation's parameters, its salt and the sealed key (AES-256-GCM
 from `cryptography`, the parameters as associated data so none can be changed unnoticed). It
-names no group, member or device. Changing the passphrase seals the same database key again
-(the database is not re-encrypted); destroying this file makes the database unreadable for
-good (crypto-shredding), which is what a panic wipe does first.
+names no group, member or device. Changing the passphrase gives the database a new key
+(services/atrest.py), so an old copy of this file opens nothing written since; destroying
+this file makes the database unreadable for good (crypto-shredding), which is what a panic
+wipe does first.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def unseal(data: bytes, passphrase: str, where: Path | str = "the key file") -> 
         params = KdfParams.from_json(kdf)
         nonce = checked_nonce(base64.b64decode(doc["nonce"], validate=True))
         sealed = base64.b64decode(doc["sealed"], validate=True)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+        # OverflowError: a number such as 1e999; RecursionError: JSON nested too deep for the parser
         raise KeyFileError(f"{where} cannot be read ({exc}).") from None
     try:
         key = AESGCM(params.derive(passphrase)).decrypt(nonce, sealed, header_text.encode())
@@ -133,7 +135,13 @@ def write_key_file(path: Path, database_key: bytes, passphrase: str) -> None:
 
 
 def read_key_file(path: Path, passphrase: str) -> bytes:
-    return unseal(path.read_bytes(), passphrase, path.name)
+    """The database key sealed in the file at `path`; KeyFileError when it is missing (a wipe cut short
+    after shredding it), not a file, or damaged; PassphraseError for a wrong passphrase."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"{path.name} cannot be read ({exc.strerror or exc}).") from None
+    return unseal(data, passphrase, path.name)
 
 
 CRASH_POINT_ENV = "ORGANISER_CRASH_POINT"
@@ -176,7 +184,7 @@ def shred(path: Path) -> None:
     sealed, and that every copy the app made of it is gone."""
     try:
         fd = os.open(path, os.O_WRONLY)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):  # nothing to shred (a folder is removed with the rest)
         return
     try:
         size = os.fstat(fd).st_size

@@ -1,8 +1,9 @@
 """Lock, wipe and passphrase actions of the main window, and the idle timer that locks it.
 
-The window only asks (signals `lockRequested`, `wipeRequested`, `encryptRequested`); the app
-(app.py) stops the sync node, closes the database, forgets the key and shows the unlock screen,
-or destroys the group's files. Changing the passphrase is done here: it re-seals the key only.
+The window only asks (signals `lockRequested`, `wipeRequested`, `encryptRequested`,
+`passphraseChangeRequested`); the app (app.py) stops the sync node, closes the database, forgets
+the key and shows the unlock screen, destroys the group's files, or encrypts the database (under
+a new key when the passphrase changes) and opens it again.
 """
 
 from __future__ import annotations
@@ -168,20 +169,24 @@ class ChangePassphraseDialog(_Dialog):
         self.layout_.addLayout(form)
         self.new = PassphraseFields(self, optional=False)
         self.layout_.addWidget(self.new)
+        self.passphrases = ("", "")  # (current, new) once both are checked
         self.finish()
 
     def _check(self) -> None:
-        from organiser.services.atrest import change_passphrase
+        """Both passphrases are checked here; the app then changes the key with the group closed."""
+        from organiser.store.datadir import WRAPPED_KEY_NAME
+        from organiser.store.keyfile import read_key_file
 
         try:
             new = self.new.value()
             assert new is not None
-            change_passphrase(self.group.path, self.current.text(), new)
+            read_key_file(self.group.path / WRAPPED_KEY_NAME, self.current.text())
         except OrganiserError as exc:
             from organiser.ui.dialogs import sentence
 
             self.fail(sentence(exc))
             return
+        self.passphrases = (self.current.text(), new)
         self.accept()
 
 
@@ -238,8 +243,9 @@ def _ask_wipe(window: Any) -> None:
 
 
 def _change_passphrase(window: Any) -> None:
-    if ChangePassphraseDialog(window.group, window).exec():
-        window.show_message("Passphrase changed.")
+    dialog = ChangePassphraseDialog(window.group, window)
+    if dialog.exec():
+        window.passphraseChangeRequested.emit(*dialog.passphrases)
 
 
 def _ask_encrypt(window: Any) -> None:

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
     lockRequested = Signal()  # File > Lock now, Ctrl+L, or the idle timer (ui/lock.py)
     wipeRequested = Signal()  # File > Wipe this laptop's copy…, confirmed
     encryptRequested = Signal(str)  # Settings > Encrypt this group…, with the new passphrase
+    passphraseChangeRequested = Signal(str, str)  # Settings > Change passphrase…: current, new
 
     def __init__(self, group: Group, node: Any = None, *, settings: UiSettings | None = None,
                  network_note: str = "", background: bool = False) -> None:

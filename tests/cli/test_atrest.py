@@ -111,6 +111,9 @@ ENCRYPT_STEPS = ("encrypted-copy-written", "key-file-written", "key-file-in-plac
                  "encrypted-database-in-place", "secrets-shredded")
 
 
+CHANGE_STEPS = ("rekeyed-copy-written", "key-file-written", "new-key-file-in-place", "rekeyed-database-in-place")
+
+
 def _kill_at(args: list[str], data_dir: Path, home: Path, env: dict[str, str], step: str | None,
              delay: float = 0.0) -> None:
     """Run a command and kill -9 it at a named step (organiser.store.keyfile.crash_point), or after `delay`."""
@@ -161,8 +164,14 @@ def test_kill_9_during_a_passphrase_change_leaves_the_old_or_the_new_one_working
     group.members.add("Ana López")
     group.close()
     env = {"ORGANISER_PASSPHRASE": PASSPHRASE, "ORGANISER_NEW_PASSPHRASE": NEW}
-    _kill_at(["passphrase", "change"], data_dir, home, env, "key-file-written")
-    assert _opens_whole(data_dir, [NEW, PASSPHRASE], 1) == PASSPHRASE  # the new file was not in place yet
+    outcomes = {}
+    for step in CHANGE_STEPS:
+        copy = tmp_path / f"at-{step}"
+        subprocess.run(["cp", "-a", str(data_dir), str(copy)], check=True)
+        _kill_at(["passphrase", "change"], copy, home, env, step)
+        outcomes[step] = _opens_whole(copy, [PASSPHRASE, NEW], 1)
+    # Before the switch the old passphrase opens the old database; after it, the new one the new.
+    assert [outcomes[s] for s in CHANGE_STEPS] == [PASSPHRASE, PASSPHRASE, PASSPHRASE, NEW]
     current = PASSPHRASE
     for delay in (0.1, 0.3, 0.5, 0.7, 0.9, 1.2):  # and at moments no step names
         target = NEW if current == PASSPHRASE else PASSPHRASE

@@ -15,6 +15,7 @@ from organiser.net import peerbook
 from organiser.services.atrest import change_passphrase, encrypt_group, passphrase_strength, wipe_group
 from organiser.services.group import Group, create_group, open_group
 from organiser.store.cipher import key_for, key_pragma
+from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME, WRAPPED_KEY_NAME
 from organiser.store.keyfile import read_key_file
 from tests.conftest import add_device, sync_pair
@@ -106,18 +107,22 @@ def test_a_group_is_found_by_its_id_with_its_passphrase(data_dir):
         found.close()
 
 
-def test_changing_the_passphrase_reseals_the_same_key(data_dir):
+def test_changing_the_passphrase_gives_the_database_a_new_key(data_dir):
     group = create_group(data_dir, "Tenants Union", "door laptop", passphrase=PASSPHRASE)
     path, database = group.path, (group.path / DB_NAME)
     group.members.add("Ana López")
+    old_key = group.database_key()
     group.close()
-    before = database.read_bytes()
+    before = database.read_bytes(), (path / WRAPPED_KEY_NAME).read_bytes()
     with pytest.raises(PassphraseError):
         change_passphrase(path, "not the passphrase", "a brand new passphrase")
     with pytest.raises(PassphraseError, match="too short"):
         change_passphrase(path, PASSPHRASE, "short")
-    change_passphrase(path, PASSPHRASE, "a brand new passphrase")
-    assert database.read_bytes() == before  # nothing re-encrypted
+    assert (database.read_bytes(), (path / WRAPPED_KEY_NAME).read_bytes()) == before  # refused: nothing changed
+    new_key = change_passphrase(path, PASSPHRASE, "a brand new passphrase")
+    assert new_key != old_key and sorted(p.name for p in path.iterdir()) == [WRAPPED_KEY_NAME, DB_NAME]
+    with pytest.raises(PassphraseError):
+        connect(database, key=old_key)  # the old key (and so the old key file) opens nothing now
     with pytest.raises(PassphraseError):
         open_group(data_dir, passphrase=PASSPHRASE)
     again = open_group(data_dir, passphrase="a brand new passphrase")

@@ -393,3 +393,35 @@ def test_the_app_start_finishes_an_encryption_killed_before_the_rename(
     qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
     assert controller.window is not None and controller.group.path == folder
     assert len(controller.group.members.list()) == 20
+
+
+def test_changing_the_passphrase_from_settings_retires_the_old_key_file_and_the_remembered_key(
+        qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from organiser.core.errors import PassphraseError
+    from organiser.store.database import connect
+    from organiser.store.datadir import WRAPPED_KEY_NAME
+    from organiser.store.keyfile import unseal
+
+    new = "a brand new passphrase nobody saw"
+    path, ring = _remember_then_open(qtbot, controller, monkeypatch)
+    controller.group.members.add("Ana López")
+    window = controller.window
+    copied = (path / WRAPPED_KEY_NAME).read_bytes()  # what someone who saw the old passphrase copied
+    remembered = ring.store[("organiser", path.name)]
+
+    def change(dialog: Any) -> None:
+        qtbot.keyClicks(dialog.current, "not the passphrase")
+        qtbot.keyClicks(dialog.new.first, new)
+        qtbot.keyClicks(dialog.new.again, new)
+        qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+        assert dialog.isVisible() and "does not unlock" in dialog.error.text()  # a calm retry
+        dialog.current.selectAll()
+        qtbot.keyClicks(dialog.current, PASSPHRASE)
+        qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+
+    with_modal(window.passphrase_action.trigger, change)
+    settle(controller, qtbot, lambda: controller.window is not None and controller.window is not window)
+    assert [m.name for m in controller.group.members.list()] == ["Ana López"]
+    assert ring.store[("organiser", path.name)] != remembered  # the keyring holds the new key
+    with pytest.raises(PassphraseError):
+        connect(path / DB_NAME, key=unseal(copied, PASSPHRASE))  # the old copy opens nothing now
