@@ -9,11 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
+from organiser.services.events import Event
 from organiser.services.group import Group
+from organiser.ui.attendance import WalkInDialog
 from organiser.ui.first_run import StartWindow
+from organiser.ui.main_window import MainWindow
+from tests.ui.conftest import click, open_event, with_modal
 
 
 def _start(qtbot: Any, tmp_path: Path) -> tuple[StartWindow, list[Group]]:
@@ -63,3 +68,58 @@ def test_tab_in_the_invite_code_box_moves_on_to_the_device_name(qtbot: Any, tmp_
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert start.code.toPlainText() == "47-banjo-insincere"
     assert QApplication.focusWidget() is start.join_device
+
+
+# ---- the door -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def door(window: MainWindow, qtbot: Any) -> Event:
+    """The window, active (shortcuts reach it), on an event's door."""
+    event = window.group.events.add("General meeting", "2031-03-01T19:00", capacity=40, location="Church hall")
+    open_event(qtbot, window, event.id)
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    return event
+
+
+def _type_at_door(qtbot: Any, window: MainWindow, text: str) -> None:
+    field = window.events_view.detail.checkin_search
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_alt_r_after_an_unknown_name_opens_register_and_check_in(window: MainWindow, door: Event, qtbot: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+
+    def shown(dialog: WalkInDialog) -> int:  # the form the person would fill in, seen and closed
+        opened.append(dialog.name.text())
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(WalkInDialog, "exec", shown)
+    _type_at_door(qtbot, window, "Ana Lopez")
+    detail = window.events_view.detail
+    assert detail.door_banner.isVisible()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    # a mnemonic presses the button and clicks it a moment later (animateClick); when Alt+R was
+    # also the Door and RSVPs tab's, it only moved the focus and nothing opened
+    qtbot.waitUntil(lambda: opened == ["Ana Lopez"], timeout=2000)
+
+
+def test_a_refused_contact_on_register_and_check_in_goes_once_it_is_put_right(window: MainWindow, door: Event,
+                                                                              qtbot: Any) -> None:
+    _type_at_door(qtbot, window, "Ana Lopez")
+    seen: dict[str, bool] = {}
+
+    def fill_in(dialog: QWidget) -> None:
+        assert isinstance(dialog, WalkInDialog)
+        qtbot.mouseClick(dialog.contact, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dialog.contact, "ana@")
+        click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+        seen["refused"] = dialog.error.isVisible() and "not a valid email" in dialog.error.text()
+        qtbot.keyClicks(dialog.contact, "example.org")
+        seen["still shown"] = dialog.error.isVisible()
+
+    with_modal(lambda: click(qtbot, window.events_view.detail.door_banner.buttons[0]), fill_in)
+    assert seen == {"refused": True, "still shown": False}
