@@ -123,3 +123,15 @@ def test_a_refused_contact_on_register_and_check_in_goes_once_it_is_put_right(wi
 
     with_modal(lambda: click(qtbot, window.events_view.detail.door_banner.buttons[0]), fill_in)
     assert seen == {"refused": True, "still shown": False}
+
+
+# ---- members ------------------------------------------------------------------------------------
+
+def test_return_in_the_member_search_shows_the_first_member_found(window: MainWindow, qtbot: Any) -> None:
+    farah = window.group.members.add("Farah Haddad", notes="Speaks Tigrinya")
+    window.switch_to("members")
+    view = window.members_view
+    _type_into(qtbot, view.search, "tigrinya")
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    assert view.current_id() == farah.id and "Farah Haddad" in view.detail.text()
+    assert view.table.hasFocus()  # Up and Down go on through what was found
