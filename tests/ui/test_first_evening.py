@@ -135,3 +135,29 @@ def test_return_in_the_member_search_shows_the_first_member_found(window: MainWi
     qtbot.keyClick(view.search, Qt.Key.Key_Return)
     assert view.current_id() == farah.id and "Farah Haddad" in view.detail.text()
     assert view.table.hasFocus()  # Up and Down go on through what was found
+
+
+# ---- meeting ------------------------------------------------------------------------------------
+
+def test_a_new_agenda_item_title_is_wide_enough_to_read_while_typed_at_1024x600(meeting: Any, qtbot: Any) -> None:
+    window, _event_id = meeting
+    window.resize(1024, 600)  # the smallest screen the app is made for
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    field = window.meeting_view.item_title
+    _type_into(qtbot, field, "Welcome and introductions")
+    # squeezed beside the minutes box and Add, the field was a few letters wide: a person could
+    # not see what they had typed, clicked into the middle of it and typed the next title there
+    assert field.width() >= field.fontMetrics().horizontalAdvance("Welcome and introductions")
+
+
+def test_return_in_the_minutes_box_adds_the_agenda_item_with_its_time(meeting: Any, qtbot: Any) -> None:
+    window, event_id = meeting
+    view = window.meeting_view
+    _type_into(qtbot, view.item_title, "Rent strike: vote")
+    qtbot.keyClick(view.item_title, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.item_minutes
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), "20")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert [(i.title, i.minutes) for i in window.group.meetings.items(event_id)] == [("Rent strike: vote", 20)]
+    assert view.item_title.text() == ""
