@@ -18,7 +18,8 @@ from organiser.services.group import Group
 from organiser.ui.attendance import WalkInDialog
 from organiser.ui.first_run import StartWindow
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click, open_event, with_modal
+from organiser.ui.transfer_dialogs import open_export_dialog
+from tests.ui.conftest import choose, click, open_event, with_modal
 
 
 def _start(qtbot: Any, tmp_path: Path) -> tuple[StartWindow, list[Group]]:
@@ -161,3 +162,24 @@ def test_return_in_the_minutes_box_adds_the_agenda_item_with_its_time(meeting: A
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert [(i.title, i.minutes) for i in window.group.meetings.items(event_id)] == [("Rent strike: vote", 20)]
     assert view.item_title.text() == ""
+
+
+# ---- export -------------------------------------------------------------------------------------
+
+def _all_shown(widget: QWidget) -> bool:
+    """Nothing of the widget is cut off: it has at least the height its content asks for."""
+    need = widget.heightForWidth(widget.width()) if widget.hasHeightForWidth() else widget.minimumSizeHint().height()
+    return widget.height() >= need
+
+
+def test_the_export_dialog_grows_to_show_all_of_a_full_backup_s_words(window: MainWindow, qtbot: Any) -> None:
+    dialog = open_export_dialog(window, window.group)  # File > Export…
+    qtbot.waitExposed(dialog)
+    choose(qtbot, dialog.format_box, "Full backup: everything, restorable (.json)")
+    # the backup's longer note and its Encrypt box came in without the dialog growing: the note
+    # was cut off at the top and bottom, the fields above it squashed
+    qtbot.waitUntil(lambda: all(_all_shown(w) for w in (dialog.note, dialog.format_box, dialog.path_edit)),
+                    timeout=2000)
+    click(qtbot, dialog.encrypt_box)
+    qtbot.waitUntil(lambda: all(_all_shown(w) for w in (dialog.note, dialog.encrypt_fields.again)), timeout=2000)
+    dialog.reject()
