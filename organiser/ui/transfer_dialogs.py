@@ -246,7 +246,8 @@ class ImportDialog(QDialog):
             text += (f" Invalid items block the import (first: {first.where}, {first.reason.rstrip('.')}); "
                      "fix the file, or tick “Skip invalid items” to import the rest.")
         if plan.warnings:
-            text += f" {len(plan.warnings)} notes about what was left out or guessed (see Details)."
+            n = len(plan.warnings)
+            text += f" {n} note{'s' if n != 1 else ''} about what was left out or guessed (see Details)."
         self.summary.setText(text)
         self._update_buttons()
 

@@ -18,7 +18,7 @@ from organiser.services.group import Group
 from organiser.ui.attendance import WalkInDialog
 from organiser.ui.first_run import StartWindow
 from organiser.ui.main_window import MainWindow
-from organiser.ui.transfer_dialogs import open_export_dialog
+from organiser.ui.transfer_dialogs import open_export_dialog, open_import_dialog
 from tests.ui.conftest import choose, click, open_event, with_modal
 
 
@@ -182,4 +182,16 @@ def test_the_export_dialog_grows_to_show_all_of_a_full_backup_s_words(window: Ma
                     timeout=2000)
     click(qtbot, dialog.encrypt_box)
     qtbot.waitUntil(lambda: all(_all_shown(w) for w in (dialog.note, dialog.encrypt_fields.again)), timeout=2000)
+    dialog.reject()
+
+
+def test_the_import_preview_counts_one_note_in_the_singular(window: MainWindow, qtbot: Any, tmp_path: Path) -> None:
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("Name,Email\nChidi Eze,chidi@example.org\n,nobody@example.org\n", encoding="utf-8")
+    dialog = open_import_dialog(window, window.group)  # File > Import…
+    qtbot.waitExposed(dialog)
+    _type_into(qtbot, dialog.path_edit, str(sheet))
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=10_000)
+    assert "1 note about what was left out or guessed" in dialog.summary.text()  # was "1 notes"
     dialog.reject()
