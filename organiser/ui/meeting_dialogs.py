@@ -16,6 +16,7 @@ from organiser.core.errors import ValidationError
 from organiser.services.group import Group
 from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
+from organiser.ui.wording import people_words
 
 
 class _Form(QDialog):
@@ -70,7 +71,7 @@ class MakeTaskDialog(_Form):
                 self.event_id, self.title.text(), assignee=self.assignee.currentData(),
                 due=self.due.text().strip() or None, item=self.item)
         except ValidationError as exc:
-            self.error.setText(exc.message)
+            self.error.setText(people_words(exc.message))
             return
         self.accept()
 
@@ -100,6 +101,6 @@ class NewProposalDialog(_Form):
                 self.event_id, self.title.text(), self.kind.currentData(), options=options,
                 quorum=self.quorum.text() or None, voters=self.voters.text() or None, agenda_item=self.item)
         except ValidationError as exc:
-            self.error.setText(exc.message)
+            self.error.setText(people_words(exc.message))
             return
         self.accept()

@@ -195,3 +195,17 @@ def test_the_import_preview_counts_one_note_in_the_singular(window: MainWindow, 
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=10_000)
     assert "1 note about what was left out or guessed" in dialog.summary.text()  # was "1 notes"
     dialog.reject()
+
+
+def test_a_refused_quorum_is_said_without_the_internal_field_name(meeting: Any, qtbot: Any) -> None:
+    window, _event_id = meeting
+    said: list[str] = []
+
+    def fill_in(dialog: QWidget) -> None:
+        _type_into(qtbot, dialog.title, "Start a rent strike in March")
+        _type_into(qtbot, dialog.quorum, "200%")
+        qtbot.keyClick(dialog.quorum, Qt.Key.Key_Return)
+        said.append(dialog.error.text())
+
+    with_modal(lambda: click(qtbot, window.meeting_view.new_proposal_button), fill_in)
+    assert said == ["200% is not a share between 0% and 100%."]  # was "quorum: 200% is not…"
