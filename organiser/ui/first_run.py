@@ -245,6 +245,13 @@ class StartWindow(QWidget):
             return
         self.groupReady.emit(group)
 
+    def _joining(self, busy: bool) -> None:
+        """The form waits while the group is contacted; the line saying what happens (and the
+        verification code to compare) stays readable, not greyed out with it."""
+        back, go = self.join_buttons.itemAt(0).widget(), self.join_buttons.itemAt(2).widget()
+        for widget in (self.code, self.join_device, self.join_passphrase, back, go):
+            widget.setEnabled(not busy)
+
     def join(self) -> None:
         code = "".join(self.code.toPlainText().split())
         if not code:
@@ -276,14 +283,14 @@ class StartWindow(QWidget):
         self.join_error.setText("Contacting the group…")
         self.join_error.setStyleSheet("")
         self.join_error.show()
-        self.setEnabled(False)
+        self._joining(True)
 
         def done(group: Group) -> None:
-            self.setEnabled(True)
+            self._joining(False)
             self.groupReady.emit(group)
 
         def failed(exc: BaseException) -> None:
-            self.setEnabled(True)
+            self._joining(False)
             self.join_error.setStyleSheet(f"color: {error_colour(self)};")
             self._fail(self.join_error, exc)
 

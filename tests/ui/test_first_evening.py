@@ -209,3 +209,39 @@ def test_a_refused_quorum_is_said_without_the_internal_field_name(meeting: Any, 
 
     with_modal(lambda: click(qtbot, window.meeting_view.new_proposal_button), fill_in)
     assert said == ["200% is not a share between 0% and 100%."]  # was "quorum: 200% is not…"
+
+
+def test_while_joining_the_words_saying_what_happens_stay_readable(qtbot: Any, tmp_path: Path) -> None:
+    """The whole window was disabled while the group was contacted, so the line to read (and the
+    verification code to compare with the other laptop) was greyed out with the form."""
+    import asyncio
+
+    import qasync
+
+    from organiser.ui import asyncjobs
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    try:
+        start, groups = _start(qtbot, tmp_path)
+        looked: list[int] = []
+
+        async def nobody_offers(nameplate: int) -> list[str]:  # no laptop on this network answers
+            looked.append(nameplate)
+            return []
+
+        start.find_inviter = nobody_offers
+        qtbot.mouseClick(start.join_choice, Qt.MouseButton.LeftButton)
+        _type_into(qtbot, start.code.viewport(), "47-banjo-insincere")
+        join = start.join_buttons.itemAt(2).widget()
+        qtbot.mouseClick(join, Qt.MouseButton.LeftButton)
+        assert start.join_error.text().startswith("Looking for the inviting laptop")
+        assert start.join_error.isEnabled(), "the line saying what happens is greyed out"
+        assert not start.code.isEnabled() and not join.isEnabled()  # the form waits
+        loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running, return_exceptions=True), 10))
+        assert looked == [47] and groups == []
+        assert "no laptop on this network offers a code" in start.join_error.text().lower()
+        assert start.code.isEnabled() and join.isEnabled()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
