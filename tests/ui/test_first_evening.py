@@ -245,3 +245,21 @@ def test_while_joining_the_words_saying_what_happens_stay_readable(qtbot: Any, t
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_who_votes_is_chosen_in_words_not_typed_as_a_command(meeting: Any, qtbot: Any) -> None:
+    """It was a text field holding "checked-in", to be changed to "all" or "role:NAME"."""
+    window, event_id = meeting
+    window.group.members.add("Wanda Legal", roles=["treasurer", "working group: Legal"])
+
+    def fill_in(dialog: QWidget) -> None:
+        offered = [dialog.voters.itemText(i) for i in range(dialog.voters.count())]
+        assert offered[:2] == ["Those checked in at the door", "Every member"]
+        assert "Members of the working group Legal" in offered and "Members with the role treasurer" in offered
+        _type_into(qtbot, dialog.title, "Buy a new banner")
+        choose(qtbot, dialog.voters, "Members of the working group Legal")
+        click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+
+    with_modal(lambda: click(qtbot, window.meeting_view.new_proposal_button), fill_in)
+    (banner,) = [p for p in window.group.proposals.list(event_id) if p.title == "Buy a new banner"]
+    assert banner.voters_text == "role:working group: Legal"
