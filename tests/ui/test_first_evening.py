@@ -263,3 +263,18 @@ def test_who_votes_is_chosen_in_words_not_typed_as_a_command(meeting: Any, qtbot
     with_modal(lambda: click(qtbot, window.meeting_view.new_proposal_button), fill_in)
     (banner,) = [p for p in window.group.proposals.list(event_id) if p.title == "Buy a new banner"]
     assert banner.voters_text == "role:working group: Legal"
+
+
+def test_encrypting_a_backup_does_not_claim_this_computer_requires_a_passphrase(window: MainWindow,
+                                                                                qtbot: Any) -> None:
+    """The backup's passphrase is asked for because the person ticked Encrypt; the hint and the
+    refusal said "A passphrase is required on this computer.", which is about a computer policy."""
+    dialog = open_export_dialog(window, window.group)  # File > Export…
+    qtbot.waitExposed(dialog)
+    choose(qtbot, dialog.format_box, "Full backup: everything, restorable (.json)")
+    click(qtbot, dialog.encrypt_box)
+    assert "this computer" not in dialog.encrypt_fields.strength.text()
+    click(qtbot, dialog.export_button)  # nothing typed
+    assert "this computer" not in dialog.note.text() and "passphrase" in dialog.note.text().lower()
+    assert dialog.written is None
+    dialog.reject()
