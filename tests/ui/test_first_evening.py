@@ -18,8 +18,9 @@ from organiser.services.group import Group
 from organiser.ui.attendance import WalkInDialog
 from organiser.ui.first_run import StartWindow
 from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
 from organiser.ui.transfer_dialogs import open_export_dialog, open_import_dialog
-from tests.ui.conftest import choose, click, open_event, with_modal
+from tests.ui.conftest import choose, click, click_tab, open_event, with_modal
 
 
 def _start(qtbot: Any, tmp_path: Path) -> tuple[StartWindow, list[Group]]:
@@ -278,3 +279,23 @@ def test_encrypting_a_backup_does_not_claim_this_computer_requires_a_passphrase(
     assert "this computer" not in dialog.note.text() and "passphrase" in dialog.note.text().lower()
     assert dialog.written is None
     dialog.reject()
+
+
+# ---- tasks --------------------------------------------------------------------------------------
+
+def test_the_task_list_of_a_new_group_says_how_to_add_a_task_not_to_clear_filters(qtbot: Any, group: Group,
+                                                                                   tmp_path: Path) -> None:
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    window.switch_to("tasks")
+    view = window.tasks_view
+    click_tab(qtbot, view.tabs, "List")
+    assert view.list_empty.isVisible()
+    # was "No task matches these filters. Clear them to see every task.", with no filter set
+    assert view.list_empty.text().startswith("No tasks yet")
+    group.tasks.add("Print flyers")
+    choose(qtbot, view.due, "due: overdue")
+    qtbot.waitUntil(lambda: view.list_empty.isVisible())
+    assert view.list_empty.text().startswith("No task matches these filters")
+    window.close()
