@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from organiser.services.events import Event
 from organiser.services.group import Group
@@ -299,3 +299,30 @@ def test_the_task_list_of_a_new_group_says_how_to_add_a_task_not_to_clear_filter
     qtbot.waitUntil(lambda: view.list_empty.isVisible())
     assert view.list_empty.text().startswith("No task matches these filters")
     window.close()
+
+
+# ---- a dialog with typing in it -----------------------------------------------------------------
+
+def test_escape_in_a_new_event_with_a_title_typed_asks_before_the_typing_goes(window: MainWindow, qtbot: Any,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """One Escape too many (the first closed a drop-down) closed the form and lost the typing."""
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a, **k: asked.append(text) or answers.pop(0))
+    seen: dict[str, object] = {}
+
+    def type_then_escape(dialog: QWidget) -> None:
+        title = dialog.form.fields["title"]  # where typing starts
+        qtbot.keyClicks(title, "General meeting")
+        qtbot.keyClick(title, Qt.Key.Key_Escape)  # answered No: the typing stays
+        seen["kept"] = dialog.isVisible() and title.text() == "General meeting"
+        if dialog.isVisible():
+            qtbot.keyClick(title, Qt.Key.Key_Escape)  # answered Yes: it goes
+        seen["closed"] = not dialog.isVisible()
+
+    window.switch_to("events")
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    with_modal(lambda: click(qtbot, window.events_view.new_button), type_then_escape)
+    assert seen == {"kept": True, "closed": True} and len(asked) == 2
+    assert "General meeting" not in [e.title for e in window.group.events.list()]
