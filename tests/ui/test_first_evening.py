@@ -326,3 +326,19 @@ def test_escape_in_a_new_event_with_a_title_typed_asks_before_the_typing_goes(wi
     with_modal(lambda: click(qtbot, window.events_view.new_button), type_then_escape)
     assert seen == {"kept": True, "closed": True} and len(asked) == 2
     assert "General meeting" not in [e.title for e in window.group.events.list()]
+
+
+# ---- peers --------------------------------------------------------------------------------------
+
+def test_remove_device_shows_its_date_as_the_other_forms_do(window: MainWindow, qtbot: Any) -> None:
+    """It read "30 11 2026 21:03" where every other form reads 2026-11-30 21:03."""
+    import re
+
+    from organiser.ui.devices_dialog import RemoveDeviceDialog
+
+    window.switch_to("peers")
+    click(qtbot, window.peers_view.remove_device_button)
+    (dialog,) = window.findChildren(RemoveDeviceDialog)
+    qtbot.waitExposed(dialog)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", dialog.since.text()), dialog.since.text()
+    dialog.reject()
