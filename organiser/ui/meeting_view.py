@@ -292,6 +292,9 @@ class MeetingView(QWidget):
     def _show_tally(self) -> None:
         pid = self.selected_proposal()
         self.choice.clear()
+        # Record vote and Close act on the chosen proposal: without one they are greyed, not silent
+        for button in (self.vote_button, self.close_button):
+            button.setEnabled(self.event_id is not None and pid is not None)
         if pid is None:
             self.tally_label.setText("Select a proposal to see its tally and record votes.")
             return

@@ -342,3 +342,20 @@ def test_remove_device_shows_its_date_as_the_other_forms_do(window: MainWindow, 
     qtbot.waitExposed(dialog)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", dialog.since.text()), dialog.since.text()
     dialog.reject()
+
+
+def test_record_vote_and_close_are_greyed_until_there_is_a_proposal(window: MainWindow, door: Event,
+                                                                    qtbot: Any) -> None:
+    """Both were enabled in a meeting with no proposal, and a click on them did nothing."""
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Meeting
+    view = window.meeting_view
+    assert view.event_id == door.id and view.proposals.rowCount() == 0
+    assert not view.vote_button.isEnabled() and not view.close_button.isEnabled()
+
+    def propose(dialog: QWidget) -> None:
+        _type_into(qtbot, dialog.title, "Start a rent strike in March")
+        click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+
+    with_modal(lambda: click(qtbot, view.new_proposal_button), propose)
+    assert view.selected_proposal() is not None
+    assert view.vote_button.isEnabled() and view.close_button.isEnabled()
