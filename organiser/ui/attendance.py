@@ -60,6 +60,8 @@ class WalkInDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {error_colour(self)};")
         self.error.hide()
+        for field in (self.name, self.contact):  # a refusal goes once its field is being put right
+            field.textChanged.connect(self.error.hide)
         form = QFormLayout()
         form.addRow("&Name", self.name)
         form.addRow("&Contact", self.contact)

@@ -68,6 +68,7 @@ class RemoveDeviceDialog(QDialog):
         self.undo = QCheckBox("Also &take back what it wrote since:")
         self.since = QDateTimeEdit(QDateTime.currentDateTime().addDays(-1))
         self.since.setAccessibleName("Take back what it wrote since")
+        self.since.setDisplayFormat("yyyy-MM-dd HH:mm")  # as in the other forms, not the locale's "30 11 2026"
         self.since.setCalendarPopup(True)
         self.since.setEnabled(False)
         self.undo.toggled.connect(self.since.setEnabled)

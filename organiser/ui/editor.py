@@ -7,6 +7,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
 from organiser.core.bus import RecordsChanged
@@ -130,6 +131,19 @@ class RecordDialog(QDialog):
         if not self._focused:  # once: typing starts in the first field, not on the scroll area
             self._focused = True
             self.form.focus_first()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        """Escape is easily pressed once too often (the first closes a drop-down or a list of
+        names): with something typed, it asks before the form and the typing go. Cancel does not."""
+        if event.key() == Qt.Key.Key_Escape and self._my_changes():
+            label = KINDS[self.kind].label
+            answer = QMessageBox.question(self, "Discard what you typed?",
+                                          f"Close this {label} without saving what you typed?",
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        super().keyPressEvent(event)
 
     def save(self) -> None:
         self.form.clear_errors()

@@ -133,7 +133,7 @@ class EventDetail(QWidget):
         people_layout.addWidget(self.rsvp_table, 1)
         people_layout.addLayout(share_row)
         self.lower = QTabWidget()
-        self.lower.addTab(people, "Door and &RSVPs")
+        self.lower.addTab(people, "&Door and RSVPs")  # Alt+R is the walk-in's Register
         self.lower.addTab(self.task_table, "Tas&ks")
         layout = QVBoxLayout(self)
         layout.addLayout(head)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -51,6 +51,7 @@ class StartWindow(QWidget):
         self.find_inviter: Callable[[int], Awaitable[list[str]]] | None = None
         self.setWindowTitle("Welcome to Organiser")
         self.setWindowIcon(app_icon())
+        self._go_buttons: dict[int, QPushButton] = {}  # page -> its main button, pressed by Return
         self.pages = QStackedWidget()
         self.pages.addWidget(self._choices())
         self.pages.addWidget(self._create_page())
@@ -62,6 +63,16 @@ class StartWindow(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         super().closeEvent(event)
         self.closed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        """Return in a field presses the page's main button, as in a dialog (a default button
+        does that only inside a QDialog, and this is a plain window)."""
+        go = self._go_buttons.get(self.pages.currentIndex())
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and go is not None and go.isEnabled()
+                and isinstance(self.focusWidget(), QLineEdit)):
+            go.click()
+            return
+        super().keyPressEvent(event)
 
     def _title(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -137,7 +148,10 @@ class StartWindow(QWidget):
         self.create_error = self._error_label()
         layout.addWidget(self.create_error)
         layout.addStretch(1)
-        layout.addLayout(self._buttons("Create group", self.create))
+        layout.addLayout(self._buttons("Create group", self.create, page=1))
+        for field in (self.group_name, self.create_device, self.create_passphrase.first,
+                      self.create_passphrase.again):  # a refusal goes once its field is being put right
+            field.textChanged.connect(self.create_error.hide)
         return page
 
     def _join_page(self) -> QWidget:
@@ -153,6 +167,7 @@ class StartWindow(QWidget):
         self.code = QPlainTextEdit()
         self.code.setAccessibleName("Invite code")
         self.code.setMaximumHeight(90)
+        self.code.setTabChangesFocus(True)  # Tab moves on to the device name; a code has no tabs
         self.join_device = QLineEdit(default_device_name())
         self.join_device.setAccessibleName("This device's name")
         form.addRow("Invite &code", self.code)
@@ -163,17 +178,18 @@ class StartWindow(QWidget):
         self.join_error = self._error_label()
         layout.addWidget(self.join_error)
         layout.addStretch(1)
-        self.join_buttons = self._buttons("Join", self.join)
+        self.join_buttons = self._buttons("Join", self.join, page=2)
         layout.addLayout(self.join_buttons)
         return page
 
-    def _buttons(self, label: str, action: object) -> QHBoxLayout:
+    def _buttons(self, label: str, action: object, *, page: int) -> QHBoxLayout:
         row = QHBoxLayout()
         back = QPushButton("&Back")
         back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
         go = QPushButton(label)
         go.setDefault(True)
         go.clicked.connect(action)
+        self._go_buttons[page] = go
         row.addWidget(back)
         row.addStretch(1)
         row.addWidget(go)
@@ -229,6 +245,13 @@ class StartWindow(QWidget):
             return
         self.groupReady.emit(group)
 
+    def _joining(self, busy: bool) -> None:
+        """The form waits while the group is contacted; the line saying what happens (and the
+        verification code to compare) stays readable, not greyed out with it."""
+        back, go = self.join_buttons.itemAt(0).widget(), self.join_buttons.itemAt(2).widget()
+        for widget in (self.code, self.join_device, self.join_passphrase, back, go):
+            widget.setEnabled(not busy)
+
     def join(self) -> None:
         code = "".join(self.code.toPlainText().split())
         if not code:
@@ -260,14 +283,14 @@ class StartWindow(QWidget):
         self.join_error.setText("Contacting the group…")
         self.join_error.setStyleSheet("")
         self.join_error.show()
-        self.setEnabled(False)
+        self._joining(True)
 
         def done(group: Group) -> None:
-            self.setEnabled(True)
+            self._joining(False)
             self.groupReady.emit(group)
 
         def failed(exc: BaseException) -> None:
-            self.setEnabled(True)
+            self._joining(False)
             self.join_error.setStyleSheet(f"color: {error_colour(self)};")
             self._fail(self.join_error, exc)
 

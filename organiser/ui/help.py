@@ -12,6 +12,8 @@ from organiser.ui.resources import help_page
 
 # Shortcuts that are not menu actions: what keys do inside the views.
 VIEW_KEYS = (("Enter (in the door field)", "Check in the name typed"),
+             ("Alt+R (at the door)", "Register and check in a name not in the directory"),
+             ("Enter (in the member search)", "Show the first member found"),
              ("Double-click a row", "Edit it (on the door list: check in or undo)"),
              ("Arrow keys in a list", "Move the selection; the pane follows"),
              ("Tab / Shift+Tab", "Next / previous field"))

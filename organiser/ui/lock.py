@@ -65,6 +65,10 @@ class PassphraseFields(QWidget):
         from organiser.config import settings
 
         self.optional = optional and not settings().require_passphrase
+        # why an empty passphrase is refused: this computer's policy, or what the person asked for
+        # (encrypting a backup, changing the passphrase), where "this computer" would mislead
+        self.needed = ("A passphrase is required on this computer." if optional
+                       else "Type a passphrase, then the same again.")
         self.first = QLineEdit()
         self.first.setEchoMode(QLineEdit.EchoMode.Password)
         self.first.setAccessibleName("Passphrase")
@@ -87,7 +91,7 @@ class PassphraseFields(QWidget):
 
         if not text:
             self.strength.setText("Without a passphrase, anyone who takes this laptop can read the group's data."
-                                  if self.optional else "A passphrase is required on this computer.")
+                                  if self.optional else self.needed)
             return
         found = passphrase_strength(text)
         self.strength.setText(f"{found.word.capitalize()}. {found.hint}" if found.word != "strong" else "Strong.")
@@ -100,7 +104,7 @@ class PassphraseFields(QWidget):
         if not first and not again:
             if self.optional:
                 return None
-            raise OrganiserError("A passphrase is required on this computer.")
+            raise OrganiserError(self.needed)
         if first != again:
             raise OrganiserError("The two passphrases differ: type the same one twice.")
         check_new_passphrase(first)

@@ -16,6 +16,8 @@ from organiser.core.errors import ValidationError
 from organiser.services.group import Group
 from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
+from organiser.ui.models.members import is_working_group, working_group_name
+from organiser.ui.wording import people_words
 
 
 class _Form(QDialog):
@@ -70,7 +72,7 @@ class MakeTaskDialog(_Form):
                 self.event_id, self.title.text(), assignee=self.assignee.currentData(),
                 due=self.due.text().strip() or None, item=self.item)
         except ValidationError as exc:
-            self.error.setText(exc.message)
+            self.error.setText(people_words(exc.message))
             return
         self.accept()
 
@@ -89,7 +91,14 @@ class NewProposalDialog(_Form):
         self.form.addRow("&Kind", self.kind)
         self.options = self._line("&Options", placeholder="comma-separated, for a vote or a show of hands")
         self.quorum = self._line("&Quorum", placeholder="a number (12) or a share (50%)")
-        self.voters = self._line("&Who votes", "checked-in", "checked-in, all, or role:NAME")
+        self.voters = QComboBox()  # in words; the service takes checked-in, all or role:NAME
+        self.voters.setAccessibleName("Who votes")
+        self.voters.addItem("Those checked in at the door", "checked-in")
+        self.voters.addItem("Every member", "all")
+        for role in group.members.all_roles():
+            self.voters.addItem(f"Members of the working group {working_group_name(role)}" if is_working_group(role)
+                                else f"Members with the role {role}", f"role:{role}")
+        self.form.addRow("&Who votes", self.voters)
         self.proposal: Proposal | None = None
         self.finish()
 
@@ -98,8 +107,8 @@ class NewProposalDialog(_Form):
         try:
             self.proposal = self.group.proposals.add(
                 self.event_id, self.title.text(), self.kind.currentData(), options=options,
-                quorum=self.quorum.text() or None, voters=self.voters.text() or None, agenda_item=self.item)
+                quorum=self.quorum.text() or None, voters=self.voters.currentData(), agenda_item=self.item)
         except ValidationError as exc:
-            self.error.setText(exc.message)
+            self.error.setText(people_words(exc.message))
             return
         self.accept()

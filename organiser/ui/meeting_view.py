@@ -127,22 +127,25 @@ class MeetingView(QWidget):
         self.item_title = QLineEdit()
         self.item_title.setAccessibleName("New agenda item")
         self.item_title.setPlaceholderText("New agenda item…")
+        # room for a title of some thirty letters: the splitter keeps this column near its minimum
+        self.item_title.setMinimumWidth(self.item_title.fontMetrics().averageCharWidth() * 30)
         self.item_title.returnPressed.connect(self.add_item)
         self.item_minutes = QSpinBox()
         self.item_minutes.setAccessibleName("Time box in minutes")
         self.item_minutes.setRange(0, 600)
         self.item_minutes.setSuffix(" min")
         self.item_minutes.lineEdit().setAccessibleName("Time box in minutes")
+        self.item_minutes.lineEdit().returnPressed.connect(self.add_item)  # title, Tab, minutes, Return
         self.add_item_button = _button("Add", "Add agenda item")
         self.add_item_button.clicked.connect(self.add_item)
         row = QHBoxLayout()
-        row.addWidget(self.item_title, 1)
-        row.addWidget(self.item_minutes)
+        row.addWidget(self.item_minutes, 1)
         row.addWidget(self.add_item_button)
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.addWidget(QLabel("<b>Agenda</b> (drag to reorder)"))
         layout.addWidget(self.agenda_view, 1)
+        layout.addWidget(self.item_title)  # a row of its own: beside the others it was a few letters wide
         layout.addLayout(row)
         layout.addWidget(self.current_label)
         layout.addWidget(self.next_button)
@@ -289,6 +292,9 @@ class MeetingView(QWidget):
     def _show_tally(self) -> None:
         pid = self.selected_proposal()
         self.choice.clear()
+        # Record vote and Close act on the chosen proposal: without one they are greyed, not silent
+        for button in (self.vote_button, self.close_button):
+            button.setEnabled(self.event_id is not None and pid is not None)
         if pid is None:
             self.tally_label.setText("Select a proposal to see its tally and record votes.")
             return
@@ -340,6 +346,7 @@ class MeetingView(QWidget):
 
     def add_item(self) -> None:
         if self.event_id is None or not self.item_title.text().strip():
+            self.item_title.setFocus()  # an item needs its title: the keys go where it is typed
             return
         minutes = self.item_minutes.value() or None
         if self._try(lambda: self.group.meetings.add_item(self.event_id, self.item_title.text(), minutes=minutes)):

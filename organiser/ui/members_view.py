@@ -58,6 +58,7 @@ class MembersView(QWidget):
         self.search_timer.setInterval(SINGLE_LETTER_WAIT_MS)
         self.search_timer.timeout.connect(lambda: self.model.set_filter(search=self.search.text()))
         self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self.go_to_found)
         self.role = QComboBox()
         self.role.setAccessibleName("Filter by role")
         self.working_group = QComboBox()
@@ -147,6 +148,17 @@ class MembersView(QWidget):
         if bridge is not None:
             bridge.recordsChanged.connect(self.on_records_changed)
         self.show_detail()
+
+    def go_to_found(self) -> None:
+        """Return in the search: the first member found is shown, and the keys move on to the
+        table (Up and Down go through what was found)."""
+        if self.search_timer.isActive():  # a lone letter still waiting for the next one
+            self.search_timer.stop()
+            self.model.set_filter(search=self.search.text())
+        if self.model.rowCount() == 0:
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.table.selectRow(0)
 
     def _search_changed(self, text: str) -> None:
         if len(text.strip()) == 1:

@@ -45,6 +45,8 @@ from organiser.ui.widgets import EmptyHint, RecordPicker, follow_selection
 EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
                 "doing": "Drag a card here when someone starts on it.",
                 "done": "Finished tasks land here."}
+NO_TASKS = "No tasks yet. Add one with New task (Ctrl+N)."
+NO_MATCH = "No task matches these filters. Clear them to see every task."
 
 
 class BoardColumn(QWidget):
@@ -118,7 +120,7 @@ class TasksView(QWidget):
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
         follow_selection(self.table, self.show_selected)
-        self.list_empty = EmptyHint(self.table, "No task matches these filters. Clear them to see every task.")
+        self.list_empty = EmptyHint(self.table, NO_TASKS)  # NO_MATCH once a filter is set
         self.assignee = RecordPicker(group, "member", "name", "anyone")
         self.assignee.setAccessibleName("Filter by assignee")
         self.assignee.textChanged.connect(lambda _t: self.apply_filters())
@@ -242,8 +244,11 @@ class TasksView(QWidget):
             self.status.emit("Choose who you are under Edit → This is me… to see your tasks.")
         assignee = self.assignee.record_id if self.assignee.text().strip() else None
         event = self.event_picker.record_id if self.event_picker.text().strip() else None
-        self.proxy.set_filters(assignee=assignee, event_id=event, due=self.due.currentData() or "any",
-                               me=me, only_mine=self.mine.isChecked())
+        due = self.due.currentData() or "any"
+        self.proxy.set_filters(assignee=assignee, event_id=event, due=due, me=me, only_mine=self.mine.isChecked())
+        filtered = bool(self.assignee.text().strip() or self.event_picker.text().strip() or due != "any"
+                        or self.mine.isChecked())
+        self.list_empty.set_hint(NO_MATCH if filtered else NO_TASKS)
 
     def current_id(self) -> str | None:
         if self.tabs.currentIndex() == 1:

@@ -246,7 +246,8 @@ class ImportDialog(QDialog):
             text += (f" Invalid items block the import (first: {first.where}, {first.reason.rstrip('.')}); "
                      "fix the file, or tick “Skip invalid items” to import the rest.")
         if plan.warnings:
-            text += f" {len(plan.warnings)} notes about what was left out or guessed (see Details)."
+            n = len(plan.warnings)
+            text += f" {n} note{'s' if n != 1 else ''} about what was left out or guessed (see Details)."
         self.summary.setText(text)
         self._update_buttons()
 
@@ -407,6 +408,12 @@ class ExportDialog(QDialog):
             "json": "Everything, with the signed change log, so the group can be restored exactly. "
                     "Keep it safe: it holds all members' details.",
         }[fmt] + ("" if encrypted else " This file is not encrypted: anyone who gets it can read it."))
+        self._grow()
+
+    def _grow(self) -> None:
+        """Room for what just came in (the backup's longer note, its Encrypt box, the passphrase
+        fields): a dialog does not grow by itself, and its rows were squashed and cut off."""
+        self.resize(self.size().expandedTo(self.sizeHint()))
 
     def choose_file(self) -> None:
         _fmt, _version, suffix = self.choice()
