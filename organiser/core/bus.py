@@ -35,7 +35,10 @@ class ChangesetsStored:
 class ChangesetRefused:
     author: str
     seq: int
-    reason: str
+    reason: str  # in the words of the checks, for logs
+    code: str = "refused"  # the incident's reason (store/incidents.py WORDING says it for people)
+    device: str = ""  # the device it is counted against: the author, or the peer that passed it on
+    note: str = ""  # a detail for people, e.g. how far ahead a clock is
 
 
 @dataclass(frozen=True)

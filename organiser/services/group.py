@@ -213,6 +213,11 @@ class Group:
                         "message": incident_sentence(row, name)})
         return out
 
+    def refusal_sentence(self, code: str, device: str, note: str = "") -> str:
+        """What a person reads when a peer's change was refused, as the incidents list says it."""
+        name = next((str(d.get("name") or "") for d in self.devices() if d["id"] == device), "")
+        return incident_sentence({"reason": code, "note": note}, name or f"device {device[:8]}")
+
     def close(self) -> None:
         """Close the database and forget its key in this process: an encrypted group needs its
         passphrase (or database key) again to be opened."""

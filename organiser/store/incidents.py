@@ -74,17 +74,29 @@ def note_many(db: Database, rows: Iterable[tuple[str, str, int | None, str, str,
     )
 
 
-def note_refusals(db: Database, refusals: list[Refusal], source: str | Callable[[Refusal], str | None] | None) -> None:
-    """Count a batch's refusals, one row update per (device, reason). `source`: the peer that sent
-    them, or for a batch gathered from several peers, what tells the sender of each refusal."""
+Source = str | Callable[[Refusal], str | None] | None
+
+
+def blamed(r: Refusal, source: Source) -> str | None:
+    """The device a refusal is counted against: its author, whose signature vouches for it, else
+    the peer that sent it (`source`: that peer, or for a batch gathered from several peers, what
+    tells the sender of each refusal); None when nobody vouched for it (a file in a shared folder
+    its writer did not sign)."""
+    if r.code not in UNVOUCHED:
+        return r.author
+    sender = source(r) if callable(source) else source
+    return None if sender == NO_SENDER else sender or r.author
+
+
+def note_refusals(db: Database, refusals: list[Refusal], source: Source) -> None:
+    """Count a batch's refusals, one row update per (device, reason), against the device `blamed`."""
     rows: dict[tuple[str, str], list] = {}
     for r in refusals:
         if r.code in QUIET:
             continue
-        sender = source(r) if callable(source) else source
-        if sender == NO_SENDER and r.code in UNVOUCHED:
+        device = blamed(r, source)
+        if device is None:
             continue  # nobody vouched for it: neither its author's signature nor a sender's
-        device = (sender or r.author) if r.code in UNVOUCHED else r.author
         row = rows.setdefault((device, r.code), [device, r.code, r.seq, "", "", 0])
         row[2], row[3], row[4], row[5] = r.seq, r.reason, r.note, row[5] + 1
     if rows:

@@ -349,7 +349,8 @@ class Replica:
         result.changed_records = outcome.changed
         _log_refusals(result.refused, source)
         for refusal in result.refused:
-            publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason))
+            publish(ChangesetRefused(refusal.author, refusal.seq, refusal.reason, refusal.code,
+                                     incidents.blamed(refusal, source) or "", refusal.note))
         self._announce(outcome, stored, "remote", publish)
         return result
 

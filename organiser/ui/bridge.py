@@ -57,7 +57,7 @@ class Bridge(QObject):
     recordsChanged = Signal(object)  # RecordsChanged
     peersChanged = Signal()
     syncProgress = Signal(int, int, str)
-    changesetRefused = Signal(str)
+    changesetRefused = Signal(str, str, str)  # code, device, note (bus.ChangesetRefused)
     clockWarning = Signal(str, float)
     _arrived = Signal(object)  # crosses to the GUI thread when published elsewhere
 
@@ -77,7 +77,7 @@ class Bridge(QObject):
             bus.subscribe(RecordsChanged, self._arrived.emit),
             bus.subscribe(PeersChanged, lambda _e: self.peersChanged.emit()),
             bus.subscribe(SyncProgress, lambda e: self.syncProgress.emit(e.done, e.total, e.what)),
-            bus.subscribe(ChangesetRefused, lambda e: self.changesetRefused.emit(e.reason)),
+            bus.subscribe(ChangesetRefused, lambda e: self.changesetRefused.emit(e.code, e.device, e.note)),
             bus.subscribe(ClockWarning, lambda e: self.clockWarning.emit(e.device, e.ahead_seconds)),
         ]
 

@@ -103,8 +103,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.bridge.peersChanged.connect(self.update_peer_status)
         self.bridge.syncProgress.connect(self.on_sync_progress)
-        self.bridge.changesetRefused.connect(
-            lambda reason: self.show_message(f"Refused a change from a peer: {reason}"))
+        self.bridge.changesetRefused.connect(lambda code, device, note: self.show_message(
+            "Refused a change from a peer. " + self.group.refusal_sentence(code, device, note)))
         self.bridge.clockWarning.connect(lambda _d, ahead: self.show_message(
             f"Another device's clock is {ahead:.0f} s ahead; its changes are kept but it should fix its clock."))
         # Index what peers sent for full-text search once they go quiet, on a worker thread,
