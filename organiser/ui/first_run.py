@@ -145,6 +145,7 @@ class StartWindow(QWidget):
         layout.addLayout(form)
         self.create_passphrase = PassphraseFields(page)  # encrypts the group's data on this laptop
         layout.addWidget(self.create_passphrase)
+        _one_label_column(form, self.create_passphrase.layout())
         self.create_error = self._error_label()
         layout.addWidget(self.create_error)
         layout.addStretch(1)
@@ -175,6 +176,7 @@ class StartWindow(QWidget):
         layout.addLayout(form)
         self.join_passphrase = PassphraseFields(page)
         layout.addWidget(self.join_passphrase)
+        _one_label_column(form, self.join_passphrase.layout())
         self.join_error = self._error_label()
         layout.addWidget(self.join_error)
         layout.addStretch(1)
@@ -307,3 +309,13 @@ class StartWindow(QWidget):
             job = redeem_invite(self.data_dir, code, self.join_device.text(), passphrase=passphrase,
                                 on_verification=verification)
         spawn(job, on_done=done, on_error=failed)
+
+
+def _one_label_column(*forms: QFormLayout) -> None:
+    """Forms stacked on one page read as one form: every label takes the widest one's width, so
+    the fields start at the same place."""
+    labels = [item.widget() for form in forms for row in range(form.rowCount())
+              if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None and item.widget()]
+    width = max(label.sizeHint().width() for label in labels)
+    for label in labels:
+        label.setMinimumWidth(width)
