@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.services.group import Group
 from organiser.services.meetings import AgendaItem
 from organiser.services.proposals import Proposal
@@ -73,7 +73,11 @@ class EditAgendaItemDialog(_Form):
         try:
             self.edited = self.group.meetings.edit_item(self.item.id, title=self.title.text(),
                                                         minutes=self.minutes.value() or None)
-        except OrganiserError as exc:  # a refused title, or the item removed on another laptop meanwhile
+        except NotFoundError:  # removed on another laptop while this dialog was open
+            self.error.setText(f"“{self.item.title}” was removed from the agenda meanwhile, on another laptop; "
+                               "Cancel, and add it again if it is still wanted.")
+            return
+        except OrganiserError as exc:  # a refused title or time box
             self.error.setText(people_words(str(exc)))
             return
         self.accept()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
-    QMenu,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -31,18 +29,17 @@ from PySide6.QtWidgets import (
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
-from organiser.services.meetings import AgendaItem
+from organiser.ui.agenda_actions import AgendaItemActions
 from organiser.ui.bridge import Bridge
-from organiser.ui.meeting_dialogs import EditAgendaItemDialog, MakeTaskDialog, NewProposalDialog
+from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
-from organiser.ui.models.meeting import ID_ROLE, ROW_ROLE, AgendaModel, ProposalsModel, clock_text
+from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
 from organiser.ui.widgets import EmptyHint
 
 REFRESH_MS = 100
 NO_EVENT = "Choose an event in Events first."
 NO_AGENDA = ("No agenda items yet: add one with New agenda item below (type a title, press Return); "
              "drag items to reorder them, double-click (or F2) to rename, Delete to remove.")
-ITEM_KEYS = (Qt.Key.Key_F2, Qt.Key.Key_Delete)  # rename, remove: the agenda list's own keys
 NO_PROPOSALS = "No proposals yet: put one to the meeting with New proposal… below."
 NO_MINUTES = "No minutes yet: type here. Everyone in the room sees it as you write, and can write too."
 MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "task", "member"})
@@ -124,14 +121,8 @@ class MeetingView(QWidget):
         self.agenda_view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.agenda_view.setToolTip("Drag to reorder; double-click or F2 renames an item, Delete removes it, "
                                     "right-click for both.")
-        self.agenda_view.doubleClicked.connect(self.rename_item)
-        self.agenda_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.agenda_view.customContextMenuRequested.connect(self._agenda_menu)
-        self.agenda_view.installEventFilter(self)  # F2 and Delete, before the window's Edit > Delete
-        self.agenda_menu = QMenu(self.agenda_view)
-        self.agenda_menu.setAccessibleName("Agenda item")
-        self.rename_action = self.agenda_menu.addAction("&Rename…\tF2", self.rename_item)
-        self.delete_action = self.agenda_menu.addAction("&Delete…\tDel", self.delete_item)
+        self.agenda_actions = AgendaItemActions(self.group, self.agenda_view, self.agenda, self._try, self)
+        self.agenda_actions.done.connect(self._after_agenda_change)
         self.agenda_empty = EmptyHint(self.agenda_view, NO_EVENT)
         self.current_label = QLabel("")
         self.current_label.setAccessibleName("Current item")
@@ -369,6 +360,14 @@ class MeetingView(QWidget):
             self.item_title.clear()
             self.agenda.refresh()
 
+    def delete_record(self) -> None:
+        """Edit > Delete: the agenda item chosen, when the agenda list has the keys."""
+        self.agenda_actions.delete_chosen_if_focused()
+
+    def _after_agenda_change(self, sentence: str) -> None:
+        self._tick()
+        self.status.emit(sentence)
+
     def next_item(self) -> None:
         if self.event_id is not None and self._try(lambda: self.group.meetings.advance(self.event_id)):
             self.agenda.refresh()
@@ -419,66 +418,3 @@ class MeetingView(QWidget):
         if dialog.exec() and dialog.task is not None:
             self.status.emit(f"Task made: {dialog.task.title}")
             self._refresh_side()
-
-    # ---- renaming and removing agenda items ------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        """F2 and Delete in the agenda list act on its item. The window's Edit > Delete shortcut
-        would take Delete first: the list claims the key (ShortcutOverride), as a text field does."""
-        if watched is self.agenda_view and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            assert isinstance(event, QKeyEvent)
-            if event.key() in ITEM_KEYS and event.modifiers() == Qt.KeyboardModifier.NoModifier:
-                event.accept()
-                if event.type() == QEvent.Type.KeyPress:
-                    self.rename_item() if event.key() == Qt.Key.Key_F2 else self.delete_item()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _chosen_item(self, index: QModelIndex | None = None) -> AgendaItem | None:
-        index = index if index is not None and index.isValid() else self.agenda_view.currentIndex()
-        return index.data(ROW_ROLE) if index.isValid() else None
-
-    def _agenda_menu(self, pos: QPoint) -> None:
-        index = self.agenda_view.indexAt(pos)
-        if not index.isValid():
-            return
-        self.agenda_view.setCurrentIndex(index)  # the menu acts on the row under the mouse
-        self.agenda_menu.popup(self.agenda_view.viewport().mapToGlobal(pos))
-
-    def rename_item(self, index: QModelIndex | None = None) -> None:
-        """Rename the chosen item (or the one double-clicked) and change its time box, in a small dialog."""
-        item = self._chosen_item(index)
-        if item is None or self.event_id is None:
-            return
-        dialog = EditAgendaItemDialog(self.group, item, self)
-        if dialog.exec() and dialog.edited is not None:
-            self.agenda.refresh()
-            self._tick()
-            self.status.emit(f"Renamed to {dialog.edited.title}.")
-
-    def delete_record(self) -> None:
-        """Edit > Delete: the agenda item chosen, when the agenda list has the keys (not when
-        they are in the proposals, say: nothing else here is deleted that way). The window's
-        focus child, not hasFocus(): while the menu is open, the menu has the focus."""
-        if self.window().focusWidget() is self.agenda_view:
-            self.delete_item()
-
-    def delete_item(self) -> None:
-        """Remove the chosen item from the agenda after a question (No unless Yes is chosen)."""
-        item = self._chosen_item()
-        if item is None or self.event_id is None:
-            return
-        text = f"Remove “{item.title}” from the agenda, on every laptop of the group?"
-        linked = sum(p.agenda_item == item.id for p, _tally in self.proposals.rows) \
-            + sum(t.agenda_item == item.id for t in self.group.meetings.tasks(self.event_id))
-        if linked:
-            text += " The proposals and tasks made under it stay with the meeting."
-        if self._current_item() == item.id:
-            text += " It is being discussed: the meeting moves on to the next item."
-        answer = QMessageBox.question(self, "Remove agenda item", text,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        if answer == QMessageBox.StandardButton.Yes and self._try(lambda: self.group.meetings.delete_item(item.id)):
-            self.agenda.refresh()
-            self._tick()
-            self.status.emit(f"Removed {item.title} from the agenda.")

@@ -138,7 +138,7 @@ def test_the_right_click_menu_removes_the_item_being_discussed_and_the_projector
     projector = window.projector
     assert projector is not None and projector.item.text() == "Rent stirke"
     right_click(qtbot, view.agenda_view, 1)
-    menu = view.agenda_menu
+    menu = view.agenda_actions.menu
     qtbot.waitUntil(menu.isVisible, timeout=2000)
     asked: list[str] = []
 
@@ -146,7 +146,7 @@ def test_the_right_click_menu_removes_the_item_being_discussed_and_the_projector
         asked.append(box.text())
         qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
 
-    where = menu.actionGeometry(view.delete_action).center()
+    where = menu.actionGeometry(view.agenda_actions.delete_action).center()
     qtbot.mouseMove(menu, where)
     with_modal(lambda: qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=where), click_yes)
     assert asked == ["Remove “Rent stirke” from the agenda, on every laptop of the group? The proposals and "
@@ -196,3 +196,24 @@ def test_edit_delete_with_the_keys_in_the_proposals_removes_no_agenda_item(agend
                         or QMessageBox.StandardButton.No)
     click_menu(qtbot, window, window.delete_action)
     assert asked == [] and len(window.group.meetings.items(event_id)) == 3
+
+
+def test_renaming_an_item_removed_meanwhile_on_another_laptop_says_so(agenda, chair: Group, qtbot: Any) -> None:
+    window, event_id, items = agenda
+    view = window.meeting_view
+    sync_pair(window.group, chair)
+    seen: dict[str, Any] = {}
+
+    def rename(dialog: Any) -> None:
+        activated(qtbot, dialog)
+        chair.meetings.delete_item(items[1])  # while the dialog is open
+        sync_pair(window.group, chair)
+        type_into_focus(qtbot, "Rent strike")
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        seen["open"], seen["error"] = dialog.isVisible(), dialog.error.text()
+
+    with_modal(lambda: click_row(qtbot, view.agenda_view, 1, double=True), rename)
+    assert seen == {"open": True, "error": "“Rent stirke” was removed from the agenda meanwhile, on another "
+                                           "laptop; Cancel, and add it again if it is still wanted."}
+    assert [i.title for i in window.group.meetings.items(event_id)] == ["Welcome", "Garden"]
+    qtbot.waitUntil(lambda: shown(view) == ["1. Welcome  [0:00 of 5 min]", "2. Garden"], timeout=3000)
