@@ -140,6 +140,7 @@ class ConnectDialog(QDialog):
                       "colon), or paste both into Address. Each laptop listens on a port of its own.")
         hint.setTextFormat(Qt.TextFormat.RichText)
         hint.setWordWrap(True)
+        hint.setMinimumWidth(hint.fontMetrics().averageCharWidth() * 56)  # a few lines, not a narrow column
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.connect_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.connect_button.setText("Connect")

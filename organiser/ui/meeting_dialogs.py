@@ -59,6 +59,7 @@ class EditAgendaItemDialog(_Form):
         self.group, self.item = group, item
         self.title = self._line("&Title", item.title)
         self.title.selectAll()  # typing replaces the title, as in a list renamed in place
+        self.title.setMinimumWidth(self.title.fontMetrics().averageCharWidth() * 40)  # a long title shows whole
         self.minutes = QSpinBox()
         self.minutes.setAccessibleName("Time box in minutes")
         self.minutes.setRange(0, 24 * 60)
