@@ -147,9 +147,10 @@ def test_an_item_is_renamed_and_its_time_box_changed_in_one_write(meeting):
 def test_a_refused_edit_says_what_and_writes_nothing(meeting):
     group, event, _ana = meeting
     item = group.meetings.add_item(event, "Welcome", minutes=5)
+    garden = group.events.add("Garden day", "2026-12-05T10:00").id
     before = group.replica.state_hash()
-    for bad in ({"title": "  "}, {"minutes": 0}, {"minutes": 2000}, {"minutes": "soon"}, {"event": event},
-                {"used_seconds": 0}):
+    for bad in ({"title": "  "}, {"minutes": 0}, {"minutes": 2000}, {"minutes": "soon"}, {"event": garden},
+                {"no_such_field": 1}):
         with pytest.raises(ValidationError):
             group.meetings.edit_item(item.id, **bad)
     with pytest.raises(NotFoundError):
