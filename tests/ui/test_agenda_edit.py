@@ -76,6 +76,7 @@ def test_double_click_renames_an_item_and_changes_its_time_box(agenda, qtbot: An
     assert shown(view) == ["1. Welcome  [0:00 of 5 min]", "2. Rent strike  [0:00 of 20 min]", "3. Garden"]
     item = window.group.meetings.item(items[1])
     assert (item.title, item.minutes) == ("Rent strike", 20)
+    assert window.statusBar().currentMessage() == "Renamed to Rent strike."
 
 
 def test_f2_renames_and_an_empty_title_is_refused_in_the_dialog(agenda, qtbot: Any) -> None:
@@ -124,6 +125,7 @@ def test_delete_asks_first_no_is_the_default_and_yes_removes_it(agenda, qtbot: A
     with_modal(lambda: qtbot.keyClick(view.agenda_view, Qt.Key.Key_Delete), click_yes)
     assert shown(view) == ["1. Welcome  [0:00 of 5 min]", "2. Garden"]
     assert [i.id for i in window.group.meetings.items(event_id)] == [items[0], items[2]]
+    assert window.statusBar().currentMessage() == "Removed Rent stirke from the agenda."
     assert window.current_view() == "meeting"  # the window's Edit > Delete did not act as well
 
 
