@@ -139,8 +139,14 @@ def agenda_edit(args: argparse.Namespace) -> int:
 
 def agenda_delete(args: argparse.Namespace) -> int:
     with _group(args) as group:
-        item = group.meetings.delete_item(group.meetings.resolve_id(args.id))
+        item_id = group.meetings.resolve_id(args.id)
+        event = group.meetings.item(item_id).event
+        was_current = group.meetings.state(event).current_item == item_id
+        item = group.meetings.delete_item(item_id)
         print(f"Deleted {item.title} ({item.id}).")
+        if was_current:  # the meeting moved on, as Next item would
+            now = group.meetings.state(event).current_item
+            print(f"Now: {group.meetings.item(now).title}" if now else "Now: (end of the agenda)")
     return 0
 
 

@@ -109,7 +109,7 @@ def test_deleting_the_item_being_discussed_moves_the_meeting_on(hall):
     first = _id(organiser("agenda", "add", event, "--title", "Welcome"))
     _id(organiser("agenda", "add", event, "--title", "Budget"))
     assert organiser("agenda", "next", event).out == "Welcome\n"
-    assert organiser("agenda", "delete", first).code == 0
+    assert organiser("agenda", "delete", first).out == f"Deleted Welcome ({first}).\nNow: Budget\n"
     listed = organiser("agenda", "list", event, "--json").json()
     assert [(i["title"], i["current"]) for i in listed] == [("Budget", True)]
 

@@ -219,3 +219,19 @@ def test_renaming_an_item_removed_meanwhile_on_another_laptop_says_so(agenda, ch
                                            "laptop; Cancel, and add it again if it is still wanted."}
     assert [i.title for i in window.group.meetings.items(event_id)] == ["Welcome", "Garden"]
     qtbot.waitUntil(lambda: shown(view) == ["1. Welcome  [0:00 of 5 min]", "2. Garden"], timeout=3000)
+
+
+def test_when_the_item_being_discussed_goes_on_another_laptop_the_view_says_so_and_next_goes_on(
+        agenda, chair: Group, qtbot: Any) -> None:
+    window, event_id, items = agenda
+    view = window.meeting_view
+    window.group.meetings.advance(event_id, items[1])
+    sync_pair(window.group, chair)
+    chair.meetings.delete(items[1])  # a bare tombstone, as a laptop of an earlier version writes it
+    sync_pair(window.group, chair)
+    qtbot.waitUntil(lambda: shown(view) == ["1. Welcome  [0:00 of 5 min]", "2. Garden"], timeout=3000)
+    qtbot.waitUntil(lambda: "was removed" in view.current_label.text(), timeout=3000)
+    assert view.current_label.text() == ("The item being discussed was removed. Next item goes on to the one "
+                                         "after it.")
+    qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    assert shown(view)[1] == "▶ 2. Garden" and "Now: <b>Garden</b>" in view.current_label.text()
