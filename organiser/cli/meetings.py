@@ -69,6 +69,21 @@ def _register_agenda(sub: argparse._SubParsersAction) -> None:
     p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
     p.add_argument("--item", metavar="ITEM", help="the item to make current instead of the next one")
     p.set_defaults(handler=agenda_next)
+    p = verbs.add_parser("edit", help="rename an item or change its time box",
+                         description="Change an agenda item: its title, time box, presenter or notes.")
+    p.add_argument("id", metavar="ITEM", help="the item's id (or its first characters), as agenda list shows it")
+    p.add_argument("--title", help="what the item is about")
+    p.add_argument("--minutes", metavar="N", help="its time box, in minutes (1-1440)")
+    p.add_argument("--presenter", metavar="MEMBER", help="who presents it (a member's id)")
+    p.add_argument("--notes", help="notes for the item")
+    add_json_flag(p, "the item")
+    p.set_defaults(handler=agenda_edit)
+    p = verbs.add_parser("delete", help="remove an item from the agenda",
+                         description="Remove an agenda item, on every device of the group. Proposals, votes "
+                                     "and tasks made under it stay with the meeting; when it is the item being "
+                                     "discussed, the meeting moves on to the next.")
+    p.add_argument("id", metavar="ITEM", help="the item's id (or its first characters), as agenda list shows it")
+    p.set_defaults(handler=agenda_delete)
 
 
 def agenda_add(args: argparse.Namespace) -> int:
@@ -103,6 +118,35 @@ def agenda_next(args: argparse.Namespace) -> int:
         item = group.meetings.resolve_id(args.item, "agenda_item") if args.item else None
         state = group.meetings.advance(event, item)
         print(group.meetings.item(state.current_item).title if state.current_item else "(end of the agenda)")
+    return 0
+
+
+def agenda_edit(args: argparse.Namespace) -> int:
+    from organiser.cli.main import CliError
+
+    fields = {name: getattr(args, name) for name in ("title", "minutes", "presenter", "notes")
+              if getattr(args, name) is not None}
+    if not fields:
+        raise CliError("agenda edit: there is nothing to change; give --title, --minutes, --presenter or --notes.")
+    with _group(args) as group:
+        item_id = group.meetings.resolve_id(args.id)
+        if fields.get("presenter"):
+            fields["presenter"] = group.members.resolve_id(fields["presenter"])
+        item = group.meetings.edit_item(item_id, **fields)
+        print_json(item.to_json()) if args.json else print(f"Updated {item.title} ({item.id}).")
+    return 0
+
+
+def agenda_delete(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        item_id = group.meetings.resolve_id(args.id)
+        event = group.meetings.item(item_id).event
+        was_current = group.meetings.state(event).current_item == item_id
+        item = group.meetings.delete_item(item_id)
+        print(f"Deleted {item.title} ({item.id}).")
+        if was_current:  # the meeting moved on, as Next item would
+            now = group.meetings.state(event).current_item
+            print(f"Now: {group.meetings.item(now).title}" if now else "Now: (end of the agenda)")
     return 0
 
 

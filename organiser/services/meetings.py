@@ -3,6 +3,8 @@ written together, who attended, and the action items it made.
 
     meetings.add_item(event, title, minutes=10, presenter=member_id)   -> AgendaItem
     meetings.items(event)                                              -> agenda in order
+    meetings.edit_item(item, title=, minutes=)                         -> rename, change the time box
+    meetings.delete_item(item)                                         -> remove it (a tombstone, as any delete)
     meetings.move_item(item, to_index)                                 -> reorder (one write)
     meetings.advance(event[, to_item])                                 -> make an item current
     meetings.minutes_text(event) / append_minutes(event, text)         -> the minutes
@@ -21,9 +23,10 @@ from typing import Any
 from organiser.core.errors import ValidationError
 from organiser.core.meeting_rules import MAX_MINUTES_APPEND, MAX_MINUTES_UPDATE, MINUTES_PIECE
 from organiser.core.minutes import MinutesDoc, MinutesUpdate, edit_update
-from organiser.core.records import MEETING, identity_id, validate
+from organiser.core.records import DELETED, MEETING, identity_id, validate
 from organiser.services import clock
 from organiser.services.base import RecordService
+from organiser.services.proposals import check_item_of_event
 from organiser.services.tasks import Task, Tasks
 from organiser.store import minutes as minutes_store
 from organiser.store import queries
@@ -93,11 +96,23 @@ def _numbered_again(order: list[AgendaItem]) -> list[LocalOp]:
             if item.position != (n + 1) * GAP]
 
 
-def _next_item(items: list[AgendaItem], current: str | None) -> str | None:
-    """The item after the current one (the first when none is); None past the last."""
+def _next_item(items: list[AgendaItem], current: str | None, removed_at: int | None = None) -> str | None:
+    """The item after the current one (the first when none is); None past the last. A current
+    item that was removed stood at position `removed_at`: the next is the first after it."""
     ids = [i.id for i in items]
-    at = ids.index(current) + 1 if current in ids else 0
+    if current in ids:
+        at = ids.index(current) + 1
+    elif removed_at is not None:
+        at = next((n for n, i in enumerate(items) if i.position > removed_at), len(items))
+    else:
+        at = 0
     return ids[at] if at < len(ids) else None
+
+
+def _check_time_box(clean: Mapping[str, Any]) -> None:
+    if clean.get("minutes") is not None and not 0 < clean["minutes"] <= 24 * 60:
+        raise ValidationError("minutes", f"minutes: a time box of {clean['minutes']} minutes is not between "
+                                         "1 and 1440.")
 
 
 def _between(before: int | None, after: int | None) -> int | None:
@@ -134,9 +149,7 @@ class Meetings(RecordService):
         if presenter:
             values["presenter"] = presenter
         clean = validate("agenda_item", values, exists=self._exists)
-        if clean.get("minutes") is not None and not 0 < clean["minutes"] <= 24 * 60:
-            raise ValidationError("minutes", f"minutes: a time box of {clean['minutes']} minutes is not between "
-                                             "1 and 1440.")
+        _check_time_box(clean)
         items = self.items(event)
         clean["position"] = (items[-1].position + GAP) if items else GAP
         record_id, ops = self._create_ops(clean)
@@ -153,11 +166,36 @@ class Meetings(RecordService):
         return AgendaItem.from_values(item_id, self._current(item_id))
 
     def edit_item(self, item_id: str, **fields: Any) -> AgendaItem:
-        """Change an item's `title`, `minutes` (time box), `presenter` (member id) or `notes`."""
-        ops = self.build_edit(item_id, fields)
+        """Change an item's `title`, `minutes` (time box, 1-1440; None takes it away),
+        `presenter` (member id), `notes` (or `used_seconds`, as the demo sets it); one changeset
+        of what changes. `NotFoundError` for an id that is no agenda item (or a removed one);
+        `ValidationError` naming the field for an empty title, a time box out of range, or
+        another `event` (an item stays on its meeting's agenda). Nothing is written when refused."""
+        current = self._current(item_id)
+        if "event" in fields and fields["event"] != current.get("event"):
+            raise ValidationError("event", "event: an agenda item stays on its own meeting's agenda; add it to "
+                                           "the other meeting instead.")
+        clean = validate("agenda_item", fields, current=current, exists=self._exists)
+        _check_time_box(clean)
+        ops = self.build_edit(item_id, clean)
         if ops:
             self.replica.commit(ops)
         return self.item(item_id)
+
+    def delete_item(self, item_id: str) -> AgendaItem:
+        """Remove an item from its agenda, on every laptop: a tombstone, as any delete (undone
+        by `restore`). When it is the item being discussed, the meeting moves on to the item
+        after it in the same changeset, as Next item would (to none past the last). Proposals,
+        votes and tasks made under it stay with the meeting, still naming it. Returns the item
+        as it was; `NotFoundError` for an id that is no agenda item (or a removed one)."""
+        item = self.item(item_id)
+        ops = [LocalOp("agenda_item", item.id, DELETED, True)]
+        state = self.state(item.event)
+        if state.current_item == item.id:
+            following = _next_item(self.items(item.event), item.id)
+            ops += self._advance_ops(item.event, following)
+        self.replica.commit(ops)
+        return item
 
     def move_item(self, item_id: str, to_index: int) -> list[AgendaItem]:
         """Put an item at `to_index` of the agenda (as a drop does); return the new order.
@@ -200,19 +238,33 @@ class Meetings(RecordService):
         state = self.state(event)
         items = self.items(event)
         if to_item is None:
-            to_item = _next_item(items, state.current_item)
+            to_item = _next_item(items, state.current_item, self._removed_position(state.current_item))
         elif to_item not in {i.id for i in items}:
             raise ValidationError("item", f"item: '{to_item}' is not on this event's agenda.")
+        self.replica.commit(self._advance_ops(event, to_item))
+        return self.state(event)
+
+    def _advance_ops(self, event: str, to_item: str | None) -> list[LocalOp]:
+        """The writes that make `to_item` current (None: no item), adding the time spent on the
+        item current before to its `used_seconds`."""
+        state = self.state(event)
         now = clock.now().astimezone()
         meeting_id = identity_id(MEETING, {"event": event})
         ops = [LocalOp("meeting", meeting_id, "event", event),
                LocalOp("meeting", meeting_id, "current_item", to_item),
                LocalOp("meeting", meeting_id, "item_since", now.isoformat(timespec="seconds") if to_item else None)]
-        previous = next((i for i in items if i.id == state.current_item), None)
+        previous = next((i for i in self.items(event) if i.id == state.current_item), None)
         if previous is not None:
             ops.append(LocalOp("agenda_item", previous.id, "used_seconds", state.seconds_used(previous, now)))
-        self.replica.commit(ops)
-        return self.state(event)
+        return ops
+
+    def _removed_position(self, item_id: str | None) -> int | None:
+        """Where a removed item stood (the current item removed on another laptop while this one
+        made another current), so Next item goes on from there; None for a visible or no item."""
+        found = queries.get_record(self.db, item_id) if item_id else None
+        if found is None or not found.deleted or found.kind != "agenda_item":
+            return None
+        return _number(found.values.get("position"))
 
     # ---- minutes ---------------------------------------------------------------------------
 
@@ -303,6 +355,8 @@ class Meetings(RecordService):
         the task. `assignee`: a member id; `due`: an ISO date. `NotFoundError` for an unknown
         event; `ValidationError` naming the field for a bad title, assignee, due date or item."""
         self._current(event, "event")
+        if item:
+            check_item_of_event(self.db, item, event)
         fields: dict[str, Any] = {"event": event, "description": description}
         for name, value in (("assignee", assignee), ("due", due), ("agenda_item", item)):
             if value:

@@ -159,6 +159,17 @@ def stored_result(result: str) -> dict[str, Any]:
     return parsed
 
 
+def check_item_of_event(db: Any, item_id: str, event: str) -> None:
+    """`ValidationError` (field "agenda item") when `item_id` is an agenda item of another
+    event's meeting: a decision or task is linked only to its own meeting's agenda. An id that
+    is no agenda item at all is left to validation, which names it."""
+    found = queries.get_record(db, item_id)
+    if found is not None and found.kind == "agenda_item" and not found.deleted \
+            and found.values.get("event") != event:
+        raise ValidationError("agenda_item", f"agenda item: '{item_id}' is on another meeting's agenda, "
+                                             "not this event's.")
+
+
 class Proposals(RecordService):
     """Proposals put to a meeting, votes, shows of hands, tallies and outcomes.
 
@@ -179,6 +190,7 @@ class Proposals(RecordService):
         values: dict[str, Any] = {"event": event, "title": title, "method": method, "details": details,
                                   "options": list(options), **parse_quorum(quorum), **parse_voters(voters)}
         if agenda_item:
+            check_item_of_event(self.db, agenda_item, event)
             values["agenda_item"] = agenda_item
         if str(method).strip().lower() in ("consent", "consensus") and values["options"]:
             raise ValidationError("options", f"options: a {method} proposal has fixed answers; drop --option.")

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -113,31 +112,38 @@ class InviteDialog(QDialog):
 
 
 class ConnectDialog(QDialog):
-    """For networks that block discovery: type another device's address and port."""
+    """For networks that block discovery: type another device's address and its port."""
 
-    def __init__(self, parent: QWidget | None = None, port: int | None = None) -> None:
-        """`port`: this device's real listening port: where the group set a fixed port, the other
-        device's is the same; otherwise the person types "address:port" as the other device shows it."""
+    def __init__(self, parent: QWidget | None = None, fixed_port: int | None = None) -> None:
+        """`fixed_port`: the port every device of the group listens on, where an admin fixed one
+        (listen_port); it is filled in. Otherwise each device listens on a port of its own,
+        picked at start, and the person types the other device's, as it shows it: this device's
+        own port would be the wrong one."""
         super().__init__(parent)
         self.setWindowTitle("Connect to address")
         self.host = QLineEdit()
         self.host.setPlaceholderText("e.g. 192.168.1.20")
         self.host.setAccessibleName("Address")
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.port.setValue(port or 47600)
+        self.port = QLineEdit(str(fixed_port) if fixed_port else "")
+        self.port.setPlaceholderText("e.g. 47613")
         self.port.setAccessibleName("Port")
         self.error = QLabel()
+        self.error.setAccessibleName("Problem")
         self.error.setStyleSheet(f"color: {error_colour(self)};")
+        self.error.setWordWrap(True)
         self.error.hide()
         form = QFormLayout()
         form.addRow("&Address", self.host)
         form.addRow("&Port", self.port)
-        hint = QLabel("The other device shows the address to type (like 192.168.1.20:47600) under "
-                      "Peers & group.")
+        hint = QLabel("On the other laptop, open <b>Peers &amp; group</b>: it shows its own address and port, "
+                      "like <b>192.168.1.20:47613</b>. Type the address, then the port (the number after the "
+                      "colon), or paste both into Address. Each laptop listens on a port of its own.")
+        hint.setTextFormat(Qt.TextFormat.RichText)
         hint.setWordWrap(True)
+        hint.setMinimumWidth(hint.fontMetrics().averageCharWidth() * 56)  # a few lines, not a narrow column
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
+        self.connect_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.connect_button.setText("Connect")
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -147,21 +153,43 @@ class ConnectDialog(QDialog):
         layout.addWidget(buttons)
 
     def _check(self) -> None:
-        host = self.host.text().strip()
-        if host.count(":") == 1:  # "192.168.1.20:47600" as Peers & group shows it
-            host, _sep, port = host.partition(":")
-            if port.isdigit() and 0 < int(port) < 65536:
-                self.port.setValue(int(port))
-                self.host.setText(host)
+        host, port = split_address(self.host.text(), self.port.text())
         if not host or any(c.isspace() for c in host):
-            self.error.setText("Address: type the other device's IP address or host name.")
-            self.error.show()
-            self.host.setFocus()
+            self._refuse(self.host, "Address: type the other laptop's IP address or host name, as its Peers & "
+                                    "group shows it.")
             return
+        if not port:
+            self._refuse(self.port, "Port: type the other laptop's port, the number after the colon in the "
+                                    "address its Peers & group shows.")
+            return
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            self._refuse(self.port, f"Port: '{port}' is not a port; it is a whole number from 1 to 65535, "
+                                    "like 47613.")
+            return
+        self.host.setText(host)
+        self.port.setText(port)
         self.accept()
 
+    def _refuse(self, field: QLineEdit, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+        field.setFocus()
+
     def address(self) -> tuple[str, int]:
-        return self.host.text().strip(), self.port.value()
+        return self.host.text().strip(), int(self.port.text())
+
+
+def split_address(address: str, port: str) -> tuple[str, str]:
+    """(host, port) from what was typed: "192.168.1.20:47613" or "[fe80::1]:47613" in the
+    address carries its port (which then wins over the port field); "fe80::1" is a host."""
+    host, port = address.strip(), port.strip()
+    if host.startswith("[") and "]" in host:  # an IPv6 address with its port, as in a URL
+        inside, _sep, rest = host[1:].partition("]")
+        return inside, rest[1:].strip() if rest.startswith(":") else port
+    if host.count(":") == 1:
+        host, _sep, given = host.partition(":")
+        return host.strip(), given.strip() or port
+    return host, port
 
 
 class ThisIsMeDialog(QDialog):

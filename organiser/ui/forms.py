@@ -34,6 +34,9 @@ from organiser.ui.models.tasks import STATUS_LABELS
 from organiser.ui.widgets import OptionalDate, RecordPicker, error_colour
 from organiser.ui.wording import people_words
 
+EVENT_STATUS_LABELS = {"scheduled": "Scheduled", "cancelled": "Cancelled"}
+PRIORITY_SUFFIX = " of 9 (9 is most urgent)"
+
 
 def _change_signals(widget: QWidget) -> list[Any]:
     if isinstance(widget, QLineEdit | QPlainTextEdit):
@@ -296,7 +299,8 @@ class EventForm(RecordForm):
         self.capacity.setRange(0, 100000)
         self.capacity.setSpecialValueText("no limit")
         self.status = self.add("status", "Stat&us", QComboBox())
-        self.status.addItems(["scheduled", "cancelled"])
+        for status, words in EVENT_STATUS_LABELS.items():  # in words; the stored value stays
+            self.status.addItem(words, status)
         self.description = self.add("description", "&Description", QPlainTextEdit())
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(110)
@@ -330,13 +334,13 @@ class EventForm(RecordForm):
         self.tz.setCurrentText(v.get("tz") or local_tz_name())
         self.location.setText(v.get("location", ""))
         self.capacity.setValue(v.get("capacity") or 0)
-        self.status.setCurrentText(v.get("status") or "scheduled")
+        self.status.setCurrentIndex(max(0, self.status.findData(v.get("status") or "scheduled")))
         self.description.setPlainText(v.get("description", ""))
 
     def values(self) -> dict[str, Any]:
         return {"title": self.title.text(), "start": _iso(self.start), "end": _iso(self.end),
                 "tz": self.tz.currentText().strip(), "location": self.location.text(),
-                "capacity": self.capacity.value() or None, "status": self.status.currentText(),
+                "capacity": self.capacity.value() or None, "status": self.status.currentData(),
                 "description": self.description.toPlainText()}
 
     def load(self, record_id: str) -> Event:
@@ -364,6 +368,11 @@ class TaskForm(RecordForm):
         self.due = self.add("due", "D&ue", OptionalDate("due on"))
         self.priority = self.add("priority", "&Priority", QSpinBox())
         self.priority.setRange(0, 9)
+        # which way is urgent, said where the number is: 9 is the most urgent
+        self.priority.setSpecialValueText("none")
+        self.priority.setSuffix(PRIORITY_SUFFIX)
+        self.priority.setToolTip("From 1 (least urgent) to 9 (most urgent); none: no priority. On the same "
+                                 "due date, the more urgent task comes first.")
         self.event_picker = self.add("event", "For &event",
                                      RecordPicker(group, "event", "title", "type an event's title"))
         self.description = self.add("description", "&Description", QPlainTextEdit())

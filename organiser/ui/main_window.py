@@ -272,6 +272,8 @@ class MainWindow(QMainWindow):
             self.tasks_view.delete_task()
         elif view == "members":
             self.members_view.delete_member()
+        elif view == "meeting":
+            self.meeting_view.delete_record()
 
     def find(self) -> None:
         view = self.current_view()

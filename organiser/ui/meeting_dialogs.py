@@ -1,4 +1,5 @@
-"""Small dialogs of the meeting view: a new proposal, and Make task (an action item)."""
+"""Small dialogs of the meeting view: renaming an agenda item, a new proposal, and Make task
+(an action item)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSpinBox,
     QWidget,
 )
 
-from organiser.core.errors import ValidationError
+from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.services.group import Group
+from organiser.services.meetings import AgendaItem
 from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
 from organiser.ui.models.members import is_working_group, working_group_name
@@ -46,6 +49,39 @@ class _Form(QDialog):
 
     def save(self) -> None:
         raise NotImplementedError
+
+
+class EditAgendaItemDialog(_Form):
+    """Rename an agenda item (a typo fixed) and change its time box; 0 minutes: none."""
+
+    def __init__(self, group: Group, item: AgendaItem, parent: QWidget | None = None) -> None:
+        super().__init__("Rename agenda item", parent)
+        self.group, self.item = group, item
+        self.title = self._line("&Title", item.title)
+        self.title.selectAll()  # typing replaces the title, as in a list renamed in place
+        self.title.setMinimumWidth(self.title.fontMetrics().averageCharWidth() * 40)  # a long title shows whole
+        self.minutes = QSpinBox()
+        self.minutes.setAccessibleName("Time box in minutes")
+        self.minutes.setRange(0, 24 * 60)
+        self.minutes.setSuffix(" min")
+        self.minutes.setSpecialValueText("no time box")
+        self.minutes.setValue(item.minutes or 0)
+        self.form.addRow("Time &box", self.minutes)
+        self.edited: AgendaItem | None = None
+        self.finish()
+
+    def save(self) -> None:
+        try:
+            self.edited = self.group.meetings.edit_item(self.item.id, title=self.title.text(),
+                                                        minutes=self.minutes.value() or None)
+        except NotFoundError:  # removed on another laptop while this dialog was open
+            self.error.setText(f"“{self.item.title}” was removed from the agenda meanwhile, on another laptop; "
+                               "Cancel, and add it again if it is still wanted.")
+            return
+        except OrganiserError as exc:  # a refused title or time box
+            self.error.setText(people_words(str(exc)))
+            return
+        self.accept()
 
 
 class MakeTaskDialog(_Form):

@@ -1,5 +1,6 @@
-"""The meeting view of an event: agenda (drag to reorder) with the current item and its timer,
-the minutes written together, proposals with their live tally, and the meeting's tasks."""
+"""The meeting view of an event: agenda (drag to reorder; double-click or F2 renames, Delete
+removes) with the current item and its timer, the minutes written together, proposals with
+their live tally, and the meeting's tasks."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
+from organiser.ui.agenda_actions import AgendaItemActions
 from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
@@ -37,7 +39,7 @@ from organiser.ui.widgets import EmptyHint
 REFRESH_MS = 100
 NO_EVENT = "Choose an event in Events first."
 NO_AGENDA = ("No agenda items yet: add one with New agenda item below (type a title, press Return); "
-             "drag items to reorder them.")
+             "drag items to reorder them, double-click (or F2) to rename, Delete to remove.")
 NO_PROPOSALS = "No proposals yet: put one to the meeting with New proposal… below."
 NO_MINUTES = "No minutes yet: type here. Everyone in the room sees it as you write, and can write too."
 MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "task", "member"})
@@ -117,6 +119,10 @@ class MeetingView(QWidget):
         self.agenda_view.setDropIndicatorShown(True)
         self.agenda_view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.agenda_view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.agenda_view.setToolTip("Drag to reorder; double-click or F2 renames an item, Delete removes it, "
+                                    "right-click for both.")
+        self.agenda_actions = AgendaItemActions(self.group, self.agenda_view, self.agenda, self._try, self)
+        self.agenda_actions.done.connect(self._after_agenda_change)
         self.agenda_empty = EmptyHint(self.agenda_view, NO_EVENT)
         self.current_label = QLabel("")
         self.current_label.setAccessibleName("Current item")
@@ -143,7 +149,7 @@ class MeetingView(QWidget):
         row.addWidget(self.add_item_button)
         column = QWidget()
         layout = QVBoxLayout(column)
-        layout.addWidget(QLabel("<b>Agenda</b> (drag to reorder)"))
+        layout.addWidget(QLabel("<b>Agenda</b> (drag to reorder, double-click to rename)"))
         layout.addWidget(self.agenda_view, 1)
         layout.addWidget(self.item_title)  # a row of its own: beside the others it was a few letters wide
         layout.addLayout(row)
@@ -275,7 +281,8 @@ class MeetingView(QWidget):
             self.current_label.setText("No item running. Next item starts the first one.")
             return
         row = self.agenda.row_of(state.current_item)
-        if row < 0:
+        if row < 0:  # removed on another laptop while it was being discussed
+            self.current_label.setText("The item being discussed was removed. Next item goes on to the one after it.")
             return
         item = self.agenda.rows[row]
         used = state.seconds_used(item)
@@ -353,6 +360,14 @@ class MeetingView(QWidget):
             self.item_title.clear()
             self.agenda.refresh()
 
+    def delete_record(self) -> None:
+        """Edit > Delete: the agenda item chosen, when the agenda list has the keys."""
+        self.agenda_actions.delete_chosen_if_focused()
+
+    def _after_agenda_change(self, sentence: str) -> None:
+        self._tick()
+        self.status.emit(sentence)
+
     def next_item(self) -> None:
         if self.event_id is not None and self._try(lambda: self.group.meetings.advance(self.event_id)):
             self.agenda.refresh()
@@ -382,8 +397,10 @@ class MeetingView(QWidget):
             self._show_tally()
 
     def _current_item(self) -> str | None:
+        """The item being discussed, if it is still on the agenda (a removed one links nothing)."""
         state = self.agenda.state
-        return state.current_item if state else None
+        current = state.current_item if state else None
+        return current if current and self.agenda.row_of(current) >= 0 else None
 
     def make_task_from_minutes(self) -> None:
         selected = self.editor.text.textCursor().selectedText().replace("\u2029", " ")

@@ -290,7 +290,8 @@ class PeersView(QWidget):
         if self.node is None:
             show_error(self, "Network is off", self.network_note or "The network is not running on this device.")
             return
-        dialog = ConnectDialog(self, port=getattr(self.node, "port", 0) or None)
+        # an admin's fixed port is every laptop's; otherwise this one's own port is no use there
+        dialog = ConnectDialog(self, fixed_port=getattr(self.node, "listen_port", 0) or None)
         if not dialog.exec():
             return
         host, port = dialog.address()

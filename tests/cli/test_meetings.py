@@ -87,11 +87,64 @@ def test_proposal_show_json_has_tally_eligible_quorum_and_outcome(hall):
     assert organiser("proposal", "show", hands, "--json").json()["tally"]["yes"] == 17
 
 
+def test_agenda_edit_renames_an_item_and_delete_removes_it(hall):
+    organiser, event, ana, _bo = hall
+    typo = _id(organiser("agenda", "add", event, "--title", "Rent stirke", "--minutes", "30"))
+    extra = _id(organiser("agenda", "add", event, "--title", "Rent strike (again)"))
+    edited = organiser("agenda", "edit", typo[:8], "--title", "Rent strike", "--minutes", "20")
+    assert edited.code == 0, edited.err
+    assert edited.out == f"Updated Rent strike ({typo}).\n"
+    shown = organiser("agenda", "edit", typo, "--presenter", ana[:8], "--json").json()
+    assert (shown["title"], shown["minutes"], shown["presenter"]) == ("Rent strike", 20, ana)
+    deleted = organiser("agenda", "delete", extra[:8])
+    assert deleted.code == 0, deleted.err
+    assert deleted.out == f"Deleted Rent strike (again) ({extra}).\n"
+    listed = organiser("agenda", "list", event, "--json").json()
+    assert [(i["title"], i["minutes"], i["presenter_name"]) for i in listed] == [("Rent strike", 20, "Ana López")]
+    assert "Rent strike (again)" not in organiser("agenda", "list", event).out
+
+
+def test_deleting_the_item_being_discussed_moves_the_meeting_on(hall):
+    organiser, event, _ana, _bo = hall
+    first = _id(organiser("agenda", "add", event, "--title", "Welcome"))
+    _id(organiser("agenda", "add", event, "--title", "Budget"))
+    assert organiser("agenda", "next", event).out == "Welcome\n"
+    assert organiser("agenda", "delete", first).out == f"Deleted Welcome ({first}).\nNow: Budget\n"
+    listed = organiser("agenda", "list", event, "--json").json()
+    assert [(i["title"], i["current"]) for i in listed] == [("Budget", True)]
+
+
 def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall):
     organiser, event, ana, bo = hall
     proposal = _id(organiser("proposal", "add", event, "--title", "P", "--kind", "vote",
                              "--option", "a", "--option", "b"))
+    item = _id(organiser("agenda", "add", event, "--title", "Welcome", "--minutes", "5"))
+    removed = _id(organiser("agenda", "add", event, "--title", "Typo"))
+    assert organiser("agenda", "delete", removed).code == 0
+    garden = _id(organiser("event", "add", "--title", "Garden day", "--start", "2026-12-05T10:00"))
+    elsewhere = _id(organiser("agenda", "add", garden, "--title", "Seeds"))
     before = organiser("status", "--json").json()["state_hash"]
+    refused_agenda = {
+        ("agenda", "edit", "ffffffff", "--title", "X"): "there is no agenda item with id 'ffffffff'",
+        ("agenda", "edit", item, "--title", "  "): "title",
+        ("agenda", "edit", item, "--minutes", "0"): "between 1 and 1440",
+        ("agenda", "edit", item, "--minutes", "soon"): "'soon' is not a whole number",
+        ("agenda", "edit", item, "--presenter", "ffffffff"): "there is no member with id 'ffffffff'",
+        ("agenda", "edit", item): "nothing to change",
+        ("agenda", "edit", removed, "--title", "X"): f"there is no agenda item with id '{removed}'",
+        ("agenda", "edit", event, "--title", "X"): f"there is no agenda item with id '{event}'",
+        ("agenda", "delete", "ffffffff"): "there is no agenda item with id 'ffffffff'",
+        ("agenda", "delete", removed[:8]): f"there is no agenda item with id '{removed[:8]}'",
+        ("agenda", "delete", ana): f"there is no agenda item with id '{ana}'",
+        ("agenda", "next", event, "--item", elsewhere): "is not on this event's agenda",
+        ("proposal", "add", event, "--title", "X", "--kind", "consent", "--item", elsewhere):
+            "is on another meeting's agenda",
+    }
+    for args, says in refused_agenda.items():
+        run = organiser(*args)
+        assert run.code == 2, (args, run.err)
+        assert run.err.startswith("organiser: ") and says in run.err, (args, run.err)
+        assert len(run.err.strip().splitlines()) == 1, (args, run.err)  # one sentence, no traceback
     bad = [
         ("agenda", "add", event, "--title", "X", "--minutes", "soon"),
         ("agenda", "add", "0000nosuchevent", "--title", "X"),

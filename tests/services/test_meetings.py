@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from organiser.core.errors import ValidationError
+from organiser.core.errors import NotFoundError, ValidationError
 from organiser.services import clock
 from tests.conftest import FROZEN_NOW, sync_pair
 
@@ -131,3 +131,105 @@ def test_credentials_that_are_not_json_are_refused_with_a_sentence():
 
     with pytest.raises(OrganiserError, match="incomplete group credentials"):
         credentials_from_json("{not json")
+
+
+def test_an_item_is_renamed_and_its_time_box_changed_in_one_write(meeting):
+    group, event, _ana = meeting
+    item = group.meetings.add_item(event, "Rent stirke", minutes=30)
+    before = group.replica.version_vector()[group.device_id]
+    edited = group.meetings.edit_item(item.id, title="Rent strike", minutes=20)
+    assert (edited.title, edited.minutes) == ("Rent strike", 20)
+    assert group.replica.version_vector()[group.device_id] == before + 1  # one changeset
+    assert group.meetings.edit_item(item.id, minutes=None).minutes is None  # the time box taken away
+    assert [i.title for i in group.meetings.items(event)] == ["Rent strike"]
+
+
+def test_a_refused_edit_says_what_and_writes_nothing(meeting):
+    group, event, _ana = meeting
+    item = group.meetings.add_item(event, "Welcome", minutes=5)
+    garden = group.events.add("Garden day", "2026-12-05T10:00").id
+    before = group.replica.state_hash()
+    for bad in ({"title": "  "}, {"minutes": 0}, {"minutes": 2000}, {"minutes": "soon"}, {"event": garden},
+                {"no_such_field": 1}):
+        with pytest.raises(ValidationError):
+            group.meetings.edit_item(item.id, **bad)
+    with pytest.raises(NotFoundError):
+        group.meetings.edit_item("f" * 32, title="X")
+    with pytest.raises(NotFoundError):
+        group.meetings.edit_item(event, title="X")  # an event is no agenda item
+    assert group.replica.state_hash() == before
+
+
+def test_a_removed_item_leaves_the_agenda_and_its_proposals_votes_and_tasks_stay(meeting):
+    group, event, ana = meeting
+    welcome = group.meetings.add_item(event, "Welcome")
+    rent = group.meetings.add_item(event, "Rent strike")
+    group.events.checkin(event, ana)
+    proposal = group.proposals.add(event, "Strike", "consent", agenda_item=rent.id)
+    group.proposals.vote(proposal.id, ana, "consent")
+    task = group.meetings.make_task(event, "Call the landlord", item=rent.id)
+    group.meetings.delete_item(rent.id)
+    assert [i.title for i in group.meetings.items(event)] == ["Welcome"]
+    assert [p.title for p in group.proposals.list(event)] == ["Strike"]
+    assert group.proposals.tally(proposal.id).counts["consent"] == 1
+    assert [t.id for t in group.meetings.tasks(event)] == [task.id]
+    with pytest.raises(NotFoundError):
+        group.meetings.delete_item(rent.id)  # already removed
+    with pytest.raises(NotFoundError):
+        group.meetings.edit_item(rent.id, title="Back?")
+    group.meetings.restore(rent.id)  # an undo brings it back where it was, its links intact
+    assert [i.title for i in group.meetings.items(event)] == ["Welcome", "Rent strike"]
+    assert welcome.id != rent.id
+
+
+def test_removing_the_item_being_discussed_moves_the_meeting_on_to_the_next(meeting, monkeypatch):
+    group, event, _ana = meeting
+    first = group.meetings.add_item(event, "First")
+    second = group.meetings.add_item(event, "Second")
+    third = group.meetings.add_item(event, "Third")
+    group.meetings.advance(event, second.id)
+    monkeypatch.setattr(clock, "now", lambda: FROZEN_NOW + timedelta(minutes=4))
+    group.meetings.delete_item(second.id)
+    state = group.meetings.state(event)
+    assert state.current_item == third.id and state.seconds_used(group.meetings.item(third.id)) == 0
+    group.meetings.delete_item(third.id)  # the last one: no item runs
+    assert group.meetings.state(event).current_item is None
+    assert [i.id for i in group.meetings.items(event)] == [first.id]
+
+
+def test_a_current_item_removed_on_another_laptop_lets_next_go_on_from_where_it_stood(two_devices):
+    a, b = two_devices
+    event = a.events.add("Assembly", "2026-12-03T19:00").id
+    items = [a.meetings.add_item(event, title) for title in ("First", "Second", "Third")]
+    a.meetings.advance(event, items[1].id)
+    sync_pair(a, b)
+    b.meetings.delete(items[1].id)  # a bare tombstone (a laptop of an earlier version): the meeting stays on it
+    sync_pair(a, b)
+    assert a.meetings.state(event).current_item == items[1].id
+    assert [i.title for i in a.meetings.items(event)] == ["First", "Third"]
+    assert a.meetings.advance(event).current_item == items[2].id  # Next goes on, not back to the start
+
+
+def test_a_rename_and_a_removal_reach_the_other_laptop_like_any_edit(two_devices):
+    a, b = two_devices
+    event = a.events.add("Assembly", "2026-12-03T19:00").id
+    typo = a.meetings.add_item(event, "Welcmoe", minutes=5)
+    extra = a.meetings.add_item(event, "Duplicate")
+    sync_pair(a, b)
+    b.meetings.edit_item(typo.id, title="Welcome", minutes=10)
+    b.meetings.delete_item(extra.id)
+    sync_pair(a, b)
+    assert [(i.title, i.minutes) for i in a.meetings.items(event)] == [("Welcome", 10)]
+    assert a.replica.state_hash() == b.replica.state_hash()
+
+
+def test_a_proposal_or_task_is_linked_only_to_an_item_of_its_own_meeting(meeting):
+    group, event, _ana = meeting
+    other = group.events.add("Garden day", "2026-12-05T10:00").id
+    elsewhere = group.meetings.add_item(other, "Seeds")
+    before = group.replica.state_hash()
+    with pytest.raises(ValidationError, match="another meeting's agenda"):
+        group.proposals.add(event, "Strike", "consent", agenda_item=elsewhere.id)
+    with pytest.raises(ValidationError, match="another meeting's agenda"):
+        group.meetings.make_task(event, "Buy seeds", item=elsewhere.id)
+    assert group.replica.state_hash() == before

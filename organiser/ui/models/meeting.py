@@ -46,6 +46,11 @@ class AgendaModel(QAbstractListModel):
         if [i.id for i in items] != old:
             self.layoutAboutToBeChanged.emit()
             self._read()
+            # the selection follows its item; a removed item's index becomes invalid
+            rows = {r.id: n for n, r in enumerate(self.rows)}
+            for index in self.persistentIndexList():
+                row = rows.get(old[index.row()]) if 0 <= index.row() < len(old) else None
+                self.changePersistentIndex(index, self.index(row) if row is not None else QModelIndex())
             self.layoutChanged.emit()
             return
         self._read()
