@@ -9,9 +9,9 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -20,6 +20,7 @@ from organiser.services.group import Group, find_group_dir, open_group
 from organiser.services.group import lock as lock_group
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def build_main_window(group: Group, node: Any = None) -> QMainWindow:
@@ -53,6 +54,7 @@ class AppController:
         self.window: Any = None
         self.start_window: Any = None
         self.unlock_window: Any = None
+        self.copying_window: Any = None  # says what happens while the database is copied under a new key
         self._retired: Any = None  # the last window closed from one of its own signals
         self.idle_lock: Any = None
         # "Remember on this computer" opens a group at start only: once the app has locked (Lock now,
@@ -154,55 +156,87 @@ class AppController:
         self.show_start()
 
     async def encrypt(self, passphrase: str) -> None:
+        """Encrypt the open plain group in place (its database is copied under a new key), then open
+        it again; still plain, with the reason shown, after a refusal."""
         from organiser.services.atrest import encrypt_group
+        from organiser.ui.lock import ENCRYPTING
 
         group = self.group
         if group is None:
             return
         folder = group.path.name
-        await self._close_group()
+        copying = self._show_copying(ENCRYPTING)
         try:
-            folder = encrypt_group(self.data_dir, folder, passphrase).name
-        except OrganiserError as exc:
-            from organiser.ui.dialogs import show_error
+            await self._close_group()
+            encrypted = await self._copy_off_the_qt_thread(
+                copying, "The group was not encrypted", encrypt_group, self.data_dir, folder, passphrase)
+            if encrypted is not None:
+                folder = encrypted.name
+            try:
+                self.open_window(open_group(self.data_dir, folder, passphrase=passphrase))
+            except OrganiserError as exc:  # still plain after a refusal: opens without a passphrase
+                from organiser.ui.dialogs import show_error
 
-            show_error(None, "The group was not encrypted", exc)
-        try:
-            self.open_window(open_group(self.data_dir, folder, passphrase=passphrase))
-        except OrganiserError as exc:  # still plain after a refusal: opens without a passphrase
-            from organiser.ui.dialogs import show_error
-
-            show_error(None, "Cannot open the group", exc)
-            self.show_start()
+                copying.finish()
+                show_error(None, "Cannot open the group", exc)
+                self.show_start()
+        finally:
+            copying.finish()
 
     async def change_passphrase(self, old: str, new: str) -> None:
         """A new passphrase and a new database key: the group is closed (syncing stops) while the
         database is copied under the new key, then opened again with whichever passphrase opens it."""
         from organiser.services.atrest import change_passphrase
+        from organiser.ui.lock import CHANGING_PASSPHRASE
 
         group = self.group
         if group is None:
             return
         path = group.path
-        await self._close_group()
+        copying = self._show_copying(CHANGING_PASSPHRASE)
         try:
-            change_passphrase(path, old, new)
-            passphrase, message = new, "Passphrase changed."
-        except OrganiserError as exc:
-            from organiser.ui.dialogs import show_error
+            await self._close_group()
+            changed = await self._copy_off_the_qt_thread(
+                copying, "The passphrase was not changed", change_passphrase, path, old, new)
+            passphrase, message = (new, "Passphrase changed.") if changed is not None else (old, "")
+            try:
+                self.open_window(open_group(self.data_dir, path.name, passphrase=passphrase))
+            except OrganiserError as exc:
+                from organiser.ui.dialogs import show_error
 
-            show_error(None, "The passphrase was not changed", exc)
-            passphrase, message = old, ""
-        try:
-            self.open_window(open_group(self.data_dir, path.name, passphrase=passphrase))
-        except OrganiserError as exc:
-            from organiser.ui.dialogs import show_error
-
-            show_error(None, "Cannot open the group", exc)
-            self.show_unlock(path.name)
-            return
+                copying.finish()
+                show_error(None, "Cannot open the group", exc)
+                self.show_unlock(path.name)
+                return
+        finally:
+            copying.finish()
         if message:
             self.window.show_message(message)
+
+    def _show_copying(self, doing: str) -> Any:
+        """The small window that says `doing` while the database is copied under a new key. It is shown
+        before the group closes: with no window left across an await, Qt would end the application."""
+        from organiser.ui.lock import CopyingWindow
+
+        self.copying_window = CopyingWindow(doing)
+        if self.window is not None:  # where the person was looking, as the group's window goes
+            self.copying_window.adjustSize()
+            self.copying_window.move(self.window.frameGeometry().center() - self.copying_window.rect().center())
+        self.copying_window.show()
+        return self.copying_window
+
+    async def _copy_off_the_qt_thread(self, copying: Any, refused: str, copy: Callable[..., T], *args: Any) -> T | None:
+        """`copy(*args)` on a worker thread, so the app answers while a large database is copied (seconds);
+        the group is closed and syncing stopped, so nothing else touches the database meanwhile. Its
+        result; None after a refusal, shown (the `copying` window gone first) under the title `refused`."""
+        try:
+            return await asyncio.to_thread(copy, *args)
+        except Exception as exc:  # noqa: BLE001 - crash-safe: whatever stopped it, the group is whole and opens
+            from organiser.ui.dialogs import show_error
+
+            copying.finish()
+            show_error(None, refused, exc)  # logged with its traceback unless the person could cause it
+            return None
 
     def _lock_when_idle(self) -> None:
         if self.window is not None and self.group is not None and self.group.encrypted:

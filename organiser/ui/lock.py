@@ -3,15 +3,16 @@
 The window only asks (signals `lockRequested`, `wipeRequested`, `encryptRequested`,
 `passphraseChangeRequested`); the app (app.py) stops the sync node, closes the database, forgets
 the key and shows the unlock screen, destroys the group's files, or encrypts the database (under
-a new key when the passphrase changes) and opens it again.
+a new key when the passphrase changes) and opens it again, with a `CopyingWindow` on screen
+meanwhile.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMenuBar,
+    QProgressBar,
     QVBoxLayout,
     QWidget,
 )
@@ -217,6 +219,52 @@ class EncryptDialog(_Dialog):
             return
         self.passphrase = value or ""
         self.accept()
+
+
+ENCRYPTING = "Encrypting the group's database…"
+CHANGING_PASSPHRASE = "Changing the passphrase: the database is being copied under a new key…"
+
+
+class CopyingWindow(QWidget):
+    """What the person sees while the group's database is copied under a new key (encrypting in
+    place, a new passphrase): seconds for a large group, with the group closed. No Cancel: the copy
+    is crash-safe but is not to be stopped halfway by the person, so closing this window is ignored
+    until `finish` (the window says why)."""
+
+    def __init__(self, doing: str) -> None:
+        super().__init__(None, Qt.WindowType.Window | Qt.WindowType.CustomizeWindowHint
+                         | Qt.WindowType.WindowTitleHint)  # no close button where the window manager obeys
+        self.setWindowTitle("Organiser")
+        self.doing = QLabel(doing)
+        self.doing.setWordWrap(True)
+        self.doing.setAccessibleName("What is happening")
+        font = self.doing.font()
+        font.setBold(True)
+        self.doing.setFont(font)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # a copy by SQLCipher tells no progress: a busy bar
+        self.bar.setTextVisible(False)
+        self.bar.setAccessibleName("Working")
+        self.why = QLabel("The group is closed and syncing stops meanwhile; it opens again by itself when "
+                          "this is done. This cannot be stopped halfway, so this window stays until then.")
+        self.why.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.doing)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.why)
+        self.setMinimumWidth(440)
+        self._finished = False
+
+    def finish(self) -> None:
+        """Close the window for good (the copy is over, or was refused)."""
+        self._finished = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._finished:
+            event.accept()
+        else:
+            event.ignore()  # the window manager's close: the copy goes on, and this window says so
 
 
 def add_security_actions(window: Any, file_menu: QMenu, menubar: QMenuBar) -> None:

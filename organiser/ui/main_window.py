@@ -408,6 +408,7 @@ class MainWindow(QMainWindow):
         self.peer_timer.stop()
         self.index_timer.stop()
         self.peers_view.timer.stop()
+        self.peers_view.incidents.timer.stop()  # else it reads the closed group every 10 s until collected
         self.meeting_view.stop()  # the last burst of typing is stored, not lost
         if self.projector is not None:
             self.projector.close()

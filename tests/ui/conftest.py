@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,42 @@ def click_menu(qtbot: Any, window: Any, action: Any) -> None:
     where = menu.actionGeometry(action).center()
     qtbot.mouseMove(menu, where)
     qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=where)
+
+
+@pytest.fixture
+def controller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """The app's controller on a qasync loop, with the network off (this test opens no socket)."""
+    import qasync
+
+    from organiser import app
+
+    monkeypatch.setattr(app, "load_sync_node", lambda: (None, "Network off in this test."))
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    made = app.AppController(tmp_path / "data", None)
+    made.loop = loop
+    try:
+        yield made
+    finally:
+        if made.window is not None:
+            made.window.close()
+        for widget in (made.unlock_window, made.start_window):
+            if widget is not None:
+                widget.close()
+        if made.copying_window is not None:
+            made.copying_window.finish()
+        if made.group is not None:
+            made.group.close()
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def settle(controller: Any, qtbot: Any, condition: Any) -> None:
+    """Run the controller's loop until `condition()` holds (for at most about 5 s), then assert it."""
+    async def wait() -> None:
+        for _ in range(500):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+    controller.loop.run_until_complete(wait())
+    assert condition()

@@ -5,7 +5,6 @@ plain group from Settings."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from organiser.store.datadir import DB_NAME
 from organiser.ui.first_run import StartWindow
 from organiser.ui.lock import WipeDialog
 from organiser.ui.unlock import UnlockWindow
-from tests.ui.conftest import with_modal
+from tests.ui.conftest import settle, with_modal
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -99,42 +98,6 @@ def test_wipe_needs_the_word_typed(qtbot: Any) -> None:
     qtbot.keyClicks(dialog.word, "WIPE")
     qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
     assert dialog.result() == WipeDialog.DialogCode.Accepted
-
-
-@pytest.fixture
-def controller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    """The app's controller on a qasync loop, with the network off (this test opens no socket)."""
-    import qasync
-
-    from organiser import app
-
-    monkeypatch.setattr(app, "load_sync_node", lambda: (None, "Network off in this test."))
-    loop = qasync.QEventLoop(QApplication.instance())
-    asyncio.set_event_loop(loop)
-    made = app.AppController(tmp_path / "data", None)
-    made.loop = loop
-    try:
-        yield made
-    finally:
-        if made.window is not None:
-            made.window.close()
-        for widget in (made.unlock_window, made.start_window):
-            if widget is not None:
-                widget.close()
-        if made.group is not None:
-            made.group.close()
-        asyncio.set_event_loop(None)
-        loop.close()
-
-
-def settle(controller: Any, qtbot: Any, condition: Any) -> None:
-    async def wait() -> None:
-        for _ in range(500):
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-    controller.loop.run_until_complete(wait())
-    assert condition()
 
 
 def test_closing_the_first_window_ends_the_app_but_going_from_one_to_the_next_does_not(
