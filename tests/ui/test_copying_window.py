@@ -55,18 +55,6 @@ class HeldCopy:
         monkeypatch.setattr(atrest, name, held)
 
 
-@pytest.fixture(autouse=True)
-def no_folder_watcher(controller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No passes over shared folders (these groups have none). Between its `settle` calls a test turns
-    Qt's loop with asyncio's not running (in the app it runs throughout), and a pass that ended then
-    would find no running loop and stop the watcher with a RuntimeError, which has nothing to do with
-    what these tests check."""
-    async def nothing(_group: Any) -> None:
-        return None
-
-    monkeypatch.setattr(controller, "_start_folder_watcher", nothing)
-
-
 @pytest.fixture
 def hold(controller: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], HeldCopy]]:
     """Hold a service function in its worker thread; whatever the test did, the copy goes on at the end
