@@ -430,6 +430,8 @@ class FolderWatcher:
                 await self._task
             except asyncio.CancelledError:
                 pass
+            except Exception:  # it had died (said now): stopping must still close its connections
+                log.exception("the folder watcher had stopped with an error")
             self._task = None
 
         def close() -> None:

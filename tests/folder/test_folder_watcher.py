@@ -70,3 +70,34 @@ def test_a_pass_that_fails_on_one_folder_does_not_stop_the_passes_over_the_other
     assert "something no check foresaw" in store.folder(a.db, str(broken)).last_error
     folders(b).sync(str(working))
     assert made.id in {m.id for m in b.members.list()}
+
+
+def test_a_watcher_that_died_with_an_error_still_stops_and_closes_its_connection(tmp_path, monkeypatch):
+    """Stopping the watcher is part of locking the app and closing a group: a watcher whose loop
+    had died with an error raised it again there, so Lock now failed and the group stayed open."""
+    (a,) = make_group(tmp_path, 1)
+    watcher = FolderWatcher(a.replica, interval=0.05)
+
+    async def dies() -> None:
+        watcher._worker()  # its connection is open, as after a first pass
+        raise RuntimeError("no running event loop")
+
+    monkeypatch.setattr(watcher, "_run", dies)
+
+    async def scenario() -> None:
+        watcher.start()
+        assert watcher._task is not None
+        await asyncio.wait([watcher._task], timeout=10)
+        assert watcher._task.done()
+        await watcher.stop()
+
+    asyncio.run(scenario())
+    assert watcher._task is None
+    assert watcher._replicas
+    for replica in watcher._replicas:
+        try:
+            replica.db.execute("SELECT 1")
+        except Exception as exc:  # closed, as it should be
+            assert "closed" in str(exc).lower()
+        else:
+            raise AssertionError("the watcher's connection is still open")
