@@ -112,9 +112,10 @@ def _gone(key_file: Path) -> None:
     key_file.unlink()  # as a wipe cut short after shredding the key leaves it, or an attacker
 
 
-def _a_folder(key_file: Path) -> None:
-    key_file.unlink()
-    key_file.mkdir()
+def _a_folder(path: Path) -> None:
+    """A folder where the app keeps a file (planted, or a copy gone wrong)."""
+    path.unlink()
+    path.mkdir()
 
 
 @pytest.mark.parametrize("replace", [_gone, _a_folder], ids=["no key file", "a folder for a key file"])
@@ -133,12 +134,7 @@ def _not_text(marker: Path) -> None:
     marker.write_bytes(b"\xff\xfe\x00 not UTF-8")
 
 
-def _a_folder_marker(marker: Path) -> None:
-    marker.unlink()
-    marker.mkdir()
-
-
-@pytest.mark.parametrize("plant", [_not_text, _a_folder_marker], ids=["not text", "a folder"])
+@pytest.mark.parametrize("plant", [_not_text, _a_folder], ids=["not text", "a folder"])
 def test_a_planted_current_marker_stops_neither_opening_nor_the_panic_wipe(organiser, plant):
     env = {"ORGANISER_PASSPHRASE": OLD}
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
