@@ -159,7 +159,7 @@ class AppController:
         """Encrypt the open plain group in place (its database is copied under a new key), then open
         it again; still plain, with the reason shown, after a refusal."""
         from organiser.services.atrest import encrypt_group
-        from organiser.ui.lock import ENCRYPTING
+        from organiser.ui.lock import ENCRYPTED, ENCRYPTING
 
         group = self.group
         if group is None:
@@ -180,8 +180,11 @@ class AppController:
                 copying.finish()
                 show_error(None, "Cannot open the group", exc)
                 self.show_start()
+                return
         finally:
             copying.finish()
+        if encrypted is not None:
+            self.window.show_message(ENCRYPTED)
 
     async def change_passphrase(self, old: str, new: str) -> None:
         """A new passphrase and a new database key: the group is closed (syncing stops) while the

@@ -22,7 +22,7 @@ from organiser.services.group import create_group
 from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME, WRAPPED_KEY_NAME
 from organiser.store.keyfile import read_key_file
-from organiser.ui.lock import CHANGING_PASSPHRASE, ENCRYPTING
+from organiser.ui.lock import CHANGING_PASSPHRASE, ENCRYPTED, ENCRYPTING
 from tests.ui.conftest import click_menu, settle, with_modal
 from tests.ui.test_lock import PASSPHRASE
 
@@ -227,6 +227,7 @@ def test_encrypting_in_place_says_so_in_a_window_while_the_app_answers_then_open
     settle(controller, qtbot, lambda: controller.window is not None)
     assert not copying.isVisible() and errors_shown == []
     assert controller.group.encrypted and controller.window.lock_action.isEnabled()
+    assert controller.window.statusBar().currentMessage() == ENCRYPTED
     lock_now(qtbot, controller)
     unlock_with(qtbot, controller, PASSPHRASE)
     assert [m.name for m in controller.group.members.list()] == ["Ana López"]
