@@ -192,8 +192,8 @@ class Meetings(RecordService):
         ops = [LocalOp("agenda_item", item.id, DELETED, True)]
         state = self.state(item.event)
         if state.current_item == item.id:
-            following = _next_item(self.items(item.event), item.id)
-            ops += self._advance_ops(item.event, following)
+            items = self.items(item.event)
+            ops += self._advance_ops(item.event, _next_item(items, item.id), state, items)
         self.replica.commit(ops)
         return item
 
@@ -241,19 +241,19 @@ class Meetings(RecordService):
             to_item = _next_item(items, state.current_item, self._removed_position(state.current_item))
         elif to_item not in {i.id for i in items}:
             raise ValidationError("item", f"item: '{to_item}' is not on this event's agenda.")
-        self.replica.commit(self._advance_ops(event, to_item))
+        self.replica.commit(self._advance_ops(event, to_item, state, items))
         return self.state(event)
 
-    def _advance_ops(self, event: str, to_item: str | None) -> list[LocalOp]:
+    def _advance_ops(self, event: str, to_item: str | None, state: MeetingState,
+                     items: list[AgendaItem]) -> list[LocalOp]:
         """The writes that make `to_item` current (None: no item), adding the time spent on the
-        item current before to its `used_seconds`."""
-        state = self.state(event)
+        item current before (`state`, of the agenda `items`) to its `used_seconds`."""
         now = clock.now().astimezone()
         meeting_id = identity_id(MEETING, {"event": event})
         ops = [LocalOp("meeting", meeting_id, "event", event),
                LocalOp("meeting", meeting_id, "current_item", to_item),
                LocalOp("meeting", meeting_id, "item_since", now.isoformat(timespec="seconds") if to_item else None)]
-        previous = next((i for i in self.items(event) if i.id == state.current_item), None)
+        previous = next((i for i in items if i.id == state.current_item), None)
         if previous is not None:
             ops.append(LocalOp("agenda_item", previous.id, "used_seconds", state.seconds_used(previous, now)))
         return ops
