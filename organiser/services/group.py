@@ -204,19 +204,21 @@ class Group:
         """What peers sent that was refused, and clocks far off: one entry per device and reason,
         {device: {id, name}, reason, count, first_at, last_at, seq, detail, message}; `message` is
         the sentence people read."""
-        names = {d["id"]: str(d.get("name") or "") for d in self.devices()}
+        names = self._device_names()
         out = []
         for row in queries.incidents(self.db):
             device = row.pop("device")
-            name = names.get(device) or (f"device {device[:8]}" if device else "an unknown device")
+            name = _named(device, names)
             out.append({"device": {"id": device, "name": name}, **row,
                         "message": incident_sentence(row, name)})
         return out
 
     def refusal_sentence(self, code: str, device: str, note: str = "") -> str:
         """What a person reads when a peer's change was refused, as the incidents list says it."""
-        name = next((str(d.get("name") or "") for d in self.devices() if d["id"] == device), "")
-        return incident_sentence({"reason": code, "note": note}, name or f"device {device[:8]}")
+        return incident_sentence({"reason": code, "note": note}, _named(device, self._device_names()))
+
+    def _device_names(self) -> dict[str, str]:
+        return {d["id"]: str(d.get("name") or "") for d in self.devices()}
 
     def close(self) -> None:
         """Close the database and forget its key in this process: an encrypted group needs its
@@ -493,3 +495,8 @@ def credentials_from_json(doc: Any) -> GroupCredentials:
         return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
     except (KeyError, TypeError, ValueError):
         raise OrganiserError("the member device sent incomplete group credentials.") from None
+
+
+def _named(device: str, names: dict[str, str]) -> str:
+    """How incidents name a device: its name, else the start of its id."""
+    return names.get(device) or (f"device {device[:8]}" if device else "an unknown device")
