@@ -109,6 +109,19 @@ class PeerAllowances:
     # at each conversation's start.
     kept_aside_read: dict[str, int] = field(default_factory=dict)
 
+    def kept_aside_beyond(self, peer_known: dict[str, int]) -> dict[str, int]:
+        """The vector past which entries taken back go to it: what it holds, or read from us."""
+        beyond = dict(peer_known)
+        for author, seq in self.kept_aside_read.items():
+            beyond[author] = max(beyond.get(author, 0), seq)
+        return beyond
+
+    def read_before_synced(self, proofs_upto: int, kept_aside: dict[str, int]) -> None:
+        """It answered our SYNCED: it read the proofs and the entries taken back sent before it."""
+        self.proofs_read_upto = max(self.proofs_read_upto, proofs_upto)
+        for author, seq in kept_aside.items():
+            self.kept_aside_read[author] = max(self.kept_aside_read.get(author, 0), seq)
+
     @classmethod
     def fresh(cls, replica: Replica) -> PeerAllowances:
         """For a peer first heard from now, by a laptop holding what `replica` holds."""

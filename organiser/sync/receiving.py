@@ -176,11 +176,8 @@ class Receiving:
         """What the peer holds now: an acknowledgement of what we sent, and news of other links."""
         said, answers_synced = p.decode_vector_answer(payload)
         vector = self._of_members(said)
-        if answers_synced and self.live:  # it read our SYNCED, so the proofs of forks and the
-            kept = self.allowances       # entries taken back that we sent before it
-            kept.proofs_read_upto = max(kept.proofs_read_upto, self._proofs_before_synced)
-            for author, seq in self._kept_aside_before_synced.items():
-                kept.kept_aside_read[author] = max(kept.kept_aside_read.get(author, 0), seq)
+        if answers_synced and self.live:
+            self.allowances.read_before_synced(self._proofs_before_synced, self._kept_aside_before_synced)
         for a, s in vector.items():
             self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
             self.peer_known[a] = max(self.peer_known.get(a, 0), s)

@@ -375,15 +375,11 @@ class Session(Asking, CopySkipping, Receiving):
     async def _send_kept_aside(self) -> None:
         """Membership entries a removal took back here: the peer must evaluate them too (unless it
         read them from us in an earlier conversation)."""
-        beyond = dict(self.peer_known)
-        for author, seq in self.allowances.kept_aside_read.items():
-            beyond[author] = max(beyond.get(author, 0), seq)
-        kept = self.replica.kept_aside_entries(beyond)
+        kept = self.replica.kept_aside_entries(self.allowances.kept_aside_beyond(self.peer_known))
         for part in p.batches([(cs.body, cs.signature) for cs in kept]):
             await self._send(p.encode_changes(part))
-        for cs in kept:
-            sent = self._kept_aside_before_synced
-            sent[cs.author] = max(sent.get(cs.author, 0), cs.seq)
+        for cs in kept:  # in author and number order: each author's last is its highest
+            self._kept_aside_before_synced[cs.author] = cs.seq
 
     async def _keepalive(self) -> None:
         while True:
