@@ -5,8 +5,8 @@ their own with only loopback: their sync nodes can never reach each other. The t
 `syncthing` instances run in namespaces on a private bridge (tests/net/syncthing.py), sharing
 one folder. B joins through that folder too: A leaves a one-time invite in its copy
 (`invite --folder`), B redeems it from its own copy with the code (`join --folder`), A admits
-B at its next pass. Edits on each side arrive on the other; edits made while Syncthing's link
-is down do not cross, and once it is back they converge with the losing value kept on both;
+B at its next pass. Edits on each side arrive on the other; edits made while Syncthing has the
+folder paused do not cross, and once it carries it again they converge with the losing value kept on both;
 the state hashes become equal; the folder holds no conflict copy and no plain text.
 Slow: 2-3 min on this loaded machine (load 15-20, where one CLI process takes ~3.5 s), most of
 it Organiser CLI processes and setting up two laptops and two Syncthing instances; every wait
