@@ -21,11 +21,15 @@ def clean_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def cli_in_process(data_dir: Path, *args: str) -> tuple[int, str, str]:
-    """(exit code, standard output, standard error) of `organiser --data-dir DATA_DIR ARGS...`."""
+def cli_in_process(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """(exit code, standard output, standard error) of `organiser --data-dir DATA_DIR ARGS...`,
+    with `env` (else `clean_env(data_dir)`) as the whole environment meanwhile."""
     out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.StringIO()  # exports write bytes too
-    with mock.patch.dict(os.environ, clean_env(data_dir), clear=True), \
+    with mock.patch.dict(os.environ, env if env is not None else clean_env(data_dir), clear=True), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli_main(["--data-dir", str(data_dir), *args])
+        try:
+            code = cli_main(["--data-dir", str(data_dir), *args])
+        except SystemExit as exc:  # argparse's refusals end the program, as they would a process
+            code = exc.code if isinstance(exc.code, int) else 2
     out.flush()
     return code, out.buffer.getvalue().decode(), err.getvalue()

@@ -14,11 +14,14 @@ def _id(run) -> str:
 
 
 @pytest.fixture
-def hall(organiser):
-    assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
-    event = _id(organiser("event", "add", "--title", "General meeting", "--start", "2026-12-03T19:00"))
-    ana = _id(organiser("member", "add", "--name", "Ana López"))
-    bo = _id(organiser("member", "add", "--name", "Bo"))
+def hall(organiser, organiser_in_process):
+    """A group with a meeting and two members, made in-process (the set-up is not what is tested);
+    the tests run their own commands as processes."""
+    setup = organiser_in_process
+    assert setup("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    event = _id(setup("event", "add", "--title", "General meeting", "--start", "2026-12-03T19:00"))
+    ana = _id(setup("member", "add", "--name", "Ana López"))
+    bo = _id(setup("member", "add", "--name", "Bo"))
     return organiser, event, ana, bo
 
 
@@ -114,8 +117,11 @@ def test_deleting_the_item_being_discussed_moves_the_meeting_on(hall):
     assert [(i["title"], i["current"]) for i in listed] == [("Budget", True)]
 
 
-def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall):
-    organiser, event, ana, bo = hall
+def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall, organiser_in_process):
+    """The refusals run in-process (as processes, each would start Python again); one also runs as a
+    real process, below."""
+    as_a_process, event, ana, bo = hall
+    organiser = organiser_in_process
     proposal = _id(organiser("proposal", "add", event, "--title", "P", "--kind", "vote",
                              "--option", "a", "--option", "b"))
     item = _id(organiser("agenda", "add", event, "--title", "Welcome", "--minutes", "5"))
@@ -165,7 +171,10 @@ def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall):
         assert run.code == 2, (args, run.err)
         message = run.err.strip().splitlines()[-1]  # argparse prints the usage line first
         assert message.startswith("organiser: "), (args, message)
-    assert organiser("status", "--json").json()["state_hash"] == before
+    refused = as_a_process("agenda", "edit", item, "--minutes", "0")
+    assert (refused.code, refused.out) == (2, "")
+    assert refused.err.startswith("organiser: ") and len(refused.err.strip().splitlines()) == 1, refused.err
+    assert as_a_process("status", "--json").json()["state_hash"] == before
 
 
 def test_minutes_append_takes_a_long_text_from_standard_input_whole(hall):
