@@ -13,10 +13,13 @@ run: deps venv
 
 # The suite starts the CLI and the app in hundreds of processes: compiled bytecode saves each of
 # them compiling every module again (half a second each) when PYTHONDONTWRITEBYTECODE is set.
+# One pytest worker more than there are cores: the network tests spend much of their time waiting
+# on other processes (sync nodes in namespaces, Syncthing), and the extra worker uses that time.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: test-deps venv
 	$(PY) -m ruff check organiser tests
 	$(PY) -m compileall -q organiser tests
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check organiser tests

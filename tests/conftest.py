@@ -77,11 +77,11 @@ def two_devices(tmp_path: Path) -> Iterator[tuple[Group, Group]]:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns xdist_group marks into work units
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """How `make test` shares the tests between its two workers (`-n 2 --dist loadgroup`).
+    """How `make test` shares the tests between its workers (`-n <cores + 1> --dist loadgroup`).
 
     A module whose tests share a module- or session-scoped fixture of its own (a built .deb, a LAN of
-    namespaces, a group made once) runs on one worker: spread over both, each worker would make it.
-    Tests marked slow start first, so neither core sits idle at the end while the other runs one."""
+    namespaces, a group made once) runs on one worker: spread over several, each would make it.
+    Tests marked slow start first, so no core sits idle at the end while another runs one."""
     for item in items:
         module = item.getparent(pytest.Module)
         if module is None or any(item.iter_markers("xdist_group")):

@@ -43,7 +43,7 @@ def laptops(tmp_path_factory) -> Iterator[FarLaptops]:
         yield far
 
 
-# Each test stands on the fixture alone (make test spreads a module's tests over two workers).
+# Each test stands on the fixture alone.
 
 def counts(far: FarLaptops, host: str) -> dict[str, int]:
     return far.held(host)["counts"]
