@@ -49,6 +49,9 @@ TIDY_AFTER_MS = 1000  # after opening, wait this long before tidying the search 
 FIRST_SIZE = QSize(1280, 800)
 VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group",
                "meeting": "Meeting"}
+# The same in the View menu, each with its own letter (Alt+V, then the letter); P&rojector is there too.
+MENU_LABELS = {"events": "&Events", "tasks": "&Tasks", "members": "&Members", "peers": "&Peers && group",
+               "meeting": "Meet&ing"}
 
 
 def data_dir_of_group(group: Group) -> Path:
@@ -155,7 +158,7 @@ class MainWindow(QMainWindow):
         self.view_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for n, name in enumerate(VIEWS, start=1):
-            action = QAction(VIEW_LABELS[name], self)
+            action = QAction(MENU_LABELS[name], self)
             action.setIconText(VIEW_LABELS[name])
             action.setCheckable(True)
             action.setShortcut(QKeySequence(f"Ctrl+{n}"))
@@ -205,7 +208,7 @@ class MainWindow(QMainWindow):
         for action in self.view_actions.values():
             view.addAction(action)
         view.addSeparator()
-        self.projector_action = view.addAction("&Projector", self.toggle_projector)
+        self.projector_action = view.addAction("P&rojector", self.toggle_projector)
         self.projector_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
         from organiser.ui.lock import add_security_actions  # Lock now, Wipe…, Settings > passphrase
 

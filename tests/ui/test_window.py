@@ -41,6 +41,26 @@ def test_shortcuts_switch_views_and_the_last_view_is_remembered(qtbot: Any, demo
     assert again.peer_label.text() == "Network off"
 
 
+def test_alt_v_then_a_letter_opens_each_view_from_the_keyboard(window: MainWindow, qtbot: Any) -> None:
+    """The View menu's entries each have their own letter, as the other menus' do."""
+    from PySide6.QtWidgets import QMenu
+
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    for letter, view in ((Qt.Key.Key_M, "members"), (Qt.Key.Key_T, "tasks"), (Qt.Key.Key_P, "peers"),
+                         (Qt.Key.Key_I, "meeting"), (Qt.Key.Key_E, "events")):
+        qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=3000)
+        menu = QApplication.activePopupWidget()
+        assert menu.title() == "&View"
+        qtbot.keyClick(menu, letter)
+        qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=3000)
+        assert window.current_view() == view
+    letters = [action.text().split("&")[1][:1].lower() for action in window.menuBar().actions()[2].menu().actions()
+               if action.text()]
+    assert len(letters) == len(set(letters)) == 6, letters  # five views and the projector, no letter twice
+
+
 def test_every_control_in_the_views_has_an_accessible_name(window: MainWindow) -> None:
     from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLineEdit
 
