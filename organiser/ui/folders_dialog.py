@@ -36,7 +36,7 @@ from organiser.ui.asyncjobs import spawn
 from organiser.ui.dialogs import show_error
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-COLUMNS = ["Folder", "Last pass", "Segments", "State"]
+COLUMNS = ["Folder", "Last checked", "Files in it", "State"]
 
 
 def _state(status: dict[str, Any]) -> str:

@@ -51,6 +51,8 @@ def test_a_person_adds_a_folder_syncs_and_sees_each_device_then_removes_it(
     qtbot.keyClick(dialog.path, Qt.Key.Key_Return)  # adds it and makes a first pass
     assert dialog.model.rowCount() == 1
     assert dialog.model.item(0, 0).text() == str(shared)
+    headers = [dialog.model.headerData(n, Qt.Orientation.Horizontal) for n in range(dialog.model.columnCount())]
+    assert headers == ["Folder", "Last checked", "Files in it", "State"]  # words, not the format's
     assert [m.name for m in a.members.list()] == ["Bruno from the branch"]
 
     b.members.add("Carla, later")
