@@ -12,23 +12,29 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from organiser import __version__
 from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, PassphraseError, ValidationError
 
-# Modules that add commands; each has register(subparsers).
-COMMAND_MODULES = [
-    "organiser.cli.group",
-    "organiser.cli.records",
-    "organiser.cli.transfer",
-    "organiser.cli.admin",
-    "organiser.cli.sync",
-    "organiser.cli.atrest",
-    "organiser.cli.meetings",
-    "organiser.cli.devices",
-    "organiser.cli.folders",
-    "organiser.cli.forks",
-]
+# The command each module adds (its register(subparsers) adds them): a command runs with only its
+# own module's arguments built, since building all of them is most of a short command's start-up.
+COMMANDS = {
+    "init": "organiser.cli.group", "status": "organiser.cli.group", "conflicts": "organiser.cli.group",
+    "resolve": "organiser.cli.group",
+    "member": "organiser.cli.records", "event": "organiser.cli.records", "task": "organiser.cli.records",
+    "import": "organiser.cli.transfer", "export": "organiser.cli.transfer",
+    "selftest": "organiser.cli.admin", "config": "organiser.cli.admin",
+    "serve": "organiser.cli.sync", "sync": "organiser.cli.sync", "invite": "organiser.cli.sync",
+    "join": "organiser.cli.sync",
+    "encrypt": "organiser.cli.atrest", "passphrase": "organiser.cli.atrest", "wipe": "organiser.cli.atrest",
+    "agenda": "organiser.cli.meetings", "minutes": "organiser.cli.meetings", "proposal": "organiser.cli.meetings",
+    "vote": "organiser.cli.meetings",
+    "device": "organiser.cli.devices", "group": "organiser.cli.devices",
+    "folder": "organiser.cli.folders",
+    "fork": "organiser.cli.forks",
+}
+COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))  # in the order `organiser --help` lists them
 
 EXIT_FAILED = 1  # something outside what was typed failed: a device unreachable, an invite refused
 EXIT_BAD_INPUT = 2  # what was typed is refused: a field, an id, a file, a code, an address
@@ -54,13 +60,23 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"organiser: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The parser of every command, or of the commands of `modules` only."""
     parser = Parser(
         prog="organiser",
         description="Events, tasks and a member directory for a self-organised group, "
         "synced peer to peer over the local network. Without a command, opens the app.",
     )
-    parser.add_argument("--version", action="version", version=f"organiser {__version__}")
+    _add_global_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in modules:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, acting: bool = True) -> None:
+    if acting:  # the probe below only looks for the command: it prints nothing
+        parser.add_argument("--version", action="version", version=f"organiser {__version__}")
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="where groups are kept (default: $ORGANISER_DATA_DIR, else data_dir in the config "
                         "files, else the platform's data folder, e.g. ~/.local/share/organiser)")
@@ -70,14 +86,35 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read an encrypted group's passphrase from the first line of FILE (else "
                         "$ORGANISER_PASSPHRASE, else a prompt at a terminal)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
-    return parser
+
+
+class _Unreadable(Exception):
+    pass
+
+
+class _Probe(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _Unreadable(message)
+
+
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser that `argv` needs: its command's module only, once the command is known; every
+    command's for help, a mistyped command or no command (the app)."""
+    probe = _Probe(add_help=False)
+    _add_global_options(probe, acting=False)
+    probe.add_argument("-h", "--help", action="store_true")  # the whole list of commands, before one
+    probe.add_argument("command", nargs="?")
+    probe.add_argument("rest", nargs=argparse.REMAINDER)
+    try:
+        known, _unknown = probe.parse_known_args(list(argv))
+    except _Unreadable:  # the whole parser refuses it, in its own words
+        return build_parser()
+    module = COMMANDS.get(known.command or "")
+    return build_parser([module]) if module and not known.help else build_parser()
 
 
 def run(argv: Sequence[str]) -> int:
-    parser = build_parser()
+    parser = parser_for(argv)
     args = parser.parse_args(list(argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -46,3 +46,18 @@ def test_help_runs_in_a_real_process(organiser):
     result = organiser("member", "add", "--help", data_dir=False)
     assert result.code == 0
     assert "--email E" in result.out and "repeat" in result.out
+
+
+def test_each_command_is_looked_for_in_the_module_that_adds_it():
+    """A command runs with only its own module's parser built (COMMANDS says which module)."""
+    from organiser.cli.main import COMMAND_MODULES, COMMANDS, parser_for
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        return {path[0] for path, _p, _h in walk(parser) if len(path) == 1}
+
+    added_by = {name: module for module in COMMAND_MODULES for name in commands(build_parser([module]))}
+    assert added_by == COMMANDS
+    assert commands(parser_for(["--data-dir", "/somewhere", "-v", "agenda", "list", "x"])) == {
+        "agenda", "minutes", "proposal", "vote"}
+    for argv in ([], ["--version"], ["--help"], ["membr", "list"], ["--data-dir"], ["-h", "member"]):
+        assert commands(parser_for(argv)) == set(COMMANDS), argv  # help and refusals know every command
