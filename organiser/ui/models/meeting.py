@@ -151,20 +151,24 @@ class ProposalsModel(QAbstractListModel):
         self.endResetModel()
 
     def refresh(self) -> None:
+        """Proposals are listed in the order they were stored here, so one that arrives goes at the end."""
         old = [p.id for p, _t in self.rows]
-        found = self.proposals.list(self.event_id) if self.event_id else []
-        if [p.id for p in found] != old:
+        rows = self._rows()
+        if [p.id for p, _t in rows] != old:
             self.layoutAboutToBeChanged.emit()
-            self._read()
+            self.rows = rows
             self.layoutChanged.emit()
         else:
-            self._read()
+            self.rows = rows
             if self.rows:
                 self.dataChanged.emit(self.index(0), self.index(len(self.rows) - 1))
 
     def _read(self) -> None:
+        self.rows = self._rows()
+
+    def _rows(self) -> list[tuple[Proposal, Tally]]:
         found = self.proposals.list(self.event_id) if self.event_id else []
-        self.rows = [(p, self.proposals.tally(p.id)) for p in found]
+        return [(p, self.proposals.tally(p.id)) for p in found]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt name)
         return 0 if parent.isValid() else len(self.rows)
