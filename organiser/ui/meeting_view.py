@@ -358,6 +358,10 @@ class MeetingView(QWidget):
         minutes = self.item_minutes.value() or None
         if self._try(lambda: self.group.meetings.add_item(self.event_id, self.item_title.text(), minutes=minutes)):
             self.item_title.clear()
+            # The form is ready for the next item: its title is typed next (the keys stayed in the
+            # time box, where a title went nowhere), and it has no time box until one is typed.
+            self.item_minutes.setValue(0)
+            self.item_title.setFocus()
             self.agenda.refresh()
 
     def delete_record(self) -> None:
