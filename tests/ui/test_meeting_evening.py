@@ -54,3 +54,36 @@ def test_after_return_adds_an_item_the_next_title_is_typed_into_the_title_box(me
     added = [(i.title, i.minutes) for i in window.group.meetings.items(event_id)][-3:]
     # the last had no time box typed: it does not take the one before's
     assert added == [("Welcome and introductions", 5), ("Repairs survey results", 15), ("Any other business", None)]
+
+
+# ---- minutes typed on two laptops at once -------------------------------------------------------
+
+def test_two_laptops_typing_at_the_same_place_each_keep_their_words_whole(meeting: Any, minutes_laptop: Group,
+                                                                          qtbot: Any) -> None:
+    """The door laptop and the minutes laptop both typed at the end of the minutes. Each burst
+    from the other landed at the caret, and the caret jumped past it, so the next burst went
+    after the other's words: "Door: new memAna welcomed bers registereveryone." on every screen."""
+    from organiser.core.minutes import edit_update
+    from tests.conftest import sync_pair
+    from tests.ui.test_meeting_view import type_text
+
+    window, event_id = meeting
+    editor = window.meeting_view.editor
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    _key(qtbot, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    start = len(editor.text.toPlainText())
+    type_text(editor.text, "Door: new mem")
+    editor.flush()
+    sync_pair(window.group, minutes_laptop)
+    # meanwhile the minutes laptop typed at the same place, its caret where the door's is
+    doc = minutes_laptop.meetings.minutes_doc(event_id)
+    at = start + len("Door: new mem")
+    minutes_laptop.meetings.write_minutes(event_id, edit_update(doc, lambda d: d.replace(at, at, "Ana welcomed ")))
+    sync_pair(window.group, minutes_laptop)
+    qtbot.waitUntil(lambda: "Ana welcomed" in editor.text.toPlainText(), timeout=3000)
+    type_text(editor.text, "bers registered")
+    editor.flush()
+    text = editor.text.toPlainText()
+    assert "Door: new members registered" in text and "Ana welcomed " in text
+    sync_pair(window.group, minutes_laptop)
+    assert minutes_laptop.meetings.minutes_text(event_id) == window.group.meetings.minutes_text(event_id) == text
