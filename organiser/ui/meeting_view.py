@@ -160,11 +160,18 @@ class MeetingView(QWidget):
     def _minutes_column(self) -> QWidget:
         self.task_from_minutes = _button("Make &task from selection…", "Make task from minutes")
         self.task_from_minutes.clicked.connect(self.make_task_from_minutes)
+        self.export_button = _button("E&xport minutes…", "Export minutes")
+        self.export_button.setToolTip("Agenda, who attended, the minutes, decisions and action items, "
+                                      "as Markdown, a web page or a PDF")
+        self.export_button.clicked.connect(self.export_minutes)
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.addWidget(QLabel("<b>Minutes</b> (written together, live)"))
         layout.addWidget(self.editor, 1)
-        layout.addWidget(self.task_from_minutes)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.task_from_minutes, 1)
+        buttons.addWidget(self.export_button)
+        layout.addLayout(buttons)
         return column
 
     def _decisions_column(self) -> QWidget:
@@ -221,7 +228,7 @@ class MeetingView(QWidget):
         self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
         for widget in (self.agenda_view, self.item_title, self.add_item_button, self.next_button,
                        self.proposal_view, self.vote_button, self.new_proposal_button, self.close_button,
-                       self.task_from_proposal, self.task_from_minutes):
+                       self.task_from_proposal, self.task_from_minutes, self.export_button):
             widget.setEnabled(enabled)
         if event_id is None:
             self.heading.setText("Choose an event in Events, then come back here for its meeting.")
@@ -405,6 +412,17 @@ class MeetingView(QWidget):
         state = self.agenda.state
         current = state.current_item if state else None
         return current if current and self.agenda.row_of(current) >= 0 else None
+
+    def export_minutes(self) -> None:
+        from organiser.ui.minutes_export import MinutesExportDialog
+
+        if self.event_id is None:
+            return
+        self.editor.flush()  # the last words typed are in the file
+        dialog = MinutesExportDialog(self.group, self.event_id, self)
+        dialog.exec()
+        if dialog.written is not None:
+            self.status.emit(f"Minutes written to {dialog.written}.")
 
     def make_task_from_minutes(self) -> None:
         selected = self.editor.text.textCursor().selectedText().replace("\u2029", " ")

@@ -87,3 +87,42 @@ def test_two_laptops_typing_at_the_same_place_each_keep_their_words_whole(meetin
     assert "Door: new members registered" in text and "Ana welcomed " in text
     sync_pair(window.group, minutes_laptop)
     assert minutes_laptop.meetings.minutes_text(event_id) == window.group.meetings.minutes_text(event_id) == text
+
+
+# ---- the end of the evening: the minutes exported -----------------------------------------------
+
+def test_the_host_exports_the_minutes_from_the_meeting_view(meeting: Any, qtbot: Any, tmp_path: Path) -> None:
+    """File > Export offered calendars, contacts, spreadsheets and a backup, but not the
+    minutes: the host could not take the evening's minutes home from the app."""
+    from tests.ui.conftest import choose, click, retype, with_modal
+
+    window, event_id = meeting
+    group = window.group
+    ana = group.members.add("Ana Lopez").id
+    group.events.checkin(event_id, ana)
+    strike = group.proposals.add(event_id, "Start a rent strike on 1 January", "vote", options=["For", "Against"])
+    group.proposals.vote(strike.id, ana, "For")
+    group.proposals.close(strike.id, "Carried: the strike starts on 1 January")
+    editor = window.meeting_view.editor
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    _key(qtbot, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    _type_where_the_keys_are(qtbot, " Ana welcomed everyone.")  # typed just before: it is in the file too
+    target = tmp_path / "tonight.html"
+    said: list[str] = []
+
+    def export(dialog: Any) -> None:
+        choose(qtbot, dialog.format_box, "Web page (.html): opens in any browser, prints well")
+        retype(qtbot, dialog.path_edit, str(tmp_path / "no such folder" / "x.html"))
+        click(qtbot, dialog.export_button)
+        said.append(dialog.note.text())
+        retype(qtbot, dialog.path_edit, str(target))
+        click(qtbot, dialog.export_button)
+        said.append(dialog.note.text())
+
+    with_modal(lambda: click(qtbot, window.meeting_view.export_button), export)
+    assert "does not exist" in said[0]
+    assert said[1].startswith(f"Wrote {target}")
+    written = target.read_text(encoding="utf-8")
+    for seen in ("Ana welcomed everyone.", "Ana Lopez", "Start a rent strike on 1 January",
+                 "Carried: the strike starts on 1 January"):
+        assert seen in written
