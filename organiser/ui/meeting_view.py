@@ -316,6 +316,9 @@ class MeetingView(QWidget):
         if row < 0:
             return
         proposal, tally = self.proposals.rows[row]
+        if proposal.status == "closed":  # its votes cannot change: nothing to press that would be refused
+            for button in (self.vote_button, self.close_button):
+                button.setEnabled(False)
         for choice in proposal.choices:
             self.choice.addItem(choice)
         quorum = "met" if tally.quorum_met else "not met"

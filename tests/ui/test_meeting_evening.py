@@ -126,3 +126,27 @@ def test_the_host_exports_the_minutes_from_the_meeting_view(meeting: Any, qtbot:
     for seen in ("Ana welcomed everyone.", "Ana Lopez", "Start a rent strike on 1 January",
                  "Carried: the strike starts on 1 January"):
         assert seen in written
+
+
+# ---- decisions ----------------------------------------------------------------------------------
+
+def test_a_closed_proposal_offers_no_record_vote_or_close(meeting: Any, minutes_laptop: Group, qtbot: Any) -> None:
+    """After the minutes laptop closed the proposal, Record vote stayed pressable and answered
+    "proposal: '…' is closed; its votes cannot change." (with the field's name in front)."""
+    from tests.conftest import sync_pair
+    from tests.ui.conftest import click_row, row_of_text
+
+    window, event_id = meeting
+    view = window.meeting_view
+    ana = window.group.members.add("Ana Lopez").id
+    window.group.events.checkin(event_id, ana)
+    strike = window.group.proposals.add(event_id, "Start a rent strike", "vote", options=["For", "Against"])
+    sync_pair(window.group, minutes_laptop)
+    minutes_laptop.proposals.close(strike.id, "Carried")
+    sync_pair(window.group, minutes_laptop)
+    shown = "Start a rent strike (vote) — closed: Carried"
+    qtbot.waitUntil(lambda: any(view.proposals.index(r).data() == shown for r in range(view.proposals.rowCount())),
+                    timeout=3000)
+    click_row(qtbot, view.proposal_view, row_of_text(view.proposal_view, shown))
+    assert "Closed: Carried" in view.tally_label.text()
+    assert not view.vote_button.isEnabled() and not view.close_button.isEnabled()
