@@ -150,3 +150,51 @@ def test_a_closed_proposal_offers_no_record_vote_or_close(meeting: Any, minutes_
     click_row(qtbot, view.proposal_view, row_of_text(view.proposal_view, shown))
     assert "Closed: Carried" in view.tally_label.text()
     assert not view.vote_button.isEnabled() and not view.close_button.isEnabled()
+
+
+# ---- the projector ------------------------------------------------------------------------------
+
+def _projector(window: Any, qtbot: Any) -> Any:
+    qtbot.keyClick(window, Qt.Key.Key_F11)  # View > Projector
+    projector = window.projector
+    assert projector is not None and projector.isVisible()
+    return projector
+
+
+def test_the_wall_shows_the_agenda_before_the_first_item_starts(meeting: Any, qtbot: Any) -> None:
+    """Before Next item, the wall showed the meeting's title and nothing else: the room could
+    not see what was on the agenda."""
+    window, event_id = meeting
+    for title, minutes in (("Welcome and introductions", 5), ("Repairs survey results", 15)):
+        window.group.meetings.add_item(event_id, title, minutes=minutes)
+    projector = _projector(window, qtbot)
+    wall = projector.agenda.text()
+    assert "Welcome and introductions (5 min)" in wall and "Repairs survey results (15 min)" in wall
+    qtbot.keyClick(window.meeting_view.next_button, Qt.Key.Key_Space)  # Next item, pressed on this laptop
+    qtbot.waitUntil(lambda: projector.item.text() == "Welcome and introductions", timeout=3000)
+    assert projector.agenda.text() == "Next: Repairs survey results"
+    qtbot.keyClick(projector, Qt.Key.Key_Escape)
+
+
+def test_the_wall_shows_the_decision_once_the_proposal_is_closed(meeting: Any, minutes_laptop: Group,
+                                                                 qtbot: Any) -> None:
+    """The moment the minutes laptop closed the vote with its outcome, the tally left the wall
+    and nothing took its place: the room never saw what it had decided."""
+    from tests.conftest import sync_pair
+
+    window, event_id = meeting
+    group = window.group
+    ana = group.members.add("Ana Lopez").id
+    group.events.checkin(event_id, ana)
+    group.meetings.add_item(event_id, "Rent strike: proposal and vote", minutes=25)
+    group.meetings.advance(event_id)
+    strike = group.proposals.add(event_id, "Start a rent strike on 1 January", "vote", options=["For", "Against"])
+    group.proposals.vote(strike.id, ana, "For")
+    projector = _projector(window, qtbot)
+    assert "For: 1" in projector.tally.text()
+    sync_pair(group, minutes_laptop)
+    minutes_laptop.proposals.close(strike.id, "Carried: the strike starts on 1 January")
+    sync_pair(group, minutes_laptop)
+    qtbot.waitUntil(lambda: "Carried: the strike starts on 1 January" in projector.tally.text(), timeout=3000)
+    assert "Start a rent strike on 1 January" in projector.tally.text() and "For: 1" in projector.tally.text()
+    qtbot.keyClick(projector, Qt.Key.Key_Escape)
