@@ -79,8 +79,9 @@ class ProjectorView(QWidget):
     def refresh(self) -> None:
         if self.event_id is None:
             self.item.setText("No meeting chosen")
-            for label in (self.timer_label, self.agenda, self.tally, self.minutes):
+            for label in (self.timer_label, self.tally, self.minutes):
                 label.setText("")
+            self.agenda.setText("Esc closes this view. Choose the meeting's event in Events, then press F11 again.")
             return
         meetings = self.group.meetings
         state = meetings.state(self.event_id)

@@ -198,3 +198,35 @@ def test_the_wall_shows_the_decision_once_the_proposal_is_closed(meeting: Any, m
     qtbot.waitUntil(lambda: "Carried: the strike starts on 1 January" in projector.tally.text(), timeout=3000)
     assert "Start a rent strike on 1 January" in projector.tally.text() and "For: 1" in projector.tally.text()
     qtbot.keyClick(projector, Qt.Key.Key_Escape)
+
+
+# ---- a laptop that joined before tonight's event was made ---------------------------------------
+
+def test_tonights_event_made_on_the_door_laptop_is_the_meeting_of_a_newly_joined_laptop(
+        group: Group, tmp_path: Path, qtbot: Any) -> None:
+    """The projector laptop joined an empty group; the door laptop then made tonight's event.
+    It arrived in the agenda unchosen ("No event selected"), so Meeting said "Choose an event in
+    Events" and the wall said "No meeting chosen", with no word on how to choose one."""
+    from organiser.ui.main_window import MainWindow
+    from organiser.ui.settings import UiSettings
+    from tests.conftest import add_device, sync_pair
+
+    door = add_device(group, tmp_path / "door", "door")
+    sync_pair(group, door)
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    try:
+        tonight = door.events.add("General meeting: rent strike", "2026-11-26T19:00", location="St Mary's hall")
+        sync_pair(group, door)
+        qtbot.waitUntil(lambda: window.events_view.current_id() == tonight.id, timeout=3000)
+        qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+        assert window.meeting_view.event_id == tonight.id
+        projector = _projector(window, qtbot)
+        assert projector.item.text() == "General meeting: rent strike"
+        qtbot.keyClick(projector, Qt.Key.Key_Escape)
+    finally:
+        window.close()
+        door.close()
