@@ -111,17 +111,22 @@ def test_the_host_exports_the_minutes_from_the_meeting_view(meeting: Any, qtbot:
     said: list[str] = []
 
     def export(dialog: Any) -> None:
+        dialog.windowHandle().requestActivate()  # keys go to the active window's focus, as on a desktop
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=3000)
         choose(qtbot, dialog.format_box, "Web page (.html): opens in any browser, prints well")
         retype(qtbot, dialog.path_edit, str(tmp_path / "no such folder" / "x.html"))
         click(qtbot, dialog.export_button)
         said.append(dialog.note.text())
         retype(qtbot, dialog.path_edit, str(target))
-        click(qtbot, dialog.export_button)
+        qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)  # Return in the file name exports, as in any dialog
         said.append(dialog.note.text())
+        _key(qtbot, Qt.Key.Key_Tab)  # on to Choose…, then back with the file row's label: "&To file"
+        _key(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+        said.append("path has the keys" if QApplication.focusWidget() is dialog.path_edit else "Alt+T went nowhere")
 
     with_modal(lambda: click(qtbot, window.meeting_view.export_button), export)
     assert "does not exist" in said[0]
-    assert said[1].startswith(f"Wrote {target}")
+    assert said[1].startswith(f"Wrote {target}") and said[2] == "path has the keys"
     written = target.read_text(encoding="utf-8")
     for seen in ("Ana welcomed everyone.", "Ana Lopez", "Start a rent strike on 1 January",
                  "Carried: the strike starts on 1 January"):
