@@ -257,6 +257,8 @@ class MeetingView(QWidget):
         self._stale = False
         self.agenda.refresh()
         self.proposals.refresh()
+        if self.selected_proposal() is None:  # one put on another laptop is ready for votes here too
+            self._select_open_proposal()
         self._refresh_side()
 
     def stop(self) -> None:

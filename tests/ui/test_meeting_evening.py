@@ -235,3 +235,20 @@ def test_tonights_event_made_on_the_door_laptop_is_the_meeting_of_a_newly_joined
     finally:
         window.close()
         door.close()
+
+
+def test_a_proposal_put_on_another_laptop_is_ready_for_votes_here(meeting: Any, minutes_laptop: Group,
+                                                                   qtbot: Any) -> None:
+    """The minutes laptop put the proposal; the door laptop, where votes were recorded, said
+    "Select a proposal to see its tally and record votes." with Record vote greyed."""
+    from tests.conftest import sync_pair
+
+    window, event_id = meeting
+    view = window.meeting_view
+    ana = window.group.members.add("Ana Lopez").id
+    window.group.events.checkin(event_id, ana)
+    sync_pair(window.group, minutes_laptop)
+    minutes_laptop.proposals.add(event_id, "Start a rent strike", "vote", options=["For", "Against"])
+    sync_pair(window.group, minutes_laptop)
+    qtbot.waitUntil(lambda: "Start a rent strike" in view.tally_label.text(), timeout=3000)
+    assert view.vote_button.isEnabled()
