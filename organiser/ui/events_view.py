@@ -157,6 +157,11 @@ class EventsView(QWidget):
     def _after_load(self) -> None:
         self._fill_day()
         self.calendar.updateCells()
+        self._choose_first_if_none()
+
+    def _choose_first_if_none(self) -> None:
+        """With no event chosen, the first upcoming one is (the meeting view and the projector
+        follow it): at start, and when the first events arrive from a peer after it."""
         first = next((r.id for r in self.agenda.rows if r.event is not None), None)
         if first and self.detail.shown_event is None:
             self.select(first)
@@ -174,6 +179,7 @@ class EventsView(QWidget):
             current = self.detail.shown_event
             if current is not None and current.id in event.ids:
                 self._show(current.id)
+            self._choose_first_if_none()
 
     def _fill_day(self) -> None:
         qd = self.calendar.selectedDate()

@@ -160,11 +160,18 @@ class MeetingView(QWidget):
     def _minutes_column(self) -> QWidget:
         self.task_from_minutes = _button("Make &task from selection…", "Make task from minutes")
         self.task_from_minutes.clicked.connect(self.make_task_from_minutes)
+        self.export_button = _button("E&xport minutes…", "Export minutes")
+        self.export_button.setToolTip("Agenda, who attended, the minutes, decisions and action items, "
+                                      "as Markdown, a web page or a PDF")
+        self.export_button.clicked.connect(self.export_minutes)
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.addWidget(QLabel("<b>Minutes</b> (written together, live)"))
         layout.addWidget(self.editor, 1)
-        layout.addWidget(self.task_from_minutes)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.task_from_minutes, 1)
+        buttons.addWidget(self.export_button)
+        layout.addLayout(buttons)
         return column
 
     def _decisions_column(self) -> QWidget:
@@ -221,7 +228,7 @@ class MeetingView(QWidget):
         self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
         for widget in (self.agenda_view, self.item_title, self.add_item_button, self.next_button,
                        self.proposal_view, self.vote_button, self.new_proposal_button, self.close_button,
-                       self.task_from_proposal, self.task_from_minutes):
+                       self.task_from_proposal, self.task_from_minutes, self.export_button):
             widget.setEnabled(enabled)
         if event_id is None:
             self.heading.setText("Choose an event in Events, then come back here for its meeting.")
@@ -250,6 +257,8 @@ class MeetingView(QWidget):
         self._stale = False
         self.agenda.refresh()
         self.proposals.refresh()
+        if self.selected_proposal() is None:  # one put on another laptop is ready for votes here too
+            self._select_open_proposal()
         self._refresh_side()
 
     def stop(self) -> None:
@@ -309,6 +318,9 @@ class MeetingView(QWidget):
         if row < 0:
             return
         proposal, tally = self.proposals.rows[row]
+        if proposal.status == "closed":  # its votes cannot change: nothing to press that would be refused
+            for button in (self.vote_button, self.close_button):
+                button.setEnabled(False)
         for choice in proposal.choices:
             self.choice.addItem(choice)
         quorum = "met" if tally.quorum_met else "not met"
@@ -358,6 +370,10 @@ class MeetingView(QWidget):
         minutes = self.item_minutes.value() or None
         if self._try(lambda: self.group.meetings.add_item(self.event_id, self.item_title.text(), minutes=minutes)):
             self.item_title.clear()
+            # The form is ready for the next item: its title is typed next (the keys stayed in the
+            # time box, where a title went nowhere), and it has no time box until one is typed.
+            self.item_minutes.setValue(0)
+            self.item_title.setFocus()
             self.agenda.refresh()
 
     def delete_record(self) -> None:
@@ -401,6 +417,17 @@ class MeetingView(QWidget):
         state = self.agenda.state
         current = state.current_item if state else None
         return current if current and self.agenda.row_of(current) >= 0 else None
+
+    def export_minutes(self) -> None:
+        from organiser.ui.minutes_export import MinutesExportDialog
+
+        if self.event_id is None:
+            return
+        self.editor.flush()  # the last words typed are in the file
+        dialog = MinutesExportDialog(self.group, self.event_id, self)
+        dialog.exec()
+        if dialog.written is not None:
+            self.status.emit(f"Minutes written to {dialog.written}.")
 
     def make_task_from_minutes(self) -> None:
         selected = self.editor.text.textCursor().selectedText().replace("\u2029", " ")

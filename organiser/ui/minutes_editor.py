@@ -4,7 +4,9 @@
   UTF-8 ones) and is stored, so sent, once per burst: BURST_MS after the first keystroke
   not yet sent, so others see steady typing within about a quarter of a second.
 - Peers' typing is applied through a QTextCursor of its own, never by replacing the text, so
-  your caret and selection stay where they were (Qt moves them with the text around them).
+  your caret and selection stay where they were (they move with the text around them; what a
+  peer inserts right at your caret goes after it, so two people typing at one place each keep
+  their words whole).
 - Undo (Ctrl+Z) and redo undo only your own typing, through pycrdt's UndoManager: Qt's undo
   stack would also hold what others typed.
 - A line under the editor says who else is typing (their device names).
@@ -24,7 +26,16 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.meeting_rules import MINUTES_PIECE
-from organiser.core.minutes import LOCAL, MinutesDoc, MinutesUpdate, delta_to_edits, text_change, utf16_to_index
+from organiser.core.minutes import (
+    LOCAL,
+    Edit,
+    MinutesDoc,
+    MinutesUpdate,
+    delta_to_edits,
+    text_change,
+    utf16_len,
+    utf16_to_index,
+)
 from organiser.services.meetings import Meetings
 
 log = logging.getLogger(__name__)
@@ -36,6 +47,17 @@ BURST_MS = 250  # typing is stored (and sent) once per burst, not once per keyst
 PASTE_PIECE = MINUTES_PIECE
 TYPING_SHOWN_S = 4.0  # how long "X is typing" stays after their last change arrived
 REMOTE = "remote"
+
+
+def _after_peers_edit(where: int, edit: Edit) -> int:
+    """Where a caret at `where` (UTF-16) stands after a peer's edit: it moves with the text
+    before it, to the start of what was removed around it, and not past what was inserted at it."""
+    if edit.removed:
+        end = edit.position + edit.removed
+        where = where - edit.removed if where >= end else min(where, edit.position)
+    if edit.inserted and where > edit.position:
+        where += utf16_len(edit.inserted)
+    return where
 
 
 class MinutesText(QPlainTextEdit):
@@ -212,11 +234,14 @@ class MinutesEditor(QWidget):
         if self.doc is not None and self.doc.origin == LOCAL:
             return  # typed here: the widget already shows it
         before = self.text.toPlainText()
+        edits = list(delta_to_edits(before, event.delta))
+        caret = self.text.textCursor()
+        anchor, position = caret.anchor(), caret.position()
         self._applying = True
         try:
             cursor = QTextCursor(self.text.document())  # not the widget's: its caret moves with the text
             cursor.beginEditBlock()
-            for edit in delta_to_edits(before, event.delta):
+            for edit in edits:
                 cursor.setPosition(edit.position)
                 if edit.removed:
                     cursor.setPosition(edit.position + edit.removed, QTextCursor.MoveMode.KeepAnchor)
@@ -226,6 +251,22 @@ class MinutesEditor(QWidget):
             cursor.endEditBlock()
         finally:
             self._applying = False
+        if self.doc is not None and self.doc.origin == REMOTE:
+            self._keep_caret_before_peers_text(edits, anchor, position)
+
+    def _keep_caret_before_peers_text(self, edits: list[Edit], anchor: int, position: int) -> None:
+        """Qt moves a caret past text inserted right at it. For a peer's typing that is wrong:
+        when two laptops type at the same place, each burst of the other's lands at the caret, the
+        caret jumps past it, and the next burst goes after the other's words, so both texts end up
+        cut into pieces ("new memAna welcomed bers"). The caret stays before a peer's insertion;
+        what is typed here then goes on from its own last letter, and both texts stay whole."""
+        for edit in edits:
+            anchor, position = _after_peers_edit(anchor, edit), _after_peers_edit(position, edit)
+        caret = self.text.textCursor()
+        if (caret.anchor(), caret.position()) != (anchor, position):
+            caret.setPosition(anchor)
+            caret.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
+            self.text.setTextCursor(caret)
 
     def _show_typists(self) -> None:
         now = time.monotonic()
