@@ -19,7 +19,7 @@ ITEM_KEYS = (Qt.Key.Key_F2, Qt.Key.Key_Delete)  # rename, remove: the agenda lis
 
 
 class AgendaItemActions(QObject):
-    """Rename and remove for the agenda list `view` (over `model`). `attempt` runs a write and
+    """Discuss now, rename and remove for the agenda list `view` (over `model`). `attempt` runs a write and
     shows its refusal where the meeting view shows them; `done` carries a sentence for the
     status bar after a change."""
 
@@ -29,14 +29,17 @@ class AgendaItemActions(QObject):
                  attempt: Callable[[Callable[[], object]], bool], parent: QWidget) -> None:
         super().__init__(parent)
         self.group, self.view, self.model, self.attempt, self.parent_widget = group, view, model, attempt, parent
-        view.setToolTip("Drag to reorder; double-click or F2 renames an item, Delete removes it, "
-                        "right-click for both.")
+        view.setToolTip("Drag to reorder; double-click or F2 renames an item, Delete removes it; "
+                        "right-click to discuss an item now, rename or remove it.")
         view.doubleClicked.connect(self.rename_item)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._open_menu)
         view.installEventFilter(self)  # F2 and Delete, before the window's Edit > Delete
         self.menu = QMenu(view)
         self.menu.setAccessibleName("Agenda item")
+        # Back to an item skipped by a Next pressed twice, or on to one out of order.
+        self.discuss_action = self.menu.addAction("Discuss &now", self.discuss_item)
+        self.menu.addSeparator()
         self.rename_action = self.menu.addAction("&Rename…\tF2", self.rename_item)
         self.delete_action = self.menu.addAction("&Delete…\tDel", self.delete_item)
 
@@ -63,6 +66,15 @@ class AgendaItemActions(QObject):
             return
         self.view.setCurrentIndex(index)  # the menu acts on the row under the mouse
         self.menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def discuss_item(self) -> None:
+        """Make the chosen item the one being discussed; the time on the one before is kept."""
+        item = self.chosen()
+        if item is None:
+            return
+        if self.attempt(lambda: self.group.meetings.advance(item.event, item.id)):
+            self.model.refresh()
+            self.done.emit(f"Now discussing {item.title}.")
 
     def rename_item(self, index: QModelIndex | None = None) -> None:
         """Rename the chosen item and change its time box, in a small dialog."""

@@ -161,6 +161,23 @@ def test_the_right_click_menu_removes_the_item_being_discussed_and_the_projector
     qtbot.keyClick(projector, Qt.Key.Key_Escape)
 
 
+def test_next_pressed_twice_is_undone_by_discuss_now_on_the_skipped_item(agenda, qtbot: Any) -> None:
+    window, event_id, items = agenda
+    view = window.meeting_view
+    for _press in range(3):  # Welcome, then two presses where one was meant: Garden, not Rent strike
+        qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    assert "Now: <b>Garden</b>" in view.current_label.text()
+    right_click(qtbot, view.agenda_view, 1)
+    menu = view.agenda_actions.menu
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    qtbot.keyClick(menu, Qt.Key.Key_N)  # Discuss now
+    qtbot.waitUntil(lambda: not menu.isVisible(), timeout=2000)
+    assert "Now: <b>Rent stirke</b>" in view.current_label.text()
+    assert shown(view)[1].startswith("▶ 2. Rent stirke")
+    assert window.group.meetings.state(event_id).current_item == items[1]
+    assert window.statusBar().currentMessage() == "Now discussing Rent stirke."
+
+
 def test_a_rename_and_a_removal_on_another_laptop_show_in_the_list(agenda, chair: Group, qtbot: Any) -> None:
     window, _event_id, items = agenda
     view = window.meeting_view
