@@ -42,9 +42,9 @@ class WalkInDialog(QDialog):
     """Someone at the door who is not in the directory: their name, a way to reach them if
     they want, and whether they agree to be contacted; saved and checked in at once."""
 
-    def __init__(self, group: Group, name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, group: Group, event_id: str, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.group = group
+        self.group, self.event_id = group, event_id
         self.member_id: str | None = None
         self.setWindowTitle("Register and check in")
         intro = QLabel("Not in the directory yet: add them and check them in, in one step.")
@@ -90,7 +90,7 @@ class WalkInDialog(QDialog):
     def register(self) -> None:
         self.error.hide()
         try:
-            member = self.group.members.add(self.name.text(), **self.values())  # type: ignore[arg-type]
+            member = self.group.members.add_walk_in(self.event_id, self.name.text(), **self.values())
         except ValidationError as exc:
             self.error.setText(people_words(exc.message))
             self.error.show()

@@ -274,7 +274,7 @@ class EventDetail(QWidget):
     def register_walk_in(self, name: str) -> None:
         if self.shown_event is None:
             return
-        dialog = WalkInDialog(self.group, name, self)
+        dialog = WalkInDialog(self.group, self.shown_event.id, name, self)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.member_id is None:
             return
         self.door_banner.hide()

@@ -113,7 +113,7 @@ async def _render(out: Path, work: Path) -> None:
     detail.clear_door_field()
     detail.door_banner.hide()
     dialogs: list[tuple[str, Any]] = [
-        ("walk-in", WalkInDialog(door, "Wendel Walkin", window)),
+        ("walk-in", WalkInDialog(door, detail.shown_event.id, "Wendel Walkin", window)),
         ("invite", InviteDialog(code, 24, window, spoken=spoken)),
         ("edit-member", RecordDialog(door, window.bridge, "member", door.members.list()[1].id, parent=window)),
         ("start", StartWindow(work / "empty")),
