@@ -134,16 +134,17 @@ class Members(RecordService):
         at once, before they have synced, make one member, not two (counted twice at the door):
         the id comes from the event and the name, and only what was typed is written, so one
         door's empty contact field does not overwrite what the other typed. A member of that id
-        deleted since is not brought back: the walk-in is then a new member."""
+        deleted since is not brought back, nor is a record of another kind written to: the
+        walk-in is then a new member."""
         record_id = derived_id("member", "walk-in", event, " ".join(name.split()).casefold())
-        if queries.get_record(self.db, record_id) is not None:
-            record_id = None  # registered here before and deleted: a member of its own
+        found = queries.get_record(self.db, record_id)
+        if found is not None and (found.deleted or found.kind != "member"):
+            record_id = None  # deleted since (or a record a member planted there): a member of its own
         typed = {k: v for k, v in fields.items() if v not in (None, "", [], False)}
         record_id, ops = self.build_add({"name": name, **typed}, record_id=record_id)
         defaults = KINDS["member"].by_name
-        ops = [op for op in ops if op.field == "name" or op.value != defaults[op.field].default]
-        self.replica.commit(ops)
-        return Member.from_values(record_id, {op.field: op.value for op in ops if op.record == record_id})
+        self.replica.commit([op for op in ops if op.field == "name" or op.value != defaults[op.field].default])
+        return self.get(record_id)  # the other door's registration may have arrived meanwhile
 
     def build_add(self, values: Mapping[str, Any], record_id: str | None = None) -> tuple[str, list[LocalOp]]:
         """(id, ops) for a new member, roles and skills included, without writing. `record_id`

@@ -112,11 +112,30 @@ def test_the_same_walk_in_registered_at_two_doors_at_once_is_one_member_counted_
         assert chidi.emails == ["chidi@example.org"] and chidi.consent_email  # the other door's blanks wrote nothing
         assert device.events.attendance(event.id).checked_in == 1
     assert a.replica.state_hash() == b.replica.state_hash()
+    # The other door's registration arrived between the search and Register: still one member.
+    assert b.members.add_walk_in(event.id, "Chidi Eze").id == at_a.id
+    assert b.members.get(at_a.id).emails == ["chidi@example.org"]
     # Another evening, the same name is another registration only if the directory has no such member
     # (the door finds the member first); at this event, one deleted is not brought back.
     a.members.delete(at_a.id)
     again = a.members.add_walk_in(event.id, "Chidi Eze")
     assert again.id != at_a.id and [m.name for m in a.members.list() if m.id == again.id] == ["Chidi Eze"]
+
+
+def test_a_task_planted_at_a_walk_ins_id_does_not_stop_the_door(group):
+    """A member in bad faith can work out the id a name registered at an event will get and put
+    a record of another kind there first: the door registers the walk-in all the same."""
+    from organiser.core.records import derived_id
+    from organiser.store.replica import LocalOp
+
+    event = group.events.add("Assembly", START)
+    planted = derived_id("member", "walk-in", event.id, "chidi eze")
+    group.replica.commit([LocalOp("task", planted, "title", "Not a member"), LocalOp("task", planted, "status", "open"),
+                          LocalOp("task", planted, "priority", 0)])
+    chidi = group.members.add_walk_in(event.id, "Chidi Eze")
+    assert chidi.id != planted and group.members.get(chidi.id).name == "Chidi Eze"
+    group.events.checkin(event.id, chidi.id)
+    assert group.events.attendance(event.id).checked_in == 1
 
 
 def test_checkin_records_the_time_and_does_not_move_it_when_repeated(group):
