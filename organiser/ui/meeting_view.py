@@ -327,7 +327,7 @@ class MeetingView(QWidget):
         text = (f"<b>{_html(proposal.title)}</b><br>"
                 + ", ".join(f"{_html(o)}: <b>{n}</b>" for o, n in tally.counts.items())
                 + f"<br>Quorum {quorum}: {tally.present} present, {tally.quorum_needed} needed; "
-                f"{tally.eligible} may vote")
+                f"{tally.eligible} may vote, {len(tally.votes)} {'has' if len(tally.votes) == 1 else 'have'} voted")
         if tally.blocks:
             text += "<br>Blocks: " + ", ".join(_html(name) for name in tally.blocks)
         if proposal.status == "closed":
@@ -394,6 +394,8 @@ class MeetingView(QWidget):
         if pid and member and self._try(lambda: self.group.proposals.vote(pid, member, self.choice.currentText())):
             self.proposals.refresh()
             self._show_tally()
+            if self.voter.currentIndex() + 1 < self.voter.count():  # votes are taken going down the list
+                self.voter.setCurrentIndex(self.voter.currentIndex() + 1)
 
     def new_proposal(self) -> None:
         if self.event_id is None:

@@ -252,3 +252,31 @@ def test_a_proposal_put_on_another_laptop_is_ready_for_votes_here(meeting: Any, 
     sync_pair(window.group, minutes_laptop)
     qtbot.waitUntil(lambda: "Start a rent strike" in view.tally_label.text(), timeout=3000)
     assert view.vote_button.isEnabled()
+
+
+def test_after_a_vote_is_recorded_the_next_person_is_ready_and_the_tally_says_how_many_voted(
+        meeting: Any, qtbot: Any) -> None:
+    """Votes are taken going down the room: after Record vote, the voter list stood on the person
+    just recorded, and nothing said how many of those who may vote had voted."""
+    from tests.ui.conftest import choose, click_row
+
+    window, event_id = meeting
+    view = window.meeting_view
+    group = window.group
+    for name in ("Ana Lopez", "Bo Chen", "Chidi Eze"):
+        group.events.checkin(event_id, group.members.add(name).id)
+    proposal = group.proposals.add(event_id, "Start a rent strike", "vote", options=["For", "Against"])
+    qtbot.waitUntil(lambda: view.proposals.row_of(proposal.id) >= 0, timeout=3000)
+    click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
+    qtbot.waitUntil(lambda: view.voter.findText("Chidi Eze") >= 0, timeout=3000)
+    choose(qtbot, view.voter, "Ana Lopez")
+    choose(qtbot, view.choice, "For")
+    qtbot.mouseClick(view.vote_button, Qt.MouseButton.LeftButton)
+    assert "For: <b>1</b>" in view.tally_label.text() and "1 has voted" in view.tally_label.text()
+    following = view.voter.itemText(view.voter.findText("Ana Lopez") + 1)
+    assert view.voter.currentText() == following  # the next person in the list, ready
+    choose(qtbot, view.choice, "Against")
+    qtbot.mouseClick(view.vote_button, Qt.MouseButton.LeftButton)
+    assert "Against: <b>1</b>" in view.tally_label.text() and "2 have voted" in view.tally_label.text()
+    assert {m: c for m, c in group.proposals.tally(proposal.id).votes.items()} == {"Ana Lopez": "For",
+                                                                                   following: "Against"}
