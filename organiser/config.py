@@ -100,12 +100,35 @@ class Settings:
 # ---- values -------------------------------------------------------------------------------
 
 
-def _data_dir(value: Any) -> Path:
+def _data_dir(value: Any, environ: Mapping[str, str] | None = None) -> Path:
+    """A folder path; "~" and $VARIABLES are those of whoever runs the program (the system file
+    is shared by every user of the laptop)."""
     if isinstance(value, Path):
         return value.expanduser()
     if not isinstance(value, str) or not value.strip():
         raise SettingError("data_dir must be a folder path in quotes, e.g. \"/srv/organiser\".")
-    return Path(os.path.expandvars(value.strip())).expanduser()
+    environ = os.environ if environ is None else environ
+
+    def variable(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if not environ.get(name):
+            raise SettingError(f"data_dir names ${name}, which is not set for this user; write the folder out, "
+                               'e.g. "/srv/organiser" or "~/Organiser".')
+        return environ[name]
+
+    text = re.sub(r"\$(?:\{(\w+)\}|(\w+))", variable, value.strip())
+    if (text == "~" or text.startswith("~/")) and environ.get("HOME"):
+        return Path(environ["HOME"] + text[1:])
+    return Path(text).expanduser()
+
+
+def _data_dir_in_file(value: Any, environ: Mapping[str, str]) -> Path:
+    """A file is read by programs started from any folder: a relative path would wander."""
+    path = _data_dir(value, environ)
+    if not path.is_absolute():
+        raise SettingError(f"data_dir '{value}' is not a full path, so it would depend on the folder the program "
+                           'starts in; write e.g. "~/Union" or "/srv/organiser/Union".')
+    return path
 
 
 def _device_name(value: Any) -> str:
@@ -230,7 +253,7 @@ def user_config_path(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "organiser" / "config.toml"
 
 
-def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+def read_config_file(path: Path, environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The settings in one file and the sentences about what was skipped. A missing file is empty."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -252,7 +275,8 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
             problems.append(f"{where}: '{key}' is not a setting (known: {', '.join(PARSERS)}); ignoring it.")
             continue
         try:
-            values[key] = PARSERS[key](raw)
+            values[key] = (_data_dir_in_file(raw, os.environ if environ is None else environ) if key == "data_dir"
+                           else PARSERS[key](raw))
         except SettingError as exc:
             problems.append(f"{where}: {exc} Ignoring this value.")
     return values, problems
@@ -288,7 +312,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     sources: dict[str, str] = {}
     problems: list[str] = []
     for path in (system_config_path(environ), user_config_path(environ)):
-        found, trouble = read_config_file(path)
+        found, trouble = read_config_file(path, environ)
         values.update(found)
         sources.update(dict.fromkeys(found, str(path)))
         problems += trouble
@@ -297,7 +321,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         if raw is None or raw == "":
             continue
         try:
-            values[name] = PARSERS[name](raw)
+            values[name] = _data_dir(raw, environ) if name == "data_dir" else PARSERS[name](raw)
             sources[name] = f"environment ({variable})"
         except SettingError as exc:
             problems.append(f"environment variable {variable}: {exc} Ignoring it.")

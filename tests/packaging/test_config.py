@@ -178,3 +178,32 @@ def test_sync_node_options_come_from_the_settings(files: dict[str, Path]) -> Non
         "listen_port": 47800, "discovery": False, "static_peers": [("10.0.0.5", 47800), ("fe80::1", 47801)]}
     nothing = {"system": files["system"].with_name("none"), "user": files["user"]}
     assert load_settings(environ(nothing)).node_options() == {"listen_port": 0, "discovery": True, "static_peers": []}
+
+
+def test_a_data_folder_naming_an_unset_variable_is_refused_not_made_in_the_current_folder(
+        files: dict[str, Path]) -> None:
+    write(files["system"], 'data_dir = "$UNION_DATA/organiser"\n')
+    settings = load_settings(environ(files))
+
+    assert settings.data_dir is None  # not a folder called "$UNION_DATA" wherever the program starts
+    assert settings.problems == (
+        f"{files['system']}, line 1: data_dir names $UNION_DATA, which is not set for this user; "
+        'write the folder out, e.g. "/srv/organiser" or "~/Organiser". Ignoring this value.',)
+
+
+def test_a_relative_data_folder_in_a_config_file_is_refused(files: dict[str, Path]) -> None:
+    write(files["system"], 'listen_port = 47800\ndata_dir = "Union"\n')
+    settings = load_settings(environ(files))
+
+    assert settings.data_dir is None and settings.listen_port == 47800
+    assert settings.problems == (
+        f"{files['system']}, line 2: data_dir 'Union' is not a full path, so it would depend on the folder "
+        'the program starts in; write e.g. "~/Union" or "/srv/organiser/Union". Ignoring this value.',)
+
+
+def test_home_and_tilde_in_a_data_folder_are_the_home_of_whoever_runs_it(files: dict[str, Path]) -> None:
+    write(files["system"], 'data_dir = "$HOME/Union"\n')
+    write(files["user"], "")
+    assert load_settings(environ(files, HOME="/home/ana")).data_dir == Path("/home/ana/Union")
+    write(files["system"], 'data_dir = "${HOME}/Union"\n')
+    assert load_settings(environ(files, HOME="/home/ben")).data_dir == Path("/home/ben/Union")
