@@ -269,7 +269,7 @@ def read_config_file(path: Path, environ: Mapping[str, str] | None = None) -> tu
     values: dict[str, Any] = {}
     problems: list[str] = []
     for key, raw in table.items():
-        line = _line_of_key(text, key)
+        line = line_of_key(text, key)
         where = f"{path}, line {line}" if line else str(path)
         if key not in PARSERS:
             problems.append(f"{where}: '{key}' is not a setting (known: {', '.join(PARSERS)}); ignoring it.")
@@ -295,7 +295,7 @@ def _reason_of(exc: tomllib.TOMLDecodeError) -> str:
     return message[0].lower() + message[1:] if message else "not valid TOML"
 
 
-def _line_of_key(text: str, key: str) -> int | None:
+def line_of_key(text: str, key: str) -> int | None:
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.match(line):
