@@ -139,6 +139,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    from organiser.config import settings
     from organiser.net import peerbook
     from organiser.net.pairing import make_invite
 
@@ -157,7 +158,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
         if not addresses:
             from organiser.net.link import local_addresses
 
-            port = peerbook.choose_listen_port(group.db)
+            # An admin's fixed listen_port is where `serve` and the app will listen.
+            port = settings().listen_port or peerbook.choose_listen_port(group.db)
             addresses = [f"{host}:{port}" for host in local_addresses()]
         code = make_invite(group, addresses, seconds)
         if args.json:

@@ -57,6 +57,19 @@ def test_first_run_screen_offers_the_template_as_device_name(tmp_path: Path, mon
     assert default_device_name() == f"{getpass.getuser()} door laptop"
 
 
+def test_an_invite_made_before_serve_names_the_configured_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    for key, value in settings_env(tmp_path, "listen_port = 47800\n").items():
+        monkeypatch.setenv(key, value)
+    assert run(["init", "--group", "Tenants Union", "--device-name", "laptop1"]) == 0
+    capsys.readouterr()
+    assert run(["invite", "--json"]) == 0
+    addresses = json.loads(capsys.readouterr().out)["addresses"]
+    assert addresses and all(a.endswith(":47800") for a in addresses), addresses  # where `serve` will listen
+
+
 REASON = netns_unavailable()
 
 
