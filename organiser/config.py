@@ -75,6 +75,15 @@ class Settings:
         cleaned = {k: PARSERS[k](v) for k, v in given.items()}
         return replace(self, **cleaned, sources={**self.sources, **dict.fromkeys(cleaned, FLAG_SOURCE)})
 
+    def listen_port_advice(self) -> str:
+        """What to do when the configured port cannot be listened on ("" when no file or variable set it)."""
+        source = self.source_of("listen_port")
+        if not self.listen_port or source in (DEFAULT_SOURCE, FLAG_SOURCE):
+            return ""
+        where = f"in {source}" if not source.startswith("environment") else f"by the {source}"
+        return (f"listen_port {self.listen_port} is set {where}: stop what uses that port, or set another "
+                "listen_port there (0 picks a free port).")
+
     def node_options(self) -> dict[str, Any]:
         """Keyword arguments for a SyncNode (organiser.net.node): port, discovery, static peers."""
         return {"listen_port": self.listen_port or 0, "discovery": self.discovery,

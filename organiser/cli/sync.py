@@ -87,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: every other command starts faster without it
 
     from organiser.config import settings
-    from organiser.net.node import SyncNode
+    from organiser.net.node import CannotListen, SyncNode
     from organiser.services.folders import FolderWatcher
 
     configured = settings().node_options()  # flags win over the environment and the config files
@@ -117,6 +117,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(main())
+    except CannotListen as exc:
+        advice = "" if args.listen else settings().listen_port_advice()
+        raise CannotListen(f"{exc} {advice}".strip()) from None
     finally:
         group.close()
     return 0

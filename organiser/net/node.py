@@ -62,6 +62,10 @@ KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of y
 DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
 
 
+class CannotListen(OrganiserError):
+    """The port asked for is taken (or not allowed): the message says which."""
+
+
 @dataclass
 class _Link:
     session: Session
@@ -183,7 +187,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
                 return await asyncio.start_server(self._on_inbound, self.listen_host, port, limit=2 ** 22)
             except OSError as exc:
                 if number == len(ports) - 1:
-                    raise OrganiserError(f"cannot listen on {self.listen_host}:{port} "
+                    raise CannotListen(f"cannot listen on {self.listen_host}:{port} "
                                          f"({exc.strerror or exc}).") from None
                 log.info("port %d is taken; listening on another", port)
         raise AssertionError("unreachable")

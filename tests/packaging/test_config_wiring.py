@@ -105,3 +105,24 @@ def test_serve_listens_on_the_configured_port_unless_told_otherwise(tmp_path: Pa
     assert made.returncode == 0, made.stderr
     assert "on port 47811." in serve_line(env)
     assert "on port 47812." in serve_line(env, "--listen", "0.0.0.0:47812")
+
+
+@pytest.mark.netns
+@pytest.mark.skipif(REASON is not None, reason=REASON or "")
+def test_serve_on_a_taken_configured_port_says_which_file_set_it_and_what_to_do(tmp_path: Path) -> None:
+    env = settings_env(tmp_path, "listen_port = 47811\ndiscovery = false\n")
+    made = subprocess.run([sys.executable, "-m", "organiser", "init", "--group", "Tenants Union"],
+                          env={**os.environ, **env}, capture_output=True, text=True, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    blocker = ("import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 47811)); s.listen(); "
+               "print('taken', flush=True); time.sleep(30)")
+    fifo = tmp_path / "taken"  # serve starts once the blocker says the port is taken, not after a guessed wait
+    script = (f'ip link set lo up; mkfifo {fifo}; "{sys.executable}" -c "{blocker}" > {fifo} & read line < {fifo}; '
+              f'"{sys.executable}" -m organiser serve; code=$?; kill $!; exit $code')
+    served = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True, text=True,
+                            env={**os.environ, **env}, cwd=ROOT, timeout=60)
+    assert served.returncode == 1
+    assert served.stderr.strip().splitlines()[-1] == (
+        "organiser: cannot listen on 0.0.0.0:47811 (error while attempting to bind on address ('0.0.0.0', 47811): "
+        f"address already in use). listen_port 47811 is set in {env['ORGANISER_SYSTEM_CONFIG']}: stop what uses "
+        "that port, or set another listen_port there (0 picks a free port).")
