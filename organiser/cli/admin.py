@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from organiser.services.group import Group
 
-CHECKS = ("modules", "store", "encryption", "tls", "zeroconf", "window")
+CHECKS = ("modules", "config", "store", "encryption", "tls", "zeroconf", "window")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -102,6 +102,16 @@ class SelfTest:
         if broken:
             raise CheckFailed("cannot import " + "; ".join(broken))
         return f"{len(names)} modules"
+
+    def check_config(self) -> str:
+        """The admin's and the user's config files as this program reads them: a value skipped
+        there is said only on stderr, which nobody sees when the app starts from a menu."""
+        current = settings()
+        if current.problems:
+            raise CheckFailed(" ".join(current.problems))
+        files = [str(p) for p in (system_config_path(), user_config_path()) if str(p) in current.sources.values()]
+        count = sum(1 for source in current.sources.values() if source in files)
+        return f"{count} settings from {', '.join(files)}" if files else "no config file, defaults"
 
     def check_store(self) -> str:
         from organiser.services.group import open_group
