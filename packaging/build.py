@@ -330,13 +330,19 @@ def check_site_config(site_config: Path) -> list[str]:
         raise BuildError(f"--config {first}{'.' if whole else ''} Every laptop would ignore this "
                          f"{'file' if whole else 'value'}: mend the file and build again."
                          + (f" ({len(problems) - 1} more after it.)" if len(problems) > 1 else ""))
+    text = site_config.read_text(encoding="utf-8")
+    notes = []
     name = values.get("device_name")
     if name is not None and not re.search(r"{(hostname|user)}", name):
-        line = config.line_of_key(site_config.read_text(encoding="utf-8"), "device_name")
-        return [f"--config {site_config}, line {line}: device_name '{name}' has no {{hostname}} or {{user}}, so "
-                f"every laptop installed from this package calls itself '{name}'; e.g. \"union {{hostname}}\" "
-                "tells them apart."]
-    return []
+        notes.append(f"--config {site_config}, line {config.line_of_key(text, 'device_name')}: device_name '{name}' "
+                     f"has no {{hostname}} or {{user}}, so every laptop installed from this package calls itself "
+                     f"'{name}'; e.g. \"union {{hostname}}\" tells them apart.")
+    if values.get("peers") and not values.get("listen_port"):
+        port = config.parse_peer(values["peers"][0])[1]
+        notes.append(f"--config {site_config}, line {config.line_of_key(text, 'peers')}: peers are listed but "
+                     "listen_port is not set, so each laptop listens on a port of its own choosing and the ports "
+                     f"in peers will not match; set listen_port = {port}.")
+    return notes
 
 
 def build(out: Path, site_config: Path | None = None, reuse: bool = False, level: int = 6) -> Built:

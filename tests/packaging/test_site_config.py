@@ -45,3 +45,11 @@ def test_a_site_file_with_home_and_variables_set_only_on_the_laptops_builds(tmp_
     site = write(tmp_path / "site.toml", 'data_dir = "$UNION_DATA/organiser"\ndevice_name = "{hostname}"\n'
                  'listen_port = 47800\npeers = ["10.77.0.1:47800"]\n')
     assert builder.check_site_config(site) == []
+
+
+def test_static_peers_without_a_fixed_port_are_noted(tmp_path: Path) -> None:
+    builder = load_builder()
+    site = write(tmp_path / "site.toml", 'discovery = false\npeers = ["10.77.0.1:47800", "10.77.0.2:47800"]\n')
+    assert builder.check_site_config(site) == [
+        f"--config {site}, line 2: peers are listed but listen_port is not set, so each laptop listens on a port "
+        "of its own choosing and the ports in peers will not match; set listen_port = 47800."]
