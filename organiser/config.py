@@ -274,7 +274,8 @@ def read_config_file(path: Path, environ: Mapping[str, str] | None = None) -> tu
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return {}, [f"{path}, line {_line_of(exc, text)}: {_reason_of(exc)}; ignoring this config file."]
+        line = _line_of(exc, text)
+        return {}, [f"{path}, line {line}: {_reason_of(exc)}{_hint_for_line(text, line)}; ignoring this config file."]
     values: dict[str, Any] = {}
     problems: list[str] = []
     for key, raw in table.items():
@@ -297,6 +298,19 @@ def _line_of(exc: tomllib.TOMLDecodeError, text: str) -> int:
         return int(lineno)
     match = re.search(r"at line (\d+)", str(exc))
     return int(match.group(1)) if match else max(1, len(text.splitlines()))  # "at end of document"
+
+
+def _hint_for_line(text: str, number: int) -> str:
+    """What the setting on that line expects (TOML says only "invalid value" for `data_dir = ~/x`)."""
+    lines = text.splitlines()
+    match = re.match(r"\s*([A-Za-z_]+)\s*=", lines[number - 1]) if 0 < number <= len(lines) else None
+    if not match or match.group(1) not in PARSERS:
+        return ""
+    try:
+        PARSERS[match.group(1)](object())  # no setting takes this: its refusal says what it takes
+    except SettingError as exc:
+        return f": {str(exc).rstrip('.')}"
+    return ""
 
 
 def _reason_of(exc: tomllib.TOMLDecodeError) -> str:

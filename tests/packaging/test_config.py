@@ -70,7 +70,8 @@ def test_a_file_that_is_not_toml_is_named_with_its_line_and_ignored(files: dict[
     write(files["user"], "discovery = false\n")
     settings = load_settings(environ(files))
 
-    assert settings.problems == (f"{files['system']}, line 3: invalid value; ignoring this config file.",)
+    assert settings.problems == (f"{files['system']}, line 3: invalid value: peers must be a list of addresses, "
+                                 'e.g. ["10.0.0.5:47800", "door-laptop.local:47800"]; ignoring this config file.',)
     assert settings.data_dir is None and settings.listen_port is None  # the broken file counts for nothing
     assert settings.discovery is False  # the other file still does
 
@@ -154,7 +155,8 @@ def test_cli_still_runs_on_defaults_when_the_system_file_is_broken(files: dict[s
 
     assert run(["init", "--group", "Tenants Union", "--device-name", "door laptop"]) == 0
     out = capsys.readouterr()
-    assert f"organiser: {files['system']}, line 1: invalid value; ignoring this config file." in out.err
+    assert (f"organiser: {files['system']}, line 1: invalid value: data_dir must be a folder path in quotes, "
+            'e.g. "/srv/organiser"; ignoring this config file.') in out.err
     assert "Created group 'Tenants Union'" in out.out
     assert (tmp_path / "env-data" / "groups").is_dir()
 
@@ -207,3 +209,15 @@ def test_home_and_tilde_in_a_data_folder_are_the_home_of_whoever_runs_it(files: 
     assert load_settings(environ(files, HOME="/home/ana")).data_dir == Path("/home/ana/Union")
     write(files["system"], 'data_dir = "${HOME}/Union"\n')
     assert load_settings(environ(files, HOME="/home/ben")).data_dir == Path("/home/ben/Union")
+
+
+@pytest.mark.parametrize(("line", "hint"), [
+    ("data_dir = ~/Union", 'data_dir must be a folder path in quotes, e.g. "/srv/organiser"'),
+    ("device_name = union laptop", 'device_name must be text in quotes, e.g. "{hostname}" or "{user} laptop"'),
+    ("discovery = off", "discovery must be true or false"),
+])
+def test_a_value_toml_cannot_read_is_explained_by_its_setting(files: dict[str, Path], line: str, hint: str) -> None:
+    write(files["system"], f"# union laptops\n{line}\n")
+    (problem,) = load_settings(environ(files)).problems
+    assert problem.startswith(f"{files['system']}, line 2: invalid value: {hint}")
+    assert problem.endswith("; ignoring this config file.")
