@@ -126,3 +126,16 @@ def test_serve_on_a_taken_configured_port_says_which_file_set_it_and_what_to_do(
         "organiser: cannot listen on 0.0.0.0:47811 (error while attempting to bind on address ('0.0.0.0', 47811): "
         f"address already in use). listen_port 47811 is set in {env['ORGANISER_SYSTEM_CONFIG']}: stop what uses "
         "that port, or set another listen_port there (0 picks a free port).")
+
+
+def test_no_group_in_the_configured_data_folder_names_the_file_that_set_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    env = settings_env(tmp_path, f'data_dir = "{tmp_path / "moved"}"\n')
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("ORGANISER_DATA_DIR")  # an admin changed data_dir after the group was made elsewhere
+    assert run(["status"]) == 4
+    err = capsys.readouterr().err
+    assert f"organiser: there is no group in {tmp_path / 'moved'} yet" in err
+    assert err.endswith(f"organiser: that folder is data_dir in {env['ORGANISER_SYSTEM_CONFIG']}; a group made "
+                        "before it was set is still in the old folder (see 'organiser --data-dir FOLDER status').\n")
