@@ -221,3 +221,15 @@ def test_a_value_toml_cannot_read_is_explained_by_its_setting(files: dict[str, P
     (problem,) = load_settings(environ(files)).problems
     assert problem.startswith(f"{files['system']}, line 2: invalid value: {hint}")
     assert problem.endswith("; ignoring this config file.")
+
+
+def test_config_command_notes_a_device_name_every_computer_would_share(files: dict[str, Path],
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    write(files["system"], 'device_name = "union laptop"\n')
+    for key, value in environ(files).items():
+        monkeypatch.setenv(key, value)
+    assert run(["config"]) == 0
+    out = capsys.readouterr().out
+    assert (f"Note: device_name in {files['system']} has no {{hostname}} or {{user}}: every computer given this "
+            "file calls its device 'union laptop'.") in out
