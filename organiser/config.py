@@ -281,6 +281,12 @@ def read_config_file(path: Path, environ: Mapping[str, str] | None = None) -> tu
     for key, raw in table.items():
         line = line_of_key(text, key)
         where = f"{path}, line {line}" if line else str(path)
+        if isinstance(raw, dict) and key not in PARSERS:  # `[organiser]` above makes a table
+            section = re.search(rf"^[ \t]*\[+[ \t]*[\"']?{re.escape(key)}\b", text, re.M)
+            at = f"{path}, line {text[:section.start()].count(chr(10)) + 1}" if section else str(path)
+            problems.append(f"{at}: [{key}] starts a section, and Organiser reads settings only above any section; "
+                            f"remove the [{key}] line. Ignoring {', '.join(raw) or 'it'}.")
+            continue
         if key not in PARSERS:
             problems.append(f"{where}: '{key}' is not a setting (known: {', '.join(PARSERS)}); ignoring it.")
             continue

@@ -233,3 +233,11 @@ def test_config_command_notes_a_device_name_every_computer_would_share(files: di
     out = capsys.readouterr().out
     assert (f"Note: device_name in {files['system']} has no {{hostname}} or {{user}}: every computer given this "
             "file calls its device 'union laptop'.") in out
+
+
+def test_settings_under_a_section_header_are_named_with_the_line_and_what_to_do(files: dict[str, Path]) -> None:
+    write(files["system"], '# union laptops\n[organiser]\ndata_dir = "~/Union"\nlisten_port = 47800\n')
+    settings = load_settings(environ(files))
+    assert settings.problems == (
+        f"{files['system']}, line 2: [organiser] starts a section, and Organiser reads settings only above any "
+        "section; remove the [organiser] line. Ignoring data_dir, listen_port.",)
