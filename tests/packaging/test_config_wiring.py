@@ -139,3 +139,16 @@ def test_no_group_in_the_configured_data_folder_names_the_file_that_set_it(
     assert f"organiser: there is no group in {tmp_path / 'moved'} yet" in err
     assert err.endswith(f"organiser: that folder is data_dir in {env['ORGANISER_SYSTEM_CONFIG']}; a group made "
                         "before it was set is still in the old folder (see 'organiser --data-dir FOLDER status').\n")
+
+
+def test_a_passphrase_required_by_the_admin_says_which_file_requires_it(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    env = settings_env(tmp_path, "require_passphrase = true\n")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("ORGANISER_PASSPHRASE", raising=False)
+    assert run(["init", "--group", "Tenants Union", "--device-name", "laptop1"]) == 2
+    assert capsys.readouterr().err == (
+        f"organiser: a passphrase is required here (require_passphrase in {env['ORGANISER_SYSTEM_CONFIG']}): "
+        "give one with --passphrase-file FILE or $ORGANISER_PASSPHRASE.\n")
