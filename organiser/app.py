@@ -322,11 +322,14 @@ class AppController:
 
     async def _start_node(self, node_class: type, group: Group) -> None:
         from organiser.config import settings
+        from organiser.net.node import CannotListen
 
         node = node_class(group, **settings().node_options())  # the port, discovery and peers an admin set
         try:
             await node.start()
         except (OrganiserError, OSError) as exc:
+            if isinstance(exc, CannotListen):
+                exc = CannotListen(f"{exc} {settings().listen_port_advice()}".strip())
             log.warning("network did not start: %s", exc)
             if self.window is not None:
                 self.window.peers_view.set_node(None, f"The network did not start: {exc}")

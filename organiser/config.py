@@ -75,6 +75,15 @@ class Settings:
         cleaned = {k: PARSERS[k](v) for k, v in given.items()}
         return replace(self, **cleaned, sources={**self.sources, **dict.fromkeys(cleaned, FLAG_SOURCE)})
 
+    def listen_port_advice(self) -> str:
+        """What to do when the configured port cannot be listened on ("" when no file or variable set it)."""
+        source = self.source_of("listen_port")
+        if not self.listen_port or source in (DEFAULT_SOURCE, FLAG_SOURCE):
+            return ""
+        where = f"in {source}" if not source.startswith("environment") else f"by the {source}"
+        return (f"listen_port {self.listen_port} is set {where}: stop what uses that port, or set another "
+                "listen_port there (0 picks a free port).")
+
     def node_options(self) -> dict[str, Any]:
         """Keyword arguments for a SyncNode (organiser.net.node): port, discovery, static peers."""
         return {"listen_port": self.listen_port or 0, "discovery": self.discovery,
@@ -100,12 +109,35 @@ class Settings:
 # ---- values -------------------------------------------------------------------------------
 
 
-def _data_dir(value: Any) -> Path:
+def _data_dir(value: Any, environ: Mapping[str, str] | None = None) -> Path:
+    """A folder path; "~" and $VARIABLES are those of whoever runs the program (the system file
+    is shared by every user of the laptop)."""
     if isinstance(value, Path):
         return value.expanduser()
     if not isinstance(value, str) or not value.strip():
         raise SettingError("data_dir must be a folder path in quotes, e.g. \"/srv/organiser\".")
-    return Path(os.path.expandvars(value.strip())).expanduser()
+    environ = os.environ if environ is None else environ
+
+    def variable(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if not environ.get(name):
+            raise SettingError(f"data_dir names ${name}, which is not set for this user; write the folder out, "
+                               'e.g. "/srv/organiser" or "~/Organiser".')
+        return environ[name]
+
+    text = re.sub(r"\$(?:\{(\w+)\}|(\w+))", variable, value.strip())
+    if (text == "~" or text.startswith("~/")) and environ.get("HOME"):
+        return Path(environ["HOME"] + text[1:])
+    return Path(text).expanduser()
+
+
+def _data_dir_in_file(value: Any, environ: Mapping[str, str]) -> Path:
+    """A file is read by programs started from any folder: a relative path would wander."""
+    path = _data_dir(value, environ)
+    if not path.is_absolute():
+        raise SettingError(f"data_dir '{value}' is not a full path, so it would depend on the folder the program "
+                           'starts in; write e.g. "~/Union" or "/srv/organiser/Union".')
+    return path
 
 
 def _device_name(value: Any) -> str:
@@ -230,7 +262,7 @@ def user_config_path(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get("XDG_CONFIG_HOME") or home / ".config") / "organiser" / "config.toml"
 
 
-def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+def read_config_file(path: Path, environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The settings in one file and the sentences about what was skipped. A missing file is empty."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -242,17 +274,25 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], list[str]]:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return {}, [f"{path}, line {_line_of(exc, text)}: {_reason_of(exc)}; ignoring this config file."]
+        line = _line_of(exc, text)
+        return {}, [f"{path}, line {line}: {_reason_of(exc)}{_hint_for_line(text, line)}; ignoring this config file."]
     values: dict[str, Any] = {}
     problems: list[str] = []
     for key, raw in table.items():
-        line = _line_of_key(text, key)
+        line = line_of_key(text, key)
         where = f"{path}, line {line}" if line else str(path)
+        if isinstance(raw, dict) and key not in PARSERS:  # `[organiser]` above makes a table
+            section = re.search(rf"^[ \t]*\[+[ \t]*[\"']?{re.escape(key)}\b", text, re.M)
+            at = f"{path}, line {text[:section.start()].count(chr(10)) + 1}" if section else str(path)
+            problems.append(f"{at}: [{key}] starts a section, and Organiser reads settings only above any section; "
+                            f"remove the [{key}] line. Ignoring {', '.join(raw) or 'it'}.")
+            continue
         if key not in PARSERS:
             problems.append(f"{where}: '{key}' is not a setting (known: {', '.join(PARSERS)}); ignoring it.")
             continue
         try:
-            values[key] = PARSERS[key](raw)
+            values[key] = (_data_dir_in_file(raw, os.environ if environ is None else environ) if key == "data_dir"
+                           else PARSERS[key](raw))
         except SettingError as exc:
             problems.append(f"{where}: {exc} Ignoring this value.")
     return values, problems
@@ -266,12 +306,25 @@ def _line_of(exc: tomllib.TOMLDecodeError, text: str) -> int:
     return int(match.group(1)) if match else max(1, len(text.splitlines()))  # "at end of document"
 
 
+def _hint_for_line(text: str, number: int) -> str:
+    """What the setting on that line expects (TOML says only "invalid value" for `data_dir = ~/x`)."""
+    lines = text.splitlines()
+    match = re.match(r"\s*([A-Za-z_]+)\s*=", lines[number - 1]) if 0 < number <= len(lines) else None
+    if not match or match.group(1) not in PARSERS:
+        return ""
+    try:
+        PARSERS[match.group(1)](object())  # no setting takes this: its refusal says what it takes
+    except SettingError as exc:
+        return f": {str(exc).rstrip('.')}"
+    return ""
+
+
 def _reason_of(exc: tomllib.TOMLDecodeError) -> str:
     message = getattr(exc, "msg", None) or re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
     return message[0].lower() + message[1:] if message else "not valid TOML"
 
 
-def _line_of_key(text: str, key: str) -> int | None:
+def line_of_key(text: str, key: str) -> int | None:
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.match(line):
@@ -288,7 +341,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     sources: dict[str, str] = {}
     problems: list[str] = []
     for path in (system_config_path(environ), user_config_path(environ)):
-        found, trouble = read_config_file(path)
+        found, trouble = read_config_file(path, environ)
         values.update(found)
         sources.update(dict.fromkeys(found, str(path)))
         problems += trouble
@@ -297,7 +350,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         if raw is None or raw == "":
             continue
         try:
-            values[name] = PARSERS[name](raw)
+            values[name] = _data_dir(raw, environ) if name == "data_dir" else PARSERS[name](raw)
             sources[name] = f"environment ({variable})"
         except SettingError as exc:
             problems.append(f"environment variable {variable}: {exc} Ignoring it.")

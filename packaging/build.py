@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -303,11 +304,54 @@ def build_deb(root: Path, out: Path, level: int = 6) -> Path:
     return deb
 
 
+class _SetOnEachLaptop(dict):
+    """The environment of a laptop, unknown at build time: every variable counts as set there."""
+
+    def get(self, key: str, default: object = None) -> str:
+        return "/set-on-each-laptop"
+
+    def __getitem__(self, key: str) -> str:
+        return "/set-on-each-laptop"
+
+
+def check_site_config(site_config: Path) -> list[str]:
+    """The admin's file read as each laptop will read it, before the long build: a mistake stops
+    the build (on the laptops it would be one line on a stderr nobody reads); the notes returned
+    are things that work but are likely not meant."""
+    spec = importlib.util.spec_from_file_location("organiser_config_for_build", ROOT / "organiser" / "config.py")
+    assert spec and spec.loader
+    config = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = config  # its dataclasses look themselves up there
+    spec.loader.exec_module(config)
+    values, problems = config.read_config_file(site_config, _SetOnEachLaptop())
+    if problems:
+        whole = problems[0].endswith("ignoring this config file.")
+        first = problems[0].removesuffix(" Ignoring this value.").removesuffix("; ignoring this config file.")
+        raise BuildError(f"--config {first}{'.' if whole else ''} Every laptop would ignore this "
+                         f"{'file' if whole else 'value'}: mend the file and build again."
+                         + (f" ({len(problems) - 1} more after it.)" if len(problems) > 1 else ""))
+    text = site_config.read_text(encoding="utf-8")
+    notes = []
+    name = values.get("device_name")
+    if name is not None and not re.search(r"{(hostname|user)}", name):
+        notes.append(f"--config {site_config}, line {config.line_of_key(text, 'device_name')}: device_name '{name}' "
+                     f"has no {{hostname}} or {{user}}, so every laptop installed from this package calls itself "
+                     f"'{name}'; e.g. \"union {{hostname}}\" tells them apart.")
+    if values.get("peers") and not values.get("listen_port"):
+        port = config.parse_peer(values["peers"][0])[1]
+        notes.append(f"--config {site_config}, line {config.line_of_key(text, 'peers')}: peers are listed but "
+                     "listen_port is not set, so each laptop listens on a port of its own choosing and the ports "
+                     f"in peers will not match; set listen_port = {port}.")
+    return notes
+
+
 def build(out: Path, site_config: Path | None = None, reuse: bool = False, level: int = 6) -> Built:
     if not shutil.which("dpkg-deb"):
         raise BuildError("dpkg-deb is missing: the .deb is built on Debian or Ubuntu (apt-get install dpkg).")
     if site_config and not site_config.is_file():
         raise BuildError(f"--config {site_config}: no such file.")
+    for note in check_site_config(site_config) if site_config else []:
+        print(f"packaging: note: {note}", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
     app_dir, pyinstaller_seconds = run_pyinstaller(out, reuse)
     started = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from organiser.services.group import Group
 
-CHECKS = ("modules", "store", "encryption", "tls", "zeroconf", "window")
+CHECKS = ("modules", "config", "store", "encryption", "tls", "zeroconf", "window")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -102,6 +103,16 @@ class SelfTest:
         if broken:
             raise CheckFailed("cannot import " + "; ".join(broken))
         return f"{len(names)} modules"
+
+    def check_config(self) -> str:
+        """The admin's and the user's config files as this program reads them: a value skipped
+        there is said only on stderr, which nobody sees when the app starts from a menu."""
+        current = settings()
+        if current.problems:
+            raise CheckFailed(" ".join(current.problems))
+        files = [str(p) for p in (system_config_path(), user_config_path()) if str(p) in current.sources.values()]
+        count = sum(1 for source in current.sources.values() if source in files)
+        return f"{count} settings from {', '.join(files)}" if files else "no config file, defaults"
 
     def check_store(self) -> str:
         from organiser.services.group import open_group
@@ -371,6 +382,9 @@ def cmd_config(args: argparse.Namespace) -> int:
     for name, value, source in [("setting", "value", "from"), *rows]:  # no cut-off: paths are long
         print(f"{name.ljust(widths[0])}  {value.ljust(widths[1])}  {source}")
     print(f"\nThis device would be called '{current.device_name_for_this_device()}'.")
+    if current.source_of("device_name") == files[0] and not re.search(r"{(hostname|user)}", current.device_name):
+        print(f"Note: device_name in {files[0]} has no {{hostname}} or {{user}}: every computer given this file "
+              f"calls its device '{current.device_name}'.")
     print("Config files read, later ones win (then environment, then command line):")
     for path in files:
         print(f"  {path}{'' if Path(path).exists() else '  (absent)'}")

@@ -116,7 +116,9 @@ def new_passphrase(args: argparse.Namespace, *, file: Path | None = None, env: s
         chosen = _typed_new(required)
     if chosen is None:
         if required:
-            raise PassphraseError("a passphrase is required here: give one with --passphrase-file FILE or "
+            source = settings().source_of("require_passphrase")
+            by = "" if not optional or source == "default" else f" (require_passphrase in {source})"
+            raise PassphraseError(f"a passphrase is required here{by}: give one with --passphrase-file FILE or "
                                   f"${env}.")
         return None
     check_new_passphrase(chosen)

@@ -127,6 +127,7 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_BAD_INPUT
     except NoGroupError as exc:
         print(f"organiser: {exc}", file=sys.stderr)
+        _say_where_the_data_folder_was_set(args)
         # a --group that names no group here is bad input; no group at all yet is not
         return EXIT_BAD_INPUT if args.group else EXIT_NO_GROUP
     except OrganiserError as exc:
@@ -146,3 +147,14 @@ def _open_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print("\n(The desktop app is not part of this build yet; use the commands above.)")
         return 0
     return run_app(args)
+
+
+def _say_where_the_data_folder_was_set(args: argparse.Namespace) -> None:
+    """An admin who changes data_dir leaves the groups made before in the old folder: say so."""
+    from organiser.config import settings
+
+    source = settings().source_of("data_dir")
+    if args.data_dir is None and not args.group and source != "default":
+        where = f"in {source}" if not source.startswith("environment") else f"set by the {source}"
+        print(f"organiser: that folder is data_dir {where}; a group made before it was set is still in the old "
+              "folder (see 'organiser --data-dir FOLDER status').", file=sys.stderr)

@@ -87,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: every other command starts faster without it
 
     from organiser.config import settings
-    from organiser.net.node import SyncNode
+    from organiser.net.node import CannotListen, SyncNode
     from organiser.services.folders import FolderWatcher
 
     configured = settings().node_options()  # flags win over the environment and the config files
@@ -117,6 +117,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(main())
+    except CannotListen as exc:
+        advice = "" if args.listen else settings().listen_port_advice()
+        raise CannotListen(f"{exc} {advice}".strip()) from None
     finally:
         group.close()
     return 0
@@ -139,6 +142,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    from organiser.config import settings
     from organiser.net import peerbook
     from organiser.net.pairing import make_invite
 
@@ -157,7 +161,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
         if not addresses:
             from organiser.net.link import local_addresses
 
-            port = peerbook.choose_listen_port(group.db)
+            # An admin's fixed listen_port is where `serve` and the app will listen.
+            port = settings().listen_port or peerbook.choose_listen_port(group.db)
             addresses = [f"{host}:{port}" for host in local_addresses()]
         code = make_invite(group, addresses, seconds)
         if args.json:

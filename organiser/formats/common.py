@@ -16,6 +16,7 @@ from typing import Any
 from organiser.core.errors import OrganiserError
 
 FORMATS = ("ics", "vcf", "csv", "json")
+SPREADSHEETS = ("xlsx", "xls", "ods")
 EXPORT_FORMATS = (*FORMATS, "xlsx")  # .xlsx is written for spreadsheets; a sheet comes back in as CSV
 
 
@@ -93,6 +94,9 @@ def detect_format(path: str | Path, data: bytes) -> str:
     aliases = {"ical": "ics", "ifb": "ics", "icalendar": "ics", "vcard": "vcf", "txt": "",
                "tsv": "csv"}
     suffix = aliases.get(suffix, suffix)
+    if suffix in SPREADSHEETS or data.startswith(b"PK\x03\x04"):  # .xlsx and .ods are zip files
+        raise FormatError(f"{path}: this is a spreadsheet file, which import does not read; save it as CSV "
+                          "(in LibreOffice or Excel: Save as, CSV UTF-8) and import that.")
     if suffix in FORMATS:
         return suffix
     head = decode_text(data[:4096], str(path)).lstrip().upper()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,10 @@ __all__ = ["PeerInfo", "SyncNode"]
 
 KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
 DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
+
+
+class CannotListen(OrganiserError):
+    """The port asked for is taken (or not allowed): the message says which."""
 
 
 @dataclass
@@ -157,11 +162,19 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
     def _dial_known_peers(self) -> None:
         """The addresses given on the command line, and where the group's devices were last seen."""
         for host, port in self.static_peers:
+            if self._is_own_address(host, port):  # one peers list for every laptop names each one too
+                log.info("not dialling %s:%d from the static peers: it is this device", host, port)
+                continue
             self._keep_dialling(f"{host}:{port}", None)
         roster = {d["id"] for d in self.group.devices()}
         for device, seen in peerbook.remembered(self.group.db).items():
             if device in roster and seen.get("address"):
                 self._keep_dialling(seen["address"], device)
+
+    def _is_own_address(self, host: str, port: int) -> bool:
+        own_hosts = {h.rsplit(":", 1)[0].strip("[]") for h in self._advertised}
+        own_hosts |= {self.listen_host, "localhost", "127.0.0.1", "::1", socket.gethostname()}
+        return port == self._port and host.lower() in {h.lower() for h in own_hosts}
 
     async def _listen(self) -> asyncio.Server:
         """Listen where asked; with no port asked, on the port this device used before (an
@@ -174,7 +187,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
                 return await asyncio.start_server(self._on_inbound, self.listen_host, port, limit=2 ** 22)
             except OSError as exc:
                 if number == len(ports) - 1:
-                    raise OrganiserError(f"cannot listen on {self.listen_host}:{port} "
+                    raise CannotListen(f"cannot listen on {self.listen_host}:{port} "
                                          f"({exc.strerror or exc}).") from None
                 log.info("port %d is taken; listening on another", port)
         raise AssertionError("unreachable")

@@ -113,3 +113,16 @@ def test_export_help_names_the_formats():
                          text=True, cwd=REPO, timeout=60)
     assert run.returncode == 0
     assert "ics,vcf,csv,json" in run.stdout.replace(" ", "").replace("{", "").replace("}", "")
+
+
+@pytest.mark.parametrize("name", ["members.xlsx", "members.ods", "members-no-extension"])
+def test_a_spreadsheet_file_is_refused_with_what_to_do_not_read_as_csv(data, tmp_path, name):
+    exported = organiser(data, "export", "--format", "xlsx", "--out", tmp_path / "export.xlsx")
+    assert exported.returncode == 0, exported.stderr
+    sheet = tmp_path / name
+    sheet.write_bytes((tmp_path / "export.xlsx").read_bytes())  # .xlsx and .ods are both zip files
+    run = organiser(data, "import", sheet, "--dry-run")
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        f"organiser: {sheet}: this is a spreadsheet file, which import does not read; save it as CSV "
+        "(in LibreOffice or Excel: Save as, CSV UTF-8) and import that.")

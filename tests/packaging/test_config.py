@@ -70,7 +70,8 @@ def test_a_file_that_is_not_toml_is_named_with_its_line_and_ignored(files: dict[
     write(files["user"], "discovery = false\n")
     settings = load_settings(environ(files))
 
-    assert settings.problems == (f"{files['system']}, line 3: invalid value; ignoring this config file.",)
+    assert settings.problems == (f"{files['system']}, line 3: invalid value: peers must be a list of addresses, "
+                                 'e.g. ["10.0.0.5:47800", "door-laptop.local:47800"]; ignoring this config file.',)
     assert settings.data_dir is None and settings.listen_port is None  # the broken file counts for nothing
     assert settings.discovery is False  # the other file still does
 
@@ -154,7 +155,8 @@ def test_cli_still_runs_on_defaults_when_the_system_file_is_broken(files: dict[s
 
     assert run(["init", "--group", "Tenants Union", "--device-name", "door laptop"]) == 0
     out = capsys.readouterr()
-    assert f"organiser: {files['system']}, line 1: invalid value; ignoring this config file." in out.err
+    assert (f"organiser: {files['system']}, line 1: invalid value: data_dir must be a folder path in quotes, "
+            'e.g. "/srv/organiser"; ignoring this config file.') in out.err
     assert "Created group 'Tenants Union'" in out.out
     assert (tmp_path / "env-data" / "groups").is_dir()
 
@@ -178,3 +180,64 @@ def test_sync_node_options_come_from_the_settings(files: dict[str, Path]) -> Non
         "listen_port": 47800, "discovery": False, "static_peers": [("10.0.0.5", 47800), ("fe80::1", 47801)]}
     nothing = {"system": files["system"].with_name("none"), "user": files["user"]}
     assert load_settings(environ(nothing)).node_options() == {"listen_port": 0, "discovery": True, "static_peers": []}
+
+
+def test_a_data_folder_naming_an_unset_variable_is_refused_not_made_in_the_current_folder(
+        files: dict[str, Path]) -> None:
+    write(files["system"], 'data_dir = "$UNION_DATA/organiser"\n')
+    settings = load_settings(environ(files))
+
+    assert settings.data_dir is None  # not a folder called "$UNION_DATA" wherever the program starts
+    assert settings.problems == (
+        f"{files['system']}, line 1: data_dir names $UNION_DATA, which is not set for this user; "
+        'write the folder out, e.g. "/srv/organiser" or "~/Organiser". Ignoring this value.',)
+
+
+def test_a_relative_data_folder_in_a_config_file_is_refused(files: dict[str, Path]) -> None:
+    write(files["system"], 'listen_port = 47800\ndata_dir = "Union"\n')
+    settings = load_settings(environ(files))
+
+    assert settings.data_dir is None and settings.listen_port == 47800
+    assert settings.problems == (
+        f"{files['system']}, line 2: data_dir 'Union' is not a full path, so it would depend on the folder "
+        'the program starts in; write e.g. "~/Union" or "/srv/organiser/Union". Ignoring this value.',)
+
+
+def test_home_and_tilde_in_a_data_folder_are_the_home_of_whoever_runs_it(files: dict[str, Path]) -> None:
+    write(files["system"], 'data_dir = "$HOME/Union"\n')
+    write(files["user"], "")
+    assert load_settings(environ(files, HOME="/home/ana")).data_dir == Path("/home/ana/Union")
+    write(files["system"], 'data_dir = "${HOME}/Union"\n')
+    assert load_settings(environ(files, HOME="/home/ben")).data_dir == Path("/home/ben/Union")
+
+
+@pytest.mark.parametrize(("line", "hint"), [
+    ("data_dir = ~/Union", 'data_dir must be a folder path in quotes, e.g. "/srv/organiser"'),
+    ("device_name = union laptop", 'device_name must be text in quotes, e.g. "{hostname}" or "{user} laptop"'),
+    ("discovery = off", "discovery must be true or false"),
+])
+def test_a_value_toml_cannot_read_is_explained_by_its_setting(files: dict[str, Path], line: str, hint: str) -> None:
+    write(files["system"], f"# union laptops\n{line}\n")
+    (problem,) = load_settings(environ(files)).problems
+    assert problem.startswith(f"{files['system']}, line 2: invalid value: {hint}")
+    assert problem.endswith("; ignoring this config file.")
+
+
+def test_config_command_notes_a_device_name_every_computer_would_share(files: dict[str, Path],
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    write(files["system"], 'device_name = "union laptop"\n')
+    for key, value in environ(files).items():
+        monkeypatch.setenv(key, value)
+    assert run(["config"]) == 0
+    out = capsys.readouterr().out
+    assert (f"Note: device_name in {files['system']} has no {{hostname}} or {{user}}: every computer given this "
+            "file calls its device 'union laptop'.") in out
+
+
+def test_settings_under_a_section_header_are_named_with_the_line_and_what_to_do(files: dict[str, Path]) -> None:
+    write(files["system"], '# union laptops\n[organiser]\ndata_dir = "~/Union"\nlisten_port = 47800\n')
+    settings = load_settings(environ(files))
+    assert settings.problems == (
+        f"{files['system']}, line 2: [organiser] starts a section, and Organiser reads settings only above any "
+        "section; remove the [organiser] line. Ignoring data_dir, listen_port.",)

@@ -81,3 +81,19 @@ def test_display_opens_the_window_on_a_real_x_server() -> None:
                                  "sys.exit(run(['selftest', '--only', 'window', '--display']))", "xvfb-run", "-a")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith(" on xcb)")
+
+
+def test_a_mistake_in_the_admins_config_file_fails_the_config_check(tmp_path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    system = tmp_path / "config.toml"
+    system.write_text('data_dir = "~/Union"\nlisten_port = 478000\n')
+    monkeypatch.setenv("ORGANISER_SYSTEM_CONFIG", str(system))
+    monkeypatch.setenv("ORGANISER_CONFIG", str(tmp_path / "no-user-config.toml"))
+    assert run(["selftest", "--only", "config"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"organiser {__version__} selftest FAILED: config: {system}, line 2: listen_port must be")
+
+    system.write_text('data_dir = "~/Union"\nlisten_port = 47800\n')
+    monkeypatch.setenv("ORGANISER_CONFIG", str(tmp_path / "still-no-user-config.toml"))  # read afresh
+    assert run(["selftest", "--only", "config"]) == 0
+    assert f"config ok (2 settings from {system})" in capsys.readouterr().out
