@@ -295,8 +295,9 @@ class MeetingView(QWidget):
             return
         item = self.agenda.rows[row]
         used = state.seconds_used(item)
-        box = f" of {item.minutes}:00" if item.minutes else ""
-        over = " — over time" if item.minutes and used > item.minutes * 60 else ""
+        # No space inside the timer may break the line: it wrapped as "0:01 of" / "5:00".
+        box = f"\u00a0of\u00a0{item.minutes}:00" if item.minutes else ""
+        over = " — over\u00a0time" if item.minutes and used > item.minutes * 60 else ""
         self.current_label.setText(f"Now: <b>{_html(item.title)}</b> · {clock_text(used)}{box}{over}")
         first = self.agenda.index(row)
         self.agenda.dataChanged.emit(first, first)

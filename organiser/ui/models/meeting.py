@@ -85,8 +85,9 @@ class AgendaModel(QAbstractListModel):
         """'▶ 2. Rent — Ana  [3:10 of 10 min]': the mark of the current item, number, title,
         presenter, and the time used of its time box."""
         presenter = self.meetings.member_name(item.presenter)
-        box = f"  [{clock_text(self.state.seconds_used(item)) if self.state else '0:00'} of {item.minutes} min]" \
-            if item.minutes else ""
+        used = clock_text(self.state.seconds_used(item)) if self.state else "0:00"
+        # The time box never breaks across lines ("[0:07" / "of 20 min]"): no-break spaces inside it.
+        box = f"  [{used}\u00a0of\u00a0{item.minutes}\u00a0min]" if item.minutes else ""
         return f"{'▶ ' if current else ''}{row + 1}. {item.title}" + (f" — {presenter}" if presenter else "") + box
 
     def flags(self, index: Index) -> Qt.ItemFlag:
