@@ -6,7 +6,6 @@ when it comes back, however long an idle dial loop's fallback look."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,17 +17,9 @@ from organiser.net import outbound, upkeep
 from organiser.net.node import SyncNode
 from organiser.net.pairing import redeem_invite
 from organiser.services.group import Group, open_group
+from tests.net.test_node import until
 
 pytestmark = pytest.mark.asyncio
-
-
-async def until(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @dataclass

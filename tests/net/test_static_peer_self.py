@@ -4,27 +4,17 @@ with a warning each time). Real TLS sockets on 127.0.0.1, nodes in this process.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
-import time
 
 import pytest
 
 from organiser.net import outbound
 from organiser.net.node import SyncNode
 from organiser.net.pairing import redeem_invite
+from tests.net.test_node import until
 
 pytestmark = pytest.mark.asyncio
-
-
-async def until(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def free_port() -> int:
