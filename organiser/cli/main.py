@@ -110,7 +110,12 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     except _Unreadable:  # the whole parser refuses it, in its own words
         return build_parser()
     module = COMMANDS.get(known.command or "")
-    return build_parser([module]) if module and not known.help else build_parser()
+    # argparse takes a `--` before the command as the command itself and refuses it: the
+    # refusal then lists every command, not the module's few of the word after it
+    up_to_command = list(argv)[:len(argv) - len(known.rest)]
+    if not module or known.help or "--" in up_to_command:
+        return build_parser()
+    return build_parser([module])
 
 
 def run(argv: Sequence[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,14 +137,17 @@ class Members(RecordService):
         door's empty contact field does not overwrite what the other typed. A member of that id
         deleted since is not brought back, nor is a record of another kind written to: the
         walk-in is then a new member."""
-        record_id = derived_id("member", "walk-in", event, " ".join(name.split()).casefold())
+        # the name as it looks: "é" typed as one character or as "e" and an accent is one name
+        record_id = derived_id("member", "walk-in", event,
+                               " ".join(unicodedata.normalize("NFKC", name).split()).casefold())
         found = queries.get_record(self.db, record_id)
         if found is not None and (found.deleted or found.kind != "member"):
             record_id = None  # deleted since (or a record a member planted there): a member of its own
         typed = {k: v for k, v in fields.items() if v not in (None, "", [], False)}
         record_id, ops = self.build_add({"name": name, **typed}, record_id=record_id)
         defaults = KINDS["member"].by_name
-        self.replica.commit([op for op in ops if op.field == "name" or op.value != defaults[op.field].default])
+        self.replica.commit([op for op in ops if op.kind != "member" or op.field == "name"
+                             or op.value != defaults[op.field].default])  # roles and skills are records of their own
         return self.get(record_id)  # the other door's registration may have arrived meanwhile
 
     def build_add(self, values: Mapping[str, Any], record_id: str | None = None) -> tuple[str, list[LocalOp]]:

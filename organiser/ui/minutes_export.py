@@ -93,9 +93,9 @@ class MinutesExportDialog(QDialog):
 
     def _format_changed(self, _index: int) -> None:
         _fmt, suffix = self.choice()
-        text = self.path_edit.text().strip()
-        if text:
-            self.path_edit.setText(str(Path(text).with_suffix(suffix)))
+        path = Path(self.path_edit.text().strip())
+        if path.name:  # "/" or "." has no name to give a suffix: left as typed
+            self.path_edit.setText(str(path.with_suffix(suffix)))
         self.note.setText(NOT_ENCRYPTED)
 
     def choose_file(self) -> None:

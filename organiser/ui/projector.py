@@ -10,15 +10,13 @@ replicated records.
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
-from organiser.services.proposals import Proposal
+from organiser.services.proposals import Proposal, stored_result
 from organiser.ui.bridge import Bridge
 from organiser.ui.models.meeting import clock_text
 
@@ -128,11 +126,8 @@ class ProjectorView(QWidget):
         if not closed:
             return ""
         decided = max(closed, key=lambda p: p.closed_at or "")
-        try:
-            counts = json.loads(decided.result).get("counts", {}) if decided.result else {}
-        except (ValueError, AttributeError):  # a result a peer wrote oddly shows no counts, not an error
-            counts = {}
-        shown = "   ".join(f"{option}: {count}" for option, count in counts.items() if isinstance(count, int))
+        counts = stored_result(decided.result).get("counts", {})  # {} for a result a peer wrote oddly
+        shown = "   ".join(f"{option}: {count}" for option, count in counts.items())
         return f"Decided: {decided.title}\n{shown + chr(10) if shown else ''}{decided.outcome}"
 
     def _size_type(self) -> None:

@@ -61,3 +61,12 @@ def test_each_command_is_looked_for_in_the_module_that_adds_it():
         "agenda", "minutes", "proposal", "vote"}
     for argv in ([], ["--version"], ["--help"], ["membr", "list"], ["--data-dir"], ["-h", "member"]):
         assert commands(parser_for(argv)) == set(COMMANDS), argv  # help and refusals know every command
+
+
+def test_a_double_dash_before_the_command_is_refused_with_every_command_named(organiser_in_process):
+    """`--` ends the options; argparse then refuses `--` itself as the command. The refusal lists
+    every command, not only those of the module of the word after it."""
+    result = organiser_in_process("--", "status")
+    assert result.code == 2
+    assert "invalid choice: '--'" in result.err
+    assert "'member'" in result.err and "'fork'" in result.err

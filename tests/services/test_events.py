@@ -122,6 +122,25 @@ def test_the_same_walk_in_registered_at_two_doors_at_once_is_one_member_counted_
     assert again.id != at_a.id and [m.name for m in a.members.list() if m.id == again.id] == ["Chidi Eze"]
 
 
+def test_a_walk_in_name_with_its_accent_typed_as_two_characters_is_the_same_member(two_devices):
+    """One door laptop's keyboard gives "é" as one character, the other's (or a paste from a
+    file) as "e" and a combining accent: the same name on the screen, so the same member."""
+    a, b = two_devices
+    event = a.events.add("Assembly", START)
+    sync_pair(a, b)
+    at_a = a.members.add_walk_in(event.id, "Zo\u00e9 L\u00f3pez")
+    at_b = b.members.add_walk_in(event.id, "Zoe\u0301 Lo\u0301pez")
+    assert at_a.id == at_b.id
+    sync_pair(a, b)
+    assert len(a.members.list()) == len(b.members.list()) == 1
+
+
+def test_a_walk_in_registered_with_a_role_has_it(group):
+    event = group.events.add("Assembly", START)
+    chidi = group.members.add_walk_in(event.id, "Chidi Eze", roles=["door"], skills=["first aid"])
+    assert (chidi.roles, chidi.skills) == (["door"], ["first aid"])
+
+
 def test_a_task_planted_at_a_walk_ins_id_does_not_stop_the_door(group):
     """A member in bad faith can work out the id a name registered at an event will get and put
     a record of another kind there first: the door registers the walk-in all the same."""

@@ -110,6 +110,26 @@ def test_votes_without_member_and_odd_results_leave_view_and_projector_working(m
     projector.close()
 
 
+@pytest.mark.parametrize("odd", [json.dumps({"counts": "forty"}), json.dumps({"counts": ["yes", 40]}),
+                                 "[" * 100_000], ids=["counts-text", "counts-list", "nested-deep"])
+def test_a_peers_odd_result_for_the_decision_leaves_the_projector_showing_it(meeting, bad_laptop: Group,
+                                                                          qtbot: Any, odd: str) -> None:
+    window, event_id = meeting
+    group = window.group
+    closed = group.proposals.add(event_id, "Closed one", "vote", options=["yes", "no"])
+    sync_pair(group, bad_laptop)
+    result = group.replica.apply([BadPeer(bad_laptop).sign([
+        Op("proposal", closed.id, "status", "closed"), Op("proposal", closed.id, "outcome", "Done"),
+        Op("proposal", closed.id, "closed_at", "2026-11-26T19:30:00+00:00"),
+        Op("proposal", closed.id, "result", odd)])], source=bad_laptop.device_id)
+    assert result.applied == 1, result.refused
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    projector = window.projector
+    assert projector is not None and projector.isVisible()
+    qtbot.waitUntil(lambda: projector.tally.text() == "Decided: Closed one\nDone", timeout=3000)
+    projector.close()
+
+
 def test_a_400_kb_paste_into_the_minutes_reaches_another_laptop_whole(meeting, bad_laptop: Group,
                                                                       qtbot: Any) -> None:
     window, event_id = meeting

@@ -133,6 +133,25 @@ def test_the_host_exports_the_minutes_from_the_meeting_view(meeting: Any, qtbot:
         assert seen in written
 
 
+def test_changing_the_format_while_the_file_name_is_a_bare_folder_keeps_the_dialog_working(
+        meeting: Any, qtbot: Any) -> None:
+    from tests.ui.conftest import choose, click, retype, with_modal
+
+    window, _event_id = meeting
+    said: list[str] = []
+
+    def change_format(dialog: Any) -> None:
+        for folder in ("/", "."):
+            retype(qtbot, dialog.path_edit, folder)
+            choose(qtbot, dialog.format_box, "PDF (.pdf): to print or send as it is")
+            choose(qtbot, dialog.format_box, "Markdown (.md): for a mailing list, a wiki or a pad")
+            said.append(dialog.path_edit.text())
+        click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Close))
+
+    with_modal(lambda: click(qtbot, window.meeting_view.export_button), change_format)
+    assert said == ["/", "."]  # left as typed: a folder has no name to give a suffix
+
+
 # ---- decisions ----------------------------------------------------------------------------------
 
 def test_a_closed_proposal_offers_no_record_vote_or_close(meeting: Any, minutes_laptop: Group, qtbot: Any) -> None:
