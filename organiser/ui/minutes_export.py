@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -112,6 +113,13 @@ class MinutesExportDialog(QDialog):
         target = Path(text).expanduser()
         if not target.parent.is_dir():
             self.note.setText(f"The folder {target.parent} does not exist: choose another, or create it first.")
+            return
+        if target.exists() and QMessageBox.question(
+                self, "Replace file", f"{target.name} already exists in {target.parent}. Replace it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+            self.note.setText(f"Nothing written: {target.name} is as it was. Choose another name, or export again "
+                              "to replace it.")
             return
         fmt, _suffix = self.choice()
         group = self.group

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from organiser.services.group import Group
 from tests.ui.conftest import second_laptop
@@ -150,6 +150,39 @@ def test_changing_the_format_while_the_file_name_is_a_bare_folder_keeps_the_dial
 
     with_modal(lambda: click(qtbot, window.meeting_view.export_button), change_format)
     assert said == ["/", "."]  # left as typed: a folder has no name to give a suffix
+
+
+def test_exporting_over_an_existing_file_asks_first_and_no_keeps_it(meeting: Any, qtbot: Any, tmp_path: Path) -> None:
+    """Typing a file's name and pressing Return replaced the file without a question (the file
+    chooser asks; the typed name did not)."""
+    from tests.ui.conftest import retype, with_modal
+
+    window, _event_id = meeting
+    target = tmp_path / "last month.md"
+    target.write_text("Last month's minutes, not to be lost.", encoding="utf-8")
+    asked: list[str] = []
+
+    def answer(button: Any) -> Any:
+        def press(box: Any) -> None:
+            asked.append(box.text())
+            qtbot.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
+        return press
+
+    def export(dialog: Any) -> None:
+        dialog.windowHandle().requestActivate()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=3000)
+        retype(qtbot, dialog.path_edit, str(target))
+        with_modal(lambda: qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return), answer(QMessageBox.StandardButton.No))
+        asked.append(dialog.note.text())
+        assert target.read_text(encoding="utf-8") == "Last month's minutes, not to be lost."
+        with_modal(lambda: qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return), answer(QMessageBox.StandardButton.Yes))
+        asked.append(dialog.note.text())
+
+    with_modal(lambda: qtbot.mouseClick(window.meeting_view.export_button, Qt.MouseButton.LeftButton), export)
+    assert asked[0] == f"last month.md already exists in {tmp_path}. Replace it?"
+    assert asked[1].startswith("Nothing written: last month.md is as it was.")
+    assert asked[3].startswith(f"Wrote {target}")
+    assert "not to be lost" not in target.read_text(encoding="utf-8")
 
 
 # ---- decisions ----------------------------------------------------------------------------------
