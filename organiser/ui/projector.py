@@ -110,7 +110,7 @@ class ProjectorView(QWidget):
         if proposal is None:
             return self._decision_text(proposals.list(self.event_id or ""), current_item)
         tally = proposals.tally(proposal.id)
-        counts = "   ".join(f"{option}: {count}" for option, count in tally.counts.items())
+        counts = _counts_line(tally.counts)
         quorum = "QUORUM MET" if tally.quorum_met else "NO QUORUM"
         blocks = f"\nBlocks: {', '.join(tally.blocks)}" if tally.blocks else ""
         return (f"{proposal.title}\n{counts}\n{quorum}: {tally.present} present, {tally.quorum_needed} needed"
@@ -126,9 +126,8 @@ class ProjectorView(QWidget):
         if not closed:
             return ""
         decided = max(closed, key=lambda p: p.closed_at or "")
-        counts = stored_result(decided.result).get("counts", {})  # {} for a result a peer wrote oddly
-        shown = "   ".join(f"{option}: {count}" for option, count in counts.items())
-        return f"Decided: {decided.title}\n{shown + chr(10) if shown else ''}{decided.outcome}"
+        shown = _counts_line(stored_result(decided.result).get("counts", {}))  # {}: a result a peer wrote oddly
+        return "\n".join([f"Decided: {decided.title}", *([shown] if shown else []), decided.outcome])
 
     def _size_type(self) -> None:
         """Type from the window's height: at 720 px the minutes are 26 px, the item 48 px."""
@@ -155,3 +154,7 @@ class ProjectorView(QWidget):
             self.close()
             return
         super().keyPressEvent(event)
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return "   ".join(f"{option}: {count}" for option, count in counts.items())

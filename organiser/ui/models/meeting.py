@@ -148,7 +148,7 @@ class ProposalsModel(QAbstractListModel):
     def load(self, event_id: str | None) -> None:
         self.beginResetModel()
         self.event_id = event_id
-        self._read()
+        self.rows = self._rows()
         self.endResetModel()
 
     def refresh(self) -> None:
@@ -163,9 +163,6 @@ class ProposalsModel(QAbstractListModel):
             self.rows = rows
             if self.rows:
                 self.dataChanged.emit(self.index(0), self.index(len(self.rows) - 1))
-
-    def _read(self) -> None:
-        self.rows = self._rows()
 
     def _rows(self) -> list[tuple[Proposal, Tally]]:
         found = self.proposals.list(self.event_id) if self.event_id else []
