@@ -218,6 +218,11 @@ def parse_peer(text: str) -> tuple[str, int]:
     return host, port
 
 
+def differs_per_computer(template: str) -> bool:
+    """Whether a device_name template gives each computer its own name ({hostname} or {user} in it)."""
+    return bool(re.search(r"{(hostname|user)}", template))
+
+
 def render_device_name(template: str) -> str:
     known = {"hostname": _hostname(), "user": _user()}
     for name in re.findall(r"{([^{}]*)}", template):

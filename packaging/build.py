@@ -333,7 +333,7 @@ def check_site_config(site_config: Path) -> list[str]:
     text = site_config.read_text(encoding="utf-8")
     notes = []
     name = values.get("device_name")
-    if name is not None and not re.search(r"{(hostname|user)}", name):
+    if name is not None and not config.differs_per_computer(name):
         notes.append(f"--config {site_config}, line {config.line_of_key(text, 'device_name')}: device_name '{name}' "
                      f"has no {{hostname}} or {{user}}, so every laptop installed from this package calls itself "
                      f"'{name}'; e.g. \"union {{hostname}}\" tells them apart.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from organiser import __version__
 from organiser.cli.common import add_json_flag, print_json
-from organiser.config import Settings, settings, system_config_path, user_config_path
+from organiser.config import Settings, differs_per_computer, settings, system_config_path, user_config_path
 
 if TYPE_CHECKING:
     import ssl
@@ -382,7 +381,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     for name, value, source in [("setting", "value", "from"), *rows]:  # no cut-off: paths are long
         print(f"{name.ljust(widths[0])}  {value.ljust(widths[1])}  {source}")
     print(f"\nThis device would be called '{current.device_name_for_this_device()}'.")
-    if current.source_of("device_name") == files[0] and not re.search(r"{(hostname|user)}", current.device_name):
+    if current.source_of("device_name") == files[0] and not differs_per_computer(current.device_name):
         print(f"Note: device_name in {files[0]} has no {{hostname}} or {{user}}: every computer given this file "
               f"calls its device '{current.device_name}'.")
     print("Config files read, later ones win (then environment, then command line):")
