@@ -268,14 +268,20 @@ def event_checkin(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
         event_id = group.events.resolve_id(args.event)
         member_id = group.members.resolve_id(args.member)
+        arrived = group.events.rsvp_of(event_id, member_id).checked_in_at
         if args.undo:
             group.events.undo_checkin(event_id, member_id)
         else:
             group.events.checkin(event_id, member_id)
         att = group.events.attendance(event_id)
         cap = f"/{att.capacity}" if att.capacity is not None else ""
-        verb = "check-in taken back for" if args.undo else "checked in"
-        print(f"{verb} {group.members.get(member_id).name} ({att.checked_in}{cap} in the room)")
+        name = group.members.get(member_id).name
+        if args.undo:
+            print(f"check-in taken back for {name} ({att.checked_in}{cap} in the room)")
+        elif arrived:  # the first time stays
+            print(f"{name} was already checked in at {arrived[11:16]} ({att.checked_in}{cap} in the room)")
+        else:
+            print(f"checked in {name} ({att.checked_in}{cap} in the room)")
     return 0
 
 

@@ -130,19 +130,20 @@ class Members(RecordService):
         return Member.from_values(record_id, values, sorted(traits["role"], key=str.casefold),
                                   sorted(traits["skill"], key=str.casefold))
 
-    def add_walk_in(self, event: str, name: str, **fields: Any) -> Member:
+    def add_walk_in(self, event: str, name: str, *, someone_else: bool = False, **fields: Any) -> Member:
         """Someone registered at the door of `event`. Two door laptops registering the same name
         at once, before they have synced, make one member, not two (counted twice at the door):
         the id comes from the event and the name, and only what was typed is written, so one
         door's empty contact field does not overwrite what the other typed. A member of that id
         deleted since is not brought back, nor is a record of another kind written to: the
-        walk-in is then a new member."""
+        walk-in is then a new member. `someone_else`: the door knows the member of that name here
+        is another person (two people of one name at one event), so this one is a new member."""
         # the name as it looks: "é" typed as one character or as "e" and an accent is one name
         record_id = derived_id("member", "walk-in", event,
                                " ".join(unicodedata.normalize("NFKC", name).split()).casefold())
         found = queries.get_record(self.db, record_id)
-        if found is not None and (found.deleted or found.kind != "member"):
-            record_id = None  # deleted since (or a record a member planted there): a member of its own
+        if found is not None and (someone_else or found.deleted or found.kind != "member"):
+            record_id = None  # another person, deleted since, or a record a member planted there
         typed = {k: v for k, v in fields.items() if v not in (None, "", [], False)}
         record_id, ops = self.build_add({"name": name, **typed}, record_id=record_id)
         defaults = KINDS["member"].by_name

@@ -42,12 +42,16 @@ class WalkInDialog(QDialog):
     """Someone at the door who is not in the directory: their name, a way to reach them if
     they want, and whether they agree to be contacted; saved and checked in at once."""
 
-    def __init__(self, group: Group, event_id: str, name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, group: Group, event_id: str, name: str, parent: QWidget | None = None, *,
+                 someone_else: bool = False) -> None:
         super().__init__(parent)
         self.group, self.event_id = group, event_id
+        self.someone_else = someone_else  # not the member of that name already checked in
         self.member_id: str | None = None
         self.setWindowTitle("Register and check in")
-        intro = QLabel("Not in the directory yet: add them and check them in, in one step.")
+        intro = QLabel(f"Another person called {name} is already checked in: this adds a new member to the "
+                       "directory and checks them in. A second name or an initial helps tell them apart."
+                       if someone_else else "Not in the directory yet: add them and check them in, in one step.")
         intro.setWordWrap(True)
         self.name = QLineEdit(name)
         self.name.setAccessibleName("Name")
@@ -90,7 +94,8 @@ class WalkInDialog(QDialog):
     def register(self) -> None:
         self.error.hide()
         try:
-            member = self.group.members.add_walk_in(self.event_id, self.name.text(), **self.values())
+            member = self.group.members.add_walk_in(self.event_id, self.name.text(), someone_else=self.someone_else,
+                                                    **self.values())
         except ValidationError as exc:
             self.error.setText(people_words(exc.message))
             self.error.show()
@@ -129,7 +134,7 @@ def sheet_html(group: Group, event: Event, which: str) -> str:
 def _arrivals_html(rows: list[tuple[str, Rsvp]], capacity: int | None) -> str:
     """Who was checked in, and when."""
     came = [(n, r) for n, r in rows if r.checked_in_at]
-    lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{_clock_time(r.checked_in_at)}</td></tr>" for n, r in came)
+    lines = "".join(f"<tr><td>{html.escape(n)}</td><td>{clock_time(r.checked_in_at)}</td></tr>" for n, r in came)
     cap = f" of {capacity} places" if capacity else ""
     return (f"<p>{len(came)} checked in{cap}.</p><table width='100%' cellpadding='4' border='1' "
             f"cellspacing='0'><tr><th align='left'>Name</th><th align='left'>Arrived</th></tr>{lines}</table>")
@@ -144,7 +149,7 @@ def _answers_html(rows: list[tuple[str, Rsvp]]) -> str:
             f"<th align='left'>Answer</th></tr>{lines}</table>")
 
 
-def _clock_time(when: str | None) -> str:
+def clock_time(when: str | None) -> str:
     return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
 
 
@@ -272,4 +277,4 @@ class CopyEmailsDialog(QDialog):
         self.copied.setText(f"Copied {n} address{'es' if n != 1 else ''}: paste them into your mail's Bcc.")
 
 
-__all__ = ["CopyEmailsDialog", "PrintDialog", "WalkInDialog", "save_pdf", "sheet_html"]
+__all__ = ["CopyEmailsDialog", "PrintDialog", "WalkInDialog", "clock_time", "save_pdf", "sheet_html"]

@@ -28,7 +28,7 @@ from organiser.core.records import RSVP, identity_id
 from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
-from organiser.ui.attendance import CopyEmailsDialog, PrintDialog, WalkInDialog
+from organiser.ui.attendance import CopyEmailsDialog, PrintDialog, WalkInDialog, clock_time
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.models.events import RsvpModel, time_range
@@ -229,13 +229,16 @@ class EventDetail(QWidget):
             show_error(self, "Cannot check in", exc)
             return False
         self.door_banner.hide()
+        self._select_member(member_id)
+        self.status.emit(f"Checked in {self.rsvps.names.get(member_id)}.")
+        return True
+
+    def _select_member(self, member_id: str) -> None:
         p = self.rsvps.row_of(next((r.id for r in self.rsvps.rows if r.rsvp.member == member_id), ""))
         if p >= 0:
             self.rsvp_table.selectionModel().setCurrentIndex(
                 self.rsvps.index(p, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        self.status.emit(f"Checked in {self.rsvps.names.get(member_id)}.")
-        return True
 
     def _checked_in(self) -> int:
         return sum(1 for r in self.rsvps.rows if r.rsvp.checked_in_at)
@@ -262,8 +265,23 @@ class EventDetail(QWidget):
 
     def checkin_typed(self) -> None:
         member_id = self.typed_member()
-        if member_id is not None and self.checkin(member_id):
+        if member_id is not None and not self._said_already_in(member_id) and self.checkin(member_id):
             self.clear_door_field()
+
+    def _said_already_in(self, member_id: str) -> bool:
+        """A name checked in already: someone at the door twice, or another person of that name.
+        The door says when they came and offers to register the other person."""
+        if self.shown_event is None:
+            return False
+        arrived = self.group.events.rsvp_of(self.shown_event.id, member_id).checked_in_at
+        if not arrived:
+            return False
+        name = self.rsvps.names.get(member_id) or self.group.members.get(member_id).name
+        self._select_member(member_id)
+        self.door_banner.show_message(
+            f"{name} is already checked in (arrived {clock_time(arrived)}).",
+            (f"Someone &else called {name}? Register them…", lambda: self.register_walk_in(name, someone_else=True)))
+        return True
 
     def clear_door_field(self) -> None:
         self.checkin_search.clear()
@@ -271,10 +289,10 @@ class EventDetail(QWidget):
         # the completer writes the chosen name back after `activated`: clear again once it has
         QTimer.singleShot(0, self.checkin_search.clear)
 
-    def register_walk_in(self, name: str) -> None:
+    def register_walk_in(self, name: str, someone_else: bool = False) -> None:
         if self.shown_event is None:
             return
-        dialog = WalkInDialog(self.group, self.shown_event.id, name, self)
+        dialog = WalkInDialog(self.group, self.shown_event.id, name, self, someone_else=someone_else)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.member_id is None:
             return
         self.door_banner.hide()

@@ -67,6 +67,10 @@ def test_event_add_list_show_edit_rsvp_checkin_delete(ready):
     assert organiser("event", "rsvp", event["id"][:8], ana[:8], "yes").code == 0
     checkin = organiser("event", "checkin", event["id"], ana)
     assert checkin.code == 0 and "1/40" in checkin.out
+    shown = organiser("event", "show", event["id"], "--json").json()
+    again = organiser("event", "checkin", event["id"], ana)  # at the door twice: the first time stays
+    assert again.code == 0 and again.out.strip() == \
+        f"Ana was already checked in at {shown['rsvps'][0]['checked_in_at'][11:16]} (1/40 in the room)"
 
     shown = organiser("event", "show", event["id"], "--json").json()
     assert [(r["member"], r["answer"]) for r in shown["rsvps"]] == [(ana, "yes")]

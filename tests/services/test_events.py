@@ -122,6 +122,18 @@ def test_the_same_walk_in_registered_at_two_doors_at_once_is_one_member_counted_
     assert again.id != at_a.id and [m.name for m in a.members.list() if m.id == again.id] == ["Chidi Eze"]
 
 
+def test_someone_else_of_a_walk_ins_name_at_the_same_event_is_a_member_of_their_own(group):
+    """The door saw "Chidi Eze" already checked in and the host said this is another person."""
+    event = group.events.add("Assembly", START)
+    first = group.members.add_walk_in(event.id, "Chidi Eze", emails=["chidi@example.org"])
+    group.events.checkin(event.id, first.id, when="2026-12-03T19:02:00+01:00")
+    other = group.members.add_walk_in(event.id, "Chidi Eze", someone_else=True, phones=["+44 7700 900123"])
+    assert other.id != first.id
+    assert group.members.get(first.id).phones == [] and group.members.get(first.id).emails == ["chidi@example.org"]
+    group.events.checkin(event.id, other.id, when="2026-12-03T19:40:00+01:00")
+    assert group.events.attendance(event.id).checked_in == 2
+
+
 def test_a_walk_in_name_with_its_accent_typed_as_two_characters_is_the_same_member(two_devices):
     """One door laptop's keyboard gives "é" as one character, the other's (or a paste from a
     file) as "e" and a combining accent: the same name on the screen, so the same member."""

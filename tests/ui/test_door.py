@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
 from organiser.services.events import Event
 from organiser.ui.main_window import MainWindow
@@ -203,3 +203,38 @@ def test_a_name_picked_from_the_list_is_checked_in_and_the_field_empties(window:
     qtbot.waitUntil(lambda: field.text() == "", timeout=2000)
     assert detail.count.text().startswith("1 of 2 places checked in")
     assert [detail.rsvps.index(r, 0).data() for r in range(detail.rsvps.rowCount())] == ["Rosalind Picker"]
+
+
+def test_a_name_already_checked_in_says_when_and_registers_someone_else_of_that_name(
+        window: MainWindow, social: Event, qtbot: Any) -> None:
+    group = window.group
+    first = group.members.add("Octavia Doorley")
+    detail = window.events_view.detail
+    type_at_door(qtbot, window, "Octavia Doorley")
+    qtbot.waitUntil(lambda: detail.checkin_search.text() == "")
+    arrived = group.events.rsvp_of(social.id, first.id).checked_in_at
+    assert arrived
+
+    type_at_door(qtbot, window, "Octavia Doorley")  # the same name again, later in the evening
+    assert detail.door_banner.isVisible()
+    assert detail.door_banner.label.text() == (f"Octavia Doorley is already checked in (arrived {arrived[11:16]}).")
+    assert detail.count.text().startswith("1 of 2 places checked in")
+    assert group.events.rsvp_of(social.id, first.id).checked_in_at == arrived  # the first time kept
+    assert detail.checkin_search.text() == "Octavia Doorley"
+
+    seen: dict[str, str] = {}
+
+    def register(dialog: Any) -> None:
+        seen["intro"] = dialog.findChildren(QLabel)[0].text()
+        qtbot.keyClicks(dialog.focusWidget(), "Octavia B. Doorley")  # the name is selected: typing replaces it
+        click(qtbot, next(b for b in dialog.buttons.buttons() if b.text().startswith("&Register")))
+
+    button = detail.door_banner.buttons[0]
+    assert button.text().replace("&", "") == "Someone else called Octavia Doorley? Register them…"
+    with_modal(lambda: click(qtbot, button), register)
+    assert seen["intro"].startswith("Another person called Octavia Doorley is already checked in")
+    octavias = [m for m in group.members.list() if m.name.startswith("Octavia")]
+    assert sorted(m.name for m in octavias) == ["Octavia B. Doorley", "Octavia Doorley"]
+    assert all(group.events.rsvp_of(social.id, m.id).checked_in_at for m in octavias)
+    assert detail.count.text().startswith("2 of 2 places checked in — full")
+    assert not detail.door_banner.isVisible()
