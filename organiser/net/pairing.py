@@ -60,6 +60,14 @@ def make_invite(group: Group, addresses: list[str], expires_seconds: int = DEFAU
     return encode_invite(InviteCode(group.id, fingerprint, token, expires_at, tuple(addresses)))
 
 
+def withdraw_invite(group: Group, code: str) -> None:
+    """The long code made here no longer admits anyone (it expires now), unless it was used
+    already: what is left of an invitation another code of the same dialog has answered."""
+    found = invites.find_invite(group.db, token_hash(decode_invite(code).token))
+    if found is not None:
+        invites.burn_invite(group.db, found.id)
+
+
 def _when(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
 

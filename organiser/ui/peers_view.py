@@ -308,6 +308,11 @@ class PeersView(QWidget):
         spawn(self._make_invites(), on_done=lambda made: self.show_invite(*made),
               on_error=lambda exc: show_error(self, "Cannot make an invite", exc))
 
+    def _withdraw_invite(self, code: str) -> None:
+        from organiser.net.pairing import withdraw_invite  # the network layer is optional in the window
+
+        withdraw_invite(self.group, code)
+
     def open_folders(self) -> FoldersDialog:
         dialog = FoldersDialog(self.group, self.folder_watcher, self)
         dialog.open()
@@ -321,7 +326,8 @@ class PeersView(QWidget):
 
     def show_invite(self, code: str, spoken: Any = None) -> InviteDialog:
         dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken,
-                              renew_spoken=getattr(self.node, "offer_spoken_invite", None))
+                              renew_spoken=getattr(self.node, "offer_spoken_invite", None),
+                              withdraw_long=lambda: self._withdraw_invite(code))
         self.inviteShown.emit(dialog)
         dialog.open()
         return dialog
