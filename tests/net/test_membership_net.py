@@ -121,3 +121,35 @@ async def test_a_static_peer_of_another_group_is_refused_before_any_group_data(t
     finally:
         other.close()
         await a.stop()
+
+
+async def test_a_member_who_lies_that_a_laptop_was_removed_does_not_cut_it_off_from_the_group(tmp_path, group):
+    """A member in bad faith (or a removed laptop, while laptops still take its old keys) answers
+    'this device was removed from the group'. Nothing in the group's log says so: the first member
+    that admits the laptop again proves the claim wrong, and the laptop goes on syncing."""
+    from organiser.net.outbound import REMOVED_MESSAGE
+
+    a = node(group)
+    await a.start()
+    liar_group = await joined(a, tmp_path / "liar", "liar")
+    b_group = await joined(a, tmp_path / "b", "B")
+    liar = node(liar_group, a)
+    liar._admission = lambda peer: REMOVED_MESSAGE  # type: ignore[method-assign]
+    await liar.start()
+    await until(lambda: any(x.connected for x in a.peers()), what="the liar connected to A")
+    b = node(b_group, liar)
+    await b.start()
+    try:
+        await until(lambda: b_group.replica.meta("removed_notice"), what="B told the lie")
+        assert b_group.membership.list()  # B's own log still admits it
+        await b.connect("127.0.0.1", a.port)  # the person at B clicks Connect to address…
+        await until(lambda: not b_group.membership_status()["removed"], what="the lie forgotten")
+        b_group.members.add("Written by B after the lie")
+        await until(lambda: "Written by B after the lie" in {m.name for m in group.members.list()},
+                    what="B's edit at A")
+    finally:
+        await b.stop()
+        await liar.stop()
+        b_group.close()
+        liar_group.close()
+        await a.stop()
