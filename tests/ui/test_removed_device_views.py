@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from organiser.services.group import Group
-from organiser.ui.main_window import MainWindow
+from organiser.ui.main_window import REMOVED_STATUS, MainWindow
 from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_all, sync_pair
 
@@ -62,3 +62,20 @@ def _tasks(win: MainWindow) -> list[str]:
 
 def _events(win: MainWindow) -> list[str]:
     return [e.title for e in win.events_view.agenda.events.values()]
+
+
+def test_the_removed_laptop_says_so_in_its_status_bar_on_every_view(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path) -> None:
+    from organiser.core.bus import PeersChanged
+
+    admin, spy = two_devices
+    win = MainWindow(spy, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    win.switch_to("members")
+    admin.membership.remove(spy.device_id)
+    spy.replica.set_meta("removed_notice", f"1800000000 {admin.device_id}")  # what its node keeps when told
+    spy.bus.publish(PeersChanged())
+    qtbot.waitUntil(lambda: win.sync_label.text() == REMOVED_STATUS, timeout=3000)
+    assert "Alone" not in win.sync_label.text() + win.peer_label.text()
+    win.close()
