@@ -79,3 +79,20 @@ def test_the_removed_laptop_says_so_in_its_status_bar_on_every_view(
     qtbot.waitUntil(lambda: win.sync_label.text() == REMOVED_STATUS, timeout=3000)
     assert "Alone" not in win.sync_label.text() + win.peer_label.text()
     win.close()
+
+
+def test_refused_changes_of_a_removed_laptop_are_listed_under_its_name(
+        qtbot: Any, two_devices: tuple[Group, Group]) -> None:
+    from organiser.ui.peers_view import PeersView
+
+    admin, spy = two_devices  # "door laptop" and "minutes laptop"
+    admin.membership.remove(spy.device_id)
+    spy.members.add("Written after removal")
+    sync_pair(spy, admin)
+    view = PeersView(admin, None)
+    qtbot.addWidget(view)
+    view.show()
+    model = view.incidents.model
+    cells = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+    assert cells and cells[0][0] == "minutes laptop"
+    assert cells[0][1] == "'minutes laptop' was removed from the group: changes it made after that were refused."
