@@ -149,8 +149,10 @@ async def _read_redeem(reader: asyncio.StreamReader) -> bytes:
     return await reader.readexactly(length)
 
 
-async def _read_frame(reader: asyncio.StreamReader) -> p.Frame:
-    header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), PAIR_TIMEOUT)
+async def _read_frame(reader: asyncio.StreamReader, timeout: float | None = None) -> p.Frame:
+    """One frame; its header within `timeout` (the pause allowed between messages unless given:
+    an answer a person gives takes longer), the rest within the pause allowed."""
+    header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), timeout or PAIR_TIMEOUT)
     frame_type, length = p.parse_header(header)
     return p.Frame(frame_type, await asyncio.wait_for(reader.readexactly(length), PAIR_TIMEOUT))
 
@@ -178,7 +180,7 @@ async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_nam
         await writer.drain()
         if on_verification is not None:
             on_verification(verification_code(writer))  # shown while the other side confirms
-        answer = await asyncio.wait_for(_read_frame(reader), CONFIRM_TIMEOUT)
+        answer = await _read_frame(reader, CONFIRM_TIMEOUT)  # the admin reads and compares the codes
         if answer.type == p.FrameType.ERROR:
             raise InviteRefused(p.decode_error(answer.payload))
         if answer.type != p.FrameType.WELCOME:

@@ -153,3 +153,27 @@ async def test_a_member_who_lies_that_a_laptop_was_removed_does_not_cut_it_off_f
         b_group.close()
         liar_group.close()
         await a.stop()
+
+
+async def test_an_admin_who_takes_longer_than_a_network_pause_to_compare_codes_still_admits_the_laptop(
+        tmp_path, group, monkeypatch):
+    """The admin reads the question and compares the six digits: that takes longer than the pause
+    allowed between two messages of an invite, but far less than the time given to answer it."""
+    from organiser.net import pairing
+
+    monkeypatch.setattr(pairing, "PAIR_TIMEOUT", 0.3)  # the pause allowed between two messages
+    a = node(group)
+
+    async def confirm_after_reading(_name: str, _code: str) -> bool:
+        await asyncio.sleep(1.0)  # a careful admin; the answer may take up to CONFIRM_TIMEOUT
+        return True
+
+    a.confirm_admission = confirm_after_reading
+    await a.start()
+    try:
+        joiner: Group = await redeem_invite(tmp_path / "b", await a.create_invite(3600), "careful laptop")
+        assert "careful laptop" in {d["name"] for d in group.devices()}
+        assert joiner.id == group.id
+        joiner.close()
+    finally:
+        await a.stop()
