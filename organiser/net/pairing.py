@@ -127,7 +127,7 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
         raise p.ProtocolError(f"a redeem request is not well formed ({exc})") from None
     code = verification_code(writer)
     try:
-        if invites.find_invite(group.db, token_hash(token)) is not None and confirm is not None:
+        if _still_open(invites.find_invite(group.db, token_hash(token))) and confirm is not None:
             if not await asyncio.wait_for(confirm(name, code), CONFIRM_TIMEOUT):
                 raise OrganiserError("the person at the admitting device did not confirm this device.")
         device_id = admit_by_invite(group, token, public_hex, name)
@@ -140,6 +140,12 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": group.credentials().to_json(), "verification": code}))
     await writer.drain()
+
+
+def _still_open(invite: invites.Invite | None) -> bool:
+    """Whether an invite could still admit someone: only then is the person at this device asked
+    (a used, withdrawn or expired code is refused with its reason, without a question)."""
+    return invite is not None and invite.used_by is None and invite.expires_at > time.time()
 
 
 async def _read_redeem(reader: asyncio.StreamReader) -> bytes:

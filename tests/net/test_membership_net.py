@@ -177,3 +177,31 @@ async def test_an_admin_who_takes_longer_than_a_network_pause_to_compare_codes_s
         joiner.close()
     finally:
         await a.stop()
+
+
+async def test_the_admin_is_not_asked_about_a_code_that_was_used_or_withdrawn(tmp_path, group):
+    """A removed member comes back with an old code, used or withdrawn: refused with the reason,
+    and the admin's screen is not interrupted with a question whose answer could not count."""
+    from organiser.net.pairing import withdraw_invite
+
+    a = node(group)
+    asked: list[str] = []
+
+    async def confirm(name: str, _code: str) -> bool:
+        asked.append(name)
+        return True
+
+    a.confirm_admission = confirm
+    await a.start()
+    try:
+        used = await a.create_invite(3600)
+        (await redeem_invite(tmp_path / "sam", used, "Sam laptop")).close()
+        withdrawn = await a.create_invite(3600)
+        withdraw_invite(group, withdrawn)
+        with pytest.raises(OrganiserError, match="already been used"):
+            await redeem_invite(tmp_path / "again", used, "C laptop 2")
+        with pytest.raises(OrganiserError, match="expired"):
+            await redeem_invite(tmp_path / "again2", withdrawn, "C laptop 3")
+        assert asked == ["Sam laptop"]
+    finally:
+        await a.stop()
