@@ -301,6 +301,10 @@ class PeersView(QWidget):
               on_error=lambda exc: show_error(self, f"Cannot connect to {host}:{port}", exc))
 
     def invite(self) -> None:
+        if self.group.membership_status()["removed"]:  # its own log never says so: it never gets its removal
+            show_error(self, "Cannot make an invite", "This device was removed from the group: it can no longer "
+                       "invite anyone.")
+            return
         if self.node is None:
             show_error(self, "Network is off", self.network_note or "Invites need the network layer, which is "
                        "not running on this device.")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from organiser.services.group import Group
 from organiser.ui.main_window import REMOVED_STATUS, MainWindow
 from organiser.ui.settings import UiSettings
@@ -96,3 +98,17 @@ def test_refused_changes_of_a_removed_laptop_are_listed_under_its_name(
     cells = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
     assert cells and cells[0][0] == "minutes laptop"
     assert cells[0][1] == "'minutes laptop' was removed from the group: changes it made after that were refused."
+
+
+def test_a_removed_laptop_asked_to_invite_is_told_it_was_removed_not_that_it_is_no_admin(
+        qtbot: Any, two_devices: tuple[Group, Group], warnings_shown: list[str]) -> None:
+    from organiser.ui.peers_view import PeersView
+
+    admin, spy = two_devices
+    admin.membership.remove(spy.device_id)
+    spy.replica.set_meta("removed_notice", f"1800000000 {admin.device_id}")  # what its node keeps when told
+    view = PeersView(spy, None)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.mouseClick(view.invite_button, Qt.MouseButton.LeftButton)
+    assert warnings_shown == ["This device was removed from the group: it can no longer invite anyone."]
