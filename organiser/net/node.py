@@ -325,6 +325,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
 
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
                         public_hex: str, *, initiator: str, address: str) -> None:
+        self._admitted_by(device)
         if not self._takes_link(device, initiator):
             await close_quietly(writer)
             return
@@ -413,6 +414,18 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
         if not self.group.replica.meta(REMOVED_NOTICE):
             log.warning("device %s says this device was removed from the group", short_id(told_by))
             self.group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {told_by}")
+            self.group.bus.publish(PeersChanged())
+
+    def _admitted_by(self, device: str) -> None:
+        """A member has just admitted this device in a handshake: a claim that it was removed
+        (which no laptop can prove to it) is forgotten, so one member in bad faith saying so
+        cannot cut it off from the group. A laptop really removed is told again by the next
+        member that knows."""
+        if self.group.replica.meta(REMOVED_NOTICE):
+            log.warning("device %s admitted this device: forgetting that it was told it was removed",
+                        short_id(device))
+            self.group.replica.set_meta(REMOVED_NOTICE, "")
+            self._room_changed()  # the dial loops waiting on the claim go on
             self.group.bus.publish(PeersChanged())
 
     def _on_records(self, event: RecordsChanged) -> None:

@@ -89,7 +89,10 @@ class OutboundConnections:
                 await self._until_room_changes(IDLE_RECHECK)  # a big room: another node links to this one
                 continue
             if self.group.replica.meta(REMOVED_NOTICE):
-                return  # a member told us this device was removed: no point in knocking again
+                # a member told us this device was removed: no point in knocking again, unless
+                # another member admits it meanwhile (the claim cannot be proved to us)
+                await self._until_room_changes(IDLE_RECHECK)
+                continue
             if device is not None and self.kept_away.active(device):
                 await asyncio.sleep(min(0.5 + self.kept_away.seconds_left(device), BACKOFF_MAX))
                 delay = BACKOFF_FIRST

@@ -60,6 +60,14 @@ def make_invite(group: Group, addresses: list[str], expires_seconds: int = DEFAU
     return encode_invite(InviteCode(group.id, fingerprint, token, expires_at, tuple(addresses)))
 
 
+def withdraw_invite(group: Group, code: str) -> None:
+    """The long code made here no longer admits anyone (it expires now), unless it was used
+    already: what is left of an invitation another code of the same dialog has answered."""
+    found = invites.find_invite(group.db, token_hash(decode_invite(code).token))
+    if found is not None:
+        invites.burn_invite(group.db, found.id)
+
+
 def _when(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
 
@@ -119,7 +127,7 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
         raise p.ProtocolError(f"a redeem request is not well formed ({exc})") from None
     code = verification_code(writer)
     try:
-        if invites.find_invite(group.db, token_hash(token)) is not None and confirm is not None:
+        if _still_open(invites.find_invite(group.db, token_hash(token))) and confirm is not None:
             if not await asyncio.wait_for(confirm(name, code), CONFIRM_TIMEOUT):
                 raise OrganiserError("the person at the admitting device did not confirm this device.")
         device_id = admit_by_invite(group, token, public_hex, name)
@@ -134,6 +142,12 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
     await writer.drain()
 
 
+def _still_open(invite: invites.Invite | None) -> bool:
+    """Whether an invite could still admit someone: only then is the person at this device asked
+    (a used, withdrawn or expired code is refused with its reason, without a question)."""
+    return invite is not None and invite.used_by is None and invite.expires_at > time.time()
+
+
 async def _read_redeem(reader: asyncio.StreamReader) -> bytes:
     frame_type, length = p.parse_header(await reader.readexactly(p.HEADER.size))
     if frame_type != p.FrameType.REDEEM or length > 64 * 1024:
@@ -141,8 +155,10 @@ async def _read_redeem(reader: asyncio.StreamReader) -> bytes:
     return await reader.readexactly(length)
 
 
-async def _read_frame(reader: asyncio.StreamReader) -> p.Frame:
-    header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), PAIR_TIMEOUT)
+async def _read_frame(reader: asyncio.StreamReader, timeout: float | None = None) -> p.Frame:
+    """One frame; its header within `timeout` (the pause allowed between messages unless given:
+    an answer a person gives takes longer), the rest within the pause allowed."""
+    header = await asyncio.wait_for(reader.readexactly(p.HEADER.size), timeout or PAIR_TIMEOUT)
     frame_type, length = p.parse_header(header)
     return p.Frame(frame_type, await asyncio.wait_for(reader.readexactly(length), PAIR_TIMEOUT))
 
@@ -170,7 +186,7 @@ async def _redeem_at(address: str, code: InviteCode, public_hex: str, device_nam
         await writer.drain()
         if on_verification is not None:
             on_verification(verification_code(writer))  # shown while the other side confirms
-        answer = await asyncio.wait_for(_read_frame(reader), CONFIRM_TIMEOUT)
+        answer = await _read_frame(reader, CONFIRM_TIMEOUT)  # the admin reads and compares the codes
         if answer.type == p.FrameType.ERROR:
             raise InviteRefused(p.decode_error(answer.payload))
         if answer.type != p.FrameType.WELCOME:

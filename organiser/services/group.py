@@ -218,7 +218,8 @@ class Group:
         return incident_sentence({"reason": code, "note": note}, _named(device, self._device_names()))
 
     def _device_names(self) -> dict[str, str]:
-        return {d["id"]: str(d.get("name") or "") for d in self.devices()}
+        """Every device's name, removed ones too: their refused changes are listed under it."""
+        return {d.id: d.name for d in self.membership.list()}
 
     def close(self) -> None:
         """Close the database and forget its key in this process: an encrypted group needs its

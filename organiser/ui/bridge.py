@@ -53,6 +53,12 @@ def changed_rows(db: Any, event: RecordsChanged) -> Mapping[str, StoredRow]:
     return queries.rows_by_ids(db, event.ids)
 
 
+def vanished(event: RecordsChanged, found: Mapping[str, StoredRow]) -> set[str]:
+    """The changed records that are no longer in the store at all: made only by changesets a
+    removal withdrew (a removed laptop's writes after its removal). A view drops those it shows."""
+    return set(event.ids) - found.keys()
+
+
 class Bridge(QObject):
     recordsChanged = Signal(object)  # RecordsChanged
     peersChanged = Signal()

@@ -1,8 +1,8 @@
 """Peers & group > Remove device…, and asking the person at this device to confirm a newcomer.
 
-Removing is for good: worded for the two cases organisers meet, a lost or stolen laptop and
-a member who left. For a laptop that may have been used against the group, what it wrote
-since a given time can be taken back on every device.
+Removing is for good: worded for the cases organisers meet, a lost or stolen laptop, a member
+who left, and a member found working against the group. For a laptop that may have been used
+against the group, what it wrote since a given time can be taken back on every device.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ LOST = ("The laptop was lost or stolen. Whoever has it can no longer connect to 
         "writes from now on reaches anyone.")
 LEFT = ("The member who used it left the group. The laptop keeps what it holds today but receives nothing "
         "new, and nothing it writes reaches anyone.")
+AGAINST = ("Its member works against the group. The laptop keeps what it holds today (that cannot be taken "
+           "back) but receives nothing new, and nothing it writes from now on reaches anyone; laptops that are "
+           "off hear of the removal from any member they meet. If it already damaged records, also take back "
+           "what it wrote since it began.")
 
 
 class RemoveDeviceDialog(QDialog):
@@ -61,10 +65,12 @@ class RemoveDeviceDialog(QDialog):
         self.devices.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.lost = QRadioButton("It was &lost or stolen")
         self.left = QRadioButton("Its &member left the group")
+        self.against = QRadioButton("Its member works &against the group")
         self.lost.setChecked(True)
         self.explanation = QLabel(LOST)
         self.explanation.setWordWrap(True)
-        self.lost.toggled.connect(lambda on: self.explanation.setText(LOST if on else LEFT))
+        for button in (self.lost, self.left, self.against):
+            button.toggled.connect(self._explain)
         self.undo = QCheckBox("Also &take back what it wrote since:")
         self.since = QDateTimeEdit(QDateTime.currentDateTime().addDays(-1))
         self.since.setAccessibleName("Take back what it wrote since")
@@ -88,6 +94,7 @@ class RemoveDeviceDialog(QDialog):
         layout.addWidget(self.devices)
         layout.addWidget(self.lost)
         layout.addWidget(self.left)
+        layout.addWidget(self.against)
         layout.addWidget(self.explanation)
         layout.addWidget(self.undo)
         layout.addWidget(self.since)
@@ -95,6 +102,9 @@ class RemoveDeviceDialog(QDialog):
         if not group.membership.is_admin():
             intro.setText("Only an admin device can remove devices; this one is not an admin.")
             self.devices.setEnabled(False)
+
+    def _explain(self) -> None:
+        self.explanation.setText(LOST if self.lost.isChecked() else LEFT if self.left.isChecked() else AGAINST)
 
     def chosen(self) -> DeviceInfo | None:
         index = self.devices.currentIndex()

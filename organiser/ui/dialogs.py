@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -56,25 +57,30 @@ def qr_pixmap(text: str, scale: int = 6) -> QPixmap:
 
 class InviteDialog(QDialog):
     """Shows a one-time invite code as text and as a QR code; above them, when offered, the
-    short spoken code (`spoken`, a net.spoken_host.SpokenInvite)."""
+    short spoken code (`spoken`, a net.spoken_host.SpokenInvite). Both are one invitation: once
+    the short code has let a laptop in, `withdraw_long` makes the long code useless, so nobody who
+    saw this dialog (a member removed later, say) can come in with it."""
 
     def __init__(self, code: str, expires_hours: float, parent: QWidget | None = None, spoken: Any = None,
-                 renew_spoken: Any = None) -> None:
+                 renew_spoken: Any = None, withdraw_long: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Invite a device")
         self.code = code
+        self.withdraw_long = withdraw_long
         self.spoken_panel = None
         if spoken is not None:
             from organiser.ui.spoken_invite import SpokenInvitePanel
 
             self.spoken_panel = SpokenInvitePanel(spoken, self, renew_spoken)
             self.finished.connect(lambda _result: self.spoken_panel.withdraw())
+            self.spoken_panel.admitted.connect(self._long_code_spent)
         intro = QLabel(("Where this network blocks discovery, use the long code instead: " if spoken else
                         "On the new device, choose <b>Join a group with an invite code</b> and paste this code: ")
                        + "click <b>Copy code</b> and send it by a channel you trust. A phone can read "
                        f"the QR code instead. It works once, within {expires_hours:g} hours, while a device "
                        "of the group is on the same network.")
         intro.setWordWrap(True)
+        self.long_code_note = intro
         self.code_view = QPlainTextEdit(code)
         self.code_view.setReadOnly(True)
         self.code_view.setAccessibleName("Invite code")
@@ -104,6 +110,16 @@ class InviteDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
+
+    def _long_code_spent(self, outcome: Any) -> None:
+        if self.withdraw_long is not None:
+            self.withdraw_long()
+        self.long_code_note.setText(f"The long code below no longer works: this invitation let "
+                                    f"'{outcome.device_name}' in. For another laptop, make a new invite.")
+        self.code_view.setEnabled(False)
+        self.qr.setEnabled(False)
+        self.qr.clear()
+        self.copy_button.setEnabled(False)
 
     def copy_code(self) -> None:
         QGuiApplication.clipboard().setText(self.code)

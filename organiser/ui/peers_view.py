@@ -301,12 +301,21 @@ class PeersView(QWidget):
               on_error=lambda exc: show_error(self, f"Cannot connect to {host}:{port}", exc))
 
     def invite(self) -> None:
+        if self.group.membership_status()["removed"]:  # its own log never says so: it never gets its removal
+            show_error(self, "Cannot make an invite", "This device was removed from the group: it can no longer "
+                       "invite anyone.")
+            return
         if self.node is None:
             show_error(self, "Network is off", self.network_note or "Invites need the network layer, which is "
                        "not running on this device.")
             return
         spawn(self._make_invites(), on_done=lambda made: self.show_invite(*made),
               on_error=lambda exc: show_error(self, "Cannot make an invite", exc))
+
+    def _withdraw_invite(self, code: str) -> None:
+        from organiser.net.pairing import withdraw_invite  # the network layer is optional in the window
+
+        withdraw_invite(self.group, code)
 
     def open_folders(self) -> FoldersDialog:
         dialog = FoldersDialog(self.group, self.folder_watcher, self)
@@ -321,7 +330,8 @@ class PeersView(QWidget):
 
     def show_invite(self, code: str, spoken: Any = None) -> InviteDialog:
         dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken,
-                              renew_spoken=getattr(self.node, "offer_spoken_invite", None))
+                              renew_spoken=getattr(self.node, "offer_spoken_invite", None),
+                              withdraw_long=lambda: self._withdraw_invite(code))
         self.inviteShown.emit(dialog)
         dialog.open()
         return dialog

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from organiser.ui.asyncjobs import spawn
@@ -17,6 +17,8 @@ from organiser.ui.widgets import error_colour
 class SpokenInvitePanel(QFrame):
     """`spoken`: a net.spoken_host.SpokenInvite being offered on the LAN; `renew` offers a new one
     (after a wrong attempt burned the code, or it expired)."""
+
+    admitted = Signal(object)  # the outcome, once the code let a laptop in
 
     def __init__(self, spoken: Any, parent: QWidget | None = None,
                  renew: Callable[[], Awaitable[Any]] | None = None) -> None:
@@ -74,7 +76,9 @@ class SpokenInvitePanel(QFrame):
         if self.withdrawn:
             return  # the dialog is closed
         self.status.setText(outcome.message)
-        if outcome.state != "admitted":
+        if outcome.state == "admitted":
+            self.admitted.emit(outcome)
+        else:
             self.code.setText(f"<s>{self.spoken.text}</s>")
             self.status.setStyleSheet(f"color: {error_colour(self)};")
             self.new_button.setVisible(self.renew is not None)

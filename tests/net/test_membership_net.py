@@ -121,3 +121,87 @@ async def test_a_static_peer_of_another_group_is_refused_before_any_group_data(t
     finally:
         other.close()
         await a.stop()
+
+
+async def test_a_member_who_lies_that_a_laptop_was_removed_does_not_cut_it_off_from_the_group(tmp_path, group):
+    """A member in bad faith (or a removed laptop, while laptops still take its old keys) answers
+    'this device was removed from the group'. Nothing in the group's log says so: the first member
+    that admits the laptop again proves the claim wrong, and the laptop goes on syncing."""
+    from organiser.net.outbound import REMOVED_MESSAGE
+
+    a = node(group)
+    await a.start()
+    liar_group = await joined(a, tmp_path / "liar", "liar")
+    b_group = await joined(a, tmp_path / "b", "B")
+    liar = node(liar_group, a)
+    liar._admission = lambda peer: REMOVED_MESSAGE  # type: ignore[method-assign]
+    await liar.start()
+    await until(lambda: any(x.connected for x in a.peers()), what="the liar connected to A")
+    b = node(b_group, liar)
+    await b.start()
+    try:
+        await until(lambda: b_group.replica.meta("removed_notice"), what="B told the lie")
+        assert b_group.membership.list()  # B's own log still admits it
+        await b.connect("127.0.0.1", a.port)  # the person at B clicks Connect to address…
+        await until(lambda: not b_group.membership_status()["removed"], what="the lie forgotten")
+        b_group.members.add("Written by B after the lie")
+        await until(lambda: "Written by B after the lie" in {m.name for m in group.members.list()},
+                    what="B's edit at A")
+    finally:
+        await b.stop()
+        await liar.stop()
+        b_group.close()
+        liar_group.close()
+        await a.stop()
+
+
+async def test_an_admin_who_takes_longer_than_a_network_pause_to_compare_codes_still_admits_the_laptop(
+        tmp_path, group, monkeypatch):
+    """The admin reads the question and compares the six digits: that takes longer than the pause
+    allowed between two messages of an invite, but far less than the time given to answer it."""
+    from organiser.net import pairing
+
+    monkeypatch.setattr(pairing, "PAIR_TIMEOUT", 0.3)  # the pause allowed between two messages
+    a = node(group)
+
+    async def confirm_after_reading(_name: str, _code: str) -> bool:
+        await asyncio.sleep(1.0)  # a careful admin; the answer may take up to CONFIRM_TIMEOUT
+        return True
+
+    a.confirm_admission = confirm_after_reading
+    await a.start()
+    try:
+        joiner: Group = await redeem_invite(tmp_path / "b", await a.create_invite(3600), "careful laptop")
+        assert "careful laptop" in {d["name"] for d in group.devices()}
+        assert joiner.id == group.id
+        joiner.close()
+    finally:
+        await a.stop()
+
+
+async def test_the_admin_is_not_asked_about_a_code_that_was_used_or_withdrawn(tmp_path, group):
+    """A removed member comes back with an old code, used or withdrawn: refused with the reason,
+    and the admin's screen is not interrupted with a question whose answer could not count."""
+    from organiser.net.pairing import withdraw_invite
+
+    a = node(group)
+    asked: list[str] = []
+
+    async def confirm(name: str, _code: str) -> bool:
+        asked.append(name)
+        return True
+
+    a.confirm_admission = confirm
+    await a.start()
+    try:
+        used = await a.create_invite(3600)
+        (await redeem_invite(tmp_path / "sam", used, "Sam laptop")).close()
+        withdrawn = await a.create_invite(3600)
+        withdraw_invite(group, withdrawn)
+        with pytest.raises(OrganiserError, match="already been used"):
+            await redeem_invite(tmp_path / "again", used, "C laptop 2")
+        with pytest.raises(OrganiserError, match="expired"):
+            await redeem_invite(tmp_path / "again2", withdrawn, "C laptop 3")
+        assert asked == ["Sam laptop"]
+    finally:
+        await a.stop()

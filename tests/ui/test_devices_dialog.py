@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from organiser.services.group import Group
-from organiser.ui.devices_dialog import LEFT, confirm_newcomer
+from organiser.ui.devices_dialog import LEFT, RemoveDeviceDialog, confirm_newcomer
 from organiser.ui.peers_view import PeersView
 
 
@@ -33,8 +33,7 @@ def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
     qtbot.mouseClick(dialog.left, Qt.MouseButton.LeftButton)
     assert dialog.explanation.text() == LEFT
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
-    assert [d["name"] for d in a.devices()] == ["door laptop"]
+    qtbot.waitUntil(lambda: [d["name"] for d in a.devices()] == ["door laptop"], timeout=2000)
     names = [view.devices.index(r, 0).data() for r in range(view.devices.rowCount())]
     assert names == ["door laptop (this device)"]
 
@@ -68,3 +67,22 @@ def test_the_admitting_person_sees_the_name_and_code_and_refuses(qtbot: Any, gro
         assert loop.run_until_complete(ask_and_answer()) is False
     finally:
         loop.close()
+
+
+def test_an_admin_removing_an_infiltrator_finds_that_reason_and_is_told_what_removal_does_and_does_not(
+        qtbot: Any, two_devices: tuple[Group, Group]) -> None:
+    a, _b = two_devices
+    view = PeersView(a, None)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
+    dialog = view.findChild(RemoveDeviceDialog)  # the one this click opened
+    _click_row(qtbot, dialog.devices, 0)
+    qtbot.mouseClick(dialog.against, Qt.MouseButton.LeftButton)
+    said = dialog.explanation.text()
+    assert "keeps what it holds today" in said  # cannot be taken back: the admin should know
+    assert "laptops that are off" in said  # they learn it from any member they meet
+    assert "take back" in said  # what to do about damage
+    assert not dialog.undo.isChecked()  # what it wrote before stays unless the admin asks
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [d["name"] for d in a.devices()] == ["door laptop"], timeout=2000)

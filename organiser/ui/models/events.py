@@ -17,7 +17,7 @@ from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.store import queries
-from organiser.ui.bridge import changed_rows
+from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, LoadedOnce, TableColumns, sync_rows
 from organiser.ui.models.names import NameLookup
 
@@ -150,6 +150,8 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
                 for row in self._event_rows(new):
                     changed[row.id] = row
                     days.add(row.day)
+        for rid in vanished(event, found) & self.events.keys():
+            self._drop_event(rid, changed, days)
         self._mark_days(changed, days)
         self.apply_rows(changed)
 

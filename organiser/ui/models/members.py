@@ -18,7 +18,7 @@ from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
 from organiser.store import queries
 from organiser.store.queries import StoredRow
-from organiser.ui.bridge import changed_rows
+from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
     ID_ROLE,
@@ -306,6 +306,7 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
             return
         found = changed_rows(self.group.db, event)
         member_ids = _members_touched(event.ids & found.keys(), found)
+        member_ids |= vanished(event, found) & self._all.keys()
         live = read_members(self.group.db, member_ids, found)
         self._keep_members(member_ids, live)
         filtered = bool(self.search.strip() or self.role or self.working_group)

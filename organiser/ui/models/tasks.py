@@ -25,7 +25,7 @@ from organiser.services import clock
 from organiser.services.group import Group
 from organiser.services.tasks import STATUSES, Task
 from organiser.store import queries
-from organiser.ui.bridge import changed_rows
+from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
     ID_ROLE,
@@ -80,7 +80,11 @@ class TaskCache(LoadedOnce, QObject):
             return
         if self.loading:
             self._missed |= event.ids
-        changed = self._take_changed_tasks(changed_rows(self.group.db, event))
+        found = changed_rows(self.group.db, event)
+        changed = self._take_changed_tasks(found)
+        for rid in vanished(event, found) & self.tasks.keys():
+            del self.tasks[rid]
+            changed[rid] = None
         if shown and self.loaded:  # a name on show changed: repaint the tasks showing it
             changed.update({t.id: t for t in self.tasks.values()
                             if t.id not in changed and (t.assignee in shown or t.event in shown)})

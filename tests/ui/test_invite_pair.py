@@ -1,0 +1,86 @@
+"""One click on *Invite a device…* is one invitation: the short code to say aloud and the long
+code shown beside it. Once the short code has let a laptop in, the long code no longer works,
+so a member removed later (who saw the dialog in the room) cannot come back with it.
+
+A real sync node runs on 127.0.0.1 only, with discovery off."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from organiser.core.errors import OrganiserError
+from organiser.services.group import Group
+from organiser.ui.peers_view import PeersView
+
+node_module = pytest.importorskip("organiser.net.node")
+
+
+@pytest.fixture
+def loop(qtbot: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    import qasync
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def settle(loop: asyncio.AbstractEventLoop) -> None:
+    from organiser.ui import asyncjobs
+
+    loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
+
+
+def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
+        qtbot: Any, group: Group, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
+    from organiser.net.pairing import redeem_invite
+    from organiser.net.spoken_join import redeem_spoken_invite
+
+    node = node_module.SyncNode(group, listen_host="127.0.0.1", discovery=False)
+    joined: list[Group] = []
+    try:
+        loop.run_until_complete(node.start())
+        view = PeersView(group, None, node)
+        qtbot.addWidget(view)
+        view.show()
+
+        async def admin_says_yes(_name: str, _code: str) -> bool:
+            return True  # the admin admits what it is asked about, as a busy admin would
+
+        node.confirm_admission = admin_says_yes
+        dialogs: list[Any] = []
+        view.inviteShown.connect(dialogs.append)
+        qtbot.mouseClick(view.invite_button, Qt.MouseButton.LeftButton)
+        settle(loop)
+        dialog = dialogs[0]
+        spoken, long_code = dialog.spoken_panel.spoken, dialog.code
+
+        async def here(_n: int) -> list[str]:
+            return [f"127.0.0.1:{spoken.port}"]
+
+        joined.append(loop.run_until_complete(
+            redeem_spoken_invite(tmp_path / "sam", spoken.text, "Sam laptop", find=here)))
+        settle(loop)
+        assert "no longer works" in dialog.long_code_note.text()
+        assert not dialog.copy_button.isEnabled()
+
+        async def come_back() -> Group:
+            return await redeem_invite(tmp_path / "sam-again", long_code, "C laptop 2")
+
+        with pytest.raises(OrganiserError):
+            joined.append(loop.run_until_complete(come_back()))
+        assert "C laptop 2" not in {d["name"] for d in group.devices()}
+        dialog.close()
+        settle(loop)
+    finally:
+        loop.run_until_complete(node.stop())
+        for g in joined:
+            g.close()
