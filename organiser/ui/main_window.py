@@ -336,9 +336,13 @@ class MainWindow(QMainWindow):
             return
         event_id = self.meeting_view.event_id or self.events_view.current_id()
         self.projector = ProjectorView(self.group, self.bridge, event_id, self)
+        self.projector.destroyed.connect(self._projector_gone)
         # The whole screen even where no window manager honours "full screen" (a kiosk set-up).
         self.projector.setGeometry(self.screen().geometry())
         self.projector.showFullScreen()
+
+    def _projector_gone(self) -> None:
+        self.projector = None
 
     # ---- status bar -----------------------------------------------------------------------------
 

@@ -29,6 +29,8 @@ class ProjectorView(QWidget):
     def __init__(self, group: Group, bridge: Bridge | None, event_id: str | None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
+        # Closed is gone: F11 makes a new one, and a closed one must not read the group again.
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.group, self.event_id = group, event_id
         self.setWindowTitle("Projector — Organiser")
         self.setAccessibleName("Projector")

@@ -238,6 +238,23 @@ def test_the_projector_shows_item_timer_tally_and_minutes_in_large_type(meeting,
     assert not projector.isVisible()
 
 
+def test_a_closed_projector_is_gone(meeting, qtbot: Any) -> None:
+    """Each F11 made a new projector and a closed one stayed, still refreshing from the group's
+    changes, even after the group itself had closed at the end of a test (a teardown error)."""
+    from organiser.ui.projector import ProjectorView
+
+    window, _event_id = meeting
+    for _ in range(2):
+        window.activateWindow()  # the person is back at the laptop's own screen
+        qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+        qtbot.keyClick(window, Qt.Key.Key_F11)
+        projector = window.projector
+        assert projector is not None and projector.isVisible()
+        qtbot.keyClick(projector, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: window.projector is None, timeout=3000)
+        assert window.findChildren(ProjectorView) == []
+
+
 def test_the_agenda_model_passes_the_model_tester(meeting, qtmodeltester: Any) -> None:
     window, event_id = meeting
     window.group.meetings.add_item(event_id, "Welcome")
