@@ -82,6 +82,7 @@ class EventDetail(QWidget):
 
         self.rsvps = RsvpModel(group, self)
         self.rsvp_table = QTableView()
+        self.rsvp_table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.rsvp_table.setModel(self.rsvps)
         self.rsvp_table.setAccessibleName("RSVPs")
         self.rsvp_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -112,6 +113,7 @@ class EventDetail(QWidget):
 
         self.tasks = TaskTableModel(cache, self, event="")
         self.task_table = QTableView()
+        self.task_table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.task_table.setModel(self.tasks)
         self.task_table.setAccessibleName("Tasks for this event")
         self.task_table.verticalHeader().hide()

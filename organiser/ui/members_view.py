@@ -76,6 +76,7 @@ class MembersView(QWidget):
         top.addWidget(self.add_button)
 
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setModel(self.model)
         self.table.setAccessibleName("Member directory")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -39,6 +39,7 @@ REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it h
 
 def _table(model: Any, name: str) -> QTableView:
     table = QTableView()
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
     table.setModel(model)
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -105,6 +105,7 @@ class TasksView(QWidget):
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.table_model)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Task list")
         self.table.setSortingEnabled(True)
