@@ -121,6 +121,7 @@ class MembersView(QWidget):
         side_layout = QVBoxLayout(side)
         scroll = QScrollArea()  # a long entry scrolls instead of pushing the window past a small screen
         scroll.setWidget(self.detail)
+        scroll.setAccessibleName("Member details")  # a stop of its own: the arrows scroll long notes
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         side_layout.addWidget(scroll, 1)

@@ -31,3 +31,32 @@ def test_tab_leaves_each_table_for_the_next_control(window: MainWindow, qtbot: A
             assert QApplication.focusWidget() is table
             qtbot.keyClick(table, Qt.Key.Key_Tab)
             assert QApplication.focusWidget() is not table, f"Tab stayed in {table.accessibleName()} ({view})"
+
+
+def spoken_name(widget: Any) -> str:
+    """What a screen reader says for the widget: its accessible name."""
+    from PySide6.QtGui import QAccessible
+
+    iface = QAccessible.queryAccessibleInterface(widget)
+    return iface.text(QAccessible.Text.Name) if iface is not None else ""
+
+
+def test_tab_goes_round_each_view_and_every_stop_has_a_name(meeting: tuple[MainWindow, str], qtbot: Any) -> None:
+    """A stop without a name is read as "scroll area" or nothing; a field that takes Tab as text
+    (the minutes) held the keys so that nothing after it could be reached."""
+    window, _event = meeting
+    for n, view in enumerate(("events", "tasks", "members", "peers", "meeting"), start=1):
+        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{n}"), Qt.KeyboardModifier.ControlModifier)
+        assert window.current_view() == view
+        first = QApplication.focusWidget()
+        stops = []
+        for _ in range(40):
+            widget = QApplication.focusWidget()
+            assert widget is not None and window.views[view].isAncestorOf(widget), view
+            stops.append(widget)
+            assert spoken_name(widget), f"{type(widget).__name__} in {view} has no name to read"
+            qtbot.keyClick(widget, Qt.Key.Key_Tab)
+            if QApplication.focusWidget() is first:
+                break
+        else:
+            raise AssertionError(f"Tab never came back round in {view}: {[spoken_name(w) for w in stops[-5:]]}")
