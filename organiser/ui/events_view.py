@@ -36,7 +36,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import IS_DAY_ROLE, AgendaModel, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
-from organiser.ui.widgets import EmptyHint
+from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -97,7 +97,7 @@ class EventsView(QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur.data(ID_ROLE)))
-        self.list.doubleClicked.connect(lambda _i: self.edit_event())
+        open_on_double_click_or_return(self.list, lambda _i: self.edit_event())
         self.agenda_empty = EmptyHint(self.list, "No upcoming events. Create one with New event (Ctrl+N), or "
                                       "tick Show past events to see earlier ones.")
         self.show_past = QCheckBox("Show &past events")

@@ -33,7 +33,7 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
-from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, follow_selection
+from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, follow_selection, open_on_double_click_or_return
 
 SINGLE_LETTER_WAIT_MS = 200
 
@@ -91,7 +91,7 @@ class MembersView(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((170, 210, 125, 130, 130)):
             header.resizeSection(column, width)
-        self.table.doubleClicked.connect(lambda _i: self.edit_member())
+        open_on_double_click_or_return(self.table, lambda _i: self.edit_member())
         self._shown_row: MemberRow | None = None
         follow_selection(self.table, lambda: self.show_detail(again=False))
         self.empty = EmptyHint(self.table, "No members yet. Add the first with Add member, or import a "

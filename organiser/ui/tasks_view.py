@@ -40,7 +40,7 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
 )
 from organiser.ui.settings import UiSettings
-from organiser.ui.widgets import EmptyHint, RecordPicker, follow_selection
+from organiser.ui.widgets import EmptyHint, RecordPicker, follow_selection, open_on_double_click_or_return
 
 EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
                 "doing": "Drag a card here when someone starts on it.",
@@ -98,7 +98,7 @@ class TasksView(QWidget):
         board_layout = QHBoxLayout(board)
         for column in self.columns.values():
             board_layout.addWidget(column, 1)
-            column.view.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+            open_on_double_click_or_return(column.view, lambda index: self.edit_task(index.data(ID_ROLE)))
             follow_selection(column.view, lambda c=column: self._board_selection(c))
 
         self.table_model = TaskTableModel(cache, self)
@@ -119,7 +119,7 @@ class TasksView(QWidget):
             header.resizeSection(column, width)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
-        self.table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+        open_on_double_click_or_return(self.table, lambda index: self.edit_task(index.data(ID_ROLE)))
         follow_selection(self.table, self.show_selected)
         self.list_empty = EmptyHint(self.table, NO_TASKS)  # NO_MATCH once a filter is set
         self.assignee = RecordPicker(group, "member", "name", "anyone")

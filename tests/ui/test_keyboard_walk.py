@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableView
 
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click_row
+from tests.ui.conftest import click_row, with_modal
 
 
 def activate(window: MainWindow, qtbot: Any) -> None:
@@ -60,3 +60,45 @@ def test_tab_goes_round_each_view_and_every_stop_has_a_name(meeting: tuple[MainW
                 break
         else:
             raise AssertionError(f"Tab never came back round in {view}: {[spoken_name(w) for w in stops[-5:]]}")
+
+
+def tab_to(window: MainWindow, qtbot: Any, name: str) -> Any:
+    """Press Tab until the control a screen reader calls `name` has the focus."""
+    for _ in range(40):
+        widget = QApplication.focusWidget()
+        if widget is not None and spoken_name(widget) == name:
+            return widget
+        qtbot.keyClick(widget or window, Qt.Key.Key_Tab)
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def opened_by(trigger: Any) -> str:
+    """The title of the dialog `trigger` opens (closed again at once), or '' if none opens."""
+    titles: list[str] = []
+
+    def note(dialog: Any) -> None:
+        titles.append(dialog.windowTitle())
+    with_modal(trigger, note)
+    return titles[0] if titles else ""
+
+
+def test_return_on_a_task_card_or_a_member_row_opens_it_to_edit(window: MainWindow, qtbot: Any) -> None:
+    """A double-click opened a task or a member; Return did nothing, and the board has no
+    Edit button until a card is chosen, so from the keys a task could not be edited."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    column = tab_to(window, qtbot, "To do column")
+    qtbot.keyClick(column, Qt.Key.Key_Down)
+    assert column.currentIndex().isValid()
+    assert opened_by(lambda: qtbot.keyClick(column, Qt.Key.Key_Return)) == "Edit task"
+
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    search = QApplication.focusWidget()
+    assert window.current_view() == "members" and spoken_name(search) == "Search members"
+    qtbot.keyClicks(search, "a")
+    qtbot.keyClick(search, Qt.Key.Key_Return)  # shows the first found and moves to the table
+    table = QApplication.focusWidget()
+    assert table is window.members_view.table
+    assert opened_by(lambda: qtbot.keyClick(table, Qt.Key.Key_Return)) == "Edit member"
