@@ -208,6 +208,10 @@ class EventsView(QWidget):
         if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
             self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows
 
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the agenda, or the month."""
+        return self.list if self.tabs.currentIndex() == 0 else self.calendar
+
     def current_id(self) -> str | None:
         return self.detail.shown_event.id if self.detail.shown_event else None
 

@@ -217,6 +217,10 @@ class MeetingView(QWidget):
 
     # ---- showing ---------------------------------------------------------------------------
 
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the agenda."""
+        return self.agenda_view
+
     def set_event(self, event_id: str | None) -> None:
         self.event_id = event_id
         self.agenda.load(event_id)

@@ -224,6 +224,10 @@ class MembersView(QWidget):
 
     # ---- selection and detail ----------------------------------------------------------------
 
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the search, to type a name."""
+        return self.search
+
     def current_id(self) -> str | None:
         index = self.table.currentIndex()
         if not index.isValid() or not self.table.selectionModel().isSelected(index):

@@ -301,6 +301,10 @@ class PeersView(QWidget):
               on_done=lambda _r: self.status.emit(f"Connected to {host}:{port}."),
               on_error=lambda exc: show_error(self, f"Cannot connect to {host}:{port}", exc))
 
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the devices nearby."""
+        return self.peer_table
+
     def invite(self) -> None:
         if self.node is None:
             show_error(self, "Network is off", self.network_note or "Invites need the network layer, which is "

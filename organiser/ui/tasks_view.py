@@ -251,6 +251,10 @@ class TasksView(QWidget):
                         or self.mine.isChecked())
         self.list_empty.set_hint(NO_MATCH if filtered else NO_TASKS)
 
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the To do column, or the list."""
+        return self.columns["todo"].view if self.tabs.currentIndex() == 0 else self.table
+
     def current_id(self) -> str | None:
         if self.tabs.currentIndex() == 1:
             selected = self.table.selectionModel().selectedRows()

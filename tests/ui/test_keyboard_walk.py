@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QTableView
+from PySide6.QtWidgets import QApplication, QTableView, QTabBar
 
 from organiser.ui.main_window import MainWindow
 from tests.ui.conftest import click_row, with_modal
@@ -102,3 +102,18 @@ def test_return_on_a_task_card_or_a_member_row_opens_it_to_edit(window: MainWind
     table = QApplication.focusWidget()
     assert table is window.members_view.table
     assert opened_by(lambda: qtbot.keyClick(table, Qt.Key.Key_Return)) == "Edit member"
+
+
+def test_a_view_opened_by_its_shortcut_has_the_keys_where_its_work_starts(meeting: tuple[MainWindow, str],
+                                                                         qtbot: Any) -> None:
+    """After Ctrl+2 the focus sat on the Board tab with no mark on screen, so the next key
+    went somewhere the person could not see; each view now starts on its list."""
+    window, _event = meeting
+    for shortcut, name in ((Qt.Key.Key_1, "Agenda"), (Qt.Key.Key_2, "To do column"),
+                           (Qt.Key.Key_3, "Search members"), (Qt.Key.Key_4, "Devices nearby"),
+                           (Qt.Key.Key_5, "Agenda")):
+        qtbot.keyClick(window, shortcut, Qt.KeyboardModifier.ControlModifier)
+        focus = QApplication.focusWidget()
+        assert focus is not None and window.stack.currentWidget().isAncestorOf(focus)
+        assert spoken_name(focus) == name and not isinstance(focus, QTabBar)
+        assert window.testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # the focus is drawn
