@@ -126,6 +126,12 @@ class TasksView(QWidget):
         self.assignee.setAccessibleName("Filter by assignee")
         self.assignee.textChanged.connect(lambda _t: self.apply_filters())
         self.assignee.picked.connect(lambda _rid: self.apply_filters())
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Filter by status")
+        self.status_filter.addItem("status: any", "")
+        for state in STATUSES:
+            self.status_filter.addItem("status: " + STATUS_LABELS[state], state)
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.due = QComboBox()
         self.due.setAccessibleName("Filter by due date")
         for choice in DUE_CHOICES:
@@ -141,6 +147,7 @@ class TasksView(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Assigned to"))
         filters.addWidget(self.assignee, 2)
+        filters.addWidget(self.status_filter, 1)
         filters.addWidget(self.due, 1)
         filters.addWidget(QLabel("Event"))
         filters.addWidget(self.event_picker, 2)
@@ -246,9 +253,11 @@ class TasksView(QWidget):
         assignee = self.assignee.record_id if self.assignee.text().strip() else None
         event = self.event_picker.record_id if self.event_picker.text().strip() else None
         due = self.due.currentData() or "any"
-        self.proxy.set_filters(assignee=assignee, event_id=event, due=due, me=me, only_mine=self.mine.isChecked())
+        state = self.status_filter.currentData() or None
+        self.proxy.set_filters(assignee=assignee, event_id=event, due=due, me=me, only_mine=self.mine.isChecked(),
+                               task_status=state)
         filtered = bool(self.assignee.text().strip() or self.event_picker.text().strip() or due != "any"
-                        or self.mine.isChecked())
+                        or state or self.mine.isChecked())
         self.list_empty.set_hint(NO_MATCH if filtered else NO_TASKS)
 
     def starting_focus(self) -> QWidget:

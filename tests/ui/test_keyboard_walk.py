@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QTableView, QTabBar
+from PySide6.QtWidgets import QApplication, QTabBar, QTableView
 
 from organiser.ui.main_window import MainWindow
 from tests.ui.conftest import click_row, with_modal

@@ -319,7 +319,7 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
 DUE_CHOICES = ("any", "overdue", "this week", "no date")
 
 
-FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "text", "today"})
+FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "task_status", "text", "today"})
 
 
 def _overdue(task: Task, today: date) -> bool:
@@ -340,12 +340,13 @@ _DUE_TESTS: dict[str, Callable[[Task, date], bool]] = {
 
 
 class TaskFilterProxy(SourceSortProxy):
-    """Filters for the task list: assignee, due date, linked event, and "mine"."""
+    """Filters for the task list: assignee, status, due date, linked event, and "mine"."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.assignee: str | None = None
         self.event_id: str | None = None
+        self.task_status: str | None = None  # "todo", "doing", "done", or any
         self.due = "any"
         self.me: str | None = None
         self.only_mine = False
@@ -366,6 +367,8 @@ class TaskFilterProxy(SourceSortProxy):
             return False
         task = model.rows[source_row]
         if not self._whose_and_which_event(task):
+            return False
+        if self.task_status and task.status != self.task_status:
             return False
         if self.text and self.text.casefold() not in task.title.casefold():
             return False
