@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -63,6 +64,12 @@ class EventCalendar(QCalendarWidget):
         self.setGridVisible(True)
         self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.setAccessibleName("Month view")
+        # The grid inside takes the keys (arrows: a day, Page Up/Down: a month); it had no name.
+        grid = self.findChild(QTableView, "qt_calendar_calendarview")
+        if grid is not None:
+            grid.setAccessibleName("Days of the month")
+            grid.setAccessibleDescription("Arrows move a day or a week, Page Up and Page Down a month; "
+                                          "the day's events are listed below.")
 
     def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:
         super().paintCell(painter, rect, qdate)

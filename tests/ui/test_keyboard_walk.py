@@ -117,3 +117,18 @@ def test_a_view_opened_by_its_shortcut_has_the_keys_where_its_work_starts(meetin
         assert focus is not None and window.stack.currentWidget().isAncestorOf(focus)
         assert spoken_name(focus) == name and not isinstance(focus, QTabBar)
         assert window.testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # the focus is drawn
+
+
+def test_the_month_tab_has_a_name_for_every_stop(window: MainWindow, qtbot: Any) -> None:
+    """Alt+M put the keys in the calendar's grid, which a screen reader announced as nothing."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    assert window.events_view.tabs.currentIndex() == 1
+    first = QApplication.focusWidget()
+    for _ in range(40):
+        widget = QApplication.focusWidget()
+        assert spoken_name(widget), f"{type(widget).__name__} {widget.objectName()} has no name to read"
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is first:
+            break
