@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTabBar, QTableView
 
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click_row, with_modal
+from tests.ui.conftest import choose, click_row, with_modal
 
 
 def activate(window: MainWindow, qtbot: Any) -> None:
@@ -132,3 +132,33 @@ def test_the_month_tab_has_a_name_for_every_stop(window: MainWindow, qtbot: Any)
         qtbot.keyClick(widget, Qt.Key.Key_Tab)
         if QApplication.focusWidget() is first:
             break
+
+
+def test_letters_typed_in_a_list_jump_to_a_name_with_or_without_its_accents(window: MainWindow, qtbot: Any) -> None:
+    """Type-ahead: "ele" typed in the directory goes to Éléonore, "res" in the task list to
+    "Réserver la salle" (Qt's own matched "É" only if typed, and read every cell a letter)."""
+    window.group.members.add("Éléonore Ñúñez")
+    window.group.tasks.add("Réserver la salle")
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    table = window.members_view.table
+    click_row(qtbot, table, 0)
+    qtbot.keyClicks(table, "ele")
+    assert table.currentIndex().data() == "Éléonore Ñúñez"
+
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    task_list = window.tasks_view.table
+    click_row(qtbot, task_list, 0)
+    qtbot.keyClicks(task_list, "res")
+    assert task_list.currentIndex().siblingAtColumn(0).data() == "Réserver la salle"
+    choose(qtbot, window.tasks_view.status_filter, "status: Done")  # the task is filtered out
+    click_row(qtbot, task_list, 0)
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)  # what is typed next is a new search
+    qtbot.keyClicks(task_list, "res")
+    assert task_list.currentIndex().row() == 0 and task_list.currentIndex().siblingAtColumn(1).data() == "Done"
+    column = window.tasks_view.columns["todo"].view
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
+    click_row(qtbot, column, 0)
+    qtbot.keyClicks(column, "res")
+    assert column.currentIndex().data().startswith("Réserver la salle\n")

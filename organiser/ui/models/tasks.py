@@ -36,6 +36,7 @@ from organiser.ui.models.live import (
     TableColumns,
 )
 from organiser.ui.models.names import NameLookup
+from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 
 Index = QModelIndex | QPersistentModelIndex
 TASK_MIME = "application/x-organiser-task-ids"
@@ -193,6 +194,14 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
     def roleNames(self) -> dict[int, bytes]:
         return _role_names(super().roleNames())
 
+    def title_at(self, row: int, _column: int) -> str:
+        return self.rows[row].title
+
+    def match(self, start: Any, role: int, value: Any, hits: int = 1,
+              flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
+        found = type_ahead(self, start, role, value, hits, flags, self.title_at)
+        return super().match(start, role, value, hits, flags) if found is None else found
+
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
@@ -295,15 +304,26 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
             return None
         task = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (task.title, STATUS_LABELS.get(task.status, task.status), self.cache.members.get(task.assignee),
-                    task.due or "", self.cache.events.get(task.event), str(task.priority or ""))[index.column()] \
-                if 0 <= index.column() < len(TASK_COLUMNS) else None
+            return self.cell_text(index.row(), index.column()) if 0 <= index.column() < len(TASK_COLUMNS) else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(self.cache, task)
         return _task_role(self.cache, task, role)
 
     def roleNames(self) -> dict[int, bytes]:
         return _role_names(super().roleNames())
+
+    def cell_text(self, row: int, column: int) -> str:
+        task = self.rows[row]
+        if column == 0:
+            return task.title
+        return (task.title, STATUS_LABELS.get(task.status, task.status), self.cache.members.get(task.assignee),
+                task.due or "", self.cache.events.get(task.event), str(task.priority or ""))[column] \
+            if 0 <= column < len(TASK_COLUMNS) else ""
+
+    def match(self, start: Any, role: int, value: Any, hits: int = 1,
+              flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
+        found = type_ahead(self, start, role, value, hits, flags, self.cell_text)
+        return super().match(start, role, value, hits, flags) if found is None else found
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         keys = (lambda t: (t.title.casefold(), t.id),
@@ -374,6 +394,21 @@ class TaskFilterProxy(SourceSortProxy):
             return False
         due_test = _DUE_TESTS.get(self.due)
         return due_test is None or due_test(task, self.today)
+
+    def match(self, start: Any, role: int, value: Any, hits: int = 1,
+              flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
+        """Searched in the source's rows, which are in the list's order (the source sorts
+        itself), skipping those filtered out: one Qt call a row was most of the time."""
+        model = self.sourceModel()
+        if isinstance(model, TaskTableModel) and start.isValid():
+            def shown_text(row: int, column: int) -> str:
+                return model.cell_text(row, column) if self.filterAcceptsRow(row, QModelIndex()) else ""
+
+            found = type_ahead(model, self.mapToSource(self.index(start.row(), start.column())), role, value,
+                               hits, flags, shown_text)
+            if found is not None:
+                return [self.mapFromSource(index) for index in found]
+        return super().match(start, role, value, hits, flags)
 
     def _whose_and_which_event(self, task: Task) -> bool:
         """The Mine, Assignee and Event filters."""
