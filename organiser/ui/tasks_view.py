@@ -323,9 +323,21 @@ class TasksView(QWidget):
         if QMessageBox.question(self, "Delete task", f"Delete the task “{title}” on every device of the group?") \
                 != QMessageBox.StandardButton.Yes:
             return
+        holder = self._view_holding(task_id)
         try:
             self.group.tasks.delete(task_id)
         except OrganiserError as exc:
             show_error(self, "Cannot delete this task", exc)
             return
         self.status.emit(f"Deleted {title}.")
+        # The card or row that took its place is chosen, so Delete, Edit… and Return go on from
+        # the keys (Qt moves only the current index, which chooses nothing).
+        if holder is not None and holder.currentIndex().isValid():
+            holder.selectionModel().select(holder.currentIndex(), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                           | QItemSelectionModel.SelectionFlag.Rows)
+
+    def _view_holding(self, task_id: str) -> QAbstractItemView | None:
+        """The list, or the board's column, where the task is chosen."""
+        if self.tabs.currentIndex() == 1:
+            return self.table
+        return next((c.view for c in self.columns.values() if c.model.row_of(task_id) >= 0), None)

@@ -162,3 +162,21 @@ def test_letters_typed_in_a_list_jump_to_a_name_with_or_without_its_accents(wind
     click_row(qtbot, column, 0)
     qtbot.keyClicks(column, "res")
     assert column.currentIndex().data().startswith("Réserver la salle\n")
+
+
+def test_after_deleting_a_task_the_next_card_is_chosen_for_the_keys(window: MainWindow, qtbot: Any,
+                                                                    answer_yes: None) -> None:
+    """Delete took the card away and left nothing chosen, so a second Delete (or Edit…) did
+    nothing until the person pressed an arrow."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    column = QApplication.focusWidget()
+    todo = window.tasks_view.columns["todo"]
+    assert column is todo.view
+    count = todo.model.rowCount()
+    qtbot.keyClick(column, Qt.Key.Key_Down)
+    qtbot.keyClick(column, Qt.Key.Key_Delete)
+    assert todo.heading.text() == f"To do ({count - 1})"
+    assert window.tasks_view.edit_button.isEnabled() and QApplication.focusWidget() is column
+    qtbot.keyClick(column, Qt.Key.Key_Delete)
+    assert todo.heading.text() == f"To do ({count - 2})"
