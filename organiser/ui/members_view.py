@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QShowEvent, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -101,7 +101,6 @@ class MembersView(QWidget):
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail.setAccessibleName("Member details")
         self.edit_button = QPushButton("&Edit…")
         self.edit_button.clicked.connect(self.edit_member)
         self.delete_button = QPushButton("&Delete")
@@ -121,7 +120,9 @@ class MembersView(QWidget):
         side_layout = QVBoxLayout(side)
         scroll = QScrollArea()  # a long entry scrolls instead of pushing the window past a small screen
         scroll.setWidget(self.detail)
-        scroll.setAccessibleName("Member details")  # a stop of its own: the arrows scroll long notes
+        # A stop of its own (the arrows scroll long notes), read with the details as its description.
+        scroll.setAccessibleName("Member details")
+        self.detail_pane = scroll
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         side_layout.addWidget(scroll, 1)
@@ -261,11 +262,11 @@ class MembersView(QWidget):
         self.rsvp_event.setEnabled(row is not None)
         self.answer.setEnabled(row is not None)
         if row is None:
-            self.detail.setText("<p>Select a member to see their details.</p>")
+            self._show_details("<p>Select a member to see their details.</p>")
             self.answer.show_answer(None)
             return
         v = row.values
-        self.detail.setText(
+        self._show_details(
             f"<h2>{html.escape(row.name)}</h2>"
             + _line("Email", ", ".join(v.get("emails") or []))
             + _line("Phone", ", ".join(v.get("phones") or []))
@@ -279,6 +280,11 @@ class MembersView(QWidget):
         )
         self._fill_events()
         self._show_answer()
+
+    def _show_details(self, text: str) -> None:
+        """The pane's text, and the same as plain words for a screen reader."""
+        self.detail.setText(text)
+        self.detail_pane.setAccessibleDescription(QTextDocumentFragment.fromHtml(text).toPlainText())
 
     def _answers_text(self, member_id: str) -> str:
         titles = {e.id: e for e in self._upcoming()}

@@ -180,3 +180,26 @@ def test_after_deleting_a_task_the_next_card_is_chosen_for_the_keys(window: Main
     assert window.tasks_view.edit_button.isEnabled() and QApplication.focusWidget() is column
     qtbot.keyClick(column, Qt.Key.Key_Delete)
     assert todo.heading.text() == f"To do ({count - 2})"
+
+
+def spoken_description(widget: Any) -> str:
+    from PySide6.QtGui import QAccessible
+
+    iface = QAccessible.queryAccessibleInterface(widget)
+    return iface.text(QAccessible.Text.Description) if iface is not None else ""
+
+
+def test_a_screen_reader_reads_the_chosen_members_details(window: MainWindow, qtbot: Any) -> None:
+    """The details pane was read as "Member details" and nothing more: its label's name hid
+    its text, and the pane's stop had no description."""
+    member = window.group.members.add("Zoë Jürgensen", emails=["zoe@example.org"], notes="Parle français.")
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), "Jurgensen")  # typed without its accent
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert window.members_view.current_id() == member.id
+    pane = tab_to(window, qtbot, "Member details")
+    read = spoken_description(pane)
+    assert "Zoë Jürgensen" in read and "zoe@example.org" in read and "Parle français." in read
+    assert "<" not in read
+    assert "zoe@example.org" in spoken_name(window.members_view.detail)
