@@ -126,7 +126,9 @@ class MembersView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         side_layout.addWidget(scroll, 1)
-        side_layout.addWidget(QLabel("<b>RSVP</b>"))
+        rsvp_label = QLabel("<b>RSVP</b>")
+        rsvp_label.setBuddy(self.rsvp_event)  # a screen reader reads the choice with its label
+        side_layout.addWidget(rsvp_label)
         side_layout.addWidget(self.rsvp_event)
         side_layout.addWidget(self.answer)
         side_layout.addLayout(buttons)

@@ -203,3 +203,22 @@ def test_a_screen_reader_reads_the_chosen_members_details(window: MainWindow, qt
     assert "Zoë Jürgensen" in read and "zoe@example.org" in read and "Parle français." in read
     assert "<" not in read
     assert "zoe@example.org" in spoken_name(window.members_view.detail)
+
+
+def labels_read_with(widget: Any) -> list[str]:
+    """The texts of the labels a screen reader reads with the widget (Qt names a combo box on
+    Linux by its current entry and leaves the label to this relation)."""
+    from PySide6.QtGui import QAccessible
+
+    iface = QAccessible.queryAccessibleInterface(widget)
+    return [other.text(QAccessible.Text.Name) for other, _how in iface.relations(QAccessible.RelationFlag.Label)]
+
+
+def test_the_members_rsvp_choice_is_read_with_its_label(window: MainWindow, qtbot: Any) -> None:
+    """The event to answer for was read as just its entry ("Wed 2 Dec · General assembly")."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # the first member
+    combo = tab_to(window, qtbot, window.members_view.rsvp_event.currentText())
+    assert combo is window.members_view.rsvp_event
+    assert any("RSVP" in text for text in labels_read_with(combo))
