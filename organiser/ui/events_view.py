@@ -266,5 +266,11 @@ class EventsView(QWidget):
         except OrganiserError as exc:
             show_error(self, "Cannot delete this event", exc)
             return
-        self.detail.set_event(None)
+        # The agenda moved its highlight to the event that took the deleted one's place: that
+        # one is shown, so Delete, Edit… and the door go on from the keys.
+        after = self.list.currentIndex().data(ID_ROLE) if self.tabs.currentIndex() == 0 else None
+        if after and after != event.id:
+            self._show(after)
+        else:
+            self.detail.set_event(None)
         self.status.emit(f"Deleted {event.title}.")

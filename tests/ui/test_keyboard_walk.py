@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTabBar, QTableView
 
 from organiser.ui.main_window import MainWindow
+from organiser.ui.models.live import ID_ROLE
 from tests.ui.conftest import choose, click_row, with_modal
 
 
@@ -222,3 +223,21 @@ def test_the_members_rsvp_choice_is_read_with_its_label(window: MainWindow, qtbo
     combo = tab_to(window, qtbot, window.members_view.rsvp_event.currentText())
     assert combo is window.members_view.rsvp_event
     assert any("RSVP" in text for text in labels_read_with(combo))
+
+
+def test_after_deleting_an_event_the_one_highlighted_in_its_place_is_shown(window: MainWindow, qtbot: Any,
+                                                                           answer_yes: None) -> None:
+    """The agenda highlighted the next event but the pane said "No event selected", so Delete,
+    Edit… and the door did nothing for it until the person moved away and back."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    view = window.events_view
+    agenda = QApplication.focusWidget()
+    assert agenda is view.list and view.current_id() is not None
+    first = view.current_id()
+    qtbot.keyClick(agenda, Qt.Key.Key_Delete)
+    highlighted = agenda.currentIndex().data(ID_ROLE)
+    assert highlighted and highlighted != first
+    assert view.current_id() == highlighted and view.detail.title.text() == window.group.events.get(highlighted).title
+    qtbot.keyClick(agenda, Qt.Key.Key_Delete)
+    assert view.agenda.row_of(highlighted) == -1
