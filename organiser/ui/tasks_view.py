@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -100,6 +100,10 @@ class TasksView(QWidget):
             board_layout.addWidget(column, 1)
             open_on_double_click_or_return(column.view, lambda index: self.edit_task(index.data(ID_ROLE)))
             follow_selection(column.view, lambda c=column: self._board_selection(c))
+            for key, step in ((Qt.Key.Key_Right, 1), (Qt.Key.Key_Left, -1)):  # a drag, from the keys
+                shortcut = QShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | key), column.view)
+                shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+                shortcut.activated.connect(lambda s=column.model.status, d=step: self.move_chosen_cards(s, d))
 
         self.table_model = TaskTableModel(cache, self)
         self.proxy = TaskFilterProxy(self)
@@ -197,7 +201,8 @@ class TasksView(QWidget):
         self.edit_button.setEnabled(task is not None)
         self.delete_button.setEnabled(task is not None)
         if task is None:
-            self.selected_label.setText("Click a task to select it; double-click to edit it.")
+            self.selected_label.setText("Click a task to select it; double-click or Return edits it; "
+                                        "Ctrl+Right or Ctrl+Left moves it.")
             return
         who = self.cache.members.get(task.assignee) if task.assignee else None
         bits = [STATUS_LABELS.get(task.status, task.status), f"assigned to {who}" if who else "unassigned",
@@ -335,6 +340,19 @@ class TasksView(QWidget):
         if holder is not None and holder.currentIndex().isValid():
             holder.selectionModel().select(holder.currentIndex(), QItemSelectionModel.SelectionFlag.ClearAndSelect
                                            | QItemSelectionModel.SelectionFlag.Rows)
+
+    def move_chosen_cards(self, status: str, step: int) -> None:
+        """Ctrl+Right / Ctrl+Left: the cards chosen in `status`'s column go to the next or the
+        previous column, and the keys follow them there."""
+        to = STATUSES.index(status) + step
+        if not 0 <= to < len(STATUSES):
+            return
+        ids = [index.data(ID_ROLE) for index in self.columns[status].view.selectionModel().selectedIndexes()]
+        if not ids or not self.cache.move(ids, STATUSES[to]):
+            return
+        self.columns[STATUSES[to]].view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.select(ids[0])
+        self.status.emit(f"Moved to {STATUS_LABELS[STATUSES[to]]}.")
 
     def _view_holding(self, task_id: str) -> QAbstractItemView | None:
         """The list, or the board's column, where the task is chosen."""

@@ -241,3 +241,19 @@ def test_after_deleting_an_event_the_one_highlighted_in_its_place_is_shown(windo
     assert view.current_id() == highlighted and view.detail.title.text() == window.group.events.get(highlighted).title
     qtbot.keyClick(agenda, Qt.Key.Key_Delete)
     assert view.agenda.row_of(highlighted) == -1
+
+
+def test_ctrl_right_moves_the_chosen_card_to_the_next_column_and_the_keys_follow(window: MainWindow,
+                                                                                 qtbot: Any) -> None:
+    """Moving a card across the board took a drag with the mouse (or the edit dialog's Status)."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    todo, doing = window.tasks_view.columns["todo"], window.tasks_view.columns["doing"]
+    qtbot.keyClick(todo.view, Qt.Key.Key_Down)
+    task_id = todo.view.currentIndex().data(ID_ROLE)
+    qtbot.keyClick(todo.view, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert window.group.tasks.get(task_id).status == "doing"
+    assert QApplication.focusWidget() is doing.view and doing.view.currentIndex().data(ID_ROLE) == task_id
+    assert window.tasks_view.current_id() == task_id
+    qtbot.keyClick(doing.view, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert window.group.tasks.get(task_id).status == "todo" and QApplication.focusWidget() is todo.view
