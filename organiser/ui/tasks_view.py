@@ -40,7 +40,13 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
 )
 from organiser.ui.settings import UiSettings
-from organiser.ui.widgets import EmptyHint, RecordPicker, follow_selection, open_on_double_click_or_return
+from organiser.ui.widgets import (
+    EmptyHint,
+    RecordPicker,
+    follow_selection,
+    mark_a_row_when_filled,
+    open_on_double_click_or_return,
+)
 
 EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
                 "doing": "Drag a card here when someone starts on it.",
@@ -100,6 +106,7 @@ class TasksView(QWidget):
             board_layout.addWidget(column, 1)
             open_on_double_click_or_return(column.view, lambda index: self.edit_task(index.data(ID_ROLE)))
             follow_selection(column.view, lambda c=column: self._board_selection(c))
+            mark_a_row_when_filled(column.view)
             for key, step in ((Qt.Key.Key_Right, 1), (Qt.Key.Key_Left, -1)):  # a drag, from the keys
                 shortcut = QShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | key), column.view)
                 shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -125,6 +132,7 @@ class TasksView(QWidget):
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         open_on_double_click_or_return(self.table, lambda index: self.edit_task(index.data(ID_ROLE)))
         follow_selection(self.table, self.show_selected)
+        mark_a_row_when_filled(self.table)
         self.list_empty = EmptyHint(self.table, NO_TASKS)  # NO_MATCH once a filter is set
         self.assignee = RecordPicker(group, "member", "name", "anyone")
         self.assignee.setAccessibleName("Filter by assignee")

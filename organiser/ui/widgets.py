@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QModelIndex, QObject, QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -210,6 +210,19 @@ def open_on_double_click_or_return(view: QAbstractItemView, open_index: Callable
     view only emits `activated` for Return, and on some desktops for a single click too)."""
     view.doubleClicked.connect(open_index)
     _OpenOnReturn(view, open_index)
+
+
+def mark_a_row_when_filled(view: QAbstractItemView) -> None:
+    """Rows read in the background can arrive after the keys came to the view; Qt marks a row
+    for the keys only when the focus comes in, so the first row is marked then (not chosen)."""
+
+    def mark() -> None:
+        model = view.model()
+        if view.hasFocus() and not view.currentIndex().isValid() and model.rowCount() > 0:
+            view.selectionModel().setCurrentIndex(model.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    view.model().modelReset.connect(mark)
+    view.model().rowsInserted.connect(mark)
 
 
 class EmptyHint(QLabel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QTabBar, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabBar, QTableView
 
 from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
@@ -118,6 +118,8 @@ def test_a_view_opened_by_its_shortcut_has_the_keys_where_its_work_starts(meetin
         assert focus is not None and window.stack.currentWidget().isAncestorOf(focus)
         assert spoken_name(focus) == name and not isinstance(focus, QTabBar)
         assert window.testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # the focus is drawn
+        if isinstance(focus, QAbstractItemView) and focus.model().rowCount() > 0:  # on a row, not nowhere
+            assert focus.currentIndex().isValid(), f"no row marked for the keys in {name}"
 
 
 def test_the_month_tab_has_a_name_for_every_stop(window: MainWindow, qtbot: Any) -> None:
@@ -257,3 +259,20 @@ def test_ctrl_right_moves_the_chosen_card_to_the_next_column_and_the_keys_follow
     assert window.tasks_view.current_id() == task_id
     qtbot.keyClick(doing.view, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
     assert window.group.tasks.get(task_id).status == "todo" and QApplication.focusWidget() is todo.view
+
+
+def test_the_board_read_in_the_background_marks_a_card_for_the_keys(qtbot: Any, demo: Any, tmp_path: Any) -> None:
+    """As the app reads it (on a worker thread), the board's cards came after Ctrl+2 had put the
+    keys in the empty column, so no card was marked and the screen showed no focus at all."""
+    from organiser.ui.settings import UiSettings
+
+    win = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"), background=True)
+    qtbot.addWidget(win)
+    win.show()
+    activate(win, qtbot)
+    qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    todo = win.tasks_view.columns["todo"].view
+    assert QApplication.focusWidget() is todo
+    qtbot.waitUntil(lambda: todo.model().rowCount() > 0, timeout=5000)
+    assert todo.currentIndex().isValid()
+    win.close()
