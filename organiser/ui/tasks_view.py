@@ -183,6 +183,7 @@ class TasksView(QWidget):
         self.selected_label = QLabel()
         self.selected_label.setAccessibleName("Selected task")
         self.selected_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.selected_label.setWordWrap(True)  # the hint names the keys; wrapped, it does not widen the window
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.edit_button)
