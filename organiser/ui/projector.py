@@ -71,6 +71,8 @@ class ProjectorView(QWidget):
         self.refresh()
 
     def on_records_changed(self, event: RecordsChanged) -> None:
+        if not self.isVisible():  # closed: it is read again when it is opened
+            return
         if self.event_id is not None and (event.kinds & SHOWN_KINDS) and not self.soon.isActive():
             self.soon.start()
 
