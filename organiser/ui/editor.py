@@ -38,6 +38,7 @@ class RecordDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, which it scrolls to
         page = QWidget()  # keeps the form at its natural height; the space left goes below it
         column = QVBoxLayout(page)
         column.setContentsMargins(0, 0, 0, 0)

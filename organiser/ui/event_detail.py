@@ -34,7 +34,14 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.models.events import RsvpModel, time_range
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
-from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, RecordPicker, follow_selection
+from organiser.ui.widgets import (
+    AnswerButtons,
+    Banner,
+    EmptyHint,
+    RecordPicker,
+    follow_selection,
+    open_on_double_click_or_return,
+)
 
 NOBODY_ANSWERED = ("Nobody has answered yet. Type a name above and click Yes, Maybe or No, or press Enter to "
                    "check them in at the door.")
@@ -82,6 +89,7 @@ class EventDetail(QWidget):
 
         self.rsvps = RsvpModel(group, self)
         self.rsvp_table = QTableView()
+        self.rsvp_table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.rsvp_table.setModel(self.rsvps)
         self.rsvp_table.setAccessibleName("RSVPs")
         self.rsvp_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -112,6 +120,7 @@ class EventDetail(QWidget):
 
         self.tasks = TaskTableModel(cache, self, event="")
         self.task_table = QTableView()
+        self.task_table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.task_table.setModel(self.tasks)
         self.task_table.setAccessibleName("Tasks for this event")
         self.task_table.verticalHeader().hide()
@@ -119,7 +128,7 @@ class EventDetail(QWidget):
         self.task_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (4, 5):
             self.task_table.setColumnHidden(column, True)
-        self.task_table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+        open_on_double_click_or_return(self.task_table, lambda index: self.edit_task(index.data(ID_ROLE)))
         self.task_table.setToolTip("Double-click a task to edit it")
         self.task_empty = EmptyHint(self.task_table, "No tasks for this event. Add one under Tasks and pick "
                                     "this event in its For event field.")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -36,7 +37,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import IS_DAY_ROLE, AgendaModel, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
-from organiser.ui.widgets import EmptyHint
+from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -63,6 +64,12 @@ class EventCalendar(QCalendarWidget):
         self.setGridVisible(True)
         self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.setAccessibleName("Month view")
+        # The grid inside takes the keys (arrows: a day, Page Up/Down: a month); it had no name.
+        grid = self.findChild(QTableView, "qt_calendar_calendarview")
+        if grid is not None:
+            grid.setAccessibleName("Days of the month")
+            grid.setAccessibleDescription("Arrows move a day or a week, Page Up and Page Down a month; "
+                                          "the day's events are listed below.")
 
     def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:
         super().paintCell(painter, rect, qdate)
@@ -97,7 +104,7 @@ class EventsView(QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur.data(ID_ROLE)))
-        self.list.doubleClicked.connect(lambda _i: self.edit_event())
+        open_on_double_click_or_return(self.list, lambda _i: self.edit_event())
         self.agenda_empty = EmptyHint(self.list, "No upcoming events. Create one with New event (Ctrl+N), or "
                                       "tick Show past events to see earlier ones.")
         self.show_past = QCheckBox("Show &past events")
@@ -208,6 +215,10 @@ class EventsView(QWidget):
         if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
             self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows
 
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the agenda, or the month."""
+        return self.list if self.tabs.currentIndex() == 0 else self.calendar
+
     def current_id(self) -> str | None:
         return self.detail.shown_event.id if self.detail.shown_event else None
 
@@ -255,5 +266,11 @@ class EventsView(QWidget):
         except OrganiserError as exc:
             show_error(self, "Cannot delete this event", exc)
             return
-        self.detail.set_event(None)
+        # The agenda moved its highlight to the event that took the deleted one's place: that
+        # one is shown, so Delete, Edit… and the door go on from the keys.
+        after = self.list.currentIndex().data(ID_ROLE) if self.tabs.currentIndex() == 0 else None
+        if after and after != event.id:
+            self._show(after)
+        else:
+            self.detail.set_event(None)
         self.status.emit(f"Deleted {event.title}.")

@@ -63,6 +63,7 @@ class FoldersDialog(QDialog):
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(COLUMNS)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setModel(self.model)
         self.table.setAccessibleName("Sync folders")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -82,6 +82,7 @@ class IncidentsPanel(QWidget):
         super().__init__(parent)
         self.model = IncidentsModel(group, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setModel(self.model)
         self.table.setAccessibleName("Incidents")
         self.table.verticalHeader().hide()

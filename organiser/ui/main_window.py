@@ -250,8 +250,18 @@ class MainWindow(QMainWindow):
             self.events_view.ensure_loaded()
             self.meeting_view.set_event(self.events_view.current_id())
         self.stack.setCurrentWidget(self.views[name])
+        self._focus_start_of(name)
         self.view_actions[name].setChecked(True)
         self.settings.set_last_view(name)
+
+    def _focus_start_of(self, name: str) -> None:
+        """The keys go where the view's work starts (else they stayed on whatever came next in
+        the chain, often a tab), with the focus drawn: the stack may already have focused that
+        widget for no reason Qt counts as the keyboard's, which draws no focus mark."""
+        start = self.views[name].starting_focus()  # type: ignore[attr-defined]
+        start.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+        start.update()
 
     def _meeting_follows(self, event_id: str) -> None:
         if self.meeting_view.event_id is None and self.current_view() == "meeting":

@@ -87,6 +87,7 @@ class MeetingView(QWidget):
         # Scrolls rather than widening the window: three columns need more than a small screen.
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, which it scrolls to
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
@@ -215,6 +216,10 @@ class MeetingView(QWidget):
         return column
 
     # ---- showing ---------------------------------------------------------------------------
+
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the agenda."""
+        return self.agenda_view
 
     def set_event(self, event_id: str | None) -> None:
         self.event_id = event_id

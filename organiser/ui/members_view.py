@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QShowEvent, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,7 +33,7 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
-from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, follow_selection
+from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, follow_selection, open_on_double_click_or_return
 
 SINGLE_LETTER_WAIT_MS = 200
 
@@ -76,6 +76,7 @@ class MembersView(QWidget):
         top.addWidget(self.add_button)
 
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setModel(self.model)
         self.table.setAccessibleName("Member directory")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -90,7 +91,7 @@ class MembersView(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((170, 210, 125, 130, 130)):
             header.resizeSection(column, width)
-        self.table.doubleClicked.connect(lambda _i: self.edit_member())
+        open_on_double_click_or_return(self.table, lambda _i: self.edit_member())
         self._shown_row: MemberRow | None = None
         follow_selection(self.table, lambda: self.show_detail(again=False))
         self.empty = EmptyHint(self.table, "No members yet. Add the first with Add member, or import a "
@@ -100,7 +101,6 @@ class MembersView(QWidget):
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail.setAccessibleName("Member details")
         self.edit_button = QPushButton("&Edit…")
         self.edit_button.clicked.connect(self.edit_member)
         self.delete_button = QPushButton("&Delete")
@@ -120,10 +120,15 @@ class MembersView(QWidget):
         side_layout = QVBoxLayout(side)
         scroll = QScrollArea()  # a long entry scrolls instead of pushing the window past a small screen
         scroll.setWidget(self.detail)
+        # A stop of its own (the arrows scroll long notes), read with the details as its description.
+        scroll.setAccessibleName("Member details")
+        self.detail_pane = scroll
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         side_layout.addWidget(scroll, 1)
-        side_layout.addWidget(QLabel("<b>RSVP</b>"))
+        rsvp_label = QLabel("<b>RSVP</b>")
+        rsvp_label.setBuddy(self.rsvp_event)  # a screen reader reads the choice with its label
+        side_layout.addWidget(rsvp_label)
         side_layout.addWidget(self.rsvp_event)
         side_layout.addWidget(self.answer)
         side_layout.addLayout(buttons)
@@ -222,6 +227,10 @@ class MembersView(QWidget):
 
     # ---- selection and detail ----------------------------------------------------------------
 
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the search, to type a name."""
+        return self.search
+
     def current_id(self) -> str | None:
         index = self.table.currentIndex()
         if not index.isValid() or not self.table.selectionModel().isSelected(index):
@@ -255,11 +264,11 @@ class MembersView(QWidget):
         self.rsvp_event.setEnabled(row is not None)
         self.answer.setEnabled(row is not None)
         if row is None:
-            self.detail.setText("<p>Select a member to see their details.</p>")
+            self._show_details("<p>Select a member to see their details.</p>")
             self.answer.show_answer(None)
             return
         v = row.values
-        self.detail.setText(
+        self._show_details(
             f"<h2>{html.escape(row.name)}</h2>"
             + _line("Email", ", ".join(v.get("emails") or []))
             + _line("Phone", ", ".join(v.get("phones") or []))
@@ -273,6 +282,11 @@ class MembersView(QWidget):
         )
         self._fill_events()
         self._show_answer()
+
+    def _show_details(self, text: str) -> None:
+        """The pane's text, and the same as plain words for a screen reader."""
+        self.detail.setText(text)
+        self.detail_pane.setAccessibleDescription(QTextDocumentFragment.fromHtml(text).toPlainText())
 
     def _answers_text(self, member_id: str) -> str:
         titles = {e.id: e for e in self._upcoming()}

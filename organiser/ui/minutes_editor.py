@@ -91,6 +91,7 @@ class MinutesEditor(QWidget):
         self._seen_change = 0
         self._typists: dict[str, float] = {}
         self.text = MinutesText()
+        self.text.setTabChangesFocus(True)  # minutes have no tabs: Tab moves on, else it held the keys
         self.text.setAccessibleName("Minutes")
         self.text.setPlaceholderText("Minutes: type here; everyone in the meeting writes in the same text.")
         self.text.setUndoRedoEnabled(False)

@@ -39,6 +39,7 @@ REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it h
 
 def _table(model: Any, name: str) -> QTableView:
     table = QTableView()
+    table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
     table.setModel(model)
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -299,6 +300,10 @@ class PeersView(QWidget):
         spawn(self.node.connect(host, port),
               on_done=lambda _r: self.status.emit(f"Connected to {host}:{port}."),
               on_error=lambda exc: show_error(self, f"Cannot connect to {host}:{port}", exc))
+
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the devices nearby."""
+        return self.peer_table
 
     def invite(self) -> None:
         if self.group.membership_status()["removed"]:  # its own log never says so: it never gets its removal

@@ -73,6 +73,8 @@ class ProjectorView(QWidget):
         self.refresh()
 
     def on_records_changed(self, event: RecordsChanged) -> None:
+        if not self.isVisible():  # closed, and deleted once the event loop comes round
+            return
         if self.event_id is not None and (event.kinds & SHOWN_KINDS) and not self.soon.isActive():
             self.soon.start()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -40,7 +40,13 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
 )
 from organiser.ui.settings import UiSettings
-from organiser.ui.widgets import EmptyHint, RecordPicker, follow_selection
+from organiser.ui.widgets import (
+    EmptyHint,
+    RecordPicker,
+    follow_selection,
+    mark_a_row_when_filled,
+    open_on_double_click_or_return,
+)
 
 EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
                 "doing": "Drag a card here when someone starts on it.",
@@ -98,13 +104,19 @@ class TasksView(QWidget):
         board_layout = QHBoxLayout(board)
         for column in self.columns.values():
             board_layout.addWidget(column, 1)
-            column.view.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+            open_on_double_click_or_return(column.view, lambda index: self.edit_task(index.data(ID_ROLE)))
             follow_selection(column.view, lambda c=column: self._board_selection(c))
+            mark_a_row_when_filled(column.view)
+            for key, step in ((Qt.Key.Key_Right, 1), (Qt.Key.Key_Left, -1)):  # a drag, from the keys
+                shortcut = QShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | key), column.view)
+                shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+                shortcut.activated.connect(lambda s=column.model.status, d=step: self.move_chosen_cards(s, d))
 
         self.table_model = TaskTableModel(cache, self)
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.table_model)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setModel(self.proxy)
         self.table.setAccessibleName("Task list")
         self.table.setSortingEnabled(True)
@@ -118,13 +130,20 @@ class TasksView(QWidget):
             header.resizeSection(column, width)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
-        self.table.doubleClicked.connect(lambda index: self.edit_task(index.data(ID_ROLE)))
+        open_on_double_click_or_return(self.table, lambda index: self.edit_task(index.data(ID_ROLE)))
         follow_selection(self.table, self.show_selected)
+        mark_a_row_when_filled(self.table)
         self.list_empty = EmptyHint(self.table, NO_TASKS)  # NO_MATCH once a filter is set
         self.assignee = RecordPicker(group, "member", "name", "anyone")
         self.assignee.setAccessibleName("Filter by assignee")
         self.assignee.textChanged.connect(lambda _t: self.apply_filters())
         self.assignee.picked.connect(lambda _rid: self.apply_filters())
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Filter by status")
+        self.status_filter.addItem("status: any", "")
+        for state in STATUSES:
+            self.status_filter.addItem("status: " + STATUS_LABELS[state], state)
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.due = QComboBox()
         self.due.setAccessibleName("Filter by due date")
         for choice in DUE_CHOICES:
@@ -140,6 +159,7 @@ class TasksView(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Assigned to"))
         filters.addWidget(self.assignee, 2)
+        filters.addWidget(self.status_filter, 1)
         filters.addWidget(self.due, 1)
         filters.addWidget(QLabel("Event"))
         filters.addWidget(self.event_picker, 2)
@@ -163,6 +183,7 @@ class TasksView(QWidget):
         self.selected_label = QLabel()
         self.selected_label.setAccessibleName("Selected task")
         self.selected_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.selected_label.setWordWrap(True)  # the hint names the keys; wrapped, it does not widen the window
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.edit_button)
@@ -189,7 +210,8 @@ class TasksView(QWidget):
         self.edit_button.setEnabled(task is not None)
         self.delete_button.setEnabled(task is not None)
         if task is None:
-            self.selected_label.setText("Click a task to select it; double-click to edit it.")
+            self.selected_label.setText("Click a task to select it; double-click or Return edits it; "
+                                        "Ctrl+Right or Ctrl+Left moves it.")
             return
         who = self.cache.members.get(task.assignee) if task.assignee else None
         bits = [STATUS_LABELS.get(task.status, task.status), f"assigned to {who}" if who else "unassigned",
@@ -245,10 +267,16 @@ class TasksView(QWidget):
         assignee = self.assignee.record_id if self.assignee.text().strip() else None
         event = self.event_picker.record_id if self.event_picker.text().strip() else None
         due = self.due.currentData() or "any"
-        self.proxy.set_filters(assignee=assignee, event_id=event, due=due, me=me, only_mine=self.mine.isChecked())
+        state = self.status_filter.currentData() or None
+        self.proxy.set_filters(assignee=assignee, event_id=event, due=due, me=me, only_mine=self.mine.isChecked(),
+                               task_status=state)
         filtered = bool(self.assignee.text().strip() or self.event_picker.text().strip() or due != "any"
-                        or self.mine.isChecked())
+                        or state or self.mine.isChecked())
         self.list_empty.set_hint(NO_MATCH if filtered else NO_TASKS)
+
+    def starting_focus(self) -> QWidget:
+        """Where the keys go when the view is opened: the To do column, or the list."""
+        return self.columns["todo"].view if self.tabs.currentIndex() == 0 else self.table
 
     def current_id(self) -> str | None:
         if self.tabs.currentIndex() == 1:
@@ -309,9 +337,34 @@ class TasksView(QWidget):
         if QMessageBox.question(self, "Delete task", f"Delete the task “{title}” on every device of the group?") \
                 != QMessageBox.StandardButton.Yes:
             return
+        holder = self._view_holding(task_id)
         try:
             self.group.tasks.delete(task_id)
         except OrganiserError as exc:
             show_error(self, "Cannot delete this task", exc)
             return
         self.status.emit(f"Deleted {title}.")
+        # The card or row that took its place is chosen, so Delete, Edit… and Return go on from
+        # the keys (Qt moves only the current index, which chooses nothing).
+        if holder is not None and holder.currentIndex().isValid():
+            holder.selectionModel().select(holder.currentIndex(), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                           | QItemSelectionModel.SelectionFlag.Rows)
+
+    def move_chosen_cards(self, status: str, step: int) -> None:
+        """Ctrl+Right / Ctrl+Left: the cards chosen in `status`'s column go to the next or the
+        previous column, and the keys follow them there."""
+        to = STATUSES.index(status) + step
+        if not 0 <= to < len(STATUSES):
+            return
+        ids = [index.data(ID_ROLE) for index in self.columns[status].view.selectionModel().selectedIndexes()]
+        if not ids or not self.cache.move(ids, STATUSES[to]):
+            return
+        self.columns[STATUSES[to]].view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.select(ids[0])
+        self.status.emit(f"Moved to {STATUS_LABELS[STATUSES[to]]}.")
+
+    def _view_holding(self, task_id: str) -> QAbstractItemView | None:
+        """The list, or the board's column, where the task is chosen."""
+        if self.tabs.currentIndex() == 1:
+            return self.table
+        return next((c.view for c in self.columns.values() if c.model.row_of(task_id) >= 0), None)

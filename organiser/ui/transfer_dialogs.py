@@ -117,6 +117,7 @@ class ImportDialog(QDialog):
         self.summary.setWordWrap(True)
         self.model = PlanModel(self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QModelIndex, QObject, QStringListModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -183,6 +184,45 @@ def follow_selection(view: QAbstractItemView, callback: Any) -> None:
     moves the current row before it selects it, so the current-row signal alone comes too
     early), arrow keys, and rows filtered out, removed or reordered under the selection."""
     _SelectionFollower(view, callback)
+
+
+class _OpenOnReturn(QObject):
+    """Return or Enter on a view's current row opens it, as a double-click does."""
+
+    def __init__(self, view: QAbstractItemView, open_index: Callable[[QModelIndex], object]) -> None:
+        super().__init__(view)
+        self.view, self.open_index = view, open_index
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+                and self.view.state() != QAbstractItemView.State.EditingState
+                and self.view.currentIndex().isValid()):
+            self.open_index(self.view.currentIndex())
+            return True
+        return False
+
+
+def open_on_double_click_or_return(view: QAbstractItemView, open_index: Callable[[QModelIndex], object]) -> None:
+    """A row opens with a double-click or, from the keys, with Return on the current row (Qt's
+    view only emits `activated` for Return, and on some desktops for a single click too)."""
+    view.doubleClicked.connect(open_index)
+    _OpenOnReturn(view, open_index)
+
+
+def mark_a_row_when_filled(view: QAbstractItemView) -> None:
+    """Rows read in the background can arrive after the keys came to the view; Qt marks a row
+    for the keys only when the focus comes in, so the first row is marked then (not chosen)."""
+
+    def mark() -> None:
+        model = view.model()
+        if view.hasFocus() and not view.currentIndex().isValid() and model.rowCount() > 0:
+            view.selectionModel().setCurrentIndex(model.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    view.model().modelReset.connect(mark)
+    view.model().rowsInserted.connect(mark)
 
 
 class EmptyHint(QLabel):

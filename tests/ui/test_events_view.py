@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QTableView
 
 from organiser.services import clock
 from organiser.ui.editor import RecordDialog
@@ -184,3 +184,25 @@ def test_an_all_day_event_reads_all_day_not_midnight(window: MainWindow) -> None
     texts = [model.index(r, 0).data() for r in range(model.rowCount())
              if model.rows[r].event is not None and model.rows[r].event.title == "Tenants' fair"]
     assert texts == ["All day  Tenants' fair"]
+
+
+def test_an_event_moved_to_another_day_moves_in_the_month_view(window: MainWindow, qtbot: Any) -> None:
+    """The month grid reads each day's events from an index kept by the agenda (it read all 400
+    events for each of its 42 days at every repaint); a moved event must leave its old day."""
+    view = window.events_view
+    event = window.group.events.add("Street party", "2031-06-14T15:00")
+    click_tab(qtbot, view.tabs, "Agenda")
+    click_row(qtbot, view.list, view.agenda.row_of(event.id))
+
+    def move(dialog: Any) -> None:
+        type_datetime(qtbot, dialog.form.start, "2031-06-16 15:00")
+        save(dialog, qtbot)
+
+    with_modal(lambda: qtbot.keyClick(view.list, Qt.Key.Key_Return), move)
+    click_tab(qtbot, view.tabs, "Month")
+    assert view.calendar.selectedDate() == QDate(2031, 6, 16)
+    assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["15:00–17:00  Street party"]
+    grid = view.calendar.findChild(QTableView)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)
+    assert view.calendar.selectedDate() == QDate(2031, 6, 14) and view.day_list.count() == 0

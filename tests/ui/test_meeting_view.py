@@ -295,3 +295,16 @@ def test_make_task_from_selected_minutes_with_an_assignee(meeting, qtbot: Any) -
     made = [t for t in window.group.meetings.tasks(event_id) if t.title == "Call the landlord"]
     assert [(t.assignee, t.event) for t in made] == [(zed, event_id)]
     assert "Call the landlord — Zed Quinn" in view.tasks_label.text()
+
+
+def test_a_closed_projector_is_not_woken_by_later_changes(meeting, qtbot: Any) -> None:
+    """Closed with Escape, the projector still restarted its refresh on each change to the
+    meeting and read the group again, even after the group was closed."""
+    window, event_id = meeting
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    projector = window.projector
+    assert projector is not None and projector.isVisible()
+    qtbot.keyClick(projector, Qt.Key.Key_Escape)
+    assert not projector.isVisible()
+    window.group.meetings.add_item(event_id, "Late item")
+    assert not projector.soon.isActive() and not projector.ticker.isActive()

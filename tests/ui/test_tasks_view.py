@@ -122,3 +122,23 @@ def test_an_assignee_typed_but_not_picked_is_named_in_words(window: MainWindow, 
     text = dialog.form.error_text("assignee")
     assert text.startswith("No member called “zo”: pick one from the list") and "id" not in text
     assert [t for t in window.group.tasks.list() if t.title == "Ring the hall"] == []
+
+
+def test_the_list_filters_by_status_with_an_assignee(window: MainWindow, qtbot: Any) -> None:
+    """The secretary's question "what is Ida still doing?": the board has no assignee filter and
+    the list had no status filter, so it meant reading a person's whole list."""
+    window.switch_to("tasks")
+    view = window.tasks_view
+    group = window.group
+    ida = group.members.add("Ida Nowak")
+    group.tasks.add("Bring the urn", assignee=ida.id, status="doing")
+    group.tasks.add("Paint the sign", assignee=ida.id, status="todo")
+    group.tasks.add("Sweep the hall", status="doing")
+    click_tab(qtbot, view.tabs, "List")
+    choose(qtbot, view.status_filter, "status: Doing")
+    assert "Sweep the hall" in listed_titles(window)
+    assert {view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())} == {"Doing"}
+    pick(qtbot, view.assignee, "Ida No", "Ida Nowak")
+    assert listed_titles(window) == ["Bring the urn"]
+    choose(qtbot, view.status_filter, "status: any")
+    assert sorted(listed_titles(window)) == ["Bring the urn", "Paint the sign"]

@@ -3,7 +3,7 @@ of one event with their check-ins."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -78,6 +78,25 @@ def read_events(db: Database) -> dict[str, Event]:
     return {rid: Event.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "event")}
 
 
+@dataclass(frozen=True)
+class DayIndex:
+    """Events by the day they start on, and the repeating ones (which show on many days)."""
+
+    one_off: dict[date, list[Event]]
+    repeating: list[Event]
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> DayIndex:
+        one_off: dict[date, list[Event]] = {}
+        repeating: list[Event] = []
+        for event in events:
+            if event.rrule:
+                repeating.append(event)
+            else:
+                one_off.setdefault(event.start_dt.date(), []).append(event)
+        return cls(one_off, repeating)
+
+
 def _event_line(ev: Event) -> str:
     """'19:00–21:00  General meeting (cancelled) · Hall B'."""
     where = f" · {ev.location}" if ev.location else ""
@@ -101,9 +120,11 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         self.events: dict[str, Event] = {}
         self._init_loading()
         self._occurrence_rows: dict[str, list[str]] = {}  # repeating event id -> its row ids
+        self._days: DayIndex | None = None  # built when the month grid asks, dropped on a change
 
     def _take(self, events: dict[str, Event]) -> None:
         self.events = events
+        self._days = None
         self.replace_rows(self._wanted_rows(self.events.values()))
 
     def set_show_past(self, show: bool) -> None:
@@ -131,7 +152,11 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
 
     def events_on(self, day: date) -> list[Event]:
-        found = [o for e in self.events.values() if e.rrule or e.start_dt.date() == day
+        """The showings on `day`. The month grid asks for each of its 42 days at every repaint:
+        going through every event each time took 100-175 ms a month with 400 events."""
+        if self._days is None:
+            self._days = DayIndex.of(self.events.values())
+        found = [o for e in (*self._days.one_off.get(day, ()), *self._days.repeating)
                  for o in showings(e, day, day)]
         return sorted(found, key=lambda e: e.start)
 
@@ -145,6 +170,7 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
             if kind != "event" or rid not in event.ids:
                 continue
             self._drop_event(rid, changed, days)
+            self._days = None
             if not deleted:
                 new = self.events[rid] = Event.from_values(rid, values)
                 for row in self._event_rows(new):

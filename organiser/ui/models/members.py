@@ -27,6 +27,7 @@ from organiser.ui.models.live import (
     LoadedOnce,
     TableColumns,
 )
+from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 
 WORKING_GROUP_PREFIX = "working group:"
 COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
@@ -358,6 +359,16 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
         names.update({ID_ROLE: b"memberId", ROW_ROLE: b"member", NAME_ROLE: b"name",
                       ROLES_ROLE: b"roles", WORKING_GROUPS_ROLE: b"workingGroups"})
         return names
+
+    def cell_text(self, row: int, column: int) -> str:
+        member = self.rows[row]
+        cells = member.cells or member.make_cells()
+        return cells[column] if 0 <= column < len(cells) else ""
+
+    def match(self, start: Any, role: int, value: Any, hits: int = 1,
+              flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
+        found = type_ahead(self, start, role, value, hits, flags, self.cell_text)
+        return super().match(start, role, value, hits, flags) if found is None else found
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(SORT_KEYS):

@@ -36,6 +36,7 @@ from organiser.ui.models.live import (
     TableColumns,
 )
 from organiser.ui.models.names import NameLookup
+from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 
 Index = QModelIndex | QPersistentModelIndex
 TASK_MIME = "application/x-organiser-task-ids"
@@ -197,6 +198,14 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
     def roleNames(self) -> dict[int, bytes]:
         return _role_names(super().roleNames())
 
+    def title_at(self, row: int, _column: int) -> str:
+        return self.rows[row].title
+
+    def match(self, start: Any, role: int, value: Any, hits: int = 1,
+              flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
+        found = type_ahead(self, start, role, value, hits, flags, self.title_at)
+        return super().match(start, role, value, hits, flags) if found is None else found
+
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
@@ -299,15 +308,26 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
             return None
         task = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (task.title, STATUS_LABELS.get(task.status, task.status), self.cache.members.get(task.assignee),
-                    task.due or "", self.cache.events.get(task.event), str(task.priority or ""))[index.column()] \
-                if 0 <= index.column() < len(TASK_COLUMNS) else None
+            return self.cell_text(index.row(), index.column()) if 0 <= index.column() < len(TASK_COLUMNS) else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(self.cache, task)
         return _task_role(self.cache, task, role)
 
     def roleNames(self) -> dict[int, bytes]:
         return _role_names(super().roleNames())
+
+    def cell_text(self, row: int, column: int) -> str:
+        task = self.rows[row]
+        if column == 0:
+            return task.title
+        return (task.title, STATUS_LABELS.get(task.status, task.status), self.cache.members.get(task.assignee),
+                task.due or "", self.cache.events.get(task.event), str(task.priority or ""))[column] \
+            if 0 <= column < len(TASK_COLUMNS) else ""
+
+    def match(self, start: Any, role: int, value: Any, hits: int = 1,
+              flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
+        found = type_ahead(self, start, role, value, hits, flags, self.cell_text)
+        return super().match(start, role, value, hits, flags) if found is None else found
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         keys = (lambda t: (t.title.casefold(), t.id),
@@ -323,7 +343,7 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
 DUE_CHOICES = ("any", "overdue", "this week", "no date")
 
 
-FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "text", "today"})
+FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "task_status", "text", "today"})
 
 
 def _overdue(task: Task, today: date) -> bool:
@@ -344,12 +364,13 @@ _DUE_TESTS: dict[str, Callable[[Task, date], bool]] = {
 
 
 class TaskFilterProxy(SourceSortProxy):
-    """Filters for the task list: assignee, due date, linked event, and "mine"."""
+    """Filters for the task list: assignee, status, due date, linked event, and "mine"."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.assignee: str | None = None
         self.event_id: str | None = None
+        self.task_status: str | None = None  # "todo", "doing", "done", or any
         self.due = "any"
         self.me: str | None = None
         self.only_mine = False
@@ -371,10 +392,27 @@ class TaskFilterProxy(SourceSortProxy):
         task = model.rows[source_row]
         if not self._whose_and_which_event(task):
             return False
+        if self.task_status and task.status != self.task_status:
+            return False
         if self.text and self.text.casefold() not in task.title.casefold():
             return False
         due_test = _DUE_TESTS.get(self.due)
         return due_test is None or due_test(task, self.today)
+
+    def match(self, start: Any, role: int, value: Any, hits: int = 1,
+              flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
+        """Searched in the source's rows, which are in the list's order (the source sorts
+        itself), skipping those filtered out: one Qt call a row was most of the time."""
+        model = self.sourceModel()
+        if isinstance(model, TaskTableModel) and start.isValid():
+            def shown_text(row: int, column: int) -> str:
+                return model.cell_text(row, column) if self.filterAcceptsRow(row, QModelIndex()) else ""
+
+            found = type_ahead(model, self.mapToSource(self.index(start.row(), start.column())), role, value,
+                               hits, flags, shown_text)
+            if found is not None:
+                return [self.mapFromSource(index) for index in found]
+        return super().match(start, role, value, hits, flags)
 
     def _whose_and_which_event(self, task: Task) -> bool:
         """The Mine, Assignee and Event filters."""
