@@ -89,11 +89,15 @@ class RecordPicker(QLineEdit):
 
     def _search(self, text: str) -> None:
         self.record_id = None
-        found = self.matches(text)
+        found = queries.find_records(self.group.db, self.kind, text, 12)
+        names = [str(values.get(self.field) or "") for _rid, values in found]
         labels = []
         self._choices = {}
-        for rid, name in found:
-            label = name if name not in self._choices else f"{name} ({rid[:6]})"
+        for (rid, values), name in zip(found, names, strict=True):
+            # two members of one name are told apart by what a person knows of them
+            label = name if names.count(name) == 1 else f"{name} ({_telling_detail(values) or rid[:6]})"
+            if label in self._choices:
+                label = f"{name} ({rid[:6]})"
             self._choices[label] = rid
             labels.append(label)
         self._model.setStringList(labels)
@@ -129,6 +133,17 @@ class RecordPicker(QLineEdit):
             return True
         found = queries.rows_by_ids(self.group.db, [value]).get(value)
         return found is not None and found.kind == self.kind and not found.deleted
+
+
+def _telling_detail(values: dict[str, Any]) -> str:
+    """What tells a record apart from another of the same name: a member's email or phone, an
+    event's day."""
+    for field in ("emails", "phones"):
+        listed = values.get(field)
+        if isinstance(listed, list) and listed and isinstance(listed[0], str):
+            return listed[0]
+    start = values.get("start")
+    return start[:10] if isinstance(start, str) else ""
 
 
 class Banner(QFrame):

@@ -142,3 +142,22 @@ def test_the_list_filters_by_status_with_an_assignee(window: MainWindow, qtbot: 
     assert listed_titles(window) == ["Bring the urn"]
     choose(qtbot, view.status_filter, "status: any")
     assert sorted(listed_titles(window)) == ["Bring the urn", "Paint the sign"]
+
+
+def test_two_members_of_one_name_are_told_apart_in_the_assignee_filter(window: MainWindow, qtbot: Any) -> None:
+    """Two "Amira Martin" in a big directory read the same in the list that opens (or one of them
+    with a piece of its id): each now shows what a person knows of them."""
+    window.switch_to("tasks")
+    view = window.tasks_view
+    group = window.group
+    office = group.members.add("Amira Martin", emails=["amira@office.example"])
+    street = group.members.add("Amira Martin", phones=["+44 7700 900456"])
+    group.tasks.add("Book the hall", assignee=office.id)
+    group.tasks.add("Leaflet Elm Street", assignee=street.id)
+    click_tab(qtbot, view.tabs, "List")
+    pick(qtbot, view.assignee, "Amira", "Amira Martin (+44 7700 900456)")
+    assert listed_titles(window) == ["Leaflet Elm Street"]
+    popup_labels = view.assignee.completer().popup().model()
+    assert sorted(label for r in range(popup_labels.rowCount())
+                  if (label := popup_labels.index(r, 0).data()).startswith("Amira Martin")) == \
+        ["Amira Martin (+44 7700 900456)", "Amira Martin (amira@office.example)"]
