@@ -28,6 +28,7 @@ from organiser.folder.segments import (
     encode_segment,
 )
 from organiser.services.folder_cards import CardsAndKeys, Keyring
+from organiser.services.folder_trouble import check_not_left_behind
 from organiser.store import folders as store
 from organiser.store import incidents
 from organiser.store.membership import kept_aside_that_count
@@ -82,6 +83,7 @@ class FolderPass(CardsAndKeys):
         self.exchange = crypto.exchange_key(replica.key())
         self._listing = layout.Listing()
         self._trying = ""  # what files not usable yet are tried with in this pass (_tried_with)
+        self.read_done = False  # every file was read: trouble from now on is in writing
 
     # ---- the pass ---------------------------------------------------------------------------
 
@@ -90,14 +92,17 @@ class FolderPass(CardsAndKeys):
             raise FileNotFoundError(errno.ENOENT, "it is not there: unplugged or moved?", self.folder)
         keys = Keyring(self.replica)
         listing = self._listing = layout.list_folder(self.root)
+        known = store.files(self.db, self.folder)
+        check_not_left_behind(self.root, known, listing)  # before anything is forgotten or written
         self.report.problems += [{"path": p, "why": why} for p, why in listing.ignored]
-        known = self._forget_deleted(store.files(self.db, self.folder))
+        known = self._forget_deleted(known)
         self._trying = self._tried_with(keys)
         if self._read_keys(listing, known, keys):
             keys = Keyring(self.replica)
             self._trying = self._tried_with(keys)
         self._read_cards(listing, known, keys)
         self._read_segments(listing, known, keys)
+        self.read_done = True
         self._write_own(listing, Keyring(self.replica))  # a removal just read starts a new epoch
         return self.report
 

@@ -35,6 +35,7 @@ from organiser.folder.segments import BadSegment, decode_segment
 from organiser.services.devices import DeviceInfo, Devices, MembershipRefused
 from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_pass import FolderPass, Keyring, PassReport
+from organiser.services.folder_trouble import left_behind, unusable
 from organiser.store import folders as store
 from organiser.store.database import connect
 from organiser.store.replica import Replica
@@ -110,13 +111,15 @@ class Folders:
         return [self.sync_folder(info.path, events) for info in chosen]
 
     def sync_folder(self, path: str, events: list[object] | None = None) -> PassReport:
+        folder_pass = FolderPass(self.replica, path, events)
         try:
             admit_requests(self.replica, path)  # answers to this device's invites, admitted before writing
-            report = FolderPass(self.replica, path, events).run()
+            report = folder_pass.run()
         except OSError as exc:  # unplugged, moved, read-only, full: said in status, tried again later
-            message = f"the folder {path} cannot be used now ({exc.strerror or exc})"
+            read = folder_pass.report.applied if folder_pass.read_done else None
+            message = unusable(path, exc, read)
             store.note_pass(self.db, path, message)
-            raise FolderUnavailable(message + ".") from None
+            raise FolderUnavailable(message) from None
         store.note_pass(self.db, path)
         return report
 
@@ -126,15 +129,17 @@ class Folders:
         info = self.find(text)
         root = Path(info.path)
         rows = store.files(self.db, info.path)
-        problems = _file_problems(root, rows.values())
+        listing = layout.list_folder(root) if root.is_dir() else None
+        reachable = listing is not None and not left_behind(root, rows, listing)
+        # A stick pulled out: its files are not deleted, they are elsewhere.
+        problems = _file_problems(root, rows.values(), deleted=reachable)
         segments, size = 0, 0
-        if root.is_dir():
-            listing = layout.list_folder(root)
+        if reachable and listing is not None:
             problems += [{"path": p, "why": why} for p, why in listing.ignored]
             for numbered in listing.segments.values():
                 segments += len(numbered)
                 size += sum(e.size for _n, e in numbered)
-        return {**info.to_json(), "reachable": root.is_dir(), "segments": segments, "bytes": size,
+        return {**info.to_json(), "reachable": reachable, "segments": segments, "bytes": size,
                 "devices": self._device_rows(rows), "problems": problems}
 
     def _device_rows(self, rows: dict[str, store.FileRow]) -> list[dict[str, Any]]:
@@ -320,12 +325,13 @@ def _delete_unchanged(root: Path, carried: list[_Judged]) -> tuple[list[_Judged]
     return gone, left
 
 
-def _file_problems(root: Path, rows: Iterable[store.FileRow]) -> list[dict[str, str]]:
+def _file_problems(root: Path, rows: Iterable[store.FileRow], deleted: bool = True) -> list[dict[str, str]]:
     """Files of the folder a pass refused, could not read or waits on, and files deleted from it."""
     rows = list(rows)
     problems = [{"path": r.path, "why": f"{r.state}: {r.detail}"} for r in rows
                 if r.state in (store.REFUSED, store.UNREADABLE, store.PENDING)]
-    problems += [{"path": r.path, "why": "deleted from the folder"} for r in rows if not (root / r.path).exists()]
+    if deleted:
+        problems += [{"path": r.path, "why": "deleted from the folder"} for r in rows if not (root / r.path).exists()]
     return problems
 
 

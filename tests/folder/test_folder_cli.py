@@ -72,9 +72,9 @@ def test_bad_folder_input_exits_2_with_one_sentence(organiser, tmp_path):
     assert [s["path"] for s in status] == [str(tmp_path / "f")]
     (tmp_path / "f").rename(tmp_path / "unplugged")
     gone = organiser("folder", "sync")
-    assert gone.code == 1 and "cannot be used now" in gone.err and "Traceback" not in gone.err
+    assert gone.code == 1 and "is not there: plug the stick in" in gone.err and "Traceback" not in gone.err
     status = organiser("folder", "status", "--json").json()
-    assert status[0]["reachable"] is False and "cannot be used now" in status[0]["last_error"]
+    assert status[0]["reachable"] is False and "is not there" in status[0]["last_error"]
     (tmp_path / "unplugged").rename(tmp_path / "f")
     assert organiser("folder", "remove", str(tmp_path / "f")).code == 0
     assert organiser("folder", "status", "--json").json() == []

@@ -1,0 +1,70 @@
+"""Why a shared folder cannot be used now, in one sentence that says what to do.
+
+Found by carrying a USB stick between laptops: a stick pulled out leaves its mount point behind,
+an empty folder of the laptop's own disk, where a pass would write the group's files and report
+every device caught up; a full or read-only stick was said in the system's words only ("No space
+left on device"), and a read-only one as unusable although what the others left there was read.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterable
+from pathlib import Path
+
+from organiser.core.words import plural
+from organiser.folder import layout
+
+
+class LeftBehind(FileNotFoundError):
+    """The folder is there, but none of the files this device knew there is, and nothing of
+    Organiser's: a stick's mount point once the stick was pulled out, or a folder emptied."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(errno.ENOENT, "none of the files this device read or wrote there is left", folder)
+
+
+def left_behind(root: Path, known: Iterable[str], listing: layout.Listing) -> bool:
+    """This device noted files in the folder, none is there now and the folder holds nothing
+    Organiser writes."""
+    known = list(known)
+    if not known or listing.segments or listing.cards or listing.keys or listing.invites:
+        return False
+    return not any((root / path).exists() for path in known)
+
+
+def check_not_left_behind(root: Path, known: Iterable[str], listing: layout.Listing) -> None:
+    """LeftBehind (said with what to do) if the folder is left behind: checked before anything is
+    forgotten or written."""
+    if left_behind(root, known, listing):
+        raise LeftBehind(str(root))
+
+
+def unusable(folder: str, exc: OSError, read: int | None = None) -> str:
+    """The sentence said in the folder's state and by `folder sync`. `read` is how many changes
+    the pass applied when the trouble came while writing (None: it came before anything was read)."""
+    said = _what_to_do(folder, exc)
+    if read is not None:
+        said += (f"; what the other devices left there was read ({plural(read, 'new change')}), "
+                 "but this device's changes were not written")
+    return said + "."
+
+
+def _what_to_do(folder: str, exc: OSError) -> str:
+    if isinstance(exc, LeftBehind):
+        return (f"the folder {folder} is empty: none of the files this device read or wrote there is left. "
+                "Plug the stick in (an empty folder is what a stick leaves where it was mounted); "
+                "if the folder was emptied on purpose, remove it here and add it again")
+    if exc.errno == errno.ENOENT:
+        return (f"the folder {folder} is not there: plug the stick in, or if the folder moved, "
+                "remove it here and add it at its new place")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"the folder {folder} is full: make room on it (delete files you no longer need there) "
+                "or use a larger one, then sync again; this device's changes wait here meanwhile")
+    if exc.errno == errno.EROFS:
+        return (f"the folder {folder} is read-only (mounted read-only, or the stick's lock switch is on): "
+                "make it writable, then sync again")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"this device may not write in the folder {folder}: give it the right to, then sync again"
+    return (f"the folder {folder} cannot be used now ({exc.strerror or exc}): if it is a stick, "
+            "plug it in again, then sync again")

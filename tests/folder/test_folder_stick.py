@@ -1,0 +1,113 @@
+"""A USB stick's life, as an organiser carries one between laptops (from the folder walk):
+pulled out (its mount point left behind as an empty folder), full, mounted read-only, and
+shared with another group. Each time the folder's state says what happened and what to do,
+and nothing is lost or half-applied."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from organiser.folder import layout
+from organiser.services.folders import FolderUnavailable
+from tests.folder.conftest import folders, hashes, make_group
+
+
+def _refusing(code: int):
+    def write_whole(path: Path, data: bytes) -> None:
+        raise OSError(code, __import__("os").strerror(code), str(path))
+    return write_whole
+
+
+def test_a_stick_pulled_out_leaves_its_empty_mount_point_where_nothing_is_written(tmp_path):
+    """Unmounting leaves the mount point, an empty folder of the laptop's own disk. A pass there
+    wrote the group's files onto the laptop and said every device had read everything; the
+    stick's files were forgotten as 'deleted from the folder'."""
+    a, b = make_group(tmp_path, 2)
+    stick = tmp_path / "media" / "STICK"
+    stick.mkdir(parents=True)
+    folders(a).add(str(stick))
+    folders(a).sync()
+    pulled_out = tmp_path / "the stick, in a pocket"
+    stick.rename(pulled_out)
+    stick.mkdir()  # the mount point, left behind
+    a.members.add("Written while the stick was out")
+    with pytest.raises(FolderUnavailable) as refused:
+        folders(a).sync()
+    assert "plug the stick in" in str(refused.value).lower() and "remove it here and add it again" in str(refused.value)
+    assert list(stick.iterdir()) == []  # nothing written on the laptop's own disk
+    status = folders(a).status(str(stick))
+    assert "plug the stick in" in status["last_error"].lower()
+    assert not [p for p in status["problems"] if p["why"] == "deleted from the folder"]
+    # Plugged in again: the stick's files are as they were, and the new change goes there.
+    stick.rmdir()
+    pulled_out.rename(stick)
+    report = folders(a).sync()[0]
+    assert report.written == 1 and not report.problems
+    folders(b).add(str(stick))
+    folders(b).sync()
+    assert len(hashes([a, b])) == 1
+    assert folders(a).status(str(stick))["last_error"] == ""
+
+
+def test_a_folder_emptied_and_added_again_is_used(tmp_path):
+    """The way out the refusal names: a folder emptied on purpose is removed and added again."""
+    a, _b = make_group(tmp_path, 2)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    folders(a).add(str(shared))
+    folders(a).sync()
+    for device_dir in shared.iterdir():
+        for file in device_dir.iterdir():
+            file.unlink()
+        device_dir.rmdir()
+    with pytest.raises(FolderUnavailable):
+        folders(a).sync()
+    folders(a).remove(str(shared))
+    folders(a).add(str(shared))
+    assert folders(a).sync()[0].written > 0
+
+
+def test_a_full_stick_says_to_make_room_and_the_change_goes_once_there_is_room(tmp_path, monkeypatch):
+    a, b = make_group(tmp_path, 2)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    for device in (a, b):
+        folders(device).add(str(stick))
+        folders(device).sync()
+    a.members.add("Waiting for room")
+    with monkeypatch.context() as m:
+        m.setattr(layout, "write_whole", _refusing(errno.ENOSPC))
+        with pytest.raises(FolderUnavailable) as refused:
+            folders(a).sync()
+    said = str(refused.value)
+    assert "full" in said and "make room" in said and "No space left" not in said
+    assert folders(a).status(str(stick))["last_error"] == said
+    assert not list(stick.rglob(layout.TEMP_PREFIX + "*"))
+    folders(a).sync()
+    folders(b).sync()
+    assert len(hashes([a, b])) == 1
+
+
+def test_a_read_only_stick_is_still_read_and_says_this_laptops_changes_were_not_written(tmp_path, monkeypatch):
+    a, b = make_group(tmp_path, 2)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    for device in (a, b):
+        folders(device).add(str(stick))
+        folders(device).sync()
+    b.members.add("From the other laptop")
+    folders(b).sync()
+    a.members.add("Not written yet")
+    with monkeypatch.context() as m:
+        m.setattr(layout, "write_whole", _refusing(errno.EROFS))
+        with pytest.raises(FolderUnavailable) as refused:
+            folders(a).sync()
+    said = str(refused.value)
+    assert "read-only" in said and "1 new change" in said and "not written" in said
+    assert "From the other laptop" in [m.name for m in a.members.list()]
+    folders(a).sync()
+    folders(b).sync()
+    assert len(hashes([a, b])) == 1
