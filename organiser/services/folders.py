@@ -139,8 +139,10 @@ class Folders:
             for numbered in listing.segments.values():
                 segments += len(numbered)
                 size += sum(e.size for _n, e in numbered)
+        keys = Keyring(self.replica)
+        own = str(root / crypto.device_folder_name(keys.names, self.replica.device_id)) if keys.names else ""
         return {**info.to_json(), "reachable": reachable, "segments": segments, "bytes": size,
-                "devices": self._device_rows(rows), "problems": problems}
+                "writes_in": own, "devices": self._device_rows(rows), "problems": problems}
 
     def _device_rows(self, rows: dict[str, store.FileRow]) -> list[dict[str, Any]]:
         """Per device of the group: how far the folder and this device have it, and whether it reads the folder."""

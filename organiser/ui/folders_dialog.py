@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,9 +40,15 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ["Folder", "Last checked", "Files in it", "State"]
 
 
+# Where a desktop mounts a USB stick ({user}: the login name): Choose… opens at the first there.
+MEDIA_PLACES = ["/run/media/{user}", "/media/{user}", "/media"]
+REFRESH_MS = 1000  # the app's watcher passes every second: the dialog follows what it found
+
+
 def _state(status: dict[str, Any]) -> str:
     if not status["reachable"]:
-        return "not reachable (unplugged or moved?)"
+        return status["last_error"] or ("not there: plug the stick in, or if the folder moved, remove it "
+                                        "and add it at its new place")
     if status["last_error"]:
         return status["last_error"]
     behind = [d["name"] for d in status["devices"] if not d["removed"] and not d["caught_up"]]
@@ -78,8 +85,9 @@ class FoldersDialog(QDialog):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.explanation = QLabel(
             "Carry the group's changes through a folder that Syncthing, Nextcloud or a USB stick syncs. "
-            "Each device writes only its own files there, encrypted: whoever hosts the folder sees sizes and "
-            "times, nothing else.")
+            "For a USB stick, plug it in and Choose… it (or a folder on it); each laptop adds the folder "
+            "where it sees it. Each device writes only its own files there, encrypted, in a folder of its own "
+            "(named below once chosen): whoever holds the folder sees sizes and times, nothing else.")
         self.explanation.setWordWrap(True)
         self.path = QLineEdit()
         self.path.setPlaceholderText("Path of a shared folder")
@@ -122,6 +130,12 @@ class FoldersDialog(QDialog):
         self.resize(720, 480)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.show_selected())
         self.reload()
+        # The watcher passes on its own, and a stick may be pulled out at any time: what is shown
+        # follows while the dialog is open.
+        self.refresh = QTimer(self)
+        self.refresh.setInterval(REFRESH_MS)
+        self.refresh.timeout.connect(self.reload)
+        self.refresh.start()
 
     # ---- what is shown ----------------------------------------------------------------------
 
@@ -137,6 +151,9 @@ class FoldersDialog(QDialog):
             items[0].setData(info.path, PATH_ROLE)
             items[0].setToolTip(info.path)
             self.model.appendRow(items)
+        # Sized again for what the rows say now (ResizeToContents alone kept the empty list's widths).
+        for column in range(1, len(COLUMNS)):
+            self.table.resizeColumnToContents(column)
         for row in range(self.model.rowCount()):
             if self.model.item(row, 0).data(PATH_ROLE) == chosen:
                 self.table.selectRow(row)
@@ -162,15 +179,20 @@ class FoldersDialog(QDialog):
             held = (f"the folder holds its changes up to number {d['in_folder']}" if d["in_folder"]
                     else "the folder holds none of its changes")
             lines.append(f"<b>{html.escape(d['name'])}</b>{' (removed)' if d['removed'] else ''}: {held}; {read}")
+        if status["writes_in"]:
+            lines.append(f"This device writes its files in {html.escape(status['writes_in'])}; "
+                         "the other folders there are the other devices' (or another group's).")
         lines += [f"Ignored {html.escape(p['path'])}: {html.escape(p['why'])}" for p in status["problems"][:10]]
         self.detail.setText("<br>".join(lines))
 
     # ---- acting -----------------------------------------------------------------------------
 
     def choose(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose a shared folder", self.path.text())
+        """Pick the folder (opened where sticks appear), and add it: choosing is the person's answer."""
+        path = QFileDialog.getExistingDirectory(self, "Choose a shared folder", _start_folder(self.path.text()))
         if path:
             self.path.setText(path)
+            self.add()
 
     def add(self) -> None:
         try:
@@ -212,3 +234,15 @@ class FoldersDialog(QDialog):
             show_error(self, "The folder pass failed", exc)
 
         spawn(self.watcher.pass_now(), on_done=done, on_error=failed)
+
+
+def _start_folder(typed: str) -> str:
+    """Where Choose… opens: the folder typed, else where this desktop mounts sticks, else home."""
+    if typed.strip() and os.path.isdir(os.path.expanduser(typed)):
+        return os.path.expanduser(typed)
+    user = os.environ.get("USER") or os.path.basename(os.path.expanduser("~"))
+    for place in MEDIA_PLACES:
+        folder = place.format(user=user)
+        if os.path.isdir(folder):
+            return folder
+    return os.path.expanduser("~")

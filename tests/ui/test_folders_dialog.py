@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from organiser.services.folders import Folders
 from organiser.services.group import Group
+from organiser.ui.folders_dialog import FoldersDialog
 from organiser.ui.peers_view import PeersView
 
 
@@ -70,3 +71,82 @@ def test_a_person_adds_a_folder_syncs_and_sees_each_device_then_removes_it(
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert dialog.model.rowCount() == 0
     assert Folders(a.replica).list() == []
+
+
+def _open_empty(qtbot: Any, group: Group) -> Any:
+    view = PeersView(group, None)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.mouseClick(view.folders_button, Qt.MouseButton.LeftButton)
+    return view.findChild(FoldersDialog)
+
+
+def _add(qtbot: Any, dialog: Any, path: Any) -> None:
+    qtbot.mouseClick(dialog.path, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.path, str(path))
+    qtbot.keyClick(dialog.path, Qt.Key.Key_Return)
+
+
+def test_the_state_of_the_first_folder_added_is_shown_whole(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Any) -> None:
+    """From the folder walk: the State column, sized while the list was empty, showed 'e…g'."""
+    a, _b = two_devices
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    dialog = _open_empty(qtbot, a)
+    _add(qtbot, dialog, stick)
+    state = dialog.model.index(0, 3)
+    text = state.data()
+    assert text == "every device has read everything" or text.startswith("not yet read by")
+    shown = dialog.table.visualRect(state).width()
+    assert shown >= dialog.table.fontMetrics().horizontalAdvance(text)
+
+
+def test_the_dialog_follows_the_folder_while_it_is_open(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Any) -> None:
+    """From the folder walk: the app's watcher passes every second, but the open dialog kept the
+    'Last checked' and state of its opening; a stick pulled out went on reading 'every device has
+    read everything'."""
+    a, _b = two_devices
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    dialog = _open_empty(qtbot, a)
+    _add(qtbot, dialog, stick)
+    assert "plug" not in dialog.model.item(0, 3).text()
+    stick.rename(tmp_path / "in a pocket")  # pulled out; nobody touches the dialog
+    qtbot.waitUntil(lambda: "plug the stick in" in dialog.model.item(0, 3).text(), timeout=5000)
+
+
+def test_the_dialog_says_how_to_choose_a_stick_and_where_this_device_writes(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Any, monkeypatch: Any) -> None:
+    """From the folder walk: nothing said how to pick a USB stick, Choose… opened where the app
+    was started, a folder chosen there still waited for Add folder, and nothing said which of the
+    folder's files are this device's."""
+    import os
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from organiser.ui import folders_dialog
+
+    a, _b = two_devices
+    media = tmp_path / "media" / "ana"
+    stick = media / "STICK"
+    stick.mkdir(parents=True)
+    monkeypatch.setattr(folders_dialog, "MEDIA_PLACES", [str(tmp_path / "run" / "media" / "{user}"),
+                                                        str(tmp_path / "media" / "{user}")])
+    monkeypatch.setenv("USER", "ana")
+    opened_at: list[str] = []
+
+    def chooser(_parent: Any, _title: str, start: str, *args: Any, **kwargs: Any) -> str:
+        opened_at.append(start)
+        return str(stick)  # the person picks the stick
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", chooser)
+    dialog = _open_empty(qtbot, a)
+    assert "USB stick" in dialog.explanation.text() and "Choose" in dialog.explanation.text()
+    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    assert opened_at == [str(media)]  # where sticks appear, not where the app was started
+    assert dialog.model.rowCount() == 1 and dialog.model.item(0, 0).text() == str(stick)
+    own = [p.name for p in stick.iterdir() if p.is_dir()]
+    assert len(own) == 1
+    assert f"writes its files in {os.path.join(str(stick), own[0])}" in dialog.detail.text()
