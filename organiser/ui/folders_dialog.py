@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -45,12 +45,21 @@ MEDIA_PLACES = ["/run/media/{user}", "/media/{user}", "/media"]
 REFRESH_MS = 1000  # the app's watcher passes every second: the dialog follows what it found
 
 
-def _state(status: dict[str, Any]) -> str:
+NOT_THERE = "the folder is not there: plug the stick in, or if the folder moved, remove it and add it at its new place."
+CANNOT_USE = "cannot be used now: select it for what to do"
+
+
+def _trouble(status: dict[str, Any]) -> str:
+    """The sentence saying what stops the folder, with what to do; empty when nothing does."""
     if not status["reachable"]:
-        return status["last_error"] or ("not there: plug the stick in, or if the folder moved, remove it "
-                                        "and add it at its new place")
-    if status["last_error"]:
-        return status["last_error"]
+        return status["last_error"] or NOT_THERE
+    return status["last_error"]
+
+
+def _state(status: dict[str, Any]) -> str:
+    """The State cell: short, so the path stays in view; the sentence is its tooltip and below."""
+    if _trouble(status):
+        return CANNOT_USE
     behind = [d["name"] for d in status["devices"] if not d["removed"] and not d["caught_up"]]
     problems = len(status["problems"])
     parts = ["every device has read everything" if not behind else f"not yet read by {', '.join(behind)}"]
@@ -134,8 +143,25 @@ class FoldersDialog(QDialog):
         # follows while the dialog is open.
         self.refresh = QTimer(self)
         self.refresh.setInterval(REFRESH_MS)
-        self.refresh.timeout.connect(self.reload)
+        self.refresh.timeout.connect(self._follow)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.reload()
         self.refresh.start()
+
+    def _follow(self) -> None:
+        """A tick of the refresh: what the passes found, while the group's window is open."""
+        owner = self.parentWidget()
+        if owner is not None and not owner.window().isVisible():  # the group is closing (or locked)
+            self.refresh.stop()
+            self.close()
+            return
+        self.reload()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        self.refresh.stop()  # a closed dialog reads nothing (the group may be closing)
+        super().hideEvent(event)
 
     # ---- what is shown ----------------------------------------------------------------------
 
@@ -150,6 +176,7 @@ class FoldersDialog(QDialog):
             items = [QStandardItem(text) for text in cells]
             items[0].setData(info.path, PATH_ROLE)
             items[0].setToolTip(info.path)
+            items[3].setToolTip(_trouble(status))
             self.model.appendRow(items)
         # Sized again for what the rows say now (ResizeToContents alone kept the empty list's widths).
         for column in range(1, len(COLUMNS)):
@@ -172,7 +199,8 @@ class FoldersDialog(QDialog):
                                 if self.model.rowCount() else "No folder yet: type or choose one above.")
             return
         status = self.folders.status(path)
-        lines = []
+        trouble = _trouble(status)
+        lines = [f"<b>{html.escape(trouble[0].upper() + trouble[1:])}</b>"] if trouble else []
         for d in status["devices"]:
             read = "has read everything" if d["caught_up"] else (
                 "has not read everything yet" if d["reads_folder"] else "has not used this folder yet")

@@ -112,9 +112,10 @@ def test_the_dialog_follows_the_folder_while_it_is_open(
     stick.mkdir()
     dialog = _open_empty(qtbot, a)
     _add(qtbot, dialog, stick)
-    assert "plug" not in dialog.model.item(0, 3).text()
+    assert "cannot be used" not in dialog.model.item(0, 3).text()
     stick.rename(tmp_path / "in a pocket")  # pulled out; nobody touches the dialog
-    qtbot.waitUntil(lambda: "plug the stick in" in dialog.model.item(0, 3).text(), timeout=5000)
+    qtbot.waitUntil(lambda: "cannot be used now" in dialog.model.item(0, 3).text(), timeout=5000)
+    assert "plug the stick in" in dialog.model.item(0, 3).toolTip()
 
 
 def test_the_dialog_says_how_to_choose_a_stick_and_where_this_device_writes(
@@ -150,3 +151,23 @@ def test_the_dialog_says_how_to_choose_a_stick_and_where_this_device_writes(
     own = [p.name for p in stick.iterdir() if p.is_dir()]
     assert len(own) == 1
     assert f"writes its files in {os.path.join(str(stick), own[0])}" in dialog.detail.text()
+
+
+def test_a_folder_that_cannot_be_used_says_so_in_short_and_what_to_do_below(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Any, warnings_shown: list[str]) -> None:
+    """From the folder walk: the whole sentence in the State cell pushed the folder's path out of
+    view behind a scroll bar."""
+    a, _b = two_devices
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    dialog = _open_empty(qtbot, a)
+    _add(qtbot, dialog, stick)
+    stick.rename(tmp_path / "in a pocket")
+    qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+    assert warnings_shown and "plug the stick in" in warnings_shown[-1].lower()
+    dialog.reload()
+    assert dialog.table.horizontalScrollBar().maximum() == 0  # path, time, files and state all in view
+    state = dialog.model.item(0, 3)
+    assert "select it" in state.text() and "plug the stick in" in state.toolTip().lower()
+    _click_row(qtbot, dialog.table, 0)
+    assert "plug the stick in" in dialog.detail.text().lower()
