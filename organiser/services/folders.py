@@ -383,6 +383,13 @@ class FolderWatcher:
 
     def _pass(self) -> tuple[list[PassReport], list[object]]:
         folders = self._worker()
+        # Another connection (the window's, the LAN's, the command line beside the app) may have
+        # changed who belongs since the last pass: a roster kept from before a removal sealed the
+        # new folder key to the removed laptop and read what it wrote after as a member's.
+        version = folders.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != getattr(self._local, "data_version", None):
+            folders.replica.forget_roster()
+            self._local.data_version = version
         events: list[object] = []
         reports = []
         for info in folders.list():
