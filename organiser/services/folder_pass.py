@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class FolderPass(CardsAndKeys):
         self._listing = layout.Listing()
         self._trying = ""  # what files not usable yet are tried with in this pass (_tried_with)
         self.read_done = False  # every file was read: trouble from now on is in writing
+        self._cut_short: list[layout.FileEntry] = []  # own segments that no longer open under a key held
 
     # ---- the pass ---------------------------------------------------------------------------
 
@@ -130,10 +132,31 @@ class FolderPass(CardsAndKeys):
         try:
             layout.check_device_folder(self.root / own)  # said at every pass, even with nothing to write
             self._write_segments(own, keys.newest)
+            self._delete_cut_short()
             self._write_card(own, keys.newest, listing)
             self._share_keys(own, keys)
         except layout.Unwritable as exc:  # something not ours where we write, or no segment number left
             self._problem(exc.where or f"{own}/", exc.why)
+
+    def _delete_cut_short(self) -> None:
+        """This device's own segments cut short (a stick pulled out while one was written): what
+        they held was just written again, so they go, unless changed since they were read.
+        Only their writer deletes them; one under a key this device lacks is never touched."""
+        gone = []
+        for entry in self._cut_short:
+            try:
+                st = os.lstat(self.root / entry.path)
+                if (st.st_size, st.st_mtime_ns) == (entry.size, entry.mtime_ns):
+                    os.unlink(self.root / entry.path)
+                    gone.append(entry.path)
+            except FileNotFoundError:
+                gone.append(entry.path)
+        if not gone:
+            return
+        with self.db.atomic():
+            store.forget_files(self.db, self.folder, gone)
+        log.info("deleted this device's segments cut short, written again: %s", ", ".join(gone))
+        self.report.problems = [p for p in self.report.problems if p["path"] not in gone]
 
     def _own(self, keys: Keyring) -> str:
         return crypto.device_folder_name(keys.names, self.replica.device_id) if keys.names else ""
@@ -181,6 +204,8 @@ class FolderPass(CardsAndKeys):
         except crypto.Unreadable as exc:
             self._note(entry, store.UNREADABLE, detail=str(exc))
             self._problem(entry.path, f"unreadable: {exc}")
+            if _cut_short(data or b"", exc) and keys.names and device_dir == self._own(keys):
+                self._cut_short.append(entry)
             return None
         try:
             info, changesets = decode_segment(plain)
@@ -337,6 +362,13 @@ class FolderPass(CardsAndKeys):
         self.report.written += len(changesets)
         self.report.segments_written += 1
         return number + 1
+
+
+def _cut_short(data: bytes, exc: crypto.Unreadable) -> bool:
+    """An Organiser file cut short (empty, or its header there and sealed under a key held), not
+    a stranger's file (junk, or under a key this device lacks): those stay, reported."""
+    return not data or (data.startswith(crypto.MAGIC) and str(exc) != crypto.NO_KEY)
+
 
 def _refusals_by_file(refusals: list[Refusal],
                       where: dict[tuple[str, int], str]) -> tuple[dict[str, list[str]], set[str]]:

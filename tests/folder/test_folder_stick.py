@@ -111,3 +111,40 @@ def test_a_read_only_stick_is_still_read_and_says_this_laptops_changes_were_not_
     folders(a).sync()
     folders(b).sync()
     assert len(hashes([a, b])) == 1
+
+
+@pytest.mark.parametrize("left", [0, 200], ids=["empty", "cut short"])
+def test_a_segment_cut_short_when_the_stick_was_pulled_out_is_written_again_and_deleted_by_its_device(
+        tmp_path, left):
+    """From the folder walk: a segment cut short (the stick pulled out while it was written)
+    was written again by its device, but stayed, said 'unreadable' on every laptop for good."""
+    a, b = make_group(tmp_path, 2)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    for device in (a, b):
+        folders(device).add(str(stick))
+    a.members.add("Ana")
+    folders(a).sync()
+    b.members.add("Bruno")
+    folders(b).sync()
+    own = [p for p in stick.iterdir() if (p / "card").exists()]
+    a_segment = [s for d in own for s in d.glob("*.seg")
+                 if folders(a).status(str(stick))["writes_in"] == str(d)][0]
+    b_segment = [s for d in own for s in d.glob("*.seg")
+                 if folders(b).status(str(stick))["writes_in"] == str(d)][0]
+    with a_segment.open("r+b") as file:
+        file.truncate(left)
+    with b_segment.open("r+b") as file:
+        file.truncate(left)
+    folders(a).sync()
+    assert not a_segment.exists()  # its own: written again, and the cut-short copy deleted
+    assert b_segment.exists()  # another device's file: only its writer deletes it
+    assert [p["path"] for p in folders(a).status(str(stick))["problems"]] == [
+        b_segment.relative_to(stick).as_posix()]
+    folders(b).sync()
+    assert not b_segment.exists()
+    folders(a).sync()
+    assert len(hashes([a, b])) == 1
+    for device in (a, b):
+        assert folders(device).status(str(stick))["problems"] == []
+
