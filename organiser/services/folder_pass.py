@@ -29,7 +29,7 @@ from organiser.folder.segments import (
     encode_segment,
 )
 from organiser.services.folder_cards import CardsAndKeys, Keyring
-from organiser.services.folder_trouble import check_not_left_behind
+from organiser.services.folder_trouble import check_not_left_behind, collapse_foreign
 from organiser.store import folders as store
 from organiser.store import incidents
 from organiser.store.membership import kept_aside_that_count
@@ -106,6 +106,7 @@ class FolderPass(CardsAndKeys):
         self._read_segments(listing, known, keys)
         self.read_done = True
         self._write_own(listing, Keyring(self.replica))  # a removal just read starts a new epoch
+        self.report.problems = collapse_foreign(self.report.problems)
         return self.report
 
     def _tried_with(self, keys: Keyring) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from organiser.core.words import plural
-from organiser.folder import layout
+from organiser.folder import crypto, layout
 
 
 class LeftBehind(FileNotFoundError):
@@ -68,3 +68,22 @@ def _what_to_do(folder: str, exc: OSError) -> str:
         return f"this device may not write in the folder {folder}: give it the right to, then sync again"
     return (f"the folder {folder} cannot be used now ({exc.strerror or exc}): if it is a stick, "
             "plug it in again, then sync again")
+
+
+FOREIGN = "unreadable: " + crypto.NO_KEY
+
+
+def collapse_foreign(problems: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The files no key of this device opens, said once per device folder: on a stick two groups
+    share, every file of the other group is one (a line each grew with each of their segments)."""
+    foreign: dict[str, int] = {}
+    kept = []
+    for problem in problems:
+        device, _sep, _name = problem["path"].rpartition("/")
+        if problem["why"] == FOREIGN and device:
+            foreign[device] = foreign.get(device, 0) + 1
+        else:
+            kept.append(problem)
+    return kept + [{"path": device + "/", "why": f"{plural(count, 'file')} sealed with a folder key this device "
+                    "does not hold: another group's, or written after this device was removed from the group; "
+                    "left alone"} for device, count in foreign.items()]

@@ -35,7 +35,7 @@ from organiser.folder.segments import BadSegment, decode_segment
 from organiser.services.devices import DeviceInfo, Devices, MembershipRefused
 from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_pass import FolderPass, Keyring, PassReport
-from organiser.services.folder_trouble import left_behind, unusable
+from organiser.services.folder_trouble import collapse_foreign, left_behind, unusable
 from organiser.store import folders as store
 from organiser.store.database import connect
 from organiser.store.replica import Replica
@@ -142,7 +142,7 @@ class Folders:
         keys = Keyring(self.replica)
         own = str(root / crypto.device_folder_name(keys.names, self.replica.device_id)) if keys.names else ""
         return {**info.to_json(), "reachable": reachable, "segments": segments, "bytes": size,
-                "writes_in": own, "devices": self._device_rows(rows), "problems": problems}
+                "writes_in": own, "devices": self._device_rows(rows), "problems": collapse_foreign(problems)}
 
     def _device_rows(self, rows: dict[str, store.FileRow]) -> list[dict[str, Any]]:
         """Per device of the group: how far the folder and this device have it, and whether it reads the folder."""

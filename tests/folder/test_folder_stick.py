@@ -148,3 +148,34 @@ def test_a_segment_cut_short_when_the_stick_was_pulled_out_is_written_again_and_
     for device in (a, b):
         assert folders(device).status(str(stick))["problems"] == []
 
+
+def test_a_stick_two_groups_use_says_the_other_groups_files_once_per_device_and_mixes_nothing(tmp_path):
+    """From the folder walk: every file of the other group was listed, one line each ('unreadable:
+    it is sealed with a folder key this device does not hold'), a list growing with each of
+    their segments and saying nothing of what it is or what to do."""
+    from organiser.services.group import create_group
+
+    a, b = make_group(tmp_path, 2)
+    food_bank = create_group(tmp_path / "food", "Food Bank", "van laptop")
+    try:
+        stick = tmp_path / "stick"
+        stick.mkdir()
+        for device in (a, b, food_bank):
+            folders(device).add(str(stick))
+        for n in range(3):  # three passes, three segments each
+            a.members.add(f"Tenant {n}")
+            food_bank.members.add(f"Volunteer {n}")
+            for device in (a, food_bank, b):
+                folders(device).sync()
+        assert len(hashes([a, b])) == 1
+        assert not [m for m in a.members.list() if m.name.startswith("Volunteer")]
+        assert not [m for m in food_bank.members.list() if m.name.startswith("Tenant")]
+        theirs = Path(folders(food_bank).status(str(stick))["writes_in"]).name
+        for device in (a, b):
+            said = folders(device).status(str(stick))["problems"]
+            assert len(said) == 1 and said[0]["path"] == theirs + "/"
+            assert "another group" in said[0]["why"] and "left alone" in said[0]["why"]
+        report = folders(a).sync()[0]
+        assert [p["path"] for p in report.problems] in ([], [theirs + "/"])
+    finally:
+        food_bank.close()
