@@ -217,7 +217,7 @@ class FoldersDialog(QDialog):
 
     def choose(self) -> None:
         """Pick the folder (opened where sticks appear), and add it: choosing is the person's answer."""
-        path = QFileDialog.getExistingDirectory(self, "Choose a shared folder", _start_folder(self.path.text()))
+        path = QFileDialog.getExistingDirectory(self, "Choose a shared folder", start_folder(self.path.text()))
         if path:
             self.path.setText(path)
             self.add()
@@ -264,8 +264,8 @@ class FoldersDialog(QDialog):
         spawn(self.watcher.pass_now(), on_done=done, on_error=failed)
 
 
-def _start_folder(typed: str) -> str:
-    """Where Choose… opens: the folder typed, else where this desktop mounts sticks, else home."""
+def start_folder(typed: str = "") -> str:
+    """Where a folder chooser opens: the folder typed, else where this desktop mounts sticks, else home."""
     if typed.strip() and os.path.isdir(os.path.expanduser(typed)):
         return os.path.expanduser(typed)
     user = os.environ.get("USER") or os.path.basename(os.path.expanduser("~"))
