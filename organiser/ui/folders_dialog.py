@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import OrganiserError
+from organiser.services.folder_invites import make_folder_invite
 from organiser.services.folders import Folders
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
@@ -43,6 +46,7 @@ COLUMNS = ["Folder", "Last checked", "Files in it", "State"]
 # Where a desktop mounts a USB stick ({user}: the login name): Choose… opens at the first there.
 MEDIA_PLACES = ["/run/media/{user}", "/media/{user}", "/media"]
 REFRESH_MS = 1000  # the app's watcher passes every second: the dialog follows what it found
+INVITE_DAYS = 7  # the most an invite stays valid: a stick may take days to reach the far laptop
 
 
 NOT_THERE = "the folder is not there: plug the stick in, or if the folder moved, remove it and add it at its new place."
@@ -74,6 +78,7 @@ class FoldersDialog(QDialog):
     def __init__(self, group: Group, watcher: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sync through a folder")
+        self.group = group
         self.folders = Folders(group.replica)
         self.watcher = watcher
         self.model = QStandardItemModel(0, len(COLUMNS), self)
@@ -114,9 +119,14 @@ class FoldersDialog(QDialog):
         self.sync_button.clicked.connect(self.sync_now)
         self.remove_button = QPushButton("&Remove folder")
         self.remove_button.clicked.connect(self.remove)
+        self.invite_button = QPushButton("&Invite a laptop through it…")
+        self.invite_button.setToolTip("Leave a one-time invite in the selected folder, for a laptop that "
+                                      "meets the group only through it")
+        self.invite_button.clicked.connect(self.invite)
         actions = QHBoxLayout()
         actions.addWidget(self.sync_button)
         actions.addWidget(self.remove_button)
+        actions.addWidget(self.invite_button)
         actions.addStretch(1)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -126,7 +136,7 @@ class FoldersDialog(QDialog):
         buttons.rejected.connect(self.reject)
         # Return in the path field adds the folder; no button of the dialog takes it first.
         for button in (self.choose_button, self.add_button, self.sync_button, self.remove_button,
-                       *buttons.buttons()):
+                       self.invite_button, *buttons.buttons()):
             button.setAutoDefault(False)
             button.setDefault(False)
         layout = QVBoxLayout(self)
@@ -194,6 +204,7 @@ class FoldersDialog(QDialog):
         path = self.chosen()
         self.sync_button.setEnabled(self.model.rowCount() > 0)
         self.remove_button.setEnabled(path is not None)
+        self.invite_button.setEnabled(path is not None)
         if path is None:
             self.detail.setText("Select a folder to see how far it has each device's changes."
                                 if self.model.rowCount() else "No folder yet: type or choose one above.")
@@ -240,6 +251,27 @@ class FoldersDialog(QDialog):
         if path is None:
             return
         self.folders.remove(path)
+        self.reload()
+
+    def invite(self) -> None:
+        """A one-time invite left in the selected folder; its code is shown, to send apart from it."""
+        path = self.chosen()
+        if path is None:
+            return
+        try:
+            code = make_folder_invite(self.group, path, INVITE_DAYS * 86400)
+        except (OrganiserError, OSError) as exc:
+            show_error(self, "Cannot leave an invite in the folder", exc)
+            return
+        QApplication.clipboard().setText(code)
+        box = QMessageBox(QMessageBox.Icon.Information, "Invite a laptop through the folder",
+                          f"<p>An invite is in {html.escape(path)}. Its code (copied):</p><p><b>{code}</b></p>"
+                          "<p>Send the code apart from the folder (a message, a call), never with the stick. On "
+                          "the far laptop, the start screen's <i>Join a group</i> takes it and asks for the folder; "
+                          f"this laptop admits it at its next pass. The code admits one laptop, for {INVITE_DAYS} "
+                          "days.</p>", QMessageBox.StandardButton.Ok, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.exec()
         self.reload()
 
     def sync_now(self) -> None:

@@ -171,3 +171,32 @@ def test_a_folder_that_cannot_be_used_says_so_in_short_and_what_to_do_below(
     assert "select it" in state.text() and "plug the stick in" in state.toolTip().lower()
     _click_row(qtbot, dialog.table, 0)
     assert "plug the stick in" in dialog.detail.text().lower()
+
+
+def test_an_admin_invites_a_far_laptop_through_the_selected_folder(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Any) -> None:
+    """From the folder walk: inviting a laptop through the stick needed 'organiser invite --folder'."""
+    from organiser.services.folder_invites import redeem_folder_invite
+    from tests.ui.conftest import with_modal
+
+    a, _b = two_devices
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    dialog = _open_empty(qtbot, a)
+    assert not dialog.invite_button.isEnabled()  # which folder? none chosen yet
+    _add(qtbot, dialog, stick)
+    _click_row(qtbot, dialog.table, 0)
+    shown: list[str] = []
+    with_modal(lambda: qtbot.mouseClick(dialog.invite_button, Qt.MouseButton.LeftButton),
+               lambda box: shown.append(box.text()))
+    said = shown[0]
+    code = next(word for word in said.replace("<", " ").replace(">", " ").split() if word.startswith("ORGF-"))
+    assert "apart from" in said and "7 days" in said and "Join a group" in said
+    assert QApplication.clipboard().text() == code
+    assert list(stick.glob("*.invite"))
+    far = redeem_folder_invite(tmp_path / "far", str(stick), code, "far laptop")
+    try:
+        qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)  # the office's pass admits it
+        assert "far laptop" in {d.get("name") for d in a.devices()}
+    finally:
+        far.close()
