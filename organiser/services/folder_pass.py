@@ -28,6 +28,7 @@ from organiser.folder.segments import (
     decode_segment,
     encode_segment,
 )
+from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_cards import CardsAndKeys, Keyring
 from organiser.services.folder_trouble import check_not_left_behind, collapse_foreign
 from organiser.store import folders as store
@@ -92,10 +93,14 @@ class FolderPass(CardsAndKeys):
     def run(self) -> PassReport:
         if not self.root.is_dir():
             raise FileNotFoundError(errno.ENOENT, "it is not there: unplugged or moved?", self.folder)
-        keys = Keyring(self.replica)
         listing = self._listing = layout.list_folder(self.root)
         known = store.files(self.db, self.folder)
-        check_not_left_behind(self.root, known, listing)  # before anything is forgotten or written
+        check_not_left_behind(self.root, known, listing)  # before anything is forgotten, deleted or written
+        # Answers to this device's invites, admitted before writing; used and expired invites'
+        # files deleted (not while a stick is out: its invite would be forgotten, its files kept).
+        if admit_requests(self.replica, self.folder):
+            known = store.files(self.db, self.folder)
+        keys = Keyring(self.replica)
         self.report.problems += [{"path": p, "why": why} for p, why in listing.ignored]
         known = self._forget_deleted(known)
         self._trying = self._tried_with(keys)

@@ -33,7 +33,6 @@ from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
 from organiser.services.devices import DeviceInfo, Devices, MembershipRefused
-from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_pass import FolderPass, Keyring, PassReport
 from organiser.services.folder_trouble import collapse_foreign, left_behind, unusable
 from organiser.store import folders as store
@@ -113,7 +112,6 @@ class Folders:
     def sync_folder(self, path: str, events: list[object] | None = None) -> PassReport:
         folder_pass = FolderPass(self.replica, path, events)
         try:
-            admit_requests(self.replica, path)  # answers to this device's invites, admitted before writing
             report = folder_pass.run()
         except OSError as exc:  # unplugged, moved, read-only, full: said in status, tried again later
             read = folder_pass.report.applied if folder_pass.read_done else None

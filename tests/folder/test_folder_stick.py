@@ -179,3 +179,32 @@ def test_a_stick_two_groups_use_says_the_other_groups_files_once_per_device_and_
         assert [p["path"] for p in report.problems] in ([], [theirs + "/"])
     finally:
         food_bank.close()
+
+
+def test_an_invite_used_while_the_stick_was_out_is_deleted_from_it_once_it_is_back(tmp_path):
+    """From the folder walk: the pass after an admission deletes the invite's files (they hold the
+    group's credentials for whoever has the code). Made while the stick was out, it deleted nothing,
+    forgot the invite, and its files stayed on the stick for good."""
+    from organiser.services.folder_invites import make_folder_invite, redeem_folder_invite
+
+    a, _b = make_group(tmp_path, 2)
+    stick = tmp_path / "media" / "STICK"
+    stick.mkdir(parents=True)
+    folders(a).add(str(stick))
+    folders(a).sync()
+    code = make_folder_invite(a, str(stick), 3600)
+    far = redeem_folder_invite(tmp_path / "far", str(stick), code, "far laptop")
+    try:
+        folders(a).sync()  # admits it
+        assert "far laptop" in {d.get("name") for d in a.devices()}
+        pocket = tmp_path / "pocket"
+        stick.rename(pocket)
+        stick.mkdir()  # the mount point left behind
+        with pytest.raises(FolderUnavailable):
+            folders(a).sync()
+        stick.rmdir()
+        pocket.rename(stick)
+        folders(a).sync()
+        assert not list(stick.glob("*.invite")) and not list(stick.glob("*.request"))
+    finally:
+        far.close()
