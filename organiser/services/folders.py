@@ -368,6 +368,7 @@ class FolderWatcher:
         self._unsubscribe: Any = None
         self._replicas: list[Replica] = []
         self.last_reports: dict[str, PassReport] = {}
+        self._said: dict[str, str] = {}  # per folder, why it could not be used, as logged last
 
     def _worker(self) -> Folders:
         replica = getattr(self._local, "replica", None)
@@ -393,8 +394,12 @@ class FolderWatcher:
         for info in folders.list():
             try:
                 reports.append(folders.sync_folder(info.path, events))
+                if self._said.pop(info.path, None):
+                    log.info("the folder %s can be used again", info.path)
             except FolderUnavailable as exc:  # said in status, tried again at the next pass
-                log.warning("%s", exc)
+                if self._said.get(info.path) != str(exc):  # once, not at every pass while a stick is out
+                    log.warning("%s", exc)
+                    self._said[info.path] = str(exc)
             except Exception as exc:  # one folder's failure must not stop the passes over the others
                 log.exception("a pass over the sync folder %s failed", info.path)
                 store.note_pass(folders.db, info.path, f"the last pass over {info.path} failed ({exc}).")
