@@ -139,8 +139,12 @@ class Folders:
                 size += sum(e.size for _n, e in numbered)
         keys = Keyring(self.replica)
         own = str(root / crypto.device_folder_name(keys.names, self.replica.device_id)) if keys.names else ""
+        # A laptop that joined through the folder reads it at once, but writes (and is read by the
+        # others) only once the laptop that invited it has passed over the folder and admitted it.
+        admitted = self.replica.roster().admitted(self.replica.device_id)
         return {**info.to_json(), "reachable": reachable, "segments": segments, "bytes": size,
-                "writes_in": own, "devices": self._device_rows(rows), "problems": collapse_foreign(problems)}
+                "writes_in": own, "admitted": admitted, "devices": self._device_rows(rows),
+                "problems": collapse_foreign(problems)}
 
     def _device_rows(self, rows: dict[str, store.FileRow]) -> list[dict[str, Any]]:
         """Per device of the group: how far the folder and this device have it, and whether it reads the folder."""
@@ -151,7 +155,8 @@ class Folders:
         for device in Devices(self.replica).list():
             seen = applied.get(device.id)
             devices.append({
-                "id": device.id, "name": device.name, "this_device": device.this_device, "removed": device.removed,
+                "id": device.id, "name": device.name, "this_device": device.this_device, "admin": device.admin,
+                "removed": device.removed,
                 "in_folder": in_folder.get(device.id, 0), "here": here.get(device.id, 0),
                 "reads_folder": seen is not None,
                 "caught_up": seen is not None and all(seen.get(a, 0) >= s for a, s in in_folder.items()),

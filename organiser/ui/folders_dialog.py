@@ -51,6 +51,7 @@ INVITE_DAYS = 7  # the most an invite stays valid: a stick may take days to reac
 
 NOT_THERE = "the folder is not there: plug the stick in, or if the folder moved, remove it and add it at its new place."
 CANNOT_USE = "cannot be used now: select it for what to do"
+WAITING = "this laptop waits to be admitted: select it for what to do"
 
 
 def _trouble(status: dict[str, Any]) -> str:
@@ -60,10 +61,21 @@ def _trouble(status: dict[str, Any]) -> str:
     return status["last_error"]
 
 
+def _waiting(status: dict[str, Any]) -> str:
+    """For a laptop that joined through the folder and is not admitted yet: what to do."""
+    if status["admitted"]:
+        return ""
+    admins = [d["name"] for d in status["devices"] if d["admin"] and not d["removed"]]
+    return ("This laptop waits to be admitted: carry the folder (the stick) to the laptop that invited it ("
+            + " or ".join(admins) + "), whose next pass admits it; until then this laptop's changes wait here.")
+
+
 def _state(status: dict[str, Any]) -> str:
     """The State cell: short, so the path stays in view; the sentence is its tooltip and below."""
     if _trouble(status):
         return CANNOT_USE
+    if _waiting(status):
+        return WAITING
     behind = [d["name"] for d in status["devices"] if not d["removed"] and not d["caught_up"]]
     problems = len(status["problems"])
     parts = ["every device has read everything" if not behind else f"not yet read by {', '.join(behind)}"]
@@ -186,7 +198,7 @@ class FoldersDialog(QDialog):
             items = [QStandardItem(text) for text in cells]
             items[0].setData(info.path, PATH_ROLE)
             items[0].setToolTip(info.path)
-            items[3].setToolTip(_trouble(status))
+            items[3].setToolTip(_trouble(status) or _waiting(status))
             self.model.appendRow(items)
         # Sized again for what the rows say now (ResizeToContents alone kept the empty list's widths).
         for column in range(1, len(COLUMNS)):
@@ -211,7 +223,8 @@ class FoldersDialog(QDialog):
             return
         status = self.folders.status(path)
         trouble = _trouble(status)
-        lines = [f"<b>{html.escape(trouble[0].upper() + trouble[1:])}</b>"] if trouble else []
+        said = trouble[0].upper() + trouble[1:] if trouble else _waiting(status)
+        lines = [f"<b>{html.escape(said)}</b>"] if said else []
         for d in status["devices"]:
             read = "has read everything" if d["caught_up"] else (
                 "has not read everything yet" if d["reads_folder"] else "has not used this folder yet")

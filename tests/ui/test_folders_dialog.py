@@ -200,3 +200,28 @@ def test_an_admin_invites_a_far_laptop_through_the_selected_folder(
         assert "far laptop" in {d.get("name") for d in a.devices()}
     finally:
         far.close()
+
+
+def test_a_laptop_that_joined_through_the_folder_is_told_it_waits_to_be_admitted(
+        qtbot: Any, group: Group, tmp_path: Any) -> None:
+    """From the folder walk: the far laptop's window opened on the group and read everything in the
+    folder, but nothing said that its own changes wait until the stick has been back to the laptop
+    that invited it."""
+    from organiser.services.folder_invites import make_folder_invite, redeem_folder_invite
+
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    code = make_folder_invite(group, str(stick), 3600)
+    far = redeem_folder_invite(tmp_path / "far", str(stick), code, "far laptop")
+    try:
+        dialog = _open_empty(qtbot, far)
+        state = dialog.model.item(0, 3)
+        assert "waits to be admitted" in state.text()
+        _click_row(qtbot, dialog.table, 0)
+        assert "door laptop" in dialog.detail.text() and "carry" in dialog.detail.text().lower()
+        Folders(group.replica).sync()  # the stick back at the door laptop: admitted
+        with qtbot.waitSignal(dialog.synced, timeout=5000):
+            qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+        assert "waits" not in dialog.model.item(0, 3).text()
+    finally:
+        far.close()
