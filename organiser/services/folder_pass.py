@@ -109,10 +109,22 @@ class FolderPass(CardsAndKeys):
             self._trying = self._tried_with(keys)
         self._read_cards(listing, known, keys)
         self._read_segments(listing, known, keys)
+        self._read_cards_of_newcomers(listing, keys)
         self.read_done = True
         self._write_own(listing, Keyring(self.replica))  # a removal just read starts a new epoch
         self.report.problems = collapse_foreign(self.report.problems)
         return self.report
+
+    def _read_cards_of_newcomers(self, listing: layout.Listing, keys: Keyring) -> None:
+        """Cards refused in this pass because their device's admission was read after them
+        (segments come after cards) are read again now, not said 'not signed' until the next pass."""
+        trying = self._tried_with(keys)
+        if trying == self._trying:
+            return
+        self._trying = trying
+        cards = {entry.path for entry in listing.cards.values()}
+        self.report.problems = [p for p in self.report.problems if p["path"] not in cards]
+        self._read_cards(listing, store.files(self.db, self.folder), keys)
 
     def _tried_with(self, keys: Keyring) -> str:
         """What a file that could not be used yet was tried with: the keys held and the roster.

@@ -208,3 +208,28 @@ def test_an_invite_used_while_the_stick_was_out_is_deleted_from_it_once_it_is_ba
         assert not list(stick.glob("*.invite")) and not list(stick.glob("*.request"))
     finally:
         far.close()
+
+
+def test_the_card_of_a_laptop_admitted_in_the_same_pass_is_taken_not_said_unsigned(tmp_path):
+    """From the folder walk: a laptop that read the far laptop's card and its admission from the
+    stick in one pass said 'a device card not signed by a device of this group' (the card was read
+    before the admission), as if someone had forged it, until its next pass."""
+    from organiser.services.folder_invites import make_folder_invite, redeem_folder_invite
+
+    a, b = make_group(tmp_path, 2)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    for device in (a, b):
+        folders(device).add(str(stick))
+        folders(device).sync()
+    code = make_folder_invite(a, str(stick), 3600)
+    far = redeem_folder_invite(tmp_path / "far", str(stick), code, "far laptop")
+    try:
+        folders(a).sync()  # admits it
+        folders(far).sync()  # learns of it, leaves its card
+        report = folders(b).sync()[0]  # the admission and the card, in one pass
+        assert report.problems == []
+        rows = {d["name"]: d for d in folders(b).status(str(stick))["devices"]}
+        assert rows["far laptop"]["reads_folder"] and folders(b).status(str(stick))["problems"] == []
+    finally:
+        far.close()
