@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from organiser.core.words import plural
 from organiser.folder import crypto, layout
@@ -87,3 +88,13 @@ def collapse_foreign(problems: list[dict[str, str]]) -> list[dict[str, str]]:
     return kept + [{"path": device + "/", "why": f"{plural(count, 'file')} sealed with a folder key this device "
                     "does not hold: another group's, or written after this device was removed from the group; "
                     "left alone"} for device, count in foreign.items()]
+
+
+def waiting_to_be_admitted(status: dict[str, Any]) -> str:
+    """For a laptop that joined through the folder and is not admitted yet (`Folders.status`):
+    what to do; empty once admitted."""
+    if status["admitted"]:
+        return ""
+    admins = [d["name"] for d in status["devices"] if d["admin"] and not d["removed"]]
+    return ("This laptop waits to be admitted: carry the folder (the stick) to the laptop that invited it ("
+            + " or ".join(admins) + "), whose next pass admits it; until then this laptop's changes wait here.")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError
 from organiser.services.folder_invites import make_folder_invite
+from organiser.services.folder_trouble import waiting_to_be_admitted
 from organiser.services.folders import Folders
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
@@ -61,20 +62,11 @@ def _trouble(status: dict[str, Any]) -> str:
     return status["last_error"]
 
 
-def _waiting(status: dict[str, Any]) -> str:
-    """For a laptop that joined through the folder and is not admitted yet: what to do."""
-    if status["admitted"]:
-        return ""
-    admins = [d["name"] for d in status["devices"] if d["admin"] and not d["removed"]]
-    return ("This laptop waits to be admitted: carry the folder (the stick) to the laptop that invited it ("
-            + " or ".join(admins) + "), whose next pass admits it; until then this laptop's changes wait here.")
-
-
 def _state(status: dict[str, Any]) -> str:
     """The State cell: short, so the path stays in view; the sentence is its tooltip and below."""
     if _trouble(status):
         return CANNOT_USE
-    if _waiting(status):
+    if waiting_to_be_admitted(status):
         return WAITING
     behind = [d["name"] for d in status["devices"] if not d["removed"] and not d["caught_up"]]
     problems = len(status["problems"])
@@ -198,7 +190,7 @@ class FoldersDialog(QDialog):
             items = [QStandardItem(text) for text in cells]
             items[0].setData(info.path, PATH_ROLE)
             items[0].setToolTip(info.path)
-            items[3].setToolTip(_trouble(status) or _waiting(status))
+            items[3].setToolTip(_trouble(status) or waiting_to_be_admitted(status))
             self.model.appendRow(items)
         # Sized again for what the rows say now (ResizeToContents alone kept the empty list's widths).
         for column in range(1, len(COLUMNS)):
@@ -223,7 +215,7 @@ class FoldersDialog(QDialog):
             return
         status = self.folders.status(path)
         trouble = _trouble(status)
-        said = trouble[0].upper() + trouble[1:] if trouble else _waiting(status)
+        said = trouble[0].upper() + trouble[1:] if trouble else waiting_to_be_admitted(status)
         lines = [f"<b>{html.escape(said)}</b>"] if said else []
         for d in status["devices"]:
             read = "has read everything" if d["caught_up"] else (
