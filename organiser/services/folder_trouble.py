@@ -72,22 +72,32 @@ def _what_to_do(folder: str, exc: OSError) -> str:
 
 
 FOREIGN = "unreadable: " + crypto.NO_KEY
+OTHER_FILES = "./"  # the problem saying the files beside the devices' folders that are not Organiser's
 
 
 def collapse_foreign(problems: list[dict[str, str]]) -> list[dict[str, str]]:
     """The files no key of this device opens, said once per device folder: on a stick two groups
-    share, every file of the other group is one (a line each grew with each of their segments)."""
+    share, every file of the other group is one (a line each grew with each of their segments).
+    The stick's other files (documents, photos) beside the device folders are said once too."""
     foreign: dict[str, int] = {}
+    others = 0
     kept = []
     for problem in problems:
-        device, _sep, _name = problem["path"].rpartition("/")
+        device, _sep, name = problem["path"].rstrip("/").rpartition("/")
         if problem["why"] == FOREIGN and device:
             foreign[device] = foreign.get(device, 0) + 1
+        elif problem["why"] == layout.NOT_OURS and not device:
+            others += 1
         else:
             kept.append(problem)
-    return kept + [{"path": device + "/", "why": f"{plural(count, 'file')} sealed with a folder key this device "
-                    "does not hold: another group's, or written after this device was removed from the group; "
-                    "left alone"} for device, count in foreign.items()]
+    kept += [{"path": device + "/", "why": f"{plural(count, 'file')} sealed with a folder key this device "
+              "does not hold: another group's, or written after this device was removed from the group; "
+              "left alone"} for device, count in foreign.items()]
+    if others:
+        kept.append({"path": OTHER_FILES, "why": f"{plural(others, 'file or folder', 'files and folders')} beside the "
+                     "devices' folders that are not Organiser's (documents, photos): left alone; a folder of its "
+                     "own on the stick keeps them apart"})
+    return kept
 
 
 def waiting_to_be_admitted(status: dict[str, Any]) -> str:

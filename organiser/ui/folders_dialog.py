@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError
 from organiser.services.folder_invites import make_folder_invite
-from organiser.services.folder_trouble import waiting_to_be_admitted
+from organiser.services.folder_trouble import OTHER_FILES, waiting_to_be_admitted
 from organiser.services.folders import Folders
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
@@ -69,7 +69,7 @@ def _state(status: dict[str, Any]) -> str:
     if waiting_to_be_admitted(status):
         return WAITING
     behind = [d["name"] for d in status["devices"] if not d["removed"] and not d["caught_up"]]
-    problems = len(status["problems"])
+    problems = len([p for p in status["problems"] if p["path"] != OTHER_FILES])  # the stick's documents are fine
     parts = ["every device has read everything" if not behind else f"not yet read by {', '.join(behind)}"]
     if problems:
         parts.append(f"{problems} file{'s' if problems != 1 else ''} ignored")
@@ -226,7 +226,8 @@ class FoldersDialog(QDialog):
         if status["writes_in"]:
             lines.append(f"This device writes its files in {html.escape(status['writes_in'])}; "
                          "the other folders there are the other devices' (or another group's).")
-        lines += [f"Ignored {html.escape(p['path'])}: {html.escape(p['why'])}" for p in status["problems"][:10]]
+        lines += [html.escape(p["why"]) if p["path"] == OTHER_FILES else
+                  f"Ignored {html.escape(p['path'])}: {html.escape(p['why'])}" for p in status["problems"][:10]]
         self.detail.setText("<br>".join(lines))
 
     # ---- acting -----------------------------------------------------------------------------

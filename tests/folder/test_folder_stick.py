@@ -233,3 +233,25 @@ def test_the_card_of_a_laptop_admitted_in_the_same_pass_is_taken_not_said_unsign
         assert rows["far laptop"]["reads_folder"] and folders(b).status(str(stick))["problems"] == []
     finally:
         far.close()
+
+
+def test_the_sticks_own_documents_are_said_once_not_one_line_each(tmp_path):
+    """From the folder walk: a stick that also carries the union's documents listed each of them
+    as 'not a file Organiser writes' (the dialog's state: '30 files ignored', as if something were
+    wrong)."""
+    a, b = make_group(tmp_path, 2)
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    for n in range(28):
+        (stick / f"minutes-{n}.pdf").write_bytes(b"%PDF")
+    (stick / "Photos").mkdir()
+    (stick / "flyer.odt.part").write_bytes(b"")  # still arriving: said on its own
+    for device in (a, b):
+        folders(device).add(str(stick))
+        folders(device).sync()
+    said = folders(a).status(str(stick))["problems"]
+    others = [p for p in said if "not Organiser's" in p["why"]]
+    assert len(others) == 1 and "29" in others[0]["why"] and "folder of its own" in others[0]["why"]
+    assert any(p["path"] == "flyer.odt.part" for p in said)
+    assert len(said) == 2
+    assert len(hashes([a, b])) == 1

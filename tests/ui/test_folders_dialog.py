@@ -225,3 +225,18 @@ def test_a_laptop_that_joined_through_the_folder_is_told_it_waits_to_be_admitted
         assert "waits" not in dialog.model.item(0, 3).text()
     finally:
         far.close()
+
+
+def test_a_stick_that_also_carries_documents_reads_as_fine(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Any) -> None:
+    """From the folder walk: the union's documents on the stick made the state read '29 files ignored'."""
+    a, _b = two_devices
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    for n in range(29):
+        (stick / f"minutes-{n}.pdf").write_bytes(b"%PDF")
+    dialog = _open_empty(qtbot, a)
+    _add(qtbot, dialog, stick)
+    assert "ignored" not in dialog.model.item(0, 3).text()
+    _click_row(qtbot, dialog.table, 0)
+    assert "<br>29 files and folders beside the devices" in dialog.detail.text()  # a sentence of its own
