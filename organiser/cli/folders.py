@@ -108,6 +108,11 @@ def _print_status(st: dict[str, Any]) -> None:
     print(f"{st['path']}: {plural(st['segments'], 'segment')}, {st['bytes']} bytes; last pass {when}"
           + ("" if st["reachable"] else " (not reachable now)")
           + (f"; {st['last_error']}" if st["last_error"] else ""))
+    from organiser.services.folder_trouble import waiting_to_be_admitted
+
+    waiting = waiting_to_be_admitted(st)
+    if waiting:
+        print(waiting)
     print_table([_device_row(d) for d in st["devices"]], ["device", "in folder", "here", "has read all"])
     for problem in st["problems"]:
         print(f"  ignored {problem['path']}: {problem['why']}")

@@ -35,6 +35,7 @@ TEMP_PREFIX = ".tmp-"
 TOOL_FILES = {".stfolder", ".stignore", ".stversions", ".sync", ".nextcloudsync.log", "desktop.ini", ".DS_Store"}
 CONFLICT_MARKS = (".sync-conflict-", "(conflicted copy", "conflicted copy", "-conflict-", "(Case Conflict")
 PARTIAL_MARKS = (TEMP_PREFIX, ".syncthing.", "~syncthing~", ".~", ".part", ".tmp")
+NOT_OURS = "not a file Organiser writes"
 
 # No file Organiser writes is larger, so none larger is read. A segment is closed once it holds
 # 8 MiB of changesets (folder/segments.py SEGMENT_BYTES, counted as body + 64), so it holds
@@ -83,7 +84,7 @@ def why_ignored(name: str) -> str:
         return "a conflict copy made by the folder tool"
     if name.startswith(PARTIAL_MARKS) or name.endswith((".part", ".tmp", ".partial")):
         return "still arriving (a partial or temporary file)"
-    return "not a file Organiser writes"
+    return NOT_OURS
 
 
 def not_readable(st: os.stat_result, limit: int = MAX_FILE_BYTES) -> str | None:
@@ -168,7 +169,7 @@ def _list_device(found: Listing, folder: Path, device: str) -> None:
     for item in sorted(os.scandir(folder), key=lambda e: e.name):
         rel = f"{device}/{item.name}"
         if item.is_dir(follow_symlinks=False):
-            found.ignored.append((rel + "/", "not a file Organiser writes"))
+            found.ignored.append((rel + "/", NOT_OURS))
             continue
         if item.name.startswith(TEMP_PREFIX):
             continue

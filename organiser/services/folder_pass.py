@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ from organiser.folder.segments import (
     decode_segment,
     encode_segment,
 )
+from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_cards import CardsAndKeys, Keyring
+from organiser.services.folder_trouble import check_not_left_behind, collapse_foreign
 from organiser.store import folders as store
 from organiser.store import incidents
 from organiser.store.membership import kept_aside_that_count
@@ -82,24 +85,46 @@ class FolderPass(CardsAndKeys):
         self.exchange = crypto.exchange_key(replica.key())
         self._listing = layout.Listing()
         self._trying = ""  # what files not usable yet are tried with in this pass (_tried_with)
+        self.read_done = False  # every file was read: trouble from now on is in writing
+        self._cut_short: list[layout.FileEntry] = []  # own segments that no longer open under a key held
 
     # ---- the pass ---------------------------------------------------------------------------
 
     def run(self) -> PassReport:
         if not self.root.is_dir():
             raise FileNotFoundError(errno.ENOENT, "it is not there: unplugged or moved?", self.folder)
-        keys = Keyring(self.replica)
         listing = self._listing = layout.list_folder(self.root)
+        known = store.files(self.db, self.folder)
+        check_not_left_behind(self.root, known, listing)  # before anything is forgotten, deleted or written
+        # Answers to this device's invites, admitted before writing; used and expired invites'
+        # files deleted (not while a stick is out: its invite would be forgotten, its files kept).
+        if admit_requests(self.replica, self.folder):
+            known = store.files(self.db, self.folder)
+        keys = Keyring(self.replica)
         self.report.problems += [{"path": p, "why": why} for p, why in listing.ignored]
-        known = self._forget_deleted(store.files(self.db, self.folder))
+        known = self._forget_deleted(known)
         self._trying = self._tried_with(keys)
         if self._read_keys(listing, known, keys):
             keys = Keyring(self.replica)
             self._trying = self._tried_with(keys)
         self._read_cards(listing, known, keys)
         self._read_segments(listing, known, keys)
+        self._read_cards_of_newcomers(listing, keys)
+        self.read_done = True
         self._write_own(listing, Keyring(self.replica))  # a removal just read starts a new epoch
+        self.report.problems = collapse_foreign(self.report.problems)
         return self.report
+
+    def _read_cards_of_newcomers(self, listing: layout.Listing, keys: Keyring) -> None:
+        """Cards refused in this pass because their device's admission was read after them
+        (segments come after cards) are read again now, not said 'not signed' until the next pass."""
+        trying = self._tried_with(keys)
+        if trying == self._trying:
+            return
+        self._trying = trying
+        cards = {entry.path for entry in listing.cards.values()}
+        self.report.problems = [p for p in self.report.problems if p["path"] not in cards]
+        self._read_cards(listing, store.files(self.db, self.folder), keys)
 
     def _tried_with(self, keys: Keyring) -> str:
         """What a file that could not be used yet was tried with: the keys held and the roster.
@@ -125,10 +150,31 @@ class FolderPass(CardsAndKeys):
         try:
             layout.check_device_folder(self.root / own)  # said at every pass, even with nothing to write
             self._write_segments(own, keys.newest)
+            self._delete_cut_short()
             self._write_card(own, keys.newest, listing)
             self._share_keys(own, keys)
         except layout.Unwritable as exc:  # something not ours where we write, or no segment number left
             self._problem(exc.where or f"{own}/", exc.why)
+
+    def _delete_cut_short(self) -> None:
+        """This device's own segments cut short (a stick pulled out while one was written): what
+        they held was just written again, so they go, unless changed since they were read.
+        Only their writer deletes them; one under a key this device lacks is never touched."""
+        gone = []
+        for entry in self._cut_short:
+            try:
+                st = os.lstat(self.root / entry.path)
+                if (st.st_size, st.st_mtime_ns) == (entry.size, entry.mtime_ns):
+                    os.unlink(self.root / entry.path)
+                    gone.append(entry.path)
+            except FileNotFoundError:
+                gone.append(entry.path)
+        if not gone:
+            return
+        with self.db.atomic():
+            store.forget_files(self.db, self.folder, gone)
+        log.info("deleted this device's segments cut short, written again: %s", ", ".join(gone))
+        self.report.problems = [p for p in self.report.problems if p["path"] not in gone]
 
     def _own(self, keys: Keyring) -> str:
         return crypto.device_folder_name(keys.names, self.replica.device_id) if keys.names else ""
@@ -176,6 +222,8 @@ class FolderPass(CardsAndKeys):
         except crypto.Unreadable as exc:
             self._note(entry, store.UNREADABLE, detail=str(exc))
             self._problem(entry.path, f"unreadable: {exc}")
+            if _cut_short(data or b"", exc) and keys.names and device_dir == self._own(keys):
+                self._cut_short.append(entry)
             return None
         try:
             info, changesets = decode_segment(plain)
@@ -332,6 +380,13 @@ class FolderPass(CardsAndKeys):
         self.report.written += len(changesets)
         self.report.segments_written += 1
         return number + 1
+
+
+def _cut_short(data: bytes, exc: crypto.Unreadable) -> bool:
+    """An Organiser file cut short (empty, or its header there and sealed under a key held), not
+    a stranger's file (junk, or under a key this device lacks): those stay, reported."""
+    return not data or (data.startswith(crypto.MAGIC) and str(exc) != crypto.NO_KEY)
+
 
 def _refusals_by_file(refusals: list[Refusal],
                       where: dict[tuple[str, int], str]) -> tuple[dict[str, list[str]], set[str]]:

@@ -33,8 +33,8 @@ from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.folder import crypto, layout
 from organiser.folder.segments import BadSegment, decode_segment
 from organiser.services.devices import DeviceInfo, Devices, MembershipRefused
-from organiser.services.folder_admissions import admit_requests
 from organiser.services.folder_pass import FolderPass, Keyring, PassReport
+from organiser.services.folder_trouble import collapse_foreign, left_behind, unusable
 from organiser.store import folders as store
 from organiser.store.database import connect
 from organiser.store.replica import Replica
@@ -110,13 +110,14 @@ class Folders:
         return [self.sync_folder(info.path, events) for info in chosen]
 
     def sync_folder(self, path: str, events: list[object] | None = None) -> PassReport:
+        folder_pass = FolderPass(self.replica, path, events)
         try:
-            admit_requests(self.replica, path)  # answers to this device's invites, admitted before writing
-            report = FolderPass(self.replica, path, events).run()
+            report = folder_pass.run()
         except OSError as exc:  # unplugged, moved, read-only, full: said in status, tried again later
-            message = f"the folder {path} cannot be used now ({exc.strerror or exc})"
+            read = folder_pass.report.applied if folder_pass.read_done else None
+            message = unusable(path, exc, read)
             store.note_pass(self.db, path, message)
-            raise FolderUnavailable(message + ".") from None
+            raise FolderUnavailable(message) from None
         store.note_pass(self.db, path)
         return report
 
@@ -126,16 +127,24 @@ class Folders:
         info = self.find(text)
         root = Path(info.path)
         rows = store.files(self.db, info.path)
-        problems = _file_problems(root, rows.values())
+        listing = layout.list_folder(root) if root.is_dir() else None
+        reachable = listing is not None and not left_behind(root, rows, listing)
+        # A stick pulled out: its files are not deleted, they are elsewhere.
+        problems = _file_problems(root, rows.values(), deleted=reachable)
         segments, size = 0, 0
-        if root.is_dir():
-            listing = layout.list_folder(root)
+        if reachable and listing is not None:
             problems += [{"path": p, "why": why} for p, why in listing.ignored]
             for numbered in listing.segments.values():
                 segments += len(numbered)
                 size += sum(e.size for _n, e in numbered)
-        return {**info.to_json(), "reachable": root.is_dir(), "segments": segments, "bytes": size,
-                "devices": self._device_rows(rows), "problems": problems}
+        keys = Keyring(self.replica)
+        own = str(root / crypto.device_folder_name(keys.names, self.replica.device_id)) if keys.names else ""
+        # A laptop that joined through the folder reads it at once, but writes (and is read by the
+        # others) only once the laptop that invited it has passed over the folder and admitted it.
+        admitted = self.replica.roster().admitted(self.replica.device_id)
+        return {**info.to_json(), "reachable": reachable, "segments": segments, "bytes": size,
+                "writes_in": own, "admitted": admitted, "devices": self._device_rows(rows),
+                "problems": collapse_foreign(problems)}
 
     def _device_rows(self, rows: dict[str, store.FileRow]) -> list[dict[str, Any]]:
         """Per device of the group: how far the folder and this device have it, and whether it reads the folder."""
@@ -146,7 +155,8 @@ class Folders:
         for device in Devices(self.replica).list():
             seen = applied.get(device.id)
             devices.append({
-                "id": device.id, "name": device.name, "this_device": device.this_device, "removed": device.removed,
+                "id": device.id, "name": device.name, "this_device": device.this_device, "admin": device.admin,
+                "removed": device.removed,
                 "in_folder": in_folder.get(device.id, 0), "here": here.get(device.id, 0),
                 "reads_folder": seen is not None,
                 "caught_up": seen is not None and all(seen.get(a, 0) >= s for a, s in in_folder.items()),
@@ -320,12 +330,13 @@ def _delete_unchanged(root: Path, carried: list[_Judged]) -> tuple[list[_Judged]
     return gone, left
 
 
-def _file_problems(root: Path, rows: Iterable[store.FileRow]) -> list[dict[str, str]]:
+def _file_problems(root: Path, rows: Iterable[store.FileRow], deleted: bool = True) -> list[dict[str, str]]:
     """Files of the folder a pass refused, could not read or waits on, and files deleted from it."""
     rows = list(rows)
     problems = [{"path": r.path, "why": f"{r.state}: {r.detail}"} for r in rows
                 if r.state in (store.REFUSED, store.UNREADABLE, store.PENDING)]
-    problems += [{"path": r.path, "why": "deleted from the folder"} for r in rows if not (root / r.path).exists()]
+    if deleted:
+        problems += [{"path": r.path, "why": "deleted from the folder"} for r in rows if not (root / r.path).exists()]
     return problems
 
 
@@ -362,6 +373,7 @@ class FolderWatcher:
         self._unsubscribe: Any = None
         self._replicas: list[Replica] = []
         self.last_reports: dict[str, PassReport] = {}
+        self._said: dict[str, str] = {}  # per folder, why it could not be used, as logged last
 
     def _worker(self) -> Folders:
         replica = getattr(self._local, "replica", None)
@@ -375,13 +387,24 @@ class FolderWatcher:
 
     def _pass(self) -> tuple[list[PassReport], list[object]]:
         folders = self._worker()
+        # Another connection (the window's, the LAN's, the command line beside the app) may have
+        # changed who belongs since the last pass: a roster kept from before a removal sealed the
+        # new folder key to the removed laptop and read what it wrote after as a member's.
+        version = folders.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != getattr(self._local, "data_version", None):
+            folders.replica.forget_roster()
+            self._local.data_version = version
         events: list[object] = []
         reports = []
         for info in folders.list():
             try:
                 reports.append(folders.sync_folder(info.path, events))
+                if self._said.pop(info.path, None):
+                    log.info("the folder %s can be used again", info.path)
             except FolderUnavailable as exc:  # said in status, tried again at the next pass
-                log.warning("%s", exc)
+                if self._said.get(info.path) != str(exc):  # once, not at every pass while a stick is out
+                    log.warning("%s", exc)
+                    self._said[info.path] = str(exc)
             except Exception as exc:  # one folder's failure must not stop the passes over the others
                 log.exception("a pass over the sync folder %s failed", info.path)
                 store.note_pass(folders.db, info.path, f"the last pass over {info.path} failed ({exc}).")

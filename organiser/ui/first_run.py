@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import LockedError, OrganiserError, ValidationError
+from organiser.services.folder_invites import PREFIX as FOLDER_PREFIX
 from organiser.services.group import Group, create_group, existing_groups, open_group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.dialogs import sentence
+from organiser.ui.folders_dialog import start_folder
 from organiser.ui.lock import PassphraseFields
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
@@ -159,9 +162,11 @@ class StartWindow(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addWidget(self._title("Join a group"))
-        hint = QLabel("Ask someone in the group to choose <b>Invite a device</b> under Peers &amp; group, "
-                      "and type the short code they read out (like 7-purple-sausage), or paste the long "
-                      "code. Their laptop must be on this network.")
+        hint = self.join_hint = QLabel(
+            "Ask someone in the group to choose <b>Invite a device</b> under Peers &amp; group, "
+            "and type the short code they read out (like 7-purple-sausage), or paste the long "
+            "code. Their laptop must be on this network. A code starting with ORGF- was left in a shared "
+            "folder or on a USB stick: Join then asks for that folder.")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         form = QFormLayout()
@@ -260,6 +265,9 @@ class StartWindow(QWidget):
             self._fail(self.join_error, "Invite code: paste the code the other device shows.")
             self.code.setFocus()
             return
+        if code.upper().startswith(FOLDER_PREFIX + "-"):
+            self._join_through_folder(code)
+            return
         typed = self.code.toPlainText()
         try:
             from organiser.net.invite_code import decode_invite
@@ -309,6 +317,30 @@ class StartWindow(QWidget):
             job = redeem_invite(self.data_dir, code, self.join_device.text(), passphrase=passphrase,
                                 on_verification=verification)
         spawn(job, on_done=done, on_error=failed)
+
+    def _join_through_folder(self, code: str) -> None:
+        """An invite left in a shared folder or on a stick: this laptop answers it from its own copy
+        of the folder, which it then syncs through; the inviting laptop admits it at its next pass."""
+        from organiser.services.folder_invites import decode_code, redeem_folder_invite
+
+        try:
+            decode_code(code)  # a mistyped code is refused before any question
+            passphrase = self.join_passphrase.value()
+        except OrganiserError as exc:
+            self._fail(self.join_error, exc)
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the shared folder or USB stick the invite is in", start_folder())
+        if not folder:
+            self._fail(self.join_error, "Choose the folder the invite was left in (the USB stick, or the synced "
+                                        "folder), then Join again.")
+            return
+        try:
+            group = redeem_folder_invite(self.data_dir, folder, code, self.join_device.text(), passphrase=passphrase)
+        except (OrganiserError, OSError) as exc:
+            self._fail(self.join_error, exc)
+            return
+        self.groupReady.emit(group)
 
 
 def _one_label_column(*forms: QFormLayout) -> None:

@@ -72,9 +72,24 @@ def test_bad_folder_input_exits_2_with_one_sentence(organiser, tmp_path):
     assert [s["path"] for s in status] == [str(tmp_path / "f")]
     (tmp_path / "f").rename(tmp_path / "unplugged")
     gone = organiser("folder", "sync")
-    assert gone.code == 1 and "cannot be used now" in gone.err and "Traceback" not in gone.err
+    assert gone.code == 1 and "is not there: plug the stick in" in gone.err and "Traceback" not in gone.err
     status = organiser("folder", "status", "--json").json()
-    assert status[0]["reachable"] is False and "cannot be used now" in status[0]["last_error"]
+    assert status[0]["reachable"] is False and "is not there" in status[0]["last_error"]
     (tmp_path / "unplugged").rename(tmp_path / "f")
     assert organiser("folder", "remove", str(tmp_path / "f")).code == 0
     assert organiser("folder", "status", "--json").json() == []
+
+
+def test_folder_status_on_a_laptop_not_yet_admitted_says_to_carry_the_stick_back(organiser, tmp_path):
+    """From the folder walk: after 'join --folder' the far laptop's status listed the devices and
+    nothing said its own changes wait until the stick has been back to the laptop that invited it."""
+    office, far, stick = tmp_path / "office", tmp_path / "far", tmp_path / "stick"
+    stick.mkdir()
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "office laptop", data_dir=office).code == 0
+    code = organiser("invite", "--folder", str(stick), data_dir=office).out.strip()
+    assert organiser("join", "--folder", str(stick), code, "--device-name", "far laptop", data_dir=far).code == 0
+    said = organiser("folder", "status", data_dir=far).out
+    assert "waits to be admitted" in said and "office laptop" in said
+    assert organiser("folder", "sync", data_dir=office).code == 0  # the stick back at the office: admitted
+    assert organiser("folder", "sync", data_dir=far).code == 0
+    assert "waits to be admitted" not in organiser("folder", "status", data_dir=far).out

@@ -77,3 +77,49 @@ def test_a_member_whose_copy_gets_the_new_segments_before_the_key_reads_them_onc
     folders(member).sync()
     assert member.members.get(after.id).name == "After the removal"
     assert member.replica.state_hash() == admin.replica.state_hash()
+
+
+def test_a_removal_made_while_the_app_runs_seals_no_new_key_to_the_removed_laptop(tmp_path):
+    """Attack, from the folder walk: the admin removes a laptop while the app runs (its window, or
+    the command line beside it: another connection than the folder watcher's). The watcher's
+    connection kept the roster it had read before, so it sealed the new folder key to the removed
+    laptop's card, and that laptop, still holding the stick, read its own removal and everything
+    written after it; what it wrote after its removal was read as a member's."""
+    import asyncio
+
+    from organiser.services.folders import FolderWatcher
+
+    admin, member, leaver = make_group(tmp_path, 3)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for device in (admin, member, leaver):
+        folders(device).add(str(shared))
+    for _ in range(2):
+        for device in (admin, member, leaver):
+            folders(device).sync()
+    late = leaver.members.add("Written after being removed")  # not yet in the folder
+
+    async def the_app_runs() -> None:
+        watcher = FolderWatcher(admin.replica)
+        try:
+            await watcher.pass_now()  # the watcher's connection reads the roster
+            admin.membership.remove("laptop 2")  # the window's Remove device…, its own connection
+            said.append(admin.members.add("Said after the removal"))
+            await watcher.pass_now()
+            folders(leaver).sync()  # the removed laptop writes what it wrote meanwhile, under the old key
+            await watcher.pass_now()
+        finally:
+            await watcher.stop()
+
+    said: list = []
+    asyncio.run(the_app_runs())
+    secret = said[0]
+    assert store.received_keys(leaver.db) == []
+    folders(leaver).sync()
+    assert not [m for m in leaver.members.list() if m.name == "Said after the removal"]
+    assert not leaver.membership.find("laptop 2", include_removed=True).removed  # never told
+    assert not [m for m in admin.members.list() if m.id == late.id]
+    folders(member).sync()
+    assert member.members.get(secret.id).name == "Said after the removal"
+    assert not [m for m in member.members.list() if m.id == late.id]
+    assert admin.replica.state_hash() == member.replica.state_hash()

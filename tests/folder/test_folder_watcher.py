@@ -101,3 +101,32 @@ def test_a_watcher_that_died_with_an_error_still_stops_and_closes_its_connection
             assert "closed" in str(exc).lower()
         else:
             raise AssertionError("the watcher's connection is still open")
+
+
+def test_a_folder_that_stays_unusable_is_logged_once_not_at_every_pass(tmp_path, caplog):
+    """From the folder walk: a full stick wrote the same long warning to the log every second."""
+    import logging
+
+    a, _b = make_group(tmp_path, 2)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    folders(a).add(str(stick))
+    stick.rename(tmp_path / "pocket")
+
+    async def passes() -> None:
+        watcher = FolderWatcher(a.replica)
+        try:
+            for _ in range(3):
+                await watcher.pass_now()
+            (tmp_path / "pocket").rename(stick)
+            await watcher.pass_now()
+            stick.rename(tmp_path / "pocket")
+            await watcher.pass_now()
+        finally:
+            await watcher.stop()
+
+    with caplog.at_level(logging.INFO, logger="organiser.services.folders"):
+        asyncio.run(passes())
+    said = [r.getMessage() for r in caplog.records if r.name == "organiser.services.folders"]
+    assert len([m for m in said if "is not there" in m]) == 2  # once, and once again after it was back
+    assert any("can be used again" in m for m in said)
