@@ -33,7 +33,14 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
-from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, follow_selection, open_on_double_click_or_return
+from organiser.ui.widgets import (
+    AnswerButtons,
+    Banner,
+    EmptyHint,
+    fit_columns,
+    follow_selection,
+    open_on_double_click_or_return,
+)
 
 SINGLE_LETTER_WAIT_MS = 200
 
@@ -87,10 +94,8 @@ class MembersView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for column, width in enumerate((170, 210, 125, 130, 130)):
-            header.resizeSection(column, width)
+        # Consent last, stretched; a phone number is read whole or not at all
+        fit_columns(self.table, (170, 210, 125, 130, 130), least=(0, 0, 125))
         open_on_double_click_or_return(self.table, lambda _i: self.edit_member())
         self._shown_row: MemberRow | None = None
         follow_selection(self.table, lambda: self.show_detail(again=False))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -238,6 +238,62 @@ def mark_a_row_when_filled(view: QAbstractItemView) -> None:
 
     view.model().modelReset.connect(mark)
     view.model().rowsInserted.connect(mark)
+
+
+class _FittedColumns(QObject):
+    """Keeps a table's columns at their preferred widths, narrowed together when the table is
+    narrower than their sum, so the last column shows on a 1366-pixel laptop, until the
+    person drags a column's edge: from then on their widths are theirs."""
+
+    def __init__(self, table: QAbstractItemView, widths: Sequence[int], least: Sequence[int]) -> None:
+        super().__init__(table)
+        self.table, self.widths, self.least = table, list(widths), list(least)
+        self.fitting = False
+        self.by_hand = False
+        header = table.horizontalHeader()
+        header.sectionResized.connect(self._resized)
+        table.viewport().installEventFilter(self)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Resize and not self.by_hand:
+            self.fit()
+        return False
+
+    def _resized(self, column: int, _old: int, _new: int) -> None:
+        # the last column stretches with the window by itself; any other moved without us is the person
+        if not self.fitting and column < len(self.widths):
+            self.by_hand = True
+
+    def fit(self) -> None:
+        header = self.table.horizontalHeader()
+        least = [max(header.sectionSizeHint(c), self.least[c]) for c in range(len(self.widths))]  # heading whole
+        # the stretched last column: its heading, and never narrower than Qt's default section
+        last = max(header.sectionSizeHint(len(self.widths)), header.defaultSectionSize())
+        room = self.table.viewport().width() - last
+        # Narrow them all by one share; a column that would go below its heading keeps its heading's
+        # width and the others share what is left.
+        pinned: set[int] = set()
+        for _ in self.widths:
+            rest = [c for c in range(len(self.widths)) if c not in pinned]
+            share = min(1.0, max(0, room - sum(least[c] for c in pinned)) / max(1, sum(self.widths[c] for c in rest)))
+            narrow = {c for c in rest if self.widths[c] * share < least[c]}
+            if not narrow:
+                break
+            pinned |= narrow
+        self.fitting = True
+        try:
+            for column, width in enumerate(self.widths):
+                header.resizeSection(column, least[column] if column in pinned else int(width * share))
+        finally:
+            self.fitting = False
+
+
+def fit_columns(table: QAbstractItemView, widths: Sequence[int], least: Sequence[int] = ()) -> None:
+    """Give the table's first columns these widths, narrowed together to fit the table, none
+    below its heading or its `least` width (the last column, not listed, stretches)."""
+    table.horizontalHeader().setStretchLastSection(True)
+    _FittedColumns(table, widths, [*least, *[0] * (len(widths) - len(least))])
 
 
 class EmptyHint(QLabel):

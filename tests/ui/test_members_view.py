@@ -159,3 +159,32 @@ def test_a_lone_letter_shows_every_match_in_order_and_later_changes_land_in_plac
     assert "zzz@example.org" not in emails and "mmm@example.org" in emails
     assert emails == sorted(emails, key=str.casefold, reverse=True)
     assert names_shown(window)[view.model.row_of(added.id)] == "Abigail Zephyr"
+
+
+def test_every_column_shows_on_a_1280_pixel_laptop_until_a_column_is_dragged(window: MainWindow, qtbot: Any) -> None:
+    """Consent, the last column, was cut to a sliver behind a scroll bar on a laptop's screen."""
+    window.showNormal()  # the first start fills the (800-pixel) test screen
+    window.resize(1280, 740)
+    window.switch_to("members")
+    table = window.members_view.table
+    header = table.horizontalHeader()
+    qtbot.waitUntil(lambda: table.model().rowCount() > 0, timeout=3000)
+    consent = header.count() - 1
+
+    def whole(column: int) -> bool:
+        return (header.sectionSize(column) >= header.sectionSizeHint(column)
+                and header.sectionViewportPosition(column) + header.sectionSize(column) <= table.viewport().width())
+
+    qtbot.waitUntil(lambda: whole(consent), timeout=3000)
+    assert not table.horizontalScrollBar().isVisible()
+    # The person drags the edge between Name and Email 80 pixels to the right: the width is theirs.
+    edge = QPoint(header.sectionViewportPosition(1) - 1, header.height() // 2)
+    name_width = header.sectionSize(0)
+    qtbot.mousePress(header.viewport(), Qt.MouseButton.LeftButton, pos=edge)
+    qtbot.mouseMove(header.viewport(), edge + QPoint(80, 0))
+    qtbot.mouseRelease(header.viewport(), Qt.MouseButton.LeftButton, pos=edge + QPoint(80, 0))
+    assert header.sectionSize(0) == name_width + 80
+    before = table.viewport().width()
+    window.resize(1100, 740)
+    qtbot.waitUntil(lambda: table.viewport().width() < before - 100, timeout=3000)
+    assert header.sectionSize(0) == name_width + 80
