@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ DEVICE_DIR = re.compile(r"^[0-9a-f]{24}$")
 INVITE_FILE = re.compile(r"^([0-9a-f]{24})\.(invite|request)$")
 CARD, KEYS = "card", "keys"
 TEMP_PREFIX = ".tmp-"
+STALE_TEMP_S = 3600  # no write takes this long: a temporary file this old was cut off
 # Folder tools' own files and folders: not ours to report.
 TOOL_FILES = {".stfolder", ".stignore", ".stversions", ".sync", ".nextcloudsync.log", "desktop.ini", ".DS_Store"}
 CONFLICT_MARKS = (".sync-conflict-", "(conflicted copy", "conflicted copy", "-conflict-", "(Case Conflict")
@@ -220,6 +222,22 @@ def taken_numbers(root: Path, device: str) -> dict[int, FileEntry | None]:
 def _where(path: Path) -> str:
     """The path as problems name it: relative to the folder (device files sit one folder down)."""
     return path.name if INVITE_FILE.match(path.name) else f"{path.parent.name}/{path.name}"
+
+
+def remove_stale_temps(folder: Path, older_than_s: float = STALE_TEMP_S) -> list[str]:
+    """A device's own half-written files, left when a write was cut off (the program killed, the
+    stick pulled out), are deleted once old enough that no write of its own can still be going
+    on (the app and the CLI of one laptop write in the same folder). The names deleted."""
+    gone: list[str] = []
+    if not folder.is_dir():  # nothing written yet
+        return gone
+    cutoff = time.time() - older_than_s
+    for item in os.scandir(folder):
+        if (item.name.startswith(TEMP_PREFIX) and item.is_file(follow_symlinks=False)
+                and item.stat(follow_symlinks=False).st_mtime < cutoff):
+            os.unlink(item.path)
+            gone.append(item.name)
+    return gone
 
 
 def write_whole(path: Path, data: bytes) -> None:

@@ -151,6 +151,9 @@ class FolderPass(CardsAndKeys):
             layout.check_device_folder(self.root / own)  # said at every pass, even with nothing to write
             self._write_segments(own, keys.newest)
             self._delete_cut_short()
+            stale = layout.remove_stale_temps(self.root / own)
+            if stale:
+                log.info("deleted this device's half-written files left by a write cut off: %s", ", ".join(stale))
             self._write_card(own, keys.newest, listing)
             self._share_keys(own, keys)
         except layout.Unwritable as exc:  # something not ours where we write, or no segment number left

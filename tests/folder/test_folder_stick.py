@@ -255,3 +255,34 @@ def test_the_sticks_own_documents_are_said_once_not_one_line_each(tmp_path):
     assert any(p["path"] == "flyer.odt.part" for p in said)
     assert len(said) == 2
     assert len(hashes([a, b])) == 1
+
+
+def test_a_half_written_file_left_by_a_write_cut_off_goes_at_its_devices_next_pass(tmp_path):
+    """A write cut off (the program killed, the stick pulled out) leaves its temporary file; it
+    stayed on the stick for good. Its device deletes it once it is too old to be a write going
+    on; one of another device, or a fresh one, is left."""
+    import os
+    import time
+
+    a, b = make_group(tmp_path, 2)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    for device in (a, b):
+        folders(device).add(str(stick))
+        device.members.add(f"written by {device.device_name}")
+        folders(device).sync()
+    a_dir = Path(folders(a).status(str(stick))["writes_in"])
+    b_dir = Path(folders(b).status(str(stick))["writes_in"])
+    two_hours_ago = time.time() - 7200
+    left = {}
+    for name, folder, old in (("a-old", a_dir, True), ("a-new", a_dir, False), ("b-old", b_dir, True)):
+        left[name] = folder / f"{layout.TEMP_PREFIX}{name}"
+        left[name].write_bytes(b"half a segment")
+        if old:
+            os.utime(left[name], (two_hours_ago, two_hours_ago))
+    folders(a).sync()
+    assert not left["a-old"].exists()
+    assert left["a-new"].exists() and left["b-old"].exists()  # still being written; another device's
+    folders(b).sync()
+    assert not left["b-old"].exists()
+    assert len(hashes([a, b])) == 1
