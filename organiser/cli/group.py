@@ -56,7 +56,8 @@ def cmd_init(args: argparse.Namespace) -> int:
                   + (", encrypted with its passphrase." if passphrase else
                      "; its data is not encrypted (encrypt it with 'organiser encrypt')."))
             print("Next: add members with 'organiser member add --name NAME', or invite another "
-                  "device with 'organiser invite'.")
+                  "device with 'organiser invite' (on this network) or 'organiser invite --folder PATH' "
+                  "(through a shared folder or a USB stick).")
     finally:
         group.close()
     return 0

@@ -17,7 +17,10 @@ from tests.cli.conftest import ROOT, clean_env, runner_made_once
 def filled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A group made through the CLI once for this file; each test gets a copy of its folder."""
     organiser = runner_made_once(tmp_path_factory, "filled")
-    assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    made = organiser("init", "--group", "Tenants Union", "--device-name", "door laptop")
+    assert made.code == 0
+    # what to do next names both ways in: this network, and a folder for a laptop never met
+    assert "'organiser invite'" in made.out and "'organiser invite --folder PATH'" in made.out
     ann = organiser("member", "add", "--name", "Ann Assignee", "--role", "facilitator", "--role", "treasurer",
                     "--role", "working group: Housing", "--role", "working group: Outreach").out.strip()
     assert organiser("task", "add", "--title", "Book the hall", "--assignee", ann).code == 0
