@@ -209,7 +209,9 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     """A card's member: name, emails, phones, notes, roles, and what Organiser itself wrote
     (UID, skills, consent). What is not a valid address or number is kept in the notes."""
     values = item.values
-    notes = [str(n) for n in _values(card, "NOTE") if _text(n)]  # as written: notes keep their spaces
+    # as written: notes keep their spaces; line ends as the app and CSV keep them (Android's
+    # quoted-printable =0D=0A is CR LF, which read back from our own export as a change)
+    notes = [_line_ends(str(n)) for n in _values(card, "NOTE") if _text(n)]
     types: dict[str, dict[str, list[str]]] = {"email_types": {}, "phone_types": {}}
     emails = _read_emails(card, item, notes, types["email_types"])
     phones = _read_phones(card, item, notes, types["phone_types"])
@@ -224,6 +226,10 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     values.update({k: v for k, v in (*_name_parts(card).items(), *types.items()) if v})
     item.extra["roles"] = _read_roles(card)
     item.extra["carried"] = _read_organiser_lines(card, item)
+
+
+def _line_ends(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read_emails(card: Any, item: ParsedItem, notes: list[str], email_types: dict[str, list[str]]) -> list[str]:

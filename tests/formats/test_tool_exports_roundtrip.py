@@ -1,0 +1,35 @@
+"""Contacts and calendars as phones and desktop tools write them, imported, exported and
+imported again: nothing duplicates and nothing drifts."""
+
+from __future__ import annotations
+
+from organiser.services import transfer
+from tests.formats.helpers import fixture
+
+
+def imported(group, name: str, data: bytes | None = None, **kw) -> transfer.ImportPlan:
+    plan = transfer.plan_import(group, fixture(name) if data is None else data, name, **kw)
+    transfer.apply_import(group, plan)
+    return plan
+
+
+def reimport_actions(group, fmt: str) -> dict[str, str]:
+    """{label: what a second import of the group's own export would do}."""
+    plan = transfer.plan_import(group, transfer.export_group(group, fmt), f"export.{fmt}")
+    return {item.label: f"{item.action} {item.reason}".strip() for item in plan.items}
+
+
+def test_an_android_note_with_a_line_break_reads_back_unchanged_from_vcard_and_csv(group):
+    imported(group, "android_phone_2_1.vcf")  # quoted-printable =0D=0A: the phone's CR LF
+    zoe = next(m for m in group.members.list() if m.name == "Zoë Ångström")
+    assert zoe.notes == "Flat 4B — has keys to the boiler room.\nCan translate Swedish."
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_google_contacts_own_groups_in_a_vcard_are_not_roles(group):
+    imported(group, "google_contacts_3_0.vcf")  # CATEGORIES:Committee,myContacts
+    aoife = next(m for m in group.members.list() if m.name == "Aoife Ní Bhriain")
+    assert aoife.roles == ["Committee"]
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
