@@ -65,6 +65,15 @@ class ParsedFile:
 OWN_UID = re.compile(r"^([0-9a-f]{32})@organiser$")
 
 
+_GOOGLE_SYSTEM_GROUPS = {"mycontacts", "starred"}
+
+
+def google_system_group(label: str) -> bool:
+    """Google Contacts' own groups ("* myContacts", "starred"), which it writes beside a
+    contact's labels in CSV and vCard alike: not a role anyone gave."""
+    return label.lstrip("* ").casefold() in _GOOGLE_SYSTEM_GROUPS
+
+
 def own_uid(record_id: str) -> str:
     """The UID a record Organiser made is exported with; a record from another tool keeps its own."""
     return f"{record_id}@organiser"

@@ -15,7 +15,15 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
+from organiser.formats.common import (
+    OWN_UID,
+    FormatError,
+    ParsedFile,
+    ParsedItem,
+    decode_text,
+    google_system_group,
+    own_uid,
+)
 
 # Targets a column can map to; "given", "middle" and "family" are also joined into the name
 # when the file has no name column. Each name part is kept as the member's structured name.
@@ -55,7 +63,6 @@ EXACT = {
 _NOT_A_VALUE = ("type", "label", "display", "kind")
 _PHONE_WORDS = ("phone", "mobile", "cell", "telephone", "tel", "handy", "telefon", "telefono")
 _WORD = re.compile(r"[^0-9a-z]+")
-_GOOGLE_SYSTEM_GROUPS = {"mycontacts", "starred"}
 
 
 def normalise_header(text: str) -> str:
@@ -137,7 +144,7 @@ def _join_escaped(values: Iterable[str]) -> str:
 def _split(value: str, target: str) -> list[str]:
     chunks = value.split(" ::: ")  # as Google writes several labels
     parts = (part.strip() for chunk in chunks for part in _pieces(chunk, target))
-    return [part for part in parts if part and not (target == "roles" and _google_system_group(part))]
+    return [part for part in parts if part and not (target == "roles" and google_system_group(part))]
 
 
 def _pieces(chunk: str, target: str) -> list[str]:
@@ -145,10 +152,6 @@ def _pieces(chunk: str, target: str) -> list[str]:
     if target not in ("roles", "skills"):
         return re.split(r"[;,]", chunk)
     return _split_escaped(chunk) if "\\" in chunk else chunk.split(";")
-
-
-def _google_system_group(label: str) -> bool:
-    return label.lstrip("* ").casefold() in _GOOGLE_SYSTEM_GROUPS
 
 
 def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None = None) -> ParsedFile:

@@ -17,7 +17,15 @@ from typing import Any
 import vobject
 
 from organiser.core.field_rules import LABEL_RE, is_email, is_phone
-from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
+from organiser.formats.common import (
+    OWN_UID,
+    FormatError,
+    ParsedFile,
+    ParsedItem,
+    decode_text,
+    google_system_group,
+    own_uid,
+)
 
 # What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
 KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID"}
@@ -267,7 +275,7 @@ def _read_roles(card: Any) -> list[str]:
     roles: list[str] = []
     for raw in _values(card, "CATEGORIES"):
         for role in raw if isinstance(raw, list) else str(raw).split(","):
-            if str(role).strip():
+            if str(role).strip() and not google_system_group(str(role).strip()):
                 roles.append(str(role).strip())
     return roles
 
