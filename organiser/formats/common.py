@@ -106,18 +106,39 @@ def detect_format(path: str | Path, data: bytes) -> str:
     if suffix in SPREADSHEETS or data.startswith(b"PK\x03\x04"):  # .xlsx and .ods are zip files
         raise FormatError(f"{path}: this is a spreadsheet file, which import does not read; save it as CSV "
                           "(in LibreOffice or Excel: Save as, CSV UTF-8) and import that.")
+    by_content = format_by_content(data, str(path))
+    if by_content is not None:  # a calendar or cards saved under another tool's name
+        return by_content
     if suffix in FORMATS:
         return suffix
     head = decode_text(data[:4096], str(path)).lstrip().upper()
-    if head.startswith("BEGIN:VCALENDAR"):
-        return "ics"
-    if head.startswith("BEGIN:VCARD"):
-        return "vcf"
     if head.startswith("{"):
         return "json"
     if head:
         return "csv"
     raise FormatError(f"{path}: the file is empty.")
+
+
+def format_by_content(data: bytes, source: str) -> str | None:
+    """"ics" or "vcf" when the file begins as a calendar or a vCard does, whatever its name."""
+    head = decode_text(data[:4096], source).lstrip().upper()
+    if head.startswith("BEGIN:VCALENDAR"):
+        return "ics"
+    if head.startswith("BEGIN:VCARD"):
+        return "vcf"
+    return None
+
+
+def misnamed(path: str | Path, fmt: str) -> str | None:
+    """A sentence for a file read as `fmt` whose name says another format, else None."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in ("ics", "vcf", "csv") or suffix == fmt:
+        return None
+    what = {"ics": "an iCalendar calendar", "vcf": "vCard contacts", "csv": "a CSV sheet"}[fmt]
+    return f"{path} holds {what}, not what its name says; it was read as {FORMAT_NAMES.get(fmt, fmt)}"
+
+
+FORMAT_NAMES = {"ics": "iCalendar", "vcf": "vCard", "csv": "CSV"}
 
 
 # A UTF-8 lead byte read as Windows-1252 (Ã, Â, Ä, æ, ...) followed by what a continuation

@@ -15,7 +15,7 @@ from typing import Any
 
 from organiser.core.errors import OrganiserError
 from organiser.formats import backup as backup_format
-from organiser.formats.common import FormatError, ParsedFile, detect_format, find_misdecoding
+from organiser.formats.common import FormatError, ParsedFile, detect_format, find_misdecoding, misnamed
 from organiser.formats.csvfile import read_members_csv, write_members_csv
 from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
@@ -74,6 +74,8 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
     parsed = read_file(misdecoded.data if misdecoded is not None and repaired else data, source, fmt, mapping)
     plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates,
                       misdecoded=misdecoded, repaired=repaired)
+    if misnamed(source, fmt):
+        plan.warnings.insert(0, str(misnamed(source, fmt)))
     if misdecoded is not None:
         plan.warnings.insert(0, misdecoded.sentence(source) + (
             "; it was read that way" if repaired else "; to read it that way, import with --repair-encoding "

@@ -33,3 +33,12 @@ def test_google_contacts_own_groups_in_a_vcard_are_not_roles(group):
     assert aoife.roles == ["Committee"]
     for fmt in ("vcf", "csv"):
         assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_contacts_saved_with_a_calendar_or_sheet_name_are_read_as_the_contacts_they_are(group):
+    for name in ("contacts.ics", "contacts.csv"):
+        plan = transfer.plan_import(group, fixture("android_phone_2_1.vcf"), name)
+        assert (plan.format, plan.counts()["add"]) == ("vcf", 3), name
+        assert f"{name} holds vCard contacts, not what its name says; it was read as vCard" in plan.warnings
+    plan = transfer.plan_import(group, fixture("google_calendar.ics"), "calendar.vcf")
+    assert plan.format == "ics" and plan.counts()["add"] > 0
