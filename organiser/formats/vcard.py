@@ -73,7 +73,8 @@ def _clean(line: str) -> str:
 
 
 def split_cards(text: str) -> list[tuple[int, list[str]]]:
-    """Each card's starting line and the lines to hand to vobject."""
+    """Each card's starting line and the lines to hand to vobject; the last card lacks its
+    END:VCARD when the file ends inside it."""
     cards: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
     start = 0
@@ -91,6 +92,8 @@ def split_cards(text: str) -> list[tuple[int, list[str]]]:
             current = None
         elif name in KEPT or name.startswith(OWN_PREFIX):
             current.append(_clean(line))
+    if current is not None:  # the file ends inside a card: kept without its END:VCARD, to be shown cut off
+        cards.append((start, current))
     return cards
 
 
@@ -102,9 +105,12 @@ def read_vcards(data: bytes, source: str) -> ParsedFile:
     parsed = ParsedFile(source, "vcf")
     for number, (line, lines) in enumerate(cards, start=1):
         item = ParsedItem("member", number, line, {}, unit="contact")
-        card = _parse_card(lines, item)
+        cut_off = lines[-1] != "END:VCARD"
+        card = _parse_card([*lines, "END:VCARD"] if cut_off else lines, item)
         if card is not None:
             _read_card(card, item)
+        if cut_off:
+            item.problems = ["the file ends inside it (no END:VCARD): the file looks cut off"]
         parsed.items.append(item)
     return parsed
 

@@ -42,3 +42,35 @@ def test_contacts_saved_with_a_calendar_or_sheet_name_are_read_as_the_contacts_t
         assert f"{name} holds vCard contacts, not what its name says; it was read as vCard" in plan.warnings
     plan = transfer.plan_import(group, fixture("google_calendar.ics"), "calendar.vcf")
     assert plan.format == "ics" and plan.counts()["add"] > 0
+
+
+def cut(data: bytes, before: bytes) -> bytes:
+    """The file as a broken download or copy leaves it: everything up to `before`."""
+    return data[:data.index(before)]
+
+
+def test_a_calendar_cut_off_inside_an_event_shows_that_event_as_cut_off_and_reads_the_rest(group):
+    data = cut(fixture("google_calendar_london.ics"), b"SUMMARY:Meeting with landlord")
+    plan = transfer.plan_import(group, data, "calendar.ics")
+    assert [(i.label, i.action) for i in plan.items] == [
+        ("Committee — Thursday meeting", "add"), ("Weekend canvass — Østergade estate", "add"),
+        ("Untitled event", "invalid")]
+    assert plan.items[-1].where == "event 3 (line 64)"
+    assert plan.items[-1].reason == "the file ends inside it (no END:VEVENT): the file looks cut off"
+
+
+def test_a_calendar_missing_only_its_last_line_is_read_with_a_note(group):
+    data = cut(fixture("google_calendar_london.ics"), b"END:VCALENDAR")
+    plan = transfer.plan_import(group, data, "calendar.ics")
+    assert plan.counts()["add"] == 4
+    assert "calendar.ics: the file ends without END:VCALENDAR; it may be cut off after its last event" \
+        in plan.warnings
+
+
+def test_a_vcard_file_cut_off_inside_a_contact_shows_that_contact_as_cut_off(group):
+    data = fixture("android_phone_2_1.vcf")
+    plan = transfer.plan_import(group, cut(data, b"EMAIL;WORK"), "contacts.vcf")
+    assert [(i.label, i.action) for i in plan.items] == [("Zoë Ångström", "add"), ("José Núñez", "invalid")]
+    assert plan.items[-1].reason == "the file ends inside it (no END:VCARD): the file looks cut off"
+    plan = transfer.plan_import(group, cut(data, b"TEL;CELL;PREF"), "contacts.vcf")
+    assert [(i.label, i.action) for i in plan.items] == [("Zoë Ångström", "invalid")]
