@@ -168,11 +168,30 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
     carried = _carried(targets)
     parsed = ParsedFile(source, "csv")
     filled: set[int] = set()  # columns with something in them, to tell people what was left out
+    start = 1
     for number, (start, row) in enumerate(_filled_rows(reader, source), start=1):
         filled.update(i for i, cell in enumerate(row) if cell.strip())
         parsed.items.append(_row_item(row, targets, number, start, carried))
+    if _ends_inside_quotes(text, delimiter):
+        raise FormatError(f"{source}: line {start}: a cell starts with a quote mark (\") that is never closed, "
+                          "so the rest of the file would be read as that one cell; add the closing quote "
+                          "or remove the opening one, and import again.")
     _warn_unused(parsed, header, targets, filled)
     return parsed
+
+
+def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """The csv module reads a quote never closed to the end of the file as one cell; the
+    strict reader says so. Quote marks come in pairs in any well-formed sheet, so only a
+    file with an odd number of them is read a second time."""
+    if text.count('"') % 2 == 0:
+        return False
+    try:
+        for _row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "end of data" in str(exc)
+    return False
 
 
 def _carried(targets: list[str | None]) -> frozenset[str]:

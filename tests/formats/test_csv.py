@@ -112,3 +112,15 @@ def test_excel_unicode_text_utf16_with_tabs():
     (row,) = read_members_csv(data, "unicode.txt").items
     assert (row.label, row.values["emails"], row.values["phones"]) == (
         "Łucja Nowak", ["lucja@example.pl"], ["+48 600 100 200"])
+
+
+def test_a_quote_mark_never_closed_is_refused_naming_its_line_not_read_as_one_long_name():
+    data = 'Name,Email\r\nAna,ana@example.org\r\n"Zoë, unclosed,zoe@example.org\r\nBob,bob@example.org\r\n'.encode()
+    with pytest.raises(FormatError, match=r"^sheet\.csv: line 3: a cell starts with a quote mark \(\"\) that is "
+                       r"never closed"):
+        read_members_csv(data, "sheet.csv")
+
+
+def test_a_quote_mark_inside_a_cell_is_read_as_it_is():
+    parsed = read_members_csv(b'Name,Notes\r\nAna,"has a 5"" pipe"\r\nBob,10" screen\r\n', "sheet.csv")
+    assert [i.values["notes"] for i in parsed.items] == ['has a 5" pipe', '10" screen']
