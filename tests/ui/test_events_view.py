@@ -184,3 +184,16 @@ def test_an_all_day_event_reads_all_day_not_midnight(window: MainWindow) -> None
     texts = [model.index(r, 0).data() for r in range(model.rowCount())
              if model.rows[r].event is not None and model.rows[r].event.title == "Tenants' fair"]
     assert texts == ["All day  Tenants' fair"]
+
+
+def test_an_all_day_event_over_a_weekend_reads_to_its_last_day(window: MainWindow, qtbot: Any) -> None:
+    from datetime import timedelta
+
+    # as Google Calendar writes a Saturday-and-Sunday event: DTEND is the Monday, not included
+    saturday = clock.today() + timedelta(days=(5 - clock.today().weekday()) % 7 or 7)
+    monday = saturday + timedelta(days=2)
+    event = window.group.events.add("Weekend canvass", f"{saturday}T00:00", end=f"{monday}T00:00", all_day=True)
+    open_event(qtbot, window, event.id)
+    sunday = saturday + timedelta(days=1)
+    assert f"{saturday:%A %-d %B %Y}, All day, to {sunday:%a %-d %b}" in window.events_view.detail.info.text()
+    assert f"All day, to {sunday:%a %-d %b}  Weekend canvass" in agenda_texts(window)

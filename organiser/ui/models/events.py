@@ -52,13 +52,22 @@ def day_heading(day: date, today: date) -> str:
 
 def time_range(event: Event) -> str:
     if event.all_day:
-        return "All day"
+        return "All day" + _to_last_day(event)
     start = event.start_dt
     text = start.strftime("%H:%M")
     if event.end:
         end = datetime.fromisoformat(event.end).replace(tzinfo=None)
         text += "–" + (end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%-d %b %H:%M"))
     return text
+
+
+def _to_last_day(event: Event) -> str:
+    """", to Sun 13 Dec" for an all-day event over several days; its end (as calendars write
+    it) is the day after its last."""
+    if not event.end:
+        return ""
+    last = datetime.fromisoformat(event.end).date() - timedelta(days=1)
+    return f", to {last:%a %-d %b}" if last > event.start_dt.date() else ""
 
 
 HORIZON_DAYS = 366  # how far ahead (and, with past events shown, back) repeats are listed
