@@ -197,3 +197,14 @@ def test_an_all_day_event_over_a_weekend_reads_to_its_last_day(window: MainWindo
     sunday = saturday + timedelta(days=1)
     assert f"{saturday:%A %-d %B %Y}, All day, to {sunday:%a %-d %b}" in window.events_view.detail.info.text()
     assert f"All day, to {sunday:%a %-d %b}  Weekend canvass" in agenda_texts(window)
+
+
+def test_an_imported_agenda_in_the_description_keeps_its_lines(window: MainWindow, qtbot: Any) -> None:
+    from datetime import timedelta
+
+    day = (clock.today() + timedelta(days=3)).isoformat()
+    event = window.group.events.add("Mieterversammlung", f"{day}T18:30", end=f"{day}T20:30",
+                                    description="Tagesordnung:\n1. Heizung\n2. <Nebenkosten>\n\nBitte pünktlich.")
+    open_event(qtbot, window, event.id)
+    info = window.events_view.detail.info.text()
+    assert "Tagesordnung:<br>1. Heizung<br>2. &lt;Nebenkosten&gt;<br><br>Bitte pünktlich." in info
