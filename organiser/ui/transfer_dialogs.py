@@ -121,7 +121,12 @@ class ImportDialog(QDialog):
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        # What and Where are short; Name and Details share the rest, so a name reads whole
+        # when no item needs explaining (Details alone took it, and names were cut).
+        fit, share = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch
+        for column, mode in enumerate((fit, fit, share, share)):
+            header.setSectionResizeMode(column, mode)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setAccessibleName("Import progress")

@@ -252,3 +252,18 @@ def test_exports_say_they_are_plain_and_a_backup_can_be_written_encrypted(group:
     with_modal(lambda: importing.set_file(target), type_passphrase)
     assert "a backup of group 'Tenants Union'" in importing.summary.text()
     other.close()
+
+
+def test_the_preview_shows_each_event_name_whole_when_nothing_needs_explaining(group: Group, qtbot: Any) -> None:
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    table, metrics = dialog.table, dialog.table.fontMetrics()
+    names = [r[2] for r in rows(dialog)]
+    assert "Weekend canvass — Østergade estate" in names
+    for name in names:  # a cell's margins take a few pixels of its width (the style's 4 on each side)
+        assert metrics.horizontalAdvance(name) + 8 <= table.columnWidth(2), name
+    where = [r[1] for r in rows(dialog)]
+    assert all(metrics.horizontalAdvance(w) + 8 <= table.columnWidth(1) for w in where)
