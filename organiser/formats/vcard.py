@@ -28,7 +28,11 @@ from organiser.formats.common import (
 )
 
 # What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
-KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID"}
+KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID", "X-ABLABEL"}
+# Apple's (and Google's) label for the line of the same group ("item2.TEL" and
+# "item2.X-ABLabel:Hausmeister"); its own labels are written "_$!<Mobile>!$_".
+_APPLE_LABEL = re.compile(r"^_\$!<(.+)>!\$_$")
+_APPLE_TYPES = {"mobile": "cell", "homefax": "fax", "workfax": "fax", "otherfax": "fax"}
 OWN_PREFIX = "X-ORGANISER-"
 _NAME = re.compile(r"^(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)")
 _QP = re.compile(r"QUOTED-PRINTABLE", re.IGNORECASE)
@@ -195,9 +199,26 @@ def _name_parts(card: Any) -> dict[str, str]:
     return {f: "" for _c, f in NAME_FIELDS}
 
 
-def _types_of(line: Any, drop: tuple[str, ...] = ()) -> list[str]:
-    """TYPE values (vCard 3.0/4.0 `TYPE=cell,pref`, 2.1 bare `;CELL;PREF`) and PREF=n as "pref"."""
+def _apple_labels(card: Any) -> dict[str, str]:
+    """{group: label} of a card's X-ABLabel lines, as vCard types: "_$!<Mobile>!$_" is "cell",
+    "Hausmeister" is "hausmeister"; a label no type can spell is left out."""
+    labels: dict[str, str] = {}
+    for line in card.contents.get("x-ablabel", []):
+        text = str(line.value).strip()
+        found = _APPLE_LABEL.match(text)
+        word = (found.group(1) if found else text).casefold().replace(" ", "-")
+        word = _APPLE_TYPES.get(word, word)
+        if line.group and LABEL_RE.match(word):
+            labels[str(line.group).casefold()] = word
+    return labels
+
+
+def _types_of(line: Any, drop: tuple[str, ...] = (), labels: Mapping[str, str] | None = None) -> list[str]:
+    """TYPE values (vCard 3.0/4.0 `TYPE=cell,pref`, 2.1 bare `;CELL;PREF`), PREF=n as "pref",
+    and the line's Apple label."""
     words = [*line.params.get("TYPE", []), *getattr(line, "singletonparams", [])]
+    if labels and line.group and str(line.group).casefold() in labels:
+        words.append(labels[str(line.group).casefold()])
     if line.params.get("PREF"):
         words.append("pref")
     out: list[str] = []
@@ -227,8 +248,9 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     # quoted-printable =0D=0A is CR LF, which read back from our own export as a change)
     notes = [_line_ends(str(n)) for n in _values(card, "NOTE") if _text(n)]
     types: dict[str, dict[str, list[str]]] = {"email_types": {}, "phone_types": {}}
-    emails = _read_emails(card, item, notes, types["email_types"])
-    phones = _read_phones(card, item, notes, types["phone_types"])
+    labels = _apple_labels(card)
+    emails = _read_emails(card, item, notes, types["email_types"], labels)
+    phones = _read_phones(card, item, notes, types["phone_types"], labels)
     name = _name_of(card) or (emails[0] if emails else phones[0] if phones else "")
     if not name:
         item.problems.append("it has no name, email address or phone number")
@@ -246,28 +268,30 @@ def _line_ends(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read_emails(card: Any, item: ParsedItem, notes: list[str], email_types: dict[str, list[str]]) -> list[str]:
+def _read_emails(card: Any, item: ParsedItem, notes: list[str], email_types: dict[str, list[str]],
+                 labels: Mapping[str, str]) -> list[str]:
     emails: list[str] = []
     for line in card.contents.get("email", []):
         email = _text(line.value).removeprefix("mailto:")
         if is_email(email):
             emails.append(email)
-            if _types_of(line, ("internet",)):
-                email_types[email] = _types_of(line, ("internet",))
+            if _types_of(line, ("internet",), labels):
+                email_types[email] = _types_of(line, ("internet",), labels)
         elif email:
             item.warnings.append(f"'{email}' is not an email address; it was kept in the notes")
             notes.append(f"Email (not a valid address): {email}")
     return emails
 
 
-def _read_phones(card: Any, item: ParsedItem, notes: list[str], phone_types: dict[str, list[str]]) -> list[str]:
+def _read_phones(card: Any, item: ParsedItem, notes: list[str], phone_types: dict[str, list[str]],
+                 labels: Mapping[str, str]) -> list[str]:
     phones: list[str] = []
     for line in card.contents.get("tel", []):
         phone, extension = _phone(_text(line.value))
         if is_phone(phone):
             phones.append(phone)
-            if _types_of(line):
-                phone_types[phone] = _types_of(line)
+            if _types_of(line, labels=labels):
+                phone_types[phone] = _types_of(line, labels=labels)
             if extension:
                 notes.append(f"Phone {phone} extension {extension}")
         elif phone:

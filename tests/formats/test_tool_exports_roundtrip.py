@@ -74,3 +74,13 @@ def test_a_vcard_file_cut_off_inside_a_contact_shows_that_contact_as_cut_off(gro
     assert plan.items[-1].reason == "the file ends inside it (no END:VCARD): the file looks cut off"
     plan = transfer.plan_import(group, cut(data, b"TEL;CELL;PREF"), "contacts.vcf")
     assert [(i.label, i.action) for i in plan.items] == [("Zoë Ångström", "invalid")]
+
+
+def test_an_iphone_contacts_own_labels_are_kept_as_phone_and_email_types(group):
+    imported(group, "iphone_3_0.vcf")  # item2.TEL with item2.X-ABLabel:Hausmeister, and a PHOTO
+    jurgen = next(m for m in group.members.list() if m.name == "Jürgen Weiß")
+    assert jurgen.phones == ["+49 30 1234567", "+49 30 7654321", "030 555 0101"]
+    assert jurgen.to_json()["phone_types"] == {
+        "+49 30 1234567": ["cell", "pref"], "+49 30 7654321": ["hausmeister"], "030 555 0101": ["home", "voice"]}
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
