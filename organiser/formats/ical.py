@@ -282,6 +282,7 @@ def _read_calendars(calendars: list[Any], text: str, source: str, local_zone: tz
     seen = {"VEVENT": 0, "VTODO": 0}
     for calendar in calendars:
         zone = iana_zone(str(calendar.get("X-WR-TIMEZONE") or "")) or _only_zone(calendar)
+        ours = str(calendar.get("PRODID") or "") == PRODID
         clock = _Clock(zone, local_zone)
         for component in calendar.walk():
             if component.name not in seen:
@@ -296,6 +297,10 @@ def _read_calendars(calendars: list[Any], text: str, source: str, local_zone: tz
             else:
                 item = ParsedItem("task", index + 1, line, {}, unit="task")
                 _guard(item, lambda c=component, i=item, k=clock: _read_todo(c, i, k))
+            if not ours and "description" in item.values:
+                # Outlook ends every description with a line break, and writes an empty one as one;
+                # a description typed in Organiser keeps its own
+                item.values["description"] = item.values["description"].rstrip()
             parsed.items.append(item)
     _fold_overrides(parsed.items)
     return parsed

@@ -84,3 +84,20 @@ def test_an_iphone_contacts_own_labels_are_kept_as_phone_and_email_types(group):
         "+49 30 1234567": ["cell", "pref"], "+49 30 7654321": ["hausmeister"], "030 555 0101": ["home", "voice"]}
     for fmt in ("vcf", "csv"):
         assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_outlooks_empty_and_trailing_description_lines_are_not_kept_as_text(group):
+    plan = imported(group, "outlook_budapest.ics")  # DESCRIPTION:\n, and every description ends in \n
+    assert plan.counts()["add"] == 3
+    descriptions = {e.title: e.description for e in group.events.list()}
+    assert descriptions["Karácsonyi vásár"] == ""
+    assert descriptions["Jogi tanácsadás – bérlők"] == "Ügyvéd tanácsadás a bérlőknek.\nKérdéseket előre küldjétek."
+    assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
+    again = transfer.plan_import(group, fixture("outlook_budapest.ics"), "outlook_budapest.ics")
+    assert {i.action for i in again.items} == {"skip"}
+
+
+def test_a_description_typed_with_a_last_empty_line_reads_back_from_our_own_calendar_unchanged(group):
+    group.events.add("Plenum", "2026-12-10T19:00", end="2026-12-10T21:00", tz="Europe/Berlin",
+                     description="Agenda:\n1. Rent\n")
+    assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
