@@ -52,6 +52,9 @@ class ImportPlan:
     # reading, offered to the person; `repaired` when the plan was made from it.
     misdecoded: Misdecoded | None = None
     repaired: bool = False
+    # Of `warnings`, those about the whole file rather than one item (a misnamed file, a
+    # column left out, a missing last line); the misdecoding sentence is not among them.
+    file_notes: list[str] = field(default_factory=list)
 
     def of(self, action: str) -> list[PlannedItem]:
         return [i for i in self.items if i.action == action]

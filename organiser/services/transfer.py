@@ -76,6 +76,7 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
                       misdecoded=misdecoded, repaired=repaired)
     if misnamed(source, fmt):
         plan.warnings.insert(0, str(misnamed(source, fmt)))
+    plan.file_notes = list(plan.warnings)
     if misdecoded is not None:
         plan.warnings.insert(0, misdecoded.sentence(source) + (
             "; it was read that way" if repaired else "; to read it that way, import with --repair-encoding "

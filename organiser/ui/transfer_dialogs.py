@@ -250,8 +250,10 @@ class ImportDialog(QDialog):
             first = plan.invalid[0]
             text += (f" Invalid items block the import (first: {first.where}, {first.reason.rstrip('.')}); "
                      "fix the file, or tick “Skip invalid items” to import the rest.")
-        if plan.warnings:
-            n = len(plan.warnings)
+        for note in plan.file_notes:  # no row to show them beside
+            text += f" {note.rstrip('.')}."
+        n = sum(len(item.warnings) for item in plan.items)
+        if n:
             text += f" {n} note{'s' if n != 1 else ''} about what was left out or guessed (see Details)."
         self.summary.setText(text)
         self._update_buttons()

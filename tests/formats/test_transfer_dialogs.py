@@ -267,3 +267,15 @@ def test_the_preview_shows_each_event_name_whole_when_nothing_needs_explaining(g
         assert metrics.horizontalAdvance(name) + 8 <= table.columnWidth(2), name
     where = [r[1] for r in rows(dialog)]
     assert all(metrics.horizontalAdvance(w) + 8 <= table.columnWidth(1) for w in where)
+
+
+def test_notes_about_the_whole_file_are_shown_not_only_counted(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    misnamed = tmp_path / "contacts.ics"  # vCards saved with a calendar's name
+    misnamed.write_bytes((FIXTURES / "android_phone_2_1.vcf").read_bytes())
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, misnamed)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert "contacts.ics holds vCard contacts, not what its name says; it was read as vCard" in dialog.summary.text()
+    assert "see Details" not in dialog.summary.text()  # no item has a note of its own
