@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import icalendar
 from icalendar.timezone import windows_to_olson
 
+from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
 
 # writing lives in ical_export; imported here so callers keep one module to import from
@@ -337,6 +338,9 @@ def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     if event.get("X-ORGANISER-CAPACITY") is not None:
         values["capacity"] = _text(event, "X-ORGANISER-CAPACITY").strip()
     _read_uid(event, item)
+    if guests := len(_every(event, "ATTENDEE")):
+        item.warnings.append(f"its {plural(guests, 'guest')} (ATTENDEE) {'was' if guests == 1 else 'were'} "
+                             "not imported; RSVPs are recorded in Organiser")
     dtstart = _time_of(event, "DTSTART")
     if dtstart is None:
         item.problems.append("it has no start (DTSTART)")

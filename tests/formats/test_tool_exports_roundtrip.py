@@ -101,3 +101,11 @@ def test_a_description_typed_with_a_last_empty_line_reads_back_from_our_own_cale
     group.events.add("Plenum", "2026-12-10T19:00", end="2026-12-10T21:00", tz="Europe/Berlin",
                      description="Agenda:\n1. Rent\n")
     assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
+
+
+def test_a_google_events_guest_list_left_out_is_said_beside_the_event(group):
+    plan = transfer.plan_import(group, fixture("google_calendar_london.ics"), "calendar.ics")
+    committee = next(i for i in plan.items if i.label == "Committee — Thursday meeting")
+    assert "its 2 guests (ATTENDEE) were not imported; RSVPs are recorded in Organiser" in committee.warnings
+    canvass = next(i for i in plan.items if i.label.startswith("Weekend canvass"))
+    assert canvass.warnings == []
