@@ -195,6 +195,7 @@ def _mark_cut_off(parsed: ParsedFile, left_open: list[str]) -> None:
     last = next((item for item in reversed(parsed.items) if item.kind == kind), None)
     if last is not None:
         last.problems = [f"the file ends inside it (no END:{inside}): the file looks cut off"]
+        last.warnings = []  # what it lacks is what was cut off
 
 
 CHUNK_COMPONENTS = 250

@@ -115,6 +115,7 @@ def read_vcards(data: bytes, source: str) -> ParsedFile:
             _read_card(card, item)
         if cut_off:
             item.problems = ["the file ends inside it (no END:VCARD): the file looks cut off"]
+            item.warnings = []  # what it lacks is what was cut off
         parsed.items.append(item)
     return parsed
 

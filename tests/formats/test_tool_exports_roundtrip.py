@@ -57,6 +57,7 @@ def test_a_calendar_cut_off_inside_an_event_shows_that_event_as_cut_off_and_read
         ("Untitled event", "invalid")]
     assert plan.items[-1].where == "event 3 (line 64)"
     assert plan.items[-1].reason == "the file ends inside it (no END:VEVENT): the file looks cut off"
+    assert plan.items[-1].warnings == []  # not also "it has no title": that was cut off with the rest
 
 
 def test_a_calendar_missing_only_its_last_line_is_read_with_a_note(group):
