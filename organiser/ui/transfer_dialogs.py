@@ -409,8 +409,10 @@ class ExportDialog(QDialog):
         self.note.setText({
             "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
             "vcf": "Members with names, emails, phones, roles as categories and notes.",
-            "csv": "Members as a spreadsheet (UTF-8, opens in Excel and LibreOffice; a cell a spreadsheet would "
-                   "run as a formula or turn into a number starts with ').",
+            "csv": "Members as a spreadsheet with commas between columns (UTF-8, for LibreOffice, Google Sheets, "
+                   "other tools and Excel in English; Excel set to a language that writes 1,5 for one and a half "
+                   "opens it all in column A: choose .xlsx for that Excel). A cell a spreadsheet would run as a "
+                   "formula or turn into a number starts with '.",
             "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
             "json": "Everything, with the signed change log, so the group can be restored exactly. "
                     "Keep it safe: it holds all members' details.",

@@ -279,3 +279,15 @@ def test_notes_about_the_whole_file_are_shown_not_only_counted(group: Group, qtb
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
     assert "contacts.ics holds vCard contacts, not what its name says; it was read as vCard" in dialog.summary.text()
     assert "see Details" not in dialog.summary.text()  # no item has a note of its own
+
+
+def test_choosing_csv_says_which_excel_opens_it_in_one_column_and_what_to_choose_instead(group: Group,
+                                                                                      qtbot: Any) -> None:
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    choose_format(qtbot, dialog.format_box, "CSV")
+    note = dialog.note.text()
+    assert "commas between columns" in note
+    assert "Excel set to a language that writes 1,5 for one and a half opens it all in column A" in note
+    assert "choose .xlsx" in note
