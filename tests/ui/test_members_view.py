@@ -159,3 +159,18 @@ def test_a_lone_letter_shows_every_match_in_order_and_later_changes_land_in_plac
     assert "zzz@example.org" not in emails and "mmm@example.org" in emails
     assert emails == sorted(emails, key=str.casefold, reverse=True)
     assert names_shown(window)[view.model.row_of(added.id)] == "Abigail Zephyr"
+
+
+def test_an_imported_contacts_note_keeps_its_lines_and_its_phones_their_labels(window: MainWindow,
+                                                                                qtbot: Any) -> None:
+    window.group.members.add("Jürgen Weiß", phones=["+49 30 1234567", "030 555 0101"],
+                             phone_types={"+49 30 1234567": ["cell", "pref"], "030 555 0101": ["hausmeister"]},
+                             emails=["juergen@example.de"], email_types={"juergen@example.de": ["home"]},
+                             notes="Speaks German and Turkish.\nPrefers <SMS>.")
+    window.switch_to("members")
+    view = window.members_view
+    click_row(qtbot, view.table, names_shown(window).index("Jürgen Weiß"))
+    detail = view.detail.text()
+    assert "Speaks German and Turkish.<br>Prefers &lt;SMS&gt;." in detail
+    assert "+49 30 1234567 (cell, pref), 030 555 0101 (hausmeister)" in detail
+    assert "juergen@example.de (home)" in detail
