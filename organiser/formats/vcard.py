@@ -17,6 +17,7 @@ from typing import Any
 import vobject
 
 from organiser.core.field_rules import LABEL_RE, is_email, is_phone
+from organiser.core.words import plural
 from organiser.formats.common import (
     OWN_UID,
     FormatError,
@@ -76,17 +77,24 @@ def _clean(line: str) -> str:
     return head + sep + value
 
 
-def split_cards(text: str) -> list[tuple[int, list[str]]]:
+# What phones and address books hold that a member does not keep: said once for the file.
+NOT_KEPT = {"ADR": "addresses", "BDAY": "birthdays", "PHOTO": "photos", "TITLE": "job titles",
+            "URL": "web addresses", "NICKNAME": "nicknames", "ANNIVERSARY": "anniversaries"}
+
+
+def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple[int, list[str]]]:
     """Each card's starting line and the lines to hand to vobject; the last card lacks its
-    END:VCARD when the file ends inside it."""
+    END:VCARD when the file ends inside it. `left_out` counts the cards with each NOT_KEPT property."""
     cards: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
     start = 0
+    seen: set[str] = set()
     for number, line in _logical_lines(text):
         name = _property_name(line)
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
             current, start = [line.strip()], number
+            seen = set()
             continue
         if current is None:
             continue
@@ -96,6 +104,9 @@ def split_cards(text: str) -> list[tuple[int, list[str]]]:
             current = None
         elif name in KEPT or name.startswith(OWN_PREFIX):
             current.append(_clean(line))
+        elif name in NOT_KEPT and left_out is not None and name not in seen and line.partition(":")[2].strip(" ;"):
+            seen.add(name)
+            left_out[name] = left_out.get(name, 0) + 1
     if current is not None:  # the file ends inside a card: kept without its END:VCARD, to be shown cut off
         cards.append((start, current))
     return cards
@@ -103,10 +114,13 @@ def split_cards(text: str) -> list[tuple[int, list[str]]]:
 
 def read_vcards(data: bytes, source: str) -> ParsedFile:
     text = decode_text(data, source)
-    cards = split_cards(text)
+    left_out: dict[str, int] = {}
+    cards = split_cards(text, left_out)
     if not cards:
         raise FormatError(f"{source}: this is not a vCard file (no BEGIN:VCARD ... END:VCARD).")
     parsed = ParsedFile(source, "vcf")
+    if left_out:
+        parsed.warnings.append(_left_out_note(source, left_out))
     for number, (line, lines) in enumerate(cards, start=1):
         item = ParsedItem("member", number, line, {}, unit="contact")
         cut_off = lines[-1] != "END:VCARD"
@@ -118,6 +132,15 @@ def read_vcards(data: bytes, source: str) -> ParsedFile:
             item.warnings = []  # what it lacks is what was cut off
         parsed.items.append(item)
     return parsed
+
+
+def _left_out_note(source: str, left_out: dict[str, int]) -> str:
+    """"x.vcf: the addresses (ADR) and photos (PHOTO) of 3 contacts were not imported; ..."."""
+    names = [f"{NOT_KEPT[n]} ({n})" for n in NOT_KEPT if n in left_out]
+    what = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    most = max(left_out.values())
+    return (f"{source}: the {what} of {plural(most, 'contact')} were not imported; "
+            "a member does not keep them")
 
 
 def _parse_card(lines: list[str], item: ParsedItem) -> Any:

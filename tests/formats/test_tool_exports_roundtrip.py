@@ -110,3 +110,11 @@ def test_a_google_events_guest_list_left_out_is_said_beside_the_event(group):
     assert "its 2 guests (ATTENDEE) were not imported; RSVPs are recorded in Organiser" in committee.warnings
     canvass = next(i for i in plan.items if i.label.startswith("Weekend canvass"))
     assert canvass.warnings == []
+
+
+def test_what_a_phones_contacts_hold_that_members_do_not_keep_is_said_once_for_the_file(group):
+    plan = transfer.plan_import(group, fixture("iphone_3_0.vcf"), "iphone.vcf")  # ADR and PHOTO
+    assert plan.file_notes == ["iphone.vcf: the addresses (ADR) and photos (PHOTO) of 1 contact were not "
+                               "imported; a member does not keep them"]
+    plan = transfer.plan_import(group, fixture("google_contacts_3_0.vcf"), "google.vcf")
+    assert plan.file_notes == []
