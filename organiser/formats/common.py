@@ -106,6 +106,11 @@ def detect_format(path: str | Path, data: bytes) -> str:
     if suffix in SPREADSHEETS or data.startswith(b"PK\x03\x04"):  # .xlsx and .ods are zip files
         raise FormatError(f"{path}: this is a spreadsheet file, which import does not read; save it as CSV "
                           "(in LibreOffice or Excel: Save as, CSV UTF-8) and import that.")
+    if not data.strip():
+        raise FormatError(f"{path}: the file is empty.")
+    if _binary(data):
+        raise FormatError(f"{path}: this is not a text file (a picture, PDF or other binary file); import reads "
+                          "calendars (.ics), contacts (.vcf) and CSV spreadsheets (.csv).")
     by_content = format_by_content(data, str(path))
     if by_content is not None:  # a calendar or cards saved under another tool's name
         return by_content
@@ -117,6 +122,13 @@ def detect_format(path: str | Path, data: bytes) -> str:
     if head:
         return "csv"
     raise FormatError(f"{path}: the file is empty.")
+
+
+def _binary(data: bytes) -> bool:
+    """A PDF, or bytes no text file holds (NUL) in a file that is not UTF-16."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return data.startswith(b"%PDF") or b"\x00" in data[:4096]
 
 
 def format_by_content(data: bytes, source: str) -> str | None:

@@ -118,3 +118,17 @@ def test_what_a_phones_contacts_hold_that_members_do_not_keep_is_said_once_for_t
                                "imported; a member does not keep them"]
     plan = transfer.plan_import(group, fixture("google_contacts_3_0.vcf"), "google.vcf")
     assert plan.file_notes == []
+
+
+def test_a_picture_or_an_empty_file_is_refused_as_what_it_is(group):
+    import pytest
+
+    from organiser.formats.common import FormatError
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x05\x00"
+    for name in ("members.csv", "contacts.vcf", "calendar.ics"):
+        with pytest.raises(FormatError, match=rf"^{name}: this is not a text file \(a picture, PDF or other "
+                           r"binary file\); import reads calendars \(\.ics\), contacts \(\.vcf\) and CSV"):
+            transfer.plan_import(group, png, name)
+    with pytest.raises(FormatError, match=r"^calendar\.ics: the file is empty\.$"):
+        transfer.plan_import(group, b"\r\n", "calendar.ics")
