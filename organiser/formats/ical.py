@@ -13,12 +13,10 @@ import re
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import icalendar
-from icalendar.timezone import windows_to_olson
 
 from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
@@ -26,6 +24,7 @@ from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedIte
 # writing lives in ical_export; imported here so callers keep one module to import from
 from organiser.formats.ical_export import PRODID, TASK_STATUS, write_calendar
 from organiser.formats.recurrence import check_rule
+from organiser.formats.zones import iana_zone
 
 __all__ = ["PRODID", "TASK_STATUS", "iana_zone", "read_calendar", "write_calendar"]
 
@@ -35,31 +34,6 @@ TODO_STATUS = {"NEEDS-ACTION": "todo", "IN-PROCESS": "doing", "COMPLETED": "done
 
 
 # ---- time zones ---------------------------------------------------------------------------
-
-@cache
-def _zones() -> tuple[frozenset[str], tuple[str, ...]]:
-    names = frozenset(available_timezones())
-    return names, tuple(sorted(names, key=len, reverse=True))
-
-
-def iana_zone(tzid: str | None) -> str | None:
-    """The IANA name behind a TZID as calendars write it: "Europe/Berlin",
-    "/mozilla.org/20050126_1/Europe/Berlin", "custom_America/New_York", or Outlook's
-    "W. Europe Standard Time"."""
-    if not tzid:
-        return None
-    tzid = tzid.strip().strip('"')
-    names, longest_first = _zones()
-    if tzid in names:
-        return tzid
-    olson = windows_to_olson.WINDOWS_TO_OLSON.get(tzid)
-    if olson:
-        return olson
-    for name in longest_first:
-        if "/" in name and tzid.endswith(name) and not tzid[-len(name) - 1:-len(name)].isalnum():
-            return name
-    return None
-
 
 def _tzid_of(value: datetime, params: Mapping[str, Any]) -> str | None:
     tzid = params.get("TZID")

@@ -132,3 +132,26 @@ def test_a_picture_or_an_empty_file_is_refused_as_what_it_is(group):
             transfer.plan_import(group, png, name)
     with pytest.raises(FormatError, match=r"^calendar\.ics: the file is empty\.$"):
         transfer.plan_import(group, b"\r\n", "calendar.ics")
+
+
+def test_outlooks_older_zone_names_with_their_cities_are_the_cities_zones():
+    from organiser.formats.ical import iana_zone
+
+    assert iana_zone("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna") == "Europe/Amsterdam"
+    assert iana_zone("(UTC+01:00) Belgrade, Bratislava, Budapest, Ljubljana, Prague") == "Europe/Belgrade"
+    assert iana_zone("(UTC) Dublin, Edinburgh, Lisbon, London") == "Europe/Dublin"
+    assert iana_zone("(GMT+01.00) Amsterdam / Berlin / Bern / Rome / Stockholm / Vienna") == "Europe/Amsterdam"
+    assert iana_zone("(UTC-05:00) Eastern Time (US & Canada)") == "America/New_York"
+    assert iana_zone("(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi") == "Asia/Kolkata"
+    assert iana_zone("(UTC+01:00) Nowhere, Elsewhere") is None
+
+
+def test_a_weekly_outlook_meeting_in_an_older_zone_name_keeps_its_hour_past_the_clock_change(group):
+    data = fixture("outlook_budapest.ics").replace(
+        b"Central Europe Standard Time", b"(UTC+01:00) Belgrade, Bratislava, Budapest, Ljubljana, Prague")
+    plan = transfer.plan_import(group, data, "outlook.ics")
+    weekly = next(i for i in plan.items if i.label == "Hétfői ügyelet")
+    assert weekly.warnings == []
+    transfer.apply_import(group, plan)
+    event = next(e for e in group.events.list() if e.title == "Hétfői ügyelet")
+    assert (event.start, event.tz) == ("2026-12-07T18:00", "Europe/Belgrade")
