@@ -70,6 +70,15 @@ def _to_last_day(event: Event) -> str:
     return f", to {last:%a %-d %b}" if last > event.start_dt.date() else ""
 
 
+def _covers(event: Event, day: date) -> bool:
+    """Whether a one-off event is on `day`: from its start's day to the day of its last minute
+    (an all-day event's end is the next midnight)."""
+    start = event.start_dt.date()
+    if not event.end or day <= start:
+        return day == start
+    return day <= (datetime.fromisoformat(event.end).replace(tzinfo=None) - timedelta(minutes=1)).date()
+
+
 HORIZON_DAYS = 366  # how far ahead (and, with past events shown, back) repeats are listed
 
 
@@ -140,8 +149,8 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
 
     def events_on(self, day: date) -> list[Event]:
-        found = [o for e in self.events.values() if e.rrule or e.start_dt.date() == day
-                 for o in showings(e, day, day)]
+        """The events on a day: each that starts on it or runs through it (a weekend's Sunday)."""
+        found = [o for e in self.events.values() if e.rrule or _covers(e, day) for o in showings(e, day, day)]
         return sorted(found, key=lambda e: e.start)
 
     def on_records_changed(self, event: RecordsChanged) -> None:
