@@ -154,13 +154,19 @@ def _pieces(chunk: str, target: str) -> list[str]:
     return _split_escaped(chunk) if "\\" in chunk else chunk.split(";")
 
 
+_SEP_LINE = re.compile(r"^sep=([^\r\n])[ ]*(?:\r\n|\n|\r)", re.IGNORECASE)
+
+
 def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None = None) -> ParsedFile:
     text = decode_text(data, source)
     if not text.strip():
         raise FormatError(f"{source}: the file is empty.")
-    delimiter = sniff_delimiter(text)
+    hint = _SEP_LINE.match(text)  # Excel's "sep=;" first line names the separator
+    delimiter = hint.group(1) if hint else sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
+        if hint:
+            next(reader)
         header = next(reader)
     except csv.Error as exc:
         raise FormatError(f"{source}: line 1 cannot be read as CSV ({exc}).") from None

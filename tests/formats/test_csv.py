@@ -124,3 +124,12 @@ def test_a_quote_mark_never_closed_is_refused_naming_its_line_not_read_as_one_lo
 def test_a_quote_mark_inside_a_cell_is_read_as_it_is():
     parsed = read_members_csv(b'Name,Notes\r\nAna,"has a 5"" pipe"\r\nBob,10" screen\r\n', "sheet.csv")
     assert [i.values["notes"] for i in parsed.items] == ['has a 5" pipe', '10" screen']
+
+
+def test_excels_sep_line_names_the_separator_and_is_not_the_header():
+    data = 'sep=;\r\nName;E-Mail;Telefon;Notizen\r\nJürgen Weiß;jw@example.de;+49 30 111;"Zeile 1\r\nZeile 2"\r\n'
+    parsed = read_members_csv(data.encode("cp1252"), "mitglieder.csv")
+    (item,) = parsed.items
+    assert (item.values["name"], item.values["emails"], item.values["phones"]) == (
+        "Jürgen Weiß", ["jw@example.de"], ["+49 30 111"])
+    assert item.where == "line 3"
