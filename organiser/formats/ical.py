@@ -77,8 +77,8 @@ class _Clock:
         params = getattr(prop, "params", {}) or {}
         warning = ""
         if zone is None:
-            if _is_utc(value):
-                zone = self.default_zone or "UTC"
+            if _is_utc(value):  # an invite's UTC times, with no zone named: the laptop's, as its calendar shows them
+                zone = self.default_zone or getattr(self.local_zone, "key", None) or "UTC"
             else:
                 tzid = _tzid_of(value, params)
                 zone = iana_zone(tzid)

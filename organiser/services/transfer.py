@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from organiser.core.errors import OrganiserError
 from organiser.formats import backup as backup_format
@@ -20,6 +21,7 @@ from organiser.formats.csvfile import read_members_csv, write_members_csv
 from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
 from organiser.formats.xlsx import write_members_xlsx
+from organiser.services import clock
 from organiser.services.backup import Progress, build_backup, restore_backup
 from organiser.services.group import Group
 from organiser.services.import_planner import ADD, INVALID, SKIP, UPDATE, ImportPlan, PlannedItem, Planner
@@ -48,12 +50,24 @@ def read_file(data: bytes, source: str, fmt: str | None = None,
               mapping: Mapping[str, str] | None = None) -> ParsedFile:
     fmt = fmt or detect_format(source, data)
     if fmt == "ics":
-        return read_calendar(data, source)
+        return read_calendar(data, source, _laptop_zone())
     if fmt == "vcf":
         return read_vcards(data, source)
     if fmt == "csv":
         return read_members_csv(data, source, mapping)
     raise FormatError(f"{source}: '{fmt}' files cannot be imported into a group; use ics, vcf or csv.")
+
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu"})
+
+
+def _laptop_zone() -> ZoneInfo | None:
+    """This laptop's zone, for a calendar's UTC times when it names none; None for UTC itself."""
+    name = clock.local_tz_name()
+    try:
+        return None if name in _UTC_NAMES else ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
 
 
 def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = None,

@@ -155,3 +155,30 @@ def test_a_weekly_outlook_meeting_in_an_older_zone_name_keeps_its_hour_past_the_
     transfer.apply_import(group, plan)
     event = next(e for e in group.events.list() if e.title == "Hétfői ügyelet")
     assert (event.start, event.tz) == ("2026-12-07T18:00", "Europe/Belgrade")
+
+
+INVITE = b"""BEGIN:VCALENDAR\r
+PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
+VERSION:2.0\r
+CALSCALE:GREGORIAN\r
+METHOD:REQUEST\r
+BEGIN:VEVENT\r
+DTSTART:20261209T180000Z\r
+DTEND:20261209T193000Z\r
+DTSTAMP:20261202T020000Z\r
+ORGANIZER;CN=Mieterverein:mailto:verein@example.de\r
+UID:invite-1@google.com\r
+SUMMARY:Treffen mit der Hausverwaltung\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_an_invite_in_utc_without_a_zone_lands_at_the_laptops_local_time(group, monkeypatch):
+    from organiser.services import clock
+
+    monkeypatch.setattr(clock, "local_tz_name", lambda: "Europe/Berlin")
+    transfer.apply_import(group, transfer.plan_import(group, INVITE, "invite.ics"))
+    (event,) = group.events.list()
+    assert (event.start, event.end, event.tz) == ("2026-12-09T19:00", "2026-12-09T20:30", "Europe/Berlin")
+    assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
