@@ -88,8 +88,9 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
     parsed = read_file(misdecoded.data if misdecoded is not None and repaired else data, source, fmt, mapping)
     plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates,
                       misdecoded=misdecoded, repaired=repaired)
-    if misnamed(source, fmt):
-        plan.warnings.insert(0, str(misnamed(source, fmt)))
+    name_note = misnamed(source, fmt)
+    if name_note:
+        plan.warnings.insert(0, name_note)
     plan.file_notes = list(plan.warnings)
     if misdecoded is not None:
         plan.warnings.insert(0, misdecoded.sentence(source) + (
