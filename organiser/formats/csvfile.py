@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -61,12 +62,15 @@ EXACT = {
     "id": "ignore",
 }
 _NOT_A_VALUE = ("type", "label", "display", "kind")
-_PHONE_WORDS = ("phone", "mobile", "cell", "telephone", "tel", "handy", "telefon", "telefono")
+_PHONE_WORDS = ("phone", "mobile", "cell", "telephone", "tel", "handy", "telefon", "telefono", "mobil", "mobiel",
+                "cellulare", "portable", "gsm", "telefoon", "movil", "mobilnummer", "mobiltelefon",
+                "telefonnummer", "handynummer")
 _WORD = re.compile(r"[^0-9a-z]+")
 
 
 def normalise_header(text: str) -> str:
-    folded = text.strip().casefold().replace("é", "e").replace("è", "e")
+    # accents off, so "Téléphone" and "Móvil" read as the words they are
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.strip().casefold()) if not unicodedata.combining(c))
     return " ".join(w for w in _WORD.split(folded) if w)
 
 

@@ -133,3 +133,9 @@ def test_excels_sep_line_names_the_separator_and_is_not_the_header():
     assert (item.values["name"], item.values["emails"], item.values["phones"]) == (
         "Jürgen Weiß", ["jw@example.de"], ["+49 30 111"])
     assert item.where == "line 3"
+
+
+def test_a_mobile_column_named_in_german_dutch_italian_or_french_holds_phones():
+    for header in ("Mobil", "Mobiel", "Cellulare", "Portable", "GSM", "Telefoon", "Mobilnummer", "Móvil"):
+        assert guess_target(header) == "phones", header
+    assert guess_target("Mobility needs") is None  # a column of its own, not phones
