@@ -145,7 +145,14 @@ def _join_escaped(values: Iterable[str]) -> str:
     return "; ".join(v.replace("\\", "\\\\").replace(";", "\\;") for v in values)
 
 
+# A long number as Excel shows and saves it when a phone column is formatted as a number:
+# "4,91701E+12" (a decimal comma in much of Europe), "4.91701E+12".
+_SHORTENED = re.compile(r"^\d+(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
+
+
 def _split(value: str, target: str) -> list[str]:
+    if target == "phones" and _SHORTENED.match(value.strip()):
+        return [value.strip()]  # one number, its comma a decimal comma
     chunks = value.split(" ::: ")  # as Google writes several labels
     parts = (part.strip() for chunk in chunks for part in _pieces(chunk, target))
     return [part for part in parts if part and not (target == "roles" and google_system_group(part))]
@@ -258,7 +265,10 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
     values = item.values
     values["name"] = _row_name(found, item)
     values["emails"] = found.get("emails", [])
-    values["phones"] = found.get("phones", [])
+    values["phones"] = [p for p in found.get("phones", []) if not _SHORTENED.match(p)]
+    item.problems.extend(f"phone '{p}' is a number Excel shortened, and its last digits are lost; in Excel, "
+                         "format the column as Text, type the numbers again and save"
+                         for p in found.get("phones", []) if _SHORTENED.match(p))
     values["notes"] = "\n".join(found.get("notes", []))
     for key in ("consent_email", "consent_phone", "consent_date", "joined"):
         if found.get(key):

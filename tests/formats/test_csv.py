@@ -139,3 +139,13 @@ def test_a_mobile_column_named_in_german_dutch_italian_or_french_holds_phones():
     for header in ("Mobil", "Mobiel", "Cellulare", "Portable", "GSM", "Telefoon", "Mobilnummer", "Móvil"):
         assert guess_target(header) == "phones", header
     assert guess_target("Mobility needs") is None  # a column of its own, not phones
+
+
+def test_a_phone_excel_shortened_to_a_number_like_4_91701e12_is_named_whole_with_what_to_do():
+    data = "\ufeffName;E-Mail;Mobil\r\nAnna Schmidt;anna@example.de;4,91701E+12\r\nBen;ben@example.de;1.5E+10\r\n"
+    parsed = read_members_csv(data.encode(), "mitglieder.csv")
+    anna, ben = parsed.items
+    assert anna.values["phones"] == [] and ben.values["phones"] == []
+    assert anna.problems == ["phone '4,91701E+12' is a number Excel shortened, and its last digits are lost; "
+                             "in Excel, format the column as Text, type the numbers again and save"]
+    assert ben.problems[0].startswith("phone '1.5E+10' is a number Excel shortened")
