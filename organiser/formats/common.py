@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,22 @@ class ParsedItem:
     def label(self) -> str:
         values = self.values
         return str(values.get("name") or values.get("title") or "(no name)")
+
+    @property
+    def when(self) -> str:
+        """When an event or task is, as a person checks it: "Thu 3 Dec 2026 19:00, repeats"."""
+        values = self.values
+        try:
+            if self.kind == "event" and values.get("start"):
+                start = datetime.fromisoformat(values["start"])
+                text = f"{start:%a %-d %b %Y}" + (", all day" if values.get("all_day") else f" {start:%H:%M}")
+                text += ", repeats" if values.get("rrule") else ""
+                return text + (", cancelled" if values.get("status") == "cancelled" else "")
+            if self.kind == "task" and values.get("due"):
+                return f"due {date.fromisoformat(str(values['due'])[:10]):%a %-d %b %Y}"
+        except (TypeError, ValueError):
+            pass
+        return ""
 
 
 @dataclass

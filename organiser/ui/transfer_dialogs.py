@@ -81,7 +81,7 @@ class ImportDialog(QDialog):
         self._pending_replan = False
         self._planned_for: tuple[str, str] | None = None  # (file, column mapping) last read
         self.setWindowTitle("Import")
-        self.resize(760, 520)
+        self.resize(900, 540)  # room for an event's name and when beside what is said of it
 
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("A calendar (.ics), contacts (.vcf), spreadsheet (.csv) or backup (.json)")
@@ -125,7 +125,7 @@ class ImportDialog(QDialog):
         # What and Where are short; Name and Details share the rest, so a name reads whole
         # when no item needs explaining (Details alone took it, and names were cut).
         fit, share = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch
-        for column, mode in enumerate((fit, fit, share, share)):
+        for column, mode in enumerate((fit, fit, share, fit, share)):
             header.setSectionResizeMode(column, mode)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -238,6 +238,7 @@ class ImportDialog(QDialog):
     def _planned(self, plan: ImportPlan) -> None:
         self.plan = plan
         self.model.set_plan(plan)
+        self.table.setColumnHidden(PlanModel.WHEN, not any(item.when for item in plan.items))
         text = plan.summary()
         if plan.misdecoded is not None:
             found = plan.misdecoded

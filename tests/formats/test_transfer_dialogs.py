@@ -47,9 +47,12 @@ def choose_format(qtbot: Any, box: QComboBox, word: str) -> None:
     raise AssertionError(f"no export format names {word!r}")
 
 
-def rows(dialog: ImportDialog) -> list[tuple[str, ...]]:
+def rows(dialog: ImportDialog, headers: tuple[str, ...] = ("What", "Where", "Name", "Details")
+         ) -> list[tuple[str, ...]]:
+    """The preview's cells under these column headings, row by row."""
     model = dialog.model
-    return [tuple(model.index(r, c).data() for c in range(4)) for r in range(model.rowCount())]
+    by_heading = {model.headerData(c, Qt.Orientation.Horizontal): c for c in range(model.columnCount())}
+    return [tuple(model.index(r, by_heading[h]).data() for h in headers) for r in range(model.rowCount())]
 
 
 def test_import_dialog_previews_then_imports_and_the_views_hear_of_it(group: Group, qtbot: Any) -> None:
@@ -291,3 +294,24 @@ def test_choosing_csv_says_which_excel_opens_it_in_one_column_and_what_to_choose
     assert "commas between columns" in note
     assert "Excel set to a language that writes 1,5 for one and a half opens it all in column A" in note
     assert "choose .xlsx" in note
+
+
+def test_the_preview_says_when_each_event_is_and_shows_no_when_for_contacts(group: Group, qtbot: Any) -> None:
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert rows(dialog, ("Name", "When")) == [
+        ("Committee — Thursday meeting", "Thu 3 Dec 2026 19:00, repeats"),
+        ("Weekend canvass — Østergade estate", "Sat 12 Dec 2026, all day"),
+        ("Meeting with landlord", "Wed 9 Dec 2026 18:00, cancelled"),
+        ("Committee — Christmas meeting", "Thu 17 Dec 2026 19:00")]
+    when = next(c for c in range(dialog.model.columnCount())
+                if dialog.model.headerData(c, Qt.Orientation.Horizontal) == "When")
+    assert not dialog.table.isColumnHidden(when)
+    type_path(qtbot, dialog.path_edit, FIXTURES / "google_contacts_3_0.vcf")
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy and dialog.plan.format == "vcf",
+                    timeout=WAIT_MS)
+    assert dialog.table.isColumnHidden(when)
