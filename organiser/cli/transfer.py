@@ -193,8 +193,8 @@ def _print_plan(plan: ImportPlan, only_planning: bool) -> None:
         items = plan.of(action)
         if items:
             heading = f"{len(items)} {title}:" if action == "invalid" else f"{len(items)} {verb} {title}:"
-            _print_at_most_50(heading, [f"{i.where}: {i.label}" + (f" — {i.reason}" if i.reason else "")
-                                        for i in items])
+            _print_at_most_50(heading, [f"{i.where}: {i.label}" + (f" ({i.when})" if i.when else "")
+                                        + (f" — {i.reason}" if i.reason else "") for i in items])
     if plan.warnings:
         _print_at_most_50("Notes:", plan.warnings)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,22 @@ class ParsedItem:
         values = self.values
         return str(values.get("name") or values.get("title") or "(no name)")
 
+    @property
+    def when(self) -> str:
+        """When an event or task is, as a person checks it: "Thu 3 Dec 2026 19:00, repeats"."""
+        values = self.values
+        try:
+            if self.kind == "event" and values.get("start"):
+                start = datetime.fromisoformat(values["start"])
+                text = f"{start:%a %-d %b %Y}" + (", all day" if values.get("all_day") else f" {start:%H:%M}")
+                text += ", repeats" if values.get("rrule") else ""
+                return text + (", cancelled" if values.get("status") == "cancelled" else "")
+            if self.kind == "task" and values.get("due"):
+                return f"due {date.fromisoformat(str(values['due'])[:10]):%a %-d %b %Y}"
+        except (TypeError, ValueError):
+            pass
+        return ""
+
 
 @dataclass
 class ParsedFile:
@@ -63,6 +80,15 @@ class ParsedFile:
 
 
 OWN_UID = re.compile(r"^([0-9a-f]{32})@organiser$")
+
+
+_GOOGLE_SYSTEM_GROUPS = {"mycontacts", "starred"}
+
+
+def google_system_group(label: str) -> bool:
+    """Google Contacts' own groups ("* myContacts", "starred"), which it writes beside a
+    contact's labels in CSV and vCard alike: not a role anyone gave."""
+    return label.lstrip("* ").casefold() in _GOOGLE_SYSTEM_GROUPS
 
 
 def own_uid(record_id: str) -> str:
@@ -97,18 +123,51 @@ def detect_format(path: str | Path, data: bytes) -> str:
     if suffix in SPREADSHEETS or data.startswith(b"PK\x03\x04"):  # .xlsx and .ods are zip files
         raise FormatError(f"{path}: this is a spreadsheet file, which import does not read; save it as CSV "
                           "(in LibreOffice or Excel: Save as, CSV UTF-8) and import that.")
+    if not data.strip():
+        raise FormatError(f"{path}: the file is empty.")
+    if _binary(data):
+        raise FormatError(f"{path}: this is not a text file (a picture, PDF or other binary file); import reads "
+                          "calendars (.ics), contacts (.vcf) and CSV spreadsheets (.csv).")
+    by_content = format_by_content(data, str(path))
+    if by_content is not None:  # a calendar or cards saved under another tool's name
+        return by_content
     if suffix in FORMATS:
         return suffix
     head = decode_text(data[:4096], str(path)).lstrip().upper()
-    if head.startswith("BEGIN:VCALENDAR"):
-        return "ics"
-    if head.startswith("BEGIN:VCARD"):
-        return "vcf"
     if head.startswith("{"):
         return "json"
     if head:
         return "csv"
     raise FormatError(f"{path}: the file is empty.")
+
+
+def _binary(data: bytes) -> bool:
+    """A PDF, or bytes no text file holds (NUL) in a file that is not UTF-16."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return data.startswith(b"%PDF") or b"\x00" in data[:4096]
+
+
+def format_by_content(data: bytes, source: str) -> str | None:
+    """"ics" or "vcf" when the file begins as a calendar or a vCard does, whatever its name."""
+    head = decode_text(data[:4096], source).lstrip().upper()
+    if head.startswith("BEGIN:VCALENDAR"):
+        return "ics"
+    if head.startswith("BEGIN:VCARD"):
+        return "vcf"
+    return None
+
+
+def misnamed(path: str | Path, fmt: str) -> str | None:
+    """A sentence for a file read as `fmt` whose name says another format, else None."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in ("ics", "vcf", "csv") or suffix == fmt:
+        return None
+    what = {"ics": "an iCalendar calendar", "vcf": "vCard contacts", "csv": "a CSV sheet"}[fmt]
+    return f"{path} holds {what}, not what its name says; it was read as {FORMAT_NAMES.get(fmt, fmt)}"
+
+
+FORMAT_NAMES = {"ics": "iCalendar", "vcf": "vCard", "csv": "CSV"}
 
 
 # A UTF-8 lead byte read as Windows-1252 (Ã, Â, Ä, æ, ...) followed by what a continuation

@@ -12,10 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
+from organiser.formats.common import (
+    OWN_UID,
+    FormatError,
+    ParsedFile,
+    ParsedItem,
+    decode_text,
+    google_system_group,
+    own_uid,
+)
 
 # Targets a column can map to; "given", "middle" and "family" are also joined into the name
 # when the file has no name column. Each name part is kept as the member's structured name.
@@ -53,13 +62,15 @@ EXACT = {
     "id": "ignore",
 }
 _NOT_A_VALUE = ("type", "label", "display", "kind")
-_PHONE_WORDS = ("phone", "mobile", "cell", "telephone", "tel", "handy", "telefon", "telefono")
+_PHONE_WORDS = ("phone", "mobile", "cell", "telephone", "tel", "handy", "telefon", "telefono", "mobil", "mobiel",
+                "cellulare", "portable", "gsm", "telefoon", "movil", "mobilnummer", "mobiltelefon",
+                "telefonnummer", "handynummer")
 _WORD = re.compile(r"[^0-9a-z]+")
-_GOOGLE_SYSTEM_GROUPS = {"mycontacts", "starred"}
 
 
 def normalise_header(text: str) -> str:
-    folded = text.strip().casefold().replace("é", "e").replace("è", "e")
+    # accents off, so "Téléphone" and "Móvil" read as the words they are
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.strip().casefold()) if not unicodedata.combining(c))
     return " ".join(w for w in _WORD.split(folded) if w)
 
 
@@ -134,10 +145,17 @@ def _join_escaped(values: Iterable[str]) -> str:
     return "; ".join(v.replace("\\", "\\\\").replace(";", "\\;") for v in values)
 
 
+# A long number as Excel shows and saves it when a phone column is formatted as a number:
+# "4,91701E+12" (a decimal comma in much of Europe), "4.91701E+12".
+_SHORTENED = re.compile(r"^\d+(?:[.,]\d+)?E\+\d+$", re.IGNORECASE)
+
+
 def _split(value: str, target: str) -> list[str]:
+    if target == "phones" and _SHORTENED.match(value.strip()):
+        return [value.strip()]  # one number, its comma a decimal comma
     chunks = value.split(" ::: ")  # as Google writes several labels
     parts = (part.strip() for chunk in chunks for part in _pieces(chunk, target))
-    return [part for part in parts if part and not (target == "roles" and _google_system_group(part))]
+    return [part for part in parts if part and not (target == "roles" and google_system_group(part))]
 
 
 def _pieces(chunk: str, target: str) -> list[str]:
@@ -147,17 +165,19 @@ def _pieces(chunk: str, target: str) -> list[str]:
     return _split_escaped(chunk) if "\\" in chunk else chunk.split(";")
 
 
-def _google_system_group(label: str) -> bool:
-    return label.lstrip("* ").casefold() in _GOOGLE_SYSTEM_GROUPS
+_SEP_LINE = re.compile(r"^sep=([^\r\n])[ ]*(?:\r\n|\n|\r)", re.IGNORECASE)
 
 
 def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None = None) -> ParsedFile:
     text = decode_text(data, source)
     if not text.strip():
         raise FormatError(f"{source}: the file is empty.")
-    delimiter = sniff_delimiter(text)
+    hint = _SEP_LINE.match(text)  # Excel's "sep=;" first line names the separator
+    delimiter = hint.group(1) if hint else sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
+        if hint:
+            next(reader)
         header = next(reader)
     except csv.Error as exc:
         raise FormatError(f"{source}: line 1 cannot be read as CSV ({exc}).") from None
@@ -165,11 +185,30 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
     carried = _carried(targets)
     parsed = ParsedFile(source, "csv")
     filled: set[int] = set()  # columns with something in them, to tell people what was left out
+    start = 1
     for number, (start, row) in enumerate(_filled_rows(reader, source), start=1):
         filled.update(i for i, cell in enumerate(row) if cell.strip())
         parsed.items.append(_row_item(row, targets, number, start, carried))
+    if _ends_inside_quotes(text, delimiter):
+        raise FormatError(f"{source}: line {start}: a cell starts with a quote mark (\") that is never closed, "
+                          "so the rest of the file would be read as that one cell; add the closing quote "
+                          "or remove the opening one, and import again.")
     _warn_unused(parsed, header, targets, filled)
     return parsed
+
+
+def _ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """The csv module reads a quote never closed to the end of the file as one cell; the
+    strict reader says so. Quote marks come in pairs in any well-formed sheet, so only a
+    file with an odd number of them is read a second time."""
+    if text.count('"') % 2 == 0:
+        return False
+    try:
+        for _row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "end of data" in str(exc)
+    return False
 
 
 def _carried(targets: list[str | None]) -> frozenset[str]:
@@ -226,7 +265,10 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
     values = item.values
     values["name"] = _row_name(found, item)
     values["emails"] = found.get("emails", [])
-    values["phones"] = found.get("phones", [])
+    values["phones"] = [p for p in found.get("phones", []) if not _SHORTENED.match(p)]
+    item.problems.extend(f"phone '{p}' is a number Excel shortened, and its last digits are lost; in Excel, "
+                         "format the column as Text, type the numbers again and save"
+                         for p in found.get("phones", []) if _SHORTENED.match(p))
     values["notes"] = "\n".join(found.get("notes", []))
     for key in ("consent_email", "consent_phone", "consent_date", "joined"):
         if found.get(key):

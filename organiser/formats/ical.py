@@ -13,18 +13,18 @@ import re
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import icalendar
-from icalendar.timezone import windows_to_olson
 
+from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
 
 # writing lives in ical_export; imported here so callers keep one module to import from
 from organiser.formats.ical_export import PRODID, TASK_STATUS, write_calendar
 from organiser.formats.recurrence import check_rule
+from organiser.formats.zones import iana_zone
 
 __all__ = ["PRODID", "TASK_STATUS", "iana_zone", "read_calendar", "write_calendar"]
 
@@ -34,31 +34,6 @@ TODO_STATUS = {"NEEDS-ACTION": "todo", "IN-PROCESS": "doing", "COMPLETED": "done
 
 
 # ---- time zones ---------------------------------------------------------------------------
-
-@cache
-def _zones() -> tuple[frozenset[str], tuple[str, ...]]:
-    names = frozenset(available_timezones())
-    return names, tuple(sorted(names, key=len, reverse=True))
-
-
-def iana_zone(tzid: str | None) -> str | None:
-    """The IANA name behind a TZID as calendars write it: "Europe/Berlin",
-    "/mozilla.org/20050126_1/Europe/Berlin", "custom_America/New_York", or Outlook's
-    "W. Europe Standard Time"."""
-    if not tzid:
-        return None
-    tzid = tzid.strip().strip('"')
-    names, longest_first = _zones()
-    if tzid in names:
-        return tzid
-    olson = windows_to_olson.WINDOWS_TO_OLSON.get(tzid)
-    if olson:
-        return olson
-    for name in longest_first:
-        if "/" in name and tzid.endswith(name) and not tzid[-len(name) - 1:-len(name)].isalnum():
-            return name
-    return None
-
 
 def _tzid_of(value: datetime, params: Mapping[str, Any]) -> str | None:
     tzid = params.get("TZID")
@@ -102,8 +77,8 @@ class _Clock:
         params = getattr(prop, "params", {}) or {}
         warning = ""
         if zone is None:
-            if _is_utc(value):
-                zone = self.default_zone or "UTC"
+            if _is_utc(value):  # an invite's UTC times, with no zone named: the laptop's, as its calendar shows them
+                zone = self.default_zone or getattr(self.local_zone, "key", None) or "UTC"
             else:
                 tzid = _tzid_of(value, params)
                 zone = iana_zone(tzid)
@@ -146,14 +121,55 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
     text = decode_text(data, source)
     if "BEGIN:VCALENDAR" not in text.upper():
         raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
+    text, left_open = _closed(text)
     try:
         with warnings.catch_warnings():
             # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
             warnings.simplefilter("ignore")
             calendars = [c for chunk in _chunks(text) for c in icalendar.Calendar.from_ical(chunk, multiple=True)]
-            return _read_calendars(calendars, text, source, local_zone)
+            parsed = _read_calendars(calendars, text, source, local_zone)
     except ValueError as exc:
         raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
+    _mark_cut_off(parsed, left_open)
+    return parsed
+
+
+def _closed(text: str) -> tuple[str, list[str]]:
+    """The text with an END line for each component a cut-off file leaves open, and the
+    components that were open, outermost first: the library silently read nothing of a
+    calendar without its END:VCALENDAR."""
+    stack: list[str] = []
+    for line in text.splitlines():
+        found = _ANY_MARK.match(line)
+        if found is None:
+            continue
+        what, name = found.group(1).upper(), found.group(2).upper()
+        if what == "BEGIN":
+            stack.append(name)
+        elif name in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(name):]
+    if not stack:
+        return text, []
+    ending = "" if text.endswith(("\n", "\r")) else "\r\n"
+    return text + ending + "".join(f"END:{name}\r\n" for name in reversed(stack)), stack
+
+
+_ANY_MARK = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
+
+
+def _mark_cut_off(parsed: ParsedFile, left_open: list[str]) -> None:
+    """The event or task the file ends inside is invalid; a file missing only its END:VCALENDAR is noted."""
+    inside = next((name for name in left_open if name in ("VEVENT", "VTODO")), None)
+    if inside is None:
+        if left_open:
+            parsed.warnings.append(f"{parsed.source}: the file ends without END:VCALENDAR; it may be cut off "
+                                   "after its last event")
+        return
+    kind = "event" if inside == "VEVENT" else "task"
+    last = next((item for item in reversed(parsed.items) if item.kind == kind), None)
+    if last is not None:
+        last.problems = [f"the file ends inside it (no END:{inside}): the file looks cut off"]
+        last.warnings = []  # what it lacks is what was cut off
 
 
 CHUNK_COMPONENTS = 250
@@ -242,6 +258,7 @@ def _read_calendars(calendars: list[Any], text: str, source: str, local_zone: tz
     seen = {"VEVENT": 0, "VTODO": 0}
     for calendar in calendars:
         zone = iana_zone(str(calendar.get("X-WR-TIMEZONE") or "")) or _only_zone(calendar)
+        ours = str(calendar.get("PRODID") or "") == PRODID
         clock = _Clock(zone, local_zone)
         for component in calendar.walk():
             if component.name not in seen:
@@ -256,6 +273,10 @@ def _read_calendars(calendars: list[Any], text: str, source: str, local_zone: tz
             else:
                 item = ParsedItem("task", index + 1, line, {}, unit="task")
                 _guard(item, lambda c=component, i=item, k=clock: _read_todo(c, i, k))
+            if not ours and "description" in item.values:
+                # Outlook ends every description with a line break, and writes an empty one as one;
+                # a description typed in Organiser keeps its own
+                item.values["description"] = item.values["description"].rstrip()
             parsed.items.append(item)
     _fold_overrides(parsed.items)
     return parsed
@@ -292,6 +313,9 @@ def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     if event.get("X-ORGANISER-CAPACITY") is not None:
         values["capacity"] = _text(event, "X-ORGANISER-CAPACITY").strip()
     _read_uid(event, item)
+    if guests := len(_every(event, "ATTENDEE")):
+        item.warnings.append(f"its {plural(guests, 'guest')} (ATTENDEE) {'was' if guests == 1 else 'were'} "
+                             "not imported; RSVPs are recorded in Organiser")
     dtstart = _time_of(event, "DTSTART")
     if dtstart is None:
         item.problems.append("it has no start (DTSTART)")

@@ -17,10 +17,23 @@ from typing import Any
 import vobject
 
 from organiser.core.field_rules import LABEL_RE, is_email, is_phone
-from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text, own_uid
+from organiser.core.words import plural
+from organiser.formats.common import (
+    OWN_UID,
+    FormatError,
+    ParsedFile,
+    ParsedItem,
+    decode_text,
+    google_system_group,
+    own_uid,
+)
 
 # What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
-KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID"}
+KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID", "X-ABLABEL"}
+# Apple's (and Google's) label for the line of the same group ("item2.TEL" and
+# "item2.X-ABLabel:Hausmeister"); its own labels are written "_$!<Mobile>!$_".
+_APPLE_LABEL = re.compile(r"^_\$!<(.+)>!\$_$")
+_APPLE_TYPES = {"mobile": "cell", "homefax": "fax", "workfax": "fax", "otherfax": "fax"}
 OWN_PREFIX = "X-ORGANISER-"
 _NAME = re.compile(r"^(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)")
 _QP = re.compile(r"QUOTED-PRINTABLE", re.IGNORECASE)
@@ -64,16 +77,24 @@ def _clean(line: str) -> str:
     return head + sep + value
 
 
-def split_cards(text: str) -> list[tuple[int, list[str]]]:
-    """Each card's starting line and the lines to hand to vobject."""
+# What phones and address books hold that a member does not keep: said once for the file.
+NOT_KEPT = {"ADR": "addresses", "BDAY": "birthdays", "PHOTO": "photos", "TITLE": "job titles",
+            "URL": "web addresses", "NICKNAME": "nicknames", "ANNIVERSARY": "anniversaries"}
+
+
+def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple[int, list[str]]]:
+    """Each card's starting line and the lines to hand to vobject; the last card lacks its
+    END:VCARD when the file ends inside it. `left_out` counts the cards with each NOT_KEPT property."""
     cards: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
     start = 0
+    seen: set[str] = set()
     for number, line in _logical_lines(text):
         name = _property_name(line)
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
             current, start = [line.strip()], number
+            seen = set()
             continue
         if current is None:
             continue
@@ -83,22 +104,43 @@ def split_cards(text: str) -> list[tuple[int, list[str]]]:
             current = None
         elif name in KEPT or name.startswith(OWN_PREFIX):
             current.append(_clean(line))
+        elif name in NOT_KEPT and left_out is not None and name not in seen and line.partition(":")[2].strip(" ;"):
+            seen.add(name)
+            left_out[name] = left_out.get(name, 0) + 1
+    if current is not None:  # the file ends inside a card: kept without its END:VCARD, to be shown cut off
+        cards.append((start, current))
     return cards
 
 
 def read_vcards(data: bytes, source: str) -> ParsedFile:
     text = decode_text(data, source)
-    cards = split_cards(text)
+    left_out: dict[str, int] = {}
+    cards = split_cards(text, left_out)
     if not cards:
         raise FormatError(f"{source}: this is not a vCard file (no BEGIN:VCARD ... END:VCARD).")
     parsed = ParsedFile(source, "vcf")
+    if left_out:
+        parsed.warnings.append(_left_out_note(source, left_out))
     for number, (line, lines) in enumerate(cards, start=1):
         item = ParsedItem("member", number, line, {}, unit="contact")
-        card = _parse_card(lines, item)
+        cut_off = lines[-1] != "END:VCARD"
+        card = _parse_card([*lines, "END:VCARD"] if cut_off else lines, item)
         if card is not None:
             _read_card(card, item)
+        if cut_off:
+            item.problems = ["the file ends inside it (no END:VCARD): the file looks cut off"]
+            item.warnings = []  # what it lacks is what was cut off
         parsed.items.append(item)
     return parsed
+
+
+def _left_out_note(source: str, left_out: dict[str, int]) -> str:
+    """"x.vcf: the addresses (ADR) and photos (PHOTO) of 3 contacts were not imported; ..."."""
+    names = [f"{NOT_KEPT[n]} ({n})" for n in NOT_KEPT if n in left_out]
+    what = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    most = max(left_out.values())
+    return (f"{source}: the {what} of {plural(most, 'contact')} were not imported; "
+            "a member does not keep them")
 
 
 def _parse_card(lines: list[str], item: ParsedItem) -> Any:
@@ -181,9 +223,26 @@ def _name_parts(card: Any) -> dict[str, str]:
     return {f: "" for _c, f in NAME_FIELDS}
 
 
-def _types_of(line: Any, drop: tuple[str, ...] = ()) -> list[str]:
-    """TYPE values (vCard 3.0/4.0 `TYPE=cell,pref`, 2.1 bare `;CELL;PREF`) and PREF=n as "pref"."""
+def _apple_labels(card: Any) -> dict[str, str]:
+    """{group: label} of a card's X-ABLabel lines, as vCard types: "_$!<Mobile>!$_" is "cell",
+    "Hausmeister" is "hausmeister"; a label no type can spell is left out."""
+    labels: dict[str, str] = {}
+    for line in card.contents.get("x-ablabel", []):
+        text = str(line.value).strip()
+        found = _APPLE_LABEL.match(text)
+        word = (found.group(1) if found else text).casefold().replace(" ", "-")
+        word = _APPLE_TYPES.get(word, word)
+        if line.group and LABEL_RE.match(word):
+            labels[str(line.group).casefold()] = word
+    return labels
+
+
+def _types_of(line: Any, drop: tuple[str, ...] = (), labels: Mapping[str, str] | None = None) -> list[str]:
+    """TYPE values (vCard 3.0/4.0 `TYPE=cell,pref`, 2.1 bare `;CELL;PREF`), PREF=n as "pref",
+    and the line's Apple label."""
     words = [*line.params.get("TYPE", []), *getattr(line, "singletonparams", [])]
+    if labels and line.group and str(line.group).casefold() in labels:
+        words.append(labels[str(line.group).casefold()])
     if line.params.get("PREF"):
         words.append("pref")
     out: list[str] = []
@@ -209,10 +268,13 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     """A card's member: name, emails, phones, notes, roles, and what Organiser itself wrote
     (UID, skills, consent). What is not a valid address or number is kept in the notes."""
     values = item.values
-    notes = [str(n) for n in _values(card, "NOTE") if _text(n)]  # as written: notes keep their spaces
+    # as written: notes keep their spaces; line ends as the app and CSV keep them (Android's
+    # quoted-printable =0D=0A is CR LF, which read back from our own export as a change)
+    notes = [_line_ends(str(n)) for n in _values(card, "NOTE") if _text(n)]
     types: dict[str, dict[str, list[str]]] = {"email_types": {}, "phone_types": {}}
-    emails = _read_emails(card, item, notes, types["email_types"])
-    phones = _read_phones(card, item, notes, types["phone_types"])
+    labels = _apple_labels(card)
+    emails = _read_emails(card, item, notes, types["email_types"], labels)
+    phones = _read_phones(card, item, notes, types["phone_types"], labels)
     name = _name_of(card) or (emails[0] if emails else phones[0] if phones else "")
     if not name:
         item.problems.append("it has no name, email address or phone number")
@@ -226,28 +288,34 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     item.extra["carried"] = _read_organiser_lines(card, item)
 
 
-def _read_emails(card: Any, item: ParsedItem, notes: list[str], email_types: dict[str, list[str]]) -> list[str]:
+def _line_ends(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_emails(card: Any, item: ParsedItem, notes: list[str], email_types: dict[str, list[str]],
+                 labels: Mapping[str, str]) -> list[str]:
     emails: list[str] = []
     for line in card.contents.get("email", []):
         email = _text(line.value).removeprefix("mailto:")
         if is_email(email):
             emails.append(email)
-            if _types_of(line, ("internet",)):
-                email_types[email] = _types_of(line, ("internet",))
+            if _types_of(line, ("internet",), labels):
+                email_types[email] = _types_of(line, ("internet",), labels)
         elif email:
             item.warnings.append(f"'{email}' is not an email address; it was kept in the notes")
             notes.append(f"Email (not a valid address): {email}")
     return emails
 
 
-def _read_phones(card: Any, item: ParsedItem, notes: list[str], phone_types: dict[str, list[str]]) -> list[str]:
+def _read_phones(card: Any, item: ParsedItem, notes: list[str], phone_types: dict[str, list[str]],
+                 labels: Mapping[str, str]) -> list[str]:
     phones: list[str] = []
     for line in card.contents.get("tel", []):
         phone, extension = _phone(_text(line.value))
         if is_phone(phone):
             phones.append(phone)
-            if _types_of(line):
-                phone_types[phone] = _types_of(line)
+            if _types_of(line, labels=labels):
+                phone_types[phone] = _types_of(line, labels=labels)
             if extension:
                 notes.append(f"Phone {phone} extension {extension}")
         elif phone:
@@ -261,7 +329,7 @@ def _read_roles(card: Any) -> list[str]:
     roles: list[str] = []
     for raw in _values(card, "CATEGORIES"):
         for role in raw if isinstance(raw, list) else str(raw).split(","):
-            if str(role).strip():
+            if str(role).strip() and not google_system_group(str(role).strip()):
                 roles.append(str(role).strip())
     return roles
 

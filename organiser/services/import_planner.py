@@ -33,11 +33,12 @@ class PlannedItem:
     ops: list[LocalOp] = field(default_factory=list, repr=False)
     warnings: list[str] = field(default_factory=list)
     duplicate_of: str | None = None  # a likely duplicate's name, for the report
+    when: str = ""  # an event's start or a task's due date, as a person checks it
 
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "kind": self.kind, "where": self.where, "label": self.label,
                 "reason": self.reason, "id": self.record_id, "warnings": self.warnings,
-                "duplicate_of": self.duplicate_of}
+                "duplicate_of": self.duplicate_of, "when": self.when}
 
 
 @dataclass
@@ -52,6 +53,9 @@ class ImportPlan:
     # reading, offered to the person; `repaired` when the plan was made from it.
     misdecoded: Misdecoded | None = None
     repaired: bool = False
+    # Of `warnings`, those about the whole file rather than one item (a misnamed file, a
+    # column left out, a missing last line); the misdecoding sentence is not among them.
+    file_notes: list[str] = field(default_factory=list)
 
     def of(self, action: str) -> list[PlannedItem]:
         return [i for i in self.items if i.action == action]
@@ -148,7 +152,8 @@ class Planner:
             self._plan_task(item)
 
     def _add(self, item: ParsedItem, action: str, **kw: Any) -> PlannedItem:
-        planned = PlannedItem(action, item.kind, item.where, item.label, warnings=list(item.warnings), **kw)
+        planned = PlannedItem(action, item.kind, item.where, item.label, warnings=list(item.warnings),
+                              when=item.when, **kw)
         self.plan.items.append(planned)
         self.plan.warnings.extend(f"{item.where}: {w}" for w in item.warnings)
         return planned

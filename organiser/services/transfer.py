@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from organiser.core.errors import OrganiserError
 from organiser.formats import backup as backup_format
-from organiser.formats.common import FormatError, ParsedFile, detect_format, find_misdecoding
+from organiser.formats.common import FormatError, ParsedFile, detect_format, find_misdecoding, misnamed
 from organiser.formats.csvfile import read_members_csv, write_members_csv
 from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
 from organiser.formats.xlsx import write_members_xlsx
+from organiser.services import clock
 from organiser.services.backup import Progress, build_backup, restore_backup
 from organiser.services.group import Group
 from organiser.services.import_planner import ADD, INVALID, SKIP, UPDATE, ImportPlan, PlannedItem, Planner
@@ -48,12 +50,24 @@ def read_file(data: bytes, source: str, fmt: str | None = None,
               mapping: Mapping[str, str] | None = None) -> ParsedFile:
     fmt = fmt or detect_format(source, data)
     if fmt == "ics":
-        return read_calendar(data, source)
+        return read_calendar(data, source, _laptop_zone())
     if fmt == "vcf":
         return read_vcards(data, source)
     if fmt == "csv":
         return read_members_csv(data, source, mapping)
     raise FormatError(f"{source}: '{fmt}' files cannot be imported into a group; use ics, vcf or csv.")
+
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu"})
+
+
+def _laptop_zone() -> ZoneInfo | None:
+    """This laptop's zone, for a calendar's UTC times when it names none; None for UTC itself."""
+    name = clock.local_tz_name()
+    try:
+        return None if name in _UTC_NAMES else ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
 
 
 def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = None,
@@ -74,6 +88,10 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
     parsed = read_file(misdecoded.data if misdecoded is not None and repaired else data, source, fmt, mapping)
     plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates,
                       misdecoded=misdecoded, repaired=repaired)
+    name_note = misnamed(source, fmt)
+    if name_note:
+        plan.warnings.insert(0, name_note)
+    plan.file_notes = list(plan.warnings)
     if misdecoded is not None:
         plan.warnings.insert(0, misdecoded.sentence(source) + (
             "; it was read that way" if repaired else "; to read it that way, import with --repair-encoding "

@@ -181,7 +181,7 @@ class EventDetail(QWidget):
         bits.append(f"<b>Places</b> {event.capacity if event.capacity is not None else 'no limit'}")
         text = " &nbsp;·&nbsp; ".join(bits)
         if event.description:
-            text += f"<br>{html.escape(event.description)}"
+            text += "<br>" + html.escape(event.description).replace("\n", "<br>")  # rich text joins lines
         self.info.setText(text)
         if self.rsvps.event_id != event.id:
             self.rsvps.set_event(event.id)

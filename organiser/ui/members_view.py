@@ -275,8 +275,8 @@ class MembersView(QWidget):
         v = row.values
         self._show_details(
             f"<h2>{html.escape(row.name)}</h2>"
-            + _line("Email", ", ".join(v.get("emails") or []))
-            + _line("Phone", ", ".join(v.get("phones") or []))
+            + _line("Email", _labelled(v.get("emails") or [], v.get("email_types") or {}))
+            + _line("Phone", _labelled(v.get("phones") or [], v.get("phone_types") or {}))
             + _line("Roles", ", ".join(row.plain_roles))
             + _line("Working groups", ", ".join(row.working_groups))
             + _line("Skills", ", ".join(row.skills))
@@ -388,7 +388,13 @@ class MembersView(QWidget):
 
 def _line(label: str, value: str) -> str:
     """A labelled line of the detail pane; '—' for nothing."""
-    return f"<p><b>{label}</b><br>{html.escape(value) if value else '—'}</p>"
+    shown = html.escape(value).replace("\n", "<br>") if value else "—"  # rich text joins lines
+    return f"<p><b>{label}</b><br>{shown}</p>"
+
+
+def _labelled(values: list[str], types: dict[str, list[str]]) -> str:
+    """"+49 30 1234567 (cell, pref), 030 555 0101": each value with the labels its contact had."""
+    return ", ".join(f"{v} ({', '.join(types[v])})" if types.get(v) else v for v in values)
 
 
 def _consent_text(values: dict[str, Any]) -> str:

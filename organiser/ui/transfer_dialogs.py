@@ -81,7 +81,7 @@ class ImportDialog(QDialog):
         self._pending_replan = False
         self._planned_for: tuple[str, str] | None = None  # (file, column mapping) last read
         self.setWindowTitle("Import")
-        self.resize(760, 520)
+        self.resize(900, 540)  # room for an event's name and when beside what is said of it
 
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("A calendar (.ics), contacts (.vcf), spreadsheet (.csv) or backup (.json)")
@@ -122,7 +122,12 @@ class ImportDialog(QDialog):
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        # What and Where are short; Name and Details share the rest, so a name reads whole
+        # when no item needs explaining (Details alone took it, and names were cut).
+        fit, share = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch
+        for column, mode in enumerate((fit, fit, share, fit, share)):
+            header.setSectionResizeMode(column, mode)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setAccessibleName("Import progress")
@@ -234,6 +239,7 @@ class ImportDialog(QDialog):
     def _planned(self, plan: ImportPlan) -> None:
         self.plan = plan
         self.model.set_plan(plan)
+        self.table.setColumnHidden(PlanModel.WHEN, not any(item.when for item in plan.items))
         text = plan.summary()
         if plan.misdecoded is not None:
             found = plan.misdecoded
@@ -246,8 +252,10 @@ class ImportDialog(QDialog):
             first = plan.invalid[0]
             text += (f" Invalid items block the import (first: {first.where}, {first.reason.rstrip('.')}); "
                      "fix the file, or tick “Skip invalid items” to import the rest.")
-        if plan.warnings:
-            n = len(plan.warnings)
+        for note in plan.file_notes:  # no row to show them beside
+            text += f" {note.rstrip('.')}."
+        n = sum(len(item.warnings) for item in plan.items)
+        if n:
             text += f" {n} note{'s' if n != 1 else ''} about what was left out or guessed (see Details)."
         self.summary.setText(text)
         self._update_buttons()
@@ -403,8 +411,10 @@ class ExportDialog(QDialog):
         self.note.setText({
             "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
             "vcf": "Members with names, emails, phones, roles as categories and notes.",
-            "csv": "Members as a spreadsheet (UTF-8, opens in Excel and LibreOffice; a cell a spreadsheet would "
-                   "run as a formula or turn into a number starts with ').",
+            "csv": "Members as a spreadsheet with commas between columns (UTF-8, for LibreOffice, Google Sheets, "
+                   "other tools and Excel in English; Excel set to a language that writes 1,5 for one and a half "
+                   "opens it all in column A: choose .xlsx for that Excel). A cell a spreadsheet would run as a "
+                   "formula or turn into a number starts with '.",
             "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
             "json": "Everything, with the signed change log, so the group can be restored exactly. "
                     "Keep it safe: it holds all members' details.",

@@ -91,7 +91,8 @@ class PlanModel(TableColumns):
     """The plan's items: what happens to each, where it is in the file, and why."""
 
     ActionRole = Qt.ItemDataRole.UserRole + 1
-    columns = ("What", "Where", "Name", "Details")
+    columns = ("What", "Where", "Name", "When", "Details")
+    WHEN, DETAILS = 3, 4
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,8 +108,9 @@ class PlanModel(TableColumns):
             return None
         item = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (ACTION_TEXT[item.action], item.where, item.label, "; ".join(_details(item)))[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return (ACTION_TEXT[item.action], item.where, item.label, item.when,
+                    "; ".join(_details(item)))[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.DETAILS:
             return "\n".join(_details(item)) or None
         if role == Qt.ItemDataRole.ForegroundRole and item.action == "invalid":
             return QColor("#b3261e")

@@ -126,3 +126,10 @@ def test_a_spreadsheet_file_is_refused_with_what_to_do_not_read_as_csv(data, tmp
     assert run.stderr.strip() == (
         f"organiser: {sheet}: this is a spreadsheet file, which import does not read; save it as CSV "
         "(in LibreOffice or Excel: Save as, CSV UTF-8) and import that.")
+
+
+def test_a_calendar_dry_run_says_when_each_event_is(data):
+    run = organiser(data, "import", FIXTURES / "google_calendar_london.ics", "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert "event 1 (line 27): Committee — Thursday meeting (Thu 3 Dec 2026 19:00, repeats)" in run.stdout
+    assert "event 3 (line 64): Meeting with landlord (Wed 9 Dec 2026 18:00, cancelled)" in run.stdout

@@ -112,3 +112,40 @@ def test_excel_unicode_text_utf16_with_tabs():
     (row,) = read_members_csv(data, "unicode.txt").items
     assert (row.label, row.values["emails"], row.values["phones"]) == (
         "Łucja Nowak", ["lucja@example.pl"], ["+48 600 100 200"])
+
+
+def test_a_quote_mark_never_closed_is_refused_naming_its_line_not_read_as_one_long_name():
+    data = 'Name,Email\r\nAna,ana@example.org\r\n"Zoë, unclosed,zoe@example.org\r\nBob,bob@example.org\r\n'.encode()
+    with pytest.raises(FormatError, match=r"^sheet\.csv: line 3: a cell starts with a quote mark \(\"\) that is "
+                       r"never closed"):
+        read_members_csv(data, "sheet.csv")
+
+
+def test_a_quote_mark_inside_a_cell_is_read_as_it_is():
+    parsed = read_members_csv(b'Name,Notes\r\nAna,"has a 5"" pipe"\r\nBob,10" screen\r\n', "sheet.csv")
+    assert [i.values["notes"] for i in parsed.items] == ['has a 5" pipe', '10" screen']
+
+
+def test_excels_sep_line_names_the_separator_and_is_not_the_header():
+    data = 'sep=;\r\nName;E-Mail;Telefon;Notizen\r\nJürgen Weiß;jw@example.de;+49 30 111;"Zeile 1\r\nZeile 2"\r\n'
+    parsed = read_members_csv(data.encode("cp1252"), "mitglieder.csv")
+    (item,) = parsed.items
+    assert (item.values["name"], item.values["emails"], item.values["phones"]) == (
+        "Jürgen Weiß", ["jw@example.de"], ["+49 30 111"])
+    assert item.where == "line 3"
+
+
+def test_a_mobile_column_named_in_german_dutch_italian_or_french_holds_phones():
+    for header in ("Mobil", "Mobiel", "Cellulare", "Portable", "GSM", "Telefoon", "Mobilnummer", "Móvil"):
+        assert guess_target(header) == "phones", header
+    assert guess_target("Mobility needs") is None  # a column of its own, not phones
+
+
+def test_a_phone_excel_shortened_to_a_number_like_4_91701e12_is_named_whole_with_what_to_do():
+    data = "\ufeffName;E-Mail;Mobil\r\nAnna Schmidt;anna@example.de;4,91701E+12\r\nBen;ben@example.de;1.5E+10\r\n"
+    parsed = read_members_csv(data.encode(), "mitglieder.csv")
+    anna, ben = parsed.items
+    assert anna.values["phones"] == [] and ben.values["phones"] == []
+    assert anna.problems == ["phone '4,91701E+12' is a number Excel shortened, and its last digits are lost; "
+                             "in Excel, format the column as Text, type the numbers again and save"]
+    assert ben.problems[0].startswith("phone '1.5E+10' is a number Excel shortened")

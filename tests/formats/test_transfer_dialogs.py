@@ -47,9 +47,12 @@ def choose_format(qtbot: Any, box: QComboBox, word: str) -> None:
     raise AssertionError(f"no export format names {word!r}")
 
 
-def rows(dialog: ImportDialog) -> list[tuple[str, ...]]:
+def rows(dialog: ImportDialog, headers: tuple[str, ...] = ("What", "Where", "Name", "Details")
+         ) -> list[tuple[str, ...]]:
+    """The preview's cells under these column headings, row by row."""
     model = dialog.model
-    return [tuple(model.index(r, c).data() for c in range(4)) for r in range(model.rowCount())]
+    by_heading = {model.headerData(c, Qt.Orientation.Horizontal): c for c in range(model.columnCount())}
+    return [tuple(model.index(r, by_heading[h]).data() for h in headers) for r in range(model.rowCount())]
 
 
 def test_import_dialog_previews_then_imports_and_the_views_hear_of_it(group: Group, qtbot: Any) -> None:
@@ -252,3 +255,63 @@ def test_exports_say_they_are_plain_and_a_backup_can_be_written_encrypted(group:
     with_modal(lambda: importing.set_file(target), type_passphrase)
     assert "a backup of group 'Tenants Union'" in importing.summary.text()
     other.close()
+
+
+def test_the_preview_shows_each_event_name_whole_when_nothing_needs_explaining(group: Group, qtbot: Any) -> None:
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    table, metrics = dialog.table, dialog.table.fontMetrics()
+    names = [r[2] for r in rows(dialog)]
+    assert "Weekend canvass — Østergade estate" in names
+    for name in names:  # a cell's margins take a few pixels of its width (the style's 4 on each side)
+        assert metrics.horizontalAdvance(name) + 8 <= table.columnWidth(2), name
+    where = [r[1] for r in rows(dialog)]
+    assert all(metrics.horizontalAdvance(w) + 8 <= table.columnWidth(1) for w in where)
+
+
+def test_notes_about_the_whole_file_are_shown_not_only_counted(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    misnamed = tmp_path / "contacts.ics"  # vCards saved with a calendar's name
+    misnamed.write_bytes((FIXTURES / "android_phone_2_1.vcf").read_bytes())
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, misnamed)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert "contacts.ics holds vCard contacts, not what its name says; it was read as vCard" in dialog.summary.text()
+    assert "see Details" not in dialog.summary.text()  # no item has a note of its own
+
+
+def test_choosing_csv_says_which_excel_opens_it_in_one_column_and_what_to_choose_instead(group: Group,
+                                                                                      qtbot: Any) -> None:
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    choose_format(qtbot, dialog.format_box, "CSV")
+    note = dialog.note.text()
+    assert "commas between columns" in note
+    assert "Excel set to a language that writes 1,5 for one and a half opens it all in column A" in note
+    assert "choose .xlsx" in note
+
+
+def test_the_preview_says_when_each_event_is_and_shows_no_when_for_contacts(group: Group, qtbot: Any) -> None:
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert rows(dialog, ("Name", "When")) == [
+        ("Committee — Thursday meeting", "Thu 3 Dec 2026 19:00, repeats"),
+        ("Weekend canvass — Østergade estate", "Sat 12 Dec 2026, all day"),
+        ("Meeting with landlord", "Wed 9 Dec 2026 18:00, cancelled"),
+        ("Committee — Christmas meeting", "Thu 17 Dec 2026 19:00")]
+    when = next(c for c in range(dialog.model.columnCount())
+                if dialog.model.headerData(c, Qt.Orientation.Horizontal) == "When")
+    assert not dialog.table.isColumnHidden(when)
+    type_path(qtbot, dialog.path_edit, FIXTURES / "google_contacts_3_0.vcf")
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy and dialog.plan.format == "vcf",
+                    timeout=WAIT_MS)
+    assert dialog.table.isColumnHidden(when)

@@ -206,3 +206,49 @@ def test_an_event_moved_to_another_day_moves_in_the_month_view(window: MainWindo
     qtbot.keyClick(grid, Qt.Key.Key_Left)
     qtbot.keyClick(grid, Qt.Key.Key_Left)
     assert view.calendar.selectedDate() == QDate(2031, 6, 14) and view.day_list.count() == 0
+
+
+def test_an_all_day_event_over_a_weekend_reads_to_its_last_day(window: MainWindow, qtbot: Any) -> None:
+    from datetime import timedelta
+
+    # as Google Calendar writes a Saturday-and-Sunday event: DTEND is the Monday, not included
+    saturday = clock.today() + timedelta(days=(5 - clock.today().weekday()) % 7 or 7)
+    monday = saturday + timedelta(days=2)
+    event = window.group.events.add("Weekend canvass", f"{saturday}T00:00", end=f"{monday}T00:00", all_day=True)
+    open_event(qtbot, window, event.id)
+    sunday = saturday + timedelta(days=1)
+    assert f"{saturday:%A %-d %B %Y}, All day, to {sunday:%a %-d %b}" in window.events_view.detail.info.text()
+    assert f"All day, to {sunday:%a %-d %b}  Weekend canvass" in agenda_texts(window)
+
+
+def test_an_imported_agenda_in_the_description_keeps_its_lines(window: MainWindow, qtbot: Any) -> None:
+    from datetime import timedelta
+
+    day = (clock.today() + timedelta(days=3)).isoformat()
+    event = window.group.events.add("Mieterversammlung", f"{day}T18:30", end=f"{day}T20:30",
+                                    description="Tagesordnung:\n1. Heizung\n2. <Nebenkosten>\n\nBitte pünktlich.")
+    open_event(qtbot, window, event.id)
+    info = window.events_view.detail.info.text()
+    assert "Tagesordnung:<br>1. Heizung<br>2. &lt;Nebenkosten&gt;<br><br>Bitte pünktlich." in info
+
+
+def test_the_month_view_shows_a_weekend_event_on_its_sunday_too(window: MainWindow, qtbot: Any) -> None:
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QTableView
+
+    saturday = clock.today() + timedelta(days=(5 - clock.today().weekday()) % 7 or 7)
+    monday = saturday + timedelta(days=2)
+    event = window.group.events.add("Weekend canvass", f"{saturday}T00:00", end=f"{monday}T00:00", all_day=True)
+    open_event(qtbot, window, event.id)
+    view = window.events_view
+    click_tab(qtbot, view.tabs, "Month")
+    days = view.calendar.findChild(QTableView)
+    days.setFocus()
+    qtbot.keyClick(days, Qt.Key.Key_Right)  # to the Sunday
+    sunday = saturday + timedelta(days=1)
+    assert view.calendar.selectedDate() == QDate(sunday.year, sunday.month, sunday.day)
+    assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == [
+        f"All day, to {sunday:%a %-d %b}  Weekend canvass"]
+    qtbot.keyClick(days, Qt.Key.Key_Right)  # the Monday it ends before
+    assert view.day_list.count() == 0

@@ -188,3 +188,18 @@ def test_every_column_shows_on_a_1280_pixel_laptop_until_a_column_is_dragged(win
     window.resize(1100, 740)
     qtbot.waitUntil(lambda: table.viewport().width() < before - 100, timeout=3000)
     assert header.sectionSize(0) == name_width + 80
+
+
+def test_an_imported_contacts_note_keeps_its_lines_and_its_phones_their_labels(window: MainWindow,
+                                                                                qtbot: Any) -> None:
+    window.group.members.add("Jürgen Weiß", phones=["+49 30 1234567", "030 555 0101"],
+                             phone_types={"+49 30 1234567": ["cell", "pref"], "030 555 0101": ["hausmeister"]},
+                             emails=["juergen@example.de"], email_types={"juergen@example.de": ["home"]},
+                             notes="Speaks German and Turkish.\nPrefers <SMS>.")
+    window.switch_to("members")
+    view = window.members_view
+    click_row(qtbot, view.table, names_shown(window).index("Jürgen Weiß"))
+    detail = view.detail.text()
+    assert "Speaks German and Turkish.<br>Prefers &lt;SMS&gt;." in detail
+    assert "+49 30 1234567 (cell, pref), 030 555 0101 (hausmeister)" in detail
+    assert "juergen@example.de (home)" in detail

@@ -52,7 +52,7 @@ def day_heading(day: date, today: date) -> str:
 
 def time_range(event: Event) -> str:
     if event.all_day:
-        return "All day"
+        return "All day" + _to_last_day(event)
     start = event.start_dt
     text = start.strftime("%H:%M")
     if event.end:
@@ -61,7 +61,26 @@ def time_range(event: Event) -> str:
     return text
 
 
+def _to_last_day(event: Event) -> str:
+    """", to Sun 13 Dec" for an all-day event over several days; its end (as calendars write
+    it) is the day after its last."""
+    if not event.end:
+        return ""
+    last = datetime.fromisoformat(event.end).date() - timedelta(days=1)
+    return f", to {last:%a %-d %b}" if last > event.start_dt.date() else ""
+
+
 HORIZON_DAYS = 366  # how far ahead (and, with past events shown, back) repeats are listed
+
+
+def days_of(event: Event) -> list[date]:
+    """The days a one-off event is on: from its start's day to the day of its last minute (an
+    all-day event's end is the next midnight), at most HORIZON_DAYS of them."""
+    start = event.start_dt.date()
+    if not event.end:
+        return [start]
+    last = (datetime.fromisoformat(event.end).replace(tzinfo=None) - timedelta(minutes=1)).date()
+    return [start + timedelta(days=n) for n in range(max(1, min((last - start).days + 1, HORIZON_DAYS)))]
 
 
 def showings(event: Event, first: date, last: date) -> list[Event]:
@@ -80,7 +99,7 @@ def read_events(db: Database) -> dict[str, Event]:
 
 @dataclass(frozen=True)
 class DayIndex:
-    """Events by the day they start on, and the repeating ones (which show on many days)."""
+    """Events by each day they are on, and the repeating ones (which show on many days)."""
 
     one_off: dict[date, list[Event]]
     repeating: list[Event]
@@ -93,7 +112,8 @@ class DayIndex:
             if event.rrule:
                 repeating.append(event)
             else:
-                one_off.setdefault(event.start_dt.date(), []).append(event)
+                for day in days_of(event):
+                    one_off.setdefault(day, []).append(event)
         return cls(one_off, repeating)
 
 
@@ -152,8 +172,9 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
 
     def events_on(self, day: date) -> list[Event]:
-        """The showings on `day`. The month grid asks for each of its 42 days at every repaint:
-        going through every event each time took 100-175 ms a month with 400 events."""
+        """The showings on `day`: each event that starts on it or runs through it (a weekend's
+        Sunday). The month grid asks for each of its 42 days at every repaint: going through
+        every event each time took 100-175 ms a month with 400 events."""
         if self._days is None:
             self._days = DayIndex.of(self.events.values())
         found = [o for e in (*self._days.one_off.get(day, ()), *self._days.repeating)

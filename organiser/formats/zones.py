@@ -1,0 +1,63 @@
+"""The IANA zone behind a calendar's TZID, however the tool that wrote it names zones."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from zoneinfo import available_timezones
+
+from icalendar.timezone import windows_to_olson
+
+__all__ = ["iana_zone"]
+
+
+@cache
+def _zones() -> tuple[frozenset[str], tuple[str, ...], dict[str, str]]:
+    """Every IANA name, the names longest first, and {city: zone} ("Kolkata": "Asia/Kolkata")."""
+    names = frozenset(available_timezones())
+    regions = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+    cities = {n.rsplit("/", 1)[1].replace("_", " ").casefold(): n
+              for n in sorted(names, reverse=True) if n.split("/", 1)[0] in regions and "/" in n}
+    return names, tuple(sorted(names, key=len, reverse=True)), cities
+
+
+def iana_zone(tzid: str | None) -> str | None:
+    """The IANA name behind a TZID as calendars write it: "Europe/Berlin",
+    "/mozilla.org/20050126_1/Europe/Berlin", "custom_America/New_York", Outlook's
+    "W. Europe Standard Time", or older Outlook's "(UTC+01:00) Amsterdam, Berlin, ..."."""
+    if not tzid:
+        return None
+    tzid = tzid.strip().strip('"')
+    names, longest_first, _cities = _zones()
+    if tzid in names:
+        return tzid
+    olson = windows_to_olson.WINDOWS_TO_OLSON.get(tzid)
+    if olson:
+        return olson
+    for name in longest_first:
+        if "/" in name and tzid.endswith(name) and not tzid[-len(name) - 1:-len(name)].isalnum():
+            return name
+    return _display_name_zone(tzid)
+
+
+# Windows' display names: "(UTC+01:00) Amsterdam, Berlin, ...", and Outlook 2003's
+# "(GMT+01.00) Amsterdam / Berlin / ...": the first city that names an IANA zone.
+_DISPLAY_NAME = re.compile(r"^\((?:UTC|GMT)(?:[+-]\d\d[:.]\d\d)?\)\s*(.+)$")
+_US_TIME = {"eastern": "America/New_York", "central": "America/Chicago", "mountain": "America/Denver",
+            "pacific": "America/Los_Angeles", "alaska": "America/Anchorage", "atlantic": "America/Halifax"}
+
+
+def _display_name_zone(tzid: str) -> str | None:
+    found = _DISPLAY_NAME.match(tzid)
+    if found is None:
+        return None
+    places = found.group(1)
+    us = re.match(r"^(\w+) Time \(US (?:&|and) Canada\)", places)
+    if us:
+        return _US_TIME.get(us.group(1).casefold())
+    cities = _zones()[2]
+    for place in re.split(r"\s*[,/]\s*", places):
+        zone = cities.get(place.strip().casefold())
+        if zone:
+            return zone
+    return None

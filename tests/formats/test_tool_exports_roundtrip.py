@@ -1,0 +1,184 @@
+"""Contacts and calendars as phones and desktop tools write them, imported, exported and
+imported again: nothing duplicates and nothing drifts."""
+
+from __future__ import annotations
+
+from organiser.services import transfer
+from tests.formats.helpers import fixture
+
+
+def imported(group, name: str, data: bytes | None = None, **kw) -> transfer.ImportPlan:
+    plan = transfer.plan_import(group, fixture(name) if data is None else data, name, **kw)
+    transfer.apply_import(group, plan)
+    return plan
+
+
+def reimport_actions(group, fmt: str) -> dict[str, str]:
+    """{label: what a second import of the group's own export would do}."""
+    plan = transfer.plan_import(group, transfer.export_group(group, fmt), f"export.{fmt}")
+    return {item.label: f"{item.action} {item.reason}".strip() for item in plan.items}
+
+
+def test_an_android_note_with_a_line_break_reads_back_unchanged_from_vcard_and_csv(group):
+    imported(group, "android_phone_2_1.vcf")  # quoted-printable =0D=0A: the phone's CR LF
+    zoe = next(m for m in group.members.list() if m.name == "Zoë Ångström")
+    assert zoe.notes == "Flat 4B — has keys to the boiler room.\nCan translate Swedish."
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_google_contacts_own_groups_in_a_vcard_are_not_roles(group):
+    imported(group, "google_contacts_3_0.vcf")  # CATEGORIES:Committee,myContacts
+    aoife = next(m for m in group.members.list() if m.name == "Aoife Ní Bhriain")
+    assert aoife.roles == ["Committee"]
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_contacts_saved_with_a_calendar_or_sheet_name_are_read_as_the_contacts_they_are(group):
+    for name in ("contacts.ics", "contacts.csv"):
+        plan = transfer.plan_import(group, fixture("android_phone_2_1.vcf"), name)
+        assert (plan.format, plan.counts()["add"]) == ("vcf", 3), name
+        assert f"{name} holds vCard contacts, not what its name says; it was read as vCard" in plan.warnings
+    plan = transfer.plan_import(group, fixture("google_calendar.ics"), "calendar.vcf")
+    assert plan.format == "ics" and plan.counts()["add"] > 0
+
+
+def cut(data: bytes, before: bytes) -> bytes:
+    """The file as a broken download or copy leaves it: everything up to `before`."""
+    return data[:data.index(before)]
+
+
+def test_a_calendar_cut_off_inside_an_event_shows_that_event_as_cut_off_and_reads_the_rest(group):
+    data = cut(fixture("google_calendar_london.ics"), b"SUMMARY:Meeting with landlord")
+    plan = transfer.plan_import(group, data, "calendar.ics")
+    assert [(i.label, i.action) for i in plan.items] == [
+        ("Committee — Thursday meeting", "add"), ("Weekend canvass — Østergade estate", "add"),
+        ("Untitled event", "invalid")]
+    assert plan.items[-1].where == "event 3 (line 64)"
+    assert plan.items[-1].reason == "the file ends inside it (no END:VEVENT): the file looks cut off"
+    assert plan.items[-1].warnings == []  # not also "it has no title": that was cut off with the rest
+
+
+def test_a_calendar_missing_only_its_last_line_is_read_with_a_note(group):
+    data = cut(fixture("google_calendar_london.ics"), b"END:VCALENDAR")
+    plan = transfer.plan_import(group, data, "calendar.ics")
+    assert plan.counts()["add"] == 4
+    assert "calendar.ics: the file ends without END:VCALENDAR; it may be cut off after its last event" \
+        in plan.warnings
+
+
+def test_a_vcard_file_cut_off_inside_a_contact_shows_that_contact_as_cut_off(group):
+    data = fixture("android_phone_2_1.vcf")
+    plan = transfer.plan_import(group, cut(data, b"EMAIL;WORK"), "contacts.vcf")
+    assert [(i.label, i.action) for i in plan.items] == [("Zoë Ångström", "add"), ("José Núñez", "invalid")]
+    assert plan.items[-1].reason == "the file ends inside it (no END:VCARD): the file looks cut off"
+    plan = transfer.plan_import(group, cut(data, b"TEL;CELL;PREF"), "contacts.vcf")
+    assert [(i.label, i.action) for i in plan.items] == [("Zoë Ångström", "invalid")]
+
+
+def test_an_iphone_contacts_own_labels_are_kept_as_phone_and_email_types(group):
+    imported(group, "iphone_3_0.vcf")  # item2.TEL with item2.X-ABLabel:Hausmeister, and a PHOTO
+    jurgen = next(m for m in group.members.list() if m.name == "Jürgen Weiß")
+    assert jurgen.phones == ["+49 30 1234567", "+49 30 7654321", "030 555 0101"]
+    assert jurgen.to_json()["phone_types"] == {
+        "+49 30 1234567": ["cell", "pref"], "+49 30 7654321": ["hausmeister"], "030 555 0101": ["home", "voice"]}
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_outlooks_empty_and_trailing_description_lines_are_not_kept_as_text(group):
+    plan = imported(group, "outlook_budapest.ics")  # DESCRIPTION:\n, and every description ends in \n
+    assert plan.counts()["add"] == 3
+    descriptions = {e.title: e.description for e in group.events.list()}
+    assert descriptions["Karácsonyi vásár"] == ""
+    assert descriptions["Jogi tanácsadás – bérlők"] == "Ügyvéd tanácsadás a bérlőknek.\nKérdéseket előre küldjétek."
+    assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
+    again = transfer.plan_import(group, fixture("outlook_budapest.ics"), "outlook_budapest.ics")
+    assert {i.action for i in again.items} == {"skip"}
+
+
+def test_a_description_typed_with_a_last_empty_line_reads_back_from_our_own_calendar_unchanged(group):
+    group.events.add("Plenum", "2026-12-10T19:00", end="2026-12-10T21:00", tz="Europe/Berlin",
+                     description="Agenda:\n1. Rent\n")
+    assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
+
+
+def test_a_google_events_guest_list_left_out_is_said_beside_the_event(group):
+    plan = transfer.plan_import(group, fixture("google_calendar_london.ics"), "calendar.ics")
+    committee = next(i for i in plan.items if i.label == "Committee — Thursday meeting")
+    assert "its 2 guests (ATTENDEE) were not imported; RSVPs are recorded in Organiser" in committee.warnings
+    canvass = next(i for i in plan.items if i.label.startswith("Weekend canvass"))
+    assert canvass.warnings == []
+
+
+def test_what_a_phones_contacts_hold_that_members_do_not_keep_is_said_once_for_the_file(group):
+    plan = transfer.plan_import(group, fixture("iphone_3_0.vcf"), "iphone.vcf")  # ADR and PHOTO
+    assert plan.file_notes == ["iphone.vcf: the addresses (ADR) and photos (PHOTO) of 1 contact were not "
+                               "imported; a member does not keep them"]
+    plan = transfer.plan_import(group, fixture("google_contacts_3_0.vcf"), "google.vcf")
+    assert plan.file_notes == []
+
+
+def test_a_picture_or_an_empty_file_is_refused_as_what_it_is(group):
+    import pytest
+
+    from organiser.formats.common import FormatError
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x05\x00"
+    for name in ("members.csv", "contacts.vcf", "calendar.ics"):
+        with pytest.raises(FormatError, match=rf"^{name}: this is not a text file \(a picture, PDF or other "
+                           r"binary file\); import reads calendars \(\.ics\), contacts \(\.vcf\) and CSV"):
+            transfer.plan_import(group, png, name)
+    with pytest.raises(FormatError, match=r"^calendar\.ics: the file is empty\.$"):
+        transfer.plan_import(group, b"\r\n", "calendar.ics")
+
+
+def test_outlooks_older_zone_names_with_their_cities_are_the_cities_zones():
+    from organiser.formats.ical import iana_zone
+
+    assert iana_zone("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna") == "Europe/Amsterdam"
+    assert iana_zone("(UTC+01:00) Belgrade, Bratislava, Budapest, Ljubljana, Prague") == "Europe/Belgrade"
+    assert iana_zone("(UTC) Dublin, Edinburgh, Lisbon, London") == "Europe/Dublin"
+    assert iana_zone("(GMT+01.00) Amsterdam / Berlin / Bern / Rome / Stockholm / Vienna") == "Europe/Amsterdam"
+    assert iana_zone("(UTC-05:00) Eastern Time (US & Canada)") == "America/New_York"
+    assert iana_zone("(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi") == "Asia/Kolkata"
+    assert iana_zone("(UTC+01:00) Nowhere, Elsewhere") is None
+
+
+def test_a_weekly_outlook_meeting_in_an_older_zone_name_keeps_its_hour_past_the_clock_change(group):
+    data = fixture("outlook_budapest.ics").replace(
+        b"Central Europe Standard Time", b"(UTC+01:00) Belgrade, Bratislava, Budapest, Ljubljana, Prague")
+    plan = transfer.plan_import(group, data, "outlook.ics")
+    weekly = next(i for i in plan.items if i.label == "Hétfői ügyelet")
+    assert weekly.warnings == []
+    transfer.apply_import(group, plan)
+    event = next(e for e in group.events.list() if e.title == "Hétfői ügyelet")
+    assert (event.start, event.tz) == ("2026-12-07T18:00", "Europe/Belgrade")
+
+
+INVITE = b"""BEGIN:VCALENDAR\r
+PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
+VERSION:2.0\r
+CALSCALE:GREGORIAN\r
+METHOD:REQUEST\r
+BEGIN:VEVENT\r
+DTSTART:20261209T180000Z\r
+DTEND:20261209T193000Z\r
+DTSTAMP:20261202T020000Z\r
+ORGANIZER;CN=Mieterverein:mailto:verein@example.de\r
+UID:invite-1@google.com\r
+SUMMARY:Treffen mit der Hausverwaltung\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_an_invite_in_utc_without_a_zone_lands_at_the_laptops_local_time(group, monkeypatch):
+    from organiser.services import clock
+
+    monkeypatch.setattr(clock, "local_tz_name", lambda: "Europe/Berlin")
+    transfer.apply_import(group, transfer.plan_import(group, INVITE, "invite.ics"))
+    (event,) = group.events.list()
+    assert (event.start, event.end, event.tz) == ("2026-12-09T19:00", "2026-12-09T20:30", "Europe/Berlin")
+    assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
