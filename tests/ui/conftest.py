@@ -252,3 +252,22 @@ def settle(controller: Any, qtbot: Any, condition: Any) -> None:
             await asyncio.sleep(0.01)
     controller.loop.run_until_complete(wait())
     assert condition()
+
+
+@pytest.fixture
+def loop(qtbot: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """The app's asyncio loop inside Qt's (qasync), for the dialogs that talk to the network."""
+    import qasync
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def finish_jobs(loop: asyncio.AbstractEventLoop) -> None:
+    """Run the loop until the app's network jobs started so far are done (at most 30 s)."""
+    from organiser.ui import asyncjobs
+
+    loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))

@@ -7,36 +7,18 @@ A real sync node runs on 127.0.0.1 only, with discovery off."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.ui.peers_view import PeersView
+from tests.ui.conftest import finish_jobs
 
 node_module = pytest.importorskip("organiser.net.node")
-
-
-@pytest.fixture
-def loop(qtbot: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-
-    loop = qasync.QEventLoop(QApplication.instance())
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
-
-
-def settle(loop: asyncio.AbstractEventLoop) -> None:
-    from organiser.ui import asyncjobs
-
-    loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
 
 
 def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
@@ -59,7 +41,7 @@ def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
         dialogs: list[Any] = []
         view.inviteShown.connect(dialogs.append)
         qtbot.mouseClick(view.invite_button, Qt.MouseButton.LeftButton)
-        settle(loop)
+        finish_jobs(loop)
         dialog = dialogs[0]
         spoken, long_code = dialog.spoken_panel.spoken, dialog.code
 
@@ -68,7 +50,7 @@ def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
 
         joined.append(loop.run_until_complete(
             redeem_spoken_invite(tmp_path / "sam", spoken.text, "Sam laptop", find=here)))
-        settle(loop)
+        finish_jobs(loop)
         assert "no longer works" in dialog.long_code_note.text()
         assert not dialog.copy_button.isEnabled()
 
@@ -79,7 +61,7 @@ def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
             joined.append(loop.run_until_complete(come_back()))
         assert "C laptop 2" not in {d["name"] for d in group.devices()}
         dialog.close()
-        settle(loop)
+        finish_jobs(loop)
     finally:
         loop.run_until_complete(node.stop())
         for g in joined:

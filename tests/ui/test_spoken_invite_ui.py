@@ -8,36 +8,17 @@ everything after it (TLS, SPAKE2, admission, first sync) is the real exchange.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication
 
 from organiser.services.group import Group
 from organiser.ui.first_run import StartWindow
-from tests.ui.conftest import retype
+from tests.ui.conftest import finish_jobs, retype
 
 node_module = pytest.importorskip("organiser.net.node")
-
-
-@pytest.fixture
-def loop(qtbot: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-
-    loop = qasync.QEventLoop(QApplication.instance())
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
-
-
-def settle(loop: asyncio.AbstractEventLoop) -> None:
-    from organiser.ui import asyncjobs
-
-    loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
 
 
 def test_a_newcomer_types_the_spoken_code_and_joins(qtbot: Any, group: Group, tmp_path: Path,
@@ -62,7 +43,7 @@ def test_a_newcomer_types_the_spoken_code_and_joins(qtbot: Any, group: Group, tm
         qtbot.keyClicks(start.code, spoken.text.replace("-", " "))  # as heard: "417 purple sausage"
         retype(qtbot, start.join_device, "second laptop")
         qtbot.mouseClick(start.join_buttons.itemAt(2).widget(), Qt.MouseButton.LeftButton)
-        settle(loop)
+        finish_jobs(loop)
         assert [g.id for g in joined] == [group.id], start.join_error.text()
         assert "second laptop" in {d.get("name") for d in group.devices()}
         assert "Already Here" in {m.name for m in joined[0].members.list()}
@@ -115,7 +96,7 @@ def test_the_invite_dialog_shows_the_spoken_code_large_and_says_when_a_wrong_gue
             await spoken.outcome()
 
         loop.run_until_complete(wrong_guess())
-        settle(loop)
+        finish_jobs(loop)
         assert "no longer works: make a new one" in dialog.spoken_panel.status.text()
         assert dialog.spoken_panel.new_button.isVisible()
         qtbot.mouseClick(dialog.spoken_panel.new_button, Qt.MouseButton.LeftButton)
@@ -125,7 +106,7 @@ def test_the_invite_dialog_shows_the_spoken_code_large_and_says_when_a_wrong_gue
         assert shown.text() == fresh.text and fresh.state == "waiting"
         assert "Waiting for the new laptop" in dialog.spoken_panel.status.text()
         dialog.close()
-        settle(loop)
+        finish_jobs(loop)
         assert fresh.state == "withdrawn"  # closing the dialog withdrew the code
     finally:
         loop.run_until_complete(node.stop())
