@@ -21,6 +21,17 @@ def _refusing(code: int):
     return write_whole
 
 
+def stick_of(tmp_path: Path, *devices, sync: bool = True) -> Path:
+    """A stick every one of `devices` has added (and, with `sync`, been through once)."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    for device in devices:
+        folders(device).add(str(stick))
+        if sync:
+            folders(device).sync()
+    return stick
+
+
 def test_a_stick_pulled_out_leaves_its_empty_mount_point_where_nothing_is_written(tmp_path):
     """Unmounting leaves the mount point, an empty folder of the laptop's own disk. A pass there
     wrote the group's files onto the laptop and said every device had read everything; the
@@ -72,11 +83,7 @@ def test_a_folder_emptied_and_added_again_is_used(tmp_path):
 
 def test_a_full_stick_says_to_make_room_and_the_change_goes_once_there_is_room(tmp_path, monkeypatch):
     a, b = make_group(tmp_path, 2)
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    for device in (a, b):
-        folders(device).add(str(stick))
-        folders(device).sync()
+    stick = stick_of(tmp_path, a, b)
     a.members.add("Waiting for room")
     with monkeypatch.context() as m:
         m.setattr(layout, "write_whole", _refusing(errno.ENOSPC))
@@ -93,11 +100,7 @@ def test_a_full_stick_says_to_make_room_and_the_change_goes_once_there_is_room(t
 
 def test_a_read_only_stick_is_still_read_and_says_this_laptops_changes_were_not_written(tmp_path, monkeypatch):
     a, b = make_group(tmp_path, 2)
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    for device in (a, b):
-        folders(device).add(str(stick))
-        folders(device).sync()
+    stick_of(tmp_path, a, b)
     b.members.add("From the other laptop")
     folders(b).sync()
     a.members.add("Not written yet")
@@ -119,10 +122,7 @@ def test_a_segment_cut_short_when_the_stick_was_pulled_out_is_written_again_and_
     """From the folder walk: a segment cut short (the stick pulled out while it was written)
     was written again by its device, but stayed, said 'unreadable' on every laptop for good."""
     a, b = make_group(tmp_path, 2)
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    for device in (a, b):
-        folders(device).add(str(stick))
+    stick = stick_of(tmp_path, a, b, sync=False)
     a.members.add("Ana")
     folders(a).sync()
     b.members.add("Bruno")
@@ -217,11 +217,7 @@ def test_the_card_of_a_laptop_admitted_in_the_same_pass_is_taken_not_said_unsign
     from organiser.services.folder_invites import make_folder_invite, redeem_folder_invite
 
     a, b = make_group(tmp_path, 2)
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    for device in (a, b):
-        folders(device).add(str(stick))
-        folders(device).sync()
+    stick = stick_of(tmp_path, a, b)
     code = make_folder_invite(a, str(stick), 3600)
     far = redeem_folder_invite(tmp_path / "far", str(stick), code, "far laptop")
     try:
@@ -265,10 +261,8 @@ def test_a_half_written_file_left_by_a_write_cut_off_goes_at_its_devices_next_pa
     import time
 
     a, b = make_group(tmp_path, 2)
-    stick = tmp_path / "stick"
-    stick.mkdir()
+    stick = stick_of(tmp_path, a, b, sync=False)
     for device in (a, b):
-        folders(device).add(str(stick))
         device.members.add(f"written by {device.device_name}")
         folders(device).sync()
     a_dir = Path(folders(a).status(str(stick))["writes_in"])
