@@ -1,4 +1,5 @@
-"""The fixed command-line contract for members, events, tasks, RSVPs and check-in."""
+"""The fixed command-line contract for members, events, tasks, RSVPs and check-in, through the
+program's entry point in the test process (the other CLI files start real processes)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 
 
 @pytest.fixture
-def ready(organiser):
+def ready(organiser_in_process):
+    organiser = organiser_in_process
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
     return organiser
 

@@ -9,7 +9,7 @@ import pytest
 
 from organiser.services.folders import Folders
 from organiser.services.group import Group, create_group
-from tests.cli.conftest import home, organiser  # noqa: F401  (the command-line fixtures, for test_folder_cli)
+from tests.cli.conftest import home, organiser, organiser_in_process  # noqa: F401  (the command-line fixtures, for test_folder_cli)
 from tests.conftest import add_device, sync_pair
 
 

@@ -50,7 +50,8 @@ def test_a_laptop_joins_and_syncs_through_a_usb_stick_carried_by_hand(organiser,
     assert not list(stick.glob("*.invite"))
 
 
-def test_bad_folder_input_exits_2_with_one_sentence(organiser, tmp_path):
+def test_bad_folder_input_exits_2_with_one_sentence(organiser_in_process, tmp_path):
+    organiser = organiser_in_process  # sixteen commands; the other tests here run real processes
     assert organiser("init", "--group", "Tenants Union", "--device-name", "office laptop").code == 0
     missing = organiser("folder", "add", str(tmp_path / "nowhere"))
     assert missing.code == 2 and "is not a folder" in missing.err
