@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -139,6 +140,7 @@ def _closed(text: str) -> tuple[str, list[str]]:
     components that were open, outermost first: the library silently read nothing of a
     calendar without its END:VCALENDAR."""
     stack: list[str] = []
+    open_count: Counter[str] = Counter()  # how often each name is on the stack: an END with no BEGIN costs nothing
     for line in text.splitlines():
         found = _ANY_MARK.match(line)
         if found is None:
@@ -146,8 +148,11 @@ def _closed(text: str) -> tuple[str, list[str]]:
         what, name = found.group(1).upper(), found.group(2).upper()
         if what == "BEGIN":
             stack.append(name)
-        elif name in stack:
-            del stack[len(stack) - 1 - stack[::-1].index(name):]
+            open_count[name] += 1
+        elif open_count[name]:
+            while (closed := stack.pop()) != name:  # what it encloses closes with it
+                open_count[closed] -= 1
+            open_count[name] -= 1
     if not stack:
         return text, []
     ending = "" if text.endswith(("\n", "\r")) else "\r\n"
