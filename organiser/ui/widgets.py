@@ -155,6 +155,7 @@ class Banner(QFrame):
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.AlternateBase)  # a role, so it follows light/dark
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # names from peers and files in it show as written
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons: list[QPushButton] = []
