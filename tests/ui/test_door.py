@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6 import QtGui
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
 from organiser.services.events import Event
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click, click_row, open_event, row_of_text, with_modal
+from tests.ui.conftest import click, click_row, open_event, reads, row_of_text, with_modal
 
 
 @pytest.fixture
@@ -240,16 +238,6 @@ def test_a_name_already_checked_in_says_when_and_registers_someone_else_of_that_
     assert all(group.events.rsvp_of(social.id, m.id).checked_in_at for m in octavias)
     assert detail.count.text().startswith("2 of 2 places checked in — full")
     assert not detail.door_banner.isVisible()
-
-
-def reads(label: QLabel) -> str:
-    """What a person reads in a label: its text as written, or as rendered when Qt takes it for rich text."""
-    if label.textFormat() == Qt.TextFormat.PlainText or (
-            label.textFormat() == Qt.TextFormat.AutoText and not QtGui.Qt.mightBeRichText(label.text())):
-        return label.text()
-    document = QTextDocument()
-    document.setHtml(label.text())
-    return document.toPlainText()
 
 
 def test_markup_in_a_name_already_checked_in_shows_as_written_at_the_door(window: MainWindow, social: Event,
