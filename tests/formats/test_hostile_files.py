@@ -13,6 +13,7 @@ import pytest
 
 from organiser.formats.common import FormatError
 from organiser.formats.csvfile import read_members_csv
+from organiser.formats.vcard import read_vcards
 
 BOUND_SECONDS = 60
 
@@ -58,3 +59,14 @@ def test_a_stray_quote_alone_still_reads() -> None:
     # the csv module's lenient reading of `"Anna" Smith` is kept: one odd row is not a cut-off file
     parsed = read_members_csv(b'name,email\n"Anna" Smith,anna@example.org\nBob "B,bob@example.org\n', "x.csv")
     assert [item.values["name"] for item in parsed.items] == ["Anna Smith", 'Bob "B']
+
+
+def test_a_contact_cut_off_where_the_next_begins_is_shown_cut_off_not_dropped() -> None:
+    # a cut-off export with another appended after it: Anna's card never ends
+    data = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Cut\r\nEMAIL:anna@example.org\r\n"
+            b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob Whole\r\nEND:VCARD\r\n")
+    parsed = read_vcards(data, "x.vcf")
+    assert [(item.line, item.values.get("name")) for item in parsed.items] == [(1, "Anna Cut"), (5, "Bob Whole")]
+    anna, bob = parsed.items
+    assert anna.problems == ["the next contact begins inside it (no END:VCARD): the file looks cut off there"]
+    assert bob.problems == []
