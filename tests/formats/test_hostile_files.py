@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from organiser.formats.common import FormatError
 from organiser.formats.csvfile import read_members_csv
+from organiser.formats.ical import read_calendar
 from organiser.formats.vcard import read_vcards
 
 BOUND_SECONDS = 60
@@ -70,3 +72,16 @@ def test_a_contact_cut_off_where_the_next_begins_is_shown_cut_off_not_dropped() 
     anna, bob = parsed.items
     assert anna.problems == ["the next contact begins inside it (no END:VCARD): the file looks cut off there"]
     assert bob.problems == []
+
+
+def test_an_event_cut_off_where_the_next_begins_is_shown_cut_off_and_the_next_is_read() -> None:
+    # both events vanished without a word: the library read no calendar at all
+    data = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone//EN\r\n"
+            b"BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20270101T100000Z\r\nSUMMARY:Cut\r\n"
+            b"BEGIN:VEVENT\r\nUID:b\r\nDTSTART:20270102T100000Z\r\nDTEND:20270102T110000Z\r\nSUMMARY:Whole\r\n"
+            b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    parsed = read_calendar(data, "x.ics", local_zone=ZoneInfo("Europe/Berlin"))
+    assert [(item.line, item.values.get("title")) for item in parsed.items] == [(4, "Cut"), (8, "Whole")]
+    cut, whole = parsed.items
+    assert cut.problems == ["the next event or task begins inside it (no END:VEVENT): the file looks cut off there"]
+    assert whole.problems == []
