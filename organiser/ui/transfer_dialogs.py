@@ -98,6 +98,7 @@ class ImportDialog(QDialog):
         form.addRow("", self.encoding_box)
 
         self.summary = QLabel("Choose a file to see what it holds before anything is imported.")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # it quotes the file (a column's heading): as written
         self.summary.setWordWrap(True)
         self.model = PlanModel(self)
         self.table = QTableView()
