@@ -181,6 +181,8 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
         header = next(reader)
     except csv.Error as exc:
         raise FormatError(f"{source}: line 1 cannot be read as CSV ({exc}).") from None
+    except StopIteration:  # Excel's "sep=;" line and nothing after it
+        raise FormatError(f"{source}: the file is empty (it names its separator, and has no rows).") from None
     targets = _targets(header, mapping or {}, source)
     carried = _carried(targets)
     parsed = ParsedFile(source, "csv")
@@ -198,17 +200,26 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
 
 
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:
-    """The csv module reads a quote never closed to the end of the file as one cell; the
-    strict reader says so. Quote marks come in pairs in any well-formed sheet, so only a
-    file with an odd number of them is read a second time."""
+    """The csv module reads a quote never closed to the end of the file as one cell. Quote marks
+    come in pairs in any well-formed sheet, so only a file with an odd number of them is walked
+    again, quote by quote, as the csv module reads it: a quote opens a cell only at the cell's
+    start (`"Anna" Smith` is one cell, its quotes a pair), and two in a row inside it are one
+    quote mark. (The strict reader stopped at the first stray quote, and missed a cut-off after it.)"""
     if text.count('"') % 2 == 0:
         return False
-    try:
-        for _row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
-            pass
-    except csv.Error as exc:
-        return "end of data" in str(exc)
-    return False
+    quoted = False
+    cell_starts = 0  # where the current cell begins
+    closed_at = -2  # where the last quote that closed a cell was
+    for mark in re.finditer(f'["\r\n{re.escape(delimiter)}]', text):
+        at, char = mark.start(), mark.group()
+        if quoted:
+            if char == '"':
+                quoted, closed_at = False, at
+        elif char == '"':
+            quoted = at in (cell_starts, closed_at + 1)  # a cell's opening quote, or "" inside a quoted cell
+        else:
+            cell_starts = at + 1
+    return quoted
 
 
 def _carried(targets: list[str | None]) -> frozenset[str]:

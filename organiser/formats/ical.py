@@ -20,6 +20,7 @@ import icalendar
 
 from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
+from organiser.formats.ical_cutoff import close_cut_off, mark_cut_off
 
 # writing lives in ical_export; imported here so callers keep one module to import from
 from organiser.formats.ical_export import PRODID, TASK_STATUS, write_calendar
@@ -121,55 +122,17 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
     text = decode_text(data, source)
     if "BEGIN:VCALENDAR" not in text.upper():
         raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
-    text, left_open = _closed(text)
+    whole, closing = close_cut_off(text)
     try:
         with warnings.catch_warnings():
             # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
             warnings.simplefilter("ignore")
-            calendars = [c for chunk in _chunks(text) for c in icalendar.Calendar.from_ical(chunk, multiple=True)]
-            parsed = _read_calendars(calendars, text, source, local_zone)
+            calendars = [c for chunk in _chunks(whole) for c in icalendar.Calendar.from_ical(chunk, multiple=True)]
+            parsed = _read_calendars(calendars, text, source, local_zone)  # lines as in the file
     except ValueError as exc:
         raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
-    _mark_cut_off(parsed, left_open)
+    mark_cut_off(parsed, closing)
     return parsed
-
-
-def _closed(text: str) -> tuple[str, list[str]]:
-    """The text with an END line for each component a cut-off file leaves open, and the
-    components that were open, outermost first: the library silently read nothing of a
-    calendar without its END:VCALENDAR."""
-    stack: list[str] = []
-    for line in text.splitlines():
-        found = _ANY_MARK.match(line)
-        if found is None:
-            continue
-        what, name = found.group(1).upper(), found.group(2).upper()
-        if what == "BEGIN":
-            stack.append(name)
-        elif name in stack:
-            del stack[len(stack) - 1 - stack[::-1].index(name):]
-    if not stack:
-        return text, []
-    ending = "" if text.endswith(("\n", "\r")) else "\r\n"
-    return text + ending + "".join(f"END:{name}\r\n" for name in reversed(stack)), stack
-
-
-_ANY_MARK = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
-
-
-def _mark_cut_off(parsed: ParsedFile, left_open: list[str]) -> None:
-    """The event or task the file ends inside is invalid; a file missing only its END:VCALENDAR is noted."""
-    inside = next((name for name in left_open if name in ("VEVENT", "VTODO")), None)
-    if inside is None:
-        if left_open:
-            parsed.warnings.append(f"{parsed.source}: the file ends without END:VCALENDAR; it may be cut off "
-                                   "after its last event")
-        return
-    kind = "event" if inside == "VEVENT" else "task"
-    last = next((item for item in reversed(parsed.items) if item.kind == kind), None)
-    if last is not None:
-        last.problems = [f"the file ends inside it (no END:{inside}): the file looks cut off"]
-        last.warnings = []  # what it lacks is what was cut off
 
 
 CHUNK_COMPONENTS = 250

@@ -83,8 +83,9 @@ NOT_KEPT = {"ADR": "addresses", "BDAY": "birthdays", "PHOTO": "photos", "TITLE":
 
 
 def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple[int, list[str]]]:
-    """Each card's starting line and the lines to hand to vobject; the last card lacks its
-    END:VCARD when the file ends inside it. `left_out` counts the cards with each NOT_KEPT property."""
+    """Each card's starting line and the lines to hand to vobject; a card lacks its END:VCARD
+    when the file ends inside it, or the next card begins inside it. `left_out` counts the cards
+    with each NOT_KEPT property."""
     cards: list[tuple[int, list[str]]] = []
     current: list[str] | None = None
     start = 0
@@ -93,6 +94,8 @@ def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple
         name = _property_name(line)
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
+            if current is not None:  # the card before never ended: kept, to be shown cut off
+                cards.append((start, current))
             current, start = [line.strip()], number
             seen = set()
             continue
@@ -128,7 +131,9 @@ def read_vcards(data: bytes, source: str) -> ParsedFile:
         if card is not None:
             _read_card(card, item)
         if cut_off:
-            item.problems = ["the file ends inside it (no END:VCARD): the file looks cut off"]
+            item.problems = ["the file ends inside it (no END:VCARD): the file looks cut off"
+                             if number == len(cards) else
+                             "the next contact begins inside it (no END:VCARD): the file looks cut off there"]
             item.warnings = []  # what it lacks is what was cut off
         parsed.items.append(item)
     return parsed

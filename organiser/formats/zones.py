@@ -25,8 +25,8 @@ def iana_zone(tzid: str | None) -> str | None:
     """The IANA name behind a TZID as calendars write it: "Europe/Berlin",
     "/mozilla.org/20050126_1/Europe/Berlin", "custom_America/New_York", Outlook's
     "W. Europe Standard Time", or older Outlook's "(UTC+01:00) Amsterdam, Berlin, ..."."""
-    if not tzid:
-        return None
+    if not tzid or len(tzid) > LONGEST_TZID:
+        return None  # no tool names a zone in more than a line: a file's padding, not a zone
     tzid = tzid.strip().strip('"')
     names, longest_first, _cities = _zones()
     if tzid in names:
@@ -39,6 +39,9 @@ def iana_zone(tzid: str | None) -> str | None:
             return name
     return _display_name_zone(tzid)
 
+
+# Windows' longest display name is under 80 characters, a vendor-prefixed IANA name under 100.
+LONGEST_TZID = 200
 
 # Windows' display names: "(UTC+01:00) Amsterdam, Berlin, ...", and Outlook 2003's
 # "(GMT+01.00) Amsterdam / Berlin / ...": the first city that names an IANA zone.
@@ -56,7 +59,7 @@ def _display_name_zone(tzid: str) -> str | None:
     if us:
         return _US_TIME.get(us.group(1).casefold())
     cities = _zones()[2]
-    for place in re.split(r"\s*[,/]\s*", places):
+    for place in re.split(r"[,/]", places):  # stripped below: "\s*[,/]" backtracks over long gaps
         zone = cities.get(place.strip().casefold())
         if zone:
             return zone

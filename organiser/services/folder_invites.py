@@ -18,13 +18,14 @@ from pathlib import Path
 
 from organiser.core.changeset import MalformedChangeset, decode_changeset
 from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.keys import public_key_hex
 from organiser.core.records import new_id
 from organiser.folder import crypto, layout
 from organiser.folder.segments import encode_json
 from organiser.services.devices import MembershipRefused
 from organiser.services.folder_admissions import open_invite_file, request_body, token_hash
 from organiser.services.folders import Folders, folder_path
-from organiser.services.group import Group, credentials_from_json, join_group, prepare_join
+from organiser.services.group import Group, credentials_from_json, join_group, joining_key
 from organiser.store import folders as store
 from organiser.store import invites
 
@@ -100,14 +101,17 @@ def redeem_folder_invite(data_dir: Path, folder: str, code: str, device_name: st
     name = device_name.strip()
     if not name:
         raise ValidationError("device-name", "device name: this device needs a name.")
-    _dir, public_hex = prepare_join(data_dir, creds.group_id, passphrase=passphrase)
+    # The answer goes into the folder first: a stick that refuses it (read-only, full) leaves this
+    # device holding no half-joined group, and the same code can be tried again.
+    key = joining_key(data_dir, creds.group_id, passphrase=passphrase)
+    public_hex = public_key_hex(key)
+    request = {"public_key": public_hex, "name": name,
+               "signature": key.sign(request_body(creds.group_id, stem, public_hex, name)).hex()}
+    request_name = f"{stem}.request"
+    layout.write_whole(root / request_name, crypto.seal(crypto.invite_folder_key(token), encode_json(request),
+                                                         request_name))
     group = join_group(data_dir, creds, name, passphrase=passphrase)
     try:
-        request = {"public_key": public_hex, "name": name,
-                   "signature": group.private_key().sign(request_body(creds.group_id, stem, public_hex, name)).hex()}
-        request_name = f"{stem}.request"
-        layout.write_whole(root / request_name, crypto.seal(crypto.invite_folder_key(token), encode_json(request),
-                                                             request_name))
         group.replica.apply([cs for cs in entries if cs.group == creds.group_id])
         Folders(group.replica).add(path)
     except BaseException:

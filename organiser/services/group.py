@@ -475,6 +475,12 @@ def prepare_join(data_dir: Path, group_id: str, *, passphrase: str | None = None
     return path, public_key_hex(key)
 
 
+def joining_key(data_dir: Path, group_id: str, *, passphrase: str | None = None) -> Ed25519PrivateKey:
+    """`prepare_join`'s device key itself, for a join that signs its request before it holds the
+    group (through a folder): nothing is joined until the request is where the inviter reads it."""
+    return _new_group_dir(data_dir, group_id, passphrase)[1]
+
+
 def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
                bus: EventBus | None = None, *, passphrase: str | None = None) -> Group:
     """Finish joining once a member device has admitted our key and sent the credentials `creds`:

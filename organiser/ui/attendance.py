@@ -8,7 +8,7 @@ import html
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF
+from PySide6.QtCore import QMarginsF, Qt
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -52,6 +52,7 @@ class WalkInDialog(QDialog):
         intro = QLabel(f"Another person called {name} is already checked in: this adds a new member to the "
                        "directory and checks them in. A second name or an initial helps tell them apart."
                        if someone_else else "Not in the directory yet: add them and check them in, in one step.")
+        intro.setTextFormat(Qt.TextFormat.PlainText)  # the name, from the directory, shows as written
         intro.setWordWrap(True)
         self.name = QLineEdit(name)
         self.name.setAccessibleName("Name")

@@ -114,6 +114,7 @@ class InviteDialog(QDialog):
     def _long_code_spent(self, outcome: Any) -> None:
         if self.withdraw_long is not None:
             self.withdraw_long()
+        self.long_code_note.setTextFormat(Qt.TextFormat.PlainText)  # the name is the joiner's choice: as written
         self.long_code_note.setText(f"The long code below no longer works: this invitation let "
                                     f"'{outcome.device_name}' in. For another laptop, make a new invite.")
         self.code_view.setEnabled(False)

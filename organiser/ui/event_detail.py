@@ -289,7 +289,8 @@ class EventDetail(QWidget):
         self._select_member(member_id)
         self.door_banner.show_message(
             f"{name} is already checked in (arrived {clock_time(arrived)}).",
-            (f"Someone &else called {name}? Register them…", lambda: self.register_walk_in(name, someone_else=True)))
+            (f"Someone &else called {name.replace('&', '&&')}? Register them…",  # && shows one &
+             lambda: self.register_walk_in(name, someone_else=True)))
         return True
 
     def clear_door_field(self) -> None:

@@ -37,6 +37,7 @@ class SpokenInvitePanel(QFrame):
         font.setBold(True)
         self.code.setFont(font)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # it names the joining laptop as it named itself
         self.status.setAccessibleName("Spoken invite code status")
         self.status.setWordWrap(True)
         self.new_button = QPushButton("&New short code")

@@ -19,7 +19,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -43,29 +42,14 @@ from organiser.formats.csvfile import parse_mapping
 from organiser.services import transfer
 from organiser.services.group import Group
 from organiser.services.transfer import ImportPlan, ImportResult
-from organiser.ui.transfer_jobs import PlanModel, TransferJob
+from organiser.ui.export_dialog import EXPORT_FORMATS, ExportDialog, open_export_dialog
+from organiser.ui.transfer_jobs import PlanModel, TransferJob, failure_sentence
 
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 OPEN_FILTER = ("Files Organiser can import (*.ics *.ical *.vcf *.vcard *.csv *.tsv *.txt *.json);;"
                "Calendars (*.ics *.ical);;Contacts (*.vcf *.vcard);;Spreadsheets (*.csv *.tsv *.txt);;"
                "Full backups (*.json);;All files (*)")
-EXPORT_FORMATS = [  # (label, format, vCard version, suffix)
-    ("Calendar: events and tasks (iCalendar .ics)", "ics", "3.0", ".ics"),
-    ("Contacts: members (vCard 3.0 .vcf)", "vcf", "3.0", ".vcf"),
-    ("Contacts: members (vCard 4.0 .vcf)", "vcf", "4.0", ".vcf"),
-    ("Spreadsheet: members (CSV .csv)", "csv", "3.0", ".csv"),
-    ("Spreadsheet: members (Excel and LibreOffice .xlsx)", "xlsx", "3.0", ".xlsx"),
-    ("Full backup: everything, restorable (.json)", "json", "3.0", ".json"),
-]
-
-
-def _sentence(exc: BaseException) -> str:
-    from organiser.ui.dialogs import sentence
-
-    if not isinstance(exc, OrganiserError | OSError | ValueError):
-        log.error("import or export failed", exc_info=exc)
-    return sentence(exc)
 
 
 class ImportDialog(QDialog):
@@ -114,6 +98,7 @@ class ImportDialog(QDialog):
         form.addRow("", self.encoding_box)
 
         self.summary = QLabel("Choose a file to see what it holds before anything is imported.")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # it quotes the file (a column's heading): as written
         self.summary.setWordWrap(True)
         self.model = PlanModel(self)
         self.table = QTableView()
@@ -196,7 +181,7 @@ class ImportDialog(QDialog):
             self._show_problem(f"{path} cannot be read ({exc.strerror}).")
             return
         except OrganiserError as exc:
-            self._show_problem(_sentence(exc))
+            self._show_problem(failure_sentence(exc))
             return
         if fmt == "json":
             self._plan_backup(path)
@@ -219,12 +204,12 @@ class ImportDialog(QDialog):
             try:
                 self.data = open_sealed(self.data, passphrase, path.name)
             except OrganiserError as exc:
-                self._show_problem(_sentence(exc))
+                self._show_problem(failure_sentence(exc))
                 return
         try:
             backup = read_backup(self.data, path.name)
         except OrganiserError as exc:
-            self._show_problem(_sentence(exc))
+            self._show_problem(failure_sentence(exc))
             return
         self.plan = ImportPlan(path.name, "json", backup=backup)
         same = backup.group["id"] == self.group.id
@@ -261,7 +246,7 @@ class ImportDialog(QDialog):
         self._update_buttons()
 
     def _failed(self, exc: BaseException) -> None:
-        self._show_problem(_sentence(exc))
+        self._show_problem(failure_sentence(exc))
 
     def _show_problem(self, text: str) -> None:
         self.summary.setText(text)
@@ -349,146 +334,6 @@ class ImportDialog(QDialog):
         super().reject()
 
 
-class ExportDialog(QDialog):
-    """Choose what to export and where; the file is written on the worker thread."""
-
-    def __init__(self, group: Group, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.group = group
-        self._job: TransferJob | None = None
-        self.written: Path | None = None
-        self.setWindowTitle("Export")
-        self.format_box = QComboBox()
-        for label, *_rest in EXPORT_FORMATS:
-            self.format_box.addItem(label)
-        self.format_box.setAccessibleName("What to export")
-        self.format_box.currentIndexChanged.connect(self._format_changed)
-        self.path_edit = QLineEdit()
-        self.path_edit.setAccessibleName("File to write")
-        self.choose_button = QPushButton("Choose…")
-        self.choose_button.clicked.connect(self.choose_file)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path_edit, 1)
-        file_row.addWidget(self.choose_button)
-        form = QFormLayout()
-        form.addRow("Export:", self.format_box)
-        form.addRow("To file:", file_row)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        from organiser.ui.lock import PassphraseFields
-
-        self.encrypt_box = QCheckBox("&Encrypt the backup with a passphrase")
-        self.encrypt_fields = PassphraseFields(self, optional=False)
-        self.encrypt_box.toggled.connect(self.encrypt_fields.setVisible)
-        self.encrypt_box.toggled.connect(lambda _on: self._format_changed(0))
-        self.encrypt_fields.setVisible(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(False)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.clicked.connect(self.start_export)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.note)
-        layout.addWidget(self.encrypt_box)
-        layout.addWidget(self.encrypt_fields)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.buttons)
-        self._format_changed(0)
-
-    def choice(self) -> tuple[str, str, str]:
-        _label, fmt, version, suffix = EXPORT_FORMATS[self.format_box.currentIndex()]
-        return fmt, version, suffix
-
-    def _format_changed(self, _index: int) -> None:
-        fmt, _version, suffix = self.choice()
-        current = Path(self.path_edit.text()) if self.path_edit.text() else Path.home() / _safe(self.group.name)
-        self.path_edit.setText(str(current.with_suffix(suffix)))
-        self.encrypt_box.setVisible(fmt == "json")
-        encrypted = fmt == "json" and self.encrypt_box.isChecked()
-        self.note.setText({
-            "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
-            "vcf": "Members with names, emails, phones, roles as categories and notes.",
-            "csv": "Members as a spreadsheet with commas between columns (UTF-8, for LibreOffice, Google Sheets, "
-                   "other tools and Excel in English; Excel set to a language that writes 1,5 for one and a half "
-                   "opens it all in column A: choose .xlsx for that Excel). A cell a spreadsheet would run as a "
-                   "formula or turn into a number starts with '.",
-            "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
-            "json": "Everything, with the signed change log, so the group can be restored exactly. "
-                    "Keep it safe: it holds all members' details.",
-        }[fmt] + ("" if encrypted else " This file is not encrypted: anyone who gets it can read it."))
-        self._grow()
-
-    def _grow(self) -> None:
-        """Room for what just came in (the backup's longer note, its Encrypt box, the passphrase
-        fields): a dialog does not grow by itself, and its rows were squashed and cut off."""
-        self.resize(self.size().expandedTo(self.sizeHint()))
-
-    def choose_file(self) -> None:
-        _fmt, _version, suffix = self.choice()
-        path, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"*{suffix}")
-        if path:
-            self.path_edit.setText(path)
-
-    def start_export(self) -> None:
-        if self._job is not None:
-            return
-        fmt, version, _suffix = self.choice()
-        target = Path(self.path_edit.text().strip()).expanduser()
-        if not self.path_edit.text().strip():
-            self.note.setText("Say which file to write.")
-            return
-        passphrase = None
-        if fmt == "json" and self.encrypt_box.isChecked():
-            try:
-                passphrase = self.encrypt_fields.value()
-            except OrganiserError as exc:
-                self.note.setText(_sentence(exc))
-                return
-
-        def work(group: Group, _progress: transfer.Progress) -> Path:
-            data = transfer.export_group(group, fmt, vcard_version=version)
-            if passphrase is not None:
-                from organiser.formats.sealed import seal_backup
-
-                data = seal_backup(data, passphrase)
-            part = target.with_name(target.name + ".part")
-            part.write_bytes(data)
-            part.replace(target)
-            return target
-
-        job = TransferJob(self.group, work)
-        self._job = job
-        self.progress.setVisible(True)
-        self.export_button.setEnabled(False)
-        job.succeeded.connect(self._exported)
-        job.failed.connect(self._failed)  # a bound slot, so it runs on the GUI thread
-        job.finished.connect(self._finished)
-        job.start_kept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.note.setText(_sentence(exc))
-
-    def _exported(self, path: Path) -> None:
-        self.written = path
-        self.note.setText(f"Wrote {path} ({path.stat().st_size:,} bytes).")
-
-    def _finished(self) -> None:
-        self._job = None
-        self.progress.setVisible(False)
-        self.export_button.setEnabled(True)
-
-    def reject(self) -> None:
-        if self._job is None:
-            super().reject()
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in " -_" else "_" for c in name).strip() or "organiser-export"
-
-
 def open_import_dialog(parent: QWidget | None, group: Group) -> ImportDialog:
     """File > Import: opens the dialog (window-modal) and returns it."""
     dialog = ImportDialog(group, parent)
@@ -497,9 +342,5 @@ def open_import_dialog(parent: QWidget | None, group: Group) -> ImportDialog:
     return dialog
 
 
-def open_export_dialog(parent: QWidget | None, group: Group) -> ExportDialog:
-    """File > Export: opens the dialog (window-modal) and returns it."""
-    dialog = ExportDialog(group, parent)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.open()
-    return dialog
+__all__ = ["EXPORT_FORMATS", "ExportDialog", "ImportDialog", "PlanModel", "TransferJob", "open_export_dialog",
+           "open_import_dialog"]

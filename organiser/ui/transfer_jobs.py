@@ -120,3 +120,13 @@ class PlanModel(TableColumns):
 
     def roleNames(self) -> dict[int, bytes]:
         return {**super().roleNames(), self.ActionRole: b"action"}
+
+
+def failure_sentence(exc: BaseException) -> str:
+    """What went wrong in an import or export, as one sentence; a fault of the program is logged."""
+    from organiser.core.errors import OrganiserError
+    from organiser.ui.dialogs import sentence
+
+    if not isinstance(exc, OrganiserError | OSError | ValueError):
+        log.error("import or export failed", exc_info=exc)
+    return sentence(exc)

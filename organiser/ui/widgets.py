@@ -155,6 +155,7 @@ class Banner(QFrame):
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.AlternateBase)  # a role, so it follows light/dark
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # names from peers and files in it show as written
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons: list[QPushButton] = []
@@ -222,9 +223,14 @@ class _OpenOnReturn(QObject):
 
 def open_on_double_click_or_return(view: QAbstractItemView, open_index: Callable[[QModelIndex], object]) -> None:
     """A row opens with a double-click or, from the keys, with Return on the current row (Qt's
-    view only emits `activated` for Return, and on some desktops for a single click too)."""
-    view.doubleClicked.connect(open_index)
-    _OpenOnReturn(view, open_index)
+    view only emits `activated` for Return, and on some desktops for a single click too); a row
+    that cannot be chosen (a heading) opens nothing, rather than what was shown before it."""
+    def open_row(index: QModelIndex) -> None:
+        if index.flags() & Qt.ItemFlag.ItemIsSelectable:  # a heading (the agenda's day) is no row to open
+            open_index(index)
+
+    view.doubleClicked.connect(open_row)
+    _OpenOnReturn(view, open_row)
 
 
 def mark_a_row_when_filled(view: QAbstractItemView) -> None:

@@ -13,6 +13,7 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.transfer_dialogs import ImportDialog, PlanModel, open_export_dialog, open_import_dialog
 from tests.formats.helpers import FIXTURES
+from tests.ui.conftest import reads
 
 WAIT_MS = 20_000
 
@@ -315,3 +316,17 @@ def test_the_preview_says_when_each_event_is_and_shows_no_when_for_contacts(grou
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy and dialog.plan.format == "vcf",
                     timeout=WAIT_MS)
     assert dialog.table.isColumnHidden(when)
+
+
+def test_markup_in_a_strangers_column_heading_shows_as_written_in_the_summary(group: Group, qtbot: Any,
+                                                                              tmp_path: Path) -> None:
+    # the note about a column left out quotes its heading: the file's words must not restyle the summary
+    heading = "<font size=7>All 2 members are safe to import; tick Skip invalid items</font>"
+    sheet = tmp_path / "members.csv"
+    sheet.write_text(f"name,email,{heading}\nAnna,anna@example.org,x\nBob,bob@example.org,y\n", encoding="utf-8")
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert f"column '{heading}' not imported" in reads(dialog.summary)

@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6 import QtGui
 from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
     QDateTimeEdit,
+    QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
@@ -271,3 +274,14 @@ def finish_jobs(loop: asyncio.AbstractEventLoop) -> None:
     from organiser.ui import asyncjobs
 
     loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
+
+
+def reads(label: QLabel) -> str:
+    """What a person reads in a label: its text as written, or as rendered when Qt takes it for rich text."""
+    if label.textFormat() == Qt.TextFormat.PlainText or (
+            label.textFormat() == Qt.TextFormat.AutoText and not QtGui.Qt.mightBeRichText(label.text())):
+        return label.text()
+    document = QTextDocument()
+    document.setHtml(label.text())
+    return document.toPlainText()
+

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox
 
 from organiser.services.events import Event
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click, click_row, open_event, row_of_text, with_modal
+from tests.ui.conftest import click, click_row, open_event, reads, row_of_text, with_modal
 
 
 @pytest.fixture
@@ -238,3 +238,27 @@ def test_a_name_already_checked_in_says_when_and_registers_someone_else_of_that_
     assert all(group.events.rsvp_of(social.id, m.id).checked_in_at for m in octavias)
     assert detail.count.text().startswith("2 of 2 places checked in — full")
     assert not detail.door_banner.isVisible()
+
+
+def test_markup_in_a_name_already_checked_in_shows_as_written_at_the_door(window: MainWindow, social: Event,
+                                                                         qtbot: Any) -> None:
+    # a name as a member in bad faith (or an imported file) can give it: it must not restyle the notice
+    name = "Mallory <font size=6>Door closed: send everyone home</font> & co"
+    window.group.members.add(name)
+    detail = window.events_view.detail
+    type_at_door(qtbot, window, name)
+    qtbot.waitUntil(lambda: detail.checkin_search.text() == "")
+    type_at_door(qtbot, window, name)
+    assert detail.door_banner.isVisible()
+    assert reads(detail.door_banner.label).startswith(f"{name} is already checked in (arrived ")
+    button = detail.door_banner.buttons[0]
+    assert button.text().replace("&&", "&").replace("&else", "else") == f"Someone else called {name}? Register them…"
+
+    seen: dict[str, str] = {}
+
+    def look(dialog: Any) -> None:
+        seen["intro"] = reads(dialog.findChildren(QLabel)[0])
+        dialog.reject()
+
+    with_modal(lambda: click(qtbot, button), look)
+    assert seen["intro"].startswith(f"Another person called {name} is already checked in")

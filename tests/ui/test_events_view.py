@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QDialogButtonBox, QTableView
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QTableView
 
 from organiser.services import clock
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
+from organiser.ui.models.live import ID_ROLE
 from tests.ui.conftest import click_row, click_tab, open_event, retype, row_of_text, type_datetime, with_modal
 
 
@@ -252,3 +253,33 @@ def test_the_month_view_shows_a_weekend_event_on_its_sunday_too(window: MainWind
         f"All day, to {sunday:%a %-d %b}  Weekend canvass"]
     qtbot.keyClick(days, Qt.Key.Key_Right)  # the Monday it ends before
     assert view.day_list.count() == 0
+
+
+def test_return_on_a_day_heading_opens_nothing(window: MainWindow, qtbot: Any) -> None:
+    """Return opens the highlighted event; on a day's heading (reached with the arrows) it opened
+    the event shown before, which the highlight had left."""
+    view = window.events_view
+    first = window.group.events.add("Street party", "2031-06-14T15:00")
+    window.group.events.add("Clean-up", "2031-06-16T10:00")
+    click_tab(qtbot, view.tabs, "Agenda")
+    click_row(qtbot, view.list, view.agenda.row_of(first.id))
+    qtbot.keyClick(view.list, Qt.Key.Key_Down)
+    assert view.list.currentIndex().data() == agenda_texts(window)[view.agenda.row_of(first.id) + 1]
+    assert view.list.currentIndex().data(ID_ROLE) is None  # the next day's heading
+
+    opened: list[str] = []
+
+    def close_any() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None:
+            opened.append(dialog.windowTitle())
+            dialog.reject()
+
+    QTimer.singleShot(100, close_any)
+    qtbot.keyClick(view.list, Qt.Key.Key_Return)
+    qtbot.wait(300)
+    QTimer.singleShot(100, close_any)  # and with the mouse, a double-click on the heading
+    qtbot.mouseDClick(view.list.viewport(), Qt.MouseButton.LeftButton,
+                      pos=view.list.visualRect(view.list.currentIndex()).center())
+    qtbot.wait(300)
+    assert opened == []

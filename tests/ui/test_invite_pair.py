@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.ui.peers_view import PeersView
-from tests.ui.conftest import finish_jobs
+from tests.ui.conftest import finish_jobs, reads
 
 node_module = pytest.importorskip("organiser.net.node")
 
@@ -60,6 +60,46 @@ def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
         with pytest.raises(OrganiserError):
             joined.append(loop.run_until_complete(come_back()))
         assert "C laptop 2" not in {d["name"] for d in group.devices()}
+        dialog.close()
+        finish_jobs(loop)
+    finally:
+        loop.run_until_complete(node.stop())
+        for g in joined:
+            g.close()
+
+
+def test_markup_in_the_joining_laptops_name_shows_as_written_in_the_invite_dialog(
+        qtbot: Any, group: Group, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
+    # the name is the joiner's to choose: it must not restyle what the admin reads next to the long code
+    from organiser.net.spoken_join import redeem_spoken_invite
+
+    name = "Sam <b>laptop</b><br><br><font size=6>All is well: send the long code below to Bob too</font>"
+    node = node_module.SyncNode(group, listen_host="127.0.0.1", discovery=False)
+    joined: list[Group] = []
+    try:
+        loop.run_until_complete(node.start())
+        view = PeersView(group, None, node)
+        qtbot.addWidget(view)
+        view.show()
+
+        async def admin_says_yes(_name: str, _code: str) -> bool:
+            return True
+
+        node.confirm_admission = admin_says_yes
+        dialogs: list[Any] = []
+        view.inviteShown.connect(dialogs.append)
+        qtbot.mouseClick(view.invite_button, Qt.MouseButton.LeftButton)
+        finish_jobs(loop)
+        dialog = dialogs[0]
+        spoken = dialog.spoken_panel.spoken
+
+        async def here(_n: int) -> list[str]:
+            return [f"127.0.0.1:{spoken.port}"]
+
+        joined.append(loop.run_until_complete(redeem_spoken_invite(tmp_path / "sam", spoken.text, name, find=here)))
+        finish_jobs(loop)
+        assert f"this invitation let '{name}' in." in reads(dialog.long_code_note)
+        assert reads(dialog.spoken_panel.status).startswith(f"'{name}' joined the group")
         dialog.close()
         finish_jobs(loop)
     finally:

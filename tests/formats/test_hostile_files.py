@@ -1,0 +1,87 @@
+"""Files written to hurt the import: each is read, or refused with one sentence, in bounded time.
+
+The time bound is ten times what the readers need and well under what the quadratic work it
+guards against took (minutes to hours), so it neither fails on a busy machine nor passes by luck.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from organiser.formats.common import FormatError
+from organiser.formats.csvfile import read_members_csv
+from organiser.formats.ical import read_calendar
+from organiser.formats.vcard import read_vcards
+
+BOUND_SECONDS = 60
+
+
+def finishes(code: str) -> str:
+    """What `code`, run in a fresh interpreter, prints; asserting it finished within
+    BOUND_SECONDS (the regular-expression engine holds the GIL, so a thread cannot be timed)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=BOUND_SECONDS,
+                              check=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still working after {BOUND_SECONDS} s")
+    return done.stdout.strip()
+
+
+def test_a_zone_name_of_a_hundred_thousand_spaces_is_not_a_zone_and_does_not_hang() -> None:
+    # older Outlook's "(UTC+01:00) Amsterdam, Berlin" shape, the city list padded with spaces
+    assert finishes("from organiser.formats.zones import iana_zone\n"
+                    "print(iana_zone('(UTC+01:00) Nowhere' + ' ' * 300_000 + 'Else'))") == "None"
+
+
+def test_a_calendar_of_unmatched_begin_and_end_lines_is_read_in_bounded_time() -> None:
+    assert finishes("from organiser.formats.ical import read_calendar\n"
+                    "n = 80_000\n"
+                    "text = 'BEGIN:VCALENDAR\\r\\nVERSION:2.0\\r\\n' + 'BEGIN:X-A\\r\\n' * n + 'END:X-B\\r\\n' * n"
+                    " + 'END:VCALENDAR\\r\\n'\n"
+                    "print(len(read_calendar(text.encode(), 'x.ics').items))") == "0"
+
+
+def test_a_sheet_of_only_excels_sep_line_is_refused_as_empty() -> None:
+    with pytest.raises(FormatError, match="no rows|empty"):
+        read_members_csv(b"sep=;\r\n", "x.csv")
+
+
+def test_a_quote_never_closed_is_found_after_a_stray_quote_earlier() -> None:
+    data = (b'name,email\n"Anna" Smith,anna@example.org\nBob,bob@example.org\n'
+            b'"Carl,carl@example.org\nDora,dora@example.org\nEve,eve@example.org\n')
+    with pytest.raises(FormatError, match="never closed"):
+        read_members_csv(data, "x.csv")
+
+
+def test_a_stray_quote_alone_still_reads() -> None:
+    # the csv module's lenient reading of `"Anna" Smith` is kept: one odd row is not a cut-off file
+    parsed = read_members_csv(b'name,email\n"Anna" Smith,anna@example.org\nBob "B,bob@example.org\n', "x.csv")
+    assert [item.values["name"] for item in parsed.items] == ["Anna Smith", 'Bob "B']
+
+
+def test_a_contact_cut_off_where_the_next_begins_is_shown_cut_off_not_dropped() -> None:
+    # a cut-off export with another appended after it: Anna's card never ends
+    data = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Cut\r\nEMAIL:anna@example.org\r\n"
+            b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob Whole\r\nEND:VCARD\r\n")
+    parsed = read_vcards(data, "x.vcf")
+    assert [(item.line, item.values.get("name")) for item in parsed.items] == [(1, "Anna Cut"), (5, "Bob Whole")]
+    anna, bob = parsed.items
+    assert anna.problems == ["the next contact begins inside it (no END:VCARD): the file looks cut off there"]
+    assert bob.problems == []
+
+
+def test_an_event_cut_off_where_the_next_begins_is_shown_cut_off_and_the_next_is_read() -> None:
+    # both events vanished without a word: the library read no calendar at all
+    data = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone//EN\r\n"
+            b"BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20270101T100000Z\r\nSUMMARY:Cut\r\n"
+            b"BEGIN:VEVENT\r\nUID:b\r\nDTSTART:20270102T100000Z\r\nDTEND:20270102T110000Z\r\nSUMMARY:Whole\r\n"
+            b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    parsed = read_calendar(data, "x.ics", local_zone=ZoneInfo("Europe/Berlin"))
+    assert [(item.line, item.values.get("title")) for item in parsed.items] == [(4, "Cut"), (8, "Whole")]
+    cut, whole = parsed.items
+    assert cut.problems == ["the next event or task begins inside it (no END:VEVENT): the file looks cut off there"]
+    assert whole.problems == []
