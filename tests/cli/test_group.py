@@ -52,7 +52,8 @@ def test_conflicts_json_lists_the_losing_value_and_resolve_restores_it(organiser
     assert organiser("conflicts", "--json").json() == []
 
 
-def test_two_groups_side_by_side_and_group_chooses(organiser):
+def test_two_groups_side_by_side_and_group_chooses(organiser_in_process):
+    organiser = organiser_in_process
     tenants = organiser("init", "--group", "Tenants Union", "--device-name", "laptop", "--json").json()
     choir = organiser("init", "--group", "Street Choir", "--device-name", "laptop", "--json").json()
     assert tenants["group"]["id"] != choir["group"]["id"]
@@ -91,7 +92,8 @@ def test_a_command_before_init_says_how_to_create_or_join_a_group(organiser):
         assert not (organiser.data_dir / "groups").exists() or not any((organiser.data_dir / "groups").iterdir())
 
 
-def test_device_commands_list_promote_demote_remove_and_policy(organiser):
+def test_device_commands_list_promote_demote_remove_and_policy(organiser_in_process):
+    organiser = organiser_in_process
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
     devices = organiser("device", "list", "--json").json()
     assert [(d["name"], d["admin"], d["removed"], d["this_device"]) for d in devices] == [
