@@ -17,12 +17,10 @@ from organiser.formats.common import FormatError
 from organiser.services.group import (
     Group,
     GroupCredentials,
-    _group_id_of,
     _initialise,
     _new_group_dir,
-    is_locked,
-    readable_group_ids,
 )
+from organiser.services.group_folders import group_id_of, is_locked, readable_group_ids
 from organiser.store import queries
 from organiser.store.datadir import group_dirs, set_current
 
@@ -66,7 +64,7 @@ def _locked_group_ids(data_dir: Path, name: str, source: str, passphrase: str | 
 
 def _ids_inside(data_dir: Path, locked: list[Path], passphrase: str, name: str, source: str) -> set[str]:
     """The group ids inside the locked groups, each opened with the passphrase; refused when one does not open."""
-    found = {path: _group_id_of(path, passphrase) for path in locked}
+    found = {path: group_id_of(path, passphrase) for path in locked}
     unopened = [path.name for path, group_id in found.items() if group_id is None]
     if unopened:
         raise OrganiserError(f"the passphrase given does not open the encrypted group(s) in {data_dir} "

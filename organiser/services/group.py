@@ -12,12 +12,20 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.bus import EventBus
-from organiser.core.errors import LockedError, NoGroupError, NotFoundError, OrganiserError, ValidationError
+from organiser.core.errors import LockedError, NotFoundError, OrganiserError, ValidationError
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
 from organiser.services.devices import Devices
 from organiser.services.events import Events
 from organiser.services.forks import Forks
+from organiser.services.group_folders import (  # noqa: F401  (the names callers import from here)
+    JOINING_META,
+    existing_groups,
+    find_group_dir,
+    is_locked,
+    read_meta,
+    readable_group_ids,
+)
 from organiser.services.meetings import Meetings
 from organiser.services.members import Members
 from organiser.services.old_laptops import keep_answer
@@ -25,14 +33,13 @@ from organiser.services.proposals import Proposals
 from organiser.services.tasks import Tasks
 from organiser.services.upgrade import upgrade_in_place
 from organiser.store import queries
-from organiser.store.cipher import dbapi, forget_key, is_encrypted, key_for, remember_key
+from organiser.store.cipher import forget_key, is_encrypted, key_for, remember_key
 from organiser.store.database import connect
 from organiser.store.datadir import (
     DB_NAME,
     KEY_NAME,
     LEGACY_SECRET_FILES,
     WRAPPED_KEY_NAME,
-    current_group_dir,
     ensure_private_dir,
     finish_key_change,
     group_dirs,
@@ -50,7 +57,6 @@ log = logging.getLogger(__name__)
 
 # Kept in the group's own database (table meta, never sent to peers), so they are encrypted with it.
 DEVICE_KEY_META = "device_private_key"  # raw Ed25519 private key, hex
-JOINING_META = "joining_group"  # set while a join is half-way: the group id being joined
 LOCAL_SETTING_PREFIX = "local."
 
 
@@ -231,8 +237,8 @@ class Group:
 def _open_replica(path: Path, bus: EventBus | None = None) -> Replica:
     db = connect(path / DB_NAME)
     try:
-        group_id = _meta(db, "group_id")
-        device_id = _meta(db, "device_id")
+        group_id = read_meta(db, "group_id")
+        device_id = read_meta(db, "device_id")
         if not group_id or not device_id:
             raise OrganiserError(f"{path} is not a complete group folder (no group id in its database).")
         key = _device_key(db, path)
@@ -245,7 +251,7 @@ def _open_replica(path: Path, bus: EventBus | None = None) -> Replica:
 def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
     """The device key from the database; a group made before keys moved inside has it in a file,
     which is taken in; that file and the old group secret and CA files are then shredded."""
-    stored = _meta(db, DEVICE_KEY_META)
+    stored = read_meta(db, DEVICE_KEY_META)
     if stored:
         return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))
     legacy = path / KEY_NAME
@@ -255,7 +261,7 @@ def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
     rows = [(DEVICE_KEY_META, _raw_private(key).hex())]
     with db.atomic():
         db.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
-    keep_answer(db, path, _meta(db, "group_id") or "")  # the old CA's last use, before it is shredded
+    keep_answer(db, path, read_meta(db, "group_id") or "")  # the old CA's last use, before it is shredded
     for name in LEGACY_SECRET_FILES:
         shred(path / name)
     return key
@@ -264,11 +270,6 @@ def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
 def _raw_private(key: Ed25519PrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                              serialization.NoEncryption())
-
-
-def _meta(db: Any, key: str) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
 
 
 def unlock(path: Path, passphrase: str | None, database_key: bytes | None = None) -> None:
@@ -296,12 +297,6 @@ def lock(path: Path) -> None:
     forget_key(path / DB_NAME, everywhere=True)
 
 
-def is_locked(path: Path) -> bool:
-    """Whether the group in folder `path` is encrypted and this process holds no key for it."""
-    db_path = path / DB_NAME
-    return is_encrypted(db_path) and key_for(db_path) is None
-
-
 def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = None, *,
                passphrase: str | None = None, database_key: bytes | None = None) -> Group:
     """Open a group of `data_dir` (`group`: its folder's local name, its group id, or their start;
@@ -322,84 +317,6 @@ def open_group(data_dir: Path, group: str | None = None, bus: EventBus | None = 
     return opened
 
 
-def find_group_dir(data_dir: Path, group: str | None, passphrase: str | None = None) -> Path:
-    """The folder of a group named by folder or group id (or the start of either), else the current one.
-    Group ids live inside the databases: a locked one is looked into only with the passphrase given.
-    `NoGroupError` when `data_dir` holds no group, or `group` names none or more than one."""
-    try:
-        return current_group_dir(data_dir, group)
-    except NoGroupError:
-        if not group or not group_dirs(data_dir):
-            raise
-    found = _groups_with_id(data_dir, group, passphrase)
-    if len(found) != 1:
-        unopened = passphrase is None and any(is_locked(p) for p in group_dirs(data_dir))
-        raise NoGroupError(f"group '{group}' does not name exactly one group in {data_dir}"
-                           + (" (encrypted groups are looked into only with their passphrase)." if unopened else "."))
-    return found[0]
-
-
-def _groups_with_id(data_dir: Path, start: str, passphrase: str | None) -> list[Path]:
-    """The group folders whose database holds a group id starting with `start` (locked ones only with the
-    passphrase)."""
-    return [path for path in group_dirs(data_dir) if (_group_id_of(path, passphrase) or "").startswith(start)]
-
-
-def _group_id_of(path: Path, passphrase: str | None) -> str | None:
-    """The group id inside a folder's database, or None where it cannot be read with what is given."""
-    db_path = path / DB_NAME
-    key = key_for(db_path)
-    if key is None and is_encrypted(db_path):
-        if passphrase is None:
-            return None
-        try:
-            finish_key_change(path)
-            key = read_key_file(path / WRAPPED_KEY_NAME, passphrase)
-        except OrganiserError:
-            return None
-    try:
-        db = connect(db_path, readonly=True, key=key)
-    except OrganiserError:
-        return None
-    try:
-        return _meta(db, "group_id") or _meta(db, JOINING_META)
-    finally:
-        db.close()
-
-
-def readable_group_ids(data_dir: Path) -> dict[str, Path]:
-    """Group id -> folder, for the groups whose database can be read now (plain or unlocked)."""
-    out = {}
-    for path in group_dirs(data_dir):
-        if not is_locked(path):
-            group_id = _group_id_of(path, None)
-            if group_id:
-                out[group_id] = path
-    return out
-
-
-def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
-    """(group folder name, group name) of the groups this device holds, for the start window;
-    an encrypted one's name is inside it, so it is listed by its folder's local name until
-    unlocked. A folder whose database cannot be read is left out, with a warning logged."""
-    out = []
-    for path in group_dirs(data_dir):
-        if is_locked(path):
-            out.append((path.name, f"Encrypted group {path.name[:6]} (locked)"))
-            continue
-        try:
-            db = connect(path / DB_NAME, readonly=True)
-            try:
-                name = _meta(db, "group_name")
-            finally:
-                db.close()
-        except (OrganiserError, OSError, dbapi().Error) as exc:
-            log.warning("group folder %s is not offered: its database cannot be read (%s)", path, exc)
-            continue
-        out.append((path.name, name or path.name))
-    return out
-
-
 def _new_group_dir(data_dir: Path, group_id: str, passphrase: str | None = None
                    ) -> tuple[Path, Ed25519PrivateKey]:
     """A folder for a group this device is about to hold, with its database (encrypted when a
@@ -409,10 +326,10 @@ def _new_group_dir(data_dir: Path, group_id: str, passphrase: str | None = None
             continue
         db = connect(path / DB_NAME, readonly=True)
         try:
-            complete, joining = _meta(db, "group_id"), _meta(db, JOINING_META)
+            complete, joining = read_meta(db, "group_id"), read_meta(db, JOINING_META)
             if complete == group_id:
                 raise OrganiserError(f"this device already holds group {group_id} in {path}.")
-            if joining == group_id and _meta(db, DEVICE_KEY_META):
+            if joining == group_id and read_meta(db, DEVICE_KEY_META):
                 return path, _device_key(db, path)
         finally:
             db.close()
