@@ -81,6 +81,17 @@ class Listing:
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
+def is_copy_of_a_temp(name: str) -> bool:
+    """The folder tool's partial copy of a device's temporary file (Syncthing's
+    `.syncthing.<name>.tmp`, `~syncthing~<name>.tmp`): the tool began copying a file that was
+    renamed away once written, so the copy never completes; the tool deletes it in its own time
+    (Syncthing after a day). Not a file still arriving, so not said."""
+    for mark in (".syncthing.", "~syncthing~"):
+        if name.startswith(mark + TEMP_PREFIX):
+            return True
+    return False
+
+
 def why_ignored(name: str) -> str:
     if any(mark in name for mark in CONFLICT_MARKS):
         return "a conflict copy made by the folder tool"
@@ -173,7 +184,7 @@ def _list_device(found: Listing, folder: Path, device: str) -> None:
         if item.is_dir(follow_symlinks=False):
             found.ignored.append((rel + "/", NOT_OURS))
             continue
-        if item.name.startswith(TEMP_PREFIX):
+        if item.name.startswith(TEMP_PREFIX) or is_copy_of_a_temp(item.name):
             continue
         entry = _entry(item, rel, found)
         if entry is None:

@@ -120,6 +120,10 @@ def test_conflict_copies_cut_short_files_and_a_strangers_files_are_reported_and_
     # the tool's conflict copy of it, and a duplicate under another name
     (side_b / own.name / "00000001.sync-conflict-20261126-120000-ABCDEFG.seg").write_bytes(segment.read_bytes())
     (side_b / own.name / "00000001 (conflicted copy 2026-11-26).seg").write_bytes(segment.read_bytes())
+    # Syncthing's partial copies: of a segment (still arriving), and of a writer's temporary file
+    # renamed away meanwhile (never completes; Syncthing deletes it a day later: not said)
+    (side_b / own.name / ".syncthing.00000002.seg.tmp").write_bytes(b"part")
+    (side_b / own.name / f".syncthing.{layout.TEMP_PREFIX}66973af3f3e0.tmp").write_bytes(b"part")
     # a stranger's device folder and a file of nobody's
     (side_b / "0123456789abcdef01234567").mkdir()
     (side_b / "0123456789abcdef01234567" / "00000001.seg").write_bytes(crypto.MAGIC + bytes(200))
@@ -131,6 +135,8 @@ def test_conflict_copies_cut_short_files_and_a_strangers_files_are_reported_and_
     assert "cut short" in why[f"{own.name}/00000001.seg"] or "authenticate" in why[f"{own.name}/00000001.seg"]
     assert "conflict copy" in why[f"{own.name}/00000001.sync-conflict-20261126-120000-ABCDEFG.seg"]
     assert "conflict copy" in why[f"{own.name}/00000001 (conflicted copy 2026-11-26).seg"]
+    assert "still arriving" in why[f"{own.name}/.syncthing.00000002.seg.tmp"]
+    assert not [p for p in why if layout.TEMP_PREFIX in p]
     assert "key this device does not hold" in why["0123456789abcdef01234567/"]  # once per device folder
     assert "1 file or folder beside the devices' folders that are not Organiser's" in why["./"]  # notes.txt
     # the whole file arrives: applied, and the conflict copies are still only reported
