@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from typing import Any
 
 from organiser.cli.common import add_json_flag, opened_group, print_json, print_table, short
 from organiser.core.errors import ValidationError
+from organiser.services.devices import RemovalNews
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,13 +58,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
         devices = group.membership.list()
+        news = {n.removed.id: n for n in group.membership.removal_news()}
         if args.json:
-            print_json([d.to_json() for d in devices])
+            print_json([{**d.to_json(), **_heard_json(news.get(d.id))} for d in devices])
             return 0
         print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
                       d.admin, d.removed, _when(d.last_seen)) for d in devices],
                     ["id", "name", "admitted by", "admin", "removed", "last seen"])
+        for removal in news.values():
+            print(removal.sentence())
     return 0
+
+
+def _heard_json(news: RemovalNews | None) -> dict[str, Any]:
+    if news is None:
+        return {}
+    return {"removed_at": news.removed_at, "removal_heard_by": [d.id for d in news.heard],
+            "removal_not_known_to": [d.id for d in news.not_known]}
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

@@ -100,7 +100,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
         self._mesh: Mesh | None = None  # whom to keep links with in a big room (net/fanout.py)
         self._dial_slots = asyncio.Semaphore(DIALS_AT_ONCE)
         self._room_event = asyncio.Event()
-        self._recorded: dict[str, tuple[str, float]] = {}  # peer -> (state, last sync) the heartbeat wrote
+        self._recorded: dict[str, tuple[Any, ...]] = {}  # peer -> (state, last sync, what it holds) the heartbeat wrote
         self._unsubscribe = lambda: None
         self._applier: BackgroundApplier | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -274,7 +274,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
             try:
                 peerbook.record_state(self.group.db, session.peer_device,
                                       session.state if not session.closed.is_set() else "offline",
-                                      session.last_sync)
+                                      session.last_sync, session.peer_known)
             except Exception:
                 log.exception("could not record the state of peer %s", session.peer_short)
             self._spawn(self._share_neighbours())

@@ -40,13 +40,24 @@ def remember_address(db: Database, device: str, address: str) -> None:
     )
 
 
-def record_state(db: Database, device: str, state: str, last_sync: float | None) -> None:
+def record_state(db: Database, device: str, state: str, last_sync: float | None,
+                 holds: dict[str, int] | None = None) -> None:
+    """The peer's state now; `holds`, per author, the highest changeset it has as far as this
+    device knows (what it said it held, raised by what was sent it), kept at its highest."""
+    known = _holds(db, device)
+    for author, seq in (holds or {}).items():
+        known[author] = max(seq, known.get(author, 0))
     db.execute(
-        "INSERT INTO peers (device, state, last_seen, last_sync) VALUES (?, ?, ?, ?) ON CONFLICT (device) DO UPDATE "
-        "SET state = excluded.state, last_seen = excluded.last_seen, "
-        "last_sync = coalesce(excluded.last_sync, peers.last_sync)",
-        [device, state, time.time(), last_sync],
+        "INSERT INTO peers (device, state, last_seen, last_sync, holds) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (device) DO UPDATE SET state = excluded.state, last_seen = excluded.last_seen, "
+        "last_sync = coalesce(excluded.last_sync, peers.last_sync), holds = excluded.holds",
+        [device, state, time.time(), last_sync, json.dumps(known, sort_keys=True)],
     )
+
+
+def _holds(db: Database, device: str) -> dict[str, int]:
+    row = db.execute("SELECT holds FROM peers WHERE device = ?", [device]).fetchone()
+    return json.loads(row[0]) if row else {}
 
 
 def all_offline(db: Database) -> None:

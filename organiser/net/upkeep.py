@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from organiser.net import peerbook
 from organiser.net.discovery import Discovery
@@ -39,7 +39,7 @@ class Upkeep:
     _discovery: Discovery | None
     _links: dict[str, _Link]
     _stopping: bool
-    _recorded: dict[str, tuple[str, float]]  # peer -> (state, last sync) the heartbeat wrote
+    _recorded: dict[str, tuple[Any, ...]]  # peer -> (state, last sync, what it holds) the heartbeat wrote
 
     if TYPE_CHECKING:  # what the node provides (net/node.py)
         def _drop_non_members(self) -> None: ...
@@ -97,6 +97,8 @@ class Upkeep:
         for link in list(self._links.values()):
             session = link.session
             # Written when it moved: every link's row every 2 s was most of an idle laptop's writes.
-            if session.last_sync and self._recorded.get(session.peer_device) != (session.state, session.last_sync):
-                self._recorded[session.peer_device] = (session.state, session.last_sync)
-                peerbook.record_state(db, session.peer_device, session.state, session.last_sync)
+            # What it holds moves as edits are sent it: the admin's removal among them (who has heard).
+            moved = (session.state, session.last_sync, sorted(session.peer_known.items()))
+            if session.last_sync and self._recorded.get(session.peer_device) != moved:
+                self._recorded[session.peer_device] = moved
+                peerbook.record_state(db, session.peer_device, session.state, session.last_sync, session.peer_known)

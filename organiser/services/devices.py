@@ -7,12 +7,13 @@ so a person hears at once why it would have no effect instead of writing a dead 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from organiser.core.errors import NotFoundError, ValidationError
-from organiser.core.hlc import make_stamp
+from organiser.core.hlc import make_stamp, physical_ms
 from organiser.core.keys import device_id_for
 from organiser.core.membership import (
     ADMIT,
@@ -58,6 +59,28 @@ class DeviceInfo:
                 "this_device": self.this_device}
 
 
+@dataclass(frozen=True)
+class RemovalNews:
+    """Which of the group's devices have heard that `removed` was removed, as far as this
+    device knows: one that wrote the removal, said it held it when it met this device, or was
+    sent it by this device has; the others may have heard from someone else (`not_known`)."""
+
+    removed: DeviceInfo
+    removed_at: float  # Unix time of the first removal entry's stamp
+    heard: list[DeviceInfo]
+    not_known: list[DeviceInfo]
+
+    def sentence(self) -> str:
+        """Who has heard, in words for the admin who may need to reach the others."""
+        said = f"'{self.removed.name}' was removed on {_when(self.removed_at)}: "
+        if not self.not_known:
+            return said + "every device of the group has heard."
+        waiting = ", ".join(f"{d.name} (last seen {_when(d.last_seen)})" if d.last_seen
+                            else f"{d.name} (never seen here)" for d in self.not_known)
+        return said + f"heard by {', '.join(d.name for d in self.heard)}; not known to have heard: {waiting}. " \
+            "Until a device hears, it still exchanges with the removed one; it hears from any member it meets."
+
+
 class Devices:
     """The devices of the group and the membership entries that admit, remove, promote and
     demote them or set the group's policy (`Group.membership`).
@@ -98,6 +121,28 @@ class Devices:
         return [DeviceInfo(rid, name or rid[:8], by, names.get(by, by[:8]), bool(admin), kept is not None, removed_by,
                            kept, seen.get(rid), rid == me)
                 for rid, name, by, admin, kept, removed_by in rows]
+
+    def removal_news(self) -> list[RemovalNews]:
+        """For every removed device, oldest removal first, which current devices have heard of it."""
+        removals: dict[str, list[tuple[str, int, int]]] = {}
+        for author, seq, hlc, target in self.db.execute(
+                "SELECT author, seq, hlc, json_extract(value, '$.device') FROM membership_log WHERE action = ?",
+                [REMOVE]):
+            removals.setdefault(target, []).append((author, seq, hlc))
+        if not removals:
+            return []
+        holds = {device: json.loads(text) for device, text in self.db.execute("SELECT device, holds FROM peers")}
+        devices = self.list()
+        current = [d for d in devices if not d.removed]
+        news = []
+        for device in devices:
+            entries = removals.get(device.id)
+            if not device.removed or not entries:
+                continue
+            heard = [d for d in current if _has_heard(d, entries, holds.get(d.id, {}))]
+            news.append(RemovalNews(device, physical_ms(min(hlc for *_, hlc in entries)) / 1000,
+                                    heard, [d for d in current if d not in heard]))
+        return sorted(news, key=lambda n: n.removed_at)
 
     def find(self, text: str, *, include_removed: bool = False) -> DeviceInfo:
         """A device by its exact id or name, else by the start of its id (`text` is trimmed; a
@@ -235,6 +280,16 @@ class Devices:
         if reason:
             raise MembershipRefused(reason)
         self.replica.commit([LocalOp(MEMBERSHIP_KIND, record, action, value)])
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M")
+
+
+def _has_heard(device: DeviceInfo, removals: list[tuple[str, int, int]], holds: dict[str, int]) -> bool:
+    """Whether `device` holds one of these removal entries (author, seq, stamp), as far as this device knows."""
+    return device.this_device or any(author == device.id or holds.get(author, 0) >= seq
+                                     for author, seq, _ in removals)
 
 
 def _named_by(text: str, devices: list[DeviceInfo]) -> list[DeviceInfo]:

@@ -414,5 +414,12 @@ def m020_folder_runs(db: Database) -> None:
     db.execute("UPDATE folders SET next_segment = 1 WHERE next_segment > 99999999")
 
 
+@migrations()
+def m021_peer_holds(db: Database) -> None:
+    # What each peer holds, per author, as it said when it met this device and as this device
+    # sent it since: an admin can then see which laptops have heard of a removal.
+    db.execute("ALTER TABLE peers ADD COLUMN holds TEXT NOT NULL DEFAULT '{}'")
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -116,6 +116,10 @@ class PeersView(QWidget):
         self.device_detail.setWordWrap(True)
         self.device_detail.setAccessibleName("Selected device")
         follow_selection(self.device_table, self._show_device)
+        self.removal_note = QLabel()
+        self.removal_note.setWordWrap(True)
+        self.removal_note.setTextFormat(Qt.TextFormat.PlainText)  # device names are the members' own words
+        self.removal_note.setAccessibleName("Who has heard of removals")
         follow_selection(self.conflict_table, self._update_conflict_note)
         conflict_row = QHBoxLayout()
         self.conflict_note = QLabel()
@@ -136,6 +140,7 @@ class PeersView(QWidget):
         middle_layout.addWidget(_heading("The group's devices"))
         middle_layout.addWidget(self.device_table, 1)
         middle_layout.addWidget(self.device_detail)
+        middle_layout.addWidget(self.removal_note)
         self.remove_device_button = QPushButton("&Remove device…")
         self.remove_device_button.clicked.connect(self.remove_device)
         middle_layout.addWidget(self.remove_device_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -189,7 +194,8 @@ class PeersView(QWidget):
 
     def remove_device(self) -> RemoveDeviceDialog:
         dialog = RemoveDeviceDialog(self.group, self)
-        dialog.removed.connect(lambda d: (self.devices.reload(), self.status.emit(f"Removed '{d.name}' for good.")))
+        dialog.removed.connect(lambda d: (self.devices.reload(), self._show_removals(),
+                                          self.status.emit(f"Removed '{d.name}' for good.")))
         dialog.open()
         return dialog
 
@@ -208,6 +214,7 @@ class PeersView(QWidget):
             self.state.setText(self.network_note or "The network is off: this device works on its own "
                                "until it is started.")
             self.peers.set_peers([])
+            self._show_removals()
             return
         try:
             peers = self.node.peers()
@@ -226,6 +233,16 @@ class PeersView(QWidget):
         if self.group.membership_status()["removed"]:
             self.state.setText(REMOVED_NOTE)
         self.peers.tick()
+        self._show_removals()
+
+    def _show_removals(self) -> None:
+        """Removals some device is not known to have heard of, and whether the latest has reached all."""
+        news = self.group.membership.removal_news()
+        lines = [n.sentence() for n in news if n.not_known]
+        if news and not news[-1].not_known:
+            lines.append(news[-1].sentence())
+        self.removal_note.setText("\n".join(lines))
+        self.removal_note.setVisible(bool(lines))
 
     def _where_listening(self) -> str:
         """How another device reaches this one: the addresses to type, else the port."""

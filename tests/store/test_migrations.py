@@ -302,3 +302,17 @@ def test_m020_has_the_files_read_from_others_read_again_and_numbers_past_8_digit
     assert db.execute("SELECT path, next_segment FROM folders ORDER BY path").fetchall() == [
         ("/media/other", 12), ("/media/stick", 1)]
     db.close()
+
+
+def test_m021_keeps_the_peers_known_and_knows_nothing_yet_of_what_they_hold(tmp_path):
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m021_peer_holds")
+    db.execute("INSERT INTO peers (device, address, state, last_seen, last_sync) VALUES ('b', '10.0.0.2:7', "
+               "'offline', 5.0, 4.0)")
+    db.conn.commit()
+    db.close()
+    db = connect(tmp_path / "old.db")  # runs m021
+    assert migrations.pending(db) == []
+    assert db.execute("SELECT device, address, last_sync, holds FROM peers").fetchall() == [
+        ("b", "10.0.0.2:7", 4.0, "{}")]
+    db.close()

@@ -86,3 +86,34 @@ def test_an_admin_removing_an_infiltrator_finds_that_reason_and_is_told_what_rem
     assert not dialog.undo.isChecked()  # what it wrote before stays unless the admin asks
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: [d["name"] for d in a.devices()] == ["door laptop"], timeout=2000)
+
+
+def test_after_removing_a_laptop_the_admin_sees_which_laptops_have_not_heard_yet(qtbot: Any, tmp_path: Any) -> None:
+    from organiser.net import peerbook
+    from organiser.services.group import create_group
+    from tests.conftest import add_device, sync_all
+
+    admin = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    minutes = add_device(admin, tmp_path / "b", "minutes laptop")
+    stolen = add_device(admin, tmp_path / "r", "stolen laptop")
+    sync_all([admin, minutes, stolen], rounds=2)
+    view = PeersView(admin, None)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.removal_note.isHidden()
+    qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
+    dialog = view.findChild(RemoveDeviceDialog)
+    listed = [dialog.model.item(r).text() for r in range(dialog.model.rowCount())]
+    _click_row(qtbot, dialog.devices, next(r for r, text in enumerate(listed) if text.startswith("stolen laptop")))
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.removal_note.isVisible(), timeout=2000)
+    said = view.removal_note.text()
+    assert said.startswith("'stolen laptop' was removed on ")
+    assert "heard by door laptop; not known to have heard: minutes laptop (never seen here). Until a device " \
+           "hears, it still exchanges with the removed one" in said
+    # The minutes laptop meets the admin's and is sent the removal: the node notes what it holds.
+    peerbook.record_state(admin.db, minutes.device_id, "connected", 1.0, admin.replica.version_vector())
+    view.refresh_peers()  # what the node's PeersChanged does
+    assert "every device of the group has heard." in view.removal_note.text()
+    for group in (admin, minutes, stolen):
+        group.close()

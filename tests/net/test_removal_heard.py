@@ -1,0 +1,81 @@
+"""Which laptops have heard of a removal, as the admin's laptop knows it: those that met it
+after (over real TLS on 127.0.0.1, nothing leaves the machine) and those that did not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from organiser.net.node import SyncNode
+from organiser.services.group import Group, create_group
+from tests.cli_in_process import cli_in_process
+from tests.conftest import add_device, sync_all
+from tests.net.test_node import until
+
+
+def node(group: Group, *peers: SyncNode) -> SyncNode:
+    return SyncNode(group, listen_host="127.0.0.1", discovery=False,
+                    static_peers=[("127.0.0.1", n.port) for n in peers])
+
+
+def heard_of(group: Group, removed: Group) -> tuple[set[str], set[str]]:
+    (news,) = [n for n in group.membership.removal_news() if n.removed.id == removed.device_id]
+    return {d.name for d in news.heard}, {d.name for d in news.not_known}
+
+
+@pytest.mark.asyncio
+async def test_the_admin_sees_which_laptops_have_heard_of_a_removal_and_which_not_yet(tmp_path):
+    admin = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    minutes = add_device(admin, tmp_path / "b", "minutes laptop")
+    projector = add_device(admin, tmp_path / "c", "projector laptop")
+    stolen = add_device(admin, tmp_path / "r", "stolen laptop")
+    sync_all([admin, minutes, projector, stolen], rounds=2)
+    a = node(admin)
+    await a.start()
+    b = node(minutes, a)
+    await b.start()
+    try:
+        await until(lambda: [p.state for p in b.peers() if p.connected] == ["connected"], what="the two connected")
+        admin.membership.remove("stolen laptop")
+        # Sent to the minutes laptop at once, noted at the admin's next heartbeat; the projector is off.
+        await until(lambda: "minutes laptop" in heard_of(admin, stolen)[0], what="the minutes laptop heard")
+        assert heard_of(admin, stolen) == ({"door laptop", "minutes laptop"}, {"projector laptop"})
+        await until(lambda: minutes.membership.find("stolen laptop", include_removed=True).removed)
+        # The minutes laptop knows the admin wrote it, and knows nothing of the projector.
+        assert heard_of(minutes, stolen) == ({"door laptop", "minutes laptop"}, {"projector laptop"})
+    finally:
+        await b.stop()
+        await a.stop()
+    code, said, _ = cli_in_process(tmp_path / "a", "device", "list")
+    assert code == 0
+    assert "'stolen laptop' was removed on " in said
+    assert "heard by door laptop, minutes laptop; not known to have heard: projector laptop (never seen here)" in said
+    code, listed, _ = cli_in_process(tmp_path / "a", "device", "list", "--json")
+    (row,) = [d for d in json.loads(listed) if d["name"] == "stolen laptop"]
+    assert row["removal_heard_by"] == [admin.device_id, minutes.device_id]  # by seniority
+    assert row["removal_not_known_to"] == [projector.device_id]
+    for group in (admin, minutes, projector, stolen):
+        group.close()
+
+
+def test_once_the_last_laptop_meets_one_that_knows_every_laptop_has_heard(tmp_path):
+    from organiser.net import peerbook
+
+    admin = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    minutes = add_device(admin, tmp_path / "b", "minutes laptop")
+    stolen = add_device(admin, tmp_path / "r", "stolen laptop")
+    sync_all([admin, minutes, stolen], rounds=2)
+    admin.membership.remove("stolen laptop")
+    assert heard_of(admin, stolen) == ({"door laptop"}, {"minutes laptop"})
+    # A peer that says it holds less than the removal has not heard; at the removal's number it has.
+    (seq,) = admin.db.execute("SELECT max(seq) FROM membership_log WHERE author = ? AND action = 'remove'",
+                              [admin.device_id]).fetchone()
+    peerbook.record_state(admin.db, minutes.device_id, "connected", None, {admin.device_id: seq - 1})
+    assert heard_of(admin, stolen) == ({"door laptop"}, {"minutes laptop"})
+    peerbook.record_state(admin.db, minutes.device_id, "offline", None, {admin.device_id: seq})
+    peerbook.record_state(admin.db, minutes.device_id, "offline", None, {})  # what it held stays known
+    assert heard_of(admin, stolen) == ({"door laptop", "minutes laptop"}, set())
+    assert "every device of the group has heard." in cli_in_process(tmp_path / "a", "device", "list")[1]
+    for group in (admin, minutes, stolen):
+        group.close()
