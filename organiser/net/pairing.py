@@ -65,7 +65,7 @@ def withdraw_invite(group: Group, code: str) -> None:
     already: what is left of an invitation another code of the same dialog has answered."""
     found = invites.find_invite(group.db, token_hash(decode_invite(code).token))
     if found is not None:
-        invites.burn_invite(group.db, found.id)
+        invites.burn_invite(group.db, found.id, "withdrawn")
 
 
 def _when(epoch: float) -> str:
@@ -90,6 +90,12 @@ def admit_by_invite(group: Group, token: bytes, public_hex: str, device_name: st
                              "that made it), or it is mistyped.")
     if found.used_by:
         raise OrganiserError("this invite code has already been used; ask for a new one with 'organiser invite'.")
+    if found.ended == "withdrawn":
+        raise OrganiserError(f"this invite code was withdrawn at {_when(found.expires_at)}: the short code shown "
+                             "beside it let a laptop in. Ask for a new one with 'organiser invite'.")
+    if found.ended == "burned":
+        raise OrganiserError(f"this invite code was spent at {_when(found.expires_at)} by a wrong try; "
+                             "ask for a new one with 'organiser invite'.")
     if found.expires_at < time.time():
         raise OrganiserError(f"this invite code expired at {_when(found.expires_at)}; "
                              "ask for a new one with 'organiser invite'.")

@@ -156,7 +156,8 @@ class SpokenInvite:
         if self._outcome is not None and not self._outcome.done():
             self._outcome.set_result(outcome)
             if outcome.state != ADMITTED:
-                invites.burn_invite(self.group.db, self._invite_id)
+                ended = {BURNED: "burned", WITHDRAWN: "withdrawn"}.get(outcome.state, "")
+                invites.burn_invite(self.group.db, self._invite_id, ended)
             if self._expiry is not None:
                 self._expiry.cancel()
             task = asyncio.ensure_future(self._stop_offering())

@@ -15,6 +15,7 @@ class Invite:
     id: str
     expires_at: int
     used_by: str | None
+    ended: str = ""  # "burned" or "withdrawn" when it was ended before it expired
 
 
 def add_invite(db: Database, invite_id: str, token_hash: str, expires_at: int) -> None:
@@ -24,7 +25,8 @@ def add_invite(db: Database, invite_id: str, token_hash: str, expires_at: int) -
 
 
 def find_invite(db: Database, token_hash: str) -> Invite | None:
-    row = db.execute("SELECT id, expires_at, used_by FROM invites WHERE token_hash = ?", [token_hash]).fetchone()
+    row = db.execute("SELECT id, expires_at, used_by, ended FROM invites WHERE token_hash = ?",
+                     [token_hash]).fetchone()
     return Invite(*row) if row else None
 
 
@@ -37,9 +39,10 @@ def recent_token_hashes(db: Database, expired_since: int, limit: int = 1000) -> 
         [expired_since, limit])]
 
 
-def burn_invite(db: Database, invite_id: str) -> None:
-    """A spoken code spent by a failed attempt (a wrong guess): it expires now, so nothing can
-    redeem it any more, not even with the right words."""
+def burn_invite(db: Database, invite_id: str, ended: str = "burned") -> None:
+    """End an unused code now, so nothing can redeem it any more, not even with the right words:
+    "burned" (a spoken code spent by a wrong try) or "withdrawn" (the other code of the same
+    invitation let a laptop in, or the dialog showing it closed)."""
     with db.atomic():
-        db.execute("UPDATE invites SET expires_at = min(expires_at, ?) WHERE id = ? AND used_by IS NULL",
-                   [int(time.time()) - 1, invite_id])
+        db.execute("UPDATE invites SET expires_at = min(expires_at, ?), ended = ? "
+                   "WHERE id = ? AND used_by IS NULL AND ended = ''", [int(time.time()) - 1, ended, invite_id])

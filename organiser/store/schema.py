@@ -421,5 +421,13 @@ def m021_peer_holds(db: Database) -> None:
     db.execute("ALTER TABLE peers ADD COLUMN holds TEXT NOT NULL DEFAULT '{}'")
 
 
+@migrations()
+def m022_invite_endings(db: Database) -> None:
+    # How a code ended before it expired: "burned" (a wrong try at a spoken code) or "withdrawn"
+    # (the other code of the same invitation let a laptop in), so whoever tries it later is told
+    # that, not "expired".
+    db.execute("ALTER TABLE invites ADD COLUMN ended TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

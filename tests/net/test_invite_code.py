@@ -71,3 +71,22 @@ def test_addresses_are_checked():
     for bad in ("10.77.0.1", "host:port", ":7000", "h:70000", "h:0"):
         with pytest.raises(OrganiserError, match="HOST:PORT"):
             split_address(bad)
+
+
+@pytest.mark.parametrize(("ended", "said"), [
+    ("withdrawn", "this invite code was withdrawn at .*: the short code shown beside it let a laptop in"),
+    ("burned", "this invite code was spent at .* by a wrong try"),
+])
+def test_a_code_ended_before_it_expired_says_how(group, ended, said):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.keys import public_key_hex
+    from organiser.net.pairing import admit_by_invite, make_invite, token_hash
+    from organiser.store import invites
+
+    code = make_invite(group, ["127.0.0.1:7000"])
+    token = decode_invite(code).token
+    invites.burn_invite(group.db, invites.find_invite(group.db, token_hash(token)).id, ended)
+    with pytest.raises(OrganiserError, match=said):
+        admit_by_invite(group, token, public_key_hex(Ed25519PrivateKey.generate()), "C laptop")
+    assert [d["name"] for d in group.devices()] == [group.device_name]

@@ -316,3 +316,15 @@ def test_m021_keeps_the_peers_known_and_knows_nothing_yet_of_what_they_hold(tmp_
     assert db.execute("SELECT device, address, last_sync, holds FROM peers").fetchall() == [
         ("b", "10.0.0.2:7", 4.0, "{}")]
     db.close()
+
+
+def test_m022_says_of_the_codes_made_before_it_that_they_ended_in_no_particular_way(tmp_path):
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m022_invite_endings")
+    db.execute("INSERT INTO invites (id, token_hash, expires_at, made_at) VALUES ('i', 'h', 5, 1)")
+    db.conn.commit()
+    db.close()
+    db = connect(tmp_path / "old.db")  # runs m022
+    assert migrations.pending(db) == []
+    assert db.execute("SELECT id, expires_at, used_by, ended FROM invites").fetchall() == [("i", 5, None, "")]
+    db.close()
