@@ -43,3 +43,28 @@ async def test_a_new_laptop_admitted_while_the_admins_node_runs_is_heard_by_it(t
         await old_node.stop()
         old.close()
         await a.stop()
+
+
+async def test_the_thief_of_a_removed_laptop_gets_nothing_new_and_the_laptop_says_it_was_removed(tmp_path, group):
+    """The thief has the stolen laptop's disk and its passphrase (so its device key). After the
+    removal a one-off `organiser sync` is refused, nothing written since reaches it, nothing it
+    writes reaches the group, and the laptop itself now says it was removed (as the app's node does)."""
+    from organiser.core.errors import OrganiserError
+    from organiser.net.link import sync_with
+
+    a = node(group)
+    await a.start()
+    stolen = await joined(a, tmp_path / "stolen", "Ana's laptop")
+    try:
+        await sync_with(stolen, "127.0.0.1", a.port, timeout=10)
+        group.membership.remove(stolen.device_id)
+        group.members.add("Written after the theft")
+        stolen.members.add("Written by the thief")
+        with pytest.raises(OrganiserError, match="removed from the group"):
+            await sync_with(stolen, "127.0.0.1", a.port, timeout=10)
+        assert stolen.membership_status()["removed"]
+        assert _names(stolen) == ["Written by the thief"]
+        assert _names(group) == ["Written after the theft"]
+    finally:
+        stolen.close()
+        await a.stop()
