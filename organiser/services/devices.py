@@ -114,6 +114,14 @@ class Devices:
         """Whether the membership log says this device was removed."""
         return self.replica.device_id in self.replica.roster().limits
 
+    def only_admin(self) -> DeviceInfo | None:
+        """The group's one admin when it has just one and another device belongs too: if that
+        laptop is lost, nobody can remove it or admit a laptop (the rules keep the last admin),
+        so people are told to make a second admin while they can."""
+        current = [d for d in self.list() if not d.removed]
+        admins = [d for d in current if d.admin]
+        return admins[0] if len(admins) == 1 and len(current) > 1 else None
+
     def is_admin(self) -> bool:
         """Whether this device is an admin of the group now."""
         return self.replica.device_id in self.replica.roster().admins

@@ -136,9 +136,20 @@ class PeersView(QWidget):
         middle_layout.addWidget(_heading("The group's devices"))
         middle_layout.addWidget(self.device_table, 1)
         middle_layout.addWidget(self.device_detail)
+        self.admin_note = QLabel()
+        self.admin_note.setWordWrap(True)
+        self.admin_note.setAccessibleName("Admins of the group")
+        middle_layout.addWidget(self.admin_note)
         self.remove_device_button = QPushButton("&Remove device…")
         self.remove_device_button.clicked.connect(self.remove_device)
-        middle_layout.addWidget(self.remove_device_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.make_admin_button = QPushButton("Make &admin")
+        self.make_admin_button.setToolTip("Let the selected device admit and remove devices too")
+        self.make_admin_button.clicked.connect(self.make_admin)
+        device_row = QHBoxLayout()
+        device_row.addWidget(self.remove_device_button)
+        device_row.addWidget(self.make_admin_button)
+        device_row.addStretch(1)
+        middle_layout.addLayout(device_row)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.addWidget(_heading("Conflicts"))
@@ -178,6 +189,8 @@ class PeersView(QWidget):
     def _show_device(self) -> None:
         selected = self.device_table.selectionModel().selectedRows()
         row = selected[0].data(ROW_ROLE) if selected else None
+        self.make_admin_button.setEnabled(row is not None and not row.admin and self.group.membership.is_admin())
+        self._show_admin_note()
         if row is None:
             self.device_detail.setText("Click a device to see who invited it and its full id.")
             return
@@ -186,6 +199,35 @@ class PeersView(QWidget):
         self.device_detail.setText(f"<b>{html.escape(row.name)}</b>{this}: {html.escape(invited)}; "
                                    f"device id {row.id}")
         self._ask_before_admitting()
+
+    def _show_admin_note(self) -> None:
+        """While the group has one admin, what losing its laptop would mean, and what to do now."""
+        only = self.group.membership.only_admin()
+        if only is None:
+            self.admin_note.hide()
+            return
+        if only.this_device:
+            self.admin_note.setText("This device is the group's only admin. If it is lost or stolen, nobody can "
+                                    "remove it or admit a laptop: click a device you trust, then Make admin.")
+        else:
+            self.admin_note.setText(f"'{html.escape(only.name)}' is the group's only admin. If that laptop is lost "
+                                    "or stolen, nobody can remove it or admit a laptop: ask its member to make a "
+                                    "second admin.")
+        self.admin_note.show()
+
+    def make_admin(self) -> None:
+        selected = self.device_table.selectionModel().selectedRows()
+        row = selected[0].data(ROW_ROLE) if selected else None
+        if row is None:
+            return
+        try:
+            device = self.group.membership.promote(row.id)
+        except OrganiserError as exc:
+            show_error(self, f"Cannot make '{row.name}' an admin", exc)
+            return
+        self.devices.reload()
+        self._show_device()
+        self.status.emit(f"'{device.name}' is now an admin.")
 
     def remove_device(self) -> RemoveDeviceDialog:
         dialog = RemoveDeviceDialog(self.group, self)
@@ -240,6 +282,7 @@ class PeersView(QWidget):
         if "device" in event.kinds:
             self.devices.reload()
             self.refresh_peers()
+            self._show_device()
         self.conflicts.reload()
         self._update_conflict_note()
 
