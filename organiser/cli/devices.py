@@ -62,6 +62,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
                       d.admin, d.removed, _when(d.last_seen)) for d in devices],
                     ["id", "name", "admitted by", "admin", "removed", "last seen"])
+        only = group.membership.only_admin()
+        if only is not None:
+            who = "this device is" if only.this_device else f"'{only.name}' is"
+            print(f"Note: {who} the group's only admin. If that laptop is lost, nobody can remove it or admit a "
+                  "laptop: " + ("make a second admin now with 'organiser device promote NAME'." if only.this_device
+                                else "ask its member to make a second admin."))
     return 0
 
 

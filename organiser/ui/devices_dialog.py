@@ -99,8 +99,14 @@ class RemoveDeviceDialog(QDialog):
         layout.addWidget(self.undo)
         layout.addWidget(self.since)
         layout.addWidget(self.buttons)
+        self.intro = intro
         if not group.membership.is_admin():
-            intro.setText("Only an admin device can remove devices; this one is not an admin.")
+            only = group.membership.only_admin()
+            intro.setText("Only an admin device can remove devices; this one is not an admin." if only is None else
+                          f"Only an admin device can remove devices, and '{only.name}' is the group's only admin. If "
+                          "that laptop is lost, nobody can remove it or admit a laptop, and whoever has it and its "
+                          "passphrase still receives what the group writes. The way out is a new group: File > "
+                          "Export… here (members, events, tasks), then create a group and File > Import… there.")
             self.devices.setEnabled(False)
 
     def _explain(self) -> None:

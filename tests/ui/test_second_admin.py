@@ -47,3 +47,7 @@ def test_a_member_sees_that_the_group_has_one_admin_and_cannot_make_admins(
     assert "'door laptop' is the group's only admin" in view.admin_note.text()
     _click_row_named(qtbot, view, "door laptop")
     assert not view.make_admin_button.isEnabled()
+    dialog = view.remove_device()  # the admin's laptop is lost: can this member remove it?
+    assert not dialog.devices.isEnabled()
+    assert "'door laptop' is the group's only admin" in dialog.intro.text() and "new group" in dialog.intro.text()
+    dialog.close()
