@@ -34,7 +34,9 @@ from organiser.ui.dialogs import show_error
 DEVICE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 LOST = ("The laptop was lost or stolen. Whoever has it can no longer connect to the group, and nothing it "
-        "writes from now on reaches anyone.")
+        "writes from now on reaches anyone. What was written on it that never reached another laptop is lost to "
+        "the group. Its member rejoins from a new laptop with a new invite, as a new device (Make admin, if this "
+        "one was an admin).")
 LEFT = ("The member who used it left the group. The laptop keeps what it holds today but receives nothing "
         "new, and nothing it writes reaches anyone.")
 AGAINST = ("Its member works against the group. The laptop keeps what it holds today (that cannot be taken "
