@@ -34,7 +34,12 @@ from organiser.ui.widgets import EmptyHint, follow_selection
 
 INVITE_HOURS = 24
 REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
-                "no longer accept its connections or its changes.")
+                "no longer accept its connections or its changes. To keep what was written here that never reached "
+                "the group: File > Export… here and File > Import… on your new laptop; then File > Wipe this "
+                "laptop's copy….")
+RESTORED_NOTE = ("Restored from a backup: the group never admitted this copy, so what is changed here reaches no "
+                 "other laptop. To be back in the group: File > Export… what only this copy holds, File > Wipe this "
+                 "laptop's copy…, then join with an invite code and File > Import… there.")
 
 
 def _table(model: Any, name: str) -> QTableView:
@@ -247,8 +252,8 @@ class PeersView(QWidget):
 
     def refresh_peers(self) -> None:
         if self.node is None:
-            self.state.setText(self.network_note or "The network is off: this device works on its own "
-                               "until it is started.")
+            self.state.setText(self._place_note() or self.network_note or "The network is off: this device works "
+                               "on its own until it is started.")
             self.peers.set_peers([])
             return
         try:
@@ -265,9 +270,14 @@ class PeersView(QWidget):
         if outdated:  # a laptop of the group that cannot sync until its app is updated
             self.state.setText(self.state.text() + "".join(f"<br><b>Update needed:</b> {html.escape(s)}"
                                                            for s in outdated))
-        if self.group.membership_status()["removed"]:
-            self.state.setText(REMOVED_NOTE)
+        if self._place_note():
+            self.state.setText(self._place_note())
         self.peers.tick()
+
+    def _place_note(self) -> str:
+        """What this laptop is, when no laptop of the group takes its changes (else "")."""
+        place = self.group.membership_status()
+        return REMOVED_NOTE if place["removed"] else RESTORED_NOTE if place["restored_copy"] else ""
 
     def _where_listening(self) -> str:
         """How another device reaches this one: the addresses to type, else the port."""
