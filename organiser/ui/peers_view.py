@@ -36,7 +36,7 @@ INVITE_HOURS = 24
 REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
                 "no longer accept its connections or its changes. To keep what was written here that never reached "
                 "the group: File > Export… here and File > Import… on your new laptop; then File > Wipe this "
-                "laptop's copy….")
+                "laptop's copy…")
 RESTORED_NOTE = ("Restored from a backup: the group never admitted this copy, so what is changed here reaches no "
                  "other laptop. To be back in the group: File > Export… what only this copy holds, File > Wipe this "
                  "laptop's copy…, then join with an invite code and File > Import… there.")
@@ -208,7 +208,7 @@ class PeersView(QWidget):
     def _show_admin_note(self) -> None:
         """While the group has one admin, what losing its laptop would mean, and what to do now."""
         only = self.group.membership.only_admin()
-        if only is None:
+        if only is None or self._place_note():  # a removed laptop or a restored copy no longer hears who is admin
             self.admin_note.hide()
             return
         if only.this_device:

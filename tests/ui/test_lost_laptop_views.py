@@ -43,3 +43,4 @@ def test_a_found_laptop_that_was_removed_says_how_to_keep_its_notes_before_wipin
     win.peers_view.refresh_peers()
     state = win.peers_view.state.text()
     assert "removed this device" in state and "Export" in state and "Wipe" in state
+    assert not win.peers_view.admin_note.isVisible()  # it cannot hear who the admins are now
