@@ -331,7 +331,7 @@ def _new_group_dir(data_dir: Path, group_id: str, passphrase: str | None = None
         if is_locked(path):
             # An encrypted copy of this group (a restored backup, a laptop removed and found again):
             # looked into with the passphrase given, since a second copy would be a second identity.
-            if passphrase and group_id_of(path, passphrase) == group_id:
+            if passphrase and group_id_of(path, passphrase, joining=False) == group_id:
                 raise OrganiserError(_held_already(path))
             continue
         db = connect(path / DB_NAME, readonly=True)

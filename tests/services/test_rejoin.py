@@ -28,3 +28,16 @@ def test_joining_again_beside_an_encrypted_copy_of_the_group_is_refused_with_wha
         prepare_join(tmp_path / "new laptop", founder.id, passphrase=PASSPHRASE)
     assert group_dirs(tmp_path / "new laptop") == [copy]
     founder.close()
+
+
+def test_a_join_stopped_half_way_with_a_passphrase_can_be_tried_again(tmp_path):
+    """Only a whole copy of the group refuses a join: a join of an encrypted group that stopped before
+    the group was set up (its folder holds the joining key only) is no copy of the group."""
+    from organiser.store.cipher import forget_key
+    from organiser.store.datadir import DB_NAME
+
+    path, _public = prepare_join(tmp_path / "new laptop", "ab" * 16, passphrase=PASSPHRASE)
+    forget_key(path / DB_NAME)
+    assert is_locked(path)
+    again, _public = prepare_join(tmp_path / "new laptop", "ab" * 16, passphrase=PASSPHRASE)
+    assert again.parent == path.parent
