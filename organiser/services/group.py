@@ -422,8 +422,9 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
 def _held_already(path: Path) -> str:
     """Why a join is refused beside a copy of the same group, and the way on."""
     return (f"this device already holds this group (folder {path.name}); a copy restored from a backup or kept "
-            "by a removed laptop cannot join again. Export what only it holds (organiser export), wipe it "
-            f"(organiser wipe --group {path.name} --yes), then join; or join with another --data-dir.")
+            "by a removed laptop cannot join again. Export what only it holds (File > Export…, or organiser "
+            f"export), wipe it (File > Wipe this laptop's copy…, or organiser wipe --group {path.name} --yes), then "
+            "join; or join with another --data-dir.")
 
 
 def credentials_from_json(doc: Any) -> GroupCredentials:
