@@ -67,6 +67,12 @@ def cmd_list(args: argparse.Namespace) -> int:
                     ["id", "name", "admitted by", "admin", "removed", "last seen"])
         for removal in news.values():
             print(removal.sentence())
+        only = group.membership.only_admin()
+        if only is not None:
+            who = "this device is" if only.this_device else f"'{only.name}' is"
+            print(f"Note: {who} the group's only admin. If that laptop is lost, nobody can remove it or admit a "
+                  "laptop: " + ("make a second admin now with 'organiser device promote NAME'." if only.this_device
+                                else "ask its member to make a second admin."))
     return 0
 
 
@@ -80,9 +86,17 @@ def _heard_json(news: RemovalNews | None) -> dict[str, Any]:
 def cmd_remove(args: argparse.Namespace) -> int:
     undo_since = _iso_time(args.undo_since) if args.undo_since else None
     with opened_group(args) as group:
+        was_admin = group.membership.find(args.device, include_removed=True).admin
         removed = group.membership.remove(args.device, undo_since=undo_since)
-        print(f"Removed '{removed.name}' ({removed.id}): its changes after number {removed.kept} are taken back "
-              "and it can no longer connect to the group's devices.")
+        if undo_since is not None:
+            print(f"Removed '{removed.name}' ({removed.id}): its changes after number {removed.kept} are taken back "
+                  "and it can no longer connect to the group's devices.")
+        else:
+            print(f"Removed '{removed.name}' ({removed.id}): it can no longer connect to the group's devices. What it "
+                  f"wrote up to its change {removed.kept} stays; what it wrote that never reached a laptop of the "
+                  "group is lost to the group (if the laptop is found, its member can export it before wiping it).")
+        print("Its member gets back in from a new laptop with a new invite ('organiser invite'), as a new device"
+              + (", and 'organiser device promote NAME' makes it an admin again." if was_admin else "."))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
 from organiser.core.words import plural
@@ -79,8 +80,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "device": f"{status['device_name']} ({status['device_id']})",
             "holds": ", ".join(plural(v, k.replace("rsvp", "RSVP")) for k, v in status["counts"].items()),
             "conflicts": plural(status["conflicts"], "conflict"),
-            "this device is": "removed from the group" if status["membership"]["removed"] else
-            "an admin" if status["membership"]["admin"] else "a member",
+            "this device is": _place(status["membership"]),
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
         })
@@ -89,6 +89,15 @@ def cmd_status(args: argparse.Namespace) -> int:
         for incident in status["incidents"]:
             print(f"incident: {incident['message']} ({incident['count']}x, last {incident['last_at']})")
     return 0
+
+
+def _place(membership: dict[str, Any]) -> str:
+    """This device's place in the group, as `status` says it."""
+    if membership["removed"]:
+        return "removed from the group"
+    if membership["restored_copy"]:
+        return "not a device of the group (restored from a backup)"
+    return "an admin" if membership["admin"] else "a member"
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:

@@ -177,11 +177,18 @@ def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path)
             print(f"Restored group '{group.name}' ({group.id}) into {group.path}: "
                   + ", ".join(f"{n} {k}s" for k, n in status["counts"].items() if n)
                   + f"; state hash {status['state_hash'][:16]}... matches the backup.")
-            print("This copy has a new device key: to sync with the group's other devices, have one of "
-                  "them invite this device.")
+            print(RESTORED_COPY)
     finally:
         group.close()
     return 0
+
+
+RESTORED_COPY = (
+    "This copy has a new device key that the group never admitted: it is not a device of the group, and "
+    "what is written here reaches no other laptop. To be back in the group, join with an invite code in "
+    "another data folder ('organiser --data-dir DIR join CODE'): the group's laptops send everything they "
+    "hold, including what was written since this backup. Bring over what only this copy holds with "
+    "'organiser export' here and 'organiser import' there.")
 
 
 def _print_plan(plan: ImportPlan, only_planning: bool) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import time
 
 import ifaddr
 
 from organiser.core.errors import OrganiserError
-from organiser.net.handshake import Peer, meet_member
+from organiser.net.handshake import Peer, PeerRefused, meet_member
+from organiser.net.outbound import REMOVED_MESSAGE, REMOVED_NOTICE
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
 from organiser.sync.session import Session, SessionStats
@@ -55,9 +57,14 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
             return ""
         return "this device is not a member of the group (or was removed from it)"
 
+    def refused(exc: PeerRefused) -> None:
+        # Told as the app's node is told (net/node.py), so `status` and the app say so afterwards.
+        if exc.message == REMOVED_MESSAGE and not group.replica.meta(REMOVED_NOTICE):
+            group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {host}:{port}")
+
     link = await dial(host, port, timeout=min(timeout, 5.0))
     reader, writer = link.reader, link.writer
-    peer = await meet_member(group, link, host, f"{host}:{port}", admit)
+    peer = await meet_member(group, link, host, f"{host}:{port}", admit, refused)
     device, public_hex = peer.device, peer.public_hex
     session = Session(group.replica, reader, writer, device,
                       is_member=lambda: device == inviter or is_member(group, device, public_hex))

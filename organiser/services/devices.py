@@ -31,6 +31,17 @@ from organiser.core.records import new_id
 from organiser.store import membership as store
 from organiser.store.replica import LocalOp, Replica
 
+ONLY_ADMINS = "only an admin can do this; see 'organiser device list' for the group's admins."
+
+
+def stuck_with_one_admin(name: str) -> str:
+    """What a member refused an admin's action is told when the group has one admin: the rules keep
+    the last admin, so if that laptop is lost the group's membership is stuck for good."""
+    return (f"only an admin can do this, and '{name}' is the group's only admin. If that laptop is lost, nobody "
+            "can remove it or admit a laptop, and whoever has it and its passphrase still receives what the group "
+            "writes: the way out is a new group, made with 'organiser init' and filled with 'organiser import' "
+            "from what 'organiser export' writes here (members, events, tasks).")
+
 
 class MembershipRefused(ValidationError):
     """A membership action the rules would not let take effect (exit code 2 on the CLI)."""
@@ -159,6 +170,14 @@ class Devices:
         """Whether the membership log says this device was removed."""
         return self.replica.device_id in self.replica.roster().limits
 
+    def only_admin(self) -> DeviceInfo | None:
+        """The group's one admin when it has just one and another device belongs too: if that
+        laptop is lost, nobody can remove it or admit a laptop (the rules keep the last admin),
+        so people are told to make a second admin while they can."""
+        current = [d for d in self.list() if not d.removed]
+        admins = [d for d in current if d.admin]
+        return admins[0] if len(admins) == 1 and len(current) > 1 else None
+
     def is_admin(self) -> bool:
         """Whether this device is an admin of the group now."""
         return self.replica.device_id in self.replica.roster().admins
@@ -277,6 +296,8 @@ class Devices:
             raise MembershipRefused("this device is no longer a member of the group.")
         trial = Entry(me, 1 << 62, self.replica.clock.last + 1, 0, action, value)
         reason = _why_not(held, trial, self.db)
+        if reason == ONLY_ADMINS and (only := self.only_admin()) is not None:
+            reason = stuck_with_one_admin(only.name)
         if reason:
             raise MembershipRefused(reason)
         self.replica.commit([LocalOp(MEMBERSHIP_KIND, record, action, value)])
@@ -303,7 +324,7 @@ def _why_not(held: Membership, trial: Entry, db: Any) -> str | None:
     if trial.action == ADMIT and not held.may_invite(trial.author):
         return "only an admin can admit devices (the group's policy does not let members invite)."
     if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY, KEEP) and not held.is_admin(trial.author):
-        return "only an admin can do this; see 'organiser device list' for the group's admins."
+        return ONLY_ADMINS
     if trial.action == REMOVE and trial.target == trial.author:  # it would take back its own entry
         return "a device cannot remove itself; another admin of the group can remove it."
     after = store.load_membership(db, [trial])

@@ -22,6 +22,7 @@ from organiser.services.group_folders import (  # noqa: F401  (the names callers
     JOINING_META,
     existing_groups,
     find_group_dir,
+    group_id_of,
     is_locked,
     read_meta,
     readable_group_ids,
@@ -181,12 +182,17 @@ class Group:
         }
 
     def membership_status(self) -> dict[str, Any]:
-        """This device's place in the group: admin, removed (as the log says, or as a member told it)."""
+        """This device's place in the group: admin, removed (as the log says, or as a member told it),
+        or a copy restored from a backup, which the group never admitted."""
         roster = self.replica.roster()
         notice = self.replica.meta("removed_notice")
+        removed = self.device_id in roster.limits or bool(notice)
         return {"admin": self.device_id in roster.admins,
-                "removed": self.device_id in roster.limits or bool(notice),
-                "told_removed_at": float(notice.split()[0]) if notice else None}
+                "removed": removed,
+                "told_removed_at": float(notice.split()[0]) if notice else None,
+                # restored from a backup under a key the group never admitted (services/backup.py)
+                "restored_copy": not removed and not roster.admitted(self.device_id)
+                and bool(self.replica.meta("restored_from"))}
 
     def conflicts(self) -> list[dict[str, Any]]:
         """The open conflicts (those whose losing value differs from what is shown), each with
@@ -323,12 +329,16 @@ def _new_group_dir(data_dir: Path, group_id: str, passphrase: str | None = None
     passphrase is given) holding the new device key; a join that stopped half-way keeps its key."""
     for path in group_dirs(data_dir):
         if is_locked(path):
+            # An encrypted copy of this group (a restored backup, a laptop removed and found again):
+            # looked into with the passphrase given, since a second copy would be a second identity.
+            if passphrase and group_id_of(path, passphrase, joining=False) == group_id:
+                raise OrganiserError(_held_already(path))
             continue
         db = connect(path / DB_NAME, readonly=True)
         try:
             complete, joining = read_meta(db, "group_id"), read_meta(db, JOINING_META)
             if complete == group_id:
-                raise OrganiserError(f"this device already holds group {group_id} in {path}.")
+                raise OrganiserError(_held_already(path))
             if joining == group_id and read_meta(db, DEVICE_KEY_META):
                 return path, _device_key(db, path)
         finally:
@@ -407,6 +417,14 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
     group = _initialise(path, key, creds, device_name.strip(), bus)
     set_current(data_dir, path.name)
     return group
+
+
+def _held_already(path: Path) -> str:
+    """Why a join is refused beside a copy of the same group, and the way on."""
+    return (f"this device already holds this group (folder {path.name}); a copy restored from a backup or kept "
+            "by a removed laptop cannot join again. Export what only it holds (File > Export…, or organiser "
+            f"export), wipe it (File > Wipe this laptop's copy…, or organiser wipe --group {path.name} --yes), then "
+            "join; or join with another --data-dir.")
 
 
 def credentials_from_json(doc: Any) -> GroupCredentials:

@@ -58,8 +58,9 @@ def _groups_with_id(data_dir: Path, start: str, passphrase: str | None) -> list[
     return [path for path in group_dirs(data_dir) if (group_id_of(path, passphrase) or "").startswith(start)]
 
 
-def group_id_of(path: Path, passphrase: str | None) -> str | None:
-    """The group id inside a folder's database, or None where it cannot be read with what is given."""
+def group_id_of(path: Path, passphrase: str | None, *, joining: bool = True) -> str | None:
+    """The group id inside a folder's database (with `joining`, also of a join stopped half-way), or
+    None where it cannot be read with what is given."""
     db_path = path / DB_NAME
     key = key_for(db_path)
     if key is None and is_encrypted(db_path):
@@ -75,7 +76,7 @@ def group_id_of(path: Path, passphrase: str | None) -> str | None:
     except OrganiserError:
         return None
     try:
-        return read_meta(db, "group_id") or read_meta(db, JOINING_META)
+        return read_meta(db, "group_id") or (read_meta(db, JOINING_META) if joining else None)
     finally:
         db.close()
 

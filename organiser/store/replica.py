@@ -88,6 +88,7 @@ class Replica:
         self.clock = clock or HybridClock(self._stored_clock())
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._roster: membership.Roster | None = None
+        self._data_version = -1  # SQLite's count of other connections' commits, when the roster was read
         # The change log rebuilds bodies with the group the database names (store/changelog.py).
         self._log_group = group_id if self.meta("group_id") == group_id else None
         # This device's newest changeset, as this connection last wrote it; PRAGMA data_version
@@ -280,6 +281,16 @@ class Replica:
         """Drop cached device keys (the roster changed through another connection)."""
         self._keys.clear()
         self._roster = None
+
+    def forget_roster_if_written_elsewhere(self) -> None:
+        """Drop the cached roster when another connection committed since it was read (the app's
+        own connection admitting a device by invite, or another process such as `organiser device
+        promote`): a connection that only applies what peers send, like the apply worker's, hears
+        of those admissions no other way, and would refuse the new device's changes as a stranger's."""
+        (version,) = self.db.execute("PRAGMA data_version").fetchone()
+        if version != self._data_version:
+            self._data_version = version
+            self.forget_roster()
 
     def roster(self) -> membership.Roster:
         """Who may write, as the membership log decides (cached until it changes)."""

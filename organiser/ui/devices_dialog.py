@@ -34,7 +34,9 @@ from organiser.ui.dialogs import show_error
 DEVICE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 LOST = ("The laptop was lost or stolen. Whoever has it can no longer connect to the group, and nothing it "
-        "writes from now on reaches anyone.")
+        "writes from now on reaches anyone. What was written on it that never reached another laptop is lost to "
+        "the group. Its member rejoins from a new laptop with a new invite, as a new device (Make admin, if this "
+        "one was an admin).")
 LEFT = ("The member who used it left the group. The laptop keeps what it holds today but receives nothing "
         "new, and nothing it writes reaches anyone.")
 AGAINST = ("Its member works against the group. The laptop keeps what it holds today (that cannot be taken "
@@ -99,8 +101,14 @@ class RemoveDeviceDialog(QDialog):
         layout.addWidget(self.undo)
         layout.addWidget(self.since)
         layout.addWidget(self.buttons)
+        self.intro = intro
         if not group.membership.is_admin():
-            intro.setText("Only an admin device can remove devices; this one is not an admin.")
+            only = group.membership.only_admin()
+            intro.setText("Only an admin device can remove devices; this one is not an admin." if only is None else
+                          f"Only an admin device can remove devices, and '{only.name}' is the group's only admin. If "
+                          "that laptop is lost, nobody can remove it or admit a laptop, and whoever has it and its "
+                          "passphrase still receives what the group writes. The way out is a new group: File > "
+                          "Export… here (members, events, tasks), then create a group and File > Import… there.")
             self.devices.setEnabled(False)
 
     def _explain(self) -> None:

@@ -48,6 +48,7 @@ TIDY_STEPS = 200  # at most this many steps of merging the search index, ~500 pa
 TIDY_AFTER_MS = 1000  # after opening, wait this long before tidying the search index
 FIRST_SIZE = QSize(1280, 800)
 REMOVED_STATUS = "Removed from the group: what is changed here reaches no other laptop"
+RESTORED_STATUS = "Restored copy, not a device of the group: what is changed here reaches no other laptop"
 VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group",
                "meeting": "Meeting"}
 # The same in the View menu, each with its own letter (Alt+V, then the letter); P&rojector is there too.
@@ -360,9 +361,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def update_peer_status(self) -> None:
-        if self.group.membership_status()["removed"]:  # not "alone": no laptop of the group will take its changes
+        place = self.group.membership_status()
+        if place["removed"] or place["restored_copy"]:  # not "alone": no laptop of the group will take its changes
             self.peer_label.setText("")
-            self.sync_label.setText(REMOVED_STATUS)
+            self.sync_label.setText(REMOVED_STATUS if place["removed"] else RESTORED_STATUS)
             return
         if self.node is None:
             self.peer_label.setText("Network off")

@@ -34,7 +34,12 @@ from organiser.ui.widgets import EmptyHint, follow_selection
 
 INVITE_HOURS = 24
 REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
-                "no longer accept its connections or its changes.")
+                "no longer accept its connections or its changes. To keep what was written here that never reached "
+                "the group: File > Export… here and File > Import… on your new laptop; then File > Wipe this "
+                "laptop's copy…")
+RESTORED_NOTE = ("Restored from a backup: the group never admitted this copy, so what is changed here reaches no "
+                 "other laptop. To be back in the group: File > Export… what only this copy holds, File > Wipe this "
+                 "laptop's copy…, then join with an invite code and File > Import… there.")
 
 
 def _table(model: Any, name: str) -> QTableView:
@@ -141,9 +146,20 @@ class PeersView(QWidget):
         middle_layout.addWidget(self.device_table, 1)
         middle_layout.addWidget(self.device_detail)
         middle_layout.addWidget(self.removal_note)
+        self.admin_note = QLabel()
+        self.admin_note.setWordWrap(True)
+        self.admin_note.setAccessibleName("Admins of the group")
+        middle_layout.addWidget(self.admin_note)
         self.remove_device_button = QPushButton("&Remove device…")
         self.remove_device_button.clicked.connect(self.remove_device)
-        middle_layout.addWidget(self.remove_device_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.make_admin_button = QPushButton("Make &admin")
+        self.make_admin_button.setToolTip("Let the selected device admit and remove devices too")
+        self.make_admin_button.clicked.connect(self.make_admin)
+        device_row = QHBoxLayout()
+        device_row.addWidget(self.remove_device_button)
+        device_row.addWidget(self.make_admin_button)
+        device_row.addStretch(1)
+        middle_layout.addLayout(device_row)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.addWidget(_heading("Conflicts"))
@@ -183,6 +199,8 @@ class PeersView(QWidget):
     def _show_device(self) -> None:
         selected = self.device_table.selectionModel().selectedRows()
         row = selected[0].data(ROW_ROLE) if selected else None
+        self.make_admin_button.setEnabled(row is not None and not row.admin and self.group.membership.is_admin())
+        self._show_admin_note()
         if row is None:
             self.device_detail.setText("Click a device to see who invited it and its full id.")
             return
@@ -191,6 +209,35 @@ class PeersView(QWidget):
         self.device_detail.setText(f"<b>{html.escape(row.name)}</b>{this}: {html.escape(invited)}; "
                                    f"device id {row.id}")
         self._ask_before_admitting()
+
+    def _show_admin_note(self) -> None:
+        """While the group has one admin, what losing its laptop would mean, and what to do now."""
+        only = self.group.membership.only_admin()
+        if only is None or self._place_note():  # a removed laptop or a restored copy no longer hears who is admin
+            self.admin_note.hide()
+            return
+        if only.this_device:
+            self.admin_note.setText("This device is the group's only admin. If it is lost or stolen, nobody can "
+                                    "remove it or admit a laptop: click a device you trust, then Make admin.")
+        else:
+            self.admin_note.setText(f"'{html.escape(only.name)}' is the group's only admin. If that laptop is lost "
+                                    "or stolen, nobody can remove it or admit a laptop: ask its member to make a "
+                                    "second admin.")
+        self.admin_note.show()
+
+    def make_admin(self) -> None:
+        selected = self.device_table.selectionModel().selectedRows()
+        row = selected[0].data(ROW_ROLE) if selected else None
+        if row is None:
+            return
+        try:
+            device = self.group.membership.promote(row.id)
+        except OrganiserError as exc:
+            show_error(self, f"Cannot make '{row.name}' an admin", exc)
+            return
+        self.devices.reload()
+        self._show_device()
+        self.status.emit(f"'{device.name}' is now an admin.")
 
     def remove_device(self) -> RemoveDeviceDialog:
         dialog = RemoveDeviceDialog(self.group, self)
@@ -211,8 +258,8 @@ class PeersView(QWidget):
 
     def refresh_peers(self) -> None:
         if self.node is None:
-            self.state.setText(self.network_note or "The network is off: this device works on its own "
-                               "until it is started.")
+            self.state.setText(self._place_note() or self.network_note or "The network is off: this device works "
+                               "on its own until it is started.")
             self.peers.set_peers([])
             self._show_removals()
             return
@@ -230,8 +277,8 @@ class PeersView(QWidget):
         if outdated:  # a laptop of the group that cannot sync until its app is updated
             self.state.setText(self.state.text() + "".join(f"<br><b>Update needed:</b> {html.escape(s)}"
                                                            for s in outdated))
-        if self.group.membership_status()["removed"]:
-            self.state.setText(REMOVED_NOTE)
+        if self._place_note():
+            self.state.setText(self._place_note())
         self.peers.tick()
         self._show_removals()
 
@@ -243,6 +290,11 @@ class PeersView(QWidget):
             lines.append(news[-1].sentence())
         self.removal_note.setText("\n".join(lines))
         self.removal_note.setVisible(bool(lines))
+
+    def _place_note(self) -> str:
+        """What this laptop is, when no laptop of the group takes its changes (else "")."""
+        place = self.group.membership_status()
+        return REMOVED_NOTE if place["removed"] else RESTORED_NOTE if place["restored_copy"] else ""
 
     def _where_listening(self) -> str:
         """How another device reaches this one: the addresses to type, else the port."""
@@ -257,6 +309,7 @@ class PeersView(QWidget):
         if "device" in event.kinds:
             self.devices.reload()
             self.refresh_peers()
+            self._show_device()
         self.conflicts.reload()
         self._update_conflict_note()
 

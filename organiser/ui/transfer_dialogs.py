@@ -216,8 +216,9 @@ class ImportDialog(QDialog):
         self.summary.setText(
             f"{self.plan.summary()} "
             + ("It is a backup of this very group, so there is nothing to restore here. " if same else
-               "Importing restores it on this device as a separate group (with a new device key); "
-               "switch to it with File > Other group. ")
+               "Importing restores it on this device as a separate group, a copy under a new device key that "
+               "the group never admitted: what is changed there reaches no other laptop (to be back in the "
+               "group, join with an invite code); switch to it with File > Other group. ")
             + "To restore a group on a new computer, use 'organiser --data-dir DIR import FILE'.")
         self._update_buttons()
 
@@ -294,7 +295,8 @@ class ImportDialog(QDialog):
 
     def _restored(self, _none: Any) -> None:
         self.result = ImportResult(0, 0, 0, 0, 0)
-        self.summary.setText("Restored the backup as a separate group; switch to it with File > Other group.")
+        self.summary.setText("Restored the backup as a separate group, a copy the group never admitted; switch to "
+                             "it with File > Other group.")
         self._update_buttons()
 
     # ---- the worker ---------------------------------------------------------------------------

@@ -151,9 +151,11 @@ def test_a_backup_of_another_group_is_restored_beside_this_one(group: Group, qtb
     qtbot.addWidget(dialog)
     dialog.set_file(backup)
     assert "a backup of group 'Food Co-op'" in dialog.summary.text()
+    assert "never admitted" in dialog.summary.text()  # a copy, not a way back into the group
     assert dialog.import_button.text() == "Restore" and dialog.import_button.isEnabled()
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
+    assert "never admitted" in dialog.summary.text()
     restored = open_group(group.path.parent.parent, other.id)
     assert restored.replica.state_hash() == expected
     restored.close()

@@ -100,12 +100,13 @@ class DeviceRow:
     name: str
     invited_by: str
     this_device: bool
+    admin: bool = False
 
 
 class DevicesModel(_Table):
     """The group's devices and who invited whom."""
 
-    columns = ("Device", "Invited by", "Device id")
+    columns = ("Device", "Invited by", "Device id", "Role")
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         super().__init__(lambda r: r.id, lambda r: (not r.this_device, r.name.casefold(), r.id), parent)
@@ -119,12 +120,13 @@ class DevicesModel(_Table):
         for d in devices:
             inviter = d.get("invited_by")
             inviter_text = "founded the group" if not inviter or inviter == d["id"] else names.get(inviter, inviter[:8])
-            rows.append(DeviceRow(d["id"], names[d["id"]], inviter_text, d["id"] == self.group.device_id))
+            rows.append(DeviceRow(d["id"], names[d["id"]], inviter_text, d["id"] == self.group.device_id,
+                                  bool(d.get("admin"))))
         sync_rows(self, rows, lambda r: r.id)
 
     def cell(self, row: DeviceRow, column: int) -> str:
         name = f"{row.name} (this device)" if row.this_device else row.name
-        return (name, row.invited_by, short_id(row.id))[column]
+        return (name, row.invited_by, short_id(row.id), "admin" if row.admin else "member")[column]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,46 @@
+"""The app on a laptop that is not, or no longer, a device of the group says so, and how to keep
+what only it holds: a copy restored from a backup after a theft, and a stolen laptop found again
+after its removal (the member exports its notes, then wipes the copy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from organiser.formats.backup import write_backup
+from organiser.services.backup import build_backup, restore_backup
+from organiser.services.group import Group
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+
+
+def test_a_restored_copy_says_it_is_not_a_device_of_the_group_and_how_to_be_back(
+        qtbot: Any, group: Group, tmp_path: Path) -> None:
+    group.members.add("Ana López")
+    restored = restore_backup(tmp_path / "new laptop", write_backup(build_backup(group)), "backup.json", "Ana's laptop")
+    try:
+        win = MainWindow(restored, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        win.update_peer_status()
+        assert win.sync_label.text().startswith("Restored copy, not a device of the group")
+        win.switch_to("peers")
+        state = win.peers_view.state.text()
+        assert "never admitted" in state and "Export" in state and "Wipe" in state and "invite" in state
+    finally:
+        restored.close()
+
+
+def test_a_found_laptop_that_was_removed_says_how_to_keep_its_notes_before_wiping(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path) -> None:
+    admin, found = two_devices
+    admin.membership.remove(found.device_id)
+    found.replica.set_meta("removed_notice", "1764650000 127.0.0.1:9")  # as a member tells it (net/node.py)
+    win = MainWindow(found, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    win.switch_to("peers")
+    win.peers_view.refresh_peers()
+    state = win.peers_view.state.text()
+    assert "removed this device" in state and "Export" in state and "Wipe" in state
+    assert not win.peers_view.admin_note.isVisible()  # it cannot hear who the admins are now
