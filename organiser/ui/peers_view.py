@@ -7,6 +7,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -173,11 +174,11 @@ class PeersView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         if bridge is not None:
-            bridge.peersChanged.connect(self.refresh_peers)
+            bridge.peersChanged.connect(self._refresh_if_shown)
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))
         self.timer = QTimer(self)
         self.timer.setInterval(10_000)
-        self.timer.timeout.connect(self.refresh_peers)
+        self.timer.timeout.connect(self._refresh_if_shown)
         self.timer.start()
         self.refresh_peers()
         self._update_conflict_note()
@@ -255,6 +256,15 @@ class PeersView(QWidget):
         self._ask_before_admitting()
         self.network_note = note
         self.refresh_peers()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        self.refresh_peers()  # it was not refreshed while another view was open
+        super().showEvent(event)
+
+    def _refresh_if_shown(self) -> None:
+        # In a full room peers change many times a second; a view nobody looks at need not follow.
+        if self.isVisible():
+            self.refresh_peers()
 
     def refresh_peers(self) -> None:
         if self.node is None:
