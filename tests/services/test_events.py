@@ -220,3 +220,16 @@ def test_a_deleted_event_cannot_be_shown(group):
     with pytest.raises(NotFoundError, match="there is no event"):
         group.events.get(event.id)
     assert group.events.list() == []
+
+
+def test_a_series_begun_months_ago_whose_next_meetings_are_ahead_is_upcoming(group):
+    """A fortnightly clinic that began in September and runs twelve times goes on past
+    December: it is upcoming, and a one-off evening that ended in September is not."""
+    series = group.events.add("Legal clinic", "2026-09-04T18:00", end="2026-09-04T20:00",
+                              rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=12")
+    group.events.add("Film night", "2026-09-05T19:00", end="2026-09-05T21:00")
+    over = group.events.add("Banner painting", "2026-06-01T10:00", end="2026-06-01T12:00",
+                            rrule="FREQ=WEEKLY;COUNT=3")
+    upcoming = [e.id for e in group.events.list(upcoming_from="2026-12-02T09:00")]
+    assert upcoming == [series.id]
+    assert over.id not in [e.id for e in group.events.upcoming()]
