@@ -124,6 +124,12 @@ class Events(RecordService):
         title, description, location); `upcoming_from` (ISO date) keeps those not over by then."""
         events = [Event.from_values(rid, v)
                   for rid, v in queries.list_records(self.db, "event", search=search or None)]
+        if search:  # then the meetings whose minutes, agenda or proposals say it, newest first
+            listed = {e.id for e in events}
+            rows = queries.rows_by_ids(self.db, [rid for rid in queries.meetings_matching(self.db, search)
+                                                 if rid not in listed])
+            said = [Event.from_values(rid, row.values) for rid, row in rows.items() if not row.deleted]
+            events += sorted(said, key=lambda e: e.start_dt, reverse=True)
         if upcoming_from:
             cutoff = datetime.fromisoformat(upcoming_from).replace(tzinfo=None)
             events = [e for e in events if _not_over(e, cutoff)]
