@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
-from organiser.core.words import plural
+from organiser.core.words import file_size, plural
 from organiser.services.group import create_group
 
 
@@ -79,6 +79,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "device": f"{status['device_name']} ({status['device_id']})",
             "holds": ", ".join(plural(v, k.replace("rsvp", "RSVP")) for k, v in status["counts"].items()),
             "conflicts": plural(status["conflicts"], "conflict"),
+            "size": f"{plural(status['size']['changes'], 'change')} kept since {status['size']['since']}, "
+                    f"{file_size(status['size']['bytes'])} on this device",
             "this device is": "removed from the group" if status["membership"]["removed"] else
             "an admin" if status["membership"]["admin"] else "a member",
             "state hash": status["state_hash"],
