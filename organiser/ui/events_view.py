@@ -34,7 +34,7 @@ from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.event_detail import EventDetail
 from organiser.ui.loader import BackgroundReader
-from organiser.ui.models.events import IS_DAY_ROLE, AgendaModel, time_range
+from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
@@ -103,7 +103,8 @@ class EventsView(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur.data(ID_ROLE)))
+        self.list.selectionModel().currentChanged.connect(
+            lambda cur, _prev: self._show(cur.data(ID_ROLE), cur.data(DAY_ROLE)))
         open_on_double_click_or_return(self.list, lambda _i: self.edit_event())
         self.agenda_empty = EmptyHint(self.list, "No upcoming events. Create one with New event (Ctrl+N), or "
                                       "tick Show past events to see earlier ones.")
@@ -120,7 +121,8 @@ class EventsView(QWidget):
         self.day_list.setAccessibleName("Events on the chosen day")
         self.day_empty = EmptyHint(self.day_list, "Nothing on this day. Days with events have a dot.")
         self.day_list.currentItemChanged.connect(
-            lambda item, _p: self._show(item.data(Qt.ItemDataRole.UserRole) if item else None))
+            lambda item, _p: self._show(item.data(Qt.ItemDataRole.UserRole) if item else None,
+                                        self.calendar.selectedDate().toString(Qt.DateFormat.ISODate)))
         month_page = QWidget()
         month_layout = QVBoxLayout(month_page)
         month_layout.addWidget(self.calendar, 3)
@@ -169,7 +171,7 @@ class EventsView(QWidget):
     def _choose_first_if_none(self) -> None:
         """With no event chosen, the first upcoming one is (the meeting view and the projector
         follow it): at start, and when the first events arrive from a peer after it."""
-        first = next((r.id for r in self.agenda.rows if r.event is not None), None)
+        first = next((r.event.id for r in self.agenda.rows if r.event is not None), None)
         if first and self.detail.shown_event is None:
             self.select(first)
 
@@ -201,7 +203,9 @@ class EventsView(QWidget):
                 self.day_list.setCurrentItem(item)
         self.day_list.blockSignals(False)
 
-    def _show(self, event_id: str | None) -> None:
+    def _show(self, event_id: str | None, day_shown: str | None = None) -> None:
+        """Open the event in the detail pane; the month view goes to `day_shown` (ISO), the day of
+        the showing chosen (a repeating event's next meeting), else to the day the event starts."""
         if not event_id:
             return
         try:
@@ -211,7 +215,7 @@ class EventsView(QWidget):
             return
         self.detail.set_event(event)
         self.eventShown.emit(event.id)
-        day = event.start_dt.date()
+        day = date.fromisoformat(day_shown) if day_shown else event.start_dt.date()
         if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
             self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows
 
@@ -223,14 +227,15 @@ class EventsView(QWidget):
         return self.detail.shown_event.id if self.detail.shown_event else None
 
     def select(self, event_id: str) -> None:
-        p = self.agenda.row_of(event_id)
+        p = self.agenda.row_of_event(event_id)
         if p >= 0:
             index = self.agenda.index(p, 0)
             self.list.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
             self.list.scrollTo(index)
+            self._show(event_id, index.data(DAY_ROLE))
         else:  # a past event (agenda shows upcoming ones): do not leave another one highlighted
             self.list.clearSelection()
-        self._show(event_id)
+            self._show(event_id)
 
     def new_event(self) -> str | None:
         dialog = RecordDialog(self.group, self.bridge, "event", parent=self)

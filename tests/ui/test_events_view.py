@@ -283,3 +283,29 @@ def test_return_on_a_day_heading_opens_nothing(window: MainWindow, qtbot: Any) -
                       pos=view.list.visualRect(view.list.currentIndex()).center())
     qtbot.wait(300)
     assert opened == []
+
+
+def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """A year on, the first thing upcoming is the next meeting of a fortnightly clinic begun in
+    September: at start it is the one open (not 'No event selected' beside a highlighted row), and
+    the month view opens on its next day, not on September."""
+    from organiser.ui.settings import UiSettings
+
+    group.events.add("Legal clinic", "2026-09-04T18:00", end="2026-09-04T20:00",
+                     rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=12")
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert agenda_texts(window)[0].endswith("Friday 27 November 2026")  # FROZEN_NOW: Thursday 26 November
+    assert view.detail.title.text() == "Legal clinic"
+    click_tab(qtbot, view.tabs, "Month")
+    assert view.calendar.selectedDate() == QDate(2026, 11, 27)
+    assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["18:00–20:00  Legal clinic"]
+    view.calendar.setSelectedDate(QDate(2026, 12, 11))  # two weeks on (as Page Down and a click on the day)
+    where = view.day_list.visualItemRect(view.day_list.item(0)).center()
+    qtbot.mouseClick(view.day_list.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert view.detail.title.text() == "Legal clinic"
+    assert view.calendar.selectedDate() == QDate(2026, 12, 11)  # the month stays on the meeting clicked
+    window.close()

@@ -171,6 +171,12 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         days = {r.day for r in rows}
         return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
 
+    def row_of_event(self, event_id: str) -> int:
+        """Where an event shows: its row, or for a repeating one its first showing; -1 if none."""
+        p = self.row_of(event_id)
+        showings = self._occurrence_rows.get(event_id, [])
+        return p if p >= 0 or not showings else self.row_of(showings[0])
+
     def events_on(self, day: date) -> list[Event]:
         """The showings on `day`: each event that starts on it or runs through it (a weekend's
         Sunday). The month grid asks for each of its 42 days at every repaint: going through
