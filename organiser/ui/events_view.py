@@ -109,7 +109,7 @@ class EventsView(QWidget):
         self.agenda_empty = EmptyHint(self.list, "No upcoming events. Create one with New event (Ctrl+N), or "
                                       "tick Show past events to see earlier ones.")
         self.show_past = QCheckBox("Show &past events")
-        self.show_past.toggled.connect(self.agenda.set_show_past)
+        self.show_past.toggled.connect(self._show_past)
         agenda_page = QWidget()
         agenda_layout = QVBoxLayout(agenda_page)
         agenda_layout.addWidget(self.list, 1)
@@ -158,6 +158,15 @@ class EventsView(QWidget):
         if bridge is not None:
             # while another view is open, changes wait until this one is shown again
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))
+
+    def _show_past(self, show: bool) -> None:
+        """A year of past events comes in above: the chosen event stays chosen and in view
+        (the list would otherwise open a year back, the next meeting hundreds of rows below)."""
+        self.agenda.set_show_past(show)
+        chosen = self.current_id()
+        if chosen is not None:
+            self.select(chosen)
+            self.list.scrollTo(self.list.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def ensure_loaded(self) -> None:
         if not self.agenda.loaded:

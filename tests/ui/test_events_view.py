@@ -12,7 +12,7 @@ from organiser.services import clock
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
-from tests.ui.conftest import click_row, click_tab, open_event, retype, row_of_text, type_datetime, with_modal
+from tests.ui.conftest import click, click_row, click_tab, open_event, retype, row_of_text, type_datetime, with_modal
 
 
 def agenda_texts(win: MainWindow) -> list[str]:
@@ -308,4 +308,29 @@ def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: 
     qtbot.mouseClick(view.day_list.viewport(), Qt.MouseButton.LeftButton, pos=where)
     assert view.detail.title.text() == "Legal clinic"
     assert view.calendar.selectedDate() == QDate(2026, 12, 11)  # the month stays on the meeting clicked
+    window.close()
+
+
+def test_showing_a_years_past_events_keeps_the_chosen_meeting_in_view(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """A year of weekly events behind, the secretary ticks Show past events to look up one from
+    the spring: the list grows by a year above, and the next meeting, chosen, stays where it
+    can be seen instead of the list opening a year back."""
+    from organiser.ui.settings import UiSettings
+
+    weeks_ago = [date.fromordinal(date(2026, 11, 26).toordinal() - 7 * n) for n in range(1, 53)]
+    group.replica.commit_batch([group.events.build_add({"title": "Assembly", "start": f"{day}T19:00"})[1]
+                                for day in weeks_ago])
+    nxt = group.events.add("Next assembly", "2026-11-27T19:00")
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.resize(1024, 600)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert view.current_id() == nxt.id
+    click(qtbot, view.show_past)
+    assert view.show_past.isChecked() and view.agenda.rowCount() > 100
+    chosen = view.list.visualRect(view.list.currentIndex())
+    assert view.current_id() == nxt.id
+    assert view.list.viewport().rect().contains(chosen)
     window.close()
