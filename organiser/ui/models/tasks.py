@@ -55,6 +55,16 @@ def board_key(task: Task) -> tuple[Any, ...]:
     return (task.due or "9999", -task.priority, task.title.casefold(), task.id)
 
 
+def done_key(task: Task) -> tuple[Any, ...]:
+    """The Done column: the latest due first (a year on, what was finished this week is on top,
+    not under 2,500 cards from last winter); tasks without a date after every dated one."""
+    try:
+        day = date.fromisoformat(task.due).toordinal() if task.due else None
+    except ValueError:  # stored values are checked dates; a bad one sorts as no date, never breaks the board
+        day = None
+    return (day is None, -(day or 0), -task.priority, task.title.casefold(), task.id)
+
+
 class TaskCache(LoadedOnce, QObject):
     """Every visible task, read once; `changed` carries {id: Task or None} per update."""
 
@@ -162,7 +172,7 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
 
     def __init__(self, cache: TaskCache, status: str, parent: Any = None) -> None:
         QAbstractListModel.__init__(self, parent)
-        self._init_rows(lambda t: t.id, board_key)
+        self._init_rows(lambda t: t.id, done_key if status == "done" else board_key)
         self.cache = cache
         self.status = status
         self._init_held()
