@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QTableView
 from organiser.services import clock
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
+from organiser.ui.models.events import DAY_ROLE
 from organiser.ui.models.live import ID_ROLE
 from tests.ui.conftest import click, click_row, click_tab, open_event, retype, row_of_text, type_datetime, with_modal
 
@@ -308,6 +309,9 @@ def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: 
     qtbot.mouseClick(view.day_list.viewport(), Qt.MouseButton.LeftButton, pos=where)
     assert view.detail.title.text() == "Legal clinic"
     assert view.calendar.selectedDate() == QDate(2026, 12, 11)  # the month stays on the meeting clicked
+    click_tab(qtbot, view.tabs, "Agenda")
+    click(qtbot, view.show_past)  # September's meetings come in above: the next one stays chosen
+    assert view.list.currentIndex().data(DAY_ROLE) == "2026-11-27"
     window.close()
 
 

@@ -172,10 +172,14 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
 
     def row_of_event(self, event_id: str) -> int:
-        """Where an event shows: its row, or for a repeating one its first showing; -1 if none."""
+        """Where an event shows: its row, or for a repeating one its next showing from today (its
+        first when all are past); -1 if none."""
         p = self.row_of(event_id)
         showings = self._occurrence_rows.get(event_id, [])
-        return p if p >= 0 or not showings else self.row_of(showings[0])
+        if p >= 0 or not showings:
+            return p
+        today = self.today.isoformat()
+        return self.row_of(next((r for r in showings if r.rsplit("@", 1)[1] >= today), showings[0]))
 
     def events_on(self, day: date) -> list[Event]:
         """The showings on `day`: each event that starts on it or runs through it (a weekend's
