@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from organiser.formats.minutes import MinutesReport, ReportAction, ReportDecision, ReportItem, render
-from organiser.services import clock
-from organiser.services.events import Event, Events
+from organiser.services.events import Events
 from organiser.services.meetings import Meetings
 from organiser.services.proposals import Proposals
 
@@ -17,9 +14,8 @@ def build_report(group_name: str, events: Events, meetings: Meetings, proposals:
                  event_id: str) -> MinutesReport:
     event = events.get(event_id)
     state = meetings.state(event_id)
-    until = _clock_stopped(event)
     agenda = [ReportItem(i.title, meetings.member_name(i.presenter), i.minutes,
-                         round(state.seconds_used(i, until) / 60), i.notes) for i in meetings.items(event_id)]
+                         round(state.seconds_used(i) / 60), i.notes) for i in meetings.items(event_id)]
     decisions = []
     for proposal in proposals.list(event_id):
         shown = proposals.show(proposal.id)
@@ -33,18 +29,6 @@ def build_report(group_name: str, events: Events, meetings: Meetings, proposals:
         group=group_name, title=event.title, when=when, location=event.location,
         attendees=[name for _id, name in meetings.attendees(event_id)], agenda=agenda,
         minutes=meetings.minutes_text(event_id), decisions=decisions, actions=actions)
-
-
-def _clock_stopped(event: Event) -> datetime | None:
-    """When the item being discussed stopped counting: the event's end once it is over (a meeting
-    left on an item, nobody pressing Next, is exported months later with the time it had), else
-    None (now). The end is wall-clock time in the event's zone, or this laptop's."""
-    if not event.end:
-        return None
-    end = datetime.fromisoformat(event.end)
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=ZoneInfo(event.tz)) if event.tz else end.astimezone()
-    return end if end < clock.now().astimezone() else None
 
 
 def export_minutes(report: MinutesReport, fmt: str, out: Path | None = None) -> bytes:
