@@ -235,6 +235,12 @@ class Meetings(RecordService):
 
     # ---- the running meeting ---------------------------------------------------------------
 
+    def held(self) -> list[str]:
+        """The events that held a meeting (minutes, an agenda or a proposal), by start."""
+        ids = queries.events_with_meetings(self.db)
+        starts = {rid: str(row.values.get("start") or "") for rid, row in queries.rows_by_ids(self.db, ids).items()}
+        return sorted(ids, key=lambda rid: (starts.get(rid, ""), rid))
+
     def state(self, event: str) -> MeetingState:
         """The running meeting of `event`: its current agenda item and since when (both None
         before the meeting starts, past its last item, or for an unknown event). Never raises."""

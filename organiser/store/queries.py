@@ -304,3 +304,12 @@ def meetings_matching(db: Database, text: str) -> list[str]:
 def _says_every_word(text: str, tokens: list[str]) -> bool:
     words = set(_TOKEN.findall(text.casefold()))
     return all(any(word.startswith(token) for word in words) for token in tokens)
+
+
+def events_with_meetings(db: Database) -> list[str]:
+    """Ids of visible events that held a meeting: minutes written, or an agenda item or a
+    proposal put. Unordered."""
+    found = {event for (event,) in db.execute("SELECT event FROM minutes WHERE text != ''")}
+    found.update(event for (event,) in db.execute(
+        "SELECT DISTINCT link1 FROM records WHERE kind IN ('agenda_item', 'proposal') AND deleted = 0"))
+    return sorted(visible_ids(db, "event", found))
