@@ -186,7 +186,11 @@ class Group:
         """How big the group has grown here: the signed changes kept (every device keeps every
         change, for the devices that join later), since when, and the bytes of its database
         files (with the write-ahead journal) on this device."""
-        changes, first = self.db.execute("SELECT count(*), min(hlc) FROM change_log").fetchone()
+        (changes,) = self.db.execute("SELECT count(*) FROM change_log").fetchone()  # its (author, seq) index
+        # The group began with its founder's first change (found by index; min(hlc) reads the whole log).
+        found = self.db.execute("SELECT hlc FROM change_log WHERE author = ? AND seq = 1",
+                                [self.replica.meta("founder") or ""]).fetchone()
+        first = found[0] if found else None
         files = [p for p in self.path.iterdir() if p.name.startswith(DB_NAME)]
         return {"changes": changes, "since": stamp_to_iso(first)[:10] if first else None,
                 "bytes": sum(p.stat().st_size for p in files if p.is_file())}
