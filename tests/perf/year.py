@@ -110,7 +110,8 @@ def other_events(g: Group, rng: random.Random, monday: datetime, week: int) -> l
     for k in range(rng.choice((4, 4, 5, 5, 5))):
         day = monday + timedelta(days=rng.randint(0, 6), hours=rng.choice((10, 14, 18, 19)))
         title = EVENT_TITLES[(week * 5 + k) % len(EVENT_TITLES)]
-        fields: dict[str, Any] = {"location": rng.choice(PLACES), "end": (day + timedelta(hours=2)).isoformat(timespec="minutes"),
+        fields: dict[str, Any] = {"location": rng.choice(PLACES),
+                                  "end": (day + timedelta(hours=2)).isoformat(timespec="minutes"),
                                   "description": f"{title}, week {week + 1}."}
         if week % 13 == 0 and k == 0:  # a few repeating ones: the legal clinic every fortnight
             fields["rrule"] = "FREQ=WEEKLY;INTERVAL=2;COUNT=12"
@@ -124,7 +125,8 @@ def member_edits(g: Group, rng: random.Random, ids: list[str], count: int, week:
     for n in range(count):
         mid = rng.choice(ids)
         field = rng.choice(("notes", "notes", "phones", "consent_email", "emails"))
-        value: Any = {"notes": f"Week {week + 1}: {rng.choice(('called', 'door-knocked', 'came to the clinic', 'paid dues', 'moved flat'))} ({n})",
+        what = rng.choice(("called", "door-knocked", "came to the clinic", "paid dues", "moved flat"))
+        value: Any = {"notes": f"Week {week + 1}: {what} ({n})",
                       "phones": [f"+44 7700 9{rng.randint(0, 99999):05d}"],
                       "consent_email": rng.random() < 0.8,
                       "emails": [f"m{rng.randint(0, 10**6)}@example.org"]}[field]
@@ -138,7 +140,8 @@ def member_edits(g: Group, rng: random.Random, ids: list[str], count: int, week:
 
 def build(out: Path, weeks: int, members: int, edits: int, seed: int = 5) -> dict[str, Any]:
     rng = random.Random(seed)
-    end = datetime.now().replace(hour=9, minute=0, second=0, microsecond=0)
+    # The year ends at last midnight: every stamp in the past (a peer refuses stamps from the future).
+    end = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
     sim = SimClock(end - timedelta(weeks=weeks))
     clock.now = sim.now  # every 'now' the services read
     plain_init = hlc.HybridClock.__init__
@@ -176,13 +179,16 @@ def build(out: Path, weeks: int, members: int, edits: int, seed: int = 5) -> dic
             left.append(gone)
         moved += sync_star(door, laptops)  # the sign-ups at the door reach every laptop
         minutes_laptop = laptops[0]
-        weekly_assembly(minutes_laptop, rng, monday + timedelta(days=2, hours=10), ids, week)
+        assembly = monday + timedelta(days=2, hours=19)
+        sim.at = assembly + timedelta(minutes=40)  # the agenda moves on during the assembly
+        weekly_assembly(minutes_laptop, rng, assembly, ids, week)
         events = other_events(rng.choice(all_devices), rng, monday, week)
         moved += sync_star(door, laptops)  # mid-week: the laptops meet at the assembly
-        for n in range(58):
+        for _n in range(58):
             g = rng.randrange(len(all_devices))
-            task = all_devices[g].tasks.add(rng.choice(TASKS), assignee=rng.choice(ids),
-                                            event=rng.choice(events), due=(monday + timedelta(days=rng.randint(3, 20))).date().isoformat())
+            due = (monday + timedelta(days=rng.randint(3, 20))).date().isoformat()
+            task = all_devices[g].tasks.add(rng.choice(TASKS), assignee=rng.choice(ids), event=rng.choice(events),
+                                            due=due)
             tasks_open.append((g, task.id, week + rng.choice((0, 1, 1, 2, 3, 6, 60))))
         still = []
         for g, task, due_week in tasks_open:
@@ -206,7 +212,7 @@ def build(out: Path, weeks: int, members: int, edits: int, seed: int = 5) -> dic
             removed.append(old.device_name)
             old.close()
             laptops.append(admit(door, out / f"laptop-new-{week}", f"new laptop {week}", sim))
-        sim.at += timedelta(weeks=1)
+        sim.at = monday + timedelta(weeks=1)
         moved += sync_star(door, laptops)
         print(json.dumps({"week": week + 1, "changes": door.replica.last_change_id(),
                           "elapsed_s": round(time.perf_counter() - t0, 1)}), file=sys.stderr, flush=True)
