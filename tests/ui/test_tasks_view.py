@@ -180,3 +180,22 @@ def test_the_done_column_opens_on_what_was_done_lately(group: Any, qtbot: Any, t
     assert titles[:3] == ["Flyers for month 12", "Flyers for month 11", "Flyers for month 10"]
     assert titles[-1] == "Chairs put away"
     window.close()
+
+
+def test_a_done_task_from_the_spring_is_found_by_typing_its_words(window: MainWindow, qtbot: Any) -> None:
+    """'Who printed the flyers in April?': in the list, status done, typing words of its title or
+    description finds it among a year of tasks."""
+    group = window.group
+    group.tasks.add("Print 350 flyers", status="done", due="2026-04-10", description="For the rent strike march")
+    group.tasks.add("Print the big banner", status="done", due="2026-05-02")
+    window.switch_to("tasks")
+    view = window.tasks_view
+    click_tab(qtbot, view.tabs, "List")
+    choose(qtbot, view.status_filter, "status: Done")
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "print 350 flyer")
+    assert listed_titles(window) == ["Print 350 flyers"]
+    retype(qtbot, view.search, "strike mar")  # words of its description, as they start
+    assert listed_titles(window) == ["Print 350 flyers"]
+    retype(qtbot, view.search, "print big")
+    assert listed_titles(window) == ["Print the big banner"]

@@ -3,6 +3,7 @@ for the filterable list, all fed by one shared cache of the group's tasks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -373,6 +374,13 @@ _DUE_TESTS: dict[str, Callable[[Task, date], bool]] = {
     "overdue": _overdue, "this week": _due_this_week, "no date": _no_date}
 
 
+def says_every_word(text: str, typed: str) -> bool:
+    """Whether every word typed starts a word of `text`, case aside ("print flyer" finds
+    "Print 200 flyers"), as the full-text search of the members matches."""
+    words = re.findall(r"\w+", text.casefold())
+    return all(any(word.startswith(part) for word in words) for part in re.findall(r"\w+", typed.casefold()))
+
+
 class TaskFilterProxy(SourceSortProxy):
     """Filters for the task list: assignee, status, due date, linked event, and "mine"."""
 
@@ -404,7 +412,7 @@ class TaskFilterProxy(SourceSortProxy):
             return False
         if self.task_status and task.status != self.task_status:
             return False
-        if self.text and self.text.casefold() not in task.title.casefold():
+        if self.text.strip() and not says_every_word(f"{task.title} {task.description}", self.text):
             return False
         due_test = _DUE_TESTS.get(self.due)
         return due_test is None or due_test(task, self.today)
