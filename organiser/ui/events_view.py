@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QHBoxLayout,
+    QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -41,6 +42,10 @@ from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
 
 Index = QModelIndex | QPersistentModelIndex
 
+
+NO_UPCOMING = ("No upcoming events. Create one with New event (Ctrl+N), or tick Show past events to see "
+               "earlier ones.")
+NO_EVENT_FOUND = "No event says all of that: not in its title, place or description, nor in its meeting."
 
 class AgendaDelegate(QStyledItemDelegate):
     """Day headings in bold with a rule under them; events indented below."""
@@ -106,12 +111,19 @@ class EventsView(QWidget):
         self.list.selectionModel().currentChanged.connect(
             lambda cur, _prev: self._show(cur.data(ID_ROLE), cur.data(DAY_ROLE)))
         open_on_double_click_or_return(self.list, lambda _i: self.edit_event())
-        self.agenda_empty = EmptyHint(self.list, "No upcoming events. Create one with New event (Ctrl+N), or "
-                                      "tick Show past events to see earlier ones.")
+        self.agenda_empty = EmptyHint(self.list, NO_UPCOMING)
         self.show_past = QCheckBox("Show &past events")
         self.show_past.toggled.connect(self._show_past)
+        # A year on, every assembly is called 'General assembly': the search also reads minutes,
+        # agendas and proposals, and looks back as far as the group goes.
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find: title, place, or words of a meeting's minutes")
+        self.search.setAccessibleName("Find events")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._find)
         agenda_page = QWidget()
         agenda_layout = QVBoxLayout(agenda_page)
+        agenda_layout.addWidget(self.search)
         agenda_layout.addWidget(self.list, 1)
         agenda_layout.addWidget(self.show_past)
 
@@ -158,6 +170,16 @@ class EventsView(QWidget):
         if bridge is not None:
             # while another view is open, changes wait until this one is shown again
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))
+
+    def _find(self, text: str) -> None:
+        """The agenda shows the events that say every word typed, past ones too; emptied, it
+        shows what it showed before."""
+        found = {e.id for e in self.group.events.list(text)} if text.strip() else None
+        self.agenda.set_only(found)
+        self.agenda_empty.set_hint(NO_EVENT_FOUND if found is not None else NO_UPCOMING)
+        chosen = self.current_id()
+        if chosen is not None and self.agenda.row_of_event(chosen) >= 0:
+            self.select(chosen)
 
     def _show_past(self, show: bool) -> None:
         """A year of past events comes in above: the chosen event stays chosen and in view

@@ -338,3 +338,33 @@ def test_showing_a_years_past_events_keeps_the_chosen_meeting_in_view(group: Any
     assert view.current_id() == nxt.id
     assert view.list.viewport().rect().contains(chosen)
     window.close()
+
+
+def test_finding_last_springs_assembly_by_the_words_of_its_minutes(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """Every assembly is 'General assembly'; the secretary types words of the decision and the
+    agenda shows the spring's assembly that took it, though it is long past; emptied, the
+    agenda shows the upcoming ones again."""
+    from organiser.ui.settings import UiSettings
+
+    march = group.events.add("General assembly", "2026-03-04T19:00").id
+    group.events.add("General assembly", "2026-04-01T19:00")
+    group.meetings.append_minutes(march, "Decided: start a hardship fund.")
+    nxt = group.events.add("General assembly", "2026-12-02T19:00").id
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "hardship fund")
+    assert [r.id for r in view.agenda.rows if r.event is not None] == [march]
+    assert agenda_texts(window)[0] == "Wednesday 4 March 2026"
+    click_row(qtbot, view.list, view.agenda.row_of(march))
+    assert view.current_id() == march
+    qtbot.keyClicks(view.search, " strike")
+    assert view.agenda.rowCount() == 0 and "No event says all of that" in view.agenda_empty.text()
+    retype(qtbot, view.search, "")
+    qtbot.keyClick(view.search, Qt.Key.Key_Backspace)  # what was selected goes
+    assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
+    window.close()
