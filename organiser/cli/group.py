@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
-from organiser.core.words import plural
+from organiser.core.words import file_size, plural
 from organiser.services.group import create_group
 
 
@@ -80,6 +80,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "device": f"{status['device_name']} ({status['device_id']})",
             "holds": ", ".join(plural(v, k.replace("rsvp", "RSVP")) for k, v in status["counts"].items()),
             "conflicts": plural(status["conflicts"], "conflict"),
+            "size": f"{plural(status['size']['changes'], 'change')} kept since {status['size']['since']}, "
+                    f"{file_size(status['size']['bytes'])} on this device",
             "this device is": _place(status["membership"]),
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",

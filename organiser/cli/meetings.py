@@ -14,6 +14,7 @@ from pathlib import Path
 from organiser.cli.common import add_json_flag, opened_group, print_json, print_table, short
 from organiser.core.errors import NotFoundError
 from organiser.core.meeting_rules import MAX_MINUTES_APPEND
+from organiser.core.words import plural
 from organiser.formats.minutes import EXPORT_FORMATS
 from organiser.services.group import Group
 from organiser.services.meeting_report import build_report, export_minutes
@@ -166,9 +167,12 @@ def _register_minutes(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=minutes_append)
     p = verbs.add_parser("export", help="agenda, attendance, minutes, decisions and action items",
                          description="Export the meeting's record as Markdown, HTML or PDF.")
-    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", nargs="?", help="the event's id (or its first characters)")
+    p.add_argument("--all", action="store_true",
+                   help="every meeting held (minutes, agenda or proposals), one file each, into the folder --out")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="md, html or pdf")
-    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: standard output); "
+                   "with --all, the folder to write into")
     p.set_defaults(handler=minutes_export)
 
 
@@ -203,6 +207,10 @@ def _text_from_stdin() -> str:
 def minutes_export(args: argparse.Namespace) -> int:
     from organiser.cli.main import CliError
 
+    if args.all:
+        return _export_every_meeting(args)
+    if args.event is None:
+        raise CliError("EVENT: name the event whose meeting to export, or give --all for every meeting.")
     if args.out is not None and not args.out.parent.is_dir():
         raise CliError(f"--out: the folder {args.out.parent} does not exist.")
     with _group(args) as group:
@@ -214,6 +222,33 @@ def minutes_export(args: argparse.Namespace) -> int:
     else:
         print(f"Wrote {args.out} ({len(data):,} bytes).")
     return 0
+
+
+def _export_every_meeting(args: argparse.Namespace) -> int:
+    """One file per meeting held, named '2026-03-04 General assembly 1a2b3c4d.md' (the id's start
+    keeps two meetings of one day and title apart); a file of that name is replaced."""
+    from organiser.cli.main import CliError
+
+    if args.event is not None:
+        raise CliError("EVENT: --all exports every meeting; give an event or --all, not both.")
+    if args.out is None or not args.out.is_dir():
+        raise CliError("--out: with --all, give the folder to write one file per meeting into "
+                       f"({args.out or 'none given'} is not a folder).")
+    with _group(args) as group:
+        held = group.meetings.held()
+        for event_id in held:
+            event = group.events.get(event_id)
+            name = _safe_name(f"{event.start[:10]} {event.title} {event_id[:8]}")
+            report = build_report(group.name, group.events, group.meetings, group.proposals, event_id)
+            export_minutes(report, args.format, args.out / f"{name}.{args.format}")
+    print(f"Wrote {plural(len(held), 'meeting')} to {args.out}.")
+    return 0
+
+
+def _safe_name(text: str) -> str:
+    """A file name from an event's title: no separators or characters file systems refuse."""
+    cleaned = "".join("-" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in text)
+    return cleaned.strip(" .")[:120] or "meeting"
 
 
 # ---- proposals ----------------------------------------------------------------------------

@@ -180,7 +180,8 @@ def _register_events(sub: argparse._SubParsersAction) -> None:
     _event_fields(p, creating=True)
     p.set_defaults(handler=event_add)
     p = verbs.add_parser("list", help="list events", description="List events by start time.")
-    p.add_argument("--search", metavar="TEXT", help="full-text search (title, description, location)")
+    p.add_argument("--search", metavar="TEXT", help="full-text search (title, description, location), then "
+                   "the meetings whose minutes, agenda or proposals say every word")
     p.add_argument("--upcoming", action="store_true", help="only events that have not ended")
     add_json_flag(p, "the events")
     p.set_defaults(handler=event_list)

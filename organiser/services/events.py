@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from organiser.core.errors import ValidationError
 from organiser.core.records import DELETED, RSVP, complete, identity_id, require_complete, validate
+from organiser.formats.recurrence import occurrences
 from organiser.services.base import RecordService
 from organiser.services.clock import local_tz_name, now_local_iso, today
 from organiser.store import queries
 from organiser.store.replica import LocalOp
+
+SERIES_LOOKAHEAD = timedelta(days=5 * 366)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,15 @@ class Event:
                    location=v.get("location") or "", capacity=v.get("capacity"),
                    status=v.get("status") or "scheduled", rrule=v.get("rrule") or "",
                    all_day=bool(v.get("all_day")))
+
+
+def _not_over(event: Event, cutoff: datetime) -> bool:
+    """Whether the event, or a later occurrence of a repeating one, ends at or after `cutoff`."""
+    if (event.end and _naive(event.end) >= cutoff) or event.start_dt >= cutoff:
+        return True
+    # A series begun long ago may still have meetings ahead: look for one (a rule that has
+    # none within SERIES_LOOKAHEAD is over, as far as anyone planning would care).
+    return bool(event.rrule) and bool(occurrences(event.to_json(), cutoff, cutoff + SERIES_LOOKAHEAD))
 
 
 @dataclass(frozen=True)
@@ -112,9 +124,15 @@ class Events(RecordService):
         title, description, location); `upcoming_from` (ISO date) keeps those not over by then."""
         events = [Event.from_values(rid, v)
                   for rid, v in queries.list_records(self.db, "event", search=search or None)]
+        if search:  # then the meetings whose minutes, agenda or proposals say it, newest first
+            listed = {e.id for e in events}
+            rows = queries.rows_by_ids(self.db, [rid for rid in queries.meetings_matching(self.db, search)
+                                                 if rid not in listed])
+            said = [Event.from_values(rid, row.values) for rid, row in rows.items() if not row.deleted]
+            events += sorted(said, key=lambda e: e.start_dt, reverse=True)
         if upcoming_from:
             cutoff = datetime.fromisoformat(upcoming_from).replace(tzinfo=None)
-            events = [e for e in events if (e.end and _naive(e.end) >= cutoff) or e.start_dt >= cutoff]
+            events = [e for e in events if _not_over(e, cutoff)]
         if not search:
             events.sort(key=lambda e: e.start_dt)
         return events

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.bus import EventBus
 from organiser.core.errors import LockedError, NotFoundError, OrganiserError, ValidationError
+from organiser.core.hlc import stamp_to_iso
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
 from organiser.services.devices import Devices
@@ -179,7 +180,21 @@ class Group:
             "conflicts": len(self.conflicts()),
             "incidents": self.incidents(),
             "membership": self.membership_status(),
+            "size": self.size(),
         }
+
+    def size(self) -> dict[str, Any]:
+        """How big the group has grown here: the signed changes kept (every device keeps every
+        change, for the devices that join later), since when, and the bytes of its database
+        files (with the write-ahead journal) on this device."""
+        (changes,) = self.db.execute("SELECT count(*) FROM change_log").fetchone()  # its (author, seq) index
+        # The group began with its founder's first change (found by index; min(hlc) reads the whole log).
+        found = self.db.execute("SELECT hlc FROM change_log WHERE author = ? AND seq = 1",
+                                [self.replica.meta("founder") or ""]).fetchone()
+        first = found[0] if found else None
+        files = [p for p in self.path.iterdir() if p.name.startswith(DB_NAME)]
+        return {"changes": changes, "since": stamp_to_iso(first)[:10] if first else None,
+                "bytes": sum(p.stat().st_size for p in files if p.is_file())}
 
     def membership_status(self) -> dict[str, Any]:
         """This device's place in the group: admin, removed (as the log says, or as a member told it),

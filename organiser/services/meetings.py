@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from organiser.core.errors import ValidationError
 from organiser.core.meeting_rules import MAX_MINUTES_APPEND, MAX_MINUTES_UPDATE, MINUTES_PIECE
@@ -32,7 +33,12 @@ from organiser.store import minutes as minutes_store
 from organiser.store import queries
 from organiser.store.replica import LocalOp
 
+OVER_AFTER = timedelta(hours=12)  # a meeting this long past its planned end is over (not just running late)
 GAP = 1024  # between agenda positions, so moving an item writes only its own position
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.astimezone()
 
 
 def _text(value: Any) -> str:
@@ -72,12 +78,22 @@ class MeetingState:
     event: str
     current_item: str | None = None
     item_since: str | None = None  # when the current item became current (ISO, with offset)
+    event_end: datetime | None = None  # when the event was planned to end (with its zone)
+
+    def over(self, now: datetime | None = None) -> bool:
+        """Whether the meeting is over: its planned end is more than OVER_AFTER ago. A meeting
+        left on an item (nobody pressed Next) stops counting then, at its planned end."""
+        moment = _aware(now or clock.now())
+        return self.event_end is not None and moment - self.event_end > OVER_AFTER
 
     def seconds_used(self, item: AgendaItem, now: datetime | None = None) -> int:
-        """Time spent on an item: before, plus since it became current if it is."""
+        """Time spent on an item: before, plus since it became current if it is (until the
+        event's planned end, once the meeting is over: not until the day someone looks)."""
         used = item.used_seconds
         if item.id == self.current_item and isinstance(self.item_since, str) and self.item_since:
             moment = now or clock.now().astimezone()
+            if self.event_end is not None and self.over(moment):
+                moment = self.event_end
             try:
                 since = datetime.fromisoformat(self.item_since)
             except ValueError:
@@ -219,6 +235,12 @@ class Meetings(RecordService):
 
     # ---- the running meeting ---------------------------------------------------------------
 
+    def held(self) -> list[str]:
+        """The events that held a meeting (minutes, an agenda or a proposal), by start."""
+        ids = queries.events_with_meetings(self.db)
+        starts = {rid: str(row.values.get("start") or "") for rid, row in queries.rows_by_ids(self.db, ids).items()}
+        return sorted(ids, key=lambda rid: (starts.get(rid, ""), rid))
+
     def state(self, event: str) -> MeetingState:
         """The running meeting of `event`: its current agenda item and since when (both None
         before the meeting starts, past its last item, or for an unknown event). Never raises."""
@@ -226,7 +248,20 @@ class Meetings(RecordService):
         if found is None or found.deleted:
             return MeetingState(event)
         values = found.values
-        return MeetingState(event, _text(values.get("current_item")) or None, _text(values.get("item_since")) or None)
+        return MeetingState(event, _text(values.get("current_item")) or None, _text(values.get("item_since")) or None,
+                            self._planned_end(event))
+
+    def _planned_end(self, event: str) -> datetime | None:
+        found = queries.get_record(self.db, event)
+        end, tz = (found.values.get("end"), found.values.get("tz")) if found is not None else (None, None)
+        try:
+            moment = datetime.fromisoformat(end) if isinstance(end, str) and end else None
+            zone = ZoneInfo(tz) if isinstance(tz, str) and tz else None
+        except (ValueError, ZoneInfoNotFoundError):  # stored values are checked; a bad one means no end known
+            return None
+        if moment is None or moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=zone) if zone else moment.astimezone()
 
     def advance(self, event: str, to_item: str | None = None) -> MeetingState:
         """Make the next item of the agenda current (the first if none is), or the item id

@@ -281,3 +281,35 @@ def tidy_search_index(db: Database, pages: int = 500) -> bool:
     before = db.conn.total_changes
     db.execute("INSERT INTO records_fts (records_fts, rank) VALUES ('merge', ?)", [-abs(int(pages))])
     return db.conn.total_changes - before > 1
+
+
+def meetings_matching(db: Database, text: str) -> list[str]:
+    """Ids of visible events whose meeting says every word of `text` (as word starts, case
+    aside): in its minutes, or in one of its agenda items or proposals (the full-text index).
+    Unranked. What finds 'the assembly where we decided X' months on, when every assembly
+    has the same title. Minutes are one row per meeting (52 a year): read and matched here."""
+    tokens = [t.casefold() for t in _TOKEN.findall(text)]
+    if not tokens:
+        return []
+    found = {event for event, minutes in db.execute("SELECT event, text FROM minutes")
+             if _says_every_word(minutes, tokens)}
+    search_index_ready(db)
+    found.update(event for (event,) in db.execute(
+        "SELECT r.link1 FROM records_fts f JOIN records r ON r.rowid = f.rowid "
+        "WHERE records_fts MATCH ? AND r.kind IN ('agenda_item', 'proposal') AND r.deleted = 0",
+        [fts_query(text)]))
+    return sorted(visible_ids(db, "event", found))
+
+
+def _says_every_word(text: str, tokens: list[str]) -> bool:
+    words = set(_TOKEN.findall(text.casefold()))
+    return all(any(word.startswith(token) for word in words) for token in tokens)
+
+
+def events_with_meetings(db: Database) -> list[str]:
+    """Ids of visible events that held a meeting: minutes written, or an agenda item or a
+    proposal put. Unordered."""
+    found = {event for (event,) in db.execute("SELECT event FROM minutes WHERE text != ''")}
+    found.update(event for (event,) in db.execute(
+        "SELECT DISTINCT link1 FROM records WHERE kind IN ('agenda_item', 'proposal') AND deleted = 0"))
+    return sorted(visible_ids(db, "event", found))

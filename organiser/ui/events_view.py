@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QHBoxLayout,
+    QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -34,13 +35,17 @@ from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.event_detail import EventDetail
 from organiser.ui.loader import BackgroundReader
-from organiser.ui.models.events import IS_DAY_ROLE, AgendaModel, time_range
+from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
 
 Index = QModelIndex | QPersistentModelIndex
 
+
+NO_UPCOMING = ("No upcoming events. Create one with New event (Ctrl+N), or tick Show past events to see "
+               "earlier ones.")
+NO_EVENT_FOUND = "No event says all of that: not in its title, place or description, nor in its meeting."
 
 class AgendaDelegate(QStyledItemDelegate):
     """Day headings in bold with a rule under them; events indented below."""
@@ -103,14 +108,22 @@ class EventsView(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.selectionModel().currentChanged.connect(lambda cur, _prev: self._show(cur.data(ID_ROLE)))
+        self.list.selectionModel().currentChanged.connect(
+            lambda cur, _prev: self._show(cur.data(ID_ROLE), cur.data(DAY_ROLE)))
         open_on_double_click_or_return(self.list, lambda _i: self.edit_event())
-        self.agenda_empty = EmptyHint(self.list, "No upcoming events. Create one with New event (Ctrl+N), or "
-                                      "tick Show past events to see earlier ones.")
+        self.agenda_empty = EmptyHint(self.list, NO_UPCOMING)
         self.show_past = QCheckBox("Show &past events")
-        self.show_past.toggled.connect(self.agenda.set_show_past)
+        self.show_past.toggled.connect(self._show_past)
+        # A year on, every assembly is called 'General assembly': the search also reads minutes,
+        # agendas and proposals, and looks back as far as the group goes.
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find: title, place, or words of a meeting's minutes")
+        self.search.setAccessibleName("Find events")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._find)
         agenda_page = QWidget()
         agenda_layout = QVBoxLayout(agenda_page)
+        agenda_layout.addWidget(self.search)
         agenda_layout.addWidget(self.list, 1)
         agenda_layout.addWidget(self.show_past)
 
@@ -120,7 +133,8 @@ class EventsView(QWidget):
         self.day_list.setAccessibleName("Events on the chosen day")
         self.day_empty = EmptyHint(self.day_list, "Nothing on this day. Days with events have a dot.")
         self.day_list.currentItemChanged.connect(
-            lambda item, _p: self._show(item.data(Qt.ItemDataRole.UserRole) if item else None))
+            lambda item, _p: self._show(item.data(Qt.ItemDataRole.UserRole) if item else None,
+                                        self.calendar.selectedDate().toString(Qt.DateFormat.ISODate)))
         month_page = QWidget()
         month_layout = QVBoxLayout(month_page)
         month_layout.addWidget(self.calendar, 3)
@@ -157,6 +171,25 @@ class EventsView(QWidget):
             # while another view is open, changes wait until this one is shown again
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))
 
+    def _find(self, text: str) -> None:
+        """The agenda shows the events that say every word typed, past ones too; emptied, it
+        shows what it showed before."""
+        found = {e.id for e in self.group.events.list(text)} if text.strip() else None
+        self.agenda.set_only(found)
+        self.agenda_empty.set_hint(NO_EVENT_FOUND if found is not None else NO_UPCOMING)
+        chosen = self.current_id()
+        if chosen is not None and self.agenda.row_of_event(chosen) >= 0:
+            self.select(chosen)
+
+    def _show_past(self, show: bool) -> None:
+        """A year of past events comes in above: the chosen event stays chosen and in view
+        (the list would otherwise open a year back, the next meeting hundreds of rows below)."""
+        self.agenda.set_show_past(show)
+        chosen = self.current_id()
+        if chosen is not None:
+            self.select(chosen)
+            self.list.scrollTo(self.list.currentIndex(), QAbstractItemView.ScrollHint.PositionAtCenter)
+
     def ensure_loaded(self) -> None:
         if not self.agenda.loaded:
             self.agenda.load(self.reader)
@@ -169,7 +202,7 @@ class EventsView(QWidget):
     def _choose_first_if_none(self) -> None:
         """With no event chosen, the first upcoming one is (the meeting view and the projector
         follow it): at start, and when the first events arrive from a peer after it."""
-        first = next((r.id for r in self.agenda.rows if r.event is not None), None)
+        first = next((r.event.id for r in self.agenda.rows if r.event is not None), None)
         if first and self.detail.shown_event is None:
             self.select(first)
 
@@ -201,7 +234,9 @@ class EventsView(QWidget):
                 self.day_list.setCurrentItem(item)
         self.day_list.blockSignals(False)
 
-    def _show(self, event_id: str | None) -> None:
+    def _show(self, event_id: str | None, day_shown: str | None = None) -> None:
+        """Open the event in the detail pane; the month view goes to `day_shown` (ISO), the day of
+        the showing chosen (a repeating event's next meeting), else to the day the event starts."""
         if not event_id:
             return
         try:
@@ -211,7 +246,7 @@ class EventsView(QWidget):
             return
         self.detail.set_event(event)
         self.eventShown.emit(event.id)
-        day = event.start_dt.date()
+        day = date.fromisoformat(day_shown) if day_shown else event.start_dt.date()
         if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
             self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows
 
@@ -223,14 +258,15 @@ class EventsView(QWidget):
         return self.detail.shown_event.id if self.detail.shown_event else None
 
     def select(self, event_id: str) -> None:
-        p = self.agenda.row_of(event_id)
+        p = self.agenda.row_of_event(event_id)
         if p >= 0:
             index = self.agenda.index(p, 0)
             self.list.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
             self.list.scrollTo(index)
+            self._show(event_id, index.data(DAY_ROLE))
         else:  # a past event (agenda shows upcoming ones): do not leave another one highlighted
             self.list.clearSelection()
-        self._show(event_id)
+            self._show(event_id)
 
     def new_event(self) -> str | None:
         dialog = RecordDialog(self.group, self.bridge, "event", parent=self)

@@ -303,7 +303,9 @@ class MeetingView(QWidget):
         # No space inside the timer may break the line: it wrapped as "0:01 of" / "5:00".
         box = f"\u00a0of\u00a0{item.minutes}:00" if item.minutes else ""
         over = " — over\u00a0time" if item.minutes and used > item.minutes * 60 else ""
-        self.current_label.setText(f"Now: <b>{_html(item.title)}</b> · {clock_text(used)}{box}{over}")
+        # A meeting long past its end, left on an item: what it had, not a clock still running.
+        now = "Left on" if state.over() else "Now:"
+        self.current_label.setText(f"{now} <b>{_html(item.title)}</b> · {clock_text(used)}{box}{over}")
         first = self.agenda.index(row)
         self.agenda.dataChanged.emit(first, first)
 

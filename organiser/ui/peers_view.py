@@ -4,6 +4,7 @@ group's devices (who invited whom) and recorded conflicts with "use this value".
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.core.words import file_size, plural
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
@@ -156,10 +158,15 @@ class PeersView(QWidget):
         self.make_admin_button = QPushButton("Make &admin")
         self.make_admin_button.setToolTip("Let the selected device admit and remove devices too")
         self.make_admin_button.clicked.connect(self.make_admin)
+        # How big the group has grown here (read each time the view opens), beside the buttons:
+        # a line of its own made the view taller than 1024x600 allows.
+        self.size_label = QLabel()
+        self.size_label.setWordWrap(True)
+        self.size_label.setAccessibleName("Size of the group on this laptop")
         device_row = QHBoxLayout()
-        device_row.addWidget(self.remove_device_button)
-        device_row.addWidget(self.make_admin_button)
-        device_row.addStretch(1)
+        device_row.addWidget(self.remove_device_button, 0, Qt.AlignmentFlag.AlignLeft)
+        device_row.addWidget(self.make_admin_button, 0, Qt.AlignmentFlag.AlignLeft)
+        device_row.addWidget(self.size_label, 1)
         middle_layout.addLayout(device_row)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
@@ -259,6 +266,7 @@ class PeersView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.refresh_peers()  # it was not refreshed while another view was open
+        self.update_size()
         super().showEvent(event)
 
     def _refresh_if_shown(self) -> None:
@@ -314,6 +322,13 @@ class PeersView(QWidget):
                 f"<b>{html.escape(a)}</b>" for a in addresses)
         port = getattr(self.node, "port", 0)
         return f"listening on port {port}" if port else "not listening yet"
+
+    def update_size(self) -> None:
+        size = self.group.size()
+        since = f" since {date.fromisoformat(size['since']):%-d %B %Y}" if size["since"] else ""
+        self.size_label.setText(f"The group holds {plural(size['changes'], 'change')}{since}, "
+                                f"{file_size(size['bytes'])} on this laptop: every device keeps every change, "
+                                "for the devices that join later.")
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         if "device" in event.kinds:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListView,
     QMessageBox,
     QPushButton,
@@ -156,6 +157,12 @@ class TasksView(QWidget):
         self.mine = QCheckBox("&Mine")
         self.mine.setAccessibleName("Only my tasks")
         self.mine.toggled.connect(lambda _on: self.apply_filters())
+        # A year of tasks: words of the title or description, as they start ("print flyer").
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search titles and descriptions")
+        self.search.setAccessibleName("Search tasks")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self.apply_filters())
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Assigned to"))
         filters.addWidget(self.assignee, 2)
@@ -166,6 +173,7 @@ class TasksView(QWidget):
         filters.addWidget(self.mine)
         list_page = QWidget()
         list_layout = QVBoxLayout(list_page)
+        list_layout.addWidget(self.search)
         list_layout.addLayout(filters)
         list_layout.addWidget(self.table, 1)
 
@@ -269,9 +277,9 @@ class TasksView(QWidget):
         due = self.due.currentData() or "any"
         state = self.status_filter.currentData() or None
         self.proxy.set_filters(assignee=assignee, event_id=event, due=due, me=me, only_mine=self.mine.isChecked(),
-                               task_status=state)
+                               task_status=state, text=self.search.text())
         filtered = bool(self.assignee.text().strip() or self.event_picker.text().strip() or due != "any"
-                        or state or self.mine.isChecked())
+                        or state or self.mine.isChecked() or self.search.text().strip())
         self.list_empty.set_hint(NO_MATCH if filtered else NO_TASKS)
 
     def starting_focus(self) -> QWidget:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 from organiser.services.group import open_group
 from tests.conftest import add_device, sync_pair
@@ -104,3 +105,20 @@ def test_device_commands_list_promote_demote_remove_and_policy(organiser_in_proc
     assert organiser("device", "remove", "x", "--undo-since", "yesterday").code == 2
     assert organiser("group", "policy", "--members-may-invite", "yes", "--json").json() == {"members_may_invite": True}
     assert organiser("group", "policy", "--json").json() == {"members_may_invite": True}
+
+
+def test_status_says_how_big_the_group_has_grown_on_this_device(organiser_in_process):
+    """A year on, the secretary asks how big the group is: the changes it has kept since it
+    began, and the room its database takes on this laptop."""
+    run = organiser_in_process
+    assert run("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    for name in ("Ana", "Bo", "Cy"):
+        run("member", "add", "--name", name)
+    status = run("status", "--json").json()
+    database = Path(status["data_dir"]) / "organiser.db"
+    assert status["size"]["changes"] == 4  # joining the roster, then three members
+    assert status["size"]["bytes"] >= database.stat().st_size > 0  # with its journal, while open
+    assert status["size"]["since"][:4].isdigit()
+    shown = run("status").out
+    assert "4 changes kept since " in shown
+    assert " kB on this device" in shown

@@ -199,3 +199,28 @@ def test_minutes_append_says_the_limit_of_one_append_and_writes_nothing(hall):
     assert organiser("minutes", "append", event, "-", stdin="").code == 2  # nothing to append
     assert organiser("status", "--json").json()["state_hash"] == before
     assert organiser("minutes", "show", event).out == "Kept.\n"
+
+
+def test_the_minutes_of_every_meeting_of_the_year_export_in_one_command(organiser_in_process, tmp_path):
+    """A year on, the secretary hands the minutes of every assembly to the new committee: one
+    command writes one file per meeting, named by date and title; events that had no meeting
+    (a film night) write none."""
+    run = organiser_in_process
+    assert run("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    march = _id(run("event", "add", "--title", "General assembly", "--start", "2026-03-04T19:00"))
+    april = _id(run("event", "add", "--title", "General assembly", "--start", "2026-04-01T19:00"))
+    run("event", "add", "--title", "Film night", "--start", "2026-04-03T20:00")
+    assert run("minutes", "append", march, "Decided: start a hardship fund.").code == 0
+    assert run("agenda", "add", april, "--title", "Hardship fund: first payments").code == 0
+    out = tmp_path / "minutes"
+    out.mkdir()
+    done = run("minutes", "export", "--all", "--format", "md", "--out", str(out))
+    assert done.code == 0, done.err
+    written = sorted(p.name for p in out.iterdir())
+    assert written == [f"2026-03-04 General assembly {march[:8]}.md", f"2026-04-01 General assembly {april[:8]}.md"]
+    assert "hardship fund" in (out / written[0]).read_text()
+    assert "2 meetings" in done.out
+    refused = run("minutes", "export", "--all", "--format", "md")
+    assert refused.code == 2 and "--out" in refused.err and "folder" in refused.err
+    both = run("minutes", "export", march, "--all", "--format", "md", "--out", str(out))
+    assert both.code == 2 and "EVENT" in both.err

@@ -220,3 +220,32 @@ def test_a_deleted_event_cannot_be_shown(group):
     with pytest.raises(NotFoundError, match="there is no event"):
         group.events.get(event.id)
     assert group.events.list() == []
+
+
+def test_a_series_begun_months_ago_whose_next_meetings_are_ahead_is_upcoming(group):
+    """A fortnightly clinic that began in September and runs twelve times goes on past
+    December: it is upcoming, and a one-off evening that ended in September is not."""
+    series = group.events.add("Legal clinic", "2026-09-04T18:00", end="2026-09-04T20:00",
+                              rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=12")
+    group.events.add("Film night", "2026-09-05T19:00", end="2026-09-05T21:00")
+    over = group.events.add("Banner painting", "2026-06-01T10:00", end="2026-06-01T12:00",
+                            rrule="FREQ=WEEKLY;COUNT=3")
+    upcoming = [e.id for e in group.events.list(upcoming_from="2026-12-02T09:00")]
+    assert upcoming == [series.id]
+    assert over.id not in [e.id for e in group.events.upcoming()]
+
+
+def test_searching_events_finds_the_meeting_whose_minutes_agenda_or_proposal_says_it(two_devices):
+    """Months on, 'when did we decide the hardship fund?': the assemblies are all called
+    'General assembly'; the words are in one's minutes, another's agenda, a third's proposal."""
+    a, b = two_devices
+    march, april, may, june = (a.events.add("General assembly", f"2026-0{m}-04T19:00").id for m in (3, 4, 5, 6))
+    a.meetings.append_minutes(march, "Decided: start a Hardship fund; the treasurer opens the account.")
+    a.meetings.add_item(april, "Hardship fund: first payments")
+    a.proposals.add(may, "Close the hardship fund to new claims", "vote", options=("yes", "no"))
+    a.meetings.append_minutes(june, "Repairs campaign: damp in block C.")
+    sync_pair(a, b)
+    found = [e.id for e in b.events.list("hardship fund")]
+    assert sorted(found) == sorted([march, april, may])
+    assert [e.id for e in b.events.list("damp block")] == [june]
+    assert b.events.list("hardship rent strike") == []  # every word must be there

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -233,3 +233,17 @@ def test_a_proposal_or_task_is_linked_only_to_an_item_of_its_own_meeting(meeting
     with pytest.raises(ValidationError, match="another meeting's agenda"):
         group.meetings.make_task(event, "Buy seeds", item=elsewhere.id)
     assert group.replica.state_hash() == before
+
+
+def test_a_meeting_left_on_an_item_is_exported_months_later_with_the_time_it_had(group, monkeypatch):
+    """Nobody pressed Next after the last item discussed; the evening ended at 21:00. Months
+    later its minutes are exported: the item ran until the meeting ended, not until today."""
+    from organiser.services.meeting_report import build_report
+
+    event = group.events.add("General assembly", "2026-05-14T19:00", end="2026-05-14T21:00").id
+    repairs = group.meetings.add_item(event, "Repairs campaign", minutes=10)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 5, 14, 20, 30))
+    group.meetings.advance(event)  # 20:30: repairs, the last thing discussed
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 26, 12, 0))
+    report = build_report(group.name, group.events, group.meetings, group.proposals, event)
+    assert [(i.title, i.used_minutes) for i in report.agenda] == [(repairs.title, 30)]

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QTableView
 from organiser.services import clock
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
+from organiser.ui.models.events import DAY_ROLE
 from organiser.ui.models.live import ID_ROLE
-from tests.ui.conftest import click_row, click_tab, open_event, retype, row_of_text, type_datetime, with_modal
+from tests.ui.conftest import click, click_row, click_tab, open_event, retype, row_of_text, type_datetime, with_modal
 
 
 def agenda_texts(win: MainWindow) -> list[str]:
@@ -283,3 +284,87 @@ def test_return_on_a_day_heading_opens_nothing(window: MainWindow, qtbot: Any) -
                       pos=view.list.visualRect(view.list.currentIndex()).center())
     qtbot.wait(300)
     assert opened == []
+
+
+def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """A year on, the first thing upcoming is the next meeting of a fortnightly clinic begun in
+    September: at start it is the one open (not 'No event selected' beside a highlighted row), and
+    the month view opens on its next day, not on September."""
+    from organiser.ui.settings import UiSettings
+
+    group.events.add("Legal clinic", "2026-09-04T18:00", end="2026-09-04T20:00",
+                     rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=12")
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert agenda_texts(window)[0].endswith("Friday 27 November 2026")  # FROZEN_NOW: Thursday 26 November
+    assert view.detail.title.text() == "Legal clinic"
+    click_tab(qtbot, view.tabs, "Month")
+    assert view.calendar.selectedDate() == QDate(2026, 11, 27)
+    assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["18:00–20:00  Legal clinic"]
+    view.calendar.setSelectedDate(QDate(2026, 12, 11))  # two weeks on (as Page Down and a click on the day)
+    where = view.day_list.visualItemRect(view.day_list.item(0)).center()
+    qtbot.mouseClick(view.day_list.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert view.detail.title.text() == "Legal clinic"
+    assert view.calendar.selectedDate() == QDate(2026, 12, 11)  # the month stays on the meeting clicked
+    click_tab(qtbot, view.tabs, "Agenda")
+    click(qtbot, view.show_past)  # September's meetings come in above: the next one stays chosen
+    assert view.list.currentIndex().data(DAY_ROLE) == "2026-11-27"
+    window.close()
+
+
+def test_showing_a_years_past_events_keeps_the_chosen_meeting_in_view(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """A year of weekly events behind, the secretary ticks Show past events to look up one from
+    the spring: the list grows by a year above, and the next meeting, chosen, stays where it
+    can be seen instead of the list opening a year back."""
+    from organiser.ui.settings import UiSettings
+
+    weeks_ago = [date.fromordinal(date(2026, 11, 26).toordinal() - 7 * n) for n in range(1, 53)]
+    group.replica.commit_batch([group.events.build_add({"title": "Assembly", "start": f"{day}T19:00"})[1]
+                                for day in weeks_ago])
+    nxt = group.events.add("Next assembly", "2026-11-27T19:00")
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.resize(1024, 600)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert view.current_id() == nxt.id
+    click(qtbot, view.show_past)
+    assert view.show_past.isChecked() and view.agenda.rowCount() > 100
+    chosen = view.list.visualRect(view.list.currentIndex())
+    assert view.current_id() == nxt.id
+    assert view.list.viewport().rect().contains(chosen)
+    window.close()
+
+
+def test_finding_last_springs_assembly_by_the_words_of_its_minutes(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """Every assembly is 'General assembly'; the secretary types words of the decision and the
+    agenda shows the spring's assembly that took it, though it is long past; emptied, the
+    agenda shows the upcoming ones again."""
+    from organiser.ui.settings import UiSettings
+
+    march = group.events.add("General assembly", "2026-03-04T19:00").id
+    group.events.add("General assembly", "2026-04-01T19:00")
+    group.meetings.append_minutes(march, "Decided: start a hardship fund.")
+    nxt = group.events.add("General assembly", "2026-12-02T19:00").id
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "hardship fund")
+    assert [r.id for r in view.agenda.rows if r.event is not None] == [march]
+    assert agenda_texts(window)[0] == "Wednesday 4 March 2026"
+    click_row(qtbot, view.list, view.agenda.row_of(march))
+    assert view.current_id() == march
+    qtbot.keyClicks(view.search, " strike")
+    assert view.agenda.rowCount() == 0 and "No event says all of that" in view.agenda_empty.text()
+    retype(qtbot, view.search, "")
+    qtbot.keyClick(view.search, Qt.Key.Key_Backspace)  # what was selected goes
+    assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
+    window.close()

@@ -308,3 +308,31 @@ def test_a_closed_projector_is_not_woken_by_later_changes(meeting, qtbot: Any) -
     assert not projector.isVisible()
     window.group.meetings.add_item(event_id, "Late item")
     assert not projector.soon.isActive() and not projector.ticker.isActive()
+
+
+def test_a_meeting_from_the_spring_left_on_an_item_shows_the_time_it_had_not_a_running_clock(
+        group: Group, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In May nobody pressed Next after the repairs item (20:30, the meeting ended at 21:00).
+    Opened in November, the meeting says it was left on that item with 30 minutes used, not
+    'Now: … 4,600 hours — over time' ticking on."""
+    from datetime import datetime
+
+    from organiser.services import clock
+    from tests.ui.conftest import click, click_row
+
+    event = group.events.add("General assembly", "2026-05-14T19:00", end="2026-05-14T21:00").id
+    group.meetings.add_item(event, "Repairs campaign", minutes=10)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 5, 14, 20, 30))
+    group.meetings.advance(event)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 26, 12, 0))
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    click(qtbot, view.show_past)
+    click_row(qtbot, view.list, view.agenda.row_of(event))
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["meeting"]), Qt.MouseButton.LeftButton)
+    shown = window.meeting_view.current_label.text()
+    assert "Left on <b>Repairs campaign</b>" in shown and "30:00\u00a0of\u00a010:00" in shown
+    window.close()

@@ -184,3 +184,20 @@ def test_many_rows_from_a_sync_merge_into_a_big_model_in_order_and_the_selection
         assert model.rows == sorted(shown, key=lambda r: (r.casefold(), r))
         assert chosen.row() == model.rows.index(held)
         assert all(model.row_of(n) == p for p, n in enumerate(model.rows))
+
+
+def test_a_conflict_from_a_laptop_removed_since_names_it(two_devices: tuple[Group, Group]) -> None:
+    """A year on, a conflict left by a laptop that was retired reads 'minutes laptop (removed)',
+    not eight hex digits nobody can place."""
+    from tests.conftest import sync_pair
+
+    a, b = two_devices
+    member = a.members.add("Cora")
+    sync_pair(a, b)
+    b.members.edit(member.id, notes="from the old laptop")
+    a.members.edit(member.id, notes="from the door")  # later: it wins, the old laptop's value lost
+    sync_pair(a, b)
+    a.membership.remove(b.device_id)
+    conflicts = ConflictsModel(a)
+    conflicts.reload()
+    assert [conflicts.index(r, 4).data() for r in range(conflicts.rowCount())] == ["minutes laptop (removed)"]

@@ -161,3 +161,41 @@ def test_two_members_of_one_name_are_told_apart_in_the_assignee_filter(window: M
     assert sorted(label for r in range(popup_labels.rowCount())
                   if (label := popup_labels.index(r, 0).data()).startswith("Amira Martin")) == \
         ["Amira Martin (+44 7700 900456)", "Amira Martin (amira@office.example)"]
+
+
+def test_the_done_column_opens_on_what_was_done_lately(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """A year of done tasks: the Done column starts with the latest, not with last December's
+    (2,495 cards down for what was finished this week)."""
+    from organiser.ui.settings import UiSettings
+
+    for month in range(1, 13):
+        group.tasks.add(f"Flyers for month {month}", status="done", due=f"2026-{month:02d}-10")
+    group.tasks.add("Chairs put away", status="done")  # no due date: after every dated one
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["tasks"]), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.tasks_view.columns["done"].model.rowCount() == 13)
+    titles = column_titles(window, "done")
+    assert titles[:3] == ["Flyers for month 12", "Flyers for month 11", "Flyers for month 10"]
+    assert titles[-1] == "Chairs put away"
+    window.close()
+
+
+def test_a_done_task_from_the_spring_is_found_by_typing_its_words(window: MainWindow, qtbot: Any) -> None:
+    """'Who printed the flyers in April?': in the list, status done, typing words of its title or
+    description finds it among a year of tasks."""
+    group = window.group
+    group.tasks.add("Print 350 flyers", status="done", due="2026-04-10", description="For the rent strike march")
+    group.tasks.add("Print the big banner", status="done", due="2026-05-02")
+    window.switch_to("tasks")
+    view = window.tasks_view
+    click_tab(qtbot, view.tabs, "List")
+    choose(qtbot, view.status_filter, "status: Done")
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "print 350 flyer")
+    assert listed_titles(window) == ["Print 350 flyers"]
+    retype(qtbot, view.search, "strike mar")  # words of its description, as they start
+    assert listed_titles(window) == ["Print 350 flyers"]
+    retype(qtbot, view.search, "print big")
+    assert listed_titles(window) == ["Print the big banner"]

@@ -301,3 +301,14 @@ def test_clicking_a_device_nearby_says_where_it_is_and_its_state(qtbot: Any, two
         loop.run_until_complete(here.stop())
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_peers_and_group_says_how_big_the_group_has_grown_here(window: MainWindow, qtbot: Any) -> None:
+    """A year on, 'how big is our group now?': the Peers & group view says the changes kept and
+    the room they take on this laptop, and why every laptop keeps them."""
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["peers"]), Qt.MouseButton.LeftButton)
+    changes = window.group.size()["changes"]
+    shown = window.peers_view.size_label.text()
+    assert shown.startswith(f"The group holds {changes:,} changes since ")
+    assert " kB on this laptop" in shown or " MB on this laptop" in shown
+    assert window.peers_view.size_label.isVisible()

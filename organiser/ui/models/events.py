@@ -137,6 +137,7 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         self.group = group
         self.today = today or clock.today()
         self.show_past = False
+        self.only: set[str] | None = None  # a search's events (past ones too), or None for all
         self.events: dict[str, Event] = {}
         self._init_loading()
         self._occurrence_rows: dict[str, list[str]] = {}  # repeating event id -> its row ids
@@ -152,14 +153,25 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         if self.loaded:
             self.replace_rows(self._wanted_rows(self.events.values()))
 
+    def set_only(self, ids: set[str] | None) -> None:
+        """Show only these events, past ones too (what a search found); None: all again."""
+        self.only = ids
+        if self.loaded:
+            self.replace_rows(self._wanted_rows(self.events.values()))
+
     def _shows(self, event: Event) -> bool:
+        if self.only is not None:
+            return event.id in self.only
         return self.show_past or event.start_dt.date() >= self.today
 
     def _event_rows(self, event: Event) -> list[AgendaRow]:
         """One row per showing: the event, or each occurrence of a repeat (row id event@day)."""
         if not event.rrule:
             return [AgendaRow(event.id, event.start_dt.date(), event)] if self._shows(event) else []
-        first = self.today - timedelta(days=HORIZON_DAYS if self.show_past else 0)
+        if self.only is not None and event.id not in self.only:
+            return []
+        back = self.show_past or self.only is not None
+        first = self.today - timedelta(days=HORIZON_DAYS if back else 0)
         rows = [AgendaRow(f"{event.id}@{o.start_dt.date().isoformat()}", o.start_dt.date(), o)
                 for o in showings(event, first, self.today + timedelta(days=HORIZON_DAYS))]
         self._occurrence_rows[event.id] = [r.id for r in rows]
@@ -170,6 +182,16 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         rows = [row for e in events for row in self._event_rows(e)]
         days = {r.day for r in rows}
         return rows + [AgendaRow(f"day:{d.isoformat()}", d, None) for d in days]
+
+    def row_of_event(self, event_id: str) -> int:
+        """Where an event shows: its row, or for a repeating one its next showing from today (its
+        first when all are past); -1 if none."""
+        p = self.row_of(event_id)
+        showings = self._occurrence_rows.get(event_id, [])
+        if p >= 0 or not showings:
+            return p
+        today = self.today.isoformat()
+        return self.row_of(next((r for r in showings if r.rsplit("@", 1)[1] >= today), showings[0]))
 
     def events_on(self, day: date) -> list[Event]:
         """The showings on `day`: each event that starts on it or runs through it (a weekend's

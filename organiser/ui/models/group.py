@@ -162,7 +162,9 @@ class ConflictsModel(_Table):
         self.reload()
 
     def reload(self) -> None:
-        devices = {d["id"]: d.get("name") or d["id"][:8] for d in self.group.devices()}
+        # Removed devices too: a conflict a retired laptop left stays listed under its name.
+        devices = {d.id: (d.name or d.id[:8]) + (" (removed)" if d.removed else "")
+                   for d in self.group.membership.list()}
         rows = []
         for c in self.group.conflicts():
             found = queries.rows_by_ids(self.group.db, [c["record"]]).get(c["record"])

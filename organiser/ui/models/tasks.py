@@ -3,6 +3,7 @@ for the filterable list, all fed by one shared cache of the group's tasks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -53,6 +54,16 @@ def read_tasks(db: Any) -> dict[str, Task]:
 
 def board_key(task: Task) -> tuple[Any, ...]:
     return (task.due or "9999", -task.priority, task.title.casefold(), task.id)
+
+
+def done_key(task: Task) -> tuple[Any, ...]:
+    """The Done column: the latest due first (a year on, what was finished this week is on top,
+    not under 2,500 cards from last winter); tasks without a date after every dated one."""
+    try:
+        day = date.fromisoformat(task.due).toordinal() if task.due else None
+    except ValueError:  # stored values are checked dates; a bad one sorts as no date, never breaks the board
+        day = None
+    return (day is None, -(day or 0), -task.priority, task.title.casefold(), task.id)
 
 
 class TaskCache(LoadedOnce, QObject):
@@ -162,7 +173,7 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
 
     def __init__(self, cache: TaskCache, status: str, parent: Any = None) -> None:
         QAbstractListModel.__init__(self, parent)
-        self._init_rows(lambda t: t.id, board_key)
+        self._init_rows(lambda t: t.id, done_key if status == "done" else board_key)
         self.cache = cache
         self.status = status
         self._init_held()
@@ -363,6 +374,13 @@ _DUE_TESTS: dict[str, Callable[[Task, date], bool]] = {
     "overdue": _overdue, "this week": _due_this_week, "no date": _no_date}
 
 
+def says_every_word(text: str, typed: str) -> bool:
+    """Whether every word typed starts a word of `text`, case aside ("print flyer" finds
+    "Print 200 flyers"), as the full-text search of the members matches."""
+    words = re.findall(r"\w+", text.casefold())
+    return all(any(word.startswith(part) for word in words) for part in re.findall(r"\w+", typed.casefold()))
+
+
 class TaskFilterProxy(SourceSortProxy):
     """Filters for the task list: assignee, status, due date, linked event, and "mine"."""
 
@@ -394,7 +412,7 @@ class TaskFilterProxy(SourceSortProxy):
             return False
         if self.task_status and task.status != self.task_status:
             return False
-        if self.text and self.text.casefold() not in task.title.casefold():
+        if self.text.strip() and not says_every_word(f"{task.title} {task.description}", self.text):
             return False
         due_test = _DUE_TESTS.get(self.due)
         return due_test is None or due_test(task, self.today)
