@@ -23,10 +23,12 @@ def clean_env(data_dir: Path) -> dict[str, str]:
 
 def cli_in_process(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """(exit code, standard output, standard error) of `organiser --data-dir DATA_DIR ARGS...`,
-    with `env` (else `clean_env(data_dir)`) as the whole environment meanwhile."""
+    with `env` (else `clean_env(data_dir)`) as the whole environment meanwhile and an empty
+    standard input that is no terminal (a passphrase is never asked for)."""
     out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.StringIO()  # exports write bytes too
+    stdin = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # empty and no terminal, even under `pytest -s`
     with mock.patch.dict(os.environ, env if env is not None else clean_env(data_dir), clear=True), \
-            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            mock.patch("sys.stdin", stdin), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = cli_main(["--data-dir", str(data_dir), *args])
         except SystemExit as exc:  # argparse's refusals end the program, as they would a process

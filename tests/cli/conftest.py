@@ -81,9 +81,11 @@ def organiser_in_process(tmp_path: Path, home: Path) -> Callable[..., Run]:
     entry point in the test process: for a long list of refusals, where each case as a process
     would spend 0.4 s starting Python and importing the app. The parser, the command, the exit
     code and what is printed are the program's own; the files using it also run commands of the
-    same kind as real processes."""
+    same kind as real processes. `env` adds to the clean environment, as the `organiser` fixture's
+    does (a passphrase in $ORGANISER_PASSPHRASE); standard input is not a terminal and holds nothing."""
 
-    def run(*args: str, data_dir: Path | None = None) -> Run:
-        return Run(*cli_in_process(data_dir or tmp_path / "data", *args, env=clean_env(home)))
+    def run(*args: str, data_dir: Path | None = None, env: dict[str, str] | None = None) -> Run:
+        return Run(*cli_in_process(data_dir or tmp_path / "data", *args, env={**clean_env(home), **(env or {})}))
 
+    run.data_dir = tmp_path / "data"  # type: ignore[attr-defined]
     return run

@@ -1,6 +1,8 @@
 """The command line of an encrypted group: passphrase from a file, the environment or a prompt;
 wrong passphrase exits 2 with one sentence; encrypt, passphrase change and wipe; kill -9 during
-encrypt and during a passphrase change leaves a whole database."""
+encrypt and during a passphrase change leaves a whole database. The commands of the first tests
+run through the program's entry point in the test process (`organiser_in_process`), the
+refusal of a command without a passphrase, the config file's rule and the kills in real processes."""
 
 from __future__ import annotations
 
@@ -22,11 +24,14 @@ PASSPHRASE = "correct horse battery staple"
 NEW = "a brand new passphrase here"
 
 
-def test_init_with_a_passphrase_then_every_command_needs_it(organiser, tmp_path):
+def test_init_with_a_passphrase_then_every_command_needs_it(organiser_in_process, organiser, tmp_path):
+    """In the test process, but the refusal without a passphrase in a real one: it asks at a
+    terminal, and a process's standard input is what says there is none."""
+    as_a_process, organiser = organiser, organiser_in_process
     env = {"ORGANISER_PASSPHRASE": PASSPHRASE}
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
     assert organiser("member", "add", "--name", "Ana López", env=env).code == 0
-    locked = organiser("member", "list")
+    locked = as_a_process("member", "list")
     assert locked.code == 2
     assert locked.err.strip() == ("organiser: this group is encrypted: give its passphrase with "
                                   "--passphrase-file FILE or $ORGANISER_PASSPHRASE.")
@@ -39,7 +44,8 @@ def test_init_with_a_passphrase_then_every_command_needs_it(organiser, tmp_path)
     assert [m["name"] for m in listed] == ["Ana López"]
 
 
-def test_a_too_short_passphrase_is_refused_and_nothing_is_made(organiser, tmp_path):
+def test_a_too_short_passphrase_is_refused_and_nothing_is_made(organiser_in_process, tmp_path):
+    organiser = organiser_in_process
     made = organiser("init", "--group", "Tenants Union", env={"ORGANISER_PASSPHRASE": "short"})
     assert made.code == 2 and "too short" in made.err
     groups = tmp_path / "data" / "groups"
@@ -57,7 +63,8 @@ def test_require_passphrase_refuses_a_group_without_one(organiser, home):
     assert made.code == 0, made.err
 
 
-def test_encrypt_then_change_the_passphrase_then_wipe(organiser, tmp_path):
+def test_encrypt_then_change_the_passphrase_then_wipe(organiser_in_process, tmp_path):
+    organiser = organiser_in_process
     data_dir = tmp_path / "data"
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door").code == 0
     assert organiser("member", "add", "--name", "Ana López").code == 0

@@ -1,5 +1,6 @@
 """`organiser fork list|keep`: an admin sees a device's two versions of one change and keeps
-one, from the command line; bad input exits 2 with a sentence and changes nothing."""
+one, from the command line; bad input exits 2 with a sentence and changes nothing. Through the
+program's entry point in the test process (`organiser_in_process`), one listing in a real process."""
 
 from __future__ import annotations
 
@@ -23,14 +24,15 @@ def _forked(base: Path) -> tuple[Path, Path, dict[str, str], int]:
         b.close()
 
 
-def test_an_admin_lists_the_fork_and_keeps_one_version(organiser, tmp_path):
+def test_an_admin_lists_the_fork_and_keeps_one_version(organiser_in_process, organiser, tmp_path):
+    as_a_process, organiser = organiser, organiser_in_process
     data, _b, versions, seq = _forked(tmp_path)
     listed = organiser("fork", "list", "--json").json()
     assert [(f["device"]["name"], f["seq"], f["state"]) for f in listed] == [("minutes laptop", seq, "set aside")]
     assert {v["hash"]: v["summary"] for v in listed[0]["versions"]} == {
         versions["Left"]: "member 'Left'", versions["Right"]: "member 'Right'"}
     assert "set aside until an admin keeps one version" in listed[0]["message"]
-    text = organiser("fork", "list")
+    text = as_a_process("fork", "list")
     assert text.code == 0 and versions["Left"][:12] in text.out and "member 'Right'" in text.out
     kept = organiser("fork", "keep", listed[0]["id"], "--branch", versions["Right"][:6])
     assert kept.code == 0, kept.err
@@ -41,7 +43,8 @@ def test_an_admin_lists_the_fork_and_keeps_one_version(organiser, tmp_path):
     assert "Right" in names and "Left" not in names
 
 
-def test_bad_fork_ids_and_branches_exit_2_with_a_sentence_and_change_nothing(organiser, tmp_path):
+def test_bad_fork_ids_and_branches_exit_2_with_a_sentence_and_change_nothing(organiser_in_process, tmp_path):
+    organiser = organiser_in_process
     data, b_dir, versions, seq = _forked(tmp_path)
     (fork_id,) = [f["id"] for f in organiser("fork", "list", "--json").json()]
     cases = {

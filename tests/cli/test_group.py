@@ -1,4 +1,6 @@
-"""`init`, `status --json`, `conflicts --json`, data folders and several groups side by side."""
+"""`init`, `status --json`, `conflicts --json`, data folders and several groups side by side.
+Through the program's entry point in the test process (`organiser_in_process`), except what
+depends on the environment or happens before any group (real processes)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from organiser.services.group import open_group
 from tests.conftest import add_device, sync_pair
 
 
-def test_init_then_status_shows_device_group_counts_vector_and_state_hash(organiser):
+def test_init_then_status_shows_device_group_counts_vector_and_state_hash(organiser_in_process):
+    organiser = organiser_in_process
     made = organiser("init", "--group", "Tenants Union", "--device-name", "door laptop")
     assert made.code == 0 and "Tenants Union" in made.out
     organiser("member", "add", "--name", "Ana")
@@ -27,7 +30,8 @@ def test_init_then_status_shows_device_group_counts_vector_and_state_hash(organi
         group.close()
 
 
-def test_conflicts_json_lists_the_losing_value_and_resolve_restores_it(organiser, tmp_path):
+def test_conflicts_json_lists_the_losing_value_and_resolve_restores_it(organiser_in_process, organiser, tmp_path):
+    as_a_process, organiser = organiser, organiser_in_process
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
     a = open_group(organiser.data_dir)
     b = add_device(a, tmp_path / "b", "minutes laptop")
@@ -41,7 +45,7 @@ def test_conflicts_json_lists_the_losing_value_and_resolve_restores_it(organiser
     finally:
         a.close()
         b.close()
-    found = organiser("conflicts", "--json").json()
+    found = as_a_process("conflicts", "--json").json()
     assert len(found) == 1
     conflict = found[0]
     assert (conflict["kind"], conflict["record"], conflict["field"]) == ("member", ana.id, "name")

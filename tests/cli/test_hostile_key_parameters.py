@@ -1,6 +1,7 @@
 """A crafted encrypted backup or key file (db.key) whose key derivation parameters or nonce no
 Organiser ever writes: refused in one sentence, at once, before any memory is spent on it; never
-a traceback, never gigabytes of Argon2 memory (the command line, real processes)."""
+a traceback, never gigabytes of Argon2 memory (the command line: the files made by real processes,
+the refusals through the program's entry point in the test process, `organiser_in_process`)."""
 
 from __future__ import annotations
 
@@ -73,8 +74,9 @@ def made_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize(("what", "change", "nonce", "named"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser, tmp_path, made_once, what, change, nonce,
-                                                                named):
+def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser_in_process, tmp_path, made_once, what,
+                                                                change, nonce, named):
+    organiser = organiser_in_process
     out = tmp_path / "backup.json"
     env = {"ORGANISER_BACKUP_PASSPHRASE": PASSPHRASE}
     out.write_bytes(_tamper(made_once[0].read_bytes(), change, nonce))
@@ -86,7 +88,8 @@ def test_a_crafted_encrypted_backup_is_refused_in_one_sentence(organiser, tmp_pa
 
 
 @pytest.mark.parametrize(("what", "change", "nonce", "named"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_a_crafted_key_file_is_refused_in_one_sentence(organiser, made_once, what, change, nonce, named):
+def test_a_crafted_key_file_is_refused_in_one_sentence(organiser_in_process, made_once, what, change, nonce, named):
+    organiser = organiser_in_process
     env = {"ORGANISER_PASSPHRASE": PASSPHRASE}
     shutil.copytree(made_once[1], organiser.data_dir)
     key_file = group_dirs(organiser.data_dir)[0] / WRAPPED_KEY_NAME

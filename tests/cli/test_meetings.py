@@ -1,4 +1,7 @@
-"""The meeting commands, run as a person runs them: agenda, minutes, proposals, votes."""
+"""The meeting commands, run as a person runs them: agenda, minutes, proposals, votes. Most run
+through the program's entry point in the test process (`organiser_in_process`: the parser, the
+command, its exit code and output are the program's own); each test also runs some of its
+commands as real processes, and the ones reading standard input run only as real processes."""
 
 from __future__ import annotations
 
@@ -14,29 +17,31 @@ def _id(run) -> str:
 
 
 @pytest.fixture
-def hall(organiser, organiser_in_process):
-    """A group with a meeting and two members, made in-process (the set-up is not what is tested);
-    the tests run their own commands as processes."""
-    setup = organiser_in_process
-    assert setup("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
-    event = _id(setup("event", "add", "--title", "General meeting", "--start", "2026-12-03T19:00"))
-    ana = _id(setup("member", "add", "--name", "Ana López"))
-    bo = _id(setup("member", "add", "--name", "Bo"))
+def hall(organiser_in_process):
+    """A group with a meeting and two members, and the commands run in the test process."""
+    organiser = organiser_in_process
+    assert organiser("init", "--group", "Tenants Union", "--device-name", "door laptop").code == 0
+    event = _id(organiser("event", "add", "--title", "General meeting", "--start", "2026-12-03T19:00"))
+    ana = _id(organiser("member", "add", "--name", "Ana López"))
+    bo = _id(organiser("member", "add", "--name", "Bo"))
     return organiser, event, ana, bo
 
 
-def test_agenda_add_and_list(hall):
-    organiser, event, ana, _bo = hall
-    welcome = _id(organiser("agenda", "add", event, "--title", "Welcome", "--minutes", "5", "--presenter", ana[:8]))
-    _id(organiser("agenda", "add", event[:8], "--title", "Rent strike"))
-    listed = organiser("agenda", "list", event, "--json").json()
-    assert [(i["title"], i["minutes"], i["presenter_name"]) for i in listed] == [
-        ("Welcome", 5, "Ana López"), ("Rent strike", None, "")]
-    assert listed[0]["id"] == welcome
-    assert "Welcome" in organiser("agenda", "list", event).out
+def test_agenda_add_and_list(hall, organiser):
+    in_process, event, ana, _bo = hall
+    as_a_process = organiser
+    welcome = _id(as_a_process("agenda", "add", event, "--title", "Welcome", "--minutes", "5", "--presenter", ana[:8]))
+    _id(in_process("agenda", "add", event[:8], "--title", "Rent strike"))
+    for organiser in (in_process, as_a_process):
+        listed = organiser("agenda", "list", event, "--json").json()
+        assert [(i["title"], i["minutes"], i["presenter_name"]) for i in listed] == [
+            ("Welcome", 5, "Ana López"), ("Rent strike", None, "")]
+        assert listed[0]["id"] == welcome
+    assert "Welcome" in in_process("agenda", "list", event).out
 
 
-def test_minutes_append_show_and_export_in_three_formats(hall, tmp_path):
+def test_minutes_append_show_and_export_in_three_formats(hall, organiser, tmp_path):
+    as_a_process = organiser
     organiser, event, ana, _bo = hall
     assert organiser("minutes", "append", event, "Ana opened. Café ☕ 😀").code == 0
     assert organiser("minutes", "append", event, "Second paragraph.").code == 0
@@ -45,8 +50,8 @@ def test_minutes_append_show_and_export_in_three_formats(hall, tmp_path):
     proposal = _id(organiser("proposal", "add", event, "--title", "Strike", "--kind", "consent"))
     assert organiser("vote", proposal, ana, "objection").code == 0
     assert organiser("proposal", "close", proposal, "--outcome", "Not agreed").code == 0
-    markdown = organiser("minutes", "export", event, "--format", "md")
-    assert markdown.code == 0
+    markdown = as_a_process("minutes", "export", event, "--format", "md")
+    assert markdown.code == 0, markdown.err
     for expected in ("# General meeting", "## Attended", "Ana López", "Café ☕ 😀", "### Strike",
                      "Blocks: Ana López", "Outcome: Not agreed"):
         assert expected in markdown.out
@@ -62,25 +67,27 @@ def test_minutes_append_show_and_export_in_three_formats(hall, tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
-def test_the_pdf_export_reads_back_with_pdftotext(hall, tmp_path):
+def test_the_pdf_export_reads_back_with_pdftotext(hall, organiser, tmp_path):
+    as_a_process = organiser
     organiser, event, ana, _bo = hall
     organiser("agenda", "add", event, "--title", "Welcome", "--presenter", ana)
     organiser("minutes", "append", event, "Señora Núñez asked about the boiler.")
     pdf = tmp_path / "minutes.pdf"
-    assert organiser("minutes", "export", event, "--format", "pdf", "--out", str(pdf)).code == 0
+    assert as_a_process("minutes", "export", event, "--format", "pdf", "--out", str(pdf)).code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "General meeting" in text and "Welcome (Ana López)" in text
     assert "Señora Núñez asked about the boiler." in text
 
 
-def test_proposal_show_json_has_tally_eligible_quorum_and_outcome(hall):
+def test_proposal_show_json_has_tally_eligible_quorum_and_outcome(hall, organiser):
+    as_a_process = organiser
     organiser, event, ana, bo = hall
     organiser("event", "checkin", event, ana)
     proposal = _id(organiser("proposal", "add", event, "--title", "Projector", "--kind", "vote",
                              "--option", "buy", "--option", "borrow", "--quorum", "2"))
-    assert organiser("vote", proposal, ana, "borrow").code == 0
-    shown = organiser("proposal", "show", proposal, "--json").json()
+    assert as_a_process("vote", proposal, ana, "borrow").code == 0
+    shown = as_a_process("proposal", "show", proposal, "--json").json()
     assert shown["tally"] == {"buy": 0, "borrow": 1}
     assert (shown["eligible"], shown["quorum_met"], shown["outcome"]) == (1, False, "")
     organiser("event", "checkin", event, bo)
@@ -90,16 +97,17 @@ def test_proposal_show_json_has_tally_eligible_quorum_and_outcome(hall):
     assert organiser("proposal", "show", hands, "--json").json()["tally"]["yes"] == 17
 
 
-def test_agenda_edit_renames_an_item_and_delete_removes_it(hall):
+def test_agenda_edit_renames_an_item_and_delete_removes_it(hall, organiser):
+    as_a_process = organiser
     organiser, event, ana, _bo = hall
     typo = _id(organiser("agenda", "add", event, "--title", "Rent stirke", "--minutes", "30"))
     extra = _id(organiser("agenda", "add", event, "--title", "Rent strike (again)"))
-    edited = organiser("agenda", "edit", typo[:8], "--title", "Rent strike", "--minutes", "20")
+    edited = as_a_process("agenda", "edit", typo[:8], "--title", "Rent strike", "--minutes", "20")
     assert edited.code == 0, edited.err
     assert edited.out == f"Updated Rent strike ({typo}).\n"
     shown = organiser("agenda", "edit", typo, "--presenter", ana[:8], "--json").json()
     assert (shown["title"], shown["minutes"], shown["presenter"]) == ("Rent strike", 20, ana)
-    deleted = organiser("agenda", "delete", extra[:8])
+    deleted = as_a_process("agenda", "delete", extra[:8])
     assert deleted.code == 0, deleted.err
     assert deleted.out == f"Deleted Rent strike (again) ({extra}).\n"
     listed = organiser("agenda", "list", event, "--json").json()
@@ -107,21 +115,22 @@ def test_agenda_edit_renames_an_item_and_delete_removes_it(hall):
     assert "Rent strike (again)" not in organiser("agenda", "list", event).out
 
 
-def test_deleting_the_item_being_discussed_moves_the_meeting_on(hall):
+def test_deleting_the_item_being_discussed_moves_the_meeting_on(hall, organiser):
+    as_a_process = organiser
     organiser, event, _ana, _bo = hall
     first = _id(organiser("agenda", "add", event, "--title", "Welcome"))
     _id(organiser("agenda", "add", event, "--title", "Budget"))
     assert organiser("agenda", "next", event).out == "Welcome\n"
-    assert organiser("agenda", "delete", first).out == f"Deleted Welcome ({first}).\nNow: Budget\n"
+    assert as_a_process("agenda", "delete", first).out == f"Deleted Welcome ({first}).\nNow: Budget\n"
     listed = organiser("agenda", "list", event, "--json").json()
     assert [(i["title"], i["current"]) for i in listed] == [("Budget", True)]
 
 
-def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall, organiser_in_process):
+def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall, organiser):
     """The refusals run in-process (as processes, each would start Python again); one also runs as a
     real process, below."""
-    as_a_process, event, ana, bo = hall
-    organiser = organiser_in_process
+    as_a_process = organiser
+    organiser, event, ana, bo = hall
     proposal = _id(organiser("proposal", "add", event, "--title", "P", "--kind", "vote",
                              "--option", "a", "--option", "b"))
     item = _id(organiser("agenda", "add", event, "--title", "Welcome", "--minutes", "5"))
@@ -177,26 +186,29 @@ def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall, organiser_
     assert as_a_process("status", "--json").json()["state_hash"] == before
 
 
-def test_minutes_append_takes_a_long_text_from_standard_input_whole(hall):
+def test_minutes_append_takes_a_long_text_from_standard_input_whole(hall, organiser):
     """A single argument stops at the system's 128 KiB; `-` reads standard input. 300,000
-    characters (emoji and accents: up to 4 bytes each) go in as pieces, all stored."""
-    organiser, event, _ana, _bo = hall
+    characters (emoji and accents: up to 4 bytes each) go in as pieces, all stored. Standard
+    input is a real process's."""
+    in_process, event, _ana, _bo = hall
     long_text = "".join(f"Point {n}: café, 😀, 中文.\n" for n in range(12_500))
     assert len(long_text) > 300_000 and len(long_text.encode()) > 400_000
     run = organiser("minutes", "append", event, "-", stdin=long_text)
     assert run.code == 0, run.err
-    assert organiser("minutes", "show", event).out == long_text + "\n"
+    assert in_process("minutes", "show", event).out == long_text + "\n"
 
 
-def test_minutes_append_says_the_limit_of_one_append_and_writes_nothing(hall):
+def test_minutes_append_says_the_limit_of_one_append_and_writes_nothing(hall, organiser):
+    """What is read from standard input goes to real processes; the rest runs in the test process."""
+    as_a_process = organiser
     organiser, event, _ana, _bo = hall
     assert organiser("minutes", "append", event, "Kept.").code == 0
     before = organiser("status", "--json").json()["state_hash"]
-    too_long = organiser("minutes", "append", event, "-", stdin="a" * 1_000_001)
+    too_long = as_a_process("minutes", "append", event, "-", stdin="a" * 1_000_001)
     assert too_long.code == 2
     assert too_long.err.strip() == ("organiser: text: 1,000,001 characters is more than the 1,000,000 one append "
                                     "takes; append it in parts.")
-    assert organiser("minutes", "append", event, "-", stdin="").code == 2  # nothing to append
+    assert as_a_process("minutes", "append", event, "-", stdin="").code == 2  # nothing to append
     assert organiser("status", "--json").json()["state_hash"] == before
     assert organiser("minutes", "show", event).out == "Kept.\n"
 

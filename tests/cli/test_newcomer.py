@@ -1,5 +1,7 @@
 """What a newcomer meets on the command line: --data-dir honoured everywhere, bad input exits 2
-in every command, a closed pipe ends quietly, counts read right, names instead of ids."""
+in every command, a closed pipe ends quietly, counts read right, names instead of ids. The group is
+made by real processes once; the refusals and listings then run through the program's entry point
+in the test process (`organiser_in_process`), the closed pipes and `config` in real processes."""
 
 from __future__ import annotations
 
@@ -28,9 +30,9 @@ def filled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def filled(organiser, filled_once: Path):
-    shutil.copytree(filled_once, organiser.data_dir)
-    return organiser
+def filled(organiser_in_process, filled_once: Path):
+    shutil.copytree(filled_once, organiser_in_process.data_dir)
+    return organiser_in_process
 
 
 def test_config_shows_the_data_dir_given_on_the_command_line(organiser, tmp_path: Path) -> None:
@@ -81,6 +83,7 @@ def test_output_into_a_closed_pipe_ends_quietly(filled, home: Path, args: list[s
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader is gone before the first line is written
     err = proc.stderr.read().decode()
+    proc.stderr.close()
     assert proc.wait(timeout=60) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err, err
 

@@ -1,5 +1,7 @@
 """A full backup encrypted with a passphrase: nothing readable inside, restorable with the
-passphrase only, refused in one sentence otherwise (the command line, real processes)."""
+passphrase only, refused in one sentence otherwise (the command line, through the program's entry
+point in the test process; the refusal without a passphrase, which would ask at a terminal, in a
+real process)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def test_a_sealed_backup_opens_with_its_passphrase_only():
         open_sealed(b'{"format": "organiser-sealed-backup"}', PASSPHRASE, "backup.json")
 
 
-def test_export_encrypted_then_restore_from_the_command_line(organiser, tmp_path):
+def test_export_encrypted_then_restore_from_the_command_line(organiser_in_process, organiser, tmp_path):
+    as_a_process, organiser = organiser, organiser_in_process
     from tests.cli.test_atrest import PASSPHRASE as GROUP_PASSPHRASE
 
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door").code == 0
@@ -44,7 +47,7 @@ def test_export_encrypted_then_restore_from_the_command_line(organiser, tmp_path
     # Text with a space or an @: base64 ciphertext cannot hold it by chance, as it can hold "Ana".
     assert "Ana López".encode() not in raw and b"Tenants Union" not in raw and b"ana@example.org" not in raw
     elsewhere = tmp_path / "elsewhere"
-    refused = organiser("import", str(out), data_dir=elsewhere)
+    refused = as_a_process("import", str(out), data_dir=elsewhere)
     assert refused.code == 2 and "encrypted backup" in refused.err and "Traceback" not in refused.err
     wrong = organiser("import", str(out), data_dir=elsewhere, env={"ORGANISER_BACKUP_PASSPHRASE": "nope nope nope"})
     assert wrong.code == 2 and "does not open this backup" in wrong.err

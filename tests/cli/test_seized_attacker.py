@@ -1,11 +1,15 @@
 """The attacker who holds a laptop's disk (seized, stolen, or copied by a member later removed)
-but not its passphrase, played through the command line (real processes):
+but not its passphrase, played through the command line:
 
 - an old copy of the sealed key file and the passphrase it was sealed with (the one a person
   changed because someone saw it, or the one a removed member knew) open nothing written after
   the passphrase was changed;
 - a key file or sealed backup planted with numbers or nesting no Organiser writes is refused in
   one sentence, never with a traceback.
+
+The commands run through the program's entry point in the test process (`organiser_in_process`:
+its parser, exit codes and output; a traceback would fail the test), the attempt with the old key
+file also as a real process; the crash that must leave no core dump runs in a real process.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ def _copy_of_disk(data_dir: Path, into: Path) -> Path:
     return group_dirs(into)[0]
 
 
-def test_an_old_key_file_with_the_old_passphrase_opens_nothing_written_after_a_change(organiser, tmp_path):
+def test_an_old_key_file_with_the_old_passphrase_opens_nothing_written_after_a_change(organiser_in_process, organiser,
+                                                                                     tmp_path):
+    as_a_process, organiser = organiser, organiser_in_process
     env_old = {"ORGANISER_PASSPHRASE": OLD}
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env_old).code == 0
     assert organiser("member", "add", "--name", "Ana López", env=env_old).code == 0
@@ -48,9 +54,10 @@ def test_an_old_key_file_with_the_old_passphrase_opens_nothing_written_after_a_c
     # Later, the laptop itself: its current database, with the key file from the first copy beside it.
     folder = _copy_of_disk(organiser.data_dir, tmp_path / "seized")
     (folder / WRAPPED_KEY_NAME).write_bytes(stolen_key)
-    attempt = organiser("member", "list", data_dir=tmp_path / "seized", env=env_old)
-    assert "Written After The Change" not in attempt.out
-    assert attempt.code == 2 and "Traceback" not in attempt.err, attempt.err
+    for runs in (organiser, as_a_process):
+        attempt = runs("member", "list", data_dir=tmp_path / "seized", env=env_old)
+        assert "Written After The Change" not in attempt.out
+        assert attempt.code == 2 and "Traceback" not in attempt.err, attempt.err
     # The owner's laptop is untouched by all this and opens with the new passphrase only.
     assert organiser("member", "list", env=env_old).code == 2
     names = organiser("member", "list", "--json", env={"ORGANISER_PASSPHRASE": NEW}).json()
@@ -76,7 +83,8 @@ PLANTED = [
 
 
 @pytest.mark.parametrize(("what", "plant"), PLANTED, ids=[p[0] for p in PLANTED])
-def test_a_planted_key_file_is_refused_in_one_sentence(organiser, what, plant):
+def test_a_planted_key_file_is_refused_in_one_sentence(organiser_in_process, what, plant):
+    organiser = organiser_in_process
     env = {"ORGANISER_PASSPHRASE": OLD}
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
     key_file = group_dirs(organiser.data_dir)[0] / WRAPPED_KEY_NAME
@@ -96,7 +104,8 @@ PLANTED_BACKUPS = [
 
 
 @pytest.mark.parametrize(("what", "plant"), PLANTED_BACKUPS, ids=[p[0] for p in PLANTED_BACKUPS])
-def test_a_planted_backup_is_refused_in_one_sentence(organiser, tmp_path, what, plant):
+def test_a_planted_backup_is_refused_in_one_sentence(organiser_in_process, tmp_path, what, plant):
+    organiser = organiser_in_process
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door").code == 0
     backup = tmp_path / "backup.json"
     env = {"ORGANISER_BACKUP_PASSPHRASE": OLD}
@@ -119,7 +128,8 @@ def _a_folder(path: Path) -> None:
 
 
 @pytest.mark.parametrize("replace", [_gone, _a_folder], ids=["no key file", "a folder for a key file"])
-def test_a_missing_or_unreadable_key_file_is_refused_in_one_sentence(organiser, replace):
+def test_a_missing_or_unreadable_key_file_is_refused_in_one_sentence(organiser_in_process, replace):
+    organiser = organiser_in_process
     env = {"ORGANISER_PASSPHRASE": OLD}
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
     replace(group_dirs(organiser.data_dir)[0] / WRAPPED_KEY_NAME)
@@ -135,7 +145,8 @@ def _not_text(marker: Path) -> None:
 
 
 @pytest.mark.parametrize("plant", [_not_text, _a_folder], ids=["not text", "a folder"])
-def test_a_planted_current_marker_stops_neither_opening_nor_the_panic_wipe(organiser, plant):
+def test_a_planted_current_marker_stops_neither_opening_nor_the_panic_wipe(organiser_in_process, plant):
+    organiser = organiser_in_process
     env = {"ORGANISER_PASSPHRASE": OLD}
     assert organiser("init", "--group", "Tenants Union", "--device-name", "door", env=env).code == 0
     plant(organiser.data_dir / "current")  # the file naming the group opened last

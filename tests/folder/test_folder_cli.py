@@ -1,5 +1,7 @@
-"""`organiser folder ...`, `invite --folder` and `join --folder` as real processes: a laptop far
-away joins and syncs through a USB stick carried back and forth (`cp -r`), never meeting."""
+"""`organiser folder ...`, `invite --folder` and `join --folder`: a laptop far away joins and syncs
+through a USB stick carried back and forth (`cp -r`), never meeting. The far laptop's commands run
+as real processes, the office's through the program's entry point in the test process
+(`organiser_in_process`): two laptops, two processes that share nothing but the stick."""
 
 from __future__ import annotations
 
@@ -7,13 +9,14 @@ import shutil
 import subprocess
 
 
-def test_a_laptop_joins_and_syncs_through_a_usb_stick_carried_by_hand(organiser, tmp_path):
+def test_a_laptop_joins_and_syncs_through_a_usb_stick_carried_by_hand(organiser, organiser_in_process, tmp_path):
+    at_office = organiser_in_process
     office, far = tmp_path / "office", tmp_path / "far"
     stick = tmp_path / "stick"
     stick.mkdir()
-    assert organiser("init", "--group", "Tenants Union", "--device-name", "office laptop", data_dir=office).code == 0
-    assert organiser("member", "add", "--name", "Ana", data_dir=office).code == 0
-    invited = organiser("invite", "--folder", str(stick), "--expires", "7d", data_dir=office)
+    assert at_office("init", "--group", "Tenants Union", "--device-name", "office laptop", data_dir=office).code == 0
+    assert at_office("member", "add", "--name", "Ana", data_dir=office).code == 0
+    invited = at_office("invite", "--folder", str(stick), "--expires", "7d", data_dir=office)
     assert invited.code == 0, invited.err
     code = invited.out.strip()
     assert code.startswith("ORGF-")
@@ -26,8 +29,8 @@ def test_a_laptop_joins_and_syncs_through_a_usb_stick_carried_by_hand(organiser,
     # Back to the office: the answer is there; the office admits the laptop and writes what it has.
     shutil.rmtree(stick)
     subprocess.run(["cp", "-r", str(copy), str(stick)], check=True)
-    assert organiser("folder", "sync", str(stick), data_dir=office).code == 0
-    devices = organiser("device", "list", "--json", data_dir=office).json()
+    assert at_office("folder", "sync", str(stick), data_dir=office).code == 0
+    devices = at_office("device", "list", "--json", data_dir=office).json()
     assert "far laptop" in [d["name"] for d in devices]
     # To the far laptop again: it is admitted, reads everything, writes its own changes.
     shutil.rmtree(copy)
@@ -39,12 +42,13 @@ def test_a_laptop_joins_and_syncs_through_a_usb_stick_carried_by_hand(organiser,
     # And back: the office has what was written far away.
     shutil.rmtree(stick)
     subprocess.run(["cp", "-r", str(copy), str(stick)], check=True)
-    assert organiser("folder", "sync", str(stick), data_dir=office).code == 0
-    names = [m["name"] for m in organiser("member", "list", "--json", data_dir=office).json()]
+    assert at_office("folder", "sync", str(stick), data_dir=office).code == 0
+    names = [m["name"] for m in at_office("member", "list", "--json", data_dir=office).json()]
     assert "Written far away" in names
-    hashes = {organiser("status", "--json", data_dir=d).json()["state_hash"] for d in (office, far)}
+    hashes = {at_office("status", "--json", data_dir=office).json()["state_hash"],
+              organiser("status", "--json", data_dir=far).json()["state_hash"]}
     assert len(hashes) == 1
-    status = organiser("folder", "status", str(stick), "--json", data_dir=office).json()[0]
+    status = at_office("folder", "status", str(stick), "--json", data_dir=office).json()[0]
     assert {d["name"]: d["caught_up"] for d in status["devices"]} == {"office laptop": True, "far laptop": True}
     # The code admitted one device: a second answer with it is not taken.
     assert not list(stick.glob("*.invite"))
@@ -81,16 +85,18 @@ def test_bad_folder_input_exits_2_with_one_sentence(organiser_in_process, tmp_pa
     assert organiser("folder", "status", "--json").json() == []
 
 
-def test_folder_status_on_a_laptop_not_yet_admitted_says_to_carry_the_stick_back(organiser, tmp_path):
+def test_folder_status_on_a_laptop_not_yet_admitted_says_to_carry_the_stick_back(organiser, organiser_in_process,
+                                                                                 tmp_path):
     """From the folder walk: after 'join --folder' the far laptop's status listed the devices and
     nothing said its own changes wait until the stick has been back to the laptop that invited it."""
+    at_office = organiser_in_process
     office, far, stick = tmp_path / "office", tmp_path / "far", tmp_path / "stick"
     stick.mkdir()
-    assert organiser("init", "--group", "Tenants Union", "--device-name", "office laptop", data_dir=office).code == 0
-    code = organiser("invite", "--folder", str(stick), data_dir=office).out.strip()
+    assert at_office("init", "--group", "Tenants Union", "--device-name", "office laptop", data_dir=office).code == 0
+    code = at_office("invite", "--folder", str(stick), data_dir=office).out.strip()
     assert organiser("join", "--folder", str(stick), code, "--device-name", "far laptop", data_dir=far).code == 0
     said = organiser("folder", "status", data_dir=far).out
     assert "waits to be admitted" in said and "office laptop" in said
-    assert organiser("folder", "sync", data_dir=office).code == 0  # the stick back at the office: admitted
+    assert at_office("folder", "sync", data_dir=office).code == 0  # the stick back at the office: admitted
     assert organiser("folder", "sync", data_dir=far).code == 0
     assert "waits to be admitted" not in organiser("folder", "status", data_dir=far).out

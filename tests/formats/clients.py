@@ -1,5 +1,7 @@
 """Running the real clients from Debian (khal, khard, todoman, LibreOffice) on files Organiser
-wrote, each with its own configuration in a temporary HOME, and Organiser's CLI on what they wrote."""
+wrote, each with its own configuration in a temporary HOME, and Organiser's CLI on what they wrote
+(real processes, in the clients' time zone). The group and the members a test starts from are
+made through the program's entry point in the test process (`organiser_here`)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from typing import Any
 
 import icalendar
 import pytest
+
+from tests.cli_in_process import cli_in_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,9 +48,17 @@ def organiser_json(data_dir: Path, *args: str | Path, tz: str = "Europe/London")
     return json.loads(organiser(data_dir, *args, "--json", tz=tz).stdout)
 
 
+def organiser_here(data_dir: Path, *args: str) -> str:
+    """What `organiser --data-dir DATA_DIR ARGS...` prints, run in the test process: for the set-up,
+    which no client reads and no time zone changes."""
+    code, out, err = cli_in_process(data_dir, *args)
+    assert code == 0, f"organiser {args} failed: {out}\n{err}"
+    return out
+
+
 def new_group(tmp_path: Path) -> Path:
     data_dir = tmp_path / "data"
-    organiser(data_dir, "init", "--group", "Tenants Union", "--device-name", "door")
+    organiser_here(data_dir, "init", "--group", "Tenants Union", "--device-name", "door")
     return data_dir
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.formats.clients import need, new_group, organiser, organiser_json, run, split_cards
+from tests.formats.clients import need, new_group, organiser, organiser_here, organiser_json, run, split_cards
 
 NOTE = 'Keys; to the "hall", back door\\side\nweekends'
 
@@ -25,15 +25,15 @@ def _khard(tmp_path: Path, version: str) -> tuple[Path, Path]:
 
 def _add_members(data: Path) -> dict[str, str]:
     ids = {}
-    ids["zoe"] = organiser(
+    ids["zoe"] = organiser_here(
         data, "member", "add", "--name", "Zoë Ñúñez García", "--family-name", "Ñúñez García", "--given-name", "Zoë",
         "--phone", "07700900123", "--phone", "+447700900456", "--phone-type", "07700900123=cell,pref",
         "--phone-type", "+447700900456=work", "--email", "zoe@example.org", "--email-type", "zoe@example.org=home",
-        "--skill", "Welsh, basic", "--role", "Ops;Night", "--notes", NOTE).stdout.strip()
-    ids["li"] = organiser(data, "member", "add", "--name", "李伟", "--family-name", "李", "--given-name", "伟",
-                          "--phone", "+86 10 1234 5678").stdout.strip()
-    ids["sean"] = organiser(data, "member", "add", "--name", "O'Brien, Seán", "--family-name", "O'Brien",
-                            "--given-name", "Seán", "--name-suffix", "Jr.").stdout.strip()
+        "--skill", "Welsh, basic", "--role", "Ops;Night", "--notes", NOTE).strip()
+    ids["li"] = organiser_here(data, "member", "add", "--name", "李伟", "--family-name", "李", "--given-name", "伟",
+                               "--phone", "+86 10 1234 5678").strip()
+    ids["sean"] = organiser_here(data, "member", "add", "--name", "O'Brien, Seán", "--family-name", "O'Brien",
+                                 "--given-name", "Seán", "--name-suffix", "Jr.").strip()
     return ids
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.formats.clients import need, new_group, organiser, organiser_json, run
+from tests.formats.clients import need, new_group, organiser, organiser_here, organiser_json, run
 
 PEOPLE = [
     ("=1+1", "07700900123", "Ops;Night", '=HYPERLINK("http://example.org","click")'),
@@ -31,7 +31,8 @@ def test_spreadsheet_round_trips_run_no_formula_and_keep_every_phone_character(t
     need("soffice")
     data = new_group(tmp_path)
     for name, phone, role, notes in PEOPLE:
-        organiser(data, "member", "add", f"--name={name}", f"--phone={phone}", f"--role={role}", f"--notes={notes}")
+        organiser_here(data, "member", "add", f"--name={name}", f"--phone={phone}", f"--role={role}",
+                       f"--notes={notes}")
     organiser(data, "export", "--format", "csv", "--out", tmp_path / "members.csv")
     organiser(data, "export", "--format", "xlsx", "--out", tmp_path / "organiser.xlsx")
     before = {m["name"]: m for m in organiser_json(data, "member", "list")}

@@ -14,7 +14,7 @@ from organiser.core.errors import ValidationError
 from organiser.formats.csvfile import protect, unprotect
 from organiser.formats.ical import read_calendar
 from organiser.services import transfer
-from tests.formats.clients import new_group, organiser
+from tests.cli_in_process import cli_in_process
 
 
 def imported(group, data: bytes, name: str, **kw):
@@ -104,12 +104,15 @@ def test_a_bad_phone_type_option_exits_2_with_one_sentence(tmp_path: Path):
     import subprocess
     import sys
 
-    data = new_group(tmp_path)
+    data = tmp_path / "data"  # the group and the good card in the test process, the refusal in a real one
+    assert cli_in_process(data, "init", "--group", "Tenants Union", "--device-name", "door")[0] == 0
     run = subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(data), "member", "add", "--name", "A",
                           "--phone-type", "cell"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "--phone-type: write it as VALUE=TYPES" in run.stderr
-    shown = json.loads(organiser(data, "member", "add", "--name", "Ana", "--family-name", "López Díaz",
-                                 "--phone", "0123456", "--phone-type", "0123456=cell,pref", "--json").stdout)
+    code, out, err = cli_in_process(data, "member", "add", "--name", "Ana", "--family-name", "López Díaz",
+                                    "--phone", "0123456", "--phone-type", "0123456=cell,pref", "--json")
+    assert code == 0, err
+    shown = json.loads(out)
     assert (shown["family_name"], shown["phone_types"]) == ("López Díaz", {"0123456": ["cell", "pref"]})
 
 
