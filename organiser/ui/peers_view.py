@@ -9,10 +9,12 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -149,8 +151,15 @@ class PeersView(QWidget):
         for part in (top, middle, bottom, self.incidents):
             split.addWidget(part)
         split.setChildrenCollapsible(False)
+        # Scrolls rather than making the window taller than the screen: the four panes need more
+        # than a 1366x768 laptop at 150 % has (the status bar went below the screen's edge).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, which it scrolls to
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(split)
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(scroll)
         if bridge is not None:
             bridge.peersChanged.connect(self.refresh_peers)
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))
