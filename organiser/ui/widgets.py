@@ -304,17 +304,22 @@ def fit_columns(table: QAbstractItemView, widths: Sequence[int], least: Sequence
 
 class EmptyHint(QLabel):
     """A sentence in the middle of an empty list or table, saying what would be there and how
-    to add the first one; hidden as soon as the view has a row."""
+    to add the first one; hidden as soon as the view has a row. It shows whole: close to the
+    view's edges when the view is low, and the view grows to hold it when even that is not
+    enough (a 1024x600 screen cut the Peers view's sentences in half)."""
+
+    MARGIN, TIGHT = 16, 2
 
     def __init__(self, view: QAbstractItemView, text: str) -> None:
         super().__init__(text, view.viewport())
         self.view = view
+        self.least = view.minimumHeight()  # the view's own minimum, when the sentence needs less
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setObjectName("empty-hint")
         self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setContentsMargins(16, 16, 16, 16)
+        self.setContentsMargins(self.MARGIN, self.MARGIN, self.MARGIN, self.MARGIN)
         view.viewport().installEventFilter(self)
         model = view.model()
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
@@ -323,15 +328,31 @@ class EmptyHint(QLabel):
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.view.viewport().rect())
+            self._fit()
         return False
 
     def update_shown(self, *_args: object) -> None:
-        self.setGeometry(self.view.viewport().rect())
         self.setVisible(self.view.model().rowCount() == 0)
+        self._fit()
 
     def set_hint(self, text: str) -> None:
         self.setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        viewport = self.view.viewport()
+        self.setGeometry(viewport.rect())
+        if not self.view.isVisible():  # not laid out yet: its width says nothing
+            return
+        least = self.least
+        if not self.isHidden():
+            width, room = viewport.width(), viewport.height()
+            self.setContentsMargins(self.MARGIN, self.MARGIN, self.MARGIN, self.MARGIN)
+            if self.heightForWidth(width) > room:
+                self.setContentsMargins(self.MARGIN, self.TIGHT, self.MARGIN, self.TIGHT)
+            least = max(least, self.heightForWidth(width) + self.view.height() - room)
+        if self.view.minimumHeight() != least:
+            self.view.setMinimumHeight(least)
 
 
 ANSWERS = (("yes", "&Yes"), ("maybe", "&Maybe"), ("no", "N&o"))
