@@ -32,7 +32,7 @@ from organiser.ui.folders_dialog import FoldersDialog
 from organiser.ui.incidents_view import IncidentsPanel
 from organiser.ui.models.group import STATE_LABELS, ConflictsModel, DevicesModel, PeersModel, ago, show_value
 from organiser.ui.models.live import ROW_ROLE
-from organiser.ui.widgets import EmptyHint, follow_selection
+from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
 INVITE_HOURS = 24
 REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
@@ -151,6 +151,9 @@ class PeersView(QWidget):
         for part in (top, middle, bottom, self.incidents):
             split.addWidget(part)
         split.setChildrenCollapsible(False)
+        for label in split.findChildren(QLabel):
+            if label.wordWrap() and not isinstance(label, EmptyHint):
+                hold_wrapped_height(label)
         # Scrolls rather than making the window taller than the screen: the four panes need more
         # than a 1366x768 laptop at 150 % has (the status bar went below the screen's edge).
         scroll = QScrollArea()

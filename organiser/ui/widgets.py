@@ -302,6 +302,27 @@ def fit_columns(table: QAbstractItemView, widths: Sequence[int], least: Sequence
     _FittedColumns(table, widths, [*least, *[0] * (len(widths) - len(least))])
 
 
+class _WrappedHeight(QObject):
+    def __init__(self, label: QLabel) -> None:
+        super().__init__(label)
+        self.label = label
+        label.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            label = self.label
+            label.setMinimumHeight(0)  # a label's height for a width is never less than its minimum
+            label.setMinimumHeight(max(label.heightForWidth(label.width()), 0))
+        return False
+
+
+def hold_wrapped_height(label: QLabel) -> None:
+    """Keep a word-wrapped label's minimum height at what its text needs at its width. A splitter
+    pane counts a wrapped label as one line, so when its text wrapped to two the widgets below
+    were laid over each other (Peers & group at 150 %: the buttons over the table's edge)."""
+    _WrappedHeight(label)
+
+
 class EmptyHint(QLabel):
     """A sentence in the middle of an empty list or table, saying what would be there and how
     to add the first one; hidden as soon as the view has a row. It shows whole: close to the
