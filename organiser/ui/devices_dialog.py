@@ -30,6 +30,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.devices import DeviceInfo
 from organiser.services.group import Group
 from organiser.ui.dialogs import show_error
+from organiser.ui.widgets import size_on_screen
 
 DEVICE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -102,6 +103,8 @@ class RemoveDeviceDialog(QDialog):
         if not group.membership.is_admin():
             intro.setText("Only an admin device can remove devices; this one is not an admin.")
             self.devices.setEnabled(False)
+        wanted = self.sizeHint()
+        size_on_screen(self, wanted.width(), wanted.height())
 
     def _explain(self) -> None:
         self.explanation.setText(LOST if self.lost.isChecked() else LEFT if self.left.isChecked() else AGAINST)

@@ -6,8 +6,18 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QModelIndex, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtCore import (
+    QDate,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSize,
+    QStringListModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -300,6 +310,20 @@ def fit_columns(table: QAbstractItemView, widths: Sequence[int], least: Sequence
     below its heading or its `least` width (the last column, not listed, stretches)."""
     table.horizontalHeader().setStretchLastSection(True)
     _FittedColumns(table, widths, [*least, *[0] * (len(widths) - len(least))])
+
+
+TITLE_BAR = 40  # room the window manager's title bar takes above a window
+
+
+def size_on_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize a dialog to the size it is made at, but no larger than the screen it opens on (less
+    a title bar), nor smaller than its layout needs. A 1366x768 laptop at 150 % is a 910x512
+    screen: a 600-high dialog put its buttons below the edge, out of reach."""
+    screen = (window.parentWidget() or window).screen() or QGuiApplication.primaryScreen()
+    size = QSize(width, height)
+    if screen is not None:
+        size = size.boundedTo(screen.availableGeometry().size() - QSize(0, TITLE_BAR))
+    window.resize(size.expandedTo(window.minimumSizeHint()))
 
 
 class _WrappedHeight(QObject):

@@ -14,11 +14,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from organiser.services.group import Group
+from organiser.ui.devices_dialog import RemoveDeviceDialog
+from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import VIEWS, MainWindow
 from organiser.ui.settings import UiSettings
+from organiser.ui.transfer_dialogs import open_import_dialog
 from organiser.ui.widgets import EmptyHint
+from tests.ui.conftest import click, click_row, with_modal
 
 SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
+TITLE_BAR = 40  # what a window manager puts above a dialog
 
 
 def size_window(window: MainWindow, qtbot: Any, size: tuple[int, int]) -> None:
@@ -131,3 +136,34 @@ def test_in_a_large_font_a_new_groups_empty_lists_say_what_goes_there_in_whole_l
         assert cut_hints(window) == [], f"cut on {name}"
         assert overlaps(window.views[name]) == []
     window.close()
+
+
+def fits_screen(dialog: QWidget) -> bool:
+    """The dialog and a title bar above it fit the screen it opened on: its buttons are in reach."""
+    room = dialog.screen().availableGeometry().size()
+    return dialog.width() <= room.width() and dialog.height() + TITLE_BAR <= room.height()
+
+
+def test_file_import_opens_no_wider_than_the_screen(window: MainWindow, qtbot: Any) -> None:
+    dialog = open_import_dialog(window, window.group)  # File > Import…
+    qtbot.waitExposed(dialog)
+    # made 900 wide for an event's name beside what is said of it: on a narrower screen its
+    # Import button was past the right edge
+    assert fits_screen(dialog), (dialog.size(), dialog.screen().availableGeometry())
+    assert dialog.width() >= dialog.minimumSizeHint().width()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+
+
+def test_in_a_large_font_the_remove_device_and_member_dialogs_fit_the_screen(
+        large_font: None, window: MainWindow, qtbot: Any) -> None:
+    click_view(window, qtbot, "peers")
+    click(qtbot, window.peers_view.remove_device_button)
+    dialog = next(d for d in window.findChildren(RemoveDeviceDialog) if d.isVisible())
+    assert fits_screen(dialog)
+    dialog.close()
+    click_view(window, qtbot, "members")
+    fitted: list[bool] = []
+    with_modal(lambda: click_row(qtbot, window.members_view.table, 0, double=True),
+               lambda editor: fitted.append(isinstance(editor, RecordDialog) and fits_screen(editor)))
+    assert fitted == [True]
