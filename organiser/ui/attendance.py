@@ -32,7 +32,7 @@ from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.ui.models.events import time_range
-from organiser.ui.widgets import error_colour
+from organiser.ui.widgets import error_colour, size_on_screen
 from organiser.ui.wording import people_words
 
 SHEETS = {"attendance": "Attendance sheet", "rsvps": "RSVP list"}
@@ -254,7 +254,7 @@ class CopyEmailsDialog(QDialog):
         layout.addWidget(self.addresses, 1)
         layout.addWidget(self.copied)
         layout.addWidget(self.buttons)
-        self.resize(480, 320)
+        size_on_screen(self, 480, 320)
         self.refresh()
 
     def emails(self) -> list[str]:

@@ -30,6 +30,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.devices import DeviceInfo
 from organiser.services.group import Group
 from organiser.ui.dialogs import show_error
+from organiser.ui.widgets import size_on_screen
 
 DEVICE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -110,6 +111,8 @@ class RemoveDeviceDialog(QDialog):
                           "passphrase still receives what the group writes. The way out is a new group: File > "
                           "Export… here (members, events, tasks), then create a group and File > Import… there.")
             self.devices.setEnabled(False)
+        wanted = self.sizeHint()
+        size_on_screen(self, wanted.width(), wanted.height())
 
     def _explain(self) -> None:
         self.explanation.setText(LOST if self.lost.isChecked() else LEFT if self.left.isChecked() else AGAINST)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
-from organiser.ui.widgets import RecordPicker, error_colour
+from organiser.ui.widgets import RecordPicker, error_colour, size_on_screen
 from organiser.ui.wording import people_words
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class InviteDialog(QDialog):
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.code_view.setFont(font)
         self.code_view.setFixedHeight(self.code_view.fontMetrics().height() * 5 + 12)
-        self.resize(560, 600)
+        size_on_screen(self, 560, 600)
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr.setPixmap(qr_pixmap(code, scale=4 if spoken is not None else 6))  # fits 600 px with both

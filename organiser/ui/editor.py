@@ -17,7 +17,7 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.forms import FORMS, RecordForm
 from organiser.ui.models.group import show_value
-from organiser.ui.widgets import Banner
+from organiser.ui.widgets import Banner, size_on_screen
 
 TRAIT_KINDS = {"member_role", "member_skill"}
 
@@ -65,7 +65,7 @@ class RecordDialog(QDialog):
             self._unwatch = lambda: bridge.recordsChanged.disconnect(self._on_records_changed)
         self.finished.connect(self._stop_watching)
         self._focused = False
-        self.resize(520, 560 if kind == "member" else 480)
+        size_on_screen(self, 520, 560 if kind == "member" else 480)
 
     def _stop_watching(self) -> None:
         if self._unwatch is not None:

@@ -39,6 +39,7 @@ from organiser.services.folders import Folders
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.dialogs import show_error
+from organiser.ui.widgets import size_on_screen
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ["Folder", "Last checked", "Files in it", "State"]
@@ -151,7 +152,7 @@ class FoldersDialog(QDialog):
         layout.addLayout(actions)
         layout.addWidget(self.detail)
         layout.addWidget(buttons)
-        self.resize(720, 480)
+        size_on_screen(self, 720, 480)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.show_selected())
         self.reload()
         # The watcher passes on its own, and a stick may be pulled out at any time: what is shown

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from organiser.ui.resources import help_page
+from organiser.ui.widgets import size_on_screen
 
 # Shortcuts that are not menu actions: what keys do inside the views.
 VIEW_KEYS = (("Enter (in the door field)", "Check in the name typed"),
@@ -34,7 +35,7 @@ class HelpDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
-        self.resize(640, 520)
+        size_on_screen(self, 640, 520)
 
 
 def user_guide(parent: QWidget | None = None) -> HelpDialog:

@@ -11,10 +11,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -33,7 +35,7 @@ from organiser.ui.folders_dialog import FoldersDialog
 from organiser.ui.incidents_view import IncidentsPanel
 from organiser.ui.models.group import STATE_LABELS, ConflictsModel, DevicesModel, PeersModel, ago, show_value
 from organiser.ui.models.live import ROW_ROLE
-from organiser.ui.widgets import EmptyHint, follow_selection
+from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
 INVITE_HOURS = 24
 REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
@@ -178,8 +180,18 @@ class PeersView(QWidget):
         for part in (top, middle, bottom, self.incidents):
             split.addWidget(part)
         split.setChildrenCollapsible(False)
+        for label in split.findChildren(QLabel):
+            if label.wordWrap() and not isinstance(label, EmptyHint):
+                hold_wrapped_height(label)
+        # Scrolls rather than making the window taller than the screen: the four panes need more
+        # than a 1366x768 laptop at 150 % has (the status bar went below the screen's edge).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, which it scrolls to
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(split)
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(scroll)
         if bridge is not None:
             bridge.peersChanged.connect(self._refresh_if_shown)
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))

@@ -6,13 +6,18 @@ from the back of a hall at 1920x1080 and at 1280x720: the current agenda item an
 live tally and quorum (once it is closed, the decision: its tally as it stood and the outcome),
 and the end of the minutes. It only reads: any laptop in the room drives it, through the same
 replicated records.
+
+Everything fits the window, whatever is written: when a long agenda, item name or proposal would
+not, the type shrinks (to no less than MIN_SCALE of its size), then the agenda says how many items
+it leaves out, and the minutes show the newest whole lines that fit; no line is cut in half and the
+window never grows past the projector's screen.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group
@@ -22,6 +27,10 @@ from organiser.ui.models.meeting import clock_text
 
 BACKGROUND, TEXT, ACCENT, WARN = "#000000", "#ffffff", "#ffd60a", "#ff6b6b"
 MINUTES_LINES = 9  # the end of the minutes: what was just written
+SCALES = (1.0, 0.9, 0.8, 0.7)  # the type shrinks in these steps before the agenda is cut short
+MIN_SCALE = SCALES[-1]
+MARGINS, SPACING = (48, 32, 48, 32), 8
+QWIDGETSIZE_MAX = (1 << 24) - 1
 SHOWN_KINDS = frozenset({"minutes", "agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "member"})
 
 
@@ -41,8 +50,13 @@ class ProjectorView(QWidget):
         self.tally = self._label("Tally")
         self.minutes = self._label("Minutes")
         self.minutes.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        self._agenda_lines: list[str] = []
+        self._minutes_lines: list[str] = []
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
+        layout.setContentsMargins(*MARGINS)
+        layout.setSpacing(SPACING)
+        # _fit gives each label its height from the window's; the labels must not size the window back.
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(self.item)
         layout.addWidget(self.timer_label)
         layout.addWidget(self.agenda)
@@ -58,7 +72,6 @@ class ProjectorView(QWidget):
         self.soon.timeout.connect(self.refresh)
         if bridge is not None:
             bridge.recordsChanged.connect(self.on_records_changed)
-        self._size_type()
         self.refresh()
 
     def _label(self, name: str) -> QLabel:
@@ -66,6 +79,8 @@ class ProjectorView(QWidget):
         label.setAccessibleName(name)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
+        # Heights are set by _fit, so a long text never makes the window taller than the screen.
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         return label
 
     def set_event(self, event_id: str | None) -> None:
@@ -81,9 +96,11 @@ class ProjectorView(QWidget):
     def refresh(self) -> None:
         if self.event_id is None:
             self.item.setText("No meeting chosen")
-            for label in (self.timer_label, self.tally, self.minutes):
+            for label in (self.timer_label, self.tally):
                 label.setText("")
-            self.agenda.setText("Esc closes this view. Choose the meeting's event in Events, then press F11 again.")
+            self._agenda_lines = ["Esc closes this view. Choose the meeting's event in Events, then press F11 again."]
+            self._minutes_lines = []
+            self._fit()
             return
         meetings = self.group.meetings
         state = meetings.state(self.event_id)
@@ -93,11 +110,11 @@ class ProjectorView(QWidget):
         if current is None:  # not started yet: the room sees what is on the agenda
             self.item.setText(self.group.events.get(self.event_id).title)
             self.timer_label.setText("")
-            self.agenda.setText("\n".join(f"{n}. {i.title}{f' ({i.minutes} min)' if i.minutes else ''}"
-                                          for n, i in enumerate(agenda, 1)))
+            self._agenda_lines = [f"{n}. {i.title}{f' ({i.minutes} min)' if i.minutes else ''}"
+                                  for n, i in enumerate(agenda, 1)]
         else:
             after = agenda[agenda.index(current) + 1:]
-            self.agenda.setText(f"Next: {after[0].title}" if after else "")
+            self._agenda_lines = [f"Next: {after[0].title}"] if after else []
             self.item.setText(current.title)
             used = state.seconds_used(current)
             over = bool(current.minutes and used > current.minutes * 60)
@@ -106,7 +123,8 @@ class ProjectorView(QWidget):
             self.timer_label.setStyleSheet(f"color: {WARN if over else ACCENT};")
         self.tally.setText(self._tally_text(current.id if current else None))
         lines = meetings.minutes_text(self.event_id).rstrip("\n").split("\n")
-        self.minutes.setText("\n".join(lines[-MINUTES_LINES:]))
+        self._minutes_lines = lines[-MINUTES_LINES:]
+        self._fit()
 
     def _tally_text(self, current_item: str | None) -> str:
         proposals = self.group.proposals
@@ -133,9 +151,9 @@ class ProjectorView(QWidget):
         shown = _counts_line(stored_result(decided.result).get("counts", {}))  # {}: a result a peer wrote oddly
         return "\n".join([f"Decided: {decided.title}", *([shown] if shown else []), decided.outcome])
 
-    def _size_type(self) -> None:
+    def _size_type(self, scale: float = 1.0) -> None:
         """Type from the window's height: at 720 px the minutes are 26 px, the item 48 px."""
-        unit = max(self.height(), 360) / 720
+        unit = max(self.height(), 360) / 720 * scale
         for label, size, bold in ((self.item, 48, True), (self.timer_label, 40, True), (self.agenda, 30, False),
                                   (self.tally, 30, False), (self.minutes, 26, False)):
             font = QFont(label.font())
@@ -144,9 +162,55 @@ class ProjectorView(QWidget):
             label.setFont(font)
         self.tally.setStyleSheet(f"color: {TEXT}; border-top: 2px solid {ACCENT}; padding-top: 8px;")
 
+    def _fit(self) -> None:
+        """The largest type at which the item, timer, agenda and tally fit with room for a line of
+        minutes; at the smallest, the agenda leaves items out and says how many. The minutes take
+        what is left, in whole lines, newest last."""
+        width = self.width() - MARGINS[0] - MARGINS[2]
+        room = self.height() - MARGINS[1] - MARGINS[3] - 4 * SPACING
+        top = (self.item, self.timer_label, self.agenda, self.tally)
+        for label in (*top, self.minutes):  # a label's height for a width is never less than its minimum
+            label.setMinimumHeight(0)
+            label.setMaximumHeight(QWIDGETSIZE_MAX)
+        for scale in SCALES:
+            self._size_type(scale)
+            self.agenda.setText("\n".join(self._agenda_lines))
+            if sum(_height(label, width) for label in top) + self._minutes_line(width) <= room:
+                break
+        else:
+            self._cut_agenda(room - self._minutes_line(width), width)
+        heights = [_height(label, width) for label in top]
+        for label, height in zip(top, heights, strict=True):
+            label.setFixedHeight(height)
+        left = max(0, room - sum(heights))
+        self._show_last_minutes(width, left)
+        self.minutes.setFixedHeight(left)
+
+    def _minutes_line(self, width: int) -> int:
+        self.minutes.setText("\n".join(self._minutes_lines[-1:]))
+        return _height(self.minutes, width)
+
+    def _show_last_minutes(self, width: int, height: int) -> None:
+        """The newest whole lines of the minutes that fit the height, wrapped at the width."""
+        shown: list[str] = []
+        for line in reversed(self._minutes_lines):
+            self.minutes.setText("\n".join([line, *shown]))
+            if _height(self.minutes, width) > height:
+                break
+            shown.insert(0, line)
+        self.minutes.setText("\n".join(shown))
+
+    def _cut_agenda(self, room: int, width: int) -> None:
+        others = sum(_height(label, width) for label in (self.item, self.timer_label, self.tally))
+        lines = self._agenda_lines
+        for keep in range(len(lines) - 1, -1, -1):
+            self.agenda.setText("\n".join([*lines[:keep], f"… and {len(lines) - keep} more"]))
+            if others + _height(self.agenda, width) <= room:
+                return
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        self._size_type()
+        self._fit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.ticker.stop()
@@ -162,3 +226,9 @@ class ProjectorView(QWidget):
 
 def _counts_line(counts: dict[str, int]) -> str:
     return "   ".join(f"{option}: {count}" for option, count in counts.items())
+
+
+def _height(label: QLabel, width: int) -> int:
+    """The height a label's wrapped text needs at this width (nothing for an empty one)."""
+    return label.heightForWidth(width) if label.text() else 0
+

@@ -44,6 +44,7 @@ from organiser.services.group import Group
 from organiser.services.transfer import ImportPlan, ImportResult
 from organiser.ui.export_dialog import EXPORT_FORMATS, ExportDialog, open_export_dialog
 from organiser.ui.transfer_jobs import PlanModel, TransferJob, failure_sentence
+from organiser.ui.widgets import size_on_screen
 
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
@@ -65,7 +66,7 @@ class ImportDialog(QDialog):
         self._pending_replan = False
         self._planned_for: tuple[str, str] | None = None  # (file, column mapping) last read
         self.setWindowTitle("Import")
-        self.resize(900, 540)  # room for an event's name and when beside what is said of it
+        size_on_screen(self, 900, 540)  # room for an event's name and when beside what is said of it
 
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("A calendar (.ics), contacts (.vcf), spreadsheet (.csv) or backup (.json)")

@@ -6,8 +6,18 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QModelIndex, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtCore import (
+    QDate,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSize,
+    QStringListModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -302,19 +312,59 @@ def fit_columns(table: QAbstractItemView, widths: Sequence[int], least: Sequence
     _FittedColumns(table, widths, [*least, *[0] * (len(widths) - len(least))])
 
 
+TITLE_BAR = 40  # room the window manager's title bar takes above a window
+
+
+def size_on_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize a dialog to the size it is made at, but no larger than the screen it opens on (less
+    a title bar), nor smaller than its layout needs. A 1366x768 laptop at 150 % is a 910x512
+    screen: a 600-high dialog put its buttons below the edge, out of reach."""
+    screen = (window.parentWidget() or window).screen() or QGuiApplication.primaryScreen()
+    size = QSize(width, height)
+    if screen is not None:
+        size = size.boundedTo(screen.availableGeometry().size() - QSize(0, TITLE_BAR))
+    window.resize(size.expandedTo(window.minimumSizeHint()))
+
+
+class _WrappedHeight(QObject):
+    def __init__(self, label: QLabel) -> None:
+        super().__init__(label)
+        self.label = label
+        label.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            label = self.label
+            label.setMinimumHeight(0)  # a label's height for a width is never less than its minimum
+            label.setMinimumHeight(max(label.heightForWidth(label.width()), 0))
+        return False
+
+
+def hold_wrapped_height(label: QLabel) -> None:
+    """Keep a word-wrapped label's minimum height at what its text needs at its width. A splitter
+    pane counts a wrapped label as one line, so when its text wrapped to two the widgets below
+    were laid over each other (Peers & group at 150 %: the buttons over the table's edge)."""
+    _WrappedHeight(label)
+
+
 class EmptyHint(QLabel):
     """A sentence in the middle of an empty list or table, saying what would be there and how
-    to add the first one; hidden as soon as the view has a row."""
+    to add the first one; hidden as soon as the view has a row. It shows whole: close to the
+    view's edges when the view is low, and the view grows to hold it when even that is not
+    enough (a 1024x600 screen cut the Peers view's sentences in half)."""
+
+    MARGIN, TIGHT = 16, 2
 
     def __init__(self, view: QAbstractItemView, text: str) -> None:
         super().__init__(text, view.viewport())
         self.view = view
+        self.least = view.minimumHeight()  # the view's own minimum, when the sentence needs less
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setObjectName("empty-hint")
         self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setContentsMargins(16, 16, 16, 16)
+        self.setContentsMargins(self.MARGIN, self.MARGIN, self.MARGIN, self.MARGIN)
         view.viewport().installEventFilter(self)
         model = view.model()
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
@@ -323,15 +373,31 @@ class EmptyHint(QLabel):
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.view.viewport().rect())
+            self._fit()
         return False
 
     def update_shown(self, *_args: object) -> None:
-        self.setGeometry(self.view.viewport().rect())
         self.setVisible(self.view.model().rowCount() == 0)
+        self._fit()
 
     def set_hint(self, text: str) -> None:
         self.setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        viewport = self.view.viewport()
+        self.setGeometry(viewport.rect())
+        if not self.view.isVisible():  # not laid out yet: its width says nothing
+            return
+        least = self.least
+        if not self.isHidden():
+            width, room = viewport.width(), viewport.height()
+            self.setContentsMargins(self.MARGIN, self.MARGIN, self.MARGIN, self.MARGIN)
+            if self.heightForWidth(width) > room:
+                self.setContentsMargins(self.MARGIN, self.TIGHT, self.MARGIN, self.TIGHT)
+            least = max(least, self.heightForWidth(width) + self.view.height() - room)
+        if self.view.minimumHeight() != least:
+            self.view.setMinimumHeight(least)
 
 
 ANSWERS = (("yes", "&Yes"), ("maybe", "&Maybe"), ("no", "N&o"))

@@ -1,0 +1,169 @@
+"""The window on the screens organisers have: a 1366x768 laptop with its scale at 150 % (or a
+large system font) is a screen of 910x512 points, less a panel. Every view fits it: the window can
+be made that small on each view, and the status bar stays on screen."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QWidget
+
+from organiser.services.group import Group
+from organiser.ui.devices_dialog import RemoveDeviceDialog
+from organiser.ui.editor import RecordDialog
+from organiser.ui.main_window import VIEWS, MainWindow
+from organiser.ui.settings import UiSettings
+from organiser.ui.transfer_dialogs import open_import_dialog
+from organiser.ui.widgets import EmptyHint
+from tests.ui.conftest import click, click_row, with_modal
+
+SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
+TITLE_BAR = 40  # what a window manager puts above a dialog
+
+
+def size_window(window: MainWindow, qtbot: Any, size: tuple[int, int]) -> None:
+    """The window the size of the screen (first start maximises it on the small offscreen screen)."""
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=2000)
+    qtbot.wait(50)
+    assert window.size().toTuple() == size
+
+
+def click_view(window: MainWindow, qtbot: Any, name: str) -> None:
+    button = window.sidebar.widgetForAction(window.view_actions[name])
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.current_view() == name
+
+
+def test_every_view_fits_a_1366x768_laptop_at_150_percent(window: MainWindow, qtbot: Any) -> None:
+    for name in VIEWS:
+        click_view(window, qtbot, name)
+        size_window(window, qtbot, SCALED_LAPTOP)
+        status = window.statusBar().geometry()
+        assert status.bottom() < SCALED_LAPTOP[1], f"the status bar is below the screen on {name}"
+
+
+@pytest.fixture
+def empty_window(qtbot: Any, group: Group, tmp_path: Path) -> Iterator[MainWindow]:
+    """A new group's window: every list and table empty, each saying what goes there."""
+    win = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def cut_hints(window: MainWindow) -> list[str]:
+    """The sentences in empty lists and tables that do not show whole (a line cut in half)."""
+    return [hint.text() for hint in window.findChildren(EmptyHint)
+            if hint.isVisible() and hint.heightForWidth(hint.width()) > hint.height()]
+
+
+@pytest.mark.parametrize("size", [(1024, 600), SCALED_LAPTOP])
+def test_a_new_groups_empty_lists_say_what_goes_there_in_whole_lines(empty_window: MainWindow, qtbot: Any,
+                                                                    size: tuple[int, int]) -> None:
+    window = empty_window
+    size_window(window, qtbot, size)
+    for name in VIEWS:  # each view laid out at this size before it is first shown
+        click_view(window, qtbot, name)
+        qtbot.wait(50)  # the view lays out
+        assert cut_hints(window) == [], f"cut on {name}"
+        assert window.statusBar().geometry().bottom() < size[1], f"the status bar is below the screen on {name}"
+
+
+def overlaps(view: QWidget) -> list[str]:
+    """Widgets and rows of widgets laid out one after another that lie over each other (one hides
+    the other's edge)."""
+    found = []
+    for layout in view.findChildren(QBoxLayout):
+        items = [layout.itemAt(i) for i in range(layout.count())]
+        shown = [item for item in items if (item.widget() is not None and item.widget().isVisible())
+                 or (item.layout() is not None and not item.geometry().isEmpty())]
+        for first, second in itertools.pairwise(shown):
+            if first.geometry().intersects(second.geometry()):
+                found.append(f"{_name(first)} under {_name(second)}")
+    return found
+
+
+def _name(item: Any) -> str:
+    widget = item.widget() or (item.layout().itemAt(0).widget() if item.layout().count() else None)
+    return (widget.accessibleName() or widget.text() if hasattr(widget, "text") else type(widget).__name__)
+
+
+def test_peers_and_group_lays_out_a_network_note_that_arrives_late_without_overlap(
+        window: MainWindow, qtbot: Any) -> None:
+    click_view(window, qtbot, "peers")
+    for size in ((1280, 720), (1024, 600), (911, 512)):  # made smaller, down to 1366x768 at 150 %
+        size_window(window, qtbot, size)
+    note = ("The network did not start: [Errno 99] error while attempting to bind on address "
+            "('fe80::1c2b:3cff:fe4d:5e6f%wlp2s0', 45813, 0, 3): cannot assign requested address")
+    window.peers_view.set_node(None, note)  # what the app says once the network has tried to start
+    qtbot.wait(50)  # the view lays out
+    assert window.peers_view.state.text() == note
+    # the note, wrapped to two lines, took the height the table below it needed: the buttons lay
+    # over the table's lower edge and the sentence in it
+    assert overlaps(window.peers_view) == []
+    assert cut_hints(window) == []
+
+
+@pytest.fixture
+def large_font(qapp: Any) -> Iterator[None]:
+    """The system's font half as large again (a large-font setting, for eyes that need it)."""
+    usual = qapp.font()
+    large = qapp.font()
+    large.setPointSizeF(usual.pointSizeF() * 1.5)
+    qapp.setFont(large)
+    yield
+    qapp.setFont(usual)
+
+
+def test_in_a_large_font_a_new_groups_empty_lists_say_what_goes_there_in_whole_lines(
+        large_font: None, qtbot: Any, group: Group, tmp_path: Path) -> None:
+    note = "The network did not start: [Errno 98] address already in use"
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"), network_note=note)
+    qtbot.addWidget(window)
+    window.show()
+    size_window(window, qtbot, (1366, 768))
+    for name in VIEWS:  # each view laid out while hidden, then shown
+        click_view(window, qtbot, name)
+        qtbot.wait(50)
+        assert cut_hints(window) == [], f"cut on {name}"
+        assert overlaps(window.views[name]) == []
+    window.close()
+
+
+def fits_screen(dialog: QWidget) -> bool:
+    """The dialog and a title bar above it fit the screen it opened on: its buttons are in reach."""
+    room = dialog.screen().availableGeometry().size()
+    return dialog.width() <= room.width() and dialog.height() + TITLE_BAR <= room.height()
+
+
+def test_file_import_opens_no_wider_than_the_screen(window: MainWindow, qtbot: Any) -> None:
+    dialog = open_import_dialog(window, window.group)  # File > Import…
+    qtbot.waitExposed(dialog)
+    # made 900 wide for an event's name beside what is said of it: on a narrower screen its
+    # Import button was past the right edge
+    assert fits_screen(dialog), (dialog.size(), dialog.screen().availableGeometry())
+    assert dialog.width() >= dialog.minimumSizeHint().width()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+
+
+def test_in_a_large_font_the_remove_device_and_member_dialogs_fit_the_screen(
+        large_font: None, window: MainWindow, qtbot: Any) -> None:
+    click_view(window, qtbot, "peers")
+    click(qtbot, window.peers_view.remove_device_button)
+    dialog = next(d for d in window.findChildren(RemoveDeviceDialog) if d.isVisible())
+    assert fits_screen(dialog)
+    dialog.close()
+    click_view(window, qtbot, "members")
+    fitted: list[bool] = []
+    with_modal(lambda: click_row(qtbot, window.members_view.table, 0, double=True),
+               lambda editor: fitted.append(isinstance(editor, RecordDialog) and fits_screen(editor)))
+    assert fitted == [True]
