@@ -159,7 +159,8 @@ class EventDetail(QWidget):
         self.tasks.modelReset.connect(self._update_task_tab)
         self.set_event(None)
 
-    def set_event(self, event: Event | None) -> None:
+    def set_event(self, event: Event | None, showing: Event | None = None) -> None:
+        """Show `event`; for a repeating one, `showing` is the meeting chosen (its own start and end)."""
         self.shown_event = event
         self.door_banner.hide()
         for widget in (self.edit_button, self.delete_button, self.checkin_search, self.checkin_button,
@@ -174,7 +175,10 @@ class EventDetail(QWidget):
             self.update_count()
             return
         self.title.setText(event.title + (" (cancelled)" if event.status == "cancelled" else ""))
-        when = event.start_dt.strftime("%A %-d %B %Y, ") + time_range(event)
+        shown = showing or event
+        when = shown.start_dt.strftime("%A %-d %B %Y, ") + time_range(shown)
+        if event.rrule:  # the series' first meeting, not the one chosen, is the event's own start
+            when += event.start_dt.strftime(" (repeats; first on %A %-d %B %Y)")
         bits = [f"<b>When</b> {html.escape(when)}"]
         if event.location:
             bits.append(f"<b>Where</b> {html.escape(event.location)}")

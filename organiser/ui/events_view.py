@@ -35,7 +35,7 @@ from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.event_detail import EventDetail
 from organiser.ui.loader import BackgroundReader
-from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, time_range
+from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, showings, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
@@ -232,6 +232,8 @@ class EventsView(QWidget):
             self.day_list.addItem(item)
             if ev.id == chosen:
                 self.day_list.setCurrentItem(item)
+                if ev.rrule:  # another meeting of the series chosen: the detail says its day
+                    self.detail.set_event(self.detail.shown_event, ev)
         self.day_list.blockSignals(False)
 
     def _show(self, event_id: str | None, day_shown: str | None = None) -> None:
@@ -244,9 +246,10 @@ class EventsView(QWidget):
         except NotFoundError:
             self.detail.set_event(None)
             return
-        self.detail.set_event(event)
-        self.eventShown.emit(event.id)
         day = date.fromisoformat(day_shown) if day_shown else event.start_dt.date()
+        on_day = showings(event, day, day) if event.rrule else []
+        self.detail.set_event(event, on_day[0] if on_day else None)
+        self.eventShown.emit(event.id)
         if self.calendar.selectedDate() != QDate(day.year, day.month, day.day):
             self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))  # the month view follows
 
@@ -292,9 +295,10 @@ class EventsView(QWidget):
         event = self.detail.shown_event
         if event is None:
             return
+        which = (f"“{event.title}” and every one of its meetings (it repeats, since {event.start_dt:%-d %B %Y})"
+                 if event.rrule else f"“{event.title}” on {event.start_dt:%-d %B}")
         answer = QMessageBox.question(
-            self, "Delete event", f"Delete “{event.title}” on {event.start_dt:%-d %B}? Its RSVPs and check-ins "
-            "go with it, on every device of the group.")
+            self, "Delete event", f"Delete {which}? Its RSVPs and check-ins go with it, on every device of the group.")
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QTableView
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QTableView
 
 from organiser.services import clock
 from organiser.ui.editor import RecordDialog
@@ -286,7 +286,8 @@ def test_return_on_a_day_heading_opens_nothing(window: MainWindow, qtbot: Any) -
     assert opened == []
 
 
-def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: Any, tmp_path: Any) -> None:
+def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: Any, tmp_path: Any,
+                                                             monkeypatch: Any) -> None:
     """A year on, the first thing upcoming is the next meeting of a fortnightly clinic begun in
     September: at start it is the one open (not 'No event selected' beside a highlighted row), and
     the month view opens on its next day, not on September."""
@@ -301,6 +302,9 @@ def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: 
     qtbot.waitUntil(lambda: view.agenda.loaded)
     assert agenda_texts(window)[0].endswith("Friday 27 November 2026")  # FROZEN_NOW: Thursday 26 November
     assert view.detail.title.text() == "Legal clinic"
+    # When is the meeting chosen, not the series' first one in September
+    assert "Friday 27 November 2026, 18:00–20:00 (repeats; first on Friday 4 September 2026)" in \
+        view.detail.info.text()
     click_tab(qtbot, view.tabs, "Month")
     assert view.calendar.selectedDate() == QDate(2026, 11, 27)
     assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["18:00–20:00  Legal clinic"]
@@ -309,6 +313,13 @@ def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: 
     qtbot.mouseClick(view.day_list.viewport(), Qt.MouseButton.LeftButton, pos=where)
     assert view.detail.title.text() == "Legal clinic"
     assert view.calendar.selectedDate() == QDate(2026, 12, 11)  # the month stays on the meeting clicked
+    assert "Friday 11 December 2026, 18:00–20:00" in view.detail.info.text()
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _p, _t, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.No)
+    click(qtbot, view.detail.delete_button)  # deleting it deletes the series: the question says so
+    assert asked == ["Delete “Legal clinic” and every one of its meetings (it repeats, since 4 September 2026)? "
+                     "Its RSVPs and check-ins go with it, on every device of the group."]
     click_tab(qtbot, view.tabs, "Agenda")
     click(qtbot, view.show_past)  # September's meetings come in above: the next one stays chosen
     assert view.list.currentIndex().data(DAY_ROLE) == "2026-11-27"
