@@ -4,6 +4,7 @@ after (over real TLS on 127.0.0.1, nothing leaves the machine) and those that di
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -78,4 +79,36 @@ def test_once_the_last_laptop_meets_one_that_knows_every_laptop_has_heard(tmp_pa
     assert heard_of(admin, stolen) == ({"door laptop", "minutes laptop"}, set())
     assert "every device of the group has heard." in cli_in_process(tmp_path / "a", "device", "list")[1]
     for group in (admin, minutes, stolen):
+        group.close()
+
+
+def test_a_member_in_bad_faith_cannot_make_laptops_look_as_if_they_had_heard_of_a_removal(tmp_path):
+    """Mallory, a member but no admin, signs 'remove the stolen laptop' back-dated a year, and the
+    minutes laptop takes it (every entry is kept in the log; a member's removal counts nowhere).
+    When the admin really removes the stolen laptop, the minutes laptop has not heard of that: the
+    admin must not be told it has, nor that the removal happened a year ago."""
+    from organiser.core.hlc import make_stamp, physical_ms
+    from organiser.core.membership import REMOVE
+    from organiser.net import peerbook
+    from tests.store.test_membership_attacks import _forged, _last_stamp
+
+    admin = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    minutes = add_device(admin, tmp_path / "b", "minutes laptop")
+    mallory = add_device(admin, tmp_path / "m", "mallory laptop")
+    stolen = add_device(admin, tmp_path / "r", "stolen laptop")
+    sync_all([admin, minutes, mallory, stolen], rounds=2)
+    a_year_ago = make_stamp(physical_ms(_last_stamp(admin)) - 365 * 86_400_000)
+    bogus = _forged(mallory, REMOVE, {"device": stolen.device_id, "kept": 0}, a_year_ago)
+    for group in (admin, minutes):
+        group.replica.apply([bogus])
+    assert not admin.membership.find("stolen laptop").removed  # a member's removal counts nowhere
+    # The minutes laptop met the admin and said it holds Mallory's entry, and the admin's chain as it is now.
+    said = minutes.replica.version_vector()
+    peerbook.record_state(admin.db, minutes.device_id, "offline", None, said)
+    admin.membership.remove("stolen laptop")
+    (news,) = admin.membership.removal_news()
+    assert {d.name for d in news.heard} == {"door laptop"}
+    assert {d.name for d in news.not_known} == {"minutes laptop", "mallory laptop"}
+    assert news.removed_at > time.time() - 3600  # the admin's removal, not Mallory's back-dated one
+    for group in (admin, minutes, mallory, stolen):
         group.close()
