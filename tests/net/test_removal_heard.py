@@ -112,3 +112,49 @@ def test_a_member_in_bad_faith_cannot_make_laptops_look_as_if_they_had_heard_of_
     assert news.removed_at > time.time() - 3600  # the admin's removal, not Mallory's back-dated one
     for group in (admin, minutes, mallory, stolen):
         group.close()
+
+
+@pytest.mark.asyncio
+async def test_a_removal_sent_to_a_laptop_that_never_took_it_is_not_heard(tmp_path, monkeypatch):
+    """The admin's laptop sends the removal down the link, but the minutes laptop never takes it
+    (its link cut mid-frame, its disk full): the admin must not be told it has heard. Heard is
+    what a laptop says it holds, not what was sent it."""
+    from organiser.sync.protocol import FrameType
+    from organiser.sync.session import Session
+
+    admin = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    minutes = add_device(admin, tmp_path / "b", "minutes laptop")
+    stolen = add_device(admin, tmp_path / "r", "stolen laptop")
+    sync_all([admin, minutes, stolen], rounds=2)
+    handlers = Session._frame_handlers
+
+    async def dropped(payload: bytes) -> None:
+        return None
+
+    def never_taken(self: Session):  # the minutes laptop's side of the link loses what it is sent
+        found = handlers(self)
+        if self.replica is minutes.replica:
+            found.update({FrameType.CHANGES: dropped, FrameType.PACKED: dropped})
+        return found
+
+    monkeypatch.setattr(Session, "_frame_handlers", never_taken)
+    a = node(admin)
+    await a.start()
+    b = node(minutes, a)
+    await b.start()
+    try:
+        await until(lambda: [p.state for p in b.peers() if p.connected] == ["connected"], what="the two connected")
+        await until(lambda: any(link.session.last_sync for link in a._links.values()), what="the first sync done")
+        admin.membership.remove("stolen laptop")
+        (seq,) = admin.db.execute("SELECT max(seq) FROM membership_log WHERE author = ? AND action = 'remove'",
+                                  [admin.device_id]).fetchone()
+        (link,) = a._links.values()
+        await until(lambda: link.session.peer_known.get(admin.device_id, 0) >= seq, what="the removal sent")
+        await a._heartbeat(False)
+        assert heard_of(admin, stolen) == ({"door laptop"}, {"minutes laptop"})
+        assert not minutes.membership.find("stolen laptop", include_removed=True).removed
+    finally:
+        await b.stop()
+        await a.stop()
+    for group in (admin, minutes, stolen):
+        group.close()
