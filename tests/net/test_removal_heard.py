@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -20,6 +22,21 @@ def node(group: Group, *peers: SyncNode) -> SyncNode:
                     static_peers=[("127.0.0.1", n.port) for n in peers])
 
 
+@asynccontextmanager
+async def connected(admin: Group, member: Group) -> AsyncIterator[tuple[SyncNode, SyncNode]]:
+    """The admin's node and the member's, dialling it, once the two are connected."""
+    a = node(admin)
+    await a.start()
+    b = node(member, a)
+    await b.start()
+    try:
+        await until(lambda: [p.state for p in b.peers() if p.connected] == ["connected"], what="the two connected")
+        yield a, b
+    finally:
+        await b.stop()
+        await a.stop()
+
+
 def heard_of(group: Group, removed: Group) -> tuple[set[str], set[str]]:
     (news,) = [n for n in group.membership.removal_news() if n.removed.id == removed.device_id]
     return {d.name for d in news.heard}, {d.name for d in news.not_known}
@@ -32,12 +49,7 @@ async def test_the_admin_sees_which_laptops_have_heard_of_a_removal_and_which_no
     projector = add_device(admin, tmp_path / "c", "projector laptop")
     stolen = add_device(admin, tmp_path / "r", "stolen laptop")
     sync_all([admin, minutes, projector, stolen], rounds=2)
-    a = node(admin)
-    await a.start()
-    b = node(minutes, a)
-    await b.start()
-    try:
-        await until(lambda: [p.state for p in b.peers() if p.connected] == ["connected"], what="the two connected")
+    async with connected(admin, minutes):
         admin.membership.remove("stolen laptop")
         # Sent to the minutes laptop at once, noted at the admin's next heartbeat; the projector is off.
         await until(lambda: "minutes laptop" in heard_of(admin, stolen)[0], what="the minutes laptop heard")
@@ -45,9 +57,6 @@ async def test_the_admin_sees_which_laptops_have_heard_of_a_removal_and_which_no
         await until(lambda: minutes.membership.find("stolen laptop", include_removed=True).removed)
         # The minutes laptop knows the admin wrote it, and knows nothing of the projector.
         assert heard_of(minutes, stolen) == ({"door laptop", "minutes laptop"}, {"projector laptop"})
-    finally:
-        await b.stop()
-        await a.stop()
     code, said, _ = cli_in_process(tmp_path / "a", "device", "list")
     assert code == 0
     assert "'stolen laptop' was removed on " in said
@@ -138,12 +147,7 @@ async def test_a_removal_sent_to_a_laptop_that_never_took_it_is_not_heard(tmp_pa
         return found
 
     monkeypatch.setattr(Session, "_frame_handlers", never_taken)
-    a = node(admin)
-    await a.start()
-    b = node(minutes, a)
-    await b.start()
-    try:
-        await until(lambda: [p.state for p in b.peers() if p.connected] == ["connected"], what="the two connected")
+    async with connected(admin, minutes) as (a, _b):
         await until(lambda: any(link.session.last_sync for link in a._links.values()), what="the first sync done")
         admin.membership.remove("stolen laptop")
         (seq,) = admin.db.execute("SELECT max(seq) FROM membership_log WHERE author = ? AND action = 'remove'",
@@ -153,8 +157,5 @@ async def test_a_removal_sent_to_a_laptop_that_never_took_it_is_not_heard(tmp_pa
         await a._heartbeat(False)
         assert heard_of(admin, stolen) == ({"door laptop"}, {"minutes laptop"})
         assert not minutes.membership.find("stolen laptop", include_removed=True).removed
-    finally:
-        await b.stop()
-        await a.stop()
     for group in (admin, minutes, stolen):
         group.close()
