@@ -41,11 +41,16 @@ def is_sealed(data: bytes) -> bool:
 def seal_backup(data: bytes, passphrase: str) -> bytes:
     if not passphrase:
         raise PassphraseError("the backup's passphrase is empty.")
+    packed = zlib.compress(data, PACK_LEVEL)
+    # Opening refuses what unpacks to far more than its size (a bomb); a backup that packs that
+    # well (the same long text in every task) is sealed unpacked instead, so every file this app
+    # writes opens again.
+    version, inside = (SEALED_VERSION, packed) if len(data) <= _unpack_limit(len(packed)) else (1, data)
     params = KdfParams(salt=secrets.token_bytes(16))
-    header = json.dumps({"format": SEALED_FORMAT, "version": SEALED_VERSION, "kdf": params.to_json(),
-                         "packing": PACKING}, sort_keys=True)
+    fields = {"format": SEALED_FORMAT, "version": version, "kdf": params.to_json()}
+    header = json.dumps(fields | ({"packing": PACKING} if version == SEALED_VERSION else {}), sort_keys=True)
     nonce = secrets.token_bytes(12)
-    sealed = AESGCM(params.derive(passphrase)).encrypt(nonce, zlib.compress(data, PACK_LEVEL), header.encode())
+    sealed = AESGCM(params.derive(passphrase)).encrypt(nonce, inside, header.encode())
     return json.dumps({"format": SEALED_FORMAT, "header": header, "nonce": base64.b64encode(nonce).decode(),
                        "ciphertext": base64.b64encode(sealed).decode()}).encode() + b"\n"
 
@@ -76,8 +81,12 @@ def open_sealed(data: bytes, passphrase: str, source: str) -> bytes:
     return opened if version == 1 else _unpacked(opened, source)
 
 
+def _unpack_limit(packed_size: int) -> int:
+    return max(MIN_UNPACKED_LIMIT, MAX_UNPACKED_RATIO * packed_size)
+
+
 def _unpacked(packed: bytes, source: str) -> bytes:
-    limit = max(MIN_UNPACKED_LIMIT, MAX_UNPACKED_RATIO * len(packed))
+    limit = _unpack_limit(len(packed))
     unpacker = zlib.decompressobj()
     try:
         data = unpacker.decompress(packed, limit)

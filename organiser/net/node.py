@@ -274,7 +274,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
             try:
                 peerbook.record_state(self.group.db, session.peer_device,
                                       session.state if not session.closed.is_set() else "offline",
-                                      session.last_sync, session.peer_known)
+                                      session.last_sync, session.peer_said)
             except Exception:
                 log.exception("could not record the state of peer %s", session.peer_short)
             self._spawn(self._share_neighbours())

@@ -151,7 +151,8 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
 def _still_open(invite: invites.Invite | None) -> bool:
     """Whether an invite could still admit someone: only then is the person at this device asked
     (a used, withdrawn or expired code is refused with its reason, without a question)."""
-    return invite is not None and invite.used_by is None and invite.expires_at > time.time()
+    return (invite is not None and invite.used_by is None and not invite.ended  # ended holds if the clock goes back
+            and invite.expires_at > time.time())
 
 
 async def _read_redeem(reader: asyncio.StreamReader) -> bytes:

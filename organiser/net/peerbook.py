@@ -42,8 +42,9 @@ def remember_address(db: Database, device: str, address: str) -> None:
 
 def record_state(db: Database, device: str, state: str, last_sync: float | None,
                  holds: dict[str, int] | None = None) -> None:
-    """The peer's state now; `holds`, per author, the highest changeset it has as far as this
-    device knows (what it said it held, raised by what was sent it), kept at its highest."""
+    """The peer's state now; `holds`, per author, the highest changeset it said it holds (at
+    HELLO and in its vectors since; not what was sent it, which a cut link may lose), kept at
+    its highest."""
     known = _holds(db, device)
     for author, seq in (holds or {}).items():
         known[author] = max(seq, known.get(author, 0))

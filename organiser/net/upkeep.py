@@ -97,8 +97,8 @@ class Upkeep:
         for link in list(self._links.values()):
             session = link.session
             # Written when it moved: every link's row every 2 s was most of an idle laptop's writes.
-            # What it holds moves as edits are sent it: the admin's removal among them (who has heard).
-            moved = (session.state, session.last_sync, sorted(session.peer_known.items()))
+            # What it says it holds moves as edits reach it: the admin's removal among them (who has heard).
+            moved = (session.state, session.last_sync, sorted(session.peer_said.items()))
             if session.last_sync and self._recorded.get(session.peer_device) != moved:
                 self._recorded[session.peer_device] = moved
-                peerbook.record_state(db, session.peer_device, session.state, session.last_sync, session.peer_known)
+                peerbook.record_state(db, session.peer_device, session.state, session.last_sync, session.peer_said)

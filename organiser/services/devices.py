@@ -134,11 +134,15 @@ class Devices:
                 for rid, name, by, admin, kept, removed_by in rows]
 
     def removal_news(self) -> list[RemovalNews]:
-        """For every removed device, oldest removal first, which current devices have heard of it."""
+        """For every removed device, oldest removal first, which current devices have heard of it.
+        Only the removals of the admin whose removal stands count: any member can sign a
+        "removal" that counts nowhere (kept in the log all the same), and a laptop holding such
+        an entry, however early it claims to be, has not heard of the one that took effect."""
         removals: dict[str, list[tuple[str, int, int]]] = {}
         for author, seq, hlc, target in self.db.execute(
-                "SELECT author, seq, hlc, json_extract(value, '$.device') FROM membership_log WHERE action = ?",
-                [REMOVE]):
+                "SELECT m.author, m.seq, m.hlc, d.id FROM devices d JOIN membership_log m ON m.action = ? "
+                "AND json_extract(m.value, '$.device') = d.id AND m.author = d.removed_by "
+                "WHERE d.removed_kept IS NOT NULL", [REMOVE]):
             removals.setdefault(target, []).append((author, seq, hlc))
         if not removals:
             return []

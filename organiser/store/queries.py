@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -288,7 +289,7 @@ def meetings_matching(db: Database, text: str) -> list[str]:
     aside): in its minutes, or in one of its agenda items or proposals (the full-text index).
     Unranked. What finds 'the assembly where we decided X' months on, when every assembly
     has the same title. Minutes are one row per meeting (52 a year): read and matched here."""
-    tokens = [t.casefold() for t in _TOKEN.findall(text)]
+    tokens = _folded_words(text)
     if not tokens:
         return []
     found = {event for event, minutes in db.execute("SELECT event, text FROM minutes")
@@ -302,8 +303,20 @@ def meetings_matching(db: Database, text: str) -> list[str]:
 
 
 def _says_every_word(text: str, tokens: list[str]) -> bool:
-    words = set(_TOKEN.findall(text.casefold()))
+    words = set(_folded_words(text))
     return all(any(word.startswith(token) for word in words) for token in tokens)
+
+
+# Words as the full-text index sees them ('unicode61 remove_diacritics 2'): lower case, accents
+# dropped (also one typed as a combining mark), '_' between words; 'ß' stays 'ß' there, so no casefold.
+_WORD = re.compile(r"[^\W_]+")
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _folded_words(text: str) -> list[str]:
+    if not text.isascii():
+        text = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    return _WORD.findall(text.lower())
 
 
 def events_with_meetings(db: Database) -> list[str]:

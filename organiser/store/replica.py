@@ -286,7 +286,7 @@ class Replica:
         """Drop the cached roster when another connection committed since it was read (the app's
         own connection admitting a device by invite, or another process such as `organiser device
         promote`): a connection that only applies what peers send, like the apply worker's, hears
-        of those admissions no other way, and would refuse the new device's changes as a stranger's."""
+        of those admissions and removals no other way. Every apply asks, under its write lock."""
         (version,) = self.db.execute("PRAGMA data_version").fetchone()
         if version != self._data_version:
             self._data_version = version
@@ -343,6 +343,9 @@ class Replica:
         result = ApplyResult()
         outcome = MergeOutcome()
         with self._write():
+            # Checked under the write lock: a removal committed elsewhere after a look taken
+            # before it (the apply worker's) would let the removed laptop's changes in.
+            self.forget_roster_if_written_elsewhere()
             suspects: list[Changeset] = []
             pending = forks.refuse_set_aside(
                 self.db, new_ones(self.db, self.group_id, changesets, result, suspects, self._links), result.refused)

@@ -68,7 +68,6 @@ class BackgroundApplier:
             replica = Replica(db, group_id=main.group_id, device_id=main.device_id, key=main.key())
             self._local.replica = replica
             self._replicas.append(replica)
-        replica.forget_roster_if_written_elsewhere()  # an admission by invite is written on the main connection
         return replica
 
     def _apply(self, changesets: list[Changeset], source: str | None) -> tuple[ApplyResult, list[Any]]:

@@ -70,6 +70,7 @@ class Receiving:
     stats: SessionStats
     peer_known: dict[str, int]
     peer_acked: dict[str, int]
+    peer_said: dict[str, int]
     received_all: asyncio.Event
     acked: asyncio.Event
     last_sync: float | None
@@ -180,6 +181,7 @@ class Receiving:
             self.allowances.read_before_synced(self._proofs_before_synced, self._kept_aside_before_synced)
         for a, s in vector.items():
             self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
+            self.peer_said[a] = max(self.peer_said.get(a, 0), s)
             self.peer_known[a] = max(self.peer_known.get(a, 0), s)
         if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
             self.acked.set()

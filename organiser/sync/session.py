@@ -109,6 +109,9 @@ class Session(Asking, CopySkipping, Receiving):
     def __post_init__(self) -> None:
         self.peer_known: dict[str, int] = {}  # what the peer holds, as far as we know
         self.peer_acked: dict[str, int] = {}  # what the peer said it holds (VECTOR)
+        # What the peer said it holds, at HELLO and since: what it has heard. Not peer_known,
+        # which counts what was sent it as held, though a cut link may have lost it.
+        self.peer_said: dict[str, int] = {}
         self.live = False  # our initial stream is done; push() sends new changesets
         self.received_all = asyncio.Event()  # the peer's initial stream arrived
         self.acked = asyncio.Event()  # the peer acknowledged what we hold
@@ -421,6 +424,7 @@ class Session(Asking, CopySkipping, Receiving):
         if hello.device != self.peer_device:
             raise p.ProtocolError("the peer's HELLO names another device than its certificate")
         self.peer_known = self._of_members(hello.vector)
+        self.peer_said = dict(self.peer_known)
         self.peer_heads = (hello.vector, hello.heads)
         self.peer_listen_port = hello.listen
         self.pack_with = packing.choose(self.codecs, hello.codecs)

@@ -93,6 +93,7 @@ class RemoveDeviceDialog(QDialog):
                        "invite, as a new device." if self.model.rowCount() else
                        "There is no other device in the group to remove.")
         intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)  # it may name the only admin's device, in its member's words
         layout.addWidget(intro)
         layout.addWidget(self.devices)
         layout.addWidget(self.lost)

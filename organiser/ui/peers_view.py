@@ -154,6 +154,7 @@ class PeersView(QWidget):
         self.admin_note = QLabel()
         self.admin_note.setWordWrap(True)
         self.admin_note.setAccessibleName("Admins of the group")
+        self.admin_note.setTextFormat(Qt.TextFormat.PlainText)  # a device's name is its member's own words
         middle_layout.addWidget(self.admin_note)
         self.remove_device_button = QPushButton("&Remove device…")
         self.remove_device_button.clicked.connect(self.remove_device)
@@ -240,7 +241,7 @@ class PeersView(QWidget):
             self.admin_note.setText("This device is the group's only admin. If it is lost or stolen, nobody can "
                                     "remove it or admit a laptop: click a device you trust, then Make admin.")
         else:
-            self.admin_note.setText(f"'{html.escape(only.name)}' is the group's only admin. If that laptop is lost "
+            self.admin_note.setText(f"'{only.name}' is the group's only admin. If that laptop is lost "
                                     "or stolen, nobody can remove it or admit a laptop: ask its member to make a "
                                     "second admin.")
         self.admin_note.show()

@@ -15,6 +15,8 @@ window never grows past the projector's screen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -51,6 +53,7 @@ class ProjectorView(QWidget):
         self.minutes = self._label("Minutes")
         self.minutes.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
         self._agenda_lines: list[str] = []
+        self._written: dict[QLabel, str] = {}  # the item's and tally's whole text, which _fit may shorten
         self._minutes_lines: list[str] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(*MARGINS)
@@ -100,7 +103,7 @@ class ProjectorView(QWidget):
                 label.setText("")
             self._agenda_lines = ["Esc closes this view. Choose the meeting's event in Events, then press F11 again."]
             self._minutes_lines = []
-            self._fit()
+            self._fit_written()
             return
         meetings = self.group.meetings
         state = meetings.state(self.event_id)
@@ -124,6 +127,10 @@ class ProjectorView(QWidget):
         self.tally.setText(self._tally_text(current.id if current else None))
         lines = meetings.minutes_text(self.event_id).rstrip("\n").split("\n")
         self._minutes_lines = lines[-MINUTES_LINES:]
+        self._fit_written()
+
+    def _fit_written(self) -> None:
+        self._written = {label: label.text() for label in (self.item, self.tally)}
         self._fit()
 
     def _tally_text(self, current_item: str | None) -> str:
@@ -169,6 +176,8 @@ class ProjectorView(QWidget):
         width = self.width() - MARGINS[0] - MARGINS[2]
         room = self.height() - MARGINS[1] - MARGINS[3] - 4 * SPACING
         top = (self.item, self.timer_label, self.agenda, self.tally)
+        for label, text in self._written.items():  # whole again: the window may have grown
+            label.setText(text)
         for label in (*top, self.minutes):  # a label's height for a width is never less than its minimum
             label.setMinimumHeight(0)
             label.setMaximumHeight(QWIDGETSIZE_MAX)
@@ -201,12 +210,24 @@ class ProjectorView(QWidget):
         self.minutes.setText("\n".join(shown))
 
     def _cut_agenda(self, room: int, width: int) -> None:
-        others = sum(_height(label, width) for label in (self.item, self.timer_label, self.tally))
+        """As many agenda items as fit, then how many are left out; found by halving: the view
+        refreshes every second, and laying out a 500-item agenda once per item left out took
+        seconds each time. Where even the item's name or the tally is more than the wall holds
+        at the smallest type, it is shortened with '…'."""
+        others = (self.item, self.timer_label, self.tally)
         lines = self._agenda_lines
-        for keep in range(len(lines) - 1, -1, -1):
+
+        above = sum(_height(label, width) for label in others)
+
+        def fits(keep: int) -> bool:
             self.agenda.setText("\n".join([*lines[:keep], f"… and {len(lines) - keep} more"]))
-            if others + _height(self.agenda, width) <= room:
-                return
+            return above + _height(self.agenda, width) <= room
+
+        fits(_most(fits, len(lines) - 1))
+        for label in (self.item, self.tally):
+            over = sum(_height(other, width) for other in (*others, self.agenda)) - room
+            if over > 0:
+                _shorten(label, _height(label, width) - over, width)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -232,3 +253,25 @@ def _height(label: QLabel, width: int) -> int:
     """The height a label's wrapped text needs at this width (nothing for an empty one)."""
     return label.heightForWidth(width) if label.text() else 0
 
+
+def _most(fits: Callable[[int], bool], high: int) -> int:
+    """The largest n from 0 to `high` for which `fits(n)`, where fitting n means fitting fewer (0 if none)."""
+    low = 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _shorten(label: QLabel, height: int, width: int) -> None:
+    """The start of the label's text, ending in '…', that fits the height at the width."""
+    text = label.text()
+
+    def fits(length: int) -> bool:
+        label.setText(text[:length].rstrip() + "…")
+        return _height(label, width) <= height
+
+    fits(_most(fits, len(text) - 1))

@@ -98,10 +98,52 @@ def test_a_sealed_backup_made_before_packing_still_opens():
     assert open_sealed(old, PASSPHRASE, "old.json") == data
 
 
+def _sealed_v2(packed: bytes, passphrase: str) -> bytes:
+    """A version 2 envelope around `packed` as is: what an attacker writes with the app's own format."""
+    import base64
+    import secrets
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from organiser.store.keyfile import KdfParams
+
+    params = KdfParams(salt=secrets.token_bytes(16))
+    header = json.dumps({"format": "organiser-sealed-backup", "version": 2, "kdf": params.to_json(),
+                         "packing": "zlib"}, sort_keys=True)
+    nonce = secrets.token_bytes(12)
+    box = AESGCM(params.derive(passphrase)).encrypt(nonce, packed, header.encode())
+    return json.dumps({"format": "organiser-sealed-backup", "header": header, "nonce": base64.b64encode(nonce).decode(),
+                       "ciphertext": base64.b64encode(box).decode()}).encode()
+
+
 def test_a_sealed_file_that_unpacks_to_far_more_than_any_backup_is_refused():
     """Written as the attacker who hands over a file and its passphrase: a few hundred kB that
     would unpack to gigabytes. It is refused in a sentence before it fills the laptop's memory."""
-    bomb = seal_backup(b"\0" * 80_000_000, PASSPHRASE)
+    import zlib
+
+    bomb = _sealed_v2(zlib.compress(b"\0" * 80_000_000, 9), PASSPHRASE)
     assert len(bomb) < 1_000_000
     with pytest.raises(FormatError, match="bomb.json: .*unpacks to more than"):
         open_sealed(bomb, PASSPHRASE, "bomb.json")
+
+
+def test_every_backup_this_app_seals_opens_again_however_well_it_packs():
+    """A group whose every task carries the same long text packs better than the limit that
+    refuses bombs: the app must not write a backup it then refuses to restore (sealed unpacked)."""
+    data = b'{"format": "organiser-backup", "notes": "' + b"the same agenda template " * 3_000_000 + b'"}'
+    assert len(data) > 64_000_000
+    sealed = seal_backup(data, PASSPHRASE)
+    assert open_sealed(sealed, PASSPHRASE, "backup.json") == data
+
+
+@pytest.mark.parametrize("damage", ["cut short", "not zlib", "trailing nothing"])
+def test_a_crafted_packing_is_refused_in_a_sentence(damage):
+    """Written as the stranger who hands over a file and its passphrase: packing cut short, or not
+    zlib at all, is refused in one sentence, never a traceback."""
+    import zlib
+
+    packed = zlib.compress(year_of_changes(50), 1)
+    crafted = {"cut short": packed[: len(packed) // 2], "not zlib": b"PK\x03\x04" + packed,
+               "trailing nothing": b""}[damage]
+    with pytest.raises(FormatError, match="crafted.json: the encrypted backup cannot be read"):
+        open_sealed(_sealed_v2(crafted, PASSPHRASE), PASSPHRASE, "crafted.json")

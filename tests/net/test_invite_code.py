@@ -90,3 +90,24 @@ def test_a_code_ended_before_it_expired_says_how(group, ended, said):
     with pytest.raises(OrganiserError, match=said):
         admit_by_invite(group, token, public_key_hex(Ed25519PrivateKey.generate()), "C laptop")
     assert [d["name"] for d in group.devices()] == [group.device_name]
+
+
+def test_a_withdrawn_code_is_not_put_to_the_person_when_the_clock_went_back(group, monkeypatch):
+    """The long code was withdrawn when the short one let a laptop in; then the laptop's clock
+    went back an hour (a resume with a wrong time, corrected later). Whoever tries the long code
+    is refused without the person at the laptop being asked to confirm a stranger, and not admitted."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.keys import public_key_hex
+    from organiser.net import pairing
+    from organiser.store import invites
+
+    code = pairing.make_invite(group, ["127.0.0.1:7000"])
+    token = decode_invite(code).token
+    pairing.withdraw_invite(group, code)
+    found = invites.find_invite(group.db, pairing.token_hash(token))
+    monkeypatch.setattr(pairing.time, "time", lambda: found.expires_at - 3600)
+    assert not pairing._still_open(found)
+    with pytest.raises(OrganiserError, match="withdrawn"):
+        pairing.admit_by_invite(group, token, public_key_hex(Ed25519PrivateKey.generate()), "C laptop")
+    assert [d["name"] for d in group.devices()] == [group.device_name]

@@ -249,3 +249,15 @@ def test_searching_events_finds_the_meeting_whose_minutes_agenda_or_proposal_say
     assert sorted(found) == sorted([march, april, may])
     assert [e.id for e in b.events.list("damp block")] == [june]
     assert b.events.list("hardship rent strike") == []  # every word must be there
+
+
+def test_minutes_are_searched_as_the_agenda_is_accents_and_underscores_aside(group):
+    """The agenda's index folds accents and splits at '_'; the minutes, read and matched by hand,
+    must find what the agenda finds: 'cafe' finds 'Café' in both, an accent typed as a combining
+    mark too, and 'strasse' finds neither (the index keeps 'ß')."""
+    minutes, agenda = (group.events.add("General assembly", f"2026-0{m}-04T19:00").id for m in (3, 4))
+    group.meetings.append_minutes(minutes, "Decided: the Café on Straße 5 opens; the rota_sheet stays.")
+    group.meetings.add_item(agenda, "Café on Straße 5, rota_sheet")
+    for typed in ("cafe", "CAFÉ", "cafe\u0301", "Straße", "sheet", "rota_sheet"):
+        assert sorted(e.id for e in group.events.list(typed)) == sorted([minutes, agenda]), typed
+    assert group.events.list("strasse") == []

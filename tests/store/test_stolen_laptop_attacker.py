@@ -52,3 +52,28 @@ def test_the_thief_of_a_removed_admin_laptop_changes_nothing_and_cannot_pass_for
         assert "Planted by the thief" not in _names(target) and "Sent as the new laptop" not in _names(target)
     stolen.close()
     new.close()
+
+
+def test_a_connection_that_read_who_belongs_before_a_removal_elsewhere_refuses_the_removed_laptop(group, tmp_path):
+    """The apply worker's connection read who belongs; then the admin removes the stolen laptop on
+    the app's own connection, between the worker's look at whether the database was written
+    elsewhere and its next write. What the thief sends next must be refused all the same: who
+    belongs is checked again once the worker holds the write lock, when no other commit can slip in."""
+    from organiser.store.database import connect
+    from organiser.store.replica import Replica
+
+    admin = group
+    stolen = add_device(admin, tmp_path / "stolen", "Ana's laptop")
+    sync_all([admin, stolen])
+    worker = Replica(connect(admin.replica.database_path(), synchronous="NORMAL"), group_id=admin.replica.group_id,
+                     device_id=admin.replica.device_id, key=admin.replica.key())
+    worker.forget_roster_if_written_elsewhere()  # what the apply worker does before each apply
+    assert worker.roster().admitted(stolen.device_id)
+    admin.membership.remove(stolen.device_id)
+    stolen.members.add("Planted by the thief")
+    planted = stolen.replica.changes_since(admin.replica.version_vector())
+    result = worker.apply(planted)
+    assert result.applied == 0
+    assert "Planted by the thief" not in _names(admin)
+    worker.db.close()
+    stolen.close()

@@ -94,3 +94,43 @@ def test_a_long_proposal_and_minutes_fit_a_1024x768_projector_in_whole_lines(mee
     assert shown and shown[-1].startswith("12. Señora Núñez")  # the newest line is on the wall
     assert projector.minutes.font().pixelSize() >= 20  # still readable from the back of the hall
     qtbot.keyClick(projector, Qt.Key.Key_Escape)
+
+
+def test_an_agenda_of_500_items_is_cut_short_without_laying_it_out_500_times(meeting, qtbot: Any,
+                                                                                monkeypatch: Any) -> None:
+    """The projector refreshes every second: cutting a long agenda item by item laid out the
+    whole agenda once per item left out (3 s a refresh at 500 items, the window frozen for good).
+    It finds how many fit by halving, a few dozen layouts at most."""
+    from organiser.ui import projector as projector_module
+
+    window, event_id = meeting
+    for n in range(500):
+        window.group.meetings.add_item(event_id, f"Item {n}: repairs in block C")
+    projector = open_projector(window, qtbot)
+    layouts: list[QLabel] = []
+    counted = projector_module._height
+
+    def counting(label: QLabel, width: int) -> int:
+        layouts.append(label)
+        return counted(label, width)
+
+    monkeypatch.setattr(projector_module, "_height", counting)
+    projector.refresh()
+    assert projector.agenda.text().splitlines()[-1].startswith("… and ")
+    assert len(layouts) < 60, f"{len(layouts)} layouts for one refresh"
+    assert_everything_fits(projector)
+    qtbot.keyClick(projector, Qt.Key.Key_Escape)
+
+
+def test_an_agenda_item_of_a_thousand_characters_fits_the_wall(meeting, qtbot: Any) -> None:
+    """The longest title an item may have, current on a 1024x768 projector: it is shortened with
+    '…' where even the smallest type cannot hold it, and nothing runs off the wall."""
+    window, event_id = meeting
+    title = ("Rent strike " + "and the repairs in block C " * 40)[:1000]
+    window.group.meetings.add_item(event_id, title, minutes=10)
+    window.group.meetings.add_item(event_id, "Any other business", minutes=5)
+    window.group.meetings.advance(event_id)
+    projector = open_projector(window, qtbot)
+    assert projector.item.text().startswith("Rent strike and the repairs")
+    assert_everything_fits(projector)
+    qtbot.keyClick(projector, Qt.Key.Key_Escape)

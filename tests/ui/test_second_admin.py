@@ -51,3 +51,26 @@ def test_a_member_sees_that_the_group_has_one_admin_and_cannot_make_admins(
     assert not dialog.devices.isEnabled()
     assert "'door laptop' is the group's only admin" in dialog.intro.text() and "new group" in dialog.intro.text()
     dialog.close()
+
+
+def test_the_only_admins_name_is_shown_as_its_member_wrote_it(qtbot: Any, tmp_path: Any) -> None:
+    """A laptop named "Ana's <b>laptop</b>" (an apostrophe, and what looks like markup) is shown
+    in those very characters: not '&#x27;', not bold."""
+    from organiser.services.group import create_group
+    from tests.conftest import add_device, sync_pair
+
+    name = "Ana's <b>laptop</b>"
+    a = create_group(tmp_path / "a", "Tenants Union", name)
+    b = add_device(a, tmp_path / "b", "minutes laptop")
+    sync_pair(a, b)
+    view = PeersView(b, None)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.admin_note.text().startswith(f"'{name}' is the group's only admin")
+    assert view.admin_note.textFormat() == Qt.TextFormat.PlainText
+    dialog = view.remove_device()
+    assert f"'{name}' is the group's only admin" in dialog.intro.text()
+    assert dialog.intro.textFormat() == Qt.TextFormat.PlainText
+    dialog.close()
+    a.close()
+    b.close()
