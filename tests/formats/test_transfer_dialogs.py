@@ -263,6 +263,7 @@ def test_exports_say_they_are_plain_and_a_backup_can_be_written_encrypted(group:
 def test_the_preview_shows_each_event_name_whole_when_nothing_needs_explaining(group: Group, qtbot: Any) -> None:
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
+    dialog.resize(900, 540)  # its size on a laptop's screen; the tests' screen is 800 pixels wide
     type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
     qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
@@ -302,6 +303,7 @@ def test_choosing_csv_says_which_excel_opens_it_in_one_column_and_what_to_choose
 def test_the_preview_says_when_each_event_is_and_shows_no_when_for_contacts(group: Group, qtbot: Any) -> None:
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
+    dialog.resize(900, 540)  # its size on a laptop's screen; the tests' screen is 800 pixels wide
     type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
     qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
