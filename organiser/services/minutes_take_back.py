@@ -1,0 +1,135 @@
+"""Minutes a removed device wrote, taken back by the admin who removed it.
+
+A removal withdraws the device's later changesets, and every record they touched is merged
+again from what remains. Minutes cannot be: they are a CRDT document, and what the removed
+device typed is part of its structure (the honest words typed after a rewrite sit next to the
+infiltrator's, and deletions name the characters they delete). So the admin's laptop writes
+the take-back as an edit of its own. It builds the document again from every update held,
+keeping deleted text, and notes what each withdrawn update inserted and deleted; the honest
+text is the document read with the withdrawn inserts deleted and the withdrawn deletions not
+made (a Yrs snapshot of exactly that), in the document's own order. The difference between
+the text as it stands and the honest text is then typed as an ordinary minutes update,
+signed by the admin, which reaches every laptop like any typing: everyone else's words stay.
+
+(pycrdt's UndoManager was tried first: undoing a deletion re-inserts the deleted pieces one
+author at a time, in an order that depends on the authors' random client ids, so two
+paragraphs came back swapped in about five runs of six.)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from pycrdt import Doc, Snapshot, Text
+
+from organiser.core.changeset import decode_changeset
+from organiser.core.minutes import (
+    TEXT_NAME,
+    MinutesDoc,
+    MinutesUpdate,
+    covers,
+    edit_update,
+    make_snapshot,
+    needs,
+    read_snapshot,
+)
+from organiser.services.meetings import Meetings
+
+Ids = set[tuple[int, int]]  # (Yrs client id, clock) of single characters
+
+
+class HeldUpdate(NamedTuple):
+    hlc: int
+    author: str
+    seq: int
+    index: int  # the op's place in its changeset
+    update: MinutesUpdate
+    withdrawn: bool  # one of the changesets this removal takes back
+
+
+def _minutes_ops(rows: Iterable[tuple[str, int, int, bytes, bytes]], event: str | None,
+                 withdrawn: bool) -> list[tuple[str, HeldUpdate]]:
+    found = []
+    for author, seq, hlc, body, signature in rows:
+        for index, op in enumerate(decode_changeset(bytes(body), bytes(signature)).ops):
+            if op.kind == "minutes" and op.field == "update" and event in (None, op.record):
+                try:
+                    update = MinutesUpdate.from_value(op.value)
+                except ValueError:
+                    continue  # skipped on every device alike (store/minutes.py)
+                found.append((op.record, HeldUpdate(hlc, author, seq, index, update, withdrawn)))
+    return found
+
+
+def _inserted(before: dict[int, int], after: dict[int, int]) -> Ids:
+    return {(client, clock) for client, top in after.items() for clock in range(before.get(client, 0), top)}
+
+
+def honest_view(held: list[HeldUpdate]) -> tuple[MinutesDoc, str]:
+    """The document made of every held update (deleted text kept), merged in an order each
+    one's predecessors allow, and its text as it reads without the withdrawn updates: what they
+    inserted deleted, what they deleted back. Updates whose predecessors are missing here are
+    left out, as the stored document leaves them waiting."""
+    doc = MinutesDoc(keep_deleted=True)
+    taken_out: Ids = set()  # characters the withdrawn updates inserted
+    put_back: Ids = set()  # characters they deleted
+    waiting = sorted(held)
+    progress = True
+    while waiting and progress:
+        progress = False
+        for entry in list(waiting):
+            if not covers(doc.held(), needs(entry.update)):
+                continue
+            before = read_snapshot(Snapshot.from_doc(doc.doc).encode()) if entry.withdrawn else None
+            doc.apply(entry.update.update)
+            if before is not None:
+                deleted, state = read_snapshot(Snapshot.from_doc(doc.doc).encode())
+                taken_out |= _inserted(before[1], state)
+                put_back |= deleted - before[0]
+            waiting.remove(entry)
+            progress = True
+    deleted, state = read_snapshot(Snapshot.from_doc(doc.doc).encode())
+    honest = Doc.from_snapshot(Snapshot.decode(make_snapshot((deleted - put_back) | taken_out, state)), doc.doc)
+    return doc, str(honest.get(TEXT_NAME, type=Text))
+
+
+def _type_difference(doc: MinutesDoc, wanted: str) -> None:
+    """Edit the document's text into `wanted`, touching only the stretches that differ (from the
+    end, so the earlier positions stay true)."""
+    current = str(doc)
+    hunks = difflib.SequenceMatcher(None, current, wanted, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in reversed(hunks):
+        if tag != "equal":
+            doc.replace(i1, i2, wanted[j1:j2])
+
+
+def take_back_minutes(meetings: Meetings, device: str, kept: int, kept_before: int | None) -> list[str]:
+    """Write, as this device, the undoing of the minutes `device` wrote in its changesets after
+    number `kept` (up to `kept_before`, where an earlier removal took back those after it
+    already). Returns the events whose minutes were put back."""
+    db = meetings.db
+    limit = kept_before if kept_before is not None else 1 << 62
+    withdrawn = _minutes_ops(db.execute(
+        "SELECT author, seq, hlc, body, signature FROM withdrawn_changes WHERE author = ? AND seq > ? AND seq <= ?",
+        [device, kept, limit]).fetchall(), None, True)
+    events = sorted({event for event, _ in withdrawn})
+    put_back = []
+    for event in events:
+        needle = f'["minutes","{event}","update"'.encode()
+        held = [u for _e, u in _minutes_ops(db.execute(
+            "SELECT author, seq, hlc, body, signature FROM changes WHERE instr(body, ?) > 0", [needle]).fetchall(),
+            event, False)]
+        # Withdrawn earlier (by an earlier removal, already taken back): part of the document, not undone now.
+        earlier = _minutes_ops(db.execute(
+            "SELECT author, seq, hlc, body, signature FROM withdrawn_changes WHERE author = ? AND seq > ?",
+            [device, limit]).fetchall(), event, False)
+        doc, wanted = honest_view(held + [u for _e, u in earlier] + [u for e, u in withdrawn if e == event])
+        if wanted == str(doc):
+            continue
+        update = edit_update(doc, lambda d, wanted=wanted: _type_difference(d, wanted))
+        if update.update:
+            meetings.write_minutes(event, update)
+            put_back.append(event)
+    return put_back

@@ -1,0 +1,70 @@
+"""A member who works for the landlord rewrites the minutes during the meeting; afterwards an
+admin removes its laptop, taking back what it wrote since the meeting began. The minutes must
+come back to what the honest laptops wrote, the words typed on top of the rewrite included, on
+every laptop, one that was off during the removal too, and in the export."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from organiser.core.hlc import physical_ms
+from organiser.core.minutes import edit_update
+from organiser.formats.minutes import to_markdown
+from organiser.services.group import Group
+from organiser.services.meeting_report import build_report
+from tests.conftest import add_device, sync_all, sync_pair
+
+HONEST = "Ana opened the meeting. The rent strike starts in January.\n"
+ON_TOP = "Bo: the repairs list goes to the landlord on Friday.\n"
+
+
+def _newest_stamp(g: Group) -> int:
+    row = g.replica.db.execute("SELECT hlc FROM changes WHERE author = ? ORDER BY seq DESC LIMIT 1",
+                               [g.device_id]).fetchone()
+    return int(row[0])
+
+
+def _rewrite(mole: Group, event: str, text: str) -> None:
+    """What the infiltrator's editor sends when it selects everything and types over it."""
+    doc = mole.meetings.minutes_doc(event)
+    mole.meetings.write_minutes(event, edit_update(doc, lambda d: d.replace(0, len(str(d)), text)))
+
+
+def test_an_infiltrators_rewrite_of_the_minutes_is_taken_back_and_the_honest_words_on_top_stay(group, tmp_path):
+    door = group
+    minutes = add_device(door, tmp_path / "minutes", "minutes laptop")
+    projector = add_device(door, tmp_path / "projector", "projector laptop")
+    mole = add_device(door, tmp_path / "mole", "Sam's laptop")
+    event = door.events.add("General assembly", "2026-12-02T19:00").id
+    sync_all([door, minutes, projector, mole])
+    minutes.meetings.append_minutes(event, HONEST)
+    sync_all([door, minutes, projector, mole])
+    mole.meetings.append_minutes(event, "Sam arrived.")  # before the meeting's damage: it stays
+    sync_all([door, minutes, projector, mole])
+    time.sleep(0.01)  # the damage starts a millisecond later: the undo time falls between
+
+    _rewrite(mole, event, "The meeting agreed to call off the strike.\n")
+    damage_from = _newest_stamp(mole)
+    mole.meetings.append_minutes(event, "Nobody objected.")
+    sync_all([door, minutes, projector, mole])
+    assert "call off the strike" in minutes.meetings.minutes_text(event)  # the room sees the rewrite
+    minutes.meetings.append_minutes(event, ON_TOP)  # typed after the rewrite, on top of it
+    sync_all([door, minutes, projector])  # the projector laptop is switched off after this
+
+    since = datetime.fromtimestamp(physical_ms(damage_from) / 1000, UTC)
+    door.membership.remove(mole.device_id, undo_since=since)
+    sync_pair(door, minutes)
+
+    wanted = HONEST + "\nSam arrived.\n" + ON_TOP + "\n"  # each append is a paragraph of its own
+    for laptop in (door, minutes):
+        assert laptop.meetings.minutes_text(event) == wanted
+    sync_all([door, minutes, projector], rounds=2)  # the projector laptop hears of it later
+    assert projector.meetings.minutes_text(event) == wanted
+    assert len({g.replica.state_hash() for g in (door, minutes, projector)}) == 1
+    exported = to_markdown(build_report(projector.name, projector.events, projector.meetings,
+                                        projector.proposals, event))
+    assert "call off the strike" not in exported and "Nobody objected" not in exported
+    assert ON_TOP.strip() in exported and HONEST.strip() in exported
+    for g in (minutes, projector, mole):
+        g.close()
