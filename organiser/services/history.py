@@ -20,6 +20,7 @@ from typing import Any
 from organiser.core.changeset import decode_changeset
 from organiser.core.errors import NotFoundError
 from organiser.core.hlc import make_stamp, physical_ms
+from organiser.store import queries
 from organiser.store.replica import Replica
 
 MINUTES_TYPED = "(typed in the minutes)"
@@ -38,16 +39,19 @@ class Write:
     field: str
     value: Any
     taken_back: bool  # withdrawn by a removal: shown nowhere now
+    record_name: str = ""  # the record's name or title, or for a vote or RSVP its member's name
+    value_name: str = ""  # when the value is a record's id: that record's name or title
 
     def to_json(self) -> dict[str, Any]:
         return {"at": self.at, "device": self.device, "device_name": self.device_name, "change": self.change,
-                "kind": self.kind, "record": self.record, "field": self.field, "value": self.value,
-                "taken_back": self.taken_back}
+                "kind": self.kind, "record": self.record, "record_name": self.record_name, "field": self.field,
+                "value": self.value, "value_name": self.value_name, "taken_back": self.taken_back}
 
     def line(self) -> str:
-        value = self.value if isinstance(self.value, str) else repr(self.value)
+        value = self.value_name or (self.value if isinstance(self.value, str) else repr(self.value))
         mark = "  (taken back)" if self.taken_back else ""
-        return f"{self.at}  {self.device_name}  {self.kind} {self.record[:8]}  {self.field} = {value}{mark}"
+        name = f" '{self.record_name}'" if self.record_name else ""
+        return f"{self.at}  {self.device_name}  {self.kind} {self.record[:8]}{name}  {self.field} = {value}{mark}"
 
 
 def _when(hlc: int) -> str:
@@ -68,16 +72,31 @@ class History:
                                 list(params)).fetchall()
         return sorted(held + taken, key=lambda row: (row[2], row[0], row[1]))
 
+    def _name(self, record_id: Any, names: dict[str, str]) -> str:
+        """A record's name or title ("" for none, or for a value that is no record's id)."""
+        if not isinstance(record_id, str) or len(record_id) != 32:
+            return ""
+        if record_id not in names:
+            found = queries.get_record(self.db, record_id)
+            values = found.values if found else {}
+            title = values.get("name") or values.get("title")
+            if not title and found and found.kind in ("vote", "rsvp"):
+                title = self._name(values.get("member"), names)
+            names[record_id] = title if isinstance(title, str) else ""
+        return names[record_id]
+
     def _writes(self, rows: Iterable[tuple[str, int, int, bytes, bytes, bool]],
                 wanted: Callable[[Any], bool]) -> list[Write]:
         names = self._names()
+        labels: dict[str, str] = {}
         found = []
         for author, seq, hlc, body, signature, taken in rows:
             for op in decode_changeset(bytes(body), bytes(signature)).ops:
                 if wanted(op):
                     value = MINUTES_TYPED if op.kind == "minutes" else op.value
                     found.append(Write(_when(hlc), author, names.get(author, author[:8]), seq, op.kind, op.record,
-                                       op.field, value, bool(taken)))
+                                       op.field, value, bool(taken), self._name(op.record, labels),
+                                       self._name(value, labels)))
         return found
 
     def resolve(self, text: str) -> str:
