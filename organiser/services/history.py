@@ -131,3 +131,26 @@ class History:
         """Every write of one device, from `since` on (all when None)."""
         stamp = make_stamp(int(since.timestamp() * 1000)) if since is not None else 0
         return self._writes(self._rows("WHERE author = ? AND hlc >= ?", [device, stamp]), lambda op: True)
+
+
+# How a summary names each kind of record, one and several.
+_KIND_WORDS = {"member": ("member", "members"), "member_role": ("role", "roles"), "member_skill": ("skill", "skills"),
+               "event": ("event", "events"), "rsvp": ("RSVP or check-in", "RSVPs or check-ins"),
+               "task": ("task", "tasks"), "agenda_item": ("agenda item", "agenda items"),
+               "meeting": ("running meeting", "running meetings"), "proposal": ("proposal", "proposals"),
+               "vote": ("vote", "votes"), "hand_count": ("show of hands", "shows of hands"),
+               "minutes": ("meeting's minutes", "meetings' minutes")}
+
+
+def summary(writes: Iterable[Write]) -> str:
+    """What the writes touched, by kind, in a few words: "the minutes of 1 meeting, 2 agenda
+    items, 4 votes" ("nothing" when there are none). Membership entries are not counted."""
+    touched: dict[str, set[str]] = {}
+    for write in writes:
+        if write.kind != "membership":
+            touched.setdefault(write.kind, set()).add(write.record)
+    parts = []
+    for kind, records in sorted(touched.items(), key=lambda item: (-len(item[1]), item[0])):
+        one, several = _KIND_WORDS.get(kind, (kind, kind + " records"))
+        parts.append(f"{len(records)} {one if len(records) == 1 else several}")
+    return ", ".join(parts) or "nothing"
