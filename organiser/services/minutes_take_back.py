@@ -19,12 +19,14 @@ paragraphs came back swapped in about five runs of six.)
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from pycrdt import Doc, Snapshot, Text
 
 from organiser.core.changeset import decode_changeset
+from organiser.core.errors import ValidationError
 from organiser.core.minutes import (
     TEXT_NAME,
     MinutesDoc,
@@ -36,6 +38,8 @@ from organiser.core.minutes import (
     read_snapshot,
 )
 from organiser.services.meetings import Meetings
+
+log = logging.getLogger(__name__)
 
 Ids = set[tuple[int, int]]  # (Yrs client id, clock) of single characters
 
@@ -129,7 +133,15 @@ def take_back_minutes(meetings: Meetings, device: str, kept: int, kept_before: i
         if wanted == str(doc):
             continue
         update = edit_update(doc, lambda d, wanted=wanted: _type_difference(d, wanted))
-        if update.update:
+        if not update.update:
+            continue
+        try:
             meetings.write_minutes(event, update)
-            put_back.append(event)
+        except ValidationError:
+            # More than one changeset carries (about 190,000 characters put back at once): the removal
+            # stands; the minutes keep the removed laptop's text, as they did before this module.
+            log.warning("minutes of event %s: what the removal takes back is too long for one change; "
+                        "the minutes keep what the removed device typed", event, exc_info=True)
+            continue
+        put_back.append(event)
     return put_back

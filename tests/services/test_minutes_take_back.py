@@ -68,3 +68,28 @@ def test_an_infiltrators_rewrite_of_the_minutes_is_taken_back_and_the_honest_wor
     assert ON_TOP.strip() in exported and HONEST.strip() in exported
     for g in (minutes, projector, mole):
         g.close()
+
+
+def _update(doc, change, hlc, author, seq, withdrawn=False):
+    from organiser.services.minutes_take_back import HeldUpdate
+
+    return HeldUpdate(hlc, author, seq, 0, edit_update(doc, change), withdrawn)
+
+
+def test_the_honest_view_puts_back_words_deleted_inside_a_paragraph_and_drops_words_typed_into_it():
+    """Without storage: the infiltrator deletes a word in the middle of a sentence and types its own
+    into another; an honest member then corrects a typo after both. Read without the infiltrator's
+    update, the sentence has its word back, lacks the planted one, and keeps the correction."""
+    from organiser.core.minutes import MinutesDoc
+    from organiser.services.minutes_take_back import honest_view
+
+    honest, mole = MinutesDoc(), MinutesDoc()
+    first = _update(honest, lambda d: d.append("We will strike in Janury unless repairs are made.\n"), 1, "ana", 1)
+    mole.apply(first.update.update)
+    planted = _update(mole, lambda d: (d.replace(8, 15, ""), d.replace(0, 0, "Maybe ")), 2, "sam", 1, True)
+    honest.apply(planted.update.update)
+    at = str(honest).index("Janury") + 4
+    typo = _update(honest, lambda d: d.replace(at, at, "a"), 3, "ana", 2)
+    doc, wanted = honest_view([typo, planted, first])
+    assert str(doc) == "Maybe We will in January unless repairs are made.\n"
+    assert wanted == "We will strike in January unless repairs are made.\n"
