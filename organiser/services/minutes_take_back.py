@@ -36,6 +36,7 @@ from organiser.core.minutes import (
     make_snapshot,
     needs,
     read_snapshot,
+    text_change,
 )
 from organiser.services.meetings import Meetings
 
@@ -100,13 +101,20 @@ def honest_view(held: list[HeldUpdate]) -> tuple[MinutesDoc, str]:
 
 
 def _type_difference(doc: MinutesDoc, wanted: str) -> None:
-    """Edit the document's text into `wanted`, touching only the stretches that differ (from the
-    end, so the earlier positions stay true)."""
+    """Edit the document's text into `wanted`, replacing only the lines (paragraphs) that differ
+    (and within them what lies between their common start and end),
+    from the end so the earlier positions stay true. By lines: a diff by characters took 10 s
+    for 13,000 characters of minutes (difflib on repetitive text); by lines it takes milliseconds."""
     current = str(doc)
-    hunks = difflib.SequenceMatcher(None, current, wanted, autojunk=False).get_opcodes()
+    old, new = current.splitlines(keepends=True), wanted.splitlines(keepends=True)
+    starts = [0]
+    for line in old:
+        starts.append(starts[-1] + len(line))
+    hunks = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
     for tag, i1, i2, j1, j2 in reversed(hunks):
-        if tag != "equal":
-            doc.replace(i1, i2, wanted[j1:j2])
+        if tag != "equal":  # within the lines, only what differs between their common start and end
+            start, end, inserted = text_change(current[starts[i1]:starts[i2]], "".join(new[j1:j2]))
+            doc.replace(starts[i1] + start, starts[i1] + end, inserted)
 
 
 def take_back_minutes(meetings: Meetings, device: str, kept: int, kept_before: int | None) -> list[str]:
