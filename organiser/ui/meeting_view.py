@@ -165,6 +165,10 @@ class MeetingView(QWidget):
         self.export_button.setToolTip("Agenda, who attended, the minutes, decisions and action items, "
                                       "as Markdown, a web page or a PDF")
         self.export_button.clicked.connect(self.export_minutes)
+        self.history_button = _button("Who &changed what…", "Who changed what")
+        self.history_button.setToolTip("Every change to this meeting (minutes, agenda, votes, check-ins, tasks) "
+                                       "with the laptop that made it and when")
+        self.history_button.clicked.connect(self.show_history)
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.addWidget(QLabel("<b>Minutes</b> (written together, live)"))
@@ -172,6 +176,7 @@ class MeetingView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.task_from_minutes, 1)
         buttons.addWidget(self.export_button)
+        buttons.addWidget(self.history_button)
         layout.addLayout(buttons)
         return column
 
@@ -233,7 +238,7 @@ class MeetingView(QWidget):
         self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
         for widget in (self.agenda_view, self.item_title, self.add_item_button, self.next_button,
                        self.proposal_view, self.vote_button, self.new_proposal_button, self.close_button,
-                       self.task_from_proposal, self.task_from_minutes, self.export_button):
+                       self.task_from_proposal, self.task_from_minutes, self.export_button, self.history_button):
             widget.setEnabled(enabled)
         if event_id is None:
             self.heading.setText("Choose an event in Events, then come back here for its meeting.")
@@ -438,6 +443,15 @@ class MeetingView(QWidget):
         dialog.exec()
         if dialog.written is not None:
             self.status.emit(f"Minutes written to {dialog.written}.")
+
+    def show_history(self) -> None:
+        from organiser.ui.history_dialog import HistoryDialog
+
+        if self.event_id is None:
+            return
+        self.editor.flush()  # the last words typed are in the change log
+        self.history_dialog = HistoryDialog(self.group, self.event_id, self)
+        self.history_dialog.show()
 
     def make_task_from_minutes(self) -> None:
         selected = self.editor.text.textCursor().selectedText().replace("\u2029", " ")
