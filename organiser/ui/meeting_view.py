@@ -165,7 +165,7 @@ class MeetingView(QWidget):
         self.export_button.setToolTip("Agenda, who attended, the minutes, decisions and action items, "
                                       "as Markdown, a web page or a PDF")
         self.export_button.clicked.connect(self.export_minutes)
-        self.history_button = _button("Who &changed what…", "Who changed what")
+        self.history_button = _button("Who changed &what…", "Who changed what")
         self.history_button.setToolTip("Every change to this meeting (minutes, agenda, votes, check-ins, tasks) "
                                        "with the laptop that made it and when")
         self.history_button.clicked.connect(self.show_history)
