@@ -137,7 +137,10 @@ def take_back_minutes(meetings: Meetings, device: str, kept: int, kept_before: i
         earlier = _minutes_ops(db.execute(
             "SELECT author, seq, hlc, body, signature FROM withdrawn_changes WHERE author = ? AND seq > ?",
             [device, limit]).fetchall(), event, False)
-        doc, wanted = honest_view(held + [u for _e, u in earlier] + [u for e, u in withdrawn if e == event])
+        _whole, wanted = honest_view(held + [u for _e, u in earlier] + [u for e, u in withdrawn if e == event])
+        # Typed on the minutes as every laptop now stores them: merged again from the updates still
+        # held (store/membership.py), so it reaches laptops that never had the withdrawn ones too.
+        doc = meetings.minutes_doc(event)
         if wanted == str(doc):
             continue
         update = edit_update(doc, lambda d, wanted=wanted: _type_difference(d, wanted))

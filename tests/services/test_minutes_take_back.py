@@ -93,3 +93,32 @@ def test_the_honest_view_puts_back_words_deleted_inside_a_paragraph_and_drops_wo
     doc, wanted = honest_view([typo, planted, first])
     assert str(doc) == "Maybe We will in January unless repairs are made.\n"
     assert wanted == "We will strike in January unless repairs are made.\n"
+
+
+def test_every_laptop_ends_with_the_same_minutes_whatever_it_held_of_the_infiltrators_typing(group, tmp_path):
+    """The infiltrator's rewrite reached the minutes laptop only; the admin removes it without
+    having seen it, and a laptop joins afterwards. Every laptop's minutes are merged again from
+    what it still holds, so all three show the honest text (before: the minutes laptop kept the
+    rewrite for good, and a laptop joining later lacked what was typed on top of it)."""
+    door = group
+    minutes = add_device(door, tmp_path / "minutes", "minutes laptop")
+    mole = add_device(door, tmp_path / "mole", "Sam's laptop")
+    event = door.events.add("General assembly", "2026-12-02T19:00").id
+    sync_all([door, minutes, mole])
+    minutes.meetings.append_minutes(event, HONEST)
+    sync_all([door, minutes, mole])
+    time.sleep(0.01)
+    _rewrite(mole, event, "The meeting agreed to call off the strike.\n")
+    damage_from = _newest_stamp(mole)
+    sync_pair(minutes, mole)  # the admin's laptop never hears it
+    minutes.meetings.append_minutes(event, ON_TOP)  # on top of the rewrite
+    door.membership.remove(mole.device_id, undo_since=datetime.fromtimestamp(physical_ms(damage_from) / 1000, UTC))
+    sync_all([door, minutes], rounds=2)
+    later = add_device(door, tmp_path / "later", "new laptop")
+    sync_all([door, minutes, later], rounds=2)
+
+    texts = {g.device_name: g.meetings.minutes_text(event) for g in (door, minutes, later)}
+    assert set(texts.values()) == {HONEST + "\n"}, texts  # what was typed on the rewrite went with it
+    assert len({g.replica.state_hash() for g in (door, minutes, later)}) == 1
+    for g in (minutes, mole, later):
+        g.close()

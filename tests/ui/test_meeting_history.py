@@ -49,3 +49,31 @@ def test_the_chair_sees_the_infiltrators_changes_and_then_that_they_were_taken_b
     rows = _rows(view.history_dialog)
     assert rows[0][1:4] == ["Sam's laptop (taken back)", "agenda item 'Rent strike'", "title"]
     assert chair.meetings.item(item).title == "Rent strike"
+
+
+def test_the_open_minutes_editor_takes_the_honest_minutes_after_the_take_back_and_typing_goes_on(
+        meeting: Any, mole: Group, tmp_path: Path, qtbot: Any) -> None:
+    """The chair's editor showed the infiltrator's rewrite; after the removal it shows the honest
+    minutes, and what the chair types next reaches a laptop that never saw the rewrite."""
+    from organiser.core.minutes import edit_update
+    from tests.conftest import add_device
+    from tests.ui.test_meeting_view import type_text
+
+    window, event_id = meeting
+    chair, editor = window.group, window.meeting_view.editor
+    chair.meetings.append_minutes(event_id, "The rent strike starts in January.")
+    sync_pair(chair, mole)
+    doc = mole.meetings.minutes_doc(event_id)
+    mole.meetings.write_minutes(event_id, edit_update(doc, lambda d: d.replace(0, len(str(d)), "Called off.\n")))
+    sync_pair(chair, mole)
+    qtbot.waitUntil(lambda: editor.text.toPlainText() == "Called off.\n", timeout=3000)
+    chair.membership.remove(mole.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    qtbot.waitUntil(lambda: editor.text.toPlainText() == "The rent strike starts in January.\n", timeout=3000)
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    editor.text.moveCursor(editor.text.textCursor().MoveOperation.End)
+    type_text(editor.text, "Bo seconds.")
+    editor.flush()
+    later = add_device(chair, tmp_path / "later", "new laptop")
+    sync_pair(chair, later)
+    assert later.meetings.minutes_text(event_id) == "The rent strike starts in January.\nBo seconds."
+    later.close()
