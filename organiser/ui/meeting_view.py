@@ -81,7 +81,10 @@ class MeetingView(QWidget):
         self.tasks_label.setTextFormat(Qt.TextFormat.RichText)
         content = QWidget()
         layout = QVBoxLayout(content)
-        layout.addWidget(self.heading)
+        top = QHBoxLayout()  # beside the heading: under the minutes it made the three columns too wide
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.history_button)
+        layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.tasks_label)
         # Scrolls rather than widening the window: three columns need more than a small screen.
@@ -176,7 +179,6 @@ class MeetingView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.task_from_minutes, 1)
         buttons.addWidget(self.export_button)
-        buttons.addWidget(self.history_button)
         layout.addLayout(buttons)
         return column
 

@@ -77,3 +77,17 @@ def test_the_open_minutes_editor_takes_the_honest_minutes_after_the_take_back_an
     sync_pair(chair, later)
     assert later.meetings.minutes_text(event_id) == "The rent strike starts in January.\nBo seconds."
     later.close()
+
+
+def test_who_changed_what_leaves_the_three_columns_whole_on_a_1280_pixel_laptop(meeting: Any, qtbot: Any) -> None:
+    """Under the minutes, the button widened that column until the decisions were cut off behind a
+    horizontal scroll bar in a window 1280 pixels wide; beside the heading it takes no column's room."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window, _event_id = meeting
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
+    scroll = window.meeting_view.findChild(QScrollArea)
+    qtbot.wait(50)
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert window.meeting_view.history_button.isVisible()
