@@ -1,15 +1,16 @@
-"""Minutes a removed device wrote, taken back by the admin who removed it.
+"""Honest words typed on top of a removed device's minutes, put back by the admin who removed it.
 
-A removal withdraws the device's later changesets, and every record they touched is merged
-again from what remains. Minutes cannot be: they are a CRDT document, and what the removed
-device typed is part of its structure (the honest words typed after a rewrite sit next to the
-infiltrator's, and deletions name the characters they delete). So the admin's laptop writes
-the take-back as an edit of its own. It builds the document again from every update held,
-keeping deleted text, and notes what each withdrawn update inserted and deleted; the honest
-text is the document read with the withdrawn inserts deleted and the withdrawn deletions not
-made (a Yrs snapshot of exactly that), in the document's own order. The difference between
-the text as it stands and the honest text is then typed as an ordinary minutes update,
-signed by the admin, which reaches every laptop like any typing: everyone else's words stay.
+A removal withdraws the device's later changesets, and every laptop merges the minutes they
+touched again from the updates still held (store/minutes.py `start_again`): the removed
+device's text goes, the text it deleted comes back. But words others typed on top of its text
+were made on it (a CRDT update names the characters it follows), so they cannot be merged
+without it and wait for good. The admin's laptop therefore builds the document from every
+update it held, withdrawn ones included and deleted text kept, and notes what each withdrawn
+update inserted and deleted; the honest text is that document read with the withdrawn inserts
+deleted and the withdrawn deletions not made (a Yrs snapshot of exactly that), in the
+document's own order. What differs between it and the merged-again minutes (the stranded
+words) is typed as an ordinary minutes update, signed by the admin, made on what every laptop
+now holds, so it reaches every laptop, one joining later too.
 
 (pycrdt's UndoManager was tried first: undoing a deletion re-inserts the deleted pieces one
 author at a time, in an order that depends on the authors' random client ids, so two
@@ -70,6 +71,21 @@ def _minutes_ops(rows: Iterable[tuple[str, int, int, bytes, bytes]], event: str 
 
 def _inserted(before: dict[int, int], after: dict[int, int]) -> Ids:
     return {(client, clock) for client, top in after.items() for clock in range(before.get(client, 0), top)}
+
+
+def _stranded(updates: list[HeldUpdate]) -> set[HeldUpdate]:
+    """The updates that cannot be merged from these alone: made on text that is not among them."""
+    doc = MinutesDoc()
+    waiting = sorted(updates)
+    progress = True
+    while waiting and progress:
+        progress = False
+        for entry in list(waiting):
+            if covers(doc.held(), needs(entry.update)):
+                doc.apply(entry.update.update)
+                waiting.remove(entry)
+                progress = True
+    return set(waiting)
 
 
 def honest_view(held: list[HeldUpdate]) -> tuple[MinutesDoc, str]:
@@ -133,11 +149,15 @@ def take_back_minutes(meetings: Meetings, device: str, kept: int, kept_before: i
         held = [u for _e, u in _minutes_ops(db.execute(
             "SELECT author, seq, hlc, body, signature FROM changes WHERE instr(body, ?) > 0", [needle]).fetchall(),
             event, False)]
-        # Withdrawn earlier (by an earlier removal, already taken back): part of the document, not undone now.
+        # Withdrawn by an earlier removal too: left out of the stored minutes like the rest.
         earlier = _minutes_ops(db.execute(
             "SELECT author, seq, hlc, body, signature FROM withdrawn_changes WHERE author = ? AND seq > ?",
-            [device, limit]).fetchall(), event, False)
-        _whole, wanted = honest_view(held + [u for _e, u in earlier] + [u for e, u in withdrawn if e == event])
+            [device, limit]).fetchall(), event, True)
+        now = [u for e, u in withdrawn if e == event]
+        if earlier:  # words stranded by the earlier removal were typed again then: count them once
+            again = _stranded(held + now)
+            held = [u._replace(withdrawn=True) if u in again else u for u in held]
+        _whole, wanted = honest_view(held + [u for _e, u in earlier] + now)
         # Typed on the minutes as every laptop now stores them: merged again from the updates still
         # held (store/membership.py), so it reaches laptops that never had the withdrawn ones too.
         doc = meetings.minutes_doc(event)

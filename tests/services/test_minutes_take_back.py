@@ -122,3 +122,42 @@ def test_every_laptop_ends_with_the_same_minutes_whatever_it_held_of_the_infiltr
     assert len({g.replica.state_hash() for g in (door, minutes, later)}) == 1
     for g in (minutes, mole, later):
         g.close()
+
+
+def test_removing_again_with_an_earlier_time_takes_back_more_and_brings_nothing_back(group, tmp_path):
+    """The admin first takes back the infiltrator's evening, then finds it began earlier and
+    removes it again from an earlier time: its earlier paragraph goes too, the evening's rewrite
+    stays gone, and the words typed on top of the rewrite stay."""
+    door = group
+    minutes = add_device(door, tmp_path / "minutes", "minutes laptop")
+    mole = add_device(door, tmp_path / "mole", "Sam's laptop")
+    event = door.events.add("General assembly", "2026-12-02T19:00").id
+    sync_all([door, minutes, mole])
+    minutes.meetings.append_minutes(event, HONEST)
+    sync_all([door, minutes, mole])
+    time.sleep(0.01)
+    mole.meetings.append_minutes(event, "Sam: the landlord is right.")
+    earlier = _newest_stamp(mole)
+    sync_all([door, minutes, mole])
+    time.sleep(0.01)
+    _rewrite(mole, event, "The meeting agreed to call off the strike.\n")
+    evening = _newest_stamp(mole)
+    sync_all([door, minutes, mole])
+    minutes.meetings.append_minutes(event, ON_TOP)
+    sync_all([door, minutes])
+
+    def at(stamp: int) -> datetime:
+        return datetime.fromtimestamp(physical_ms(stamp) / 1000, UTC)
+
+    door.membership.remove(mole.device_id, undo_since=at(evening))
+    sync_all([door, minutes], rounds=2)
+    assert "Sam: the landlord is right." in door.meetings.minutes_text(event)
+    door.membership.remove(mole.device_id, undo_since=at(earlier))
+    sync_all([door, minutes], rounds=2)
+    for laptop in (door, minutes):
+        text = laptop.meetings.minutes_text(event)
+        assert "landlord is right" not in text and "call off" not in text
+        assert text.startswith(HONEST) and text.count(ON_TOP.strip()) == 1
+    assert door.replica.state_hash() == minutes.replica.state_hash()
+    for g in (minutes, mole):
+        g.close()
