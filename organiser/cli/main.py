@@ -33,6 +33,7 @@ COMMANDS = {
     "device": "organiser.cli.devices", "group": "organiser.cli.devices",
     "folder": "organiser.cli.folders",
     "fork": "organiser.cli.forks",
+    "history": "organiser.cli.history",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))  # in the order `organiser --help` lists them
 

@@ -150,6 +150,54 @@ def decode_state(state: bytes) -> dict[int, int]:
     return out
 
 
+def _put_varuint(out: bytearray, value: int) -> None:
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def read_snapshot(snapshot: bytes) -> tuple[set[tuple[int, int]], dict[int, int]]:
+    """A Yrs snapshot (lib0 v1: the delete set, then the state vector) as the (client, clock)
+    of every deleted character, and the state vector."""
+    count, at = _varuint(snapshot, 0)
+    deleted: set[tuple[int, int]] = set()
+    for _ in range(count):
+        client, at = _varuint(snapshot, at)
+        ranges, at = _varuint(snapshot, at)
+        for _ in range(ranges):
+            clock, at = _varuint(snapshot, at)
+            length, at = _varuint(snapshot, at)
+            deleted.update((client, c) for c in range(clock, clock + length))
+    return deleted, decode_state(snapshot[at:])
+
+
+def make_snapshot(deleted: set[tuple[int, int]], state: dict[int, int]) -> bytes:
+    """The snapshot bytes `read_snapshot` reads: these characters deleted, this state held."""
+    out = bytearray()
+    by_client: dict[int, list[int]] = {}
+    for client, clock in deleted:
+        by_client.setdefault(client, []).append(clock)
+    _put_varuint(out, len(by_client))
+    for client, clocks in sorted(by_client.items()):
+        ranges: list[list[int]] = []
+        for clock in sorted(clocks):
+            if ranges and ranges[-1][0] + ranges[-1][1] == clock:
+                ranges[-1][1] += 1
+            else:
+                ranges.append([clock, 1])
+        _put_varuint(out, client)
+        _put_varuint(out, len(ranges))
+        for clock, length in ranges:
+            _put_varuint(out, clock)
+            _put_varuint(out, length)
+    _put_varuint(out, len(state))
+    for client, clock in sorted(state.items()):
+        _put_varuint(out, client)
+        _put_varuint(out, clock)
+    return bytes(out)
+
+
 def covers(held: dict[int, int], needed: dict[int, int]) -> bool:
     return all(held.get(client, 0) >= clock for client, clock in needed.items())
 
@@ -209,14 +257,17 @@ class MinutesUpdate:
 class MinutesDoc:
     """One event's minutes document, with the helpers every user of it needs."""
 
-    def __init__(self, snapshot: bytes = b"", updates: Iterable[MinutesUpdate] = ()) -> None:
+    def __init__(self, snapshot: bytes = b"", updates: Iterable[MinutesUpdate] = (), *,
+                 keep_deleted: bool = False) -> None:
         # The origin of the change being made, for observers (pycrdt hands a TransactionEvent
         # only an id of it): LOCAL for this device's typing, None for undo and redo.
         self.origin: str | None = None
         # imported here: every command loads this module through the record rules, few need the CRDT
         from pycrdt import Doc, Text
 
-        self.doc: Doc = Doc()
+        # keep_deleted: deleted text keeps its content, so the document can be read as it would
+        # stand with some authors' updates left out (services/minutes_take_back.py)
+        self.doc: Doc = Doc(skip_gc=True) if keep_deleted else Doc()
         self.text: Text = self.doc.get(TEXT_NAME, type=Text)
         # Updates received before what they were made on, with what each needs, oldest first.
         self.waiting: list[tuple[MinutesUpdate, dict[int, int]]] = []

@@ -237,7 +237,13 @@ class Devices:
                 "taken back: only an earlier undo time takes back more." if undo_since is not None else
                 f"'{target.name}' was removed already; to take back more of what it wrote, give an undo time.")
         self._commit(REMOVE, {"device": target.id, "kept": kept})
-        return self.find(target.id, include_removed=True)
+        removed = self.find(target.id, include_removed=True)
+        if removed.kept == kept:  # this removal stands: what it took back of the minutes goes too
+            from organiser.services.meetings import Meetings
+            from organiser.services.minutes_take_back import take_back_minutes
+
+            take_back_minutes(Meetings(self.replica), target.id, kept, target.kept if target.removed else None)
+        return removed
 
     def promote(self, text: str) -> DeviceInfo:
         """Make the device `text` names an admin; return it. `NotFoundError` as for `find`;

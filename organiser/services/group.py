@@ -28,6 +28,7 @@ from organiser.services.group_folders import (  # noqa: F401  (the names callers
     read_meta,
     readable_group_ids,
 )
+from organiser.services.history import History
 from organiser.services.meetings import Meetings
 from organiser.services.members import Members
 from organiser.services.old_laptops import keep_answer
@@ -94,6 +95,7 @@ class Group:
         self.proposals = Proposals(replica)
         self.membership = Devices(replica)
         self.forks = Forks(replica, self.membership)
+        self.history = History(replica, self._device_names)
 
     # ---- identity -----------------------------------------------------------------------
 

@@ -312,6 +312,10 @@ class Meetings(RecordService):
         empty when none). Changes to it are stored only through `write_minutes`."""
         return MinutesDoc(minutes_store.load(self.db, event).snapshot())
 
+    def minutes_held(self, event: str) -> dict[int, int]:
+        """What the stored minutes of `event` hold: {Yrs client id: characters}, as state vectors count."""
+        return minutes_store.load(self.db, event).held()
+
     def catch_up(self, event: str, doc: MinutesDoc, origin: str = "remote") -> None:
         """Bring an editor's document `doc` up to what is stored for `event` (peers' typing), as
         one update applied with `origin` (so the editor can tell it from its own typing)."""

@@ -25,6 +25,7 @@ from organiser.core.changeset import Changeset, Op, decode_changeset
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
 from organiser.core.merge import RecordState
 from organiser.store import forks
+from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, Stored, indexed_upto, load_states, merge_changesets
 
@@ -328,6 +329,10 @@ def rebuild_records(db: Database, ids: set[str]) -> MergeOutcome:
     for chunk, marks in in_chunks(sorted(ids)):
         db.execute(f"DELETE FROM conflicts WHERE record IN ({marks})", chunk)
         db.execute(f"DELETE FROM settled WHERE record IN ({marks})", chunk)
+        # Minutes are a CRDT: merged again from the updates still held, or the withdrawn ones' text
+        # would stay on the laptops that merged them (and on no laptop that did not).
+        minutes_store.start_again(db, [row[0] for row in db.execute(
+            f"SELECT event FROM minutes WHERE event IN ({marks})", chunk).fetchall()])
     outcome = merge_changesets(db, batch, (states, stored)) if batch else MergeOutcome()
     gone = [rid for rid in ids if rid in stored and not states.get(rid, RecordState("", rid, {}, {})).values]
     _delete_records(db, gone, stored)

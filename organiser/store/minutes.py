@@ -151,6 +151,16 @@ def compact(db: Database, event: str) -> bool:
     return True
 
 
+def start_again(db: Database, events: Iterable[str]) -> None:
+    """Empty these events' stored documents (inside the caller's transaction), to be merged again
+    from the change log: a removal withdrew some of the updates they were made of. The version
+    goes on counting, so no connection takes its cached document for the new one."""
+    for event in events:
+        db.conn.execute("UPDATE minutes SET snapshot = x'', text = '', version = version + 1 WHERE event = ?", [event])
+        db.conn.execute("DELETE FROM minutes_updates WHERE event = ?", [event])
+        _forget(db, event)
+
+
 def stored_size(db: Database, event: str) -> int:
     """Bytes the event's minutes take in the database (snapshot plus updates)."""
     (size,) = db.conn.execute(

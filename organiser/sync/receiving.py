@@ -169,6 +169,7 @@ class Receiving:
         await self._settle()
         await self._fetch_other_versions()
         self.received_all.set()
+        self._check_acked()  # its stream may have brought a removal that withdrew some of what we sent
         self.last_sync = time.time()
         await self._send(p.encode_vector(self.replica.version_vector(), answers_synced=True))
         self.on_change(self)
@@ -183,10 +184,19 @@ class Receiving:
             self.peer_acked[a] = max(self.peer_acked.get(a, 0), s)
             self.peer_said[a] = max(self.peer_said.get(a, 0), s)
             self.peer_known[a] = max(self.peer_known.get(a, 0), s)
-        if self._sent_target is not None and covers(self.peer_acked, self._sent_target):
-            self.acked.set()
+        self._check_acked()
         if self.skipping:
             self._suspect(vector)
+
+    def _check_acked(self) -> None:
+        """The peer holds what we sent at first, as far as we still hold it ourselves: a removal
+        heard meanwhile withdraws the removed device's later changesets here, and the peer
+        refuses them, so waiting for it to acknowledge them would wait for ever."""
+        if self._sent_target is None or self.acked.is_set():
+            return
+        held = self.replica.version_vector()
+        if covers(self.peer_acked, {a: min(s, held.get(a, 0)) for a, s in self._sent_target.items()}):
+            self.acked.set()
 
     def _of_members(self, said: dict[str, int]) -> dict[str, int]:
         """What a peer says of the group's devices only. It may name any number of made-up ones

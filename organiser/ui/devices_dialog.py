@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError
 from organiser.services.devices import DeviceInfo
 from organiser.services.group import Group
+from organiser.services.history import summary
 from organiser.ui.dialogs import show_error
 from organiser.ui.widgets import size_on_screen
 
@@ -81,6 +82,11 @@ class RemoveDeviceDialog(QDialog):
         self.since.setCalendarPopup(True)
         self.since.setEnabled(False)
         self.undo.toggled.connect(self.since.setEnabled)
+        # What the take-back would take back, so the admin picks the time from what it wrote.
+        self.taking = QLabel("")
+        self.taking.setWordWrap(True)
+        self.undo.toggled.connect(self._show_taking)
+        self.since.dateTimeChanged.connect(self._show_taking)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.remove_button = self.buttons.addButton("&Remove for good", QDialogButtonBox.ButtonRole.AcceptRole)
         self.remove_button.setEnabled(False)
@@ -88,6 +94,7 @@ class RemoveDeviceDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.devices.selectionModel().selectionChanged.connect(
             lambda *_: self.remove_button.setEnabled(self.chosen() is not None))
+        self.devices.selectionModel().selectionChanged.connect(self._show_taking)
         layout = QVBoxLayout(self)
         intro = QLabel("Which device? Removing cannot be undone; the device could only join again with a new "
                        "invite, as a new device." if self.model.rowCount() else
@@ -102,6 +109,7 @@ class RemoveDeviceDialog(QDialog):
         layout.addWidget(self.explanation)
         layout.addWidget(self.undo)
         layout.addWidget(self.since)
+        layout.addWidget(self.taking)
         layout.addWidget(self.buttons)
         self.intro = intro
         if not group.membership.is_admin():
@@ -118,6 +126,19 @@ class RemoveDeviceDialog(QDialog):
     def _explain(self) -> None:
         self.explanation.setText(LOST if self.lost.isChecked() else LEFT if self.left.isChecked() else AGAINST)
 
+    def _since(self) -> datetime:
+        return datetime.fromtimestamp(self.since.dateTime().toSecsSinceEpoch(), UTC)
+
+    def _show_taking(self, *_args: object) -> None:
+        device = self.chosen()
+        if device is None or not self.undo.isChecked():
+            self.taking.setText("")
+            return
+        writes = [w for w in self.group.history.by_device(device.id, self._since()) if not w.taken_back]
+        self.taking.setText(f"Takes back what it wrote since then: {summary(writes)}. "
+                            f"('organiser history --device' lists each change.)" if writes else
+                            "It wrote nothing since then that this laptop holds.")
+
     def chosen(self) -> DeviceInfo | None:
         index = self.devices.currentIndex()
         return index.data(DEVICE_ROLE) if index.isValid() else None
@@ -128,7 +149,7 @@ class RemoveDeviceDialog(QDialog):
             return
         since = None
         if self.undo.isChecked():
-            since = datetime.fromtimestamp(self.since.dateTime().toSecsSinceEpoch(), UTC)
+            since = self._since()
         try:
             after = self.group.membership.remove(device.id, undo_since=since)
         except OrganiserError as exc:

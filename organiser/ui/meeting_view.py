@@ -81,7 +81,10 @@ class MeetingView(QWidget):
         self.tasks_label.setTextFormat(Qt.TextFormat.RichText)
         content = QWidget()
         layout = QVBoxLayout(content)
-        layout.addWidget(self.heading)
+        top = QHBoxLayout()  # beside the heading: under the minutes it made the three columns too wide
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.history_button)
+        layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.tasks_label)
         # Scrolls rather than widening the window: three columns need more than a small screen.
@@ -165,6 +168,10 @@ class MeetingView(QWidget):
         self.export_button.setToolTip("Agenda, who attended, the minutes, decisions and action items, "
                                       "as Markdown, a web page or a PDF")
         self.export_button.clicked.connect(self.export_minutes)
+        self.history_button = _button("Who changed &what…", "Who changed what")
+        self.history_button.setToolTip("Every change to this meeting (minutes, agenda, votes, check-ins, tasks) "
+                                       "with the laptop that made it and when")
+        self.history_button.clicked.connect(self.show_history)
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.addWidget(QLabel("<b>Minutes</b> (written together, live)"))
@@ -233,7 +240,7 @@ class MeetingView(QWidget):
         self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
         for widget in (self.agenda_view, self.item_title, self.add_item_button, self.next_button,
                        self.proposal_view, self.vote_button, self.new_proposal_button, self.close_button,
-                       self.task_from_proposal, self.task_from_minutes, self.export_button):
+                       self.task_from_proposal, self.task_from_minutes, self.export_button, self.history_button):
             widget.setEnabled(enabled)
         if event_id is None:
             self.heading.setText("Choose an event in Events, then come back here for its meeting.")
@@ -438,6 +445,15 @@ class MeetingView(QWidget):
         dialog.exec()
         if dialog.written is not None:
             self.status.emit(f"Minutes written to {dialog.written}.")
+
+    def show_history(self) -> None:
+        from organiser.ui.history_dialog import HistoryDialog
+
+        if self.event_id is None:
+            return
+        self.editor.flush()  # the last words typed are in the change log
+        self.history_dialog = HistoryDialog(self.group, self.event_id, self)
+        self.history_dialog.show()
 
     def make_task_from_minutes(self) -> None:
         selected = self.editor.text.textCursor().selectedText().replace("\u2029", " ")

@@ -31,6 +31,7 @@ from organiser.core.minutes import (
     Edit,
     MinutesDoc,
     MinutesUpdate,
+    covers,
     delta_to_edits,
     text_change,
     utf16_len,
@@ -146,12 +147,35 @@ class MinutesEditor(QWidget):
         """Peers' typing (or another window's on this device) reached the database."""
         if self.event_id is None or self.doc is None or "minutes" not in event.kinds or self.event_id not in event.ids:
             return
-        self.meetings.catch_up(self.event_id, self.doc, origin=REMOTE)
+        if self._holds_withdrawn():
+            self.reload()
+        else:
+            self.meetings.catch_up(self.event_id, self.doc, origin=REMOTE)
         if event.origin == "remote":
             self._seen_change, names = self.meetings.writers_since(self.event_id, self._seen_change)
             now = time.monotonic()
             self._typists.update({name: now for name in names})
             self._show_typists()
+
+    def _holds_withdrawn(self) -> bool:
+        """Whether this document holds text the stored minutes no longer do (beyond this device's
+        typing not yet stored): a removal took back what a laptop typed, and the stored minutes
+        were merged again without it."""
+        assert self.event_id is not None and self.doc is not None
+        held = self.doc.held()
+        held.pop(self.doc.doc.client_id, None)
+        return not covers(self.meetings.minutes_held(self.event_id), held)
+
+    def reload(self) -> None:
+        """Take the stored minutes afresh, the caret where it was as far as the text allows:
+        typing into the old document would build on text the other laptops no longer hold."""
+        event, caret = self.event_id, self.text.textCursor().position()
+        self.flush()
+        self.event_id = None  # so set_event binds the stored document again
+        self.set_event(event)
+        cursor = self.text.textCursor()
+        cursor.setPosition(min(caret, len(self.text.toPlainText())))
+        self.text.setTextCursor(cursor)
 
     # ---- this device's typing ---------------------------------------------------------------
 

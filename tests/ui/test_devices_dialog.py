@@ -118,3 +118,38 @@ def test_after_removing_a_laptop_the_admin_sees_which_laptops_have_not_heard_yet
     assert "every device of the group has heard." in view.removal_note.text()
     for group in (admin, minutes, stolen):
         group.close()
+
+
+def test_taking_back_an_infiltrators_writes_the_admin_sees_what_goes_and_the_minutes_come_back(
+        qtbot: Any, tmp_path: Any) -> None:
+    from organiser.core.minutes import edit_update
+    from organiser.services.group import create_group
+    from tests.conftest import add_device, sync_all
+
+    admin = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    mole = add_device(admin, tmp_path / "m", "Sam's laptop")
+    event = admin.events.add("General assembly", "2026-12-02T19:00").id
+    item = admin.meetings.add_item(event, "Rent strike").id
+    admin.meetings.append_minutes(event, "The rent strike starts in January.")
+    sync_all([admin, mole])
+    doc = mole.meetings.minutes_doc(event)
+    mole.meetings.write_minutes(event, edit_update(doc, lambda d: d.replace(0, len(str(d)), "Strike called off.")))
+    mole.meetings.edit_item(item, title="Call off the strike")
+    sync_all([admin, mole])
+    view = PeersView(admin, None)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
+    dialog = view.findChild(RemoveDeviceDialog)
+    _click_row(qtbot, dialog.devices, 0)
+    qtbot.mouseClick(dialog.against, Qt.MouseButton.LeftButton)
+    assert dialog.taking.text() == ""  # nothing is taken back unless asked
+    qtbot.mouseClick(dialog.undo, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.undo.height() // 2))
+    # the time offered is a day back: everything it wrote this evening
+    assert dialog.taking.text().startswith("Takes back what it wrote since then: 1 agenda item, 1 meeting's minutes")
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [d["name"] for d in admin.devices()] == ["door laptop"], timeout=2000)
+    assert admin.meetings.minutes_text(event) == "The rent strike starts in January.\n"
+    assert admin.meetings.item(item).title == "Rent strike"
+    for group in (admin, mole):
+        group.close()

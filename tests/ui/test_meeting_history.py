@@ -1,0 +1,93 @@
+"""The chair, after an infiltrator's laptop changed the meeting: Meeting > Who changed what… lists
+each change with the laptop that made it, the infiltrator's among them; after the removal with
+"take back what it wrote since", they are marked taken back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from organiser.services.group import Group
+from tests.conftest import sync_pair
+from tests.ui.conftest import second_laptop
+
+
+@pytest.fixture
+def mole(demo: Group, tmp_path: Path) -> Iterator[Group]:
+    yield from second_laptop(demo, tmp_path / "mole", "Sam's laptop")
+
+
+def _rows(dialog: Any) -> list[list[str]]:
+    model = dialog.model
+    return [[model.item(r, c).text() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_the_chair_sees_the_infiltrators_changes_and_then_that_they_were_taken_back(
+        meeting: Any, mole: Group, qtbot: Any) -> None:
+    window, event_id = meeting
+    chair = window.group
+    item = chair.meetings.add_item(event_id, "Rent strike").id
+    sync_pair(chair, mole)
+    mole.meetings.edit_item(item, title="Call off the strike")
+    sync_pair(chair, mole)
+    view = window.meeting_view
+    qtbot.mouseClick(view.history_button, Qt.MouseButton.LeftButton)
+    dialog = view.history_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    rows = _rows(dialog)
+    assert rows[0][1:] == ["Sam's laptop", "agenda item 'Call off the strike'", "title", "Call off the strike"]
+    assert any(r[1] == "door laptop" and r[3] == "title" and r[4] == "Rent strike" for r in rows)
+    dialog.close()
+
+    chair.membership.remove(mole.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    qtbot.mouseClick(view.history_button, Qt.MouseButton.LeftButton)
+    rows = _rows(view.history_dialog)
+    assert rows[0][1:4] == ["Sam's laptop (taken back)", "agenda item 'Rent strike'", "title"]
+    assert chair.meetings.item(item).title == "Rent strike"
+
+
+def test_the_open_minutes_editor_takes_the_honest_minutes_after_the_take_back_and_typing_goes_on(
+        meeting: Any, mole: Group, tmp_path: Path, qtbot: Any) -> None:
+    """The chair's editor showed the infiltrator's rewrite; after the removal it shows the honest
+    minutes, and what the chair types next reaches a laptop that never saw the rewrite."""
+    from organiser.core.minutes import edit_update
+    from tests.conftest import add_device
+    from tests.ui.test_meeting_view import type_text
+
+    window, event_id = meeting
+    chair, editor = window.group, window.meeting_view.editor
+    chair.meetings.append_minutes(event_id, "The rent strike starts in January.")
+    sync_pair(chair, mole)
+    doc = mole.meetings.minutes_doc(event_id)
+    mole.meetings.write_minutes(event_id, edit_update(doc, lambda d: d.replace(0, len(str(d)), "Called off.\n")))
+    sync_pair(chair, mole)
+    qtbot.waitUntil(lambda: editor.text.toPlainText() == "Called off.\n", timeout=3000)
+    chair.membership.remove(mole.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    qtbot.waitUntil(lambda: editor.text.toPlainText() == "The rent strike starts in January.\n", timeout=3000)
+    qtbot.mouseClick(editor.text.viewport(), Qt.MouseButton.LeftButton)
+    editor.text.moveCursor(editor.text.textCursor().MoveOperation.End)
+    type_text(editor.text, "Bo seconds.")
+    editor.flush()
+    later = add_device(chair, tmp_path / "later", "new laptop")
+    sync_pair(chair, later)
+    assert later.meetings.minutes_text(event_id) == "The rent strike starts in January.\nBo seconds."
+    later.close()
+
+
+def test_who_changed_what_leaves_the_three_columns_whole_on_a_1280_pixel_laptop(meeting: Any, qtbot: Any) -> None:
+    """Under the minutes, the button widened that column until the decisions were cut off behind a
+    horizontal scroll bar in a window 1280 pixels wide; beside the heading it takes no column's room."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window, _event_id = meeting
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
+    scroll = window.meeting_view.findChild(QScrollArea)
+    qtbot.wait(50)
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert window.meeting_view.history_button.isVisible()
