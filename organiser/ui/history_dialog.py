@@ -13,9 +13,11 @@ from organiser.services.group import Group
 from organiser.services.history import Write
 from organiser.ui.widgets import size_on_screen
 
-COLUMNS = ("When", "Laptop", "What", "Field", "Value")
+COLUMNS = ("When", "Laptop", "What", "Changed")
 WHAT = {"agenda_item": "agenda item", "rsvp": "check-in or RSVP", "hand_count": "show of hands",
         "minutes": "minutes", "meeting": "running meeting"}
+LINKS = ("event", "proposal", "agenda_item", "member")
+LONGEST = 120  # characters of a change shown in its cell; the whole of it in the cell's tooltip
 
 
 def _local(at: str) -> str:
@@ -23,31 +25,77 @@ def _local(at: str) -> str:
     return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _row(write: Write) -> list[QStandardItem]:
-    what = WHAT.get(write.kind, write.kind) + (f" '{write.record_name}'" if write.record_name else "")
-    value = write.value_name or (write.value if isinstance(write.value, str) else repr(write.value))
-    laptop = write.device_name + (" (taken back)" if write.taken_back else "")
-    items = [QStandardItem(text) for text in (_local(write.at), laptop, what, write.field, value)]
+def _value(write: Write) -> str:
+    if write.value_name:
+        return write.value_name
+    if isinstance(write.value, bool):
+        return "yes" if write.value else "no"
+    if write.value is None or write.value == "":
+        return "(empty)"
+    return write.value if isinstance(write.value, str) else str(write.value)
+
+
+def _changed(writes: list[Write], made: bool) -> str:
+    """'deleted', or each field written with its value: 'title: Rent strike; status: todo'. The
+    change that made the record says 'added' and leaves out the fields it was made without."""
+    if any(w.field == "deleted" and w.value is True for w in writes):
+        return "deleted"
+    # What the record is said first; which meeting, proposal or member it belongs to, after
+    writes = sorted(writes, key=lambda w: w.field in LINKS)
+    said = "; ".join(f"{w.field.replace('_', ' ')}: {_value(w)}" for w in writes
+                     if w.field != "deleted" and not (made and w.value in (None, "")))
+    if made:
+        return f"added: {said}"
+    return said or "restored"  # only 'not deleted' written: brought back
+
+
+def _row(writes: list[Write], made: bool) -> list[QStandardItem]:
+    """One changeset's writes to one record: when, which laptop, what, and what it changed."""
+    first = writes[0]
+    what = WHAT.get(first.kind, first.kind) + (f" '{first.record_name}'" if first.record_name else "")
+    laptop = first.device_name + (" (taken back)" if first.taken_back else "")
+    changed = _changed(writes, made)
+    shown = changed if len(changed) <= LONGEST else changed[:LONGEST - 1] + "…"
+    items = [QStandardItem(text) for text in (_local(first.at), laptop, what, shown)]
+    items[3].setToolTip(changed)
     for item in items:
         item.setEditable(False)
     return items
+
+
+def _by_change(writes: list[Write]) -> list[tuple[list[Write], bool]]:
+    """Writes (oldest first) grouped by the changeset and record they belong to, each group with
+    whether it is the first to write that record (the change that made it)."""
+    groups: list[tuple[list[Write], bool]] = []
+    seen: set[str] = set()
+    for write in writes:
+        last = groups[-1][0][0] if groups else None
+        if last is not None and (last.device, last.change, last.record) == (write.device, write.change, write.record):
+            groups[-1][0].append(write)
+        else:
+            groups.append(([write], write.record not in seen))
+            seen.add(write.record)
+    return groups
 
 
 class HistoryDialog(QDialog):
     def __init__(self, group: Group, event_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Who changed what")
-        writes = list(reversed(group.history.of_record(event_id)))
+        changes = list(reversed(_by_change(group.history.of_record(event_id))))  # newest first
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
-        for write in writes:
-            self.model.appendRow(_row(write))
+        for writes, made in changes:
+            self.model.appendRow(_row(writes, made))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Changes to this meeting, newest first")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)  # one line a change, cut with "…"; the whole of it in the tooltip
         self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 300))  # "Changed" takes the rest
         intro = QLabel("Every change to this meeting and what was made under it, newest first, with the laptop "
                        "that made it. To take back what a laptop wrote: Peers & group > Remove device…, with "
                        "\u201cAlso take back what it wrote since\u201d.")

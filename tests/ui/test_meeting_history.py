@@ -40,14 +40,17 @@ def test_the_chair_sees_the_infiltrators_changes_and_then_that_they_were_taken_b
     dialog = view.history_dialog
     qtbot.waitUntil(dialog.isVisible, timeout=2000)
     rows = _rows(dialog)
-    assert rows[0][1:] == ["Sam's laptop", "agenda item 'Call off the strike'", "title", "Call off the strike"]
-    assert any(r[1] == "door laptop" and r[3] == "title" and r[4] == "Rent strike" for r in rows)
+    assert rows[0][1:] == ["Sam's laptop", "agenda item 'Call off the strike'", "title: Call off the strike"]
+    # one row for each change to a record, its fields together, in words
+    added = [r for r in rows if r[1] == "door laptop" and r[2] == "agenda item 'Call off the strike'"]
+    assert [r[3] for r in added] == ["added: title: Rent strike; position: 1024; used seconds: 0; "
+                                     "event: General assembly"]
     dialog.close()
 
     chair.membership.remove(mole.device_id, undo_since=datetime.fromtimestamp(0, UTC))
     qtbot.mouseClick(view.history_button, Qt.MouseButton.LeftButton)
     rows = _rows(view.history_dialog)
-    assert rows[0][1:4] == ["Sam's laptop (taken back)", "agenda item 'Rent strike'", "title"]
+    assert rows[0][1:] == ["Sam's laptop (taken back)", "agenda item 'Rent strike'", "title: Call off the strike"]
     assert chair.meetings.item(item).title == "Rent strike"
 
 
