@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from organiser.core.hlc import physical_ms
 from organiser.core.minutes import edit_update
@@ -29,6 +30,20 @@ def _rewrite(mole: Group, event: str, text: str) -> None:
     """What the infiltrator's editor sends when it selects everything and types over it."""
     doc = mole.meetings.minutes_doc(event)
     mole.meetings.write_minutes(event, edit_update(doc, lambda d: d.replace(0, len(str(d)), text)))
+
+
+def _honest_minutes_taken(door: Group, tmp_path: Path) -> tuple[Group, Group, str]:
+    """The minutes laptop and the infiltrator's laptop of the door laptop's group, and a meeting
+    whose minutes hold the honest paragraph on all three; the infiltrator's next change comes a
+    millisecond later, so an undo time can fall between."""
+    minutes = add_device(door, tmp_path / "minutes", "minutes laptop")
+    mole = add_device(door, tmp_path / "mole", "Sam's laptop")
+    event = door.events.add("General assembly", "2026-12-02T19:00").id
+    sync_all([door, minutes, mole])
+    minutes.meetings.append_minutes(event, HONEST)
+    sync_all([door, minutes, mole])
+    time.sleep(0.01)
+    return minutes, mole, event
 
 
 def test_an_infiltrators_rewrite_of_the_minutes_is_taken_back_and_the_honest_words_on_top_stay(group, tmp_path):
@@ -101,13 +116,7 @@ def test_every_laptop_ends_with_the_same_minutes_whatever_it_held_of_the_infiltr
     what it still holds, so all three show the honest text (before: the minutes laptop kept the
     rewrite for good, and a laptop joining later lacked what was typed on top of it)."""
     door = group
-    minutes = add_device(door, tmp_path / "minutes", "minutes laptop")
-    mole = add_device(door, tmp_path / "mole", "Sam's laptop")
-    event = door.events.add("General assembly", "2026-12-02T19:00").id
-    sync_all([door, minutes, mole])
-    minutes.meetings.append_minutes(event, HONEST)
-    sync_all([door, minutes, mole])
-    time.sleep(0.01)
+    minutes, mole, event = _honest_minutes_taken(door, tmp_path)
     _rewrite(mole, event, "The meeting agreed to call off the strike.\n")
     damage_from = _newest_stamp(mole)
     sync_pair(minutes, mole)  # the admin's laptop never hears it
@@ -129,13 +138,7 @@ def test_removing_again_with_an_earlier_time_takes_back_more_and_brings_nothing_
     removes it again from an earlier time: its earlier paragraph goes too, the evening's rewrite
     stays gone, and the words typed on top of the rewrite stay."""
     door = group
-    minutes = add_device(door, tmp_path / "minutes", "minutes laptop")
-    mole = add_device(door, tmp_path / "mole", "Sam's laptop")
-    event = door.events.add("General assembly", "2026-12-02T19:00").id
-    sync_all([door, minutes, mole])
-    minutes.meetings.append_minutes(event, HONEST)
-    sync_all([door, minutes, mole])
-    time.sleep(0.01)
+    minutes, mole, event = _honest_minutes_taken(door, tmp_path)
     mole.meetings.append_minutes(event, "Sam: the landlord is right.")
     earlier = _newest_stamp(mole)
     sync_all([door, minutes, mole])
