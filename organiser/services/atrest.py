@@ -9,6 +9,7 @@ import math
 import os
 import shutil
 import string
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,9 @@ def _take_in_secrets(path: Path) -> None:
         db.close()
 
 
+IN_USE_WAIT = 5.0  # seconds for another connection to close
+
+
 def _exclusive(db_path: Path, key: bytes | None = None) -> Any:
     """A connection that alone has the database (opened with `key` when it is encrypted): out of WAL
     (so no -wal file belongs to it) and locked until closed. Refused while the app or
@@ -212,9 +216,20 @@ def _exclusive(db_path: Path, key: bytes | None = None) -> Any:
     if key is not None:
         conn.execute(key_pragma(key))
     try:
-        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
-        if str(mode).lower() != "delete":
-            raise dbapi().OperationalError("database is locked")
+        # Leaving WAL needs every other connection closed, and it does not wait for them as a
+        # lock does: a read begun just before (the window's background load as the group closes,
+        # an `organiser status`) ends within moments, so it is tried again for a few seconds.
+        given_up_at = time.monotonic() + IN_USE_WAIT
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+            except dbapi().OperationalError:
+                mode = "locked"
+            if str(mode).lower() == "delete":
+                break
+            if time.monotonic() > given_up_at:
+                raise dbapi().OperationalError("database is locked")
+            time.sleep(0.1)
         conn.execute("PRAGMA locking_mode=EXCLUSIVE")
         conn.execute("BEGIN EXCLUSIVE")
         conn.execute("COMMIT")

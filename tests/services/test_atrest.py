@@ -154,6 +154,37 @@ def test_a_plain_group_is_encrypted_in_place_with_everything_kept(data_dir):
     assert path.parent == data_dir / "groups"
 
 
+def test_a_read_still_running_as_the_group_closes_does_not_stop_its_encryption(data_dir):
+    """The window's background load (its own connection) may still be reading when the person
+    encrypts right after opening: encryption waits for it to close instead of saying "in use"."""
+    import threading
+    import time
+
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    fill(group)
+    path = group.path
+    group.close()
+    reading = threading.Event()
+
+    def background_load() -> None:  # its connection ends half a second into the encryption
+        reader = connect(path / DB_NAME, readonly=True)
+        reader.execute("SELECT count(*) FROM records").fetchone()
+        reading.set()
+        time.sleep(0.5)
+        reader.close()
+
+    load = threading.Thread(target=background_load)
+    load.start()
+    reading.wait(10)
+    try:
+        encrypt_group(data_dir, None, PASSPHRASE)
+    finally:
+        load.join()
+    again = open_group(data_dir, passphrase=PASSPHRASE)
+    assert [m.name for m in again.members.list()] == ["Ana López"]
+    again.close()
+
+
 def key_material_plain(group: Group) -> list[bytes]:
     private = group.private_key().private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                                 serialization.NoEncryption())
