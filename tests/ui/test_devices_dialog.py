@@ -12,11 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from organiser.services.group import Group
 from organiser.ui.devices_dialog import LEFT, RemoveDeviceDialog, confirm_newcomer
 from organiser.ui.peers_view import PeersView
-
-
-def _click_row(qtbot: Any, view: Any, row: int) -> None:
-    index = view.model().index(row, 0)
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+from tests.ui.conftest import click_row
 
 
 def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
@@ -29,7 +25,7 @@ def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
     dialog = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Remove a device" and w.isVisible()][0]
     assert not dialog.remove_button.isEnabled()
     assert dialog.model.item(0).text().startswith("minutes laptop")
-    _click_row(qtbot, dialog.devices, 0)
+    click_row(qtbot, dialog.devices, 0)
     # on its words, as a person clicks: a radio button's centre is past its words in a wide dialog
     qtbot.mouseClick(dialog.left, Qt.MouseButton.LeftButton, pos=QPoint(30, dialog.left.height() // 2))
     assert dialog.explanation.text() == LEFT
@@ -78,7 +74,7 @@ def test_an_admin_removing_an_infiltrator_finds_that_reason_and_is_told_what_rem
     view.show()
     qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
     dialog = view.findChild(RemoveDeviceDialog)  # the one this click opened
-    _click_row(qtbot, dialog.devices, 0)
+    click_row(qtbot, dialog.devices, 0)
     qtbot.mouseClick(dialog.against, Qt.MouseButton.LeftButton)
     said = dialog.explanation.text()
     assert "keeps what it holds today" in said  # cannot be taken back: the admin should know
@@ -105,7 +101,7 @@ def test_after_removing_a_laptop_the_admin_sees_which_laptops_have_not_heard_yet
     qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
     dialog = view.findChild(RemoveDeviceDialog)
     listed = [dialog.model.item(r).text() for r in range(dialog.model.rowCount())]
-    _click_row(qtbot, dialog.devices, next(r for r, text in enumerate(listed) if text.startswith("stolen laptop")))
+    click_row(qtbot, dialog.devices, next(r for r, text in enumerate(listed) if text.startswith("stolen laptop")))
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.removal_note.isVisible(), timeout=2000)
     said = view.removal_note.text()
@@ -141,7 +137,7 @@ def test_taking_back_an_infiltrators_writes_the_admin_sees_what_goes_and_the_min
     view.show()
     qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
     dialog = view.findChild(RemoveDeviceDialog)
-    _click_row(qtbot, dialog.devices, 0)
+    click_row(qtbot, dialog.devices, 0)
     qtbot.mouseClick(dialog.against, Qt.MouseButton.LeftButton)
     assert dialog.taking.text() == ""  # nothing is taken back unless asked
     qtbot.mouseClick(dialog.undo, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.undo.height() // 2))

@@ -10,16 +10,12 @@ from PySide6.QtCore import Qt
 
 from organiser.services.group import Group
 from organiser.ui.peers_view import PeersView
+from tests.ui.conftest import click_row
 
 
 def _click_row_named(qtbot: Any, view: PeersView, start: str) -> None:
-    table = view.device_table
-    for row in range(view.devices.rowCount()):
-        index = view.devices.index(row, 0)
-        if index.data().startswith(start):
-            qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center())
-            return
-    raise AssertionError(f"no device row starts with {start!r}")
+    names = [view.devices.index(row, 0).data() for row in range(view.devices.rowCount())]
+    click_row(qtbot, view.device_table, next(row for row, name in enumerate(names) if name.startswith(start)))
 
 
 def test_the_only_admin_is_warned_and_makes_a_second_admin_with_two_clicks(
