@@ -161,13 +161,20 @@ class Devices:
 
     def find(self, text: str, *, include_removed: bool = False) -> DeviceInfo:
         """A device by its exact id or name, else by the start of its id (`text` is trimmed; a
-        removed device only with `include_removed`). `NotFoundError` when `text` names no
-        device or more than one."""
+        removed device only with `include_removed`; a name a current device and removed ones
+        share is the current one's). `NotFoundError` when `text` names no device or more than one,
+        the latter listing each with the start of its id."""
         text = text.strip()
         matches = _named_by(text, [d for d in self.list() if include_removed or not d.removed])
-        if len(matches) != 1:
-            what = "no" if not matches else "more than one"
-            raise NotFoundError(f"'{text}' names {what} device of this group; see 'organiser device list'.")
+        current = [d for d in matches if not d.removed]
+        if len(matches) > 1 and len(current) == 1:  # the laptop that took a removed one's name
+            matches = current
+        if not matches:
+            raise NotFoundError(f"'{text}' names no device of this group; see 'organiser device list'.")
+        if len(matches) > 1:
+            listed = "; ".join(_with_id(d) for d in matches)
+            raise NotFoundError(f"'{text}' names more than one device of this group: {listed}. "
+                                "Name it by the start of its id.")
         return matches[0]
 
     def this_device_removed(self) -> bool:
@@ -321,6 +328,12 @@ def _has_heard(device: DeviceInfo, removals: list[tuple[str, int, int]], holds: 
     """Whether `device` holds one of these removal entries (author, seq, stamp), as far as this device knows."""
     return device.this_device or any(author == device.id or holds.get(author, 0) >= seq
                                      for author, seq, _ in removals)
+
+
+def _with_id(device: DeviceInfo) -> str:
+    """A device's name with the start of its id and what sets it apart, for telling namesakes apart."""
+    marks = [device.id[:8]] + ["this laptop"] * device.this_device + ["removed"] * device.removed
+    return f"{device.name} ({', '.join(marks)})"
 
 
 def _named_by(text: str, devices: list[DeviceInfo]) -> list[DeviceInfo]:

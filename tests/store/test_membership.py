@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from organiser.core.errors import NotFoundError
 from organiser.services.devices import MembershipRefused
 from organiser.store.replica import RemovedError
 from tests.conftest import add_device, admins_acting_unaware, sync_all, sync_pair
@@ -178,3 +179,22 @@ def test_a_removed_device_is_removed_again_only_to_take_back_more(three):
     for g in (a, c):
         assert g.members.list() == []
         assert {d.id: d.kept for d in g.membership.list()}[b.device_id] == 0
+
+
+def test_a_new_laptop_named_like_a_removed_one_is_the_one_its_name_removes(three, tmp_path):
+    a, b, _c = three
+    a.membership.remove("minutes laptop")
+    new = add_device(a, tmp_path / "new", "minutes laptop")  # the laptop that took the old one's place
+    assert a.membership.remove("minutes laptop").id == new.device_id
+    assert a.membership.find(b.device_id, include_removed=True).removed
+
+
+def test_a_name_two_current_laptops_share_is_refused_with_each_named_by_its_id(three, tmp_path):
+    a, _b, _c = three
+    twin = add_device(a, tmp_path / "twin", "door laptop")
+    with pytest.raises(NotFoundError) as refused:
+        a.membership.remove("door laptop")
+    said = str(refused.value)
+    assert f"door laptop ({a.device_id[:8]}, this laptop)" in said and f"door laptop ({twin.device_id[:8]})" in said
+    assert "start of its id" in said
+    assert not a.membership.find(twin.device_id).removed
