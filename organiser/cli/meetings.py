@@ -279,6 +279,10 @@ def _register_proposals(sub: argparse._SubParsersAction) -> None:
     p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
     p.add_argument("--outcome", required=True, metavar="TEXT", help="what was decided")
     p.set_defaults(handler=proposal_close)
+    p = verbs.add_parser("reopen", help="open a closed proposal again", description="Open a proposal closed too "
+                         "early again: its outcome is cleared and votes can change ('organiser history' keeps it).")
+    p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
+    p.set_defaults(handler=proposal_reopen)
     p = verbs.add_parser("show", help="a proposal with its tally", description="Show a proposal and its tally.")
     p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
     add_json_flag(p, "the proposal (tally, eligible, quorum_met, outcome, ...)")
@@ -325,6 +329,14 @@ def proposal_close(args: argparse.Namespace) -> int:
     with _group(args) as group:
         pid = group.proposals.resolve_id(args.proposal)
         group.proposals.close(pid, args.outcome)
+        _print_shown(group.proposals.show(pid))
+    return 0
+
+
+def proposal_reopen(args: argparse.Namespace) -> int:
+    with _group(args) as group:
+        pid = group.proposals.resolve_id(args.proposal)
+        group.proposals.reopen(pid)
         _print_shown(group.proposals.show(pid))
     return 0
 

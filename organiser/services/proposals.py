@@ -268,6 +268,17 @@ class Proposals(RecordService):
         self.replica.commit([LocalOp("proposal", proposal_id, k, v) for k, v in values.items()])
         return self.get(proposal_id)
 
+    def reopen(self, proposal_id: str) -> Proposal:
+        """Open a closed proposal again (it was closed too early or by mistake): its outcome and
+        the tally kept at closing are cleared and votes can change; the change log keeps them."""
+        proposal = self.get(proposal_id)
+        if proposal.status != "closed":
+            raise ValidationError("proposal", f"proposal: '{proposal.title}' is open already.")
+        values = validate("proposal", {"status": "open", "outcome": "", "closed_at": None, "result": ""},
+                          current=self._current(proposal_id))
+        self.replica.commit([LocalOp("proposal", proposal_id, k, v) for k, v in values.items()])
+        return self.get(proposal_id)
+
     # ---- counting --------------------------------------------------------------------------
 
     def _checked_in(self, event: str) -> set[str]:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -203,6 +204,9 @@ class MeetingView(QWidget):
         self.new_proposal_button.clicked.connect(self.new_proposal)
         self.close_button = _button("&Close with outcome…", "Close proposal")
         self.close_button.clicked.connect(self.close_proposal)
+        self.reopen_button = _button("&Reopen…", "Reopen proposal")  # in Close's place for a closed proposal
+        self.reopen_button.clicked.connect(self.reopen_proposal)
+        self.reopen_button.hide()
         self.task_from_proposal = _button("Make task…", "Make task from proposal")
         self.task_from_proposal.clicked.connect(self.make_task_from_proposal)
         column = QWidget()
@@ -218,6 +222,7 @@ class MeetingView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_proposal_button)
         buttons.addWidget(self.close_button)
+        buttons.addWidget(self.reopen_button)
         buttons.addWidget(self.task_from_proposal)
         layout.addLayout(buttons)
         return column
@@ -327,15 +332,20 @@ class MeetingView(QWidget):
         for button in (self.vote_button, self.close_button):
             button.setEnabled(self.event_id is not None and pid is not None)
         if pid is None:
+            self.close_button.show()
+            self.reopen_button.hide()
             self.tally_label.setText("Select a proposal to see its tally and record votes.")
             return
         row = self.proposals.row_of(pid)
         if row < 0:
             return
         proposal, tally = self.proposals.rows[row]
-        if proposal.status == "closed":  # its votes cannot change: nothing to press that would be refused
+        closed = proposal.status == "closed"
+        if closed:  # its votes cannot change: nothing to press that would be refused
             for button in (self.vote_button, self.close_button):
                 button.setEnabled(False)
+        self.close_button.setVisible(not closed)
+        self.reopen_button.setVisible(closed)
         for choice in proposal.choices:
             self.choice.addItem(choice)
         quorum = "met" if tally.quorum_met else "not met"
@@ -426,6 +436,18 @@ class MeetingView(QWidget):
             return
         outcome, ok = QInputDialog.getText(self, "Close proposal", "Outcome (what was decided):")
         if ok and self._try(lambda: self.group.proposals.close(pid, outcome)):
+            self.proposals.refresh()
+            self._show_tally()
+
+    def reopen_proposal(self) -> None:
+        pid = self.selected_proposal()
+        if pid is None:
+            return
+        proposal = self.group.proposals.get(pid)
+        asked = QMessageBox.question(
+            self, "Reopen proposal", f"Reopen '{proposal.title}'? Its outcome ('{proposal.outcome}') is cleared and "
+            "votes can change again; Who changed what… keeps what it was.")
+        if asked == QMessageBox.StandardButton.Yes and self._try(lambda: self.group.proposals.reopen(pid)):
             self.proposals.refresh()
             self._show_tally()
 

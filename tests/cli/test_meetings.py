@@ -66,6 +66,18 @@ def test_minutes_append_show_and_export_in_three_formats(hall, organiser, tmp_pa
     assert "Ana opened. Café ☕ 😀\nSecond paragraph.\n" in texts and "Outcome: Not agreed" in texts
 
 
+def test_a_proposal_closed_too_early_is_reopened_and_takes_votes(hall, organiser):
+    organiser, event, ana, _bo = hall
+    assert organiser("event", "checkin", event, ana).code == 0
+    proposal = _id(organiser("proposal", "add", event, "--title", "Strike", "--kind", "consent"))
+    assert organiser("proposal", "close", proposal, "--outcome", "Agreed too soon").code == 0
+    reopened = organiser("proposal", "reopen", proposal[:8])
+    assert reopened.code == 0 and reopened.out.startswith("Strike  (consent, open)")
+    assert organiser("vote", proposal, ana, "consent").code == 0
+    shown = organiser("proposal", "show", proposal, "--json").json()
+    assert (shown["status"], shown["outcome"], shown["tally"]["consent"]) == ("open", "", 1)
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 def test_the_pdf_export_reads_back_with_pdftotext(hall, organiser, tmp_path):
     as_a_process = organiser
@@ -174,6 +186,7 @@ def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall, organiser)
         ("vote", "ffffffff", ana, "a"),
         ("proposal", "count", proposal, "--option", "a", "--count", "3"),  # not a show of hands
         ("proposal", "close", proposal, "--outcome", ""),
+        ("proposal", "reopen", proposal),  # open already
     ]
     for args in bad:
         run = organiser(*args)

@@ -121,3 +121,20 @@ def test_a_refused_proposal_names_the_field_and_writes_nothing(assembly, kwargs,
         group.proposals.add(event, "Something", **kwargs)
     assert refused.value.field == field
     assert group.replica.state_hash() == before
+
+
+def test_a_proposal_closed_too_early_reopens_with_its_outcome_cleared_on_every_laptop(two_devices):
+    a, b = two_devices
+    event = a.events.add("Assembly", "2026-12-03T19:00").id
+    ana = a.members.add("Ana").id
+    a.events.checkin(event, ana)
+    proposal = a.proposals.add(event, "Rent strike in March", "vote", options=["yes", "no"])
+    a.proposals.close(proposal.id, "No strike")
+    with pytest.raises(ValidationError, match="open already"):
+        a.proposals.reopen(a.proposals.add(event, "Another", "consent").id)
+    reopened = a.proposals.reopen(proposal.id)
+    assert (reopened.status, reopened.outcome) == ("open", "")
+    a.proposals.vote(proposal.id, ana, "yes")
+    sync_pair(a, b)
+    shown = b.proposals.show(proposal.id)
+    assert shown["status"] == "open" and shown["outcome"] == "" and shown["tally"] == {"yes": 1, "no": 0}

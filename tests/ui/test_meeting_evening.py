@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox
 
 from organiser.services.group import Group
 from tests.ui.conftest import second_laptop
@@ -207,6 +207,44 @@ def test_a_closed_proposal_offers_no_record_vote_or_close(meeting: Any, minutes_
     click_row(qtbot, view.proposal_view, row_of_text(view.proposal_view, shown))
     assert "Closed: Carried" in view.tally_label.text()
     assert not view.vote_button.isEnabled() and not view.close_button.isEnabled()
+
+
+def test_a_proposal_closed_too_early_is_reopened_and_takes_votes_again(meeting: Any, qtbot: Any) -> None:
+    """A facilitator closed the proposal before the last hands were in: nothing reopened it."""
+    from tests.ui.conftest import choose, click, click_row, with_modal
+
+    window, event_id = meeting
+    view = window.meeting_view
+    ana = window.group.members.add("Ana Lopez").id
+    window.group.events.checkin(event_id, ana)
+    window.group.proposals.add(event_id, "Start a rent strike", "vote", options=["For", "Against"])
+    qtbot.waitUntil(lambda: view.proposals.rowCount() == 1, timeout=3000)
+    click_row(qtbot, view.proposal_view, 0)
+
+    def say_outcome(dialog: Any) -> None:
+        assert dialog.labelText() == "Outcome (what was decided):"
+        qtbot.keyClicks(dialog.findChild(QLineEdit), "Carried")
+        click(qtbot, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
+
+    with_modal(lambda: click(qtbot, view.close_button), say_outcome)
+    assert "Closed: Carried" in view.tally_label.text()
+    assert view.reopen_button.isVisible() and not view.close_button.isVisible()
+    asked: list[str] = []
+
+    def answer_yes(box: Any) -> None:
+        asked.append(box.text())
+        click(qtbot, box.button(QMessageBox.StandardButton.Yes))
+
+    with_modal(lambda: click(qtbot, view.reopen_button), answer_yes)
+    assert asked == ["Reopen 'Start a rent strike'? Its outcome ('Carried') is cleared and votes can change again; "
+                     "Who changed what… keeps what it was."]
+    assert "Closed" not in view.tally_label.text()
+    assert view.close_button.isVisible() and view.close_button.isEnabled() and not view.reopen_button.isVisible()
+    choose(qtbot, view.voter, "Ana Lopez")
+    choose(qtbot, view.choice, "Against")
+    click(qtbot, view.vote_button)
+    assert "Against: <b>1</b>" in view.tally_label.text()
+    assert window.group.proposals.show(view.selected_proposal())["status"] == "open"
 
 
 # ---- the projector ------------------------------------------------------------------------------
