@@ -206,6 +206,7 @@ class MeetingView(QWidget):
         self.close_button.clicked.connect(self.close_proposal)
         self.reopen_button = _button("&Reopen…", "Reopen proposal")  # in Close's place for a closed proposal
         self.reopen_button.clicked.connect(self.reopen_proposal)
+        self.reopen_button.setMinimumWidth(self.close_button.sizeHint().width())  # the column keeps its width
         self.reopen_button.hide()
         self.task_from_proposal = _button("Make task…", "Make task from proposal")
         self.task_from_proposal.clicked.connect(self.make_task_from_proposal)
