@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from organiser.core.bus import EventBus
+from organiser.core.device_name import MAX_DEVICE_NAME, checked_device_name
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.keys import public_key_hex, short_id
 from organiser.core.records import new_id
@@ -128,8 +129,8 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
         public_hex = p.text_field(doc, "public_key", 64)
         if len(bytes.fromhex(public_hex)) != 32 or len(token) != 16:
             raise ValueError("a device key is 32 bytes and a token 16")
-        name = p.text_field(doc, "device_name", 200)
-    except ValueError as exc:
+        name = checked_device_name(p.text_field(doc, "device_name", MAX_DEVICE_NAME))
+    except (ValueError, ValidationError) as exc:
         raise p.ProtocolError(f"a redeem request is not well formed ({exc})") from None
     code = verification_code(writer)
     try:
@@ -218,9 +219,7 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
     Progress of that first sync is published as SyncProgress on `bus` (the group's bus).
     The verification code both screens showed is kept in meta `verification_code`."""
     invite = decode_invite(code)
-    device_name = device_name.strip()
-    if not device_name:
-        raise ValidationError("device-name", "device name: this device needs a name.")
+    device_name = checked_device_name(device_name)
     if invite.expires_at < time.time():
         raise OrganiserError(f"this invite code expired at {_when(invite.expires_at)}; "
                              "ask for a new one with 'organiser invite'.")

@@ -36,7 +36,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from organiser.core.errors import OrganiserError
+from organiser.core.device_name import MAX_DEVICE_NAME, checked_device_name
+from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.keys import public_key_hex, short_id
 from organiser.core.records import new_id
 from organiser.net.credentials import connection_certificate
@@ -243,7 +244,7 @@ class SpokenInvite:
             log.warning("spoken invite: %s", exc)
             writer.write(p.encode_error("the code did not match (mistyped, or another device is in between); "
                                         "it no longer works: ask for a new one"))
-        except (p.ProtocolError, ValueError) as exc:
+        except (p.ProtocolError, ValueError, ValidationError) as exc:  # ValidationError: its device name
             self._burn("it sent something that is not part of an invite")
             writer.write(p.encode_error(f"a spoken invite message is not well formed ({exc})"))
         except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
@@ -265,9 +266,7 @@ class SpokenInvite:
         await writer.drain()
         request = await _read_redeem(reader)
         public_hex = _hex_field(request, "public_key", 32).hex()
-        name = p.text_field(request, "device_name", 200).strip()
-        if not name:
-            raise ValueError("the device has no name")
+        name = checked_device_name(p.text_field(request, "device_name", MAX_DEVICE_NAME))
         code = verification_code(writer)
         try:
             if self.confirm is not None and not await asyncio.wait_for(self.confirm(name, code), CONFIRM_TIMEOUT):

@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from organiser.core.bus import EventBus
-from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.device_name import checked_device_name
+from organiser.core.errors import OrganiserError
 from organiser.core.keys import device_id_for
 from organiser.net import peerbook
 from organiser.net.handshake import remember_join_key
@@ -52,9 +53,7 @@ async def redeem_spoken_invite(data_dir: Path, text: str, device_name: str, bus:
     """Join the group whose laptop offers this spoken code on the LAN; then sync.
     `find` looks up where the nameplate is offered (mDNS unless told otherwise)."""
     code = parse_spoken_code(text)
-    device_name = device_name.strip()
-    if not device_name:
-        raise ValidationError("device-name", "device name: this device needs a name.")
+    device_name = checked_device_name(device_name)
     addresses = await find(code.nameplate)
     if not addresses:
         raise OrganiserError(f"no laptop on this network offers a code starting with {code.nameplate} right now: "

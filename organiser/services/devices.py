@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from organiser.core.device_name import checked_device_name
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.core.keys import device_id_for
@@ -214,13 +215,9 @@ class Devices:
     def admit(self, public_hex: str, name: str, *, invite: str = "") -> str:
         """Admit a device by its Ed25519 public key (`public_hex`, hex) under `name`; return its
         id. `invite`: the invitation it came with, kept in the entry ("" when none).
-        `ValidationError` (field "device-name") for an empty name or one over 200 characters;
+        `ValidationError` (field "device-name") for a name `checked_device_name` refuses;
         `MembershipRefused` when this device may not invite or the log would ignore the entry."""
-        name = name.strip()
-        if not name:
-            raise ValidationError("device-name", "device name: a device needs a name.")
-        if len(name) > 200:
-            raise ValidationError("device-name", "device name: at most 200 characters.")
+        name = checked_device_name(name)
         device = device_id_for(public_hex)
         known = self.membership().devices.get(device)
         if known is not None and not known.removed:  # a second admission changes nothing of it

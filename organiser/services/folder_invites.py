@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from organiser.core.changeset import MalformedChangeset, decode_changeset
+from organiser.core.device_name import checked_device_name
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.keys import public_key_hex
 from organiser.core.records import new_id
@@ -98,9 +99,7 @@ def redeem_folder_invite(data_dir: Path, folder: str, code: str, device_name: st
         raise OrganiserError(f"the invite in {root} is not well formed.") from None
     if expires_at < time.time():
         raise OrganiserError("this invite expired; ask for a new one with 'organiser invite --folder'.")
-    name = device_name.strip()
-    if not name:
-        raise ValidationError("device-name", "device name: this device needs a name.")
+    name = checked_device_name(device_name)
     # The answer goes into the folder first: a stick that refuses it (read-only, full) leaves this
     # device holding no half-joined group, and the same code can be tried again.
     key = joining_key(data_dir, creds.group_id, passphrase=passphrase)

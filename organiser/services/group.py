@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.bus import EventBus
+from organiser.core.device_name import checked_device_name
 from organiser.core.errors import LockedError, NotFoundError, OrganiserError, ValidationError
 from organiser.core.hlc import stamp_to_iso
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key
@@ -395,11 +396,9 @@ def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | No
     """A new group `name` in `data_dir`, with this device (`device_name`) as its founder and first
     admin; it becomes the current group. With a `passphrase`, its database is encrypted.
     `ValidationError` for an empty group name (field "group") or device name (field "device-name")."""
-    name, device_name = name.strip(), device_name.strip()
+    name, device_name = name.strip(), checked_device_name(device_name)
     if not name:
         raise ValidationError("group", "group: a group needs a name.")
-    if not device_name:
-        raise ValidationError("device-name", "device name: this device needs a name.")
     group_id = new_id()
     path, key = _new_group_dir(data_dir, group_id, passphrase)
     public = public_key_hex(key)

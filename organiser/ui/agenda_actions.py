@@ -14,6 +14,7 @@ from organiser.services.group import Group
 from organiser.services.meetings import AgendaItem
 from organiser.ui.meeting_dialogs import EditAgendaItemDialog
 from organiser.ui.models.meeting import ROW_ROLE, AgendaModel
+from organiser.ui.widgets import as_typed
 
 ITEM_KEYS = (Qt.Key.Key_F2, Qt.Key.Key_Delete)  # rename, remove: the agenda list's own keys
 
@@ -99,7 +100,7 @@ class AgendaItemActions(QObject):
         item = self.chosen()
         if item is None:
             return
-        if QMessageBox.question(self.parent_widget, "Remove agenda item", self._question(item),
+        if QMessageBox.question(self.parent_widget, "Remove agenda item", as_typed(self._question(item)),
                                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                 QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
             return

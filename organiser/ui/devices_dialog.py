@@ -8,6 +8,7 @@ against the group, what it wrote since a given time can be taken back on every d
 from __future__ import annotations
 
 import asyncio
+import html
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDateTime, Qt, Signal
@@ -161,11 +162,14 @@ class RemoveDeviceDialog(QDialog):
 
 async def confirm_newcomer(parent: QWidget, name: str, code: str) -> bool:
     """Ask the person at this device whether to admit a device redeeming one of its invites."""
+    # The name is the joining device's own: escaped, so no markup in it can hide or fake the code.
     box = QMessageBox(QMessageBox.Icon.Question, "Admit a new device?",
-                      f"A device called '{name}' is using an invite code made here.\n\n"
-                      f"Its screen should show the verification code {code[:3]} {code[3:]}. "
-                      "Admit it only if the codes match and you expect this device.",
+                      f"<p>A device called <b>{html.escape(name)}</b> is using an invite code made here.</p>"
+                      "<p>Its screen should show the verification code</p>"
+                      f"<p style='font-size: x-large'><b>{code[:3]} {code[3:]}</b></p>"
+                      "<p>Admit it only if the codes match and you expect this device.</p>",
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setTextFormat(Qt.TextFormat.RichText)
     admit = box.button(QMessageBox.StandardButton.Yes)
     admit.setText("&Admit")
     box.button(QMessageBox.StandardButton.No).setText("&Refuse")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
-from organiser.ui.widgets import RecordPicker, error_colour, size_on_screen
+from organiser.ui.widgets import RecordPicker, as_typed, error_colour, size_on_screen
 from organiser.ui.wording import people_words
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def show_error(parent: QWidget | None, title: str, exc: BaseException | str) -> 
     """One clear sentence for errors people cause; anything else is logged with context too."""
     if isinstance(exc, BaseException) and not isinstance(exc, OrganiserError | OSError | ValueError):
         log.error("%s", title, exc_info=exc)
-    QMessageBox.warning(parent, title, sentence(exc) if isinstance(exc, BaseException) else exc)
+    QMessageBox.warning(parent, title, as_typed(sentence(exc) if isinstance(exc, BaseException) else exc))
 
 
 def qr_pixmap(text: str, scale: int = 6) -> QPixmap:

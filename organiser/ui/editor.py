@@ -17,7 +17,7 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.forms import FORMS, RecordForm
 from organiser.ui.models.group import show_value
-from organiser.ui.widgets import Banner, size_on_screen
+from organiser.ui.widgets import Banner, as_typed, size_on_screen
 
 TRAIT_KINDS = {"member_role", "member_skill"}
 
@@ -162,7 +162,7 @@ class RecordDialog(QDialog):
             self.form.show_error(exc)
             return
         except OrganiserError as exc:
-            QMessageBox.warning(self, "Could not save", str(exc)[:1].upper() + str(exc)[1:])
+            QMessageBox.warning(self, "Could not save", as_typed(str(exc)[:1].upper() + str(exc)[1:]))
             return
         self.accept()
 

@@ -39,6 +39,7 @@ from organiser.ui.widgets import (
     Banner,
     EmptyHint,
     RecordPicker,
+    as_typed,
     follow_selection,
     open_on_double_click_or_return,
 )
@@ -228,7 +229,7 @@ class EventDetail(QWidget):
         name = self.rsvps.names.get(member_id)
         answer = QMessageBox.question(
             self, "The event is full",
-            f"{self._checked_in()} of {event.capacity} places are already taken. Check in {name} anyway?",
+            as_typed(f"{self._checked_in()} of {event.capacity} places are already taken. Check in {name} anyway?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 

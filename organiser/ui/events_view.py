@@ -38,7 +38,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, showings, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
-from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
+from organiser.ui.widgets import EmptyHint, as_typed, open_on_double_click_or_return
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -298,7 +298,8 @@ class EventsView(QWidget):
         which = (f"“{event.title}” and every one of its meetings (it repeats, since {event.start_dt:%-d %B %Y})"
                  if event.rrule else f"“{event.title}” on {event.start_dt:%-d %B}")
         answer = QMessageBox.question(
-            self, "Delete event", f"Delete {which}? Its RSVPs and check-ins go with it, on every device of the group.")
+            self, "Delete event",
+            as_typed(f"Delete {which}? Its RSVPs and check-ins go with it, on every device of the group."))
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:

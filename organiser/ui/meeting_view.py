@@ -35,7 +35,7 @@ from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
-from organiser.ui.widgets import EmptyHint
+from organiser.ui.widgets import EmptyHint, as_typed
 
 REFRESH_MS = 100
 NO_EVENT = "Choose an event in Events first."
@@ -445,9 +445,9 @@ class MeetingView(QWidget):
         if pid is None:
             return
         proposal = self.group.proposals.get(pid)
-        asked = QMessageBox.question(
-            self, "Reopen proposal", f"Reopen '{proposal.title}'? Its outcome ('{proposal.outcome}') is cleared and "
-            "votes can change again; Who changed what… keeps what it was.")
+        question = (f"Reopen '{proposal.title}'? Its outcome ('{proposal.outcome}') is cleared and votes can change "
+                    "again; Who changed what… keeps what it was.")
+        asked = QMessageBox.question(self, "Reopen proposal", as_typed(question))
         if asked == QMessageBox.StandardButton.Yes and self._try(lambda: self.group.proposals.reopen(pid)):
             self.proposals.refresh()
             self._show_tally()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.services.meeting_report import build_report, export_minutes
+from organiser.ui.widgets import as_typed
 
 FORMATS = [  # (label, format, suffix)
     ("Markdown (.md): for a mailing list, a wiki or a pad", "md", ".md"),
@@ -115,7 +116,7 @@ class MinutesExportDialog(QDialog):
             self.note.setText(f"The folder {target.parent} does not exist: choose another, or create it first.")
             return
         if target.exists() and QMessageBox.question(
-                self, "Replace file", f"{target.name} already exists in {target.parent}. Replace it?",
+                self, "Replace file", as_typed(f"{target.name} already exists in {target.parent}. Replace it?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
             self.note.setText(f"Nothing written: {target.name} is as it was. Choose another name, or export again "

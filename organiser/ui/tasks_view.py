@@ -44,6 +44,7 @@ from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
     EmptyHint,
     RecordPicker,
+    as_typed,
     follow_selection,
     mark_a_row_when_filled,
     open_on_double_click_or_return,
@@ -342,8 +343,8 @@ class TasksView(QWidget):
             return
         task = self.cache.tasks.get(task_id)
         title = task.title if task else "this task"
-        if QMessageBox.question(self, "Delete task", f"Delete the task “{title}” on every device of the group?") \
-                != QMessageBox.StandardButton.Yes:
+        question = as_typed(f"Delete the task “{title}” on every device of the group?")
+        if QMessageBox.question(self, "Delete task", question) != QMessageBox.StandardButton.Yes:
             return
         holder = self._view_holding(task_id)
         try:

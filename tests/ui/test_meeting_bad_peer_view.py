@@ -74,6 +74,34 @@ def test_markup_in_titles_and_names_shows_as_typed_in_heading_agenda_and_tasks(m
     assert "Call <a href='x'>landlord</a> — Zed <u>Quinn</u>" in shown(view.tasks_label)
 
 
+def test_markup_in_a_peers_title_shows_as_typed_in_the_question_asked_about_it(meeting, bad_laptop: Group,
+                                                                              qtbot: Any) -> None:
+    """A title ending in `<br><!--` hid the rest of the question (what happens, and to what) when the
+    box took it for markup: "Reopen 'Rent strike" and nothing more."""
+    from PySide6.QtWidgets import QLabel, QMessageBox
+
+    from tests.ui.conftest import click, reads, with_modal
+
+    window, event_id = meeting
+    view = window.meeting_view
+    sync_pair(window.group, bad_laptop)
+    strike = bad_laptop.proposals.add(event_id, "Rent strike<br><!--", "consent")
+    bad_laptop.proposals.close(strike.id, "<b>Carried</b>")
+    sync_pair(window.group, bad_laptop)
+    qtbot.waitUntil(lambda: view.proposals.row_of(strike.id) >= 0, timeout=3000)
+    click_row(qtbot, view.proposal_view, view.proposals.row_of(strike.id))
+    asked: list[str] = []
+
+    def read_and_refuse(box: Any) -> None:
+        asked.append(reads(box.findChild(QLabel, "qt_msgbox_label")))
+        click(qtbot, box.button(QMessageBox.StandardButton.No))
+
+    with_modal(lambda: click(qtbot, view.reopen_button), read_and_refuse)
+    assert asked == ["Reopen 'Rent strike<br><!--'? Its outcome ('<b>Carried</b>') is cleared and votes can change "
+                     "again; Who changed what… keeps what it was."]
+    assert window.group.proposals.get(strike.id).status == "closed"
+
+
 def test_votes_without_member_and_odd_results_leave_view_and_projector_working(meeting, bad_laptop: Group,
                                                                                qtbot: Any) -> None:
     window, event_id = meeting

@@ -1,0 +1,29 @@
+"""A device's name: what people read in every list, log line and dialog of the group, including
+the one that asks whether to admit the device, where the name comes from the device itself."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from organiser.core.errors import ValidationError
+
+MAX_DEVICE_NAME = 200
+# Embeddings, overrides and isolates reorder the text around them on screen.
+_REORDERING = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
+
+
+def checked_device_name(name: str) -> str:
+    """`name` trimmed. `ValidationError` (field "device-name") for an empty name, one over 200
+    characters, or one holding line breaks, other control characters or direction overrides: a
+    joining device names itself in the admitting person's dialog, where such a name could push
+    the dialog's own words (its verification code) out of place."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("device-name", "device name: this device needs a name.")
+    if len(name) > MAX_DEVICE_NAME:
+        raise ValidationError("device-name", f"device name: at most {MAX_DEVICE_NAME} characters.")
+    odd = next((c for c in name if unicodedata.category(c) == "Cc" or ord(c) in _REORDERING), None)
+    if odd is not None:
+        raise ValidationError("device-name", "device name: one line of text, without control or text-direction "
+                                             f"characters (it holds U+{ord(odd):04X}).")
+    return name
