@@ -14,7 +14,7 @@ from organiser.services.group import Group
 from organiser.services.meetings import AgendaItem
 from organiser.ui.meeting_dialogs import EditAgendaItemDialog
 from organiser.ui.models.meeting import ROW_ROLE, AgendaModel
-from organiser.ui.widgets import as_typed
+from organiser.ui.wording import as_typed
 
 ITEM_KEYS = (Qt.Key.Key_F2, Qt.Key.Key_Delete)  # rename, remove: the agenda list's own keys
 

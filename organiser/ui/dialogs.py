@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
-from organiser.ui.widgets import RecordPicker, as_typed, error_colour, size_on_screen
-from organiser.ui.wording import people_words
+from organiser.ui.widgets import RecordPicker, error_colour, size_on_screen
+from organiser.ui.wording import as_typed, people_words
 
 log = logging.getLogger(__name__)
 

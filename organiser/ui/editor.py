@@ -17,7 +17,8 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.forms import FORMS, RecordForm
 from organiser.ui.models.group import show_value
-from organiser.ui.widgets import Banner, as_typed, size_on_screen
+from organiser.ui.widgets import Banner, size_on_screen
+from organiser.ui.wording import as_typed
 
 TRAIT_KINDS = {"member_role", "member_skill"}
 

@@ -39,10 +39,10 @@ from organiser.ui.widgets import (
     Banner,
     EmptyHint,
     RecordPicker,
-    as_typed,
     follow_selection,
     open_on_double_click_or_return,
 )
+from organiser.ui.wording import as_typed
 
 NOBODY_ANSWERED = ("Nobody has answered yet. Type a name above and click Yes, Maybe or No, or press Enter to "
                    "check them in at the door.")

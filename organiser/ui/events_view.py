@@ -38,7 +38,8 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, showings, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
-from organiser.ui.widgets import EmptyHint, as_typed, open_on_double_click_or_return
+from organiser.ui.widgets import EmptyHint, open_on_double_click_or_return
+from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
 

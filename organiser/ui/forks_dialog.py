@@ -23,6 +23,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.forks import Fork, Version
 from organiser.services.group import Group
 from organiser.ui.dialogs import show_error
+from organiser.ui.wording import as_typed
 
 FORK_ROLE = Qt.ItemDataRole.UserRole + 1  # the Fork
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 2  # the Version
@@ -60,8 +61,10 @@ class ForksModel(QAbstractListModel):
         fork = self.forks[index.row()]
         if role == FORK_ROLE:
             return fork
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return fork.sentence()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return as_typed(fork.sentence())
         return None
 
 

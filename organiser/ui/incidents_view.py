@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from organiser.services.group import Group
 from organiser.ui.forks_dialog import FORK_ROLE, ForksModel, KeepVersionDialog
+from organiser.ui.wording import as_typed
 
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the incident as a dict
 Index = QModelIndex | QPersistentModelIndex
@@ -69,9 +70,10 @@ class IncidentsModel(QAbstractTableModel):
             return row
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1:
-                return row.get("detail", "")
-            return (row["device"]["name"], row["message"], str(row["count"]),
+                return as_typed(row.get("detail", ""))
+            text = (row["device"]["name"], row["message"], str(row["count"]),
                     row["last_at"].replace("T", " ").rstrip("Z"))[index.column()]
+            return as_typed(text) if role == Qt.ItemDataRole.ToolTipRole else text
         return None
 
 

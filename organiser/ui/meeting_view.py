@@ -35,7 +35,8 @@ from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
-from organiser.ui.widgets import EmptyHint, as_typed
+from organiser.ui.widgets import EmptyHint
+from organiser.ui.wording import as_typed
 
 REFRESH_MS = 100
 NO_EVENT = "Choose an event in Events first."

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.services.meeting_report import build_report, export_minutes
-from organiser.ui.widgets import as_typed
+from organiser.ui.wording import as_typed
 
 FORMATS = [  # (label, format, suffix)
     ("Markdown (.md): for a mailing list, a wiki or a pad", "md", ".md"),

@@ -44,11 +44,11 @@ from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
     EmptyHint,
     RecordPicker,
-    as_typed,
     follow_selection,
     mark_a_row_when_filled,
     open_on_double_click_or_return,
 )
+from organiser.ui.wording import as_typed
 
 EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
                 "doing": "Drag a card here when someone starts on it.",

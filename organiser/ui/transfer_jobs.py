@@ -24,6 +24,7 @@ from organiser.services import transfer
 from organiser.services.group import Group, open_group
 from organiser.services.transfer import ImportPlan, PlannedItem
 from organiser.ui.models.live import TableColumns
+from organiser.ui.wording import as_typed
 
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
@@ -111,7 +112,7 @@ class PlanModel(TableColumns):
             return (ACTION_TEXT[item.action], item.where, item.label, item.when,
                     "; ".join(_details(item)))[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.DETAILS:
-            return "\n".join(_details(item)) or None
+            return as_typed("\n".join(_details(item))) or None
         if role == Qt.ItemDataRole.ForegroundRole and item.action == "invalid":
             return QColor("#b3261e")
         if role == self.ActionRole:

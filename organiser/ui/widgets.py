@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6 import QtGui
 from PySide6.QtCore import (
     QDate,
     QEvent,
@@ -429,8 +428,3 @@ class AnswerButtons(QWidget):
         for name, button in self.buttons.items():
             button.setChecked(name == answer)
 
-
-def as_typed(text: str) -> str:
-    """`text` for a message box, shown letter for letter: a box renders text it takes for markup,
-    and titles and names in its questions come from peers (a title's `<br><!--` hid the rest)."""
-    return QtGui.Qt.convertFromPlainText(text) if QtGui.Qt.mightBeRichText(text) else text

@@ -1,6 +1,9 @@
-"""Sentences as people read them: a refusal without the internal field name it starts with."""
+"""Sentences as people read them: a refusal without the internal field name it starts with;
+text from peers shown as typed where Qt would take it for markup."""
 
 from __future__ import annotations
+
+from PySide6 import QtGui
 
 
 def people_words(message: str) -> str:
@@ -10,3 +13,10 @@ def people_words(message: str) -> str:
     if sep and len(head.split()) <= 3 and "'" not in head and "(" not in head:
         message = rest
     return message[:1].upper() + message[1:]
+
+
+def as_typed(text: str) -> str:
+    """`text` for a message box or a tooltip, shown letter for letter: both render text they take
+    for markup, and the titles and names in them come from peers (a title's `<br><!--` hid the
+    rest of a question)."""
+    return QtGui.Qt.convertFromPlainText(text) if QtGui.Qt.mightBeRichText(text) else text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from organiser.services import clock
@@ -199,3 +199,25 @@ def test_a_done_task_from_the_spring_is_found_by_typing_its_words(window: MainWi
     assert listed_titles(window) == ["Print 350 flyers"]
     retype(qtbot, view.search, "print big")
     assert listed_titles(window) == ["Print the big banner"]
+
+
+def test_a_title_written_as_markup_shows_as_typed_in_the_tooltip(window: MainWindow, qtbot: Any) -> None:
+    """A tooltip renders what it takes for markup: a title ending in `<br><!--` hid the rest
+    of the card's tooltip (who it is assigned to, when it is due)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    window.switch_to("tasks")
+    view = window.tasks_view
+    task = window.group.tasks.add("Fix the boiler<br><!--", due="2031-04-01")
+    todo = view.columns["todo"]
+    qtbot.waitUntil(lambda: todo.model.row_of(task.id) >= 0, timeout=3000)
+    place = todo.view.visualRect(todo.model.index(todo.model.row_of(task.id), 0)).center()
+    hover = QHelpEvent(QEvent.Type.ToolTip, place, todo.view.viewport().mapToGlobal(place))
+    QApplication.sendEvent(todo.view.viewport(), hover)  # what resting the pointer on the card sends
+    qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
+    shown = QTextDocument()
+    shown.setHtml(QToolTip.text())
+    assert shown.toPlainText() == "Fix the boiler<br><!--\nDue 2031-04-01"
+    QToolTip.hideText()

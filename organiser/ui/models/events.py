@@ -20,6 +20,7 @@ from organiser.store import queries
 from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, LoadedOnce, TableColumns, sync_rows
 from organiser.ui.models.names import NameLookup
+from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
 IS_DAY_ROLE = FIRST_CUSTOM_ROLE
@@ -258,7 +259,8 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         row = self.rows[index.row()]
         ev = row.event
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
-            return day_heading(row.day, self.today) if ev is None else _event_line(ev)
+            line = day_heading(row.day, self.today) if ev is None else _event_line(ev)
+            return as_typed(line) if role == Qt.ItemDataRole.ToolTipRole else line
         if role == ID_ROLE:
             return ev.id if ev else None
         if role in (ROW_ROLE, EVENT_ROLE):

@@ -14,6 +14,7 @@ from organiser.core.records import KINDS
 from organiser.services.group import Group
 from organiser.store import queries
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE, LiveRows, TableColumns, sync_rows
+from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -46,8 +47,10 @@ class _Table(LiveRows[Any], TableColumns):
                 or not (0 <= index.column() < len(self.columns)):
             return None
         row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.cell(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return as_typed(self.cell(row, index.column()))
         if role == ID_ROLE:
             return self._row_id(row)
         if role == ROW_ROLE:

@@ -28,6 +28,7 @@ from organiser.ui.models.live import (
     TableColumns,
 )
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
+from organiser.ui.wording import as_typed
 
 WORKING_GROUP_PREFIX = "working group:"
 COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
@@ -350,7 +351,9 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
         if role == DISPLAY or role == TOOLTIP:
             cells = row.cells or row.make_cells()
             col = index.column()
-            return cells[col] if 0 <= col < len(cells) else None
+            if not 0 <= col < len(cells):
+                return None
+            return cells[col] if role == DISPLAY else as_typed(cells[col])
         answer = _ROW_ROLES.get(role)
         return answer(row) if answer is not None else None
 

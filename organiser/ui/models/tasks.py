@@ -38,6 +38,7 @@ from organiser.ui.models.live import (
 )
 from organiser.ui.models.names import NameLookup
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
+from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
 TASK_MIME = "application/x-organiser-task-ids"
@@ -201,7 +202,7 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
             who = self.cache.members.get(task.assignee) or "unassigned"
             return f"{task.title}\n{who} · {f'due {task.due}' if task.due else 'no due date'}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(self.cache, task)
+            return as_typed(_tooltip(self.cache, task))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return _tooltip(self.cache, task).replace("\n", ", ")
         return _task_role(self.cache, task, role)
@@ -321,7 +322,7 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(index.row(), index.column()) if 0 <= index.column() < len(TASK_COLUMNS) else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(self.cache, task)
+            return as_typed(_tooltip(self.cache, task))
         return _task_role(self.cache, task, role)
 
     def roleNames(self) -> dict[int, bytes]:
