@@ -292,9 +292,16 @@ class AppController:
         self.open_window(group)
 
     def open_window(self, group: Group) -> None:
+        from organiser.store.datadir import set_current
         from organiser.ui.main_window import MainWindow
 
         self.group = group
+        # The group she looks at is the current one: the next start opens it, and a command typed
+        # without --group acts on it, not on whichever group this laptop created or joined last.
+        try:
+            set_current(self.data_dir, group.path.name)
+        except OSError as exc:
+            log.warning("could not remember %s as the group opened last (%s)", group.path, exc)
         node_class, note = load_sync_node()
         self.window = MainWindow(group, None, network_note=note or "Starting the network…", background=True)
         self.window.closed.connect(self._window_closed)
