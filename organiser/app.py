@@ -250,7 +250,8 @@ class AppController:
     def show_start(self) -> None:
         from organiser.ui.first_run import StartWindow
 
-        self.start_window = StartWindow(self.data_dir)
+        open_now = self.group.path.name if self.group is not None and self.window is not None else None
+        self.start_window = StartWindow(self.data_dir, open_now=open_now)
         self.start_window.groupReady.connect(self._on_group_ready)
         self.start_window.unlockRequested.connect(self._start_to_unlock)
         self.start_window.destroyed.connect(lambda *_: None)

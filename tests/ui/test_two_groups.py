@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from organiser.app import AppController
 from organiser.services.group import create_group, prepare_join
@@ -115,3 +115,38 @@ def test_a_join_that_never_reached_its_group_is_not_offered_as_a_group(qtbot: An
     shown = [start.existing.item(row).text() for row in range(start.existing.count())]
     assert shown == [TENANTS]
     start.close()
+
+
+def test_the_start_screen_marks_the_group_open_in_the_window_behind_it(qtbot: Any, controller: Any) -> None:
+    _two_groups(controller.data_dir)
+    controller.start()
+    window = controller.window
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+    menu = window.other_group_action.associatedObjects()[0]
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    qtbot.keyClick(menu, Qt.Key.Key_G)
+    settle(controller, qtbot, lambda: controller.start_window is not None and controller.start_window.isVisible())
+    listing = controller.start_window.existing
+    assert sorted(listing.item(row).text() for row in range(listing.count())) == [
+        f"{FOOD_BANK} (open now)", TENANTS]
+
+
+def test_wiping_one_group_names_it_and_leaves_the_other(qtbot: Any, controller: Any) -> None:
+    tenants, food = _two_groups(controller.data_dir)
+    controller.start()
+    said: list[str] = []
+
+    def confirm(dialog: Any) -> None:
+        said.extend(label.text() for label in dialog.findChildren(QLabel))
+        qtbot.keyClicks(dialog.word, "WIPE")
+        qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+
+    with_modal(controller.window.wipe_action.trigger, confirm)
+    settle(controller, qtbot, lambda: controller.start_window is not None)
+    text = " ".join(said)
+    assert f"copy of <b>{FOOD_BANK}</b>" in text and "The other group on this laptop stays as it is." in text
+    assert not food.exists() and tenants.exists()
+    listing = controller.start_window.existing
+    assert [listing.item(row).text() for row in range(listing.count())] == [TENANTS]
