@@ -93,6 +93,11 @@ def readable_group_ids(data_dir: Path) -> dict[str, Path]:
     return out
 
 
+def locked_label(folder: str) -> str:
+    """What names an encrypted group while it is locked (its name is inside it): its folder's start."""
+    return f"Encrypted group {folder[:6]}"
+
+
 def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
     """(group folder name, group name) of the groups this device holds, for the start window;
     an encrypted one's name is inside it, so it is listed by its folder's local name until
@@ -100,7 +105,7 @@ def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
     out = []
     for path in group_dirs(data_dir):
         if is_locked(path):
-            out.append((path.name, f"Encrypted group {path.name[:6]} (locked)"))
+            out.append((path.name, f"{locked_label(path.name)} (locked)"))
             continue
         try:
             db = connect(path / DB_NAME, readonly=True)

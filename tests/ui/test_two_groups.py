@@ -14,6 +14,7 @@ from organiser.app import AppController
 from organiser.services.group import create_group, prepare_join
 from organiser.services.group_folders import find_group_dir
 from organiser.ui.first_run import StartWindow
+from organiser.ui.unlock import UnlockWindow
 from tests.ui.conftest import click, click_row, row_of_text, settle, with_modal
 
 TENANTS = "Riverside Tenants Union"
@@ -150,3 +151,29 @@ def test_wiping_one_group_names_it_and_leaves_the_other(qtbot: Any, controller: 
     assert not food.exists() and tenants.exists()
     listing = controller.start_window.existing
     assert [listing.item(row).text() for row in range(listing.count())] == [TENANTS]
+
+
+def test_with_two_encrypted_groups_the_unlock_screen_says_which_and_that_the_other_passphrase_is_not_it(
+        qtbot: Any, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    tenants = create_group(data, TENANTS, "samira laptop", passphrase="tenants hold the line together")
+    tenants.close()
+    food = create_group(data, FOOD_BANK, "samira laptop", passphrase="nobody goes hungry on our street")
+    food.close()
+    unlock = UnlockWindow(data, food.path.name)
+    qtbot.addWidget(unlock)
+    unlock.show()
+    opened: list[Any] = []
+    unlock.unlocked.connect(opened.append)
+    shown = unlock.findChildren(QLabel)
+    label = f"Encrypted group {food.path.name[:6]}"
+    assert any(f"This laptop holds 2 groups: this one is {label}" in text.text() for text in shown)
+    start = StartWindow(data)  # the list that Other group… shows names it the same way
+    qtbot.addWidget(start)
+    assert f"{label} (locked)" in [start.existing.item(row).text() for row in range(start.existing.count())]
+
+    qtbot.keyClicks(unlock.passphrase, "tenants hold the line together")  # the other group's passphrase
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    assert opened == []
+    assert "Each group on this laptop has its own passphrase: for another group, choose Other group…" in (
+        unlock.message.text())
