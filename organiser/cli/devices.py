@@ -75,6 +75,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     ["id", "name", "admitted by", "admin", "removed", "last seen"])
         for removal in news.values():
             print(removal.sentence())
+        _say_if_told_removed(group, devices)
         only = group.membership.only_admin()
         if only is not None:
             who = "this device is" if only.this_device else f"'{only.name}' is"
@@ -120,6 +121,15 @@ def cmd_demote(args: argparse.Namespace) -> int:
         device = group.membership.demote(args.device)
         print(f"'{device.name}' is no longer an admin.")
     return 0
+
+
+def _say_if_told_removed(group: Any, devices: list[Any]) -> None:
+    """A removed laptop is told so by the first member it meets, without the removal itself: its own
+    row above still says "removed: no" (its log has not got it), so say what `status` says."""
+    place = group.membership_status()
+    if place["told_removed_at"] and any(d.this_device and not d.removed for d in devices):
+        print(f"This device was told on {_when(place['told_removed_at'])} by another device of the group that it was "
+              "removed from the group: the group's devices no longer take its changes.")
 
 
 def cmd_group_list(args: argparse.Namespace) -> int:

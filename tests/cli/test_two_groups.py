@@ -41,3 +41,22 @@ def test_the_same_person_added_to_both_groups_is_two_records_and_nothing_crosses
     assert [(m["id"], m["emails"], m["phones"]) for m in found] == [(in_food["id"], ["samira@foodbank.example"], [])]
     backup = organiser("--group", food, "export", "--format", "json")
     assert backup.code == 0 and "tenants.example" not in backup.out and in_tenants["id"] not in backup.out
+
+
+def test_a_laptop_told_it_was_removed_from_the_food_bank_says_so_there_and_nowhere_in_the_tenant_union(
+        organiser: Any) -> None:
+    from organiser.services.group import open_group
+
+    tenants, food = _two_groups(organiser)
+    kept = open_group(organiser.data_dir, food)
+    try:  # what its node keeps when a member tells it (net/node.py); 2026-12-02 20:30 UTC
+        kept.replica.set_meta("removed_notice", f"1796243400 {'e' * 32}")
+    finally:
+        kept.close()
+    told = organiser("--group", food, "device", "list", env={"TZ": "UTC"})
+    assert told.code == 0
+    assert "This device was told on 2026-12-02 20:30" in told.out and "that it was removed from the group" in told.out
+    assert "removed from the group" in organiser("--group", food, "status").out
+    elsewhere = organiser("--group", tenants, "device", "list")
+    assert elsewhere.code == 0 and "removed" not in elsewhere.out.replace("removed  last seen", "")
+    assert "this device is  an admin" in organiser("--group", tenants, "status").out
