@@ -250,7 +250,8 @@ class AppController:
     def show_start(self) -> None:
         from organiser.ui.first_run import StartWindow
 
-        self.start_window = StartWindow(self.data_dir)
+        open_now = self.group.path.name if self.group is not None and self.window is not None else None
+        self.start_window = StartWindow(self.data_dir, open_now=open_now)
         self.start_window.groupReady.connect(self._on_group_ready)
         self.start_window.unlockRequested.connect(self._start_to_unlock)
         self.start_window.destroyed.connect(lambda *_: None)
@@ -292,9 +293,16 @@ class AppController:
         self.open_window(group)
 
     def open_window(self, group: Group) -> None:
+        from organiser.store.datadir import set_current
         from organiser.ui.main_window import MainWindow
 
         self.group = group
+        # The group she looks at is the current one: the next start opens it, and a command typed
+        # without --group acts on it, not on whichever group this laptop created or joined last.
+        try:
+            set_current(self.data_dir, group.path.name)
+        except OSError as exc:
+            log.warning("could not remember %s as the group opened last (%s)", group.path, exc)
         node_class, note = load_sync_node()
         self.window = MainWindow(group, None, network_note=note or "Starting the network…", background=True)
         self.window.closed.connect(self._window_closed)

@@ -35,6 +35,16 @@ def opened_group(args: argparse.Namespace) -> Iterator[Group]:
         group.close()
 
 
+def say_other_groups(group: Group) -> None:
+    """After a second group is created or joined: the commands now act on it, the first one stays."""
+    from organiser.services.group_folders import held_groups
+
+    others = [g for g in held_groups(group.path.parent.parent) if g.folder != group.path.name]
+    if others:
+        print(f"This laptop holds {len(others) + 1} groups; commands without --group now act on "
+              f"'{group.name}'. 'organiser group list' shows them all and the id --group takes for each.")
+
+
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, sort_keys=False)
     sys.stdout.write("\n")

@@ -44,9 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("device", metavar="ID", help="the device's id (or its start) or name")
     q.set_defaults(handler=cmd_demote)
 
-    p = sub.add_parser("group", help="the group's policy",
-                       description="Settings that hold for the whole group (admins only).")
+    p = sub.add_parser("group", help="the groups this laptop holds; the group's policy",
+                       description="List the groups this laptop holds (which one commands use without --group), "
+                       "or show and change settings that hold for the whole group (admins only).")
     actions = p.add_subparsers(dest="group_command", metavar="ACTION", required=True, parser_class=type(p))
+    q = actions.add_parser("list", help="the groups this laptop holds, and which one is current",
+                           description="List the groups on this laptop: the id that --group takes, the name, and "
+                           "which one a command without --group uses (the one created, joined or opened in the app "
+                           "last). An encrypted group's name and id are inside it: it is listed by its folder until "
+                           "its passphrase is given.")
+    add_json_flag(q, "the groups")
+    q.set_defaults(handler=cmd_group_list)
     q = actions.add_parser("policy", help="show or change the group's policy",
                            description="Show the group's policy, or change it (admins only).")
     q.add_argument("--members-may-invite", choices=("yes", "no"), default=None,
@@ -67,6 +75,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     ["id", "name", "admitted by", "admin", "removed", "last seen"])
         for removal in news.values():
             print(removal.sentence())
+        _say_if_told_removed(group, devices)
         only = group.membership.only_admin()
         if only is not None:
             who = "this device is" if only.this_device else f"'{only.name}' is"
@@ -111,6 +120,34 @@ def cmd_demote(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
         device = group.membership.demote(args.device)
         print(f"'{device.name}' is no longer an admin.")
+    return 0
+
+
+def _say_if_told_removed(group: Any, devices: list[Any]) -> None:
+    """A removed laptop is told so by the first member it meets, without the removal itself: its own
+    row above still says "removed: no" (its log has not got it), so say what `status` says."""
+    place = group.membership_status()
+    if place["told_removed_at"] and any(d.this_device and not d.removed for d in devices):
+        print(f"This device was told on {_when(place['told_removed_at'])} by another device of the group that it was "
+              "removed from the group: the group's devices no longer take its changes.")
+
+
+def cmd_group_list(args: argparse.Namespace) -> int:
+    from organiser.paths import data_dir_of
+    from organiser.services.group_folders import held_groups
+
+    data_dir = data_dir_of(args)
+    groups = held_groups(data_dir)
+    if args.json:
+        print_json([{"id": g.choice, "group_id": g.group_id, "name": g.name, "locked": g.locked,
+                     "current": g.current} for g in groups])
+        return 0
+    if not groups:
+        print(f"No group in {data_dir} yet: create one with 'organiser init --group NAME' or join one with "
+              "'organiser join CODE'.")
+        return 0
+    print_table([("*" if g.current else "", g.choice, g.name or "encrypted, locked: its name is inside it")
+                 for g in groups], ["current", "id (for --group)", "name"])
     return 0
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
+from organiser.cli.common import (
+    add_json_flag,
+    opened_group,
+    print_fields,
+    print_json,
+    print_table,
+    say_other_groups,
+    short,
+)
 from organiser.core.words import file_size, plural
 from organiser.services.group import create_group
 
@@ -59,6 +67,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             print("Next: add members with 'organiser member add --name NAME', or invite another "
                   "device with 'organiser invite' (on this network) or 'organiser invite --folder PATH' "
                   "(through a shared folder or a USB stick).")
+            say_other_groups(group)
     finally:
         group.close()
     return 0

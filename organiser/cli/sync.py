@@ -7,7 +7,7 @@ import re
 import signal
 import sys
 
-from organiser.cli.common import open_chosen_group, print_json
+from organiser.cli.common import open_chosen_group, print_json, say_other_groups
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.words import plural
 from organiser.paths import data_dir_of
@@ -232,6 +232,7 @@ def cmd_join(args: argparse.Namespace) -> int:
         counts = group.status()["counts"]
         print(f"Joined group '{group.name}' as device '{group.device_name}' ({group.device_id}); "
               f"holding {', '.join(f'{v} {k}s' for k, v in counts.items())}.")
+        say_other_groups(group)
     finally:
         group.close()
     return 0

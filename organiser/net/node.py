@@ -270,6 +270,11 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
             return  # stop() marks every peer offline once, at the end
         self._room_changed()
         if session is not None:
+            if session.greeted_at is not None and not session.closed.is_set():
+                # It answered our HELLO: it took this device for a member. The handshake alone does not
+                # say so: a removed laptop still passes it with its keys from before the removal, and is
+                # then told it was removed (it forgot and was told again, every few seconds, for good).
+                self._admitted_by(session.peer_device)
             self._learn_address(session)
             try:
                 peerbook.record_state(self.group.db, session.peer_device,
@@ -325,7 +330,6 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
 
     async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
                         public_hex: str, *, initiator: str, address: str) -> None:
-        self._admitted_by(device)
         if not self._takes_link(device, initiator):
             await close_quietly(writer)
             return
@@ -417,7 +421,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
             self.group.bus.publish(PeersChanged())
 
     def _admitted_by(self, device: str) -> None:
-        """A member has just admitted this device in a handshake: a claim that it was removed
+        """A member has just admitted this device (it answered our HELLO): a claim that it was removed
         (which no laptop can prove to it) is forgotten, so one member in bad faith saying so
         cannot cut it off from the group. A laptop really removed is told again by the next
         member that knows."""

@@ -4,6 +4,7 @@ their names for the start window. Below `group.py`, which opens them."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,11 @@ def readable_group_ids(data_dir: Path) -> dict[str, Path]:
     return out
 
 
+def locked_label(folder: str) -> str:
+    """What names an encrypted group while it is locked (its name is inside it): its folder's start."""
+    return f"Encrypted group {folder[:6]}"
+
+
 def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
     """(group folder name, group name) of the groups this device holds, for the start window;
     an encrypted one's name is inside it, so it is listed by its folder's local name until
@@ -99,16 +105,57 @@ def existing_groups(data_dir: Path) -> list[tuple[str, str]]:
     out = []
     for path in group_dirs(data_dir):
         if is_locked(path):
-            out.append((path.name, f"Encrypted group {path.name[:6]} (locked)"))
+            out.append((path.name, f"{locked_label(path.name)} (locked)"))
             continue
         try:
             db = connect(path / DB_NAME, readonly=True)
             try:
-                name = read_meta(db, "group_name")
+                name, joining = read_meta(db, "group_name"), read_meta(db, JOINING_META)
             finally:
                 db.close()
         except (OrganiserError, OSError, dbapi().Error) as exc:
             log.warning("group folder %s is not offered: its database cannot be read (%s)", path, exc)
             continue
+        if not name and joining:
+            # A join refused or cut off before the group reached this laptop (say, the food bank's code
+            # tried at a tenant-union laptop): its key is kept for a retry, but there is no group to open.
+            log.info("group folder %s is not offered: its join has not finished", path)
+            continue
         out.append((path.name, name or path.name))
+    return out
+
+
+@dataclass(frozen=True)
+class HeldGroup:
+    """One group this laptop holds, as `organiser group list` shows it. `choice` is what `--group`
+    takes for it: its group id, or for a locked one its folder's local name (the id is inside)."""
+
+    folder: str
+    group_id: str | None
+    name: str | None
+    locked: bool
+    current: bool
+
+    @property
+    def choice(self) -> str:
+        return self.group_id or self.folder
+
+
+def held_groups(data_dir: Path) -> list[HeldGroup]:
+    """The groups of `data_dir`, the current one (what a command without --group uses) marked; a join
+    that has not finished is no group yet and is left out, as on the start screen."""
+    names = dict(existing_groups(data_dir))
+    ids = readable_group_ids(data_dir)
+    by_folder = {path.name: group_id for group_id, path in ids.items()}
+    try:
+        current = current_group_dir(data_dir).name
+    except NoGroupError:
+        current = ""
+    out = []
+    for path in group_dirs(data_dir):
+        if path.name not in names:
+            continue
+        locked = is_locked(path)
+        out.append(HeldGroup(path.name, by_folder.get(path.name), None if locked else names[path.name], locked,
+                             path.name == current))
     return out

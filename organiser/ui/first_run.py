@@ -47,9 +47,11 @@ class StartWindow(QWidget):
     unlockRequested = Signal(str)  # the folder of an encrypted group chosen from the list
     closed = Signal()  # by the person, or by the app for the next window
 
-    def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, data_dir: Path, parent: QWidget | None = None, *, open_now: str | None = None) -> None:
+        """`open_now`: the folder of the group open in the window behind (File > Other group…), marked in the list."""
         super().__init__(parent)
         self.data_dir = data_dir
+        self.open_now = open_now
         # Where a spoken code's nameplate is offered: None looks on the LAN with mDNS (net/spoken_mdns.py).
         self.find_inviter: Callable[[int], Awaitable[list[str]]] | None = None
         self.setWindowTitle("Welcome to Organiser")
@@ -121,7 +123,7 @@ class StartWindow(QWidget):
         self.existing.itemActivated.connect(self._open_existing)
         groups = existing_groups(self.data_dir)
         for folder, name in groups:
-            item = QListWidgetItem(name)
+            item = QListWidgetItem(f"{name} (open now)" if folder == self.open_now else name)
             item.setData(Qt.ItemDataRole.UserRole, folder)
             self.existing.addItem(item)
         if groups:

@@ -9,6 +9,7 @@ meanwhile.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -141,11 +142,16 @@ class _Dialog(QDialog):
 class WipeDialog(_Dialog):
     """Typed confirmation: the person types WIPE."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, group_name: str = "", other_groups: int = 0) -> None:
+        """`group_name`: the group whose copy goes; `other_groups`: how many more this laptop holds, which stay
+        (on a laptop in the tenant union and the food bank, the one that goes is named)."""
         super().__init__("Wipe this laptop's copy", parent)
-        text = QLabel(f"<p>This destroys this laptop's copy of the group: its key first, then every file. "
+        which = f"<b>{html.escape(group_name)}</b>" if group_name else "the group"
+        others = ("" if not other_groups else " The other group on this laptop stays as it is." if other_groups == 1
+                  else f" The other {other_groups} groups on this laptop stay as they are.")
+        text = QLabel(f"<p>This destroys this laptop's copy of {which}: its key first, then every file. "
                       "It cannot be undone here; the group's other devices keep their copies, and an admin "
-                      "can then remove this device from the group.</p>"
+                      f"can then remove this device from the group.{others}</p>"
                       f"<p>Type <b>{WIPE_WORD}</b> to confirm.</p>")
         text.setWordWrap(True)
         self.word = QLineEdit()
@@ -290,7 +296,10 @@ def add_security_actions(window: Any, file_menu: QMenu, menubar: QMenuBar) -> No
 
 
 def _ask_wipe(window: Any) -> None:
-    dialog = WipeDialog(window)
+    from organiser.services.group_folders import held_groups
+
+    others = [g for g in held_groups(window.group.path.parent.parent) if g.folder != window.group.path.name]
+    dialog = WipeDialog(window, window.group.name, len(others))
     if dialog.exec():
         window.wipeRequested.emit()
 

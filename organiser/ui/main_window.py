@@ -157,6 +157,20 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.setIconSize(QSize(20, 20))
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, bar)
+        # The group's name above its views: a laptop in two groups (the tenant union, the food bank)
+        # shows two windows alike in every other way, and the title bar is not always on screen.
+        self.group_label = QLabel(self.group.name)
+        self.group_label.setObjectName("groupName")
+        self.group_label.setAccessibleName("Group")
+        self.group_label.setToolTip(f"The group open in this window: {self.group.name} (File > Other group… "
+                                    "opens another group this laptop holds)")
+        self.group_label.setWordWrap(True)
+        self.group_label.setMaximumWidth(160)
+        self.group_label.setContentsMargins(6, 4, 6, 8)
+        font = self.group_label.font()
+        font.setBold(True)
+        self.group_label.setFont(font)
+        bar.addWidget(self.group_label)
         self.view_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for n, name in enumerate(VIEWS, start=1):
@@ -189,7 +203,7 @@ class MainWindow(QMainWindow):
         self.import_action = file_menu.addAction("&Import…", self.open_import)
         self.export_action = file_menu.addAction("E&xport…", self.open_export)
         file_menu.addSeparator()
-        file_menu.addAction("Other &group…", self.switchGroupRequested.emit)
+        self.other_group_action = file_menu.addAction("Other &group…", self.switchGroupRequested.emit)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError, PassphraseError
 from organiser.services import keyring_store
 from organiser.services.group import Group, open_group
+from organiser.services.group_folders import existing_groups, locked_label
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
 
@@ -66,7 +67,13 @@ class UnlockWindow(QWidget):
         font.setBold(True)
         title.setFont(font)
         layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
-        intro = QLabel(note or "Type the group's passphrase to open it on this laptop.")
+        # An encrypted group's name is inside it: with several groups here (the tenant union and the food
+        # bank), say which one this is as the start screen's list does, and that only its passphrase opens it.
+        held = len(existing_groups(data_dir))
+        self.several = held > 1
+        which = (f" This laptop holds {held} groups: this one is {locked_label(folder)} in the list that "
+                 "Other group… shows." if self.several else "")
+        intro = QLabel((note or "Type the group's passphrase to open it on this laptop.") + which)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.passphrase = QLineEdit()
@@ -109,7 +116,9 @@ class UnlockWindow(QWidget):
         try:
             group = open_group(self.data_dir, self.folder, passphrase=text)
         except PassphraseError:
-            self._say("That passphrase does not unlock this group. Check Caps Lock and try again.")
+            self._say("That passphrase does not unlock this group. Check Caps Lock and try again."
+                      + (" Each group on this laptop has its own passphrase: for another group, choose Other group…"
+                         if self.several else ""))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
             return
