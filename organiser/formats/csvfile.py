@@ -60,6 +60,15 @@ EXACT = {
     "consent date": "consent_date", "joined": "joined", "joined date": "joined",
     "join date": "joined", "joined on": "joined", "member since": "joined",
     "id": "ignore",
+    # other languages' sheets: a lone "Nom", "Name" or "Nome" beside "Prénom" is the family name
+    # (see _halves_of_the_name)
+    "nom de famille": "family", "nom complet": "name", "nazwisko": "family", "imie": "given",
+    "imie i nazwisko": "name", "ad": "given", "soyad": "family", "ad soyad": "name", "isim": "given",
+    "cognome": "family", "nome": "name", "nome e cognome": "name", "apellido": "family",
+    "apellidos": "family", "naam": "name", "achternaam": "family", "voornaam": "given",
+    "adhesion": "joined", "date d adhesion": "joined", "date adhesion": "joined", "mitglied seit": "joined",
+    "eintritt": "joined", "eintrittsdatum": "joined", "data przystapienia": "joined",
+    "data dolaczenia": "joined", "uyelik tarihi": "joined", "kayit tarihi": "joined",
 }
 _NOT_A_VALUE = ("type", "label", "display", "kind")
 _PHONE_WORDS = ("phone", "mobile", "cell", "telephone", "tel", "handy", "telefon", "telefono", "mobil", "mobiel",
@@ -256,7 +265,7 @@ def _filled_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
 
 def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list[str | None]:
     by_key = {normalise_header(h): i for i, h in enumerate(header)}
-    targets: list[str | None] = [guess_target(h) for h in header]
+    targets = _halves_of_the_name([guess_target(h) for h in header])
     for column, target in mapping.items():
         index = header.index(column) if column in header else by_key.get(normalise_header(column))
         if index is None:
@@ -267,6 +276,19 @@ def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list
         raise FormatError(f"{source}: no column holds names or email addresses (columns: "
                           f"{', '.join(repr(h) for h in header)}); name one with --map 'COLUMN=name'.")
     return targets
+
+
+def _halves_of_the_name(targets: list[str | None]) -> list[str | None]:
+    """A lone name column beside a given-name column is the family name ("Nom;Prénom",
+    "Name;Vorname", "Nazwisko;Imię"), and beside a family-name column the given name
+    ("Nombre;Apellidos", "Nome;Cognome"): else the name would be half of it."""
+    if targets.count("name") != 1:
+        return targets
+    other_half = {"given": "family", "family": "given"}
+    present = [half for half in other_half if half in targets]
+    if len(present) != 1:
+        return targets
+    return [other_half[present[0]] if t == "name" else t for t in targets]
 
 
 def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
