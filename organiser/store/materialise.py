@@ -14,6 +14,7 @@ import orjson
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op
+from organiser.core.letters import base_letters
 from organiser.core.merge import Conflict, FieldVersions, RecordState, merge_op
 from organiser.core.records import DELETED, KINDS
 from organiser.store import minutes as minutes_store
@@ -60,7 +61,7 @@ def search_text(kind: str, values: dict[str, Any], traits: Iterable[str] = ()) -
     parts = [value if type(value) is str else _words(value) for value in map(values.get, fields) if value]
     if traits:
         parts.extend(traits)
-    return " ".join(parts)
+    return base_letters(" ".join(parts))
 
 
 def _words(value: Any) -> str:
