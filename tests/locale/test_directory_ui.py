@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
-from organiser.ui.settings import UiSettings
+from tests.locale.conftest import open_window
 from tests.ui.conftest import click_row
 
 PEOPLE = [  # (given, family)
@@ -26,11 +25,7 @@ PEOPLE = [  # (given, family)
 def window(qtbot: Any, group: Group, tmp_path: Path) -> Iterator[MainWindow]:
     for given, family in PEOPLE:
         group.members.add(f"{given} {family}", given_name=given, family_name=family)
-    win = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
-    qtbot.addWidget(win)
-    win.show()
-    win.windowHandle().requestActivate()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
+    win = open_window(qtbot, group, tmp_path)
     qtbot.keyClick(win, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # Ctrl+3: Members
     yield win
     win.close()
