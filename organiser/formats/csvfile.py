@@ -25,6 +25,7 @@ from organiser.formats.common import (
     google_system_group,
     own_uid,
 )
+from organiser.formats.sheet_dates import DATE_FIELDS, day_comes_first, iso_date
 
 # Targets a column can map to; "given", "middle" and "family" are also joined into the name
 # when the file has no name column. Each name part is kept as the member's structured name.
@@ -200,12 +201,25 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
     for number, (start, row) in enumerate(_filled_rows(reader, source), start=1):
         filled.update(i for i, cell in enumerate(row) if cell.strip())
         parsed.items.append(_row_item(row, targets, number, start, carried))
+    _dates_as_iso(parsed, delimiter)
     if _ends_inside_quotes(text, delimiter):
         raise FormatError(f"{source}: line {start}: a cell starts with a quote mark (\") that is never closed, "
                           "so the rest of the file would be read as that one cell; add the closing quote "
                           "or remove the opening one, and import again.")
     _warn_unused(parsed, header, targets, filled)
     return parsed
+
+
+def _dates_as_iso(parsed: ParsedFile, delimiter: str) -> None:
+    """Joined and consent dates written as the sheet's country writes them, as 2026-01-15."""
+    for name in DATE_FIELDS:
+        cells = [item.values[name] for item in parsed.items if isinstance(item.values.get(name), str)]
+        if not cells:
+            continue
+        day_first = day_comes_first(cells, delimiter)
+        for item in parsed.items:
+            if isinstance(item.values.get(name), str):
+                item.values[name] = iso_date(item.values[name], day_first)
 
 
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:

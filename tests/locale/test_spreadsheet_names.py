@@ -3,6 +3,9 @@ column that is just "Nom" or "Name" beside "Prénom" or "Vorname" holds the fami
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from organiser.formats.csvfile import read_members_csv
@@ -39,3 +42,32 @@ def test_a_lone_name_column_still_holds_the_whole_name():
 def test_a_joined_column_named_in_the_groups_language_is_the_joined_date(header):
     (item,) = read(f"Nom;Prénom;{header}\r\nDupont;Éléonore;2026-01-15\r\n").items
     assert item.values["joined"] == "2026-01-15"
+
+
+@pytest.mark.parametrize(("header", "cells", "expected"), [
+    # dots are day first everywhere they are written
+    ("Name;Vorname;Mitglied seit", ["15.01.2026", "03.09.2025"], ["2026-01-15", "2025-09-03"]),
+    # a semicolon sheet (decimal-comma countries) with slashes: day first
+    ("Nom;Prénom;Adhésion", ["03/09/2025", "01/02/2026"], ["2025-09-03", "2026-02-01"]),
+    # a comma sheet whose own cells show the month first (12/31)
+    ("Name,Joined", ["12/31/2025", "03/09/2025"], ["2025-12-31", "2025-03-09"]),
+    # a comma sheet whose own cells show the day first (31/12)
+    ("Name,Joined", ["31/12/2025", "03/09/2025"], ["2025-12-31", "2025-09-03"]),
+])
+def test_joined_dates_written_as_the_sheets_country_writes_them_are_read_as_that_day(header, cells, expected):
+    sep = ";" if ";" in header else ","
+    width = header.count(sep)
+    rows = "".join(f"{sep.join(['Dupont'] + ['Anna'] * (width - 1) + [cell])}\r\n" for cell in cells)
+    items = read(f"{header}\r\n{rows}").items
+    assert [item.values["joined"] for item in items] == expected
+
+
+def test_a_date_that_could_be_either_day_is_refused_by_the_cli_naming_its_line(tmp_path):
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("Name,Joined\r\nAnna,03/09/2025\r\n", encoding="utf-8")
+    data = tmp_path / "data"
+    run = [sys.executable, "-m", "organiser", "--data-dir", str(data)]
+    subprocess.run([*run, "init", "--group", "Tenants"], check=True, capture_output=True, timeout=60)
+    done = subprocess.run([*run, "import", str(sheet)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "line 2" in done.stderr and "'03/09/2025' is not a date like 2026-12-31" in done.stderr
