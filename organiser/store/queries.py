@@ -17,6 +17,7 @@ import orjson
 from sqlite_utils import Database
 
 from organiser.core.letters import base_letters
+from organiser.core.phone_words import typed_phone
 from organiser.core.records import MAIN_KINDS, complete
 from organiser.store.database import in_chunks
 from organiser.store.materialise import flush_search_index
@@ -47,7 +48,9 @@ def fts_query(text: str) -> str | None:
     tokens = _TOKEN.findall(base_letters(text))
     if not tokens:
         return None
-    return " ".join(f'"{t}"*' for t in tokens)
+    words = " ".join(f'"{t}"*' for t in tokens)
+    phone = typed_phone(text)  # '06 12 34': also the number's digits together (core/phone_words.py)
+    return f'"{phone}"* OR ({words})' if phone else words
 
 
 def search_index_ready(db: Database) -> None:
