@@ -14,12 +14,13 @@ from typing import Any
 
 _PHONE_TYPED = re.compile(r"\+?[\d\s().\-/]+")
 _GROUPS = re.compile(r"\d+")
+_NOT_DIGITS = re.compile(r"\D+")
 MIN_DIGITS = 4  # fewer than this, typed with spaces, is more likely a date or a house number
 
 
 def phone_words(phone: str) -> list[str]:
     """The words a phone is also found by: its digits together, and its national forms."""
-    digits = "".join(_GROUPS.findall(phone))
+    digits = _NOT_DIGITS.sub("", phone)
     if len(digits) < MIN_DIGITS:
         return []
     words = [digits]
