@@ -25,6 +25,7 @@ from organiser.formats.common import (
     google_system_group,
     own_uid,
 )
+from organiser.formats.sheet_dates import DATE_FIELDS, day_comes_first, iso_date
 
 # Targets a column can map to; "given", "middle" and "family" are also joined into the name
 # when the file has no name column. Each name part is kept as the member's structured name.
@@ -60,6 +61,15 @@ EXACT = {
     "consent date": "consent_date", "joined": "joined", "joined date": "joined",
     "join date": "joined", "joined on": "joined", "member since": "joined",
     "id": "ignore",
+    # other languages' sheets: a lone "Nom", "Name" or "Nome" beside "Prénom" is the family name
+    # (see _halves_of_the_name)
+    "nom de famille": "family", "nom complet": "name", "nazwisko": "family", "imie": "given",
+    "imie i nazwisko": "name", "ad": "given", "soyad": "family", "ad soyad": "name", "isim": "given",
+    "cognome": "family", "nome": "name", "nome e cognome": "name", "apellido": "family",
+    "apellidos": "family", "naam": "name", "achternaam": "family", "voornaam": "given",
+    "adhesion": "joined", "date d adhesion": "joined", "date adhesion": "joined", "mitglied seit": "joined",
+    "eintritt": "joined", "eintrittsdatum": "joined", "data przystapienia": "joined",
+    "data dolaczenia": "joined", "uyelik tarihi": "joined", "kayit tarihi": "joined",
 }
 _NOT_A_VALUE = ("type", "label", "display", "kind")
 _PHONE_WORDS = ("phone", "mobile", "cell", "telephone", "tel", "handy", "telefon", "telefono", "mobil", "mobiel",
@@ -191,12 +201,25 @@ def read_members_csv(data: bytes, source: str, mapping: Mapping[str, str] | None
     for number, (start, row) in enumerate(_filled_rows(reader, source), start=1):
         filled.update(i for i, cell in enumerate(row) if cell.strip())
         parsed.items.append(_row_item(row, targets, number, start, carried))
+    _dates_as_iso(parsed, delimiter)
     if _ends_inside_quotes(text, delimiter):
         raise FormatError(f"{source}: line {start}: a cell starts with a quote mark (\") that is never closed, "
                           "so the rest of the file would be read as that one cell; add the closing quote "
                           "or remove the opening one, and import again.")
     _warn_unused(parsed, header, targets, filled)
     return parsed
+
+
+def _dates_as_iso(parsed: ParsedFile, delimiter: str) -> None:
+    """Joined and consent dates written as the sheet's country writes them, as 2026-01-15."""
+    for name in DATE_FIELDS:
+        cells = [item.values[name] for item in parsed.items if isinstance(item.values.get(name), str)]
+        if not cells:
+            continue
+        day_first = day_comes_first(cells, delimiter)
+        for item in parsed.items:
+            if isinstance(item.values.get(name), str):
+                item.values[name] = iso_date(item.values[name], day_first)
 
 
 def _ends_inside_quotes(text: str, delimiter: str) -> bool:
@@ -256,7 +279,7 @@ def _filled_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
 
 def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list[str | None]:
     by_key = {normalise_header(h): i for i, h in enumerate(header)}
-    targets: list[str | None] = [guess_target(h) for h in header]
+    targets = _halves_of_the_name([guess_target(h) for h in header])
     for column, target in mapping.items():
         index = header.index(column) if column in header else by_key.get(normalise_header(column))
         if index is None:
@@ -267,6 +290,19 @@ def _targets(header: list[str], mapping: Mapping[str, str], source: str) -> list
         raise FormatError(f"{source}: no column holds names or email addresses (columns: "
                           f"{', '.join(repr(h) for h in header)}); name one with --map 'COLUMN=name'.")
     return targets
+
+
+def _halves_of_the_name(targets: list[str | None]) -> list[str | None]:
+    """A lone name column beside a given-name column is the family name ("Nom;Prénom",
+    "Name;Vorname", "Nazwisko;Imię"), and beside a family-name column the given name
+    ("Nombre;Apellidos", "Nome;Cognome"): else the name would be half of it."""
+    if targets.count("name") != 1:
+        return targets
+    other_half = {"given": "family", "family": "given"}
+    present = [half for half in other_half if half in targets]
+    if len(present) != 1:
+        return targets
+    return [other_half[present[0]] if t == "name" else t for t in targets]
 
 
 def _row_item(row: list[str], targets: list[str | None], number: int, line: int,

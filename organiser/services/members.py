@@ -9,6 +9,7 @@ from typing import Any
 
 from organiser.core.errors import ValidationError
 from organiser.core.field_rules import MAX_TEXT
+from organiser.core.letters import plain
 from organiser.core.records import DELETED, KINDS, derived_id, require_complete
 from organiser.services.base import RecordService
 from organiser.store import queries
@@ -42,8 +43,9 @@ class Member:
 
     @property
     def sort_key(self) -> tuple[str, str, str]:
-        """By surname where the structured name gives one, else by the display name as written."""
-        return ((self.family_name or self.name).casefold(), self.given_name.casefold(), self.name.casefold())
+        """By surname where the structured name gives one, else by the display name as written,
+        case and accents aside (Éléonore among the E's, Łukasz among the L's: core/letters.py)."""
+        return (plain(self.family_name or self.name), plain(self.given_name), self.name.casefold())
 
     def to_json(self) -> dict[str, Any]:
         # not asdict(), which deep-copies field by field: an export is mostly this call

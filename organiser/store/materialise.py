@@ -14,7 +14,9 @@ import orjson
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op
+from organiser.core.letters import base_letters
 from organiser.core.merge import Conflict, FieldVersions, RecordState, merge_op
+from organiser.core.phone_words import phones_searched
 from organiser.core.records import DELETED, KINDS
 from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
@@ -60,7 +62,8 @@ def search_text(kind: str, values: dict[str, Any], traits: Iterable[str] = ()) -
     parts = [value if type(value) is str else _words(value) for value in map(values.get, fields) if value]
     if traits:
         parts.extend(traits)
-    return " ".join(parts)
+    return base_letters(" ".join(parts)) + phones_searched(kind, values)
+
 
 
 def _words(value: Any) -> str:

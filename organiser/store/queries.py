@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 import orjson
 from sqlite_utils import Database
 
+from organiser.core.letters import base_letters
+from organiser.core.phone_words import typed_phone
 from organiser.core.records import MAIN_KINDS, complete
 from organiser.store.database import in_chunks
 from organiser.store.materialise import flush_search_index
@@ -43,10 +45,12 @@ class StoredRow(NamedTuple):
 
 def fts_query(text: str) -> str | None:
     """Turn what a person typed into an FTS5 query: every word, as a prefix."""
-    tokens = _TOKEN.findall(text)
+    tokens = _TOKEN.findall(base_letters(text))
     if not tokens:
         return None
-    return " ".join(f'"{t}"*' for t in tokens)
+    words = " ".join(f'"{t}"*' for t in tokens)
+    phone = typed_phone(text)  # '06 12 34': also the number's digits together (core/phone_words.py)
+    return f'"{phone}"* OR ({words})' if phone else words
 
 
 def search_index_ready(db: Database) -> None:
@@ -308,14 +312,15 @@ def _says_every_word(text: str, tokens: list[str]) -> bool:
 
 
 # Words as the full-text index sees them ('unicode61 remove_diacritics 2'): lower case, accents
-# dropped (also one typed as a combining mark), '_' between words; 'ß' stays 'ß' there, so no casefold.
+# dropped (also one typed as a combining mark), '_' between words; 'ß' is 'ss' and 'ı' is 'i' there
+# (core/letters.py `base_letters`), so no casefold.
 _WORD = re.compile(r"[^\W_]+")
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _folded_words(text: str) -> list[str]:
     if not text.isascii():
-        text = _MARKS.sub("", unicodedata.normalize("NFD", text))
+        text = _MARKS.sub("", unicodedata.normalize("NFD", base_letters(text)))
     return _WORD.findall(text.lower())
 
 

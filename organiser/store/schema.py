@@ -6,7 +6,11 @@ the schema before it.
 
 from __future__ import annotations
 
+import orjson
 from sqlite_utils import Database, Migrations
+
+from organiser.core.letters import base_letters
+from organiser.core.phone_words import phones_searched
 
 migrations = Migrations("organiser")
 
@@ -427,6 +431,23 @@ def m022_invite_endings(db: Database) -> None:
     # (the other code of the same invitation let a laptop in), so whoever tries it later is told
     # that, not "expired".
     db.execute("ALTER TABLE invites ADD COLUMN ended TEXT NOT NULL DEFAULT ''")
+
+
+@migrations()
+def m023_search_base_letters(db: Database) -> None:
+    # The searchable text now holds 'ı', 'ł', 'ß' and the like as the letters people type for
+    # them ('i', 'l', 'ss'), as searches do (core/letters.py), and a member's phones also as the
+    # digits people type (core/phone_words.py). Text written before is rewritten;
+    # where the index holds the old text, the record is noted for the index to catch up, as an
+    # edit is (store/materialise.py `flush_search_index`).
+    row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'search_indexed_upto'").fetchone()
+    upto = (row[0] if row else None) or 0
+    changed = [(rowid, rid, old, new) for rowid, rid, kind, data, old in db.execute(
+        "SELECT rowid, id, kind, data, search FROM records WHERE search != ''")
+        if (new := base_letters(old) + phones_searched(kind, orjson.loads(data))) != old]
+    db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
+                        [(rid, old) for rowid, rid, old, _new in changed if rowid <= upto])
+    db.conn.executemany("UPDATE records SET search = ? WHERE rowid = ?", [(new, rowid) for rowid, _, _, new in changed])
 
 
 def migrate(db: Database) -> None:

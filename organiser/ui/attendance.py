@@ -31,6 +31,7 @@ from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
+from organiser.ui.bidi import day_text
 from organiser.ui.models.events import time_range
 from organiser.ui.widgets import error_colour, size_on_screen
 from organiser.ui.wording import people_words
@@ -123,7 +124,7 @@ def sheet_html(group: Group, event: Event, which: str) -> str:
             continue
     rows = [(names[r.member], r) for r in rsvps if r.member in names]
     rows.sort(key=lambda pair: pair[0].casefold())
-    when = f"{event.start_dt:%A %-d %B %Y}, {time_range(event)}"
+    when = f"{day_text(event.start_dt, '%A %-d %B %Y')}, {time_range(event)}"
     where = f" · {html.escape(event.location)}" if event.location else ""
     head = (f"<h1>{html.escape(event.title)}</h1><p>{html.escape(when)}{where}</p>"
             f"<h2>{SHEETS[which]}</h2>")

@@ -29,6 +29,7 @@ from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.ui.attendance import CopyEmailsDialog, PrintDialog, WalkInDialog, clock_time
+from organiser.ui.bidi import day_text
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.models.events import RsvpModel, time_range
@@ -177,9 +178,9 @@ class EventDetail(QWidget):
             return
         self.title.setText(event.title + (" (cancelled)" if event.status == "cancelled" else ""))
         shown = showing or event
-        when = shown.start_dt.strftime("%A %-d %B %Y, ") + time_range(shown)
+        when = day_text(shown.start_dt, "%A %-d %B %Y") + ", " + time_range(shown)
         if event.rrule:  # the series' first meeting, not the one chosen, is the event's own start
-            when += event.start_dt.strftime(" (repeats; first on %A %-d %B %Y)")
+            when += f" (repeats; first on {day_text(event.start_dt, '%A %-d %B %Y')})"
         bits = [f"<b>When</b> {html.escape(when)}"]
         if event.location:
             bits.append(f"<b>Where</b> {html.escape(event.location)}")

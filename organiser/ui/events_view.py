@@ -70,12 +70,22 @@ class EventCalendar(QCalendarWidget):
         self.setGridVisible(True)
         self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.setAccessibleName("Month view")
+        self._mark_the_weekend()
         # The grid inside takes the keys (arrows: a day, Page Up/Down: a month); it had no name.
         grid = self.findChild(QTableView, "qt_calendar_calendarview")
         if grid is not None:
             grid.setAccessibleName("Days of the month")
             grid.setAccessibleDescription("Arrows move a day or a week, Page Up and Page Down a month; "
                                           "the day's events are listed below.")
+
+    def _mark_the_weekend(self) -> None:
+        """The days off in red as the laptop's country has them (Friday and Saturday in Egypt):
+        Qt paints Saturday and Sunday red whatever the country."""
+        weekend = self.weekdayTextFormat(Qt.DayOfWeek.Saturday)
+        working_day = self.weekdayTextFormat(Qt.DayOfWeek.Monday)
+        working = set(self.locale().weekdays())
+        for day in Qt.DayOfWeek:
+            self.setWeekdayTextFormat(day, working_day if day in working else weekend)
 
     def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:
         super().paintCell(painter, rect, qdate)

@@ -27,6 +27,7 @@ from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.services.events import Event
 from organiser.services.group import Group
+from organiser.ui.bidi import day_text
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
@@ -297,7 +298,7 @@ class MembersView(QWidget):
         titles = {e.id: e for e in self._upcoming()}
         answers = [r for r in self.group.events.answers_of(member_id) if r.event in titles and r.answer]
         answers.sort(key=lambda r: titles[r.event].start)
-        return "; ".join(f"{titles[r.event].title} ({titles[r.event].start_dt:%-d %b}): {r.answer}"
+        return "; ".join(f"{titles[r.event].title} ({day_text(titles[r.event].start_dt, '%-d %b')}): {r.answer}"
                          for r in answers)
 
     def _upcoming(self) -> list[Event]:
@@ -314,7 +315,7 @@ class MembersView(QWidget):
         chosen = self.rsvp_event.currentData()
         self.rsvp_event.clear()
         for ev in events:
-            self.rsvp_event.addItem(f"{ev.start_dt:%a %-d %b} · {ev.title}", ev.id)
+            self.rsvp_event.addItem(f"{day_text(ev.start_dt, '%a %-d %b')} · {ev.title}", ev.id)
         if not events:
             self.rsvp_event.addItem("No upcoming events", None)
         self.rsvp_event.setCurrentIndex(max(0, self.rsvp_event.findData(chosen)))

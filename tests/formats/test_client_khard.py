@@ -94,7 +94,7 @@ def test_cards_keep_names_types_and_uids_through_khard_and_come_back_as_updates(
     assert (ana["family_name"], ana["given_name"], ana["phones"]) == ("López Díaz", "Ana", ["0034600000000"])
     assert ana["source_uid"] == ana_uid
     assert [m["name"] for m in organiser_json(data, "member", "list")] == [
-        "Ana López Díaz", "O'Brien, Seán", "Zoë Ñúñez García", "李伟"]  # by surname: López, O'Brien, Ñúñez, 李
+        "Ana López Díaz", "Zoë Ñúñez García", "O'Brien, Seán", "李伟"]  # by surname, accents aside
 
     # Organiser's export of the khard contact keeps khard's UID; importing it again adds nobody
     organiser(data, "export", "--format", "vcf", "--vcard-version", version, "--out", tmp_path / "again.vcf")

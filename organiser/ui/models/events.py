@@ -17,6 +17,7 @@ from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.ui.bidi import day_text
 from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, LoadedOnce, TableColumns, sync_rows
 from organiser.ui.models.names import NameLookup
@@ -58,7 +59,7 @@ def time_range(event: Event) -> str:
     text = start.strftime("%H:%M")
     if event.end:
         end = datetime.fromisoformat(event.end).replace(tzinfo=None)
-        text += "–" + (end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%-d %b %H:%M"))
+        text += "–" + (end.strftime("%H:%M") if end.date() == start.date() else day_text(end, "%-d %b %H:%M"))
     return text
 
 
@@ -68,7 +69,7 @@ def _to_last_day(event: Event) -> str:
     if not event.end:
         return ""
     last = datetime.fromisoformat(event.end).date() - timedelta(days=1)
-    return f", to {last:%a %-d %b}" if last > event.start_dt.date() else ""
+    return f", to {day_text(last, '%a %-d %b')}" if last > event.start_dt.date() else ""
 
 
 HORIZON_DAYS = 366  # how far ahead (and, with past events shown, back) repeats are listed

@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
+from organiser.core.letters import plain
 from organiser.services.group import Group
 from organiser.store import queries
 from organiser.store.queries import StoredRow
@@ -112,20 +113,21 @@ def _member_rows(db: Database, wanted: list[str], known: Mapping[str, StoredRow]
 
 
 def _name_key(row: MemberRow) -> tuple[str, str, str, str]:
-    """By surname where the structured name gives one, else by the display name (as Members.list)."""
+    """By surname where the structured name gives one, else by the display name (as Members.list),
+    case and accents aside (core/letters.py)."""
     values = row.values
     family = values.get("family_name")
     if not family:
-        return (row.name.casefold(), "", "", row.id)
-    return (family.casefold(), (values.get("given_name") or "").casefold(), row.name.casefold(), row.id)
+        return (plain(row.name), "", row.name.casefold(), row.id)
+    return (plain(family), plain(values.get("given_name") or ""), row.name.casefold(), row.id)
 
 
 SORT_KEYS = (
     _name_key,
     lambda r: (", ".join(r.values.get("emails") or []).casefold(), r.name.casefold(), r.id),
     lambda r: (", ".join(r.values.get("phones") or []), r.name.casefold(), r.id),
-    lambda r: (", ".join(r.plain_roles).casefold(), r.name.casefold(), r.id),
-    lambda r: (", ".join(r.working_groups).casefold(), r.name.casefold(), r.id),
+    lambda r: (plain(", ".join(r.plain_roles)), r.name.casefold(), r.id),
+    lambda r: (plain(", ".join(r.working_groups)), r.name.casefold(), r.id),
     lambda r: (r.consent_text(), r.name.casefold(), r.id),
 )
 
