@@ -429,5 +429,28 @@ def m022_invite_endings(db: Database) -> None:
     db.execute("ALTER TABLE invites ADD COLUMN ended TEXT NOT NULL DEFAULT ''")
 
 
+@migrations()
+def m023_erasure(db: Database) -> None:
+    # Forgetting a member (docs/erasure.md): the records each erasure order forgets, and the
+    # changesets it lists with the hash of each one's stub (store/erasure.py).
+    db.executescript(
+        """
+        CREATE TABLE erasure_orders (
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            record TEXT NOT NULL,
+            PRIMARY KEY (record, author, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE erasure_listed (
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            stub_hash TEXT NOT NULL,
+            PRIMARY KEY (author, seq, stub_hash)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

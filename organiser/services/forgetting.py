@@ -1,0 +1,72 @@
+"""Forgetting a member: an admin's order that erases them on every laptop (docs/erasure.md)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from organiser.core.erasure import ERASURE_KIND, MAX_LISTED, ORDER_FIELD, Listed, Order, stub_hash, stub_of
+from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.records import new_id
+from organiser.store import erasure
+from organiser.store.replica import LocalOp, Replica
+
+ONLY_ADMINS = "only an admin can forget a member; see 'organiser device list' for the group's admins."
+# What the person confirming is told, in the CLI and the app alike.
+NOT_REACHED = ("Backups, exports and copies made before, shared folders, and laptops outside the group "
+               "are not reached: they keep what they hold.")
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What an erasure did here: the member, the records forgotten, the changesets rewritten."""
+
+    member: str
+    records: int
+    changesets: int
+    seconds: float
+
+
+class Forgetting:
+    """`forget(member_id)`: erase a member, their roles and skills from this laptop's change log,
+    records, search index and conflicts, and sign the order that erases them everywhere."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.db = replica.db
+
+    def what_goes(self, member_id: str) -> list[str]:
+        """The records forgetting this member erases: theirs, and their roles and skills."""
+        row = self.db.execute("SELECT kind FROM records WHERE id = ?", [member_id]).fetchone()
+        if row is None or row[0] != "member":
+            raise NotFoundError(f"no member has the id '{member_id}'.")
+        traits = [rid for (rid,) in self.db.execute(
+            "SELECT id FROM records WHERE link1 = ? AND kind IN ('member_role', 'member_skill') ORDER BY id",
+            [member_id])]
+        return [member_id, *traits]
+
+    def is_forgotten(self, member_id: str) -> bool:
+        return member_id in erasure.forgotten(self.db)
+
+    def forget(self, member_id: str) -> Forgotten:
+        """Forget a member on this laptop and order it on every other (an admin's action).
+        Raises ValidationError (not an admin, forgotten already) or NotFoundError."""
+        began = time.perf_counter()
+        if self.replica.device_id not in self.replica.roster().admins:
+            raise ValidationError("member", ONLY_ADMINS)
+        if self.is_forgotten(member_id):
+            raise ValidationError("member", "this member was forgotten already.")
+        records = self.what_goes(member_id)
+        order = self._order(records)
+        self.replica.commit([LocalOp(ERASURE_KIND, new_id(), ORDER_FIELD, order.to_value())])
+        return Forgotten(member_id, len(records), len(order.changesets), time.perf_counter() - began)
+
+    def _order(self, records: list[str]) -> Order:
+        """The order: the records, and each held changeset that wrote one, with its stub's hash."""
+        gone = erasure.forgotten(self.db) | set(records)
+        listed = [Listed(cs.author, cs.seq, cs.hash, stub_hash(stub_of(cs.body, gone)))
+                  for cs in erasure.held_touching(self.db, records)]
+        if len(listed) > MAX_LISTED:
+            raise ValidationError("member", f"this member was written {len(listed):,} times, more than one order "
+                                  f"can list ({MAX_LISTED:,}).")
+        return Order(tuple(records), tuple(listed))
