@@ -45,6 +45,25 @@ class Forgetting:
             [member_id])]
         return [member_id, *traits]
 
+    def find(self, text: str) -> tuple[str, str]:
+        """(id, name) of the member `text` names: their id, four or more of its first characters,
+        or their name as written (deleted members too: deleting kept their values). Raises
+        NotFoundError with a sentence when none or several match."""
+        text = text.strip()
+        if not text:
+            raise NotFoundError("say which member to forget: their name or id.")
+        rows = self.db.execute(
+            "SELECT id, json_extract(data, '$.name') FROM records WHERE kind = 'member' AND (id = ? OR "
+            "(length(?) >= 4 AND id LIKE ?) OR lower(json_extract(data, '$.name')) = lower(?)) LIMIT 3",
+            [text, text, text.lower() + "%", text]).fetchall()
+        rows = [(rid, name) for rid, name in rows if name is not None]  # a forgotten member has no name
+        if not rows:
+            raise NotFoundError(f"no member is called or has the id '{text}'.")
+        if len(rows) > 1:
+            raise NotFoundError(f"several members match '{text}' ({', '.join(r[0][:8] for r in rows)}…): "
+                                "give the id instead.")
+        return rows[0]
+
     def is_forgotten(self, member_id: str) -> bool:
         return member_id in erasure.forgotten(self.db)
 
