@@ -30,6 +30,7 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
+from organiser.ui.forget_member import ask_to_forget
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
@@ -110,9 +111,13 @@ class MembersView(QWidget):
         self.edit_button.clicked.connect(self.edit_member)
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_member)
+        self.forget_button = QPushButton("For&get…")
+        self.forget_button.setToolTip("Erase this member from every laptop of the group (admins only)")
+        self.forget_button.clicked.connect(self.forget_member)
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.forget_button)
         buttons.addStretch(1)
         self._upcoming_events: list[Event] | None = None
         self._events_filled: list[Event] | None = None
@@ -266,6 +271,10 @@ class MembersView(QWidget):
         self._shown_row = row
         self.edit_button.setEnabled(row is not None)
         self.delete_button.setEnabled(row is not None)
+        admin = self.group.replica.device_id in self.group.replica.roster().admins
+        self.forget_button.setEnabled(row is not None and admin)
+        self.forget_button.setToolTip("Erase this member from every laptop of the group" if admin else
+                                      "Only an admin can forget a member")
         self.rsvp_event.setEnabled(row is not None)
         self.answer.setEnabled(row is not None)
         if row is None:
@@ -375,6 +384,28 @@ class MembersView(QWidget):
             return
         self.banner.show_message(f"Deleted {row.name}.", ("&Undo", lambda: self.undo_delete(row.id)))
         self.status.emit(f"Deleted {row.name}.")
+
+    def forget_member(self) -> None:
+        """Ask, then erase the chosen member everywhere (an admin's action)."""
+        row = self.current_row()
+        if row is None:
+            return
+        try:
+            traits = len(self.group.forgetting.what_goes(row.id)) - 1
+        except OrganiserError as exc:
+            show_error(self, "Cannot forget this member", exc)
+            return
+        ask_to_forget(self, row.name, traits, lambda: self._forget(row))
+
+    def _forget(self, row: MemberRow) -> None:
+        try:
+            self.group.forgetting.forget(row.id)
+        except OrganiserError as exc:
+            show_error(self, "Cannot forget this member", exc)
+            return
+        self.banner.show_message(f"Forgot {row.name} on this laptop; the others erase them as they hear. "
+                                 "Old backups and copies outside the group are not reached.")
+        self.status.emit(f"Forgot {row.name}.")
 
     def undo_delete(self, member_id: str) -> None:
         try:
