@@ -133,25 +133,38 @@ def carry_out(db: Database, group: str | None, gone: frozenset[str], new: Collec
     arrival number; scrub the records. Returns how many changesets were rewritten."""
     db.conn.execute("PRAGMA secure_delete = ON")
     rewritten = 0
-    for record in sorted(new):
-        rows = db.conn.execute(
-            "SELECT c.id, c.hash, c.body, c.signature FROM change_log l JOIN changes c ON c.id = l.id "
-            "WHERE instr(coalesce(l.head, '') || coalesce(l.ops, '') || coalesce(CAST(l.body AS TEXT), ''), ?)",
-            [record]).fetchall()
-        for local_id, digest, body, signature in rows:
-            held = decode_changeset(bytes(body), bytes(signature))
-            if not touches(held.ops, gone):
-                continue
-            held = Changeset(held.group, held.author, held.seq, held.prev, held.hlc, held.ops, held.body,
-                             held.signature, digest)
-            stub = _stub(held, gone)
-            if stub.body == held.body:
-                continue
-            db.conn.execute("DELETE FROM change_log WHERE id = ?", [local_id])
-            db.conn.executemany(changelog.INSERT, changelog.stored_rows([stub], group))
-            rewritten += 1
+    for local_id, held in _naming(db, new):
+        stub = _stub(held, gone)
+        if stub.body == held.body:
+            continue
+        db.conn.execute("DELETE FROM change_log WHERE id = ?", [local_id])
+        db.conn.executemany(changelog.INSERT, changelog.stored_rows([stub], group))
+        rewritten += 1
     scrub(db, gone)
     return rewritten
+
+
+def _naming(db: Database, records: Collection[str]) -> list[tuple[int, Changeset]]:
+    """(arrival number, changeset with its chain hash) of every held changeset that writes one of
+    `records`, in arrival order: one pass over the change log's stored text, then a decode of
+    each changeset whose text names one of them."""
+    wanted = sorted(records)
+    if not wanted:
+        return []
+    text = "coalesce(head, '') || coalesce(ops, '') || coalesce(CAST(body AS TEXT), '')"
+    found: list[tuple[int, Changeset]] = []
+    for chunk, _marks in in_chunks(wanted):
+        ids = [i for (i,) in db.conn.execute(
+            f"SELECT id FROM change_log WHERE {' OR '.join(f'instr({text}, ?)' for _ in chunk)}", chunk)]
+        for local_id in ids:
+            digest, body, signature = db.conn.execute(
+                "SELECT hash, body, signature FROM changes WHERE id = ?", [local_id]).fetchone()
+            cs = decode_changeset(bytes(body), bytes(signature))
+            if touches(cs.ops, records):
+                found.append((local_id, Changeset(cs.group, cs.author, cs.seq, cs.prev, cs.hlc, cs.ops, cs.body,
+                                                  cs.signature, digest)))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def scrub(db: Database, records: Collection[str]) -> None:
@@ -192,16 +205,4 @@ def wipe_free_pages(db: Database) -> None:
 
 def held_touching(db: Database, records: Collection[str]) -> list[Changeset]:
     """Held changesets that write any of `records` (with their chain hash), for an order to list."""
-    found: dict[int, Changeset] = {}
-    for record in sorted(records):
-        for local_id, digest, body, signature in db.conn.execute(
-            "SELECT c.id, c.hash, c.body, c.signature FROM change_log l JOIN changes c ON c.id = l.id "
-            "WHERE instr(coalesce(l.head, '') || coalesce(l.ops, '') || coalesce(CAST(l.body AS TEXT), ''), ?)",
-            [record]):
-            if local_id in found:
-                continue
-            cs = decode_changeset(bytes(body), bytes(signature))
-            if touches(cs.ops, records):
-                found[local_id] = Changeset(cs.group, cs.author, cs.seq, cs.prev, cs.hlc, cs.ops, cs.body,
-                                            cs.signature, digest)
-    return [found[k] for k in sorted(found)]
+    return [cs for _id, cs in _naming(db, records)]
