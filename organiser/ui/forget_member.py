@@ -13,9 +13,9 @@ from organiser.services.forgetting import NOT_REACHED
 
 def forget_question(name: str, traits: int) -> str:
     """What the admin reads before forgetting: what is erased, where, and what is not reached."""
-    kept = f", their {traits} role(s) and skill(s)" if traits else ""
+    kept = ", consent, roles and skills" if traits else " and consent"
     return (f"<p>Forget <b>{html.escape(name)}</b> for good?</p>"
-            f"<p>Their name, phones, emails, notes and consent{kept} are erased from this laptop's history, "
+            f"<p>Their name, phones, emails, notes{kept} are erased from this laptop's history, "
             "search and conflicts, and from every other laptop of the group as it hears of it. Laptops "
             "joining later never receive them. This cannot be undone.</p>"
             f"<p><b>Not reached:</b> {html.escape(NOT_REACHED)} Their name stays where it was typed in "

@@ -40,7 +40,7 @@ def test_forgetting_asks_says_what_is_not_reached_and_cancel_keeps_the_member(wi
     qtbot.mouseClick(window.members_view.forget_button, Qt.MouseButton.LeftButton)
     box = _box(window, qtbot)
     text = box.text()
-    assert "Zofia Quisling" in text and "1 role(s)" in text and "cannot be undone" in text
+    assert "Zofia Quisling" in text and "roles and skills" in text and "cannot be undone" in text
     assert "Not reached:" in text and "Backups, exports and copies made before" in text
     qtbot.mouseClick(_button(box, "Cancel"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not box.isVisible())
