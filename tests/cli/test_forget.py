@@ -52,3 +52,13 @@ def test_forget_refuses_what_names_no_member_with_a_sentence(with_member, name, 
     organiser, _member = with_member
     refused = organiser("member", "forget", name, "--yes")
     assert refused.code == 2 and refused.err.strip() == f"organiser: {sentence}"
+
+
+def test_a_member_deleted_before_can_still_be_forgotten(with_member, tmp_path):
+    """Deleting kept the values under a tombstone: forgetting is what erases them."""
+    organiser, member = with_member
+    assert organiser("member", "delete", member).code == 0
+    assert PHONE.encode() in _database_bytes(tmp_path / "data")
+    done = organiser("member", "forget", "Zofia Quisling", "--yes")
+    assert done.code == 0, done.err
+    assert PHONE.encode() not in _database_bytes(tmp_path / "data")
