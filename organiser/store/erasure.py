@@ -51,7 +51,7 @@ def _json_pairs(pairs: list[tuple[str, int]]) -> str:
 
 
 def any_orders(db: Database) -> bool:
-    return bool(db.conn.execute("SELECT EXISTS (SELECT 1 FROM erasure_listed)").fetchone()[0])
+    return bool(db.conn.execute("SELECT EXISTS (SELECT 1 FROM erasure_orders)").fetchone()[0])
 
 
 def vouch(db: Database, changesets: list[Changeset]) -> tuple[list[Changeset], set[tuple[str, int]]]:
