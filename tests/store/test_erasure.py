@@ -225,3 +225,19 @@ def test_a_group_made_before_m023_opens_and_forgets_its_member(tmp_path):
     admin.forgetting.forget(member)
     assert _values_in_log(admin) == [] and _found(admin) == []
     admin.close()
+
+
+def test_a_removal_that_merges_a_forgotten_member_again_leaves_them_blank_and_deleted(room):
+    """A removal taking back what a laptop wrote merges the records it touched again from the stubs."""
+    from datetime import UTC, datetime
+
+    admin, laptop, member, _tmp = room
+    since = datetime.now(UTC)
+    laptop.members.edit(member, notes="moved to the flat above the bakery")
+    sync_pair(admin, laptop)
+    admin.forgetting.forget(member)
+    admin.membership.remove(laptop.device_id, undo_since=since)
+    row = admin.db.execute("SELECT data, deleted FROM records WHERE id = ?", [member]).fetchone()
+    assert row[1] == 1 and "null" in row[0] and "Quisling" not in row[0]
+    assert [m.name for m in admin.members.list()] == ["Ana Ortiz"]
+    assert _values_in_log(admin) == [] and _found(admin) == []
