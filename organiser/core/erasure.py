@@ -106,3 +106,11 @@ def parse_order(value: Any) -> Order | None:
     if any(item is None for item in listed):
         return None
     return Order(tuple(records), tuple(item for item in listed if item is not None))
+
+
+def describe(value: Any) -> str:
+    """An order in words, for the history: what it forgot, not the hashes it lists."""
+    order = parse_order(value)
+    if order is None:
+        return "not a well-formed erasure order"
+    return f"forgot {len(order.records)} record(s), erasing {len(order.changesets)} change(s) everywhere"

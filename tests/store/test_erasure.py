@@ -241,3 +241,11 @@ def test_a_removal_that_merges_a_forgotten_member_again_leaves_them_blank_and_de
     assert row[1] == 1 and "null" in row[0] and "Quisling" not in row[0]
     assert [m.name for m in admin.members.list()] == ["Ana Ortiz"]
     assert _values_in_log(admin) == [] and _found(admin) == []
+
+
+def test_the_history_says_what_an_order_forgot_and_shows_no_erased_value(room):
+    admin, _laptop, member, _tmp = room
+    admin.forgetting.forget(member)
+    lines = [w.line() for w in admin.history.by_device(admin.replica.device_id)]
+    assert any("erasure" in line and "forgot 3 record(s), erasing 2 change(s) everywhere" in line for line in lines)
+    assert not [line for line in lines if any(s in line for s in SECRETS)]
