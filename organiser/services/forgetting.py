@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from organiser.core.bus import RecordsChanged
 from organiser.core.erasure import ERASURE_KIND, MAX_LISTED, ORDER_FIELD, Listed, Order, stub_hash, stub_of
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.records import new_id
 from organiser.store import erasure
+from organiser.store.database import connect
 from organiser.store.replica import LocalOp, Replica
 
 ONLY_ADMINS = "only an admin can forget a member; see 'organiser device list' for the group's admins."
@@ -79,6 +81,25 @@ class Forgetting:
         order = self._order(records)
         self.replica.commit([LocalOp(ERASURE_KIND, new_id(), ORDER_FIELD, order.to_value())])
         return Forgotten(member_id, len(records), len(order.changesets), time.perf_counter() - began)
+
+    def forget_apart(self, member_id: str) -> Forgotten:
+        """`forget` on a database connection of its own, for a worker thread: on a year-old group
+        the erasure takes seconds (the change log searched, the file rebuilt), which the window's
+        thread must not wait through. The caller tells its own listeners afterwards
+        (`changed_event`)."""
+        db = connect(self.replica.database_path())
+        try:
+            replica = Replica(db, group_id=self.replica.group_id, device_id=self.replica.device_id,
+                              key=self.replica.key())
+            return Forgetting(replica).forget(member_id)
+        finally:
+            db.close()
+
+    def changed_event(self, done: Forgotten) -> RecordsChanged:
+        """What `forget` on this connection would have published: the member's records changed."""
+        self.replica.forget_roster()
+        return RecordsChanged(frozenset(self.what_goes(done.member)), frozenset(("member", "member_role",
+                                                                                  "member_skill")), "local")
 
     def _order(self, records: list[str]) -> Order:
         """The order: the records, and each held changeset that wrote one, with its stub's hash."""

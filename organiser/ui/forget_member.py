@@ -4,8 +4,11 @@ not, then the erasure (services/forgetting.py, docs/erasure.md)."""
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
+from typing import Any
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from organiser.services.forgetting import NOT_REACHED
@@ -32,3 +35,31 @@ def ask_to_forget(parent: QWidget, name: str, traits: int, go_on: Callable[[], N
     box.finished.connect(lambda _result: box.clickedButton() is forget and go_on())
     box.open()
     return box
+
+
+class _Relay(QObject):
+    """Carries a worker thread's outcome to the window's thread (a queued signal)."""
+
+    done = Signal(object)
+
+
+_running: set[threading.Thread] = set()
+
+
+def run_apart(parent: QObject, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    """Run `work` on a thread of its own; `on_done` gets its result, or the exception it raised, on
+    the window's thread."""
+    relay = _Relay(parent)
+    relay.done.connect(lambda outcome: (relay.deleteLater(), on_done(outcome)))
+
+    def run() -> None:
+        try:
+            outcome: Any = work()
+        except Exception as exc:  # handed to the window, which says it in a sentence or logs it
+            outcome = exc
+        relay.done.emit(outcome)
+        _running.discard(thread)
+
+    thread = threading.Thread(target=run, name="forget-member", daemon=True)
+    _running.add(thread)
+    thread.start()

@@ -4,6 +4,7 @@ pane, add/edit in a dialog, and delete with undo."""
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -26,11 +27,12 @@ from PySide6.QtWidgets import (
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.services.events import Event
+from organiser.services.forgetting import Forgotten
 from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
-from organiser.ui.forget_member import ask_to_forget
+from organiser.ui.forget_member import ask_to_forget, run_apart
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
@@ -45,6 +47,8 @@ from organiser.ui.widgets import (
 
 SINGLE_LETTER_WAIT_MS = 200
 
+
+log = logging.getLogger(__name__)
 
 class MembersView(QWidget):
     status = Signal(str)
@@ -398,11 +402,21 @@ class MembersView(QWidget):
         ask_to_forget(self, row.name, traits, lambda: self._forget(row))
 
     def _forget(self, row: MemberRow) -> None:
-        try:
-            self.group.forgetting.forget(row.id)
-        except OrganiserError as exc:
-            show_error(self, "Cannot forget this member", exc)
+        """The erasure takes seconds on a year-old group: on a thread of its own, the window live."""
+        self.forget_button.setEnabled(False)
+        self.banner.show_message(f"Forgetting {row.name}…")
+        run_apart(self, lambda: self.group.forgetting.forget_apart(row.id), lambda done: self._forgot(row, done))
+
+    def _forgot(self, row: MemberRow, done: object) -> None:
+        if isinstance(done, OrganiserError):
+            self.banner.hide()
+            show_error(self, "Cannot forget this member", done)
             return
+        if not isinstance(done, Forgotten):
+            log.error("forgetting a member failed", exc_info=done if isinstance(done, BaseException) else None)
+            self.banner.show_message(f"{row.name} could not be forgotten: {done}")
+            return
+        self.group.bus.publish(self.group.forgetting.changed_event(done))
         self.banner.show_message(f"Forgot {row.name} on this laptop; the others erase them as they hear. "
                                  "Old backups and copies outside the group are not reached.")
         self.status.emit(f"Forgot {row.name}.")

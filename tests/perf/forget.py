@@ -8,7 +8,8 @@ were). The member forgotten is the one written most often. Reported: seconds for
 `forget` (order built, stubs written, records scrubbed, full-text index merged, the file
 rebuilt), of which the rebuild alone (timed again after); how many changesets were rewritten;
 seconds for laptop 2 to apply the order (a sync bringing only it); the database sizes; and
-whether a raw byte search of each file still finds the member's phone numbers or name.
+whether a raw byte search of each file still finds a phone number and a note written to the member
+before (values found nowhere else: the demo's names and numbers repeat across members).
 """
 
 from __future__ import annotations
@@ -35,14 +36,30 @@ def _most_written(group: Group) -> str:
     return max(counts, key=lambda m: counts[m])
 
 
-def _secrets(group: Group, member: str) -> list[bytes]:
-    values = group.members.get(member)
-    return [s.encode() for s in (values.name, *values.phones) if len(s) >= 6]
+def _unique_values(door: Group, other: Group, member: str) -> list[bytes]:
+    """A phone number and a note found nowhere in either file, written to the member and synced:
+    the demo's names and numbers repeat across members (and a number once held by another
+    member stays in that member's history), so only values known to be the member's alone can
+    say whether a raw byte search still finds them."""
+    raw = _raw(door) + _raw(other)
+    for n in range(900000, 1000000):
+        phone = f"+44 7700 {n}"
+        if phone.encode() not in raw:
+            break
+    note = "the forgotten member's own note 6f1d2c"
+    values = door.members.get(member)
+    door.members.edit(member, phones=[*values.phones, phone], notes=note)
+    other.replica.apply(door.replica.changes_since(other.replica.version_vector()))
+    return [phone.encode(), note.encode()]
+
+
+def _raw(group: Group) -> bytes:
+    path = Path(group.replica.database_path())
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
 
 
 def _found(group: Group, secrets: list[bytes]) -> int:
-    path = Path(group.replica.database_path())
-    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    raw = _raw(group)
     return sum(s in raw for s in secrets)
 
 
@@ -61,7 +78,7 @@ def main() -> None:
         shutil.copytree(args.year / "laptop-2", work / "laptop-2")
         door, other = open_group(work / "door"), open_group(work / "laptop-2")
         member = _most_written(door)
-        secrets = _secrets(door, member)
+        secrets = _unique_values(door, other, member)
         size_before = _size_mb(door)
         changesets = door.db.execute("SELECT count(*) FROM changes").fetchone()[0]
         began = time.perf_counter()
