@@ -249,3 +249,17 @@ def test_the_history_says_what_an_order_forgot_and_shows_no_erased_value(room):
     lines = [w.line() for w in admin.history.by_device(admin.replica.device_id)]
     assert any("erasure" in line and "forgot 3 record(s), erasing 2 change(s) everywhere" in line for line in lines)
     assert not [line for line in lines if any(s in line for s in SECRETS)]
+
+
+def test_a_backup_written_after_forgetting_restores_without_the_values(room, tmp_path):
+    from organiser.formats.backup import write_backup
+    from organiser.services.backup import build_backup, restore_backup
+
+    admin, _laptop, member, _tmp = room
+    admin.forgetting.forget(member)
+    data = write_backup(build_backup(admin))
+    assert not [s for s in SECRETS if s.encode() in data]
+    restored = restore_backup(tmp_path / "restored", data, "backup.json")
+    assert restored.replica.state_hash() == admin.replica.state_hash()
+    assert restored.forgetting.is_forgotten(member) and _found(restored) == []
+    restored.close()
