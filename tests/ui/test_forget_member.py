@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click_row
+from organiser.ui.settings import UiSettings
+from tests.ui.conftest import click_row, second_laptop
 
 PHONE = "+44 7700 900321"
 
@@ -65,3 +69,20 @@ def test_an_admin_forgets_a_member_and_the_file_no_longer_holds_their_phone(wind
 def _file_bytes(window: MainWindow) -> bytes:
     path = Path(window.group.replica.database_path())
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+@pytest.fixture
+def member_laptop(demo: Group, tmp_path: Path) -> Iterator[Group]:
+    yield from second_laptop(demo, tmp_path / "member", "minutes laptop")
+
+
+def test_on_a_members_laptop_forget_is_offered_to_no_one(member_laptop: Group, qtbot: Any, tmp_path: Path) -> None:
+    win = MainWindow(member_laptop, None, settings=UiSettings(tmp_path / "ui-member"))
+    qtbot.addWidget(win)
+    win.show()
+    win.switch_to("members")
+    click_row(qtbot, win.members_view.table, 0)
+    assert win.members_view.current_row() is not None and win.members_view.delete_button.isEnabled()
+    assert not win.members_view.forget_button.isEnabled()
+    assert win.members_view.forget_button.toolTip() == "Only an admin can forget a member"
+    win.close()
