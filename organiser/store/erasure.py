@@ -11,15 +11,17 @@ full-text index and the conflicts. All of it runs inside the caller's write tran
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, decode_changeset
 from organiser.core.erasure import carries_order, orders_in, stub_hash, stub_of, touches
-from organiser.store import changelog
+from organiser.core.errors import ValidationError
+from organiser.store import changelog, checks
 from organiser.store.database import in_chunks
-from organiser.store.materialise import flush_search_index, indexed_upto
+from organiser.store.materialise import MergeOutcome, flush_search_index, indexed_upto
 from organiser.store.verify import Refusal
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,44 @@ def any_orders(db: Database) -> bool:
     return bool(db.conn.execute("SELECT EXISTS (SELECT 1 FROM erasure_orders)").fetchone()[0])
 
 
+class Erasing(NamedTuple):
+    """What storing a batch has to do with erasure: every forgotten record, and those its orders add."""
+
+    gone: frozenset[str]
+    newly: set[str]
+
+
+def refuse_local_writes(db: Database, op_groups: Sequence[Sequence[Any]]) -> None:
+    """A local edit of a forgotten record is refused (it would write the values back)."""
+    if any_orders(db):
+        gone = forgotten(db)
+        if any(op[1] in gone for ops in op_groups for op in ops):
+            raise ValidationError("id", "this member was forgotten by the group; nothing of them can be written.")
+
+
+def before_storing(db: Database, batch: list[Changeset]) -> tuple[list[Changeset], Erasing]:
+    """Keep the batch's orders; the batch with what writes a forgotten record as its stub, so the
+    values never reach the disk."""
+    newly = note_orders(db, batch) if any(carries_order(cs.ops) for cs in batch) else set()
+    gone = forgotten(db) if newly or any_orders(db) else frozenset()
+    return (stubbed(batch, gone) if gone else batch), Erasing(gone, newly)
+
+
+def after_merging(db: Database, group: str | None, batch: list[Changeset], erasing: Erasing,
+                  outcome: MergeOutcome) -> bool:
+    """Carry out the batch's new orders, or scrub the forgotten records its stubs merged into (a
+    stub may rewrite a record's row with no value changed). True when an order was carried out:
+    the file is then rebuilt after the transaction (`wipe_free_pages`)."""
+    if erasing.newly:
+        carry_out(db, group, erasing.gone, erasing.newly)
+        outcome.changed |= erasing.newly
+        outcome.kinds.add("member")
+        return True
+    if erasing.gone:
+        scrub(db, {op[1] for cs in batch for op in cs.ops if op[1] in erasing.gone})
+    return False
+
+
 def vouch(db: Database, changesets: list[Changeset]) -> tuple[list[Changeset], set[tuple[str, int]]]:
     """Stubs an order stored here vouches for, made to stand for their originals in the chain
     (the hash the order lists); returns the changesets and the (author, seq) of the stubs.
@@ -73,6 +113,18 @@ def vouch(db: Database, changesets: list[Changeset]) -> tuple[list[Changeset], s
             vouched.add((cs.author, cs.seq))
         out.append(cs)
     return out, vouched
+
+
+def screen(db: Database, batch: list[Changeset], vouched: Collection[tuple[str, int]], admins: Collection[str],
+           now_ms: int) -> tuple[list[Changeset], list[Refusal]]:
+    """`checks.screen` for verified changesets, but for the stubs an order vouches for (checked so
+    on the admin's laptop, before their values went); then `refusals` for all of them."""
+    stubs = [cs for cs in batch if (cs.author, cs.seq) in vouched]
+    good, unfit = checks.screen(db, [cs for cs in batch if (cs.author, cs.seq) not in vouched], now_ms)
+    if stubs:
+        good = sorted(good + stubs, key=lambda cs: (cs.author, cs.seq))
+    good, refused = refusals(db, good, admins, vouched)
+    return good, unfit + refused
 
 
 def refusals(db: Database, batch: list[Changeset], admins: Collection[str], vouched: Collection[tuple[str, int]]

@@ -25,7 +25,7 @@ from organiser.core.bus import (
 )
 from organiser.core.changeset import GENESIS, Changeset, sign_changeset
 from organiser.core.erasure import carries_order
-from organiser.core.errors import OrganiserError, ValidationError
+from organiser.core.errors import OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key, short_id
@@ -145,7 +145,7 @@ class Replica:
         self._head_seen, seen = None, self._head_seen  # forgotten unless this commit is stored
         with self._write():
             head = self._head(seen)
-            self._refuse_forgotten(op_groups)
+            erasure.refuse_local_writes(self.db, op_groups)
             touched = read_touched(self.db, op_groups, fresh, head.any_conflicts)
             batch = self._sign(op_groups, touched.states, touched.agreeing, head)
             outcome = self._store(batch, (touched.states, touched.stored), local=True,
@@ -157,13 +157,6 @@ class Replica:
         self._wipe_if_erased()
         self._announce(outcome, batch, "local")
         return batch
-
-    def _refuse_forgotten(self, op_groups: Sequence[Sequence[LocalOp]]) -> None:
-        """A local edit of a forgotten record is refused (it would write the values back)."""
-        if erasure.any_orders(self.db):
-            gone = erasure.forgotten(self.db)
-            if any(op.record in gone for ops in op_groups for op in ops):
-                raise ValidationError("id", "this member was forgotten by the group; nothing of them can be written.")
 
     def _wipe_if_erased(self) -> None:
         """After a transaction that carried out an erasure order: no old page keeps the values."""
@@ -213,21 +206,14 @@ class Replica:
         A local commit touches as few pages as it can, since each costs disk writes: this
         device's own entry of the version vector and its clock are read from its own newest
         changeset, not stored apart."""
-        newly = erasure.note_orders(self.db, batch) if any(carries_order(cs.ops) for cs in batch) else set()
-        gone = erasure.forgotten(self.db) if newly or erasure.any_orders(self.db) else frozenset()
-        if gone:  # what writes a forgotten record is stored as its stub: the values never reach the disk
-            batch, preloaded, all_new = erasure.stubbed(batch, gone), None, False
+        batch, erasing = erasure.before_storing(self.db, batch)
+        if erasing.gone:  # stubs replaced what wrote a forgotten record: nothing preloaded holds
+            preloaded, all_new = None, False
         self.db.conn.executemany(changelog.INSERT, changelog.stored_rows(batch, self._log_group))
         # all_new: one local changeset whose records were all made up for it (see commit_batch)
         outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
             self.db, batch, preloaded)
-        if newly:
-            erasure.carry_out(self.db, self._log_group, gone, newly)
-            self._erased = True
-            outcome.changed |= newly
-            outcome.kinds.add("member")
-        elif gone:  # a stub merged may rewrite a forgotten record's row, even with no value changed
-            erasure.scrub(self.db, {op[1] for cs in batch for op in cs.ops if op[1] in gone})
+        self._erased |= erasure.after_merging(self.db, self._log_group, batch, erasing, outcome)
         if not local:
             advance_vector(self.db, {cs.author for cs in batch})
         if membership.has_entries(batch):
@@ -438,14 +424,9 @@ class Replica:
                 break
             ready, beyond = self.split_by_membership(ready)
         batch = self._verified(ready, known, result.refused)
-        # Checked like a person's edit once signatures vouch for who wrote them; stubs an order
-        # vouches for were checked so by the admin's laptop, before their values went.
-        stubs = [cs for cs in batch if (cs.author, cs.seq) in self._vouched]
-        batch, unfit = checks.screen(self.db, [cs for cs in batch if (cs.author, cs.seq) not in self._vouched],
-                                     self.clock.wall_ms())
-        result.refused.extend(unfit)
-        batch, unfit = erasure.refusals(self.db, sorted(batch + stubs, key=lambda cs: (cs.author, cs.seq)),
-                                        self.roster().admins, self._vouched)
+        # Checked like a person's edit once signatures vouch for who wrote them (and by the rules
+        # of erasure orders: store/erasure.py).
+        batch, unfit = erasure.screen(self.db, batch, self._vouched, self.roster().admins, self.clock.wall_ms())
         result.refused.extend(unfit)
         if batch:
             part = self._store(batch)
