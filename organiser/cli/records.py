@@ -7,6 +7,7 @@ from typing import Any
 
 from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
 from organiser.core.errors import NotFoundError, ValidationError
+from organiser.services.forgetting import NOT_REACHED
 from organiser.services.group import Group
 
 
@@ -110,6 +111,14 @@ def _register_members(sub: argparse._SubParsersAction) -> None:
                     "change a member (options as for add; --email/--role/--skill replace the list)")
     _member_fields(p, creating=False)
     _id_command(verbs, "delete", "member", member_delete, "delete a member")
+    p = verbs.add_parser(
+        "forget", help="erase a member everywhere (admins only)",
+        description="Erase a member, their roles and skills from every laptop of the group: the change log, "
+                    "the records, the search index and the conflicts kept (docs/erasure.md). "
+                    f"{NOT_REACHED}")
+    p.add_argument("member", metavar="NAME", help="the member's name as written, or their id (or its first characters)")
+    p.add_argument("--yes", action="store_true", help="forget without asking to confirm")
+    p.set_defaults(handler=member_forget)
 
 
 def member_add(args: argparse.Namespace) -> int:
@@ -152,6 +161,31 @@ def member_delete(args: argparse.Namespace) -> int:
         group.members.delete(member_id)
         print(f"Deleted {name} ({member_id}).")
     return 0
+
+
+def member_forget(args: argparse.Namespace) -> int:
+    with opened_group(args) as group:
+        member_id, name = group.forgetting.find(args.member)
+        if not args.yes and not _confirmed(name, member_id, len(group.forgetting.what_goes(member_id)) - 1):
+            print("Nothing was forgotten.")
+            return 1
+        done = group.forgetting.forget(member_id)
+        print(f"Forgot {name} ({member_id}): {done.changesets} change(s) erased here, and ordered on every laptop "
+              f"of the group as it hears. {NOT_REACHED}")
+    return 0
+
+
+def _confirmed(name: str, member_id: str, traits: int) -> bool:
+    from organiser.cli.main import CliError
+
+    print(f"This erases {name} ({member_id}), their details and {traits} role(s) and skill(s), from this laptop "
+          f"and from every laptop of the group as it hears, for good. {NOT_REACHED}")
+    try:
+        answer = input("Type 'forget' to go on: ")
+    except EOFError:
+        raise CliError("nothing was forgotten: no answer was typed (add --yes to forget without being asked).") \
+            from None
+    return answer.strip().lower() == "forget"
 
 
 # ---- events -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
 from organiser.services.devices import Devices
 from organiser.services.events import Events
+from organiser.services.forgetting import Forgetting
 from organiser.services.forks import Forks
 from organiser.services.group_folders import (  # noqa: F401  (the names callers import from here)
     JOINING_META,
@@ -96,6 +97,7 @@ class Group:
         self.proposals = Proposals(replica)
         self.membership = Devices(replica)
         self.forks = Forks(replica, self.membership)
+        self.forgetting = Forgetting(replica)
         self.history = History(replica, self._device_names)
 
     # ---- identity -----------------------------------------------------------------------

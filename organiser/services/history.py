@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from organiser.core.changeset import decode_changeset
+from organiser.core.erasure import ERASURE_KIND, describe
 from organiser.core.errors import NotFoundError
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.store import queries
@@ -93,7 +94,8 @@ class History:
         for author, seq, hlc, body, signature, taken in rows:
             for op in decode_changeset(bytes(body), bytes(signature)).ops:
                 if wanted(op):
-                    value = MINUTES_TYPED if op.kind == "minutes" else op.value
+                    value = (MINUTES_TYPED if op.kind == "minutes" else describe(op.value) if op.kind == ERASURE_KIND
+                             else op.value)
                     found.append(Write(_when(hlc), author, names.get(author, author[:8]), seq, op.kind, op.record,
                                        op.field, value, bool(taken), self._name(op.record, labels),
                                        self._name(value, labels)))

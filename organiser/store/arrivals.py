@@ -22,6 +22,12 @@ class ApplyResult:
     changed_records: set[str] = field(default_factory=set)
 
 
+def combined(first: ApplyResult, second: ApplyResult) -> ApplyResult:
+    """Two applies' results as one."""
+    return ApplyResult(first.applied + second.applied, first.duplicates + second.duplicates,
+                       first.refused + second.refused, first.changed_records | second.changed_records)
+
+
 def new_ones(db: Database, group_id: str, changesets: Iterable[Changeset], result: ApplyResult,
              suspects: list[Changeset], links: Callable[[Changeset], bool]) -> list[Changeset]:
     """Drop duplicates and changesets we hold; refuse other groups'; put second versions

@@ -21,6 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op
+from organiser.core.erasure import ERASURE_KIND, ORDER_FIELD, parse_order
 from organiser.core.errors import ValidationError
 from organiser.core.field_rules import (
     EMAIL_RE,
@@ -187,6 +188,8 @@ FIELDS: dict[str, dict[str, Check]] = {
 }
 FIELDS[MEMBERSHIP_KIND] = {action: _membership_entry for action in ACTIONS}
 FIELDS[MEMBERSHIP_KIND][POLICY] = _policy_entry
+# An erasure order (core/erasure.py); whether its author may order it: store/erasure.py `refusals`.
+FIELDS[ERASURE_KIND] = {ORDER_FIELD: lambda v: parse_order(v) is not None}
 TRAIT_KINDS = ("member_role", "member_skill")
 
 Problem = tuple[str, str]  # (refusal code, sentence)
@@ -285,6 +288,8 @@ def _value_sentence(kind: str, field_name: str, value: Any) -> str:
     """The sentence a person typing the value would read (same rules, same words)."""
     if value is None:
         return f"{field_name}: it empties a field a {kind} needs"
+    if kind == ERASURE_KIND:
+        return f"{field_name}: not an erasure order this app could have written"
     if kind not in KINDS:  # a membership entry
         return f"{field_name}: not a membership entry this app could have written"
     spec = KINDS[kind].by_name.get(field_name)

@@ -28,7 +28,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import GENESIS, Changeset, decode_changeset, verify_signature
 from organiser.core.forks import Version, follow
 from organiser.core.membership import MEMBERSHIP_KIND
-from organiser.store import incidents
+from organiser.store import erasure, incidents
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, indexed_upto, merge_changesets, reindex_members
 from organiser.store.verify import Refusal
@@ -236,6 +236,8 @@ def _rebuild(db: Database, affected: set[str], aside: dict[str, int]) -> MergeOu
     keep = _changesets_naming(db, affected, aside)
     members = _forget(db, affected)
     outcome = merge_changesets(db, keep)
+    if erasure.any_orders(db):  # merged again from stubs: forgotten records stay blank and deleted
+        erasure.scrub(db, affected & erasure.forgotten(db))
     gone = affected - {op.record for cs in keep for op in cs.ops}
     if members - gone:
         reindex_members(db, members - gone)

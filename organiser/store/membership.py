@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset, Op, decode_changeset
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
 from organiser.core.merge import RecordState
-from organiser.store import forks
+from organiser.store import erasure, forks
 from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, Stored, indexed_upto, load_states, merge_changesets
@@ -336,6 +336,8 @@ def rebuild_records(db: Database, ids: set[str]) -> MergeOutcome:
     outcome = merge_changesets(db, batch, (states, stored)) if batch else MergeOutcome()
     gone = [rid for rid in ids if rid in stored and not states.get(rid, RecordState("", rid, {}, {})).values]
     _delete_records(db, gone, stored)
+    if erasure.any_orders(db):  # merged again from stubs: forgotten records stay blank and deleted
+        erasure.scrub(db, ids & erasure.forgotten(db))
     outcome.changed |= set(old) | set(gone)
     outcome.kinds |= {s.kind for s in old.values()}
     return outcome

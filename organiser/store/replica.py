@@ -24,13 +24,14 @@ from organiser.core.bus import (
     RecordsChanged,
 )
 from organiser.core.changeset import GENESIS, Changeset, sign_changeset
+from organiser.core.erasure import carries_order
 from organiser.core.errors import OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key, short_id
 from organiser.core.merge import RecordState
-from organiser.store import changelog, checks, forks, incidents, membership
-from organiser.store.arrivals import ApplyResult, advance_vector, new_ones
+from organiser.store import changelog, checks, erasure, forks, incidents, membership
+from organiser.store.arrivals import ApplyResult, advance_vector, combined, new_ones
 from organiser.store.materialise import (
     MergeOutcome,
     Stored,
@@ -94,6 +95,9 @@ class Replica:
         # This device's newest changeset, as this connection last wrote it; PRAGMA data_version
         # tells whether another connection has written since, and only then is it read again.
         self._head_seen: _Head | None = None
+        # Stubs an erasure order vouches for, in the apply under way (store/erasure.py `vouch`).
+        self._vouched: set[tuple[str, int]] = set()
+        self._erased = False  # an order was carried out in the transaction under way
 
     # ---- meta -------------------------------------------------------------------------
 
@@ -141,6 +145,7 @@ class Replica:
         self._head_seen, seen = None, self._head_seen  # forgotten unless this commit is stored
         with self._write():
             head = self._head(seen)
+            erasure.refuse_local_writes(self.db, op_groups)
             touched = read_touched(self.db, op_groups, fresh, head.any_conflicts)
             batch = self._sign(op_groups, touched.states, touched.agreeing, head)
             outcome = self._store(batch, (touched.states, touched.stored), local=True,
@@ -149,8 +154,15 @@ class Replica:
                 flush_search_index(self.db)
         # Stored: this device's head is known until another connection writes.
         self._head_seen = head._replace(seq=batch[-1].seq, prev=batch[-1].hash)
+        self._wipe_if_erased()
         self._announce(outcome, batch, "local")
         return batch
+
+    def _wipe_if_erased(self) -> None:
+        """After a transaction that carried out an erasure order: no old page keeps the values."""
+        if self._erased:
+            self._erased = False
+            erasure.wipe_free_pages(self.db)
 
     def _head(self, seen: _Head | None) -> _Head:
         """This device's newest changeset, as this connection last wrote it, or read again when
@@ -194,10 +206,14 @@ class Replica:
         A local commit touches as few pages as it can, since each costs disk writes: this
         device's own entry of the version vector and its clock are read from its own newest
         changeset, not stored apart."""
+        batch, erasing = erasure.before_storing(self.db, batch)
+        if erasing.gone:  # stubs replaced what wrote a forgotten record: nothing preloaded holds
+            preloaded, all_new = None, False
         self.db.conn.executemany(changelog.INSERT, changelog.stored_rows(batch, self._log_group))
         # all_new: one local changeset whose records were all made up for it (see commit_batch)
         outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
             self.db, batch, preloaded)
+        self._erased |= erasure.after_merging(self.db, self._log_group, batch, erasing, outcome)
         if not local:
             advance_vector(self.db, {cs.author for cs in batch})
         if membership.has_entries(batch):
@@ -334,9 +350,16 @@ class Replica:
         sent them, blamed for what no author's signature vouches for (or, for a batch gathered from
         several peers, a function naming the sender of each refusal)."""
         with gc_paused():
-            return self._apply(changesets, events, source)
+            batch = list(changesets)
+            # Erasure orders first, in a transaction of their own: the stubs they vouch for may
+            # come in the same batch, and are checked against the orders stored.
+            orders = [cs for cs in batch if carries_order(cs.ops)]
+            if not orders or len(orders) == len(batch):
+                return self._apply(batch, events, source)
+            first = self._apply(orders, events, source)
+            return combined(first, self._apply([cs for cs in batch if not carries_order(cs.ops)], events, source))
 
-    def _apply(self, changesets: Iterable[Changeset], events: list[object] | None,
+    def _apply(self, changesets: list[Changeset], events: list[object] | None,
                source: str | Callable[[Refusal], str | None] | None = None) -> ApplyResult:
         self._head_seen = None  # conflicts and the clock may change here
         publish = events.append if events is not None else self.bus.publish
@@ -346,6 +369,7 @@ class Replica:
             # Checked under the write lock: a removal committed elsewhere after a look taken
             # before it (the apply worker's) would let the removed laptop's changes in.
             self.forget_roster_if_written_elsewhere()
+            changesets, self._vouched = erasure.vouch(self.db, changesets)
             suspects: list[Changeset] = []
             pending = forks.refuse_set_aside(
                 self.db, new_ones(self.db, self.group_id, changesets, result, suspects, self._links), result.refused)
@@ -359,6 +383,8 @@ class Replica:
             self.set_meta("hlc", str(self.clock.last))
             if len(outcome.changed) >= BULK_INDEX:
                 flush_search_index(self.db)
+        self._vouched = set()
+        self._wipe_if_erased()
         result.applied = len(stored)
         result.changed_records = outcome.changed
         _log_refusals(result.refused, source)
@@ -398,8 +424,9 @@ class Replica:
                 break
             ready, beyond = self.split_by_membership(ready)
         batch = self._verified(ready, known, result.refused)
-        # Checked like a person's edit once signatures vouch for who wrote them.
-        batch, unfit = checks.screen(self.db, batch, self.clock.wall_ms())
+        # Checked like a person's edit once signatures vouch for who wrote them (and by the rules
+        # of erasure orders: store/erasure.py).
+        batch, unfit = erasure.screen(self.db, batch, self._vouched, self.roster().admins, self.clock.wall_ms())
         result.refused.extend(unfit)
         if batch:
             part = self._store(batch)
@@ -415,7 +442,7 @@ class Replica:
         for author, key in known.items():
             run = [cs for cs in ready if cs.author == author]
             if run:
-                verified, bad = verify_run(run, key, self)
+                verified, bad = verify_run(run, key, self, self._vouched)
                 good.extend(verified)
                 refused.extend(bad)
         return good

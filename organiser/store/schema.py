@@ -450,5 +450,28 @@ def m023_search_base_letters(db: Database) -> None:
     db.conn.executemany("UPDATE records SET search = ? WHERE rowid = ?", [(new, rowid) for rowid, _, _, new in changed])
 
 
+@migrations()
+def m024_erasure(db: Database) -> None:
+    # Forgetting a member (docs/erasure.md): the records each erasure order forgets, and the
+    # changesets it lists with the hash of each one's stub (store/erasure.py).
+    db.executescript(
+        """
+        CREATE TABLE erasure_orders (
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            record TEXT NOT NULL,
+            PRIMARY KEY (record, author, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE erasure_listed (
+            author TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            stub_hash TEXT NOT NULL,
+            PRIMARY KEY (author, seq, stub_hash)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -4,6 +4,7 @@ pane, add/edit in a dialog, and delete with undo."""
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -26,11 +27,13 @@ from PySide6.QtWidgets import (
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.services.events import Event
+from organiser.services.forgetting import Forgotten
 from organiser.services.group import Group
 from organiser.ui.bidi import day_text
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
+from organiser.ui.forget_member import ask_to_forget, run_apart
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
@@ -45,6 +48,8 @@ from organiser.ui.widgets import (
 
 SINGLE_LETTER_WAIT_MS = 200
 
+
+log = logging.getLogger(__name__)
 
 class MembersView(QWidget):
     status = Signal(str)
@@ -111,9 +116,13 @@ class MembersView(QWidget):
         self.edit_button.clicked.connect(self.edit_member)
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_member)
+        self.forget_button = QPushButton("For&get…")
+        self.forget_button.setToolTip("Erase this member from every laptop of the group (admins only)")
+        self.forget_button.clicked.connect(self.forget_member)
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.forget_button)
         buttons.addStretch(1)
         self._upcoming_events: list[Event] | None = None
         self._events_filled: list[Event] | None = None
@@ -267,6 +276,10 @@ class MembersView(QWidget):
         self._shown_row = row
         self.edit_button.setEnabled(row is not None)
         self.delete_button.setEnabled(row is not None)
+        admin = self.group.replica.device_id in self.group.replica.roster().admins
+        self.forget_button.setEnabled(row is not None and admin)
+        self.forget_button.setToolTip("Erase this member from every laptop of the group" if admin else
+                                      "Only an admin can forget a member")
         self.rsvp_event.setEnabled(row is not None)
         self.answer.setEnabled(row is not None)
         if row is None:
@@ -376,6 +389,38 @@ class MembersView(QWidget):
             return
         self.banner.show_message(f"Deleted {row.name}.", ("&Undo", lambda: self.undo_delete(row.id)))
         self.status.emit(f"Deleted {row.name}.")
+
+    def forget_member(self) -> None:
+        """Ask, then erase the chosen member everywhere (an admin's action)."""
+        row = self.current_row()
+        if row is None:
+            return
+        try:
+            traits = len(self.group.forgetting.what_goes(row.id)) - 1
+        except OrganiserError as exc:
+            show_error(self, "Cannot forget this member", exc)
+            return
+        ask_to_forget(self, row.name, traits, lambda: self._forget(row))
+
+    def _forget(self, row: MemberRow) -> None:
+        """The erasure takes seconds on a year-old group: on a thread of its own, the window live."""
+        self.forget_button.setEnabled(False)
+        self.banner.show_message(f"Forgetting {row.name}…")
+        run_apart(self, lambda: self.group.forgetting.forget_apart(row.id), lambda done: self._forgot(row, done))
+
+    def _forgot(self, row: MemberRow, done: object) -> None:
+        if isinstance(done, OrganiserError):
+            self.banner.hide()
+            show_error(self, "Cannot forget this member", done)
+            return
+        if not isinstance(done, Forgotten):
+            log.error("forgetting a member failed", exc_info=done if isinstance(done, BaseException) else None)
+            self.banner.show_message(f"{row.name} could not be forgotten: {done}")
+            return
+        self.group.bus.publish(self.group.forgetting.changed_event(done))
+        self.banner.show_message(f"Forgot {row.name} on this laptop; the others erase them as they hear. "
+                                 "Old backups and copies outside the group are not reached.")
+        self.status.emit(f"Forgot {row.name}.")
 
     def undo_delete(self, member_id: str) -> None:
         try:

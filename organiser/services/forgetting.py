@@ -1,0 +1,112 @@
+"""Forgetting a member: an admin's order that erases them on every laptop (docs/erasure.md)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from organiser.core.bus import RecordsChanged
+from organiser.core.erasure import ERASURE_KIND, MAX_LISTED, ORDER_FIELD, Listed, Order, stub_hash, stub_of
+from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.records import new_id
+from organiser.store import erasure
+from organiser.store.database import connect
+from organiser.store.replica import LocalOp, Replica
+
+ONLY_ADMINS = "only an admin can forget a member; see 'organiser device list' for the group's admins."
+# What the person confirming is told, in the CLI and the app alike.
+NOT_REACHED = ("Backups, exports and copies made before, shared folders, and laptops outside the group "
+               "are not reached: they keep what they hold.")
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What an erasure did here: the member, the records forgotten, the changesets rewritten."""
+
+    member: str
+    records: int
+    changesets: int
+    seconds: float
+
+
+class Forgetting:
+    """`forget(member_id)`: erase a member, their roles and skills from this laptop's change log,
+    records, search index and conflicts, and sign the order that erases them everywhere."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.db = replica.db
+
+    def what_goes(self, member_id: str) -> list[str]:
+        """The records forgetting this member erases: theirs, and their roles and skills."""
+        row = self.db.execute("SELECT kind FROM records WHERE id = ?", [member_id]).fetchone()
+        if row is None or row[0] != "member":
+            raise NotFoundError(f"no member has the id '{member_id}'.")
+        traits = [rid for (rid,) in self.db.execute(
+            "SELECT id FROM records WHERE link1 = ? AND kind IN ('member_role', 'member_skill') ORDER BY id",
+            [member_id])]
+        return [member_id, *traits]
+
+    def find(self, text: str) -> tuple[str, str]:
+        """(id, name) of the member `text` names: their id, four or more of its first characters,
+        or their name as written (deleted members too: deleting kept their values). Raises
+        NotFoundError with a sentence when none or several match."""
+        text = text.strip()
+        if not text:
+            raise NotFoundError("say which member to forget: their name or id.")
+        rows = self.db.execute(
+            "SELECT id, json_extract(data, '$.name') FROM records WHERE kind = 'member' AND (id = ? OR "
+            "(length(?) >= 4 AND id LIKE ?) OR lower(json_extract(data, '$.name')) = lower(?)) LIMIT 3",
+            [text, text, text.lower() + "%", text]).fetchall()
+        rows = [(rid, name) for rid, name in rows if name is not None]  # a forgotten member has no name
+        if not rows:
+            raise NotFoundError(f"no member is called or has the id '{text}'.")
+        if len(rows) > 1:
+            raise NotFoundError(f"several members match '{text}' ({', '.join(r[0][:8] for r in rows)}…): "
+                                "give the id instead.")
+        return rows[0]
+
+    def is_forgotten(self, member_id: str) -> bool:
+        return member_id in erasure.forgotten(self.db)
+
+    def forget(self, member_id: str) -> Forgotten:
+        """Forget a member on this laptop and order it on every other (an admin's action).
+        Raises ValidationError (not an admin, forgotten already) or NotFoundError."""
+        began = time.perf_counter()
+        if self.replica.device_id not in self.replica.roster().admins:
+            raise ValidationError("member", ONLY_ADMINS)
+        if self.is_forgotten(member_id):
+            raise ValidationError("member", "this member was forgotten already.")
+        records = self.what_goes(member_id)
+        order = self._order(records)
+        self.replica.commit([LocalOp(ERASURE_KIND, new_id(), ORDER_FIELD, order.to_value())])
+        return Forgotten(member_id, len(records), len(order.changesets), time.perf_counter() - began)
+
+    def forget_apart(self, member_id: str) -> Forgotten:
+        """`forget` on a database connection of its own, for a worker thread: on a year-old group
+        the erasure takes seconds (the change log searched, the file rebuilt), which the window's
+        thread must not wait through. The caller tells its own listeners afterwards
+        (`changed_event`)."""
+        db = connect(self.replica.database_path())
+        try:
+            replica = Replica(db, group_id=self.replica.group_id, device_id=self.replica.device_id,
+                              key=self.replica.key())
+            return Forgetting(replica).forget(member_id)
+        finally:
+            db.close()
+
+    def changed_event(self, done: Forgotten) -> RecordsChanged:
+        """What `forget` on this connection would have published: the member's records changed."""
+        self.replica.forget_roster()
+        return RecordsChanged(frozenset(self.what_goes(done.member)), frozenset(("member", "member_role",
+                                                                                  "member_skill")), "local")
+
+    def _order(self, records: list[str]) -> Order:
+        """The order: the records, and each held changeset that wrote one, with its stub's hash."""
+        gone = erasure.forgotten(self.db) | set(records)
+        listed = [Listed(cs.author, cs.seq, cs.hash, stub_hash(stub_of(cs.body, gone)))
+                  for cs in erasure.held_touching(self.db, records)]
+        if len(listed) > MAX_LISTED:
+            raise ValidationError("member", f"this member was written {len(listed):,} times, more than one order "
+                                  f"can list ({MAX_LISTED:,}).")
+        return Order(tuple(records), tuple(listed))
