@@ -207,7 +207,7 @@ def test_an_order_listing_a_changeset_under_a_wrong_hash_erases_nothing_it_does_
     assert PHONE in _values_in_log(laptop)
 
 
-def test_a_group_made_before_m023_opens_and_forgets_its_member(tmp_path):
+def test_a_group_made_before_m024_opens_and_forgets_its_member(tmp_path):
     from sqlite_utils import Database
 
     from organiser.services.group import open_group
