@@ -95,7 +95,7 @@ class Group:
         self.proposals = Proposals(replica)
         self.membership = Devices(replica)
         self.forks = Forks(replica, self.membership)
-        self.history = History(replica, self._device_names)
+        self.history = History(replica.db, self._device_names)
 
     # ---- identity -----------------------------------------------------------------------
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlite_utils import Database
+
 from organiser.core.changeset import Op, decode_changeset
 from organiser.core.errors import NotFoundError
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.store import queries
 from organiser.store.mentions import changes_naming
-from organiser.store.replica import Replica
 
 MINUTES_TYPED = "(typed in the minutes)"
 Row = tuple[str, int, int, bytes, bytes, bool]  # author, seq, clock stamp, body, signature, taken back
@@ -63,9 +64,13 @@ def _when(hlc: int) -> str:
 class History:
     """`Group.history`: the writes of a record, or of a device, oldest first."""
 
-    def __init__(self, replica: Replica, device_names: Callable[[], dict[str, str]]) -> None:
-        self.db = replica.db
+    def __init__(self, db: Database, device_names: Callable[[], dict[str, str]]) -> None:
+        self.db = db
         self._names = device_names
+
+    def device_names(self) -> dict[str, str]:
+        """Each device's name by its id, for a `History` over another connection to read with."""
+        return self._names()
 
     def _rows(self, where: str = "", params: Iterable[Any] = ()) -> list[Row]:
         held = self.db.execute(f"SELECT author, seq, hlc, body, signature, 0 FROM changes {where}",
