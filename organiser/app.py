@@ -173,7 +173,8 @@ class AppController:
             if encrypted is not None:
                 folder = encrypted.name
             try:
-                self.open_window(open_group(self.data_dir, folder, passphrase=passphrase))
+                # the passphrase's key derivation (half a second or more) off the Qt thread too
+                self.open_window(await asyncio.to_thread(open_group, self.data_dir, folder, passphrase=passphrase))
             except OrganiserError as exc:  # still plain after a refusal: opens without a passphrase
                 from organiser.ui.dialogs import show_error
 
@@ -203,7 +204,7 @@ class AppController:
                 copying, "The passphrase was not changed", change_passphrase, path, old, new)
             passphrase, message = (new, "Passphrase changed.") if changed is not None else (old, "")
             try:
-                self.open_window(open_group(self.data_dir, path.name, passphrase=passphrase))
+                self.open_window(await asyncio.to_thread(open_group, self.data_dir, path.name, passphrase=passphrase))
             except OrganiserError as exc:
                 from organiser.ui.dialogs import show_error
 

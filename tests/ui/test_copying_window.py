@@ -101,7 +101,9 @@ def open_encrypted(qtbot: Any, controller: Any) -> Path:
 
 def unlock_with(qtbot: Any, controller: Any, passphrase: str) -> None:
     qtbot.keyClicks(controller.unlock_window.passphrase, passphrase)
-    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    unlock = controller.unlock_window
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
 
 
 def lock_now(qtbot: Any, controller: Any) -> None:
