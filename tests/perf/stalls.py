@@ -1,6 +1,6 @@
 """How long the window's Qt thread stalls, per action, on a large group: prints JSON.
 
-    python -m tests.perf.stalls --group DIR/door [--only history,unlock]
+    python -m tests.perf.stalls --group DIR/door [--only history,unlock] [--sealed F --passphrase-file P]
 
 DIR/door: a data folder such as `python -m tests.perf.year --out DIR` builds (a year-old group).
 The group is copied first (opening it may migrate it), then the app's main window is built on it
@@ -95,7 +95,7 @@ def latest_assembly(group: Any) -> str:
     return max(found)[1]
 
 
-def run(folder: Path, only: set[str] | None, work: Path) -> dict[str, Any]:
+def run(folder: Path, only: set[str] | None, work: Path, sealed: tuple[Path, str] | None) -> dict[str, Any]:
     from organiser.services.group import open_group
     from organiser.ui.main_window import MainWindow
 
@@ -169,11 +169,41 @@ def run(folder: Path, only: set[str] | None, work: Path) -> dict[str, Any]:
         out["export_calendar"] = measure(heart, export_calendar,
                                          lambda: state["export"].written is not None and state["export"]._job is None)
         state["export"].close()
+    if sealed is not None:
+        out["open_sealed_backup"] = open_sealed_backup(heart, group, *sealed)
     window.close()
     group.close()
     if wanted("unlock"):
         out.update(unlock(heart, work))
     return out
+
+
+def open_sealed_backup(heart: Heart, group: Any, backup: Path, passphrase: str) -> dict[str, Any]:
+    """File > Import… of a sealed backup: the file chosen, its passphrase typed in the question,
+    until the dialog says what the backup holds."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from organiser.ui.transfer_dialogs import ImportDialog
+
+    dialog = ImportDialog(group)
+    dialog.show()
+
+    def answer() -> None:
+        asking = QApplication.activeModalWidget()
+        if asking is None:
+            QTimer.singleShot(10, answer)
+            return
+        line = asking.findChild(QLineEdit)
+        QTest.keyClicks(line, passphrase)
+        QTest.keyClick(line, Qt.Key.Key_Return)
+
+    def choose() -> None:
+        QTimer.singleShot(0, answer)
+        dialog.set_file(backup)
+
+    found = measure(heart, choose, lambda: "a backup of group" in dialog.summary.text() and not dialog.busy)
+    dialog.close()
+    return found
 
 
 def unlock(heart: Heart, work: Path) -> dict[str, Any]:
@@ -199,6 +229,8 @@ def unlock(heart: Heart, work: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--group", type=Path, required=True, help="a data folder (e.g. DIR/door of tests.perf.year)")
+    parser.add_argument("--sealed", type=Path, help="a sealed backup to open in File > Import… (optional)")
+    parser.add_argument("--passphrase-file", type=Path, help="the sealed backup's passphrase, alone in a file")
     parser.add_argument("--only", default="", help="comma-separated: views,find,members,meeting,history,export,unlock")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
@@ -206,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         folder = work / "door"
         shutil.copytree(args.group, folder)  # opening may migrate it: never the original
-        found = run(folder, set(args.only.split(",")) if args.only else None, work)
+        sealed = (args.sealed, args.passphrase_file.read_text().strip()) if args.sealed else None
+        found = run(folder, set(args.only.split(",")) if args.only else None, work, sealed)
     found["app_from"] = str(Path(organiser.__file__).parent.parent)
     found["load_avg"] = os.getloadavg()[0]
     print(json.dumps(found, indent=1))
