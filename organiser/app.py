@@ -173,7 +173,7 @@ class AppController:
             if encrypted is not None:
                 folder = encrypted.name
             try:
-                self.open_window(open_group(self.data_dir, folder, passphrase=passphrase))
+                self.open_window(await self._reopen(copying, folder, passphrase))
             except OrganiserError as exc:  # still plain after a refusal: opens without a passphrase
                 from organiser.ui.dialogs import show_error
 
@@ -203,7 +203,7 @@ class AppController:
                 copying, "The passphrase was not changed", change_passphrase, path, old, new)
             passphrase, message = (new, "Passphrase changed.") if changed is not None else (old, "")
             try:
-                self.open_window(open_group(self.data_dir, path.name, passphrase=passphrase))
+                self.open_window(await self._reopen(copying, path.name, passphrase))
             except OrganiserError as exc:
                 from organiser.ui.dialogs import show_error
 
@@ -215,6 +215,19 @@ class AppController:
             copying.finish()
         if message:
             self.window.show_message(message)
+
+    async def _reopen(self, copying: Any, folder: str, passphrase: str | None) -> Group:
+        """The group opened again, its passphrase's key derived on a worker (half a second or more): a
+        window says so meanwhile (the copying one, or after a refusal a new one: with no window left
+        across an await, Qt would end the application)."""
+        from organiser.ui.lock import OPENING_AGAIN
+
+        shown = copying if copying.isVisible() else self._show_copying(OPENING_AGAIN)
+        try:
+            return await asyncio.to_thread(open_group, self.data_dir, folder, passphrase=passphrase)
+        finally:
+            if shown is not copying:
+                shown.finish()
 
     def _show_copying(self, doing: str) -> Any:
         """The small window that says `doing` while the database is copied under a new key. It is shown

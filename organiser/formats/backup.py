@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from organiser.formats import json_steps
 from organiser.formats.common import FormatError
 
 BACKUP_FORMAT = "organiser-backup"
@@ -89,7 +90,7 @@ def _need(doc: dict[str, Any], key: str, kind: type, where: str, source: str) ->
 def _backup_document(data: bytes, source: str) -> dict[str, Any]:
     """The backup's JSON object, once its format and version say this Organiser can read it."""
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
+        doc = json_steps.loads(json_steps.text_of(data))  # in steps: the window's thread runs meanwhile
     except UnicodeDecodeError:
         raise FormatError(f"{source}: a backup file must be UTF-8 text.") from None
     except json.JSONDecodeError as exc:

@@ -225,7 +225,8 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
                              "ask for a new one with 'organiser invite'.")
     if not invite.addresses:
         raise OrganiserError("this invite code names no address of the device that made it; ask for a new code.")
-    path, public_hex = prepare_join(data_dir, invite.group_id, passphrase=passphrase)
+    # A passphrase's key derivation takes half a second or more: off the app's (Qt) thread
+    path, public_hex = await asyncio.to_thread(prepare_join, data_dir, invite.group_id, passphrase=passphrase)
     problems: list[str] = []
     welcome: dict | None = None
     used_address = member = verification = ""
@@ -243,7 +244,7 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
         raise OrganiserError("the device that made this invite code cannot be reached (it must run the app or "
                              "'organiser serve'): " + " ".join(problems))
     creds = credentials_from_json(welcome["credentials"])
-    group = join_group(data_dir, creds, device_name, bus, passphrase=passphrase)
+    group = await asyncio.to_thread(join_group, data_dir, creds, device_name, bus, passphrase=passphrase)
     group.replica.set_meta("verification_code", verification)
     remember_join_key(group, invite.token)  # proves this device to the admitting one until the first sync
     peerbook.remember_address(group.db, member, used_address)  # so `serve` can dial it after a crash

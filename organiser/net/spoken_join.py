@@ -62,7 +62,8 @@ async def redeem_spoken_invite(data_dir: Path, text: str, device_name: str, bus:
     welcome, member, token, verification = await _exchange(addresses[0], code, data_dir, device_name, passphrase,
                                                            on_verification)
     creds = credentials_from_json(welcome.get("credentials"))
-    group = join_group(data_dir, creds, device_name, bus, passphrase=passphrase)
+    # A passphrase's key derivation takes half a second or more: off the app's (Qt) thread
+    group = await asyncio.to_thread(join_group, data_dir, creds, device_name, bus, passphrase=passphrase)
     group.replica.set_meta("verification_code", verification)
     remember_join_key(group, token)  # proves this device to the inviting one until the first sync
     await _first_sync(group, member, welcome.get("sync_addresses"))
@@ -88,7 +89,7 @@ async def _exchange(address: str, code: SpokenCode, data_dir: Path, device_name:
     try:
         binding = await _prove_code(reader, writer, channel, code, address)
         group_id = await _read_group_id(reader)
-        _path, public_hex = prepare_join(data_dir, group_id, passphrase=passphrase)
+        _path, public_hex = await asyncio.to_thread(prepare_join, data_dir, group_id, passphrase=passphrase)
         _send(writer, {"public_key": public_hex, "device_name": device_name})
         await writer.drain()
         if on_verification is not None:

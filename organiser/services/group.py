@@ -98,7 +98,7 @@ class Group:
         self.membership = Devices(replica)
         self.forks = Forks(replica, self.membership)
         self.forgetting = Forgetting(replica)
-        self.history = History(replica, self._device_names)
+        self.history = History(replica.db, self._device_names)
 
     # ---- identity -----------------------------------------------------------------------
 

@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from organiser.core.changeset import decode_changeset
+from sqlite_utils import Database
+
+from organiser.core.changeset import Op, decode_changeset
 from organiser.core.erasure import ERASURE_KIND, describe
 from organiser.core.errors import NotFoundError
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.store import queries
-from organiser.store.replica import Replica
+from organiser.store.mentions import changes_naming
 
 MINUTES_TYPED = "(typed in the minutes)"
+Row = tuple[str, int, int, bytes, bytes, bool]  # author, seq, clock stamp, body, signature, taken back
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,15 @@ def _when(hlc: int) -> str:
 class History:
     """`Group.history`: the writes of a record, or of a device, oldest first."""
 
-    def __init__(self, replica: Replica, device_names: Callable[[], dict[str, str]]) -> None:
-        self.db = replica.db
+    def __init__(self, db: Database, device_names: Callable[[], dict[str, str]]) -> None:
+        self.db = db
         self._names = device_names
 
-    def _rows(self, where: str = "", params: Iterable[Any] = ()) -> list[tuple[str, int, int, bytes, bytes, bool]]:
+    def device_names(self) -> dict[str, str]:
+        """Each device's name by its id, for a `History` over another connection to read with."""
+        return self._names()
+
+    def _rows(self, where: str = "", params: Iterable[Any] = ()) -> list[Row]:
         held = self.db.execute(f"SELECT author, seq, hlc, body, signature, 0 FROM changes {where}",
                                list(params)).fetchall()
         taken = self.db.execute(f"SELECT author, seq, hlc, body, signature, 1 FROM withdrawn_changes {where}",
@@ -86,7 +93,7 @@ class History:
             names[record_id] = title if isinstance(title, str) else ""
         return names[record_id]
 
-    def _writes(self, rows: Iterable[tuple[str, int, int, bytes, bytes, bool]],
+    def _writes(self, rows: Iterable[Row],
                 wanted: Callable[[Any], bool]) -> list[Write]:
         names = self._names()
         labels: dict[str, str] = {}
@@ -116,18 +123,57 @@ class History:
 
     def of_record(self, record: str) -> list[Write]:
         """Every write of the record and of the records made under it (whose fields name it, or
-        name a record made under it: a vote names its proposal, which names the event)."""
+        name a record made under it: a vote names its proposal, which names the event).
+
+        Read through the index of the records each changeset names (store/mentions.py), a round
+        for each generation of records made under it; only changesets a removal took back are
+        read whole (few). Those found are then taken in order, as the whole log was before:
+        a record joins when a changeset naming one already in names it."""
+        found = [*self._naming(record).values(), *[(row, self._ops(row)) for row in self._rows_withdrawn()]]
+        found.sort(key=lambda item: (item[0][2], item[0][0], item[0][1]))
         ids = {record}
         rows = []
-        for row in self._rows():
+        for row, ops in found:
             body = bytes(row[3])
             if not any(rid.encode() in body for rid in ids):
                 continue
             rows.append(row)
-            for op in decode_changeset(body, bytes(row[4])).ops:
+            for op in ops:
                 if isinstance(op.value, str) and op.value in ids and op.kind != "membership":
                     ids.add(op.record)  # an RSVP naming the event, a vote naming its proposal, ...
         return self._writes(rows, lambda op: op.record in ids)
+
+    def _naming(self, record: str) -> dict[int, tuple[Row, tuple[Op, ...]]]:
+        """The held changesets naming the record, or a record naming it, and so on: all that the
+        walk in order may take in (and a few it will not)."""
+        ids = {record}
+        held: dict[int, tuple[Row, tuple[Op, ...]]] = {}
+        asked: set[str] = set()
+        while new := ids - asked:
+            asked |= new
+            wanted = [change for change in changes_naming(self.db, new) if change not in held]
+            for change, row in self._held(wanted):
+                held[change] = (row, self._ops(row))
+            ids |= {op.record for _row, ops in held.values() for op in ops
+                    if isinstance(op.value, str) and op.value in ids and op.kind != "membership"}
+        return held
+
+    @staticmethod
+    def _ops(row: Row) -> tuple[Op, ...]:
+        return decode_changeset(bytes(row[3]), bytes(row[4])).ops
+
+    def _rows_withdrawn(self) -> list[Row]:
+        return self.db.execute("SELECT author, seq, hlc, body, signature, 1 FROM withdrawn_changes").fetchall()
+
+    def _held(self, changes: list[int]) -> list[tuple[int, Row]]:
+        """(id, row) of the held changesets with these `change_log` ids."""
+        found = []
+        for start in range(0, len(changes), 500):
+            part = changes[start:start + 500]
+            marks = ", ".join("?" * len(part))
+            found += [(row[0], tuple(row[1:])) for row in self.db.execute(
+                f"SELECT id, author, seq, hlc, body, signature, 0 FROM changes WHERE id IN ({marks})", part)]
+        return found
 
     def by_device(self, device: str, since: datetime | None = None) -> list[Write]:
         """Every write of one device, from `since` on (all when None)."""

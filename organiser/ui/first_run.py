@@ -3,6 +3,7 @@ open another group this device already holds."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -34,6 +35,9 @@ from organiser.ui.folders_dialog import start_folder
 from organiser.ui.lock import PassphraseFields
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
+from organiser.ui.worker import off_the_qt_thread
+
+log = logging.getLogger(__name__)
 
 
 def default_device_name() -> str:
@@ -153,8 +157,12 @@ class StartWindow(QWidget):
         _one_label_column(form, self.create_passphrase.layout())
         self.create_error = self._error_label()
         layout.addWidget(self.create_error)
+        self.creating = QLabel("Creating the group…")
+        self.creating.hide()
+        layout.addWidget(self.creating)
         layout.addStretch(1)
-        layout.addLayout(self._buttons("Create group", self.create, page=1))
+        self.create_buttons = self._buttons("Create group", self.create, page=1)
+        layout.addLayout(self.create_buttons)
         for field in (self.group_name, self.create_device, self.create_passphrase.first,
                       self.create_passphrase.again):  # a refusal goes once its field is being put right
             field.textChanged.connect(self.create_error.hide)
@@ -215,15 +223,40 @@ class StartWindow(QWidget):
             self._fail(self.create_error, exc)
             self.create_passphrase.first.setFocus()
             return
-        try:
-            group = create_group(self.data_dir, self.group_name.text(), self.create_device.text(),
-                                 passphrase=passphrase)
-        except (OrganiserError, OSError) as exc:
-            self._fail(self.create_error, exc)
-            (self.create_device if isinstance(exc, ValidationError) and exc.field == "device-name"
-             else self.group_name).setFocus()
+        data_dir, name, device = self.data_dir, self.group_name.text(), self.create_device.text()
+        if passphrase is None:  # a plain group is made in a few milliseconds, a refusal said at once
+            try:
+                group = create_group(data_dir, name, device)
+            except (OrganiserError, OSError) as exc:
+                self._not_created(exc)
+                return
+            self.groupReady.emit(group)
             return
+        # With a passphrase, its key derivation takes half a second or more: on a worker thread,
+        # the form disabled and saying so meanwhile.
+        self._creating(True)
+        off_the_qt_thread(lambda: create_group(data_dir, name, device, passphrase=passphrase),
+                          self._created, self._not_created)
+
+    def _creating(self, busy: bool) -> None:
+        back, go = self.create_buttons.itemAt(0).widget(), self.create_buttons.itemAt(2).widget()
+        for widget in (self.group_name, self.create_device, self.create_passphrase, back, go):
+            widget.setEnabled(not busy)
+        self.creating.setVisible(busy)
+        if busy:
+            self.create_error.hide()
+
+    def _created(self, group: Group) -> None:
+        self._creating(False)
         self.groupReady.emit(group)
+
+    def _not_created(self, exc: BaseException) -> None:
+        self._creating(False)
+        if not isinstance(exc, OrganiserError | OSError):
+            log.error("creating a group failed", exc_info=exc)
+        self._fail(self.create_error, exc)
+        (self.create_device if isinstance(exc, ValidationError) and exc.field == "device-name"
+         else self.group_name).setFocus()
 
     def open_demo(self) -> None:
         from organiser.services.demo import create_demo_group

@@ -7,11 +7,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QProgressBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
 
 from organiser.services.group import Group
-from organiser.services.history import Write
+from organiser.services.history import History, Write
+from organiser.ui.loader import BackgroundReader
 from organiser.ui.widgets import size_on_screen
+from organiser.ui.wording import as_typed
 
 COLUMNS = ("When", "Laptop", "What", "Changed")
 WHAT = {"agenda_item": "agenda item", "rsvp": "check-in or RSVP", "hand_count": "show of hands",
@@ -49,18 +61,23 @@ def _changed(writes: list[Write], made: bool) -> str:
     return said or "restored"  # only 'not deleted' written: brought back
 
 
-def _row(writes: list[Write], made: bool) -> list[QStandardItem]:
+Row = tuple[str, str, str, str, str]  # when, laptop, what, the change cut to a line, the whole change
+
+
+def _row(writes: list[Write], made: bool) -> Row:
     """One changeset's writes to one record: when, which laptop, what, and what it changed."""
     first = writes[0]
     what = WHAT.get(first.kind, first.kind) + (f" '{first.record_name}'" if first.record_name else "")
     laptop = first.device_name + (" (taken back)" if first.taken_back else "")
     changed = _changed(writes, made)
     shown = changed if len(changed) <= LONGEST else changed[:LONGEST - 1] + "…"
-    items = [QStandardItem(text) for text in (_local(first.at), laptop, what, shown)]
-    items[3].setToolTip(changed)
-    for item in items:
-        item.setEditable(False)
-    return items
+    return _local(first.at), laptop, what, shown, changed
+
+
+def read_rows(db: Database, names: dict[str, str], event_id: str) -> list[Row]:
+    """The dialog's rows, newest first: run on a worker thread with its own connection."""
+    return [_row(writes, made) for writes, made in
+            reversed(_by_change(History(db, lambda: names).of_record(event_id)))]
 
 
 def _by_change(writes: list[Write]) -> list[tuple[list[Write], bool]]:
@@ -79,14 +96,15 @@ def _by_change(writes: list[Write]) -> list[tuple[list[Write], bool]]:
 
 
 class HistoryDialog(QDialog):
-    def __init__(self, group: Group, event_id: str, parent: QWidget | None = None) -> None:
+    """Opens at once saying it is reading (a long-used group's change log is large); the rows come
+    from a worker thread. Close works meanwhile: what is read later is dropped."""
+
+    def __init__(self, group: Group, event_id: str, parent: QWidget | None = None,
+                 reader: BackgroundReader | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Who changed what")
-        changes = list(reversed(_by_change(group.history.of_record(event_id))))  # newest first
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(list(COLUMNS))
-        for writes, made in changes:
-            self.model.appendRow(_row(writes, made))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Changes to this meeting, newest first")
@@ -94,16 +112,51 @@ class HistoryDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)  # one line a change, cut with "…"; the whole of it in the tooltip
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 300))  # "Changed" takes the rest
         intro = QLabel("Every change to this meeting and what was made under it, newest first, with the laptop "
                        "that made it. To take back what a laptop wrote: Peers & group > Remove device…, with "
                        "\u201cAlso take back what it wrote since\u201d.")
         intro.setWordWrap(True)
+        self.reading = QLabel("Reading the change log…")
+        self.reading.setAccessibleName("Reading the change log")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # moving to and fro: how long is not known
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(12)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.reading)
+        layout.addWidget(self.busy)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         size_on_screen(self, 900, 560)
+        self.closed = False
+        names = group.history.device_names()
+        self.reader = reader or BackgroundReader(group.path)
+        self.reader.read(lambda db: read_rows(db, names, event_id), self._show, self._failed)
+
+    def done(self, result: int) -> None:
+        self.closed = True  # what the worker still reads is dropped
+        super().done(result)
+
+    def _show(self, rows: list[Row]) -> None:
+        if self.closed:
+            return
+        for row in rows:
+            items = [QStandardItem(text) for text in row[:4]]
+            items[3].setToolTip(as_typed(row[4]))  # values from peers: markup shown, not obeyed
+            for item in items:
+                item.setEditable(False)
+            self.model.appendRow(items)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 300))  # "Changed" takes the rest
+        self.busy.hide()
+        self.reading.setText("" if rows else "Nothing has been written to this meeting yet.")
+        self.reading.setVisible(not rows)
+
+    def _failed(self, message: str) -> None:
+        if self.closed:
+            return
+        self.busy.hide()
+        self.reading.setText(f"The change log could not be read: {message}")

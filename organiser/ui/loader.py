@@ -32,6 +32,11 @@ class BackgroundReader:
         self.threaded = threaded
         self._relays: set[_Relay] = set()
 
+    @property
+    def pending(self) -> int:
+        """Reads started on a worker whose outcome has not been handed back yet."""
+        return len(self._relays)
+
     def read(self, fn: Callable[[Database], Any], on_done: Callable[[Any], None],
              on_error: Callable[[str], None] | None = None) -> None:
         if not self.threaded:

@@ -230,6 +230,7 @@ class EncryptDialog(_Dialog):
 ENCRYPTING = "Encrypting the group's database…"
 ENCRYPTED = "The group's data is now encrypted on this laptop: its passphrase opens it."
 CHANGING_PASSPHRASE = "Changing the passphrase: the database is being copied under a new key…"
+OPENING_AGAIN = "Opening the group again…"
 
 
 class CopyingWindow(QWidget):

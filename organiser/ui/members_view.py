@@ -38,6 +38,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
 from organiser.ui.widgets import (
+    SINGLE_LETTER_WAIT_MS,
     AnswerButtons,
     Banner,
     EmptyHint,
@@ -45,9 +46,6 @@ from organiser.ui.widgets import (
     follow_selection,
     open_on_double_click_or_return,
 )
-
-SINGLE_LETTER_WAIT_MS = 200
-
 
 log = logging.getLogger(__name__)
 

@@ -64,6 +64,7 @@ class ImportDialog(QDialog):
         self.data: bytes = b""
         self._job: TransferJob | None = None
         self._pending_replan = False
+        self._backup_name = ""
         self._planned_for: tuple[str, str] | None = None  # (file, column mapping) last read
         self.setWindowTitle("Import")
         size_on_screen(self, 900, 540)  # room for an event's name and when beside what is said of it
@@ -195,24 +196,28 @@ class ImportDialog(QDialog):
                   self._planned, "Reading and checking…")
 
     def _plan_backup(self, path: Path) -> None:
+        """Open a sealed backup (its passphrase's key derivation and the decryption take seconds on a
+        year-old group) and read it, on the worker: the dialog says what it is doing meanwhile."""
         from organiser.formats.sealed import is_sealed, open_sealed
 
-        if is_sealed(self.data):
+        data, passphrase, self._backup_name = self.data, None, path.name
+        if is_sealed(data):
             passphrase, ok = QInputDialog.getText(self, "Encrypted backup", f"{path.name} is encrypted. "
                                                   "Its passphrase:", QLineEdit.EchoMode.Password)
             if not ok:
+                self.summary.setText(f"{path.name} is encrypted: choose it again to type its passphrase.")
                 return
-            try:
-                self.data = open_sealed(self.data, passphrase, path.name)
-            except OrganiserError as exc:
-                self._show_problem(failure_sentence(exc))
-                return
-        try:
-            backup = read_backup(self.data, path.name)
-        except OrganiserError as exc:
-            self._show_problem(failure_sentence(exc))
-            return
-        self.plan = ImportPlan(path.name, "json", backup=backup)
+
+        def work(_group: Group, _progress: transfer.Progress) -> tuple[bytes, Any]:
+            opened = open_sealed(data, passphrase, path.name) if passphrase is not None else data
+            return opened, read_backup(opened, path.name)
+
+        self._run(work, self._backup_read,
+                  f"Opening {path.name} with its passphrase…" if passphrase is not None else f"Reading {path.name}…")
+
+    def _backup_read(self, found: tuple[bytes, Any]) -> None:
+        self.data, backup = found
+        self.plan = ImportPlan(self._backup_name, "json", backup=backup)
         same = backup.group["id"] == self.group.id
         self.summary.setText(
             f"{self.plan.summary()} "

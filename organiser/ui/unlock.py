@@ -10,12 +10,13 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,6 +28,7 @@ from organiser.services.group import Group, open_group
 from organiser.services.group_folders import existing_groups, locked_label
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
+from organiser.ui.worker import off_the_qt_thread
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,13 @@ class UnlockWindow(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # how long the key derivation takes is not known: a busy bar
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName("Unlocking")
+        self.busy.hide()
+        layout.addWidget(self.busy)
+        self.gone = False
         layout.addStretch(1)
         row = QHBoxLayout()
         self.other_button = QPushButton("&Other group…")
@@ -105,6 +114,7 @@ class UnlockWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         super().closeEvent(event)
+        self.gone = True
         self.closed.emit()
 
     def unlock(self) -> None:
@@ -112,29 +122,51 @@ class UnlockWindow(QWidget):
         if not text:
             self._say("Type the passphrase first.")
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the key derivation takes a moment
-        try:
-            group = open_group(self.data_dir, self.folder, passphrase=text)
-        except PassphraseError:
-            self._say("That passphrase does not unlock this group. Check Caps Lock and try again."
-                      + (" Each group on this laptop has its own passphrase: for another group, choose Other group…"
-                         if self.several else ""))
-            self.passphrase.selectAll()
-            self.passphrase.setFocus()
-            return
-        except OrganiserError as exc:
-            from organiser.ui.dialogs import sentence
+        # The key derivation takes half a second or more (argon2, by design): on a worker thread,
+        # the window saying so, its fields and buttons disabled meanwhile.
+        self._working(True)
+        data_dir, folder = self.data_dir, self.folder
+        off_the_qt_thread(lambda: open_group(data_dir, folder, passphrase=text), self._opened, self._refused)
 
-            self._say(sentence(exc))
+    def _working(self, working: bool) -> None:
+        for widget in (self.passphrase, self.remember, self.unlock_button, self.other_button):
+            widget.setEnabled(not working)
+        self.busy.setVisible(working)
+        if working:
+            self.message.setText("Unlocking…")
+            self.message.setStyleSheet("")
+            self.message.show()
+
+    def _opened(self, group: Group) -> None:
+        if self.gone:  # closed while the key was derived: nobody wants the group now
+            group.close()
             return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        self._working(False)
+        self.message.hide()
         self.passphrase.clear()
         if self.remember.isVisible() and self.remember.isChecked():
             key = group.database_key()
             if key is not None:
                 keyring_store.remember(group.path, key)
         self.unlocked.emit(group)
+
+    def _refused(self, exc: BaseException) -> None:
+        if self.gone:
+            return
+        self._working(False)
+        if isinstance(exc, PassphraseError):
+            self._say("That passphrase does not unlock this group. Check Caps Lock and try again."
+                      + (" Each group on this laptop has its own passphrase: for another group, choose Other group…"
+                         if self.several else ""))
+            self.passphrase.selectAll()
+            self.passphrase.setFocus()
+        elif isinstance(exc, OrganiserError):
+            from organiser.ui.dialogs import sentence
+
+            self._say(sentence(exc))
+        else:
+            log.error("unlocking group folder %s failed", self.folder, exc_info=exc)
+            self._say(f"The group could not be opened: {exc}")
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

@@ -312,6 +312,8 @@ def fit_columns(table: QAbstractItemView, widths: Sequence[int], least: Sequence
     _FittedColumns(table, widths, [*least, *[0] * (len(widths) - len(least))])
 
 
+# A search box given one letter (which matches much of a big group) waits this long for the next.
+SINGLE_LETTER_WAIT_MS = 200
 TITLE_BAR = 40  # room the window manager's title bar takes above a window
 
 

@@ -150,7 +150,8 @@ def test_a_backup_of_another_group_is_restored_beside_this_one(group: Group, qtb
     dialog = ImportDialog(group)
     qtbot.addWidget(dialog)
     dialog.set_file(backup)
-    assert "a backup of group 'Food Co-op'" in dialog.summary.text()
+    qtbot.waitUntil(lambda: "a backup of group 'Food Co-op'" in dialog.summary.text() and not dialog.busy,
+                    timeout=WAIT_MS)  # read on the worker
     assert "never admitted" in dialog.summary.text()  # a copy, not a way back into the group
     assert dialog.import_button.text() == "Restore" and dialog.import_button.isEnabled()
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
@@ -163,7 +164,8 @@ def test_a_backup_of_another_group_is_restored_beside_this_one(group: Group, qtb
     qtbot.addWidget(own)
     backup.write_bytes(transfer.export_group(group, "json"))
     own.set_file(backup)
-    assert "backup of this very group" in own.summary.text() and not own.import_button.isEnabled()
+    qtbot.waitUntil(lambda: "backup of this very group" in own.summary.text() and not own.busy, timeout=WAIT_MS)
+    assert not own.import_button.isEnabled()
 
 
 def test_the_file_menu_opens_both_dialogs(group: Group, qtbot: Any, tmp_path: Path) -> None:
@@ -256,7 +258,7 @@ def test_exports_say_they_are_plain_and_a_backup_can_be_written_encrypted(group:
     from tests.ui.conftest import with_modal
 
     with_modal(lambda: importing.set_file(target), type_passphrase)
-    assert "a backup of group 'Tenants Union'" in importing.summary.text()
+    qtbot.waitUntil(lambda: "a backup of group 'Tenants Union'" in importing.summary.text(), timeout=WAIT_MS)
     other.close()
 
 

@@ -222,14 +222,15 @@ def test_m017_stores_bodies_compactly_and_gives_back_the_signed_bytes(data_dir):
 
 
 def _rewind_to_whole_ops(db: Database) -> None:
-    """The change log as m017 left it: each OPS text whole, no `head` column."""
+    """The change log as m017 left it: each OPS text whole, no `head` column (and no m025 index)."""
     with db.atomic():
+        db.execute("DROP TABLE change_mentions")
         db.execute("DROP VIEW changes")
         db.execute("UPDATE change_log SET ops = replace(ops, char(1), head) WHERE head IS NOT NULL")
         db.execute("ALTER TABLE change_log DROP COLUMN head")
         for statement in changelog.M017_SCHEMA[1:]:
             db.execute(statement)
-        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm018_op_heads'")
+        db.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m018_op_heads', 'm025_change_mentions')")
 
 
 def test_m018_stores_each_records_head_once_and_gives_back_the_signed_bytes(data_dir):
@@ -328,3 +329,36 @@ def test_m022_says_of_the_codes_made_before_it_that_they_ended_in_no_particular_
     assert migrations.pending(db) == []
     assert db.execute("SELECT id, expires_at, used_by, ended FROM invites").fetchall() == [("i", 5, None, "")]
     db.close()
+
+
+def test_m025_indexes_the_records_each_changeset_of_an_older_log_names(data_dir):
+    from organiser.store.mentions import changes_naming
+
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    ana = group.members.add("Ana Okafor")
+    event = group.events.add("Rent strike meeting", "2026-12-03T19:00").id
+    group.events.checkin(event, ana.id, "2026-12-03T19:05")
+    history = [w.to_json() for w in group.history.of_record(event)]
+    path = group.replica.database_path()
+    group.close()
+    old = Database(path)
+    with old.atomic():  # the schema before m025: no index
+        old.execute("DROP TABLE change_mentions")
+        old.execute("DELETE FROM _sqlite_migrations WHERE name = 'm025_change_mentions'")
+    old.close()
+
+    db = connect(path)  # runs m025
+    assert migrations.pending(db) == []
+    checkin = db.execute("SELECT id FROM records WHERE kind = 'rsvp'").fetchone()[0]
+    naming_ana = {row[0] for row in db.execute("SELECT id FROM changes WHERE instr(CAST(body AS TEXT), ?)",
+                                                   [ana.id])}
+    assert set(changes_naming(db, [ana.id])) == naming_ana and len(naming_ana) == 2  # made, checked in
+    assert set(changes_naming(db, [checkin])) < set(changes_naming(db, [event]))
+    db.close()
+    reopened = open_group(data_dir)
+    try:
+        assert [w.to_json() for w in reopened.history.of_record(event)] == history
+        reopened.events.edit(event, location="Church hall")  # what comes next is indexed as it is stored
+        assert [w.value for w in reopened.history.of_record(event)][-1] == "Church hall"
+    finally:
+        reopened.close()

@@ -353,6 +353,28 @@ def test_showing_a_years_past_events_keeps_the_chosen_meeting_in_view(group: Any
     window.close()
 
 
+def test_one_letter_in_find_filters_the_agenda_once_no_second_letter_comes(group: Any, qtbot: Any,
+                                                                           tmp_path: Any) -> None:
+    """A single letter matches a year of events: Find waits a moment for the next one (each letter
+    searched on the window's thread), then shows what it matches; a second letter searches at once."""
+    from organiser.ui.settings import UiSettings
+
+    march = group.events.add("Zine workshop", "2026-03-04T19:00").id
+    nxt = group.events.add("General assembly", "2026-12-02T19:00").id
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "z")
+    qtbot.waitUntil(lambda: [r.id for r in view.agenda.rows if r.event is not None] == [march], timeout=5000)
+    qtbot.keyClicks(view.search, "x")
+    assert view.agenda.rowCount() == 0  # two letters: at once
+    window.close()
+
+
 def test_finding_last_springs_assembly_by_the_words_of_its_minutes(group: Any, qtbot: Any, tmp_path: Any) -> None:
     """Every assembly is 'General assembly'; the secretary types words of the decision and the
     agenda shows the spring's assembly that took it, though it is long past; emptied, the

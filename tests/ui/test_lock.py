@@ -45,6 +45,7 @@ def test_creating_a_group_with_a_passphrase_encrypts_it(qtbot: Any, tmp_path: Pa
     start.create_passphrase.again.selectAll()
     qtbot.keyClicks(start.create_passphrase.again, PASSPHRASE)
     qtbot.mouseClick(button(start, "Create group"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: groups != [], timeout=15_000)  # the key is derived on a worker
     assert [g.name for g in groups] == ["Allotment Society"]
     assert groups[0].encrypted
     groups[0].close()
@@ -78,10 +79,12 @@ def test_the_unlock_screen_retries_calmly_and_then_opens(qtbot: Any, tmp_path: P
     assert "Food Co-op" not in unlock.windowTitle()  # the name is inside the encrypted database
     qtbot.keyClicks(unlock.passphrase, "correct horse battery")
     qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert opened == []
     assert unlock.message.text() == "That passphrase does not unlock this group. Check Caps Lock and try again."
     qtbot.keyClicks(unlock.passphrase, PASSPHRASE)  # the wrong one was selected: typing replaces it
     qtbot.mouseClick(unlock.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert [g.name for g in opened] == ["Food Co-op"]
     assert not unlock.remember.isVisible()  # no OS keyring here: not offered
     opened[0].close()
@@ -124,6 +127,7 @@ def test_lock_now_closes_the_database_and_unlocking_resumes(qtbot: Any, controll
     assert unlock is not None and controller.window is None
     qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
     qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     window = controller.window
     assert window is not None and window.windowTitle().startswith("Food Co-op")
     assert key_for(db_path) is not None
@@ -134,7 +138,9 @@ def test_lock_now_closes_the_database_and_unlocking_resumes(qtbot: Any, controll
     assert controller.window is None and controller.group is None
     assert key_for(db_path) is None  # the key is forgotten
     qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
-    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    unlock = controller.unlock_window
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert controller.window is not None
     assert [m.name for m in controller.group.members.list()] == ["Ana López"]
 
@@ -145,7 +151,9 @@ def test_the_app_locks_itself_after_the_idle_time(qtbot: Any, controller: Any) -
     made.close()
     controller.show_unlock(folder)
     qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
-    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    unlock = controller.unlock_window
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert controller.window is not None
     controller.idle_lock.set_minutes(0.005)  # 0.3 s, as if an admin had set a short idle time
     settle(controller, qtbot, lambda: controller.unlock_window is not None)
@@ -158,7 +166,9 @@ def test_wipe_from_the_file_menu_destroys_this_copy(qtbot: Any, controller: Any)
     made.close()
     controller.show_unlock(path.name)
     qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
-    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    unlock = controller.unlock_window
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     window = controller.window
 
     def confirm(dialog: Any) -> None:
@@ -225,6 +235,7 @@ def test_remember_on_this_computer_is_offered_only_with_a_keyring_and_opens_with
     assert unlock.remember.isChecked()
     qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
     qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert controller.window is not None and list(ring.store) == [("organiser", path.name)]
     assert PASSPHRASE not in ring.store[("organiser", path.name)]
     controller.loop.run_until_complete(controller.lock())
@@ -254,6 +265,7 @@ def _remember_then_open(qtbot: Any, controller: Any, monkeypatch: pytest.MonkeyP
     qtbot.mouseClick(unlock.remember, Qt.MouseButton.LeftButton, pos=QPoint(8, unlock.remember.height() // 2))
     qtbot.keyClicks(unlock.passphrase, PASSPHRASE)
     qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert list(ring.store) == [("organiser", path.name)]
     controller.loop.run_until_complete(controller._close_group())
     controller.start()  # not locked since the app started: the keyring opens it without asking
@@ -276,7 +288,9 @@ def _stays_locked_until_the_passphrase(qtbot: Any, controller: Any, path: Path) 
     controller.loop.run_until_complete(asyncio.sleep(0.05))  # anything still queued would open the group now
     assert controller.window is None and controller.group is None  # the keyring did not open it
     qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
-    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    unlock = controller.unlock_window
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert controller.window is not None and controller.group.name == "Food Co-op"
 
 
@@ -353,7 +367,9 @@ def test_the_app_start_finishes_an_encryption_killed_before_the_rename(
     [folder] = group_dirs(controller.data_dir)
     assert len(folder.name) == 16 and controller.unlock_window.folder == folder.name
     qtbot.keyClicks(controller.unlock_window.passphrase, PASSPHRASE)
-    qtbot.keyClick(controller.unlock_window.passphrase, Qt.Key.Key_Return)
+    unlock = controller.unlock_window
+    qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker
     assert controller.window is not None and controller.group.path == folder
     assert len(controller.group.members.list()) == 20
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from organiser.services.group import Group
 from tests.conftest import sync_pair
@@ -22,7 +23,9 @@ def mole(demo: Group, tmp_path: Path) -> Iterator[Group]:
     yield from second_laptop(demo, tmp_path / "mole", "Sam's laptop")
 
 
-def _rows(dialog: Any) -> list[list[str]]:
+def _rows(dialog: Any, qtbot: Any) -> list[list[str]]:
+    """The rows once the dialog has read them (on a worker thread) and stopped saying it is reading."""
+    qtbot.waitUntil(lambda: dialog.busy.isHidden(), timeout=10_000)
     model = dialog.model
     return [[model.item(r, c).text() for c in range(model.columnCount())] for r in range(model.rowCount())]
 
@@ -39,7 +42,7 @@ def test_the_chair_sees_the_infiltrators_changes_and_then_that_they_were_taken_b
     qtbot.mouseClick(view.history_button, Qt.MouseButton.LeftButton)
     dialog = view.history_dialog
     qtbot.waitUntil(dialog.isVisible, timeout=2000)
-    rows = _rows(dialog)
+    rows = _rows(dialog, qtbot)
     assert rows[0][1:] == ["Sam's laptop", "agenda item 'Call off the strike'", "title: Call off the strike"]
     # one row for each change to a record, its fields together, in words
     added = [r for r in rows if r[1] == "door laptop" and r[2] == "agenda item 'Call off the strike'"]
@@ -49,9 +52,45 @@ def test_the_chair_sees_the_infiltrators_changes_and_then_that_they_were_taken_b
 
     chair.membership.remove(mole.device_id, undo_since=datetime.fromtimestamp(0, UTC))
     qtbot.mouseClick(view.history_button, Qt.MouseButton.LeftButton)
-    rows = _rows(view.history_dialog)
+    rows = _rows(view.history_dialog, qtbot)
     assert rows[0][1:] == ["Sam's laptop (taken back)", "agenda item 'Rent strike'", "title: Call off the strike"]
     assert chair.meetings.item(item).title == "Rent strike"
+
+
+def test_who_changed_what_says_it_is_reading_and_closes_before_the_reading_ends(
+        meeting: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year-old group's change log takes a while: the dialog opens at once saying so, the window
+    goes on answering, and Close closes it; what is read after that is dropped."""
+    import threading
+
+    from organiser.services.history import History
+
+    window, event_id = meeting
+    window.group.meetings.add_item(event_id, "Rent strike")
+    gate = threading.Event()
+    plain = History.of_record
+
+    def slow(self: History, record: str) -> list[Any]:
+        gate.wait(30)  # as long as the test keeps it reading
+        return plain(self, record)
+
+    monkeypatch.setattr(History, "of_record", slow)
+    view = window.meeting_view
+    qtbot.mouseClick(view.history_button, Qt.MouseButton.LeftButton)
+    dialog = view.history_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    assert dialog.reading.isVisible() and dialog.reading.text() == "Reading the change log…"
+    assert dialog.busy.isVisible() and dialog.model.rowCount() == 0
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+    gate.set()
+    qtbot.mouseClick(view.history_button, Qt.MouseButton.LeftButton)  # read again, to the end this time
+    again = view.history_dialog
+    rows = _rows(again, qtbot)
+    assert rows[0][1:3] == ["door laptop", "agenda item 'Rent strike'"]
+    qtbot.waitUntil(lambda: dialog.reader.pending == 0, timeout=10_000)  # the first reading ended too
+    assert not dialog.isVisible() and dialog.model.rowCount() == 0  # and what it read was dropped
 
 
 def test_the_open_minutes_editor_takes_the_honest_minutes_after_the_take_back_and_typing_goes_on(
