@@ -36,3 +36,20 @@ def test_changesets_put_back_through_the_changes_view_are_indexed_too(group):
     # the deleted changeset's key stays (a read for nothing); the one put back is found
     assert found >= _naming_by_reading_every_body(group.db, ana)
     assert last + 1 in found
+
+
+def test_a_changeset_rewritten_as_a_stub_when_its_member_is_forgotten_is_still_found(group):
+    """Forgetting a member rewrites each changeset that wrote them under a new arrival number;
+    one that also wrote a task must still be found for the task's history."""
+    from organiser.core.records import new_id
+    from organiser.store.overwrites import LocalOp
+
+    ana, task = new_id(), new_id()
+    group.replica.commit([LocalOp("member", ana, "name", "Ana Okafor"), LocalOp("task", task, "title", "Leaflets"),
+                          LocalOp("task", task, "assignee", ana)], fresh=(ana, task))
+    before = [(w.field, w.value) for w in group.history.of_record(task)]
+    assert ("title", "Leaflets") in before
+    group.forgetting.forget(ana)
+    assert [(w.field, w.value) for w in group.history.of_record(task)][:len(before)] == [("title", "Leaflets"),
+                                                                                      ("assignee", ana)]
+    assert set(mentions.changes_naming(group.db, [task])) >= _naming_by_reading_every_body(group.db, task)
