@@ -19,6 +19,9 @@ from organiser.services.group import (  # noqa: E402
     join_group,
     prepare_join,
 )
+from tests import sql_split  # noqa: E402
+
+sql_split.install()  # sqlite-utils' statement split, linear (tests/sql_split.py)
 
 # The one "now" every test sees: what the app shows as today or this week never depends on
 # the day the suite runs. Processes a test starts (the CLI) keep the real clock.
@@ -131,3 +134,35 @@ def _two_admins(devices: list[Group]) -> tuple[Group, Group, Group]:
     for other in devices[1:]:
         sync_pair(d0, other)
     return d0, d1, d2
+
+
+_DIALOG_WATCH = pytest.StashKey["DialogWatch"]()
+
+
+@pytest.fixture(autouse=True)
+def _dialog_watch(request: pytest.FixtureRequest) -> Iterator[None]:
+    """For a test that drives Qt (asks for qtbot): a message box nobody answers fails it with the
+    box's text instead of hanging the suite, and the time limit reaches it inside a modal dialog
+    (tests/qt_guard.py)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from tests.qt_guard import DialogWatch
+
+    request.getfixturevalue("qtbot")
+    watch = DialogWatch()
+    request.node.stash[_DIALOG_WATCH] = watch
+    try:
+        yield
+    finally:
+        watch.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A Qt test whose function returns with a message box still open fails, naming the box."""
+    result = yield
+    watch = item.stash.get(_DIALOG_WATCH, None)
+    if watch is not None:
+        watch.check_none_left_open()
+    return result

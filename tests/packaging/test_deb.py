@@ -19,6 +19,7 @@ from organiser import __version__
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(900),  # the first test's set-up builds the .deb (up to 600 s; 253 s at load 5.5, 442 s at 9)
     pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb is missing: .debs are built on Debian"),
 ]
 
