@@ -19,9 +19,6 @@ from organiser.services.group import (  # noqa: E402
     join_group,
     prepare_join,
 )
-from tests import sql_split  # noqa: E402
-
-sql_split.install()  # sqlite-utils' statement split, linear (tests/sql_split.py)
 
 # The one "now" every test sees: what the app shows as today or this week never depends on
 # the day the suite runs. Processes a test starts (the CLI) keep the real clock.

@@ -11,13 +11,14 @@ from sqlite_utils import Database, Migrations
 
 from organiser.core.letters import base_letters
 from organiser.core.phone_words import phones_searched
+from organiser.store.sqlscript import run_script
 
 migrations = Migrations("organiser")
 
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -91,7 +92,7 @@ def m001_initial(db: Database) -> None:
 @migrations()
 def m002_relational_index(db: Database) -> None:
     # Lookups by linked record (RSVPs of an event, tasks of a member, roles of a member).
-    db.executescript(
+    run_script(db,
         """
         ALTER TABLE records ADD COLUMN link1 TEXT;
         ALTER TABLE records ADD COLUMN link2 TEXT;
@@ -115,7 +116,7 @@ def m003_peers(db: Database) -> None:
     # Local, not replicated: which devices this one has seen on the network, where, and
     # when it last synced with each, so `status` (another process) can show them and a
     # restart can dial last-known addresses when multicast is blocked.
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE peers (
             device TEXT PRIMARY KEY,
@@ -133,7 +134,7 @@ def m004_settled_versions(db: Database) -> None:
     # Field versions a later write overwrote knowingly (its base) or that someone settled.
     # Such a version is never listed as a conflict, whichever order the writes arrive in,
     # so every device lists the same conflicts.
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE settled (
             record TEXT NOT NULL,
@@ -165,7 +166,7 @@ def m006_membership(db: Database) -> None:
     # admin's entry undo that removal); `legacy_roster` the devices of a group made before
     # the log, admitted until the founder restates them; `invites` the codes this device
     # made (local: a code is redeemed only where it was made).
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE membership_log (
             author TEXT NOT NULL,
@@ -232,7 +233,7 @@ def m007_peer_checks(db: Database) -> None:
     # (organiser/store/incidents.py) and `detail` the latest sentence. `forks` keeps the
     # proof of equivocation: a second validly signed changeset with a number already held
     # (the first stays in `changes`); its author's changesets from that number on are set aside.
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE incidents_counted (
             device TEXT NOT NULL,
@@ -274,7 +275,7 @@ def m010_meetings(db: Database) -> None:
     # the merged text (for the state hash, `minutes show` and exports), and the updates since
     # the snapshot with the state each was made against. Agenda items, proposals and votes are
     # ordinary records; link1 finds them by event (agenda items, proposals) or proposal (votes).
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE minutes (
             event TEXT PRIMARY KEY,
@@ -300,7 +301,7 @@ def m011_fork_settlements(db: Database) -> None:
     # `forks_set_aside` holds, per author, the number from which its changesets are set aside
     # (an undecided fork), as the walk over its versions found it (store/forks.py); until now
     # that was the lowest number in `forks`, which from now on also keeps the branch not kept.
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE fork_settlements (
             author TEXT NOT NULL,
@@ -322,7 +323,7 @@ def m012_folders(db: Database) -> None:
     # next segment, and what each file in it held when last read (size and mtime say whether
     # it changed since); folder keys received sealed to this device (inside the encrypted db);
     # invites left in a folder, with their token (the joiner's answer is sealed with it).
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE folders (
             path TEXT PRIMARY KEY,
@@ -387,7 +388,7 @@ def m019_folder_retries(db: Database) -> None:
     # or the roster it was tried with changed (`tried_with`). Keys sealed to this device are
     # kept per sender, each sender's latest file replacing its earlier keys, so a member
     # sealing made-up keys to us cannot pile them up.
-    db.executescript(
+    run_script(db,
         """
         ALTER TABLE folder_files ADD COLUMN tried_with TEXT NOT NULL DEFAULT '';
         CREATE TABLE folder_keys_by_sender (
@@ -454,7 +455,7 @@ def m023_search_base_letters(db: Database) -> None:
 def m024_erasure(db: Database) -> None:
     # Forgetting a member (docs/erasure.md): the records each erasure order forgets, and the
     # changesets it lists with the hash of each one's stub (store/erasure.py).
-    db.executescript(
+    run_script(db,
         """
         CREATE TABLE erasure_orders (
             author TEXT NOT NULL,
