@@ -10,6 +10,9 @@ from organiser.core.errors import ValidationError
 MAX_DEVICE_NAME = 200
 # Embeddings, overrides and isolates reorder the text around them on screen.
 _REORDERING = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
+# Control characters, and Unicode's line and paragraph separators (U+2028, U+2029), where Qt
+# breaks the line in plain text and in markup alike.
+_BREAKING = frozenset({"Cc", "Zl", "Zp"})
 
 
 def checked_device_name(name: str) -> str:
@@ -22,7 +25,7 @@ def checked_device_name(name: str) -> str:
         raise ValidationError("device-name", "device name: this device needs a name.")
     if len(name) > MAX_DEVICE_NAME:
         raise ValidationError("device-name", f"device name: at most {MAX_DEVICE_NAME} characters.")
-    odd = next((c for c in name if unicodedata.category(c) == "Cc" or ord(c) in _REORDERING), None)
+    odd = next((c for c in name if unicodedata.category(c) in _BREAKING or ord(c) in _REORDERING), None)
     if odd is not None:
         raise ValidationError("device-name", "device name: one line of text, without control or text-direction "
                                              f"characters (it holds U+{ord(odd):04X}).")

@@ -18,6 +18,10 @@ from typing import Any, NamedTuple
 import orjson
 
 ERASURE_KIND = "erasure"  # the op kind of an order
+# What an order can erase: a member's details, roles and skills. An order naming any other
+# record (an event an admin wrote, a membership entry such as a removal) erases nothing of it,
+# and does not stop it being written: forgetting is not a way round the membership rules.
+ERASABLE_KINDS = frozenset({"member", "member_role", "member_skill"})
 ORDER_FIELD = "order"
 MAX_RECORDS = 256  # records one order forgets: a member, their roles and skills
 _KIND = itemgetter(0)  # an op's kind
@@ -44,10 +48,10 @@ class Order:
 
 def stub_of(body: bytes, forgotten: Collection[str]) -> bytes:
     """The body with each op on a forgotten record given the value null, canonically encoded.
-    An order's own ops are kept (they name records, they hold none of their values)."""
+    Only ops of the kinds an order erases (ERASABLE_KINDS) are touched."""
     doc = orjson.loads(body)
     for op in doc["o"]:
-        if op[1] in forgotten and op[0] != ERASURE_KIND:
+        if op[1] in forgotten and op[0] in ERASABLE_KINDS:
             op[3] = None
     return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
 
@@ -57,8 +61,8 @@ def stub_hash(stub: bytes) -> str:
 
 
 def touches(ops: Iterable[Any], forgotten: Collection[str]) -> bool:
-    """Whether any op (kind, record, ...) writes a forgotten record."""
-    return any(op[1] in forgotten and op[0] != ERASURE_KIND for op in ops)
+    """Whether any op (kind, record, ...) writes a forgotten record of a kind an order erases."""
+    return any(op[1] in forgotten and op[0] in ERASABLE_KINDS for op in ops)
 
 
 def carries_order(ops: Iterable[Any]) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, decode_changeset
-from organiser.core.erasure import carries_order, orders_in, stub_hash, stub_of, touches
+from organiser.core.erasure import ERASABLE_KINDS, carries_order, orders_in, stub_hash, stub_of, touches
 from organiser.core.errors import ValidationError
 from organiser.store import changelog, checks, mentions
 from organiser.store.database import in_chunks
@@ -67,7 +67,7 @@ def refuse_local_writes(db: Database, op_groups: Sequence[Sequence[Any]]) -> Non
     """A local edit of a forgotten record is refused (it would write the values back)."""
     if any_orders(db):
         gone = forgotten(db)
-        if any(op[1] in gone for ops in op_groups for op in ops):
+        if any(touches(ops, gone) for ops in op_groups):
             raise ValidationError("id", "this member was forgotten by the group; nothing of them can be written.")
 
 
@@ -147,6 +147,26 @@ def refusals(db: Database, batch: list[Changeset], admins: Collection[str], vouc
     return good, refused
 
 
+def apply_rounds(batch: list[Changeset]) -> list[list[Changeset]]:
+    """A batch holding erasure orders, in the transactions that apply it: first what neither an
+    order lists nor writes a record an order forgets (the membership entries that make an order's
+    author an admin among them, as a newcomer taking a whole change log at once meets them), then
+    the orders, then the rest: the stubs they vouch for, and writes to what they forget, which are
+    stubbed or refused."""
+    orders = [cs for cs in batch if carries_order(cs.ops)]
+    if not orders or len(orders) == len(batch):
+        return [batch]
+    found = [order for cs in orders for order in orders_in(cs.ops)]
+    named = {(item.author, item.seq) for order in found for item in order.changesets}
+    gone = {record for order in found for record in order.records}
+    first: list[Changeset] = []
+    last: list[Changeset] = []
+    for cs in batch:
+        if not carries_order(cs.ops):
+            (last if (cs.author, cs.seq) in named or touches(cs.ops, gone) else first).append(cs)
+    return [part for part in (first, orders, last) if part]
+
+
 def _only_orders(cs: Changeset) -> bool:
     """An order stands alone in its changeset, well formed."""
     return len(orders_in(cs.ops)) == len(cs.ops) > 0
@@ -194,8 +214,20 @@ def carry_out(db: Database, group: str | None, gone: frozenset[str], new: Collec
         db.conn.executemany(changelog.INSERT, changelog.stored_rows([stub], group))
         rewritten += 1
     mentions.index_after(db, last)  # the stubs under their new arrival numbers, for Who changed what…
+    _stub_kept_aside(db, gone)
     scrub(db, gone)
     return rewritten
+
+
+def _stub_kept_aside(db: Database, gone: Collection[str]) -> None:
+    """What a removal took back and keeps aside (`withdrawn_changes`: few, read whole), in place as
+    its stub: a removed infiltrator's writes of the member are no way round the erasure."""
+    rows = db.conn.execute("SELECT author, seq, body, signature FROM withdrawn_changes").fetchall()
+    for author, seq, body, signature in rows:
+        held = decode_changeset(bytes(body), bytes(signature))
+        if touches(held.ops, gone):
+            db.conn.execute("UPDATE withdrawn_changes SET body = ? WHERE author = ? AND seq = ?",
+                            [stub_of(held.body, gone), author, seq])
 
 
 def _naming(db: Database, records: Collection[str]) -> list[tuple[int, Changeset]]:
@@ -232,29 +264,79 @@ def scrub(db: Database, records: Collection[str]) -> None:
     flush_search_index(db)  # the index then holds exactly records.search up to `upto`
     upto = indexed_upto(db)
     for chunk, marks in in_chunks(sorted(records)):
-        rows = db.conn.execute(f"SELECT rowid, id, data, search FROM records WHERE id IN ({marks})", chunk).fetchall()
+        rows = db.conn.execute(f"SELECT rowid, id, data, search FROM records WHERE id IN ({marks}) "
+                               f"AND kind IN ({', '.join('?' * len(ERASABLE_KINDS))})",
+                               [*chunk, *sorted(ERASABLE_KINDS)]).fetchall()
         indexed = [(rowid, search) for rowid, _id, _data, search in rows if rowid <= upto and search]
         db.conn.executemany("INSERT INTO records_fts (records_fts, rowid, search) VALUES ('delete', ?, ?)", indexed)
         db.conn.executemany(
             "UPDATE records SET data = ?, deleted = 1, search = '' WHERE rowid = ?",
             [(orjson.dumps(dict.fromkeys(orjson.loads(data))).decode(), rowid) for rowid, _id, data, _s in rows])
-        db.conn.execute(f"DELETE FROM conflicts WHERE record IN ({marks})", chunk)
+        db.conn.execute(f"DELETE FROM conflicts WHERE record IN ({marks}) AND kind IN "
+                        f"({', '.join('?' * len(ERASABLE_KINDS))})", [*chunk, *sorted(ERASABLE_KINDS)])
     # Deleting from FTS5 leaves the old words in the index's older segments until they merge.
     db.conn.execute("INSERT INTO records_fts (records_fts) VALUES ('optimize')")
 
 
+OWED = "erasure_wipe_owed"  # meta: what of the wipe is still to do ('vacuum' or 'checkpoint')
+
+
 def wipe_free_pages(db: Database) -> None:
     """After the transaction: move the write-ahead log into the file and empty it, then rebuild
-    the file, so no free page or old log frame keeps an erased value. Another connection
-    reading at that moment makes this fail; it is said in the log and done at the next erasure."""
+    the file, so no free page or old log frame keeps an erased value. Another connection reading
+    all the while (30 s) leaves the log's old frames, holding the values, in the -wal file: that
+    is said in the log, and what is left is owed to the next write here (`pay_owed_wipe`)."""
     conn = db.conn
+    owed = ""
     try:
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("VACUUM")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except Exception as exc:  # sqlite3 or sqlcipher3 OperationalError: the database is busy
         log.warning("after an erasure, the database file could not be rebuilt: %s", exc)
+        owed = "vacuum"
+    if not owed and not _emptied_log(conn):
+        log.warning("after an erasure, another connection was still reading: the write-ahead log keeps old "
+                    "pages until it can be emptied, after the next write")
+        owed = "checkpoint"
+    _note_owed(db, owed)
+
+
+def pay_owed_wipe(db: Database) -> None:
+    """After a write: finish a wipe a reader kept from finishing, without waiting for readers."""
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", [OWED]).fetchone()
+    if row is None:
+        return
+    if row[0] == "vacuum":
+        wipe_free_pages(db)
+        return
+    conn = db.conn
+    (waits,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout = 0")  # a reader still there: try again after the next write
+    try:
+        emptied = _emptied_log(conn)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
+    if emptied:
+        _note_owed(db, "")
+
+
+def _emptied_log(conn: Any) -> bool:
+    """Move the write-ahead log into the file and truncate it; False when a reader kept it."""
+    try:
+        busy, _frames, _moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except Exception as exc:  # the database is locked by a writer beyond the busy timeout
+        log.info("the write-ahead log could not be emptied yet: %s", exc)
+        return False
+    return not busy
+
+
+def _note_owed(db: Database, owed: str) -> None:
+    if owed:
+        db.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                        "value = excluded.value", [OWED, owed])
+    else:
+        db.conn.execute("DELETE FROM meta WHERE key = ?", [OWED])
 
 
 def held_touching(db: Database, records: Collection[str]) -> list[Changeset]:

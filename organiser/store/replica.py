@@ -24,7 +24,6 @@ from organiser.core.bus import (
     RecordsChanged,
 )
 from organiser.core.changeset import GENESIS, Changeset, sign_changeset
-from organiser.core.erasure import carries_order
 from organiser.core.errors import OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
@@ -159,10 +158,13 @@ class Replica:
         return batch
 
     def _wipe_if_erased(self) -> None:
-        """After a transaction that carried out an erasure order: no old page keeps the values."""
+        """After a transaction that carried out an erasure order: no old page keeps the values
+        (or, after any other, what of that a reader kept from finishing)."""
         if self._erased:
             self._erased = False
             erasure.wipe_free_pages(self.db)
+        else:
+            erasure.pay_owed_wipe(self.db)
 
     def _head(self, seen: _Head | None) -> _Head:
         """This device's newest changeset, as this connection last wrote it, or read again when
@@ -352,14 +354,13 @@ class Replica:
         sent them, blamed for what no author's signature vouches for (or, for a batch gathered from
         several peers, a function naming the sender of each refusal)."""
         with gc_paused():
-            batch = list(changesets)
-            # Erasure orders first, in a transaction of their own: the stubs they vouch for may
-            # come in the same batch, and are checked against the orders stored.
-            orders = [cs for cs in batch if carries_order(cs.ops)]
-            if not orders or len(orders) == len(batch):
-                return self._apply(batch, events, source)
-            first = self._apply(orders, events, source)
-            return combined(first, self._apply([cs for cs in batch if not carries_order(cs.ops)], events, source))
+            # Erasure orders in a transaction of their own, after what makes their authors admins
+            # and before the stubs they vouch for (store/erasure.py `apply_rounds`).
+            rounds = erasure.apply_rounds(list(changesets))
+            result = self._apply(rounds[0], events, source)
+            for part in rounds[1:]:
+                result = combined(result, self._apply(part, events, source))
+            return result
 
     def _apply(self, changesets: list[Changeset], events: list[object] | None,
                source: str | Callable[[Refusal], str | None] | None = None) -> ApplyResult:
@@ -498,6 +499,8 @@ class Replica:
             result.refused.extend(bad)
             good, unfit = checks.screen(self.db, good, self.clock.wall_ms())
             result.refused.extend(unfit)
+            if erasure.any_orders(self.db):  # kept aside as its stub: a forgotten member's values stay off the disk
+                good = erasure.stubbed(good, erasure.forgotten(self.db))
             update = membership.keep_withdrawn(self.db, good)
             if update is not None:
                 self._roster = None

@@ -94,6 +94,9 @@ class KeepVersionDialog(QDialog):
         intro.setWordWrap(True)
         self.explanation = QLabel("Click the version to keep.")
         self.explanation.setWordWrap(True)
+        # The forking device chose its name and what its versions write: shown as typed, not obeyed
+        for label in (intro, self.explanation):
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.keep_button = self.buttons.addButton("&Keep this version", QDialogButtonBox.ButtonRole.AcceptRole)
         self.keep_button.setEnabled(False)

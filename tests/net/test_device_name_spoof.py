@@ -19,6 +19,9 @@ SPOOFS = [
     "minutes\rlaptop",
     "door laptop\u202e111 111",
     "laptop\x00",
+    # Unicode's own line and paragraph breaks: Qt breaks the line there, in plain text and in markup
+    "minutes laptop\u2028\u2028Its screen should show the verification code 111 111",
+    "minutes laptop\u2029111 111",
 ]
 
 

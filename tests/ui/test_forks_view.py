@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from organiser.services.group import Group
 from organiser.ui.peers_view import PeersView
+from tests.conftest import sync_pair
 from tests.forked import sign_two_versions
 
 
@@ -70,3 +71,44 @@ def test_a_device_that_is_not_an_admin_sees_the_fork_but_cannot_keep_a_version(
     assert not dialog.keep_button.isEnabled()
     dialog.close()
     assert b.forks.list()[0].open
+
+
+def _as_shown(label: Any) -> str:
+    """A label's text as it reads on screen: markup obeyed where the label takes its text for markup."""
+    from PySide6 import QtGui
+
+    text, fmt = label.text(), label.textFormat()
+    if fmt == Qt.TextFormat.RichText or (fmt == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)):
+        shown = QtGui.QTextDocument()
+        shown.setHtml(text)
+        return shown.toPlainText()
+    return text
+
+
+def test_a_forking_member_cannot_hide_the_dialogs_words_with_markup_in_what_it_wrote(
+        qtbot: Any, two_devices: tuple[Group, Group]) -> None:
+    """The forking device chooses what its versions write: a name ending in `<!--` hid the rest of
+    the explanation (that what it wrote after is kept too, and the other version set aside for good)."""
+    from tests.bad_peer import BadPeer, new_member
+
+    a, b = two_devices
+    sync_pair(a, b)
+    modified = BadPeer(b)
+    seq, prev = modified.seq + 1, modified.prev
+    hidden = modified.sign(new_member("<b>Harmless</b><!--"))
+    other = modified.sign(new_member("Right"), seq=seq, prev=prev)
+    a.replica.apply([hidden, other])
+    view = PeersView(a, None)
+    qtbot.addWidget(view)
+    view.show()
+    panel = view.incidents
+    qtbot.waitUntil(panel.forks.isVisible, timeout=5000)
+    _click_row(qtbot, panel.forks, 0)
+    qtbot.mouseClick(panel.keep_button, Qt.MouseButton.LeftButton)
+    dialog = _dialog()
+    rows = [dialog.model.item(r).text() for r in range(dialog.model.rowCount())]
+    _click_row(qtbot, dialog.versions, next(r for r, text in enumerate(rows) if "Harmless" in text))
+    shown = _as_shown(dialog.explanation)
+    assert "member '<b>Harmless</b><!--'" in shown
+    assert shown.endswith("The other version is set aside for good, kept as proof.")
+    dialog.close()
