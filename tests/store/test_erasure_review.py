@@ -136,7 +136,6 @@ def test_a_removed_infiltrators_late_writes_of_a_forgotten_member_never_reach_th
     removal). Those writes reach the admin before and after the member is forgotten: neither
     leaves the values in the admin's file."""
     from organiser.core.changeset import Op
-
     from tests.bad_peer import BadPeer
 
     founder = create_founder(tmp_path)
