@@ -78,9 +78,16 @@ class Forgetting:
         if self.is_forgotten(member_id):
             raise ValidationError("member", "this member was forgotten already.")
         records = self.what_goes(member_id)
-        order = self._order(records)
-        self.replica.commit([LocalOp(ERASURE_KIND, new_id(), ORDER_FIELD, order.to_value())])
-        return Forgotten(member_id, len(records), len(order.changesets), time.perf_counter() - began)
+        orders: list[Order] = []
+
+        def order_op() -> list[LocalOp]:
+            # Listed under the commit's write lock: an edit of the member the sync stores meanwhile
+            # would be erased here with the rest, unlisted, and refused by every laptop joining later.
+            orders.append(self._order(records))
+            return [LocalOp(ERASURE_KIND, new_id(), ORDER_FIELD, orders[-1].to_value())]
+
+        self.replica.commit_read_under_lock(order_op)
+        return Forgotten(member_id, len(records), len(orders[-1].changesets), time.perf_counter() - began)
 
     def forget_apart(self, member_id: str) -> Forgotten:
         """`forget` on a database connection of its own, for a worker thread: on a year-old group

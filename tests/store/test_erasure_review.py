@@ -158,3 +158,45 @@ def _file_text(group) -> str:
     from tests.store.test_erasure import _file_bytes
 
     return _file_bytes(group).decode("latin-1")
+
+
+def test_an_edit_of_the_member_stored_while_the_order_is_being_listed_is_listed_too(tmp_path, monkeypatch):
+    """Listing what wrote the member reads the whole change log, seconds on a year-old group, on a
+    connection of its own; the sync's worker may store a member's edit of them meanwhile. That
+    edit is erased here with the rest, so an order must list it, or every laptop joining later
+    refuses its stub (and what else it wrote)."""
+    from organiser.store import erasure
+    from organiser.store.database import connect
+    from organiser.store.replica import Replica
+
+    founder = create_founder(tmp_path)
+    member = _member(founder)
+    laptop = add_device(founder, tmp_path / "b", "minutes laptop")
+    sync_pair(founder, laptop)
+    laptop.members.edit(member, notes="moved above the bakery")  # on its way to the admin
+    listing = erasure.held_touching
+    worker_db = connect(founder.replica.database_path())
+    worker_db.execute("PRAGMA busy_timeout = 0")  # it stores now, or finds the database locked
+    worker = Replica(worker_db, group_id=founder.id, device_id=founder.device_id, key=founder.replica.key())
+
+    def listing_while_a_sync_stores(db, records):
+        held = listing(db, records)
+        try:  # the sync worker's connection, between the listing and the order
+            worker.apply(laptop.replica.changes_since(worker.version_vector()))
+        except Exception as exc:  # noqa: BLE001 (sqlite3's or sqlcipher3's OperationalError)
+            assert "locked" in str(exc)
+        return held
+
+    monkeypatch.setattr(erasure, "held_touching", listing_while_a_sync_stores)
+    founder.forgetting.forget(member)
+    monkeypatch.undo()
+    newcomer = add_device(founder, tmp_path / "c", "new laptop")
+    _after, page = outbox.missing(founder.db, newcomer.replica.version_vector(), 0, limit=100_000)
+    result = newcomer.replica.apply([decode_changeset(item.body, item.signature) for item in page])
+    assert result.refused == []
+    assert newcomer.replica.version_vector() == founder.replica.version_vector()
+    assert newcomer.replica.state_hash() == founder.replica.state_hash()
+    assert _found(newcomer) == [] and _found(founder) == []
+    worker_db.close()
+    for group in (founder, laptop, newcomer):
+        group.close()
