@@ -4,6 +4,7 @@ not, then the erasure (services/forgetting.py, docs/erasure.md)."""
 from __future__ import annotations
 
 import html
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from organiser.services.forgetting import NOT_REACHED
+
+log = logging.getLogger(__name__)
 
 
 def forget_question(name: str, traits: int) -> str:
@@ -57,8 +60,12 @@ def run_apart(parent: QObject, work: Callable[[], Any], on_done: Callable[[Any],
             outcome: Any = work()
         except Exception as exc:  # handed to the window, which says it in a sentence or logs it
             outcome = exc
-        relay.done.emit(outcome)
-        _running.discard(thread)
+        try:
+            relay.done.emit(outcome)
+        except RuntimeError:  # the view was closed meanwhile (the window locked): nobody waits for it
+            log.info("forgetting ended after its window closed: %s", outcome)
+        finally:
+            _running.discard(thread)
 
     thread = threading.Thread(target=run, name="forget-member", daemon=True)
     _running.add(thread)

@@ -86,3 +86,27 @@ def test_on_a_members_laptop_forget_is_offered_to_no_one(member_laptop: Group, q
     assert not win.members_view.forget_button.isEnabled()
     assert win.members_view.forget_button.toolTip() == "Only an admin can forget a member"
     win.close()
+
+
+def test_a_view_closed_while_the_erasure_runs_leaves_its_thread_ending_cleanly(qtbot: Any, monkeypatch: Any) -> None:
+    """The window is locked or closed while a year-old group's erasure runs (seconds): the view
+    that waited for it is gone; the erasure's thread ends without an error and is let go."""
+    import threading
+
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    from organiser.ui import forget_member
+
+    errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    view = QObject()
+    release = threading.Event()
+    told: list[Any] = []
+    forget_member.run_apart(view, lambda: release.wait(10), told.append)
+    (thread,) = forget_member._running
+    shiboken6.delete(view)  # the members view, and what carried the outcome to it, are gone
+    release.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert errors == [] and told == [] and thread not in forget_member._running
