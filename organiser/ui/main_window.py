@@ -38,6 +38,7 @@ from organiser.ui.peers_view import PeersView
 from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
+from organiser.ui.wording import as_typed
 
 if TYPE_CHECKING:  # for an annotation only: the window imports no network module itself
     from organiser.net.peerbook import PeerInfo
@@ -160,10 +161,11 @@ class MainWindow(QMainWindow):
         # The group's name above its views: a laptop in two groups (the tenant union, the food bank)
         # shows two windows alike in every other way, and the title bar is not always on screen.
         self.group_label = QLabel(self.group.name)
+        self.group_label.setTextFormat(Qt.TextFormat.PlainText)  # the name came from the laptop that admitted this one
         self.group_label.setObjectName("groupName")
         self.group_label.setAccessibleName("Group")
-        self.group_label.setToolTip(f"The group open in this window: {self.group.name} (File > Other group… "
-                                    "opens another group this laptop holds)")
+        self.group_label.setToolTip(as_typed(f"The group open in this window: {self.group.name} (File > Other group… "
+                                             "opens another group this laptop holds)"))
         self.group_label.setWordWrap(True)
         self.group_label.setMaximumWidth(160)
         self.group_label.setContentsMargins(6, 4, 6, 8)
