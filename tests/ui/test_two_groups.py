@@ -177,3 +177,31 @@ def test_with_two_encrypted_groups_the_unlock_screen_says_which_and_that_the_oth
     hint = "Each group on this laptop has its own passphrase: for another group, choose Other group…"
     qtbot.waitUntil(lambda: hint in unlock.message.text(), timeout=30_000)  # the key is derived on a worker
     assert opened == []
+
+
+def test_a_group_name_written_as_markup_shows_as_typed_above_the_views(qtbot: Any, tmp_path: Path) -> None:
+    """A joining laptop takes the group's name from the member that admits it: one in bad faith can
+    send any text, and the label above the views and its tooltip render markup."""
+    from PySide6 import QtGui
+    from PySide6.QtWidgets import QToolTip
+
+    from organiser.ui.main_window import MainWindow
+    from organiser.ui.settings import UiSettings
+
+    name = "Tenants <b>Union</b><!--"
+    group = create_group(tmp_path / "g", name, "samira laptop")
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    label = window.group_label
+    rich = label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(label.text()))
+    assert not rich and label.text() == name
+    QToolTip.showText(label.mapToGlobal(label.rect().center()), label.toolTip(), label)
+    shown = QtGui.QTextDocument()
+    shown.setHtml(QToolTip.text()) if QtGui.Qt.mightBeRichText(QToolTip.text()) else shown.setPlainText(
+        QToolTip.text())
+    assert name in shown.toPlainText()
+    QToolTip.hideText()
+    window.close()
+    group.close()
