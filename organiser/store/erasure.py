@@ -148,23 +148,31 @@ def refusals(db: Database, batch: list[Changeset], admins: Collection[str], vouc
 
 
 def apply_rounds(batch: list[Changeset]) -> list[list[Changeset]]:
-    """A batch holding erasure orders, in the transactions that apply it: first what neither an
-    order lists nor writes a record an order forgets (the membership entries that make an order's
-    author an admin among them, as a newcomer taking a whole change log at once meets them), then
-    the orders, then the rest: the stubs they vouch for, and writes to what they forget, which are
-    stubbed or refused."""
+    """A batch holding erasure orders, in the transactions that apply it, in the batch's order
+    (the order a peer stored them in): what came before an order, then the order, and so on; the
+    changesets an order lists (stubs) and the writes to what it forgets last of all, once the
+    orders are stored. So an order meets the entries that made its author an admin before it
+    (a newcomer taking the whole log at once), and not a later demotion of its author."""
     orders = [cs for cs in batch if carries_order(cs.ops)]
     if not orders or len(orders) == len(batch):
         return [batch]
     found = [order for cs in orders for order in orders_in(cs.ops)]
     named = {(item.author, item.seq) for order in found for item in order.changesets}
     gone = {record for order in found for record in order.records}
-    first: list[Changeset] = []
+    rounds: list[list[Changeset]] = [[]]
+    ordering = False  # whether the round being filled is one of orders
     last: list[Changeset] = []
     for cs in batch:
-        if not carries_order(cs.ops):
-            (last if (cs.author, cs.seq) in named or touches(cs.ops, gone) else first).append(cs)
-    return [part for part in (first, orders, last) if part]
+        is_order = carries_order(cs.ops)
+        if not is_order and ((cs.author, cs.seq) in named or touches(cs.ops, gone)):
+            last.append(cs)
+            continue
+        if is_order != ordering:
+            rounds.append([])
+            ordering = is_order
+        rounds[-1].append(cs)
+    rounds.append(last)
+    return [part for part in rounds if part]
 
 
 def _only_orders(cs: Changeset) -> bool:

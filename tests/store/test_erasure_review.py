@@ -200,3 +200,28 @@ def test_an_edit_of_the_member_stored_while_the_order_is_being_listed_is_listed_
     worker_db.close()
     for group in (founder, laptop, newcomer):
         group.close()
+
+
+def test_a_newcomer_takes_the_order_of_an_admin_demoted_after_it_in_one_batch(tmp_path):
+    """The minutes laptop, an admin, forgets the member; the founder, having heard it, then makes
+    it a member again. A laptop joining later takes the log in one batch: the order stands, as it
+    did on every laptop that heard it before the demotion."""
+    founder = create_founder(tmp_path)
+    member = _member(founder)
+    second = add_device(founder, tmp_path / "b", "minutes laptop")
+    sync_pair(founder, second)
+    founder.membership.promote(second.device_id)
+    sync_pair(founder, second)
+    second.forgetting.forget(member)
+    sync_pair(founder, second)
+    founder.membership.demote(second.device_id)
+    sync_pair(founder, second)
+    newcomer = add_device(founder, tmp_path / "c", "new laptop")
+    _after, page = outbox.missing(founder.db, newcomer.replica.version_vector(), 0, limit=100_000)
+    result = newcomer.replica.apply([decode_changeset(item.body, item.signature) for item in page])
+    assert result.refused == []
+    assert newcomer.forgetting.is_forgotten(member) and _found(newcomer) == []
+    assert newcomer.replica.state_hash() == founder.replica.state_hash()
+    assert second.device_id not in newcomer.replica.roster().admins
+    for group in (founder, second, newcomer):
+        group.close()
