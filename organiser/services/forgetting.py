@@ -78,16 +78,17 @@ class Forgetting:
         if self.is_forgotten(member_id):
             raise ValidationError("member", "this member was forgotten already.")
         records = self.what_goes(member_id)
-        orders: list[Order] = []
+        listed: list[int] = []
 
-        def order_op() -> list[LocalOp]:
+        def order_ops() -> list[list[LocalOp]]:
             # Listed under the commit's write lock: an edit of the member the sync stores meanwhile
             # would be erased here with the rest, unlisted, and refused by every laptop joining later.
-            orders.append(self._order(records))
-            return [LocalOp(ERASURE_KIND, new_id(), ORDER_FIELD, orders[-1].to_value())]
+            orders = self._orders(records)
+            listed.append(sum(len(order.changesets) for order in orders))
+            return [[LocalOp(ERASURE_KIND, new_id(), ORDER_FIELD, order.to_value())] for order in orders]
 
-        self.replica.commit_read_under_lock(order_op)
-        return Forgotten(member_id, len(records), len(orders[-1].changesets), time.perf_counter() - began)
+        self.replica.commit_read_under_lock(order_ops)
+        return Forgotten(member_id, len(records), listed[-1], time.perf_counter() - began)
 
     def forget_apart(self, member_id: str) -> Forgotten:
         """`forget` on a database connection of its own, for a worker thread: on a year-old group
@@ -108,12 +109,12 @@ class Forgetting:
         return RecordsChanged(frozenset(self.what_goes(done.member)), frozenset(("member", "member_role",
                                                                                   "member_skill")), "local")
 
-    def _order(self, records: list[str]) -> Order:
-        """The order: the records, and each held changeset that wrote one, with its stub's hash."""
+    def _orders(self, records: list[str]) -> list[Order]:
+        """The orders: the records, and each held changeset that wrote one, with its stub's hash;
+        as many orders as it takes to list them all (a member in bad faith writing a member
+        thousands of times cannot keep them from being forgotten), one changeset each."""
         gone = erasure.forgotten(self.db) | set(records)
         listed = [Listed(cs.author, cs.seq, cs.hash, stub_hash(stub_of(cs.body, gone)))
                   for cs in erasure.held_touching(self.db, records)]
-        if len(listed) > MAX_LISTED:
-            raise ValidationError("member", f"this member was written {len(listed):,} times, more than one order "
-                                  f"can list ({MAX_LISTED:,}).")
-        return Order(tuple(records), tuple(listed))
+        parts = [listed[start:start + MAX_LISTED] for start in range(0, len(listed), MAX_LISTED)] or [[]]
+        return [Order(tuple(records), tuple(part)) for part in parts]

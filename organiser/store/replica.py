@@ -135,11 +135,11 @@ class Replica:
         """Write one local transaction as one signed changeset; return it."""
         return self.commit_batch([ops], fresh=fresh)[0]
 
-    def commit_read_under_lock(self, build: Callable[[], Sequence[LocalOp]]) -> Changeset:
-        """Commit the ops `build()` makes from what the database holds, read under this commit's
-        write lock: no other connection can store anything between the reading and the commit
-        (an erasure order lists every changeset that wrote the member)."""
-        return self._commit_batch(None, (), build)[0]
+    def commit_read_under_lock(self, build: Callable[[], Sequence[Sequence[LocalOp]]]) -> list[Changeset]:
+        """Commit the changesets (groups of ops) `build()` makes from what the database holds, read
+        under this commit's write lock: no other connection can store anything between the reading
+        and the commit (erasure orders list every changeset that wrote the member)."""
+        return self._commit_batch(None, (), build)
 
     def commit_batch(self, op_groups: Sequence[Sequence[LocalOp]], *, fresh: Collection[str] = ()) -> list[Changeset]:
         """Write several changesets (say, one per imported record) in one SQLite transaction:
@@ -148,15 +148,16 @@ class Replica:
         return self._commit_batch(op_groups, fresh)
 
     def _commit_batch(self, op_groups: Sequence[Sequence[LocalOp]] | None, fresh: Collection[str],
-                      build: Callable[[], Sequence[LocalOp]] | None = None) -> list[Changeset]:
+                      build: Callable[[], Sequence[Sequence[LocalOp]]] | None = None) -> list[Changeset]:
         if op_groups is not None and (not op_groups or not all(op_groups)):
             raise ValueError("a changeset needs at least one op")
         self._head_seen, seen = None, self._head_seen  # forgotten unless this commit is stored
         with self._write():
             head = self._head(seen)
             if build is not None:
-                op_groups = [build()]
-            assert op_groups is not None
+                op_groups = build()
+            if not op_groups or not all(op_groups):
+                raise ValueError("a changeset needs at least one op")
             erasure.refuse_local_writes(self.db, op_groups)
             touched = read_touched(self.db, op_groups, fresh, head.any_conflicts)
             batch = self._sign(op_groups, touched.states, touched.agreeing, head)

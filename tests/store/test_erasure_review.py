@@ -225,3 +225,30 @@ def test_a_newcomer_takes_the_order_of_an_admin_demoted_after_it_in_one_batch(tm
     assert second.device_id not in newcomer.replica.roster().admins
     for group in (founder, second, newcomer):
         group.close()
+
+
+def test_a_member_written_more_times_than_one_order_lists_is_forgotten_by_several(tmp_path, monkeypatch):
+    """One order lists at most 4,000 changesets (a changeset's size cap): a member in bad faith
+    writing the member 4,001 times kept the admin from forgetting them ('more than one order can
+    list'). Here an order lists one, so the member written twice takes two orders."""
+    from organiser.services import forgetting
+
+    monkeypatch.setattr(forgetting, "MAX_LISTED", 1)
+    founder = create_founder(tmp_path)
+    member = _member(founder)
+    laptop = add_device(founder, tmp_path / "b", "minutes laptop")
+    sync_pair(founder, laptop)
+    done = founder.forgetting.forget(member)
+    assert done.changesets == 2 and _values_in_log(founder) == [] and _found(founder) == []
+    sync_pair(founder, laptop)
+    assert _values_in_log(laptop) == [] and laptop.replica.state_hash() == founder.replica.state_hash()
+    newcomer = add_device(founder, tmp_path / "c", "new laptop")
+    after = 0
+    while True:  # as the sync sends them, one at a time
+        after, page = outbox.missing(founder.db, newcomer.replica.version_vector(), after, limit=1)
+        if not page:
+            break
+        assert newcomer.replica.apply([decode_changeset(page[0].body, page[0].signature)]).refused == []
+    assert newcomer.replica.state_hash() == founder.replica.state_hash() and _found(newcomer) == []
+    for group in (founder, laptop, newcomer):
+        group.close()
