@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from organiser import __version__
+from organiser.cli.terminal import shown_as_typed
 from organiser.core.errors import NoGroupError, NotFoundError, OrganiserError, PassphraseError, ValidationError
 
 # The command each module adds (its register(subparsers) adds them): a command runs with only its
@@ -126,6 +127,11 @@ def run(argv: Sequence[str]) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command is None:
         return _open_app(args, parser)
+    with shown_as_typed():  # members' titles and names on a terminal: no escape sequence obeyed
+        return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args) or 0)
     except ValidationError as exc:
