@@ -479,9 +479,9 @@ def m025_change_mentions(db: Database) -> None:
     # Who changed what… read the whole change log to find the changesets naming a meeting (1.9 s
     # on a year-old group, on the window's thread): `change_mentions` indexes the records each
     # changeset names (store/mentions.py).
-    from organiser.store.mentions import index_existing
+    from organiser.store.mentions import create
 
-    index_existing(db)
+    create(db)
 
 
 def migrate(db: Database) -> None:
