@@ -22,9 +22,10 @@ LIBS="$LIBS libcups2"
 # which skip without them: the calendar, address book and task clients and a headless LibreOffice
 # Calc that organisers use beside Organiser; and Syncthing, two real instances of which carry a group
 # between namespaces (tests/net/test_syncthing*.py, tests/perf/folder_syncthing.py; skipped without it).
+# And the C library's locale sources (`locales`), from which tests/locale builds ar_EG.UTF-8.
 # `make run` never installs them.
 TEST_TOOLS=""
-[ "${1:-}" = "--with-test-tools" ] && TEST_TOOLS="khal khard todoman libreoffice-calc-nogui syncthing"
+[ "${1:-}" = "--with-test-tools" ] && TEST_TOOLS="khal khard todoman libreoffice-calc-nogui syncthing locales"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: make sure Qt 6's runtime libraries (EGL, GL, xkbcommon, fontconfig, dbus) are installed."

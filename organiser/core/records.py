@@ -174,7 +174,7 @@ PROPOSAL = KindSpec("proposal", "proposal", (
     _f("quorum_count", "int", "quorum"),
     _f("quorum_percent", "int", "quorum share"),
     _f("status", "choice", choices=("open", "closed"), default="open"),
-    _f("outcome", "longtext", default=""),
+    _f("outcome", "longtext", default="", searchable=True),  # "the assembly that decided X", a year on
     _f("closed_at", "datetime", "closed at"),
     _f("result", "longtext", "result at closing", default=""),  # JSON: tally, eligible, quorum, blocks
 ))

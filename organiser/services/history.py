@@ -24,7 +24,7 @@ from organiser.core.erasure import ERASURE_KIND, describe
 from organiser.core.errors import NotFoundError
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.store import queries
-from organiser.store.mentions import changes_naming
+from organiser.store.mentions import catch_up, changes_naming
 
 MINUTES_TYPED = "(typed in the minutes)"
 Row = tuple[str, int, int, bytes, bytes, bool]  # author, seq, clock stamp, body, signature, taken back
@@ -129,6 +129,7 @@ class History:
         for each generation of records made under it; only changesets a removal took back are
         read whole (few). Those found are then taken in order, as the whole log was before:
         a record joins when a changeset naming one already in names it."""
+        catch_up(self.db)
         found = [*self._naming(record).values(), *[(row, self._ops(row)) for row in self._rows_withdrawn()]]
         found.sort(key=lambda item: (item[0][2], item[0][0], item[0][1]))
         ids = {record}

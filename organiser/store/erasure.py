@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset, decode_changeset
 from organiser.core.erasure import ERASABLE_KINDS, carries_order, orders_in, stub_hash, stub_of, touches
 from organiser.core.errors import ValidationError
-from organiser.store import changelog, checks, mentions
+from organiser.store import changelog, checks
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, flush_search_index, indexed_upto
 from organiser.store.verify import Refusal
@@ -213,7 +213,6 @@ def carry_out(db: Database, group: str | None, gone: frozenset[str], new: Collec
     arrival number; scrub the records. Returns how many changesets were rewritten."""
     db.conn.execute("PRAGMA secure_delete = ON")
     rewritten = 0
-    last = mentions.last_change(db)
     for local_id, held in _naming(db, new):
         stub = _stub(held, gone)
         if stub.body == held.body:
@@ -221,7 +220,6 @@ def carry_out(db: Database, group: str | None, gone: frozenset[str], new: Collec
         db.conn.execute("DELETE FROM change_log WHERE id = ?", [local_id])
         db.conn.executemany(changelog.INSERT, changelog.stored_rows([stub], group))
         rewritten += 1
-    mentions.index_after(db, last)  # the stubs under their new arrival numbers, for Who changed what…
     _stub_kept_aside(db, gone)
     scrub(db, gone)
     return rewritten

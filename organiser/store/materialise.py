@@ -372,7 +372,7 @@ def flush_search_index(db: Database) -> int:
     conn = db.conn
     if _index_is_current(conn):
         return 0
-    with _transaction_unless_in_one(conn):
+    with transaction_unless_in_one(conn):
         upto = indexed_upto(db)  # read again: another process may have flushed meanwhile
         count = _reindex_edited(conn, upto) + _index_added(conn, upto)
         conn.execute("DELETE FROM search_pending")
@@ -393,7 +393,7 @@ def _index_is_current(conn: Any) -> bool:
 
 
 @contextmanager
-def _transaction_unless_in_one(conn: Any) -> Iterator[None]:
+def transaction_unless_in_one(conn: Any) -> Iterator[None]:
     """The caller's transaction when there is one, else one of its own, taken at once."""
     if conn.in_transaction:
         yield

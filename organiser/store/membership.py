@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset, Op, decode_changeset
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
 from organiser.core.merge import RecordState
-from organiser.store import erasure, forks, mentions
+from organiser.store import erasure, forks
 from organiser.store import minutes as minutes_store
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, Stored, indexed_upto, load_states, merge_changesets
@@ -304,9 +304,7 @@ def _restore(db: Database, device: str, kept: int | None) -> set[str]:
                       [device, limit]).fetchall()
     if not rows:
         return set()
-    last = mentions.last_change(db)
     db.conn.executemany(f"INSERT OR IGNORE INTO changes ({_CHANGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    mentions.index_after(db, last)
     db.execute("DELETE FROM withdrawn_changes WHERE author = ? AND seq <= ?", [device, limit])
     top = db.execute("SELECT coalesce(seq, 0) FROM vector WHERE author = ?", [device]).fetchone()
     seq = top[0] if top else 0

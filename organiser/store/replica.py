@@ -29,7 +29,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key, short_id
 from organiser.core.merge import RecordState
-from organiser.store import changelog, checks, erasure, forks, incidents, membership, mentions
+from organiser.store import changelog, checks, erasure, forks, incidents, membership
 from organiser.store.arrivals import ApplyResult, advance_vector, combined, new_ones
 from organiser.store.materialise import (
     MergeOutcome,
@@ -225,9 +225,7 @@ class Replica:
         batch, erasing = erasure.before_storing(self.db, batch)
         if erasing.gone:  # stubs replaced what wrote a forgotten record: nothing preloaded holds
             preloaded, all_new = None, False
-        last = mentions.last_change(self.db)
         self.db.conn.executemany(changelog.INSERT, changelog.stored_rows(batch, self._log_group))
-        mentions.index_batch(self.db, batch, last)  # which records each names: Who changed what…
         # all_new: one local changeset whose records were all made up for it (see commit_batch)
         outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
             self.db, batch, preloaded)

@@ -479,9 +479,25 @@ def m025_change_mentions(db: Database) -> None:
     # Who changed what… read the whole change log to find the changesets naming a meeting (1.9 s
     # on a year-old group, on the window's thread): `change_mentions` indexes the records each
     # changeset names (store/mentions.py).
-    from organiser.store.mentions import index_existing
+    from organiser.store.mentions import create
 
-    index_existing(db)
+    create(db)
+
+
+@migrations()
+def m026_proposal_outcomes_searched(db: Database) -> None:
+    # A closed proposal's outcome is searched ("the assembly that decided the hardship fund"):
+    # proposals closed before get it in their searchable text; where the index holds the old
+    # text, the record is noted for the index to catch up, as an edit is.
+    from organiser.store.materialise import indexed_upto, search_text
+
+    upto = indexed_upto(db)
+    changed = [(rowid, rid, old, new) for rowid, rid, data, old in db.execute(
+        "SELECT rowid, id, data, search FROM records WHERE kind = 'proposal' AND deleted = 0")
+        if (new := search_text("proposal", orjson.loads(data))) != old]
+    db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
+                        [(rid, old) for rowid, rid, old, _new in changed if rowid <= upto])
+    db.conn.executemany("UPDATE records SET search = ? WHERE rowid = ?", [(new, rowid) for rowid, _, _, new in changed])
 
 
 def migrate(db: Database) -> None:

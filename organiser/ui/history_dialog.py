@@ -134,7 +134,8 @@ class HistoryDialog(QDialog):
         self.closed = False
         names = group.history.device_names()
         self.reader = reader or BackgroundReader(group.path)
-        self.reader.read(lambda db: read_rows(db, names, event_id), self._show, self._failed)
+        # writes: the index of what each changeset names is brought up to date first
+        self.reader.read(lambda db: read_rows(db, names, event_id), self._show, self._failed, writes=True)
 
     def done(self, result: int) -> None:
         self.closed = True  # what the worker still reads is dropped

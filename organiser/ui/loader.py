@@ -38,9 +38,10 @@ class BackgroundReader:
         return len(self._relays)
 
     def read(self, fn: Callable[[Database], Any], on_done: Callable[[Any], None],
-             on_error: Callable[[str], None] | None = None) -> None:
+             on_error: Callable[[str], None] | None = None, *, writes: bool = False) -> None:
+        """`writes`: `fn` may write (an index brought up to date before it is read)."""
         if not self.threaded:
-            db = connect(self.path, readonly=True)
+            db = connect(self.path, readonly=not writes)
             try:
                 on_done(fn(db))
             finally:
@@ -64,7 +65,7 @@ class BackgroundReader:
 
         def work() -> None:
             try:
-                db = connect(path, readonly=True)
+                db = connect(path, readonly=not writes)
                 try:
                     result = fn(db)
                 finally:

@@ -10,7 +10,7 @@
 - apply: applying another device's changesets for members + events + tasks into an empty
   store, divided by a plain executemany insert of the same rows in one transaction.
   stored_rows_floor: executemany of exactly what the apply stored (signed change log in its stored form,
-  records with their versions, full-text index, the records each changeset names) into an empty store: no decoding, no
+  records with their versions, full-text index) into an empty store: no decoding, no
   checks, no merging. Its ratio is the least any apply could reach with this schema.
   least_ratio_to_floor_with_this_python: floor + the apply's Python time, over the floor: the
   least a one-threaded apply doing this Python could reach. least_ratio_with_sqlite_on_another_core:
@@ -45,7 +45,7 @@ from organiser.core.changeset import decode_changeset
 from organiser.core.gcpause import gc_paused
 from organiser.core.keys import public_key_hex
 from organiser.services.group import Group, create_group, join_group, prepare_join
-from organiser.store import changelog, membership, mentions
+from organiser.store import changelog, membership
 from organiser.store.database import connect
 from tests.perf.speed import STEPS, python_loop_s
 
@@ -386,15 +386,13 @@ def membership_check_us(target: Group, changes: list) -> float:
 
 def stored_rows_floor(tmp: Path, target: Group, rounds: int = 3) -> list[float]:
     """The least any apply can take with this schema: executemany of exactly the rows the
-    apply stored (change log, records, full-text index, the records each changeset names) into
-    an empty store, no Python work.
+    apply stored (change log, records, full-text index) into an empty store, no Python work.
     Seconds of each of `rounds` runs, each into a new store: the commit's fsync makes one run
     vary by half with the disk, so the ratio is taken against the best."""
     changes = target.db.execute(
         "SELECT author, seq, hlc, prev, hash, head, ops, body, signature FROM change_log ORDER BY id").fetchall()
     records = sorted(target.db.execute(
         "SELECT id, kind, data, versions, deleted, search, link1, link2 FROM records ORDER BY rowid").fetchall())
-    named = target.db.execute("SELECT mention, change FROM change_mentions").fetchall()
     times = []
     for n in range(rounds):
         db = connect(tmp / f"floor-{n}.db")
@@ -402,7 +400,6 @@ def stored_rows_floor(tmp: Path, target: Group, rounds: int = 3) -> list[float]:
         t0 = time.perf_counter()
         conn.execute("BEGIN")
         conn.executemany(changelog.INSERT, changes)
-        conn.executemany(mentions.INSERT, named)
         conn.executemany("INSERT INTO records (id, kind, data, versions, deleted, search, link1, link2) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
         conn.execute("INSERT INTO records_fts (rowid, search) SELECT rowid, search FROM records WHERE search != ''")

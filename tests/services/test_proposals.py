@@ -138,3 +138,40 @@ def test_a_proposal_closed_too_early_reopens_with_its_outcome_cleared_on_every_l
     sync_pair(a, b)
     shown = b.proposals.show(proposal.id)
     assert shown["status"] == "open" and shown["outcome"] == "" and shown["tally"] == {"yes": 1, "no": 0}
+
+
+def test_the_assembly_is_found_by_the_words_of_a_decision_it_took(assembly):
+    """A year on, every assembly is 'General assembly': the secretary searches what was decided."""
+    group, event, _people = assembly
+    proposal = group.proposals.add(event, "Fund", "consent")
+    group.proposals.close(proposal.id, "Start a hardship fund for tenants facing eviction")
+    assert [e.id for e in group.events.list("hardship eviction")] == [event]
+
+
+def test_m026_makes_outcomes_closed_before_it_searchable(assembly, data_dir):
+    from sqlite_utils import Database
+
+    from organiser.services.group import open_group
+    from organiser.store.datadir import DB_NAME
+    from organiser.store.schema import migrations
+    from tests.store.test_search_index import fts_is_sound
+
+    group, event, _people = assembly
+    proposal = group.proposals.add(event, "Fund", "consent")
+    group.proposals.close(proposal.id, "Start a hardship fund")
+    group.events.list("fund")  # the index holds the text as written then
+    path = group.path
+    group.close()
+    db = Database(path / DB_NAME)  # as before m026: the outcome not in the searchable text
+    db.execute("UPDATE records SET search = 'Fund' WHERE id = ?", [proposal.id])
+    db.execute("INSERT INTO records_fts (records_fts) VALUES ('rebuild')")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm026_proposal_outcomes_searched'")
+    db.conn.commit()
+    assert {m.name for m in migrations.pending(db)} == {"m026_proposal_outcomes_searched"}
+    db.close()
+    reopened = open_group(data_dir)  # runs m026
+    try:
+        assert [e.id for e in reopened.events.list("hardship")] == [event]
+        fts_is_sound(reopened.db)
+    finally:
+        reopened.close()

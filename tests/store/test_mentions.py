@@ -15,27 +15,34 @@ def test_every_changeset_naming_a_record_is_found_through_the_index(group):
     group.events.checkin(event, ana, "2026-12-03T19:05")
     task = group.tasks.add("Print leaflets", assignee=ana, event=event).id
     group.members.edit(ana, notes="called")
+    everything = {row[0] for row in group.db.execute("SELECT id FROM changes")}
+    assert set(mentions.changes_naming(group.db, [task])) == everything  # nothing indexed yet: all are read
+    mentions.catch_up(group.db)
     for record in (ana, event, task):
         assert set(mentions.changes_naming(group.db, [record])) == _naming_by_reading_every_body(group.db, record)
     assert set(mentions.changes_naming(group.db, [ana, task])) == (
         _naming_by_reading_every_body(group.db, ana) | _naming_by_reading_every_body(group.db, task))
+    later = group.tasks.add("Book the hall", event=event).id  # stored after the catch-up: read until the next
+    assert set(mentions.changes_naming(group.db, [later])) == _naming_by_reading_every_body(group.db, later)
 
 
-def test_changesets_put_back_through_the_changes_view_are_indexed_too(group):
-    """As when a removal is undone: the changesets come back from `withdrawn_changes`."""
+def test_a_changeset_stored_again_under_an_id_used_before_is_indexed_too(group):
+    """As when a removal is undone, or a forgotten member's changeset is rewritten: changesets
+    deleted, and one stored again under an id a deleted one had (SQLite takes the largest + 1)."""
     ana = group.members.add("Ana Okafor").id
     group.members.edit(ana, notes="called")
+    bo = group.members.add("Bo Lindqvist").id
+    mentions.catch_up(group.db)
     columns = "author, seq, hlc, prev, hash, body, signature"
-    first = min(_naming_by_reading_every_body(group.db, ana))  # not the newest: it comes back under a new id
-    kept = group.db.execute(f"SELECT id, {columns} FROM changes WHERE id = ?", [first]).fetchone()
-    group.db.execute("DELETE FROM changes WHERE id = ?", [kept[0]])
-    last = mentions.last_change(group.db)
-    group.db.execute(f"INSERT INTO changes ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", list(kept[1:]))
-    mentions.index_after(group.db, last)
-    found = set(mentions.changes_naming(group.db, [ana]))
-    # the deleted changeset's key stays (a read for nothing); the one put back is found
-    assert found >= _naming_by_reading_every_body(group.db, ana)
-    assert last + 1 in found
+    ana_newest = max(_naming_by_reading_every_body(group.db, ana))
+    bo_made = max(_naming_by_reading_every_body(group.db, bo))
+    bo_row = group.db.execute(f"SELECT {columns} FROM changes WHERE id = ?", [bo_made]).fetchone()
+    with group.db.atomic():
+        group.db.execute("DELETE FROM changes WHERE id IN (?, ?)", [ana_newest, bo_made])
+        group.db.execute(f"INSERT INTO changes ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", list(bo_row))
+    assert _naming_by_reading_every_body(group.db, bo) == {ana_newest}  # Bo's, under the id Ana's edit had
+    mentions.catch_up(group.db)
+    assert ana_newest in mentions.changes_naming(group.db, [bo])
 
 
 def test_a_changeset_rewritten_as_a_stub_when_its_member_is_forgotten_is_still_found(group):

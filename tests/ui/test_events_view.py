@@ -353,21 +353,27 @@ def test_showing_a_years_past_events_keeps_the_chosen_meeting_in_view(group: Any
     window.close()
 
 
-def test_one_letter_in_find_filters_the_agenda_once_no_second_letter_comes(group: Any, qtbot: Any,
-                                                                           tmp_path: Any) -> None:
-    """A single letter matches a year of events: Find waits a moment for the next one (each letter
-    searched on the window's thread), then shows what it matches; a second letter searches at once."""
+def _events_shown(group: Any, qtbot: Any, tmp_path: Any) -> tuple[MainWindow, Any]:
+    """A window on the group, its Events view's agenda loaded."""
     from organiser.ui.settings import UiSettings
 
-    march = group.events.add("Zine workshop", "2026-03-04T19:00").id
-    nxt = group.events.add("General assembly", "2026-12-02T19:00").id
     window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
     qtbot.addWidget(window)
     window.show()
     view = window.events_view
     qtbot.waitUntil(lambda: view.agenda.loaded)
+    return window, view
+
+
+def test_one_letter_in_find_filters_the_agenda_once_no_second_letter_comes(group: Any, qtbot: Any,
+                                                                           tmp_path: Any) -> None:
+    """A single letter matches a year of events: Find waits a moment for the next one (each letter
+    searched on the window's thread), then shows what it matches; a second letter searches at once."""
+    march = group.events.add("Zine workshop", "2026-03-04T19:00").id
+    nxt = group.events.add("General assembly", "2026-12-02T19:00").id
+    window, view = _events_shown(group, qtbot, tmp_path)
     assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
-    view.search.setFocus()
+    qtbot.mouseClick(view.search, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(view.search, "z")
     qtbot.waitUntil(lambda: [r.id for r in view.agenda.rows if r.event is not None] == [march], timeout=5000)
     qtbot.keyClicks(view.search, "x")
@@ -379,19 +385,13 @@ def test_finding_last_springs_assembly_by_the_words_of_its_minutes(group: Any, q
     """Every assembly is 'General assembly'; the secretary types words of the decision and the
     agenda shows the spring's assembly that took it, though it is long past; emptied, the
     agenda shows the upcoming ones again."""
-    from organiser.ui.settings import UiSettings
-
     march = group.events.add("General assembly", "2026-03-04T19:00").id
     group.events.add("General assembly", "2026-04-01T19:00")
     group.meetings.append_minutes(march, "Decided: start a hardship fund.")
     nxt = group.events.add("General assembly", "2026-12-02T19:00").id
-    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
-    qtbot.addWidget(window)
-    window.show()
-    view = window.events_view
-    qtbot.waitUntil(lambda: view.agenda.loaded)
+    window, view = _events_shown(group, qtbot, tmp_path)
     assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
-    view.search.setFocus()
+    qtbot.mouseClick(view.search, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(view.search, "hardship fund")
     assert [r.id for r in view.agenda.rows if r.event is not None] == [march]
     assert agenda_texts(window)[0] == "Wednesday 4 March 2026"
