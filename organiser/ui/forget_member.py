@@ -33,7 +33,8 @@ def ask_to_forget(parent: QWidget, name: str, traits: int, go_on: Callable[[], N
     box = QMessageBox(QMessageBox.Icon.Warning, "Forget a member", forget_question(name, traits),
                       QMessageBox.StandardButton.Cancel, parent)
     box.setObjectName("forget_member_box")
-    forget = box.addButton(f"&Forget {name}", QMessageBox.ButtonRole.DestructiveRole)
+    shown = name.replace("&", "&&")  # an & in a name is shown, not taken for the button's key
+    forget = box.addButton(f"&Forget {shown}", QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Return does not forget anyone
     box.finished.connect(lambda _result: box.clickedButton() is forget and go_on())
     box.open()

@@ -51,6 +51,18 @@ def test_forgetting_asks_says_what_is_not_reached_and_cancel_keeps_the_member(wi
     assert window.group.members.get(member.id).phones == [PHONE]
 
 
+def test_an_ampersand_in_the_name_shows_on_the_forget_button(window: MainWindow, qtbot: Any) -> None:
+    """'Tom & Jo Baker' read 'Forget Tom _Jo Baker' (the & taken for the button's key)."""
+    window.group.members.add("Tom & Jo Baker")
+    _choose(window, qtbot, "Tom & Jo Baker")
+    qtbot.mouseClick(window.members_view.forget_button, Qt.MouseButton.LeftButton)
+    box = _box(window, qtbot)
+    shown = [b.text() for b in box.buttons()]
+    assert "&Forget Tom && Jo Baker" in shown  # Qt draws '&&' as one '&'
+    qtbot.mouseClick(_button(box, "Cancel"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not box.isVisible())
+
+
 def test_an_admin_forgets_a_member_and_the_file_no_longer_holds_their_phone(window: MainWindow, qtbot: Any) -> None:
     member = window.group.members.add("Zofia Quisling", phones=[PHONE], notes="key holder")
     assert PHONE.encode() in _file_bytes(window)  # the test can fail
