@@ -36,15 +36,14 @@ from organiser.store.materialise import (
     Stored,
     flush_search_index,
     merge_changesets,
-    state_hash,
     store_new_records,
 )
 from organiser.store.overwrites import Agreeing, LocalOp, read_touched, with_bases
+from organiser.store.replica_reads import ReplicaReads
 from organiser.store.verify import Refusal, verify_run
 
 log = logging.getLogger(__name__)
 
-VersionVector = dict[str, int]
 # What a local commit reads first, in one statement: peers' clock, this device's newest
 # changeset (seq, hash, clock stamp), and whether any conflict is recorded.
 _HEAD = (
@@ -69,7 +68,7 @@ class RemovedError(OrganiserError):
     """This device was removed from its group: it can no longer write."""
 
 
-class Replica:
+class Replica(ReplicaReads):
     def __init__(
         self,
         db: Database,
@@ -259,56 +258,6 @@ class Replica:
                 RecordsChanged(frozenset(outcome.changed), frozenset(outcome.kinds), origin)
             )
 
-    # ---- replication ------------------------------------------------------------------
-
-    def version_vector(self) -> VersionVector:
-        vector = {a: s for a, s in self.db.execute("SELECT author, seq FROM vector") if s > 0}
-        # Local commits extend this device's own chain one by one without a vector write.
-        (own,) = self.db.execute("SELECT max(seq) FROM changes WHERE author = ?", [self.device_id]).fetchone()
-        if own and own > vector.get(self.device_id, 0):
-            vector[self.device_id] = own
-        return vector
-
-    def changes_since(self, vector: VersionVector, limit: int | None = None) -> list[Changeset]:
-        """Changesets we hold that a peer with `vector` lacks, in per-author seq order."""
-        return list(self.iter_changes_since(vector, limit))
-
-    def iter_changes_since(self, vector: VersionVector, limit: int | None = None) -> Iterator[Changeset]:
-        """Changesets a peer with `vector` lacks, then the membership entries kept aside here
-        (`kept_aside_entries`): every device must evaluate the same entries."""
-        from organiser.core.changeset import decode_changeset
-
-        sent = 0
-        authors = [a for (a,) in self.db.execute("SELECT DISTINCT author FROM changes")]
-        for author in sorted(authors):
-            for body, sig in self.db.execute(
-                "SELECT body, signature FROM changes WHERE author = ? AND seq > ? ORDER BY seq",
-                [author, vector.get(author, 0)],
-            ):
-                if limit is not None and sent >= limit:
-                    return
-                sent += 1
-                yield decode_changeset(body, sig)
-        for cs in self.kept_aside_entries(vector):
-            if limit is not None and sent >= limit:
-                return
-            sent += 1
-            yield cs
-
-    def kept_aside_entries(self, vector: VersionVector) -> list[Changeset]:
-        """Membership entries a removal took back here that may count, beyond `vector`
-        (`membership.kept_aside_that_count`)."""
-        return membership.kept_aside_that_count(self.db, vector)
-
-    def raw_changes_after(self, local_id: int, limit: int = 1000) -> list[tuple[int, bytes, bytes]]:
-        """Changesets stored after a local arrival number (for live push): (id, body, sig)."""
-        return list(self.db.execute(
-            "SELECT id, body, signature FROM changes WHERE id > ? ORDER BY id LIMIT ?", [local_id, limit]
-        ))
-
-    def last_change_id(self) -> int:
-        return self.db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0]
-
     def forget_roster(self) -> None:
         """Drop cached device keys (the roster changed through another connection)."""
         self._keys.clear()
@@ -348,14 +297,6 @@ class Replica:
             return None
         self._keys[device] = load_public_key(public_hex)
         return self._keys[device]
-
-    def hash_at(self, author: str, seq: int) -> str | None:
-        row = self.db.execute("SELECT hash FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
-        return row[0] if row else None
-
-    def prev_at(self, author: str, seq: int) -> str | None:
-        row = self.db.execute("SELECT prev FROM changes WHERE author = ? AND seq = ?", [author, seq]).fetchone()
-        return row[0] if row else None
 
     def apply(self, changesets: Iterable[Changeset], *, events: list[object] | None = None,
               source: str | Callable[[Refusal], str | None] | None = None) -> ApplyResult:
@@ -532,12 +473,6 @@ class Replica:
 
     def _incident(self, what: str, author: str | None, seq: int | None, detail: str) -> None:
         incidents.note(self.db, author, what, detail, seq=seq)
-
-    # ---- what people see --------------------------------------------------------------
-
-    def state_hash(self) -> str:
-        """A hash of the visible data: equal on two devices exactly when they show the same."""
-        return state_hash(self.db)
 
 
 def _fold(total: MergeOutcome, part: MergeOutcome) -> None:
