@@ -366,6 +366,17 @@ def indexed_upto(db: Database) -> int:
     return (row[0] if row else None) or 0
 
 
+def rewrite_search_texts(db: Database, rows: Iterable[tuple[int, str, str, str]]) -> None:
+    """A migration's new searchable texts, (rowid, id, old text, new text) per record: each that
+    changed is stored, and noted for the index to catch up where the index holds the old text,
+    as an edit is."""
+    upto = indexed_upto(db)
+    changed = [(rowid, rid, old, new) for rowid, rid, old, new in rows if new != old]
+    db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
+                        [(rid, old) for rowid, rid, old, _new in changed if rowid <= upto])
+    db.conn.executemany("UPDATE records SET search = ? WHERE rowid = ?", [(new, rowid) for rowid, _, _, new in changed])
+
+
 def flush_search_index(db: Database) -> int:
     """Bring the full-text index up to date with records.search, in bulk; return how many
     records were (re)indexed. Safe to call from any process at any time."""

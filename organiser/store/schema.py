@@ -441,14 +441,11 @@ def m023_search_base_letters(db: Database) -> None:
     # digits people type (core/phone_words.py). Text written before is rewritten;
     # where the index holds the old text, the record is noted for the index to catch up, as an
     # edit is (store/materialise.py `flush_search_index`).
-    row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'search_indexed_upto'").fetchone()
-    upto = (row[0] if row else None) or 0
-    changed = [(rowid, rid, old, new) for rowid, rid, kind, data, old in db.execute(
-        "SELECT rowid, id, kind, data, search FROM records WHERE search != ''")
-        if (new := base_letters(old) + phones_searched(kind, orjson.loads(data))) != old]
-    db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
-                        [(rid, old) for rowid, rid, old, _new in changed if rowid <= upto])
-    db.conn.executemany("UPDATE records SET search = ? WHERE rowid = ?", [(new, rowid) for rowid, _, _, new in changed])
+    from organiser.store.materialise import rewrite_search_texts
+
+    rewrite_search_texts(db, ((rowid, rid, old, base_letters(old) + phones_searched(kind, orjson.loads(data)))
+                              for rowid, rid, kind, data, old in db.execute(
+                                  "SELECT rowid, id, kind, data, search FROM records WHERE search != ''")))
 
 
 @migrations()
@@ -489,15 +486,11 @@ def m026_proposal_outcomes_searched(db: Database) -> None:
     # A closed proposal's outcome is searched ("the assembly that decided the hardship fund"):
     # proposals closed before get it in their searchable text; where the index holds the old
     # text, the record is noted for the index to catch up, as an edit is.
-    from organiser.store.materialise import indexed_upto, search_text
+    from organiser.store.materialise import rewrite_search_texts, search_text
 
-    upto = indexed_upto(db)
-    changed = [(rowid, rid, old, new) for rowid, rid, data, old in db.execute(
-        "SELECT rowid, id, data, search FROM records WHERE kind = 'proposal' AND deleted = 0")
-        if (new := search_text("proposal", orjson.loads(data))) != old]
-    db.conn.executemany("INSERT OR IGNORE INTO search_pending (id, indexed) VALUES (?, ?)",
-                        [(rid, old) for rowid, rid, old, _new in changed if rowid <= upto])
-    db.conn.executemany("UPDATE records SET search = ? WHERE rowid = ?", [(new, rowid) for rowid, _, _, new in changed])
+    proposals = db.execute("SELECT rowid, id, data, search FROM records WHERE kind = 'proposal' AND deleted = 0")
+    rewrite_search_texts(db, ((rowid, rid, old, search_text("proposal", orjson.loads(data)))
+                              for rowid, rid, data, old in proposals))
 
 
 def migrate(db: Database) -> None:

@@ -5,16 +5,16 @@ promotes; a reader holding the database open while the erasure rebuilds the file
 
 from __future__ import annotations
 
+from typing import Any
+
 from organiser.core.changeset import decode_changeset
 from organiser.sync import outbox
 from tests.conftest import add_device, sync_pair
 from tests.store.test_erasure import _found, _member, _values_in_log
 
 
-def test_a_newcomer_taking_the_log_in_one_batch_takes_a_second_admins_order_and_its_stubs(tmp_path):
-    """The founder promotes the minutes laptop, which forgets the member; a laptop joining later
-    is sent the whole change log in arrival order and applies it as one batch (as the sync's
-    apply worker does). The order's author becomes an admin in that very batch."""
+def _forgotten_by_a_second_admin(tmp_path: Any) -> tuple[Any, Any, str]:
+    """The founder promotes the minutes laptop, which forgets a member; both have heard."""
     founder = create_founder(tmp_path)
     member = _member(founder)
     second = add_device(founder, tmp_path / "b", "minutes laptop")
@@ -23,6 +23,14 @@ def test_a_newcomer_taking_the_log_in_one_batch_takes_a_second_admins_order_and_
     sync_pair(founder, second)
     second.forgetting.forget(member)
     sync_pair(founder, second)
+    return founder, second, member
+
+
+def test_a_newcomer_taking_the_log_in_one_batch_takes_a_second_admins_order_and_its_stubs(tmp_path):
+    """The founder promotes the minutes laptop, which forgets the member; a laptop joining later
+    is sent the whole change log in arrival order and applies it as one batch (as the sync's
+    apply worker does). The order's author becomes an admin in that very batch."""
+    founder, second, member = _forgotten_by_a_second_admin(tmp_path)
     newcomer = add_device(founder, tmp_path / "c", "new laptop")
     _after, page = outbox.missing(second.db, newcomer.replica.version_vector(), 0, limit=100_000)
     result = newcomer.replica.apply([decode_changeset(item.body, item.signature) for item in page])
@@ -206,14 +214,7 @@ def test_a_newcomer_takes_the_order_of_an_admin_demoted_after_it_in_one_batch(tm
     """The minutes laptop, an admin, forgets the member; the founder, having heard it, then makes
     it a member again. A laptop joining later takes the log in one batch: the order stands, as it
     did on every laptop that heard it before the demotion."""
-    founder = create_founder(tmp_path)
-    member = _member(founder)
-    second = add_device(founder, tmp_path / "b", "minutes laptop")
-    sync_pair(founder, second)
-    founder.membership.promote(second.device_id)
-    sync_pair(founder, second)
-    second.forgetting.forget(member)
-    sync_pair(founder, second)
+    founder, second, member = _forgotten_by_a_second_admin(tmp_path)
     founder.membership.demote(second.device_id)
     sync_pair(founder, second)
     newcomer = add_device(founder, tmp_path / "c", "new laptop")
