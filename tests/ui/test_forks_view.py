@@ -12,6 +12,7 @@ from organiser.services.group import Group
 from organiser.ui.peers_view import PeersView
 from tests.conftest import sync_pair
 from tests.forked import sign_two_versions
+from tests.ui.conftest import reads
 
 
 def _click_row(qtbot: Any, view: Any, row: int) -> None:
@@ -23,22 +24,33 @@ def _dialog() -> Any:
     return [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Keep one version" and w.isVisible()][0]
 
 
+def _forks_panel(qtbot: Any, group: Group) -> Any:
+    """Peers & group on `group`'s laptop, shown, its panel listing the fork."""
+    view = PeersView(group, None)
+    qtbot.addWidget(view)
+    view.show()
+    panel = view.incidents
+    qtbot.waitUntil(panel.forks.isVisible, timeout=5000)
+    return panel
+
+
+def _keep_dialog(qtbot: Any, panel: Any) -> Any:
+    """The fork's row clicked, then Keep one version…: its dialog."""
+    _click_row(qtbot, panel.forks, 0)
+    qtbot.mouseClick(panel.keep_button, Qt.MouseButton.LeftButton)
+    return _dialog()
+
+
 def test_an_admin_sees_the_fork_picks_a_version_and_every_record_of_it_shows(
         qtbot: Any, two_devices: tuple[Group, Group]) -> None:
     a, b = two_devices
     a.members.add("Ana")
     sign_two_versions(a, b)
-    view = PeersView(a, None)
-    qtbot.addWidget(view)
-    view.show()
-    panel = view.incidents
-    qtbot.waitUntil(panel.forks.isVisible, timeout=5000)
+    panel = _forks_panel(qtbot, a)
     sentence = panel.forks.model().index(0, 0).data()
     assert sentence.startswith("'minutes laptop' signed 2 different versions of its change number")
     assert not panel.keep_button.isEnabled()
-    _click_row(qtbot, panel.forks, 0)
-    qtbot.mouseClick(panel.keep_button, Qt.MouseButton.LeftButton)
-    dialog = _dialog()
+    dialog = _keep_dialog(qtbot, panel)
     rows = [dialog.model.item(r).text() for r in range(dialog.model.rowCount())]
     assert any("member 'Left'" in text for text in rows) and any("member 'Right'" in text for text in rows)
     assert not dialog.keep_button.isEnabled()
@@ -58,31 +70,13 @@ def test_a_device_that_is_not_an_admin_sees_the_fork_but_cannot_keep_a_version(
         qtbot: Any, two_devices: tuple[Group, Group]) -> None:
     a, b = two_devices
     sign_two_versions(a, b)
-    view = PeersView(b, None)
-    qtbot.addWidget(view)
-    view.show()
-    panel = view.incidents
-    qtbot.waitUntil(panel.forks.isVisible, timeout=5000)
-    _click_row(qtbot, panel.forks, 0)
-    qtbot.mouseClick(panel.keep_button, Qt.MouseButton.LeftButton)
-    dialog = _dialog()
+    panel = _forks_panel(qtbot, b)
+    dialog = _keep_dialog(qtbot, panel)
     assert not dialog.versions.isEnabled()
     _click_row(qtbot, dialog.versions, 0)
     assert not dialog.keep_button.isEnabled()
     dialog.close()
     assert b.forks.list()[0].open
-
-
-def _as_shown(label: Any) -> str:
-    """A label's text as it reads on screen: markup obeyed where the label takes its text for markup."""
-    from PySide6 import QtGui
-
-    text, fmt = label.text(), label.textFormat()
-    if fmt == Qt.TextFormat.RichText or (fmt == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)):
-        shown = QtGui.QTextDocument()
-        shown.setHtml(text)
-        return shown.toPlainText()
-    return text
 
 
 def test_a_forking_member_cannot_hide_the_dialogs_words_with_markup_in_what_it_wrote(
@@ -98,17 +92,11 @@ def test_a_forking_member_cannot_hide_the_dialogs_words_with_markup_in_what_it_w
     hidden = modified.sign(new_member("<b>Harmless</b><!--"))
     other = modified.sign(new_member("Right"), seq=seq, prev=prev)
     a.replica.apply([hidden, other])
-    view = PeersView(a, None)
-    qtbot.addWidget(view)
-    view.show()
-    panel = view.incidents
-    qtbot.waitUntil(panel.forks.isVisible, timeout=5000)
-    _click_row(qtbot, panel.forks, 0)
-    qtbot.mouseClick(panel.keep_button, Qt.MouseButton.LeftButton)
-    dialog = _dialog()
+    panel = _forks_panel(qtbot, a)
+    dialog = _keep_dialog(qtbot, panel)
     rows = [dialog.model.item(r).text() for r in range(dialog.model.rowCount())]
     _click_row(qtbot, dialog.versions, next(r for r, text in enumerate(rows) if "Harmless" in text))
-    shown = _as_shown(dialog.explanation)
+    shown = reads(dialog.explanation)
     assert "member '<b>Harmless</b><!--'" in shown
     assert shown.endswith("The other version is set aside for good, kept as proof.")
     dialog.close()
