@@ -11,7 +11,7 @@ from organiser.cli.common import opened_group, print_json
 from organiser.core.errors import NoGroupError, OrganiserError
 from organiser.core.gcpause import gc_paused
 from organiser.formats.common import EXPORT_FORMATS, FORMATS, FormatError, detect_format
-from organiser.formats.csvfile import TARGETS, parse_mapping
+from organiser.formats.csvfile import SEPARATORS, TARGETS, parse_mapping
 from organiser.formats.sealed import is_sealed, open_sealed, seal_backup
 
 if TYPE_CHECKING:  # the transfer service brings the iCalendar and vCard libraries: loaded by the commands here only
@@ -54,6 +54,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ics, vcf, csv, xlsx or json (default: from --out's extension)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--vcard-version", choices=("3.0", "4.0"), default="3.0", help="vCard version (default 3.0)")
+    p.add_argument("--separator", choices=tuple(SEPARATORS), default="comma",
+                   help="csv: what goes between columns (default comma; semicolon for Excel set to a language "
+                   "that writes 1,5 for one and a half, e.g. French or German, which otherwise opens it all "
+                   "in column A)")
     p.add_argument("--encrypt", action="store_true",
                    help="json: encrypt the backup with a passphrase (exports are otherwise plain files anyone "
                    "who gets them can read)")
@@ -222,8 +226,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
         if args.encrypt and fmt != "json":
             raise CliError("export: --encrypt is for the full backup (--format json).")
+        if args.separator != "comma" and fmt != "csv":
+            raise CliError(f"export: --separator is for a CSV (--format csv), not {fmt}.")
         passphrase = _backup_passphrase(args, new=True) if args.encrypt else None
-        data = transfer.export_group(group, fmt, vcard_version=args.vcard_version, bom=args.out is not None)
+        data = transfer.export_group(group, fmt, vcard_version=args.vcard_version, bom=args.out is not None,
+                                     csv_separator=SEPARATORS[args.separator])
     if passphrase is not None:
         data = seal_backup(data, passphrase)
     if args.out is None:

@@ -434,12 +434,19 @@ def _types_cell(values: list[str], types: Mapping[str, list[str]]) -> str:
     return "; ".join(",".join(types.get(v) or []) for v in values)
 
 
-def write_members_csv(members: Iterable[Mapping[str, Any]], *, bom: bool = True) -> bytes:
+SEPARATORS = {"comma": ",", "semicolon": ";"}
+
+
+def write_members_csv(members: Iterable[Mapping[str, Any]], *, bom: bool = True, separator: str = ",") -> bytes:
     """A CSV that Excel and LibreOffice open as UTF-8 (BOM, CRLF), that runs no formula
     and loses no leading 0 or + there (see `protect`), and that reads back in. Several
-    values in one cell are separated by "; " (a role's own ";" written "\\;")."""
+    values in one cell are separated by "; " (a role's own ";" written "\\;").
+    `separator` ";" is for Excel set to a language that writes 1,5 for one and a half: it
+    splits a double-clicked file at the list separator of Windows' region, ";" there."""
+    if separator not in SEPARATORS.values():
+        raise FormatError(f"'{separator}' is not a CSV separator; use ',' or ';'.")
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=separator)
     writer.writerow(COLUMNS)
     for m in members:
         writer.writerow([protect(cell) for cell in member_row(m)])

@@ -123,17 +123,18 @@ def apply_import(group: Group, plan: ImportPlan, *, skip_invalid: bool = False,
 
 # ---- export -------------------------------------------------------------------------------
 
-def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: bool = True) -> bytes:
+def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: bool = True,
+                 csv_separator: str = ",") -> bytes:
     """The group's events and tasks (ics), members (vcf, csv, xlsx), or everything (json).
     `vcard_version`: "2.1", "3.0" or "4.0"; `bom`: start a CSV with a byte-order mark (Excel
-    needs it to read UTF-8). Raises `FormatError` for another format."""
+    needs it to read UTF-8); `csv_separator`: "," or ";". Raises `FormatError` for another format."""
     if fmt == "ics":
         return _calendar_of(group)
     if fmt == "json":
         return backup_format.write_backup(build_backup(group))
     writers: dict[str, Callable[[list[dict[str, Any]]], bytes]] = {
         "vcf": lambda members: write_vcards(members, vcard_version),
-        "csv": lambda members: write_members_csv(members, bom=bom),
+        "csv": lambda members: write_members_csv(members, bom=bom, separator=csv_separator),
         "xlsx": write_members_xlsx,
     }
     if fmt not in writers:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,13 +28,24 @@ from organiser.services import transfer
 from organiser.services.group import Group
 from organiser.ui.transfer_jobs import TransferJob, failure_sentence
 
-EXPORT_FORMATS = [  # (label, format, vCard version, suffix)
-    ("Calendar: events and tasks (iCalendar .ics)", "ics", "3.0", ".ics"),
-    ("Contacts: members (vCard 3.0 .vcf)", "vcf", "3.0", ".vcf"),
-    ("Contacts: members (vCard 4.0 .vcf)", "vcf", "4.0", ".vcf"),
-    ("Spreadsheet: members (CSV .csv)", "csv", "3.0", ".csv"),
-    ("Spreadsheet: members (Excel and LibreOffice .xlsx)", "xlsx", "3.0", ".xlsx"),
-    ("Full backup: everything, restorable (.json)", "json", "3.0", ".json"),
+
+class ExportChoice(NamedTuple):
+    label: str
+    format: str
+    suffix: str
+    vcard_version: str = "3.0"
+    csv_separator: str = ","
+
+
+EXPORT_FORMATS = [
+    ExportChoice("Calendar: events and tasks (iCalendar .ics)", "ics", ".ics"),
+    ExportChoice("Contacts: members (vCard 3.0 .vcf)", "vcf", ".vcf"),
+    ExportChoice("Contacts: members (vCard 4.0 .vcf)", "vcf", ".vcf", vcard_version="4.0"),
+    ExportChoice("Spreadsheet: members (CSV .csv)", "csv", ".csv"),
+    ExportChoice("Spreadsheet: members (CSV with semicolons .csv, for Excel in French, German, Spanish…)",
+                 "csv", ".csv", csv_separator=";"),
+    ExportChoice("Spreadsheet: members (Excel and LibreOffice .xlsx)", "xlsx", ".xlsx"),
+    ExportChoice("Full backup: everything, restorable (.json)", "json", ".json"),
 ]
 
 
@@ -47,8 +59,8 @@ class ExportDialog(QDialog):
         self.written: Path | None = None
         self.setWindowTitle("Export")
         self.format_box = QComboBox()
-        for label, *_rest in EXPORT_FORMATS:
-            self.format_box.addItem(label)
+        for choice in EXPORT_FORMATS:
+            self.format_box.addItem(choice.label)
         self.format_box.setAccessibleName("What to export")
         self.format_box.currentIndexChanged.connect(self._format_changed)
         self.path_edit = QLineEdit()
@@ -86,12 +98,12 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
         self._format_changed(0)
 
-    def choice(self) -> tuple[str, str, str]:
-        _label, fmt, version, suffix = EXPORT_FORMATS[self.format_box.currentIndex()]
-        return fmt, version, suffix
+    def choice(self) -> ExportChoice:
+        return EXPORT_FORMATS[self.format_box.currentIndex()]
 
     def _format_changed(self, _index: int) -> None:
-        fmt, _version, suffix = self.choice()
+        chosen = self.choice()
+        fmt, suffix = chosen.format, chosen.suffix
         current = Path(self.path_edit.text()) if self.path_edit.text() else Path.home() / _safe(self.group.name)
         self.path_edit.setText(str(current.with_suffix(suffix)))
         self.encrypt_box.setVisible(fmt == "json")
@@ -99,10 +111,14 @@ class ExportDialog(QDialog):
         self.note.setText({
             "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
             "vcf": "Members with names, emails, phones, roles as categories and notes.",
-            "csv": "Members as a spreadsheet with commas between columns (UTF-8, for LibreOffice, Google Sheets, "
-                   "other tools and Excel in English; Excel set to a language that writes 1,5 for one and a half "
-                   "opens it all in column A: choose .xlsx for that Excel). A cell a spreadsheet would run as a "
-                   "formula or turn into a number starts with '.",
+            "csv": ("Members as a spreadsheet with commas between columns (UTF-8, for LibreOffice, Google Sheets, "
+                    "other tools and Excel in English; Excel set to a language that writes 1,5 for one and a half "
+                    "opens it all in column A: choose CSV with semicolons or .xlsx for that Excel)."
+                    if chosen.csv_separator == "," else
+                    "Members as a spreadsheet with semicolons between columns (UTF-8), as Excel set to French, "
+                    "German, Spanish, Italian and other languages that write 1,5 for one and a half opens it "
+                    "with a double-click; LibreOffice asks, and Organiser reads it back.")
+                   + " A cell a spreadsheet would run as a formula or turn into a number starts with '.",
             "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
             "json": "Everything, with the signed change log, so the group can be restored exactly. "
                     "Keep it safe: it holds all members' details.",
@@ -115,7 +131,7 @@ class ExportDialog(QDialog):
         self.resize(self.size().expandedTo(self.sizeHint()))
 
     def choose_file(self) -> None:
-        _fmt, _version, suffix = self.choice()
+        suffix = self.choice().suffix
         path, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"*{suffix}")
         if path:
             self.path_edit.setText(path)
@@ -123,7 +139,8 @@ class ExportDialog(QDialog):
     def start_export(self) -> None:
         if self._job is not None:
             return
-        fmt, version, _suffix = self.choice()
+        chosen = self.choice()
+        fmt = chosen.format
         target = Path(self.path_edit.text().strip()).expanduser()
         if not self.path_edit.text().strip():
             self.note.setText("Say which file to write.")
@@ -137,7 +154,8 @@ class ExportDialog(QDialog):
                 return
 
         def work(group: Group, _progress: transfer.Progress) -> Path:
-            data = transfer.export_group(group, fmt, vcard_version=version)
+            data = transfer.export_group(group, fmt, vcard_version=chosen.vcard_version,
+                                         csv_separator=chosen.csv_separator)
             if passphrase is not None:
                 from organiser.formats.sealed import seal_backup
 

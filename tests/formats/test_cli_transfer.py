@@ -67,6 +67,31 @@ def test_map_option_and_merge_duplicates(data):
     assert len(listed) == 3
 
 
+def test_a_csv_for_excel_in_french_has_semicolons_between_columns_and_reads_back(data, tmp_path):
+    assert organiser(data, "member", "add", "--name", "Élodie Martin", "--email", "elodie@example.fr",
+                     "--email", "e.martin@example.fr").returncode == 0
+    out = tmp_path / "membres.csv"
+    run = organiser(data, "export", "--out", out, "--separator", "semicolon")
+    assert run.returncode == 0, run.stderr
+    header, row = out.read_text(encoding="utf-8-sig").splitlines()[:2]
+    assert header.startswith("Name;Email;Phone;")
+    assert row.startswith('Élodie Martin;elodie@example.fr; e.martin@example.fr;') or \
+        row.startswith('Élodie Martin;"elodie@example.fr; e.martin@example.fr";')
+    other = tmp_path / "other"
+    assert organiser(other, "init", "--group", "Copy", "--device-name", "desk").returncode == 0
+    assert organiser(other, "import", out).returncode == 0
+    (member,) = json.loads(organiser(other, "member", "list", "--json").stdout)
+    assert member["emails"] == ["elodie@example.fr", "e.martin@example.fr"]
+
+
+def test_a_separator_for_another_format_than_csv_exits_2_and_writes_nothing(data, tmp_path):
+    out = tmp_path / "members.vcf"
+    run = organiser(data, "export", "--out", out, "--separator", "semicolon")
+    assert run.returncode == 2
+    assert "--separator is for a CSV (--format csv), not vcf." in run.stderr
+    assert not out.exists()
+
+
 def test_calendar_import_and_export_to_stdout(data):
     run = organiser(data, "import", FIXTURES / "thunderbird.ics")
     assert run.returncode == 0, run.stderr

@@ -92,13 +92,15 @@ def test_column_names_seen_in_the_wild():
     assert guess_target("Consent to email") == "consent_email"
 
 
-def test_members_round_trip_through_csv():
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_members_round_trip_through_csv(separator):
     member = {"id": "a" * 32, "name": "Ana María López", "emails": ["ana@example.org", "ana@work.example"],
               "phones": ["+34 600 000 000"], "roles": ["Outreach", "Kitchen, food"], "skills": ["first aid"],
               "notes": "Keys to the hall,\nweekends", "consent_email": True, "consent_phone": False,
               "consent_date": "2026-01-15", "joined": "2025-09-01"}
-    data = write_members_csv([member])
+    data = write_members_csv([member], separator=separator)
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    assert data[3:].split(b"\r\n")[0].startswith(f"Name{separator}".encode())
     (row,) = read_members_csv(data, "export.csv").items
     clean = validate("member", row.values)
     for key in ("name", "emails", "phones", "notes", "consent_email", "consent_phone", "consent_date", "joined"):
@@ -149,3 +151,8 @@ def test_a_phone_excel_shortened_to_a_number_like_4_91701e12_is_named_whole_with
     assert anna.problems == ["phone '4,91701E+12' is a number Excel shortened, and its last digits are lost; "
                              "in Excel, format the column as Text, type the numbers again and save"]
     assert ben.problems[0].startswith("phone '1.5E+10' is a number Excel shortened")
+
+
+def test_a_separator_that_is_neither_comma_nor_semicolon_is_refused():
+    with pytest.raises(FormatError, match=r"^'\|' is not a CSV separator; use ',' or ';'\.$"):
+        write_members_csv([], separator="|")

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit
 
+from organiser.formats.csvfile import read_members_csv
 from organiser.services import transfer
 from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
@@ -299,7 +300,24 @@ def test_choosing_csv_says_which_excel_opens_it_in_one_column_and_what_to_choose
     note = dialog.note.text()
     assert "commas between columns" in note
     assert "Excel set to a language that writes 1,5 for one and a half opens it all in column A" in note
-    assert "choose .xlsx" in note
+    assert "choose CSV with semicolons or .xlsx" in note
+
+
+def test_a_csv_with_semicolons_is_written_for_excel_in_french_and_reads_back(group: Group, qtbot: Any,
+                                                                             tmp_path: Path) -> None:
+    group.members.add("Élodie Martin", emails=["elodie@example.fr", "e.martin@example.fr"], roles=["Porte; accueil"])
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    choose_format(qtbot, dialog.format_box, "semicolons")
+    assert "semicolons between columns" in dialog.note.text()
+    target = tmp_path / "membres.csv"
+    type_path(qtbot, dialog.path_edit, target)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.written is not None and dialog._job is None, timeout=WAIT_MS)
+    assert target.read_text(encoding="utf-8-sig").startswith("Name;Email;Phone;")
+    (row,) = read_members_csv(target.read_bytes(), target.name).items
+    assert row.values["emails"] == ["elodie@example.fr", "e.martin@example.fr"]
+    assert row.extra["roles"] == ["Porte; accueil"]
 
 
 def test_the_preview_says_when_each_event_is_and_shows_no_when_for_contacts(group: Group, qtbot: Any) -> None:
