@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import OrganiserError
+from organiser.services import clock
 from organiser.services.group import Group
 from organiser.services.tasks import STATUSES
 from organiser.ui.bridge import Bridge
@@ -39,6 +40,7 @@ from organiser.ui.models.tasks import (
     TaskColumnModel,
     TaskFilterProxy,
     TaskTableModel,
+    due_words,
 )
 from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
@@ -224,7 +226,7 @@ class TasksView(QWidget):
             return
         who = self.cache.members.get(task.assignee) if task.assignee else None
         bits = [STATUS_LABELS.get(task.status, task.status), f"assigned to {who}" if who else "unassigned",
-                f"due {task.due}" if task.due else "no due date"]
+                due_words(task, clock.today())]
         self.selected_label.setText(f"<b>{html.escape(task.title)}</b> · {html.escape(', '.join(bits))}")
 
     def ensure_loaded(self) -> None:

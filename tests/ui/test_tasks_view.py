@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
@@ -219,5 +220,52 @@ def test_a_title_written_as_markup_shows_as_typed_in_the_tooltip(window: MainWin
     qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
     shown = QTextDocument()
     shown.setHtml(QToolTip.text())
-    assert shown.toPlainText() == "Fix the boiler<br><!--\nDue 2031-04-01"
+    assert shown.toPlainText() == "Fix the boiler<br><!--\nDue Tue 1 Apr 2031"
     QToolTip.hideText()
+
+
+def card_lines(win: MainWindow, status: str) -> dict[str, str]:
+    """Each card of a column as shown: its title, and the line under it."""
+    model = win.tasks_view.columns[status].model
+    return dict(model.index(r, 0).data().split("\n") for r in range(model.rowCount()))
+
+
+def test_cards_say_when_each_task_is_due_as_people_say_it_and_overdue_ones_in_red(window: MainWindow,
+                                                                                   qtbot: Any) -> None:
+    group = window.group  # the clock stands at Thursday 26 November 2026
+    late = group.tasks.add("Book the hall", due="2026-11-20")
+    group.tasks.add("Print flyers", due="2026-11-26")
+    group.tasks.add("Hire a minibus", due="2026-11-27")
+    group.tasks.add("Order banner paint", due="2027-01-08")
+    group.tasks.add("Fold leaflets", due="2026-11-20", status="done")
+    group.tasks.add("Sweep the hall")
+    window.switch_to("tasks")
+    todo = card_lines(window, "todo")  # beside the demo group's tasks
+    assert {title: todo[title] for title in ("Book the hall", "Print flyers", "Hire a minibus",
+                                             "Order banner paint", "Sweep the hall")} == {"Book the hall": "unassigned · overdue (due Fri 20 Nov)",
+                    "Print flyers": "unassigned · due today", "Hire a minibus": "unassigned · due tomorrow",
+                    "Order banner paint": "unassigned · due Fri 8 Jan 2027",
+                    "Sweep the hall": "unassigned · no due date"}
+    assert card_lines(window, "done")["Fold leaflets"] == "unassigned · due Fri 20 Nov"
+    column = window.tasks_view.columns["todo"]
+    colour = {column.model.index(r, 0).data().split("\n")[0]: column.model.index(r, 0).data(
+        Qt.ItemDataRole.ForegroundRole) for r in range(column.model.rowCount())}
+    assert colour["Book the hall"] is not None and colour["Book the hall"].name() == "#b3261e"
+    assert colour["Print flyers"] is None
+    click_row(qtbot, column.view, column.model.row_of(late.id))
+    assert "overdue (due Fri 20 Nov)" in window.tasks_view.selected_label.text()
+
+
+def test_the_overdue_filter_knows_the_day_has_changed_while_the_app_stayed_open(
+        window: MainWindow, qtbot: Any, monkeypatch: Any) -> None:
+    group = window.group
+    group.tasks.add("Hire a minibus", due="2026-11-27")
+    window.switch_to("tasks")
+    view = window.tasks_view
+    click_tab(qtbot, view.tabs, "List")
+    choose(qtbot, view.due, "due: overdue")
+    assert "Hire a minibus" not in listed_titles(window)
+    choose(qtbot, view.due, "due: any")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 28, 9, 0))  # two nights later
+    choose(qtbot, view.due, "due: overdue")
+    assert "Hire a minibus" in listed_titles(window)

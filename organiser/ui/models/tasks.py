@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
@@ -26,6 +27,7 @@ from organiser.services import clock
 from organiser.services.group import Group
 from organiser.services.tasks import STATUSES, Task
 from organiser.store import queries
+from organiser.ui.bidi import day_text
 from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
@@ -51,6 +53,30 @@ EVENT_ROLE = FIRST_CUSTOM_ROLE + 3
 
 def read_tasks(db: Any) -> dict[str, Task]:
     return {rid: Task.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "task")}
+
+
+OVERDUE_COLOUR = "#b3261e"  # the red of refused rows in Import's preview
+
+
+def is_overdue(task: Task, today: date) -> bool:
+    return bool(task.due) and task.due < today.isoformat() and task.status != "done"
+
+
+def due_words(task: Task, today: date) -> str:
+    """When the task is due, as people say it: "due today", "due tomorrow", "due Thu 3 Dec"
+    ("… 2027" in another year), "overdue (due Sun 29 Nov)" while not done, "no due date"."""
+    if not task.due:
+        return "no due date"
+    try:
+        day = date.fromisoformat(task.due)
+    except ValueError:  # stored before dates were checked; shown as it is
+        return f"due {task.due}"
+    if day == today:
+        return "due today"
+    if day == today + timedelta(days=1):
+        return "due tomorrow"
+    shown = day_text(day, "%a %-d %b" if day.year == today.year else "%a %-d %b %Y")
+    return f"overdue (due {shown})" if is_overdue(task, today) else f"due {shown}"
 
 
 def board_key(task: Task) -> tuple[Any, ...]:
@@ -136,7 +162,8 @@ def _tooltip(cache: TaskCache, task: Task) -> str:
     if task.assignee:
         parts.append(f"Assigned to {cache.members.get(task.assignee)}")
     if task.due:
-        parts.append(f"Due {task.due}")
+        words = due_words(task, clock.today())
+        parts.append(words[0].upper() + words[1:])
     if task.event:
         parts.append(f"For {cache.events.get(task.event)}")
     return "\n".join(parts)
@@ -200,7 +227,7 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
         task = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             who = self.cache.members.get(task.assignee) or "unassigned"
-            return f"{task.title}\n{who} · {f'due {task.due}' if task.due else 'no due date'}"
+            return f"{task.title}\n{who} · {due_words(task, clock.today())}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return as_typed(_tooltip(self.cache, task))
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -255,6 +282,8 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
 
 
 def _task_role(cache: TaskCache, task: Task, role: int) -> Any:
+    if role == Qt.ItemDataRole.ForegroundRole:
+        return QColor(OVERDUE_COLOUR) if is_overdue(task, clock.today()) else None
     if role == ID_ROLE:
         return task.id
     if role == ROW_ROLE:
@@ -358,10 +387,6 @@ DUE_CHOICES = ("any", "overdue", "this week", "no date")
 FILTER_FIELDS = frozenset({"assignee", "event_id", "due", "me", "only_mine", "task_status", "text", "today"})
 
 
-def _overdue(task: Task, today: date) -> bool:
-    return bool(task.due) and task.due < today.isoformat() and task.status != "done"
-
-
 def _due_this_week(task: Task, today: date) -> bool:
     return bool(task.due) and today.isoformat() <= task.due <= (today + timedelta(days=7)).isoformat()
 
@@ -372,7 +397,7 @@ def _no_date(task: Task, _today: date) -> bool:
 
 # The Due filter's choices (any other shows every task).
 _DUE_TESTS: dict[str, Callable[[Task, date], bool]] = {
-    "overdue": _overdue, "this week": _due_this_week, "no date": _no_date}
+    "overdue": is_overdue, "this week": _due_this_week, "no date": _no_date}
 
 
 def says_every_word(text: str, typed: str) -> bool:
@@ -394,7 +419,7 @@ class TaskFilterProxy(SourceSortProxy):
         self.me: str | None = None
         self.only_mine = False
         self.text = ""
-        self.today = clock.today()
+        self.today: date | None = None  # None: the laptop's today when the filter runs (past midnight too)
 
     def set_filters(self, **values: Any) -> None:
         self.beginFilterChange()
@@ -416,7 +441,7 @@ class TaskFilterProxy(SourceSortProxy):
         if self.text.strip() and not says_every_word(f"{task.title} {task.description}", self.text):
             return False
         due_test = _DUE_TESTS.get(self.due)
-        return due_test is None or due_test(task, self.today)
+        return due_test is None or due_test(task, self.today or clock.today())
 
     def match(self, start: Any, role: int, value: Any, hits: int = 1,
               flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
