@@ -23,3 +23,12 @@ def isolated(text: str) -> str:
 def day_text(day: date, fmt: str) -> str:
     """`day` written with strftime's `fmt` in the laptop's language, safe inside an English line."""
     return isolated(day.strftime(fmt))
+
+
+def long_day(iso: str) -> str:
+    """'2024-02-20' as '20 February 2024' in the laptop's language; a value that is not a
+    date (stored before dates were checked) as it is."""
+    try:
+        return day_text(date.fromisoformat(iso), "%-d %B %Y")
+    except ValueError:
+        return iso

@@ -29,7 +29,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.events import Event
 from organiser.services.forgetting import Forgotten
 from organiser.services.group import Group
-from organiser.ui.bidi import day_text
+from organiser.ui.bidi import day_text, long_day
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
@@ -293,7 +293,7 @@ class MembersView(QWidget):
             + _line("Working groups", ", ".join(row.working_groups))
             + _line("Skills", ", ".join(row.skills))
             + _line("Consent", _consent_text(v))
-            + _line("Joined", v.get("joined") or "")
+            + _line("Joined", long_day(v["joined"]) if v.get("joined") else "")
             + _line("Notes", v.get("notes") or "")
             + _line("Answers", self._answers_text(row.id))
         )
@@ -444,4 +444,4 @@ def _labelled(values: list[str], types: dict[str, list[str]]) -> str:
 def _consent_text(values: dict[str, Any]) -> str:
     consent = [how for how in ("email", "phone") if values.get(f"consent_{how}")]
     text = ("may be contacted by " + " and ".join(consent)) if consent else "no consent to contact"
-    return text + (f" (given {values['consent_date']})" if values.get("consent_date") else "")
+    return text + (f" (given {long_day(values['consent_date'])})" if values.get("consent_date") else "")

@@ -118,3 +118,14 @@ def test_double_clicking_an_events_task_opens_it(window: MainWindow, qtbot: Any)
     with_modal(lambda: click_row(qtbot, detail.task_table, 0, double=True),
                lambda dialog: seen.append(dialog.form.title.text()))
     assert seen == ["Bring chairs"]
+
+
+def test_a_members_joined_and_consent_dates_are_written_as_people_write_them(window: MainWindow,
+                                                                              qtbot: Any) -> None:
+    window.group.members.add("Abel Ashdown", emails=["abel@example.org"], consent_email=True,
+                             consent_date="2024-02-20", joined="2023-09-01")
+    window.switch_to("members")
+    view = window.members_view
+    click_row(qtbot, view.table, row_of_text(view.table, "Abel Ashdown"))
+    assert "may be contacted by email (given 20 February 2024)" in view.detail.text()
+    assert "<b>Joined</b><br>1 September 2023" in view.detail.text()
