@@ -35,6 +35,7 @@ COMMANDS = {
     "folder": "organiser.cli.folders",
     "fork": "organiser.cli.forks",
     "history": "organiser.cli.history",
+    "deleted": "organiser.cli.deleted",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))  # in the order `organiser --help` lists them
 

@@ -17,6 +17,7 @@ from organiser.core.errors import LockedError, NotFoundError, OrganiserError, Va
 from organiser.core.hlc import stamp_to_iso
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key
 from organiser.core.records import new_id
+from organiser.services.deleted import Deleted
 from organiser.services.devices import Devices
 from organiser.services.events import Events
 from organiser.services.forgetting import Forgetting
@@ -99,6 +100,8 @@ class Group:
         self.forks = Forks(replica, self.membership)
         self.forgetting = Forgetting(replica)
         self.history = History(replica.db, self._device_names)
+        self.deleted = Deleted(replica.db, self._device_names,
+                               {"event": self.events, "task": self.tasks, "member": self.members})
 
     # ---- identity -----------------------------------------------------------------------
 

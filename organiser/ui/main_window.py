@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
         self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.stack.addAction(self.delete_action)
+        self.deleted_action = edit.addAction("Dele&ted items…", self.open_deleted)
         edit.addSeparator()
         edit.addAction("This is &me…", self.choose_me)
 
@@ -317,6 +318,13 @@ class MainWindow(QMainWindow):
             return
         self.switch_to("members")
         self.members_view.focus_search()
+
+    def open_deleted(self) -> None:
+        from organiser.ui.deleted_dialog import DeletedDialog
+
+        dialog = DeletedDialog(self.group, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def choose_me(self) -> None:
         dialog = ThisIsMeDialog(self.group, self.settings.me(self.group.id), self)

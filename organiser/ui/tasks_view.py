@@ -345,7 +345,8 @@ class TasksView(QWidget):
             return
         task = self.cache.tasks.get(task_id)
         title = task.title if task else "this task"
-        question = as_typed(f"Delete the task “{title}” on every device of the group?")
+        question = as_typed(f"Delete the task “{title}” on every device of the group? Edit > Deleted items… "
+                            "brings it back.")
         if QMessageBox.question(self, "Delete task", question) != QMessageBox.StandardButton.Yes:
             return
         holder = self._view_holding(task_id)

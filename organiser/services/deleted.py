@@ -1,0 +1,118 @@
+"""Deleted items: what was deleted, by which device and when, and bringing one back.
+
+A delete writes only the record's tombstone field (`deleted`), so all it held is still stored
+on every laptop: bringing it back writes `deleted = false`, which syncs like any edit (an
+event comes back with its RSVPs, check-ins, agenda and minutes). A member deleted in bad faith,
+or an event deleted by mistake after the question, is one click away. Forgotten members are not
+listed: their values are gone for good (docs/erasure.md).
+"""
+
+from __future__ import annotations
+
+import string
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlite_utils import Database
+
+from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.hlc import physical_ms
+from organiser.core.records import DELETED, KINDS
+from organiser.services.base import RecordService
+from organiser.store.materialise import unpack_versions
+
+KINDS_BROUGHT_BACK = ("event", "task", "member")  # what people delete; the rest goes with them
+
+
+@dataclass(frozen=True)
+class DeletedItem:
+    id: str
+    kind: str
+    name: str
+    device: str  # the device that deleted it
+    device_name: str
+    hlc: int  # when: the delete's clock stamp (orders two deletes made in one millisecond too)
+    start: str | None = None  # an event's start (local time, e.g. 2026-12-06T18:30): which "General assembly"
+
+    @property
+    def at_ms(self) -> int:
+        """When, by the deleting device's clock (ms since the epoch)."""
+        return physical_ms(self.hlc)
+
+    @property
+    def at(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.at_ms / 1000))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "name": self.name, "start": self.start, "deleted_at": self.at,
+                "deleted_by": {"id": self.device, "name": self.device_name}}
+
+    def line(self) -> str:
+        name = f"{self.name} ({self.start.replace('T', ' ')})" if self.start else self.name
+        return f"{self.at}  {KINDS[self.kind].label:<6}  {self.id[:8]}  {name}  (deleted by {self.device_name})"
+
+
+class Deleted:
+    """`Group.deleted`: deleted events, tasks and members, the latest deleted first."""
+
+    def __init__(self, db: Database, device_names: Callable[[], dict[str, str]],
+                 services: Mapping[str, RecordService]) -> None:
+        self.db = db
+        self._names = device_names
+        self._services = services
+
+    def list(self, kind: str | None = None) -> list[DeletedItem]:
+        """Every deleted record of `kind` (event, task or member; None: all three)."""
+        if kind is not None and kind not in KINDS_BROUGHT_BACK:
+            raise ValidationError("kind", f"'{kind}' is not one of {', '.join(KINDS_BROUGHT_BACK)}.")
+        return self._items("", [kind] if kind else list(KINDS_BROUGHT_BACK))
+
+    def _items(self, and_where: str, kinds: list[str], params: list[Any] | None = None) -> list[DeletedItem]:
+        names = self._names()
+        rows = self.db.execute(
+            f"SELECT id, kind, data, versions FROM records WHERE deleted = 1 AND kind IN "
+            f"({', '.join('?' * len(kinds))}){and_where}", [*kinds, *(params or [])]).fetchall()
+        found = []
+        for record_id, record_kind, data, versions in rows:
+            values = orjson.loads(data)
+            name = values.get("name") if record_kind == "member" else values.get("title")
+            if not isinstance(name, str):  # forgotten: nothing to bring back
+                continue
+            version = unpack_versions(orjson.loads(versions), values).get(DELETED)
+            if version is None:  # a peer's record still lacking fields, not a delete
+                continue
+            found.append(DeletedItem(record_id, record_kind, name, version[1], names.get(version[1], version[1][:8]),
+                                     version[0], _text(values.get("start"))))
+        return sorted(found, key=lambda item: (-item.hlc, item.id))
+
+    def find(self, text: str) -> DeletedItem:
+        """The deleted record with this id or an unambiguous start of it (four characters at least)."""
+        text = text.strip().lower()
+        if text.strip(string.hexdigits):
+            raise ValidationError("id", f"'{text}' is not an id: ids are written with 0-9 and a-f "
+                                  "('organiser deleted list' shows them).")
+        if len(text) < 4:
+            raise ValidationError("id", f"'{text}' is too short to name a deleted item: type its id's first four "
+                                  "characters or more ('organiser deleted list' shows them).")
+        matches = self._items(" AND (id = ? OR id LIKE ?)", list(KINDS_BROUGHT_BACK), [text, text + "%"])
+        exact = [item for item in matches if item.id == text]
+        if exact or len(matches) == 1:
+            return (exact or matches)[0]
+        if len(matches) > 1:
+            raise NotFoundError(f"'{text}' starts the ids of {len(matches)} deleted items; type more of it.")
+        raise NotFoundError(f"no deleted event, task or member has the id '{text}' ('organiser deleted list' "
+                            "shows them).")
+
+    def bring_back(self, record_id: str) -> DeletedItem:
+        """Undo the delete of an event, task or member on every device. `NotFoundError` when
+        `record_id` is not a deleted one."""
+        item = self.find(record_id)
+        self._services[item.kind].restore(item.id)
+        return item
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,80 @@
+"""Deleted items: a member in bad faith deletes the group's events; another laptop lists what went,
+by whom and when, and brings it back everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from organiser.core.errors import NotFoundError, ValidationError
+from organiser.services.group import Group
+from tests.conftest import add_device, sync_pair
+
+
+def test_what_an_infiltrator_deleted_is_listed_with_its_laptop_and_brought_back_on_every_laptop(
+        group: Group, tmp_path: Path) -> None:
+    assembly = group.events.add("General assembly", "2026-12-10T19:00")
+    rsvp_holder = group.members.add("Ana López")
+    group.events.rsvp(assembly.id, rsvp_holder.id, "yes")
+    flyers = group.tasks.add("Print 200 flyers")
+    mole = add_device(group, tmp_path / "mole", "mole's laptop")
+    sync_pair(group, mole)
+    mole.events.delete(assembly.id)
+    mole.tasks.delete(flyers.id)
+    mole.members.delete(rsvp_holder.id)
+    sync_pair(group, mole)
+    assert group.events.list() == [] and group.tasks.list() == []
+
+    listed = group.deleted.list()
+    assert {(i.kind, i.name, i.device_name) for i in listed} == {
+        ("event", "General assembly", "mole's laptop"), ("task", "Print 200 flyers", "mole's laptop"),
+        ("member", "Ana López", "mole's laptop")}
+    assert [i.name for i in group.deleted.list("task")] == ["Print 200 flyers"]
+
+    brought = group.deleted.bring_back(assembly.id[:6])
+    assert (brought.kind, brought.name) == ("event", "General assembly")
+    group.deleted.bring_back(rsvp_holder.id)
+    assert [e.title for e in group.events.list()] == ["General assembly"]
+    assert {r.member for r in group.events.rsvps(assembly.id)} == {rsvp_holder.id}  # its RSVPs with it
+    assert [i.name for i in group.deleted.list()] == ["Print 200 flyers"]
+    sync_pair(group, mole)
+    assert [e.title for e in mole.events.list()] == ["General assembly"]
+    assert [m.name for m in mole.members.list()] == ["Ana López"]
+    assert group.replica.state_hash() == mole.replica.state_hash()
+    mole.close()
+
+
+def test_the_latest_deleted_comes_first(group: Group) -> None:
+    first = group.tasks.add("Book the hall")
+    second = group.tasks.add("Order banner paint")
+    group.tasks.delete(first.id)
+    group.tasks.delete(second.id)
+    assert [i.name for i in group.deleted.list()] == ["Order banner paint", "Book the hall"]
+    assert group.deleted.list()[0].hlc > group.deleted.list()[1].hlc
+
+
+def test_a_forgotten_member_is_not_listed_there_is_nothing_to_bring_back(group: Group) -> None:
+    kept = group.members.add("Bea Kowalski")
+    gone = group.members.add("Carl Departed", phones=["+44 7700 900123"])
+    group.members.delete(kept.id)
+    group.forgetting.forget(gone.id)
+    assert [i.name for i in group.deleted.list()] == ["Bea Kowalski"]
+    with pytest.raises(NotFoundError, match="no deleted event, task or member has the id"):
+        group.deleted.bring_back(gone.id)
+
+
+def test_ids_that_name_no_deleted_item_are_refused_and_change_nothing(group: Group) -> None:
+    shown = group.events.add("Legal clinic", "2026-12-12T19:00")
+    gone = group.tasks.add("Sweep the hall")
+    group.tasks.delete(gone.id)
+    before = group.replica.state_hash()
+    with pytest.raises(NotFoundError, match=f"no deleted event, task or member has the id '{shown.id}'"):
+        group.deleted.bring_back(shown.id)  # not deleted
+    with pytest.raises(ValidationError, match="too short"):
+        group.deleted.bring_back(gone.id[:3])
+    with pytest.raises(ValidationError, match="is not an id"):
+        group.deleted.bring_back("%%%%")
+    with pytest.raises(ValidationError, match="'vote' is not one of event, task, member"):
+        group.deleted.list("vote")
+    assert group.replica.state_hash() == before
