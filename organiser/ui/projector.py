@@ -194,6 +194,11 @@ class ProjectorView(QWidget):
         left = max(0, room - sum(heights))
         self._show_last_minutes(width, left)
         self.minutes.setFixedHeight(left)
+        # Laid out now: left to the event loop, the labels kept the places of the size before
+        # until the next turn, the minutes below the bottom edge of a window that had shrunk.
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
 
     def _minutes_line(self, width: int) -> int:
         self.minutes.setText("\n".join(self._minutes_lines[-1:]))
