@@ -11,16 +11,28 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QDialogButtonBox,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
+from pytestqt.exceptions import TimeoutError as QtTimeout
 
+from organiser.services.demo import add_sample_meeting
 from organiser.services.group import Group
 from organiser.ui.devices_dialog import RemoveDeviceDialog
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import VIEWS, MainWindow
+from organiser.ui.narrow import ButtonRow
 from organiser.ui.settings import UiSettings
 from organiser.ui.transfer_dialogs import open_import_dialog
 from organiser.ui.widgets import EmptyHint
-from tests.ui.conftest import click, click_row, with_modal
+from tests.ui.conftest import NOW, click, click_row, with_modal
 
 SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
 TITLE_BAR = 40  # what a window manager puts above a dialog
@@ -97,7 +109,7 @@ def settled(qtbot: Any, fine: Callable[[], bool]) -> None:
     still cut or overlapping after 2 s is for the assertions that follow to say."""
     try:
         qtbot.waitUntil(fine, timeout=2000)
-    except AssertionError:
+    except (AssertionError, QtTimeout):  # pytest-qt's own since 4.1; either way the assertions say
         pass
 
 
@@ -178,3 +190,101 @@ def test_in_a_large_font_the_remove_device_and_member_dialogs_fit_the_screen(
     with_modal(lambda: click_row(qtbot, window.members_view.table, 0, double=True),
                lambda editor: fitted.append(isinstance(editor, RecordDialog) and fits_screen(editor)))
     assert fitted == [True]
+
+
+# ---- the host's evening on a small laptop at 150 % ------------------------------------------
+
+
+@pytest.fixture
+def evening(qtbot: Any, demo: Group, tmp_path: Path) -> Iterator[MainWindow]:
+    """The window of a group whose General assembly is on now, with its sample meeting (an agenda
+    under way, minutes, a proposal being voted on, an action item), as the demo button makes it."""
+    assembly = next(event.id for event in demo.events.list()
+                    if event.title == "General assembly" and event.start.startswith(NOW.date().isoformat()))
+    add_sample_meeting(demo, assembly)
+    win = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    assert win.events_view.current_id() == assembly  # the meeting on now: what the Meeting view shows
+    yield win
+    win.close()
+
+
+def sideways_scrolls(view: QWidget) -> list[str]:
+    """The scroll areas that hold a whole view or column and show a horizontal scroll bar: what
+    is in them is wider than the window (tables, which may scroll their own columns, are not)."""
+    return [area.accessibleName() or type(area.widget()).__name__ for area in view.findChildren(QScrollArea)
+            if area.isVisible() and area.horizontalScrollBar().isVisible()]
+
+
+def cut_buttons(view: QWidget) -> list[str]:
+    """The buttons shown whose text does not fit inside them, or that are not wholly on screen
+    (part of them past the edge of a scroll area or of the window)."""
+    cut = []
+    for button in view.findChildren(QPushButton):
+        if not button.isVisible():
+            continue
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        room = button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button).width()
+        text = button.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+        needed = button.fontMetrics().horizontalAdvance(text)
+        if not button.icon().isNull():
+            needed += option.iconSize.width() + 4
+        if needed > room or button.visibleRegion().boundingRect() != button.rect():
+            cut.append(text)
+    return cut
+
+
+def fits_whole(view: QWidget) -> bool:
+    return not sideways_scrolls(view) and not cut_buttons(view)
+
+
+def test_the_meeting_on_a_1366x768_laptop_at_150_percent_scrolls_no_way_and_shows_every_button_whole(
+        evening: MainWindow, qtbot: Any) -> None:
+    """The host runs the evening from a cheap laptop on the projector: its three columns' buttons
+    side by side needed some 1,030 points of the 780 there are, and the view scrolled sideways
+    with Close with outcome… and Make task… past the edge."""
+    window, view = evening, evening.meeting_view
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "meeting")
+    assert "General assembly" in view.heading.text() and view.agenda.rowCount() == 5
+    settled(qtbot, lambda: fits_whole(view))
+    assert sideways_scrolls(view) == []
+    assert cut_buttons(view) == []
+    # the proposal closed with its outcome: Reopen… stands in Close's place, just as whole
+
+    def say_outcome(dialog: Any) -> None:
+        qtbot.keyClicks(dialog.findChild(QLineEdit), "Carried: the strike starts on 1 January")
+        click(qtbot, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
+
+    with_modal(lambda: click(qtbot, view.close_button), say_outcome)
+    qtbot.waitUntil(view.reopen_button.isVisible, timeout=2000)
+    settled(qtbot, lambda: fits_whole(view))
+    assert sideways_scrolls(view) == []
+    assert cut_buttons(view) == []
+
+
+@pytest.mark.parametrize("size", [(1366, 800), (1920, 1080)])
+def test_at_100_percent_the_meetings_buttons_stay_side_by_side(evening: MainWindow, qtbot: Any,
+                                                              size: tuple[int, int]) -> None:
+    window, view = evening, evening.meeting_view
+    size_window(window, qtbot, size)
+    click_view(window, qtbot, "meeting")
+    rows = view.findChildren(ButtonRow)
+    settled(qtbot, lambda: fits_whole(view) and all(row.line_count() == 1 for row in rows))
+    assert [row.line_count() for row in rows] == [1] * len(rows)
+    assert sideways_scrolls(view) == []
+    assert cut_buttons(view) == []
+
+
+def test_no_view_scrolls_sideways_or_cuts_a_button_on_a_1366x768_laptop_at_150_percent(
+        evening: MainWindow, qtbot: Any) -> None:
+    window = evening
+    size_window(window, qtbot, SCALED_LAPTOP)
+    for name in VIEWS:
+        click_view(window, qtbot, name)
+        view = window.views[name]
+        settled(qtbot, lambda view=view: fits_whole(view))
+        assert sideways_scrolls(view) == [], f"{name} scrolls sideways"
+        assert cut_buttons(view) == [], f"cut on {name}"
