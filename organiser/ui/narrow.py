@@ -8,8 +8,18 @@ scrolled sideways with half the Decisions column past the edge."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class ButtonRow(QWidget):
@@ -17,10 +27,14 @@ class ButtonRow(QWidget):
     on the next line, each whole. Its least width is its widest widget's, so it never widens the
     column it stands in."""
 
-    def __init__(self, *widgets: QWidget, stretch: QWidget | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, *widgets: QWidget, stretch: QWidget | None = None, packed: bool = False,
+                 parent: QWidget | None = None) -> None:
+        """`stretch` takes the room left on its line; `packed` keeps each line's widgets at their
+        own width at its start (Yes / Maybe / No), where otherwise they share the line's width."""
         super().__init__(parent)
         self.widgets = widgets
         self.stretch = stretch
+        self.packed = packed
         self.lines = QVBoxLayout(self)
         self.lines.setContentsMargins(0, 0, 0, 0)
         self._placed: list[list[QWidget]] = []
@@ -87,6 +101,8 @@ class ButtonRow(QWidget):
             line = QHBoxLayout()
             for widget in widgets:
                 line.addWidget(widget, 1 if widget is self.stretch else 0)
+            if self.packed:
+                line.addStretch(1)
             self.lines.addLayout(line)
         self._placed = lines
 
@@ -110,3 +126,29 @@ class Columns(QSplitter):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+
+class ElidedCombo(QComboBox):
+    """A drop-down that, narrower than its choice, shows the choice cut with "…" and whole in its
+    tooltip, instead of the arrow drawn over its last letters (an event's title in the Members
+    pane at 150 %)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentTextChanged.connect(self.setToolTip)
+
+    def shown_text(self) -> str:
+        """The choice as drawn: whole when it fits, else cut with "…"."""
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideRight, field.width())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        option.currentText = self.shown_text()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
