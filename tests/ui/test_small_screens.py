@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionButton,
     QStyleOptionComboBox,
+    QStyleOptionFrame,
     QWidget,
 )
 from pytestqt.exceptions import TimeoutError as QtTimeout
@@ -312,3 +313,60 @@ def test_no_view_scrolls_sideways_or_cuts_a_button_on_a_1366x768_laptop_at_150_p
         settled(qtbot, lambda view=view: fits_whole(view))
         assert sideways_scrolls(view) == [], f"{name} scrolls sideways"
         assert cut_off(view) == [], f"cut on {name}"
+
+
+LAPTOP_DIALOG = QSize(SCALED_LAPTOP[0], SCALED_LAPTOP[1] - TITLE_BAR)  # a dialog and its title bar on the screen
+
+
+def whole_on_the_laptop(dialog: QWidget, qtbot: Any) -> list[str]:
+    """What is cut in the dialog once it is no larger than the small laptop's screen, and "too
+    large" if it cannot be made that small."""
+    dialog.resize(dialog.size().boundedTo(LAPTOP_DIALOG))
+    settled(qtbot, lambda: not cut_off(dialog))
+    too_large = [] if dialog.size().boundedTo(LAPTOP_DIALOG) == dialog.size() else [f"too large: {dialog.size()}"]
+    return too_large + cut_off(dialog)
+
+
+def test_the_dialogs_a_host_opens_during_the_meeting_show_whole_on_a_1366x768_laptop_at_150_percent(
+        evening: MainWindow, qtbot: Any) -> None:
+    window, meeting = evening, evening.meeting_view
+    size_window(window, qtbot, SCALED_LAPTOP)
+    found: dict[str, list[str]] = {}
+
+    def look(name: str) -> Callable[[QWidget], None]:
+        def at(dialog: QWidget) -> None:
+            found[name] = whole_on_the_laptop(dialog, qtbot)
+        return at
+
+    door = window.events_view.detail  # a latecomer at the door, not in the directory yet
+    door.checkin_search.setFocus()
+    qtbot.keyClicks(door.checkin_search, "Wendel Walkin")
+    qtbot.keyClick(door.checkin_search, Qt.Key.Key_Return)
+    qtbot.waitUntil(door.door_banner.isVisible, timeout=2000)
+    with_modal(lambda: click(qtbot, door.door_banner.buttons[0]), look("register and check in"))
+    click_view(window, qtbot, "meeting")
+    with_modal(lambda: click(qtbot, meeting.new_proposal_button), look("new proposal"))
+    with_modal(lambda: click(qtbot, meeting.close_button), look("close with outcome"))
+    with_modal(lambda: click(qtbot, meeting.task_from_proposal), look("make task"))
+    title: list[str] = []
+
+    def read_title(dialog: Any) -> None:  # a task from the open proposal starts with its title, whole
+        field, option = dialog.title, QStyleOptionFrame()
+        field.initStyleOption(option)
+        room = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, field).width()
+        if field.fontMetrics().horizontalAdvance(field.text()) > room - 4:  # a line edit keeps 2 each side
+            title.append(field.text())
+        assert field.text().startswith("Start the rent strike")
+
+    with_modal(lambda: click(qtbot, meeting.task_from_proposal), read_title)
+    assert title == [], "the task's title is cut"
+    with_modal(lambda: click(qtbot, meeting.export_button), look("export minutes"))
+    click(qtbot, meeting.history_button)
+    qtbot.waitExposed(meeting.history_dialog)
+    found["who changed what"] = whole_on_the_laptop(meeting.history_dialog, qtbot)
+    meeting.history_dialog.close()
+    click_view(window, qtbot, "peers")
+    for button in (window.peers_view.connect_button, window.peers_view.invite_button):
+        with_modal(lambda button=button: click(qtbot, button), look(shown_text(button)))
+    assert found == dict.fromkeys(found, [])
+    assert len(found) == 8
