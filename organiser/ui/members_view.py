@@ -50,6 +50,9 @@ from organiser.ui.widgets import (
 
 log = logging.getLogger(__name__)
 
+SIDE_WIDTHS = (220, 320)  # the details pane beside the directory, least and most
+
+
 class MembersView(QWidget):
     status = Signal(str)
 
@@ -151,8 +154,8 @@ class MembersView(QWidget):
         side_layout.addWidget(self.rsvp_event)
         side_layout.addWidget(self.answer)
         side_layout.addLayout(buttons)
-        side.setMinimumWidth(220)
-        side.setMaximumWidth(320)
+        side.setMinimumWidth(SIDE_WIDTHS[0])
+        side.setMaximumWidth(SIDE_WIDTHS[1])
 
         split = QSplitter()
         split.addWidget(self.table)
@@ -309,6 +312,11 @@ class MembersView(QWidget):
     def _show_details(self, text: str) -> None:
         """The pane's text, and the same as plain words for a screen reader."""
         self.detail.setText(text)
+        # The pane as wide as the longest word (an email address) up to its most: one a few points
+        # wider than the pane at 150 % made the details scroll sideways.
+        pane = self.detail_pane
+        around = pane.verticalScrollBar().sizeHint().width() + 2 * pane.frameWidth()
+        pane.setMinimumWidth(min(self.detail.minimumSizeHint().width() + around, SIDE_WIDTHS[1] - 20))
         self.detail_pane.setAccessibleDescription(QTextDocumentFragment.fromHtml(text).toPlainText())
 
     def _answers_text(self, member_id: str) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSplitter,
     QStyle,
     QStyleOptionComboBox,
@@ -152,3 +153,19 @@ class ElidedCombo(QComboBox):
         option.currentText = self.shown_text()
         painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
+class CompactButton(QPushButton):
+    """A button as wide as its text needs, not the style's least of some 80 points: "Coming?",
+    Yes, Maybe and No fit one line of the Members pane at 100 % only so."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().sizeHint()
+        padding = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_ButtonMargin, None, self)
+                       + self.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, self))
+        text = self.text().replace("&&", "\x00").replace("&", "").replace("\x00", "&")
+        needed = self.fontMetrics().horizontalAdvance(text) + padding + self.fontMetrics().averageCharWidth() * 2
+        return QSize(min(hint.width(), needed), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return self.sizeHint()

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from organiser.services import clock
 from organiser.services.group import Group
 from organiser.store import queries
-from organiser.ui.narrow import ButtonRow
+from organiser.ui.narrow import ButtonRow, CompactButton
 
 
 def error_colour(widget: QWidget) -> str:
@@ -416,7 +416,7 @@ class AnswerButtons(QWidget):
         self.label = QLabel(label)
         self.buttons: dict[str, QPushButton] = {}
         for answer, text in ANSWERS:
-            button = QPushButton(text)
+            button = CompactButton(text)
             button.setCheckable(True)
             button.setAccessibleName(f"Answer {answer}")
             button.clicked.connect(lambda _checked=False, a=answer: self.answered.emit(a))
