@@ -291,16 +291,19 @@ def test_the_meeting_on_a_1366x768_laptop_at_150_percent_scrolls_no_way_and_show
 
 
 @pytest.mark.parametrize("size", [(1366, 800), (1920, 1080)])
-def test_at_100_percent_the_meetings_buttons_stay_side_by_side(evening: MainWindow, qtbot: Any,
-                                                              size: tuple[int, int]) -> None:
-    window, view = evening, evening.meeting_view
+def test_at_100_percent_the_buttons_that_wrap_at_150_stay_side_by_side(evening: MainWindow, qtbot: Any,
+                                                                     size: tuple[int, int]) -> None:
+    """The meeting's rows of buttons, and Members' "Coming?" Yes Maybe No, on one line each."""
+    window = evening
     size_window(window, qtbot, size)
-    click_view(window, qtbot, "meeting")
-    rows = view.findChildren(ButtonRow)
-    settled(qtbot, lambda: fits_whole(view) and all(row.line_count() == 1 for row in rows))
-    assert [row.line_count() for row in rows] == [1] * len(rows)
-    assert sideways_scrolls(view) == []
-    assert cut_off(view) == []
+    for name in ("meeting", "members"):
+        click_view(window, qtbot, name)
+        view = window.views[name]
+        rows = [row for row in view.findChildren(ButtonRow) if row.isVisible()]
+        settled(qtbot, lambda view=view, rows=rows: fits_whole(view) and all(row.line_count() == 1 for row in rows))
+        assert rows and [row.line_count() for row in rows] == [1] * len(rows), name
+        assert sideways_scrolls(view) == []
+        assert cut_off(view) == []
 
 
 def test_no_view_scrolls_sideways_or_cuts_a_button_on_a_1366x768_laptop_at_150_percent(
