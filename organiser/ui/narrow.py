@@ -60,7 +60,7 @@ class ButtonRow(QWidget):
         return sum(self.wanted(w) for w in shown) + self.lines.spacing() * max(len(shown) - 1, 0)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
-        widest = max((w.minimumSizeHint().width() for w in self._shown()), default=0)
+        widest = max((max(w.minimumSizeHint().width(), w.minimumWidth()) for w in self._shown()), default=0)
         return QSize(widest, super().minimumSizeHint().height())
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
@@ -96,8 +96,11 @@ class ButtonRow(QWidget):
 
     def _place(self, lines: list[list[QWidget]]) -> None:
         while (old := self.lines.takeAt(0)) is not None:
-            if old.layout() is not None:
-                old.layout().deleteLater()  # its widgets are added again below: no widget is lost
+            line = old.layout()
+            if line is not None:
+                while line.takeAt(0) is not None:  # the widgets stay the row's, placed again below
+                    pass
+                line.deleteLater()
         for widgets in lines:
             line = QHBoxLayout()
             for widget in widgets:
