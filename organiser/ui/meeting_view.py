@@ -34,7 +34,7 @@ from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
-from organiser.ui.narrow import ButtonRow, Columns, wrapped_heading
+from organiser.ui.narrow import ButtonRow, Columns, ElidedCombo, wrapped_heading
 from organiser.ui.widgets import EmptyHint
 from organiser.ui.wording import as_typed
 
@@ -189,7 +189,7 @@ class MeetingView(QWidget):
         self.tally_label.setAccessibleName("Tally")
         self.tally_label.setWordWrap(True)
         self.tally_label.setTextFormat(Qt.TextFormat.RichText)
-        self.voter = QComboBox()
+        self.voter = ElidedCombo()  # a name longer than the column is shown cut with "…", whole in its tooltip
         self.voter.setAccessibleName("Voter")
         # as wide as the longest name: beside Answer a long one was cut by the arrow
         self.voter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

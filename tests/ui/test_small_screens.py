@@ -36,7 +36,7 @@ from organiser.ui.narrow import ButtonRow, ElidedCombo
 from organiser.ui.settings import UiSettings
 from organiser.ui.transfer_dialogs import open_import_dialog
 from organiser.ui.widgets import EmptyHint
-from tests.ui.conftest import NOW, click, click_row, with_modal
+from tests.ui.conftest import NOW, choose, click, click_row, with_modal
 
 SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
 TITLE_BAR = 40  # what a window manager puts above a dialog
@@ -271,9 +271,15 @@ def test_the_meeting_on_a_1366x768_laptop_at_150_percent_scrolls_no_way_and_show
     side by side needed some 1,030 points of the 780 there are, and the view scrolled sideways
     with Close with outcome… and Make task… past the edge."""
     window, view = evening, evening.meeting_view
+    long_name = "Maria Fernanda Rodríguez de la Cruz Villanueva"  # checked in at the door laptop
+    window.group.events.checkin(window.events_view.current_id(), window.group.members.add(long_name).id)
     size_window(window, qtbot, SCALED_LAPTOP)
     click_view(window, qtbot, "meeting")
     assert "General assembly" in view.heading.text() and view.agenda.rowCount() == 5
+    settled(qtbot, lambda: fits_whole(view))
+    assert sideways_scrolls(view) == []
+    assert cut_off(view) == []
+    choose(qtbot, view.voter, long_name)  # her vote: a name longer than the column, cut with "…"
     settled(qtbot, lambda: fits_whole(view))
     assert sideways_scrolls(view) == []
     assert cut_off(view) == []
