@@ -108,7 +108,7 @@ class MembersView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         # Consent last, stretched; a phone number is read whole or not at all, and so is a name
         # of two parts (at 150 % the name was cut to "Bilal ..." to show Consent without scrolling)
-        fit_columns(self.table, (170, 210, 125, 130, 130), least=(self.fontMetrics().averageCharWidth() * 16, 0, 125))
+        fit_columns(self.table, (170, 210, 125, 130, 130), least=(self.fontMetrics().averageCharWidth() * 20, 0, 125))
         open_on_double_click_or_return(self.table, lambda _i: self.edit_member())
         self._shown_row: MemberRow | None = None
         follow_selection(self.table, lambda: self.show_detail(again=False))

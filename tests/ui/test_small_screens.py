@@ -379,3 +379,18 @@ def test_the_dialogs_a_host_opens_during_the_meeting_show_whole_on_a_1366x768_la
         with_modal(lambda button=button: click(qtbot, button), look(shown_text(button)))
     assert found == dict.fromkeys(found, [])
     assert len(found) == 8
+
+
+def test_on_a_1366x768_laptop_at_150_percent_the_directory_shows_a_two_part_name_whole(
+        evening: MainWindow, qtbot: Any) -> None:
+    """The directory narrowed its columns to their headings to show Consent without scrolling,
+    and Name read "Bilal ...", "Carmen ..." (a table may scroll its columns sideways; a name
+    must read whole to be found)."""
+    window, table = evening, evening.members_view.table
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "members")
+    qtbot.waitUntil(lambda: table.model().rowCount() > 10, timeout=5000)
+    room = table.horizontalHeader().sectionSize(0) - 8  # the cell's margins, either side
+    names = [table.model().index(row, 0).data() for row in range(table.model().rowCount())]
+    cut = [name for name in names if len(name) <= 16 and table.fontMetrics().horizontalAdvance(name) > room]
+    assert cut == []
