@@ -92,6 +92,11 @@ class MakeTaskDialog(_Form):
         super().__init__("Make task", parent)
         self.group, self.event_id, self.item = group, event_id, item
         self.title = self._line("&Title", title.strip()[:200])
+        # as wide as the title it starts with (a proposal's is often long), within a small laptop's
+        # screen: it was some twenty letters wide, and showed the end of a proposal's title only
+        letters = self.title.fontMetrics()
+        whole = letters.horizontalAdvance(self.title.text()) + letters.averageCharWidth() * 3
+        self.title.setMinimumWidth(min(max(whole, letters.averageCharWidth() * 40), letters.averageCharWidth() * 80))
         self.assignee = QComboBox()
         self.assignee.setAccessibleName("Assignee")
         self.assignee.addItem("(nobody yet)", None)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +34,7 @@ from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
+from organiser.ui.narrow import ButtonRow, Columns, ElidedCombo, wrapped_heading
 from organiser.ui.widgets import EmptyHint
 from organiser.ui.wording import as_typed
 
@@ -72,11 +72,11 @@ class MeetingView(QWidget):
         self.agenda = AgendaModel(group.meetings, self)
         self.proposals = ProposalsModel(group.proposals, self)
         self.editor = MinutesEditor(group.meetings, self)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = Columns()
         self.splitter.addWidget(self._agenda_column())
         self.splitter.addWidget(self._minutes_column())
         self.splitter.addWidget(self._decisions_column())
-        self.splitter.setSizes([320, 560, 360])
+        self.splitter.setSizes([300, 520, 400])  # on a 1366-point screen Decisions holds its buttons on one line
         self.tasks_label = QLabel("")
         self.tasks_label.setAccessibleName("The meeting's tasks")
         self.tasks_label.setWordWrap(True)
@@ -150,15 +150,12 @@ class MeetingView(QWidget):
         self.item_minutes.lineEdit().returnPressed.connect(self.add_item)  # title, Tab, minutes, Return
         self.add_item_button = _button("Add", "Add agenda item")
         self.add_item_button.clicked.connect(self.add_item)
-        row = QHBoxLayout()
-        row.addWidget(self.item_minutes, 1)
-        row.addWidget(self.add_item_button)
         column = QWidget()
         layout = QVBoxLayout(column)
-        layout.addWidget(QLabel("<b>Agenda</b> (drag to reorder, double-click to rename)"))
+        layout.addWidget(wrapped_heading("<b>Agenda</b> (drag to reorder, double-click to rename)"))
         layout.addWidget(self.agenda_view, 1)
         layout.addWidget(self.item_title)  # a row of its own: beside the others it was a few letters wide
-        layout.addLayout(row)
+        layout.addWidget(ButtonRow(self.item_minutes, self.add_item_button, stretch=self.item_minutes))
         layout.addWidget(self.current_label)
         layout.addWidget(self.next_button)
         return column
@@ -176,12 +173,9 @@ class MeetingView(QWidget):
         self.history_button.clicked.connect(self.show_history)
         column = QWidget()
         layout = QVBoxLayout(column)
-        layout.addWidget(QLabel("<b>Minutes</b> (written together, live)"))
+        layout.addWidget(wrapped_heading("<b>Minutes</b> (written together, live)"))
         layout.addWidget(self.editor, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.task_from_minutes, 1)
-        buttons.addWidget(self.export_button)
-        layout.addLayout(buttons)
+        layout.addWidget(ButtonRow(self.task_from_minutes, self.export_button, stretch=self.task_from_minutes))
         return column
 
     def _decisions_column(self) -> QWidget:
@@ -195,8 +189,10 @@ class MeetingView(QWidget):
         self.tally_label.setAccessibleName("Tally")
         self.tally_label.setWordWrap(True)
         self.tally_label.setTextFormat(Qt.TextFormat.RichText)
-        self.voter = QComboBox()
+        self.voter = ElidedCombo()  # a name longer than the column is shown cut with "…", whole in its tooltip
         self.voter.setAccessibleName("Voter")
+        # as wide as the longest name: beside Answer a long one was cut by the arrow
+        self.voter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.choice = QComboBox()
         self.choice.setAccessibleName("Answer")
         self.vote_button = _button("Record &vote", "Record vote")
@@ -213,20 +209,12 @@ class MeetingView(QWidget):
         self.task_from_proposal.clicked.connect(self.make_task_from_proposal)
         column = QWidget()
         layout = QVBoxLayout(column)
-        layout.addWidget(QLabel("<b>Decisions</b>"))
+        layout.addWidget(wrapped_heading("<b>Decisions</b>"))
         layout.addWidget(self.proposal_view, 1)
         layout.addWidget(self.tally_label)
-        vote_row = QHBoxLayout()
-        vote_row.addWidget(self.voter, 1)
-        vote_row.addWidget(self.choice)
-        layout.addLayout(vote_row)
-        layout.addWidget(self.vote_button)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_proposal_button)
-        buttons.addWidget(self.close_button)
-        buttons.addWidget(self.reopen_button)
-        buttons.addWidget(self.task_from_proposal)
-        layout.addLayout(buttons)
+        layout.addWidget(ButtonRow(self.voter, self.choice, self.vote_button, stretch=self.voter))
+        layout.addWidget(ButtonRow(self.new_proposal_button, self.close_button, self.reopen_button,
+                                   self.task_from_proposal))
         return column
 
     # ---- showing ---------------------------------------------------------------------------

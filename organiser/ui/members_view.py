@@ -37,6 +37,7 @@ from organiser.ui.forget_member import ask_to_forget, run_apart
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
+from organiser.ui.narrow import ElidedCombo
 from organiser.ui.widgets import (
     SINGLE_LETTER_WAIT_MS,
     AnswerButtons,
@@ -48,6 +49,9 @@ from organiser.ui.widgets import (
 )
 
 log = logging.getLogger(__name__)
+
+SIDE_WIDTHS = (220, 320)  # the details pane beside the directory, least and most
+
 
 class MembersView(QWidget):
     status = Signal(str)
@@ -81,9 +85,13 @@ class MembersView(QWidget):
         self.add_button.clicked.connect(self.add_member)
         self.count = QLabel()
         top = QHBoxLayout()
-        top.addWidget(self.search, 3)
-        top.addWidget(self.role, 1)
-        top.addWidget(self.working_group, 1)
+        # The filters as wide as their longest entry, the search takes the rest: at 150 %, shared
+        # out by stretch, "All working groups" lost its last letters.
+        for combo in (self.role, self.working_group):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.role)
+        top.addWidget(self.working_group)
         top.addWidget(self.add_button)
 
         self.table = QTableView()
@@ -98,8 +106,9 @@ class MembersView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        # Consent last, stretched; a phone number is read whole or not at all
-        fit_columns(self.table, (170, 210, 125, 130, 130), least=(0, 0, 125))
+        # Consent last, stretched; a phone number is read whole or not at all, and so is a name
+        # of two parts (at 150 % the name was cut to "Bilal ..." to show Consent without scrolling)
+        fit_columns(self.table, (170, 210, 125, 130, 130), least=(self.fontMetrics().averageCharWidth() * 20, 0, 125))
         open_on_double_click_or_return(self.table, lambda _i: self.edit_member())
         self._shown_row: MemberRow | None = None
         follow_selection(self.table, lambda: self.show_detail(again=False))
@@ -124,7 +133,7 @@ class MembersView(QWidget):
         buttons.addStretch(1)
         self._upcoming_events: list[Event] | None = None
         self._events_filled: list[Event] | None = None
-        self.rsvp_event = QComboBox()
+        self.rsvp_event = ElidedCombo()  # an event's title may be longer than the pane is wide
         self.rsvp_event.setAccessibleName("Event to answer for")
         self.rsvp_event.activated.connect(lambda _i: self._show_answer())
         self.answer = AnswerButtons("Coming?")
@@ -145,8 +154,8 @@ class MembersView(QWidget):
         side_layout.addWidget(self.rsvp_event)
         side_layout.addWidget(self.answer)
         side_layout.addLayout(buttons)
-        side.setMinimumWidth(220)
-        side.setMaximumWidth(320)
+        side.setMinimumWidth(SIDE_WIDTHS[0])
+        side.setMaximumWidth(SIDE_WIDTHS[1])
 
         split = QSplitter()
         split.addWidget(self.table)
@@ -303,6 +312,11 @@ class MembersView(QWidget):
     def _show_details(self, text: str) -> None:
         """The pane's text, and the same as plain words for a screen reader."""
         self.detail.setText(text)
+        # The pane as wide as the longest word (an email address) up to its most: one a few points
+        # wider than the pane at 150 % made the details scroll sideways.
+        pane = self.detail_pane
+        around = pane.verticalScrollBar().sizeHint().width() + 2 * pane.frameWidth()
+        pane.setMinimumWidth(min(self.detail.minimumSizeHint().width() + around, SIDE_WIDTHS[1] - 20))
         self.detail_pane.setAccessibleDescription(QTextDocumentFragment.fromHtml(text).toPlainText())
 
     def _answers_text(self, member_id: str) -> str:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from organiser.services import clock
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.ui.narrow import ButtonRow, CompactButton
 
 
 def error_colour(widget: QWidget) -> str:
@@ -412,19 +413,18 @@ class AnswerButtons(QWidget):
 
     def __init__(self, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel(label)
-        layout.addWidget(self.label)
         self.buttons: dict[str, QPushButton] = {}
         for answer, text in ANSWERS:
-            button = QPushButton(text)
+            button = CompactButton(text)
             button.setCheckable(True)
             button.setAccessibleName(f"Answer {answer}")
             button.clicked.connect(lambda _checked=False, a=answer: self.answered.emit(a))
-            layout.addWidget(button)
             self.buttons[answer] = button
-        layout.addStretch(1)
+        # on two lines in a narrow pane (Members at 150 %), where one squeezed "Coming?" to "Coming"
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(ButtonRow(self.label, *self.buttons.values(), packed=True))
 
     def show_answer(self, answer: str | None) -> None:
         for name, button in self.buttons.items():

@@ -10,17 +10,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QComboBox,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QStyleOptionButton,
+    QStyleOptionComboBox,
+    QStyleOptionFrame,
+    QWidget,
+)
+from pytestqt.exceptions import TimeoutError as QtTimeout
 
+from organiser.services.demo import add_sample_meeting
 from organiser.services.group import Group
 from organiser.ui.devices_dialog import RemoveDeviceDialog
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import VIEWS, MainWindow
+from organiser.ui.narrow import ButtonRow, ElidedCombo
 from organiser.ui.settings import UiSettings
 from organiser.ui.transfer_dialogs import open_import_dialog
 from organiser.ui.widgets import EmptyHint
-from tests.ui.conftest import click, click_row, with_modal
+from tests.ui.conftest import NOW, choose, click, click_row, with_modal
 
 SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
 TITLE_BAR = 40  # what a window manager puts above a dialog
@@ -97,7 +113,7 @@ def settled(qtbot: Any, fine: Callable[[], bool]) -> None:
     still cut or overlapping after 2 s is for the assertions that follow to say."""
     try:
         qtbot.waitUntil(fine, timeout=2000)
-    except AssertionError:
+    except (AssertionError, QtTimeout):  # pytest-qt's own since 4.1; either way the assertions say
         pass
 
 
@@ -178,3 +194,203 @@ def test_in_a_large_font_the_remove_device_and_member_dialogs_fit_the_screen(
     with_modal(lambda: click_row(qtbot, window.members_view.table, 0, double=True),
                lambda editor: fitted.append(isinstance(editor, RecordDialog) and fits_screen(editor)))
     assert fitted == [True]
+
+
+# ---- the host's evening on a small laptop at 150 % ------------------------------------------
+
+
+@pytest.fixture
+def evening(qtbot: Any, demo: Group, tmp_path: Path) -> Iterator[MainWindow]:
+    """The window of a group whose General assembly is on now, with its sample meeting (an agenda
+    under way, minutes, a proposal being voted on, an action item), as the demo button makes it."""
+    assembly = next(event.id for event in demo.events.list()
+                    if event.title == "General assembly" and event.start.startswith(NOW.date().isoformat()))
+    add_sample_meeting(demo, assembly)
+    win = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    assert win.events_view.current_id() == assembly  # the meeting on now: what the Meeting view shows
+    yield win
+    win.close()
+
+
+def sideways_scrolls(view: QWidget) -> list[str]:
+    """The scroll areas that hold a whole view or column and show a horizontal scroll bar: what
+    is in them is wider than the window (tables, which may scroll their own columns, are not)."""
+    return [area.accessibleName() or type(area.widget()).__name__ for area in view.findChildren(QScrollArea)
+            if area.isVisible() and area.horizontalScrollBar().isVisible()]
+
+
+def shown_text(widget: QPushButton | QLabel) -> str:
+    """The text as drawn: & marks the shortcut's letter, && is an &."""
+    return widget.text().replace("&&", "\x00").replace("&", "").replace("\x00", "&")
+
+
+def cut_off(view: QWidget) -> list[str]:
+    """The buttons shown whose text does not fit inside them, or that are not wholly on screen
+    (part of them past the edge of a scroll area or of the window); and the one-line labels and
+    drop-downs whose text is wider than they are (one that shortens it with "…" shows it whole
+    in its tooltip)."""
+    cut = []
+    for button in view.findChildren(QPushButton):
+        if not button.isVisible():
+            continue
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        room = button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button).width()
+        needed = button.fontMetrics().horizontalAdvance(shown_text(button))
+        if not button.icon().isNull():
+            needed += option.iconSize.width() + 4
+        if needed > room or button.visibleRegion().boundingRect() != button.rect():
+            cut.append(shown_text(button))
+    for label in view.findChildren(QLabel):
+        if (label.isVisible() and not label.wordWrap() and label.textFormat() != Qt.TextFormat.RichText
+                and label.fontMetrics().horizontalAdvance(shown_text(label)) > label.contentsRect().width()):
+            cut.append(shown_text(label))
+    for combo in view.findChildren(QComboBox):
+        if not combo.isVisible() or combo.isEditable():
+            continue
+        box = QStyleOptionComboBox()
+        combo.initStyleOption(box)
+        field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, box,
+                                             QStyle.SubControl.SC_ComboBoxEditField, combo)
+        shown = combo.shown_text() if isinstance(combo, ElidedCombo) else combo.currentText()
+        said_whole = shown == combo.currentText() or (shown.endswith("…") and combo.toolTip() == combo.currentText())
+        if combo.fontMetrics().horizontalAdvance(shown) > field.width() or not said_whole:
+            cut.append(combo.currentText())
+    return cut
+
+
+def fits_whole(view: QWidget) -> bool:
+    return not sideways_scrolls(view) and not cut_off(view)
+
+
+def test_the_meeting_on_a_1366x768_laptop_at_150_percent_scrolls_no_way_and_shows_every_button_whole(
+        evening: MainWindow, qtbot: Any) -> None:
+    """The host runs the evening from a cheap laptop on the projector: its three columns' buttons
+    side by side needed some 1,030 points of the 780 there are, and the view scrolled sideways
+    with Close with outcome… and Make task… past the edge."""
+    window, view = evening, evening.meeting_view
+    long_name = "Maria Fernanda Rodríguez de la Cruz Villanueva"  # checked in at the door laptop
+    window.group.events.checkin(window.events_view.current_id(), window.group.members.add(long_name).id)
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "meeting")
+    assert "General assembly" in view.heading.text() and view.agenda.rowCount() == 5
+    settled(qtbot, lambda: fits_whole(view))
+    assert sideways_scrolls(view) == []
+    assert cut_off(view) == []
+    choose(qtbot, view.voter, long_name)  # her vote: a name longer than the column, cut with "…"
+    settled(qtbot, lambda: fits_whole(view))
+    assert sideways_scrolls(view) == []
+    assert cut_off(view) == []
+    # the proposal closed with its outcome: Reopen… stands in Close's place, just as whole
+
+    def say_outcome(dialog: Any) -> None:
+        qtbot.keyClicks(dialog.findChild(QLineEdit), "Carried: the strike starts on 1 January")
+        click(qtbot, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
+
+    with_modal(lambda: click(qtbot, view.close_button), say_outcome)
+    qtbot.waitUntil(view.reopen_button.isVisible, timeout=2000)
+    settled(qtbot, lambda: fits_whole(view))
+    assert sideways_scrolls(view) == []
+    assert cut_off(view) == []
+
+
+@pytest.mark.parametrize("size", [(1366, 800), (1920, 1080)])
+def test_at_100_percent_the_buttons_that_wrap_at_150_stay_side_by_side(evening: MainWindow, qtbot: Any,
+                                                                     size: tuple[int, int]) -> None:
+    """The meeting's rows of buttons, and Members' "Coming?" Yes Maybe No, on one line each."""
+    window = evening
+    size_window(window, qtbot, size)
+    for name in ("meeting", "members"):
+        click_view(window, qtbot, name)
+        view = window.views[name]
+        rows = [row for row in view.findChildren(ButtonRow) if row.isVisible()]
+        settled(qtbot, lambda view=view, rows=rows: fits_whole(view) and all(row.line_count() == 1 for row in rows))
+        assert rows and [row.line_count() for row in rows] == [1] * len(rows), name
+        assert sideways_scrolls(view) == []
+        assert cut_off(view) == []
+
+
+def test_no_view_scrolls_sideways_or_cuts_a_button_on_a_1366x768_laptop_at_150_percent(
+        evening: MainWindow, qtbot: Any) -> None:
+    window = evening
+    size_window(window, qtbot, SCALED_LAPTOP)
+    for name in VIEWS:
+        click_view(window, qtbot, name)
+        view = window.views[name]
+        settled(qtbot, lambda view=view: fits_whole(view))
+        assert sideways_scrolls(view) == [], f"{name} scrolls sideways"
+        assert cut_off(view) == [], f"cut on {name}"
+
+
+LAPTOP_DIALOG = QSize(SCALED_LAPTOP[0], SCALED_LAPTOP[1] - TITLE_BAR)  # a dialog and its title bar on the screen
+
+
+def whole_on_the_laptop(dialog: QWidget, qtbot: Any) -> list[str]:
+    """What is cut in the dialog once it is no larger than the small laptop's screen, and "too
+    large" if it cannot be made that small."""
+    dialog.resize(dialog.size().boundedTo(LAPTOP_DIALOG))
+    settled(qtbot, lambda: not cut_off(dialog))
+    too_large = [] if dialog.size().boundedTo(LAPTOP_DIALOG) == dialog.size() else [f"too large: {dialog.size()}"]
+    return too_large + cut_off(dialog)
+
+
+def test_the_dialogs_a_host_opens_during_the_meeting_show_whole_on_a_1366x768_laptop_at_150_percent(
+        evening: MainWindow, qtbot: Any) -> None:
+    window, meeting = evening, evening.meeting_view
+    size_window(window, qtbot, SCALED_LAPTOP)
+    found: dict[str, list[str]] = {}
+
+    def look(name: str) -> Callable[[QWidget], None]:
+        def at(dialog: QWidget) -> None:
+            found[name] = whole_on_the_laptop(dialog, qtbot)
+        return at
+
+    door = window.events_view.detail  # a latecomer at the door, not in the directory yet
+    door.checkin_search.setFocus()
+    qtbot.keyClicks(door.checkin_search, "Wendel Walkin")
+    qtbot.keyClick(door.checkin_search, Qt.Key.Key_Return)
+    qtbot.waitUntil(door.door_banner.isVisible, timeout=2000)
+    with_modal(lambda: click(qtbot, door.door_banner.buttons[0]), look("register and check in"))
+    click_view(window, qtbot, "meeting")
+    with_modal(lambda: click(qtbot, meeting.new_proposal_button), look("new proposal"))
+    with_modal(lambda: click(qtbot, meeting.close_button), look("close with outcome"))
+    with_modal(lambda: click(qtbot, meeting.task_from_proposal), look("make task"))
+    title: list[str] = []
+
+    def read_title(dialog: Any) -> None:  # a task from the open proposal starts with its title, whole
+        field, option = dialog.title, QStyleOptionFrame()
+        field.initStyleOption(option)
+        room = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, field).width()
+        if field.fontMetrics().horizontalAdvance(field.text()) > room - 4:  # a line edit keeps 2 each side
+            title.append(field.text())
+        assert field.text().startswith("Start the rent strike")
+
+    with_modal(lambda: click(qtbot, meeting.task_from_proposal), read_title)
+    assert title == [], "the task's title is cut"
+    with_modal(lambda: click(qtbot, meeting.export_button), look("export minutes"))
+    click(qtbot, meeting.history_button)
+    qtbot.waitExposed(meeting.history_dialog)
+    found["who changed what"] = whole_on_the_laptop(meeting.history_dialog, qtbot)
+    meeting.history_dialog.close()
+    click_view(window, qtbot, "peers")
+    for button in (window.peers_view.connect_button, window.peers_view.invite_button):
+        with_modal(lambda button=button: click(qtbot, button), look(shown_text(button)))
+    assert found == dict.fromkeys(found, [])
+    assert len(found) == 8
+
+
+def test_on_a_1366x768_laptop_at_150_percent_the_directory_shows_a_two_part_name_whole(
+        evening: MainWindow, qtbot: Any) -> None:
+    """The directory narrowed its columns to their headings to show Consent without scrolling,
+    and Name read "Bilal ...", "Carmen ..." (a table may scroll its columns sideways; a name
+    must read whole to be found)."""
+    window, table = evening, evening.members_view.table
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "members")
+    qtbot.waitUntil(lambda: table.model().rowCount() > 10, timeout=5000)
+    room = table.horizontalHeader().sectionSize(0) - 8  # the cell's margins, either side
+    names = [table.model().index(row, 0).data() for row in range(table.model().rowCount())]
+    cut = [name for name in names if len(name) <= 16 and table.fontMetrics().horizontalAdvance(name) > room]
+    assert cut == []

@@ -1,0 +1,174 @@
+"""What lets a view fit a narrow screen: a row of buttons that wraps onto more lines, headings
+that wrap, columns that ask for no more height than they need.
+
+A 1366x768 laptop at 150 % (a cheap laptop on the projector) gives a view some 780 points: the
+meeting's three columns, each with its buttons side by side, needed some 1,030, and the view
+scrolled sideways with half the Decisions column past the edge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class ButtonRow(QWidget):
+    """Widgets side by side while each gets the width its text asks for; those that do not fit go
+    on the next line, each whole. Its least width is its widest widget's, so it never widens the
+    column it stands in."""
+
+    def __init__(self, *widgets: QWidget, stretch: QWidget | None = None, packed: bool = False,
+                 parent: QWidget | None = None) -> None:
+        """`stretch` takes the room left on its line; `packed` keeps each line's widgets at their
+        own width at its start (Yes / Maybe / No), where otherwise they share the line's width."""
+        super().__init__(parent)
+        self.widgets = widgets
+        self.stretch = stretch
+        self.packed = packed
+        self.lines = QVBoxLayout(self)
+        self.lines.setContentsMargins(0, 0, 0, 0)
+        self._placed: list[list[QWidget]] = []
+        for widget in widgets:
+            widget.installEventFilter(self)  # one shown or hidden changes what fits on a line
+        self._place([list(widgets)])
+
+    def line_count(self) -> int:
+        return len(self._placed)
+
+    @staticmethod
+    def wanted(widget: QWidget) -> int:
+        """The width a widget takes on a line: what its text asks for, or more if it must have more."""
+        return max(widget.sizeHint().width(), widget.minimumWidth())
+
+    def _shown(self) -> list[QWidget]:
+        return [widget for widget in self.widgets if not widget.isHidden()]
+
+    def width_on_one_line(self) -> int:
+        """What the shown widgets need side by side, each at the width its text asks for."""
+        shown = self._shown()
+        return sum(self.wanted(w) for w in shown) + self.lines.spacing() * max(len(shown) - 1, 0)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        widest = max((max(w.minimumSizeHint().width(), w.minimumWidth()) for w in self._shown()), default=0)
+        return QSize(widest, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(self.width_on_one_line(), super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._arrange()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:  # a widget asks for more room (a longer name)
+            self._arrange()
+        return super().event(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._arrange()
+        return False
+
+    def _arrange(self) -> None:
+        lines: list[list[QWidget]] = [[]]
+        used = 0
+        for widget in self.widgets:  # hidden ones keep their place for when they are shown
+            wanted = 0 if widget.isHidden() else self.wanted(widget)
+            if lines[-1] and wanted and used + self.lines.spacing() + wanted > self.width():
+                lines.append([])
+                used = 0
+            used += (self.lines.spacing() if used else 0) + wanted
+            lines[-1].append(widget)
+        if lines != self._placed:  # the row's height changes: the column lays out again
+            self._place(lines)
+            self.updateGeometry()
+
+    def _place(self, lines: list[list[QWidget]]) -> None:
+        while (old := self.lines.takeAt(0)) is not None:
+            line = old.layout()
+            if line is not None:
+                while line.takeAt(0) is not None:  # the widgets stay the row's, placed again below
+                    pass
+                line.deleteLater()
+        for widgets in lines:
+            line = QHBoxLayout()
+            for widget in widgets:
+                line.addWidget(widget, 1 if widget is self.stretch else 0)
+            if self.packed:
+                line.addStretch(1)
+            self.lines.addLayout(line)
+        self._placed = lines
+
+
+def wrapped_heading(text: str) -> QLabel:
+    """A column's heading, on two lines when the column is narrow (on one, it set the column's least width)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
+
+
+class Columns(QSplitter):
+    """Columns side by side that ask for no more height than their least, and still take all the
+    height there is. In a scroll area a view is as tall as it prefers: the lists' preferred height
+    put the meeting's Next item below the edge of a 1366x768 screen at 150 %. None can be dragged
+    to nothing (a column lost on the projector)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setChildrenCollapsible(False)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+
+class ElidedCombo(QComboBox):
+    """A drop-down that, narrower than its choice, shows the choice cut with "…" and whole in its
+    tooltip, instead of the arrow drawn over its last letters (an event's title in the Members
+    pane at 150 %)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentTextChanged.connect(self.setToolTip)
+
+    def shown_text(self) -> str:
+        """The choice as drawn: whole when it fits, else cut with "…"."""
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideRight, field.width())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        option.currentText = self.shown_text()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
+class CompactButton(QPushButton):
+    """A button as wide as its text needs, not the style's least of some 80 points: "Coming?",
+    Yes, Maybe and No fit one line of the Members pane at 100 % only so."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        hint = super().sizeHint()
+        padding = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_ButtonMargin, None, self)
+                       + self.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, self))
+        text = self.text().replace("&&", "\x00").replace("&", "").replace("\x00", "&")
+        needed = self.fontMetrics().horizontalAdvance(text) + padding + self.fontMetrics().averageCharWidth() * 2
+        return QSize(min(hint.width(), needed), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return self.sizeHint()
