@@ -23,10 +23,19 @@ def checked_device_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise ValidationError("device-name", "device name: this device needs a name.")
+    problem = device_name_problem(name)
+    if problem is not None:
+        raise ValidationError("device-name", f"device name: {problem}.")
+    return name
+
+
+def device_name_problem(name: str) -> str | None:
+    """What a name needs to be that `name` is not ("at most 200 characters", "one line of text,
+    ... (it holds U+000A)"), or None: also for names that arrive inside a peer's membership
+    entries, which other laptops show in their lists and terminals."""
     if len(name) > MAX_DEVICE_NAME:
-        raise ValidationError("device-name", f"device name: at most {MAX_DEVICE_NAME} characters.")
+        return f"at most {MAX_DEVICE_NAME} characters"
     odd = next((c for c in name if unicodedata.category(c) in _BREAKING or ord(c) in _REORDERING), None)
     if odd is not None:
-        raise ValidationError("device-name", "device name: one line of text, without control or text-direction "
-                                             f"characters (it holds U+{ord(odd):04X}).")
-    return name
+        return f"one line of text, without control or text-direction characters (it holds U+{ord(odd):04X})"
+    return None

@@ -21,6 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op
+from organiser.core.device_name import device_name_problem
 from organiser.core.erasure import ERASURE_KIND, ORDER_FIELD, parse_order
 from organiser.core.errors import ValidationError
 from organiser.core.field_rules import (
@@ -37,7 +38,7 @@ from organiser.core.field_rules import (
     stored_datetime,
 )
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
-from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND, POLICY
+from organiser.core.membership import ACTIONS, ADMIT, FOUND, MEMBERSHIP_KIND, POLICY
 from organiser.core.membership_limits import limits_problem
 from organiser.core.records import DELETED, KINDS, FieldSpec, normalise_value
 from organiser.store.database import in_chunks
@@ -232,13 +233,26 @@ def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> Prob
 
 
 def _entries_problem(cs: Changeset) -> Problem | None:
-    """A membership entry whose `seen` (what its author had seen) is malformed or a lie."""
+    """A membership entry whose `seen` (what its author had seen) is malformed or a lie, or
+    whose device name no laptop would let a person type."""
     for kind, _record, action, value, _base, _resolves in cs.ops:
         if kind == MEMBERSHIP_KIND:
-            why = limits_problem(cs.author, cs.seq, action, value)
+            why = limits_problem(cs.author, cs.seq, action, value) or _named_problem(action, value)
             if why is not None:
                 return VALUE, f"{action}: {why}"
     return None
+
+
+def _named_problem(action: str, value: dict[str, Any]) -> str | None:
+    """An admission or founding entry names a device, and every laptop shows that name in its
+    lists, dialogs and terminal output: held to the rules of a name typed here, so a line break
+    or a direction override cannot fake a verification code or an admin's name on screen.
+    An absent or empty name (an old roster's device restated) shows the device's id instead."""
+    name = value.get("name") if action in (ADMIT, FOUND) else None
+    if type(name) is not str:
+        return None
+    problem = device_name_problem(name)
+    return None if problem is None else f"the device's name must be {problem}"
 
 
 def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | None:

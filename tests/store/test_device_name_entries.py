@@ -1,0 +1,95 @@
+"""A member in bad faith names a device in a membership entry so that other laptops' screens and
+terminals show something else: line breaks, control or direction-override characters. Names
+typed on a laptop are checked (core/device_name.py); names arriving inside a peer's admission
+or founding entry must be checked the same way, before anything is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from organiser.core.changeset import Op
+from organiser.core.membership import ADMIT, FOUND, MEMBERSHIP_KIND
+from organiser.core.records import new_id
+from tests.bad_peer import BadPeer
+from tests.conftest import sync_pair
+from tests.store.test_membership_attacks import _new_key, _roster
+
+SPOOFS = {
+    "a line break and a fake verification code": ("door laptop\n\nverification code 111 111", "U+000A"),
+    "a terminal escape clearing the line": ("minutes laptop\x1b[2K\x1b[1A", "U+001B"),
+    "a right-to-left override": ("door laptop\u202e111 111", "U+202E"),
+    "Unicode's line separator": ("minutes laptop\u2028admin laptop", "U+2028"),
+    "a nul": ("laptop\x00", "U+0000"),
+}
+
+
+def _entry(action: str, value: dict) -> list[Op]:
+    return [Op(MEMBERSHIP_KIND, new_id(), action, value)]
+
+
+def _names(g) -> list[str]:
+    return sorted(d.name for d in g.membership.list())
+
+
+@pytest.mark.parametrize("case", sorted(SPOOFS))
+def test_a_members_admission_naming_a_device_with_odd_characters_is_refused_and_changes_nothing(two_devices, case):
+    a, b = two_devices
+    a.membership.set_policy(members_may_invite=True)  # b, a member, may admit devices
+    sync_pair(a, b)
+    name, code_point = SPOOFS[case]
+    key, _device = _new_key()
+    admission = BadPeer(b).sign(_entry(ADMIT, {"device": _device, "public_key": key, "name": name, "invite": ""}))
+    before = (_roster(a), _names(a), a.replica.version_vector(), a.replica.state_hash())
+
+    result = a.replica.apply([admission], source=b.device_id)
+
+    assert result.applied == 0
+    [refusal] = result.refused
+    assert refusal.reason == ("admit: the device's name must be one line of text, without control or "
+                              f"text-direction characters (it holds {code_point})")
+    assert (_roster(a), _names(a), a.replica.version_vector(), a.replica.state_hash()) == before
+    assert a.db.execute("SELECT count(*) FROM membership_log WHERE action = 'admit' AND author = ?",
+                        [b.device_id]).fetchone() == (0,)
+    assert [i["device"]["id"] for i in a.incidents()] == [b.device_id], "the refusal is reported on a"
+
+
+def test_an_admins_admission_with_a_name_over_200_characters_is_refused(two_devices):
+    a, b = two_devices
+    a.membership.promote(b.device_id)
+    sync_pair(a, b)
+    key, device = _new_key()
+    admission = BadPeer(b).sign(_entry(ADMIT, {"device": device, "public_key": key, "name": "x" * 201}))
+
+    result = a.replica.apply([admission], source=b.device_id)
+
+    assert result.applied == 0
+    assert [r.reason for r in result.refused] == ["admit: the device's name must be at most 200 characters"]
+    assert device not in _roster(a)
+
+
+def test_a_founding_entry_renaming_the_founder_with_a_line_break_is_refused(two_devices):
+    a, b = two_devices
+    # The founder's own laptop, modified, renames itself; b hears it from a.
+    renaming = BadPeer(a).sign(_entry(FOUND, {"name": "door laptop\nminutes laptop (admin)"}))
+
+    result = b.replica.apply([renaming], source=a.device_id)
+
+    assert result.applied == 0
+    assert [r.reason for r in result.refused] == [
+        "found: the device's name must be one line of text, without control or text-direction characters "
+        "(it holds U+000A)"]
+    assert _names(b) == ["door laptop", "minutes laptop"]
+
+
+@pytest.mark.parametrize("name", ["Café laptop 😀", "حاسوب محمد", "Łukasz's ThinkPad"])
+def test_an_admission_naming_a_device_in_any_script_is_let_through(two_devices, name):
+    a, b = two_devices
+    a.membership.set_policy(members_may_invite=True)
+    sync_pair(a, b)
+    key, device = _new_key()
+    admission = BadPeer(b).sign(_entry(ADMIT, {"device": device, "public_key": key, "name": name, "invite": ""}))
+
+    result = a.replica.apply([admission], source=b.device_id)
+
+    assert (result.applied, result.refused) == (1, [])
+    assert name in _names(a)
