@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from organiser.core.keys import device_id_for
+from organiser.core.keys import device_id_for, is_public_key_hex
 from organiser.core.membership_entries import (
     ACTIONS,
     ADMIT,
@@ -327,12 +327,8 @@ def _seed_legacy(state: Membership, founder: str, legacy: list[tuple[str, str, s
 
 
 def device_id_for_safe(public_key: Any) -> str:
-    try:
-        if type(public_key) is not str or len(public_key) != 64:
-            return ""
-        return device_id_for(public_key)
-    except ValueError:
-        return ""
+    """The id of a well-formed key, else "" (an entry naming another key has no effect)."""
+    return device_id_for(public_key) if is_public_key_hex(public_key) else ""
 
 
 def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str | None:

@@ -38,6 +38,7 @@ from organiser.core.field_rules import (
     stored_datetime,
 )
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
+from organiser.core.keys import is_public_key_hex
 from organiser.core.membership import ACTIONS, ADMIT, FOUND, MEMBERSHIP_KIND, POLICY
 from organiser.core.membership_limits import limits_problem
 from organiser.core.records import DELETED, KINDS, FieldSpec, normalise_value
@@ -237,10 +238,21 @@ def _entries_problem(cs: Changeset) -> Problem | None:
     whose device name no laptop would let a person type."""
     for kind, _record, action, value, _base, _resolves in cs.ops:
         if kind == MEMBERSHIP_KIND:
-            why = limits_problem(cs.author, cs.seq, action, value) or _named_problem(action, value)
+            why = (limits_problem(cs.author, cs.seq, action, value) or _admitted_key_problem(action, value)
+                   or _named_problem(action, value))
             if why is not None:
                 return VALUE, f"{action}: {why}"
     return None
+
+
+def _admitted_key_problem(action: str, value: dict[str, Any]) -> str | None:
+    """An admission's key must be one every laptop can load: 64 characters that read as fewer
+    bytes were admitted, and each later batch naming that device as author then raised on every
+    laptop, taking the honest changesets in it down too."""
+    key = value.get("public_key") if action == ADMIT else None
+    if key is None or is_public_key_hex(key):
+        return None
+    return "the admitted device's key must be 64 hex digits (an Ed25519 public key)"
 
 
 def _named_problem(action: str, value: dict[str, Any]) -> str | None:

@@ -93,3 +93,73 @@ def test_an_admission_naming_a_device_in_any_script_is_let_through(two_devices, 
 
     assert (result.applied, result.refused) == (1, [])
     assert name in _names(a)
+
+
+# ---- the admitted device's key ------------------------------------------------------------------
+
+def _key_of_31_bytes() -> tuple[str, str]:
+    """64 characters that `bytes.fromhex` reads (it skips spaces) as 31 bytes: an id can be made
+    from them, but no Ed25519 key."""
+    from organiser.core.keys import device_id_for
+
+    text = "ab" * 31 + "  "
+    return text, device_id_for(text)
+
+
+def test_an_admission_of_a_key_that_is_not_32_bytes_is_refused_and_changes_nothing(two_devices):
+    a, b = two_devices
+    a.membership.set_policy(members_may_invite=True)
+    sync_pair(a, b)
+    text, device = _key_of_31_bytes()
+    admission = BadPeer(b).sign(_entry(ADMIT, {"device": device, "public_key": text, "name": "guest", "invite": ""}))
+    before = (_roster(a), a.replica.version_vector(), a.replica.state_hash())
+
+    result = a.replica.apply([admission], source=b.device_id)
+
+    assert result.applied == 0
+    assert [r.reason for r in result.refused] == [
+        "admit: the admitted device's key must be 64 hex digits (an Ed25519 public key)"]
+    assert (_roster(a), a.replica.version_vector(), a.replica.state_hash()) == before
+
+
+def test_a_batch_naming_a_device_admitted_with_a_key_of_31_bytes_still_applies_its_honest_changesets(two_devices):
+    """Stored, such an admission made every later batch naming the device as author raise ValueError
+    ("An Ed25519 public key is 32 bytes long") on the receiving laptop, and the honest changesets
+    in the batch (a combined apply holds other links' too) were lost with it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.changeset import GENESIS, sign_changeset
+
+    a, b = two_devices
+    a.membership.set_policy(members_may_invite=True)
+    sync_pair(a, b)
+    text, device = _key_of_31_bytes()
+    a.replica.apply([BadPeer(b).sign(_entry(ADMIT, {"device": device, "public_key": text, "name": "guest"}))],
+                    source=b.device_id)
+    as_the_device = sign_changeset(Ed25519PrivateKey.generate(), a.id, device, 1, GENESIS, a.replica.clock.now(),
+                                   [Op("member", new_id(), "name", "Ana")])
+    honest = BadPeer(b).sign([Op("member", new_id(), "name", "Bea")])
+    result = a.replica.apply([as_the_device, honest], source=b.device_id)
+    assert result.applied == 1 and [r.author for r in result.refused] == [device]
+
+
+def test_a_laptop_that_stored_such_an_admission_before_goes_on_applying_honest_changesets(two_devices):
+    """An earlier version stored admissions of keys of 31 bytes: the roster it wrote still names
+    the device, and a batch naming it as author must not raise there either."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.changeset import GENESIS, sign_changeset
+
+    a, b = two_devices
+    text, device = _key_of_31_bytes()
+    with a.db.atomic():  # the roster row the earlier version's evaluation wrote
+        a.db.execute("INSERT INTO devices (id, public_key, name, admitted_by, invite, admin, rank) "
+                     "VALUES (?, ?, 'guest', ?, '', 0, 9)", [device, text, b.device_id])
+    a.replica.forget_roster()
+    as_the_device = sign_changeset(Ed25519PrivateKey.generate(), a.id, device, 1, GENESIS, a.replica.clock.now(),
+                                   [Op("member", new_id(), "name", "Ana")])
+
+    result = a.replica.apply([as_the_device, BadPeer(b).sign([Op("member", new_id(), "name", "Bea")])],
+                             source=b.device_id)
+
+    assert result.applied == 1 and [r.author for r in result.refused] == [device]
