@@ -39,3 +39,18 @@ def device_name_problem(name: str) -> str | None:
     if odd is not None:
         return f"one line of text, without control or text-direction characters (it holds U+{ord(odd):04X})"
     return None
+
+
+def one_line(text: str) -> str:
+    """`text` with each line break, control or text-direction character shown as its code
+    ('\\n', '\\x1b', '\\u202e'): for sentences that quote what a peer wrote (a refusal naming
+    the kind or value it refused), which go to the log, the incidents list and back to the peer,
+    where a line break forged log lines and an override reordered the words."""
+    if text.isprintable():
+        return text
+    return "".join(_code(c) if unicodedata.category(c) in _BREAKING or ord(c) in _REORDERING else c for c in text)
+
+
+def _code(c: str) -> str:
+    shown = repr(c)[1:-1]  # '\n', '\x1b', '\u202e'
+    return shown if shown != c else f"\\u{ord(c):04x}"

@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op
-from organiser.core.device_name import device_name_problem
+from organiser.core.device_name import device_name_problem, one_line
 from organiser.core.erasure import ERASURE_KIND, ORDER_FIELD, parse_order
 from organiser.core.errors import ValidationError
 from organiser.core.field_rules import (
@@ -353,7 +353,8 @@ def screen(db: Database, batch: list[Changeset], now_ms: int) -> tuple[list[Chan
             good.append(cs)
         else:
             ahead = describe_ahead(((cs.hlc >> COUNTER_BITS) - now_ms) / 1000) if problem[0] == CLOCK else ""
-            refused.append(Refusal(cs.author, cs.seq, problem[1], problem[0], ahead))
+            # one line, whatever the sentence quotes of what the peer wrote
+            refused.append(Refusal(cs.author, cs.seq, one_line(problem[1]), problem[0], ahead))
     if trait_writers:
         good, over = _cap_traits(db, good)
         refused.extend(over)
