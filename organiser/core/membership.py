@@ -27,6 +27,8 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   earlier stamp is judged as written after the demotion (closing): by sequence number, not by
   the stamp its author chose (core/membership_limits.py). Entries without `seen` (written
   before the field existed) are judged by their stamps, as before.
+- Of a device's admissions, only its first 200 (by place in its chain) count while it is not
+  an admin: a member allowed to invite cannot fill the roster (core/membership_limits.py).
 - A device is admitted once: of several admissions of one key, an admin's counts before a
   member's, then the most senior author's, then the one its author wrote first; the others
   change nothing (a back-dated duplicate cannot make a device senior).
@@ -62,10 +64,12 @@ from organiser.core.membership_entries import (
     entry_of,
 )
 from organiser.core.membership_limits import (
+    MAX_MEMBER_ADMISSIONS,
     Chain,
     Closings,
     Cutoffs,
     Order,
+    admission_places,
     closed_before,
     demoted_before,
     limits_problem,
@@ -90,7 +94,7 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     membership log, admitted until the founder's found entry restates the roster."""
     # One entry per (author, seq, index): a duplicate delivery changes nothing.
     ordered = sorted({(e.author, e.seq, e.index): e for e in entries}.values(), key=lambda e: e.order)
-    log = _Log(ordered, founder, founder_key, list(legacy))
+    log = _Log(ordered, founder, founder_key, list(legacy), admission_places(ordered))
     first = _pass(log, Verdicts())
     limits: dict[str, int] = {}
     closed = _closings(first)
@@ -141,6 +145,7 @@ class _Log:
     founder: str
     founder_key: str
     legacy: list[tuple[str, str, str, str]]
+    admission_places: dict[tuple[str, int, int], int]  # each admission's place among its author's
 
 
 @dataclass(frozen=True)
@@ -223,13 +228,13 @@ def _taking_effect(log: _Log, demotions: list[Entry], left_out: set[Order], verd
     state = _initial_state(log)
     for e in log.ordered:
         if e.order in pending:
-            if _apply(state, e, log.founder, verdicts) is None:
+            if _apply(state, e, log, verdicts) is None:
                 taking.add(e.order)
             pending.discard(e.order)
             if not pending:
                 break
         elif e.order not in left_out:
-            _apply(state, e, log.founder, verdicts)
+            _apply(state, e, log, verdicts)
     return taking
 
 
@@ -276,7 +281,7 @@ def _removals_by_admins(log: _Log, verdicts: Verdicts) -> frozenset[Order]:
                                                                    entry.order):
                 by_admins.add(entry.order)
         else:
-            _apply(state, entry, log.founder, verdicts)
+            _apply(state, entry, log, verdicts)
     return frozenset(by_admins)
 
 
@@ -311,7 +316,7 @@ def _initial_state(log: _Log) -> Membership:
 def _pass(log: _Log, verdicts: Verdicts) -> Membership:
     state = _initial_state(log)
     for entry in log.ordered:
-        reason = _apply(state, entry, log.founder, verdicts)
+        reason = _apply(state, entry, log, verdicts)
         if reason is not None:
             state.ignored.append((entry, reason))
     return state
@@ -331,8 +336,9 @@ def device_id_for_safe(public_key: Any) -> str:
     return device_id_for(public_key) if is_public_key_hex(public_key) else ""
 
 
-def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str | None:
+def _apply(state: Membership, e: Entry, log: _Log, verdicts: Verdicts) -> str | None:
     """Apply one entry to the state; return why it has no effect, or None."""
+    founder = log.founder
     if e.order in verdicts.void:
         return "it would take back the entries that let its author write it"
     why = _author_refusal(state, e, verdicts.beaten, verdicts.limits)
@@ -343,6 +349,8 @@ def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str
         return _found(e, author, founder)
     as_admin = author.admin and not demoted_before(verdicts.demoted, e.author, e.seq, e.order)
     if e.action == ADMIT:
+        if not as_admin and log.admission_places.get((e.author, e.seq, e.index), 0) >= MAX_MEMBER_ADMISSIONS:
+            return f"a member's admissions count for its first {MAX_MEMBER_ADMISSIONS} only"
         return _admit(state, e, author, as_admin, verdicts.closed)
     if not as_admin:
         return "a demotion of its author had not seen it" if author.admin else "its author is not an admin"
