@@ -433,8 +433,9 @@ def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: 
     if known is not None and (known.admission is None or known.admission <= admission):
         return "the device is already a member"
     # Its first admission, or one that counts before the one taken so far (whatever their stamps)
-    admitted = Device(e.target, str(public_key), _text(e.value.get("name")), e.author, _text(e.value.get("invite")),
-                      rank=(1, e.hlc, e.target), admission=admission)
+    # the key as the app writes keys (a device proves itself with it so): in capitals, it locked the device out
+    admitted = Device(e.target, str(public_key).lower(), _text(e.value.get("name")), e.author,
+                      _text(e.value.get("invite")), rank=(1, e.hlc, e.target), admission=admission)
     if known is not None:
         admitted.admin = known.admin
     state.devices[e.target] = admitted

@@ -220,6 +220,7 @@ class Devices:
         name = checked_device_name(name)
         if not is_public_key_hex(public_hex):  # every other laptop would refuse the entry
             raise ValidationError("device", "device key: 64 hex digits (an Ed25519 public key).")
+        public_hex = public_hex.lower()  # as the device proves itself (a joiner may send capitals)
         device = device_id_for(public_hex)
         known = self.membership().devices.get(device)
         if known is not None and not known.removed:  # a second admission changes nothing of it

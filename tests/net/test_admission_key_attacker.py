@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.changeset import GENESIS, Op, sign_changeset
-from organiser.core.keys import device_id_for
+from organiser.core.keys import device_id_for, public_key_hex
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
 from organiser.core.records import new_id
 from organiser.net.link import sync_with
@@ -60,3 +60,35 @@ async def test_an_admitted_key_of_31_bytes_neither_gets_in_nor_stops_the_laptop_
         honest.close()
     finally:
         await a.stop()
+
+
+async def test_a_senior_member_admitting_a_laptop_again_under_its_key_in_capitals_does_not_lock_it_out(
+        tmp_path, group) -> None:
+    """The admission that counts is the most senior member's: a senior member wrote the key of a
+    laptop a junior member had admitted in capital letters, every laptop's roster then held that
+    text, and the laptop's own key (written as the app writes keys) no longer matched it: every
+    laptop refused it as "not a member of the group"."""
+    from tests.conftest import add_device, sync_pair
+
+    group.membership.set_policy(members_may_invite=True)
+    senior = add_device(group, tmp_path / "b", "senior member")
+    junior = add_device(group, tmp_path / "c", "junior member")
+    for other in (senior, junior):
+        sync_pair(group, other)
+    newcomer = add_device(junior, tmp_path / "d", "new laptop")  # admitted by the junior member
+    sync_pair(group, junior)
+    key = public_key_hex(newcomer.private_key())
+    capitals = BadPeer(senior).sign([Op(MEMBERSHIP_KIND, new_id(), ADMIT, {
+        "device": newcomer.device_id, "public_key": key.upper(), "name": "new laptop", "invite": ""})])
+    assert group.replica.apply([capitals], source=senior.device_id).refused == []
+    sync_pair(group, newcomer)  # it holds what members hold (the discovery key's changesets)
+    a = node(group)
+    await a.start()
+    try:
+        newcomer.members.add(name="Written on the new laptop")
+        await sync_with(newcomer, "127.0.0.1", a.port, timeout=20)
+        assert "Written on the new laptop" in {m.name for m in group.members.list()}
+    finally:
+        await a.stop()
+        for g in (senior, junior, newcomer):
+            g.close()
