@@ -61,7 +61,9 @@ from organiser.core.membership_entries import (
     KeptBranch,
     Membership,
     Rank,
+    entry_name,
     entry_of,
+    entry_text,
 )
 from organiser.core.membership_limits import (
     MAX_MEMBER_ADMISSIONS,
@@ -384,7 +386,7 @@ def _author_refusal(state: Membership, e: Entry, beaten: frozenset[Order], limit
 def _found(e: Entry, author: Device, founder: str) -> str | None:
     if e.author != founder:
         return "only the founding device founds the group"
-    author.name = _text(e.value.get("name")) or author.name
+    author.name = entry_name(e.value) or author.name
     return None
 
 
@@ -434,8 +436,8 @@ def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: 
         return "the device is already a member"
     # Its first admission, or one that counts before the one taken so far (whatever their stamps)
     # the key as the app writes keys (a device proves itself with it so): in capitals, it locked the device out
-    admitted = Device(e.target, str(public_key).lower(), _text(e.value.get("name")), e.author,
-                      _text(e.value.get("invite")), rank=(1, e.hlc, e.target), admission=admission)
+    admitted = Device(e.target, str(public_key).lower(), entry_name(e.value), e.author,
+                      entry_text(e.value.get("invite")), rank=(1, e.hlc, e.target), admission=admission)
     if known is not None:
         admitted.admin = known.admin
     state.devices[e.target] = admitted
@@ -494,7 +496,3 @@ def _keep(state: Membership, e: Entry, author: Device) -> str | None:
 
 def _is_hash(text: str) -> bool:
     return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
-
-
-def _text(value: Any) -> str:
-    return value[:200] if type(value) is str else ""

@@ -39,7 +39,7 @@ from organiser.core.field_rules import (
 )
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
 from organiser.core.keys import is_public_key_hex
-from organiser.core.membership import ACTIONS, ADMIT, FOUND, MEMBERSHIP_KIND, POLICY
+from organiser.core.membership import ACTIONS, ADMIT, MEMBERSHIP_KIND, POLICY
 from organiser.core.membership_limits import limits_problem
 from organiser.core.records import DELETED, KINDS, FieldSpec, normalise_value
 from organiser.store.database import in_chunks
@@ -256,11 +256,14 @@ def _admitted_key_problem(action: str, value: dict[str, Any]) -> str | None:
 
 
 def _named_problem(action: str, value: dict[str, Any]) -> str | None:
-    """An admission or founding entry names a device, and every laptop shows that name in its
+    """An admission names a device, and every laptop shows that name in its
     lists, dialogs and terminal output: held to the rules of a name typed here, so a line break
     or a direction override cannot fake a verification code or an admin's name on screen.
     An absent or empty name (an old roster's device restated) shows the device's id instead."""
-    name = value.get("name") if action in (ADMIT, FOUND) else None
+    # Not a founding entry's: the founder's first changeset is where every member's discovery key
+    # starts, and one written before names were checked must still reach newcomers (its name is
+    # shown with such characters as codes: core/membership.py).
+    name = value.get("name") if action == ADMIT else None
     if type(name) is not str:
         return None
     problem = device_name_problem(name)
