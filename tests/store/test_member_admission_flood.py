@@ -17,6 +17,7 @@ from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
 from organiser.core.membership_limits import MAX_MEMBER_ADMISSIONS
 from organiser.core.records import new_id
 from organiser.store import membership
+from organiser.store.replica import LocalOp
 from tests.bad_peer import BadPeer
 from tests.conftest import sync_pair
 
@@ -96,3 +97,19 @@ def test_an_admins_admissions_are_not_capped(three):
 
     assert a.replica.apply([cs], source=b.device_id).refused == []
     assert _admitted_by(a, b.device_id) == MAX_MEMBER_ADMISSIONS + 10
+
+
+def test_a_member_admitting_past_its_first_admissions_is_told_why_and_nothing_is_written(three):
+    from organiser.services.devices import MembershipRefused
+
+    a, b, _c = three
+    a.membership.set_policy(members_may_invite=True)
+    sync_pair(a, b)
+    b.replica.commit_batch([[LocalOp(*op[:4]) for op in _admissions(MAX_MEMBER_ADMISSIONS)]])
+    written = b.replica.version_vector()
+
+    told = f"A member's admissions count for its first {MAX_MEMBER_ADMISSIONS} only"
+    with pytest.raises(MembershipRefused, match=told):
+        b.admit_device(public_key_hex(Ed25519PrivateKey.generate()), "one more laptop")
+    assert b.replica.version_vector() == written
+
