@@ -56,8 +56,16 @@ class Op(NamedTuple):
         kind, record, field_, value, base = item[:5]
         if not (type(kind) is str and type(record) is str and type(field_) is str):
             raise TypeError("an op's kind, record and field must be text")
-        resolves = tuple((int(h), str(d)) for h, d in item[5]) if len(item) > 5 else ()
-        return cls(kind, record, field_, value, (int(base[0]), str(base[1])) if base else None, resolves)
+        resolves = tuple(_version(h, d) for h, d in item[5]) if len(item) > 5 else ()
+        return cls(kind, record, field_, value, _version(base[0], base[1]) if base else None, resolves)
+
+
+def _version(hlc: Any, device: Any) -> tuple[int, str]:
+    """A version an op names (the one it overwrote, a conflict it settles): a stamp a clock can
+    make, as the changeset's own must be. 2^64 - 1 decoded, and storing it raised OverflowError."""
+    if type(hlc) is not int or not 0 < hlc < MAX_INT:
+        raise ValueError(f"an op names a version no clock stamps ({str(hlc)[:30]})")
+    return hlc, str(device)
 
 
 class Changeset:

@@ -23,10 +23,34 @@ def checked_device_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise ValidationError("device-name", "device name: this device needs a name.")
+    problem = device_name_problem(name)
+    if problem is not None:
+        raise ValidationError("device-name", f"device name: {problem}.")
+    return name
+
+
+def device_name_problem(name: str) -> str | None:
+    """What a name needs to be that `name` is not ("at most 200 characters", "one line of text,
+    ... (it holds U+000A)"), or None: also for names that arrive inside a peer's membership
+    entries, which other laptops show in their lists and terminals."""
     if len(name) > MAX_DEVICE_NAME:
-        raise ValidationError("device-name", f"device name: at most {MAX_DEVICE_NAME} characters.")
+        return f"at most {MAX_DEVICE_NAME} characters"
     odd = next((c for c in name if unicodedata.category(c) in _BREAKING or ord(c) in _REORDERING), None)
     if odd is not None:
-        raise ValidationError("device-name", "device name: one line of text, without control or text-direction "
-                                             f"characters (it holds U+{ord(odd):04X}).")
-    return name
+        return f"one line of text, without control or text-direction characters (it holds U+{ord(odd):04X})"
+    return None
+
+
+def one_line(text: str) -> str:
+    """`text` with each line break, control or text-direction character shown as its code
+    ('\\n', '\\x1b', '\\u202e'): for sentences that quote what a peer wrote (a refusal naming
+    the kind or value it refused), which go to the log, the incidents list and back to the peer,
+    where a line break forged log lines and an override reordered the words."""
+    if text.isprintable():
+        return text
+    return "".join(_code(c) if unicodedata.category(c) in _BREAKING or ord(c) in _REORDERING else c for c in text)
+
+
+def _code(c: str) -> str:
+    shown = repr(c)[1:-1]  # '\n', '\x1b', '\u202e'
+    return shown if shown != c else f"\\u{ord(c):04x}"

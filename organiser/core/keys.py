@@ -15,6 +15,19 @@ def public_key_hex(key: Ed25519PrivateKey) -> str:
     return raw.hex()
 
 
+PUBLIC_KEY_DIGITS = 64  # an Ed25519 public key is 32 bytes
+
+
+def is_public_key_hex(text: object) -> bool:
+    """Whether `text` is 64 hex digits and nothing else: what `load_public_key` takes. A peer's
+    admission must name such a key (`bytes.fromhex` skips spaces, so 62 digits and 2 spaces
+    also make an id, and a key no laptop could load)."""
+    return type(text) is str and len(text) == PUBLIC_KEY_DIGITS and all(c in _HEX_DIGITS for c in text)
+
+
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
 def load_public_key(hex_text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_text))
 

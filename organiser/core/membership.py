@@ -27,6 +27,8 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   earlier stamp is judged as written after the demotion (closing): by sequence number, not by
   the stamp its author chose (core/membership_limits.py). Entries without `seen` (written
   before the field existed) are judged by their stamps, as before.
+- Of a device's admissions, only its first 200 (by place in its chain) count while it is not
+  an admin: a member allowed to invite cannot fill the roster (core/membership_limits.py).
 - A device is admitted once: of several admissions of one key, an admin's counts before a
   member's, then the most senior author's, then the one its author wrote first; the others
   change nothing (a back-dated duplicate cannot make a device senior).
@@ -42,7 +44,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from organiser.core.keys import device_id_for
+from organiser.core.keys import device_id_for, is_public_key_hex
 from organiser.core.membership_entries import (
     ACTIONS,
     ADMIT,
@@ -59,13 +61,17 @@ from organiser.core.membership_entries import (
     KeptBranch,
     Membership,
     Rank,
+    entry_name,
     entry_of,
+    entry_text,
 )
 from organiser.core.membership_limits import (
+    MAX_MEMBER_ADMISSIONS,
     Chain,
     Closings,
     Cutoffs,
     Order,
+    admission_places,
     closed_before,
     demoted_before,
     limits_problem,
@@ -90,7 +96,7 @@ def evaluate(entries: Iterable[Entry], founder: str, founder_key: str,
     membership log, admitted until the founder's found entry restates the roster."""
     # One entry per (author, seq, index): a duplicate delivery changes nothing.
     ordered = sorted({(e.author, e.seq, e.index): e for e in entries}.values(), key=lambda e: e.order)
-    log = _Log(ordered, founder, founder_key, list(legacy))
+    log = _Log(ordered, founder, founder_key, list(legacy), admission_places(ordered))
     first = _pass(log, Verdicts())
     limits: dict[str, int] = {}
     closed = _closings(first)
@@ -141,6 +147,7 @@ class _Log:
     founder: str
     founder_key: str
     legacy: list[tuple[str, str, str, str]]
+    admission_places: dict[tuple[str, int, int], int]  # each admission's place among its author's
 
 
 @dataclass(frozen=True)
@@ -223,13 +230,13 @@ def _taking_effect(log: _Log, demotions: list[Entry], left_out: set[Order], verd
     state = _initial_state(log)
     for e in log.ordered:
         if e.order in pending:
-            if _apply(state, e, log.founder, verdicts) is None:
+            if _apply(state, e, log, verdicts) is None:
                 taking.add(e.order)
             pending.discard(e.order)
             if not pending:
                 break
         elif e.order not in left_out:
-            _apply(state, e, log.founder, verdicts)
+            _apply(state, e, log, verdicts)
     return taking
 
 
@@ -276,7 +283,7 @@ def _removals_by_admins(log: _Log, verdicts: Verdicts) -> frozenset[Order]:
                                                                    entry.order):
                 by_admins.add(entry.order)
         else:
-            _apply(state, entry, log.founder, verdicts)
+            _apply(state, entry, log, verdicts)
     return frozenset(by_admins)
 
 
@@ -311,7 +318,7 @@ def _initial_state(log: _Log) -> Membership:
 def _pass(log: _Log, verdicts: Verdicts) -> Membership:
     state = _initial_state(log)
     for entry in log.ordered:
-        reason = _apply(state, entry, log.founder, verdicts)
+        reason = _apply(state, entry, log, verdicts)
         if reason is not None:
             state.ignored.append((entry, reason))
     return state
@@ -327,16 +334,13 @@ def _seed_legacy(state: Membership, founder: str, legacy: list[tuple[str, str, s
 
 
 def device_id_for_safe(public_key: Any) -> str:
-    try:
-        if type(public_key) is not str or len(public_key) != 64:
-            return ""
-        return device_id_for(public_key)
-    except ValueError:
-        return ""
+    """The id of a well-formed key, else "" (an entry naming another key has no effect)."""
+    return device_id_for(public_key) if is_public_key_hex(public_key) else ""
 
 
-def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str | None:
+def _apply(state: Membership, e: Entry, log: _Log, verdicts: Verdicts) -> str | None:
     """Apply one entry to the state; return why it has no effect, or None."""
+    founder = log.founder
     if e.order in verdicts.void:
         return "it would take back the entries that let its author write it"
     why = _author_refusal(state, e, verdicts.beaten, verdicts.limits)
@@ -347,6 +351,8 @@ def _apply(state: Membership, e: Entry, founder: str, verdicts: Verdicts) -> str
         return _found(e, author, founder)
     as_admin = author.admin and not demoted_before(verdicts.demoted, e.author, e.seq, e.order)
     if e.action == ADMIT:
+        if not as_admin and log.admission_places.get((e.author, e.seq, e.index), 0) >= MAX_MEMBER_ADMISSIONS:
+            return f"a member's admissions count for its first {MAX_MEMBER_ADMISSIONS} only"
         return _admit(state, e, author, as_admin, verdicts.closed)
     if not as_admin:
         return "a demotion of its author had not seen it" if author.admin else "its author is not an admin"
@@ -380,7 +386,7 @@ def _author_refusal(state: Membership, e: Entry, beaten: frozenset[Order], limit
 def _found(e: Entry, author: Device, founder: str) -> str | None:
     if e.author != founder:
         return "only the founding device founds the group"
-    author.name = _text(e.value.get("name")) or author.name
+    author.name = entry_name(e.value) or author.name
     return None
 
 
@@ -429,8 +435,9 @@ def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: 
     if known is not None and (known.admission is None or known.admission <= admission):
         return "the device is already a member"
     # Its first admission, or one that counts before the one taken so far (whatever their stamps)
-    admitted = Device(e.target, str(public_key), _text(e.value.get("name")), e.author, _text(e.value.get("invite")),
-                      rank=(1, e.hlc, e.target), admission=admission)
+    # the key as the app writes keys (a device proves itself with it so): in capitals, it locked the device out
+    admitted = Device(e.target, str(public_key).lower(), entry_name(e.value), e.author,
+                      entry_text(e.value.get("invite")), rank=(1, e.hlc, e.target), admission=admission)
     if known is not None:
         admitted.admin = known.admin
     state.devices[e.target] = admitted
@@ -489,7 +496,3 @@ def _keep(state: Membership, e: Entry, author: Device) -> str | None:
 
 def _is_hash(text: str) -> bool:
     return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
-
-
-def _text(value: Any) -> str:
-    return value[:200] if type(value) is str else ""

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from organiser.core.device_name import one_line
 from organiser.core.membership_limits import Order
 
 MEMBERSHIP_KIND = "membership"  # the op kind of membership entries
@@ -110,3 +111,14 @@ def entry_of(author: str, seq: int, hlc: int, index: int, action: str, value: An
     if action not in ACTIONS or not isinstance(value, dict):
         return None
     return Entry(author, seq, hlc, index, action, value)
+
+
+def entry_text(value: Any) -> str:
+    """A text an entry holds, as far as the rules read it (200 characters), else ""."""
+    return value[:200] if type(value) is str else ""
+
+
+def entry_name(value: Mapping[str, Any]) -> str:
+    """An entry's device name, its line breaks, control and direction characters shown as codes:
+    such names are refused on arrival now (store/checks.py), but entries stored before stay."""
+    return one_line(entry_text(value.get("name")))

@@ -33,6 +33,10 @@ Cutoffs = Mapping[str, tuple[tuple[Order, int], ...]]
 # `seen` had written nothing its author had seen
 Closings = tuple[tuple[Order, Mapping[str, int]], ...]
 
+# Admissions of one device that count while it is not an admin, by place in its chain (seq, op):
+# a member admitting laptops at the door admits a few dozen; one allowed to invite that signed
+# 80,000 filled every laptop's roster, and each later admission cost seconds to evaluate.
+MAX_MEMBER_ADMISSIONS = 200
 MAX_SEEN_DEVICES = 2_000  # devices one closing names: far beyond a group's laptops, ~90 KB at most
 DEVICE_ID_LENGTH = 32  # hex digits (core/keys.py device_id_for)
 
@@ -131,3 +135,15 @@ def promotable(founder: str, promotions: Iterable[tuple[str, str]]) -> frozenset
 
 def _is_device_id(text: Any) -> bool:
     return type(text) is str and len(text) == DEVICE_ID_LENGTH and all(c in "0123456789abcdef" for c in text)
+
+
+def admission_places(entries: Iterable[Any]) -> dict[tuple[str, int, int], int]:
+    """(author, seq, op index) of each admission -> its place among its author's admissions in
+    chain order, from 0: set by what the author signed, not by stamps or by what else arrived,
+    so every laptop holding the same entries gives the same places."""
+    by_author: dict[str, list[tuple[int, int]]] = {}
+    for e in entries:
+        if e.action == "admit":
+            by_author.setdefault(e.author, []).append((e.seq, e.index))
+    return {(author, seq, index): place for author, found in by_author.items()
+            for place, (seq, index) in enumerate(sorted(found))}

@@ -7,6 +7,7 @@ idempotent: the highest (HLC, device) wins whatever order ops arrive in.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +57,7 @@ def merge_op(state: RecordState, op: Op, hlc: int, device: str) -> tuple[bool, C
     incoming = (hlc, device)
     existing = (cur_hlc, cur_dev)
     if incoming == existing:
-        return False, None  # the same write again
+        return _tie(state, op, current)
     base = op.base
     saw_existing = base is not None and (base[0], base[1]) == existing
     existing_saw_incoming = (cur_base_hlc, cur_base_dev) == incoming
@@ -72,3 +73,23 @@ def merge_op(state: RecordState, op: Op, hlc: int, device: str) -> tuple[bool, C
     if concurrent:
         return False, Conflict(state.kind, state.id, op.field, op.value, hlc, device, cur_hlc, cur_dev)
     return False, None
+
+
+def _tie(state: RecordState, op: Op, current: list[Any]) -> tuple[bool, Conflict | None]:
+    """A second write under the version that wrote the field: the same write again, or a device
+    in bad faith that signed two values under one clock stamp (an honest device stamps each
+    changeset later than the one before). Keeping whichever came first showed each laptop the
+    value it heard first, for good; the greater write by its bytes wins instead, on every laptop
+    and in any order. No conflict is kept: both writes are one device's, under one version."""
+    old_value = state.values.get(op.field)
+    base = list(op.base) if op.base else [None, None]
+    if (canonical(op.value), canonical(base)) <= (canonical(old_value), canonical(current[2:])):
+        return False, None
+    state.values[op.field] = op.value
+    state.versions[op.field] = [current[0], current[1], *base]
+    return old_value != op.value, None
+
+
+# Canonical JSON (sorted keys, UTF-8 text): Python compares it as SQLite compares the stored
+# text, so the value a tie keeps and the loser the conflicts table keeps are judged alike.
+canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode

@@ -15,7 +15,7 @@ from typing import Any
 from organiser.core.device_name import checked_device_name
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.hlc import make_stamp, physical_ms
-from organiser.core.keys import device_id_for
+from organiser.core.keys import device_id_for, is_public_key_hex
 from organiser.core.membership import (
     ADMIT,
     DEMOTE,
@@ -218,6 +218,9 @@ class Devices:
         `ValidationError` (field "device-name") for a name `checked_device_name` refuses;
         `MembershipRefused` when this device may not invite or the log would ignore the entry."""
         name = checked_device_name(name)
+        if not is_public_key_hex(public_hex):  # every other laptop would refuse the entry
+            raise ValidationError("device", "device key: 64 hex digits (an Ed25519 public key).")
+        public_hex = public_hex.lower()  # as the device proves itself (a joiner may send capitals)
         device = device_id_for(public_hex)
         known = self.membership().devices.get(device)
         if known is not None and not known.removed:  # a second admission changes nothing of it

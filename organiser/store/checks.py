@@ -21,6 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op
+from organiser.core.device_name import device_name_problem, one_line
 from organiser.core.erasure import ERASURE_KIND, ORDER_FIELD, parse_order
 from organiser.core.errors import ValidationError
 from organiser.core.field_rules import (
@@ -37,7 +38,8 @@ from organiser.core.field_rules import (
     stored_datetime,
 )
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
-from organiser.core.membership import ACTIONS, MEMBERSHIP_KIND, POLICY
+from organiser.core.keys import is_public_key_hex
+from organiser.core.membership import ACTIONS, ADMIT, MEMBERSHIP_KIND, POLICY
 from organiser.core.membership_limits import limits_problem
 from organiser.core.records import DELETED, KINDS, FieldSpec, normalise_value
 from organiser.store.database import in_chunks
@@ -232,13 +234,40 @@ def _problem(cs: Changeset, now_ms: int, trait_writers: list[Changeset]) -> Prob
 
 
 def _entries_problem(cs: Changeset) -> Problem | None:
-    """A membership entry whose `seen` (what its author had seen) is malformed or a lie."""
+    """A membership entry whose `seen` (what its author had seen) is malformed or a lie, or
+    whose device name no laptop would let a person type."""
     for kind, _record, action, value, _base, _resolves in cs.ops:
         if kind == MEMBERSHIP_KIND:
-            why = limits_problem(cs.author, cs.seq, action, value)
+            why = (limits_problem(cs.author, cs.seq, action, value) or _admitted_key_problem(action, value)
+                   or _named_problem(action, value))
             if why is not None:
                 return VALUE, f"{action}: {why}"
     return None
+
+
+def _admitted_key_problem(action: str, value: dict[str, Any]) -> str | None:
+    """An admission's key must be one every laptop can load: 64 characters that read as fewer
+    bytes were admitted, and each later batch naming that device as author then raised on every
+    laptop, taking the honest changesets in it down too."""
+    key = value.get("public_key") if action == ADMIT else None
+    if key is None or is_public_key_hex(key):
+        return None
+    return "the admitted device's key must be 64 hex digits (an Ed25519 public key)"
+
+
+def _named_problem(action: str, value: dict[str, Any]) -> str | None:
+    """An admission names a device, and every laptop shows that name in its
+    lists, dialogs and terminal output: held to the rules of a name typed here, so a line break
+    or a direction override cannot fake a verification code or an admin's name on screen.
+    An absent or empty name (an old roster's device restated) shows the device's id instead."""
+    # Not a founding entry's: the founder's first changeset is where every member's discovery key
+    # starts, and one written before names were checked must still reach newcomers (its name is
+    # shown with such characters as codes: core/membership.py).
+    name = value.get("name") if action == ADMIT else None
+    if type(name) is not str:
+        return None
+    problem = device_name_problem(name)
+    return None if problem is None else f"the device's name must be {problem}"
 
 
 def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | None:
@@ -327,7 +356,8 @@ def screen(db: Database, batch: list[Changeset], now_ms: int) -> tuple[list[Chan
             good.append(cs)
         else:
             ahead = describe_ahead(((cs.hlc >> COUNTER_BITS) - now_ms) / 1000) if problem[0] == CLOCK else ""
-            refused.append(Refusal(cs.author, cs.seq, problem[1], problem[0], ahead))
+            # one line, whatever the sentence quotes of what the peer wrote
+            refused.append(Refusal(cs.author, cs.seq, one_line(problem[1]), problem[0], ahead))
     if trait_writers:
         good, over = _cap_traits(db, good)
         refused.extend(over)

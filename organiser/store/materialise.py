@@ -265,11 +265,15 @@ def _remember_settled(db: Database, settled: Settled) -> None:
 
 
 def _record_conflicts(db: Database, conflicts: list[Conflict]) -> None:
-    """Keep each losing value, unless its version is already known to be settled."""
+    """Keep each losing value, unless its version is already known to be settled. Of several
+    losing values under one version (a device in bad faith signed them under one clock stamp:
+    core/merge.py `_tie`), the greatest is kept, as on a laptop that heard them in another order."""
     db.conn.executemany(
-        "INSERT OR IGNORE INTO conflicts (kind, record, field, value, hlc, device, "
+        "INSERT INTO conflicts (kind, record, field, value, hlc, device, "
         "winner_hlc, winner_device) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS ("
-        "SELECT 1 FROM settled WHERE record = ? AND field = ? AND hlc = ? AND device = ?)",
+        "SELECT 1 FROM settled WHERE record = ? AND field = ? AND hlc = ? AND device = ?) "
+        "ON CONFLICT (record, field, hlc, device) DO UPDATE SET value = excluded.value "
+        "WHERE excluded.value > conflicts.value",
         [(c.kind, c.record, c.field, dumps(c.value), c.hlc, c.device, c.winner_hlc,
           c.winner_device, c.record, c.field, c.hlc, c.device) for c in conflicts],
     )

@@ -23,6 +23,7 @@ from sqlite_utils import Database
 
 from organiser.core.changeset import Changeset, Op, decode_changeset
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND, Entry, Membership, entry_of, evaluate
+from organiser.core.membership_limits import MAX_MEMBER_ADMISSIONS
 from organiser.core.merge import RecordState
 from organiser.store import erasure, forks
 from organiser.store import minutes as minutes_store
@@ -103,21 +104,58 @@ _MAY_BE_ADMINS = """
         SELECT EXISTS (SELECT 1 FROM may_be_admins a JOIN membership_log p ON p.author = a.device
                        WHERE p.action = 'policy'))"""
 
-# The entries an evaluation may give effect to (store/membership.py reads only these).
-_ENTRIES_THAT_MAY_COUNT = _MAY_BE_ADMINS + """,
+# The entries an evaluation may give effect to (store/membership.py reads only these): of another
+# device's admissions, its first MAX_MEMBER_ADMISSIONS in chain order (none set aside after a fork,
+# as load_membership leaves those out), the only ones of its that can count.
+_MEMBER_ADMISSIONS = """
+        SELECT author, seq, idx, hlc, action, value FROM (
+            SELECT author, seq, idx, hlc, action, value,
+                   row_number() OVER (PARTITION BY author ORDER BY seq, idx) AS place
+            FROM membership_log m
+            WHERE action = 'admit' AND (SELECT yes FROM policy_set) AND author NOT IN may_be_admins{aside})
+        WHERE place <= {limit}"""
+
+
+def entries_that_may_count(limit: int) -> tuple[str, str]:
+    """The query's text before the fork tables exist (migrations), and after."""
+    before, after = (_MAY_BE_ADMINS + """,
     counting(author, seq, idx, hlc, action, value) AS (
         SELECT m.author, m.seq, m.idx, m.hlc, m.action, m.value
         FROM may_be_admins a JOIN membership_log m ON m.author = a.device
-        UNION ALL
-        SELECT author, seq, idx, hlc, action, value FROM membership_log
-        WHERE action = 'admit' AND (SELECT yes FROM policy_set) AND author NOT IN may_be_admins)"""
+        UNION ALL""" + _MEMBER_ADMISSIONS.format(aside=aside, limit=limit) + ")" for aside in (
+        "", " AND NOT EXISTS (SELECT 1 FROM forks_set_aside f WHERE f.author = m.author AND m.seq >= f.seq)"))
+    return before, after
+
+
+_ENTRIES_THAT_MAY_COUNT_BEFORE_FORKS, _ENTRIES_THAT_MAY_COUNT = entries_that_may_count(MAX_MEMBER_ADMISSIONS)
+
+
+def _entries_that_may_count(db: Database) -> str:
+    return _ENTRIES_THAT_MAY_COUNT if _has_fork_tables(db) else _ENTRIES_THAT_MAY_COUNT_BEFORE_FORKS
 
 
 def _any_may_count(db: Database, entries: list[Entry]) -> bool:
     rows = db.execute(_MAY_BE_ADMINS + " SELECT device, (SELECT yes FROM policy_set) FROM may_be_admins").fetchall()
     may_be_admins = {device for device, _policy in rows}
+    if any(e.author in may_be_admins for e in entries):
+        return True
     policy_set = any(policy for _device, policy in rows)
-    return any(e.author in may_be_admins or (e.action == ADMIT and policy_set) for e in entries)
+    first: dict[str, tuple[int, int]] = {}  # each member's earliest admission among these
+    for e in entries:
+        if e.action == ADMIT and policy_set:
+            first[e.author] = min(first.get(e.author, (e.seq, e.index)), (e.seq, e.index))
+    return any(_admissions_before(db, author, seq, index) < MAX_MEMBER_ADMISSIONS
+               for author, (seq, index) in first.items())
+
+
+def _admissions_before(db: Database, author: str, seq: int, index: int) -> int:
+    """How many admissions of `author` the log holds before (seq, index) in its chain (none set
+    aside after a fork): past MAX_MEMBER_ADMISSIONS, those at and after it count nowhere, and a
+    member's flood past its first admissions is stored without evaluating the log."""
+    aside = (" AND NOT EXISTS (SELECT 1 FROM forks_set_aside f WHERE f.author = m.author AND m.seq >= f.seq)"
+             if _has_fork_tables(db) else "")
+    return db.execute(f"SELECT count(*) FROM membership_log m WHERE author = ? AND action = 'admit' "
+                      f"AND (seq < ? OR (seq = ? AND idx < ?)){aside}", [author, seq, seq, index]).fetchone()[0]
 
 
 class InviteUsed(ValueError):
@@ -151,7 +189,7 @@ def keep_withdrawn(db: Database, batch: list[Changeset]) -> RosterUpdate | None:
 
 
 # Kept-aside changesets holding membership entries that may count (see kept_aside_that_count).
-_KEPT_ASIDE_THAT_COUNT = _ENTRIES_THAT_MAY_COUNT + """
+_KEPT_ASIDE_THAT_COUNT = """
     SELECT w.author, w.seq, w.body, w.signature FROM withdrawn_changes w
     WHERE EXISTS (SELECT 1 FROM counting m WHERE m.author = w.author AND m.seq = w.seq)
     ORDER BY w.author, w.seq"""
@@ -170,15 +208,15 @@ def kept_aside_that_count(db: Database, vector: dict[str, int]) -> list[Changese
     changeset holding an admission. Another member's entries are ignored in every evaluation, so
     a member that flooded the log before an admin took back all it wrote does not have its
     flood sent again at every conversation's start."""
-    return [decode_changeset(body, sig) for author, seq, body, sig in db.execute(_KEPT_ASIDE_THAT_COUNT)
-            if seq > vector.get(author, 0)]
+    return [decode_changeset(body, sig) for author, seq, body, sig in db.execute(
+        _entries_that_may_count(db) + _KEPT_ASIDE_THAT_COUNT) if seq > vector.get(author, 0)]
 
 
 def load_membership(db: Database, extra: Iterable[Entry] = ()) -> Membership:
     """The membership the stored log makes (with `extra` entries, to try one out first)."""
     meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('founder', 'founder_key')").fetchall())
     entries = [Entry(a, s, h, i, action, json.loads(v)) for a, s, i, h, action, v in db.execute(
-        _ENTRIES_THAT_MAY_COUNT + " SELECT author, seq, idx, hlc, action, value FROM counting")]
+        _entries_that_may_count(db) + " SELECT author, seq, idx, hlc, action, value FROM counting")]
     if _has_fork_tables(db):  # entries in changesets set aside after a fork count nowhere
         aside = dict(db.execute("SELECT author, seq FROM forks_set_aside").fetchall())
         entries = [e for e in entries if e.author not in aside or e.seq < aside[e.author]]

@@ -295,7 +295,11 @@ class Replica(ReplicaReads):
             public_hex = self.meta("founder_key")
         if public_hex is None:
             return None
-        self._keys[device] = load_public_key(public_hex)
+        try:
+            self._keys[device] = load_public_key(public_hex)
+        except ValueError:  # admitted by an entry stored before such keys were refused: no key, a stranger
+            log.warning("device %s was admitted with a key that is not an Ed25519 key", short_id(device))
+            return None
         return self._keys[device]
 
     def apply(self, changesets: Iterable[Changeset], *, events: list[object] | None = None,
