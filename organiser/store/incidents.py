@@ -23,7 +23,10 @@ WORDING: dict[str, str] = {
                "update the app",
     "entries": "'{name}' gives a member more roles and skills than the app allows, which were refused",
     "clock": "'{name}' sends changes from {note} in the future: check its clock",
-    "own-clock": "the clock of this device ('{name}') is {note}: check this device's clock",
+    # Said of one peer's word: a peer whose clock is wrong, or a member lying in its greeting,
+    # must not talk anyone into setting a correct clock wrong.
+    "own-clock": "the clock of this device ('{name}') is {note}: one of the two is wrong; compare this "
+                 "device's clock with a phone's before changing it",
     "clock-drift": "the clock of '{name}' is {note} ahead; its changes were taken in",
     "fork": "'{name}' signed two different changes with the same number (a modified app or a copied key): its "
             "changes from then on are set aside until an admin decides",
