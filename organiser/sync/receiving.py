@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
+from organiser.core.erasure import carries_order
 from organiser.core.gcpause import gc_paused
 from organiser.store import forks, incidents
 from organiser.sync import packing
@@ -110,6 +111,7 @@ class Receiving:
         @property
         def peer_short(self) -> str: ...
         async def _send(self, data: bytes) -> None: ...
+        async def request_missing(self) -> None: ...
         def _ask(self, vector: dict[str, int] | None = None, take: dict[str, int] | None = None) -> None: ...
         async def _skip_copies(self, authors: set[str]) -> None: ...
         async def _choose_sources(self, authors: set[str] | None = None) -> None: ...
@@ -366,6 +368,10 @@ class Receiving:
         self.stats.applied += result.applied
         self.stats.refused += len(result.refused)
         self._brought_copies = self._brought_copies or result.duplicates > 0
+        if any(carries_order(cs.ops) for cs in good):
+            # An order may list late edits of a forgotten member refused here, which our vector
+            # counted as held (store/late_edits.py): the peer sends their stubs when asked again.
+            await self.request_missing()
         try:
             self.guard.count(result.refused)  # the replica logged them, one line per batch
         except TooManyRefusals as exc:
