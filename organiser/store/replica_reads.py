@@ -43,13 +43,18 @@ class ReplicaReads:
         return (before is None or cs.prev == before) and (after is None or after == cs.hash)
 
     def version_vector(self) -> VersionVector:
+        """What we tell peers we hold: the unbroken runs of each author's chain, carried over the
+        numbers refused here as late edits of a forgotten member (store/late_edits.py)."""
+        return late_edits.bridged(self.db, self.held_vector())
+
+    def held_vector(self) -> VersionVector:
+        """The unbroken run of each author's chain held here."""
         vector = {a: s for a, s in self.db.execute("SELECT author, seq FROM vector") if s > 0}
         # Local commits extend this device's own chain one by one without a vector write.
         (own,) = self.db.execute("SELECT max(seq) FROM changes WHERE author = ?", [self.device_id]).fetchone()
         if own and own > vector.get(self.device_id, 0):
             vector[self.device_id] = own
-        # Numbers refused as late edits of a forgotten member count as held, until an order lists them.
-        return late_edits.bridged(self.db, vector)
+        return vector
 
     def changes_since(self, vector: VersionVector, limit: int | None = None) -> list[Changeset]:
         """Changesets we hold that a peer with `vector` lacks, in per-author seq order."""

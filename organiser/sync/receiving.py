@@ -193,10 +193,11 @@ class Receiving:
     def _check_acked(self) -> None:
         """The peer holds what we sent at first, as far as we still hold it ourselves: a removal
         heard meanwhile withdraws the removed device's later changesets here, and the peer
-        refuses them, so waiting for it to acknowledge them would wait for ever."""
+        refuses them, so waiting for it to acknowledge them would wait for ever. Nor a number we
+        only count as held, a late edit of a forgotten member refused here (store/late_edits.py)."""
         if self._sent_target is None or self.acked.is_set():
             return
-        held = self.replica.version_vector()
+        held = self.replica.held_vector()
         if covers(self.peer_acked, {a: min(s, held.get(a, 0)) for a, s in self._sent_target.items()}):
             self.acked.set()
 
