@@ -362,6 +362,9 @@ class Receiving:
 
     async def _apply_chunk(self, good: list[Changeset]) -> None:
         began = time.perf_counter()
+        # An order may list late edits of a forgotten member refused here, which our vector counted
+        # as held (store/late_edits.py): once it falls back, the peer sends their stubs when asked.
+        told = self.replica.version_vector() if any(carries_order(cs.ops) for cs in good) else None
         if self.applier is not None:
             result = await self.applier.apply(good, source=self.peer_device)
         else:
@@ -369,9 +372,7 @@ class Receiving:
         self.stats.applied += result.applied
         self.stats.refused += len(result.refused)
         self._brought_copies = self._brought_copies or result.duplicates > 0
-        if any(carries_order(cs.ops) for cs in good):
-            # An order may list late edits of a forgotten member refused here, which our vector
-            # counted as held (store/late_edits.py): the peer sends their stubs when asked again.
+        if told is not None and not covers(self.replica.version_vector(), told):
             await self.request_missing()
         try:
             self.guard.count(result.refused)  # the replica logged them, one line per batch

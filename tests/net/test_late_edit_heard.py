@@ -114,3 +114,33 @@ async def test_a_laptop_remembering_a_refusal_still_completes_a_sync_with_one_th
         await spare_node.stop()
     for g in (late, spare):
         g.close()
+
+
+async def test_an_order_heard_live_brings_the_stub_of_a_remembered_refusal_on_the_open_connection(tmp_path, group):
+    """The spare laptop told the admin's at HELLO that it holds the refused number; the admin's
+    laptop then orders its stub and pushes the order. The spare laptop's vector falls back, it asks
+    again (REQUEST) and takes the stub, without a new connection."""
+    from tests.net.test_node import until
+    from tests.net.test_removal_heard import connected
+
+    admin = group
+    member = admin.members.add("Zofia Quisling", phones=[PHONE]).id
+    late = add_device(admin, tmp_path / "late", "minutes laptop")
+    spare = add_device(admin, tmp_path / "spare", "spare laptop")
+    for x, y in ((admin, late), (admin, spare), (late, spare)):
+        sync_pair(x, y)
+    admin.forgetting.forget(member)
+    sync_pair(admin, spare)
+    late.members.edit(member, phones=[PHONE, "+44 7700 900778"])
+    late.events.add("General assembly", "2026-12-02T19:00")
+    edits = late.replica.changes_since(spare.replica.version_vector())
+    spare.replica.apply(edits)  # refused, remembered
+    edit = edits[0]
+    async with connected(admin, spare):
+        assert admin.replica.apply(edits).refused == []  # heard from a laptop that had not heard either
+        await until(lambda: spare.replica.hash_at(edit.author, edit.seq) == edit.hash,
+                    what="the stub on the spare laptop")
+    assert spare.replica.held_vector() == admin.replica.held_vector()
+    assert not _held(spare)
+    for g in (late, spare):
+        g.close()
