@@ -62,6 +62,18 @@ def refused(db: Database, late: Sequence[Changeset]) -> list[Refusal]:
     return [Refusal(cs.author, cs.seq, REFUSED, "value") for cs in late]
 
 
+def set_aside(db: Database, stubs: Sequence[Changeset]) -> None:
+    """A laptop that is no admin's erased in place other laptops' edits it had stored before
+    hearing of the order, which no order lists: no other laptop can check those stubs (their
+    signatures are the originals'), and sent on they were refused as forgeries of this laptop. They
+    leave the change log and are remembered as refused, with the hash the originals' signatures
+    vouched for. Never this laptop's own: its next changeset would take that number again."""
+    for cs in stubs:
+        db.conn.execute("DELETE FROM change_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+        db.conn.execute("UPDATE vector SET seq = ? WHERE author = ? AND seq >= ?", [cs.seq - 1, cs.author, cs.seq])
+    refused(db, stubs)
+
+
 def forget_listed(db: Database, listed: Iterable[Listed]) -> None:
     """Numbers an order now lists are asked for again: they come as the stubs it vouches for."""
     db.conn.executemany("DELETE FROM erasure_refused WHERE author = ? AND seq = ?",

@@ -402,7 +402,10 @@ class Replica(ReplicaReads):
         further order, stored with their stubs after it (store/late_edits.py). Returns them."""
         late, self._late = self._late, []
         held, self._late_held = self._late_held, []
-        if not (late or held) or self.device_id not in self.roster().admins or self.device_id in self.roster().limits:
+        if not (late or held):
+            return []
+        if self.device_id not in self.roster().admins or self.device_id in self.roster().limits:
+            late_edits.set_aside(self.db, [cs for cs in held if cs.author != self.device_id])
             return []
         groups = late_edits.order_ops(erasure.forgotten(self.db), late, held)
         head = self._head(None)
@@ -412,8 +415,7 @@ class Replica(ReplicaReads):
         if late:
             _fold(outcome, self._store(late))
         erasure.requeue(self.db, self._log_group, held)
-        log.info("ordered the stubs of %d edit(s) of a forgotten member made before their laptops heard of it",
-                 len(late) + len(held))
+        log.info("ordered the stubs of %d late edit(s) of a forgotten member", len(late) + len(held))
         return orders + late
 
     def _verified(self, ready: list[Changeset], known: dict[str, Ed25519PublicKey],
@@ -478,9 +480,6 @@ class Replica(ReplicaReads):
             limit = self.roster().limits.get(author)
             result.refused.extend(Refusal(cs.author, cs.seq, "its author was removed from the group", "removed")
                                   for cs in good if limit is not None and cs.seq > limit)
-
-    def _incident(self, what: str, author: str | None, seq: int | None, detail: str) -> None:
-        incidents.note(self.db, author, what, detail, seq=seq)
 
 
 def _fold(total: MergeOutcome, part: MergeOutcome) -> None:

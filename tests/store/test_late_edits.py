@@ -218,3 +218,31 @@ def test_a_laptop_made_before_m027_opens_and_remembers_refusals(tmp_path):
     assert _sends(late, spare) == 0
     for g in (admin, late, spare):
         g.close()
+
+
+def test_a_laptop_that_stored_the_edit_before_hearing_sends_on_no_stub_others_refuse(room):
+    """The spare laptop, off too, took the edit before it heard of the order, then erased it in place.
+    Nobody else can check that stub (its signature is the original's): sent on, it was refused as a
+    forgery of the spare laptop, at every sync. It is set aside and remembered as refused instead,
+    until an admin's order lists it."""
+    admin, late, spare, member, tmp = room
+    projector = add_device(admin, tmp / "d", "projector laptop")
+    sync_pair(admin, projector)  # heard of the order, never sees the edit's original
+    originals = late.replica.changes_since(spare.replica.version_vector())
+    spare.replica.apply(originals)
+    assert _values_in_log(spare)
+    _to(spare, admin)
+    assert _values_in_log(spare) == [] and _found(spare) == []
+    result = projector.replica.apply(spare.replica.changes_since(projector.replica.version_vector()))
+    assert result.refused == []  # before: the stub, refused for its signature
+    assert projector.db.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
+    _to(late, spare)  # the minutes laptop hears of the order and erases its edit in place
+    assert _sends(late, spare) == 0
+    admin.replica.apply(originals)  # relayed later by a laptop that had not heard: the admin's orders it
+    _to(spare, admin)  # the order: the memory goes
+    _to(spare, admin)  # the stub
+    _to(projector, admin)
+    _to(late, admin)
+    _settled(admin, late, spare, projector)
+    assert spare.db.execute("SELECT count(*) FROM erasure_refused").fetchone()[0] == 0
+    projector.close()
