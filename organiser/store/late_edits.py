@@ -57,9 +57,19 @@ def order_ops(gone: frozenset[str], late: Sequence[Changeset], held: Sequence[Ch
 def refused(db: Database, late: Sequence[Changeset]) -> list[Refusal]:
     """A laptop that is no admin's refuses them, and remembers each number with the hash its
     author's signature vouched for: its vector counts them as held (`bridged`)."""
-    db.conn.executemany("INSERT OR IGNORE INTO erasure_refused (author, seq, hash) VALUES (?, ?, ?)",
-                        [(cs.author, cs.seq, cs.hash) for cs in late])
+    remember(db, late)
     return [Refusal(cs.author, cs.seq, REFUSED, "value") for cs in late]
+
+
+def remember(db: Database, changesets: Sequence[Changeset]) -> None:
+    db.conn.executemany("INSERT OR IGNORE INTO erasure_refused (author, seq, hash) VALUES (?, ?, ?)",
+                        [(cs.author, cs.seq, cs.hash) for cs in changesets])
+
+
+def first_own(db: Database, device: str) -> int | None:
+    """This laptop's own first late edit no order lists, erased in place here: no peer can take
+    its stub (its signature is the original's), so none is waited for to acknowledge it."""
+    return db.conn.execute("SELECT min(seq) FROM erasure_refused WHERE author = ?", [device]).fetchone()[0]
 
 
 def set_aside(db: Database, stubs: Sequence[Changeset]) -> None:
@@ -71,7 +81,7 @@ def set_aside(db: Database, stubs: Sequence[Changeset]) -> None:
     for cs in stubs:
         db.conn.execute("DELETE FROM change_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
         db.conn.execute("UPDATE vector SET seq = ? WHERE author = ? AND seq >= ?", [cs.seq - 1, cs.author, cs.seq])
-    refused(db, stubs)
+    remember(db, stubs)
 
 
 def forget_listed(db: Database, listed: Iterable[Listed]) -> None:

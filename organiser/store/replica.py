@@ -406,6 +406,7 @@ class Replica(ReplicaReads):
             return []
         if self.device_id not in self.roster().admins or self.device_id in self.roster().limits:
             late_edits.set_aside(self.db, [cs for cs in held if cs.author != self.device_id])
+            late_edits.remember(self.db, [cs for cs in held if cs.author == self.device_id])
             return []
         groups = late_edits.order_ops(erasure.forgotten(self.db), late, held)
         head = self._head(None)

@@ -48,12 +48,16 @@ class ReplicaReads:
         return late_edits.bridged(self.db, self.held_vector())
 
     def held_vector(self) -> VersionVector:
-        """The unbroken run of each author's chain held here."""
+        """The unbroken run of each author's chain held here, as far as peers can take it: our own
+        chain up to our own late edit of a forgotten member that no order lists (store/late_edits.py)."""
         vector = {a: s for a, s in self.db.execute("SELECT author, seq FROM vector") if s > 0}
         # Local commits extend this device's own chain one by one without a vector write.
         (own,) = self.db.execute("SELECT max(seq) FROM changes WHERE author = ?", [self.device_id]).fetchone()
         if own and own > vector.get(self.device_id, 0):
             vector[self.device_id] = own
+        late = late_edits.first_own(self.db, self.device_id)
+        if late is not None and vector.get(self.device_id, 0) >= late:
+            vector[self.device_id] = late - 1
         return vector
 
     def changes_since(self, vector: VersionVector, limit: int | None = None) -> list[Changeset]:

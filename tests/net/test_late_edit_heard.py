@@ -144,3 +144,30 @@ async def test_an_order_heard_live_brings_the_stub_of_a_remembered_refusal_on_th
     assert not _held(spare)
     for g in (late, spare):
         g.close()
+
+
+async def test_the_laptop_that_wrote_the_edit_completes_its_syncs_with_an_admin_that_never_saw_it(tmp_path, group):
+    """It heard of the order from the spare laptop before it met any admin, so the admin's laptop
+    is only ever sent the stub, which it cannot order (docs/erasure.md, known limits). The laptop
+    does not wait for the admin's to acknowledge that number (before: no sync completed)."""
+    admin = group
+    member = admin.members.add("Zofia Quisling", phones=[PHONE]).id
+    late = add_device(admin, tmp_path / "late", "minutes laptop")
+    spare = add_device(admin, tmp_path / "spare", "spare laptop")
+    for x, y in ((admin, late), (admin, spare), (late, spare)):
+        sync_pair(x, y)
+    admin.forgetting.forget(member)
+    sync_pair(admin, spare)
+    late.members.edit(member, phones=[PHONE, "+44 7700 900778"])
+    late.events.add("General assembly", "2026-12-02T19:00")
+    spare.replica.apply(late.replica.changes_since(spare.replica.version_vector()))
+    late.replica.apply(spare.replica.changes_since(late.replica.version_vector()))  # erased in place
+    admin_node = node(admin)
+    await admin_node.start()
+    try:
+        await _sync(late, admin_node, 2)
+    finally:
+        await admin_node.stop()
+    assert "General assembly" in [e.title for e in admin.events.list()] and not _held(admin)
+    for g in (late, spare):
+        g.close()
