@@ -66,10 +66,13 @@ def remember(db: Database, changesets: Sequence[Changeset]) -> None:
                         [(cs.author, cs.seq, cs.hash) for cs in changesets])
 
 
-def first_own(db: Database, device: str) -> int | None:
-    """This laptop's own first late edit no order lists, erased in place here: no peer can take
-    its stub (its signature is the original's), so none is waited for to acknowledge it."""
-    return db.conn.execute("SELECT min(seq) FROM erasure_refused WHERE author = ?", [device]).fetchone()[0]
+def remembered(db: Database) -> dict[str, set[int]]:
+    """author -> the numbers of its chain refused here as late edits no order lists yet (our own
+    among them: erased in place here, and no peer can take their stubs)."""
+    gaps: dict[str, set[int]] = {}
+    for author, seq in db.conn.execute("SELECT author, seq FROM erasure_refused"):
+        gaps.setdefault(author, set()).add(seq)
+    return gaps
 
 
 def set_aside(db: Database, stubs: Sequence[Changeset]) -> None:
@@ -90,12 +93,9 @@ def forget_listed(db: Database, listed: Iterable[Listed]) -> None:
                         [(item.author, item.seq) for item in listed])
 
 
-def bridged(db: Database, vector: dict[str, int]) -> dict[str, int]:
-    """The vector with each author's run carried over the numbers refused here as late edits:
-    peers stop sending them and what follows them at every sync."""
-    gaps: dict[str, set[int]] = {}
-    for author, seq in db.conn.execute("SELECT author, seq FROM erasure_refused"):
-        gaps.setdefault(author, set()).add(seq)
+def bridged(db: Database, vector: dict[str, int], gaps: dict[str, set[int]]) -> dict[str, int]:
+    """The vector with each author's run carried over the numbers refused here as late edits
+    (`remembered`): peers stop sending them and what follows them at every sync."""
     for author, refused_seqs in gaps.items():
         top = vector.get(author, 0)
         if top + 1 not in refused_seqs:

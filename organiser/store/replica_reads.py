@@ -45,9 +45,10 @@ class ReplicaReads:
     def version_vector(self) -> VersionVector:
         """What we tell peers we hold: the unbroken runs of each author's chain, carried over the
         numbers refused here as late edits of a forgotten member (store/late_edits.py)."""
-        return late_edits.bridged(self.db, self.held_vector())
+        remembered = late_edits.remembered(self.db)
+        return late_edits.bridged(self.db, self.held_vector(remembered), remembered)
 
-    def held_vector(self) -> VersionVector:
+    def held_vector(self, remembered: dict[str, set[int]] | None = None) -> VersionVector:
         """The unbroken run of each author's chain held here, as far as peers can take it: our own
         chain up to our own late edit of a forgotten member that no order lists (store/late_edits.py)."""
         vector = {a: s for a, s in self.db.execute("SELECT author, seq FROM vector") if s > 0}
@@ -55,9 +56,9 @@ class ReplicaReads:
         (own,) = self.db.execute("SELECT max(seq) FROM changes WHERE author = ?", [self.device_id]).fetchone()
         if own and own > vector.get(self.device_id, 0):
             vector[self.device_id] = own
-        late = late_edits.first_own(self.db, self.device_id)
-        if late is not None and vector.get(self.device_id, 0) >= late:
-            vector[self.device_id] = late - 1
+        own_late = (late_edits.remembered(self.db) if remembered is None else remembered).get(self.device_id)
+        if own_late and vector.get(self.device_id, 0) >= min(own_late):
+            vector[self.device_id] = min(own_late) - 1
         return vector
 
     def changes_since(self, vector: VersionVector, limit: int | None = None) -> list[Changeset]:
