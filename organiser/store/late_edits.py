@@ -12,7 +12,9 @@ counts only an unbroken run.
 - Any other laptop remembers the refused number, with the hash its signature vouched for
   (`erasure_refused`, migration m027): the vector it tells peers counts the number as held, so
   they stop sending it and what follows it, until an order lists it (then it is forgotten and
-  asked for again, and comes as the stub that order vouches for).
+  asked for again, and comes as the stub that order vouches for). It remembers so, too, another
+  laptop's late edit it had stored and erased in place (`set_aside`), and its own (kept: its chain
+  must stay whole), which no peer can take: acknowledgements are not waited for beyond it.
 """
 
 from __future__ import annotations
