@@ -110,6 +110,22 @@ def test_a_second_admin_that_stored_the_edit_before_hearing_the_order_orders_its
         g.close()
 
 
+def test_a_second_admins_own_edit_before_hearing_the_order_is_ordered_by_it(tmp_path):
+    admin, late, spare, member = _laptops(tmp_path, promote_spare=True)
+    spare.members.edit(member, notes="moved to the flat above the launderette")  # unaware, an admin too
+    _to(spare, admin)  # hears of the order: erases its own edit in place, and orders its stub
+    assert _orders(spare, spare.device_id) == 1 and _found(spare) == []
+    for x, y in ((admin, spare), (late, spare), (admin, late), (admin, spare)):
+        sync_pair(x, y)
+    assert _to(admin, late) == 0 and _to(spare, late) == 0  # nothing sent (the minutes laptop's edit too)
+    _settled(admin, spare)
+    for g in (admin, late, spare):
+        assert b"launderette" not in b"".join(bytes(b) for (b,) in g.db.execute("SELECT body FROM changes"))
+        assert _found(g) == []
+    for g in (admin, late, spare):
+        g.close()
+
+
 def test_a_laptop_that_is_no_admin_remembers_the_refusal_and_stops_asking(room):
     """The admin is not in the room."""
     admin, late, spare, member, _tmp = room
