@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from organiser.core.changeset import Changeset, decode_changeset
 from organiser.core.erasure import ERASABLE_KINDS, carries_order, orders_in, stub_hash, stub_of, touches
 from organiser.core.errors import ValidationError
-from organiser.store import changelog, checks
+from organiser.store import changelog, checks, late_edits
 from organiser.store.database import in_chunks
 from organiser.store.materialise import MergeOutcome, flush_search_index, indexed_upto
 from organiser.store.verify import Refusal
@@ -61,6 +61,9 @@ class Erasing(NamedTuple):
 
     gone: frozenset[str]
     newly: set[str]
+    # Held changesets its orders' carrying out erased in place though no order lists them (stored
+    # here before the order was heard of), as their stubs: an admin's laptop orders them.
+    unlisted: list[Changeset]
 
 
 def refuse_local_writes(db: Database, op_groups: Sequence[Sequence[Any]]) -> None:
@@ -76,7 +79,7 @@ def before_storing(db: Database, batch: list[Changeset]) -> tuple[list[Changeset
     values never reach the disk."""
     newly = note_orders(db, batch) if any(carries_order(cs.ops) for cs in batch) else set()
     gone = forgotten(db) if newly or any_orders(db) else frozenset()
-    return (stubbed(batch, gone) if gone else batch), Erasing(gone, newly)
+    return (stubbed(batch, gone) if gone else batch), Erasing(gone, newly, [])
 
 
 def after_merging(db: Database, group: str | None, batch: list[Changeset], erasing: Erasing,
@@ -85,7 +88,7 @@ def after_merging(db: Database, group: str | None, batch: list[Changeset], erasi
     stub may rewrite a record's row with no value changed). True when an order was carried out:
     the file is then rebuilt after the transaction (`wipe_free_pages`)."""
     if erasing.newly:
-        carry_out(db, group, erasing.gone, erasing.newly)
+        erasing.unlisted.extend(carry_out(db, group, erasing.gone, erasing.newly))
         outcome.changed |= erasing.newly
         outcome.kinds.add("member")
         return True
@@ -116,35 +119,39 @@ def vouch(db: Database, changesets: list[Changeset]) -> tuple[list[Changeset], s
 
 
 def screen(db: Database, batch: list[Changeset], vouched: Collection[tuple[str, int]], admins: Collection[str],
-           now_ms: int) -> tuple[list[Changeset], list[Refusal]]:
+           now_ms: int) -> tuple[list[Changeset], list[Refusal], list[Changeset]]:
     """`checks.screen` for verified changesets, but for the stubs an order vouches for (checked so
     on the admin's laptop, before their values went); then `refusals` for all of them."""
     stubs = [cs for cs in batch if (cs.author, cs.seq) in vouched]
     good, unfit = checks.screen(db, [cs for cs in batch if (cs.author, cs.seq) not in vouched], now_ms)
     if stubs:
         good = sorted(good + stubs, key=lambda cs: (cs.author, cs.seq))
-    good, refused = refusals(db, good, admins, vouched)
-    return good, unfit + refused
+    good, refused, late = refusals(db, good, admins, vouched)
+    return good, unfit + refused, late
 
 
 def refusals(db: Database, batch: list[Changeset], admins: Collection[str], vouched: Collection[tuple[str, int]]
-             ) -> tuple[list[Changeset], list[Refusal]]:
-    """Refuse orders by a device that is not an admin, and writes to forgotten records that no
-    order lists (a member in bad faith writing a forgotten phone number back)."""
+             ) -> tuple[list[Changeset], list[Refusal], list[Changeset]]:
+    """Refuse orders by a device that is not an admin. Writes to forgotten records that no order
+    lists (a member in bad faith writing a forgotten phone number back, or an edit made on a
+    laptop that had not heard of the order) come back apart, signed originals that passed every
+    other check: the caller refuses them or, on an admin's laptop, orders their stubs
+    (store/late_edits.py)."""
     gone = forgotten(db) if any_orders(db) else frozenset()
     originals = listed(db, [(cs.author, cs.seq) for cs in batch]) if gone else {}
     good: list[Changeset] = []
     refused: list[Refusal] = []
+    late: list[Changeset] = []
     for cs in batch:
         if carries_order(cs.ops) and (cs.author not in admins or not _only_orders(cs)):
             refused.append(Refusal(cs.author, cs.seq, "it orders a member forgotten, and only an admin may",
                                    "entries"))
         elif (gone and (cs.author, cs.seq) not in vouched and touches(cs.ops, gone)
               and originals.get((cs.author, cs.seq), ("",))[0] != cs.hash):
-            refused.append(Refusal(cs.author, cs.seq, "it writes a member the group has forgotten", "value"))
+            late.append(cs)
         else:
             good.append(cs)
-    return good, refused
+    return good, refused, late
 
 
 def apply_rounds(batch: list[Changeset]) -> list[list[Changeset]]:
@@ -191,6 +198,7 @@ def note_orders(db: Database, batch: Iterable[Changeset]) -> set[str]:
             db.conn.executemany("INSERT OR IGNORE INTO erasure_listed (author, seq, hash, stub_hash) "
                                 "VALUES (?, ?, ?, ?)", [tuple(item) for item in order.changesets])
             added.update(order.records)
+            late_edits.forget_listed(db, order.changesets)
     return added - before
 
 
@@ -208,21 +216,30 @@ def _stub(cs: Changeset, gone: Collection[str]) -> Changeset:
     return Changeset(cs.group, cs.author, cs.seq, cs.prev, cs.hlc, stub.ops, body, cs.signature, cs.hash)
 
 
-def carry_out(db: Database, group: str | None, gone: frozenset[str], new: Collection[str]) -> int:
+def carry_out(db: Database, group: str | None, gone: frozenset[str], new: Collection[str]) -> list[Changeset]:
     """Rewrite every held changeset that writes a newly forgotten record as its stub, under a new
-    arrival number; scrub the records. Returns how many changesets were rewritten."""
+    arrival number; scrub the records. Returns the stubs no stored order lists."""
     db.conn.execute("PRAGMA secure_delete = ON")
-    rewritten = 0
+    rewritten: list[Changeset] = []
     for local_id, held in _naming(db, new):
         stub = _stub(held, gone)
         if stub.body == held.body:
             continue
         db.conn.execute("DELETE FROM change_log WHERE id = ?", [local_id])
         db.conn.executemany(changelog.INSERT, changelog.stored_rows([stub], group))
-        rewritten += 1
+        rewritten.append(stub)
     _stub_kept_aside(db, gone)
     scrub(db, gone)
-    return rewritten
+    found = listed(db, [(cs.author, cs.seq) for cs in rewritten]) if rewritten else {}
+    return [cs for cs in rewritten if found.get((cs.author, cs.seq), ("",))[0] != cs.hash]
+
+
+def requeue(db: Database, group: str | None, stubs: Sequence[Changeset]) -> None:
+    """Held stubs under new arrival numbers (after an order just stored that lists them), so a
+    laptop sent changesets in arrival order meets the order first."""
+    for cs in stubs:
+        db.conn.execute("DELETE FROM change_log WHERE author = ? AND seq = ?", [cs.author, cs.seq])
+        db.conn.executemany(changelog.INSERT, changelog.stored_rows([cs], group))
 
 
 def _stub_kept_aside(db: Database, gone: Collection[str]) -> None:

@@ -29,7 +29,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.core.hlc import HybridClock
 from organiser.core.keys import load_public_key, short_id
 from organiser.core.merge import RecordState
-from organiser.store import changelog, checks, erasure, forks, incidents, membership
+from organiser.store import changelog, checks, erasure, forks, incidents, late_edits, membership
 from organiser.store.arrivals import ApplyResult, advance_vector, combined, new_ones
 from organiser.store.materialise import (
     MergeOutcome,
@@ -96,6 +96,10 @@ class Replica(ReplicaReads):
         # Stubs an erasure order vouches for, in the apply under way (store/erasure.py `vouch`).
         self._vouched: set[tuple[str, int]] = set()
         self._erased = False  # an order was carried out in the transaction under way
+        # Edits of a forgotten member no order lists, in the apply under way: signed originals
+        # refused, and stubs erased in place; an admin's laptop orders them (`_order_late`).
+        self._late: list[Changeset] = []
+        self._late_held: list[Changeset] = []
 
     # ---- meta -------------------------------------------------------------------------
 
@@ -229,6 +233,7 @@ class Replica(ReplicaReads):
         outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
             self.db, batch, preloaded)
         self._erased |= erasure.after_merging(self.db, self._log_group, batch, erasing, outcome)
+        self._late_held.extend(erasing.unlisted)
         if not local:
             advance_vector(self.db, {cs.author for cs in batch})
         if membership.has_entries(batch):
@@ -272,12 +277,6 @@ class Replica(ReplicaReads):
         if version != self._data_version:
             self._data_version = version
             self.forget_roster()
-
-    def roster(self) -> membership.Roster:
-        """Who may write, as the membership log decides (cached until it changes)."""
-        if self._roster is None:
-            self._roster = membership.read_roster(self.db)
-        return self._roster
 
     def database_path(self) -> str:
         return self.db.execute("PRAGMA database_list").fetchone()[2]
@@ -333,7 +332,9 @@ class Replica(ReplicaReads):
             suspects: list[Changeset] = []
             pending = forks.refuse_set_aside(
                 self.db, new_ones(self.db, self.group_id, changesets, result, suspects, self._links), result.refused)
+            self._late, self._late_held = [], []
             stored, strangers = self._store_known(pending, result, outcome)
+            stored.extend(self._order_late(outcome))
             result.refused.extend(
                 Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in strangers
             )
@@ -386,14 +387,41 @@ class Replica(ReplicaReads):
         batch = self._verified(ready, known, result.refused)
         # Checked like a person's edit once signatures vouch for who wrote them (and by the rules
         # of erasure orders: store/erasure.py).
-        batch, unfit = erasure.screen(self.db, batch, self._vouched, self.roster().admins, self.clock.wall_ms())
+        batch, unfit, late = erasure.screen(self.db, batch, self._vouched, self.roster().admins, self.clock.wall_ms())
         result.refused.extend(unfit)
+        if late and self.device_id in self.roster().admins:
+            self._late.extend(late)  # its stubs are ordered once the round is stored (`_order_late`)
+        else:
+            result.refused.extend(late_edits.refused(self.db, late))
         if batch:
             part = self._store(batch)
             _fold(outcome, part)
             if part.device_roster_changed:
                 self._keys.clear()
         return batch
+
+    def _order_late(self, outcome: MergeOutcome) -> list[Changeset]:
+        """On an admin's laptop: edits of a forgotten member no order lists (made on laptops that
+        had not heard of it), checked here as signed originals a moment ago, are listed in a
+        further order, stored with their stubs after it (store/late_edits.py). Returns them."""
+        late, self._late = self._late, []
+        held, self._late_held = self._late_held, []
+        if not (late or held):
+            return []
+        if self.device_id not in self.roster().admins or self.device_id in self.roster().limits:
+            late_edits.set_aside(self.db, [cs for cs in held if cs.author != self.device_id])
+            late_edits.remember(self.db, [cs for cs in held if cs.author == self.device_id])
+            return []
+        groups = late_edits.order_ops(erasure.forgotten(self.db), late, held)
+        head = self._head(None)
+        touched = read_touched(self.db, groups, {op.record for ops in groups for op in ops}, head.any_conflicts)
+        orders = self._sign(groups, touched.states, touched.agreeing, head)
+        _fold(outcome, self._store(orders, (touched.states, touched.stored), local=True))
+        if late:
+            _fold(outcome, self._store(late))
+        erasure.requeue(self.db, self._log_group, held)
+        log.info("ordered the stubs of %d late edit(s) of a forgotten member", len(late) + len(held))
+        return orders + late
 
     def _verified(self, ready: list[Changeset], known: dict[str, Ed25519PublicKey],
                   refused: list[Refusal]) -> list[Changeset]:
@@ -433,17 +461,6 @@ class Replica(ReplicaReads):
                                "of ours", seq=cs.seq, extra=checks.describe_ahead(report.ahead_seconds))
                 publish(ClockWarning(cs.author, report.ahead_seconds))
 
-    def split_by_membership(self, changesets: list[Changeset]) -> tuple[list[Changeset], list[Changeset]]:
-        """Split off the changesets a removed device wrote after the last of its that stays."""
-        limits = self.roster().limits
-        if not limits:
-            return changesets, []
-        ready, beyond = [], []
-        for cs in changesets:
-            limit = limits.get(cs.author)
-            (beyond if limit is not None and cs.seq > limit else ready).append(cs)
-        return ready, beyond
-
     def _keep_withdrawn(self, beyond: list[Changeset], keys: dict[str, Ed25519PublicKey], result: ApplyResult,
                         outcome: MergeOutcome) -> None:
         """Changesets of a removed device after its last that stays are refused: not shown, not
@@ -468,15 +485,6 @@ class Replica(ReplicaReads):
             limit = self.roster().limits.get(author)
             result.refused.extend(Refusal(cs.author, cs.seq, "its author was removed from the group", "removed")
                                   for cs in good if limit is not None and cs.seq > limit)
-
-    def _links(self, cs: Changeset) -> bool:
-        """Whether a changeset fits the chain held around it: its predecessor and its follower."""
-        before = GENESIS if cs.seq == 1 else self.hash_at(cs.author, cs.seq - 1)
-        after = self.prev_at(cs.author, cs.seq + 1)
-        return (before is None or cs.prev == before) and (after is None or after == cs.hash)
-
-    def _incident(self, what: str, author: str | None, seq: int | None, detail: str) -> None:
-        incidents.note(self.db, author, what, detail, seq=seq)
 
 
 def _fold(total: MergeOutcome, part: MergeOutcome) -> None:

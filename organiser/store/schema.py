@@ -493,5 +493,14 @@ def m026_proposal_outcomes_searched(db: Database) -> None:
                               for rowid, rid, data, old in proposals))
 
 
+@migrations()
+def m027_erasure_refused(db: Database) -> None:
+    # Late edits of a forgotten member refused here, remembered so peers stop sending them and
+    # what follows them at every sync (store/late_edits.py).
+    from organiser.store.late_edits import create
+
+    create(db)
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
+from organiser.core.erasure import carries_order
 from organiser.core.gcpause import gc_paused
 from organiser.store import forks, incidents
 from organiser.sync import packing
@@ -110,6 +111,7 @@ class Receiving:
         @property
         def peer_short(self) -> str: ...
         async def _send(self, data: bytes) -> None: ...
+        async def request_missing(self) -> None: ...
         def _ask(self, vector: dict[str, int] | None = None, take: dict[str, int] | None = None) -> None: ...
         async def _skip_copies(self, authors: set[str]) -> None: ...
         async def _choose_sources(self, authors: set[str] | None = None) -> None: ...
@@ -191,10 +193,11 @@ class Receiving:
     def _check_acked(self) -> None:
         """The peer holds what we sent at first, as far as we still hold it ourselves: a removal
         heard meanwhile withdraws the removed device's later changesets here, and the peer
-        refuses them, so waiting for it to acknowledge them would wait for ever."""
+        refuses them, so waiting for it to acknowledge them would wait for ever. Nor a number we
+        only count as held, a late edit of a forgotten member refused here (store/late_edits.py)."""
         if self._sent_target is None or self.acked.is_set():
             return
-        held = self.replica.version_vector()
+        held = self.replica.held_vector()
         if covers(self.peer_acked, {a: min(s, held.get(a, 0)) for a, s in self._sent_target.items()}):
             self.acked.set()
 
@@ -359,6 +362,9 @@ class Receiving:
 
     async def _apply_chunk(self, good: list[Changeset]) -> None:
         began = time.perf_counter()
+        # An order may list late edits of a forgotten member refused here, which our vector counted
+        # as held (store/late_edits.py): once it falls back, the peer sends their stubs when asked.
+        told = self.replica.version_vector() if any(carries_order(cs.ops) for cs in good) else None
         if self.applier is not None:
             result = await self.applier.apply(good, source=self.peer_device)
         else:
@@ -366,6 +372,8 @@ class Receiving:
         self.stats.applied += result.applied
         self.stats.refused += len(result.refused)
         self._brought_copies = self._brought_copies or result.duplicates > 0
+        if told is not None and not covers(self.replica.version_vector(), told):
+            await self.request_missing()
         try:
             self.guard.count(result.refused)  # the replica logged them, one line per batch
         except TooManyRefusals as exc:
