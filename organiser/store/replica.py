@@ -103,10 +103,6 @@ class Replica(ReplicaReads):
 
     # ---- meta -------------------------------------------------------------------------
 
-    def meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else default
-
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -277,9 +273,6 @@ class Replica(ReplicaReads):
         if version != self._data_version:
             self._data_version = version
             self.forget_roster()
-
-    def database_path(self) -> str:
-        return self.db.execute("PRAGMA database_list").fetchone()[2]
 
     def key(self) -> Ed25519PrivateKey:
         return self._key

@@ -1,4 +1,4 @@
-"""What a replica hands out without writing: its roster, its version vector, the changesets a peer
+"""What a replica hands out without writing: its meta values, its roster, its version vector, the changesets a peer
 lacks, the hash chain's links, the state hash (`Replica` inherits these)."""
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ class ReplicaReads:
     db: Database
     device_id: str
     _roster: membership.Roster | None
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def database_path(self) -> str:
+        return self.db.execute("PRAGMA database_list").fetchone()[2]
 
     def roster(self) -> membership.Roster:
         """Who may write, as the membership log decides (cached until it changes)."""
