@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
+from organiser.services import clock
 from organiser.services.group import Group
 from organiser.ui.agenda_actions import AgendaItemActions
 from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
+from organiser.ui.models.tasks import due_words
 from organiser.ui.narrow import ButtonRow, Columns, ElidedCombo, wrapped_heading
 from organiser.ui.widgets import EmptyHint
 from organiser.ui.wording import as_typed
@@ -287,8 +289,9 @@ class MeetingView(QWidget):
             self.tasks_label.setText("")
             return
         tasks = self.group.meetings.tasks(self.event_id)
+        today = clock.today()
         lines = [f"• {_html(t.title)} — {_html(self.group.meetings.member_name(t.assignee) or 'nobody yet')}"
-                 f"{', due ' + _html(t.due) if t.due else ''}" for t in tasks]
+                 f"{', ' + _html(due_words(t, today)) if t.due else ''}" for t in tasks]
         self.tasks_label.setText("<b>Tasks from this meeting</b><br>" + ("<br>".join(lines) or "(none yet)"))
 
     def _tick(self) -> None:

@@ -205,7 +205,7 @@ def test_make_task_from_a_proposal_lists_it_among_the_meetings_tasks(meeting, qt
     with_modal(lambda: qtbot.mouseClick(view.task_from_proposal, Qt.MouseButton.LeftButton), fill)
     tasks = window.group.meetings.tasks(event_id)
     assert [(t.title, t.due) for t in tasks if t.title == "Print flyers"] == [("Print flyers", "2026-12-10")]
-    assert "Print flyers" in view.tasks_label.text()
+    assert "Print flyers — nobody yet, due Thu 10 Dec" in view.tasks_label.text()  # the clock: 26 November
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
