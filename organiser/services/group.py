@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from organiser.core.bus import EventBus
-from organiser.core.device_name import checked_device_name
+from organiser.core.device_name import MAX_DEVICE_NAME, checked_device_name, device_name_problem, one_line
 from organiser.core.errors import LockedError, NotFoundError, OrganiserError, ValidationError
 from organiser.core.hlc import stamp_to_iso
 from organiser.core.keys import device_id_for, public_key_hex, read_private_key
@@ -404,6 +404,9 @@ def create_group(data_dir: Path, name: str, device_name: str, bus: EventBus | No
     name, device_name = name.strip(), checked_device_name(device_name)
     if not name:
         raise ValidationError("group", "group: a group needs a name.")
+    problem = device_name_problem(name)  # the same rules: it heads every window and list of the group
+    if problem is not None:
+        raise ValidationError("group", f"group name: {problem}.")
     group_id = new_id()
     path, key = _new_group_dir(data_dir, group_id, passphrase)
     public = public_key_hex(key)
@@ -455,9 +458,12 @@ def credentials_from_json(doc: Any) -> GroupCredentials:
     try:
         if isinstance(doc, str):
             doc = json.loads(doc)
-        return GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
+        creds = GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
     except (KeyError, TypeError, ValueError):
         raise OrganiserError("the member device sent incomplete group credentials.") from None
+    # The name comes from the admitting member's laptop: line breaks, controls and direction
+    # overrides are kept as their codes, as in a peer's device name stored before names were checked.
+    return replace(creds, group_name=one_line(creds.group_name)[:MAX_DEVICE_NAME])
 
 
 def _named(device: str, names: dict[str, str]) -> str:
