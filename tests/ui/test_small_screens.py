@@ -36,6 +36,7 @@ from organiser.ui.narrow import ButtonRow, ElidedCombo
 from organiser.ui.settings import UiSettings
 from organiser.ui.transfer_dialogs import open_import_dialog
 from organiser.ui.widgets import EmptyHint
+from organiser.ui.wording import as_typed
 from tests.ui.conftest import NOW, choose, click, click_row, with_modal
 
 SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
@@ -255,7 +256,8 @@ def cut_off(view: QWidget) -> list[str]:
         field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, box,
                                              QStyle.SubControl.SC_ComboBoxEditField, combo)
         shown = combo.shown_text() if isinstance(combo, ElidedCombo) else combo.currentText()
-        said_whole = shown == combo.currentText() or (shown.endswith("…") and combo.toolTip() == combo.currentText())
+        said_whole = shown == combo.currentText() or (
+            shown.endswith("…") and combo.toolTip() == as_typed(combo.currentText()))
         if combo.fontMetrics().horizontalAdvance(shown) > field.width() or not said_whole:
             cut.append(combo.currentText())
     return cut
