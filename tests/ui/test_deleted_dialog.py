@@ -62,3 +62,15 @@ def test_with_nothing_deleted_the_dialog_says_so(window: MainWindow, qtbot: Any)
     assert reads(dialog.note) == "Nothing has been deleted."
     assert not dialog.bring_back_button.isEnabled()
     close(qtbot, dialog)
+
+
+def test_a_title_holding_a_direction_override_leaves_the_day_after_it_in_order(window: MainWindow, qtbot: Any) -> None:
+    """A member in bad faith ends a title with U+202E (right-to-left override): the event's day,
+    written after it in the Name column, read '6202 ceD 11 irF'. The title is set apart as an
+    isolate, which ends what it opened."""
+    group: Group = window.group
+    title = "Rent strike\u202e meeting"
+    group.events.delete(group.events.add(title, "2026-12-11T19:00").id)
+    dialog = open_deleted(qtbot, window)
+    assert cells(dialog) == [("event", f"\u2068{title}\u2069 · Fri 11 Dec 2026", "door laptop")]
+    close(qtbot, dialog)
