@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -60,6 +62,16 @@ NO_TASKS = "No tasks yet. Add one with New task (Ctrl+N)."
 NO_MATCH = "No task matches these filters. Clear them to see every task."
 
 
+class CardDelegate(QStyledItemDelegate):
+    """A card as wide as its column, whatever its text: the board sizes every card as its first
+    (`setUniformItemSizes`), the first is the most overdue, and 'Carmen Mensah · overdue (due
+    Mon 5 Jan)' made a column at 150 % scroll sideways with every card's end past its edge. A
+    line longer than the column ends in … (the card's tooltip has it whole)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        return QSize(1, super().sizeHint(option, index).height())
+
+
 class BoardColumn(QWidget):
     def __init__(self, model: TaskColumnModel, empty_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +90,7 @@ class BoardColumn(QWidget):
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setSpacing(3)
+        self.view.setItemDelegate(CardDelegate(self.view))
         self.view.setUniformItemSizes(True)  # every card is two lines; 20,000 cards lay out at once
         self.view.setLayoutMode(QListView.LayoutMode.Batched)
         self.view.setAlternatingRowColors(True)

@@ -396,3 +396,30 @@ def test_on_a_1366x768_laptop_at_150_percent_the_directory_shows_a_two_part_name
     names = [table.model().index(row, 0).data() for row in range(table.model().rowCount())]
     cut = [name for name in names if len(name) <= 16 and table.fontMetrics().horizontalAdvance(name) > room]
     assert cut == []
+
+
+def test_on_a_1366x768_laptop_at_150_percent_no_board_column_scrolls_sideways(
+        qtbot: Any, group: Group, tmp_path: Path) -> None:
+    """The board sizes every card as its first (20,000 lay out at once), and the first is the most
+    overdue: 'Carmen Mensah · overdue (due Mon 5 Jan)' was wider than the column, and the column
+    scrolled sideways with every card's end past its edge. A card is as wide as its column, its
+    lines cut with … (the tooltip has them whole)."""
+    carmen = group.members.add("Carmen Mensah")
+    group.tasks.add("Book the hall for the winter assemblies", due="2026-01-05", assignee=carmen.id)
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "tasks")
+    todo = window.tasks_view.columns["todo"]
+    qtbot.waitUntil(lambda: todo.model.rowCount() > 0, timeout=3000)
+    first = todo.model.index(0, 0)
+    assert first.data().split("\n") == ["Book the hall for the winter assemblies",
+                                         "Carmen Mensah · overdue (due Mon 5 Jan)"]
+    # the cards laid out at their size, or the column's if wider (which takes the view a few turns)
+    qtbot.waitUntil(lambda: todo.view.visualRect(first).width() == max(
+        todo.view.sizeHintForIndex(first).width(), todo.view.viewport().width() - 2 * todo.view.spacing()),
+        timeout=3000)
+    assert not todo.view.horizontalScrollBar().isVisible()
+    assert todo.view.visualRect(first).right() < todo.view.viewport().width()
+    window.close()
