@@ -423,3 +423,31 @@ def test_on_a_1366x768_laptop_at_150_percent_no_board_column_scrolls_sideways(
     assert not todo.view.horizontalScrollBar().isVisible()
     assert todo.view.visualRect(first).right() < todo.view.viewport().width()
     window.close()
+
+
+def test_on_a_1366x768_laptop_at_150_percent_a_members_details_lie_inside_the_window(
+        qtbot: Any, group: Group, tmp_path: Path) -> None:
+    """The details pane held a fixed least width of 220 points while its contents (the longest
+    word, an email address, and the row of Edit / Delete / Forget) asked for some 270: the
+    splitter gave it 220 and the rest lay past the window's right edge, with the end of the
+    address and the pane's scroll bar (seen on a 1366x768 screen at 150 %)."""
+    group.members.add("Maria Fernanda Rodríguez", emails=["maria.fernanda.rodriguez@example.org"])
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "members")
+    view = window.members_view
+    qtbot.waitUntil(lambda: view.table.model().rowCount() == 1, timeout=3000)
+    click_row(qtbot, view.table, 0)
+    qtbot.waitUntil(lambda: "maria.fernanda.rodriguez@example.org" in view.detail.text(), timeout=3000)
+    inside = window.rect()
+    shown = [view.detail_pane, view.edit_button, view.delete_button, view.forget_button, view.rsvp_event]
+
+    def past_the_edge() -> list[str]:
+        return [w.accessibleName() or w.text() if hasattr(w, "text") else type(w).__name__ for w in shown
+                if not inside.contains(w.mapTo(window, w.rect().bottomRight()))]
+
+    settled(qtbot, lambda: not past_the_edge())
+    assert past_the_edge() == []
+    window.close()
