@@ -3,8 +3,10 @@
 A delete writes only the record's tombstone field (`deleted`), so all it held is still stored
 on every laptop: bringing it back writes `deleted = false`, which syncs like any edit (an
 event comes back with its RSVPs, check-ins, agenda and minutes). A member deleted in bad faith,
-or an event deleted by mistake after the question, is one click away. Forgotten members are not
-listed: their values are gone for good (docs/erasure.md).
+or an event deleted by mistake after the question, is one click away. Only what would show again
+is listed: not forgotten members (their values are gone for good, docs/erasure.md), nor a record
+lacking a field its kind needs (an event whose start a removal took back with what the removed
+laptop wrote, or one whose creation has not arrived here yet).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any
 import orjson
 from sqlite_utils import Database
 
+from organiser.core.device_name import one_line
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.hlc import physical_ms
-from organiser.core.records import DELETED, KINDS
+from organiser.core.records import DELETED, KINDS, complete
 from organiser.services.base import RecordService
 from organiser.store.materialise import unpack_versions
 
@@ -51,8 +54,12 @@ class DeletedItem:
                 "deleted_by": {"id": self.device, "name": self.device_name}}
 
     def line(self) -> str:
+        """One line of `deleted list`. The name's line breaks and direction overrides show as
+        codes: a title can be anything a member typed, and one holding a line break forged a
+        line saying another laptop deleted something."""
         name = f"{self.name} ({self.start.replace('T', ' ')})" if self.start else self.name
-        return f"{self.at}  {KINDS[self.kind].label:<6}  {self.id[:8]}  {name}  (deleted by {self.device_name})"
+        return (f"{self.at}  {KINDS[self.kind].label:<6}  {self.id[:8]}  {one_line(name)}  "
+                f"(deleted by {one_line(self.device_name)})")
 
 
 class Deleted:
@@ -79,7 +86,7 @@ class Deleted:
         for record_id, record_kind, data, versions in rows:
             values = orjson.loads(data)
             name = values.get("name") if record_kind == "member" else values.get("title")
-            if not isinstance(name, str):  # forgotten: nothing to bring back
+            if not complete(record_kind, values) or not isinstance(name, str):  # forgotten, or would not show
                 continue
             version = unpack_versions(orjson.loads(versions), values).get(DELETED)
             if version is None:  # a peer's record still lacking fields, not a delete
@@ -90,7 +97,13 @@ class Deleted:
 
     def find(self, text: str) -> DeletedItem:
         """The deleted record with this id or an unambiguous start of it (four characters at least)."""
-        text = text.strip().lower()
+        text = text.strip()
+        # A peer may name a record with any ASCII letters and digits (store/checks.py): its whole
+        # id, as the dialog passes it, names it whatever its letters.
+        whole = self._items(" AND id = ?", list(KINDS_BROUGHT_BACK), [text]) if text.isalnum() else []
+        if whole:
+            return whole[0]
+        text = text.lower()
         if text.strip(string.hexdigits):
             raise ValidationError("id", f"'{text}' is not an id: ids are written with 0-9 and a-f "
                                   "('organiser deleted list' shows them).")

@@ -13,9 +13,15 @@ from datetime import date
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
 
 
+# Right-to-left letters, and the embeddings, overrides and isolates a title from a peer may hold:
+# an override left open reversed the app's own words after it ('Fri 11 Dec' read '11 irF').
+_SET_APART = frozenset({"R", "AL", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+
+
 def isolated(text: str) -> str:
-    """The text as it is, or set apart as an isolate when it holds right-to-left letters."""
-    if text.isascii() or not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+    """The text as it is, or set apart as an isolate when it holds right-to-left letters or
+    direction controls (the isolate's end closes whatever they opened)."""
+    if text.isascii() or not any(unicodedata.bidirectional(c) in _SET_APART for c in text):
         return text
     return FIRST_STRONG_ISOLATE + text + POP_DIRECTIONAL_ISOLATE
 

@@ -24,7 +24,7 @@ from organiser.core.errors import OrganiserError
 from organiser.core.records import KINDS
 from organiser.services.deleted import Deleted, DeletedItem
 from organiser.services.group import Group
-from organiser.ui.bidi import day_text
+from organiser.ui.bidi import day_text, isolated
 from organiser.ui.dialogs import show_error
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.widgets import size_on_screen
@@ -39,12 +39,14 @@ def _local(at_ms: int) -> str:
 
 
 def _named(item: DeletedItem) -> str:
-    """An event with its day, as two meetings may share a title: 'General assembly · Fri 8 Jan 2027'."""
+    """An event with its day, as two meetings may share a title: 'General assembly · Fri 8 Jan 2027'.
+    The title set apart (bidi.py `isolated`): a right-to-left title or an override in it leaves
+    the day in its order."""
     try:
         day = day_text(datetime.fromisoformat(item.start).date(), "%a %-d %b %Y") if item.start else ""
     except ValueError:
         day = item.start or ""
-    return f"{item.name} · {day}" if day else item.name
+    return f"{isolated(item.name)} · {day}" if day else item.name
 
 
 class DeletedDialog(QDialog):

@@ -51,6 +51,7 @@ from organiser.ui.widgets import (
 log = logging.getLogger(__name__)
 
 SIDE_WIDTHS = (220, 320)  # the details pane beside the directory, least and most
+SIDE_MARGINS = 20  # the pane's layout margins, either side
 
 
 class MembersView(QWidget):
@@ -154,7 +155,10 @@ class MembersView(QWidget):
         side_layout.addWidget(self.rsvp_event)
         side_layout.addWidget(self.answer)
         side_layout.addLayout(buttons)
-        side.setMinimumWidth(SIDE_WIDTHS[0])
+        # Its least width is what its contents ask for (the row of buttons, the longest word of the
+        # details), at least SIDE_WIDTHS[0]: a fixed least of 220 points, below what they asked for
+        # at 150 %, let the splitter give it 220 and lay the rest past the window's right edge.
+        scroll.setMinimumWidth(SIDE_WIDTHS[0] - SIDE_MARGINS)
         side.setMaximumWidth(SIDE_WIDTHS[1])
 
         split = QSplitter()
@@ -316,7 +320,8 @@ class MembersView(QWidget):
         # wider than the pane at 150 % made the details scroll sideways.
         pane = self.detail_pane
         around = pane.verticalScrollBar().sizeHint().width() + 2 * pane.frameWidth()
-        pane.setMinimumWidth(min(self.detail.minimumSizeHint().width() + around, SIDE_WIDTHS[1] - 20))
+        pane.setMinimumWidth(max(SIDE_WIDTHS[0] - SIDE_MARGINS, min(self.detail.minimumSizeHint().width() + around,
+                                                                    SIDE_WIDTHS[1] - SIDE_MARGINS)))
         self.detail_pane.setAccessibleDescription(QTextDocumentFragment.fromHtml(text).toPlainText())
 
     def _answers_text(self, member_id: str) -> str:

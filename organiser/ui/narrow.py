@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from organiser.ui.wording import as_typed
+
 
 class ButtonRow(QWidget):
     """Widgets side by side while each gets the width its text asks for; those that do not fit go
@@ -135,11 +137,12 @@ class Columns(QSplitter):
 class ElidedCombo(QComboBox):
     """A drop-down that, narrower than its choice, shows the choice cut with "…" and whole in its
     tooltip, instead of the arrow drawn over its last letters (an event's title in the Members
-    pane at 150 %)."""
+    pane at 150 %). The tooltip shows the choice as typed: a tooltip renders what it takes for
+    markup, and titles and names come from peers."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.currentTextChanged.connect(self.setToolTip)
+        self.currentTextChanged.connect(lambda text: self.setToolTip(as_typed(text)))
 
     def shown_text(self) -> str:
         """The choice as drawn: whole when it fits, else cut with "…"."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -42,6 +44,7 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
     due_words,
 )
+from organiser.ui.new_day import NewDay
 from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
     EmptyHint,
@@ -57,6 +60,16 @@ EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
                 "done": "Finished tasks land here."}
 NO_TASKS = "No tasks yet. Add one with New task (Ctrl+N)."
 NO_MATCH = "No task matches these filters. Clear them to see every task."
+
+
+class CardDelegate(QStyledItemDelegate):
+    """A card as wide as its column, whatever its text: the board sizes every card as its first
+    (`setUniformItemSizes`), the first is the most overdue, and 'Carmen Mensah · overdue (due
+    Mon 5 Jan)' made a column at 150 % scroll sideways with every card's end past its edge. A
+    line longer than the column ends in … (the card's tooltip has it whole)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        return QSize(1, super().sizeHint(option, index).height())
 
 
 class BoardColumn(QWidget):
@@ -77,6 +90,7 @@ class BoardColumn(QWidget):
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setSpacing(3)
+        self.view.setItemDelegate(CardDelegate(self.view))
         self.view.setUniformItemSizes(True)  # every card is two lines; 20,000 cards lay out at once
         self.view.setLayoutMode(QListView.LayoutMode.Batched)
         self.view.setAlternatingRowColors(True)
@@ -138,6 +152,8 @@ class TasksView(QWidget):
         follow_selection(self.table, self.show_selected)
         mark_a_row_when_filled(self.table)
         self.list_empty = EmptyHint(self.table, NO_TASKS)  # NO_MATCH once a filter is set
+        self.new_day = NewDay(self)
+        self.new_day.came.connect(self._new_day)
         self.assignee = RecordPicker(group, "member", "name", "anyone")
         self.assignee.setAccessibleName("Filter by assignee")
         self.assignee.textChanged.connect(lambda _t: self.apply_filters())
@@ -248,7 +264,19 @@ class TasksView(QWidget):
         else:  # the list is read when its tab is first opened
             self.table_model.hold()
 
+    def _new_day(self) -> None:
+        """Midnight while the app is open: the cards and the list say "due today", "overdue" and
+        the red of the new day, and the Due filter picks again."""
+        lasts = [(column.model, 0) for column in self.columns.values()]
+        for model, last_column in [*lasts, (self.table_model, len(self.table_model.columns) - 1)]:
+            rows = model.rowCount(QModelIndex())
+            if rows:
+                model.dataChanged.emit(model.index(0, 0), model.index(rows - 1, last_column))
+        self.proxy.set_filters()
+        self.show_selected()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        self.new_day.look()  # the day may have changed while another view was shown
         self.ensure_loaded()
         self._hold_hidden(shown=True)
         super().showEvent(event)

@@ -3,6 +3,7 @@ by whom and when, and brings it back everywhere."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,50 @@ def test_ids_that_name_no_deleted_item_are_refused_and_change_nothing(group: Gro
     with pytest.raises(ValidationError, match="'vote' is not one of event, task, member"):
         group.deleted.list("vote")
     assert group.replica.state_hash() == before
+
+
+def test_an_event_a_removal_took_the_start_of_is_not_listed_as_one_to_bring_back(group: Group, tmp_path: Path) -> None:
+    """The mole made the event; the door renamed it, then deleted it; the mole was removed and all it
+    wrote taken back, the start with it. What is left is no event anyone can see: listing it, and
+    saying "Brought back" when nothing shows, told the secretary something untrue."""
+    mole = add_device(group, tmp_path / "mole", "mole's laptop")
+    sync_pair(group, mole)
+    planted = mole.events.add("Fake assembly", "2026-12-10T19:00")
+    sync_pair(group, mole)
+    group.events.edit(planted.id, title="Assembly")
+    group.events.delete(planted.id)
+    mole.close()
+    group.membership.remove(mole.device_id, undo_since=datetime.fromtimestamp(0, UTC))
+    assert group.deleted.list() == []
+    with pytest.raises(NotFoundError, match="no deleted event, task or member has the id"):
+        group.deleted.bring_back(planted.id)
+
+
+def test_a_deleted_record_a_peer_gave_an_id_of_other_letters_is_brought_back_by_its_id(
+        group: Group, tmp_path: Path) -> None:
+    """A peer's ids are checked as up to 64 ASCII letters and digits (store/checks.py), not as
+    this app's hex: the dialog brings a listed item back by its id, whatever its letters ('not an id')."""
+    peer = add_device(group, tmp_path / "peer", "peer's laptop")
+    odd_ids = ("Task42xyz", "ABCDEF0123")
+    for record_id in odd_ids:
+        _new_id, ops = peer.tasks.build_add({"title": f"Task {record_id}"})
+        peer.replica.commit([op._replace(record=record_id) for op in ops])
+        peer.tasks.delete(record_id)
+    sync_pair(group, peer)
+    peer.close()
+    assert {i.id for i in group.deleted.list()} == set(odd_ids)
+    for record_id in odd_ids:
+        assert group.deleted.bring_back(record_id).id == record_id
+    assert {t.id for t in group.tasks.list()} == set(odd_ids)
+
+
+def test_a_name_with_line_breaks_and_overrides_stays_on_its_own_line(group: Group) -> None:
+    """A member in bad faith titles a task so that, listed, it forges a line saying the
+    treasurer's laptop deleted the general assembly."""
+    forged = "Buy paint\n2026-12-01T10:00:00Z  event   1a2b3c4d  General assembly  (deleted by treasurer)\u202e"
+    task = group.tasks.add(forged)
+    group.tasks.delete(task.id)
+    (line,) = [group.deleted.list()[0].line()]
+    assert "\n" not in line and "\u202e" not in line
+    assert line.endswith("Buy paint\\n2026-12-01T10:00:00Z  event   1a2b3c4d  General assembly  (deleted by "
+                         "treasurer)\\u202e  (deleted by door laptop)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,10 @@ def test_the_assembly_another_laptop_deleted_is_brought_back_with_a_click(window
     mole.close()
     dialog = open_deleted(qtbot, window)
     assert cells(dialog) == [("event", "Emergency assembly · Thu 3 Dec 2026", "Sam's laptop")]
-    assert dialog.model.index(0, 3).data().startswith("Wed 2 Dec 2026, ")  # by this laptop's clock
+    # when, by this laptop's clock on the wall (the delete was stamped just now: not a day written here)
+    (deleted,) = group.deleted.list()
+    assert dialog.model.index(0, 3).data() == datetime.fromtimestamp(deleted.at_ms / 1000).strftime(
+        "%a %-d %b %Y, %H:%M")
     assert not dialog.bring_back_button.isEnabled()
     click_row(qtbot, dialog.table, row_of_text(dialog.table, "Emergency assembly · Thu 3 Dec 2026", column=1), column=1)
     click(qtbot, dialog.bring_back_button)
@@ -57,4 +61,16 @@ def test_with_nothing_deleted_the_dialog_says_so(window: MainWindow, qtbot: Any)
     dialog = open_deleted(qtbot, window)
     assert reads(dialog.note) == "Nothing has been deleted."
     assert not dialog.bring_back_button.isEnabled()
+    close(qtbot, dialog)
+
+
+def test_a_title_holding_a_direction_override_leaves_the_day_after_it_in_order(window: MainWindow, qtbot: Any) -> None:
+    """A member in bad faith ends a title with U+202E (right-to-left override): the event's day,
+    written after it in the Name column, read '6202 ceD 11 irF'. The title is set apart as an
+    isolate, which ends what it opened."""
+    group: Group = window.group
+    title = "Rent strike\u202e meeting"
+    group.events.delete(group.events.add(title, "2026-12-11T19:00").id)
+    dialog = open_deleted(qtbot, window)
+    assert cells(dialog) == [("event", f"\u2068{title}\u2069 · Fri 11 Dec 2026", "door laptop")]
     close(qtbot, dialog)

@@ -203,3 +203,33 @@ def test_an_imported_contacts_note_keeps_its_lines_and_its_phones_their_labels(w
     assert "Speaks German and Turkish.<br>Prefers &lt;SMS&gt;." in detail
     assert "+49 30 1234567 (cell, pref), 030 555 0101 (hausmeister)" in detail
     assert "juergen@example.de (home)" in detail
+
+
+def test_an_event_title_written_as_markup_shows_as_typed_in_the_answer_drop_down_tooltip(
+        window: MainWindow, qtbot: Any) -> None:
+    """The RSVP drop-down shows a long title cut with … and whole in its tooltip, which renders what
+    it takes for markup: a peer's title ending in `<br><!--` hid the rest, `<b>` set it bold."""
+    from datetime import timedelta
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent, QTextDocument
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    from tests.ui.conftest import NOW
+
+    title = "General <b>assembly</b><br><!-- of the Riverside tenants"
+    window.group.events.add(title, (NOW + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    window.switch_to("members")
+    view = window.members_view
+    click_row(qtbot, view.table, 0)
+    combo = view.rsvp_event
+    qtbot.waitUntil(combo.isEnabled, timeout=3000)
+    (entry,) = [combo.itemText(i) for i in range(combo.count()) if combo.itemText(i).endswith(title)]
+    choose(qtbot, combo, entry)
+    hover = QHelpEvent(QEvent.Type.ToolTip, combo.rect().center(), combo.mapToGlobal(combo.rect().center()))
+    QApplication.sendEvent(combo, hover)  # what resting the pointer on the drop-down sends
+    qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
+    shown = QTextDocument()
+    shown.setHtml(QToolTip.text())
+    assert shown.toPlainText() == entry
+    QToolTip.hideText()

@@ -36,6 +36,7 @@ from organiser.ui.narrow import ButtonRow, ElidedCombo
 from organiser.ui.settings import UiSettings
 from organiser.ui.transfer_dialogs import open_import_dialog
 from organiser.ui.widgets import EmptyHint
+from organiser.ui.wording import as_typed
 from tests.ui.conftest import NOW, choose, click, click_row, with_modal
 
 SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
@@ -255,7 +256,8 @@ def cut_off(view: QWidget) -> list[str]:
         field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, box,
                                              QStyle.SubControl.SC_ComboBoxEditField, combo)
         shown = combo.shown_text() if isinstance(combo, ElidedCombo) else combo.currentText()
-        said_whole = shown == combo.currentText() or (shown.endswith("…") and combo.toolTip() == combo.currentText())
+        said_whole = shown == combo.currentText() or (
+            shown.endswith("…") and combo.toolTip() == as_typed(combo.currentText()))
         if combo.fontMetrics().horizontalAdvance(shown) > field.width() or not said_whole:
             cut.append(combo.currentText())
     return cut
@@ -394,3 +396,58 @@ def test_on_a_1366x768_laptop_at_150_percent_the_directory_shows_a_two_part_name
     names = [table.model().index(row, 0).data() for row in range(table.model().rowCount())]
     cut = [name for name in names if len(name) <= 16 and table.fontMetrics().horizontalAdvance(name) > room]
     assert cut == []
+
+
+def test_on_a_1366x768_laptop_at_150_percent_no_board_column_scrolls_sideways(
+        qtbot: Any, group: Group, tmp_path: Path) -> None:
+    """The board sizes every card as its first (20,000 lay out at once), and the first is the most
+    overdue: 'Carmen Mensah · overdue (due Mon 5 Jan)' was wider than the column, and the column
+    scrolled sideways with every card's end past its edge. A card is as wide as its column, its
+    lines cut with … (the tooltip has them whole)."""
+    carmen = group.members.add("Carmen Mensah")
+    group.tasks.add("Book the hall for the winter assemblies", due="2026-01-05", assignee=carmen.id)
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "tasks")
+    todo = window.tasks_view.columns["todo"]
+    qtbot.waitUntil(lambda: todo.model.rowCount() > 0, timeout=3000)
+    first = todo.model.index(0, 0)
+    assert first.data().split("\n") == ["Book the hall for the winter assemblies",
+                                         "Carmen Mensah · overdue (due Mon 5 Jan)"]
+    # the cards laid out at their size, or the column's if wider (which takes the view a few turns)
+    qtbot.waitUntil(lambda: todo.view.visualRect(first).width() == max(
+        todo.view.sizeHintForIndex(first).width(), todo.view.viewport().width() - 2 * todo.view.spacing()),
+        timeout=3000)
+    assert not todo.view.horizontalScrollBar().isVisible()
+    assert todo.view.visualRect(first).right() < todo.view.viewport().width()
+    window.close()
+
+
+def test_on_a_1366x768_laptop_at_150_percent_a_members_details_lie_inside_the_window(
+        qtbot: Any, group: Group, tmp_path: Path) -> None:
+    """The details pane held a fixed least width of 220 points while its contents (the longest
+    word, an email address, and the row of Edit / Delete / Forget) asked for some 270: the
+    splitter gave it 220 and the rest lay past the window's right edge, with the end of the
+    address and the pane's scroll bar (seen on a 1366x768 screen at 150 %)."""
+    group.members.add("Maria Fernanda Rodríguez", emails=["maria.fernanda.rodriguez@example.org"])
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "members")
+    view = window.members_view
+    qtbot.waitUntil(lambda: view.table.model().rowCount() == 1, timeout=3000)
+    click_row(qtbot, view.table, 0)
+    qtbot.waitUntil(lambda: "maria.fernanda.rodriguez@example.org" in view.detail.text(), timeout=3000)
+    inside = window.rect()
+    shown = [view.detail_pane, view.edit_button, view.delete_button, view.forget_button, view.rsvp_event]
+
+    def past_the_edge() -> list[str]:
+        return [w.accessibleName() or w.text() if hasattr(w, "text") else type(w).__name__ for w in shown
+                if not inside.contains(w.mapTo(window, w.rect().bottomRight()))]
+
+    settled(qtbot, lambda: not past_the_edge())
+    assert past_the_edge() == []
+    window.close()

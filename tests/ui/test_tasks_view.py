@@ -269,3 +269,23 @@ def test_the_overdue_filter_knows_the_day_has_changed_while_the_app_stayed_open(
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 28, 9, 0))  # two nights later
     choose(qtbot, view.due, "due: overdue")
     assert "Hire a minibus" in listed_titles(window)
+
+
+def test_at_midnight_the_open_overdue_list_takes_the_task_that_was_due_today(
+        window: MainWindow, qtbot: Any, monkeypatch: Any) -> None:
+    """The app stays open overnight on the List with "due: overdue": at midnight the task due that
+    day joins it, and its card says so, without anyone choosing the filter again."""
+    group = window.group
+    group.tasks.add("Hire a minibus", due="2026-11-27")
+    wall = [datetime(2026, 11, 27, 23, 59, 59, 900_000)]  # the laptop's clock, just before midnight
+    monkeypatch.setattr(clock, "now", lambda: wall[0])
+    window.switch_to("tasks")
+    view = window.tasks_view
+    assert card_lines(window, "todo")["Hire a minibus"] == "unassigned · due today"
+    click_tab(qtbot, view.tabs, "List")
+    choose(qtbot, view.due, "due: overdue")
+    assert "Hire a minibus" not in listed_titles(window)
+    wall[0] = datetime(2026, 11, 28, 0, 0, 1)  # midnight has passed
+    qtbot.waitUntil(lambda: "Hire a minibus" in listed_titles(window), timeout=10_000)
+    click_tab(qtbot, view.tabs, "Board")
+    assert card_lines(window, "todo")["Hire a minibus"] == "unassigned · overdue (due Fri 27 Nov)"
