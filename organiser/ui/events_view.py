@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.errors import NotFoundError, OrganiserError
+from organiser.services import clock
 from organiser.services.group import Group
 from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.dialogs import show_error
@@ -47,6 +48,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, showings, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
+from organiser.ui.new_day import NewDay
 from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, open_on_double_click_or_return
 from organiser.ui.wording import as_typed
 
@@ -120,6 +122,8 @@ class EventsView(QWidget):
         self.group, self.bridge, self.reader = group, bridge, reader
         self.agenda = AgendaModel(group, self)
         self.agenda.ready.connect(self._after_load)
+        self.new_day = NewDay(self)
+        self.new_day.came.connect(lambda: self.agenda.set_today(clock.today()))
         self.list = QListView()
         self.list.setModel(self.agenda)
         self.list.setItemDelegate(AgendaDelegate(self.list))
@@ -240,6 +244,7 @@ class EventsView(QWidget):
             self.select(first)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        self.new_day.look()  # the day may have changed while another view was shown
         self.ensure_loaded()
         super().showEvent(event)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
@@ -404,3 +404,21 @@ def test_finding_last_springs_assembly_by_the_words_of_its_minutes(group: Any, q
     qtbot.keyClick(view.search, Qt.Key.Key_Backspace)  # what was selected goes
     assert [r.id for r in view.agenda.rows if r.event is not None] == [nxt]
     window.close()
+
+
+def test_at_midnight_the_open_agenda_moves_to_the_new_day(window: MainWindow, qtbot: Any, monkeypatch: Any) -> None:
+    """The app stays open on the Events view overnight: at midnight the evening's meeting goes among
+    the past events and tomorrow's reads Today, without anyone touching the window."""
+    window.group.events.add("Late committee", "2026-11-27T21:00")
+    window.group.events.add("Door rota meeting", "2026-11-28T19:00")
+    wall = [datetime(2026, 11, 27, 23, 59, 59, 900_000)]  # the laptop's clock, just before midnight
+    monkeypatch.setattr(clock, "now", lambda: wall[0])
+    window.switch_to("tasks")
+    window.switch_to("events")
+    texts = agenda_texts(window)
+    assert "Today · Friday 27 November 2026" in texts and "Tomorrow · Saturday 28 November 2026" in texts
+    assert any("Late committee" in t for t in texts)
+    wall[0] = datetime(2026, 11, 28, 0, 0, 1)  # midnight has passed
+    qtbot.waitUntil(lambda: "Today · Saturday 28 November 2026" in agenda_texts(window), timeout=10_000)
+    assert not any("Late committee" in t for t in agenda_texts(window))  # past now: Show past events has it
+    assert "Today · Friday 27 November 2026" not in agenda_texts(window)

@@ -155,6 +155,15 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         if self.loaded:
             self.replace_rows(self._wanted_rows(self.events.values()))
 
+    def set_today(self, today: date) -> None:
+        """Midnight while the app is open: yesterday's events go among the past ones, and the
+        headings say Today and Tomorrow of the new day."""
+        self.today = today
+        if self.loaded:
+            self.replace_rows(self._wanted_rows(self.events.values()))
+            if self.rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, 0))
+
     def set_only(self, ids: set[str] | None) -> None:
         """Show only these events, past ones too (what a search found); None: all again."""
         self.only = ids
