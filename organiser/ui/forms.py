@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import ValidationError
 from organiser.core.records import KINDS, validate
+from organiser.core.working_groups import WORKING_GROUP_PREFIX, is_working_group, working_group_name
 from organiser.services import clock
 from organiser.services.clock import local_tz_name
 from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.services.members import Member
 from organiser.services.tasks import STATUSES, Task
-from organiser.ui.models.members import WORKING_GROUP_PREFIX, is_working_group, working_group_name
 from organiser.ui.models.tasks import STATUS_LABELS
 from organiser.ui.widgets import OptionalDate, RecordPicker, error_colour
 from organiser.ui.wording import people_words
