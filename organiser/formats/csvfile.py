@@ -259,9 +259,11 @@ def _warn_unused(parsed: ParsedFile, header: list[str], targets: list[str | None
     unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
               if t is None and h.strip() and i in filled]
     if unused:
-        parsed.warnings.append(
+        parsed.left_out = unused
+        parsed.left_out_note = (
             f"{parsed.source}: column{'s' if len(unused) > 1 else ''} {', '.join(repr(u) for u in unused)} "
             "not imported (use --map 'COLUMN=field' to import one)")
+        parsed.warnings.append(parsed.left_out_note)
 
 
 def _filled_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
