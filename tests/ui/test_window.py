@@ -221,12 +221,30 @@ def test_help_opens_the_user_guide_shipped_with_the_app_and_the_shortcuts(window
     from tests.ui.conftest import with_modal
 
     seen: dict[str, str] = {}
-    with_modal(lambda: click_menu(qtbot, window, window.guide_action),
-               lambda d: seen.update(guide=d.browser.toPlainText()))
+    click_menu(qtbot, window, window.guide_action)
+    guide = window.guide_window
+    assert guide is not None and guide.isVisible()
+    seen.update(guide=guide.browser.toPlainText())
+    guide.close()
     assert "Organiser: the user guide" in seen["guide"] and "Register and check in" in seen["guide"]
     with_modal(lambda: click_menu(qtbot, window, window.shortcuts_action),
                lambda d: seen.update(keys=d.browser.toPlainText()))
     assert "Ctrl+1" in seen["keys"] and "Events" in seen["keys"] and "Ctrl+N" in seen["keys"]
+
+
+def test_the_user_guide_stays_open_beside_the_window_while_a_person_follows_it(window: MainWindow,
+                                                                              qtbot: Any) -> None:
+    """A newcomer reads a step in the guide and does it in the window: the guide must not block the
+    window (it was a modal dialog: nothing could be clicked until it was closed)."""
+    click_menu(qtbot, window, window.guide_action)
+    guide = window.guide_window
+    assert guide is not None and guide.isVisible() and not guide.isModal()
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    assert window.current_view() == "members"
+    assert guide.isVisible()
+    click_menu(qtbot, window, window.guide_action)  # F1 or the menu again: the same window, not a second
+    assert window.guide_window is guide and guide.isVisible()
+    guide.close()
 
 
 def test_sidebar_icons_follow_a_dark_palette(window: MainWindow, qtbot: Any) -> None:
