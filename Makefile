@@ -38,7 +38,8 @@ test-deps:
 	@sh packaging/ensure-debian-libs.sh --with-test-tools
 
 # The installable .deb (PyInstaller one-folder app inside); CONFIG=site.toml presets /etc/organiser/config.toml.
-package: deps venv
+package: venv
+	@sh packaging/ensure-debian-libs.sh --for-packaging
 	$(PY) -m pip install --quiet -e '.[package]'
 	$(PY) packaging/build.py $(if $(CONFIG),--config $(CONFIG))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import logging
 import os
 import signal
@@ -410,6 +411,31 @@ def display_problem(environ: Mapping[str, str] | None = None) -> str | None:
             "run it from a desktop session, or use the command line (organiser --help).")
 
 
+def unanswered_display(environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the window cannot open on the X display DISPLAY names (one sentence), or None. Qt
+    aborts when that server does not answer (an SSH session's stale DISPLAY, a display that has
+    gone) with a message about libxcb-cursor0 and reinstalling, which sends people installing
+    packages they have; so ask libX11, as Qt would, whether it answers."""
+    env = os.environ if environ is None else environ
+    display, platform = env.get("DISPLAY", ""), env.get("QT_QPA_PLATFORM", "")
+    on_x = platform.startswith("xcb") if platform else not env.get("WAYLAND_DISPLAY")
+    if not sys.platform.startswith("linux") or not display or not on_x:
+        return None
+    try:
+        xlib = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        return None  # no libX11 to ask: Qt says what it says
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    connection = xlib.XOpenDisplay(display.encode())
+    if connection:
+        xlib.XCloseDisplay(connection)
+        return None
+    return (f"the display {display} (DISPLAY) does not answer, so the window cannot open there: run it "
+            "from a desktop session, or use the command line (organiser --help).")
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Open the desktop app (what `organiser` does without a command)."""
     import qasync
@@ -417,7 +443,7 @@ def run_app(args: argparse.Namespace) -> int:
     from organiser.paths import data_dir_of
     from organiser.ui.resources import app_icon
 
-    problem = display_problem()
+    problem = display_problem() or unanswered_display()
     if problem:
         print(f"organiser: {problem}", file=sys.stderr)
         return 1

@@ -7,17 +7,22 @@ set -eu
 LIBS="libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libx11-6 fonts-dejavu-core"
 # To show windows on a real X display.
 LIBS="$LIBS libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
-# venv for `make`, iproute2 for the LAN tests' network namespaces.
-LIBS="$LIBS python3-venv iproute2"
-# pdftotext reads back the attendance sheet and RSVP list the app saves as PDF (tests/ui/test_door.py).
-LIBS="$LIBS poppler-utils"
-# A laptop whose clock is years ahead, and 3 % packet loss by an nftables rule (tests/net/test_lan_chaos.py).
-LIBS="$LIBS faketime nftables"
-# The .deb (`make package`, tests/packaging): dpkg-deb builds it; the bundled Wayland plugin links these,
-# and packaging/build.py must find every linked library on this machine to name its package in Depends:.
-LIBS="$LIBS dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"
-# The bundled print plugin (Print / PDF of the attendance sheet) links libcups.
+# venv for `make`.
+LIBS="$LIBS python3-venv"
+# The print plugin (Print / PDF of the attendance sheet) links libcups.
 LIBS="$LIBS libcups2"
+# That is all `make run` asks for. The .deb (`make package`, with --for-packaging; tests/packaging, with
+# --with-test-tools): dpkg-deb builds it; the bundled Wayland plugin links these, and
+# packaging/build.py must find every linked library on this machine to name its package in Depends:.
+PACKAGING="dpkg patchelf libwayland-client0 libwayland-cursor0 libwayland-egl1"
+# Only with --with-test-tools: iproute2 for the LAN tests' network namespaces; pdftotext reads back the
+# attendance sheet and RSVP list the app saves as PDF (tests/ui/test_door.py); a laptop whose clock is
+# years ahead, and 3 % packet loss by an nftables rule (tests/net/test_lan_chaos.py).
+TEST_LIBS="iproute2 poppler-utils faketime nftables"
+case "${1:-}" in
+    --with-test-tools) LIBS="$LIBS $PACKAGING $TEST_LIBS" ;;
+    --for-packaging) LIBS="$LIBS $PACKAGING" ;;
+esac
 # Only with --with-test-tools (`make test`), for the round-trip tests (tests/formats/test_client_*.py),
 # which skip without them: the calendar, address book and task clients and a headless LibreOffice
 # Calc that organisers use beside Organiser; and Syncthing, two real instances of which carry a group
@@ -69,7 +74,7 @@ fi
 missing=$(missing_of $LIBS)
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ]; then
-    echo "Installing Debian packages Qt needs:$missing"
+    echo "Installing the Debian packages Organiser needs here:$missing"
     # shellcheck disable=SC2086
     apt_install $missing
 else

@@ -77,6 +77,10 @@ class ParsedFile:
     format: str
     items: list[ParsedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # about the file as a whole
+    # The headings of filled columns no field took, and the warning that names them (in the
+    # command line's words: the app says it in its own)
+    left_out: list[str] = field(default_factory=list)
+    left_out_note: str = ""
 
 
 OWN_UID = re.compile(r"^([0-9a-f]{32})@organiser$")

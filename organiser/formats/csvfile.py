@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from organiser.core.working_groups import working_group_role
 from organiser.formats.common import (
     OWN_UID,
     FormatError,
@@ -29,7 +30,8 @@ from organiser.formats.sheet_dates import DATE_FIELDS, day_comes_first, iso_date
 
 # Targets a column can map to; "given", "middle" and "family" are also joined into the name
 # when the file has no name column. Each name part is kept as the member's structured name.
-TARGETS = ("name", "given", "middle", "family", "prefix", "suffix", "emails", "phones", "roles", "skills",
+TARGETS = ("name", "given", "middle", "family", "prefix", "suffix", "emails", "phones", "roles", "working_groups",
+           "skills",
            "notes", "consent_email", "consent_phone", "consent_date", "joined", "phone_types", "email_types",
            "uid", "ignore")
 NAME_TARGETS = {"family": "family_name", "given": "given_name", "middle": "additional_names",
@@ -38,6 +40,7 @@ TARGET_ALIASES = {
     "first_name": "given", "given_name": "given", "firstname": "given", "middle_name": "middle",
     "last_name": "family", "family_name": "family", "surname": "family", "lastname": "family",
     "email": "emails", "e-mail": "emails", "phone": "phones", "role": "roles", "categories": "roles",
+    "working_group": "working_groups", "working group": "working_groups", "working groups": "working_groups",
     "skill": "skills", "note": "notes", "-": "ignore", "skip": "ignore", "none": "ignore",
 }
 # Whole column names (normalised: lower case, words split on anything not a letter/digit).
@@ -51,8 +54,8 @@ EXACT = {
     "name suffix": "suffix", "suffix": "suffix", "phone types": "phone_types", "email types": "email_types",
     "uid": "uid",
     "roles": "roles", "role": "roles", "categories": "roles", "category": "roles",
-    "labels": "roles", "group membership": "roles", "groups": "roles", "working group": "roles",
-    "working groups": "roles", "tags": "roles",
+    "labels": "roles", "group membership": "roles", "groups": "roles", "tags": "roles",
+    "working group": "working_groups", "working groups": "working_groups",
     "skills": "skills", "skill": "skills",
     "notes": "notes", "note": "notes", "comments": "notes", "comment": "notes", "remarks": "notes",
     "consent to email": "consent_email", "consent email": "consent_email",
@@ -170,7 +173,7 @@ def _split(value: str, target: str) -> list[str]:
 
 def _pieces(chunk: str, target: str) -> list[str]:
     """Roles and skills are split at ";" (a "\\;" kept in the value); emails and phones at ";" or ","."""
-    if target not in ("roles", "skills"):
+    if target not in ("roles", "working_groups", "skills"):
         return re.split(r"[;,]", chunk)
     return _split_escaped(chunk) if "\\" in chunk else chunk.split(";")
 
@@ -256,9 +259,11 @@ def _warn_unused(parsed: ParsedFile, header: list[str], targets: list[str | None
     unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
               if t is None and h.strip() and i in filled]
     if unused:
-        parsed.warnings.append(
+        parsed.left_out = unused
+        parsed.left_out_note = (
             f"{parsed.source}: column{'s' if len(unused) > 1 else ''} {', '.join(repr(u) for u in unused)} "
             "not imported (use --map 'COLUMN=field' to import one)")
+        parsed.warnings.append(parsed.left_out_note)
 
 
 def _filled_rows(reader: Any, source: str) -> Iterator[tuple[int, list[str]]]:
@@ -328,7 +333,7 @@ def _row_item(row: list[str], targets: list[str | None], number: int, line: int,
         item.extra["uid"] = found["uid"][0]
         if not OWN_UID.match(found["uid"][0]):
             values["source_uid"] = found["uid"][0]
-    item.extra["roles"] = found.get("roles", [])
+    item.extra["roles"] = found.get("roles", []) + [working_group_role(g) for g in found.get("working_groups", [])]
     item.extra["skills"] = found.get("skills", [])
     item.extra["carried"] = carried
     if not values["name"]:
@@ -345,7 +350,7 @@ def _cells_by_target(row: list[str], targets: list[str | None]) -> dict[str, lis
         if target is None or not cell.strip():
             continue
         cell = cell.replace("\r\n", "\n").replace("\r", "\n")
-        if target in ("emails", "phones", "roles", "skills"):
+        if target in ("emails", "phones", "roles", "working_groups", "skills"):
             found.setdefault(target, []).extend(_split(cell, target))
         elif target in ("phone_types", "email_types"):
             found.setdefault(target, []).extend(cell.split(";"))

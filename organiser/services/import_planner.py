@@ -56,6 +56,9 @@ class ImportPlan:
     # Of `warnings`, those about the whole file rather than one item (a misnamed file, a
     # column left out, a missing last line); the misdecoding sentence is not among them.
     file_notes: list[str] = field(default_factory=list)
+    # A spreadsheet's filled columns that no field took, and the note of `file_notes` naming them
+    left_out: list[str] = field(default_factory=list)
+    left_out_note: str = ""
 
     def of(self, action: str) -> list[PlannedItem]:
         return [i for i in self.items if i.action == action]

@@ -87,7 +87,8 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
     repaired = misdecoded is not None and repair_encoding
     parsed = read_file(misdecoded.data if misdecoded is not None and repaired else data, source, fmt, mapping)
     plan = ImportPlan(source, fmt, warnings=list(parsed.warnings), merge_duplicates=merge_duplicates,
-                      misdecoded=misdecoded, repaired=repaired)
+                      misdecoded=misdecoded, repaired=repaired, left_out=parsed.left_out,
+                      left_out_note=parsed.left_out_note)
     name_note = misnamed(source, fmt)
     if name_note:
         plan.warnings.insert(0, name_note)

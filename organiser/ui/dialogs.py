@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
 from organiser.ui.widgets import RecordPicker, error_colour, size_on_screen
-from organiser.ui.wording import as_typed, people_words
+from organiser.ui.wording import as_typed, in_the_window, people_words
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def sentence(exc: BaseException) -> str:
     text = str(exc).strip() or exc.__class__.__name__
     if isinstance(exc, ValidationError):  # the dialog's title says what it is about; no field name
         text = people_words(exc.message)
-    text = text[:1].upper() + text[1:]
+    text = in_the_window(text[:1].upper() + text[1:])
     return text if text.endswith((".", "!", "?")) else text + "."
 
 

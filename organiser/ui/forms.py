@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import ValidationError
 from organiser.core.records import KINDS, validate
+from organiser.core.working_groups import WORKING_GROUP_PREFIX, is_working_group, working_group_name
 from organiser.services import clock
 from organiser.services.clock import local_tz_name
 from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.services.members import Member
 from organiser.services.tasks import STATUSES, Task
-from organiser.ui.models.members import WORKING_GROUP_PREFIX, is_working_group, working_group_name
 from organiser.ui.models.tasks import STATUS_LABELS
 from organiser.ui.widgets import OptionalDate, RecordPicker, error_colour
 from organiser.ui.wording import people_words
@@ -106,9 +106,9 @@ class RecordForm(QWidget):
             first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear_errors(self) -> None:
-        for label in self.errors.values():
+        for label in [*self.errors.values(), self.general_error]:
             label.hide()
-        self.general_error.hide()
+            label.setMinimumHeight(0)
 
     def problems(self) -> list[ValidationError]:
         """Every refusal the form's values would meet, one per field, checked before saving so a
@@ -167,9 +167,23 @@ class RecordForm(QWidget):
         return text
 
     def _recheck(self, *_args: object) -> None:
-        """Once errors are on show, each goes away as soon as its field is put right."""
-        if any(not label.isHidden() for label in [*self.errors.values(), self.general_error]):
-            self.show_errors(self.problems(), focus=False)
+        """Once errors are on show, each goes away as soon as its field is put right, keeping its
+        place until the next Save: fields that moved as a person typed were clicked in the gap
+        (Phone moved up under the pointer as the email's message went). A field that has no message
+        gets none while being typed in; Save says it."""
+        shown = [label for label in [*self.errors.values(), self.general_error] if not label.isHidden()]
+        if not shown:
+            return
+        still: dict[QLabel, str] = {}
+        for exc in self.problems():
+            name = self.aliases().get(exc.field, exc.field)
+            still.setdefault(self.errors.get(name, self.general_error), self.in_words(exc, name))
+        for label in shown:
+            if label in still:
+                label.setText(still[label])
+            elif label.text():
+                label.setMinimumHeight(label.height())  # the fields below stay where they are
+                label.setText("")
 
     def aliases(self) -> dict[str, str]:
         return {}

@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QThreadPool, QTimer, Signa
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.peers_view = PeersView(group, self.bridge, node, network_note=network_note)
         self.meeting_view = MeetingView(group, self.bridge)  # the meeting of the event chosen in Events
         self.projector: QWidget | None = None
+        self.guide_window: QDialog | None = None  # open beside the window, to follow step by step
         self.views: dict[str, QWidget] = {"events": self.events_view, "tasks": self.tasks_view,
                                           "members": self.members_view, "peers": self.peers_view,
                                           "meeting": self.meeting_view}
@@ -349,7 +351,14 @@ class MainWindow(QMainWindow):
         self._transfer("export")
 
     def show_guide(self) -> None:
-        user_guide(self).exec()
+        """The guide in a window of its own that leaves this one usable: a newcomer reads a step
+        and does it. Asked again, the same window comes to the front."""
+        if self.guide_window is None:
+            self.guide_window = user_guide(self)
+            self.guide_window.setModal(False)
+        self.guide_window.show()
+        self.guide_window.raise_()
+        self.guide_window.activateWindow()
 
     def show_shortcuts(self) -> None:
         menus = [a for menu in self.menuBar().findChildren(QMenu) for a in menu.actions()]

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
+from organiser.core.working_groups import is_working_group, working_group_name
 from organiser.services.group import Group
 from organiser.services.meetings import AgendaItem
 from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
-from organiser.ui.models.members import is_working_group, working_group_name
 from organiser.ui.wording import people_words
 
 

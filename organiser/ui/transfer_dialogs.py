@@ -82,7 +82,7 @@ class ImportDialog(QDialog):
         self.merge_box = QCheckBox("Merge likely duplicates (members with the same email or phone)")
         self.merge_box.toggled.connect(self.replan)
         self.skip_box = QCheckBox("Skip invalid items and import the rest")
-        self.skip_box.toggled.connect(self._update_buttons)
+        self.skip_box.toggled.connect(self._show_summary)
         # shown when the file looks like UTF-8 read as Windows-1252 and saved again ("ZoÃ«")
         self.encoding_box = QCheckBox()
         self.encoding_box.setVisible(False)
@@ -240,16 +240,40 @@ class ImportDialog(QDialog):
             if not plan.repaired:
                 text = (f"{found.sentence(plan.source)}: tick “Read it as UTF-8” to import it as it was meant. "
                         + text)
-        if plan.invalid:
-            first = plan.invalid[0]
-            text += (f" Invalid items block the import (first: {first.where}, {first.reason.rstrip('.')}); "
-                     "fix the file, or tick “Skip invalid items” to import the rest.")
+        text += self._about_invalid(plan)
         for note in plan.file_notes:  # no row to show them beside
-            text += f" {note.rstrip('.')}."
+            text += f" {self._in_this_windows_words(plan, note).rstrip('.')}."
         n = sum(len(item.warnings) for item in plan.items)
         if n:
             text += f" {n} note{'s' if n != 1 else ''} about what was left out or guessed (see Details)."
         self.summary.setText(text)
+        self._update_buttons()
+
+    def _about_invalid(self, plan: ImportPlan) -> str:
+        if not plan.invalid:
+            return ""
+        first = plan.invalid[0]
+        said = f"{first.where}, {first.reason.rstrip('.')}"
+        if self.skip_box.isChecked():
+            n = len(plan.invalid)
+            return f" {n} invalid item{'s' if n != 1 else ''} will be left out (first: {said})."
+        return (f" Invalid items block the import (first: {said}); fix the file, or tick “Skip invalid items” "
+                "to import the rest.")
+
+    @staticmethod
+    def _in_this_windows_words(plan: ImportPlan, note: str) -> str:
+        """The note about columns left out tells what to type in Columns, not the command line's --map."""
+        if not plan.left_out or note != plan.left_out_note:
+            return note
+        many = len(plan.left_out) > 1
+        return (f"{plan.source}: column{'s' if many else ''} {', '.join(repr(c) for c in plan.left_out)} not imported; "
+                f"to import {'one' if many else 'it'}, type in Columns the field it goes to, "
+                f"e.g. {plan.left_out[0]}=notes")
+
+    def _show_summary(self) -> None:
+        """The box to skip invalid items changes what the summary says of them."""
+        if self.plan is not None and self.result is None and self.plan.backup is None and not self.busy:
+            self._planned(self.plan)
         self._update_buttons()
 
     def _failed(self, exc: BaseException) -> None:

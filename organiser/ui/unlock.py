@@ -75,7 +75,7 @@ class UnlockWindow(QWidget):
         self.several = held > 1
         which = (f" This laptop holds {held} groups: this one is {locked_label(folder)} in the list that "
                  "Other group… shows." if self.several else "")
-        intro = QLabel((note or "Type the group's passphrase to open it on this laptop.") + which)
+        intro = QLabel((note or "Type the passphrase chosen for this group on this laptop to open it.") + which)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.passphrase = QLineEdit()

@@ -113,6 +113,19 @@ class RecordPicker(QLineEdit):
             labels.append(label)
         self._model.setStringList(labels)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        popup = self.completer().popup()
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and popup.isVisible()
+                and popup.currentIndex().isValid()):
+            # Enter with the list open takes the entry it shows, once. Qt hands that Enter to this
+            # field first and then to the list: acting on both did everything twice (the door said
+            # the person it had just checked in was "already checked in").
+            event.accept()  # accepted, the list does nothing more than close
+            popup.hide()
+            self._choose(str(popup.currentIndex().data()))
+            return
+        super().keyPressEvent(event)
+
     def _choose(self, label: str) -> None:
         rid = self._choices.get(label)
         if rid:

@@ -15,6 +15,20 @@ def people_words(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
+# The services' pointers to a command, said the way the window says them: a member who clicked a
+# button has no terminal open, and the window shows the same thing one click away.
+IN_THE_WINDOW = (
+    ("see 'organiser device list' for the group's admins",
+     "Peers & group shows who they are (Role: admin, under The group's devices)"),
+)
+
+
+def in_the_window(message: str) -> str:
+    for command_words, window_words in IN_THE_WINDOW:
+        message = message.replace(command_words, window_words)
+    return message
+
+
 def as_typed(text: str) -> str:
     """`text` for a message box or a tooltip, shown letter for letter: both render text they take
     for markup, and the titles and names in them come from peers (a title's `<br><!--` hid the

@@ -95,3 +95,17 @@ def test_counts_read_right_and_tasks_show_names_and_roles_are_whole(filled) -> N
     assert "Ann Assignee" in tasks
     members = filled("member", "list").out
     assert "facilitator, treasurer, working group: Housing, working group: Outreach" in members
+
+
+def test_a_sheets_working_group_column_fills_the_members_working_groups(organiser_in_process, tmp_path: Path) -> None:
+    """A secretary's spreadsheet with a "Working group" column: those are working groups (the app's
+    Working groups column and filter), not roles."""
+    assert organiser_in_process("init", "--group", "Tenants Union", "--device-name", "door").code == 0
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("First name,Last name,Email,Working group,Role\r\n"
+                     "Ben,Okafor,ben@example.org,Repairs,Chair\r\n"
+                     "Emma,Brown,emma@example.org,Repairs;Outreach,\r\n", encoding="utf-8")
+    assert organiser_in_process("import", str(sheet)).code == 0
+    roles = {m["name"]: sorted(m["roles"]) for m in organiser_in_process("member", "list", "--json").json()}
+    assert roles == {"Ben Okafor": ["Chair", "working group: Repairs"],
+                     "Emma Brown": ["working group: Outreach", "working group: Repairs"]}

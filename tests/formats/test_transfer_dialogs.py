@@ -354,3 +354,42 @@ def test_markup_in_a_strangers_column_heading_shows_as_written_in_the_summary(gr
     qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
     assert f"column '{heading}' not imported" in reads(dialog.summary)
+
+
+def test_once_skipping_is_ticked_the_summary_says_the_invalid_items_will_be_left_out(group: Group,
+                                                                                    qtbot: Any) -> None:
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, FIXTURES / "members_with_errors.csv")
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert "Invalid items block the import" in reads(dialog.summary)
+    tick(qtbot, dialog.skip_box)
+    # the box is ticked and Import is on: the summary no longer says the import is blocked
+    assert "block the import" not in reads(dialog.summary) and "tick" not in reads(dialog.summary)
+    assert "2 invalid items will be left out (first: line 3" in reads(dialog.summary)
+    tick(qtbot, dialog.skip_box)
+    assert "Invalid items block the import" in reads(dialog.summary)
+
+
+def test_a_column_left_out_is_explained_in_the_windows_words_not_the_command_lines(group: Group, qtbot: Any,
+                                                                                    tmp_path: Path) -> None:
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("Name,Email,Flat\nAnna,anna@example.org,3A\n", encoding="utf-8")
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    said = reads(dialog.summary)
+    assert "column 'Flat' not imported" in said and "--map" not in said
+    assert "Flat=notes" in said and "Columns" in said
+    # doing what it says imports the column
+    qtbot.mouseClick(dialog.map_edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.map_edit, "Flat=notes")
+    qtbot.keyClick(dialog.map_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy and "Flat" not in reads(dialog.summary),
+                    timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
+    assert [m.notes for m in group.members.list()] == ["3A"]

@@ -262,3 +262,24 @@ def test_markup_in_a_name_already_checked_in_shows_as_written_at_the_door(window
 
     with_modal(lambda: click(qtbot, button), look)
     assert seen["intro"].startswith(f"Another person called {name} is already checked in")
+
+
+@pytest.mark.parametrize("down_presses", [0, 1])
+def test_enter_on_the_name_list_checks_in_once_and_says_nothing_of_already_checked_in(
+        window: MainWindow, social: Event, qtbot: Any, down_presses: int) -> None:
+    """The first arrival of the evening: a few letters, the list shows the name, Enter. The
+    list's Enter used to check the person in and then reach the field as a second Enter, which
+    said they were "already checked in" a moment after they came."""
+    window.group.members.add("Benedict Okafor")
+    detail = window.events_view.detail
+    field = detail.checkin_search
+    field.setFocus()
+    qtbot.keyClicks(field, "bened")
+    popup = field.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    for _ in range(down_presses):
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: field.text() == "", timeout=2000)
+    assert detail.count.text().startswith("1 of 2 places checked in")
+    assert not detail.door_banner.isVisible(), detail.door_banner.label.text()

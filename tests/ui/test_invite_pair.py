@@ -107,3 +107,31 @@ def test_markup_in_the_joining_laptops_name_shows_as_written_in_the_invite_dialo
         loop.run_until_complete(node.stop())
         for g in joined:
             g.close()
+
+
+def test_a_member_who_may_not_invite_is_told_where_the_app_shows_the_admins(
+        qtbot: Any, group: Group, tmp_path: Path, loop: asyncio.AbstractEventLoop,
+        warnings_shown: list[str]) -> None:
+    """The second laptop of a new group clicks Invite a device…: the refusal names the app's own place
+    for the admins, not a command to type in a terminal the member never opened."""
+    from tests.conftest import add_device
+
+    member = add_device(group, tmp_path / "member", "member laptop")
+    node = node_module.SyncNode(member, listen_host="127.0.0.1", discovery=False)
+    try:
+        loop.run_until_complete(node.start())
+        view = PeersView(member, None, node)
+        qtbot.addWidget(view)
+        view.show()
+        qtbot.mouseClick(view.invite_button, Qt.MouseButton.LeftButton)
+        with pytest.raises(OrganiserError):  # the refused job; the window shows it as below
+            finish_jobs(loop)
+        loop.run_until_complete(asyncio.sleep(0))  # a turn for the job's error to reach the window
+        assert len(warnings_shown) == 1
+        said = warnings_shown[0]
+        assert said.startswith("Only an admin can make invites")
+        assert "organiser device list" not in said
+        assert "Peers & group" in said and "admin" in said
+    finally:
+        loop.run_until_complete(node.stop())
+        member.close()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from organiser.services.group import Group, create_group
 from organiser.store.cipher import key_for
@@ -77,6 +77,10 @@ def test_the_unlock_screen_retries_calmly_and_then_opens(qtbot: Any, tmp_path: P
     opened: list[Group] = []
     unlock.unlocked.connect(opened.append)
     assert "Food Co-op" not in unlock.windowTitle()  # the name is inside the encrypted database
+    # each laptop chose its own passphrase when it created or joined the group: "the group's
+    # passphrase" sent a second member asking the secretary for hers
+    said = " ".join(label.text() for label in unlock.findChildren(QLabel) if label.isVisible())
+    assert "the passphrase chosen for this group on this laptop" in said and "group's passphrase" not in said
     qtbot.keyClicks(unlock.passphrase, "correct horse battery")
     qtbot.keyClick(unlock.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(unlock.busy.isHidden, timeout=15_000)  # the key is derived on a worker

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import MainWindow
@@ -72,6 +72,45 @@ def test_every_refusal_shows_at_once_in_plain_words_and_goes_when_fixed(window: 
     assert form.error_text("phones") != "" and form.error_text("name") != ""
     qtbot.keyClicks(form.name, "Bob Fixed")
     assert form.error_text("name") == ""
+
+
+def test_the_fields_stay_where_they_are_while_a_refused_value_is_put_right(window: MainWindow, qtbot: Any) -> None:
+    """The messages come on Save. Typing afterwards must not move the fields: a secretary who put the
+    email right and reached for Phone clicked the gap the email's message had left (Phone had moved
+    up under the pointer) and typed the phone number into Email."""
+    dialog = RecordDialog(window.group, window.bridge, "member", parent=window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    form = dialog.form
+    qtbot.keyClicks(form.name, "Ana Lopez")
+    qtbot.keyClicks(form.emails, "ana@example")
+    qtbot.keyClicks(form.phones, "call me")
+    save(dialog, qtbot)
+    assert form.error_text("emails") != "" and form.error_text("phones") != ""
+
+    def at(widget: Any) -> Any:
+        """Where the widget is on screen once the layout has caught up (as a person sees it)."""
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+        return widget.mapToGlobal(widget.rect().topLeft())
+
+    phone_at, roles_at = at(form.phones), at(form.roles)
+    qtbot.mouseClick(form.emails, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(form.emails, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    for key in "anna@":  # on its way to being right, the email is wrong again: no message jumps in
+        qtbot.keyClicks(form.emails, key)
+        assert at(form.phones) == phone_at
+    qtbot.keyClicks(form.emails, "example.org")
+    assert form.error_text("emails") == ""  # put right: its message goes at once
+    assert at(form.phones) == phone_at  # and Phone is still there
+    qtbot.mouseClick(form.phones, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(form.phones, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(form.phones, "07700 900123")
+    assert form.error_text("phones") == ""
+    assert at(form.roles) == roles_at
+    save(dialog, qtbot)
+    ana = next(m for m in window.group.members.list() if m.name == "Ana Lopez")
+    assert ana.emails == ["anna@example.org"] and ana.phones == ["07700 900123"]
 
 
 def test_editing_a_member_changes_the_row_in_place(window: MainWindow, qtbot: Any) -> None:

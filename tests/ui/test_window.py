@@ -221,12 +221,49 @@ def test_help_opens_the_user_guide_shipped_with_the_app_and_the_shortcuts(window
     from tests.ui.conftest import with_modal
 
     seen: dict[str, str] = {}
-    with_modal(lambda: click_menu(qtbot, window, window.guide_action),
-               lambda d: seen.update(guide=d.browser.toPlainText()))
+    click_menu(qtbot, window, window.guide_action)
+    guide = window.guide_window
+    assert guide is not None and guide.isVisible()
+    seen.update(guide=guide.browser.toPlainText())
+    guide.close()
     assert "Organiser: the user guide" in seen["guide"] and "Register and check in" in seen["guide"]
     with_modal(lambda: click_menu(qtbot, window, window.shortcuts_action),
                lambda d: seen.update(keys=d.browser.toPlainText()))
     assert "Ctrl+1" in seen["keys"] and "Events" in seen["keys"] and "Ctrl+N" in seen["keys"]
+
+
+def test_the_user_guide_stays_open_beside_the_window_while_a_person_follows_it(window: MainWindow,
+                                                                              qtbot: Any) -> None:
+    """A newcomer reads a step in the guide and does it in the window: the guide must not block the
+    window (it was a modal dialog: nothing could be clicked until it was closed)."""
+    window.windowHandle().requestActivate()  # F1 reaches the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    guide = window.guide_window
+    assert guide is not None and guide.isVisible() and not guide.isModal()
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    assert window.current_view() == "members"
+    assert guide.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F1)  # again: the same window comes forward, not a second
+    assert window.guide_window is guide and guide.isVisible()
+    guide.close()
+
+
+def test_the_user_guide_tells_a_secretary_how_to_bring_in_a_spreadsheet_and_how_locking_works(
+        window: MainWindow, qtbot: Any) -> None:
+    """The first evening's questions, answered where a newcomer looks (Help): how the member list in
+    a spreadsheet gets in, how to hand lists to another tool, whose passphrase the lock screen wants."""
+    window.windowHandle().requestActivate()  # F1 reaches the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    guide = window.guide_window
+    assert guide is not None
+    text = guide.browser.toPlainText()
+    guide.close()
+    assert "File → Import…" in text and "Columns" in text and "Flat=notes" in text
+    assert "Merge likely duplicates" in text and "Skip invalid items" in text
+    assert "File → Export…" in text
+    assert "Lock now" in text and "15 minutes" in text and "each laptop has its own" in text
 
 
 def test_sidebar_icons_follow_a_dark_palette(window: MainWindow, qtbot: Any) -> None:

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from organiser.core.bus import RecordsChanged
 from organiser.core.letters import plain
+from organiser.core.working_groups import is_working_group, working_group_name
 from organiser.services.group import Group
 from organiser.store import queries
 from organiser.store.queries import StoredRow
@@ -31,7 +32,6 @@ from organiser.ui.models.live import (
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 from organiser.ui.wording import as_typed
 
-WORKING_GROUP_PREFIX = "working group:"
 COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
 NAME_ROLE = FIRST_CUSTOM_ROLE
 ROLES_ROLE = FIRST_CUSTOM_ROLE + 1
@@ -41,14 +41,6 @@ MEMBER_KINDS = frozenset({"member", "member_role", "member_skill"})
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY, TOOLTIP = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole)
 USER = int(Qt.ItemDataRole.UserRole)
-
-
-def is_working_group(role: str) -> bool:
-    return role.casefold().startswith(WORKING_GROUP_PREFIX)
-
-
-def working_group_name(role: str) -> str:
-    return role[len(WORKING_GROUP_PREFIX):].strip() if is_working_group(role) else role
 
 
 @dataclass(slots=True)
