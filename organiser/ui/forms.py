@@ -11,7 +11,6 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -30,6 +29,7 @@ from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.services.members import Member
 from organiser.services.tasks import STATUSES, Task
+from organiser.ui.date_time_fields import DateTimeField
 from organiser.ui.models.tasks import STATUS_LABELS
 from organiser.ui.widgets import OptionalDate, RecordPicker, error_colour
 from organiser.ui.wording import people_words
@@ -41,8 +41,8 @@ PRIORITY_SUFFIX = " of 9 (9 is most urgent)"
 def _change_signals(widget: QWidget) -> list[Any]:
     if isinstance(widget, QLineEdit | QPlainTextEdit):
         return [widget.textChanged]
-    if isinstance(widget, QDateTimeEdit):
-        return [widget.dateTimeChanged]
+    if isinstance(widget, DateTimeField):
+        return [widget.dateTimeChanged, widget.timeLeft]
     if isinstance(widget, QComboBox):
         return [widget.currentTextChanged]
     if isinstance(widget, QSpinBox):
@@ -285,26 +285,17 @@ class MemberForm(RecordForm):
         self.group.members.edit(record_id, **values)
 
 
-def _qdt(text: str) -> QDateTime:
-    parsed = datetime.fromisoformat(text).replace(tzinfo=None)
-    return QDateTime(parsed.year, parsed.month, parsed.day, parsed.hour, parsed.minute, 0)
-
-
-def _iso(edit: QDateTimeEdit) -> str:
-    return edit.dateTime().toString("yyyy-MM-ddTHH:mm")
-
-
 class EventForm(RecordForm):
     kind = "event"
 
     def __init__(self, group: Group, parent: QWidget | None = None) -> None:
         super().__init__(group, parent)
         self.title = self.add("title", "&Title", QLineEdit())
-        self.start = self.add("start", "&Starts", QDateTimeEdit())
-        self.end = self.add("end", "&Ends", QDateTimeEdit())
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.start = self.add("start", "&Starts", DateTimeField("Starts"))
+        self.end = self.add("end", "&Ends", DateTimeField("Ends"))
+        for name, field in (("start", self.start), ("end", self.end)):
+            field.set_names(self.labels[name])  # add() named the whole; the day and the time each get theirs
+            field.timeLeft.connect(lambda field=field, name=name: self._say_if_unreadable(name, field))
         self.tz = self.add("tz", "Time &zone", QComboBox())
         self.tz.setEditable(True)
         self.tz.addItems(sorted(available_timezones()))
@@ -325,11 +316,30 @@ class EventForm(RecordForm):
                          "tz": local_tz_name(), "location": "", "capacity": None, "status": "scheduled",
                          "description": ""})
 
+    def _say_if_unreadable(self, name: str, field: DateTimeField) -> None:
+        """A time that cannot be read is refused under its field as soon as the person leaves it."""
+        if field.refusal():
+            label = self.errors[name]
+            label.setText(field.refusal())
+            label.show()
+
+    def problems(self) -> list[ValidationError]:
+        unread = [ValidationError(name, field.refusal())
+                  for name, field in (("start", self.start), ("end", self.end)) if field.refusal()]
+        if not unread:
+            return super().problems()
+        return unread + [p for p in super().problems() if p.field not in ("start", "end")]
+
+    def in_words(self, exc: ValidationError, name: str) -> str:
+        if name in ("start", "end") and exc.message.startswith("“"):
+            return exc.message
+        return super().in_words(exc, name)
+
     def _move_end_with_start(self, start: QDateTime) -> None:
         """Moving the start keeps the event as long as it was: the end moves by as much."""
         moved = self._start_shown.secsTo(start)
         self._start_shown = start
-        if moved:
+        if moved and self.end.dateTime().isValid():
             self.end.setDateTime(self.end.dateTime().addSecs(moved))
 
     def to_values(self, e: Event) -> dict[str, Any]:
@@ -341,10 +351,13 @@ class EventForm(RecordForm):
 
     def set_values(self, v: dict[str, Any]) -> None:
         self.title.setText(v.get("title", ""))
-        self.start.setDateTime(_qdt(v["start"]))
+        self.start.set_value(v["start"])
         self._start_shown = self.start.dateTime()
-        end = v.get("end") or (datetime.fromisoformat(v["start"]) + timedelta(hours=2)).isoformat()
-        self.end.setDateTime(_qdt(end))
+        end = v.get("end")
+        if not end:
+            start = self.start.dateTime().toPython() if self.start.dateTime().isValid() else clock.now()
+            end = (start + timedelta(hours=2)).isoformat(timespec="minutes")
+        self.end.set_value(end)
         self.tz.setCurrentText(v.get("tz") or local_tz_name())
         self.location.setText(v.get("location", ""))
         self.capacity.setValue(v.get("capacity") or 0)
@@ -352,7 +365,7 @@ class EventForm(RecordForm):
         self.description.setPlainText(v.get("description", ""))
 
     def values(self) -> dict[str, Any]:
-        return {"title": self.title.text(), "start": _iso(self.start), "end": _iso(self.end),
+        return {"title": self.title.text(), "start": self.start.value(), "end": self.end.value(),
                 "tz": self.tz.currentText().strip(), "location": self.location.text(),
                 "capacity": self.capacity.value() or None, "status": self.status.currentData(),
                 "description": self.description.toPlainText()}

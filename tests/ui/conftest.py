@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QDateTimeEdit,
     QLabel,
     QLineEdit,
     QMenu,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from organiser.services.demo import DemoSize, populate
 from organiser.services.group import Group
+from organiser.ui.date_time_fields import DateTimeField
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
 from tests.conftest import FROZEN_NOW, add_device, sync_pair
@@ -174,15 +174,20 @@ def retype(qtbot: Any, widget: QWidget, text: str) -> None:
     qtbot.keyClicks(widget, text)
 
 
-def type_datetime(qtbot: Any, edit: QDateTimeEdit, text: str) -> None:
-    """Type a date and time like '2031-06-14 15:00' into a date-time field as a person does:
-    select the year, type its digits; each full section moves on to the next by itself."""
-    edit.setFocus()
-    qtbot.keyClick(edit, Qt.Key.Key_Home)
-    for _ in range(4):
-        qtbot.keyClick(edit, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.keyClicks(edit, "".join(c for c in text if c.isdigit()))
-    assert edit.dateTime().toString("yyyy-MM-dd HH:mm") == text, edit.dateTime().toString("yyyy-MM-dd HH:mm")
+def type_datetime(qtbot: Any, field: DateTimeField, text: str, time_typed: str | None = None) -> None:
+    """Enter a day and time like '2031-06-14 15:00' as a person does: click into the day, select
+    what is there, type the day; Tab to the time, type it (as `time_typed`, e.g. '3pm', when
+    given) and Tab on."""
+    day, _, hour = text.partition(" ")
+    qtbot.mouseClick(field.date, Qt.MouseButton.LeftButton, pos=QPoint(8, field.date.height() // 2))
+    qtbot.keyClick(field.date, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field.date, day)
+    qtbot.keyClick(field.date, Qt.Key.Key_Tab)
+    assert field.window().focusWidget() is field.time  # Tab went from the day to the time
+    qtbot.keyClick(field.time, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field.time, time_typed or hour)
+    qtbot.keyClick(field.time, Qt.Key.Key_Tab)
+    assert field.dateTime().toString("yyyy-MM-dd HH:mm") == text, field.dateTime().toString("yyyy-MM-dd HH:mm")
 
 
 def pick(qtbot: Any, picker: QLineEdit, typed: str, expected: str) -> None:
