@@ -238,9 +238,16 @@ class MemberForm(RecordForm):
         self.consent_email.setAccessibleName("Consent to email")
         self.consent_date = self.add("consent_date", "Consent date", OptionalDate("given on"))
         self.joined = self.add("joined", "&Joined", OptionalDate("joined on"))
+        for consent in (self.consent_email, self.consent_phone):
+            consent.clicked.connect(self._consent_given_today)  # a person's tick, not a record loaded
         self.notes = self.add("notes", "N&otes", QPlainTextEdit())
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(90)
+
+    def _consent_given_today(self, ticked: bool) -> None:
+        """Consent given now was given today: its date says so, until the person changes it."""
+        if ticked and self.consent_date.value() is None:
+            self.consent_date.set_value(clock.today().isoformat())
 
     def to_values(self, m: Member) -> dict[str, Any]:
         return {"name": m.name, "emails": list(m.emails), "phones": list(m.phones),
