@@ -73,8 +73,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Export:", self.format_box)
         form.addRow("To file:", file_row)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
+        self.note = ExportNote()
         from organiser.ui.lock import PassphraseFields
 
         self.encrypt_box = QCheckBox("&Encrypt the backup with a passphrase")
@@ -82,6 +81,9 @@ class ExportDialog(QDialog):
         self.encrypt_box.toggled.connect(self.encrypt_fields.setVisible)
         self.encrypt_box.toggled.connect(lambda _on: self._format_changed(0))
         self.encrypt_fields.setVisible(False)
+        keep_place = self.encrypt_box.sizePolicy()
+        keep_place.setRetainSizeWhenHidden(True)  # the buttons below stay put when it shows for a backup
+        self.encrypt_box.setSizePolicy(keep_place)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setVisible(False)
@@ -108,28 +110,13 @@ class ExportDialog(QDialog):
         self.path_edit.setText(str(current.with_suffix(suffix)))
         self.encrypt_box.setVisible(fmt == "json")
         encrypted = fmt == "json" and self.encrypt_box.isChecked()
-        self.note.setText({
-            "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
-            "vcf": "Members with names, emails, phones, roles as categories and notes.",
-            "csv": ("Members as a spreadsheet with commas between columns (UTF-8, for LibreOffice, Google Sheets, "
-                    "other tools and Excel in English; Excel set to a language that writes 1,5 for one and a half "
-                    "opens it all in column A: choose CSV with semicolons or .xlsx for that Excel)."
-                    if chosen.csv_separator == "," else
-                    "Members as a spreadsheet with semicolons between columns (UTF-8), as Excel set to French, "
-                    "German, Spanish, Italian and other languages that write 1,5 for one and a half opens it "
-                    "with a double-click; LibreOffice asks, and Organiser reads it back.")
-                   + " A cell a spreadsheet would run as a formula or turn into a number starts with '.",
-            "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
-            "json": "Everything, with the signed change log, so the group can be restored exactly. "
-                    "Keep it safe: it holds all members' details.",
-        }[fmt] + ("" if encrypted else " This file is not encrypted: anyone who gets it can read it."))
+        self.note.setText(_note(chosen, encrypted))
         self._grow()
 
     def _grow(self) -> None:
-        """Room for what just came in (the backup's longer note, its Encrypt box, the passphrase
-        fields): a dialog does not grow by itself, and its rows were squashed and cut off."""
+        """Room for what just came in (the passphrase fields): a dialog does not grow by itself,
+        and its rows were squashed and cut off."""
         self.resize(self.size().expandedTo(self.sizeHint()))
-
     def choose_file(self) -> None:
         suffix = self.choice().suffix
         path, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"*{suffix}")
@@ -189,6 +176,50 @@ class ExportDialog(QDialog):
     def reject(self) -> None:
         if self._job is None:
             super().reject()
+
+
+def _note(chosen: ExportChoice, encrypted: bool) -> str:
+    """What the chosen export holds and who opens it."""
+    return {
+        "ics": "Events (with time zones and repeats) and tasks, for Thunderbird, Google, Nextcloud, phones.",
+        "vcf": "Members with names, emails, phones, roles as categories and notes.",
+        "csv": ("Members as a spreadsheet with commas between columns (UTF-8, for LibreOffice, Google Sheets, "
+                "other tools and Excel in English; Excel set to a language that writes 1,5 for one and a half "
+                "opens it all in column A: choose CSV with semicolons or .xlsx for that Excel)."
+                if chosen.csv_separator == "," else
+                "Members as a spreadsheet with semicolons between columns (UTF-8), as Excel set to French, "
+                "German, Spanish, Italian and other languages that write 1,5 for one and a half opens it "
+                "with a double-click; LibreOffice asks, and Organiser reads it back.")
+               + " A cell a spreadsheet would run as a formula or turn into a number starts with '.",
+        "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
+        "json": "Everything, with the signed change log, so the group can be restored exactly. "
+                "Keep it safe: it holds all members' details.",
+    }[chosen.format] + ("" if encrypted else " This file is not encrypted: anyone who gets it can read it.")
+
+
+class ExportNote(QLabel):
+    """The note under the choice, as high as the longest of the notes needs at its width, so
+    choosing another format moves nothing: the dialog grew under the pointer when CSV's long
+    note came in, and a click at the Export button's old place missed it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._measure = QLabel()
+        self._measure.setWordWrap(True)
+        self._heights: dict[int, int] = {}
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        if width not in self._heights:
+            self._measure.setFont(self.font())
+            self._measure.setContentsMargins(self.contentsMargins())
+            needed = 0
+            for choice in EXPORT_FORMATS:
+                self._measure.setText(_note(choice, encrypted=False))
+                needed = max(needed, self._measure.heightForWidth(width))
+            self._heights[width] = needed
+        return max(self._heights[width], super().heightForWidth(width))  # a longer message after Export
 
 
 def _safe(name: str) -> str:
