@@ -11,7 +11,9 @@ from datetime import date, datetime, time
 
 from PySide6.QtCore import QDate, QDateTime, QPoint, Qt, QTime, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QCalendarWidget, QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from organiser.services import clock
 
 DATE_SHOWN = "yyyy-MM-dd"
 DAY_HINT = "e.g. 2031-06-14"
@@ -142,6 +144,99 @@ class DayField(QLineEdit):
             self.set_day(read)
 
 
+class DayPicker(QWidget):
+    """A day typed in its field or picked from the calendar that drops down beside it."""
+
+    picked = Signal()  # a day was picked from the calendar
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = DayField()
+        self.button = QToolButton()
+        self.button.setText("▾")
+        self.button.setToolTip("Pick the day from a calendar (Alt+Down in the day)")
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the day to what follows
+        self.calendar = QCalendarWidget()
+        self.calendar.setWindowFlags(Qt.WindowType.Popup)
+        self.calendar.setGridVisible(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.field)
+        layout.addWidget(self.button)
+        self.setFocusProxy(self.field)
+        self.field.calendarAsked.connect(self.open_calendar)
+        self.button.clicked.connect(self.open_calendar)
+        self.calendar.clicked.connect(self._picked)
+        self.calendar.activated.connect(self._picked)  # Enter on a day
+
+    def set_names(self, name: str) -> None:
+        self.field.setAccessibleName(f"{name}: day")
+        self.button.setAccessibleName(f"{name}: pick the day from a calendar")
+        self.calendar.setAccessibleName(f"{name}: calendar")
+
+    def open_calendar(self) -> None:
+        day = self.field.day()
+        if day is not None:
+            self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+        self.calendar.adjustSize()
+        self.calendar.move(self.field.mapToGlobal(QPoint(0, self.field.height())))
+        self.calendar.show()
+        self.calendar.setFocus(Qt.FocusReason.PopupFocusReason)
+
+    def _picked(self, day: QDate) -> None:
+        self.calendar.hide()
+        self.field.setText(day.toString(DATE_SHOWN))
+        self.field.setFocus(Qt.FocusReason.PopupFocusReason)
+        self.picked.emit()
+
+
+class OptionalDate(QWidget):
+    """A day that may be left unset (a due date, a consent date): a box to tick, then the day
+    typed or picked from the calendar."""
+
+    changed = Signal()
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = QCheckBox(label)
+        self.picker = DayPicker()
+        self.edit = self.picker.field
+        self.edit.set_day(clock.today())
+        self.picker.setEnabled(False)
+        self.check.toggled.connect(self.picker.setEnabled)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.check)
+        layout.addWidget(self.picker)
+        layout.addStretch(1)
+        self.check.setAccessibleName(label)
+        self.picker.set_names(label)
+        self.setFocusProxy(self.check)
+        self.check.toggled.connect(self.changed)
+        self.edit.editingFinished.connect(self.changed)
+        self.picker.picked.connect(self.changed)
+
+    def refusal(self) -> str:
+        return unreadable_day(self.edit.text()) if self.check.isChecked() and self.edit.day() is None else ""
+
+    def value(self) -> str | None:
+        """The day as stored (yyyy-mm-dd), None when unticked; what was typed when it cannot be read."""
+        if not self.check.isChecked():
+            return None
+        day = self.edit.day()
+        return day.isoformat() if day is not None else self.edit.text().strip()
+
+    def set_value(self, value: str | None) -> None:
+        self.check.setChecked(bool(value))
+        if value:
+            day = read_day(value[:10])
+            if day is not None:
+                self.edit.set_day(day)
+            else:
+                self.edit.setText(value)
+
+
 class DateTimeField(QWidget):
     """The day (with its calendar) and the time of an event's start or end."""
 
@@ -150,31 +245,19 @@ class DateTimeField(QWidget):
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.date = DayField()
-        self.calendar_button = QToolButton()
-        self.calendar_button.setText("▾")
-        self.calendar_button.setToolTip("Pick the day from a calendar (Alt+Down in the day)")
-        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the day to the time
-        self.calendar = QCalendarWidget()
-        self.calendar.setWindowFlags(Qt.WindowType.Popup)
-        self.calendar.setGridVisible(True)
+        self.day = DayPicker()
+        self.date, self.calendar, self.calendar_button = self.day.field, self.day.calendar, self.day.button
         self.time = TimeField()
         self.set_names(name)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.date)
-        layout.addWidget(self.calendar_button)
-        layout.addSpacing(8)
+        layout.addWidget(self.day)
         layout.addWidget(self.time)
         layout.addStretch(1)
         self.setFocusProxy(self.date)  # the label's shortcut goes to the day, Tab then to the time
         self._shown = self.dateTime()
         self.date.editingFinished.connect(self._left)
-        self.date.calendarAsked.connect(self.open_calendar)
-        self.calendar_button.clicked.connect(self.open_calendar)
-        self.calendar.clicked.connect(self._picked)
-        self.calendar.activated.connect(self._picked)  # Enter on a day
+        self.day.picked.connect(self._left)
         self.time.editingFinished.connect(self._left)
         # the end follows the start as it is typed, each time what is typed so far can be read
         self.date.textEdited.connect(self._changed)
@@ -183,25 +266,8 @@ class DateTimeField(QWidget):
     def set_names(self, name: str) -> None:
         """What a screen reader says for each part."""
         self.setAccessibleName(name)
-        self.date.setAccessibleName(f"{name}: day")
+        self.day.set_names(name)
         self.time.setAccessibleName(f"{name}: time")
-        self.calendar_button.setAccessibleName(f"{name}: pick the day from a calendar")
-        self.calendar.setAccessibleName(f"{name}: calendar")
-
-    def open_calendar(self) -> None:
-        day = self.date.day()
-        if day is not None:
-            self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))
-        self.calendar.adjustSize()
-        self.calendar.move(self.date.mapToGlobal(QPoint(0, self.date.height())))
-        self.calendar.show()
-        self.calendar.setFocus(Qt.FocusReason.PopupFocusReason)
-
-    def _picked(self, day: QDate) -> None:
-        self.calendar.hide()
-        self.date.setText(day.toString(DATE_SHOWN))
-        self.date.setFocus(Qt.FocusReason.PopupFocusReason)
-        self._left()
 
     def dateTime(self) -> QDateTime:  # noqa: N802 (as Qt's date-time edit names it)
         """The day and time shown; not valid while either cannot be read."""

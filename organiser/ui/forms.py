@@ -29,9 +29,9 @@ from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.services.members import Member
 from organiser.services.tasks import STATUSES, Task
-from organiser.ui.date_time_fields import DateTimeField
+from organiser.ui.date_time_fields import DateTimeField, OptionalDate
 from organiser.ui.models.tasks import STATUS_LABELS
-from organiser.ui.widgets import OptionalDate, RecordPicker, error_colour
+from organiser.ui.widgets import RecordPicker, error_colour
 from organiser.ui.wording import people_words
 
 EVENT_STATUS_LABELS = {"scheduled": "Scheduled", "cancelled": "Cancelled"}
@@ -50,7 +50,7 @@ def _change_signals(widget: QWidget) -> list[Any]:
     if isinstance(widget, QCheckBox):
         return [widget.toggled]
     if isinstance(widget, OptionalDate):
-        return [widget.check.toggled, widget.edit.dateChanged]
+        return [widget.changed]
     return []
 
 
@@ -97,7 +97,21 @@ class RecordForm(QWidget):
         self.labels[name] = label.replace("&", "").rstrip(":")
         for signal in _change_signals(widget):
             signal.connect(self._recheck)
+        if isinstance(widget, DateTimeField | OptionalDate):  # said on leaving the field, not only at Save
+            left = widget.timeLeft if isinstance(widget, DateTimeField) else widget.changed
+            left.connect(lambda name=name, widget=widget: self._say_if_unreadable(name, widget))
         return widget
+
+    def _say_if_unreadable(self, name: str, field: DateTimeField | OptionalDate) -> None:
+        if field.refusal():
+            label = self.errors[name]
+            label.setText(field.refusal())
+            label.show()
+
+    def unreadable(self) -> list[ValidationError]:
+        """Days and times typed that cannot be read, refused in the form's own words."""
+        return [ValidationError(name, field.refusal()) for name, field in self.fields.items()
+                if isinstance(field, DateTimeField | OptionalDate) and field.refusal()]
 
     def focus_first(self) -> None:
         """Typing starts in the first field, not on the scroll area around the form."""
@@ -113,12 +127,14 @@ class RecordForm(QWidget):
     def problems(self) -> list[ValidationError]:
         """Every refusal the form's values would meet, one per field, checked before saving so a
         person sees them all at once (the service stops at the first)."""
-        found: list[ValidationError] = []
+        found = self.unreadable()
         spec = KINDS[self.kind]
         values = self.values()
         for name, value in values.items():
             if name not in spec.by_name or spec.by_name[name].type.startswith("ref:"):
                 continue  # pickers say for themselves whether a name was picked
+            if any(e.field == name for e in found):
+                continue  # typing that cannot be read is said as such
             try:
                 validate(self.kind, {name: value}, current={})
             except ValidationError as exc:
@@ -157,6 +173,8 @@ class RecordForm(QWidget):
 
     def in_words(self, exc: ValidationError, name: str) -> str:
         """The service's sentence without its field name, and in the words on the form's label."""
+        if any(exc.message == own.message for own in self.unreadable()):
+            return exc.message
         if exc.field == "end" and "before it starts" in exc.message:
             return "The event ends before it starts: choose an end after the start."
         text = people_words(exc.message)
@@ -302,7 +320,6 @@ class EventForm(RecordForm):
         self.end = self.add("end", "&Ends", DateTimeField("Ends"))
         for name, field in (("start", self.start), ("end", self.end)):
             field.set_names(self.labels[name])  # add() named the whole; the day and the time each get theirs
-            field.timeLeft.connect(lambda field=field, name=name: self._say_if_unreadable(name, field))
         self.tz = self.add("tz", "Time &zone", QComboBox())
         self.tz.setEditable(True)
         self.tz.addItems(sorted(available_timezones()))
@@ -322,25 +339,6 @@ class EventForm(RecordForm):
         self.set_values({"title": "", "start": start.isoformat(timespec="minutes"), "end": None,
                          "tz": local_tz_name(), "location": "", "capacity": None, "status": "scheduled",
                          "description": ""})
-
-    def _say_if_unreadable(self, name: str, field: DateTimeField) -> None:
-        """A time that cannot be read is refused under its field as soon as the person leaves it."""
-        if field.refusal():
-            label = self.errors[name]
-            label.setText(field.refusal())
-            label.show()
-
-    def problems(self) -> list[ValidationError]:
-        unread = [ValidationError(name, field.refusal())
-                  for name, field in (("start", self.start), ("end", self.end)) if field.refusal()]
-        if not unread:
-            return super().problems()
-        return unread + [p for p in super().problems() if p.field not in ("start", "end")]
-
-    def in_words(self, exc: ValidationError, name: str) -> str:
-        if name in ("start", "end") and exc.message.startswith("“"):
-            return exc.message
-        return super().in_words(exc, name)
 
     def _move_end_with_start(self, start: QDateTime) -> None:
         """Moving the start keeps the event as long as it was: the end moves by as much."""

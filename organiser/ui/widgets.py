@@ -1,13 +1,11 @@
-"""Small widgets the forms share: an optional date, a record picker with search, a banner."""
+"""Small widgets the forms share: a record picker with search, a banner."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
@@ -20,9 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QCompleter,
-    QDateEdit,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from organiser.services import clock
 from organiser.services.group import Group
 from organiser.store import queries
 from organiser.ui.narrow import ButtonRow, CompactButton
@@ -40,36 +35,6 @@ from organiser.ui.narrow import ButtonRow, CompactButton
 def error_colour(widget: QWidget) -> str:
     """A red that reads on the current palette, light or dark."""
     return "#ff7b72" if widget.palette().color(QPalette.ColorRole.Window).lightness() < 128 else "#b3261e"
-
-
-class OptionalDate(QWidget):
-    """A date that may be left unset (a due date, a consent date)."""
-
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.check = QCheckBox(label)
-        self.edit = QDateEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("yyyy-MM-dd")
-        self.edit.setDate(QDate(clock.today()))
-        self.edit.setEnabled(False)
-        self.check.toggled.connect(self.edit.setEnabled)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.check)
-        layout.addWidget(self.edit, 1)
-        self.check.setAccessibleName(label)
-        self.edit.setAccessibleName(label)
-        self.setFocusProxy(self.check)
-
-    def value(self) -> str | None:
-        return self.edit.date().toString("yyyy-MM-dd") if self.check.isChecked() else None
-
-    def set_value(self, value: str | None) -> None:
-        self.check.setChecked(bool(value))
-        if value:
-            parsed = date.fromisoformat(value[:10])
-            self.edit.setDate(QDate(parsed.year, parsed.month, parsed.day))
 
 
 class RecordPicker(QLineEdit):

@@ -125,3 +125,34 @@ def test_the_fields_have_names_a_screen_reader_says(window: MainWindow, qtbot: A
     assert (start.date.accessibleName(), start.time.accessibleName()) == ("Starts: day", "Starts: time")
     assert start.calendar_button.accessibleName() == "Starts: pick the day from a calendar"
     assert isinstance(start.calendar, QCalendarWidget)
+
+
+def tick_and_type_day(qtbot: Any, optional: Any, typed: str) -> None:
+    """Tick the box in front of a day, Tab into the day, type it and Tab on."""
+    click(qtbot, optional.check)
+    qtbot.keyClick(optional.check, Qt.Key.Key_Tab)
+    assert optional.window().focusWidget() is optional.edit
+    qtbot.keyClick(optional.edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(optional.edit, typed)
+    qtbot.keyClick(optional.edit, Qt.Key.Key_Tab)
+
+
+def test_a_tasks_due_day_is_typed_as_people_write_it(window: MainWindow, qtbot: Any) -> None:
+    dialog = shown_dialog(window, qtbot, "task")
+    qtbot.keyClicks(dialog.form.title, "Book the hall")
+    tick_and_type_day(qtbot, dialog.form.due, "14 June 2031")
+    assert dialog.form.due.edit.text() == "2031-06-14"
+    save(dialog, qtbot)
+    task = next(t for t in window.group.tasks.list() if t.title == "Book the hall")
+    assert task.due == "2031-06-14"
+
+
+def test_a_joined_day_that_cannot_be_read_is_refused_under_its_field(window: MainWindow, qtbot: Any) -> None:
+    dialog = shown_dialog(window, qtbot, "member")
+    qtbot.keyClicks(dialog.form.name, "Dara Quinn")
+    tick_and_type_day(qtbot, dialog.form.joined, "last spring")
+    refusal = "“last spring” is not a day: write it like 2031-06-14 or 14/6/2031, or pick it from the calendar."
+    assert dialog.form.error_text("joined") == refusal
+    save(dialog, qtbot)
+    assert dialog.form.error_text("joined") == refusal
+    assert not any(m.name == "Dara Quinn" for m in window.group.members.list())
