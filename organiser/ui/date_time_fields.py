@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, time
 
 from PySide6.QtCore import QDate, QDateTime, QPoint, Qt, QTime, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QCalendarWidget, QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from organiser.services import clock
@@ -216,6 +216,16 @@ class OptionalDate(QWidget):
         self.check.toggled.connect(self.changed)
         self.edit.editingFinished.connect(self.changed)
         self.picker.picked.connect(self.changed)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        """A click on the greyed day means 'this day is set': the box ticks and the day takes the
+        keys (a disabled field took the click and did nothing)."""
+        if not self.check.isChecked() and self.picker.geometry().contains(event.position().toPoint()):
+            self.check.setChecked(True)
+            self.edit.setFocus(Qt.FocusReason.MouseFocusReason)
+            self.edit.selectAll()
+            return
+        super().mousePressEvent(event)
 
     def refusal(self) -> str:
         return unreadable_day(self.edit.text()) if self.check.isChecked() and self.edit.day() is None else ""

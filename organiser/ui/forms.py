@@ -256,6 +256,9 @@ class MemberForm(RecordForm):
         self.consent_email.setAccessibleName("Consent to email")
         self.consent_date = self.add("consent_date", "Consent date", OptionalDate("given on"))
         self.joined = self.add("joined", "&Joined", OptionalDate("joined on"))
+        ticks = (self.consent_date.check, self.joined.check)
+        for tick in ticks:  # the two days one under the other
+            tick.setMinimumWidth(max(t.sizeHint().width() for t in ticks))
         for consent in (self.consent_email, self.consent_phone):
             consent.clicked.connect(self._consent_given_today)  # a person's tick, not a record loaded
         self.notes = self.add("notes", "N&otes", QPlainTextEdit())

@@ -117,6 +117,10 @@ def test_the_day_is_picked_from_the_calendar_with_the_keys_alone(window: MainWin
     qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert not calendar.isVisible()
     assert (start.date.text(), dialog.form.end.date.text()) == ("2031-02-10", "2031-02-10")
+    qtbot.keyClick(start.date, Qt.Key.Key_F4)
+    assert calendar.isVisible()
+    qtbot.keyClick(grid, Qt.Key.Key_Escape)  # closes the calendar, not the dialog; the day stays
+    assert not calendar.isVisible() and dialog.isVisible() and start.date.text() == "2031-02-10"
 
 
 def test_the_fields_have_names_a_screen_reader_says(window: MainWindow, qtbot: Any) -> None:
@@ -156,3 +160,15 @@ def test_a_joined_day_that_cannot_be_read_is_refused_under_its_field(window: Mai
     save(dialog, qtbot)
     assert dialog.form.error_text("joined") == refusal
     assert not any(m.name == "Dara Quinn" for m in window.group.members.list())
+
+
+def test_a_click_on_the_greyed_due_day_ticks_it_and_takes_the_typing(window: MainWindow, qtbot: Any) -> None:
+    dialog = shown_dialog(window, qtbot, "task")
+    qtbot.keyClicks(dialog.form.title, "Print flyers")
+    due = dialog.form.due
+    qtbot.mouseClick(due.edit, Qt.MouseButton.LeftButton, pos=QPoint(8, due.edit.height() // 2))
+    assert due.check.isChecked() and dialog.focusWidget() is due.edit
+    qtbot.keyClicks(due.edit, "3/7/2031")
+    save(dialog, qtbot)
+    task = next(t for t in window.group.tasks.list() if t.title == "Print flyers")
+    assert task.due == "2031-07-03"
