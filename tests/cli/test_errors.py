@@ -1,7 +1,6 @@
 """Bad input: exit code 2, one sentence on stderr naming the field (as the flag typed for it),
 nothing written. The cases run through the program's entry point in the test process (`organiser_in_process`);
-argparse's
-refusals also run in real processes."""
+argparse's refusals also run in real processes."""
 
 from __future__ import annotations
 
@@ -64,7 +63,7 @@ CASES = [
      "is not a valid email address"),
     (["member", "add", "--name", ""], "--name", "a member needs a display name"),
     (["member", "add", "--name", "Bruno", "--consent-d=soon"], "--consent-date", "is not a date"),  # a flag's start
-    (["member", "add", "--name", "Bruno", "--phone", "call me"], "--phone", "call me"),
+    (["member", "edit", "ana", "--phone", "call me"], "--phone", "call me"),  # a member by name
     (["task", "add", "--title", "Posters", "--assignee", "feedbeef"], "--assignee", "no member"),
     (["task", "add", "--title", "Posters", "--event", "feedbeef"], "--event", "no event"),
 ]
