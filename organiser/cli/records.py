@@ -7,6 +7,7 @@ from typing import Any
 
 from organiser.cli.common import WHICH, add_json_flag, opened_group, print_fields, print_json, print_table, short
 from organiser.core.errors import NotFoundError, ValidationError
+from organiser.services.events import Event, meets_on_another_day
 from organiser.services.forgetting import NOT_REACHED
 from organiser.services.group import Group
 
@@ -318,7 +319,22 @@ def event_checkin(args: argparse.Namespace) -> int:
             print(f"{name} was already checked in at {arrived[11:16]} ({att.checked_in}{cap} in the room)")
         else:
             print(f"checked in {name} ({att.checked_in}{cap} in the room)")
+        if not args.undo:
+            _say_if_another_day(group.events.get(event_id))
     return 0
+
+
+def _say_if_another_day(event: Event) -> None:
+    """A check-in on a day the event does not meet is written all the same (a host may record
+    arrivals after the evening), and said on stderr: the host may have picked the wrong event."""
+    import sys
+
+    from organiser.services.clock import today
+
+    day = meets_on_another_day(event, today())
+    if day is not None:
+        print(f"organiser: note: {event.title} is on {day:%A %-d %B %Y}, not today; the check-in is recorded "
+              "with today's time ('--undo' takes it back).", file=sys.stderr)
 
 
 # ---- tasks ------------------------------------------------------------------------------
