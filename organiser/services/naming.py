@@ -39,20 +39,32 @@ def resolve(db: Database, kind: str, text: str) -> str:
     text = text.strip()
     if _visible(db, kind, text):
         return text
-    field = NAMED_BY.get(kind)
-    by_id = _by_id_start(db, kind, text)
-    if field is None:
-        found = by_id
-    else:
-        everyone = _names(db, kind, field)
-        wanted = plain(text)
-        found = {**by_id, **{n.id: n for n in everyone if wanted and plain(n.name) == wanted}}
-        if not found:
-            words = _words(text)
-            found = {n.id: n for n in everyone if words and _begins_words(n.name, words)}
+    found = {**_by_id_start(db, kind, text), **by_name(db, kind, text, exactly=True)}
+    if not found:
+        found = by_name(db, kind, text, exactly=False)
     if len(found) == 1:
         return next(iter(found))
     raise NotFoundError(_several(kind, text, list(found.values())) if found else _none(kind, text))
+
+
+def by_name(db: Database, kind: str, text: str, *, exactly: bool) -> dict[str, Named]:
+    """The visible records of `kind` (member, event or task) whose name or title is `text`,
+    case and accents aside (`exactly`), or has a word starting with each word of `text` (not
+    `exactly`: "ben" finds Ben Okafor). Keyed by id; empty for a kind people do not name."""
+    field = NAMED_BY.get(kind)
+    if field is None:
+        return {}
+    everyone = _names(db, kind, field)
+    if exactly:
+        wanted = plain(text.strip())
+        return {n.id: n for n in everyone if wanted and plain(n.name) == wanted}
+    words = _words(text)
+    return {n.id: n for n in everyone if words and _begins_words(n.name, words)}
+
+
+def said(kind: str, named: Named) -> str:
+    """One record as a refusal lists it: its short id, its name and, for an event, its day."""
+    return f"{named.id[:8]} {named.name}" + (f" on {_day(named.start)}" if kind == "event" and named.start else "")
 
 
 def _visible(db: Database, kind: str, record_id: str) -> bool:
@@ -96,9 +108,9 @@ def _none(kind: str, text: str) -> str:
 
 def _several(kind: str, text: str, found: list[Named]) -> str:
     found.sort(key=lambda n: (n.start, plain(n.name), n.id))
-    said = [f"{n.id[:8]} {n.name}" + (f" on {_day(n.start)}" if n.start else "") for n in found[:LISTED]]
+    listed = [said(kind, n) for n in found[:LISTED]]
     more = f" and {len(found) - LISTED} more" if len(found) > LISTED else ""
-    return (f"{len(found)} {KINDS[kind].label}s match '{text}' ({', '.join(said)}{more}); "
+    return (f"{len(found)} {KINDS[kind].label}s match '{text}' ({', '.join(listed)}{more}); "
             "give the id, or its first characters, of the one you mean.")
 
 

@@ -62,6 +62,15 @@ def test_ids_and_their_starts_work_as_before(hall):
     assert run("event", "rsvp", ids.assembly_5, ids.ben, "yes").out.strip() == "Ben Okafor: yes"
     assert run("event", "rsvp", ids.assembly_5[:6], ids.bea[:8], "no").out.strip() == "Bea Okafor: no"
     assert run("task", "show", ids.posters[:8], "--json").json()["id"] == ids.posters
+    group = open_group(ids.data_dir)
+    try:  # a title with a word that begins as the id does: the id's start still names its event
+        lookalike = group.events.add(f"Room {ids.social[:6]}ab", "2026-12-20T10:00").id
+    finally:
+        group.close()
+    try:
+        assert run("event", "show", ids.social[:6], "--json").json()["id"] == ids.social
+    finally:
+        assert run("event", "delete", lookalike).code == 0
 
 
 def test_several_events_with_one_title_are_listed_with_their_ids_and_days_and_nothing_is_done(hall):
@@ -119,3 +128,13 @@ def test_meeting_commands_take_titles_and_names(hall):
     assert added.code == 0, added.err
     listed = run("agenda", "list", "Winter social", "--json").json()
     assert [(i["title"], i["presenter"]) for i in listed] == [("Heating", ids.ben)]
+
+
+def test_history_takes_a_name_or_title_and_lists_the_several(hall):
+    run, ids = hall
+    shown = run("history", "Print posters", "--json")
+    assert shown.code == 0, shown.err
+    assert {w["record"] for w in shown.json()} == {ids.posters}
+    several = run("history", "okafor")
+    assert several.code == 2
+    assert f"member {ids.bea[:8]} Bea Okafor" in several.err and f"member {ids.ben[:8]} Ben Okafor" in several.err
