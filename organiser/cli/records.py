@@ -117,8 +117,8 @@ def _register_members(sub: argparse._SubParsersAction) -> None:
         description="Erase a member, their roles and skills from every laptop of the group: the change log, "
                     "the records, the search index and the conflicts kept (docs/erasure.md). "
                     f"{NOT_REACHED}")
-    p.add_argument("member", metavar="MEMBER", help="the member: their name as written, or their id (or its first "
-                   "characters); members deleted already too")
+    p.add_argument("member", metavar="MEMBER", help="the member: their whole name (case and accents aside), or "
+                   "their id (or its first characters); members deleted already too")
     p.add_argument("--yes", action="store_true", help="forget without asking to confirm")
     p.set_defaults(handler=member_forget)
 
