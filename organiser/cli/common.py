@@ -94,3 +94,10 @@ def add_json_flag(parser: argparse.ArgumentParser, what: str = "the result") -> 
 
 def collect(values: Iterable[str] | None) -> list[str] | None:
     return None if values is None else list(values)
+
+
+# How a command line names a member, an event or a task (services/naming.py finds it).
+WHICH = {"member": "the member: their name, or their id (or its first characters)",
+         "event": "the event: its title, or its id (or its first characters); several events with one title "
+                  "are told apart by id",
+         "task": "the task: its title, or its id (or its first characters)"}

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "what that device wrote, from --since on: what 'organiser device remove DEVICE --undo-since "
                        "TIME' would take back. Writes a removal took back are marked so.")
     p.add_argument("record", metavar="RECORD", nargs="?", default=None,
-                   help="a record's id or its first characters (member, event, agenda item, proposal, task)")
+                   help="a record's id or its first characters (member, event, agenda item, proposal, task), "
+                        "or a member's name or an event's or task's title")
     p.add_argument("--device", metavar="DEVICE", default=None, help="a device's name or id: what it wrote")
     p.add_argument("--since", metavar="ISO_TIME", default=None,
                    help="with --device: from this time on, e.g. 2026-12-02T19:00 (UTC unless it names a zone)")

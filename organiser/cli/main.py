@@ -129,14 +129,16 @@ def run(argv: Sequence[str]) -> int:
     if args.command is None:
         return _open_app(args, parser)
     with shown_as_typed():  # members' titles and names on a terminal: no escape sequence obeyed
-        return _run_command(args)
+        return _run_command(args, argv)
 
 
-def _run_command(args: argparse.Namespace) -> int:
+def _run_command(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from organiser.cli.flags import said_with_flag
+
     try:
         return int(args.handler(args) or 0)
     except ValidationError as exc:
-        print(f"organiser: {exc.message}", file=sys.stderr)
+        print(f"organiser: {said_with_flag(exc, argv)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except NoGroupError as exc:
         print(f"organiser: {exc}", file=sys.stderr)

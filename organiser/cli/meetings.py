@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from organiser.cli.common import add_json_flag, opened_group, print_json, print_table, short
+from organiser.cli.common import WHICH, add_json_flag, opened_group, print_json, print_table, short
 from organiser.core.errors import NotFoundError
 from organiser.core.meeting_rules import MAX_MINUTES_APPEND
 from organiser.core.words import plural
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("vote", help="record a member's vote on a proposal",
                        description="Record (or change) a member's answer to an open proposal.")
     p.add_argument("proposal", metavar="PROPOSAL", help="the proposal's id (or its first characters)")
-    p.add_argument("member", metavar="MEMBER", help="the member's id (or its first characters)")
+    p.add_argument("member", metavar="MEMBER", help=WHICH["member"])
     p.add_argument("option", metavar="OPTION", help="the answer: consent/objection, agree/abstain/disagree/block, "
                    "an option of a vote, or at a show of hands 'block' or 'stand aside'")
     add_json_flag(p, "the tally")
@@ -55,19 +55,19 @@ def _verbs(sub: argparse._SubParsersAction, noun: str, helptext: str) -> argpars
 def _register_agenda(sub: argparse._SubParsersAction) -> None:
     verbs = _verbs(sub, "agenda", "an event's agenda")
     p = verbs.add_parser("add", help="add an item at the end of the agenda", description="Add an agenda item.")
-    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
     p.add_argument("--title", required=True, help="what the item is about")
     p.add_argument("--minutes", metavar="N", help="its time box, in minutes")
-    p.add_argument("--presenter", metavar="MEMBER", help="who presents it (a member's id)")
+    p.add_argument("--presenter", metavar="MEMBER", help="who presents it: a member's name or id")
     p.add_argument("--notes", default="", help="notes for the item")
     p.set_defaults(handler=agenda_add)
     p = verbs.add_parser("list", help="the agenda in order", description="List the agenda, in order.")
-    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
     add_json_flag(p, "the agenda")
     p.set_defaults(handler=agenda_list)
     p = verbs.add_parser("next", help="make the next item current",
                          description="Advance the running meeting to the next agenda item (or to --item).")
-    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
     p.add_argument("--item", metavar="ITEM", help="the item to make current instead of the next one")
     p.set_defaults(handler=agenda_next)
     p = verbs.add_parser("edit", help="rename an item or change its time box",
@@ -75,7 +75,7 @@ def _register_agenda(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", metavar="ITEM", help="the item's id (or its first characters), as agenda list shows it")
     p.add_argument("--title", help="what the item is about")
     p.add_argument("--minutes", metavar="N", help="its time box, in minutes (1-1440)")
-    p.add_argument("--presenter", metavar="MEMBER", help="who presents it (a member's id)")
+    p.add_argument("--presenter", metavar="MEMBER", help="who presents it: a member's name or id")
     p.add_argument("--notes", help="notes for the item")
     add_json_flag(p, "the item")
     p.set_defaults(handler=agenda_edit)
@@ -156,18 +156,18 @@ def agenda_delete(args: argparse.Namespace) -> int:
 def _register_minutes(sub: argparse._SubParsersAction) -> None:
     verbs = _verbs(sub, "minutes", "an event's minutes, written together")
     p = verbs.add_parser("show", help="print the minutes", description="Print the event's minutes as merged.")
-    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
     p.set_defaults(handler=minutes_show)
     p = verbs.add_parser("append", help="add a paragraph at the end",
                          description="Append text to the minutes. TEXT - reads it from standard input "
                                      "(the system passes at most 128 KiB in one argument); one append takes "
                                      f"up to {MAX_MINUTES_APPEND:,} characters.")
-    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
     p.add_argument("text", metavar="TEXT", help="what to add, or - to read it from standard input")
     p.set_defaults(handler=minutes_append)
     p = verbs.add_parser("export", help="agenda, attendance, minutes, decisions and action items",
                          description="Export the meeting's record as Markdown, HTML or PDF.")
-    p.add_argument("event", metavar="EVENT", nargs="?", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", nargs="?", help=WHICH["event"])
     p.add_argument("--all", action="store_true",
                    help="every meeting held (minutes, agenda or proposals), one file each, into the folder --out")
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="md, html or pdf")
@@ -256,7 +256,7 @@ def _safe_name(text: str) -> str:
 def _register_proposals(sub: argparse._SubParsersAction) -> None:
     verbs = _verbs(sub, "proposal", "decisions: proposals, tallies, closing")
     p = verbs.add_parser("add", help="put a proposal to the meeting", description="Add a proposal to an event.")
-    p.add_argument("event", metavar="EVENT", help="the event's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
     p.add_argument("--title", required=True, help="what is proposed")
     p.add_argument("--kind", required=True, choices=("consent", "consensus", "vote", "hands"),
                    help="consent (consent/objection), consensus (agree/abstain/disagree/block), "

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from organiser.cli.common import add_json_flag, opened_group, print_fields, print_json, print_table, short
+from organiser.cli.common import WHICH, add_json_flag, opened_group, print_fields, print_json, print_table, short
 from organiser.core.errors import NotFoundError, ValidationError
+from organiser.services.events import Event, meets_on_another_day
 from organiser.services.forgetting import NOT_REACHED
 from organiser.services.group import Group
 
@@ -27,7 +28,7 @@ def _verbs(sub: argparse._SubParsersAction, noun: str, helptext: str) -> argpars
 def _id_command(verbs: argparse._SubParsersAction, name: str, noun: str, handler: Any,
                 helptext: str) -> argparse.ArgumentParser:
     p = verbs.add_parser(name, help=helptext, description=helptext)
-    p.add_argument("id", metavar="ID", help=f"the {noun}'s id (or its first characters)")
+    p.add_argument("id", metavar=noun.upper(), help=WHICH[noun])
     p.set_defaults(handler=handler)
     return p
 
@@ -116,7 +117,8 @@ def _register_members(sub: argparse._SubParsersAction) -> None:
         description="Erase a member, their roles and skills from every laptop of the group: the change log, "
                     "the records, the search index and the conflicts kept (docs/erasure.md). "
                     f"{NOT_REACHED}")
-    p.add_argument("member", metavar="NAME", help="the member's name as written, or their id (or its first characters)")
+    p.add_argument("member", metavar="MEMBER", help="the member: their whole name (case and accents aside), or "
+                   "their id (or its first characters); members deleted already too")
     p.add_argument("--yes", action="store_true", help="forget without asking to confirm")
     p.set_defaults(handler=member_forget)
 
@@ -225,14 +227,14 @@ def _register_events(sub: argparse._SubParsersAction) -> None:
     _event_fields(p, creating=False)
     _id_command(verbs, "delete", "event", event_delete, "delete an event")
     p = verbs.add_parser("rsvp", help="record a member's answer", description="Record whether a member comes.")
-    p.add_argument("event", metavar="EVENT_ID", help="the event's id (or its first characters)")
-    p.add_argument("member", metavar="MEMBER_ID", help="the member's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
+    p.add_argument("member", metavar="MEMBER", help=WHICH["member"])
     p.add_argument("answer", choices=("yes", "no", "maybe"), help="whether they come")
     p.set_defaults(handler=event_rsvp)
     p = verbs.add_parser("checkin", help="check a member in at the door",
                          description="Check a member in at the door (now).")
-    p.add_argument("event", metavar="EVENT_ID", help="the event's id (or its first characters)")
-    p.add_argument("member", metavar="MEMBER_ID", help="the member's id (or its first characters)")
+    p.add_argument("event", metavar="EVENT", help=WHICH["event"])
+    p.add_argument("member", metavar="MEMBER", help=WHICH["member"])
     p.add_argument("--undo", action="store_true", help="take the check-in back")
     p.set_defaults(handler=event_checkin)
 
@@ -317,7 +319,22 @@ def event_checkin(args: argparse.Namespace) -> int:
             print(f"{name} was already checked in at {arrived[11:16]} ({att.checked_in}{cap} in the room)")
         else:
             print(f"checked in {name} ({att.checked_in}{cap} in the room)")
+        if not args.undo:
+            _say_if_another_day(group.events.get(event_id))
     return 0
+
+
+def _say_if_another_day(event: Event) -> None:
+    """A check-in on a day the event does not meet is written all the same (a host may record
+    arrivals after the evening), and said on stderr: the host may have picked the wrong event."""
+    import sys
+
+    from organiser.services.clock import today
+
+    day = meets_on_another_day(event, today())
+    if day is not None:
+        print(f"organiser: note: {event.title} is on {day:%A %-d %B %Y}, not today; the check-in is recorded "
+              "with today's time ('--undo' takes it back).", file=sys.stderr)
 
 
 # ---- tasks ------------------------------------------------------------------------------
@@ -325,24 +342,24 @@ def event_checkin(args: argparse.Namespace) -> int:
 def _task_fields(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--title", required=creating, help="what needs doing")
     p.add_argument("--description", metavar="TEXT", help="details")
-    p.add_argument("--assignee", metavar="MEMBER_ID", help="the member who does it (id or its first characters)")
+    p.add_argument("--assignee", metavar="MEMBER", help="the member who does it: their name or id")
     p.add_argument("--due", metavar="DATE", help="due date, YYYY-MM-DD")
     p.add_argument("--status", choices=("todo", "doing", "done"), help="where the task stands")
     p.add_argument("--priority", metavar="N", help="higher is more urgent")
-    p.add_argument("--event", metavar="EVENT_ID", help="the event this task belongs to")
+    p.add_argument("--event", metavar="EVENT", help="the event this task belongs to: its title or id")
     add_json_flag(p, "the task")
 
 
 def _task_values(args: argparse.Namespace, group: Group) -> dict[str, Any]:
     names = ("title", "description", "assignee", "due", "status", "priority", "event")
     values = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
-    # Short ids are expanded; a wrong one is reported by validation, naming the field.
+    # Names and short ids become ids; one that names no record, or several, is refused naming the flag.
     for field, kind in (("assignee", "member"), ("event", "event")):
         if values.get(field):
             try:
                 values[field] = group.tasks.resolve_id(values[field], kind)
-            except NotFoundError:
-                pass  # validation refuses it next, naming the field
+            except NotFoundError as exc:
+                raise ValidationError(field, f"{field}: {exc}") from None
     return values
 
 
@@ -354,8 +371,8 @@ def _register_tasks(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("list", help="list tasks", description="List tasks, optionally filtered.")
     p.add_argument("--search", metavar="TEXT", help="full-text search (title, description)")
     p.add_argument("--status", choices=("todo", "doing", "done"), help="only tasks with this status")
-    p.add_argument("--assignee", metavar="MEMBER_ID", help="only tasks of this member")
-    p.add_argument("--event", metavar="EVENT_ID", help="only tasks of this event")
+    p.add_argument("--assignee", metavar="MEMBER", help="only tasks of this member (name or id)")
+    p.add_argument("--event", metavar="EVENT", help="only tasks of this event (title or id)")
     add_json_flag(p, "the tasks")
     p.set_defaults(handler=task_list)
     p = _id_command(verbs, "show", "task", task_show, "show one task")

@@ -143,7 +143,7 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
         log.warning("refused an invite redemption from %s: %s", writer.get_extra_info("peername"), reason)
         writer.write(p.encode_error(reason))
     else:
-        log.warning("admitted '%s' (%s) by invite; verification code %s", name, short_id(device_id), code)
+        log.info("admitted '%s' (%s) by invite; verification code %s", name, short_id(device_id), code)
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": group.credentials().to_json(), "verification": code}))
     await writer.drain()

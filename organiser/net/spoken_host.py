@@ -279,7 +279,7 @@ class SpokenInvite:
             writer.write(p.encode_error(reason))
             await writer.drain()
             return
-        log.warning("admitted '%s' (%s) by spoken invite; verification code %s", name, short_id(device_id), code)
+        log.info("admitted '%s' (%s) by spoken invite; verification code %s", name, short_id(device_id), code)
         key = self.group.private_key()
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": self.group.credentials().to_json(), "verification": code,

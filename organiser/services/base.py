@@ -7,6 +7,7 @@ from typing import Any
 
 from organiser.core.errors import NotFoundError
 from organiser.core.records import DELETED, KINDS, new_id, validate
+from organiser.services.naming import resolve
 from organiser.store import queries
 from organiser.store.replica import LocalOp, Replica
 
@@ -37,20 +38,11 @@ class RecordService:
         return found.values
 
     def resolve_id(self, text: str, kind: str | None = None) -> str:
-        """The full id of a visible record from a full id or an unambiguous start of one (four
-        characters at least, as people type them). Raises `NotFoundError` otherwise."""
-        kind = kind or self.kind
-        text = text.strip()
-        if self._exists(kind, text):
-            return text
-        if len(text) >= 4:
-            rows = self.db.execute(
-                "SELECT id FROM records WHERE kind = ? AND deleted = 0 AND id LIKE ? LIMIT 2",
-                [kind, text.lower() + "%"],
-            ).fetchall()
-            if len(rows) == 1:
-                return rows[0][0]
-        raise NotFoundError(f"there is no {KINDS[kind].label} with id '{text}'.")
+        """The full id of the visible record `text` names: its full id, an unambiguous start of
+        one (four characters at least, as people type them) or, for members, events and tasks,
+        its name or title (services/naming.py). Raises `NotFoundError` with a sentence when none
+        or several match."""
+        return resolve(self.db, kind or self.kind, text)
 
     def _ops(self, kind: str, record_id: str, values: Mapping[str, Any]) -> list[LocalOp]:
         return [LocalOp(kind, record_id, name, value) for name, value in values.items()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from organiser.core.errors import ValidationError
@@ -56,6 +56,22 @@ def _not_over(event: Event, cutoff: datetime) -> bool:
     # A series begun long ago may still have meetings ahead: look for one (a rule that has
     # none within SERIES_LOOKAHEAD is over, as far as anyone planning would care).
     return bool(event.rrule) and bool(occurrences(event.to_json(), cutoff, cutoff + SERIES_LOOKAHEAD))
+
+
+def meets_on_another_day(event: Event, day: date) -> date | None:
+    """The day `event` meets when it does not meet on `day`, else None: what the door tells a
+    person checking someone in on the wrong day (the check-in is still written, with the time it
+    is made). A meeting running past midnight meets on both days; a repeating event names its
+    next meeting after `day`, or its first when none is to come within SERIES_LOOKAHEAD."""
+    midnight = datetime.combine(day, time.min)
+    values = event.to_json()
+    if occurrences(values, midnight, midnight + timedelta(days=1)):
+        return None
+    if event.rrule:
+        ahead = occurrences(values, midnight, midnight + SERIES_LOOKAHEAD)
+        if ahead:
+            return ahead[0].start.date()
+    return event.start_dt.date()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from organiser.core.bus import RecordsChanged
 from organiser.core.erasure import ERASURE_KIND, MAX_LISTED, ORDER_FIELD, Listed, Order, stub_hash, stub_of
 from organiser.core.errors import NotFoundError, ValidationError
+from organiser.core.letters import plain
 from organiser.core.records import new_id
+from organiser.services.naming import LISTED
 from organiser.store import erasure
 from organiser.store.database import connect
 from organiser.store.replica import LocalOp, Replica
@@ -49,21 +51,23 @@ class Forgetting:
 
     def find(self, text: str) -> tuple[str, str]:
         """(id, name) of the member `text` names: their id, four or more of its first characters,
-        or their name as written (deleted members too: deleting kept their values). Raises
-        NotFoundError with a sentence when none or several match."""
+        or their whole name, case and accents aside (deleted members too: deleting kept their
+        values). Never a word's start, as other commands take: forgetting cannot be undone.
+        Raises NotFoundError with a sentence when none or several match."""
         text = text.strip()
         if not text:
             raise NotFoundError("say which member to forget: their name or id.")
-        rows = self.db.execute(
-            "SELECT id, json_extract(data, '$.name') FROM records WHERE kind = 'member' AND (id = ? OR "
-            "(length(?) >= 4 AND id LIKE ?) OR lower(json_extract(data, '$.name')) = lower(?)) LIMIT 3",
-            [text, text, text.lower() + "%", text]).fetchall()
-        rows = [(rid, name) for rid, name in rows if name is not None]  # a forgotten member has no name
+        wanted, by_id = plain(text), text.isalnum() and len(text) >= 4
+        rows = [(rid, name) for rid, name in self.db.execute(
+                "SELECT id, json_extract(data, '$.name') FROM records WHERE kind = 'member'")
+                if isinstance(name, str)  # a forgotten member has no name
+                and (rid == text or (by_id and rid.startswith(text.lower())) or plain(name) == wanted)]
         if not rows:
             raise NotFoundError(f"no member is called or has the id '{text}'.")
         if len(rows) > 1:
-            raise NotFoundError(f"several members match '{text}' ({', '.join(r[0][:8] for r in rows)}…): "
-                                "give the id instead.")
+            listed = ", ".join(f"{rid[:8]} {name}" for rid, name in rows[:LISTED])
+            more = f" and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
+            raise NotFoundError(f"{len(rows)} members match '{text}' ({listed}{more}): give the id instead.")
         return rows[0]
 
     def is_forgotten(self, member_id: str) -> bool:

@@ -23,6 +23,7 @@ from organiser.core.changeset import Op, decode_changeset
 from organiser.core.erasure import ERASURE_KIND, describe
 from organiser.core.errors import NotFoundError
 from organiser.core.hlc import make_stamp, physical_ms
+from organiser.services.naming import LISTED, NAMED_BY, by_name, said
 from organiser.store import queries
 from organiser.store.mentions import catch_up, changes_naming
 
@@ -110,16 +111,28 @@ class History:
 
     def resolve(self, text: str) -> str:
         """The id of a record of any kind, a removed one too, from its id or an unambiguous start
-        of one (four characters at least). `NotFoundError` otherwise."""
-        text = text.strip().lower()
+        of one (four characters at least); else of the one member, event or task it names by name
+        or title (services/naming.py). `NotFoundError` with a sentence otherwise."""
+        typed = text.strip()
+        text = typed.lower()
         if len(text) >= 4:
             rows = self.db.execute("SELECT id FROM records WHERE id = ? OR id LIKE ? LIMIT 2",
                                    [text, text + "%"]).fetchall()
             exact = [row[0] for row in rows if row[0] == text]
             if exact or len(rows) == 1:
                 return exact[0] if exact else rows[0][0]
-        raise NotFoundError(f"there is no record with id '{text}' (an id or its first characters, as the "
-                            "lists show them).")
+        named = {kind: found for kind in NAMED_BY if (found := by_name(self.db, kind, typed, exactly=True))} or \
+            {kind: found for kind in NAMED_BY if (found := by_name(self.db, kind, typed, exactly=False))}
+        every = [(kind, n) for kind, found in named.items() for n in found.values()]
+        if len(every) == 1:
+            return every[0][1].id
+        if every:
+            listed = ", ".join(f"{kind} {said(kind, n)}" for kind, n in every[:LISTED])
+            more = f" and {len(every) - LISTED} more" if len(every) > LISTED else ""
+            raise NotFoundError(f"{len(every)} records match '{typed}' ({listed}{more}); give the id, or its first "
+                                "characters, of the one you mean.")
+        raise NotFoundError(f"there is no record with id '{text}' and no member, event or task is called "
+                            f"'{typed}' (an id or its first characters, as the lists show them).")
 
     def of_record(self, record: str) -> list[Write]:
         """Every write of the record and of the records made under it (whose fields name it, or

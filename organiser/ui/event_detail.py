@@ -26,7 +26,7 @@ from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.records import RSVP, identity_id
 from organiser.services import clock
-from organiser.services.events import Event, Rsvp
+from organiser.services.events import Event, Rsvp, meets_on_another_day
 from organiser.services.group import Group
 from organiser.ui.attendance import CopyEmailsDialog, PrintDialog, WalkInDialog, clock_time
 from organiser.ui.bidi import day_text
@@ -40,6 +40,7 @@ from organiser.ui.widgets import (
     Banner,
     EmptyHint,
     RecordPicker,
+    error_colour,
     follow_selection,
     open_on_double_click_or_return,
 )
@@ -103,6 +104,14 @@ class EventDetail(QWidget):
         self.checkin_button = QPushButton("Check &in")
         self.checkin_button.setToolTip("Check in the selected member (or double-click the row)")
         self.checkin_button.clicked.connect(self.toggle_selected)
+        # A check-in is written with the time it is made: on a day the event does not meet, the
+        # host is told above the box before typing (the wrong event picked, last week's meeting).
+        self.day_note = QLabel()
+        self.day_note.setObjectName("door-day-note")
+        self.day_note.setAccessibleName("Day of the event")
+        self.day_note.setTextFormat(Qt.TextFormat.PlainText)  # the title shows as written
+        self.day_note.setWordWrap(True)
+        self.day_note.setStyleSheet(f"color: {error_colour(self)}; font-weight: bold;")
         rsvp_row = QHBoxLayout()
         rsvp_row.addWidget(self.checkin_search, 1)
         rsvp_row.addWidget(self.checkin_button)
@@ -138,6 +147,7 @@ class EventDetail(QWidget):
         people = QWidget()
         people_layout = QVBoxLayout(people)
         people_layout.setContentsMargins(0, 4, 0, 0)
+        people_layout.addWidget(self.day_note)
         people_layout.addLayout(rsvp_row)
         people_layout.addWidget(self.answer)
         people_layout.addWidget(self.door_banner)
@@ -165,6 +175,7 @@ class EventDetail(QWidget):
         """Show `event`; for a repeating one, `showing` is the meeting chosen (its own start and end)."""
         self.shown_event = event
         self.door_banner.hide()
+        self._update_day_note()
         for widget in (self.edit_button, self.delete_button, self.checkin_search, self.checkin_button,
                        self.rsvp_table, self.task_table, self.answer, self.print_button, self.emails_button):
             widget.setEnabled(event is not None)
@@ -234,7 +245,16 @@ class EventDetail(QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
+    def _update_day_note(self) -> None:
+        event = self.shown_event
+        day = meets_on_another_day(event, clock.today()) if event is not None else None
+        self.day_note.setVisible(event is not None and day is not None)
+        if event is not None and day is not None:
+            self.day_note.setText(f"{event.title} is on {day_text(day, '%A %-d %B %Y')}, not today: a check-in "
+                                  "here is recorded with today's date and time.")
+
     def checkin(self, member_id: str) -> bool:
+        self._update_day_note()  # a pane left open past midnight
         if self.shown_event is None or not self._confirm_over_capacity(member_id):
             return False
         try:

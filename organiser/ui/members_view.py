@@ -114,7 +114,7 @@ class MembersView(QWidget):
         self._shown_row: MemberRow | None = None
         follow_selection(self.table, lambda: self.show_detail(again=False))
         self.empty = EmptyHint(self.table, "No members yet. Add the first with Add member, or import a "
-                               "list under File → Import….")
+                               "list (File → Import…).")
 
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -234,8 +234,8 @@ class MembersView(QWidget):
             self.empty.set_hint("No member matches the search or filters. Clear the search box or choose "
                                 "All roles / All working groups.")
         elif not total:
-            self.empty.set_hint("No members yet. Add the first with Add member, or import a list under "
-                                "File → Import….")
+            self.empty.set_hint("No members yet. Add the first with Add member, or import a list "
+                                "(File → Import…).")
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         self.model.on_records_changed(event)

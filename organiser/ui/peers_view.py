@@ -114,7 +114,7 @@ class PeersView(QWidget):
         self.keep_current.clicked.connect(lambda: self.resolve(use_losing_value=False))
         self.peer_empty = EmptyHint(self.peer_table, "No other device of the group is on this network yet. "
                                     "Devices on the same Wi-Fi appear here by themselves; where the network "
-                                    "blocks that, use Connect to address….")
+                                    "blocks that, use the Connect to address… button.")
         self.device_empty = EmptyHint(self.device_table, "Only this device so far: Invite a device… adds another.")
         self.conflict_empty = EmptyHint(self.conflict_table, "No conflicts: every edit made at the same time "
                                         "on two devices merged cleanly.")

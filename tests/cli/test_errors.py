@@ -1,6 +1,6 @@
-"""Bad input: exit code 2, one sentence on stderr naming the field, nothing written. The cases run
-through the program's entry point in the test process (`organiser_in_process`); argparse's
-refusals also run in real processes."""
+"""Bad input: exit code 2, one sentence on stderr naming the field (as the flag typed for it),
+nothing written. The cases run through the program's entry point in the test process (`organiser_in_process`);
+argparse's refusals also run in real processes."""
 
 from __future__ import annotations
 
@@ -52,17 +52,20 @@ def ready(organiser_in_process, stored):
 
 
 CASES = [
-    (["task", "add", "--title", "  "], "title", "a task needs a title"),
-    (["event", "add", "--title", "Assembly", "--start", START, "--end", "2026-12-03T18:00"], "end",
+    (["task", "add", "--title", "  "], "--title", "a task needs a title"),
+    (["event", "add", "--title", "Assembly", "--start", START, "--end", "2026-12-03T18:00"], "--end",
      "before it starts"),
-    (["event", "add", "--title", "Assembly", "--start", START, "--tz", "Mars/Olympus"], "time zone",
+    (["event", "add", "--title", "Assembly", "--start", START, "--tz", "Mars/Olympus"], "--tz",
      "not a known IANA time zone"),
-    (["event", "add", "--title", "Assembly", "--start", START, "--capacity", "-3"], "capacity", "below zero"),
-    (["event", "add", "--title", "Assembly", "--start", "next friday"], "start", "is not a date and time"),
-    (["member", "add", "--name", "Bruno", "--email", "bruno(at)example.org", "--role", "Kitchen"], "email",
+    (["event", "add", "--title", "Assembly", "--start", START, "--capacity", "-3"], "--capacity", "below zero"),
+    (["event", "add", "--title", "Assembly", "--start", "next friday"], "--start", "is not a date and time"),
+    (["member", "add", "--name", "Bruno", "--email", "bruno(at)example.org", "--role", "Kitchen"], "--email",
      "is not a valid email address"),
-    (["task", "add", "--title", "Posters", "--assignee", "feedbeef"], "assignee", "there is no member"),
-    (["task", "add", "--title", "Posters", "--event", "feedbeef"], "linked event", "there is no event"),
+    (["member", "add", "--name", ""], "--name", "a member needs a display name"),
+    (["member", "add", "--name", "Bruno", "--consent-d=soon"], "--consent-date", "is not a date"),  # a flag's start
+    (["member", "edit", "ana", "--phone", "call me"], "--phone", "call me"),  # a member by name
+    (["task", "add", "--title", "Posters", "--assignee", "feedbeef"], "--assignee", "no member"),
+    (["task", "add", "--title", "Posters", "--event", "feedbeef"], "--event", "no event"),
 ]
 
 
@@ -83,7 +86,7 @@ def test_bad_input_exits_2_with_one_sentence_naming_the_field_and_writes_nothing
 def test_a_bad_edit_exits_2_and_leaves_the_event_as_it_was(ready):
     before = what_is_stored(ready.data_dir)
     result = ready("event", "edit", ready.event, "--title", "Big assembly", "--end", "2026-12-01T10:00")
-    assert result.code == 2 and result.err.startswith("organiser: end:")
+    assert result.code == 2 and result.err.startswith("organiser: --end:")
     assert what_is_stored(ready.data_dir) == before
     assert ready("event", "show", ready.event, "--json").json()["title"] == "Assembly"
 

@@ -62,3 +62,13 @@ def test_a_member_deleted_before_can_still_be_forgotten(with_member, tmp_path):
     done = organiser("member", "forget", "Zofia Quisling", "--yes")
     assert done.code == 0, done.err
     assert PHONE.encode() not in _database_bytes(tmp_path / "data")
+
+
+def test_forget_takes_a_whole_name_with_accents_aside_but_never_a_part_of_it(with_member):
+    organiser, _member = with_member
+    assert organiser("member", "add", "--name", "Żaneta Ślusarz").code == 0
+    part = organiser("member", "forget", "Żaneta", "--yes")  # forgetting cannot be undone: no guess
+    assert part.code == 2 and "no member is called or has the id 'Żaneta'" in part.err
+    done = organiser("member", "forget", "zaneta slusarz", "--yes")
+    assert done.code == 0, done.err
+    assert "Forgot Żaneta Ślusarz" in done.out

@@ -156,7 +156,7 @@ def test_bad_input_exits_2_with_one_sentence_and_writes_nothing(hall, organiser)
         ("agenda", "edit", item, "--title", "  "): "title",
         ("agenda", "edit", item, "--minutes", "0"): "between 1 and 1440",
         ("agenda", "edit", item, "--minutes", "soon"): "'soon' is not a whole number",
-        ("agenda", "edit", item, "--presenter", "ffffffff"): "there is no member with id 'ffffffff'",
+        ("agenda", "edit", item, "--presenter", "ffffffff"): "no member is called or has the id 'ffffffff'",
         ("agenda", "edit", item): "nothing to change",
         ("agenda", "edit", removed, "--title", "X"): f"there is no agenda item with id '{removed}'",
         ("agenda", "edit", event, "--title", "X"): f"there is no agenda item with id '{event}'",

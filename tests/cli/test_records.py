@@ -47,7 +47,7 @@ def test_member_add_list_show_edit_delete(ready):
     assert deleted.code == 0 and "Bruno" in deleted.out
     assert [m["id"] for m in organiser("member", "list", "--json").json()] == [added["id"]]
     gone = organiser("member", "show", bruno)
-    assert gone.code != 0 and "there is no member" in gone.err
+    assert gone.code != 0 and "no member is called or has the id" in gone.err
 
 
 def test_event_add_list_show_edit_rsvp_checkin_delete(ready):

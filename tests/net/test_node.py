@@ -65,7 +65,8 @@ async def test_each_connection_certificate_is_new_names_nothing_and_nothing_goes
     assert not on_disk & {"ca.key", "ca.crt", "device.crt", "device.key", "group.secret"}
 
 
-async def test_a_new_device_joins_by_invite_then_edits_flow_both_ways_live(tmp_path, group):
+async def test_a_new_device_joins_by_invite_then_edits_flow_both_ways_live(tmp_path, group, caplog):
+    caplog.set_level(logging.INFO, logger="organiser")
     a = node(group)
     await a.start()
     try:
@@ -75,6 +76,8 @@ async def test_a_new_device_joins_by_invite_then_edits_flow_both_ways_live(tmp_p
         assert b_group.members.list()[0].name == "Ana López"
         roster = {d["name"]: d for d in group.devices()}
         assert roster["minutes laptop"]["invited_by"] == group.device_id
+        # a normal admission is news (INFO), not a warning on the inviter's terminal
+        assert [r.levelname for r in caplog.records if "admitted 'minutes laptop'" in r.getMessage()] == ["INFO"]
         b_group.bus.subscribe(SyncProgress, progress.append)
         changes: list[PeersChanged] = []
         group.bus.subscribe(PeersChanged, changes.append)

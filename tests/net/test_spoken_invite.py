@@ -4,6 +4,7 @@ nameplate is given the inviter's real address; the mDNS path runs in tests/net/t
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 
 import pytest
@@ -34,7 +35,8 @@ def wrong_words(code: SpokenCode) -> str:
     return f"{code.nameplate}-{first}-{code.words[1]}"
 
 
-async def test_a_newcomer_joins_with_the_spoken_code_and_receives_the_group(tmp_path, group: Group):
+async def test_a_newcomer_joins_with_the_spoken_code_and_receives_the_group(tmp_path, group: Group, caplog):
+    caplog.set_level(logging.INFO, logger="organiser")
     group.members.add("Already Here")
     a = node(group)
     asked: list[tuple[str, str]] = []
@@ -56,6 +58,9 @@ async def test_a_newcomer_joins_with_the_spoken_code_and_receives_the_group(tmp_
         admitted = {d["name"]: d for d in group.devices()}
         assert admitted["minutes laptop"]["id"] == joiner.device_id  # a signed admit entry in the log
         assert joiner.id == group.id
+        # a normal admission is news, not a warning on the terminal of whoever started the host
+        said = [r for r in caplog.records if "admitted 'minutes laptop'" in r.getMessage()]
+        assert [r.levelname for r in said] == ["INFO"]
         assert "Already Here" in {m.name for m in joiner.members.list()}  # the first sync ran
         joiner.close()
         with pytest.raises(OrganiserError, match="no longer answers|no laptop"):  # once only

@@ -260,3 +260,19 @@ def test_minutes_are_searched_as_the_agenda_is_accents_and_underscores_aside(gro
     group.meetings.add_item(agenda, "Café on Straße 5, rota_sheet")
     for typed in ("cafe", "CAFÉ", "cafe\u0301", "Straße", "strasse", "STRASSE", "sheet", "rota_sheet"):
         assert sorted(e.id for e in group.events.list(typed)) == sorted([minutes, agenda]), typed
+
+
+def test_the_door_is_told_the_day_an_event_meets_when_it_is_not_the_day_given(group):
+    from datetime import date
+
+    from organiser.services.events import meets_on_another_day
+
+    thursday = date(2026, 11, 26)
+    add = group.events.add
+    assert meets_on_another_day(add("Tonight", "2026-11-26T19:00"), thursday) is None
+    assert meets_on_another_day(add("Late", "2026-11-25T22:00", end="2026-11-26T01:00"), thursday) is None
+    assert meets_on_another_day(add("Yesterday", "2026-11-25T19:00"), thursday) == date(2026, 11, 25)
+    assert meets_on_another_day(add("Thursdays", "2026-11-05T19:00", rrule="FREQ=WEEKLY"), thursday) is None
+    assert meets_on_another_day(add("Fridays", "2026-11-06T19:00", rrule="FREQ=WEEKLY"), thursday) == date(2026, 11, 27)
+    over = add("Over", "2026-10-02T19:00", rrule="FREQ=WEEKLY;COUNT=2")
+    assert meets_on_another_day(over, thursday) == date(2026, 10, 2)  # none to come: its first

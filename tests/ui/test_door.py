@@ -283,3 +283,23 @@ def test_enter_on_the_name_list_checks_in_once_and_says_nothing_of_already_check
     qtbot.waitUntil(lambda: field.text() == "", timeout=2000)
     assert detail.count.text().startswith("1 of 2 places checked in")
     assert not detail.door_banner.isVisible(), detail.door_banner.label.text()
+
+
+def test_the_door_says_above_the_box_when_the_event_is_not_today_and_still_checks_in(
+        window: MainWindow, qtbot: Any) -> None:
+    """The clock is frozen on Thursday 26 November 2026 at noon (tests/conftest.py)."""
+    group = window.group
+    group.members.add("Ana López")
+    tomorrow = group.events.add("Winter social", "2026-11-27T18:00")
+    tonight = group.events.add("Open evening", "2026-11-26T18:00")
+    detail = window.events_view.detail
+    open_event(qtbot, window, tomorrow.id)
+    assert detail.day_note.isVisible()
+    assert reads(detail.day_note) == ("Winter social is on Friday 27 November 2026, not today: a check-in here is "
+                                      "recorded with today's date and time.")
+    assert detail.day_note.geometry().bottom() < detail.checkin_search.mapTo(detail.day_note.parentWidget(),
+                                                                             detail.checkin_search.rect().topLeft()).y()
+    type_at_door(qtbot, window, "Ana")
+    assert detail.count.text().startswith("1 checked in")
+    open_event(qtbot, window, tonight.id)
+    assert not detail.day_note.isVisible()
