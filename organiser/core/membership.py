@@ -30,11 +30,9 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
 - Of a device's admissions, only its first 200 (by place in its chain) count while it is not
   an admin: a member allowed to invite cannot fill the roster (core/membership_limits.py).
 - Invitations by members reach one step: a member's admission counts only if an admin admitted
-  its author (or promoted it once), or its author is the founder or of the old roster. A device
-  a member admitted cannot admit others until an admin admits it again or promotes it, so the
-  laptops whose keys a member holds do not each bring 200 more: the roster stays within the
-  devices admins admitted times 200 (judged when the admission is reached in the log's order,
-  as an author's other rights are).
+  its author (or promoted it once), or its author is the founder or of the old roster, where the
+  admission lies in the log's order: a member's puppets do not each bring 200 more, and the
+  roster stays within the devices admins admitted times 200 (core/membership_limits.py).
 - A device is admitted once: of several admissions of one key, an admin's counts before a
   member's, then the most senior author's, then the one its author wrote first; the others
   change nothing (a back-dated duplicate cannot make a device senior).
@@ -73,6 +71,7 @@ from organiser.core.membership_entries import (
 )
 from organiser.core.membership_limits import (
     MAX_MEMBER_ADMISSIONS,
+    ONE_STEP,
     Chain,
     Closings,
     Cutoffs,
@@ -88,10 +87,6 @@ from organiser.core.membership_limits import (
 
 __all__ = ["ACTIONS", "ADMIT", "DEMOTE", "FOUND", "KEEP", "MAX_PASSES", "MEMBERSHIP_KIND", "ONE_STEP", "POLICY",
            "PROMOTE", "REMOVE", "Device", "Entry", "KeptBranch", "Membership", "entry_of", "evaluate"]
-
-# Why a member's admission has no effect when a member admitted its author (the rule's words).
-ONE_STEP = ("a device a member admitted cannot admit others until an admin admits it again or promotes it "
-            "(invitations by members reach one step)")
 
 # Passes of the evaluation that drop entries written after their author's removal; each
 # pass can only follow one more removal, and groups have few removals chained that way.
