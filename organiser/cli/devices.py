@@ -12,9 +12,9 @@ from organiser.services.devices import RemovalNews
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("device", help="list, remove, promote or demote the group's devices",
+    p = sub.add_parser("device", help="list, remove, vouch for, promote or demote the group's devices",
                        description="The devices that belong to the group, as its signed membership log says. "
-                       "Removing, promoting and demoting need an admin device.")
+                       "Removing, vouching for, promoting and demoting need an admin device.")
     actions = p.add_subparsers(dest="device_command", metavar="ACTION", required=True, parser_class=type(p))
     q = actions.add_parser("list", help="list the group's devices",
                            description="Id, name, who admitted it, admin, removed, and when this device last saw it.")
@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also take back what the device wrote from this time on, e.g. 2026-11-28T18:00 (UTC unless "
                    "the time says otherwise)")
     q.set_defaults(handler=cmd_remove)
+
+    q = actions.add_parser("vouch", help="let a device a member admitted invite in turn",
+                           description="Admit again, as an admin, a device a member admitted: while the group's "
+                           "policy lets members invite, it may then invite too (invitations by members reach one "
+                           "step).")
+    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name")
+    q.set_defaults(handler=cmd_vouch)
 
     q = actions.add_parser("promote", help="make a device an admin",
                            description="Make a device an admin: it may then admit, remove, promote and demote devices.")
@@ -106,6 +113,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
                   "group is lost to the group (if the laptop is found, its member can export it before wiping it).")
         print("Its member gets back in from a new laptop with a new invite ('organiser invite'), as a new device"
               + (", and 'organiser device promote NAME' makes it an admin again." if was_admin else "."))
+    return 0
+
+
+def cmd_vouch(args: argparse.Namespace) -> int:
+    with opened_group(args) as group:
+        device = group.membership.vouch(args.device)
+        print(f"'{device.name}' is now admitted by this admin: it may invite whenever members may.")
     return 0
 
 

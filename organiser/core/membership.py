@@ -29,6 +29,10 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
   before the field existed) are judged by their stamps, as before.
 - Of a device's admissions, only its first 200 (by place in its chain) count while it is not
   an admin: a member allowed to invite cannot fill the roster (core/membership_limits.py).
+- Invitations by members reach one step: a member's admission counts only if an admin admitted
+  its author (or promoted it once), or its author is the founder or of the old roster, where the
+  admission lies in the log's order: a member's puppets do not each bring 200 more, and the
+  roster stays within the devices admins admitted times 200 (core/membership_limits.py).
 - A device is admitted once: of several admissions of one key, an admin's counts before a
   member's, then the most senior author's, then the one its author wrote first; the others
   change nothing (a back-dated duplicate cannot make a device senior).
@@ -67,6 +71,7 @@ from organiser.core.membership_entries import (
 )
 from organiser.core.membership_limits import (
     MAX_MEMBER_ADMISSIONS,
+    ONE_STEP,
     Chain,
     Closings,
     Cutoffs,
@@ -80,8 +85,8 @@ from organiser.core.membership_limits import (
     seen_number,
 )
 
-__all__ = ["ACTIONS", "ADMIT", "DEMOTE", "FOUND", "KEEP", "MAX_PASSES", "MEMBERSHIP_KIND", "POLICY", "PROMOTE",
-           "REMOVE", "Device", "Entry", "KeptBranch", "Membership", "entry_of", "evaluate"]
+__all__ = ["ACTIONS", "ADMIT", "DEMOTE", "FOUND", "KEEP", "MAX_PASSES", "MEMBERSHIP_KIND", "ONE_STEP", "POLICY",
+           "PROMOTE", "REMOVE", "Device", "Entry", "KeptBranch", "Membership", "entry_of", "evaluate"]
 
 # Passes of the evaluation that drop entries written after their author's removal; each
 # pass can only follow one more removal, and groups have few removals chained that way.
@@ -403,6 +408,7 @@ def _policy(state: Membership, e: Entry) -> str | None:
 
 def _promote(_state: Membership, _e: Entry, _author: Device, target: Device) -> str | None:
     target.admin = True
+    target.promoted = True
     return None
 
 
@@ -425,6 +431,8 @@ def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: 
             return "its author may not admit devices"
         if closed_before(closed, e.author, e.seq, e.order):
             return "a closing of the invite policy had not seen it"
+        if not author.vouched_for:
+            return ONE_STEP
     public_key = e.value.get("public_key")
     if not e.target or device_id_for_safe(public_key) != e.target:
         return "the admitted device's id is not the hash of its key"
@@ -439,7 +447,7 @@ def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: 
     admitted = Device(e.target, str(public_key).lower(), entry_name(e.value), e.author,
                       entry_text(e.value.get("invite")), rank=(1, e.hlc, e.target), admission=admission)
     if known is not None:
-        admitted.admin = known.admin
+        admitted.admin, admitted.promoted = known.admin, known.promoted
     state.devices[e.target] = admitted
     return None
 

@@ -58,6 +58,14 @@ class Device:
     removed_hlc: int = 0
     removed_at: Order | None = None  # the removal entry that stands
     admission: Admission | None = None  # the admission that counts; None: the founder or the old roster
+    promoted: bool = False  # an admin promoted it once (demoted since, it stays vouched for)
+
+    @property
+    def vouched_for(self) -> bool:
+        """The founder, a device of the old roster, or one an admin admitted or promoted: while
+        members may invite, its admissions count. One a member admitted cannot pass the right on
+        (invitations by members reach one step) until an admin admits it again or promotes it."""
+        return self.admission is None or self.admission[0] == 0 or self.promoted
 
     @property
     def removed(self) -> bool:
@@ -92,7 +100,9 @@ class Membership:
         return found is not None and found.admin and not found.removed
 
     def may_invite(self, device: str) -> bool:
-        return self.is_admin(device) or (self.members_may_invite and self.admitted(device))
+        found = self.devices.get(device)
+        return self.is_admin(device) or (self.members_may_invite and self.admitted(device)
+                                         and found is not None and found.vouched_for)
 
     def limits(self) -> dict[str, int]:
         """Removed devices and the last sequence number of theirs that stays."""

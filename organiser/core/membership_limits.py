@@ -37,6 +37,10 @@ Closings = tuple[tuple[Order, Mapping[str, int]], ...]
 # a member admitting laptops at the door admits a few dozen; one allowed to invite that signed
 # 80,000 filled every laptop's roster, and each later admission cost seconds to evaluate.
 MAX_MEMBER_ADMISSIONS = 200
+# Why a member's admission has no effect when a member admitted its author: the cap counted per
+# admitting device, and a member's puppets (laptops whose keys it held) each admitted 200 more.
+ONE_STEP = ("a device a member admitted cannot admit others until an admin admits it again or promotes it "
+            "(invitations by members reach one step)")
 MAX_SEEN_DEVICES = 2_000  # devices one closing names: far beyond a group's laptops, ~90 KB at most
 DEVICE_ID_LENGTH = 32  # hex digits (core/keys.py device_id_for)
 

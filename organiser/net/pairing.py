@@ -32,7 +32,7 @@ from organiser.net.handshake import UNKNOWN_INVITE, PeerRefused, prove_invite, r
 from organiser.net.invite_code import InviteCode, decode_invite, encode_invite, split_address, token_hash
 from organiser.net.link import sync_with
 from organiser.net.transport import close_quietly, dial
-from organiser.services.devices import MembershipRefused
+from organiser.services.devices import MembershipRefused, why_may_not_invite
 from organiser.services.group import Group, credentials_from_json, join_group, prepare_join
 from organiser.store import invites
 from organiser.store.membership import InviteUsed
@@ -51,9 +51,9 @@ def make_invite(group: Group, addresses: list[str], expires_seconds: int = DEFAU
         raise ValidationError("expires", "expires: an invite must stay valid for some time.")
     if expires_seconds > MAX_EXPIRY:
         raise ValidationError("expires", "expires: an invite stays valid at most 7 days (7d).")
-    if not group.membership.membership().may_invite(group.device_id):
-        raise MembershipRefused("only an admin can make invites (the group's policy does not let members "
-                                "invite); see 'organiser device list' for the group's admins.")
+    refused = why_may_not_invite(group.membership.membership(), group.device_id)
+    if refused is not None:
+        raise MembershipRefused(refused)
     token = secrets.token_bytes(16)
     expires_at = int(time.time()) + int(expires_seconds)
     invites.add_invite(group.db, new_id(), token_hash(token), expires_at)

@@ -55,7 +55,7 @@ from organiser.net.spoken_code import (
 )
 from organiser.net.spoken_mdns import Announcement
 from organiser.net.transport import Channel, channel_of, close_quietly, server_context
-from organiser.services.devices import MembershipRefused
+from organiser.services.devices import MembershipRefused, why_may_not_invite
 from organiser.services.group import Group
 from organiser.store import invites
 from organiser.sync import protocol as p
@@ -109,9 +109,9 @@ class SpokenInvite:
         return self.code.text
 
     async def start(self) -> None:
-        if not self.group.membership.membership().may_invite(self.group.device_id):
-            raise MembershipRefused("only an admin can make invites (the group's policy does not let members "
-                                    "invite); see 'organiser device list' for the group's admins.")
+        refused = why_may_not_invite(self.group.membership.membership(), self.group.device_id)
+        if refused is not None:
+            raise MembershipRefused(refused)
         loop = asyncio.get_running_loop()
         self._outcome = loop.create_future()
         self.expires_at = time.time() + self.expires_seconds

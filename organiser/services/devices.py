@@ -33,6 +33,20 @@ from organiser.store import membership as store
 from organiser.store.replica import LocalOp, Replica
 
 ONLY_ADMINS = "only an admin can do this; see 'organiser device list' for the group's admins."
+# Why a laptop a member admitted may not invite (core/membership.py: invitations by members reach one step).
+ADMITTED_BY_A_MEMBER = ("this laptop was admitted by a member, not by an admin, so it cannot admit others (invitations "
+                        "by members reach one step) until an admin admits it again ('organiser device vouch' with this "
+                        "laptop's name) or promotes it; see 'organiser device list' for the group's admins.")
+
+
+def why_may_not_invite(held: Membership, device: str) -> str | None:
+    """Why `device` may not admit devices or make invites, in words for people; None if it may."""
+    if held.may_invite(device):
+        return None
+    if held.members_may_invite and held.admitted(device):
+        return ADMITTED_BY_A_MEMBER
+    return ("only an admin can make invites (the group's policy does not let members invite); see "
+            "'organiser device list' for the group's admins.")
 
 
 def stuck_with_one_admin(name: str) -> str:
@@ -222,8 +236,10 @@ class Devices:
             raise ValidationError("device", "device key: 64 hex digits (an Ed25519 public key).")
         public_hex = public_hex.lower()  # as the device proves itself (a joiner may send capitals)
         device = device_id_for(public_hex)
-        known = self.membership().devices.get(device)
-        if known is not None and not known.removed:  # a second admission changes nothing of it
+        held = self.membership()
+        known = held.devices.get(device)
+        # A second admission changes nothing of it, but an admin's of one a member admitted: it may then invite.
+        if known is not None and not known.removed and (known.vouched_for or not held.is_admin(self.replica.device_id)):
             raise MembershipRefused(f"'{known.name or device[:8]}' is already a member of the group.")
         self._commit(ADMIT, {"device": device, "public_key": public_hex, "name": name, "invite": invite})
         return device
@@ -251,6 +267,22 @@ class Devices:
 
             take_back_minutes(Meetings(self.replica), target.id, kept, target.kept if target.removed else None)
         return removed
+
+    def vouch(self, text: str) -> DeviceInfo:
+        """Admit again, as an admin, the device `text` names that a member admitted: it may then
+        invite while the group's policy lets members (core/membership.py, invitations by members
+        reach one step). `NotFoundError` as for `find`; `MembershipRefused` when an admin admitted
+        it already, or this device is not an admin."""
+        target = self.find(text)
+        held = self.membership()
+        device = held.devices[target.id]
+        if device.vouched_for:
+            raise MembershipRefused(f"'{target.name}' was admitted by an admin already: it may invite whenever "
+                                    "members may.")
+        if not held.is_admin(self.replica.device_id):
+            raise MembershipRefused(ONLY_ADMINS)
+        self.admit(device.public_key, device.name)
+        return self.find(target.id)
 
     def promote(self, text: str) -> DeviceInfo:
         """Make the device `text` names an admin; return it. `NotFoundError` as for `find`;
@@ -345,6 +377,8 @@ def _named_by(text: str, devices: list[DeviceInfo]) -> list[DeviceInfo]:
 def _why_not(held: Membership, trial: Entry, db: Any) -> str | None:
     """Why the rules would give this entry no effect, in words for people; None if it works."""
     if trial.action == ADMIT and not held.may_invite(trial.author):
+        if held.members_may_invite and held.admitted(trial.author):
+            return ADMITTED_BY_A_MEMBER
         return "only an admin can admit devices (the group's policy does not let members invite)."
     if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY, KEEP) and not held.is_admin(trial.author):
         return ONLY_ADMINS

@@ -23,7 +23,7 @@ from organiser.core.keys import public_key_hex
 from organiser.core.records import new_id
 from organiser.folder import crypto, layout
 from organiser.folder.segments import encode_json
-from organiser.services.devices import MembershipRefused
+from organiser.services.devices import MembershipRefused, why_may_not_invite
 from organiser.services.folder_admissions import open_invite_file, request_body, token_hash
 from organiser.services.folders import Folders, folder_path
 from organiser.services.group import Group, credentials_from_json, join_group, joining_key
@@ -62,8 +62,9 @@ def make_folder_invite(group: Group, folder: str, expires_seconds: int) -> str:
     """Leave a one-time admission in the folder (attached to the group if it was not); return the code."""
     if not 0 < expires_seconds <= MAX_EXPIRY:
         raise ValidationError("expires", "expires: an invite stays valid for some time, at most 7 days (7d).")
-    if not group.membership.membership().may_invite(group.device_id):
-        raise MembershipRefused("only an admin can make invites; see 'organiser device list' for the admins.")
+    refused = why_may_not_invite(group.membership.membership(), group.device_id)
+    if refused is not None:
+        raise MembershipRefused(refused)
     path = folder_path(folder)
     folders = Folders(group.replica)
     if path not in {f.path for f in folders.list()}:

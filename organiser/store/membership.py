@@ -94,6 +94,8 @@ def note_entries(db: Database, batch: Iterable[Changeset]) -> RosterUpdate | Non
 # device of these promotes (core/membership_limits.py `promotable`). Another device's entries
 # change nothing in any evaluation, except admissions once one of these devices wrote a policy
 # entry (members may invite then); they stay in the log for the day a promotion reaches them.
+# `vouched_for`: the devices whose admissions may count as a member's (core/membership.py, invitations
+# by members reach one step): those one of these devices admits, and the old roster's.
 _MAY_BE_ADMINS = """
     WITH RECURSIVE may_be_admins(device) AS (
         SELECT value FROM meta WHERE key = 'founder'
@@ -102,17 +104,23 @@ _MAY_BE_ADMINS = """
         WHERE m.action = 'promote' AND json_type(m.value, '$.device') = 'text'),
     policy_set(yes) AS (
         SELECT EXISTS (SELECT 1 FROM may_be_admins a JOIN membership_log p ON p.author = a.device
-                       WHERE p.action = 'policy'))"""
+                       WHERE p.action = 'policy')),
+    vouched_for(device) AS (
+        SELECT json_extract(m.value, '$.device') FROM may_be_admins a JOIN membership_log m ON m.author = a.device
+        WHERE m.action = 'admit' AND json_type(m.value, '$.device') = 'text'
+        UNION SELECT device FROM legacy_roster)"""
 
 # The entries an evaluation may give effect to (store/membership.py reads only these): of another
-# device's admissions, its first MAX_MEMBER_ADMISSIONS in chain order (none set aside after a fork,
-# as load_membership leaves those out), the only ones of its that can count.
+# device vouched for's admissions, its first MAX_MEMBER_ADMISSIONS in chain order (none set aside after a
+# fork, as load_membership leaves those out), the only ones of its that can count. A puppet a member
+# admitted signs admissions that are not read at all, until an admin admits it again or promotes it.
 _MEMBER_ADMISSIONS = """
         SELECT author, seq, idx, hlc, action, value FROM (
             SELECT author, seq, idx, hlc, action, value,
                    row_number() OVER (PARTITION BY author ORDER BY seq, idx) AS place
             FROM membership_log m
-            WHERE action = 'admit' AND (SELECT yes FROM policy_set) AND author NOT IN may_be_admins{aside})
+            WHERE action = 'admit' AND (SELECT yes FROM policy_set) AND author NOT IN may_be_admins
+                  AND author IN vouched_for{aside})
         WHERE place <= {limit}"""
 
 
@@ -140,9 +148,12 @@ def _any_may_count(db: Database, entries: list[Entry]) -> bool:
     if any(e.author in may_be_admins for e in entries):
         return True
     policy_set = any(policy for _device, policy in rows)
-    first: dict[str, tuple[int, int]] = {}  # each member's earliest admission among these
+    if not policy_set:
+        return False
+    vouched_for = {device for (device,) in db.execute(_MAY_BE_ADMINS + " SELECT device FROM vouched_for")}
+    first: dict[str, tuple[int, int]] = {}  # each vouched-for member's earliest admission among these
     for e in entries:
-        if e.action == ADMIT and policy_set:
+        if e.action == ADMIT and e.author in vouched_for:
             first[e.author] = min(first.get(e.author, (e.seq, e.index)), (e.seq, e.index))
     return any(_admissions_before(db, author, seq, index) < MAX_MEMBER_ADMISSIONS
                for author, (seq, index) in first.items())

@@ -20,6 +20,9 @@ def people_words(message: str) -> str:
 IN_THE_WINDOW = (
     ("see 'organiser device list' for the group's admins",
      "Peers & group shows who they are (Role: admin, under The group's devices)"),
+    ("until an admin admits it again ('organiser device vouch' with this laptop's name) or promotes it",
+     "until an admin admits it again ('organiser device vouch' with this laptop's name, on the admin's laptop) or "
+     "clicks it and Make admin in Peers & group"),
 )
 
 

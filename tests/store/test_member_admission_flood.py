@@ -114,13 +114,11 @@ def test_a_member_admitting_past_its_first_admissions_is_told_why_and_nothing_is
     assert b.replica.version_vector() == written
 
 
-
-@pytest.mark.xfail(strict=True, reason="open: the cap counts per admitting device, and a member's puppets admit "
-                   "200 each (report review17: 100 puppets put 20,103 devices in the roster in 33 s, each later "
-                   "apply 0.77 s and an admin's entry 2.4 s)")
 def test_a_members_puppets_do_not_each_bring_their_own_200(three):
     """The member admits five laptops whose keys it holds, and each of those signs 200 admissions
-    of its own: what one member's right to invite lets into the roster is not bounded by the cap."""
+    of its own: with the cap counted per admitting device, one member's right to invite let 1,005
+    devices in (100 puppets: 20,103). Invitations by members reach one step (core/membership.py):
+    the puppets are members, their admissions count nowhere."""
     from organiser.core.changeset import GENESIS, sign_changeset
 
     a, b, _c = three
@@ -138,3 +136,4 @@ def test_a_members_puppets_do_not_each_bring_their_own_200(three):
     admins = {a.device_id}
     by_members = [d for d in a.membership.list() if not d.removed and d.admitted_by not in admins]
     assert len(by_members) <= MAX_MEMBER_ADMISSIONS
+    assert {d.id for d in by_members if d.admitted_by} == {device_id_for(key) for key in keys}  # the puppets only

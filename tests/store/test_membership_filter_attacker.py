@@ -101,20 +101,27 @@ def _value(rnd: random.Random, action: str, target: int, w: _Writer) -> dict[str
     return value
 
 
+class _Log:
+    """Entries as their authors sign them: a few ops of one changeset now and then."""
+
+    def __init__(self, rnd: random.Random) -> None:
+        self.rnd, self.w = rnd, _Writer()
+        self.entries: list[Entry] = []
+        self.last_author = ""
+
+    def add(self, author: str, action: str, value: dict[str, Any]) -> None:
+        seq, hlc = self.w.place(self.rnd, author, author == self.last_author and self.rnd.random() < 0.3)
+        index = sum(1 for e in self.entries if e.author == author and e.seq == seq)
+        self.entries.append(Entry(author, seq, hlc, index, action, value))
+        self.last_author = author
+
+
 def random_log(rnd: random.Random) -> list[Entry]:
     """A log: the founder admits some devices and promotes a few (some of which promote others),
     and everybody, admins or not, writes entries of every kind, some back-dated."""
-    w = _Writer()
-    entries: list[Entry] = []
+    log = _Log(rnd)
+    w, entries, add = log.w, log.entries, log.add
     n = rnd.randint(3, len(KEYS))
-    last_author = ""
-
-    def add(author: str, action: str, value: dict[str, Any]) -> None:
-        nonlocal last_author
-        seq, hlc = w.place(rnd, author, author == last_author and rnd.random() < 0.3)
-        index = sum(1 for e in entries if e.author == author and e.seq == seq)
-        entries.append(Entry(author, seq, hlc, index, action, value))
-        last_author = author
 
     if rnd.random() < 0.5:
         add(FOUNDER, FOUND, {"name": "door"})
@@ -127,6 +134,27 @@ def random_log(rnd: random.Random) -> list[Entry]:
                              weights=[4, 4, 3, 4, 3, 1, 1])[0]
         add(author, action, _value(rnd, action, rnd.randrange(n), w))
     return entries
+
+
+def puppet_log(rnd: random.Random) -> list[Entry]:
+    """A log where members may invite: the founder admits a few devices, members admit laptops
+    whose keys they hold (puppets) and those admit others in turn, in chains; now and then the
+    founder admits a puppet again, promotes or demotes one, or closes and opens the policy; some
+    stamps back-dated (an admission may claim a place before its author's own)."""
+    log = _Log(rnd)
+    if rnd.random() < 0.3:
+        log.add(FOUNDER, FOUND, {"name": "door"})
+    log.add(FOUNDER, POLICY, {"members_may_invite": True})
+    for i in rnd.sample(range(1, len(KEYS)), rnd.randint(1, 3)):
+        log.add(FOUNDER, ADMIT, _value(rnd, ADMIT, i, log.w))
+    for _ in range(rnd.randint(10, 40)):
+        author = rnd.choice(IDS[1:]) if rnd.random() < 0.85 else FOUNDER
+        action = rnd.choices([ADMIT, PROMOTE, DEMOTE, REMOVE, POLICY], weights=[12, 1, 1, 1, 1])[0]
+        log.add(author, action, _value(rnd, action, rnd.randrange(1, len(KEYS)), log.w))
+    return log.entries
+
+
+LOGS_OF = {"random": random_log, "puppets": puppet_log}
 
 
 def random_legacy(rnd: random.Random) -> list[tuple[str, str, str, str]]:
@@ -158,15 +186,19 @@ def full(entries: list[Entry], legacy=(), aside: dict[str, int] | None = None) -
     return evaluate(kept, FOUNDER, FOUNDER_KEY, list(legacy))
 
 
-def may_count(entries: list[Entry], aside: dict[str, int] | None = None) -> list[Entry]:
-    """A Python mirror of `_ENTRIES_THAT_MAY_COUNT`: of another device's admissions, its first
-    ones (CAP in these tests) among those not set aside."""
+def may_count(entries: list[Entry], aside: dict[str, int] | None = None, legacy=()) -> list[Entry]:
+    """A Python mirror of `_ENTRIES_THAT_MAY_COUNT`: of the admissions of another device that a
+    device of the closure admits (or of the old roster), its first ones (CAP in these tests) among
+    those not set aside."""
     aside = aside or {}
     closure = promotable(FOUNDER, ((e.author, e.target) for e in entries if e.action == PROMOTE))
     policy = any(e.action == POLICY and e.author in closure for e in entries)
+    vouched = {e.target for e in entries if e.action == ADMIT and e.author in closure} | {
+        device for device, *_rest in legacy}
     admissions: dict[str, list[Entry]] = {}
     for e in sorted(entries, key=lambda e: (e.seq, e.index)):
-        if policy and e.action == ADMIT and e.author not in closure and not e.seq >= aside.get(e.author, e.seq + 1):
+        if (policy and e.action == ADMIT and e.author not in closure and e.author in vouched
+                and not e.seq >= aside.get(e.author, e.seq + 1)):
             admissions.setdefault(e.author, []).append(e)
     first = {id(e) for found in admissions.values() for e in found[:CAP]}
     return [e for e in entries if e.author in closure or id(e) in first]
@@ -238,31 +270,33 @@ STORED_LOGS = 30
 SQL_LOGS = 100
 
 
-def test_the_entries_that_may_count_decide_what_every_entry_decides():
+@pytest.mark.parametrize("logs", LOGS_OF)
+def test_the_entries_that_may_count_decide_what_every_entry_decides(logs):
     """Pure: evaluating the entries that may count (Python mirror of the SQL) gives what
     evaluating all gives, on LOGS seeded random logs."""
-    rnd = random.Random(20261201)
+    rnd, make = random.Random(20261201), LOGS_OF[logs]
     differing = []
     for n in range(LOGS):
-        entries = random_log(rnd)
+        entries = make(rnd)
         legacy, aside = random_legacy(rnd), random_aside(rnd, entries)
         kept = [e for e in entries if e.author not in aside or e.seq < aside[e.author]]
         everything = outcome(full(entries, legacy, aside))
-        counted = outcome(evaluate([e for e in may_count(entries, aside) if e in kept],
+        counted = outcome(evaluate([e for e in may_count(entries, aside, legacy) if e in kept],
                                    FOUNDER, FOUNDER_KEY, legacy))
         if everything != counted:
             differing.append(n)
     assert not differing, differing[:10]
 
 
-def test_the_stored_log_loads_as_the_full_evaluation_whatever_order_and_batches(tmp_path):
+@pytest.mark.parametrize("logs", LOGS_OF)
+def test_the_stored_log_loads_as_the_full_evaluation_whatever_order_and_batches(tmp_path, logs):
     """Store level: entries noted in a random order and random batches (note_entries, with its
     skip), then the roster in `devices` and `load_membership` match the full evaluation of every
     stored entry, after every batch."""
-    rnd = random.Random(8020)
+    rnd, make = random.Random(8020), LOGS_OF[logs]
     problems: list[tuple[int, int, str]] = []
     for n in range(STORED_LOGS):
-        entries = random_log(rnd)
+        entries = make(rnd)
         legacy, aside = random_legacy(rnd), random_aside(rnd, entries)
         if any(e.action == KEEP and e.target in aside for e in entries):
             aside = {}  # a keep walks its device's versions again (store/forks.py): a real fork's business
@@ -289,13 +323,14 @@ def test_the_stored_log_loads_as_the_full_evaluation_whatever_order_and_batches(
     assert not problems, problems[:10]
 
 
-def test_the_sql_filter_keeps_what_the_python_mirror_keeps(tmp_path):
+@pytest.mark.parametrize("logs", LOGS_OF)
+def test_the_sql_filter_keeps_what_the_python_mirror_keeps(tmp_path, logs):
     """The recursive query reads the entries the Python closure says may count (none fewer)."""
-    rnd = random.Random(77)
+    rnd, make = random.Random(77), LOGS_OF[logs]
     db = _db(tmp_path / "filter.db")
     missing = []
     for n in range(SQL_LOGS):
-        entries = random_log(rnd)
+        entries = make(rnd)
         db.execute("DELETE FROM membership_log")
         db.conn.executemany(
             "INSERT INTO membership_log (author, seq, idx, hlc, action, value) VALUES (?, ?, ?, ?, ?, ?)",
