@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QThread,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -60,8 +61,9 @@ class TransferJob(QThread):
         self.start()
 
     def _forget(self) -> None:
-        _RUNNING.discard(self)
-        self.deleteLater()
+        # On the loop's next turn: dropped here, the last reference went as this slot returned and
+        # Qt deleted the job while still delivering its `finished` to it (a use after free).
+        QTimer.singleShot(0, lambda: _RUNNING.discard(self))
 
     def run(self) -> None:
         try:

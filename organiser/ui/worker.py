@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 _waiting: set[_Relay] = set()  # each relay lives until its outcome is delivered
@@ -28,13 +28,19 @@ class _Relay(QObject):
 
     @Slot(object)
     def _done(self, result: Any) -> None:
-        _waiting.discard(self)
+        self._release()
         self.on_done(result)
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:
-        _waiting.discard(self)
+        self._release()
         self.on_error(exc)
+
+    def _release(self) -> None:
+        """Let go of this relay on the loop's next turn. Dropped here, the last reference went when
+        this slot returned, and Qt deleted the relay while still delivering its own signal to it:
+        a use after free that crashed a test run's teardown now and then."""
+        QTimer.singleShot(0, lambda: _waiting.discard(self))
 
 
 def off_the_qt_thread(fn: Callable[[], Any], on_done: Callable[[Any], None],
