@@ -135,6 +135,10 @@ class AppController:
         if window is not None:
             window.closed.disconnect(self._window_closed)
             window.close()
+            # Deleted by Qt's loop, at a safe point: left to Python, the window, held in reference
+            # cycles (its signals' lambdas), went when the collector ran, at any moment, even while
+            # Qt was handing one of its widgets an event: a crash (SIGSEGV in processEvents).
+            window.deleteLater()
         group, self.group = self.group, None
         if group is not None:
             group.close()
@@ -301,6 +305,7 @@ class AppController:
             self.window = None
             old.closed.disconnect(self._window_closed)
             old.close()
+            old.deleteLater()  # see _close_group
             await self._stop_node()
             if self.group is not None:
                 self.group.close()

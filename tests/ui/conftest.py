@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6 import QtGui
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -242,15 +242,15 @@ def controller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]
     try:
         yield made
     finally:
-        if made.window is not None:
-            made.window.close()
-        for widget in (made.unlock_window, made.start_window):
-            if widget is not None:
-                widget.close()
+        windows = [w for w in (made.window, made.unlock_window, made.start_window) if w is not None]
+        for widget in windows:
+            widget.close()
+            widget.deleteLater()  # deleted here, by Qt, not by the collector during a later test
         if made.copying_window is not None:
             made.copying_window.finish()
         if made.group is not None:
             made.group.close()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         asyncio.set_event_loop(None)
         loop.close()
 
