@@ -35,9 +35,11 @@ async def _sync(group: Group, peer_node, rounds: int) -> list[int]:
     return counts
 
 
-async def test_a_late_edit_is_sent_once_then_never_again_and_the_admins_order_fills_the_gap(tmp_path, group):
-    admin = group
-    member = admin.members.add("Zofia Quisling", phones=[PHONE], skills=["first aid"]).id
+def _late_edit(tmp_path, admin: Group, **member_fields) -> tuple[str, Group, Group]:
+    """The scene of every test here: the admin forgets a member while the minutes laptop is off
+    (the spare laptop hears of it), then the minutes laptop edits the member and adds an event.
+    The member's id, the minutes laptop and the spare laptop."""
+    member = admin.members.add("Zofia Quisling", phones=[PHONE], **member_fields).id
     late = add_device(admin, tmp_path / "late", "minutes laptop")
     spare = add_device(admin, tmp_path / "spare", "spare laptop")
     for x, y in ((admin, late), (admin, spare), (late, spare)):
@@ -46,6 +48,12 @@ async def test_a_late_edit_is_sent_once_then_never_again_and_the_admins_order_fi
     sync_pair(admin, spare)
     late.members.edit(member, phones=[PHONE, "+44 7700 900778"])
     late.events.add("General assembly", "2026-12-02T19:00")
+    return member, late, spare
+
+
+async def test_a_late_edit_is_sent_once_then_never_again_and_the_admins_order_fills_the_gap(tmp_path, group):
+    admin = group
+    member, late, spare = _late_edit(tmp_path, admin, skills=["first aid"])
     edits = late.replica.changes_since(admin.replica.version_vector())
     assert [r.code for r in spare.replica.apply(edits).refused] == ["value"]  # refused, remembered
     assert admin.replica.apply(edits).refused == []  # the admin's laptop orders the edit's stub
@@ -87,15 +95,7 @@ async def test_a_laptop_remembering_a_refusal_still_completes_a_sync_with_one_th
     The spare laptop counts the refused number as held; it does not wait for the admin's laptop to
     acknowledge a number it does not hold itself (before: that sync never completed)."""
     admin = group
-    member = admin.members.add("Zofia Quisling", phones=[PHONE]).id
-    late = add_device(admin, tmp_path / "late", "minutes laptop")
-    spare = add_device(admin, tmp_path / "spare", "spare laptop")
-    for x, y in ((admin, late), (admin, spare), (late, spare)):
-        sync_pair(x, y)
-    admin.forgetting.forget(member)
-    sync_pair(admin, spare)
-    late.members.edit(member, phones=[PHONE, "+44 7700 900778"])
-    late.events.add("General assembly", "2026-12-02T19:00")
+    member, late, spare = _late_edit(tmp_path, admin)
     spare.replica.apply(late.replica.changes_since(spare.replica.version_vector()))  # refused, remembered
     late.replica.apply(spare.replica.changes_since(late.replica.version_vector()))  # erased in place
     admin_node = node(admin)
@@ -124,15 +124,7 @@ async def test_an_order_heard_live_brings_the_stub_of_a_remembered_refusal_on_th
     from tests.net.test_removal_heard import connected
 
     admin = group
-    member = admin.members.add("Zofia Quisling", phones=[PHONE]).id
-    late = add_device(admin, tmp_path / "late", "minutes laptop")
-    spare = add_device(admin, tmp_path / "spare", "spare laptop")
-    for x, y in ((admin, late), (admin, spare), (late, spare)):
-        sync_pair(x, y)
-    admin.forgetting.forget(member)
-    sync_pair(admin, spare)
-    late.members.edit(member, phones=[PHONE, "+44 7700 900778"])
-    late.events.add("General assembly", "2026-12-02T19:00")
+    member, late, spare = _late_edit(tmp_path, admin)
     edits = late.replica.changes_since(spare.replica.version_vector())
     spare.replica.apply(edits)  # refused, remembered
     edit = edits[0]
@@ -151,15 +143,7 @@ async def test_the_laptop_that_wrote_the_edit_completes_its_syncs_with_an_admin_
     is only ever sent the stub, which it cannot order (docs/erasure.md, known limits). The laptop
     does not wait for the admin's to acknowledge that number (before: no sync completed)."""
     admin = group
-    member = admin.members.add("Zofia Quisling", phones=[PHONE]).id
-    late = add_device(admin, tmp_path / "late", "minutes laptop")
-    spare = add_device(admin, tmp_path / "spare", "spare laptop")
-    for x, y in ((admin, late), (admin, spare), (late, spare)):
-        sync_pair(x, y)
-    admin.forgetting.forget(member)
-    sync_pair(admin, spare)
-    late.members.edit(member, phones=[PHONE, "+44 7700 900778"])
-    late.events.add("General assembly", "2026-12-02T19:00")
+    member, late, spare = _late_edit(tmp_path, admin)
     spare.replica.apply(late.replica.changes_since(spare.replica.version_vector()))
     late.replica.apply(spare.replica.changes_since(late.replica.version_vector()))  # erased in place
     admin_node = node(admin)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import add_device, sync_pair
@@ -19,3 +21,20 @@ def three(tmp_path):
     yield a, b, c
     for g in (a, b, c):
         g.close()
+
+
+@pytest.fixture
+def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of entries of each evaluation of the membership log, in order."""
+    from organiser.store import membership
+
+    sizes: list[int] = []
+    evaluate = membership.evaluate
+
+    def counted(entries: Any, *args: Any, **kwargs: Any) -> Any:
+        entries = list(entries)
+        sizes.append(len(entries))
+        return evaluate(entries, *args, **kwargs)
+
+    monkeypatch.setattr(membership, "evaluate", counted)
+    return sizes

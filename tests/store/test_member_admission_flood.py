@@ -6,8 +6,6 @@ admissions, by place in its chain, count."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -16,7 +14,6 @@ from organiser.core.keys import device_id_for, public_key_hex
 from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
 from organiser.core.membership_limits import MAX_MEMBER_ADMISSIONS
 from organiser.core.records import new_id
-from organiser.store import membership
 from organiser.store.replica import LocalOp
 from tests.bad_peer import BadPeer
 from tests.conftest import sync_pair
@@ -30,20 +27,6 @@ def _admissions(count: int) -> list[Op]:
                       {"device": device_id_for(key), "public_key": key, "name": "guest", "invite": ""}))
     return ops
 
-
-@pytest.fixture
-def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The number of entries of each evaluation of the membership log."""
-    sizes: list[int] = []
-    evaluate = membership.evaluate
-
-    def counted(entries: Any, *args: Any, **kwargs: Any) -> Any:
-        entries = list(entries)
-        sizes.append(len(entries))
-        return evaluate(entries, *args, **kwargs)
-
-    monkeypatch.setattr(membership, "evaluate", counted)
-    return sizes
 
 
 def _admitted_by(g, device: str) -> int:

@@ -5,32 +5,12 @@ one before: 17 frames of 2,000 entries, 77 ms to 622 ms; `python -m tests.perf.e
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from organiser.core.changeset import GENESIS, Op, sign_changeset
 from organiser.core.membership import ADMIT, DEMOTE, KEEP, MEMBERSHIP_KIND, POLICY, PROMOTE, REMOVE
 from organiser.core.records import new_id
 from organiser.services.group import Group
-from organiser.store import membership
 from organiser.store.replica import LocalOp
 from tests.conftest import sync_pair
-
-
-@pytest.fixture
-def evaluated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The number of entries of each evaluation of the membership log, in order."""
-    sizes: list[int] = []
-    evaluate = membership.evaluate
-
-    def counted(entries: Any, *args: Any, **kwargs: Any) -> Any:
-        entries = list(entries)
-        sizes.append(len(entries))
-        return evaluate(entries, *args, **kwargs)
-
-    monkeypatch.setattr(membership, "evaluate", counted)
-    return sizes
 
 
 def _roster(g: Group) -> dict[str, tuple[bool, bool]]:
