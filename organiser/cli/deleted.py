@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = actions.add_parser("restore", help="bring a deleted event, task or member back on every device",
                            description="Undo a delete: the event (with its RSVPs, check-ins, agenda and "
                            "minutes), task or member shows again on every device of the group.")
-    q.add_argument("id", metavar="ID", help="its id, or its first characters, from 'organiser deleted list'")
+    q.add_argument("id", metavar="ID", help="its id or its first characters, from 'organiser deleted list', "
+                   "or its name or title (case and accents aside; two deleted items of one name need the id)")
     q.set_defaults(handler=cmd_restore)
 
 

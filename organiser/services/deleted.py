@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from organiser.core.device_name import one_line
 from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.hlc import physical_ms
+from organiser.core.letters import plain
 from organiser.core.records import DELETED, KINDS, complete
 from organiser.services.base import RecordService
 from organiser.store.materialise import unpack_versions
@@ -96,28 +97,30 @@ class Deleted:
         return sorted(found, key=lambda item: (-item.hlc, item.id))
 
     def find(self, text: str) -> DeletedItem:
-        """The deleted record with this id or an unambiguous start of it (four characters at least)."""
+        """The deleted record with this id, an unambiguous start of it (four characters at least),
+        or this name or title (case and accents aside): one, or `NotFoundError` saying why not."""
         text = text.strip()
         # A peer may name a record with any ASCII letters and digits (store/checks.py): its whole
         # id, as the dialog passes it, names it whatever its letters.
         whole = self._items(" AND id = ?", list(KINDS_BROUGHT_BACK), [text]) if text.isalnum() else []
         if whole:
             return whole[0]
-        text = text.lower()
-        if text.strip(string.hexdigits):
-            raise ValidationError("id", f"'{text}' is not an id: ids are written with 0-9 and a-f "
-                                  "('organiser deleted list' shows them).")
-        if len(text) < 4:
-            raise ValidationError("id", f"'{text}' is too short to name a deleted item: type its id's first four "
-                                  "characters or more ('organiser deleted list' shows them).")
-        matches = self._items(" AND (id = ? OR id LIKE ?)", list(KINDS_BROUGHT_BACK), [text, text + "%"])
-        exact = [item for item in matches if item.id == text]
-        if exact or len(matches) == 1:
-            return (exact or matches)[0]
-        if len(matches) > 1:
-            raise NotFoundError(f"'{text}' starts the ids of {len(matches)} deleted items; type more of it.")
-        raise NotFoundError(f"no deleted event, task or member has the id '{text}' ('organiser deleted list' "
-                            "shows them).")
+        start = text.lower()
+        if len(start) >= 4 and not start.strip(string.hexdigits):
+            matches = self._items(" AND id LIKE ?", list(KINDS_BROUGHT_BACK), [start + "%"])
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                raise NotFoundError(f"'{text}' starts the ids of {len(matches)} deleted items; type more of it.")
+        named = [item for item in self.list() if plain(item.name) == plain(text)]
+        if len(named) == 1:
+            return named[0]
+        if named:  # a weekly assembly deleted twice: never a guess
+            which = ", ".join(f"{item.id[:8]} ({item.start[:10] if item.start else item.kind})" for item in named)
+            raise NotFoundError(f"{len(named)} deleted items are called '{one_line(text)}' ({which}); give the id "
+                                "of the one you mean.")
+        raise NotFoundError(f"no deleted event, task or member has the id or the name '{one_line(text)}' "
+                            "('organiser deleted list' shows them).")
 
     def bring_back(self, record_id: str) -> DeletedItem:
         """Undo the delete of an event, task or member on every device. `NotFoundError` when

@@ -3,6 +3,7 @@ by whom and when, and brings it back everywhere."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,12 +71,10 @@ def test_ids_that_name_no_deleted_item_are_refused_and_change_nothing(group: Gro
     gone = group.tasks.add("Sweep the hall")
     group.tasks.delete(gone.id)
     before = group.replica.state_hash()
-    with pytest.raises(NotFoundError, match=f"no deleted event, task or member has the id '{shown.id}'"):
-        group.deleted.bring_back(shown.id)  # not deleted
-    with pytest.raises(ValidationError, match="too short"):
-        group.deleted.bring_back(gone.id[:3])
-    with pytest.raises(ValidationError, match="is not an id"):
-        group.deleted.bring_back("%%%%")
+    nothing = "no deleted event, task or member has the id or the name '{}'"
+    for typed in (shown.id, gone.id[:3], "%%%%", "Legal clinic"):  # not deleted; too short to be an id's start
+        with pytest.raises(NotFoundError, match=re.escape(nothing.format(typed))):
+            group.deleted.bring_back(typed)
     with pytest.raises(ValidationError, match="'vote' is not one of event, task, member"):
         group.deleted.list("vote")
     assert group.replica.state_hash() == before
@@ -126,3 +125,19 @@ def test_a_name_with_line_breaks_and_overrides_stays_on_its_own_line(group: Grou
     assert "\n" not in line and "\u202e" not in line
     assert line.endswith("Buy paint\\n2026-12-01T10:00:00Z  event   1a2b3c4d  General assembly  (deleted by "
                          "treasurer)\\u202e  (deleted by door laptop)")
+
+
+def test_a_deleted_item_is_brought_back_by_its_name_and_two_of_one_name_are_never_guessed(group: Group) -> None:
+    gone = group.tasks.add("Sweep the hall")
+    group.tasks.delete(gone.id)
+    weekly = [group.events.add("Général assembly", day) for day in ("2026-12-03T19:00", "2026-12-10T19:00")]
+    for event in weekly:
+        group.events.delete(event.id)
+    before = group.replica.state_hash()
+    said = (f"2 deleted items are called 'general assembly' ({weekly[1].id[:8]} (2026-12-10), "
+            f"{weekly[0].id[:8]} (2026-12-03)); give the id of the one you mean.")  # the latest deleted first
+    with pytest.raises(NotFoundError, match=f"^{re.escape(said)}$"):
+        group.deleted.bring_back("general assembly")
+    assert group.replica.state_hash() == before
+    assert group.deleted.bring_back("SWEEP the hall").id == gone.id  # case aside
+    assert [t.title for t in group.tasks.list()] == ["Sweep the hall"]
