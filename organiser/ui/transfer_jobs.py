@@ -12,7 +12,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QThread,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -26,6 +25,7 @@ from organiser.services.group import Group, open_group
 from organiser.services.transfer import ImportPlan, PlannedItem
 from organiser.ui.models.live import TableColumns
 from organiser.ui.wording import as_typed
+from organiser.ui.worker import release_later
 
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
@@ -61,9 +61,7 @@ class TransferJob(QThread):
         self.start()
 
     def _forget(self) -> None:
-        # On the loop's next turn: dropped here, the last reference went as this slot returned and
-        # Qt deleted the job while still delivering its `finished` to it (a use after free).
-        QTimer.singleShot(0, lambda: _RUNNING.discard(self))
+        release_later(_RUNNING, self)
 
     def run(self) -> None:
         try:

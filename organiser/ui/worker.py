@@ -28,19 +28,20 @@ class _Relay(QObject):
 
     @Slot(object)
     def _done(self, result: Any) -> None:
-        self._release()
+        release_later(_waiting, self)
         self.on_done(result)
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:
-        self._release()
+        release_later(_waiting, self)
         self.on_error(exc)
 
-    def _release(self) -> None:
-        """Let go of this relay on the loop's next turn. Dropped here, the last reference went when
-        this slot returned, and Qt deleted the relay while still delivering its own signal to it:
-        a use after free that crashed a test run's teardown now and then."""
-        QTimer.singleShot(0, lambda: _waiting.discard(self))
+
+def release_later(kept: set[Any], obj: QObject) -> None:
+    """Take `obj` out of the set keeping it alive on the loop's next turn, for a slot of `obj`'s
+    own: dropped there, the last reference went as the slot returned, and Qt deleted the object
+    while still delivering its signal to it (a use after free: SIGSEGV in processEvents)."""
+    QTimer.singleShot(0, lambda: kept.discard(obj))
 
 
 def off_the_qt_thread(fn: Callable[[], Any], on_done: Callable[[Any], None],
