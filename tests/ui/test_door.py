@@ -32,6 +32,15 @@ def type_at_door(qtbot: Any, window: MainWindow, text: str) -> None:
     qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
+def name_list(qtbot: Any, field: Any, typed: str) -> Any:
+    """The door's list of names, shown as a person types the start of one."""
+    field.setFocus()
+    qtbot.keyClicks(field, typed)
+    popup = field.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    return popup
+
+
 def test_a_check_in_empties_the_field_for_the_next_person(window: MainWindow, social: Event, qtbot: Any) -> None:
     window.group.members.add("Octavia Doorley")
     detail = window.events_view.detail
@@ -192,10 +201,7 @@ def test_a_name_picked_from_the_list_is_checked_in_and_the_field_empties(window:
     window.group.members.add("Rosamund Other")
     detail = window.events_view.detail
     field = detail.checkin_search
-    field.setFocus()
-    qtbot.keyClicks(field, "Rosa")
-    popup = field.completer().popup()
-    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    popup = name_list(qtbot, field, "Rosa")
     row = next(r for r in range(popup.model().rowCount()) if popup.model().index(r, 0).data() == "Rosalind Picker")
     for _ in range(row + 1):
         qtbot.keyClick(popup, Qt.Key.Key_Down)
@@ -273,10 +279,7 @@ def test_enter_on_the_name_list_checks_in_once_and_says_nothing_of_already_check
     window.group.members.add("Benedict Okafor")
     detail = window.events_view.detail
     field = detail.checkin_search
-    field.setFocus()
-    qtbot.keyClicks(field, "bened")
-    popup = field.completer().popup()
-    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    popup = name_list(qtbot, field, "bened")
     for _ in range(down_presses):
         qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
