@@ -26,6 +26,7 @@ from organiser.core.hlc import physical_ms
 from organiser.core.letters import plain
 from organiser.core.records import DELETED, KINDS, complete
 from organiser.services.base import RecordService
+from organiser.services.naming import NAMED_BY
 from organiser.store.materialise import unpack_versions
 
 KINDS_BROUGHT_BACK = ("event", "task", "member")  # what people delete; the rest goes with them
@@ -86,7 +87,7 @@ class Deleted:
         found = []
         for record_id, record_kind, data, versions in rows:
             values = orjson.loads(data)
-            name = values.get("name") if record_kind == "member" else values.get("title")
+            name = values.get(NAMED_BY[record_kind])
             if not complete(record_kind, values) or not isinstance(name, str):  # forgotten, or would not show
                 continue
             version = unpack_versions(orjson.loads(versions), values).get(DELETED)
