@@ -97,7 +97,7 @@ def _typed_new(required: bool) -> str | None:
     blank = "" if required else " (empty for none)"
     chosen = getpass.getpass(f"New passphrase{blank}: ") or None
     if chosen is not None:
-        print(f"Strength: {passphrase_strength(chosen).hint}", file=sys.stderr)
+        print(f"Strength: {passphrase_strength(chosen).sentence}", file=sys.stderr)
         if getpass.getpass("Again: ") != chosen:
             raise PassphraseError("the two passphrases differ; nothing was changed.")
     return chosen

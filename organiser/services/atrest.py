@@ -53,7 +53,13 @@ class Strength:
 
     bits: float
     word: str  # "too short", "weak", "fair", "strong"
-    hint: str
+    hint: str  # what to do about it, "" when nothing
+
+    @property
+    def sentence(self) -> str:
+        """The strength and its hint as shown under the field, e.g. "Fair: one or two more words make it
+        strong."."""
+        return f"{self.word.capitalize()}: {self.hint}" if self.hint else f"{self.word.capitalize()}."
 
     @property
     def acceptable(self) -> bool:
@@ -67,7 +73,7 @@ def passphrase_strength(passphrase: str) -> Strength:
     Under MIN_PASSPHRASE (8) characters it is "too short"; then "weak" under 40 bits, "fair" under 60,
     else "strong". Never raises."""
     if len(passphrase) < MIN_PASSPHRASE:
-        return Strength(0.0, "too short", f"Use at least {MIN_PASSPHRASE} characters; four random words are best.")
+        return Strength(0.0, "too short", f"use at least {MIN_PASSPHRASE} characters; four random words are best.")
     pools = [(string.ascii_lowercase, 26), (string.ascii_uppercase, 26), (string.digits, 10),
              (string.punctuation, 32)]
     pool = sum(size for chars, size in pools if any(c in chars for c in passphrase))
@@ -75,10 +81,10 @@ def passphrase_strength(passphrase: str) -> Strength:
     distinct = len(set(passphrase))
     bits = min(len(passphrase), distinct * 2) * math.log2(max(pool, 2)) / 2
     if bits < 40:
-        return Strength(bits, "weak", "Easy to guess for someone who takes the laptop: add words.")
+        return Strength(bits, "weak", "easy to guess for someone who takes the laptop; add words.")
     if bits < 60:
-        return Strength(bits, "fair", "Fair: one or two more words make it strong.")
-    return Strength(bits, "strong", "Strong.")
+        return Strength(bits, "fair", "one or two more words make it strong.")
+    return Strength(bits, "strong", "")
 
 
 def check_new_passphrase(passphrase: str) -> None:

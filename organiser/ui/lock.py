@@ -97,7 +97,7 @@ class PassphraseFields(QWidget):
                                   if self.optional else self.needed)
             return
         found = passphrase_strength(text)
-        self.strength.setText(f"{found.word.capitalize()}. {found.hint}" if found.word != "strong" else "Strong.")
+        self.strength.setText(found.sentence)
 
     def value(self) -> str | None:
         """The chosen passphrase, None for none; OrganiserError (one sentence) when it cannot be used."""

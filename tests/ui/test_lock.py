@@ -29,6 +29,20 @@ def button(widget: Any, text: str) -> QPushButton:
     return found[0]
 
 
+def test_the_strength_under_the_passphrase_says_each_word_once(qtbot: Any, tmp_path: Path) -> None:
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    start.show()
+    qtbot.mouseClick(start.create_choice, Qt.MouseButton.LeftButton)
+    shown = []
+    for typed in ("passwor", "d", " river candle", " moon"):  # too short, weak, fair, strong
+        qtbot.keyClicks(start.create_passphrase.first, typed)
+        shown.append(start.create_passphrase.strength.text())
+    assert shown == ["Too short: use at least 8 characters; four random words are best.",
+                     "Weak: easy to guess for someone who takes the laptop; add words.",
+                     "Fair: one or two more words make it strong.", "Strong."]
+
+
 def test_creating_a_group_with_a_passphrase_encrypts_it(qtbot: Any, tmp_path: Path) -> None:
     start = StartWindow(tmp_path / "data")
     qtbot.addWidget(start)
