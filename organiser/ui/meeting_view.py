@@ -235,9 +235,10 @@ class MeetingView(QWidget):
         self.agenda_empty.set_hint(NO_AGENDA if enabled else NO_EVENT)
         self.proposals_empty.set_hint(NO_PROPOSALS if enabled else NO_EVENT)
         self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
-        for widget in (self.agenda_view, self.item_title, self.add_item_button, self.next_button,
-                       self.proposal_view, self.vote_button, self.new_proposal_button, self.close_button,
-                       self.task_from_proposal, self.task_from_minutes, self.export_button, self.history_button):
+        for widget in (self.agenda_view, self.item_title, self.item_minutes, self.add_item_button, self.next_button,
+                       self.editor, self.proposal_view, self.voter, self.choice, self.vote_button,
+                       self.new_proposal_button, self.close_button, self.task_from_proposal, self.task_from_minutes,
+                       self.export_button, self.history_button):
             widget.setEnabled(enabled)
         if event_id is None:
             self.heading.setText("Choose an event in Events, then come back here for its meeting.")
@@ -296,6 +297,9 @@ class MeetingView(QWidget):
 
     def _tick(self) -> None:
         state = self.agenda.state
+        if self.event_id is None:
+            self.current_label.setText("")
+            return
         if state is None or state.current_item is None:
             self.current_label.setText("No item running. Next item starts the first one.")
             return

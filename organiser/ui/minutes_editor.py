@@ -96,6 +96,7 @@ class MinutesEditor(QWidget):
         self.text.setAccessibleName("Minutes")
         self.text.setPlaceholderText("Minutes: type here; everyone in the meeting writes in the same text.")
         self.text.setUndoRedoEnabled(False)
+        self.text.setReadOnly(True)  # until an event is chosen: typing went nowhere
         self.text.document().contentsChange.connect(self._on_typed)
         self.text.undoRequested.connect(self.undo_own)
         self.text.redoRequested.connect(self.redo_own)

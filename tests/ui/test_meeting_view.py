@@ -336,3 +336,22 @@ def test_a_meeting_from_the_spring_left_on_an_item_shows_the_time_it_had_not_a_r
     shown = window.meeting_view.current_label.text()
     assert "Left on <b>Repairs campaign</b>" in shown and "30:00\u00a0of\u00a010:00" in shown
     window.close()
+
+
+def test_before_an_event_is_chosen_nothing_in_the_meeting_takes_typing(qtbot: Any, group: Group,
+                                                                        tmp_path: Path) -> None:
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))  # a new group: no event yet
+    qtbot.addWidget(window)
+    window.show()
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+    view = window.meeting_view
+    assert view.heading.text() == "Choose an event in Events, then come back here for its meeting."
+    qtbot.mouseClick(view.editor.text.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(QApplication.focusWidget() or window, "hello")  # went nowhere, yet it showed
+    qtbot.mouseClick(view.item_minutes, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Up)
+    assert view.editor.text.toPlainText() == "" and view.item_minutes.value() == 0
+    assert view.current_label.text() == ""  # no "Next item starts the first one": there is none
+    window.close()
