@@ -66,8 +66,8 @@ class WalkInDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {error_colour(self)};")
         self.error.hide()
-        for field in (self.name, self.contact):  # a refusal goes once its field is being put right
-            field.textChanged.connect(self.error.hide)
+        for field in (self.name, self.contact):
+            field.textChanged.connect(self._put_right)
         form = QFormLayout()
         form.addRow("&Name", self.name)
         form.addRow("&Contact", self.contact)
@@ -84,6 +84,13 @@ class WalkInDialog(QDialog):
         self.name.setFocus()
         self.name.selectAll()
 
+    def _put_right(self) -> None:
+        """A refusal goes once its field is being put right, keeping its place until the next try:
+        the consent box moved from under the pointer, and a click meant for it ticked nothing."""
+        if not self.error.isHidden() and self.error.text():
+            self.error.setMinimumHeight(self.error.height())
+            self.error.setText("")
+
     def values(self) -> dict[str, object]:
         contact = self.contact.text().strip()
         is_email = "@" in contact
@@ -95,6 +102,7 @@ class WalkInDialog(QDialog):
 
     def register(self) -> None:
         self.error.hide()
+        self.error.setMinimumHeight(0)
         try:
             member = self.group.members.add_walk_in(self.event_id, self.name.text(), someone_else=self.someone_else,
                                                     **self.values())

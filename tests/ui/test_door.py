@@ -77,6 +77,29 @@ def test_an_unknown_name_offers_to_register_a_walk_in_and_leaves_no_stale_undo(w
     assert "Wendel Walkin" in [detail.rsvps.index(r, 0).data() for r in range(detail.rsvps.rowCount())]
 
 
+def test_a_walk_ins_consent_box_stays_under_the_pointer_as_a_refused_contact_is_put_right(
+        window: MainWindow, social: Event, qtbot: Any) -> None:
+    detail = window.events_view.detail
+    type_at_door(qtbot, window, "Maria Lopez")
+
+    def register(dialog: Any) -> None:
+        dialog.contact.setFocus()
+        qtbot.keyClicks(dialog.contact, "maria@example")
+        ok = next(b for b in dialog.buttons.buttons() if b.text().startswith("&Register"))
+        click(qtbot, ok)
+        assert dialog.error.text() == "'maria@example' is not a valid email address."
+        box_was = dialog.consent.mapTo(dialog, dialog.consent.rect().center())
+        qtbot.keyClicks(dialog.contact, ".org")
+        QApplication.processEvents()  # the dialog's layout done again, as before a person's next click
+        assert dialog.consent.mapTo(dialog, dialog.consent.rect().center()) == box_was  # it moved 19 px before
+        click(qtbot, dialog.consent)
+        click(qtbot, ok)
+
+    with_modal(lambda: click(qtbot, detail.door_banner.buttons[0]), register)
+    maria = next(m for m in window.group.members.list() if m.name == "Maria Lopez")
+    assert maria.emails == ["maria@example.org"] and maria.consent_email
+
+
 def test_at_capacity_the_door_asks_before_checking_in_more(window: MainWindow, social: Event, qtbot: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     group = window.group

@@ -121,7 +121,7 @@ def test_a_refused_contact_on_register_and_check_in_goes_once_it_is_put_right(wi
         click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
         seen["refused"] = dialog.error.isVisible() and "not a valid email" in dialog.error.text()
         qtbot.keyClicks(dialog.contact, "example.org")
-        seen["still shown"] = dialog.error.isVisible()
+        seen["still shown"] = dialog.error.isVisible() and bool(dialog.error.text())
 
     with_modal(lambda: click(qtbot, window.events_view.detail.door_banner.buttons[0]), fill_in)
     assert seen == {"refused": True, "still shown": False}
