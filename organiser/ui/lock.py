@@ -63,7 +63,10 @@ class IdleLock(QObject):
 class PassphraseFields(QWidget):
     """A new passphrase typed twice, with a strength hint as it is typed."""
 
-    def __init__(self, parent: QWidget | None = None, *, optional: bool = True) -> None:
+    def __init__(self, parent: QWidget | None = None, *, optional: bool = True, label: str = "&Passphrase",
+                 before: tuple[tuple[str, QWidget], ...] = ()) -> None:
+        """`before`: rows (label, field) put above the passphrase in the same form, so that all the
+        fields line up (the current passphrase, when changing it)."""
         super().__init__(parent)
         from organiser.config import settings
 
@@ -83,7 +86,9 @@ class PassphraseFields(QWidget):
         self.strength.setWordWrap(True)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("&Passphrase", self.first)
+        for row_label, field in before:
+            form.addRow(row_label, field)
+        form.addRow(label, self.first)
         form.addRow("&Again", self.again)
         form.addRow("", self.strength)
         self.first.textChanged.connect(self._hint)
@@ -176,10 +181,8 @@ class ChangePassphraseDialog(_Dialog):
         self.current = QLineEdit()
         self.current.setEchoMode(QLineEdit.EchoMode.Password)
         self.current.setAccessibleName("Current passphrase")
-        form = QFormLayout()
-        form.addRow("&Current passphrase", self.current)
-        self.layout_.addLayout(form)
-        self.new = PassphraseFields(self, optional=False)
+        self.new = PassphraseFields(self, optional=False, label="&New passphrase",
+                                    before=(("&Current passphrase", self.current),))
         self.layout_.addWidget(self.new)
         self.passphrases = ("", "")  # (current, new) once both are checked
         self.finish()

@@ -16,7 +16,7 @@ from organiser.services.group import Group, create_group
 from organiser.store.cipher import key_for
 from organiser.store.datadir import DB_NAME
 from organiser.ui.first_run import StartWindow
-from organiser.ui.lock import WipeDialog
+from organiser.ui.lock import ChangePassphraseDialog, WipeDialog
 from organiser.ui.unlock import UnlockWindow
 from tests.ui.conftest import settle, with_modal
 
@@ -41,6 +41,20 @@ def test_the_strength_under_the_passphrase_says_each_word_once(qtbot: Any, tmp_p
     assert shown == ["Too short: use at least 8 characters; four random words are best.",
                      "Weak: easy to guess for someone who takes the laptop; add words.",
                      "Fair: one or two more words make it strong.", "Strong."]
+
+
+def test_changing_the_passphrase_lines_up_the_current_one_and_the_new_one_twice(qtbot: Any,
+                                                                                 tmp_path: Path) -> None:
+    group = create_group(tmp_path / "g", "Allotment Society", "allotment laptop", passphrase=PASSPHRASE)
+    dialog = ChangePassphraseDialog(group)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fields = [dialog.current, dialog.new.first, dialog.new.again]
+    assert len({f.mapTo(dialog, f.rect().topLeft()).x() for f in fields}) == 1  # one column, not two
+    assert len({f.width() for f in fields}) == 1
+    labels = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() in fields]
+    assert labels == ["&Current passphrase", "&New passphrase", "&Again"]
+    group.close()
 
 
 def test_creating_a_group_with_a_passphrase_encrypts_it(qtbot: Any, tmp_path: Path) -> None:
