@@ -1,4 +1,4 @@
-"""Peers & group > Remove device…, and asking the person at this device to confirm a newcomer.
+"""Peers & group > Remove device…, Vouch…, and asking the person at this device to confirm a newcomer.
 
 Removing is for good: worded for the cases organisers meet, a lost or stolen laptop, a member
 who left, and a member found working against the group. For a laptop that may have been used
@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import OrganiserError
+from organiser.core.words import plural
 from organiser.services.devices import DeviceInfo
 from organiser.services.group import Group
 from organiser.services.history import summary
+from organiser.services.vouching import VouchPlan
 from organiser.ui.dialogs import show_error
 from organiser.ui.widgets import size_on_screen
 
@@ -158,6 +160,28 @@ class RemoveDeviceDialog(QDialog):
             return
         self.removed.emit(after)
         self.accept()
+
+
+def ask_to_vouch(parent: QWidget, planned: VouchPlan) -> QMessageBox:
+    """Ask the admin to confirm a vouch, naming what follows: the laptop may then invite whenever
+    members may, and the laptops it admitted that wait for an admin come in with it. Opened, not
+    run: the caller acts on `finished` when the Vouch button was clicked (`vouch_button`)."""
+    # Names are the members' own words: plain text, so no markup in one can hide another.
+    lines = [f"Vouch for '{planned.name}'? This laptop admits it as an admin's: while the group lets members "
+             "invite, it may invite too." if planned.admits_it else
+             f"'{planned.name}' was admitted by an admin already."]
+    if planned.brings:
+        lines.append(f"{plural(len(planned.brings), 'laptop')} it admitted before invitations by members reached one "
+                     "step " + ("waits" if len(planned.brings) == 1 else "wait") + " for an admin and "
+                     + ("comes" if len(planned.brings) == 1 else "come") + " in with it, and may invite too: "
+                     + ", ".join(f"'{w.name}'" for w in planned.brings) + ". What they wrote arrives as laptops sync.")
+    box = QMessageBox(QMessageBox.Icon.Question, f"Vouch for '{planned.name}'", "\n\n".join(lines),
+                      QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.vouch_button = box.addButton("&Vouch", QMessageBox.ButtonRole.AcceptRole)  # type: ignore[attr-defined]
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.open()
+    return box
 
 
 async def confirm_newcomer(parent: QWidget, name: str, code: str) -> bool:
