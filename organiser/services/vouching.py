@@ -57,8 +57,11 @@ class VouchPlan:
         if not self.brings:
             return said
         names = ", ".join(f"'{w.name}'" for w in self.brings)
-        return (f"{said} The laptops it admitted that waited for an admin come in with it (and may invite "
-                f"whenever members may): {names}; what they wrote arrives as laptops sync.")
+        if len(self.brings) == 1:
+            return (f"{said} The laptop it admitted that waited for an admin comes in with it (and may invite "
+                    f"whenever members may): {names}; what it wrote arrives as laptops sync.")
+        return (f"{said} The {len(self.brings):,} laptops it admitted that waited for an admin come in with it (and "
+                f"may invite whenever members may): {names}; what they wrote arrives as laptops sync.")
 
 
 def waiting(held: Membership, found: list[Waiting], names: dict[str, str]) -> list[WaitingDevice]:

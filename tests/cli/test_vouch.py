@@ -69,7 +69,7 @@ def test_device_list_shows_the_laptops_waiting_for_an_admin_and_vouch_says_what_
     vouched = organiser_in_process("device", "vouch", "middle laptop", data_dir=tmp_path / "admin")
     assert vouched.code == 0, vouched.err
     assert "'middle laptop' is now admitted by this admin" in vouched.out
-    assert "come in with it" in vouched.out and "'minutes laptop'" in vouched.out
+    assert "comes in with it" in vouched.out and "'minutes laptop'" in vouched.out
     after = {d["name"]: d for d in organiser_in_process("device", "list", "--json",
                                                         data_dir=tmp_path / "admin").json()}
     assert after["minutes laptop"]["state"] == after["middle laptop"]["state"] == "member"
