@@ -82,7 +82,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
         devices = group.membership.list()
         news = {n.removed.id: n for n in group.membership.removal_news()}
-        states, waiting = group.membership.standing()
+        standing = group.membership.standing()
+        states, waiting = standing.states, standing.waiting
         if args.json:
             print_json([{**d.to_json(), "state": states.get(d.id, ""), **_heard_json(news.get(d.id))} for d in devices]
                        + [{**w.to_json(), "admin": False, "removed": False} for w in waiting])
@@ -97,6 +98,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                   f"a member let in admitted {them} before invitations by members reached one step. What {they} is "
                   f"kept aside until an admin vouches for {them}, or for the laptop that admitted {them}: 'organiser "
                   "device vouch NAME'.")
+        if standing.unlisted:
+            print(standing.unlisted_sentence())
         for removal in news.values():
             print(removal.sentence())
         _say_if_told_removed(group, devices)

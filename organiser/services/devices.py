@@ -30,7 +30,7 @@ from organiser.core.membership import (
 )
 from organiser.core.records import new_id
 from organiser.services import vouching
-from organiser.services.vouching import VouchPlan, WaitingDevice
+from organiser.services.vouching import Standing, VouchPlan, WaitingDevice
 from organiser.store import membership as store
 from organiser.store.replica import LocalOp, Replica
 from organiser.store.waiting_devices import waiting_devices
@@ -274,20 +274,23 @@ class Devices:
     def waiting(self) -> list[WaitingDevice]:
         """The laptops waiting for an admin: admitted by a member's laptop beyond one step (in a
         group that let members invite before invitations by members reached one step), out of the
-        roster and their changesets kept aside until an admin vouches (core/waiting_devices.py)."""
-        return self.standing()[1]
+        roster and their changesets kept aside until an admin vouches (core/waiting_devices.py).
+        At most about 1,000 (store/waiting_devices.py MAX_LISTED; `standing` says how many left out)."""
+        return self.standing().waiting
 
     def states(self) -> dict[str, str]:
         """Each device of the roster and each laptop waiting -> what it is, in words for people
         ("admin", "member", "member, let in by a member", "removed", "waiting for an admin")."""
-        return self.standing()[0]
+        return self.standing().states
 
-    def standing(self) -> tuple[dict[str, str], list[WaitingDevice]]:
-        """`states` and `waiting` at once (one reading of the log)."""
-        held, found = waiting_devices(self.db)
-        waiting = vouching.waiting(held, found, {d.id: d.name for d in held.devices.values()})
-        return ({**{device: vouching.state_of(held, device) for device in held.devices},
-                 **{w.id: vouching.WAITING for w in waiting}}, waiting)
+    def standing(self) -> Standing:
+        """`states` and `waiting` at once (one reading of the log), and how many laptops that
+        admitted laptops waiting were left out of the list."""
+        found = waiting_devices(self.db)
+        held = found.membership
+        waiting = vouching.waiting(held, found.waiting, {d.id: d.name for d in held.devices.values()})
+        return Standing({**{device: vouching.state_of(held, device) for device in held.devices},
+                         **{w.id: vouching.WAITING for w in waiting}}, waiting, found.unlisted)
 
     def plan_vouch(self, text: str) -> VouchPlan:
         """What a vouch for the device `text` names (of the roster or waiting) would write: an

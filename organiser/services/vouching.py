@@ -15,6 +15,7 @@ from typing import Any
 from organiser.core.device_name import device_name_problem
 from organiser.core.membership import ADMIT, Entry, Membership
 from organiser.core.waiting_devices import Waiting
+from organiser.core.words import plural
 from organiser.store.membership import load_membership
 from organiser.store.waiting_devices import waiting_devices
 
@@ -37,6 +38,24 @@ class WaitingDevice:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "admitted_by": self.admitted_by,
                 "admitted_by_name": self.admitted_by_name, "state": WAITING}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What each device is (`states`), the laptops waiting for an admin, and how many laptops that
+    admitted more such laptops were left out of that list (it stays short under a puppets' flood)."""
+
+    states: dict[str, str]
+    waiting: list[WaitingDevice]
+    unlisted: int = 0
+
+    def unlisted_sentence(self) -> str:
+        """What the list leaves out, for the admin; "" when nothing."""
+        if not self.unlisted:
+            return ""
+        return (f"More laptops wait than listed: {plural(self.unlisted, 'other laptop')} a member let in admitted "
+                "some. Vouch for the ones listed, or remove a laptop that admitted laptops nobody knows, to see "
+                "the rest.")
 
 
 @dataclass(frozen=True)
@@ -89,8 +108,9 @@ def plan(db: Any, me: str, stamp: int, device: str, name: str, public_key: str) 
     admits_it = known is None or not known.vouched_for
     own = [_admission(device, public_key, name)] if admits_it else []
     trial = [Entry(me, 1 << 62, stamp, i, ADMIT, value) for i, value in enumerate(own)]
-    after, found = waiting_devices(db, trial, also={device})
-    brings = [w for w in found if w.admitted_by == device]
+    found = waiting_devices(db, trial, also={device})
+    after = found.membership
+    brings = [w for w in found.waiting if w.admitted_by == device]
     names = {d.id: d.name for d in after.devices.values()}
     return VouchPlan(device, name, admits_it, tuple(waiting(after, brings, names)),
                      tuple(own + [_admission(w.id, w.public_key, w.name) for w in brings]))

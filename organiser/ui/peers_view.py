@@ -233,7 +233,8 @@ class PeersView(QWidget):
         self.vouch_button.setEnabled(admin_here and vouchable)
         self._show_admin_note()
         if row is None:
-            self.device_detail.setText("Click a device to see who invited it and its full id.")
+            self.device_detail.setText(" ".join(filter(None, ("Click a device to see who invited it and its full id.",
+                                                              html.escape(self.devices.unlisted)))))
             return
         if row.state == WAITING:
             self.device_detail.setText(f"<b>{html.escape(row.name)}</b>: waiting for an admin. "

@@ -99,3 +99,46 @@ def test_once_nothing_waits_a_second_vouch_is_refused_and_a_name_nobody_has_is_n
         a.membership.vouch("middle laptop")
     with pytest.raises(NotFoundError):
         a.membership.vouch("no such laptop")
+
+
+def test_a_puppets_flood_lists_a_thousand_laptops_says_more_wait_and_a_vouch_brings_a_puppets_own(tmp_path):
+    """A member's laptop let in laptops whose keys it held (puppets), each admitting its first 200:
+    the list stays short (MAX_LISTED, whole admitters, the senior first), says how many admitters it
+    leaves out, and the roster holds none of theirs until an admin names one."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.changeset import GENESIS, Op, sign_changeset
+    from organiser.core.keys import device_id_for, public_key_hex
+    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
+    from organiser.core.membership_limits import MAX_MEMBER_ADMISSIONS
+    from organiser.core.records import new_id
+    from organiser.store.waiting_devices import MAX_LISTED
+    from tests.bad_peer import BadPeer
+
+    def admission(key: str, name: str) -> Op:
+        return Op(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key, "name": name,
+                                                     "invite": ""})
+
+    a = create_group(tmp_path / "a", "Tenants Union", "office laptop")
+    a.membership.set_policy(members_may_invite=True)
+    b = add_device(a, tmp_path / "b", "door laptop")
+    sync_all([a, b])
+    puppets = [Ed25519PrivateKey.generate() for _ in range(MAX_LISTED // MAX_MEMBER_ADMISSIONS + 1)]
+    a.replica.apply([BadPeer(b).sign([admission(public_key_hex(k), f"puppet {i}") for i, k in enumerate(puppets)])])
+    for i, key in enumerate(puppets):
+        ops = [admission(public_key_hex(Ed25519PrivateKey.generate()), f"guest {i}.{n}") for n in range(250)]
+        a.replica.apply([sign_changeset(key, a.id, device_id_for(public_key_hex(key)), 1, GENESIS,
+                                        a.replica.clock.now(), ops)])
+    before = _roster(a)
+
+    standing = a.membership.standing()
+    assert len(standing.waiting) == MAX_LISTED and standing.unlisted == 1
+    assert "1 other laptop a member let in admitted some" in standing.unlisted_sentence()
+    held = a.membership.membership()
+    by_rank = sorted((device_id_for(public_key_hex(k)) for k in puppets), key=lambda d: held.devices[d].rank)
+    assert {w.admitted_by for w in standing.waiting} == set(by_rank[:-1])  # the junior one left out
+    planned = a.membership.vouch(by_rank[-1])  # left out of the list, its own still come in with it
+    assert len(planned.brings) == MAX_MEMBER_ADMISSIONS
+    assert len(_roster(a)) == len(before) + MAX_MEMBER_ADMISSIONS
+    a.close()
+    b.close()

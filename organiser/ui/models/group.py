@@ -117,11 +117,13 @@ class DevicesModel(_Table):
     def __init__(self, group: Group, parent: Any = None) -> None:
         super().__init__(lambda r: r.id, lambda r: (not r.this_device, r.name.casefold(), r.id), parent)
         self.group = group
+        self.unlisted = ""
         self.reload()
 
     def reload(self) -> None:
         devices = self.group.devices()
-        states, waiting = self.group.membership.standing()
+        standing = self.group.membership.standing()
+        states, waiting = standing.states, standing.waiting
         names = {d["id"]: d.get("name") or d["id"][:8] for d in devices}
         rows = []
         for d in devices:
@@ -131,6 +133,7 @@ class DevicesModel(_Table):
                                   bool(d.get("admin")), states.get(d["id"], "member"),
                                   sum(w.admitted_by == d["id"] for w in waiting)))
         rows += [DeviceRow(w.id, w.name, w.admitted_by_name, False, state=WAITING) for w in waiting]
+        self.unlisted = standing.unlisted_sentence()  # more laptops wait than listed (a puppets' flood)
         sync_rows(self, rows, lambda r: r.id)
 
     def cell(self, row: DeviceRow, column: int) -> str:
