@@ -86,7 +86,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         states, waiting = standing.states, standing.waiting
         if args.json:
             print_json([{**d.to_json(), "state": states.get(d.id, ""), **_heard_json(news.get(d.id))} for d in devices]
-                       + [{**w.to_json(), "admin": False, "removed": False} for w in waiting])
+                       + [w.to_json() for w in waiting])
             return 0
         print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
                       d.admin, d.removed, _when(d.last_seen), states.get(d.id, "")) for d in devices]

@@ -36,8 +36,11 @@ class WaitingDevice:
     public_key: str
 
     def to_json(self) -> dict[str, Any]:
+        # the keys of a device of the roster (services/devices.py DeviceInfo), so that a reader of
+        # `device list --json` finds each on every row
         return {"id": self.id, "name": self.name, "admitted_by": self.admitted_by,
-                "admitted_by_name": self.admitted_by_name, "state": WAITING}
+                "admitted_by_name": self.admitted_by_name, "admin": False, "removed": False, "removed_by": "",
+                "kept": None, "last_seen": None, "this_device": False, "state": WAITING}
 
 
 @dataclass(frozen=True)

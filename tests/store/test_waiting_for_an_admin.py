@@ -142,3 +142,21 @@ def test_a_puppets_flood_lists_a_thousand_laptops_says_more_wait_and_a_vouch_bri
     assert len(_roster(a)) == len(before) + MAX_MEMBER_ADMISSIONS
     a.close()
     b.close()
+
+
+def test_where_an_admin_vouched_for_the_middle_laptop_alone_a_second_vouch_brings_the_minutes_laptop(
+        after_the_update):
+    """The admin had vouched before this version (an admission of the middle laptop alone): the
+    minutes laptop stayed out, and the vouch is no longer refused as done already."""
+    a, b, c, d, e = after_the_update
+    middle = a.membership.membership().devices[d.device_id]
+    a.membership.admit(middle.public_key, middle.name)  # what the earlier vouch wrote
+    sync_all([a, b, c, d, e], rounds=2)
+    assert a.membership.states()[d.device_id] == "member" and "minutes laptop" not in _roster(a)
+
+    planned = a.membership.vouch("middle laptop")
+    assert not planned.admits_it and [w.name for w in planned.brings] == ["minutes laptop"]
+    assert planned.sentence().startswith("'middle laptop' was admitted by an admin already. The laptop it admitted")
+    sync_all([a, b, c, d, e], rounds=2)
+    for g in (a, b, c, d, e):
+        assert "minutes laptop" in _roster(g) and _notes_arrived(g)
