@@ -72,13 +72,20 @@ class VouchPlan:
     brings: tuple[WaitingDevice, ...]
     admissions: tuple[dict[str, Any], ...]
 
+    def names(self, shown: int = 12) -> str:
+        """The laptops that come in with it, by name: the first `shown`, then how many more (a
+        puppet's 200 would fill the screen; the question says the count first)."""
+        names = ", ".join(f"'{w.name}'" for w in self.brings[:shown])
+        more = len(self.brings) - shown
+        return names + (f" and {more:,} more" if more > 0 else "")
+
     def sentence(self) -> str:
         """What follows, for the admin asked to confirm and told once it is done."""
         said = (f"'{self.name}' is now admitted by this admin: it may invite whenever members may."
                 if self.admits_it else f"'{self.name}' was admitted by an admin already.")
         if not self.brings:
             return said
-        names = ", ".join(f"'{w.name}'" for w in self.brings)
+        names = self.names()
         if len(self.brings) == 1:
             return (f"{said} The laptop it admitted that waited for an admin comes in with it (and may invite "
                     f"whenever members may): {names}; what it wrote arrives as laptops sync.")

@@ -183,7 +183,7 @@ def ask_to_vouch(parent: QWidget, planned: VouchPlan) -> QMessageBox:
     if planned.brings:
         lines.append(f"{plural(len(planned.brings), 'laptop')} it admitted before invitations by members reached one "
                      f"step {'waits' if one else 'wait'} for an admin and {'comes' if one else 'come'} in with it, "
-                     "and may invite too: " + ", ".join(f"'{w.name}'" for w in planned.brings)
+                     "and may invite too: " + planned.names()
                      + f". What {'it' if one else 'they'} wrote arrives as laptops sync.")
     box = QMessageBox(QMessageBox.Icon.Question, f"Vouch for '{planned.name}'", "\n\n".join(lines),
                       QMessageBox.StandardButton.Cancel, parent)

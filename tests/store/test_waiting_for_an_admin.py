@@ -160,3 +160,12 @@ def test_where_an_admin_vouched_for_the_middle_laptop_alone_a_second_vouch_bring
     sync_all([a, b, c, d, e], rounds=2)
     for g in (a, b, c, d, e):
         assert "minutes laptop" in _roster(g) and _notes_arrived(g)
+
+
+def test_a_vouch_bringing_many_names_the_first_twelve_and_counts_the_rest():
+    from organiser.services.vouching import VouchPlan, WaitingDevice
+
+    brings = tuple(WaitingDevice(f"{i:032x}", f"guest {i}", "", "puppet", "") for i in range(200))
+    planned = VouchPlan("", "puppet", True, brings, ())
+    assert planned.names() == ", ".join(f"'guest {i}'" for i in range(12)) + " and 188 more"
+    assert "The 200 laptops it admitted" in planned.sentence() and "'guest 12'" not in planned.sentence()
