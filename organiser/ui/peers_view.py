@@ -243,6 +243,8 @@ class PeersView(QWidget):
                                        f"an admin vouches for it (Vouch…); device id {row.id}")
             return
         invited = "founded the group" if row.invited_by == "founded the group" else f"invited by {row.invited_by}"
+        if row.state == LET_IN_BY_A_MEMBER:  # why Vouch… is offered
+            invited += ", a member's laptop: it cannot invite in turn until an admin vouches for it"
         this = " (this device)" if row.this_device else ""
         self.device_detail.setText(f"<b>{html.escape(row.name)}</b>{this}: {html.escape(invited)}; "
                                    f"device id {row.id}")

@@ -63,6 +63,7 @@ def test_the_admin_clicks_vouch_for_the_middle_laptop_and_the_minutes_laptop_is_
     assert not view.vouch_button.isEnabled()  # nothing chosen yet
 
     click_row(qtbot, view.device_table, row_of_text(view.device_table, "middle laptop"))
+    assert "it cannot invite in turn until an admin vouches for it" in view.device_detail.text()
     assert view.vouch_button.isEnabled() and view.vouch_button.isVisible()
     qtbot.mouseClick(view.vouch_button, Qt.MouseButton.LeftButton)
     question = _the_question(qtbot, view)
