@@ -313,7 +313,14 @@ class Devices:
         """Vouch for the device `text` names, as `plan_vouch` says, in one changeset; return what
         was written. Errors as for `plan_vouch`, or `MembershipRefused` when the log would ignore
         one of the admissions."""
-        planned = self.plan_vouch(text)
+        return self.carry_out(self.plan_vouch(text))
+
+    def carry_out(self, planned: VouchPlan) -> VouchPlan:
+        """Write the admissions of a vouch planned before (and confirmed by the admin), those and no
+        others: a laptop that came to wait since is not admitted unasked. `MembershipRefused` when
+        this device is no longer an admin or the log would now ignore one of them."""
+        if not self.is_admin():
+            raise MembershipRefused(ONLY_ADMINS)
         self._commit_all([(ADMIT, value) for value in planned.admissions])
         return planned
 

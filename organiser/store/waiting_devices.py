@@ -1,8 +1,9 @@
 """Laptops waiting for an admin, as the stored log says (core/waiting_devices.py).
 
 The roster's evaluation does not read the admissions of a laptop nobody vouched for (store/
-membership.py: a puppet's flood is stored, not evaluated at every arrival). Listing what waits
-reads them when asked (the devices pane, `organiser device list`, a vouch), each such laptop's
+membership.py: a puppet's flood is stored, not evaluated at every arrival); it reads those of a
+laptop vouched for since, and ignores the ones stamped before the vouch. Listing what waits
+reads the others when asked (the devices pane, `organiser device list`, a vouch), each such laptop's
 first MAX_MEMBER_ADMISSIONS only and MAX_LISTED in all, and evaluates the log once more with them.
 """
 
@@ -56,8 +57,8 @@ def waiting_devices(db: Database, extra: Iterable[Entry] = (), also: Collection[
     members = sorted((d for d in held.devices.values() if not d.removed and not d.vouched_for), key=lambda d: d.rank)
     authors, unlisted = _admitters(db, [*also, *(d.id for d in members if d.id not in also)])
     candidates = may_wait(held, _admissions_of(db, authors), also) if authors else []
-    if not candidates:
-        return WaitingList(held, [], unlisted)
+    if not candidates:  # a laptop vouched for since: what it admitted before is in the log read already
+        return WaitingList(held, waiting_for_an_admin(held), unlisted)
     return WaitingList(held, waiting_for_an_admin(load_membership(db, [*extra, *candidates])), unlisted)
 
 

@@ -291,12 +291,12 @@ class PeersView(QWidget):
             show_error(self, f"Cannot vouch for '{row.name}'", exc)
             return None
         box = ask_to_vouch(self, planned)
-        box.finished.connect(lambda _result: box.clickedButton() is box.vouch_button and self._vouch(row))
+        box.finished.connect(lambda _result: box.clickedButton() is box.vouch_button and self._vouch(row, planned))
         return box
 
-    def _vouch(self, row: Any) -> None:
-        try:
-            done = self.group.membership.vouch(row.id)
+    def _vouch(self, row: Any, planned: Any) -> None:
+        try:  # what the admin was asked about, and nothing that came to wait since
+            done = self.group.membership.carry_out(planned)
         except OrganiserError as exc:
             show_error(self, f"Cannot vouch for '{row.name}'", exc)
             return

@@ -116,3 +116,12 @@ def test_a_puppets_flood_waits_within_the_cap_and_brings_no_laptop_in():
     assert len(waiting) == MAX_MEMBER_ADMISSIONS
     assert [w.name for w in waiting[:2]] == ["puppet 0", "puppet 1"]  # the first in the puppet's chain
     assert set(_roster(held)) == {FOUNDER, B, D}
+
+
+def test_a_laptop_the_middle_laptop_admitted_before_its_vouch_but_heard_of_after_waits_in_every_order():
+    """The admin's laptop had not heard of E when it vouched for D alone: E's admission lies before the
+    vouch, so it waits, listed under D (vouched for now) on every laptop."""
+    entries = [*_before_the_rule(), _vouch_for_d()[0]]
+    for order in itertools.permutations(entries[-3:]):
+        held, waiting = _listed([*entries[:-3], *order])
+        assert held.devices[D].vouched_for and [(w.id, w.admitted_by) for w in waiting] == [(E, D)]

@@ -109,3 +109,20 @@ def test_a_member_sees_who_waits_but_has_no_vouch_to_click(qtbot: Any, after_the
     assert _shown(view)["minutes laptop"][1] == "waiting for an admin"
     click_row(qtbot, view.device_table, row_of_text(view.device_table, "minutes laptop"))
     assert not view.vouch_button.isEnabled()
+
+
+def test_the_vouch_writes_what_the_question_named_and_not_a_laptop_that_came_to_wait_meanwhile(
+        qtbot: Any, after_the_update: Any, tmp_path: Any) -> None:
+    admin, door, middle, minutes = after_the_update
+    view = _open_view(qtbot, admin)
+    click_row(qtbot, view.device_table, row_of_text(view.device_table, "middle laptop"))
+    qtbot.mouseClick(view.vouch_button, Qt.MouseButton.LeftButton)
+    question = _the_question(qtbot, view)
+    assert "'minutes laptop'" in question.text()
+    late = let_in_before_one_step(middle, tmp_path / "late", "late laptop")  # arrives while the admin reads
+    sync_all([admin, middle])
+    qtbot.mouseClick(question.vouch_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: _shown(view)["minutes laptop"][1] == "member", timeout=2000)
+    assert _shown(view)["late laptop"] == ("middle laptop", "waiting for an admin")
+    late.close()
