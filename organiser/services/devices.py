@@ -275,7 +275,7 @@ class Devices:
         """The laptops waiting for an admin: admitted by a member's laptop beyond one step (in a
         group that let members invite before invitations by members reached one step), out of the
         roster and their changesets kept aside until an admin vouches (core/waiting_devices.py).
-        At most about 1,000 (store/waiting_devices.py MAX_LISTED; `standing` says how many left out)."""
+        At most about 400 (store/waiting_devices.py MAX_LISTED; `standing` says how many it leaves out)."""
         return self.standing().waiting
 
     def states(self) -> dict[str, str]:
