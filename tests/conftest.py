@@ -50,6 +50,22 @@ def add_device(founder: Group, data_dir: Path, name: str) -> Group:
     return join_group(data_dir, founder.credentials(), name)
 
 
+def let_in_before_one_step(middle: Group, data_dir: Path, name: str) -> Group:
+    """A laptop that `middle` (a laptop a member let in) admitted while the app let such laptops
+    invite, before invitations by members reached one step: the admission an earlier version
+    signed, and the newcomer joined with it."""
+    from organiser.core.changeset import Op
+    from organiser.core.keys import device_id_for
+    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
+    from organiser.core.records import new_id
+    from tests.bad_peer import BadPeer
+
+    _path, public = prepare_join(data_dir, middle.id)
+    value = {"device": device_id_for(public), "public_key": public, "name": name, "invite": ""}
+    middle.replica.apply([BadPeer(middle).sign([Op(MEMBERSHIP_KIND, new_id(), ADMIT, value)])])
+    return join_group(data_dir, middle.credentials(), name)
+
+
 def sync_pair(a: Group, b: Group) -> None:
     """Exchange what each lacks, both ways (no network: the same calls the sync layer makes)."""
     b.replica.apply(a.replica.changes_since(b.replica.version_vector()))

@@ -8,7 +8,9 @@ from typing import Any
 
 from organiser.cli.common import add_json_flag, opened_group, print_json, print_table, short
 from organiser.core.errors import ValidationError
+from organiser.core.words import plural
 from organiser.services.devices import RemovalNews
+from organiser.services.vouching import WAITING
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,8 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="The devices that belong to the group, as its signed membership log says. "
                        "Removing, vouching for, promoting and demoting need an admin device.")
     actions = p.add_subparsers(dest="device_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = actions.add_parser("list", help="list the group's devices",
-                           description="Id, name, who admitted it, admin, removed, and when this device last saw it.")
+    q = actions.add_parser("list", help="list the group's devices, and the laptops waiting for an admin",
+                           description="Id, name, who admitted it, admin, removed, when this device last saw it, and "
+                           "its state (admin; member; member, let in by a member; removed; waiting for an admin). A "
+                           "laptop waiting for an admin was admitted by a laptop a member let in, before invitations "
+                           "by members reached one step: it is out of the group (what it writes is kept aside) until "
+                           "an admin vouches for it or for the laptop that admitted it ('organiser device vouch').")
     add_json_flag(q, "the devices")
     q.set_defaults(handler=cmd_list)
 
@@ -33,11 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the time says otherwise)")
     q.set_defaults(handler=cmd_remove)
 
-    q = actions.add_parser("vouch", help="let a device a member admitted invite in turn",
+    q = actions.add_parser("vouch", help="let a device a member admitted invite in turn, and bring in those waiting",
                            description="Admit again, as an admin, a device a member admitted: while the group's "
                            "policy lets members invite, it may then invite too (invitations by members reach one "
-                           "step).")
-    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name")
+                           "step). The laptops it admitted that wait for an admin ('organiser device list') come in "
+                           "with it, each named in what this prints. A laptop waiting for an admin can be named too: "
+                           "it alone comes in.")
+    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name, or a waiting laptop's")
     q.set_defaults(handler=cmd_vouch)
 
     q = actions.add_parser("promote", help="make a device an admin",
@@ -74,12 +82,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
         devices = group.membership.list()
         news = {n.removed.id: n for n in group.membership.removal_news()}
+        standing = group.membership.standing()
+        states, waiting = standing.states, standing.waiting
         if args.json:
-            print_json([{**d.to_json(), **_heard_json(news.get(d.id))} for d in devices])
+            print_json([{**d.to_json(), "state": states.get(d.id, ""), **_heard_json(news.get(d.id))} for d in devices]
+                       + [w.to_json() for w in waiting])
             return 0
         print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
-                      d.admin, d.removed, _when(d.last_seen)) for d in devices],
-                    ["id", "name", "admitted by", "admin", "removed", "last seen"])
+                      d.admin, d.removed, _when(d.last_seen), states.get(d.id, "")) for d in devices]
+                    + [(short(w.id), w.name, w.admitted_by_name, False, False, "", WAITING) for w in waiting],
+                    ["id", "name", "admitted by", "admin", "removed", "last seen", "state"])
+        if waiting:
+            them, they = ("it", "it writes") if len(waiting) == 1 else ("them", "they write")
+            print(f"{plural(len(waiting), 'laptop')} {'waits' if len(waiting) == 1 else 'wait'} for an admin: a laptop "
+                  f"a member let in admitted {them} before invitations by members reached one step. What {they} is "
+                  f"kept aside until an admin vouches for {them}, or for the laptop that admitted {them}: 'organiser "
+                  "device vouch NAME'.")
+        if standing.unlisted:
+            print(standing.unlisted_sentence())
         for removal in news.values():
             print(removal.sentence())
         _say_if_told_removed(group, devices)
@@ -118,8 +138,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_vouch(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
-        device = group.membership.vouch(args.device)
-        print(f"'{device.name}' is now admitted by this admin: it may invite whenever members may.")
+        print(group.membership.vouch(args.device).sentence())
     return 0
 
 

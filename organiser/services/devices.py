@@ -29,8 +29,11 @@ from organiser.core.membership import (
     Membership,
 )
 from organiser.core.records import new_id
+from organiser.services import vouching
+from organiser.services.vouching import Standing, VouchPlan, WaitingDevice
 from organiser.store import membership as store
 from organiser.store.replica import LocalOp, Replica
+from organiser.store.waiting_devices import waiting_devices
 
 ONLY_ADMINS = "only an admin can do this; see 'organiser device list' for the group's admins."
 # Why a laptop a member admitted may not invite (core/membership.py: invitations by members reach one step).
@@ -268,21 +271,72 @@ class Devices:
             take_back_minutes(Meetings(self.replica), target.id, kept, target.kept if target.removed else None)
         return removed
 
-    def vouch(self, text: str) -> DeviceInfo:
-        """Admit again, as an admin, the device `text` names that a member admitted: it may then
-        invite while the group's policy lets members (core/membership.py, invitations by members
-        reach one step). `NotFoundError` as for `find`; `MembershipRefused` when an admin admitted
-        it already, or this device is not an admin."""
-        target = self.find(text)
-        held = self.membership()
-        device = held.devices[target.id]
-        if device.vouched_for:
-            raise MembershipRefused(f"'{target.name}' was admitted by an admin already: it may invite whenever "
-                                    "members may.")
-        if not held.is_admin(self.replica.device_id):
+    def waiting(self) -> list[WaitingDevice]:
+        """The laptops waiting for an admin: admitted by a member's laptop beyond one step (in a
+        group that let members invite before invitations by members reached one step), out of the
+        roster and their changesets kept aside until an admin vouches (core/waiting_devices.py).
+        At most about 400 (store/waiting_devices.py MAX_LISTED; `standing` says how many it leaves out)."""
+        return self.standing().waiting
+
+    def states(self) -> dict[str, str]:
+        """Each device of the roster and each laptop waiting -> what it is, in words for people
+        ("admin", "member", "member, let in by a member", "removed", "waiting for an admin")."""
+        return self.standing().states
+
+    def standing(self) -> Standing:
+        """`states` and `waiting` at once (one reading of the log), and how many laptops that
+        admitted laptops waiting were left out of the list."""
+        found = waiting_devices(self.db)
+        held = found.membership
+        waiting = vouching.waiting(held, found.waiting, {d.id: d.name for d in held.devices.values()})
+        return Standing({**{device: vouching.state_of(held, device) for device in held.devices},
+                         **{w.id: vouching.WAITING for w in waiting}}, waiting, found.unlisted)
+
+    def plan_vouch(self, text: str) -> VouchPlan:
+        """What a vouch for the device `text` names (of the roster or waiting) would write: an
+        admission of it as this admin's, and one of each laptop it admitted that waits for an
+        admin. `NotFoundError` as for `find`; `MembershipRefused` when this device is not an admin,
+        or an admin admitted the device already and none of its admissions waits."""
+        if not self.is_admin():
             raise MembershipRefused(ONLY_ADMINS)
-        self.admit(device.public_key, device.name)
-        return self.find(target.id)
+        target = self._find_to_vouch(text)
+        key = (target.public_key if isinstance(target, WaitingDevice)
+               else self.membership().devices[target.id].public_key)
+        planned = vouching.plan(self.db, self.replica.device_id, self.replica.clock.last + 1, target.id, target.name,
+                                key)
+        if not planned.admissions:
+            raise MembershipRefused(f"'{target.name}' was admitted by an admin already: it may invite whenever "
+                                    "members may, and none of the laptops it admitted waits for an admin.")
+        return planned
+
+    def vouch(self, text: str) -> VouchPlan:
+        """Vouch for the device `text` names, as `plan_vouch` says, in one changeset; return what
+        was written. Errors as for `plan_vouch`, or `MembershipRefused` when the log would ignore
+        one of the admissions."""
+        return self.carry_out(self.plan_vouch(text))
+
+    def carry_out(self, planned: VouchPlan) -> VouchPlan:
+        """Write the admissions of a vouch planned before (and confirmed by the admin), those and no
+        others: a laptop that came to wait since is not admitted unasked. `MembershipRefused` when
+        this device is no longer an admin or the log would now ignore one of them."""
+        if not self.is_admin():
+            raise MembershipRefused(ONLY_ADMINS)
+        self._commit_all([(ADMIT, value) for value in planned.admissions])
+        return planned
+
+    def _find_to_vouch(self, text: str) -> DeviceInfo | WaitingDevice:
+        """A current device as `find` finds it, else a laptop waiting for an admin of that exact
+        name or id (or start of id)."""
+        try:
+            return self.find(text)
+        except NotFoundError:
+            text = text.strip()
+            waiting = self.waiting()
+            matches = [w for w in waiting if text in (w.id, w.name)] or [
+                w for w in waiting if text and w.id.startswith(text.lower())]
+            if len(matches) != 1:
+                raise
+            return matches[0]
 
     def promote(self, text: str) -> DeviceInfo:
         """Make the device `text` names an admin; return it. `NotFoundError` as for `find`;
@@ -338,18 +392,22 @@ class Devices:
 
     def _commit(self, action: str, value: dict[str, Any]) -> None:
         """Commit one entry, after checking that the rules let it take effect."""
+        self._commit_all([(action, value)])
+
+    def _commit_all(self, entries: list[tuple[str, dict[str, Any]]]) -> None:
+        """Commit entries in one changeset, after checking that the rules let each take effect."""
         me = self.replica.device_id
-        record = new_id()
         held = self.membership()
-        if action != FOUND and not held.admitted(me):
+        if any(action != FOUND for action, _value in entries) and not held.admitted(me):
             raise MembershipRefused("this device is no longer a member of the group.")
-        trial = Entry(me, 1 << 62, self.replica.clock.last + 1, 0, action, value)
-        reason = _why_not(held, trial, self.db)
+        trials = [Entry(me, 1 << 62, self.replica.clock.last + 1, i, action, value)
+                  for i, (action, value) in enumerate(entries)]
+        reason = _why_not(held, trials, self.db)
         if reason == ONLY_ADMINS and (only := self.only_admin()) is not None:
             reason = stuck_with_one_admin(only.name)
         if reason:
             raise MembershipRefused(reason)
-        self.replica.commit([LocalOp(MEMBERSHIP_KIND, record, action, value)])
+        self.replica.commit([LocalOp(MEMBERSHIP_KIND, new_id(), action, value) for action, value in entries])
 
 
 def _when(epoch: float) -> str:
@@ -374,18 +432,20 @@ def _named_by(text: str, devices: list[DeviceInfo]) -> list[DeviceInfo]:
     return exact or [d for d in devices if text and d.id.startswith(text.lower())]
 
 
-def _why_not(held: Membership, trial: Entry, db: Any) -> str | None:
-    """Why the rules would give this entry no effect, in words for people; None if it works."""
-    if trial.action == ADMIT and not held.may_invite(trial.author):
-        if held.members_may_invite and held.admitted(trial.author):
-            return ADMITTED_BY_A_MEMBER
-        return "only an admin can admit devices (the group's policy does not let members invite)."
-    if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY, KEEP) and not held.is_admin(trial.author):
-        return ONLY_ADMINS
-    if trial.action == REMOVE and trial.target == trial.author:  # it would take back its own entry
-        return "a device cannot remove itself; another admin of the group can remove it."
-    after = store.load_membership(db, [trial])
+def _why_not(held: Membership, trials: list[Entry], db: Any) -> str | None:
+    """Why the rules would give one of these entries (by this device) no effect, in words for
+    people; None if each works."""
+    for trial in trials:
+        if trial.action == ADMIT and not held.may_invite(trial.author):
+            if held.members_may_invite and held.admitted(trial.author):
+                return ADMITTED_BY_A_MEMBER
+            return "only an admin can admit devices (the group's policy does not let members invite)."
+        if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY, KEEP) and not held.is_admin(trial.author):
+            return ONLY_ADMINS
+        if trial.action == REMOVE and trial.target == trial.author:  # it would take back its own entry
+            return "a device cannot remove itself; another admin of the group can remove it."
+    after = store.load_membership(db, trials)
     for entry, reason in after.ignored:
-        if entry == trial:
+        if entry in trials:
             return reason[0].upper() + reason[1:] + "."
     return None

@@ -1,4 +1,4 @@
-"""Peers & group > Remove device…, and asking the person at this device to confirm a newcomer.
+"""Peers & group > Remove device…, Vouch…, and asking the person at this device to confirm a newcomer.
 
 Removing is for good: worded for the cases organisers meet, a lost or stolen laptop, a member
 who left, and a member found working against the group. For a laptop that may have been used
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import html
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -28,9 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import OrganiserError
+from organiser.core.words import plural
+from organiser.services import clock
 from organiser.services.devices import DeviceInfo
 from organiser.services.group import Group
 from organiser.services.history import summary
+from organiser.services.vouching import VouchPlan
+from organiser.ui.date_time_fields import DateTimeField
 from organiser.ui.dialogs import show_error
 from organiser.ui.widgets import size_on_screen
 
@@ -77,10 +80,9 @@ class RemoveDeviceDialog(QDialog):
         for button in (self.lost, self.left, self.against):
             button.toggled.connect(self._explain)
         self.undo = QCheckBox("Also &take back what it wrote since:")
-        self.since = QDateTimeEdit(QDateTime.currentDateTime().addDays(-1))
-        self.since.setAccessibleName("Take back what it wrote since")
-        self.since.setDisplayFormat("yyyy-MM-dd HH:mm")  # as in the other forms, not the locale's "30 11 2026"
-        self.since.setCalendarPopup(True)
+        # A day and a time typed as in the other forms (a date-time spin box took five tries for 19:00)
+        self.since = DateTimeField("Take back what it wrote since")
+        self.since.setDateTime(QDateTime((clock.now() - timedelta(days=1)).replace(second=0, microsecond=0)))
         self.since.setEnabled(False)
         self.undo.toggled.connect(self.since.setEnabled)
         # What the take-back would take back, so the admin picks the time from what it wrote.
@@ -88,6 +90,7 @@ class RemoveDeviceDialog(QDialog):
         self.taking.setWordWrap(True)
         self.undo.toggled.connect(self._show_taking)
         self.since.dateTimeChanged.connect(self._show_taking)
+        self.since.timeLeft.connect(self._show_taking)  # a day or time that cannot be read is said at once
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.remove_button = self.buttons.addButton("&Remove for good", QDialogButtonBox.ButtonRole.AcceptRole)
         self.remove_button.setEnabled(False)
@@ -127,13 +130,18 @@ class RemoveDeviceDialog(QDialog):
     def _explain(self) -> None:
         self.explanation.setText(LOST if self.lost.isChecked() else LEFT if self.left.isChecked() else AGAINST)
 
-    def _since(self) -> datetime:
-        return datetime.fromtimestamp(self.since.dateTime().toSecsSinceEpoch(), UTC)
+    def _since(self) -> datetime | None:
+        """The time typed (this laptop's local time), or None while the day or time cannot be read."""
+        shown = self.since.dateTime()
+        return datetime.fromtimestamp(shown.toSecsSinceEpoch(), UTC) if shown.isValid() else None
 
     def _show_taking(self, *_args: object) -> None:
         device = self.chosen()
         if device is None or not self.undo.isChecked():
             self.taking.setText("")
+            return
+        if self.since.refusal():
+            self.taking.setText(self.since.refusal())
             return
         writes = [w for w in self.group.history.by_device(device.id, self._since()) if not w.taken_back]
         self.taking.setText(f"Takes back what it wrote since then: {summary(writes)}. "
@@ -151,6 +159,9 @@ class RemoveDeviceDialog(QDialog):
         since = None
         if self.undo.isChecked():
             since = self._since()
+            if since is None:  # nothing is removed while the time to take back from cannot be read
+                self.taking.setText(self.since.refusal())
+                return
         try:
             after = self.group.membership.remove(device.id, undo_since=since)
         except OrganiserError as exc:
@@ -158,6 +169,29 @@ class RemoveDeviceDialog(QDialog):
             return
         self.removed.emit(after)
         self.accept()
+
+
+def ask_to_vouch(parent: QWidget, planned: VouchPlan) -> QMessageBox:
+    """Ask the admin to confirm a vouch, naming what follows: the laptop may then invite whenever
+    members may, and the laptops it admitted that wait for an admin come in with it. Opened, not
+    run: the caller acts on `finished` when the Vouch button was clicked (`vouch_button`)."""
+    # Names are the members' own words: plain text, so no markup in one can hide another.
+    lines = [f"Vouch for '{planned.name}'? This laptop admits it again, as an admin: while the group lets members "
+             "invite, it may invite too." if planned.admits_it else
+             f"Vouch for '{planned.name}'? It was admitted by an admin already."]
+    one = len(planned.brings) == 1
+    if planned.brings:
+        lines.append(f"{plural(len(planned.brings), 'laptop')} it admitted before invitations by members reached one "
+                     f"step {'waits' if one else 'wait'} for an admin and {'comes' if one else 'come'} in with it, "
+                     "and may invite too: " + planned.names()
+                     + f". What {'it' if one else 'they'} wrote arrives as laptops sync.")
+    box = QMessageBox(QMessageBox.Icon.Question, f"Vouch for '{planned.name}'", "\n\n".join(lines),
+                      QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.vouch_button = box.addButton("&Vouch", QMessageBox.ButtonRole.AcceptRole)  # type: ignore[attr-defined]
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.open()
+    return box
 
 
 async def confirm_newcomer(parent: QWidget, name: str, code: str) -> bool:

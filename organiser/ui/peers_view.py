@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -27,9 +28,10 @@ from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.words import file_size, plural
 from organiser.services.group import Group
+from organiser.services.vouching import LET_IN_BY_A_MEMBER, WAITING
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
-from organiser.ui.devices_dialog import RemoveDeviceDialog, confirm_newcomer
+from organiser.ui.devices_dialog import RemoveDeviceDialog, ask_to_vouch, confirm_newcomer
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
 from organiser.ui.folders_dialog import FoldersDialog
 from organiser.ui.incidents_view import IncidentsPanel
@@ -161,6 +163,10 @@ class PeersView(QWidget):
         self.make_admin_button = QPushButton("Make &admin")
         self.make_admin_button.setToolTip("Let the selected device admit and remove devices too")
         self.make_admin_button.clicked.connect(self.make_admin)
+        self.vouch_button = QPushButton("&Vouch…")
+        self.vouch_button.setToolTip("Admit the selected laptop as an admin's: one a member let in may then invite "
+                                     "too, and the laptops it admitted that wait for an admin come in with it")
+        self.vouch_button.clicked.connect(self.vouch)
         # How big the group has grown here (read each time the view opens), beside the buttons:
         # a line of its own made the view taller than 1024x600 allows.
         self.size_label = QLabel()
@@ -169,6 +175,7 @@ class PeersView(QWidget):
         device_row = QHBoxLayout()
         device_row.addWidget(self.remove_device_button, 0, Qt.AlignmentFlag.AlignLeft)
         device_row.addWidget(self.make_admin_button, 0, Qt.AlignmentFlag.AlignLeft)
+        device_row.addWidget(self.vouch_button, 0, Qt.AlignmentFlag.AlignLeft)
         device_row.addWidget(self.size_label, 1)
         middle_layout.addLayout(device_row)
         bottom = QWidget()
@@ -220,12 +227,24 @@ class PeersView(QWidget):
     def _show_device(self) -> None:
         selected = self.device_table.selectionModel().selectedRows()
         row = selected[0].data(ROW_ROLE) if selected else None
-        self.make_admin_button.setEnabled(row is not None and not row.admin and self.group.membership.is_admin())
+        admin_here = row is not None and self.group.membership.is_admin()
+        self.make_admin_button.setEnabled(admin_here and not row.admin and row.state != WAITING)
+        vouchable = row is not None and (row.state in (LET_IN_BY_A_MEMBER, WAITING) or row.waiting_on_it > 0)
+        self.vouch_button.setEnabled(admin_here and vouchable)
         self._show_admin_note()
         if row is None:
-            self.device_detail.setText("Click a device to see who invited it and its full id.")
+            self.device_detail.setText(" ".join(filter(None, ("Click a device to see who invited it and its full id.",
+                                                              html.escape(self.devices.unlisted)))))
+            return
+        if row.state == WAITING:
+            self.device_detail.setText(f"<b>{html.escape(row.name)}</b>: waiting for an admin. "
+                                       f"{html.escape(row.invited_by)}, a laptop a member let in, admitted it before "
+                                       "invitations by members reached one step: what it writes is kept aside until "
+                                       f"an admin vouches for it (Vouch…); device id {row.id}")
             return
         invited = "founded the group" if row.invited_by == "founded the group" else f"invited by {row.invited_by}"
+        if row.state == LET_IN_BY_A_MEMBER:  # why Vouch… is offered
+            invited += ", a member's laptop: it cannot invite in turn until an admin vouches for it"
         this = " (this device)" if row.this_device else ""
         self.device_detail.setText(f"<b>{html.escape(row.name)}</b>{this}: {html.escape(invited)}; "
                                    f"device id {row.id}")
@@ -259,6 +278,31 @@ class PeersView(QWidget):
         self.devices.reload()
         self._show_device()
         self.status.emit(f"'{device.name}' is now an admin.")
+
+    def vouch(self) -> QMessageBox | None:
+        """Ask, naming what follows, then vouch for the selected laptop (services/vouching.py)."""
+        selected = self.device_table.selectionModel().selectedRows()
+        row = selected[0].data(ROW_ROLE) if selected else None
+        if row is None:
+            return None
+        try:
+            planned = self.group.membership.plan_vouch(row.id)
+        except OrganiserError as exc:
+            show_error(self, f"Cannot vouch for '{row.name}'", exc)
+            return None
+        box = ask_to_vouch(self, planned)
+        box.finished.connect(lambda _result: box.clickedButton() is box.vouch_button and self._vouch(row, planned))
+        return box
+
+    def _vouch(self, row: Any, planned: Any) -> None:
+        try:  # what the admin was asked about, and nothing that came to wait since
+            done = self.group.membership.carry_out(planned)
+        except OrganiserError as exc:
+            show_error(self, f"Cannot vouch for '{row.name}'", exc)
+            return
+        self.devices.reload()
+        self._show_device()
+        self.status.emit(done.sentence())
 
     def remove_device(self) -> RemoveDeviceDialog:
         dialog = RemoveDeviceDialog(self.group, self)

@@ -22,7 +22,7 @@ IN_THE_WINDOW = (
      "Peers & group shows who they are (Role: admin, under The group's devices)"),
     ("until an admin admits it again ('organiser device vouch' with this laptop's name) or promotes it",
      "until an admin admits it again ('organiser device vouch' with this laptop's name, on the admin's laptop) or "
-     "clicks it and Make admin in Peers & group"),
+     "clicks it in Peers & group, then Vouch… (or Make admin)"),
 )
 
 

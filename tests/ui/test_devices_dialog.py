@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from organiser.services.group import Group
 from organiser.ui.devices_dialog import LEFT, RemoveDeviceDialog, confirm_newcomer
 from organiser.ui.peers_view import PeersView
-from tests.ui.conftest import click_row, reads
+from tests.ui.conftest import click_row, reads, type_datetime
 
 
 def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
@@ -149,5 +149,40 @@ def test_taking_back_an_infiltrators_writes_the_admin_sees_what_goes_and_the_min
     qtbot.waitUntil(lambda: [d["name"] for d in admin.devices()] == ["door laptop"], timeout=2000)
     assert admin.meetings.minutes_text(event) == "The rent strike starts in January.\n"
     assert admin.meetings.item(item).title == "Rent strike"
+    for group in (admin, mole):
+        group.close()
+
+
+def test_the_time_to_take_back_from_is_typed_as_in_the_other_forms_and_an_unreadable_one_removes_nothing(
+        qtbot: Any, tmp_path: Any) -> None:
+    """The box was a date-and-time spin box; it is now the day and time fields the event form uses."""
+    from organiser.services.group import create_group
+    from tests.conftest import add_device, sync_all
+
+    admin = create_group(tmp_path / "a", "Tenants Union", "door laptop")
+    mole = add_device(admin, tmp_path / "m", "Sam's laptop")
+    mole.members.add(name="Written by the mole")
+    sync_all([admin, mole])
+    view = PeersView(admin, None)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
+    dialog = view.findChild(RemoveDeviceDialog)
+    dialog.activateWindow()  # as the window manager does: a field left sends its focus-out only then
+    qtbot.waitUntil(dialog.isActiveWindow)
+    click_row(qtbot, dialog.devices, 0)
+    qtbot.mouseClick(dialog.undo, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.undo.height() // 2))
+    assert dialog.taking.text().startswith("Takes back what it wrote since then: 1 member")
+
+    type_datetime(qtbot, dialog.since, "2031-06-14 19:00", "7pm")  # a day to come: nothing written since
+    assert (dialog.since.date.text(), dialog.since.time.text()) == ("2031-06-14", "19:00")  # as understood
+    assert dialog.taking.text() == "It wrote nothing since then that this laptop holds."
+    qtbot.mouseClick(dialog.since.date, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.since.date.height() // 2))
+    qtbot.keyClick(dialog.since.date, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.since.date, "next tuesday")
+    qtbot.keyClick(dialog.since.date, Qt.Key.Key_Tab)
+    assert dialog.taking.text().startswith("“next tuesday” is not a day")
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "Sam's laptop" in [d["name"] for d in admin.devices()]
     for group in (admin, mole):
         group.close()

@@ -340,7 +340,8 @@ def test_remove_device_shows_its_date_as_the_other_forms_do(window: MainWindow, 
     click(qtbot, window.peers_view.remove_device_button)
     (dialog,) = window.findChildren(RemoveDeviceDialog)
     qtbot.waitExposed(dialog)
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", dialog.since.text()), dialog.since.text()
+    shown = f"{dialog.since.date.text()} {dialog.since.time.text()}"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", shown), shown
     dialog.reject()
 
 

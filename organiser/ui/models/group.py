@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from organiser.core.keys import short_id
 from organiser.core.records import KINDS
 from organiser.services.group import Group
+from organiser.services.vouching import WAITING
 from organiser.store import queries
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE, LiveRows, TableColumns, sync_rows
 from organiser.ui.wording import as_typed
@@ -104,32 +105,40 @@ class DeviceRow:
     invited_by: str
     this_device: bool
     admin: bool = False
+    state: str = "member"  # what `Devices.states` says: admin, member, ..., waiting for an admin
+    waiting_on_it: int = 0  # laptops it admitted that wait for an admin (services/vouching.py)
 
 
 class DevicesModel(_Table):
-    """The group's devices and who invited whom."""
+    """The group's devices and who invited whom, and the laptops waiting for an admin."""
 
     columns = ("Device", "Invited by", "Device id", "Role")
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         super().__init__(lambda r: r.id, lambda r: (not r.this_device, r.name.casefold(), r.id), parent)
         self.group = group
+        self.unlisted = ""
         self.reload()
 
     def reload(self) -> None:
         devices = self.group.devices()
+        standing = self.group.membership.standing()
+        states, waiting = standing.states, standing.waiting
         names = {d["id"]: d.get("name") or d["id"][:8] for d in devices}
         rows = []
         for d in devices:
             inviter = d.get("invited_by")
             inviter_text = "founded the group" if not inviter or inviter == d["id"] else names.get(inviter, inviter[:8])
             rows.append(DeviceRow(d["id"], names[d["id"]], inviter_text, d["id"] == self.group.device_id,
-                                  bool(d.get("admin"))))
+                                  bool(d.get("admin")), states.get(d["id"], "member"),
+                                  sum(w.admitted_by == d["id"] for w in waiting)))
+        rows += [DeviceRow(w.id, w.name, w.admitted_by_name, False, state=WAITING) for w in waiting]
+        self.unlisted = standing.unlisted_sentence()  # more laptops wait than listed (a puppets' flood)
         sync_rows(self, rows, lambda r: r.id)
 
     def cell(self, row: DeviceRow, column: int) -> str:
         name = f"{row.name} (this device)" if row.this_device else row.name
-        return (name, row.invited_by, short_id(row.id), "admin" if row.admin else "member")[column]
+        return (name, row.invited_by, short_id(row.id), row.state)[column]
 
 
 @dataclass(frozen=True)
