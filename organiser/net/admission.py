@@ -39,7 +39,7 @@ class Admission:
     if TYPE_CHECKING:  # what the node provides (net/node.py, net/outbound.py)
         @property
         def device_id(self) -> str: ...
-        def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]: ...
+        def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None: ...
         def _room_changed(self) -> None: ...
 
     def _admission(self, peer: Peer) -> str:
@@ -68,7 +68,8 @@ class Admission:
     async def _close_removed(self, link: _Link, message: str) -> None:
         try:
             link.writer.write(p.encode_error(message))
-            await asyncio.wait_for(link.writer.drain(), 0.5)
+            async with asyncio.timeout(0.5):  # in this task: see close_quietly (net/transport.py)
+                await link.writer.drain()
         except (OSError, ConnectionError, TimeoutError, RuntimeError):
             pass  # closing anyway
         link.writer.close()

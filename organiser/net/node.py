@@ -57,6 +57,7 @@ logging.getLogger("asyncio").addFilter(_QuietTlsEof())
 __all__ = ["PeerInfo", "SyncNode"]
 
 DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
+STOP_ROUNDS = 5  # rounds of ending tasks when the node stops (each round's tasks may have started others)
 
 
 class CannotListen(OrganiserError):
@@ -199,12 +200,7 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
             self._server.close()
         for link in list(self._links.values()):
             link.writer.close()
-        tasks = [*self._dialers.values(), *self._tasks]
-        if self._push_task is not None:
-            tasks.append(self._push_task)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._end_tasks()
         self._dialers.clear()
         if self._server is not None:
             try:
@@ -219,8 +215,28 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         peerbook.clear_node(self.group.db)
         self.group.bus.publish(PeersChanged())
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.create_task(coro)
+    async def _end_tasks(self) -> None:
+        """Cancel the node's tasks and wait for them to end, again for any that began meanwhile (a
+        connection accepted as the server closed): the app quits right after, and a task left to the
+        loop's last turn runs with no running loop, or not at all (its coroutine never awaited)."""
+        for _ in range(STOP_ROUNDS):
+            tasks = [task for task in (*self._dialers.values(), *self._tasks, self._push_task)
+                     if task is not None and not task.done()]
+            if not tasks:
+                return
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+        """Run `coro` as the node's task, on the node's loop: qasync steps tasks in a last turn after its
+        run_until_complete (the app quitting, the tests), where asyncio marks no loop running and
+        asyncio.create_task would raise with the coroutine made and never awaited. Nothing new starts
+        once the node is stopping: stop() ends what runs."""
+        if self._stopping:
+            coro.close()
+            return None
+        task = (self._loop or asyncio.get_running_loop()).create_task(coro)  # not started: an invite's timer
         self._tasks.add(task)  # a strong reference until it finishes
         task.add_done_callback(self._tasks.discard)
         return task

@@ -474,7 +474,8 @@ class Session(Asking, CopySkipping, Receiving):
     async def _say_why(self, text: str) -> None:
         """The conversation ends: the peer told why, if it still listens."""
         try:
-            await asyncio.wait_for(self._send(p.encode_error(text)), 1.0)
+            async with asyncio.timeout(1.0):  # in this task: see close_quietly (net/transport.py)
+                await self._send(p.encode_error(text))
         except Exception as send_exc:  # closing anyway: the peer hears of it by the close
             log.info("could not tell %s why the conversation ends: %s", self.peer_short,
                      str(send_exc) or type(send_exc).__name__)
