@@ -44,6 +44,7 @@ class InboundConnections:
     _connections: ConnectionCount
     _refusals_said: LogOnce
     _tasks: set[asyncio.Task]
+    _stopping: bool
 
     if TYPE_CHECKING:  # what the node provides (net/node.py)
         def _outdated_peer(self, host: str, device: str) -> None: ...
@@ -53,7 +54,7 @@ class InboundConnections:
                             public_hex: str, *, initiator: str, address: str) -> None: ...
 
     async def _on_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._connections.room_for_one_more():
+        if self._stopping or not self._connections.room_for_one_more():  # stopping: accepted as the server closed
             writer.transport.abort()
             return
         task = asyncio.current_task()

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import random
 import socket
-import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,14 +20,14 @@ from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import short_id
 from organiser.net import peerbook
+from organiser.net.admission import Admission
 from organiser.net.allocator import return_big_buffers
 from organiser.net.discovery import Discovery, Sighting, day_tag
 from organiser.net.fanout import Mesh
-from organiser.net.handshake import Peer
 from organiser.net.inbound import InboundConnections
 from organiser.net.limits import ConnectionCount, KeptAway, LogOnce
 from organiser.net.link import is_member, local_addresses
-from organiser.net.outbound import REMOVED_MESSAGE, REMOVED_NOTICE, OutboundConnections
+from organiser.net.outbound import REMOVED_MESSAGE, OutboundConnections
 from organiser.net.outdated import messages_for, note_if_old, seen_old_laptop
 from organiser.net.pairing import ConfirmAdmission, make_invite
 from organiser.net.peerbook import PeerInfo
@@ -37,7 +36,6 @@ from organiser.net.spoken_host import SpokenInvite
 from organiser.net.transport import close_quietly
 from organiser.net.upkeep import Upkeep
 from organiser.services.group import Group
-from organiser.sync import protocol as p
 from organiser.sync.applier import BackgroundApplier
 from organiser.sync.asking import PeerAllowances
 from organiser.sync.routes import Routes, believed
@@ -58,8 +56,8 @@ logging.getLogger("asyncio").addFilter(_QuietTlsEof())
 
 __all__ = ["PeerInfo", "SyncNode"]
 
-KEPT_AWAY_MESSAGE = "this device will not talk to you for a while (too many of your changes were refused)"
 DIALS_AT_ONCE = 2  # TLS handshakes this node starts at once: a room's laptops share a few cores
+STOP_ROUNDS = 5  # rounds of ending tasks when the node stops (each round's tasks may have started others)
 
 
 class CannotListen(OrganiserError):
@@ -74,7 +72,7 @@ class _Link:
     address: str  # where the peer listens, when known
 
 
-class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
+class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushing):
     def __init__(self, group: Group, *, listen_host: str = "0.0.0.0", listen_port: int = 0,
                  discovery: bool = True, static_peers: Sequence[tuple[str, int]] = ()) -> None:
         self.group = group
@@ -202,12 +200,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
             self._server.close()
         for link in list(self._links.values()):
             link.writer.close()
-        tasks = [*self._dialers.values(), *self._tasks]
-        if self._push_task is not None:
-            tasks.append(self._push_task)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._end_tasks()
         self._dialers.clear()
         if self._server is not None:
             try:
@@ -222,8 +215,28 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
         peerbook.clear_node(self.group.db)
         self.group.bus.publish(PeersChanged())
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.create_task(coro)
+    async def _end_tasks(self) -> None:
+        """Cancel the node's tasks and wait for them to end, again for any that began meanwhile (a
+        connection accepted as the server closed): the app quits right after, and a task left to the
+        loop's last turn runs with no running loop, or not at all (its coroutine never awaited)."""
+        for _ in range(STOP_ROUNDS):
+            tasks = [task for task in (*self._dialers.values(), *self._tasks, self._push_task)
+                     if task is not None and not task.done()]
+            if not tasks:
+                return
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+        """Run `coro` as the node's task, on the node's loop: qasync steps tasks in a last turn after its
+        run_until_complete (the app quitting, the tests), where asyncio marks no loop running and
+        asyncio.create_task would raise with the coroutine made and never awaited. Nothing new starts
+        once the node is stopping: stop() ends what runs."""
+        if self._stopping:
+            coro.close()
+            return None
+        task = (self._loop or asyncio.get_running_loop()).create_task(coro)  # not started: an invite's timer
         self._tasks.add(task)  # a strong reference until it finishes
         task.add_done_callback(self._tasks.discard)
         return task
@@ -379,62 +392,6 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
         await close_quietly(link.writer)
         if not self._stopping:
             self._changed(session)
-
-    # ---- who may talk to us ---------------------------------------------------------------
-
-    def _admission(self, peer: Peer) -> str:
-        """Checked in the handshake, before any group data flows: "" admits, else why not."""
-        if peer.device == self.device_id:
-            return "this is the same device"
-        if self.kept_away.active(peer.device):  # logged once, when it was disconnected
-            return KEPT_AWAY_MESSAGE
-        self.group.replica.forget_roster()
-        return "" if is_member(self.group, peer.device, peer.public_hex) else self._refusal_for(peer.device)
-
-    def _refusal_for(self, device: str) -> str:
-        if device in self.group.replica.roster().limits:
-            return REMOVED_MESSAGE
-        return "this device is not a member of the group"
-
-    def _drop_non_members(self) -> None:
-        """A removal takes effect at once: the removed device's live connections close."""
-        self.group.replica.forget_roster()
-        roster = self.group.replica.roster()
-        for device, link in list(self._links.items()):
-            if not roster.admitted(device):
-                log.warning("closing the connection of %s: %s", short_id(device), self._refusal_for(device))
-                self._spawn(self._close_removed(link, self._refusal_for(device)))
-
-    async def _close_removed(self, link: _Link, message: str) -> None:
-        try:
-            link.writer.write(p.encode_error(message))
-            await asyncio.wait_for(link.writer.drain(), 0.5)
-        except (OSError, ConnectionError, TimeoutError, RuntimeError):
-            pass  # closing anyway
-        link.writer.close()
-
-    def _learn_removal(self, told_by: str) -> None:
-        """A member told us we were removed: kept once, shown by `status` and the app."""
-        if not self.group.replica.meta(REMOVED_NOTICE):
-            log.warning("device %s says this device was removed from the group", short_id(told_by))
-            self.group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {told_by}")
-            self.group.bus.publish(PeersChanged())
-
-    def _admitted_by(self, device: str) -> None:
-        """A member has just admitted this device (it answered our HELLO): a claim that it was removed
-        (which no laptop can prove to it) is forgotten, so one member in bad faith saying so
-        cannot cut it off from the group. A laptop really removed is told again by the next
-        member that knows."""
-        if self.group.replica.meta(REMOVED_NOTICE):
-            log.warning("device %s admitted this device: forgetting that it was told it was removed",
-                        short_id(device))
-            self.group.replica.set_meta(REMOVED_NOTICE, "")
-            self._room_changed()  # the dial loops waiting on the claim go on
-            self.group.bus.publish(PeersChanged())
-
-    def _on_records(self, event: RecordsChanged) -> None:
-        if "device" in event.kinds and self._loop is not None and not self._stopping:
-            self._loop.call_soon_threadsafe(self._drop_non_members)
 
     def _prune_links(self) -> None:
         """A big room: close the links that neither end chose (left from when the room was

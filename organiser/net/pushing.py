@@ -49,9 +49,11 @@ class Pushing:
             self._loop.call_soon_threadsafe(self._schedule_push)
 
     def _schedule_push(self) -> None:
+        if self._stopping or self._loop is None:  # queued before the node began to stop: nothing to send now
+            return
         self._push_wanted = True
         if self._push_task is None or self._push_task.done():
-            self._push_task = asyncio.create_task(self._push_all())
+            self._push_task = self._loop.create_task(self._push_all())  # the node's loop: see SyncNode._spawn
 
     async def _push_all(self) -> None:
         while self._push_wanted and not self._stopping:

@@ -147,7 +147,7 @@ class Asking:
     _became_live: asyncio.Event  # our first stream is done: asks meanwhile are answered after it
     _asked_vector: dict[str, int] | None
     _asked_take: dict[str, int]
-    _stream_from: dict[str, int]  # authors our first stream starts over for (sync/session.py)
+    _stream_from: dict[str, int]  # authors our first stream starts over for (sync/sending.py)
     _asks_excess: Excess
 
     if TYPE_CHECKING:  # what Session and its copy-skipping half provide

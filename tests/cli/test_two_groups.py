@@ -49,7 +49,7 @@ def test_a_laptop_told_it_was_removed_from_the_food_bank_says_so_there_and_nowhe
 
     tenants, food = _two_groups(organiser)
     kept = open_group(organiser.data_dir, food)
-    try:  # what its node keeps when a member tells it (net/node.py); 2026-12-02 20:30 UTC
+    try:  # what its node keeps when a member tells it (net/admission.py); 2026-12-02 20:30 UTC
         kept.replica.set_meta("removed_notice", f"1796243400 {'e' * 32}")
     finally:
         kept.close()

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from organiser.net.transport import close_quietly
-from organiser.sync import packing, session
+from organiser.sync import packing, sending, session
 from organiser.sync import protocol as p
 from tests.conftest import add_device
 from tests.net.member_link import authors_streamed_until_synced, member_streams
@@ -54,7 +54,7 @@ async def test_a_node_that_only_hears_a_peer_pings_it(tmp_path, group, monkeypat
 
 
 async def test_a_joiner_saying_what_it_holds_mid_stream_is_not_sent_it_again(tmp_path, group, monkeypatch):
-    monkeypatch.setattr(session, "STREAM_CHUNK", 20)
+    monkeypatch.setattr(sending, "STREAM_CHUNK", 20)
     joiner = add_device(group, tmp_path / "j", "joiner")
     joiner.replica.apply(group.replica.changes_since({}))  # the membership log, as an invite brings it
     group.replica.commit_batch([group.members.build_add({"name": f"Member {i}"})[1] for i in range(1000)])
@@ -68,7 +68,7 @@ async def test_a_joiner_saying_what_it_holds_mid_stream_is_not_sent_it_again(tmp
                      + p.encode_vector(group.replica.version_vector()))
         await writer.drain()
         streamed = (await authors_streamed_until_synced(reader)).get(group.device_id, 0)
-        assert streamed <= 3 * session.STREAM_CHUNK, f"{streamed} of 1000 sent again"
+        assert streamed <= 3 * sending.STREAM_CHUNK, f"{streamed} of 1000 sent again"
         await close_quietly(writer)
     finally:
         await a.stop()

@@ -143,7 +143,7 @@ async def test_taking_every_author_back_during_the_first_stream_again_and_again_
         tmp_path, group, monkeypatch) -> None:
     """While the node's first stream to it runs (not yet live), a RELAY take is not an ask paid
     from the allowance: `_on_relay` puts it in `_stream_from` (sync/skipping.py, `if not self.live`)
-    and `_stream_missing` (sync/session.py) starts over from the first changeset at its next step.
+    and `_stream_missing` (sync/sending.py) starts over from the first changeset at its next step.
     A member that keeps taking every author back from 0 keeps the node streaming the whole group
     again and again, for as long as it likes, and the node never goes live. A take must land while
     a slice of the stream is being sent: on loopback a 600-changeset stream is over in a few ms, so
@@ -152,7 +152,7 @@ async def test_taking_every_author_back_during_the_first_stream_again_and_again_
     stream, then what is sent again paid from the allowance (one whole group + BURST + RATE a
     second + one whole group overdrawn)."""
     _shrink_allowance(monkeypatch)
-    monkeypatch.setattr("organiser.sync.session.STREAM_SLICE", 5)
+    monkeypatch.setattr("organiser.sync.sending.STREAM_SLICE", 5)
     for i in range(600):
         group.members.add(f"Member {i}")
     a = node(group)

@@ -15,7 +15,7 @@ from organiser.core.changeset import decode_changeset
 from organiser.net.transport import close_quietly
 from organiser.sync import packing
 from organiser.sync import protocol as p
-from organiser.sync.session import STREAM_SLICE
+from organiser.sync.sending import STREAM_SLICE
 from tests.conftest import add_device
 from tests.net.member_link import member_streams
 from tests.net.test_node import node, until

@@ -1,5 +1,5 @@
 """Membership entries a removal took back are kept aside, not in the change log, yet every
-device must evaluate them (sync/session.py `_send_kept_aside`): a conversation hands them on."""
+device must evaluate them (sync/sending.py `_send_kept_aside`): a conversation hands them on."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A fork of a changeset kept aside after its author's removal reaches the other laptop as any
-fork's proof does (sync/session.py sends `store/forks.py` `proofs_after` after its initial
+fork's proof does (sync/sending.py sends `store/forks.py` `proofs_after` after its initial
 stream): two laptops holding different versions, each kept aside, end up agreeing over the
 sync protocol. The removal race is built in tests/store/test_membership_attacker.py."""
 
