@@ -232,6 +232,7 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
 
     def peers(self) -> list[PeerInfo]:
         book = peerbook.remembered(self.group.db)
+        ours = self.group.replica.version_vector() if self._links else {}
         out = []
         for device in self.group.devices():
             device_id = device["id"]
@@ -243,7 +244,8 @@ class SyncNode(InboundConnections, OutboundConnections, Upkeep, Pushing):
             last_sync = (link.session.last_sync if link else None) or seen.get("last_sync")
             out.append(PeerInfo(device_id, str(device.get("name", "")),
                                 self._listen_addresses.get(device_id) or seen.get("address", ""),
-                                live, link.session.state if live and link else "offline", last_sync))
+                                live, link.session.state if live and link else "offline", last_sync,
+                                live and link is not None and peerbook.in_step(link.session, ours)))
         return out
 
     async def create_invite(self, expires_seconds: int = 86400) -> str:

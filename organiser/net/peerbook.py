@@ -29,7 +29,19 @@ class PeerInfo:
     address: str  # "host:port" where it listens, or ""
     connected: bool
     state: str  # "connected" | "syncing" | "offline"
-    last_sync: float | None  # epoch seconds
+    last_sync: float | None  # epoch seconds: when changes last came over the link (not while in step)
+    in_step: bool = False  # connected, and each holds what the other holds: nothing to exchange
+
+
+def in_step(session: Any, ours: dict[str, int]) -> bool:
+    """Whether a live link has nothing to exchange: past both first streams, the peer holds (said it
+    holds, or was sent) all we hold, and we hold all it said it holds. The link's last sync is then
+    only the last time something changed, not how far behind the laptops are."""
+    if session.closed.is_set() or session.state != "connected":
+        return False
+    said, known = session.peer_said, session.peer_known
+    return (all(max(said.get(a, 0), known.get(a, 0)) >= seq for a, seq in ours.items())
+            and all(ours.get(a, 0) >= seq for a, seq in said.items()))
 
 
 def remember_address(db: Database, device: str, address: str) -> None:
