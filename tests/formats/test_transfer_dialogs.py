@@ -421,3 +421,26 @@ def test_a_file_that_cannot_be_read_is_said_in_red_like_the_apps_other_refusals(
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
     assert "3 to add" in dialog.summary.text()
     assert red_ink(dialog.summary) == 0
+
+
+def test_a_sheet_of_working_groups_updates_the_members_it_names_and_says_so(group: Group, qtbot: Any,
+                                                                            tmp_path: Path) -> None:
+    """Names and a Working group column, imported again onto the members already there: they are
+    updated (the summary says how many), not added a second time."""
+    group.members.add("Ana López", emails=["ana@example.org"])
+    group.members.add("Ben Ortiz")
+    sheet = tmp_path / "working groups.csv"
+    sheet.write_text("Name,Working group\nAna López,Housing\nBen Ortiz,Outreach\n", encoding="utf-8")
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert "0 to add, 2 to update" in dialog.summary.text()
+    assert rows(dialog) == [("Update", "line 2", "Ana López", "Ana López (same name): adds working group Housing"),
+                            ("Update", "line 3", "Ben Ortiz", "Ben Ortiz (same name): adds working group Outreach")]
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
+    assert dialog.summary.text() == "Imported 0 new, 2 updated, 0 skipped, in one step."
+    assert sorted((m.name, m.roles) for m in group.members.list()) == [
+        ("Ana López", ["working group: Housing"]), ("Ben Ortiz", ["working group: Outreach"])]
