@@ -359,6 +359,15 @@ class PeersView(QWidget):
 
         return f"listening, but {NOT_ON_A_NETWORK}, and the address to give them appears here"
 
+    def _unreachable(self) -> str:
+        """What an invite made now is worth on a laptop no other can reach; "" when others can."""
+        if not getattr(self.node, "port", 0) or self.addresses_to_type():
+            return ""
+        from organiser.net.link import NOT_ON_A_NETWORK
+
+        return (f"{NOT_ON_A_NETWORK[0].upper()}{NOT_ON_A_NETWORK[1:]}, then make a new invite: these codes name "
+                "no address another laptop can reach.")
+
     def update_size(self) -> None:
         size = self.group.size()
         since = f" since {date.fromisoformat(size['since']):%-d %B %Y}" if size["since"] else ""
@@ -468,7 +477,7 @@ class PeersView(QWidget):
     def show_invite(self, code: str, spoken: Any = None) -> InviteDialog:
         dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken,
                               renew_spoken=getattr(self.node, "offer_spoken_invite", None),
-                              withdraw_long=lambda: self._withdraw_invite(code))
+                              withdraw_long=lambda: self._withdraw_invite(code), unreachable=self._unreachable())
         self.inviteShown.emit(dialog)
         dialog.open()
         return dialog

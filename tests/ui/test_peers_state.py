@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from organiser.services.group import Group
+from organiser.ui import asyncjobs
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
 from tests.ui.conftest import click_row, reads, row_of_text
@@ -64,6 +65,17 @@ def test_a_laptop_no_other_can_reach_is_told_to_join_the_network_not_given_its_o
         assert ("This device, door laptop, is listening, but this laptop is not on a network that other laptops "
                 "can reach: join the room's Wi-Fi (or the hotspot the group uses), and the address to give them "
                 "appears here.") in said
+        shown: list[Any] = []  # an invite made now is no use to another laptop either: the dialog says so
+        window.peers_view.inviteShown.connect(shown.append)
+        qtbot.mouseClick(window.peers_view.invite_button, Qt.MouseButton.LeftButton)
+        node_loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
+        (dialog,) = shown
+        assert dialog.unreachable.isVisible()
+        assert reads(dialog.unreachable) == ("This laptop is not on a network that other laptops can reach: join "
+                                             "the room's Wi-Fi (or the hotspot the group uses), then make a new "
+                                             "invite: these codes name no address another laptop can reach.")
+        dialog.close()
+        node_loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
         window.close()
     finally:
         node_loop.run_until_complete(here.stop())
