@@ -91,6 +91,9 @@ class RecordForm(QWidget):
         error.setObjectName(f"error-{name}")
         error.setStyleSheet(f"color: {error_colour(self)};")
         error.setVisible(said_on_leaving)
+        if isinstance(widget, OptionalDate):  # a day left unset has nothing to refuse: room only once ticked
+            error.setVisible(widget.check.isChecked())
+            widget.check.toggled.connect(error.setVisible)
         column.addWidget(error)
         text = QLabel(label)
         text.setBuddy(widget)
