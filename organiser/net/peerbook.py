@@ -34,13 +34,18 @@ class PeerInfo:
 
 
 def in_step(session: Any, ours: dict[str, int]) -> bool:
-    """Whether a live link has nothing to exchange: past both first streams, the peer holds (said it
-    holds, or was sent) all we hold, and we hold all it said it holds. The link's last sync is then
-    only the last time something changed, not how far behind the laptops are."""
+    """Whether a live link has nothing to exchange: past both first streams, the peer said it holds
+    all we hold (its answers come once it has stored what it was sent: sent is not yet held), and we
+    hold all it said it holds. Its own changesets it holds all of; those of the authors it hears
+    from directly, or gets by another link, are that link's to bring, not this one's (none is sent
+    here, so this link never learns how far it is with them); our own are always sent here. The
+    link's last sync is then only the last time something changed, not how far behind we are."""
     if session.closed.is_set() or session.state != "connected":
         return False
-    said, known = session.peer_said, session.peer_known
-    return (all(max(said.get(a, 0), known.get(a, 0)) >= seq for a, seq in ours.items())
+    said = session.peer_said
+    elsewhere = (session.peer_neighbours | session.skipped_by_peer | {session.peer_device}) - {
+        session.replica.device_id}
+    return (all(said.get(a, 0) >= seq for a, seq in ours.items() if a not in elsewhere)
             and all(ours.get(a, 0) >= seq for a, seq in said.items()))
 
 
