@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 
 from organiser.services import clock
 from organiser.ui.main_window import MainWindow
-from tests.ui.conftest import click_tab, open_event, reads
+from tests.ui.conftest import click_row, click_tab, open_event, reads
 
 BEFORE_MIDNIGHT = datetime(2026, 11, 26, 23, 59, 59, 900_000)  # Thursday, just before midnight
 AFTER_MIDNIGHT = datetime(2026, 11, 27, 0, 0, 1)  # Friday
@@ -102,3 +102,21 @@ def test_at_midnight_the_meeting_view_says_due_today_of_the_new_day(
     assert "Send the minutes — nobody yet, due tomorrow" in reads(tasks)
     wall[0] = AFTER_MIDNIGHT
     qtbot.waitUntil(lambda: "Send the minutes — nobody yet, due today" in reads(tasks), timeout=10_000)
+
+
+def test_at_midnight_last_nights_event_leaves_the_members_rsvp_list(
+        window: MainWindow, qtbot: Any, wall: list[datetime]) -> None:
+    """A member's pane lists the events one can still answer for: from the new day, not last night's."""
+    window.group.events.add("Open evening", "2026-11-26T18:00")
+    window.group.events.add("Winter social", "2026-11-27T18:00")
+    open_view(qtbot, window, "members")  # the window was opened at noon: it looks at the clock again
+    view = window.members_view
+    click_row(qtbot, view.table, 0)
+
+    def offered() -> list[str]:
+        return [view.rsvp_event.itemText(i) for i in range(view.rsvp_event.count())]
+
+    assert {"Thu 26 Nov · Open evening", "Fri 27 Nov · Winter social"} <= set(offered())
+    wall[0] = AFTER_MIDNIGHT
+    qtbot.waitUntil(lambda: "Thu 26 Nov · Open evening" not in offered(), timeout=10_000)
+    assert "Fri 27 Nov · Winter social" in offered()
