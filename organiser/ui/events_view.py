@@ -246,7 +246,10 @@ class EventsView(QWidget):
     def _new_day(self) -> None:
         """Midnight with the app open: the agenda's Today and Tomorrow, and the door's word on whether
         the event shown meets today, are those of the new day."""
+        shown = self.detail.shown_event
         self.agenda.set_today(clock.today())
+        if shown is not None and not self.list.selectionModel().hasSelection():
+            self.select(shown.id)  # its row was laid out anew: highlighted again, not left bare beside its pane
         self.detail.new_day()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)

@@ -120,3 +120,18 @@ def test_at_midnight_last_nights_event_leaves_the_members_rsvp_list(
     wall[0] = AFTER_MIDNIGHT
     qtbot.waitUntil(lambda: "Thu 26 Nov · Open evening" not in offered(), timeout=10_000)
     assert "Fri 27 Nov · Winter social" in offered()
+
+
+def test_at_midnight_the_event_shown_stays_highlighted_in_the_agenda(
+        window: MainWindow, qtbot: Any, wall: list[datetime]) -> None:
+    """Yesterday's rows go: the row of the event in the pane is still the one highlighted."""
+    window.group.events.add("Open evening", "2026-11-26T18:00")
+    rota = window.group.events.add("Door rota", "2026-11-27T19:00")
+    open_view(qtbot, window, "tasks")
+    open_view(qtbot, window, "events")
+    open_event(qtbot, window, rota.id)
+    view = window.events_view
+    wall[0] = AFTER_MIDNIGHT
+    qtbot.waitUntil(lambda: view.agenda.row_of_event(rota.id) == 1, timeout=10_000)  # under Today's heading
+    assert [i.row() for i in view.list.selectionModel().selectedIndexes()] == [1]
+    assert view.detail.shown_event is not None and view.detail.shown_event.id == rota.id
