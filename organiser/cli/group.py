@@ -97,7 +97,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "this device is": _place(status["membership"]),
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
-            "others reach it at": (" or ".join(status["reachable_at"]) + _once_serving(group)
+            "reachable at": (" or ".join(status["reachable_at"]) + _once_serving(group)
                                    if status["reachable_at"] else NOT_ON_A_NETWORK),
         })
         for sentence in status["outdated_peers"]:

@@ -32,8 +32,8 @@ def test_status_and_invite_say_the_laptop_is_on_no_network_and_what_to_do(
     assert organiser("init", "--group", "Tenants", "--device-name", "door laptop").code == 0
     status = on_no_network(home, organiser.data_dir, "status")  # type: ignore[attr-defined]
     assert status.code == 0, status.err
-    line = next(line for line in status.out.splitlines() if line.startswith("others reach it at"))
-    assert line.split(None, 4)[-1] == SAID
+    line = next(line for line in status.out.splitlines() if line.startswith("reachable at"))
+    assert line.split(None, 2)[-1] == SAID
     invite = on_no_network(home, organiser.data_dir, "invite")  # type: ignore[attr-defined]
     assert invite.code == 0, invite.err
     assert (f"Note: {SAID}, then make a new invite: this code names no address another laptop can reach."
