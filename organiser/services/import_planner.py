@@ -224,10 +224,8 @@ class Planner:
     def _plan_by_name(self, item: ParsedItem, values: Mapping[str, Any], roles: list[str],
                       skills: list[str]) -> bool:
         """A row with nothing else to know its person by (no email, phone or UID) whose whole name is a
-        member's: what it adds goes to that member (working groups, roles and skills joined, empty
-        fields filled, notes appended), as the organiser who typed the sheet meant; a name two members
-        share is refused, as the row cannot say which. False: no member of that name, or the row
-        carries more to know its person by."""
+        member's adds to that member what it carries (as a merge does); a name two members share is
+        refused, as the row cannot say which. False: no member of that name, or more to go by."""
         if item.extra.get("uid") or values.get("emails") or values.get("phones"):
             return False
         name = str(values.get("name") or "").strip()
@@ -244,10 +242,14 @@ class Planner:
         if not added:
             self._add(item, SKIP, reason=f"already there as {known_as} (same name)", record_id=member.record_id)
             return True
-        _merge_into(member, values, roles, skills)
         if member.planned is not None:  # an earlier row of this file named them too
+            if member.planned.ops:  # its writes are worked out (a card with their UID): this row's cannot join
+                self._add(item, SKIP, reason=f"same member as {member.planned.where} ({known_as})")
+                return True
+            _merge_into(member, values, roles, skills)
             self._add(item, SKIP, reason=f"merged into {known_as} from {member.planned.where} (same name)")
             return True
+        _merge_into(member, values, roles, skills)
         member.planned = self._add(item, UPDATE, reason=f"{known_as} (same name): adds {added}",
                                    record_id=member.record_id)
         self.people.append(member)
@@ -336,6 +338,8 @@ class Planner:
         fields = {k: values.get(k, spec[k].default) for k in carried if k in spec}
         fields["name"] = fields.get("name") or known.values.get("name")
         wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if k in carried}
+        if "working_groups" in carried and "roles" not in carried:  # its working groups, the member's other roles
+            wanted["roles"] = [r for r in known.roles if not is_working_group(r)] + roles
         members = self.group.members
         return members.build_edit(known.record_id, fields) + members.build_traits_edit(
             known.record_id, wanted, current={"roles": known.roles, "skills": known.skills})

@@ -129,6 +129,28 @@ def test_a_name_two_members_share_is_refused_as_the_row_cannot_say_which(group):
     assert p.blocked_message().startswith("groups.csv: line 2: 2 members are called Sam Lee")
 
 
+def test_a_sheet_with_uids_and_a_working_group_column_sets_the_members_working_groups(group):
+    """The UID's row replaces what its columns carry: the Working group column was carried by none
+    (the row read as unchanged); it replaces the member's working groups, their other roles stay."""
+    ana = group.members.add("Ana López", roles=["facilitator", "working group: Outreach"])
+    p = plan(group, "groups.csv", f"Name,Working group,UID\nAna López,Housing,{ana.id}@organiser\n".encode())
+    assert [(i.action, i.reason) for i in p.items] == [("update", "changed: roles")]
+    assert transfer.apply_import(group, p).updated == 1
+    assert group.members.get(ana.id).roles == ["facilitator", "working group: Housing"]
+
+
+def test_a_row_by_name_after_a_row_with_the_members_uid_is_said_to_be_the_same_member(group):
+    """The UID's row replaces what it carries; the later row of the same name is not folded into
+    writes already worked out (it would be said and not done)."""
+    ana = group.members.add("Ana López")
+    sheet = f"Name,Working group,UID\nAna López,Housing,{ana.id}@organiser\nana lopez,Outreach,\n".encode()
+    p = plan(group, "groups.csv", sheet)
+    assert [(i.action, i.reason) for i in p.items] == [("update", "changed: roles"),
+                                                       ("skip", "same member as line 2 (Ana López)")]
+    transfer.apply_import(group, p)
+    assert group.members.get(ana.id).roles == ["working group: Housing"]
+
+
 @pytest.mark.skipif(not SHARED_VCARDS.is_dir(), reason="shared vCard fixtures are not here")
 def test_every_contact_of_every_shared_vcard_file_is_imported(group):
     total = 0
