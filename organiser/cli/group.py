@@ -81,6 +81,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
         status["peers"] = peer_status(group)
         status["outdated_peers"] = messages_for(group)
+        from organiser.net.link import NOT_ON_A_NETWORK, addresses_for_others
+
+        status["reachable_at"] = addresses_for_others(group)
         if args.json:
             print_json(status)
             return 0
@@ -94,12 +97,20 @@ def cmd_status(args: argparse.Namespace) -> int:
             "this device is": _place(status["membership"]),
             "state hash": status["state_hash"],
             "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
+            "reachable at": (" or ".join(status["reachable_at"]) + _once_serving(group)
+                                   if status["reachable_at"] else NOT_ON_A_NETWORK),
         })
         for sentence in status["outdated_peers"]:
             print(f"update needed: {sentence}")
         for incident in status["incidents"]:
             print(f"incident: {incident['message']} ({incident['count']}x, last {incident['last_at']})")
     return 0
+
+
+def _once_serving(group: Any) -> str:
+    from organiser.net.peerbook import node_running
+
+    return "" if node_running(group.db) else ", once 'organiser serve' or the app runs here"
 
 
 def _place(membership: dict[str, Any]) -> str:

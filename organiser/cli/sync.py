@@ -169,6 +169,11 @@ def cmd_invite(args: argparse.Namespace) -> int:
             print_json({"code": code, "expires_in": seconds, "addresses": addresses})
         else:
             print(code)
+        from organiser.net.link import NOT_ON_A_NETWORK, reachable_addresses
+
+        if not reachable_addresses():  # the code names only this laptop's own address: nobody else can use it
+            print(f"Note: {NOT_ON_A_NETWORK}, then make a new invite: this code names no address another laptop "
+                  "can reach.", file=sys.stderr)
         if not peerbook.node_running(group.db):
             print("Note: no sync node runs on this device; the code works once 'organiser serve' (or the app) "
                   "runs here: only this device can redeem it.", file=sys.stderr)

@@ -20,9 +20,22 @@ from organiser.sync.session import Session, SessionStats
 log = logging.getLogger(__name__)
 
 
+# Said where the address to give others would be, when this laptop has none (the app's Peers & group,
+# `status`, `invite`): a loopback address reaches no other laptop, however it is typed.
+NOT_ON_A_NETWORK = ("this laptop is not on a network that other laptops can reach: join the room's Wi-Fi "
+                    "(or the hotspot the group uses)")
+
+
 def local_addresses() -> list[str]:
     """IPv4 addresses of this machine's interfaces that others on the LAN could reach;
-    the loopback address only when there is nothing else."""
+    the loopback address only when there is nothing else (where the node listens and what
+    discovery announces: on a laptop alone, its own programs still reach it there)."""
+    return reachable_addresses() or ["127.0.0.1"]
+
+
+def reachable_addresses() -> list[str]:
+    """IPv4 addresses of this machine's interfaces that other laptops could reach: none on a
+    laptop that is on no network yet (what people are told to type, never the loopback)."""
     found: list[str] = []
     for adapter in ifaddr.get_adapters():
         for ip in adapter.ips:
@@ -33,7 +46,20 @@ def local_addresses() -> list[str]:
                 continue
             if ip.ip not in found:
                 found.append(ip.ip)
-    return found or ["127.0.0.1"]
+    return found
+
+
+def addresses_for_others(group: Group) -> list[str]:
+    """Where another laptop reaches this one, as `status` tells it: where the node listens now, else
+    where it will listen (the port it listened on last); none on a laptop on no network yet."""
+    from organiser.net import peerbook
+
+    reachable = set(reachable_addresses())
+    running = peerbook.node_addresses(group.db)
+    if running:
+        return [a for a in running if a.rpartition(":")[0] in reachable]
+    port = peerbook.planned_listen_port(group.db)
+    return [f"{host}:{port}" for host in reachable] if port else sorted(reachable)
 
 
 def is_member(group: Group, device: str, public_hex: str) -> bool:

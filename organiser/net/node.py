@@ -245,6 +245,7 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
 
     def peers(self) -> list[PeerInfo]:
         book = peerbook.remembered(self.group.db)
+        ours = self.group.replica.version_vector() if self._links else {}
         out = []
         for device in self.group.devices():
             device_id = device["id"]
@@ -256,7 +257,8 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
             last_sync = (link.session.last_sync if link else None) or seen.get("last_sync")
             out.append(PeerInfo(device_id, str(device.get("name", "")),
                                 self._listen_addresses.get(device_id) or seen.get("address", ""),
-                                live, link.session.state if live and link else "offline", last_sync))
+                                live, link.session.state if live and link else "offline", last_sync,
+                                live and link is not None and peerbook.in_step(link.session, ours)))
         return out
 
     async def create_invite(self, expires_seconds: int = 86400) -> str:

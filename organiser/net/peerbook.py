@@ -29,7 +29,24 @@ class PeerInfo:
     address: str  # "host:port" where it listens, or ""
     connected: bool
     state: str  # "connected" | "syncing" | "offline"
-    last_sync: float | None  # epoch seconds
+    last_sync: float | None  # epoch seconds: when changes last came over the link (not while in step)
+    in_step: bool = False  # connected, and each holds what the other holds: nothing to exchange
+
+
+def in_step(session: Any, ours: dict[str, int]) -> bool:
+    """Whether a live link has nothing to exchange: past both first streams, the peer said it holds
+    all we hold (its answers come once it has stored what it was sent: sent is not yet held), and we
+    hold all it said it holds. Its own changesets it holds all of; those of the authors it hears
+    from directly, or gets by another link, are that link's to bring, not this one's (none is sent
+    here, so this link never learns how far it is with them); our own are always sent here. The
+    link's last sync is then only the last time something changed, not how far behind we are."""
+    if session.closed.is_set() or session.state != "connected":
+        return False
+    said = session.peer_said
+    elsewhere = (session.peer_neighbours | session.skipped_by_peer | {session.peer_device}) - {
+        session.replica.device_id}
+    return (all(said.get(a, 0) >= seq for a, seq in ours.items() if a not in elsewhere)
+            and all(ours.get(a, 0) >= seq for a, seq in said.items()))
 
 
 def remember_address(db: Database, device: str, address: str) -> None:

@@ -1,7 +1,9 @@
 """Planning an import: what a file's items would add, update and skip in a group, which are
 invalid (with their line or item number) and which look like members the group already has
-(same email or phone; never on name alone). Nothing here writes; `transfer.apply_import`
-writes a plan."""
+(same email or phone). A row that carries no email, phone or UID is the member whose whole name
+it gives (case and accents aside), when exactly one member is called that: a sheet of names and
+working groups updates them, rather than adding each person again. Nothing here writes;
+`transfer.apply_import` writes a plan."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from organiser.core.errors import ValidationError
+from organiser.core.letters import plain
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.core.words import plural
+from organiser.core.working_groups import is_working_group, working_group_name
 from organiser.formats import backup as backup_format
 from organiser.formats.common import OWN_UID, Misdecoded, ParsedItem, own_uid
 from organiser.services.backup import Progress
@@ -126,6 +130,7 @@ class Planner:
         self.by_email: dict[str, _Person] = {}
         self.by_phone: dict[str, _Person] = {}
         self.by_uid: dict[str, _Person] = {}  # Organiser's own UIDs and remembered ones of other tools
+        self.by_name: dict[str, list[_Person]] = {}  # the group's members by whole name, case and accents aside
         self.uid_seen: dict[str, str] = {}  # UIDs of members earlier in the file, and where
         self.event_ids: set[str] = set()
         self.people: list[_Person] = []  # members this import adds or updates
@@ -168,6 +173,7 @@ class Planner:
             person = _Person(m.id, {k: v for k, v in m.to_json().items() if k not in ("id", "roles", "skills")},
                              list(m.roles), list(m.skills))
             self._index(person)
+            self.by_name.setdefault(plain(m.name.strip()), []).append(person)
 
     def _index(self, person: _Person) -> None:
         if person.record_id:
@@ -205,6 +211,8 @@ class Planner:
         if handled:
             return
         match, why = self._match(values)
+        if match is None and self._plan_by_name(item, values, roles, skills):
+            return
         if match is None:
             self._plan_new_person(item, _Person(None, values, roles, skills, new_id=new_id))
         elif not self._skip_or_merge(item, match, why, values, roles, skills):
@@ -212,6 +220,40 @@ class Planner:
             self._plan_new_person(item, _Person(None, values, roles, skills, new_id=new_id),
                                   duplicate_of=match_name,
                                   reason=f"likely duplicate of {match_name} ({why}); not merged")
+
+    def _plan_by_name(self, item: ParsedItem, values: Mapping[str, Any], roles: list[str],
+                      skills: list[str]) -> bool:
+        """A row with nothing else to know its person by (no email, phone or UID) whose whole name is a
+        member's adds to that member what it carries (as a merge does); a name two members share is
+        refused, as the row cannot say which. False: no member of that name, or more to go by."""
+        if item.extra.get("uid") or values.get("emails") or values.get("phones"):
+            return False
+        name = str(values.get("name") or "").strip()
+        named = self.by_name.get(plain(name), [])
+        if len(named) > 1:
+            self._add(item, INVALID, reason=f"{len(named)} members are called {name}: add an Email or Phone "
+                      "column to say which")
+            return True
+        if not named:
+            return False
+        member = named[0]
+        known_as = member.values.get("name") or name
+        added = _what_merging_adds(member, values, roles, skills)
+        if not added:
+            self._add(item, SKIP, reason=f"already there as {known_as} (same name)", record_id=member.record_id)
+            return True
+        if member.planned is not None:  # an earlier row of this file named them too
+            if member.planned.ops:  # its writes are worked out (a card with their UID): this row's cannot join
+                self._add(item, SKIP, reason=f"same member as {member.planned.where} ({known_as})")
+                return True
+            _merge_into(member, values, roles, skills)
+            self._add(item, SKIP, reason=f"merged into {known_as} from {member.planned.where} (same name)")
+            return True
+        _merge_into(member, values, roles, skills)
+        member.planned = self._add(item, UPDATE, reason=f"{known_as} (same name): adds {added}",
+                                   record_id=member.record_id)
+        self.people.append(member)
+        return True
 
     def _plan_member_by_uid(self, item: ParsedItem, values: Mapping[str, Any], roles: list[str],
                             skills: list[str]) -> tuple[bool, str | None]:
@@ -246,7 +288,7 @@ class Planner:
         """For an item that looks like `match`: skip it when it adds nothing, merge it when
         asked to; False when it is to be added beside the likely duplicate."""
         match_name = match.values.get("name") or ""
-        new_stuff = _merged(match, values, roles, skills)
+        new_stuff = bool(_what_merging_adds(match, values, roles, skills))
         same_name = str(values.get("name", "")).casefold() == str(match_name).casefold()
         if not new_stuff and same_name:
             self._add(item, SKIP, reason=f"already there as {match_name} ({why})", record_id=match.record_id,
@@ -296,6 +338,8 @@ class Planner:
         fields = {k: values.get(k, spec[k].default) for k in carried if k in spec}
         fields["name"] = fields.get("name") or known.values.get("name")
         wanted = {k: v for k, v in (("roles", roles), ("skills", skills)) if k in carried}
+        if "working_groups" in carried and "roles" not in carried:  # its working groups, the member's other roles
+            wanted["roles"] = [r for r in known.roles if not is_working_group(r)] + roles
         members = self.group.members
         return members.build_edit(known.record_id, fields) + members.build_traits_edit(
             known.record_id, wanted, current={"roles": known.roles, "skills": known.skills})
@@ -401,12 +445,16 @@ class Planner:
         self._plan_dated(item, "task", values, links)
 
 
-def _merged(match: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> bool:
-    """Whether merging would add anything to `match`."""
+def _what_merging_adds(match: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> str:
+    """What merging would add to `match`, in the import's report: "working group Housing, phones"."""
     probe = _Person(match.record_id, {k: (list(v) if isinstance(v, list) else v) for k, v in match.values.items()},
                     list(match.roles), list(match.skills))
     _merge_into(probe, values, roles, skills)
-    return (probe.values, probe.roles, probe.skills) != (match.values, match.roles, match.skills)
+    said = [f"working group {working_group_name(r)}" if is_working_group(r) else f"role {r}"
+            for r in probe.roles if r not in match.roles]
+    said += [f"skill {s}" for s in probe.skills if s not in match.skills]
+    said += [k.replace("_", " ") for k in sorted(probe.values) if probe.values[k] != match.values.get(k)]
+    return ", ".join(said)
 
 
 def _merge_into(person: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> None:

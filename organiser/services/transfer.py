@@ -2,7 +2,8 @@
 
 `plan_import` reads a file and works out, without writing anything, what it would add,
 update and skip, which items are invalid (with their line or item number) and which look
-like members the group already has (same email or phone; never on name alone).
+like members the group already has (same email or phone; a row with neither, the member of
+its whole name: see import_planner.py).
 `apply_import` writes a plan as one SQLite transaction, or refuses while it has invalid
 items unless asked to skip them. Full backups are restored by `restore_backup`.
 """

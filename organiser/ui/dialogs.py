@@ -62,7 +62,8 @@ class InviteDialog(QDialog):
     saw this dialog (a member removed later, say) can come in with it."""
 
     def __init__(self, code: str, expires_hours: float, parent: QWidget | None = None, spoken: Any = None,
-                 renew_spoken: Any = None, withdraw_long: Callable[[], None] | None = None) -> None:
+                 renew_spoken: Any = None, withdraw_long: Callable[[], None] | None = None,
+                 unreachable: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Invite a device")
         self.code = code
@@ -99,6 +100,13 @@ class InviteDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # Made on a laptop no other can reach (on no network yet): the codes name only its own address.
+        self.unreachable = QLabel(unreachable)
+        self.unreachable.setWordWrap(True)
+        self.unreachable.setAccessibleName("Network")
+        self.unreachable.setStyleSheet(f"color: {error_colour(self)}; font-weight: bold;")
+        self.unreachable.setVisible(bool(unreachable))
+        layout.addWidget(self.unreachable)
         if self.spoken_panel is not None:
             layout.addWidget(self.spoken_panel)
         layout.addWidget(intro)

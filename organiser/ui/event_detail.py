@@ -245,6 +245,14 @@ class EventDetail(QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
+    def new_day(self) -> None:
+        """Midnight with the pane open: whether the event meets today, and its tasks' "due today",
+        are said afresh (the pane shows them as they were read until something else changes)."""
+        self._update_day_note()
+        rows, columns = self.tasks.rowCount(), self.tasks.columnCount()
+        if rows:  # the view draws again what it shows, now worded for the new day
+            self.tasks.dataChanged.emit(self.tasks.index(0, 0), self.tasks.index(rows - 1, columns - 1))
+
     def _update_day_note(self) -> None:
         event = self.shown_event
         day = meets_on_another_day(event, clock.today()) if event is not None else None

@@ -123,7 +123,7 @@ class EventsView(QWidget):
         self.agenda = AgendaModel(group, self)
         self.agenda.ready.connect(self._after_load)
         self.new_day = NewDay(self)
-        self.new_day.came.connect(lambda: self.agenda.set_today(clock.today()))
+        self.new_day.came.connect(self._new_day)
         self.list = QListView()
         self.list.setModel(self.agenda)
         self.list.setItemDelegate(AgendaDelegate(self.list))
@@ -242,6 +242,15 @@ class EventsView(QWidget):
         first = next((r.event.id for r in self.agenda.rows if r.event is not None), None)
         if first and self.detail.shown_event is None:
             self.select(first)
+
+    def _new_day(self) -> None:
+        """Midnight with the app open: the agenda's Today and Tomorrow, and the door's word on whether
+        the event shown meets today, are those of the new day."""
+        shown = self.detail.shown_event
+        self.agenda.set_today(clock.today())
+        if shown is not None and not self.list.selectionModel().hasSelection():
+            self.select(shown.id)  # its row was laid out anew: highlighted again, not left bare beside its pane
+        self.detail.new_day()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.new_day.look()  # the day may have changed while another view was shown

@@ -29,9 +29,9 @@ from organiser.services.events import Event
 from organiser.services.group import Group
 from organiser.services.members import Member
 from organiser.services.tasks import STATUSES, Task
-from organiser.ui.date_time_fields import DateTimeField, OptionalDate
+from organiser.ui.date_time_fields import DateTimeField, OptionalDate, unreadable_day
 from organiser.ui.models.tasks import STATUS_LABELS
-from organiser.ui.widgets import RecordPicker, error_colour
+from organiser.ui.widgets import RecordPicker, SteadyLine, error_colour
 from organiser.ui.wording import people_words
 
 EVENT_STATUS_LABELS = {"scheduled": "Scheduled", "cancelled": "Cancelled"}
@@ -82,11 +82,18 @@ class RecordForm(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(widget)
-        error = QLabel()
+        # A day or time is refused on leaving it, while the person goes on to the next field: its line
+        # is kept from the start, or the fields below would move down under the pointer. Other
+        # messages come at Save (the pointer on Save, which stays where it is).
+        said_on_leaving = isinstance(widget, DateTimeField | OptionalDate)
+        error = SteadyLine(unreadable_day("31/13/2031")) if said_on_leaving else QLabel()
         error.setWordWrap(True)
         error.setObjectName(f"error-{name}")
         error.setStyleSheet(f"color: {error_colour(self)};")
-        error.hide()
+        error.setVisible(said_on_leaving)
+        if isinstance(widget, OptionalDate):  # a day left unset has nothing to refuse: room only once ticked
+            error.setVisible(widget.check.isChecked())
+            widget.check.toggled.connect(error.setVisible)
         column.addWidget(error)
         text = QLabel(label)
         text.setBuddy(widget)
@@ -121,8 +128,11 @@ class RecordForm(QWidget):
 
     def clear_errors(self) -> None:
         for label in [*self.errors.values(), self.general_error]:
-            label.hide()
             label.setMinimumHeight(0)
+            if isinstance(label, SteadyLine):
+                label.setText("")  # its room stays
+            else:
+                label.hide()
 
     def problems(self) -> list[ValidationError]:
         """Every refusal the form's values would meet, one per field, checked before saving so a
@@ -189,7 +199,8 @@ class RecordForm(QWidget):
         place until the next Save: fields that moved as a person typed were clicked in the gap
         (Phone moved up under the pointer as the email's message went). A field that has no message
         gets none while being typed in; Save says it."""
-        shown = [label for label in [*self.errors.values(), self.general_error] if not label.isHidden()]
+        shown = [label for label in [*self.errors.values(), self.general_error]
+                 if not label.isHidden() and (label.text() or label.minimumHeight() > 0)]  # a kept line is empty
         if not shown:
             return
         still: dict[QLabel, str] = {}

@@ -34,6 +34,7 @@ from organiser.ui.help import shortcuts, user_guide
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.meeting_view import MeetingView
 from organiser.ui.members_view import MembersView
+from organiser.ui.models.group import sync_words
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.peers_view import PeersView
 from organiser.ui.resources import app_icon, view_icon
@@ -417,7 +418,7 @@ class MainWindow(QMainWindow):
         connected = [p for p in peers if p.connected]
         syncing = [p for p in peers if p.state == "syncing"]
         self.peer_label.setText(f"{len(connected)} peer{'s' if len(connected) != 1 else ''} connected")
-        self.sync_label.setText("Syncing…" if syncing else ("Up to date" if connected else "Alone on the network"))
+        self.sync_label.setText("Syncing…" if syncing else sync_words(peers) if peers else "Alone on the network")
 
     def on_sync_progress(self, done: int, total: int, what: str) -> None:
         if total and done >= total:

@@ -37,6 +37,7 @@ from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
 from organiser.ui.models.tasks import due_words
 from organiser.ui.narrow import ButtonRow, Columns, ElidedCombo, wrapped_heading
+from organiser.ui.new_day import NewDay
 from organiser.ui.widgets import EmptyHint
 from organiser.ui.wording import as_typed
 
@@ -110,6 +111,9 @@ class MeetingView(QWidget):
         self.refresh_timer.setInterval(REFRESH_MS)
         self.refresh_timer.timeout.connect(self.refresh)
         self._stale = False
+        # Midnight with the meeting open (a late assembly): its tasks say "due today" of the new day.
+        self.new_day = NewDay(self)
+        self.new_day.came.connect(self._refresh_side)
         if bridge is not None:
             bridge.recordsChanged.connect(self.on_records_changed)
         self.set_event(None)
@@ -280,6 +284,7 @@ class MeetingView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
+        self.new_day.look()  # the day may have changed while another view was shown
         self.refresh()  # what changed while hidden
 
     def _refresh_side(self) -> None:

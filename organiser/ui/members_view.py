@@ -38,6 +38,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
 from organiser.ui.narrow import ElidedCombo
+from organiser.ui.new_day import NewDay
 from organiser.ui.widgets import (
     SINGLE_LETTER_WAIT_MS,
     AnswerButtons,
@@ -134,6 +135,9 @@ class MembersView(QWidget):
         buttons.addStretch(1)
         self._upcoming_events: list[Event] | None = None
         self._events_filled: list[Event] | None = None
+        # Midnight with the app open: last night's event is no longer one to answer for
+        self.new_day = NewDay(self)
+        self.new_day.came.connect(self._new_day)
         self.rsvp_event = ElidedCombo()  # an event's title may be longer than the pane is wide
         self.rsvp_event.setAccessibleName("Event to answer for")
         self.rsvp_event.activated.connect(lambda _i: self._show_answer())
@@ -211,7 +215,13 @@ class MembersView(QWidget):
         if self.model.rows and self.current_id() is None:
             self.select(self.model.rows[0].id)
 
+    def _new_day(self) -> None:
+        self._upcoming_events = None
+        if self.current_id():
+            self.show_detail()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        self.new_day.look()  # the day may have changed while another view was shown
         self.ensure_loaded()
         super().showEvent(event)
 

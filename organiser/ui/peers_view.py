@@ -4,6 +4,7 @@ group's devices (who invited whom) and recorded conflicts with "use this value".
 from __future__ import annotations
 
 import html
+import ipaddress
 from datetime import date
 from typing import Any
 
@@ -35,7 +36,14 @@ from organiser.ui.devices_dialog import RemoveDeviceDialog, ask_to_vouch, confir
 from organiser.ui.dialogs import ConnectDialog, InviteDialog, show_error
 from organiser.ui.folders_dialog import FoldersDialog
 from organiser.ui.incidents_view import IncidentsPanel
-from organiser.ui.models.group import STATE_LABELS, ConflictsModel, DevicesModel, PeersModel, ago, show_value
+from organiser.ui.models.group import (
+    STATE_LABELS,
+    ConflictsModel,
+    DevicesModel,
+    PeersModel,
+    show_value,
+    sync_words,
+)
 from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
@@ -64,6 +72,14 @@ def _table(model: Any, name: str) -> QTableView:
     table.setAlternatingRowColors(True)
     table.setMinimumHeight(table.fontMetrics().height() * 4)  # three panes fit a 600-pixel-high screen
     return table
+
+
+def _loopback(host: str) -> bool:
+    """Whether only this laptop can reach `host` (127.0.0.1, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _heading(text: str) -> QLabel:
@@ -220,8 +236,9 @@ class PeersView(QWidget):
             self.peer_detail.hide()
             return
         where = f" at {row.address}" if row.address else ""
+        sync = "up to date" if row.in_step else f"last sync {row.sync_text()}"
         self.peer_detail.setText(f"<b>{html.escape(row.name)}</b>{html.escape(where)}: "
-                                 f"{STATE_LABELS.get(row.state, row.state)}, last sync {ago(row.last_sync)}.")
+                                 f"{STATE_LABELS.get(row.state, row.state)}, {sync}.")
         self.peer_detail.show()
 
     def _show_device(self) -> None:
@@ -347,7 +364,8 @@ class PeersView(QWidget):
         connected = sum(1 for p in peers if p.connected)
         where = self._where_listening()
         self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
-                           f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected.")
+                           f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected. "
+                           f"{html.escape(sync_words(peers))}.")
         outdated = getattr(self.node, "outdated_peers", lambda: [])()
         if outdated:  # a laptop of the group that cannot sync until its app is updated
             self.state.setText(self.state.text() + "".join(f"<br><b>Update needed:</b> {html.escape(s)}"
@@ -372,13 +390,27 @@ class PeersView(QWidget):
         return REMOVED_NOTE if place["removed"] else RESTORED_NOTE if place["restored_copy"] else ""
 
     def _where_listening(self) -> str:
-        """How another device reaches this one: the addresses to type, else the port."""
+        """How another device reaches this one: the addresses to type; on a laptop that is on no
+        network yet, that there is none and what to do (its loopback address reaches nobody else)."""
         addresses = self.addresses_to_type()
         if addresses:
             return "listening: on another device, Connect to address… with " + " or ".join(
                 f"<b>{html.escape(a)}</b>" for a in addresses)
         port = getattr(self.node, "port", 0)
-        return f"listening on port {port}" if port else "not listening yet"
+        if not port:
+            return "not listening yet"
+        from organiser.net.link import NOT_ON_A_NETWORK
+
+        return f"listening, but {NOT_ON_A_NETWORK}, and the address to give them appears here"
+
+    def _unreachable(self) -> str:
+        """What an invite made now is worth on a laptop no other can reach; "" when others can."""
+        if not getattr(self.node, "port", 0) or self.addresses_to_type():
+            return ""
+        from organiser.net.link import NOT_ON_A_NETWORK
+
+        return (f"{NOT_ON_A_NETWORK[0].upper()}{NOT_ON_A_NETWORK[1:]}, then make a new invite: these codes name "
+                "no address another laptop can reach.")
 
     def update_size(self) -> None:
         size = self.group.size()
@@ -396,18 +428,19 @@ class PeersView(QWidget):
         self._update_conflict_note()
 
     def addresses_to_type(self) -> list[str]:
-        """Where another device can reach this one: this machine's addresses and the real port."""
+        """Where another device can reach this one: this machine's addresses and the real port;
+        none while it is on no network (a loopback address is no use typed on another laptop)."""
         port = getattr(self.node, "port", 0)
         if not port:
             return []
         host = getattr(self.node, "listen_host", "")
         if host not in ("", "0.0.0.0"):
-            return [f"{host}:{port}"]  # listening on one address only
+            return [] if _loopback(host) else [f"{host}:{port}"]  # listening on one address only
         try:
-            from organiser.net.link import local_addresses
+            from organiser.net.link import reachable_addresses
         except ImportError:
             return []
-        return [f"{host}:{port}" for host in local_addresses()]
+        return [f"{host}:{port}" for host in reachable_addresses()]
 
     def _update_conflict_note(self) -> None:
         n = self.conflicts.rowCount()
@@ -488,7 +521,7 @@ class PeersView(QWidget):
     def show_invite(self, code: str, spoken: Any = None) -> InviteDialog:
         dialog = InviteDialog(code, INVITE_HOURS, self, spoken=spoken,
                               renew_spoken=getattr(self.node, "offer_spoken_invite", None),
-                              withdraw_long=lambda: self._withdraw_invite(code))
+                              withdraw_long=lambda: self._withdraw_invite(code), unreachable=self._unreachable())
         self.inviteShown.emit(dialog)
         dialog.open()
         return dialog

@@ -44,7 +44,7 @@ from organiser.services.group import Group
 from organiser.services.transfer import ImportPlan, ImportResult
 from organiser.ui.export_dialog import EXPORT_FORMATS, ExportDialog, open_export_dialog
 from organiser.ui.transfer_jobs import PlanModel, TransferJob, failure_sentence
-from organiser.ui.widgets import size_on_screen
+from organiser.ui.widgets import error_colour, size_on_screen
 
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
@@ -205,7 +205,7 @@ class ImportDialog(QDialog):
             passphrase, ok = QInputDialog.getText(self, "Encrypted backup", f"{path.name} is encrypted. "
                                                   "Its passphrase:", QLineEdit.EchoMode.Password)
             if not ok:
-                self.summary.setText(f"{path.name} is encrypted: choose it again to type its passphrase.")
+                self._say(f"{path.name} is encrypted: choose it again to type its passphrase.")
                 return
 
         def work(_group: Group, _progress: transfer.Progress) -> tuple[bytes, Any]:
@@ -219,7 +219,7 @@ class ImportDialog(QDialog):
         self.data, backup = found
         self.plan = ImportPlan(self._backup_name, "json", backup=backup)
         same = backup.group["id"] == self.group.id
-        self.summary.setText(
+        self._say(
             f"{self.plan.summary()} "
             + ("It is a backup of this very group, so there is nothing to restore here. " if same else
                "Importing restores it on this device as a separate group, a copy under a new device key that "
@@ -246,7 +246,7 @@ class ImportDialog(QDialog):
         n = sum(len(item.warnings) for item in plan.items)
         if n:
             text += f" {n} note{'s' if n != 1 else ''} about what was left out or guessed (see Details)."
-        self.summary.setText(text)
+        self._say(text)
         self._update_buttons()
 
     def _about_invalid(self, plan: ImportPlan) -> str:
@@ -280,8 +280,13 @@ class ImportDialog(QDialog):
         self._show_problem(failure_sentence(exc))
 
     def _show_problem(self, text: str) -> None:
-        self.summary.setText(text)
+        """A file that cannot be read or imported: said as the app's other refusals are, in red."""
+        self._say(text, problem=True)
         self._update_buttons()
+
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        self.summary.setText(text)
+        self.summary.setStyleSheet(f"color: {error_colour(self)};" if problem else "")
 
     def _update_buttons(self) -> None:
         plan = self.plan
@@ -318,14 +323,14 @@ class ImportDialog(QDialog):
 
     def _imported(self, result: ImportResult) -> None:
         self.result = result
-        self.summary.setText(f"Imported {result.added} new, {result.updated} updated, {result.skipped} skipped"
+        self._say(f"Imported {result.added} new, {result.updated} updated, {result.skipped} skipped"
                              + (f", {result.invalid_skipped} invalid left out" if result.invalid_skipped else "")
                              + ", in one step.")
         self._update_buttons()
 
     def _restored(self, _none: Any) -> None:
         self.result = ImportResult(0, 0, 0, 0, 0)
-        self.summary.setText("Restored the backup as a separate group, a copy the group never admitted; switch to "
+        self._say("Restored the backup as a separate group, a copy the group never admitted; switch to "
                              "it with File > Other group.")
         self._update_buttons()
 
@@ -338,7 +343,7 @@ class ImportDialog(QDialog):
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.progress.setFormat(what)
-        self.summary.setText(what)
+        self._say(what)
         job.progressed.connect(self._progressed)
         job.succeeded.connect(done)
         job.failed.connect(self._failed)  # a bound slot, so it runs on the GUI thread
@@ -361,7 +366,7 @@ class ImportDialog(QDialog):
 
     def reject(self) -> None:
         if self.busy:  # a transaction is being written; it finishes on its own in moments
-            self.summary.setText("Please wait: the import finishes in a moment.")
+            self._say("Please wait: the import finishes in a moment.")
             return
         super().reject()
 

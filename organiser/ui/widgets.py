@@ -10,6 +10,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QObject,
+    QRect,
     QSize,
     QStringListModel,
     Qt,
@@ -35,6 +36,33 @@ from organiser.ui.narrow import ButtonRow, CompactButton
 def error_colour(widget: QWidget) -> str:
     """A red that reads on the current palette, light or dark."""
     return "#ff7b72" if widget.palette().color(QPalette.ColorRole.Window).lightness() < 128 else "#b3261e"
+
+
+class SteadyLine(QLabel):
+    """A message line that holds, from the start and empty, the room a message like `sample` takes
+    at its width: the message comes while a person works on the form (on leaving a day typed that
+    cannot be read, as they click the next field), and the fields below stay under the pointer."""
+
+    def __init__(self, sample: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sample = sample
+        self.setWordWrap(True)
+
+    def _room(self, width: int) -> int:
+        box = self.fontMetrics().boundingRect(QRect(0, 0, max(width, 1), 10_000), Qt.TextFlag.TextWordWrap,
+                                              self.sample)
+        margins = self.contentsMargins()
+        return box.height() + margins.top() + margins.bottom()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name): empty, a label says it has none
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        return max(super().heightForWidth(width) if self.text() else 0, self._room(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name): the layout asks heightForWidth for the rest
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), max(hint.height(), self.fontMetrics().lineSpacing()))
 
 
 class RecordPicker(QLineEdit):

@@ -158,3 +158,17 @@ def test_a_calendar_dry_run_says_when_each_event_is(data):
     assert run.returncode == 0, run.stderr
     assert "event 1 (line 27): Committee — Thursday meeting (Thu 3 Dec 2026 19:00, repeats)" in run.stdout
     assert "event 3 (line 64): Meeting with landlord (Wed 9 Dec 2026 18:00, cancelled)" in run.stdout
+
+
+def test_a_sheet_of_names_and_working_groups_updates_the_members_it_names_from_the_command_line(data, tmp_path):
+    for name in ("Ana López", "Ben Ortiz"):
+        assert organiser(data, "member", "add", "--name", name).returncode == 0
+    sheet = tmp_path / "groups.csv"
+    sheet.write_text("Name,Working group\nAna López,Housing\nBen Ortiz,Outreach\n", encoding="utf-8")
+    run = organiser(data, "import", sheet)
+    assert run.returncode == 0, run.stderr
+    assert "  line 2: Ana López — Ana López (same name): adds working group Housing" in run.stdout.splitlines()
+    assert run.stdout.splitlines()[-1] == "Imported: 0 added, 2 updated, 0 skipped (one transaction)."
+    listed = json.loads(organiser(data, "member", "list", "--json").stdout)
+    assert sorted((m["name"], m["roles"]) for m in listed) == [("Ana López", ["working group: Housing"]),
+                                                               ("Ben Ortiz", ["working group: Outreach"])]

@@ -96,6 +96,61 @@ def test_importing_the_same_sheet_twice_adds_nobody_the_second_time(group):
     assert again.counts() == {"add": 0, "update": 0, "skip": 2, "invalid": 0}
 
 
+WORKING_GROUPS_SHEET = b"Name,Working group\nana lopez,Housing\nBen Ortiz,Outreach\nCora Nwosu,Housing\n"
+
+
+def test_a_sheet_of_names_and_working_groups_updates_the_members_it_names(group):
+    """An organiser's sheet of who is in which working group, names only: the members already there
+    (their whole name, case and accents aside) join the working groups; nobody is added twice."""
+    ana = group.members.add("Ana López", emails=["ana@example.org"], roles=["working group: Outreach"])
+    ben = group.members.add("Ben Ortiz")
+    p = plan(group, "groups.csv", WORKING_GROUPS_SHEET)
+    assert p.counts() == {"add": 1, "update": 2, "skip": 0, "invalid": 0}
+    assert [(i.action, i.reason) for i in p.items[:2]] == [
+        ("update", "Ana López (same name): adds working group Housing"),
+        ("update", "Ben Ortiz (same name): adds working group Outreach")]
+    result = transfer.apply_import(group, p)
+    assert (result.added, result.updated) == (1, 2)
+    assert sorted(m.name for m in group.members.list()) == ["Ana López", "Ben Ortiz", "Cora Nwosu"]
+    assert group.members.get(ana.id).roles == ["working group: Housing", "working group: Outreach"]
+    assert group.members.get(ana.id).emails == ["ana@example.org"]  # what the sheet does not say stays
+    assert group.members.get(ben.id).roles == ["working group: Outreach"]
+    assert plan(group, "groups.csv", WORKING_GROUPS_SHEET).counts() == {"add": 0, "update": 0, "skip": 3,
+                                                                         "invalid": 0}
+
+
+def test_a_name_two_members_share_is_refused_as_the_row_cannot_say_which(group):
+    group.members.add("Sam Lee", emails=["sam@one.example"])
+    group.members.add("Sam Lee", emails=["sam@two.example"])
+    p = plan(group, "groups.csv", b"Name,Working group\nSam Lee,Housing\n")
+    (item,) = p.items
+    assert (item.action, item.reason) == ("invalid", "2 members are called Sam Lee: add an Email or Phone column "
+                                                     "to say which")
+    assert p.blocked_message().startswith("groups.csv: line 2: 2 members are called Sam Lee")
+
+
+def test_a_sheet_with_uids_and_a_working_group_column_sets_the_members_working_groups(group):
+    """The UID's row replaces what its columns carry: the Working group column was carried by none
+    (the row read as unchanged); it replaces the member's working groups, their other roles stay."""
+    ana = group.members.add("Ana López", roles=["facilitator", "working group: Outreach"])
+    p = plan(group, "groups.csv", f"Name,Working group,UID\nAna López,Housing,{ana.id}@organiser\n".encode())
+    assert [(i.action, i.reason) for i in p.items] == [("update", "changed: roles")]
+    assert transfer.apply_import(group, p).updated == 1
+    assert group.members.get(ana.id).roles == ["facilitator", "working group: Housing"]
+
+
+def test_a_row_by_name_after_a_row_with_the_members_uid_is_said_to_be_the_same_member(group):
+    """The UID's row replaces what it carries; the later row of the same name is not folded into
+    writes already worked out (it would be said and not done)."""
+    ana = group.members.add("Ana López")
+    sheet = f"Name,Working group,UID\nAna López,Housing,{ana.id}@organiser\nana lopez,Outreach,\n".encode()
+    p = plan(group, "groups.csv", sheet)
+    assert [(i.action, i.reason) for i in p.items] == [("update", "changed: roles"),
+                                                       ("skip", "same member as line 2 (Ana López)")]
+    transfer.apply_import(group, p)
+    assert group.members.get(ana.id).roles == ["working group: Housing"]
+
+
 @pytest.mark.skipif(not SHARED_VCARDS.is_dir(), reason="shared vCard fixtures are not here")
 def test_every_contact_of_every_shared_vcard_file_is_imported(group):
     total = 0

@@ -393,3 +393,54 @@ def test_a_column_left_out_is_explained_in_the_windows_words_not_the_command_lin
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
     assert [m.notes for m in group.members.list()] == ["3A"]
+
+
+def red_ink(label: Any) -> int:
+    """How many of the label's pixels, as drawn, are red: the app's refusals are written in red."""
+    label.window().show()
+    image = label.grab().toImage()
+    count = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            colour = image.pixelColor(x, y)
+            count += colour.red() > colour.green() + 60 and colour.red() > colour.blue() + 60
+    return count
+
+
+def test_a_file_that_cannot_be_read_is_said_in_red_like_the_apps_other_refusals(group: Group, qtbot: Any,
+                                                                               tmp_path: Path) -> None:
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, tmp_path / "members-2025.csv")  # a name mistyped: no such file
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "cannot be read" in dialog.summary.text(), timeout=WAIT_MS)
+    assert dialog.summary.text() == f"{tmp_path / 'members-2025.csv'} cannot be read (No such file or directory)."
+    assert red_ink(dialog.summary) > 20
+    type_path(qtbot, dialog.path_edit, FIXTURES / "google_contacts.csv")  # the right file: no longer a refusal
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert "3 to add" in dialog.summary.text()
+    assert red_ink(dialog.summary) == 0
+
+
+def test_a_sheet_of_working_groups_updates_the_members_it_names_and_says_so(group: Group, qtbot: Any,
+                                                                            tmp_path: Path) -> None:
+    """Names and a Working group column, imported again onto the members already there: they are
+    updated (the summary says how many), not added a second time."""
+    group.members.add("Ana López", emails=["ana@example.org"])
+    group.members.add("Ben Ortiz")
+    sheet = tmp_path / "working groups.csv"
+    sheet.write_text("Name,Working group\nAna López,Housing\nBen Ortiz,Outreach\n", encoding="utf-8")
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    assert "0 to add, 2 to update" in dialog.summary.text()
+    assert rows(dialog) == [("Update", "line 2", "Ana López", "Ana López (same name): adds working group Housing"),
+                            ("Update", "line 3", "Ben Ortiz", "Ben Ortiz (same name): adds working group Outreach")]
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
+    assert dialog.summary.text() == "Imported 0 new, 2 updated, 0 skipped, in one step."
+    assert sorted((m.name, m.roles) for m in group.members.list()) == [
+        ("Ana López", ["working group: Housing"]), ("Ben Ortiz", ["working group: Outreach"])]

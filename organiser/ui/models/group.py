@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from organiser.core.keys import short_id
 from organiser.core.records import KINDS
+from organiser.core.words import plural
 from organiser.services.group import Group
 from organiser.services.vouching import WAITING
 from organiser.store import queries
@@ -31,6 +32,21 @@ def ago(epoch: float | None, now: float | None = None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} h ago"
     return time.strftime("%d %b %H:%M", time.localtime(epoch))
+
+
+def sync_words(peers: list[Any], now: float | None = None) -> str:
+    """How this laptop stands with the group's others, in the words a person needs: up to date with
+    the laptops connected when nothing is left to exchange; the last sync only when none is reached
+    (while connected and in step, the last sync is only when someone last wrote something)."""
+    connected = [p for p in peers if p.connected]
+    in_step = [p for p in connected if getattr(p, "in_step", False)]
+    if connected and len(in_step) == len(connected):
+        return f"Up to date with {plural(len(in_step), 'laptop')}"
+    if connected:
+        return f"Exchanging changes with {plural(len(connected) - len(in_step), 'laptop')}" + (
+            f", up to date with {len(in_step)}" if in_step else "")
+    last = max((p.last_sync for p in peers if p.last_sync), default=None)
+    return "No other laptop of the group reached" + (f"; last sync {ago(last, now)}" if last else "")
 
 
 class _Table(LiveRows[Any], TableColumns):
@@ -71,6 +87,11 @@ class PeerRow:
     address: str
     state: str
     last_sync: float | None
+    in_step: bool = False  # connected with nothing to exchange (net/peerbook.py)
+
+    def sync_text(self) -> str:
+        """"up to date" while nothing is left to exchange; else when changes last came over."""
+        return "up to date" if self.in_step else ago(self.last_sync)
 
 
 STATE_LABELS = {"connected": "connected", "syncing": "syncing…", "offline": "not connected"}
@@ -85,12 +106,12 @@ class PeersModel(_Table):
         super().__init__(lambda r: r.device_id, lambda r: (r.name.casefold(), r.device_id), parent)
 
     def set_peers(self, peers: list[Any]) -> None:
-        rows = [PeerRow(p.device_id, p.name or p.device_id[:8], str(p.address or ""), p.state, p.last_sync)
-                for p in peers]
+        rows = [PeerRow(p.device_id, p.name or p.device_id[:8], str(p.address or ""), p.state, p.last_sync,
+                        bool(getattr(p, "in_step", False))) for p in peers]
         sync_rows(self, rows, lambda r: r.device_id)
 
     def cell(self, row: PeerRow, column: int) -> str:
-        return (row.name, STATE_LABELS.get(row.state, row.state), ago(row.last_sync), row.address)[column]
+        return (row.name, STATE_LABELS.get(row.state, row.state), row.sync_text(), row.address)[column]
 
     def tick(self) -> None:
         """Refresh the "last sync" column as time passes."""

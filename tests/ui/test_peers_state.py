@@ -1,0 +1,125 @@
+"""Peers & group as a newcomer reads it: where others reach this laptop (or that nobody can yet),
+and whether it is up to date with the laptops it is connected to. Real sync nodes on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from organiser.services.group import Group
+from organiser.ui import asyncjobs
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+from tests.ui.conftest import click_row, reads, row_of_text
+
+node_module = pytest.importorskip("organiser.net.node")
+
+
+def open_peers(qtbot: Any, window: MainWindow) -> None:
+    """Click Peers & group in the sidebar, as a person does."""
+    button = window.sidebar.widgetForAction(window.view_actions["peers"])
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.current_view() == "peers"
+
+
+async def until(condition: Callable[[], bool], seconds: float = 20) -> None:
+    """Let the nodes talk until `condition` holds (bounded in time)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the laptops did not get there in time"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def node_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def test_a_laptop_no_other_can_reach_is_told_to_join_the_network_not_given_its_own_address(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
+    """Its node listens where only the laptop itself reaches it (as on a laptop on no network yet):
+    127.0.0.1 typed on another laptop reaches that other laptop, so it is never offered."""
+    a, _b = two_devices
+    here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False)
+    node_loop.run_until_complete(here.start())
+    try:
+        window = MainWindow(a, here, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(window)
+        window.show()
+        open_peers(qtbot, window)
+        said = reads(window.peers_view.state)
+        assert "127.0.0.1" not in said
+        assert ("This device, door laptop, is listening, but this laptop is not on a network that other laptops "
+                "can reach: join the room's Wi-Fi (or the hotspot the group uses), and the address to give them "
+                "appears here.") in said
+        shown: list[Any] = []  # an invite made now is no use to another laptop either: the dialog says so
+        window.peers_view.inviteShown.connect(shown.append)
+        qtbot.mouseClick(window.peers_view.invite_button, Qt.MouseButton.LeftButton)
+        node_loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
+        (dialog,) = shown
+        assert dialog.unreachable.isVisible()
+        assert reads(dialog.unreachable) == ("This laptop is not on a network that other laptops can reach: join "
+                                             "the room's Wi-Fi (or the hotspot the group uses), then make a new "
+                                             "invite: these codes name no address another laptop can reach.")
+        dialog.close()
+        node_loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
+        window.close()
+    finally:
+        node_loop.run_until_complete(here.stop())
+
+
+def test_connected_and_in_step_reads_up_to_date_and_the_last_sync_only_once_nobody_is_reached(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
+    """Connected with nothing to exchange, the minutes go by: the view says up to date, not 'last sync
+    6 min ago' (when changes last came). Once the other laptop is gone, the last sync is what tells."""
+    a, b = two_devices
+    b.members.add("Written on the minutes laptop")  # something to exchange at first
+    there = node_module.SyncNode(b, listen_host="127.0.0.1", discovery=False)
+    node_loop.run_until_complete(there.start())
+    here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False, static_peers=[("127.0.0.1", there.port)])
+    window = MainWindow(a, here, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    open_peers(qtbot, window)
+    view = window.peers_view
+
+    def minutes_laptop_says() -> str:
+        view.refresh_peers()  # what its timer and the node's news do every few seconds
+        return str(view.peer_table.model().index(row_of_text(view.peer_table, "minutes laptop"), 2).data())
+
+    async def scene() -> None:  # the window is used while the loop runs, as in the app
+        await here.start()
+        try:
+            await until(lambda: any(m.name == "Written on the minutes laptop" for m in a.members.list())
+                        and minutes_laptop_says() == "up to date")
+            assert "Up to date with 1 laptop." in reads(view.state)
+            assert window.sync_label.text() == "Up to date with 1 laptop"
+            click_row(qtbot, view.peer_table, row_of_text(view.peer_table, "minutes laptop"))
+            assert reads(view.peer_detail).endswith(": connected, up to date.")
+
+            a.members.add("Written at the door")  # pushed at once: in step again
+            await until(lambda: any(m.name == "Written at the door" for m in b.members.list())
+                        and minutes_laptop_says() == "up to date")
+
+            await there.stop()
+            await until(lambda: minutes_laptop_says() == "just now")
+            assert "No other laptop of the group reached; last sync just now." in reads(view.state)
+        finally:
+            await here.stop()
+            await there.stop()
+
+    node_loop.run_until_complete(scene())
+    window.close()
