@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from organiser.core.device_name import device_name_problem
+from organiser.core.device_name import device_name_problem, looks
 from organiser.core.membership import ADMIT, Entry, Membership
 from organiser.core.waiting_devices import Waiting
 from organiser.core.words import plural
@@ -71,26 +71,55 @@ class VouchPlan:
     admits_it: bool
     brings: tuple[WaitingDevice, ...]
     admissions: tuple[dict[str, Any], ...]
+    # (id, the name of the group's laptop it looks like) of each laptop named like one of the group's
+    # (core/device_name.py `looks`): a puppet named 'door laptop' read, in the question, as the door laptop
+    alike: tuple[tuple[str, str], ...] = ()
+
+    def said_name(self) -> str:
+        """The name of the laptop vouched for, quoted, marked when it poses as one of the group's."""
+        return _quoted(self.device, self.name, dict(self.alike))
 
     def names(self, shown: int = 12) -> str:
-        """The laptops that come in with it, by name: the first `shown`, then how many more (a
-        puppet's 200 would fill the screen; the question says the count first)."""
-        names = ", ".join(f"'{w.name}'" for w in self.brings[:shown])
+        """The laptops that come in with it, by name: those named like laptops of the group first,
+        each marked, then the others; the first `shown`, then how many more (a puppet's 200 would
+        fill the screen; the question says the count first)."""
+        alike = dict(self.alike)
+        ordered = sorted(self.brings, key=lambda w: w.id not in alike)  # stable: the posers first, never unread
+        names = ", ".join(_quoted(w.id, w.name, alike) for w in ordered[:shown])
         more = len(self.brings) - shown
         return names + (f" and {more:,} more" if more > 0 else "")
 
+    def alike_sentence(self) -> str:
+        """What the admin must know of the laptops that come in named like the group's; "" when none."""
+        brought = {w.id for w in self.brings}
+        count = sum(1 for device, _theirs in self.alike if device in brought)
+        if not count:
+            return ""
+        if len(self.brings) == 1:
+            return "It is named like a laptop of the group, and is another laptop."
+        if count == 1:
+            return "1 of them is named like a laptop of the group, and is another laptop."
+        return f"{count:,} of them are named like laptops of the group, and are other laptops."
+
     def sentence(self) -> str:
         """What follows, for the admin asked to confirm and told once it is done."""
-        said = (f"'{self.name}' is now admitted by this admin: it may invite whenever members may."
-                if self.admits_it else f"'{self.name}' was admitted by an admin already.")
+        said = (f"{self.said_name()} is now admitted by this admin: it may invite whenever members may."
+                if self.admits_it else f"{self.said_name()} was admitted by an admin already.")
         if not self.brings:
             return said
         names = self.names()
+        beware = self.alike_sentence()
+        beware = f" {beware}" if beware else ""
         if len(self.brings) == 1:
             return (f"{said} The laptop it admitted that waited for an admin comes in with it (and may invite "
-                    f"whenever members may): {names}; what it wrote arrives as laptops sync.")
+                    f"whenever members may): {names}; what it wrote arrives as laptops sync.{beware}")
         return (f"{said} The {len(self.brings):,} laptops it admitted that waited for an admin come in with it (and "
-                f"may invite whenever members may): {names}; what they wrote arrives as laptops sync.")
+                f"may invite whenever members may): {names}; what they wrote arrives as laptops sync.{beware}")
+
+
+def _quoted(device: str, name: str, alike: dict[str, str]) -> str:
+    theirs = alike.get(device)
+    return f"'{name}'" + (f" (not the group's '{theirs}': another laptop, {device[:8]})" if theirs else "")
 
 
 def waiting(held: Membership, found: list[Waiting], names: dict[str, str]) -> list[WaitingDevice]:
@@ -123,7 +152,23 @@ def plan(db: Any, me: str, stamp: int, device: str, name: str, public_key: str) 
     brings = [w for w in found.waiting if w.admitted_by == device]
     names = {d.id: d.name for d in after.devices.values()}
     return VouchPlan(device, name, admits_it, tuple(waiting(after, brings, names)),
-                     tuple(own + [_admission(w.id, w.public_key, w.name) for w in brings]))
+                     tuple(own + [_admission(w.id, w.public_key, w.name) for w in brings]),
+                     _looking_alike(held, [(device, name), *((w.id, w.name) for w in brings)]))
+
+
+def _looking_alike(held: Membership, named: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Of `named` (id, name), those whose name looks like that of another current device of the
+    group (the senior one's, of several), each with that name."""
+    group: dict[str, list[tuple[str, str]]] = {}
+    for d in sorted(held.devices.values(), key=lambda d: d.rank):
+        if not d.removed:
+            group.setdefault(looks(d.name or d.id[:8]), []).append((d.id, d.name or d.id[:8]))
+    found = []
+    for device, name in named:
+        theirs = [their_name for their_id, their_name in group.get(looks(name), []) if their_id != device]
+        if theirs:
+            found.append((device, theirs[0]))
+    return tuple(found)
 
 
 def _admission(device: str, public_key: str, name: str) -> dict[str, Any]:

@@ -74,3 +74,68 @@ def test_a_name_a_puppet_shares_with_the_waiting_laptop_is_refused_naming_both(g
     assert "waiting for an admin" in str(refused.value)
     assert a.replica.version_vector() == written
     assert a.membership.plan_vouch(e.device_id[:12]).device == e.device_id
+
+
+def _admit_puppets(middle, names: list[str]) -> list[str]:
+    """`middle` admits laptops whose keys its member holds, under these names, before invitations by
+    members reached one step (what an earlier version signed): they wait for an admin. Their ids."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.changeset import Op
+    from organiser.core.keys import device_id_for, public_key_hex
+    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
+    from organiser.core.records import new_id
+    from tests.bad_peer import BadPeer
+
+    keys = [public_key_hex(Ed25519PrivateKey.generate()) for _name in names]
+    ops = [Op(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key, "name": name,
+                                                 "invite": ""}) for key, name in zip(keys, names, strict=True)]
+    middle.replica.apply([BadPeer(middle).sign(ops)])
+    return [device_id_for(key) for key in keys]
+
+
+# Names a reader takes for the door laptop's (b) or the office laptop's (a, the admin's own).
+POSING = ["door laptop", "d\u043e\u043er laptop",  # Cyrillic o's
+          "Door  Laptop", "do\u200bor laptop",  # another case and space; a zero-width space
+          "office Iaptop",  # a capital I for the l
+          "\uff44oor laptop"]  # a fullwidth d
+
+
+def test_the_question_tells_the_admin_which_laptops_pose_as_laptops_of_the_group(group_with_a_waiting_laptop):
+    """The middle laptop's member let in puppets named like the door laptop and the office laptop:
+    the question named them among the laptops that come in with it, read as laptops the group has."""
+    a, b, d, e, made = group_with_a_waiting_laptop
+    ids = _admit_puppets(d, ["guest laptop", *POSING])
+    sync_all(made, rounds=2)
+
+    planned = a.membership.plan_vouch("middle laptop")
+    assert len(planned.brings) == 1 + 1 + len(POSING)  # the minutes laptop, the guest and the posers
+    said = planned.sentence()
+    for device, name in zip(ids[1:], POSING, strict=True):
+        theirs = "office laptop" if "ffice" in name else "door laptop"
+        assert f"'{name}' (not the group's '{theirs}': another laptop, {device[:8]})" in said
+    assert f"{len(POSING)} of them are named like laptops of the group" in said
+    assert "'guest laptop'" in said and "'minutes laptop'" in said  # honest names are said as they are
+    assert "'guest laptop' (" not in said and "'minutes laptop' (" not in said
+
+
+def test_posing_laptops_are_named_first_however_many_come_in(group_with_a_waiting_laptop):
+    """A poser hidden as the 200th of a puppet's flood was among the 'and 188 more' nobody reads."""
+    a, b, d, e, made = group_with_a_waiting_laptop
+    _admit_puppets(d, [f"guest {n}" for n in range(150)] + ["door laptop"])
+    sync_all(made, rounds=2)
+
+    said = a.membership.plan_vouch("middle laptop").sentence()
+    assert "'door laptop' (not the group's 'door laptop'" in said
+    assert "1 of them is named like a laptop of the group" in said
+
+
+def test_a_waiting_laptop_named_like_a_laptop_of_the_group_is_said_so_when_vouched_for_itself(
+        group_with_a_waiting_laptop):
+    a, b, d, e, made = group_with_a_waiting_laptop
+    (poser,) = _admit_puppets(d, ["d\u043e\u043er laptop"])
+    sync_all(made, rounds=2)
+
+    said = a.membership.plan_vouch(poser).sentence()
+    assert said.startswith(f"'d\u043e\u043er laptop' (not the group's 'door laptop': another laptop, {poser[:8]}) "
+                           "is now admitted")
