@@ -28,7 +28,9 @@ from organiser.core.membership import (
     Entry,
     Membership,
 )
+from organiser.core.membership_entries import entry_name
 from organiser.core.records import new_id
+from organiser.core.waiting_devices import removed_by_an_admin
 from organiser.services import vouching
 from organiser.services.vouching import Standing, VouchPlan, WaitingDevice
 from organiser.store import membership as store
@@ -406,6 +408,12 @@ class Devices:
             raise MembershipRefused("this device is no longer a member of the group.")
         trials = [Entry(me, 1 << 62, self.replica.clock.last + 1, i, action, value)
                   for i, (action, value) in enumerate(entries)]
+        # The rules would let such a device in (its removal names it where the roster did not hold it)
+        removed = removed_by_an_admin(held) - held.devices.keys()
+        back = next((e for e in trials if e.action == ADMIT and e.target in removed), None)
+        if back is not None:
+            raise MembershipRefused(f"'{entry_name(back.value) or back.target[:8]}' was removed by an admin: a "
+                                    "removed device cannot be admitted again.")
         reason = _why_not(held, trials, self.db)
         if reason == ONLY_ADMINS and (only := self.only_admin()) is not None:
             reason = stuck_with_one_admin(only.name)

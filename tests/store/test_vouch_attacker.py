@@ -139,3 +139,102 @@ def test_a_waiting_laptop_named_like_a_laptop_of_the_group_is_said_so_when_vouch
     said = a.membership.plan_vouch(poser).sentence()
     assert said.startswith(f"'d\u043e\u043er laptop' (not the group's 'door laptop': another laptop, {poser[:8]}) "
                            "is now admitted")
+
+
+def _admit_key(middle, public_key: str, name: str) -> None:
+    """`middle` signs an admission of a key it knows (keys are no secret: every laptop holds them)."""
+    from organiser.core.changeset import Op
+    from organiser.core.keys import device_id_for
+    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
+    from organiser.core.records import new_id
+    from tests.bad_peer import BadPeer
+
+    value = {"device": device_id_for(public_key), "public_key": public_key, "name": name, "invite": ""}
+    middle.replica.apply([BadPeer(middle).sign([Op(MEMBERSHIP_KIND, new_id(), ADMIT, value)])])
+
+
+def test_a_laptop_an_admin_removed_is_never_brought_back_by_a_vouch(group_with_a_waiting_laptop, tmp_path):
+    """The stolen laptop (s) came in through the spare laptop (c, a member); an admin removed it.
+    Later the admin removed c too, taking back all it wrote (an infiltrator's): with c's admission
+    of s taken back, the removal of s named a laptop that was no member, and counted nowhere. The
+    middle laptop's member had signed an admission of s's key: s was listed as waiting for an
+    admin, and a vouch for the middle laptop (or for s) brought the stolen laptop back."""
+    from datetime import datetime
+
+    a, b, d, e, made = group_with_a_waiting_laptop
+    c = add_device(a, tmp_path / "c", "spare laptop")
+    made.append(c)
+    sync_all(made, rounds=2)
+    s = add_device(c, tmp_path / "s", "stolen laptop")
+    made.append(s)
+    sync_all(made, rounds=2)
+    stolen = a.membership.membership().devices[s.device_id]
+    _admit_key(d, stolen.public_key, "stolen laptop")
+    sync_all(made, rounds=2)
+    a.membership.remove("stolen laptop")
+    sync_all(made, rounds=2)
+    a.membership.remove("spare laptop", undo_since=datetime(2000, 1, 1))
+    sync_all(made, rounds=2)
+
+    assert s.device_id not in {w.id for w in a.membership.waiting()}
+    planned = a.membership.plan_vouch("middle laptop")
+    assert s.device_id not in {w.id for w in planned.brings}
+    with pytest.raises(NotFoundError):
+        a.membership.plan_vouch(s.device_id)
+    a.membership.vouch("middle laptop")
+    sync_all(made, rounds=2)
+    for g in made:
+        if not g.membership.this_device_removed():
+            assert not g.membership.membership().admitted(s.device_id)
+
+
+def test_a_laptop_an_admin_removed_under_the_earlier_version_stays_out_after_a_vouch(group_with_a_waiting_laptop,
+                                                                                      tmp_path):
+    """Before invitations by members reached one step, the middle laptop's admission of the puppet
+    counted, and an admin removed the puppet. Now that admission is ignored, the removal names no
+    member and counts nowhere: the puppet was listed as waiting, and the vouch for the middle laptop
+    brought it back."""
+    from organiser.core.changeset import Op
+    from organiser.core.membership import MEMBERSHIP_KIND, REMOVE
+    from organiser.core.records import new_id
+    from tests.bad_peer import BadPeer
+
+    a, b, d, e, made = group_with_a_waiting_laptop
+    puppet = let_in_before_one_step(d, tmp_path / "p", "puppet laptop")
+    made.append(puppet)
+    sync_all(made, rounds=2)
+    # what the earlier version let the admin write: the removal of a laptop then in its roster
+    removal = Op(MEMBERSHIP_KIND, new_id(), REMOVE, {"device": puppet.device_id, "kept": 0})
+    a.replica.apply([BadPeer(a).sign([removal])])
+    sync_all(made, rounds=2)
+
+    assert [w.name for w in a.membership.waiting()] == ["minutes laptop"]
+    assert [w.name for w in a.membership.plan_vouch("middle laptop").brings] == ["minutes laptop"]
+    a.membership.vouch("middle laptop")
+    sync_all(made, rounds=2)
+    for g in (a, b, d, e):
+        assert not g.membership.membership().admitted(puppet.device_id)
+
+
+def test_a_removal_heard_while_the_admin_reads_the_question_stops_the_vouch(group_with_a_waiting_laptop, tmp_path):
+    """The question named the puppet; before the admin confirmed, an admin's removal of it arrived
+    (from a laptop of the earlier version, where it was in the roster): the vouch writes nothing."""
+    from organiser.core.changeset import Op
+    from organiser.core.membership import MEMBERSHIP_KIND, REMOVE
+    from organiser.core.records import new_id
+    from organiser.services.devices import MembershipRefused
+    from tests.bad_peer import BadPeer
+
+    a, b, d, e, made = group_with_a_waiting_laptop
+    puppet = let_in_before_one_step(d, tmp_path / "p", "puppet laptop")
+    made.append(puppet)
+    sync_all(made, rounds=2)
+    planned = a.membership.plan_vouch("middle laptop")
+    assert "'puppet laptop'" in planned.sentence()
+
+    removal = Op(MEMBERSHIP_KIND, new_id(), REMOVE, {"device": puppet.device_id, "kept": 0})
+    a.replica.apply([BadPeer(a).sign([removal])])
+    written = a.replica.version_vector()
+    with pytest.raises(MembershipRefused, match="'puppet laptop' was removed by an admin"):
+        a.membership.carry_out(planned)
+    assert a.replica.version_vector() == written
