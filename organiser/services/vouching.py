@@ -117,9 +117,19 @@ class VouchPlan:
                 f"may invite whenever members may): {names}; what they wrote arrives as laptops sync.{beware}")
 
 
+# A name said in the question at most this long: twelve of 200 characters each, unbroken, made the
+# box wider than a 1024-pixel screen (each name cut at its edge) and taller than a laptop's at 150 %.
+SHOWN_NAME = 48
+
+
 def _quoted(device: str, name: str, alike: dict[str, str]) -> str:
     theirs = alike.get(device)
-    return f"'{name}'" + (f" (not the group's '{theirs}': another laptop, {device[:8]})" if theirs else "")
+    return f"'{_shown(name)}'" + (f" (not the group's '{_shown(theirs)}': another laptop, {device[:8]})" if theirs
+                                  else "")
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME else name[:SHOWN_NAME - 1] + "…"
 
 
 def waiting(held: Membership, found: list[Waiting], names: dict[str, str]) -> list[WaitingDevice]:

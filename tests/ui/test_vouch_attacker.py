@@ -78,3 +78,24 @@ def test_the_question_says_a_puppet_named_door_laptop_is_another_laptop(qtbot: A
             in question.text())
     assert "1 of them is named like a laptop of the group, and is another laptop." in question.text()
     qtbot.mouseClick(question.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+
+
+def test_the_question_about_a_puppets_flood_of_long_names_fits_a_laptop_at_150_percent(
+        qtbot: Any, after_the_update: Any) -> None:
+    """200 laptops named with 200 letters each, some named like the door laptop with a long tail: the
+    question was wider and taller than the screen, its buttons below the edge, each name cut off."""
+    admin, door, middle, minutes = after_the_update
+    names = [("W" if n % 2 else "m") * 200 for n in range(196)] + ["door laptop"] * 3  # 200 with the minutes laptop
+    _admit_puppets(middle, names)
+    sync_all(after_the_update, rounds=2)
+    view = _open_view(qtbot, admin)
+
+    click_row(qtbot, view.device_table, row_of_text(view.device_table, "middle laptop"))
+    qtbot.mouseClick(view.vouch_button, Qt.MouseButton.LeftButton)
+    question = _the_question(qtbot, view)
+    shown = question.frameGeometry()
+    assert shown.width() <= 910 and shown.height() <= 480  # 1366x768 at 150 %
+    assert "'door laptop' (not the group's 'door laptop': another laptop" in question.text()
+    assert "W" * 49 not in question.text() and "'" + "W" * 47 + "…'" in question.text()
+    assert "and 192 more" in question.text() and "3 of them are named like laptops of the group" in question.text()
+    qtbot.mouseClick(question.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
