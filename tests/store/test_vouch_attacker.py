@@ -12,7 +12,7 @@ import pytest
 
 from organiser.core.errors import NotFoundError
 from organiser.services.group import create_group
-from tests.conftest import add_device, let_in_before_one_step, sync_all
+from tests.conftest import add_device, let_in_before_one_step, sync_all, sync_pair
 
 
 @pytest.fixture
@@ -238,3 +238,41 @@ def test_a_removal_heard_while_the_admin_reads_the_question_stops_the_vouch(grou
     with pytest.raises(MembershipRefused, match="'puppet laptop' was removed by an admin"):
         a.membership.carry_out(planned)
     assert a.replica.version_vector() == written
+
+
+def test_two_admins_vouching_at_once_on_two_laptops_leave_every_laptop_with_one_roster(group_with_a_waiting_laptop,
+                                                                                         tmp_path):
+    """The office laptop and a second admin's laptop vouch for the middle laptop without having heard
+    of each other's vouch, and the second admin heard of a laptop the office laptop had not: every
+    laptop, whichever it heard from first, ends with the same roster and the same records."""
+    a, b, d, e, made = group_with_a_waiting_laptop
+    c = add_device(a, tmp_path / "c", "second admin laptop")
+    made.append(c)
+    sync_all(made, rounds=2)
+    a.membership.promote("second admin laptop")
+    sync_all(made, rounds=2)
+    late = let_in_before_one_step(d, tmp_path / "late", "late laptop")
+    made.append(late)
+    for g in (c, late):
+        sync_pair(d, g)
+
+    by_a = a.membership.vouch("middle laptop")
+    by_c = c.membership.vouch("middle laptop")
+    assert [w.name for w in by_a.brings] == ["minutes laptop"]
+    assert [w.name for w in by_c.brings] == ["minutes laptop", "late laptop"]
+    sync_pair(b, c)
+    sync_pair(b, a)
+    sync_pair(e, a)
+    sync_pair(e, c)
+    sync_all(made, rounds=3)
+
+    def roster(g):
+        held = g.membership.membership()
+        return sorted((x.id, x.admitted_by, x.rank, x.admin, x.removed) for x in held.devices.values())
+
+    assert len({repr(roster(g)) for g in made}) == 1
+    assert len({g.replica.state_hash() for g in made}) == 1
+    held = a.membership.membership()
+    assert held.devices[late.device_id].admitted_by == c.device_id
+    assert held.devices[d.device_id].admitted_by == a.device_id  # the senior admin's admission counts
+    assert all(g.membership.waiting() == [] for g in made)
