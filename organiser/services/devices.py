@@ -323,6 +323,13 @@ class Devices:
         this device is no longer an admin or the log would now ignore one of them."""
         if not self.is_admin():
             raise MembershipRefused(ONLY_ADMINS)
+        held = self.membership()
+        # another admin's vouch heard while the question was open ("The device is already a member." said neither)
+        done = next((value for value in planned.admissions if (known := held.devices.get(value["device"])) is not None
+                     and not known.removed and known.vouched_for), None)
+        if done is not None:
+            raise MembershipRefused(f"'{done['name']}' was vouched for by an admin meanwhile: nothing was written. "
+                                    "Vouch again to see what still waits.")
         self._commit_all([(ADMIT, value) for value in planned.admissions])
         return planned
 

@@ -276,3 +276,26 @@ def test_two_admins_vouching_at_once_on_two_laptops_leave_every_laptop_with_one_
     assert held.devices[late.device_id].admitted_by == c.device_id
     assert held.devices[d.device_id].admitted_by == a.device_id  # the senior admin's admission counts
     assert all(g.membership.waiting() == [] for g in made)
+
+
+def test_a_vouch_another_admin_wrote_while_the_question_was_open_is_said_so(group_with_a_waiting_laptop, tmp_path):
+    """The second admin read the question while the office laptop's vouch arrived: the answer was
+    refused with "The device is already a member.", naming no laptop and not saying it was done."""
+    from organiser.services.devices import MembershipRefused
+
+    a, b, d, e, made = group_with_a_waiting_laptop
+    c = add_device(a, tmp_path / "c", "second admin laptop")
+    made.append(c)
+    sync_all(made, rounds=2)
+    a.membership.promote("second admin laptop")
+    sync_all(made, rounds=2)
+    planned = c.membership.plan_vouch("middle laptop")
+    a.membership.vouch("middle laptop")
+    sync_pair(a, c)
+    written = c.replica.version_vector()
+
+    with pytest.raises(MembershipRefused, match="'middle laptop' was vouched for by an admin meanwhile: nothing was "
+                                                "written"):
+        c.membership.carry_out(planned)
+    assert c.replica.version_vector() == written
+    assert c.membership.states()[e.device_id] == "member"
