@@ -324,6 +324,8 @@ class Devices:
         if not self.is_admin():
             raise MembershipRefused(ONLY_ADMINS)
         held = self.membership()
+        if planned.device in removed_by_an_admin(held):  # what it admitted is no longer what the admin agreed to
+            raise MembershipRefused(f"'{planned.name}' was removed meanwhile: nothing was written.")
         # another admin's vouch heard while the question was open ("The device is already a member." said neither)
         done = next((value for value in planned.admissions if (known := held.devices.get(value["device"])) is not None
                      and not known.removed and known.vouched_for), None)

@@ -299,3 +299,31 @@ def test_a_vouch_another_admin_wrote_while_the_question_was_open_is_said_so(grou
         c.membership.carry_out(planned)
     assert c.replica.version_vector() == written
     assert c.membership.states()[e.device_id] == "member"
+
+
+def test_the_middle_laptops_removal_heard_while_the_question_is_open_stops_the_vouch(group_with_a_waiting_laptop,
+                                                                                   tmp_path):
+    """An admin had vouched for the middle laptop alone (the version before): the minutes laptop waits
+    under it. The office laptop asks about a vouch that brings the minutes laptop; meanwhile the
+    second admin removes the middle laptop (an infiltrator's), and the answer still admitted the
+    laptop it had let in."""
+    from organiser.services.devices import MembershipRefused
+
+    a, b, d, e, made = group_with_a_waiting_laptop
+    c = add_device(a, tmp_path / "c", "second admin laptop")
+    made.append(c)
+    sync_all(made, rounds=2)
+    a.membership.promote("second admin laptop")
+    middle = a.membership.membership().devices[d.device_id]
+    a.membership.admit(middle.public_key, middle.name)  # what the earlier vouch wrote
+    sync_all(made, rounds=2)
+    planned = a.membership.plan_vouch("middle laptop")
+    assert not planned.admits_it and [w.name for w in planned.brings] == ["minutes laptop"]
+
+    c.membership.remove("middle laptop")
+    sync_pair(c, a)
+    written = a.replica.version_vector()
+    with pytest.raises(MembershipRefused, match="'middle laptop' was removed meanwhile: nothing was written"):
+        a.membership.carry_out(planned)
+    assert a.replica.version_vector() == written
+    assert not a.membership.membership().admitted(e.device_id)
