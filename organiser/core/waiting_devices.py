@@ -62,7 +62,8 @@ def may_wait(held: Membership, admissions: Iterable[Entry], also: Collection[str
 
 def waiting_for_an_admin(tried: Membership) -> list[Waiting]:
     """The laptops waiting for an admin in `tried` (the log evaluated with `may_wait`'s
-    admissions): those of its admissions the one-step rule ignores, of devices not in the roster.
+    admissions): those of its admissions the one-step rule ignores, by a device not removed, of
+    devices not in the roster nor removed by an admin (`removed_by_an_admin`).
     A laptop two members' laptops admitted is listed once, under the senior one's admission (the
     one an admission of its own would count first), so every laptop lists the same, whatever order
     the entries arrived in."""
@@ -74,6 +75,8 @@ def waiting_for_an_admin(tried: Membership) -> list[Waiting]:
         if device_id_for_safe(e.value.get("public_key")) != e.target:
             continue  # an admin's admission of it would have no effect either
         author = tried.devices.get(e.author)
+        if author is not None and author.removed:
+            continue  # only a current device's admissions wait (`may_wait`), though an admin once vouched for it
         place = (author.rank if author is not None else (3, 0, e.author), e.seq, e.index)
         if e.target not in first or place < first[e.target][0]:
             first[e.target] = (place, e)

@@ -327,3 +327,19 @@ def test_the_middle_laptops_removal_heard_while_the_question_is_open_stops_the_v
         a.membership.carry_out(planned)
     assert a.replica.version_vector() == written
     assert not a.membership.membership().admitted(e.device_id)
+
+
+def test_the_laptops_a_removed_laptop_admitted_wait_for_nobody_though_an_admin_once_vouched_for_it(
+        group_with_a_waiting_laptop):
+    """An admin vouched for the middle laptop alone (the version before), then removed it: the minutes
+    laptop it had let in was still listed as waiting, under a removed laptop, with Vouch… offered for
+    it (where it was never vouched for, the removal took it off the list)."""
+    a, b, d, e, made = group_with_a_waiting_laptop
+    middle = a.membership.membership().devices[d.device_id]
+    a.membership.admit(middle.public_key, middle.name)  # what the earlier vouch wrote
+    sync_all(made, rounds=2)
+    assert [w.name for w in a.membership.waiting()] == ["minutes laptop"]
+
+    a.membership.remove("middle laptop")
+    assert a.membership.waiting() == []
+    assert e.device_id not in a.membership.states()
