@@ -74,18 +74,23 @@ class VouchPlan:
     # (id, the name of the group's laptop it looks like) of each laptop named like one of the group's
     # (core/device_name.py `looks`): a puppet named 'door laptop' read, in the question, as the door laptop
     alike: tuple[tuple[str, str], ...] = ()
+    # (id, how many) of each laptop that comes in named like another that comes in: the honest minutes
+    # laptop and a puppet of its name read as one laptop said twice
+    namesakes: tuple[tuple[str, int], ...] = ()
 
     def said_name(self) -> str:
         """The name of the laptop vouched for, quoted, marked when it poses as one of the group's."""
-        return _quoted(self.device, self.name, dict(self.alike))
+        return _quoted(self.device, self.name, dict(self.alike), {})
 
     def names(self, shown: int = 12) -> str:
         """The laptops that come in with it, by name: those named like laptops of the group first,
         each marked, then the others; the first `shown`, then how many more (a puppet's 200 would
         fill the screen; the question says the count first)."""
-        alike = dict(self.alike)
-        ordered = sorted(self.brings, key=lambda w: w.id not in alike)  # stable: the posers first, never unread
-        names = ", ".join(_quoted(w.id, w.name, alike) for w in ordered[:shown])
+        alike, namesakes = dict(self.alike), dict(self.namesakes)
+        # stable: the posers first, never unread, then the namesakes side by side
+        ordered = sorted(self.brings, key=lambda w: (w.id not in alike, w.id not in namesakes,
+                                                     looks(w.name) if w.id in namesakes else ""))
+        names = ", ".join(_quoted(w.id, w.name, alike, namesakes) for w in ordered[:shown])
         more = len(self.brings) - shown
         return names + (f" and {more:,} more" if more > 0 else "")
 
@@ -93,13 +98,16 @@ class VouchPlan:
         """What the admin must know of the laptops that come in named like the group's; "" when none."""
         brought = {w.id for w in self.brings}
         count = sum(1 for device, _theirs in self.alike if device in brought)
-        if not count:
-            return ""
-        if len(self.brings) == 1:
-            return "It is named like a laptop of the group, and is another laptop."
-        if count == 1:
-            return "1 of them is named like a laptop of the group, and is another laptop."
-        return f"{count:,} of them are named like laptops of the group, and are other laptops."
+        said = []
+        if count and len(self.brings) == 1:
+            said.append("It is named like a laptop of the group, and is another laptop.")
+        elif count == 1:
+            said.append("1 of them is named like a laptop of the group, and is another laptop.")
+        elif count:
+            said.append(f"{count:,} of them are named like laptops of the group, and are other laptops.")
+        if self.namesakes:
+            said.append(f"{len(self.namesakes):,} of them are named alike, and are different laptops.")
+        return " ".join(said)
 
     def sentence(self) -> str:
         """What follows, for the admin asked to confirm and told once it is done."""
@@ -122,10 +130,11 @@ class VouchPlan:
 SHOWN_NAME = 48
 
 
-def _quoted(device: str, name: str, alike: dict[str, str]) -> str:
-    theirs = alike.get(device)
-    return f"'{_shown(name)}'" + (f" (not the group's '{_shown(theirs)}': another laptop, {device[:8]})" if theirs
-                                  else "")
+def _quoted(device: str, name: str, alike: dict[str, str], namesakes: dict[str, int]) -> str:
+    theirs, many = alike.get(device), namesakes.get(device)
+    if theirs:
+        return f"'{_shown(name)}' (not the group's '{_shown(theirs)}': another laptop, {device[:8]})"
+    return f"'{_shown(name)}'" + (f" ({device[:8]}: {many} laptops that come in are named alike)" if many else "")
 
 
 def _shown(name: str) -> str:
@@ -161,9 +170,10 @@ def plan(db: Any, me: str, stamp: int, device: str, name: str, public_key: str) 
     after = found.membership
     brings = [w for w in found.waiting if w.admitted_by == device]
     names = {d.id: d.name for d in after.devices.values()}
+    alike = _looking_alike(held, [(device, name), *((w.id, w.name) for w in brings)])
     return VouchPlan(device, name, admits_it, tuple(waiting(after, brings, names)),
-                     tuple(own + [_admission(w.id, w.public_key, w.name) for w in brings]),
-                     _looking_alike(held, [(device, name), *((w.id, w.name) for w in brings)]))
+                     tuple(own + [_admission(w.id, w.public_key, w.name) for w in brings]), alike,
+                     _named_alike([(w.id, w.name) for w in brings if w.id not in dict(alike)]))
 
 
 def _looking_alike(held: Membership, named: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -179,6 +189,14 @@ def _looking_alike(held: Membership, named: list[tuple[str, str]]) -> tuple[tupl
         if theirs:
             found.append((device, theirs[0]))
     return tuple(found)
+
+
+def _named_alike(named: list[tuple[str, str]]) -> tuple[tuple[str, int], ...]:
+    """Of `named` (id, name), those whose name looks like another's of them, each with how many do."""
+    by_look: dict[str, list[str]] = {}
+    for device, name in named:
+        by_look.setdefault(looks(name), []).append(device)
+    return tuple((device, len(devices)) for devices in by_look.values() if len(devices) > 1 for device in devices)
 
 
 def _admission(device: str, public_key: str, name: str) -> dict[str, Any]:

@@ -343,3 +343,17 @@ def test_the_laptops_a_removed_laptop_admitted_wait_for_nobody_though_an_admin_o
     a.membership.remove("middle laptop")
     assert a.membership.waiting() == []
     assert e.device_id not in a.membership.states()
+
+
+def test_a_puppet_named_as_the_honest_laptop_that_comes_in_with_it_is_told_apart(group_with_a_waiting_laptop):
+    """The middle laptop let in the honest minutes laptop and a puppet of the same name (or one that
+    looks the same): the question read "'minutes laptop', 'minutes laptop'", as if said twice."""
+    a, b, d, e, made = group_with_a_waiting_laptop
+    (puppet,) = _admit_puppets(d, ["minutes l\u0430ptop"])  # a Cyrillic a
+    sync_all(made, rounds=2)
+
+    planned = a.membership.plan_vouch("middle laptop")
+    said = planned.sentence()
+    assert f"'minutes laptop' ({e.device_id[:8]}: 2 laptops that come in are named alike)" in said
+    assert f"'minutes l\u0430ptop' ({puppet[:8]}: 2 laptops that come in are named alike)" in said
+    assert "2 of them are named alike" in said
