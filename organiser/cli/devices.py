@@ -10,7 +10,7 @@ from organiser.cli.common import add_json_flag, opened_group, print_json, print_
 from organiser.core.errors import ValidationError
 from organiser.core.words import plural
 from organiser.services.devices import RemovalNews
-from organiser.services.vouching import WAITING
+from organiser.services.vouching import WAITING, VouchPlan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,9 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Admit again, as an admin, a device a member admitted: while the group's "
                            "policy lets members invite, it may then invite too (invitations by members reach one "
                            "step). The laptops it admitted that wait for an admin ('organiser device list') come in "
-                           "with it, each named in what this prints. A laptop waiting for an admin can be named too: "
-                           "it alone comes in.")
+                           "with it, each named in the question it asks first (type 'vouch' to go on, or give "
+                           "--yes). A laptop waiting for an admin can be named too: it alone comes in.")
     q.add_argument("device", metavar="ID", help="the device's id (or its start) or name, or a waiting laptop's")
+    q.add_argument("--yes", action="store_true",
+                   help="vouch without being asked first, whatever laptops come in with it")
     q.set_defaults(handler=cmd_vouch)
 
     q = actions.add_parser("promote", help="make a device an admin",
@@ -138,8 +140,30 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_vouch(args: argparse.Namespace) -> int:
     with opened_group(args) as group:
-        print(group.membership.vouch(args.device).sentence())
+        planned = group.membership.plan_vouch(args.device)
+        # as the app's Vouch… asks: a member asking for a vouch may have let in puppets that come with it
+        if planned.brings and not args.yes and not _vouch_confirmed(planned):
+            print("Nothing was written.")
+            return 1
+        print(group.membership.carry_out(planned).sentence())
     return 0
+
+
+def _vouch_confirmed(planned: VouchPlan) -> bool:
+    from organiser.cli.main import CliError
+
+    count = len(planned.brings)
+    print(f"Vouching for {planned.said_name()} also admits, as this admin's, "
+          f"{plural(count, 'laptop')} it admitted that {'waits' if count == 1 else 'wait'} for an admin, and "
+          f"{'it' if count == 1 else 'each'} may then invite whenever members may: {planned.names()}. "
+          + (planned.alike_sentence() + " " if planned.alike_sentence() else "")
+          + "'organiser device list' lists the laptops waiting.")
+    try:
+        answer = input("Type 'vouch' to go on: ")
+    except EOFError:
+        raise CliError("nothing was written: no answer was typed (add --yes to vouch without being asked).") \
+            from None
+    return answer.strip().lower() == "vouch"
 
 
 def cmd_promote(args: argparse.Namespace) -> int:

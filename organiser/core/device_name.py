@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 from organiser.core.errors import ValidationError
+from organiser.core.letters import plain
 
 MAX_DEVICE_NAME = 200
 # Embeddings, overrides and isolates reorder the text around them on screen.
@@ -54,3 +55,27 @@ def one_line(text: str) -> str:
 def _code(c: str) -> str:
     shown = repr(c)[1:-1]  # '\n', '\x1b', '\u202e'
     return shown if shown != c else f"\\u{ord(c):04x}"
+
+
+# Letters of other scripts drawn like a Latin one (the common ones of Unicode's confusables), and
+# ASCII characters read as another: a laptop named 'dооr laptop' with Cyrillic o's, or 'office
+# Iaptop' with a capital I, reads as the group's own. Mapped before case is folded (a capital
+# Greek nu is drawn N, a small one v).
+_DRAWN_ALIKE = str.maketrans({
+    **dict.fromkeys("АΑ", "A"), **dict.fromkeys("ВΒ", "B"), **dict.fromkeys("СϹ", "C"), **dict.fromkeys("ЕΕ", "E"),
+    **dict.fromkeys("НΗ", "H"), **dict.fromkeys("ІΙӀ|1", "l"), "Ј": "J", **dict.fromkeys("КΚ", "K"),
+    **dict.fromkeys("МΜ", "M"), "Ν": "N", **dict.fromkeys("ОΟ0", "O"), **dict.fromkeys("РΡ", "P"), "Ѕ": "S",
+    **dict.fromkeys("ТΤ", "T"), **dict.fromkeys("ХΧ", "X"), **dict.fromkeys("УΥ", "Y"), "Ζ": "Z",
+    **dict.fromkeys("аα", "a"), "ԁ": "d", **dict.fromkeys("еε", "e"), "һ": "h", **dict.fromkeys("іιӏ", "i"),
+    "ј": "j", **dict.fromkeys("кκ", "k"), **dict.fromkeys("оο", "o"), **dict.fromkeys("рρ", "p"), "ԛ": "q",
+    **dict.fromkeys("сϲ", "c"), "ѕ": "s", **dict.fromkeys("υ", "u"), **dict.fromkeys("νѵ", "v"), "ԝ": "w",
+    **dict.fromkeys("хχ", "x"), **dict.fromkeys("уγ", "y"), "I": "l",
+})
+
+
+def looks(name: str) -> str:
+    """What a device's name looks like on screen, for telling when people would read two names as
+    one: case, accents, widths, invisible characters (a zero-width space) and runs of spaces
+    aside, and the letters `_DRAWN_ALIKE` names read as the one they look like ('rn' as 'm')."""
+    shown = "".join(c for c in name if unicodedata.category(c) != "Cf").translate(_DRAWN_ALIKE)
+    return " ".join(plain(shown).replace("rn", "m").replace("vv", "w").split())

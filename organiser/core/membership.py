@@ -56,6 +56,7 @@ from organiser.core.membership_entries import (
     FOUND,
     KEEP,
     MEMBERSHIP_KIND,
+    NOT_A_MEMBER,
     POLICY,
     PROMOTE,
     REMOVE,
@@ -85,8 +86,8 @@ from organiser.core.membership_limits import (
     seen_number,
 )
 
-__all__ = ["ACTIONS", "ADMIT", "DEMOTE", "FOUND", "KEEP", "MAX_PASSES", "MEMBERSHIP_KIND", "ONE_STEP", "POLICY",
-           "PROMOTE", "REMOVE", "Device", "Entry", "KeptBranch", "Membership", "entry_of", "evaluate"]
+__all__ = ["ACTIONS", "ADMIT", "DEMOTE", "FOUND", "KEEP", "MAX_PASSES", "MEMBERSHIP_KIND", "NOT_A_MEMBER", "ONE_STEP",
+           "POLICY", "PROMOTE", "REMOVE", "Device", "Entry", "KeptBranch", "Membership", "entry_of", "evaluate"]
 
 # Passes of the evaluation that drop entries written after their author's removal; each
 # pass can only follow one more removal, and groups have few removals chained that way.
@@ -369,7 +370,7 @@ def _apply(state: Membership, e: Entry, log: _Log, verdicts: Verdicts) -> str | 
     if target is not None and target.removed and e.action == REMOVE:
         return _remove_again(e, author, target)
     if target is None or target.removed:
-        return "it names a device that is not a member"
+        return NOT_A_MEMBER
     on_member = _ON_MEMBER.get(e.action)
     return "unknown membership action" if on_member is None else on_member(state, e, author, target)
 
@@ -490,7 +491,7 @@ def _keep(state: Membership, e: Entry, author: Device) -> str | None:
     """An admin keeps one version of a forked number; a removed device's fork may still need it
     (its changesets up to the last that stays)."""
     if e.target not in state.devices:
-        return "it names a device that is not a member"
+        return NOT_A_MEMBER
     seq, branch = e.value.get("seq"), e.value.get("hash")
     if type(seq) is not int or seq < 1 or type(branch) is not str or not _is_hash(branch):
         return "it does not name the version to keep"

@@ -14,6 +14,8 @@ MEMBERSHIP_KIND = "membership"  # the op kind of membership entries
 FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY = "found", "admit", "remove", "promote", "demote", "policy"
 KEEP = "keep"  # an admin keeps one version of a forked changeset number
 ACTIONS = (FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY, KEEP)
+# Why an admin's entry about a device the roster does not hold (there, in the log's order) has no effect.
+NOT_A_MEMBER = "it names a device that is not a member"
 
 Rank = tuple[int, int, str]  # seniority: smaller is more senior
 # Which of several admissions of one key counts (smallest first): an admin's before a member's,

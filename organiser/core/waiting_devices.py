@@ -19,7 +19,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from organiser.core.membership import ADMIT, ONE_STEP, Entry, Membership, device_id_for_safe
+from organiser.core.membership import (
+    ADMIT,
+    NOT_A_MEMBER,
+    ONE_STEP,
+    REMOVE,
+    Entry,
+    Membership,
+    device_id_for_safe,
+)
 from organiser.core.membership_entries import Rank, entry_name, entry_text
 from organiser.core.membership_limits import MAX_MEMBER_ADMISSIONS
 
@@ -54,20 +62,39 @@ def may_wait(held: Membership, admissions: Iterable[Entry], also: Collection[str
 
 def waiting_for_an_admin(tried: Membership) -> list[Waiting]:
     """The laptops waiting for an admin in `tried` (the log evaluated with `may_wait`'s
-    admissions): those of its admissions the one-step rule ignores, of devices not in the roster.
+    admissions): those of its admissions the one-step rule ignores, by a device not removed, of
+    devices not in the roster nor removed by an admin (`removed_by_an_admin`).
     A laptop two members' laptops admitted is listed once, under the senior one's admission (the
     one an admission of its own would count first), so every laptop lists the same, whatever order
     the entries arrived in."""
     first: dict[str, tuple[tuple[Rank, int, int], Entry]] = {}
+    gone = removed_by_an_admin(tried)
     for e, reason in tried.ignored:
-        if e.action != ADMIT or reason != ONE_STEP or not e.target or e.target in tried.devices:
+        if e.action != ADMIT or reason != ONE_STEP or not e.target or e.target in tried.devices or e.target in gone:
             continue
         if device_id_for_safe(e.value.get("public_key")) != e.target:
             continue  # an admin's admission of it would have no effect either
         author = tried.devices.get(e.author)
+        if author is not None and author.removed:
+            continue  # only a current device's admissions wait (`may_wait`), though an admin once vouched for it
         place = (author.rank if author is not None else (3, 0, e.author), e.seq, e.index)
         if e.target not in first or place < first[e.target][0]:
             first[e.target] = (place, e)
     return [Waiting(e.target, entry_text(e.value.get("public_key")).lower(), entry_name(e.value) or e.target[:8],
                     e.author, entry_text(e.value.get("invite")))
             for _place, e in sorted(first.values(), key=lambda found: found[0])]
+
+
+def removed_by_an_admin(held: Membership) -> set[str]:
+    """The devices an admin removed: those the roster holds as removed, and those an admin's removal
+    names where, in the log's order, the roster does not hold them. Such a removal counts nowhere
+    by the rules, yet its admin put the laptop out for good: one removed under the earlier rules,
+    when a member's laptop's admission of it beyond one step still counted, or one whose admission
+    a later removal (of the laptop that admitted it) took back. None of them waits for an admin,
+    and no vouch admits one."""
+    gone = {d.id for d in held.devices.values() if d.removed}
+    for e, reason in held.ignored:
+        kept = e.value.get("kept")
+        if e.action == REMOVE and reason == NOT_A_MEMBER and e.target and type(kept) is int and kept >= 0:
+            gone.add(e.target)
+    return gone

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from organiser.core.device_name import checked_device_name
 from organiser.core.errors import NotFoundError, ValidationError
@@ -28,7 +28,9 @@ from organiser.core.membership import (
     Entry,
     Membership,
 )
+from organiser.core.membership_entries import entry_name
 from organiser.core.records import new_id
+from organiser.core.waiting_devices import removed_by_an_admin
 from organiser.services import vouching
 from organiser.services.vouching import Standing, VouchPlan, WaitingDevice
 from organiser.store import membership as store
@@ -321,22 +323,35 @@ class Devices:
         this device is no longer an admin or the log would now ignore one of them."""
         if not self.is_admin():
             raise MembershipRefused(ONLY_ADMINS)
+        held = self.membership()
+        if planned.device in removed_by_an_admin(held):  # what it admitted is no longer what the admin agreed to
+            raise MembershipRefused(f"'{planned.name}' was removed meanwhile: nothing was written.")
+        # another admin's vouch heard while the question was open ("The device is already a member." said neither)
+        done = next((value for value in planned.admissions if (known := held.devices.get(value["device"])) is not None
+                     and not known.removed and known.vouched_for), None)
+        if done is not None:
+            raise MembershipRefused(f"'{done['name']}' was vouched for by an admin meanwhile: nothing was written. "
+                                    "Vouch again to see what still waits.")
         self._commit_all([(ADMIT, value) for value in planned.admissions])
         return planned
 
     def _find_to_vouch(self, text: str) -> DeviceInfo | WaitingDevice:
-        """A current device as `find` finds it, else a laptop waiting for an admin of that exact
-        name or id (or start of id)."""
-        try:
-            return self.find(text)
-        except NotFoundError:
-            text = text.strip()
-            waiting = self.waiting()
-            matches = [w for w in waiting if text in (w.id, w.name)] or [
-                w for w in waiting if text and w.id.startswith(text.lower())]
-            if len(matches) != 1:
-                raise
-            return matches[0]
+        """A current device or a laptop waiting for an admin, looked for among both at once: by its
+        exact id, else its exact name, else the start of its id. A laptop a member let in, named
+        like a waiting laptop (or with its id), was found first and took its vouch, with what it
+        admitted. `NotFoundError` when `text` names none or several, the latter listing each."""
+        text = text.strip()
+        everyone: list[DeviceInfo | WaitingDevice] = [d for d in self.list() if not d.removed]
+        everyone += self.waiting()
+        matches = _named_by(text, everyone)
+        if not matches:
+            raise NotFoundError(f"'{text}' names no device of this group nor a laptop waiting for an admin; see "
+                                "'organiser device list'.")
+        if len(matches) > 1:
+            listed = "; ".join(_with_id(d) for d in matches)
+            raise NotFoundError(f"'{text}' names more than one device of this group: {listed}. "
+                                "Name it by the start of its id.")
+        return matches[0]
 
     def promote(self, text: str) -> DeviceInfo:
         """Make the device `text` names an admin; return it. `NotFoundError` as for `find`;
@@ -402,6 +417,12 @@ class Devices:
             raise MembershipRefused("this device is no longer a member of the group.")
         trials = [Entry(me, 1 << 62, self.replica.clock.last + 1, i, action, value)
                   for i, (action, value) in enumerate(entries)]
+        # The rules would let such a device in (its removal names it where the roster did not hold it)
+        removed = removed_by_an_admin(held) - held.devices.keys()
+        back = next((e for e in trials if e.action == ADMIT and e.target in removed), None)
+        if back is not None:
+            raise MembershipRefused(f"'{entry_name(back.value) or back.target[:8]}' was removed by an admin: a "
+                                    "removed device cannot be admitted again.")
         reason = _why_not(held, trials, self.db)
         if reason == ONLY_ADMINS and (only := self.only_admin()) is not None:
             reason = stuck_with_one_admin(only.name)
@@ -420,16 +441,24 @@ def _has_heard(device: DeviceInfo, removals: list[tuple[str, int, int]], holds: 
                                      for author, seq, _ in removals)
 
 
-def _with_id(device: DeviceInfo) -> str:
+def _with_id(device: DeviceInfo | WaitingDevice) -> str:
     """A device's name with the start of its id and what sets it apart, for telling namesakes apart."""
+    if isinstance(device, WaitingDevice):
+        return f"{device.name} ({device.id[:8]}, waiting for an admin)"
     marks = [device.id[:8]] + ["this laptop"] * device.this_device + ["removed"] * device.removed
     return f"{device.name} ({', '.join(marks)})"
 
 
-def _named_by(text: str, devices: list[DeviceInfo]) -> list[DeviceInfo]:
-    """The devices with this exact id or name; failing that, those whose id starts with it."""
-    exact = [d for d in devices if text in (d.id, d.name)]
-    return exact or [d for d in devices if text and d.id.startswith(text.lower())]
+Named = TypeVar("Named", bound=DeviceInfo | WaitingDevice)
+
+
+def _named_by(text: str, devices: list[Named]) -> list[Named]:
+    """The device with this exact id; failing that, those with this exact name; failing that, those
+    whose id starts with it. An id names one device whatever names others took: a laptop a member
+    let in, named with another's id, made that id name two (it could then be neither removed nor
+    vouched for by it) or took its vouch."""
+    return ([d for d in devices if d.id == text] or [d for d in devices if d.name == text]
+            or [d for d in devices if text and d.id.startswith(text.lower())])
 
 
 def _why_not(held: Membership, trials: list[Entry], db: Any) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from organiser.core.device_name import device_name_problem
+from organiser.core.device_name import device_name_problem, looks
 from organiser.core.membership import ADMIT, Entry, Membership
 from organiser.core.waiting_devices import Waiting
 from organiser.core.words import plural
@@ -71,26 +71,74 @@ class VouchPlan:
     admits_it: bool
     brings: tuple[WaitingDevice, ...]
     admissions: tuple[dict[str, Any], ...]
+    # (id, the name of the group's laptop it looks like) of each laptop named like one of the group's
+    # (core/device_name.py `looks`): a puppet named 'door laptop' read, in the question, as the door laptop
+    alike: tuple[tuple[str, str], ...] = ()
+    # (id, how many) of each laptop that comes in named like another that comes in: the honest minutes
+    # laptop and a puppet of its name read as one laptop said twice
+    namesakes: tuple[tuple[str, int], ...] = ()
+
+    def said_name(self) -> str:
+        """The name of the laptop vouched for, quoted, marked when it poses as one of the group's."""
+        return _quoted(self.device, self.name, dict(self.alike), {})
 
     def names(self, shown: int = 12) -> str:
-        """The laptops that come in with it, by name: the first `shown`, then how many more (a
-        puppet's 200 would fill the screen; the question says the count first)."""
-        names = ", ".join(f"'{w.name}'" for w in self.brings[:shown])
+        """The laptops that come in with it, by name: those named like laptops of the group first,
+        each marked, then the others; the first `shown`, then how many more (a puppet's 200 would
+        fill the screen; the question says the count first)."""
+        alike, namesakes = dict(self.alike), dict(self.namesakes)
+        # stable: the posers first, never unread, then the namesakes side by side
+        ordered = sorted(self.brings, key=lambda w: (w.id not in alike, w.id not in namesakes,
+                                                     looks(w.name) if w.id in namesakes else ""))
+        names = ", ".join(_quoted(w.id, w.name, alike, namesakes) for w in ordered[:shown])
         more = len(self.brings) - shown
         return names + (f" and {more:,} more" if more > 0 else "")
 
+    def alike_sentence(self) -> str:
+        """What the admin must know of the laptops that come in named like the group's; "" when none."""
+        brought = {w.id for w in self.brings}
+        count = sum(1 for device, _theirs in self.alike if device in brought)
+        said = []
+        if count and len(self.brings) == 1:
+            said.append("It is named like a laptop of the group, and is another laptop.")
+        elif count == 1:
+            said.append("1 of them is named like a laptop of the group, and is another laptop.")
+        elif count:
+            said.append(f"{count:,} of them are named like laptops of the group, and are other laptops.")
+        if self.namesakes:
+            said.append(f"{len(self.namesakes):,} of them are named alike, and are different laptops.")
+        return " ".join(said)
+
     def sentence(self) -> str:
         """What follows, for the admin asked to confirm and told once it is done."""
-        said = (f"'{self.name}' is now admitted by this admin: it may invite whenever members may."
-                if self.admits_it else f"'{self.name}' was admitted by an admin already.")
+        said = (f"{self.said_name()} is now admitted by this admin: it may invite whenever members may."
+                if self.admits_it else f"{self.said_name()} was admitted by an admin already.")
         if not self.brings:
             return said
         names = self.names()
+        beware = self.alike_sentence()
+        beware = f" {beware}" if beware else ""
         if len(self.brings) == 1:
             return (f"{said} The laptop it admitted that waited for an admin comes in with it (and may invite "
-                    f"whenever members may): {names}; what it wrote arrives as laptops sync.")
+                    f"whenever members may): {names}; what it wrote arrives as laptops sync.{beware}")
         return (f"{said} The {len(self.brings):,} laptops it admitted that waited for an admin come in with it (and "
-                f"may invite whenever members may): {names}; what they wrote arrives as laptops sync.")
+                f"may invite whenever members may): {names}; what they wrote arrives as laptops sync.{beware}")
+
+
+# A name said in the question at most this long: twelve of 200 characters each, unbroken, made the
+# box wider than a 1024-pixel screen (each name cut at its edge) and taller than a laptop's at 150 %.
+SHOWN_NAME = 48
+
+
+def _quoted(device: str, name: str, alike: dict[str, str], namesakes: dict[str, int]) -> str:
+    theirs, many = alike.get(device), namesakes.get(device)
+    if theirs:
+        return f"'{_shown(name)}' (not the group's '{_shown(theirs)}': another laptop, {device[:8]})"
+    return f"'{_shown(name)}'" + (f" ({device[:8]}: {many} laptops that come in are named alike)" if many else "")
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME else name[:SHOWN_NAME - 1] + "…"
 
 
 def waiting(held: Membership, found: list[Waiting], names: dict[str, str]) -> list[WaitingDevice]:
@@ -122,8 +170,33 @@ def plan(db: Any, me: str, stamp: int, device: str, name: str, public_key: str) 
     after = found.membership
     brings = [w for w in found.waiting if w.admitted_by == device]
     names = {d.id: d.name for d in after.devices.values()}
+    alike = _looking_alike(held, [(device, name), *((w.id, w.name) for w in brings)])
     return VouchPlan(device, name, admits_it, tuple(waiting(after, brings, names)),
-                     tuple(own + [_admission(w.id, w.public_key, w.name) for w in brings]))
+                     tuple(own + [_admission(w.id, w.public_key, w.name) for w in brings]), alike,
+                     _named_alike([(w.id, w.name) for w in brings if w.id not in dict(alike)]))
+
+
+def _looking_alike(held: Membership, named: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Of `named` (id, name), those whose name looks like that of another current device of the
+    group (the senior one's, of several), each with that name."""
+    group: dict[str, list[tuple[str, str]]] = {}
+    for d in sorted(held.devices.values(), key=lambda d: d.rank):
+        if not d.removed:
+            group.setdefault(looks(d.name or d.id[:8]), []).append((d.id, d.name or d.id[:8]))
+    found = []
+    for device, name in named:
+        theirs = [their_name for their_id, their_name in group.get(looks(name), []) if their_id != device]
+        if theirs:
+            found.append((device, theirs[0]))
+    return tuple(found)
+
+
+def _named_alike(named: list[tuple[str, str]]) -> tuple[tuple[str, int], ...]:
+    """Of `named` (id, name), those whose name looks like another's of them, each with how many do."""
+    by_look: dict[str, list[str]] = {}
+    for device, name in named:
+        by_look.setdefault(looks(name), []).append(device)
+    return tuple((device, len(devices)) for devices in by_look.values() if len(devices) > 1 for device in devices)
 
 
 def _admission(device: str, public_key: str, name: str) -> dict[str, Any]:

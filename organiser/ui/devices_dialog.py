@@ -171,21 +171,28 @@ class RemoveDeviceDialog(QDialog):
         self.accept()
 
 
+# Laptops the question names, then counts: each can take two lines (a name, and that it poses as a
+# laptop of the group), and the box must fit a laptop at 150 % (480 points high) with its buttons.
+QUESTION_NAMES = 8
+
+
 def ask_to_vouch(parent: QWidget, planned: VouchPlan) -> QMessageBox:
     """Ask the admin to confirm a vouch, naming what follows: the laptop may then invite whenever
     members may, and the laptops it admitted that wait for an admin come in with it. Opened, not
     run: the caller acts on `finished` when the Vouch button was clicked (`vouch_button`)."""
     # Names are the members' own words: plain text, so no markup in one can hide another.
-    lines = [f"Vouch for '{planned.name}'? This laptop admits it again, as an admin: while the group lets members "
-             "invite, it may invite too." if planned.admits_it else
-             f"Vouch for '{planned.name}'? It was admitted by an admin already."]
+    lines = [f"Vouch for {planned.said_name()}? This laptop admits it again, as an admin: while the group lets "
+             "members invite, it may invite too." if planned.admits_it else
+             f"Vouch for {planned.said_name()}? It was admitted by an admin already."]
     one = len(planned.brings) == 1
     if planned.brings:
         lines.append(f"{plural(len(planned.brings), 'laptop')} it admitted before invitations by members reached one "
                      f"step {'waits' if one else 'wait'} for an admin and {'comes' if one else 'come'} in with it, "
-                     "and may invite too: " + planned.names()
+                     "and may invite too: " + planned.names(QUESTION_NAMES)
                      + f". What {'it' if one else 'they'} wrote arrives as laptops sync.")
-    box = QMessageBox(QMessageBox.Icon.Question, f"Vouch for '{planned.name}'", "\n\n".join(lines),
+    if planned.alike_sentence():  # a puppet named 'door laptop' is not the door laptop
+        lines.append(planned.alike_sentence())
+    box = QMessageBox(QMessageBox.Icon.Question, f"Vouch for {planned.said_name()}", "\n\n".join(lines),
                       QMessageBox.StandardButton.Cancel, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.vouch_button = box.addButton("&Vouch", QMessageBox.ButtonRole.AcceptRole)  # type: ignore[attr-defined]

@@ -66,7 +66,7 @@ def test_device_list_shows_the_laptops_waiting_for_an_admin_and_vouch_says_what_
     assert as_json["minutes laptop"]["admitted_by_name"] == "middle laptop"
     assert as_json["door laptop"]["state"] == "member" and as_json["office laptop"]["state"] == "admin"
 
-    vouched = organiser_in_process("device", "vouch", "middle laptop", data_dir=tmp_path / "admin")
+    vouched = organiser_in_process("device", "vouch", "middle laptop", "--yes", data_dir=tmp_path / "admin")
     assert vouched.code == 0, vouched.err
     assert "'middle laptop' is now admitted by this admin" in vouched.out
     assert "comes in with it" in vouched.out and "'minutes laptop'" in vouched.out
