@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from organiser.cli.common import add_json_flag, opened_group, print_json, print_table, short
-from organiser.core.errors import ValidationError
+from organiser.core.errors import NotFoundError, ValidationError
 from organiser.core.words import plural
 from organiser.services.devices import RemovalNews
 from organiser.services.vouching import WAITING, VouchPlan
@@ -124,8 +124,16 @@ def _heard_json(news: RemovalNews | None) -> dict[str, Any]:
 def cmd_remove(args: argparse.Namespace) -> int:
     undo_since = _iso_time(args.undo_since) if args.undo_since else None
     with opened_group(args) as group:
-        was_admin = group.membership.find(args.device, include_removed=True).admin
+        roster = {d.id for d in group.membership.list()}
+        try:
+            was_admin = group.membership.find(args.device, include_removed=True).admin
+        except NotFoundError:  # a laptop waiting for an admin, or none (remove says which)
+            was_admin = False
         removed = group.membership.remove(args.device, undo_since=undo_since)
+        if removed.id not in roster:
+            print(f"Removed '{removed.name}' ({removed.id}), which waited for an admin: no admission of it counts "
+                  "from now on, and nothing it wrote is taken in.")
+            return 0
         if undo_since is not None:
             print(f"Removed '{removed.name}' ({removed.id}): its changes after number {removed.kept} are taken back "
                   "and it can no longer connect to the group's devices.")

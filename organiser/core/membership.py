@@ -13,7 +13,9 @@ entries arrived in. The rules (docs/replication.md, "Membership"):
 - A removal names the last changeset of the removed device that stays (`kept`). Every
   entry (and every other changeset) of that device after it has no effect, whatever
   clock stamp it claims: a removed device cannot undo its removal, and it can never be
-  admitted again.
+  admitted again. An admin's removal of a device the roster does not hold at that point (one
+  waiting for an admin, or one whose admission a later removal took back) bars it: no later
+  admission of it counts.
 - Two admins who remove each other without having seen the other's removal: the more
   senior one wins (the founder first, then by admission); a removal counts here only if its
   author was an admin when it wrote it, and one written after its author had seen its own
@@ -52,6 +54,7 @@ from organiser.core.keys import device_id_for, is_public_key_hex
 from organiser.core.membership_entries import (
     ACTIONS,
     ADMIT,
+    BARRED,
     DEMOTE,
     FOUND,
     KEEP,
@@ -70,6 +73,7 @@ from organiser.core.membership_entries import (
     entry_of,
     entry_text,
 )
+from organiser.core.membership_forks import keep_version
 from organiser.core.membership_limits import (
     MAX_MEMBER_ADMISSIONS,
     ONE_STEP,
@@ -85,6 +89,7 @@ from organiser.core.membership_limits import (
     seen_map,
     seen_number,
 )
+from organiser.core.membership_removals import bar, kept_of, remove, remove_again
 
 __all__ = ["ACTIONS", "ADMIT", "DEMOTE", "FOUND", "KEEP", "MAX_PASSES", "MEMBERSHIP_KIND", "NOT_A_MEMBER", "ONE_STEP",
            "POLICY", "PROMOTE", "REMOVE", "Device", "Entry", "KeptBranch", "Membership", "entry_of", "evaluate"]
@@ -254,7 +259,7 @@ def _beaten_removals(ordered: list[Entry], first: Membership, by_admins: frozens
     an admin in reserve, to release when that admin removes it."""
     by_pair: dict[tuple[str, str], list[Entry]] = {}
     for e in ordered:
-        if e.action == REMOVE and e.target and _kept(e) is not None:
+        if e.action == REMOVE and e.target and kept_of(e) is not None:
             by_pair.setdefault((e.author, e.target), []).append(e)
     beaten: dict[Order, frozenset[Order]] = {}
     for (remover, removed), entries in by_pair.items():
@@ -271,7 +276,7 @@ def _beaten_removals(ordered: list[Entry], first: Membership, by_admins: frozens
 def _after_own_removal(removal: Entry, other: Entry) -> bool:
     """`removal` was written by a device that had seen `other`, its own removal by its target, and
     after the last changeset of it that `other` keeps: whatever stamp it claims, it comes too late."""
-    kept_of_other, kept_of_me = _kept(removal), _kept(other)
+    kept_of_other, kept_of_me = kept_of(removal), kept_of(other)
     assert kept_of_other is not None and kept_of_me is not None
     return kept_of_other >= other.seq and removal.seq > kept_of_me
 
@@ -295,7 +300,7 @@ def _removals_by_admins(log: _Log, verdicts: Verdicts) -> frozenset[Order]:
 
 def _concurrent(removal: Entry, other: Entry) -> bool:
     """Neither remover had seen the other's removal: each keeps less of the other's chain."""
-    kept_of_other, kept_of_me = _kept(removal), _kept(other)
+    kept_of_other, kept_of_me = kept_of(removal), kept_of(other)
     assert kept_of_other is not None and kept_of_me is not None
     return kept_of_other < other.seq and kept_of_me < removal.seq
 
@@ -303,11 +308,6 @@ def _concurrent(removal: Entry, other: Entry) -> bool:
 def _rank(state: Membership, device: str) -> Rank:
     found = state.devices.get(device)
     return found.rank if found is not None else (3, 0, device)
-
-
-def _kept(entry: Entry) -> int | None:
-    kept = entry.value.get("kept")
-    return kept if type(kept) is int and kept >= 0 else None
 
 
 def _initial_state(log: _Log) -> Membership:
@@ -363,12 +363,14 @@ def _apply(state: Membership, e: Entry, log: _Log, verdicts: Verdicts) -> str | 
     if not as_admin:
         return "a demotion of its author had not seen it" if author.admin else "its author is not an admin"
     if e.action == KEEP:
-        return _keep(state, e, author)
+        return keep_version(state, e, author)
     if e.action == POLICY:
         return _policy(state, e)
     target = state.devices.get(e.target)
     if target is not None and target.removed and e.action == REMOVE:
-        return _remove_again(e, author, target)
+        return remove_again(e, author, target)
+    if target is None and e.action == REMOVE and e.target:
+        return bar(state, e, author)
     if target is None or target.removed:
         return NOT_A_MEMBER
     on_member = _ON_MEMBER.get(e.action)
@@ -437,6 +439,8 @@ def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: 
     public_key = e.value.get("public_key")
     if not e.target or device_id_for_safe(public_key) != e.target:
         return "the admitted device's id is not the hash of its key"
+    if e.target in state.barred:
+        return BARRED
     known = state.devices.get(e.target)
     admission: Admission = (0 if as_admin else 1, author.rank, e.seq, e.index)
     if known is not None and known.removed:
@@ -453,55 +457,7 @@ def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: 
     return None
 
 
-def _remove(state: Membership, e: Entry, author: Device, target: Device) -> str | None:
-    kept = _kept(e)
-    if kept is None:
-        return "the removal does not name the last changeset that stays"
-    if target.admin and state.admins() == [target.id]:
-        return "the group would be left without an admin"
-    target.removed_kept = kept
-    target.removed_by = author.id
-    target.removed_hlc = e.hlc
-    target.removed_at = e.order
-    target.admin = False
-    state.removals += 1
-    return None
-
-
-def _remove_again(e: Entry, author: Device, target: Device) -> str | None:
-    """Another admin's removal of a removed device: of all its removals, the one keeping least
-    stands, whatever their stamps (an earlier-stamped removal keeping everything must not shield it)."""
-    kept = _kept(e)
-    if kept is None:
-        return "the removal does not name the last changeset that stays"
-    assert target.removed_kept is not None
-    if kept >= target.removed_kept:
-        return "the device was removed already, keeping no more than this"
-    target.removed_kept, target.removed_by, target.removed_hlc, target.removed_at = kept, author.id, e.hlc, e.order
-    return None
-
-
 # What an admin's entry about a member device does, by action.
 _ON_MEMBER: dict[str, Callable[[Membership, Entry, Device, Device], str | None]] = {
-    REMOVE: _remove, PROMOTE: _promote, DEMOTE: _demote,
+    REMOVE: remove, PROMOTE: _promote, DEMOTE: _demote,
 }
-
-
-def _keep(state: Membership, e: Entry, author: Device) -> str | None:
-    """An admin keeps one version of a forked number; a removed device's fork may still need it
-    (its changesets up to the last that stays)."""
-    if e.target not in state.devices:
-        return NOT_A_MEMBER
-    seq, branch = e.value.get("seq"), e.value.get("hash")
-    if type(seq) is not int or seq < 1 or type(branch) is not str or not _is_hash(branch):
-        return "it does not name the version to keep"
-    key = (e.target, seq)
-    before = state.kept_branches.get(key)
-    if before is not None and before.rank < author.rank:
-        return "a more senior admin chose the version to keep"
-    state.kept_branches[key] = KeptBranch(branch, author.id, e.hlc, author.rank)
-    return None
-
-
-def _is_hash(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

@@ -16,6 +16,7 @@ KEEP = "keep"  # an admin keeps one version of a forked changeset number
 ACTIONS = (FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY, KEEP)
 # Why an admin's entry about a device the roster does not hold (there, in the log's order) has no effect.
 NOT_A_MEMBER = "it names a device that is not a member"
+BARRED = "an admin removed this device: it cannot be admitted again"
 
 Rank = tuple[int, int, str]  # seniority: smaller is more senior
 # Which of several admissions of one key counts (smallest first): an admin's before a member's,
@@ -92,6 +93,7 @@ class Membership:
     removals: int = 0  # effective removals so far (the discovery key changes with each)
     ignored: list[tuple[Entry, str]] = field(default_factory=list)
     closings: list[tuple[Order, dict[str, int]]] = field(default_factory=list)  # effective, with `seen`
+    barred: dict[str, str] = field(default_factory=dict)  # removed by an admin outside the roster -> that admin
 
     def admitted(self, device: str) -> bool:
         found = self.devices.get(device)

@@ -21,9 +21,7 @@ from dataclasses import dataclass
 
 from organiser.core.membership import (
     ADMIT,
-    NOT_A_MEMBER,
     ONE_STEP,
-    REMOVE,
     Entry,
     Membership,
     device_id_for_safe,
@@ -87,14 +85,8 @@ def waiting_for_an_admin(tried: Membership) -> list[Waiting]:
 
 def removed_by_an_admin(held: Membership) -> set[str]:
     """The devices an admin removed: those the roster holds as removed, and those an admin's removal
-    names where, in the log's order, the roster does not hold them. Such a removal counts nowhere
-    by the rules, yet its admin put the laptop out for good: one removed under the earlier rules,
-    when a member's laptop's admission of it beyond one step still counted, or one whose admission
-    a later removal (of the laptop that admitted it) took back. None of them waits for an admin,
-    and no vouch admits one."""
-    gone = {d.id for d in held.devices.values() if d.removed}
-    for e, reason in held.ignored:
-        kept = e.value.get("kept")
-        if e.action == REMOVE and reason == NOT_A_MEMBER and e.target and type(kept) is int and kept >= 0:
-            gone.add(e.target)
-    return gone
+    names where, in the log's order, the roster does not hold them (`Membership.barred`): one
+    removed under the earlier rules, when a member's laptop's admission of it beyond one step still
+    counted, or one whose admission a later removal (of the laptop that admitted it) took back.
+    None of them waits for an admin, and no admission of one counts."""
+    return {d.id for d in held.devices.values() if d.removed} | held.barred.keys()

@@ -256,8 +256,14 @@ class Devices:
         more of what it wrote (an earlier `undo_since`): of several removals, the one keeping least
         stands. Returns the device as it is now (removed). `NotFoundError` when `text` names no
         device or more than one; `MembershipRefused` when this device is not an admin, the
-        device was removed already keeping no more, or the log would ignore the removal."""
-        target = self.find(text, include_removed=True)
+        device was removed already keeping no more, or the log would ignore the removal. A laptop
+        waiting for an admin is removed too (`remove_waiting`)."""
+        try:
+            target = self.find(text, include_removed=True)
+        except NotFoundError:
+            if not (waiting := _named_by(text.strip(), self.waiting())) or len(waiting) > 1:
+                raise
+            return self.remove_waiting(waiting[0])
         kept = self._last_kept(target.id, undo_since)
         if target.removed and target.kept is not None and kept >= target.kept:
             raise MembershipRefused(
@@ -272,6 +278,14 @@ class Devices:
 
             take_back_minutes(Meetings(self.replica), target.id, kept, target.kept if target.removed else None)
         return removed
+
+    def remove_waiting(self, device: WaitingDevice) -> DeviceInfo:
+        """Remove for good a laptop waiting for an admin: no admission of it counts from then on (the
+        rules bar a device an admin removes outside the roster), so no vouch, and no member's
+        modified client, lets it in. Nothing it wrote ever counted, so nothing is taken back."""
+        self._commit(REMOVE, {"device": device.id, "kept": 0})
+        return DeviceInfo(device.id, device.name, device.admitted_by, device.admitted_by_name, admin=False,
+                          removed=True, removed_by=self.replica.device_id, kept=0, last_seen=None, this_device=False)
 
     def waiting(self) -> list[WaitingDevice]:
         """The laptops waiting for an admin: admitted by a member's laptop beyond one step (in a
@@ -417,7 +431,7 @@ class Devices:
             raise MembershipRefused("this device is no longer a member of the group.")
         trials = [Entry(me, 1 << 62, self.replica.clock.last + 1, i, action, value)
                   for i, (action, value) in enumerate(entries)]
-        # The rules would let such a device in (its removal names it where the roster did not hold it)
+        # said in people's words (the rules refuse it too: core/membership.py `_bar`)
         removed = removed_by_an_admin(held) - held.devices.keys()
         back = next((e for e in trials if e.action == ADMIT and e.target in removed), None)
         if back is not None:

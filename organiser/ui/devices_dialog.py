@@ -32,7 +32,7 @@ from organiser.services import clock
 from organiser.services.devices import DeviceInfo
 from organiser.services.group import Group
 from organiser.services.history import summary
-from organiser.services.vouching import VouchPlan
+from organiser.services.vouching import VouchPlan, WaitingDevice
 from organiser.ui.date_time_fields import DateTimeField
 from organiser.ui.dialogs import show_error
 from organiser.ui.widgets import size_on_screen
@@ -65,6 +65,12 @@ class RemoveDeviceDialog(QDialog):
             item = QStandardItem(f"{device.name}{' (admin)' if device.admin else ''}, admitted by "
                                  f"{device.admitted_by_name or 'the founder'}")
             item.setData(device, DEVICE_ROLE)
+            item.setEditable(False)
+            self.model.appendRow(item)
+        # removed for good too: no vouch, nor a member's modified client, lets one in afterwards
+        for waiting in group.membership.waiting() if group.membership.is_admin() else []:
+            item = QStandardItem(f"{waiting.name}, waiting for an admin (let in by {waiting.admitted_by_name})")
+            item.setData(waiting, DEVICE_ROLE)
             item.setEditable(False)
             self.model.appendRow(item)
         self.devices = QListView()
@@ -148,7 +154,7 @@ class RemoveDeviceDialog(QDialog):
                             f"('organiser history --device' lists each change.)" if writes else
                             "It wrote nothing since then that this laptop holds.")
 
-    def chosen(self) -> DeviceInfo | None:
+    def chosen(self) -> DeviceInfo | WaitingDevice | None:
         index = self.devices.currentIndex()
         return index.data(DEVICE_ROLE) if index.isValid() else None
 

@@ -75,3 +75,27 @@ def test_device_list_shows_the_laptops_waiting_for_an_admin_and_vouch_says_what_
     assert after["minutes laptop"]["state"] == after["middle laptop"]["state"] == "member"
     assert after["minutes laptop"]["admitted_by_name"] == "office laptop"
     assert "waits for an admin" not in organiser_in_process("device", "list", data_dir=tmp_path / "admin").out
+
+
+def test_an_admin_removes_a_laptop_waiting_for_an_admin_and_no_vouch_brings_it_back(organiser_in_process, tmp_path):
+    admin = create_group(tmp_path / "admin", "Tenants Union", "office laptop")
+    admin.membership.set_policy(members_may_invite=True)
+    door = add_device(admin, tmp_path / "door", "door laptop")
+    sync_all([admin, door])
+    middle = add_device(door, tmp_path / "middle", "middle laptop")
+    sync_all([admin, door, middle], rounds=2)
+    stranger = let_in_before_one_step(middle, tmp_path / "stranger", "stranger's laptop")
+    sync_all([admin, door, middle, stranger], rounds=2)
+    for g in (admin, door, middle, stranger):
+        g.close()
+
+    removed = organiser_in_process("device", "remove", "stranger's laptop", data_dir=tmp_path / "admin")
+    assert removed.code == 0, removed.err
+    assert "which waited for an admin: no admission of it counts from now on" in removed.out
+    listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "admin").json()
+    assert "stranger's laptop" not in {d["name"] for d in listed}
+    vouched = organiser_in_process("device", "vouch", "middle laptop", "--yes", data_dir=tmp_path / "admin")
+    assert vouched.code == 0, vouched.err
+    assert "stranger" not in vouched.out  # it brought nothing with it
+    listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "admin").json()
+    assert "stranger's laptop" not in {d["name"] for d in listed}

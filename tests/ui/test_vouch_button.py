@@ -126,3 +126,21 @@ def test_the_vouch_writes_what_the_question_named_and_not_a_laptop_that_came_to_
     qtbot.waitUntil(lambda: _shown(view)["minutes laptop"][1] == "member", timeout=2000)
     assert _shown(view)["late laptop"] == ("middle laptop", "waiting for an admin")
     late.close()
+
+
+def test_the_admin_removes_the_waiting_laptop_for_good_and_a_vouch_for_the_middle_one_leaves_it_out(
+        qtbot: Any, after_the_update: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from organiser.ui.devices_dialog import RemoveDeviceDialog
+
+    admin, _door, _middle, _minutes = after_the_update
+    view = _open_view(qtbot, admin)
+    qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, RemoveDeviceDialog) and w.isVisible())
+    shown = [dialog.model.item(r).text() for r in range(dialog.model.rowCount())]
+    row = shown.index("minutes laptop, waiting for an admin (let in by middle laptop)")
+    click_row(qtbot, dialog.devices, row)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "minutes laptop" not in _shown(view), timeout=2000)
+    assert admin.membership.plan_vouch("middle laptop").brings == ()  # nothing waits on it any more
