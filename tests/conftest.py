@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -64,6 +64,26 @@ def let_in_before_one_step(middle: Group, data_dir: Path, name: str) -> Group:
     value = {"device": device_id_for(public), "public_key": public, "name": name, "invite": ""}
     middle.replica.apply([BadPeer(middle).sign([Op(MEMBERSHIP_KIND, new_id(), ADMIT, value)])])
     return join_group(data_dir, middle.credentials(), name)
+
+
+def waiting_scene(root: Path, last: str = "minutes laptop",
+                  before_sync: Callable[[Group, Group], object] | None = None) -> list[Group]:
+    """[office, door, middle, last]: the office laptop (the admin; members may invite), the door
+    laptop it let in, the middle laptop the door laptop let in, and `last`, which the middle laptop
+    admitted before invitations by members reached one step, so that it waits for an admin; all
+    synced. `before_sync(middle, last)` runs before the last sync (notes written, puppets let in)."""
+    office = create_group(root / "office", "Tenants Union", "office laptop")
+    office.membership.set_policy(members_may_invite=True)
+    door = add_device(office, root / "door", "door laptop")
+    sync_all([office, door])
+    middle = add_device(door, root / "middle", "middle laptop")
+    sync_all([office, door, middle], rounds=2)
+    waiting = let_in_before_one_step(middle, root / last.replace("'", "").replace(" ", "-"), last)
+    if before_sync is not None:
+        before_sync(middle, waiting)
+    scene = [office, door, middle, waiting]
+    sync_all(scene, rounds=2)
+    return scene
 
 
 def sync_pair(a: Group, b: Group) -> None:

@@ -4,7 +4,7 @@ laptop's own `organiser invite` is refused with a sentence saying why and what t
 
 from __future__ import annotations
 
-from tests.conftest import add_device, create_group, let_in_before_one_step, sync_all
+from tests.conftest import add_device, create_group, sync_all, waiting_scene
 
 
 def test_a_laptop_a_member_let_in_may_invite_once_an_admin_vouches_for_it(organiser_in_process, tmp_path):
@@ -43,59 +43,43 @@ def test_device_list_shows_the_laptops_waiting_for_an_admin_and_vouch_says_what_
         organiser_in_process, tmp_path):
     """Members invited before invitations by members reached one step: the door laptop let in the
     middle laptop, which let in the minutes laptop, now out of the group."""
-    admin = create_group(tmp_path / "admin", "Tenants Union", "office laptop")
-    admin.membership.set_policy(members_may_invite=True)
-    door = add_device(admin, tmp_path / "door", "door laptop")
-    sync_all([admin, door])
-    middle = add_device(door, tmp_path / "middle", "middle laptop")
-    sync_all([admin, door, middle], rounds=2)
-    minutes = let_in_before_one_step(middle, tmp_path / "minutes", "minutes laptop")
-    sync_all([admin, door, middle, minutes], rounds=2)
-    for g in (admin, door, middle, minutes):
+    for g in waiting_scene(tmp_path):
         g.close()
 
-    listed = organiser_in_process("device", "list", data_dir=tmp_path / "admin")
+    listed = organiser_in_process("device", "list", data_dir=tmp_path / "office")
     assert listed.code == 0, listed.err
     rows = {line.split()[1]: line for line in listed.out.splitlines()[1:] if line.split()[1:2]}
     assert rows["minutes"].rstrip().endswith("waiting for an admin") and "middle laptop" in rows["minutes"]
     assert rows["middle"].rstrip().endswith("member, let in by a member")
     assert "1 laptop waits for an admin" in listed.out and "organiser device vouch NAME" in listed.out
     as_json = {d["name"]: d for d in organiser_in_process("device", "list", "--json",
-                                                          data_dir=tmp_path / "admin").json()}
+                                                          data_dir=tmp_path / "office").json()}
     assert as_json["minutes laptop"]["state"] == "waiting for an admin"
     assert as_json["minutes laptop"]["admitted_by_name"] == "middle laptop"
     assert as_json["door laptop"]["state"] == "member" and as_json["office laptop"]["state"] == "admin"
 
-    vouched = organiser_in_process("device", "vouch", "middle laptop", "--yes", data_dir=tmp_path / "admin")
+    vouched = organiser_in_process("device", "vouch", "middle laptop", "--yes", data_dir=tmp_path / "office")
     assert vouched.code == 0, vouched.err
     assert "'middle laptop' is now admitted by this admin" in vouched.out
     assert "comes in with it" in vouched.out and "'minutes laptop'" in vouched.out
     after = {d["name"]: d for d in organiser_in_process("device", "list", "--json",
-                                                        data_dir=tmp_path / "admin").json()}
+                                                        data_dir=tmp_path / "office").json()}
     assert after["minutes laptop"]["state"] == after["middle laptop"]["state"] == "member"
     assert after["minutes laptop"]["admitted_by_name"] == "office laptop"
-    assert "waits for an admin" not in organiser_in_process("device", "list", data_dir=tmp_path / "admin").out
+    assert "waits for an admin" not in organiser_in_process("device", "list", data_dir=tmp_path / "office").out
 
 
 def test_an_admin_removes_a_laptop_waiting_for_an_admin_and_no_vouch_brings_it_back(organiser_in_process, tmp_path):
-    admin = create_group(tmp_path / "admin", "Tenants Union", "office laptop")
-    admin.membership.set_policy(members_may_invite=True)
-    door = add_device(admin, tmp_path / "door", "door laptop")
-    sync_all([admin, door])
-    middle = add_device(door, tmp_path / "middle", "middle laptop")
-    sync_all([admin, door, middle], rounds=2)
-    stranger = let_in_before_one_step(middle, tmp_path / "stranger", "stranger's laptop")
-    sync_all([admin, door, middle, stranger], rounds=2)
-    for g in (admin, door, middle, stranger):
+    for g in waiting_scene(tmp_path, "stranger's laptop"):
         g.close()
 
-    removed = organiser_in_process("device", "remove", "stranger's laptop", data_dir=tmp_path / "admin")
+    removed = organiser_in_process("device", "remove", "stranger's laptop", data_dir=tmp_path / "office")
     assert removed.code == 0, removed.err
     assert "which waited for an admin: no admission of it counts from now on" in removed.out
-    listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "admin").json()
+    listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "office").json()
     assert "stranger's laptop" not in {d["name"] for d in listed}
-    vouched = organiser_in_process("device", "vouch", "middle laptop", "--yes", data_dir=tmp_path / "admin")
+    vouched = organiser_in_process("device", "vouch", "middle laptop", "--yes", data_dir=tmp_path / "office")
     assert vouched.code == 0, vouched.err
     assert "stranger" not in vouched.out  # it brought nothing with it
-    listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "admin").json()
+    listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "office").json()
     assert "stranger's laptop" not in {d["name"] for d in listed}

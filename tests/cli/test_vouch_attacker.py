@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import add_device, create_group, let_in_before_one_step, sync_all
+from tests.conftest import waiting_scene
 from tests.store.test_vouch_attacker import _admit_puppets
 
 
@@ -14,18 +14,11 @@ from tests.store.test_vouch_attacker import _admit_puppets
 def middle_with_puppets(tmp_path):
     """The middle laptop (a member's laptop let it in) admitted 30 puppets, one named like the
     door laptop, before invitations by members reached one step: they wait for an admin."""
-    admin = create_group(tmp_path / "admin", "Tenants Union", "office laptop")
-    admin.membership.set_policy(members_may_invite=True)
-    door = add_device(admin, tmp_path / "door", "door laptop")
-    sync_all([admin, door])
-    middle = add_device(door, tmp_path / "middle", "middle laptop")
-    sync_all([admin, door, middle], rounds=2)
-    minutes = let_in_before_one_step(middle, tmp_path / "minutes", "minutes laptop")
-    _admit_puppets(middle, [f"guest {n}" for n in range(29)] + ["d\u043e\u043er laptop"])
-    sync_all([admin, door, middle, minutes], rounds=2)
-    for g in (admin, door, middle, minutes):
+    scene = waiting_scene(tmp_path, before_sync=lambda middle, _minutes: _admit_puppets(
+        middle, [f"guest {n}" for n in range(29)] + ["d\u043e\u043er laptop"]))
+    for g in scene:
         g.close()
-    return tmp_path / "admin"
+    return tmp_path / "office"
 
 
 def _written(organiser, data_dir) -> dict[str, str]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from organiser.net.node import SyncNode
-from organiser.services.group import create_group
-from tests.conftest import add_device, let_in_before_one_step, sync_all
+from tests.conftest import waiting_scene
 from tests.net.test_node import until
 
 
@@ -19,15 +18,9 @@ def _notes_arrived(group) -> bool:  # type: ignore[no-untyped-def]
 
 @pytest.mark.asyncio
 async def test_the_minutes_laptops_notes_arrive_once_an_admin_vouches_for_the_middle_laptop(tmp_path):
-    office = create_group(tmp_path / "office", "Tenants Union", "office laptop")
-    office.membership.set_policy(members_may_invite=True)
-    door = add_device(office, tmp_path / "door", "door laptop")
-    sync_all([office, door])
-    middle = add_device(door, tmp_path / "middle", "middle laptop")
-    sync_all([office, door, middle], rounds=2)
-    minutes = let_in_before_one_step(middle, tmp_path / "minutes", "minutes laptop")
-    minutes.members.add(name="Noted at the meeting")
-    sync_all([office, door, middle, minutes], rounds=2)  # it hears the group; the group takes nothing of its
+    # the minutes laptop hears the group; the group takes nothing of its
+    office, door, middle, minutes = waiting_scene(
+        tmp_path, before_sync=lambda _middle, minutes: minutes.members.add(name="Noted at the meeting"))
     assert not _notes_arrived(office)
     a = SyncNode(office, listen_host="127.0.0.1", discovery=False)
     await a.start()

@@ -11,21 +11,13 @@ from __future__ import annotations
 import pytest
 
 from organiser.core.errors import NotFoundError
-from organiser.services.group import create_group
-from tests.conftest import add_device, let_in_before_one_step, sync_all, sync_pair
+from tests.conftest import add_device, let_in_before_one_step, sync_all, sync_pair, waiting_scene
 
 
 @pytest.fixture
 def group_with_a_waiting_laptop(tmp_path):
-    a = create_group(tmp_path / "a", "Tenants Union", "office laptop")
-    a.membership.set_policy(members_may_invite=True)
-    b = add_device(a, tmp_path / "b", "door laptop")
-    sync_all([a, b])
-    d = add_device(b, tmp_path / "d", "middle laptop")
-    sync_all([a, b, d], rounds=2)
-    e = let_in_before_one_step(d, tmp_path / "e", "minutes laptop")
-    sync_all([a, b, d, e], rounds=2)
-    made = [a, b, d, e]
+    made = waiting_scene(tmp_path)
+    a, b, d, e = made
     yield a, b, d, e, made
     for g in made:
         g.close()

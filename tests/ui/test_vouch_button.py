@@ -11,25 +11,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from organiser.services.group import create_group
 from organiser.ui.peers_view import PeersView
-from tests.conftest import add_device, let_in_before_one_step, sync_all
+from tests.conftest import let_in_before_one_step, sync_all, waiting_scene
 from tests.ui.conftest import click_row, row_of_text
 
 
 @pytest.fixture
 def after_the_update(tmp_path: Any) -> Any:
-    admin = create_group(tmp_path / "admin", "Tenants Union", "office laptop")
-    admin.membership.set_policy(members_may_invite=True)
-    door = add_device(admin, tmp_path / "door", "door laptop")
-    sync_all([admin, door])
-    middle = add_device(door, tmp_path / "middle", "middle laptop")
-    sync_all([admin, door, middle], rounds=2)
-    minutes = let_in_before_one_step(middle, tmp_path / "minutes", "minutes laptop")
-    minutes.members.add(name="Noted at the meeting")
-    sync_all([admin, door, middle, minutes], rounds=2)
-    yield admin, door, middle, minutes
-    for g in (admin, door, middle, minutes):
+    scene = waiting_scene(tmp_path, before_sync=lambda _m, minutes: minutes.members.add(name="Noted at the meeting"))
+    yield scene
+    for g in scene:
         g.close()
 
 
