@@ -10,10 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from organiser.ui.peers_view import PeersView
 from tests.conftest import add_device, sync_all, waiting_scene
 from tests.store.test_vouch_attacker import _admit_puppets
 from tests.ui.conftest import click_row, row_of_text
+from tests.ui.test_vouch_button import _open_view, _the_question
 
 
 @pytest.fixture
@@ -22,20 +22,6 @@ def after_the_update(tmp_path: Any) -> Any:
     yield made
     for g in made:
         g.close()
-
-
-def _open_view(qtbot: Any, group: Any) -> PeersView:
-    view = PeersView(group, None)
-    qtbot.addWidget(view)
-    view.resize(1000, 760)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
-
-
-def _the_question(qtbot: Any, view: PeersView) -> QMessageBox:
-    qtbot.waitUntil(lambda: any(box.isVisible() for box in view.findChildren(QMessageBox)), timeout=2000)
-    return next(box for box in view.findChildren(QMessageBox) if box.isVisible())
 
 
 def test_a_click_on_the_minutes_laptop_vouches_for_it_not_for_a_puppet_named_with_its_id(
