@@ -33,11 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import OrganiserError
+from organiser.services import clock
 from organiser.services.folder_invites import make_folder_invite
 from organiser.services.folder_trouble import OTHER_FILES, waiting_to_be_admitted
 from organiser.services.folders import Folders
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
+from organiser.ui.bidi import day_text
 from organiser.ui.dialogs import show_error
 from organiser.ui.widgets import size_on_screen
 
@@ -75,6 +77,17 @@ def _state(status: dict[str, Any]) -> str:
     if problems:
         parts.append(f"{problems} file{'s' if problems != 1 else ''} ignored")
     return "; ".join(parts)
+
+
+def last_checked(epoch: float | None, now: dt.datetime) -> str:
+    """When the folder was last passed over: the time alone today; with its day (and year)
+    before, or a stick checked last Monday reads as checked today."""
+    if not epoch:
+        return "not yet"
+    when = dt.datetime.fromtimestamp(epoch)
+    if when.date() == now.date():
+        return when.strftime("%H:%M:%S")
+    return day_text(when, "%a %-d %b %H:%M" if when.year == now.year else "%a %-d %b %Y %H:%M")
 
 
 class FoldersDialog(QDialog):
@@ -186,9 +199,7 @@ class FoldersDialog(QDialog):
         self.model.removeRows(0, self.model.rowCount())
         for info in self.folders.list():
             status = self.folders.status(info.path)
-            when = (dt.datetime.fromtimestamp(info.last_pass_at).strftime("%H:%M:%S")
-                    if info.last_pass_at else "not yet")
-            cells = [info.path, when, str(status["segments"]), _state(status)]
+            cells = [info.path, last_checked(info.last_pass_at, clock.now()), str(status["segments"]), _state(status)]
             items = [QStandardItem(text) for text in cells]
             items[0].setData(info.path, PATH_ROLE)
             items[0].setToolTip(info.path)

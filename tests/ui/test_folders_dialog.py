@@ -240,3 +240,25 @@ def test_a_stick_that_also_carries_documents_reads_as_fine(
     assert "ignored" not in dialog.model.item(0, 3).text()
     _click_row(qtbot, dialog.table, 0)
     assert "<br>29 files and folders beside the devices" in dialog.detail.text()  # a sentence of its own
+
+
+def test_a_folder_last_checked_on_another_day_says_which_day(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Any) -> None:
+    """'Last checked' showed the time alone: a stick last passed over on Monday evening read, on
+    Thursday, as checked at 18:40 today. The day is pinned (FROZEN_NOW, Thursday 26 November
+    2026), and so is the last pass: the day the suite runs changes nothing."""
+    from datetime import datetime
+
+    a, _b = two_devices
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    folders = Folders(a.replica)
+    folders.add(str(stick))
+    for checked, shown in ((datetime(2026, 11, 23, 18, 40), "Mon 23 Nov 18:40"),
+                           (datetime(2026, 11, 26, 9, 30, 5), "09:30:05"),
+                           (datetime(2025, 12, 2, 18, 40), "Tue 2 Dec 2025 18:40")):
+        with folders.db.atomic():  # the last pass, as the watcher wrote it then
+            folders.db.execute("UPDATE folders SET last_pass_at = ?", [checked.timestamp()])
+        dialog = _open_empty(qtbot, a)
+        assert dialog.model.item(0, 1).text() == shown
+        dialog.close()

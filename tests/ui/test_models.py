@@ -204,3 +204,17 @@ def test_a_conflict_from_a_laptop_removed_since_names_it(two_devices: tuple[Grou
     conflicts = ConflictsModel(a)
     conflicts.reload()
     assert [conflicts.index(r, 4).data() for r in range(conflicts.rowCount())] == ["minutes laptop (removed)"]
+
+
+def test_a_last_sync_in_another_year_names_the_year() -> None:
+    """A laptop back after a year in a drawer: 'last sync 02 Dec 14:00' read as this December.
+    The clock is pinned: the day the suite runs changes nothing."""
+    from datetime import datetime
+
+    from organiser.ui.models.group import ago
+
+    synced = datetime(2026, 12, 2, 14, 0).timestamp()
+    assert ago(synced, now=datetime(2026, 12, 2, 16, 30).timestamp()) == "2 h ago"
+    assert ago(synced, now=datetime(2026, 12, 5, 9, 0).timestamp()) == "02 Dec 14:00"
+    assert ago(synced, now=datetime(2027, 1, 1, 0, 5).timestamp()) == "02 Dec 2026 14:00"  # over the year's end
+    assert ago(synced, now=datetime(2027, 12, 5, 9, 0).timestamp()) == "02 Dec 2026 14:00"

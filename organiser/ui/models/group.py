@@ -24,14 +24,17 @@ Index = QModelIndex | QPersistentModelIndex
 def ago(epoch: float | None, now: float | None = None) -> str:
     if not epoch:
         return "never"
-    seconds = max(0, int((now or time.time()) - epoch))
+    now = time.time() if now is None else now
+    seconds = max(0, int(now - epoch))
     if seconds < 60:
         return "just now"
     if seconds < 3600:
         return f"{seconds // 60} min ago"
     if seconds < 86400:
         return f"{seconds // 3600} h ago"
-    return time.strftime("%d %b %H:%M", time.localtime(epoch))
+    then = time.localtime(epoch)
+    # A laptop back after a year away: "02 Dec" alone would read as this December.
+    return time.strftime("%d %b %H:%M" if then.tm_year == time.localtime(now).tm_year else "%d %b %Y %H:%M", then)
 
 
 def sync_words(peers: list[Any], now: float | None = None) -> str:
