@@ -8,33 +8,42 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 _waiting: set[_Relay] = set()  # each relay lives until its outcome is delivered
 
 
 class _Relay(QObject):
-    """Lives on the GUI thread: its signals, emitted on the worker, reach its own slots there."""
+    """Lives on the GUI thread: its signals, emitted on the worker, reach its own slots there.
+
+    Owned by the application and deleted by Qt's loop once it has delivered: the last Python
+    reference to it may go on another thread (the worker's closure as it returns, or the frame an
+    exception handed back holds), and a QObject deleted there while the GUI thread delivered an
+    event crashed the app (SIGSEGV in processEvents)."""
 
     finished = Signal(object)
     failed = Signal(object)
 
     def __init__(self, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
-        super().__init__()
+        super().__init__(QCoreApplication.instance())
         self.on_done, self.on_error = on_done, on_error
         self.finished.connect(self._done)
         self.failed.connect(self._failed)
 
     @Slot(object)
     def _done(self, result: Any) -> None:
-        release_later(_waiting, self)
+        self._delivered()
         self.on_done(result)
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:
-        release_later(_waiting, self)
+        self._delivered()
         self.on_error(exc)
+
+    def _delivered(self) -> None:
+        _waiting.discard(self)  # the application keeps it until Qt's loop deletes it
+        self.deleteLater()
 
 
 def release_later(kept: set[Any], obj: QObject) -> None:

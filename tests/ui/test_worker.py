@@ -1,0 +1,36 @@
+"""A slow step on a worker thread (ui/worker.py): its outcome comes back on the GUI thread, and the
+object carrying it back is deleted there too, whichever thread lets go of it last."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from organiser.ui import worker
+
+
+def test_the_relay_is_deleted_on_the_gui_thread_though_a_worker_lets_go_of_it_last(qtbot: Any) -> None:
+    """The exception handed back holds the worker's frame, and the frame the relay: a person's
+    window that keeps the refusal (or a worker still returning) can drop the last reference on
+    another thread. A QObject deleted there while Qt delivered its signal crashed the app and the
+    suite (SIGSEGV in processEvents at a test's teardown)."""
+    refused: list[BaseException] = []
+
+    def slow_step() -> None:
+        raise ValueError("that passphrase does not unlock this group")
+
+    worker.off_the_qt_thread(slow_step, lambda _result: None, refused.append)
+    (relay,) = worker._waiting
+    deleted_on: list[str] = []
+    relay.destroyed.connect(lambda *_: deleted_on.append(threading.current_thread().name),
+                            Qt.ConnectionType.DirectConnection)
+    del relay
+    qtbot.waitUntil(lambda: bool(refused), timeout=5000)
+    qtbot.waitUntil(lambda: worker.pending() == 0, timeout=5000)
+    letting_go = threading.Thread(target=refused.clear, name="another thread")  # the last reference goes there
+    letting_go.start()
+    letting_go.join(5)
+    qtbot.waitUntil(lambda: bool(deleted_on), timeout=5000)
+    assert deleted_on == [threading.main_thread().name]
