@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal
 from sqlite_utils import Database
 
 from organiser.store.database import connect
@@ -47,15 +47,20 @@ class BackgroundReader:
             finally:
                 db.close()
             return
-        relay = _Relay()
-        self._relays.add(relay)  # keep it alive until the result is delivered
+        # Owned by the application and deleted by Qt's loop once it has delivered, never by the
+        # thread that lets go of it last: a QObject of the GUI thread deleted on the worker while Qt
+        # delivered an event crashed the app (SIGSEGV in processEvents; ui/worker.py says the same).
+        relay = _Relay(QCoreApplication.instance())
+        self._relays.add(relay)  # counted until the result is delivered
 
         def deliver(result: Any) -> None:
             self._relays.discard(relay)
+            relay.deleteLater()
             on_done(result)
 
         def fail(message: str) -> None:
             self._relays.discard(relay)
+            relay.deleteLater()
             if on_error is not None:
                 on_error(message)
 

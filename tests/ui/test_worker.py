@@ -34,3 +34,25 @@ def test_the_relay_is_deleted_on_the_gui_thread_though_a_worker_lets_go_of_it_la
     letting_go.join(5)
     qtbot.waitUntil(lambda: bool(deleted_on), timeout=5000)
     assert deleted_on == [threading.main_thread().name]
+
+
+def test_a_background_readers_relay_is_deleted_on_the_gui_thread_whoever_lets_go_last(qtbot: Any,
+                                                                                       tmp_path: Any) -> None:
+    from organiser.services.group import create_group
+    from organiser.ui.loader import BackgroundReader
+
+    group = create_group(tmp_path / "g", "Tenants Union", "door laptop")
+    reader = BackgroundReader(group.path)
+    read: list[int] = []
+    reader.read(lambda db: db.execute("SELECT count(*) FROM changes").fetchone()[0], read.append)
+    held = list(reader._relays)  # a reference the GUI thread does not hold at the end
+    deleted_on: list[str] = []
+    held[0].destroyed.connect(lambda *_: deleted_on.append(threading.current_thread().name),
+                              Qt.ConnectionType.DirectConnection)
+    qtbot.waitUntil(lambda: bool(read) and reader.pending == 0, timeout=5000)
+    letting_go = threading.Thread(target=held.clear, name="another thread")
+    letting_go.start()
+    letting_go.join(5)
+    qtbot.waitUntil(lambda: bool(deleted_on), timeout=5000)
+    assert deleted_on == [threading.main_thread().name]
+    group.close()
