@@ -48,6 +48,7 @@ from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
 INVITE_HOURS = 24
+DEVICE_ROWS_SHOWN = 6  # a room's laptops; a bigger group's table scrolls
 REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
                 "no longer accept its connections or its changes. To keep what was written here that never reached "
                 "the group: File > Export… here and File > Import… on your new laptop; then File > Wipe this "
@@ -120,6 +121,8 @@ class PeersView(QWidget):
 
         self.devices = DevicesModel(group, self)
         self.device_table = _table(self.devices, "The group's devices")
+        for changed in (self.devices.modelReset, self.devices.rowsInserted, self.devices.rowsRemoved):
+            changed.connect(self._fit_device_rows)
         self.conflicts = ConflictsModel(group, self)
         self.conflict_table = _table(self.conflicts, "Conflicts")
         self.conflict_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -183,7 +186,7 @@ class PeersView(QWidget):
         self.vouch_button.setToolTip("Admit the selected laptop as an admin's: one a member let in may then invite "
                                      "too, and the laptops it admitted that wait for an admin come in with it")
         self.vouch_button.clicked.connect(self.vouch)
-        # How big the group has grown here (read each time the view opens), beside the buttons:
+        # How big the group has grown here (read when the view opens and as changes arrive), beside the buttons:
         # a line of its own made the view taller than 1024x600 allows.
         self.size_label = QLabel()
         self.size_label.setWordWrap(True)
@@ -227,6 +230,16 @@ class PeersView(QWidget):
         self._update_conflict_note()
         self._show_device()
         self._show_peer()
+        self._fit_device_rows()
+
+    def _fit_device_rows(self) -> None:
+        """Hold every device of the group in sight (up to DEVICE_ROWS_SHOWN): with three laptops the
+        splitter left the table one row and a scroll bar once a removal was noted under it."""
+        table = self.device_table
+        rows = min(max(self.devices.rowCount(), 1), DEVICE_ROWS_SHOWN)
+        needed = (table.horizontalHeader().sizeHint().height() + rows * table.verticalHeader().defaultSectionSize()
+                  + 2 * table.frameWidth())
+        table.setMinimumHeight(max(needed, table.fontMetrics().height() * 4))
 
     def _show_peer(self) -> None:
         selected = self.peer_table.selectionModel().selectedRows()
@@ -426,6 +439,7 @@ class PeersView(QWidget):
             self._show_device()
         self.conflicts.reload()
         self._update_conflict_note()
+        self.update_size()  # two laptops up to date side by side said 7 and 8 changes
 
     def addresses_to_type(self) -> list[str]:
         """Where another device can reach this one: this machine's addresses and the real port;

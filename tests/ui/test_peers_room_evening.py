@@ -1,0 +1,71 @@
+"""Peers & group as the host sees it on an evening with three laptops (the room walk of
+2026-12-02): the size of the group follows what arrives while the view is open, and the group's
+devices are all in sight, also once a removal is noted under them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from organiser.services.group import Group
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+from tests.conftest import add_device, sync_all, sync_pair
+
+
+def _open_peers(qtbot: Any, group: Group, tmp_path: Path) -> MainWindow:
+    win = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.resize(1280, 800)  # the room's laptops: 1366x800 less the window's frame
+    win.show()
+    qtbot.mouseClick(win.sidebar.widgetForAction(win.view_actions["peers"]), Qt.MouseButton.LeftButton)
+    assert win.current_view() == "peers"
+    return win
+
+
+def test_the_count_of_changes_follows_what_another_laptop_sends_while_the_view_is_open(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path) -> None:
+    """Two laptops up to date side by side said 7 and 8 changes: the open view kept the count it
+    read when it was opened, while the other laptop's admission and check-ins arrived."""
+    here, door = two_devices
+    win = _open_peers(qtbot, here, tmp_path)
+    before = here.size()["changes"]
+    assert win.peers_view.size_label.text().startswith(f"The group holds {before:,} changes")
+    for name in ("Farah Okafor", "Gus Novak", "Hana Sato"):
+        door.members.add(name)
+    sync_pair(here, door)
+    qtbot.waitUntil(lambda: not win.bridge.busy, timeout=5000)
+    after = here.size()["changes"]
+    assert after == before + 3
+    qtbot.waitUntil(lambda: win.peers_view.size_label.text().startswith(f"The group holds {after:,} changes"),
+                    timeout=3000)
+    win.close()
+
+
+def test_every_device_of_the_group_shows_without_scrolling_also_under_a_removal_note(
+        qtbot: Any, group: Group, tmp_path: Path) -> None:
+    """Three laptops, one removed: the admin's table of the group's devices showed one row and a
+    scroll bar once the sentence about the removal took its place below it."""
+    office = group
+    door = add_device(office, tmp_path / "door", "second door")
+    minutes = add_device(office, tmp_path / "minutes", "minutes laptop")
+    extra = add_device(office, tmp_path / "extra", "welcome desk")
+    try:
+        sync_all([office, door, minutes, extra], rounds=2)
+        office.membership.remove(minutes.device_id)
+        win = _open_peers(qtbot, office, tmp_path)
+        view = win.peers_view
+        assert view.removal_note.isVisible()  # 'minutes laptop' was removed on ...
+        table = view.device_table
+        shown = table.viewport().rect()
+        names = [table.model().index(r, 0).data() for r in range(table.model().rowCount())]
+        assert names == [f"{office.device_name} (this device)", "second door", "welcome desk"]
+        for row in range(len(names)):
+            rect = table.visualRect(table.model().index(row, 0))
+            assert shown.contains(rect), f"{names[row]} is not in sight: {rect} outside {shown}"
+        win.close()
+    finally:
+        for device in (door, minutes, extra):
+            device.close()
