@@ -13,6 +13,7 @@ from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_all, sync_pair
+from tests.ui.conftest import click_row, row_of_text
 
 
 def _open_peers(qtbot: Any, group: Group, tmp_path: Path) -> MainWindow:
@@ -69,3 +70,21 @@ def test_every_device_of_the_group_shows_without_scrolling_also_under_a_removal_
     finally:
         for device in (door, minutes, extra):
             device.close()
+
+
+def test_the_answer_buttons_stay_greyed_while_there_is_no_upcoming_event_to_answer_for(
+        qtbot: Any, group: Group, tmp_path: Path) -> None:
+    """The first members of a new group, no event yet: 'No upcoming events' above Yes / Maybe / No,
+    and from the second member clicked on the buttons could be clicked, doing nothing at all."""
+    for name in ("Ana López", "Bilal Haddad"):
+        group.members.add(name)
+    win = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.mouseClick(win.sidebar.widgetForAction(win.view_actions["members"]), Qt.MouseButton.LeftButton)
+    view = win.members_view
+    for name in ("Ana López", "Bilal Haddad", "Ana López"):
+        click_row(qtbot, view.table, row_of_text(view.table, name))
+        assert view.rsvp_event.currentText() == "No upcoming events"
+        assert not any(button.isEnabled() for button in view.answer.buttons.values()), f"answer buttons for {name}"
+    win.close()
