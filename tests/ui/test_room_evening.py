@@ -1,6 +1,7 @@
-"""Peers & group as the host sees it on an evening with three laptops (the room walk of
-2026-12-02): the size of the group follows what arrives while the view is open, and the group's
-devices are all in sight, also once a removal is noted under them."""
+"""A host's evening with three laptops (the room walk of 2026-12-02), as the host sees it: in
+Peers & group the size of the group follows what arrives while the view is open, and the group's
+devices are all in sight, also once a removal is noted under them; in Members the answer buttons
+are greyed while there is no upcoming event to answer for."""
 
 from __future__ import annotations
 
