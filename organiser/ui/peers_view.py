@@ -121,8 +121,6 @@ class PeersView(QWidget):
 
         self.devices = DevicesModel(group, self)
         self.device_table = _table(self.devices, "The group's devices")
-        for changed in (self.devices.modelReset, self.devices.rowsInserted, self.devices.rowsRemoved):
-            changed.connect(self._fit_device_rows)
         self.conflicts = ConflictsModel(group, self)
         self.conflict_table = _table(self.conflicts, "Conflicts")
         self.conflict_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -137,6 +135,8 @@ class PeersView(QWidget):
                                     "Devices on the same Wi-Fi appear here by themselves; where the network "
                                     "blocks that, use the Connect to address… button.")
         self.device_empty = EmptyHint(self.device_table, "Only this device so far: Invite a device… adds another.")
+        for changed in (self.devices.modelReset, self.devices.rowsInserted, self.devices.rowsRemoved):
+            changed.connect(self._fit_device_rows)  # after the hint's own: its height is set last
         self.conflict_empty = EmptyHint(self.conflict_table, "No conflicts: every edit made at the same time "
                                         "on two devices merged cleanly.")
         self.peer_detail = QLabel()
@@ -203,7 +203,7 @@ class PeersView(QWidget):
         bottom_layout.addWidget(self.conflict_table, 1)
         bottom_layout.addLayout(conflict_row)
         self.incidents = IncidentsPanel(group, bridge)
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         for part in (top, middle, bottom, self.incidents):
             split.addWidget(part)
         split.setChildrenCollapsible(False)
@@ -239,7 +239,29 @@ class PeersView(QWidget):
         rows = min(max(self.devices.rowCount(), 1), DEVICE_ROWS_SHOWN)
         needed = (table.horizontalHeader().sizeHint().height() + rows * table.verticalHeader().defaultSectionSize()
                   + 2 * table.frameWidth())
-        table.setMinimumHeight(max(needed, table.fontMetrics().height() * 4))
+        least = max(needed, table.fontMetrics().height() * 4)
+        self.device_empty.least = least  # the hint under an empty table sets the height back to its least
+        table.setMinimumHeight(least)
+        QTimer.singleShot(0, self._make_room_for_devices)  # once the table's new height is laid out
+
+    def _make_room_for_devices(self) -> None:
+        """The splitter keeps its panes' sizes when a table's minimum grows: give the devices' pane
+        what its table now needs, from the panes with room to spare (else the view grows and scrolls)."""
+        short = self.device_table.minimumHeight() - self.device_table.height()
+        if short <= 0 or not self.isVisible():
+            return
+        sizes, middle = self.split.sizes(), 1
+
+        def spare(pane: int) -> int:
+            return max(0, sizes[pane] - self.split.widget(pane).minimumSizeHint().height())
+
+        for pane in sorted((p for p in range(len(sizes)) if p != middle), key=spare, reverse=True):
+            taken = min(spare(pane), short)
+            sizes[pane] -= taken
+            sizes[middle] += taken
+            short -= taken
+        sizes[middle] += max(0, short)
+        self.split.setSizes(sizes)
 
     def _show_peer(self) -> None:
         selected = self.peer_table.selectionModel().selectedRows()
@@ -354,12 +376,14 @@ class PeersView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.refresh_peers()  # it was not refreshed while another view was open
         self.update_size()
+        QTimer.singleShot(0, self._make_room_for_devices)
         super().showEvent(event)
 
     def _refresh_if_shown(self) -> None:
         # In a full room peers change many times a second; a view nobody looks at need not follow.
         if self.isVisible():
             self.refresh_peers()
+            self.update_size()  # this laptop's own admissions of the evening were not counted either
 
     def refresh_peers(self) -> None:
         if self.node is None:
