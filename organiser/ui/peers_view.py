@@ -383,7 +383,6 @@ class PeersView(QWidget):
         # In a full room peers change many times a second; a view nobody looks at need not follow.
         if self.isVisible():
             self.refresh_peers()
-            self.update_size()  # this laptop's own admissions of the evening were not counted either
 
     def refresh_peers(self) -> None:
         if self.node is None:
