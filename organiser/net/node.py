@@ -312,7 +312,7 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         members = self.group.replica.roster().keys
         self._routes.update((s.peer_device, None if s.peer_hops is None else
                              believed(s.peer_neighbours, s.peer_hops, members), s.doubted) for s in live)
-        await self._routes.tell([link.session for link in self._links.values()], current, bool(lost))
+        await self._routes.tell([link.session for link in self._links.values()], current, lost)
 
     def _reroute(self) -> None:
         """A peer's counts changed: count again soon (once for all the NEIGHBOURS of a moment)."""

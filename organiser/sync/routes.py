@@ -106,7 +106,7 @@ class Routes:
         """The hops `peer` is told: none that go through it, nor its own."""
         return {a: n for a, n in self.hops.items() if a != peer and self.parents.get(a) != peer}
 
-    async def tell(self, sessions: list[Session], heard: frozenset[str], lost: bool) -> None:
+    async def tell(self, sessions: list[Session], heard: frozenset[str], lost: frozenset[str]) -> None:
         """Tell every peer whom we hear directly (nobody relays those devices' changesets to us) and
         the hops it may count on, and follow the tree on every link; when we lost a link, ask the
         others for what we may lack, and take again what no open link brings (after the tree has
@@ -118,6 +118,7 @@ class Routes:
             except (ConnectionError, OSError) as exc:
                 log.info("could not update %s: %s", session.peer_short, exc)
         for session in sessions if lost else ():
+            session.note_held(set(lost))  # the peer counted the lost devices' changesets as theirs to bring
             try:
                 await session.request_missing()
                 await session.take_orphans()  # authors only the lost link brought

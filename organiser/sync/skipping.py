@@ -142,6 +142,13 @@ class CopySkipping:
         self._note_authors |= authors
         self._note_wanted.set()
 
+    def note_held(self, authors: set[str]) -> None:
+        """Tell the peer, in the next note, what we hold of these authors: we lost the link that
+        brought them, so the peer no longer counts them as ours by that link, and reads us up to
+        date only once it knows we hold them (two laptops left in a room said "Exchanging changes"
+        for ever once the third went away, or was removed)."""
+        self._note(authors - {self.replica.device_id, self.peer_device})
+
     def _other_links(self) -> list[CopySkipping]:
         """Our other open conversations past HELLO: one still streaming its first sync brings authors too."""
         return [s for s in self.siblings() if s is not self and s.greeted_at is not None and not s.closed.is_set()]

@@ -349,6 +349,8 @@ class MembersView(QWidget):
 
     def _fill_events(self) -> None:
         events = self._upcoming()
+        # Each time: selecting a member enabled the buttons, and with no event they answer nothing
+        self.answer.setEnabled(bool(events))
         if self._events_filled is events:  # the same list as last time: nothing to redo
             return
         self._events_filled = events
@@ -359,7 +361,6 @@ class MembersView(QWidget):
         if not events:
             self.rsvp_event.addItem("No upcoming events", None)
         self.rsvp_event.setCurrentIndex(max(0, self.rsvp_event.findData(chosen)))
-        self.answer.setEnabled(bool(events))
 
     def _show_answer(self) -> None:
         member_id, event_id = self.current_id(), self.rsvp_event.currentData()

@@ -48,6 +48,7 @@ from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
 INVITE_HOURS = 24
+DEVICE_ROWS_SHOWN = 6  # a room's laptops; a bigger group's table scrolls
 REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
                 "no longer accept its connections or its changes. To keep what was written here that never reached "
                 "the group: File > Export… here and File > Import… on your new laptop; then File > Wipe this "
@@ -134,6 +135,8 @@ class PeersView(QWidget):
                                     "Devices on the same Wi-Fi appear here by themselves; where the network "
                                     "blocks that, use the Connect to address… button.")
         self.device_empty = EmptyHint(self.device_table, "Only this device so far: Invite a device… adds another.")
+        for changed in (self.devices.modelReset, self.devices.rowsInserted, self.devices.rowsRemoved):
+            changed.connect(self._fit_device_rows)  # after the hint's own: its height is set last
         self.conflict_empty = EmptyHint(self.conflict_table, "No conflicts: every edit made at the same time "
                                         "on two devices merged cleanly.")
         self.peer_detail = QLabel()
@@ -183,7 +186,7 @@ class PeersView(QWidget):
         self.vouch_button.setToolTip("Admit the selected laptop as an admin's: one a member let in may then invite "
                                      "too, and the laptops it admitted that wait for an admin come in with it")
         self.vouch_button.clicked.connect(self.vouch)
-        # How big the group has grown here (read each time the view opens), beside the buttons:
+        # How big the group has grown here (read when the view opens and as changes arrive), beside the buttons:
         # a line of its own made the view taller than 1024x600 allows.
         self.size_label = QLabel()
         self.size_label.setWordWrap(True)
@@ -200,7 +203,7 @@ class PeersView(QWidget):
         bottom_layout.addWidget(self.conflict_table, 1)
         bottom_layout.addLayout(conflict_row)
         self.incidents = IncidentsPanel(group, bridge)
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
         for part in (top, middle, bottom, self.incidents):
             split.addWidget(part)
         split.setChildrenCollapsible(False)
@@ -227,6 +230,38 @@ class PeersView(QWidget):
         self._update_conflict_note()
         self._show_device()
         self._show_peer()
+        self._fit_device_rows()
+
+    def _fit_device_rows(self) -> None:
+        """Hold every device of the group in sight (up to DEVICE_ROWS_SHOWN): with three laptops the
+        splitter left the table one row and a scroll bar once a removal was noted under it."""
+        table = self.device_table
+        rows = min(max(self.devices.rowCount(), 1), DEVICE_ROWS_SHOWN)
+        needed = (table.horizontalHeader().sizeHint().height() + rows * table.verticalHeader().defaultSectionSize()
+                  + 2 * table.frameWidth())
+        least = max(needed, table.fontMetrics().height() * 4)
+        self.device_empty.least = least  # the hint under an empty table sets the height back to its least
+        table.setMinimumHeight(least)
+        QTimer.singleShot(0, self._make_room_for_devices)  # once the table's new height is laid out
+
+    def _make_room_for_devices(self) -> None:
+        """The splitter keeps its panes' sizes when a table's minimum grows: give the devices' pane
+        what its table now needs, from the panes with room to spare (else the view grows and scrolls)."""
+        short = self.device_table.minimumHeight() - self.device_table.height()
+        if short <= 0 or not self.isVisible():
+            return
+        sizes, middle = self.split.sizes(), 1
+
+        def spare(pane: int) -> int:
+            return max(0, sizes[pane] - self.split.widget(pane).minimumSizeHint().height())
+
+        for pane in sorted((p for p in range(len(sizes)) if p != middle), key=spare, reverse=True):
+            taken = min(spare(pane), short)
+            sizes[pane] -= taken
+            sizes[middle] += taken
+            short -= taken
+        sizes[middle] += max(0, short)
+        self.split.setSizes(sizes)
 
     def _show_peer(self) -> None:
         selected = self.peer_table.selectionModel().selectedRows()
@@ -341,6 +376,7 @@ class PeersView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.refresh_peers()  # it was not refreshed while another view was open
         self.update_size()
+        QTimer.singleShot(0, self._make_room_for_devices)
         super().showEvent(event)
 
     def _refresh_if_shown(self) -> None:
@@ -426,6 +462,7 @@ class PeersView(QWidget):
             self._show_device()
         self.conflicts.reload()
         self._update_conflict_note()
+        self.update_size()  # two laptops up to date side by side said 7 and 8 changes
 
     def addresses_to_type(self) -> list[str]:
         """Where another device can reach this one: this machine's addresses and the real port;

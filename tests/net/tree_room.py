@@ -140,6 +140,6 @@ async def flap(liar: SyncNode, every: float, until_at: float) -> None:
         routes.flip = not routes.flip
         for link in list(liar._links.values()):
             try:
-                await routes.tell([link.session], frozenset(), False)
+                await routes.tell([link.session], frozenset(), frozenset())
             except (ConnectionError, OSError):
                 pass
