@@ -15,11 +15,12 @@ from organiser.core.errors import ValidationError
 from organiser.core.letters import plain
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.core.words import plural
-from organiser.core.working_groups import is_working_group, working_group_name
+from organiser.core.working_groups import is_working_group
 from organiser.formats import backup as backup_format
 from organiser.formats.common import OWN_UID, Misdecoded, ParsedItem, own_uid
 from organiser.services.backup import Progress
 from organiser.services.group import Group
+from organiser.services.import_merging import Person, digits, merge_into, what_merging_adds
 from organiser.store import queries
 from organiser.store.replica import LocalOp
 
@@ -104,22 +105,6 @@ class ImportPlan:
 
 # ---- planning -----------------------------------------------------------------------------
 
-def _digits(phone: str) -> str:
-    return "".join(c for c in phone if c.isdigit())
-
-
-@dataclass
-class _Person:
-    """A member as the plan will leave it: an existing one, or one this import adds."""
-
-    record_id: str | None
-    values: dict[str, Any]
-    roles: list[str]
-    skills: list[str]
-    planned: PlannedItem | None = None
-    new_id: str | None = None  # for a member added from a card with another tool's UID: derived from it
-
-
 class Planner:
     """Works out an ImportPlan from a file's items, item by item (`run`)."""
 
@@ -127,13 +112,13 @@ class Planner:
         self.group = group
         self.plan = plan
         self.progress = progress
-        self.by_email: dict[str, _Person] = {}
-        self.by_phone: dict[str, _Person] = {}
-        self.by_uid: dict[str, _Person] = {}  # Organiser's own UIDs and remembered ones of other tools
-        self.by_name: dict[str, list[_Person]] = {}  # the group's members by whole name, case and accents aside
+        self.by_email: dict[str, Person] = {}
+        self.by_phone: dict[str, Person] = {}
+        self.by_uid: dict[str, Person] = {}  # Organiser's own UIDs and remembered ones of other tools
+        self.by_name: dict[str, list[Person]] = {}  # the group's members by whole name, case and accents aside
         self.uid_seen: dict[str, str] = {}  # UIDs of members earlier in the file, and where
         self.event_ids: set[str] = set()
-        self.people: list[_Person] = []  # members this import adds or updates
+        self.people: list[Person] = []  # members this import adds or updates
         self.planned_ids: dict[str, str] = {}  # event/task ids this import already plans, and where
 
     def run(self, items: list[ParsedItem]) -> None:
@@ -170,12 +155,12 @@ class Planner:
 
     def _index_members(self) -> None:
         for m in self.group.members.list():
-            person = _Person(m.id, {k: v for k, v in m.to_json().items() if k not in ("id", "roles", "skills")},
+            person = Person(m.id, {k: v for k, v in m.to_json().items() if k not in ("id", "roles", "skills")},
                              list(m.roles), list(m.skills))
             self._index(person)
             self.by_name.setdefault(plain(m.name.strip()), []).append(person)
 
-    def _index(self, person: _Person) -> None:
+    def _index(self, person: Person) -> None:
         if person.record_id:
             self.by_uid[own_uid(person.record_id)] = person
         if person.values.get("source_uid"):
@@ -183,16 +168,16 @@ class Planner:
         for email in person.values.get("emails") or []:
             self.by_email.setdefault(email.casefold(), person)
         for phone in person.values.get("phones") or []:
-            if len(_digits(phone)) >= 3:
-                self.by_phone.setdefault(_digits(phone), person)
+            if len(digits(phone)) >= 3:
+                self.by_phone.setdefault(digits(phone), person)
 
-    def _match(self, values: Mapping[str, Any]) -> tuple[_Person | None, str]:
+    def _match(self, values: Mapping[str, Any]) -> tuple[Person | None, str]:
         for email in values.get("emails") or []:
             found = self.by_email.get(str(email).casefold())
             if found:
                 return found, f"same email {email}"
         for phone in values.get("phones") or []:
-            found = self.by_phone.get(_digits(str(phone)))
+            found = self.by_phone.get(digits(str(phone)))
             if found:
                 return found, f"same phone {phone}"
         return None, ""
@@ -214,10 +199,10 @@ class Planner:
         if match is None and self._plan_by_name(item, values, roles, skills):
             return
         if match is None:
-            self._plan_new_person(item, _Person(None, values, roles, skills, new_id=new_id))
+            self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id))
         elif not self._skip_or_merge(item, match, why, values, roles, skills):
             match_name = match.values.get("name") or ""
-            self._plan_new_person(item, _Person(None, values, roles, skills, new_id=new_id),
+            self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id),
                                   duplicate_of=match_name,
                                   reason=f"likely duplicate of {match_name} ({why}); not merged")
 
@@ -238,7 +223,7 @@ class Planner:
             return False
         member = named[0]
         known_as = member.values.get("name") or name
-        added = _what_merging_adds(member, values, roles, skills)
+        added = what_merging_adds(member, values, roles, skills)
         if not added:
             self._add(item, SKIP, reason=f"already there as {known_as} (same name)", record_id=member.record_id)
             return True
@@ -246,10 +231,10 @@ class Planner:
             if member.planned.ops:  # its writes are worked out (a card with their UID): this row's cannot join
                 self._add(item, SKIP, reason=f"same member as {member.planned.where} ({known_as})")
                 return True
-            _merge_into(member, values, roles, skills)
+            merge_into(member, values, roles, skills)
             self._add(item, SKIP, reason=f"merged into {known_as} from {member.planned.where} (same name)")
             return True
-        _merge_into(member, values, roles, skills)
+        merge_into(member, values, roles, skills)
         member.planned = self._add(item, UPDATE, reason=f"{known_as} (same name): adds {added}",
                                    record_id=member.record_id)
         self.people.append(member)
@@ -278,17 +263,17 @@ class Planner:
             return True, None
         return False, new_id
 
-    def _plan_new_person(self, item: ParsedItem, person: _Person, **kw: Any) -> None:
+    def _plan_new_person(self, item: ParsedItem, person: Person, **kw: Any) -> None:
         person.planned = self._add(item, ADD, **kw)
         self._index(person)
         self.people.append(person)
 
-    def _skip_or_merge(self, item: ParsedItem, match: _Person, why: str, values: Mapping[str, Any],
+    def _skip_or_merge(self, item: ParsedItem, match: Person, why: str, values: Mapping[str, Any],
                        roles: list[str], skills: list[str]) -> bool:
         """For an item that looks like `match`: skip it when it adds nothing, merge it when
         asked to; False when it is to be added beside the likely duplicate."""
         match_name = match.values.get("name") or ""
-        new_stuff = bool(_what_merging_adds(match, values, roles, skills))
+        new_stuff = bool(what_merging_adds(match, values, roles, skills))
         same_name = str(values.get("name", "")).casefold() == str(match_name).casefold()
         if not new_stuff and same_name:
             self._add(item, SKIP, reason=f"already there as {match_name} ({why})", record_id=match.record_id,
@@ -296,7 +281,7 @@ class Planner:
             return True
         if not self.plan.merge_duplicates:
             return False
-        _merge_into(match, values, roles, skills)
+        merge_into(match, values, roles, skills)
         if match.planned is not None:  # merged into a member this same import adds
             self._add(item, SKIP, reason=f"merged into {match_name} from {match.planned.where} ({why})",
                       duplicate_of=match_name)
@@ -309,7 +294,7 @@ class Planner:
                       duplicate_of=match_name)
         return True
 
-    def _replace_member(self, item: ParsedItem, known: _Person, values: Mapping[str, Any],
+    def _replace_member(self, item: ParsedItem, known: Person, values: Mapping[str, Any],
                         roles: list[str], skills: list[str]) -> None:
         """A card or row whose UID is a member's: what the file carries replaces the member's
         values (the file wins; nothing is appended), what it cannot carry stays."""
@@ -329,7 +314,7 @@ class Planner:
         known.planned = self._add(item, UPDATE, reason=f"changed: {', '.join(changed)}",
                                   record_id=known.record_id, ops=ops)
 
-    def _replacing_ops(self, item: ParsedItem, known: _Person, values: Mapping[str, Any],
+    def _replacing_ops(self, item: ParsedItem, known: Person, values: Mapping[str, Any],
                        roles: list[str], skills: list[str]) -> list[LocalOp]:
         """The ops that make a known member what the item carries (its other fields stay)."""
         assert known.record_id is not None
@@ -344,7 +329,7 @@ class Planner:
         return members.build_edit(known.record_id, fields) + members.build_traits_edit(
             known.record_id, wanted, current={"roles": known.roles, "skills": known.skills})
 
-    def _finish_member(self, person: _Person) -> None:
+    def _finish_member(self, person: Person) -> None:
         planned = person.planned
         if planned is None or planned.action not in (ADD, UPDATE) or planned.ops:
             return  # nothing to do, or already worked out (a known UID)
@@ -443,60 +428,3 @@ class Planner:
             else:
                 item.warnings.append(f"no member has the email {email}; the task was left unassigned")
         self._plan_dated(item, "task", values, links)
-
-
-def _what_merging_adds(match: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> str:
-    """What merging would add to `match`, in the import's report: "working group Housing, phones"."""
-    probe = _Person(match.record_id, {k: (list(v) if isinstance(v, list) else v) for k, v in match.values.items()},
-                    list(match.roles), list(match.skills))
-    _merge_into(probe, values, roles, skills)
-    said = [f"working group {working_group_name(r)}" if is_working_group(r) else f"role {r}"
-            for r in probe.roles if r not in match.roles]
-    said += [f"skill {s}" for s in probe.skills if s not in match.skills]
-    said += [k.replace("_", " ") for k in sorted(probe.values) if probe.values[k] != match.values.get(k)]
-    return ", ".join(said)
-
-
-def _merge_into(person: _Person, values: Mapping[str, Any], roles: list[str], skills: list[str]) -> None:
-    """Fold an imported member into a likely duplicate: lists are joined, empty fields
-    filled, notes appended; the name and other set fields are kept."""
-    for key in ("emails", "phones"):
-        _join_contacts(person.values.setdefault(key, []), values.get(key) or [], key)
-    for target, new in ((person.roles, roles), (person.skills, skills)):
-        _join_traits(target, new)
-    _append_notes(person.values, str(values.get("notes") or "").strip())
-    _fill_empty(person.values, values)
-
-
-def _join_traits(have: list[str], new: list[str]) -> None:
-    """Add the roles (or skills) not already there, whatever their case."""
-    for value in new:
-        if value.casefold() not in {v.casefold() for v in have}:
-            have.append(value)
-
-
-def _append_notes(have: dict[str, Any], notes: str) -> None:
-    """The imported notes after the member's, unless already in them."""
-    if notes and notes not in str(have.get("notes") or ""):
-        have["notes"] = "\n\n".join(n for n in (have.get("notes"), notes) if n)
-
-
-def _join_contacts(have: list[str], new: list[str], key: str) -> None:
-    """Add the emails (or phones) not already there, compared as people mean them."""
-    folded = {_fold(key, v) for v in have}
-    for value in new:
-        if _fold(key, value) not in folded:
-            have.append(value)
-            folded.add(_fold(key, value))
-
-
-def _fill_empty(have: dict[str, Any], values: Mapping[str, Any]) -> None:
-    """Fields the member has empty take the imported value; set ones are kept."""
-    for key, value in values.items():
-        if key not in ("emails", "phones", "notes", "name") and value not in (None, "", []) \
-                and have.get(key) in (None, "", [], False):
-            have[key] = value
-
-
-def _fold(key: str, value: str) -> str:
-    return value.casefold() if key == "emails" else _digits(value)
