@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import itertools
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from organiser.core.keys import device_id_for, public_key_hex
 from organiser.core.membership import ADMIT, FOUND, POLICY, REMOVE, Entry, evaluate
 from organiser.core.waiting_devices import removed_by_an_admin
-
-
-def _device() -> tuple[str, str]:
-    public = public_key_hex(Ed25519PrivateKey.generate())
-    return device_id_for(public), public
-
+from tests.core.test_membership_rules import _device
 
 ADMIN, ADMIN_KEY = _device()
 SPARE, SPARE_KEY = _device()  # a laptop an admin let in; it let the stolen laptop in

@@ -9,18 +9,10 @@ from __future__ import annotations
 import itertools
 import random
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from organiser.core.keys import device_id_for, public_key_hex
 from organiser.core.membership import ADMIT, FOUND, POLICY, Entry, Membership, evaluate
 from organiser.core.membership_limits import MAX_MEMBER_ADMISSIONS
 from organiser.core.waiting_devices import Waiting, may_wait, waiting_for_an_admin
-
-
-def _device() -> tuple[str, str]:
-    public = public_key_hex(Ed25519PrivateKey.generate())
-    return device_id_for(public), public
-
+from tests.core.test_membership_rules import _device
 
 FOUNDER, FOUNDER_KEY = _device()
 B, B_KEY = _device()
