@@ -31,9 +31,11 @@ from organiser.core.errors import OrganiserError
 from organiser.services import clock
 from organiser.services.group import Group
 from organiser.ui.agenda_actions import AgendaItemActions
+from organiser.ui.bidi import day_text
 from organiser.ui.bridge import Bridge
 from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
 from organiser.ui.minutes_editor import MinutesEditor
+from organiser.ui.models.events import time_range
 from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
 from organiser.ui.models.tasks import due_words
 from organiser.ui.narrow import ButtonRow, Columns, ElidedCombo, wrapped_heading
@@ -251,7 +253,8 @@ class MeetingView(QWidget):
             event = self.group.events.get(event_id)
             # Everything shown in these rich-text labels is escaped: a title from a peer could
             # otherwise write markup into the room's view (a fake tally).
-            self.heading.setText(f"<b>{_html(event.title)}</b> — {_html(event.start.replace('T', ' '))}"
+            when = day_text(event.start_dt, "%A %-d %B %Y") + ", " + time_range(event)  # as Events says it
+            self.heading.setText(f"<b>{_html(event.title)}</b> — {_html(when)}"
                                  f"{' · ' + _html(event.location) if event.location else ''}")
             self.ticker.start()
         self._refresh_side()

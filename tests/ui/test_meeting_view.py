@@ -355,3 +355,14 @@ def test_before_an_event_is_chosen_nothing_in_the_meeting_takes_typing(qtbot: An
     assert view.editor.text.toPlainText() == "" and view.item_minutes.value() == 0
     assert view.current_label.text() == ""  # no "Next item starts the first one": there is none
     window.close()
+
+
+def test_the_meetings_heading_says_the_events_day_as_events_does(meeting, qtbot: Any) -> None:
+    from organiser.ui.bidi import day_text
+    from organiser.ui.models.events import time_range
+
+    window, event_id = meeting
+    event = window.group.events.get(event_id)
+    heading = window.meeting_view.heading.text()
+    assert f"{day_text(event.start_dt, '%A %-d %B %Y')}, {time_range(event)}" in heading  # "Thursday 3 December…"
+    assert event.start.replace("T", " ") not in heading  # it said "2026-12-03 19:00" beside Events' words
