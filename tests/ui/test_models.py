@@ -218,3 +218,9 @@ def test_a_last_sync_in_another_year_names_the_year() -> None:
     assert ago(synced, now=datetime(2026, 12, 5, 9, 0).timestamp()) == "02 Dec 14:00"
     assert ago(synced, now=datetime(2027, 1, 1, 0, 5).timestamp()) == "02 Dec 2026 14:00"  # over the year's end
     assert ago(synced, now=datetime(2027, 12, 5, 9, 0).timestamp()) == "02 Dec 2026 14:00"
+
+
+def test_an_agenda_items_clock_past_an_hour_reads_hours_minutes_and_seconds() -> None:
+    from organiser.ui.models.meeting import clock_text
+
+    assert [clock_text(s) for s in (0, 65, 3599, 3600, 6000)] == ["0:00", "1:05", "59:59", "1:00:00", "1:40:00"]

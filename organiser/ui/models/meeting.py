@@ -19,7 +19,9 @@ CURRENT_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 def clock_text(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    """A time box's clock as a wall clock reads it: "4:05", past an hour "1:40:00" (not "100:00")."""
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 class AgendaModel(QAbstractListModel):
