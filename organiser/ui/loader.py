@@ -1,6 +1,6 @@
 """Reading a whole view's worth of records (50,000 members) on a worker thread with its own
 SQLite connection, so the window paints and answers while it happens. The result comes
-back to the GUI thread through a queued signal."""
+back to the GUI thread as a slow step's does (ui/worker.py)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal
 from sqlite_utils import Database
 
 from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME
+from organiser.ui.worker import off_the_qt_thread
 
 log = logging.getLogger(__name__)
-
-
-class _Relay(QObject):
-    finished = Signal(object)
-    failed = Signal(str)
 
 
 class BackgroundReader:
@@ -30,12 +25,12 @@ class BackgroundReader:
     def __init__(self, group_path: Path, *, threaded: bool = True) -> None:
         self.path = group_path / DB_NAME
         self.threaded = threaded
-        self._relays: set[_Relay] = set()
+        self._pending = 0
 
     @property
     def pending(self) -> int:
         """Reads started on a worker whose outcome has not been handed back yet."""
-        return len(self._relays)
+        return self._pending
 
     def read(self, fn: Callable[[Database], Any], on_done: Callable[[Any], None],
              on_error: Callable[[str], None] | None = None, *, writes: bool = False) -> None:
@@ -47,38 +42,24 @@ class BackgroundReader:
             finally:
                 db.close()
             return
-        # Owned by the application and deleted by Qt's loop once it has delivered, never by the
-        # thread that lets go of it last: a QObject of the GUI thread deleted on the worker while Qt
-        # delivered an event crashed the app (SIGSEGV in processEvents; ui/worker.py says the same).
-        relay = _Relay(QCoreApplication.instance())
-        self._relays.add(relay)  # counted until the result is delivered
-
-        def deliver(result: Any) -> None:
-            self._relays.discard(relay)
-            relay.deleteLater()
-            on_done(result)
-
-        def fail(message: str) -> None:
-            self._relays.discard(relay)
-            relay.deleteLater()
-            if on_error is not None:
-                on_error(message)
-
-        relay.finished.connect(deliver)
-        relay.failed.connect(fail)
+        self._pending += 1
         path = self.path
 
-        def work() -> None:
+        def work() -> Any:
+            db = connect(path, readonly=not writes)
             try:
-                db = connect(path, readonly=not writes)
-                try:
-                    result = fn(db)
-                finally:
-                    db.close()
-            except Exception as exc:  # reported on the GUI thread, with context in the log
-                log.exception("reading %s in the background failed", path)
-                relay.failed.emit(f"Could not read {path.name}: {exc}")
-                return
-            relay.finished.emit(result)
+                return fn(db)
+            finally:
+                db.close()
 
-        QThreadPool.globalInstance().start(work)
+        def deliver(result: Any) -> None:
+            self._pending -= 1
+            on_done(result)
+
+        def fail(exc: BaseException) -> None:  # reported on the GUI thread, with context in the log
+            self._pending -= 1
+            log.error("reading %s in the background failed", path, exc_info=exc)
+            if on_error is not None:
+                on_error(f"Could not read {path.name}: {exc}")
+
+        off_the_qt_thread(work, deliver, fail)

@@ -45,7 +45,7 @@ def test_a_background_readers_relay_is_deleted_on_the_gui_thread_whoever_lets_go
     reader = BackgroundReader(group.path)
     read: list[int] = []
     reader.read(lambda db: db.execute("SELECT count(*) FROM changes").fetchone()[0], read.append)
-    held = list(reader._relays)  # a reference the GUI thread does not hold at the end
+    held = list(worker._waiting)  # a reference the GUI thread does not hold at the end
     deleted_on: list[str] = []
     held[0].destroyed.connect(lambda *_: deleted_on.append(threading.current_thread().name),
                               Qt.ConnectionType.DirectConnection)
