@@ -370,7 +370,7 @@ def _apply(state: Membership, e: Entry, log: _Log, verdicts: Verdicts) -> str | 
     if target is not None and target.removed and e.action == REMOVE:
         return remove_again(e, author, target)
     if target is None and e.action == REMOVE and e.target:
-        return bar(state, e, author)
+        return bar(state, e)
     if target is None or target.removed:
         return NOT_A_MEMBER
     on_member = _ON_MEMBER.get(e.action)

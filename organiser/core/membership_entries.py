@@ -93,7 +93,7 @@ class Membership:
     removals: int = 0  # effective removals so far (the discovery key changes with each)
     ignored: list[tuple[Entry, str]] = field(default_factory=list)
     closings: list[tuple[Order, dict[str, int]]] = field(default_factory=list)  # effective, with `seen`
-    barred: dict[str, str] = field(default_factory=dict)  # removed by an admin outside the roster -> that admin
+    barred: set[str] = field(default_factory=set)  # devices an admin removed where the roster did not hold them
 
     def admitted(self, device: str) -> bool:
         found = self.devices.get(device)

@@ -39,11 +39,11 @@ def remove_again(e: Entry, author: Device, target: Device) -> str | None:
     return None
 
 
-def bar(state: Membership, e: Entry, author: Device) -> str | None:
+def bar(state: Membership, e: Entry) -> str | None:
     """An admin's removal of a device the roster does not hold here (one waiting for an admin, or
     one whose admission a later removal took back): no later admission of it counts, so a member's
     modified client cannot let the key back in."""
     if kept_of(e) is None:
         return "the removal does not name the last changeset that stays"
-    state.barred.setdefault(e.target, author.id)
+    state.barred.add(e.target)
     return None

@@ -89,4 +89,4 @@ def removed_by_an_admin(held: Membership) -> set[str]:
     removed under the earlier rules, when a member's laptop's admission of it beyond one step still
     counted, or one whose admission a later removal (of the laptop that admitted it) took back.
     None of them waits for an admin, and no admission of one counts."""
-    return {d.id for d in held.devices.values() if d.removed} | held.barred.keys()
+    return {d.id for d in held.devices.values() if d.removed} | held.barred
