@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -82,22 +84,36 @@ async def test_laptops_in_a_line_read_up_to_date_with_their_neighbours_once_rela
 
 
 
-async def _three_linked_after_an_evening(tmp_path: Path) -> tuple[list[Group], list[SyncNode]]:
-    """Office, door and minutes laptops linked to each other, each having written, all up to date."""
+@asynccontextmanager
+async def _three_linked_after_an_evening(tmp_path: Path) -> AsyncIterator[tuple[list[Group], list[SyncNode]]]:
+    """Office, door and minutes laptops linked to each other, each having written, all up to date;
+    stopped and closed afterwards."""
     office = create_group(tmp_path / "office", "Tenants Union", "office laptop")
     groups = [office] + [add_device(office, tmp_path / name, name) for name in ("door laptop", "minutes laptop")]
     sync_all(groups, rounds=2)
     nodes: list[SyncNode] = []
-    for group in groups:
-        nodes.append(SyncNode(group, listen_host="127.0.0.1", discovery=False,
-                              static_peers=[("127.0.0.1", n.port) for n in nodes]))
-        await nodes[-1].start()
-    for group in groups:  # each takes the changesets of the other two from their own links
-        group.members.add(f"Written on {group.device_name}")
-    everyone = {"office laptop", "door laptop", "minutes laptop"}
-    await until(lambda: all(in_step_with(n) == everyone - {n.group.device_name} for n in nodes),
-                what="every laptop up to date with the two others")
-    return groups, nodes
+    try:
+        for group in groups:
+            nodes.append(SyncNode(group, listen_host="127.0.0.1", discovery=False,
+                                  static_peers=[("127.0.0.1", n.port) for n in nodes]))
+            await nodes[-1].start()
+        for group in groups:  # each takes the changesets of the other two from their own links
+            group.members.add(f"Written on {group.device_name}")
+        everyone = {"office laptop", "door laptop", "minutes laptop"}
+        await until(lambda: all(in_step_with(n) == everyone - {n.group.device_name} for n in nodes),
+                    what="every laptop up to date with the two others")
+        yield groups, nodes
+    finally:
+        for n in nodes:
+            await n.stop()
+        for group in groups:
+            group.close()
+
+
+async def _office_and_door_in_step(groups: list[Group], nodes: list[SyncNode]) -> None:
+    await until(lambda: in_step_with(nodes[0]) == {"door laptop"} and in_step_with(nodes[1]) == {"office laptop"},
+                what="office and door up to date with each other")
+    assert groups[1].replica.state_hash() == groups[0].replica.state_hash()
 
 
 async def test_the_two_laptops_left_read_up_to_date_once_the_third_went_away(tmp_path: Path) -> None:
@@ -105,33 +121,16 @@ async def test_the_two_laptops_left_read_up_to_date_once_the_third_went_away(tmp
     office and door laptops hold the same, yet each said 'Exchanging changes with 1 laptop' until
     the third came back: neither had said it holds what the third wrote (each had it by its own
     link to the third)."""
-    groups, nodes = await _three_linked_after_an_evening(tmp_path)
-    office, door, _minutes = groups
-    try:
+    async with _three_linked_after_an_evening(tmp_path) as (groups, nodes):
         await nodes[2].stop()
-        await until(lambda: in_step_with(nodes[0]) == {"door laptop"} and in_step_with(nodes[1]) == {"office laptop"},
-                    what="office and door up to date with each other")
-        assert door.replica.state_hash() == office.replica.state_hash()
-    finally:
-        for n in nodes:
-            await n.stop()
-        for group in groups:
-            group.close()
+        await _office_and_door_in_step(groups, nodes)
 
 
 async def test_the_admin_reads_up_to_date_with_the_others_after_removing_a_laptop(tmp_path: Path) -> None:
     """The same evening, the admin removes the minutes laptop: the office laptop said 'Exchanging
     changes with 1 laptop' for as long as the app ran, the two laptops holding the same."""
-    groups, nodes = await _three_linked_after_an_evening(tmp_path)
-    office, door, minutes = groups
-    try:
+    async with _three_linked_after_an_evening(tmp_path) as (groups, nodes):
+        office, door, minutes = groups
         office.membership.remove(minutes.device_id)
         await until(lambda: minutes.device_id in door.replica.roster().limits, what="the door heard of the removal")
-        await until(lambda: in_step_with(nodes[0]) == {"door laptop"} and in_step_with(nodes[1]) == {"office laptop"},
-                    what="office and door up to date with each other")
-        assert door.replica.state_hash() == office.replica.state_hash()
-    finally:
-        for n in nodes:
-            await n.stop()
-        for group in groups:
-            group.close()
+        await _office_and_door_in_step(groups, nodes)
