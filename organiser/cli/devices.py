@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +90,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         if args.json:
             print_json([{**d.to_json(), "state": states.get(d.id, ""), **_heard_json(news.get(d.id))} for d in devices]
                        + [w.to_json() for w in waiting])
+            if standing.unlisted:  # the list stays the list a script reads; the person is told beside it
+                print(standing.unlisted_sentence(), file=sys.stderr)
             return 0
         print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
                       d.admin, d.removed, _when(d.last_seen), states.get(d.id, "")) for d in devices]

@@ -83,3 +83,41 @@ def test_an_admin_removes_a_laptop_waiting_for_an_admin_and_no_vouch_brings_it_b
     assert "stranger" not in vouched.out  # it brought nothing with it
     listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "office").json()
     assert "stranger's laptop" not in {d["name"] for d in listed}
+
+
+def test_device_list_json_says_on_stderr_how_many_waiting_laptops_it_left_out(organiser_in_process, tmp_path,
+                                                                             monkeypatch):
+    """A puppets' flood: the list stops at MAX_LISTED; with --json the output stays one JSON list a
+    script reads, and the sentence saying how many more wait goes to stderr for the person."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from organiser.core.changeset import GENESIS, Op, sign_changeset
+    from organiser.core.keys import device_id_for, public_key_hex
+    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
+    from organiser.core.records import new_id
+    from organiser.store import waiting_devices
+    from tests.bad_peer import BadPeer
+
+    def admission(key: str, name: str) -> Op:
+        return Op(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key, "name": name,
+                                                     "invite": ""})
+
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop")
+    office.membership.set_policy(members_may_invite=True)
+    door = add_device(office, tmp_path / "door", "door laptop")
+    sync_all([office, door])
+    puppets = [Ed25519PrivateKey.generate() for _ in range(2)]
+    office.replica.apply([BadPeer(door).sign([admission(public_key_hex(k), f"puppet {i}")
+                                              for i, k in enumerate(puppets)])])
+    for i, key in enumerate(puppets):
+        office.replica.apply([sign_changeset(key, office.id, device_id_for(public_key_hex(key)), 1, GENESIS,
+                                             office.replica.clock.now(),
+                                             [admission(public_key_hex(Ed25519PrivateKey.generate()), f"guest {i}")])])
+    for g in (office, door):
+        g.close()
+    monkeypatch.setattr(waiting_devices, "MAX_LISTED", 1)
+
+    listed = organiser_in_process("device", "list", "--json", data_dir=tmp_path / "office")
+    assert listed.code == 0, listed.err
+    assert {d["name"] for d in listed.json()} >= {"office laptop", "door laptop", "puppet 0", "puppet 1"}
+    assert "More laptops wait than listed" in listed.err
