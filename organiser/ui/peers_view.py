@@ -364,7 +364,7 @@ class PeersView(GroupDevicesPane, QWidget):
         selected = self.conflict_table.selectionModel().selectedRows()
         row = selected[0].data(ROW_ROLE) if selected else None
         if n == 0:
-            text = "No conflicts: every concurrent edit merged cleanly."
+            text = ""  # the empty table says there are none
         elif row is None:
             text = (f"{n} value{'s' if n != 1 else ''} lost to a concurrent edit. Click one to restore it or "
                     "keep the current value.")

@@ -105,6 +105,7 @@ def test_clicking_a_device_and_a_conflict_row_selects_it(window: MainWindow, qtb
     assert view.device_table.selectionModel().isRowSelected(0)
     assert not view.use_other.isEnabled()  # no conflict to settle
     assert view.conflict_empty.isVisible()
+    assert "merged cleanly" not in view.conflict_note.text()  # said once, in the empty table
 
 
 def test_double_clicking_an_events_task_opens_it(window: MainWindow, qtbot: Any) -> None:
