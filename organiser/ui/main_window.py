@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser import __version__
+from organiser.core.words import plural
 from organiser.services.group import Group
 from organiser.store import queries
 from organiser.ui.bridge import Bridge
@@ -415,10 +416,12 @@ class MainWindow(QMainWindow):
         self._show_peers(peers)
 
     def _show_peers(self, peers: list[PeerInfo]) -> None:
-        connected = [p for p in peers if p.connected]
+        # One sentence says it all ("Up to date with 2 laptops"): a count of "peers connected" beside
+        # it said the same again, and "Alone on the network · 0 peers connected" twice over.
         syncing = [p for p in peers if p.state == "syncing"]
-        self.peer_label.setText(f"{len(connected)} peer{'s' if len(connected) != 1 else ''} connected")
-        self.sync_label.setText("Syncing…" if syncing else sync_words(peers) if peers else "Alone on the network")
+        self.peer_label.setText("")
+        self.sync_label.setText(f"Exchanging changes with {plural(len(syncing), 'laptop')}…" if syncing
+                                else sync_words(peers))
 
     def on_sync_progress(self, done: int, total: int, what: str) -> None:
         if total and done >= total:
