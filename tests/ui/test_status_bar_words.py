@@ -25,7 +25,7 @@ def status_bar_reads(window: MainWindow) -> list[str]:
 
 
 def test_a_laptop_alone_and_then_in_step_says_so_once_in_its_status_bar(
-        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:  # noqa: F811 (the fixture)
     a, b = two_devices
     there = node_module.SyncNode(b, listen_host="127.0.0.1", discovery=False)
     here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False)
