@@ -12,9 +12,10 @@ import ifaddr
 
 from organiser.core.errors import OrganiserError
 from organiser.net.handshake import Peer, PeerRefused, meet_member
-from organiser.net.outbound import REMOVED_MESSAGE, REMOVED_NOTICE
+from organiser.net.outbound import REMOVED_MESSAGE
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
+from organiser.services.removed_here import REMOVED_NOTICE
 from organiser.sync.session import Session, SessionStats
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,124 @@
+"""What a laptop an admin removed knows of its removal, in the words its person needs: who removed
+it and when (from the admin's signed removal a member showed it, core/removal_proof.py), what that
+means, how many of the changes made here reach no laptop of the group, and what to do.
+
+The removed laptop's own log never holds its removal (nothing reaches it after it), so this reads what
+its sync node kept when a member refused it (net/admission.py): the notice (when, and who told it) and,
+when checked, the admin's removal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from organiser.core.hlc import make_stamp, physical_ms
+from organiser.core.removal_proof import RemovalProof, check_removal
+from organiser.core.words import plural
+
+if TYPE_CHECKING:
+    from organiser.services.group import Group
+
+REMOVED_NOTICE = "removed_notice"  # meta: "<unix time> <device id or address>" of the member that told this laptop
+REMOVAL_PROOF = "removal_proof"  # meta: the admin's removal of this laptop, checked (JSON: by, hlc, kept)
+
+WHAT_IT_MEANS = ("What is entered here stays on this laptop, but no longer reaches the group's other laptops; "
+                 "everything synced before the removal stays here too.")
+WHAT_TO_DO = ("To take part again, ask an admin for a new invite: this laptop joins again as a new device once "
+              "its copy of the group is wiped (File > Wipe this laptop's copy…). Before wiping, write down or "
+              "hand over what was entered here since the removal: the other laptops do not have it.")
+
+
+@dataclass(frozen=True)
+class RemovedHere:
+    """This laptop's removal as it knows it. `removed_by`/`removed_at` are known only from an admin's
+    signed removal (checked); `not_reached` counts the changes made here that no laptop of the group
+    takes: exactly when the removal is known, else those made since this laptop was told (at least)."""
+
+    told_at: datetime | None
+    told_by: str  # the member's laptop that said so, by name (or its address)
+    removed_by: str  # the admin's laptop, by name; "" when not known
+    removed_at: datetime | None
+    not_reached: int
+    exact: bool  # `not_reached` counts from the removal itself (else from when this laptop was told)
+
+    def headline(self) -> str:
+        return "This laptop was removed from the group"
+
+    def who_and_when(self) -> str:
+        if self.removed_by and self.removed_at is not None:
+            return f"{self.removed_by} removed it on {when(self.removed_at)}."
+        told = f" on {when(self.told_at)}" if self.told_at is not None else ""
+        return (f"{self.told_by or 'A laptop of the group'} said so{told}; who removed it, and when, "
+                "this laptop does not know yet.")
+
+    def not_reached_sentence(self) -> str:
+        if not self.not_reached:
+            return "Nothing entered here since the removal is missing from the group."
+        since = "since the removal" if self.exact else "since this laptop was told"
+        changes = plural(self.not_reached, "change")
+        return (f"{changes[:1].upper()}{changes[1:]} made here {since} did not reach the group" if self.exact
+                else f"At least {changes} made here {since} did not reach the group") + (
+            " (check-ins, RSVPs, edits): they are kept on this laptop only.")
+
+
+def when(moment: datetime) -> str:
+    return f"{moment:%-d %B %Y at %H:%M}"
+
+
+def removed_here(group: Group) -> RemovedHere | None:
+    """This laptop's removal, or None when no member has told it that it was removed."""
+    notice = group.replica.meta(REMOVED_NOTICE) or ""
+    proof = _proof(group)
+    if not notice and proof is None:
+        return None
+    told_at_text, _, told_by = notice.partition(" ")
+    told_at = datetime.fromtimestamp(float(told_at_text)) if told_at_text else None
+    names = {d.id: d.name for d in group.membership.list()}
+    if proof is not None:
+        count = group.db.execute("SELECT count(*) FROM change_log WHERE author = ? AND seq > ?",
+                                 [group.device_id, proof.kept]).fetchone()[0]
+    else:
+        since = make_stamp(int(told_at.timestamp() * 1000)) if told_at is not None else 0
+        count = group.db.execute("SELECT count(*) FROM change_log WHERE author = ? AND hlc >= ?",
+                                 [group.device_id, since]).fetchone()[0]
+    return RemovedHere(
+        told_at=told_at,
+        told_by=names.get(told_by) or (f"The laptop at {told_by}" if told_by else ""),
+        removed_by=names.get(proof.by, "") if proof is not None else "",
+        removed_at=datetime.fromtimestamp(physical_ms(proof.hlc) / 1000) if proof is not None else None,
+        not_reached=count, exact=proof is not None)
+
+
+def _proof(group: Group) -> RemovalProof | None:
+    kept = group.replica.meta(REMOVAL_PROOF)
+    if not kept:
+        return None
+    try:
+        doc = json.loads(kept)
+        return RemovalProof(str(doc["by"]), int(doc["hlc"]), int(doc["kept"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def keep_removal_proof(group: Group, body: bytes, signature: bytes) -> bool:
+    """Check the removal a member showed (core/removal_proof.py) and keep it when it is this laptop's,
+    signed by an admin this laptop knows, and keeps no more than one kept already. Whether it was kept."""
+    roster = group.replica.roster()
+    proof = check_removal(body, signature, group=group.id, device=group.device_id, keys=roster.keys,
+                          admins=roster.admins)
+    if proof is None:
+        return False
+    held = _proof(group)
+    if held is not None and held.kept <= proof.kept:
+        return False
+    group.replica.set_meta(REMOVAL_PROOF, json.dumps({"by": proof.by, "hlc": proof.hlc, "kept": proof.kept}))
+    return True
+
+
+def forget_removal_proof(group: Group) -> None:
+    """A member let this laptop in after all (net/admission.py): what it was shown no longer stands."""
+    if group.replica.meta(REMOVAL_PROOF):
+        group.replica.set_meta(REMOVAL_PROOF, "")
