@@ -17,6 +17,7 @@ from organiser.net.limits import KeptAway
 from organiser.net.link import is_member
 from organiser.net.outbound import REMOVED_MESSAGE
 from organiser.services.removed_here import REMOVED_NOTICE, forget_removal_proof, keep_removal_proof
+from organiser.services.removed_nearby import note_removed_knock
 from organiser.sync import protocol as p
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class Admission:
 
     def _refusal_for(self, device: str) -> str:
         if device in self.group.replica.roster().limits:
+            # Still in the room: Peers & group on this laptop says so (services/removed_nearby.py).
+            if note_removed_knock(self.group, device):
+                self.group.bus.publish(PeersChanged())
             return REMOVED_MESSAGE
         return "this device is not a member of the group"
 

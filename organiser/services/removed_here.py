@@ -10,13 +10,14 @@ when checked, the admin's removal.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.core.removal_proof import RemovalProof, check_removal
 from organiser.core.words import plural
+from organiser.services.history import Write, summary
 
 if TYPE_CHECKING:
     from organiser.services.group import Group
@@ -26,9 +27,6 @@ REMOVAL_PROOF = "removal_proof"  # meta: the admin's removal of this laptop, che
 
 WHAT_IT_MEANS = ("What is entered here stays on this laptop, but no longer reaches the group's other laptops; "
                  "everything synced before the removal stays here too.")
-WHAT_TO_DO = ("To take part again, ask an admin for a new invite: this laptop joins again as a new device once "
-              "its copy of the group is wiped (File > Wipe this laptop's copy…). Before wiping, write down or "
-              "hand over what was entered here since the removal: the other laptops do not have it.")
 
 
 @dataclass(frozen=True)
@@ -43,13 +41,21 @@ class RemovedHere:
     removed_at: datetime | None
     not_reached: int
     exact: bool  # `not_reached` counts from the removal itself (else from when this laptop was told)
+    kept: int | None = None  # this laptop's last change the group keeps, when the removal is known
+    since: datetime | None = None  # when the first change here that did not reach the group was made
+    what: str = ""  # what those changes touched, in a few words ("2 RSVPs or check-ins, 1 member")
+
+    def to_json(self) -> dict[str, object]:
+        return {"removed_by": self.removed_by or None, "removed_at": _iso(self.removed_at),
+                "told_by": self.told_by or None, "told_at": _iso(self.told_at), "not_reached": self.not_reached,
+                "not_reached_exact": self.exact, "kept": self.kept, "not_reached_since": _iso(self.since)}
 
     def headline(self) -> str:
         return "This laptop was removed from the group"
 
     def who_and_when(self) -> str:
         if self.removed_by and self.removed_at is not None:
-            return f"{self.removed_by} removed it on {when(self.removed_at)}."
+            return f"An admin, on {self.removed_by}, removed this laptop on {when(self.removed_at)}."
         told = f" on {when(self.told_at)}" if self.told_at is not None else ""
         return (f"{self.told_by or 'A laptop of the group'} said so{told}; who removed it, and when, "
                 "this laptop does not know yet.")
@@ -59,13 +65,18 @@ class RemovedHere:
             return "Nothing entered here since the removal is missing from the group."
         since = "since the removal" if self.exact else "since this laptop was told"
         changes = plural(self.not_reached, "change")
+        kept = "it is" if self.not_reached == 1 else "they are"
         return (f"{changes[:1].upper()}{changes[1:]} made here {since} did not reach the group" if self.exact
                 else f"At least {changes} made here {since} did not reach the group") + (
-            " (check-ins, RSVPs, edits): they are kept on this laptop only.")
+            f" ({self.what}): {kept} kept on this laptop only." if self.what else f": {kept} kept on this laptop only.")
 
 
 def when(moment: datetime) -> str:
     return f"{moment:%-d %B %Y at %H:%M}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment is not None else None
 
 
 def removed_here(group: Group) -> RemovedHere | None:
@@ -78,18 +89,29 @@ def removed_here(group: Group) -> RemovedHere | None:
     told_at = datetime.fromtimestamp(float(told_at_text)) if told_at_text else None
     names = {d.id: d.name for d in group.membership.list()}
     if proof is not None:
-        count = group.db.execute("SELECT count(*) FROM change_log WHERE author = ? AND seq > ?",
-                                 [group.device_id, proof.kept]).fetchone()[0]
+        count, first = group.db.execute("SELECT count(*), min(hlc) FROM change_log WHERE author = ? AND seq > ?",
+                                        [group.device_id, proof.kept]).fetchone()
     else:
-        since = make_stamp(int(told_at.timestamp() * 1000)) if told_at is not None else 0
-        count = group.db.execute("SELECT count(*) FROM change_log WHERE author = ? AND hlc >= ?",
-                                 [group.device_id, since]).fetchone()[0]
-    return RemovedHere(
+        stamp = make_stamp(int(told_at.timestamp() * 1000)) if told_at is not None else 0
+        count, first = group.db.execute("SELECT count(*), min(hlc) FROM change_log WHERE author = ? AND hlc >= ?",
+                                        [group.device_id, stamp]).fetchone()
+    here = RemovedHere(
         told_at=told_at,
         told_by=names.get(told_by) or (f"The laptop at {told_by}" if told_by else ""),
         removed_by=names.get(proof.by, "") if proof is not None else "",
         removed_at=datetime.fromtimestamp(physical_ms(proof.hlc) / 1000) if proof is not None else None,
-        not_reached=count, exact=proof is not None)
+        not_reached=count, exact=proof is not None, kept=proof.kept if proof is not None else None,
+        since=datetime.fromtimestamp(physical_ms(first) // 1000) if first is not None else None)
+    return replace(here, what=summary(what_did_not_reach(group, here))) if count else here
+
+
+def what_did_not_reach(group: Group, here: RemovedHere) -> list[Write]:
+    """The writes made here that reach no laptop of the group (as `RemovedHere.not_reached` counts
+    them), oldest first: what its person hands over before wiping this laptop's copy."""
+    if here.since is None:
+        return []
+    writes = group.history.by_device(group.device_id, here.since)
+    return [w for w in writes if w.change > here.kept] if here.kept is not None else writes
 
 
 def _proof(group: Group) -> RemovalProof | None:

@@ -47,9 +47,9 @@ def test_the_door_laptop_shown_the_admins_removal_says_who_removed_it_when_and_w
         assert here.removed_at is not None
         assert before <= here.removed_at <= after
         assert here.exact and here.not_reached == 2
-        assert here.who_and_when().startswith("office laptop (Rosa) removed it on ")
+        assert here.who_and_when().startswith("An admin, on office laptop (Rosa), removed this laptop on ")
         assert here.not_reached_sentence() == ("2 changes made here since the removal did not reach the group "
-                                               "(check-ins, RSVPs, edits): they are kept on this laptop only.")
+                                               "(2 members): they are kept on this laptop only.")
     finally:
         for g in (office, door, minutes):
             g.close()
