@@ -110,7 +110,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"removed: {here.who_and_when()} {WHAT_IT_MEANS} {here.not_reached_sentence()}")
             print(f"to do: {_what_to_do(group, here.to_json()['not_reached_since'])}")
         for nearby in removed_nearby(group):
-            print(f"removed, still nearby: {nearby.sentence()}")
+            print(f"removed laptop nearby: {nearby.sentence()}")
         for sentence in status["outdated_peers"]:
             print(f"update needed: {sentence}")
         for incident in status["incidents"]:

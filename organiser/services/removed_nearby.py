@@ -30,9 +30,9 @@ class RemovedNearby:
     tried_at: datetime
 
     def sentence(self) -> str:
-        return (f"'{self.name}', which an admin removed from the group, tried to connect at {self.tried_at:%H:%M} "
-                f"on {self.tried_at:%-d %B} and was refused: it is still nearby. What is entered on it reaches no "
-                "laptop of the group: ask whoever uses it to stop, and to hand over what they entered.")
+        return (f"'{self.name}', which an admin removed from the group, was here at {self.tried_at:%H:%M} on "
+                f"{self.tried_at:%-d %B}, trying to sync, and was refused. What is entered on it reaches no laptop "
+                "of the group: ask whoever uses it to stop, and to hand over what they entered since (it lists them).")
 
 
 def note_removed_knock(group: Group, device: str, now: float | None = None) -> bool:

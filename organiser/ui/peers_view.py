@@ -291,7 +291,7 @@ class PeersView(GroupDevicesPane, QWidget):
                                                            for s in outdated))
         nearby = removed_nearby(self.group)
         if nearby:  # a laptop an admin removed, still trying to connect: its person may not know
-            self.state.setText(self.state.text() + "".join(f"<br><b>Removed, still nearby:</b> "
+            self.state.setText(self.state.text() + "".join(f"<br><b>Removed laptop nearby:</b> "
                                                            f"{html.escape(n.sentence())}" for n in nearby))
         if self._place_note():
             self.state.setText(self._place_note())

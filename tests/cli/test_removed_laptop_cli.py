@@ -59,6 +59,6 @@ def test_the_admins_status_says_the_removed_laptop_is_still_nearby(tmp_path: Pat
     office, _door = _removed_door(tmp_path)
     code, out, _err = cli_in_process(office, "status")
     assert code == 0
-    nearby = [line for line in out.splitlines() if line.startswith("removed, still nearby: ")]
-    assert len(nearby) == 1 and nearby[0].startswith("removed, still nearby: 'door laptop', which an admin removed "
-                                                     "from the group, tried to connect at ")
+    nearby = [line for line in out.splitlines() if line.startswith("removed laptop nearby: ")]
+    assert len(nearby) == 1 and nearby[0].startswith("removed laptop nearby: 'door laptop', which an admin removed "
+                                                     "from the group, was here at ")
