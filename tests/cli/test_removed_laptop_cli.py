@@ -45,6 +45,8 @@ def test_a_removed_laptop_says_so_in_status_and_after_each_command_that_writes(t
     code, out, err = cli_in_process(door, "member", "list")
     assert code == 0 and err == ""  # reading writes nothing: no note
 
+    code, out, _err = cli_in_process(door, "device", "list")
+    assert code == 0 and "This device was removed from the group. An admin, on office laptop (Rosa), removed" in out
     code, out, _err = cli_in_process(door, "status")
     assert code == 0
     assert "this device is  removed from the group" in out
