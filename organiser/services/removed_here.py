@@ -60,6 +60,16 @@ class RemovedHere:
         return (f"{self.told_by or 'A laptop of the group'} said so{told}; who removed it, and when, "
                 "this laptop does not know yet.")
 
+    def on_no_other_laptop(self) -> str:
+        """"3 changes made here since the removal (2 RSVPs or check-ins, 1 member) are on no other laptop"."""
+        changes = plural(self.not_reached, "change")
+        since = "since the removal" if self.exact else "since this laptop was told"
+        what = f" ({self.what})" if self.what else ""
+        verb = "is" if self.not_reached == 1 else "are"
+        at_least = "" if self.exact else "At least "
+        said = f"{at_least}{changes} made here {since}{what} {verb} on no other laptop of the group"
+        return said[:1].upper() + said[1:]
+
     def not_reached_sentence(self) -> str:
         if not self.not_reached:
             return "Nothing entered here since the removal is missing from the group."

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from organiser.core.bus import PeersChanged
 from organiser.services.group import Group, create_group
@@ -18,7 +18,7 @@ from organiser.store.removal_proofs import removal_changeset
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_pair
-from tests.ui.conftest import click, open_event, reads, row_of_text
+from tests.ui.conftest import click, open_event, reads, row_of_text, with_modal
 from tests.ui.test_door import type_at_door
 from tests.ui.test_peers_state import node_loop, open_peers, until  # noqa: F401 (node_loop is a fixture)
 
@@ -81,6 +81,18 @@ def test_the_removed_door_laptop_says_who_removed_it_and_counts_the_check_ins_th
         assert "Ana López" in copied and "Sam Lee" in copied
         dialog.close()
         assert office.events.rsvps(event.id) == []  # nothing of it at the office
+
+        said: list[str] = []
+
+        def read_and_cancel(wipe: Any) -> None:  # the volunteer reads what wiping would destroy, and thinks again
+            said.extend(reads(label) for label in wipe.findChildren(QLabel))
+            click(qtbot, wipe.buttons.button(QDialogButtonBox.StandardButton.Cancel))
+
+        with_modal(lambda: click(qtbot, notice.wipe_button), read_and_cancel)
+        assert any("2 changes made here since the removal (2 RSVPs or check-ins) are on no other laptop of the "
+                   "group: wiping destroys them. Hand them over first" in text for text in said), said
+        assert any("An admin removed this laptop from the group already." in text for text in said)
+        assert door.members.list()  # nothing wiped
         win.close()
     finally:
         door.close()
