@@ -61,3 +61,23 @@ async def test_a_door_laptop_removed_while_away_is_told_at_its_first_knock(tmp_p
         await door.stop()
         door_group.close()
         await office.stop()
+
+
+async def test_a_one_off_sync_from_a_removed_laptop_is_told_which_admin_removed_it(tmp_path, group):
+    from organiser.core.errors import OrganiserError
+    from organiser.net.link import sync_with
+
+    office = node(group)
+    await office.start()
+    door_group = await joined(office, tmp_path / "door", "door laptop 2")
+    try:
+        await sync_with(door_group, "127.0.0.1", office.port)
+        group.membership.remove("door laptop 2")
+        door_group.members.add("Ana López")
+        with pytest.raises(OrganiserError, match="removed from the group"):
+            await sync_with(door_group, "127.0.0.1", office.port)  # `organiser sync` at the next meeting
+        here = removed_here(door_group)
+        assert here is not None and here.removed_by == group.device_name and here.not_reached == 1
+    finally:
+        door_group.close()
+        await office.stop()
