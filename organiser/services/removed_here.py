@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 REMOVED_NOTICE = "removed_notice"  # meta: "<unix time> <device id or address>" of the member that told this laptop
 REMOVAL_PROOF = "removal_proof"  # meta: the admin's removal of this laptop, checked (JSON: by, hlc, kept)
 
+HEADLINE = "This laptop was removed from the group"
 WHAT_IT_MEANS = ("What is entered here stays on this laptop, but no longer reaches the group's other laptops; "
                  "everything synced before the removal stays here too.")
 
@@ -50,9 +51,6 @@ class RemovedHere:
                 "told_by": self.told_by or None, "told_at": _iso(self.told_at), "not_reached": self.not_reached,
                 "not_reached_exact": self.exact, "kept": self.kept, "not_reached_since": _iso(self.since)}
 
-    def headline(self) -> str:
-        return "This laptop was removed from the group"
-
     def who_and_when(self) -> str:
         if self.removed_by and self.removed_at is not None:
             return f"An admin, on {self.removed_by}, removed this laptop on {when(self.removed_at)}."
@@ -60,25 +58,28 @@ class RemovedHere:
         return (f"{self.told_by or 'A laptop of the group'} said so{told}; who removed it, and when, "
                 "this laptop does not know yet.")
 
-    def on_no_other_laptop(self) -> str:
-        """"3 changes made here since the removal (2 RSVPs or check-ins, 1 member) are on no other laptop"."""
-        changes = plural(self.not_reached, "change")
-        since = "since the removal" if self.exact else "since this laptop was told"
-        what = f" ({self.what})" if self.what else ""
-        verb = "is" if self.not_reached == 1 else "are"
-        at_least = "" if self.exact else "At least "
-        said = f"{at_least}{changes} made here {since}{what} {verb} on no other laptop of the group"
-        return said[:1].upper() + said[1:]
-
     def not_reached_sentence(self) -> str:
+        """Like "2 changes made here since the removal did not reach the group (2 RSVPs or check-ins): …"."""
         if not self.not_reached:
-            return "Nothing entered here since the removal is missing from the group."
-        since = "since the removal" if self.exact else "since this laptop was told"
-        changes = plural(self.not_reached, "change")
+            return ("Nothing entered here since the removal is missing from the group." if self.exact else
+                    "Nothing entered here since this laptop was told is missing from the group (what was entered "
+                    "between the removal and then, this laptop cannot tell).")
         kept = "it is" if self.not_reached == 1 else "they are"
-        return (f"{changes[:1].upper()}{changes[1:]} made here {since} did not reach the group" if self.exact
-                else f"At least {changes} made here {since} did not reach the group") + (
-            f" ({self.what}): {kept} kept on this laptop only." if self.what else f": {kept} kept on this laptop only.")
+        return f"{self._changes()} did not reach the group{self._what()}: {kept} kept on this laptop only."
+
+    def on_no_other_laptop(self) -> str:
+        """Like "3 changes made here since the removal (2 RSVPs or check-ins, 1 member) are on no other laptop"."""
+        verb = "is" if self.not_reached == 1 else "are"
+        return f"{self._changes()}{self._what()} {verb} on no other laptop of the group"
+
+    def _changes(self) -> str:
+        changes = plural(self.not_reached, "change")
+        if not self.exact:
+            return f"At least {changes} made here since this laptop was told"
+        return f"{changes[:1].upper()}{changes[1:]} made here since the removal"
+
+    def _what(self) -> str:
+        return f" ({self.what})" if self.what else ""
 
 
 def when(moment: datetime) -> str:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from organiser.services.group import Group
 from organiser.services.history import Write, summary
-from organiser.services.removed_here import WHAT_IT_MEANS, RemovedHere, removed_here, what_did_not_reach
+from organiser.services.removed_here import HEADLINE, WHAT_IT_MEANS, RemovedHere, removed_here, what_did_not_reach
 from organiser.ui.history_dialog import rows_of
 from organiser.ui.widgets import size_on_screen
 from organiser.ui.wording import as_typed
@@ -43,7 +43,7 @@ class RemovedNotice(QFrame):
         self.group = group
         self.setObjectName("removedNotice")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setAccessibleName("This laptop was removed from the group")
+        self.setAccessibleName(HEADLINE)
         # A warning's colours from the palette's own roles would be lost in a dark theme: a border and
         # a bold title carry it in any theme.
         self.setStyleSheet("#removedNotice { border: 2px solid #b35900; border-radius: 4px; }")
@@ -91,7 +91,7 @@ class RemovedNotice(QFrame):
         if self.here is None:
             self.hide()
             return
-        self.title.setText(self.here.headline())
+        self.title.setText(HEADLINE)
         self.body.setText(f"{self.here.who_and_when()} {WHAT_IT_MEANS}")
         self.not_reached.setText(self.here.not_reached_sentence())
         self.list_button.setEnabled(self.here.not_reached > 0)

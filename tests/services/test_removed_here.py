@@ -82,3 +82,28 @@ def test_a_removal_signed_by_a_member_another_device_or_another_group_proves_not
     finally:
         for g in (office, door, minutes, other):
             g.close()
+
+
+def test_told_without_the_admins_signature_it_counts_from_when_it_was_told_and_says_so(tmp_path: Path) -> None:
+    import time
+
+    from organiser.services.removed_here import REMOVED_NOTICE
+
+    office, door, minutes = _room(tmp_path)
+    try:
+        office.membership.remove("door laptop")
+        door.replica.set_meta(REMOVED_NOTICE, f"{time.time() - 60:.0f} {minutes.device_id}")  # an older member said so
+        here = removed_here(door)
+        assert here is not None and not here.exact
+        assert here.who_and_when().startswith("minutes laptop said so on ")
+        assert here.not_reached_sentence() == (
+            "Nothing entered here since this laptop was told is missing from the group (what was entered between "
+            "the removal and then, this laptop cannot tell).")
+        door.members.add("Walk-in Person")
+        here = removed_here(door)
+        assert here is not None and here.not_reached_sentence() == (
+            "At least 1 change made here since this laptop was told did not reach the group (1 member): it is kept "
+            "on this laptop only.")
+    finally:
+        for g in (office, door, minutes):
+            g.close()
