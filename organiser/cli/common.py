@@ -29,10 +29,29 @@ def open_chosen_group(args: argparse.Namespace) -> Group:
 def opened_group(args: argparse.Namespace) -> Iterator[Group]:
     """`with opened_group(args) as group:` opens the group the command names and always closes it."""
     group = open_chosen_group(args)
+    written = _own_changes(group)
     try:
         yield group
+        if _own_changes(group) > written:
+            say_if_removed(group)
     finally:
         group.close()
+
+
+def _own_changes(group: Group) -> int:
+    return group.replica.version_vector().get(group.device_id, 0)
+
+
+def say_if_removed(group: Group) -> None:
+    """After a command wrote on a laptop an admin removed: the change stays here and reaches no other
+    laptop (on stderr: what a script reads on stdout stays as it was)."""
+    from organiser.services.removed_here import removed_here
+
+    here = removed_here(group)
+    if here is not None:
+        print(f"Note: this laptop was removed from the group. {here.who_and_when()} This change stays on this "
+              f"laptop and reaches no other. {here.not_reached_sentence()} 'organiser status' says what to do.",
+              file=sys.stderr)
 
 
 def say_other_groups(group: Group) -> None:

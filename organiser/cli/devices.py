@@ -143,7 +143,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
         else:
             print(f"Removed '{removed.name}' ({removed.id}): it can no longer connect to the group's devices. What it "
                   f"wrote up to its change {removed.kept} stays; what it wrote that never reached a laptop of the "
-                  "group is lost to the group (if the laptop is found, its member can export it before wiping it).")
+                  "group is lost to the group (when it next meets a laptop of the group, it is told who removed "
+                  "it, and lists what did not reach the group for its member to hand over before wiping it).")
         print("Its member gets back in from a new laptop with a new invite ('organiser invite'), as a new device"
               + (", and 'organiser device promote NAME' makes it an admin again." if was_admin else "."))
     return 0
@@ -194,8 +195,16 @@ def cmd_demote(args: argparse.Namespace) -> int:
 def _say_if_told_removed(group: Any, devices: list[Any]) -> None:
     """A removed laptop is told so by the first member it meets, without the removal itself: its own
     row above still says "removed: no" (its log has not got it), so say what `status` says."""
+    from organiser.services.removed_here import removed_here
+
     place = group.membership_status()
-    if place["told_removed_at"] and any(d.this_device and not d.removed for d in devices):
+    if not (place["told_removed_at"] and any(d.this_device and not d.removed for d in devices)):
+        return
+    here = removed_here(group)
+    if here is not None and here.exact:  # shown the admin's signed removal: who and when are known
+        print(f"This device was removed from the group. {here.who_and_when()} The group's devices no longer take "
+              "its changes.")
+    else:
         print(f"This device was told on {_when(place['told_removed_at'])} by another device of the group that it was "
               "removed from the group: the group's devices no longer take its changes.")
 

@@ -16,6 +16,8 @@ from organiser.cli.common import (
 )
 from organiser.core.words import file_size, plural
 from organiser.services.group import create_group
+from organiser.services.removed_here import WHAT_IT_MEANS, removed_here
+from organiser.services.removed_nearby import removed_nearby
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,6 +86,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         from organiser.net.link import NOT_ON_A_NETWORK, addresses_for_others
 
         status["reachable_at"] = addresses_for_others(group)
+        status["removed_nearby"] = [{"device": n.device, "name": n.name, "tried_at": n.tried_at.isoformat()}
+                                    for n in removed_nearby(group)]
+        if (here := removed_here(group)) is not None:
+            status["membership"]["removal"] = here.to_json()
         if args.json:
             print_json(status)
             return 0
@@ -100,11 +106,24 @@ def cmd_status(args: argparse.Namespace) -> int:
             "reachable at": (" or ".join(status["reachable_at"]) + _once_serving(group)
                                    if status["reachable_at"] else NOT_ON_A_NETWORK),
         })
+        if (here := removed_here(group)) is not None:
+            print(f"removed: {here.who_and_when()} {WHAT_IT_MEANS} {here.not_reached_sentence()}")
+            print(f"to do: {_what_to_do(group, here.to_json()['not_reached_since'])}")
+        for nearby in removed_nearby(group):
+            print(f"removed laptop nearby: {nearby.sentence()}")
         for sentence in status["outdated_peers"]:
             print(f"update needed: {sentence}")
         for incident in status["incidents"]:
             print(f"incident: {incident['message']} ({incident['count']}x, last {incident['last_at']})")
     return 0
+
+
+def _what_to_do(group: Any, since: str | None) -> str:
+    """What a removed laptop's person can do, in commands."""
+    listed = (f"'organiser history --device \"{group.device_name}\" --since {since}' lists what did not reach the "
+              "group; hand it to an admin. " if since else "")
+    return (f"{listed}To take part again, ask an admin for a new invite, then 'organiser wipe --yes' this laptop's "
+            "copy and 'organiser join CODE --device-name NAME': this laptop joins as a new device.")
 
 
 def _once_serving(group: Any) -> str:

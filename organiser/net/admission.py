@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from organiser.core.bus import PeersChanged, RecordsChanged
 from organiser.core.keys import short_id
-from organiser.net.handshake import Peer
+from organiser.net.handshake import Peer, removal_shown_to
 from organiser.net.limits import KeptAway
 from organiser.net.link import is_member
-from organiser.net.outbound import REMOVED_MESSAGE, REMOVED_NOTICE
+from organiser.net.outbound import REMOVED_MESSAGE
+from organiser.services.removed_here import REMOVED_NOTICE, forget_removal_proof, keep_removal_proof
+from organiser.services.removed_nearby import note_removed_knock
 from organiser.sync import protocol as p
 
 if TYPE_CHECKING:
@@ -53,6 +55,9 @@ class Admission:
 
     def _refusal_for(self, device: str) -> str:
         if device in self.group.replica.roster().limits:
+            # Still in the room: Peers & group on this laptop says so (services/removed_nearby.py).
+            if note_removed_knock(self.group, device):
+                self.group.bus.publish(PeersChanged())
             return REMOVED_MESSAGE
         return "this device is not a member of the group"
 
@@ -67,18 +72,24 @@ class Admission:
 
     async def _close_removed(self, link: _Link, message: str) -> None:
         try:
-            link.writer.write(p.encode_error(message))
+            link.writer.write(p.encode_error(message, removal_shown_to(self.group, link.session.peer_device)))
             async with asyncio.timeout(0.5):  # in this task: see close_quietly (net/transport.py)
                 await link.writer.drain()
         except (OSError, ConnectionError, TimeoutError, RuntimeError):
             pass  # closing anyway
         link.writer.close()
 
-    def _learn_removal(self, told_by: str) -> None:
-        """A member told us we were removed: kept once, shown by `status` and the app."""
+    def _learn_removal(self, told_by: str, shown: tuple[bytes, bytes] | None = None) -> None:
+        """A member told us we were removed: kept once, shown by `status` and the app; with the admin's
+        signed removal it showed, once checked here, who removed this laptop, when, and what stays."""
+        news = False
         if not self.group.replica.meta(REMOVED_NOTICE):
             log.warning("device %s says this device was removed from the group", short_id(told_by))
             self.group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {told_by}")
+            news = True
+        if shown is not None and keep_removal_proof(self.group, *shown):
+            news = True
+        if news:
             self.group.bus.publish(PeersChanged())
 
     def _admitted_by(self, device: str) -> None:
@@ -90,6 +101,7 @@ class Admission:
             log.warning("device %s admitted this device: forgetting that it was told it was removed",
                         short_id(device))
             self.group.replica.set_meta(REMOVED_NOTICE, "")
+            forget_removal_proof(self.group)
             self._room_changed()  # the dial loops waiting on the claim go on
             self.group.bus.publish(PeersChanged())
 

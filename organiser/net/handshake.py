@@ -47,6 +47,7 @@ from organiser.net.transport import Channel, Dialled, close_quietly
 from organiser.services.group import Group
 from organiser.store import invites
 from organiser.store.membership import discovery_keys
+from organiser.store.removal_proofs import removal_changeset
 from organiser.sync import protocol as p
 
 HANDSHAKE_TIMEOUT = 5.0
@@ -71,11 +72,13 @@ class HandshakeRefused(OrganiserError):
 
 
 class PeerRefused(HandshakeRefused):
-    """The peer said no, in its own words (`message`)."""
+    """The peer said no, in its own words (`message`); to a removed device, with the admin's signed
+    removal when it holds it (`removal`: body and signature, not yet checked)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, removal: tuple[bytes, bytes] | None = None) -> None:
         super().__init__(f"the peer refused us: {message}")
         self.message = message
+        self.removal = removal
 
 
 # How a handshake can fail; each costs that one connection and nothing else.
@@ -131,7 +134,7 @@ async def _read(reader: asyncio.StreamReader, wanted: p.FrameType, timeout: floa
 
     frame = await asyncio.wait_for(read(), timeout)
     if frame.type == p.FrameType.ERROR:
-        raise PeerRefused(p.decode_error(frame.payload))
+        raise PeerRefused(p.decode_error(frame.payload), p.decode_removal(frame.payload))
     if frame.type != wanted:
         raise p.ProtocolError(f"expected {wanted.name} at the start of the connection, got {frame.type.name}")
     return p.decode_json(frame.payload)
@@ -142,9 +145,9 @@ async def _send(writer: asyncio.StreamWriter, data: bytes) -> None:
     await writer.drain()
 
 
-async def _refuse(writer: asyncio.StreamWriter, message: str) -> None:
+async def _refuse(writer: asyncio.StreamWriter, message: str, removal: tuple[bytes, bytes] | None = None) -> None:
     try:
-        await asyncio.wait_for(_send(writer, p.encode_error(message)), 1.0)
+        await asyncio.wait_for(_send(writer, p.encode_error(message, removal)), 1.0)
     except (OSError, ConnectionError, TimeoutError):
         pass  # closing anyway
 
@@ -172,6 +175,15 @@ async def _read_identity(reader: asyncio.StreamReader, writer: asyncio.StreamWri
 
 # ---- members ------------------------------------------------------------------------------
 
+def removal_shown_to(group: Group, device: str) -> tuple[bytes, bytes] | None:
+    """For a removed device being refused: the admin's signed changeset that removed it, so it can
+    say who removed it and when (core/removal_proof.py); None for any other device."""
+    roster = group.replica.roster()
+    if device not in roster.limits:
+        return None
+    return removal_changeset(group.db, device, roster.admins)
+
+
 # Whether to accept a peer that proved its key: "" accepts, else the sentence it is refused with.
 Admission = Callable[[Peer], str]
 
@@ -189,7 +201,7 @@ async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: a
     peer = await _read_identity(reader, writer, channel, timeout)
     refusal = admit(peer)
     if refusal:
-        await _refuse(writer, refusal)
+        await _refuse(writer, refusal, removal_shown_to(group, peer.device))
         raise HandshakeRefused(f"device {short_id(peer.device)}: {refusal}")
     if channel.role == "server":
         await _send_identity(writer, group.private_key(), channel)

@@ -12,9 +12,10 @@ import ifaddr
 
 from organiser.core.errors import OrganiserError
 from organiser.net.handshake import Peer, PeerRefused, meet_member
-from organiser.net.outbound import REMOVED_MESSAGE, REMOVED_NOTICE
+from organiser.net.outbound import REMOVED_MESSAGE
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
+from organiser.services.removed_here import REMOVED_NOTICE, keep_removal_proof
 from organiser.sync.session import Session, SessionStats
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,12 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
 
     def refused(exc: PeerRefused) -> None:
         # Told as the app's node is told (net/node.py), so `status` and the app say so afterwards.
-        if exc.message == REMOVED_MESSAGE and not group.replica.meta(REMOVED_NOTICE):
+        if exc.message != REMOVED_MESSAGE:
+            return
+        if not group.replica.meta(REMOVED_NOTICE):
             group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {host}:{port}")
+        if exc.removal is not None:  # the admin's signed removal: who removed this laptop, and when
+            keep_removal_proof(group, *exc.removal)
 
     link = await dial(host, port, timeout=min(timeout, 5.0))
     reader, writer = link.reader, link.writer

@@ -19,6 +19,7 @@ from organiser.net.handshake import Peer, PeerRefused, meet_member
 from organiser.net.invite_code import split_address
 from organiser.net.limits import KeptAway
 from organiser.net.transport import close_quietly, dial
+from organiser.services.removed_here import REMOVED_NOTICE
 
 if TYPE_CHECKING:
     from organiser.net.node import _Link
@@ -33,7 +34,6 @@ BACKOFF_MAX = 8.0
 # second: 25 such loops per laptop were a good part of an idle room's CPU. Past this it looks anyway.
 IDLE_RECHECK = 15.0
 REMOVED_MESSAGE = "this device was removed from the group"
-REMOVED_NOTICE = "removed_notice"  # meta: when and by whom this device was told it was removed
 
 
 class OutboundConnections:
@@ -53,7 +53,7 @@ class OutboundConnections:
         @property
         def device_id(self) -> str: ...
         def _admission(self, peer: Peer) -> str: ...
-        def _learn_removal(self, told_by: str) -> None: ...
+        def _learn_removal(self, told_by: str, shown: tuple[bytes, bytes] | None = None) -> None: ...
         def _is_connected(self, device: str | None) -> bool: ...
         def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None: ...
         async def _run_link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: str,
@@ -132,7 +132,7 @@ class OutboundConnections:
 
         def refused(exc: PeerRefused) -> None:
             if exc.message == REMOVED_MESSAGE:
-                self._learn_removal(address)
+                self._learn_removal(address, exc.removal)
 
         peer = await meet_member(self.group, link, host, address, self._admission, refused)
         device, public_hex = peer.device, peer.public_hex

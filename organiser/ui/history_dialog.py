@@ -76,8 +76,12 @@ def _row(writes: list[Write], made: bool) -> Row:
 
 def read_rows(db: Database, names: dict[str, str], event_id: str) -> list[Row]:
     """The dialog's rows, newest first: run on a worker thread with its own connection."""
-    return [_row(writes, made) for writes, made in
-            reversed(_by_change(History(db, lambda: names).of_record(event_id)))]
+    return rows_of(History(db, lambda: names).of_record(event_id))[::-1]
+
+
+def rows_of(writes: list[Write]) -> list[Row]:
+    """Writes (oldest first) as rows, one a changeset and record, oldest first."""
+    return [_row(group, made) for group, made in _by_change(writes)]
 
 
 def _by_change(writes: list[Write]) -> list[tuple[list[Write], bool]]:

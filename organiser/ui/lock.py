@@ -147,17 +147,24 @@ class _Dialog(QDialog):
 class WipeDialog(_Dialog):
     """Typed confirmation: the person types WIPE."""
 
-    def __init__(self, parent: QWidget | None = None, group_name: str = "", other_groups: int = 0) -> None:
+    def __init__(self, parent: QWidget | None = None, group_name: str = "", other_groups: int = 0,
+                 removed: Any = None) -> None:
         """`group_name`: the group whose copy goes; `other_groups`: how many more this laptop holds, which stay
-        (on a laptop in the tenant union and the food bank, the one that goes is named)."""
+        (on a laptop in the tenant union and the food bank, the one that goes is named); `removed`: what this
+        laptop knows of its removal (services/removed_here.py), when an admin removed it."""
         super().__init__("Wipe this laptop's copy", parent)
         which = f"<b>{html.escape(group_name)}</b>" if group_name else "the group"
         others = ("" if not other_groups else " The other group on this laptop stays as it is." if other_groups == 1
                   else f" The other {other_groups} groups on this laptop stay as they are.")
+        after = (" An admin removed this laptop from the group already." if removed is not None
+                 else " An admin can then remove this device from the group.")
+        # On a removed laptop, what was entered since its removal is on no other laptop: it goes with the wipe.
+        lost = (f"<p><b>{html.escape(removed.on_no_other_laptop())}: wiping destroys them.</b> Hand them over first "
+                "(What did not reach the group…, above every view).</p>" if removed is not None and removed.not_reached
+                else "")
         text = QLabel(f"<p>This destroys this laptop's copy of {which}: its key first, then every file. "
-                      "It cannot be undone here; the group's other devices keep their copies, and an admin "
-                      f"can then remove this device from the group.{others}</p>"
-                      f"<p>Type <b>{WIPE_WORD}</b> to confirm.</p>")
+                      f"It cannot be undone here; the group's other devices keep their copies.{after}{others}</p>"
+                      f"{lost}<p>Type <b>{WIPE_WORD}</b> to confirm.</p>")
         text.setWordWrap(True)
         self.word = QLineEdit()
         self.word.setAccessibleName("Type WIPE to confirm")
@@ -303,7 +310,7 @@ def _ask_wipe(window: Any) -> None:
     from organiser.services.group_folders import held_groups
 
     others = [g for g in held_groups(window.group.path.parent.parent) if g.folder != window.group.path.name]
-    dialog = WipeDialog(window, window.group.name, len(others))
+    dialog = WipeDialog(window, window.group.name, len(others), window.removed_notice.here)
     if dialog.exec():
         window.wipeRequested.emit()
 

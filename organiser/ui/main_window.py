@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
 from organiser import __version__
+from organiser.core.words import plural
 from organiser.services.group import Group
 from organiser.store import queries
 from organiser.ui.bridge import Bridge
@@ -37,6 +39,7 @@ from organiser.ui.members_view import MembersView
 from organiser.ui.models.group import sync_words
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.peers_view import PeersView
+from organiser.ui.removed_notice import RemovedNotice
 from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
@@ -106,7 +109,15 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             self.stack.addWidget(view)
             view.status.connect(self.show_message)  # type: ignore[attr-defined]
-        self.setCentralWidget(self.stack)
+        # Above every view, while this laptop is removed from the group (hidden otherwise).
+        self.removed_notice = RemovedNotice(group)
+        self.removed_notice.wipeAsked.connect(lambda: self.wipe_action.trigger())
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.addWidget(self.removed_notice)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self._build_sidebar()
         self._build_menus()
         self._build_status_bar()
@@ -124,6 +135,9 @@ class MainWindow(QMainWindow):
         self.index_timer.timeout.connect(self._index_arrivals)
         self.bridge.recordsChanged.connect(
             lambda event: self.index_timer.start() if event.origin == "remote" else None)
+        # Each edit on a removed laptop is one more that did not reach the group: the notice counts it.
+        self.bridge.recordsChanged.connect(
+            lambda _event: self.removed_notice.refresh() if self.removed_notice.here is not None else None)
         self.peer_timer = QTimer(self)
         self.peer_timer.setInterval(5000)
         self.peer_timer.timeout.connect(self.update_peer_status)
@@ -395,6 +409,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def update_peer_status(self) -> None:
+        self.removed_notice.refresh()  # a member told this laptop it was removed, or showed who removed it
         place = self.group.membership_status()
         if place["removed"] or place["restored_copy"]:  # not "alone": no laptop of the group will take its changes
             self.peer_label.setText("")
@@ -415,10 +430,12 @@ class MainWindow(QMainWindow):
         self._show_peers(peers)
 
     def _show_peers(self, peers: list[PeerInfo]) -> None:
-        connected = [p for p in peers if p.connected]
+        # One sentence says it all ("Up to date with 2 laptops"): a count of "peers connected" beside
+        # it said the same again, and "Alone on the network · 0 peers connected" twice over.
         syncing = [p for p in peers if p.state == "syncing"]
-        self.peer_label.setText(f"{len(connected)} peer{'s' if len(connected) != 1 else ''} connected")
-        self.sync_label.setText("Syncing…" if syncing else sync_words(peers) if peers else "Alone on the network")
+        self.peer_label.setText("")
+        self.sync_label.setText(f"Exchanging changes with {plural(len(syncing), 'laptop')}…" if syncing
+                                else sync_words(peers))
 
     def on_sync_progress(self, done: int, total: int, what: str) -> None:
         if total and done >= total:

@@ -28,6 +28,7 @@ from organiser.core.bus import RecordsChanged
 from organiser.core.errors import OrganiserError
 from organiser.core.words import file_size, plural
 from organiser.services.group import Group
+from organiser.services.removed_nearby import removed_nearby
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bridge import Bridge, WhileShown
 from organiser.ui.devices_dialog import confirm_newcomer
@@ -47,10 +48,10 @@ from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
 INVITE_HOURS = 24
-REMOVED_NOTE = ("An admin removed this device from the group: it keeps what it holds, but the group's devices "
-                "no longer accept its connections or its changes. To keep what was written here that never reached "
-                "the group: File > Export… here and File > Import… on your new laptop; then File > Wipe this "
-                "laptop's copy…")
+# The notice above every view (ui/removed_notice.py) says who, when, what did not reach the group and what
+# to do; here, only what it means for the devices listed.
+REMOVED_NOTE = ("An admin removed this laptop from the group: the group's laptops no longer accept its connections "
+                "or its changes, and it hears nothing more from them (see the notice above).")
 RESTORED_NOTE = ("Restored from a backup: the group never admitted this copy, so what is changed here reaches no "
                  "other laptop. To be back in the group: File > Export… what only this copy holds, File > Wipe this "
                  "laptop's copy…, then join with an invite code and File > Import… there.")
@@ -265,6 +266,8 @@ class PeersView(GroupDevicesPane, QWidget):
             self.refresh_peers()
 
     def refresh_peers(self) -> None:
+        if self._place_note():
+            self.devices.reload()  # this laptop's own row: "removed", as a member told it (its log never will)
         if self.node is None:
             self.state.setText(self._place_note() or self.network_note or "The network is off: this device works "
                                "on its own until it is started.")
@@ -286,6 +289,10 @@ class PeersView(GroupDevicesPane, QWidget):
         if outdated:  # a laptop of the group that cannot sync until its app is updated
             self.state.setText(self.state.text() + "".join(f"<br><b>Update needed:</b> {html.escape(s)}"
                                                            for s in outdated))
+        nearby = removed_nearby(self.group)
+        if nearby:  # a laptop an admin removed, still trying to connect: its person may not know
+            self.state.setText(self.state.text() + "".join(f"<br><b>Removed laptop nearby:</b> "
+                                                           f"{html.escape(n.sentence())}" for n in nearby))
         if self._place_note():
             self.state.setText(self._place_note())
         self.peers.tick()

@@ -149,6 +149,9 @@ class DevicesModel(_Table):
         standing = self.group.membership.standing()
         states, waiting = standing.states, standing.waiting
         names = {d["id"]: d.get("name") or d["id"][:8] for d in devices}
+        # A removed laptop's own log never holds its removal: what a member told it does.
+        if self.group.membership_status()["removed"]:
+            states = {**states, self.group.device_id: "removed"}
         rows = []
         for d in devices:
             inviter = d.get("invited_by")

@@ -1,0 +1,83 @@
+"""A removed laptop is told who removed it and when, with the admin's own signature, however it meets
+the group: cut off while connected, or knocking after a time away. Real TLS on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from organiser.services.group import Group
+from organiser.services.removed_here import removed_here
+from tests.net.test_node import joined, node, until
+
+pytestmark = pytest.mark.asyncio
+
+
+def _removed_by(group: Group) -> str:
+    here = removed_here(group)
+    return here.removed_by if here is not None else ""
+
+
+async def test_a_door_laptop_removed_while_connected_is_told_which_admin_removed_it(tmp_path, group):
+    office = node(group)  # the group fixture's laptop, the admin's
+    await office.start()
+    door_group = await joined(office, tmp_path / "door", "door laptop 2")
+    door = node(door_group, office)
+    await door.start()
+    try:
+        await until(lambda: [x.state for x in office.peers()] == ["connected"], what="the door connected")
+        group.membership.remove("door laptop 2")
+        await until(lambda: _removed_by(door_group) == group.device_name, what="the door told who removed it")
+        door_group.members.add("Ana López")  # checked in at the door afterwards
+        here = removed_here(door_group)
+        assert here is not None and here.exact and here.not_reached == 1
+    finally:
+        await door.stop()
+        door_group.close()
+        await office.stop()
+
+
+async def test_a_door_laptop_removed_while_away_is_told_at_its_first_knock(tmp_path, group):
+    office = node(group)
+    await office.start()
+    door_group = await joined(office, tmp_path / "door", "door laptop 2")
+    door = node(door_group, office)
+    await door.start()
+    await until(lambda: [x.state for x in office.peers()] == ["connected"], what="the door connected")
+    await door.stop()  # the laptop goes home; meanwhile the admin removes it
+    group.membership.remove("door laptop 2")
+    for name in ("Ana López", "Walk-in Person", "Sam Lee"):  # the next meeting's door queue
+        door_group.members.add(name)
+    door = node(door_group, office)
+    await door.start()
+    try:
+        await until(lambda: _removed_by(door_group) == group.device_name, what="the door told who removed it")
+        here = removed_here(door_group)
+        assert here is not None and here.exact and here.not_reached == 3
+        await asyncio.sleep(0.2)
+        assert {m.name for m in group.members.list()}.isdisjoint({"Ana López", "Walk-in Person", "Sam Lee"})
+    finally:
+        await door.stop()
+        door_group.close()
+        await office.stop()
+
+
+async def test_a_one_off_sync_from_a_removed_laptop_is_told_which_admin_removed_it(tmp_path, group):
+    from organiser.core.errors import OrganiserError
+    from organiser.net.link import sync_with
+
+    office = node(group)
+    await office.start()
+    door_group = await joined(office, tmp_path / "door", "door laptop 2")
+    try:
+        await sync_with(door_group, "127.0.0.1", office.port)
+        group.membership.remove("door laptop 2")
+        door_group.members.add("Ana López")
+        with pytest.raises(OrganiserError, match="removed from the group"):
+            await sync_with(door_group, "127.0.0.1", office.port)  # `organiser sync` at the next meeting
+        here = removed_here(door_group)
+        assert here is not None and here.removed_by == group.device_name and here.not_reached == 1
+    finally:
+        door_group.close()
+        await office.stop()

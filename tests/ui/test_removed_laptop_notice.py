@@ -1,0 +1,132 @@
+"""The door laptop an admin removed an hour ago, as its volunteer sees it: a notice above every view
+says who removed it and when, what that means, and counts each check-in made since that did not
+reach the group; the list of them is one click away, to copy for an admin."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
+
+from organiser.core.bus import PeersChanged
+from organiser.services.group import Group, create_group
+from organiser.services.removed_here import REMOVED_NOTICE, keep_removal_proof
+from organiser.store.removal_proofs import removal_changeset
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+from tests.conftest import add_device, sync_pair
+from tests.ui.conftest import click, open_event, reads, row_of_text, with_modal
+from tests.ui.test_door import type_at_door
+from tests.ui.test_peers_state import node_loop, open_peers, until  # noqa: F401 (node_loop is a fixture)
+
+node_module = pytest.importorskip("organiser.net.node")
+
+
+def _told_by(office: Group, door: Group) -> None:
+    """What the door laptop's sync node keeps when the office laptop refuses it (net/admission.py):
+    that it was told, by whom, and the admin's signed removal, checked here."""
+    shown = removal_changeset(office.db, door.device_id, office.replica.roster().admins)
+    assert shown is not None
+    door.replica.set_meta(REMOVED_NOTICE, f"1800000000 {office.device_id}")
+    assert keep_removal_proof(door, *shown)
+    door.bus.publish(PeersChanged())
+
+
+def test_the_removed_door_laptop_says_who_removed_it_and_counts_the_check_ins_that_did_not_reach_the_group(
+        qtbot: Any, tmp_path: Path) -> None:
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    try:
+        event = office.events.add("General meeting", "2031-03-01T19:00")
+        for name in ("Ana López", "Sam Lee"):
+            office.members.add(name)
+        sync_pair(office, door)
+        win = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        notice = win.removed_notice
+        assert not notice.isVisible()  # a laptop of the group shows nothing of the kind
+        open_event(qtbot, win, event.id)
+
+        office.membership.remove("door laptop")
+        _told_by(office, door)
+        qtbot.waitUntil(notice.isVisible, timeout=3000)
+        assert reads(notice.title) == "This laptop was removed from the group"
+        assert reads(notice.body).startswith("An admin, on office laptop (Rosa), removed this laptop on ")
+        assert "no longer reaches the group's other laptops" in reads(notice.body)
+        assert reads(notice.not_reached) == "Nothing entered here since the removal is missing from the group."
+
+        for person in ("Ana", "Sam Lee"):  # the queue at the door goes on
+            type_at_door(qtbot, win, person)
+            qtbot.waitUntil(lambda: win.events_view.detail.checkin_search.text() == "", timeout=3000)
+        qtbot.waitUntil(lambda: reads(notice.not_reached) == (
+            "2 changes made here since the removal did not reach the group (2 RSVPs or check-ins): they are kept "
+            "on this laptop only."), timeout=3000)
+        for view in ("tasks", "members", "peers", "events"):
+            win.switch_to(view)
+            assert notice.isVisible()
+        devices = win.peers_view.device_table
+        assert devices.model().index(row_of_text(devices, "door laptop (this device)"), 3).data() == "removed"
+
+        click(qtbot, notice.list_button)
+        dialog = notice.dialog
+        assert dialog is not None and dialog.isVisible()
+        listed = [dialog.model.index(r, 1).data() for r in range(dialog.model.rowCount())]
+        assert listed == ["check-in or RSVP 'Ana López'", "check-in or RSVP 'Sam Lee'"]
+        click(qtbot, dialog.copy_button)
+        copied = QApplication.clipboard().text()
+        assert "Ana López" in copied and "Sam Lee" in copied
+        dialog.close()
+        assert office.events.rsvps(event.id) == []  # nothing of it at the office
+
+        said: list[str] = []
+
+        def read_and_cancel(wipe: Any) -> None:  # the volunteer reads what wiping would destroy, and thinks again
+            said.extend(reads(label) for label in wipe.findChildren(QLabel))
+            click(qtbot, wipe.buttons.button(QDialogButtonBox.StandardButton.Cancel))
+
+        with_modal(lambda: click(qtbot, notice.wipe_button), read_and_cancel)
+        assert any("2 changes made here since the removal (2 RSVPs or check-ins) are on no other laptop of the "
+                   "group: wiping destroys them. Hand them over first" in text for text in said), said
+        assert any("An admin removed this laptop from the group already." in text for text in said)
+        assert door.members.list()  # nothing wiped
+        win.close()
+    finally:
+        door.close()
+        office.close()
+
+
+def test_the_admins_peers_view_says_plainly_that_the_removed_door_laptop_is_still_trying_to_connect(
+        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:  # noqa: F811 (the fixture)
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    sync_pair(office, door)
+    here = node_module.SyncNode(office, listen_host="127.0.0.1", discovery=False)
+    node_loop.run_until_complete(here.start())
+    there = node_module.SyncNode(door, listen_host="127.0.0.1", discovery=False,
+                                 static_peers=[("127.0.0.1", here.port)])
+    window = MainWindow(office, here, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    open_peers(qtbot, window)
+    state = window.peers_view.state
+    try:
+        office.membership.remove("door laptop")  # an hour before the meeting; then the door laptop comes in
+
+        async def scene() -> None:
+            await there.start()
+            await until(lambda: "Removed laptop nearby:" in reads(state))
+
+        node_loop.run_until_complete(scene())
+        assert ("Removed laptop nearby: 'door laptop', which an admin removed from the group, was here at "
+                in reads(state))
+        assert ", trying to sync, and was refused. What is entered on it reaches no laptop of the group" in reads(state)
+    finally:
+        node_loop.run_until_complete(there.stop())
+        node_loop.run_until_complete(here.stop())
+        window.close()
+        door.close()
+        office.close()
