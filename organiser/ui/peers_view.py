@@ -280,10 +280,8 @@ class PeersView(GroupDevicesPane, QWidget):
             self.state.setText(f"Cannot list peers: {exc}")
             return
         self.peers.set_peers(peers)
-        connected = sum(1 for p in peers if p.connected)
-        where = self._where_listening()
+        where = self._where_listening()  # each peer's own state is in the table: the sentence counts once
         self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
-                           f"{connected} of {len(peers)} other device{'s' if len(peers) != 1 else ''} connected. "
                            f"{html.escape(sync_words(peers))}.")
         outdated = getattr(self.node, "outdated_peers", lambda: [])()
         if outdated:  # a laptop of the group that cannot sync until its app is updated

@@ -106,6 +106,7 @@ def test_connected_and_in_step_reads_up_to_date_and_the_last_sync_only_once_nobo
             await until(lambda: any(m.name == "Written on the minutes laptop" for m in a.members.list())
                         and minutes_laptop_says() == "up to date")
             assert "Up to date with 1 laptop." in reads(view.state)
+            assert " connected." not in reads(view.state)  # not again as "1 of 1 other device connected."
             assert window.sync_label.text() == "Up to date with 1 laptop"
             click_row(qtbot, view.peer_table, row_of_text(view.peer_table, "minutes laptop"))
             assert reads(view.peer_detail).endswith(": connected, up to date.")
@@ -117,6 +118,7 @@ def test_connected_and_in_step_reads_up_to_date_and_the_last_sync_only_once_nobo
             await there.stop()
             await until(lambda: minutes_laptop_says() == "just now")
             assert "No other laptop of the group reached; last sync just now." in reads(view.state)
+            assert " connected." not in reads(view.state)  # not "0 of 1 other device connected." before it
         finally:
             await here.stop()
             await there.stop()
