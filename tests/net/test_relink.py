@@ -1,0 +1,86 @@
+"""A link that drops for a moment and is made again (net/node.py): what the laptops say afterwards.
+
+Two laptops whose Wi-Fi dropped between them for a moment: one notices the silence first and
+dials again while the other still holds their old link. The new link replaces the old one, which
+ends only later (its close is not answered: the old connection is dead). Real nodes and TLS on
+127.0.0.1; the hand-made side speaks as a member device with the node's own Session. The timers are
+the test's: no keepalive and no heartbeat run by themselves, each step comes when the test says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+
+from organiser.net import peerbook
+from organiser.net.node import SyncNode
+from organiser.services.group import Group
+from organiser.sync import session as conversation
+from organiser.sync.session import Session
+from tests.conftest import add_device, sync_pair
+from tests.net.member_link import member_streams
+from tests.net.test_node import node, until
+
+pytestmark = pytest.mark.asyncio
+
+
+@dataclass
+class Conversation:
+    """One conversation this test holds with the node, as the device `group` is."""
+
+    session: Session
+    writer: asyncio.StreamWriter
+    task: asyncio.Task[None]
+
+    async def end(self) -> None:
+        self.writer.transport.abort()
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def dial_as(group: Group, other: SyncNode) -> Conversation:
+    reader, writer = await member_streams(group, "127.0.0.1", other.port)
+    session = Session(group.replica, reader, writer, other.device_id)
+    return Conversation(session, writer, asyncio.create_task(session.run()))
+
+
+def shown(group: Group) -> list[str]:
+    """The peers' states as `organiser status` shows them (read from the node's rows)."""
+    return [p["state"] for p in peerbook.peer_status(group)]
+
+
+async def test_when_the_link_a_new_one_replaced_ends_late_the_peer_still_shows_connected(tmp_path, group, monkeypatch):
+    monkeypatch.setattr(conversation, "PING_EVERY", 3600.0)  # the old link ends when the test ends it
+    monkeypatch.setattr(peerbook, "HEARTBEAT_EVERY", 3600.0)  # the heartbeat beats when the test says
+    third = add_device(group, tmp_path / "c", "third laptop")
+    sync_pair(group, third)  # it holds the membership log (the keys the handshake proves)
+    door = node(group)
+    await door.start()
+    old = new = None
+    try:
+        old = await dial_as(third, door)
+        await until(lambda: shown(group) == ["connected"], what="the first link up")
+        old_on_door = door._links[third.device_id].session
+        # The Wi-Fi drops: nothing the third laptop is sent on the old link is answered any more.
+        old.writer.transport.pause_reading()
+        # The third laptop noticed first and dials again; the door still holds the old link.
+        new = await dial_as(third, door)
+        await until(lambda: door._links[third.device_id].session is not old_on_door
+                    and door._links[third.device_id].session.in_step, what="the new link up")
+        assert not old_on_door.closed.is_set()  # replaced, and still waiting for its close to be answered
+        await door._heartbeat(False)
+        assert shown(group) == ["connected"]
+        await old.end()  # the old connection is finally gone
+        await until(old_on_door.closed.is_set, what="the old link ended")
+        await door._heartbeat(False)
+        await door._heartbeat(False)
+        assert [p.state for p in door.peers()] == ["connected"]  # what the app shows
+        assert shown(group) == ["connected"]  # what `organiser status` shows: the new link, not the old one's end
+    finally:
+        for held in (old, new):
+            if held is not None:
+                await held.end()
+        await door.stop()
+        third.close()
