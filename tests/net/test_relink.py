@@ -75,8 +75,8 @@ async def test_when_the_link_a_new_one_replaced_ends_late_the_peer_still_shows_c
         await door._heartbeat(False)
         assert shown(group) == ["connected"]
         await old.end()  # the old connection is finally gone
-        await until(old_on_door.closed.is_set, what="the old link ended")
-        await door._heartbeat(False)
+        await until(lambda: old_on_door.closed.is_set() and door._connections.open == 1,
+                    what="the old link's end handled")
         await door._heartbeat(False)
         assert [p.state for p in door.peers()] == ["connected"]  # what the app shows
         assert shown(group) == ["connected"]  # what `organiser status` shows: the new link, not the old one's end
