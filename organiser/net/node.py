@@ -291,14 +291,29 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
                 # then told it was removed (it forgot and was told again, every few seconds, for good).
                 self._admitted_by(session.peer_device)
             self._learn_address(session)
-            try:
-                peerbook.record_state(self.group.db, session.peer_device,
-                                      session.state if not session.closed.is_set() else "offline",
-                                      session.last_sync, session.peer_said)
-            except Exception:
-                log.exception("could not record the state of peer %s", session.peer_short)
+            self._record(session)
             self._spawn(self._share_neighbours())
         self.group.bus.publish(PeersChanged())
+
+    def _record(self, session: Session) -> None:
+        """Write the peer's row that `organiser status` reads, as the peer's link now is. A conversation
+        that a newer link of the same peer replaced can end seconds later (a dropped Wi-Fi: its close
+        goes unanswered): its end must not mark a linked peer offline. The heartbeat writes a row only
+        when the link moved since it last wrote it, so it is told what was written here."""
+        device = session.peer_device
+        link = self._links.get(device)
+        speaking = link.session if link is not None else session
+        live = not speaking.closed.is_set()
+        try:
+            peerbook.record_state(self.group.db, device, speaking.state if live else "offline",
+                                  speaking.last_sync, _highest(session.peer_said, speaking.peer_said))
+        except Exception:
+            log.exception("could not record the state of peer %s", session.peer_short)
+            return
+        if live:
+            self._recorded[device] = (speaking.state, speaking.last_sync, sorted(speaking.peer_said.items()))
+        else:
+            self._recorded.pop(device, None)
 
     async def _share_neighbours(self) -> None:
         """Tell every peer which devices we hear from directly, so nobody relays those
@@ -457,3 +472,12 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         if self._mesh is not None and self._mesh.lost(name):
             self._room_changed()
         self.group.bus.publish(PeersChanged())
+
+
+def _highest(*said: dict[str, int]) -> dict[str, int]:
+    """Per author, the highest number any of these conversations heard the peer say it holds."""
+    out: dict[str, int] = {}
+    for vector in said:
+        for author, seq in vector.items():
+            out[author] = max(seq, out.get(author, 0))
+    return out
