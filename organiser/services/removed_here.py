@@ -14,10 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from organiser.core.changeset import GENESIS, Changeset, decode_changeset
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.core.removal_proof import RemovalProof, check_removal
 from organiser.core.words import plural
 from organiser.services.history import Write, summary
+from organiser.store.membership import entries_in, load_membership
 
 if TYPE_CHECKING:
     from organiser.services.group import Group
@@ -142,6 +144,8 @@ def keep_removal_proof(group: Group, body: bytes, signature: bytes) -> bool:
     roster = group.replica.roster()
     proof = check_removal(body, signature, group=group.id, device=group.device_id, keys=roster.keys,
                           admins=roster.admins)
+    if proof is not None:
+        proof = _standing(group, decode_changeset(body, signature))
     if proof is None:
         return False
     held = _proof(group)
@@ -149,6 +153,22 @@ def keep_removal_proof(group: Group, body: bytes, signature: bytes) -> bool:
         return False
     group.replica.set_meta(REMOVAL_PROOF, json.dumps({"by": proof.by, "hlc": proof.hlc, "kept": proof.kept}))
     return True
+
+
+def _standing(group: Group, cs: Changeset) -> RemovalProof | None:
+    """The removal of this laptop that its own membership log makes once `cs` is added, or None.
+    A signature by a device that is an admin now is not enough: the rules void a removal its author
+    wrote while demoted, one taking back its author's own promotion, one a more senior admin's beat,
+    and a changeset that is another version of a number held here (a fork) is evidence of nothing."""
+    held, before = group.replica.hash_at(cs.author, cs.seq), group.replica.hash_at(cs.author, cs.seq - 1)
+    after = group.replica.prev_at(cs.author, cs.seq + 1)
+    if held not in (None, cs.hash) or after not in (None, cs.hash) or (
+            before not in (None, cs.prev) if cs.seq > 1 else cs.prev != GENESIS):
+        return None
+    me = load_membership(group.db, entries_in([cs])).devices.get(group.device_id)
+    if me is None or me.removed_kept is None or not me.removed_by:
+        return None
+    return RemovalProof(me.removed_by, me.removed_hlc, me.removed_kept)
 
 
 def forget_removal_proof(group: Group) -> None:
