@@ -79,6 +79,9 @@ class PeerRefused(HandshakeRefused):
         super().__init__(f"the peer refused us: {message}")
         self.message = message
         self.removal = removal
+        # Whether the peer had proved that it belongs to the group before it said no: a stranger
+        # answers before any proof, and what it says of this laptop ("removed") counts for nothing.
+        self.by_member = False
 
 
 # How a handshake can fail; each costs that one connection and nothing else.
@@ -196,9 +199,13 @@ async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: a
     admitted the caller, so a refusal (say, "this device was removed from the group") always
     arrives as the caller's answer. Raises HandshakeRefused (after telling the peer) or ProtocolError."""
     await _prove_membership(group, reader, writer, channel, timeout)
-    if channel.role == "client":
-        await _send_identity(writer, group.private_key(), channel)
-    peer = await _read_identity(reader, writer, channel, timeout)
+    try:
+        if channel.role == "client":
+            await _send_identity(writer, group.private_key(), channel)
+        peer = await _read_identity(reader, writer, channel, timeout)
+    except PeerRefused as exc:
+        exc.by_member = True  # its refusal comes after its proof of membership
+        raise
     refusal = admit(peer)
     if refusal:
         await _refuse(writer, refusal, removal_shown_to(group, peer.device))

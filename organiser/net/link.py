@@ -86,7 +86,7 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
 
     def refused(exc: PeerRefused) -> None:
         # Told as the app's node is told (net/node.py), so `status` and the app say so afterwards.
-        if exc.message != REMOVED_MESSAGE:
+        if exc.message != REMOVED_MESSAGE or not exc.by_member:  # a stranger's word counts for nothing
             return
         if not group.replica.meta(REMOVED_NOTICE):
             group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {host}:{port}")

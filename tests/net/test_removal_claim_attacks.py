@@ -1,0 +1,98 @@
+"""Who may tell a laptop that it was removed, and with what. A stranger on the Wi-Fi with no key,
+dialled at an address it took over (or answering a replayed announcement), answers at once with
+"this device was removed from the group", before proving anything; a member in bad faith proves
+membership first and shows a removal of its choosing. The stranger must not be believed at all (before,
+the door laptop showed "This laptop was removed from the group" above every view and stopped dialling
+the group's laptops); the member's forged or replayed removals must not say who removed it or when.
+Real TLS on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from organiser.core.changeset import Op
+from organiser.core.errors import OrganiserError
+from organiser.core.membership_entries import MEMBERSHIP_KIND, REMOVE
+from organiser.net.link import sync_with
+from organiser.services.group import Group, create_group
+from organiser.services.removed_here import removed_here
+from organiser.store.removal_proofs import removal_changeset
+from tests.bad_peer import BadPeer
+from tests.conftest import add_device, sync_all
+from tests.net.removal_liar import lying
+from tests.net.test_node import node
+
+pytestmark = pytest.mark.asyncio
+
+
+def _not_told(group: Group) -> bool:
+    return not group.membership_status()["removed"] and removed_here(group) is None
+
+
+async def test_a_stranger_answering_the_door_laptops_dial_with_removed_is_not_believed(group: Group) -> None:
+    door = node(group)
+    await door.start()
+    try:
+        async with lying(None) as port:
+            with pytest.raises(OrganiserError, match="refused us"):
+                await door._dial(f"127.0.0.1:{port}", None)
+        assert _not_told(group)
+    finally:
+        await door.stop()
+
+
+async def test_a_stranger_answering_organiser_sync_with_removed_is_not_believed(group: Group) -> None:
+    async with lying(None) as port:
+        with pytest.raises(OrganiserError, match="refused us"):
+            await sync_with(group, "127.0.0.1", port, timeout=10)
+    assert _not_told(group)
+
+
+async def test_a_stranger_showing_a_real_removal_of_another_laptop_is_not_believed(tmp_path: Path) -> None:
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    old = add_device(office, tmp_path / "old", "old laptop")
+    try:
+        office.membership.remove("old laptop")
+        sync_all([office, door], rounds=2)
+        shown = removal_changeset(office.db, old.device_id, office.replica.roster().admins)
+        assert shown is not None
+        async with lying(None, removal=shown) as port:
+            with pytest.raises(OrganiserError):
+                await sync_with(door, "127.0.0.1", port, timeout=10)
+        assert _not_told(door)
+    finally:
+        for g in (office, door, old):
+            g.close()
+
+
+async def test_a_member_in_bad_faith_cannot_say_who_removed_the_door_laptop(tmp_path: Path) -> None:
+    """Its claim alone is kept as a claim ("said so; who removed it, and when, this laptop does not
+    know yet", forgotten when another member lets the laptop in); no removal it shows makes it more."""
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    liar = add_device(office, tmp_path / "liar", "minutes laptop")
+    old = add_device(office, tmp_path / "old", "old laptop")
+    try:
+        office.membership.remove("old laptop")
+        sync_all([office, door, liar], rounds=2)
+        another_laptops = removal_changeset(office.db, old.device_id, office.replica.roster().admins)
+        other_group = create_group(tmp_path / "other", "Food Bank", "office laptop (Rosa)")
+        from_another_group = BadPeer(other_group).sign(
+            [Op(MEMBERSHIP_KIND, other_group.device_id, REMOVE, {"device": door.device_id, "kept": 0})])
+        other_group.close()
+        by_the_liar = BadPeer(liar).sign(
+            [Op(MEMBERSHIP_KIND, liar.device_id, REMOVE, {"device": door.device_id, "kept": 0})])
+        assert another_laptops is not None
+        for shown in (another_laptops, (from_another_group.body, from_another_group.signature),
+                      (by_the_liar.body, by_the_liar.signature)):
+            async with lying(liar, removal=shown) as port:
+                with pytest.raises(OrganiserError, match="removed from the group"):
+                    await sync_with(door, "127.0.0.1", port, timeout=10)
+            here = removed_here(door)
+            assert here is not None and not here.exact and here.removed_by == "" and here.removed_at is None
+    finally:
+        for g in (office, door, liar, old):
+            g.close()
