@@ -8,6 +8,7 @@ Real TLS on 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,11 @@ from organiser.core.changeset import Op
 from organiser.core.errors import OrganiserError
 from organiser.core.membership_entries import MEMBERSHIP_KIND, REMOVE
 from organiser.net.link import sync_with
+from organiser.net.outbound import REMOVED_MESSAGE
 from organiser.services.group import Group, create_group
 from organiser.services.removed_here import removed_here
 from organiser.store.removal_proofs import removal_changeset
+from organiser.sync import protocol as p
 from tests.bad_peer import BadPeer
 from tests.conftest import add_device, sync_all
 from tests.net.removal_liar import lying
@@ -95,4 +98,68 @@ async def test_a_member_in_bad_faith_cannot_say_who_removed_the_door_laptop(tmp_
             assert here is not None and not here.exact and here.removed_by == "" and here.removed_at is None
     finally:
         for g in (office, door, liar, old):
+            g.close()
+
+
+def _padded_removal(admin: Group, device: str, size: int) -> tuple[bytes, bytes]:
+    """The admin's real signed removal of `device`, padded (a note in the entry) to `size` bytes."""
+    def signed(note: str) -> tuple[bytes, bytes]:
+        cs = BadPeer(admin).sign([Op(MEMBERSHIP_KIND, admin.device_id, REMOVE,
+                                     {"device": device, "kept": 0, "note": note})])
+        return cs.body, cs.signature
+
+    body, _ = signed("")
+    return signed("x" * (size - len(body)))
+
+
+def _frame(body: bytes) -> bytes:
+    return p.HEADER.pack(p.PROTOCOL_VERSION, int(p.FrameType.ERROR), len(body)) + body
+
+
+REMOVED = b'{"message":"this device was removed from the group","removal":'
+
+
+@pytest.mark.parametrize(("shown", "believed"), [
+    ("removal of 4096 bytes", True),
+    ("removal of 4097 bytes", False),
+    ("removal nested 5000 deep", False),
+    ("removal nested 500 deep", False),
+    ("removal as URL-safe base64", False),
+    ("removal as non-ASCII text", False),
+    ("removal of 60 entries", False),
+    ("a frame of 20 KB", False),
+])
+async def test_a_removal_too_big_nested_or_oddly_encoded_is_refused_and_nothing_of_it_kept(
+        tmp_path: Path, shown: str, believed: bool) -> None:
+    import base64
+
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    liar = add_device(office, tmp_path / "liar", "minutes laptop")
+    try:
+        sync_all([office, door, liar], rounds=2)
+        body, signature = _padded_removal(office, door.device_id, 4096 if believed else 4097)
+        assert len(body) == (4096 if believed else 4097)
+        b64 = [base64.b64encode(x).decode() for x in (body, signature)]
+        many = BadPeer(office).sign([Op(MEMBERSHIP_KIND, office.device_id, REMOVE, {"device": liar.device_id,
+                                                                                    "kept": n}) for n in range(60)])
+        payloads = {
+            "removal of 4096 bytes": p.encode_error(REMOVED_MESSAGE, (body, signature)),
+            "removal of 4097 bytes": p.encode_error(REMOVED_MESSAGE, (body, signature)),
+            "removal nested 5000 deep": _frame(REMOVED + b"[" * 5000 + b"]" * 5000 + b"}"),
+            "removal nested 500 deep": _frame(REMOVED + b"[" * 500 + b"]" * 500 + b"}"),
+            "removal as URL-safe base64": _frame(REMOVED + json.dumps(
+                [base64.urlsafe_b64encode(body).decode().replace("=", ""), b64[1]]).encode() + b"}"),
+            "removal as non-ASCII text": _frame(REMOVED + json.dumps(["é" + b64[0], b64[1]]).encode() + b"}"),
+            "removal of 60 entries": p.encode_error(REMOVED_MESSAGE, (many.body, many.signature)),
+            "a frame of 20 KB": _frame(REMOVED + json.dumps(["A" * 20_000, b64[1]]).encode() + b"}"),
+        }
+        async with lying(liar, payload=payloads[shown]) as port:
+            with pytest.raises(OrganiserError, match="refused us|not valid JSON|too large"):  # one sentence
+                await sync_with(door, "127.0.0.1", port, timeout=10)
+            here = removed_here(door)
+            assert (here is not None and here.exact) == believed
+            assert door.replica.meta("removal_proof", "") == "" or believed
+    finally:
+        for g in (office, door, liar):
             g.close()
