@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from organiser.core.bus import PeersChanged
@@ -130,3 +131,34 @@ def test_the_admins_peers_view_says_plainly_that_the_removed_door_laptop_is_stil
         window.close()
         door.close()
         office.close()
+
+
+def test_the_removal_arriving_mid_name_at_the_door_takes_neither_the_focus_nor_a_letter(
+        qtbot: Any, tmp_path: Path) -> None:
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    try:
+        event = office.events.add("General meeting", "2031-03-01T19:00")
+        office.members.add("Ana Lopez")
+        sync_pair(office, door)
+        win = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        open_event(qtbot, win, event.id)
+        field = win.events_view.detail.checkin_search
+        click(qtbot, field)
+        qtbot.keyClicks(field, "Ana")
+        assert win.focusWidget() is field
+        office.membership.remove("door laptop")
+        _told_by(office, door)  # the sync node hears it between two letters
+        qtbot.waitUntil(win.removed_notice.isVisible, timeout=3000)
+        assert win.focusWidget() is field  # the notice took no focus: the next letters go on
+        qtbot.keyClicks(win.focusWidget(), " Lopez")
+        assert field.text() == "Ana Lopez"
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+        ana = next(m.id for m in door.members.list() if m.name == "Ana Lopez")
+        qtbot.waitUntil(lambda: [(r.member, r.checked_in_at is not None) for r in door.events.rsvps(event.id)]
+                        == [(ana, True)], timeout=3000)
+    finally:
+        office.close()
+        door.close()
