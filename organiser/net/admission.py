@@ -16,7 +16,12 @@ from organiser.net.handshake import Peer, removal_shown_to
 from organiser.net.limits import KeptAway
 from organiser.net.link import is_member
 from organiser.net.outbound import REMOVED_MESSAGE
-from organiser.services.removed_here import REMOVED_NOTICE, forget_removal_proof, keep_removal_proof
+from organiser.services.removed_here import (
+    REMOVED_NOTICE,
+    forget_removal_proof,
+    keep_removal_proof,
+    removal_stands,
+)
 from organiser.services.removed_nearby import note_removed_knock
 from organiser.sync import protocol as p
 
@@ -94,10 +99,14 @@ class Admission:
 
     def _admitted_by(self, device: str) -> None:
         """A member has just admitted this device (it answered our HELLO): a claim that it was removed
-        (which no laptop can prove to it) is forgotten, so one member in bad faith saying so
-        cannot cut it off from the group. A laptop really removed is told again by the next
-        member that knows."""
+        with no admin's signed removal that this laptop's own log confirms is forgotten, so one member
+        in bad faith saying so cannot cut it off from the group; a laptop really removed is told again
+        by the next member that knows. A confirmed one stands: that member has not heard of it yet."""
         if self.group.replica.meta(REMOVED_NOTICE):
+            if removal_stands(self.group):  # an admin signed it, and this laptop's own log confirms it
+                log.debug("device %s let this device in: it has not heard yet that an admin removed this device",
+                         short_id(device))
+                return
             log.warning("device %s admitted this device: forgetting that it was told it was removed",
                         short_id(device))
             self.group.replica.set_meta(REMOVED_NOTICE, "")

@@ -9,12 +9,13 @@ when checked, the admin's removal.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from organiser.core.changeset import GENESIS, Changeset, decode_changeset
+from organiser.core.changeset import GENESIS, Changeset, MalformedChangeset, decode_changeset
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.core.removal_proof import RemovalProof, check_removal
 from organiser.core.words import plural
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     from organiser.services.group import Group
 
 REMOVED_NOTICE = "removed_notice"  # meta: "<unix time> <device id or address>" of the member that told this laptop
-REMOVAL_PROOF = "removal_proof"  # meta: the admin's removal of this laptop, checked (JSON: by, hlc, kept)
+# meta: the admin's removal of this laptop, checked (JSON: by, hlc, kept; and the changeset, body and
+# signature in base64, to check again against the log as it grows)
+REMOVAL_PROOF = "removal_proof"
 
 HEADLINE = "This laptop was removed from the group"
 WHAT_IT_MEANS = ("What is entered here stays on this laptop, but no longer reaches the group's other laptops; "
@@ -140,7 +143,8 @@ def _proof(group: Group) -> RemovalProof | None:
 
 def keep_removal_proof(group: Group, body: bytes, signature: bytes) -> bool:
     """Check the removal a member showed (core/removal_proof.py) and keep it when it is this laptop's,
-    signed by an admin this laptop knows, and keeps no more than one kept already. Whether it was kept."""
+    signed by an admin this laptop knows, stands by the rules of this laptop's own membership log with it
+    added, and keeps no more than one kept already. Whether it was kept."""
     roster = group.replica.roster()
     proof = check_removal(body, signature, group=group.id, device=group.device_id, keys=roster.keys,
                           admins=roster.admins)
@@ -151,8 +155,22 @@ def keep_removal_proof(group: Group, body: bytes, signature: bytes) -> bool:
     held = _proof(group)
     if held is not None and held.kept <= proof.kept:
         return False
-    group.replica.set_meta(REMOVAL_PROOF, json.dumps({"by": proof.by, "hlc": proof.hlc, "kept": proof.kept}))
+    group.replica.set_meta(REMOVAL_PROOF, json.dumps({
+        "by": proof.by, "hlc": proof.hlc, "kept": proof.kept,
+        "changeset": [base64.b64encode(body).decode("ascii"), base64.b64encode(signature).decode("ascii")]}))
     return True
+
+
+def removal_stands(group: Group) -> bool:
+    """Whether this laptop holds an admin's signed removal of it that its own log, as it is now, still
+    says stands. A member letting it in then has only not heard of the removal yet (net/admission.py)."""
+    try:
+        body, signature = (base64.b64decode(part, validate=True)
+                           for part in json.loads(group.replica.meta(REMOVAL_PROOF) or "{}")["changeset"])
+        cs = decode_changeset(body, signature)
+    except (ValueError, KeyError, TypeError, MalformedChangeset):
+        return False  # none held (or kept before the changeset was)
+    return _standing(group, cs) is not None
 
 
 def _standing(group: Group, cs: Changeset) -> RemovalProof | None:

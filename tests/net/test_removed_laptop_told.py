@@ -81,3 +81,40 @@ async def test_a_one_off_sync_from_a_removed_laptop_is_told_which_admin_removed_
     finally:
         door_group.close()
         await office.stop()
+
+
+async def test_a_member_that_has_not_heard_yet_does_not_make_the_door_laptop_forget_its_signed_removal(
+        tmp_path, group):
+    """The minutes laptop was shut when the office removed the door laptop. Letting the door laptop in,
+    it says nothing but that it has not heard yet: the admin's signed removal, which the door laptop's
+    own log confirms, stands, and its notice stays (before, it vanished until the next member told it
+    again, and the door volunteer read that the laptop was back in the group)."""
+    office = node(group)
+    await office.start()
+    door_group = await joined(office, tmp_path / "door", "door laptop 2")
+    minutes_group = await joined(office, tmp_path / "minutes", "minutes laptop 3")
+    door = node(door_group, office)
+    minutes = node(minutes_group, office)
+    await minutes.start()
+    await door.start()
+    try:
+        await until(lambda: len(office.peers()) == 2 and all(x.state == "connected" for x in office.peers()),
+                    what="both connected to the office")
+        await until(lambda: group.device_id in minutes_group.replica.version_vector(), what="minutes synced")
+        await minutes.stop()  # shut: it will not hear of the removal
+        group.membership.remove("door laptop 2")
+        await until(lambda: _removed_by(door_group) == group.device_name, what="the door told who removed it")
+        await office.stop()
+        minutes = node(minutes_group)
+        await minutes.start()
+        await minutes.connect("127.0.0.1", door.port)  # the minutes laptop, back, links with the door laptop
+        await until(lambda: any(x.device_id == minutes_group.device_id and x.in_step for x in door.peers()),
+                    what="the door laptop let in by the minutes laptop, and in step with it")
+        assert _removed_by(door_group) == group.device_name
+        assert door_group.membership_status()["removed"]
+    finally:
+        await door.stop()
+        await minutes.stop()
+        door_group.close()
+        minutes_group.close()
+        await office.stop()
