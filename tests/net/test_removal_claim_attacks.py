@@ -163,3 +163,35 @@ async def test_a_removal_too_big_nested_or_oddly_encoded_is_refused_and_nothing_
     finally:
         for g in (office, door, liar):
             g.close()
+
+
+async def test_a_removed_laptop_knocking_fifty_times_costs_the_office_one_note_and_one_log_line(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import time
+
+    from organiser.services.removed_nearby import KNOCKS, removed_nearby
+
+    caplog.set_level(logging.INFO)
+    office_group = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office_group, tmp_path / "door", "door laptop")
+    office = node(office_group)
+    await office.start()
+    try:
+        sync_all([office_group, door], rounds=2)
+        office_group.membership.remove("door laptop")
+        started = time.monotonic()
+        noted = None
+        for _ in range(50):
+            with pytest.raises(OrganiserError, match="removed from the group"):
+                await sync_with(door, "127.0.0.1", office.port, timeout=10)
+            noted = noted or office_group.replica.meta(KNOCKS)
+        took = time.monotonic() - started
+        assert office_group.replica.meta(KNOCKS) == noted  # the first knock's note, not written again
+        assert [n.name for n in removed_nearby(office_group)] == ["door laptop"]
+        assert len([r for r in caplog.records if "refused a connection" in r.getMessage()]) <= 1
+        print(f"50 knocks of a removed laptop: {took:.2f} s, {took / 50 * 1000:.0f} ms each")
+    finally:
+        await office.stop()
+        door.close()
+        office_group.close()
