@@ -162,3 +162,26 @@ def test_the_removal_arriving_mid_name_at_the_door_takes_neither_the_focus_nor_a
     finally:
         office.close()
         door.close()
+
+
+def test_an_admins_laptop_with_a_200_letter_name_does_not_widen_the_removed_laptops_window_past_the_screen(
+        qtbot: Any, tmp_path: Path) -> None:
+    """A name is at most 200 characters, with no space needed: one word, which a wrapped label cannot
+    break. In the notice it set the window's least width at some 2,700 pixels, so on a 1366-pixel laptop
+    the window ran past the screen's edge, Wipe this laptop's copy… with it."""
+    long_name = "W" * 200
+    office = create_group(tmp_path / "office", "Tenants Union", long_name)
+    door = add_device(office, tmp_path / "door", "door laptop")
+    try:
+        sync_pair(office, door)
+        win = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        office.membership.remove("door laptop")
+        _told_by(office, door)
+        qtbot.waitUntil(win.removed_notice.isVisible, timeout=3000)
+        assert win.minimumSizeHint().width() <= 1366
+        assert long_name in reads(win.removed_notice.body).replace("\u200b", "")  # the whole name, still
+    finally:
+        office.close()
+        door.close()
