@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QScrollArea
 
 from organiser.core.bus import PeersChanged
 from organiser.services.group import Group, create_group
@@ -183,5 +183,39 @@ def test_an_admins_laptop_with_a_200_letter_name_does_not_widen_the_removed_lapt
         assert win.minimumSizeHint().width() <= 1366
         assert long_name in reads(win.removed_notice.body).replace("\u200b", "")  # the whole name, still
     finally:
+        office.close()
+        door.close()
+
+
+def test_a_removed_laptop_with_a_200_letter_name_knocking_does_not_make_peers_and_group_scroll_sideways(
+        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:  # noqa: F811 (the fixture)
+    """The office laptop's Peers & group says the removed laptop is nearby, and who has heard of its
+    removal, by its name: one word of 200 letters pushed the view wider than the window."""
+    from organiser.core.errors import OrganiserError
+    from organiser.net.link import sync_with
+
+    long_name = "W" * 200
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", long_name)
+    here = node_module.SyncNode(office, listen_host="127.0.0.1", discovery=False)
+    try:
+        sync_pair(office, door)
+        office.membership.remove(door.device_id)
+        node_loop.run_until_complete(here.start())
+        with pytest.raises(OrganiserError, match="removed from the group"):  # it knocks, and is refused
+            node_loop.run_until_complete(sync_with(door, "127.0.0.1", here.port, timeout=10))
+        win = MainWindow(office, here, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.resize(1000, 700)
+        win.show()
+        open_peers(qtbot, win)
+        state = win.peers_view.state
+        qtbot.waitUntil(lambda: "Removed laptop nearby" in reads(state), timeout=3000)
+        assert long_name in reads(state).replace("\u200b", "")
+        assert long_name in reads(win.peers_view.removal_note).replace("\u200b", "")
+        sideways = win.peers_view.findChild(QScrollArea).horizontalScrollBar()
+        assert sideways.maximum() == 0
+    finally:
+        node_loop.run_until_complete(here.stop())
         office.close()
         door.close()
