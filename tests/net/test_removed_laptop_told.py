@@ -118,3 +118,43 @@ async def test_a_member_that_has_not_heard_yet_does_not_make_the_door_laptop_for
         door_group.close()
         minutes_group.close()
         await office.stop()
+
+
+async def test_wiping_the_door_laptop_while_a_big_sync_is_mid_way_stops_it_first_and_leaves_nothing(tmp_path, group):
+    """Wipe this laptop's copy… on the door laptop while a laptop of the group is still sending it 3,000
+    changes (as one that has not heard of its removal does): the app stops the sync node (giving it 5 s),
+    closes the group, then wipes (app.py). Nothing of the group may be written after, nor the folder made
+    again."""
+    import time
+
+    from organiser.core.bus import SyncProgress
+    from organiser.services.atrest import wipe_group
+
+    group.replica.commit_batch([group.members.build_add({"name": f"Member {i}"})[1] for i in range(3000)])
+    office = node(group)
+    await office.start()
+    progress: list[SyncProgress] = []
+    door_group = await joined(office, tmp_path / "door", "door laptop 2")
+    door_group.bus.subscribe(SyncProgress, progress.append)
+    door_group.members.add("Ana López")  # the door laptop's own change: the office sends what it lacks
+    group.replica.commit_batch([group.members.build_add({"name": f"Later {i}"})[1] for i in range(3000)])
+    door = node(door_group, office)
+    progress.clear()
+    await door.start()
+    wiped = False
+    try:
+        await until(lambda: any(0 < x.done < x.total for x in progress), what="the sync mid-way")
+        started = time.monotonic()
+        await asyncio.wait_for(door.stop(), 5.0)
+        stopped_in = time.monotonic() - started
+        path = door_group.path
+        door_group.close()
+        wiped = wipe_group(tmp_path / "door", path) or True
+        await asyncio.sleep(0.5)  # were anything of the node still running, it would write now
+        assert not path.exists()
+        assert stopped_in < 5.0
+    finally:
+        if not wiped:
+            await door.stop()
+            door_group.close()
+        await office.stop()
