@@ -195,3 +195,42 @@ async def test_a_removed_laptop_knocking_fifty_times_costs_the_office_one_note_a
         await office.stop()
         door.close()
         office_group.close()
+
+
+async def test_a_removed_admins_backdated_removal_of_a_member_is_forgotten_once_the_member_hears_of_his_removal(
+        tmp_path: Path) -> None:
+    """Jo's laptop was an admin; the office removed it. With its key (modified client) it signs a
+    removal of the door laptop, dated before its own removal, and shows it to the door laptop, which has
+    not heard yet: by the door laptop's log then, an admin removed it. Let in by the office laptop, it
+    hears of Jo's removal, and the notice goes: the door laptop dials the group again."""
+    from tests.net.test_node import until
+
+    office_group = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office_group, tmp_path / "door", "door laptop")
+    jo = add_device(office_group, tmp_path / "jo", "jo laptop")
+    sync_all([office_group, door, jo], rounds=2)
+    office_group.membership.promote("jo laptop")
+    sync_all([office_group, door, jo], rounds=2)
+    backdated = office_group.replica.clock.now()
+    office_group.membership.remove("jo laptop")  # the door laptop is away: it has not heard
+    sync_all([office_group, jo], rounds=1)
+    forged = BadPeer(jo).sign([Op(MEMBERSHIP_KIND, jo.device_id, REMOVE,
+                                  {"device": door.device_id, "kept": 0})], hlc=backdated)
+    office = node(office_group)
+    await office.start()
+    door_node = node(door)
+    try:
+        async with lying(jo, removal=(forged.body, forged.signature)) as port:
+            with pytest.raises(OrganiserError, match="removed from the group"):
+                await sync_with(door, "127.0.0.1", port, timeout=10)
+        here = removed_here(door)
+        assert here is not None and here.removed_by == "jo laptop"  # all the door laptop could tell then
+        await door_node.start()
+        await office.connect("127.0.0.1", door_node.port)  # the office laptop links with it
+        await until(lambda: _not_told(door), what="the door laptop forgot the forged removal")
+        assert jo.device_id in door.replica.roster().limits
+    finally:
+        await door_node.stop()
+        await office.stop()
+        for g in (office_group, door, jo):
+            g.close()
