@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from organiser.core.device_name import one_line
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import device_id_for, public_key_hex, short_id
 from organiser.net.credentials import key_fingerprint
@@ -76,7 +77,8 @@ class PeerRefused(HandshakeRefused):
     removal when it holds it (`removal`: body and signature, not yet checked)."""
 
     def __init__(self, message: str, removal: tuple[bytes, bytes] | None = None) -> None:
-        super().__init__(f"the peer refused us: {message}")
+        # Printed by `organiser sync` and logged: a peer's control codes and line breaks shown as codes.
+        super().__init__(f"the peer refused us: {one_line(message)}")
         self.message = message
         self.removal = removal
         # Whether the peer had proved that it belongs to the group before it said no: a stranger

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from organiser.net.credentials import connection_certificate
-from organiser.net.handshake import _prove_membership, _read_identity
+from organiser.net.handshake import _prove_membership, _read_identity, _send_identity
 from organiser.net.outbound import REMOVED_MESSAGE
 from organiser.net.transport import channel_of, close_quietly, server_context
 from organiser.services.group import Group
@@ -20,8 +20,9 @@ from organiser.sync import protocol as p
 
 @contextlib.asynccontextmanager
 async def lying(member: Group | None, removal: tuple[bytes, bytes] | None = None,
-                payload: bytes | None = None) -> AsyncIterator[int]:
-    """Serve on 127.0.0.1 until the block ends; yields the port. `member`: None for a stranger."""
+                payload: bytes | None = None, *, admitted: bool = False) -> AsyncIterator[int]:
+    """Serve on 127.0.0.1 until the block ends; yields the port. `member`: None for a stranger;
+    `admitted`: the member lets the caller in (shows its own key) and says it in the conversation."""
     certificate = connection_certificate()
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -30,8 +31,13 @@ async def lying(member: Group | None, removal: tuple[bytes, bytes] | None = None
             if member is not None:
                 await _prove_membership(member, reader, writer, channel, 5.0)
                 await _read_identity(reader, writer, channel, 5.0)
+                if admitted:
+                    await _send_identity(writer, member.private_key(), channel)
+                    _kind, length = p.parse_header(await reader.readexactly(p.HEADER.size))
+                    await reader.readexactly(length)  # the caller's HELLO, answered by the refusal
             writer.write(payload if payload is not None else p.encode_error(REMOVED_MESSAGE, removal))
             await writer.drain()
+            await asyncio.wait_for(reader.read(), 5.0)  # until the caller, told, closes
         finally:
             await close_quietly(writer)
 

@@ -234,3 +234,35 @@ async def test_a_removed_admins_backdated_removal_of_a_member_is_forgotten_once_
         await office.stop()
         for g in (office_group, door, jo):
             g.close()
+
+
+async def test_a_strangers_refusal_with_terminal_codes_and_line_breaks_is_shown_as_codes(group: Group) -> None:
+    """`organiser sync HOST:PORT` prints the peer's refusal, and the node logs it: a stranger's escape
+    codes retitled the terminal and cleared it, and a line break forged a log line."""
+    said = "\x1b]0;pwned\x07\x1b[2J\nERROR organiser: forged log line \u202eevil"
+    async with lying(None, payload=p.encode_error(said)) as port:
+        with pytest.raises(OrganiserError) as refused:
+            await sync_with(group, "127.0.0.1", port, timeout=10)
+    sentence = str(refused.value)
+    assert sentence.isprintable(), sentence
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\nERROR organiser: forged log line \\u202eevil" in sentence
+
+
+@pytest.mark.parametrize("after_hello", [False, True])
+async def test_a_members_refusal_in_the_conversation_with_terminal_codes_is_shown_as_codes(
+        tmp_path: Path, after_hello: bool) -> None:
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    liar = add_device(office, tmp_path / "liar", "minutes laptop")
+    try:
+        sync_all([office, door, liar], rounds=2)
+        said = "\x1b]0;pwned\x07\x1b[2J\nERROR organiser: forged log line \u202eevil"
+        hello = p.encode_hello(liar.device_id, liar.replica.version_vector()) if after_hello else b""
+        async with lying(liar, payload=hello + p.encode_error(said), admitted=True) as port:
+            with pytest.raises(OrganiserError) as refused:
+                await sync_with(door, "127.0.0.1", port, timeout=10)
+        sentence = str(refused.value)
+        assert "forged log line" in sentence and sentence.isprintable(), sentence
+    finally:
+        for g in (office, door, liar):
+            g.close()
