@@ -90,7 +90,7 @@ class Admission:
         news = False
         if not self.group.replica.meta(REMOVED_NOTICE):
             log.warning("device %s says this device was removed from the group", short_id(told_by))
-            self.group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {told_by}")
+            self.group.replica.set_meta(REMOVED_NOTICE, f"{int(time.time())} {told_by}")
             news = True
         if shown is not None and keep_removal_proof(self.group, *shown):
             news = True
