@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from organiser.core.bus import PeersChanged, RecordsChanged
 from organiser.core.keys import short_id
-from organiser.net.handshake import Peer, removal_shown_to
+from organiser.net.handshake import Peer
 from organiser.net.limits import KeptAway
 from organiser.net.link import is_member
 from organiser.net.outbound import REMOVED_MESSAGE
@@ -77,7 +77,7 @@ class Admission:
 
     async def _close_removed(self, link: _Link, message: str) -> None:
         try:
-            link.writer.write(p.encode_error(message, removal_shown_to(self.group, link.session.peer_device)))
+            link.writer.write(p.encode_error(message))  # not the removal: see member_handshake
             async with asyncio.timeout(0.5):  # in this task: see close_quietly (net/transport.py)
                 await link.writer.drain()
         except (OSError, ConnectionError, TimeoutError, RuntimeError):

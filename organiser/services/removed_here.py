@@ -1,6 +1,7 @@
-"""What a laptop an admin removed knows of its removal, in the words its person needs: who removed
-it and when (from the admin's signed removal a member showed it, core/removal_proof.py), what that
-means, how many of the changes made here reach no laptop of the group, and what to do.
+"""What a laptop an admin removed knows of its removal, in the words its person needs: which laptop of
+the group told it and when (and who removed it and when, if a member of the build that showed the admin's
+signed removal did, core/removal_proof.py), what that means, how many of the changes made here reach no
+laptop of the group, and what to do.
 
 The removed laptop's own log never holds its removal (nothing reaches it after it), so this reads what
 its sync node kept when a member refused it (net/admission.py): the notice (when, and who told it) and,

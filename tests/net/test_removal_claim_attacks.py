@@ -20,12 +20,12 @@ from organiser.net.link import sync_with
 from organiser.net.outbound import REMOVED_MESSAGE
 from organiser.services.group import Group, create_group
 from organiser.services.removed_here import removed_here
-from organiser.store.removal_proofs import removal_changeset
 from organiser.sync import protocol as p
 from tests.bad_peer import BadPeer
 from tests.conftest import add_device, sync_all
 from tests.net.removal_liar import lying
 from tests.net.test_node import node
+from tests.removal_shown import removal_changeset
 
 pytestmark = pytest.mark.asyncio
 

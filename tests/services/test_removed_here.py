@@ -11,8 +11,8 @@ from organiser.core.removal_proof import check_removal
 from organiser.services.group import Group, create_group
 from organiser.services.removed_here import keep_removal_proof, removed_here
 from organiser.store.overwrites import LocalOp
-from organiser.store.removal_proofs import removal_changeset
 from tests.conftest import add_device, sync_all
+from tests.removal_shown import removal_changeset
 
 
 def _room(tmp_path: Path) -> tuple[Group, Group, Group]:

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QScrollAre
 from organiser.core.bus import PeersChanged
 from organiser.services.group import Group, create_group
 from organiser.services.removed_here import REMOVED_NOTICE, keep_removal_proof
-from organiser.store.removal_proofs import removal_changeset
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_pair
+from tests.removal_shown import removal_changeset
 from tests.ui.conftest import click, open_event, reads, row_of_text, with_modal
 from tests.ui.test_door import type_at_door
 from tests.ui.test_peers_state import node_loop, open_peers, until  # noqa: F401 (node_loop is a fixture)
