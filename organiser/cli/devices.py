@@ -143,8 +143,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
         else:
             print(f"Removed '{removed.name}' ({removed.id}): it can no longer connect to the group's devices. What it "
                   f"wrote up to its change {removed.kept} stays; what it wrote that never reached a laptop of the "
-                  "group is lost to the group (when it next meets a laptop of the group, it is told who removed "
-                  "it, and lists what did not reach the group for its member to hand over before wiping it).")
+                  "group is lost to the group (when it next meets a laptop of the group, it is told that it was "
+                  "removed, and lists what was entered there since, for its member to hand over before wiping it).")
         print("Its member gets back in from a new laptop with a new invite ('organiser invite'), as a new device"
               + (", and 'organiser device promote NAME' makes it an admin again." if was_admin else "."))
     return 0

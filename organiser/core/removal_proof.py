@@ -1,10 +1,12 @@
 """What a removed laptop can check of its own removal. Pure, no I/O.
 
-A member refusing a removed laptop hands it the admin's signed changeset that removed it (net/
-handshake.py). The removed laptop never applies it (its log stops before it), but checks it against
-its own membership log: an admin it knows signed, for this group, a removal of this very device.
-Then it can say who removed it, when, and which of its changes the group keeps; a member's claim
-alone says none of that (and is forgotten when another member lets it in, net/admission.py).
+A member of the build fc65889 refusing a removed laptop handed it the admin's signed changeset that
+removed it (members no longer do: the group's new folder and discovery keys are chained from that
+changeset's hash, which the removed laptop must not learn). The removed laptop never applies it (its
+log stops before it), but checks it against its own membership log: an admin it knows signed, for this
+group, a removal of this very device. Then it can say who removed it, when, and which of its changes
+the group keeps; a member's claim alone says none of that (and is forgotten when another member lets
+it in, net/admission.py).
 """
 
 from __future__ import annotations

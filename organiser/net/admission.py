@@ -12,11 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from organiser.core.bus import PeersChanged, RecordsChanged
 from organiser.core.keys import short_id
-from organiser.net.handshake import Peer, removal_shown_to
+from organiser.net.handshake import Peer
 from organiser.net.limits import KeptAway
 from organiser.net.link import is_member
 from organiser.net.outbound import REMOVED_MESSAGE
-from organiser.services.removed_here import REMOVED_NOTICE, forget_removal_proof, keep_removal_proof
+from organiser.services.removed_here import (
+    REMOVED_NOTICE,
+    forget_removal_proof,
+    keep_removal_proof,
+    removal_stands,
+)
 from organiser.services.removed_nearby import note_removed_knock
 from organiser.sync import protocol as p
 
@@ -72,7 +77,7 @@ class Admission:
 
     async def _close_removed(self, link: _Link, message: str) -> None:
         try:
-            link.writer.write(p.encode_error(message, removal_shown_to(self.group, link.session.peer_device)))
+            link.writer.write(p.encode_error(message))  # not the removal: see member_handshake
             async with asyncio.timeout(0.5):  # in this task: see close_quietly (net/transport.py)
                 await link.writer.drain()
         except (OSError, ConnectionError, TimeoutError, RuntimeError):
@@ -85,7 +90,7 @@ class Admission:
         news = False
         if not self.group.replica.meta(REMOVED_NOTICE):
             log.warning("device %s says this device was removed from the group", short_id(told_by))
-            self.group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {told_by}")
+            self.group.replica.set_meta(REMOVED_NOTICE, f"{int(time.time())} {told_by}")
             news = True
         if shown is not None and keep_removal_proof(self.group, *shown):
             news = True
@@ -94,10 +99,14 @@ class Admission:
 
     def _admitted_by(self, device: str) -> None:
         """A member has just admitted this device (it answered our HELLO): a claim that it was removed
-        (which no laptop can prove to it) is forgotten, so one member in bad faith saying so
-        cannot cut it off from the group. A laptop really removed is told again by the next
-        member that knows."""
+        with no admin's signed removal that this laptop's own log confirms is forgotten, so one member
+        in bad faith saying so cannot cut it off from the group; a laptop really removed is told again
+        by the next member that knows. A confirmed one stands: that member has not heard of it yet."""
         if self.group.replica.meta(REMOVED_NOTICE):
+            if removal_stands(self.group):  # an admin signed it, and this laptop's own log confirms it
+                log.debug("device %s let this device in: it has not heard yet that an admin removed this device",
+                         short_id(device))
+                return
             log.warning("device %s admitted this device: forgetting that it was told it was removed",
                         short_id(device))
             self.group.replica.set_meta(REMOVED_NOTICE, "")

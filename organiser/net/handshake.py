@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from organiser.core.device_name import one_line
 from organiser.core.errors import OrganiserError
 from organiser.core.keys import device_id_for, public_key_hex, short_id
 from organiser.net.credentials import key_fingerprint
@@ -47,7 +48,6 @@ from organiser.net.transport import Channel, Dialled, close_quietly
 from organiser.services.group import Group
 from organiser.store import invites
 from organiser.store.membership import discovery_keys
-from organiser.store.removal_proofs import removal_changeset
 from organiser.sync import protocol as p
 
 HANDSHAKE_TIMEOUT = 5.0
@@ -72,13 +72,17 @@ class HandshakeRefused(OrganiserError):
 
 
 class PeerRefused(HandshakeRefused):
-    """The peer said no, in its own words (`message`); to a removed device, with the admin's signed
-    removal when it holds it (`removal`: body and signature, not yet checked)."""
+    """The peer said no, in its own words (`message`); to a removed device, a member of the build
+    fc65889 added the admin's signed removal (`removal`: body and signature, not yet checked)."""
 
     def __init__(self, message: str, removal: tuple[bytes, bytes] | None = None) -> None:
-        super().__init__(f"the peer refused us: {message}")
+        # Printed by `organiser sync` and logged: a peer's control codes and line breaks shown as codes.
+        super().__init__(f"the peer refused us: {one_line(message)}")
         self.message = message
         self.removal = removal
+        # Whether the peer had proved that it belongs to the group before it said no: a stranger
+        # answers before any proof, and what it says of this laptop ("removed") counts for nothing.
+        self.by_member = False
 
 
 # How a handshake can fail; each costs that one connection and nothing else.
@@ -175,15 +179,6 @@ async def _read_identity(reader: asyncio.StreamReader, writer: asyncio.StreamWri
 
 # ---- members ------------------------------------------------------------------------------
 
-def removal_shown_to(group: Group, device: str) -> tuple[bytes, bytes] | None:
-    """For a removed device being refused: the admin's signed changeset that removed it, so it can
-    say who removed it and when (core/removal_proof.py); None for any other device."""
-    roster = group.replica.roster()
-    if device not in roster.limits:
-        return None
-    return removal_changeset(group.db, device, roster.admins)
-
-
 # Whether to accept a peer that proved its key: "" accepts, else the sentence it is refused with.
 Admission = Callable[[Peer], str]
 
@@ -196,12 +191,18 @@ async def member_handshake(group: Group, reader: asyncio.StreamReader, writer: a
     admitted the caller, so a refusal (say, "this device was removed from the group") always
     arrives as the caller's answer. Raises HandshakeRefused (after telling the peer) or ProtocolError."""
     await _prove_membership(group, reader, writer, channel, timeout)
-    if channel.role == "client":
-        await _send_identity(writer, group.private_key(), channel)
-    peer = await _read_identity(reader, writer, channel, timeout)
+    try:
+        if channel.role == "client":
+            await _send_identity(writer, group.private_key(), channel)
+        peer = await _read_identity(reader, writer, channel, timeout)
+    except PeerRefused as exc:
+        exc.by_member = True  # its refusal comes after its proof of membership
+        raise
     refusal = admit(peer)
     if refusal:
-        await _refuse(writer, refusal, removal_shown_to(group, peer.device))
+        # Never with the changeset that removed the peer: the group's new folder and discovery keys are
+        # chained from its hash, which the removed laptop must never learn (store/folders.py).
+        await _refuse(writer, refusal)
         raise HandshakeRefused(f"device {short_id(peer.device)}: {refusal}")
     if channel.role == "server":
         await _send_identity(writer, group.private_key(), channel)

@@ -86,10 +86,11 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
 
     def refused(exc: PeerRefused) -> None:
         # Told as the app's node is told (net/node.py), so `status` and the app say so afterwards.
-        if exc.message != REMOVED_MESSAGE:
+        if exc.message != REMOVED_MESSAGE or not exc.by_member:  # a stranger's word counts for nothing
             return
         if not group.replica.meta(REMOVED_NOTICE):
-            group.replica.set_meta(REMOVED_NOTICE, f"{time.time():.0f} {host}:{port}")
+            # whole seconds, down: a change made the moment after is counted as since (services/removed_here.py)
+            group.replica.set_meta(REMOVED_NOTICE, f"{int(time.time())} {host}:{port}")
         if exc.removal is not None:  # the admin's signed removal: who removed this laptop, and when
             keep_removal_proof(group, *exc.removal)
 

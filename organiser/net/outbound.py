@@ -131,7 +131,7 @@ class OutboundConnections:
         reader, writer = link.reader, link.writer
 
         def refused(exc: PeerRefused) -> None:
-            if exc.message == REMOVED_MESSAGE:
+            if exc.message == REMOVED_MESSAGE and exc.by_member:  # a stranger's word counts for nothing
                 self._learn_removal(address, exc.removal)
 
         peer = await meet_member(self.group, link, host, address, self._admission, refused)

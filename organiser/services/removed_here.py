@@ -1,6 +1,7 @@
-"""What a laptop an admin removed knows of its removal, in the words its person needs: who removed
-it and when (from the admin's signed removal a member showed it, core/removal_proof.py), what that
-means, how many of the changes made here reach no laptop of the group, and what to do.
+"""What a laptop an admin removed knows of its removal, in the words its person needs: which laptop of
+the group told it and when (and who removed it and when, if a member of the build that showed the admin's
+signed removal did, core/removal_proof.py), what that means, how many of the changes made here reach no
+laptop of the group, and what to do.
 
 The removed laptop's own log never holds its removal (nothing reaches it after it), so this reads what
 its sync node kept when a member refused it (net/admission.py): the notice (when, and who told it) and,
@@ -9,21 +10,26 @@ when checked, the admin's removal.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from organiser.core.changeset import GENESIS, Changeset, MalformedChangeset, decode_changeset
 from organiser.core.hlc import make_stamp, physical_ms
 from organiser.core.removal_proof import RemovalProof, check_removal
 from organiser.core.words import plural
 from organiser.services.history import Write, summary
+from organiser.store.membership import entries_in, load_membership
 
 if TYPE_CHECKING:
     from organiser.services.group import Group
 
 REMOVED_NOTICE = "removed_notice"  # meta: "<unix time> <device id or address>" of the member that told this laptop
-REMOVAL_PROOF = "removal_proof"  # meta: the admin's removal of this laptop, checked (JSON: by, hlc, kept)
+# meta: the admin's removal of this laptop, checked (JSON: by, hlc, kept; and the changeset, body and
+# signature in base64, to check again against the log as it grows)
+REMOVAL_PROOF = "removal_proof"
 
 HEADLINE = "This laptop was removed from the group"
 WHAT_IT_MEANS = ("What is entered here stays on this laptop, but no longer reaches the group's other laptops; "
@@ -138,17 +144,50 @@ def _proof(group: Group) -> RemovalProof | None:
 
 def keep_removal_proof(group: Group, body: bytes, signature: bytes) -> bool:
     """Check the removal a member showed (core/removal_proof.py) and keep it when it is this laptop's,
-    signed by an admin this laptop knows, and keeps no more than one kept already. Whether it was kept."""
+    signed by an admin this laptop knows, stands by the rules of this laptop's own membership log with it
+    added, and keeps no more than one kept already. Whether it was kept."""
     roster = group.replica.roster()
     proof = check_removal(body, signature, group=group.id, device=group.device_id, keys=roster.keys,
                           admins=roster.admins)
+    if proof is not None:
+        proof = _standing(group, decode_changeset(body, signature))
     if proof is None:
         return False
     held = _proof(group)
     if held is not None and held.kept <= proof.kept:
         return False
-    group.replica.set_meta(REMOVAL_PROOF, json.dumps({"by": proof.by, "hlc": proof.hlc, "kept": proof.kept}))
+    group.replica.set_meta(REMOVAL_PROOF, json.dumps({
+        "by": proof.by, "hlc": proof.hlc, "kept": proof.kept,
+        "changeset": [base64.b64encode(body).decode("ascii"), base64.b64encode(signature).decode("ascii")]}))
     return True
+
+
+def removal_stands(group: Group) -> bool:
+    """Whether this laptop holds an admin's signed removal of it that its own log, as it is now, still
+    says stands. A member letting it in then has only not heard of the removal yet (net/admission.py)."""
+    try:
+        body, signature = (base64.b64decode(part, validate=True)
+                           for part in json.loads(group.replica.meta(REMOVAL_PROOF) or "{}")["changeset"])
+        cs = decode_changeset(body, signature)
+    except (ValueError, KeyError, TypeError, MalformedChangeset):
+        return False  # none held (or kept before the changeset was)
+    return _standing(group, cs) is not None
+
+
+def _standing(group: Group, cs: Changeset) -> RemovalProof | None:
+    """The removal of this laptop that its own membership log makes once `cs` is added, or None.
+    A signature by a device that is an admin now is not enough: the rules void a removal its author
+    wrote while demoted, one taking back its author's own promotion, one a more senior admin's beat,
+    and a changeset that is another version of a number held here (a fork) is evidence of nothing."""
+    held, before = group.replica.hash_at(cs.author, cs.seq), group.replica.hash_at(cs.author, cs.seq - 1)
+    after = group.replica.prev_at(cs.author, cs.seq + 1)
+    if held not in (None, cs.hash) or after not in (None, cs.hash) or (
+            before not in (None, cs.prev) if cs.seq > 1 else cs.prev != GENESIS):
+        return None
+    me = load_membership(group.db, entries_in([cs])).devices.get(group.device_id)
+    if me is None or me.removed_kept is None or not me.removed_by:
+        return None
+    return RemovalProof(me.removed_by, me.removed_hlc, me.removed_kept)
 
 
 def forget_removal_proof(group: Group) -> None:

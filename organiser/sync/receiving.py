@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from organiser.core.bus import SyncProgress
 from organiser.core.changeset import Changeset, MalformedChangeset, decode_changeset
+from organiser.core.device_name import one_line
 from organiser.core.erasure import carries_order
 from organiser.core.gcpause import gc_paused
 from organiser.store import forks, incidents
@@ -260,7 +261,7 @@ class Receiving:
 
     async def _on_error(self, payload: bytes) -> None:
         self.removal_shown = p.decode_removal(payload)
-        raise SessionClosed(f"the peer closed the conversation: {p.decode_error(payload)}")
+        raise SessionClosed(f"the peer closed the conversation: {one_line(p.decode_error(payload))}")
 
     def _unpack(self, packed: bytes) -> bytes:
         try:

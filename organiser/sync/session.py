@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from organiser.core.device_name import one_line
 from organiser.core.keys import short_id
 from organiser.store import forks
 from organiser.store.replica import Replica
@@ -239,7 +240,7 @@ class Session(Asking, CopySkipping, Receiving, Sending):
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
             self.removal_shown = p.decode_removal(frame.payload)
-            raise SessionClosed(f"the peer refused us: {p.decode_error(frame.payload)}")
+            raise SessionClosed(f"the peer refused us: {one_line(p.decode_error(frame.payload))}")
         if frame.type != p.FrameType.HELLO:
             raise p.ProtocolError("the peer did not start with HELLO")
         hello = p.parse_hello(frame.payload)

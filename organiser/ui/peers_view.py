@@ -45,6 +45,7 @@ from organiser.ui.models.group import (
     sync_words,
 )
 from organiser.ui.models.live import ROW_ROLE
+from organiser.ui.removed_notice import breakable
 from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
 INVITE_HOURS = 24
@@ -290,7 +291,7 @@ class PeersView(GroupDevicesPane, QWidget):
         nearby = removed_nearby(self.group)
         if nearby:  # a laptop an admin removed, still trying to connect: its person may not know
             self.state.setText(self.state.text() + "".join(f"<br><b>Removed laptop nearby:</b> "
-                                                           f"{html.escape(n.sentence())}" for n in nearby))
+                                                           f"{html.escape(breakable(n.sentence()))}" for n in nearby))
         if self._place_note():
             self.state.setText(self._place_note())
         self.peers.tick()
@@ -302,7 +303,7 @@ class PeersView(GroupDevicesPane, QWidget):
         lines = [n.sentence() for n in news if n.not_known]
         if news and not news[-1].not_known:
             lines.append(news[-1].sentence())
-        self.removal_note.setText("\n".join(lines))
+        self.removal_note.setText(breakable("\n".join(lines)))  # a name of 200 letters, one word, wraps too
         self.removal_note.setVisible(bool(lines))
 
     def _place_note(self) -> str:

@@ -8,6 +8,8 @@ group…) for its person to hand over. A notice, not a toast: it stays until the
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -92,8 +94,8 @@ class RemovedNotice(QFrame):
             self.hide()
             return
         self.title.setText(HEADLINE)
-        self.body.setText(f"{self.here.who_and_when()} {WHAT_IT_MEANS}")
-        self.not_reached.setText(self.here.not_reached_sentence())
+        self.body.setText(breakable(f"{self.here.who_and_when()} {WHAT_IT_MEANS}"))
+        self.not_reached.setText(breakable(self.here.not_reached_sentence()))
         self.list_button.setEnabled(self.here.not_reached > 0)
         self.show()
 
@@ -103,6 +105,13 @@ class RemovedNotice(QFrame):
         self.dialog = NotReachedDialog(what_did_not_reach(self.group, self.here), self)
         self.dialog.open()
         return self.dialog
+
+
+def breakable(text: str, every: int = 24) -> str:
+    """`text` with a zero-width space after every `every` letters of a longer word: a device name
+    (200 characters, one word if its owner likes) in a wrapped label otherwise sets the window's least
+    width, past the edge of a laptop's screen. Nothing changes on screen but where the line breaks."""
+    return re.sub(rf"\S{{{every}}}(?=\S)", lambda m: m.group(0) + "\u200b", text)
 
 
 class NotReachedDialog(QDialog):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from organiser.services.group import create_group
 from organiser.services.removed_here import REMOVED_NOTICE, keep_removal_proof
-from organiser.store.removal_proofs import removal_changeset
 from tests.cli_in_process import cli_in_process
 from tests.conftest import add_device, sync_pair
+from tests.removal_shown import removal_changeset
 
 
 def _removed_door(tmp_path: Path) -> tuple[Path, Path]:

@@ -11,8 +11,8 @@ from organiser.core.removal_proof import check_removal
 from organiser.services.group import Group, create_group
 from organiser.services.removed_here import keep_removal_proof, removed_here
 from organiser.store.overwrites import LocalOp
-from organiser.store.removal_proofs import removal_changeset
 from tests.conftest import add_device, sync_all
+from tests.removal_shown import removal_changeset
 
 
 def _room(tmp_path: Path) -> tuple[Group, Group, Group]:
@@ -104,6 +104,32 @@ def test_told_without_the_admins_signature_it_counts_from_when_it_was_told_and_s
         assert here is not None and here.not_reached_sentence() == (
             "At least 1 change made here since this laptop was told did not reach the group (1 member): it is kept "
             "on this laptop only.")
+    finally:
+        for g in (office, door, minutes):
+            g.close()
+
+
+def test_the_door_laptop_restarted_after_its_removal_says_the_same_who_and_when(tmp_path: Path) -> None:
+    from organiser.services.group import open_group
+    from organiser.services.removed_here import REMOVED_NOTICE
+
+    office, door, minutes = _room(tmp_path)
+    try:
+        office.membership.remove("door laptop")
+        door.members.add("Ana López")
+        shown = removal_changeset(office.db, door.device_id, office.replica.roster().admins)
+        assert shown is not None
+        door.replica.set_meta(REMOVED_NOTICE, f"1800000000 {office.device_id}")
+        assert keep_removal_proof(door, *shown)
+        before = removed_here(door)
+        door.close()
+        door = open_group(tmp_path / "door")  # the laptop shut down and started again
+        after = removed_here(door)
+        assert after is not None and before is not None
+        assert after.who_and_when() == before.who_and_when()
+        assert after.who_and_when().startswith("An admin, on office laptop (Rosa), removed this laptop on ")
+        assert after.not_reached_sentence() == before.not_reached_sentence()
+        assert door.membership_status()["removed"]
     finally:
         for g in (office, door, minutes):
             g.close()

@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QScrollArea
 
 from organiser.core.bus import PeersChanged
 from organiser.services.group import Group, create_group
 from organiser.services.removed_here import REMOVED_NOTICE, keep_removal_proof
-from organiser.store.removal_proofs import removal_changeset
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_pair
+from tests.removal_shown import removal_changeset
 from tests.ui.conftest import click, open_event, reads, row_of_text, with_modal
 from tests.ui.test_door import type_at_door
 from tests.ui.test_peers_state import node_loop, open_peers, until  # noqa: F401 (node_loop is a fixture)
@@ -130,3 +131,91 @@ def test_the_admins_peers_view_says_plainly_that_the_removed_door_laptop_is_stil
         window.close()
         door.close()
         office.close()
+
+
+def test_the_removal_arriving_mid_name_at_the_door_takes_neither_the_focus_nor_a_letter(
+        qtbot: Any, tmp_path: Path) -> None:
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", "door laptop")
+    try:
+        event = office.events.add("General meeting", "2031-03-01T19:00")
+        office.members.add("Ana Lopez")
+        sync_pair(office, door)
+        win = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        open_event(qtbot, win, event.id)
+        field = win.events_view.detail.checkin_search
+        click(qtbot, field)
+        qtbot.keyClicks(field, "Ana")
+        assert win.focusWidget() is field
+        office.membership.remove("door laptop")
+        _told_by(office, door)  # the sync node hears it between two letters
+        qtbot.waitUntil(win.removed_notice.isVisible, timeout=3000)
+        assert win.focusWidget() is field  # the notice took no focus: the next letters go on
+        qtbot.keyClicks(win.focusWidget(), " Lopez")
+        assert field.text() == "Ana Lopez"
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+        ana = next(m.id for m in door.members.list() if m.name == "Ana Lopez")
+        qtbot.waitUntil(lambda: [(r.member, r.checked_in_at is not None) for r in door.events.rsvps(event.id)]
+                        == [(ana, True)], timeout=3000)
+    finally:
+        office.close()
+        door.close()
+
+
+def test_an_admins_laptop_with_a_200_letter_name_does_not_widen_the_removed_laptops_window_past_the_screen(
+        qtbot: Any, tmp_path: Path) -> None:
+    """A name is at most 200 characters, with no space needed: one word, which a wrapped label cannot
+    break. In the notice it set the window's least width at some 2,700 pixels, so on a 1366-pixel laptop
+    the window ran past the screen's edge, Wipe this laptop's copy… with it."""
+    long_name = "W" * 200
+    office = create_group(tmp_path / "office", "Tenants Union", long_name)
+    door = add_device(office, tmp_path / "door", "door laptop")
+    try:
+        sync_pair(office, door)
+        win = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        office.membership.remove("door laptop")
+        _told_by(office, door)
+        qtbot.waitUntil(win.removed_notice.isVisible, timeout=3000)
+        assert win.minimumSizeHint().width() <= 1366
+        assert long_name in reads(win.removed_notice.body).replace("\u200b", "")  # the whole name, still
+    finally:
+        office.close()
+        door.close()
+
+
+def test_a_removed_laptop_with_a_200_letter_name_knocking_does_not_make_peers_and_group_scroll_sideways(
+        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:  # noqa: F811 (the fixture)
+    """The office laptop's Peers & group says the removed laptop is nearby, and who has heard of its
+    removal, by its name: one word of 200 letters pushed the view wider than the window."""
+    from organiser.core.errors import OrganiserError
+    from organiser.net.link import sync_with
+
+    long_name = "W" * 200
+    office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
+    door = add_device(office, tmp_path / "door", long_name)
+    here = node_module.SyncNode(office, listen_host="127.0.0.1", discovery=False)
+    try:
+        sync_pair(office, door)
+        office.membership.remove(door.device_id)
+        node_loop.run_until_complete(here.start())
+        with pytest.raises(OrganiserError, match="removed from the group"):  # it knocks, and is refused
+            node_loop.run_until_complete(sync_with(door, "127.0.0.1", here.port, timeout=10))
+        win = MainWindow(office, here, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.resize(1000, 700)
+        win.show()
+        open_peers(qtbot, win)
+        state = win.peers_view.state
+        qtbot.waitUntil(lambda: "Removed laptop nearby" in reads(state), timeout=3000)
+        assert long_name in reads(state).replace("\u200b", "")
+        assert long_name in reads(win.peers_view.removal_note).replace("\u200b", "")
+        sideways = win.peers_view.findChild(QScrollArea).horizontalScrollBar()
+        assert sideways.maximum() == 0
+    finally:
+        node_loop.run_until_complete(here.stop())
+        office.close()
+        door.close()

@@ -1,5 +1,7 @@
-"""The signed changeset that removed a device, to hand to that device when refusing it (net/handshake.py),
-so it can check who removed it and when (core/removal_proof.py)."""
+"""The signed changeset that removed a device, as a member of the build that handed it to the removed
+laptop when refusing it (fc65889) did, for the tests of what the removed laptop makes of it
+(core/removal_proof.py, services/removed_here.py). Members no longer send it: the group's new folder
+and discovery keys are chained from its hash (tests/net/test_removed_laptop_learns_no_new_key.py)."""
 
 from __future__ import annotations
 
