@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -32,6 +31,7 @@ from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.ui.bidi import day_text
+from organiser.ui.file_choice import file_to_save
 from organiser.ui.models.events import time_range
 from organiser.ui.widgets import error_colour, size_on_screen
 from organiser.ui.wording import people_words
@@ -213,8 +213,7 @@ class PrintDialog(QDialog):
 
     def save_as_pdf(self) -> None:
         suggested = f"{self.meeting.title} - {SHEETS[self.which()]}.pdf".replace("/", "-")
-        name, _filter = QFileDialog.getSaveFileName(self, "Save as PDF", str(Path.home() / suggested),
-                                                    "PDF files (*.pdf)")
+        name = file_to_save(self, "Save as PDF", str(Path.home() / suggested), "PDF files (*.pdf)")
         if not name:
             return
         path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")

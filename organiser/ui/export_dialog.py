@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError
 from organiser.services import transfer
 from organiser.services.group import Group
+from organiser.ui.file_choice import file_to_save
 from organiser.ui.transfer_jobs import TransferJob, failure_sentence
 
 # An encrypted backup's file name is not encrypted: named after the group, it would tell whoever
@@ -126,7 +126,7 @@ class ExportDialog(QDialog):
         self.resize(self.size().expandedTo(self.sizeHint()))
     def choose_file(self) -> None:
         suffix = self.choice().suffix
-        path, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"*{suffix}")
+        path = file_to_save(self, "Export to", self.path_edit.text(), f"*{suffix}")
         if path:
             self.path_edit.setText(path)
 

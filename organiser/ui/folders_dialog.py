@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +40,7 @@ from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bidi import day_text
 from organiser.ui.dialogs import show_error
+from organiser.ui.file_choice import folder as choose_folder
 from organiser.ui.widgets import size_on_screen
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -247,7 +247,7 @@ class FoldersDialog(QDialog):
 
     def choose(self) -> None:
         """Pick the folder (opened where sticks appear), and add it: choosing is the person's answer."""
-        path = QFileDialog.getExistingDirectory(self, "Choose a shared folder", start_folder(self.path.text()))
+        path = choose_folder(self, "Choose a shared folder", start_folder(self.path.text()))
         if path:
             self.path.setText(path)
             self.add()

@@ -54,3 +54,64 @@ def test_a_name_typed_for_the_encrypted_backup_is_kept(group: Group, qtbot: Any,
     typed = home / "december.json"
     assert export_sealed_backup(group, qtbot, typed) == typed
     assert is_sealed(typed.read_bytes())
+
+
+# On a GNOME desktop Qt shows GTK's file dialog, which adds each file chosen in it to the desktop's
+# recent files. A real X server (Xvfb) with Qt's gtk3 theme, as on GNOME; the person clicks Choose…
+# in File > Export and presses Enter in whichever dialog comes up.
+CHOOSE_IN_EXPORT = """
+import subprocess, sys
+from pathlib import Path
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from organiser.services.group import create_group
+from organiser.ui.export_dialog import ExportDialog
+
+app = QApplication([])
+group = create_group(Path(sys.argv[1]), "Marsh Lane Tenants Union", "door laptop")
+dialog = ExportDialog(group)
+dialog.show()
+QTimer.singleShot(3000, lambda: subprocess.run(["xdotool", "key", "Return"], check=True))
+QTest.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)  # returns once the file is chosen
+print(dialog.path_edit.text())
+group.close()
+"""
+
+
+def _gtk_desktop_missing() -> str | None:
+    import ctypes.util
+    import shutil
+
+    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+    if ctypes.util.find_library("gtk-3") is None:
+        missing.append("libgtk-3-0")
+    return f"needs {', '.join(missing)} (packaging/ensure-debian-libs.sh --with-test-tools)" if missing else None
+
+
+@pytest.mark.skipif(_gtk_desktop_missing() is not None, reason=_gtk_desktop_missing() or "")
+def test_a_file_chosen_in_the_apps_dialogs_on_gnome_is_not_listed_in_the_desktops_recent_files(tmp_path: Path,
+                                                                                                 home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert xvfb.stdout is not None
+        display = xvfb.stdout.readline().decode().strip()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "QT_"))}
+        env.update({"HOME": str(home), "DISPLAY": f":{display}", "QT_QPA_PLATFORM": "xcb",
+                    "QT_QPA_PLATFORMTHEME": "gtk3", "XDG_CURRENT_DESKTOP": "GNOME", "PYTHONPATH": str(root)})
+        done = subprocess.run([sys.executable, "-c", CHOOSE_IN_EXPORT, str(tmp_path / "data")], env=env,
+                              capture_output=True, text=True, timeout=120, cwd=root)
+    finally:
+        xvfb.kill()
+        xvfb.wait(10)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(home / "Marsh Lane Tenants Union.ics")  # the file was chosen
+    # The attacker reads every file the desktop keeps in the home folder.
+    kept = [p for p in home.rglob("*") if p.is_file() and "Tenants" in p.read_text(errors="replace")]
+    assert kept == [], f"the chosen file's name is kept in {[str(p.relative_to(home)) for p in kept]}"
