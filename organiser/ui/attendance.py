@@ -198,6 +198,10 @@ class PrintDialog(QDialog):
             self.choice.addButton(radio)
             layout.addWidget(radio)
             self.radios[key] = radio
+        # As the other exports say: what a member saves is theirs to keep safe (docs/at-rest.md).
+        self.plain_note = QLabel("A PDF is not encrypted: anyone who gets the file can read the names on it.")
+        self.plain_note.setWordWrap(True)
+        layout.addWidget(self.plain_note)
         self.pdf_button = QPushButton("Save as &PDF…")
         self.pdf_button.clicked.connect(self.save_as_pdf)
         self.print_button = QPushButton("P&rint…")

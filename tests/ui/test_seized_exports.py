@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from organiser.formats.sealed import is_sealed
 from organiser.services.group import Group
@@ -115,3 +116,18 @@ def test_a_file_chosen_in_the_apps_dialogs_on_gnome_is_not_listed_in_the_desktop
     # The attacker reads every file the desktop keeps in the home folder.
     kept = [p for p in home.rglob("*") if p.is_file() and "Tenants" in p.read_text(errors="replace")]
     assert kept == [], f"the chosen file's name is kept in {[str(p.relative_to(home)) for p in kept]}"
+
+
+def test_saving_the_attendance_sheet_as_a_pdf_says_the_file_is_not_encrypted(window: Any, qtbot: Any) -> None:
+    from tests.ui.conftest import click, open_event, with_modal
+
+    event = window.group.events.add("Door social", "2031-03-01T18:00", location="Hall")
+    open_event(qtbot, window, event.id)
+    said: list[str] = []
+
+    def read(dialog: Any) -> None:
+        said.extend(label.text() for label in dialog.findChildren(QLabel) if label.isVisible())
+        dialog.reject()
+
+    with_modal(lambda: click(qtbot, window.events_view.detail.print_button), read)
+    assert any("not encrypted" in text for text in said), said
