@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, Qt
-from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -31,6 +31,7 @@ from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.ui.bidi import day_text
+from organiser.ui.clipboard import copy_privately
 from organiser.ui.file_choice import file_to_save
 from organiser.ui.models.events import time_range
 from organiser.ui.widgets import error_colour, size_on_screen
@@ -285,7 +286,7 @@ class CopyEmailsDialog(QDialog):
 
     def copy(self) -> None:
         text = self.addresses.toPlainText()
-        QGuiApplication.clipboard().setText(text)
+        copy_privately(text)
         n = len(self.emails())
         self.copied.setText(f"Copied {n} address{'es' if n != 1 else ''}: paste them into your mail's Bcc.")
 

@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -39,6 +38,7 @@ from organiser.services.folders import Folders
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bidi import day_text
+from organiser.ui.clipboard import copy_privately
 from organiser.ui.dialogs import show_error
 from organiser.ui.file_choice import folder as choose_folder
 from organiser.ui.widgets import size_on_screen
@@ -282,7 +282,7 @@ class FoldersDialog(QDialog):
         except (OrganiserError, OSError) as exc:
             show_error(self, "Cannot leave an invite in the folder", exc)
             return
-        QApplication.clipboard().setText(code)
+        copy_privately(code)
         box = QMessageBox(QMessageBox.Icon.Information, "Invite a laptop through the folder",
                           f"<p>An invite is in {html.escape(path)}. Its code (copied):</p><p><b>{code}</b></p>"
                           "<p>Send the code apart from the folder (a message, a call), never with the stick. On "

@@ -131,3 +131,23 @@ def test_saving_the_attendance_sheet_as_a_pdf_says_the_file_is_not_encrypted(win
 
     with_modal(lambda: click(qtbot, window.events_view.detail.print_button), read)
     assert any("not encrypted" in text for text in said), said
+
+
+def test_copied_email_addresses_are_marked_for_clipboard_managers_to_keep_out_of_their_history(
+        window: Any, qtbot: Any) -> None:
+    """KDE's Klipper saves what is copied to ~/.local/share/klipper, across sessions; it (and the
+    managers that honour the password managers' hint) leaves out what is marked secret."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.conftest import click, open_event, with_modal
+
+    group = window.group
+    event = group.events.add("Door social", "2031-03-01T18:00", location="Hall")
+    ana = group.members.add("Ana Consent", emails=["ana.consent@example.org"], consent_email=True)
+    group.events.rsvp(event.id, ana.id, "yes")
+    open_event(qtbot, window, event.id)
+    with_modal(lambda: click(qtbot, window.events_view.detail.emails_button),
+               lambda dialog: (click(qtbot, dialog.copy_button), dialog.reject()))
+    copied = QApplication.clipboard().mimeData()
+    assert copied.text() == "ana.consent@example.org"  # pasting works as before
+    assert bytes(copied.data("x-kde-passwordManagerHint").data()) == b"secret", copied.formats()
