@@ -129,11 +129,14 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         self._applier = BackgroundApplier(self.group.replica)
         return_big_buffers()  # frames' buffers, freed, leave resident memory (net/allocator.py)
         hosts = local_addresses() if self.listen_host in ("", "0.0.0.0") else [self.listen_host]
-        plan = peerbook.listen_plan(self.group.db)
         # The port and the remembered addresses belong to the network they were learnt on: elsewhere
-        # a stranger would follow this laptop by them (ListenPlan). None yet: a laptop just joined.
-        same_network = plan is None or plan.here(hosts)
-        self._server = await self._listen(plan.port if plan is not None and plan.here(hosts) else None)
+        # a stranger would follow this laptop by them (ListenPlan). No plan yet: a laptop just joined
+        # keeps the address of the laptop that admitted it.
+        plan = peerbook.listen_plan(self.group.db)
+        planned = plan.port if plan is not None and plan.here(hosts) else None
+        if plan is not None and planned is None:
+            peerbook.forget_addresses(self.group.db)
+        self._server = await self._listen(planned)
         self._port = self._server.sockets[0].getsockname()[1]
         peerbook.remember_listen_port(self.group.db, self._port, hosts)
         self._advertised = [f"{h}:{self._port}" for h in hosts]
@@ -145,7 +148,7 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         self._spawn(self._watch_store())
         if self.use_discovery:
             await self._start_discovery(hosts)
-        self._dial_known_peers(remembered=same_network)
+        self._dial_known_peers()
         log.info("sync node of device %s listening on port %d", short_id(self.device_id), self._port)
 
     async def _start_discovery(self, hosts: list[str]) -> None:
@@ -161,16 +164,14 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
             # midnight must place everyone alike.
             self._mesh = Mesh(self._discovery.name, day_tag(self.group.discovery_key(), 0))
 
-    def _dial_known_peers(self, remembered: bool) -> None:
-        """The addresses given on the command line, and, when `remembered` (on the network this
-        device's node ran on last), where the group's devices were last seen."""
+    def _dial_known_peers(self) -> None:
+        """The addresses given on the command line, and where the group's devices were last seen
+        (on this network: start() forgets them on another one)."""
         for host, port in self.static_peers:
             if self._is_own_address(host, port):  # one peers list for every laptop names each one too
                 log.info("not dialling %s:%d from the static peers: it is this device", host, port)
                 continue
             self._keep_dialling(f"{host}:{port}", None)
-        if not remembered:
-            return
         roster = {d["id"] for d in self.group.devices()}
         for device, seen in peerbook.remembered(self.group.db).items():
             if device in roster and seen.get("address"):

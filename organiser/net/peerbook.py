@@ -78,6 +78,12 @@ def _holds(db: Database, device: str) -> dict[str, int]:
     return json.loads(row[0]) if row else {}
 
 
+def forget_addresses(db: Database) -> None:
+    """On another network: where the peers were is of no use here, and dialled here it would tell a
+    stranger where this laptop was before (ListenPlan)."""
+    db.execute("UPDATE peers SET address = '' WHERE address != ''")
+
+
 def all_offline(db: Database) -> None:
     db.execute("UPDATE peers SET state = 'offline'")
 

@@ -137,5 +137,14 @@ def test_a_laptop_at_another_venue_announces_another_port_and_dials_nobody_it_me
         if venue.port_of(evening_2, elsewhere) == door_port:
             leaks.append(f"announced port {door_port} at both venues")
         assert not leaks, "the door laptop " + " and ".join(leaks)
+
+        # Evening 3, the community centre again (the same network as evening 2): still nothing dialled
+        # that was learnt in the hall.
+        venue.stop("door")
+        watching = venue.stranger(5, minutes, minutes_port)
+        time.sleep(0.5)
+        venue.serve("door")
+        assert heard(watching)["dialled_from"] == [], (
+            f"back at the centre, the door laptop dialled {minutes}:{minutes_port}, learnt in the hall")
     finally:
         lan.close()
