@@ -28,9 +28,11 @@ esac
 # Calc that organisers use beside Organiser; and Syncthing, two real instances of which carry a group
 # between namespaces (tests/net/test_syncthing*.py, tests/perf/folder_syncthing.py; skipped without it).
 # And the C library's locale sources (`locales`), from which tests/locale builds ar_EG.UTF-8.
+# And an X server, xdotool and GTK 3, to show that a file chosen in the app on GNOME is not listed
+# in the desktop's recent files (tests/ui/test_seized_exports.py).
 # `make run` never installs them.
 TEST_TOOLS=""
-[ "${1:-}" = "--with-test-tools" ] && TEST_TOOLS="khal khard todoman libreoffice-calc-nogui syncthing locales"
+[ "${1:-}" = "--with-test-tools" ] && TEST_TOOLS="khal khard todoman libreoffice-calc-nogui syncthing locales xvfb xdotool libgtk-3-0"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: make sure Qt 6's runtime libraries (EGL, GL, xkbcommon, fontconfig, dbus) are installed."

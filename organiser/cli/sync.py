@@ -162,7 +162,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
             from organiser.net.link import local_addresses
 
             # An admin's fixed listen_port is where `serve` and the app will listen.
-            port = settings().listen_port or peerbook.choose_listen_port(group.db)
+            port = settings().listen_port or peerbook.choose_listen_port(group.db, local_addresses())
             addresses = [f"{host}:{port}" for host in local_addresses()]
         code = make_invite(group, addresses, seconds)
         if args.json:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,11 @@ from organiser.sync import protocol as p
 HANDSHAKE_TIMEOUT = 5.0
 KEY_GENERATIONS = 4  # discovery keys accepted: now, and before each of the last three removals
 MAX_TAGS = 64
+# A proof shows a multiple of this many tags, the real ones shuffled among random ones: a sniffer
+# sees the length of the first record each side sends, and the count of real tags (this week's
+# used invites, a recent join, the removals) would tell one laptop from another, evening after
+# evening. Laptops of the previous release take the extra tags as ones that do not match.
+PROOF_TAGS = 16
 MAX_FRAME = 16 * 1024
 INVITE_WEEK = 7 * 24 * 3600  # invites live at most this long (pairing.MAX_EXPIRY)
 JOIN_KEY = "join_key"  # meta: this device's key for its first sync with the device that admitted it
@@ -213,8 +219,8 @@ async def _prove_membership(group: Group, reader: asyncio.StreamReader, writer: 
                             channel: Channel, timeout: float) -> None:
     """Both sides show tags under every membership key they hold; one that matches ours proves the peer."""
     keys = proof_keys(group)
-    await _send(writer, p.encode_json(p.FrameType.MEMBER_PROOF,
-                                      {"tags": [_tag(k, _PROOF, channel, channel.role) for k in keys]}))
+    ours = _padded([_tag(k, _PROOF, channel, channel.role) for k in keys])
+    await _send(writer, p.encode_json(p.FrameType.MEMBER_PROOF, {"tags": ours}))
     tags = (await _read(reader, p.FrameType.MEMBER_PROOF, timeout)).get("tags")
     if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) for t in tags):
         raise p.ProtocolError("a membership proof is not a short list of tags")
@@ -222,6 +228,14 @@ async def _prove_membership(group: Group, reader: asyncio.StreamReader, writer: 
     if not expected.intersection(tags):
         await _refuse(writer, NOT_A_MEMBER)
         raise HandshakeRefused("it did not prove that it belongs to this group")
+
+
+def _padded(tags: list[str]) -> list[str]:
+    """`tags` among random ones of the same form, PROOF_TAGS at a time (MAX_TAGS at most), in a random order."""
+    count = min(MAX_TAGS, -(-max(len(tags), 1) // PROOF_TAGS) * PROOF_TAGS)
+    mixed = tags + [secrets.token_hex(hashlib.sha256().digest_size) for _ in range(count - len(tags))]
+    secrets.SystemRandom().shuffle(mixed)
+    return mixed
 
 
 # ---- invites ------------------------------------------------------------------------------

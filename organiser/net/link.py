@@ -59,7 +59,7 @@ def addresses_for_others(group: Group) -> list[str]:
     running = peerbook.node_addresses(group.db)
     if running:
         return [a for a in running if a.rpartition(":")[0] in reachable]
-    port = peerbook.planned_listen_port(group.db)
+    port = peerbook.planned_listen_port(group.db, local_addresses())
     return [f"{host}:{port}" for host in reachable] if port else sorted(reachable)
 
 

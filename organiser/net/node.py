@@ -128,10 +128,17 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         self._loop = asyncio.get_running_loop()
         self._applier = BackgroundApplier(self.group.replica)
         return_big_buffers()  # frames' buffers, freed, leave resident memory (net/allocator.py)
-        self._server = await self._listen()
-        self._port = self._server.sockets[0].getsockname()[1]
-        peerbook.remember_listen_port(self.group.db, self._port)
         hosts = local_addresses() if self.listen_host in ("", "0.0.0.0") else [self.listen_host]
+        # The port and the remembered addresses belong to the network they were learnt on: elsewhere
+        # a stranger would follow this laptop by them (ListenPlan). No plan yet: a laptop just joined
+        # keeps the address of the laptop that admitted it.
+        plan = peerbook.listen_plan(self.group.db)
+        planned = plan.port if plan is not None and plan.here(hosts) else None
+        if plan is not None and planned is None:
+            peerbook.forget_addresses(self.group.db)
+        self._server = await self._listen(planned)
+        self._port = self._server.sockets[0].getsockname()[1]
+        peerbook.remember_listen_port(self.group.db, self._port, hosts)
         self._advertised = [f"{h}:{self._port}" for h in hosts]
         peerbook.all_offline(self.group.db)
         peerbook.stamp_node(self.group.db, self._advertised)
@@ -158,7 +165,8 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
             self._mesh = Mesh(self._discovery.name, day_tag(self.group.discovery_key(), 0))
 
     def _dial_known_peers(self) -> None:
-        """The addresses given on the command line, and where the group's devices were last seen."""
+        """The addresses given on the command line, and where the group's devices were last seen
+        (on this network: start() forgets them on another one)."""
         for host, port in self.static_peers:
             if self._is_own_address(host, port):  # one peers list for every laptop names each one too
                 log.info("not dialling %s:%d from the static peers: it is this device", host, port)
@@ -174,12 +182,12 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         own_hosts |= {self.listen_host, "localhost", "127.0.0.1", "::1", socket.gethostname()}
         return port == self._port and host.lower() in {h.lower() for h in own_hosts}
 
-    async def _listen(self) -> asyncio.Server:
-        """Listen where asked; with no port asked, on the port this device used before (an
-        invite code made while no node ran names it), else on any free port."""
+    async def _listen(self, planned: int | None) -> asyncio.Server:
+        """Listen where asked; with no port asked, on the port this device used before on this
+        network (`planned`: an invite code made while no node ran names it), else on any free port."""
         ports = [self.listen_port]
         if not self.listen_port:
-            ports = [p for p in (peerbook.planned_listen_port(self.group.db), 0) if p is not None]
+            ports = [p for p in (planned, 0) if p is not None]
         for number, port in enumerate(ports):
             try:
                 return await asyncio.start_server(self._on_inbound, self.listen_host, port, limit=2 ** 22)

@@ -117,6 +117,27 @@ ConfirmAdmission = Callable[[str, str], Awaitable[bool]]
 CONFIRM_TIMEOUT = 120.0
 
 
+async def confirmed_while_there(asking: Awaitable[bool], reader: asyncio.StreamReader) -> bool:
+    """The person's answer, while the new device waits for it. If the device goes away first, the
+    question is withdrawn (cancelled: the app closes it): left on screen, it could be answered Admit
+    after the person had moved on to a later try, with another code, letting in a device nobody holds
+    and spending the invite."""
+    answer = asyncio.ensure_future(asking)
+    gone = asyncio.ensure_future(reader.read(1))  # the new device sends nothing more until answered
+    try:
+        done, _pending = await asyncio.wait({answer, gone}, timeout=CONFIRM_TIMEOUT,
+                                            return_when=asyncio.FIRST_COMPLETED)
+        if answer in done:
+            return answer.result()
+        if gone in done:
+            raise OrganiserError("the new device went away before anyone confirmed it." if not gone.result()
+                                 else "the new device sent something before it was confirmed.")
+        raise TimeoutError
+    finally:
+        answer.cancel()
+        gone.cancel()
+
+
 async def serve_redeem(group: Group, reader: asyncio.StreamReader,
                        writer: asyncio.StreamWriter, confirm: ConfirmAdmission | None = None) -> None:
     """A connection without a client certificate: it may redeem an invite, nothing else."""
@@ -135,7 +156,7 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
     code = verification_code(writer)
     try:
         if _still_open(invites.find_invite(group.db, token_hash(token))) and confirm is not None:
-            if not await asyncio.wait_for(confirm(name, code), CONFIRM_TIMEOUT):
+            if not await confirmed_while_there(confirm(name, code), reader):
                 raise OrganiserError("the person at the admitting device did not confirm this device.")
         device_id = admit_by_invite(group, token, public_hex, name)
     except (OrganiserError, TimeoutError) as exc:

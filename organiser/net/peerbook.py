@@ -78,6 +78,12 @@ def _holds(db: Database, device: str) -> dict[str, int]:
     return json.loads(row[0]) if row else {}
 
 
+def forget_addresses(db: Database) -> None:
+    """On another network: where the peers were is of no use here, and dialled here it would tell a
+    stranger where this laptop was before (ListenPlan)."""
+    db.execute("UPDATE peers SET address = '' WHERE address != ''")
+
+
 def all_offline(db: Database) -> None:
     db.execute("UPDATE peers SET state = 'offline'")
 
@@ -115,25 +121,57 @@ def node_addresses(db: Database) -> list[str]:
 LISTEN_PORT_KEY = "listen_port"
 
 
-def planned_listen_port(db: Database) -> int | None:
-    """The port this device's node listened on last (and will try first next time)."""
+@dataclass(frozen=True)
+class ListenPlan:
+    """The port this device's node listened on last, and the addresses it had then: the network
+    that port belongs to. On another network the node takes a new port and dials none of the
+    addresses it remembers: a stranger sniffing two venues must not tell the same laptop by its port,
+    nor by the addresses and ports of the laptops it met at the other one (docs/lan-sync.md)."""
+
+    port: int
+    addresses: tuple[str, ...]  # sorted; () for a port kept by an earlier release, network unknown
+
+    def here(self, addresses: list[str]) -> bool:
+        """Whether `addresses` (this machine's now) are the network this plan was made on."""
+        return bool(self.addresses) and self.addresses == tuple(sorted(addresses))
+
+
+def listen_plan(db: Database) -> ListenPlan | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [LISTEN_PORT_KEY]).fetchone()
-    return int(row[0]) if row and str(row[0]).isdigit() else None
+    if not row:
+        return None
+    value = str(row[0])
+    if value.isdigit():  # an earlier release kept the port alone
+        return ListenPlan(int(value), ())
+    try:
+        plan = json.loads(value)
+        return ListenPlan(int(plan["port"]), tuple(sorted(str(a) for a in plan["addresses"])))
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
-def remember_listen_port(db: Database, port: int) -> None:
+def planned_listen_port(db: Database, addresses: list[str]) -> int | None:
+    """The port this device's node listened on last, if that was on this network (`addresses`):
+    where it will try first next time."""
+    plan = listen_plan(db)
+    return plan.port if plan is not None and plan.here(addresses) else None
+
+
+def remember_listen_port(db: Database, port: int, addresses: list[str]) -> None:
+    value = json.dumps({"port": port, "addresses": sorted(addresses)})
     db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-               [LISTEN_PORT_KEY, str(port)])
+               [LISTEN_PORT_KEY, value])
 
 
-def choose_listen_port(db: Database) -> int:
-    """For an invite made while no node runs: the port the node will listen on when it starts."""
-    port = planned_listen_port(db)
+def choose_listen_port(db: Database, addresses: list[str]) -> int:
+    """For an invite made while no node runs: the port the node will listen on when it starts on
+    this network (`addresses`)."""
+    port = planned_listen_port(db, addresses)
     if port is None:
         with socket.socket() as probe:  # a port free now, most likely free when the node starts
             probe.bind(("0.0.0.0", 0))
             port = probe.getsockname()[1]
-        remember_listen_port(db, port)
+        remember_listen_port(db, port, addresses)
     return port
 
 

@@ -43,7 +43,13 @@ from organiser.core.records import new_id
 from organiser.net.credentials import connection_certificate
 from organiser.net.invite_code import token_hash
 from organiser.net.link import local_addresses
-from organiser.net.pairing import CONFIRM_TIMEOUT, PAIR_TIMEOUT, ConfirmAdmission, admit_by_invite, verification_code
+from organiser.net.pairing import (
+    PAIR_TIMEOUT,
+    ConfirmAdmission,
+    admit_by_invite,
+    confirmed_while_there,
+    verification_code,
+)
 from organiser.net.spoken_code import (
     SPOKEN_EXPIRY,
     Exchange,
@@ -269,7 +275,7 @@ class SpokenInvite:
         name = checked_device_name(p.text_field(request, "device_name", MAX_DEVICE_NAME))
         code = verification_code(writer)
         try:
-            if self.confirm is not None and not await asyncio.wait_for(self.confirm(name, code), CONFIRM_TIMEOUT):
+            if self.confirm is not None and not await confirmed_while_there(self.confirm(name, code), reader):
                 raise OrganiserError("the person at the admitting device did not confirm this device.")
             device_id = admit_by_invite(self.group, self._token, public_hex, name)
         except (OrganiserError, TimeoutError) as exc:

@@ -351,21 +351,26 @@ def _new_group_dir(data_dir: Path, group_id: str, passphrase: str | None = None
     """A folder for a group this device is about to hold, with its database (encrypted when a
     passphrase is given) holding the new device key; a join that stopped half-way keeps its key."""
     for path in group_dirs(data_dir):
+        unlocked_here = False
         if is_locked(path):
-            # An encrypted copy of this group (a restored backup, a laptop removed and found again):
-            # looked into with the passphrase given, since a second copy would be a second identity.
-            if passphrase and group_id_of(path, passphrase, joining=False) == group_id:
-                raise OrganiserError(_held_already(path))
-            continue
+            # An encrypted copy of this group (a restored backup, a laptop removed and found again: a
+            # second copy would be a second identity), or a join of it stopped half-way (taken again,
+            # not a new folder and key at each try): looked into with the passphrase given.
+            if not passphrase or group_id_of(path, passphrase) != group_id:
+                continue
+            remember_key(path / DB_NAME, read_key_file(path / WRAPPED_KEY_NAME, passphrase))
+            unlocked_here = True
         db = connect(path / DB_NAME, readonly=True)
         try:
             complete, joining = read_meta(db, "group_id"), read_meta(db, JOINING_META)
-            if complete == group_id:
-                raise OrganiserError(_held_already(path))
-            if joining == group_id and read_meta(db, DEVICE_KEY_META):
-                return path, _device_key(db, path)
+            if joining == group_id and not complete and read_meta(db, DEVICE_KEY_META):
+                return path, _device_key(db, path)  # its key stays held, as a new folder's would
         finally:
             db.close()
+        if unlocked_here:
+            forget_key(path / DB_NAME)
+        if complete == group_id:
+            raise OrganiserError(_held_already(path))
     path = ensure_private_dir(ensure_private_dir(groups_dir(ensure_private_dir(data_dir))) / new_local_name())
     key = Ed25519PrivateKey.generate()
     database_key = None

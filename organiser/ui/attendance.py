@@ -9,14 +9,13 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, Qt
-from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -32,6 +31,8 @@ from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
 from organiser.ui.bidi import day_text
+from organiser.ui.clipboard import copy_privately
+from organiser.ui.file_choice import file_to_save
 from organiser.ui.models.events import time_range
 from organiser.ui.widgets import error_colour, size_on_screen
 from organiser.ui.wording import people_words
@@ -198,6 +199,10 @@ class PrintDialog(QDialog):
             self.choice.addButton(radio)
             layout.addWidget(radio)
             self.radios[key] = radio
+        # As the other exports say: what a member saves is theirs to keep safe (docs/at-rest.md).
+        self.plain_note = QLabel("A PDF is not encrypted: anyone who gets the file can read the names on it.")
+        self.plain_note.setWordWrap(True)
+        layout.addWidget(self.plain_note)
         self.pdf_button = QPushButton("Save as &PDF…")
         self.pdf_button.clicked.connect(self.save_as_pdf)
         self.print_button = QPushButton("P&rint…")
@@ -213,8 +218,7 @@ class PrintDialog(QDialog):
 
     def save_as_pdf(self) -> None:
         suggested = f"{self.meeting.title} - {SHEETS[self.which()]}.pdf".replace("/", "-")
-        name, _filter = QFileDialog.getSaveFileName(self, "Save as PDF", str(Path.home() / suggested),
-                                                    "PDF files (*.pdf)")
+        name = file_to_save(self, "Save as PDF", str(Path.home() / suggested), "PDF files (*.pdf)")
         if not name:
             return
         path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
@@ -282,7 +286,7 @@ class CopyEmailsDialog(QDialog):
 
     def copy(self) -> None:
         text = self.addresses.toPlainText()
-        QGuiApplication.clipboard().setText(text)
+        copy_privately(text)
         n = len(self.emails())
         self.copied.setText(f"Copied {n} address{'es' if n != 1 else ''}: paste them into your mail's Bcc.")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import segno
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage, QPixmap
+from PySide6.QtGui import QFontDatabase, QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
+from organiser.ui.clipboard import copy_privately
 from organiser.ui.widgets import RecordPicker, error_colour, size_on_screen
 from organiser.ui.wording import as_typed, in_the_window, people_words
 
@@ -131,7 +132,7 @@ class InviteDialog(QDialog):
         self.copy_button.setEnabled(False)
 
     def copy_code(self) -> None:
-        QGuiApplication.clipboard().setText(self.code)
+        copy_privately(self.code)
         self.copied.setText("Copied: paste it on the new device.")
         self.copy_button.setText("&Copy again")
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,7 +25,12 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError
 from organiser.services import transfer
 from organiser.services.group import Group
+from organiser.ui.file_choice import file_to_save
 from organiser.ui.transfer_jobs import TransferJob, failure_sentence
+
+# An encrypted backup's file name is not encrypted: named after the group, it would tell whoever
+# finds the file (on a seized laptop, a lost USB stick) which group it holds.
+SEALED_BACKUP_NAME = "Organiser backup"
 
 
 class ExportChoice(NamedTuple):
@@ -106,10 +110,13 @@ class ExportDialog(QDialog):
     def _format_changed(self, _index: int) -> None:
         chosen = self.choice()
         fmt, suffix = chosen.format, chosen.suffix
-        current = Path(self.path_edit.text()) if self.path_edit.text() else Path.home() / _safe(self.group.name)
+        encrypted = fmt == "json" and self.encrypt_box.isChecked()
+        suggested = SEALED_BACKUP_NAME if encrypted else _safe(self.group.name)
+        current = Path(self.path_edit.text()) if self.path_edit.text() else Path.home() / suggested
+        if current.stem in (SEALED_BACKUP_NAME, _safe(self.group.name)):  # still ours, not a name typed
+            current = current.with_name(suggested)
         self.path_edit.setText(str(current.with_suffix(suffix)))
         self.encrypt_box.setVisible(fmt == "json")
-        encrypted = fmt == "json" and self.encrypt_box.isChecked()
         self.note.setText(_note(chosen, encrypted))
         self._grow()
 
@@ -119,7 +126,7 @@ class ExportDialog(QDialog):
         self.resize(self.size().expandedTo(self.sizeHint()))
     def choose_file(self) -> None:
         suffix = self.choice().suffix
-        path, _filter = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"*{suffix}")
+        path = file_to_save(self, "Export to", self.path_edit.text(), f"*{suffix}")
         if path:
             self.path_edit.setText(path)
 
@@ -194,7 +201,8 @@ def _note(chosen: ExportChoice, encrypted: bool) -> str:
         "xlsx": "Members as an Excel workbook; every cell is text, so phone numbers keep their 0 and +.",
         "json": "Everything, with the signed change log, so the group can be restored exactly. "
                 "Keep it safe: it holds all members' details.",
-    }[chosen.format] + ("" if encrypted else " This file is not encrypted: anyone who gets it can read it.")
+    }[chosen.format] + (" Anyone can read its file name: the one suggested names no group." if encrypted
+                        else " This file is not encrypted: anyone who gets it can read it.")
 
 
 class ExportNote(QLabel):

@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from organiser.services.folder_invites import PREFIX as FOLDER_PREFIX
 from organiser.services.group import Group, create_group, existing_groups, open_group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.dialogs import sentence
+from organiser.ui.file_choice import folder as choose_folder
 from organiser.ui.folders_dialog import start_folder
 from organiser.ui.lock import PassphraseFields
 from organiser.ui.resources import app_icon
@@ -364,8 +364,7 @@ class StartWindow(QWidget):
         except OrganiserError as exc:
             self._fail(self.join_error, exc)
             return
-        folder = QFileDialog.getExistingDirectory(
-            self, "Choose the shared folder or USB stick the invite is in", start_folder())
+        folder = choose_folder(self, "Choose the shared folder or USB stick the invite is in", start_folder())
         if not folder:
             self._fail(self.join_error, "Choose the folder the invite was left in (the USB stick, or the synced "
                                         "folder), then Join again.")

@@ -17,10 +17,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,7 +38,9 @@ from organiser.services.folders import Folders
 from organiser.services.group import Group
 from organiser.ui.asyncjobs import spawn
 from organiser.ui.bidi import day_text
+from organiser.ui.clipboard import copy_privately
 from organiser.ui.dialogs import show_error
+from organiser.ui.file_choice import folder as choose_folder
 from organiser.ui.widgets import size_on_screen
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -247,7 +247,7 @@ class FoldersDialog(QDialog):
 
     def choose(self) -> None:
         """Pick the folder (opened where sticks appear), and add it: choosing is the person's answer."""
-        path = QFileDialog.getExistingDirectory(self, "Choose a shared folder", start_folder(self.path.text()))
+        path = choose_folder(self, "Choose a shared folder", start_folder(self.path.text()))
         if path:
             self.path.setText(path)
             self.add()
@@ -282,7 +282,7 @@ class FoldersDialog(QDialog):
         except (OrganiserError, OSError) as exc:
             show_error(self, "Cannot leave an invite in the folder", exc)
             return
-        QApplication.clipboard().setText(code)
+        copy_privately(code)
         box = QMessageBox(QMessageBox.Icon.Information, "Invite a laptop through the folder",
                           f"<p>An invite is in {html.escape(path)}. Its code (copied):</p><p><b>{code}</b></p>"
                           "<p>Send the code apart from the folder (a message, a call), never with the stick. On "

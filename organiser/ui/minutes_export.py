@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError
 from organiser.services.group import Group
 from organiser.services.meeting_report import build_report, export_minutes
+from organiser.ui.file_choice import file_to_save
 from organiser.ui.wording import as_typed
 
 FORMATS = [  # (label, format, suffix)
@@ -102,7 +102,7 @@ class MinutesExportDialog(QDialog):
 
     def choose_file(self) -> None:
         _fmt, suffix = self.choice()
-        path, _filter = QFileDialog.getSaveFileName(self, "Export minutes to", self.path_edit.text(), f"*{suffix}")
+        path = file_to_save(self, "Export minutes to", self.path_edit.text(), f"*{suffix}")
         if path:
             self.path_edit.setText(path)
 

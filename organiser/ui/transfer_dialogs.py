@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -43,6 +42,7 @@ from organiser.services import transfer
 from organiser.services.group import Group
 from organiser.services.transfer import ImportPlan, ImportResult
 from organiser.ui.export_dialog import EXPORT_FORMATS, ExportDialog, open_export_dialog
+from organiser.ui.file_choice import file_to_open
 from organiser.ui.transfer_jobs import PlanModel, TransferJob, failure_sentence
 from organiser.ui.widgets import error_colour, size_on_screen
 
@@ -135,7 +135,7 @@ class ImportDialog(QDialog):
     # ---- choosing and planning ----------------------------------------------------------------
 
     def choose_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Import from", "", OPEN_FILTER)
+        path = file_to_open(self, "Import from", "", OPEN_FILTER)
         if path:
             self.set_file(Path(path))
 

@@ -31,6 +31,7 @@ async def probe(seconds: float, service_type: str = SERVICE_TYPE) -> list[dict]:
         info = AsyncServiceInfo(service_type, name)
         if await info.async_request(zc.zeroconf, 2000):
             found.append({"name": name, "server": info.server, "port": info.port,
+                          "addresses": info.parsed_scoped_addresses(IPVersion.V4Only),
                           "txt": {k.decode(): (v or b"").decode(errors="replace")
                                   for k, v in (info.properties or {}).items()},
                           "raw_txt": info.text.decode(errors="replace") if info.text else ""})

@@ -72,7 +72,7 @@ async def test_a_code_is_redeemed_only_at_the_device_that_made_it(tmp_path, grou
 async def test_a_code_made_while_no_node_ran_works_once_one_starts(tmp_path, group):
     from organiser.net import peerbook
 
-    port = peerbook.choose_listen_port(group.db)
+    port = peerbook.choose_listen_port(group.db, ["127.0.0.1"])  # where node() listens
     code = make_invite(group, [f"127.0.0.1:{port}"], 3600)
     a = node(group)
     await a.start()

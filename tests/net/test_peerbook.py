@@ -49,3 +49,14 @@ def test_status_json_lists_other_devices_with_what_the_node_recorded(tmp_path, g
                          capture_output=True, text=True, timeout=60)
     assert json.loads(out.stdout)["peers"][0]["state"] == "offline"
     assert peerbook.node_addresses(group.db) == []
+
+
+def test_a_port_kept_by_an_earlier_release_names_no_network_and_is_not_taken_again(group):
+    """Before 5b50309 the port was kept alone, whatever the network: at the next start it is left
+    for a new one, kept then with the network it belongs to."""
+    group.db.execute("INSERT INTO meta (key, value) VALUES ('listen_port', '41723') "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    assert peerbook.planned_listen_port(group.db, ["10.77.0.1"]) is None
+    port = peerbook.choose_listen_port(group.db, ["10.77.0.1"])
+    assert peerbook.planned_listen_port(group.db, ["10.77.0.1"]) == port
+    assert peerbook.planned_listen_port(group.db, ["10.77.0.9"]) is None  # another network
