@@ -195,16 +195,8 @@ def cmd_demote(args: argparse.Namespace) -> int:
 def _say_if_told_removed(group: Any, devices: list[Any]) -> None:
     """A removed laptop is told so by the first member it meets, without the removal itself: its own
     row above still says "removed: no" (its log has not got it), so say what `status` says."""
-    from organiser.services.removed_here import removed_here
-
     place = group.membership_status()
-    if not (place["told_removed_at"] and any(d.this_device and not d.removed for d in devices)):
-        return
-    here = removed_here(group)
-    if here is not None and here.exact:  # shown the admin's signed removal: who and when are known
-        print(f"This device was removed from the group. {here.who_and_when()} The group's devices no longer take "
-              "its changes.")
-    else:
+    if place["told_removed_at"] and any(d.this_device and not d.removed for d in devices):
         print(f"This device was told on {_when(place['told_removed_at'])} by another device of the group that it was "
               "removed from the group: the group's devices no longer take its changes.")
 

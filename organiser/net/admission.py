@@ -16,12 +16,7 @@ from organiser.net.handshake import Peer
 from organiser.net.limits import KeptAway
 from organiser.net.link import is_member
 from organiser.net.outbound import REMOVED_MESSAGE
-from organiser.services.removed_here import (
-    REMOVED_NOTICE,
-    forget_removal_proof,
-    keep_removal_proof,
-    removal_stands,
-)
+from organiser.services.removed_here import REMOVED_NOTICE, forget_told
 from organiser.services.removed_nearby import note_removed_knock
 from organiser.sync import protocol as p
 
@@ -84,33 +79,23 @@ class Admission:
             pass  # closing anyway
         link.writer.close()
 
-    def _learn_removal(self, told_by: str, shown: tuple[bytes, bytes] | None = None) -> None:
-        """A member told us we were removed: kept once, shown by `status` and the app; with the admin's
-        signed removal it showed, once checked here, who removed this laptop, when, and what stays."""
-        news = False
+    def _learn_removal(self, told_by: str) -> None:
+        """A member told us we were removed: kept once, shown by `status` and the app."""
         if not self.group.replica.meta(REMOVED_NOTICE):
             log.warning("device %s says this device was removed from the group", short_id(told_by))
+            # whole seconds, down: a change made the moment after is counted as since (services/removed_here.py)
             self.group.replica.set_meta(REMOVED_NOTICE, f"{int(time.time())} {told_by}")
-            news = True
-        if shown is not None and keep_removal_proof(self.group, *shown):
-            news = True
-        if news:
             self.group.bus.publish(PeersChanged())
 
     def _admitted_by(self, device: str) -> None:
         """A member has just admitted this device (it answered our HELLO): a claim that it was removed
-        with no admin's signed removal that this laptop's own log confirms is forgotten, so one member
-        in bad faith saying so cannot cut it off from the group; a laptop really removed is told again
-        by the next member that knows. A confirmed one stands: that member has not heard of it yet."""
+        (which no laptop can prove to it: its removal is never shown to it, see member_handshake) is
+        forgotten, so one member in bad faith saying so cannot cut it off from the group. A laptop
+        really removed is told again by the next member that knows."""
         if self.group.replica.meta(REMOVED_NOTICE):
-            if removal_stands(self.group):  # an admin signed it, and this laptop's own log confirms it
-                log.debug("device %s let this device in: it has not heard yet that an admin removed this device",
-                         short_id(device))
-                return
             log.warning("device %s admitted this device: forgetting that it was told it was removed",
                         short_id(device))
-            self.group.replica.set_meta(REMOVED_NOTICE, "")
-            forget_removal_proof(self.group)
+            forget_told(self.group)
             self._room_changed()  # the dial loops waiting on the claim go on
             self.group.bus.publish(PeersChanged())
 

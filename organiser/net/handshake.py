@@ -78,14 +78,12 @@ class HandshakeRefused(OrganiserError):
 
 
 class PeerRefused(HandshakeRefused):
-    """The peer said no, in its own words (`message`); to a removed device, a member of the build
-    fc65889 added the admin's signed removal (`removal`: body and signature, not yet checked)."""
+    """The peer said no, in its own words (`message`)."""
 
-    def __init__(self, message: str, removal: tuple[bytes, bytes] | None = None) -> None:
+    def __init__(self, message: str) -> None:
         # Printed by `organiser sync` and logged: a peer's control codes and line breaks shown as codes.
         super().__init__(f"the peer refused us: {one_line(message)}")
         self.message = message
-        self.removal = removal
         # Whether the peer had proved that it belongs to the group before it said no: a stranger
         # answers before any proof, and what it says of this laptop ("removed") counts for nothing.
         self.by_member = False
@@ -144,7 +142,7 @@ async def _read(reader: asyncio.StreamReader, wanted: p.FrameType, timeout: floa
 
     frame = await asyncio.wait_for(read(), timeout)
     if frame.type == p.FrameType.ERROR:
-        raise PeerRefused(p.decode_error(frame.payload), p.decode_removal(frame.payload))
+        raise PeerRefused(p.decode_error(frame.payload))
     if frame.type != wanted:
         raise p.ProtocolError(f"expected {wanted.name} at the start of the connection, got {frame.type.name}")
     return p.decode_json(frame.payload)
@@ -155,9 +153,9 @@ async def _send(writer: asyncio.StreamWriter, data: bytes) -> None:
     await writer.drain()
 
 
-async def _refuse(writer: asyncio.StreamWriter, message: str, removal: tuple[bytes, bytes] | None = None) -> None:
+async def _refuse(writer: asyncio.StreamWriter, message: str) -> None:
     try:
-        await asyncio.wait_for(_send(writer, p.encode_error(message, removal)), 1.0)
+        await asyncio.wait_for(_send(writer, p.encode_error(message)), 1.0)
     except (OSError, ConnectionError, TimeoutError):
         pass  # closing anyway
 

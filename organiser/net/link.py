@@ -15,7 +15,7 @@ from organiser.net.handshake import Peer, PeerRefused, meet_member
 from organiser.net.outbound import REMOVED_MESSAGE
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
-from organiser.services.removed_here import REMOVED_NOTICE, keep_removal_proof
+from organiser.services.removed_here import REMOVED_NOTICE
 from organiser.sync.session import Session, SessionStats
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,6 @@ async def sync_with(group: Group, host: str, port: int, timeout: float = 60.0,
         if not group.replica.meta(REMOVED_NOTICE):
             # whole seconds, down: a change made the moment after is counted as since (services/removed_here.py)
             group.replica.set_meta(REMOVED_NOTICE, f"{int(time.time())} {host}:{port}")
-        if exc.removal is not None:  # the admin's signed removal: who removed this laptop, and when
-            keep_removal_proof(group, *exc.removal)
 
     link = await dial(host, port, timeout=min(timeout, 5.0))
     reader, writer = link.reader, link.writer

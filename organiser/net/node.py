@@ -411,7 +411,7 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         if session.refused_peer:
             self.kept_away.add(device, session.close_reason)
         if REMOVED_MESSAGE in session.close_reason:
-            self._learn_removal(device, session.removal_shown)
+            self._learn_removal(device)
         if self._links.get(device) is link:
             del self._links[device]
         await close_quietly(link.writer)

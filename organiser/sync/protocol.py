@@ -8,7 +8,6 @@ that does not parse raises ProtocolError with the reason; nothing else escapes.
 
 from __future__ import annotations
 
-import base64
 import json
 import struct
 from dataclasses import dataclass
@@ -301,34 +300,12 @@ def encode_request(vector: dict[str, int]) -> bytes:
     return encode_json(FrameType.REQUEST, {"vector": vector})
 
 
-def encode_error(message: str, removal: tuple[bytes, bytes] | None = None) -> bytes:
-    """Why I am closing; to a removed device, also the admin's signed changeset that removed it
-    (`removal`: body and signature), which it checks itself (core/removal_proof.py)."""
-    doc: dict[str, Any] = {"message": message[:1000]}
-    if removal is not None:
-        doc["removal"] = [base64.b64encode(part).decode("ascii") for part in removal]
-    return encode_json(FrameType.ERROR, doc)
+def encode_error(message: str) -> bytes:
+    return encode_json(FrameType.ERROR, {"message": message[:1000]})
 
 
 def decode_error(payload: bytes) -> str:
     return text_field(decode_json(payload), "message")
-
-
-def decode_removal(payload: bytes) -> tuple[bytes, bytes] | None:
-    """The removal an ERROR carries (body, signature), or None: absent or not two short base64 texts
-    (evidence only, checked before use; a malformed one is ignored, the refusal still stands)."""
-    try:
-        parts = decode_json(payload).get("removal")
-    except ProtocolError:
-        return None
-    if not isinstance(parts, list) or len(parts) != 2 or not all(isinstance(x, str) and len(x) <= 8192
-                                                                  for x in parts):
-        return None
-    try:
-        body, signature = (base64.b64decode(x, validate=True) for x in parts)
-    except ValueError:
-        return None
-    return body, signature
 
 
 # ---- changesets ------------------------------------------------------------------------

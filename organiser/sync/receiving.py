@@ -79,7 +79,6 @@ class Receiving:
     peer_neighbours: frozenset[str]
     peer_trees: bool
     peer_hops: dict[str, int] | None
-    removal_shown: tuple[bytes, bytes] | None
     on_routes: Callable[[], None]
     # NEIGHBOURS the peer may send now (NEIGHBOURS_BURST at most; full at first); the latest
     # that came beyond the rate; the incident counting those dropped.
@@ -260,7 +259,6 @@ class Receiving:
         """Nothing to do: reading it showed the peer is there."""
 
     async def _on_error(self, payload: bytes) -> None:
-        self.removal_shown = p.decode_removal(payload)
         raise SessionClosed(f"the peer closed the conversation: {one_line(p.decode_error(payload))}")
 
     def _unpack(self, packed: bytes) -> bytes:

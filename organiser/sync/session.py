@@ -113,8 +113,6 @@ class Session(Asking, CopySkipping, Receiving, Sending):
         self.acked = asyncio.Event()  # the peer acknowledged what we hold
         self.closed = asyncio.Event()
         self.close_reason = ""
-        # What the peer's refusal carried: the admin's signed removal of this device (unchecked).
-        self.removal_shown: tuple[bytes, bytes] | None = None
         self.last_sync: float | None = None
         self._sent_target: dict[str, int] | None = None
         self._cursor = 0
@@ -239,7 +237,6 @@ class Session(Asking, CopySkipping, Receiving, Sending):
                                         (p.SKIP_FEATURE, p.SOURCE_FEATURE, p.TREE_FEATURE)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
-            self.removal_shown = p.decode_removal(frame.payload)
             raise SessionClosed(f"the peer refused us: {one_line(p.decode_error(frame.payload))}")
         if frame.type != p.FrameType.HELLO:
             raise p.ProtocolError("the peer did not start with HELLO")

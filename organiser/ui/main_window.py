@@ -409,7 +409,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def update_peer_status(self) -> None:
-        self.removed_notice.refresh()  # a member told this laptop it was removed, or showed who removed it
+        self.removed_notice.refresh()  # a member told this laptop it was removed
         place = self.group.membership_status()
         if place["removed"] or place["restored_copy"]:  # not "alone": no laptop of the group will take its changes
             self.peer_label.setText("")

@@ -2,7 +2,7 @@
 not so, for the tests of a removed laptop's notice. Either a stranger with no key, who answers before
 any proof of membership (TLS with a certificate of its own is all it takes), or a member in bad faith,
 who first proves membership and checks the caller's key, as the app does, then refuses it with the
-`removal` of its choosing. Or any frame at all in place of the refusal (`payload`). On 127.0.0.1."""
+word. Or any frame at all in place of the refusal (`payload`). On 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -19,8 +19,7 @@ from organiser.sync import protocol as p
 
 
 @contextlib.asynccontextmanager
-async def lying(member: Group | None, removal: tuple[bytes, bytes] | None = None,
-                payload: bytes | None = None, *, admitted: bool = False) -> AsyncIterator[int]:
+async def lying(member: Group | None, payload: bytes | None = None, *, admitted: bool = False) -> AsyncIterator[int]:
     """Serve on 127.0.0.1 until the block ends; yields the port. `member`: None for a stranger;
     `admitted`: the member lets the caller in (shows its own key) and says it in the conversation."""
     certificate = connection_certificate()
@@ -35,7 +34,7 @@ async def lying(member: Group | None, removal: tuple[bytes, bytes] | None = None
                     await _send_identity(writer, member.private_key(), channel)
                     _kind, length = p.parse_header(await reader.readexactly(p.HEADER.size))
                     await reader.readexactly(length)  # the caller's HELLO, answered by the refusal
-            writer.write(payload if payload is not None else p.encode_error(REMOVED_MESSAGE, removal))
+            writer.write(payload if payload is not None else p.encode_error(REMOVED_MESSAGE))
             await writer.drain()
             await asyncio.wait_for(reader.read(), 5.0)  # until the caller, told, closes
         finally:

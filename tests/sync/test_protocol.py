@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,22 +136,3 @@ def test_hello_lists_the_features_its_sender_understands():
     assert p.parse_hello(p.encode_hello("d" * 64, {})[p.HEADER.size:]).features == ()  # an older version
     with pytest.raises(p.ProtocolError, match="features"):
         p.parse_hello(b'{"device": "d", "vector": {}, "features": [1]}')
-
-
-@given(st.binary(max_size=3000), st.binary(min_size=64, max_size=64))
-def test_a_refusal_carries_a_removal_both_ways_and_its_message_alone_is_read_as_before(body, signature):
-    (frame,) = p.FrameDecoder().feed(p.encode_error("this device was removed from the group", (body, signature)))
-    assert p.decode_error(frame.payload) == "this device was removed from the group"
-    assert p.decode_removal(frame.payload) == (body, signature)
-    (plain,) = p.FrameDecoder().feed(p.encode_error("this device is not a member of the group"))
-    assert p.decode_removal(plain.payload) is None
-
-
-@settings(max_examples=300)
-@given(st.one_of(st.binary(max_size=300), st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["message", "removal"]), inner),
-    max_leaves=8).map(lambda doc: orjson.dumps({"message": "x", "removal": doc}))))
-def test_a_malformed_removal_in_a_refusal_is_ignored_never_an_error(payload):
-    found = p.decode_removal(payload)
-    assert found is None or (isinstance(found, tuple) and len(found) == 2)
