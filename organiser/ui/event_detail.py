@@ -80,6 +80,9 @@ class EventDetail(QWidget):
         self.count = QLabel()
         self.count.setAccessibleName("Checked in")
         self.count.setObjectName("checkin-count")
+        # On one line it set the narrowest the window could be: at 200 % on a 1366x800 laptop
+        # (683 points) the window was wider than the screen, Delete and Check in past its edge.
+        self.count.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Checked in against capacity")
         self.bar.setTextVisible(False)

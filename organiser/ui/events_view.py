@@ -194,7 +194,7 @@ class EventsView(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
-        left.setMinimumWidth(250)
+        left.setMinimumWidth(240)  # with the sidebar and the detail, the window fits 683 points (200 % scale)
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         if bridge is not None:
