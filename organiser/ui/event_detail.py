@@ -68,7 +68,7 @@ class EventDetail(QWidget):
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.edit_button = QPushButton("&Edit…")
+        self.edit_button = QPushButton("Edi&t…")  # Alt+E opens the Edit menu
         self.edit_button.clicked.connect(self.editRequested)
         self.delete_button = QPushButton("Delete")
         self.delete_button.clicked.connect(self.deleteRequested)
@@ -125,7 +125,7 @@ class EventDetail(QWidget):
         self.answer.answered.connect(self.answer_for)
         self.print_button = QPushButton("&Print / PDF…")
         self.print_button.clicked.connect(self.print_sheets)
-        self.emails_button = QPushButton("Copy e&mails…")
+        self.emails_button = QPushButton("&Copy emails…")  # Alt+M is the Month tab
         self.emails_button.clicked.connect(self.copy_emails)
         share_row = QHBoxLayout()
         share_row.addStretch(1)

@@ -136,7 +136,7 @@ class EventsView(QWidget):
             lambda cur, _prev: self._show(cur.data(ID_ROLE), cur.data(DAY_ROLE)))
         open_on_double_click_or_return(self.list, lambda _i: self.edit_event())
         self.agenda_empty = EmptyHint(self.list, NO_UPCOMING)
-        self.show_past = QCheckBox("Show &past events")
+        self.show_past = QCheckBox("Sho&w past events")  # Alt+P is Print / PDF…
         self.show_past.toggled.connect(self._show_past)
         # A year on, every assembly is called 'General assembly': the search also reads minutes,
         # agendas and proposals, and looks back as far as the group goes.

@@ -203,7 +203,7 @@ class MeetingView(QWidget):
         self.voter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.choice = QComboBox()
         self.choice.setAccessibleName("Answer")
-        self.vote_button = _button("Record &vote", "Record vote")
+        self.vote_button = _button("Record v&ote", "Record vote")  # Alt+V opens the View menu
         self.vote_button.clicked.connect(self.record_vote)
         self.new_proposal_button = _button("New &proposal…", "New proposal")
         self.new_proposal_button.clicked.connect(self.new_proposal)

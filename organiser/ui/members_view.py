@@ -121,7 +121,7 @@ class MembersView(QWidget):
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.edit_button = QPushButton("&Edit…")
+        self.edit_button = QPushButton("Edi&t…")  # Alt+E opens the Edit menu
         self.edit_button.clicked.connect(self.edit_member)
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_member)

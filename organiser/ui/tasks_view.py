@@ -203,7 +203,7 @@ class TasksView(QWidget):
         self.tabs.currentChanged.connect(lambda _i: self.show_selected())
         self.new_button = QPushButton("&New task")
         self.new_button.clicked.connect(self.new_task)
-        self.edit_button = QPushButton("&Edit…")
+        self.edit_button = QPushButton("Edi&t…")  # Alt+E opens the Edit menu
         self.edit_button.clicked.connect(lambda: self.edit_task())
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_task)

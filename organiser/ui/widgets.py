@@ -409,7 +409,7 @@ class EmptyHint(QLabel):
             self.view.setMinimumHeight(least)
 
 
-ANSWERS = (("yes", "&Yes"), ("maybe", "&Maybe"), ("no", "N&o"))
+ANSWERS = (("yes", "&Yes"), ("maybe", "May&be"), ("no", "N&o"))
 
 
 class AnswerButtons(QWidget):
