@@ -74,14 +74,28 @@ class StartWindow(QWidget):
         self.closed.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
-        """Return in a field presses the page's main button, as in a dialog (a default button
-        does that only inside a QDialog, and this is a plain window)."""
+        """The keys of a dialog, which this plain window is not: Return in a field presses the
+        page's main button, Return on a button presses it (outside a dialog a button takes only
+        Space), and Escape goes back from a page to the three choices, as Back does."""
         go = self._go_buttons.get(self.pages.currentIndex())
-        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and go is not None and go.isEnabled()
-                and isinstance(self.focusWidget(), QLineEdit)):
-            go.click()
+        focused = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+                return
+            if go is not None and go.isEnabled() and isinstance(focused, QLineEdit):
+                go.click()
+                return
+        if event.key() == Qt.Key.Key_Escape and go is not None and go.isEnabled():  # not while creating
+            self.back_to_choices()
             return
         super().keyPressEvent(event)
+
+    def back_to_choices(self) -> None:
+        """The first page again, the keys on the choice that led away from it."""
+        came_from = self.create_choice if self.pages.currentIndex() == 1 else self.join_choice
+        self.pages.setCurrentIndex(0)
+        came_from.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _title(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -202,7 +216,7 @@ class StartWindow(QWidget):
     def _buttons(self, label: str, action: object, *, page: int) -> QHBoxLayout:
         row = QHBoxLayout()
         back = QPushButton("&Back")
-        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        back.clicked.connect(self.back_to_choices)
         go = QPushButton(label)
         go.setDefault(True)
         go.clicked.connect(action)
