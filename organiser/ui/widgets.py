@@ -30,12 +30,13 @@ from PySide6.QtWidgets import (
 
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.ui.colours import error_red
 from organiser.ui.narrow import ButtonRow, CompactButton
 
 
 def error_colour(widget: QWidget) -> str:
-    """A red that reads on the current palette, light or dark."""
-    return "#ff7b72" if widget.palette().color(QPalette.ColorRole.Window).lightness() < 128 else "#b3261e"
+    """A red that reads on the widget's palette, light or dark."""
+    return error_red(widget.palette())
 
 
 class SteadyLine(QLabel):
