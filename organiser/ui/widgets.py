@@ -376,15 +376,25 @@ class EmptyHint(QLabel):
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setContentsMargins(self.MARGIN, self.MARGIN, self.MARGIN, self.MARGIN)
         view.viewport().installEventFilter(self)
+        view.installEventFilter(self)  # its focus, to frame the sentence while the keys are there
         model = view.model()
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
             signal.connect(self.update_shown)  # a slot of this label: dropped when the label goes
         self.update_shown()
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QEvent.Type.Resize:
+        if event.type() == QEvent.Type.Resize and watched is not self.view:  # the viewport's
             self._fit()
+        elif watched is self.view and event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self._show_focus(event.type() == QEvent.Type.FocusIn)
         return False
+
+    def _show_focus(self, focused: bool) -> None:
+        """An empty list draws nothing to say it has the keys (the style marks the current row,
+        and there is none): Ctrl+2 or Tab landed on a blank board column and the person could
+        not see where they were. The sentence is framed in the highlight colour meanwhile."""
+        self.setStyleSheet(f"QLabel#{self.objectName()} {{ border: 2px solid palette(highlight); }}" if focused else "")
+        self._fit()
 
     def update_shown(self, *_args: object) -> None:
         self.setVisible(self.view.model().rowCount() == 0)

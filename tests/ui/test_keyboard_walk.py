@@ -3,13 +3,17 @@ inside), and every focus stop has a name a screen reader reads."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabBar, QTableView
 
+from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
+from organiser.ui.settings import UiSettings
 from tests.ui.conftest import choose, click_row, with_modal
 
 
@@ -276,3 +280,27 @@ def test_the_board_read_in_the_background_marks_a_card_for_the_keys(qtbot: Any, 
     qtbot.waitUntil(lambda: todo.model().rowCount() > 0, timeout=5000)
     assert todo.currentIndex().isValid()
     win.close()
+
+
+def highlighted_pixels(view: QAbstractItemView) -> int:
+    """How much of the empty list is drawn in the highlight colour (what marks where the keys are)."""
+    image = view.grab().toImage()
+    mark = view.palette().color(QPalette.ColorRole.Highlight)
+    return sum(1 for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+               if image.pixelColor(x, y) == mark)
+
+
+def test_an_empty_list_with_the_keys_shows_it(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    """A new group: Ctrl+2 put the keys on the empty To do column and Tab on the next, and
+    nothing on screen changed: the person could not tell where they were."""
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    todo, doing = (window.tasks_view.columns[status].view for status in ("todo", "doing"))
+    assert QApplication.focusWidget() is todo and todo.model().rowCount() == 0
+    assert highlighted_pixels(todo) > 100 and highlighted_pixels(doing) == 0
+    qtbot.keyClick(todo, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is doing
+    assert highlighted_pixels(doing) > 100 and highlighted_pixels(todo) == 0
