@@ -434,6 +434,7 @@ class MeetingView(QWidget):
         if dialog.exec() and dialog.proposal is not None:
             self.proposals.refresh()
             self.proposal_view.setCurrentIndex(self.proposals.index(self.proposals.row_of(dialog.proposal.id)))
+            self.proposal_view.setFocus(Qt.FocusReason.OtherFocusReason)  # on it; Tab reaches the votes
 
     def close_proposal(self) -> None:
         pid = self.selected_proposal()

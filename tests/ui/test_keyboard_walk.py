@@ -304,3 +304,27 @@ def test_an_empty_list_with_the_keys_shows_it(group: Group, qtbot: Any, tmp_path
     qtbot.keyClick(todo, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is doing
     assert highlighted_pixels(doing) > 100 and highlighted_pixels(todo) == 0
+
+
+def test_a_new_proposal_has_the_keys_so_the_votes_come_next(meeting: tuple[MainWindow, str], qtbot: Any) -> None:
+    """After New proposal… (Alt+P, a title, Return) the keys were back on whatever had them
+    before, the agenda or a button under the minutes: the votes were a long Tab away."""
+    window, _event = meeting
+    view = window.meeting_view
+
+    def put(dialog: Any) -> None:
+        qtbot.waitUntil(lambda: dialog.isAncestorOf(QApplication.focusWidget()), timeout=2000)
+        qtbot.keyClicks(QApplication.focusWidget(), "Strike in March")
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+    def new_proposal() -> None:  # Alt+P: the button presses itself a moment later, as it shows pressed
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: any("Strike in March" in str(view.proposals.index(row, 0).data())
+                                    for row in range(view.proposals.rowCount())), timeout=3000)
+
+    with_modal(new_proposal, put)
+    activate(window, qtbot)  # as the window manager does when the dialog closes
+    assert QApplication.focusWidget() is view.proposal_view
+    assert "Strike in March" in view.proposal_view.currentIndex().data()
+    qtbot.keyClick(view.proposal_view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.voter
