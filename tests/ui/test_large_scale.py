@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QDialogButtonBox
+
+from organiser.ui.dialogs import InviteDialog
 from organiser.ui.main_window import VIEWS, MainWindow
-from tests.ui.test_small_screens import click_view, cut_off, settled, size_window
+from tests.ui.test_small_screens import TITLE_BAR, click_view, cut_off, settled, size_window
 
 DOUBLED_LAPTOP = (683, 368)  # 1366x800 at 200 %, less a 32-point panel
 
@@ -21,3 +25,25 @@ def test_at_200_percent_the_window_fits_the_laptops_width_on_every_view(window: 
     click_view(window, qtbot, "events")
     settled(qtbot, lambda: not cut_off(window.events_view))
     assert cut_off(window.events_view) == []
+
+
+DOUBLED_DIALOG = QSize(DOUBLED_LAPTOP[0], DOUBLED_LAPTOP[1] - TITLE_BAR)  # a dialog and its title bar
+
+
+def test_at_200_percent_the_invite_dialog_keeps_its_buttons_on_screen(window: MainWindow, qtbot: Any) -> None:
+    """Invite a device… on a laptop on no network: the note, the QR code and the long code stood
+    one under the other, 560 points high, and Close was below the screen's edge."""
+    from organiser.net.pairing import make_invite
+
+    code = make_invite(window.group, ["192.0.2.7:7777"])
+    dialog = InviteDialog(code, 24, window, unreachable="This laptop is not on a network that other laptops "
+                          "can reach: join the room's Wi-Fi (or the hotspot the group uses), then make a new "
+                          "invite: these codes name no address another laptop can reach.")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.resize(dialog.size().boundedTo(DOUBLED_DIALOG))
+    settled(qtbot, lambda: not cut_off(dialog))
+    assert dialog.size().boundedTo(DOUBLED_DIALOG) == dialog.size(), f"too large: {dialog.size()}"
+    assert cut_off(dialog) == []
+    close = dialog.findChild(QDialogButtonBox)
+    assert dialog.rect().contains(close.geometry()) and dialog.rect().contains(dialog.copy_button.geometry())
