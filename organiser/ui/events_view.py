@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListView,
     QListWidget,
@@ -48,8 +49,9 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, showings, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
+from organiser.ui.narrow import UpAndDown
 from organiser.ui.new_day import NewDay
-from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, open_on_double_click_or_return
+from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, hold_wrapped_height, open_on_double_click_or_return
 from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
@@ -194,9 +196,15 @@ class EventsView(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
-        left.setMinimumWidth(240)  # with the sidebar and the detail, the window fits 683 points (200 % scale)
+        left.setMinimumWidth(232)  # with the sidebar, the detail and a scroll bar, the window fits 683 points (200 %)
+        for label in self.detail.findChildren(QLabel):
+            if label.wordWrap() and not isinstance(label, EmptyHint):
+                hold_wrapped_height(label)
+        # Scrolls rather than squeezing: at 200 % (a 1366x800 laptop is 683x400 points) the door's
+        # note and the walk-in's Register… were crushed to a sliver, and the window went past the
+        # screen's bottom edge with the status bar.
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(UpAndDown(split))
         if bridge is not None:
             # while another view is open, changes wait until this one is shown again
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))

@@ -11,9 +11,11 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyle,
     QStyleOptionComboBox,
@@ -175,3 +177,27 @@ class CompactButton(QPushButton):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return self.sizeHint()
+
+
+class UpAndDown(QScrollArea):
+    """Holds a view that scrolls up and down when the screen is low, never sideways: it is as
+    narrow as what it holds can be, beside the scroll bar (at 200 % a 1366x800 laptop is a screen
+    of 683x400 points, and the door's panes squeezed their sentences to a sliver)."""
+
+    def __init__(self, inside: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, which it scrolls to
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(inside)
+        inside.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        least = super().minimumSizeHint()
+        inside = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(least.width(), inside), least.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # what it holds may need more width now (a longer name shown)
+        return super().eventFilter(watched, event)

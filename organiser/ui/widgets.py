@@ -14,9 +14,10 @@ from PySide6.QtCore import (
     QSize,
     QStringListModel,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QWidget,
 )
 
@@ -193,6 +195,19 @@ class Banner(QFrame):
             self._layout.addWidget(button)
             self.buttons.append(button)
         self.show()
+        QTimer.singleShot(0, self._into_view)  # once laid out
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._into_view()  # its sentence wrapped to more lines as the view was laid out
+
+    def _into_view(self) -> None:
+        """A notice below the fold of a scrolling view (the door at 200 %) is scrolled to, to be read."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None and self.isVisible():
+            area.ensureWidgetVisible(self, 0, 0)
 
 
 class _SelectionFollower(QObject):
