@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabBar, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QTabBar, QTableView
 
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
@@ -328,3 +328,24 @@ def test_a_new_proposal_has_the_keys_so_the_votes_come_next(meeting: tuple[MainW
     assert "Strike in March" in view.proposal_view.currentIndex().data()
     qtbot.keyClick(view.proposal_view, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is view.voter
+
+
+def test_the_keyboard_shortcuts_page_lists_the_keys_the_views_take(window: MainWindow, qtbot: Any) -> None:
+    """Moving a task card to Done (Ctrl+Right), renaming an agenda item (F2) and the calendar of a
+    day field (Alt+Down) were said only in tooltips and a line under the board: Help > Keyboard
+    shortcuts, where a person without a mouse looks, left them out."""
+    activate(window, qtbot)
+    page: list[str] = []
+
+    def read(dialog: Any) -> None:
+        page.append(dialog.browser.toPlainText())
+
+    def open_shortcuts() -> None:  # Alt+H, then K: Help > Keyboard shortcuts
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=2000)
+        qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_K)
+        qtbot.waitUntil(lambda: bool(page), timeout=3000)
+
+    with_modal(open_shortcuts, read)
+    for keys in ("Ctrl+Right", "Ctrl+Left", "F2", "Alt+Down", "Ctrl+N", "Ctrl+5"):
+        assert keys in page[0], keys
