@@ -349,3 +349,19 @@ def test_the_keyboard_shortcuts_page_lists_the_keys_the_views_take(window: MainW
     with_modal(open_shortcuts, read)
     for keys in ("Ctrl+Right", "Ctrl+Left", "F2", "Alt+Down", "Ctrl+N", "Ctrl+5"):
         assert keys in page[0], keys
+
+
+def test_down_from_the_member_search_goes_to_the_first_found(window: MainWindow, qtbot: Any) -> None:
+    """A name typed in the search, then Down, as in most search boxes: the keys stayed in the box
+    and nothing was chosen (only Return, said nowhere on screen, moved on to the table)."""
+    window.group.members.add("Wendel Walkin")
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    search = QApplication.focusWidget()
+    assert search is window.members_view.search
+    qtbot.keyClicks(search, "walkin")
+    qtbot.keyClick(search, Qt.Key.Key_Down)
+    table = window.members_view.table
+    assert QApplication.focusWidget() is table
+    assert window.members_view.current_id() is not None
+    assert table.currentIndex().siblingAtColumn(0).data() == "Wendel Walkin"
