@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QFocusEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -72,6 +72,18 @@ class CardDelegate(QStyledItemDelegate):
         return QSize(1, super().sizeHint(option, index).height())
 
 
+class CardList(QListView):
+    """A board column. The card the keys land on is the card chosen: Ctrl+2 or Tab framed the
+    first card, and Ctrl+Right, Delete and Edit… (which act on the chosen card) did nothing."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt name)
+        super().focusInEvent(event)  # makes the first card current, when none was, and chooses none
+        current = self.currentIndex()
+        if (event.reason() != Qt.FocusReason.MouseFocusReason and current.isValid()
+                and not self.selectionModel().hasSelection()):
+            self.selectionModel().select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+
 class BoardColumn(QWidget):
     def __init__(self, model: TaskColumnModel, empty_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,7 +92,7 @@ class BoardColumn(QWidget):
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
-        self.view = QListView()
+        self.view = CardList()
         self.view.setModel(model)
         self.view.setAccessibleName(f"{STATUS_LABELS[model.status]} column")
         self.view.setDragEnabled(True)

@@ -365,3 +365,19 @@ def test_down_from_the_member_search_goes_to_the_first_found(window: MainWindow,
     assert QApplication.focusWidget() is table
     assert window.members_view.current_id() is not None
     assert table.currentIndex().siblingAtColumn(0).data() == "Wendel Walkin"
+
+
+def test_the_card_with_the_keys_is_the_card_chosen(window: MainWindow, qtbot: Any) -> None:
+    """Ctrl+2 framed the first To do card, and Ctrl+Right, Delete and Edit… did nothing: they act
+    on the chosen card, and the framed one was not chosen until Down or Space."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    todo = window.tasks_view.columns["todo"].view
+    assert QApplication.focusWidget() is todo
+    framed = todo.currentIndex()
+    assert framed.isValid()
+    task_id = framed.data(ID_ROLE)
+    assert window.tasks_view.current_id() == task_id and window.tasks_view.edit_button.isEnabled()
+    qtbot.keyClick(todo, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    doing = window.tasks_view.columns["doing"].view
+    assert QApplication.focusWidget() is doing and doing.currentIndex().data(ID_ROLE) == task_id
