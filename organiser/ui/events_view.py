@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QPainter, QPalette, QShowEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCalendarWidget,
@@ -42,6 +42,7 @@ from organiser.core.errors import NotFoundError, OrganiserError
 from organiser.services import clock
 from organiser.services.group import Group
 from organiser.ui.bridge import Bridge, WhileShown
+from organiser.ui.colours import error_red
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.event_detail import EventDetail
@@ -93,8 +94,10 @@ class EventCalendar(QCalendarWidget):
 
     def _mark_the_weekend(self) -> None:
         """The days off in red as the laptop's country has them (Friday and Saturday in Egypt):
-        Qt paints Saturday and Sunday red whatever the country."""
+        Qt paints Saturday and Sunday red whatever the country, and in a red (#ff0000, 4.0:1 on
+        white) too light to read well: the app's red instead."""
         weekend = self.weekdayTextFormat(Qt.DayOfWeek.Saturday)
+        weekend.setForeground(QColor(error_red(self.palette())))
         working_day = self.weekdayTextFormat(Qt.DayOfWeek.Monday)
         working = set(self.locale().weekdays())
         for day in Qt.DayOfWeek:

@@ -129,3 +129,16 @@ def test_on_a_dark_desktop_an_empty_lists_sentence_reads(dark_desktop: None, app
     hint = a_new_groups_empty_board_hint(group, qtbot, tmp_path)
     background = hint.view.palette().color(QPalette.ColorRole.Base)
     assert contrast(inked(hint, background), background) >= 4.5
+
+
+def test_the_months_days_off_read_in_a_red_that_reads(window: MainWindow, qtbot: Any) -> None:
+    """Qt's weekend red (#ff0000) is 4.0 to 1 on white: the days off in the Month tab."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # the Month tab
+    calendar = window.events_view.calendar
+    assert calendar.isVisible()
+    background = calendar.palette().color(QPalette.ColorRole.Base)
+    day_off = next(day for day in Qt.DayOfWeek if day not in calendar.locale().weekdays())
+    red = calendar.weekdayTextFormat(day_off).foreground().color()  # the pen of those days' numbers
+    assert red.red() > red.green() + 60 and contrast(red, background) >= 4.5, red.name()
