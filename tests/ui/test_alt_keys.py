@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QWidget
 
+from organiser.ui.editor import RecordDialog
 from organiser.ui.main_window import VIEWS, MainWindow
 from tests.ui.conftest import choose
 from tests.ui.test_keyboard_walk import activate
@@ -69,3 +71,26 @@ def test_alt_and_the_underlined_letter_records_the_vote(window: MainWindow, qtbo
     # recorded: the tally counts it, and the next voter down the list is chosen
     qtbot.waitUntil(lambda: view.voter.currentIndex() == 1, timeout=2000)
     assert view.tally_label.text() != tally
+
+
+def dialog_letters(dialog: QWidget) -> dict[str, list[str]]:
+    """Each letter to the buttons, check boxes and field labels of a dialog that take it with Alt."""
+    taken: dict[str, list[str]] = defaultdict(list)
+    for button in dialog.findChildren(QAbstractButton):
+        if button.isVisible() and (letter := underlined(button.text())):
+            taken[letter].append(button.text())
+    for label in dialog.findChildren(QLabel):
+        if label.isVisible() and label.buddy() is not None and (letter := underlined(label.text())):
+            taken[letter].append(label.text())
+    return taken
+
+
+@pytest.mark.parametrize("kind", ["event", "task", "member"])
+def test_in_each_record_form_no_two_fields_share_an_alt_letter(window: MainWindow, qtbot: Any, kind: str) -> None:
+    """The task's Status and Due both took Alt+U, the member's Email and "may be contacted by
+    email" Alt+E: the tick box could not be ticked from its letter."""
+    dialog = RecordDialog(window.group, window.bridge, kind, parent=window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    shared = {letter: things for letter, things in dialog_letters(dialog).items() if len(things) > 1}
+    assert shared == {}
