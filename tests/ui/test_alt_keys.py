@@ -5,15 +5,27 @@ button never acts (Alt+V went to the View menu and to Record vote, and recorded 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTabBar, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QTabBar, QWidget
 
+from organiser.ui.attendance import CopyEmailsDialog, PrintDialog, WalkInDialog
+from organiser.ui.deleted_dialog import DeletedDialog
+from organiser.ui.devices_dialog import RemoveDeviceDialog
+from organiser.ui.dialogs import ConnectDialog, ThisIsMeDialog
 from organiser.ui.editor import RecordDialog
+from organiser.ui.export_dialog import ExportDialog
+from organiser.ui.folders_dialog import FoldersDialog
+from organiser.ui.history_dialog import HistoryDialog
+from organiser.ui.lock import ChangePassphraseDialog, EncryptDialog, WipeDialog
 from organiser.ui.main_window import VIEWS, MainWindow
+from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
+from organiser.ui.minutes_export import MinutesExportDialog
+from organiser.ui.transfer_dialogs import ImportDialog
 from tests.ui.conftest import choose
 from tests.ui.test_keyboard_walk import activate
 
@@ -94,3 +106,39 @@ def test_in_each_record_form_no_two_fields_share_an_alt_letter(window: MainWindo
     dialog.show()
     shared = {letter: things for letter, things in dialog_letters(dialog).items() if len(things) > 1}
     assert shared == {}
+
+
+def the_dialogs(window: MainWindow) -> dict[str, Callable[[], QDialog]]:
+    """The dialogs a member opens from the views, as they open on the event chosen at start."""
+    group, event_id = window.group, window.events_view.current_id()
+    event = window.events_view.detail.shown_event
+    assert event_id is not None and event is not None
+    return {"walk-in": lambda: WalkInDialog(group, event_id, "Wendel Walkin", window),
+            "print": lambda: PrintDialog(group, event, window),
+            "copy emails": lambda: CopyEmailsDialog(group, event, window),
+            "remove device": lambda: RemoveDeviceDialog(group, window),
+            "connect": lambda: ConnectDialog(window),
+            "this is me": lambda: ThisIsMeDialog(group, None, window),
+            "export": lambda: ExportDialog(group, window),
+            "import": lambda: ImportDialog(group, window),
+            "folders": lambda: FoldersDialog(group, None, window),
+            "encrypt": lambda: EncryptDialog(window),
+            "change passphrase": lambda: ChangePassphraseDialog(group, window),
+            "wipe": lambda: WipeDialog(window, group.name, 1),
+            "new proposal": lambda: NewProposalDialog(group, event_id, None, window),
+            "make task": lambda: MakeTaskDialog(group, event_id, "Book the hall", None, window),
+            "export minutes": lambda: MinutesExportDialog(group, event_id, window),
+            "deleted items": lambda: DeletedDialog(group, window),
+            "who changed what": lambda: HistoryDialog(group, event_id, window)}
+
+
+def test_in_each_dialog_no_two_things_share_an_alt_letter(window: MainWindow, qtbot: Any) -> None:
+    """Copy emails…: "Those who were checked in" and Copy both took Alt+C."""
+    found = {}
+    for name, make in the_dialogs(window).items():
+        dialog = make()
+        qtbot.addWidget(dialog)
+        dialog.show()
+        found[name] = {letter: things for letter, things in dialog_letters(dialog).items() if len(things) > 1}
+        dialog.close()
+    assert {name: shared for name, shared in found.items() if shared} == {}
