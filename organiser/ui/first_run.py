@@ -8,7 +8,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -73,6 +73,19 @@ class StartWindow(QWidget):
         super().closeEvent(event)
         self.closed.emit()
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowActivate:
+            # The focus drawn from the start: the keys are on Create a new group, and the style
+            # marks the focus only once a key has moved it (three alike buttons, nothing said
+            # where). Once activated: activating the window clears the mark's flag.
+            QTimer.singleShot(0, self._mark_the_focus)
+        return super().event(event)
+
+    def _mark_the_focus(self) -> None:
+        self.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+        if self.focusWidget() is not None:
+            self.focusWidget().update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         """The keys of a dialog, which this plain window is not: Return in a field presses the
         page's main button, Return on a button presses it (outside a dialog a button takes only
@@ -95,7 +108,8 @@ class StartWindow(QWidget):
         """The first page again, the keys on the choice that led away from it."""
         came_from = self.create_choice if self.pages.currentIndex() == 1 else self.join_choice
         self.pages.setCurrentIndex(0)
-        came_from.setFocus(Qt.FocusReason.OtherFocusReason)
+        came_from.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._mark_the_focus()  # moved by a key (Escape, Back): drawn
 
     def _title(self, text: str) -> QLabel:
         label = QLabel(text)

@@ -191,3 +191,26 @@ def test_from_the_keys_return_takes_the_focused_choice_and_escape_comes_back(qtb
     qtbot.keyClick(start.group_name, Qt.Key.Key_Return)
     assert [g.name for g in groups] == ["Allotment Society"]
     groups[0].close()
+
+
+def test_the_first_window_marks_the_focused_choice_from_the_start_and_after_escape(
+        qtbot: Any, tmp_path: Path) -> None:
+    """The keys were on Create a new group when the window opened, and back on it after Escape,
+    with nothing drawn to say so: a person without a mouse saw three alike buttons."""
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    start.show()
+    start.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is start, timeout=3000)
+    assert QApplication.focusWidget() is start.create_choice
+    qtbot.waitUntil(lambda: start.testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange), timeout=2000)
+    marked = start.create_choice.grab().toImage()
+    qtbot.keyClick(start.create_choice, Qt.Key.Key_Tab)  # the keys go on to Join…
+    unmarked = start.create_choice.grab().toImage()
+    assert unmarked != marked, "the focused choice looked like the others"
+    qtbot.keyClick(start.join_choice, Qt.Key.Key_Backtab)
+    qtbot.keyClick(start.create_choice, Qt.Key.Key_Space)
+    assert start.pages.currentIndex() == 1
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert QApplication.focusWidget() is start.create_choice
+    assert start.create_choice.grab().toImage() != unmarked
