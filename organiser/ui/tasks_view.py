@@ -78,9 +78,17 @@ class CardList(QListView):
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt name)
         super().focusInEvent(event)  # makes the first card current, when none was, and chooses none
+        if event.reason() != Qt.FocusReason.MouseFocusReason:
+            self._choose_current()
+
+    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:  # noqa: N802 (Qt name)
+        super().currentChanged(current, previous)
+        if self.hasFocus():  # the cards read in the background came after the keys
+            self._choose_current()
+
+    def _choose_current(self) -> None:
         current = self.currentIndex()
-        if (event.reason() != Qt.FocusReason.MouseFocusReason and current.isValid()
-                and not self.selectionModel().hasSelection()):
+        if current.isValid() and not self.selectionModel().hasSelection():
             self.selectionModel().select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
 

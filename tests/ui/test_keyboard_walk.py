@@ -279,6 +279,9 @@ def test_the_board_read_in_the_background_marks_a_card_for_the_keys(qtbot: Any, 
     assert QApplication.focusWidget() is todo
     qtbot.waitUntil(lambda: todo.model().rowCount() > 0, timeout=5000)
     assert todo.currentIndex().isValid()
+    # and chosen, so that Ctrl+Right, Delete and Edit… act on it
+    assert win.tasks_view.current_id() == todo.currentIndex().data(ID_ROLE) is not None
+    assert win.tasks_view.edit_button.isEnabled()
     win.close()
 
 
