@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,6 +49,7 @@ from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
     EmptyHint,
     RecordPicker,
+    choose_the_marked_row,
     follow_selection,
     mark_a_row_when_filled,
     open_on_double_click_or_return,
@@ -72,26 +73,6 @@ class CardDelegate(QStyledItemDelegate):
         return QSize(1, super().sizeHint(option, index).height())
 
 
-class CardList(QListView):
-    """A board column. The card the keys land on is the card chosen: Ctrl+2 or Tab framed the
-    first card, and Ctrl+Right, Delete and Edit… (which act on the chosen card) did nothing."""
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt name)
-        super().focusInEvent(event)  # makes the first card current, when none was, and chooses none
-        if event.reason() != Qt.FocusReason.MouseFocusReason:
-            self._choose_current()
-
-    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:  # noqa: N802 (Qt name)
-        super().currentChanged(current, previous)
-        if self.hasFocus():  # the cards read in the background came after the keys
-            self._choose_current()
-
-    def _choose_current(self) -> None:
-        current = self.currentIndex()
-        if current.isValid() and not self.selectionModel().hasSelection():
-            self.selectionModel().select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-
-
 class BoardColumn(QWidget):
     def __init__(self, model: TaskColumnModel, empty_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,7 +81,7 @@ class BoardColumn(QWidget):
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
-        self.view = CardList()
+        self.view = QListView()
         self.view.setModel(model)
         self.view.setAccessibleName(f"{STATUS_LABELS[model.status]} column")
         self.view.setDragEnabled(True)
@@ -145,6 +126,7 @@ class TasksView(QWidget):
             open_on_double_click_or_return(column.view, lambda index: self.edit_task(index.data(ID_ROLE)))
             follow_selection(column.view, lambda c=column: self._board_selection(c))
             mark_a_row_when_filled(column.view)
+            choose_the_marked_row(column.view)
             for key, step in ((Qt.Key.Key_Right, 1), (Qt.Key.Key_Left, -1)):  # a drag, from the keys
                 shortcut = QShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | key), column.view)
                 shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -171,6 +153,7 @@ class TasksView(QWidget):
         open_on_double_click_or_return(self.table, lambda index: self.edit_task(index.data(ID_ROLE)))
         follow_selection(self.table, self.show_selected)
         mark_a_row_when_filled(self.table)
+        choose_the_marked_row(self.table)
         self.list_empty = EmptyHint(self.table, NO_TASKS)  # NO_MATCH once a filter is set
         self.new_day = NewDay(self)
         self.new_day.came.connect(self._new_day)

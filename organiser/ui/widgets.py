@@ -279,6 +279,37 @@ def mark_a_row_when_filled(view: QAbstractItemView) -> None:
     view.model().rowsInserted.connect(mark)
 
 
+class _ChooseMarked(QObject):
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+        view.installEventFilter(self)
+        view.selectionModel().currentChanged.connect(lambda *_: self.choose())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.FocusIn and event.reason() != Qt.FocusReason.MouseFocusReason:
+            model = self.view.model()
+            if not self.view.currentIndex().isValid() and model.rowCount() > 0:  # as Qt would mark it
+                self.view.selectionModel().setCurrentIndex(model.index(0, 0),
+                                                           QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.choose(focused=True)
+        return False
+
+    def choose(self, *, focused: bool = False) -> None:
+        current = self.view.currentIndex()
+        if ((focused or self.view.hasFocus()) and current.isValid()
+                and not self.view.selectionModel().hasSelection()):
+            self.view.selectionModel().select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                              | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def choose_the_marked_row(view: QAbstractItemView) -> None:
+    """The row the keys are on is the row chosen, when none is: Ctrl+2 or Tab framed the first
+    task, and Ctrl+Right, Delete and Edit… (which act on the chosen one) did nothing until Down
+    or Space chose it; also when the rows are read in the background after the keys came."""
+    _ChooseMarked(view)
+
+
 class _FittedColumns(QObject):
     """Keeps a table's columns at their preferred widths, narrowed together when the table is
     narrower than their sum, so the last column shows on a 1366-pixel laptop, until the

@@ -384,3 +384,9 @@ def test_the_card_with_the_keys_is_the_card_chosen(window: MainWindow, qtbot: An
     qtbot.keyClick(todo, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
     doing = window.tasks_view.columns["doing"].view
     assert QApplication.focusWidget() is doing and doing.currentIndex().data(ID_ROLE) == task_id
+    # the List tab: Tab from its filters onto the table chooses the row it frames
+    qtbot.keyClick(doing, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    table = tab_to(window, qtbot, "Task list")
+    assert table.currentIndex().isValid()
+    assert window.tasks_view.current_id() == table.currentIndex().data(ID_ROLE) is not None
+    assert window.tasks_view.delete_button.isEnabled()
