@@ -35,6 +35,7 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.models.events import RsvpModel, time_range
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
+from organiser.ui.narrow import headings_whole
 from organiser.ui.widgets import (
     AnswerButtons,
     Banner,
@@ -103,6 +104,7 @@ class EventDetail(QWidget):
         self.rsvp_table.verticalHeader().hide()
         self.rsvp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.rsvp_table.doubleClicked.connect(self.toggle_row)
+        headings_whole(self.rsvp_table)
         self.rsvp_empty = EmptyHint(self.rsvp_table, NOBODY_ANSWERED)
         self.checkin_button = QPushButton("Check &in")
         self.checkin_button.setToolTip("Check in the selected member (or double-click the row)")
@@ -142,6 +144,7 @@ class EventDetail(QWidget):
         self.task_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (4, 5):
             self.task_table.setColumnHidden(column, True)
+        headings_whole(self.task_table)
         open_on_double_click_or_return(self.task_table, lambda index: self.edit_task(index.data(ID_ROLE)))
         self.task_table.setToolTip("Double-click a task to edit it")
         self.task_empty = EmptyHint(self.task_table, "No tasks for this event. Add one under Tasks and pick "

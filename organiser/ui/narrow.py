@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionComboBox,
     QStylePainter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -201,3 +203,39 @@ class UpAndDown(QScrollArea):
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # what it holds may need more width now (a longer name shown)
         return super().eventFilter(watched, event)
+
+
+class _HeadingsWhole(QObject):
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self.table = table
+        table.horizontalHeader().installEventFilter(self)
+        table.model().headerDataChanged.connect(lambda *_: self.widen())
+        table.model().modelReset.connect(self.widen)
+        self.widen()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.Show):
+            self.widen()
+        return False
+
+    def widen(self) -> None:
+        header = self.table.horizontalHeader()
+        metrics, margin = header.fontMetrics(), header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin)
+        arrow = metrics.height() if header.isSortIndicatorShown() else 0  # a sort may put it on any column
+        last = header.count() - 1
+        for section in range(header.count()):
+            if (header.sectionResizeMode(section) == QHeaderView.ResizeMode.Stretch
+                    or (section == last and header.stretchLastSection())):
+                continue  # it takes the room left, whatever its heading
+            words = str(self.table.model().headerData(section, Qt.Orientation.Horizontal) or "")
+            needed = metrics.horizontalAdvance(words) + 2 * margin + arrow
+            if header.sectionSize(section) < needed:
+                header.resizeSection(section, needed)
+
+
+def headings_whole(table: QTableView) -> None:
+    """Each column of the table at least as wide as its heading and a sort arrow, in the font in
+    use: with a large-font setting the door list's "Checked in" read "Checked ir" in the
+    100 points Qt gives a column."""
+    _HeadingsWhole(table)

@@ -44,6 +44,7 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
     due_words,
 )
+from organiser.ui.narrow import headings_whole
 from organiser.ui.new_day import NewDay
 from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
@@ -144,6 +145,7 @@ class TasksView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        headings_whole(self.table)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         for column, width in ((1, 80), (2, 150), (3, 100), (4, 190), (5, 70)):

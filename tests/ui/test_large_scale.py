@@ -4,10 +4,12 @@ button lies past the screen's right edge where no scrolling reaches it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton, QStyle, QTableView, QWidget
 
 from organiser.ui.dialogs import InviteDialog
 from organiser.ui.main_window import VIEWS, MainWindow
@@ -87,3 +89,47 @@ def test_at_200_percent_the_door_shows_a_walk_in_whole_and_the_window_stays_on_s
     # the view scrolls to the note, below the fold, and the field typed in stays in sight
     qtbot.waitUntil(lambda: register.visibleRegion().boundingRect() == register.rect(), timeout=2000)
     assert door.checkin_search.visibleRegion().boundingRect() == door.checkin_search.rect()
+
+
+def cut_headings(table: QTableView) -> list[str]:
+    """The column headings of the table narrower than their words (and the sort arrow)."""
+    header = table.horizontalHeader()
+    metrics, margin = header.fontMetrics(), header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin)
+    cut = []
+    for section in range(header.count()):
+        if header.isSectionHidden(section):
+            continue
+        words = str(table.model().headerData(section, Qt.Orientation.Horizontal))
+        arrow = metrics.height() if header.isSortIndicatorShown() and header.sortIndicatorSection() == section else 0
+        if metrics.horizontalAdvance(words) + 2 * margin + arrow > header.sectionSize(section):
+            cut.append(words)
+    return cut
+
+
+@pytest.fixture
+def large_text(qapp: QApplication) -> Iterator[None]:
+    """The system's font half as large again (a desktop's large-text setting)."""
+    usual = qapp.font()
+    large = qapp.font()
+    large.setPointSizeF(usual.pointSizeF() * 1.5)
+    qapp.setFont(large)
+    yield
+    qapp.setFont(usual)
+
+
+def test_in_a_large_font_the_door_list_and_the_task_lists_show_their_headings_whole(
+        large_text: None, window: MainWindow, qtbot: Any) -> None:
+    """A large-font setting (half as large again): the door list's "Checked in" read "Checked ir"."""
+    size_window(window, qtbot, (1366, 768))
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    detail = window.events_view.detail
+    found = {"door": cut_headings(detail.rsvp_table)}
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)  # the event's Tasks tab
+    qtbot.waitUntil(detail.task_table.isVisible, timeout=2000)
+    found["event's tasks"] = cut_headings(detail.task_table)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Tasks: the List tab
+    qtbot.waitUntil(window.tasks_view.table.isVisible, timeout=2000)
+    found["task list"] = cut_headings(window.tasks_view.table)
+    assert {where: cut for where, cut in found.items() if cut} == {}
