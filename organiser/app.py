@@ -446,6 +446,8 @@ def run_app(args: argparse.Namespace) -> int:
     import qasync
 
     from organiser.paths import data_dir_of
+    from organiser.ui.colours import readable_hints
+    from organiser.ui.focus_style import install_focus_frames
     from organiser.ui.resources import app_icon
 
     problem = display_problem() or unanswered_display()
@@ -458,6 +460,8 @@ def run_app(args: argparse.Namespace) -> int:
     app.setOrganizationName("Organiser")
     app.setDesktopFileName("organiser")
     app.setWindowIcon(app_icon())
+    install_focus_frames(app)  # the focus drawn so that it is seen
+    readable_hints(app)  # follows the desktop's palette while the app runs
     app.setQuitOnLastWindowClosed(False)  # the controller decides when we are done
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     loop = qasync.QEventLoop(app)

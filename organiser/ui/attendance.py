@@ -244,7 +244,7 @@ class CopyEmailsDialog(QDialog):
         self.group, self.meeting = group, event
         self.setWindowTitle(f"Email addresses — {event.title}")
         self.said_yes = QRadioButton("Those who said &yes")
-        self.came = QRadioButton("Those who were &checked in")
+        self.came = QRadioButton("Those who were checked &in")  # Alt+C is Copy
         self.said_yes.setChecked(True)
         for radio in (self.said_yes, self.came):
             radio.toggled.connect(lambda _on: self.refresh())

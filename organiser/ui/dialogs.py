@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -89,7 +90,6 @@ class InviteDialog(QDialog):
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.code_view.setFont(font)
         self.code_view.setFixedHeight(self.code_view.fontMetrics().height() * 5 + 12)
-        size_on_screen(self, 560, 600)
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.qr.setPixmap(qr_pixmap(code, scale=4 if spoken is not None else 6))  # fits 600 px with both
@@ -100,7 +100,11 @@ class InviteDialog(QDialog):
         self.copied.setAccessibleName("Copied")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        # Everything above the buttons scrolls: at 200 % (a 1366x800 laptop is 683x400 points) the
+        # note, the QR code and the long code stood 560 points high, and Close was below the screen.
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)  # the dialog's own margins are around it
         # Made on a laptop no other can reach (on no network yet): the codes name only its own address.
         self.unreachable = QLabel(unreachable)
         self.unreachable.setWordWrap(True)
@@ -118,7 +122,15 @@ class InviteDialog(QDialog):
         row.addWidget(self.copied)
         row.addStretch(1)
         row.addWidget(close)
-        layout.addLayout(row)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Invite")
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll, 1)
+        outer.addLayout(row)
+        size_on_screen(self, 560, body.sizeHint().height() + close.sizeHint().height() + 24)
 
     def _long_code_spent(self, outcome: Any) -> None:
         if self.withdraw_long is not None:

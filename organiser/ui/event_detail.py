@@ -35,6 +35,7 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.models.events import RsvpModel, time_range
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
+from organiser.ui.narrow import headings_whole
 from organiser.ui.widgets import (
     AnswerButtons,
     Banner,
@@ -68,7 +69,7 @@ class EventDetail(QWidget):
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.edit_button = QPushButton("&Edit…")
+        self.edit_button = QPushButton("Edi&t…")  # Alt+E opens the Edit menu
         self.edit_button.clicked.connect(self.editRequested)
         self.delete_button = QPushButton("Delete")
         self.delete_button.clicked.connect(self.deleteRequested)
@@ -80,6 +81,9 @@ class EventDetail(QWidget):
         self.count = QLabel()
         self.count.setAccessibleName("Checked in")
         self.count.setObjectName("checkin-count")
+        # On one line it set the narrowest the window could be: at 200 % on a 1366x800 laptop
+        # (683 points) the window was wider than the screen, Delete and Check in past its edge.
+        self.count.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Checked in against capacity")
         self.bar.setTextVisible(False)
@@ -100,6 +104,7 @@ class EventDetail(QWidget):
         self.rsvp_table.verticalHeader().hide()
         self.rsvp_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.rsvp_table.doubleClicked.connect(self.toggle_row)
+        headings_whole(self.rsvp_table)
         self.rsvp_empty = EmptyHint(self.rsvp_table, NOBODY_ANSWERED)
         self.checkin_button = QPushButton("Check &in")
         self.checkin_button.setToolTip("Check in the selected member (or double-click the row)")
@@ -122,7 +127,7 @@ class EventDetail(QWidget):
         self.answer.answered.connect(self.answer_for)
         self.print_button = QPushButton("&Print / PDF…")
         self.print_button.clicked.connect(self.print_sheets)
-        self.emails_button = QPushButton("Copy e&mails…")
+        self.emails_button = QPushButton("&Copy emails…")  # Alt+M is the Month tab
         self.emails_button.clicked.connect(self.copy_emails)
         share_row = QHBoxLayout()
         share_row.addStretch(1)
@@ -139,6 +144,7 @@ class EventDetail(QWidget):
         self.task_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (4, 5):
             self.task_table.setColumnHidden(column, True)
+        headings_whole(self.task_table)
         open_on_double_click_or_return(self.task_table, lambda index: self.edit_task(index.data(ID_ROLE)))
         self.task_table.setToolTip("Double-click a task to edit it")
         self.task_empty = EmptyHint(self.task_table, "No tasks for this event. Add one under Tasks and pick "

@@ -15,12 +15,13 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QPainter, QPalette, QShowEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCalendarWidget,
     QCheckBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListView,
     QListWidget,
@@ -41,6 +42,7 @@ from organiser.core.errors import NotFoundError, OrganiserError
 from organiser.services import clock
 from organiser.services.group import Group
 from organiser.ui.bridge import Bridge, WhileShown
+from organiser.ui.colours import error_red
 from organiser.ui.dialogs import show_error
 from organiser.ui.editor import RecordDialog
 from organiser.ui.event_detail import EventDetail
@@ -48,8 +50,9 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, showings, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
+from organiser.ui.narrow import UpAndDown
 from organiser.ui.new_day import NewDay
-from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, open_on_double_click_or_return
+from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, hold_wrapped_height, open_on_double_click_or_return
 from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
@@ -91,8 +94,10 @@ class EventCalendar(QCalendarWidget):
 
     def _mark_the_weekend(self) -> None:
         """The days off in red as the laptop's country has them (Friday and Saturday in Egypt):
-        Qt paints Saturday and Sunday red whatever the country."""
+        Qt paints Saturday and Sunday red whatever the country, and in a red (#ff0000, 4.0:1 on
+        white) too light to read well: the app's red instead."""
         weekend = self.weekdayTextFormat(Qt.DayOfWeek.Saturday)
+        weekend.setForeground(QColor(error_red(self.palette())))
         working_day = self.weekdayTextFormat(Qt.DayOfWeek.Monday)
         working = set(self.locale().weekdays())
         for day in Qt.DayOfWeek:
@@ -136,7 +141,7 @@ class EventsView(QWidget):
             lambda cur, _prev: self._show(cur.data(ID_ROLE), cur.data(DAY_ROLE)))
         open_on_double_click_or_return(self.list, lambda _i: self.edit_event())
         self.agenda_empty = EmptyHint(self.list, NO_UPCOMING)
-        self.show_past = QCheckBox("Show &past events")
+        self.show_past = QCheckBox("Sho&w past events")  # Alt+P is Print / PDF…
         self.show_past.toggled.connect(self._show_past)
         # A year on, every assembly is called 'General assembly': the search also reads minutes,
         # agendas and proposals, and looks back as far as the group goes.
@@ -194,9 +199,15 @@ class EventsView(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
-        left.setMinimumWidth(250)
+        left.setMinimumWidth(232)  # with the sidebar, the detail and a scroll bar, the window fits 683 points (200 %)
+        for label in self.detail.findChildren(QLabel):
+            if label.wordWrap() and not isinstance(label, EmptyHint):
+                hold_wrapped_height(label)
+        # Scrolls rather than squeezing: at 200 % (a 1366x800 laptop is 683x400 points) the door's
+        # note and the walk-in's Register… were crushed to a sliver, and the window went past the
+        # screen's bottom edge with the status bar.
         layout = QVBoxLayout(self)
-        layout.addWidget(split)
+        layout.addWidget(UpAndDown(split))
         if bridge is not None:
             # while another view is open, changes wait until this one is shown again
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))

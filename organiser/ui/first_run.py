@@ -8,7 +8,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -73,15 +73,43 @@ class StartWindow(QWidget):
         super().closeEvent(event)
         self.closed.emit()
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowActivate:
+            # The focus drawn from the start: the keys are on Create a new group, and the style
+            # marks the focus only once a key has moved it (three alike buttons, nothing said
+            # where). Once activated: activating the window clears the mark's flag.
+            QTimer.singleShot(0, self._mark_the_focus)
+        return super().event(event)
+
+    def _mark_the_focus(self) -> None:
+        self.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+        if self.focusWidget() is not None:
+            self.focusWidget().update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
-        """Return in a field presses the page's main button, as in a dialog (a default button
-        does that only inside a QDialog, and this is a plain window)."""
+        """The keys of a dialog, which this plain window is not: Return in a field presses the
+        page's main button, Return on a button presses it (outside a dialog a button takes only
+        Space), and Escape goes back from a page to the three choices, as Back does."""
         go = self._go_buttons.get(self.pages.currentIndex())
-        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and go is not None and go.isEnabled()
-                and isinstance(self.focusWidget(), QLineEdit)):
-            go.click()
+        focused = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+                return
+            if go is not None and go.isEnabled() and isinstance(focused, QLineEdit):
+                go.click()
+                return
+        if event.key() == Qt.Key.Key_Escape and go is not None and go.isEnabled():  # not while creating
+            self.back_to_choices()
             return
         super().keyPressEvent(event)
+
+    def back_to_choices(self) -> None:
+        """The first page again, the keys on the choice that led away from it."""
+        came_from = self.create_choice if self.pages.currentIndex() == 1 else self.join_choice
+        self.pages.setCurrentIndex(0)
+        came_from.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._mark_the_focus()  # moved by a key (Escape, Back): drawn
 
     def _title(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -202,7 +230,7 @@ class StartWindow(QWidget):
     def _buttons(self, label: str, action: object, *, page: int) -> QHBoxLayout:
         row = QHBoxLayout()
         back = QPushButton("&Back")
-        back.clicked.connect(lambda: self.pages.setCurrentIndex(0))
+        back.clicked.connect(self.back_to_choices)
         go = QPushButton(label)
         go.setDefault(True)
         go.clicked.connect(action)

@@ -261,7 +261,8 @@ class MemberForm(RecordForm):
         self.working_groups = self.add("working_groups", "&Working groups", QLineEdit())
         self.working_groups.setPlaceholderText("e.g. Housing, Outreach")
         self.skills = self.add("skills", "S&kills", QLineEdit())
-        self.consent_email = self.add("consent_email", "Consent", QCheckBox("may be contacted by &email"))
+        # Alt+L: Alt+E is Email's
+        self.consent_email = self.add("consent_email", "Consent", QCheckBox("may be contacted by emai&l"))
         self.consent_phone = self.add("consent_phone", "", QCheckBox("may be contacted by p&hone"))
         self.consent_phone.setAccessibleName("Consent to phone")
         self.consent_email.setAccessibleName("Consent to email")
@@ -411,7 +412,7 @@ class TaskForm(RecordForm):
             self.status.addItem(STATUS_LABELS[status], status)
         self.assignee = self.add("assignee", "&Assigned to",
                                  RecordPicker(group, "member", "name", "type a member's name"))
-        self.due = self.add("due", "D&ue", OptionalDate("due on"))
+        self.due = self.add("due", "Du&e", OptionalDate("due on"))  # Alt+U is Status
         self.priority = self.add("priority", "&Priority", QSpinBox())
         self.priority.setRange(0, 9)
         # which way is urgent, said where the number is: 9 is the most urgent
@@ -419,7 +420,7 @@ class TaskForm(RecordForm):
         self.priority.setSuffix(PRIORITY_SUFFIX)
         self.priority.setToolTip("From 1 (least urgent) to 9 (most urgent); none: no priority. On the same "
                                  "due date, the more urgent task comes first.")
-        self.event_picker = self.add("event", "For &event",
+        self.event_picker = self.add("event", "For e&vent",
                                      RecordPicker(group, "event", "title", "type an event's title"))
         self.description = self.add("description", "&Description", QPlainTextEdit())
         self.description.setTabChangesFocus(True)

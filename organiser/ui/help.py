@@ -14,7 +14,12 @@ from organiser.ui.widgets import size_on_screen
 # Shortcuts that are not menu actions: what keys do inside the views.
 VIEW_KEYS = (("Enter (in the door field)", "Check in the name typed"),
              ("Alt+R (at the door)", "Register and check in a name not in the directory"),
-             ("Enter (in the member search)", "Show the first member found"),
+             ("Enter or Down (in the member search)", "Show the first member found"),
+             ("Ctrl+Right / Ctrl+Left (on a task card)", "Move it to the next / previous column: Doing, Done"),
+             ("Enter (on a task card or a member)", "Edit it"),
+             ("F2 / Delete (on an agenda item)", "Rename it / remove it"),
+             ("Alt+Down (in a day field)", "Pick the day from a calendar"),
+             ("Escape (in a dialog)", "Close it without saving"),
              ("Double-click a row", "Edit it (on the door list: check in or undo)"),
              ("Arrow keys in a list", "Move the selection; the pane follows"),
              ("Tab / Shift+Tab", "Next / previous field"))

@@ -20,6 +20,7 @@ from organiser.services.group import Group
 from organiser.services.meetings import AgendaItem
 from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
+from organiser.ui.colours import error_red
 from organiser.ui.wording import people_words
 
 
@@ -30,7 +31,7 @@ class _Form(QDialog):
         self.form = QFormLayout(self)
         self.error = QLabel("")
         self.error.setAccessibleName("Problem")
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(f"color: {error_red(self.palette())}")
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)

@@ -203,7 +203,7 @@ class MeetingView(QWidget):
         self.voter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.choice = QComboBox()
         self.choice.setAccessibleName("Answer")
-        self.vote_button = _button("Record &vote", "Record vote")
+        self.vote_button = _button("Record v&ote", "Record vote")  # Alt+V opens the View menu
         self.vote_button.clicked.connect(self.record_vote)
         self.new_proposal_button = _button("New &proposal…", "New proposal")
         self.new_proposal_button.clicked.connect(self.new_proposal)
@@ -434,6 +434,7 @@ class MeetingView(QWidget):
         if dialog.exec() and dialog.proposal is not None:
             self.proposals.refresh()
             self.proposal_view.setCurrentIndex(self.proposals.index(self.proposals.row_of(dialog.proposal.id)))
+            self.proposal_view.setFocus(Qt.FocusReason.OtherFocusReason)  # on it; Tab reaches the votes
 
     def close_proposal(self) -> None:
         pid = self.selected_proposal()

@@ -7,7 +7,7 @@ import html
 import logging
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +76,7 @@ class MembersView(QWidget):
         self.search_timer.timeout.connect(lambda: self.model.set_filter(search=self.search.text()))
         self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self.go_to_found)
+        self.search.installEventFilter(self)  # Down, as Return: on to the first found
         self.role = QComboBox()
         self.role.setAccessibleName("Filter by role")
         self.working_group = QComboBox()
@@ -121,7 +122,7 @@ class MembersView(QWidget):
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.edit_button = QPushButton("&Edit…")
+        self.edit_button = QPushButton("Edi&t…")  # Alt+E opens the Edit menu
         self.edit_button.clicked.connect(self.edit_member)
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_member)
@@ -194,6 +195,13 @@ class MembersView(QWidget):
             return
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         self.table.selectRow(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0):
+            self.go_to_found()
+            return True
+        return super().eventFilter(watched, event)
 
     def _search_changed(self, text: str) -> None:
         if len(text.strip()) == 1:

@@ -11,13 +11,17 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyle,
     QStyleOptionComboBox,
     QStylePainter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -175,3 +179,63 @@ class CompactButton(QPushButton):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return self.sizeHint()
+
+
+class UpAndDown(QScrollArea):
+    """Holds a view that scrolls up and down when the screen is low, never sideways: it is as
+    narrow as what it holds can be, beside the scroll bar (at 200 % a 1366x800 laptop is a screen
+    of 683x400 points, and the door's panes squeezed their sentences to a sliver)."""
+
+    def __init__(self, inside: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, which it scrolls to
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(inside)
+        inside.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        least = super().minimumSizeHint()
+        inside = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(least.width(), inside), least.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # what it holds may need more width now (a longer name shown)
+        return super().eventFilter(watched, event)
+
+
+class _HeadingsWhole(QObject):
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self.table = table
+        table.horizontalHeader().installEventFilter(self)
+        table.model().headerDataChanged.connect(lambda *_: self.widen())
+        table.model().modelReset.connect(self.widen)
+        self.widen()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.Show):
+            self.widen()
+        return False
+
+    def widen(self) -> None:
+        header = self.table.horizontalHeader()
+        metrics, margin = header.fontMetrics(), header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin)
+        arrow = metrics.height() if header.isSortIndicatorShown() else 0  # a sort may put it on any column
+        last = header.count() - 1
+        for section in range(header.count()):
+            if (header.sectionResizeMode(section) == QHeaderView.ResizeMode.Stretch
+                    or (section == last and header.stretchLastSection())):
+                continue  # it takes the room left, whatever its heading
+            words = str(self.table.model().headerData(section, Qt.Orientation.Horizontal) or "")
+            needed = metrics.horizontalAdvance(words) + 2 * margin + arrow
+            if header.sectionSize(section) < needed:
+                header.resizeSection(section, needed)
+
+
+def headings_whole(table: QTableView) -> None:
+    """Each column of the table at least as wide as its heading and a sort arrow, in the font in
+    use: with a large-font setting the door list's "Checked in" read "Checked ir" in the
+    100 points Qt gives a column."""
+    _HeadingsWhole(table)

@@ -109,7 +109,7 @@ class PeersView(GroupDevicesPane, QWidget):
         self.connect_button.clicked.connect(self.connect_to_address)
         self.invite_button = QPushButton("&Invite a device…")
         self.invite_button.clicked.connect(self.invite)
-        self.folders_button = QPushButton("Sync through a &folder…")
+        self.folders_button = QPushButton("Sync through a fol&der…")  # Alt+F opens the File menu
         self.folders_button.setToolTip("Carry the group's changes through Syncthing, Nextcloud or a USB stick")
         self.folders_button.clicked.connect(self.open_folders)
         self.folder_watcher: Any = None  # the app's FolderWatcher, set when the app runs one
@@ -182,7 +182,7 @@ class PeersView(GroupDevicesPane, QWidget):
         self.make_admin_button = QPushButton("Make &admin")
         self.make_admin_button.setToolTip("Let the selected device admit and remove devices too")
         self.make_admin_button.clicked.connect(self.make_admin)
-        self.vouch_button = QPushButton("&Vouch…")
+        self.vouch_button = QPushButton("V&ouch…")  # Alt+V opens the View menu
         self.vouch_button.setToolTip("Admit the selected laptop as an admin's: one a member let in may then invite "
                                      "too, and the laptops it admitted that wait for an admin come in with it")
         self.vouch_button.clicked.connect(self.vouch)

@@ -44,11 +44,13 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
     due_words,
 )
+from organiser.ui.narrow import headings_whole
 from organiser.ui.new_day import NewDay
 from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
     EmptyHint,
     RecordPicker,
+    choose_the_marked_row,
     follow_selection,
     mark_a_row_when_filled,
     open_on_double_click_or_return,
@@ -125,6 +127,7 @@ class TasksView(QWidget):
             open_on_double_click_or_return(column.view, lambda index: self.edit_task(index.data(ID_ROLE)))
             follow_selection(column.view, lambda c=column: self._board_selection(c))
             mark_a_row_when_filled(column.view)
+            choose_the_marked_row(column.view)
             for key, step in ((Qt.Key.Key_Right, 1), (Qt.Key.Key_Left, -1)):  # a drag, from the keys
                 shortcut = QShortcut(QKeySequence(Qt.KeyboardModifier.ControlModifier | key), column.view)
                 shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -142,6 +145,7 @@ class TasksView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        headings_whole(self.table)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         for column, width in ((1, 80), (2, 150), (3, 100), (4, 190), (5, 70)):
@@ -151,6 +155,7 @@ class TasksView(QWidget):
         open_on_double_click_or_return(self.table, lambda index: self.edit_task(index.data(ID_ROLE)))
         follow_selection(self.table, self.show_selected)
         mark_a_row_when_filled(self.table)
+        choose_the_marked_row(self.table)
         self.list_empty = EmptyHint(self.table, NO_TASKS)  # NO_MATCH once a filter is set
         self.new_day = NewDay(self)
         self.new_day.came.connect(self._new_day)
@@ -203,7 +208,7 @@ class TasksView(QWidget):
         self.tabs.currentChanged.connect(lambda _i: self.show_selected())
         self.new_button = QPushButton("&New task")
         self.new_button.clicked.connect(self.new_task)
-        self.edit_button = QPushButton("&Edit…")
+        self.edit_button = QPushButton("Edi&t…")  # Alt+E opens the Edit menu
         self.edit_button.clicked.connect(lambda: self.edit_task())
         self.delete_button = QPushButton("&Delete")
         self.delete_button.clicked.connect(self.delete_task)

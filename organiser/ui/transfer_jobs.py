@@ -23,6 +23,7 @@ from organiser.core.gcpause import gc_paused
 from organiser.services import transfer
 from organiser.services.group import Group, open_group
 from organiser.services.transfer import ImportPlan, PlannedItem
+from organiser.ui.colours import error_red
 from organiser.ui.models.live import TableColumns
 from organiser.ui.wording import as_typed
 from organiser.ui.worker import release_later
@@ -114,7 +115,7 @@ class PlanModel(TableColumns):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.DETAILS:
             return as_typed("\n".join(_details(item))) or None
         if role == Qt.ItemDataRole.ForegroundRole and item.action == "invalid":
-            return QColor("#b3261e")
+            return QColor(error_red())
         if role == self.ActionRole:
             return item.action
         return None

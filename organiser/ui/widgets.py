@@ -14,9 +14,10 @@ from PySide6.QtCore import (
     QSize,
     QStringListModel,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -25,17 +26,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QWidget,
 )
 
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.ui.colours import error_red
 from organiser.ui.narrow import ButtonRow, CompactButton
 
 
 def error_colour(widget: QWidget) -> str:
-    """A red that reads on the current palette, light or dark."""
-    return "#ff7b72" if widget.palette().color(QPalette.ColorRole.Window).lightness() < 128 else "#b3261e"
+    """A red that reads on the widget's palette, light or dark."""
+    return error_red(widget.palette())
 
 
 class SteadyLine(QLabel):
@@ -192,6 +195,19 @@ class Banner(QFrame):
             self._layout.addWidget(button)
             self.buttons.append(button)
         self.show()
+        QTimer.singleShot(0, self._into_view)  # once laid out
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._into_view()  # its sentence wrapped to more lines as the view was laid out
+
+    def _into_view(self) -> None:
+        """A notice below the fold of a scrolling view (the door at 200 %) is scrolled to, to be read."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None and self.isVisible():
+            area.ensureWidgetVisible(self, 0, 0)
 
 
 class _SelectionFollower(QObject):
@@ -261,6 +277,37 @@ def mark_a_row_when_filled(view: QAbstractItemView) -> None:
 
     view.model().modelReset.connect(mark)
     view.model().rowsInserted.connect(mark)
+
+
+class _ChooseMarked(QObject):
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+        view.installEventFilter(self)
+        view.selectionModel().currentChanged.connect(lambda *_: self.choose())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.FocusIn and event.reason() != Qt.FocusReason.MouseFocusReason:
+            model = self.view.model()
+            if not self.view.currentIndex().isValid() and model.rowCount() > 0:  # as Qt would mark it
+                self.view.selectionModel().setCurrentIndex(model.index(0, 0),
+                                                           QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.choose(focused=True)
+        return False
+
+    def choose(self, *, focused: bool = False) -> None:
+        current = self.view.currentIndex()
+        if ((focused or self.view.hasFocus()) and current.isValid()
+                and not self.view.selectionModel().hasSelection()):
+            self.view.selectionModel().select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                              | QItemSelectionModel.SelectionFlag.Rows)
+
+
+def choose_the_marked_row(view: QAbstractItemView) -> None:
+    """The row the keys are on is the row chosen, when none is: Ctrl+2 or Tab framed the first
+    task, and Ctrl+Right, Delete and Edit… (which act on the chosen one) did nothing until Down
+    or Space chose it; also when the rows are read in the background after the keys came."""
+    _ChooseMarked(view)
 
 
 class _FittedColumns(QObject):
@@ -375,15 +422,25 @@ class EmptyHint(QLabel):
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setContentsMargins(self.MARGIN, self.MARGIN, self.MARGIN, self.MARGIN)
         view.viewport().installEventFilter(self)
+        view.installEventFilter(self)  # its focus, to frame the sentence while the keys are there
         model = view.model()
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
             signal.connect(self.update_shown)  # a slot of this label: dropped when the label goes
         self.update_shown()
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QEvent.Type.Resize:
+        if event.type() == QEvent.Type.Resize and watched is not self.view:  # the viewport's
             self._fit()
+        elif watched is self.view and event.type() in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self._show_focus(event.type() == QEvent.Type.FocusIn)
         return False
+
+    def _show_focus(self, focused: bool) -> None:
+        """An empty list draws nothing to say it has the keys (the style marks the current row,
+        and there is none): Ctrl+2 or Tab landed on a blank board column and the person could
+        not see where they were. The sentence is framed in the highlight colour meanwhile."""
+        self.setStyleSheet(f"QLabel#{self.objectName()} {{ border: 2px solid palette(highlight); }}" if focused else "")
+        self._fit()
 
     def update_shown(self, *_args: object) -> None:
         self.setVisible(self.view.model().rowCount() == 0)
@@ -409,7 +466,7 @@ class EmptyHint(QLabel):
             self.view.setMinimumHeight(least)
 
 
-ANSWERS = (("yes", "&Yes"), ("maybe", "&Maybe"), ("no", "N&o"))
+ANSWERS = (("yes", "&Yes"), ("maybe", "May&be"), ("no", "N&o"))
 
 
 class AnswerButtons(QWidget):

@@ -3,13 +3,17 @@ inside), and every focus stop has a name a screen reader reads."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QTabBar, QTableView
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QTabBar, QTableView
 
+from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from organiser.ui.models.live import ID_ROLE
+from organiser.ui.settings import UiSettings
 from tests.ui.conftest import choose, click_row, with_modal
 
 
@@ -275,4 +279,114 @@ def test_the_board_read_in_the_background_marks_a_card_for_the_keys(qtbot: Any, 
     assert QApplication.focusWidget() is todo
     qtbot.waitUntil(lambda: todo.model().rowCount() > 0, timeout=5000)
     assert todo.currentIndex().isValid()
+    # and chosen, so that Ctrl+Right, Delete and Edit… act on it
+    assert win.tasks_view.current_id() == todo.currentIndex().data(ID_ROLE) is not None
+    assert win.tasks_view.edit_button.isEnabled()
     win.close()
+
+
+def highlighted_pixels(view: QAbstractItemView) -> int:
+    """How much of the empty list is drawn in the highlight colour (what marks where the keys are)."""
+    image = view.grab().toImage()
+    mark = view.palette().color(QPalette.ColorRole.Highlight)
+    return sum(1 for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+               if image.pixelColor(x, y) == mark)
+
+
+def test_an_empty_list_with_the_keys_shows_it(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    """A new group: Ctrl+2 put the keys on the empty To do column and Tab on the next, and
+    nothing on screen changed: the person could not tell where they were."""
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    todo, doing = (window.tasks_view.columns[status].view for status in ("todo", "doing"))
+    assert QApplication.focusWidget() is todo and todo.model().rowCount() == 0
+    assert highlighted_pixels(todo) > 100 and highlighted_pixels(doing) == 0
+    qtbot.keyClick(todo, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is doing
+    assert highlighted_pixels(doing) > 100 and highlighted_pixels(todo) == 0
+
+
+def test_a_new_proposal_has_the_keys_so_the_votes_come_next(meeting: tuple[MainWindow, str], qtbot: Any) -> None:
+    """After New proposal… (Alt+P, a title, Return) the keys were back on whatever had them
+    before, the agenda or a button under the minutes: the votes were a long Tab away."""
+    window, _event = meeting
+    view = window.meeting_view
+
+    def put(dialog: Any) -> None:
+        qtbot.waitUntil(lambda: dialog.isAncestorOf(QApplication.focusWidget()), timeout=2000)
+        qtbot.keyClicks(QApplication.focusWidget(), "Strike in March")
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+    def new_proposal() -> None:  # Alt+P: the button presses itself a moment later, as it shows pressed
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: any("Strike in March" in str(view.proposals.index(row, 0).data())
+                                    for row in range(view.proposals.rowCount())), timeout=3000)
+
+    with_modal(new_proposal, put)
+    activate(window, qtbot)  # as the window manager does when the dialog closes
+    assert QApplication.focusWidget() is view.proposal_view
+    assert "Strike in March" in view.proposal_view.currentIndex().data()
+    qtbot.keyClick(view.proposal_view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.voter
+
+
+def test_the_keyboard_shortcuts_page_lists_the_keys_the_views_take(window: MainWindow, qtbot: Any) -> None:
+    """Moving a task card to Done (Ctrl+Right), renaming an agenda item (F2) and the calendar of a
+    day field (Alt+Down) were said only in tooltips and a line under the board: Help > Keyboard
+    shortcuts, where a person without a mouse looks, left them out."""
+    activate(window, qtbot)
+    page: list[str] = []
+
+    def read(dialog: Any) -> None:
+        page.append(dialog.browser.toPlainText())
+
+    def open_shortcuts() -> None:  # Alt+H, then K: Help > Keyboard shortcuts
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=2000)
+        qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_K)
+        qtbot.waitUntil(lambda: bool(page), timeout=3000)
+
+    with_modal(open_shortcuts, read)
+    for keys in ("Ctrl+Right", "Ctrl+Left", "F2", "Alt+Down", "Ctrl+N", "Ctrl+5"):
+        assert keys in page[0], keys
+
+
+def test_down_from_the_member_search_goes_to_the_first_found(window: MainWindow, qtbot: Any) -> None:
+    """A name typed in the search, then Down, as in most search boxes: the keys stayed in the box
+    and nothing was chosen (only Return, said nowhere on screen, moved on to the table)."""
+    window.group.members.add("Wendel Walkin")
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    search = QApplication.focusWidget()
+    assert search is window.members_view.search
+    qtbot.keyClicks(search, "walkin")
+    qtbot.keyClick(search, Qt.Key.Key_Down)
+    table = window.members_view.table
+    assert QApplication.focusWidget() is table
+    assert window.members_view.current_id() is not None
+    assert table.currentIndex().siblingAtColumn(0).data() == "Wendel Walkin"
+
+
+def test_the_card_with_the_keys_is_the_card_chosen(window: MainWindow, qtbot: Any) -> None:
+    """Ctrl+2 framed the first To do card, and Ctrl+Right, Delete and Edit… did nothing: they act
+    on the chosen card, and the framed one was not chosen until Down or Space."""
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    todo = window.tasks_view.columns["todo"].view
+    assert QApplication.focusWidget() is todo
+    framed = todo.currentIndex()
+    assert framed.isValid()
+    task_id = framed.data(ID_ROLE)
+    assert window.tasks_view.current_id() == task_id and window.tasks_view.edit_button.isEnabled()
+    qtbot.keyClick(todo, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    doing = window.tasks_view.columns["doing"].view
+    assert QApplication.focusWidget() is doing and doing.currentIndex().data(ID_ROLE) == task_id
+    # the List tab: Tab from its filters onto the table chooses the row it frames
+    qtbot.keyClick(doing, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    table = tab_to(window, qtbot, "Task list")
+    assert table.currentIndex().isValid()
+    assert window.tasks_view.current_id() == table.currentIndex().data(ID_ROLE) is not None
+    assert window.tasks_view.delete_button.isEnabled()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from organiser.core.bus import RecordsChanged
 from organiser.services.group import Group, create_group
@@ -165,3 +166,51 @@ def test_joining_with_a_real_invite_code_opens_the_group(qtbot: Any, group: Grou
             g.close()
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_from_the_keys_return_takes_the_focused_choice_and_escape_comes_back(qtbot: Any, tmp_path: Path) -> None:
+    """On the first window (a plain window, not a dialog) Return on a focused button did
+    nothing and Escape did not leave a page: a person without a mouse tried both and was stuck
+    until they found Space and Alt+B."""
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    groups = opened(start)
+    start.show()
+    start.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is start, timeout=3000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # Create… → Join…
+    assert QApplication.focusWidget() is start.join_choice
+    qtbot.keyClick(start.join_choice, Qt.Key.Key_Return)
+    assert start.pages.currentIndex() == 2
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert start.pages.currentIndex() == 0 and QApplication.focusWidget() is start.join_choice
+    qtbot.keyClick(start.join_choice, Qt.Key.Key_Backtab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Enter)
+    assert start.pages.currentIndex() == 1 and QApplication.focusWidget() is start.group_name
+    qtbot.keyClicks(start.group_name, "Allotment Society")
+    qtbot.keyClick(start.group_name, Qt.Key.Key_Return)
+    assert [g.name for g in groups] == ["Allotment Society"]
+    groups[0].close()
+
+
+def test_the_first_window_marks_the_focused_choice_from_the_start_and_after_escape(
+        qtbot: Any, tmp_path: Path) -> None:
+    """The keys were on Create a new group when the window opened, and back on it after Escape,
+    with nothing drawn to say so: a person without a mouse saw three alike buttons."""
+    start = StartWindow(tmp_path / "data")
+    qtbot.addWidget(start)
+    start.show()
+    start.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is start, timeout=3000)
+    assert QApplication.focusWidget() is start.create_choice
+    qtbot.waitUntil(lambda: start.testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange), timeout=2000)
+    marked = start.create_choice.grab().toImage()
+    qtbot.keyClick(start.create_choice, Qt.Key.Key_Tab)  # the keys go on to Join…
+    unmarked = start.create_choice.grab().toImage()
+    assert unmarked != marked, "the focused choice looked like the others"
+    qtbot.keyClick(start.join_choice, Qt.Key.Key_Backtab)
+    qtbot.keyClick(start.create_choice, Qt.Key.Key_Space)
+    assert start.pages.currentIndex() == 1
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert QApplication.focusWidget() is start.create_choice
+    assert start.create_choice.grab().toImage() != unmarked

@@ -29,6 +29,7 @@ from organiser.services.tasks import STATUSES, Task
 from organiser.store import queries
 from organiser.ui.bidi import day_text
 from organiser.ui.bridge import changed_rows, vanished
+from organiser.ui.colours import error_red
 from organiser.ui.models.live import (
     FIRST_CUSTOM_ROLE,
     ID_ROLE,
@@ -55,7 +56,6 @@ def read_tasks(db: Any) -> dict[str, Task]:
     return {rid: Task.from_values(rid, v) for _r, rid, v in queries.visible_rows(db, "task")}
 
 
-OVERDUE_COLOUR = "#b3261e"  # the red of refused rows in Import's preview
 
 
 def is_overdue(task: Task, today: date) -> bool:
@@ -283,7 +283,7 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
 
 def _task_role(cache: TaskCache, task: Task, role: int) -> Any:
     if role == Qt.ItemDataRole.ForegroundRole:
-        return QColor(OVERDUE_COLOUR) if is_overdue(task, clock.today()) else None
+        return QColor(error_red()) if is_overdue(task, clock.today()) else None
     if role == ID_ROLE:
         return task.id
     if role == ROW_ROLE:

@@ -1,0 +1,135 @@
+"""A member with poor eyesight sets the screen's scale to 200 %: a 1366x800 laptop is then a
+screen of 683x400 points, less a panel. The window is no wider than that on any view, so no
+button lies past the screen's right edge where no scrolling reaches it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton, QStyle, QTableView, QWidget
+
+from organiser.ui.dialogs import InviteDialog
+from organiser.ui.main_window import VIEWS, MainWindow
+from organiser.ui.widgets import EmptyHint
+from tests.ui.test_keyboard_walk import activate
+from tests.ui.test_small_screens import TITLE_BAR, click_view, cut_off, settled, sideways_scrolls, size_window
+
+DOUBLED_LAPTOP = (683, 368)  # 1366x800 at 200 %, less a 32-point panel
+
+
+def test_at_200_percent_the_window_fits_the_laptops_width_on_every_view(window: MainWindow, qtbot: Any) -> None:
+    """The line under the event ("1 of 40 places checked in · RSVPs: …") stood on one line and
+    made the window 759 points wide: Delete, Check in and Copy emails… were past the screen's edge."""
+    for name in VIEWS:
+        click_view(window, qtbot, name)
+        size_window(window, qtbot, DOUBLED_LAPTOP)
+    click_view(window, qtbot, "events")
+    settled(qtbot, lambda: not past_the_right_edge(window))
+    assert sideways_scrolls(window.events_view) == []
+    assert past_the_right_edge(window) == []
+
+
+def past_the_right_edge(window: MainWindow) -> list[str]:
+    """The buttons on show that stand, whole or in part, right of the window's edge."""
+    return [button.text() for button in window.findChildren(QPushButton) if button.isVisible()
+            and button.mapTo(window, button.rect().topRight()).x() >= window.width()]
+
+
+DOUBLED_DIALOG = QSize(DOUBLED_LAPTOP[0], DOUBLED_LAPTOP[1] - TITLE_BAR)  # a dialog and its title bar
+
+
+def test_at_200_percent_the_invite_dialog_keeps_its_buttons_on_screen(window: MainWindow, qtbot: Any) -> None:
+    """Invite a device… on a laptop on no network: the note, the QR code and the long code stood
+    one under the other, 560 points high, and Close was below the screen's edge."""
+    from organiser.net.pairing import make_invite
+
+    code = make_invite(window.group, ["192.0.2.7:7777"])
+    dialog = InviteDialog(code, 24, window, unreachable="This laptop is not on a network that other laptops "
+                          "can reach: join the room's Wi-Fi (or the hotspot the group uses), then make a new "
+                          "invite: these codes name no address another laptop can reach.")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.resize(dialog.size().boundedTo(DOUBLED_DIALOG))
+    settled(qtbot, lambda: not cut_off(dialog))
+    assert dialog.size().boundedTo(DOUBLED_DIALOG) == dialog.size(), f"too large: {dialog.size()}"
+    assert cut_off(dialog) == []
+    close = dialog.findChild(QDialogButtonBox)
+    assert dialog.rect().contains(close.geometry()) and dialog.rect().contains(dialog.copy_button.geometry())
+
+
+def squeezed(view: QWidget) -> list[str]:
+    """The wrapped sentences on show given less height than their words need at their width."""
+    return [label.text() for label in view.findChildren(QLabel)
+            if label.isVisible() and label.wordWrap() and not isinstance(label, EmptyHint)
+            and label.height() < label.heightForWidth(label.width())]
+
+
+def test_at_200_percent_the_door_shows_a_walk_in_whole_and_the_window_stays_on_screen(
+        window: MainWindow, qtbot: Any) -> None:
+    """The door laptop at 200 %, a name not in the directory typed and Enter: the note "Nobody
+    called … Register and check in…" was crushed to a sliver, and the window grew past the
+    screen's bottom edge, the status bar with it."""
+    size_window(window, qtbot, DOUBLED_LAPTOP)
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Find: the door field
+    door = window.events_view.detail
+    assert QApplication.focusWidget() is door.checkin_search
+    qtbot.keyClicks(door.checkin_search, "Wendel Walkin")
+    qtbot.keyClick(door.checkin_search, Qt.Key.Key_Return)
+    qtbot.waitUntil(door.door_banner.isVisible, timeout=2000)
+    register = door.door_banner.buttons[0]
+    settled(qtbot, lambda: not squeezed(window.events_view) and register.height() >= register.sizeHint().height())
+    assert window.size().toTuple() == DOUBLED_LAPTOP
+    assert squeezed(window.events_view) == []
+    assert register.height() >= register.sizeHint().height()
+    assert window.statusBar().geometry().bottom() < DOUBLED_LAPTOP[1]
+    # the view scrolls to the note, below the fold, and the field typed in stays in sight
+    qtbot.waitUntil(lambda: register.visibleRegion().boundingRect() == register.rect(), timeout=2000)
+    assert door.checkin_search.visibleRegion().boundingRect() == door.checkin_search.rect()
+
+
+def cut_headings(table: QTableView) -> list[str]:
+    """The column headings of the table narrower than their words (and the sort arrow)."""
+    header = table.horizontalHeader()
+    metrics, margin = header.fontMetrics(), header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin)
+    cut = []
+    for section in range(header.count()):
+        if header.isSectionHidden(section):
+            continue
+        words = str(table.model().headerData(section, Qt.Orientation.Horizontal))
+        arrow = metrics.height() if header.isSortIndicatorShown() and header.sortIndicatorSection() == section else 0
+        if metrics.horizontalAdvance(words) + 2 * margin + arrow > header.sectionSize(section):
+            cut.append(words)
+    return cut
+
+
+@pytest.fixture
+def large_text(qapp: QApplication) -> Iterator[None]:
+    """The system's font half as large again (a desktop's large-text setting)."""
+    usual = qapp.font()
+    large = qapp.font()
+    large.setPointSizeF(usual.pointSizeF() * 1.5)
+    qapp.setFont(large)
+    yield
+    qapp.setFont(usual)
+
+
+def test_in_a_large_font_the_door_list_and_the_task_lists_show_their_headings_whole(
+        large_text: None, window: MainWindow, qtbot: Any) -> None:
+    """A large-font setting (half as large again): the door list's "Checked in" read "Checked ir"."""
+    size_window(window, qtbot, (1366, 768))
+    activate(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    detail = window.events_view.detail
+    found = {"door": cut_headings(detail.rsvp_table)}
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)  # the event's Tasks tab
+    qtbot.waitUntil(detail.task_table.isVisible, timeout=2000)
+    found["event's tasks"] = cut_headings(detail.task_table)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Tasks: the List tab
+    qtbot.waitUntil(window.tasks_view.table.isVisible, timeout=2000)
+    found["task list"] = cut_headings(window.tasks_view.table)
+    assert {where: cut for where, cut in found.items() if cut} == {}
