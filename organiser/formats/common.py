@@ -8,6 +8,7 @@ what each one means for the group.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,52 @@ EXPORT_FORMATS = (*FORMATS, "xlsx")  # .xlsx is written for spreadsheets; a shee
 
 class FormatError(OrganiserError):
     """A file that cannot be read at all; the message names the file and where."""
+
+
+# What an import reads at most. A group's calendar, contact list or member sheet is a few MB
+# (10,000 members: 1-2 MB; a phone's contacts with their photos: tens of MB); reading takes up
+# to about 17 times a file's size in memory (a sheet of a million empty cells), so a bigger file
+# is refused before it is read, and a pipe or device is read no further than this. A full
+# backup is bigger (a year-old group: 130 MB) and read in steps, so it has its own bound.
+MAX_IMPORT_MB = 100
+MAX_BACKUP_MB = 1024
+_MB = 1024 * 1024
+
+
+def read_import_file(path: str | Path) -> bytes:
+    """The bytes of a file to import, or FormatError with one sentence: no such file, a folder,
+    unreadable, or bigger than an import reads (said before reading it)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+            cap = (MAX_BACKUP_MB if _backup_like(head) else MAX_IMPORT_MB) * _MB
+            size = os.fstat(f.fileno()).st_size
+            if size > cap:  # a regular file says its size: refused without reading it
+                raise FormatError(_too_big(path, size, cap))
+            data = head + f.read(cap + 1 - len(head))  # a pipe or device: read no further than the bound
+    except FileNotFoundError:
+        raise FormatError(f"{path}: there is no such file.") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise FormatError(f"{path} cannot be read ({exc.strerror}).") from None
+    if len(data) > cap:
+        raise FormatError(_too_big(path, None, cap))
+    return data
+
+
+def _backup_like(head: bytes) -> bool:
+    """A full backup (plain or encrypted) is JSON: an object from its first character."""
+    return head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{")
+
+
+def _too_big(path: Path, size: int | None, cap: int) -> str:
+    """`size`: None for a pipe or device, which says no size."""
+    what = "a backup" if cap > MAX_IMPORT_MB * _MB else "a calendar, contact list or member sheet"
+    held = f"is {size / _MB:,.0f} MB," if size is not None else "holds"
+    return (f"{path} {held} more than the {cap // _MB:,} MB an import reads for {what}; "
+            "nothing was imported. Is it the file you meant?")
 
 
 @dataclass

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError
 from organiser.formats.backup import read_backup
-from organiser.formats.common import detect_format
+from organiser.formats.common import detect_format, read_import_file
 from organiser.formats.csvfile import parse_mapping
 from organiser.services import transfer
 from organiser.services.group import Group
@@ -176,13 +176,10 @@ class ImportDialog(QDialog):
             return
         path = Path(text).expanduser()
         try:
-            self.data = path.read_bytes()
+            self.data = read_import_file(path)
             mapping = parse_mapping(p for p in self.map_edit.text().replace(",", ";").split(";") if p.strip())
             fmt = detect_format(path, self.data)
-        except OSError as exc:
-            self._show_problem(f"{path} cannot be read ({exc.strerror}).")
-            return
-        except OrganiserError as exc:
+        except OrganiserError as exc:  # no such file, too big, not a format it reads
             self._show_problem(failure_sentence(exc))
             return
         if fmt == "json":

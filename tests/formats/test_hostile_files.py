@@ -6,8 +6,11 @@ guards against took (minutes to hours), so it neither fails on a busy machine no
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
 import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -85,3 +88,32 @@ def test_an_event_cut_off_where_the_next_begins_is_shown_cut_off_and_the_next_is
     cut, whole = parsed.items
     assert cut.problems == ["the next event or task begins inside it (no END:VEVENT): the file looks cut off there"]
     assert whole.problems == []
+
+
+# ---- files too big to be a group's calendar, contacts or members -----------------------------
+
+def _organiser_in_1_gb(data_dir: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The command line with at most 1 GiB of address space: what reads a file of 2 GB whole
+    fails, what refuses it first does not."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    return subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(data_dir), *map(str, args)],
+                          capture_output=True, text=True, timeout=120, preexec_fn=limit)
+
+
+def test_a_2_gb_sheet_or_an_endless_device_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    assert _organiser_in_1_gb(data_dir, "init", "--group", "Tenants Union", "--device-name", "door").returncode == 0
+    sheet = tmp_path / "members from the old union.csv"
+    sheet.write_text("Name,Email\nBob Marsh,bob@example.org\n", encoding="utf-8")
+    os.truncate(sheet, 2 << 30)  # 2 GiB that take no room on the disk
+    run = _organiser_in_1_gb(data_dir, "import", sheet)
+    assert (run.returncode, run.stderr.strip()) == (
+        2, f"organiser: {sheet} is 2,048 MB, more than the 100 MB an import reads for a calendar, contact list "
+        "or member sheet; nothing was imported. Is it the file you meant?")
+    run = _organiser_in_1_gb(data_dir, "import", "/dev/zero", "--format", "csv")  # says no size: read up to the bound
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().startswith("organiser: /dev/zero holds more than the 100 MB an import reads")
+    listed = _organiser_in_1_gb(data_dir, "member", "list", "--json")
+    assert listed.stdout.strip() == "[]", listed.stderr
