@@ -117,3 +117,15 @@ def test_a_2_gb_sheet_or_an_endless_device_is_refused_before_it_is_read(tmp_path
     assert run.stderr.strip().startswith("organiser: /dev/zero holds more than the 100 MB an import reads")
     listed = _organiser_in_1_gb(data_dir, "member", "list", "--json")
     assert listed.stdout.strip() == "[]", listed.stderr
+
+
+def test_a_sheet_of_a_hundred_thousand_columns_names_ten_of_those_left_out() -> None:
+    header = ["Name", *(f"Spalte {i}" for i in range(1, 100_001)), "X" * 100_000]
+    row = ["Bob Marsh", *("x" for _ in range(100_001))]
+    data = (",".join(header) + "\n" + ",".join(row) + "\n").encode()
+    parsed = read_members_csv(data, "wide.csv")
+    assert [item.values["name"] for item in parsed.items] == ["Bob Marsh"]
+    assert parsed.left_out_note == (
+        "wide.csv: columns 'Spalte 1', 'Spalte 2', 'Spalte 3', 'Spalte 4', 'Spalte 5', 'Spalte 6', 'Spalte 7', "
+        "'Spalte 8', 'Spalte 9', 'Spalte 10' and 99,991 more not imported (use --map 'COLUMN=field' to import one)")
+    assert len(parsed.left_out) == 100_001  # all of them, for whoever maps them

@@ -461,3 +461,18 @@ def test_a_file_too_big_to_be_a_member_list_is_refused_before_the_window_reads_i
                                      "contact list or member sheet; nothing was imported. Is it the file you meant?")
     assert red_ink(dialog.summary) > 20
     assert dialog.data == b"" and not dialog.import_button.isEnabled()
+
+
+def test_a_sheet_of_twenty_thousand_columns_is_summed_up_in_a_few_words(group: Group, qtbot: Any,
+                                                                         tmp_path: Path) -> None:
+    sheet = tmp_path / "members.csv"
+    header = ",".join(["Name", *(f"Spalte {i}" for i in range(1, 20_001))])
+    sheet.write_text(header + "\nAnna," + ",".join("x" * 20_000) + "\n", encoding="utf-8")
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    said = reads(dialog.summary)
+    assert "columns 'Spalte 1', 'Spalte 2'," in said and "'Spalte 10' and 19,990 more not imported" in said
+    assert "Spalte 11'" not in said and len(said) < 600
