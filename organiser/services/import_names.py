@@ -1,0 +1,77 @@
+"""Members' names in a file that are not what they show: a name with a line break, another
+control character or a text-direction override in it (U+202E shows 'Ana López' as 'zepóL anA',
+and the words after it in a list out of order), or one that would show as a member the group
+already has but is written with invisible characters ('Ana L\u200bópez', a zero-width space
+inside) or with letters of another script drawn the same ('Аna López', a Cyrillic А). A file
+handed to the group's secretary can hold such names to pass someone off as a member; for
+services/import_planner.py."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from organiser.core.device_name import looks, one_line
+from organiser.core.letters import plain
+
+# Embeddings, overrides and isolates: they reorder the text around them on screen.
+_REORDERING = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
+
+
+def _code(c: str) -> str:
+    return f"{unicodedata.name(c, 'a control character')}, U+{ord(c):04X}"
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a member's name as it is, or None."""
+    for c in name:
+        category = unicodedata.category(c)
+        if ord(c) in _REORDERING:
+            return (f"name: '{one_line(name)}' holds a text-direction character ({_code(c)}), which shows its "
+                    "letters, and the words after it, in another order than they are written; remove it from the file")
+        if category in ("Cc", "Zl", "Zp"):
+            return (f"name: '{one_line(name)}' holds a control character or line break (U+{ord(c):04X}), which no "
+                    "name has; remove it from the file")
+    return None
+
+
+def _seen_as(name: str) -> str:
+    """The name without its invisible characters, case and accents aside."""
+    return _same_key("".join(c for c in name if unicodedata.category(c) != "Cf"))
+
+
+def _same_key(name: str) -> str:
+    return " ".join(plain(name).split())
+
+
+class LookAlikes:
+    """The names of the group's members and of the file's earlier rows, by how they look."""
+
+    def __init__(self) -> None:
+        self.by_look: dict[str, str] = {}
+        self.by_seen: dict[str, str] = {}
+
+    def add(self, name: str) -> None:
+        self.by_look.setdefault(looks(name), name)
+        self.by_seen.setdefault(_seen_as(name), name)
+
+    def problem(self, name: str) -> str | None:
+        """A sentence when `name` would show as another member's only through the invisible
+        characters in it: no one's name needs a zero-width space to look like someone else's."""
+        other = self.by_seen.get(_seen_as(name))
+        hidden = next((c for c in name if unicodedata.category(c) == "Cf"), None)
+        if other is None or hidden is None or _same_key(other) == _same_key(name):
+            return None
+        shown = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in name)
+        return (f"name: '{shown}' holds an invisible character ({_code(hidden)}) and would show as {other}, a "
+                "member already there or earlier in the file; remove it from the file")
+
+    def warning(self, name: str) -> str | None:
+        """A note when `name` is drawn like another member's with other letters ('Аna' with a
+        Cyrillic А): a person may be called so, so it is said, not refused."""
+        other = self.by_look.get(looks(name))
+        if other is None or _same_key(other) == _same_key(name):
+            return None
+        odd = next((c for c in name if c not in other), None)
+        letters = f" ({_code(odd)})" if odd is not None else ""
+        return (f"'{name}' looks like {other}, a member already there or earlier in the file, but is written with "
+                f"other letters{letters}: check that it is another person")
