@@ -23,24 +23,28 @@ def _code(c: str) -> str:
 
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be a member's name as it is, or None."""
+    if name.isprintable():  # no control, format or separator character: the common case, in C
+        return None
     for c in name:
-        category = unicodedata.category(c)
         if ord(c) in _REORDERING:
             return (f"name: '{one_line(name)}' holds a text-direction character ({_code(c)}), which shows its "
                     "letters, and the words after it, in another order than they are written; remove it from the file")
-        if category in ("Cc", "Zl", "Zp"):
+        if unicodedata.category(c) in ("Cc", "Zl", "Zp"):
             return (f"name: '{one_line(name)}' holds a control character or line break (U+{ord(c):04X}), which no "
                     "name has; remove it from the file")
     return None
 
 
-def _seen_as(name: str) -> str:
-    """The name without its invisible characters, case and accents aside."""
-    return _same_key("".join(c for c in name if unicodedata.category(c) != "Cf"))
-
-
 def _same_key(name: str) -> str:
+    """The name case, accents and runs of spaces aside: two such are one name."""
     return " ".join(plain(name).split())
+
+
+def _keys(name: str) -> tuple[str, str, str]:
+    """(how it looks, how it reads without invisible characters, the name case and accents aside)."""
+    same = _same_key(name)
+    seen = same if name.isprintable() else _same_key("".join(c for c in name if unicodedata.category(c) != "Cf"))
+    return looks(name), seen, same
 
 
 class LookAlikes:
@@ -49,29 +53,37 @@ class LookAlikes:
     def __init__(self) -> None:
         self.by_look: dict[str, str] = {}
         self.by_seen: dict[str, str] = {}
+        self._last: tuple[str, tuple[str, str, str]] = ("", ("", "", ""))  # the name judged last, its keys
+
+    def _keys_of(self, name: str) -> tuple[str, str, str]:
+        if self._last[0] != name or not name:
+            self._last = (name, _keys(name))
+        return self._last[1]
 
     def add(self, name: str) -> None:
-        self.by_look.setdefault(looks(name), name)
-        self.by_seen.setdefault(_seen_as(name), name)
+        look, seen, _same = self._keys_of(name)
+        self.by_look.setdefault(look, name)
+        self.by_seen.setdefault(seen, name)
 
-    def problem(self, name: str) -> str | None:
-        """A sentence when `name` would show as another member's only through the invisible
-        characters in it: no one's name needs a zero-width space to look like someone else's."""
-        other = self.by_seen.get(_seen_as(name))
-        hidden = next((c for c in name if unicodedata.category(c) == "Cf"), None)
-        if other is None or hidden is None or _same_key(other) == _same_key(name):
-            return None
-        shown = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in name)
-        return (f"name: '{shown}' holds an invisible character ({_code(hidden)}) and would show as {other}, a "
-                "member already there or earlier in the file; remove it from the file")
+    def judge(self, name: str) -> tuple[str | None, str | None]:
+        """(why the name is refused, a note to check it), either None.
 
-    def warning(self, name: str) -> str | None:
-        """A note when `name` is drawn like another member's with other letters ('Аna' with a
-        Cyrillic А): a person may be called so, so it is said, not refused."""
-        other = self.by_look.get(looks(name))
-        if other is None or _same_key(other) == _same_key(name):
-            return None
+        Refused: a name that would show as another member's only through the invisible
+        characters in it (no one's name needs a zero-width space to look like someone else's).
+        A note: a name drawn like another member's with other letters ('Аna' with a Cyrillic А),
+        as a person may be called so."""
+        look, seen, same = self._keys_of(name)
+        other = self.by_seen.get(seen)
+        if other is not None and _same_key(other) != same:
+            hidden = next((c for c in name if unicodedata.category(c) == "Cf"), None)
+            if hidden is not None:
+                shown = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in name)
+                return (f"name: '{shown}' holds an invisible character ({_code(hidden)}) and would show as {other}, "
+                        "a member already there or earlier in the file; remove it from the file"), None
+        other = self.by_look.get(look)
+        if other is None or _same_key(other) == same:
+            return None, None
         odd = next((c for c in name if c not in other), None)
         letters = f" ({_code(odd)})" if odd is not None else ""
-        return (f"'{name}' looks like {other}, a member already there or earlier in the file, but is written with "
-                f"other letters{letters}: check that it is another person")
+        return None, (f"'{name}' looks like {other}, a member already there or earlier in the file, but is written "
+                      f"with other letters{letters}: check that it is another person")

@@ -198,11 +198,12 @@ class Planner:
             self._add(item, INVALID, reason=exc.message)
             return
         name = str(values.get("name") or "")
-        problem = name_problem(name) or self.look_alikes.problem(name)
+        problem, note = name_problem(name), None
+        if problem is None:
+            problem, note = self.look_alikes.judge(name)
         if problem is not None:
             self._add(item, INVALID, reason=problem)
             return
-        note = self.look_alikes.warning(name)
         if note is not None:
             item.warnings.append(note)
         handled, new_id = self._plan_member_by_uid(item, values, roles, skills)
