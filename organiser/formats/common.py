@@ -149,12 +149,15 @@ def own_uid(record_id: str) -> str:
 
 def decode_text(data: bytes, source: str) -> str:
     """Text of a file saved by any common tool: UTF-8 with or without BOM, UTF-16 with a
-    BOM (Excel's "Unicode text"), else Windows-1252 (Excel's "CSV" on Windows)."""
+    BOM (Excel's "Unicode text") or without, else Windows-1252 (Excel's "CSV" on Windows)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise FormatError(f"{source}: the file says it is UTF-16 but is not.") from None
+    bare = utf16_without_bom(data)
+    if bare is not None:
+        return data.decode(bare)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -192,9 +195,26 @@ def detect_format(path: str | Path, data: bytes) -> str:
     raise FormatError(f"{path}: the file is empty.")
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for UTF-16 text without a byte order mark (some tools write
+    it so: a NUL beside every Latin letter, always on the same side), else None."""
+    head = data[:4096]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    side = "utf-16-le" if odd and not even else "utf-16-be" if even and not odd else None
+    if side is None or max(even, odd) < len(head) // 8:  # a few NULs in a binary file are not text
+        return None
+    try:
+        data.decode(side)
+    except UnicodeDecodeError:
+        return None
+    return side
+
+
 def _binary(data: bytes) -> bool:
     """A PDF, or bytes no text file holds (NUL) in a file that is not UTF-16."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data) is not None:
         return False
     return data.startswith(b"%PDF") or b"\x00" in data[:4096]
 

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from organiser.formats.common import FormatError
+from organiser.formats.common import FormatError, detect_format
 from organiser.formats.csvfile import read_members_csv
 from organiser.formats.ical import read_calendar
 from organiser.formats.vcard import read_vcards
+from organiser.services.transfer import read_file
 
 BOUND_SECONDS = 60
 
@@ -129,3 +130,19 @@ def test_a_sheet_of_a_hundred_thousand_columns_names_ten_of_those_left_out() -> 
         "wide.csv: columns 'Spalte 1', 'Spalte 2', 'Spalte 3', 'Spalte 4', 'Spalte 5', 'Spalte 6', 'Spalte 7', "
         "'Spalte 8', 'Spalte 9', 'Spalte 10' and 99,991 more not imported (use --map 'COLUMN=field' to import one)")
     assert len(parsed.left_out) == 100_001  # all of them, for whoever maps them
+
+
+def test_text_in_utf16_without_a_byte_order_mark_is_read_not_called_a_picture() -> None:
+    sheet = "Name,Email\r\nZoë Ñúñez,zoe@example.org\r\n李伟,li@example.org\r\n"
+    for codec in ("utf-16-le", "utf-16-be"):
+        parsed = read_file(sheet.encode(codec), "members.csv")
+        assert [item.values["name"] for item in parsed.items] == ["Zoë Ñúñez", "李伟"], codec
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë Ñúñez\r\nN:Ñúñez;Zoë;;;\r\nEND:VCARD\r\n".encode("utf-16-le")
+    assert detect_format("contacts", card) == "vcf"
+    assert [item.values["name"] for item in read_file(card, "contacts.vcf").items] == ["Zoë Ñúñez"]
+
+
+def test_a_picture_is_still_a_picture() -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+    with pytest.raises(FormatError, match="this is not a text file"):
+        detect_format("members.csv", png)
