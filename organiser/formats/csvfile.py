@@ -255,7 +255,7 @@ def _carried(targets: list[str | None]) -> frozenset[str]:
 
 
 SHOWN_COLUMNS = 10
-SHOWN_HEADING = 40
+SHOWN_HEADING = 80
 
 
 def some_columns(headings: list[str]) -> str:

@@ -21,11 +21,15 @@ def _code(c: str) -> str:
     return f"{unicodedata.name(c, 'a control character')}, U+{ord(c):04X}"
 
 
-def name_problem(name: str) -> str | None:
-    """Why `name` cannot be a member's name as it is, or None."""
+def name_problem(name: str, *, misdecoded: bool = False) -> str | None:
+    """Why `name` cannot be a member's name as it is, or None. `misdecoded`: the file looks like
+    UTF-8 read as Latin-1 ('ZoÃ«'), where the control characters U+0080-U+009F are letters read
+    wrong: the import says how to read it right rather than refusing each name."""
     if name.isprintable():  # no control, format or separator character: the common case, in C
         return None
     for c in name:
+        if misdecoded and 0x80 <= ord(c) <= 0x9F:
+            continue
         if ord(c) in _REORDERING:
             return (f"name: '{one_line(name)}' holds a text-direction character ({_code(c)}), which shows its "
                     "letters, and the words after it, in another order than they are written; remove it from the file")

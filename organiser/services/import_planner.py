@@ -198,7 +198,8 @@ class Planner:
             self._add(item, INVALID, reason=exc.message)
             return
         name = str(values.get("name") or "")
-        problem, note = name_problem(name), None
+        read_wrong = self.plan.misdecoded is not None and not self.plan.repaired  # the plan says how to read it
+        problem, note = name_problem(name, misdecoded=read_wrong), None
         if problem is None:
             problem, note = self.look_alikes.judge(name)
         if problem is not None:

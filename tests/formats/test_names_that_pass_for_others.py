@@ -81,3 +81,13 @@ def test_namesakes_other_people_and_names_that_need_joiners_are_imported_as_befo
         ("add", "ANA LÓPEZ"), ("add", "Anna López"), ("add", "Sh\u200cirin Ahmadi"), ("add", "Mo 👩\u200d💻")]
     plan = transfer.plan_import(group, sheet("Anna López,anna@example.org"), "old-union.csv")
     assert plan.items[0].warnings == []
+
+
+def test_a_sheet_read_wrong_is_offered_its_right_reading_not_refused_name_by_name(group):
+    garbled = "Name,Email\nZoë Ñúñez García,zoe@example.org\n李伟,li@example.org\n".encode().decode("latin-1").encode()
+    plan = transfer.plan_import(group, garbled, "garbled.csv")
+    assert plan.misdecoded is not None and plan.counts()["invalid"] == 0  # its U+0091 is an Ñ read wrong
+    plan = transfer.plan_import(group, garbled, "garbled.csv", repair_encoding=True)
+    assert [item.label for item in plan.items] == ["Zoë Ñúñez García", "李伟"]
+    found = planned(group, sheet("Eve\u009b2J Adams,eve@example.org"))  # a control character of its own
+    assert found["line 2"][:2] == ("invalid", "Eve\\x9b2J Adams")
