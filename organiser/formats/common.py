@@ -147,9 +147,24 @@ def own_uid(record_id: str) -> str:
     return f"{record_id}@organiser"
 
 
-def decode_text(data: bytes, source: str) -> str:
+# A calendar or vCard line folded in the middle of a character's UTF-8 bytes (Outlook and
+# others fold at 75 bytes, whatever they split): the lead byte(s), the fold, the rest.
+_SPLIT_BY_A_FOLD = re.compile(rb"([\xc2-\xf4][\x80-\xbf]{0,2})(\r?\n[ \t])([\x80-\xbf]{1,3})")
+
+
+def decode_text(data: bytes, source: str, *, folded: bool = False) -> str:
     """Text of a file saved by any common tool: UTF-8 with or without BOM, UTF-16 with a
-    BOM (Excel's "Unicode text") or without, else Windows-1252 (Excel's "CSV" on Windows)."""
+    BOM (Excel's "Unicode text") or without, else Windows-1252 (Excel's "CSV" on Windows).
+    `folded`: a calendar or vCard, whose lines may be folded inside a character (RFC 5545
+    3.1 asks readers to put it back together): the file was read as Windows-1252 for it,
+    every accent garbled ('Ãœberseestraße'). The character is made whole before the fold, so
+    each line keeps its number."""
+    if folded and _SPLIT_BY_A_FOLD.search(data):
+        mended = _SPLIT_BY_A_FOLD.sub(rb"\1\3\2", data)
+        try:
+            return mended.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")

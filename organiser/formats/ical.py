@@ -119,7 +119,7 @@ def _ical_time(value: datetime | date) -> str:
 def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) -> ParsedFile:
     """Read events and tasks from an iCalendar file; raise FormatError when it is none.
     `local_zone` is the laptop's zone (None: the system's), for the dates of UTC due times."""
-    text = decode_text(data, source)
+    text = decode_text(data, source, folded=True)
     if "BEGIN:VCALENDAR" not in text.upper():
         raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
     whole, closing = close_cut_off(text)

@@ -116,7 +116,7 @@ def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple
 
 
 def read_vcards(data: bytes, source: str) -> ParsedFile:
-    text = decode_text(data, source)
+    text = decode_text(data, source, folded=True)
     left_out: dict[str, int] = {}
     cards = split_cards(text, left_out)
     if not cards:

@@ -182,3 +182,39 @@ def test_an_invite_in_utc_without_a_zone_lands_at_the_laptops_local_time(group, 
     (event,) = group.events.list()
     assert (event.start, event.end, event.tz) == ("2026-12-09T19:00", "2026-12-09T20:30", "Europe/Berlin")
     assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
+
+
+def fold_every_75_bytes(line: str) -> bytes:
+    """A content line folded as Outlook folds it: at 75 bytes, in a character's UTF-8 if it falls there."""
+    data, parts = line.encode(), []
+    while len(data) > 75:
+        parts.append(data[:75])
+        data = b" " + data[75:]
+    return b"\r\n".join([*parts, data])
+
+
+def test_an_outlook_calendar_folded_inside_a_character_keeps_every_accent(group):
+    title = "Mitgliederversammlung der Mieterinnen und Mieter Überseestraße – Bürgerhaus Grünau, Saal ÄÖÜ"
+    folded = fold_every_75_bytes(f"SUMMARY:{title}")
+    assert b"\xc3\r\n " in folded or b"\xe2\x80\r\n " in folded  # the fold falls inside a character
+    calendar = (b"BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n"
+                b"BEGIN:VEVENT\r\nUID:040000008200E00074C5B7101A82E008\r\nDTSTAMP:20261101T100000Z\r\n"
+                b"DTSTART;TZID=\"W. Europe Standard Time\":20261203T190000\r\n"
+                b"DTEND;TZID=\"W. Europe Standard Time\":20261203T210000\r\n" + folded + b"\r\n"
+                b"LOCATION:B\xc3\xbcrgerhaus Gr\xc3\xbcnau\r\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"
+                b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    plan = imported(group, "outlook.ics", calendar)
+    assert [(i.where, i.label) for i in plan.items] == [("event 1 (line 4)", title)]
+    [event] = group.events.list()
+    assert (event.title, event.location, event.tz) == (title, "Bürgerhaus Grünau", "Europe/Berlin")
+
+
+def test_a_phones_card_folded_inside_a_character_keeps_every_accent(group):
+    # 65 letters after "NOTE:" and "Schl", so the 75th byte is the first of the ü
+    note = ("Hinterhaus im 3. Stock links. " * 3)[:65] + "Schlüssel für den Heizungskeller – Überseestraße 12"
+    card = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:J\xc3\xbcrgen Wei\xc3\x9f\r\nN:Wei\xc3\x9f;J\xc3\xbcrgen;;;\r\n"
+            + fold_every_75_bytes(f"NOTE:{note}") + b"\r\nEND:VCARD\r\n")
+    assert b"\xc3\r\n \xbc" in card  # the fold falls inside the ü of Schlüssel
+    imported(group, "contacts.vcf", card)
+    [member] = group.members.list()
+    assert (member.name, member.notes) == ("Jürgen Weiß", note)
