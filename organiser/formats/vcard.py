@@ -67,13 +67,22 @@ def _property_name(line: str) -> str:
     return found.group(1).upper() if found else ""
 
 
-def _clean(line: str) -> str:
+# Properties of one text value. vobject reads a comma in them as a list separator and keeps
+# the first entry; vCard 2.1 has no escaped comma, and many 3.0 writers leave it bare, so
+# 'FN:Doe, Jane' and 'NOTE:Call after 6, not before' lost all after the comma.
+_ONE_TEXT = {"FN", "NOTE"}
+_ESCAPE_OR_COMMA = re.compile(r"(\\.)|,")
+
+
+def _clean(line: str, name: str) -> str:
     head, sep, value = line.partition(":")
     head = _BARE_QP.sub(";ENCODING=QUOTED-PRINTABLE", head)
     if not _QP.search(head):
         # The file's text is already decoded; a CHARSET left on a plain value only
         # makes vobject try to decode it again.
         head = _CHARSET.sub("", head)
+    if name in _ONE_TEXT and "," in value:
+        value = _ESCAPE_OR_COMMA.sub(lambda found: found.group(1) or "\\,", value)
     return head + sep + value
 
 
@@ -106,7 +115,7 @@ def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple
             cards.append((start, current))
             current = None
         elif name in KEPT or name.startswith(OWN_PREFIX):
-            current.append(_clean(line))
+            current.append(_clean(line, name))
         elif name in NOT_KEPT and left_out is not None and name not in seen and line.partition(":")[2].strip(" ;"):
             seen.add(name)
             left_out[name] = left_out.get(name, 0) + 1

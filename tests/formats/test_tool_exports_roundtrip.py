@@ -218,3 +218,21 @@ def test_a_phones_card_folded_inside_a_character_keeps_every_accent(group):
     imported(group, "contacts.vcf", card)
     [member] = group.members.list()
     assert (member.name, member.notes) == ("Jürgen Weiß", note)
+
+
+def test_a_comma_in_a_cards_name_or_note_is_kept_whether_or_not_the_phone_escaped_it(group):
+    cards = (b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Doe;Jane\r\nFN:Doe, Jane\r\n"  # Outlook and Android 2.1: bare
+             b"NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Ruft ab 18 Uhr an, nicht fr=C3=BCher=0D=0A"
+             b"Haus 3, Flat 4\r\n"
+             b"TEL;CELL:+44 7700 900123\r\nEND:VCARD\r\n"
+             # a 3.0 writer, bare
+             b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:O'Brien;Se\xc3\xa1n;;;\r\nFN:O'Brien, Se\xc3\xa1n\r\n"
+             b"NOTE:Keys: boiler room, bike shed\r\nEMAIL:sean@example.org\r\nEND:VCARD\r\n"
+             b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lee;Sam;;;\r\nFN:Lee\\, Sam\r\n"  # escaped, as RFC 2426 says
+             b"NOTE:one\\, two\\\\, three\r\nEMAIL:sam@example.org\r\nEND:VCARD\r\n")
+    imported(group, "old-phone.vcf", cards)
+    got = {m.name: m.notes for m in group.members.list()}
+    assert got == {"Doe, Jane": "Ruft ab 18 Uhr an, nicht früher\nHaus 3, Flat 4",
+                   "O'Brien, Seán": "Keys: boiler room, bike shed", "Lee, Sam": "one, two\\, three"}
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
