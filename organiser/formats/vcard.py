@@ -282,6 +282,9 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     """A card's member: name, emails, phones, notes, roles, and what Organiser itself wrote
     (UID, skills, consent). What is not a valid address or number is kept in the notes."""
     values = item.values
+    for line in card.getChildren():  # base64 text (FN;ENCODING=b, as old Nokia phones write names): bytes
+        if isinstance(line.value, bytes):
+            line.value = _bytes_as_text(line.value)
     # as written: notes keep their spaces; line ends as the app and CSV keep them (Android's
     # quoted-printable =0D=0A is CR LF, which read back from our own export as a change)
     notes = [_line_ends(str(n)) for n in _values(card, "NOTE") if _text(n)]
@@ -300,6 +303,13 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     values.update({k: v for k, v in (*_name_parts(card).items(), *types.items()) if v})
     item.extra["roles"] = _read_roles(card)
     item.extra["carried"] = _read_organiser_lines(card, item)
+
+
+def _bytes_as_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _line_ends(text: str) -> str:

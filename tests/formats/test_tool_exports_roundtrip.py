@@ -236,3 +236,12 @@ def test_a_comma_in_a_cards_name_or_note_is_kept_whether_or_not_the_phone_escape
                    "O'Brien, Seán": "Keys: boiler room, bike shed", "Lee, Sam": "one, two\\, three"}
     for fmt in ("vcf", "csv"):
         assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_a_name_and_note_a_phone_wrote_in_base64_read_as_text(group):
+    cards = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN;ENCODING=b:Wm/DqyDDhW5nc3Ryw7Zt\r\n"  # Zoë Ångström
+             b"NOTE;ENCODING=b:Q2Fmw6ksIDUg4oKs\r\nEMAIL:zoe@example.se\r\nEND:VCARD\r\n"
+             b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=ISO-8859-1;ENCODING=BASE64:U2XhbiBMZWU=\r\n"  # Seán Lee
+             b"TEL;CELL:+44 7700 900456\r\nEND:VCARD\r\n")
+    imported(group, "nokia.vcf", cards)
+    assert sorted((m.name, m.notes) for m in group.members.list()) == [("Seán Lee", ""), ("Zoë Ångström", "Café, 5 €")]
