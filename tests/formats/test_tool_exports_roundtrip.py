@@ -3,6 +3,11 @@ imported again: nothing duplicates and nothing drifts."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from organiser.formats.ical import read_calendar
+from organiser.formats.recurrence import occurrences
 from organiser.services import transfer
 from tests.formats.helpers import fixture
 
@@ -245,3 +250,45 @@ def test_a_name_and_note_a_phone_wrote_in_base64_read_as_text(group):
              b"TEL;CELL:+44 7700 900456\r\nEND:VCARD\r\n")
     imported(group, "nokia.vcf", cards)
     assert sorted((m.name, m.notes) for m in group.members.list()) == [("Seán Lee", ""), ("Zoë Ångström", "Café, 5 €")]
+
+
+OUTLOOK_CUSTOM_ZONE = (
+    "BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n"
+    "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:16011028T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n"
+    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:16010325T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n"
+    "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+    "BEGIN:VEVENT\r\nUID:040000008200E00074C5B7101A82E00800000000\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART;TZID=\"Customized Time Zone\":20260312T190000\r\nDTEND;TZID=\"Customized Time Zone\":20260312T210000\r\n"
+    "RRULE:FREQ=WEEKLY;COUNT=6\r\nSUMMARY:Plenum\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_an_outlook_meeting_in_its_customized_time_zone_keeps_its_hour_across_the_clock_change():
+    parsed = read_calendar(OUTLOOK_CUSTOM_ZONE.encode(), "invite.ics", ZoneInfo("Europe/Berlin"))
+    [event] = parsed.items
+    assert (event.values["start"], event.values["tz"]) == ("2026-03-12T19:00", "Europe/Berlin")
+    assert event.warnings == ["time zone 'Customized Time Zone' is not a known IANA zone; its clock changes are "
+                              "Europe/Berlin's, so it was read as Europe/Berlin"]
+    # the weekly Plenum is at 19:00 after the clock change too, as in Outlook
+    starts = [o.start for o in occurrences(event.values, datetime(2026, 3, 1), datetime(2026, 5, 1))]
+    assert [f"{s:%d.%m %H:%M}" for s in starts] == ["12.03 19:00", "19.03 19:00", "26.03 19:00", "02.04 19:00",
+                                                   "09.04 19:00", "16.04 19:00"]
+
+
+def test_a_zone_of_its_own_no_place_keeps_is_read_in_utc_as_before():
+    odd = OUTLOOK_CUSTOM_ZONE.replace("+0200", "+0217").replace("+0100", "+0117")
+    [event] = read_calendar(odd.encode(), "invite.ics", ZoneInfo("Europe/Berlin")).items
+    assert (event.values["start"], event.values["tz"]) == ("2026-03-12T17:43", "UTC")
+    assert event.warnings == ["time zone 'Customized Time Zone' is not a known IANA zone; times were converted to UTC"]
+
+
+def test_two_invites_in_customized_time_zones_of_their_own_are_each_read_in_their_own():
+    new_york = (OUTLOOK_CUSTOM_ZONE.replace("+0200", "-0400").replace("+0100", "-0500")
+                .replace("BYDAY=-1SU;BYMONTH=10", "BYDAY=1SU;BYMONTH=11").replace("BYDAY=-1SU;BYMONTH=3",
+                                                                                 "BYDAY=2SU;BYMONTH=3"))
+    read = [read_calendar(invite.encode(), "invite.ics", None).items[0].values
+            for invite in (OUTLOOK_CUSTOM_ZONE, new_york, OUTLOOK_CUSTOM_ZONE)]
+    assert [(v["start"], v["tz"]) for v in read] == [
+        ("2026-03-12T19:00", "Europe/Berlin"), ("2026-03-12T19:00", "America/New_York"),
+        ("2026-03-12T19:00", "Europe/Berlin")]
