@@ -78,29 +78,40 @@ def _not_denser_than_hourly(found: du_rrule.rruleset, rule: str) -> None:
                          "no meeting does")
 
 
-_RULE_PART = re.compile(r"(?:^|[;:])(FREQ|INTERVAL|COUNT|BYSETPOS)=([^;]*)", re.IGNORECASE)
+_RULE_PART = re.compile(r"(?:^|[;:])([A-Z]+)=([^;]*)", re.IGNORECASE)
 _STEP = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+_COUNT = re.compile(r"(?<=[;:])COUNT=\d+", re.IGNORECASE)
 
 
-def _moved_near(start: datetime, rule: str, lo: datetime) -> datetime:
-    """The series' start moved forward by whole repeats to just before `lo`, when that changes
-    no occurrence (one RRULE of hours, days or weeks, no COUNT to keep, no BYSETPOS): a daily
-    series from the year 1 was stepped through 740,000 days for each day shown, and came out
-    empty when the steps ran out."""
+def _moved_near(start: datetime, rule: str, lo: datetime) -> tuple[datetime, str]:
+    """The series' start moved forward by whole repeats to just before `lo`, and the rule with
+    what COUNT has left by then, when that changes no occurrence: one RRULE of hours, days or
+    weeks, without BYSETPOS, and without any BY part when it has a COUNT (each repeat is then one
+    occurrence). A daily series from the year 1 was stepped through 740,000 days for each day
+    shown, and came out empty when the steps ran out."""
     lines = [line for line in _rule_text(rule).splitlines() if line.strip()]
     rrules = [line for line in lines if line.upper().startswith("RRULE")]
     if len(rrules) != 1:
-        return start
+        return start, rule
     parts = {name.upper(): value.upper() for name, value in _RULE_PART.findall(rrules[0])}
     step = _STEP.get(parts.get("FREQ", ""))
-    if step is None or "COUNT" in parts or "BYSETPOS" in parts:
-        return start
+    counted = "COUNT" in parts
+    if step is None or "BYSETPOS" in parts or (counted and any(name.startswith("BY") for name in parts)):
+        return start, rule
     try:
         step *= max(1, int(parts.get("INTERVAL", "1")))
+        count = int(parts.get("COUNT", "0"))
     except (ValueError, OverflowError):
-        return start
+        return start, rule
     repeats = (lo - start) // step - 1  # one whole repeat to spare before the window
-    return start + repeats * step if repeats > 0 else start
+    if counted:
+        repeats = min(repeats, count - 1)  # the last of the count stays in the series
+    if repeats <= 0:
+        return start, rule
+    if counted:
+        left = _COUNT.sub(f"COUNT={count - repeats}", rrules[0])
+        rule = "\n".join(left if line == rrules[0] else line for line in lines)
+    return start + repeats * step, rule
 
 
 def _with_tzid(line: str, zone: str) -> str:
@@ -126,7 +137,8 @@ def expand(start: datetime, end: datetime | None, rule: str, zone: str | None,
         return _single(start, end, length, window_start, window_end)
     lo = window_start - length
     rule_set(rule, start, zone)  # a rule too dense is refused from the series' own start
-    found = rule_set(rule, _moved_near(start, rule, lo), zone)
+    near, rule_left = _moved_near(start, rule, lo)
+    found = rule_set(rule_left, near, zone)
     tz = ZoneInfo(zone) if zone else None
     out: list[Occurrence] = []
     for when in _between(found, lo.replace(tzinfo=tz), window_end.replace(tzinfo=tz)):

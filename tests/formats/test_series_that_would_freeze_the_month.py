@@ -51,3 +51,12 @@ def test_a_rule_repeating_more_than_hourly_shows_the_event_once_and_is_dropped_o
 
 def test_an_hourly_rule_is_still_a_rule():
     assert len(shown(event("2026-01-01T00:00", "FREQ=HOURLY"), datetime(2026, 1, 5), datetime(2026, 1, 6))) == 24
+
+
+def test_a_counted_daily_series_from_the_year_1_is_shown_while_its_count_lasts():
+    days = (datetime(2026, 1, 19), datetime(2026, 1, 22))
+    assert shown(event("0001-01-01T10:00", "FREQ=DAILY;COUNT=100000000"), *days) == [
+        "2026-01-19 10:00", "2026-01-20 10:00", "2026-01-21 10:00"]
+    # 2026-01-19 is 739,634 days after 1 January of the year 1: the 739,635th occurrence, the last of that count
+    assert shown(event("0001-01-01T10:00", "FREQ=DAILY;COUNT=739635"), *days) == ["2026-01-19 10:00"]
+    assert shown(event("0001-01-01T10:00", "FREQ=DAILY;COUNT=3"), *days) == []
