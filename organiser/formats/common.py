@@ -159,12 +159,8 @@ def decode_text(data: bytes, source: str, *, folded: bool = False) -> str:
     3.1 asks readers to put it back together): the file was read as Windows-1252 for it,
     every accent garbled ('Ãœberseestraße'). The character is made whole before the fold, so
     each line keeps its number."""
-    if folded and _SPLIT_BY_A_FOLD.search(data):
-        mended = _SPLIT_BY_A_FOLD.sub(rb"\1\3\2", data)
-        try:
-            return mended.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
+    if folded and _SPLIT_BY_A_FOLD.search(data):  # unfolded, the text is the same
+        data = _SPLIT_BY_A_FOLD.sub(rb"\1\3\2", data)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -177,10 +173,39 @@ def decode_text(data: bytes, source: str, *, folded: bool = False) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(data):  # a character cut or damaged somewhere: the rest is UTF-8 (see not_utf8_lines)
+        return data.decode("utf-8-sig", errors="replace")
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+# A character's UTF-8 bytes: a file of Windows-1252 text hardly ever holds one.
+_UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 text with a few bytes that are not (a cell Excel cut inside a character, a copy cut
+    short): read as Windows-1252 for them, every other accent in the file came out garbled."""
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    return bad > 0 and len(_UTF8_CHARACTER.findall(data)) >= 2 * bad
+
+
+def not_utf8_lines(data: bytes) -> list[int]:
+    """The lines holding bytes that are not UTF-8, in a file read as UTF-8 for the rest."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data) is not None:
+        return []
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return []
+    if not _mostly_utf8(data):
+        return []
+    return [number for number, line in enumerate(data.splitlines(), start=1)
+            if "\ufffd" in line.decode("utf-8", errors="replace")]
 
 
 def detect_format(path: str | Path, data: bytes) -> str:

@@ -146,3 +146,16 @@ def test_a_picture_is_still_a_picture() -> None:
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
     with pytest.raises(FormatError, match="this is not a text file"):
         detect_format("members.csv", png)
+
+
+def test_a_utf8_sheet_with_one_damaged_character_keeps_every_other_accent_and_says_which_line(group) -> None:
+    from organiser.services.transfer import plan_import
+
+    sheet = "Name,Email\nZoë Ñúñez,zoe@example.org\nJürgen Weiß,j@example.org\n".encode() + \
+        b"Carla D\xc3,carla@example.org\n"  # a cell cut inside its last character
+    plan = plan_import(group, sheet, "members.csv")
+    assert [item.label for item in plan.items] == ["Zoë Ñúñez", "Jürgen Weiß", "Carla D\ufffd"]
+    assert plan.file_notes == ["members.csv: line 4 holds bytes that are not UTF-8 (a character cut or damaged), "
+                               "shown as �; the rest of the file is UTF-8 and was read so"]
+    windows = "Name,Email\nZoë Ñúñez,zoe@example.org\n".encode("cp1252")  # Excel's plain CSV: read as before
+    assert [item.label for item in plan_import(group, windows, "members.csv").items] == ["Zoë Ñúñez"]
