@@ -476,3 +476,18 @@ def test_a_sheet_of_twenty_thousand_columns_is_summed_up_in_a_few_words(group: G
     said = reads(dialog.summary)
     assert "columns 'Spalte 1', 'Spalte 2'," in said and "'Spalte 10' and 19,990 more not imported" in said
     assert "Spalte 11'" not in said and len(said) < 600
+
+
+def test_exporting_onto_a_folder_says_so_and_leaves_no_copy_of_the_members_beside_it(group: Group, qtbot: Any,
+                                                                                      tmp_path: Path) -> None:
+    group.members.add("Ana López", emails=["ana@example.org"])
+    folder = tmp_path / "members"
+    folder.mkdir()
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    choose_format(qtbot, dialog.format_box, "CSV")
+    type_path(qtbot, dialog.path_edit, folder)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog._job is None and dialog.note.text() != "", timeout=WAIT_MS)
+    assert not (tmp_path / "members.part").exists()  # no copy of the list beside the folder
+    assert dialog.note.text() == f"{folder} is a folder: name a file in it, e.g. {folder / 'export'}."
