@@ -59,6 +59,22 @@ def read_import_file(path: str | Path) -> bytes:
     return data
 
 
+def write_export(target: Path, data: bytes) -> None:
+    """Write an export beside `target` and move it over, so a crash leaves the old file or the new
+    one, whole; FormatError with one sentence when it cannot be written. What was written beside
+    it is removed then: a member list left as 'members.csv.part' next to a folder named as the
+    file stayed there for anyone to read."""
+    if target.is_dir():
+        raise FormatError(f"{target} is a folder: name a file in it, e.g. {target / 'export'}.")
+    part = target.with_name(target.name + ".part")
+    try:
+        part.write_bytes(data)
+        part.replace(target)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise FormatError(f"{target} cannot be written ({exc.strerror}).") from None
+
+
 def _backup_like(head: bytes) -> bool:
     """A full backup (plain or encrypted) is JSON: an object from its first character."""
     return head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{")

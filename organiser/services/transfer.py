@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +24,7 @@ from organiser.formats.common import (
     find_misdecoding,
     misnamed,
     not_utf8_lines,
+    write_export,
 )
 from organiser.formats.csvfile import read_members_csv, write_members_csv
 from organiser.formats.ical import read_calendar, write_calendar
@@ -139,22 +139,6 @@ def apply_import(group: Group, plan: ImportPlan, *, skip_invalid: bool = False,
 
 
 # ---- export -------------------------------------------------------------------------------
-
-def write_export(target: Path, data: bytes) -> None:
-    """Write an export beside `target` and move it over, so a crash leaves the old file or the new
-    one, whole; FormatError with one sentence when it cannot be written. What was written beside
-    it is removed then: a member list left as 'members.csv.part' next to a folder named as the
-    file stayed there for anyone to read."""
-    if target.is_dir():
-        raise FormatError(f"{target} is a folder: name a file in it, e.g. {target / 'export'}.")
-    part = target.with_name(target.name + ".part")
-    try:
-        part.write_bytes(data)
-        part.replace(target)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise FormatError(f"{target} cannot be written ({exc.strerror}).") from None
-
 
 def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: bool = True,
                  csv_separator: str = ",") -> bytes:
