@@ -97,6 +97,9 @@ def _backup_document(data: bytes, source: str) -> dict[str, Any]:
         raise FormatError(f"{source}: line {exc.lineno} is not valid JSON ({exc.msg}).") from None
     except RecursionError:
         raise FormatError(f"{source}: its JSON is nested too deep to be an Organiser backup.") from None
+    except ValueError:  # Python reads no whole number of more than 4,300 digits
+        raise FormatError(f"{source}: its JSON holds a number thousands of digits long, which no Organiser "
+                          "backup has.") from None
     if not isinstance(doc, dict) or doc.get("format") != BACKUP_FORMAT:
         raise FormatError(f"{source}: this JSON file is not an Organiser backup (no \"format\": "
                           f"\"{BACKUP_FORMAT}\").")

@@ -159,3 +159,12 @@ def test_a_utf8_sheet_with_one_damaged_character_keeps_every_other_accent_and_sa
                                "shown as �; the rest of the file is UTF-8 and was read so"]
     windows = "Name,Email\nZoë Ñúñez,zoe@example.org\n".encode("cp1252")  # Excel's plain CSV: read as before
     assert [item.label for item in plan_import(group, windows, "members.csv").items] == ["Zoë Ñúñez"]
+
+
+def test_a_backup_holding_a_number_of_ten_thousand_digits_is_refused_in_a_sentence(tmp_path: Path) -> None:
+    backup = tmp_path / "backup.json"
+    backup.write_text('{"format": "organiser-backup", "version": ' + "9" * 10_000 + "}")
+    run = subprocess.run([sys.executable, "-m", "organiser", "--data-dir", str(tmp_path / "data"), "import",
+                          str(backup)], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr.strip()) == (2, f"organiser: {backup}: its JSON holds a number thousands of "
+                                                       "digits long, which no Organiser backup has.")
