@@ -21,6 +21,7 @@ from icalendar.timezone import tzp
 
 from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
+from organiser.formats.ical_broken import LIBRARY_FAULTS, first_unreadable_part
 from organiser.formats.ical_cutoff import close_cut_off, mark_cut_off
 
 # writing lives in ical_export; imported here so callers keep one module to import from
@@ -148,7 +149,14 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
             # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
             warnings.simplefilter("ignore")
             calendars = [c for chunk in _chunks(whole) for c in icalendar.Calendar.from_ical(chunk, multiple=True)]
-            parsed = _read_calendars(calendars, text, source, local_zone)  # lines as in the file
+    except LIBRARY_FAULTS as exc:
+        # a TZID such as "Europe" opens a folder of the zone database: not the library's path to show
+        why = "a TZID names a time zone that is not one" if isinstance(exc, OSError) else str(exc)
+        broken = first_unreadable_part(whole)
+        where = f"line {broken[1]}: this {broken[0]} cannot be read, so " if broken else ""
+        raise FormatError(f"{source}: {where}the calendar cannot be read ({why}).") from None
+    try:
+        parsed = _read_calendars(calendars, text, source, local_zone)  # lines as in the file
     except ValueError as exc:
         raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
     mark_cut_off(parsed, closing)

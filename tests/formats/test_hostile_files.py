@@ -168,3 +168,23 @@ def test_a_backup_holding_a_number_of_ten_thousand_digits_is_refused_in_a_senten
                           str(backup)], capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stderr.strip()) == (2, f"organiser: {backup}: its JSON holds a number thousands of "
                                                        "digits long, which no Organiser backup has.")
+
+
+CALENDAR_HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+AN_EVENT = "BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Plenum\r\n"
+
+
+@pytest.mark.parametrize(("body", "line", "why"), [
+    (AN_EVENT + "DTSTART;TZID=Europe:20260101T190000\r\nEND:VEVENT\r\n",  # a folder of the zone database
+     4, "this event cannot be read, so the calendar cannot be read (a TZID names a time zone that is not one)"),
+    (AN_EVENT + "DTSTART;VALUE=,DATE:20261031\r\nEND:VEVENT\r\n", 4, "this event cannot be read"),
+    ("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\n"
+     "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n", 4, "this time zone cannot be read"),
+    ("BEGIN:VTIMEZONE\r\nTZID:Custom\r\nBEGIN:STANDARD\r\nDTSTART:16011028T030000\r\nRRULE:BYDAY=-1SU;BYMONTH=10\r\n"
+     "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" + AN_EVENT +
+     "DTSTART;TZID=Custom:20260101T190000\r\nEND:VEVENT\r\n", 4, "this time zone cannot be read"),
+])
+def test_a_calendar_the_library_stumbles_on_is_refused_naming_the_line(body: str, line: int, why: str) -> None:
+    with pytest.raises(FormatError) as refused:
+        read_calendar((CALENDAR_HEAD + body + "END:VCALENDAR\r\n").encode(), "old-union.ics")
+    assert str(refused.value).startswith(f"old-union.ics: line {line}: {why}")
