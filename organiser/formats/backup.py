@@ -125,6 +125,16 @@ def _backup_change(item: Any, where: str, source: str) -> BackupChange:
         raise FormatError(f"{source}: {where} has no readable body or signature.") from None
 
 
+def _optional(doc: dict[str, Any], key: str, kind: type, source: str) -> Any:
+    """A part a backup may leave out (empty then), of the kind it must be when there."""
+    value = doc.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise FormatError(f"{source}: the backup has a '{key}' that is not a {'list' if kind is list else 'mapping'}.")
+    return kind(value)
+
+
 def read_backup(data: bytes, source: str) -> Backup:
     """Parse and check a backup file; raise FormatError naming what and where."""
     doc = _backup_document(data, source)
@@ -135,11 +145,11 @@ def read_backup(data: bytes, source: str) -> Backup:
                for number, item in enumerate(_need(doc, "changes", list, "the backup", source), start=1)]
     return Backup(
         group={k: str(group[k]) for k in ("id", "name", "founder", "founder_key")},
-        exported_by=dict(doc.get("exported_by") or {}),
+        exported_by=_optional(doc, "exported_by", dict, source),
         exported_at=str(doc.get("exported_at") or ""),
         state_hash=str(_need(doc, "state_hash", str, "the backup", source)),
-        records=list(doc.get("records") or []),
-        conflicts=list(doc.get("conflicts") or []),
+        records=_optional(doc, "records", list, source),
+        conflicts=_optional(doc, "conflicts", list, source),
         changes=changes,
         app_version=str(doc.get("app_version") or ""),
     )

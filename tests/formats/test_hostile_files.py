@@ -188,3 +188,15 @@ def test_a_calendar_the_library_stumbles_on_is_refused_naming_the_line(body: str
     with pytest.raises(FormatError) as refused:
         read_calendar((CALENDAR_HEAD + body + "END:VCALENDAR\r\n").encode(), "old-union.ics")
     assert str(refused.value).startswith(f"old-union.ics: line {line}: {why}")
+
+
+@pytest.mark.parametrize(("key", "value", "kind"), [("exported_by", '"a laptop"', "mapping"),
+                                                   ("records", '"ab"', "list"), ("conflicts", "{}", "list")])
+def test_a_backup_whose_parts_are_of_the_wrong_kind_is_refused_naming_the_part(key: str, value: str,
+                                                                                kind: str) -> None:
+    from organiser.formats.backup import read_backup
+
+    doc = ('{"format": "organiser-backup", "version": 1, "group": {"id": "g", "name": "Old Union", "founder": "f", '
+           f'"founder_key": "k"}}, "state_hash": "00", "changes": [], "{key}": {value}}}')
+    with pytest.raises(FormatError, match=f"backup.json: the backup has a '{key}' that is not a {kind}."):
+        read_backup(doc.encode(), "backup.json")
