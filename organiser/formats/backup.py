@@ -143,12 +143,16 @@ def read_backup(data: bytes, source: str) -> Backup:
         _need(group, key, str, "the backup's group", source)
     changes = [_backup_change(item, f"change {number}", source)
                for number, item in enumerate(_need(doc, "changes", list, "the backup", source), start=1)]
+    records = _optional(doc, "records", list, source)
+    for number, record in enumerate(records, start=1):  # counted for the preview by their kind
+        if not isinstance(record, dict) or not isinstance(record.get("kind"), str):
+            raise FormatError(f"{source}: record {number} of the backup is not an object with a kind.")
     return Backup(
         group={k: str(group[k]) for k in ("id", "name", "founder", "founder_key")},
         exported_by=_optional(doc, "exported_by", dict, source),
         exported_at=str(doc.get("exported_at") or ""),
         state_hash=str(_need(doc, "state_hash", str, "the backup", source)),
-        records=_optional(doc, "records", list, source),
+        records=records,
         conflicts=_optional(doc, "conflicts", list, source),
         changes=changes,
         app_version=str(doc.get("app_version") or ""),

@@ -200,3 +200,12 @@ def test_a_backup_whose_parts_are_of_the_wrong_kind_is_refused_naming_the_part(k
            f'"founder_key": "k"}}, "state_hash": "00", "changes": [], "{key}": {value}}}')
     with pytest.raises(FormatError, match=f"backup.json: the backup has a '{key}' that is not a {kind}."):
         read_backup(doc.encode(), "backup.json")
+
+
+def test_a_backup_whose_records_are_not_records_is_refused_naming_the_record() -> None:
+    from organiser.formats.backup import read_backup
+
+    doc = ('{"format": "organiser-backup", "version": 1, "group": {"id": "g", "name": "Old Union", "founder": "f", '
+           '"founder_key": "k"}, "state_hash": "00", "changes": [], "records": [{"kind": "member"}, 1]}')
+    with pytest.raises(FormatError, match="backup.json: record 2 of the backup is not an object with a kind."):
+        read_backup(doc.encode(), "backup.json").to_json()
