@@ -215,8 +215,8 @@ def test_a_calendar_of_80000_events_each_begun_inside_the_last_is_read_in_bounde
     # each is shown cut off where the next begins; finding each among the items was quadratic
     assert finishes("from organiser.formats.ical import read_calendar\n"
                     "n = 80_000\n"
-                    "text = 'BEGIN:VCALENDAR\\r\\nVERSION:2.0\\r\\n' + 'BEGIN:VEVENT\\r\\n' * n + 'END:VEVENT\\r\\n' * n"
-                    " + 'END:VCALENDAR\\r\\n'\n"
+                    "text = 'BEGIN:VCALENDAR\\r\\nVERSION:2.0\\r\\n' + 'BEGIN:VEVENT\\r\\n' * n"
+                    " + 'END:VEVENT\\r\\n' * n + 'END:VCALENDAR\\r\\n'\n"
                     "items = read_calendar(text.encode(), 'x.ics').items\n"
                     "print(len(items), sum('looks cut off there' in ' '.join(i.problems) for i in items))") == \
         "80000 79999"
