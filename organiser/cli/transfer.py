@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from organiser.cli.common import opened_group, print_json
 from organiser.core.errors import NoGroupError, OrganiserError
 from organiser.core.gcpause import gc_paused
-from organiser.formats.common import EXPORT_FORMATS, FORMATS, FormatError, detect_format
+from organiser.formats.common import EXPORT_FORMATS, FORMATS, detect_format, read_import_file
 from organiser.formats.csvfile import SEPARATORS, TARGETS, parse_mapping
 from organiser.formats.sealed import is_sealed, open_sealed, seal_backup
 
@@ -96,17 +96,6 @@ def _backup_passphrase(args: argparse.Namespace, *, new: bool) -> str:
                           f"FILE or ${ENV_BACKUP_PASSPHRASE}.")
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError(f"{path}: there is no such file.") from None
-    except IsADirectoryError:
-        raise FormatError(f"{path} is a folder, not a file.") from None
-    except OSError as exc:
-        raise FormatError(f"{path} cannot be read ({exc.strerror}).") from None
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     with gc_paused(freeze_survivors=True):  # tens of thousands of small objects: no collector passes over them
         return _import(args)
@@ -119,7 +108,7 @@ def _import(args: argparse.Namespace) -> int:
 
     source = str(args.file)
     try:
-        data = _read(args.file)
+        data = read_import_file(args.file)
         if is_sealed(data):
             data = open_sealed(data, _backup_passphrase(args, new=False), source)
         fmt = args.format or detect_format(args.file, data)
@@ -238,7 +227,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        _write_whole(args.out, data)
+        transfer.write_export(args.out, data)
         print(f"Wrote {args.out} ({len(data)} bytes, {fmt}{', encrypted' if passphrase else ''}).", file=sys.stderr)
     if passphrase is None:
         print(f"Note: this {fmt} export is a plain file: anyone who gets it can read it"
@@ -256,13 +245,3 @@ def _export_format(args: argparse.Namespace) -> str:
     if ending not in EXPORT_FORMATS:
         raise CliError("export: say which format with --format ics|vcf|csv|xlsx|json.")
     return ending
-
-
-def _write_whole(out: Path, data: bytes) -> None:
-    """Written beside the file and moved over it: a crash leaves the old file or the new one, whole."""
-    tmp = out.with_name(out.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(out)
-    except OSError as exc:
-        raise FormatError(f"{out} cannot be written ({exc.strerror}).") from None

@@ -97,6 +97,9 @@ def _backup_document(data: bytes, source: str) -> dict[str, Any]:
         raise FormatError(f"{source}: line {exc.lineno} is not valid JSON ({exc.msg}).") from None
     except RecursionError:
         raise FormatError(f"{source}: its JSON is nested too deep to be an Organiser backup.") from None
+    except ValueError:  # Python reads no whole number of more than 4,300 digits
+        raise FormatError(f"{source}: its JSON holds a number thousands of digits long, which no Organiser "
+                          "backup has.") from None
     if not isinstance(doc, dict) or doc.get("format") != BACKUP_FORMAT:
         raise FormatError(f"{source}: this JSON file is not an Organiser backup (no \"format\": "
                           f"\"{BACKUP_FORMAT}\").")
@@ -122,6 +125,16 @@ def _backup_change(item: Any, where: str, source: str) -> BackupChange:
         raise FormatError(f"{source}: {where} has no readable body or signature.") from None
 
 
+def _optional(doc: dict[str, Any], key: str, kind: type, source: str) -> Any:
+    """A part a backup may leave out (empty then), of the kind it must be when there."""
+    value = doc.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise FormatError(f"{source}: the backup has a '{key}' that is not a {'list' if kind is list else 'mapping'}.")
+    return kind(value)
+
+
 def read_backup(data: bytes, source: str) -> Backup:
     """Parse and check a backup file; raise FormatError naming what and where."""
     doc = _backup_document(data, source)
@@ -130,13 +143,17 @@ def read_backup(data: bytes, source: str) -> Backup:
         _need(group, key, str, "the backup's group", source)
     changes = [_backup_change(item, f"change {number}", source)
                for number, item in enumerate(_need(doc, "changes", list, "the backup", source), start=1)]
+    records = _optional(doc, "records", list, source)
+    for number, record in enumerate(records, start=1):  # counted for the preview by their kind
+        if not isinstance(record, dict) or not isinstance(record.get("kind"), str):
+            raise FormatError(f"{source}: record {number} of the backup is not an object with a kind.")
     return Backup(
         group={k: str(group[k]) for k in ("id", "name", "founder", "founder_key")},
-        exported_by=dict(doc.get("exported_by") or {}),
+        exported_by=_optional(doc, "exported_by", dict, source),
         exported_at=str(doc.get("exported_at") or ""),
         state_hash=str(_need(doc, "state_hash", str, "the backup", source)),
-        records=list(doc.get("records") or []),
-        conflicts=list(doc.get("conflicts") or []),
+        records=records,
+        conflicts=_optional(doc, "conflicts", list, source),
         changes=changes,
         app_version=str(doc.get("app_version") or ""),
     )

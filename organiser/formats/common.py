@@ -8,6 +8,7 @@ what each one means for the group.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,68 @@ EXPORT_FORMATS = (*FORMATS, "xlsx")  # .xlsx is written for spreadsheets; a shee
 
 class FormatError(OrganiserError):
     """A file that cannot be read at all; the message names the file and where."""
+
+
+# What an import reads at most. A group's calendar, contact list or member sheet is a few MB
+# (10,000 members: 1-2 MB; a phone's contacts with their photos: tens of MB); reading takes up
+# to about 17 times a file's size in memory (a sheet of a million empty cells), so a bigger file
+# is refused before it is read, and a pipe or device is read no further than this. A full
+# backup is bigger (a year-old group: 130 MB) and read in steps, so it has its own bound.
+MAX_IMPORT_MB = 100
+MAX_BACKUP_MB = 1024
+_MB = 1024 * 1024
+
+
+def read_import_file(path: str | Path) -> bytes:
+    """The bytes of a file to import, or FormatError with one sentence: no such file, a folder,
+    unreadable, or bigger than an import reads (said before reading it)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+            cap = (MAX_BACKUP_MB if _backup_like(head) else MAX_IMPORT_MB) * _MB
+            size = os.fstat(f.fileno()).st_size
+            if size > cap:  # a regular file says its size: refused without reading it
+                raise FormatError(_too_big(path, size, cap))
+            data = head + f.read(cap + 1 - len(head))  # a pipe or device: read no further than the bound
+    except FileNotFoundError:
+        raise FormatError(f"{path}: there is no such file.") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise FormatError(f"{path} cannot be read ({exc.strerror}).") from None
+    if len(data) > cap:
+        raise FormatError(_too_big(path, None, cap))
+    return data
+
+
+def write_export(target: Path, data: bytes) -> None:
+    """Write an export beside `target` and move it over, so a crash leaves the old file or the new
+    one, whole; FormatError with one sentence when it cannot be written. What was written beside
+    it is removed then: a member list left as 'members.csv.part' next to a folder named as the
+    file stayed there for anyone to read."""
+    if target.is_dir():
+        raise FormatError(f"{target} is a folder: name a file in it, e.g. {target / 'export'}.")
+    part = target.with_name(target.name + ".part")
+    try:
+        part.write_bytes(data)
+        part.replace(target)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise FormatError(f"{target} cannot be written ({exc.strerror}).") from None
+
+
+def _backup_like(head: bytes) -> bool:
+    """A full backup (plain or encrypted) is JSON: an object from its first character."""
+    return head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{")
+
+
+def _too_big(path: Path, size: int | None, cap: int) -> str:
+    """`size`: None for a pipe or device, which says no size."""
+    what = "a backup" if cap > MAX_IMPORT_MB * _MB else "a calendar, contact list or member sheet"
+    held = f"is {size / _MB:,.0f} MB," if size is not None else "holds"
+    return (f"{path} {held} more than the {cap // _MB:,} MB an import reads for {what}; "
+            "nothing was imported. Is it the file you meant?")
 
 
 @dataclass
@@ -100,22 +163,65 @@ def own_uid(record_id: str) -> str:
     return f"{record_id}@organiser"
 
 
-def decode_text(data: bytes, source: str) -> str:
+# A calendar or vCard line folded in the middle of a character's UTF-8 bytes (Outlook and
+# others fold at 75 bytes, whatever they split): the lead byte(s), the fold, the rest.
+_SPLIT_BY_A_FOLD = re.compile(rb"([\xc2-\xf4][\x80-\xbf]{0,2})(\r?\n[ \t])([\x80-\xbf]{1,3})")
+
+
+def decode_text(data: bytes, source: str, *, folded: bool = False) -> str:
     """Text of a file saved by any common tool: UTF-8 with or without BOM, UTF-16 with a
-    BOM (Excel's "Unicode text"), else Windows-1252 (Excel's "CSV" on Windows)."""
+    BOM (Excel's "Unicode text") or without, else Windows-1252 (Excel's "CSV" on Windows).
+    `folded`: a calendar or vCard, whose lines may be folded inside a character (RFC 5545
+    3.1 asks readers to put it back together): the file was read as Windows-1252 for it,
+    every accent garbled ('Ãœberseestraße'). The character is made whole before the fold, so
+    each line keeps its number."""
+    if folded and _SPLIT_BY_A_FOLD.search(data):  # unfolded, the text is the same
+        data = _SPLIT_BY_A_FOLD.sub(rb"\1\3\2", data)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise FormatError(f"{source}: the file says it is UTF-16 but is not.") from None
+    bare = utf16_without_bom(data)
+    if bare is not None:
+        return data.decode(bare)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(data):  # a character cut or damaged somewhere: the rest is UTF-8 (see not_utf8_lines)
+        return data.decode("utf-8-sig", errors="replace")
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+# A character's UTF-8 bytes: a file of Windows-1252 text hardly ever holds one.
+_UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 text with a few bytes that are not (a cell Excel cut inside a character, a copy cut
+    short): read as Windows-1252 for them, every other accent in the file came out garbled."""
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    return bad > 0 and len(_UTF8_CHARACTER.findall(data)) >= 2 * bad
+
+
+def not_utf8_lines(data: bytes) -> list[int]:
+    """The lines holding bytes that are not UTF-8, in a file read as UTF-8 for the rest."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data) is not None:
+        return []
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return []
+    if not _mostly_utf8(data):
+        return []
+    return [number for number, line in enumerate(data.splitlines(), start=1)
+            if "\ufffd" in line.decode("utf-8", errors="replace")]
 
 
 def detect_format(path: str | Path, data: bytes) -> str:
@@ -145,9 +251,26 @@ def detect_format(path: str | Path, data: bytes) -> str:
     raise FormatError(f"{path}: the file is empty.")
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for UTF-16 text without a byte order mark (some tools write
+    it so: a NUL beside every Latin letter, always on the same side), else None."""
+    head = data[:4096]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    side = "utf-16-le" if odd and not even else "utf-16-be" if even and not odd else None
+    if side is None or max(even, odd) < len(head) // 8:  # a few NULs in a binary file are not text
+        return None
+    try:
+        data.decode(side)
+    except UnicodeDecodeError:
+        return None
+    return side
+
+
 def _binary(data: bytes) -> bool:
     """A PDF, or bytes no text file holds (NUL) in a file that is not UTF-16."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data) is not None:
         return False
     return data.startswith(b"%PDF") or b"\x00" in data[:4096]
 

@@ -254,6 +254,23 @@ def _carried(targets: list[str | None]) -> frozenset[str]:
         {"name"} if {"given", "middle", "family"} & set(targets) else set()))
 
 
+SHOWN_COLUMNS = 10
+SHOWN_HEADING = 80
+
+
+def some_columns(headings: list[str]) -> str:
+    """The first few headings, each cut short, and how many more: a sheet of a million columns,
+    or a heading of 100,000 characters, made a note of megabytes, which the import window then
+    laid out on its thread."""
+    shown = ", ".join(repr(short_heading(h)) for h in headings[:SHOWN_COLUMNS])
+    more = len(headings) - SHOWN_COLUMNS
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def short_heading(heading: str) -> str:
+    return heading if len(heading) <= SHOWN_HEADING else heading[:SHOWN_HEADING] + "…"
+
+
 def _warn_unused(parsed: ParsedFile, header: list[str], targets: list[str | None], filled: set[int]) -> None:
     """Tell people which filled columns were left out, and how to import one."""
     unused = [h for i, (h, t) in enumerate(zip(header, targets, strict=True))
@@ -261,7 +278,7 @@ def _warn_unused(parsed: ParsedFile, header: list[str], targets: list[str | None
     if unused:
         parsed.left_out = unused
         parsed.left_out_note = (
-            f"{parsed.source}: column{'s' if len(unused) > 1 else ''} {', '.join(repr(u) for u in unused)} "
+            f"{parsed.source}: column{'s' if len(unused) > 1 else ''} {some_columns(unused)} "
             "not imported (use --map 'COLUMN=field' to import one)")
         parsed.warnings.append(parsed.left_out_note)
 

@@ -17,15 +17,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
+from icalendar.timezone import tzp
 
 from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
+from organiser.formats.ical_broken import LIBRARY_FAULTS, first_unreadable_part
 from organiser.formats.ical_cutoff import close_cut_off, mark_cut_off
 
 # writing lives in ical_export; imported here so callers keep one module to import from
 from organiser.formats.ical_export import PRODID, TASK_STATUS, write_calendar
 from organiser.formats.recurrence import check_rule
-from organiser.formats.zones import iana_zone
+from organiser.formats.zones import iana_zone, zone_keeping_time_like
 
 __all__ = ["PRODID", "TASK_STATUS", "iana_zone", "read_calendar", "write_calendar"]
 
@@ -57,6 +59,7 @@ class _Clock:
     def __init__(self, default_zone: str | None, local_zone: tzinfo | None = None) -> None:
         self.default_zone = default_zone
         self.local_zone = local_zone  # the laptop's; None: the system's, as `astimezone()` finds it
+        self.zones_like: dict[tuple[str | None, int], str | None] = {}  # a file's own zones, matched once
 
     def day(self, prop: Any) -> date:
         """The date of a date-bound value (a task's DUE): a UTC time is the date it is in the
@@ -67,6 +70,21 @@ class _Clock:
             return value.astimezone(self.local_zone).date()
         wall, _zone, _warning = self.wall(prop)
         return wall.date() if isinstance(wall, datetime) else wall
+
+    def _zone_like(self, tzid: str | None, value: datetime) -> tuple[str, str]:
+        """(zone, warning) for a zone the file defines under a name of its own (Outlook's
+        "Customized Time Zone"): the IANA zone whose clock reads the same all year, so a weekly
+        meeting keeps its hour across the clock changes; else UTC, the same instants."""
+        key = (tzid, value.year)
+        if key not in self.zones_like:
+            preferred = (self.default_zone, getattr(self.local_zone, "key", None))
+            assert value.tzinfo is not None
+            self.zones_like[key] = zone_keeping_time_like(value.tzinfo, value.year, preferred)
+        like = self.zones_like[key]
+        if like is None:
+            return "UTC", f"time zone '{tzid}' is not a known IANA zone; times were converted to UTC"
+        return like, (f"time zone '{tzid}' is not a known IANA zone; its clock changes are {like}'s, so it was read "
+                      f"as {like}")
 
     def wall(self, prop: Any, zone: str | None = None) -> tuple[datetime | date, str | None, str]:
         """(wall-clock value, IANA zone or None, warning) for one date or date-time."""
@@ -84,8 +102,7 @@ class _Clock:
                 tzid = _tzid_of(value, params)
                 zone = iana_zone(tzid)
                 if zone is None:
-                    warning = f"time zone '{tzid}' is not a known IANA zone; times were converted to UTC"
-                    zone = "UTC"
+                    zone, warning = self._zone_like(tzid, value)
         return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None), zone, warning
 
 
@@ -119,7 +136,11 @@ def _ical_time(value: datetime | date) -> str:
 def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) -> ParsedFile:
     """Read events and tasks from an iCalendar file; raise FormatError when it is none.
     `local_zone` is the laptop's zone (None: the system's), for the dates of UTC due times."""
-    text = decode_text(data, source)
+    text = decode_text(data, source, folded=True)
+    # icalendar keeps each zone a file defines by its TZID for the rest of the process, and an
+    # earlier file's "Customized Time Zone" (Outlook's name for any zone of its own) then stood
+    # for this file's: its times were read hours off. Choosing the provider again forgets them.
+    tzp.use_zoneinfo()
     if "BEGIN:VCALENDAR" not in text.upper():
         raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
     whole, closing = close_cut_off(text)
@@ -128,7 +149,14 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
             # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
             warnings.simplefilter("ignore")
             calendars = [c for chunk in _chunks(whole) for c in icalendar.Calendar.from_ical(chunk, multiple=True)]
-            parsed = _read_calendars(calendars, text, source, local_zone)  # lines as in the file
+    except LIBRARY_FAULTS as exc:
+        # a TZID such as "Europe" opens a folder of the zone database: not the library's path to show
+        why = "a TZID names a time zone that is not one" if isinstance(exc, OSError) else str(exc)
+        broken = first_unreadable_part(whole)
+        where = f"line {broken[1]}: this {broken[0]} cannot be read, so " if broken else ""
+        raise FormatError(f"{source}: {where}the calendar cannot be read ({why}).") from None
+    try:
+        parsed = _read_calendars(calendars, text, source, local_zone)  # lines as in the file
     except ValueError as exc:
         raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
     mark_cut_off(parsed, closing)

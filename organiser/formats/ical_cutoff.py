@@ -76,9 +76,11 @@ _ANY_MARK = re.compile(r"^(BEGIN|END):([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
 def mark_cut_off(parsed: ParsedFile, closing: Closing) -> None:
     """The events and tasks the file is cut off inside are invalid; a file missing only its
     END:VCALENDAR is noted."""
+    # by kind and number: a search of the items for each one took 62 s for 28,000 events each
+    # begun inside the one before (a file of 50,000 BEGIN:VEVENT lines, then as many ENDs)
+    by_number = {(i.kind, i.number): i for i in parsed.items} if closing.interrupted else {}
     for name, number in closing.interrupted:
-        kind = "event" if name == "VEVENT" else "task"
-        item = next((i for i in parsed.items if i.kind == kind and i.number == number), None)
+        item = by_number.get(("event" if name == "VEVENT" else "task", number))
         if item is not None:
             item.problems = [f"the next event or task begins inside it (no END:{name}): the file looks cut off there"]
             item.warnings = []

@@ -42,7 +42,7 @@ def write_calendar(
     if name:
         calendar.add("x-wr-calname", name)
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
-    events = list(events)
+    events, tasks = list(events), list(tasks)
     uids = {e["id"]: _uid(e) for e in events}
     # Dates of a series that a changed occurrence replaces: written as that occurrence
     # (RECURRENCE-ID), not also excluded, as the tool they came from wrote them.
@@ -54,8 +54,25 @@ def write_calendar(
         calendar.add_component(_event_component(values, stamp, replaced))
     for values in tasks:
         calendar.add_component(_todo_component(values, stamp, member_emails or {}, uids))
-    calendar.add_missing_timezones()
+    calendar.add_missing_timezones(*_zone_years(events, tasks))
     return calendar.to_ical()
+
+
+# A VTIMEZONE lists the zone's changes between two dates; a client that reads it as RFC 5545
+# says (Outlook builds its zone from it) takes the last change listed for any time after them.
+# icalendar lists 1970 to 2038 by default, so a summer meeting in 2040, or a weekly one
+# repeating on, was read an hour off there. The list now runs from the earliest year used to
+# decades past the latest (a few kB per zone), within years any calendar means.
+_ZONE_YEARS_AHEAD = 75
+_FIRST_ZONE_YEAR, _LAST_ZONE_YEAR = 1900, 2300
+
+
+def _zone_years(events: Iterable[Mapping[str, Any]], tasks: Iterable[Mapping[str, Any]]) -> tuple[date, date]:
+    years = [int(str(v)[:4]) for item in (*events, *tasks) for k in ("start", "end", "due")
+             if (v := item.get(k)) and str(v)[:4].isdigit()]
+    first = max(_FIRST_ZONE_YEAR, min([1970, *years]))
+    last = min(_LAST_ZONE_YEAR, max([2038, *years]) + _ZONE_YEARS_AHEAD)
+    return date(first, 1, 1), date(last, 1, 1)
 
 
 def _aware(text: str, zone: str | None) -> datetime:

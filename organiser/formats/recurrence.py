@@ -57,7 +57,61 @@ def rule_set(rule: str, start: datetime, zone: str | None) -> du_rrule.rruleset:
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise ValueError(f"the recurrence rule '{rule}' cannot be read ({exc})") from None
     assert isinstance(found, du_rrule.rruleset)
+    _not_denser_than_hourly(found, rule)
     return found
+
+
+# A meeting repeats at most hourly. A rule that repeats every minute or second (FREQ=SECONDLY,
+# or DAILY with sixty BYMINUTEs) made each day of the month view step through hundreds of
+# thousands of occurrences, for seconds a day: a calendar handed over froze the window.
+MOST_A_DAY = 24
+
+
+def _not_denser_than_hourly(found: du_rrule.rruleset, rule: str) -> None:
+    first: list[datetime] = []
+    for when in found:
+        first.append(when)
+        if len(first) > MOST_A_DAY:
+            break
+    if len(first) > MOST_A_DAY and first[-1] - first[0] < timedelta(days=1):
+        raise ValueError(f"the recurrence rule '{rule[:80]}' repeats more than {MOST_A_DAY} times a day, which "
+                         "no meeting does")
+
+
+_RULE_PART = re.compile(r"(?:^|[;:])([A-Z]+)=([^;]*)", re.IGNORECASE)
+_STEP = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+_COUNT = re.compile(r"(?<=[;:])COUNT=\d+", re.IGNORECASE)
+
+
+def _moved_near(start: datetime, rule: str, lo: datetime) -> tuple[datetime, str]:
+    """The series' start moved forward by whole repeats to just before `lo`, and the rule with
+    what COUNT has left by then, when that changes no occurrence: one RRULE of hours, days or
+    weeks, without BYSETPOS, and without any BY part when it has a COUNT (each repeat is then one
+    occurrence). A daily series from the year 1 was stepped through 740,000 days for each day
+    shown, and came out empty when the steps ran out."""
+    lines = [line for line in _rule_text(rule).splitlines() if line.strip()]
+    rrules = [line for line in lines if line.upper().startswith("RRULE")]
+    if len(rrules) != 1:
+        return start, rule
+    parts = {name.upper(): value.upper() for name, value in _RULE_PART.findall(rrules[0])}
+    step = _STEP.get(parts.get("FREQ", ""))
+    counted = "COUNT" in parts
+    if step is None or "BYSETPOS" in parts or (counted and any(name.startswith("BY") for name in parts)):
+        return start, rule
+    try:
+        step *= max(1, int(parts.get("INTERVAL", "1")))
+        count = int(parts.get("COUNT", "0"))
+    except (ValueError, OverflowError):
+        return start, rule
+    repeats = (lo - start) // step - 1  # one whole repeat to spare before the window
+    if counted:
+        repeats = min(repeats, count - 1)  # the last of the count stays in the series
+    if repeats <= 0:
+        return start, rule
+    if counted:
+        left = _COUNT.sub(f"COUNT={count - repeats}", rrules[0])
+        rule = "\n".join(left if line == rrules[0] else line for line in lines)
+    return start + repeats * step, rule
 
 
 def _with_tzid(line: str, zone: str) -> str:
@@ -81,9 +135,11 @@ def expand(start: datetime, end: datetime | None, rule: str, zone: str | None,
     length = (end.replace(tzinfo=None) - start) if end is not None else timedelta(0)
     if not rule.strip():
         return _single(start, end, length, window_start, window_end)
-    found = rule_set(rule, start, zone)
-    tz = ZoneInfo(zone) if zone else None
     lo = window_start - length
+    rule_set(rule, start, zone)  # a rule too dense is refused from the series' own start
+    near, rule_left = _moved_near(start, rule, lo)
+    found = rule_set(rule_left, near, zone)
+    tz = ZoneInfo(zone) if zone else None
     out: list[Occurrence] = []
     for when in _between(found, lo.replace(tzinfo=tz), window_end.replace(tzinfo=tz)):
         wall = when.astimezone(tz).replace(tzinfo=None) if tz else when.replace(tzinfo=None)

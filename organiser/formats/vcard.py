@@ -67,13 +67,22 @@ def _property_name(line: str) -> str:
     return found.group(1).upper() if found else ""
 
 
-def _clean(line: str) -> str:
+# Properties of one text value. vobject reads a comma in them as a list separator and keeps
+# the first entry; vCard 2.1 has no escaped comma, and many 3.0 writers leave it bare, so
+# 'FN:Doe, Jane' and 'NOTE:Call after 6, not before' lost all after the comma.
+_ONE_TEXT = {"FN", "NOTE"}
+_ESCAPE_OR_COMMA = re.compile(r"(\\.)|,")
+
+
+def _clean(line: str, name: str) -> str:
     head, sep, value = line.partition(":")
     head = _BARE_QP.sub(";ENCODING=QUOTED-PRINTABLE", head)
     if not _QP.search(head):
         # The file's text is already decoded; a CHARSET left on a plain value only
         # makes vobject try to decode it again.
         head = _CHARSET.sub("", head)
+    if name in _ONE_TEXT and "," in value:
+        value = _ESCAPE_OR_COMMA.sub(lambda found: found.group(1) or "\\,", value)
     return head + sep + value
 
 
@@ -106,7 +115,7 @@ def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple
             cards.append((start, current))
             current = None
         elif name in KEPT or name.startswith(OWN_PREFIX):
-            current.append(_clean(line))
+            current.append(_clean(line, name))
         elif name in NOT_KEPT and left_out is not None and name not in seen and line.partition(":")[2].strip(" ;"):
             seen.add(name)
             left_out[name] = left_out.get(name, 0) + 1
@@ -116,7 +125,7 @@ def split_cards(text: str, left_out: dict[str, int] | None = None) -> list[tuple
 
 
 def read_vcards(data: bytes, source: str) -> ParsedFile:
-    text = decode_text(data, source)
+    text = decode_text(data, source, folded=True)
     left_out: dict[str, int] = {}
     cards = split_cards(text, left_out)
     if not cards:
@@ -273,6 +282,9 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     """A card's member: name, emails, phones, notes, roles, and what Organiser itself wrote
     (UID, skills, consent). What is not a valid address or number is kept in the notes."""
     values = item.values
+    for line in card.getChildren():  # base64 text (FN;ENCODING=b, as old Nokia phones write names): bytes
+        if isinstance(line.value, bytes):
+            line.value = _bytes_as_text(line.value)
     # as written: notes keep their spaces; line ends as the app and CSV keep them (Android's
     # quoted-printable =0D=0A is CR LF, which read back from our own export as a change)
     notes = [_line_ends(str(n)) for n in _values(card, "NOTE") if _text(n)]
@@ -291,6 +303,13 @@ def _read_card(card: Any, item: ParsedItem) -> None:
     values.update({k: v for k, v in (*_name_parts(card).items(), *types.items()) if v})
     item.extra["roles"] = _read_roles(card)
     item.extra["carried"] = _read_organiser_lines(card, item)
+
+
+def _bytes_as_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _line_ends(text: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from icalendar.timezone import windows_to_olson
 
-__all__ = ["iana_zone"]
+__all__ = ["iana_zone", "zone_keeping_time_like"]
 
 
 @cache
@@ -63,4 +65,39 @@ def _display_name_zone(tzid: str) -> str | None:
         zone = cities.get(place.strip().casefold())
         if zone:
             return zone
+    return None
+
+
+# ---- a zone a file defines itself -------------------------------------------------------------
+
+# The zone most people of each common set of clock rules live by, tried before Windows' list,
+# where a smaller place with the same rules this year comes first (Havana before New York).
+_MAIN_ZONES = ("Europe/London", "Europe/Berlin", "Europe/Helsinki", "Europe/Moscow", "America/New_York",
+               "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Anchorage",
+               "America/Halifax", "America/Sao_Paulo", "America/Mexico_City", "Australia/Sydney",
+               "Australia/Adelaide", "Australia/Brisbane", "Australia/Perth", "Pacific/Auckland", "Asia/Tokyo",
+               "Asia/Shanghai", "Asia/Kolkata", "Asia/Dubai", "Asia/Singapore", "Africa/Johannesburg", "Africa/Lagos",
+               "Africa/Nairobi", "Asia/Jerusalem", "Europe/Istanbul")
+
+
+def zone_keeping_time_like(defined: tzinfo, year: int, preferred: Iterable[str | None]) -> str | None:
+    """The IANA zone whose clock reads as `defined`'s (a VTIMEZONE under a name no one else uses,
+    such as Outlook's "Customized Time Zone") every day of `year` and the next: the first of
+    `preferred` (the calendar's zone, this laptop's) that does, else the first of Windows' own
+    zones. None when none does: the times are then kept in UTC."""
+    if not 1 <= year < 9999:
+        return None
+    days = [datetime(year, 1, 1, 12, tzinfo=UTC) + timedelta(days=n) for n in range(730)]
+    try:
+        wanted = [day.astimezone(defined).utcoffset() for day in days]
+    except (ValueError, OverflowError, TypeError):
+        return None
+    candidates = [*(p for p in preferred if p), *_MAIN_ZONES, *windows_to_olson.WINDOWS_TO_OLSON.values()]
+    for name in dict.fromkeys(candidates):
+        try:
+            zone = ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            continue
+        if all(day.astimezone(zone).utcoffset() == offset for day, offset in zip(days, wanted, strict=True)):
+            return name
     return None

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from organiser.core.device_name import one_line
 from organiser.core.errors import ValidationError
 from organiser.core.letters import plain
 from organiser.core.records import KINDS, derived_id, validate
@@ -21,6 +22,7 @@ from organiser.formats.common import OWN_UID, Misdecoded, ParsedItem, own_uid
 from organiser.services.backup import Progress
 from organiser.services.group import Group
 from organiser.services.import_merging import Person, digits, merge_into, what_merging_adds
+from organiser.services.import_names import LookAlikes, name_problem
 from organiser.store import queries
 from organiser.store.replica import LocalOp
 
@@ -120,6 +122,7 @@ class Planner:
         self.event_ids: set[str] = set()
         self.people: list[Person] = []  # members this import adds or updates
         self.planned_ids: dict[str, str] = {}  # event/task ids this import already plans, and where
+        self.look_alikes = LookAlikes()  # members' names, to tell a name made to pass for one of them
 
     def run(self, items: list[ParsedItem]) -> None:
         """Plan every item in file order (a later item meets what earlier ones planned), then
@@ -145,7 +148,8 @@ class Planner:
             self._plan_task(item)
 
     def _add(self, item: ParsedItem, action: str, **kw: Any) -> PlannedItem:
-        planned = PlannedItem(action, item.kind, item.where, item.label, warnings=list(item.warnings),
+        # a name's text-direction override would reorder the preview's line and the terminal's
+        planned = PlannedItem(action, item.kind, item.where, one_line(item.label), warnings=list(item.warnings),
                               when=item.when, **kw)
         self.plan.items.append(planned)
         self.plan.warnings.extend(f"{item.where}: {w}" for w in item.warnings)
@@ -159,6 +163,7 @@ class Planner:
                              list(m.roles), list(m.skills))
             self._index(person)
             self.by_name.setdefault(plain(m.name.strip()), []).append(person)
+            self.look_alikes.add(m.name)
 
     def _index(self, person: Person) -> None:
         if person.record_id:
@@ -192,6 +197,16 @@ class Planner:
         except ValidationError as exc:
             self._add(item, INVALID, reason=exc.message)
             return
+        name = str(values.get("name") or "")
+        read_wrong = self.plan.misdecoded is not None and not self.plan.repaired  # the plan says how to read it
+        problem, note = name_problem(name, misdecoded=read_wrong), None
+        if problem is None:
+            problem, note = self.look_alikes.judge(name)
+        if problem is not None:
+            self._add(item, INVALID, reason=problem)
+            return
+        if note is not None:
+            item.warnings.append(note)
         handled, new_id = self._plan_member_by_uid(item, values, roles, skills)
         if handled:
             return
@@ -266,6 +281,7 @@ class Planner:
     def _plan_new_person(self, item: ParsedItem, person: Person, **kw: Any) -> None:
         person.planned = self._add(item, ADD, **kw)
         self._index(person)
+        self.look_alikes.add(str(person.values.get("name") or ""))
         self.people.append(person)
 
     def _skip_or_merge(self, item: ParsedItem, match: Person, why: str, values: Mapping[str, Any],

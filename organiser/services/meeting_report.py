@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from organiser.formats.common import write_export
 from organiser.formats.minutes import MinutesReport, ReportAction, ReportDecision, ReportItem, render
 from organiser.services.events import Events
 from organiser.services.meetings import Meetings
@@ -35,7 +36,5 @@ def export_minutes(report: MinutesReport, fmt: str, out: Path | None = None) -> 
     """The export's bytes; written to `out` (whole or not at all) when given."""
     data = render(report, fmt)
     if out is not None:
-        partial = out.with_name(out.name + ".part")
-        partial.write_bytes(data)
-        partial.replace(out)
+        write_export(out, data)
     return data

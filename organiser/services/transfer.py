@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from organiser.core.errors import OrganiserError
 from organiser.formats import backup as backup_format
-from organiser.formats.common import FormatError, ParsedFile, detect_format, find_misdecoding, misnamed
+from organiser.formats.common import (
+    FormatError,
+    ParsedFile,
+    detect_format,
+    find_misdecoding,
+    misnamed,
+    not_utf8_lines,
+    write_export,
+)
 from organiser.formats.csvfile import read_members_csv, write_members_csv
 from organiser.formats.ical import read_calendar, write_calendar
 from organiser.formats.vcard import read_vcards, write_vcards
@@ -28,7 +36,7 @@ from organiser.services.group import Group
 from organiser.services.import_planner import ADD, INVALID, SKIP, UPDATE, ImportPlan, PlannedItem, Planner
 from organiser.store import queries
 
-__all__ = ["ImportBlocked", "ImportPlan", "ImportResult", "PlannedItem", "Progress", "apply_import",
+__all__ = ["ImportBlocked", "write_export", "ImportPlan", "ImportResult", "PlannedItem", "Progress", "apply_import",
            "build_backup", "export_group", "plan_import", "read_file", "restore_backup"]
 
 
@@ -93,6 +101,13 @@ def plan_import(group: Group, data: bytes, source: str, *, fmt: str | None = Non
     name_note = misnamed(source, fmt)
     if name_note:
         plan.warnings.insert(0, name_note)
+    damaged = not_utf8_lines(data)
+    if damaged:
+        lines = ", ".join(map(str, damaged[:5])) + (f" and {len(damaged) - 5:,} more" if len(damaged) > 5 else "")
+        many = len(damaged) > 1
+        plan.warnings.append(f"{source}: line{'s' if many else ''} {lines} hold{'' if many else 's'} bytes that are "
+                             "not UTF-8 (a character cut or damaged), shown as �; the rest of the file is UTF-8 and "
+                             "was read so")
     plan.file_notes = list(plan.warnings)
     if misdecoded is not None:
         plan.warnings.insert(0, misdecoded.sentence(source) + (

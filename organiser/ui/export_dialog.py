@@ -154,9 +154,7 @@ class ExportDialog(QDialog):
                 from organiser.formats.sealed import seal_backup
 
                 data = seal_backup(data, passphrase)
-            part = target.with_name(target.name + ".part")
-            part.write_bytes(data)
-            part.replace(target)
+            transfer.write_export(target, data)
             return target
 
         job = TransferJob(self.group, work)

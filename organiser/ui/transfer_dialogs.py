@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError
 from organiser.formats.backup import read_backup
-from organiser.formats.common import detect_format
-from organiser.formats.csvfile import parse_mapping
+from organiser.formats.common import detect_format, read_import_file
+from organiser.formats.csvfile import parse_mapping, short_heading, some_columns
 from organiser.services import transfer
 from organiser.services.group import Group
 from organiser.services.transfer import ImportPlan, ImportResult
@@ -176,13 +176,10 @@ class ImportDialog(QDialog):
             return
         path = Path(text).expanduser()
         try:
-            self.data = path.read_bytes()
+            self.data = read_import_file(path)
             mapping = parse_mapping(p for p in self.map_edit.text().replace(",", ";").split(";") if p.strip())
             fmt = detect_format(path, self.data)
-        except OSError as exc:
-            self._show_problem(f"{path} cannot be read ({exc.strerror}).")
-            return
-        except OrganiserError as exc:
+        except OrganiserError as exc:  # no such file, too big, not a format it reads
             self._show_problem(failure_sentence(exc))
             return
         if fmt == "json":
@@ -266,9 +263,9 @@ class ImportDialog(QDialog):
         if not plan.left_out or note != plan.left_out_note:
             return note
         many = len(plan.left_out) > 1
-        return (f"{plan.source}: column{'s' if many else ''} {', '.join(repr(c) for c in plan.left_out)} not imported; "
+        return (f"{plan.source}: column{'s' if many else ''} {some_columns(plan.left_out)} not imported; "
                 f"to import {'one' if many else 'it'}, type in Columns the field it goes to, "
-                f"e.g. {plan.left_out[0]}=notes")
+                f"e.g. {short_heading(plan.left_out[0])}=notes")
 
     def _show_summary(self) -> None:
         """The box to skip invalid items changes what the summary says of them."""

@@ -249,3 +249,14 @@ def test_the_minutes_of_every_meeting_of_the_year_export_in_one_command(organise
     assert refused.code == 2 and "--out" in refused.err and "folder" in refused.err
     both = run("minutes", "export", march, "--all", "--format", "md", "--out", str(out))
     assert both.code == 2 and "EVENT" in both.err
+
+
+def test_minutes_exported_onto_a_folder_exit_2_and_leave_no_copy_beside_it(hall, tmp_path):
+    organiser, event, _ana, _bo = hall
+    assert organiser("minutes", "append", event, "Rent strike agreed.").code == 0
+    folder = tmp_path / "minutes"
+    folder.mkdir()
+    run = organiser("minutes", "export", event, "--format", "md", "--out", str(folder))
+    assert not (tmp_path / "minutes.part").exists()  # no copy of the minutes beside the folder
+    assert (run.code, run.err.strip()) == (2, f"organiser: {folder} is a folder: name a file in it, e.g. "
+                                              f"{folder / 'export'}.")

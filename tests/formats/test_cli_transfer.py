@@ -172,3 +172,13 @@ def test_a_sheet_of_names_and_working_groups_updates_the_members_it_names_from_t
     listed = json.loads(organiser(data, "member", "list", "--json").stdout)
     assert sorted((m["name"], m["roles"]) for m in listed) == [("Ana López", ["working group: Housing"]),
                                                                ("Ben Ortiz", ["working group: Outreach"])]
+
+
+def test_exporting_onto_a_folder_exits_2_and_leaves_no_copy_of_the_members_beside_it(data, tmp_path):
+    assert organiser(data, "member", "add", "--name", "Ana López", "--email", "ana@example.org").returncode == 0
+    folder = tmp_path / "members"
+    folder.mkdir()
+    run = organiser(data, "export", "--format", "csv", "--out", folder)
+    assert not (tmp_path / "members.part").exists()  # no copy of the list beside the folder
+    assert (run.returncode, run.stderr.strip()) == (
+        2, f"organiser: {folder} is a folder: name a file in it, e.g. {folder / 'export'}.")

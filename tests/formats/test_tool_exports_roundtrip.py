@@ -3,6 +3,11 @@ imported again: nothing duplicates and nothing drifts."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from organiser.formats.ical import read_calendar
+from organiser.formats.recurrence import occurrences
 from organiser.services import transfer
 from tests.formats.helpers import fixture
 
@@ -182,3 +187,108 @@ def test_an_invite_in_utc_without_a_zone_lands_at_the_laptops_local_time(group, 
     (event,) = group.events.list()
     assert (event.start, event.end, event.tz) == ("2026-12-09T19:00", "2026-12-09T20:30", "Europe/Berlin")
     assert set(reimport_actions(group, "ics").values()) == {"skip unchanged"}
+
+
+def fold_every_75_bytes(line: str) -> bytes:
+    """A content line folded as Outlook folds it: at 75 bytes, in a character's UTF-8 if it falls there."""
+    data, parts = line.encode(), []
+    while len(data) > 75:
+        parts.append(data[:75])
+        data = b" " + data[75:]
+    return b"\r\n".join([*parts, data])
+
+
+def test_an_outlook_calendar_folded_inside_a_character_keeps_every_accent(group):
+    title = "Mitgliederversammlung der Mieterinnen und Mieter Überseestraße – Bürgerhaus Grünau, Saal ÄÖÜ"
+    folded = fold_every_75_bytes(f"SUMMARY:{title}")
+    assert b"\xc3\r\n " in folded or b"\xe2\x80\r\n " in folded  # the fold falls inside a character
+    calendar = (b"BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n"
+                b"BEGIN:VEVENT\r\nUID:040000008200E00074C5B7101A82E008\r\nDTSTAMP:20261101T100000Z\r\n"
+                b"DTSTART;TZID=\"W. Europe Standard Time\":20261203T190000\r\n"
+                b"DTEND;TZID=\"W. Europe Standard Time\":20261203T210000\r\n" + folded + b"\r\n"
+                b"LOCATION:B\xc3\xbcrgerhaus Gr\xc3\xbcnau\r\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"
+                b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    plan = imported(group, "outlook.ics", calendar)
+    assert [(i.where, i.label) for i in plan.items] == [("event 1 (line 4)", title)]
+    [event] = group.events.list()
+    assert (event.title, event.location, event.tz) == (title, "Bürgerhaus Grünau", "Europe/Berlin")
+
+
+def test_a_phones_card_folded_inside_a_character_keeps_every_accent(group):
+    # 65 letters after "NOTE:" and "Schl", so the 75th byte is the first of the ü
+    note = ("Hinterhaus im 3. Stock links. " * 3)[:65] + "Schlüssel für den Heizungskeller – Überseestraße 12"
+    card = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:J\xc3\xbcrgen Wei\xc3\x9f\r\nN:Wei\xc3\x9f;J\xc3\xbcrgen;;;\r\n"
+            + fold_every_75_bytes(f"NOTE:{note}") + b"\r\nEND:VCARD\r\n")
+    assert b"\xc3\r\n \xbc" in card  # the fold falls inside the ü of Schlüssel
+    imported(group, "contacts.vcf", card)
+    [member] = group.members.list()
+    assert (member.name, member.notes) == ("Jürgen Weiß", note)
+
+
+def test_a_comma_in_a_cards_name_or_note_is_kept_whether_or_not_the_phone_escaped_it(group):
+    cards = (b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Doe;Jane\r\nFN:Doe, Jane\r\n"  # Outlook and Android 2.1: bare
+             b"NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Ruft ab 18 Uhr an, nicht fr=C3=BCher=0D=0A"
+             b"Haus 3, Flat 4\r\n"
+             b"TEL;CELL:+44 7700 900123\r\nEND:VCARD\r\n"
+             # a 3.0 writer, bare
+             b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:O'Brien;Se\xc3\xa1n;;;\r\nFN:O'Brien, Se\xc3\xa1n\r\n"
+             b"NOTE:Keys: boiler room, bike shed\r\nEMAIL:sean@example.org\r\nEND:VCARD\r\n"
+             b"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Lee;Sam;;;\r\nFN:Lee\\, Sam\r\n"  # escaped, as RFC 2426 says
+             b"NOTE:one\\, two\\\\, three\r\nEMAIL:sam@example.org\r\nEND:VCARD\r\n")
+    imported(group, "old-phone.vcf", cards)
+    got = {m.name: m.notes for m in group.members.list()}
+    assert got == {"Doe, Jane": "Ruft ab 18 Uhr an, nicht früher\nHaus 3, Flat 4",
+                   "O'Brien, Seán": "Keys: boiler room, bike shed", "Lee, Sam": "one, two\\, three"}
+    for fmt in ("vcf", "csv"):
+        assert set(reimport_actions(group, fmt).values()) == {"skip unchanged"}, fmt
+
+
+def test_a_name_and_note_a_phone_wrote_in_base64_read_as_text(group):
+    cards = (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN;ENCODING=b:Wm/DqyDDhW5nc3Ryw7Zt\r\n"  # Zoë Ångström
+             b"NOTE;ENCODING=b:Q2Fmw6ksIDUg4oKs\r\nEMAIL:zoe@example.se\r\nEND:VCARD\r\n"
+             b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=ISO-8859-1;ENCODING=BASE64:U2XhbiBMZWU=\r\n"  # Seán Lee
+             b"TEL;CELL:+44 7700 900456\r\nEND:VCARD\r\n")
+    imported(group, "nokia.vcf", cards)
+    assert sorted((m.name, m.notes) for m in group.members.list()) == [("Seán Lee", ""), ("Zoë Ångström", "Café, 5 €")]
+
+
+OUTLOOK_CUSTOM_ZONE = (
+    "BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n"
+    "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:16011028T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n"
+    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:16010325T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n"
+    "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+    "BEGIN:VEVENT\r\nUID:040000008200E00074C5B7101A82E00800000000\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART;TZID=\"Customized Time Zone\":20260312T190000\r\nDTEND;TZID=\"Customized Time Zone\":20260312T210000\r\n"
+    "RRULE:FREQ=WEEKLY;COUNT=6\r\nSUMMARY:Plenum\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_an_outlook_meeting_in_its_customized_time_zone_keeps_its_hour_across_the_clock_change():
+    parsed = read_calendar(OUTLOOK_CUSTOM_ZONE.encode(), "invite.ics", ZoneInfo("Europe/Berlin"))
+    [event] = parsed.items
+    assert (event.values["start"], event.values["tz"]) == ("2026-03-12T19:00", "Europe/Berlin")
+    assert event.warnings == ["time zone 'Customized Time Zone' is not a known IANA zone; its clock changes are "
+                              "Europe/Berlin's, so it was read as Europe/Berlin"]
+    # the weekly Plenum is at 19:00 after the clock change too, as in Outlook
+    starts = [o.start for o in occurrences(event.values, datetime(2026, 3, 1), datetime(2026, 5, 1))]
+    assert [f"{s:%d.%m %H:%M}" for s in starts] == ["12.03 19:00", "19.03 19:00", "26.03 19:00", "02.04 19:00",
+                                                   "09.04 19:00", "16.04 19:00"]
+
+
+def test_a_zone_of_its_own_no_place_keeps_is_read_in_utc_as_before():
+    odd = OUTLOOK_CUSTOM_ZONE.replace("+0200", "+0217").replace("+0100", "+0117")
+    [event] = read_calendar(odd.encode(), "invite.ics", ZoneInfo("Europe/Berlin")).items
+    assert (event.values["start"], event.values["tz"]) == ("2026-03-12T17:43", "UTC")
+    assert event.warnings == ["time zone 'Customized Time Zone' is not a known IANA zone; times were converted to UTC"]
+
+
+def test_two_invites_in_customized_time_zones_of_their_own_are_each_read_in_their_own():
+    new_york = (OUTLOOK_CUSTOM_ZONE.replace("+0200", "-0400").replace("+0100", "-0500")
+                .replace("BYDAY=-1SU;BYMONTH=10", "BYDAY=1SU;BYMONTH=11").replace("BYDAY=-1SU;BYMONTH=3",
+                                                                                 "BYDAY=2SU;BYMONTH=3"))
+    read = [read_calendar(invite.encode(), "invite.ics", None).items[0].values
+            for invite in (OUTLOOK_CUSTOM_ZONE, new_york, OUTLOOK_CUSTOM_ZONE)]
+    assert [(v["start"], v["tz"]) for v in read] == [
+        ("2026-03-12T19:00", "Europe/Berlin"), ("2026-03-12T19:00", "America/New_York"),
+        ("2026-03-12T19:00", "Europe/Berlin")]

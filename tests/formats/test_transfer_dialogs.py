@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -413,8 +414,8 @@ def test_a_file_that_cannot_be_read_is_said_in_red_like_the_apps_other_refusals(
     qtbot.addWidget(dialog)
     type_path(qtbot, dialog.path_edit, tmp_path / "members-2025.csv")  # a name mistyped: no such file
     qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "cannot be read" in dialog.summary.text(), timeout=WAIT_MS)
-    assert dialog.summary.text() == f"{tmp_path / 'members-2025.csv'} cannot be read (No such file or directory)."
+    qtbot.waitUntil(lambda: "no such file" in dialog.summary.text(), timeout=WAIT_MS)
+    assert dialog.summary.text() == f"{tmp_path / 'members-2025.csv'}: there is no such file."
     assert red_ink(dialog.summary) > 20
     type_path(qtbot, dialog.path_edit, FIXTURES / "google_contacts.csv")  # the right file: no longer a refusal
     qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
@@ -444,3 +445,49 @@ def test_a_sheet_of_working_groups_updates_the_members_it_names_and_says_so(grou
     assert dialog.summary.text() == "Imported 0 new, 2 updated, 0 skipped, in one step."
     assert sorted((m.name, m.roles) for m in group.members.list()) == [
         ("Ana López", ["working group: Housing"]), ("Ben Ortiz", ["working group: Outreach"])]
+
+
+def test_a_file_too_big_to_be_a_member_list_is_refused_before_the_window_reads_it(group: Group, qtbot: Any,
+                                                                                   tmp_path: Path) -> None:
+    sheet = tmp_path / "members from the old union.csv"
+    sheet.write_text("Name,Email\nBob Marsh,bob@example.org\n", encoding="utf-8")
+    os.truncate(sheet, 101 * 1024 * 1024)  # takes no room on the disk
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "MB" in dialog.summary.text(), timeout=WAIT_MS)
+    assert dialog.summary.text() == (f"{sheet} is 101 MB, more than the 100 MB an import reads for a calendar, "
+                                     "contact list or member sheet; nothing was imported. Is it the file you meant?")
+    assert red_ink(dialog.summary) > 20
+    assert dialog.data == b"" and not dialog.import_button.isEnabled()
+
+
+def test_a_sheet_of_twenty_thousand_columns_is_summed_up_in_a_few_words(group: Group, qtbot: Any,
+                                                                         tmp_path: Path) -> None:
+    sheet = tmp_path / "members.csv"
+    header = ",".join(["Name", *(f"Spalte {i}" for i in range(1, 20_001))])
+    sheet.write_text(header + "\nAnna," + ",".join("x" * 20_000) + "\n", encoding="utf-8")
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    said = reads(dialog.summary)
+    assert "columns 'Spalte 1', 'Spalte 2'," in said and "'Spalte 10' and 19,990 more not imported" in said
+    assert "Spalte 11'" not in said and len(said) < 600
+
+
+def test_exporting_onto_a_folder_says_so_and_leaves_no_copy_of_the_members_beside_it(group: Group, qtbot: Any,
+                                                                                      tmp_path: Path) -> None:
+    group.members.add("Ana López", emails=["ana@example.org"])
+    folder = tmp_path / "members"
+    folder.mkdir()
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    choose_format(qtbot, dialog.format_box, "CSV")
+    type_path(qtbot, dialog.path_edit, folder)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog._job is None and dialog.note.text() != "", timeout=WAIT_MS)
+    assert not (tmp_path / "members.part").exists()  # no copy of the list beside the folder
+    assert dialog.note.text() == f"{folder} is a folder: name a file in it, e.g. {folder / 'export'}."

@@ -14,7 +14,7 @@ EXPECTED_NAMES = {
     "John_Doe_ANDROID.vcf": ["john.doe@company.com", "jane.doe@company.com", "Ñ Ñ Ñ Ñ Ñ",
                              "Ñ Ñ Ñ Ñ Ñ Ñ Ñ Ñ Ñ Ñ Ñ", "Ñ Ñ Ñ Ñ", "ÑÑÑÑ"],
     "John_Doe_EVOLUTION.vcf": ["Mr. John Richter, James Doe Sr."],
-    "John_Doe_GMAIL.vcf": ["Mr. John Richter"],
+    "John_Doe_GMAIL.vcf": ["Mr. John Richter, James Doe Sr."],  # its comma bare, as Gmail writes it
     "John_Doe_IPHONE.vcf": ["Mr. John Richter James Doe Sr."],
     "John_Doe_LOTUS_NOTES.vcf": ["Mr. Doe John I Johny"],
     "John_Doe_MAC_ADDRESS_BOOK.vcf": ["Mr. John Richter,James Doe Sr."],
