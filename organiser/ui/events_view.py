@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from PySide6.QtCore import (
     QDate,
@@ -105,6 +105,8 @@ class EventCalendar(QCalendarWidget):
 
     def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:
         super().paintCell(painter, rect, qdate)
+        if not MINYEAR <= qdate.year() <= MAXYEAR:  # the grid of December 9999 shows days of 10000
+            return
         events = self.agenda.events_on(date(qdate.year(), qdate.month(), qdate.day()))
         if not events:
             return

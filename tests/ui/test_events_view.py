@@ -422,3 +422,15 @@ def test_at_midnight_the_open_agenda_moves_to_the_new_day(window: MainWindow, qt
     qtbot.waitUntil(lambda: "Today · Saturday 28 November 2026" in agenda_texts(window), timeout=10_000)
     assert not any("Late committee" in t for t in agenda_texts(window))  # past now: Show past events has it
     assert "Today · Friday 27 November 2026" not in agenda_texts(window)
+
+
+def test_an_event_on_the_last_day_python_knows_shows_in_the_month_view(window: MainWindow, qtbot: Any) -> None:
+    """An .ics may date an event 31 December 9999 (the import takes it): its month grid also shows
+    days of January 10000, which Python's dates cannot hold; painting them raised on every repaint."""
+    event = window.group.events.add("End of the lease", "9999-12-31T19:00", end="9999-12-31T21:00")
+    view = window.events_view
+    open_event(qtbot, window, event.id)
+    click_tab(qtbot, view.tabs, "Month")
+    assert view.calendar.selectedDate() == QDate(9999, 12, 31)
+    view.calendar.grab()  # paints every cell of the grid, 1 and 2 January 10000 among them
+    assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["19:00–21:00  End of the lease"]
