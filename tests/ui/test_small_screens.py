@@ -139,17 +139,6 @@ def test_peers_and_group_lays_out_a_network_note_that_arrives_late_without_overl
     assert cut_hints(window) == []
 
 
-@pytest.fixture
-def large_font(qapp: Any) -> Iterator[None]:
-    """The system's font half as large again (a large-font setting, for eyes that need it)."""
-    usual = qapp.font()
-    large = qapp.font()
-    large.setPointSizeF(usual.pointSizeF() * 1.5)
-    qapp.setFont(large)
-    yield
-    qapp.setFont(usual)
-
-
 def test_in_a_large_font_a_new_groups_empty_lists_say_what_goes_there_in_whole_lines(
         large_font: None, qtbot: Any, group: Group, tmp_path: Path) -> None:
     note = "The network did not start: [Errno 98] address already in use"
