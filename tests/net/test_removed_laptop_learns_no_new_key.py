@@ -13,11 +13,10 @@ import base64
 
 import pytest
 
-from organiser.core.errors import OrganiserError
 from organiser.net.handshake import PeerRefused, member_handshake
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
-from tests.net.test_node import joined, node, office_and_door, until
+from tests.net.test_node import office_and_door, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -76,20 +75,3 @@ async def test_the_door_laptop_cut_off_at_its_removal_keeps_nothing_of_it(tmp_pa
         removal = _removal_of(group, door.device_id)
         assert _shows(_everything_in(group), removal)  # the office holds it, as it should
         assert not _shows(_everything_in(door), removal)
-
-
-async def test_organiser_sync_from_the_removed_door_laptop_is_still_told_it_was_removed(tmp_path, group):
-    from organiser.net.link import sync_with
-
-    office = node(group)
-    await office.start()
-    door = await joined(office, tmp_path / "door", "door laptop 2")
-    try:
-        await sync_with(door, "127.0.0.1", office.port)
-        group.membership.remove("door laptop 2")
-        with pytest.raises(OrganiserError, match="removed from the group"):
-            await sync_with(door, "127.0.0.1", office.port)
-        assert door.membership_status()["removed"]
-    finally:
-        door.close()
-        await office.stop()
