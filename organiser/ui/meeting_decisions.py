@@ -1,7 +1,7 @@
 """The Decisions column of the meeting view: the meeting's proposals with the chosen one's live
 tally, votes recorded going down the list of those present, and a proposal put, closed with its
 outcome, reopened, or made into a task. The agenda, the minutes and the meeting's tasks are in
-ui/meeting_view.py, which holds this column beside them."""
+ui/meeting_view.py, which holds this column beside them and uses its `button` and `escaped` too."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def escaped(text: str) -> str:
 
 
 def button(text: str, name: str) -> QPushButton:
-    """A push button with the name a screen reader says (the text without its & letter)."""
+    """A push button with the name a screen reader says for it."""
     made = QPushButton(text)
     made.setAccessibleName(name)
     return made
