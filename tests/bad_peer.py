@@ -37,6 +37,17 @@ def new_member(name: Any = "Good member", **fields: Any) -> list[Op]:
     return [Op("member", rid, "name", name), *(Op("member", rid, k, v) for k, v in fields.items())]
 
 
+def admission(public_key: str, name: str) -> Op:
+    """An admission of the device with this public key (hex) under `name`, with no invite: what a
+    member who may invite signs for a device it lets in."""
+    from organiser.core.keys import device_id_for
+    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
+    from organiser.core.records import new_id
+
+    return Op(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(public_key), "public_key": public_key,
+                                                 "name": name, "invite": ""})
+
+
 def roles(member_id: str, count: int) -> list[Op]:
     from organiser.core.records import derived_id
 

@@ -12,6 +12,9 @@ from icalendar.timezone import windows_to_olson
 
 __all__ = ["iana_zone", "zone_keeping_time_like"]
 
+# Windows' longest display name is under 80 characters, a vendor-prefixed IANA name under 100.
+LONGEST_TZID = 200
+
 
 @cache
 def _zones() -> tuple[frozenset[str], tuple[str, ...], dict[str, str]]:
@@ -41,9 +44,6 @@ def iana_zone(tzid: str | None) -> str | None:
             return name
     return _display_name_zone(tzid)
 
-
-# Windows' longest display name is under 80 characters, a vendor-prefixed IANA name under 100.
-LONGEST_TZID = 200
 
 # Windows' display names: "(UTC+01:00) Amsterdam, Berlin, ...", and Outlook 2003's
 # "(GMT+01.00) Amsterdam / Berlin / ...": the first city that names an IANA zone.

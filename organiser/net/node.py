@@ -130,13 +130,8 @@ class SyncNode(Admission, InboundConnections, OutboundConnections, Upkeep, Pushi
         return_big_buffers()  # frames' buffers, freed, leave resident memory (net/allocator.py)
         hosts = local_addresses() if self.listen_host in ("", "0.0.0.0") else [self.listen_host]
         # The port and the remembered addresses belong to the network they were learnt on: elsewhere
-        # a stranger would follow this laptop by them (ListenPlan). No plan yet: a laptop just joined
-        # keeps the address of the laptop that admitted it.
-        plan = peerbook.listen_plan(self.group.db)
-        planned = plan.port if plan is not None and plan.here(hosts) else None
-        if plan is not None and planned is None:
-            peerbook.forget_addresses(self.group.db)
-        self._server = await self._listen(planned)
+        # a stranger would follow this laptop by them (ListenPlan).
+        self._server = await self._listen(peerbook.port_to_listen_on(self.group.db, hosts))
         self._port = self._server.sockets[0].getsockname()[1]
         peerbook.remember_listen_port(self.group.db, self._port, hosts)
         self._advertised = [f"{h}:{self._port}" for h in hosts]

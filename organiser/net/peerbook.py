@@ -136,7 +136,7 @@ class ListenPlan:
         return bool(self.addresses) and self.addresses == tuple(sorted(addresses))
 
 
-def listen_plan(db: Database) -> ListenPlan | None:
+def _listen_plan(db: Database) -> ListenPlan | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", [LISTEN_PORT_KEY]).fetchone()
     if not row:
         return None
@@ -153,8 +153,21 @@ def listen_plan(db: Database) -> ListenPlan | None:
 def planned_listen_port(db: Database, addresses: list[str]) -> int | None:
     """The port this device's node listened on last, if that was on this network (`addresses`):
     where it will try first next time."""
-    plan = listen_plan(db)
+    plan = _listen_plan(db)
     return plan.port if plan is not None and plan.here(addresses) else None
+
+
+def port_to_listen_on(db: Database, addresses: list[str]) -> int | None:
+    """For the node starting on the network of `addresses`: the port it listened on last if that
+    was here, else None, and then the peers' addresses learnt on the other network are forgotten.
+    With no plan yet (a laptop just joined) the address of the laptop that admitted it is kept."""
+    plan = _listen_plan(db)
+    if plan is None:
+        return None
+    if plan.here(addresses):
+        return plan.port
+    forget_addresses(db)
+    return None
 
 
 def remember_listen_port(db: Database, port: int, addresses: list[str]) -> None:

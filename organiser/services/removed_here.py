@@ -46,7 +46,7 @@ class RemovedHere:
                 "not_reached_since": _iso(self.since)}
 
     def who_and_when(self) -> str:
-        told = f" on {when(self.told_at)}" if self.told_at is not None else ""
+        told = f" on {_when(self.told_at)}" if self.told_at is not None else ""
         return f"{self.told_by or 'A laptop of the group'} said so{told}."
 
     def not_reached_sentence(self) -> str:
@@ -69,7 +69,7 @@ class RemovedHere:
         return f" ({self.what})" if self.what else ""
 
 
-def when(moment: datetime) -> str:
+def _when(moment: datetime) -> str:
     return f"{moment:%-d %B %Y at %H:%M}"
 
 

@@ -5,7 +5,7 @@ chosen in it to the desktop's list of recent files (`~/.local/share/recently-use
 the time: the names the app suggests name the meeting and the group ("Rent strike general
 assembly 2026-12-03 minutes.md"), and that list outlives the file, a wipe of the group and its
 passphrase, for whoever takes the laptop. Qt's own dialog keeps only the folders visited
-(`~/.config/QtProject.conf`). Seen on 2026-12-02 with the gtk3 theme: tests/ui/test_seized_exports.py.
+(`~/.config/QtProject.conf`): tests/ui/test_seized_exports.py shows both, with the gtk3 theme.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The main window: a sidebar of views (Events, Tasks, Members, Peers & group), menus with
-keyboard shortcuts, and a status bar with peers and sync state."""
+"""The main window: a sidebar of views (Events, Tasks, Members, Peers & group, Meeting), menus
+with keyboard shortcuts, and a status bar with peers and sync state. The notice above the views
+on a removed laptop is ui/removed_notice.py; keeping search quick in the background,
+ui/search_upkeep.py."""
 
 from __future__ import annotations
 
@@ -28,7 +30,6 @@ from PySide6.QtWidgets import (
 from organiser import __version__
 from organiser.core.words import plural
 from organiser.services.group import Group
-from organiser.store import queries
 from organiser.ui.bridge import Bridge
 from organiser.ui.dialogs import ThisIsMeDialog, show_error
 from organiser.ui.events_view import EventsView
@@ -41,6 +42,7 @@ from organiser.ui.models.tasks import TaskCache
 from organiser.ui.peers_view import PeersView
 from organiser.ui.removed_notice import RemovedNotice
 from organiser.ui.resources import app_icon, view_icon
+from organiser.ui.search_upkeep import SearchUpkeep
 from organiser.ui.settings import UiSettings
 from organiser.ui.tasks_view import TasksView
 from organiser.ui.wording import as_typed
@@ -50,8 +52,6 @@ if TYPE_CHECKING:  # for an annotation only: the window imports no network modul
 
 log = logging.getLogger(__name__)
 VIEWS = ("events", "tasks", "members", "peers", "meeting")
-TIDY_STEPS = 200  # at most this many steps of merging the search index, ~500 pages each
-TIDY_AFTER_MS = 1000  # after opening, wait this long before tidying the search index
 FIRST_SIZE = QSize(1280, 800)
 REMOVED_STATUS = "Removed from the group: what is changed here reaches no other laptop"
 RESTORED_STATUS = "Restored copy, not a device of the group: what is changed here reaches no other laptop"
@@ -127,14 +127,7 @@ class MainWindow(QMainWindow):
             "Refused a change from a peer. " + self.group.refusal_sentence(code, device, note)))
         self.bridge.clockWarning.connect(lambda _d, ahead: self.show_message(
             f"Another device's clock is {ahead:.0f} s ahead; its changes are kept but it should fix its clock."))
-        # Index what peers sent for full-text search once they go quiet, on a worker thread,
-        # so the first search after a big sync does not have to.
-        self.index_timer = QTimer(self)
-        self.index_timer.setSingleShot(True)
-        self.index_timer.setInterval(2000)
-        self.index_timer.timeout.connect(self._index_arrivals)
-        self.bridge.recordsChanged.connect(
-            lambda event: self.index_timer.start() if event.origin == "remote" else None)
+        self.search_upkeep = SearchUpkeep(self.bridge, self.reader, self)
         # Each edit on a removed laptop is one more that did not reach the group: the notice counts it.
         self.bridge.recordsChanged.connect(
             lambda _event: self.removed_notice.refresh() if self.removed_notice.here is not None else None)
@@ -147,8 +140,7 @@ class MainWindow(QMainWindow):
             self.fit_to_screen()
         self.switch_to(self.settings.last_view() if self.settings.last_view() in VIEWS else "events")
         self.update_peer_status()
-        self._closing = False
-        QTimer.singleShot(TIDY_AFTER_MS, self.tidy_search_index)  # once the first view is up
+        self.search_upkeep.tidy_soon()
 
     # ---- layout -------------------------------------------------------------------------------
 
@@ -448,31 +440,6 @@ class MainWindow(QMainWindow):
         self.sync_label.setText(f"{'Syncing' if what == 'sync' else what.title()}: {done:,}"
                                 + (f" of {total:,}" if total else ""))
 
-    def _index_arrivals(self) -> None:
-        if self.bridge.busy:
-            self.index_timer.start()
-            return
-
-        def index_and_tidy(db: Any) -> int:
-            queries.search_index_ready(db)
-            return self._tidy(db)
-
-        self.reader.read(index_and_tidy, lambda _steps: None,
-                         lambda message: log.warning("search index not brought up to date: %s", message))
-
-    def tidy_search_index(self) -> None:
-        """Merge the full-text index's pieces on a worker thread, a short transaction at a
-        time: after a bulk indexing (an import, a peer's sync) every search would otherwise
-        merge them again. Done when the group opens and after arrivals are indexed."""
-        self.reader.read(self._tidy, lambda _steps: None,
-                         lambda message: log.warning("search index not tidied: %s", message))
-
-    def _tidy(self, db: Any) -> int:
-        steps = 0
-        while steps < TIDY_STEPS and not self._closing and queries.tidy_search_index(db):
-            steps += 1
-        return steps
-
     # ---- life cycle ---------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
@@ -481,13 +448,12 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.bridge.close()
         self.peer_timer.stop()
-        self.index_timer.stop()
         self.peers_view.timer.stop()
         self.peers_view.incidents.timer.stop()  # else it reads the closed group every 10 s until collected
         self.meeting_view.stop()  # the last burst of typing is stored, not lost
         if self.projector is not None:
             self.projector.close()
-        self._closing = True  # a tidying of the search index stops after its current step
+        self.search_upkeep.stop()  # a tidying of the search index stops after its current step
         QThreadPool.globalInstance().waitForDone(3000)  # a view still being read in the background
         super().closeEvent(event)
         self.closed.emit()

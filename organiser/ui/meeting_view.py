@@ -1,25 +1,20 @@
 """The meeting view of an event: agenda (drag to reorder; double-click or F2 renames, Delete
-removes) with the current item and its timer, the minutes written together, proposals with
-their live tally, and the meeting's tasks."""
+removes) with the current item and its timer, the minutes written together, and the meeting's
+tasks. The third column, proposals with their live tally and votes, is ui/meeting_decisions.py."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
-    QMessageBox,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -33,34 +28,22 @@ from organiser.services.group import Group
 from organiser.ui.agenda_actions import AgendaItemActions
 from organiser.ui.bidi import day_text
 from organiser.ui.bridge import Bridge
-from organiser.ui.meeting_dialogs import MakeTaskDialog, NewProposalDialog
+from organiser.ui.meeting_decisions import DecisionsPane, button, escaped
+from organiser.ui.meeting_dialogs import MakeTaskDialog
 from organiser.ui.minutes_editor import MinutesEditor
 from organiser.ui.models.events import time_range
-from organiser.ui.models.meeting import ID_ROLE, AgendaModel, ProposalsModel, clock_text
+from organiser.ui.models.meeting import AgendaModel, clock_text
 from organiser.ui.models.tasks import due_words
-from organiser.ui.narrow import ButtonRow, Columns, ElidedCombo, wrapped_heading
+from organiser.ui.narrow import ButtonRow, Columns, wrapped_heading
 from organiser.ui.new_day import NewDay
 from organiser.ui.widgets import EmptyHint
-from organiser.ui.wording import as_typed
 
 REFRESH_MS = 100
 NO_EVENT = "Choose an event in Events first."
 NO_AGENDA = ("No agenda items yet: add one with New agenda item below (type a title, press Return); "
              "drag items to reorder them, double-click (or F2) to rename, Delete to remove.")
-NO_PROPOSALS = "No proposals yet: put one to the meeting with New proposal… below."
 NO_MINUTES = "No minutes yet: type here. Everyone in the room sees it as you write, and can write too."
 MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_count", "rsvp", "task", "member"})
-
-
-def _html(text: str) -> str:
-    """A value as text inside the rich-text labels (quotes need no escaping there)."""
-    return html.escape(text, quote=False)
-
-
-def _button(text: str, name: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(name)
-    return button
 
 
 class MeetingView(QWidget):
@@ -75,12 +58,12 @@ class MeetingView(QWidget):
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.agenda = AgendaModel(group.meetings, self)
-        self.proposals = ProposalsModel(group.proposals, self)
         self.editor = MinutesEditor(group.meetings, self)
         self.splitter = Columns()
         self.splitter.addWidget(self._agenda_column())
         self.splitter.addWidget(self._minutes_column())
-        self.splitter.addWidget(self._decisions_column())
+        self.decisions = DecisionsPane(group, self._try, self._current_item, self._make_task, NO_EVENT)
+        self.splitter.addWidget(self.decisions)
         self.splitter.setSizes([300, 520, 400])  # on a 1366-point screen Decisions holds its buttons on one line
         self.tasks_label = QLabel("")
         self.tasks_label.setAccessibleName("The meeting's tasks")
@@ -142,7 +125,7 @@ class MeetingView(QWidget):
         self.current_label.setAccessibleName("Current item")
         self.current_label.setWordWrap(True)
         self.current_label.setTextFormat(Qt.TextFormat.RichText)
-        self.next_button = _button("&Next item", "Next item")
+        self.next_button = button("&Next item", "Next item")
         self.next_button.clicked.connect(self.next_item)
         self.item_title = QLineEdit()
         self.item_title.setAccessibleName("New agenda item")
@@ -156,7 +139,7 @@ class MeetingView(QWidget):
         self.item_minutes.setSuffix(" min")
         self.item_minutes.lineEdit().setAccessibleName("Time box in minutes")
         self.item_minutes.lineEdit().returnPressed.connect(self.add_item)  # title, Tab, minutes, Return
-        self.add_item_button = _button("Add", "Add agenda item")
+        self.add_item_button = button("Add", "Add agenda item")
         self.add_item_button.clicked.connect(self.add_item)
         column = QWidget()
         layout = QVBoxLayout(column)
@@ -169,13 +152,13 @@ class MeetingView(QWidget):
         return column
 
     def _minutes_column(self) -> QWidget:
-        self.task_from_minutes = _button("Make &task from selection…", "Make task from minutes")
+        self.task_from_minutes = button("Make &task from selection…", "Make task from minutes")
         self.task_from_minutes.clicked.connect(self.make_task_from_minutes)
-        self.export_button = _button("E&xport minutes…", "Export minutes")
+        self.export_button = button("E&xport minutes…", "Export minutes")
         self.export_button.setToolTip("Agenda, who attended, the minutes, decisions and action items, "
                                       "as Markdown, a web page or a PDF")
         self.export_button.clicked.connect(self.export_minutes)
-        self.history_button = _button("Who changed &what…", "Who changed what")
+        self.history_button = button("Who changed &what…", "Who changed what")
         self.history_button.setToolTip("Every change to this meeting (minutes, agenda, votes, check-ins, tasks) "
                                        "with the laptop that made it and when")
         self.history_button.clicked.connect(self.show_history)
@@ -184,45 +167,6 @@ class MeetingView(QWidget):
         layout.addWidget(wrapped_heading("<b>Minutes</b> (written together, live)"))
         layout.addWidget(self.editor, 1)
         layout.addWidget(ButtonRow(self.task_from_minutes, self.export_button, stretch=self.task_from_minutes))
-        return column
-
-    def _decisions_column(self) -> QWidget:
-        self.proposal_view = QListView()
-        self.proposal_view.setAccessibleName("Proposals")
-        self.proposal_view.setModel(self.proposals)
-        self.proposal_view.setWordWrap(True)
-        self.proposal_view.selectionModel().currentChanged.connect(lambda *_: self._show_tally())
-        self.proposals_empty = EmptyHint(self.proposal_view, NO_EVENT)
-        self.tally_label = QLabel("")
-        self.tally_label.setAccessibleName("Tally")
-        self.tally_label.setWordWrap(True)
-        self.tally_label.setTextFormat(Qt.TextFormat.RichText)
-        self.voter = ElidedCombo()  # a name longer than the column is shown cut with "…", whole in its tooltip
-        self.voter.setAccessibleName("Voter")
-        # as wide as the longest name: beside Answer a long one was cut by the arrow
-        self.voter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.choice = QComboBox()
-        self.choice.setAccessibleName("Answer")
-        self.vote_button = _button("Record v&ote", "Record vote")  # Alt+V opens the View menu
-        self.vote_button.clicked.connect(self.record_vote)
-        self.new_proposal_button = _button("New &proposal…", "New proposal")
-        self.new_proposal_button.clicked.connect(self.new_proposal)
-        self.close_button = _button("&Close with outcome…", "Close proposal")
-        self.close_button.clicked.connect(self.close_proposal)
-        self.reopen_button = _button("&Reopen…", "Reopen proposal")  # in Close's place for a closed proposal
-        self.reopen_button.clicked.connect(self.reopen_proposal)
-        self.reopen_button.setMinimumWidth(self.close_button.sizeHint().width())  # the column keeps its width
-        self.reopen_button.hide()
-        self.task_from_proposal = _button("Make task…", "Make task from proposal")
-        self.task_from_proposal.clicked.connect(self.make_task_from_proposal)
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.addWidget(wrapped_heading("<b>Decisions</b>"))
-        layout.addWidget(self.proposal_view, 1)
-        layout.addWidget(self.tally_label)
-        layout.addWidget(ButtonRow(self.voter, self.choice, self.vote_button, stretch=self.voter))
-        layout.addWidget(ButtonRow(self.new_proposal_button, self.close_button, self.reopen_button,
-                                   self.task_from_proposal))
         return column
 
     # ---- showing ---------------------------------------------------------------------------
@@ -234,17 +178,14 @@ class MeetingView(QWidget):
     def set_event(self, event_id: str | None) -> None:
         self.event_id = event_id
         self.agenda.load(event_id)
-        self.proposals.load(event_id)
-        self._select_open_proposal()
+        self.decisions.load(event_id)
         self.editor.set_event(event_id)
         enabled = event_id is not None
         self.agenda_empty.set_hint(NO_AGENDA if enabled else NO_EVENT)
-        self.proposals_empty.set_hint(NO_PROPOSALS if enabled else NO_EVENT)
         self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
         for widget in (self.agenda_view, self.item_title, self.item_minutes, self.add_item_button, self.next_button,
-                       self.editor, self.proposal_view, self.voter, self.choice, self.vote_button,
-                       self.new_proposal_button, self.close_button, self.task_from_proposal, self.task_from_minutes,
-                       self.export_button, self.history_button):
+                       self.editor, *self.decisions.controls(), self.task_from_minutes, self.export_button,
+                       self.history_button):
             widget.setEnabled(enabled)
         if event_id is None:
             self.heading.setText("Choose an event in Events, then come back here for its meeting.")
@@ -254,8 +195,8 @@ class MeetingView(QWidget):
             # Everything shown in these rich-text labels is escaped: a title from a peer could
             # otherwise write markup into the room's view (a fake tally).
             when = day_text(event.start_dt, "%A %-d %B %Y") + ", " + time_range(event)  # as Events says it
-            self.heading.setText(f"<b>{_html(event.title)}</b> — {_html(when)}"
-                                 f"{' · ' + _html(event.location) if event.location else ''}")
+            self.heading.setText(f"<b>{escaped(event.title)}</b> — {escaped(when)}"
+                                 f"{' · ' + escaped(event.location) if event.location else ''}")
             self.ticker.start()
         self._refresh_side()
 
@@ -273,9 +214,7 @@ class MeetingView(QWidget):
             return
         self._stale = False
         self.agenda.refresh()
-        self.proposals.refresh()
-        if self.selected_proposal() is None:  # one put on another laptop is ready for votes here too
-            self._select_open_proposal()
+        self.decisions.refresh()
         self._refresh_side()
 
     def stop(self) -> None:
@@ -292,15 +231,15 @@ class MeetingView(QWidget):
 
     def _refresh_side(self) -> None:
         self._tick()
-        self._show_tally()
-        self._fill_voters()
+        self.decisions.show_tally()
+        self.decisions.fill_voters()
         if self.event_id is None:
             self.tasks_label.setText("")
             return
         tasks = self.group.meetings.tasks(self.event_id)
         today = clock.today()
-        lines = [f"• {_html(t.title)} — {_html(self.group.meetings.member_name(t.assignee) or 'nobody yet')}"
-                 f"{', ' + _html(due_words(t, today)) if t.due else ''}" for t in tasks]
+        lines = [f"• {escaped(t.title)} — {escaped(self.group.meetings.member_name(t.assignee) or 'nobody yet')}"
+                 f"{', ' + escaped(due_words(t, today)) if t.due else ''}" for t in tasks]
         self.tasks_label.setText("<b>Tasks from this meeting</b><br>" + ("<br>".join(lines) or "(none yet)"))
 
     def _tick(self) -> None:
@@ -322,64 +261,9 @@ class MeetingView(QWidget):
         over = " — over\u00a0time" if item.minutes and used > item.minutes * 60 else ""
         # A meeting long past its end, left on an item: what it had, not a clock still running.
         now = "Left on" if state.over() else "Now:"
-        self.current_label.setText(f"{now} <b>{_html(item.title)}</b> · {clock_text(used)}{box}{over}")
+        self.current_label.setText(f"{now} <b>{escaped(item.title)}</b> · {clock_text(used)}{box}{over}")
         first = self.agenda.index(row)
         self.agenda.dataChanged.emit(first, first)
-
-    def selected_proposal(self) -> str | None:
-        index = self.proposal_view.currentIndex()
-        return index.data(ID_ROLE) if index.isValid() else None
-
-    def _show_tally(self) -> None:
-        pid = self.selected_proposal()
-        self.choice.clear()
-        # Record vote and Close act on the chosen proposal: without one they are greyed, not silent
-        for button in (self.vote_button, self.close_button):
-            button.setEnabled(self.event_id is not None and pid is not None)
-        if pid is None:
-            self.close_button.show()
-            self.reopen_button.hide()
-            self.tally_label.setText("Select a proposal to see its tally and record votes.")
-            return
-        row = self.proposals.row_of(pid)
-        if row < 0:
-            return
-        proposal, tally = self.proposals.rows[row]
-        closed = proposal.status == "closed"
-        if closed:  # its votes cannot change: nothing to press that would be refused
-            for button in (self.vote_button, self.close_button):
-                button.setEnabled(False)
-        self.close_button.setVisible(not closed)
-        self.reopen_button.setVisible(closed)
-        for choice in proposal.choices:
-            self.choice.addItem(choice)
-        quorum = "met" if tally.quorum_met else "not met"
-        text = (f"<b>{_html(proposal.title)}</b><br>"
-                + ", ".join(f"{_html(o)}: <b>{n}</b>" for o, n in tally.counts.items())
-                + f"<br>Quorum {quorum}: {tally.present} present, {tally.quorum_needed} needed; "
-                f"{tally.eligible} may vote, {len(tally.votes)} {'has' if len(tally.votes) == 1 else 'have'} voted")
-        if tally.blocks:
-            text += "<br>Blocks: " + ", ".join(_html(name) for name in tally.blocks)
-        if proposal.status == "closed":
-            text += f"<br>Closed: {_html(proposal.outcome)}"
-        self.tally_label.setText(text)
-
-    def _select_open_proposal(self) -> None:
-        """Coming to a meeting, its open proposal is chosen: its tally shows without a click."""
-        open_rows = [row for row, (proposal, _tally) in enumerate(self.proposals.rows) if proposal.status == "open"]
-        if open_rows:
-            self.proposal_view.setCurrentIndex(self.proposals.index(open_rows[-1]))
-
-    def _fill_voters(self) -> None:
-        keep = self.voter.currentData()
-        self.voter.clear()
-        if self.event_id is None:
-            return
-        for member_id, name in self.group.meetings.attendees(self.event_id):
-            self.voter.addItem(name, member_id)
-        at = self.voter.findData(keep)
-        if at >= 0:
-            self.voter.setCurrentIndex(at)
 
     # ---- actions ---------------------------------------------------------------------------
 
@@ -388,8 +272,8 @@ class MeetingView(QWidget):
             action()
         except OrganiserError as exc:  # refused input: one sentence, shown where the person looks
             self.status.emit(str(exc))
-            shown_in = self.tally_label if self.selected_proposal() else self.current_label
-            shown_in.setText(_html(str(exc)))  # the sentence may quote a title
+            shown_in = self.decisions.tally_label if self.decisions.selected_proposal() else self.current_label
+            shown_in.setText(escaped(str(exc)))  # the sentence may quote a title
             return False
         return True
 
@@ -418,44 +302,6 @@ class MeetingView(QWidget):
         if self.event_id is not None and self._try(lambda: self.group.meetings.advance(self.event_id)):
             self.agenda.refresh()
             self._tick()
-
-    def record_vote(self) -> None:
-        pid, member = self.selected_proposal(), self.voter.currentData()
-        if pid and member and self._try(lambda: self.group.proposals.vote(pid, member, self.choice.currentText())):
-            self.proposals.refresh()
-            self._show_tally()
-            if self.voter.currentIndex() + 1 < self.voter.count():  # votes are taken going down the list
-                self.voter.setCurrentIndex(self.voter.currentIndex() + 1)
-
-    def new_proposal(self) -> None:
-        if self.event_id is None:
-            return
-        dialog = NewProposalDialog(self.group, self.event_id, self._current_item(), self)
-        if dialog.exec() and dialog.proposal is not None:
-            self.proposals.refresh()
-            self.proposal_view.setCurrentIndex(self.proposals.index(self.proposals.row_of(dialog.proposal.id)))
-            self.proposal_view.setFocus(Qt.FocusReason.OtherFocusReason)  # on it; Tab reaches the votes
-
-    def close_proposal(self) -> None:
-        pid = self.selected_proposal()
-        if pid is None:
-            return
-        outcome, ok = QInputDialog.getText(self, "Close proposal", "Outcome (what was decided):")
-        if ok and self._try(lambda: self.group.proposals.close(pid, outcome)):
-            self.proposals.refresh()
-            self._show_tally()
-
-    def reopen_proposal(self) -> None:
-        pid = self.selected_proposal()
-        if pid is None:
-            return
-        proposal = self.group.proposals.get(pid)
-        question = (f"Reopen '{proposal.title}'? Its outcome ('{proposal.outcome}') is cleared and votes can change "
-                    "again; Who changed what… keeps what it was.")
-        asked = QMessageBox.question(self, "Reopen proposal", as_typed(question))
-        if asked == QMessageBox.StandardButton.Yes and self._try(lambda: self.group.proposals.reopen(pid)):
-            self.proposals.refresh()
-            self._show_tally()
 
     def _current_item(self) -> str | None:
         """The item being discussed, if it is still on the agenda (a removed one links nothing)."""
@@ -486,11 +332,6 @@ class MeetingView(QWidget):
     def make_task_from_minutes(self) -> None:
         selected = self.editor.text.textCursor().selectedText().replace("\u2029", " ")
         self._make_task(selected)
-
-    def make_task_from_proposal(self) -> None:
-        pid = self.selected_proposal()
-        title = self.group.proposals.get(pid).title if pid else ""
-        self._make_task(title)
 
     def _make_task(self, title: str) -> None:
         if self.event_id is None:

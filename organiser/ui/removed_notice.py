@@ -49,7 +49,7 @@ class RemovedNotice(QFrame):
         # A warning's colours from the palette's own roles would be lost in a dark theme: a border and
         # a bold title carry it in any theme.
         self.setStyleSheet("#removedNotice { border: 2px solid #b35900; border-radius: 4px; }")
-        self.title = QLabel()
+        self.title = QLabel(HEADLINE)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         font = self.title.font()
         font.setBold(True)
@@ -93,7 +93,6 @@ class RemovedNotice(QFrame):
         if self.here is None:
             self.hide()
             return
-        self.title.setText(HEADLINE)
         self.body.setText(breakable(f"{self.here.who_and_when()} {WHAT_IT_MEANS}"))
         self.not_reached.setText(breakable(self.here.not_reached_sentence()))
         self.list_button.setEnabled(self.here.not_reached > 0)

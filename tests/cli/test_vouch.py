@@ -91,16 +91,10 @@ def test_device_list_json_says_on_stderr_how_many_waiting_laptops_it_left_out(or
     script reads, and the sentence saying how many more wait goes to stderr for the person."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from organiser.core.changeset import GENESIS, Op, sign_changeset
+    from organiser.core.changeset import GENESIS, sign_changeset
     from organiser.core.keys import device_id_for, public_key_hex
-    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
-    from organiser.core.records import new_id
     from organiser.store import waiting_devices
-    from tests.bad_peer import BadPeer
-
-    def admission(key: str, name: str) -> Op:
-        return Op(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key, "name": name,
-                                                     "invite": ""})
+    from tests.bad_peer import BadPeer, admission
 
     office = create_group(tmp_path / "office", "Tenants Union", "office laptop")
     office.membership.set_policy(members_may_invite=True)

@@ -25,6 +25,13 @@ def planned(dialog: ImportDialog, qtbot: Any, path: Path) -> None:
     qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
 
 
+def typed_and_planned(dialog: ImportDialog, qtbot: Any, path: Path) -> None:
+    """Type the file's path as a person does, press Return, and wait for the preview."""
+    type_path(qtbot, dialog.path_edit, path)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+
+
 def tick(qtbot: Any, box: QAbstractButton) -> None:
     """Click a check box where a person would: on its box, at the left of its label."""
     box.window().show()
@@ -268,9 +275,7 @@ def test_the_preview_shows_each_event_name_whole_when_nothing_needs_explaining(g
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
     dialog.resize(900, 540)  # its size on a laptop's screen; the tests' screen is 800 pixels wide
-    type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, FIXTURES / "google_calendar_london.ics")
     table, metrics = dialog.table, dialog.table.fontMetrics()
     names = [r[2] for r in rows(dialog)]
     assert "Weekend canvass — Østergade estate" in names
@@ -285,9 +290,7 @@ def test_notes_about_the_whole_file_are_shown_not_only_counted(group: Group, qtb
     misnamed.write_bytes((FIXTURES / "android_phone_2_1.vcf").read_bytes())
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
-    type_path(qtbot, dialog.path_edit, misnamed)
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, misnamed)
     assert "contacts.ics holds vCard contacts, not what its name says; it was read as vCard" in dialog.summary.text()
     assert "see Details" not in dialog.summary.text()  # no item has a note of its own
 
@@ -325,9 +328,7 @@ def test_the_preview_says_when_each_event_is_and_shows_no_when_for_contacts(grou
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
     dialog.resize(900, 540)  # its size on a laptop's screen; the tests' screen is 800 pixels wide
-    type_path(qtbot, dialog.path_edit, FIXTURES / "google_calendar_london.ics")
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, FIXTURES / "google_calendar_london.ics")
     assert rows(dialog, ("Name", "When")) == [
         ("Committee — Thursday meeting", "Thu 3 Dec 2026 19:00, repeats"),
         ("Weekend canvass — Østergade estate", "Sat 12 Dec 2026, all day"),
@@ -351,9 +352,7 @@ def test_markup_in_a_strangers_column_heading_shows_as_written_in_the_summary(gr
     sheet.write_text(f"name,email,{heading}\nAnna,anna@example.org,x\nBob,bob@example.org,y\n", encoding="utf-8")
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
-    type_path(qtbot, dialog.path_edit, sheet)
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, sheet)
     assert f"column '{heading}' not imported" in reads(dialog.summary)
 
 
@@ -361,9 +360,7 @@ def test_once_skipping_is_ticked_the_summary_says_the_invalid_items_will_be_left
                                                                                     qtbot: Any) -> None:
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
-    type_path(qtbot, dialog.path_edit, FIXTURES / "members_with_errors.csv")
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, FIXTURES / "members_with_errors.csv")
     assert "Invalid items block the import" in reads(dialog.summary)
     tick(qtbot, dialog.skip_box)
     # the box is ticked and Import is on: the summary no longer says the import is blocked
@@ -379,9 +376,7 @@ def test_a_column_left_out_is_explained_in_the_windows_words_not_the_command_lin
     sheet.write_text("Name,Email,Flat\nAnna,anna@example.org,3A\n", encoding="utf-8")
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
-    type_path(qtbot, dialog.path_edit, sheet)
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, sheet)
     said = reads(dialog.summary)
     assert "column 'Flat' not imported" in said and "--map" not in said
     assert "Flat=notes" in said and "Columns" in said
@@ -417,9 +412,7 @@ def test_a_file_that_cannot_be_read_is_said_in_red_like_the_apps_other_refusals(
     qtbot.waitUntil(lambda: "no such file" in dialog.summary.text(), timeout=WAIT_MS)
     assert dialog.summary.text() == f"{tmp_path / 'members-2025.csv'}: there is no such file."
     assert red_ink(dialog.summary) > 20
-    type_path(qtbot, dialog.path_edit, FIXTURES / "google_contacts.csv")  # the right file: no longer a refusal
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, FIXTURES / "google_contacts.csv")  # the right file: no longer a refusal
     assert "3 to add" in dialog.summary.text()
     assert red_ink(dialog.summary) == 0
 
@@ -434,9 +427,7 @@ def test_a_sheet_of_working_groups_updates_the_members_it_names_and_says_so(grou
     sheet.write_text("Name,Working group\nAna López,Housing\nBen Ortiz,Outreach\n", encoding="utf-8")
     dialog = ImportDialog(group)
     qtbot.addWidget(dialog)
-    type_path(qtbot, dialog.path_edit, sheet)
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, sheet)
     assert "0 to add, 2 to update" in dialog.summary.text()
     assert rows(dialog) == [("Update", "line 2", "Ana López", "Ana López (same name): adds working group Housing"),
                             ("Update", "line 3", "Ben Ortiz", "Ben Ortiz (same name): adds working group Outreach")]
@@ -470,9 +461,7 @@ def test_a_sheet_of_twenty_thousand_columns_is_summed_up_in_a_few_words(group: G
     sheet.write_text(header + "\nAnna," + ",".join("x" * 20_000) + "\n", encoding="utf-8")
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
-    type_path(qtbot, dialog.path_edit, sheet)
-    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    typed_and_planned(dialog, qtbot, sheet)
     said = reads(dialog.summary)
     assert "columns 'Spalte 1', 'Spalte 2'," in said and "'Spalte 10' and 19,990 more not imported" in said
     assert "Spalte 11'" not in said and len(said) < 600

@@ -7,6 +7,8 @@ import asyncio
 import logging
 import ssl
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,25 @@ def node(group: Group, *peers: SyncNode) -> SyncNode:
 async def joined(founder_node: SyncNode, data_dir: Path, name: str) -> Group:
     code = await founder_node.create_invite(3600)
     return await redeem_invite(data_dir, code, name)
+
+
+@asynccontextmanager
+async def office_and_door(group: Group, data_dir: Path) -> AsyncIterator[tuple[SyncNode, Group, SyncNode]]:
+    """The office laptop (the group fixture's, the admin's) and a door laptop that joined it, both
+    nodes running and linked: the office's node, the door laptop's group, and its node. Stopped
+    and closed after, whatever the test stopped already."""
+    office = node(group)
+    await office.start()
+    door = await joined(office, data_dir, "door laptop 2")
+    door_node = node(door, office)
+    await door_node.start()
+    try:
+        await until(lambda: [x.state for x in office.peers()] == ["connected"], what="the door connected")
+        yield office, door, door_node
+    finally:
+        await door_node.stop()
+        await office.stop()
+        door.close()
 
 
 async def test_each_connection_certificate_is_new_names_nothing_and_nothing_goes_to_disk(group):

@@ -13,11 +13,10 @@ import base64
 
 import pytest
 
-from organiser.core.errors import OrganiserError
 from organiser.net.handshake import PeerRefused, member_handshake
 from organiser.net.transport import close_quietly, dial
 from organiser.services.group import Group
-from tests.net.test_node import joined, node, until
+from tests.net.test_node import office_and_door, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -45,13 +44,7 @@ def _everything_in(group: Group) -> bytes:
 
 
 async def test_the_door_laptop_knocking_after_its_removal_receives_nothing_of_it(tmp_path, group):
-    office = node(group)
-    await office.start()
-    door = await joined(office, tmp_path / "door", "door laptop 2")
-    door_node = node(door, office)
-    await door_node.start()
-    try:
-        await until(lambda: [x.state for x in office.peers()] == ["connected"], what="the door connected")
+    async with office_and_door(group, tmp_path / "door") as (office, door, door_node):
         await door_node.stop()
         group.membership.remove("door laptop 2")
         removal = _removal_of(group, door.device_id)
@@ -70,46 +63,15 @@ async def test_the_door_laptop_knocking_after_its_removal_receives_nothing_of_it
             await member_handshake(door, link.reader, link.writer, link.channel)
         await close_quietly(link.writer)
         assert received and not _shows(bytes(received), removal)
-    finally:
-        await door_node.stop()
-        await office.stop()
-        door.close()
 
 
 async def test_the_door_laptop_cut_off_at_its_removal_keeps_nothing_of_it(tmp_path, group):
     from organiser.services.removed_here import REMOVED_NOTICE
 
-    office = node(group)
-    await office.start()
-    door = await joined(office, tmp_path / "door", "door laptop 2")
-    door_node = node(door, office)
-    await door_node.start()
-    try:
-        await until(lambda: [x.state for x in office.peers()] == ["connected"], what="the door connected")
+    async with office_and_door(group, tmp_path / "door") as (_office, door, door_node):
         group.membership.remove("door laptop 2")
         await until(lambda: bool(door.replica.meta(REMOVED_NOTICE)), what="the door laptop told")
         await door_node.stop()
         removal = _removal_of(group, door.device_id)
         assert _shows(_everything_in(group), removal)  # the office holds it, as it should
         assert not _shows(_everything_in(door), removal)
-    finally:
-        await door_node.stop()
-        await office.stop()
-        door.close()
-
-
-async def test_organiser_sync_from_the_removed_door_laptop_is_still_told_it_was_removed(tmp_path, group):
-    from organiser.net.link import sync_with
-
-    office = node(group)
-    await office.start()
-    door = await joined(office, tmp_path / "door", "door laptop 2")
-    try:
-        await sync_with(door, "127.0.0.1", office.port)
-        group.membership.remove("door laptop 2")
-        with pytest.raises(OrganiserError, match="removed from the group"):
-            await sync_with(door, "127.0.0.1", office.port)
-        assert door.membership_status()["removed"]
-    finally:
-        door.close()
-        await office.stop()

@@ -11,7 +11,7 @@ import pytest
 
 from organiser.services.group import Group
 from organiser.services.removed_here import removed_here
-from tests.net.test_node import joined, node, until
+from tests.net.test_node import joined, node, office_and_door, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -21,23 +21,13 @@ def _told(group: Group) -> bool:
 
 
 async def test_a_door_laptop_removed_while_connected_is_told_it_was_removed(tmp_path, group):
-    office = node(group)  # the group fixture's laptop, the admin's
-    await office.start()
-    door_group = await joined(office, tmp_path / "door", "door laptop 2")
-    door = node(door_group, office)
-    await door.start()
-    try:
-        await until(lambda: [x.state for x in office.peers()] == ["connected"], what="the door connected")
+    async with office_and_door(group, tmp_path / "door") as (_office, door_group, _door):
         group.membership.remove("door laptop 2")
         await until(lambda: _told(door_group), what="the door told it was removed")
         door_group.members.add("Ana López")  # checked in at the door afterwards
         here = removed_here(door_group)
         assert here is not None and here.not_reached == 1
         assert here.who_and_when().startswith(f"{group.device_name} said so on ")
-    finally:
-        await door.stop()
-        door_group.close()
-        await office.stop()
 
 
 async def test_a_door_laptop_removed_while_away_is_told_at_its_first_knock(tmp_path, group):

@@ -73,15 +73,11 @@ def _admit_puppets(middle, names: list[str]) -> list[str]:
     members reached one step (what an earlier version signed): they wait for an admin. Their ids."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from organiser.core.changeset import Op
     from organiser.core.keys import device_id_for, public_key_hex
-    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
-    from organiser.core.records import new_id
-    from tests.bad_peer import BadPeer
+    from tests.bad_peer import BadPeer, admission
 
     keys = [public_key_hex(Ed25519PrivateKey.generate()) for _name in names]
-    ops = [Op(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key, "name": name,
-                                                 "invite": ""}) for key, name in zip(keys, names, strict=True)]
+    ops = [admission(key, name) for key, name in zip(keys, names, strict=True)]
     middle.replica.apply([BadPeer(middle).sign(ops)])
     return [device_id_for(key) for key in keys]
 

@@ -107,17 +107,11 @@ def test_a_puppets_flood_lists_a_thousand_laptops_says_more_wait_and_a_vouch_bri
     leaves out, and the roster holds none of theirs until an admin names one."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from organiser.core.changeset import GENESIS, Op, sign_changeset
+    from organiser.core.changeset import GENESIS, sign_changeset
     from organiser.core.keys import device_id_for, public_key_hex
-    from organiser.core.membership import ADMIT, MEMBERSHIP_KIND
     from organiser.core.membership_limits import MAX_MEMBER_ADMISSIONS
-    from organiser.core.records import new_id
     from organiser.store.waiting_devices import MAX_LISTED
-    from tests.bad_peer import BadPeer
-
-    def admission(key: str, name: str) -> Op:
-        return Op(MEMBERSHIP_KIND, new_id(), ADMIT, {"device": device_id_for(key), "public_key": key, "name": name,
-                                                     "invite": ""})
+    from tests.bad_peer import BadPeer, admission
 
     a = create_group(tmp_path / "a", "Tenants Union", "office laptop")
     a.membership.set_policy(members_may_invite=True)

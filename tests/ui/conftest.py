@@ -82,6 +82,17 @@ def warnings_shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return shown
 
 
+@pytest.fixture
+def large_font(qapp: QApplication) -> Iterator[None]:
+    """The system's font half as large again (a desktop's large-text setting, for eyes that need it)."""
+    usual = qapp.font()
+    large = qapp.font()
+    large.setPointSizeF(usual.pointSizeF() * 1.5)
+    qapp.setFont(large)
+    yield
+    qapp.setFont(usual)
+
+
 def with_modal(trigger: Callable[[], Any], handle: Callable[[QWidget], None]) -> Any:
     """Run `trigger` (which opens a modal dialog) and let `handle` drive that dialog. The dialog
     is looked for on each turn of the event loop for up to 5 s (a menu may open first)."""

@@ -67,7 +67,7 @@ def main(out: Path) -> None:
     window.show()
     window.events_view.select(event)
     window.switch_to("meeting")
-    window.meeting_view.proposal_view.setCurrentIndex(window.meeting_view.proposals.index(0))
+    window.meeting_view.decisions.proposal_view.setCurrentIndex(window.meeting_view.decisions.proposals.index(0))
     app.processEvents()
     window.grab().save(str(out / "meeting-1280x800.png"))
     window.close()

@@ -159,7 +159,7 @@ def test_the_right_click_menu_removes_the_item_being_discussed_and_the_projector
     assert shown(view) == ["1. Welcome  [0:00 of 5 min]", "▶ 2. Garden"]
     assert "Now: <b>Garden</b>" in view.current_label.text()
     qtbot.waitUntil(lambda: projector.item.text() == "Garden", timeout=3000)
-    assert view.proposals.row_of(proposal.id) >= 0  # the decision stays with the meeting
+    assert view.decisions.proposals.row_of(proposal.id) >= 0  # the decision stays with the meeting
     qtbot.keyClick(projector, Qt.Key.Key_Escape)
 
 
@@ -208,10 +208,10 @@ def test_edit_delete_with_the_keys_in_the_proposals_removes_no_agenda_item(agend
     window, event_id, _items = agenda
     view = window.meeting_view
     proposal = window.group.proposals.add(event_id, "Paint the banner", "consent")
-    qtbot.waitUntil(lambda: view.proposals.row_of(proposal.id) >= 0, timeout=3000)
+    qtbot.waitUntil(lambda: view.decisions.proposals.row_of(proposal.id) >= 0, timeout=3000)
     click_row(qtbot, view.agenda_view, 0)
-    click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
-    view.proposal_view.setFocus()
+    click_row(qtbot, view.decisions.proposal_view, view.decisions.proposals.row_of(proposal.id))
+    view.decisions.proposal_view.setFocus()
     asked: list[str] = []  # a question here would be the bug: recorded (and answered No), not waited for
     monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text)
                         or QMessageBox.StandardButton.No)

@@ -72,17 +72,17 @@ def test_alt_and_the_underlined_letter_records_the_vote(window: MainWindow, qtbo
     activate(window, qtbot)
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
     view = window.meeting_view
-    assert view.vote_button.isEnabled() and view.voter.count() > 1, "an open proposal, with voters"
-    first = view.voter.itemText(0)
-    choose(qtbot, view.voter, first)
-    tally = view.tally_label.text()
-    letter = underlined(view.vote_button.text())
+    assert view.decisions.vote_button.isEnabled() and view.decisions.voter.count() > 1, "an open proposal, with voters"
+    first = view.decisions.voter.itemText(0)
+    choose(qtbot, view.decisions.voter, first)
+    tally = view.decisions.tally_label.text()
+    letter = underlined(view.decisions.vote_button.text())
     assert letter is not None
     key = getattr(Qt.Key, f"Key_{letter.upper()}")
     qtbot.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.AltModifier)
     # recorded: the tally counts it, and the next voter down the list is chosen
-    qtbot.waitUntil(lambda: view.voter.currentIndex() == 1, timeout=2000)
-    assert view.tally_label.text() != tally
+    qtbot.waitUntil(lambda: view.decisions.voter.currentIndex() == 1, timeout=2000)
+    assert view.decisions.tally_label.text() != tally
 
 
 def dialog_letters(dialog: QWidget) -> dict[str, list[str]]:

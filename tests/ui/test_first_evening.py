@@ -208,7 +208,7 @@ def test_a_refused_quorum_is_said_without_the_internal_field_name(meeting: Any, 
         qtbot.keyClick(dialog.quorum, Qt.Key.Key_Return)
         said.append(dialog.error.text())
 
-    with_modal(lambda: click(qtbot, window.meeting_view.new_proposal_button), fill_in)
+    with_modal(lambda: click(qtbot, window.meeting_view.decisions.new_proposal_button), fill_in)
     assert said == ["200% is not a share between 0% and 100%."]  # was "quorum: 200% is not…"
 
 
@@ -261,7 +261,7 @@ def test_who_votes_is_chosen_in_words_not_typed_as_a_command(meeting: Any, qtbot
         choose(qtbot, dialog.voters, "Members of the working group Legal")
         click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
 
-    with_modal(lambda: click(qtbot, window.meeting_view.new_proposal_button), fill_in)
+    with_modal(lambda: click(qtbot, window.meeting_view.decisions.new_proposal_button), fill_in)
     (banner,) = [p for p in window.group.proposals.list(event_id) if p.title == "Buy a new banner"]
     assert banner.voters_text == "role:working group: Legal"
 
@@ -350,13 +350,13 @@ def test_record_vote_and_close_are_greyed_until_there_is_a_proposal(window: Main
     """Both were enabled in a meeting with no proposal, and a click on them did nothing."""
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Meeting
     view = window.meeting_view
-    assert view.event_id == door.id and view.proposals.rowCount() == 0
-    assert not view.vote_button.isEnabled() and not view.close_button.isEnabled()
+    assert view.event_id == door.id and view.decisions.proposals.rowCount() == 0
+    assert not view.decisions.vote_button.isEnabled() and not view.decisions.close_button.isEnabled()
 
     def propose(dialog: QWidget) -> None:
         _type_into(qtbot, dialog.title, "Start a rent strike in March")
         click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
 
-    with_modal(lambda: click(qtbot, view.new_proposal_button), propose)
-    assert view.selected_proposal() is not None
-    assert view.vote_button.isEnabled() and view.close_button.isEnabled()
+    with_modal(lambda: click(qtbot, view.decisions.new_proposal_button), propose)
+    assert view.decisions.selected_proposal() is not None
+    assert view.decisions.vote_button.isEnabled() and view.decisions.close_button.isEnabled()

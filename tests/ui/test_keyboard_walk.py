@@ -322,15 +322,15 @@ def test_a_new_proposal_has_the_keys_so_the_votes_come_next(meeting: tuple[MainW
 
     def new_proposal() -> None:  # Alt+P: the button presses itself a moment later, as it shows pressed
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
-        qtbot.waitUntil(lambda: any("Strike in March" in str(view.proposals.index(row, 0).data())
-                                    for row in range(view.proposals.rowCount())), timeout=3000)
+        qtbot.waitUntil(lambda: any("Strike in March" in str(view.decisions.proposals.index(row, 0).data())
+                                    for row in range(view.decisions.proposals.rowCount())), timeout=3000)
 
     with_modal(new_proposal, put)
     activate(window, qtbot)  # as the window manager does when the dialog closes
-    assert QApplication.focusWidget() is view.proposal_view
-    assert "Strike in March" in view.proposal_view.currentIndex().data()
-    qtbot.keyClick(view.proposal_view, Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is view.voter
+    assert QApplication.focusWidget() is view.decisions.proposal_view
+    assert "Strike in March" in view.decisions.proposal_view.currentIndex().data()
+    qtbot.keyClick(view.decisions.proposal_view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.decisions.voter
 
 
 def test_the_keyboard_shortcuts_page_lists_the_keys_the_views_take(window: MainWindow, qtbot: Any) -> None:

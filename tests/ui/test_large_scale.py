@@ -4,10 +4,8 @@ button lies past the screen's right edge where no scrolling reaches it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton, QStyle, QTableView, QWidget
 
@@ -106,19 +104,8 @@ def cut_headings(table: QTableView) -> list[str]:
     return cut
 
 
-@pytest.fixture
-def large_text(qapp: QApplication) -> Iterator[None]:
-    """The system's font half as large again (a desktop's large-text setting)."""
-    usual = qapp.font()
-    large = qapp.font()
-    large.setPointSizeF(usual.pointSizeF() * 1.5)
-    qapp.setFont(large)
-    yield
-    qapp.setFont(usual)
-
-
 def test_in_a_large_font_the_door_list_and_the_task_lists_show_their_headings_whole(
-        large_text: None, window: MainWindow, qtbot: Any) -> None:
+        large_font: None, window: MainWindow, qtbot: Any) -> None:
     """A large-font setting (half as large again): the door list's "Checked in" read "Checked ir"."""
     size_window(window, qtbot, (1366, 768))
     activate(window, qtbot)

@@ -48,9 +48,9 @@ def test_markup_in_a_peers_proposal_title_shows_as_typed_not_as_a_fake_tally(mee
         Op("proposal", pid, "method", "vote"), Op("proposal", pid, "options", ["yes <i>", "no"])])],
         source=bad_laptop.device_id)
     assert result.applied == 1, result.refused
-    qtbot.waitUntil(lambda: view.proposals.row_of(pid) >= 0, timeout=3000)
-    click_row(qtbot, view.proposal_view, view.proposals.row_of(pid))
-    text = shown(view.tally_label)
+    qtbot.waitUntil(lambda: view.decisions.proposals.row_of(pid) >= 0, timeout=3000)
+    click_row(qtbot, view.decisions.proposal_view, view.decisions.proposals.row_of(pid))
+    text = shown(view.decisions.tally_label)
     assert text.startswith(FAKE_TALLY + "\n")  # the title, characters as sent
     assert "yes <i>: 0, no: 0" in text
     assert "yes: 40" not in text.replace(FAKE_TALLY, "")
@@ -88,15 +88,15 @@ def test_markup_in_a_peers_title_shows_as_typed_in_the_question_asked_about_it(m
     strike = bad_laptop.proposals.add(event_id, "Rent strike<br><!--", "consent")
     bad_laptop.proposals.close(strike.id, "<b>Carried</b>")
     sync_pair(window.group, bad_laptop)
-    qtbot.waitUntil(lambda: view.proposals.row_of(strike.id) >= 0, timeout=3000)
-    click_row(qtbot, view.proposal_view, view.proposals.row_of(strike.id))
+    qtbot.waitUntil(lambda: view.decisions.proposals.row_of(strike.id) >= 0, timeout=3000)
+    click_row(qtbot, view.decisions.proposal_view, view.decisions.proposals.row_of(strike.id))
     asked: list[str] = []
 
     def read_and_refuse(box: Any) -> None:
         asked.append(reads(box.findChild(QLabel, "qt_msgbox_label")))
         click(qtbot, box.button(QMessageBox.StandardButton.No))
 
-    with_modal(lambda: click(qtbot, view.reopen_button), read_and_refuse)
+    with_modal(lambda: click(qtbot, view.decisions.reopen_button), read_and_refuse)
     assert asked == ["Reopen 'Rent strike<br><!--'? Its outcome ('<b>Carried</b>') is cleared and votes can change "
                      "again; Who changed what… keeps what it was."]
     assert window.group.proposals.get(strike.id).status == "closed"
@@ -122,11 +122,11 @@ def test_votes_without_member_and_odd_results_leave_view_and_projector_working(m
                        Op("meeting", meeting_id, "item_since", "2026-11-26T19:00")]),
     ], source=bad_laptop.device_id)
     assert result.applied == 3, result.refused
-    qtbot.waitUntil(lambda: view.proposals.rowCount() == 2 and view.agenda.state is not None
+    qtbot.waitUntil(lambda: view.decisions.proposals.rowCount() == 2 and view.agenda.state is not None
                     and view.agenda.state.current_item == item.id, timeout=3000)
-    for row in range(view.proposals.rowCount()):
-        click_row(qtbot, view.proposal_view, row)
-        assert "yes: 0, no: 0" in shown(view.tally_label)
+    for row in range(view.decisions.proposals.rowCount()):
+        click_row(qtbot, view.decisions.proposal_view, row)
+        assert "yes: 0, no: 0" in shown(view.decisions.tally_label)
     assert "Now: Welcome" in shown(view.current_label)
     assert view.agenda.index(0).data().startswith("▶ 1. Welcome")
     qtbot.keyClick(window, Qt.Key.Key_F11)

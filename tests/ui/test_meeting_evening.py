@@ -202,11 +202,12 @@ def test_a_closed_proposal_offers_no_record_vote_or_close(meeting: Any, minutes_
     minutes_laptop.proposals.close(strike.id, "Carried")
     sync_pair(window.group, minutes_laptop)
     shown = "Start a rent strike (vote) — closed: Carried"
-    qtbot.waitUntil(lambda: any(view.proposals.index(r).data() == shown for r in range(view.proposals.rowCount())),
+    proposals = view.decisions.proposals
+    qtbot.waitUntil(lambda: any(proposals.index(r).data() == shown for r in range(proposals.rowCount())),
                     timeout=3000)
-    click_row(qtbot, view.proposal_view, row_of_text(view.proposal_view, shown))
-    assert "Closed: Carried" in view.tally_label.text()
-    assert not view.vote_button.isEnabled() and not view.close_button.isEnabled()
+    click_row(qtbot, view.decisions.proposal_view, row_of_text(view.decisions.proposal_view, shown))
+    assert "Closed: Carried" in view.decisions.tally_label.text()
+    assert not view.decisions.vote_button.isEnabled() and not view.decisions.close_button.isEnabled()
 
 
 def test_a_proposal_closed_too_early_is_reopened_and_takes_votes_again(meeting: Any, qtbot: Any) -> None:
@@ -218,33 +219,34 @@ def test_a_proposal_closed_too_early_is_reopened_and_takes_votes_again(meeting: 
     ana = window.group.members.add("Ana Lopez").id
     window.group.events.checkin(event_id, ana)
     window.group.proposals.add(event_id, "Start a rent strike", "vote", options=["For", "Against"])
-    qtbot.waitUntil(lambda: view.proposals.rowCount() == 1, timeout=3000)
-    click_row(qtbot, view.proposal_view, 0)
+    qtbot.waitUntil(lambda: view.decisions.proposals.rowCount() == 1, timeout=3000)
+    click_row(qtbot, view.decisions.proposal_view, 0)
 
     def say_outcome(dialog: Any) -> None:
         assert dialog.labelText() == "Outcome (what was decided):"
         qtbot.keyClicks(dialog.findChild(QLineEdit), "Carried")
         click(qtbot, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
 
-    with_modal(lambda: click(qtbot, view.close_button), say_outcome)
-    assert "Closed: Carried" in view.tally_label.text()
-    assert view.reopen_button.isVisible() and not view.close_button.isVisible()
+    with_modal(lambda: click(qtbot, view.decisions.close_button), say_outcome)
+    assert "Closed: Carried" in view.decisions.tally_label.text()
+    assert view.decisions.reopen_button.isVisible() and not view.decisions.close_button.isVisible()
     asked: list[str] = []
 
     def answer_yes(box: Any) -> None:
         asked.append(box.text())
         click(qtbot, box.button(QMessageBox.StandardButton.Yes))
 
-    with_modal(lambda: click(qtbot, view.reopen_button), answer_yes)
+    with_modal(lambda: click(qtbot, view.decisions.reopen_button), answer_yes)
     assert asked == ["Reopen 'Start a rent strike'? Its outcome ('Carried') is cleared and votes can change again; "
                      "Who changed what… keeps what it was."]
-    assert "Closed" not in view.tally_label.text()
-    assert view.close_button.isVisible() and view.close_button.isEnabled() and not view.reopen_button.isVisible()
-    choose(qtbot, view.voter, "Ana Lopez")
-    choose(qtbot, view.choice, "Against")
-    click(qtbot, view.vote_button)
-    assert "Against: <b>1</b>" in view.tally_label.text()
-    assert window.group.proposals.show(view.selected_proposal())["status"] == "open"
+    assert "Closed" not in view.decisions.tally_label.text()
+    assert view.decisions.close_button.isVisible() and view.decisions.close_button.isEnabled()
+    assert not view.decisions.reopen_button.isVisible()
+    choose(qtbot, view.decisions.voter, "Ana Lopez")
+    choose(qtbot, view.decisions.choice, "Against")
+    click(qtbot, view.decisions.vote_button)
+    assert "Against: <b>1</b>" in view.decisions.tally_label.text()
+    assert window.group.proposals.show(view.decisions.selected_proposal())["status"] == "open"
 
 
 # ---- the projector ------------------------------------------------------------------------------
@@ -340,8 +342,8 @@ def test_a_proposal_put_on_another_laptop_is_ready_for_votes_here(meeting: Any, 
     sync_pair(window.group, minutes_laptop)
     minutes_laptop.proposals.add(event_id, "Start a rent strike", "vote", options=["For", "Against"])
     sync_pair(window.group, minutes_laptop)
-    qtbot.waitUntil(lambda: "Start a rent strike" in view.tally_label.text(), timeout=3000)
-    assert view.vote_button.isEnabled()
+    qtbot.waitUntil(lambda: "Start a rent strike" in view.decisions.tally_label.text(), timeout=3000)
+    assert view.decisions.vote_button.isEnabled()
 
 
 def test_after_a_vote_is_recorded_the_next_person_is_ready_and_the_tally_says_how_many_voted(
@@ -356,17 +358,18 @@ def test_after_a_vote_is_recorded_the_next_person_is_ready_and_the_tally_says_ho
     for name in ("Ana Lopez", "Bo Chen", "Chidi Eze"):
         group.events.checkin(event_id, group.members.add(name).id)
     proposal = group.proposals.add(event_id, "Start a rent strike", "vote", options=["For", "Against"])
-    qtbot.waitUntil(lambda: view.proposals.row_of(proposal.id) >= 0, timeout=3000)
-    click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
-    qtbot.waitUntil(lambda: view.voter.findText("Chidi Eze") >= 0, timeout=3000)
-    choose(qtbot, view.voter, "Ana Lopez")
-    choose(qtbot, view.choice, "For")
-    qtbot.mouseClick(view.vote_button, Qt.MouseButton.LeftButton)
-    assert "For: <b>1</b>" in view.tally_label.text() and "1 has voted" in view.tally_label.text()
-    following = view.voter.itemText(view.voter.findText("Ana Lopez") + 1)
-    assert view.voter.currentText() == following  # the next person in the list, ready
-    choose(qtbot, view.choice, "Against")
-    qtbot.mouseClick(view.vote_button, Qt.MouseButton.LeftButton)
-    assert "Against: <b>1</b>" in view.tally_label.text() and "2 have voted" in view.tally_label.text()
+    qtbot.waitUntil(lambda: view.decisions.proposals.row_of(proposal.id) >= 0, timeout=3000)
+    click_row(qtbot, view.decisions.proposal_view, view.decisions.proposals.row_of(proposal.id))
+    qtbot.waitUntil(lambda: view.decisions.voter.findText("Chidi Eze") >= 0, timeout=3000)
+    choose(qtbot, view.decisions.voter, "Ana Lopez")
+    choose(qtbot, view.decisions.choice, "For")
+    qtbot.mouseClick(view.decisions.vote_button, Qt.MouseButton.LeftButton)
+    assert "For: <b>1</b>" in view.decisions.tally_label.text() and "1 has voted" in view.decisions.tally_label.text()
+    following = view.decisions.voter.itemText(view.decisions.voter.findText("Ana Lopez") + 1)
+    assert view.decisions.voter.currentText() == following  # the next person in the list, ready
+    choose(qtbot, view.decisions.choice, "Against")
+    qtbot.mouseClick(view.decisions.vote_button, Qt.MouseButton.LeftButton)
+    tally = view.decisions.tally_label.text()
+    assert "Against: <b>1</b>" in tally and "2 have voted" in tally
     assert {m: c for m, c in group.proposals.tally(proposal.id).votes.items()} == {"Ana Lopez": "For",
                                                                                    following: "Against"}

@@ -132,13 +132,13 @@ def test_empty_agenda_decisions_and_minutes_say_how_to_add_the_first(meeting, qt
     window, _event_id = meeting
     view = window.meeting_view
     assert view.agenda_empty.isVisible() and view.agenda_empty.text().startswith("No agenda items yet: add one")
-    assert view.proposals_empty.isVisible() and "New proposal" in view.proposals_empty.text()
+    assert view.decisions.proposals_empty.isVisible() and "New proposal" in view.decisions.proposals_empty.text()
     assert view.editor.text.placeholderText().startswith("No minutes yet: type here")
     qtbot.mouseClick(view.item_title, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(view.item_title, "Welcome")
     qtbot.keyClick(view.item_title, Qt.Key.Key_Return)
     assert not view.agenda_empty.isVisible()  # the first item is there: the hint goes
-    assert view.proposals_empty.isVisible()
+    assert view.decisions.proposals_empty.isVisible()
 
 
 def test_reopened_on_the_meeting_it_shows_the_first_event_and_its_open_proposals_tally(
@@ -159,8 +159,8 @@ def test_reopened_on_the_meeting_it_shows_the_first_event_and_its_open_proposals
     window.show()
     assert window.current_view() == "meeting"
     qtbot.waitUntil(lambda: window.meeting_view.event_id == event_id, timeout=5000)
-    assert "Paint the banner green" in window.meeting_view.tally_label.text()
-    assert window.meeting_view.choice.count() == 2  # consent, objection: ready to record a vote
+    assert "Paint the banner green" in window.meeting_view.decisions.tally_label.text()
+    assert window.meeting_view.decisions.choice.count() == 2  # consent, objection: ready to record a vote
     window.close()
 
 
@@ -180,21 +180,22 @@ def test_a_vote_recorded_on_another_laptop_updates_the_tally(meeting, chair: Gro
     ana = window.group.members.add("Ana Test").id
     window.group.events.checkin(event_id, ana)
     proposal = window.group.proposals.add(event_id, "Buy a projector", "consensus")
-    qtbot.waitUntil(lambda: view.proposals.row_of(proposal.id) >= 0, timeout=3000)  # it shows
-    click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
-    assert "Buy a projector" in view.tally_label.text() and "agree: <b>0</b>" in view.tally_label.text()
+    qtbot.waitUntil(lambda: view.decisions.proposals.row_of(proposal.id) >= 0, timeout=3000)  # it shows
+    click_row(qtbot, view.decisions.proposal_view, view.decisions.proposals.row_of(proposal.id))
+    tally = view.decisions.tally_label.text()
+    assert "Buy a projector" in tally and "agree: <b>0</b>" in tally
     sync_pair(window.group, chair)
     chair.proposals.vote(proposal.id, ana, "agree")
     sync_pair(window.group, chair)
-    qtbot.waitUntil(lambda: "agree: <b>1</b>" in view.tally_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "agree: <b>1</b>" in view.decisions.tally_label.text(), timeout=3000)
 
 
 def test_make_task_from_a_proposal_lists_it_among_the_meetings_tasks(meeting, qtbot: Any) -> None:
     window, event_id = meeting
     view = window.meeting_view
     proposal = window.group.proposals.add(event_id, "Print flyers", "consent")
-    qtbot.waitUntil(lambda: view.proposals.row_of(proposal.id) >= 0, timeout=3000)  # it shows
-    click_row(qtbot, view.proposal_view, view.proposals.row_of(proposal.id))
+    qtbot.waitUntil(lambda: view.decisions.proposals.row_of(proposal.id) >= 0, timeout=3000)  # it shows
+    click_row(qtbot, view.decisions.proposal_view, view.decisions.proposals.row_of(proposal.id))
 
     def fill(dialog: Any) -> None:
         assert dialog.title.text() == "Print flyers"
@@ -202,7 +203,7 @@ def test_make_task_from_a_proposal_lists_it_among_the_meetings_tasks(meeting, qt
         qtbot.keyClicks(dialog.due, "2026-12-10")
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
 
-    with_modal(lambda: qtbot.mouseClick(view.task_from_proposal, Qt.MouseButton.LeftButton), fill)
+    with_modal(lambda: qtbot.mouseClick(view.decisions.task_from_proposal, Qt.MouseButton.LeftButton), fill)
     tasks = window.group.meetings.tasks(event_id)
     assert [(t.title, t.due) for t in tasks if t.title == "Print flyers"] == [("Print flyers", "2026-12-10")]
     assert "Print flyers — nobody yet, due Thu 10 Dec" in view.tasks_label.text()  # the clock: 26 November
@@ -260,7 +261,7 @@ def test_the_agenda_model_passes_the_model_tester(meeting, qtmodeltester: Any) -
     window.group.meetings.add_item(event_id, "Welcome")
     window.meeting_view.agenda.refresh()
     qtmodeltester.check(window.meeting_view.agenda)
-    qtmodeltester.check(window.meeting_view.proposals)
+    qtmodeltester.check(window.meeting_view.decisions.proposals)
 
 
 def test_moving_the_caret_by_hand_is_not_typing(meeting, qtbot: Any) -> None:

@@ -139,17 +139,6 @@ def test_peers_and_group_lays_out_a_network_note_that_arrives_late_without_overl
     assert cut_hints(window) == []
 
 
-@pytest.fixture
-def large_font(qapp: Any) -> Iterator[None]:
-    """The system's font half as large again (a large-font setting, for eyes that need it)."""
-    usual = qapp.font()
-    large = qapp.font()
-    large.setPointSizeF(usual.pointSizeF() * 1.5)
-    qapp.setFont(large)
-    yield
-    qapp.setFont(usual)
-
-
 def test_in_a_large_font_a_new_groups_empty_lists_say_what_goes_there_in_whole_lines(
         large_font: None, qtbot: Any, group: Group, tmp_path: Path) -> None:
     note = "The network did not start: [Errno 98] address already in use"
@@ -281,7 +270,7 @@ def test_the_meeting_on_a_1366x768_laptop_at_150_percent_scrolls_no_way_and_show
     settled(qtbot, lambda: fits_whole(view))
     assert sideways_scrolls(view) == []
     assert cut_off(view) == []
-    choose(qtbot, view.voter, long_name)  # her vote: a name longer than the column, cut with "…"
+    choose(qtbot, view.decisions.voter, long_name)  # her vote: a name longer than the column, cut with "…"
     settled(qtbot, lambda: fits_whole(view))
     assert sideways_scrolls(view) == []
     assert cut_off(view) == []
@@ -291,8 +280,8 @@ def test_the_meeting_on_a_1366x768_laptop_at_150_percent_scrolls_no_way_and_show
         qtbot.keyClicks(dialog.findChild(QLineEdit), "Carried: the strike starts on 1 January")
         click(qtbot, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
 
-    with_modal(lambda: click(qtbot, view.close_button), say_outcome)
-    qtbot.waitUntil(view.reopen_button.isVisible, timeout=2000)
+    with_modal(lambda: click(qtbot, view.decisions.close_button), say_outcome)
+    qtbot.waitUntil(view.decisions.reopen_button.isVisible, timeout=2000)
     settled(qtbot, lambda: fits_whole(view))
     assert sideways_scrolls(view) == []
     assert cut_off(view) == []
@@ -356,9 +345,9 @@ def test_the_dialogs_a_host_opens_during_the_meeting_show_whole_on_a_1366x768_la
     qtbot.waitUntil(door.door_banner.isVisible, timeout=2000)
     with_modal(lambda: click(qtbot, door.door_banner.buttons[0]), look("register and check in"))
     click_view(window, qtbot, "meeting")
-    with_modal(lambda: click(qtbot, meeting.new_proposal_button), look("new proposal"))
-    with_modal(lambda: click(qtbot, meeting.close_button), look("close with outcome"))
-    with_modal(lambda: click(qtbot, meeting.task_from_proposal), look("make task"))
+    with_modal(lambda: click(qtbot, meeting.decisions.new_proposal_button), look("new proposal"))
+    with_modal(lambda: click(qtbot, meeting.decisions.close_button), look("close with outcome"))
+    with_modal(lambda: click(qtbot, meeting.decisions.task_from_proposal), look("make task"))
     title: list[str] = []
 
     def read_title(dialog: Any) -> None:  # a task from the open proposal starts with its title, whole
@@ -369,7 +358,7 @@ def test_the_dialogs_a_host_opens_during_the_meeting_show_whole_on_a_1366x768_la
             title.append(field.text())
         assert field.text().startswith("Start the rent strike")
 
-    with_modal(lambda: click(qtbot, meeting.task_from_proposal), read_title)
+    with_modal(lambda: click(qtbot, meeting.decisions.task_from_proposal), read_title)
     assert title == [], "the task's title is cut"
     with_modal(lambda: click(qtbot, meeting.export_button), look("export minutes"))
     click(qtbot, meeting.history_button)
