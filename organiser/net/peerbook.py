@@ -179,7 +179,7 @@ def remember_listen_port(db: Database, port: int, addresses: list[str]) -> None:
 def choose_listen_port(db: Database, addresses: list[str]) -> int:
     """For an invite made while no node runs: the port the node will listen on when it starts on
     this network (`addresses`)."""
-    port = planned_listen_port(db, addresses)
+    port = port_to_listen_on(db, addresses)  # another network: the last venue's addresses go too
     if port is None:
         with socket.socket() as probe:  # a port free now, most likely free when the node starts
             probe.bind(("0.0.0.0", 0))

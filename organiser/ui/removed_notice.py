@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from organiser.services.group import Group
 from organiser.services.history import Write, summary
 from organiser.services.removed_here import HEADLINE, WHAT_IT_MEANS, RemovedHere, removed_here, what_did_not_reach
+from organiser.ui.clipboard import copy_privately
 from organiser.ui.history_dialog import rows_of
 from organiser.ui.widgets import size_on_screen
 from organiser.ui.wording import as_typed
@@ -153,5 +154,5 @@ class NotReachedDialog(QDialog):
         return "\n".join(f"{when}  {what}: {whole}" for when, _laptop, what, _shown, whole in self.rows)
 
     def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.text())
+        copy_privately(self.text())  # who came, by name: kept out of clipboard histories
         self.copy_button.setText("Copied")

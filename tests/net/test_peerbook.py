@@ -60,3 +60,15 @@ def test_a_port_kept_by_an_earlier_release_names_no_network_and_is_not_taken_aga
     port = peerbook.choose_listen_port(group.db, ["10.77.0.1"])
     assert peerbook.planned_listen_port(group.db, ["10.77.0.1"]) == port
     assert peerbook.planned_listen_port(group.db, ["10.77.0.9"]) is None  # another network
+
+
+def test_an_invite_made_at_another_venue_forgets_where_the_last_venues_laptops_were(group):
+    """`organiser invite` with no node running, at venue B, chooses the port the node will take
+    there: the addresses of the laptops met at venue A must go then, or the node started later at B
+    (its plan now says "this network") dials them, and a stranger at B reads where it was."""
+    peerbook.remember_listen_port(group.db, 40111, ["192.168.1.5"])  # venue A
+    peerbook.remember_address(group.db, "b" * 64, "192.168.1.20:40111")
+    assert peerbook.remembered(group.db)["b" * 64]["address"] == "192.168.1.20:40111"
+    port = peerbook.choose_listen_port(group.db, ["10.77.0.1"])  # venue B: an invite, no node
+    assert peerbook.port_to_listen_on(group.db, ["10.77.0.1"]) == port  # the node takes that port at B...
+    assert not peerbook.remembered(group.db).get("b" * 64, {}).get("address")  # ...and dials nothing of A
