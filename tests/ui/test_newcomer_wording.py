@@ -1,0 +1,52 @@
+"""What a new secretary reads on a first evening, as written: a laptop named with an apostrophe,
+the import's summary. Real sync nodes on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from organiser.services.group import create_group
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+from tests.ui.conftest import reads
+
+node_module = pytest.importorskip("organiser.net.node")
+
+
+@pytest.fixture
+def node_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def test_peers_and_group_names_sams_laptop_with_its_apostrophe_not_an_html_code(
+        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
+    """Sam names the laptop "Sam's laptop" when creating the group; Peers & group read
+    "This device, Sam&#x27;s laptop, is listening" while it was on no network."""
+    group = create_group(tmp_path / "a", "Riverside Tenants Union", "Sam's laptop")
+    here = node_module.SyncNode(group, listen_host="127.0.0.1", discovery=False)
+    node_loop.run_until_complete(here.start())
+    try:
+        window = MainWindow(group, here, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["peers"]), Qt.MouseButton.LeftButton)
+        said = reads(window.peers_view.state)
+        assert said.startswith("This device, Sam's laptop, is listening, but this laptop is not on a network")
+        assert "&#" not in said
+        window.close()
+    finally:
+        node_loop.run_until_complete(here.stop())
+        group.close()
