@@ -94,3 +94,31 @@ def test_once_a_laptop_joined_the_invite_no_longer_says_no_other_laptop_can_reac
         loop.run_until_complete(node.stop())
         for g in joined:
             g.close()
+
+
+def test_choose_in_the_import_window_opens_in_the_home_folder_not_where_the_app_was_started(
+        qtbot: Any, group: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started with `make run`, File > Import… > Choose… opened on the app's source folder (the
+    working directory); Sam's spreadsheet is in the home folder, where Save as PDF… already opens."""
+    from PySide6.QtWidgets import QFileDialog, QWidget
+
+    from organiser.ui.transfer_dialogs import ImportDialog
+    from tests.ui.conftest import with_modal
+
+    home, started_in = tmp_path / "home", tmp_path / "source"
+    home.mkdir()
+    started_in.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(started_in)
+    dialog = ImportDialog(group)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    seen: list[str] = []
+
+    def look(chooser: QWidget) -> None:
+        assert isinstance(chooser, QFileDialog)
+        seen.append(chooser.directory().absolutePath())
+        chooser.reject()
+
+    with_modal(lambda: qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton), look)
+    assert seen == [str(home)]
