@@ -42,8 +42,15 @@ def _value(write: Write) -> str:
         return write.value_name
     if isinstance(write.value, bool):
         return "yes" if write.value else "no"
-    if write.value is None or write.value == "":
+    if write.value is None or write.value == "" or write.value == []:
         return "(empty)"
+    if isinstance(write.value, list):  # a member's emails or phones: as a person lists them, not Python's ['…']
+        return ", ".join(str(v) for v in write.value)
+    if write.field.endswith("_at") and isinstance(write.value, str):  # checked in at: the clock on the wall
+        try:
+            return _local(write.value)[:16]
+        except ValueError:
+            return write.value
     return write.value if isinstance(write.value, str) else str(write.value)
 
 

@@ -1,0 +1,64 @@
+"""The removed door laptop's list of what did not reach the group, as its volunteer copies it for an
+admin: each change in the words and the clock the app shows elsewhere, not Python's or the wire's."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from organiser.core.bus import PeersChanged
+from organiser.services.group import create_group
+from organiser.services.removed_here import REMOVED_NOTICE
+from organiser.ui.main_window import MainWindow
+from organiser.ui.settings import UiSettings
+from tests.conftest import add_device, sync_pair
+from tests.ui.conftest import click, open_event, with_modal
+from tests.ui.test_door import type_at_door
+
+
+def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: Any, tmp_path: Path) -> None:
+    """A walk-in registered with an email and checked in on the removed door laptop was listed as
+    "emails: ['marta.q@example.org']" and "checked in at: 2026-12-02T17:36:00+00:00"."""
+    office = create_group(tmp_path / "office", "Riverside Tenants Union", "Sam's laptop")
+    door = add_device(office, tmp_path / "door", "Door laptop")
+    try:
+        event = office.events.add("General assembly", "2031-03-06T19:00")
+        sync_pair(office, door)
+        win = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(win)
+        win.show()
+        open_event(qtbot, win, event.id)
+        office.membership.remove("Door laptop")
+        door.replica.set_meta(REMOVED_NOTICE, f"{int(time.time()) - 1} {office.device_id}")
+        door.bus.publish(PeersChanged())
+        notice = win.removed_notice
+        qtbot.waitUntil(notice.isVisible, timeout=3000)
+
+        detail = win.events_view.detail
+        type_at_door(qtbot, win, "Marta Quispe")
+
+        def register(dialog: Any) -> None:
+            dialog.contact.setFocus()
+            qtbot.keyClicks(dialog.contact, "marta.q@example.org")
+            click(qtbot, next(b for b in dialog.buttons.buttons() if b.text().startswith("&Register")))
+
+        with_modal(lambda: click(qtbot, detail.door_banner.buttons[0]), register)
+        qtbot.waitUntil(notice.list_button.isEnabled, timeout=3000)
+        click(qtbot, notice.list_button)
+        dialog = notice.dialog
+        changed = [dialog.model.index(r, 2).data() for r in range(dialog.model.rowCount())]
+        assert any("emails: marta.q@example.org" in c for c in changed), changed
+        said = " ".join(changed)
+        assert "['" not in said
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", said), said  # the wire's clock
+        click(qtbot, dialog.copy_button)
+        copied = QApplication.clipboard().text()
+        assert "['" not in copied and not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", copied), copied
+        dialog.close()
+    finally:
+        office.close()
+        door.close()
