@@ -122,3 +122,34 @@ def test_choose_in_the_import_window_opens_in_the_home_folder_not_where_the_app_
 
     with_modal(lambda: qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton), look)
     assert seen == [str(home)]
+
+
+def test_the_door_s_list_of_names_does_not_lie_over_yes_maybe_no(qtbot: Any, window: Any) -> None:
+    """Sam types "anabel" to record Ana's RSVP and goes for Yes: the list of matching names opened right
+    over Yes / Maybe / No, so the click meant for Yes picked a name, and picking a name checks that
+    person in (a day before the meeting)."""
+    from PySide6.QtCore import QRect
+
+    from tests.ui.conftest import click, open_event
+
+    group = window.group
+    event = group.events.add("General assembly", "2031-03-06T19:00")
+    for name in ("Anabel Ruiz", "Anabel Ortiz"):
+        group.members.add(name)
+    open_event(qtbot, window, event.id)
+    detail = window.events_view.detail
+    field = detail.checkin_search
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(field, "anabel")
+    popup = field.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    names_at = QRect(popup.mapToGlobal(popup.rect().topLeft()), popup.size())
+    for answer, button in detail.answer.buttons.items():
+        at = QRect(button.mapToGlobal(button.rect().topLeft()), button.size())
+        assert not names_at.intersects(at), f"the list of names covers {answer}"
+    qtbot.keyClicks(field, " r")  # one name left
+    popup.hide()  # as the click outside it does
+    click(qtbot, detail.answer.buttons["yes"])
+    ana = next(m for m in group.members.list() if m.name == "Anabel Ruiz")
+    assert group.events.rsvp_of(event.id, ana.id).answer == "yes"
+    assert not group.events.rsvp_of(event.id, ana.id).checked_in_at
