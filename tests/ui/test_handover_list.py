@@ -101,3 +101,35 @@ def test_incidents_do_not_say_nothing_was_refused_under_a_removed_laptop_that_wa
         window.close()
         door.close()
         office.close()
+
+
+def test_remove_device_chooses_the_laptop_selected_in_the_groups_devices(qtbot: Any, tmp_path: Path) -> None:
+    """Sam clicked Door laptop in The group's devices, then Remove device…: the dialog asked "Which
+    device?" again with nothing chosen, and Remove for good stayed greyed out."""
+    from tests.ui.conftest import click_row, row_of_text
+    from tests.ui.test_peers_state import open_peers
+
+    office = create_group(tmp_path / "office", "Riverside Tenants Union", "Sam's laptop")
+    door = add_device(office, tmp_path / "door", "Door laptop")
+    try:
+        sync_pair(office, door)
+        window = MainWindow(office, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(window)
+        window.show()
+        open_peers(qtbot, window)
+        table = window.peers_view.device_table
+        click_row(qtbot, table, row_of_text(table, "Door laptop"))
+        seen: list[tuple[str, bool]] = []
+
+        def look(dialog: Any) -> None:
+            seen.append((dialog.devices.currentIndex().data() or "", dialog.remove_button.isEnabled()))
+            dialog.reject()
+
+        with_modal(lambda: click(qtbot, window.peers_view.remove_device_button), look)
+        qtbot.waitUntil(lambda: bool(seen), timeout=5000)  # the dialog opens without blocking the window
+        assert seen == [("Door laptop, admitted by Sam's laptop", True)]
+        assert [d.name for d in office.membership.list() if d.removed] == []  # nothing removed by looking
+        window.close()
+    finally:
+        office.close()
+        door.close()
