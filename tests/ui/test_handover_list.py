@@ -133,3 +133,27 @@ def test_remove_device_chooses_the_laptop_selected_in_the_groups_devices(qtbot: 
     finally:
         office.close()
         door.close()
+
+
+def test_the_removed_notice_says_plainly_what_it_cannot_tell(qtbot: Any, tmp_path: Path) -> None:
+    """The notice read "(what was entered between the removal and then, this laptop cannot tell)"."""
+    from tests.ui.conftest import reads
+
+    office = create_group(tmp_path / "office", "Riverside Tenants Union", "Sam's laptop")
+    door = add_device(office, tmp_path / "door", "Door laptop")
+    try:
+        sync_pair(office, door)
+        window = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(window)
+        window.show()
+        office.membership.remove("Door laptop")
+        door.replica.set_meta(REMOVED_NOTICE, f"{int(time.time()) - 1} {office.device_id}")
+        door.bus.publish(PeersChanged())
+        qtbot.waitUntil(window.removed_notice.isVisible, timeout=3000)
+        assert reads(window.removed_notice.not_reached) == (
+            "Nothing entered here since this laptop was told is missing from the group. Anything entered before "
+            "that but after the removal may be: this laptop cannot tell.")
+        window.close()
+    finally:
+        office.close()
+        door.close()
