@@ -153,3 +153,31 @@ def test_the_door_s_list_of_names_does_not_lie_over_yes_maybe_no(qtbot: Any, win
     ana = next(m for m in group.members.list() if m.name == "Anabel Ruiz")
     assert group.events.rsvp_of(event.id, ana.id).answer == "yes"
     assert not group.events.rsvp_of(event.id, ana.id).checked_in_at
+
+
+def test_save_as_pdf_suggests_a_name_with_the_meetings_day_as_the_minutes_do(
+        qtbot: Any, window: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sam saved "General assembly 2026-12-03 minutes.pdf" and then "General assembly - Attendance
+    sheet.pdf": next week's assembly suggests that same name again, over this week's sheet."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.ui.conftest import click, open_event, with_modal
+
+    event = window.group.events.add("General assembly", "2031-03-06T19:00")
+    open_event(qtbot, window, event.id)
+    offered: list[str] = []
+
+    def person_cancels(_parent: Any, _caption: str, start: str, *_a: Any, **_k: Any) -> tuple[str, str]:
+        offered.append(Path(start).name)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", person_cancels)
+    with_modal(lambda: click(qtbot, window.events_view.detail.print_button),
+               lambda dialog: click(qtbot, dialog.pdf_button))
+
+    def rsvp_list(dialog: Any) -> None:
+        click(qtbot, dialog.radios["rsvps"])
+        click(qtbot, dialog.pdf_button)
+
+    with_modal(lambda: click(qtbot, window.events_view.detail.print_button), rsvp_list)
+    assert offered == ["General assembly 2031-03-06 attendance sheet.pdf", "General assembly 2031-03-06 RSVP list.pdf"]
