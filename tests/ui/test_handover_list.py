@@ -23,11 +23,13 @@ from tests.ui.test_peers_state import node_loop  # noqa: F401 (a fixture)
 
 def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: Any, tmp_path: Path) -> None:
     """A walk-in registered with an email and checked in on the removed door laptop was listed as
-    "emails: ['marta.q@example.org']" and "checked in at: 2026-12-02T17:36:00+00:00"."""
+    "emails: ['marta.q@example.org']" and "checked in at: 2026-12-02T17:36:00+00:00"; José's check-in
+    (he had answered yes before) named no event at all."""
     office = create_group(tmp_path / "office", "Riverside Tenants Union", "Sam's laptop")
     door = add_device(office, tmp_path / "door", "Door laptop")
     try:
         event = office.events.add("General assembly", "2031-03-06T19:00")
+        office.events.rsvp(event.id, office.members.add("José Núñez").id, "yes")
         sync_pair(office, door)
         win = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
         qtbot.addWidget(win)
@@ -40,6 +42,8 @@ def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: A
         qtbot.waitUntil(notice.isVisible, timeout=3000)
 
         detail = win.events_view.detail
+        type_at_door(qtbot, win, "jose")  # RSVPed before the removal: its check-in alone names no event
+        qtbot.waitUntil(lambda: detail.checkin_search.text() == "", timeout=3000)
         type_at_door(qtbot, win, "Marta Quispe")
 
         def register(dialog: Any) -> None:
@@ -52,6 +56,8 @@ def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: A
         click(qtbot, notice.list_button)
         dialog = notice.dialog
         changed = [dialog.model.index(r, 2).data() for r in range(dialog.model.rowCount())]
+        what = [dialog.model.index(r, 1).data() for r in range(dialog.model.rowCount())]
+        assert what[0] == "check-in or RSVP 'José Núñez' at General assembly", what
         assert any("emails: marta.q@example.org" in c for c in changed), changed
         said = " ".join(changed)
         assert "['" not in said
