@@ -327,7 +327,7 @@ class ImportDialog(QDialog):
         self.result = result
         self._say(f"Imported {result.added} new, {result.updated} updated, {result.skipped} skipped"
                              + (f", {result.invalid_skipped} invalid left out" if result.invalid_skipped else "")
-                             + ".")  # it ended ", in one step" (one change): engineers' words, nothing a secretary acts on
+                             + ".")  # not ", in one step" (one change): engineers' words
         self._update_buttons()
 
     def _restored(self, _none: Any) -> None:
