@@ -181,3 +181,34 @@ def test_save_as_pdf_suggests_a_name_with_the_meetings_day_as_the_minutes_do(
 
     with_modal(lambda: click(qtbot, window.events_view.detail.print_button), rsvp_list)
     assert offered == ["General assembly 2031-03-06 attendance sheet.pdf", "General assembly 2031-03-06 RSVP list.pdf"]
+
+
+def test_a_click_on_yes_while_the_list_of_names_is_open_records_the_answer(qtbot: Any, window: Any) -> None:
+    """Sam types "anabel r" and clicks Yes while the list of matching names still shows: the click only
+    closed the list (an open list takes the next click, wherever it lands), and Sam had to click again."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.conftest import open_event
+
+    group = window.group
+    event = group.events.add("General assembly", "2031-03-06T19:00")
+    anabel = group.members.add("Anabel Ruiz")
+    open_event(qtbot, window, event.id)
+    detail = window.events_view.detail
+    field = detail.checkin_search
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(field, "anabel r")
+    popup = field.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    yes = detail.answer.buttons["yes"]
+    at = yes.mapToGlobal(yes.rect().center())
+    # While a list is open, Qt hands the window's mouse presses to the list, wherever they land
+    for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
+        QApplication.sendEvent(popup, QMouseEvent(kind, QPointF(popup.mapFromGlobal(at)), QPointF(at),
+                                                  Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton,
+                                                  Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: group.events.rsvp_of(event.id, anabel.id).answer == "yes", timeout=2000)
+    assert not popup.isVisible()
+    assert not group.events.rsvp_of(event.id, anabel.id).checked_in_at
