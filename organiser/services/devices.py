@@ -446,7 +446,8 @@ class Devices:
 
 
 def _when(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M")
+    """As the app says a moment beside it ("was here at 17:48 on 2 December"): 2 December 2026 at 17:36."""
+    return f"{datetime.fromtimestamp(epoch):%-d %B %Y at %H:%M}"
 
 
 def _has_heard(device: DeviceInfo, removals: list[tuple[str, int, int]], holds: dict[str, int]) -> bool:

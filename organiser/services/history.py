@@ -46,6 +46,7 @@ class Write:
     taken_back: bool  # withdrawn by a removal: shown nowhere now
     record_name: str = ""  # the record's name or title, or for a vote or RSVP its member's name
     value_name: str = ""  # when the value is a record's id: that record's name or title
+    event_name: str = ""  # for an RSVP or check-in, its event's title: a check-in alone does not name it
 
     def to_json(self) -> dict[str, Any]:
         return {"at": self.at, "device": self.device, "device_name": self.device_name, "change": self.change,
@@ -106,8 +107,17 @@ class History:
                              else op.value)
                     found.append(Write(_when(hlc), author, names.get(author, author[:8]), seq, op.kind, op.record,
                                        op.field, value, bool(taken), self._name(op.record, labels),
-                                       self._name(value, labels)))
+                                       self._name(value, labels),
+                                       self._event_of(op.record, labels) if op.kind == "rsvp" else ""))
         return found
+
+    def _event_of(self, rsvp_id: str, names: dict[str, str]) -> str:
+        """The title of the event an RSVP (or check-in) is for ("" if it cannot be read)."""
+        key = f"event of {rsvp_id}"  # read once a record: an evening's history holds many check-ins
+        if key not in names:
+            found = queries.get_record(self.db, rsvp_id)
+            names[key] = self._name(found.values.get("event"), names) if found else ""
+        return names[key]
 
     def resolve(self, text: str) -> str:
         """The id of a record of any kind, a removed one too, from its id or an unambiguous start

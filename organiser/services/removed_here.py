@@ -1,6 +1,7 @@
 """What a laptop an admin removed knows of its removal, in the words its person needs: which laptop of
 the group told it and when, what that means, how many of the changes made here since reach no laptop
-of the group (at least: what was made between the removal and then, it cannot tell), and what to do.
+of the group (at least: whether anything made before it was told but after the removal is missing, it
+cannot tell), and what to do.
 
 The removed laptop's own log never holds its removal (nothing reaches it after it), and no member shows
 it: the group's new folder and discovery keys are chained from that changeset's hash. So this reads what
@@ -52,8 +53,8 @@ class RemovedHere:
     def not_reached_sentence(self) -> str:
         """Like "At least 2 changes made here since this laptop was told did not reach the group (…): …"."""
         if not self.not_reached:
-            return ("Nothing entered here since this laptop was told is missing from the group (what was entered "
-                    "between the removal and then, this laptop cannot tell).")
+            return ("Nothing entered here since this laptop was told is missing from the group. Anything entered "
+                    "before that but after the removal may be: this laptop cannot tell.")
         kept = "it is" if self.not_reached == 1 else "they are"
         return f"{self._changes()} did not reach the group{self._what()}: {kept} kept on this laptop only."
 

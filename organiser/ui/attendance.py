@@ -217,7 +217,10 @@ class PrintDialog(QDialog):
         return next(key for key, radio in self.radios.items() if radio.isChecked())
 
     def save_as_pdf(self) -> None:
-        suggested = f"{self.meeting.title} - {SHEETS[self.which()]}.pdf".replace("/", "-")
+        # named as the minutes are ("General assembly 2026-12-03 minutes.pdf"): with its day, next
+        # week's assembly does not offer this week's file name again
+        sheet = {"attendance": "attendance sheet", "rsvps": "RSVP list"}[self.which()]
+        suggested = f"{self.meeting.title} {self.meeting.start[:10]} {sheet}.pdf".replace("/", "-")
         name = file_to_save(self, "Save as PDF", str(Path.home() / suggested), "PDF files (*.pdf)")
         if not name:
             return

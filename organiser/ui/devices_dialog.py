@@ -54,7 +54,9 @@ AGAINST = ("Its member works against the group. The laptop keeps what it holds t
 class RemoveDeviceDialog(QDialog):
     removed = Signal(object)  # the DeviceInfo as it is after the removal
 
-    def __init__(self, group: Group, parent: QWidget | None = None) -> None:
+    def __init__(self, group: Group, parent: QWidget | None = None, chosen_id: str | None = None) -> None:
+        """`chosen_id`: the device the admin selected in the group's devices before clicking Remove
+        device…, chosen here already (the dialog asked "Which device?" with none chosen)."""
         super().__init__(parent)
         self.group = group
         self.setWindowTitle("Remove a device")
@@ -105,6 +107,9 @@ class RemoveDeviceDialog(QDialog):
         self.devices.selectionModel().selectionChanged.connect(
             lambda *_: self.remove_button.setEnabled(self.chosen() is not None))
         self.devices.selectionModel().selectionChanged.connect(self._show_taking)
+        for row in range(self.model.rowCount()):
+            if chosen_id is not None and getattr(self.model.item(row).data(DEVICE_ROLE), "id", None) == chosen_id:
+                self.devices.setCurrentIndex(self.model.index(row, 0))
         layout = QVBoxLayout(self)
         intro = QLabel("Which device? Removing cannot be undone; the device could only join again with a new "
                        "invite, as a new device." if self.model.rowCount() else

@@ -135,6 +135,8 @@ class InviteDialog(QDialog):
     def _long_code_spent(self, outcome: Any) -> None:
         if self.withdraw_long is not None:
             self.withdraw_long()
+        # A laptop reached this one after all (it stood in red above "'Door laptop' joined the group")
+        self.unreachable.setVisible(False)
         self.long_code_note.setTextFormat(Qt.TextFormat.PlainText)  # the name is the joiner's choice: as written
         self.long_code_note.setText(f"The long code below no longer works: this invitation let "
                                     f"'{outcome.device_name}' in. For another laptop, make a new invite.")

@@ -123,7 +123,7 @@ class EventDetail(QWidget):
         self.door_banner = Banner()
         self.door_banner.setObjectName("door-banner")
         self.answer = AnswerButtons("RSVP:")
-        self.answer.setToolTip("Record the answer of the person selected below, or of the name typed above")
+        self.answer.setToolTip("Record the answer of the name typed below, or of the person selected in the list")
         self.answer.answered.connect(self.answer_for)
         self.print_button = QPushButton("&Print / PDF…")
         self.print_button.clicked.connect(self.print_sheets)
@@ -154,8 +154,10 @@ class EventDetail(QWidget):
         people_layout = QVBoxLayout(people)
         people_layout.setContentsMargins(0, 4, 0, 0)
         people_layout.addWidget(self.day_note)
-        people_layout.addLayout(rsvp_row)
+        # Yes / Maybe / No above the name field: below it, the list of matching names opened over
+        # them, and a click meant for Yes picked a name, which checks that person in.
         people_layout.addWidget(self.answer)
+        people_layout.addLayout(rsvp_row)
         people_layout.addWidget(self.door_banner)
         people_layout.addWidget(self.rsvp_table, 1)
         people_layout.addLayout(share_row)

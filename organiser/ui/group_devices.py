@@ -154,7 +154,9 @@ class GroupDevicesPane:
         self.status.emit(done.sentence())
 
     def remove_device(self) -> RemoveDeviceDialog:
-        dialog = RemoveDeviceDialog(self.group, self)
+        selected = self.device_table.selectionModel().selectedRows()
+        row = selected[0].data(ROW_ROLE) if selected else None
+        dialog = RemoveDeviceDialog(self.group, self, chosen_id=getattr(row, "id", None))
         dialog.removed.connect(lambda d: (self.devices.reload(), self._show_removals(),
                                           self.status.emit(f"Removed '{d.name}' for good.")))
         dialog.open()

@@ -42,8 +42,15 @@ def _value(write: Write) -> str:
         return write.value_name
     if isinstance(write.value, bool):
         return "yes" if write.value else "no"
-    if write.value is None or write.value == "":
+    if write.value is None or write.value == "" or write.value == []:
         return "(empty)"
+    if isinstance(write.value, list):  # a member's emails or phones: as a person lists them, not Python's ['…']
+        return ", ".join(str(v) for v in write.value)
+    if write.field.endswith("_at") and isinstance(write.value, str):  # checked in at: the clock on the wall
+        try:
+            return _local(write.value)[:16]
+        except ValueError:
+            return write.value
     return write.value if isinstance(write.value, str) else str(write.value)
 
 
@@ -64,10 +71,13 @@ def _changed(writes: list[Write], made: bool) -> str:
 Row = tuple[str, str, str, str, str]  # when, laptop, what, the change cut to a line, the whole change
 
 
-def _row(writes: list[Write], made: bool) -> Row:
-    """One changeset's writes to one record: when, which laptop, what, and what it changed."""
+def _row(writes: list[Write], made: bool, with_event: bool = False) -> Row:
+    """One changeset's writes to one record: when, which laptop, what, and what it changed;
+    `with_event`: a check-in or RSVP says for which event (outside one meeting's own history)."""
     first = writes[0]
     what = WHAT.get(first.kind, first.kind) + (f" '{first.record_name}'" if first.record_name else "")
+    if with_event and first.event_name:
+        what += f" at {first.event_name}"
     laptop = first.device_name + (" (taken back)" if first.taken_back else "")
     changed = _changed(writes, made)
     shown = changed if len(changed) <= LONGEST else changed[:LONGEST - 1] + "…"
@@ -79,9 +89,9 @@ def read_rows(db: Database, names: dict[str, str], event_id: str) -> list[Row]:
     return rows_of(History(db, lambda: names).of_record(event_id))[::-1]
 
 
-def rows_of(writes: list[Write]) -> list[Row]:
+def rows_of(writes: list[Write], with_event: bool = False) -> list[Row]:
     """Writes (oldest first) as rows, one a changeset and record, oldest first."""
-    return [_row(group, made) for group, made in _by_change(writes)]
+    return [_row(group, made, with_event) for group, made in _by_change(writes)]
 
 
 def _by_change(writes: list[Write]) -> list[tuple[list[Write], bool]]:

@@ -165,6 +165,7 @@ class IncidentsPanel(QWidget):
         self.forks_part.setVisible(self.forks_model.rowCount() > 0)
         self.model.reload()
         n = self.model.rowCount()
-        self.note.setText("Nothing refused: every device sends what this app would write itself." if n == 0 else
+        # Not "Nothing refused": above it, a removed laptop nearby "was refused", which is no incident
+        self.note.setText("No incidents: every device sends what this app would write itself." if n == 0 else
                           "Changes refused from other devices, clocks far off, and devices that ask or tell far "
                           "more often than the app does. Nothing refused was stored.")

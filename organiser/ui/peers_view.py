@@ -101,6 +101,9 @@ class PeersView(GroupDevicesPane, QWidget):
         self.group, self.node = group, node
         self.network_note = network_note
         self.state = QLabel()
+        # Always rich text: a device name escaped for it ("Sam's laptop") read "Sam&#x27;s laptop"
+        # when no address in bold made Qt take the sentence for plain text.
+        self.state.setTextFormat(Qt.TextFormat.RichText)
         self.state.setWordWrap(True)
         self.state.setAccessibleName("Network state")
         self.peers = PeersModel(self)
@@ -270,15 +273,15 @@ class PeersView(GroupDevicesPane, QWidget):
         if self._place_note():
             self.devices.reload()  # this laptop's own row: "removed", as a member told it (its log never will)
         if self.node is None:
-            self.state.setText(self._place_note() or self.network_note or "The network is off: this device works "
-                               "on its own until it is started.")
+            self.state.setText(html.escape(self._place_note() or self.network_note or "The network is off: this "
+                                           "device works on its own until it is started."))
             self.peers.set_peers([])
             self._show_removals()
             return
         try:
             peers = self.node.peers()
         except Exception as exc:  # a broken peer list must not take the window down
-            self.state.setText(f"Cannot list peers: {exc}")
+            self.state.setText(html.escape(f"Cannot list peers: {exc}"))
             return
         self.peers.set_peers(peers)
         where = self._where_listening()  # each peer's own state is in the table: the sentence counts once
@@ -293,7 +296,7 @@ class PeersView(GroupDevicesPane, QWidget):
             self.state.setText(self.state.text() + "".join(f"<br><b>Removed laptop nearby:</b> "
                                                            f"{html.escape(breakable(n.sentence()))}" for n in nearby))
         if self._place_note():
-            self.state.setText(self._place_note())
+            self.state.setText(html.escape(self._place_note()))
         self.peers.tick()
         self._show_removals()
 

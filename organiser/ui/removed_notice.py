@@ -120,7 +120,8 @@ class NotReachedDialog(QDialog):
     def __init__(self, writes: list[Write], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("What did not reach the group")
-        self.rows = rows_of(writes)
+        # which event each check-in was for: the admin enters them again there, maybe among several
+        self.rows = rows_of(writes, with_event=True)
         intro = QLabel(f"Made on this laptop after its removal, so on no other laptop of the group: "
                        f"{summary(writes)}. Copy the list and give it to an admin (or to whoever keeps the "
                        "door on a laptop of the group), who can enter it again there.")

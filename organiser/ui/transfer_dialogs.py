@@ -135,7 +135,11 @@ class ImportDialog(QDialog):
     # ---- choosing and planning ----------------------------------------------------------------
 
     def choose_file(self) -> None:
-        path = file_to_open(self, "Import from", "", OPEN_FILTER)
+        # The folder of a file typed already, else home: "" opened the folder the app was started
+        # from (the source tree, under `make run`), where nobody keeps a spreadsheet.
+        typed = Path(self.path_edit.text().strip()).expanduser()
+        start = typed.parent if self.path_edit.text().strip() and typed.parent.is_dir() else Path.home()
+        path = file_to_open(self, "Import from", str(start), OPEN_FILTER)
         if path:
             self.set_file(Path(path))
 
@@ -263,7 +267,8 @@ class ImportDialog(QDialog):
         if not plan.left_out or note != plan.left_out_note:
             return note
         many = len(plan.left_out) > 1
-        return (f"{plan.source}: column{'s' if many else ''} {some_columns(plan.left_out)} not imported; "
+        # the summary before it starts with the file's name: said once
+        return (f"Column{'s' if many else ''} {some_columns(plan.left_out)} not imported; "
                 f"to import {'one' if many else 'it'}, type in Columns the field it goes to, "
                 f"e.g. {short_heading(plan.left_out[0])}=notes")
 
@@ -322,7 +327,7 @@ class ImportDialog(QDialog):
         self.result = result
         self._say(f"Imported {result.added} new, {result.updated} updated, {result.skipped} skipped"
                              + (f", {result.invalid_skipped} invalid left out" if result.invalid_skipped else "")
-                             + ", in one step.")
+                             + ".")  # not ", in one step" (one change): engineers' words
         self._update_buttons()
 
     def _restored(self, _none: Any) -> None:

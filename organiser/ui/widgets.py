@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from organiser.services.group import Group
 from organiser.store import queries
+from organiser.ui.click_through import ClickThrough
 from organiser.ui.colours import error_red
 from organiser.ui.narrow import ButtonRow, CompactButton
 
@@ -88,6 +89,7 @@ class RecordPicker(QLineEdit):
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         completer.activated.connect(self._choose)
         self.setCompleter(completer)
+        self._click_through = ClickThrough(completer.popup(), self)  # Yes clicked with the list open
         self.textEdited.connect(self._search)
 
     def matches(self, text: str, limit: int = 12) -> list[tuple[str, str]]:

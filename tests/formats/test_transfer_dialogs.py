@@ -353,7 +353,7 @@ def test_markup_in_a_strangers_column_heading_shows_as_written_in_the_summary(gr
     dialog = open_import_dialog(None, group)
     qtbot.addWidget(dialog)
     typed_and_planned(dialog, qtbot, sheet)
-    assert f"column '{heading}' not imported" in reads(dialog.summary)
+    assert f"Column '{heading}' not imported" in reads(dialog.summary)
 
 
 def test_once_skipping_is_ticked_the_summary_says_the_invalid_items_will_be_left_out(group: Group,
@@ -378,7 +378,7 @@ def test_a_column_left_out_is_explained_in_the_windows_words_not_the_command_lin
     qtbot.addWidget(dialog)
     typed_and_planned(dialog, qtbot, sheet)
     said = reads(dialog.summary)
-    assert "column 'Flat' not imported" in said and "--map" not in said
+    assert "Column 'Flat' not imported" in said and "--map" not in said
     assert "Flat=notes" in said and "Columns" in said
     # doing what it says imports the column
     qtbot.mouseClick(dialog.map_edit, Qt.MouseButton.LeftButton)
@@ -433,7 +433,7 @@ def test_a_sheet_of_working_groups_updates_the_members_it_names_and_says_so(grou
                             ("Update", "line 3", "Ben Ortiz", "Ben Ortiz (same name): adds working group Outreach")]
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result is not None and not dialog.busy, timeout=WAIT_MS)
-    assert dialog.summary.text() == "Imported 0 new, 2 updated, 0 skipped, in one step."
+    assert dialog.summary.text() == "Imported 0 new, 2 updated, 0 skipped."  # not ", in one step": engineers' words
     assert sorted((m.name, m.roles) for m in group.members.list()) == [
         ("Ana López", ["working group: Housing"]), ("Ben Ortiz", ["working group: Outreach"])]
 
@@ -463,7 +463,7 @@ def test_a_sheet_of_twenty_thousand_columns_is_summed_up_in_a_few_words(group: G
     qtbot.addWidget(dialog)
     typed_and_planned(dialog, qtbot, sheet)
     said = reads(dialog.summary)
-    assert "columns 'Spalte 1', 'Spalte 2'," in said and "'Spalte 10' and 19,990 more not imported" in said
+    assert "Columns 'Spalte 1', 'Spalte 2'," in said and "'Spalte 10' and 19,990 more not imported" in said
     assert "Spalte 11'" not in said and len(said) < 600
 
 
@@ -480,3 +480,19 @@ def test_exporting_onto_a_folder_says_so_and_leaves_no_copy_of_the_members_besid
     qtbot.waitUntil(lambda: dialog._job is None and dialog.note.text() != "", timeout=WAIT_MS)
     assert not (tmp_path / "members.part").exists()  # no copy of the list beside the folder
     assert dialog.note.text() == f"{folder} is a folder: name a file in it, e.g. {folder / 'export'}."
+
+
+def test_the_summary_names_the_file_once_when_a_column_is_left_out(group: Group, qtbot: Any, tmp_path: Path) -> None:
+    """Sam's sheet has a Flat column: the summary read "union-members.csv: 1 to add, … union-members.csv:
+    column 'Flat' not imported; …", the file's name twice in two lines."""
+    sheet = tmp_path / "union-members.csv"
+    sheet.write_text("Name,Email,Working group,Flat\nAna López,ana@example.org,Outreach,12B\n", encoding="utf-8")
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    type_path(qtbot, dialog.path_edit, sheet)
+    qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.busy, timeout=WAIT_MS)
+    said = reads(dialog.summary)
+    assert said.startswith("union-members.csv: 1 to add")
+    assert said.count("union-members.csv") == 1
+    assert "Column 'Flat' not imported; to import it, type in Columns the field it goes to, e.g. Flat=notes." in said

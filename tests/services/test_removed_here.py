@@ -29,8 +29,8 @@ def test_told_by_a_member_it_counts_from_when_it_was_told_and_says_so(tmp_path: 
         assert here is not None
         assert here.who_and_when().startswith("minutes laptop said so on ")
         assert here.not_reached_sentence() == (
-            "Nothing entered here since this laptop was told is missing from the group (what was entered between "
-            "the removal and then, this laptop cannot tell).")
+            "Nothing entered here since this laptop was told is missing from the group. Anything entered before "
+            "that but after the removal may be: this laptop cannot tell.")
         door.members.add("Walk-in Person")
         here = removed_here(door)
         assert here is not None and here.not_reached_sentence() == (

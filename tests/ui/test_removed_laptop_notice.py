@@ -74,7 +74,8 @@ def test_the_removed_door_laptop_says_who_told_it_and_counts_the_check_ins_that_
         dialog = notice.dialog
         assert dialog is not None and dialog.isVisible()
         listed = [dialog.model.index(r, 1).data() for r in range(dialog.model.rowCount())]
-        assert listed == ["check-in or RSVP 'Ana López'", "check-in or RSVP 'Sam Lee'"]
+        assert listed == ["check-in or RSVP 'Ana López' at General meeting",
+                          "check-in or RSVP 'Sam Lee' at General meeting"]
         click(qtbot, dialog.copy_button)
         copied = QApplication.clipboard().text()
         # the names of who came, kept out of clipboard histories (saved to disk by KDE's Klipper)

@@ -37,7 +37,7 @@ from organiser.ui.settings import UiSettings
 from organiser.ui.transfer_dialogs import open_import_dialog
 from organiser.ui.widgets import EmptyHint
 from organiser.ui.wording import as_typed
-from tests.ui.conftest import NOW, choose, click, click_row, with_modal
+from tests.ui.conftest import NOW, choose, click, click_row, reads, with_modal
 
 SCALED_LAPTOP = (910, 480)  # 1366x768 at 150 %, less a 32-point panel
 TITLE_BAR = 40  # what a window manager puts above a dialog
@@ -132,7 +132,7 @@ def test_peers_and_group_lays_out_a_network_note_that_arrives_late_without_overl
             "('fe80::1c2b:3cff:fe4d:5e6f%wlp2s0', 45813, 0, 3): cannot assign requested address")
     window.peers_view.set_node(None, note)  # what the app says once the network has tried to start
     settled(qtbot, lambda: not overlaps(window.peers_view) and not cut_hints(window))
-    assert window.peers_view.state.text() == note
+    assert reads(window.peers_view.state) == note  # as read, the quotes whole
     # the note, wrapped to two lines, took the height the table below it needed: the buttons lay
     # over the table's lower edge and the sentence in it
     assert overlaps(window.peers_view) == []
