@@ -33,7 +33,8 @@ from organiser.ui.widgets import size_on_screen
 from organiser.ui.wording import as_typed
 
 WHAT_TO_DO = ("To take part again, ask an admin for a new invite: this laptop joins as a new device once its copy "
-              "of the group is wiped. Before wiping, hand over what did not reach the group.")
+              "of the group is wiped.")
+HAND_OVER = " Before wiping, hand over what did not reach the group."  # only while there is something to hand over
 
 
 class RemovedNotice(QFrame):
@@ -97,6 +98,7 @@ class RemovedNotice(QFrame):
         self.body.setText(breakable(f"{self.here.who_and_when()} {WHAT_IT_MEANS}"))
         self.not_reached.setText(breakable(self.here.not_reached_sentence()))
         self.list_button.setEnabled(self.here.not_reached > 0)
+        self.to_do.setText(WHAT_TO_DO + (HAND_OVER if self.here.not_reached else ""))
         self.show()
 
     def show_what_did_not_reach(self) -> QDialog | None:

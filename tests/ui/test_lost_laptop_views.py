@@ -36,6 +36,7 @@ def test_a_found_laptop_that_was_removed_says_how_to_keep_its_notes_before_wipin
     admin, found = two_devices
     admin.membership.remove(found.device_id)
     found.replica.set_meta("removed_notice", "1764650000 127.0.0.1:9")  # as a member tells it (net/admission.py)
+    found.members.add("Walk-in at the door")  # its notes since: to hand over before wiping
     win = MainWindow(found, None, settings=UiSettings(tmp_path / "ui"))
     qtbot.addWidget(win)
     win.show()

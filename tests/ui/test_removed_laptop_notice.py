@@ -57,6 +57,7 @@ def test_the_removed_door_laptop_says_who_told_it_and_counts_the_check_ins_that_
         assert "no longer reaches the group's other laptops" in reads(notice.body)
         assert reads(notice.not_reached).startswith("Nothing entered here since this laptop was told is missing from "
                                                     "the group")
+        assert "hand over" not in reads(notice.to_do)  # nothing to hand over yet: its list is greyed
 
         for person in ("Ana", "Sam Lee"):  # the queue at the door goes on
             type_at_door(qtbot, win, person)
@@ -64,6 +65,7 @@ def test_the_removed_door_laptop_says_who_told_it_and_counts_the_check_ins_that_
         qtbot.waitUntil(lambda: reads(notice.not_reached) == (
             "At least 2 changes made here since this laptop was told did not reach the group (2 RSVPs or "
             "check-ins): they are kept on this laptop only."), timeout=3000)
+        assert reads(notice.to_do).endswith("Before wiping, hand over what did not reach the group.")
         for view in ("tasks", "members", "peers", "events"):
             win.switch_to(view)
             assert notice.isVisible()
