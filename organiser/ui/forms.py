@@ -339,7 +339,7 @@ class EventForm(RecordForm):
         self.tz.setEditable(True)
         self.tz.addItems(sorted(available_timezones()))
         self.location = self.add("location", "&Location", QLineEdit())
-        self.capacity = self.add("capacity", "&Capacity", QSpinBox())
+        self.capacity = self.add("capacity", "&Places", QSpinBox())
         self.capacity.setRange(0, 100000)
         self.capacity.setSpecialValueText("no limit")
         self.status = self.add("status", "Stat&us", QComboBox())

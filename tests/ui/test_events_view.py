@@ -45,6 +45,7 @@ def test_creating_an_event_puts_it_in_the_agenda_and_month_view(window: MainWind
         type_datetime(qtbot, dialog.form.start, "2031-06-14 15:00")
         type_datetime(qtbot, dialog.form.end, "2031-06-14 22:00")
         retype(qtbot, dialog.form.capacity, "80")
+        assert dialog.form.labels["capacity"] == "Places"  # as the event's pane calls them
         save(dialog, qtbot)
 
     with_modal(lambda: qtbot.mouseClick(view.new_button, Qt.MouseButton.LeftButton), fill)
