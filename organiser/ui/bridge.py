@@ -31,6 +31,7 @@ from organiser.core.bus import (
 )
 from organiser.store import queries
 from organiser.store.queries import StoredRow
+from organiser.ui.overrides import guarded
 
 SLICE = 200  # record ids in the first slice; later slices are sized to take SLICE_BUDGET
 SLICE_MIN, SLICE_MAX = 25, 2000
@@ -181,6 +182,7 @@ class WhileShown(QObject):
             self._ids, self._kinds = set(), set()
             self.handler(RecordsChanged(ids, kinds, "remote"))
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if watched is self.view and event.type() == QEvent.Type.Show:
             self.catch_up()
