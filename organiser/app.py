@@ -446,6 +446,7 @@ def run_app(args: argparse.Namespace) -> int:
     import qasync
 
     from organiser.paths import data_dir_of
+    from organiser.ui.collector import collect_on_gui_thread
     from organiser.ui.colours import readable_hints
     from organiser.ui.focus_style import install_focus_frames
     from organiser.ui.resources import app_icon
@@ -456,6 +457,7 @@ def run_app(args: argparse.Namespace) -> int:
         return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    collect_on_gui_thread(app)  # never a worker thread: it would delete a window's widgets there
     app.setApplicationName("Organiser")
     app.setOrganizationName("Organiser")
     app.setDesktopFileName("organiser")
