@@ -392,6 +392,18 @@ class AppController:
                 app.installEventFilter(self.idle_lock)
         self.idle_lock.set_minutes(self.idle_lock.minutes)  # a fresh start of the idle time
 
+    def stop_watching_idle(self) -> None:
+        """The idle watch leaves the application's events, deleted by Qt's loop: left installed, it
+        outlived this controller (a test's) with its timer running, until the collector took it."""
+        watch, self.idle_lock = self.idle_lock, None
+        if watch is None:
+            return
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(watch)
+        watch.timer.stop()
+        watch.deleteLater()
+
     def _window_closed(self) -> None:
         if self.start_window is None:
             self.done.set()
@@ -399,6 +411,7 @@ class AppController:
     async def run(self) -> None:
         self.start()
         await self.done.wait()
+        self.stop_watching_idle()
         await self._stop_node()
         if self.group is not None:
             self.group.close()
