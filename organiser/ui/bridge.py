@@ -96,7 +96,7 @@ class Bridge(QObject):
         self._pending_kinds |= event.kinds
         if not self._scheduled:
             self._scheduled = True
-            QTimer.singleShot(0, self._drain)
+            QTimer.singleShot(0, self, self._drain)
 
     @property
     def busy(self) -> bool:
@@ -115,7 +115,7 @@ class Bridge(QObject):
             self._pending_kinds = set()
         else:
             self._scheduled = True
-            QTimer.singleShot(0, self._drain)
+            QTimer.singleShot(0, self, self._drain)
         for origin, group in by_origin.items():
             if self.db is None:
                 self.recordsChanged.emit(RecordsChanged(frozenset(group), kinds, origin))

@@ -81,7 +81,7 @@ class StartWindow(QWidget):
             # The focus drawn from the start: the keys are on Create a new group, and the style
             # marks the focus only once a key has moved it (three alike buttons, nothing said
             # where). Once activated: activating the window clears the mark's flag.
-            QTimer.singleShot(0, self._mark_the_focus)
+            QTimer.singleShot(0, self, self._mark_the_focus)
         return super().event(event)
 
     def _mark_the_focus(self) -> None:

@@ -262,7 +262,7 @@ class MembersView(QWidget):
         self.model.on_records_changed(event)
         if event.kinds & {"member", "member_role", "member_skill"}:
             if event.kinds & {"member_role"}:
-                QTimer.singleShot(0, self._fill_filters)
+                QTimer.singleShot(0, self, self._fill_filters)
             self._update_count()
             current = self.current_id()
             if current and (current in event.ids or event.kinds & {"member_role", "member_skill"}):

@@ -260,7 +260,7 @@ class PeersView(GroupDevicesPane, QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.refresh_peers()  # it was not refreshed while another view was open
         self.update_size()
-        QTimer.singleShot(0, self._make_room_for_devices)
+        QTimer.singleShot(0, self, self._make_room_for_devices)
         super().showEvent(event)
 
     def _refresh_if_shown(self) -> None:

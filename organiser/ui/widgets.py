@@ -200,7 +200,7 @@ class Banner(QFrame):
             self._layout.addWidget(button)
             self.buttons.append(button)
         self.show()
-        QTimer.singleShot(0, self._into_view)  # once laid out
+        QTimer.singleShot(0, self, self._into_view)  # once laid out
 
     @guarded
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
