@@ -32,13 +32,13 @@ class _Guard:
         method, fallback = self.method, self.fallback
 
         @functools.wraps(method)
-        def override(this: Any, *args: Any) -> Any:
+        def override(this: Any, *args: Any, **kwargs: Any) -> Any:
             try:
-                return method(this, *args)
+                return method(this, *args, **kwargs)
             except Exception:  # noqa: BLE001 - reported here, never swallowed
                 sys.excepthook(*sys.exc_info())
             try:
-                return getattr(super(owner, this), name)(*args)
+                return getattr(super(owner, this), name)(*args, **kwargs)
             except NotImplementedError:  # a pure virtual: Qt has nothing to give
                 return fallback
 

@@ -92,3 +92,8 @@ def _subclasses(cls: type) -> set[type]:
     for sub in cls.__subclasses__():
         found |= {sub} | _subclasses(sub)
     return found
+
+
+def test_a_guarded_override_called_from_python_takes_its_arguments_by_name() -> None:
+    days = Days()
+    assert days.data(days.index(2), role=Qt.ItemDataRole.DisplayRole) == "day 2"
