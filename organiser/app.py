@@ -392,6 +392,18 @@ class AppController:
                 app.installEventFilter(self.idle_lock)
         self.idle_lock.set_minutes(self.idle_lock.minutes)  # a fresh start of the idle time
 
+    def stop_watching_idle(self) -> None:
+        """The idle watch leaves the application's events, deleted by Qt's loop: left installed, it
+        outlived this controller (a test's) with its timer running, until the collector took it."""
+        watch, self.idle_lock = self.idle_lock, None
+        if watch is None:
+            return
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(watch)
+        watch.timer.stop()
+        watch.deleteLater()
+
     def _window_closed(self) -> None:
         if self.start_window is None:
             self.done.set()
@@ -399,6 +411,7 @@ class AppController:
     async def run(self) -> None:
         self.start()
         await self.done.wait()
+        self.stop_watching_idle()
         await self._stop_node()
         if self.group is not None:
             self.group.close()
@@ -446,6 +459,7 @@ def run_app(args: argparse.Namespace) -> int:
     import qasync
 
     from organiser.paths import data_dir_of
+    from organiser.ui.collector import collect_on_gui_thread
     from organiser.ui.colours import readable_hints
     from organiser.ui.focus_style import install_focus_frames
     from organiser.ui.resources import app_icon
@@ -456,6 +470,7 @@ def run_app(args: argparse.Namespace) -> int:
         return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    collect_on_gui_thread(app)  # never a worker thread: it would delete a window's widgets there
     app.setApplicationName("Organiser")
     app.setOrganizationName("Organiser")
     app.setDesktopFileName("organiser")

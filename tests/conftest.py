@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,6 +172,40 @@ def _two_admins(devices: list[Group]) -> tuple[Group, Group, Group]:
 
 
 _DIALOG_WATCH = pytest.StashKey["DialogWatch"]()
+
+
+@pytest.fixture(autouse=True)
+def _collector_on_the_gui_thread(request: pytest.FixtureRequest) -> None:
+    """For a test that drives Qt, Python's cycle collector runs on Qt's thread only, as in the app
+    (organiser/ui/collector.py): left automatic, a worker thread's allocations (a key derivation, a
+    sync) deleted there a window or watch that an earlier test left in a cycle, and a later test
+    crashed (SIGSEGV) as Qt's thread fired its timer or handed it an event."""
+    if "qtbot" in request.fixturenames:
+        from organiser.ui.collector import collect_on_gui_thread
+
+        collect_on_gui_thread(request.getfixturevalue("qapp"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Once Qt's thread collects (above), each test's cycles are collected at its end if due, on this
+    thread: a test that turns no Qt loop (most outside tests/ui) gives that timer no turn."""
+    result = yield
+    collector = _gui_thread_collector()
+    if collector is not None:
+        collector.collect_if_due()
+    return result
+
+
+def _gui_thread_collector() -> Any:
+    if "organiser.ui.collector" not in sys.modules:  # no test of this process drove Qt
+        return None
+    from PySide6.QtWidgets import QApplication
+
+    from organiser.ui.collector import GuiThreadCollector
+
+    app = QApplication.instance()
+    return app.findChild(GuiThreadCollector) if app is not None else None
 
 
 @pytest.fixture(autouse=True)

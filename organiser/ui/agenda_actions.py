@@ -14,6 +14,7 @@ from organiser.services.group import Group
 from organiser.services.meetings import AgendaItem
 from organiser.ui.meeting_dialogs import EditAgendaItemDialog
 from organiser.ui.models.meeting import ROW_ROLE, AgendaModel
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 ITEM_KEYS = (Qt.Key.Key_F2, Qt.Key.Key_Delete)  # rename, remove: the agenda list's own keys
@@ -44,6 +45,7 @@ class AgendaItemActions(QObject):
         self.rename_action = self.menu.addAction("&Rename…\tF2", self.rename_item)
         self.delete_action = self.menu.addAction("&Delete…\tDel", self.delete_item)
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         """F2 and Delete in the list act on its item. The window's Edit > Delete shortcut would
         take Delete first: the list claims the key (ShortcutOverride), as a text field does."""

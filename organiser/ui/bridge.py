@@ -31,6 +31,7 @@ from organiser.core.bus import (
 )
 from organiser.store import queries
 from organiser.store.queries import StoredRow
+from organiser.ui.overrides import guarded
 
 SLICE = 200  # record ids in the first slice; later slices are sized to take SLICE_BUDGET
 SLICE_MIN, SLICE_MAX = 25, 2000
@@ -95,7 +96,7 @@ class Bridge(QObject):
         self._pending_kinds |= event.kinds
         if not self._scheduled:
             self._scheduled = True
-            QTimer.singleShot(0, self._drain)
+            QTimer.singleShot(0, self, self._drain)
 
     @property
     def busy(self) -> bool:
@@ -114,7 +115,7 @@ class Bridge(QObject):
             self._pending_kinds = set()
         else:
             self._scheduled = True
-            QTimer.singleShot(0, self._drain)
+            QTimer.singleShot(0, self, self._drain)
         for origin, group in by_origin.items():
             if self.db is None:
                 self.recordsChanged.emit(RecordsChanged(frozenset(group), kinds, origin))
@@ -181,6 +182,7 @@ class WhileShown(QObject):
             self._ids, self._kinds = set(), set()
             self.handler(RecordsChanged(ids, kinds, "remote"))
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if watched is self.view and event.type() == QEvent.Type.Show:
             self.catch_up()

@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QCalendarWidget, QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from organiser.services import clock
+from organiser.ui.overrides import guarded
 
 DATE_SHOWN = "yyyy-MM-dd"
 DAY_HINT = "e.g. 2031-06-14"
@@ -131,6 +132,7 @@ class DayField(QLineEdit):
     def set_day(self, value: date) -> None:
         self.setText(value.isoformat())
 
+    @guarded
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         if event.key() == Qt.Key.Key_F4 or (event.key() == Qt.Key.Key_Down
                                             and event.modifiers() & Qt.KeyboardModifier.AltModifier):
@@ -217,6 +219,7 @@ class OptionalDate(QWidget):
         self.edit.editingFinished.connect(self.changed)
         self.picker.picked.connect(self.changed)
 
+    @guarded
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
         """A click on the greyed day means 'this day is set': the box ticks and the day takes the
         keys (a disabled field took the click and did nothing)."""

@@ -27,6 +27,7 @@ from organiser.services.group import Group
 from organiser.ui.bidi import day_text, isolated
 from organiser.ui.dialogs import show_error
 from organiser.ui.loader import BackgroundReader
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import size_on_screen
 
 COLUMNS = ("What", "Name", "Deleted by", "When")
@@ -90,6 +91,7 @@ class DeletedDialog(QDialog):
         self.reader = reader or BackgroundReader(group.path)
         self.reader.read(lambda db: Deleted(db, lambda: names, {}).list(), self._show, self._failed)
 
+    @guarded
     def done(self, result: int) -> None:
         self.closed = True  # what the worker still reads is dropped
         super().done(result)

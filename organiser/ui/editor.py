@@ -17,6 +17,7 @@ from organiser.services.group import Group
 from organiser.ui.bridge import Bridge
 from organiser.ui.forms import FORMS, RecordForm
 from organiser.ui.models.group import show_value
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import Banner, size_on_screen
 from organiser.ui.wording import as_typed
 
@@ -128,12 +129,14 @@ class RecordDialog(QDialog):
     def _my_changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.form.values().items() if self.snapshot.get(k) != v}
 
+    @guarded
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         if not self._focused:  # once: typing starts in the first field, not on the scroll area
             self._focused = True
             self.form.focus_first()
 
+    @guarded
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         """Escape is easily pressed once too often (the first closes a drop-down or a list of
         names): with something typed, it asks before the form and the typing go. Cancel does not."""

@@ -339,7 +339,7 @@ class EventDetail(QWidget):
         self.checkin_search.clear()
         self.checkin_search.record_id = None
         # the completer writes the chosen name back after `activated`: clear again once it has
-        QTimer.singleShot(0, self.checkin_search.clear)
+        QTimer.singleShot(0, self.checkin_search, self.checkin_search.clear)
 
     def register_walk_in(self, name: str, someone_else: bool = False) -> None:
         if self.shown_event is None:

@@ -52,6 +52,7 @@ from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
 from organiser.ui.narrow import UpAndDown
 from organiser.ui.new_day import NewDay
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, hold_wrapped_height, open_on_double_click_or_return
 from organiser.ui.wording import as_typed
 
@@ -65,6 +66,7 @@ NO_EVENT_FOUND = "No event says all of that: not in its title, place or descript
 class AgendaDelegate(QStyledItemDelegate):
     """Day headings in bold with a rule under them; events indented below."""
 
+    @guarded
     def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
         super().initStyleOption(option, index)
         if index.data(IS_DAY_ROLE):
@@ -103,6 +105,7 @@ class EventCalendar(QCalendarWidget):
         for day in Qt.DayOfWeek:
             self.setWeekdayTextFormat(day, working_day if day in working else weekend)
 
+    @guarded
     def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:
         super().paintCell(painter, rect, qdate)
         if not MINYEAR <= qdate.year() <= MAXYEAR:  # the grid of December 9999 shows days of 10000
@@ -265,6 +268,7 @@ class EventsView(QWidget):
             self.select(shown.id)  # its row was laid out anew: highlighted again, not left bare beside its pane
         self.detail.new_day()
 
+    @guarded
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.new_day.look()  # the day may have changed while another view was shown
         self.ensure_loaded()

@@ -26,6 +26,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services import transfer
 from organiser.services.group import Group
 from organiser.ui.file_choice import file_to_save
+from organiser.ui.overrides import guarded
 from organiser.ui.transfer_jobs import TransferJob, failure_sentence
 
 # An encrypted backup's file name is not encrypted: named after the group, it would tell whoever
@@ -178,6 +179,7 @@ class ExportDialog(QDialog):
         self.progress.setVisible(False)
         self.export_button.setEnabled(True)
 
+    @guarded
     def reject(self) -> None:
         if self._job is None:
             super().reject()
@@ -216,6 +218,7 @@ class ExportNote(QLabel):
         self._measure.setWordWrap(True)
         self._heights: dict[int, int] = {}
 
+    @guarded
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
         if width not in self._heights:
             self._measure.setFont(self.font())

@@ -33,6 +33,7 @@ from organiser.ui.dialogs import sentence
 from organiser.ui.file_choice import folder as choose_folder
 from organiser.ui.folders_dialog import start_folder
 from organiser.ui.lock import PassphraseFields
+from organiser.ui.overrides import guarded
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
 from organiser.ui.worker import off_the_qt_thread
@@ -69,16 +70,18 @@ class StartWindow(QWidget):
         layout.addWidget(self.pages)
         self.resize(620, 460)
 
+    @guarded
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         super().closeEvent(event)
         self.closed.emit()
 
+    @guarded
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.WindowActivate:
             # The focus drawn from the start: the keys are on Create a new group, and the style
             # marks the focus only once a key has moved it (three alike buttons, nothing said
             # where). Once activated: activating the window clears the mark's flag.
-            QTimer.singleShot(0, self._mark_the_focus)
+            QTimer.singleShot(0, self, self._mark_the_focus)
         return super().event(event)
 
     def _mark_the_focus(self) -> None:
@@ -86,6 +89,7 @@ class StartWindow(QWidget):
         if self.focusWidget() is not None:
             self.focusWidget().update()
 
+    @guarded
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         """The keys of a dialog, which this plain window is not: Return in a field presses the
         page's main button, Return on a button presses it (outside a dialog a button takes only

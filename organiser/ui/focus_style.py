@@ -9,8 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QStyleOptionFocusRect, QWidget
 
+from organiser.ui.overrides import guarded
+
 
 class FocusFrames(QProxyStyle):
+    @guarded
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,  # noqa: N802 (Qt name)
                       painter: QPainter, widget: QWidget | None = None) -> None:
         if element != QStyle.PrimitiveElement.PE_FrameFocusRect:

@@ -41,6 +41,7 @@ from organiser.ui.bidi import day_text
 from organiser.ui.clipboard import copy_privately
 from organiser.ui.dialogs import show_error
 from organiser.ui.file_choice import folder as choose_folder
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import size_on_screen
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -174,6 +175,7 @@ class FoldersDialog(QDialog):
         self.refresh.setInterval(REFRESH_MS)
         self.refresh.timeout.connect(self._follow)
 
+    @guarded
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         self.reload()
@@ -188,6 +190,7 @@ class FoldersDialog(QDialog):
             return
         self.reload()
 
+    @guarded
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
         self.refresh.stop()  # a closed dialog reads nothing (the group may be closing)
         super().hideEvent(event)

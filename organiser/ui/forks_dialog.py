@@ -23,6 +23,7 @@ from organiser.core.errors import OrganiserError
 from organiser.services.forks import Fork, Version
 from organiser.services.group import Group
 from organiser.ui.dialogs import show_error
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 FORK_ROLE = Qt.ItemDataRole.UserRole + 1  # the Fork
@@ -52,9 +53,11 @@ class ForksModel(QAbstractListModel):
             self.forks = forks
             self.endResetModel()
 
+    @guarded(fallback=0)
     def rowCount(self, parent: Index = _TOP) -> int:  # noqa: N802 (Qt name)
         return 0 if parent.isValid() else len(self.forks)
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.forks):
             return None

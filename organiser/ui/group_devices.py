@@ -52,7 +52,7 @@ class GroupDevicesPane:
         least = max(needed, table.fontMetrics().height() * 4)
         self.device_empty.least = least  # the hint under an empty table sets the height back to its least
         table.setMinimumHeight(least)
-        QTimer.singleShot(0, self._make_room_for_devices)  # once the table's new height is laid out
+        QTimer.singleShot(0, self, self._make_room_for_devices)  # once the table's new height is laid out
 
     def _make_room_for_devices(self) -> None:
         """The splitter keeps its panes' sizes when a table's minimum grows: give the devices' pane

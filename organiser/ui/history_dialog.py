@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from organiser.services.group import Group
 from organiser.services.history import History, Write
 from organiser.ui.loader import BackgroundReader
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import size_on_screen
 from organiser.ui.wording import as_typed
 
@@ -151,6 +152,7 @@ class HistoryDialog(QDialog):
         # writes: the index of what each changeset names is brought up to date first
         self.reader.read(lambda db: read_rows(db, names, event_id), self._show, self._failed, writes=True)
 
+    @guarded
     def done(self, result: int) -> None:
         self.closed = True  # what the worker still reads is dropped
         super().done(result)

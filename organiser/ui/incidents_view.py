@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from organiser.services.group import Group
 from organiser.ui.forks_dialog import FORK_ROLE, ForksModel, KeepVersionDialog
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 INCIDENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the incident as a dict
@@ -50,18 +51,22 @@ class IncidentsModel(QAbstractTableModel):
             self.rows = rows
             self.endResetModel()
 
+    @guarded(fallback=0)
     def rowCount(self, parent: Index = _TOP) -> int:  # noqa: N802 (Qt name)
         return 0 if parent.isValid() else len(self.rows)
 
+    @guarded(fallback=0)
     def columnCount(self, parent: Index = _TOP) -> int:  # noqa: N802 (Qt name)
         return 0 if parent.isValid() else len(self.columns)
 
+    @guarded
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt name)
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section]
         return None
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
+from PySide6.QtCore import QObject
 from sqlite_utils import Database
 
 from organiser.store.database import connect
@@ -16,6 +18,13 @@ from organiser.store.datadir import DB_NAME
 from organiser.ui.worker import off_the_qt_thread
 
 log = logging.getLogger(__name__)
+
+
+def _gone(on_done: Callable[..., Any]) -> bool:
+    """The read was for a Qt object deleted meanwhile (a model of a window closed by a lock or a
+    switch of group while it was read): nobody is left to show it, and touching it would raise."""
+    owner = getattr(on_done, "__self__", None)
+    return isinstance(owner, QObject) and not shiboken6.isValid(owner)
 
 
 class BackgroundReader:
@@ -54,10 +63,13 @@ class BackgroundReader:
 
         def deliver(result: Any) -> None:
             self._pending -= 1
-            on_done(result)
+            if not _gone(on_done):
+                on_done(result)
 
         def fail(exc: BaseException) -> None:  # reported on the GUI thread, with context in the log
             self._pending -= 1
+            if _gone(on_done):
+                return
             log.error("reading %s in the background failed", path, exc_info=exc)
             if on_error is not None:
                 on_error(f"Could not read {path.name}: {exc}")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import OrganiserError
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import error_colour
 
 WIPE_WORD = "WIPE"
@@ -54,6 +55,7 @@ class IdleLock(QObject):
         else:
             self.timer.stop()
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in _ACTIVITY and self.minutes > 0:
             self.timer.start()  # restarts with the same interval
@@ -278,6 +280,7 @@ class CopyingWindow(QWidget):
         self._finished = True
         self.close()
 
+    @guarded
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self._finished:
             event.accept()

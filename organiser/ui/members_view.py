@@ -39,6 +39,7 @@ from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.members import MemberRow, MembersModel
 from organiser.ui.narrow import ElidedCombo
 from organiser.ui.new_day import NewDay
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import (
     SINGLE_LETTER_WAIT_MS,
     AnswerButtons,
@@ -196,6 +197,7 @@ class MembersView(QWidget):
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         self.table.selectRow(0)
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if (watched is self.search and event.type() == QEvent.Type.KeyPress
                 and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0):
@@ -228,6 +230,7 @@ class MembersView(QWidget):
         if self.current_id():
             self.show_detail()
 
+    @guarded
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.new_day.look()  # the day may have changed while another view was shown
         self.ensure_loaded()
@@ -259,7 +262,7 @@ class MembersView(QWidget):
         self.model.on_records_changed(event)
         if event.kinds & {"member", "member_role", "member_skill"}:
             if event.kinds & {"member_role"}:
-                QTimer.singleShot(0, self._fill_filters)
+                QTimer.singleShot(0, self, self._fill_filters)
             self._update_count()
             current = self.current_id()
             if current and (current in event.ids or event.kinds & {"member_role", "member_skill"}):

@@ -38,6 +38,7 @@ from organiser.core.minutes import (
     utf16_to_index,
 )
 from organiser.services.meetings import Meetings
+from organiser.ui.overrides import guarded
 
 log = logging.getLogger(__name__)
 BURST_MS = 250  # typing is stored (and sent) once per burst, not once per keystroke
@@ -67,6 +68,7 @@ class MinutesText(QPlainTextEdit):
     undoRequested = Signal()
     redoRequested = Signal()
 
+    @guarded
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         if event.matches(QKeySequence.StandardKey.Undo):
             self.undoRequested.emit()
@@ -305,6 +307,7 @@ class MinutesEditor(QWidget):
         self.typing_timer.stop()
         self.event_id = None  # later arrivals are not read: the group is closing
 
+    @guarded
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         self.flush()
         super().closeEvent(event)

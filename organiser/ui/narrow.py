@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 
@@ -65,22 +66,27 @@ class ButtonRow(QWidget):
         shown = self._shown()
         return sum(self.wanted(w) for w in shown) + self.lines.spacing() * max(len(shown) - 1, 0)
 
+    @guarded
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         widest = max((max(w.minimumSizeHint().width(), w.minimumWidth()) for w in self._shown()), default=0)
         return QSize(widest, super().minimumSizeHint().height())
 
+    @guarded
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return QSize(self.width_on_one_line(), super().sizeHint().height())
 
+    @guarded
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._arrange()
 
+    @guarded
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:  # a widget asks for more room (a longer name)
             self._arrange()
         return super().event(event)
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
             self._arrange()
@@ -134,6 +140,7 @@ class Columns(QSplitter):
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setChildrenCollapsible(False)
 
+    @guarded
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
@@ -156,6 +163,7 @@ class ElidedCombo(QComboBox):
                                             QStyle.SubControl.SC_ComboBoxEditField, self)
         return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideRight, field.width())
 
+    @guarded
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         painter = QStylePainter(self)
         option = QStyleOptionComboBox()
@@ -169,6 +177,7 @@ class CompactButton(QPushButton):
     """A button as wide as its text needs, not the style's least of some 80 points: "Coming?",
     Yes, Maybe and No fit one line of the Members pane at 100 % only so."""
 
+    @guarded
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         hint = super().sizeHint()
         padding = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_ButtonMargin, None, self)
@@ -177,6 +186,7 @@ class CompactButton(QPushButton):
         needed = self.fontMetrics().horizontalAdvance(text) + padding + self.fontMetrics().averageCharWidth() * 2
         return QSize(min(hint.width(), needed), hint.height())
 
+    @guarded
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         return self.sizeHint()
 
@@ -194,11 +204,13 @@ class UpAndDown(QScrollArea):
         self.setWidget(inside)
         inside.installEventFilter(self)
 
+    @guarded
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         least = super().minimumSizeHint()
         inside = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
         return QSize(max(least.width(), inside), least.height())
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # what it holds may need more width now (a longer name shown)
@@ -214,6 +226,7 @@ class _HeadingsWhole(QObject):
         table.model().modelReset.connect(self.widen)
         self.widen()
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.Show):
             self.widen()

@@ -45,6 +45,7 @@ from organiser.ui.models.group import (
     sync_words,
 )
 from organiser.ui.models.live import ROW_ROLE
+from organiser.ui.overrides import guarded
 from organiser.ui.removed_notice import breakable
 from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
 
@@ -258,10 +259,11 @@ class PeersView(GroupDevicesPane, QWidget):
         self.network_note = note
         self.refresh_peers()
 
+    @guarded
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.refresh_peers()  # it was not refreshed while another view was open
         self.update_size()
-        QTimer.singleShot(0, self._make_room_for_devices)
+        QTimer.singleShot(0, self, self._make_room_for_devices)
         super().showEvent(event)
 
     def _refresh_if_shown(self) -> None:

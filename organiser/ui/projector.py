@@ -26,6 +26,7 @@ from organiser.services.group import Group
 from organiser.services.proposals import Proposal, stored_result
 from organiser.ui.bridge import Bridge
 from organiser.ui.models.meeting import clock_text
+from organiser.ui.overrides import guarded
 
 BACKGROUND, TEXT, ACCENT, WARN = "#000000", "#ffffff", "#ffd60a", "#ff6b6b"
 MINUTES_LINES = 9  # the end of the minutes: what was just written
@@ -234,15 +235,18 @@ class ProjectorView(QWidget):
             if over > 0:
                 _shorten(label, _height(label, width) - over, width)
 
+    @guarded
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._fit()
 
+    @guarded
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.ticker.stop()
         self.soon.stop()
         super().closeEvent(event)
 
+    @guarded
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F11):
             self.close()

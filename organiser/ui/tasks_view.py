@@ -46,6 +46,7 @@ from organiser.ui.models.tasks import (
 )
 from organiser.ui.narrow import headings_whole
 from organiser.ui.new_day import NewDay
+from organiser.ui.overrides import guarded
 from organiser.ui.settings import UiSettings
 from organiser.ui.widgets import (
     EmptyHint,
@@ -70,6 +71,7 @@ class CardDelegate(QStyledItemDelegate):
     Mon 5 Jan)' made a column at 150 % scroll sideways with every card's end past its edge. A
     line longer than the column ends in … (the card's tooltip has it whole)."""
 
+    @guarded
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         return QSize(1, super().sizeHint(option, index).height())
 
@@ -280,12 +282,14 @@ class TasksView(QWidget):
         self.proxy.set_filters()
         self.show_selected()
 
+    @guarded
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         self.new_day.look()  # the day may have changed while another view was shown
         self.ensure_loaded()
         self._hold_hidden(shown=True)
         super().showEvent(event)
 
+    @guarded
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt name)
         self._hold_hidden(shown=False)
         super().hideEvent(event)

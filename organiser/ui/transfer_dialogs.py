@@ -43,6 +43,7 @@ from organiser.services.group import Group
 from organiser.services.transfer import ImportPlan, ImportResult
 from organiser.ui.export_dialog import EXPORT_FORMATS, ExportDialog, open_export_dialog
 from organiser.ui.file_choice import file_to_open
+from organiser.ui.overrides import guarded
 from organiser.ui.transfer_jobs import PlanModel, TransferJob, failure_sentence
 from organiser.ui.widgets import error_colour, size_on_screen
 
@@ -366,6 +367,7 @@ class ImportDialog(QDialog):
             self._pending_replan = False
             self.replan()
 
+    @guarded
     def reject(self) -> None:
         if self.busy:  # a transaction is being written; it finishes on its own in moments
             self._say("Please wait: the import finishes in a moment.")

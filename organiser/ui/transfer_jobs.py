@@ -25,6 +25,7 @@ from organiser.services.group import Group, open_group
 from organiser.services.transfer import ImportPlan, PlannedItem
 from organiser.ui.colours import error_red
 from organiser.ui.models.live import TableColumns
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 from organiser.ui.worker import release_later
 
@@ -105,6 +106,7 @@ class PlanModel(TableColumns):
         self.rows = list(plan.items) if plan is not None else []
         self.endResetModel()
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
             return None
@@ -120,6 +122,7 @@ class PlanModel(TableColumns):
             return item.action
         return None
 
+    @guarded
     def roleNames(self) -> dict[int, bytes]:
         return {**super().roleNames(), self.ActionRole: b"action"}
 

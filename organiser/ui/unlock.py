@@ -26,6 +26,7 @@ from organiser.core.errors import OrganiserError, PassphraseError
 from organiser.services import keyring_store
 from organiser.services.group import Group, open_group
 from organiser.services.group_folders import existing_groups, locked_label
+from organiser.ui.overrides import guarded
 from organiser.ui.resources import app_icon
 from organiser.ui.widgets import error_colour
 from organiser.ui.worker import off_the_qt_thread
@@ -112,6 +113,7 @@ class UnlockWindow(QWidget):
         self.resize(460, 320)
         self.passphrase.setFocus()
 
+    @guarded
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         super().closeEvent(event)
         self.gone = True

@@ -35,6 +35,7 @@ from organiser.store import queries
 from organiser.ui.click_through import ClickThrough
 from organiser.ui.colours import error_red
 from organiser.ui.narrow import ButtonRow, CompactButton
+from organiser.ui.overrides import guarded
 
 
 def error_colour(widget: QWidget) -> str:
@@ -58,12 +59,15 @@ class SteadyLine(QLabel):
         margins = self.contentsMargins()
         return box.height() + margins.top() + margins.bottom()
 
+    @guarded
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name): empty, a label says it has none
         return True
 
+    @guarded
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
         return max(super().heightForWidth(width) if self.text() else 0, self._room(width))
 
+    @guarded
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name): the layout asks heightForWidth for the rest
         hint = super().minimumSizeHint()
         return QSize(hint.width(), max(hint.height(), self.fontMetrics().lineSpacing()))
@@ -111,6 +115,7 @@ class RecordPicker(QLineEdit):
             labels.append(label)
         self._model.setStringList(labels)
 
+    @guarded
     def keyPressEvent(self, event: QKeyEvent) -> None:
         popup = self.completer().popup()
         if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and popup.isVisible()
@@ -197,8 +202,9 @@ class Banner(QFrame):
             self._layout.addWidget(button)
             self.buttons.append(button)
         self.show()
-        QTimer.singleShot(0, self._into_view)  # once laid out
+        QTimer.singleShot(0, self, self._into_view)  # once laid out
 
+    @guarded
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         self._into_view()  # its sentence wrapped to more lines as the view was laid out
@@ -245,6 +251,7 @@ class _OpenOnReturn(QObject):
         self.view, self.open_index = view, open_index
         view.installEventFilter(self)
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
                 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -288,6 +295,7 @@ class _ChooseMarked(QObject):
         view.installEventFilter(self)
         view.selectionModel().currentChanged.connect(lambda *_: self.choose())
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.FocusIn and event.reason() != Qt.FocusReason.MouseFocusReason:
             model = self.view.model()
@@ -327,6 +335,7 @@ class _FittedColumns(QObject):
         table.viewport().installEventFilter(self)
         self.fit()
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.Resize and not self.by_hand:
             self.fit()
@@ -390,6 +399,7 @@ class _WrappedHeight(QObject):
         self.label = label
         label.installEventFilter(self)
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             label = self.label
@@ -430,6 +440,7 @@ class EmptyHint(QLabel):
             signal.connect(self.update_shown)  # a slot of this label: dropped when the label goes
         self.update_shown()
 
+    @guarded
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.Resize and watched is not self.view:  # the viewport's
             self._fit()

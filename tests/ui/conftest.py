@@ -259,6 +259,7 @@ def controller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]
             widget.deleteLater()  # deleted here, by Qt, not by the collector during a later test
         if made.copying_window is not None:
             made.copying_window.finish()
+        made.stop_watching_idle()  # else it filters the next tests' events, its timer running
         if made.group is not None:
             made.group.close()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

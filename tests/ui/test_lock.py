@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+import shiboken6
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from organiser.services.group import Group, create_group
@@ -190,6 +191,28 @@ def test_the_app_locks_itself_after_the_idle_time(qtbot: Any, controller: Any) -
     controller.idle_lock.set_minutes(0.005)  # 0.3 s, as if an admin had set a short idle time
     settle(controller, qtbot, lambda: controller.unlock_window is not None)
     assert controller.group is None and controller.window is None
+
+
+def test_once_the_window_is_closed_the_app_watches_for_idle_time_no_more(qtbot: Any, controller: Any) -> None:
+    """Left installed on the application, the idle watch of an app that had ended went on hearing
+    every key and click with its timer running (a test's controller: the next tests'), until the
+    collector took it, on whichever thread allocated then."""
+    create_group(controller.data_dir, "Food Co-op", "till laptop").close()
+    watches: list[Any] = []
+
+    def close_the_window() -> None:
+        watches.append(controller.idle_lock)
+        controller.window.close()  # as the window's close button does
+
+    QTimer.singleShot(100, close_the_window)
+    QApplication.setQuitOnLastWindowClosed(False)  # as the app runs: the controller says when it is done
+    try:
+        controller.loop.run_until_complete(asyncio.wait_for(controller.run(), 10))
+    finally:
+        QApplication.setQuitOnLastWindowClosed(True)
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(watches) == 1 and controller.idle_lock is None
+    assert not shiboken6.isValid(watches[0])
 
 
 def test_wipe_from_the_file_menu_destroys_this_copy(qtbot: Any, controller: Any) -> None:

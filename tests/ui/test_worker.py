@@ -56,3 +56,35 @@ def test_a_background_readers_relay_is_deleted_on_the_gui_thread_whoever_lets_go
     qtbot.waitUntil(lambda: bool(deleted_on), timeout=5000)
     assert deleted_on == [threading.main_thread().name]
     group.close()
+
+
+def test_a_read_that_ends_after_its_window_was_closed_and_deleted_is_dropped(
+        qtbot: Any, demo: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """Locking (or switching group) deletes the window while its agenda may still be read on a
+    worker: the read, handed back, reset a deleted model (RuntimeError: AgendaModel already deleted)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from organiser.ui.main_window import MainWindow
+    from organiser.ui.models.events import AgendaModel
+    from organiser.ui.settings import UiSettings
+
+    gate = threading.Event()
+    read_events = AgendaModel.read_all
+
+    def held_at_the_gate(db: Any) -> Any:
+        gate.wait(10)
+        return read_events(db)
+
+    monkeypatch.setattr(AgendaModel, "read_all", staticmethod(held_at_the_gate))
+    window = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"), background=True)
+    window.show()
+    qtbot.waitUntil(lambda: window.reader.pending > 0, timeout=5000)
+    window.close()  # as the app's lock does
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with qtbot.captureExceptions() as reported:
+        gate.set()
+        qtbot.waitUntil(lambda: worker.pending() == 0, timeout=10_000)
+        qtbot.wait(50)
+    assert [str(exc) for _type, exc, _tb in reported] == []

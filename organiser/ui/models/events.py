@@ -21,6 +21,7 @@ from organiser.ui.bidi import day_text
 from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, LoadedOnce, TableColumns, sync_rows
 from organiser.ui.models.names import NameLookup
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
@@ -253,9 +254,11 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
             changed[f"day:{day.isoformat()}"] = AgendaRow(f"day:{day.isoformat()}", day, None) \
                 if day in present else None
 
+    @guarded(fallback=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
+    @guarded
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
@@ -263,6 +266,7 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
             return Qt.ItemFlag.ItemIsEnabled
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
@@ -281,6 +285,7 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
             return row.day.isoformat()
         return None
 
+    @guarded
     def roleNames(self) -> dict[int, bytes]:
         names = dict(super().roleNames())
         names.update({ID_ROLE: b"eventId", EVENT_ROLE: b"event", ROW_ROLE: b"row", IS_DAY_ROLE: b"isDay",
@@ -359,6 +364,7 @@ class RsvpModel(LiveRows[RsvpRow], TableColumns):
         return any(found[rid].kind == "rsvp" and found[rid].values.get("event") == self.event_id
                    for rid in event.ids if rid in found)
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
@@ -371,6 +377,7 @@ class RsvpModel(LiveRows[RsvpRow], TableColumns):
             return row.rsvp
         return None
 
+    @guarded
     def roleNames(self) -> dict[int, bytes]:
         names = dict(super().roleNames())
         names.update({ID_ROLE: b"memberId", ROW_ROLE: b"rsvp"})

@@ -16,6 +16,7 @@ from organiser.services.group import Group
 from organiser.services.vouching import WAITING
 from organiser.store import queries
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE, LiveRows, TableColumns, sync_rows
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
@@ -62,6 +63,7 @@ class _Table(LiveRows[Any], TableColumns):
     def cell(self, row: Any, column: int) -> str:
         raise NotImplementedError
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)) \
                 or not (0 <= index.column() < len(self.columns)):
@@ -77,6 +79,7 @@ class _Table(LiveRows[Any], TableColumns):
             return row
         return None
 
+    @guarded
     def roleNames(self) -> dict[int, bytes]:
         names = dict(super().roleNames())
         names.update({ID_ROLE: b"id", ROW_ROLE: b"row"})

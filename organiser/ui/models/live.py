@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 )
 
 from organiser.core.bus import RecordsChanged
+from organiser.ui.overrides import guarded
 
 RowT = TypeVar("RowT")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -265,12 +266,15 @@ class TableColumns(QAbstractTableModel):
     columns: tuple[str, ...] = ()
     rows: list[Any]
 
+    @guarded(fallback=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
+    @guarded(fallback=0)
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
+    @guarded
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
@@ -351,6 +355,7 @@ class SourceSortProxy(QSortFilterProxyModel):
     """A proxy whose source sorts itself (one Python list sort) instead of the proxy
     comparing cells through Python one pair at a time."""
 
+    @guarded
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         source = self.sourceModel()
         if source is not None and hasattr(source, "sort"):

@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersiste
 from organiser.core.errors import OrganiserError
 from organiser.services.meetings import AgendaItem, Meetings, MeetingState
 from organiser.services.proposals import Proposal, Proposals, Tally
+from organiser.ui.overrides import guarded
 
 Index = QModelIndex | QPersistentModelIndex
 ITEM_MIME = "application/x-organiser-agenda-item"
@@ -63,9 +64,11 @@ class AgendaModel(QAbstractListModel):
         self.rows = self.meetings.items(self.event_id) if self.event_id else []
         self.state = self.meetings.state(self.event_id) if self.event_id else None
 
+    @guarded(fallback=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt name)
         return 0 if parent.isValid() else len(self.rows)
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
@@ -92,27 +95,33 @@ class AgendaModel(QAbstractListModel):
         box = f"  [{used}\u00a0of\u00a0{item.minutes}\u00a0min]" if item.minutes else ""
         return f"{'▶ ' if current else ''}{row + 1}. {item.title}" + (f" — {presenter}" if presenter else "") + box
 
+    @guarded
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
+    @guarded
     def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802 (Qt name)
         return Qt.DropAction.MoveAction
 
+    @guarded
     def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt name)
         return [ITEM_MIME]
 
+    @guarded
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802 (Qt name)
         mime = QMimeData()
         ids = [self.rows[i.row()].id for i in indexes if i.isValid()]
         mime.setData(ITEM_MIME, "\n".join(ids[:1]).encode())
         return mime
 
+    @guarded
     def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,  # noqa: N802
                         parent: Index) -> bool:
         return data.hasFormat(ITEM_MIME)
 
+    @guarded
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,  # noqa: N802
                      parent: Index) -> bool:
         if action == Qt.DropAction.IgnoreAction:
@@ -170,9 +179,11 @@ class ProposalsModel(QAbstractListModel):
         found = self.proposals.list(self.event_id) if self.event_id else []
         return [(p, self.proposals.tally(p.id)) for p in found]
 
+    @guarded(fallback=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt name)
         return 0 if parent.isValid() else len(self.rows)
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None

@@ -30,6 +30,7 @@ from organiser.ui.models.live import (
     TableColumns,
 )
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
@@ -333,6 +334,7 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
 
     # ---- Qt model -------------------------------------------------------------------------
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # A table repaint asks each cell for seven roles through Python; answer the ones this
         # model has no say in first, and the text from strings made once per row.
@@ -351,6 +353,7 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
         answer = _ROW_ROLES.get(role)
         return answer(row) if answer is not None else None
 
+    @guarded
     def roleNames(self) -> dict[int, bytes]:
         names = dict(super().roleNames())
         names.update({ID_ROLE: b"memberId", ROW_ROLE: b"member", NAME_ROLE: b"name",
@@ -362,11 +365,13 @@ class MembersModel(LoadedOnce, LiveRows[MemberRow], TableColumns):
         cells = member.cells or member.make_cells()
         return cells[column] if 0 <= column < len(cells) else ""
 
+    @guarded
     def match(self, start: Any, role: int, value: Any, hits: int = 1,
               flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
         found = type_ahead(self, start, role, value, hits, flags, self.cell_text)
         return super().match(start, role, value, hits, flags) if found is None else found
 
+    @guarded
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(SORT_KEYS):
             self.set_sort_key(SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)

@@ -41,6 +41,7 @@ from organiser.ui.models.live import (
 )
 from organiser.ui.models.names import NameLookup
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
+from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex
@@ -218,9 +219,11 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
         self.apply_rows({rid: (t if t is not None and t.status == self.status else None)
                          for rid, t in changed.items()})
 
+    @guarded(fallback=0)
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
@@ -234,41 +237,50 @@ class TaskColumnModel(HeldWhileHidden, LiveRows[Task], QAbstractListModel):
             return _tooltip(self.cache, task).replace("\n", ", ")
         return _task_role(self.cache, task, role)
 
+    @guarded
     def roleNames(self) -> dict[int, bytes]:
         return _role_names(super().roleNames())
 
     def title_at(self, row: int, _column: int) -> str:
         return self.rows[row].title
 
+    @guarded
     def match(self, start: Any, role: int, value: Any, hits: int = 1,
               flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
         found = type_ahead(self, start, role, value, hits, flags, self.title_at)
         return super().match(start, role, value, hits, flags) if found is None else found
 
+    @guarded
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
         return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
 
+    @guarded
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
+    @guarded
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
+    @guarded
     def mimeTypes(self) -> list[str]:
         return [TASK_MIME]
 
+    @guarded
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         ids = list(dict.fromkeys(self.rows[i.row()].id for i in indexes if i.isValid()))
         mime = QMimeData()
         mime.setData(TASK_MIME, "\n".join(ids).encode())
         return mime
 
+    @guarded
     def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                         parent: Index) -> bool:
         return data.hasFormat(TASK_MIME)
 
+    @guarded
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                      parent: Index) -> bool:
         if action == Qt.DropAction.IgnoreAction:
@@ -344,6 +356,7 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
             return
         self.apply_rows({rid: self._wanted(t) for rid, t in changed.items()})
 
+    @guarded
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
@@ -354,6 +367,7 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
             return as_typed(_tooltip(self.cache, task))
         return _task_role(self.cache, task, role)
 
+    @guarded
     def roleNames(self) -> dict[int, bytes]:
         return _role_names(super().roleNames())
 
@@ -365,11 +379,13 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
                 task.due or "", self.cache.events.get(task.event), str(task.priority or ""))[column] \
             if 0 <= column < len(TASK_COLUMNS) else ""
 
+    @guarded
     def match(self, start: Any, role: int, value: Any, hits: int = 1,
               flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
         found = type_ahead(self, start, role, value, hits, flags, self.cell_text)
         return super().match(start, role, value, hits, flags) if found is None else found
 
+    @guarded
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         keys = (lambda t: (t.title.casefold(), t.id),
                 lambda t: (STATUSES.index(t.status), *board_key(t)),
@@ -429,6 +445,7 @@ class TaskFilterProxy(SourceSortProxy):
             setattr(self, name, value)
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    @guarded
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         if not isinstance(model, TaskTableModel) or source_row >= len(model.rows):
@@ -443,6 +460,7 @@ class TaskFilterProxy(SourceSortProxy):
         due_test = _DUE_TESTS.get(self.due)
         return due_test is None or due_test(task, self.today or clock.today())
 
+    @guarded
     def match(self, start: Any, role: int, value: Any, hits: int = 1,
               flags: Qt.MatchFlag = TYPE_AHEAD) -> list[QModelIndex]:  # a view's type-ahead
         """Searched in the source's rows, which are in the list's order (the source sorts
