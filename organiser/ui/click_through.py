@@ -11,6 +11,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
+from organiser.ui.overrides import guarded
+
 
 class ClickThrough(QObject):
     """Watches one suggestion list; `owner` is the field it belongs to (its window is the one served)."""
@@ -20,6 +22,7 @@ class ClickThrough(QObject):
         self.popup, self.owner = popup, owner
         popup.installEventFilter(self)
 
+    @guarded
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if watched is not self.popup or event.type() != QEvent.Type.MouseButtonPress:
             return False
@@ -31,5 +34,5 @@ class ClickThrough(QObject):
         if not isinstance(target, QAbstractButton) or not target.isEnabled() or not same_window:
             return False  # elsewhere: the list only closes, as before
         self.popup.hide()
-        QTimer.singleShot(0, target.click)  # once the list is gone and the field has its text
+        QTimer.singleShot(0, target, target.click)  # once the list is gone and the field has its text
         return True

@@ -39,6 +39,7 @@ from organiser.ui.meeting_view import MeetingView
 from organiser.ui.members_view import MembersView
 from organiser.ui.models.group import sync_words
 from organiser.ui.models.tasks import TaskCache
+from organiser.ui.overrides import guarded
 from organiser.ui.peers_view import PeersView
 from organiser.ui.removed_notice import RemovedNotice
 from organiser.ui.resources import app_icon, view_icon
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
         for name, action in self.view_actions.items():
             action.setIcon(view_icon(name, colour))
 
+    @guarded
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.PaletteChange:  # the system switched light/dark
             self.paint_icons()
@@ -442,6 +444,7 @@ class MainWindow(QMainWindow):
 
     # ---- life cycle ---------------------------------------------------------------------------
 
+    @guarded
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.settings.set_geometry(self.saveGeometry())
         self.settings.set_last_view(self.current_view())

@@ -36,6 +36,7 @@ from organiser.ui.models.meeting import AgendaModel, clock_text
 from organiser.ui.models.tasks import due_words
 from organiser.ui.narrow import ButtonRow, Columns, wrapped_heading
 from organiser.ui.new_day import NewDay
+from organiser.ui.overrides import guarded
 from organiser.ui.widgets import EmptyHint
 
 REFRESH_MS = 100
@@ -224,6 +225,7 @@ class MeetingView(QWidget):
         self.refresh_timer.stop()
         self.event_id = None
 
+    @guarded
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         self.new_day.look()  # the day may have changed while another view was shown

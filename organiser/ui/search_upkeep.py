@@ -34,7 +34,7 @@ class SearchUpkeep(QObject):
 
     def tidy_soon(self) -> None:
         """A second after opening: the first view is read first, and only then the index tidied."""
-        QTimer.singleShot(TIDY_AFTER_MS, self.tidy_search_index)
+        QTimer.singleShot(TIDY_AFTER_MS, self, self.tidy_search_index)  # not once the window is gone
 
     def stop(self) -> None:
         """The window closes: nothing more is indexed, and a tidying stops after its current step."""
