@@ -40,8 +40,10 @@ class GuiThreadCollector(QObject):
 
 
 def collect_on_gui_thread(app: QObject) -> GuiThreadCollector:
-    """Call once, on the GUI thread, with the QApplication (again: the one already made)."""
+    """Call on the GUI thread with the QApplication: the collector made once; the automatic one off
+    again each call (code run meanwhile may have turned it back on, as a test of cycles does)."""
     made = app.findChild(GuiThreadCollector)
+    gc.disable()
     return made if made is not None else GuiThreadCollector(app)
 
 
