@@ -34,6 +34,19 @@ NOW = FROZEN_NOW
 
 
 @pytest.fixture
+def node_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop over the test's QApplication, for real sync nodes beside a window, as in the app."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+@pytest.fixture
 def demo(group: Group) -> Group:
     populate(group, DemoSize(members=30, events=8, tasks=20), now=NOW, seed=3)
     return group

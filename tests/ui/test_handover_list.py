@@ -18,7 +18,6 @@ from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_pair
 from tests.ui.conftest import click, open_event, with_modal
 from tests.ui.test_door import type_at_door
-from tests.ui.test_peers_state import node_loop  # noqa: F401 (a fixture)
 
 
 def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: Any, tmp_path: Path) -> None:
@@ -72,7 +71,7 @@ def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: A
 
 
 def test_incidents_do_not_say_nothing_was_refused_under_a_removed_laptop_that_was(
-        qtbot: Any, tmp_path: Path, node_loop: Any) -> None:  # noqa: F811 (the fixture)
+        qtbot: Any, tmp_path: Path, node_loop: Any) -> None:
     """Sam's Peers & group said "Removed laptop nearby: 'Door laptop' … was refused" and, further
     down, under Incidents, "Nothing refused: every device sends what this app would write itself"."""
     from organiser.ui.main_window import MainWindow as Window

@@ -4,7 +4,6 @@ the import's summary. Real sync nodes on 127.0.0.1 only."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +16,6 @@ from organiser.ui.settings import UiSettings
 from tests.ui.conftest import reads
 
 node_module = pytest.importorskip("organiser.net.node")
-
-
-@pytest.fixture
-def node_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    loop = qasync.QEventLoop(QApplication.instance())
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 def test_peers_and_group_names_sams_laptop_with_its_apostrophe_not_an_html_code(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +34,6 @@ async def until(condition: Callable[[], bool], seconds: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the laptops did not get there in time"
         await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-def node_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    loop = qasync.QEventLoop(QApplication.instance())
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 def test_a_laptop_no_other_can_reach_is_told_to_join_the_network_not_given_its_own_address(

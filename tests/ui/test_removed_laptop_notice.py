@@ -21,7 +21,7 @@ from organiser.ui.settings import UiSettings
 from tests.conftest import add_device, sync_pair
 from tests.ui.conftest import click, open_event, reads, row_of_text, with_modal
 from tests.ui.test_door import type_at_door
-from tests.ui.test_peers_state import node_loop, open_peers, until  # noqa: F401 (node_loop is a fixture)
+from tests.ui.test_peers_state import open_peers, until
 
 node_module = pytest.importorskip("organiser.net.node")
 
@@ -105,7 +105,7 @@ def test_the_removed_door_laptop_says_who_told_it_and_counts_the_check_ins_that_
 
 
 def test_the_admins_peers_view_says_plainly_that_the_removed_door_laptop_is_still_trying_to_connect(
-        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:  # noqa: F811 (the fixture)
+        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
     office = create_group(tmp_path / "office", "Tenants Union", "office laptop (Rosa)")
     door = add_device(office, tmp_path / "door", "door laptop")
     sync_pair(office, door)
@@ -192,7 +192,7 @@ def test_an_admins_laptop_with_a_200_letter_name_does_not_widen_the_removed_lapt
 
 
 def test_a_removed_laptop_with_a_200_letter_name_knocking_does_not_make_peers_and_group_scroll_sideways(
-        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:  # noqa: F811 (the fixture)
+        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
     """The office laptop's Peers & group says the removed laptop is nearby, and who has heard of its
     removal, by its name: one word of 200 letters pushed the view wider than the window."""
     from organiser.core.errors import OrganiserError

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
-from tests.ui.test_peers_state import node_loop, until  # noqa: F401 (node_loop is a fixture)
+from tests.ui.test_peers_state import until
 
 node_module = pytest.importorskip("organiser.net.node")
 
@@ -25,7 +25,7 @@ def status_bar_reads(window: MainWindow) -> list[str]:
 
 
 def test_a_laptop_alone_and_then_in_step_says_so_once_in_its_status_bar(
-        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:  # noqa: F811 (the fixture)
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
     a, b = two_devices
     there = node_module.SyncNode(b, listen_host="127.0.0.1", discovery=False)
     here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False)
