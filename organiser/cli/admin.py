@@ -228,9 +228,12 @@ class SelfTest:
         if not QFontDatabase.families():
             raise CheckFailed("Qt finds no fonts, so every text would be blank: install fonts-dejavu-core")
 
+        from organiser.ui.overrides import guarded
+
         class PaintWatcher(QObject):
             painted = False
 
+            @guarded
             def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
                 if event.type() == QEvent.Type.Paint:
                     self.painted = True
