@@ -36,15 +36,8 @@ from organiser.ui.models.events import RsvpModel, time_range
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
 from organiser.ui.narrow import headings_whole
-from organiser.ui.widgets import (
-    AnswerButtons,
-    Banner,
-    EmptyHint,
-    RecordPicker,
-    error_colour,
-    follow_selection,
-    open_on_double_click_or_return,
-)
+from organiser.ui.row_choice import follow_selection, open_on_double_click_or_return
+from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, RecordPicker, error_colour
 from organiser.ui.wording import as_typed
 
 NOBODY_ANSWERED = ("Nobody has answered yet. Type a name above and click Yes, Maybe or No, or press Enter to "

@@ -53,7 +53,8 @@ from organiser.ui.models.tasks import TaskCache
 from organiser.ui.narrow import UpAndDown
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
-from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, hold_wrapped_height, open_on_double_click_or_return
+from organiser.ui.row_choice import open_on_double_click_or_return
+from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, hold_wrapped_height
 from organiser.ui.wording import as_typed
 
 Index = QModelIndex | QPersistentModelIndex

@@ -40,15 +40,8 @@ from organiser.ui.models.members import MemberRow, MembersModel
 from organiser.ui.narrow import ElidedCombo
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
-from organiser.ui.widgets import (
-    SINGLE_LETTER_WAIT_MS,
-    AnswerButtons,
-    Banner,
-    EmptyHint,
-    fit_columns,
-    follow_selection,
-    open_on_double_click_or_return,
-)
+from organiser.ui.row_choice import follow_selection, open_on_double_click_or_return
+from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, AnswerButtons, Banner, EmptyHint, fit_columns
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,8 @@ from organiser.ui.models.group import (
 from organiser.ui.models.live import ROW_ROLE
 from organiser.ui.overrides import guarded
 from organiser.ui.removed_notice import breakable
-from organiser.ui.widgets import EmptyHint, follow_selection, hold_wrapped_height
+from organiser.ui.row_choice import follow_selection
+from organiser.ui.widgets import EmptyHint, hold_wrapped_height
 
 INVITE_HOURS = 24
 # The notice above every view (ui/removed_notice.py) says who, when, what did not reach the group and what

@@ -47,15 +47,14 @@ from organiser.ui.models.tasks import (
 from organiser.ui.narrow import headings_whole
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
-from organiser.ui.settings import UiSettings
-from organiser.ui.widgets import (
-    EmptyHint,
-    RecordPicker,
+from organiser.ui.row_choice import (
     choose_the_marked_row,
     follow_selection,
     mark_a_row_when_filled,
     open_on_double_click_or_return,
 )
+from organiser.ui.settings import UiSettings
+from organiser.ui.widgets import EmptyHint, RecordPicker
 from organiser.ui.wording import as_typed
 
 EMPTY_COLUMN = {"todo": "Nothing to do yet. Add a task with New task (Ctrl+N).",
