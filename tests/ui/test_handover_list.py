@@ -70,44 +70,6 @@ def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: A
         door.close()
 
 
-def test_incidents_do_not_say_nothing_was_refused_under_a_removed_laptop_that_was(
-        qtbot: Any, tmp_path: Path, node_loop: Any) -> None:
-    """Sam's Peers & group said "Removed laptop nearby: 'Door laptop' … was refused" and, further
-    down, under Incidents, "Nothing refused: every device sends what this app would write itself"."""
-    from organiser.ui.main_window import MainWindow as Window
-    from tests.ui.conftest import reads
-    from tests.ui.test_peers_state import node_module, open_peers, until
-
-    office = create_group(tmp_path / "office", "Riverside Tenants Union", "Sam's laptop")
-    door = add_device(office, tmp_path / "door", "Door laptop")
-    sync_pair(office, door)
-    here = node_module.SyncNode(office, listen_host="127.0.0.1", discovery=False)
-    node_loop.run_until_complete(here.start())
-    there = node_module.SyncNode(door, listen_host="127.0.0.1", discovery=False,
-                                 static_peers=[("127.0.0.1", here.port)])
-    window = Window(office, here, settings=UiSettings(tmp_path / "ui"))
-    qtbot.addWidget(window)
-    window.show()
-    open_peers(qtbot, window)
-    try:
-        office.membership.remove("Door laptop")
-
-        async def scene() -> None:
-            await there.start()
-            await until(lambda: "Removed laptop nearby:" in reads(window.peers_view.state))
-
-        node_loop.run_until_complete(scene())
-        assert "was refused" in reads(window.peers_view.state)
-        incidents = reads(window.peers_view.incidents.note)
-        assert "Nothing refused" not in incidents, incidents
-    finally:
-        node_loop.run_until_complete(there.stop())
-        node_loop.run_until_complete(here.stop())
-        window.close()
-        door.close()
-        office.close()
-
-
 def test_remove_device_chooses_the_laptop_selected_in_the_groups_devices(qtbot: Any, tmp_path: Path) -> None:
     """Sam clicked Door laptop in The group's devices, then Remove device…: the dialog asked "Which
     device?" again with nothing chosen, and Remove for good stayed greyed out."""

@@ -129,6 +129,9 @@ def test_the_admins_peers_view_says_plainly_that_the_removed_door_laptop_is_stil
         assert ("Removed laptop nearby: 'door laptop', which an admin removed from the group, was here at "
                 in reads(state))
         assert ", trying to sync, and was refused. What is entered on it reaches no laptop of the group" in reads(state)
+        # Incidents, further down, must not say "Nothing refused" under it
+        incidents = reads(window.peers_view.incidents.note)
+        assert "Nothing refused" not in incidents, incidents
     finally:
         node_loop.run_until_complete(there.stop())
         node_loop.run_until_complete(here.stop())
