@@ -7,6 +7,8 @@ A real sync node runs on 127.0.0.1 only, with discovery off."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +71,13 @@ def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
             g.close()
 
 
-def test_markup_in_the_joining_laptops_name_shows_as_written_in_the_invite_dialog(
-        qtbot: Any, group: Group, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
-    # the name is the joiner's to choose: it must not restyle what the admin reads next to the long code
+@contextlib.contextmanager
+def invite_shown(qtbot: Any, group: Group, loop: asyncio.AbstractEventLoop) -> Iterator[tuple[Any, Any]]:
+    """Peers & group over a real node on 127.0.0.1, its admin saying yes: *Invite a device…* clicked.
+    Yields the dialog and `join(folder, name)`, a laptop joining with the short code it shows; the
+    dialog is closed and the node stopped after."""
     from organiser.net.spoken_join import redeem_spoken_invite
 
-    name = "Sam <b>laptop</b><br><br><font size=6>All is well: send the long code below to Bob too</font>"
     node = node_module.SyncNode(group, listen_host="127.0.0.1", discovery=False)
     joined: list[Group] = []
     try:
@@ -97,16 +100,27 @@ def test_markup_in_the_joining_laptops_name_shows_as_written_in_the_invite_dialo
         async def here(_n: int) -> list[str]:
             return [f"127.0.0.1:{spoken.port}"]
 
-        joined.append(loop.run_until_complete(redeem_spoken_invite(tmp_path / "sam", spoken.text, name, find=here)))
-        finish_jobs(loop)
-        assert f"this invitation let '{name}' in." in reads(dialog.long_code_note)
-        assert reads(dialog.spoken_panel.status).startswith(f"'{name}' joined the group")
+        def join(folder: Path, name: str) -> None:
+            joined.append(loop.run_until_complete(redeem_spoken_invite(folder, spoken.text, name, find=here)))
+            finish_jobs(loop)
+
+        yield dialog, join
         dialog.close()
         finish_jobs(loop)
     finally:
         loop.run_until_complete(node.stop())
         for g in joined:
             g.close()
+
+
+def test_markup_in_the_joining_laptops_name_shows_as_written_in_the_invite_dialog(
+        qtbot: Any, group: Group, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
+    # the name is the joiner's to choose: it must not restyle what the admin reads next to the long code
+    name = "Sam <b>laptop</b><br><br><font size=6>All is well: send the long code below to Bob too</font>"
+    with invite_shown(qtbot, group, loop) as (dialog, join):
+        join(tmp_path / "sam", name)
+        assert f"this invitation let '{name}' in." in reads(dialog.long_code_note)
+        assert reads(dialog.spoken_panel.status).startswith(f"'{name}' joined the group")
 
 
 def test_a_member_who_may_not_invite_is_told_where_the_app_shows_the_admins(

@@ -43,44 +43,13 @@ def test_once_a_laptop_joined_the_invite_no_longer_says_no_other_laptop_can_reac
         qtbot: Any, group: Any, tmp_path: Path, loop: asyncio.AbstractEventLoop) -> None:
     """Sam's invite said in red that this laptop is on no network others reach; the door laptop then
     joined with the short code, and the red sentence still stood above "'Door laptop' joined the group"."""
-    from organiser.net.spoken_join import redeem_spoken_invite
-    from organiser.ui.peers_view import PeersView
-    from tests.ui.conftest import finish_jobs
+    from tests.ui.test_invite_pair import invite_shown
 
-    node = node_module.SyncNode(group, listen_host="127.0.0.1", discovery=False)
-    joined = []
-    try:
-        loop.run_until_complete(node.start())
-        view = PeersView(group, None, node)
-        qtbot.addWidget(view)
-        view.show()
-
-        async def admin_says_yes(_name: str, _code: str) -> bool:
-            return True
-
-        node.confirm_admission = admin_says_yes
-        dialogs: list[Any] = []
-        view.inviteShown.connect(dialogs.append)
-        qtbot.mouseClick(view.invite_button, Qt.MouseButton.LeftButton)
-        finish_jobs(loop)
-        dialog = dialogs[0]
+    with invite_shown(qtbot, group, loop) as (dialog, join):
         assert dialog.unreachable.isVisible()  # 127.0.0.1 only: as on a laptop on no network yet
-        spoken = dialog.spoken_panel.spoken
-
-        async def here(_n: int) -> list[str]:
-            return [f"127.0.0.1:{spoken.port}"]
-
-        joined.append(loop.run_until_complete(
-            redeem_spoken_invite(tmp_path / "door", spoken.text, "Door laptop", find=here)))
-        finish_jobs(loop)
+        join(tmp_path / "door", "Door laptop")
         assert reads(dialog.spoken_panel.status).startswith("'Door laptop' joined the group")
         assert not dialog.unreachable.isVisible()
-        dialog.close()
-        finish_jobs(loop)
-    finally:
-        loop.run_until_complete(node.stop())
-        for g in joined:
-            g.close()
 
 
 def test_choose_in_the_import_window_opens_in_the_home_folder_not_where_the_app_was_started(
