@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from organiser.formats.csvfile import COLUMNS, member_row
+from organiser.formats.csvfile import COLUMNS, member_row, unprotect
 
 
 def write_members_xlsx(members: Iterable[Mapping[str, Any]]) -> bytes:
@@ -34,10 +34,17 @@ def _text_cell(sheet: Any, value: str) -> Any:
 
     cell = WriteOnlyCell(sheet, value=None)
     # set directly: assigning a str that starts with "=" would make openpyxl write a formula
-    cell._value = _legal(value)
+    cell._value = _kept_through_csv(_legal(value))
     cell.data_type = TYPE_STRING
     cell.number_format = "@"
     return cell
+
+
+def _kept_through_csv(text: str) -> str:
+    """A sheet saved as CSV writes each cell's text as it is, and the CSV import takes one
+    apostrophe off a cell like "'0" (the CSV export's protection). Text that really begins
+    that way gets one more apostrophe here, so it comes back whole."""
+    return "'" + text if unprotect(text) != text else text
 
 
 def _legal(value: str) -> str:
