@@ -23,6 +23,7 @@ from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
 from organiser.formats.ical_broken import LIBRARY_FAULTS, first_unreadable_part
 from organiser.formats.ical_cutoff import close_cut_off, mark_cut_off
+from organiser.formats.ical_dates import DateLists, bound_date_lists, too_many_dates
 
 # writing lives in ical_export; imported here so callers keep one module to import from
 from organiser.formats.ical_export import PRODID, TASK_STATUS, write_calendar
@@ -143,7 +144,8 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
     tzp.use_zoneinfo()
     if "BEGIN:VCALENDAR" not in text.upper():
         raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
-    whole, closing = close_cut_off(text)
+    dates = bound_date_lists(text, source)  # before the library reads a date
+    whole, closing = close_cut_off(dates.text)
     try:
         with warnings.catch_warnings():
             # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
@@ -160,7 +162,16 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
     except ValueError as exc:
         raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
     mark_cut_off(parsed, closing)
+    _set_aside_for_dates(parsed, dates)
     return parsed
+
+
+def _set_aside_for_dates(parsed: ParsedFile, dates: DateLists) -> None:
+    """Each event or task whose date lists were too long to read is invalid, and says why."""
+    for item in parsed.items:
+        count = dates.over.get(("VEVENT" if item.kind == "event" else "VTODO", item.number - 1))
+        if count is not None:
+            item.problems.append(too_many_dates(count))
 
 
 CHUNK_COMPONENTS = 250
