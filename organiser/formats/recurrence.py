@@ -183,8 +183,13 @@ def expand(start: datetime, end: datetime | None, rule: str, zone: str | None,
         return _single(start, end, length, window_start, window_end)
     lo = window_start - length
     rule_set(rule, start, zone)  # a rule too dense is refused from the series' own start
+    apart, shown = _start_apart(rule, start, zone)
+    if apart:  # COUNT counts the start, even one an EXDATE leaves out
+        rule = _COUNT.sub(lambda found: f"COUNT={max(0, int(found.group()[6:]) - 1)}", rule)
     near, rule_left = _moved_near(start, rule, lo)
     found = rule_set(rule_left, near, zone)
+    if shown is not None:
+        found.rdate(shown)
     tz = ZoneInfo(zone) if zone else None
     out: list[Occurrence] = []
     for when in _between(found, lo.replace(tzinfo=tz), window_end.replace(tzinfo=tz)):
@@ -195,6 +200,23 @@ def expand(start: datetime, end: datetime | None, rule: str, zone: str | None,
         if len(out) >= MAX_OCCURRENCES:
             break
     return out
+
+
+def _start_apart(rule: str, start: datetime, zone: str | None) -> tuple[bool, datetime | None]:
+    """Whether the series' rule does not give its start, and the start to show then (None when an
+    EXDATE leaves it out). The start is a series' first meeting (RFC 5545 3.8.5.3, and COUNT counts
+    it), as other calendars show it: a Tuesday start with BYDAY=MO,WE showed on Tuesday in the
+    event's own page and nowhere in the month; dateutil gives only what the rule gives."""
+    rules, dates = _split_dates(_unfolded(_rule_text(rule)))
+    dtstart = start.replace(tzinfo=ZoneInfo(zone) if zone else None)
+    if rules and next(iter(rule_set("\n".join(rules), start, zone)), None) == dtstart:
+        return False, None
+    left_out = [line for line in dates if line.upper().startswith("EXDATE")]
+    if not left_out:
+        return True, dtstart
+    only = rule_set("\n".join(left_out), start, zone)
+    only.rdate(dtstart)
+    return True, next(iter(only), None)
 
 
 def _single(start: datetime, end: datetime | None, length: timedelta,

@@ -36,3 +36,17 @@ def test_a_start_on_the_same_day_and_hour_keeps_its_rule() -> None:
     written = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     rule = "FREQ=MONTHLY;BYDAY=1TU"
     assert moved_rule(rule, written, datetime(2026, 12, 1, 12, 0), "UTC") == rule
+
+
+def test_a_start_its_rule_would_not_give_is_the_first_meeting_counted_and_can_be_left_out() -> None:
+    tuesday = datetime(2026, 12, 1, 18, 0)
+    window = (datetime(2026, 11, 30), datetime(2026, 12, 31))
+
+    def days(rule: str) -> list[int]:
+        return [o.start.day for o in expand(tuesday, None, rule, "America/New_York", *window)]
+
+    assert days("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=3") == [1, 2, 7]
+    assert days("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=1") == [1]
+    assert days("RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=3\nEXDATE:20261201T180000") == [2, 7]
+    assert days("RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2") == [1, 8]  # a start the rule gives: once
+    assert days("RDATE:20261215T180000") == [1, 15]

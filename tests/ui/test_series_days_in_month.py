@@ -2,7 +2,8 @@
 means in the month view, as a person sees it: the Month tab, a click on a day cell, the day's list
 and the dot in the cell. A calendar written in UTC with the laptop's zone named (Google's export)
 keeps its meetings at the zone's time, so its weekdays move with them; a rule whose days cannot move
-so is said at import and not shown on wrong days."""
+so is said at import and not shown on wrong days; a start the rule would not give is the first
+meeting, as RFC 5545 and other calendars have it."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ END:VEVENT
 BEGIN:VEVENT
 UID:office@google.com
 SUMMARY:Rent office
-DTSTART;TZID=America/New_York:20261202T170000
-DTEND;TZID=America/New_York:20261202T180000
+DTSTART;TZID=America/New_York:20261130T170000
+DTEND;TZID=America/New_York:20261130T180000
 RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1
 END:VEVENT
 BEGIN:VEVENT
@@ -41,6 +42,13 @@ SUMMARY:Rent day
 DTSTART:20261201T000000Z
 DTEND:20261201T010000Z
 RRULE:FREQ=MONTHLY;BYMONTHDAY=1
+END:VEVENT
+BEGIN:VEVENT
+UID:door-rota@google.com
+SUMMARY:Door rota
+DTSTART;TZID=America/New_York:20261201T180000
+DTEND;TZID=America/New_York:20261201T190000
+RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4
 END:VEVENT
 END:VCALENDAR
 """.replace("\n", "\r\n").encode()
@@ -94,3 +102,8 @@ def test_series_show_on_the_days_their_rules_mean(window: MainWindow, qtbot: Any
     assert "17:00–18:00  Rent office" in listed and dot
     for day in (30, 25, 2):
         assert not any("Rent office" in text for text in shown_on(qtbot, window, day)[0]), day
+    # begun on a Tuesday, then Mondays and Wednesdays: the start is the first of its four meetings
+    for day in (1, 2, 7, 9):
+        assert "18:00–19:00  Door rota" in shown_on(qtbot, window, day)[0], day
+    for day in (8, 14, 16):
+        assert not any("Door rota" in text for text in shown_on(qtbot, window, day)[0]), day
