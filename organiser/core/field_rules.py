@@ -28,6 +28,14 @@ MAX_TEXT = 1_000  # characters of a one-line field: a name, a title, a location
 MAX_LONGTEXT = 200_000  # characters of notes or a description
 MAX_LIST_ITEMS = 50  # emails or phone numbers of one member
 MAX_ITEM = 320  # characters of one email address or phone number
+# Control characters no text a person writes holds (tab and line breaks aside): a NUL from an old
+# phone's export or a broken copy shows as nothing, or a box, and cut the text short in other tools.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(text: str) -> str:
+    """`text` without CONTROL_CHARACTERS, as an import, the editors and an export keep it."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def _known_zones() -> set[str]:

@@ -235,12 +235,12 @@ def detect_format(path: str | Path, data: bytes) -> str:
                           "(in LibreOffice or Excel: Save as, CSV UTF-8) and import that.")
     if not data.strip():
         raise FormatError(f"{path}: the file is empty.")
+    by_content = format_by_content(data, str(path))
+    if by_content is not None:  # a calendar or cards saved under another tool's name, or with a stray NUL
+        return by_content
     if _binary(data):
         raise FormatError(f"{path}: this is not a text file (a picture, PDF or other binary file); import reads "
                           "calendars (.ics), contacts (.vcf) and CSV spreadsheets (.csv).")
-    by_content = format_by_content(data, str(path))
-    if by_content is not None:  # a calendar or cards saved under another tool's name
-        return by_content
     if suffix in FORMATS:
         return suffix
     head = decode_text(data[:4096], str(path)).lstrip().upper()

@@ -23,10 +23,12 @@ from organiser.core.words import plural
 from organiser.formats.common import OWN_UID, FormatError, ParsedFile, ParsedItem, decode_text
 from organiser.formats.ical_broken import LIBRARY_FAULTS, first_unreadable_part
 from organiser.formats.ical_cutoff import close_cut_off, mark_cut_off
+from organiser.formats.ical_dates import DateLists, bound_date_lists, too_many_dates
 
 # writing lives in ical_export; imported here so callers keep one module to import from
 from organiser.formats.ical_export import PRODID, TASK_STATUS, write_calendar
 from organiser.formats.recurrence import check_rule
+from organiser.formats.rule_days import moved_rule
 from organiser.formats.zones import iana_zone, zone_keeping_time_like
 
 __all__ = ["PRODID", "TASK_STATUS", "iana_zone", "read_calendar", "write_calendar"]
@@ -143,7 +145,8 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
     tzp.use_zoneinfo()
     if "BEGIN:VCALENDAR" not in text.upper():
         raise FormatError(f"{source}: this is not an iCalendar file (no BEGIN:VCALENDAR line).")
-    whole, closing = close_cut_off(text)
+    dates = bound_date_lists(text, source)  # before the library reads a date
+    whole, closing = close_cut_off(dates.text)
     try:
         with warnings.catch_warnings():
             # vendor-prefixed TZIDs are mapped below; the library's guess warning is noise here
@@ -160,7 +163,16 @@ def read_calendar(data: bytes, source: str, local_zone: tzinfo | None = None) ->
     except ValueError as exc:
         raise FormatError(f"{source}: the calendar cannot be read ({exc}).") from None
     mark_cut_off(parsed, closing)
+    _set_aside_for_dates(parsed, dates)
     return parsed
+
+
+def _set_aside_for_dates(parsed: ParsedFile, dates: DateLists) -> None:
+    """Each event or task whose date lists were too long to read is invalid, and says why."""
+    for item in parsed.items:
+        count = dates.over.get(("VEVENT" if item.kind == "event" else "VTODO", item.number - 1))
+        if count is not None:
+            item.problems.append(too_many_dates(count))
 
 
 CHUNK_COMPONENTS = 250
@@ -320,7 +332,7 @@ def _read_event(event: Any, item: ParsedItem, clock: _Clock) -> None:
     values["all_day"] = all_day
     end = _event_end(event, start, zone, clock)
     values["end"] = _iso(end) if end is not None else None
-    values["rrule"] = _checked_recurrence(event, item, start, zone, clock)
+    values["rrule"] = _checked_recurrence(event, item, (dtstart.dt, start), zone, clock)
     recurrence_id = _time_of(event, "RECURRENCE-ID")
     if recurrence_id is not None:
         item.extra["recurrence_id"], _z, _w = clock.wall(recurrence_id, zone)
@@ -354,15 +366,21 @@ def _event_end(event: Any, start: datetime | date, zone: str | None, clock: _Clo
     return datetime.combine(end, datetime.min.time()) if not isinstance(end, datetime) else end.date()
 
 
-def _checked_recurrence(event: Any, item: ParsedItem, start: datetime | date, zone: str | None,
+def _checked_recurrence(event: Any, item: ParsedItem, starts: tuple[Any, datetime | date], zone: str | None,
                         clock: _Clock) -> str:
-    """The event's recurrence, or "" (with a warning) when the app cannot expand it."""
+    """The event's recurrence, or "" (with a warning) when the app cannot expand it. `starts`:
+    the start as the file wrote it, and as the event keeps it."""
+    written, start = starts
     rule = _recurrence(event, start, zone, clock)
     if not rule:
         return ""
     all_day = not isinstance(start, datetime)
     first = datetime.combine(start, datetime.min.time()) if all_day else start
     try:
+        if isinstance(written, datetime):
+            rule = "\n".join(f"RRULE:{moved_rule(line[6:], written, start, zone)}" if line.startswith("RRULE:")
+                              else moved_rule(line, written, start, zone) if ":" not in line else line
+                              for line in rule.splitlines())
         check_rule(rule, first, None if all_day else zone)
     except ValueError as exc:
         item.warnings.append(f"{exc}; it was imported as a single event")

@@ -27,6 +27,7 @@ from organiser.formats.common import (
     google_system_group,
     own_uid,
 )
+from organiser.formats.vcard_encoded import decoded
 
 # What a member keeps; everything else (PHOTO, ADR, BDAY, X-ABLabel, ...) is skipped.
 KEPT = {"BEGIN", "END", "VERSION", "FN", "N", "ORG", "EMAIL", "TEL", "CATEGORIES", "NOTE", "UID", "X-ABLABEL"}
@@ -75,7 +76,7 @@ _ESCAPE_OR_COMMA = re.compile(r"(\\.)|,")
 
 
 def _clean(line: str, name: str) -> str:
-    head, sep, value = line.partition(":")
+    head, sep, value = decoded(line, name).partition(":")
     head = _BARE_QP.sub(";ENCODING=QUOTED-PRINTABLE", head)
     if not _QP.search(head):
         # The file's text is already decoded; a CHARSET left on a plain value only

@@ -13,6 +13,7 @@ from typing import Any
 
 from organiser.core.device_name import one_line
 from organiser.core.errors import ValidationError
+from organiser.core.field_rules import CONTROL_CHARACTERS, without_control_characters
 from organiser.core.letters import plain
 from organiser.core.records import KINDS, derived_id, validate
 from organiser.core.words import plural
@@ -138,6 +139,7 @@ class Planner:
             self._finish_member(person)
 
     def _plan_item(self, item: ParsedItem) -> None:
+        _leave_out_control_characters(item)
         if item.problems:
             self._add(item, INVALID, reason="; ".join(item.problems))
         elif item.kind == "member":
@@ -444,3 +446,23 @@ class Planner:
             else:
                 item.warnings.append(f"no member has the email {email}; the task was left unassigned")
         self._plan_dated(item, "task", values, links)
+
+
+# The free text of an item; a member's name has its own sentence (import_names.name_problem).
+FREE_TEXT = ("title", "location", "description", "notes")
+
+
+def _leave_out_control_characters(item: ParsedItem) -> None:
+    """NUL and other control characters in an item's free text are left out, and said so: they
+    show as nothing in the app and cut the text short in other tools, and refusing a contact list
+    for a byte nobody sees would help nobody."""
+    for name in FREE_TEXT:
+        value = item.values.get(name)
+        if not isinstance(value, str) or not CONTROL_CHARACTERS.search(value):
+            continue
+        found = CONTROL_CHARACTERS.findall(value)
+        codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+        item.values[name] = without_control_characters(value)
+        item.warnings.append(f"its {name} held {plural(len(found), 'control character')} ({codes}), which "
+                             f"{'was' if len(found) == 1 else 'were'} left out")
+

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from organiser.core.errors import OrganiserError
+from organiser.core.field_rules import without_control_characters
 from organiser.formats import backup as backup_format
 from organiser.formats.common import (
     FormatError,
@@ -156,12 +157,24 @@ def export_group(group: Group, fmt: str, *, vcard_version: str = "3.0", bom: boo
     }
     if fmt not in writers:
         raise FormatError(f"'{fmt}' is not an export format; use ics, vcf, csv, xlsx or json.")
-    return writers[fmt]([m.to_json() for m in group.members.list()])
+    return writers[fmt]([_without_controls(m.to_json()) for m in group.members.list()])
+
+
+def _without_controls(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's text without control characters (a NUL a peer or an older version stored):
+    another tool cuts a note short at one, or refuses the file. A backup keeps them, as signed."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return without_control_characters(value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+    return {k: clean(v) for k, v in record.items()}
 
 
 def _calendar_of(group: Group) -> bytes:
     """Events and tasks as one iCalendar file, assignees named with their first email."""
     members = {m.id: (m.name, m.emails[0] if m.emails else "") for m in group.members.list()}
-    events = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "event")]
-    tasks = [{"id": rid, **v} for rid, v in queries.list_records(group.db, "task")]
+    events = [_without_controls({"id": rid, **v}) for rid, v in queries.list_records(group.db, "event")]
+    tasks = [_without_controls({"id": rid, **v}) for rid, v in queries.list_records(group.db, "task")]
     return write_calendar(events, tasks, name=group.name, member_emails=members)

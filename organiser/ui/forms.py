@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import ValidationError
+from organiser.core.field_rules import without_control_characters
 from organiser.core.records import KINDS, validate
 from organiser.core.working_groups import WORKING_GROUP_PREFIX, is_working_group, working_group_name
 from organiser.services import clock
@@ -309,7 +310,7 @@ class MemberForm(RecordForm):
         roles = _split(self.roles.text()) + [f"{WORKING_GROUP_PREFIX} {g}" for g in _split(self.working_groups.text())]
         return {"name": self.name.text(), "emails": _split(self.emails.text()),
                 "phones": _split(self.phones.text()), "roles": sorted(roles, key=str.casefold),
-                "skills": _split(self.skills.text()), "notes": self.notes.toPlainText(),
+                "skills": _split(self.skills.text()), "notes": without_control_characters(self.notes.toPlainText()),
                 "consent_email": self.consent_email.isChecked(), "consent_phone": self.consent_phone.isChecked(),
                 "consent_date": self.consent_date.value(), "joined": self.joined.value(),
                 **{key: edit.text() for key, edit in self.name_parts.items()}}
@@ -385,10 +386,11 @@ class EventForm(RecordForm):
         self.description.setPlainText(v.get("description", ""))
 
     def values(self) -> dict[str, Any]:
-        return {"title": self.title.text(), "start": self.start.value(), "end": self.end.value(),
-                "tz": self.tz.currentText().strip(), "location": self.location.text(),
+        return {"title": without_control_characters(self.title.text()), "start": self.start.value(),
+                "end": self.end.value(), "tz": self.tz.currentText().strip(),
+                "location": without_control_characters(self.location.text()),
                 "capacity": self.capacity.value() or None, "status": self.status.currentData(),
-                "description": self.description.toPlainText()}
+                "description": without_control_characters(self.description.toPlainText())}
 
     def load(self, record_id: str) -> Event:
         return self.group.events.get(record_id)
@@ -454,9 +456,10 @@ class TaskForm(RecordForm):
         self.description.setPlainText(v.get("description", ""))
 
     def values(self) -> dict[str, Any]:
-        return {"title": self.title.text(), "status": self.status.currentData(), "assignee": self.assignee.value(),
+        return {"title": without_control_characters(self.title.text()), "status": self.status.currentData(),
+                "assignee": self.assignee.value(),
                 "due": self.due.value(), "priority": self.priority.value(), "event": self.event_picker.value(),
-                "description": self.description.toPlainText()}
+                "description": without_control_characters(self.description.toPlainText())}
 
     def load(self, record_id: str) -> Task:
         return self.group.tasks.get(record_id)

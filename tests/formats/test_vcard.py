@@ -110,3 +110,20 @@ def test_members_round_trip_through_vcard(version):
     assert card.extra["roles"] == MEMBER["roles"]
     assert card.extra["skills"] == MEMBER["skills"]
     assert card.extra["uid"] == "a" * 32 + "@organiser"
+
+
+def test_names_old_phones_encoded_in_base64_or_quoted_printable_with_a_charset_are_decoded():
+    # Nokia's base64 names (folded, each ended by a blank line), Sony Ericsson's ISO-8859-1,
+    # a bare BASE64, Windows Mobile's Windows-1252 and an old phone's Latin-1 with no CHARSET
+    parsed = read_vcards(fixture("old_phones_2_1.vcf"), "old_phones_2_1.vcf")
+    names = [(item.values["name"], item.values.get("family_name"), item.values.get("given_name"))
+             for item in parsed.items]
+    assert names == [("Małgorzata Kowalczyk", "Kowalczyk", "Małgorzata"), ("Åsa Bergström", "Bergström", "Åsa"),
+                     ("Thị Hoa Nguyễn", "Nguyễn", "Thị Hoa"), ("Seán O’Brien", "O’Brien", "Seán"),
+                     ("Jürgen Müller", "Müller", "Jürgen")]
+    assert [item.values["phones"] for item in parsed.items] == [
+        ["+48601234567"], ["+46701234567"], ["+84912345678"], ["+353871234567"], ["+491701234567"]]
+    assert parsed.items[4].values["notes"] == "Hausmeister, Vorderhaus"
+    for item in parsed.items:
+        assert (item.problems, item.warnings) == ([], [])
+        validate("member", item.values)

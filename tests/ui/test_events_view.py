@@ -435,3 +435,24 @@ def test_an_event_on_the_last_day_python_knows_shows_in_the_month_view(window: M
     assert view.calendar.selectedDate() == QDate(9999, 12, 31)
     view.calendar.grab()  # paints every cell of the grid, 1 and 2 January 10000 among them
     assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["19:00–21:00  End of the lease"]
+
+
+def test_a_description_pasted_with_a_nul_is_saved_and_shown_without_it(window: MainWindow, qtbot: Any) -> None:
+    # copied out of an old document: a NUL that shows as nothing, and cut the note short in other tools
+    view = window.events_view
+    event_id = view.current_id()
+    QApplication.clipboard().setText("Bring the keys\x00 and chairs")
+
+    def paste(dialog: Any) -> None:
+        dialog.windowHandle().requestActivate()  # as a desktop does; offscreen nothing activates a dialog
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=3000)
+        click(qtbot, dialog.form.description)
+        assert QApplication.focusWidget() is dialog.form.description
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert dialog.form.description.toPlainText() == "Bring the keys\x00 and chairs"  # as pasted
+        save(dialog, qtbot)
+
+    with_modal(lambda: qtbot.mouseClick(view.detail.edit_button, Qt.MouseButton.LeftButton), paste)
+    assert window.group.events.get(event_id).description == "Bring the keys and chairs"
+    assert "Bring the keys and chairs" in view.detail.info.text()
