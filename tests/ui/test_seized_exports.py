@@ -151,3 +151,32 @@ def test_copied_email_addresses_are_marked_for_clipboard_managers_to_keep_out_of
     copied = QApplication.clipboard().mimeData()
     assert copied.text() == "ana.consent@example.org"  # pasting works as before
     assert bytes(copied.data("x-kde-passwordManagerHint").data()) == b"secret", copied.formats()
+
+
+def test_the_attendance_sheet_saved_as_a_pdf_is_readable_by_its_owner_only(
+        window: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another account of a shared laptop reads what a desktop session's umask (022) leaves readable."""
+    import os
+    import stat
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.ui.conftest import click, open_event, with_modal
+
+    group = window.group
+    event = group.events.add("Door social", "2031-03-01T18:00", location="Hall")
+    group.events.checkin(event.id, group.members.add("Annabel Sheet").id, "2031-03-01T18:05")
+    open_event(qtbot, window, event.id)
+    saved_in = tmp_path / "saved"
+    saved_in.mkdir()
+    target = saved_in / "Door social 2031-03-01 attendance sheet.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF files (*.pdf)"))
+    before = os.umask(0o022)
+    try:
+        with_modal(lambda: click(qtbot, window.events_view.detail.print_button),
+                   lambda dialog: click(qtbot, dialog.pdf_button))
+    finally:
+        os.umask(before)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert [p.name for p in saved_in.iterdir()] == [target.name]  # nothing left beside it
