@@ -245,3 +245,19 @@ def test_the_folders_visited_in_the_file_dialogs_are_not_kept_in_qts_settings(tm
              and "Tenants" in p.read_text(errors="replace")]
     assert named == [], {str(p.relative_to(home)): p.read_text(errors="replace")[:300] for p in named}
     assert f"lastVisited=file://{home}/Photos" in other_apps.read_text()
+
+
+def test_the_export_dialog_says_when_the_desktop_search_indexes_the_folder(group: Group, qtbot: Any,
+                                                                             home: Path) -> None:
+    from organiser.ui.export_dialog import SEARCHED
+
+    (home / "USB").mkdir()
+    dialog = open_export_dialog(None, group)
+    qtbot.addWidget(dialog)
+    # suggested in the home folder, whose top level GNOME's search indexes
+    assert Path(dialog.path_edit.text()).parent == home
+    assert dialog.search_note.isVisible() and dialog.search_note.text() == SEARCHED
+    type_path(qtbot, dialog.path_edit, home / "USB" / "union.ics")
+    assert not dialog.search_note.isVisible()
+    type_path(qtbot, dialog.path_edit, home / "Documents" / "union" / "union.ics")
+    assert dialog.search_note.isVisible()
