@@ -208,7 +208,10 @@ class PrintDialog(QDialog):
             layout.addWidget(radio)
             self.radios[key] = radio
         # As the other exports say: what a member saves is theirs to keep safe (docs/at-rest.md).
-        self.plain_note = QLabel("A PDF is not encrypted: anyone who gets the file can read the names on it.")
+        # CUPS keeps the job's file in /var/spool/cups after printing (a day by default), unencrypted
+        self.plain_note = QLabel("A PDF is not encrypted: anyone who gets the file can read the names on it. "
+                                 "Printing passes the sheet through this computer's print queue, which may keep "
+                                 "a copy of it on the disk for a while.")
         self.plain_note.setWordWrap(True)
         layout.addWidget(self.plain_note)
         self.pdf_button = QPushButton("Save as &PDF…")

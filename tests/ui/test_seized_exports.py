@@ -131,6 +131,7 @@ def test_saving_the_attendance_sheet_as_a_pdf_says_the_file_is_not_encrypted(win
 
     with_modal(lambda: click(qtbot, window.events_view.detail.print_button), read)
     assert any("not encrypted" in text for text in said), said
+    assert any("print queue, which may keep a copy of it on the disk" in text for text in said), said
 
 
 def test_copied_email_addresses_are_marked_for_clipboard_managers_to_keep_out_of_their_history(
