@@ -6,11 +6,15 @@ import argparse
 import re
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from organiser.cli.common import open_chosen_group, print_json, say_other_groups
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.core.words import plural
 from organiser.paths import data_dir_of
+
+if TYPE_CHECKING:
+    from organiser.services.group import Group
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -106,8 +110,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         await node.start()
         watcher = FolderWatcher(group.replica)  # passes over the group's sync folders, if any
         watcher.start()
-        print(f"Serving group '{group.name}' as device '{group.device_name}' ({group.device_id}) "
-              f"on port {node.port}. Stop with Ctrl+C.", flush=True)
+        print(f"Serving {_which_group(group)} ({group.device_id}) on port {node.port}. Stop with Ctrl+C.",
+              flush=True)
         try:
             await stop.wait()
         finally:
@@ -123,6 +127,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         group.close()
     return 0
+
+
+def _which_group(group: Group) -> str:
+    """The group and device by name for a person at a terminal; by the group's local folder name
+    when the output goes elsewhere: `serve` run as a service writes into the systemd journal, which
+    stays on the disk, outside the encrypted store, for weeks."""
+    if sys.stdout.isatty():
+        return f"group '{group.name}' as device '{group.device_name}'"
+    return f"group folder {group.path.name} as this device"
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -63,12 +63,20 @@ def write_export(target: Path, data: bytes) -> None:
     """Write an export beside `target` and move it over, so a crash leaves the old file or the new
     one, whole; FormatError with one sentence when it cannot be written. What was written beside
     it is removed then: a member list left as 'members.csv.part' next to a folder named as the
-    file stayed there for anyone to read."""
+    file stayed there for anyone to read.
+
+    The file is the owner's only (0600), whatever the umask: a desktop session's 022 made every
+    member list, backup and set of minutes readable by the other accounts of a shared laptop, which
+    cannot open the data folder. It is created so before a byte is written, and a file it replaces
+    does not pass its mode on."""
     if target.is_dir():
         raise FormatError(f"{target} is a folder: name a file in it, e.g. {target / 'export'}.")
     part = target.with_name(target.name + ".part")
     try:
-        part.write_bytes(data)
+        part.unlink(missing_ok=True)  # one left by a crash may be readable by all: never written into
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         part.replace(target)
     except OSError as exc:
         part.unlink(missing_ok=True)

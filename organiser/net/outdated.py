@@ -255,7 +255,8 @@ def seen_old_laptop(group: Group, host: str, device: str = "") -> bool:
     news = host not in outdated_peers(group.db)
     note(group.db, host, device)
     if news:
-        log.warning("%s.", update_message(host, names(group).get(device, "")))
+        # the laptop's name stays out of the log (the journal outlives the encrypted store): its address says which
+        log.warning("%s.", update_message(host))
     return news
 
 

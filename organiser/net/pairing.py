@@ -107,7 +107,7 @@ def admit_by_invite(group: Group, token: bytes, public_hex: str, device_name: st
         device_id = group.admit_device(public_hex, device_name, invite=found.id)
     except InviteUsed:
         raise OrganiserError("this invite code has already been used; ask for a new one.") from None
-    log.info("admitted device %s ('%s') by invite %s", short_id(device_id), device_name, found.id[:8])
+    log.info("admitted device %s by invite %s", short_id(device_id), found.id[:8])  # its name names a person
     return device_id
 
 
@@ -164,7 +164,7 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
         log.warning("refused an invite redemption from %s: %s", writer.get_extra_info("peername"), reason)
         writer.write(p.encode_error(reason))
     else:
-        log.info("admitted '%s' (%s) by invite; verification code %s", name, short_id(device_id), code)
+        log.info("admitted device %s by invite; verification code %s", short_id(device_id), code)
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": group.credentials().to_json(), "verification": code}))
     await writer.drain()

@@ -285,7 +285,7 @@ class SpokenInvite:
             writer.write(p.encode_error(reason))
             await writer.drain()
             return
-        log.info("admitted '%s' (%s) by spoken invite; verification code %s", name, short_id(device_id), code)
+        log.info("admitted device %s by spoken invite; verification code %s", short_id(device_id), code)
         key = self.group.private_key()
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": self.group.credentials().to_json(), "verification": code,

@@ -114,7 +114,7 @@ def _admit_answer(replica: Replica, folder: str, invite: store.FolderInvite, inv
             store.note_file(replica.db, folder, store.FileRow(name, st.st_size, st.st_mtime_ns, store.REFUSED, "", {},
                                                               why))
         return None
-    log.info("admitted device %s ('%s') by folder invite", short_id(device_id_for(public_hex)), device_name)
+    log.info("admitted device %s by folder invite", short_id(device_id_for(public_hex)))
     return device
 
 
@@ -126,4 +126,4 @@ def _remove(path: Path) -> None:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        log.warning("folder invite: %s was not deleted: %s", path, exc.strerror or exc)
+        log.warning("folder invite: %s was not deleted: %s", path.name, exc.strerror or exc)

@@ -15,6 +15,7 @@ notifications do not). docs/folder-sync.md has the design and the threat model.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -40,6 +41,14 @@ from organiser.store.database import connect
 from organiser.store.replica import Replica
 
 log = logging.getLogger(__name__)
+
+
+def in_the_log(path: str) -> str:
+    """A sync folder as the log names it: a tag, not its path. People name the folder after the group
+    ("~/Sync/Marsh Lane Tenants Union"), and the log (the systemd journal, from a desktop session)
+    stays on the disk outside the encrypted store. The tag is the same at every pass, so one folder's
+    lines can still be told from another's."""
+    return "#" + hashlib.sha256(path.encode()).hexdigest()[:8]
 
 POLL_SECONDS = 1.0  # how soon another device's file is read once the folder tool delivered it
 
@@ -199,7 +208,7 @@ class Folders:
         carried = [j for j in judged if not j.kept]
         result["kept"] = [{"path": j.path, "why": j.kept} for j in judged if j.kept]
         for problem in result["kept"]:
-            log.warning("compacting %s: %s %s", info.path, problem["path"], problem["why"])
+            log.warning("compacting %s: %s %s", in_the_log(info.path), problem["path"], problem["why"])
         if len(carried) < 2:  # nothing to merge: every segment stays as it is
             return result
         versions = {digest: row for j in carried for digest, row in j.rows.items()}
@@ -215,7 +224,7 @@ class Folders:
         result["kept"] += left
         result["dropped"] = [{"path": j.path, "why": j.dropped} for j in gone if j.dropped]
         for problem in [*left, *result["dropped"]]:
-            log.warning("compacting %s: %s %s", info.path, problem["path"], problem["why"])
+            log.warning("compacting %s: %s %s", in_the_log(info.path), problem["path"], problem["why"])
         result.update(segments_after=written + len(result["kept"]), changesets=len(written_rows))
         return result
 
@@ -400,13 +409,13 @@ class FolderWatcher:
             try:
                 reports.append(folders.sync_folder(info.path, events))
                 if self._said.pop(info.path, None):
-                    log.info("the folder %s can be used again", info.path)
+                    log.info("the folder %s can be used again", in_the_log(info.path))
             except FolderUnavailable as exc:  # said in status, tried again at the next pass
                 if self._said.get(info.path) != str(exc):  # once, not at every pass while a stick is out
-                    log.warning("%s", exc)
+                    log.warning("%s", str(exc).replace(info.path, in_the_log(info.path)))
                     self._said[info.path] = str(exc)
             except Exception as exc:  # one folder's failure must not stop the passes over the others
-                log.exception("a pass over the sync folder %s failed", info.path)
+                log.exception("a pass over the sync folder %s failed", in_the_log(info.path))
                 store.note_pass(folders.db, info.path, f"the last pass over {info.path} failed ({exc}).")
         return reports, events
 

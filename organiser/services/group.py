@@ -50,6 +50,7 @@ from organiser.store.datadir import (
     finish_key_change,
     group_dirs,
     groups_dir,
+    keep_desktop_search_out,
     make_owner_only,
     new_local_name,
     set_current,
@@ -372,6 +373,7 @@ def _new_group_dir(data_dir: Path, group_id: str, passphrase: str | None = None
         if complete == group_id:
             raise OrganiserError(_held_already(path))
     path = ensure_private_dir(ensure_private_dir(groups_dir(ensure_private_dir(data_dir))) / new_local_name())
+    keep_desktop_search_out(data_dir)
     key = Ed25519PrivateKey.generate()
     database_key = None
     if passphrase:

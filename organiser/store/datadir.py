@@ -44,9 +44,23 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+# GNOME's desktop search (Tracker 3) skips a folder holding this file (its default
+# ignored-directories-with-content): a data folder configured under Documents was read into its index.
+TRACKER_IGNORE = ".trackerignore"
+
+
+def keep_desktop_search_out(data_dir: Path) -> None:
+    """An empty, owner-only `.trackerignore` in the data folder, if it has none."""
+    try:
+        os.close(os.open(data_dir / TRACKER_IGNORE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def make_owner_only(group_path: Path) -> None:
     """Folders 0700 and files 0600 from the data folder down to this group's files (groups made
-    before this release had a 0644 database in a 0755 folder)."""
+    before this release had a 0644 database in a 0755 folder), and the desktop search kept out."""
+    keep_desktop_search_out(group_path.parent.parent)
     for folder in (group_path.parent.parent, group_path.parent, group_path):
         if folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) & 0o077:
             folder.chmod(0o700)

@@ -8,8 +8,8 @@ import html
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, Qt
-from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, Qt
+from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,6 +30,7 @@ from organiser.core.errors import NotFoundError, OrganiserError, ValidationError
 from organiser.services import clock
 from organiser.services.events import Event, Rsvp
 from organiser.services.group import Group
+from organiser.services.transfer import write_export
 from organiser.ui.bidi import day_text
 from organiser.ui.clipboard import copy_privately
 from organiser.ui.file_choice import file_to_save
@@ -164,20 +165,27 @@ def clock_time(when: str | None) -> str:
     return datetime.fromisoformat(when).strftime("%H:%M") if when else ""
 
 
-def render(text: str, printer: QPrinter) -> None:
+def render(text: str, printer: QPagedPaintDevice) -> None:
     document = QTextDocument()
     document.setHtml(text)
     document.print_(printer)
 
 
 def save_pdf(group: Group, event: Event, which: str, path: Path) -> Path:
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(path))
-    printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                      QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
-    printer.setDocName(f"{event.title} — {SHEETS[which]}")
-    render(sheet_html(group, event, which), printer)
+    """The sheet as a PDF at `path`, owner-only as every export (formats/common.py): drawn in memory
+    and written by `write_export`, since QPrinter creates its file with the session's umask (0644)."""
+    pdf = QByteArray()
+    buffer = QBuffer(pdf)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(QPrinter(QPrinter.PrinterMode.HighResolution).resolution())
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
+    writer.setTitle(f"{event.title} — {SHEETS[which]}")
+    render(sheet_html(group, event, which), writer)
+    del writer  # the PDF is finished when its writer goes
+    buffer.close()
+    write_export(path, pdf.data())
     return path
 
 
@@ -200,7 +208,10 @@ class PrintDialog(QDialog):
             layout.addWidget(radio)
             self.radios[key] = radio
         # As the other exports say: what a member saves is theirs to keep safe (docs/at-rest.md).
-        self.plain_note = QLabel("A PDF is not encrypted: anyone who gets the file can read the names on it.")
+        # CUPS keeps the job's file in /var/spool/cups after printing (a day by default), unencrypted
+        self.plain_note = QLabel("A PDF is not encrypted: anyone who gets the file can read the names on it. "
+                                 "Printing passes the sheet through this computer's print queue, which may keep "
+                                 "a copy of it on the disk for a while.")
         self.plain_note.setWordWrap(True)
         layout.addWidget(self.plain_note)
         self.pdf_button = QPushButton("Save as &PDF…")
@@ -225,7 +236,12 @@ class PrintDialog(QDialog):
         if not name:
             return
         path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
-        self.saved = save_pdf(self.group, self.meeting, self.which(), path)
+        try:
+            self.saved = save_pdf(self.group, self.meeting, self.which(), path)
+        except OrganiserError as exc:  # a folder that cannot be written: said here, the dialog stays
+            self.plain_note.setText(str(exc))
+            self.plain_note.setStyleSheet(f"color: {error_colour(self)}")
+            return
         self.accept()
 
     def print_sheet(self) -> None:

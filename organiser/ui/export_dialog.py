@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from organiser.core.errors import OrganiserError
+from organiser.paths import indexed_by_desktop_search
 from organiser.services import transfer
 from organiser.services.group import Group
 from organiser.ui.file_choice import file_to_save
@@ -79,6 +80,9 @@ class ExportDialog(QDialog):
         form.addRow("Export:", self.format_box)
         form.addRow("To file:", file_row)
         self.note = ExportNote()
+        self.search_note = QLabel(SEARCHED)
+        self.search_note.setWordWrap(True)
+        self.path_edit.textChanged.connect(self._where_changed)
         from organiser.ui.lock import PassphraseFields
 
         self.encrypt_box = QCheckBox("&Encrypt the backup with a passphrase")
@@ -99,6 +103,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.note)
+        layout.addWidget(self.search_note)
         layout.addWidget(self.encrypt_box)
         layout.addWidget(self.encrypt_fields)
         layout.addWidget(self.progress)
@@ -120,6 +125,9 @@ class ExportDialog(QDialog):
         self.encrypt_box.setVisible(fmt == "json")
         self.note.setText(_note(chosen, encrypted))
         self._grow()
+
+    def _where_changed(self, text: str) -> None:
+        self.search_note.setVisible(bool(text.strip()) and searched_by_the_desktop(Path(text.strip()).expanduser()))
 
     def _grow(self) -> None:
         """Room for what just came in (the passphrase fields): a dialog does not grow by itself,
@@ -229,6 +237,20 @@ class ExportNote(QLabel):
                 needed = max(needed, self._measure.heightForWidth(width))
             self._heights[width] = needed
         return max(self._heights[width], super().heightForWidth(width))  # a longer message after Export
+
+
+SEARCHED = ("On GNOME, the desktop's search indexes files in this folder: its index (on the disk, not "
+            "encrypted) then holds this file's name and words.")
+
+
+def searched_by_the_desktop(path: Path) -> bool:
+    """Whether GNOME's desktop search indexes `path`'s folder by default (organiser/paths.py)."""
+    where = QStandardPaths.StandardLocation
+    named = {"DESKTOP": where.DesktopLocation, "DOCUMENTS": where.DocumentsLocation, "MUSIC": where.MusicLocation,
+             "PICTURES": where.PicturesLocation, "VIDEOS": where.MoviesLocation, "DOWNLOAD": where.DownloadLocation}
+    home = Path.home()
+    dirs = {name: Path(QStandardPaths.writableLocation(loc)) for name, loc in named.items()}
+    return indexed_by_desktop_search(path, home, {n: d for n, d in dirs.items() if d != home})
 
 
 def _safe(name: str) -> str:

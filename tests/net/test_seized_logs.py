@@ -1,0 +1,102 @@
+"""The examiner reads the seized laptop's systemd journal: a desktop session sends every app's
+standard error there, and `organiser serve` run as a service sends its output there too. The
+journal is kept on the disk, outside the encrypted store, for weeks. What the app logs during an
+evening (a laptop joining by invite on the LAN and through a shared folder, edits syncing, a stick
+pulled out, an older laptop met) names no group, member, laptop, event or folder of the group:
+ids, counts and addresses only.
+
+Nodes run in this process on 127.0.0.1 (no mDNS, nothing leaves the machine)."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from organiser.net.outdated import seen_old_laptop
+from organiser.services.folder_invites import make_folder_invite, redeem_folder_invite
+from organiser.services.folders import FolderWatcher
+from organiser.services.group import create_group
+from tests.folder.conftest import folders
+from tests.net.test_node import joined, node, until
+
+GROUP = "Marsh Lane Tenants Union"
+SECRETS = (GROUP, "Tenants", "Ana López", "Ana", "Rent strike", "Bo's laptop", "Marsh Lane")
+
+
+def named(records: list[logging.LogRecord]) -> list[str]:
+    """Every logged line (tracebacks included) that names one of the group's secrets."""
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    lines = [formatter.format(r) for r in records]
+    return [line for line in lines if any(s in line for s in SECRETS)]
+
+
+@pytest.mark.asyncio
+async def test_an_evening_of_lan_and_folder_sync_logs_no_name_of_the_group(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "Ana López's laptop")
+    office_node = node(office)
+    await office_node.start()
+    door = await joined(office_node, tmp_path / "door", "Bo's laptop")
+    door_node = node(door, office_node)
+    await door_node.start()
+    stick = tmp_path / "media" / GROUP  # a folder named as people name them
+    far = None
+    try:
+        await until(lambda: [x.state for x in office_node.peers()] == ["connected"], what="the door connected")
+        ana = office.members.add("Ana López", emails=["ana@example.org"])
+        event = office.events.add("Rent strike assembly", "2026-12-03T19:00")
+        await until(lambda: door.events.list() != [], what="the event reached the door")
+        door.events.checkin(event.id, ana.id, "2026-12-03T19:05")
+        seen_old_laptop(office, "127.0.0.9", door.device_id)
+
+        stick.mkdir(parents=True)
+        folders(office).add(str(stick))
+        folders(office).sync()
+        code = make_folder_invite(office, str(stick), 3600)
+        far = redeem_folder_invite(tmp_path / "far", str(stick), code, "Ana López's other laptop")
+        watcher = FolderWatcher(office.replica)
+        try:
+            await watcher.pass_now()  # admits the far laptop
+            stick.rename(tmp_path / "pocket")  # the stick pulled out
+            await watcher.pass_now()
+            (tmp_path / "pocket").rename(stick)
+            await watcher.pass_now()
+        finally:
+            await watcher.stop()
+        assert "Ana López's other laptop" in {d.get("name") for d in office.devices()}
+    finally:
+        await door_node.stop()
+        await office_node.stop()
+        for group in (far, door, office):
+            if group is not None:
+                group.close()
+    assert caplog.records, "the flow logged nothing: the test would prove nothing"
+    assert (leaks := named(caplog.records)) == [], "\n".join(leaks)
+
+
+def test_serve_run_as_a_service_names_no_group_in_its_output(tmp_path: Path) -> None:
+    """Under systemd (no terminal) what `organiser serve` prints goes to the journal."""
+    from tests.cli.conftest import ROOT, clean_env
+
+    home = tmp_path / "home"
+    home.mkdir()
+    data = tmp_path / "data"
+    create_group(data, GROUP, "Ana López's laptop").close()
+    env = clean_env(home)
+    proc = subprocess.Popen([sys.executable, "-m", "organiser", "--data-dir", str(data), "serve",
+                             "--listen", "127.0.0.1:0", "--no-discovery"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    said = first + out + err
+    assert "Serving group" in said, said
+    assert [s for s in SECRETS if s in said] == [], said
+
