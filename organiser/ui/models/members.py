@@ -29,6 +29,7 @@ from organiser.ui.models.live import (
     LoadedOnce,
     TableColumns,
 )
+from organiser.ui.models.name_order import name_order
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
@@ -111,8 +112,8 @@ def _name_key(row: MemberRow) -> tuple[str, str, str, str]:
     values = row.values
     family = values.get("family_name")
     if not family:
-        return (plain(row.name), "", row.name.casefold(), row.id)
-    return (plain(family), plain(values.get("given_name") or ""), row.name.casefold(), row.id)
+        return (name_order(row.name)[0], "", row.name.casefold(), row.id)
+    return (name_order(family)[0], name_order(values.get("given_name") or "")[0], row.name.casefold(), row.id)
 
 
 SORT_KEYS = (
