@@ -34,7 +34,7 @@ from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
-COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
+COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Contact")
 NAME_ROLE = FIRST_CUSTOM_ROLE
 ROLES_ROLE = FIRST_CUSTOM_ROLE + 1
 WORKING_GROUPS_ROLE = FIRST_CUSTOM_ROLE + 2
@@ -72,7 +72,7 @@ class MemberRow:
     def consent_text(self) -> str:
         kinds = [k for k, on in (("email", self.values.get("consent_email")),
                                  ("phone", self.values.get("consent_phone"))) if on]
-        return ", ".join(kinds) if kinds else "none"
+        return ", ".join(kinds) if kinds else "not agreed"
 
 
 def read_members(db: Database, members: Iterable[str] | None = None,
