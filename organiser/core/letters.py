@@ -37,8 +37,28 @@ def plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def sort_key(text: str) -> tuple[str, str]:
-    """Order names as a person reads them, whatever the language: case and accents aside
-    (Éléonore among the E's, not after Z; 'anna' beside 'Anna'), and where two differ only
-    in those, a steady order between them."""
-    return plain(text), text.casefold()
+# Alphabets in which a letter with a mark is a letter of its own, read after its base letter
+# (Polish "Lucyna, Łucja", Spanish "Nuria, Ñuflo"); in the others it is the base letter with an
+# accent (French "Élodie" among the E's). Each such letter sorts as its base letter followed by
+# a character above every letter, ranked: Polish ź before ż.
+_AFTER_BASE = "\U0010fff0"
+_OWN_LETTERS: dict[str, dict[str, str]] = {
+    "pl": {"ą": "a1", "ć": "c1", "ę": "e1", "ł": "l1", "ń": "n1", "ó": "o1", "ś": "s1", "ź": "z1", "ż": "z2"},
+    "es": {"ñ": "n1"},
+}
+_TAILORED = {language: str.maketrans({letter: base[0] + chr(ord(_AFTER_BASE) + int(base[1:]))
+                                      for letter, base in table.items()})
+             for language, table in _OWN_LETTERS.items()}
+
+
+def sort_key(text: str, language: str = "") -> tuple[str, str]:
+    """Order names as a person reads them: case and accents aside (Éléonore among the E's,
+    Łukasz among the L's, not after Z; 'anna' beside 'Anna'); in a `language` whose alphabet
+    has letters of its own (pl, es: the first two letters of a locale's name), those come
+    after their base letter, as in that language's dictionaries. Where two names differ only
+    in case or accents, a steady order between them."""
+    table = _TAILORED.get(language[:2].lower())
+    folded = text.casefold()
+    if table is not None and not text.isascii():
+        return plain(folded.translate(table)), folded
+    return plain(text), folded

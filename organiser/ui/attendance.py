@@ -35,6 +35,7 @@ from organiser.ui.bidi import day_text
 from organiser.ui.clipboard import copy_privately
 from organiser.ui.file_choice import file_to_save
 from organiser.ui.models.events import time_range
+from organiser.ui.models.name_order import name_order
 from organiser.ui.widgets import error_colour, size_on_screen
 from organiser.ui.wording import people_words
 
@@ -133,7 +134,7 @@ def sheet_html(group: Group, event: Event, which: str) -> str:
         except NotFoundError:
             continue
     rows = [(names[r.member], r) for r in rsvps if r.member in names]
-    rows.sort(key=lambda pair: pair[0].casefold())
+    rows.sort(key=lambda pair: name_order(pair[0]))
     when = f"{day_text(event.start_dt, '%A %-d %B %Y')}, {time_range(event)}"
     where = f" · {html.escape(event.location)}" if event.location else ""
     head = (f"<h1>{html.escape(event.title)}</h1><p>{html.escape(when)}{where}</p>"

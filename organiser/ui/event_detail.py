@@ -255,9 +255,16 @@ class EventDetail(QWidget):
             self.tasks.dataChanged.emit(self.tasks.index(0, 0), self.tasks.index(rows - 1, columns - 1))
 
     def _update_day_note(self) -> None:
+        """The door says an event is not today where check-ins are written on another day than
+        the event's: someone already checked in here, or an evening that is over (the door laptop
+        left open past midnight). Not while people answer Yes / Maybe / No before the day: it
+        said in red that a check-in would be recorded today, and answering looked wrong."""
         event = self.shown_event
-        day = meets_on_another_day(event, clock.today()) if event is not None else None
-        self.day_note.setVisible(event is not None and day is not None)
+        today = clock.today()
+        day = meets_on_another_day(event, today) if event is not None else None
+        at_the_door = event is not None and day is not None and (day < today or any(
+            r.checked_in_at for r in self.group.events.rsvps(event.id)))
+        self.day_note.setVisible(at_the_door)
         if event is not None and day is not None:
             self.day_note.setText(f"{event.title} is on {day_text(day, '%A %-d %B %Y')}, not today: a check-in "
                                   "here is recorded with today's date and time.")
@@ -273,6 +280,7 @@ class EventDetail(QWidget):
             show_error(self, "Cannot check in", exc)
             return False
         self.door_banner.hide()
+        self._update_day_note()
         self._select_member(member_id)
         self.status.emit(f"Checked in {self.rsvps.names.get(member_id)}.")
         return True

@@ -5,14 +5,32 @@ colour on a chosen row, whatever style the desktop gives."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QStyleOptionFocusRect, QWidget
 
 from organiser.ui.overrides import guarded
 
+FRAME = 2  # the focus frame's width, in pixels
+# The letters that reach highest above and lowest below the line, in the languages of the
+# groups (Polish, Spanish, French...): a row holds them with the frame round them.
+TALLEST = "ŚŻÉÑÅ|gjpqy"
+
+
+def row_height_needed(option: QStyleOption) -> int:
+    """A row's height with room for the frame and a pixel between it and the letters."""
+    return option.fontMetrics.tightBoundingRect(TALLEST).height() + 2 * (FRAME + 1)
+
 
 class FocusFrames(QProxyStyle):
+    @guarded
+    def sizeFromContents(self, contents: QStyle.ContentsType, option: QStyleOption,  # noqa: N802 (Qt name)
+                         size: QSize, widget: QWidget | None = None) -> QSize:
+        found = super().sizeFromContents(contents, option, size, widget)
+        if contents == QStyle.ContentsType.CT_ItemViewItem and found.height() < row_height_needed(option):
+            found.setHeight(row_height_needed(option))
+        return found
+
     @guarded
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,  # noqa: N802 (Qt name)
                       painter: QPainter, widget: QWidget | None = None) -> None:
@@ -26,7 +44,7 @@ class FocusFrames(QProxyStyle):
                      and option.backgroundColor == palette.color(QPalette.ColorRole.Highlight))
         colour = palette.color(QPalette.ColorRole.HighlightedText if on_chosen else QPalette.ColorRole.Highlight)
         painter.save()
-        painter.setPen(QPen(colour, 2))
+        painter.setPen(QPen(colour, FRAME))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
         painter.restore()

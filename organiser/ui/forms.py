@@ -4,7 +4,7 @@ field it is about (ValidationError.field says which)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import QDateTime, Qt
@@ -263,11 +263,16 @@ class MemberForm(RecordForm):
         self.working_groups.setPlaceholderText("e.g. Housing, Outreach")
         self.skills = self.add("skills", "S&kills", QLineEdit())
         # Alt+L: Alt+E is Email's
-        self.consent_email = self.add("consent_email", "Consent", QCheckBox("may be contacted by emai&l"))
-        self.consent_phone = self.add("consent_phone", "", QCheckBox("may be contacted by p&hone"))
+        self.consent_email = self.add("consent_email", "Contact", QCheckBox("agreed to be contacted by emai&l"))
+        self.consent_phone = self.add("consent_phone", "", QCheckBox("agreed to be contacted by p&hone"))
+        # What the tick does, where a newcomer decides it (the law's word 'consent' said neither)
+        meaning = QLabel("Tick only what they said yes to. Copy emails… leaves out anyone not ticked for email.")
+        meaning.setObjectName("consent-meaning")
+        meaning.setWordWrap(True)
+        cast(QVBoxLayout, self.consent_phone.parentWidget().layout()).insertWidget(1, meaning)
         self.consent_phone.setAccessibleName("Consent to phone")
         self.consent_email.setAccessibleName("Consent to email")
-        self.consent_date = self.add("consent_date", "Consent date", OptionalDate("given on"))
+        self.consent_date = self.add("consent_date", "Agreed on", OptionalDate("they agreed on"))
         self.joined = self.add("joined", "&Joined", OptionalDate("joined on"))
         ticks = (self.consent_date.check, self.joined.check)
         for tick in ticks:  # the two days one under the other

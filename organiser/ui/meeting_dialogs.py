@@ -21,6 +21,7 @@ from organiser.services.meetings import AgendaItem
 from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
 from organiser.ui.colours import error_red
+from organiser.ui.models.name_order import name_order
 from organiser.ui.wording import people_words
 
 
@@ -101,7 +102,7 @@ class MakeTaskDialog(_Form):
         self.assignee = QComboBox()
         self.assignee.setAccessibleName("Assignee")
         self.assignee.addItem("(nobody yet)", None)
-        for member in sorted(group.members.list(), key=lambda m: m.name.casefold()):
+        for member in sorted(group.members.list(), key=lambda m: name_order(m.name)):
             self.assignee.addItem(member.name, member.id)
         self.form.addRow("&Assignee", self.assignee)
         self.due = self._line("&Due", placeholder="YYYY-MM-DD")

@@ -319,7 +319,7 @@ class MembersView(QWidget):
             + _line("Roles", ", ".join(row.plain_roles))
             + _line("Working groups", ", ".join(row.working_groups))
             + _line("Skills", ", ".join(row.skills))
-            + _line("Consent", _consent_text(v))
+            + _line("Contact", _consent_text(v))
             + _line("Joined", long_day(v["joined"]) if v.get("joined") else "")
             + _line("Notes", v.get("notes") or "")
             + _line("Answers", self._answers_text(row.id))
@@ -477,5 +477,6 @@ def _labelled(values: list[str], types: dict[str, list[str]]) -> str:
 
 def _consent_text(values: dict[str, Any]) -> str:
     consent = [how for how in ("email", "phone") if values.get(f"consent_{how}")]
-    text = ("may be contacted by " + " and ".join(consent)) if consent else "no consent to contact"
-    return text + (f" (given {long_day(values['consent_date'])})" if values.get("consent_date") else "")
+    text = (("agreed to be contacted by " + " and ".join(consent)) if consent
+            else "has not agreed to be contacted: left out when emails are copied")
+    return text + (f" (on {long_day(values['consent_date'])})" if values.get("consent_date") else "")

@@ -38,6 +38,7 @@ from organiser.core.minutes import (
     utf16_to_index,
 )
 from organiser.services.meetings import Meetings
+from organiser.ui.models.name_order import name_order
 from organiser.ui.overrides import guarded
 
 log = logging.getLogger(__name__)
@@ -299,7 +300,7 @@ class MinutesEditor(QWidget):
     def _show_typists(self) -> None:
         now = time.monotonic()
         self._typists = {name: at for name, at in self._typists.items() if now - at < TYPING_SHOWN_S}
-        names = sorted(self._typists, key=str.casefold)
+        names = sorted(self._typists, key=name_order)
         self.typing.setText(f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} typing…" if names else "")
 
     def stop(self) -> None:

@@ -9,24 +9,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 
 from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
-from tests.locale.conftest import open_window
+from tests.locale.conftest import open_window, type_text
 from tests.ui.conftest import open_event
-
-
-def type_text(qtbot: Any, widget: Any, text: str) -> None:
-    """Keys as a keyboard sends them; a letter with no key of Qt's own (Arabic, as an Arabic
-    layout types it) comes as the text of a key press, which `keyClicks` cannot send."""
-    for char in text:
-        if char.isascii():
-            qtbot.keyClicks(widget, char)
-        else:
-            QTest.sendKeyEvent(QTest.KeyAction.Press, widget, Qt.Key.Key_unknown, char, Qt.KeyboardModifier.NoModifier)
-            QTest.sendKeyEvent(QTest.KeyAction.Release, widget, Qt.Key.Key_unknown, char,
-                               Qt.KeyboardModifier.NoModifier)
 
 
 @pytest.fixture

@@ -128,5 +128,5 @@ def test_a_members_joined_and_consent_dates_are_written_as_people_write_them(win
     window.switch_to("members")
     view = window.members_view
     click_row(qtbot, view.table, row_of_text(view.table, "Abel Ashdown"))
-    assert "may be contacted by email (given 20 February 2024)" in view.detail.text()
+    assert "agreed to be contacted by email (on 20 February 2024)" in view.detail.text()
     assert "<b>Joined</b><br>1 September 2023" in view.detail.text()

@@ -120,6 +120,23 @@ def test_at_capacity_the_door_asks_before_checking_in_more(window: MainWindow, s
     assert detail.count.text().startswith("3 of 2 places")
 
 
+def test_answering_for_a_coming_event_says_nothing_of_check_ins_on_the_wrong_day(
+        window: MainWindow, qtbot: Any) -> None:
+    """Days before an evening, people answer Yes / Maybe / No: the door's red "not today: a
+    check-in here is recorded with today's date" read as if answering was the wrong thing."""
+    group = window.group
+    group.members.add("Ana López")
+    tomorrow = group.events.add("Winter social", "2026-11-27T18:00")
+    detail = window.events_view.detail
+    open_event(qtbot, window, tomorrow.id)
+    assert not detail.day_note.isVisible()
+    detail.checkin_search.setFocus()
+    qtbot.keyClicks(detail.checkin_search, "Ana L")
+    click(qtbot, detail.answer.buttons["yes"])
+    assert "RSVPs: 1 yes, 0 maybe, 0 no" in detail.count.text()
+    assert not detail.day_note.isVisible()
+
+
 def test_rsvp_from_the_event_pane_and_change_it(window: MainWindow, social: Event, qtbot: Any) -> None:
     group = window.group
     pat = group.members.add("Pat Answerer")
@@ -320,12 +337,12 @@ def test_the_door_says_above_the_box_when_the_event_is_not_today_and_still_check
     tonight = group.events.add("Open evening", "2026-11-26T18:00")
     detail = window.events_view.detail
     open_event(qtbot, window, tomorrow.id)
+    type_at_door(qtbot, window, "Ana")
+    assert detail.count.text().startswith("1 checked in")
     assert detail.day_note.isVisible()
     assert reads(detail.day_note) == ("Winter social is on Friday 27 November 2026, not today: a check-in here is "
                                       "recorded with today's date and time.")
     assert detail.day_note.geometry().bottom() < detail.checkin_search.mapTo(detail.day_note.parentWidget(),
                                                                              detail.checkin_search.rect().topLeft()).y()
-    type_at_door(qtbot, window, "Ana")
-    assert detail.count.text().startswith("1 checked in")
     open_event(qtbot, window, tonight.id)
     assert not detail.day_note.isVisible()

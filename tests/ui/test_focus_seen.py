@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QCheckBox, QHeaderView, QListView, QWidget
 
 from organiser.ui.focus_style import install_focus_frames
 from organiser.ui.main_window import MainWindow
@@ -44,3 +44,21 @@ def test_the_focused_check_box_and_card_are_marked_in_the_highlight_colour(app_s
     assert isinstance(todo, QListView) and todo.currentIndex().isValid()
     card = todo.visualRect(todo.currentIndex())
     assert highlight_pixels(todo.viewport()) > card.width()  # a frame round the current card
+
+
+def test_a_rows_focus_frame_leaves_room_for_the_accents_of_capitals_and_the_tails_of_letters(
+        app_style: None, window: MainWindow, qtbot: Any) -> None:
+    # The frame is drawn two pixels inside the row: a row only the font's height had it over
+    # the acute of "Świąteczne zebranie" in the agenda.
+    window.group.events.add("Świąteczne zebranie", "2026-12-03T18:00")
+    views = []
+    for keys in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3):  # Events, Tasks, Members
+        qtbot.keyClick(window, keys, Qt.KeyboardModifier.ControlModifier)
+        views += [v for v in window.findChildren(QAbstractItemView)
+                  if v.isVisible() and v.model() is not None and v.model().rowCount() > 0
+                  and not isinstance(v, QHeaderView) and v.objectName() != "qt_calendar_calendarview"]
+        for view in views:
+            letters = view.fontMetrics().tightBoundingRect("ŚŻÉÑgjy")
+            row = view.visualRect(view.model().index(0, 0))
+            assert row.height() >= letters.height() + 2 * 2 + 2, view.accessibleName()
+    assert {"Agenda", "Member directory", "To do column"} <= {v.accessibleName() for v in views}

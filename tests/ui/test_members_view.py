@@ -39,7 +39,7 @@ def test_adding_a_member_through_the_dialog_shows_them_in_the_directory(window: 
     member = window.group.members.get(new_id)
     assert member.emails == ["zadie@example.org"]
     assert member.roles == ["working group: Housing"] and member.consent_email
-    assert "Zadie Quist" in view.detail.text() and "may be contacted by email" in view.detail.text()
+    assert "Zadie Quist" in view.detail.text() and "agreed to be contacted by email" in view.detail.text()
 
 
 def test_a_refused_value_is_shown_next_to_its_field(window: MainWindow, qtbot: Any) -> None:

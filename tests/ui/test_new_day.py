@@ -48,10 +48,14 @@ class Paints(QObject):
 def test_at_midnight_the_door_stops_saying_the_event_is_not_today_on_its_day(
         window: MainWindow, qtbot: Any, wall: list[datetime]) -> None:
     social = window.group.events.add("Winter social", "2026-11-27T18:00")
+    window.group.members.add("Ana López")
     open_view(qtbot, window, "tasks")
     open_view(qtbot, window, "events")  # the window was opened at noon: it looks at the clock again
     open_event(qtbot, window, social.id)
     detail = window.events_view.detail
+    detail.checkin_search.setFocus()
+    qtbot.keyClicks(detail.checkin_search, "Ana L")  # a check-in the day before
+    qtbot.keyClick(detail.checkin_search, Qt.Key.Key_Return)
     assert detail.day_note.isVisible()
     assert reads(detail.day_note).startswith("Winter social is on Friday 27 November 2026, not today")
     wall[0] = AFTER_MIDNIGHT

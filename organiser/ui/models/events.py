@@ -20,6 +20,7 @@ from organiser.store import queries
 from organiser.ui.bidi import day_text
 from organiser.ui.bridge import changed_rows, vanished
 from organiser.ui.models.live import FIRST_CUSTOM_ROLE, ID_ROLE, ROW_ROLE, LiveRows, LoadedOnce, TableColumns, sync_rows
+from organiser.ui.models.name_order import name_order
 from organiser.ui.models.names import NameLookup
 from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
@@ -323,7 +324,7 @@ class RsvpModel(LiveRows[RsvpRow], TableColumns):
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         QAbstractTableModel.__init__(self, parent)
-        self._init_rows(lambda r: r.id, lambda r: (r.name.casefold(), r.id))
+        self._init_rows(lambda r: r.id, lambda r: (name_order(r.name), r.id))
         self.group = group
         self.names = NameLookup(group, "name")
         self.event_id: str | None = None

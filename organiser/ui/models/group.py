@@ -16,6 +16,7 @@ from organiser.services.group import Group
 from organiser.services.vouching import WAITING
 from organiser.store import queries
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE, LiveRows, TableColumns, sync_rows
+from organiser.ui.models.name_order import name_order
 from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
@@ -109,7 +110,7 @@ class PeersModel(_Table):
     columns = ("Device", "State", "Last sync", "Address")
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(lambda r: r.device_id, lambda r: (r.name.casefold(), r.device_id), parent)
+        super().__init__(lambda r: r.device_id, lambda r: (name_order(r.name), r.device_id), parent)
 
     def set_peers(self, peers: list[Any]) -> None:
         rows = [PeerRow(p.device_id, p.name or p.device_id[:8], str(p.address or ""), p.state, p.last_sync,
@@ -142,7 +143,7 @@ class DevicesModel(_Table):
     columns = ("Device", "Invited by", "Device id", "Role")
 
     def __init__(self, group: Group, parent: Any = None) -> None:
-        super().__init__(lambda r: r.id, lambda r: (not r.this_device, r.name.casefold(), r.id), parent)
+        super().__init__(lambda r: r.id, lambda r: (not r.this_device, name_order(r.name), r.id), parent)
         self.group = group
         self.unlisted = ""
         self.reload()

@@ -29,11 +29,12 @@ from organiser.ui.models.live import (
     LoadedOnce,
     TableColumns,
 )
+from organiser.ui.models.name_order import name_order
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
-COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Consent")
+COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Contact")
 NAME_ROLE = FIRST_CUSTOM_ROLE
 ROLES_ROLE = FIRST_CUSTOM_ROLE + 1
 WORKING_GROUPS_ROLE = FIRST_CUSTOM_ROLE + 2
@@ -71,7 +72,7 @@ class MemberRow:
     def consent_text(self) -> str:
         kinds = [k for k, on in (("email", self.values.get("consent_email")),
                                  ("phone", self.values.get("consent_phone"))) if on]
-        return ", ".join(kinds) if kinds else "none"
+        return ", ".join(kinds) if kinds else "not agreed"
 
 
 def read_members(db: Database, members: Iterable[str] | None = None,
@@ -111,8 +112,8 @@ def _name_key(row: MemberRow) -> tuple[str, str, str, str]:
     values = row.values
     family = values.get("family_name")
     if not family:
-        return (plain(row.name), "", row.name.casefold(), row.id)
-    return (plain(family), plain(values.get("given_name") or ""), row.name.casefold(), row.id)
+        return (name_order(row.name)[0], "", row.name.casefold(), row.id)
+    return (name_order(family)[0], name_order(values.get("given_name") or "")[0], row.name.casefold(), row.id)
 
 
 SORT_KEYS = (

@@ -39,6 +39,7 @@ from organiser.ui.models.live import (
     SourceSortProxy,
     TableColumns,
 )
+from organiser.ui.models.name_order import name_order
 from organiser.ui.models.names import NameLookup
 from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 from organiser.ui.overrides import guarded
@@ -389,7 +390,7 @@ class TaskTableModel(HeldWhileHidden, LiveRows[Task], TableColumns):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         keys = (lambda t: (t.title.casefold(), t.id),
                 lambda t: (STATUSES.index(t.status), *board_key(t)),
-                lambda t: (self.cache.members.get(t.assignee).casefold(), *board_key(t)),
+                lambda t: (name_order(self.cache.members.get(t.assignee)), *board_key(t)),
                 lambda t: board_key(t),
                 lambda t: (self.cache.events.get(t.event).casefold(), *board_key(t)),
                 lambda t: (-t.priority, *board_key(t)))
