@@ -463,6 +463,7 @@ def run_app(args: argparse.Namespace) -> int:
     from organiser.ui.colours import readable_hints
     from organiser.ui.focus_style import install_focus_frames
     from organiser.ui.resources import app_icon
+    from organiser.ui.unexpected import UnexpectedErrors
 
     problem = display_problem() or unanswered_display()
     if problem:
@@ -481,7 +482,10 @@ def run_app(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    controller = AppController(data_dir_of(args), getattr(args, "group", None))
+    data_dir = data_dir_of(args)
+    # A fault in a slot, a guarded override or a task: logged in the data folder, told in one sentence.
+    UnexpectedErrors(data_dir, app).install(loop)
+    controller = AppController(data_dir, getattr(args, "group", None))
     with loop:
         loop.run_until_complete(controller.run())
     return 0
