@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from organiser.core.errors import LockedError, NoGroupError, OrganiserError
@@ -404,6 +405,15 @@ class AppController:
         watch.timer.stop()
         watch.deleteLater()
 
+    def bring_forward(self) -> None:
+        """The app was started again: the window on screen comes to the front instead."""
+        for window in (self.window, self.unlock_window, self.start_window, self.copying_window):
+            if window is not None and window.isVisible():
+                window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+                window.raise_()
+                window.activateWindow()
+                return
+
     def _window_closed(self) -> None:
         if self.start_window is None:
             self.done.set()
@@ -462,7 +472,9 @@ def run_app(args: argparse.Namespace) -> int:
     from organiser.ui.collector import collect_on_gui_thread
     from organiser.ui.colours import readable_hints
     from organiser.ui.focus_style import install_focus_frames
+    from organiser.ui.one_app import OneApp, already_open_sentence
     from organiser.ui.resources import app_icon
+    from organiser.ui.unexpected import UnexpectedErrors
 
     problem = display_problem() or unanswered_display()
     if problem:
@@ -479,11 +491,22 @@ def run_app(args: argparse.Namespace) -> int:
     readable_hints(app)  # follows the desktop's palette while the app runs
     app.setQuitOnLastWindowClosed(False)  # the controller decides when we are done
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    data_dir = data_dir_of(args)
+    one = OneApp(data_dir, app)
+    if not one.claim():  # a second writer on the same groups would only confuse who saved what
+        print(f"organiser: {already_open_sentence(data_dir, one.answered)}", file=sys.stderr)
+        return 0 if one.answered else 1
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    controller = AppController(data_dir_of(args), getattr(args, "group", None))
-    with loop:
-        loop.run_until_complete(controller.run())
+    # A fault in a slot, a guarded override or a task: logged in the data folder, told in one sentence.
+    UnexpectedErrors(data_dir, app).install(loop)
+    controller = AppController(data_dir, getattr(args, "group", None))
+    one.comeForward.connect(controller.bring_forward)
+    try:
+        with loop:
+            loop.run_until_complete(controller.run())
+    finally:
+        one.release()
     return 0
 
 

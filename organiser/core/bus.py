@@ -29,6 +29,9 @@ class ChangesetsStored:
 
     count: int
     authors: frozenset[str] = field(default_factory=frozenset)
+    # Where they went in the change log, as (first id, last id) per insert: the window's watch of
+    # the store (ui/store_watch.py) leaves these to this event, reading only other processes' rows.
+    log_ids: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from organiser.store.materialise import transaction_unless_in_one
 KEY_LENGTH = 10
 
 
-def _ops_json(row: str) -> str:
+def ops_json(row: str) -> str:
     """SQL for the JSON text of a `change_log` row's ops (`row`: the table's name or alias)."""
     return (f"CASE WHEN {row}.body IS NOT NULL THEN json_extract(CAST({row}.body AS TEXT), '$.o') "
             f"WHEN {row}.head IS NULL THEN {row}.ops ELSE replace({row}.ops, char(1), {row}.head) END")
@@ -40,7 +40,7 @@ def _named(row: str, change: str, source: str = "") -> str:
     written (an op's second item) and a value that may be an id (its fourth). `source`: the
     table to read rows from, as the FROM clause starts."""
     return (f"SELECT DISTINCT substr(json_extract(op.value, '$[' || place.at || ']'), 1, {KEY_LENGTH}), {change} "
-            f"FROM {source}json_each({_ops_json(row)}) AS op, (SELECT 1 AS at UNION ALL SELECT 3) AS place "
+            f"FROM {source}json_each({ops_json(row)}) AS op, (SELECT 1 AS at UNION ALL SELECT 3) AS place "
             f"WHERE json_type(op.value, '$[' || place.at || ']') = 'text' "
             f"AND length(json_extract(op.value, '$[' || place.at || ']')) = 32")
 

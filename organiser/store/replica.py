@@ -100,6 +100,8 @@ class Replica(ReplicaReads):
         # refused, and stubs erased in place; an admin's laptop orders them (`_order_late`).
         self._late: list[Changeset] = []
         self._late_held: list[Changeset] = []
+        # Change log ids (first, last) of what this connection stored in the transaction under way.
+        self._log_ids: list[tuple[int, int]] = []
 
     # ---- meta -------------------------------------------------------------------------
 
@@ -151,6 +153,7 @@ class Replica(ReplicaReads):
         if op_groups is not None and (not op_groups or not all(op_groups)):
             raise ValueError("a changeset needs at least one op")
         self._head_seen, seen = None, self._head_seen  # forgotten unless this commit is stored
+        self._log_ids = []  # none left from a transaction rolled back
         with self._write():
             head = self._head(seen)
             if build is not None:
@@ -225,6 +228,9 @@ class Replica(ReplicaReads):
         if erasing.gone:  # stubs replaced what wrote a forgotten record: nothing preloaded holds
             preloaded, all_new = None, False
         self.db.conn.executemany(changelog.INSERT, changelog.stored_rows(batch, self._log_group))
+        if batch:  # under the write lock, one insert's ids follow one another
+            (last,) = self.db.conn.execute("SELECT max(id) FROM change_log").fetchone()
+            self._log_ids.append((last - len(batch) + 1, last))
         # all_new: one local changeset whose records were all made up for it (see commit_batch)
         outcome = (store_new_records(self.db, batch[0]) if all_new else None) or merge_changesets(
             self.db, batch, preloaded)
@@ -252,8 +258,9 @@ class Replica(ReplicaReads):
             wants_stored, wants_changed = bus.listens(ChangesetsStored), bus.listens(RecordsChanged)
         else:
             wants_stored = wants_changed = True
+        log_ids, self._log_ids = tuple(self._log_ids), []
         if batch and wants_stored:
-            publish(ChangesetsStored(len(batch), frozenset(cs.author for cs in batch)))
+            publish(ChangesetsStored(len(batch), frozenset(cs.author for cs in batch), log_ids))
         if outcome.changed and wants_changed:
             publish(
                 RecordsChanged(frozenset(outcome.changed), frozenset(outcome.kinds), origin)
@@ -314,6 +321,7 @@ class Replica(ReplicaReads):
     def _apply(self, changesets: list[Changeset], events: list[object] | None,
                source: str | Callable[[Refusal], str | None] | None = None) -> ApplyResult:
         self._head_seen = None  # conflicts and the clock may change here
+        self._log_ids = []  # none left from a transaction rolled back
         publish = events.append if events is not None else self.bus.publish
         result = ApplyResult()
         outcome = MergeOutcome()

@@ -45,6 +45,7 @@ from organiser.ui.removed_notice import RemovedNotice
 from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.search_upkeep import SearchUpkeep
 from organiser.ui.settings import UiSettings
+from organiser.ui.store_watch import StoreWatch
 from organiser.ui.tasks_view import TasksView
 from organiser.ui.wording import as_typed
 
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.bridge.clockWarning.connect(lambda _d, ahead: self.show_message(
             f"Another device's clock is {ahead:.0f} s ahead; its changes are kept but it should fix its clock."))
         self.search_upkeep = SearchUpkeep(self.bridge, self.reader, self)
+        self.store_watch = StoreWatch(group, self)  # what the command line beside the app commits
         # Each edit on a removed laptop is one more that did not reach the group: the notice counts it.
         self.bridge.recordsChanged.connect(
             lambda _event: self.removed_notice.refresh() if self.removed_notice.here is not None else None)

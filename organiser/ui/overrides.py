@@ -6,9 +6,10 @@ An exception that leaves such an override while Python code has called into Qt (
 shiboken, to be raised when that call returns. On Python 3.11 PySide 6.11 keeps it wrongly when C
 code raised it (a ValueError from `date()`, a TypeError, an OverflowError): it reads the message of
 what is not yet an exception object, and the app crashed (SIGSEGV in PepException_GetArgs) where the
-person saw a window vanish with what she had typed. Guarded, the exception is reported (logged by the
-app; a test fails with it, through pytest-qt's capture) and Qt gets what its own implementation
-gives, or `fallback` where Qt has none (a model's rowCount, data)."""
+person saw a window vanish with what she had typed. Guarded, the exception is reported as a slot's
+is (the app's hook, ui/unexpected.py, logs it and tells the person once; a test fails with it,
+through pytest-qt's capture) and Qt gets what its own implementation gives, or `fallback` where Qt
+has none (a model's rowCount, data)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""The app started a second time on the same data folder brings the open window forward and ends,
+instead of opening a second window writing to the same groups."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from organiser.ui.one_app import OneApp, already_open_sentence
+from tests.cli_in_process import clean_env
+
+
+@pytest.fixture
+def first_app(tmp_path: Path) -> Iterator[OneApp]:
+    first = OneApp(tmp_path / "data")
+    assert first.claim()
+    yield first
+    first.release()
+
+
+def test_a_second_start_asks_the_first_window_to_come_forward_and_does_not_open(
+        qtbot: Any, first_app: OneApp, tmp_path: Path) -> None:
+    second = OneApp(tmp_path / "data")
+    with qtbot.waitSignal(first_app.comeForward, timeout=3000):
+        assert not second.claim()
+    assert second.answered
+
+
+def test_the_organiser_command_started_again_says_the_app_is_open_and_ends(
+        qtbot: Any, first_app: OneApp, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {**clean_env(data_dir), "QT_QPA_PLATFORM": "offscreen"}
+    second = subprocess.Popen([sys.executable, "-m", "organiser", "--data-dir", str(data_dir)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with qtbot.waitSignal(first_app.comeForward, timeout=30000):
+            pass
+        _out, err = second.communicate(timeout=30)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait()
+    assert second.returncode == 0
+    assert err.strip() == f"organiser: {already_open_sentence(data_dir, True)}"
+
+
+def test_another_data_folder_is_another_app(first_app: OneApp, tmp_path: Path) -> None:
+    other = OneApp(tmp_path / "other data")
+    assert other.claim()
+    other.release()
+
+
+def test_the_lock_of_an_app_that_ended_is_taken_by_the_next(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ended = subprocess.run([sys.executable, "-c", (
+        "import os, sys; from pathlib import Path; from PySide6.QtCore import QCoreApplication; "
+        "from organiser.ui.one_app import OneApp; app = QCoreApplication([]); "
+        f"one = OneApp(Path({str(data_dir)!r})); assert one.claim(); os._exit(0)")],  # as a crash: nothing released
+        env={**clean_env(data_dir), "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True, timeout=60)
+    assert ended.returncode == 0, ended.stderr
+    assert (data_dir / "app.lock").exists()
+    again = OneApp(data_dir)
+    assert again.claim()
+    again.release()

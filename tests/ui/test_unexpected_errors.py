@@ -1,0 +1,90 @@
+"""An exception nobody expected, from a real slot or a guarded Qt override: logged in errors.log
+with where it happened and nothing personal, told to the person in one sentence, and the app goes on
+with what was saved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from organiser.services.group import Group
+from organiser.ui import members_view
+from organiser.ui.main_window import MainWindow
+from organiser.ui.overrides import guarded
+from organiser.ui.settings import UiSettings
+from organiser.ui.unexpected import LOG_NAME, UnexpectedErrors, notice_text
+from tests.cli_in_process import cli_in_process
+from tests.ui.conftest import click, click_row
+
+PERSONAL = "Françoise Dupont, 07700 900123"
+
+
+def notices() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.objectName() == "unexpected-error-notice" and w.isVisible()]
+
+
+@pytest.fixture
+def reporting(demo: Group) -> Iterator[UnexpectedErrors]:
+    """The app's hook, as run_app installs it, in place of pytest-qt's capture of slot exceptions."""
+    errors = UnexpectedErrors(demo.path.parent.parent)
+    errors.install()
+    yield errors
+    errors.uninstall()
+    for box in notices():
+        box.close()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_fault_in_a_buttons_slot_is_logged_without_personal_data_and_told_in_one_sentence(
+        qtbot: Any, demo: Group, tmp_path: Path, reporting: UnexpectedErrors, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    saved = demo.members.add(name="Saved Before The Fault").id
+
+    def form_with_a_bug(*_args: Any, **_kwargs: Any) -> None:
+        raise KeyError(PERSONAL)  # a bug whose message quotes a member
+
+    monkeypatch.setattr(members_view, "RecordDialog", form_with_a_bug)
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    click_row(qtbot, window.members_view.table, 0)
+    click(qtbot, window.members_view.edit_button)
+    qtbot.waitUntil(lambda: len(notices()) == 1, timeout=3000)
+    data_dir = demo.path.parent.parent
+    assert notices()[0].text() == notice_text(data_dir / LOG_NAME)
+    logged = (data_dir / LOG_NAME).read_text(encoding="utf-8")
+    assert "builtins.KeyError" in logged and "members_view.py" in logged and "in edit_member" in logged
+    assert "Françoise" not in logged and "07700" not in logged and str(Path.home()) not in logged
+    qtbot.mouseClick(notices()[0].button(QMessageBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert window.isVisible()  # the app goes on
+    code, out, _err = cli_in_process(data_dir, "member", "show", saved)
+    assert code == 0 and "Saved Before The Fault" in out
+
+
+class _FaultyPaint(QWidget):
+    @guarded
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        raise ZeroDivisionError(PERSONAL)
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_guarded_override_that_fails_at_every_paint_is_told_once_and_logged_each_time(
+        qtbot: Any, reporting: UnexpectedErrors) -> None:
+    widget = _FaultyPaint()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: len(notices()) == 1, timeout=3000)
+    before = reporting.reported
+    widget.repaint()
+    widget.repaint()
+    qtbot.wait(20)
+    assert reporting.reported >= before + 2
+    assert len(notices()) == 1
+    assert "builtins.ZeroDivisionError" in reporting.log_file.read_text(encoding="utf-8")
