@@ -429,3 +429,30 @@ def test_on_a_1366x768_laptop_at_150_percent_a_members_details_lie_inside_the_wi
     settled(qtbot, lambda: not past_the_edge())
     assert past_the_edge() == []
     window.close()
+
+
+def test_on_a_1366x768_laptop_at_150_percent_the_directory_shows_consent_whole_without_scrolling(
+        evening: MainWindow, qtbot: Any) -> None:
+    """Consent, the last of six columns, stood past the table's right edge at 150 %: who may be
+    emailed was read only after scrolling the table sideways, its heading cut at the edge."""
+    window, table = evening, evening.members_view.table
+    size_window(window, qtbot, SCALED_LAPTOP)
+    click_view(window, qtbot, "members")
+    qtbot.waitUntil(lambda: table.model().rowCount() > 10, timeout=5000)
+    header = table.horizontalHeader()
+    headings = [table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())]
+    consent = headings.index("Consent")
+    values = {table.model().index(row, consent).data() for row in range(table.model().rowCount())}
+    assert values >= {"email", "email, phone"}
+
+    def unread() -> list[str]:
+        """The heading and values of Consent that do not show whole in the table as it stands."""
+        left, width = header.sectionViewportPosition(consent), header.sectionSize(consent)
+        past_the_edge = left < 0 or left + width > table.viewport().width()
+        metrics, margin = header.fontMetrics(), header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin)
+        cut = [words for words in ("Consent", *values)
+               if past_the_edge or metrics.horizontalAdvance(words) + 2 * margin > width]
+        return sorted(cut)
+
+    settled(qtbot, lambda: not unread())
+    assert unread() == []
