@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self.members_view.model.ready.connect(gc.freeze)
         self.peers_view = PeersView(group, self.bridge, node, network_note=network_note)
         self.meeting_view = MeetingView(group, self.bridge)  # the meeting of the event chosen in Events
+        self.meeting_view.eventWanted.connect(lambda: self.switch_to("events"))
         self.projector: QWidget | None = None
         self.guide_window: QDialog | None = None  # open beside the window, to follow step by step
         self.views: dict[str, QWidget] = {"events": self.events_view, "tasks": self.tasks_view,
