@@ -41,6 +41,7 @@ from organiser.ui.narrow import ElidedCombo
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
 from organiser.ui.row_choice import follow_selection, open_on_double_click_or_return
+from organiser.ui.spoken import with_clear_button
 from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, AnswerButtons, Banner, EmptyHint, fit_columns
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class MembersView(QWidget):
         self.model = MembersModel(group, self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search members: name, email, phone, notes, roles…")
-        self.search.setClearButtonEnabled(True)
+        with_clear_button(self.search)
         self.search.setAccessibleName("Search members")
         # A single letter matches half the directory: wait a moment for the next one.
         self.search_timer = QTimer(self)

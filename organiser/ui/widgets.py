@@ -35,6 +35,7 @@ from organiser.ui.click_through import ClickThrough
 from organiser.ui.colours import error_red
 from organiser.ui.narrow import ButtonRow, CompactButton
 from organiser.ui.overrides import guarded
+from organiser.ui.spoken import with_clear_button
 
 
 def error_colour(widget: QWidget) -> str:
@@ -84,7 +85,7 @@ class RecordPicker(QLineEdit):
         self.record_id: str | None = None
         self._choices: dict[str, str] = {}
         self.setPlaceholderText(placeholder)
-        self.setClearButtonEnabled(True)
+        with_clear_button(self)
         self._model = QStringListModel(self)
         completer = QCompleter(self._model, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
