@@ -45,6 +45,7 @@ from organiser.ui.removed_notice import RemovedNotice
 from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.search_upkeep import SearchUpkeep
 from organiser.ui.settings import UiSettings
+from organiser.ui.spoken import SpokenLabel, voice
 from organiser.ui.tasks_view import TasksView
 from organiser.ui.wording import as_typed
 
@@ -253,10 +254,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.peer_label = QLabel()
-        self.peer_label.setAccessibleName("Peers")
-        self.sync_label = QLabel()
-        self.sync_label.setAccessibleName("Sync state")
+        bar.setAccessibleName("Status")
+        bar.messageChanged.connect(self._say_message)
+        self.peer_label = SpokenLabel("Peers")
+        self.sync_label = SpokenLabel("Sync state")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Sync progress")
         self.progress.setMaximumWidth(180)
@@ -402,6 +403,12 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
+
+    def _say_message(self, text: str) -> None:
+        """The status bar's message is its accessible name while shown (Orca's "read the status
+        bar" finds it; QStatusBar only paints it) and is said as it comes."""
+        self.statusBar().setAccessibleName(text or "Status")
+        voice.say(self.statusBar(), text)
 
     def update_peer_status(self) -> None:
         self.removed_notice.refresh()  # a member told this laptop it was removed
