@@ -54,6 +54,7 @@ from organiser.ui.narrow import UpAndDown
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
 from organiser.ui.row_choice import open_on_double_click_or_return
+from organiser.ui.spoken import with_clear_button
 from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, EmptyHint, hold_wrapped_height
 from organiser.ui.wording import as_typed
 
@@ -154,7 +155,7 @@ class EventsView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Find: title, place, or words of a meeting's minutes")
         self.search.setAccessibleName("Find events")
-        self.search.setClearButtonEnabled(True)
+        with_clear_button(self.search)
         # A single letter matches a year of events (0.1-0.16 s on a year-old group, per key, on
         # the window's thread): wait a moment for the next one, as the members' search does.
         self.find_timer = QTimer(self)

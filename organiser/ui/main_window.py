@@ -45,6 +45,7 @@ from organiser.ui.removed_notice import RemovedNotice
 from organiser.ui.resources import app_icon, view_icon
 from organiser.ui.search_upkeep import SearchUpkeep
 from organiser.ui.settings import UiSettings
+from organiser.ui.spoken import SpokenLabel, voice
 from organiser.ui.store_watch import StoreWatch
 from organiser.ui.tasks_view import TasksView
 from organiser.ui.wording import as_typed
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.members_view.model.ready.connect(gc.freeze)
         self.peers_view = PeersView(group, self.bridge, node, network_note=network_note)
         self.meeting_view = MeetingView(group, self.bridge)  # the meeting of the event chosen in Events
+        self.meeting_view.eventWanted.connect(lambda: self.switch_to("events"))
         self.projector: QWidget | None = None
         self.guide_window: QDialog | None = None  # open beside the window, to follow step by step
         self.views: dict[str, QWidget] = {"events": self.events_view, "tasks": self.tasks_view,
@@ -254,10 +256,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.peer_label = QLabel()
-        self.peer_label.setAccessibleName("Peers")
-        self.sync_label = QLabel()
-        self.sync_label.setAccessibleName("Sync state")
+        bar.setAccessibleName("Status")
+        bar.messageChanged.connect(self._say_message)
+        self.peer_label = SpokenLabel("Peers")
+        self.sync_label = SpokenLabel("Sync state")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Sync progress")
         self.progress.setMaximumWidth(180)
@@ -403,6 +405,12 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
+
+    def _say_message(self, text: str) -> None:
+        """The status bar's message is its accessible name while shown (Orca's "read the status
+        bar" finds it; QStatusBar only paints it) and is said as it comes."""
+        self.statusBar().setAccessibleName(text or "Status")
+        voice.say(self.statusBar(), text)
 
     def update_peer_status(self) -> None:
         self.removed_notice.refresh()  # a member told this laptop it was removed

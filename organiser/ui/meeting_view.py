@@ -41,6 +41,7 @@ from organiser.ui.widgets import EmptyHint
 
 REFRESH_MS = 100
 NO_EVENT = "Choose an event in Events first."
+NO_EVENT_HEADING = "Choose an event in Events, then come back here for its meeting."
 NO_AGENDA = ("No agenda items yet: add one with New agenda item below (type a title, press Return); "
              "drag items to reorder them, double-click (or F2) to rename, Delete to remove.")
 NO_MINUTES = "No minutes yet: type here. Everyone in the room sees it as you write, and can write too."
@@ -49,12 +50,13 @@ MEETING_KINDS = frozenset({"agenda_item", "meeting", "proposal", "vote", "hand_c
 
 class MeetingView(QWidget):
     status = Signal(str)
+    eventWanted = Signal()  # noqa: N815 (Qt name): the host asks to go and choose an event
 
     def __init__(self, group: Group, bridge: Bridge | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.group = group
         self.event_id: str | None = None
-        self.heading = QLabel("Choose an event in Events, then come back here for its meeting.")
+        self.heading = QLabel(NO_EVENT_HEADING)
         self.heading.setAccessibleName("Meeting")
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -74,6 +76,7 @@ class MeetingView(QWidget):
         layout = QVBoxLayout(content)
         top = QHBoxLayout()  # beside the heading: under the minutes it made the three columns too wide
         top.addWidget(self.heading, 1)
+        top.addWidget(self.choose_event_button)
         top.addWidget(self.history_button)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
@@ -84,6 +87,7 @@ class MeetingView(QWidget):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls, which it scrolls to
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
+        self.splitter.follow(scroll)  # stacked where they do not fit side by side (200 %)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -163,6 +167,11 @@ class MeetingView(QWidget):
         self.history_button.setToolTip("Every change to this meeting (minutes, agenda, votes, check-ins, tasks) "
                                        "with the laptop that made it and when")
         self.history_button.clicked.connect(self.show_history)
+        # With no event, the keys land here (everything else is greyed out): a screen reader says
+        # what to do, and Space does it. Before, they landed on the view itself, which has no name.
+        self.choose_event_button = button("Choose an event in Events…", "Choose an event in Events")
+        self.choose_event_button.setAccessibleDescription(NO_EVENT_HEADING)
+        self.choose_event_button.clicked.connect(self.eventWanted)
         column = QWidget()
         layout = QVBoxLayout(column)
         layout.addWidget(wrapped_heading("<b>Minutes</b> (written together, live)"))
@@ -173,8 +182,9 @@ class MeetingView(QWidget):
     # ---- showing ---------------------------------------------------------------------------
 
     def starting_focus(self) -> QWidget:
-        """Where the keys go when the view is opened: the agenda."""
-        return self.agenda_view
+        """Where the keys go when the view is opened: the agenda, or with no event the button
+        that goes to choose one."""
+        return self.agenda_view if self.event_id is not None else self.choose_event_button
 
     def set_event(self, event_id: str | None) -> None:
         self.event_id = event_id
@@ -182,6 +192,7 @@ class MeetingView(QWidget):
         self.decisions.load(event_id)
         self.editor.set_event(event_id)
         enabled = event_id is not None
+        self.choose_event_button.setVisible(not enabled)
         self.agenda_empty.set_hint(NO_AGENDA if enabled else NO_EVENT)
         self.editor.text.setPlaceholderText(NO_MINUTES if enabled else "")
         for widget in (self.agenda_view, self.item_title, self.item_minutes, self.add_item_button, self.next_button,
@@ -189,7 +200,7 @@ class MeetingView(QWidget):
                        self.history_button):
             widget.setEnabled(enabled)
         if event_id is None:
-            self.heading.setText("Choose an event in Events, then come back here for its meeting.")
+            self.heading.setText(NO_EVENT_HEADING)
             self.ticker.stop()
         else:
             event = self.group.events.get(event_id)

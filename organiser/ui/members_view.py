@@ -36,11 +36,12 @@ from organiser.ui.editor import RecordDialog
 from organiser.ui.forget_member import ask_to_forget, run_apart
 from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.live import ID_ROLE, ROW_ROLE
-from organiser.ui.models.members import MemberRow, MembersModel
+from organiser.ui.models.members import CONSENT_TEXTS, MemberRow, MembersModel
 from organiser.ui.narrow import ElidedCombo
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
 from organiser.ui.row_choice import follow_selection, open_on_double_click_or_return
+from organiser.ui.spoken import with_clear_button
 from organiser.ui.widgets import SINGLE_LETTER_WAIT_MS, AnswerButtons, Banner, EmptyHint, fit_columns
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class MembersView(QWidget):
         self.model = MembersModel(group, self)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search members: name, email, phone, notes, roles…")
-        self.search.setClearButtonEnabled(True)
+        with_clear_button(self.search)
         self.search.setAccessibleName("Search members")
         # A single letter matches half the directory: wait a moment for the next one.
         self.search_timer = QTimer(self)
@@ -103,9 +104,11 @@ class MembersView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        # Consent last, stretched; a phone number is read whole or not at all, and so is a name
-        # of two parts (at 150 % the name was cut to "Bilal ..." to show Consent without scrolling)
-        fit_columns(self.table, (170, 210, 125, 130, 130), least=(self.fontMetrics().averageCharWidth() * 20, 0, 125))
+        # Working groups last, stretched; a phone number is read whole or not at all, and so are
+        # a name of two parts (at 150 % it was cut to "Bilal ...") and the consent beside it
+        letter = self.fontMetrics().averageCharWidth()
+        consent = max(self.fontMetrics().horizontalAdvance(text) for text in CONSENT_TEXTS) + letter * 2
+        fit_columns(self.table, (170, consent, 210, 125, 130), least=(letter * 20, consent, 0, 125))
         open_on_double_click_or_return(self.table, lambda _i: self.edit_member())
         self._shown_row: MemberRow | None = None
         follow_selection(self.table, lambda: self.show_detail(again=False))

@@ -134,14 +134,43 @@ class Columns(QSplitter):
     """Columns side by side that ask for no more height than their least, and still take all the
     height there is. In a scroll area a view is as tall as it prefers: the lists' preferred height
     put the meeting's Next item below the edge of a 1366x768 screen at 150 %. None can be dragged
-    to nothing (a column lost on the projector)."""
+    to nothing (a column lost on the projector).
+
+    Where the room is narrower than the columns side by side need, they stand one under another
+    and the view scrolls up and down: at 200 % the meeting's three columns needed some 580 points
+    of the 534 its view had, and it scrolled sideways with Decisions past the edge."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setChildrenCollapsible(False)
 
+    def follow(self, scroll: QScrollArea) -> None:
+        """Side by side or stacked, by the width of the scroll area the columns stand in."""
+        scroll.viewport().installEventFilter(self)
+
+    def width_side_by_side(self) -> int:
+        shown = [self.widget(n) for n in range(self.count()) if not self.widget(n).isHidden()]
+        least = sum(max(column.minimumSizeHint().width(), column.minimumWidth()) for column in shown)
+        return least + self.handleWidth() * max(len(shown) - 1, 0)
+
+    def fit(self, room: int) -> None:
+        """Side by side when `room` points hold the columns at their least width, else stacked."""
+        wanted = Qt.Orientation.Horizontal if room >= self.width_side_by_side() else Qt.Orientation.Vertical
+        if wanted != self.orientation():
+            self.setOrientation(wanted)
+            self.updateGeometry()
+
+    @guarded
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            around = self.parentWidget().layout().contentsMargins() if self.parentWidget().layout() else None
+            self.fit(watched.width() - (around.left() + around.right() if around else 0))
+        return False
+
     @guarded
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        if self.orientation() == Qt.Orientation.Vertical:  # stacked, each column as tall as it prefers
+            return super().sizeHint()
         return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
 

@@ -54,6 +54,7 @@ from organiser.ui.row_choice import (
     open_on_double_click_or_return,
 )
 from organiser.ui.settings import UiSettings
+from organiser.ui.spoken import with_clear_button
 from organiser.ui.widgets import EmptyHint, RecordPicker
 from organiser.ui.wording import as_typed
 
@@ -186,7 +187,7 @@ class TasksView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search titles and descriptions")
         self.search.setAccessibleName("Search tasks")
-        self.search.setClearButtonEnabled(True)
+        with_clear_button(self.search)
         self.search.textChanged.connect(lambda _t: self.apply_filters())
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Assigned to"))

@@ -35,6 +35,7 @@ from organiser.ui.click_through import ClickThrough
 from organiser.ui.colours import error_red
 from organiser.ui.narrow import ButtonRow, CompactButton
 from organiser.ui.overrides import guarded
+from organiser.ui.spoken import voice, with_clear_button
 
 
 def error_colour(widget: QWidget) -> str:
@@ -84,7 +85,7 @@ class RecordPicker(QLineEdit):
         self.record_id: str | None = None
         self._choices: dict[str, str] = {}
         self.setPlaceholderText(placeholder)
-        self.setClearButtonEnabled(True)
+        with_clear_button(self)
         self._model = QStringListModel(self)
         completer = QCompleter(self._model, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -201,6 +202,7 @@ class Banner(QFrame):
             self._layout.addWidget(button)
             self.buttons.append(button)
         self.show()
+        voice.say(self.label, text)  # shown where the eyes are, said for the ears (Orca)
         QTimer.singleShot(0, self, self._into_view)  # once laid out
 
     @guarded

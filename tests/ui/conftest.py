@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from organiser.services.demo import DemoSize, populate
+from organiser.services.demo import DemoSize, add_sample_meeting, populate
 from organiser.services.group import Group
 from organiser.ui.date_time_fields import DateTimeField
 from organiser.ui.main_window import MainWindow
@@ -71,6 +71,21 @@ def meeting(window: MainWindow, qtbot: Any) -> tuple[MainWindow, str]:
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
     assert window.current_view() == "meeting" and window.meeting_view.event_id == event_id
     return window, event_id
+
+
+@pytest.fixture
+def evening(qtbot: Any, demo: Group, tmp_path: Path) -> Iterator[MainWindow]:
+    """The window of a group whose General assembly is on now, with its sample meeting (an agenda
+    under way, minutes, a proposal being voted on, an action item), as the demo button makes it."""
+    assembly = next(event.id for event in demo.events.list()
+                    if event.title == "General assembly" and event.start.startswith(NOW.date().isoformat()))
+    add_sample_meeting(demo, assembly)
+    win = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(win)
+    win.show()
+    assert win.events_view.current_id() == assembly  # the meeting on now: what the Meeting view shows
+    yield win
+    win.close()
 
 
 def second_laptop(demo: Group, data_dir: Path, name: str) -> Iterator[Group]:

@@ -7,13 +7,32 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton, QStyle, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QTableView,
+    QWidget,
+)
 
 from organiser.ui.dialogs import InviteDialog
 from organiser.ui.main_window import VIEWS, MainWindow
 from organiser.ui.widgets import EmptyHint
 from tests.ui.test_keyboard_walk import activate
-from tests.ui.test_small_screens import TITLE_BAR, click_view, cut_off, settled, sideways_scrolls, size_window
+from tests.ui.test_small_screens import (
+    TITLE_BAR,
+    click_view,
+    cut_off,
+    fits_whole,
+    settled,
+    shown_text,
+    sideways_scrolls,
+    size_window,
+    text_too_wide,
+)
 
 DOUBLED_LAPTOP = (683, 368)  # 1366x800 at 200 %, less a 32-point panel
 
@@ -120,3 +139,37 @@ def test_in_a_large_font_the_door_list_and_the_task_lists_show_their_headings_wh
     qtbot.waitUntil(window.tasks_view.table.isVisible, timeout=2000)
     found["task list"] = cut_headings(window.tasks_view.table)
     assert {where: cut for where, cut in found.items() if cut} == {}
+
+
+def narrowed(view: QWidget) -> list[str]:
+    """The buttons shown in the view's scroll area whose text does not fit inside them, or that
+    stand, whole or in part, right of its edge (below it is where scrolling up and down reaches)."""
+    area = view.findChild(QScrollArea)
+    found = []
+    for button in area.widget().findChildren(QPushButton):
+        if not button.isVisible():
+            continue
+        right = button.mapTo(area.viewport(), button.rect().topRight()).x()
+        if text_too_wide(button) or right >= area.viewport().width():
+            found.append(shown_text(button))
+    return found
+
+
+def test_at_200_percent_the_meeting_stacks_its_columns_and_scrolls_only_up_and_down(
+        evening: MainWindow, qtbot: Any) -> None:
+    """The host at 200 %: the agenda, the minutes and the decisions side by side needed some 580
+    points of the 534 the view had, and the view scrolled sideways with Decisions past the edge."""
+    window, view = evening, evening.meeting_view
+    size_window(window, qtbot, DOUBLED_LAPTOP)
+    click_view(window, qtbot, "meeting")
+    assert "General assembly" in view.heading.text()
+    settled(qtbot, lambda: not sideways_scrolls(view) and not narrowed(view))
+    assert sideways_scrolls(view) == []
+    assert narrowed(view) == []
+    assert past_the_right_edge(window) == []
+    # the window made wide again (the laptop back at 100 %): the columns stand side by side again
+    size_window(window, qtbot, (1366, 768))
+    qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Horizontal, timeout=2000)
+    settled(qtbot, lambda: fits_whole(view))
+    assert sideways_scrolls(view) == []
+    assert cut_off(view) == []

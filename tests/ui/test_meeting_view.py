@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QTextCursor
+from PySide6.QtGui import QAccessible, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from organiser.core.minutes import utf16_len
@@ -367,3 +367,24 @@ def test_the_meetings_heading_says_the_events_day_as_events_does(meeting, qtbot:
     heading = window.meeting_view.heading.text()
     assert f"{day_text(event.start_dt, '%A %-d %B %Y')}, {time_range(event)}" in heading  # "Thursday 3 December…"
     assert event.start.replace("T", " ") not in heading  # it said "2026-12-03 19:00" beside Events' words
+
+
+def test_ctrl_5_before_an_event_is_chosen_puts_the_keys_on_what_says_to_choose_one(qtbot: Any, group: Group,
+                                                                                   tmp_path: Path) -> None:
+    """A host on a screen reader pressed Ctrl+5 in a new group: the keys landed on a control
+    with no name, and the reader said nothing of what to do."""
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))  # a new group: no event yet
+    qtbot.addWidget(window)
+    window.show()
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+    focused = QApplication.focusWidget()
+    assert focused is not None and window.meeting_view.isAncestorOf(focused)
+    spoken = QAccessible.queryAccessibleInterface(focused)
+    said = f"{spoken.text(QAccessible.Text.Name)} {spoken.text(QAccessible.Text.Description)}"
+    assert "Choose an event in Events" in said
+    qtbot.keyClick(focused, Qt.Key.Key_Space)  # it takes the host there
+    assert window.current_view() == "events"
+    assert window.events_view.isAncestorOf(QApplication.focusWidget())
+    window.close()

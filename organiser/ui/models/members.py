@@ -34,7 +34,10 @@ from organiser.ui.models.typeahead import TYPE_AHEAD, type_ahead
 from organiser.ui.overrides import guarded
 from organiser.ui.wording import as_typed
 
-COLUMNS = ("Name", "Email", "Phone", "Roles", "Working groups", "Contact")
+# Contact (consent) beside the name: who may be contacted, and how, is read without scrolling the table
+# sideways (last of six, it stood past the table's edge at 150 %).
+COLUMNS = ("Name", "Contact", "Email", "Phone", "Roles", "Working groups")
+CONSENT_TEXTS = ("email, phone", "email", "phone", "not agreed")
 NAME_ROLE = FIRST_CUSTOM_ROLE
 ROLES_ROLE = FIRST_CUSTOM_ROLE + 1
 WORKING_GROUPS_ROLE = FIRST_CUSTOM_ROLE + 2
@@ -56,9 +59,9 @@ class MemberRow:
     cells: tuple[str, ...] | None = field(default=None, compare=False, repr=False)  # the table's text
 
     def make_cells(self) -> tuple[str, ...]:
-        self.cells = (self.name, ", ".join(self.values.get("emails") or []),
+        self.cells = (self.name, self.consent_text(), ", ".join(self.values.get("emails") or []),
                       ", ".join(self.values.get("phones") or []), ", ".join(self.plain_roles),
-                      ", ".join(self.working_groups), self.consent_text())
+                      ", ".join(self.working_groups))
         return self.cells
 
     @property
@@ -72,7 +75,7 @@ class MemberRow:
     def consent_text(self) -> str:
         kinds = [k for k, on in (("email", self.values.get("consent_email")),
                                  ("phone", self.values.get("consent_phone"))) if on]
-        return ", ".join(kinds) if kinds else "not agreed"
+        return ", ".join(kinds) if kinds else "not agreed"  # one of CONSENT_TEXTS
 
 
 def read_members(db: Database, members: Iterable[str] | None = None,
@@ -118,11 +121,11 @@ def _name_key(row: MemberRow) -> tuple[str, str, str, str]:
 
 SORT_KEYS = (
     _name_key,
+    lambda r: (r.consent_text(), r.name.casefold(), r.id),
     lambda r: (", ".join(r.values.get("emails") or []).casefold(), r.name.casefold(), r.id),
     lambda r: (", ".join(r.values.get("phones") or []), r.name.casefold(), r.id),
     lambda r: (plain(", ".join(r.plain_roles)), r.name.casefold(), r.id),
     lambda r: (plain(", ".join(r.working_groups)), r.name.casefold(), r.id),
-    lambda r: (r.consent_text(), r.name.casefold(), r.id),
 )
 
 
