@@ -339,14 +339,20 @@ def test_a_meeting_from_the_spring_left_on_an_item_shows_the_time_it_had_not_a_r
     window.close()
 
 
-def test_before_an_event_is_chosen_nothing_in_the_meeting_takes_typing(qtbot: Any, group: Group,
-                                                                        tmp_path: Path) -> None:
+def meeting_of_a_new_group(qtbot: Any, group: Group, tmp_path: Path) -> MainWindow:
+    """A new group (no event yet), its window active, and Ctrl+5 pressed: the Meeting view."""
     window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))  # a new group: no event yet
     qtbot.addWidget(window)
     window.show()
     window.windowHandle().requestActivate()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+    return window
+
+
+def test_before_an_event_is_chosen_nothing_in_the_meeting_takes_typing(qtbot: Any, group: Group,
+                                                                        tmp_path: Path) -> None:
+    window = meeting_of_a_new_group(qtbot, group, tmp_path)
     view = window.meeting_view
     assert view.heading.text() == "Choose an event in Events, then come back here for its meeting."
     qtbot.mouseClick(view.editor.text.viewport(), Qt.MouseButton.LeftButton)
@@ -373,12 +379,7 @@ def test_ctrl_5_before_an_event_is_chosen_puts_the_keys_on_what_says_to_choose_o
                                                                                    tmp_path: Path) -> None:
     """A host on a screen reader pressed Ctrl+5 in a new group: the keys landed on a control
     with no name, and the reader said nothing of what to do."""
-    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))  # a new group: no event yet
-    qtbot.addWidget(window)
-    window.show()
-    window.windowHandle().requestActivate()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
-    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # Ctrl+5: Meeting
+    window = meeting_of_a_new_group(qtbot, group, tmp_path)
     focused = QApplication.focusWidget()
     assert focused is not None and window.meeting_view.isAncestorOf(focused)
     spoken = QAccessible.queryAccessibleInterface(focused)
