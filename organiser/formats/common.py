@@ -8,6 +8,7 @@ what each one means for the group.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -72,14 +73,18 @@ def write_export(target: Path, data: bytes) -> None:
     if target.is_dir():
         raise FormatError(f"{target} is a folder: name a file in it, e.g. {target / 'export'}.")
     part = target.with_name(target.name + ".part")
+    made = False  # only a part file this call made is removed: another's (a folder, another account's) is theirs
     try:
         part.unlink(missing_ok=True)  # one left by a crash may be readable by all: never written into
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        made = True
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         part.replace(target)
     except OSError as exc:
-        part.unlink(missing_ok=True)
+        if made:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
         raise FormatError(f"{target} cannot be written ({exc.strerror}).") from None
 
 

@@ -45,25 +45,29 @@ def too_many_dates(count: int) -> str:
 
 def bound_date_lists(text: str, source: str) -> DateLists:
     """Count each event's and task's RDATE and EXDATE values, without parsing a date.
-    Raise FormatError when the file lists more than MAX_DATES_PER_FILE in all."""
-    lines = text.splitlines(keepends=True)
+    Raise FormatError when the file lists more than MAX_DATES_PER_FILE in all.
+
+    Each property is read as the library reads it, its folded lines joined first: a fold may
+    fall inside the name ('EXD' then ' ATE:...'), and the library, joining them, read every date
+    of a list the count had not seen. Lines end as the library ends them, at a line feed only
+    (a form feed or a lone carriage return inside a list does not end it)."""
+    lines = _physical(text)
     counts: dict[tuple[str, int], int] = {}
     where: dict[tuple[str, int], list[int]] = {}  # the physical lines of each item's date lists
     numbers = {"VEVENT": 0, "VTODO": 0}
     item: tuple[str, int] | None = None
-    in_dates = False  # the property being read is a date list (its folded lines are too)
     total = 0
-    for index, line in enumerate(lines):
-        if line[:1] in (" ", "\t"):
-            if in_dates:
-                total += _count_here(line, counts, where, item, index, continued=True)
-            continue
-        in_dates = bool(_DATE_LIST.match(line))
-        if in_dates:
-            total += _count_here(line, counts, where, item, index, continued=False)
-        elif line[:1] in "BEbe" and (found := _ITEM.match(line)):
-            kind = found.group(2).upper()
-            if found.group(1).upper() == "BEGIN":
+    for first, last in _properties(lines):
+        whole = _bare(lines[first]) + "".join(_bare(lines[index])[1:] for index in range(first + 1, last))
+        if _DATE_LIST.match(whole):
+            found = whole.partition(":")[2].count(",") + 1
+            total += found
+            if item is not None:
+                counts[item] = counts.get(item, 0) + found
+                where.setdefault(item, []).extend(range(first, last))
+        elif whole[:1] in "BEbe" and (match := _ITEM.match(whole)):
+            kind = match.group(2).upper()
+            if match.group(1).upper() == "BEGIN":
                 item = (kind, numbers[kind])
                 numbers[kind] += 1
             else:
@@ -79,12 +83,23 @@ def bound_date_lists(text: str, source: str) -> DateLists:
     return DateLists("".join(lines) if over else text, over)
 
 
-def _count_here(line: str, counts: dict[tuple[str, int], int], where: dict[tuple[str, int], list[int]],
-                item: tuple[str, int] | None, index: int, *, continued: bool) -> int:
-    """The dates a date-list line adds: one per comma, and one for the property's first value."""
-    value = line if continued else line.partition(":")[2]
-    found = value.count(",") + (0 if continued else 1)
-    if item is not None:
-        counts[item] = counts.get(item, 0) + found
-        where.setdefault(item, []).append(index)
+def _physical(text: str) -> list[str]:
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _bare(line: str) -> str:
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def _properties(lines: list[str]) -> list[tuple[int, int]]:
+    """Each property's physical lines: [first, last) of `lines`, its folded lines after its
+    first; blank lines before a folded line are the library's fold too."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(lines) + 1):
+        if index == len(lines) or (lines[index][:1] not in (" ", "\t") and _bare(lines[index])):
+            found.append((start, index))
+            start = index
     return found

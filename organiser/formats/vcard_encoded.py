@@ -24,6 +24,10 @@ ENCODED_TEXT = {"N", "FN", "ORG", "NOTE", "CATEGORIES", "X-ABLABEL"}
 _STRUCTURED = {"N", "ORG", "CATEGORIES"}
 _QUOTED_PRINTABLE = {"QUOTED-PRINTABLE"}
 _BASE64 = {"BASE64", "B"}
+# Python's codecs that CHARSET could name but no phone writes a card in: punycode decodes in
+# quadratic time (a 200 kB note took 5 s; a 100 MB file, hours) and raises a bare UnicodeError,
+# 'undefined' refuses everything, the others read escapes. Named, the card is read as unnamed.
+_NOT_CHARSETS = {"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined"}
 
 
 def decoded(line: str, name: str) -> str:
@@ -64,10 +68,13 @@ def _text_of(raw: bytes, charset: str | None) -> str | None:
     vobject then reports); with none named, UTF-8, as phones write, else Windows-1252."""
     if charset:
         try:
-            return raw.decode(codecs.lookup(charset).name)
+            codec = codecs.lookup(charset).name
+            if codec in _NOT_CHARSETS:
+                raise LookupError(codec)
+            return raw.decode(codec)
         except LookupError:
             pass
-        except UnicodeDecodeError:
+        except UnicodeError:
             return None
     try:
         return raw.decode("utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from organiser.formats.common import write_export
+from organiser.formats.common import FormatError, write_export
 
 SHARED_DESKTOP_UMASK = 0o022
 
@@ -83,3 +83,29 @@ def test_an_export_over_a_file_readable_by_all_leaves_it_owner_only(tmp_path):
     assert readable_by_others(target) == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["members.csv"]  # nothing left beside it
 
+
+
+def test_a_folder_named_as_the_part_file_is_refused_in_one_sentence_and_kept(tmp_path):
+    """Someone else's 'members.csv.part' beside the target (a folder here; another account's file in
+    a shared folder such as /tmp cannot be removed either): a sentence, not a crash, and what is
+    there is not removed nor written into."""
+    hostile = tmp_path / "members.csv.part"
+    hostile.mkdir()
+    (hostile / "theirs").write_text("kept")
+    with pytest.raises(FormatError) as refused:
+        write_export(tmp_path / "members.csv", b"name\nAna\n")
+    assert str(refused.value) == f"{tmp_path / 'members.csv'} cannot be written (Is a directory)."
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["members.csv.part"]
+    assert (hostile / "theirs").read_text() == "kept"
+
+
+def test_a_symlink_named_as_the_part_file_is_not_written_through(tmp_path):
+    """A link placed where the part file goes, pointing at a file the attacker wants written."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("theirs")
+    (tmp_path / "members.csv.part").symlink_to(elsewhere)
+    write_export(tmp_path / "members.csv", b"name\nAna\n")
+    assert elsewhere.read_text() == "theirs"
+    assert (tmp_path / "members.csv").read_bytes() == b"name\nAna\n"
+    assert not (tmp_path / "members.csv").is_symlink()
+    assert readable_by_others(tmp_path / "members.csv") == ""

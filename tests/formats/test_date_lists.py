@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,18 @@ def test_a_month_of_a_series_with_ten_thousand_dates_left_out_shows_the_others()
              "rrule": f"RRULE:FREQ=DAILY\nEXDATE:{skipped}"}
     shown = occurrences(event, datetime(2026, 12, 1), datetime(2026, 12, 8))
     assert [o.start.day for o in shown] == [2, 4, 6]  # 1 Dec is day 334 of the series: left out
+
+
+@pytest.mark.parametrize("hide", [
+    lambda text: text.replace("EXDATE:", "EXD\r\n ATE:"),  # a fold inside the name
+    lambda text: text.replace("EXDATE:", "EX\r\n\r\n\tDATE:"),  # blank lines before the fold: the library's fold too
+    lambda text: text.replace("EXDATE:", "EXDATE;X-A=\x0c:"),  # a form feed: no line's end to the library
+], ids=["folded-name", "blank-lines-then-fold", "form-feed"])
+def test_a_date_list_hidden_from_the_count_is_counted_as_the_library_reads_it(hide: Any) -> None:
+    """Written so that the count did not see it, the list was read date by date: a million took 47 s."""
+    text = hide(calendar([3, MAX_DATES_PER_EVENT + 1]))
+    assert text != calendar([3, MAX_DATES_PER_EVENT + 1])
+    fine, big = read_calendar(text.encode(), "hidden.ics").items
+    assert fine.problems == []
+    assert big.problems == ["it lists 10,001 dates to add or leave out (RDATE/EXDATE), more than the 10,000 an "
+                            "event may list; its dates were not read"]
