@@ -1,4 +1,4 @@
-"""Peers & group: devices nearby and their state, connect by address, invite a device, the
+"""Peers & group: laptops nearby and their state, connect by hand, invite a device, the
 group's devices (who invited whom) and recorded conflicts with "use this value"."""
 
 from __future__ import annotations
@@ -107,10 +107,12 @@ class PeersView(GroupDevicesPane, QWidget):
         # when no address in bold made Qt take the sentence for plain text.
         self.state.setTextFormat(Qt.TextFormat.RichText)
         self.state.setWordWrap(True)
-        self.state.setAccessibleName("Network state")
+        self.state.setAccessibleName("How this laptop stands with the group")
         self.peers = PeersModel(self)
-        self.peer_table = _table(self.peers, "Devices nearby")
-        self.connect_button = QPushButton("&Connect to address…")
+        self.peer_table = _table(self.peers, "Laptops nearby")
+        self.connect_button = QPushButton("&Connect by hand…")
+        self.connect_button.setToolTip("Type the other laptop's network address and port (shown on that laptop, "
+                                       "in this view), for when it does not appear here by itself")
         self.connect_button.clicked.connect(self.connect_to_address)
         self.invite_button = QPushButton("&Invite a device…")
         self.invite_button.clicked.connect(self.invite)
@@ -125,7 +127,7 @@ class PeersView(GroupDevicesPane, QWidget):
         row.addStretch(1)
 
         self.devices = DevicesModel(group, self)
-        self.device_table = _table(self.devices, "The group's devices")
+        self.device_table = _table(self.devices, "The group's laptops")
         self.conflicts = ConflictsModel(group, self)
         self.conflict_table = _table(self.conflicts, "Conflicts")
         self.conflict_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -136,17 +138,17 @@ class PeersView(GroupDevicesPane, QWidget):
         self.use_other.clicked.connect(lambda: self.resolve(use_losing_value=True))
         self.keep_current = QPushButton("&Keep current")
         self.keep_current.clicked.connect(lambda: self.resolve(use_losing_value=False))
-        self.peer_empty = EmptyHint(self.peer_table, "No other device of the group is on this network yet. "
-                                    "Devices on the same Wi-Fi appear here by themselves; where the network "
-                                    "blocks that, use the Connect to address… button.")
-        self.device_empty = EmptyHint(self.device_table, "Only this device so far: Invite a device… adds another.")
+        self.peer_empty = EmptyHint(self.peer_table, "No other laptop of the group is nearby yet. "
+                                    "Laptops on the same Wi-Fi appear here by themselves; where the Wi-Fi "
+                                    "keeps them apart, use the Connect by hand… button.")
+        self.device_empty = EmptyHint(self.device_table, "Only this laptop so far: Invite a device… adds another.")
         for changed in (self.devices.modelReset, self.devices.rowsInserted, self.devices.rowsRemoved):
             changed.connect(self._fit_device_rows)  # after the hint's own: its height is set last
         self.conflict_empty = EmptyHint(self.conflict_table, "No conflicts: every edit made at the same time "
-                                        "on two devices merged cleanly.")
+                                        "on two laptops fitted together.")
         self.peer_detail = QLabel()
         self.peer_detail.setWordWrap(True)
-        self.peer_detail.setAccessibleName("Selected nearby device")
+        self.peer_detail.setAccessibleName("Selected laptop nearby")
         follow_selection(self.peer_table, self._show_peer)
         self.device_detail = QLabel()
         self.device_detail.setWordWrap(True)
@@ -166,14 +168,14 @@ class PeersView(GroupDevicesPane, QWidget):
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
-        top_layout.addWidget(_heading("Devices nearby"))
+        top_layout.addWidget(_heading("Laptops nearby"))
         top_layout.addWidget(self.state)
         top_layout.addWidget(self.peer_table, 1)
         top_layout.addWidget(self.peer_detail)
         top_layout.addLayout(row)
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
-        middle_layout.addWidget(_heading("The group's devices"))
+        middle_layout.addWidget(_heading("The group's laptops"))
         middle_layout.addWidget(self.device_table, 1)
         middle_layout.addWidget(self.device_detail)
         middle_layout.addWidget(self.removal_note)
@@ -244,10 +246,12 @@ class PeersView(GroupDevicesPane, QWidget):
             self.peer_detail.setText("")
             self.peer_detail.hide()
             return
-        where = f" at {row.address}" if row.address else ""
-        sync = "up to date" if row.in_step else f"last sync {row.sync_text()}"
-        self.peer_detail.setText(f"<b>{html.escape(row.name)}</b>{html.escape(where)}: "
-                                 f"{STATE_LABELS.get(row.state, row.state)}, {sync}.")
+        sync = ("up to date" if row.in_step else f"changes last came over {row.sync_text()}" if row.last_sync
+                else "nothing exchanged yet")
+        # The network address is a detail for whoever sets up Connect by hand…, after the sentence a person needs.
+        where = f" Details: reached at {row.address}." if row.address else ""
+        self.peer_detail.setText(f"<b>{html.escape(row.name)}</b>: "
+                                 f"{STATE_LABELS.get(row.state, row.state)}, {sync}.{html.escape(where)}")
         self.peer_detail.show()
 
     def _ask_before_admitting(self) -> None:
@@ -276,19 +280,19 @@ class PeersView(GroupDevicesPane, QWidget):
         if self._place_note():
             self.devices.reload()  # this laptop's own row: "removed", as a member told it (its log never will)
         if self.node is None:
-            self.state.setText(html.escape(self._place_note() or self.network_note or "The network is off: this "
-                                           "device works on its own until it is started."))
+            self.state.setText(html.escape(self._place_note() or self.network_note or "Not looking for the "
+                                           "group's other laptops: this one works on its own until then."))
             self.peers.set_peers([])
             self._show_removals()
             return
         try:
             peers = self.node.peers()
         except Exception as exc:  # a broken peer list must not take the window down
-            self.state.setText(html.escape(f"Cannot list peers: {exc}"))
+            self.state.setText(html.escape(f"Cannot list the laptops nearby: {exc}"))
             return
         self.peers.set_peers(peers)
         where = self._where_listening()  # each peer's own state is in the table: the sentence counts once
-        self.state.setText(f"This device, {html.escape(self.group.device_name)}, is {where}. "
+        self.state.setText(f"This laptop, {html.escape(self.group.device_name)}, {where}. "
                            f"{html.escape(sync_words(peers))}.")
         outdated = getattr(self.node, "outdated_peers", lambda: [])()
         if outdated:  # a laptop of the group that cannot sync until its app is updated
@@ -322,14 +326,14 @@ class PeersView(GroupDevicesPane, QWidget):
         network yet, that there is none and what to do (its loopback address reaches nobody else)."""
         addresses = self.addresses_to_type()
         if addresses:
-            return "listening: on another device, Connect to address… with " + " or ".join(
-                f"<b>{html.escape(a)}</b>" for a in addresses)
+            return ("is ready for the group's other laptops. One that does not appear here by itself can "
+                    "reach it with Connect by hand… and " + " or ".join(f"<b>{html.escape(a)}</b>" for a in addresses))
         port = getattr(self.node, "port", 0)
         if not port:
-            return "not listening yet"
+            return "is not ready for other laptops yet"
         from organiser.net.link import NOT_ON_A_NETWORK
 
-        return f"listening, but {NOT_ON_A_NETWORK}, and the address to give them appears here"
+        return f"is ready, but {NOT_ON_A_NETWORK}, and what to type on them appears here"
 
     def _unreachable(self) -> str:
         """What an invite made now is worth on a laptop no other can reach; "" when others can."""
@@ -378,8 +382,8 @@ class PeersView(GroupDevicesPane, QWidget):
         if n == 0:
             text = ""  # the empty table says there are none
         elif row is None:
-            text = (f"{n} value{'s' if n != 1 else ''} lost to a concurrent edit. Click one to restore it or "
-                    "keep the current value.")
+            text = (f"{n} value{'s' if n != 1 else ''} changed on two laptops at once; the other change "
+                    "won. Click one to bring it back or keep the current value.")
         else:
             text = (f"{row.record_label}, {row.field}: now “{show_value(row.current)}”; "
                     f"{row.author} had “{show_value(row.value)}”.")

@@ -86,8 +86,14 @@ _RUNNING: set[TransferJob] = set()
 
 
 def _details(item: PlannedItem) -> list[str]:
-    """What the plan says of an item beside its action: its reason and warnings, those not empty."""
-    return [x for x in (item.reason, *item.warnings) if x]
+    """What the plan says of an item beside its action: its reason and warnings, those not empty. An
+    item added has no reason in the plan; its Details said nothing, and a person checking the list wonders
+    why it is not matched with someone already there."""
+    why = item.reason or (ADDED_WHY if item.action == "add" else "")
+    return [x for x in (why, *item.warnings) if x]
+
+
+ADDED_WHY = "matches nothing already in the group: added as new"
 
 
 class PlanModel(TableColumns):

@@ -496,3 +496,14 @@ def test_the_summary_names_the_file_once_when_a_column_is_left_out(group: Group,
     assert said.startswith("union-members.csv: 1 to add")
     assert said.count("union-members.csv") == 1
     assert "Column 'Flat' not imported; to import it, type in Columns the field it goes to, e.g. Flat=notes." in said
+
+
+def test_each_line_to_be_added_says_why_in_details_not_an_empty_cell(group: Group, qtbot: Any) -> None:
+    """Sam previews the union's contacts: three lines to Add, and under Details nothing at all, as if
+    the window had forgotten to say; a line skipped or updated says why, a line added did not."""
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    typed_and_planned(dialog, qtbot, FIXTURES / "google_contacts.csv")
+    said = {name: (what, details) for what, _where, name, details in rows(dialog)}
+    assert said["Amara Okafor"] == ("Add", "matches nothing already in the group: added as new")
+    assert said["Li Wei"] == ("Add", "matches nothing already in the group: added as new")

@@ -115,7 +115,7 @@ def test_a_view_opened_by_its_shortcut_has_the_keys_where_its_work_starts(meetin
     went somewhere the person could not see; each view now starts on its list."""
     window, _event = meeting
     for shortcut, name in ((Qt.Key.Key_1, "Agenda"), (Qt.Key.Key_2, "To do column"),
-                           (Qt.Key.Key_3, "Search members"), (Qt.Key.Key_4, "Devices nearby"),
+                           (Qt.Key.Key_3, "Search members"), (Qt.Key.Key_4, "Laptops nearby"),
                            (Qt.Key.Key_5, "Agenda")):
         qtbot.keyClick(window, shortcut, Qt.KeyboardModifier.ControlModifier)
         focus = QApplication.focusWidget()

@@ -31,7 +31,7 @@ def test_peers_and_group_names_sams_laptop_with_its_apostrophe_not_an_html_code(
         window.show()
         qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["peers"]), Qt.MouseButton.LeftButton)
         said = reads(window.peers_view.state)
-        assert said.startswith("This device, Sam's laptop, is listening, but this laptop is not on a network")
+        assert said.startswith("This laptop, Sam's laptop, is ready, but this laptop is not on a network")
         assert "&#" not in said
         window.close()
     finally:

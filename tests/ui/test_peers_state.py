@@ -50,8 +50,8 @@ def test_a_laptop_no_other_can_reach_is_told_to_join_the_network_not_given_its_o
         open_peers(qtbot, window)
         said = reads(window.peers_view.state)
         assert "127.0.0.1" not in said
-        assert ("This device, door laptop, is listening, but this laptop is not on a network that other laptops "
-                "can reach: join the room's Wi-Fi (or the hotspot the group uses), and the address to give them "
+        assert ("This laptop, door laptop, is ready, but this laptop is not on a network that other laptops "
+                "can reach: join the room's Wi-Fi (or the hotspot the group uses), and what to type on them "
                 "appears here.") in said
         shown: list[Any] = []  # an invite made now is no use to another laptop either: the dialog says so
         window.peers_view.inviteShown.connect(shown.append)
@@ -97,7 +97,11 @@ def test_connected_and_in_step_reads_up_to_date_and_the_last_sync_only_once_nobo
             assert " connected." not in reads(view.state)  # not again as "1 of 1 other device connected."
             assert window.sync_label.text() == "Up to date with 1 laptop"
             click_row(qtbot, view.peer_table, row_of_text(view.peer_table, "minutes laptop"))
-            assert reads(view.peer_detail).endswith(": connected, up to date.")
+            said = reads(view.peer_detail)  # the sentence first; the address a helper types comes after
+            assert f": connected, up to date. Details: reached at 127.0.0.1:{there.port}." in said
+            model = view.peer_table.model()
+            name_at = model.index(row_of_text(view.peer_table, "minutes laptop"), 0)
+            assert f"Network address: 127.0.0.1:{there.port}" in name_at.data(Qt.ItemDataRole.ToolTipRole)
 
             a.members.add("Written at the door")  # pushed at once: in step again
             await until(lambda: any(m.name == "Written at the door" for m in b.members.list())
@@ -113,3 +117,44 @@ def test_connected_and_in_step_reads_up_to_date_and_the_last_sync_only_once_nobo
 
     node_loop.run_until_complete(scene())
     window.close()
+
+
+ENGINEER_WORDS = ("peer", "fingerprint", "handshake", "tls", "mdns", "port", "address", "listening", "device")
+
+
+def test_what_a_newcomer_reads_first_in_peers_and_group_is_in_organisers_words(
+        qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
+    """A tenant-union volunteer opens Peers & group: "Devices nearby", "This device, door laptop, is
+    listening", an Address column and "Connect to address…" read as a network engineer's panel. The
+    headings, the sentence under them, the table's columns, the hint and the buttons of the top pane
+    say laptops nearby and this laptop; the network address stays in a tooltip."""
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from organiser.services.group import create_group
+
+    a = create_group(tmp_path / "a", "Riverside Tenants Union", "door laptop")
+    here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False)
+    node_loop.run_until_complete(here.start())
+    try:
+        window = MainWindow(a, here, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(window)
+        window.show()
+        open_peers(qtbot, window)
+        view = window.peers_view
+        qtbot.waitUntil(view.peer_empty.isVisible, timeout=3000)  # no other laptop nearby yet
+        top = view.split.widget(0)
+        model = view.peer_table.model()
+        read = [reads(label) for label in top.findChildren(QLabel) if label.isVisible()]
+        read += [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
+        read += [b.text().replace("&", "") for b in top.findChildren(QPushButton) if b.isVisible()]
+        read = [text for text in read if text and "Invite a device" not in text]
+        assert "Laptops nearby" in read
+        assert any(text.startswith("This laptop, door laptop, is ready") for text in read)
+        assert any("No other laptop of the group is nearby yet" in text for text in read)
+        said = [(word, text) for text in read for word in ENGINEER_WORDS if word in text.lower()]
+        assert said == []
+        assert view.connect_button.toolTip().startswith("Type the other laptop's network address and port")
+        window.close()
+    finally:
+        node_loop.run_until_complete(here.stop())
+        a.close()

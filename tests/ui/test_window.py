@@ -302,7 +302,7 @@ def test_an_empty_group_says_in_each_view_what_goes_there(qtbot: Any, group: Gro
     assert hints["events"].startswith("No upcoming events. Create one with New event")
     assert hints["tasks"].startswith("Nothing to do yet")
     assert hints["members"].startswith("No members yet. Add the first with Add member")
-    assert hints["peers"].startswith("No other device of the group is on this network yet")
+    assert hints["peers"].startswith("No other laptop of the group is nearby yet")
     group.members.add("First Member")
     win.switch_to("members")
     assert not win.members_view.empty.isVisible()
@@ -334,7 +334,7 @@ def test_clicking_a_device_nearby_says_where_it_is_and_its_state(qtbot: Any, two
         state = view.peer_table.model().index(row, 1).data()
         click_row(qtbot, view.peer_table, row)
         assert view.peer_detail.isVisible()
-        assert view.peer_detail.text() == f"<b>{b.device_name}</b>: {state}, last sync never."
+        assert view.peer_detail.text() == f"<b>{b.device_name}</b>: {state}, nothing exchanged yet."
         win.close()
     finally:
         loop.run_until_complete(here.stop())

@@ -105,9 +105,11 @@ STATE_LABELS = {"connected": "connected", "syncing": "syncing…", "offline": "n
 
 
 class PeersModel(_Table):
-    """Devices of the group seen on the network, with their state."""
+    """The group's laptops nearby, with their state."""
 
-    columns = ("Device", "State", "Last sync", "Address")
+    # The network address is no column: it means nothing to most; it is in each row's tooltip and the
+    # line under the table, for whoever types it into Connect by hand… on another laptop.
+    columns = ("Laptop", "State", "Last sync")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(lambda r: r.device_id, lambda r: (name_order(r.name), r.device_id), parent)
@@ -118,7 +120,15 @@ class PeersModel(_Table):
         sync_rows(self, rows, lambda r: r.device_id)
 
     def cell(self, row: PeerRow, column: int) -> str:
-        return (row.name, STATE_LABELS.get(row.state, row.state), row.sync_text(), row.address)[column]
+        return (row.name, STATE_LABELS.get(row.state, row.state), row.sync_text())[column]
+
+    @guarded
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        shown = super().data(index, role)
+        if role == Qt.ItemDataRole.ToolTipRole and shown is not None:
+            row = self.rows[index.row()]
+            return f"{shown}\nNetwork address: {row.address}" if row.address else shown
+        return shown
 
     def tick(self) -> None:
         """Refresh the "last sync" column as time passes."""
