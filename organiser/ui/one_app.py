@@ -18,6 +18,8 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from organiser.store.datadir import ensure_private_dir
+
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "app.lock"
@@ -54,7 +56,7 @@ class OneApp(QObject):
         self._server: QLocalServer | None = None
 
     def claim(self) -> bool:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.data_dir)  # the first start makes it: owner-only like the rest
         lock = QLockFile(str(self.data_dir / LOCK_NAME))
         lock.setStaleLockTime(0)  # held as long as the app runs; a crashed app's lock goes with its process
         if not lock.tryLock(0):

@@ -3,6 +3,8 @@ instead of opening a second window writing to the same groups."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -67,3 +69,16 @@ def test_the_lock_of_an_app_that_ended_is_taken_by_the_next(tmp_path: Path) -> N
     again = OneApp(data_dir)
     assert again.claim()
     again.release()
+
+
+def test_the_data_folder_the_first_start_makes_is_the_owners_alone(tmp_path: Path) -> None:
+    """Another account on a shared laptop could list the folder's files (app.lock) while the
+    first group was not yet made: the first start made it with the umask's 0755."""
+    old = os.umask(0o022)
+    try:
+        first = OneApp(tmp_path / "fresh" / "data")
+        assert first.claim()
+        first.release()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "fresh" / "data").stat().st_mode) == 0o700
