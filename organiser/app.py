@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import logging
-import os
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from organiser.core.errors import LockedError, NoGroupError, OrganiserError
+from organiser.display_check import display_problem, unanswered_display
 from organiser.services.group import Group, find_group_dir, open_group
 from organiser.services.group import lock as lock_group
 
@@ -425,43 +424,6 @@ class AppController:
         await self._stop_node()
         if self.group is not None:
             self.group.close()
-
-
-def display_problem(environ: Mapping[str, str] | None = None) -> str | None:
-    """Why the window cannot open here (one sentence), or None. Without this check Qt
-    aborts with a message about platform plugins that does not say what to do."""
-    env = os.environ if environ is None else environ
-    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
-        return None
-    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
-        return None
-    return ("there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set): "
-            "run it from a desktop session, or use the command line (organiser --help).")
-
-
-def unanswered_display(environ: Mapping[str, str] | None = None) -> str | None:
-    """Why the window cannot open on the X display DISPLAY names (one sentence), or None. Qt
-    aborts when that server does not answer (an SSH session's stale DISPLAY, a display that has
-    gone) with a message about libxcb-cursor0 and reinstalling, which sends people installing
-    packages they have; so ask libX11, as Qt would, whether it answers."""
-    env = os.environ if environ is None else environ
-    display, platform = env.get("DISPLAY", ""), env.get("QT_QPA_PLATFORM", "")
-    on_x = platform.startswith("xcb") if platform else not env.get("WAYLAND_DISPLAY")
-    if not sys.platform.startswith("linux") or not display or not on_x:
-        return None
-    try:
-        xlib = ctypes.CDLL("libX11.so.6")
-    except OSError:
-        return None  # no libX11 to ask: Qt says what it says
-    xlib.XOpenDisplay.restype = ctypes.c_void_p
-    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    connection = xlib.XOpenDisplay(display.encode())
-    if connection:
-        xlib.XCloseDisplay(connection)
-        return None
-    return (f"the display {display} (DISPLAY) does not answer, so the window cannot open there: run it "
-            "from a desktop session, or use the command line (organiser --help).")
 
 
 def run_app(args: argparse.Namespace) -> int:

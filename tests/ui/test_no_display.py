@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from organiser.app import display_problem
+from organiser.display_check import display_problem
 
 
 def test_no_display_is_one_clear_sentence_and_a_display_or_platform_is_fine():
