@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -334,3 +335,24 @@ def reads(label: QLabel) -> str:
     document.setHtml(label.text())
     return document.toPlainText()
 
+
+
+@contextmanager
+def peers_on_no_network(qtbot: Any, group: Group, tmp_path: Path,
+                        node_loop: asyncio.AbstractEventLoop) -> Iterator[MainWindow]:
+    """The window with Peers & group open, its node listening where only the laptop itself
+    reaches it (a laptop on no network yet) and looking for nobody."""
+    from organiser.net.node import SyncNode
+
+    here = SyncNode(group, listen_host="127.0.0.1", discovery=False)
+    node_loop.run_until_complete(here.start())
+    try:
+        window = MainWindow(group, here, settings=UiSettings(tmp_path / "ui"))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["peers"]), Qt.MouseButton.LeftButton)
+        assert window.current_view() == "peers"
+        yield window
+        window.close()
+    finally:
+        node_loop.run_until_complete(here.stop())

@@ -11,9 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from organiser.services.group import create_group
-from organiser.ui.main_window import MainWindow
-from organiser.ui.settings import UiSettings
-from tests.ui.conftest import reads
+from tests.ui.conftest import peers_on_no_network, reads
 
 node_module = pytest.importorskip("organiser.net.node")
 
@@ -23,19 +21,12 @@ def test_peers_and_group_names_sams_laptop_with_its_apostrophe_not_an_html_code(
     """Sam names the laptop "Sam's laptop" when creating the group; Peers & group read
     "This device, Sam&#x27;s laptop, is listening" while it was on no network."""
     group = create_group(tmp_path / "a", "Riverside Tenants Union", "Sam's laptop")
-    here = node_module.SyncNode(group, listen_host="127.0.0.1", discovery=False)
-    node_loop.run_until_complete(here.start())
     try:
-        window = MainWindow(group, here, settings=UiSettings(tmp_path / "ui"))
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["peers"]), Qt.MouseButton.LeftButton)
-        said = reads(window.peers_view.state)
-        assert said.startswith("This laptop, Sam's laptop, is ready, but this laptop is not on a network")
-        assert "&#" not in said
-        window.close()
+        with peers_on_no_network(qtbot, group, tmp_path, node_loop) as window:
+            said = reads(window.peers_view.state)
+            assert said.startswith("This laptop, Sam's laptop, is ready, but this laptop is not on a network")
+            assert "&#" not in said
     finally:
-        node_loop.run_until_complete(here.stop())
         group.close()
 
 

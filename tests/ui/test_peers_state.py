@@ -16,7 +16,7 @@ from organiser.services.group import Group
 from organiser.ui import asyncjobs
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
-from tests.ui.conftest import click_row, reads, row_of_text
+from tests.ui.conftest import click_row, peers_on_no_network, reads, row_of_text
 
 node_module = pytest.importorskip("organiser.net.node")
 
@@ -41,13 +41,7 @@ def test_a_laptop_no_other_can_reach_is_told_to_join_the_network_not_given_its_o
     """Its node listens where only the laptop itself reaches it (as on a laptop on no network yet):
     127.0.0.1 typed on another laptop reaches that other laptop, so it is never offered."""
     a, _b = two_devices
-    here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False)
-    node_loop.run_until_complete(here.start())
-    try:
-        window = MainWindow(a, here, settings=UiSettings(tmp_path / "ui"))
-        qtbot.addWidget(window)
-        window.show()
-        open_peers(qtbot, window)
+    with peers_on_no_network(qtbot, a, tmp_path, node_loop) as window:
         said = reads(window.peers_view.state)
         assert "127.0.0.1" not in said
         assert ("This laptop, door laptop, is ready, but this laptop is not on a network that other laptops "
@@ -64,9 +58,6 @@ def test_a_laptop_no_other_can_reach_is_told_to_join_the_network_not_given_its_o
                                              "invite: these codes name no address another laptop can reach.")
         dialog.close()
         node_loop.run_until_complete(asyncio.wait_for(asyncio.gather(*asyncjobs._running), 30))
-        window.close()
-    finally:
-        node_loop.run_until_complete(here.stop())
 
 
 def test_connected_and_in_step_reads_up_to_date_and_the_last_sync_only_once_nobody_is_reached(
@@ -133,28 +124,21 @@ def test_what_a_newcomer_reads_first_in_peers_and_group_is_in_organisers_words(
     from organiser.services.group import create_group
 
     a = create_group(tmp_path / "a", "Riverside Tenants Union", "door laptop")
-    here = node_module.SyncNode(a, listen_host="127.0.0.1", discovery=False)
-    node_loop.run_until_complete(here.start())
     try:
-        window = MainWindow(a, here, settings=UiSettings(tmp_path / "ui"))
-        qtbot.addWidget(window)
-        window.show()
-        open_peers(qtbot, window)
-        view = window.peers_view
-        qtbot.waitUntil(view.peer_empty.isVisible, timeout=3000)  # no other laptop nearby yet
-        top = view.split.widget(0)
-        model = view.peer_table.model()
-        read = [reads(label) for label in top.findChildren(QLabel) if label.isVisible()]
-        read += [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
-        read += [b.text().replace("&", "") for b in top.findChildren(QPushButton) if b.isVisible()]
-        read = [text for text in read if text and "Invite a device" not in text]
-        assert "Laptops nearby" in read
-        assert any(text.startswith("This laptop, door laptop, is ready") for text in read)
-        assert any("No other laptop of the group is nearby yet" in text for text in read)
-        said = [(word, text) for text in read for word in ENGINEER_WORDS if word in text.lower()]
-        assert said == []
-        assert view.connect_button.toolTip().startswith("Type the other laptop's network address and port")
-        window.close()
+        with peers_on_no_network(qtbot, a, tmp_path, node_loop) as window:
+            view = window.peers_view
+            qtbot.waitUntil(view.peer_empty.isVisible, timeout=3000)  # no other laptop nearby yet
+            top = view.split.widget(0)
+            model = view.peer_table.model()
+            read = [reads(label) for label in top.findChildren(QLabel) if label.isVisible()]
+            read += [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
+            read += [b.text().replace("&", "") for b in top.findChildren(QPushButton) if b.isVisible()]
+            read = [text for text in read if text and "Invite a device" not in text]
+            assert "Laptops nearby" in read
+            assert any(text.startswith("This laptop, door laptop, is ready") for text in read)
+            assert any("No other laptop of the group is nearby yet" in text for text in read)
+            said = [(word, text) for text in read for word in ENGINEER_WORDS if word in text.lower()]
+            assert said == []
+            assert view.connect_button.toolTip().startswith("Type the other laptop's network address and port")
     finally:
-        node_loop.run_until_complete(here.stop())
         a.close()
