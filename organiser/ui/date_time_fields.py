@@ -178,9 +178,9 @@ class DayPicker(QWidget):
         self.calendar.setAccessibleName(f"{name}: calendar")
 
     def open_calendar(self) -> None:
-        day = self.field.day()
-        if day is not None:
-            self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+        # With no day to read, today by the app's clock (Qt would open on the machine's date).
+        day = self.field.day() or clock.today()
+        self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))
         self.calendar.adjustSize()
         self.calendar.move(self.field.mapToGlobal(QPoint(0, self.field.height())))
         self.calendar.show()

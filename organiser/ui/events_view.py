@@ -170,6 +170,9 @@ class EventsView(QWidget):
         agenda_layout.addWidget(self.show_past)
 
         self.calendar = EventCalendar(self.agenda)
+        # Qt opens the month on the machine's date; today is the app's clock's, as in the agenda.
+        today = clock.today()
+        self.calendar.setSelectedDate(QDate(today.year, today.month, today.day))
         self.calendar.selectionChanged.connect(self._fill_day)
         self.day_list = QListWidget()
         self.day_list.setAccessibleName("Events on the chosen day")

@@ -123,6 +123,21 @@ def test_the_day_is_picked_from_the_calendar_with_the_keys_alone(window: MainWin
     assert not calendar.isVisible() and dialog.isVisible() and start.date.text() == "2031-02-10"
 
 
+def test_the_calendar_of_an_emptied_day_opens_on_today(window: MainWindow, qtbot: Any) -> None:
+    """The day wiped, Alt+Down: the calendar opens on today as the app has it (the frozen clock
+    here, Thursday 26 November 2026), not on the machine's date Qt would take; Enter picks it."""
+    dialog = shown_dialog(window, qtbot, "event")
+    start = dialog.form.start
+    qtbot.mouseClick(start.date, Qt.MouseButton.LeftButton, pos=QPoint(8, start.date.height() // 2))
+    qtbot.keyClick(start.date, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(start.date, Qt.Key.Key_Delete)
+    assert start.date.text() == ""
+    qtbot.keyClick(start.date, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert start.calendar.isVisible()
+    qtbot.keyClick(start.calendar.findChild(QTableView), Qt.Key.Key_Return)
+    assert not start.calendar.isVisible() and start.date.text() == "2026-11-26"
+
+
 def test_the_fields_have_names_a_screen_reader_says(window: MainWindow, qtbot: Any) -> None:
     dialog = shown_dialog(window, qtbot, "event")
     start = dialog.form.start

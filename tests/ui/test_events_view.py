@@ -330,6 +330,27 @@ def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: 
     window.close()
 
 
+def test_with_nothing_upcoming_the_month_view_opens_on_today(group: Any, qtbot: Any, tmp_path: Any) -> None:
+    """No event ahead to open: the month view opens on today as the agenda has it (the frozen
+    clock here, Thursday 26 November 2026), not on the machine's date Qt takes by itself; a day
+    back with the keys is yesterday, and its event is listed under the month."""
+    from organiser.ui.settings import UiSettings
+
+    group.events.add("Leafleting", "2026-11-25T08:00", end="2026-11-25T09:00")
+    window = MainWindow(group, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.agenda.loaded)
+    assert view.detail.shown_event is None  # yesterday's is past: nothing is chosen
+    click_tab(qtbot, view.tabs, "Month")
+    assert (view.calendar.yearShown(), view.calendar.monthShown()) == (2026, 11)
+    assert view.calendar.selectedDate() == QDate(2026, 11, 26) and view.day_list.count() == 0
+    qtbot.keyClick(view.calendar.findChild(QTableView), Qt.Key.Key_Left)
+    assert [view.day_list.item(i).text() for i in range(view.day_list.count())] == ["08:00–09:00  Leafleting"]
+    window.close()
+
+
 def test_showing_a_years_past_events_keeps_the_chosen_meeting_in_view(group: Any, qtbot: Any, tmp_path: Any) -> None:
     """A year of weekly events behind, the secretary ticks Show past events to look up one from
     the spring: the list grows by a year above, and the next meeting, chosen, stays where it
