@@ -10,6 +10,7 @@ Nodes run in this process on 127.0.0.1 (no mDNS, nothing leaves the machine)."""
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,63 @@ def test_serve_run_as_a_service_names_no_group_in_its_output(tmp_path: Path) -> 
     assert "Serving group" in said, said
     assert [s for s in SECRETS if s in said] == [], said
 
+
+
+def _said(records: list[logging.LogRecord]) -> str:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return "\n".join(formatter.format(r) for r in records)
+
+
+@pytest.mark.asyncio
+async def test_an_invite_leaves_no_verification_code_in_the_log(tmp_path: Path, caplog) -> None:
+    """The six digits both screens showed prove which laptop was let in, face to face: read from
+    a seized laptop's journal, they tell the examiner which laptop joined at that meeting."""
+    from organiser.net.pairing import redeem_invite
+
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "Ana López's laptop")
+    office_node = node(office)
+    await office_node.start()
+    shown: list[str] = []
+    door = None
+    try:
+        code = await office_node.create_invite(3600)
+        door = await redeem_invite(tmp_path / "door", code, "Bo's laptop", on_verification=shown.append)
+    finally:
+        if door is not None:
+            door.close()
+        await office_node.stop()
+        office.close()
+    said = _said(caplog.records)
+    assert shown and "admitted device" in said, said
+    assert shown[0] not in said, said
+
+
+@pytest.mark.asyncio
+async def test_a_spoken_invite_leaves_neither_its_code_nor_the_verification_code_in_the_log(
+        tmp_path: Path, caplog) -> None:
+    """The spoken code's number (its nameplate) and words, and the verification code."""
+    from organiser.net.spoken_join import redeem_spoken_invite
+    from tests.net.test_spoken_invite import at
+
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "Ana López's laptop")
+    office_node = node(office)
+    await office_node.start()
+    shown: list[str] = []
+    door = None
+    try:
+        spoken = await office_node.offer_spoken_invite()
+        door = await redeem_spoken_invite(tmp_path / "door", spoken.text, "Bo's laptop",
+                                          on_verification=shown.append, find=at(spoken))
+        await spoken.outcome()
+    finally:
+        if door is not None:
+            door.close()
+        await office_node.stop()
+        office.close()
+    said = _said(caplog.records)
+    assert shown and "admitted device" in said and "spoken invite" in said, said
+    assert shown[0] not in said, said
+    assert f"{spoken.code.nameplate}-" not in said and spoken.text not in said, said
+    assert not [word for word in spoken.code.words if re.search(rf"\b{re.escape(word)}\b", said)], said
