@@ -161,3 +161,33 @@ async def test_a_spoken_invite_leaves_neither_its_code_nor_the_verification_code
     assert shown[0] not in said, said
     assert f"{spoken.code.nameplate}-" not in said and spoken.text not in said, said
     assert not [word for word in spoken.code.words if re.search(rf"\b{re.escape(word)}\b", said)], said
+
+
+@pytest.mark.asyncio
+async def test_a_members_parting_words_are_not_written_into_the_log(tmp_path: Path, caplog) -> None:
+    """A member in bad faith ends a conversation with an ERROR of its own words (up to 1,000
+    characters): a member's name and phone, there to be found in the seized laptop's journal."""
+    from organiser.sync import protocol as p
+    from tests.net.member_link import member_streams
+
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "office laptop")
+    office_node = node(office)
+    await office_node.start()
+    door = None
+    try:
+        door = await joined(office_node, tmp_path / "door", "door laptop")
+        ended_before = _said(caplog.records).count("conversation with")
+        _reader, writer = await member_streams(door, "127.0.0.1", office_node.port)
+        writer.write(p.encode_error("Ana López, +44 7700 900123, lives at 3 Marsh Lane"))
+        await writer.drain()
+        await until(lambda: _said(caplog.records).count("conversation with") > ended_before,
+                    what="the conversation ended")
+        writer.close()
+    finally:
+        await office_node.stop()
+        office.close()
+        if door is not None:
+            door.close()
+    said = _said(caplog.records)
+    assert "Ana López" not in said and "7700" not in said and "Marsh Lane" not in said, said
