@@ -274,5 +274,5 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
     try:
         await sync_with(group, host, port, timeout=120.0, inviter=member)
     except OrganiserError as exc:  # joined all the same; the node finishes the sync later
-        log.warning("joined, but the first sync did not finish: %s", exc)
+        log.warning("joined, but the first sync did not finish: %s", getattr(exc, "logged", exc))
     return group

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from organiser.net.node import SyncNode
 from organiser.net.outdated import seen_old_laptop
 from organiser.services.folder_invites import make_folder_invite, redeem_folder_invite
 from organiser.services.folders import FolderWatcher
@@ -190,4 +191,37 @@ async def test_a_members_parting_words_are_not_written_into_the_log(tmp_path: Pa
         if door is not None:
             door.close()
     said = _said(caplog.records)
+    assert "Ana López" not in said and "7700" not in said and "Marsh Lane" not in said, said
+
+
+@pytest.mark.asyncio
+async def test_what_a_laptop_dialled_says_in_refusing_is_not_written_into_the_log(tmp_path: Path, caplog) -> None:
+    """Whoever answers at an address this laptop dials (a static peer, an address remembered from
+    another evening) may refuse it with up to 4,096 characters of its own words, before proving
+    anything: a member's name there would land in the seized laptop's journal."""
+    import asyncio
+
+    from organiser.net.credentials import connection_certificate
+    from organiser.net.transport import server_context
+    from organiser.sync import protocol as p
+
+    async def refuse(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(p.encode_error("Ana López, +44 7700 900123, lives at 3 Marsh Lane"))
+        await writer.drain()
+        writer.close()
+
+    stranger = await asyncio.start_server(refuse, "127.0.0.1", 0, ssl=server_context(connection_certificate()))
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "office laptop")
+    office_node = SyncNode(office, listen_host="127.0.0.1", discovery=False,
+                           static_peers=[("127.0.0.1", stranger.sockets[0].getsockname()[1])])
+    await office_node.start()
+    try:
+        await until(lambda: "could not sync with" in _said(caplog.records), what="the dialled laptop refused")
+    finally:
+        await office_node.stop()
+        office.close()
+        stranger.close()
+    said = _said(caplog.records)
+    assert "refused us" in said, said
     assert "Ana López" not in said and "7700" not in said and "Marsh Lane" not in said, said
