@@ -332,6 +332,10 @@ STORED_FORM: dict[str, str] = {
 }
 
 
+# Field types whose rules say what is wrong without quoting the value: their own sentence is kept.
+RULES_QUOTE_NOTHING = frozenset({"yupdate"})
+
+
 def _shape(value: Any) -> str:
     """What a value is, without what it says: 'a text of 2,000 characters', 'a list of 3 entries'."""
     if type(value) is str:
@@ -354,6 +358,13 @@ def _value_sentence(kind: str, field_name: str, value: Any) -> str:
     if kind not in KINDS:  # a membership entry
         return f"{field_name}: not a membership entry this app could have written"
     spec = KINDS[kind].by_name.get(field_name)  # None for `deleted`, which every kind has
+    if spec is not None and spec.type in RULES_QUOTE_NOTHING:
+        try:
+            normalise_value(spec, value, KINDS[kind].label)
+        except ValidationError as exc:
+            return str(exc)[:300]
+        except (TypeError, ValueError):
+            pass
     label = spec.label if spec is not None else field_name
     kind_type = spec.type if spec is not None else "bool"
     stored = (f"the id of {a_(kind_type[4:].replace('_', ' '))}" if kind_type.startswith("ref:")
