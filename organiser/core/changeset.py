@@ -60,11 +60,15 @@ class Op(NamedTuple):
         return cls(kind, record, field_, value, _version(base[0], base[1]) if base else None, resolves)
 
 
+class UnstampedVersion(ValueError):
+    """Said in the app's words alone: the reason of a refusal quotes nothing a peer wrote."""
+
+
 def _version(hlc: Any, device: Any) -> tuple[int, str]:
     """A version an op names (the one it overwrote, a conflict it settles): a stamp a clock can
     make, as the changeset's own must be. 2^64 - 1 decoded, and storing it raised OverflowError."""
     if type(hlc) is not int or not 0 < hlc < MAX_INT:
-        raise ValueError(f"an op names a version no clock stamps ({str(hlc)[:30]})")
+        raise UnstampedVersion("an op names a version no clock stamps")
     return hlc, str(device)
 
 
@@ -136,12 +140,26 @@ def decode_changeset(body: bytes, signature: bytes) -> Changeset:
         cs = Changeset(str(doc["g"]), str(doc["a"]), int(doc["s"]), str(doc["p"]), int(doc["h"]),
                        ops, bytes(body), bytes(signature))
     except (ValueError, KeyError, TypeError, IndexError) as exc:
-        raise MalformedChangeset(f"the changeset is not well formed ({exc})") from None
+        raise MalformedChangeset(f"the changeset is not well formed ({_what_is_wrong(exc)})") from None
     if not 1 <= cs.seq < MAX_INT or len(cs.prev) != 64 or len(signature) != 64:
         raise MalformedChangeset("the changeset has an impossible sequence number or hash")
     if not 0 < cs.hlc < MAX_INT:
         raise MalformedChangeset("the changeset's clock stamp is out of range")
     return cs
+
+
+def _what_is_wrong(exc: Exception) -> str:
+    """Which way a body is malformed, quoting nothing of it: Python's own messages quote the value
+    ("invalid literal for int(): 'Ana ...'"), and the reason goes to the log and the incidents."""
+    if isinstance(exc, UnstampedVersion):
+        return str(exc)
+    if isinstance(exc, orjson.JSONDecodeError):
+        return "not JSON"
+    if isinstance(exc, KeyError):
+        return "a part is missing"
+    if isinstance(exc, IndexError):
+        return "an op is too short"
+    return "a part is not of its type"
 
 
 _new_tuple = tuple.__new__

@@ -81,12 +81,23 @@ class PeerRefused(HandshakeRefused):
     """The peer said no, in its own words (`message`)."""
 
     def __init__(self, message: str) -> None:
-        # Printed by `organiser sync` and logged: a peer's control codes and line breaks shown as codes.
+        # Printed by `organiser sync` and shown on screen: a peer's control codes and line breaks shown as codes.
         super().__init__(f"the peer refused us: {one_line(message)}")
         self.message = message
+        # Not logged: its words are its own (a member's name, put there for the journal to keep).
+        self.logged = f"the peer refused us (its words, {len(message):,} characters, are not logged)"
         # Whether the peer had proved that it belongs to the group before it said no: a stranger
         # answers before any proof, and what it says of this laptop ("removed") counts for nothing.
         self.by_member = False
+
+
+class NotMet(OrganiserError):
+    """Meeting a laptop failed: the sentence for the person (`organiser sync`, Connect by hand)
+    quotes what it said; `logged`, what the log says, does not."""
+
+    def __init__(self, message: str, logged: str) -> None:
+        super().__init__(message)
+        self.logged = logged
 
 
 # How a handshake can fail; each costs that one connection and nothing else.
@@ -277,8 +288,10 @@ async def meet_member(group: Group, link: Dialled, host: str, address: str, admi
         await close_quietly(link.writer)
         if isinstance(exc, PeerRefused):
             on_refused(exc)
-        raise OrganiserError(f"{address} is not a device of this group, or refused us "
-                             f"({exc or type(exc).__name__}).") from None
+        why = str(exc) or type(exc).__name__
+        logged = exc.logged if isinstance(exc, PeerRefused) else why
+        raise NotMet(f"{address} is not a device of this group, or refused us ({why}).",
+                     f"{address} is not a device of this group, or refused us ({logged}).") from None
     except OrganiserError:
         await close_quietly(link.writer)
         raise

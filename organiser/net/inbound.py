@@ -130,7 +130,7 @@ class InboundConnections:
                 peer = await member_handshake(self.group, reader, writer, channel, self._admission)
             except HandshakeRefused as exc:
                 if self._refusals_said.due(where.rsplit(":", 1)[0]):
-                    log.warning("refused a connection from %s: %s", where, exc)
+                    log.warning("refused a connection from %s: %s", where, getattr(exc, "logged", exc))
                 return
             self._connections.authenticated(writer)  # a member: no longer a stranger
             await self._run_link(reader, writer, peer.device, peer.public_hex, initiator=peer.device, address="")

@@ -117,8 +117,8 @@ class OutboundConnections:
         expected, when it failed: the loop knocks again)."""
         try:
             return await self._dial(address, device)
-        except OrganiserError as exc:
-            log.info("could not sync with %s: %s", address, exc)
+        except OrganiserError as exc:  # `logged`: without what the laptop there said (net/handshake.py)
+            log.info("could not sync with %s: %s", address, getattr(exc, "logged", exc))
         except Exception:  # a bug costs this attempt, never the loop that keeps the link
             log.exception("unexpected failure talking to %s", address)
         return device

@@ -164,7 +164,8 @@ async def serve_redeem(group: Group, reader: asyncio.StreamReader,
         log.warning("refused an invite redemption from %s: %s", writer.get_extra_info("peername"), reason)
         writer.write(p.encode_error(reason))
     else:
-        log.info("admitted device %s by invite; verification code %s", short_id(device_id), code)
+        # Not the verification code: the journal keeps the log on the disk, outside the encrypted store.
+        log.info("sent device %s the group's credentials", short_id(device_id))
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": group.credentials().to_json(), "verification": code}))
     await writer.drain()
@@ -273,5 +274,5 @@ async def redeem_invite(data_dir: Path, code: str, device_name: str, bus: EventB
     try:
         await sync_with(group, host, port, timeout=120.0, inviter=member)
     except OrganiserError as exc:  # joined all the same; the node finishes the sync later
-        log.warning("joined, but the first sync did not finish: %s", exc)
+        log.warning("joined, but the first sync did not finish: %s", getattr(exc, "logged", exc))
     return group

@@ -134,7 +134,8 @@ class SpokenInvite:
             except Exception as exc:  # no multicast here: the long code still works
                 log.warning("cannot announce the spoken invite code on this network: %s", exc)
                 self._announcement = None
-        log.info("offering spoken invite code %d-… on port %d until %s", self.code.nameplate, self.port,
+        # Not the code's number (the journal keeps the log on the disk): "417-" is half of what is said aloud.
+        log.info("offering a spoken invite code on port %d until %s", self.port,
                  time.strftime("%H:%M UTC", time.gmtime(self.expires_at)))
 
     async def outcome(self) -> SpokenOutcome:
@@ -285,7 +286,7 @@ class SpokenInvite:
             writer.write(p.encode_error(reason))
             await writer.drain()
             return
-        log.info("admitted device %s by spoken invite; verification code %s", short_id(device_id), code)
+        log.info("admitted device %s by spoken invite", short_id(device_id))  # no code: the journal keeps it
         key = self.group.private_key()
         writer.write(p.encode_json(p.FrameType.WELCOME, {
             "credentials": self.group.credentials().to_json(), "verification": code,

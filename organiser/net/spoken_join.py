@@ -78,7 +78,7 @@ async def _first_sync(group: Group, member: str, addresses: object) -> None:
             await sync_with(group, host, port, timeout=120.0, inviter=member)
             return
         except OrganiserError as exc:  # joined all the same; the node finishes the sync later
-            log.warning("joined, but the first sync with %s did not finish: %s", address, exc)
+            log.warning("joined, but the first sync with %s did not finish: %s", address, getattr(exc, "logged", exc))
 
 
 async def _exchange(address: str, code: SpokenCode, data_dir: Path, device_name: str, passphrase: str | None,

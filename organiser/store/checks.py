@@ -289,7 +289,7 @@ def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | Non
             fields, last_record, last_kind = FIELDS[kind], record, kind
         fits = fields.get(field_name)
         if fits is None:
-            return UNKNOWN, f"it writes a field a {kind} does not have ('{field_name[:40]}')"
+            return UNKNOWN, f"it writes a field {a_(kind)} does not have"  # its name is the peer's text
         if not fits(value):
             return VALUE, _value_sentence(kind, field_name, value)
         if resolves and len(resolves) > MAX_RESOLVES:
@@ -306,34 +306,70 @@ def _note_trait_writer(cs: Changeset, trait_writers: list[Changeset]) -> None:
 def _record_problem(kind: str, record: str) -> Problem | None:
     """A kind this device knows, and an id of the form this app makes."""
     if kind not in FIELDS:
-        return UNKNOWN, f"it writes a kind of record this device does not know ('{kind[:40]}')"
+        return UNKNOWN, "it writes a kind of record this device does not know"  # its name is the peer's text
     # ids are 32 hex digits; any short run of ASCII letters and digits is harmless
     if len(record) > 64 or not record.isalnum() or not record.isascii():
         return VALUE, "it names a record by an id that is not one this app makes"
     return None
 
 
+# What each field type holds as a local edit stores it: refusals say this, never the value refused.
+STORED_FORM: dict[str, str] = {
+    "text": f"a text of at most {MAX_TEXT:,} characters",
+    "longtext": f"a text of at most {MAX_LONGTEXT:,} characters",
+    "list:email": f"a list of at most {MAX_LIST_ITEMS} different email addresses, as a local edit writes them",
+    "list:phone": f"a list of at most {MAX_LIST_ITEMS} different phone numbers, as a local edit writes them",
+    "list:text": f"a list of at most {MAX_LIST_ITEMS} short texts",
+    "labels": f"a label for each of at most {MAX_LIST_ITEMS} entries",
+    "bool": "yes or no",
+    "date": "a date like 2026-12-31",
+    "datetime": "a date and time like 2026-12-31T18:30",
+    "tz": "a known time zone",
+    "int": "a whole number in range",
+    "choice": "one of its choices",
+    "yupdate": "an update of minutes written together",
+    "icaltime": "an iCalendar date",
+}
+
+
+# Field types whose rules say what is wrong without quoting the value: their own sentence is kept.
+RULES_QUOTE_NOTHING = frozenset({"yupdate"})
+
+
+def _shape(value: Any) -> str:
+    """What a value is, without what it says: 'a text of 2,000 characters', 'a list of 3 entries'."""
+    if type(value) is str:
+        return f"a text of {len(value):,} characters"
+    if type(value) is list:
+        return f"a list of {len(value):,} entr{'y' if len(value) == 1 else 'ies'}"
+    words = {bool: "a yes or no", int: "a whole number", float: "a number with a fraction", dict: "an object"}
+    return words.get(type(value), "a value of another type")
+
+
 def _value_sentence(kind: str, field_name: str, value: Any) -> str:
-    """The sentence a person typing the value would read (same rules, same words)."""
+    """Which field of which kind was refused and why, in words that quote nothing of the value:
+    the sentence goes to the log (kept on the disk outside the encrypted store), the incidents
+    list and a shared folder's status, and a value refused may hold a member's name or phone
+    (put there by a member in bad faith, or written by a newer app)."""
     if value is None:
         return f"{field_name}: it empties a field a {kind} needs"
     if kind == ERASURE_KIND:
         return f"{field_name}: not an erasure order this app could have written"
     if kind not in KINDS:  # a membership entry
         return f"{field_name}: not a membership entry this app could have written"
-    spec = KINDS[kind].by_name.get(field_name)
-    if spec is not None:
+    spec = KINDS[kind].by_name.get(field_name)  # None for `deleted`, which every kind has
+    if spec is not None and spec.type in RULES_QUOTE_NOTHING:
         try:
-            stored = normalise_value(spec, value, KINDS[kind].label)
+            normalise_value(spec, value, KINDS[kind].label)
         except ValidationError as exc:
             return str(exc)[:300]
         except (TypeError, ValueError):
             pass
-        else:  # readable, but not as a local edit stores it (padded, another spelling)
-            if type(value) is str and type(stored) is str:
-                return f"{spec.label}: {value[:60]!r} is not how {a_(KINDS[kind].label)}'s {spec.label} is stored " \
-                       f"({stored[:60]!r})."
-    return f"{field_name}: a {type(value).__name__} is not how a {kind}'s {field_name} is stored"
+    label = spec.label if spec is not None else field_name
+    kind_type = spec.type if spec is not None else "bool"
+    stored = (f"the id of {a_(kind_type[4:].replace('_', ' '))}" if kind_type.startswith("ref:")
+              else STORED_FORM.get(kind_type, "its stored form"))
+    return f"{label}: {_shape(value)} is not how {a_(KINDS[kind].label)}'s {label} is stored ({stored})"
 
 
 def describe_ahead(seconds: float) -> str:

@@ -52,7 +52,19 @@ FrameHandler = Callable[[bytes], Awaitable[None]]
 
 
 class SessionClosed(Exception):
-    """The conversation ended; the message says why (for logs and `sync`)."""
+    """The conversation ended; the message says why (for `sync` and the node), and `logged` what
+    the log says, which differs when the peer said why: its words are its own (a member in bad faith
+    could write a member's name there), and the journal keeps the log on the disk."""
+
+    def __init__(self, message: str, logged: str | None = None) -> None:
+        super().__init__(message)
+        self.logged = message if logged is None else logged
+
+
+def closed_by_peer(what: str, payload: bytes) -> SessionClosed:
+    """`what` ('the peer refused us'), with the peer's ERROR words for `sync`, without them in the log."""
+    said = one_line(p.decode_error(payload))
+    return SessionClosed(f"{what}: {said}", f"{what} (its words, {len(said):,} characters, are not logged)")
 
 
 def covers(have: dict[str, int], want: dict[str, int]) -> bool:
@@ -259,7 +271,7 @@ class Receiving:
         """Nothing to do: reading it showed the peer is there."""
 
     async def _on_error(self, payload: bytes) -> None:
-        raise SessionClosed(f"the peer closed the conversation: {one_line(p.decode_error(payload))}")
+        raise closed_by_peer("the peer closed the conversation", payload)
 
     def _unpack(self, packed: bytes) -> bytes:
         try:

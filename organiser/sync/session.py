@@ -25,7 +25,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from organiser.core.device_name import one_line
 from organiser.core.keys import short_id
 from organiser.store import forks
 from organiser.store.replica import Replica
@@ -43,6 +42,7 @@ from organiser.sync.receiving import (
     READ_PIECE,
     Receiving,
     SessionClosed,
+    closed_by_peer,
     covers,
 )
 from organiser.sync.sending import Sending
@@ -237,7 +237,7 @@ class Session(Asking, CopySkipping, Receiving, Sending):
                                         (p.SKIP_FEATURE, p.SOURCE_FEATURE, p.TREE_FEATURE)))
         frame = await asyncio.wait_for(self._read_frame(), HELLO_TIMEOUT)
         if frame.type == p.FrameType.ERROR:
-            raise SessionClosed(f"the peer refused us: {one_line(p.decode_error(frame.payload))}")
+            raise closed_by_peer("the peer refused us", frame.payload)
         if frame.type != p.FrameType.HELLO:
             raise p.ProtocolError("the peer did not start with HELLO")
         hello = p.parse_hello(frame.payload)
@@ -271,7 +271,9 @@ class Session(Asking, CopySkipping, Receiving, Sending):
             await self._refuse_input(exc)
         except asyncio.IncompleteReadError:
             self._ended("the peer closed the connection")
-        except (SessionClosed, ConnectionError, OSError, TimeoutError) as exc:
+        except SessionClosed as exc:
+            self._ended(str(exc), exc.logged)
+        except (ConnectionError, OSError, TimeoutError) as exc:
             self._ended(str(exc) or type(exc).__name__)
         except Exception as exc:  # a fault of ours (a full disk, a bug) costs this conversation, never the node
             self.close_reason = f"an error on this laptop: {type(exc).__name__}: {exc}"
@@ -300,9 +302,9 @@ class Session(Asking, CopySkipping, Receiving, Sending):
             log.info("could not tell %s why the conversation ends: %s", self.peer_short,
                      str(send_exc) or type(send_exc).__name__)
 
-    def _ended(self, reason: str) -> None:
+    def _ended(self, reason: str, logged: str | None = None) -> None:
         self.close_reason = reason
-        log.info("conversation with %s ended: %s", self.peer_short, self.close_reason)
+        log.info("conversation with %s ended: %s", self.peer_short, reason if logged is None else logged)
 
     async def _wind_down(self, tasks: list[asyncio.Task[None]]) -> None:
         for task in tasks:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
 from organiser.ui.clipboard import copy_privately
+from organiser.ui.unexpected import where_it_happened
 from organiser.ui.widgets import RecordPicker, error_colour, size_on_screen
 from organiser.ui.wording import as_typed, in_the_window, people_words
 
@@ -46,7 +47,10 @@ def sentence(exc: BaseException) -> str:
 def show_error(parent: QWidget | None, title: str, exc: BaseException | str) -> None:
     """One clear sentence for errors people cause; anything else is logged with context too."""
     if isinstance(exc, BaseException) and not isinstance(exc, OrganiserError | OSError | ValueError):
-        log.error("%s", title, exc_info=exc)
+        # Where it happened, not the title nor the message: a title may name a laptop and a message
+        # quote a member, and the log goes to the journal, kept on the disk outside the encrypted store.
+        log.error("unexpected error behind a message on screen:\n%s",
+                  where_it_happened(type(exc), exc, exc.__traceback__))
     QMessageBox.warning(parent, title, as_typed(sentence(exc) if isinstance(exc, BaseException) else exc))
 
 

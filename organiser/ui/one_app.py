@@ -3,10 +3,11 @@ the first window is behind others), the app brings the open window forward and e
 opening a second window writing to the same groups.
 
 The first app holds a lock file in the data folder (QLockFile: a lock left by an app that crashed
-is taken over, its process being gone) and listens on a local socket named after the folder and
-the user; a second start finds the lock held, asks the first through that socket to come forward,
-and says so. The command line is not held back: it shares the store with the app by design (each
-write takes SQLite's lock, and the window shows what it commits: ui/store_watch.py)."""
+is taken over, its process being gone, even when its process number went to another process) and
+listens on a local socket named after the folder and the user; a second start finds the lock held,
+asks the first through that socket to come forward, and says so. The command line is not held
+back: it shares the store with the app by design (each write takes SQLite's lock, and the window
+shows what it commits: ui/store_watch.py)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,15 @@ def already_open_sentence(data_dir: Path, answered: bool) -> str:
             "or wait until it has finished starting.")
 
 
+def _left_by_an_ended_app(lock: QLockFile) -> bool:
+    """Takes over a lock no app holds any more, though QLockFile thought it held: it names a process
+    number Linux has handed out again (after 32,768 on many laptops) to a process of the same program
+    (python3.11, or the packaged `organiser`, its command line included), which QLockFile takes for
+    the owner. The lock file's own lock (flock) goes with the process that held it, so removing it
+    fails while an app, even one still starting, holds it; nobody answered on the socket either."""
+    return lock.removeStaleLockFile() and lock.tryLock(0)
+
+
 class OneApp(QObject):
     """`claim()` once at start: True for the first app on its data folder, which then hears
     `comeForward` each time another start asks; False for a later one, which has asked."""
@@ -61,7 +71,8 @@ class OneApp(QObject):
         lock.setStaleLockTime(0)  # held as long as the app runs; a crashed app's lock goes with its process
         if not lock.tryLock(0):
             self.answered = self._ask_first()
-            return False
+            if self.answered or not _left_by_an_ended_app(lock):
+                return False
         self._lock = lock
         name = socket_name(self.data_dir)
         QLocalServer.removeServer(name)  # a socket left by an app that crashed: the lock says it is gone

@@ -7,8 +7,10 @@ the lines of code it went through) and not its message nor any value: a message 
 member's name or what was typed, and the log is a plain file an admin may send to whoever helps.
 The person is told, in one sentence, that something went wrong, that what was saved is kept, what
 to do, and where the log is; the app goes on (what was committed is in the database already). A
-fault that repeats (a paint that fails every frame) shows the notice once while it is open and is
-logged each time."""
+fault that repeats (a paint that fails every frame) shows the notice once while it is open; in the
+log it is written once and then counted (at 10, 100, 1,000... times), and the file is kept under
+MAX_BYTES by moving it to errors.log.1 (replacing the one before), so a loop of faults cannot fill
+the disk nor flood the journal."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 LOG_NAME = "errors.log"
 TITLE = "Something went wrong"
 FRAMES = 12  # the innermost lines of code named in the log; enough to find the fault
+MAX_BYTES = 512 * 1024  # errors.log, and as much again in errors.log.1: thousands of faults each
 
 
 def notice_text(log_file: Path) -> str:
@@ -78,6 +81,8 @@ class UnexpectedErrors(QObject):
         self.log_file = data_dir / LOG_NAME
         self.notice: QMessageBox | None = None
         self.reported = 0
+        self._last = ""  # the fault written last, and how many times it came again since
+        self._again = 0
         self._previous_hook: Callable[..., Any] | None = None
 
     def install(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -106,14 +111,30 @@ class UnexpectedErrors(QObject):
         self._write(f"the event loop said: {context.get('message', 'an error without an exception')}")
 
     def _write(self, what: str) -> None:
+        if what == self._last:
+            self._again += 1
+            if not _a_power_of_ten(self._again):
+                return
+            what = f"the same again ({self._again + 1:,} times in all)"
+        else:
+            self._last, self._again = what, 0
         log.error("unexpected error (the app goes on):\n%s", what)
         try:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self._make_room()
             descriptor = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(descriptor, "a", encoding="utf-8") as out:
                 out.write(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC unexpected error\n{what}\n\n")
         except OSError as exc:  # a full or read-only disk: stderr has it
             log.warning("could not write %s (%s)", self.log_file, exc.strerror)
+
+    def _make_room(self) -> None:
+        """A full errors.log becomes errors.log.1 (the older one goes): the newest faults are kept."""
+        try:
+            if self.log_file.stat().st_size >= MAX_BYTES:
+                os.replace(self.log_file, self.log_file.with_name(f"{LOG_NAME}.1"))
+        except FileNotFoundError:
+            pass
 
     def _tell(self) -> None:
         if self.notice is not None and self.notice.isVisible():
@@ -127,4 +148,8 @@ class UnexpectedErrors(QObject):
         box.open()  # not exec(): no second event loop inside whatever slot failed
 
 
-__all__ = ["LOG_NAME", "UnexpectedErrors", "notice_text", "where_it_happened"]
+def _a_power_of_ten(n: int) -> bool:
+    return n >= 10 and str(n).rstrip("0") == "1"
+
+
+__all__ = ["LOG_NAME", "MAX_BYTES", "UnexpectedErrors", "notice_text", "where_it_happened"]

@@ -98,7 +98,7 @@ async def test_a_new_device_joins_by_invite_then_edits_flow_both_ways_live(tmp_p
         roster = {d["name"]: d for d in group.devices()}
         assert roster["minutes laptop"]["invited_by"] == group.device_id
         # a normal admission is news (INFO), not a warning on the inviter's terminal
-        line = f"admitted device {b_group.device_id[:12]} by invite;"
+        line = f"admitted device {b_group.device_id[:12]} by invite "  # the line naming no code
         said = [r.levelname for r in caplog.records if line in r.getMessage()]
         assert said == ["INFO"]
         b_group.bus.subscribe(SyncProgress, progress.append)

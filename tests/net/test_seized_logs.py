@@ -10,12 +10,14 @@ Nodes run in this process on 127.0.0.1 (no mDNS, nothing leaves the machine)."""
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from organiser.net.node import SyncNode
 from organiser.net.outdated import seen_old_laptop
 from organiser.services.folder_invites import make_folder_invite, redeem_folder_invite
 from organiser.services.folders import FolderWatcher
@@ -100,3 +102,126 @@ def test_serve_run_as_a_service_names_no_group_in_its_output(tmp_path: Path) -> 
     assert "Serving group" in said, said
     assert [s for s in SECRETS if s in said] == [], said
 
+
+
+def _said(records: list[logging.LogRecord]) -> str:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return "\n".join(formatter.format(r) for r in records)
+
+
+@pytest.mark.asyncio
+async def test_an_invite_leaves_no_verification_code_in_the_log(tmp_path: Path, caplog) -> None:
+    """The six digits both screens showed prove which laptop was let in, face to face: read from
+    a seized laptop's journal, they tell the examiner which laptop joined at that meeting."""
+    from organiser.net.pairing import redeem_invite
+
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "Ana López's laptop")
+    office_node = node(office)
+    await office_node.start()
+    shown: list[str] = []
+    door = None
+    try:
+        code = await office_node.create_invite(3600)
+        door = await redeem_invite(tmp_path / "door", code, "Bo's laptop", on_verification=shown.append)
+    finally:
+        if door is not None:
+            door.close()
+        await office_node.stop()
+        office.close()
+    said = _said(caplog.records)
+    assert shown and "admitted device" in said, said
+    assert shown[0] not in said, said
+
+
+@pytest.mark.asyncio
+async def test_a_spoken_invite_leaves_neither_its_code_nor_the_verification_code_in_the_log(
+        tmp_path: Path, caplog) -> None:
+    """The spoken code's number (its nameplate) and words, and the verification code."""
+    from organiser.net.spoken_join import redeem_spoken_invite
+    from tests.net.test_spoken_invite import at
+
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "Ana López's laptop")
+    office_node = node(office)
+    await office_node.start()
+    shown: list[str] = []
+    door = None
+    try:
+        spoken = await office_node.offer_spoken_invite()
+        door = await redeem_spoken_invite(tmp_path / "door", spoken.text, "Bo's laptop",
+                                          on_verification=shown.append, find=at(spoken))
+        await spoken.outcome()
+    finally:
+        if door is not None:
+            door.close()
+        await office_node.stop()
+        office.close()
+    said = _said(caplog.records)
+    assert shown and "admitted device" in said and "spoken invite" in said, said
+    assert shown[0] not in said, said
+    assert f"{spoken.code.nameplate}-" not in said and spoken.text not in said, said
+    assert not [word for word in spoken.code.words if re.search(rf"\b{re.escape(word)}\b", said)], said
+
+
+@pytest.mark.asyncio
+async def test_a_members_parting_words_are_not_written_into_the_log(tmp_path: Path, caplog) -> None:
+    """A member in bad faith ends a conversation with an ERROR of its own words (up to 1,000
+    characters): a member's name and phone, there to be found in the seized laptop's journal."""
+    from organiser.sync import protocol as p
+    from tests.net.member_link import member_streams
+
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "office laptop")
+    office_node = node(office)
+    await office_node.start()
+    door = None
+    try:
+        door = await joined(office_node, tmp_path / "door", "door laptop")
+        ended_before = _said(caplog.records).count("conversation with")
+        _reader, writer = await member_streams(door, "127.0.0.1", office_node.port)
+        writer.write(p.encode_error("Ana López, +44 7700 900123, lives at 3 Marsh Lane"))
+        await writer.drain()
+        await until(lambda: _said(caplog.records).count("conversation with") > ended_before,
+                    what="the conversation ended")
+        writer.close()
+    finally:
+        await office_node.stop()
+        office.close()
+        if door is not None:
+            door.close()
+    said = _said(caplog.records)
+    assert "Ana López" not in said and "7700" not in said and "Marsh Lane" not in said, said
+
+
+@pytest.mark.asyncio
+async def test_what_a_laptop_dialled_says_in_refusing_is_not_written_into_the_log(tmp_path: Path, caplog) -> None:
+    """Whoever answers at an address this laptop dials (a static peer, an address remembered from
+    another evening) may refuse it with up to 4,096 characters of its own words, before proving
+    anything: a member's name there would land in the seized laptop's journal."""
+    import asyncio
+
+    from organiser.net.credentials import connection_certificate
+    from organiser.net.transport import server_context
+    from organiser.sync import protocol as p
+
+    async def refuse(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(p.encode_error("Ana López, +44 7700 900123, lives at 3 Marsh Lane"))
+        await writer.drain()
+        writer.close()
+
+    stranger = await asyncio.start_server(refuse, "127.0.0.1", 0, ssl=server_context(connection_certificate()))
+    caplog.set_level(logging.DEBUG)
+    office = create_group(tmp_path / "office", GROUP, "office laptop")
+    office_node = SyncNode(office, listen_host="127.0.0.1", discovery=False,
+                           static_peers=[("127.0.0.1", stranger.sockets[0].getsockname()[1])])
+    await office_node.start()
+    try:
+        await until(lambda: "could not sync with" in _said(caplog.records), what="the dialled laptop refused")
+    finally:
+        await office_node.stop()
+        office.close()
+        stranger.close()
+    said = _said(caplog.records)
+    assert "refused us" in said, said
+    assert "Ana López" not in said and "7700" not in said and "Marsh Lane" not in said, said

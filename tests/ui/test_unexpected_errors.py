@@ -4,6 +4,7 @@ with what was saved."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from organiser.ui import members_view
 from organiser.ui.main_window import MainWindow
 from organiser.ui.overrides import guarded
 from organiser.ui.settings import UiSettings
-from organiser.ui.unexpected import LOG_NAME, UnexpectedErrors, notice_text
+from organiser.ui.unexpected import LOG_NAME, MAX_BYTES, UnexpectedErrors, notice_text
 from tests.cli_in_process import cli_in_process
 from tests.ui.conftest import click, click_row
 
@@ -75,7 +76,7 @@ class _FaultyPaint(QWidget):
 
 
 @pytest.mark.qt_no_exception_capture
-def test_a_guarded_override_that_fails_at_every_paint_is_told_once_and_logged_each_time(
+def test_a_guarded_override_that_fails_at_every_paint_is_told_once_and_counted_in_the_log(
         qtbot: Any, reporting: UnexpectedErrors) -> None:
     widget = _FaultyPaint()
     qtbot.addWidget(widget)
@@ -88,3 +89,37 @@ def test_a_guarded_override_that_fails_at_every_paint_is_told_once_and_logged_ea
     assert reporting.reported >= before + 2
     assert len(notices()) == 1
     assert "builtins.ZeroDivisionError" in reporting.log_file.read_text(encoding="utf-8")
+
+
+def _fault(kind: type[BaseException]) -> tuple[type[BaseException], BaseException, Any]:
+    try:
+        raise kind(PERSONAL)
+    except BaseException as exc:  # noqa: BLE001 (what Qt hands sys.excepthook)
+        return kind, exc, exc.__traceback__
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_fault_repeating_all_evening_is_written_once_and_counted(reporting: UnexpectedErrors) -> None:
+    """A paint failing at every frame for an evening: 50,000 times, as Qt hands each to the hook."""
+    for _ in range(50_000):
+        sys.excepthook(*_fault(ZeroDivisionError))
+    logged = reporting.log_file.read_text(encoding="utf-8")
+    assert logged.count("builtins.ZeroDivisionError") == 1
+    assert "the same again (10,001 times in all)" in logged and "(50,000" not in logged
+    assert len(logged) < 4_000
+    assert reporting.reported == 50_000
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_stream_of_different_faults_cannot_fill_the_disk(reporting: UnexpectedErrors) -> None:
+    """Each fault unlike the one before (a loop through many kinds): errors.log and errors.log.1
+    together stay near twice MAX_BYTES, and the newest fault is in errors.log."""
+    kinds = [type(f"Fault{n}_" + "x" * 300, (Exception,), {}) for n in range(6_000)]
+    for kind in kinds:
+        sys.excepthook(*_fault(kind))
+    older = reporting.log_file.with_name(f"{LOG_NAME}.1")
+    sizes = reporting.log_file.stat().st_size, older.stat().st_size
+    assert all(size < MAX_BYTES + 2_000 for size in sizes), sizes
+    assert MAX_BYTES * 6 // 10 < sum(sizes) < 2 * MAX_BYTES + 4_000 < 1_100_000, sizes
+    assert "Fault5999_" in reporting.log_file.read_text(encoding="utf-8")
+    assert older.stat().st_mode & 0o777 == 0o600
