@@ -28,6 +28,7 @@ from organiser.store import queries
 from organiser.store.replica import LocalOp
 
 ADD, UPDATE, SKIP, INVALID = "add", "update", "skip", "invalid"
+SAME_NAME_NOTE = "a member with the same name already exists: check it is not the same person"
 
 
 @dataclass
@@ -216,12 +217,19 @@ class Planner:
         if match is None and self._plan_by_name(item, values, roles, skills):
             return
         if match is None:
-            self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id))
+            self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id),
+                                  reason=self._namesake_note(name))
         elif not self._skip_or_merge(item, match, why, values, roles, skills):
             match_name = match.values.get("name") or ""
             self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id),
                                   duplicate_of=match_name,
                                   reason=f"likely duplicate of {match_name} ({why}); not merged")
+
+    def _namesake_note(self, name: str) -> str:
+        """Why a line added beside a member of the same name deserves a look: a name alone never
+        makes a match (two people can share one), but the organiser should check it is not the same
+        person with a new email or phone. Empty when no member is called that."""
+        return SAME_NAME_NOTE if self.by_name.get(plain(name.strip())) else ""
 
     def _plan_by_name(self, item: ParsedItem, values: Mapping[str, Any], roles: list[str],
                       skills: list[str]) -> bool:
