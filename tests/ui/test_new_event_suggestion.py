@@ -17,7 +17,8 @@ from tests.ui.conftest import with_modal
     (datetime(2026, 11, 26, 12, 0), "2026-11-27 13:00", "2026-11-27 15:00"),  # daytime: tomorrow, an hour on
     (datetime(2026, 11, 26, 22, 10), "2026-11-27 19:00", "2026-11-27 21:00"),  # was 23:00 to 01:00
     (datetime(2026, 11, 26, 23, 40), "2026-11-27 19:00", "2026-11-27 21:00"),  # was the 28th, 00:00 to 02:00
-    (datetime(2026, 11, 27, 2, 30), "2026-11-28 19:00", "2026-11-28 21:00"),  # was 03:00 to 05:00
+    (datetime(2026, 11, 27, 2, 30), "2026-11-27 19:00", "2026-11-27 21:00"),  # was the 28th, 03:00 to 05:00
+    (datetime(2026, 11, 27, 7, 10), "2026-11-28 08:00", "2026-11-28 10:00"),  # the first daytime hour
 ])
 def test_a_new_event_late_in_the_evening_is_suggested_for_tomorrow_evening(
         window: MainWindow, qtbot: Any, monkeypatch: pytest.MonkeyPatch, now: datetime, start: str,
