@@ -369,7 +369,7 @@ def test_m025_indexes_the_records_each_changeset_of_an_older_log_names(data_dir)
         reopened.close()
 
 
-def _rewind_to_ids_given_again(db: Database) -> None:
+def rewind_to_ids_given_again(db: Database) -> None:
     """The change log as m018 to m027 left it: `id INTEGER PRIMARY KEY`, no AUTOINCREMENT."""
     columns = "id, author, seq, hlc, prev, hash, ops, body, signature, head"
     with db.atomic():
@@ -395,7 +395,7 @@ def test_m028_keeps_every_changeset_under_its_id_and_never_gives_an_id_again(dat
     before_hash, path = group.replica.state_hash(), group.replica.database_path()
     group.close()
     old = Database(path)
-    _rewind_to_ids_given_again(old)
+    rewind_to_ids_given_again(old)
     whole = old.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall()
     top = whole[-1]
     with old.atomic():  # the schema before: the top row taken out and stored again takes its id again
