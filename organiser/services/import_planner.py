@@ -89,8 +89,11 @@ class ImportPlan:
             return (f"{self.source}: a backup of group '{b.group['name']}' with {plural(len(b.changes), 'change')} "
                     f"and {plural(sum(1 for r in b.records if not r.get('deleted')), 'record')}.")
         c = self.counts()
+        namesakes = sum(1 for i in self.items if i.reason == SAME_NAME_NOTE)
+        also = (f" {plural(namesakes, 'line')} to add named like a member already there: check "
+                f"{'it is' if namesakes == 1 else 'they are'} not the same person." if namesakes else "")
         return (f"{self.source}: {c[ADD]} to add, {c[UPDATE]} to update, {c[SKIP]} to skip, "
-                f"{c[INVALID]} invalid, {plural(len(self.duplicates), 'likely duplicate')}.")
+                f"{c[INVALID]} invalid, {plural(len(self.duplicates), 'likely duplicate')}.{also}")
 
     def blocked_message(self) -> str:
         bad = self.invalid

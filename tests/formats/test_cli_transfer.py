@@ -192,6 +192,8 @@ def test_a_line_named_like_a_member_is_added_with_a_note_to_check_it_is_not_them
     sheet.write_text("Name,Phone\nLi Wei,+86 10 1234 5678\nAmara Okafor,+44 7700 900123\n", encoding="utf-8")
     run = organiser(data, "import", sheet, "--dry-run")
     assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"{sheet}: 2 to add, 0 to update, 0 to skip, 0 invalid, 0 likely duplicates. "
+                                 "1 line to add named like a member already there: check it is not the same person.\n")
     assert "2 would be added:" in run.stdout
     assert ("line 2: Li Wei — a member with the same name already exists: check it is not the same person"
             in run.stdout)

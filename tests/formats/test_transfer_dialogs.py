@@ -520,3 +520,6 @@ def test_a_line_named_like_a_member_says_in_details_to_check_it_is_not_them(grou
     said = {name: (what, details) for what, _where, name, details in rows(dialog)}
     assert said["Li Wei"] == ("Add", "a member with the same name already exists: check it is not the same person")
     assert said["Amara Okafor"] == ("Add", "matches nothing already in the group: added as new")
+    assert reads(dialog.summary).startswith("google_contacts.csv: 3 to add, 0 to update, 0 to skip, 0 invalid, 0 "
+                                            "likely duplicates. 1 line to add named like a member already there: "
+                                            "check it is not the same person. ")
