@@ -183,7 +183,7 @@ class AgendaModel(LoadedOnce, LiveRows[AgendaRow], QAbstractListModel):
         self._init_loading()
         self._occurrence_rows: dict[str, list[str]] = {}  # repeating event id -> its row ids
         self._days: DayIndex | None = None  # built when the month grid asks, dropped on a change
-        self._repeats: RepeatsByDay | None = None  # of the month the grid shows; dropped with _days
+        self._repeats: RepeatsByDay | None = None  # of the weeks the grid shows; dropped with _days
 
     def _take(self, events: dict[str, Event]) -> None:
         self.events = events
