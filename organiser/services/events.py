@@ -49,6 +49,28 @@ class Event:
                    all_day=bool(v.get("all_day")))
 
 
+# A new event is suggested for tomorrow, an hour on from the hour it is now, so an organiser
+# entering events through the day gets different, plausible times. Late in the evening that gave
+# 23:00 to 01:00, and in the small hours 03:00: hours a group's assembly, door shift or social
+# never starts at. Outside DAYTIME_STARTS the suggestion is EVENING_START instead, when a group of
+# people with day jobs usually meets: tomorrow's after 20:00, and in the small hours this coming
+# evening's (the day that has just begun is the one people still call tomorrow until they have
+# slept). An event suggested until 20:00 ends, two hours later, by 22:00 the same evening.
+DAYTIME_STARTS = range(8, 21)  # hours a suggested start may fall on
+EVENING_START = time(19, 0)
+
+
+def suggested_start(now: datetime) -> datetime:
+    """When a new event starts unless the organiser says otherwise (see DAYTIME_STARTS)."""
+    hour = now.hour + 1
+    if hour < DAYTIME_STARTS.start:
+        return datetime.combine(now.date(), EVENING_START)
+    tomorrow = now.date() + timedelta(days=1)
+    if hour in DAYTIME_STARTS:
+        return datetime.combine(tomorrow, time(hour, 0))
+    return datetime.combine(tomorrow, EVENING_START)
+
+
 def _not_over(event: Event, cutoff: datetime) -> bool:
     """Whether the event, or a later occurrence of a repeating one, ends at or after `cutoff`."""
     if (event.end and _naive(event.end) >= cutoff) or event.start_dt >= cutoff:
@@ -253,4 +275,4 @@ def _naive(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=None)
 
 
-__all__ = ["Attendance", "Event", "Events", "Rsvp", "ValidationError"]
+__all__ = ["Attendance", "Event", "Events", "Rsvp", "ValidationError", "suggested_start"]

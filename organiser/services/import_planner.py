@@ -28,6 +28,7 @@ from organiser.store import queries
 from organiser.store.replica import LocalOp
 
 ADD, UPDATE, SKIP, INVALID = "add", "update", "skip", "invalid"
+SAME_NAME_NOTE = "a member with the same name already exists: check it is not the same person"
 
 
 @dataclass
@@ -88,8 +89,11 @@ class ImportPlan:
             return (f"{self.source}: a backup of group '{b.group['name']}' with {plural(len(b.changes), 'change')} "
                     f"and {plural(sum(1 for r in b.records if not r.get('deleted')), 'record')}.")
         c = self.counts()
+        namesakes = sum(1 for i in self.items if i.reason == SAME_NAME_NOTE)
+        also = (f" {plural(namesakes, 'line')} to add named like a member already there: check "
+                f"{'it is' if namesakes == 1 else 'they are'} not the same person." if namesakes else "")
         return (f"{self.source}: {c[ADD]} to add, {c[UPDATE]} to update, {c[SKIP]} to skip, "
-                f"{c[INVALID]} invalid, {plural(len(self.duplicates), 'likely duplicate')}.")
+                f"{c[INVALID]} invalid, {plural(len(self.duplicates), 'likely duplicate')}.{also}")
 
     def blocked_message(self) -> str:
         bad = self.invalid
@@ -216,12 +220,19 @@ class Planner:
         if match is None and self._plan_by_name(item, values, roles, skills):
             return
         if match is None:
-            self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id))
+            self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id),
+                                  reason=self._namesake_note(name))
         elif not self._skip_or_merge(item, match, why, values, roles, skills):
             match_name = match.values.get("name") or ""
             self._plan_new_person(item, Person(None, values, roles, skills, new_id=new_id),
                                   duplicate_of=match_name,
                                   reason=f"likely duplicate of {match_name} ({why}); not merged")
+
+    def _namesake_note(self, name: str) -> str:
+        """Why a line added beside a member of the same name deserves a look: a name alone never
+        makes a match (two people can share one), but the organiser should check it is not the same
+        person with a new email or phone. Empty when no member is called that."""
+        return SAME_NAME_NOTE if self.by_name.get(plain(name.strip())) else ""
 
     def _plan_by_name(self, item: ParsedItem, values: Mapping[str, Any], roles: list[str],
                       skills: list[str]) -> bool:

@@ -159,3 +159,41 @@ def take_out_heads(db: Database) -> None:
                 headed.append((head, stored, local_id))
         conn.executemany("UPDATE change_log SET head = ?, ops = ? WHERE id = ?", headed)
         after = chunk[-1][0]
+
+
+# m028: a change log id is never given again. Without AUTOINCREMENT, SQLite gives a new row the
+# highest id held + 1, so changesets taken back from the top of the log (a removal's withdrawal,
+# stubs set aside) had their ids given again to the next ones stored; whoever reads the log by id
+# (the window's watch of what another process stored, the history's index) took those for read.
+M028_TABLE = """CREATE TABLE change_log_m028 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        author TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        hlc INTEGER NOT NULL,
+        prev TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        ops TEXT,
+        body BLOB,
+        signature BLOB NOT NULL,
+        head TEXT CHECK (head IS NULL OR ops IS NOT NULL),
+        UNIQUE (author, seq),
+        CHECK ((ops IS NULL) <> (body IS NULL))
+    )"""
+_COLUMNS = "id, author, seq, hlc, prev, hash, ops, body, signature, head"
+
+
+def ids_never_given_again(db: Database) -> None:
+    """m028: the change log copied into a table whose ids only grow (AUTOINCREMENT), ids kept;
+    the `changes` view and the history index's trigger made again over it."""
+    from organiser.store.mentions import SCHEMA as MENTIONS_SCHEMA
+
+    conn = db.conn
+    conn.execute("DROP VIEW changes")  # its triggers go with it
+    conn.execute("DROP TRIGGER IF EXISTS change_log_deleted_unindexes")  # not fired by the copy's drop
+    conn.execute(M028_TABLE)
+    conn.execute(f"INSERT INTO change_log_m028 ({_COLUMNS}) SELECT {_COLUMNS} FROM change_log ORDER BY id")
+    conn.execute("DROP TABLE change_log")
+    conn.execute("ALTER TABLE change_log_m028 RENAME TO change_log")
+    for statement in VIEW[1:]:
+        conn.execute(statement)
+    conn.execute(MENTIONS_SCHEMA[1])

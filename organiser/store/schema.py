@@ -160,5 +160,15 @@ def m027_erasure_refused(db: Database) -> None:
     create(db)
 
 
+@migrations()
+def m028_change_log_ids_never_given_again(db: Database) -> None:
+    # Changesets taken back from the top of the change log had their ids given to the next ones
+    # stored, and readers going on from the last id they read (the window's watch of what another
+    # process stored) missed those: ids now only grow (store/changelog.py).
+    from organiser.store.changelog import ids_never_given_again
+
+    ids_never_given_again(db)
+
+
 def migrate(db: Database) -> None:
     migrations.apply(db)

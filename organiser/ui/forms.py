@@ -26,7 +26,7 @@ from organiser.core.records import KINDS, validate
 from organiser.core.working_groups import WORKING_GROUP_PREFIX, is_working_group, working_group_name
 from organiser.services import clock
 from organiser.services.clock import local_tz_name
-from organiser.services.events import Event
+from organiser.services.events import Event, suggested_start
 from organiser.services.group import Group
 from organiser.services.members import Member
 from organiser.services.tasks import STATUSES, Task
@@ -356,7 +356,7 @@ class EventForm(RecordForm):
         self.description.setFixedHeight(110)
         self._start_shown = self.start.dateTime()
         self.start.dateTimeChanged.connect(self._move_end_with_start)
-        start = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=1)
+        start = suggested_start(clock.now())
         self.set_values({"title": "", "start": start.isoformat(timespec="minutes"), "end": None,
                          "tz": local_tz_name(), "location": "", "capacity": None, "status": "scheduled",
                          "description": ""})

@@ -68,9 +68,7 @@ class StoreWatch(QObject):
         if version == self._version:
             return
         db = self.group.db
-        top = last_change(db)
-        if top < self._after:  # changesets taken back (a removal's withdrawal): their ids come again
-            self._after = top
+        top = last_change(db)  # ids only grow (m028), so all that is new lies above self._after
         written = written_after(db, self._after, self._take_ours())
         self._after = written.upto
         if written.upto >= top:  # else the rest at the next turn of the loop, version not yet taken

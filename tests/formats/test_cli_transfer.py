@@ -182,3 +182,19 @@ def test_exporting_onto_a_folder_exits_2_and_leaves_no_copy_of_the_members_besid
     assert not (tmp_path / "members.part").exists()  # no copy of the list beside the folder
     assert (run.returncode, run.stderr.strip()) == (
         2, f"organiser: {folder} is a folder: name a file in it, e.g. {folder / 'export'}.")
+
+
+def test_a_line_named_like_a_member_is_added_with_a_note_to_check_it_is_not_them(data, tmp_path):
+    """Li Wei is in the group; the union's sheet has a Li Wei with another phone. A name alone never
+    matches (two people can share one), so the line is added, and the plan says to check it."""
+    assert organiser(data, "member", "add", "--name", "Li Wei", "--phone", "+44 7700 900999").returncode == 0
+    sheet = tmp_path / "contacts.csv"
+    sheet.write_text("Name,Phone\nLi Wei,+86 10 1234 5678\nAmara Okafor,+44 7700 900123\n", encoding="utf-8")
+    run = organiser(data, "import", sheet, "--dry-run")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"{sheet}: 2 to add, 0 to update, 0 to skip, 0 invalid, 0 likely duplicates. "
+                                 "1 line to add named like a member already there: check it is not the same person.\n")
+    assert "2 would be added:" in run.stdout
+    assert ("line 2: Li Wei — a member with the same name already exists: check it is not the same person"
+            in run.stdout)
+    assert "line 3: Amara Okafor\n" in run.stdout  # nobody else is called that: no note

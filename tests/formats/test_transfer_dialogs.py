@@ -507,3 +507,19 @@ def test_each_line_to_be_added_says_why_in_details_not_an_empty_cell(group: Grou
     said = {name: (what, details) for what, _where, name, details in rows(dialog)}
     assert said["Amara Okafor"] == ("Add", "matches nothing already in the group: added as new")
     assert said["Li Wei"] == ("Add", "matches nothing already in the group: added as new")
+
+
+def test_a_line_named_like_a_member_says_in_details_to_check_it_is_not_them(group: Group, qtbot: Any) -> None:
+    """The group has a Li Wei; the contacts have a Li Wei with a phone the group does not know. A name
+    alone never matches, so the line is added, and Details said only that it matches nothing, as if
+    nobody in the group were called that."""
+    group.members.add("Li Wei", phones=["+44 7700 900999"])
+    dialog = open_import_dialog(None, group)
+    qtbot.addWidget(dialog)
+    typed_and_planned(dialog, qtbot, FIXTURES / "google_contacts.csv")
+    said = {name: (what, details) for what, _where, name, details in rows(dialog)}
+    assert said["Li Wei"] == ("Add", "a member with the same name already exists: check it is not the same person")
+    assert said["Amara Okafor"] == ("Add", "matches nothing already in the group: added as new")
+    assert reads(dialog.summary).startswith("google_contacts.csv: 3 to add, 0 to update, 0 to skip, 0 invalid, 0 "
+                                            "likely duplicates. 1 line to add named like a member already there: "
+                                            "check it is not the same person. ")

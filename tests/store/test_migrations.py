@@ -8,7 +8,7 @@ import pytest
 from sqlite_utils import Database
 
 from organiser.services.group import create_group, open_group
-from organiser.store import changelog
+from organiser.store import changelog, mentions
 from organiser.store.database import connect
 from organiser.store.datadir import DB_NAME
 from organiser.store.schema import migrations
@@ -365,5 +365,60 @@ def test_m025_indexes_the_records_each_changeset_of_an_older_log_names(data_dir)
         assert [w.to_json() for w in reopened.history.of_record(event)] == history
         reopened.events.edit(event, location="Church hall")  # what comes next is indexed when history asks
         assert [w.value for w in reopened.history.of_record(event)][-1] == "Church hall"
+    finally:
+        reopened.close()
+
+
+def rewind_to_ids_given_again(db: Database) -> None:
+    """The change log as m018 to m027 left it: `id INTEGER PRIMARY KEY`, no AUTOINCREMENT."""
+    columns = "id, author, seq, hlc, prev, hash, ops, body, signature, head"
+    with db.atomic():
+        db.execute("DROP VIEW changes")
+        db.execute("DROP TRIGGER change_log_deleted_unindexes")
+        db.execute(changelog.M017_SCHEMA[0].replace("CREATE TABLE change_log", "CREATE TABLE change_log_before"))
+        db.execute(changelog.HEAD_COLUMN.replace("change_log", "change_log_before"))
+        db.execute(f"INSERT INTO change_log_before ({columns}) SELECT {columns} FROM change_log")
+        db.execute("DROP TABLE change_log")
+        db.execute("DELETE FROM sqlite_sequence WHERE name = 'change_log'")
+        db.execute("ALTER TABLE change_log_before RENAME TO change_log")
+        for statement in changelog.VIEW[1:]:
+            db.execute(statement)
+        db.execute(mentions.SCHEMA[1])
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm028_change_log_ids_never_given_again'")
+
+
+def test_m028_keeps_every_changeset_under_its_id_and_never_gives_an_id_again(data_dir):
+    group = create_group(data_dir, "Tenants Union", "door laptop")
+    ana = group.members.add("Ana Okafor", emails=["ana@example.org"])
+    group.events.add("Rent strike meeting", "2026-12-03T19:00")
+    group.members.edit(ana.id, notes="called")
+    before_hash, path = group.replica.state_hash(), group.replica.database_path()
+    group.close()
+    old = Database(path)
+    rewind_to_ids_given_again(old)
+    whole = old.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall()
+    top = whole[-1]
+    with old.atomic():  # the schema before: the top row taken out and stored again takes its id again
+        old.execute("DELETE FROM changes WHERE id = ?", [top[0]])
+        old.execute(f"INSERT INTO changes ({CHANGE_COLUMNS[4:]}) VALUES (?, ?, ?, ?, ?, ?, ?)", list(top[1:]))
+    assert old.execute("SELECT max(id) FROM change_log").fetchone() == (top[0],)
+    old.close()
+
+    db = connect(path)  # runs m028
+    assert migrations.pending(db) == []
+    assert db.execute(f"SELECT {CHANGE_COLUMNS} FROM changes ORDER BY id").fetchall() == whole
+    mentions.catch_up(db)
+    with db.atomic():
+        db.execute("DELETE FROM changes WHERE id = ?", [top[0]])
+        db.execute(f"INSERT INTO changes ({CHANGE_COLUMNS[4:]}) VALUES (?, ?, ?, ?, ?, ?, ?)", list(top[1:]))
+    assert db.execute("SELECT max(id) FROM change_log").fetchone() == (top[0] + 1,)
+    assert mentions.indexed_upto(db) == top[0] - 1  # the history's index still hears of deletes
+    db.close()
+
+    reopened = open_group(data_dir)
+    try:
+        assert reopened.replica.state_hash() == before_hash
+        reopened.members.add("Chen Haddad")
+        assert reopened.db.execute("SELECT max(id) FROM change_log").fetchone() == (top[0] + 2,)
     finally:
         reopened.close()

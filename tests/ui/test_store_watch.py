@@ -115,3 +115,33 @@ def test_a_form_being_typed_in_keeps_what_was_typed_when_the_command_line_change
     assert seen["name"] == "Typed Before The Change"
     assert seen["notes"] == "moved to the east branch"
     assert window.group.members.get(target.id).notes == "moved to the east branch"
+
+
+def test_a_member_added_after_changesets_were_taken_back_from_the_top_of_the_log_shows(
+        two_devices: tuple[Group, Group], qtbot: Any, tmp_path: Path) -> None:
+    """The door laptop's window shows Bea, whom `serve` (another process) brought from the minutes
+    laptop. `serve` then takes that changeset back, the newest in the log (as a removal's withdrawal
+    does: store/membership.py), and the command line adds Zadie, all between two looks of the watch.
+    SQLite gave Zadie's changeset the id Bea's had, at or below the last the watch had read: the
+    window never showed her."""
+    door, minutes = two_devices
+    window = MainWindow(door, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    minutes.members.add("Bea Lin")
+    serve = open_group(data_dir(door), door.id)  # its own connection and bus, as `serve` has
+    try:
+        serve.replica.apply(minutes.replica.changes_since(serve.replica.version_vector()))
+        look(window)
+        qtbot.waitUntil(lambda: "Bea Lin" in members_listed(window), timeout=3000)
+        with serve.db.atomic():
+            serve.db.execute("DELETE FROM changes WHERE author = ? AND seq > ?",
+                             [minutes.device_id, minutes.replica.version_vector()[minutes.device_id] - 1])
+    finally:
+        serve.close()
+    code, _out, err = cli_in_process(data_dir(door), "member", "add", "--name", "Zadie Quist")
+    assert code == 0, err
+    look(window)
+    qtbot.waitUntil(lambda: "Zadie Quist" in members_listed(window), timeout=3000)
+    window.close()
