@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QWidget,
@@ -22,6 +21,7 @@ from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
 from organiser.ui.colours import error_red
 from organiser.ui.models.name_order import name_order
+from organiser.ui.spoken import SpokenRefusal
 from organiser.ui.wording import people_words
 
 
@@ -30,8 +30,7 @@ class _Form(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout(self)
-        self.error = QLabel("")
-        self.error.setAccessibleName("Problem")
+        self.error = SpokenRefusal()
         self.error.setStyleSheet(f"color: {error_red(self.palette())}")
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
