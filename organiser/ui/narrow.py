@@ -148,6 +148,18 @@ class Columns(QSplitter):
         """Side by side or stacked, by the width of the scroll area the columns stand in."""
         scroll.viewport().installEventFilter(self)
 
+    def least_width(self) -> int:
+        """The narrowest the columns can stand: one under another, as wide as the widest."""
+        shown = [self.widget(n) for n in range(self.count()) if not self.widget(n).isHidden()]
+        return max((max(column.minimumSizeHint().width(), column.minimumWidth()) for column in shown), default=0)
+
+    @guarded
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """Stacked, never side by side: what holds the columns may be made that narrow, and they
+        stack when it is (Events in a scroll area that asks for its content's least width: side
+        by side, it held the window at 681 points, past a 1280x800 screen at 200 %)."""
+        return QSize(self.least_width(), super().minimumSizeHint().height())
+
     def width_side_by_side(self) -> int:
         shown = [self.widget(n) for n in range(self.count()) if not self.widget(n).isHidden()]
         least = sum(max(column.minimumSizeHint().width(), column.minimumWidth()) for column in shown)
