@@ -421,7 +421,10 @@ class EventDetail(QWidget):
                 self.group.events.undo_checkin(self.shown_event.id, member_id)
             except OrganiserError as exc:
                 show_error(self, "Cannot undo the check-in", exc)
+                return
             self._update_day_note()  # the only check-in on the wrong day undone: the note goes with it
+            # said and shown, as the check-in was: the status bar went on saying "Checked in …"
+            self.status.emit(f"Check-in of {self.rsvps.names.get(member_id)} undone.")
         else:
             self.checkin(member_id)
 

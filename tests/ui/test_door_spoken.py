@@ -47,7 +47,7 @@ def test_the_not_today_note_is_said_as_it_appears_after_a_check_in(window: MainW
     assert "Checked in Ana López." in said
 
 
-def test_undo_check_in_takes_the_not_today_note_away(window: MainWindow, qtbot: Any) -> None:
+def test_undo_check_in_takes_the_not_today_note_away(window: MainWindow, qtbot: Any, said: list[str]) -> None:
     """Checked in on the wrong day by mistake, and undone: the red note said a check-in was
     recorded with today's date, of a check-in there no longer was."""
     group = window.group
@@ -61,6 +61,8 @@ def test_undo_check_in_takes_the_not_today_note_away(window: MainWindow, qtbot: 
     click(qtbot, detail.checkin_button)
     assert detail.count.text().startswith("0 checked in")
     assert not detail.day_note.isVisible()
+    assert window.statusBar().currentMessage() == "Check-in of Ana López undone."
+    assert said[-1] == "Check-in of Ana López undone."
 
 
 def test_the_walk_in_note_and_the_walk_ins_refused_contact_are_said(window: MainWindow, qtbot: Any,
