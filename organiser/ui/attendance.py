@@ -36,6 +36,7 @@ from organiser.ui.clipboard import copy_privately
 from organiser.ui.file_choice import file_to_save
 from organiser.ui.models.events import time_range
 from organiser.ui.models.name_order import name_order
+from organiser.ui.spoken import SpokenRefusal
 from organiser.ui.widgets import error_colour, size_on_screen
 from organiser.ui.wording import people_words
 
@@ -65,7 +66,7 @@ class WalkInDialog(QDialog):
         self.contact.setPlaceholderText("optional: an email address or a phone number")
         self.consent = QCheckBox("They agree to be contacted about the group's events")
         self.consent.setAccessibleName("Consent to be contacted")
-        self.error = QLabel()
+        self.error = SpokenRefusal()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {error_colour(self)};")
         self.error.hide()

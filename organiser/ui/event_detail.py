@@ -37,6 +37,7 @@ from organiser.ui.models.live import ID_ROLE, ROW_ROLE
 from organiser.ui.models.tasks import TaskCache, TaskTableModel
 from organiser.ui.narrow import headings_whole
 from organiser.ui.row_choice import follow_selection, open_on_double_click_or_return
+from organiser.ui.spoken import say_when_shown
 from organiser.ui.widgets import AnswerButtons, Banner, EmptyHint, RecordPicker, error_colour
 from organiser.ui.wording import as_typed
 
@@ -264,10 +265,10 @@ class EventDetail(QWidget):
         day = meets_on_another_day(event, today) if event is not None else None
         at_the_door = event is not None and day is not None and (day < today or any(
             r.checked_in_at for r in self.group.events.rsvps(event.id)))
-        self.day_note.setVisible(at_the_door)
-        if event is not None and day is not None:
-            self.day_note.setText(f"{event.title} is on {day_text(day, '%A %-d %B %Y')}, not today: a check-in "
-                                  "here is recorded with today's date and time.")
+        words = "" if event is None or day is None else (
+            f"{event.title} is on {day_text(day, '%A %-d %B %Y')}, not today: a check-in here is recorded with "
+            "today's date and time.")
+        say_when_shown(self.day_note, words, at_the_door)  # said as it appears: a red line Orca did not read
 
     def checkin(self, member_id: str) -> bool:
         self._update_day_note()  # a pane left open past midnight
@@ -420,6 +421,10 @@ class EventDetail(QWidget):
                 self.group.events.undo_checkin(self.shown_event.id, member_id)
             except OrganiserError as exc:
                 show_error(self, "Cannot undo the check-in", exc)
+                return
+            self._update_day_note()  # the only check-in on the wrong day undone: the note goes with it
+            # said and shown, as the check-in was: the status bar went on saying "Checked in …"
+            self.status.emit(f"Check-in of {self.rsvps.names.get(member_id)} undone.")
         else:
             self.checkin(member_id)
 

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -50,7 +49,7 @@ from organiser.ui.loader import BackgroundReader
 from organiser.ui.models.events import DAY_ROLE, IS_DAY_ROLE, AgendaModel, showings, time_range
 from organiser.ui.models.live import ID_ROLE
 from organiser.ui.models.tasks import TaskCache
-from organiser.ui.narrow import UpAndDown
+from organiser.ui.narrow import Columns, UpAndDown
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
 from organiser.ui.row_choice import open_on_double_click_or_return
@@ -203,12 +202,13 @@ class EventsView(QWidget):
         self.detail.editRequested.connect(self.edit_event)
         self.detail.deleteRequested.connect(self.delete_event)
         self.detail.status.connect(self.status)
-        split = QSplitter()
+        # Side by side where they fit, the agenda above the event where they do not (a 1280x800
+        # laptop at 200 % is 640 points wide: side by side they need some 550 beside the sidebar).
+        split = Columns()
         split.addWidget(left)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setChildrenCollapsible(False)
         left.setMinimumWidth(232)  # with the sidebar, the detail and a scroll bar, the window fits 683 points (200 %)
         for label in self.detail.findChildren(QLabel):
             if label.wordWrap() and not isinstance(label, EmptyHint):
@@ -217,7 +217,9 @@ class EventsView(QWidget):
         # note and the walk-in's Register… were crushed to a sliver, and the window went past the
         # screen's bottom edge with the status bar.
         layout = QVBoxLayout(self)
-        layout.addWidget(UpAndDown(split))
+        scroll = UpAndDown(split)
+        split.follow(scroll)
+        layout.addWidget(scroll)
         if bridge is not None:
             # while another view is open, changes wait until this one is shown again
             bridge.recordsChanged.connect(WhileShown(self, self.on_records_changed))

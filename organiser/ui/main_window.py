@@ -404,6 +404,10 @@ class MainWindow(QMainWindow):
     # ---- status bar -----------------------------------------------------------------------------
 
     def show_message(self, text: str) -> None:
+        if text and text == self.statusBar().currentMessage():
+            # The same again (a vote refused a second time): Qt signals no change, and the
+            # person on a screen reader heard nothing of the second try.
+            self._say_message(text)
         self.statusBar().showMessage(text, 8000)
 
     def _say_message(self, text: str) -> None:

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QWidget,
@@ -22,6 +21,8 @@ from organiser.services.proposals import Proposal
 from organiser.services.tasks import Task
 from organiser.ui.colours import error_red
 from organiser.ui.models.name_order import name_order
+from organiser.ui.narrow import ElidedCombo
+from organiser.ui.spoken import SpokenRefusal
 from organiser.ui.wording import people_words
 
 
@@ -30,8 +31,7 @@ class _Form(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout(self)
-        self.error = QLabel("")
-        self.error.setAccessibleName("Problem")
+        self.error = SpokenRefusal()
         self.error.setStyleSheet(f"color: {error_red(self.palette())}")
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -134,7 +134,9 @@ class NewProposalDialog(_Form):
         self.form.addRow("&Kind", self.kind)
         self.options = self._line("&Options", placeholder="comma-separated, for a vote or a show of hands")
         self.quorum = self._line("&Quorum", placeholder="a number (12) or a share (50%)")
-        self.voters = QComboBox()  # in words; the service takes checked-in, all or role:NAME
+        # in words; the service takes checked-in, all or role:NAME. No wider than the kinds above
+        # it: a working group's long name is cut with "…", whole in the list and the tooltip.
+        self.voters = ElidedCombo(at_most=max((self.kind.itemText(n) for n in range(self.kind.count())), key=len))
         self.voters.setAccessibleName("Who votes")
         self.voters.addItem("Those checked in at the door", "checked-in")
         self.voters.addItem("Every member", "all")

@@ -72,9 +72,9 @@ class MembersView(QWidget):
         self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self.go_to_found)
         self.search.installEventFilter(self)  # Down, as Return: on to the first found
-        self.role = QComboBox()
+        self.role = ElidedCombo(at_most="All working groups")  # a long role or group's name is cut with "…"
         self.role.setAccessibleName("Filter by role")
-        self.working_group = QComboBox()
+        self.working_group = ElidedCombo(at_most="All working groups")
         self.working_group.setAccessibleName("Filter by working group")
         self.role.activated.connect(lambda _i: self.model.set_filter(role=self.role.currentData() or ""))
         self.working_group.activated.connect(

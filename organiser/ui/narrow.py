@@ -148,6 +148,18 @@ class Columns(QSplitter):
         """Side by side or stacked, by the width of the scroll area the columns stand in."""
         scroll.viewport().installEventFilter(self)
 
+    def least_width(self) -> int:
+        """The narrowest the columns can stand: one under another, as wide as the widest."""
+        shown = [self.widget(n) for n in range(self.count()) if not self.widget(n).isHidden()]
+        return max((max(column.minimumSizeHint().width(), column.minimumWidth()) for column in shown), default=0)
+
+    @guarded
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        """Stacked, never side by side: what holds the columns may be made that narrow, and they
+        stack when it is (Events in a scroll area that asks for its content's least width: side
+        by side, it held the window at 681 points, past a 1280x800 screen at 200 %)."""
+        return QSize(self.least_width(), super().minimumSizeHint().height())
+
     def width_side_by_side(self) -> int:
         shown = [self.widget(n) for n in range(self.count()) if not self.widget(n).isHidden()]
         least = sum(max(column.minimumSizeHint().width(), column.minimumWidth()) for column in shown)
@@ -180,9 +192,31 @@ class ElidedCombo(QComboBox):
     pane at 150 %). The tooltip shows the choice as typed: a tooltip renders what it takes for
     markup, and titles and names come from peers."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, at_most: str = "") -> None:
+        """`at_most`: the combo asks for no more width than this text shows in; a longer choice
+        is cut with "…" (the list, when open, shows each whole). A working group's long name in
+        Members' filter, or in who votes on a proposal, made the window or the dialog wider than
+        a 1280x800 screen at 150 %."""
         super().__init__(parent)
+        self.at_most = at_most
         self.currentTextChanged.connect(lambda text: self.setToolTip(as_typed(text)))
+
+    def _capped(self, hint: QSize) -> QSize:
+        if not self.at_most:
+            return hint
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        words = QSize(self.fontMetrics().horizontalAdvance(self.at_most), self.fontMetrics().height())
+        cap = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, words, self).width()
+        return QSize(min(hint.width(), cap), hint.height())
+
+    @guarded
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return self._capped(super().sizeHint())
+
+    @guarded
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return self._capped(super().minimumSizeHint())
 
     def shown_text(self) -> str:
         """The choice as drawn: whole when it fits, else cut with "…"."""

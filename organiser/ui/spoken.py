@@ -66,3 +66,29 @@ class SpokenLabel(QLabel):
         super().setText(text)
         if changed:
             voice.say(self, text)
+
+
+class SpokenRefusal(QLabel):
+    """A form's refusal, in red under its fields (a walk-in's email that cannot be read, a quorum
+    past 100 %): said each time it is put up, over what was being read, since the person pressed
+    OK again and should hear why nothing happened. Shown only, Orca said nothing and the dialog
+    seemed not to answer. Emptied as the field is put right: nothing said."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Problem")
+
+    @guarded
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        super().setText(text)
+        voice.say(self, text, urgent=True)
+
+
+def say_when_shown(note: QLabel, text: str, shown: bool) -> None:
+    """Show or hide a note that stays up while it holds (the door's "not today"), saying it as
+    it appears or changes, not again each time the pane is refreshed with it already up."""
+    said_before = not note.isHidden() and note.text() == text
+    note.setText(text)
+    note.setVisible(shown)
+    if shown and not said_before:
+        voice.say(note, text)

@@ -44,7 +44,7 @@ from organiser.ui.models.tasks import (
     TaskTableModel,
     due_words,
 )
-from organiser.ui.narrow import headings_whole
+from organiser.ui.narrow import ButtonRow, headings_whole
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
 from organiser.ui.row_choice import (
@@ -189,18 +189,14 @@ class TasksView(QWidget):
         self.search.setAccessibleName("Search tasks")
         with_clear_button(self.search)
         self.search.textChanged.connect(lambda _t: self.apply_filters())
-        filters = QHBoxLayout()
-        filters.addWidget(QLabel("Assigned to"))
-        filters.addWidget(self.assignee, 2)
-        filters.addWidget(self.status_filter, 1)
-        filters.addWidget(self.due, 1)
-        filters.addWidget(QLabel("Event"))
-        filters.addWidget(self.event_picker, 2)
-        filters.addWidget(self.mine)
+        # The filters go onto more lines where one is too narrow for them (a 1280x800 laptop at
+        # 200 %: on one line they held the window at 652 points, wider than the 640 it has).
+        filters = ButtonRow(_labelled("Assigned to", self.assignee), self.status_filter, self.due,
+                            _labelled("Event", self.event_picker), self.mine)
         list_page = QWidget()
         list_layout = QVBoxLayout(list_page)
         list_layout.addWidget(self.search)
-        list_layout.addLayout(filters)
+        list_layout.addWidget(filters)
         list_layout.addWidget(self.table, 1)
 
         self.tabs = QTabWidget()
@@ -417,3 +413,15 @@ class TasksView(QWidget):
         if self.tabs.currentIndex() == 1:
             return self.table
         return next((c.view for c in self.columns.values() if c.model.row_of(task_id) >= 0), None)
+
+
+def _labelled(words: str, field: QWidget) -> QWidget:
+    """A filter field with its label before it, kept together on a line."""
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    label = QLabel(words)
+    label.setBuddy(field)
+    row.addWidget(label)
+    row.addWidget(field, 1)
+    return pair

@@ -1,0 +1,116 @@
+"""What the door and the meeting show after a check-in or a vote is said to a screen reader
+(Orca), as the status bar's messages are: a host who cannot see the red note under the name
+field heard nothing of it. And the "not today" note goes with the check-in it was about."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from organiser.ui.main_window import MainWindow
+from organiser.ui.spoken import voice
+from tests.ui.conftest import choose, click, click_row, open_event, reads, with_modal
+from tests.ui.test_small_screens import click_view
+
+
+@pytest.fixture
+def said() -> Iterator[list[str]]:
+    """Every sentence sent to the screen reader while the test runs."""
+    heard: list[str] = []
+    voice.said.connect(heard.append)
+    yield heard
+    voice.said.disconnect(heard.append)
+
+
+def type_at_door(qtbot: Any, window: MainWindow, text: str) -> None:
+    """Click the door's name field, type, press Return."""
+    field = window.events_view.detail.checkin_search
+    click(qtbot, field)
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_the_not_today_note_is_said_as_it_appears_after_a_check_in(window: MainWindow, qtbot: Any,
+                                                                   said: list[str]) -> None:
+    """The clock is frozen on Thursday 26 November 2026 (tests/conftest.py): the social is tomorrow."""
+    group = window.group
+    group.members.add("Ana López")
+    tomorrow = group.events.add("Winter social", "2026-11-27T18:00")
+    detail = window.events_view.detail
+    open_event(qtbot, window, tomorrow.id)
+    type_at_door(qtbot, window, "Ana")
+    assert detail.day_note.isVisible()
+    assert reads(detail.day_note) in said
+    assert "Checked in Ana López." in said
+
+
+def test_undo_check_in_takes_the_not_today_note_away(window: MainWindow, qtbot: Any, said: list[str]) -> None:
+    """Checked in on the wrong day by mistake, and undone: the red note said a check-in was
+    recorded with today's date, of a check-in there no longer was."""
+    group = window.group
+    group.members.add("Ana López")
+    tomorrow = group.events.add("Winter social", "2026-11-27T18:00")
+    detail = window.events_view.detail
+    open_event(qtbot, window, tomorrow.id)
+    type_at_door(qtbot, window, "Ana")
+    assert detail.day_note.isVisible()
+    qtbot.waitUntil(lambda: detail.checkin_button.text().replace("&", "") == "Undo check-in", timeout=2000)
+    click(qtbot, detail.checkin_button)
+    assert detail.count.text().startswith("0 checked in")
+    assert not detail.day_note.isVisible()
+    assert window.statusBar().currentMessage() == "Check-in of Ana López undone."
+    assert said[-1] == "Check-in of Ana López undone."
+
+
+def test_the_walk_in_note_and_the_walk_ins_refused_contact_are_said(window: MainWindow, qtbot: Any,
+                                                                    said: list[str]) -> None:
+    group = window.group
+    social = group.events.add("Door social", "2031-03-01T18:00", location="Hall")
+    open_event(qtbot, window, social.id)
+    detail = window.events_view.detail
+    type_at_door(qtbot, window, "Maria Lopez")
+    assert "Nobody called “Maria Lopez” is in the directory." in said
+    refusals: list[str] = []
+
+    def register(dialog: Any) -> None:
+        click(qtbot, dialog.contact)
+        qtbot.keyClicks(dialog.contact, "maria@example")
+        ok = next(b for b in dialog.buttons.buttons() if b.text().startswith("&Register"))
+        click(qtbot, ok)
+        refusals.append(dialog.error.text())
+        click(qtbot, ok)  # again, unchanged: said again, as it is shown again
+        refusals.append(dialog.error.text())
+        qtbot.keyClicks(dialog.contact, ".org")
+        click(qtbot, ok)
+
+    with_modal(lambda: click(qtbot, detail.door_banner.buttons[0]), register)
+    assert refusals == ["'maria@example' is not a valid email address."] * 2
+    assert said.count("'maria@example' is not a valid email address.") == 2
+    assert "Checked in Maria Lopez." in said
+
+
+def test_a_refused_vote_is_said_each_time_it_is_refused(evening: MainWindow, qtbot: Any, said: list[str]) -> None:
+    """Someone not in the working group the proposal is for, picked by mistake: the refusal
+    showed under the tally and in the status bar, and was said the first time only (the status
+    bar says a message once while it shows)."""
+    window = evening
+    group = window.group
+    event_id = window.events_view.current_id()
+    quentin = group.members.add("Quentin Newcomer")
+    group.events.checkin(event_id, quentin.id)
+    group.proposals.add(event_id, "Repaint the stairwell", "consent", voters="role:working group: Housing")
+    click_view(window, qtbot, "meeting")
+    view = window.meeting_view.decisions
+    qtbot.waitUntil(lambda: any(p.title == "Repaint the stairwell" for p, _t in view.proposals.rows), timeout=3000)
+    row = next(n for n, (p, _t) in enumerate(view.proposals.rows) if p.title == "Repaint the stairwell")
+    click_row(qtbot, view.proposal_view, row)
+    qtbot.waitUntil(lambda: view.voter.findText("Quentin Newcomer") >= 0, timeout=3000)
+    choose(qtbot, view.voter, "Quentin Newcomer")
+    click(qtbot, view.vote_button)
+    refusal = next(text for text in said if "Quentin Newcomer may not vote" in text)
+    assert "may not vote" in reads(view.tally_label)
+    click(qtbot, view.vote_button)
+    assert said.count(refusal) == 2
