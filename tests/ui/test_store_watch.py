@@ -57,7 +57,7 @@ def test_a_device_removed_with_the_command_line_leaves_the_open_windows_list(
     code, _out, err = cli_in_process(data_dir(window.group), "device", "remove", "minutes laptop")
     assert code == 0, err
     look(window)
-    qtbot.waitUntil(lambda: devices_listed(window) == ["door laptop (this device)"], timeout=3000)
+    qtbot.waitUntil(lambda: devices_listed(window) == ["door laptop (this laptop)"], timeout=3000)
 
 
 def test_a_member_added_with_the_command_line_shows_in_the_open_directory(window: MainWindow, qtbot: Any) -> None:
@@ -111,7 +111,7 @@ def test_a_form_being_typed_in_keeps_what_was_typed_when_the_command_line_change
         dialog.reject()
 
     with_modal(lambda: click(qtbot, view.edit_button), type_then_hear_of_the_change)
-    assert seen["banner"].startswith("Someone on another device just changed")
+    assert seen["banner"].startswith("Someone on another laptop just changed")
     assert seen["name"] == "Typed Before The Change"
     assert seen["notes"] == "moved to the east branch"
     assert window.group.members.get(target.id).notes == "moved to the east branch"
