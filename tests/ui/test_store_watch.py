@@ -115,3 +115,31 @@ def test_a_form_being_typed_in_keeps_what_was_typed_when_the_command_line_change
     assert seen["name"] == "Typed Before The Change"
     assert seen["notes"] == "moved to the east branch"
     assert window.group.members.get(target.id).notes == "moved to the east branch"
+
+
+def test_what_a_removal_on_the_command_line_takes_back_leaves_the_open_members_list(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path) -> None:
+    """An admin beside the open window types `organiser device remove … --undo-since`: the list of
+    laptops lost the removed one, but Members still showed the member it had added and the name it
+    had changed, until something else made the list read them again."""
+    from tests.conftest import sync_pair
+
+    a, b = two_devices
+    carmen = a.members.add("Carmen Berg").id
+    sync_pair(a, b)
+    b.members.add("Zed Added By The Mole")
+    b.members.edit(carmen, name="Carmen Renamed By The Mole")
+    sync_pair(a, b)
+    window = MainWindow(a, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: members_listed(window) == ["Carmen Renamed By The Mole", "Zed Added By The Mole"],
+                    timeout=3000)
+    code, _out, err = cli_in_process(data_dir(a), "device", "remove", "minutes laptop",
+                                     "--undo-since", "2020-01-01T00:00")
+    assert code == 0, err
+    look(window)
+    qtbot.waitUntil(lambda: members_listed(window) == ["Carmen Berg"], timeout=3000)
+    assert window.members_view.count.text() == "1 member"
+    window.close()
