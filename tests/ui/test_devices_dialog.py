@@ -111,7 +111,7 @@ def test_after_removing_a_laptop_the_admin_sees_which_laptops_have_not_heard_yet
     assert said.startswith("'stolen laptop' was removed on ")
     # in the words of the sentence above it ("was here at 17:48 on 2 December"), not 2026-12-02 17:36
     assert re.match(r"'stolen laptop' was removed on \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d: ", said), said
-    assert "heard by door laptop; not known to have heard: minutes laptop (never seen here). Until a device " \
+    assert "heard by door laptop; not known to have heard: minutes laptop (never seen here). Until a laptop " \
            "hears, it still exchanges with the removed one" in said
     # The minutes laptop meets the admin's and is sent the removal: the node notes what it holds.
     peerbook.record_state(admin.db, minutes.device_id, "connected", 1.0, admin.replica.version_vector())
