@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_selftest)
 
     p = sub.add_parser("config", help="show the settings in effect and where each comes from",
-                       description="Show the effective settings (data folder, device name, listen port, "
+                       description="Show the effective settings (data folder, laptop name, listen port, "
                        "discovery, peers), which file, variable or flag set each, and the config files read.")
     add_json_flag(p, "the settings")
     p.set_defaults(handler=cmd_config)
@@ -383,10 +383,10 @@ def cmd_config(args: argparse.Namespace) -> int:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(("setting", "value"))]
     for name, value, source in [("setting", "value", "from"), *rows]:  # no cut-off: paths are long
         print(f"{name.ljust(widths[0])}  {value.ljust(widths[1])}  {source}")
-    print(f"\nThis device would be called '{current.device_name_for_this_device()}'.")
+    print(f"\nThis laptop would be called '{current.device_name_for_this_device()}'.")
     if current.source_of("device_name") == files[0] and not differs_per_computer(current.device_name):
         print(f"Note: device_name in {files[0]} has no {{hostname}} or {{user}}: every computer given this file "
-              f"calls its device '{current.device_name}'.")
+              f"calls its laptop '{current.device_name}'.")
     print("Config files read, later ones win (then environment, then command line):")
     for path in files:
         print(f"  {path}{'' if Path(path).exists() else '  (absent)'}")

@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Destroy this laptop's copy of the group (the current one, or --group ID): "
                        "its sealed key first, then every file. An encrypted group's data cannot be read "
                        "afterwards even from a copy of the disk taken before. Other groups are untouched. "
-                       "Needs no passphrase. An admin can then remove this device from the group.")
+                       "Needs no passphrase. An admin can then remove this laptop from the group.")
     p.add_argument("--yes", action="store_true", required=True, help="really wipe (required)")
     p.set_defaults(handler=cmd_wipe)
 

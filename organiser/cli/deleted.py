@@ -10,19 +10,19 @@ from organiser.services.deleted import KINDS_BROUGHT_BACK
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("deleted", help="list deleted events, tasks and members, and bring one back",
-                       description="A delete keeps what the event, task or member held on every device, so it "
+                       description="A delete keeps what the event, task or member held on every laptop, so it "
                        "can be brought back: the list says who deleted what and when (UTC, by the deleting "
-                       "device's clock); restore undoes the delete everywhere. Forgotten members are gone for "
+                       "laptop's clock); restore undoes the delete everywhere. Forgotten members are gone for "
                        "good and are not listed.")
     actions = p.add_subparsers(dest="deleted_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = actions.add_parser("list", help="what was deleted, by which device and when, the latest first",
+    q = actions.add_parser("list", help="what was deleted, by which laptop and when, the latest first",
                            description="Deleted events, tasks and members, the latest deleted first.")
     q.add_argument("--kind", choices=KINDS_BROUGHT_BACK, help="only events, tasks or members")
     add_json_flag(q, "the deleted items")
     q.set_defaults(handler=cmd_list)
-    q = actions.add_parser("restore", help="bring a deleted event, task or member back on every device",
+    q = actions.add_parser("restore", help="bring a deleted event, task or member back on every laptop",
                            description="Undo a delete: the event (with its RSVPs, check-ins, agenda and "
-                           "minutes), task or member shows again on every device of the group.")
+                           "minutes), task or member shows again on every laptop of the group.")
     q.add_argument("id", metavar="ID", help="its id or its first characters, from 'organiser deleted list', "
                    "or its name or title (case and accents aside; two deleted items of one name need the id)")
     q.set_defaults(handler=cmd_restore)

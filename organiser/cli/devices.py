@@ -15,51 +15,51 @@ from organiser.services.vouching import WAITING, VouchPlan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("device", help="list, remove, vouch for, promote or demote the group's devices",
-                       description="The devices that belong to the group, as its signed membership log says. "
-                       "Removing, vouching for, promoting and demoting need an admin device.")
+    p = sub.add_parser("device", help="list, remove, vouch for, promote or demote the group's laptops",
+                       description="The laptops that belong to the group, as its signed membership log says. "
+                       "Removing, vouching for, promoting and demoting need an admin laptop.")
     actions = p.add_subparsers(dest="device_command", metavar="ACTION", required=True, parser_class=type(p))
-    q = actions.add_parser("list", help="list the group's devices, and the laptops waiting for an admin",
-                           description="Id, name, who admitted it, admin, removed, when this device last saw it, and "
+    q = actions.add_parser("list", help="list the group's laptops, and the laptops waiting for an admin",
+                           description="Id, name, who admitted it, admin, removed, when this laptop last saw it, and "
                            "its state (admin; member; member, let in by a member; removed; waiting for an admin). A "
                            "laptop waiting for an admin was admitted by a laptop a member let in, before invitations "
                            "by members reached one step: it is out of the group (what it writes is kept aside) until "
                            "an admin vouches for it or for the laptop that admitted it ('organiser device vouch').")
-    add_json_flag(q, "the devices")
+    add_json_flag(q, "the laptops")
     q.set_defaults(handler=cmd_list)
 
-    q = actions.add_parser("remove", help="remove a device for good (a lost laptop, a member who left)",
-                           description="Remove a device from the group for good: from now on no member device "
+    q = actions.add_parser("remove", help="remove a laptop for good (a lost laptop, a member who left)",
+                           description="Remove a laptop from the group for good: from now on no member laptop "
                            "accepts its changes or its connections, and its invites stop working. What it wrote "
                            "until now stays; with --undo-since, what it wrote from that time on is taken back on "
-                           "every device (to undo an infiltrator's recent damage). A device removed already can "
+                           "every laptop (to undo an infiltrator's recent damage). A laptop removed already can "
                            "be removed again with an earlier --undo-since, to take back more of what it wrote.")
-    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name, from 'organiser device list'")
+    q.add_argument("device", metavar="ID", help="the laptop's id (or its start) or name, from 'organiser device list'")
     q.add_argument("--undo-since", metavar="ISO_TIME", default=None,
-                   help="also take back what the device wrote from this time on, e.g. 2026-11-28T18:00 (UTC unless "
+                   help="also take back what the laptop wrote from this time on, e.g. 2026-11-28T18:00 (UTC unless "
                    "the time says otherwise)")
     q.set_defaults(handler=cmd_remove)
 
-    q = actions.add_parser("vouch", help="let a device a member admitted invite in turn, and bring in those waiting",
-                           description="Admit again, as an admin, a device a member admitted: while the group's "
+    q = actions.add_parser("vouch", help="let a laptop a member admitted invite in turn, and bring in those waiting",
+                           description="Admit again, as an admin, a laptop a member admitted: while the group's "
                            "policy lets members invite, it may then invite too (invitations by members reach one "
                            "step). The laptops it admitted that wait for an admin ('organiser device list') come in "
                            "with it, each named in the question it asks first (type 'vouch' to go on, or give "
                            "--yes). A laptop waiting for an admin can be named too: it alone comes in.")
-    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name, or a waiting laptop's")
+    q.add_argument("device", metavar="ID", help="the laptop's id (or its start) or name, or a waiting laptop's")
     q.add_argument("--yes", action="store_true",
                    help="vouch without being asked first, whatever laptops come in with it")
     q.set_defaults(handler=cmd_vouch)
 
-    q = actions.add_parser("promote", help="make a device an admin",
-                           description="Make a device an admin: it may then admit, remove, promote and demote devices.")
-    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name")
+    q = actions.add_parser("promote", help="make a laptop an admin",
+                           description="Make a laptop an admin: it may then admit, remove, promote and demote laptops.")
+    q.add_argument("device", metavar="ID", help="the laptop's id (or its start) or name")
     q.set_defaults(handler=cmd_promote)
 
-    q = actions.add_parser("demote", help="make an admin device an ordinary member",
-                           description="Take admin rights from a device (not from a more senior admin, nor from "
+    q = actions.add_parser("demote", help="make an admin laptop an ordinary member",
+                           description="Take admin rights from a laptop (not from a more senior admin, nor from "
                            "the group's last admin).")
-    q.add_argument("device", metavar="ID", help="the device's id (or its start) or name")
+    q.add_argument("device", metavar="ID", help="the laptop's id (or its start) or name")
     q.set_defaults(handler=cmd_demote)
 
     p = sub.add_parser("group", help="the groups this laptop holds; the group's policy",
@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = actions.add_parser("policy", help="show or change the group's policy",
                            description="Show the group's policy, or change it (admins only).")
     q.add_argument("--members-may-invite", choices=("yes", "no"), default=None,
-                   help="whether devices that are not admins may make invites (default for a new group: no)")
+                   help="whether laptops that are not admins may make invites (default for a new group: no)")
     add_json_flag(q, "the policy")
     q.set_defaults(handler=cmd_policy)
 
@@ -93,10 +93,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             if standing.unlisted:  # the list stays the list a script reads; the person is told beside it
                 print(standing.unlisted_sentence(), file=sys.stderr)
             return 0
-        print_table([(short(d.id), d.name + (" (this device)" if d.this_device else ""), d.admitted_by_name,
+        print_table([(short(d.id), d.name + (" (this laptop)" if d.this_device else ""), d.admitted_by_name,
                       d.admin, d.removed, _when(d.last_seen), states.get(d.id, "")) for d in devices]
                     + [(short(w.id), w.name, w.admitted_by_name, False, False, "", WAITING) for w in waiting],
-                    ["id", "name", "admitted by", "admin", "removed", "last seen", "state"])
+                    ["id", "name", "let in by", "admin", "removed", "last seen", "state"])
         if waiting:
             them, they = ("it", "it writes") if len(waiting) == 1 else ("them", "they write")
             print(f"{plural(len(waiting), 'laptop')} {'waits' if len(waiting) == 1 else 'wait'} for an admin: a laptop "
@@ -110,7 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         _say_if_told_removed(group, devices)
         only = group.membership.only_admin()
         if only is not None:
-            who = "this device is" if only.this_device else f"'{only.name}' is"
+            who = "this laptop is" if only.this_device else f"'{only.name}' is"
             print(f"Note: {who} the group's only admin. If that laptop is lost, nobody can remove it or admit a "
                   "laptop: " + ("make a second admin now with 'organiser device promote NAME'." if only.this_device
                                 else "ask its member to make a second admin."))
@@ -139,13 +139,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
             return 0
         if undo_since is not None:
             print(f"Removed '{removed.name}' ({removed.id}): its changes after number {removed.kept} are taken back "
-                  "and it can no longer connect to the group's devices.")
+                  "and it can no longer connect to the group's laptops.")
         else:
-            print(f"Removed '{removed.name}' ({removed.id}): it can no longer connect to the group's devices. What it "
+            print(f"Removed '{removed.name}' ({removed.id}): it can no longer connect to the group's laptops. What it "
                   f"wrote up to its change {removed.kept} stays; what it wrote that never reached a laptop of the "
                   "group is lost to the group (when it next meets a laptop of the group, it is told that it was "
                   "removed, and lists what was entered there since, for its member to hand over before wiping it).")
-        print("Its member gets back in from a new laptop with a new invite ('organiser invite'), as a new device"
+        print("Its member gets back in from a new laptop with a new invite ('organiser invite'), as a new laptop"
               + (", and 'organiser device promote NAME' makes it an admin again." if was_admin else "."))
     return 0
 
@@ -197,8 +197,8 @@ def _say_if_told_removed(group: Any, devices: list[Any]) -> None:
     row above still says "removed: no" (its log has not got it), so say what `status` says."""
     place = group.membership_status()
     if place["told_removed_at"] and any(d.this_device and not d.removed for d in devices):
-        print(f"This device was told on {_when(place['told_removed_at'])} by another device of the group that it was "
-              "removed from the group: the group's devices no longer take its changes.")
+        print(f"This laptop was told on {_when(place['told_removed_at'])} by another laptop of the group that it was "
+              "removed from the group: the group's laptops no longer take its changes.")
 
 
 def cmd_group_list(args: argparse.Namespace) -> int:

@@ -18,25 +18,25 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("folder", help="sync through a shared folder (Syncthing, Nextcloud, a USB stick)",
-                       description="Carry the group's changes through a folder another tool syncs. Each device "
+                       description="Carry the group's changes through a folder another tool syncs. Each laptop "
                        "writes only its own encrypted segments there; 'organiser serve' and the app pass over "
                        "every folder every second, and at once after an edit.")
     folder = p.add_subparsers(dest="folder_command", metavar="ACTION", required=True)
 
     q = folder.add_parser("add", help="attach a shared folder to this group",
-                          description="Attach a folder; the next pass writes this device's changes there.")
-    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this device)")
+                          description="Attach a folder; the next pass writes this laptop's changes there.")
+    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this laptop)")
     q.set_defaults(handler=cmd_add)
 
     q = folder.add_parser("sync", help="one pass over a folder (or every folder), then exit",
-                          description="Read what other devices left in the folder, write what it lacks, and "
+                          description="Read what other laptops left in the folder, write what it lacks, and "
                           "exit: for USB sticks and cron.")
     q.add_argument("path", metavar="PATH", nargs="?", help="the folder (default: every folder of the group)")
     q.add_argument("--json", action="store_true", help="print what the pass did as JSON")
     q.set_defaults(handler=cmd_sync)
 
-    q = folder.add_parser("status", help="per device, how far each folder has it",
-                          description="For each folder (or the one given): per device, the last of its "
+    q = folder.add_parser("status", help="per laptop, how far each folder has it",
+                          description="For each folder (or the one given): per laptop, the last of its "
                           "changes the folder holds and whether it has read everything there; files ignored "
                           "or refused, with why.")
     q.add_argument("path", metavar="PATH", nargs="?", help="the folder (default: every folder of the group)")
@@ -45,13 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     q = folder.add_parser("remove", help="stop syncing through a folder",
                           description="Stop syncing through the folder; what is in it stays for the others.")
-    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this device)")
+    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this laptop)")
     q.set_defaults(handler=cmd_remove)
 
     q = folder.add_parser("compact", help="admin: merge segments every member has applied",
                           description="Merge the segments every current member has applied into a few new "
                           "ones, and delete the old ones.")
-    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this device)")
+    q.add_argument("path", metavar="PATH", help="the shared folder (its path on this laptop)")
     q.set_defaults(handler=cmd_compact)
 
 
@@ -102,7 +102,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _print_status(st: dict[str, Any]) -> None:
-    """One folder: its size and last pass, a line per device, and the files it ignored."""
+    """One folder: its size and last pass, a line per laptop, and the files it ignored."""
     when = (dt.datetime.fromtimestamp(st["last_pass_at"]).strftime("%Y-%m-%d %H:%M:%S")
             if st["last_pass_at"] else "never")
     print(f"{st['path']}: {plural(st['segments'], 'segment')}, {st['bytes']} bytes; last pass {when}"
@@ -119,7 +119,7 @@ def _print_status(st: dict[str, Any]) -> None:
 
 
 def _device_row(d: dict[str, Any]) -> tuple[str, int, int, str]:
-    name = d["name"] + (" (this device)" if d["this_device"] else "") + (" (removed)" if d["removed"] else "")
+    name = d["name"] + (" (this laptop)" if d["this_device"] else "") + (" (removed)" if d["removed"] else "")
     has_read = "yes" if d["caught_up"] else ("no" if d["reads_folder"] else "not yet seen")
     return name, d["in_folder"], d["here"], has_read
 
@@ -127,7 +127,7 @@ def _device_row(d: dict[str, Any]) -> tuple[str, int, int, str]:
 def cmd_remove(args: argparse.Namespace) -> int:
     with _folders(args) as (group, folders):
         info = folders.remove(args.path)
-        print(f"No longer syncing through {info.path}; what is there stays for the other devices.")
+        print(f"No longer syncing through {info.path}; what is there stays for the other laptops.")
     return 0
 
 

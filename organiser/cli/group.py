@@ -21,23 +21,23 @@ from organiser.services.removed_nearby import removed_nearby
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="create a new group on this device",
-                       description="Create a new group, with this device as its first member device.")
+    p = sub.add_parser("init", help="create a new group on this laptop",
+                       description="Create a new group, with this laptop as its first member laptop.")
     p.add_argument("--group", dest="group_name", required=True, metavar="NAME", help="the group's name")
     p.add_argument("--device-name", metavar="NAME",
-                   help="what to call this device, e.g. 'door laptop' (default: device_name in the config "
+                   help="what to call this laptop, e.g. 'door laptop' (default: device_name in the config "
                    "files, else this computer's name)")
     add_json_flag(p, "the new group's status")
     p.set_defaults(handler=cmd_init)
 
-    p = sub.add_parser("status", help="show this device, its group and what it holds",
-                       description="Show the device, the group, record counts, version vector and state hash.")
+    p = sub.add_parser("status", help="show this laptop, its group and what it holds",
+                       description="Show the laptop, the group, record counts, version vector and state hash.")
     add_json_flag(p, "the status")
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("conflicts", help="list values that lost to a concurrent edit",
                        description="List recorded conflicts: values that lost to a concurrent edit on "
-                       "another device. Restore one with 'organiser resolve ID --use-losing'.")
+                       "another laptop. Restore one with 'organiser resolve ID --use-losing'.")
     add_json_flag(p, "the conflicts")
     p.set_defaults(handler=cmd_conflicts)
 
@@ -63,11 +63,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         if args.json:
             print_json(group.status())
         else:
-            print(f"Created group '{group.name}' ({group.id}) with this device '{group.device_name}'"
+            print(f"Created group '{group.name}' ({group.id}) with this laptop '{group.device_name}'"
                   + (", encrypted with its passphrase." if passphrase else
                      "; its data is not encrypted (encrypt it with 'organiser encrypt')."))
             print("Next: add members with 'organiser member add --name NAME', or invite another "
-                  "device with 'organiser invite' (on this network) or 'organiser invite --folder PATH' "
+                  "laptop with 'organiser invite' (on this network) or 'organiser invite --folder PATH' "
                   "(through a shared folder or a USB stick).")
             say_other_groups(group)
     finally:
@@ -95,14 +95,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             return 0
         print_fields({
             "group": f"{status['group']['name']} ({status['group']['id']})",
-            "device": f"{status['device_name']} ({status['device_id']})",
+            "laptop": f"{status['device_name']} ({status['device_id']})",
             "holds": ", ".join(plural(v, k.replace("rsvp", "RSVP")) for k, v in status["counts"].items()),
             "conflicts": plural(status["conflicts"], "conflict"),
             "size": f"{plural(status['size']['changes'], 'change')} kept since {status['size']['since']}, "
-                    f"{file_size(status['size']['bytes'])} on this device",
-            "this device is": _place(status["membership"]),
+                    f"{file_size(status['size']['bytes'])} on this laptop",
+            "this laptop is": _place(status["membership"]),
             "state hash": status["state_hash"],
-            "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other device",
+            "peers": ", ".join(f"{p['name']} ({p['state']})" for p in status["peers"]) or "no other laptop",
             "reachable at": (" or ".join(status["reachable_at"]) + _once_serving(group)
                                    if status["reachable_at"] else NOT_ON_A_NETWORK),
         })
@@ -123,7 +123,7 @@ def _what_to_do(group: Any, since: str | None) -> str:
     listed = (f"'organiser history --device \"{group.device_name}\" --since {since}' lists what did not reach the "
               "group; hand it to an admin. " if since else "")
     return (f"{listed}To take part again, ask an admin for a new invite, then 'organiser wipe --yes' this laptop's "
-            "copy and 'organiser join CODE --device-name NAME': this laptop joins as a new device.")
+            "copy and 'organiser join CODE --device-name NAME': this laptop joins as a new laptop.")
 
 
 def _once_serving(group: Any) -> str:
@@ -133,11 +133,11 @@ def _once_serving(group: Any) -> str:
 
 
 def _place(membership: dict[str, Any]) -> str:
-    """This device's place in the group, as `status` says it."""
+    """This laptop's place in the group, as `status` says it."""
     if membership["removed"]:
         return "removed from the group"
     if membership["restored_copy"]:
-        return "not a device of the group (restored from a backup)"
+        return "not a laptop of the group (restored from a backup)"
     return "an admin" if membership["admin"] else "a member"
 
 

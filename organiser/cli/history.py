@@ -1,4 +1,4 @@
-"""`history`: who changed what and when, per record or per device, from the signed change log."""
+"""`history`: who changed what and when, per record or per laptop, from the signed change log."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from organiser.core.errors import ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("history", help="who changed a record, or what a device wrote, and when",
-                       description="Every write kept in the signed change log: its time (UTC), the device that "
+    p = sub.add_parser("history", help="who changed a record, or what a laptop wrote, and when",
+                       description="Every write kept in the signed change log: its time (UTC), the laptop that "
                        "wrote it, the record and field, and the value. With RECORD: that record and the records "
                        "made under it (an event's check-ins, agenda, proposals, votes and tasks). With --device: "
-                       "what that device wrote, from --since on: what 'organiser device remove DEVICE --undo-since "
+                       "what that laptop wrote, from --since on: what 'organiser device remove DEVICE --undo-since "
                        "TIME' would take back. Writes a removal took back are marked so.")
     p.add_argument("record", metavar="RECORD", nargs="?", default=None,
                    help="a record's id or its first characters (member, event, agenda item, proposal, task), "
                         "or a member's name or an event's or task's title")
-    p.add_argument("--device", metavar="DEVICE", default=None, help="a device's name or id: what it wrote")
+    p.add_argument("--device", metavar="DEVICE", default=None, help="a laptop's name or id: what it wrote")
     p.add_argument("--since", metavar="ISO_TIME", default=None,
                    help="with --device: from this time on, e.g. 2026-12-02T19:00 (UTC unless it names a zone)")
     add_json_flag(p, "the writes")

@@ -84,7 +84,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, acting: bool = True)
                         help="where groups are kept (default: $ORGANISER_DATA_DIR, else data_dir in the config "
                         "files, else the platform's data folder, e.g. ~/.local/share/organiser)")
     parser.add_argument("--group", default=None, metavar="ID",
-                        help="which group to use when this device holds several (id or its start)")
+                        help="which group to use when this laptop holds several (id or its start)")
     parser.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
                         help="read an encrypted group's passphrase from the first line of FILE (else "
                         "$ORGANISER_PASSPHRASE, else a prompt at a terminal)")

@@ -80,7 +80,7 @@ def _register_agenda(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p, "the item")
     p.set_defaults(handler=agenda_edit)
     p = verbs.add_parser("delete", help="remove an item from the agenda",
-                         description="Remove an agenda item, on every device of the group. Proposals, votes "
+                         description="Remove an agenda item, on every laptop of the group. Proposals, votes "
                                      "and tasks made under it stay with the meeting; when it is the item being "
                                      "discussed, the meeting moves on to the next.")
     p.add_argument("id", metavar="ITEM", help="the item's id (or its first characters), as agenda list shows it")

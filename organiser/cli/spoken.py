@@ -81,7 +81,7 @@ def offer_spoken_code(args: argparse.Namespace) -> int:
 
 
 async def _until_synced(node: SyncNode, device_name: str) -> None:
-    """The new device dials this node for its first sync: serve it before leaving."""
+    """The new laptop dials this node for its first sync: serve it before leaving."""
     deadline = time.monotonic() + FIRST_SYNC_WAIT
     while time.monotonic() < deadline:
         if any(peer.name == device_name and peer.last_sync for peer in node.peers()):

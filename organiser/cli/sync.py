@@ -1,4 +1,4 @@
-"""`serve`, `sync`, `invite`, `join`: devices of a group talking over the LAN."""
+"""`serve`, `sync`, `invite`, `join`: laptops of a group talking over the LAN."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _address(text: str, any_port: bool = False) -> tuple[str, int]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run a headless sync node until stopped",
-                       description="Listen for the group's other devices, find them on the LAN with mDNS, "
+                       description="Listen for the group's other laptops, find them on the LAN with mDNS, "
                        "and keep all of them in step live, until SIGINT or SIGTERM.")
     p.add_argument("--listen", default=None, metavar="HOST:PORT",
                    help="where to listen (default: every interface, on listen_port from the config files, "
@@ -52,18 +52,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: peers in the config files)")
     p.set_defaults(handler=cmd_serve)
 
-    p = sub.add_parser("sync", help="sync once with a device at an address",
-                       description="Connect to a device of the group, exchange what each side lacks, and exit "
+    p = sub.add_parser("sync", help="sync once with a laptop at an address",
+                       description="Connect to a laptop of the group, exchange what each side lacks, and exit "
                        "0 once both hold everything; non-zero with the reason otherwise.")
-    p.add_argument("address", metavar="HOST:PORT", help="where the other device listens")
+    p.add_argument("address", metavar="HOST:PORT", help="where the other laptop listens")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="give up after (default 60)")
     p.set_defaults(handler=cmd_sync)
 
-    p = sub.add_parser("invite", help="make a one-time code for a new device to join",
-                       description="Print a one-time invite code. On the new device run "
-                       "'organiser join CODE --device-name NAME' while a member device runs "
+    p = sub.add_parser("invite", help="make a one-time code for a new laptop to join",
+                       description="Print a one-time invite code. On the new laptop run "
+                       "'organiser join CODE --device-name NAME' while a member laptop runs "
                        "'organiser serve' or the app. With --short, a code to read aloud "
-                       "(like 7-purple-sausage) that the new device finds on the LAN; this command then waits "
+                       "(like 7-purple-sausage) that the new laptop finds on the LAN; this command then waits "
                        "until it is used (exit 0), burned by a wrong attempt or expired (exit 1).")
     p.add_argument("--short", action="store_true", help="a short code to say aloud, for one attempt within "
                    "10 minutes by a laptop on the same network (found by mDNS; the long code works where "
@@ -71,18 +71,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--expires", default=None, metavar="DURATION", help="how long the code stays valid "
                    "(e.g. 30m, 24h, 7d; default 24h, or 10m with --short, at most 1h)")
     p.add_argument("--json", action="store_true", help="print the code and its expiry as JSON")
-    p.add_argument("--folder", metavar="PATH", help="leave the invite in this shared folder, for a device that "
+    p.add_argument("--folder", metavar="PATH", help="leave the invite in this shared folder, for a laptop that "
                    "never meets this one: it joins with 'organiser join --folder PATH CODE' from its own copy")
     p.set_defaults(handler=cmd_invite)
 
     p = sub.add_parser("join", help="join a group with an invite code",
-                       description="Redeem an invite code with a member device that is online, receive this "
-                       "device's certificate and the group credentials, and sync.")
+                       description="Redeem an invite code with a member laptop that is online, receive this "
+                       "laptop's certificate and the group credentials, and sync.")
     p.add_argument("code", metavar="CODE", help="the invite code: the long one as copied, or the short spoken "
                    "one like 7-purple-sausage (spaces and dashes do not matter)")
     p.add_argument("--folder", metavar="PATH", help="redeem an invite left in this shared folder (your copy of "
-                   "it); this device is admitted at the inviting device's next pass over the folder")
-    p.add_argument("--device-name", metavar="NAME", help="what to call this device (default: device_name in "
+                   "it); this laptop is admitted at the inviting laptop's next pass over the folder")
+    p.add_argument("--device-name", metavar="NAME", help="what to call this laptop (default: device_name in "
                    "the config files, else this computer's name)")
     p.set_defaults(handler=cmd_join)
 
@@ -134,8 +134,8 @@ def _which_group(group: Group) -> str:
     when the output goes elsewhere: `serve` run as a service writes into the systemd journal, which
     stays on the disk, outside the encrypted store, for weeks."""
     if sys.stdout.isatty():
-        return f"group '{group.name}' as device '{group.device_name}'"
-    return f"group folder {group.path.name} as this device"
+        return f"group '{group.name}' as laptop '{group.device_name}'"
+    return f"group folder {group.path.name} as this laptop"
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -188,8 +188,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
             print(f"Note: {NOT_ON_A_NETWORK}, then make a new invite: this code names no address another laptop "
                   "can reach.", file=sys.stderr)
         if not peerbook.node_running(group.db):
-            print("Note: no sync node runs on this device; the code works once 'organiser serve' (or the app) "
-                  "runs here: only this device can redeem it.", file=sys.stderr)
+            print("Note: no sync node runs on this laptop; the code works once 'organiser serve' (or the app) "
+                  "runs here: only this laptop can redeem it.", file=sys.stderr)
     finally:
         group.close()
     return 0
@@ -205,8 +205,8 @@ def _invite_through_folder(args: argparse.Namespace, seconds: int) -> int:
             print_json({"code": code, "expires_in": seconds, "folder": args.folder})
         else:
             print(code)
-        print("Send the code apart from the folder (a message, a call). The new device runs "
-              "'organiser join --folder PATH CODE' on its copy; this device admits it at its next pass over the "
+        print("Send the code apart from the folder (a message, a call). The new laptop runs "
+              "'organiser join --folder PATH CODE' on its copy; this laptop admits it at its next pass over the "
               "folder ('organiser serve', the app, or 'organiser folder sync').", file=sys.stderr)
     finally:
         group.close()
@@ -220,8 +220,8 @@ def _join_through_folder(args: argparse.Namespace, device_name: str, passphrase:
     group = redeem_folder_invite(data_dir_of(args), args.folder, args.code, device_name, passphrase=passphrase)
     try:
         Folders(group.replica).sync()
-        print(f"Answered the invite of group '{group.name}' in {args.folder} as device '{group.device_name}' "
-              f"({group.device_id}). The inviting device admits it at its next pass over the folder; this device "
+        print(f"Answered the invite of group '{group.name}' in {args.folder} as laptop '{group.device_name}' "
+              f"({group.device_id}). The inviting laptop admits it at its next pass over the folder; this laptop "
               "then reads everything at its own next pass ('organiser serve', the app, or 'organiser folder sync').")
     finally:
         group.close()
@@ -248,7 +248,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     group = asyncio.run(redeem(data_dir_of(args), args.code, device_name, passphrase=passphrase))
     try:
         counts = group.status()["counts"]
-        print(f"Joined group '{group.name}' as device '{group.device_name}' ({group.device_id}); "
+        print(f"Joined group '{group.name}' as laptop '{group.device_name}' ({group.device_id}); "
               f"holding {', '.join(f'{v} {k}s' for k, v in counts.items())}.")
         say_other_groups(group)
     finally:

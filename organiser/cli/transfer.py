@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="read a file that looks like UTF-8 opened as Windows-1252 and saved again ('ZoÃ«') "
                    "as it was meant ('Zoë'); the import says when a file looks like that")
     p.add_argument("--device-name", default="restored copy", metavar="NAME",
-                   help="backup restore: what to call this device (default: 'restored copy')")
+                   help="backup restore: what to call this laptop (default: 'restored copy')")
     p.add_argument("--json", action="store_true", help="print the plan and result as JSON")
     _backup_passphrase_flag(p, "an encrypted backup's passphrase")
     p.set_defaults(handler=cmd_import)
@@ -177,7 +177,7 @@ def _restore(args: argparse.Namespace, data: bytes, source: str, data_dir: Path)
 
 
 RESTORED_COPY = (
-    "This copy has a new device key that the group never admitted: it is not a device of the group, and "
+    "This copy has a new laptop key that the group never admitted: it is not a laptop of the group, and "
     "what is written here reaches no other laptop. To be back in the group, join with an invite code in "
     "another data folder ('organiser --data-dir DIR join CODE'): the group's laptops send everything they "
     "hold, including what was written since this backup. Bring over what only this copy holds with "

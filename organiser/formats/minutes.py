@@ -14,6 +14,12 @@ from pathlib import Path
 from organiser.formats.common import FormatError
 
 EXPORT_FORMATS = ("md", "html", "pdf")
+HOW_DECIDED = {"consent": "by consent", "consensus": "by consensus", "vote": "by vote", "hands": "by a show of hands"}
+TALLY_LABELS = {"consent": "Answers", "consensus": "Answers", "vote": "Votes", "hands": "Hands"}
+ANSWERED = {"consent": "consented", "objection": "objected", "agree": "agreed", "abstain": "abstained",
+            "disagree": "disagreed", "block": "blocked"}
+STOPPING = ("objection", "block")  # the answers that stop a proposal (core/meeting_rules.py BLOCKING)
+TASK_STATUS = {"todo": "to do", "doing": "under way", "done": "done"}
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
 
 
@@ -41,13 +47,44 @@ class ReportDecision:
     stand_asides: list[str] = field(default_factory=list)
 
     @property
+    def how_text(self) -> str:
+        """'Decided by consent.' or 'By vote; not decided yet.'"""
+        how = HOW_DECIDED.get(self.kind, f"by {self.kind}")
+        return f"Decided {how}." if self.status == "closed" else f"{how[0].upper()}{how[1:]}; not decided yet."
+
+    @property
     def tally_text(self) -> str:
-        return ", ".join(f"{option}: {count}" for option, count in self.tally.items()) or "no votes"
+        """'Answers: 2 consented, 1 objected (Quentin Haddad)' or 'Votes: Rosa 2, Quentin 1', as counted."""
+        label = TALLY_LABELS.get(self.kind, "Votes")
+        if not any(self.tally.values()):
+            return f"{label}: none recorded"
+        if self.kind not in ("consent", "consensus"):
+            return f"{label}: " + ", ".join(f"{option} {count}" for option, count in self.tally.items())
+        said = []
+        for option, count in self.tally.items():
+            if count:
+                named = f" ({', '.join(self.blocks)})" if option in STOPPING and self._named_in_tally else ""
+                said.append(f"{count} {ANSWERED.get(option, option)}{named}")
+        return f"{label}: " + ", ".join(said)
+
+    @property
+    def _named_in_tally(self) -> bool:
+        """Consent's objections and consensus's blocks are answers counted: who gave them is said there."""
+        return bool(self.blocks) and self.kind in ("consent", "consensus") and any(
+            self.tally.get(option) for option in STOPPING)
+
+    @property
+    def blocks_text(self) -> str:
+        """Who blocked, where the tally line does not name them (a vote or a show of hands)."""
+        return f"Blocked: {', '.join(self.blocks)}" if self.blocks and not self._named_in_tally else ""
 
     @property
     def quorum_text(self) -> str:
+        pool = f"of {self.eligible} who could vote"
+        if not self.quorum_needed:
+            return f"No quorum was set; {self.present} {pool} were present."
         met = "met" if self.quorum_met else "NOT met"
-        return f"quorum {met} ({self.present} present, {self.quorum_needed} needed; {self.eligible} eligible)"
+        return f"Quorum {met}: {self.present} present, {self.quorum_needed} needed, {pool}."
 
 
 @dataclass(frozen=True)
@@ -73,30 +110,44 @@ class MinutesReport:
 
 # ---- Markdown -----------------------------------------------------------------------------
 
+def _time_text(item: ReportItem) -> str:
+    """"20 min planned" while the item never ran; "12 min of 20 planned" once it did."""
+    if not item.time_box:
+        return f"{item.used_minutes} min" if item.used_minutes else ""
+    if not item.used_minutes:
+        return f"{item.time_box} min planned"
+    return f"{item.used_minutes} min of {item.time_box} planned"
+
+
 def _item_line(n: int, item: ReportItem) -> str:
     parts = [f"{n}. **{item.title}**"]
     if item.presenter:
         parts.append(f"({item.presenter})")
-    if item.time_box:
-        parts.append(f"— {item.used_minutes} of {item.time_box} min")
+    if _time_text(item):
+        parts.append(f"— {_time_text(item)}")
     return " ".join(parts)
 
 
 def _decision_lines(d: ReportDecision) -> list[str]:
-    lines = [f"- Kind: {d.kind}; {d.status}", f"- Tally: {d.tally_text}", f"- {d.quorum_text[0].upper()}"
-             f"{d.quorum_text[1:]}"]
-    if d.blocks:
-        lines.append(f"- Blocks: {', '.join(d.blocks)}")
+    lines = [f"- {d.how_text}", f"- {d.tally_text}"]
+    if d.blocks_text:
+        lines.append(f"- {d.blocks_text}")
     if d.stand_asides:
-        lines.append(f"- Stand-asides: {', '.join(d.stand_asides)}")
-    lines.append(f"- Outcome: {d.outcome or '(still open)'}")
+        lines.append(f"- Stood aside: {', '.join(d.stand_asides)}")
+    lines.append(f"- {d.quorum_text}")
+    lines.append(f"- Outcome: {d.outcome or 'not decided yet'}")
     return lines
 
 
-def _action_line(a: ReportAction) -> str:
+def _action_text(a: ReportAction) -> str:
+    """'Write to the council — Rosa Murphy, due 10 December 2026 (to do)'."""
     who = a.assignee or "nobody yet"
     due = f", due {a.due}" if a.due else ""
-    return f"- [{'x' if a.status == 'done' else ' '}] {a.title} — {who}{due}"
+    return f"{a.title} — {who}{due} ({TASK_STATUS.get(a.status, a.status)})"
+
+
+def _action_line(a: ReportAction) -> str:
+    return f"- {_action_text(a)}"
 
 
 def to_markdown(report: MinutesReport) -> str:
@@ -132,7 +183,7 @@ def to_html(report: MinutesReport) -> str:
         parts += _html_decision(d)
     if not report.decisions:
         parts.append("<p>(none)</p>")
-    parts += ["<h2>Action items</h2>", "<ul>", *(_html_action(a) for a in report.actions)]
+    parts += ["<h2>Action items</h2>", "<ul>", *([_html_action(a) for a in report.actions] or ["<li>(none)</li>"])]
     parts += ["</ul>", "</body></html>", ""]
     return "\n".join(parts)
 
@@ -140,26 +191,24 @@ def to_html(report: MinutesReport) -> str:
 def _html_item(item: ReportItem) -> str:
     e = html.escape
     extra = f" ({e(item.presenter)})" if item.presenter else ""
-    box = f" — {item.used_minutes} of {item.time_box} min" if item.time_box else ""
+    box = f" — {e(_time_text(item))}" if _time_text(item) else ""
     return f"<li><strong>{e(item.title)}</strong>{extra}{box}</li>"
 
 
 def _html_decision(d: ReportDecision) -> list[str]:
     e = html.escape
-    quorum_class = "" if d.quorum_met else ' class="unmet"'
-    parts = [f"<h3>{e(d.title)}</h3>", "<ul>", f"<li>Kind: {e(d.kind)}; {e(d.status)}</li>",
-             f"<li>Tally: {e(d.tally_text)}</li>", f"<li{quorum_class}>{e(d.quorum_text)}</li>"]
-    if d.blocks:
-        parts.append(f"<li>Blocks: {e(', '.join(d.blocks))}</li>")
+    quorum_class = "" if d.quorum_met or not d.quorum_needed else ' class="unmet"'
+    parts = [f"<h3>{e(d.title)}</h3>", "<ul>", f"<li>{e(d.how_text)}</li>", f"<li>{e(d.tally_text)}</li>"]
+    if d.blocks_text:
+        parts.append(f"<li>{e(d.blocks_text)}</li>")
     if d.stand_asides:
-        parts.append(f"<li>Stand-asides: {e(', '.join(d.stand_asides))}</li>")
-    return [*parts, f"<li>Outcome: {e(d.outcome or '(still open)')}</li>", "</ul>"]
+        parts.append(f"<li>Stood aside: {e(', '.join(d.stand_asides))}</li>")
+    parts.append(f"<li{quorum_class}>{e(d.quorum_text)}</li>")
+    return [*parts, f"<li>Outcome: {e(d.outcome or 'not decided yet')}</li>", "</ul>"]
 
 
 def _html_action(a: ReportAction) -> str:
-    e = html.escape
-    due = f", due {e(a.due)}" if a.due else ""
-    return f"<li>{e(a.title)} — {e(a.assignee or 'nobody yet')}{due} ({e(a.status)})</li>"
+    return f"<li>{html.escape(_action_text(a))}</li>"
 
 
 # ---- PDF ----------------------------------------------------------------------------------
@@ -192,7 +241,8 @@ class _Pdf:
 
     def para(self, text: str) -> None:
         self.pdf.set_font("DejaVu", "", 11)
-        self.pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        # left-aligned: justified, a short line of minutes spread its words across the page
+        self.pdf.multi_cell(0, 6, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(2)
 
     def output(self) -> bytes:
@@ -222,7 +272,7 @@ def _pdf_outcomes(doc: _Pdf, report: MinutesReport) -> None:
     if not report.decisions:
         doc.para("(none)")
     doc.heading("Action items")
-    doc.para("\n".join(_action_line(a)[2:] for a in report.actions) or "(none)")
+    doc.para("\n".join(_action_text(a) for a in report.actions) or "(none)")
 
 
 def render(report: MinutesReport, fmt: str) -> bytes:

@@ -55,7 +55,7 @@ class Admission:
 
     def _refusal_for(self, device: str) -> str:
         if device in self.group.replica.roster().limits:
-            # Still in the room: Peers & group on this laptop says so (services/removed_nearby.py).
+            # Still in the room: the Laptops view on this laptop says so (services/removed_nearby.py).
             if note_removed_knock(self.group, device):
                 self.group.bus.publish(PeersChanged())
             return REMOVED_MESSAGE

@@ -21,7 +21,7 @@ from organiser.sync.session import Session, SessionStats
 log = logging.getLogger(__name__)
 
 
-# Said where the address to give others would be, when this laptop has none (the app's Peers & group,
+# Said where the address to give others would be, when this laptop has none (the app's Laptops view,
 # `status`, `invite`): a loopback address reaches no other laptop, however it is typed.
 NOT_ON_A_NETWORK = ("this laptop is not on a network that other laptops can reach: join the room's Wi-Fi "
                     "(or the hotspot the group uses)")

@@ -5,7 +5,7 @@ send the fixed server name "organiser" (SNI); its nodes show a certificate issue
 group CA whose subject names the group id, with the device id in a URI; its mDNS TXT record
 carries a permanent device id ("d"). It cannot talk to this one (it trusts only its group's
 CA, which upgraded devices deleted), so the most useful thing is to say so, on this side:
-in the log, in `organiser status` and in the app's Peers & group view.
+in the log, in `organiser status` and in the app's Laptops view.
 
 And on its side: for a few weeks after the upgrade this device holds a certificate the old CA
 signed for a throwaway key (services/old_laptops.py). With it, and only for a connection that

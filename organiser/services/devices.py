@@ -105,11 +105,11 @@ class RemovalNews:
         """Who has heard, in words for the admin who may need to reach the others."""
         said = f"'{self.removed.name}' was removed on {_when(self.removed_at)}: "
         if not self.not_known:
-            return said + "every device of the group has heard."
+            return said + "every laptop of the group has heard."
         waiting = ", ".join(f"{d.name} (last seen {_when(d.last_seen)})" if d.last_seen
                             else f"{d.name} (never seen here)" for d in self.not_known)
         return said + f"heard by {', '.join(d.name for d in self.heard)}; not known to have heard: {waiting}. " \
-            "Until a device hears, it still exchanges with the removed one; it hears from any member it meets."
+            "Until a laptop hears, it still exchanges with the removed one; it hears from any member it meets."
 
 
 class Devices:

@@ -1,5 +1,5 @@
 """Laptops an admin removed that are still nearby: each time one tries to connect and a laptop of the
-group refuses it (net/admission.py), that laptop notes when, so Peers & group and `organiser status`
+group refuses it (net/admission.py), that laptop notes when, so the Laptops view and `organiser status`
 can say that the removed laptop is still in the room, and what that means for whoever uses it.
 
 Kept in the database (the app and `organiser serve` may be two processes on one group), at most once a

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from organiser.core.changeset import decode_changeset
 from organiser.core.membership_entries import MEMBERSHIP_KIND
 from organiser.store.mentions import ops_json
 
@@ -60,4 +61,32 @@ def written_after(db: Database, after: int, skip: Iterable[tuple[int, int]] = ()
     return Written(rows[-1][0], frozenset(ids), frozenset(kinds))
 
 
-__all__ = ["READ_AT_ONCE", "Written", "last_change", "written_after"]
+@dataclass(frozen=True)
+class TakenBack:
+    """The changesets a removal keeps aside (`withdrawn_changes`), as (author, seq), and the records
+    that those not in an earlier `held` wrote: they show what they were before those changesets."""
+
+    held: frozenset[tuple[str, int]]
+    ids: frozenset[str]
+    kinds: frozenset[str]
+
+
+def taken_back_after(db: Database, held: frozenset[tuple[str, int]]) -> TakenBack:
+    """What a removal written by another connection took back since `held` was read. The removal's
+    own changeset is only a membership entry: the records it put back are in what it took aside.
+    Few rows (one laptop's writes since a moment), read whole, and read only after a membership entry."""
+    ids: set[str] = set()
+    kinds: set[str] = set()
+    keys = set()
+    for author, seq, body, signature in db.conn.execute(
+            "SELECT author, seq, body, signature FROM withdrawn_changes").fetchall():
+        keys.add((author, seq))
+        if (author, seq) in held:
+            continue
+        for op in decode_changeset(bytes(body), bytes(signature)).ops:  # checked before it was stored
+            kinds.add("device" if op.kind == MEMBERSHIP_KIND else op.kind)
+            ids.add(op.record)
+    return TakenBack(frozenset(keys), frozenset(ids), frozenset(kinds))
+
+
+__all__ = ["READ_AT_ONCE", "TakenBack", "Written", "last_change", "taken_back_after", "written_after"]

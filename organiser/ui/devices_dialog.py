@@ -1,4 +1,4 @@
-"""Peers & group > Remove device…, Vouch…, and asking the person at this device to confirm a newcomer.
+"""Laptops > Remove laptop…, Vouch…, and asking the person at this device to confirm a newcomer.
 
 Removing is for good: worded for the cases organisers meet, a lost or stolen laptop, a member
 who left, and a member found working against the group. For a laptop that may have been used
@@ -41,7 +41,7 @@ DEVICE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 LOST = ("The laptop was lost or stolen. Whoever has it can no longer connect to the group, and nothing it "
         "writes from now on reaches anyone. What was written on it that never reached another laptop is lost to "
-        "the group. Its member rejoins from a new laptop with a new invite, as a new device (Make admin, if this "
+        "the group. Its member rejoins from a new laptop with a new invite, as a new laptop (Make admin, if this "
         "one was an admin).")
 LEFT = ("The member who used it left the group. The laptop keeps what it holds today but receives nothing "
         "new, and nothing it writes reaches anyone.")
@@ -59,12 +59,12 @@ class RemoveDeviceDialog(QDialog):
         device…, chosen here already (the dialog asked "Which device?" with none chosen)."""
         super().__init__(parent)
         self.group = group
-        self.setWindowTitle("Remove a device")
+        self.setWindowTitle("Remove a laptop")
         self.model = QStandardItemModel(self)
         for device in group.membership.list():
             if device.removed or device.this_device:
                 continue
-            item = QStandardItem(f"{device.name}{' (admin)' if device.admin else ''}, admitted by "
+            item = QStandardItem(f"{device.name}{' (admin)' if device.admin else ''}, let in by "
                                  f"{device.admitted_by_name or 'the founder'}")
             item.setData(device, DEVICE_ROLE)
             item.setEditable(False)
@@ -77,7 +77,7 @@ class RemoveDeviceDialog(QDialog):
             self.model.appendRow(item)
         self.devices = QListView()
         self.devices.setModel(self.model)
-        self.devices.setAccessibleName("Devices that can be removed")
+        self.devices.setAccessibleName("Laptops that can be removed")
         self.devices.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.lost = QRadioButton("It was &lost or stolen")
         self.left = QRadioButton("Its &member left the group")
@@ -111,9 +111,9 @@ class RemoveDeviceDialog(QDialog):
             if chosen_id is not None and getattr(self.model.item(row).data(DEVICE_ROLE), "id", None) == chosen_id:
                 self.devices.setCurrentIndex(self.model.index(row, 0))
         layout = QVBoxLayout(self)
-        intro = QLabel("Which device? Removing cannot be undone; the device could only join again with a new "
-                       "invite, as a new device." if self.model.rowCount() else
-                       "There is no other device in the group to remove.")
+        intro = QLabel("Which laptop? Removing cannot be undone; the laptop could only join again with a new "
+                       "invite, as a new laptop." if self.model.rowCount() else
+                       "There is no other laptop in the group to remove.")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)  # it may name the only admin's device, in its member's words
         layout.addWidget(intro)
@@ -129,8 +129,8 @@ class RemoveDeviceDialog(QDialog):
         self.intro = intro
         if not group.membership.is_admin():
             only = group.membership.only_admin()
-            intro.setText("Only an admin device can remove devices; this one is not an admin." if only is None else
-                          f"Only an admin device can remove devices, and '{only.name}' is the group's only admin. If "
+            intro.setText("Only an admin laptop can remove laptops; this one is not an admin." if only is None else
+                          f"Only an admin laptop can remove laptops, and '{only.name}' is the group's only admin. If "
                           "that laptop is lost, nobody can remove it or admit a laptop, and whoever has it and its "
                           "passphrase still receives what the group writes. The way out is a new group: File > "
                           "Export… here (members, events, tasks), then create a group and File > Import… there.")
@@ -215,11 +215,11 @@ def ask_to_vouch(parent: QWidget, planned: VouchPlan) -> QMessageBox:
 async def confirm_newcomer(parent: QWidget, name: str, code: str) -> bool:
     """Ask the person at this device whether to admit a device redeeming one of its invites."""
     # The name is the joining device's own: escaped, so no markup in it can hide or fake the code.
-    box = QMessageBox(QMessageBox.Icon.Question, "Admit a new device?",
-                      f"<p>A device called <b>{html.escape(name)}</b> is using an invite code made here.</p>"
+    box = QMessageBox(QMessageBox.Icon.Question, "Admit a new laptop?",
+                      f"<p>A laptop called <b>{html.escape(name)}</b> is using an invite code made here.</p>"
                       "<p>Its screen should show the verification code</p>"
                       f"<p style='font-size: x-large'><b>{code[:3]} {code[3:]}</b></p>"
-                      "<p>Admit it only if the codes match and you expect this device.</p>",
+                      "<p>Admit it only if the codes match and you expect this laptop.</p>",
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
     box.setTextFormat(Qt.TextFormat.RichText)
     admit = box.button(QMessageBox.StandardButton.Yes)

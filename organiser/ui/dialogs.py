@@ -71,7 +71,7 @@ class InviteDialog(QDialog):
                  renew_spoken: Any = None, withdraw_long: Callable[[], None] | None = None,
                  unreachable: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Invite a device")
+        self.setWindowTitle("Invite a laptop")
         self.code = code
         self.withdraw_long = withdraw_long
         self.spoken_panel = None
@@ -82,9 +82,9 @@ class InviteDialog(QDialog):
             self.finished.connect(lambda _result: self.spoken_panel.withdraw())
             self.spoken_panel.admitted.connect(self._long_code_spent)
         intro = QLabel(("Where this network blocks discovery, use the long code instead: " if spoken else
-                        "On the new device, choose <b>Join a group with an invite code</b> and paste this code: ")
+                        "On the new laptop, choose <b>Join a group with an invite code</b> and paste this code: ")
                        + "click <b>Copy code</b> and send it by a channel you trust. A phone can read "
-                       f"the QR code instead. It works once, within {expires_hours:g} hours, while a device "
+                       f"the QR code instead. It works once, within {expires_hours:g} hours, while a laptop "
                        "of the group is on the same network.")
         intro.setWordWrap(True)
         self.long_code_note = intro
@@ -151,7 +151,7 @@ class InviteDialog(QDialog):
 
     def copy_code(self) -> None:
         copy_privately(self.code)
-        self.copied.setText("Copied: paste it on the new device.")
+        self.copied.setText("Copied: paste it on the new laptop.")
         self.copy_button.setText("&Copy again")
 
 
@@ -179,7 +179,7 @@ class ConnectDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Address", self.host)
         form.addRow("&Port", self.port)
-        hint = QLabel("On the other laptop, open <b>Peers &amp; group</b>: it shows its own address and port, "
+        hint = QLabel("On the other laptop, open <b>Laptops</b>: it shows its own address and port, "
                       "like <b>192.168.1.20:47613</b>. Type the address, then the port (the number after the "
                       "colon), or paste both into Address. Each laptop listens on a port of its own.")
         hint.setTextFormat(Qt.TextFormat.RichText)
@@ -199,12 +199,12 @@ class ConnectDialog(QDialog):
     def _check(self) -> None:
         host, port = split_address(self.host.text(), self.port.text())
         if not host or any(c.isspace() for c in host):
-            self._refuse(self.host, "Address: type the other laptop's IP address or host name, as its Peers & "
-                                    "group shows it.")
+            self._refuse(self.host, "Address: type the other laptop's IP address or host name, as its Laptops "
+                                    "view shows it.")
             return
         if not port:
             self._refuse(self.port, "Port: type the other laptop's port, the number after the colon in the "
-                                    "address its Peers & group shows.")
+                                    "address its Laptops view shows.")
             return
         if not port.isdigit() or not 0 < int(port) < 65536:
             self._refuse(self.port, f"Port: '{port}' is not a port; it is a whole number from 1 to 65535, "
@@ -246,7 +246,7 @@ class ThisIsMeDialog(QDialog):
         self.picker.setAccessibleName("Your member entry")
         if current:
             self.picker.set_record(current)
-        intro = QLabel("Which member are you? Only this device remembers it; it decides which tasks "
+        intro = QLabel("Which member are you? Only this laptop remembers it; it decides which tasks "
                        "show under \"Mine\".")
         intro.setWordWrap(True)
         self.error = QLabel()

@@ -85,7 +85,7 @@ class RecordDialog(QDialog):
         try:
             current = self.form.to_values(self.form.load(self.record_id))
         except NotFoundError:
-            self.banner.show_message("Someone on another device deleted this record while you were editing. "
+            self.banner.show_message("Someone on another laptop deleted this record while you were editing. "
                                      "Saving will fail; copy anything you want to keep.")
             return
         changed = {k: v for k, v in current.items() if self.snapshot.get(k) != v}
@@ -101,7 +101,7 @@ class RecordDialog(QDialog):
         untouched = {k: v for k, v in changed.items() if k not in mine}
         if untouched:
             self.form.set_values({**self.form.values(), **untouched})
-        text = f"Someone on another device just changed {', '.join(self._label(k) for k in changed)}."
+        text = f"Someone on another laptop just changed {', '.join(self._label(k) for k in changed)}."
         if clashing:
             text += (f" You changed {', '.join(self._label(k) for k in clashing)} too: you will be asked "
                      "which to keep when you save.")
@@ -177,7 +177,7 @@ class RecordDialog(QDialog):
                        f"yours: “{html.escape(show_value(mine_now.get(k)))}”<br>"
                        f"theirs: “{html.escape(show_value(self.theirs.get(k)))}”</p>" for k in fields)
         box = QMessageBox(QMessageBox.Icon.Question, "Changed on another device",
-                          f"<p>Someone on another device changed {html.escape(names)} while you were editing. "
+                          f"<p>Someone on another laptop changed {html.escape(names)} while you were editing. "
                           f"Which value should be kept?</p>{both}", parent=self)
         box.setTextFormat(Qt.TextFormat.RichText)
         mine = box.addButton("Keep mine", QMessageBox.ButtonRole.AcceptRole)

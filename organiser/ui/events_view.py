@@ -370,7 +370,7 @@ class EventsView(QWidget):
                  if event.rrule else f"“{event.title}” on {event.start_dt:%-d %B}")
         answer = QMessageBox.question(
             self, "Delete event",
-            as_typed(f"Delete {which}? Its RSVPs and check-ins go with it, on every device of the group. "
+            as_typed(f"Delete {which}? Its RSVPs and check-ins go with it, on every laptop of the group. "
                      "Edit > Deleted items… brings it back."))
         if answer != QMessageBox.StandardButton.Yes:
             return

@@ -138,7 +138,7 @@ class StartWindow(QWidget):
         layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self._title("Welcome to Organiser"), 0, Qt.AlignmentFlag.AlignHCenter)
         intro = QLabel("Your group's events, tasks and members, on this laptop, shared directly with the "
-                       "group's other devices on the same network. No server, no account.")
+                       "group's other laptops on the same network. No server, no account.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.create_choice = QPushButton("Create a &new group")
@@ -155,7 +155,7 @@ class StartWindow(QWidget):
         self.progress.hide()
         layout.addWidget(self.progress)
         self.existing = QListWidget()
-        self.existing.setAccessibleName("Groups on this device")
+        self.existing.setAccessibleName("Groups on this laptop")
         self.existing.itemActivated.connect(self._open_existing)
         groups = existing_groups(self.data_dir)
         for folder, name in groups:
@@ -163,7 +163,7 @@ class StartWindow(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, folder)
             self.existing.addItem(item)
         if groups:
-            layout.addWidget(QLabel("Or open a group this device already holds (double-click):"))
+            layout.addWidget(QLabel("Or open a group this laptop already holds (double-click):"))
             layout.addWidget(self.existing, 1)
         else:
             layout.addStretch(1)
@@ -180,9 +180,9 @@ class StartWindow(QWidget):
         self.group_name.setPlaceholderText("e.g. Riverside Tenants Union")
         self.group_name.setAccessibleName("Group name")
         self.create_device = QLineEdit(default_device_name())
-        self.create_device.setAccessibleName("This device's name")
+        self.create_device.setAccessibleName("This laptop's name")
         form.addRow("&Group name", self.group_name)
-        form.addRow("&This device", self.create_device)
+        form.addRow("&This laptop", self.create_device)
         layout.addLayout(form)
         self.create_passphrase = PassphraseFields(page)  # encrypts the group's data on this laptop
         layout.addWidget(self.create_passphrase)
@@ -205,7 +205,7 @@ class StartWindow(QWidget):
         layout = QVBoxLayout(page)
         layout.addWidget(self._title("Join a group"))
         hint = self.join_hint = QLabel(
-            "Ask someone in the group to choose <b>Invite a device</b> under Peers &amp; group, "
+            "Ask someone in the group to choose <b>Invite a laptop…</b> under Laptops, "
             "and type the short code they read out (like 7-purple-sausage), or paste the long "
             "code. Their laptop must be on this network. A code starting with ORGF- was left in a shared "
             "folder or on a USB stick: Join then asks for that folder.")
@@ -217,9 +217,9 @@ class StartWindow(QWidget):
         self.code.setMaximumHeight(90)
         self.code.setTabChangesFocus(True)  # Tab moves on to the device name; a code has no tabs
         self.join_device = QLineEdit(default_device_name())
-        self.join_device.setAccessibleName("This device's name")
+        self.join_device.setAccessibleName("This laptop's name")
         form.addRow("Invite &code", self.code)
-        form.addRow("&This device", self.join_device)
+        form.addRow("&This laptop", self.join_device)
         layout.addLayout(form)
         self.join_passphrase = PassphraseFields(page)
         layout.addWidget(self.join_passphrase)
@@ -329,7 +329,7 @@ class StartWindow(QWidget):
     def join(self) -> None:
         code = "".join(self.code.toPlainText().split())
         if not code:
-            self._fail(self.join_error, "Invite code: paste the code the other device shows.")
+            self._fail(self.join_error, "Invite code: paste the code the other laptop shows.")
             self.code.setFocus()
             return
         if code.upper().startswith(FOLDER_PREFIX + "-"):
@@ -372,7 +372,7 @@ class StartWindow(QWidget):
             self._fail(self.join_error, exc)
 
         def verification(number: str) -> None:  # the admitting device shows the same, and asks its person
-            self.join_error.setText(f"Verification code {number[:3]} {number[3:]}: check that the other device "
+            self.join_error.setText(f"Verification code {number[:3]} {number[3:]}: check that the other laptop "
                                     "shows the same, and wait for it to admit this one…")
 
         if spoken:

@@ -1,4 +1,4 @@
-"""Peers & group > Sync through a folder…: the group's shared folders and how far each has it.
+"""Laptops > Sync through a folder…: the group's shared folders and how far each has it.
 
 Adding a folder is typing (or choosing) its path; the app then passes over it every few
 seconds (services/folders.py FolderWatcher), and "Sync now" makes a pass at once. Selecting a
@@ -74,7 +74,7 @@ def _state(status: dict[str, Any]) -> str:
         return WAITING
     behind = [d["name"] for d in status["devices"] if not d["removed"] and not d["caught_up"]]
     problems = len([p for p in status["problems"] if p["path"] != OTHER_FILES])  # the stick's documents are fine
-    parts = ["every device has read everything" if not behind else f"not yet read by {', '.join(behind)}"]
+    parts = ["every laptop has read everything" if not behind else f"not yet read by {', '.join(behind)}"]
     if problems:
         parts.append(f"{problems} file{'s' if problems != 1 else ''} ignored")
     return "; ".join(parts)
@@ -120,7 +120,7 @@ class FoldersDialog(QDialog):
         self.explanation = QLabel(
             "Carry the group's changes through a folder that Syncthing, Nextcloud or a USB stick syncs. "
             "For a USB stick, plug it in and Choose… it (or a folder on it); each laptop adds the folder "
-            "where it sees it. Each device writes only its own files there, encrypted, in a folder of its own "
+            "where it sees it. Each laptop writes only its own files there, encrypted, in a folder of its own "
             "(named below once chosen): whoever holds the folder sees sizes and times, nothing else.")
         self.explanation.setWordWrap(True)
         self.path = QLineEdit()
@@ -226,7 +226,7 @@ class FoldersDialog(QDialog):
         self.remove_button.setEnabled(path is not None)
         self.invite_button.setEnabled(path is not None)
         if path is None:
-            self.detail.setText("Select a folder to see how far it has each device's changes."
+            self.detail.setText("Select a folder to see how far it has each laptop's changes."
                                 if self.model.rowCount() else "No folder yet: type or choose one above.")
             return
         status = self.folders.status(path)
@@ -240,8 +240,8 @@ class FoldersDialog(QDialog):
                     else "the folder holds none of its changes")
             lines.append(f"<b>{html.escape(d['name'])}</b>{' (removed)' if d['removed'] else ''}: {held}; {read}")
         if status["writes_in"]:
-            lines.append(f"This device writes its files in {html.escape(status['writes_in'])}; "
-                         "the other folders there are the other devices' (or another group's).")
+            lines.append(f"This laptop writes its files in {html.escape(status['writes_in'])}; "
+                         "the other folders there are the other laptops' (or another group's).")
         lines += [html.escape(p["why"]) if p["path"] == OTHER_FILES else
                   f"Ignored {html.escape(p['path'])}: {html.escape(p['why'])}" for p in status["problems"][:10]]
         self.detail.setText("<br>".join(lines))

@@ -1,4 +1,4 @@
-"""Peers & group > Forks: a device that signed two versions of one change, and an admin
+"""Laptops > Forks: a device that signed two versions of one change, and an admin
 keeping one (services/forks.py). The person sees what each version wrote, picks one, and
 confirms with the button that says what happens."""
 
@@ -93,7 +93,7 @@ class KeepVersionDialog(QDialog):
         self.versions.setModel(self.model)
         self.versions.setAccessibleName("Versions of the change")
         self.versions.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        intro = QLabel(f"{fork.sentence()} Which version should every device keep?")
+        intro = QLabel(f"{fork.sentence()} Which version should every laptop keep?")
         intro.setWordWrap(True)
         self.explanation = QLabel("Click the version to keep.")
         self.explanation.setWordWrap(True)
@@ -112,7 +112,7 @@ class KeepVersionDialog(QDialog):
         layout.addWidget(self.explanation)
         layout.addWidget(self.buttons)
         if not group.membership.is_admin():
-            intro.setText(f"{fork.sentence()} Only an admin device can keep a version; this one is not an admin.")
+            intro.setText(f"{fork.sentence()} Only an admin laptop can keep a version; this one is not an admin.")
             self.versions.setEnabled(False)
 
     def chosen(self) -> Version | None:
@@ -124,7 +124,7 @@ class KeepVersionDialog(QDialog):
         self.keep_button.setEnabled(version is not None and version.hash != self.fork.kept)
         if version is not None:
             self.explanation.setText(
-                f"Every device of the group will show what this version writes ({version.summary}) and what "
+                f"Every laptop of the group will show what this version writes ({version.summary}) and what "
                 f"'{self.fork.device_name}' wrote after it. The other version is set aside for good, kept as proof.")
 
     def keep(self) -> None:

@@ -1,6 +1,6 @@
-"""Peers & group, the group's devices: each device's role and the laptops waiting for an admin,
+"""Laptops, the group's devices: each device's role and the laptops waiting for an admin,
 the table kept tall enough for a room's laptops, and what an admin does there (Make admin,
-Vouch…, Remove device…). A part of PeersView (ui/peers_view.py), which builds the widgets."""
+Vouch…, Remove laptop…). A part of PeersView (ui/peers_view.py), which builds the widgets."""
 
 from __future__ import annotations
 
@@ -82,21 +82,21 @@ class GroupDevicesPane:
         self.vouch_button.setEnabled(admin_here and vouchable)
         self._show_admin_note()
         if row is None:
-            self.device_detail.setText(" ".join(filter(None, ("Click a device to see who invited it and its full id.",
+            self.device_detail.setText(" ".join(filter(None, ("Click a laptop to see who let it in.",
                                                               html.escape(self.devices.unlisted)))))
             return
         if row.state == WAITING:
             self.device_detail.setText(f"<b>{html.escape(row.name)}</b>: waiting for an admin. "
                                        f"{html.escape(row.invited_by)}, a laptop a member let in, admitted it before "
                                        "invitations by members reached one step: what it writes is kept aside until "
-                                       f"an admin vouches for it (Vouch…); device id {row.id}")
+                                       f"an admin vouches for it (Vouch…). Its id: {row.id}")
             return
-        invited = "founded the group" if row.invited_by == "founded the group" else f"invited by {row.invited_by}"
+        invited = "founded the group" if row.invited_by == "founded the group" else f"let in by {row.invited_by}"
         if row.state == LET_IN_BY_A_MEMBER:  # why Vouch… is offered
             invited += ", a member's laptop: it cannot invite in turn until an admin vouches for it"
-        this = " (this device)" if row.this_device else ""
+        this = " (this laptop)" if row.this_device else ""
         self.device_detail.setText(f"<b>{html.escape(row.name)}</b>{this}: {html.escape(invited)}; "
-                                   f"device id {row.id}")
+                                   f"its id: {row.id}")
         self._ask_before_admitting()
 
     def _show_admin_note(self) -> None:
@@ -106,8 +106,8 @@ class GroupDevicesPane:
             self.admin_note.hide()
             return
         if only.this_device:
-            self.admin_note.setText("This device is the group's only admin. If it is lost or stolen, nobody can "
-                                    "remove it or admit a laptop: click a device you trust, then Make admin.")
+            self.admin_note.setText("This laptop is the group's only admin. If it is lost or stolen, nobody can "
+                                    "remove it or admit a laptop: click a laptop you trust, then Make admin.")
         else:
             self.admin_note.setText(f"'{only.name}' is the group's only admin. If that laptop is lost "
                                     "or stolen, nobody can remove it or admit a laptop: ask its member to make a "

@@ -128,7 +128,7 @@ class HistoryDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)  # one line a change, cut with "…"; the whole of it in the tooltip
         intro = QLabel("Every change to this meeting and what was made under it, newest first, with the laptop "
-                       "that made it. To take back what a laptop wrote: Peers & group > Remove device…, with "
+                       "that made it. To take back what a laptop wrote: Laptops > Remove laptop…, with "
                        "\u201cAlso take back what it wrote since\u201d.")
         intro.setWordWrap(True)
         self.reading = QLabel("Reading the change log…")

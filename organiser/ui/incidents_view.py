@@ -1,4 +1,4 @@
-"""Peers & group > Incidents: what other devices sent that was refused, and clocks far off,
+"""Laptops > Incidents: what other devices sent that was refused, and clocks far off,
 one line per device and reason, in words people act on ("check its clock"); below them the
 forks (a device that signed two versions of one change), where an admin keeps one."""
 
@@ -30,7 +30,7 @@ _TOP = QModelIndex()
 
 
 class IncidentsModel(QAbstractTableModel):
-    columns = ("Device", "What happened", "Times", "Last time")
+    columns = ("Laptop", "What happened", "Times", "Last time")
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         super().__init__(parent)
@@ -142,7 +142,7 @@ class IncidentsPanel(QWidget):
         self.forks.selectionModel().selectionChanged.connect(
             lambda *_: self.keep_button.setEnabled(self.forks.currentIndex().isValid()))
         self.forks_model.modelReset.connect(lambda: self.keep_button.setEnabled(False))
-        heading = QLabel("Forks: a device signed two versions of one change")
+        heading = QLabel("Forks: a laptop signed two versions of one change")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.forks, 1)
@@ -171,6 +171,6 @@ class IncidentsPanel(QWidget):
         self.model.reload()
         n = self.model.rowCount()
         # Not "Nothing refused": above it, a removed laptop nearby "was refused", which is no incident
-        self.note.setText("No incidents: every device sends what this app would write itself." if n == 0 else
-                          "Changes refused from other devices, clocks far off, and devices that ask or tell far "
+        self.note.setText("No incidents: every laptop sends what this app would write itself." if n == 0 else
+                          "Changes refused from other laptops, clocks far off, and laptops that ask or tell far "
                           "more often than the app does. Nothing refused was stored.")

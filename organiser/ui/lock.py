@@ -159,13 +159,13 @@ class WipeDialog(_Dialog):
         others = ("" if not other_groups else " The other group on this laptop stays as it is." if other_groups == 1
                   else f" The other {other_groups} groups on this laptop stay as they are.")
         after = (" An admin removed this laptop from the group already." if removed is not None
-                 else " An admin can then remove this device from the group.")
+                 else " An admin can then remove this laptop from the group.")
         # On a removed laptop, what was entered since its removal is on no other laptop: it goes with the wipe.
         lost = (f"<p><b>{html.escape(removed.on_no_other_laptop())}: wiping destroys them.</b> Hand them over first "
                 "(What did not reach the group…, above every view).</p>" if removed is not None and removed.not_reached
                 else "")
         text = QLabel(f"<p>This destroys this laptop's copy of {which}: its key first, then every file. "
-                      f"It cannot be undone here; the group's other devices keep their copies.{after}{others}</p>"
+                      f"It cannot be undone here; the group's other laptops keep their copies.{after}{others}</p>"
                       f"{lost}<p>Type <b>{WIPE_WORD}</b> to confirm.</p>")
         text.setWordWrap(True)
         self.word = QLineEdit()
@@ -219,7 +219,7 @@ class EncryptDialog(_Dialog):
         super().__init__("Encrypt this group", parent)
         text = QLabel("Choose a passphrase. The group's data on this laptop is then encrypted, and the app "
                       "asks for the passphrase when it starts and after it locks. Nothing else changes for "
-                      "the group's other devices.")
+                      "the group's other laptops.")
         text.setWordWrap(True)
         self.layout_.addWidget(text)
         self.fields = PassphraseFields(self, optional=False)

@@ -1,4 +1,4 @@
-"""The main window: a sidebar of views (Events, Tasks, Members, Peers & group, Meeting), menus
+"""The main window: a sidebar of views (Events, Tasks, Members, Laptops, Meeting), menus
 with keyboard shortcuts, and a status bar with peers and sync state. The notice above the views
 on a removed laptop is ui/removed_notice.py; keeping search quick in the background,
 ui/search_upkeep.py."""
@@ -57,11 +57,11 @@ log = logging.getLogger(__name__)
 VIEWS = ("events", "tasks", "members", "peers", "meeting")
 FIRST_SIZE = QSize(1280, 800)
 REMOVED_STATUS = "Removed from the group: what is changed here reaches no other laptop"
-RESTORED_STATUS = "Restored copy, not a device of the group: what is changed here reaches no other laptop"
-VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Peers && group",
+RESTORED_STATUS = "Restored copy, not a laptop of the group: what is changed here reaches no other laptop"
+VIEW_LABELS = {"events": "Events", "tasks": "Tasks", "members": "Members", "peers": "Laptops",
                "meeting": "Meeting"}
 # The same in the View menu, each with its own letter (Alt+V, then the letter); P&rojector is there too.
-MENU_LABELS = {"events": "&Events", "tasks": "&Tasks", "members": "&Members", "peers": "&Peers && group",
+MENU_LABELS = {"events": "&Events", "tasks": "&Tasks", "members": "&Members", "peers": "La&ptops",
                "meeting": "Meet&ing"}
 
 
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         self.bridge.changesetRefused.connect(lambda code, device, note: self.show_message(
             "Refused a change from a peer. " + self.group.refusal_sentence(code, device, note)))
         self.bridge.clockWarning.connect(lambda _d, ahead: self.show_message(
-            f"Another device's clock is {ahead:.0f} s ahead; its changes are kept but it should fix its clock."))
+            f"Another laptop's clock is {ahead:.0f} s ahead; its changes are kept but it should fix its clock."))
         self.search_upkeep = SearchUpkeep(self.bridge, self.reader, self)
         self.store_watch = StoreWatch(group, self)  # what the command line beside the app commits
         # Each edit on a removed laptop is one more that did not reach the group: the notice counts it.
@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setAccessibleName("Status")
         bar.messageChanged.connect(self._say_message)
-        self.peer_label = SpokenLabel("Peers")
+        self.peer_label = SpokenLabel("Laptops nearby")
         self.sync_label = SpokenLabel("Sync state")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Sync progress")
@@ -380,7 +380,7 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         QMessageBox.about(self, "About Organiser",
                           f"<h3>Organiser {__version__}</h3><p>Events, tasks and a member directory for "
-                          "your group, kept on this device and synced directly with the group's other "
+                          "your group, kept on this laptop and synced directly with the group's other "
                           f"devices on the local network.</p><p>This device: {self.group.device_name}<br>"
                           f"Data: {self.group.path}</p>")
 
@@ -430,9 +430,9 @@ class MainWindow(QMainWindow):
         try:
             peers = self.node.peers()
         except Exception:  # the status bar must not take the window down; the log says why, once
-            if self.peer_label.text() != "Peers unknown":
+            if self.peer_label.text() != "Laptops nearby unknown":
                 log.exception("could not list the peers for the status bar")
-            self.peer_label.setText("Peers unknown")
+            self.peer_label.setText("Laptops nearby unknown")
             self.sync_label.setText("")
             return
         self._show_peers(peers)

@@ -1,5 +1,5 @@
-"""Peers & group: laptops nearby and their state, connect by hand, invite a device, the
-group's devices (who invited whom) and recorded conflicts with "use this value"."""
+"""Laptops: laptops nearby and their state, connect by hand, invite a laptop, the
+group's laptops (who let whom in) and recorded conflicts with "use this value"."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ class PeersView(GroupDevicesPane, QWidget):
         self.connect_button.setToolTip("Type the other laptop's network address and port (shown on that laptop, "
                                        "in this view), for when it does not appear here by itself")
         self.connect_button.clicked.connect(self.connect_to_address)
-        self.invite_button = QPushButton("&Invite a device…")
+        self.invite_button = QPushButton("&Invite a laptop…")
         self.invite_button.clicked.connect(self.invite)
         self.folders_button = QPushButton("Sync through a fol&der…")  # Alt+F opens the File menu
         self.folders_button.setToolTip("Carry the group's changes through Syncthing, Nextcloud or a USB stick")
@@ -134,14 +134,14 @@ class PeersView(GroupDevicesPane, QWidget):
         self.conflict_table.horizontalHeader().setStretchLastSection(True)
         self.conflict_table.setColumnWidth(0, 220)
         self.use_other = QPushButton("&Use this value")
-        self.use_other.setToolTip("Restore the other device's value for the selected conflict")
+        self.use_other.setToolTip("Restore the other laptop's value for the selected conflict")
         self.use_other.clicked.connect(lambda: self.resolve(use_losing_value=True))
         self.keep_current = QPushButton("&Keep current")
         self.keep_current.clicked.connect(lambda: self.resolve(use_losing_value=False))
         self.peer_empty = EmptyHint(self.peer_table, "No other laptop of the group is nearby yet. "
                                     "Laptops on the same Wi-Fi appear here by themselves; where the Wi-Fi "
                                     "keeps them apart, use the Connect by hand… button.")
-        self.device_empty = EmptyHint(self.device_table, "Only this laptop so far: Invite a device… adds another.")
+        self.device_empty = EmptyHint(self.device_table, "Only this laptop so far: Invite a laptop… adds another.")
         for changed in (self.devices.modelReset, self.devices.rowsInserted, self.devices.rowsRemoved):
             changed.connect(self._fit_device_rows)  # after the hint's own: its height is set last
         self.conflict_empty = EmptyHint(self.conflict_table, "No conflicts: every edit made at the same time "
@@ -152,7 +152,7 @@ class PeersView(GroupDevicesPane, QWidget):
         follow_selection(self.peer_table, self._show_peer)
         self.device_detail = QLabel()
         self.device_detail.setWordWrap(True)
-        self.device_detail.setAccessibleName("Selected device")
+        self.device_detail.setAccessibleName("Selected laptop")
         follow_selection(self.device_table, self._show_device)
         self.removal_note = QLabel()
         self.removal_note.setWordWrap(True)
@@ -184,10 +184,10 @@ class PeersView(GroupDevicesPane, QWidget):
         self.admin_note.setAccessibleName("Admins of the group")
         self.admin_note.setTextFormat(Qt.TextFormat.PlainText)  # a device's name is its member's own words
         middle_layout.addWidget(self.admin_note)
-        self.remove_device_button = QPushButton("&Remove device…")
+        self.remove_device_button = QPushButton("&Remove laptop…")
         self.remove_device_button.clicked.connect(self.remove_device)
         self.make_admin_button = QPushButton("Make &admin")
-        self.make_admin_button.setToolTip("Let the selected device admit and remove devices too")
+        self.make_admin_button.setToolTip("Let the selected laptop admit and remove laptops too")
         self.make_admin_button.clicked.connect(self.make_admin)
         self.vouch_button = QPushButton("V&ouch…")  # Alt+V opens the View menu
         self.vouch_button.setToolTip("Admit the selected laptop as an admin's: one a member let in may then invite "
@@ -348,8 +348,8 @@ class PeersView(GroupDevicesPane, QWidget):
         size = self.group.size()
         since = f" since {date.fromisoformat(size['since']):%-d %B %Y}" if size["since"] else ""
         self.size_label.setText(f"The group holds {plural(size['changes'], 'change')}{since}, "
-                                f"{file_size(size['bytes'])} on this laptop: every device keeps every change, "
-                                "for the devices that join later.")
+                                f"{file_size(size['bytes'])} on this laptop: every laptop keeps every change, "
+                                "for the laptops that join later.")
 
     def on_records_changed(self, event: RecordsChanged) -> None:
         if "device" in event.kinds:
@@ -407,7 +407,7 @@ class PeersView(GroupDevicesPane, QWidget):
 
     def connect_to_address(self) -> None:
         if self.node is None:
-            show_error(self, "Network is off", self.network_note or "The network is not running on this device.")
+            show_error(self, "Network is off", self.network_note or "The network is not running on this laptop.")
             return
         # an admin's fixed port is every laptop's; otherwise this one's own port is no use there
         dialog = ConnectDialog(self, fixed_port=getattr(self.node, "listen_port", 0) or None)
@@ -425,12 +425,12 @@ class PeersView(GroupDevicesPane, QWidget):
 
     def invite(self) -> None:
         if self.group.membership_status()["removed"]:  # its own log never says so: it never gets its removal
-            show_error(self, "Cannot make an invite", "This device was removed from the group: it can no longer "
+            show_error(self, "Cannot make an invite", "This laptop was removed from the group: it can no longer "
                        "invite anyone.")
             return
         if self.node is None:
             show_error(self, "Network is off", self.network_note or "Invites need the network layer, which is "
-                       "not running on this device.")
+                       "not running on this laptop.")
             return
         spawn(self._make_invites(), on_done=lambda made: self.show_invite(*made),
               on_error=lambda exc: show_error(self, "Cannot make an invite", exc))

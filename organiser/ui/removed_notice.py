@@ -32,7 +32,7 @@ from organiser.ui.history_dialog import rows_of
 from organiser.ui.widgets import size_on_screen
 from organiser.ui.wording import as_typed
 
-WHAT_TO_DO = ("To take part again, ask an admin for a new invite: this laptop joins as a new device once its copy "
+WHAT_TO_DO = ("To take part again, ask an admin for a new invite: this laptop joins as a new laptop once its copy "
               "of the group is wiped.")
 HAND_OVER = " Before wiping, hand over what did not reach the group."  # only while there is something to hand over
 

@@ -6,7 +6,9 @@ Every LOOK_EVERY the GUI thread asks SQLite's `PRAGMA data_version`, which moves
 connection has committed (a few microseconds; nothing is read while it stays). When it moved, the
 records that the new changesets write are announced on the group's bus as a change from elsewhere
 (origin "remote"), as a peer's would be: the views read those rows again in slices, and a form open
-on one of them keeps what the person typed and says what changed (ui/editor.py). Changesets this
+on one of them keeps what the person typed and says what changed (ui/editor.py). A removal written
+there that takes back what a laptop wrote is one membership entry: the records the changesets it
+took aside had written are announced with it, so they show as they were before. Changesets this
 process stored through its other connections are announced as they are stored, with their change
 log ids (bus.ChangesetsStored): those the watch leaves out.
 """
@@ -20,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from organiser.core.bus import ChangesetsStored, PeersChanged, RecordsChanged
 from organiser.services.group import Group
-from organiser.store.written_elsewhere import last_change, written_after
+from organiser.store.written_elsewhere import last_change, taken_back_after, written_after
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class StoreWatch(QObject):
         self.group = group
         self._version = self._data_version()
         self._after = last_change(group.db)  # what the window read at its start is shown already
+        self._taken_back = taken_back_after(group.db, frozenset()).held  # shown taken back already
         self._ours: list[tuple[int, int]] = []  # change log ids this process's connections stored
         self._ours_lock = threading.Lock()  # an import on a worker thread announces there
         self._unsubscribe = group.bus.subscribe(ChangesetsStored, self._note_ours)
@@ -77,9 +80,14 @@ class StoreWatch(QObject):
             QTimer.singleShot(0, self, self.look)
         if not written.ids:
             return
-        self.group.bus.publish(RecordsChanged(written.ids, written.kinds, "remote"))
-        if "device" in written.kinds:
-            self.group.bus.publish(PeersChanged())  # the status bar's count of devices too
+        ids, kinds = written.ids, written.kinds
+        if "device" in kinds:  # a removal may have taken back what the removed laptop wrote
+            taken = taken_back_after(db, self._taken_back)
+            self._taken_back = taken.held
+            ids, kinds = ids | taken.ids, kinds | taken.kinds
+        self.group.bus.publish(RecordsChanged(ids, kinds, "remote"))
+        if "device" in kinds:
+            self.group.bus.publish(PeersChanged())  # the status bar's count of laptops too
 
 
 __all__ = ["LOOK_EVERY", "StoreWatch"]

@@ -378,7 +378,7 @@ class TasksView(QWidget):
             return
         task = self.cache.tasks.get(task_id)
         title = task.title if task else "this task"
-        question = as_typed(f"Delete the task “{title}” on every device of the group? Edit > Deleted items… "
+        question = as_typed(f"Delete the task “{title}” on every laptop of the group? Edit > Deleted items… "
                             "brings it back.")
         if QMessageBox.question(self, "Delete task", question) != QMessageBox.StandardButton.Yes:
             return

@@ -224,7 +224,7 @@ class ImportDialog(QDialog):
         self._say(
             f"{self.plan.summary()} "
             + ("It is a backup of this very group, so there is nothing to restore here. " if same else
-               "Importing restores it on this device as a separate group, a copy under a new device key that "
+               "Importing restores it on this laptop as a separate group, a copy under a new key that "
                "the group never admitted: what is changed there reaches no other laptop (to be back in the "
                "group, join with an invite code); switch to it with File > Other group. ")
             + "To restore a group on a new computer, use 'organiser --data-dir DIR import FILE'.")

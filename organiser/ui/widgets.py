@@ -310,7 +310,7 @@ class _WrappedHeight(QObject):
 def hold_wrapped_height(label: QLabel) -> None:
     """Keep a word-wrapped label's minimum height at what its text needs at its width. A splitter
     pane counts a wrapped label as one line, so when its text wrapped to two the widgets below
-    were laid over each other (Peers & group at 150 %: the buttons over the table's edge)."""
+    were laid over each other (Laptops at 150 %: the buttons over the table's edge)."""
     _WrappedHeight(label)
 
 

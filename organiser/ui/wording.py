@@ -19,10 +19,10 @@ def people_words(message: str) -> str:
 # button has no terminal open, and the window shows the same thing one click away.
 IN_THE_WINDOW = (
     ("see 'organiser device list' for the group's admins",
-     "Peers & group shows who they are (Role: admin, under The group's devices)"),
+     "The Laptops view shows who they are (Role: admin, under The group's laptops)"),
     ("until an admin admits it again ('organiser device vouch' with this laptop's name) or promotes it",
      "until an admin admits it again ('organiser device vouch' with this laptop's name, on the admin's laptop) or "
-     "clicks it in Peers & group, then Vouch… (or Make admin)"),
+     "clicks it in Laptops, then Vouch… (or Make admin)"),
 )
 
 

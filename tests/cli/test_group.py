@@ -125,4 +125,4 @@ def test_status_says_how_big_the_group_has_grown_on_this_device(organiser_in_pro
     assert status["size"]["since"][:4].isdigit()
     shown = run("status").out
     assert "4 changes kept since " in shown
-    assert " kB on this device" in shown
+    assert " kB on this laptop" in shown

@@ -53,7 +53,7 @@ def test_minutes_append_show_and_export_in_three_formats(hall, organiser, tmp_pa
     markdown = as_a_process("minutes", "export", event, "--format", "md")
     assert markdown.code == 0, markdown.err
     for expected in ("# General meeting", "## Attended", "Ana López", "Café ☕ 😀", "### Strike",
-                     "Blocks: Ana López", "Outcome: Not agreed"):
+                     "Answers: 1 objected (Ana López)", "Outcome: Not agreed"):
         assert expected in markdown.out
     out = tmp_path / "minutes.html"
     assert organiser("minutes", "export", event, "--format", "html", "--out", str(out)).code == 0

@@ -1,5 +1,5 @@
 """On a laptop that is on no network yet, the command line says so where it would give an address,
-as the app's Peers & group does: never 127.0.0.1, which typed on another laptop reaches that one."""
+as the app's Laptops does: never 127.0.0.1, which typed on another laptop reaches that one."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ def test_device_list_warns_of_a_single_admin_and_a_member_hears_why_it_cannot_re
     member.close()
     listed = organiser_in_process("device", "list", data_dir=tmp_path / "admin")
     assert listed.code == 0
-    assert "this device is the group's only admin" in listed.out
+    assert "this laptop is the group's only admin" in listed.out
     assert "organiser device promote" in listed.out
     told = organiser_in_process("device", "list", data_dir=tmp_path / "member")
     assert "'admin laptop' is the group's only admin" in told.out

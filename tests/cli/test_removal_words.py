@@ -31,3 +31,22 @@ def test_the_remove_dialog_says_the_lost_laptops_unsynced_edits_are_lost_and_how
     from organiser.ui.devices_dialog import LOST
 
     assert "never reached another laptop is lost to the group" in LOST and "new invite" in LOST
+
+
+def test_the_device_commands_speak_of_laptops_while_their_names_stay(organiser_in_process, tmp_path):
+    """`organiser device …` keeps its name; what it prints to people says laptop, as the app does."""
+    admin = create_group(tmp_path / "admin", "Tenants Union", "admin laptop")
+    member = add_device(admin, tmp_path / "member", "Ana's laptop")
+    admin.close()
+    member.close()
+    listed = organiser_in_process("device", "list", data_dir=tmp_path / "admin")
+    assert listed.code == 0, listed.err
+    assert listed.out.splitlines()[0].split() == ["id", "name", "let", "in", "by", "admin", "removed", "last",
+                                                  "seen", "state"]
+    assert "admin laptop (this laptop)" in listed.out
+    removed = organiser_in_process("device", "remove", "Ana's laptop", data_dir=tmp_path / "admin")
+    assert removed.code == 0, removed.err
+    assert "it can no longer connect to the group's laptops" in removed.out
+    assert "as a new laptop" in removed.out and "device" not in removed.out.replace("organiser device", "")
+    helped = organiser_in_process("device", "remove", "--help", data_dir=tmp_path / "admin")
+    assert "Remove a laptop from the group for good" in helped.out

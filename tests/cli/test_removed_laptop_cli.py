@@ -43,10 +43,10 @@ def test_a_removed_laptop_says_so_in_status_and_after_each_command_that_writes(t
     assert code == 0 and err == ""  # reading writes nothing: no note
 
     code, out, _err = cli_in_process(door, "device", "list")
-    assert code == 0 and "This device was told on " in out and "that it was removed from the group" in out
+    assert code == 0 and "This laptop was told on " in out and "that it was removed from the group" in out
     code, out, _err = cli_in_process(door, "status")
     assert code == 0
-    assert "this device is  removed from the group" in out
+    assert "this laptop is  removed from the group" in out
     removed = next(line for line in out.splitlines() if line.startswith("removed: "))
     assert removed.startswith("removed: office laptop (Rosa) said so on ")
     assert "At least 1 change made here since this laptop was told did not reach the group" in removed

@@ -55,8 +55,8 @@ def test_a_laptop_told_it_was_removed_from_the_food_bank_says_so_there_and_nowhe
         kept.close()
     told = organiser("--group", food, "device", "list", env={"TZ": "UTC"})
     assert told.code == 0
-    assert "This device was told on 2026-12-02 20:30" in told.out and "that it was removed from the group" in told.out
+    assert "This laptop was told on 2026-12-02 20:30" in told.out and "that it was removed from the group" in told.out
     assert "removed from the group" in organiser("--group", food, "status").out
     elsewhere = organiser("--group", tenants, "device", "list")
     assert elsewhere.code == 0 and "removed" not in elsewhere.out.replace("removed  last seen", "")
-    assert "this device is  an admin" in organiser("--group", tenants, "status").out
+    assert "this laptop is  an admin" in organiser("--group", tenants, "status").out

@@ -36,7 +36,7 @@ def test_the_window_says_what_an_admin_clicks_where_the_command_line_names_comma
     from organiser.ui.wording import in_the_window
 
     shown = in_the_window(ADMITTED_BY_A_MEMBER)
-    assert "clicks it in Peers & group, then Vouch… (or Make admin)" in shown and "organiser device list" not in shown
+    assert "clicks it in Laptops, then Vouch… (or Make admin)" in shown and "organiser device list" not in shown
 
 
 def test_device_list_shows_the_laptops_waiting_for_an_admin_and_vouch_says_what_it_brought_back(

@@ -103,7 +103,7 @@ def test_a_removal_made_while_the_app_runs_seals_no_new_key_to_the_removed_lapto
         watcher = FolderWatcher(admin.replica)
         try:
             await watcher.pass_now()  # the watcher's connection reads the roster
-            admin.membership.remove("laptop 2")  # the window's Remove device…, its own connection
+            admin.membership.remove("laptop 2")  # the window's Remove laptop…, its own connection
             said.append(admin.members.add("Said after the removal"))
             await watcher.pass_now()
             folders(leaver).sync()  # the removed laptop writes what it wrote meanwhile, under the old key

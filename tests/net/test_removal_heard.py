@@ -86,7 +86,7 @@ def test_once_the_last_laptop_meets_one_that_knows_every_laptop_has_heard(tmp_pa
     peerbook.record_state(admin.db, minutes.device_id, "offline", None, {admin.device_id: seq})
     peerbook.record_state(admin.db, minutes.device_id, "offline", None, {})  # what it held stays known
     assert heard_of(admin, stolen) == ({"door laptop", "minutes laptop"}, set())
-    assert "every device of the group has heard." in cli_in_process(tmp_path / "a", "device", "list")[1]
+    assert "every laptop of the group has heard." in cli_in_process(tmp_path / "a", "device", "list")[1]
     for group in (admin, minutes, stolen):
         group.close()
 

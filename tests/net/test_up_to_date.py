@@ -1,4 +1,4 @@
-"""'Up to date' in Peers & group is the links' real state: three laptops all linked to each other
+"""'Up to date' in Laptops is the links' real state: three laptops all linked to each other
 (each hears the other two directly, so none relays the others' changes) read up to date with both
 once quiet, and again after each has written something. Nodes on 127.0.0.1 only."""
 

@@ -232,7 +232,7 @@ def test_config_command_notes_a_device_name_every_computer_would_share(files: di
     assert run(["config"]) == 0
     out = capsys.readouterr().out
     assert (f"Note: device_name in {files['system']} has no {{hostname}} or {{user}}: every computer given this "
-            "file calls its device 'union laptop'.") in out
+            "file calls its laptop 'union laptop'.") in out
 
 
 def test_settings_under_a_section_header_are_named_with_the_line_and_what_to_do(files: dict[str, Path]) -> None:

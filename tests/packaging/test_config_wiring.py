@@ -33,7 +33,7 @@ def test_init_without_device_name_uses_the_template(tmp_path: Path, monkeypatch:
     for key, value in settings_env(tmp_path, 'device_name = "{user} at the door"\n').items():
         monkeypatch.setenv(key, value)
     assert run(["init", "--group", "Tenants Union"]) == 0
-    assert f"with this device '{getpass.getuser()} at the door'" in capsys.readouterr().out
+    assert f"with this laptop '{getpass.getuser()} at the door'" in capsys.readouterr().out
     group = open_group(tmp_path / "data")
     try:
         assert group.device_name == f"{getpass.getuser()} at the door"
@@ -46,7 +46,7 @@ def test_init_device_name_flag_wins_over_the_template(tmp_path: Path, monkeypatc
     for key, value in settings_env(tmp_path, 'device_name = "{user} at the door"\n').items():
         monkeypatch.setenv(key, value)
     assert run(["init", "--group", "Tenants Union", "--device-name", "minutes laptop"]) == 0
-    assert "with this device 'minutes laptop'" in capsys.readouterr().out
+    assert "with this laptop 'minutes laptop'" in capsys.readouterr().out
 
 
 def test_first_run_screen_offers_the_template_as_device_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -340,7 +340,7 @@ def reads(label: QLabel) -> str:
 @contextmanager
 def peers_on_no_network(qtbot: Any, group: Group, tmp_path: Path,
                         node_loop: asyncio.AbstractEventLoop) -> Iterator[MainWindow]:
-    """The window with Peers & group open, its node listening where only the laptop itself
+    """The window with Laptops open, its node listening where only the laptop itself
     reaches it (a laptop on no network yet) and looking for nobody."""
     from organiser.net.node import SyncNode
 

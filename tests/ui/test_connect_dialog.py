@@ -1,5 +1,5 @@
 """Connect to address…, as a person fills it in: the other laptop's address and its own port,
-read off that laptop's Peers & group (every laptop listens on a port of its own)."""
+read off that laptop's Laptops (every laptop listens on a port of its own)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def fill(qtbot: Any, dialog: ConnectDialog, address: str, port: str) -> None:
 def test_it_asks_for_the_other_laptops_address_and_port_and_fills_in_no_port(dialog: ConnectDialog) -> None:
     assert dialog.port.text() == ""  # not this laptop's own port: the other one listens elsewhere
     hint = " ".join(label.text() for label in dialog.findChildren(type(dialog.error)))
-    assert "Peers &amp; group" in hint and "its own address and port" in hint and "port of its own" in hint
+    assert "Laptops" in hint and "its own address and port" in hint and "port of its own" in hint
     assert QApplication.focusWidget() is dialog.host  # the first thing to type
 
 
@@ -52,7 +52,7 @@ def test_an_address_without_its_port_is_refused_saying_where_the_port_is(dialog:
     fill(qtbot, dialog, "192.168.1.20", "")
     assert dialog.isVisible() and dialog.error.isVisible()
     assert dialog.error.text() == ("Port: type the other laptop's port, the number after the colon in the "
-                                   "address its Peers & group shows.")
+                                   "address its Laptops view shows.")
     assert QApplication.focusWidget() is dialog.port  # the keys go where the port is missing
     qtbot.keyClicks(dialog.port, "47613")
     qtbot.keyClick(dialog.port, Qt.Key.Key_Return)

@@ -1,4 +1,4 @@
-"""Peers & group > Remove device…, used as a person would: click the device, choose why,
+"""Laptops > Remove laptop…, used as a person would: click the device, choose why,
 press the button; and the question asked before a newcomer is admitted."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from organiser.services.group import Group
 from organiser.ui.devices_dialog import LEFT, RemoveDeviceDialog, confirm_newcomer
 from organiser.ui.peers_view import PeersView
-from tests.ui.conftest import click_row, reads, type_datetime
+from tests.ui.conftest import click_row, reads, row_of_text, type_datetime
 
 
 def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
@@ -23,7 +23,7 @@ def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
     qtbot.addWidget(view)
     view.show()
     qtbot.mouseClick(view.remove_device_button, Qt.MouseButton.LeftButton)
-    dialog = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Remove a device" and w.isVisible()][0]
+    dialog = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Remove a laptop" and w.isVisible()][0]
     assert not dialog.remove_button.isEnabled()
     assert dialog.model.item(0).text().startswith("minutes laptop")
     click_row(qtbot, dialog.devices, 0)
@@ -33,7 +33,7 @@ def test_an_admin_removes_a_device_that_left_and_it_disappears_from_the_list(
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: [d["name"] for d in a.devices()] == ["door laptop"], timeout=2000)
     names = [view.devices.index(r, 0).data() for r in range(view.devices.rowCount())]
-    assert names == ["door laptop (this device)"]
+    assert names == ["door laptop (this laptop)"]
 
 
 def test_a_device_that_is_not_an_admin_is_told_it_cannot_remove(qtbot: Any, two_devices: tuple[Group, Group]) -> None:
@@ -60,7 +60,7 @@ def test_the_admitting_person_sees_the_name_and_code_and_refuses(qtbot: Any, gro
                 await asyncio.sleep(0.01)
             box = boxes[0]
             shown = reads(box.findChild(QLabel, "qt_msgbox_label"))
-            assert "A device called minutes <b>laptop</b><!-- is using" in shown and "\n123 456\n" in shown
+            assert "A laptop called minutes <b>laptop</b><!-- is using" in shown and "\n123 456\n" in shown
             qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
             return await asyncio.wait_for(task, 2)
 
@@ -111,12 +111,12 @@ def test_after_removing_a_laptop_the_admin_sees_which_laptops_have_not_heard_yet
     assert said.startswith("'stolen laptop' was removed on ")
     # in the words of the sentence above it ("was here at 17:48 on 2 December"), not 2026-12-02 17:36
     assert re.match(r"'stolen laptop' was removed on \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d: ", said), said
-    assert "heard by door laptop; not known to have heard: minutes laptop (never seen here). Until a device " \
+    assert "heard by door laptop; not known to have heard: minutes laptop (never seen here). Until a laptop " \
            "hears, it still exchanges with the removed one" in said
     # The minutes laptop meets the admin's and is sent the removal: the node notes what it holds.
     peerbook.record_state(admin.db, minutes.device_id, "connected", 1.0, admin.replica.version_vector())
     view.refresh_peers()  # what the node's PeersChanged does
-    assert "every device of the group has heard." in view.removal_note.text()
+    assert "every laptop of the group has heard." in view.removal_note.text()
     for group in (admin, minutes, stolen):
         group.close()
 
@@ -189,3 +189,36 @@ def test_the_time_to_take_back_from_is_typed_as_in_the_other_forms_and_an_unread
     assert dialog.isVisible() and "Sam's laptop" in [d["name"] for d in admin.devices()]
     for group in (admin, mole):
         group.close()
+
+
+def test_after_taking_back_a_laptops_writes_the_members_list_no_longer_shows_what_it_added(
+        qtbot: Any, window: Any, tmp_path: Any) -> None:
+    """The laptop list refreshed after a removal with "undo since"; Members kept the taken-back
+    member until something else refreshed it."""
+    from tests.conftest import add_device, sync_pair
+
+    mole = add_device(window.group, tmp_path / "m", "Sam's laptop")
+    mole.members.add(name="Zed Written-By-The-Mole")
+    sync_pair(window.group, mole)
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    members = window.members_view
+    qtbot.waitUntil(lambda: members.model.rowCount() > 0, timeout=3000)
+    shown = [members.table.model().index(r, 0).data() for r in range(members.table.model().rowCount())]
+    assert "Zed Written-By-The-Mole" in shown
+
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["peers"]), Qt.MouseButton.LeftButton)
+    peers = window.peers_view
+    click_row(qtbot, peers.device_table, row_of_text(peers.device_table, "Sam's laptop"))
+    qtbot.mouseClick(peers.remove_device_button, Qt.MouseButton.LeftButton)
+    dialog = peers.findChild(RemoveDeviceDialog)
+    qtbot.mouseClick(dialog.against, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.undo, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.undo.height() // 2))
+    assert dialog.taking.text().startswith("Takes back what it wrote since then: 1 member")
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Zed Written-By-The-Mole" not in [
+        members.table.model().index(r, 0).data() for r in range(members.table.model().rowCount())], timeout=2000)
+    assert members.table.model().rowCount() == len(shown) - 1
+    mole.close()

@@ -322,7 +322,7 @@ def test_a_series_begun_months_ago_opens_on_its_next_meeting(group: Any, qtbot: 
                         lambda _p, _t, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.No)
     click(qtbot, view.detail.delete_button)  # deleting it deletes the series: the question says so
     assert asked == ["Delete “Legal clinic” and every one of its meetings (it repeats, since 4 September 2026)? "
-                     "Its RSVPs and check-ins go with it, on every device of the group. "
+                     "Its RSVPs and check-ins go with it, on every laptop of the group. "
                      "Edit > Deleted items… brings it back."]
     click_tab(qtbot, view.tabs, "Agenda")
     click(qtbot, view.show_past)  # September's meetings come in above: the next one stays chosen

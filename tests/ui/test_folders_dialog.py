@@ -1,4 +1,4 @@
-"""Peers & group > Sync through a folder…, used as a person would: open it, type the folder's
+"""Laptops > Sync through a folder…, used as a person would: open it, type the folder's
 path, add it, select it, sync now, read how far each device is, remove it."""
 
 from __future__ import annotations

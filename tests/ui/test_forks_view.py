@@ -1,4 +1,4 @@
-"""Peers & group > Forks, used as a person would: see the fork, click it, press Keep one
+"""Laptops > Forks, used as a person would: see the fork, click it, press Keep one
 version..., click the version to keep, read what happens, press Keep this version."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _dialog() -> Any:
 
 
 def _forks_panel(qtbot: Any, group: Group) -> Any:
-    """Peers & group on `group`'s laptop, shown, its panel listing the fork."""
+    """Laptops on `group`'s laptop, shown, its panel listing the fork."""
     view = PeersView(group, None)
     qtbot.addWidget(view)
     view.show()
@@ -57,7 +57,7 @@ def test_an_admin_sees_the_fork_picks_a_version_and_every_record_of_it_shows(
     right = next(r for r, text in enumerate(rows) if "member 'Right'" in text)
     _click_row(qtbot, dialog.versions, right)
     assert dialog.keep_button.isEnabled()
-    assert dialog.explanation.text().startswith("Every device of the group will show what this version writes "
+    assert dialog.explanation.text().startswith("Every laptop of the group will show what this version writes "
                                                 "(member 'Right')")
     qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)

@@ -71,7 +71,7 @@ def test_the_list_of_what_did_not_reach_the_group_reads_as_people_write(qtbot: A
 
 
 def test_remove_device_chooses_the_laptop_selected_in_the_groups_devices(qtbot: Any, tmp_path: Path) -> None:
-    """Sam clicked Door laptop in The group's devices, then Remove device…: the dialog asked "Which
+    """Sam clicked Door laptop in The group's devices, then Remove laptop…: the dialog asked "Which
     device?" again with nothing chosen, and Remove for good stayed greyed out."""
     from tests.ui.conftest import click_row, row_of_text
     from tests.ui.test_peers_state import open_peers
@@ -94,7 +94,7 @@ def test_remove_device_chooses_the_laptop_selected_in_the_groups_devices(qtbot: 
 
         with_modal(lambda: click(qtbot, window.peers_view.remove_device_button), look)
         qtbot.waitUntil(lambda: bool(seen), timeout=5000)  # the dialog opens without blocking the window
-        assert seen == [("Door laptop, admitted by Sam's laptop", True)]
+        assert seen == [("Door laptop, let in by Sam's laptop", True)]
         assert [d.name for d in office.membership.list() if d.removed] == []  # nothing removed by looking
         window.close()
     finally:

@@ -1,4 +1,4 @@
-"""Peers & group shows incidents worded for people, and every view and Qt model survives a
+"""Laptops shows incidents worded for people, and every view and Qt model survives a
 database that received a member's absurd changesets."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_peers_and_group_lists_incidents_in_words_people_act_on(qtbot, demo: Gro
         window = MainWindow(demo, None, settings=UiSettings(tmp_path / "ui"))
         qtbot.addWidget(window)
         window.show()
-        window.switch_to("peers")  # as the other Peers & group tests open it
+        window.switch_to("peers")  # as the other Laptops tests open it
         panel = window.peers_view.incidents
         qtbot.waitUntil(panel.isVisible, timeout=5000)
         model = panel.table.model()

@@ -1,4 +1,4 @@
-"""One click on *Invite a device…* is one invitation: the short code to say aloud and the long
+"""One click on *Invite a laptop…* is one invitation: the short code to say aloud and the long
 code shown beside it. Once the short code has let a laptop in, the long code no longer works,
 so a member removed later (who saw the dialog in the room) cannot come back with it.
 
@@ -73,7 +73,7 @@ def test_the_long_code_beside_a_used_short_code_no_longer_lets_anyone_in(
 
 @contextlib.contextmanager
 def invite_shown(qtbot: Any, group: Group, loop: asyncio.AbstractEventLoop) -> Iterator[tuple[Any, Any]]:
-    """Peers & group over a real node on 127.0.0.1, its admin saying yes: *Invite a device…* clicked.
+    """Laptops over a real node on 127.0.0.1, its admin saying yes: *Invite a laptop…* clicked.
     Yields the dialog and `join(folder, name)`, a laptop joining with the short code it shows; the
     dialog is closed and the node stopped after."""
     from organiser.net.spoken_join import redeem_spoken_invite
@@ -126,7 +126,7 @@ def test_markup_in_the_joining_laptops_name_shows_as_written_in_the_invite_dialo
 def test_a_member_who_may_not_invite_is_told_where_the_app_shows_the_admins(
         qtbot: Any, group: Group, tmp_path: Path, loop: asyncio.AbstractEventLoop,
         warnings_shown: list[str]) -> None:
-    """The second laptop of a new group clicks Invite a device…: the refusal names the app's own place
+    """The second laptop of a new group clicks Invite a laptop…: the refusal names the app's own place
     for the admins, not a command to type in a terminal the member never opened."""
     from tests.conftest import add_device
 
@@ -145,7 +145,7 @@ def test_a_member_who_may_not_invite_is_told_where_the_app_shows_the_admins(
         said = warnings_shown[0]
         assert said.startswith("Only an admin can make invites")
         assert "organiser device list" not in said
-        assert "Peers & group" in said and "admin" in said
+        assert "Laptops" in said and "admin" in said
     finally:
         loop.run_until_complete(node.stop())
         member.close()

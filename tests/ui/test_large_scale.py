@@ -90,7 +90,7 @@ DOUBLED_DIALOG = QSize(DOUBLED_LAPTOP[0], DOUBLED_LAPTOP[1] - TITLE_BAR)  # a di
 
 
 def test_at_200_percent_the_invite_dialog_keeps_its_buttons_on_screen(window: MainWindow, qtbot: Any) -> None:
-    """Invite a device… on a laptop on no network: the note, the QR code and the long code stood
+    """Invite a laptop… on a laptop on no network: the note, the QR code and the long code stood
     one under the other, 560 points high, and Close was below the screen's edge."""
     from organiser.net.pairing import make_invite
 

@@ -23,7 +23,7 @@ def test_a_restored_copy_says_it_is_not_a_device_of_the_group_and_how_to_be_back
         qtbot.addWidget(win)
         win.show()
         win.update_peer_status()
-        assert win.sync_label.text().startswith("Restored copy, not a device of the group")
+        assert win.sync_label.text().startswith("Restored copy, not a laptop of the group")
         win.switch_to("peers")
         state = win.peers_view.state.text()
         assert "never admitted" in state and "Export" in state and "Wipe" in state and "invite" in state

@@ -18,7 +18,7 @@ node_module = pytest.importorskip("organiser.net.node")
 
 def test_peers_and_group_names_sams_laptop_with_its_apostrophe_not_an_html_code(
         qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
-    """Sam names the laptop "Sam's laptop" when creating the group; Peers & group read
+    """Sam names the laptop "Sam's laptop" when creating the group; Laptops read
     "This device, Sam&#x27;s laptop, is listening" while it was on no network."""
     group = create_group(tmp_path / "a", "Riverside Tenants Union", "Sam's laptop")
     try:

@@ -1,4 +1,4 @@
-"""Peers & group says, in words, that a laptop of the group runs an older Organiser."""
+"""Laptops says, in words, that a laptop of the group runs an older Organiser."""
 
 from __future__ import annotations
 

@@ -111,4 +111,4 @@ def test_a_removed_laptop_asked_to_invite_is_told_it_was_removed_not_that_it_is_
     qtbot.addWidget(view)
     view.show()
     qtbot.mouseClick(view.invite_button, Qt.MouseButton.LeftButton)
-    assert warnings_shown == ["This device was removed from the group: it can no longer invite anyone."]
+    assert warnings_shown == ["This laptop was removed from the group: it can no longer invite anyone."]

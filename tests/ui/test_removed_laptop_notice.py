@@ -70,7 +70,7 @@ def test_the_removed_door_laptop_says_who_told_it_and_counts_the_check_ins_that_
             win.switch_to(view)
             assert notice.isVisible()
         devices = win.peers_view.device_table
-        assert devices.model().index(row_of_text(devices, "door laptop (this device)"), 3).data() == "removed"
+        assert devices.model().index(row_of_text(devices, "door laptop (this laptop)"), 2).data() == "removed"
 
         click(qtbot, notice.list_button)
         dialog = notice.dialog
@@ -196,7 +196,7 @@ def test_an_admins_laptop_with_a_200_letter_name_does_not_widen_the_removed_lapt
 
 def test_a_removed_laptop_with_a_200_letter_name_knocking_does_not_make_peers_and_group_scroll_sideways(
         qtbot: Any, tmp_path: Path, node_loop: asyncio.AbstractEventLoop) -> None:
-    """The office laptop's Peers & group says the removed laptop is nearby, and who has heard of its
+    """The office laptop's Laptops says the removed laptop is nearby, and who has heard of its
     removal, by its name: one word of 200 letters pushed the view wider than the window."""
     from organiser.core.errors import OrganiserError
     from organiser.net.link import sync_with

@@ -1,5 +1,5 @@
 """A host's evening with three laptops (the room walk of 2026-12-02), as the host sees it: in
-Peers & group the size of the group follows what arrives while the view is open, and the group's
+Laptops the size of the group follows what arrives while the view is open, and the group's
 devices are all in sight, also once a removal is noted under them; in Members the answer buttons
 are greyed while there is no upcoming event to answer for."""
 
@@ -48,7 +48,7 @@ def test_the_count_of_changes_follows_what_another_laptop_sends_while_the_view_i
 
 def test_every_device_of_the_group_shows_without_scrolling_also_under_a_removal_note(
         qtbot: Any, group: Group, tmp_path: Path) -> None:
-    """The admin's window is open on Peers & group while laptops join, then one is removed: the
+    """The admin's window is open on Laptops while laptops join, then one is removed: the
     table of the group's devices showed two rows and a scroll bar with three devices, one row once
     the sentence about the removal took its place below it."""
     office = group
@@ -65,7 +65,7 @@ def test_every_device_of_the_group_shows_without_scrolling_also_under_a_removal_
         qtbot.waitUntil(view.removal_note.isVisible, timeout=3000)  # 'minutes laptop' was removed on ...
         table = view.device_table
         names = [table.model().index(r, 0).data() for r in range(table.model().rowCount())]
-        assert names == [f"{office.device_name} (this device)", "second door", "welcome desk"]
+        assert names == [f"{office.device_name} (this laptop)", "second door", "welcome desk"]
 
         def in_sight(row: int) -> bool:
             return table.viewport().rect().contains(table.visualRect(table.model().index(row, 0)))

@@ -1,5 +1,5 @@
 """The only admin's laptop lost leaves nobody who can remove it or admit a laptop (the membership
-rules keep the last admin). Peers & group says so while there is one admin, and a second admin is
+rules keep the last admin). Laptops says so while there is one admin, and a second admin is
 made with a click, as a person would: click the device, click Make admin."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_the_only_admin_is_warned_and_makes_a_second_admin_with_two_clicks(
     assert view.make_admin_button.isEnabled()
     qtbot.mouseClick(view.make_admin_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: b.device_id in {d["id"] for d in a.devices() if d["admin"]}, timeout=2000)
-    assert [view.devices.index(r, 3).data() for r in range(view.devices.rowCount())] == ["admin", "admin"]
+    assert [view.devices.index(r, 2).data() for r in range(view.devices.rowCount())] == ["admin", "admin"]
     assert not view.admin_note.isVisible()
 
 

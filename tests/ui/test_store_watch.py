@@ -57,7 +57,7 @@ def test_a_device_removed_with_the_command_line_leaves_the_open_windows_list(
     code, _out, err = cli_in_process(data_dir(window.group), "device", "remove", "minutes laptop")
     assert code == 0, err
     look(window)
-    qtbot.waitUntil(lambda: devices_listed(window) == ["door laptop (this device)"], timeout=3000)
+    qtbot.waitUntil(lambda: devices_listed(window) == ["door laptop (this laptop)"], timeout=3000)
 
 
 def test_a_member_added_with_the_command_line_shows_in_the_open_directory(window: MainWindow, qtbot: Any) -> None:
@@ -111,7 +111,7 @@ def test_a_form_being_typed_in_keeps_what_was_typed_when_the_command_line_change
         dialog.reject()
 
     with_modal(lambda: click(qtbot, view.edit_button), type_then_hear_of_the_change)
-    assert seen["banner"].startswith("Someone on another device just changed")
+    assert seen["banner"].startswith("Someone on another laptop just changed")
     assert seen["name"] == "Typed Before The Change"
     assert seen["notes"] == "moved to the east branch"
     assert window.group.members.get(target.id).notes == "moved to the east branch"
@@ -144,4 +144,32 @@ def test_a_member_added_after_changesets_were_taken_back_from_the_top_of_the_log
     assert code == 0, err
     look(window)
     qtbot.waitUntil(lambda: "Zadie Quist" in members_listed(window), timeout=3000)
+    window.close()
+
+
+def test_what_a_removal_on_the_command_line_takes_back_leaves_the_open_members_list(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path) -> None:
+    """An admin beside the open window types `organiser device remove … --undo-since`: the list of
+    laptops lost the removed one, but Members still showed the member it had added and the name it
+    had changed, until something else made the list read them again."""
+    from tests.conftest import sync_pair
+
+    a, b = two_devices
+    carmen = a.members.add("Carmen Berg").id
+    sync_pair(a, b)
+    b.members.add("Zed Added By The Mole")
+    b.members.edit(carmen, name="Carmen Renamed By The Mole")
+    sync_pair(a, b)
+    window = MainWindow(a, None, settings=UiSettings(tmp_path / "ui"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["members"]), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: members_listed(window) == ["Carmen Renamed By The Mole", "Zed Added By The Mole"],
+                    timeout=3000)
+    code, _out, err = cli_in_process(data_dir(a), "device", "remove", "minutes laptop",
+                                     "--undo-since", "2020-01-01T00:00")
+    assert code == 0, err
+    look(window)
+    qtbot.waitUntil(lambda: members_listed(window) == ["Carmen Berg"], timeout=3000)
+    assert window.members_view.count.text() == "1 member"
     window.close()

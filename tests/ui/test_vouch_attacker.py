@@ -1,4 +1,4 @@
-"""Peers & group, Vouch…, against a member acting in bad faith (the door laptop's): the admin clicks
+"""Laptops, Vouch…, against a member acting in bad faith (the door laptop's): the admin clicks
 the laptop it means and reads a question about that laptop, and a puppet named like a laptop of
 the group is said to be another laptop."""
 

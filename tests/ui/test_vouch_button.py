@@ -1,4 +1,4 @@
-"""Peers & group, the group's devices: a laptop waiting for an admin (the minutes laptop, admitted
+"""Laptops, the group's devices: a laptop waiting for an admin (the minutes laptop, admitted
 by a laptop a member let in before invitations by members reached one step) is listed as such, and
 the admin brings it back as a person would: click the middle laptop, click Vouch…, read what
 follows, click Vouch."""
@@ -27,7 +27,7 @@ def after_the_update(tmp_path: Any) -> Any:
 def _shown(view: PeersView) -> dict[str, tuple[str, str]]:
     """Each row as the table shows it: device -> (invited by, role)."""
     model = view.devices
-    return {model.index(r, 0).data(): (model.index(r, 1).data(), model.index(r, 3).data())
+    return {model.index(r, 0).data(): (model.index(r, 1).data(), model.index(r, 2).data())
             for r in range(model.rowCount())}
 
 
@@ -64,7 +64,7 @@ def test_the_admin_clicks_vouch_for_the_middle_laptop_and_the_minutes_laptop_is_
     qtbot.mouseClick(question.vouch_button, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: _shown(view)["minutes laptop"][1] == "member", timeout=2000)
-    assert _shown(view) == {"office laptop (this device)": ("founded the group", "admin"),
+    assert _shown(view) == {"office laptop (this laptop)": ("founded the group", "admin"),
                             "door laptop": ("office laptop", "member"),
                             "middle laptop": ("office laptop", "member"),
                             "minutes laptop": ("office laptop", "member")}

@@ -343,7 +343,7 @@ def test_clicking_a_device_nearby_says_where_it_is_and_its_state(qtbot: Any, two
 
 
 def test_peers_and_group_says_how_big_the_group_has_grown_here(window: MainWindow, qtbot: Any) -> None:
-    """A year on, 'how big is our group now?': the Peers & group view says the changes kept and
+    """A year on, 'how big is our group now?': the Laptops view says the changes kept and
     the room they take on this laptop, and why every laptop keeps them."""
     qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["peers"]), Qt.MouseButton.LeftButton)
     changes = window.group.size()["changes"]

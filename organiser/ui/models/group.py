@@ -1,10 +1,11 @@
-"""Peers nearby, the group's devices (who invited whom) and recorded conflicts."""
+"""Laptops nearby, the group's laptops (who let whom in) and recorded conflicts."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -145,12 +146,15 @@ class DeviceRow:
     admin: bool = False
     state: str = "member"  # what `Devices.states` says: admin, member, ..., waiting for an admin
     waiting_on_it: int = 0  # laptops it admitted that wait for an admin (services/vouching.py)
+    namesake: bool = False  # another laptop of the group has the same name
 
 
 class DevicesModel(_Table):
-    """The group's devices and who invited whom, and the laptops waiting for an admin."""
+    """The group's laptops and who let whom in, and the laptops waiting for an admin."""
 
-    columns = ("Device", "Invited by", "Device id", "Role")
+    # No id column: a string of hex means nothing to most; two laptops of one name show theirs
+    # beside it, and the line under the table gives the whole id for the command line.
+    columns = ("Laptop", "Let in by", "Role")
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         super().__init__(lambda r: r.id, lambda r: (not r.this_device, name_order(r.name), r.id), parent)
@@ -175,11 +179,17 @@ class DevicesModel(_Table):
                                   sum(w.admitted_by == d["id"] for w in waiting)))
         rows += [DeviceRow(w.id, w.name, w.admitted_by_name, False, state=WAITING) for w in waiting]
         self.unlisted = standing.unlisted_sentence()  # more laptops wait than listed (a puppets' flood)
+        named = Counter(r.name for r in rows)
+        rows = [replace(r, namesake=True) if named[r.name] > 1 else r for r in rows]
         sync_rows(self, rows, lambda r: r.id)
 
     def cell(self, row: DeviceRow, column: int) -> str:
-        name = f"{row.name} (this device)" if row.this_device else row.name
-        return (name, row.invited_by, short_id(row.id), row.state)[column]
+        name = row.name
+        if row.namesake:  # which "door laptop" is which
+            name = f"{name} ({short_id(row.id)})"
+        if row.this_device:
+            name += " (this laptop)"
+        return (name, row.invited_by, row.state)[column]
 
 
 @dataclass(frozen=True)
@@ -205,9 +215,9 @@ def show_value(value: Any) -> str:
 
 
 class ConflictsModel(_Table):
-    """Values that lost to a concurrent edit on another device, restorable."""
+    """Values that lost to a concurrent edit on another laptop, restorable."""
 
-    columns = ("Record", "Field", "Current value", "Other value", "From device")
+    columns = ("Record", "Field", "Current value", "Other value", "From laptop")
 
     def __init__(self, group: Group, parent: Any = None) -> None:
         super().__init__(lambda r: str(r.id), lambda r: r.id, parent)
