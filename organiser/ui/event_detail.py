@@ -86,6 +86,9 @@ class EventDetail(QWidget):
         self.checkin_search.setAccessibleName("Check in a member by name")
         self.checkin_search.returnPressed.connect(self.checkin_typed)
         self.checkin_search.picked.connect(lambda _rid: self.checkin_typed())
+        # A note about the name typed (nobody of that name, several, already in) is about that
+        # name: once the field is typed in again, its Register button would act on the old one.
+        self.checkin_search.textEdited.connect(lambda _text: self.door_banner.hide())
         self.checkin_search.textChanged.connect(lambda _t: self._update_button())
 
         self.rsvps = RsvpModel(group, self)

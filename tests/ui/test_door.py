@@ -77,6 +77,20 @@ def test_an_unknown_name_offers_to_register_a_walk_in_and_leaves_no_stale_undo(w
     assert "Wendel Walkin" in [detail.rsvps.index(r, 0).data() for r in range(detail.rsvps.rowCount())]
 
 
+def test_a_note_about_a_name_goes_when_the_name_is_typed_again(window: MainWindow, social: Event,
+                                                                qtbot: Any) -> None:
+    """"Nobody called Maria Silva" stayed under a field that now read another name, and its Register
+    button registered Maria Silva, whose name was no longer in the field."""
+    detail = window.events_view.detail
+    type_at_door(qtbot, window, "Maria Silva")
+    assert detail.door_banner.isVisible()
+    qtbot.keyClick(detail.checkin_search, Qt.Key.Key_Backspace)
+    assert not detail.door_banner.isVisible()
+    qtbot.keyClicks(detail.checkin_search, "a")
+    qtbot.keyClick(detail.checkin_search, Qt.Key.Key_Return)
+    assert detail.door_banner.isVisible() and "Nobody called “Maria Silva”" in detail.door_banner.label.text()
+
+
 def test_a_walk_ins_consent_box_stays_under_the_pointer_as_a_refused_contact_is_put_right(
         window: MainWindow, social: Event, qtbot: Any) -> None:
     detail = window.events_view.detail
