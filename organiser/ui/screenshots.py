@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from organiser.services import clock
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     args = parser.parse_args(argv)
@@ -153,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
     args.out.mkdir(parents=True, exist_ok=True)
+    # The guide's pictures show a meeting evening, whatever hour they are made at: the demo's
+    # assembly starts 40 minutes before "now", and at 04:00 it read 03:20–05:20.
+    evening = datetime.combine(clock.today(), clock_time(19, 40))
+    clock.now = lambda: evening
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)  # closing a dialog must not end the run
     loop = qasync.QEventLoop(app)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from organiser.services.demo import DemoSize, populate  # noqa: E402
@@ -63,12 +64,14 @@ def main(out: Path) -> None:
         projector.grab().save(str(out / f"projector-{width}x{height}.png"))
         projector.close()
     window = MainWindow(group, None, settings=UiSettings(folder / "ui"))
+    window.setWindowState(Qt.WindowState.WindowNoState)  # a first start maximises on the small offscreen screen
     window.resize(1280, 800)
     window.show()
     window.events_view.select(event)
     window.switch_to("meeting")
     window.meeting_view.decisions.proposal_view.setCurrentIndex(window.meeting_view.decisions.proposals.index(0))
-    app.processEvents()
+    for _ in range(5):  # the rows of buttons wrap in a layout pass after the one that sized them
+        app.processEvents()
     window.grab().save(str(out / "meeting-1280x800.png"))
     window.close()
     group.close()
