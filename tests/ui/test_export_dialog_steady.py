@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from organiser.ui.export_dialog import open_export_dialog
 from organiser.ui.main_window import MainWindow
-from tests.formats.test_transfer_dialogs import choose_format
+from tests.formats.dialog_steps import choose_format
 
 
 def test_the_export_button_stays_where_it_was_when_csv_is_chosen(window: MainWindow, qtbot: Any) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel
 from organiser.formats.sealed import is_sealed
 from organiser.services.group import Group
 from organiser.ui.transfer_dialogs import open_export_dialog
-from tests.formats.test_transfer_dialogs import WAIT_MS, choose_format, tick, type_path
+from tests.formats.dialog_steps import WAIT_MS, choose_format, tick, type_path
 
 
 @pytest.fixture
