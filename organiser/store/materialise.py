@@ -79,6 +79,14 @@ class MergeOutcome:
     device_roster_changed: bool = False
     minutes: set[str] = field(default_factory=set)  # events whose minutes text changed
 
+    def take_in(self, part: MergeOutcome) -> None:
+        """Add what another step of the same apply changed."""
+        self.changed |= part.changed
+        self.kinds |= part.kinds
+        self.conflicts.extend(part.conflicts)
+        self.device_roster_changed |= part.device_roster_changed
+        self.minutes |= part.minutes
+
 
 def pack_versions(versions: dict[str, list[Any]]) -> list[list[Any]]:
     """Stored form of per-field versions: fields written by the same write share one entry,

@@ -243,7 +243,7 @@ class Replica(ReplicaReads):
             if update is not None:
                 self._roster = None
                 self._keys.clear()
-                _fold(outcome, update.outcome)
+                outcome.take_in(update.outcome)
                 outcome.device_roster_changed = True
                 outcome.kinds.add("device")
                 outcome.changed |= set(update.membership.devices)
@@ -396,7 +396,7 @@ class Replica(ReplicaReads):
             result.refused.extend(late_edits.refused(self.db, late))
         if batch:
             part = self._store(batch)
-            _fold(outcome, part)
+            outcome.take_in(part)
             if part.device_roster_changed:
                 self._keys.clear()
         return batch
@@ -417,9 +417,9 @@ class Replica(ReplicaReads):
         head = self._head(None)
         touched = read_touched(self.db, groups, {op.record for ops in groups for op in ops}, head.any_conflicts)
         orders = self._sign(groups, touched.states, touched.agreeing, head)
-        _fold(outcome, self._store(orders, (touched.states, touched.stored), local=True))
+        outcome.take_in(self._store(orders, (touched.states, touched.stored), local=True))
         if late:
-            _fold(outcome, self._store(late))
+            outcome.take_in(self._store(late))
         erasure.requeue(self.db, self._log_group, held)
         log.info("ordered the stubs of %d late edit(s) of a forgotten member", len(late) + len(held))
         return orders + late
@@ -445,10 +445,10 @@ class Replica(ReplicaReads):
         if not suspects and not arrived:
             return
         found = forks.examine(self.db, suspects, self.roster_key, result.refused, arrived)
-        _fold(outcome, found)
+        outcome.take_in(found)
         if found.device_roster_changed:  # set aside or kept versions held membership entries
             self.forget_roster()
-            _fold(outcome, membership.refresh_roster(self.db).outcome)
+            outcome.take_in(membership.refresh_roster(self.db).outcome)
 
     def _note_clocks_ahead(self, stored: list[Changeset], publish: Callable[[object], None]) -> None:
         """Report each stored changeset stamped far ahead of this device's clock."""
@@ -480,20 +480,12 @@ class Replica(ReplicaReads):
             if update is not None:
                 self._roster = None
                 self._keys.clear()
-                _fold(outcome, update.outcome)
+                outcome.take_in(update.outcome)
             # Those their own entries brought back (a more senior admin's removal of the remover
             # among them) are stored, not refused: no incident against a device still a member.
             limit = self.roster().limits.get(author)
             result.refused.extend(Refusal(cs.author, cs.seq, "its author was removed from the group", "removed")
                                   for cs in good if limit is not None and cs.seq > limit)
-
-
-def _fold(total: MergeOutcome, part: MergeOutcome) -> None:
-    total.changed |= part.changed
-    total.kinds |= part.kinds
-    total.conflicts.extend(part.conflicts)
-    total.device_roster_changed |= part.device_roster_changed
-    total.minutes |= part.minutes
 
 
 def _log_refusals(refused: list[Refusal], source: str | Callable[[Refusal], str | None] | None) -> None:
