@@ -5,8 +5,22 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Iterator
+
+import pytest
 
 from organiser.core.gcpause import gc_paused
+
+
+@pytest.fixture(autouse=True)
+def automatic_collector_on() -> Iterator[None]:
+    """A worker that ran a window's test has the automatic collector off for good (ui/collector.py,
+    as the app has it): these start from it on, as the command line has it, and leave it as found."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
 
 
 def test_the_collector_is_off_inside_and_back_on_after_overlapping_sections():
