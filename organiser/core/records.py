@@ -17,6 +17,7 @@ from organiser.core.field_rules import (
     a_,
     normalise,
     parse_datetime,
+    the_kind,
 )
 from organiser.core.meeting_rules import PROPOSAL_METHODS, VOTERS, check_proposal
 
@@ -261,12 +262,12 @@ def validate(
     for name, value in values.items():
         fspec = spec.by_name.get(name)
         if fspec is None:
-            raise ValidationError(name, f"{name}: a {kind} has no field called '{name}'.")
+            raise ValidationError(name, f"{name}: {the_kind(spec.label, 'has')} no field called '{name}'.")
         out[name] = normalise(fspec, value, spec.label, exists)
     if current is None:
         for fspec in spec.required:
             if fspec.name not in out:
-                raise ValidationError(fspec.name, f"{fspec.label}: {a_(spec.label)} needs {a_(fspec.label)}.")
+                raise ValidationError(fspec.name, f"{fspec.label}: {the_kind(spec.label, 'needs')} {a_(fspec.label)}.")
     if kind == "event":
         _check_event({**(current or {}), **out})
     elif kind == "proposal":

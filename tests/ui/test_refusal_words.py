@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
+
+from organiser.core.changeset import Op
 from organiser.ui.main_window import MainWindow
+from tests.bad_peer import BadPeer
+from tests.conftest import add_device, sync_pair
 from tests.ui.conftest import choose, click, click_row, reads
 from tests.ui.test_door_spoken import said  # noqa: F401 (a fixture)
 from tests.ui.test_small_screens import click_view
@@ -30,3 +36,25 @@ def test_a_vote_by_someone_outside_the_working_group_is_refused_in_plain_words(
     sentence = "Quentin Newcomer may not vote on this proposal: only the Housing working group votes."
     assert reads(view.tally_label) == sentence
     assert sentence in said
+
+
+def test_a_peers_bad_minutes_change_is_described_in_plain_words(window: MainWindow, qtbot: Any,
+                                                               tmp_path: Path) -> None:
+    """A modified laptop sends minutes marked deleted with a text: the Laptops view's incident
+    said "is not how a minutes's deleted is stored"."""
+    event_id = window.events_view.current_id()
+    rogue = add_device(window.group, tmp_path / "rogue", "rogue laptop")
+    try:
+        sync_pair(window.group, rogue)
+        bad = BadPeer(rogue).sign([Op("minutes", event_id, "deleted", "x")])
+        assert window.group.replica.apply([bad], source=rogue.device_id).refused
+        click_view(window, qtbot, "peers")
+        panel = window.peers_view.incidents
+        qtbot.waitUntil(lambda: panel.table.model().rowCount() > 0, timeout=5000)
+        model = panel.table.model()
+        details = [model.index(row, 1).data(Qt.ItemDataRole.ToolTipRole) for row in range(model.rowCount())]
+        assert any("deleted: a text of 1 character is not how the minutes' deleted is stored" in d
+                   for d in details), details
+        assert not any("minutes's" in d for d in details)
+    finally:
+        rogue.close()
