@@ -133,7 +133,7 @@ RSVP = KindSpec("rsvp", "RSVP", (
     _f("checked_in_at", "datetime", "check-in time"),
 ), identity=("event", "member"))
 DEVICE = KindSpec("device", "device", (
-    _f("name", "text", "device name", required=True),
+    _f("name", "text", "laptop name", required=True),
     _f("public_key", "text", "public key", required=True),
     _f("invited_by", "text", "invited by"),
     _f("certificate", "longtext", default=""),
@@ -293,7 +293,7 @@ def require_complete(kind: str, record_id: str, values: Mapping[str, Any]) -> Ma
     """The record's values, or NotFoundError while it lacks a field its kind needs (`complete`)."""
     if not complete(kind, values):
         raise NotFoundError(f"there is no {KINDS[kind].label} with id '{record_id}' yet: only a later change "
-                            "to it has arrived from another device.")
+                            "to it has arrived from another laptop.")
     return values
 
 

@@ -214,7 +214,7 @@ def _too_large(cs: Changeset, now_ms: int) -> Problem | None:
 def _stamped_too_far_ahead(cs: Changeset, now_ms: int) -> Problem | None:
     ahead = (cs.hlc >> COUNTER_BITS) - now_ms
     if ahead > CLOCK_LIMIT_MS:
-        return CLOCK, f"its clock stamp is {describe_ahead(ahead / 1000)} ahead of this device's clock"
+        return CLOCK, f"its clock stamp is {describe_ahead(ahead / 1000)} ahead of this laptop's clock"
     return None
 
 
@@ -254,7 +254,7 @@ def _admitted_key_problem(action: str, value: dict[str, Any]) -> str | None:
     key = value.get("public_key") if action == ADMIT else None
     if key is None or is_public_key_hex(key):
         return None
-    return "the admitted device's key must be 64 hex digits (an Ed25519 public key)"
+    return "the admitted laptop's key must be 64 hex digits (an Ed25519 public key)"
 
 
 def _named_problem(action: str, value: dict[str, Any]) -> str | None:
@@ -269,7 +269,7 @@ def _named_problem(action: str, value: dict[str, Any]) -> str | None:
     if type(name) is not str:
         return None
     problem = device_name_problem(name)
-    return None if problem is None else f"the device's name must be {problem}"
+    return None if problem is None else f"the laptop's name must be {problem}"
 
 
 def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | None:
@@ -308,7 +308,7 @@ def _note_trait_writer(cs: Changeset, trait_writers: list[Changeset]) -> None:
 def _record_problem(kind: str, record: str) -> Problem | None:
     """A kind this device knows, and an id of the form this app makes."""
     if kind not in FIELDS:
-        return UNKNOWN, "it writes a kind of record this device does not know"  # its name is the peer's text
+        return UNKNOWN, "it writes a kind of record this laptop does not know"  # its name is the peer's text
     # ids are 32 hex digits; any short run of ASCII letters and digits is harmless
     if len(record) > 64 or not record.isalnum() or not record.isascii():
         return VALUE, "it names a record by an id that is not one this app makes"

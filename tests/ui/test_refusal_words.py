@@ -9,11 +9,13 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from organiser.core.changeset import Op
+from organiser.services.group import Group
 from organiser.ui.main_window import MainWindow
 from tests.bad_peer import BadPeer
 from tests.conftest import add_device, sync_pair
 from tests.ui.conftest import choose, click, click_row, reads
 from tests.ui.test_door_spoken import said  # noqa: F401 (a fixture)
+from tests.ui.test_folders_dialog import _add, _click_row, _open_empty
 from tests.ui.test_small_screens import click_view
 
 
@@ -58,3 +60,24 @@ def test_a_peers_bad_minutes_change_is_described_in_plain_words(window: MainWind
         assert not any("minutes's" in d for d in details)
     finally:
         rogue.close()
+
+
+def test_a_pulled_stick_is_explained_in_laptops_not_devices(
+        qtbot: Any, two_devices: tuple[Group, Group], tmp_path: Path, warnings_shown: list[str]) -> None:
+    """Laptops > Sync through a folder…, the stick pulled out (its mount point left empty), Sync
+    now: the warning and the folder's detail said "none of the files this device read or wrote
+    there is left"."""
+    a, _b = two_devices
+    stick = tmp_path / "STICK"
+    stick.mkdir()
+    dialog = _open_empty(qtbot, a)
+    _add(qtbot, dialog, stick)
+    qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+    stick.rename(tmp_path / "in a pocket")
+    stick.mkdir()
+    qtbot.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+    assert "none of the files this laptop read or wrote there is left" in warnings_shown[-1]
+    dialog.reload()
+    _click_row(qtbot, dialog.table, 0)
+    assert "none of the files this laptop read or wrote there is left" in dialog.detail.text()
+    assert "device" not in warnings_shown[-1] + dialog.detail.text()
