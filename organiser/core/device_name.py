@@ -23,10 +23,10 @@ def checked_device_name(name: str) -> str:
     the dialog's own words (its verification code) out of place."""
     name = name.strip()
     if not name:
-        raise ValidationError("device-name", "device name: this device needs a name.")
+        raise ValidationError("device-name", "laptop name: this laptop needs a name.")
     problem = device_name_problem(name)
     if problem is not None:
-        raise ValidationError("device-name", f"device name: {problem}.")
+        raise ValidationError("device-name", f"laptop name: {problem}.")
     return name
 
 

@@ -85,6 +85,27 @@ def a_(noun: str) -> str:
     return f"{'an' if vowel_sound else 'a'} {noun}"
 
 
+# Kinds named by a plural noun: "the minutes need a minutes update", never "a minutes needs".
+PLURAL_KINDS = frozenset({"minutes"})
+_PLURAL_VERBS = {"needs": "need", "has": "have", "does": "do"}
+
+
+def the_kind(kind_label: str, verb: str) -> str:
+    """'an event needs', 'the minutes need': a kind and its verb, agreeing."""
+    if kind_label in PLURAL_KINDS:
+        return f"the {kind_label} {_PLURAL_VERBS.get(verb, verb)}"
+    return f"{a_(kind_label)} {verb}"
+
+
+def kinds_field(kind_label: str, field_label: str) -> str:
+    """'an event's start', 'a minutes update' (not "a minutes's minutes update"), 'the minutes' deleted'."""
+    if field_label.startswith(f"{kind_label} "):
+        return a_(field_label)
+    if kind_label in PLURAL_KINDS:
+        return f"the {kind_label}' {field_label}"
+    return f"{a_(kind_label)}'s {field_label}"
+
+
 def is_email(text: str) -> bool:
     """Whether `text` is an email address the directory keeps (the vCard reader asks too)."""
     return EMAIL_RE.match(text) is not None
@@ -117,7 +138,7 @@ def normalise(spec: FieldSpec, value: Any, kind: str, exists: RefExists | None) 
 
 def _absent(spec: FieldSpec, kind: str) -> Any:
     if spec.required:
-        raise ValidationError(spec.name, f"{spec.label}: {a_(kind)} needs {a_(spec.label)}.")
+        raise ValidationError(spec.name, f"{spec.label}: {the_kind(kind, 'needs')} {a_(spec.label)}.")
     return [] if spec.type.startswith("list") else {} if spec.type == "labels" else None
 
 
@@ -130,7 +151,7 @@ def _text_value(spec: FieldSpec, value: Any, kind: str, _exists: RefExists | Non
     if len(value) > cap:
         raise ValidationError(name, f"{label}: {len(value):,} characters is more than the {cap:,} allowed.")
     if spec.required and not value.strip():
-        raise ValidationError(name, f"{label}: {a_(kind)} needs {a_(label)}; it cannot be empty.")
+        raise ValidationError(name, f"{label}: {the_kind(kind, 'needs')} {a_(label)}; it cannot be empty.")
     return value
 
 

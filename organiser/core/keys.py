@@ -55,5 +55,5 @@ def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
 def read_private_key(path: Path) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} does not hold an Ed25519 device key")
+        raise ValueError(f"{path} does not hold an Ed25519 laptop key")
     return key

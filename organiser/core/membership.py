@@ -387,13 +387,13 @@ def _author_refusal(state: Membership, e: Entry, beaten: frozenset[Order], limit
                                                  and e.seq > author.removed_kept):
         return "its author had been removed from the group"
     if author is None:
-        return "its author is not a device of the group"
+        return "its author is not a laptop of the group"
     return None
 
 
 def _found(e: Entry, author: Device, founder: str) -> str | None:
     if e.author != founder:
-        return "only the founding device founds the group"
+        return "only the founding laptop founds the group"
     author.name = entry_name(e.value) or author.name
     return None
 
@@ -419,7 +419,7 @@ def _demote(state: Membership, e: Entry, author: Device, target: Device) -> str 
     if limits_problem(e.author, e.seq, DEMOTE, e.value) is not None:
         return "the demotion is not well formed"
     if not target.admin:
-        return "it demotes a device that is not an admin"
+        return "it demotes a laptop that is not an admin"
     if target.rank < author.rank:
         return "an admin cannot demote a more senior admin"
     if state.admins() == [target.id]:
@@ -431,22 +431,22 @@ def _demote(state: Membership, e: Entry, author: Device, target: Device) -> str 
 def _admit(state: Membership, e: Entry, author: Device, as_admin: bool, closed: Closings) -> str | None:
     if not as_admin:
         if not state.members_may_invite or author.removed:
-            return "its author may not admit devices"
+            return "its author may not admit laptops"
         if closed_before(closed, e.author, e.seq, e.order):
             return "a closing of the invite policy had not seen it"
         if not author.vouched_for:
             return ONE_STEP
     public_key = e.value.get("public_key")
     if not e.target or device_id_for_safe(public_key) != e.target:
-        return "the admitted device's id is not the hash of its key"
+        return "the admitted laptop's id is not the hash of its key"
     if e.target in state.barred:
         return BARRED
     known = state.devices.get(e.target)
     admission: Admission = (0 if as_admin else 1, author.rank, e.seq, e.index)
     if known is not None and known.removed:
-        return "a removed device cannot be admitted again"
+        return "a removed laptop cannot be admitted again"
     if known is not None and (known.admission is None or known.admission <= admission):
-        return "the device is already a member"
+        return "the laptop is already a member"
     # Its first admission, or one that counts before the one taken so far (whatever their stamps)
     # the key as the app writes keys (a device proves itself with it so): in capitals, it locked the device out
     admitted = Device(e.target, str(public_key).lower(), entry_name(e.value), e.author,

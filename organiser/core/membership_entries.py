@@ -15,8 +15,8 @@ FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY = "found", "admit", "remove", "pro
 KEEP = "keep"  # an admin keeps one version of a forked changeset number
 ACTIONS = (FOUND, ADMIT, REMOVE, PROMOTE, DEMOTE, POLICY, KEEP)
 # Why an admin's entry about a device the roster does not hold (there, in the log's order) has no effect.
-NOT_A_MEMBER = "it names a device that is not a member"
-BARRED = "an admin removed this device: it cannot be admitted again"
+NOT_A_MEMBER = "it names a laptop that is not a member"
+BARRED = "an admin removed this laptop: it cannot be admitted again"
 
 Rank = tuple[int, int, str]  # seniority: smaller is more senior
 # Which of several admissions of one key counts (smallest first): an admin's before a member's,

@@ -39,7 +39,7 @@ Closings = tuple[tuple[Order, Mapping[str, int]], ...]
 MAX_MEMBER_ADMISSIONS = 200
 # Why a member's admission has no effect when a member admitted its author: the cap counted per
 # admitting device, and a member's puppets (laptops whose keys it held) each admitted 200 more.
-ONE_STEP = ("a device a member admitted cannot admit others until an admin admits it again or promotes it "
+ONE_STEP = ("a laptop a member admitted cannot admit others until an admin admits it again or promotes it "
             "(invitations by members reach one step)")
 MAX_SEEN_DEVICES = 2_000  # devices one closing names: far beyond a group's laptops, ~90 KB at most
 DEVICE_ID_LENGTH = 32  # hex digits (core/keys.py device_id_for)
@@ -82,15 +82,15 @@ def limits_problem(author: str, seq: int, action: str, value: Mapping[str, Any])
     if action == "demote":
         seen = seen_number(value)
         if seen is None:
-            return "'seen' must be the number of a changeset of the demoted device (a whole number, 0 or more)"
+            return "'seen' must be the number of a changeset of the demoted laptop (a whole number, 0 or more)"
         if value.get("device") == author and seen >= seq:
             return f"'seen' claims changeset {seen} of its own author, written in or after this one ({seq})"
         return None
     if action == "policy":
         seen_by = seen_map(value)
         if seen_by is None:
-            return (f"'seen' must map device ids (32 hex digits) to changeset numbers (whole numbers from 0 to 2^53), "
-                    f"for at most {MAX_SEEN_DEVICES:,} devices")
+            return (f"'seen' must map laptop ids (32 hex digits) to changeset numbers (whole numbers from 0 to 2^53), "
+                    f"for at most {MAX_SEEN_DEVICES:,} laptops")
         if seen_by.get(author, 0) >= seq:
             return f"'seen' claims changeset {seen_by[author]} of its own author, written in or after this one ({seq})"
         return None

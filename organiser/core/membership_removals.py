@@ -34,7 +34,7 @@ def remove_again(e: Entry, author: Device, target: Device) -> str | None:
         return "the removal does not name the last changeset that stays"
     assert target.removed_kept is not None
     if kept >= target.removed_kept:
-        return "the device was removed already, keeping no more than this"
+        return "the laptop was removed already, keeping no more than this"
     target.removed_kept, target.removed_by, target.removed_hlc, target.removed_at = kept, author.id, e.hlc, e.order
     return None
 

@@ -17,6 +17,7 @@ from organiser.core.field_rules import (
     a_,
     normalise,
     parse_datetime,
+    the_kind,
 )
 from organiser.core.meeting_rules import PROPOSAL_METHODS, VOTERS, check_proposal
 
@@ -132,7 +133,7 @@ RSVP = KindSpec("rsvp", "RSVP", (
     _f("checked_in_at", "datetime", "check-in time"),
 ), identity=("event", "member"))
 DEVICE = KindSpec("device", "device", (
-    _f("name", "text", "device name", required=True),
+    _f("name", "text", "laptop name", required=True),
     _f("public_key", "text", "public key", required=True),
     _f("invited_by", "text", "invited by"),
     _f("certificate", "longtext", default=""),
@@ -261,12 +262,12 @@ def validate(
     for name, value in values.items():
         fspec = spec.by_name.get(name)
         if fspec is None:
-            raise ValidationError(name, f"{name}: a {kind} has no field called '{name}'.")
+            raise ValidationError(name, f"{name}: {the_kind(spec.label, 'has')} no field called '{name}'.")
         out[name] = normalise(fspec, value, spec.label, exists)
     if current is None:
         for fspec in spec.required:
             if fspec.name not in out:
-                raise ValidationError(fspec.name, f"{fspec.label}: {a_(spec.label)} needs {a_(fspec.label)}.")
+                raise ValidationError(fspec.name, f"{fspec.label}: {the_kind(spec.label, 'needs')} {a_(fspec.label)}.")
     if kind == "event":
         _check_event({**(current or {}), **out})
     elif kind == "proposal":
@@ -292,7 +293,7 @@ def require_complete(kind: str, record_id: str, values: Mapping[str, Any]) -> Ma
     """The record's values, or NotFoundError while it lacks a field its kind needs (`complete`)."""
     if not complete(kind, values):
         raise NotFoundError(f"there is no {KINDS[kind].label} with id '{record_id}' yet: only a later change "
-                            "to it has arrived from another device.")
+                            "to it has arrived from another laptop.")
     return values
 
 

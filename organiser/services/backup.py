@@ -95,7 +95,7 @@ def _replay(group: Group, changesets: list[Changeset], state_hash: str, source: 
     result = group.replica.apply(changesets)
     if result.refused:
         first = result.refused[0]
-        raise FormatError(f"{source}: change {first.seq} by device {first.author[:8]} was refused "
+        raise FormatError(f"{source}: change {first.seq} by laptop {first.author[:8]} was refused "
                           f"({first.reason}); nothing was restored.")
     if group.replica.state_hash() != state_hash:
         raise FormatError(f"{source}: the replayed change log does not give the state the backup "

@@ -190,10 +190,10 @@ class Devices:
         if len(matches) > 1 and len(current) == 1:  # the laptop that took a removed one's name
             matches = current
         if not matches:
-            raise NotFoundError(f"'{text}' names no device of this group; see 'organiser device list'.")
+            raise NotFoundError(f"'{text}' names no laptop of this group; see 'organiser device list'.")
         if len(matches) > 1:
             listed = "; ".join(_with_id(d) for d in matches)
-            raise NotFoundError(f"'{text}' names more than one device of this group: {listed}. "
+            raise NotFoundError(f"'{text}' names more than one laptop of this group: {listed}. "
                                 "Name it by the start of its id.")
         return matches[0]
 
@@ -238,7 +238,7 @@ class Devices:
         `MembershipRefused` when this device may not invite or the log would ignore the entry."""
         name = checked_device_name(name)
         if not is_public_key_hex(public_hex):  # every other laptop would refuse the entry
-            raise ValidationError("device", "device key: 64 hex digits (an Ed25519 public key).")
+            raise ValidationError("device", "laptop key: 64 hex digits (an Ed25519 public key).")
         public_hex = public_hex.lower()  # as the device proves itself (a joiner may send capitals)
         device = device_id_for(public_hex)
         held = self.membership()
@@ -359,11 +359,11 @@ class Devices:
         everyone += self.waiting()
         matches = _named_by(text, everyone)
         if not matches:
-            raise NotFoundError(f"'{text}' names no device of this group nor a laptop waiting for an admin; see "
+            raise NotFoundError(f"'{text}' names no laptop of this group nor a laptop waiting for an admin; see "
                                 "'organiser device list'.")
         if len(matches) > 1:
             listed = "; ".join(_with_id(d) for d in matches)
-            raise NotFoundError(f"'{text}' names more than one device of this group: {listed}. "
+            raise NotFoundError(f"'{text}' names more than one laptop of this group: {listed}. "
                                 "Name it by the start of its id.")
         return matches[0]
 
@@ -428,7 +428,7 @@ class Devices:
         me = self.replica.device_id
         held = self.membership()
         if any(action != FOUND for action, _value in entries) and not held.admitted(me):
-            raise MembershipRefused("this device is no longer a member of the group.")
+            raise MembershipRefused("this laptop is no longer a member of the group.")
         trials = [Entry(me, 1 << 62, self.replica.clock.last + 1, i, action, value)
                   for i, (action, value) in enumerate(entries)]
         # said in people's words (the rules refuse it too: core/membership.py `_bar`)
@@ -436,7 +436,7 @@ class Devices:
         back = next((e for e in trials if e.action == ADMIT and e.target in removed), None)
         if back is not None:
             raise MembershipRefused(f"'{entry_name(back.value) or back.target[:8]}' was removed by an admin: a "
-                                    "removed device cannot be admitted again.")
+                                    "removed laptop cannot be admitted again.")
         reason = _why_not(held, trials, self.db)
         if reason == ONLY_ADMINS and (only := self.only_admin()) is not None:
             reason = stuck_with_one_admin(only.name)
@@ -483,11 +483,11 @@ def _why_not(held: Membership, trials: list[Entry], db: Any) -> str | None:
         if trial.action == ADMIT and not held.may_invite(trial.author):
             if held.members_may_invite and held.admitted(trial.author):
                 return ADMITTED_BY_A_MEMBER
-            return "only an admin can admit devices (the group's policy does not let members invite)."
+            return "only an admin can admit laptops (the group's policy does not let members invite)."
         if trial.action in (REMOVE, PROMOTE, DEMOTE, POLICY, KEEP) and not held.is_admin(trial.author):
             return ONLY_ADMINS
         if trial.action == REMOVE and trial.target == trial.author:  # it would take back its own entry
-            return "a device cannot remove itself; another admin of the group can remove it."
+            return "a laptop cannot remove itself; another admin of the group can remove it."
     after = store.load_membership(db, trials)
     for entry, reason in after.ignored:
         if entry in trials:

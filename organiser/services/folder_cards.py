@@ -102,8 +102,8 @@ class CardsAndKeys:
             card = self._open_card(entry, keys)
             if card is None:
                 continue
-            why = ("a device card not signed by a device of this group" if not self._signed_by_member(
-                device_dir, card, keys) else None) or ("a device card whose exchange key no key can be sealed to"
+            why = ("a laptop card not signed by a laptop of this group" if not self._signed_by_member(
+                device_dir, card, keys) else None) or ("a laptop card whose exchange key no key can be sealed to"
                                                        if crypto.usable_exchange_key(card.exchange) is None else None)
             if why:
                 self._note(entry, store.REFUSED, detail=why)

@@ -233,7 +233,7 @@ class FolderPass(CardsAndKeys):
             if info.group != self.replica.group_id:
                 raise BadSegment("it belongs to another group")
             if keys.names is None or crypto.device_folder_name(keys.names, info.writer) != device_dir:
-                raise BadSegment("it was written by another device than the one whose folder holds it")
+                raise BadSegment("it was written by another laptop than the one whose folder holds it")
             vouched = self._signed_by_writer(info)
         except BadSegment as exc:
             with self.db.atomic():

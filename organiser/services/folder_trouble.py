@@ -22,7 +22,7 @@ class LeftBehind(FileNotFoundError):
     Organiser's: a stick's mount point once the stick was pulled out, or a folder emptied."""
 
     def __init__(self, folder: str) -> None:
-        super().__init__(errno.ENOENT, "none of the files this device read or wrote there is left", folder)
+        super().__init__(errno.ENOENT, "none of the files this laptop read or wrote there is left", folder)
 
 
 def left_behind(root: Path, known: Iterable[str], listing: layout.Listing) -> bool:
@@ -46,14 +46,14 @@ def unusable(folder: str, exc: OSError, read: int | None = None) -> str:
     the pass applied when the trouble came while writing (None: it came before anything was read)."""
     said = _what_to_do(folder, exc)
     if read is not None:
-        said += (f"; what the other devices left there was read ({plural(read, 'new change')}), "
-                 "but this device's changes were not written")
+        said += (f"; what the other laptops left there was read ({plural(read, 'new change')}), "
+                 "but this laptop's changes were not written")
     return said + "."
 
 
 def _what_to_do(folder: str, exc: OSError) -> str:
     if isinstance(exc, LeftBehind):
-        return (f"the folder {folder} is empty: none of the files this device read or wrote there is left. "
+        return (f"the folder {folder} is empty: none of the files this laptop read or wrote there is left. "
                 "Plug the stick in (an empty folder is what a stick leaves where it was mounted); "
                 "if the folder was emptied on purpose, remove it here and add it again")
     if exc.errno == errno.ENOENT:
@@ -61,12 +61,12 @@ def _what_to_do(folder: str, exc: OSError) -> str:
                 "remove it here and add it at its new place")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return (f"the folder {folder} is full: make room on it (delete files you no longer need there) "
-                "or use a larger one, then sync again; this device's changes wait here meanwhile")
+                "or use a larger one, then sync again; this laptop's changes wait here meanwhile")
     if exc.errno == errno.EROFS:
         return (f"the folder {folder} is read-only (mounted read-only, or the stick's lock switch is on): "
                 "make it writable, then sync again")
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"this device may not write in the folder {folder}: give it the right to, then sync again"
+        return f"this laptop may not write in the folder {folder}: give it the right to, then sync again"
     return (f"the folder {folder} cannot be used now ({exc.strerror or exc}): if it is a stick, "
             "plug it in again, then sync again")
 
@@ -90,12 +90,12 @@ def collapse_foreign(problems: list[dict[str, str]]) -> list[dict[str, str]]:
             others += 1
         else:
             kept.append(problem)
-    kept += [{"path": device + "/", "why": f"{plural(count, 'file')} sealed with a folder key this device "
-              "does not hold: another group's, or written after this device was removed from the group; "
+    kept += [{"path": device + "/", "why": f"{plural(count, 'file')} sealed with a folder key this laptop "
+              "does not hold: another group's, or written after this laptop was removed from the group; "
               "left alone"} for device, count in foreign.items()]
     if others:
         kept.append({"path": OTHER_FILES, "why": f"{plural(others, 'file or folder', 'files and folders')} beside the "
-                     "devices' folders that are not Organiser's (documents, photos): left alone; a folder of its "
+                     "laptops' folders that are not Organiser's (documents, photos): left alone; a folder of its "
                      "own on the stick keeps them apart"})
     return kept
 

@@ -77,7 +77,7 @@ def folder_path(text: str) -> str:
     if not path.is_dir():
         raise ValidationError("folder", f"folder: {path} is not a folder (create it first, or check the path).")
     if not os.access(path, os.W_OK | os.X_OK):
-        raise ValidationError("folder", f"folder: this device cannot write to {path}.")
+        raise ValidationError("folder", f"folder: this laptop cannot write to {path}.")
     return os.path.normpath(path)
 
 
@@ -267,7 +267,7 @@ class Folders:
     def _write_merged(self, folder: str, keys: Keyring, rows: list[tuple[str, int, bytes, bytes]]) -> int:
         """The changesets carried over as new segments of this device; how many segments."""
         if keys.names is None or keys.newest is None:
-            raise ValidationError("folder", "folder: this device holds no folder key; nothing was compacted.")
+            raise ValidationError("folder", "folder: this laptop holds no folder key; nothing was compacted.")
         # A segment another device left in this device's folder may stay, or be among those about
         # to be deleted: write_rows numbers past this device's own and skips every name taken (a
         # stranger's 99999999.seg there must not use up its numbers, as counting it would).
@@ -306,11 +306,11 @@ def _stored_versions(db: Database, changesets: list[Changeset]
 def _unheld_why(db: Database, cs: Changeset) -> str:
     """Why this device does not hold a validly signed (or unverifiable) version as written."""
     if db.execute("SELECT 1 FROM forks WHERE hash = ?", [cs.hash]).fetchone():
-        return "a second version kept here as proof of a fork, which devices reading the folder need"
+        return "a second version kept here as proof of a fork, which laptops reading the folder need"
     for table in ("changes", "withdrawn_changes"):
         if db.execute(f"SELECT 1 FROM {table} WHERE author = ? AND seq = ?", [cs.author, cs.seq]).fetchone():
             return "another version than the one held here (refused when read)"
-    return "which this device does not hold (refused when read)"
+    return "which this laptop does not hold (refused when read)"
 
 
 def _name(cs: Changeset) -> str:

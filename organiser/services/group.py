@@ -286,7 +286,7 @@ def _device_key(db: Any, path: Path) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))
     legacy = path / KEY_NAME
     if not legacy.exists():
-        raise OrganiserError(f"{path} holds no device key (neither in its database nor in {KEY_NAME}).")
+        raise OrganiserError(f"{path} holds no laptop key (neither in its database nor in {KEY_NAME}).")
     key = read_private_key(legacy)
     rows = [(DEVICE_KEY_META, _raw_private(key).hex())]
     with db.atomic():
@@ -452,7 +452,7 @@ def join_group(data_dir: Path, creds: GroupCredentials, device_name: str,
 
 def _held_already(path: Path) -> str:
     """Why a join is refused beside a copy of the same group, and the way on."""
-    return (f"this device already holds this group (folder {path.name}); a copy restored from a backup or kept "
+    return (f"this laptop already holds this group (folder {path.name}); a copy restored from a backup or kept "
             "by a removed laptop cannot join again. Export what only it holds (File > Export…, or organiser "
             f"export), wipe it (File > Wipe this laptop's copy…, or organiser wipe --group {path.name} --yes), then "
             "join; or join with another --data-dir.")
@@ -467,7 +467,7 @@ def credentials_from_json(doc: Any) -> GroupCredentials:
             doc = json.loads(doc)
         creds = GroupCredentials(**{k: str(doc[k]) for k in GroupCredentials.__dataclass_fields__})
     except (KeyError, TypeError, ValueError):
-        raise OrganiserError("the member device sent incomplete group credentials.") from None
+        raise OrganiserError("the member laptop sent incomplete group credentials.") from None
     # The name comes from the admitting member's laptop: line breaks, controls and direction
     # overrides are kept as their codes, as in a peer's device name stored before names were checked.
     return replace(creds, group_name=one_line(creds.group_name)[:MAX_DEVICE_NAME])
@@ -475,4 +475,4 @@ def credentials_from_json(doc: Any) -> GroupCredentials:
 
 def _named(device: str, names: dict[str, str]) -> str:
     """How incidents name a device: its name, else the start of its id."""
-    return names.get(device) or (f"device {device[:8]}" if device else "an unknown device")
+    return names.get(device) or (f"laptop {device[:8]}" if device else "an unknown laptop")

@@ -22,6 +22,7 @@ from typing import Any
 from organiser.core.errors import ValidationError
 from organiser.core.meeting_rules import BLOCKING, NAMED_AT_HANDS, VOTERS, choices_of
 from organiser.core.records import HAND_COUNT, VOTE, identity_id, validate
+from organiser.core.working_groups import is_working_group, working_group_name
 from organiser.services import clock
 from organiser.services.base import RecordService
 from organiser.store import meetings as meeting_store
@@ -229,8 +230,8 @@ class Proposals(RecordService):
             raise ValidationError("option", f"option: '{choice}' is not one of {', '.join(proposal.choices)}.")
         self._current(member, "member")
         if proposal.method != "hands" and member not in self._eligible(proposal):
-            raise ValidationError("member", f"member: {self._name(member)} may not vote on this proposal "
-                                            f"(voters: {proposal.voters_text}).")
+            raise ValidationError("member", f"member: {self._name(member)} may not vote on this proposal: "
+                                            f"{self._who_votes(proposal, member)}.")
         if proposal.method == "hands" and choice not in NAMED_AT_HANDS:
             raise ValidationError("option", "option: at a show of hands only blocks and stand-asides are named; "
                                             "count the rest with `proposal count`.")
@@ -294,6 +295,17 @@ class Proposals(RecordService):
         if proposal.voters == "all":
             return self._pool(proposal)
         return self._pool(proposal) & self._checked_in(proposal.event)
+
+    def _who_votes(self, proposal: Proposal, member: str) -> str:
+        """Why `member` is not among the voters, in the words of the proposal form (a host read
+        "(voters: role:working group: Housing)" and had to know the notation)."""
+        if proposal.voters == "role" and member not in self._pool(proposal):
+            role = proposal.voter_role
+            return (f"only the {working_group_name(role)} working group votes" if is_working_group(role)
+                    else f"only members with the role '{role}' vote")
+        if proposal.voters != "all" and member not in self._checked_in(proposal.event):
+            return "only members checked in at the meeting vote"
+        return "they are not among its voters"
 
     def _name(self, member: str) -> str:
         found = queries.get_record(self.db, member)

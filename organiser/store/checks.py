@@ -33,9 +33,11 @@ from organiser.core.field_rules import (
     MAX_WHOLE_NUMBER,
     PHONE_RE,
     a_,
+    kinds_field,
     known_zone,
     parse_datetime,
     stored_datetime,
+    the_kind,
 )
 from organiser.core.hlc import COUNTER_BITS, LIMIT_MS
 from organiser.core.keys import is_public_key_hex
@@ -212,7 +214,7 @@ def _too_large(cs: Changeset, now_ms: int) -> Problem | None:
 def _stamped_too_far_ahead(cs: Changeset, now_ms: int) -> Problem | None:
     ahead = (cs.hlc >> COUNTER_BITS) - now_ms
     if ahead > CLOCK_LIMIT_MS:
-        return CLOCK, f"its clock stamp is {describe_ahead(ahead / 1000)} ahead of this device's clock"
+        return CLOCK, f"its clock stamp is {describe_ahead(ahead / 1000)} ahead of this laptop's clock"
     return None
 
 
@@ -252,7 +254,7 @@ def _admitted_key_problem(action: str, value: dict[str, Any]) -> str | None:
     key = value.get("public_key") if action == ADMIT else None
     if key is None or is_public_key_hex(key):
         return None
-    return "the admitted device's key must be 64 hex digits (an Ed25519 public key)"
+    return "the admitted laptop's key must be 64 hex digits (an Ed25519 public key)"
 
 
 def _named_problem(action: str, value: dict[str, Any]) -> str | None:
@@ -267,7 +269,7 @@ def _named_problem(action: str, value: dict[str, Any]) -> str | None:
     if type(name) is not str:
         return None
     problem = device_name_problem(name)
-    return None if problem is None else f"the device's name must be {problem}"
+    return None if problem is None else f"the laptop's name must be {problem}"
 
 
 def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | None:
@@ -289,7 +291,7 @@ def _ops_problem(cs: Changeset, trait_writers: list[Changeset]) -> Problem | Non
             fields, last_record, last_kind = FIELDS[kind], record, kind
         fits = fields.get(field_name)
         if fits is None:
-            return UNKNOWN, f"it writes a field {a_(kind)} does not have"  # its name is the peer's text
+            return UNKNOWN, f"it writes a field {the_kind(_label(kind), 'does')} not have"  # not named: a peer's text
         if not fits(value):
             return VALUE, _value_sentence(kind, field_name, value)
         if resolves and len(resolves) > MAX_RESOLVES:
@@ -306,7 +308,7 @@ def _note_trait_writer(cs: Changeset, trait_writers: list[Changeset]) -> None:
 def _record_problem(kind: str, record: str) -> Problem | None:
     """A kind this device knows, and an id of the form this app makes."""
     if kind not in FIELDS:
-        return UNKNOWN, "it writes a kind of record this device does not know"  # its name is the peer's text
+        return UNKNOWN, "it writes a kind of record this laptop does not know"  # its name is the peer's text
     # ids are 32 hex digits; any short run of ASCII letters and digits is harmless
     if len(record) > 64 or not record.isalnum() or not record.isascii():
         return VALUE, "it names a record by an id that is not one this app makes"
@@ -336,10 +338,15 @@ STORED_FORM: dict[str, str] = {
 RULES_QUOTE_NOTHING = frozenset({"yupdate"})
 
 
+def _label(kind: str) -> str:
+    """What people call a kind ("show of hands", not "hand_count")."""
+    return KINDS[kind].label if kind in KINDS else kind
+
+
 def _shape(value: Any) -> str:
     """What a value is, without what it says: 'a text of 2,000 characters', 'a list of 3 entries'."""
     if type(value) is str:
-        return f"a text of {len(value):,} characters"
+        return f"a text of {len(value):,} character{'' if len(value) == 1 else 's'}"
     if type(value) is list:
         return f"a list of {len(value):,} entr{'y' if len(value) == 1 else 'ies'}"
     words = {bool: "a yes or no", int: "a whole number", float: "a number with a fraction", dict: "an object"}
@@ -352,7 +359,7 @@ def _value_sentence(kind: str, field_name: str, value: Any) -> str:
     list and a shared folder's status, and a value refused may hold a member's name or phone
     (put there by a member in bad faith, or written by a newer app)."""
     if value is None:
-        return f"{field_name}: it empties a field a {kind} needs"
+        return f"{field_name}: it empties a field {the_kind(_label(kind), 'needs')}"
     if kind == ERASURE_KIND:
         return f"{field_name}: not an erasure order this app could have written"
     if kind not in KINDS:  # a membership entry
@@ -369,7 +376,7 @@ def _value_sentence(kind: str, field_name: str, value: Any) -> str:
     kind_type = spec.type if spec is not None else "bool"
     stored = (f"the id of {a_(kind_type[4:].replace('_', ' '))}" if kind_type.startswith("ref:")
               else STORED_FORM.get(kind_type, "its stored form"))
-    return f"{label}: {_shape(value)} is not how {a_(KINDS[kind].label)}'s {label} is stored ({stored})"
+    return f"{label}: {_shape(value)} is not how {kinds_field(KINDS[kind].label, label)} is stored ({stored})"
 
 
 def describe_ahead(seconds: float) -> str:

@@ -314,7 +314,7 @@ def examine(db: Database, suspects: list[Changeset], key_of: Callable[[str], Ed2
     for cs in suspects:
         key = key_of(cs.author)
         if key is None:
-            refused.append(Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger"))
+            refused.append(Refusal(cs.author, cs.seq, "its author is not a laptop of this group", "stranger"))
             continue
         if not verify_signature(key, cs):
             refused.append(Refusal(cs.author, cs.seq, "its signature does not match its author's key", "signature"))

@@ -25,20 +25,20 @@ WORDING: dict[str, str] = {
     "clock": "'{name}' sends changes from {note} in the future: check its clock",
     # Said of one peer's word: a peer whose clock is wrong, or a member lying in its greeting,
     # must not talk anyone into setting a correct clock wrong.
-    "own-clock": "the clock of this device ('{name}') is {note}: one of the two is wrong; compare this "
-                 "device's clock with a phone's before changing it",
+    "own-clock": "the clock of this laptop ('{name}') is {note}: one of the two is wrong; compare this "
+                 "laptop's clock with a phone's before changing it",
     "clock-drift": "the clock of '{name}' is {note} ahead; its changes were taken in",
     "fork": "'{name}' signed two different changes with the same number (a modified app or a copied key): its "
             "changes from then on are set aside until an admin decides",
     "signature": "'{name}' passed on changes whose signatures do not match their authors",
     "chain": "'{name}' signed changes that do not link to the ones before them (a sign of two versions)",
-    "stranger": "'{name}' passed on changes signed by a device that is not in the group",
+    "stranger": "'{name}' passed on changes signed by a laptop that is not in the group",
     "group": "'{name}' passed on changes of another group",
     "malformed": "'{name}' sent changes that are not well formed",
     "packed": "'{name}' sent a compressed batch that expands beyond the limit or is not valid: it was refused",
-    "neighbours": "'{name}' tells this device who it hears far more often than the app does: the extra messages "
+    "neighbours": "'{name}' tells this laptop who it hears far more often than the app does: the extra messages "
                   "were not read",
-    "asks": "'{name}' asks this device to send changes again far more often than the app does: they were sent "
+    "asks": "'{name}' asks this laptop to send changes again far more often than the app does: they were sent "
             "at a slower pace",
     "disconnected": "'{name}' was disconnected for a while: it kept sending changes that were refused",
     "removed": "'{name}' was removed from the group: changes it made after that were refused",

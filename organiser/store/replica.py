@@ -195,7 +195,7 @@ class Replica(ReplicaReads):
         self.clock.observe(max(int(peers_clock or 0), own_clock))
         self._roster = None  # another connection may have applied a removal of this device
         if self.device_id in self.roster().limits:
-            raise RemovedError("this device was removed from the group; its changes are no longer accepted.")
+            raise RemovedError("this laptop was removed from the group; its changes are no longer accepted.")
         return _Head(data_version, seq, prev, any_conflicts)
 
     def _sign(self, op_groups: Sequence[Sequence[LocalOp]], states: dict[str, RecordState],
@@ -337,7 +337,7 @@ class Replica(ReplicaReads):
             stored, strangers = self._store_known(pending, result, outcome)
             stored.extend(self._order_late(outcome))
             result.refused.extend(
-                Refusal(cs.author, cs.seq, "its author is not a device of this group", "stranger") for cs in strangers
+                Refusal(cs.author, cs.seq, "its author is not a laptop of this group", "stranger") for cs in strangers
             )
             self._settle_forks(suspects, pending, result, outcome)
             self._note_clocks_ahead(stored, publish)

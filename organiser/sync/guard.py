@@ -4,7 +4,7 @@ A peer that keeps sending changesets that are refused for what they are (not for
 clock, not for a fork it merely passes on) is told why and disconnected; the node then
 keeps it away with back-off. Clocks more than 24 hours apart are reported on both sides at
 HELLO: each side compares the other's wall clock with its own, so the laptop whose clock is
-wrong learns it too ("the clock of this device ('door laptop') is 3 days ahead of ...").
+wrong learns it too ("the clock of this laptop ('door laptop') is 3 days ahead of ...").
 """
 
 from __future__ import annotations

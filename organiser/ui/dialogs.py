@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from organiser.core.errors import OrganiserError, ValidationError
 from organiser.services.group import Group
 from organiser.ui.clipboard import copy_privately
+from organiser.ui.spoken import SpokenRefusal
 from organiser.ui.unexpected import where_it_happened
 from organiser.ui.widgets import RecordPicker, error_colour, size_on_screen
 from organiser.ui.wording import as_typed, in_the_window, people_words
@@ -171,7 +172,7 @@ class ConnectDialog(QDialog):
         self.port = QLineEdit(str(fixed_port) if fixed_port else "")
         self.port.setPlaceholderText("e.g. 47613")
         self.port.setAccessibleName("Port")
-        self.error = QLabel()
+        self.error = SpokenRefusal()
         self.error.setAccessibleName("Problem")
         self.error.setStyleSheet(f"color: {error_colour(self)};")
         self.error.setWordWrap(True)
@@ -249,7 +250,7 @@ class ThisIsMeDialog(QDialog):
         intro = QLabel("Which member are you? Only this laptop remembers it; it decides which tasks "
                        "show under \"Mine\".")
         intro.setWordWrap(True)
-        self.error = QLabel()
+        self.error = SpokenRefusal()
         self.error.setStyleSheet(f"color: {error_colour(self)};")
         self.error.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

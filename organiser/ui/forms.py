@@ -32,6 +32,7 @@ from organiser.services.members import Member
 from organiser.services.tasks import STATUSES, Task
 from organiser.ui.date_time_fields import DateTimeField, OptionalDate, unreadable_day
 from organiser.ui.models.tasks import STATUS_LABELS
+from organiser.ui.spoken import voice
 from organiser.ui.widgets import RecordPicker, SteadyLine, error_colour
 from organiser.ui.wording import people_words
 
@@ -113,8 +114,11 @@ class RecordForm(QWidget):
     def _say_if_unreadable(self, name: str, field: DateTimeField | OptionalDate) -> None:
         if field.refusal():
             label = self.errors[name]
+            said_before = not label.isHidden() and label.text() == field.refusal()
             label.setText(field.refusal())
             label.show()
+            if not said_before:  # said as the field is left, once: not again for each later field
+                voice.say(label, f"{self.labels[name]}: {field.refusal()}", urgent=True)
 
     def unreadable(self) -> list[ValidationError]:
         """Days and times typed that cannot be read, refused in the form's own words."""
@@ -175,8 +179,21 @@ class RecordForm(QWidget):
             label.setText(self.in_words(exc, name))
             label.show()
             first = first or self.fields.get(name)
+        # Said as well as shown, each time Save is refused: the red lines under the fields were
+        # painted only, and a person on Orca pressed Save and heard nothing happen.
+        voice.say(self, " ".join(dict.fromkeys(self._said_problems())), urgent=True)
         if focus and first is not None:
             first.setFocus()
+
+    def _said_problems(self) -> list[str]:
+        """The messages on show, in the form's order, each with the field it is about."""
+        said = []
+        for name, label in self.errors.items():
+            if not label.isHidden() and label.text():
+                said.append(f"{self.labels[name]}: {label.text()}")
+        if not self.general_error.isHidden() and self.general_error.text():
+            said.append(self.general_error.text())
+        return said
 
     def show_error(self, exc: ValidationError) -> None:
         """A refusal from the service (after the form's own checks passed)."""

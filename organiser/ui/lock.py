@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from organiser.core.errors import OrganiserError
 from organiser.ui.overrides import guarded
+from organiser.ui.spoken import SpokenRefusal
 from organiser.ui.widgets import error_colour
 
 WIPE_WORD = "WIPE"
@@ -126,7 +127,7 @@ class _Dialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.layout_ = QVBoxLayout(self)
-        self.error = QLabel()
+        self.error = SpokenRefusal()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {error_colour(self)};")
         self.error.hide()

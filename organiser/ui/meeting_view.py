@@ -38,6 +38,7 @@ from organiser.ui.narrow import ButtonRow, Columns, wrapped_heading
 from organiser.ui.new_day import NewDay
 from organiser.ui.overrides import guarded
 from organiser.ui.widgets import EmptyHint
+from organiser.ui.wording import people_words
 
 REFRESH_MS = 100
 NO_EVENT = "Choose an event in Events first."
@@ -284,9 +285,10 @@ class MeetingView(QWidget):
         try:
             action()
         except OrganiserError as exc:  # refused input: one sentence, shown where the person looks
-            self.status.emit(str(exc))
+            text = people_words(str(exc))  # read without the service's field name ("member: ...")
+            self.status.emit(text)
             shown_in = self.decisions.tally_label if self.decisions.selected_proposal() else self.current_label
-            shown_in.setText(escaped(str(exc)))  # the sentence may quote a title
+            shown_in.setText(escaped(text))  # the sentence may quote a title
             return False
         return True
 

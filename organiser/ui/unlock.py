@@ -28,6 +28,7 @@ from organiser.services.group import Group, open_group
 from organiser.services.group_folders import existing_groups, locked_label
 from organiser.ui.overrides import guarded
 from organiser.ui.resources import app_icon
+from organiser.ui.spoken import voice
 from organiser.ui.widgets import error_colour
 from organiser.ui.worker import off_the_qt_thread
 
@@ -174,3 +175,6 @@ class UnlockWindow(QWidget):
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {error_colour(self)};")
         self.message.show()
+        # Said too, over what was being read: the passphrase field keeps the focus, and a person on
+        # Orca heard nothing after Return and did not know the passphrase was wrong.
+        voice.say(self.message, text, urgent=True)

@@ -145,7 +145,7 @@ def test_a_closings_seen_number_that_no_local_closing_writes_is_a_problem(number
     seen = {B: number}
     assert seen_map({"seen": seen}) is None
     why = limits_problem(FOUNDER, 9, POLICY, {"members_may_invite": False, "seen": seen})
-    assert why is not None and why.startswith("'seen' must map device ids")
+    assert why is not None and why.startswith("'seen' must map laptop ids")
 
 
 def test_a_closings_seen_of_more_devices_than_allowed_is_a_problem_however_many():

@@ -63,7 +63,7 @@ def test_a_removed_device_is_never_admitted_again():
                _e(FOUNDER, 5, 60, ADMIT, device=B, public_key=B_KEY, name="B again")]
     state = evaluate(entries, FOUNDER, FOUNDER_KEY)
     assert state.devices[B].removed
-    assert state.ignored[-1][1] == "a removed device cannot be admitted again"
+    assert state.ignored[-1][1] == "a removed laptop cannot be admitted again"
 
 
 def test_two_admins_removing_each_other_unseen_the_more_senior_wins_in_any_order():

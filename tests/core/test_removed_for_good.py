@@ -37,7 +37,7 @@ def test_a_member_cannot_let_a_removed_laptop_back_in_after_its_admission_was_ta
         state = evaluate([*entries[:-3], *order], ADMIN, ADMIN_KEY)
         assert not state.admitted(STOLEN)
         assert STOLEN in removed_by_an_admin(state)
-    assert (entries[-1], "an admin removed this device: it cannot be admitted again") in state.ignored
+    assert (entries[-1], "an admin removed this laptop: it cannot be admitted again") in state.ignored
 
 
 def test_a_member_back_dating_the_admission_before_the_removal_still_leaves_it_out() -> None:

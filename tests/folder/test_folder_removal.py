@@ -33,7 +33,7 @@ def test_a_removed_device_cannot_read_later_segments_and_its_new_ones_are_refuse
     # The removed device cannot read them, and does not learn of its own removal.
     report = folders(leaver).sync()[0]
     assert report.applied == 0
-    assert any("key this device does not hold" in p["why"] for p in report.problems)
+    assert any("key this laptop does not hold" in p["why"] for p in report.problems)
     assert not [m for m in leaver.members.list() if m.name == "Said after the removal"]
     late = leaver.members.add("Written after being removed")
     folders(leaver).sync()

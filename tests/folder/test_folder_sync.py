@@ -137,8 +137,8 @@ def test_conflict_copies_cut_short_files_and_a_strangers_files_are_reported_and_
     assert "conflict copy" in why[f"{own.name}/00000001 (conflicted copy 2026-11-26).seg"]
     assert "still arriving" in why[f"{own.name}/.syncthing.00000002.seg.tmp"]
     assert not [p for p in why if layout.TEMP_PREFIX in p]
-    assert "key this device does not hold" in why["0123456789abcdef01234567/"]  # once per device folder
-    assert "1 file or folder beside the devices' folders that are not Organiser's" in why["./"]  # notes.txt
+    assert "key this laptop does not hold" in why["0123456789abcdef01234567/"]  # once per device folder
+    assert "1 file or folder beside the laptops' folders that are not Organiser's" in why["./"]  # notes.txt
     # the whole file arrives: applied, and the conflict copies are still only reported
     shutil.copy2(segment, side_b / own.name / segment.name)
     assert folders(b).sync()[0].applied == 20

@@ -106,8 +106,8 @@ async def test_clocks_more_than_a_day_apart_are_reported_on_both_laptops(tmp_pat
             (on_a,) = [i for i in group.incidents() if i["reason"] == "clock"]
             assert on_a["message"] == "'door laptop' sends changes from 3 days in the future: check its clock."
             (on_b,) = [i for i in b_group.incidents() if i["reason"] == "own-clock"]
-            assert on_b["message"] == ("The clock of this device ('door laptop') is 3 days ahead of the clock of "
-                                       "'door laptop': one of the two is wrong; compare this device's clock with "
+            assert on_b["message"] == ("The clock of this laptop ('door laptop') is 3 days ahead of the clock of "
+                                       "'door laptop': one of the two is wrong; compare this laptop's clock with "
                                        "a phone's before changing it.")
             # its edits are refused while its clock is wrong; the founder's still reach it
             b_group.members.add("From the future")

@@ -45,7 +45,7 @@ def test_a_members_admission_naming_a_device_with_odd_characters_is_refused_and_
 
     assert result.applied == 0
     [refusal] = result.refused
-    assert refusal.reason == ("admit: the device's name must be one line of text, without control or "
+    assert refusal.reason == ("admit: the laptop's name must be one line of text, without control or "
                               f"text-direction characters (it holds {code_point})")
     assert (_roster(a), _names(a), a.replica.version_vector(), a.replica.state_hash()) == before
     assert a.db.execute("SELECT count(*) FROM membership_log WHERE action = 'admit' AND author = ?",
@@ -63,7 +63,7 @@ def test_an_admins_admission_with_a_name_over_200_characters_is_refused(two_devi
     result = a.replica.apply([admission], source=b.device_id)
 
     assert result.applied == 0
-    assert [r.reason for r in result.refused] == ["admit: the device's name must be at most 200 characters"]
+    assert [r.reason for r in result.refused] == ["admit: the laptop's name must be at most 200 characters"]
     assert device not in _roster(a)
 
 
@@ -109,7 +109,7 @@ def test_an_admission_naming_a_device_in_any_script_is_let_through(two_devices, 
     assert name in _names(a)
 
 
-# ---- the admitted device's key ------------------------------------------------------------------
+# ---- the admitted laptop's key ------------------------------------------------------------------
 
 def _key_of_31_bytes() -> tuple[str, str]:
     """64 characters that `bytes.fromhex` reads (it skips spaces) as 31 bytes: an id can be made
@@ -132,7 +132,7 @@ def test_an_admission_of_a_key_that_is_not_32_bytes_is_refused_and_changes_nothi
 
     assert result.applied == 0
     assert [r.reason for r in result.refused] == [
-        "admit: the admitted device's key must be 64 hex digits (an Ed25519 public key)"]
+        "admit: the admitted laptop's key must be 64 hex digits (an Ed25519 public key)"]
     assert (_roster(a), a.replica.version_vector(), a.replica.state_hash()) == before
 
 

@@ -51,9 +51,9 @@ MALFORMED = {
     "a demotion's seen as a map": (_entry(DEMOTE, {"device": _DEVICE, "seen": {_DEVICE: 1}}),
                                    f"demote: {NOT_AN_ENTRY}"),
     "a closing's seen nested twice": (_entry(POLICY, {"members_may_invite": False, "seen": {_DEVICE: {"seq": 1}}}),
-                                      "policy: 'seen' must map device ids"),
+                                      "policy: 'seen' must map laptop ids"),
     "a closing's seen number past 2^53": (_entry(POLICY, {"members_may_invite": False, "seen": {_DEVICE: 2**60}}),
-                                          "policy: 'seen' must map device ids"),
+                                          "policy: 'seen' must map laptop ids"),
     "a closing's seen as a list of pairs": (_entry(POLICY, {"members_may_invite": False, "seen": [[_DEVICE, 1]]}),
                                             f"policy: {NOT_AN_ENTRY}"),
     "a policy with a second nested object": (_entry(POLICY, {"members_may_invite": False, "seen": {},
@@ -333,7 +333,7 @@ def test_an_admin_removing_itself_is_refused_with_a_sentence_and_another_admin_c
     a, b, _c = three
     a.membership.promote(b.device_id)
     sync_pair(a, b)
-    with pytest.raises(MembershipRefused, match="a device cannot remove itself; another admin of the group can"):
+    with pytest.raises(MembershipRefused, match="a laptop cannot remove itself; another admin of the group can"):
         b.membership.remove(b.device_id)
     a.membership.remove(b.device_id)
     sync_pair(a, b)

@@ -59,19 +59,19 @@ def test_admitting_a_device_again_is_refused_with_a_sentence(three):
 
 BAD_SEEN = {
     "a demotion's seen below zero": (DEMOTE, lambda g: {"device": g, "seen": -1},
-                                     "demote: 'seen' must be the number of a changeset of the demoted device"),
+                                     "demote: 'seen' must be the number of a changeset of the demoted laptop"),
     "a demotion's seen as text": (DEMOTE, lambda g: {"device": g, "seen": "7"},
                                   "demote: 'seen' must be the number of a changeset"),
     "a demotion's seen as a flag": (DEMOTE, lambda g: {"device": g, "seen": True},
                                     "demote: 'seen' must be the number of a changeset"),
     "a closing's seen as a number": (POLICY, lambda g: {"members_may_invite": False, "seen": 3},
-                                     "policy: 'seen' must map device ids"),
+                                     "policy: 'seen' must map laptop ids"),
     "a closing's seen naming no device id": (POLICY, lambda g: {"members_may_invite": False, "seen": {"door": 3}},
-                                             "policy: 'seen' must map device ids"),
+                                             "policy: 'seen' must map laptop ids"),
     "a closing's seen with a number below zero": (POLICY, lambda g: {"members_may_invite": False, "seen": {g: -2}},
-                                                  "policy: 'seen' must map device ids"),
+                                                  "policy: 'seen' must map laptop ids"),
     "a closing's seen with a list in it": (POLICY, lambda g: {"members_may_invite": False, "seen": {g: [1]}},
-                                           "policy: 'seen' must map device ids"),
+                                           "policy: 'seen' must map laptop ids"),
 }
 
 
@@ -125,7 +125,7 @@ def test_a_closing_with_a_seen_of_ten_thousand_entries_too_many_is_refused(two_d
     many = {f"{i:032x}": 1 for i in range(MAX_SEEN_DEVICES + 1)}
     cs = BadPeer(b).sign(_entry(POLICY, {"members_may_invite": False, "seen": many}))
     [refusal] = a.replica.apply([cs], source=b.device_id).refused
-    assert refusal.reason.startswith("policy: 'seen' must map device ids") and "2,000 devices" in refusal.reason
+    assert refusal.reason.startswith("policy: 'seen' must map laptop ids") and "2,000 laptops" in refusal.reason
 
 
 def test_a_promotion_or_admission_carrying_a_seen_is_not_refused(two_devices):

@@ -68,7 +68,7 @@ def test_a_device_that_was_never_admitted_is_refused(two_devices):
     a.members.add("Ana")
     result = b.replica.apply([intrusion, *fresh_from(a, b)])
     assert [(r.author, r.reason) for r in result.refused] == \
-        [(outsider, "its author is not a device of this group")]
+        [(outsider, "its author is not a laptop of this group")]
     assert [m.name for m in b.members.list()] == ["Ana"]
     assert outsider not in b.replica.version_vector()
 

@@ -239,7 +239,7 @@ def test_a_stick_that_also_carries_documents_reads_as_fine(
     _add(qtbot, dialog, stick)
     assert "ignored" not in dialog.model.item(0, 3).text()
     _click_row(qtbot, dialog.table, 0)
-    assert "<br>29 files and folders beside the devices" in dialog.detail.text()  # a sentence of its own
+    assert "<br>29 files and folders beside the laptops" in dialog.detail.text()  # a sentence of its own
 
 
 def test_a_folder_last_checked_on_another_day_says_which_day(
