@@ -29,6 +29,7 @@ from organiser.services.group import Group
 from organiser.ui.date_time_fields import DateTimeField
 from organiser.ui.main_window import MainWindow
 from organiser.ui.settings import UiSettings
+from organiser.ui.spoken import voice
 from tests.conftest import FROZEN_NOW, add_device, sync_pair
 
 NOW = FROZEN_NOW
@@ -356,3 +357,31 @@ def peers_on_no_network(qtbot: Any, group: Group, tmp_path: Path,
         window.close()
     finally:
         node_loop.run_until_complete(here.stop())
+
+
+@pytest.fixture
+def said() -> Iterator[list[str]]:
+    """Every sentence sent to the screen reader while the test runs."""
+    heard: list[str] = []
+    voice.said.connect(heard.append)
+    yield heard
+    voice.said.disconnect(heard.append)
+
+
+def vote_by_someone_outside_the_working_group(window: MainWindow, qtbot: Any) -> Any:
+    """Quentin, checked in but not in Housing, picked to vote on a proposal only Housing votes on,
+    and Record vote clicked once: the meeting's decisions pane, showing the refusal."""
+    group = window.group
+    event_id = window.events_view.current_id()
+    quentin = group.members.add("Quentin Newcomer")
+    group.events.checkin(event_id, quentin.id)
+    group.proposals.add(event_id, "Repaint the stairwell", "consent", voters="role:working group: Housing")
+    qtbot.mouseClick(window.sidebar.widgetForAction(window.view_actions["meeting"]), Qt.MouseButton.LeftButton)
+    view = window.meeting_view.decisions
+    qtbot.waitUntil(lambda: any(p.title == "Repaint the stairwell" for p, _t in view.proposals.rows), timeout=3000)
+    row = next(n for n, (p, _t) in enumerate(view.proposals.rows) if p.title == "Repaint the stairwell")
+    click_row(qtbot, view.proposal_view, row)
+    qtbot.waitUntil(lambda: view.voter.findText("Quentin Newcomer") >= 0, timeout=3000)
+    choose(qtbot, view.voter, "Quentin Newcomer")
+    click(qtbot, view.vote_button)
+    return view

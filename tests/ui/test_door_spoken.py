@@ -4,25 +4,12 @@ field heard nothing of it. And the "not today" note goes with the check-in it wa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from organiser.ui.main_window import MainWindow
-from organiser.ui.spoken import voice
-from tests.ui.conftest import choose, click, click_row, open_event, reads, with_modal
-from tests.ui.test_small_screens import click_view
-
-
-@pytest.fixture
-def said() -> Iterator[list[str]]:
-    """Every sentence sent to the screen reader while the test runs."""
-    heard: list[str] = []
-    voice.said.connect(heard.append)
-    yield heard
-    voice.said.disconnect(heard.append)
+from tests.ui.conftest import click, open_event, reads, vote_by_someone_outside_the_working_group, with_modal
 
 
 def type_at_door(qtbot: Any, window: MainWindow, text: str) -> None:
@@ -97,19 +84,7 @@ def test_a_refused_vote_is_said_each_time_it_is_refused(evening: MainWindow, qtb
     showed under the tally and in the status bar, and was said the first time only (the status
     bar says a message once while it shows)."""
     window = evening
-    group = window.group
-    event_id = window.events_view.current_id()
-    quentin = group.members.add("Quentin Newcomer")
-    group.events.checkin(event_id, quentin.id)
-    group.proposals.add(event_id, "Repaint the stairwell", "consent", voters="role:working group: Housing")
-    click_view(window, qtbot, "meeting")
-    view = window.meeting_view.decisions
-    qtbot.waitUntil(lambda: any(p.title == "Repaint the stairwell" for p, _t in view.proposals.rows), timeout=3000)
-    row = next(n for n, (p, _t) in enumerate(view.proposals.rows) if p.title == "Repaint the stairwell")
-    click_row(qtbot, view.proposal_view, row)
-    qtbot.waitUntil(lambda: view.voter.findText("Quentin Newcomer") >= 0, timeout=3000)
-    choose(qtbot, view.voter, "Quentin Newcomer")
-    click(qtbot, view.vote_button)
+    view = vote_by_someone_outside_the_working_group(window, qtbot)
     refusal = next(text for text in said if "Quentin Newcomer may not vote" in text)
     assert "may not vote" in reads(view.tally_label)
     click(qtbot, view.vote_button)

@@ -15,11 +15,10 @@ from organiser.ui.main_window import MainWindow
 from organiser.ui.unlock import UnlockWindow
 from tests.ui.test_connect_dialog import dialog, fill  # noqa: F401 (a fixture)
 from tests.ui.test_date_time_fields import save, shown_dialog
-from tests.ui.test_door_spoken import said  # noqa: F401 (a fixture)
 
 
 def test_a_time_that_cannot_be_read_is_said_on_leaving_the_field_and_again_at_save(
-        window: MainWindow, qtbot: Any, said: list[str]) -> None:  # noqa: F811 (the fixture)
+        window: MainWindow, qtbot: Any, said: list[str]) -> None:
     form_dialog = shown_dialog(window, qtbot, "event")
     qtbot.keyClicks(form_dialog.form.title, "Unread")
     start = form_dialog.form.start
@@ -35,7 +34,7 @@ def test_a_time_that_cannot_be_read_is_said_on_leaving_the_field_and_again_at_sa
 
 
 def test_a_members_email_refused_at_save_is_said(window: MainWindow, qtbot: Any,
-                                                 said: list[str]) -> None:  # noqa: F811 (the fixture)
+                                                 said: list[str]) -> None:
     form_dialog = shown_dialog(window, qtbot, "member")
     qtbot.keyClicks(form_dialog.form.fields["name"], "Maria Lopez")
     email = form_dialog.form.fields["emails"]
@@ -48,7 +47,7 @@ def test_a_members_email_refused_at_save_is_said(window: MainWindow, qtbot: Any,
 
 
 def test_the_connect_dialog_says_why_it_did_not_connect(dialog, qtbot: Any,  # noqa: F811 (the fixture)
-                                                        said: list[str]) -> None:  # noqa: F811
+                                                        said: list[str]) -> None:
     fill(qtbot, dialog, "192.168.1.20", "port")
     refusal = "Port: 'port' is not a port; it is a whole number from 1 to 65535, like 47613."
     assert dialog.error.text() == refusal and said == [refusal]
