@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from organiser.ui.event_detail import EventDetail
 from organiser.ui.main_window import MainWindow
 from tests.ui.conftest import click, open_event, reads, vote_by_someone_outside_the_working_group, with_modal
 
@@ -20,15 +21,19 @@ def type_at_door(qtbot: Any, window: MainWindow, text: str) -> None:
     qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
-def test_the_not_today_note_is_said_as_it_appears_after_a_check_in(window: MainWindow, qtbot: Any,
-                                                                   said: list[str]) -> None:
-    """The clock is frozen on Thursday 26 November 2026 (tests/conftest.py): the social is tomorrow."""
-    group = window.group
-    group.members.add("Ana López")
-    tomorrow = group.events.add("Winter social", "2026-11-27T18:00")
-    detail = window.events_view.detail
+def checked_in_the_day_before(window: MainWindow, qtbot: Any) -> EventDetail:
+    """Ana checked in at the door of tomorrow's Winter social (the clock is frozen on Thursday
+    26 November 2026, tests/conftest.py): the event's pane, showing the not-today note."""
+    window.group.members.add("Ana López")
+    tomorrow = window.group.events.add("Winter social", "2026-11-27T18:00")
     open_event(qtbot, window, tomorrow.id)
     type_at_door(qtbot, window, "Ana")
+    return window.events_view.detail
+
+
+def test_the_not_today_note_is_said_as_it_appears_after_a_check_in(window: MainWindow, qtbot: Any,
+                                                                   said: list[str]) -> None:
+    detail = checked_in_the_day_before(window, qtbot)
     assert detail.day_note.isVisible()
     assert reads(detail.day_note) in said
     assert "Checked in Ana López." in said
@@ -37,12 +42,7 @@ def test_the_not_today_note_is_said_as_it_appears_after_a_check_in(window: MainW
 def test_undo_check_in_takes_the_not_today_note_away(window: MainWindow, qtbot: Any, said: list[str]) -> None:
     """Checked in on the wrong day by mistake, and undone: the red note said a check-in was
     recorded with today's date, of a check-in there no longer was."""
-    group = window.group
-    group.members.add("Ana López")
-    tomorrow = group.events.add("Winter social", "2026-11-27T18:00")
-    detail = window.events_view.detail
-    open_event(qtbot, window, tomorrow.id)
-    type_at_door(qtbot, window, "Ana")
+    detail = checked_in_the_day_before(window, qtbot)
     assert detail.day_note.isVisible()
     qtbot.waitUntil(lambda: detail.checkin_button.text().replace("&", "") == "Undo check-in", timeout=2000)
     click(qtbot, detail.checkin_button)

@@ -63,7 +63,7 @@ def test_a_wipe_without_the_word_in_capitals_is_said(qtbot: Any, said: list[str]
 
 
 def test_a_wrong_passphrase_on_the_unlock_screen_is_said(qtbot: Any, tmp_path: Path,
-                                                         said: list[str]) -> None:  # noqa: F811
+                                                         said: list[str]) -> None:
     data = tmp_path / "data"
     made = create_group(data, "Food Co-op", "till laptop", passphrase="correct horse battery staple")
     folder = made.path.name
